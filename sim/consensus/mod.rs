@@ -1,0 +1,104 @@
+//! Consensus protocols behind one interface.
+//!
+//! A protocol is a state machine per validator. Its handlers receive a [`Ctx`] — the current
+//! time, the node's id and random stream, a read-only view of the network, the metrics
+//! recorder — and *return commands* through it (send a message, set a timer). They never
+//! touch the event queue or another node's state; shared content (the block store, the
+//! transaction pool) lives in the protocol value and stands for data every node can fetch by
+//! id, while what each node *knows* lives in its own node state.
+//!
+//! # Adding a protocol
+//! 1. Write `sim/consensus/NAME/mod.rs` with a type implementing [`Protocol`]; declare what
+//!    "settled" means for it by calling `ctx.metrics.on_settled` at that moment.
+//! 2. Add its parameters as a variant of `scenario::Consensus` and validate them.
+//! 3. Add one arm to [`crate::world::run`]'s registry `match`.
+
+pub mod nakamoto;
+
+use crate::engine::{Command, Time};
+use crate::metrics::{BlockRow, Metrics};
+use crate::net::{Network, Reach};
+use rand_chacha::ChaCha8Rng;
+
+/// A transaction as it reaches a validator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TxIn {
+    pub device: u32,
+    pub seq: u32,
+    pub bytes: u32,
+    pub created: Time,
+    pub uploaded: Time,
+}
+
+/// What a handler may read and the commands it may issue.
+pub struct Ctx<'a, M, T> {
+    pub now: Time,
+    pub node: u32,
+    pub rng: &'a mut ChaCha8Rng,
+    pub net: &'a Network,
+    pub reach: &'a Reach,
+    pub metrics: &'a mut Metrics,
+    pub out: &'a mut Vec<Command<M, T>>,
+}
+
+impl<M, T> Ctx<'_, M, T> {
+    pub fn send(&mut self, to: u32, msg: M, bytes: u64) {
+        self.out.push(Command::Send { to, msg, bytes });
+    }
+
+    pub fn timer(&mut self, delay: Time, timer: T) {
+        self.out.push(Command::Timer { delay, timer });
+    }
+}
+
+/// Per-validator facts a protocol reports at the end of a run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NodeStats {
+    pub hash_share: f64,
+    pub blocks_mined: u32,
+    pub blocks_main_chain: u32,
+    pub settled_tx: u64,
+}
+
+/// What a protocol reports when the run ends.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    pub blocks: Vec<BlockRow>,
+    pub nodes: Vec<NodeStats>,
+    pub pending_in_mempool: u64,
+    pub pending_in_block: u64,
+    /// Protocol-specific `(metric, value)` pairs for the summary.
+    pub summary: Vec<(String, f64)>,
+}
+
+pub trait Protocol {
+    type Node;
+    type Msg: Copy + std::fmt::Debug;
+    type Timer: Copy + std::fmt::Debug;
+
+    /// Fresh state of validator `id`.
+    fn new_node(&self, id: u32) -> Self::Node;
+    fn on_start(&mut self, node: &mut Self::Node, ctx: &mut Ctx<Self::Msg, Self::Timer>);
+    fn on_transactions(
+        &mut self,
+        node: &mut Self::Node,
+        ctx: &mut Ctx<Self::Msg, Self::Timer>,
+        txs: &[TxIn],
+    );
+    fn on_message(
+        &mut self,
+        node: &mut Self::Node,
+        ctx: &mut Ctx<Self::Msg, Self::Timer>,
+        from: u32,
+        msg: Self::Msg,
+    );
+    fn on_timer(
+        &mut self,
+        node: &mut Self::Node,
+        ctx: &mut Ctx<Self::Msg, Self::Timer>,
+        timer: Self::Timer,
+    );
+    /// Transactions at validators not yet in any block (for the time series).
+    fn mempool_len(&self) -> u64;
+    fn finish(&mut self, nodes: &[Self::Node], end: Time, metrics: &mut Metrics) -> Report;
+}

@@ -1,0 +1,315 @@
+//! Nakamoto proof-of-work, as in Bitcoin.
+//!
+//! Each miner finds blocks as a Poisson process at rate `share / block_interval` (memoryless,
+//! so a miner that switches tips keeps its pending find time). A block carries the
+//! transactions its miner knows of and its chain does not yet hold, oldest first, up to the
+//! size limit. Blocks are relayed peer to peer; a receiver validates (time proportional to
+//! size) before adopting and relaying. Fork choice is the longest chain, first seen on ties.
+//! A transaction is *settled* when its block is `confirmations` deep in the chain of the
+//! validator its gateway reports to.
+
+mod hash_power;
+
+use super::{Ctx, NodeStats, Protocol, Report, TxIn};
+use crate::engine::{Time, from_secs, to_secs};
+use crate::ledger::{BlockStore, GENESIS, Pool, TxRef};
+use crate::metrics::{BlockRow, Metrics};
+use crate::scenario::{self, Relay};
+use rand::RngExt;
+
+/// Block header (80 B) plus a typical coinbase transaction.
+const BLOCK_OVERHEAD: u64 = 80 + 250;
+/// BIP 152: header, nonce, counts, 6-byte short id per transaction, the coinbase prefilled.
+const COMPACT_OVERHEAD: u64 = 80 + 8 + 9 + 250;
+const SHORT_ID: u64 = 6;
+
+pub struct Nakamoto {
+    params: scenario::Nakamoto,
+    blocks: BlockStore,
+    pool: Pool,
+    hash_share: Vec<f64>,
+    mined: Vec<u32>,
+    settled: Vec<u64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    id: u32,
+    tip: u32,
+    /// Deepest block of this node's chain that is `confirmations` deep.
+    confirmed: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Msg {
+    Block(u32),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    Mine,
+    Validated(u32),
+}
+
+impl Nakamoto {
+    pub fn new(params: &scenario::Nakamoto, validators: u32) -> Self {
+        let miners = params.miners.unwrap_or(validators as u64) as u32;
+        Nakamoto {
+            params: params.clone(),
+            blocks: BlockStore::new(validators),
+            pool: Pool::default(),
+            hash_share: hash_power::shares(&params.hash_power, miners, validators),
+            mined: vec![0; validators as usize],
+            settled: vec![0; validators as usize],
+        }
+    }
+
+    pub fn blocks(&self) -> &BlockStore {
+        &self.blocks
+    }
+
+    fn next_find(&self, node: u32, ctx: &mut Ctx<Msg, Timer>) {
+        let share = self.hash_share[node as usize];
+        if share > 0.0 {
+            let u: f64 = 1.0 - ctx.rng.random::<f64>();
+            let delay = from_secs(-u.ln() * self.params.block_interval_s / share).max(1);
+            ctx.timer(delay, Timer::Mine);
+        }
+    }
+
+    fn relay_bytes(&self, b: u32) -> u64 {
+        let blk = self.blocks.get(b);
+        match self.params.relay {
+            Relay::Full => blk.bytes,
+            Relay::Compact => COMPACT_OVERHEAD + SHORT_ID * blk.tx_count as u64,
+        }
+    }
+
+    fn relay(&self, b: u32, ctx: &mut Ctx<Msg, Timer>) {
+        let bytes = self.relay_bytes(b);
+        for &p in ctx.net.peers(ctx.node) {
+            // Peers announce what they hold (inv); nobody requests a block it already has.
+            if !self.blocks.has(b, p) {
+                ctx.send(p, Msg::Block(b), bytes);
+            }
+        }
+    }
+
+    /// Transactions this miner knows of that its tip's chain does not carry, oldest first.
+    fn assemble(&mut self, node: u32, tip: u32, ctx: &Ctx<Msg, Timer>) -> (Vec<TxRef>, u64) {
+        let mut room = self.params.max_block_bytes.saturating_sub(BLOCK_OVERHEAD);
+        let mut txs = Vec::new();
+        let mut bytes = BLOCK_OVERHEAD;
+        for (slot, generation, t) in self.pool.iter() {
+            if u64::from(t.tx.bytes) > room {
+                continue;
+            }
+            let known = ctx
+                .reach
+                .delay(t.origin, node, t.tx.bytes)
+                .is_some_and(|d| t.reached + d <= ctx.now);
+            if !known {
+                continue;
+            }
+            let in_chain = t
+                .blocks
+                .iter()
+                .any(|&b| b != crate::ledger::NO_BLOCK_ID && self.blocks.is_ancestor(b, tip));
+            if in_chain {
+                continue;
+            }
+            room -= u64::from(t.tx.bytes);
+            bytes += u64::from(t.tx.bytes);
+            txs.push(TxRef {
+                origin: t.origin,
+                slot,
+                generation,
+            });
+        }
+        (txs, bytes)
+    }
+
+    fn mine(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        let (txs, bytes) = self.assemble(node.id, node.tip, ctx);
+        let b = self.blocks.push(node.tip, node.id, ctx.now, bytes, txs);
+        self.mined[node.id as usize] += 1;
+        let carried = self.blocks.get(b).txs.clone();
+        for r in &carried {
+            if self.pool.add_block(r.slot, b) {
+                let created = self
+                    .pool
+                    .get(r.slot, r.generation)
+                    .expect("just selected")
+                    .tx
+                    .created;
+                ctx.metrics.on_included(created, ctx.now);
+            }
+        }
+        self.blocks.receive(b, node.id, ctx.now);
+        self.adopt(node, b, ctx);
+        self.relay(b, ctx);
+    }
+
+    /// Switches to `b` if it makes a longer chain, then settles what became deep enough.
+    fn adopt(&mut self, node: &mut Node, b: u32, ctx: &mut Ctx<Msg, Timer>) {
+        if self.blocks.get(b).height <= self.blocks.get(node.tip).height {
+            return;
+        }
+        node.tip = b;
+        let k = self.params.confirmations;
+        let h = self.blocks.get(b).height;
+        if h + 1 < k {
+            return;
+        }
+        let target = self.blocks.ancestor(b, h + 1 - k);
+        let fork = self.blocks.fork_point(node.confirmed, target);
+        let reverted = self.blocks.get(node.confirmed).height - self.blocks.get(fork).height;
+        ctx.metrics.reverted_settlements += u64::from(reverted);
+        let fork_h = self.blocks.get(fork).height;
+        let target_h = self.blocks.get(target).height;
+        for height in fork_h + 1..=target_h {
+            let c = self.blocks.ancestor(target, height);
+            self.settle_block(node.id, c, ctx);
+        }
+        node.confirmed = target;
+    }
+
+    fn settle_block(&mut self, node: u32, c: u32, ctx: &mut Ctx<Msg, Timer>) {
+        let txs = &self.blocks.get(c).txs;
+        let lo = txs.partition_point(|r| r.origin < node);
+        let hi = txs.partition_point(|r| r.origin <= node);
+        for i in lo..hi {
+            let r = self.blocks.get(c).txs[i];
+            if let Some(t) = self.pool.get(r.slot, r.generation) {
+                ctx.metrics.on_settled(t.tx.created, ctx.now);
+                self.settled[node as usize] += 1;
+                self.pool.remove(r.slot);
+            }
+        }
+    }
+}
+
+impl Protocol for Nakamoto {
+    type Node = Node;
+    type Msg = Msg;
+    type Timer = Timer;
+
+    fn new_node(&self, id: u32) -> Node {
+        Node {
+            id,
+            tip: GENESIS,
+            confirmed: GENESIS,
+        }
+    }
+
+    fn on_start(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        self.next_find(ctx.node, ctx);
+    }
+
+    fn on_transactions(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
+        for &tx in txs {
+            self.pool.insert(tx, ctx.now, ctx.node);
+            ctx.metrics.on_reached(tx.uploaded, ctx.now);
+        }
+    }
+
+    fn on_message(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>, _from: u32, msg: Msg) {
+        let Msg::Block(b) = msg;
+        if self.blocks.receive(b, ctx.node, ctx.now) {
+            let delay = ctx.now - self.blocks.get(b).mined_at;
+            ctx.metrics.block_arrival.record(delay);
+            let mb = self.blocks.get(b).bytes as f64 / 1e6;
+            ctx.timer(
+                from_secs(mb * self.params.validation_s_per_mb),
+                Timer::Validated(b),
+            );
+        }
+    }
+
+    fn on_timer(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, timer: Timer) {
+        match timer {
+            Timer::Mine => {
+                self.mine(node, ctx);
+                self.next_find(node.id, ctx);
+            }
+            Timer::Validated(b) => {
+                self.adopt(node, b, ctx);
+                self.relay(b, ctx);
+            }
+        }
+    }
+
+    fn mempool_len(&self) -> u64 {
+        self.pool.unincluded()
+    }
+
+    fn finish(&mut self, _nodes: &[Node], _end: Time, metrics: &mut Metrics) -> Report {
+        let main = self.blocks.main_chain();
+        let mut on_main = vec![0u32; self.mined.len()];
+        let mut blocks = Vec::with_capacity(self.blocks.len() as usize);
+        let mut stale = 0u64;
+        for (id, b) in self.blocks.iter().skip(1) {
+            let is_main = main[id as usize];
+            if is_main {
+                on_main[b.miner as usize] += 1;
+            } else {
+                stale += 1;
+            }
+            blocks.push(BlockRow {
+                block: id,
+                height: b.height,
+                miner: b.miner,
+                mined_at_s: to_secs(b.mined_at),
+                size_bytes: b.bytes,
+                tx_count: b.tx_count,
+                propagation_50_s: b.reach[0].map(to_secs),
+                propagation_90_s: b.reach[1].map(to_secs),
+                propagation_100_s: b.reach[2].map(to_secs),
+                stale: !is_main,
+            });
+        }
+        let (mut in_block, mut in_mempool) = (0u64, 0u64);
+        for (_, _, t) in self.pool.iter() {
+            let on_chain = t
+                .blocks
+                .iter()
+                .any(|&b| b != crate::ledger::NO_BLOCK_ID && main[b as usize]);
+            if on_chain {
+                in_block += 1
+            } else {
+                in_mempool += 1
+            }
+        }
+        let mined = blocks.len() as f64;
+        let _ = metrics;
+        Report {
+            nodes: (0..self.mined.len())
+                .map(|v| NodeStats {
+                    hash_share: self.hash_share[v],
+                    blocks_mined: self.mined[v],
+                    blocks_main_chain: on_main[v],
+                    settled_tx: self.settled[v],
+                })
+                .collect(),
+            blocks,
+            pending_in_mempool: in_mempool,
+            pending_in_block: in_block,
+            summary: vec![
+                ("blocks_mined".into(), mined),
+                ("blocks_stale".into(), stale as f64),
+                (
+                    "stale_rate".into(),
+                    if mined > 0.0 {
+                        stale as f64 / mined
+                    } else {
+                        0.0
+                    },
+                ),
+                (
+                    "main_chain_height".into(),
+                    main.iter().filter(|&&m| m).count().saturating_sub(1) as f64,
+                ),
+            ],
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! Device state and the wake-up handler.
+//!
+//! A device is an event only when it has something to do: it wakes at its next reading if it
+//! is online then, otherwise at the start of its next online window; readings created while
+//! it slept are generated on waking, passed through the bounded buffer, and uploaded together.
+//! A device that never comes online costs no event at all.
+
+use super::{Conn, ConnState, Load};
+use crate::engine::{Time, from_secs};
+use crate::metrics::Metrics;
+use crate::scenario::{Overflow, Scenario};
+use std::collections::VecDeque;
+
+/// One device group's compiled parameters; its devices are ids `first..first + count`.
+#[derive(Clone, Debug)]
+pub struct Group {
+    pub name: String,
+    pub first: u32,
+    pub count: u32,
+    pub conn: Conn,
+    pub load: Load,
+    pub tx_bytes: u32,
+    pub buffer: u32,
+    pub overflow: Overflow,
+    pub uplink_latency: Time,
+    pub uplink_bps: f64,
+}
+
+/// A reading ready to leave its device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reading {
+    pub device: u32,
+    pub seq: u32,
+    pub created: Time,
+}
+
+pub struct Fleet {
+    pub groups: Vec<Group>,
+    seed: u64,
+    end: Time,
+    pub gateway: Vec<u32>,
+    /// Index of the next reading not yet generated.
+    seq: Vec<u32>,
+    /// Creation time of reading `seq`.
+    next: Vec<Time>,
+    conn: Vec<ConnState>,
+    /// Reused between wakes so buffering allocates nothing per event.
+    scratch: VecDeque<Reading>,
+}
+
+impl Fleet {
+    /// Builds the fleet; `gateway_of` attaches each device to a gateway.
+    pub fn build(s: &Scenario, end: Time, gateway_of: impl Fn(u32) -> u32) -> Self {
+        let mut groups = Vec::with_capacity(s.devices.len());
+        let mut first = 0u32;
+        for g in &s.devices {
+            groups.push(Group {
+                name: g.name.clone(),
+                first,
+                count: g.count as u32,
+                conn: Conn::from_scenario(&g.connectivity),
+                load: Load::from_scenario(&g.workload),
+                tx_bytes: g.tx_bytes,
+                buffer: g.buffer_tx,
+                overflow: g.overflow,
+                uplink_latency: from_secs(g.uplink.latency_ms / 1e3),
+                uplink_bps: g.uplink.bandwidth_bps,
+            });
+            first += g.count as u32;
+        }
+        let n = first as usize;
+        let mut fleet = Fleet {
+            groups,
+            seed: s.seed,
+            end,
+            gateway: (0..n as u32).map(gateway_of).collect(),
+            seq: vec![0; n],
+            next: vec![0; n],
+            conn: vec![ConnState::default(); n],
+            scratch: VecDeque::new(),
+        };
+        for gi in 0..fleet.groups.len() {
+            let g = fleet.groups[gi].clone();
+            for d in g.first..g.first + g.count {
+                fleet.conn[d as usize] = g.conn.init(s.seed, d);
+                fleet.next[d as usize] = g.load.time_of(s.seed, d, 0, 0);
+            }
+        }
+        fleet
+    }
+
+    pub fn len(&self) -> u32 {
+        self.seq.len() as u32
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.seq.is_empty()
+    }
+
+    pub fn group_of(&self, d: u32) -> &Group {
+        let i = self.groups.partition_point(|g| g.first + g.count <= d);
+        &self.groups[i]
+    }
+
+    /// When device `d` should first wake, if ever within the run.
+    pub fn first_wake(&self, d: u32) -> Option<Time> {
+        self.plan(d)
+    }
+
+    /// The wake time for the device's next reading: at the reading if online then, else when
+    /// it next comes online.
+    fn plan(&self, d: u32) -> Option<Time> {
+        let r = self.next[d as usize];
+        if r >= self.end {
+            return None;
+        }
+        let g = self.group_of(d);
+        let (start, _) = g
+            .conn
+            .window_from(self.seed, d, &self.conn[d as usize], r, self.end)?;
+        Some(start.max(r))
+    }
+
+    /// Handles a wake at `now`: generates the readings created since the last wake, buffers
+    /// them (dropping on overflow), and, the device being online, hands them to `upload`.
+    /// Returns the next wake time.
+    pub fn wake(
+        &mut self,
+        d: u32,
+        now: Time,
+        m: &mut Metrics,
+        upload: impl FnOnce(&Group, &mut Metrics, &mut dyn Iterator<Item = Reading>),
+    ) -> Option<Time> {
+        let gi = self.groups.partition_point(|g| g.first + g.count <= d);
+        let g = &self.groups[gi];
+        g.conn
+            .advance(self.seed, d, &mut self.conn[d as usize], now, m);
+        let online = g
+            .conn
+            .window_from(self.seed, d, &self.conn[d as usize], now, Time::MAX)
+            .is_some_and(|(s, _)| s <= now);
+        // Wakes are planned inside online windows; generating only when online keeps the
+        // shared scratch buffer empty between devices.
+        if online {
+            self.generate(gi, d, now, m);
+            if !self.scratch.is_empty() {
+                upload(&self.groups[gi], m, &mut self.scratch.drain(..));
+            }
+        }
+        self.plan(d)
+    }
+
+    /// Generates readings created at or before `until` into the buffer, applying its bound.
+    fn generate(&mut self, gi: usize, d: u32, until: Time, m: &mut Metrics) {
+        let g = &self.groups[gi];
+        let (di, cap) = (d as usize, g.buffer as usize);
+        while self.next[di] <= until && self.next[di] < self.end {
+            let reading = Reading {
+                device: d,
+                seq: self.seq[di],
+                created: self.next[di],
+            };
+            m.on_created(reading.created);
+            if self.scratch.len() < cap {
+                self.scratch.push_back(reading);
+            } else {
+                m.on_dropped_overflow();
+                if g.overflow == Overflow::DropOldest {
+                    self.scratch.pop_front();
+                    self.scratch.push_back(reading);
+                }
+            }
+            self.seq[di] += 1;
+            self.next[di] = g.load.time_of(self.seed, d, self.seq[di], self.next[di]);
+        }
+    }
+
+    /// Closes the run for every device: readings created before the end but never uploaded
+    /// stay on the device (counted, not lost), and online time is accounted. Returns the
+    /// number of transactions left on devices.
+    pub fn finish(&mut self, m: &mut Metrics) -> u64 {
+        let mut on_device = 0u64;
+        for gi in 0..self.groups.len() {
+            let (first, count, conn) = (
+                self.groups[gi].first,
+                self.groups[gi].count,
+                self.groups[gi].conn,
+            );
+            if conn == Conn::AlwaysOn {
+                m.on_always_online(count as u64);
+            }
+            for d in first..first + count {
+                self.scratch.clear();
+                self.generate(gi, d, self.end, m);
+                on_device += self.scratch.len() as u64;
+                conn.finish(self.seed, d, &mut self.conn[d as usize], self.end, m);
+            }
+        }
+        self.scratch.clear();
+        on_device
+    }
+}

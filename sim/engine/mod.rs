@@ -1,0 +1,22 @@
+//! The event engine: integer time, totally ordered event keys, a future-event queue and
+//! per-entity random streams. It knows nothing of blockchains, devices or networks.
+//!
+//! # Ordering contract
+//! Events are delivered in increasing [`EventKey`] order: by time, then by the id of the
+//! entity that scheduled the event, then by that entity's own sequence number. Because the
+//! tie-break is assigned by the sender and never by a shared counter, the order of
+//! simultaneous events does not depend on how the model is executed.
+
+mod command;
+mod key;
+mod queue;
+mod rng;
+mod scheduler;
+mod time;
+
+pub use command::Command;
+pub use key::EventKey;
+pub use queue::QuadHeap;
+pub use rng::{Purpose, draw_u64, draw_unit, stream};
+pub use scheduler::Scheduler;
+pub use time::{NS_PER_MS, NS_PER_S, Time, from_secs, to_secs};

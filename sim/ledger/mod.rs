@@ -1,0 +1,7 @@
+//! Transactions at validators and the blocks that carry them.
+
+mod blocks;
+mod pool;
+
+pub use blocks::{Block, BlockStore, GENESIS, TxRef};
+pub use pool::{NO_BLOCK as NO_BLOCK_ID, Pool, PoolTx};

@@ -1,0 +1,163 @@
+//! Transactions that reached a validator and are not yet settled.
+//!
+//! Slots are reused after settlement; a `(slot, generation)` pair names a transaction, so a
+//! stale reference from an orphaned block can never reach the slot's next occupant.
+
+use crate::consensus::TxIn;
+use crate::engine::Time;
+use std::collections::VecDeque;
+
+pub const NO_BLOCK: u32 = u32::MAX;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PoolTx {
+    pub tx: TxIn,
+    pub reached: Time,
+    pub origin: u32,
+    /// Blocks that carry this transaction (several when it was mined on competing branches).
+    pub blocks: [u32; 3],
+    generation: u32,
+    live: bool,
+}
+
+impl PoolTx {
+    pub fn included(&self) -> bool {
+        self.blocks[0] != NO_BLOCK
+    }
+}
+
+#[derive(Default)]
+pub struct Pool {
+    slots: Vec<PoolTx>,
+    free: Vec<u32>,
+    /// Live `(slot, generation)` in arrival order; dead entries are skipped and compacted.
+    order: VecDeque<(u32, u32)>,
+    live: u64,
+    unincluded: u64,
+}
+
+impl Pool {
+    pub fn insert(&mut self, tx: TxIn, reached: Time, origin: u32) -> (u32, u32) {
+        let entry = |generation| PoolTx {
+            tx,
+            reached,
+            origin,
+            blocks: [NO_BLOCK; 3],
+            generation,
+            live: true,
+        };
+        let slot = match self.free.pop() {
+            Some(s) => {
+                let g = self.slots[s as usize].generation.wrapping_add(1);
+                self.slots[s as usize] = entry(g);
+                s
+            }
+            None => {
+                self.slots.push(entry(0));
+                self.slots.len() as u32 - 1
+            }
+        };
+        let generation = self.slots[slot as usize].generation;
+        self.order.push_back((slot, generation));
+        self.live += 1;
+        self.unincluded += 1;
+        (slot, generation)
+    }
+
+    /// The live transaction named by `(slot, generation)`.
+    pub fn get(&self, slot: u32, generation: u32) -> Option<&PoolTx> {
+        self.slots
+            .get(slot as usize)
+            .filter(|t| t.live && t.generation == generation)
+    }
+
+    /// Records that `block` carries the transaction; returns true on its first inclusion.
+    pub fn add_block(&mut self, slot: u32, block: u32) -> bool {
+        let t = &mut self.slots[slot as usize];
+        let first = !t.included();
+        match t.blocks.iter().position(|&b| b == NO_BLOCK) {
+            Some(i) => t.blocks[i] = block,
+            // Three competing branches already carry it: forget the oldest branch. If that
+            // branch later wins, the transaction may be mined once more on it; counted once.
+            None => {
+                t.blocks.rotate_left(1);
+                t.blocks[2] = block;
+            }
+        }
+        if first {
+            self.unincluded -= 1;
+        }
+        first
+    }
+
+    pub fn remove(&mut self, slot: u32) {
+        let t = &mut self.slots[slot as usize];
+        debug_assert!(t.live);
+        t.live = false;
+        if !t.included() {
+            self.unincluded -= 1;
+        }
+        self.free.push(slot);
+        self.live -= 1;
+        while let Some(&(s, g)) = self.order.front() {
+            if self.get(s, g).is_some() {
+                break;
+            }
+            self.order.pop_front();
+        }
+        if self.order.len() as u64 > 2 * self.live + 1024 {
+            let slots = &self.slots;
+            self.order
+                .retain(|&(s, g)| slots[s as usize].live && slots[s as usize].generation == g);
+        }
+    }
+
+    /// Live transactions in arrival order, with their `(slot, generation)`.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, u32, &PoolTx)> {
+        self.order
+            .iter()
+            .filter_map(|&(s, g)| self.get(s, g).map(|t| (s, g, t)))
+    }
+
+    pub fn live(&self) -> u64 {
+        self.live
+    }
+
+    pub fn unincluded(&self) -> u64 {
+        self.unincluded
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tx(seq: u32) -> TxIn {
+        TxIn {
+            device: 1,
+            seq,
+            bytes: 100,
+            created: 0,
+            uploaded: 0,
+        }
+    }
+
+    #[test]
+    fn reused_slots_do_not_answer_to_old_names() {
+        let mut p = Pool::default();
+        let (s0, g0) = p.insert(tx(0), 5, 0);
+        let (s1, _) = p.insert(tx(1), 6, 0);
+        assert!(p.add_block(s0, 7));
+        assert!(!p.add_block(s0, 8));
+        assert_eq!(p.unincluded(), 1);
+        p.remove(s0);
+        let (s2, g2) = p.insert(tx(2), 9, 0);
+        assert_eq!(s2, s0);
+        assert!(p.get(s0, g0).is_none());
+        assert_eq!(p.get(s2, g2).unwrap().tx.seq, 2);
+        let order: Vec<u32> = p.iter().map(|(_, _, t)| t.tx.seq).collect();
+        assert_eq!(order, [1, 2]);
+        p.remove(s1);
+        assert_eq!((p.live(), p.unincluded()), (1, 1));
+    }
+}

@@ -1,0 +1,16 @@
+//! Unchained: a deterministic discrete-event simulator for large-scale IoT blockchain
+//! networks.
+//!
+//! Data flows one way: [`scenario`] → built [`world`] ([`net`], [`devices`], validators running
+//! a [`consensus`] protocol over the [`ledger`]) → [`engine`] loop → [`metrics`] →
+//! [`report`].
+
+pub mod consensus;
+pub mod devices;
+pub mod engine;
+pub mod ledger;
+pub mod metrics;
+pub mod net;
+pub mod report;
+pub mod scenario;
+pub mod world;

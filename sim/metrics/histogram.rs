@@ -1,0 +1,146 @@
+//! A log-linear histogram of nanosecond durations with fixed memory (64 sub-buckets per
+//! power of two, so any quantile is within 1.6 % of the true value).
+
+use crate::engine::Time;
+
+const SUB_BITS: u32 = 6;
+const SUB: u64 = 1 << SUB_BITS;
+const BUCKETS: usize = ((64 - SUB_BITS as usize) + 1) * SUB as usize;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Histogram {
+    counts: Vec<u64>,
+    total: u64,
+    sum: u128,
+    min: Time,
+    max: Time,
+}
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn bucket_of(v: Time) -> usize {
+    if v < SUB {
+        return v as usize;
+    }
+    let exp = 63 - v.leading_zeros(); // >= SUB_BITS
+    let shift = exp - SUB_BITS;
+    let mantissa = (v >> shift) - SUB; // 0..SUB
+    ((shift as u64 + 1) * SUB + mantissa) as usize
+}
+
+/// Lowest and highest value that fall in bucket `b`.
+fn bounds_of(b: usize) -> (Time, Time) {
+    let b = b as u64;
+    if b < SUB {
+        return (b, b);
+    }
+    let shift = b / SUB - 1;
+    let mantissa = b % SUB;
+    let lo = (SUB + mantissa) << shift;
+    (lo, lo + ((1u64 << shift) - 1))
+}
+
+impl Histogram {
+    pub fn new() -> Self {
+        Histogram {
+            counts: vec![0; BUCKETS],
+            total: 0,
+            sum: 0,
+            min: Time::MAX,
+            max: 0,
+        }
+    }
+
+    pub fn record(&mut self, v: Time) {
+        self.counts[bucket_of(v)] += 1;
+        self.total += 1;
+        self.sum += v as u128;
+        self.min = self.min.min(v);
+        self.max = self.max.max(v);
+    }
+
+    pub fn count(&self) -> u64 {
+        self.total
+    }
+
+    pub fn mean(&self) -> Option<f64> {
+        (self.total > 0).then(|| self.sum as f64 / self.total as f64)
+    }
+
+    pub fn max(&self) -> Option<Time> {
+        (self.total > 0).then_some(self.max)
+    }
+
+    /// The `q`-quantile (nearest rank), as the midpoint of its bucket clamped to the observed
+    /// range.
+    pub fn quantile(&self, q: f64) -> Option<Time> {
+        if self.total == 0 {
+            return None;
+        }
+        let rank = ((q * self.total as f64).ceil() as u64).clamp(1, self.total);
+        let mut seen = 0;
+        for (b, &c) in self.counts.iter().enumerate() {
+            seen += c;
+            if seen >= rank {
+                let (lo, hi) = bounds_of(b);
+                return Some((lo + (hi - lo) / 2).clamp(self.min, self.max));
+            }
+        }
+        unreachable!("rank never exceeds total")
+    }
+
+    /// `(value, cumulative fraction)` points of the empirical CDF, one per non-empty bucket.
+    pub fn cdf(&self) -> Vec<(Time, f64)> {
+        let mut out = Vec::new();
+        let mut seen = 0u64;
+        for (b, &c) in self.counts.iter().enumerate() {
+            if c > 0 {
+                seen += c;
+                let (_, hi) = bounds_of(b);
+                out.push((hi.min(self.max), seen as f64 / self.total as f64));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_cover_every_value_in_order() {
+        let mut prev = 0;
+        for v in (0..5000u64).chain([1 << 40, u64::MAX / 3, u64::MAX]) {
+            let b = bucket_of(v);
+            assert!(b >= prev || v > 4999);
+            let (lo, hi) = bounds_of(b);
+            assert!(lo <= v && v <= hi, "{v} not in bucket {b} = [{lo}, {hi}]");
+            prev = b;
+        }
+        assert!(bucket_of(u64::MAX) < BUCKETS);
+    }
+
+    #[test]
+    fn quantiles_are_within_relative_precision() {
+        let mut h = Histogram::new();
+        for v in 1..=100_000u64 {
+            h.record(v * 1000);
+        }
+        for q in [0.01, 0.5, 0.9, 0.99] {
+            let exact = (q * 100_000.0) * 1000.0;
+            let got = h.quantile(q).unwrap() as f64;
+            assert!(
+                (got - exact).abs() / exact < 0.016,
+                "q{q}: {got} vs {exact}"
+            );
+        }
+        assert_eq!(h.mean().unwrap(), 50_000.5 * 1000.0);
+        assert_eq!(h.cdf().last().unwrap().1, 1.0);
+        assert_eq!(Histogram::new().quantile(0.5), None);
+    }
+}

@@ -1,0 +1,158 @@
+//! The recorder the model writes into while it runs.
+
+use super::Histogram;
+use crate::engine::Time;
+
+/// Per-window counters and latency histograms of one run.
+pub struct Metrics {
+    window: Time,
+    end: Time,
+    pub created: u64,
+    pub uploaded: u64,
+    pub reached: u64,
+    pub included: u64,
+    pub settled: u64,
+    pub dropped_overflow: u64,
+    /// Settled blocks later replaced by a deeper reorganisation (a settlement revoked).
+    pub reverted_settlements: u64,
+    pub created_w: Vec<u64>,
+    pub included_w: Vec<u64>,
+    pub settled_w: Vec<u64>,
+    /// Device-nanoseconds online per window.
+    pub online_w: Vec<u128>,
+    /// Transactions waiting at validators (not yet in any block) at each window's end.
+    pub mempool_w: Vec<u64>,
+    /// Transactions created but neither settled nor dropped at each window's end.
+    pub pending_w: Vec<u64>,
+    pub upload_wait: Histogram,
+    pub access: Histogram,
+    pub inclusion: Histogram,
+    pub settlement: Histogram,
+    /// Delay from a block's creation to its arrival at each node.
+    pub block_arrival: Histogram,
+}
+
+impl Metrics {
+    pub fn new(window: Time, end: Time) -> Self {
+        let windows = end.div_ceil(window).max(1) as usize;
+        Metrics {
+            window,
+            end,
+            created: 0,
+            uploaded: 0,
+            reached: 0,
+            included: 0,
+            settled: 0,
+            dropped_overflow: 0,
+            reverted_settlements: 0,
+            created_w: vec![0; windows],
+            included_w: vec![0; windows],
+            settled_w: vec![0; windows],
+            online_w: vec![0; windows],
+            mempool_w: vec![0; windows],
+            pending_w: vec![0; windows],
+            upload_wait: Histogram::new(),
+            access: Histogram::new(),
+            inclusion: Histogram::new(),
+            settlement: Histogram::new(),
+            block_arrival: Histogram::new(),
+        }
+    }
+
+    pub fn window(&self) -> Time {
+        self.window
+    }
+
+    pub fn end(&self) -> Time {
+        self.end
+    }
+
+    pub fn windows(&self) -> usize {
+        self.created_w.len()
+    }
+
+    fn w(&self, t: Time) -> usize {
+        ((t / self.window) as usize).min(self.windows() - 1)
+    }
+
+    pub fn on_created(&mut self, at: Time) {
+        self.created += 1;
+        let w = self.w(at);
+        self.created_w[w] += 1;
+    }
+
+    pub fn on_dropped_overflow(&mut self) {
+        self.dropped_overflow += 1;
+    }
+
+    pub fn on_uploaded(&mut self, created: Time, at: Time) {
+        self.uploaded += 1;
+        self.upload_wait.record(at - created);
+    }
+
+    pub fn on_reached(&mut self, uploaded: Time, at: Time) {
+        self.reached += 1;
+        self.access.record(at - uploaded);
+    }
+
+    pub fn on_included(&mut self, created: Time, at: Time) {
+        self.included += 1;
+        self.inclusion.record(at - created);
+        let w = self.w(at);
+        self.included_w[w] += 1;
+    }
+
+    pub fn on_settled(&mut self, created: Time, at: Time) {
+        self.settled += 1;
+        self.settlement.record(at - created);
+        let w = self.w(at);
+        self.settled_w[w] += 1;
+    }
+
+    /// Adds the online interval `[from, to)` of one device, clipped to the run.
+    pub fn on_online(&mut self, from: Time, to: Time) {
+        let to = to.min(self.end);
+        let mut t = from;
+        while t < to {
+            let w = self.w(t);
+            let w_end = ((w as Time + 1) * self.window).min(self.end);
+            let stop = to.min(w_end);
+            self.online_w[w] += (stop - t) as u128;
+            if stop == t {
+                break;
+            }
+            t = stop;
+        }
+    }
+
+    /// Adds `devices` always-online devices over the whole run in one step.
+    pub fn on_always_online(&mut self, devices: u64) {
+        for w in 0..self.windows() {
+            let a = w as Time * self.window;
+            let b = (a + self.window).min(self.end);
+            self.online_w[w] += devices as u128 * (b - a) as u128;
+        }
+    }
+
+    /// Records the end-of-window snapshot for the window that ends at `at`.
+    pub fn sample(&mut self, at: Time, mempool: u64) {
+        let w = self.w(at.saturating_sub(1));
+        self.mempool_w[w] = mempool;
+        self.pending_w[w] = self.created - self.settled - self.dropped_overflow;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn online_intervals_split_over_windows_and_clip_at_the_end() {
+        let mut m = Metrics::new(10, 25);
+        assert_eq!(m.windows(), 3);
+        m.on_online(5, 100);
+        assert_eq!(m.online_w, vec![5, 10, 5]);
+        m.on_always_online(2);
+        assert_eq!(m.online_w, vec![25, 30, 15]);
+    }
+}

@@ -1,0 +1,156 @@
+//! Peer graphs, built deterministically from the seed and stored as compressed adjacency.
+
+use crate::engine::{Purpose, stream};
+use petgraph::graph::{NodeIndex, UnGraph};
+use rand::RngExt;
+
+/// Undirected adjacency in compressed form: the peers of `v` are
+/// `targets[offsets[v]..offsets[v + 1]]`, sorted ascending.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Adjacency {
+    offsets: Vec<u32>,
+    targets: Vec<u32>,
+}
+
+impl Adjacency {
+    pub fn peers(&self, v: u32) -> &[u32] {
+        let (a, b) = (self.offsets[v as usize], self.offsets[v as usize + 1]);
+        &self.targets[a as usize..b as usize]
+    }
+
+    pub fn nodes(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    pub fn edges(&self) -> usize {
+        self.targets.len() / 2
+    }
+
+    fn from_graph(g: &UnGraph<(), ()>) -> Self {
+        let n = g.node_count();
+        let mut lists: Vec<Vec<u32>> = vec![Vec::new(); n];
+        for e in g.raw_edges() {
+            let (a, b) = (e.source().index() as u32, e.target().index() as u32);
+            lists[a as usize].push(b);
+            lists[b as usize].push(a);
+        }
+        let mut offsets = Vec::with_capacity(n + 1);
+        let mut targets = Vec::with_capacity(2 * g.edge_count());
+        offsets.push(0);
+        for mut l in lists {
+            l.sort_unstable();
+            targets.extend_from_slice(&l);
+            offsets.push(targets.len() as u32);
+        }
+        Adjacency { offsets, targets }
+    }
+}
+
+/// Bitcoin-like random graph: node `i`, in id order, opens up to `outbound` connections to
+/// uniformly chosen distinct nodes that still accept inbound connections. Each node draws
+/// from its own stream, so the graph depends only on the seed and the node count.
+pub fn random(n: u32, outbound: u32, max_inbound: u32, seed: u64) -> Adjacency {
+    let mut g = UnGraph::<(), ()>::with_capacity(n as usize, (n * outbound) as usize);
+    for _ in 0..n {
+        g.add_node(());
+    }
+    let mut inbound = vec![0u32; n as usize];
+    let want = outbound.min(n.saturating_sub(1));
+    for i in 0..n {
+        let mut rng = stream(seed, i as u64, Purpose::Topology);
+        let mut chosen: Vec<u32> = Vec::with_capacity(want as usize);
+        let open = |j: u32, chosen: &[u32], inbound: &[u32], g: &UnGraph<(), ()>| {
+            j != i
+                && inbound[j as usize] < max_inbound
+                && !chosen.contains(&j)
+                && g.find_edge(NodeIndex::new(i as usize), NodeIndex::new(j as usize))
+                    .is_none()
+        };
+        // Rejection sampling is fast while most nodes accept; the scan below settles the rare
+        // case where few candidates remain.
+        let mut attempts = 0;
+        while (chosen.len() as u32) < want && attempts < 32 * want {
+            attempts += 1;
+            let j = rng.random_range(0..n);
+            if open(j, &chosen, &inbound, &g) {
+                chosen.push(j);
+            }
+        }
+        if (chosen.len() as u32) < want {
+            let mut rest: Vec<u32> = (0..n).filter(|&j| open(j, &chosen, &inbound, &g)).collect();
+            while (chosen.len() as u32) < want && !rest.is_empty() {
+                let k = rng.random_range(0..rest.len());
+                chosen.push(rest.swap_remove(k));
+            }
+        }
+        for j in chosen {
+            inbound[j as usize] += 1;
+            g.add_edge(NodeIndex::new(i as usize), NodeIndex::new(j as usize), ());
+        }
+    }
+    Adjacency::from_graph(&g)
+}
+
+/// Every node connected to every other.
+pub fn full_mesh(n: u32) -> Adjacency {
+    let mut offsets = Vec::with_capacity(n as usize + 1);
+    let mut targets = Vec::with_capacity((n as usize) * (n as usize).saturating_sub(1));
+    offsets.push(0);
+    for i in 0..n {
+        targets.extend((0..n).filter(|&j| j != i));
+        offsets.push(targets.len() as u32);
+    }
+    Adjacency { offsets, targets }
+}
+
+/// Number of connected components, for warnings about partitioned topologies.
+pub fn components(adj: &Adjacency) -> usize {
+    let mut g = UnGraph::<(), ()>::with_capacity(adj.nodes(), adj.edges());
+    for _ in 0..adj.nodes() {
+        g.add_node(());
+    }
+    for v in 0..adj.nodes() as u32 {
+        for &w in adj.peers(v) {
+            if v < w {
+                g.add_edge(NodeIndex::new(v as usize), NodeIndex::new(w as usize), ());
+            }
+        }
+    }
+    petgraph::algo::connected_components(&g)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_graph_respects_degrees_and_is_reproducible() {
+        let a = random(500, 8, 20, 3);
+        assert_eq!(a, random(500, 8, 20, 3));
+        assert_ne!(a, random(500, 8, 20, 4));
+        assert_eq!(a.edges(), 500 * 8);
+        for v in 0..500 {
+            let p = a.peers(v);
+            assert!(
+                p.len() >= 8 && p.len() <= 8 + 20,
+                "node {v} has {} peers",
+                p.len()
+            );
+            assert!(!p.contains(&v));
+            assert!(
+                p.windows(2).all(|w| w[0] < w[1]),
+                "duplicate or unsorted peers"
+            );
+        }
+        assert_eq!(components(&a), 1);
+    }
+
+    #[test]
+    fn small_graphs_connect_everyone() {
+        let a = random(4, 8, 117, 1);
+        for v in 0..4 {
+            assert_eq!(a.peers(v).len(), 3);
+        }
+        assert_eq!(full_mesh(5).edges(), 10);
+    }
+}

@@ -1,0 +1,295 @@
+//! Charts of a run, each drawn once per backend from the same code so PNG and SVG agree.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::prelude::*;
+
+use super::ReportError;
+use crate::engine::{Time, to_secs};
+use crate::metrics::RunOutput;
+
+const SIZE: (u32, u32) = (960, 600);
+const FONT: &str = "sans-serif";
+/// Embedded so PNG text never depends on what the host has installed.
+static DEJAVU_SANS: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
+
+const CREATED: RGBColor = RGBColor(31, 119, 180);
+const INCLUDED: RGBColor = RGBColor(255, 127, 14);
+const SETTLED: RGBColor = RGBColor(44, 160, 44);
+const GREY: RGBColor = RGBColor(110, 110, 110);
+
+/// A labelled series of `(x, y)` points.
+type Line = (&'static str, RGBColor, Vec<(f64, f64)>);
+type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+#[derive(Clone, Copy)]
+pub(super) enum Chart {
+    Throughput,
+    SettlementCdf,
+    BlockPropagationCdf,
+}
+
+impl Chart {
+    pub(super) const ALL: [Chart; 3] = [
+        Chart::Throughput,
+        Chart::SettlementCdf,
+        Chart::BlockPropagationCdf,
+    ];
+
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Chart::Throughput => "throughput",
+            Chart::SettlementCdf => "settlement_cdf",
+            Chart::BlockPropagationCdf => "block_propagation_cdf",
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(
+        self,
+        out: &RunOutput,
+        root: &DrawingArea<DB, Shift>,
+    ) -> DrawResult<DB> {
+        root.fill(&WHITE)?;
+        match self {
+            Chart::Throughput => throughput(out, root),
+            Chart::SettlementCdf => cdf(
+                root,
+                "Transaction settlement latency",
+                "settlement latency (s)",
+                &out.settlement_cdf,
+            ),
+            Chart::BlockPropagationCdf => cdf(
+                root,
+                "Block propagation",
+                "block arrival delay (s)",
+                &out.block_arrival_cdf,
+            ),
+        }
+    }
+}
+
+/// plotters keeps fonts in a process-wide table, so one registration serves every chart and
+/// the font is parsed once per process rather than per file.
+fn register_font() -> Result<(), String> {
+    static REGISTERED: OnceLock<Result<(), String>> = OnceLock::new();
+    REGISTERED
+        .get_or_init(|| {
+            plotters::style::register_font(FONT, FontStyle::Normal, DEJAVU_SANS)
+                .map_err(|_| "embedded DejaVuSans.ttf is not a valid font".to_string())
+        })
+        .clone()
+}
+
+/// Writes `NAME.png` and `NAME.svg` into `dir` and returns both paths.
+pub(super) fn write(
+    chart: Chart,
+    out: &RunOutput,
+    dir: &Path,
+) -> Result<[PathBuf; 2], ReportError> {
+    let png = dir.join(format!("{}.png", chart.name()));
+    let svg = dir.join(format!("{}.svg", chart.name()));
+    let failed = |path: &Path| {
+        let path = path.to_path_buf();
+        move |message: String| ReportError::Chart { path, message }
+    };
+    register_font().map_err(failed(&png))?;
+    {
+        let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
+        chart
+            .draw(out, &root)
+            .and_then(|()| root.present())
+            .map_err(|e| failed(&png)(e.to_string()))?;
+    }
+    // The SVG goes through a string so a failed write surfaces as an I/O error on that file.
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
+        chart
+            .draw(out, &root)
+            .and_then(|()| root.present())
+            .map_err(|e| failed(&svg)(e.to_string()))?;
+    }
+    std::fs::write(&svg, text).map_err(|source| ReportError::Io {
+        path: svg.clone(),
+        source,
+    })?;
+    Ok([png, svg])
+}
+
+fn throughput<DB: DrawingBackend>(
+    out: &RunOutput,
+    root: &DrawingArea<DB, Shift>,
+) -> DrawResult<DB> {
+    let rows = &out.timeseries;
+    let series: [Line; 3] = [
+        (
+            "created",
+            CREATED,
+            rows.iter()
+                .map(|r| (r.window_end_s, r.created_tx_per_s))
+                .collect(),
+        ),
+        (
+            "included",
+            INCLUDED,
+            rows.iter()
+                .map(|r| (r.window_end_s, r.included_tx_per_s))
+                .collect(),
+        ),
+        (
+            "settled",
+            SETTLED,
+            rows.iter()
+                .map(|r| (r.window_end_s, r.settled_tx_per_s))
+                .collect(),
+        ),
+    ];
+    let points = || {
+        series
+            .iter()
+            .flat_map(|(_, _, p)| p.iter().copied())
+            .filter(|&p| finite(p))
+    };
+    let x_max = upper(points().map(|(x, _)| x));
+    let y_max = upper(points().map(|(_, y)| y)) * 1.05;
+    let empty = points().next().is_none();
+    let mut chart = ChartBuilder::on(root)
+        .caption(title("Throughput", empty), (FONT, 26))
+        .margin(16)
+        .margin_right(40)
+        .x_label_area_size(48)
+        .y_label_area_size(72)
+        .build_cartesian_2d(0.0..x_max, 0.0..y_max)?;
+    chart
+        .configure_mesh()
+        .x_desc("window end (s)")
+        .y_desc("transactions per second")
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 16))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    if empty {
+        return no_data(root);
+    }
+    for (label, color, line) in series {
+        chart
+            .draw_series(LineSeries::new(
+                line.into_iter().filter(|&p| finite(p)),
+                color.stroke_width(2),
+            ))?
+            .label(label)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(2))
+            });
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+}
+
+fn cdf<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    name: &str,
+    x_desc: &str,
+    data: &[(Time, f64)],
+) -> DrawResult<DB> {
+    let points: Vec<(f64, f64)> = data
+        .iter()
+        .map(|&(t, f)| (to_secs(t), f))
+        .filter(|&p| finite(p))
+        .collect();
+    let hi = upper(points.iter().map(|p| p.0));
+    let lo_positive = points
+        .iter()
+        .map(|p| p.0)
+        .filter(|&x| x > 0.0)
+        .reduce(f64::min);
+    let title = title(&format!("{name} CDF"), points.is_empty());
+    match lo_positive {
+        // Zero delays sit left of a log axis; the curve starting above zero still shows them.
+        Some(lo) if hi / lo > 100.0 => {
+            let shown: Vec<_> = points.into_iter().filter(|p| p.0 > 0.0).collect();
+            cdf_on(root, &title, x_desc, decades(lo, hi).log_scale(), &shown)
+        }
+        _ => cdf_on(root, &title, x_desc, 0.0..hi, &points),
+    }
+}
+
+fn cdf_on<DB, X>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    x_desc: &str,
+    x: X,
+    points: &[(f64, f64)],
+) -> DrawResult<DB>
+where
+    DB: DrawingBackend,
+    X: AsRangedCoord<Value = f64>,
+    X::CoordDescType: ValueFormatter<f64>,
+{
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FONT, 26))
+        .margin(16)
+        .margin_right(40)
+        .x_label_area_size(48)
+        .y_label_area_size(72)
+        .build_cartesian_2d(x, 0.0..1.0)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc("cumulative fraction")
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 16))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    if points.is_empty() {
+        return no_data(root);
+    }
+    chart.draw_series(LineSeries::new(
+        points.iter().copied(),
+        CREATED.stroke_width(2),
+    ))?;
+    Ok(())
+}
+
+fn no_data<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+    let (w, h) = root.dim_in_pixel();
+    let style = TextStyle::from((FONT, 32).into_font()).color(&GREY).pos(
+        plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Center,
+            plotters::style::text_anchor::VPos::Center,
+        ),
+    );
+    root.draw(&Text::new("no data", (w as i32 / 2, h as i32 / 2), style))
+}
+
+/// Widens to whole decades so the log axis starts and ends on a labelled power of ten.
+fn decades(lo: f64, hi: f64) -> std::ops::Range<f64> {
+    // A hair below the lower power so rounding in plotters' tick search keeps its label.
+    10f64.powf(lo.log10().floor()) * (1.0 - 1e-9)..10f64.powf(hi.log10().ceil())
+}
+
+fn title(name: &str, empty: bool) -> String {
+    if empty {
+        format!("{name} (no data)")
+    } else {
+        name.to_string()
+    }
+}
+
+fn finite((x, y): (f64, f64)) -> bool {
+    x.is_finite() && y.is_finite()
+}
+
+/// Upper end of an axis from zero: the largest value, or 1 when there is nothing positive,
+/// because plotters cannot map a zero-width range.
+fn upper(values: impl Iterator<Item = f64>) -> f64 {
+    let max = values.filter(|v| v.is_finite()).fold(0.0, f64::max);
+    if max > 0.0 { max } else { 1.0 }
+}

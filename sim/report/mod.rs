@@ -1,0 +1,79 @@
+//! Writes a finished run's outputs into a folder: tables as Parquet and CSV, the resolved
+//! scenario, charts as PNG and SVG, and a text summary. Every file is a pure function of the
+//! `RunOutput`, so two runs with the same scenario and seed produce byte-identical folders.
+
+mod charts;
+mod error;
+mod tables;
+mod text;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::metrics::RunOutput;
+pub use error::ReportError;
+
+/// Writes every output file into `dir`, which must exist and be empty, and returns the paths
+/// in the order they were written.
+pub fn write_run(out: &RunOutput, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    let mut written = Vec::new();
+    for (name, build) in tables::TABLES {
+        let parquet = dir.join(format!("{name}.parquet"));
+        let csv = dir.join(format!("{name}.csv"));
+        let mut df = build(out).map_err(|source| table_error(&parquet, source))?;
+        let bytes = parquet_bytes(&mut df).map_err(|source| table_error(&parquet, source))?;
+        write_file(&parquet, &bytes, &mut written)?;
+        let bytes = csv_bytes(&mut df).map_err(|source| table_error(&csv, source))?;
+        write_file(&csv, &bytes, &mut written)?;
+    }
+    let yaml = text::scenario_yaml(out);
+    write_file(&dir.join("scenario.yaml"), yaml.as_bytes(), &mut written)?;
+    for chart in charts::Chart::ALL {
+        written.extend(charts::write(chart, out, dir)?);
+    }
+    let summary = text::summary_txt(out);
+    write_file(&dir.join("summary.txt"), summary.as_bytes(), &mut written)?;
+    Ok(written)
+}
+
+fn table_error(path: &Path, source: PolarsError) -> ReportError {
+    ReportError::Table {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn write_file(path: &Path, bytes: &[u8], written: &mut Vec<PathBuf>) -> Result<(), ReportError> {
+    std::fs::write(path, bytes).map_err(|source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    written.push(path.to_path_buf());
+    Ok(())
+}
+
+/// Single-threaded with fixed compression so the bytes never depend on the thread pool or on
+/// a future change of polars' defaults. The footer's `created_by` is a constant "Polars".
+fn parquet_bytes(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
+    let mut buf = Vec::new();
+    ParquetWriter::new(&mut buf)
+        .with_compression(ParquetCompression::Zstd(None))
+        .with_statistics(StatisticsOptions::default())
+        .set_parallel(false)
+        .finish(df)?;
+    Ok(buf)
+}
+
+fn csv_bytes(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
+    let mut buf = Vec::new();
+    CsvWriter::new(&mut buf)
+        .include_header(true)
+        .with_line_terminator("\n".into())
+        .n_threads(1)
+        .finish(df)?;
+    Ok(buf)
+}

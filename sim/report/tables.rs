@@ -1,0 +1,126 @@
+//! The run's tables as DataFrames; column names are exactly the output struct's field names so
+//! a reader can go from the Rust docs to the files without a mapping table.
+
+use polars::prelude::*;
+
+use crate::metrics::{BlockRow, Conservation, LatencyRow, NodeRow, RunOutput, TimeseriesRow};
+
+type Builder = fn(&RunOutput) -> PolarsResult<DataFrame>;
+
+/// Table names in the order they are written, each with its builder.
+pub(super) const TABLES: [(&str, Builder); 5] = [
+    ("summary", |out| summary(&out.summary, &out.conservation)),
+    ("timeseries", |out| timeseries(&out.timeseries)),
+    ("latency", |out| latency(&out.latency)),
+    ("blocks", |out| blocks(&out.blocks)),
+    ("nodes", |out| nodes(&out.nodes)),
+];
+
+fn pick<'a, R, T>(rows: &'a [R], field: impl Fn(&'a R) -> T) -> Vec<T> {
+    rows.iter().map(field).collect()
+}
+
+fn col<T, P: ?Sized>(name: &str, values: T) -> Column
+where
+    Series: NamedFrom<T, P>,
+{
+    Column::new(name.into(), values)
+}
+
+/// Conservation rows go after the run's own metrics so the tidy table carries the whole
+/// accounting and a reader needs no second file to check it.
+pub(super) fn conservation_rows(c: &Conservation) -> [(&'static str, f64); 8] {
+    [
+        ("tx_created", c.created as f64),
+        ("tx_settled", c.settled as f64),
+        ("tx_pending_on_device", c.pending_on_device as f64),
+        ("tx_pending_in_transit", c.pending_in_transit as f64),
+        ("tx_pending_in_mempool", c.pending_in_mempool as f64),
+        ("tx_pending_in_block", c.pending_in_block as f64),
+        (
+            "tx_dropped_buffer_overflow",
+            c.dropped_buffer_overflow as f64,
+        ),
+        ("conservation_holds", if c.holds() { 1.0 } else { 0.0 }),
+    ]
+}
+
+pub(super) fn summary(pairs: &[(String, f64)], c: &Conservation) -> PolarsResult<DataFrame> {
+    let extra = conservation_rows(c);
+    let metric: Vec<&str> = pairs
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .chain(extra.iter().map(|(k, _)| *k))
+        .collect();
+    let value: Vec<f64> = pairs
+        .iter()
+        .map(|(_, v)| *v)
+        .chain(extra.iter().map(|(_, v)| *v))
+        .collect();
+    DataFrame::new(
+        metric.len(),
+        vec![col("metric", metric), col("value", value)],
+    )
+}
+
+pub(super) fn timeseries(rows: &[TimeseriesRow]) -> PolarsResult<DataFrame> {
+    DataFrame::new(
+        rows.len(),
+        vec![
+            col("window_start_s", pick(rows, |r| r.window_start_s)),
+            col("window_end_s", pick(rows, |r| r.window_end_s)),
+            col("created_tx_per_s", pick(rows, |r| r.created_tx_per_s)),
+            col("included_tx_per_s", pick(rows, |r| r.included_tx_per_s)),
+            col("settled_tx_per_s", pick(rows, |r| r.settled_tx_per_s)),
+            col("online_devices", pick(rows, |r| r.online_devices)),
+            col("mempool_tx", pick(rows, |r| r.mempool_tx)),
+            col("pending_tx", pick(rows, |r| r.pending_tx)),
+        ],
+    )
+}
+
+pub(super) fn latency(rows: &[LatencyRow]) -> PolarsResult<DataFrame> {
+    DataFrame::new(
+        rows.len(),
+        vec![
+            col("stage", pick(rows, |r| r.stage)),
+            col("quantile", pick(rows, |r| r.quantile)),
+            col("latency_s", pick(rows, |r| r.latency_s)),
+            col("samples", pick(rows, |r| r.samples)),
+        ],
+    )
+}
+
+pub(super) fn blocks(rows: &[BlockRow]) -> PolarsResult<DataFrame> {
+    DataFrame::new(
+        rows.len(),
+        vec![
+            col("block", pick(rows, |r| r.block)),
+            col("height", pick(rows, |r| r.height)),
+            col("miner", pick(rows, |r| r.miner)),
+            col("mined_at_s", pick(rows, |r| r.mined_at_s)),
+            col("size_bytes", pick(rows, |r| r.size_bytes)),
+            col("tx_count", pick(rows, |r| r.tx_count)),
+            col("propagation_50_s", pick(rows, |r| r.propagation_50_s)),
+            col("propagation_90_s", pick(rows, |r| r.propagation_90_s)),
+            col("propagation_100_s", pick(rows, |r| r.propagation_100_s)),
+            col("stale", pick(rows, |r| r.stale)),
+        ],
+    )
+}
+
+pub(super) fn nodes(rows: &[NodeRow]) -> PolarsResult<DataFrame> {
+    DataFrame::new(
+        rows.len(),
+        vec![
+            col("node", pick(rows, |r| r.node)),
+            col("region", pick(rows, |r| r.region.as_str())),
+            col("hash_share", pick(rows, |r| r.hash_share)),
+            col("peers", pick(rows, |r| r.peers)),
+            col("gateways", pick(rows, |r| r.gateways)),
+            col("blocks_mined", pick(rows, |r| r.blocks_mined)),
+            col("blocks_main_chain", pick(rows, |r| r.blocks_main_chain)),
+            col("settled_tx", pick(rows, |r| r.settled_tx)),
+        ],
+    )
+}

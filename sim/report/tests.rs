@@ -1,0 +1,373 @@
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use polars::prelude::*;
+
+use super::write_run;
+use crate::engine::NS_PER_MS;
+use crate::metrics::{BlockRow, Conservation, LatencyRow, NodeRow, RunOutput, TimeseriesRow};
+
+/// A fresh directory per call: tests run in parallel and must not see each other's files.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("unchained-report-{}-{tag}-{n}", std::process::id()));
+        let _ = fs::remove_dir_all(&path);
+        fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn sample() -> RunOutput {
+    let ts = |i: u64| TimeseriesRow {
+        window_start_s: i as f64 * 10.0,
+        window_end_s: (i + 1) as f64 * 10.0,
+        created_tx_per_s: 5.0 + i as f64,
+        included_tx_per_s: 4.0 + i as f64,
+        settled_tx_per_s: 3.0 + i as f64,
+        online_devices: 100.0 - i as f64,
+        mempool_tx: 10 * i,
+        pending_tx: 20 * i,
+    };
+    let block = |i: u32, p100: Option<f64>| BlockRow {
+        block: i,
+        height: i + 1,
+        miner: i % 2,
+        mined_at_s: 12.5 * i as f64,
+        size_bytes: 1000 + u64::from(i),
+        tx_count: 3 * i,
+        propagation_50_s: Some(0.25),
+        propagation_90_s: p100.map(|p| p / 2.0),
+        propagation_100_s: p100,
+        stale: i == 2,
+    };
+    let node = |i: u32, region: &str| NodeRow {
+        node: i,
+        region: region.to_string(),
+        hash_share: 0.5,
+        peers: 4 + i,
+        gateways: 2,
+        blocks_mined: i + 1,
+        blocks_main_chain: i,
+        settled_tx: 40 + u64::from(i),
+    };
+    RunOutput {
+        scenario_name: "tiny".into(),
+        scenario_yaml: "name: tiny\nseed: 7\n".into(),
+        seed: 7,
+        version: "0.1.0".into(),
+        summary: vec![("tx_per_s".into(), 4.5), ("settlement_p50_s".into(), 0.125)],
+        conservation: Conservation {
+            created: 100,
+            settled: 81,
+            pending_on_device: 5,
+            pending_in_transit: 4,
+            pending_in_mempool: 3,
+            pending_in_block: 2,
+            dropped_buffer_overflow: 5,
+        },
+        timeseries: (0..3).map(ts).collect(),
+        latency: vec![
+            LatencyRow {
+                stage: "settlement",
+                quantile: 0.5,
+                latency_s: 0.125,
+                samples: 81,
+            },
+            LatencyRow {
+                stage: "inclusion",
+                quantile: 0.9,
+                latency_s: 2.0,
+                samples: 90,
+            },
+        ],
+        blocks: vec![block(0, Some(1.5)), block(1, None), block(2, Some(3.0))],
+        nodes: vec![node(0, "eu-west"), node(1, "us-east")],
+        // Spans four decades, so the log axis is exercised.
+        settlement_cdf: vec![
+            (10 * NS_PER_MS, 0.1),
+            (NS_PER_MS * 1000, 0.6),
+            (NS_PER_MS * 100_000, 1.0),
+        ],
+        block_arrival_cdf: vec![(0, 0.2), (200 * NS_PER_MS, 0.7), (400 * NS_PER_MS, 1.0)],
+    }
+}
+
+fn empty() -> RunOutput {
+    RunOutput {
+        summary: vec![],
+        conservation: Conservation::default(),
+        timeseries: vec![],
+        latency: vec![],
+        blocks: vec![],
+        nodes: vec![],
+        settlement_cdf: vec![],
+        block_arrival_cdf: vec![],
+        ..sample()
+    }
+}
+
+const FILES: [&str; 17] = [
+    "summary.parquet",
+    "summary.csv",
+    "timeseries.parquet",
+    "timeseries.csv",
+    "latency.parquet",
+    "latency.csv",
+    "blocks.parquet",
+    "blocks.csv",
+    "nodes.parquet",
+    "nodes.csv",
+    "scenario.yaml",
+    "throughput.png",
+    "throughput.svg",
+    "settlement_cdf.png",
+    "settlement_cdf.svg",
+    "block_propagation_cdf.png",
+    "block_propagation_cdf.svg",
+];
+
+fn written_names(paths: &[PathBuf], dir: &Path) -> Vec<String> {
+    paths
+        .iter()
+        .map(|p| {
+            assert_eq!(p.parent(), Some(dir));
+            p.file_name().unwrap().to_string_lossy().into_owned()
+        })
+        .collect()
+}
+
+fn read_parquet(dir: &Path, name: &str) -> DataFrame {
+    ParquetReader::new(File::open(dir.join(format!("{name}.parquet"))).unwrap())
+        .finish()
+        .unwrap()
+}
+
+fn columns(df: &DataFrame) -> Vec<String> {
+    df.get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect()
+}
+
+fn csv_header(dir: &Path, name: &str) -> String {
+    let text = fs::read_to_string(dir.join(format!("{name}.csv"))).unwrap();
+    text.lines().next().unwrap_or_default().to_string()
+}
+
+const EXPECTED_COLUMNS: [(&str, &[&str]); 5] = [
+    ("summary", &["metric", "value"]),
+    (
+        "timeseries",
+        &[
+            "window_start_s",
+            "window_end_s",
+            "created_tx_per_s",
+            "included_tx_per_s",
+            "settled_tx_per_s",
+            "online_devices",
+            "mempool_tx",
+            "pending_tx",
+        ],
+    ),
+    ("latency", &["stage", "quantile", "latency_s", "samples"]),
+    (
+        "blocks",
+        &[
+            "block",
+            "height",
+            "miner",
+            "mined_at_s",
+            "size_bytes",
+            "tx_count",
+            "propagation_50_s",
+            "propagation_90_s",
+            "propagation_100_s",
+            "stale",
+        ],
+    ),
+    (
+        "nodes",
+        &[
+            "node",
+            "region",
+            "hash_share",
+            "peers",
+            "gateways",
+            "blocks_mined",
+            "blocks_main_chain",
+            "settled_tx",
+        ],
+    ),
+];
+
+/// Checks everything that holds for any `RunOutput`; returns the directory for specific checks.
+fn write_and_check_common(out: &RunOutput, tag: &str) -> TempDir {
+    let dir = TempDir::new(tag);
+    let paths = write_run(out, &dir.0).unwrap();
+    let mut on_disk: Vec<_> = fs::read_dir(&dir.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    on_disk.sort();
+    let mut expected: Vec<String> = FILES
+        .iter()
+        .map(|s| s.to_string())
+        .chain(["summary.txt".into()])
+        .collect();
+    assert_eq!(written_names(&paths, &dir.0), expected);
+    expected.sort();
+    assert_eq!(on_disk, expected);
+
+    for (name, cols) in EXPECTED_COLUMNS {
+        let df = read_parquet(&dir.0, name);
+        assert_eq!(columns(&df), cols, "{name}.parquet");
+        assert_eq!(csv_header(&dir.0, name), cols.join(","), "{name}.csv");
+    }
+    for chart in ["throughput", "settlement_cdf", "block_propagation_cdf"] {
+        let png = fs::read(dir.0.join(format!("{chart}.png"))).unwrap();
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{chart}.png");
+        let svg = fs::read_to_string(dir.0.join(format!("{chart}.svg"))).unwrap();
+        assert!(svg.contains("<svg"), "{chart}.svg");
+    }
+
+    let again = TempDir::new(tag);
+    write_run(out, &again.0).unwrap();
+    for name in FILES.iter().copied().chain(["summary.txt"]) {
+        let a = fs::read(dir.0.join(name)).unwrap();
+        let b = fs::read(again.0.join(name)).unwrap();
+        assert!(
+            a == b,
+            "{name} differs between two writes of the same output"
+        );
+    }
+    dir
+}
+
+#[test]
+fn writes_every_table_chart_and_text() {
+    let out = sample();
+    let dir = write_and_check_common(&out, "sample");
+
+    let summary = read_parquet(&dir.0, "summary");
+    assert_eq!(summary.shape(), (2 + 8, 2));
+    let metric = summary.column("metric").unwrap().str().unwrap();
+    let value = summary.column("value").unwrap().f64().unwrap();
+    assert_eq!(metric.get(0), Some("tx_per_s"));
+    assert_eq!(value.get(0), Some(4.5));
+    assert_eq!(metric.get(2), Some("tx_created"));
+    assert_eq!(value.get(2), Some(100.0));
+    assert_eq!(metric.get(8), Some("tx_dropped_buffer_overflow"));
+    assert_eq!(metric.get(9), Some("conservation_holds"));
+    assert_eq!(value.get(9), Some(1.0));
+
+    assert_eq!(read_parquet(&dir.0, "timeseries").shape(), (3, 8));
+    let latency = read_parquet(&dir.0, "latency");
+    assert_eq!(latency.shape(), (2, 4));
+    assert_eq!(
+        latency.column("stage").unwrap().str().unwrap().get(1),
+        Some("inclusion")
+    );
+    assert_eq!(
+        latency.column("samples").unwrap().u64().unwrap().get(0),
+        Some(81)
+    );
+
+    let blocks = read_parquet(&dir.0, "blocks");
+    assert_eq!(blocks.shape(), (3, 10));
+    let p100 = blocks.column("propagation_100_s").unwrap().f64().unwrap();
+    assert_eq!(p100.null_count(), 1);
+    assert_eq!(p100.get(1), None);
+    assert_eq!(p100.get(2), Some(3.0));
+    assert_eq!(
+        blocks.column("stale").unwrap().bool().unwrap().get(2),
+        Some(true)
+    );
+    assert_eq!(
+        blocks.column("size_bytes").unwrap().u64().unwrap().get(1),
+        Some(1001)
+    );
+
+    let nodes = read_parquet(&dir.0, "nodes");
+    assert_eq!(nodes.shape(), (2, 8));
+    assert_eq!(
+        nodes.column("region").unwrap().str().unwrap().get(1),
+        Some("us-east")
+    );
+    assert_eq!(
+        nodes.column("peers").unwrap().u32().unwrap().get(1),
+        Some(5)
+    );
+
+    let csv = fs::read_to_string(dir.0.join("blocks.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 4);
+    assert!(
+        csv.lines().nth(2).unwrap().contains(",,"),
+        "None is written as an empty field"
+    );
+
+    let yaml = fs::read_to_string(dir.0.join("scenario.yaml")).unwrap();
+    assert_eq!(yaml, "# unchained 0.1.0\n# seed: 7\nname: tiny\nseed: 7\n");
+
+    let text = fs::read_to_string(dir.0.join("summary.txt")).unwrap();
+    assert!(text.contains("settlement_p50_s  0.1250"), "{text}");
+    assert!(
+        text.contains("100 = 81 + pending(5 + 4 + 3 + 2) + dropped(5)  [holds]"),
+        "{text}"
+    );
+}
+
+#[test]
+fn empty_output_still_writes_everything() {
+    let dir = write_and_check_common(&empty(), "empty");
+    let summary = read_parquet(&dir.0, "summary");
+    assert_eq!(summary.shape(), (8, 2));
+    for (name, cols) in EXPECTED_COLUMNS.into_iter().skip(1) {
+        assert_eq!(
+            read_parquet(&dir.0, name).shape(),
+            (0, cols.len()),
+            "{name}"
+        );
+    }
+    let svg = fs::read_to_string(dir.0.join("settlement_cdf.svg")).unwrap();
+    assert!(svg.contains("no data"));
+}
+
+#[test]
+fn violated_conservation_is_reported_not_hidden() {
+    let mut out = empty();
+    out.conservation.created = 3;
+    out.conservation.settled = 1;
+    let dir = TempDir::new("violated");
+    write_run(&out, &dir.0).unwrap();
+    let summary = read_parquet(&dir.0, "summary");
+    assert_eq!(
+        summary.column("value").unwrap().f64().unwrap().get(7),
+        Some(0.0)
+    );
+    let text = fs::read_to_string(dir.0.join("summary.txt")).unwrap();
+    assert!(
+        text.contains("3 = 1 + pending(0 + 0 + 0 + 0) + dropped(0)  [VIOLATED: 1 accounted for]")
+    );
+}
+
+#[test]
+fn degenerate_cdfs_do_not_panic() {
+    let mut out = sample();
+    out.settlement_cdf = vec![(0, 1.0)];
+    out.block_arrival_cdf = vec![(5 * NS_PER_MS, 0.5), (5 * NS_PER_MS, 1.0)];
+    out.timeseries.truncate(1);
+    let dir = TempDir::new("degenerate");
+    write_run(&out, &dir.0).unwrap();
+}

@@ -1,0 +1,362 @@
+//! The scenario file's schema. Every struct refuses unknown fields; defaults live next to the
+//! field they fill so the resolved scenario written with each run shows every value used.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    #[serde(default = "default_name")]
+    pub name: String,
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Simulated duration.
+    pub duration_s: f64,
+    /// Device groups; an empty list runs the ledger alone.
+    #[serde(default)]
+    pub devices: Vec<DeviceGroup>,
+    #[serde(default)]
+    pub gateways: Gateways,
+    pub validators: Validators,
+    #[serde(default)]
+    pub network: Network,
+    pub consensus: Consensus,
+    #[serde(default)]
+    pub metrics: MetricsOptions,
+}
+
+fn default_name() -> String {
+    "scenario".into()
+}
+fn default_seed() -> u64 {
+    1
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceGroup {
+    #[serde(default = "default_group_name")]
+    pub name: String,
+    #[serde(deserialize_with = "super::count::deserialize_count")]
+    pub count: u64,
+    #[serde(default)]
+    pub connectivity: Connectivity,
+    pub workload: Workload,
+    /// Size of one transaction on the wire, bytes.
+    #[serde(default = "default_tx_bytes")]
+    pub tx_bytes: u32,
+    /// Store-and-forward buffer, in transactions.
+    #[serde(default = "default_buffer_tx")]
+    pub buffer_tx: u32,
+    #[serde(default)]
+    pub overflow: Overflow,
+    #[serde(default)]
+    pub uplink: Uplink,
+}
+
+fn default_group_name() -> String {
+    "devices".into()
+}
+fn default_tx_bytes() -> u32 {
+    250
+}
+fn default_buffer_tx() -> u32 {
+    64
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Overflow {
+    /// Keep the newest readings: the oldest buffered one is discarded.
+    #[default]
+    DropOldest,
+    /// Keep what is buffered: the new reading is discarded.
+    DropNewest,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Connectivity {
+    #[default]
+    AlwaysOn,
+    /// Never online during the run (e.g. devices not yet deployed).
+    Never,
+    /// Online for `on_s` at the start of every `period_s`; each device's phase is shifted by a
+    /// uniform offset in `[0, phase_jitter_s)`. Without `phase_jitter_s` the offset spans the
+    /// whole period, so the fleet's online windows are spread evenly.
+    DutyCycle {
+        period_s: f64,
+        on_s: f64,
+        #[serde(default)]
+        phase_jitter_s: Option<f64>,
+    },
+    /// Alternating renewal process: on and off durations drawn independently.
+    OnOff { on: Duration, off: Duration },
+}
+
+/// A positive random duration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Duration {
+    Exponential {
+        mean_s: f64,
+    },
+    /// Weibull with the given shape, scaled so its mean is `mean_s`.
+    Weibull {
+        shape: f64,
+        mean_s: f64,
+    },
+    Constant {
+        value_s: f64,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Workload {
+    /// One reading every `interval_s`, each displaced uniformly within `±jitter_s`; each
+    /// device starts at a uniform phase in `[0, interval_s)`.
+    Periodic {
+        interval_s: f64,
+        #[serde(default)]
+        jitter_s: f64,
+    },
+    /// Poisson events at `rate_per_s` per device.
+    Poisson { rate_per_s: f64 },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Uplink {
+    /// One-way latency device → gateway (radio access, including airtime scheduling).
+    #[serde(default = "default_uplink_latency_ms")]
+    pub latency_ms: f64,
+    #[serde(default = "default_uplink_bandwidth_bps")]
+    pub bandwidth_bps: f64,
+}
+
+fn default_uplink_latency_ms() -> f64 {
+    50.0
+}
+fn default_uplink_bandwidth_bps() -> f64 {
+    50_000.0
+}
+
+impl Default for Uplink {
+    fn default() -> Self {
+        Uplink {
+            latency_ms: default_uplink_latency_ms(),
+            bandwidth_bps: default_uplink_bandwidth_bps(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gateways {
+    #[serde(
+        default = "default_gateway_count",
+        deserialize_with = "super::count::deserialize_count"
+    )]
+    pub count: u64,
+    /// Backhaul bandwidth gateway → validator.
+    #[serde(default = "default_backhaul_bps")]
+    pub backhaul_bps: f64,
+}
+
+fn default_gateway_count() -> u64 {
+    100
+}
+fn default_backhaul_bps() -> f64 {
+    10e6
+}
+
+impl Default for Gateways {
+    fn default() -> Self {
+        Gateways {
+            count: default_gateway_count(),
+            backhaul_bps: default_backhaul_bps(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Validators {
+    #[serde(deserialize_with = "super::count::deserialize_count")]
+    pub count: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    #[serde(default)]
+    pub latency: Latency,
+    #[serde(default)]
+    pub jitter: Jitter,
+    #[serde(default)]
+    pub topology: Topology,
+    /// Fixed per-message processing time at the receiver.
+    #[serde(default = "default_processing_ms")]
+    pub processing_ms: f64,
+}
+
+fn default_processing_ms() -> f64 {
+    2.0
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Network {
+            latency: Latency::default(),
+            jitter: Jitter::default(),
+            topology: Topology::default(),
+            processing_ms: default_processing_ms(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Latency {
+    /// Six regions with the SimBlock 2019 latency and bandwidth tables and the Bitcoin 2019
+    /// node shares.
+    #[default]
+    Simblock2019,
+    /// The same regions with the 2015 tables and shares.
+    Simblock2015,
+    /// Every pair of validators `one_way_ms` apart with `bandwidth_bps` links (one region).
+    Constant { one_way_ms: f64, bandwidth_bps: f64 },
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Jitter {
+    /// The table value exactly.
+    #[default]
+    None,
+    /// Pareto-distributed around the table value with its mean preserved (as SimBlock).
+    Pareto,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Topology {
+    /// Bitcoin-like: every node opens `outbound` connections to uniformly chosen peers that
+    /// still accept inbound ones (at most `max_inbound`).
+    Random {
+        #[serde(default = "default_outbound")]
+        outbound: u32,
+        #[serde(default = "default_max_inbound")]
+        max_inbound: u32,
+    },
+    FullMesh,
+}
+
+fn default_outbound() -> u32 {
+    8
+}
+fn default_max_inbound() -> u32 {
+    117
+}
+
+impl Default for Topology {
+    fn default() -> Self {
+        Topology::Random {
+            outbound: default_outbound(),
+            max_inbound: default_max_inbound(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "protocol", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Consensus {
+    Nakamoto(Nakamoto),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Nakamoto {
+    /// Mean time between blocks of the whole network.
+    #[serde(default = "default_block_interval_s")]
+    pub block_interval_s: f64,
+    #[serde(default = "default_max_block_bytes")]
+    pub max_block_bytes: u64,
+    /// A transaction is settled once its block is this many blocks deep (the block itself
+    /// counts as one) in the chain of the validator its gateway reports to.
+    #[serde(default = "default_confirmations")]
+    pub confirmations: u32,
+    /// How many validators mine; the others only relay. Defaults to all.
+    #[serde(default, deserialize_with = "super::count::deserialize_opt_count")]
+    pub miners: Option<u64>,
+    #[serde(default)]
+    pub hash_power: HashPower,
+    #[serde(default)]
+    pub relay: Relay,
+    /// Block validation time per megabyte (Gervais et al.: 0.174 s per 458,263 B ≈ 0.38 s/MB).
+    #[serde(default = "default_validation_s_per_mb")]
+    pub validation_s_per_mb: f64,
+}
+
+fn default_block_interval_s() -> f64 {
+    600.0
+}
+fn default_max_block_bytes() -> u64 {
+    1_000_000
+}
+fn default_confirmations() -> u32 {
+    6
+}
+fn default_validation_s_per_mb() -> f64 {
+    0.38
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
+pub enum HashPower {
+    #[default]
+    Equal,
+    /// Miner `i` (1-based) gets a share proportional to `1 / i^exponent`.
+    Zipf { exponent: f64 },
+    /// Explicit shares, one per miner, normalised to sum to one.
+    Shares { shares: Vec<f64> },
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relay {
+    /// Whole blocks are sent to every peer.
+    Full,
+    /// BIP 152 compact blocks: header plus 6-byte short ids; peers already hold the
+    /// transactions.
+    #[default]
+    Compact,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsOptions {
+    /// Width of a time-series window.
+    #[serde(default = "default_window_s")]
+    pub window_s: f64,
+    /// Latency quantiles written to the `latency` table.
+    #[serde(default = "default_quantiles")]
+    pub quantiles: Vec<f64>,
+}
+
+fn default_window_s() -> f64 {
+    60.0
+}
+fn default_quantiles() -> Vec<f64> {
+    vec![0.5, 0.9, 0.95, 0.99]
+}
+
+impl Default for MetricsOptions {
+    fn default() -> Self {
+        MetricsOptions {
+            window_s: default_window_s(),
+            quantiles: default_quantiles(),
+        }
+    }
+}

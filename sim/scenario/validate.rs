@@ -1,0 +1,943 @@
+//! Range and consistency checks on a parsed scenario.
+//!
+//! Every check runs even after others have failed, so one pass over a file reports all of its
+//! mistakes. A relation between two fields is only checked when both fields are valid on
+//! their own: `on_s > period_s` says nothing useful when `period_s` is already negative.
+
+use std::collections::HashMap;
+use std::fmt::{self, Display};
+
+use super::locate::line_of;
+use super::{
+    Connectivity, Consensus, DeviceGroup, Duration, FieldError, Gateways, HashPower, Latency,
+    MetricsOptions, Nakamoto, Network, Scenario, Topology, Uplink, Workload,
+};
+
+/// Longest run, and longest span of time any one setting may describe. Keeping every time at
+/// or below ten years (3.2e17 ns) leaves sums of a few of them far from `u64` overflow.
+const MAX_TIME_S: f64 = 10.0 * 365.25 * 86_400.0;
+/// Simulated time is integer nanoseconds: a positive interval shorter than that rounds to
+/// zero, and a process repeating every zero nanoseconds never lets the clock advance.
+const TICK_S: f64 = 1e-9;
+const MAX_VALIDATORS: u64 = 1_000_000;
+/// Devices, validators and gateways are numbered with `u32` ids (event sources are
+/// `1 + validators + devices`); the caps together (4.101e9) stay below `u32::MAX` (4.295e9).
+const MAX_GROUP_DEVICES: u64 = 1_000_000_000;
+const MAX_TOTAL_DEVICES: u64 = 4_000_000_000;
+const MAX_GATEWAYS: u64 = 100_000_000;
+const MAX_TX_BYTES: u32 = 1_000_000;
+/// Peer lists are stored with `u32` offsets: `validators × outbound` connections (at most
+/// 1e9 here) and a full mesh's `validators × (validators − 1)` entries (1e8, 400 MB) must fit.
+const MAX_OUTBOUND: u32 = 1_000;
+const MAX_FULL_MESH_VALIDATORS: u64 = 10_000;
+/// Room for a block header (80 B in Bitcoin) with generous slack for coinbase and counts.
+const BLOCK_OVERHEAD_BYTES: u64 = 1_000;
+const MAX_CONFIRMATIONS: u32 = 1_000;
+/// Below 0.05 the mean rests on draws so rare (Γ(1 + 1/shape) > 1e18) that no run sees it;
+/// above 20 the distribution is all but constant, which `constant` states plainly.
+const WEIBULL_SHAPE: (f64, f64) = (0.05, 20.0);
+const MAX_ZIPF_EXPONENT: f64 = 10.0;
+/// More than one reading per nanosecond per device cannot be represented by the clock.
+const MAX_RATE_PER_S: f64 = 1e9;
+/// Bandwidths below one bit per second turn a single block into centuries of transfer.
+const MIN_BANDWIDTH_BPS: f64 = 1.0;
+const MAX_WINDOWS: f64 = 1_000_000.0;
+
+/// Checks every value's range and the relations between values. `text` is the YAML the
+/// scenario was parsed from and is used only to point each error at its line.
+pub fn validate(scenario: &Scenario, text: &str) -> Vec<FieldError> {
+    let mut c = Checker {
+        text,
+        errors: Vec::new(),
+    };
+    if scenario.name.trim().is_empty() {
+        c.report("name", Quoted(&scenario.name), "must not be empty");
+    }
+    let duration_ok = c.time("duration_s", scenario.duration_s, Pos);
+    c.devices(&scenario.devices);
+    c.gateways(&scenario.gateways, &scenario.devices);
+    let validators = scenario.validators.count;
+    let validators_ok = (1..=MAX_VALIDATORS).contains(&validators);
+    if !validators_ok {
+        c.report(
+            "validators.count",
+            validators,
+            format!("must be >= 1 and <= {MAX_VALIDATORS}"),
+        );
+    }
+    c.network(&scenario.network, validators);
+    match &scenario.consensus {
+        Consensus::Nakamoto(n) => {
+            c.nakamoto(n, validators_ok.then_some(validators), &scenario.devices)
+        }
+    }
+    c.metrics(
+        &scenario.metrics,
+        duration_ok.then_some(scenario.duration_s),
+    );
+    c.errors
+}
+
+struct Checker<'t> {
+    text: &'t str,
+    errors: Vec<FieldError>,
+}
+
+/// The lower end of a time or rate: strictly positive, or zero allowed.
+#[derive(Clone, Copy, PartialEq)]
+enum Lower {
+    Pos,
+    NonNeg,
+}
+use Lower::{NonNeg, Pos};
+
+/// An inclusive upper bound, named when it is another field so the message says which.
+#[derive(Clone, Copy)]
+struct Upper<'a>(f64, &'a str);
+
+impl Display for Upper<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Upper(v, name) = *self;
+        if name.is_empty() {
+            write!(f, "<= {}", Num(v))
+        } else {
+            write!(f, "<= {name} ({})", Num(v))
+        }
+    }
+}
+
+impl Checker<'_> {
+    fn report(&mut self, path: &str, value: impl Display, allowed: impl Into<String>) {
+        self.errors.push(FieldError {
+            path: path.to_string(),
+            value: value.to_string(),
+            allowed: allowed.into(),
+            line: line_of(self.text, path),
+        });
+    }
+
+    /// Reports NaN and infinities, which every comparison below would otherwise let through
+    /// or reject with a misleading message.
+    fn finite(&mut self, path: &str, v: f64) -> bool {
+        if !v.is_finite() {
+            self.report(
+                path,
+                Num(v),
+                "must be a finite number (NaN and infinities are not allowed)",
+            );
+        }
+        v.is_finite()
+    }
+
+    /// Checks `v` against `lower` and `upper`; the message states the whole allowed range.
+    fn range(&mut self, path: &str, v: f64, lower: Lower, upper: Option<Upper>) -> bool {
+        if !self.finite(path, v) {
+            return false;
+        }
+        let low_ok = match lower {
+            Pos => v > 0.0,
+            NonNeg => v >= 0.0,
+        };
+        let high_ok = upper.is_none_or(|Upper(max, _)| v <= max);
+        if !(low_ok && high_ok) {
+            let low = if lower == Pos { "> 0" } else { ">= 0" };
+            let allowed = match upper {
+                Some(upper) => format!("must be {low} and {upper}"),
+                None => format!("must be {low}"),
+            };
+            self.report(path, Num(v), allowed);
+        }
+        low_ok && high_ok
+    }
+
+    /// A time in seconds: at most ten years, and when it must be positive, at least one tick.
+    fn time(&mut self, path: &str, v: f64, lower: Lower) -> bool {
+        self.time_below(path, v, lower, Upper(MAX_TIME_S, "10 years"))
+    }
+
+    fn time_below(&mut self, path: &str, v: f64, lower: Lower, upper: Upper) -> bool {
+        if !self.range(path, v, lower, Some(upper)) {
+            return false;
+        }
+        if lower == Pos && v < TICK_S {
+            self.report(
+                path,
+                Num(v),
+                format!(
+                    "must be >= {} (1 ns, the resolution of simulated time)",
+                    Num(TICK_S)
+                ),
+            );
+            return false;
+        }
+        true
+    }
+
+    /// A time in milliseconds, bounded like [`Checker::time`].
+    fn time_ms(&mut self, path: &str, v: f64) -> bool {
+        self.range(path, v, NonNeg, Some(Upper(MAX_TIME_S * 1e3, "10 years")))
+    }
+
+    fn bandwidth(&mut self, path: &str, v: f64) -> bool {
+        if !self.range(path, v, Pos, None) {
+            return false;
+        }
+        if v < MIN_BANDWIDTH_BPS {
+            self.report(
+                path,
+                Num(v),
+                format!("must be >= {MIN_BANDWIDTH_BPS} (bit per second)"),
+            );
+            return false;
+        }
+        true
+    }
+
+    fn devices(&mut self, groups: &[DeviceGroup]) {
+        let mut names: HashMap<&str, usize> = HashMap::new();
+        let mut total: u64 = 0;
+        let mut groups_ok = true;
+        for (i, group) in groups.iter().enumerate() {
+            let p = format!("devices[{i}]");
+            if group.name.trim().is_empty() {
+                self.report(
+                    &format!("{p}.name"),
+                    Quoted(&group.name),
+                    "must not be empty",
+                );
+            } else if let Some(&first) = names.get(group.name.as_str()) {
+                let hint = if group.name == "devices" {
+                    " (a group without a name is called \"devices\")"
+                } else {
+                    ""
+                };
+                self.report(
+                    &format!("{p}.name"),
+                    Quoted(&group.name),
+                    format!("must be unique: devices[{first}] has the same name{hint}"),
+                );
+            } else {
+                names.insert(&group.name, i);
+            }
+            if group.count > MAX_GROUP_DEVICES {
+                groups_ok = false;
+                self.report(
+                    &format!("{p}.count"),
+                    group.count,
+                    format!("must be <= {MAX_GROUP_DEVICES} per group"),
+                );
+            }
+            total = total.saturating_add(group.count);
+            if !(1..=MAX_TX_BYTES).contains(&group.tx_bytes) {
+                self.report(
+                    &format!("{p}.tx_bytes"),
+                    group.tx_bytes,
+                    format!("must be >= 1 and <= {MAX_TX_BYTES}"),
+                );
+            }
+            if group.buffer_tx < 1 {
+                self.report(
+                    &format!("{p}.buffer_tx"),
+                    group.buffer_tx,
+                    "must be >= 1 (a device holds at least the reading it is sending)",
+                );
+            }
+            self.connectivity(&p, &group.connectivity);
+            self.workload(&p, &group.workload);
+            self.uplink(&p, &group.uplink);
+        }
+        // A single oversized group already has its own error; the total would repeat it.
+        if groups_ok && total > MAX_TOTAL_DEVICES {
+            self.report(
+                "devices",
+                format!("{total} devices in total"),
+                format!("the groups' counts must sum to <= {MAX_TOTAL_DEVICES} (ids are 32-bit)"),
+            );
+        }
+    }
+
+    fn connectivity(&mut self, group: &str, connectivity: &Connectivity) {
+        let p = format!("{group}.connectivity");
+        match *connectivity {
+            Connectivity::AlwaysOn | Connectivity::Never => {}
+            Connectivity::DutyCycle {
+                period_s,
+                on_s,
+                phase_jitter_s,
+            } => {
+                let period_ok = self.time(&format!("{p}.period_s"), period_s, Pos);
+                let within_period = if period_ok {
+                    Upper(period_s, "period_s")
+                } else {
+                    Upper(MAX_TIME_S, "10 years")
+                };
+                self.time_below(&format!("{p}.on_s"), on_s, Pos, within_period);
+                if let Some(jitter) = phase_jitter_s {
+                    self.time_below(
+                        &format!("{p}.phase_jitter_s"),
+                        jitter,
+                        NonNeg,
+                        within_period,
+                    );
+                }
+            }
+            Connectivity::OnOff { ref on, ref off } => {
+                self.duration(&format!("{p}.on"), on);
+                self.duration(&format!("{p}.off"), off);
+            }
+        }
+    }
+
+    fn duration(&mut self, p: &str, duration: &Duration) {
+        match *duration {
+            Duration::Exponential { mean_s } => {
+                self.time(&format!("{p}.mean_s"), mean_s, Pos);
+            }
+            Duration::Weibull { shape, mean_s } => {
+                let path = format!("{p}.shape");
+                if self.finite(&path, shape)
+                    && !(WEIBULL_SHAPE.0..=WEIBULL_SHAPE.1).contains(&shape)
+                {
+                    let (lo, hi) = WEIBULL_SHAPE;
+                    self.report(&path, Num(shape), format!("must be >= {lo} and <= {hi}"));
+                }
+                self.time(&format!("{p}.mean_s"), mean_s, Pos);
+            }
+            Duration::Constant { value_s } => {
+                self.time(&format!("{p}.value_s"), value_s, Pos);
+            }
+        }
+    }
+
+    fn workload(&mut self, group: &str, workload: &Workload) {
+        let p = format!("{group}.workload");
+        match *workload {
+            Workload::Periodic {
+                interval_s,
+                jitter_s,
+            } => {
+                let interval_ok = self.time(&format!("{p}.interval_s"), interval_s, Pos);
+                let path = format!("{p}.jitter_s");
+                if !interval_ok {
+                    self.time(&path, jitter_s, NonNeg);
+                    return;
+                }
+                // Two readings displaced towards each other by less than half an interval
+                // each cannot swap, so every device's readings keep their order.
+                let half = interval_s / 2.0;
+                if self.finite(&path, jitter_s) && !(0.0..half).contains(&jitter_s) {
+                    self.report(
+                        &path,
+                        Num(jitter_s),
+                        format!(
+                            "must be >= 0 and < interval_s / 2 ({}) so each device's readings \
+                             stay in order",
+                            Num(half)
+                        ),
+                    );
+                }
+            }
+            Workload::Poisson { rate_per_s } => {
+                let max = Upper(MAX_RATE_PER_S, "one per nanosecond");
+                self.range(&format!("{p}.rate_per_s"), rate_per_s, Pos, Some(max));
+            }
+        }
+    }
+
+    fn uplink(&mut self, group: &str, uplink: &Uplink) {
+        self.time_ms(&format!("{group}.uplink.latency_ms"), uplink.latency_ms);
+        self.bandwidth(
+            &format!("{group}.uplink.bandwidth_bps"),
+            uplink.bandwidth_bps,
+        );
+    }
+
+    fn gateways(&mut self, gateways: &Gateways, groups: &[DeviceGroup]) {
+        if gateways.count == 0 {
+            if let Some((i, group)) = groups.iter().enumerate().find(|(_, g)| g.count > 0) {
+                self.report(
+                    "gateways.count",
+                    0,
+                    format!(
+                        "must be >= 1 when there are devices (devices[{i}] \"{}\" has {})",
+                        group.name, group.count
+                    ),
+                );
+            }
+        } else if gateways.count > MAX_GATEWAYS {
+            self.report(
+                "gateways.count",
+                gateways.count,
+                format!("must be <= {MAX_GATEWAYS}"),
+            );
+        }
+        self.bandwidth("gateways.backhaul_bps", gateways.backhaul_bps);
+    }
+
+    fn network(&mut self, network: &Network, validators: u64) {
+        self.time_ms("network.processing_ms", network.processing_ms);
+        match network.latency {
+            Latency::Simblock2019 | Latency::Simblock2015 => {}
+            Latency::Constant {
+                one_way_ms,
+                bandwidth_bps,
+            } => {
+                self.time_ms("network.latency.one_way_ms", one_way_ms);
+                self.bandwidth("network.latency.bandwidth_bps", bandwidth_bps);
+            }
+        }
+        match network.topology {
+            Topology::FullMesh => {
+                if validators > MAX_FULL_MESH_VALIDATORS {
+                    self.report(
+                        "network.topology.model",
+                        "full_mesh",
+                        format!(
+                            "allows at most {MAX_FULL_MESH_VALIDATORS} validators, not \
+                             {validators} (use model: random for more)"
+                        ),
+                    );
+                }
+            }
+            Topology::Random {
+                outbound,
+                max_inbound,
+            } => {
+                if !(1..=MAX_OUTBOUND).contains(&outbound) {
+                    self.report(
+                        "network.topology.outbound",
+                        outbound,
+                        format!("must be >= 1 and <= {MAX_OUTBOUND}"),
+                    );
+                }
+                if max_inbound < 1 {
+                    self.report("network.topology.max_inbound", max_inbound, "must be >= 1");
+                }
+                // Every outbound connection is someone's inbound one: n * outbound connections
+                // need n * max_inbound slots. (A single validator opens none.)
+                if validators > 1
+                    && (1..=MAX_OUTBOUND).contains(&outbound)
+                    && max_inbound >= 1
+                    && outbound > max_inbound
+                {
+                    self.report(
+                        "network.topology.outbound",
+                        outbound,
+                        format!(
+                            "must be <= max_inbound ({max_inbound}), or the validators cannot \
+                             accept every outbound connection"
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    /// `validators` is the validator count when that count is itself valid.
+    fn nakamoto(&mut self, n: &Nakamoto, validators: Option<u64>, groups: &[DeviceGroup]) {
+        self.time("consensus.block_interval_s", n.block_interval_s, Pos);
+
+        let largest_tx = groups
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| (1..=MAX_TX_BYTES).contains(&g.tx_bytes))
+            .max_by_key(|(i, g)| (g.tx_bytes, std::cmp::Reverse(*i)));
+        match largest_tx {
+            Some((i, g)) if n.max_block_bytes < u64::from(g.tx_bytes) + BLOCK_OVERHEAD_BYTES => {
+                let min = u64::from(g.tx_bytes) + BLOCK_OVERHEAD_BYTES;
+                self.report(
+                    "consensus.max_block_bytes",
+                    n.max_block_bytes,
+                    format!(
+                        "must be >= {min} ({BLOCK_OVERHEAD_BYTES} for the header plus \
+                         devices[{i}].tx_bytes = {}), so a block can hold a transaction",
+                        g.tx_bytes
+                    ),
+                );
+            }
+            None if n.max_block_bytes < BLOCK_OVERHEAD_BYTES => {
+                self.report(
+                    "consensus.max_block_bytes",
+                    n.max_block_bytes,
+                    format!("must be >= {BLOCK_OVERHEAD_BYTES} (a header plus a transaction)"),
+                );
+            }
+            _ => {}
+        }
+
+        if !(1..=MAX_CONFIRMATIONS).contains(&n.confirmations) {
+            self.report(
+                "consensus.confirmations",
+                n.confirmations,
+                format!("must be >= 1 and <= {MAX_CONFIRMATIONS} (the block itself counts as one)"),
+            );
+        }
+
+        // How many miners the hash-power shares must cover, and where that number came from.
+        let mut miners = validators.map(|v| (v, "validators.count, as miners is not set"));
+        if let Some(m) = n.miners {
+            miners = match validators {
+                Some(v) if (1..=v).contains(&m) => Some((m, "miners")),
+                Some(v) => {
+                    let allowed = format!("must be >= 1 and <= validators.count ({v})");
+                    self.report("consensus.miners", m, allowed);
+                    None
+                }
+                None if m >= 1 => Some((m, "miners")),
+                None => {
+                    self.report("consensus.miners", m, "must be >= 1");
+                    None
+                }
+            };
+        }
+
+        match &n.hash_power {
+            HashPower::Equal => {}
+            HashPower::Zipf { exponent } => {
+                let max = Upper(MAX_ZIPF_EXPONENT, "");
+                self.range(
+                    "consensus.hash_power.exponent",
+                    *exponent,
+                    NonNeg,
+                    Some(max),
+                );
+            }
+            HashPower::Shares { shares } => self.shares(shares, miners),
+        }
+
+        self.range(
+            "consensus.validation_s_per_mb",
+            n.validation_s_per_mb,
+            NonNeg,
+            None,
+        );
+    }
+
+    fn shares(&mut self, shares: &[f64], miners: Option<(u64, &str)>) {
+        let path = "consensus.hash_power.shares";
+        if let Some((count, source)) = miners
+            && shares.len() as u64 != count
+        {
+            self.report(
+                path,
+                List(shares),
+                format!(
+                    "must list one share per miner: {count} ({source}), not {}",
+                    shares.len()
+                ),
+            );
+        }
+        let mut all_ok = true;
+        for (k, &share) in shares.iter().enumerate() {
+            all_ok &= self.range(&format!("{path}[{k}]"), share, NonNeg, None);
+        }
+        let sum: f64 = shares.iter().sum();
+        if all_ok && !shares.is_empty() && !(sum > 0.0 && sum.is_finite()) {
+            // Shares are normalised by their sum, which must be a usable divisor.
+            self.report(path, List(shares), "must sum to a finite number > 0");
+        }
+    }
+
+    fn metrics(&mut self, metrics: &MetricsOptions, duration_s: Option<f64>) {
+        let window_ok = self.time("metrics.window_s", metrics.window_s, Pos);
+        if let (true, Some(duration)) = (window_ok, duration_s)
+            && duration / metrics.window_s > MAX_WINDOWS
+        {
+            self.report(
+                "metrics.window_s",
+                Num(metrics.window_s),
+                format!(
+                    "must be >= duration_s / {} ({}) so the run has at most {} windows",
+                    Num(MAX_WINDOWS),
+                    Num(duration / MAX_WINDOWS),
+                    Num(MAX_WINDOWS)
+                ),
+            );
+        }
+
+        if metrics.quantiles.is_empty() {
+            self.report("metrics.quantiles", "[]", "must list at least one quantile");
+        }
+        let mut seen: Vec<(f64, usize)> = Vec::new();
+        for (k, &q) in metrics.quantiles.iter().enumerate() {
+            let path = format!("metrics.quantiles[{k}]");
+            if !self.finite(&path, q) {
+                continue;
+            }
+            if !(q > 0.0 && q < 1.0) {
+                self.report(&path, Num(q), "must be > 0 and < 1 (strictly between)");
+            } else if let Some(&(_, first)) = seen.iter().find(|(v, _)| *v == q) {
+                // Each quantile names a column of the latency table.
+                let allowed = format!("must not repeat metrics.quantiles[{first}]");
+                self.report(&path, Num(q), allowed);
+            } else {
+                seen.push((q, k));
+            }
+        }
+    }
+}
+
+/// A number as a scenario author would write it: `600` rather than `600.0`, `1e-10` rather
+/// than a string of zeros, and NaN and infinities in their YAML spelling.
+struct Num(f64);
+
+impl Display for Num {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.0;
+        if v.is_nan() {
+            f.write_str(".nan")
+        } else if v.is_infinite() {
+            f.write_str(if v > 0.0 { ".inf" } else { "-.inf" })
+        } else if v == 0.0 || (1e-4..1e16).contains(&v.abs()) {
+            write!(f, "{v}")
+        } else {
+            write!(f, "{v:e}")
+        }
+    }
+}
+
+struct Quoted<'a>(&'a str);
+
+impl Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+/// A list of numbers, shortened when long: the message is about its length or its sum.
+struct List<'a>(&'a [f64]);
+
+impl Display for List<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const SHOWN: usize = 8;
+        f.write_str("[")?;
+        for (k, v) in self.0.iter().take(SHOWN).enumerate() {
+            if k > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{}", Num(*v))?;
+        }
+        if self.0.len() > SHOWN {
+            write!(f, ", ... ({} in all)", self.0.len())?;
+        }
+        f.write_str("]")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "\
+duration_s: 3600
+validators: { count: 4 }
+consensus: { protocol: nakamoto, block_interval_s: 10 }
+";
+
+    /// Validates `BASE` followed by `extra`, returning `path = value` per error.
+    fn errors(extra: &str) -> Vec<String> {
+        errors_of(&format!("{BASE}{extra}"))
+    }
+
+    fn errors_of(text: &str) -> Vec<String> {
+        let scenario: Scenario = serde_yaml::from_str(text).unwrap_or_else(|e| panic!("{e}"));
+        validate(&scenario, text)
+            .iter()
+            .map(|e| format!("{} = {}", e.path, e.value))
+            .collect()
+    }
+
+    fn group(body: &str) -> String {
+        format!("devices:\n  - name: g\n    count: 10\n{body}")
+    }
+
+    #[test]
+    fn base_and_defaults_are_valid() {
+        assert_eq!(errors(""), Vec::<String>::new());
+        assert_eq!(
+            errors(&group(
+                "    workload: { model: periodic, interval_s: 600 }\n"
+            )),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn durations_of_on_off_connectivity() {
+        let e = errors(&group(
+            "    connectivity:
+      model: on_off
+      on: { dist: exponential, mean_s: 0 }
+      off: { dist: weibull, shape: 25, mean_s: -1 }
+    workload: { model: poisson, rate_per_s: 1 }
+",
+        ));
+        assert_eq!(
+            e,
+            [
+                "devices[0].connectivity.on.mean_s = 0",
+                "devices[0].connectivity.off.shape = 25",
+                "devices[0].connectivity.off.mean_s = -1",
+            ]
+        );
+        let e = errors(&group(
+            "    connectivity:
+      model: on_off
+      on: { dist: constant, value_s: 1e-12 }
+      off: { dist: weibull, shape: .nan, mean_s: 1e30 }
+    workload: { model: poisson, rate_per_s: 1 }
+",
+        ));
+        assert_eq!(
+            e,
+            [
+                "devices[0].connectivity.on.value_s = 1e-12",
+                "devices[0].connectivity.off.shape = .nan",
+                "devices[0].connectivity.off.mean_s = 1e30",
+            ]
+        );
+    }
+
+    #[test]
+    fn relations_wait_for_both_sides_to_be_valid() {
+        // An invalid period hides the `on_s <= period_s` check rather than repeating it.
+        let e = errors(&group(
+            "    connectivity: { model: duty_cycle, period_s: -600, on_s: 900, phase_jitter_s: -1 }
+    workload: { model: periodic, interval_s: 0, jitter_s: 1000 }
+",
+        ));
+        assert_eq!(
+            e,
+            [
+                "devices[0].connectivity.period_s = -600",
+                "devices[0].connectivity.phase_jitter_s = -1",
+                "devices[0].workload.interval_s = 0",
+            ]
+        );
+    }
+
+    #[test]
+    fn boundaries_of_duty_cycle_and_jitter_are_inclusive_where_documented() {
+        let ok = group(
+            "    connectivity: { model: duty_cycle, period_s: 600, on_s: 600, phase_jitter_s: 600 }
+    workload: { model: periodic, interval_s: 600, jitter_s: 299.999 }
+",
+        );
+        assert_eq!(errors(&ok), Vec::<String>::new());
+    }
+
+    #[test]
+    fn group_sizes_names_and_buffers() {
+        let text = "\
+devices:
+  - { name: '', count: 1e9, tx_bytes: 0, buffer_tx: 0, workload: { model: poisson, rate_per_s: 2e9 } }
+  - { count: 1e9, tx_bytes: 1000001, workload: { model: poisson, rate_per_s: 1 } }
+  - { count: 1e9, workload: { model: poisson, rate_per_s: 1 } }
+  - { count: 1e9, workload: { model: poisson, rate_per_s: 1 } }
+  - { name: big, count: 1, workload: { model: poisson, rate_per_s: 1 },
+      uplink: { latency_ms: -1, bandwidth_bps: 0.5 } }
+";
+        assert_eq!(
+            errors(text),
+            [
+                "devices[0].name = \"\"",
+                "devices[0].tx_bytes = 0",
+                "devices[0].buffer_tx = 0",
+                "devices[0].workload.rate_per_s = 2000000000",
+                "devices[1].tx_bytes = 1000001",
+                "devices[2].name = \"devices\"",
+                "devices[3].name = \"devices\"",
+                "devices[4].uplink.latency_ms = -1",
+                "devices[4].uplink.bandwidth_bps = 0.5",
+                "devices = 4000000001 devices in total",
+            ]
+        );
+        let one_too_many = group("    workload: { model: poisson, rate_per_s: 1 }\n")
+            .replace("count: 10", "count: 1000000001");
+        assert_eq!(errors(&one_too_many), ["devices[0].count = 1000000001"]);
+    }
+
+    #[test]
+    fn unnamed_duplicates_explain_the_default_name() {
+        let text = format!(
+            "{BASE}devices:
+  - {{ count: 1, workload: {{ model: poisson, rate_per_s: 1 }} }}
+  - {{ count: 1, workload: {{ model: poisson, rate_per_s: 1 }} }}
+"
+        );
+        let scenario: Scenario = serde_yaml::from_str(&text).unwrap();
+        let errors = validate(&scenario, &text);
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].allowed.contains("without a name"),
+            "{}",
+            errors[0].allowed
+        );
+        // The name came from a default, so there is no line to show; the item's is unrelated.
+        assert_eq!(errors[0].line, None);
+    }
+
+    #[test]
+    fn gateways_and_network() {
+        let e = errors(
+            "gateways: { count: 100000001, backhaul_bps: .inf }
+network:
+  latency: { model: constant, one_way_ms: -0.5, bandwidth_bps: 0 }
+  topology: { model: random, outbound: 0, max_inbound: 0 }
+  processing_ms: .nan
+",
+        );
+        assert_eq!(
+            e,
+            [
+                "gateways.count = 100000001",
+                "gateways.backhaul_bps = .inf",
+                "network.processing_ms = .nan",
+                "network.latency.one_way_ms = -0.5",
+                "network.latency.bandwidth_bps = 0",
+                "network.topology.outbound = 0",
+                "network.topology.max_inbound = 0",
+            ]
+        );
+        assert_eq!(
+            errors("network: { topology: { model: random, outbound: 1001, max_inbound: 2000 } }\n"),
+            ["network.topology.outbound = 1001"]
+        );
+        let mesh = |n: u32| {
+            errors_of(&format!(
+                "duration_s: 60\nvalidators: {{ count: {n} }}\nconsensus: {{ protocol: nakamoto }}\n\
+                 network: {{ topology: {{ model: full_mesh }} }}\n"
+            ))
+        };
+        assert_eq!(mesh(10_000), Vec::<String>::new());
+        assert_eq!(mesh(10_001), ["network.topology.model = full_mesh"]);
+        // Zero gateways are fine while no device exists, including groups of zero devices.
+        let idle = "gateways: { count: 0 }\ndevices:\n  - { count: 0, workload: { model: poisson, rate_per_s: 1 } }\n";
+        assert_eq!(errors(idle), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_single_validator_needs_no_inbound_room() {
+        let text = "\
+duration_s: 60
+validators: { count: 1 }
+consensus: { protocol: nakamoto }
+network: { topology: { model: random, outbound: 8, max_inbound: 1 } }
+";
+        assert_eq!(errors_of(text), Vec::<String>::new());
+    }
+
+    #[test]
+    fn nakamoto_parameters() {
+        let text = "\
+duration_s: 60
+validators: { count: 4 }
+consensus:
+  protocol: nakamoto
+  block_interval_s: 0
+  max_block_bytes: 999
+  confirmations: 1001
+  miners: 0
+  hash_power: { model: zipf, exponent: 10.5 }
+  validation_s_per_mb: -0.1
+";
+        assert_eq!(
+            errors_of(text),
+            [
+                "consensus.block_interval_s = 0",
+                "consensus.max_block_bytes = 999",
+                "consensus.confirmations = 1001",
+                "consensus.miners = 0",
+                "consensus.hash_power.exponent = 10.5",
+                "consensus.validation_s_per_mb = -0.1",
+            ]
+        );
+    }
+
+    #[test]
+    fn shares_default_to_one_per_validator_and_must_not_all_be_zero() {
+        let shares = |list: &str| {
+            errors_of(&format!(
+                "duration_s: 60\nvalidators: {{ count: 3 }}\nconsensus: {{ protocol: nakamoto, \
+                 hash_power: {{ model: shares, shares: {list} }} }}\n"
+            ))
+        };
+        assert_eq!(shares("[1, 2, 3]"), Vec::<String>::new());
+        assert_eq!(shares("[1, 2]"), ["consensus.hash_power.shares = [1, 2]"]);
+        assert_eq!(
+            shares("[0, 0, 0]"),
+            ["consensus.hash_power.shares = [0, 0, 0]"]
+        );
+        assert_eq!(
+            shares("[-1, .nan, 1]"),
+            [
+                "consensus.hash_power.shares[0] = -1",
+                "consensus.hash_power.shares[1] = .nan"
+            ]
+        );
+        assert_eq!(shares("[]"), ["consensus.hash_power.shares = []"]);
+    }
+
+    #[test]
+    fn invalid_validator_count_does_not_cascade_into_miners_and_shares() {
+        let text = "\
+duration_s: 60
+validators: { count: 0 }
+consensus: { protocol: nakamoto, miners: 2, hash_power: { model: shares, shares: [1] } }
+";
+        assert_eq!(
+            errors_of(text),
+            ["validators.count = 0", "consensus.hash_power.shares = [1]"]
+        );
+    }
+
+    #[test]
+    fn metrics_windows_and_quantiles() {
+        // Exactly a million windows is allowed; one more is not.
+        assert_eq!(
+            errors("metrics: { window_s: 0.0036 }\n"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            errors("metrics: { window_s: 0.0035 }\n"),
+            ["metrics.window_s = 0.0035"]
+        );
+        assert_eq!(
+            errors("metrics: { quantiles: [0, 0.5, 1, 0.5, -.inf] }\n"),
+            [
+                "metrics.quantiles[0] = 0",
+                "metrics.quantiles[2] = 1",
+                "metrics.quantiles[3] = 0.5",
+                "metrics.quantiles[4] = -.inf",
+            ]
+        );
+        assert_eq!(
+            errors("metrics: { quantiles: [] }\n"),
+            ["metrics.quantiles = []"]
+        );
+    }
+
+    #[test]
+    fn run_length_is_bounded() {
+        let over = "duration_s: 4e8\nvalidators: { count: 4 }\nconsensus: { protocol: nakamoto }\n";
+        assert_eq!(errors_of(over), ["duration_s = 400000000"]);
+        let empty = format!("name: ' '\n{BASE}");
+        assert_eq!(errors_of(&empty), ["name = \" \""]);
+    }
+
+    #[test]
+    fn numbers_are_shown_as_written() {
+        let shown = |v: f64| Num(v).to_string();
+        assert_eq!(shown(600.0), "600");
+        assert_eq!(shown(0.25), "0.25");
+        assert_eq!(shown(-0.0), "-0");
+        assert_eq!(shown(1e-10), "1e-10");
+        assert_eq!(shown(2.5e20), "2.5e20");
+        assert_eq!(shown(f64::NEG_INFINITY), "-.inf");
+        let long: Vec<f64> = (0..10).map(f64::from).collect();
+        assert_eq!(
+            List(&long).to_string(),
+            "[0, 1, 2, 3, 4, 5, 6, 7, ... (10 in all)]"
+        );
+    }
+}

@@ -1,0 +1,334 @@
+//! Every file in `tests/invalid_scenarios/` has one defect; loading it must fail with a message
+//! that names the field and, for values that parse but are out of range, the value and line.
+
+use std::path::{Path, PathBuf};
+
+use unchained::scenario::{self, ScenarioError};
+
+/// File name → substrings its error message must contain.
+const CASES: &[(&str, &[&str])] = &[
+    // Parse errors, reported by serde with the position it knows.
+    (
+        "unknown_top_level_field.yaml",
+        &["unknown field `bogus`", "line 2"],
+    ),
+    (
+        "unknown_nested_field.yaml",
+        &["devices[0]", "unknown field `colour`", "line 7"],
+    ),
+    (
+        "unknown_connectivity_field.yaml",
+        &["devices[0]", "unknown field `phase`"],
+    ),
+    (
+        "wrong_type_string_for_number.yaml",
+        &["duration_s", "\"ten minutes\"", "line 1"],
+    ),
+    (
+        "unknown_connectivity_model.yaml",
+        &[
+            "devices[0].connectivity.model",
+            "unknown variant `sometimes`",
+            "line 7",
+        ],
+    ),
+    (
+        "non_integral_count.yaml",
+        &["devices[0]", "invalid count 1.5"],
+    ),
+    // Validation errors: path, value, the allowed range and the line.
+    (
+        "negative_duration.yaml",
+        &["duration_s = -5", "must be > 0", "(line 1)"],
+    ),
+    (
+        "nan_duration.yaml",
+        &["duration_s = .nan", "finite", "(line 1)"],
+    ),
+    (
+        "on_s_exceeds_period.yaml",
+        &[
+            "devices[0].connectivity.on_s = 900",
+            "<= period_s (600)",
+            "(line 10)",
+        ],
+    ),
+    (
+        "phase_jitter_exceeds_period.yaml",
+        &[
+            "devices[0].connectivity.phase_jitter_s = 601",
+            "<= period_s (600)",
+            "(line 7)",
+        ],
+    ),
+    (
+        "jitter_too_large.yaml",
+        &[
+            "devices[0].workload.jitter_s = 300",
+            "< interval_s / 2 (300)",
+            "(line 10)",
+        ],
+    ),
+    (
+        "infinite_rate.yaml",
+        &[
+            "devices[1].workload.rate_per_s = .inf",
+            "finite",
+            "(line 10)",
+        ],
+    ),
+    (
+        "weibull_shape_out_of_range.yaml",
+        &[
+            "devices[0].connectivity.off.shape = 0.01",
+            ">= 0.05 and <= 20",
+            "(line 10)",
+        ],
+    ),
+    (
+        "duplicate_group_names.yaml",
+        &[
+            "devices[1].name = \"meters\"",
+            "unique",
+            "devices[0]",
+            "(line 8)",
+        ],
+    ),
+    (
+        "zero_validators.yaml",
+        &["validators.count = 0", ">= 1", "(line 2)"],
+    ),
+    (
+        "zero_confirmations.yaml",
+        &["consensus.confirmations = 0", ">= 1", "(line 6)"],
+    ),
+    (
+        "miners_exceed_validators.yaml",
+        &[
+            "consensus.miners = 5",
+            "<= validators.count (4)",
+            "(line 6)",
+        ],
+    ),
+    (
+        "shares_length_mismatch.yaml",
+        &[
+            "consensus.hash_power.shares = [0.5, 0.5]",
+            "3 (miners)",
+            "(line 9)",
+        ],
+    ),
+    (
+        "block_smaller_than_transaction.yaml",
+        &[
+            "consensus.max_block_bytes = 2000",
+            ">= 6000",
+            "devices[0].tx_bytes",
+            "(line 3)",
+        ],
+    ),
+    (
+        "outbound_exceeds_max_inbound.yaml",
+        &[
+            "network.topology.outbound = 8",
+            "max_inbound (4)",
+            "(line 5)",
+        ],
+    ),
+    (
+        "quantile_above_one.yaml",
+        &["metrics.quantiles[1] = 1.5", "< 1", "(line 5)"],
+    ),
+    (
+        "zero_window.yaml",
+        &["metrics.window_s = 0", "> 0", "(line 5)"],
+    ),
+    (
+        "zero_gateways_with_devices.yaml",
+        &["gateways.count = 0", ">= 1", "devices[0]", "(line 4)"],
+    ),
+    (
+        "two_defects.yaml",
+        &[
+            "consensus.confirmations = 0",
+            "(line 6)",
+            "metrics.quantiles[1] = 1.5",
+            "(line 8)",
+        ],
+    ),
+];
+
+fn crate_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|ext| ext == "yaml" || ext == "yml")
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn each_invalid_scenario_names_its_defect() {
+    let dir = crate_dir().join("tests/invalid_scenarios");
+    let mut failures = Vec::new();
+    for (file, expected) in CASES {
+        let path = dir.join(file);
+        let message = match scenario::load(&path) {
+            Ok(_) => {
+                failures.push(format!("{file}: loaded without error"));
+                continue;
+            }
+            Err(ScenarioError::Io { source, .. }) => {
+                failures.push(format!("{file}: cannot be read: {source}"));
+                continue;
+            }
+            Err(e) => e.to_string(),
+        };
+        // The message starts with the file so a batch of runs says which one is wrong.
+        if !message.contains(file) {
+            failures.push(format!("{file}: message does not name the file: {message}"));
+        }
+        for want in *expected {
+            if !message.contains(want) {
+                failures.push(format!("{file}: expected `{want}` in: {message}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// A file added to the directory without a row in the table would be tested by nothing.
+#[test]
+fn every_invalid_scenario_file_is_in_the_table() {
+    let on_disk: Vec<String> = yaml_files(&crate_dir().join("tests/invalid_scenarios"))
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let mut in_table: Vec<String> = CASES.iter().map(|(f, _)| f.to_string()).collect();
+    in_table.sort();
+    assert_eq!(on_disk, in_table);
+}
+
+#[test]
+fn both_defects_of_a_file_are_reported() {
+    let path = crate_dir().join("tests/invalid_scenarios/two_defects.yaml");
+    match scenario::load(&path) {
+        Err(ScenarioError::Invalid { errors, .. }) => {
+            let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+            assert_eq!(paths, ["consensus.confirmations", "metrics.quantiles[1]"]);
+            assert_eq!(errors[0].value, "0");
+            assert_eq!(errors[1].value, "1.5");
+        }
+        other => panic!("expected validation errors, got {other:?}"),
+    }
+}
+
+#[test]
+fn every_error_in_a_file_is_reported() {
+    let text = "\
+duration_s: -1
+validators: { count: 0 }
+consensus: { protocol: nakamoto, block_interval_s: 0, confirmations: 0 }
+metrics: { window_s: .nan, quantiles: [] }
+";
+    let Err(ScenarioError::Invalid { errors, .. }) = scenario::parse(text, "inline") else {
+        panic!("expected validation errors");
+    };
+    let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "duration_s",
+            "validators.count",
+            "consensus.block_interval_s",
+            "consensus.confirmations",
+            "metrics.window_s",
+            "metrics.quantiles",
+        ]
+    );
+    let lines: Vec<Option<usize>> = errors.iter().map(|e| e.line).collect();
+    assert_eq!(
+        lines,
+        [Some(1), Some(2), Some(3), Some(3), Some(4), Some(4)]
+    );
+}
+
+#[test]
+fn minimal_scenario_is_valid() {
+    let text = "\
+duration_s: 60
+validators: { count: 4 }
+consensus: { protocol: nakamoto, block_interval_s: 10 }
+";
+    let s = scenario::parse(text, "inline").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.validators.count, 4);
+    assert!(s.devices.is_empty());
+}
+
+#[test]
+fn scenario_with_every_model_is_valid() {
+    let text = "\
+name: everything
+seed: 7
+duration_s: 86400
+devices:
+  - name: meters
+    count: 1e6
+    connectivity: { model: duty_cycle, period_s: 600, on_s: 60, phase_jitter_s: 600 }
+    workload: { model: periodic, interval_s: 600, jitter_s: 30 }
+  - name: trackers
+    count: 1000
+    tx_bytes: 400
+    buffer_tx: 1
+    overflow: drop_newest
+    uplink: { latency_ms: 0, bandwidth_bps: 9600 }
+    connectivity:
+      model: on_off
+      on: { dist: weibull, shape: 0.7, mean_s: 300 }
+      off: { dist: constant, value_s: 900 }
+    workload: { model: poisson, rate_per_s: 0.01 }
+  - name: spares
+    count: 0
+    connectivity: { model: never }
+    workload: { model: poisson, rate_per_s: 1 }
+gateways: { count: 50, backhaul_bps: 1e8 }
+validators: { count: 5 }
+network:
+  latency: { model: constant, one_way_ms: 0, bandwidth_bps: 1e9 }
+  jitter: pareto
+  topology: { model: random, outbound: 4, max_inbound: 4 }
+  processing_ms: 0
+consensus:
+  protocol: nakamoto
+  block_interval_s: 600
+  max_block_bytes: 1400
+  confirmations: 1
+  miners: 3
+  hash_power: { model: shares, shares: [0, 1, 2.5] }
+  relay: full
+  validation_s_per_mb: 0
+metrics: { window_s: 0.0864, quantiles: [0.001, 0.5, 0.999] }
+";
+    scenario::parse(text, "inline").unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn shipped_scenarios_are_valid() {
+    let dir = crate_dir().join("scenarios");
+    if !dir.is_dir() {
+        return;
+    }
+    let failures: Vec<String> = yaml_files(&dir)
+        .iter()
+        .filter_map(|path| scenario::load(path).err().map(|e| e.to_string()))
+        .collect();
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
