@@ -34,6 +34,9 @@ pub struct Pool {
     order: VecDeque<(u32, u32)>,
     live: u64,
     unincluded: u64,
+    /// Smallest transaction inserted since the pool was last empty (a lower bound for the live
+    /// ones): a block with less room left is full.
+    min_bytes: u32,
 }
 
 impl Pool {
@@ -61,6 +64,11 @@ impl Pool {
         self.order.push_back((slot, generation));
         self.live += 1;
         self.unincluded += 1;
+        self.min_bytes = if self.live == 1 {
+            tx.bytes
+        } else {
+            self.min_bytes.min(tx.bytes)
+        };
         (slot, generation)
     }
 
@@ -117,6 +125,10 @@ impl Pool {
         self.order
             .iter()
             .filter_map(|&(s, g)| self.get(s, g).map(|t| (s, g, t)))
+    }
+
+    pub fn min_bytes(&self) -> u32 {
+        self.min_bytes
     }
 
     pub fn live(&self) -> u64 {

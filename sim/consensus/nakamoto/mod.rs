@@ -100,7 +100,11 @@ impl Nakamoto {
         let mut room = self.params.max_block_bytes.saturating_sub(BLOCK_OVERHEAD);
         let mut txs = Vec::new();
         let mut bytes = BLOCK_OVERHEAD;
+        let smallest = u64::from(self.pool.min_bytes());
         for (slot, generation, t) in self.pool.iter() {
+            if room < smallest {
+                break;
+            }
             if u64::from(t.tx.bytes) > room {
                 continue;
             }

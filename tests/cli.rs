@@ -1,0 +1,122 @@
+//! The command line: exit codes, one-line errors, and no output folder left by a failed run.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_unchained"))
+}
+
+fn temp(name: &str) -> PathBuf {
+    let p = std::env::temp_dir().join(format!("unchained-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&p);
+    p
+}
+
+#[test]
+fn validate_accepts_every_shipped_scenario() {
+    let mut n = 0;
+    for entry in std::fs::read_dir("scenarios").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let out = bin().arg("validate").arg(&path).output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}: {}",
+                path.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            n += 1;
+        }
+    }
+    assert!(
+        n >= 3,
+        "expected the quickstart and at least two more examples"
+    );
+}
+
+#[test]
+fn bad_input_gives_one_line_naming_the_field_and_writes_nothing() {
+    let out_dir = temp("bad");
+    let out = bin()
+        .args([
+            "run",
+            "tests/invalid_scenarios/on_s_exceeds_period.yaml",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: ") && err.contains("on_s"), "{err}");
+    assert!(!out_dir.exists());
+    let missing = bin()
+        .args(["validate", "no/such/file.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no/such/file.yaml"));
+}
+
+#[test]
+fn run_writes_a_complete_folder_with_the_resolved_scenario() {
+    let scenario = temp("scenario.yaml");
+    std::fs::write(
+        &scenario,
+        "name: tiny
+duration_s: 600
+devices: [{ count: 200, workload: { model: periodic, interval_s: 60 } }]
+gateways: { count: 4 }
+validators: { count: 10 }
+consensus: { protocol: nakamoto, block_interval_s: 30, confirmations: 2 }
+",
+    )
+    .unwrap();
+    let out_dir = temp("out");
+    let out = bin()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--quiet", "--seed", "77", "--out"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in [
+        "summary.parquet",
+        "timeseries.csv",
+        "latency.csv",
+        "blocks.parquet",
+        "nodes.csv",
+        "throughput.png",
+        "settlement_cdf.svg",
+        "block_propagation_cdf.png",
+        "summary.txt",
+    ] {
+        assert!(out_dir.join(f).is_file(), "missing {f}");
+    }
+    let resolved = std::fs::read_to_string(out_dir.join("scenario.yaml")).unwrap();
+    assert!(resolved.contains("seed: 77"), "{resolved}");
+    // Defaults are written out, so the folder alone reproduces the run.
+    assert!(resolved.contains("max_block_bytes"), "{resolved}");
+    let parent = out_dir.parent().unwrap();
+    let leftovers = std::fs::read_dir(parent)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains(".partial-")
+        })
+        .count();
+    assert_eq!(leftovers, 0);
+    std::fs::remove_dir_all(&out_dir).unwrap();
+    std::fs::remove_file(&scenario).unwrap();
+}
