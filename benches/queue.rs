@@ -64,5 +64,9 @@ fn hold(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, hold);
+criterion_group! {
+    name = benches;
+    config = Criterion::default().without_plots();
+    targets = hold
+}
 criterion_main!(benches);

@@ -41,6 +41,12 @@ fn counts_add_up_with_overflow_offline_devices_and_full_blocks() {
     assert!(c.pending_on_device > 0, "{c:?}");
     assert!(c.settled > 0, "{c:?}");
     assert!(c.pending_in_mempool + c.pending_in_block > 0, "{c:?}");
+    // The time series' last window agrees with the final accounting.
+    let last = out.timeseries.last().unwrap();
+    assert_eq!(
+        last.pending_tx,
+        c.created - c.settled - c.dropped_buffer_overflow
+    );
     // 300 never-online devices × 30 readings each stay on their devices, capped by the buffer.
     assert!(c.pending_on_device >= 300 * 8, "{c:?}");
 }

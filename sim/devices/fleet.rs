@@ -164,7 +164,7 @@ impl Fleet {
             if self.scratch.len() < cap {
                 self.scratch.push_back(reading);
             } else {
-                m.on_dropped_overflow();
+                m.on_dropped_overflow(reading.created);
                 if g.overflow == Overflow::DropOldest {
                     self.scratch.pop_front();
                     self.scratch.push_back(reading);

@@ -26,6 +26,8 @@ pub struct Block {
     /// `O(log n)`; emptied once the block is buried deep enough to never matter again.
     pub txs: Vec<TxRef>,
     pub received: u32,
+    /// Nodes at which the block has become deep enough to settle its transactions.
+    confirmed_by: u32,
     /// Delay until 50 %, 90 % and 100 % of nodes had the block.
     pub reach: [Option<Time>; 3],
     /// One bit per node; released once every node has the block.
@@ -61,6 +63,7 @@ impl BlockStore {
             tx_count: 0,
             txs: Vec::new(),
             received: nodes,
+            confirmed_by: nodes,
             reach: [Some(0); 3],
             seen: Vec::new(),
         };
@@ -109,6 +112,7 @@ impl BlockStore {
             tx_count: txs.len() as u32,
             txs,
             received: 0,
+            confirmed_by: 0,
             reach: [None; 3],
             seen: vec![0; words],
         });
@@ -177,9 +181,15 @@ impl BlockStore {
         true
     }
 
-    /// Releases the transaction list of `b` (it can no longer change any settlement).
-    pub fn forget_txs(&mut self, b: u32) {
-        self.blocks[b as usize].txs = Vec::new();
+    /// Records that `b` became settled-deep at one more node. Once it is at every node its
+    /// transaction list can no longer settle anything and is released, so memory follows the
+    /// unsettled blocks, not the length of the run.
+    pub fn confirm(&mut self, b: u32) {
+        let blk = &mut self.blocks[b as usize];
+        blk.confirmed_by += 1;
+        if blk.confirmed_by >= self.nodes {
+            blk.txs = Vec::new();
+        }
     }
 
     /// Main chain at the end: from the highest block (the earliest mined among equals) back

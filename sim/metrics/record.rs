@@ -22,8 +22,8 @@ pub struct Metrics {
     pub online_w: Vec<u128>,
     /// Transactions waiting at validators (not yet in any block) at each window's end.
     pub mempool_w: Vec<u64>,
-    /// Transactions created but neither settled nor dropped at each window's end.
-    pub pending_w: Vec<u64>,
+    /// Overflow drops, by the time the reading that overflowed the buffer was created.
+    pub dropped_w: Vec<u64>,
     pub upload_wait: Histogram,
     pub access: Histogram,
     pub inclusion: Histogram,
@@ -50,7 +50,7 @@ impl Metrics {
             settled_w: vec![0; windows],
             online_w: vec![0; windows],
             mempool_w: vec![0; windows],
-            pending_w: vec![0; windows],
+            dropped_w: vec![0; windows],
             upload_wait: Histogram::new(),
             access: Histogram::new(),
             inclusion: Histogram::new(),
@@ -81,8 +81,10 @@ impl Metrics {
         self.created_w[w] += 1;
     }
 
-    pub fn on_dropped_overflow(&mut self) {
+    pub fn on_dropped_overflow(&mut self, at: Time) {
         self.dropped_overflow += 1;
+        let w = self.w(at);
+        self.dropped_w[w] += 1;
     }
 
     pub fn on_uploaded(&mut self, created: Time, at: Time) {
@@ -134,11 +136,25 @@ impl Metrics {
         }
     }
 
-    /// Records the end-of-window snapshot for the window that ends at `at`.
+    /// Records the mempool size for the window that ends at `at`.
     pub fn sample(&mut self, at: Time, mempool: u64) {
         let w = self.w(at.saturating_sub(1));
         self.mempool_w[w] = mempool;
-        self.pending_w[w] = self.created - self.settled - self.dropped_overflow;
+    }
+
+    /// Transactions created but neither settled nor dropped at each window's end. Derived
+    /// from the per-window counts at the end of the run, because a sleeping device's readings
+    /// are generated when it wakes, after the windows they belong to were sampled.
+    pub fn pending_by_window(&self) -> Vec<u64> {
+        let mut pending = 0i128;
+        (0..self.windows())
+            .map(|w| {
+                pending += self.created_w[w] as i128
+                    - self.settled_w[w] as i128
+                    - self.dropped_w[w] as i128;
+                pending as u64
+            })
+            .collect()
     }
 }
 

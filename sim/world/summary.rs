@@ -61,6 +61,7 @@ pub fn summary(f: &Facts, m: &Metrics, protocol: &[(String, f64)]) -> Vec<(Strin
 }
 
 pub fn timeseries(m: &Metrics, end: Time) -> Vec<TimeseriesRow> {
+    let pending = m.pending_by_window();
     (0..m.windows())
         .map(|w| {
             let a = w as Time * m.window();
@@ -74,7 +75,7 @@ pub fn timeseries(m: &Metrics, end: Time) -> Vec<TimeseriesRow> {
                 settled_tx_per_s: m.settled_w[w] as f64 / secs,
                 online_devices: m.online_w[w] as f64 / (b - a) as f64,
                 mempool_tx: m.mempool_w[w],
-                pending_tx: m.pending_w[w],
+                pending_tx: pending[w],
             }
         })
         .collect()

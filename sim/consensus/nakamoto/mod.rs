@@ -174,6 +174,7 @@ impl Nakamoto {
         for height in fork_h + 1..=target_h {
             let c = self.blocks.ancestor(target, height);
             self.settle_block(node.id, c, ctx);
+            self.blocks.confirm(c);
         }
         node.confirmed = target;
     }
