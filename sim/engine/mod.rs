@@ -9,6 +9,7 @@
 
 mod command;
 mod key;
+mod philox;
 mod queue;
 mod rng;
 mod scheduler;
