@@ -11,6 +11,7 @@ pub mod engine;
 pub mod ledger;
 pub mod metrics;
 pub mod net;
+pub mod phold;
 pub mod report;
 pub mod scenario;
 pub mod world;

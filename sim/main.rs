@@ -34,6 +34,27 @@ enum Cmd {
     },
     /// Check a scenario file without running it.
     Validate { file: PathBuf },
+    /// Engine benchmarks that print their figures.
+    #[command(subcommand)]
+    Bench(Bench),
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// PHOLD (T24): committed events per second of the event engine on one thread.
+    Phold {
+        #[arg(long, default_value_t = 1_000_000)]
+        lps: u32,
+        #[arg(long, default_value_t = 0.1)]
+        remote: f64,
+        /// End time in units of the mean increment.
+        #[arg(long, default_value_t = 20.0)]
+        end: f64,
+        #[arg(long, default_value_t = 0.1)]
+        lookahead: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -45,6 +66,13 @@ fn main() -> ExitCode {
             seed,
             quiet,
         } => run(&file, out, seed, quiet),
+        Cmd::Bench(Bench::Phold {
+            lps,
+            remote,
+            end,
+            lookahead,
+            seed,
+        }) => bench_phold(lps, remote, end, lookahead, seed),
         Cmd::Validate { file } => scenario::load(&file)
             .map(|s| {
                 println!(
@@ -93,6 +121,40 @@ fn run(file: &Path, out: Option<PathBuf>, seed: Option<u64>, quiet: bool) -> Res
         output.conservation.created,
         output.conservation.settled,
         out.display()
+    );
+    Ok(())
+}
+
+fn bench_phold(lps: u32, remote: f64, end: f64, lookahead: f64, seed: u64) -> Result<(), String> {
+    if lps == 0
+        || !(0.0..=1.0).contains(&remote)
+        || !(0.0..1.0).contains(&lookahead)
+        || end.is_nan()
+        || end <= 0.0
+    {
+        return Err(format!(
+            "bench phold: --lps {lps} must be >= 1, --remote {remote} in [0, 1], --lookahead {lookahead} in [0, 1), --end {end} > 0"
+        ));
+    }
+    let model = unchained::phold::Phold {
+        lps,
+        start_events: 1,
+        remote,
+        mean: 1.0,
+        lookahead,
+        end,
+        seed,
+    };
+    let started = std::time::Instant::now();
+    let r = model.run();
+    let wall = started.elapsed().as_secs_f64();
+    println!("lps\tremote\tend\tcommitted\texpected\tremote_fraction\twall_s\tevents_per_s");
+    println!(
+        "{lps}\t{remote}\t{end}\t{}\t{:.0}\t{:.4}\t{wall:.3}\t{:.0}",
+        r.committed,
+        lps as f64 * end,
+        r.remote as f64 / r.committed.max(1) as f64,
+        r.committed as f64 / wall
     );
     Ok(())
 }

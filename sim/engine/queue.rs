@@ -1,9 +1,6 @@
-//! The future-event queue: an implicit 4-ary min-heap.
-//!
-//! Chosen by measurement (see `benches/queue.rs`): at millions of pending events the queue is
-//! memory-bound, and a 4-ary heap touches half as many cache lines per operation as a binary
-//! heap because its four children share one line, while keeping `O(log n)` worst cases that a
-//! radix heap only gives for monotone integer keys.
+//! An implicit 4-ary min-heap. It holds the events due at the current instant inside the
+//! radix heap, and serves as the comparison baseline in `benches/queue.rs`: its four children
+//! share a cache line, so it touches half as many lines per operation as a binary heap.
 
 use super::EventKey;
 

@@ -24,6 +24,7 @@ pub enum Purpose {
     Consensus = 6,
     Attachment = 7,
     HashPower = 8,
+    Benchmark = 9,
 }
 
 fn stream_id(entity: u64, purpose: Purpose) -> u64 {

@@ -1,10 +1,10 @@
 //! The loop's clock and queue. Sources own their sequence numbers, so the scheduler only
 //! stores one counter per source id and never invents a tie-break of its own.
 
-use super::{EventKey, QuadHeap, Time};
+use super::{EventKey, RadixHeap, Time};
 
 pub struct Scheduler<E> {
-    queue: QuadHeap<E>,
+    queue: RadixHeap<E>,
     seqs: Vec<u32>,
     now: Time,
     popped: u64,
@@ -14,7 +14,7 @@ impl<E> Scheduler<E> {
     /// A scheduler for sources `0..sources`.
     pub fn new(sources: usize) -> Self {
         Scheduler {
-            queue: QuadHeap::new(),
+            queue: RadixHeap::new(),
             seqs: vec![0; sources],
             now: 0,
             popped: 0,
