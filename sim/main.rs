@@ -31,6 +31,9 @@ enum Cmd {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+        /// Run even when the memory estimate exceeds the memory available now.
+        #[arg(long)]
+        ignore_memory: bool,
     },
     /// Check a scenario file without running it.
     Validate { file: PathBuf },
@@ -65,7 +68,8 @@ fn main() -> ExitCode {
             out,
             seed,
             quiet,
-        } => run(&file, out, seed, quiet),
+            ignore_memory,
+        } => run(&file, out, seed, quiet, ignore_memory),
         Cmd::Bench(Bench::Phold {
             lps,
             remote,
@@ -93,10 +97,30 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(file: &Path, out: Option<PathBuf>, seed: Option<u64>, quiet: bool) -> Result<(), String> {
+fn run(
+    file: &Path,
+    out: Option<PathBuf>,
+    seed: Option<u64>,
+    quiet: bool,
+    ignore_memory: bool,
+) -> Result<(), String> {
     let mut s = scenario::load(file).map_err(|e| e.to_string())?;
     if let Some(seed) = seed {
         s.seed = seed;
+    }
+    let need = world::estimate(&s);
+    if !quiet {
+        eprintln!("{}: estimated memory {need}", s.name);
+    }
+    if let Some(available) = world::available_bytes()
+        && need.total() > available
+        && !ignore_memory
+    {
+        return Err(format!(
+            "{}: needs an estimated {need}, but only {} MiB are available; reduce the scenario or pass --ignore-memory",
+            s.name,
+            available / (1024 * 1024)
+        ));
     }
     let out = out.unwrap_or_else(|| Path::new("reports").join(&s.name));
     let progress = if quiet {

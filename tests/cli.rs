@@ -120,3 +120,44 @@ consensus: { protocol: nakamoto, block_interval_s: 30, confirmations: 2 }
     std::fs::remove_dir_all(&out_dir).unwrap();
     std::fs::remove_file(&scenario).unwrap();
 }
+
+#[test]
+fn a_scenario_too_large_for_this_machine_is_refused_before_allocating() {
+    let scenario = temp("huge.yaml");
+    let groups: String = ["a", "b", "c", "d"]
+        .iter()
+        .map(|n| format!("  - {{ name: {n}, count: 1e9, workload: {{ model: periodic, interval_s: 600 }} }}\n"))
+        .collect();
+    std::fs::write(
+        &scenario,
+        format!(
+            "name: huge
+duration_s: 3600
+devices:
+{groups}gateways: {{ count: 1000 }}
+validators: {{ count: 1000 }}
+consensus: {{ protocol: nakamoto }}
+"
+        ),
+    )
+    .unwrap();
+    let out_dir = temp("huge-out");
+    let started = std::time::Instant::now();
+    let out = bin()
+        .arg("run")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("estimated") && err.contains("--ignore-memory"),
+        "{err}"
+    );
+    assert!(!out_dir.exists());
+    // Refused from the estimate, not after trying to allocate four billion devices.
+    assert!(started.elapsed().as_secs() < 30);
+    std::fs::remove_file(&scenario).unwrap();
+}

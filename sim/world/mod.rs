@@ -2,6 +2,7 @@
 //! metrics → [`RunOutput`].
 
 mod batches;
+mod estimate;
 mod progress;
 mod summary;
 
@@ -14,6 +15,7 @@ use crate::scenario::{self, Consensus, Scenario};
 use batches::Batches;
 use rand_chacha::ChaCha8Rng;
 
+pub use estimate::{Estimate, available_bytes, estimate};
 pub use progress::Progress;
 
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,129 @@
+//! What a scenario will need in memory, estimated before anything is allocated, so a run that
+//! cannot fit is refused up front instead of failing hours in.
+
+use crate::scenario::{Consensus, Scenario};
+
+/// Bytes per device: fleet arrays (gateway, sequence, next reading, connectivity cursor),
+/// the scheduler's sequence counter and one pending wake event with vector slack.
+const PER_DEVICE: f64 = 36.0 + 4.0 + 48.0;
+/// Bytes per transaction waiting at validators: pool slot, arrival-order entry, block entry.
+const PER_PENDING_TX: f64 = 72.0 + 8.0 + 12.0;
+/// Two ChaCha streams, node state, peers and region per validator.
+const PER_VALIDATOR: f64 = 2.0 * 320.0 + 64.0 + 16.0 * 8.0;
+/// Program, libraries and output tables.
+const BASE: f64 = 48.0 * 1024.0 * 1024.0;
+
+/// Estimated peak resident memory of a run, in bytes, with its main terms.
+pub fn estimate(s: &Scenario) -> Estimate {
+    let devices: f64 = s.devices.iter().map(|g| g.count as f64).sum();
+    let validators = s.validators.count as f64;
+    let offered_tx_per_s: f64 = s
+        .devices
+        .iter()
+        .map(|g| {
+            let rate = match g.workload {
+                crate::scenario::Workload::Periodic { interval_s, .. } => 1.0 / interval_s,
+                crate::scenario::Workload::Poisson { rate_per_s } => rate_per_s,
+            };
+            g.count as f64 * rate
+        })
+        .sum();
+    let avg_tx_bytes = if devices > 0.0 {
+        s.devices
+            .iter()
+            .map(|g| g.count as f64 * g.tx_bytes as f64)
+            .sum::<f64>()
+            / devices
+    } else {
+        250.0
+    };
+    let (capacity_tx_per_s, settle_s, blocks) = match &s.consensus {
+        Consensus::Nakamoto(p) => (
+            p.max_block_bytes as f64 / avg_tx_bytes / p.block_interval_s,
+            p.confirmations as f64 * p.block_interval_s,
+            s.duration_s / p.block_interval_s,
+        ),
+    };
+    // Waiting transactions: those within the settlement horizon, plus everything the chain
+    // cannot carry, which accumulates for the whole run.
+    let backlog = (offered_tx_per_s - capacity_tx_per_s).max(0.0) * s.duration_s;
+    let in_flight = offered_tx_per_s * settle_s.min(s.duration_s) * 2.0;
+    let pending_tx = (backlog + in_flight).min(offered_tx_per_s * s.duration_s);
+    let origins = (s.gateways.count as f64).min(validators);
+    let reach = origins * validators * 16.0;
+    let block_bytes = blocks * (96.0 + validators / 8.0);
+    let windows = s.duration_s / s.metrics.window_s * 8.0 * 8.0;
+    Estimate {
+        devices: devices * PER_DEVICE,
+        transactions: pending_tx * PER_PENDING_TX,
+        validators: validators * PER_VALIDATOR + reach + block_bytes,
+        other: BASE + windows,
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Estimate {
+    pub devices: f64,
+    pub transactions: f64,
+    pub validators: f64,
+    pub other: f64,
+}
+
+impl Estimate {
+    pub fn total(&self) -> u64 {
+        (self.devices + self.transactions + self.validators + self.other) as u64
+    }
+}
+
+impl std::fmt::Display for Estimate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mib = |b: f64| b / (1024.0 * 1024.0);
+        write!(
+            f,
+            "{:.0} MiB (devices {:.0}, waiting transactions {:.0}, validators {:.0}, other {:.0})",
+            mib(self.total() as f64),
+            mib(self.devices),
+            mib(self.transactions),
+            mib(self.validators),
+            mib(self.other)
+        )
+    }
+}
+
+/// Memory the system can give a new process now (`MemAvailable`), if it can be read.
+pub fn available_bytes() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(devices: u64, interval: f64) -> Scenario {
+        crate::scenario::parse(
+            &format!(
+                "duration_s: 3600
+devices: [{{ count: {devices}, workload: {{ model: periodic, interval_s: {interval} }} }}]
+validators: {{ count: 100 }}
+consensus: {{ protocol: nakamoto, block_interval_s: 60, max_block_bytes: 4000000 }}"
+            ),
+            "test",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn grows_with_devices_and_with_an_overloaded_chain() {
+        let small = estimate(&scenario(100_000, 600.0));
+        let large = estimate(&scenario(10_000_000, 6000.0));
+        assert!((large.devices / small.devices - 100.0).abs() < 1e-9);
+        // 100,000 devices every 600 s offer 167 tx/s, under the ~267 tx/s the chain carries:
+        // no backlog. Ten times the rate overloads it and the backlog dominates.
+        let overloaded = estimate(&scenario(1_000_000, 600.0));
+        assert!(overloaded.transactions > 50.0 * small.transactions);
+        assert!(small.total() < 200 * 1024 * 1024);
+    }
+}
