@@ -58,6 +58,20 @@ enum Bench {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Device-fleet scale table: each size runs in a fresh process; prints wall time, events
+    /// per second, transactions, peak RSS and bytes per device.
+    Fleet {
+        /// Fleet sizes, comma-separated (e.g. 1e6,1e7,1e8).
+        #[arg(long, default_value = "1e6,1e7")]
+        devices: String,
+        #[arg(long, default_value_t = 1000)]
+        validators: u64,
+        #[arg(long, default_value_t = 3600.0)]
+        duration_s: f64,
+        /// Run one size in this process and print its row (used by the table).
+        #[arg(long, hide = true)]
+        one: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -77,6 +91,12 @@ fn main() -> ExitCode {
             lookahead,
             seed,
         }) => bench_phold(lps, remote, end, lookahead, seed),
+        Cmd::Bench(Bench::Fleet {
+            devices,
+            validators,
+            duration_s,
+            one,
+        }) => bench_fleet(&devices, validators, duration_s, one),
         Cmd::Validate { file } => scenario::load(&file)
             .map(|s| {
                 println!(
@@ -180,6 +200,60 @@ fn bench_phold(lps: u32, remote: f64, end: f64, lookahead: f64, seed: u64) -> Re
         r.remote as f64 / r.committed.max(1) as f64,
         r.committed as f64 / wall
     );
+    Ok(())
+}
+
+fn bench_fleet(sizes: &str, validators: u64, duration_s: f64, one: bool) -> Result<(), String> {
+    let sizes: Vec<u64> = sizes
+        .split(',')
+        .map(|x| {
+            x.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| *v >= 1.0 && v.fract() == 0.0 && *v <= 4e9)
+                .map(|v| v as u64)
+                .ok_or_else(|| {
+                    format!("bench fleet: --devices entry '{x}' must be a whole number in 1..=4e9")
+                })
+        })
+        .collect::<Result<_, _>>()?;
+    if one {
+        let s = unchained::bench::fleet_scenario(sizes[0], validators, duration_s);
+        let started = std::time::Instant::now();
+        let out = world::run(&s, &world::Progress::hidden()).map_err(|e| e.to_string())?;
+        let wall = started.elapsed().as_secs_f64();
+        let events = out.metric("events").unwrap_or(0.0);
+        let rss = unchained::bench::peak_rss_bytes().unwrap_or(0) as f64;
+        println!(
+            "{}\t{:.0}\t{}\t{wall:.2}\t{:.0}\t{:.0}\t{:.1}",
+            sizes[0],
+            events,
+            out.conservation.created,
+            events / wall,
+            rss / 1048576.0,
+            rss / sizes[0] as f64
+        );
+        return Ok(());
+    }
+    println!("devices\tevents\ttx_created\twall_s\tevents_per_s\tpeak_rss_mib\tbytes_per_device");
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    for n in sizes {
+        let status = std::process::Command::new(&exe)
+            .args(["bench", "fleet", "--one", "--devices", &n.to_string()])
+            .args([
+                "--validators",
+                &validators.to_string(),
+                "--duration-s",
+                &duration_s.to_string(),
+            ])
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !status.success() {
+            return Err(format!(
+                "bench fleet: the run with {n} devices failed ({status})"
+            ));
+        }
+    }
     Ok(())
 }
 

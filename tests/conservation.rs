@@ -27,7 +27,7 @@ devices:
     buffer_tx: 6
 gateways: { count: 20 }
 validators: { count: 30 }
-consensus: { protocol: nakamoto, block_interval_s: 30, confirmations: 3, max_block_bytes: 200000 }
+consensus: { protocol: nakamoto, block_interval_s: 30, confirmations: 3, max_block_bytes: 200000, max_mempool_bytes: 400000 }
 ";
 
 #[test]
@@ -37,16 +37,15 @@ fn counts_add_up_with_overflow_offline_devices_and_full_blocks() {
     assert!(c.holds(), "{c:?}");
     assert_eq!(c.created, c.accounted());
     // Each stage is really exercised, so the identity is not vacuous.
-    assert!(c.dropped_buffer_overflow > 0, "{c:?}");
+    assert!(c.dropped("buffer_overflow") > 0, "{c:?}");
+    assert!(c.dropped("mempool_full") > 0, "{c:?}");
     assert!(c.pending_on_device > 0, "{c:?}");
     assert!(c.settled > 0, "{c:?}");
     assert!(c.pending_in_mempool + c.pending_in_block > 0, "{c:?}");
     // The time series' last window agrees with the final accounting.
     let last = out.timeseries.last().unwrap();
-    assert_eq!(
-        last.pending_tx,
-        c.created - c.settled - c.dropped_buffer_overflow
-    );
+    let dropped: u64 = c.dropped.iter().map(|(_, n)| n).sum();
+    assert_eq!(last.pending_tx, c.created - c.settled - dropped);
     // 300 never-online devices × 30 readings each stay on their devices, capped by the buffer.
     assert!(c.pending_on_device >= 300 * 8, "{c:?}");
 }
@@ -68,6 +67,6 @@ consensus: { protocol: nakamoto, block_interval_s: 60 }
     assert_eq!(c.settled, 0);
     assert_eq!(common::metric(&out, "tx_uploaded"), 0.0);
     assert_eq!(c.pending_on_device, 500 * 4);
-    assert_eq!(c.dropped_buffer_overflow, 500 * 2);
+    assert_eq!(c.dropped("buffer_overflow"), 500 * 2);
     assert_eq!(common::metric(&out, "online_fraction"), 0.0);
 }

@@ -140,6 +140,14 @@ const CASES: &[(&str, &[&str])] = &[
         &["metrics.quantiles[1] = 1.5", "< 1", "(line 5)"],
     ),
     (
+        "mempool_smaller_than_block.yaml",
+        &[
+            "consensus.max_mempool_bytes = 5000",
+            "max_block_bytes (1000000)",
+            "(line 3)",
+        ],
+    ),
+    (
         "zero_window.yaml",
         &["metrics.window_s = 0", "> 0", "(line 5)"],
     ),

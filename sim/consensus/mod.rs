@@ -67,6 +67,8 @@ pub struct Report {
     pub nodes: Vec<NodeStats>,
     pub pending_in_mempool: u64,
     pub pending_in_block: u64,
+    /// Transactions the protocol discarded, by reason (e.g. `mempool_full`).
+    pub dropped: Vec<(String, u64)>,
     /// Protocol-specific `(metric, value)` pairs for the summary.
     pub summary: Vec<(String, f64)>,
 }

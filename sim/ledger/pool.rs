@@ -34,6 +34,7 @@ pub struct Pool {
     order: VecDeque<(u32, u32)>,
     live: u64,
     unincluded: u64,
+    unincluded_bytes: u64,
     /// Smallest transaction inserted since the pool was last empty (a lower bound for the live
     /// ones): a block with less room left is full.
     min_bytes: u32,
@@ -64,6 +65,7 @@ impl Pool {
         self.order.push_back((slot, generation));
         self.live += 1;
         self.unincluded += 1;
+        self.unincluded_bytes += u64::from(tx.bytes);
         self.min_bytes = if self.live == 1 {
             tx.bytes
         } else {
@@ -94,6 +96,7 @@ impl Pool {
         }
         if first {
             self.unincluded -= 1;
+            self.unincluded_bytes -= u64::from(t.tx.bytes);
         }
         first
     }
@@ -104,6 +107,7 @@ impl Pool {
         t.live = false;
         if !t.included() {
             self.unincluded -= 1;
+            self.unincluded_bytes -= u64::from(t.tx.bytes);
         }
         self.free.push(slot);
         self.live -= 1;
@@ -137,6 +141,11 @@ impl Pool {
 
     pub fn unincluded(&self) -> u64 {
         self.unincluded
+    }
+
+    /// Bytes of transactions in no block yet: what a node's mempool would hold.
+    pub fn unincluded_bytes(&self) -> u64 {
+        self.unincluded_bytes
     }
 }
 

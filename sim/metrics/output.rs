@@ -15,7 +15,9 @@ pub struct Conservation {
     pub pending_in_mempool: u64,
     /// In a main-chain block that is not yet deep enough.
     pub pending_in_block: u64,
-    pub dropped_buffer_overflow: u64,
+    /// Discarded transactions by reason (`buffer_overflow` always first, then the
+    /// protocol's own reasons such as `mempool_full`).
+    pub dropped: Vec<(String, u64)>,
 }
 
 impl Conservation {
@@ -25,7 +27,16 @@ impl Conservation {
             + self.pending_in_transit
             + self.pending_in_mempool
             + self.pending_in_block
-            + self.dropped_buffer_overflow
+            + self.dropped.iter().map(|(_, n)| n).sum::<u64>()
+    }
+
+    /// Transactions dropped for `reason` (zero for a reason that never occurred).
+    pub fn dropped(&self, reason: &str) -> u64 {
+        self.dropped
+            .iter()
+            .filter(|(r, _)| r == reason)
+            .map(|(_, n)| n)
+            .sum()
     }
 
     pub fn holds(&self) -> bool {

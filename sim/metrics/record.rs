@@ -22,7 +22,8 @@ pub struct Metrics {
     pub online_w: Vec<u128>,
     /// Transactions waiting at validators (not yet in any block) at each window's end.
     pub mempool_w: Vec<u64>,
-    /// Overflow drops, by the time the reading that overflowed the buffer was created.
+    /// Drops of every reason, by time (for overflow: when the reading that overflowed the
+    /// buffer was created).
     pub dropped_w: Vec<u64>,
     pub upload_wait: Histogram,
     pub access: Histogram,
@@ -83,6 +84,12 @@ impl Metrics {
 
     pub fn on_dropped_overflow(&mut self, at: Time) {
         self.dropped_overflow += 1;
+        let w = self.w(at);
+        self.dropped_w[w] += 1;
+    }
+
+    /// A drop for a reason the protocol counts itself; kept here only for the time series.
+    pub fn on_dropped(&mut self, at: Time) {
         let w = self.w(at);
         self.dropped_w[w] += 1;
     }

@@ -29,20 +29,23 @@ where
 
 /// Conservation rows go after the run's own metrics so the tidy table carries the whole
 /// accounting and a reader needs no second file to check it.
-pub(super) fn conservation_rows(c: &Conservation) -> [(&'static str, f64); 8] {
-    [
-        ("tx_created", c.created as f64),
-        ("tx_settled", c.settled as f64),
-        ("tx_pending_on_device", c.pending_on_device as f64),
-        ("tx_pending_in_transit", c.pending_in_transit as f64),
-        ("tx_pending_in_mempool", c.pending_in_mempool as f64),
-        ("tx_pending_in_block", c.pending_in_block as f64),
-        (
-            "tx_dropped_buffer_overflow",
-            c.dropped_buffer_overflow as f64,
-        ),
-        ("conservation_holds", if c.holds() { 1.0 } else { 0.0 }),
-    ]
+pub(super) fn conservation_rows(c: &Conservation) -> Vec<(String, f64)> {
+    let mut rows: Vec<(String, f64)> = vec![
+        ("tx_created".into(), c.created as f64),
+        ("tx_settled".into(), c.settled as f64),
+        ("tx_pending_on_device".into(), c.pending_on_device as f64),
+        ("tx_pending_in_transit".into(), c.pending_in_transit as f64),
+        ("tx_pending_in_mempool".into(), c.pending_in_mempool as f64),
+        ("tx_pending_in_block".into(), c.pending_in_block as f64),
+    ];
+    for (reason, n) in &c.dropped {
+        rows.push((format!("tx_dropped_{reason}"), *n as f64));
+    }
+    rows.push((
+        "conservation_holds".into(),
+        if c.holds() { 1.0 } else { 0.0 },
+    ));
+    rows
 }
 
 pub(super) fn summary(pairs: &[(String, f64)], c: &Conservation) -> PolarsResult<DataFrame> {
@@ -50,7 +53,7 @@ pub(super) fn summary(pairs: &[(String, f64)], c: &Conservation) -> PolarsResult
     let metric: Vec<&str> = pairs
         .iter()
         .map(|(k, _)| k.as_str())
-        .chain(extra.iter().map(|(k, _)| *k))
+        .chain(extra.iter().map(|(k, _)| k.as_str()))
         .collect();
     let value: Vec<f64> = pairs
         .iter()

@@ -75,7 +75,7 @@ fn sample() -> RunOutput {
             pending_in_transit: 4,
             pending_in_mempool: 3,
             pending_in_block: 2,
-            dropped_buffer_overflow: 5,
+            dropped: vec![("buffer_overflow".into(), 5)],
         },
         timeseries: (0..3).map(ts).collect(),
         latency: vec![
@@ -107,7 +107,10 @@ fn sample() -> RunOutput {
 fn empty() -> RunOutput {
     RunOutput {
         summary: vec![],
-        conservation: Conservation::default(),
+        conservation: Conservation {
+            dropped: vec![("buffer_overflow".into(), 0)],
+            ..Conservation::default()
+        },
         timeseries: vec![],
         latency: vec![],
         blocks: vec![],

@@ -33,7 +33,12 @@ pub(super) fn summary_txt(out: &RunOutput) -> String {
     let _ = writeln!(
         s,
         "conservation: created = settled + pending(on_device + in_transit + in_mempool + \
-         in_block) + dropped(buffer_overflow)"
+         in_block) + dropped({})",
+        c.dropped
+            .iter()
+            .map(|(r, _)| r.as_str())
+            .collect::<Vec<_>>()
+            .join(" + ")
     );
     let verdict = if c.holds() {
         "holds".to_string()
@@ -49,7 +54,11 @@ pub(super) fn summary_txt(out: &RunOutput) -> String {
         c.pending_in_transit,
         c.pending_in_mempool,
         c.pending_in_block,
-        c.dropped_buffer_overflow,
+        c.dropped
+            .iter()
+            .map(|(_, n)| n.to_string())
+            .collect::<Vec<_>>()
+            .join(" + "),
     );
     s
 }

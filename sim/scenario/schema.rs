@@ -294,6 +294,11 @@ pub struct Nakamoto {
     pub hash_power: HashPower,
     #[serde(default)]
     pub relay: Relay,
+    /// Mempool limit: transactions arriving when the not-yet-mined ones already take this
+    /// many bytes are dropped with reason `mempool_full` (Bitcoin Core's default `maxmempool`
+    /// is 300 MB).
+    #[serde(default = "default_max_mempool_bytes")]
+    pub max_mempool_bytes: u64,
     /// Block validation time per megabyte (Gervais et al.: 0.174 s per 458,263 B ≈ 0.38 s/MB).
     #[serde(default = "default_validation_s_per_mb")]
     pub validation_s_per_mb: f64,
@@ -307,6 +312,9 @@ fn default_max_block_bytes() -> u64 {
 }
 fn default_confirmations() -> u32 {
     6
+}
+fn default_max_mempool_bytes() -> u64 {
+    300_000_000
 }
 fn default_validation_s_per_mb() -> f64 {
     0.38

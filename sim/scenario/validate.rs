@@ -465,6 +465,17 @@ impl Checker<'_> {
             _ => {}
         }
 
+        if n.max_mempool_bytes < n.max_block_bytes {
+            self.report(
+                "consensus.max_mempool_bytes",
+                n.max_mempool_bytes,
+                format!(
+                    "must be >= consensus.max_block_bytes ({}), or no block could be filled",
+                    n.max_block_bytes
+                ),
+            );
+        }
+
         if !(1..=MAX_CONFIRMATIONS).contains(&n.confirmations) {
             self.report(
                 "consensus.confirmations",

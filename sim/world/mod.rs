@@ -234,7 +234,9 @@ impl<'s, P: Protocol> World<'s, P> {
             pending_in_transit: self.batches.in_flight(),
             pending_in_mempool: report.pending_in_mempool,
             pending_in_block: report.pending_in_block,
-            dropped_buffer_overflow: m.dropped_overflow,
+            dropped: std::iter::once(("buffer_overflow".to_string(), m.dropped_overflow))
+                .chain(report.dropped.iter().cloned())
+                .collect(),
         };
         if !conservation.holds() {
             return Err(RunError::Conservation {

@@ -30,6 +30,7 @@ pub struct Nakamoto {
     hash_share: Vec<f64>,
     mined: Vec<u32>,
     settled: Vec<u64>,
+    dropped_mempool_full: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -61,6 +62,7 @@ impl Nakamoto {
             hash_share: hash_power::shares(&params.hash_power, miners, validators),
             mined: vec![0; validators as usize],
             settled: vec![0; validators as usize],
+            dropped_mempool_full: 0,
         }
     }
 
@@ -213,8 +215,13 @@ impl Protocol for Nakamoto {
 
     fn on_transactions(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
         for &tx in txs {
-            self.pool.insert(tx, ctx.now, ctx.node);
             ctx.metrics.on_reached(tx.uploaded, ctx.now);
+            if self.pool.unincluded_bytes() + u64::from(tx.bytes) > self.params.max_mempool_bytes {
+                self.dropped_mempool_full += 1;
+                ctx.metrics.on_dropped(ctx.now);
+                continue;
+            }
+            self.pool.insert(tx, ctx.now, ctx.node);
         }
     }
 
@@ -299,6 +306,7 @@ impl Protocol for Nakamoto {
             blocks,
             pending_in_mempool: in_mempool,
             pending_in_block: in_block,
+            dropped: vec![("mempool_full".into(), self.dropped_mempool_full)],
             summary: vec![
                 ("blocks_mined".into(), mined),
                 ("blocks_stale".into(), stale as f64),

@@ -1,0 +1,49 @@
+//! Scale benchmarks run from the command line (`unchained bench …`): the figures a later
+//! change is compared with.
+
+use crate::scenario::{self, Scenario};
+
+/// Issue-5 fleet: duty-cycled devices reporting every 10 minutes through one gateway per
+/// 2,000 devices, to Nakamoto validators in the SimBlock 2019 regions.
+pub fn fleet_scenario(devices: u64, validators: u64, duration_s: f64) -> Scenario {
+    let gateways = (devices / 2000).max(1);
+    scenario::parse(
+        &format!(
+            "name: fleet-{devices}
+seed: 1
+duration_s: {duration_s}
+devices:
+  - name: meters
+    count: {devices}
+    connectivity: {{ model: duty_cycle, period_s: 600, on_s: 30 }}
+    workload: {{ model: periodic, interval_s: 600, jitter_s: 20 }}
+    tx_bytes: 100
+    buffer_tx: 4
+gateways: {{ count: {gateways} }}
+validators: {{ count: {validators} }}
+consensus: {{ protocol: nakamoto, block_interval_s: 600, max_block_bytes: 1000000 }}
+metrics: {{ window_s: 60 }}
+"
+        ),
+        "bench fleet",
+    )
+    .expect("the benchmark scenario is valid")
+}
+
+/// Peak resident memory of this process so far (`VmHWM`), in bytes.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = text.lines().find(|l| l.starts_with("VmHWM:"))?;
+    Some(line.split_whitespace().nth(1)?.parse::<u64>().ok()? * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn fleet_scenario_scales_gateways_with_devices() {
+        let s = super::fleet_scenario(1_000_000, 1000, 3600.0);
+        assert_eq!(s.devices[0].count, 1_000_000);
+        assert_eq!(s.gateways.count, 500);
+        assert!(super::peak_rss_bytes().is_some_and(|b| b > 0));
+    }
+}
