@@ -319,6 +319,10 @@ impl Protocol for Nakamoto {
                     },
                 ),
                 (
+                    "retained_block_tx".into(),
+                    self.blocks.iter().map(|(_, b)| b.txs.len() as f64).sum(),
+                ),
+                (
                     "main_chain_height".into(),
                     main.iter().filter(|&&m| m).count().saturating_sub(1) as f64,
                 ),
