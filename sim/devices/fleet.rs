@@ -129,7 +129,7 @@ impl Fleet {
         d: u32,
         now: Time,
         m: &mut Metrics,
-        upload: impl FnOnce(&Group, &mut Metrics, &mut dyn Iterator<Item = Reading>),
+        upload: impl FnOnce(&Group, &mut Metrics, &mut dyn ExactSizeIterator<Item = Reading>),
     ) -> Option<Time> {
         let gi = self.groups.partition_point(|g| g.first + g.count <= d);
         let g = &self.groups[gi];

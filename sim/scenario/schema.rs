@@ -162,6 +162,10 @@ pub struct Gateways {
     /// Backhaul bandwidth gateway → validator.
     #[serde(default = "default_backhaul_bps")]
     pub backhaul_bps: f64,
+    /// Uploads reaching a gateway within each interval are forwarded together at its end;
+    /// 0 forwards every upload on arrival.
+    #[serde(default)]
+    pub batch_interval_ms: f64,
 }
 
 fn default_gateway_count() -> u64 {
@@ -176,6 +180,7 @@ impl Default for Gateways {
         Gateways {
             count: default_gateway_count(),
             backhaul_bps: default_backhaul_bps(),
+            batch_interval_ms: 0.0,
         }
     }
 }

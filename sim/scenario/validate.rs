@@ -372,6 +372,7 @@ impl Checker<'_> {
             );
         }
         self.bandwidth("gateways.backhaul_bps", gateways.backhaul_bps);
+        self.time_ms("gateways.batch_interval_ms", gateways.batch_interval_ms);
     }
 
     fn network(&mut self, network: &Network, validators: u64) {

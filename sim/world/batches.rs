@@ -27,6 +27,10 @@ impl Batches {
         (id, &mut self.lists[id as usize])
     }
 
+    pub fn list(&mut self, id: u32) -> &mut Vec<TxIn> {
+        &mut self.lists[id as usize]
+    }
+
     /// Removes a delivered batch; hand the list back with [`Batches::give_back`].
     pub fn take(&mut self, id: u32) -> Vec<TxIn> {
         self.free.push(id);

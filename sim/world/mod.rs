@@ -3,6 +3,7 @@
 
 mod batches;
 mod estimate;
+mod gateways;
 mod progress;
 mod summary;
 
@@ -13,6 +14,7 @@ use crate::metrics::{Conservation, Metrics, NodeRow, RunOutput};
 use crate::net::{Access, Network, Reach, transfer};
 use crate::scenario::{self, Consensus, Scenario};
 use batches::Batches;
+use gateways::Gateways;
 use rand_chacha::ChaCha8Rng;
 
 pub use estimate::{Estimate, available_bytes, estimate};
@@ -42,6 +44,7 @@ pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
 enum Ev<M, T> {
     Wake(u32),
     Batch { node: u32, batch: u32 },
+    Flush(u32),
     Msg { to: u32, from: u32, msg: M },
     Timer { node: u32, timer: T },
     Sample,
@@ -67,6 +70,7 @@ struct World<'s, P: Protocol> {
     sched: Scheduler<Ev<P::Msg, P::Timer>>,
     metrics: Metrics,
     batches: Batches,
+    gateways: Gateways,
     out: Vec<Command<P::Msg, P::Timer>>,
 }
 
@@ -79,7 +83,11 @@ impl<'s, P: Protocol> World<'s, P> {
         let fleet = Fleet::build(s, end, |d| access.gateway_of(s.seed, d));
         let n = net.nodes();
         let nodes = (0..n).map(|v| protocol.new_node(v)).collect();
-        let sources = 1 + n as usize + fleet.len() as usize;
+        let sources = 1 + n as usize + fleet.len() as usize + access.gateways() as usize;
+        let gateways = Gateways::new(
+            access.gateways(),
+            from_secs(s.gateways.batch_interval_ms / 1e3),
+        );
         World {
             s,
             end,
@@ -98,12 +106,17 @@ impl<'s, P: Protocol> World<'s, P> {
             sched: Scheduler::new(sources),
             metrics: Metrics::new(from_secs(s.metrics.window_s), end),
             batches: Batches::default(),
+            gateways,
             out: Vec::new(),
         }
     }
 
     fn device_source(&self, d: u32) -> u32 {
         1 + self.net.nodes() + d
+    }
+
+    fn gateway_source(&self, g: u32) -> u32 {
+        1 + self.net.nodes() + self.fleet.len() + g
     }
 
     fn run(mut self, progress: &Progress) -> Result<RunOutput, RunError> {
@@ -127,6 +140,7 @@ impl<'s, P: Protocol> World<'s, P> {
                     self.dispatch(node, |p, n, ctx| p.on_transactions(n, ctx, &txs));
                     self.batches.give_back(txs);
                 }
+                Ev::Flush(g) => self.flush(g),
                 Ev::Msg { to, from, msg } => {
                     self.dispatch(to, |p, n, ctx| p.on_message(n, ctx, from, msg))
                 }
@@ -156,12 +170,28 @@ impl<'s, P: Protocol> World<'s, P> {
         let now = self.sched.now();
         let gateway = self.fleet.gateway[d as usize];
         let node = self.access.gateway_validator[gateway as usize];
-        let (batches, access) = (&mut self.batches, &self.access);
+        let (batches, access, gateways) = (&mut self.batches, &self.access, &mut self.gateways);
         let mut sent = None;
+        let mut opened = None;
         let next = self
             .fleet
             .wake(d, now, &mut self.metrics, |g, metrics, readings| {
-                let (id, list) = batches.open();
+                let id = if gateways.batching() {
+                    // The upload's own size sets its airtime; the gateway batch is sized at
+                    // flush time.
+                    let n = readings.len() as u64;
+                    let arrival =
+                        now + g.uplink_latency + transfer(n * g.tx_bytes as u64, g.uplink_bps);
+                    let (id, flush, new) = gateways.batch_for(gateway, arrival, batches);
+                    if new {
+                        opened = Some(flush);
+                    }
+                    id
+                } else {
+                    batches.open().0
+                };
+                let list = batches.list(id);
+                let before = list.len();
                 for r in readings {
                     metrics.on_uploaded(r.created, now);
                     list.push(TxIn {
@@ -172,19 +202,41 @@ impl<'s, P: Protocol> World<'s, P> {
                         uploaded: now,
                     });
                 }
-                let bytes = list.len() as u64 * g.tx_bytes as u64;
-                let delay = g.uplink_latency
-                    + transfer(bytes, g.uplink_bps)
-                    + access.backhaul_delay(gateway, bytes);
-                sent = Some((id, now + delay));
+                if !gateways.batching() {
+                    let bytes = (list.len() - before) as u64 * g.tx_bytes as u64;
+                    let delay = g.uplink_latency
+                        + transfer(bytes, g.uplink_bps)
+                        + access.backhaul_delay(gateway, bytes);
+                    sent = Some((id, now + delay));
+                }
             });
         let src = self.device_source(d);
         if let Some((batch, at)) = sent {
             self.sched.schedule(at, src, Ev::Batch { node, batch });
         }
+        if let Some(flush) = opened {
+            let gsrc = self.gateway_source(gateway);
+            self.sched.schedule(flush, gsrc, Ev::Flush(gateway));
+        }
         if let Some(t) = next {
             self.sched.schedule(t, src, Ev::Wake(d));
         }
+    }
+
+    /// Forwards the batch gateway `g` collected in the interval ending now.
+    fn flush(&mut self, g: u32) {
+        let now = self.sched.now();
+        let batch = self.gateways.flush(g, now);
+        let bytes: u64 = self
+            .batches
+            .list(batch)
+            .iter()
+            .map(|t| u64::from(t.bytes))
+            .sum();
+        let at = now + self.access.backhaul_delay(g, bytes);
+        let node = self.access.gateway_validator[g as usize];
+        let src = self.gateway_source(g);
+        self.sched.schedule(at, src, Ev::Batch { node, batch });
     }
 
     /// Runs one handler of validator `v` and turns its commands into events.
