@@ -148,6 +148,10 @@ const CASES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "compact_failure_above_one.yaml",
+        &["consensus.compact_failure_rate = 1.5", "<= 1", "(line 3)"],
+    ),
+    (
         "zero_window.yaml",
         &["metrics.window_s = 0", "> 0", "(line 5)"],
     ),

@@ -25,6 +25,7 @@ pub enum Purpose {
     Attachment = 7,
     HashPower = 8,
     Benchmark = 9,
+    Relay = 10,
 }
 
 fn stream_id(entity: u64, purpose: Purpose) -> u64 {

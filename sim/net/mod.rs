@@ -53,7 +53,8 @@ impl Network {
             scenario::Topology::Random {
                 outbound,
                 max_inbound,
-            } => topology::random(n, outbound, max_inbound, s.seed),
+                outbound_model,
+            } => topology::random_with(n, outbound_model, outbound, max_inbound, s.seed),
             scenario::Topology::FullMesh => topology::full_mesh(n),
         };
         Network {

@@ -1,6 +1,7 @@
 //! Peer graphs, built deterministically from the seed and stored as compressed adjacency.
 
 use crate::engine::{Purpose, stream};
+use crate::scenario::OutboundModel;
 use petgraph::graph::{NodeIndex, UnGraph};
 use rand::RngExt;
 
@@ -46,18 +47,51 @@ impl Adjacency {
     }
 }
 
+/// Cumulative share of Bitcoin nodes with at most 1, 2, …, 20 outbound connections (Miller et
+/// al. 2015, as transcribed in SimBlock's network configuration).
+const BITCOIN_2015_OUTBOUND_CDF: [f64; 20] = [
+    0.025, 0.05, 0.075, 0.10, 0.20, 0.30, 0.40, 0.50, 0.60, 0.70, 0.80, 0.85, 0.90, 0.95, 0.97,
+    0.97, 0.98, 0.99, 0.995, 1.0,
+];
+
+/// Outbound count of a node under `model`, from its own topology stream.
+pub fn outbound_of(model: OutboundModel, fixed: u32, rng: &mut impl rand::Rng) -> u32 {
+    match model {
+        OutboundModel::Fixed => fixed,
+        OutboundModel::Bitcoin2015 => {
+            let u: f64 = rng.random();
+            BITCOIN_2015_OUTBOUND_CDF
+                .iter()
+                .position(|&c| u < c)
+                .unwrap_or(19) as u32
+                + 1
+        }
+    }
+}
+
 /// Bitcoin-like random graph: node `i`, in id order, opens up to `outbound` connections to
 /// uniformly chosen distinct nodes that still accept inbound connections. Each node draws
 /// from its own stream, so the graph depends only on the seed and the node count.
 pub fn random(n: u32, outbound: u32, max_inbound: u32, seed: u64) -> Adjacency {
+    random_with(n, OutboundModel::Fixed, outbound, max_inbound, seed)
+}
+
+/// As [`random`], with each node's outbound count drawn from `model`.
+pub fn random_with(
+    n: u32,
+    model: OutboundModel,
+    outbound: u32,
+    max_inbound: u32,
+    seed: u64,
+) -> Adjacency {
     let mut g = UnGraph::<(), ()>::with_capacity(n as usize, (n * outbound) as usize);
     for _ in 0..n {
         g.add_node(());
     }
     let mut inbound = vec![0u32; n as usize];
-    let want = outbound.min(n.saturating_sub(1));
     for i in 0..n {
         let mut rng = stream(seed, i as u64, Purpose::Topology);
+        let want = outbound_of(model, outbound, &mut rng).min(n.saturating_sub(1));
         let mut chosen: Vec<u32> = Vec::with_capacity(want as usize);
         let open = |j: u32, chosen: &[u32], inbound: &[u32], g: &UnGraph<(), ()>| {
             j != i
@@ -143,6 +177,17 @@ mod tests {
             );
         }
         assert_eq!(components(&a), 1);
+    }
+
+    #[test]
+    fn bitcoin_2015_degrees_follow_their_distribution() {
+        let a = random_with(4000, OutboundModel::Bitcoin2015, 8, 125, 9);
+        // Mean of the distribution: sum over k of P(degree >= k).
+        let mean: f64 = std::iter::once(1.0)
+            .chain(BITCOIN_2015_OUTBOUND_CDF[..19].iter().map(|c| 1.0 - c))
+            .sum();
+        let measured = a.edges() as f64 / 4000.0;
+        assert!((measured - mean).abs() < 0.15, "{measured} vs {mean}");
     }
 
     #[test]

@@ -254,6 +254,10 @@ pub enum Topology {
         outbound: u32,
         #[serde(default = "default_max_inbound")]
         max_inbound: u32,
+        /// `fixed`: every node opens `outbound`; `bitcoin2015`: each node draws its count from
+        /// the outbound-degree distribution measured by Miller et al. (2015), as SimBlock.
+        #[serde(default)]
+        outbound_model: OutboundModel,
     },
     FullMesh,
 }
@@ -270,8 +274,17 @@ impl Default for Topology {
         Topology::Random {
             outbound: default_outbound(),
             max_inbound: default_max_inbound(),
+            outbound_model: OutboundModel::Fixed,
         }
     }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboundModel {
+    #[default]
+    Fixed,
+    Bitcoin2015,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -299,6 +312,18 @@ pub struct Nakamoto {
     pub hash_power: HashPower,
     #[serde(default)]
     pub relay: Relay,
+    /// Share of nodes that use compact relay (SimBlock: 0.964); a link uses it only when both
+    /// ends do.
+    #[serde(default = "default_one")]
+    pub compact_nodes: f64,
+    /// Probability that a compact block lacks transactions the receiver does not hold, so the
+    /// whole block is sent (SimBlock: 0.13).
+    #[serde(default)]
+    pub compact_failure_rate: f64,
+    /// Pad every block to `max_block_bytes` with transactions from outside the simulated fleet
+    /// (the rest of the chain's traffic), as block-propagation studies assume full blocks.
+    #[serde(default)]
+    pub fill_blocks: bool,
     /// Mempool limit: transactions arriving when the not-yet-mined ones already take this
     /// many bytes are dropped with reason `mempool_full` (Bitcoin Core's default `maxmempool`
     /// is 300 MB).
@@ -318,6 +343,9 @@ fn default_max_block_bytes() -> u64 {
 fn default_confirmations() -> u32 {
     6
 }
+fn default_one() -> f64 {
+    1.0
+}
 fn default_max_mempool_bytes() -> u64 {
     300_000_000
 }
@@ -334,6 +362,9 @@ pub enum HashPower {
     Zipf { exponent: f64 },
     /// Explicit shares, one per miner, normalised to sum to one.
     Shares { shares: Vec<f64> },
+    /// Each miner's power drawn from a normal distribution truncated at zero (SimBlock:
+    /// mean 400,000, sd 100,000 hashes/ms), then normalised.
+    Normal { mean: f64, sd: f64 },
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -403,6 +403,7 @@ impl Checker<'_> {
             Topology::Random {
                 outbound,
                 max_inbound,
+                ..
             } => {
                 if !(1..=MAX_OUTBOUND).contains(&outbound) {
                     self.report(
@@ -515,8 +516,18 @@ impl Checker<'_> {
                 );
             }
             HashPower::Shares { shares } => self.shares(shares, miners),
+            HashPower::Normal { mean, sd } => {
+                self.range("consensus.hash_power.mean", *mean, Pos, None);
+                self.range("consensus.hash_power.sd", *sd, NonNeg, None);
+            }
         }
 
+        for (path, v) in [
+            ("consensus.compact_nodes", n.compact_nodes),
+            ("consensus.compact_failure_rate", n.compact_failure_rate),
+        ] {
+            self.range(path, v, NonNeg, Some(Upper(1.0, "")));
+        }
         self.range(
             "consensus.validation_s_per_mb",
             n.validation_s_per_mb,

@@ -11,7 +11,7 @@
 mod hash_power;
 
 use super::{Ctx, NodeStats, Protocol, Report, TxIn};
-use crate::engine::{Time, from_secs, to_secs};
+use crate::engine::{Purpose, Time, draw_unit, from_secs, to_secs};
 use crate::ledger::{BlockStore, GENESIS, Pool, TxRef};
 use crate::metrics::{BlockRow, Metrics};
 use crate::scenario::{self, Relay};
@@ -22,6 +22,9 @@ const BLOCK_OVERHEAD: u64 = 80 + 250;
 /// BIP 152: header, nonce, counts, 6-byte short id per transaction, the coinbase prefilled.
 const COMPACT_OVERHEAD: u64 = 80 + 8 + 9 + 250;
 const SHORT_ID: u64 = 6;
+/// Size of the transactions that pad a block under `fill_blocks` (Gervais et al.: 522.4 B on
+/// average; rounded).
+const BACKGROUND_TX_BYTES: u64 = 500;
 
 pub struct Nakamoto {
     params: scenario::Nakamoto,
@@ -31,6 +34,11 @@ pub struct Nakamoto {
     mined: Vec<u32>,
     settled: Vec<u64>,
     dropped_mempool_full: u64,
+    /// Compact-block size of each block (index = block id).
+    compact_bytes: Vec<u64>,
+    /// Whether each node relays compact blocks.
+    compact: Vec<bool>,
+    seed: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -53,16 +61,25 @@ pub enum Timer {
 }
 
 impl Nakamoto {
-    pub fn new(params: &scenario::Nakamoto, validators: u32) -> Self {
+    pub fn new(params: &scenario::Nakamoto, validators: u32, seed: u64) -> Self {
         let miners = params.miners.unwrap_or(validators as u64) as u32;
+        let compact = (0..validators)
+            .map(|v| {
+                params.relay == Relay::Compact
+                    && draw_unit(seed, v as u64, Purpose::Relay, 0) < params.compact_nodes
+            })
+            .collect();
         Nakamoto {
             params: params.clone(),
             blocks: BlockStore::new(validators),
             pool: Pool::default(),
-            hash_share: hash_power::shares(&params.hash_power, miners, validators),
+            hash_share: hash_power::shares(&params.hash_power, miners, validators, seed),
             mined: vec![0; validators as usize],
             settled: vec![0; validators as usize],
             dropped_mempool_full: 0,
+            compact_bytes: vec![0],
+            compact,
+            seed,
         }
     }
 
@@ -79,21 +96,30 @@ impl Nakamoto {
         }
     }
 
-    fn relay_bytes(&self, b: u32) -> u64 {
-        let blk = self.blocks.get(b);
-        match self.params.relay {
-            Relay::Full => blk.bytes,
-            Relay::Compact => COMPACT_OVERHEAD + SHORT_ID * blk.tx_count as u64,
-        }
-    }
-
     fn relay(&self, b: u32, ctx: &mut Ctx<Msg, Timer>) {
-        let bytes = self.relay_bytes(b);
+        let full = self.blocks.get(b).bytes;
+        let compact = match self.compact_bytes.get(b as usize) {
+            Some(&c) if c > 0 => c,
+            _ => COMPACT_OVERHEAD + SHORT_ID * u64::from(self.blocks.get(b).tx_count),
+        };
         for &p in ctx.net.peers(ctx.node) {
             // Peers announce what they hold (inv); nobody requests a block it already has.
-            if !self.blocks.has(b, p) {
-                ctx.send(p, Msg::Block(b), bytes);
+            if self.blocks.has(b, p) {
+                continue;
             }
+            // A compact block that misses transactions costs the whole block (SimBlock's
+            // model; the extra request round trip is not modelled).
+            let both_compact = self.compact[ctx.node as usize] && self.compact[p as usize];
+            // Drawn per (block, link) from a counter-based stream, so relay choices never
+            // shift the miners' own streams.
+            let link = (u64::from(b) << 32) | u64::from(p);
+            let u = draw_unit(self.seed, link, Purpose::Relay, u64::from(ctx.node) + 1);
+            let bytes = if both_compact && u >= self.params.compact_failure_rate {
+                compact
+            } else {
+                full
+            };
+            ctx.send(p, Msg::Block(b), bytes);
         }
     }
 
@@ -136,8 +162,21 @@ impl Nakamoto {
     }
 
     fn mine(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
-        let (txs, bytes) = self.assemble(node.id, node.tip, ctx);
+        let (txs, used) = self.assemble(node.id, node.tip, ctx);
+        let background = if self.params.fill_blocks {
+            self.params.max_block_bytes.saturating_sub(used) / BACKGROUND_TX_BYTES
+        } else {
+            0
+        };
+        let bytes = if self.params.fill_blocks {
+            used.max(self.params.max_block_bytes)
+        } else {
+            used
+        };
+        let short_ids = txs.len() as u64 + background;
         let b = self.blocks.push(node.tip, node.id, ctx.now, bytes, txs);
+        self.compact_bytes.resize(b as usize + 1, 0);
+        self.compact_bytes[b as usize] = COMPACT_OVERHEAD + SHORT_ID * short_ids;
         self.mined[node.id as usize] += 1;
         let carried = self.blocks.get(b).txs.clone();
         for r in &carried {
