@@ -34,6 +34,15 @@ enum Cmd {
     },
     /// Check a scenario file without running it.
     Validate { file: PathBuf },
+    /// Compare a candidate run (or merged sweep) folder with a baseline; exits 1 when a
+    /// metric is beyond its tolerance in the bad direction.
+    Compare {
+        baseline: PathBuf,
+        candidate: PathBuf,
+        /// YAML with per-metric tolerances (default: 5 % relative for every metric).
+        #[arg(long)]
+        tolerance: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -55,9 +64,35 @@ fn main() -> ExitCode {
                 );
             })
             .map_err(|e| e.to_string()),
+        Cmd::Compare {
+            baseline,
+            candidate,
+            tolerance,
+        } => return compare(&baseline, &candidate, tolerance.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn compare(baseline: &Path, candidate: &Path, tolerance: Option<&Path>) -> ExitCode {
+    let result = tolerance
+        .map(unchained::compare::Tolerances::load)
+        .unwrap_or_else(|| Ok(Default::default()))
+        .and_then(|t| unchained::compare::compare(baseline, candidate, &t));
+    match result {
+        Ok(c) => {
+            print!("{}", c.table());
+            if c.regressed() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(2)
