@@ -37,6 +37,13 @@ enum Cmd {
     /// Sweeps over scenario parameters and seeds.
     #[command(subcommand)]
     Sweep(SweepCmd),
+    /// Write one self-contained HTML report of a run folder or a merged sweep folder.
+    Report {
+        dir: PathBuf,
+        /// Output file (default: DIR/report.html).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Compare a candidate run (or merged sweep) folder with a baseline; exits 1 when a
     /// metric is beyond its tolerance in the bad direction.
     Compare {
@@ -93,6 +100,9 @@ fn main() -> ExitCode {
             })
             .map_err(|e| e.to_string()),
         Cmd::Sweep(cmd) => sweep(cmd),
+        Cmd::Report { dir, out } => {
+            report::html::write(&dir, out.as_deref()).map(|p| println!("{}", p.display()))
+        }
         Cmd::Compare {
             baseline,
             candidate,

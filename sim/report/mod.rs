@@ -4,6 +4,7 @@
 
 pub(crate) mod charts;
 mod error;
+pub mod html;
 mod tables;
 mod text;
 
