@@ -51,4 +51,23 @@ else
   echo "SKIPPED browser test: chromium could not be installed (needs root and apt-get)"
 fi
 
+echo "== notebooks against the fresh outputs"
+venv=${UNCHAINED_VENV:-$HOME/.cache/unchained/venv}
+if ! "$venv/bin/python" -c "import polars, matplotlib, yaml, nbconvert, ipykernel" 2>/dev/null; then
+  if ! python3 -m venv "$venv" 2>/dev/null; then
+    [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      --no-install-recommends python3-venv python3-pip >/dev/null 2>&1
+    python3 -m venv "$venv"
+  fi
+  "$venv/bin/pip" install -q --disable-pip-version-check \
+    polars matplotlib pyyaml nbconvert ipykernel
+fi
+nb_out=$(mktemp -d)
+(cd notebooks &&
+  UNCHAINED_RUN_DIR="$PWD/../target/ci-data/run" \
+  UNCHAINED_SWEEP_DIR="$PWD/../target/ci-data/sweep" MPLBACKEND=Agg \
+  "$venv/bin/jupyter" nbconvert --log-level=WARN --to notebook --execute \
+    --output-dir "$nb_out" ./*.ipynb)
+rm -rf "$nb_out"
+
 echo "== all tests passed"
