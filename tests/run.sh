@@ -51,6 +51,9 @@ else
   echo "SKIPPED browser test: chromium could not be installed (needs root and apt-get)"
 fi
 
+echo "== sharded sweep as a Slurm job array on a one-node cluster"
+tests/slurm/run.sh target/ci-data/sweep
+
 echo "== notebooks against the fresh outputs"
 venv=${UNCHAINED_VENV:-$HOME/.cache/unchained/venv}
 if ! "$venv/bin/python" -c "import polars, matplotlib, yaml, nbconvert, ipykernel" 2>/dev/null; then
