@@ -6,6 +6,7 @@
 //! [`report`].
 
 pub mod bench;
+pub mod compare;
 pub mod consensus;
 pub mod devices;
 pub mod engine;
@@ -15,4 +16,5 @@ pub mod net;
 pub mod phold;
 pub mod report;
 pub mod scenario;
+pub mod sweep;
 pub mod world;

@@ -40,6 +40,25 @@ enum Cmd {
     /// Engine benchmarks that print their figures.
     #[command(subcommand)]
     Bench(Bench),
+    /// Sweeps over scenario parameters and seeds.
+    #[command(subcommand)]
+    Sweep(SweepCmd),
+    /// Write one self-contained HTML report of a run folder or a merged sweep folder.
+    Report {
+        dir: PathBuf,
+        /// Output file (default: DIR/report.html).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Compare a candidate run (or merged sweep) folder with a baseline; exits 1 when a
+    /// metric is beyond its tolerance in the bad direction.
+    Compare {
+        baseline: PathBuf,
+        candidate: PathBuf,
+        /// YAML with per-metric tolerances (default: 5 % relative for every metric).
+        #[arg(long)]
+        tolerance: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -72,6 +91,31 @@ enum Bench {
         #[arg(long, hide = true)]
         one: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum SweepCmd {
+    /// Print the points of a sweep file and the number of runs.
+    Plan { file: PathBuf },
+    /// Run a sweep's runs (or one shard's share of them) into DIR; complete runs are skipped.
+    Run {
+        file: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// `I/N`: run shard I of N; `N` alone takes I from SLURM_ARRAY_TASK_ID.
+        #[arg(long)]
+        shard: Option<String>,
+        /// Most runs at once (default: the thread count; lowered by the memory estimate).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Merge after running (only sensible without --shard).
+        #[arg(long)]
+        merge: bool,
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Build the combined table and charts of a sweep folder from its runs.
+    Merge { dir: PathBuf },
 }
 
 fn main() -> ExitCode {
@@ -107,9 +151,91 @@ fn main() -> ExitCode {
                 );
             })
             .map_err(|e| e.to_string()),
+        Cmd::Sweep(cmd) => sweep(cmd),
+        Cmd::Report { dir, out } => {
+            report::html::write(&dir, out.as_deref()).map(|p| println!("{}", p.display()))
+        }
+        Cmd::Compare {
+            baseline,
+            candidate,
+            tolerance,
+        } => return compare(&baseline, &candidate, tolerance.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn sweep(cmd: SweepCmd) -> Result<(), String> {
+    use unchained::sweep;
+    match cmd {
+        SweepCmd::Plan { file } => {
+            print!("{}", sweep::describe(&sweep::load(&file)?));
+            Ok(())
+        }
+        SweepCmd::Run {
+            file,
+            out,
+            shard,
+            jobs,
+            merge,
+            quiet,
+        } => {
+            let s = sweep::load(&file)?;
+            let task = std::env::var("SLURM_ARRAY_TASK_ID").ok();
+            let shard = match shard {
+                Some(text) => sweep::Shard::parse(&text, task.as_deref())?,
+                None => sweep::Shard::ALL,
+            };
+            let o = sweep::run(&s, &out, shard, jobs, quiet)?;
+            eprintln!(
+                "{}: ran {}, skipped {} already complete → {}",
+                s.name,
+                o.ran,
+                o.skipped,
+                out.display()
+            );
+            if merge {
+                merge_dir(&out)?;
+            }
+            Ok(())
+        }
+        SweepCmd::Merge { dir } => merge_dir(&dir),
+    }
+}
+
+fn merge_dir(dir: &Path) -> Result<(), String> {
+    let (c, charts) = unchained::sweep::merge(dir)?;
+    eprintln!(
+        "{}: {} points × {} seeds → {} ({} rows), {} chart files",
+        c.plan.name,
+        c.plan.points,
+        c.plan.seeds,
+        dir.join("combined.parquet").display(),
+        c.point.len(),
+        charts.len()
+    );
+    Ok(())
+}
+
+fn compare(baseline: &Path, candidate: &Path, tolerance: Option<&Path>) -> ExitCode {
+    let result = tolerance
+        .map(unchained::compare::Tolerances::load)
+        .unwrap_or_else(|| Ok(Default::default()))
+        .and_then(|t| unchained::compare::compare(baseline, candidate, &t));
+    match result {
+        Ok(c) => {
+            print!("{}", c.table());
+            if c.regressed() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(2)

@@ -18,4 +18,59 @@ echo "== tests"
 cargo test --all-targets
 echo "== shipped scenarios validate"
 for f in scenarios/*.yaml; do cargo run --quiet -- validate "$f"; done
+
+# Debian packages for the browser and Slurm tests; skipped when already present, and only
+# where apt-get exists and we are root (CI: a fresh Debian machine, as root).
+apt_install() { # command-to-check package...
+  local probe=$1
+  shift
+  command -v "$probe" >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    if [ -z "${APT_UPDATED:-}" ]; then
+      apt-get update -qq >/dev/null 2>&1 || true
+      APT_UPDATED=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" \
+      >/dev/null 2>&1 || true
+  fi
+  command -v "$probe" >/dev/null 2>&1
+}
+
+echo "== fresh outputs for the report, notebook and Slurm tests (target/ci-data)"
+cargo build --quiet
+rm -rf target/ci-data
+mkdir -p target/ci-data
+target/debug/unchained run scenarios/sweeps/tiny-base.yaml --quiet --out target/ci-data/run
+target/debug/unchained sweep run scenarios/sweeps/tiny.yaml --quiet --merge \
+  --out target/ci-data/sweep
+
+echo "== report in a headless browser"
+if apt_install chromium chromium; then
+  tests/browser/report.sh target/ci-data/run target/ci-data/sweep
+else
+  echo "SKIPPED browser test: chromium could not be installed (needs root and apt-get)"
+fi
+
+echo "== sharded sweep as a Slurm job array on a one-node cluster"
+tests/slurm/run.sh target/ci-data/sweep
+
+echo "== notebooks against the fresh outputs"
+venv=${UNCHAINED_VENV:-$HOME/.cache/unchained/venv}
+if ! "$venv/bin/python" -c "import polars, matplotlib, yaml, nbconvert, ipykernel" 2>/dev/null; then
+  if ! python3 -m venv "$venv" 2>/dev/null; then
+    [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      --no-install-recommends python3-venv python3-pip >/dev/null 2>&1
+    python3 -m venv "$venv"
+  fi
+  "$venv/bin/pip" install -q --disable-pip-version-check \
+    polars matplotlib pyyaml nbconvert ipykernel
+fi
+nb_out=$(mktemp -d)
+(cd notebooks &&
+  UNCHAINED_RUN_DIR="$PWD/../target/ci-data/run" \
+  UNCHAINED_SWEEP_DIR="$PWD/../target/ci-data/sweep" MPLBACKEND=Agg \
+  "$venv/bin/jupyter" nbconvert --log-level=WARN --to notebook --execute \
+    --output-dir "$nb_out" ./*.ipynb)
+rm -rf "$nb_out"
+
 echo "== all tests passed"

@@ -73,7 +73,7 @@ impl Chart {
 
 /// plotters keeps fonts in a process-wide table, so one registration serves every chart and
 /// the font is parsed once per process rather than per file.
-fn register_font() -> Result<(), String> {
+pub(crate) fn register_font() -> Result<(), String> {
     static REGISTERED: OnceLock<Result<(), String>> = OnceLock::new();
     REGISTERED
         .get_or_init(|| {

@@ -2,8 +2,9 @@
 //! scenario, charts as PNG and SVG, and a text summary. Every file is a pure function of the
 //! `RunOutput`, so two runs with the same scenario and seed produce byte-identical folders.
 
-mod charts;
+pub(crate) mod charts;
 mod error;
+pub mod html;
 mod tables;
 mod text;
 
@@ -38,6 +39,30 @@ pub fn write_run(out: &RunOutput, dir: &Path) -> Result<Vec<PathBuf>, ReportErro
     let summary = text::summary_txt(out);
     write_file(&dir.join("summary.txt"), summary.as_bytes(), &mut written)?;
     Ok(written)
+}
+
+/// Writes only the Parquet tables and the resolved scenario: what a sweep keeps of each run.
+pub fn write_tables(out: &RunOutput, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    let mut written = Vec::new();
+    for (name, build) in tables::TABLES {
+        let parquet = dir.join(format!("{name}.parquet"));
+        let mut df = build(out).map_err(|source| table_error(&parquet, source))?;
+        let bytes = parquet_bytes(&mut df).map_err(|source| table_error(&parquet, source))?;
+        write_file(&parquet, &bytes, &mut written)?;
+    }
+    let yaml = text::scenario_yaml(out);
+    write_file(&dir.join("scenario.yaml"), yaml.as_bytes(), &mut written)?;
+    Ok(written)
+}
+
+/// A DataFrame as deterministic Parquet bytes (see `parquet_bytes`).
+pub fn parquet(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
+    parquet_bytes(df)
+}
+
+/// A DataFrame as CSV bytes with `\n` line ends.
+pub fn csv(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
+    csv_bytes(df)
 }
 
 fn table_error(path: &Path, source: PolarsError) -> ReportError {

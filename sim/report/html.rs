@@ -1,0 +1,274 @@
+//! One self-contained HTML file for a run folder or a merged sweep folder: key tables, the
+//! charts inlined as SVG, the scenario, seed and version. No script, no external resource,
+//! so the file can be mailed or archived as it is.
+
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::compare::read_parquet;
+
+const STYLE: &str = "body{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;margin:2em auto;\
+max-width:1000px;color:#222;padding:0 1em}h1{border-bottom:2px solid #1f77b4}\
+table{border-collapse:collapse;margin:1em 0;font-size:14px}td,th{border:1px solid #ccc;\
+padding:3px 8px;text-align:right}th{background:#eef3f8}td:first-child,th:first-child{text-align:left}\
+pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:13px}\
+figure{margin:1em 0}svg{max-width:100%;height:auto;border:1px solid #ddd}\
+.meta td{text-align:left}";
+
+/// Writes the report of `dir` to `out` (default `dir/report.html`) and returns its path.
+pub fn write(dir: &Path, out: Option<&Path>) -> Result<PathBuf, String> {
+    let html = if dir.join("summary.parquet").is_file() {
+        run_page(dir)?
+    } else if dir.join("combined.parquet").is_file() {
+        sweep_page(dir)?
+    } else if dir.join("plan.yaml").is_file() {
+        return Err(format!(
+            "{}: a sweep that is not merged yet: run `unchained sweep merge {}` first",
+            dir.display(),
+            dir.display()
+        ));
+    } else {
+        return Err(format!(
+            "{}: neither a run folder (summary.parquet) nor a merged sweep (combined.parquet)",
+            dir.display()
+        ));
+    };
+    let path = out.map_or_else(|| dir.join("report.html"), Path::to_path_buf);
+    std::fs::write(&path, html).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn num(v: f64) -> String {
+    if v.is_nan() {
+        "NaN".into()
+    } else if v == v.trunc() && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else if v.abs() >= 1e6 || v.abs() < 1e-3 {
+        format!("{v:.4e}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+fn cell(v: AnyValue) -> String {
+    match v {
+        AnyValue::Null => String::new(),
+        AnyValue::Float64(f) => num(f),
+        AnyValue::Float32(f) => num(f as f64),
+        AnyValue::String(s) => esc(s),
+        AnyValue::StringOwned(s) => esc(s.as_str()),
+        other => esc(&other.to_string()),
+    }
+}
+
+/// An HTML table of a whole DataFrame.
+fn table(df: &DataFrame) -> String {
+    let mut s = String::from("<table><tr>");
+    for c in df.columns() {
+        let _ = write!(s, "<th>{}</th>", esc(c.name()));
+    }
+    s.push_str("</tr>\n");
+    for i in 0..df.height() {
+        s.push_str("<tr>");
+        for c in df.columns() {
+            let _ = write!(s, "<td>{}</td>", c.get(i).map(cell).unwrap_or_default());
+        }
+        s.push_str("</tr>\n");
+    }
+    s.push_str("</table>\n");
+    s
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// The SVG element of a chart file, without anything before it.
+fn svg(path: &Path) -> Result<String, String> {
+    let text = read(path)?;
+    let start = text
+        .find("<svg")
+        .ok_or_else(|| format!("{}: not an SVG file", path.display()))?;
+    Ok(text[start..].to_string())
+}
+
+fn figure(s: &mut String, path: &Path) -> Result<(), String> {
+    let name = path.file_stem().unwrap_or_default().to_string_lossy();
+    let _ = writeln!(
+        s,
+        "<figure>{}<figcaption>{}</figcaption></figure>",
+        svg(path)?,
+        esc(&name)
+    );
+    Ok(())
+}
+
+/// `# unchained VERSION` and `# seed: N` from a resolved scenario's header.
+fn header(yaml: &str, key: &str) -> Option<String> {
+    yaml.lines()
+        .take_while(|l| l.starts_with('#'))
+        .find_map(|l| l.strip_prefix(key).map(|v| v.trim().to_string()))
+}
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>{}</title><style>{STYLE}</style></head><body>\n{body}</body></html>\n",
+        esc(title)
+    )
+}
+
+fn meta(rows: &[(&str, String)]) -> String {
+    let mut s = String::from("<table class=\"meta\">");
+    for (k, v) in rows {
+        let _ = write!(s, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(v));
+    }
+    s.push_str("</table>\n");
+    s
+}
+
+fn run_page(dir: &Path) -> Result<String, String> {
+    let yaml = read(&dir.join("scenario.yaml"))?;
+    let name = yaml
+        .lines()
+        .find_map(|l| l.strip_prefix("name: "))
+        .unwrap_or("run")
+        .trim()
+        .to_string();
+    let mut b = format!("<h1>Run report: {}</h1>\n", esc(&name));
+    b.push_str(&meta(&[
+        ("scenario", name.clone()),
+        ("seed", header(&yaml, "# seed:").unwrap_or_default()),
+        (
+            "simulator version",
+            header(&yaml, "# unchained").unwrap_or_default(),
+        ),
+        (
+            "report written by",
+            format!("unchained {}", env!("CARGO_PKG_VERSION")),
+        ),
+        ("folder", dir.display().to_string()),
+    ]));
+    b.push_str("<h2>Summary</h2>\n");
+    b.push_str(&table(&read_parquet(&dir.join("summary.parquet"))?));
+    b.push_str("<h2>Latency</h2>\n");
+    b.push_str(&table(&read_parquet(&dir.join("latency.parquet"))?));
+    b.push_str("<h2>Charts</h2>\n");
+    for chart in ["throughput", "settlement_cdf", "block_propagation_cdf"] {
+        let p = dir.join(format!("{chart}.svg"));
+        if p.is_file() {
+            figure(&mut b, &p)?;
+        }
+    }
+    b.push_str("<h2>Scenario</h2>\n");
+    let _ = writeln!(b, "<pre>{}</pre>", esc(&yaml));
+    Ok(page(&format!("Run report: {name}"), &b))
+}
+
+/// Metrics shown in the sweep's results table, when present.
+const KEY_METRICS: [&str; 5] = [
+    "settlement_p50_s",
+    "settlement_p90_s",
+    "inclusion_mean_s",
+    "settled_tx_per_s",
+    "stale_rate",
+];
+
+fn sweep_page(dir: &Path) -> Result<String, String> {
+    let plan = crate::sweep::read_plan(dir)?;
+    let combined = crate::sweep::combine(dir)?;
+    let points = read_parquet(&dir.join("points.parquet"))?;
+    let first = read(&crate::sweep::run_dir(dir, 0, 0).join("scenario.yaml"))?;
+    let mut b = format!("<h1>Sweep report: {}</h1>\n", esc(&plan.name));
+    b.push_str(&meta(&[
+        ("sweep", plan.name.clone()),
+        (
+            "runs",
+            format!(
+                "{} points × {} seeds = {}",
+                plan.points, plan.seeds, plan.runs
+            ),
+        ),
+        ("axes", plan.axes.join(", ")),
+        (
+            "seeds",
+            "each run's seed derives from (base seed, sweep, point, seed index); \
+             point 0's first is below"
+                .into(),
+        ),
+        (
+            "simulator version",
+            header(&first, "# unchained").unwrap_or_default(),
+        ),
+        (
+            "report written by",
+            format!("unchained {}", env!("CARGO_PKG_VERSION")),
+        ),
+        ("folder", dir.display().to_string()),
+    ]));
+    b.push_str("<h2>Points</h2>\n");
+    b.push_str(&table(&points));
+    b.push_str("<h2>Results (mean and 95 % confidence interval over seeds)</h2>\n");
+    let shown: Vec<&str> = KEY_METRICS
+        .iter()
+        .copied()
+        .filter(|m| combined.has_metric(m))
+        .collect();
+    b.push_str("<table><tr><th>point</th>");
+    for m in &shown {
+        let _ = write!(b, "<th>{}</th>", esc(m));
+    }
+    b.push_str("</tr>\n");
+    for p in 0..plan.points {
+        let _ = write!(b, "<tr><td>{p}</td>");
+        for m in &shown {
+            let v = combined
+                .get(p, m)
+                .map(|(mean, lo, hi)| format!("{} [{}, {}]", num(mean), num(lo), num(hi)))
+                .unwrap_or_default();
+            let _ = write!(b, "<td>{}</td>", esc(&v));
+        }
+        b.push_str("</tr>\n");
+    }
+    b.push_str("</table>\n<p>The full table, every metric: <code>combined.csv</code>.</p>\n");
+    b.push_str("<h2>Charts</h2>\n");
+    let mut charts: Vec<PathBuf> = std::fs::read_dir(dir.join("charts"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "svg"))
+                .collect()
+        })
+        .unwrap_or_default();
+    charts.sort();
+    for c in &charts {
+        figure(&mut b, c)?;
+    }
+    b.push_str("<h2>Scenario</h2>\n<p>Point 0, seed index 0 (resolved):</p>\n");
+    let _ = writeln!(b, "<pre>{}</pre>", esc(&first));
+    Ok(page(&format!("Sweep report: {}", plan.name), &b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_reads_headers() {
+        assert_eq!(esc("<a & \"b\">"), "&lt;a &amp; &quot;b&quot;&gt;");
+        let yaml = "# unchained 0.1.0\n# seed: 42\nname: x\n";
+        assert_eq!(header(yaml, "# unchained").as_deref(), Some("0.1.0"));
+        assert_eq!(header(yaml, "# seed:").as_deref(), Some("42"));
+        assert_eq!(num(3.0), "3");
+        assert_eq!(num(0.25), "0.2500");
+    }
+}

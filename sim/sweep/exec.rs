@@ -1,0 +1,222 @@
+//! Running a sweep's runs: sharding, a memory bound on concurrency, temporary folders renamed
+//! into place when complete, and skipping runs already complete.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::spec::Sweep;
+use super::store;
+use crate::scenario::{Scenario, Workload};
+use crate::world::{self, Progress};
+
+/// Which share of the plan this process runs: run `r` (= point × seeds + seed index) belongs
+/// to shard `r mod count`, so every shard gets points from all over the grid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// `I/N`, or `N` alone with the index from `SLURM_ARRAY_TASK_ID`. The count is never read
+    /// from `SLURM_ARRAY_TASK_COUNT`, which is wrong when part of an array is resubmitted.
+    pub fn parse(text: &str, slurm_task: Option<&str>) -> Result<Shard, String> {
+        let bad = |why: &str| format!("--shard {text}: {why}");
+        let (index, count) = match text.split_once('/') {
+            Some((i, n)) => (i.trim().to_string(), n.trim().to_string()),
+            None => (
+                slurm_task
+                    .ok_or_else(|| bad("no index given and SLURM_ARRAY_TASK_ID is not set"))?
+                    .to_string(),
+                text.trim().to_string(),
+            ),
+        };
+        let count: u32 = count
+            .parse()
+            .ok()
+            .filter(|&n| n >= 1)
+            .ok_or_else(|| bad("the shard count must be an integer >= 1"))?;
+        let index: u32 = index
+            .parse()
+            .map_err(|_| bad("the shard index must be an integer"))?;
+        if index >= count {
+            return Err(bad(&format!("index {index} must be < count {count}")));
+        }
+        Ok(Shard { index, count })
+    }
+
+    pub fn owns(&self, run: u64) -> bool {
+        run % self.count as u64 == self.index as u64
+    }
+}
+
+/// A rough upper estimate of a run's peak memory, from its size alone: a fixed 32 MiB, 64 B
+/// per device (state is about 32 B), 100 B per transaction the fleet will create (every
+/// transaction is tracked until the end; in an overloaded chain they pile up in mempools) and
+/// 8 B per validator pair (shortest paths from each entry point). The 1,000,000-device
+/// quickstart variant measured 430 MiB peak; this estimates about 640 MiB for it.
+pub fn memory_estimate(s: &Scenario) -> u64 {
+    let devices: u64 = s.devices.iter().map(|g| g.count).sum();
+    let tx: f64 = s
+        .devices
+        .iter()
+        .map(|g| {
+            let per_device = match g.workload {
+                Workload::Periodic { interval_s, .. } => s.duration_s / interval_s,
+                Workload::Poisson { rate_per_s } => rate_per_s * s.duration_s,
+            };
+            g.count as f64 * per_device
+        })
+        .sum();
+    let v = s.validators.count;
+    (32 << 20) + 64 * devices + (100.0 * tx) as u64 + 8 * v * v
+}
+
+fn mem_available() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// How many runs go at once: the thread count, lowered so that the largest run's estimate
+/// times the concurrency fits in half of the available memory.
+pub fn concurrency(sweep: &Sweep, threads: usize) -> usize {
+    let largest = sweep
+        .scenarios
+        .iter()
+        .map(memory_estimate)
+        .max()
+        .unwrap_or(1);
+    let by_memory = mem_available().map_or(threads as u64, |m| m / 2 / largest.max(1));
+    (by_memory as usize).clamp(1, threads.max(1))
+}
+
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub ran: u64,
+    pub skipped: u64,
+    pub jobs: usize,
+}
+
+/// Runs this shard's runs that are not yet complete under `out`.
+pub fn run(
+    sweep: &Sweep,
+    out: &Path,
+    shard: Shard,
+    jobs: Option<usize>,
+    quiet: bool,
+) -> Result<Outcome, String> {
+    store::write_plan(sweep, out)?;
+    let mine: Vec<(u32, u32)> = (0..sweep.runs())
+        .filter(|&r| shard.owns(r))
+        .map(|r| {
+            (
+                (r / sweep.seeds as u64) as u32,
+                (r % sweep.seeds as u64) as u32,
+            )
+        })
+        .collect();
+    // Temporary folders of this shard's runs are leftovers of an interrupted process: no other
+    // shard writes them.
+    for &(p, k) in &mine {
+        store::clean_temp(out, p, k)?;
+    }
+    let todo: Vec<(u32, u32)> = mine
+        .iter()
+        .copied()
+        .filter(|&(p, k)| !store::run_dir(out, p, k).is_dir())
+        .collect();
+    let skipped = (mine.len() - todo.len()) as u64;
+    let threads = jobs.unwrap_or_else(rayon::current_num_threads);
+    let jobs = concurrency(sweep, threads);
+    if !quiet {
+        eprintln!(
+            "{}: shard {}/{}: {} runs, {} already complete, {} to run, {} at a time",
+            sweep.name,
+            shard.index,
+            shard.count,
+            mine.len(),
+            skipped,
+            todo.len(),
+            jobs
+        );
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let total = todo.len();
+    pool.install(|| {
+        todo.par_iter()
+            .map(|&(p, k)| {
+                let t = Instant::now();
+                one(sweep, out, p, k)?;
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                if !quiet {
+                    eprintln!(
+                        "[{n}/{total}] point={p} seed={k} done in {:.2} s",
+                        t.elapsed().as_secs_f64()
+                    );
+                }
+                Ok(())
+            })
+            .collect::<Result<Vec<()>, String>>()
+    })?;
+    Ok(Outcome {
+        ran: total as u64,
+        skipped,
+        jobs,
+    })
+}
+
+fn one(sweep: &Sweep, out: &Path, p: u32, k: u32) -> Result<PathBuf, String> {
+    let s = sweep.scenario(p, k);
+    let output =
+        world::run(&s, &Progress::hidden()).map_err(|e| format!("point {p} seed {k}: {e}"))?;
+    let tmp = store::temp_dir(out, p, k);
+    std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+    crate::report::write_tables(&output, &tmp).map_err(|e| e.to_string())?;
+    store::commit(&tmp, &store::run_dir(out, p, k))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_syntax() {
+        assert_eq!(
+            Shard::parse("1/4", None).unwrap(),
+            Shard { index: 1, count: 4 }
+        );
+        assert_eq!(
+            Shard::parse("4", Some("3")).unwrap(),
+            Shard { index: 3, count: 4 }
+        );
+        assert!(
+            Shard::parse("4", None)
+                .unwrap_err()
+                .contains("SLURM_ARRAY_TASK_ID")
+        );
+        assert!(
+            Shard::parse("4/4", None)
+                .unwrap_err()
+                .contains("must be < count 4")
+        );
+        assert!(Shard::parse("0/0", None).is_err());
+    }
+
+    #[test]
+    fn shards_partition_the_runs() {
+        let shards: Vec<Shard> = (0..3).map(|index| Shard { index, count: 3 }).collect();
+        for r in 0..20 {
+            assert_eq!(shards.iter().filter(|s| s.owns(r)).count(), 1);
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! Builds a sweep's combined table from its run folders: per point and metric, mean, standard
+//! deviation, 95 % confidence interval and number of seeds.
+
+use std::path::Path;
+
+use polars::prelude::*;
+
+use super::stats::stats;
+use super::store::{self, Plan};
+use crate::compare::read_parquet;
+
+/// An axis column of the points table, kept in its type.
+#[derive(Clone, Debug)]
+pub enum AxisValues {
+    Num(Vec<f64>),
+    Text(Vec<String>),
+}
+
+impl AxisValues {
+    pub fn label(&self, i: usize) -> String {
+        match self {
+            AxisValues::Num(v) => format!("{}", v[i]),
+            AxisValues::Text(v) => v[i].clone(),
+        }
+    }
+}
+
+/// The combined table in memory, one row per (point, metric).
+pub struct Combined {
+    pub plan: Plan,
+    /// Per axis, the value at each point.
+    pub axes: Vec<(String, AxisValues)>,
+    pub point: Vec<u32>,
+    pub metric: Vec<String>,
+    pub mean: Vec<f64>,
+    pub std: Vec<f64>,
+    pub ci95_low: Vec<f64>,
+    pub ci95_high: Vec<f64>,
+    pub n: Vec<u32>,
+}
+
+/// Metrics that are inputs of a run rather than results; their mean over seeds means nothing.
+const SKIP: [&str; 1] = ["seed"];
+
+pub fn read_axes(dir: &Path, plan: &Plan) -> Result<Vec<(String, AxisValues)>, String> {
+    let path = dir.join("points.parquet");
+    let df = read_parquet(&path)?;
+    plan.axes
+        .iter()
+        .map(|a| {
+            let c = df
+                .column(a)
+                .map_err(|e| format!("{}: column {a}: {e}", path.display()))?;
+            let values = match c.dtype() {
+                DataType::Float64 => AxisValues::Num(
+                    c.f64()
+                        .map_err(|e| e.to_string())?
+                        .iter()
+                        .map(|v| v.unwrap_or(f64::NAN))
+                        .collect(),
+                ),
+                _ => AxisValues::Text(
+                    c.str()
+                        .map_err(|e| e.to_string())?
+                        .iter()
+                        .map(|v| v.unwrap_or_default().to_string())
+                        .collect(),
+                ),
+            };
+            Ok((a.clone(), values))
+        })
+        .collect()
+}
+
+/// Reads every run of the plan; a missing run is an error, so a merge never silently averages
+/// an incomplete sweep.
+pub fn combine(dir: &Path) -> Result<Combined, String> {
+    let plan = store::read_plan(dir)?;
+    let axes = read_axes(dir, &plan)?;
+    let missing: Vec<String> = (0..plan.points)
+        .flat_map(|p| (0..plan.seeds).map(move |k| (p, k)))
+        .filter(|&(p, k)| !store::run_dir(dir, p, k).join("summary.parquet").is_file())
+        .map(|(p, k)| format!("point={p}/seed={k}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "{}: {} of {} runs are not complete (first: {}); run the sweep (again) first",
+            dir.display(),
+            missing.len(),
+            plan.runs,
+            missing[0]
+        ));
+    }
+    let mut c = Combined {
+        axes,
+        point: vec![],
+        metric: vec![],
+        mean: vec![],
+        std: vec![],
+        ci95_low: vec![],
+        ci95_high: vec![],
+        n: vec![],
+        plan,
+    };
+    for p in 0..c.plan.points {
+        let mut names: Vec<String> = Vec::new();
+        let mut values: Vec<Vec<f64>> = Vec::new();
+        for k in 0..c.plan.seeds {
+            let path = store::run_dir(dir, p, k).join("summary.parquet");
+            let df = read_parquet(&path)?;
+            let m = df
+                .column("metric")
+                .and_then(|c| c.str().cloned())
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            let v = df
+                .column("value")
+                .and_then(|c| c.f64().cloned())
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            for (name, value) in m.iter().zip(v.iter()) {
+                let name = name.unwrap_or_default();
+                let i = match names.iter().position(|n| n == name) {
+                    Some(i) => i,
+                    None => {
+                        names.push(name.to_string());
+                        values.push(Vec::new());
+                        names.len() - 1
+                    }
+                };
+                values[i].push(value.unwrap_or(f64::NAN));
+            }
+        }
+        for (name, vs) in names.into_iter().zip(values) {
+            if SKIP.contains(&name.as_str()) {
+                continue;
+            }
+            let s = stats(&vs);
+            c.point.push(p);
+            c.metric.push(name);
+            c.mean.push(s.mean);
+            c.std.push(s.std);
+            c.ci95_low.push(s.ci95_low);
+            c.ci95_high.push(s.ci95_high);
+            c.n.push(s.n as u32);
+        }
+    }
+    Ok(c)
+}
+
+impl Combined {
+    pub fn frame(&self) -> PolarsResult<DataFrame> {
+        let rows = self.point.len();
+        let mut cols = vec![Column::new("point".into(), self.point.clone())];
+        for (name, values) in &self.axes {
+            let col = match values {
+                AxisValues::Num(v) => Column::new(
+                    name.as_str().into(),
+                    self.point
+                        .iter()
+                        .map(|&p| v[p as usize])
+                        .collect::<Vec<f64>>(),
+                ),
+                AxisValues::Text(v) => Column::new(
+                    name.as_str().into(),
+                    self.point
+                        .iter()
+                        .map(|&p| v[p as usize].clone())
+                        .collect::<Vec<String>>(),
+                ),
+            };
+            cols.push(col);
+        }
+        cols.extend([
+            Column::new("metric".into(), self.metric.clone()),
+            Column::new("mean".into(), self.mean.clone()),
+            Column::new("std".into(), self.std.clone()),
+            Column::new("ci95_low".into(), self.ci95_low.clone()),
+            Column::new("ci95_high".into(), self.ci95_high.clone()),
+            Column::new("n".into(), self.n.clone()),
+        ]);
+        DataFrame::new(rows, cols)
+    }
+
+    /// `(mean, ci95_low, ci95_high)` of `metric` at `point`.
+    pub fn get(&self, point: u32, metric: &str) -> Option<(f64, f64, f64)> {
+        (0..self.point.len())
+            .find(|&i| self.point[i] == point && self.metric[i] == metric)
+            .map(|i| (self.mean[i], self.ci95_low[i], self.ci95_high[i]))
+    }
+
+    pub fn has_metric(&self, metric: &str) -> bool {
+        self.metric.iter().any(|m| m == metric)
+    }
+}
+
+/// Writes `combined.parquet` and `combined.csv`.
+pub fn write(dir: &Path, c: &Combined) -> Result<(), String> {
+    let mut df = c.frame().map_err(|e| e.to_string())?;
+    let bytes = crate::report::parquet(&mut df).map_err(|e| e.to_string())?;
+    store::write_atomic(&dir.join("combined.parquet"), &bytes)?;
+    let bytes = crate::report::csv(&mut df).map_err(|e| e.to_string())?;
+    store::write_atomic(&dir.join("combined.csv"), &bytes)
+}

@@ -1,0 +1,47 @@
+//! Sweeps: a grid of scenario variants × seeds, run in parallel (optionally one shard of
+//! several, e.g. a Slurm array task), stored as hive-partitioned Parquet and merged into a
+//! table of means with confidence intervals.
+
+mod charts;
+mod exec;
+mod merge;
+mod spec;
+mod stats;
+mod store;
+
+pub use charts::{Chart, DEFAULT_METRICS};
+pub use exec::{Outcome, Shard, concurrency, memory_estimate, run};
+pub use merge::{AxisValues, Combined, combine};
+pub use spec::{ChartSpec, Point, Sweep, label, load, run_seed};
+pub use stats::{Stats, stats, t975};
+pub use store::{Plan, read_plan, run_dir};
+
+use std::path::{Path, PathBuf};
+
+/// Builds `combined.parquet`/`.csv` and the charts of a sweep folder; returns the chart files.
+pub fn merge(dir: &Path) -> Result<(Combined, Vec<PathBuf>), String> {
+    let c = combine(dir)?;
+    merge::write(dir, &c)?;
+    let charts = charts::write_all(dir, &c)?;
+    Ok((c, charts))
+}
+
+/// The plan as text: one line per point, and the number of runs.
+pub fn describe(s: &Sweep) -> String {
+    let mut out = format!(
+        "sweep {}: {} points × {} seeds = {} runs\n",
+        s.name,
+        s.points.len(),
+        s.seeds,
+        s.runs()
+    );
+    let largest = s.scenarios.iter().map(memory_estimate).max().unwrap_or(0);
+    for p in &s.points {
+        out.push_str(&format!("point={} {}\n", p.index, label(&p.values)));
+    }
+    out.push_str(&format!(
+        "largest run's memory estimate: {:.0} MiB\n",
+        largest as f64 / (1 << 20) as f64
+    ));
+    out
+}

@@ -1,0 +1,416 @@
+//! The sweep file and its plan: axes over dotted scenario paths, applied to the base
+//! scenario's YAML tree before it is parsed, so every point is validated like a scenario file
+//! and its errors name the field.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_yaml::{Mapping, Value};
+
+use crate::scenario::{self, Scenario};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    name: Option<String>,
+    /// Base scenario, relative to the sweep file.
+    scenario: PathBuf,
+    #[serde(default = "one")]
+    seeds: u32,
+    /// `path: [values]`, each an independent dimension, in file order.
+    #[serde(default)]
+    axes: Mapping,
+    /// Groups of paths whose value lists advance together: one dimension per group.
+    #[serde(default)]
+    zip: Vec<Mapping>,
+    #[serde(default)]
+    charts: Vec<ChartSpec>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A chart of a merged sweep: `metric` against axis `x`, one line per value of axis `by`.
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChartSpec {
+    pub metric: String,
+    pub x: String,
+    #[serde(default)]
+    pub by: Option<String>,
+}
+
+/// One dimension of the grid: one or more paths (several for a zipped group) and, per step,
+/// the value of each path.
+#[derive(Clone, Debug)]
+pub struct Dim {
+    pub paths: Vec<String>,
+    pub steps: Vec<Vec<Value>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Point {
+    pub index: u32,
+    /// Step index along each dimension.
+    pub coords: Vec<usize>,
+    /// `(path, value)` for every axis, in dimension order.
+    pub values: Vec<(String, Value)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Sweep {
+    pub name: String,
+    pub seeds: u32,
+    pub base_seed: u64,
+    pub dims: Vec<Dim>,
+    pub points: Vec<Point>,
+    pub charts: Vec<ChartSpec>,
+    /// The validated scenario of each point (seed still the base's).
+    pub scenarios: Vec<Scenario>,
+}
+
+impl Sweep {
+    pub fn runs(&self) -> u64 {
+        self.points.len() as u64 * self.seeds as u64
+    }
+
+    /// Every axis path, in dimension order.
+    pub fn axes(&self) -> Vec<String> {
+        self.dims.iter().flat_map(|d| d.paths.clone()).collect()
+    }
+
+    /// The scenario of run `(point, k)`: the point's scenario with its derived seed.
+    pub fn scenario(&self, point: u32, k: u32) -> Scenario {
+        let mut s = self.scenarios[point as usize].clone();
+        s.seed = run_seed(self.base_seed, &self.name, point, k);
+        s
+    }
+}
+
+/// A run's seed from `(base seed, sweep name, point, seed index)` only — never from the
+/// worker or shard that runs it — so a dataset is the same however it was split. SplitMix64
+/// finalisers chain the parts; the name enters through FNV-1a.
+pub fn run_seed(base: u64, sweep: &str, point: u32, k: u32) -> u64 {
+    let name = sweep.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    [name, point as u64, k as u64]
+        .iter()
+        .fold(mix(base), |h, &x| mix(h ^ mix(x.wrapping_add(1))))
+}
+
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Reads a sweep file, builds its grid and validates the scenario of every point.
+pub fn load(path: &Path) -> Result<Sweep, String> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {origin}: {e}"))?;
+    let file: File =
+        serde_yaml::from_str(&text).map_err(|e| format!("{origin}: invalid sweep: {e}"))?;
+    let base_path = path.parent().unwrap_or(Path::new(".")).join(&file.scenario);
+    let base_text = std::fs::read_to_string(&base_path).map_err(|e| {
+        format!(
+            "{origin}: scenario = {}: cannot read {}: {e}",
+            file.scenario.display(),
+            base_path.display()
+        )
+    })?;
+    let base: Value =
+        serde_yaml::from_str(&base_text).map_err(|e| format!("{}: {e}", base_path.display()))?;
+    let base_scenario =
+        scenario::parse(&base_text, &base_path.display().to_string()).map_err(|e| e.to_string())?;
+    if file.seeds == 0 {
+        return Err(format!("{origin}: seeds = 0: must be >= 1"));
+    }
+    let mut dims = Vec::new();
+    for (k, v) in &file.axes {
+        dims.push(dim(&origin, &format!("axes.{}", key(k)?), &[(k, v)])?);
+    }
+    for (i, group) in file.zip.iter().enumerate() {
+        let pairs: Vec<_> = group.iter().collect();
+        if pairs.is_empty() {
+            return Err(format!(
+                "{origin}: zip[{i}] is empty: list at least one path"
+            ));
+        }
+        dims.push(dim(&origin, &format!("zip[{i}]"), &pairs)?);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for p in dims.iter().flat_map(|d| &d.paths) {
+        if !seen.insert(p.clone()) {
+            return Err(format!("{origin}: axis {p} is listed twice"));
+        }
+    }
+    let name = file.name.unwrap_or_else(|| {
+        path.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "sweep".into())
+    });
+    let axes: Vec<String> = dims.iter().flat_map(|d| d.paths.clone()).collect();
+    for (i, c) in file.charts.iter().enumerate() {
+        for (field, axis) in [("x", Some(&c.x)), ("by", c.by.as_ref())] {
+            if let Some(a) = axis
+                && !axes.contains(a)
+            {
+                return Err(format!(
+                    "{origin}: charts[{i}].{field} = {a}: not an axis (axes: {})",
+                    axes.join(", ")
+                ));
+            }
+        }
+    }
+    let points = grid(&dims);
+    let mut scenarios = Vec::with_capacity(points.len());
+    for p in &points {
+        let mut tree = base.clone();
+        for (path, value) in &p.values {
+            set(&mut tree, path, value.clone())
+                .map_err(|e| format!("{origin}: axis {path}: {e}"))?;
+        }
+        let text = serde_yaml::to_string(&tree).map_err(|e| e.to_string())?;
+        let label = format!("{origin} point {} ({})", p.index, label(&p.values));
+        scenarios.push(scenario::parse(&text, &label).map_err(|e| e.to_string())?);
+    }
+    Ok(Sweep {
+        name,
+        seeds: file.seeds,
+        base_seed: base_scenario.seed,
+        dims,
+        points,
+        charts: file.charts,
+        scenarios,
+    })
+}
+
+fn key(k: &Value) -> Result<String, String> {
+    k.as_str().map(str::to_string).ok_or_else(|| {
+        format!("axis name {k:?} must be a dotted path such as consensus.block_interval_s")
+    })
+}
+
+fn dim(origin: &str, at: &str, pairs: &[(&Value, &Value)]) -> Result<Dim, String> {
+    let mut paths = Vec::new();
+    let mut lists = Vec::new();
+    for (k, v) in pairs {
+        let path = key(k)?;
+        parse_path(&path).map_err(|e| format!("{origin}: {at}: {e}"))?;
+        let list = v
+            .as_sequence()
+            .filter(|l| !l.is_empty())
+            .ok_or_else(|| format!("{origin}: {at}: {path} must be a non-empty list of values"))?;
+        paths.push(path);
+        lists.push(list.clone());
+    }
+    let n = lists[0].len();
+    if let Some((p, l)) = paths.iter().zip(&lists).find(|(_, l)| l.len() != n) {
+        return Err(format!(
+            "{origin}: {at}: {p} has {} values but {} has {n}: zipped lists must have equal length",
+            l.len(),
+            paths[0]
+        ));
+    }
+    let steps = (0..n)
+        .map(|i| lists.iter().map(|l| l[i].clone()).collect())
+        .collect();
+    Ok(Dim { paths, steps })
+}
+
+/// Row-major: the last dimension varies fastest.
+fn grid(dims: &[Dim]) -> Vec<Point> {
+    let total: usize = dims.iter().map(|d| d.steps.len()).product();
+    (0..total)
+        .map(|index| {
+            let mut rest = index;
+            let mut coords = vec![0; dims.len()];
+            for (c, d) in coords.iter_mut().zip(dims).rev() {
+                *c = rest % d.steps.len();
+                rest /= d.steps.len();
+            }
+            let values = dims
+                .iter()
+                .zip(&coords)
+                .flat_map(|(d, &c)| d.paths.iter().cloned().zip(d.steps[c].iter().cloned()))
+                .collect();
+            Point {
+                index: index as u32,
+                coords,
+                values,
+            }
+        })
+        .collect()
+}
+
+pub fn label(values: &[(String, Value)]) -> String {
+    values
+        .iter()
+        .map(|(p, v)| format!("{p}={}", scalar(v)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A scalar as it reads in YAML; other values in flow style.
+pub fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Null => "null".into(),
+        other => serde_yaml::to_string(other)
+            .unwrap_or_default()
+            .trim()
+            .replace('\n', " "),
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// `consensus.block_interval_s`, `devices[0].count` or `devices.0.count`.
+fn parse_path(path: &str) -> Result<Vec<Seg>, String> {
+    let mut segs = Vec::new();
+    for part in path.split('.') {
+        let (name, mut rest) = part.split_at(part.find('[').unwrap_or(part.len()));
+        if !name.is_empty() {
+            match name.parse::<usize>() {
+                Ok(i) => segs.push(Seg::Index(i)),
+                Err(_) => segs.push(Seg::Key(name.to_string())),
+            }
+        } else if rest.is_empty() {
+            return Err(format!("{path}: empty segment"));
+        }
+        while let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']').ok_or_else(|| format!("{path}: missing ]"))?;
+            let i = r[..end]
+                .parse::<usize>()
+                .map_err(|_| format!("{path}: [{}] is not a list index", &r[..end]))?;
+            segs.push(Seg::Index(i));
+            rest = &r[end + 1..];
+        }
+        if !rest.is_empty() {
+            return Err(format!("{path}: unexpected {rest:?}"));
+        }
+    }
+    Ok(segs)
+}
+
+/// Sets the value at `path`, creating missing mapping keys (a field left to its default);
+/// a list index must exist.
+fn set(tree: &mut Value, path: &str, value: Value) -> Result<(), String> {
+    let segs = parse_path(path)?;
+    let mut node = tree;
+    for (i, seg) in segs.iter().enumerate() {
+        let at = || {
+            let mut s = String::new();
+            for seg in &segs[..i] {
+                match seg {
+                    Seg::Key(k) if s.is_empty() => s.push_str(k),
+                    Seg::Key(k) => s.push_str(&format!(".{k}")),
+                    Seg::Index(j) => s.push_str(&format!("[{j}]")),
+                }
+            }
+            if s.is_empty() {
+                "the scenario".into()
+            } else {
+                s
+            }
+        };
+        node = match seg {
+            Seg::Key(k) => {
+                if node.is_null() {
+                    *node = Value::Mapping(Mapping::new());
+                }
+                let m = node
+                    .as_mapping_mut()
+                    .ok_or_else(|| format!("{} is not a mapping", at()))?;
+                m.entry(Value::String(k.clone())).or_insert(Value::Null)
+            }
+            Seg::Index(j) => {
+                let at = at();
+                let l = node
+                    .as_sequence_mut()
+                    .ok_or_else(|| format!("{at} is not a list"))?;
+                let len = l.len();
+                l.get_mut(*j)
+                    .ok_or_else(|| format!("{at}[{j}] does not exist ({at} has {len} entries)"))?
+            }
+        };
+    }
+    *node = value;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_parse_both_list_notations() {
+        assert_eq!(
+            parse_path("devices[0].count").unwrap(),
+            parse_path("devices.0.count").unwrap()
+        );
+        assert!(parse_path("devices[x]").is_err());
+        assert!(parse_path("a..b").is_err());
+    }
+
+    #[test]
+    fn set_creates_defaults_but_not_list_entries() {
+        let mut v: Value = serde_yaml::from_str("devices: [{count: 5}]\n").unwrap();
+        set(&mut v, "devices[0].count", Value::from(7)).unwrap();
+        set(&mut v, "consensus.block_interval_s", Value::from(20)).unwrap();
+        assert_eq!(v["devices"][0]["count"], Value::from(7));
+        assert_eq!(v["consensus"]["block_interval_s"], Value::from(20));
+        let e = set(&mut v, "devices[3].count", Value::from(1)).unwrap_err();
+        assert!(
+            e.contains("devices[3] does not exist (devices has 1 entries)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn seeds_differ_by_every_part_and_only_by_them() {
+        let s = run_seed(1, "a", 0, 0);
+        assert_eq!(s, run_seed(1, "a", 0, 0));
+        for other in [
+            run_seed(2, "a", 0, 0),
+            run_seed(1, "b", 0, 0),
+            run_seed(1, "a", 1, 0),
+            run_seed(1, "a", 0, 1),
+        ] {
+            assert_ne!(s, other);
+        }
+        // Point and seed index are not interchangeable.
+        assert_ne!(run_seed(1, "a", 1, 0), run_seed(1, "a", 0, 1));
+    }
+
+    #[test]
+    fn grid_is_row_major_with_zipped_dimensions() {
+        let d = |paths: &[&str], steps: Vec<Vec<i64>>| Dim {
+            paths: paths.iter().map(|s| s.to_string()).collect(),
+            steps: steps
+                .into_iter()
+                .map(|s| s.into_iter().map(Value::from).collect())
+                .collect(),
+        };
+        let g = grid(&[
+            d(&["a"], vec![vec![1], vec![2]]),
+            d(
+                &["b", "c"],
+                vec![vec![10, 100], vec![20, 200], vec![30, 300]],
+            ),
+        ]);
+        assert_eq!(g.len(), 6);
+        assert_eq!(g[4].coords, vec![1, 1]);
+        assert_eq!(label(&g[4].values), "a=2, b=20, c=200");
+    }
+}

@@ -1,0 +1,173 @@
+//! A sweep folder's layout:
+//!
+//! ```text
+//! DIR/plan.yaml                          name, seeds, points, axes
+//! DIR/points.parquet                     point and the value of every axis
+//! DIR/runs/point=P/seed=K/*.parquet      one complete run (hive partitions)
+//! DIR/.tmp/point=P.seed=K.PID/           a run being written; never read
+//! DIR/combined.parquet, combined.csv     after `sweep merge`
+//! ```
+//!
+//! A run folder appears under `runs/` only by a rename of its finished temporary folder, so
+//! whatever is under `runs/` is complete.
+
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_yaml::Value;
+
+use super::spec::{ChartSpec, Sweep, scalar};
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Plan {
+    pub name: String,
+    pub seeds: u32,
+    pub points: u32,
+    pub runs: u64,
+    pub axes: Vec<String>,
+    /// Paths of each dimension (several for a zipped group) and its number of steps; points
+    /// are numbered row-major over them.
+    pub dims: Vec<Vec<String>>,
+    pub dim_sizes: Vec<u32>,
+    #[serde(default)]
+    pub charts: Vec<ChartSpec>,
+}
+
+impl Plan {
+    /// Step index along each dimension of `point`.
+    pub fn coords(&self, point: u32) -> Vec<usize> {
+        let mut rest = point as usize;
+        let mut c = vec![0; self.dim_sizes.len()];
+        for (ci, &n) in c.iter_mut().zip(&self.dim_sizes).rev() {
+            *ci = rest % n as usize;
+            rest /= n as usize;
+        }
+        c
+    }
+
+    /// The dimension holding axis `path`.
+    pub fn dim_of(&self, path: &str) -> Option<usize> {
+        self.dims.iter().position(|d| d.iter().any(|p| p == path))
+    }
+}
+
+pub fn run_dir(out: &Path, point: u32, k: u32) -> PathBuf {
+    out.join("runs")
+        .join(format!("point={point}"))
+        .join(format!("seed={k}"))
+}
+
+fn temp_root(out: &Path) -> PathBuf {
+    out.join(".tmp")
+}
+
+pub fn temp_dir(out: &Path, point: u32, k: u32) -> PathBuf {
+    temp_root(out).join(format!("point={point}.seed={k}.{}", std::process::id()))
+}
+
+/// Removes leftovers of `(point, k)` from an interrupted process.
+pub fn clean_temp(out: &Path, point: u32, k: u32) -> Result<(), String> {
+    let prefix = format!("point={point}.seed={k}.");
+    let Ok(entries) = std::fs::read_dir(temp_root(out)) else {
+        return Ok(());
+    };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with(&prefix) {
+            std::fs::remove_dir_all(e.path())
+                .map_err(|err| format!("cannot remove {}: {err}", e.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Moves a finished temporary folder into place.
+pub fn commit(tmp: &Path, dest: &Path) -> Result<PathBuf, String> {
+    let parent = dest.parent().expect("run folders have a parent");
+    std::fs::create_dir_all(parent)
+        .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    if dest.is_dir() {
+        // Finished meanwhile by another process: identical by determinism.
+        let _ = std::fs::remove_dir_all(tmp);
+        return Ok(dest.to_path_buf());
+    }
+    std::fs::rename(tmp, dest)
+        .map_err(|e| format!("cannot move {} to {}: {e}", tmp.display(), dest.display()))?;
+    Ok(dest.to_path_buf())
+}
+
+/// Writes `bytes` to `path` through a temporary sibling and a rename, so concurrent shards
+/// writing the same (identical) file never expose a half-written one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let tmp = path.with_file_name(format!(
+        ".{}.{}",
+        path.file_name().unwrap_or_default().to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, bytes).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+pub fn write_plan(sweep: &Sweep, out: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let plan = Plan {
+        name: sweep.name.clone(),
+        seeds: sweep.seeds,
+        points: sweep.points.len() as u32,
+        runs: sweep.runs(),
+        axes: sweep.axes(),
+        dims: sweep.dims.iter().map(|d| d.paths.clone()).collect(),
+        dim_sizes: sweep.dims.iter().map(|d| d.steps.len() as u32).collect(),
+        charts: sweep.charts.clone(),
+    };
+    if let Ok(old) = read_plan(out)
+        && (old.name != plan.name || old.runs != plan.runs || old.axes != plan.axes)
+    {
+        return Err(format!(
+            "{} holds sweep {} ({} runs over {}); refusing to mix it with {} ({} runs over {})",
+            out.display(),
+            old.name,
+            old.runs,
+            old.axes.join(", "),
+            plan.name,
+            plan.runs,
+            plan.axes.join(", ")
+        ));
+    }
+    let yaml = serde_yaml::to_string(&plan).map_err(|e| e.to_string())?;
+    write_atomic(&out.join("plan.yaml"), yaml.as_bytes())?;
+    let mut df = points_table(sweep).map_err(|e| e.to_string())?;
+    let bytes = crate::report::parquet(&mut df).map_err(|e| e.to_string())?;
+    write_atomic(&out.join("points.parquet"), &bytes)
+}
+
+pub fn read_plan(out: &Path) -> Result<Plan, String> {
+    let path = out.join("plan.yaml");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("{}: not a sweep folder ({e})", path.display()))?;
+    serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// `point` and one column per axis: Float64 when every value is a number, else the values as
+/// text.
+pub fn points_table(sweep: &Sweep) -> PolarsResult<DataFrame> {
+    let n = sweep.points.len();
+    let mut cols = vec![Column::new(
+        "point".into(),
+        sweep.points.iter().map(|p| p.index).collect::<Vec<u32>>(),
+    )];
+    for (i, axis) in sweep.axes().iter().enumerate() {
+        let values: Vec<&Value> = sweep.points.iter().map(|p| &p.values[i].1).collect();
+        if values.iter().all(|v| v.as_f64().is_some()) {
+            let v: Vec<f64> = values
+                .iter()
+                .map(|v| v.as_f64().unwrap_or(f64::NAN))
+                .collect();
+            cols.push(Column::new(axis.as_str().into(), v));
+        } else {
+            let v: Vec<String> = values.iter().map(|v| scalar(v)).collect();
+            cols.push(Column::new(axis.as_str().into(), v));
+        }
+    }
+    DataFrame::new(n, cols)
+}

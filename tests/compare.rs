@@ -1,0 +1,101 @@
+//! `unchained compare` on real run folders: a run against itself passes; a run of a scenario
+//! with slower blocks fails and names the latency metrics; a tolerance file is obeyed.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BASE: &str = "
+seed: 3
+duration_s: 900
+devices:
+  - name: meters
+    count: 500
+    connectivity: { model: duty_cycle, period_s: 120, on_s: 30 }
+    workload: { model: periodic, interval_s: 60, jitter_s: 5 }
+gateways: { count: 10 }
+validators: { count: 20 }
+consensus: { protocol: nakamoto, block_interval_s: 15, confirmations: 2 }
+";
+
+fn temp(name: &str) -> PathBuf {
+    let p = std::env::temp_dir().join(format!("unchained-cmp-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&p);
+    std::fs::create_dir_all(&p).unwrap();
+    p
+}
+
+fn write_run(yaml: &str, name: &str) -> PathBuf {
+    let dir = temp(name);
+    let out = common::run(&common::scenario(yaml));
+    unchained::report::write_run(&out, &dir).unwrap();
+    dir
+}
+
+fn compare(a: &Path, b: &Path, extra: &[&Path]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_unchained"))
+        .arg("compare")
+        .arg(a)
+        .arg(b)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn line<'a>(stdout: &'a str, metric: &str) -> &'a str {
+    stdout
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(metric))
+        .unwrap_or_else(|| panic!("no row for {metric} in\n{stdout}"))
+}
+
+#[test]
+fn same_run_passes_slower_blocks_regress_and_tolerances_apply() {
+    let base = write_run(BASE, "base");
+    let same = compare(&base, &base, &[]);
+    let stdout = String::from_utf8_lossy(&same.stdout);
+    assert_eq!(same.status.code(), Some(0), "{stdout}");
+    assert!(line(&stdout, "settlement_p50_s").ends_with("ok"));
+
+    let slow = write_run(
+        &BASE.replace("block_interval_s: 15", "block_interval_s: 60"),
+        "slow",
+    );
+    let worse = compare(&base, &slow, &[]);
+    let stdout = String::from_utf8_lossy(&worse.stdout);
+    assert_eq!(worse.status.code(), Some(1), "{stdout}");
+    assert!(
+        line(&stdout, "settlement_p50_s").ends_with("REGRESSED"),
+        "{stdout}"
+    );
+    assert!(
+        line(&stdout, "inclusion_mean_s").ends_with("REGRESSED"),
+        "{stdout}"
+    );
+    // Swapped, the same change is an improvement of latency.
+    let better = compare(&slow, &base, &[]);
+    let stdout = String::from_utf8_lossy(&better.stdout);
+    assert!(
+        line(&stdout, "settlement_p50_s").ends_with("better"),
+        "{stdout}"
+    );
+
+    let dir = temp("tol");
+    let tol = dir.join("tolerance.yaml");
+    std::fs::write(&tol, "default: { direction: ignore }\n").unwrap();
+    let ignored = compare(&base, &slow, &[Path::new("--tolerance"), &tol]);
+    assert_eq!(
+        ignored.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ignored.stdout)
+    );
+    std::fs::write(&tol, "metrics:\n  settlement_p50_s: { relative: -1 }\n").unwrap();
+    let bad = compare(&base, &slow, &[Path::new("--tolerance"), &tol]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("settlement_p50_s.relative = -1"));
+    for d in [base, slow, dir] {
+        std::fs::remove_dir_all(d).unwrap();
+    }
+}

@@ -1,0 +1,191 @@
+//! Sweeps through the command line: plan counts, validation through axis paths, sharded runs
+//! merging to exactly the dataset of a single run, reruns skipping complete runs, and a
+//! leftover temporary folder never taken for a complete run.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BASE: &str = "
+name: base
+seed: 7
+duration_s: 600
+devices:
+  - name: meters
+    count: 200
+    connectivity: { model: duty_cycle, period_s: 120, on_s: 30 }
+    workload: { model: periodic, interval_s: 60, jitter_s: 5 }
+gateways: { count: 8 }
+validators: { count: 12 }
+consensus: { protocol: nakamoto, block_interval_s: 20, confirmations: 2 }
+";
+
+const SWEEP: &str = "
+name: small
+scenario: base.yaml
+seeds: 2
+axes:
+  consensus.block_interval_s: [10, 40]
+  devices[0].count: [100, 300]
+";
+
+fn temp(name: &str) -> PathBuf {
+    let p = std::env::temp_dir().join(format!("unchained-sweep-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&p);
+    std::fs::create_dir_all(&p).unwrap();
+    p
+}
+
+fn sweep_file(dir: &Path, sweep: &str) -> PathBuf {
+    std::fs::write(dir.join("base.yaml"), BASE).unwrap();
+    let f = dir.join("sweep.yaml");
+    std::fs::write(&f, sweep).unwrap();
+    f
+}
+
+fn unchained(args: &[&str], paths: &[&Path]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_unchained"))
+        .args(args)
+        .args(paths)
+        .output()
+        .unwrap()
+}
+
+fn ok(out: Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "{}{err}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned() + &err
+}
+
+/// Every file under `dir` (relative path → bytes).
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+#[test]
+fn plan_counts_points_and_runs_and_names_bad_fields() {
+    let dir = temp("plan");
+    let f = sweep_file(
+        &dir,
+        "scenario: base.yaml\nseeds: 4\naxes:\n  consensus.block_interval_s: [10, 20, 40]\n\
+         zip:\n  - gateways.count: [4, 8]\n    validators.count: [10, 20]\n",
+    );
+    let text = ok(unchained(&["sweep", "plan"], &[&f]));
+    assert!(text.contains("6 points × 4 seeds = 24 runs"), "{text}");
+    assert!(
+        text.contains(
+            "point=5 consensus.block_interval_s=40, gateways.count=8, validators.count=20"
+        ),
+        "{text}"
+    );
+
+    let f = sweep_file(
+        &dir,
+        "scenario: base.yaml\naxes:\n  consensus.block_interval_s: [10, -5]\n",
+    );
+    let out = unchained(&["sweep", "plan"], &[&f]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("point 1") && err.contains("consensus.block_interval_s = -5"),
+        "{err}"
+    );
+    let f = sweep_file(
+        &dir,
+        "scenario: base.yaml\naxes:\n  devices[2].count: [1]\n",
+    );
+    let err = String::from_utf8_lossy(&unchained(&["sweep", "plan"], &[&f]).stderr).into_owned();
+    assert!(err.contains("devices[2] does not exist"), "{err}");
+    let f = sweep_file(
+        &dir,
+        "scenario: base.yaml\nzip:\n  - gateways.count: [4, 8]\n    validators.count: [10]\n",
+    );
+    let err = String::from_utf8_lossy(&unchained(&["sweep", "plan"], &[&f]).stderr).into_owned();
+    assert!(err.contains("equal length"), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn shards_merge_to_the_single_run_dataset_reruns_skip_and_leftovers_are_ignored() {
+    let dir = temp("runs");
+    let f = sweep_file(&dir, SWEEP);
+    let single = dir.join("single");
+    let sharded = dir.join("sharded");
+    ok(unchained(
+        &["sweep", "run", "--quiet", "--out"],
+        &[&single, &f],
+    ));
+    ok(unchained(&["sweep", "merge"], &[&single]));
+    for shard in ["0/2", "1/2"] {
+        ok(unchained(
+            &["sweep", "run", "--quiet", "--shard", shard, "--out"],
+            &[&sharded, &f],
+        ));
+    }
+    ok(unchained(&["sweep", "merge"], &[&sharded]));
+    let a = tree(&single);
+    let b = tree(&sharded);
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    assert!(a.contains_key("runs/point=3/seed=1/summary.parquet"));
+    assert!(a.contains_key("combined.parquet") && a.contains_key("combined.csv"));
+    for (name, bytes) in &a {
+        assert!(
+            &b[name] == bytes,
+            "{name} differs between single and sharded"
+        );
+    }
+    // Seeds differ across seed indices and points: the runs are not copies of each other.
+    assert_ne!(
+        a["runs/point=0/seed=0/summary.parquet"],
+        a["runs/point=0/seed=1/summary.parquet"]
+    );
+
+    // A rerun finds everything complete and touches nothing.
+    let before = std::fs::metadata(single.join("runs/point=1/seed=0/summary.parquet"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let text = ok(unchained(&["sweep", "run", "--out"], &[&single, &f]));
+    assert!(text.contains("ran 0, skipped 8"), "{text}");
+    let after = std::fs::metadata(single.join("runs/point=1/seed=0/summary.parquet"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(before, after);
+
+    // An interrupted run: its temporary folder holds a summary but the run is not under runs/.
+    std::fs::remove_dir_all(single.join("runs/point=2/seed=1")).unwrap();
+    let leftover = single.join(".tmp/point=2.seed=1.4242424");
+    std::fs::create_dir_all(&leftover).unwrap();
+    std::fs::write(leftover.join("summary.parquet"), b"PAR1 truncated").unwrap();
+    let out = unchained(&["sweep", "merge"], &[&single]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("1 of 8 runs are not complete (first: point=2/seed=1)"),
+        "{err}"
+    );
+    let text = ok(unchained(&["sweep", "run", "--out"], &[&single, &f]));
+    assert!(text.contains("ran 1, skipped 7"), "{text}");
+    assert!(!leftover.exists(), "the leftover was not cleaned");
+    ok(unchained(&["sweep", "merge"], &[&single]));
+    assert_eq!(tree(&single), b);
+    std::fs::remove_dir_all(dir).unwrap();
+}
