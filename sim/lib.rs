@@ -5,6 +5,7 @@
 //! a [`consensus`] protocol over the [`ledger`]) → [`engine`] loop → [`metrics`] →
 //! [`report`].
 
+pub mod adversary;
 pub mod consensus;
 pub mod devices;
 pub mod engine;
