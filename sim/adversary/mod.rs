@@ -5,3 +5,4 @@
 //! inside a simulated network hook into the consensus protocols they attack.
 
 pub mod analytic;
+pub mod montecarlo;
