@@ -33,7 +33,9 @@ pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
     let n = s.validators.count as u32;
     // The registry: one arm per protocol.
     match &s.consensus {
-        Consensus::Nakamoto(p) => World::new(s, Nakamoto::new(p, n)).run(progress),
+        Consensus::Nakamoto(p) => {
+            World::new(s, Nakamoto::with_adversary(p, n, s.adversary.as_ref())).run(progress)
+        }
     }
 }
 
