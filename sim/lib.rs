@@ -14,4 +14,5 @@ pub mod metrics;
 pub mod net;
 pub mod report;
 pub mod scenario;
+pub mod validation;
 pub mod world;

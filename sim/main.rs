@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use unchained::{report, scenario, world};
+use unchained::{report, scenario, validation, world};
 
 #[derive(Parser)]
 #[command(
@@ -34,6 +34,18 @@ enum Cmd {
     },
     /// Check a scenario file without running it.
     Validate { file: PathBuf },
+    /// Reproduce the published results (targets.yaml) and write a table and charts.
+    ValidateLiterature {
+        /// Output folder.
+        #[arg(long, default_value = "reports/validation")]
+        out: PathBuf,
+        /// Folder of the validation scenarios.
+        #[arg(long, default_value = "scenarios/validation")]
+        scenarios: PathBuf,
+        /// Fewer blocks, seeds and points (about a minute).
+        #[arg(long)]
+        quick: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -55,6 +67,11 @@ fn main() -> ExitCode {
                 );
             })
             .map_err(|e| e.to_string()),
+        Cmd::ValidateLiterature {
+            out,
+            scenarios,
+            quick,
+        } => validate_literature(&out, &scenarios, quick),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -95,6 +112,28 @@ fn run(file: &Path, out: Option<PathBuf>, seed: Option<u64>, quiet: bool) -> Res
         out.display()
     );
     Ok(())
+}
+
+fn validate_literature(out: &Path, scenarios: &Path, quick: bool) -> Result<(), String> {
+    let suite = validation::run(scenarios, quick)?;
+    write_atomically(out, |tmp| validation::write(&suite, tmp))?;
+    let failed: Vec<String> = suite
+        .rows
+        .iter()
+        .filter(|r| !r.pass)
+        .map(|r| format!("{} {}", r.target, r.case))
+        .collect();
+    eprintln!(
+        "{} of {} checks pass → {}",
+        suite.rows.len() - failed.len(),
+        suite.rows.len(),
+        out.display()
+    );
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("failed: {}", failed.join("; ")))
+    }
 }
 
 /// Writes into a temporary sibling folder and renames it into place only when complete, so

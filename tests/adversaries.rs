@@ -57,7 +57,10 @@ fn below_the_threshold_selfish_mining_does_not_pay() {
     // T06: with gamma = 0 the threshold is 1/3; a pool of 0.2 earns about 0.13.
     let (share, blocks) = selfish_run(0.2, 0.0, 4);
     let sd = revenue_sd(0.2, 0.0, blocks as u64);
-    assert!(share < 0.2 - 6.0 * sd, "revenue {share} not below share 0.2");
+    assert!(
+        share < 0.2 - 6.0 * sd,
+        "revenue {share} not below share 0.2"
+    );
     assert!((share - analytic::selfish_revenue(0.2, 0.0)).abs() <= 4.0 * sd + 0.002);
     // Above it, it does.
     let (share, blocks) = selfish_run(0.4, 0.0, 5);

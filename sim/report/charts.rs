@@ -12,7 +12,7 @@ use crate::engine::{Time, to_secs};
 use crate::metrics::RunOutput;
 
 const SIZE: (u32, u32) = (960, 600);
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 /// Embedded so PNG text never depends on what the host has installed.
 static DEJAVU_SANS: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
 
@@ -73,7 +73,7 @@ impl Chart {
 
 /// plotters keeps fonts in a process-wide table, so one registration serves every chart and
 /// the font is parsed once per process rather than per file.
-fn register_font() -> Result<(), String> {
+pub(crate) fn register_font() -> Result<(), String> {
     static REGISTERED: OnceLock<Result<(), String>> = OnceLock::new();
     REGISTERED
         .get_or_init(|| {

@@ -2,7 +2,7 @@
 //! scenario, charts as PNG and SVG, and a text summary. Every file is a pure function of the
 //! `RunOutput`, so two runs with the same scenario and seed produce byte-identical folders.
 
-mod charts;
+pub(crate) mod charts;
 mod error;
 mod tables;
 mod text;
