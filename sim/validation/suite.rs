@@ -5,6 +5,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::adversary::{analytic, montecarlo};
+use crate::engine::to_secs;
 use crate::scenario::{self, Adversary, Scenario};
 use crate::world::{self, Progress};
 
@@ -34,8 +35,24 @@ pub struct DoubleSpendPoint {
     pub attempts: u64,
 }
 
+/// Block propagation in the realistic Bitcoin network, for one relay mode.
+#[derive(Clone, Debug)]
+pub struct Propagation {
+    pub relay: &'static str,
+    pub blocks: u64,
+    pub stale: u64,
+    pub median_block_bytes: f64,
+    /// Delay until a node holds the block, over all (block, node) arrivals: p50, p90, p99.
+    pub arrival: [f64; 3],
+    /// Median over blocks of the time to reach 50 %, 90 % and 100 % of nodes.
+    pub reach: [f64; 3],
+    /// First-order stale rate from the arrival delays: mean of 1 − exp(−d/T).
+    pub stale_estimate: f64,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Suite {
+    pub propagation: Vec<Propagation>,
     pub quick: bool,
     pub rows: Vec<Row>,
     pub selfish: Vec<SelfishPoint>,
@@ -106,6 +123,7 @@ pub fn run(dir: &Path, quick: bool) -> Result<Suite, String> {
     selfish_network(&mut suite, &load(dir, "selfish-mining.yaml")?, quick)?;
     double_spend_network(&mut suite, &load(dir, "double-spend.yaml")?, quick)?;
     fork_model(&mut suite, &load(dir, "fork-model.yaml")?, quick)?;
+    bitcoin_propagation(&mut suite, &load(dir, "bitcoin-propagation.yaml")?, quick)?;
     Ok(suite)
 }
 
@@ -411,5 +429,67 @@ fn fork_model(suite: &mut Suite, base: &Scenario, quick: bool) -> Result<(), Str
             .collect::<Vec<_>>()
             .join(" "),
     ));
+    Ok(())
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn bitcoin_propagation(suite: &mut Suite, base: &Scenario, quick: bool) -> Result<(), String> {
+    let scenario::Consensus::Nakamoto(n) = &base.consensus;
+    let interval = n.block_interval_s;
+    let modes = [
+        ("compact", scenario::Relay::Compact),
+        ("full", scenario::Relay::Full),
+    ];
+    let results: Vec<Result<Propagation, String>> = modes
+        .par_iter()
+        .map(|&(name, relay)| {
+            let mut s = base.clone();
+            s.duration_s *= if quick { 0.25 } else { 4.0 };
+            let scenario::Consensus::Nakamoto(p) = &mut s.consensus;
+            p.relay = relay;
+            let out = simulate(&s)?;
+            let m = |k: &str| metric(&out, k);
+            let pick = |f: fn(&crate::metrics::BlockRow) -> Option<f64>| {
+                median(out.blocks.iter().filter_map(f).collect())
+            };
+            // Each node's arrival delay d of a block ≈ the window in which a competing block
+            // would fork it; averaged over the arrival distribution.
+            let mut prev = 0.0;
+            let mut stale_estimate = 0.0;
+            for &(t, cdf) in &out.block_arrival_cdf {
+                stale_estimate += (cdf - prev) * analytic::stale_probability(to_secs(t), interval);
+                prev = cdf;
+            }
+            Ok(Propagation {
+                relay: name,
+                blocks: m("blocks_mined")? as u64,
+                stale: m("blocks_stale")? as u64,
+                median_block_bytes: median(
+                    out.blocks.iter().map(|b| b.size_bytes as f64).collect(),
+                ),
+                arrival: [
+                    m("block_arrival_p50_s")?,
+                    m("block_arrival_p90_s")?,
+                    m("block_arrival_p99_s")?,
+                ],
+                reach: [
+                    pick(|b| b.propagation_50_s),
+                    pick(|b| b.propagation_90_s),
+                    pick(|b| b.propagation_100_s),
+                ],
+                stale_estimate,
+            })
+        })
+        .collect();
+    for r in results {
+        suite.propagation.push(r?);
+    }
     Ok(())
 }
