@@ -5,6 +5,7 @@
 //! a [`consensus`] protocol over the [`ledger`]) → [`engine`] loop → [`metrics`] →
 //! [`report`].
 
+pub mod adversary;
 pub mod bench;
 pub mod compare;
 pub mod consensus;
@@ -17,4 +18,5 @@ pub mod phold;
 pub mod report;
 pub mod scenario;
 pub mod sweep;
+pub mod validation;
 pub mod world;

@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use unchained::{report, scenario, world};
+use unchained::{report, scenario, validation, world};
 
 #[derive(Parser)]
 #[command(
@@ -58,6 +58,18 @@ enum Cmd {
         /// YAML with per-metric tolerances (default: 5 % relative for every metric).
         #[arg(long)]
         tolerance: Option<PathBuf>,
+    },
+    /// Reproduce the published results (targets.yaml) and write a table and charts.
+    ValidateLiterature {
+        /// Output folder.
+        #[arg(long, default_value = "reports/validation")]
+        out: PathBuf,
+        /// Folder of the validation scenarios.
+        #[arg(long, default_value = "scenarios/validation")]
+        scenarios: PathBuf,
+        /// Fewer blocks, seeds and points (about a minute).
+        #[arg(long)]
+        quick: bool,
     },
 }
 
@@ -160,6 +172,11 @@ fn main() -> ExitCode {
             candidate,
             tolerance,
         } => return compare(&baseline, &candidate, tolerance.as_deref()),
+        Cmd::ValidateLiterature {
+            out,
+            scenarios,
+            quick,
+        } => validate_literature(&out, &scenarios, quick),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -381,6 +398,28 @@ fn bench_fleet(sizes: &str, validators: u64, duration_s: f64, one: bool) -> Resu
         }
     }
     Ok(())
+}
+
+fn validate_literature(out: &Path, scenarios: &Path, quick: bool) -> Result<(), String> {
+    let suite = validation::run(scenarios, quick)?;
+    write_atomically(out, |tmp| validation::write(&suite, tmp))?;
+    let failed: Vec<String> = suite
+        .rows
+        .iter()
+        .filter(|r| !r.pass)
+        .map(|r| format!("{} {}", r.target, r.case))
+        .collect();
+    eprintln!(
+        "{} of {} checks pass → {}",
+        suite.rows.len() - failed.len(),
+        suite.rows.len(),
+        out.display()
+    );
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("failed: {}", failed.join("; ")))
+    }
 }
 
 /// Writes into a temporary sibling folder and renames it into place only when complete, so

@@ -26,6 +26,11 @@ pub enum Purpose {
     HashPower = 8,
     Benchmark = 9,
     Relay = 10,
+    /// Trial blocks of the analytic-model Monte-Carlo estimators (far from the low numbers so
+    /// other additions do not collide).
+    MonteCarlo = 32,
+    /// Decisions of attackers inside a run (tie-breaking towards a selfish pool).
+    Adversary = 33,
 }
 
 fn stream_id(entity: u64, purpose: Purpose) -> u64 {

@@ -12,7 +12,7 @@ use crate::engine::{Time, to_secs};
 use crate::metrics::RunOutput;
 
 const SIZE: (u32, u32) = (960, 600);
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 /// Embedded so PNG text never depends on what the host has installed.
 static DEJAVU_SANS: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
 

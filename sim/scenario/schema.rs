@@ -21,6 +21,9 @@ pub struct Scenario {
     #[serde(default)]
     pub network: Network,
     pub consensus: Consensus,
+    /// An attacker among the validators (none by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adversary: Option<Adversary>,
     #[serde(default)]
     pub metrics: MetricsOptions,
 }
@@ -403,4 +406,36 @@ impl Default for MetricsOptions {
             quantiles: default_quantiles(),
         }
     }
+}
+
+/// One validator that attacks the protocol; its hash share replaces what `hash_power` gave it
+/// and the honest miners share the rest in their configured proportions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Adversary {
+    /// Eyal & Sirer's Algorithm 1 run by a pool.
+    SelfishMining {
+        node: u32,
+        hash_share: f64,
+        /// Share of honest miners that switch to the pool's block when it ties theirs. Not
+        /// set: honest miners keep the first block they saw, so the share emerges from
+        /// latency.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        gamma: Option<f64>,
+    },
+    /// Repeated double-spend races: the attacker mines a private block, then pays the
+    /// merchant; the payment is accepted after `confirmations` honest blocks, and the
+    /// attacker publishes its chain once it is longer than the honest one.
+    DoubleSpend {
+        node: u32,
+        hash_share: f64,
+        confirmations: u32,
+        /// The attacker abandons a race once this many blocks behind.
+        #[serde(default = "default_give_up_behind")]
+        give_up_behind: u32,
+    },
+}
+
+fn default_give_up_behind() -> u32 {
+    30
 }

@@ -9,8 +9,8 @@ use std::fmt::{self, Display};
 
 use super::locate::line_of;
 use super::{
-    Connectivity, Consensus, DeviceGroup, Duration, FieldError, Gateways, HashPower, Latency,
-    MetricsOptions, Nakamoto, Network, Scenario, Topology, Uplink, Workload,
+    Adversary, Connectivity, Consensus, DeviceGroup, Duration, FieldError, Gateways, HashPower,
+    Latency, MetricsOptions, Nakamoto, Network, Scenario, Topology, Uplink, Workload,
 };
 
 /// Longest run, and longest span of time any one setting may describe. Keeping every time at
@@ -70,6 +70,9 @@ pub fn validate(scenario: &Scenario, text: &str) -> Vec<FieldError> {
         Consensus::Nakamoto(n) => {
             c.nakamoto(n, validators_ok.then_some(validators), &scenario.devices)
         }
+    }
+    if let Some(a) = &scenario.adversary {
+        c.adversary(a, validators_ok.then_some(validators), &scenario.consensus);
     }
     c.metrics(
         &scenario.metrics,
@@ -536,6 +539,68 @@ impl Checker<'_> {
         );
     }
 
+    fn adversary(&mut self, a: &Adversary, validators: Option<u64>, consensus: &Consensus) {
+        let (node, share, max_share) = match a {
+            Adversary::SelfishMining {
+                node,
+                hash_share,
+                gamma,
+            } => {
+                if let Some(g) = gamma {
+                    self.range("adversary.gamma", *g, NonNeg, Some(Upper(1.0, "")));
+                }
+                (*node, *hash_share, 1.0)
+            }
+            Adversary::DoubleSpend {
+                node,
+                hash_share,
+                confirmations,
+                give_up_behind,
+            } => {
+                if !(1..=MAX_CONFIRMATIONS).contains(confirmations) {
+                    self.report(
+                        "adversary.confirmations",
+                        confirmations,
+                        format!("must be >= 1 and <= {MAX_CONFIRMATIONS}"),
+                    );
+                }
+                if !(1..=MAX_CONFIRMATIONS).contains(give_up_behind) {
+                    self.report(
+                        "adversary.give_up_behind",
+                        give_up_behind,
+                        format!("must be >= 1 and <= {MAX_CONFIRMATIONS}"),
+                    );
+                }
+                // At half the hash power or more the race is won with certainty.
+                (*node, *hash_share, 0.5)
+            }
+        };
+        if self.finite("adversary.hash_share", share) && !(share > 0.0 && share < max_share) {
+            self.report(
+                "adversary.hash_share",
+                Num(share),
+                format!("must be > 0 and < {}", Num(max_share)),
+            );
+        }
+        let Consensus::Nakamoto(n) = consensus;
+        if let Some(v) = validators {
+            let miners = n.miners.unwrap_or(v).min(v);
+            if u64::from(node) >= miners {
+                self.report(
+                    "adversary.node",
+                    node,
+                    format!("must be a mining validator: >= 0 and < {miners}"),
+                );
+            } else if miners < 2 {
+                self.report(
+                    "adversary.node",
+                    node,
+                    "needs at least one honest miner besides it (consensus.miners >= 2)",
+                );
+            }
+        }
+    }
+
     fn shares(&mut self, shares: &[f64], miners: Option<(u64, &str)>) {
         let path = "consensus.hash_power.shares";
         if let Some((count, source)) = miners
@@ -962,5 +1027,41 @@ consensus: { protocol: nakamoto, miners: 2, hash_power: { model: shares, shares:
             List(&long).to_string(),
             "[0, 1, 2, 3, 4, 5, 6, 7, ... (10 in all)]"
         );
+    }
+
+    #[test]
+    fn adversary_fields() {
+        assert_eq!(
+            errors("adversary: { kind: selfish_mining, node: 3, hash_share: 0.3, gamma: 0.5 }\n"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            errors("adversary: { kind: selfish_mining, node: 4, hash_share: 1.0, gamma: 1.5 }\n"),
+            [
+                "adversary.gamma = 1.5",
+                "adversary.hash_share = 1",
+                "adversary.node = 4"
+            ]
+        );
+        assert_eq!(
+            errors(
+                "adversary: { kind: double_spend, node: 0, hash_share: 0.5, confirmations: 0, \
+                 give_up_behind: 0 }\n"
+            ),
+            [
+                "adversary.confirmations = 0",
+                "adversary.give_up_behind = 0",
+                "adversary.hash_share = 0.5",
+            ]
+        );
+        let text = "\
+duration_s: 60
+validators: { count: 4 }
+consensus: { protocol: nakamoto, miners: 2 }
+adversary: { kind: double_spend, node: 2, hash_share: 0.2, confirmations: 3 }
+";
+        assert_eq!(errors_of(text), ["adversary.node = 2"]);
+        let unknown = format!("{BASE}adversary: {{ kind: eclipse, node: 1 }}\n");
+        assert!(serde_yaml::from_str::<Scenario>(&unknown).is_err());
     }
 }

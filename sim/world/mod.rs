@@ -37,7 +37,11 @@ pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
     let n = s.validators.count as u32;
     // The registry: one arm per protocol.
     match &s.consensus {
-        Consensus::Nakamoto(p) => World::new(s, Nakamoto::new(p, n, s.seed)).run(progress),
+        Consensus::Nakamoto(p) => World::new(
+            s,
+            Nakamoto::with_adversary(p, n, s.seed, s.adversary.as_ref()),
+        )
+        .run(progress),
     }
 }
 

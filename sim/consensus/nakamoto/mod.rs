@@ -11,6 +11,7 @@
 mod hash_power;
 
 use super::{Ctx, NodeStats, Protocol, Report, TxIn};
+use crate::adversary::{self, Attack};
 use crate::engine::{Purpose, Time, draw_unit, from_secs, to_secs};
 use crate::ledger::{BlockStore, GENESIS, Pool, TxRef};
 use crate::metrics::{BlockRow, Metrics};
@@ -39,6 +40,7 @@ pub struct Nakamoto {
     /// Whether each node relays compact blocks.
     compact: Vec<bool>,
     seed: u64,
+    attack: Option<Attack>,
 }
 
 #[derive(Clone, Debug)]
@@ -80,6 +82,72 @@ impl Nakamoto {
             compact_bytes: vec![0],
             compact,
             seed,
+            attack: None,
+        }
+    }
+
+    /// The protocol with one attacking validator, whose hash share replaces its configured one.
+    pub fn with_adversary(
+        params: &scenario::Nakamoto,
+        validators: u32,
+        seed: u64,
+        adversary: Option<&scenario::Adversary>,
+    ) -> Self {
+        let mut n = Self::new(params, validators, seed);
+        if let Some(a) = adversary {
+            let (node, share) = adversary::hash_share(a);
+            adversary::reshare(&mut n.hash_share, node, share);
+            n.attack = Some(Attack::new(a));
+        }
+        n
+    }
+
+    fn is_attacker(&self, node: u32) -> bool {
+        self.attack.as_ref().is_some_and(|a| a.node() == node)
+    }
+
+    /// Whether an honest node switches from `tip` to `b` of the same height: only towards a
+    /// selfish pool's block, with the configured probability γ.
+    fn tie_to_pool(&self, node: u32, b: u32, tip: u32, ctx: &mut Ctx<Msg, Timer>) -> bool {
+        match &self.attack {
+            Some(Attack::Selfish(s)) if s.node != node => {
+                let to_pool =
+                    self.blocks.get(b).miner == s.node && self.blocks.get(tip).miner != s.node;
+                to_pool && s.gamma.is_some_and(|g| ctx.rng.random::<f64>() < g)
+            }
+            _ => false,
+        }
+    }
+
+    /// Sends the attacker's private blocks up to height `h`, oldest first, and lets its own
+    /// public view follow.
+    fn publish(&mut self, node: &mut Node, h: u32, ctx: &mut Ctx<Msg, Timer>) {
+        let Some(attack) = &self.attack else { return };
+        let top = self.blocks.ancestor(attack.tip(), h);
+        let mut chain = Vec::new();
+        let mut b = top;
+        while b != GENESIS
+            && self.blocks.get(b).miner == node.id
+            && self.blocks.get(b).received < ctx.net.nodes()
+        {
+            chain.push(b);
+            b = self.blocks.get(b).parent;
+        }
+        for &b in chain.iter().rev() {
+            self.relay(b, ctx);
+        }
+        self.adopt(node, top, ctx);
+    }
+
+    /// Lets the attacker react to the public chain it now sees.
+    fn attacker_sees(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        let publish = match self.attack.as_mut() {
+            Some(Attack::Selfish(s)) => s.on_public(&self.blocks, node.tip),
+            Some(Attack::DoubleSpend(d)) => d.on_public(&self.blocks, node.tip),
+            None => None,
+        };
+        if let Some(h) = publish {
+            self.publish(node, h, ctx);
         }
     }
 
@@ -162,7 +230,12 @@ impl Nakamoto {
     }
 
     fn mine(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
-        let (txs, used) = self.assemble(node.id, node.tip, ctx);
+        let attacker = self.is_attacker(node.id);
+        let parent = match &self.attack {
+            Some(a) if attacker => a.tip(),
+            _ => node.tip,
+        };
+        let (txs, used) = self.assemble(node.id, parent, ctx);
         let background = if self.params.fill_blocks {
             self.params.max_block_bytes.saturating_sub(used) / BACKGROUND_TX_BYTES
         } else {
@@ -174,7 +247,7 @@ impl Nakamoto {
             used
         };
         let short_ids = txs.len() as u64 + background;
-        let b = self.blocks.push(node.tip, node.id, ctx.now, bytes, txs);
+        let b = self.blocks.push(parent, node.id, ctx.now, bytes, txs);
         self.compact_bytes.resize(b as usize + 1, 0);
         self.compact_bytes[b as usize] = COMPACT_OVERHEAD + SHORT_ID * short_ids;
         self.mined[node.id as usize] += 1;
@@ -191,13 +264,26 @@ impl Nakamoto {
             }
         }
         self.blocks.receive(b, node.id, ctx.now);
+        if attacker {
+            let publish = match self.attack.as_mut() {
+                Some(Attack::Selfish(s)) => s.on_mined(&self.blocks, b),
+                Some(Attack::DoubleSpend(d)) => d.on_mined(&self.blocks, b, node.tip),
+                None => None,
+            };
+            if let Some(h) = publish {
+                self.publish(node, h, ctx);
+            }
+            return;
+        }
         self.adopt(node, b, ctx);
         self.relay(b, ctx);
     }
 
     /// Switches to `b` if it makes a longer chain, then settles what became deep enough.
     fn adopt(&mut self, node: &mut Node, b: u32, ctx: &mut Ctx<Msg, Timer>) {
-        if self.blocks.get(b).height <= self.blocks.get(node.tip).height {
+        let (hb, ht) = (self.blocks.get(b).height, self.blocks.get(node.tip).height);
+        if hb < ht || (hb == ht && (b == node.tip || !self.tie_to_pool(node.id, b, node.tip, ctx)))
+        {
             return;
         }
         node.tip = b;
@@ -286,6 +372,9 @@ impl Protocol for Nakamoto {
             Timer::Validated(b) => {
                 self.adopt(node, b, ctx);
                 self.relay(b, ctx);
+                if self.is_attacker(node.id) {
+                    self.attacker_sees(node, ctx);
+                }
             }
         }
     }
@@ -333,6 +422,20 @@ impl Protocol for Nakamoto {
         }
         let mined = blocks.len() as f64;
         let _ = metrics;
+        let main_len = main.iter().filter(|&&m| m).count().saturating_sub(1) as f64;
+        let mut extra = Vec::new();
+        if let Some(a) = &self.attack {
+            let v = a.node() as usize;
+            extra.push(("attacker_hash_share".to_string(), self.hash_share[v]));
+            extra.push((
+                "attacker_main_chain_share".to_string(),
+                f64::from(on_main[v]) / main_len.max(1.0),
+            ));
+            if let Attack::DoubleSpend(d) = a {
+                extra.push(("double_spend_attempts".into(), d.attempts as f64));
+                extra.push(("double_spend_successes".into(), d.successes as f64));
+            }
+        }
         Report {
             nodes: (0..self.mined.len())
                 .map(|v| NodeStats {
@@ -361,11 +464,11 @@ impl Protocol for Nakamoto {
                     "retained_block_tx".into(),
                     self.blocks.iter().map(|(_, b)| b.txs.len() as f64).sum(),
                 ),
-                (
-                    "main_chain_height".into(),
-                    main.iter().filter(|&&m| m).count().saturating_sub(1) as f64,
-                ),
-            ],
+                ("main_chain_height".into(), main_len),
+            ]
+            .into_iter()
+            .chain(extra)
+            .collect(),
         }
     }
 }
