@@ -21,20 +21,24 @@ for f in scenarios/*.yaml; do cargo run --quiet -- validate "$f"; done
 
 # Debian packages for the browser and Slurm tests; skipped when already present, and only
 # where apt-get exists and we are root (CI: a fresh Debian machine, as root).
+apt_pkgs() { # package...: installs quietly, refreshing the package lists once
+  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 || return 1
+  if [ -z "${APT_UPDATED:-}" ]; then
+    apt-get update -qq >/dev/null 2>&1 || true
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" \
+    >/dev/null 2>&1
+}
 apt_install() { # command-to-check package...
   local probe=$1
   shift
   command -v "$probe" >/dev/null 2>&1 && return 0
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    if [ -z "${APT_UPDATED:-}" ]; then
-      apt-get update -qq >/dev/null 2>&1 || true
-      APT_UPDATED=1
-    fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" \
-      >/dev/null 2>&1 || true
-  fi
+  apt_pkgs "$@" || true
   command -v "$probe" >/dev/null 2>&1
 }
+apt_install python3 python3 python3-venv ||
+  { echo "python3 is needed for the report and notebook checks" >&2; exit 1; }
 
 echo "== fresh outputs for the report, notebook and Slurm tests (target/ci-data)"
 cargo build --quiet
@@ -58,8 +62,8 @@ echo "== notebooks against the fresh outputs"
 venv=${UNCHAINED_VENV:-$HOME/.cache/unchained/venv}
 if ! "$venv/bin/python" -c "import polars, matplotlib, yaml, nbconvert, ipykernel" 2>/dev/null; then
   if ! python3 -m venv "$venv" 2>/dev/null; then
-    [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-      --no-install-recommends python3-venv python3-pip >/dev/null 2>&1
+    rm -rf "$venv"
+    apt_pkgs python3-venv || true
     python3 -m venv "$venv"
   fi
   "$venv/bin/pip" install -q --disable-pip-version-check \

@@ -151,6 +151,11 @@ fn shards_merge_to_the_single_run_dataset_reruns_skip_and_leftovers_are_ignored(
             "{name} differs between single and sharded"
         );
     }
+    // The merged sweeps compare equal, point by point.
+    let same = unchained(&["compare"], &[&single, &sharded]);
+    let table = String::from_utf8_lossy(&same.stdout);
+    assert_eq!(same.status.code(), Some(0), "{table}");
+    assert!(table.contains("point=3 settlement_p50_s"), "{table}");
     // Seeds differ across seed indices and points: the runs are not copies of each other.
     assert_ne!(
         a["runs/point=0/seed=0/summary.parquet"],

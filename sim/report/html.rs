@@ -158,10 +158,7 @@ fn run_page(dir: &Path) -> Result<String, String> {
         ),
         ("folder", dir.display().to_string()),
     ]));
-    b.push_str("<h2>Summary</h2>\n");
-    b.push_str(&table(&read_parquet(&dir.join("summary.parquet"))?));
-    b.push_str("<h2>Latency</h2>\n");
-    b.push_str(&table(&read_parquet(&dir.join("latency.parquet"))?));
+    // Charts first: the page is meant to be forwarded, and most readers stop at them.
     b.push_str("<h2>Charts</h2>\n");
     for chart in ["throughput", "settlement_cdf", "block_propagation_cdf"] {
         let p = dir.join(format!("{chart}.svg"));
@@ -169,6 +166,10 @@ fn run_page(dir: &Path) -> Result<String, String> {
             figure(&mut b, &p)?;
         }
     }
+    b.push_str("<h2>Summary</h2>\n");
+    b.push_str(&table(&read_parquet(&dir.join("summary.parquet"))?));
+    b.push_str("<h2>Latency</h2>\n");
+    b.push_str(&table(&read_parquet(&dir.join("latency.parquet"))?));
     b.push_str("<h2>Scenario</h2>\n");
     let _ = writeln!(b, "<pre>{}</pre>", esc(&yaml));
     Ok(page(&format!("Run report: {name}"), &b))
@@ -249,7 +250,15 @@ fn sweep_page(dir: &Path) -> Result<String, String> {
                 .collect()
         })
         .unwrap_or_default();
-    charts.sort();
+    // Metric-vs-axis charts with their bands before the heat maps.
+    charts.sort_by_key(|p| {
+        let name = p
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        (name.starts_with("heat_"), name)
+    });
     for c in &charts {
         figure(&mut b, c)?;
     }

@@ -95,7 +95,8 @@ MailProg=/bin/true
 ReturnToService=2
 SlurmdTimeout=30
 InactiveLimit=0
-MinJobAge=60
+# Short: with 60 s, sbatch --wait returned about 30 s after the array's last task ended.
+MinJobAge=5
 NodeName=$node NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=local Nodes=$node Default=YES MaxTime=INFINITE State=UP
 CONF
@@ -132,7 +133,12 @@ if ! sbatch --array=0-$((shards - 1))%$at_once --wait --quiet "$work/job.sh"; th
   exit 1
 fi
 done_at=$(date +%s.%N)
-"$bin" sweep merge "$out" 2>/dev/null
+# Besides sbatch's status, the merge checks completeness: it refuses a sweep with runs missing.
+if ! "$bin" sweep merge "$out" 2>"$work/merge.err"; then
+  echo "an array task did not complete its runs:" >&2
+  cat "$work/merge.err" "$work"/task-*.out >&2 || true
+  exit 1
+fi
 
 local_dir=${1:-}
 if [ -z "$local_dir" ]; then
