@@ -22,6 +22,8 @@ pub enum Purpose {
     Consensus = 6,
     Attachment = 7,
     HashPower = 8,
+    /// Which validators a `random` crash picks.
+    Faults = 9,
 }
 
 fn stream_id(entity: u64, purpose: Purpose) -> u64 {

@@ -6,11 +6,13 @@
 
 mod count;
 mod error;
+mod faults;
 mod locate;
 mod schema;
 mod validate;
 
 pub use error::{FieldError, ScenarioError};
+pub use faults::*;
 pub use schema::*;
 
 use std::path::Path;

@@ -23,6 +23,9 @@ pub struct Scenario {
     pub consensus: Consensus,
     #[serde(default)]
     pub metrics: MetricsOptions,
+    /// Crashes, partitions and lossy links; absent means none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub faults: Option<super::Faults>,
 }
 
 fn default_name() -> String {

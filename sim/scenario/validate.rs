@@ -4,6 +4,8 @@
 //! mistakes. A relation between two fields is only checked when both fields are valid on
 //! their own: `on_s > period_s` says nothing useful when `period_s` is already negative.
 
+mod faults;
+
 use std::collections::HashMap;
 use std::fmt::{self, Display};
 
@@ -75,6 +77,9 @@ pub fn validate(scenario: &Scenario, text: &str) -> Vec<FieldError> {
         &scenario.metrics,
         duration_ok.then_some(scenario.duration_s),
     );
+    if let Some(faults) = &scenario.faults {
+        c.faults(faults, validators_ok.then_some(validators));
+    }
     c.errors
 }
 
@@ -923,6 +928,47 @@ consensus: { protocol: nakamoto, miners: 2, hash_power: { model: shares, shares:
         assert_eq!(errors_of(over), ["duration_s = 400000000"]);
         let empty = format!("name: ' '\n{BASE}");
         assert_eq!(errors_of(&empty), ["name = \" \""]);
+    }
+
+    #[test]
+    fn faults_section() {
+        let e = errors(
+            "faults:
+  crashes:
+    - { nodes: [0, 0], at_s: 5, recover_s: 5 }
+    - { random: 5, at_s: -1 }
+    - { nodes: [1], random: 1, at_s: 1 }
+    - { nodes: [], at_s: 1 }
+  partitions:
+    - { groups: [[0, 1], [1, 9]], from_s: 0, to_s: 10 }
+    - { split: 1, from_s: 0, to_s: 10 }
+    - { groups: [[]], from_s: 0, to_s: 10 }
+  links: { loss: 1, extra_delay_ms: -2 }
+",
+        );
+        assert_eq!(
+            e,
+            [
+                "faults.crashes[0].nodes[1] = 0",
+                "faults.crashes[0].recover_s = 5",
+                "faults.crashes[1].random = 5",
+                "faults.crashes[1].at_s = -1",
+                "faults.crashes[2] = { ... }",
+                "faults.crashes[3].nodes = []",
+                "faults.partitions[0].groups[1][0] = 1",
+                "faults.partitions[0].groups[1][1] = 9",
+                "faults.partitions[1].split = 1",
+                "faults.partitions[2].groups = []",
+                "faults.links.loss = 1",
+                "faults.links.extra_delay_ms = -2",
+            ]
+        );
+        let ok = "faults:
+  crashes: [{ random: 1, at_s: 0, recover_s: 1 }, { nodes: [3], at_s: 2 }]
+  partitions: [{ groups: [[0, 1]], from_s: 0, to_s: 10 }, { split: 0.25, from_s: 1, to_s: 2 }]
+  links: { loss: 0.01, extra_delay_ms: 5 }
+";
+        assert_eq!(errors(ok), Vec::<String>::new());
     }
 
     #[test]
