@@ -276,6 +276,7 @@ impl Default for Topology {
 #[serde(tag = "protocol", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Consensus {
     Nakamoto(Nakamoto),
+    Pbft(super::Pbft),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 //! mistakes. A relation between two fields is only checked when both fields are valid on
 //! their own: `on_s > period_s` says nothing useful when `period_s` is already negative.
 
+mod bft;
 mod faults;
 
 use std::collections::HashMap;
@@ -72,6 +73,7 @@ pub fn validate(scenario: &Scenario, text: &str) -> Vec<FieldError> {
         Consensus::Nakamoto(n) => {
             c.nakamoto(n, validators_ok.then_some(validators), &scenario.devices)
         }
+        Consensus::Pbft(p) => c.pbft(p),
     }
     c.metrics(
         &scenario.metrics,

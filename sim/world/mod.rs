@@ -6,7 +6,7 @@ mod faults;
 mod progress;
 mod summary;
 
-use crate::consensus::{Ctx, Protocol, TxIn, nakamoto::Nakamoto};
+use crate::consensus::{Ctx, Protocol, TxIn, nakamoto::Nakamoto, pbft::Pbft};
 use crate::devices::Fleet;
 use crate::engine::{Command, Purpose, Scheduler, Time, from_secs, stream};
 use crate::metrics::{Conservation, Metrics, NodeRow, RunOutput};
@@ -36,6 +36,7 @@ pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
     // The registry: one arm per protocol.
     match &s.consensus {
         Consensus::Nakamoto(p) => run_with(s, Nakamoto::new(p, n), progress).map(|r| r.0),
+        Consensus::Pbft(p) => run_with(s, Pbft::new(p, n), progress).map(|r| r.0),
     }
 }
 
