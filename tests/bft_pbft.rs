@@ -99,6 +99,20 @@ fn safe_over_many_seeds_and_fault_schedules() {
     assert!(decided_total > 1000, "{decided_total}");
 }
 
+/// Two halves of ten, each with five consecutive leaders: a quorum smaller than
+/// ⌈(n + f + 1)/2⌉ would let both halves commit different blocks at the same height.
+#[test]
+fn halves_of_a_split_network_never_both_commit() {
+    for seed in 0..6 {
+        let faults =
+            "faults: { partitions: [{ groups: [[0, 1, 2, 3, 4]], from_s: 2, to_s: 25 }] }\n";
+        let text = yaml(10, 1.0, 30.0, 20.0, &format!("{CONSENSUS}{faults}"))
+            .replace("seed: 5", &format!("seed: {seed}"));
+        let (_, _, nodes) = run(&text);
+        assert_safe(&nodes);
+    }
+}
+
 #[test]
 fn live_with_f_crashed_replicas_including_the_primary() {
     for n in [4u32, 7, 10] {

@@ -36,3 +36,24 @@ impl Default for Pbft {
         }
     }
 }
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HotStuff {
+    /// Most transactions per block.
+    #[serde(default = "default_batch_max_tx")]
+    pub batch_max_tx: u32,
+    /// A replica seeing no proposal this long moves to the next view; consecutive timeouts
+    /// double it.
+    #[serde(default = "default_view_timeout_ms")]
+    pub view_timeout_ms: f64,
+}
+
+impl Default for HotStuff {
+    fn default() -> Self {
+        HotStuff {
+            batch_max_tx: default_batch_max_tx(),
+            view_timeout_ms: default_view_timeout_ms(),
+        }
+    }
+}

@@ -277,6 +277,7 @@ impl Default for Topology {
 pub enum Consensus {
     Nakamoto(Nakamoto),
     Pbft(super::Pbft),
+    Hotstuff(super::HotStuff),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

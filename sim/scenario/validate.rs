@@ -74,6 +74,7 @@ pub fn validate(scenario: &Scenario, text: &str) -> Vec<FieldError> {
             c.nakamoto(n, validators_ok.then_some(validators), &scenario.devices)
         }
         Consensus::Pbft(p) => c.pbft(p),
+        Consensus::Hotstuff(h) => c.hotstuff(h),
     }
     c.metrics(
         &scenario.metrics,
@@ -971,6 +972,32 @@ consensus: { protocol: nakamoto, miners: 2, hash_power: { model: shares, shares:
   links: { loss: 0.01, extra_delay_ms: 5 }
 ";
         assert_eq!(errors(ok), Vec::<String>::new());
+    }
+
+    #[test]
+    fn bft_parameters() {
+        let bft = |body: &str| {
+            errors_of(&format!(
+                "duration_s: 60\nvalidators: {{ count: 4 }}\nconsensus: {{ {body} }}\n"
+            ))
+        };
+        assert_eq!(bft("protocol: pbft"), Vec::<String>::new());
+        assert_eq!(bft("protocol: hotstuff"), Vec::<String>::new());
+        assert_eq!(
+            bft("protocol: pbft, batch_max_tx: 0, batch_timeout_ms: 1e-7, view_timeout_ms: -1"),
+            [
+                "consensus.batch_max_tx = 0",
+                "consensus.batch_timeout_ms = 1e-7",
+                "consensus.view_timeout_ms = -1",
+            ]
+        );
+        assert_eq!(
+            bft("protocol: hotstuff, batch_max_tx: 1000001, view_timeout_ms: .nan"),
+            [
+                "consensus.batch_max_tx = 1000001",
+                "consensus.view_timeout_ms = .nan",
+            ]
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ mod faults;
 mod progress;
 mod summary;
 
-use crate::consensus::{Ctx, Protocol, TxIn, nakamoto::Nakamoto, pbft::Pbft};
+use crate::consensus::{Ctx, Protocol, TxIn, hotstuff::HotStuff, nakamoto::Nakamoto, pbft::Pbft};
 use crate::devices::Fleet;
 use crate::engine::{Command, Purpose, Scheduler, Time, from_secs, stream};
 use crate::metrics::{Conservation, Metrics, NodeRow, RunOutput};
@@ -37,6 +37,7 @@ pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
     match &s.consensus {
         Consensus::Nakamoto(p) => run_with(s, Nakamoto::new(p, n), progress).map(|r| r.0),
         Consensus::Pbft(p) => run_with(s, Pbft::new(p, n), progress).map(|r| r.0),
+        Consensus::Hotstuff(p) => run_with(s, HotStuff::new(p, n), progress).map(|r| r.0),
     }
 }
 

@@ -1,21 +1,30 @@
 //! Checks of the BFT protocols' parameters.
 
 use super::{Checker, MAX_TIME_S, Num, Pos, TICK_S, Upper};
-use crate::scenario::Pbft;
+use crate::scenario::{HotStuff, Pbft};
 
 const MAX_BATCH_TX: u32 = 1_000_000;
 
 impl Checker<'_> {
     pub(super) fn pbft(&mut self, p: &Pbft) {
-        if !(1..=MAX_BATCH_TX).contains(&p.batch_max_tx) {
+        self.batch_max_tx(p.batch_max_tx);
+        self.positive_ms("consensus.batch_timeout_ms", p.batch_timeout_ms);
+        self.positive_ms("consensus.view_timeout_ms", p.view_timeout_ms);
+    }
+
+    pub(super) fn hotstuff(&mut self, h: &HotStuff) {
+        self.batch_max_tx(h.batch_max_tx);
+        self.positive_ms("consensus.view_timeout_ms", h.view_timeout_ms);
+    }
+
+    fn batch_max_tx(&mut self, v: u32) {
+        if !(1..=MAX_BATCH_TX).contains(&v) {
             self.report(
                 "consensus.batch_max_tx",
-                p.batch_max_tx,
+                v,
                 format!("must be >= 1 and <= {MAX_BATCH_TX}"),
             );
         }
-        self.positive_ms("consensus.batch_timeout_ms", p.batch_timeout_ms);
-        self.positive_ms("consensus.view_timeout_ms", p.view_timeout_ms);
     }
 
     /// A strictly positive duration in milliseconds: at least 1 ns, at most ten years.
