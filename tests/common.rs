@@ -17,3 +17,33 @@ pub fn metric(out: &RunOutput, name: &str) -> f64 {
     out.metric(name)
         .unwrap_or_else(|| panic!("no metric {name}"))
 }
+
+/// Checks that no two logs hold different values at the same position; returns the first
+/// disagreement.
+pub fn agree(logs: &[&std::collections::BTreeMap<u64, u32>]) -> Result<(), String> {
+    let mut seen = std::collections::BTreeMap::new();
+    for (node, log) in logs.iter().enumerate() {
+        for (&pos, &value) in log.iter() {
+            if let Some(&(other, v)) = seen.get(&pos)
+                && v != value
+            {
+                return Err(format!(
+                    "position {pos}: node {other} decided {v}, node {node} decided {value}"
+                ));
+            }
+            seen.entry(pos).or_insert((node, value));
+        }
+    }
+    Ok(())
+}
+
+/// Least-squares slope of `ln y` against `ln x`.
+pub fn log_log_slope(points: &[(f64, f64)]) -> f64 {
+    let pts: Vec<(f64, f64)> = points.iter().map(|&(x, y)| (x.ln(), y.ln())).collect();
+    let k = pts.len() as f64;
+    let mx = pts.iter().map(|p| p.0).sum::<f64>() / k;
+    let my = pts.iter().map(|p| p.1).sum::<f64>() / k;
+    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let sxx: f64 = pts.iter().map(|p| (p.0 - mx) * (p.0 - mx)).sum();
+    sxy / sxx
+}

@@ -160,6 +160,22 @@ const CASES: &[(&str, &[&str])] = &[
         &["gateways.count = 0", ">= 1", "devices[0]", "(line 4)"],
     ),
     (
+        "crash_node_out_of_range.yaml",
+        &[
+            "faults.crashes[0].nodes[1] = 4",
+            "< validators.count (4)",
+            "(line 6)",
+        ],
+    ),
+    (
+        "partition_ends_before_start.yaml",
+        &[
+            "faults.partitions[0].to_s = 20",
+            "> from_s (30)",
+            "(line 8)",
+        ],
+    ),
+    (
         "two_defects.yaml",
         &[
             "consensus.confirmations = 0",

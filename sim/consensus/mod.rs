@@ -13,7 +13,9 @@
 //! 2. Add its parameters as a variant of `scenario::Consensus` and validate them.
 //! 3. Add one arm to [`crate::world::run`]'s registry `match`.
 
+pub mod hotstuff;
 pub mod nakamoto;
+pub mod pbft;
 
 use crate::engine::{Command, Time};
 use crate::metrics::{BlockRow, Metrics};
@@ -100,6 +102,9 @@ pub trait Protocol {
         ctx: &mut Ctx<Self::Msg, Self::Timer>,
         timer: Self::Timer,
     );
+    /// The validator restarts after a crash with the state it had; timers that fell due while
+    /// it was down were lost, so protocols re-arm them here.
+    fn on_recover(&mut self, _node: &mut Self::Node, _ctx: &mut Ctx<Self::Msg, Self::Timer>) {}
     /// Transactions at validators not yet in any block (for the time series).
     fn mempool_len(&self) -> u64;
     fn finish(&mut self, nodes: &[Self::Node], end: Time, metrics: &mut Metrics) -> Report;

@@ -31,6 +31,8 @@ pub enum Purpose {
     MonteCarlo = 32,
     /// Decisions of attackers inside a run (tie-breaking towards a selfish pool).
     Adversary = 33,
+    /// Which validators a `random` crash picks.
+    Faults = 11,
 }
 
 fn stream_id(entity: u64, purpose: Purpose) -> u64 {

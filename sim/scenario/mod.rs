@@ -4,13 +4,17 @@
 //! the YAML line; validation then checks every value's range and the relations between
 //! values, and names each offending field by its path (`devices[0].workload.interval_s`).
 
+mod bft;
 mod count;
 mod error;
+mod faults;
 mod locate;
 mod schema;
 mod validate;
 
+pub use bft::*;
 pub use error::{FieldError, ScenarioError};
+pub use faults::*;
 pub use schema::*;
 
 use std::path::Path;

@@ -26,6 +26,9 @@ pub struct Scenario {
     pub adversary: Option<Adversary>,
     #[serde(default)]
     pub metrics: MetricsOptions,
+    /// Crashes, partitions and lossy links; absent means none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub faults: Option<super::Faults>,
 }
 
 fn default_name() -> String {
@@ -294,6 +297,8 @@ pub enum OutboundModel {
 #[serde(tag = "protocol", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Consensus {
     Nakamoto(Nakamoto),
+    Pbft(super::Pbft),
+    Hotstuff(super::HotStuff),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

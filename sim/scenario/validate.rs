@@ -4,6 +4,9 @@
 //! mistakes. A relation between two fields is only checked when both fields are valid on
 //! their own: `on_s > period_s` says nothing useful when `period_s` is already negative.
 
+mod bft;
+mod faults;
+
 use std::collections::HashMap;
 use std::fmt::{self, Display};
 
@@ -70,6 +73,8 @@ pub fn validate(scenario: &Scenario, text: &str) -> Vec<FieldError> {
         Consensus::Nakamoto(n) => {
             c.nakamoto(n, validators_ok.then_some(validators), &scenario.devices)
         }
+        Consensus::Pbft(p) => c.pbft(p),
+        Consensus::Hotstuff(h) => c.hotstuff(h),
     }
     if let Some(a) = &scenario.adversary {
         c.adversary(a, validators_ok.then_some(validators), &scenario.consensus);
@@ -78,6 +83,9 @@ pub fn validate(scenario: &Scenario, text: &str) -> Vec<FieldError> {
         &scenario.metrics,
         duration_ok.then_some(scenario.duration_s),
     );
+    if let Some(faults) = &scenario.faults {
+        c.faults(faults, validators_ok.then_some(validators));
+    }
     c.errors
 }
 
@@ -582,7 +590,14 @@ impl Checker<'_> {
                 format!("must be > 0 and < {}", Num(max_share)),
             );
         }
-        let Consensus::Nakamoto(n) = consensus;
+        let Consensus::Nakamoto(n) = consensus else {
+            self.report(
+                "adversary",
+                "present",
+                "needs consensus.protocol: nakamoto (the attacks are proof-of-work strategies)",
+            );
+            return;
+        };
         if let Some(v) = validators {
             let miners = n.miners.unwrap_or(v).min(v);
             if u64::from(node) >= miners {
@@ -1011,6 +1026,73 @@ consensus: { protocol: nakamoto, miners: 2, hash_power: { model: shares, shares:
         assert_eq!(errors_of(over), ["duration_s = 400000000"]);
         let empty = format!("name: ' '\n{BASE}");
         assert_eq!(errors_of(&empty), ["name = \" \""]);
+    }
+
+    #[test]
+    fn faults_section() {
+        let e = errors(
+            "faults:
+  crashes:
+    - { nodes: [0, 0], at_s: 5, recover_s: 5 }
+    - { random: 5, at_s: -1 }
+    - { nodes: [1], random: 1, at_s: 1 }
+    - { nodes: [], at_s: 1 }
+  partitions:
+    - { groups: [[0, 1], [1, 9]], from_s: 0, to_s: 10 }
+    - { split: 1, from_s: 0, to_s: 10 }
+    - { groups: [[]], from_s: 0, to_s: 10 }
+  links: { loss: 1, extra_delay_ms: -2 }
+",
+        );
+        assert_eq!(
+            e,
+            [
+                "faults.crashes[0].nodes[1] = 0",
+                "faults.crashes[0].recover_s = 5",
+                "faults.crashes[1].random = 5",
+                "faults.crashes[1].at_s = -1",
+                "faults.crashes[2] = { ... }",
+                "faults.crashes[3].nodes = []",
+                "faults.partitions[0].groups[1][0] = 1",
+                "faults.partitions[0].groups[1][1] = 9",
+                "faults.partitions[1].split = 1",
+                "faults.partitions[2].groups = []",
+                "faults.links.loss = 1",
+                "faults.links.extra_delay_ms = -2",
+            ]
+        );
+        let ok = "faults:
+  crashes: [{ random: 1, at_s: 0, recover_s: 1 }, { nodes: [3], at_s: 2 }]
+  partitions: [{ groups: [[0, 1]], from_s: 0, to_s: 10 }, { split: 0.25, from_s: 1, to_s: 2 }]
+  links: { loss: 0.01, extra_delay_ms: 5 }
+";
+        assert_eq!(errors(ok), Vec::<String>::new());
+    }
+
+    #[test]
+    fn bft_parameters() {
+        let bft = |body: &str| {
+            errors_of(&format!(
+                "duration_s: 60\nvalidators: {{ count: 4 }}\nconsensus: {{ {body} }}\n"
+            ))
+        };
+        assert_eq!(bft("protocol: pbft"), Vec::<String>::new());
+        assert_eq!(bft("protocol: hotstuff"), Vec::<String>::new());
+        assert_eq!(
+            bft("protocol: pbft, batch_max_tx: 0, batch_timeout_ms: 1e-7, view_timeout_ms: -1"),
+            [
+                "consensus.batch_max_tx = 0",
+                "consensus.batch_timeout_ms = 1e-7",
+                "consensus.view_timeout_ms = -1",
+            ]
+        );
+        assert_eq!(
+            bft("protocol: hotstuff, batch_max_tx: 1000001, view_timeout_ms: .nan"),
+            [
+                "consensus.batch_max_tx = 1000001",
+                "consensus.view_timeout_ms = .nan",
+            ]
+        );
     }
 
     #[test]

@@ -408,7 +408,9 @@ fn fork_model(suite: &mut Suite, base: &Scenario, quick: bool) -> Result<(), Str
     let scenario::Latency::Constant { one_way_ms, .. } = base.network.latency else {
         return Err("fork-model.yaml must use constant latency".into());
     };
-    let scenario::Consensus::Nakamoto(n) = &base.consensus;
+    let scenario::Consensus::Nakamoto(n) = &base.consensus else {
+        return Err("fork-model.yaml must use consensus.protocol: nakamoto".into());
+    };
     let tau = one_way_ms / 1e3;
     let expected = analytic::stale_probability(tau, n.block_interval_s);
     let rel = if tau / n.block_interval_s <= 0.05 {
@@ -441,7 +443,9 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn bitcoin_propagation(suite: &mut Suite, base: &Scenario, quick: bool) -> Result<(), String> {
-    let scenario::Consensus::Nakamoto(n) = &base.consensus;
+    let scenario::Consensus::Nakamoto(n) = &base.consensus else {
+        return Err("bitcoin-propagation.yaml must use consensus.protocol: nakamoto".into());
+    };
     let interval = n.block_interval_s;
     let modes = [
         ("compact", scenario::Relay::Compact),
@@ -452,8 +456,9 @@ fn bitcoin_propagation(suite: &mut Suite, base: &Scenario, quick: bool) -> Resul
         .map(|&(name, relay)| {
             let mut s = base.clone();
             s.duration_s *= if quick { 0.25 } else { 4.0 };
-            let scenario::Consensus::Nakamoto(p) = &mut s.consensus;
-            p.relay = relay;
+            if let scenario::Consensus::Nakamoto(p) = &mut s.consensus {
+                p.relay = relay;
+            }
             let out = simulate(&s)?;
             let m = |k: &str| metric(&out, k);
             let pick = |f: fn(&crate::metrics::BlockRow) -> Option<f64>| {

@@ -44,6 +44,14 @@ pub fn estimate(s: &Scenario) -> Estimate {
             s.duration_s / p.block_interval_s,
             p.max_mempool_bytes as f64 / avg_tx_bytes,
         ),
+        // The other families decide within seconds and keep no unbounded backlog in this
+        // model: only the work in flight (about a minute of load) and one decision a second.
+        _ => (
+            offered_tx_per_s,
+            60.0,
+            s.duration_s,
+            offered_tx_per_s * 60.0,
+        ),
     };
     // Waiting transactions: those within the settlement horizon, plus what the chain cannot
     // carry, which accumulates until the mempool limit drops the excess.

@@ -3,17 +3,19 @@
 
 mod batches;
 mod estimate;
+mod faults;
 mod gateways;
 mod progress;
 mod summary;
 
-use crate::consensus::{Ctx, Protocol, TxIn, nakamoto::Nakamoto};
+use crate::consensus::{Ctx, Protocol, TxIn, hotstuff::HotStuff, nakamoto::Nakamoto, pbft::Pbft};
 use crate::devices::Fleet;
 use crate::engine::{Command, Purpose, Scheduler, Time, from_secs, stream};
 use crate::metrics::{Conservation, Metrics, NodeRow, RunOutput};
 use crate::net::{Access, Network, Reach, transfer};
 use crate::scenario::{self, Consensus, Scenario};
 use batches::Batches;
+use faults::{Change, Faults};
 use gateways::Gateways;
 use rand_chacha::ChaCha8Rng;
 
@@ -37,12 +39,25 @@ pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
     let n = s.validators.count as u32;
     // The registry: one arm per protocol.
     match &s.consensus {
-        Consensus::Nakamoto(p) => World::new(
+        Consensus::Nakamoto(p) => run_with(
             s,
             Nakamoto::with_adversary(p, n, s.seed, s.adversary.as_ref()),
+            progress,
         )
-        .run(progress),
+        .map(|r| r.0),
+        Consensus::Pbft(p) => run_with(s, Pbft::new(p, n), progress).map(|r| r.0),
+        Consensus::Hotstuff(p) => run_with(s, HotStuff::new(p, n), progress).map(|r| r.0),
     }
+}
+
+/// Runs a scenario with a given protocol value and hands back, besides the output, the
+/// protocol and its validators' final states, so tests can inspect what each node decided.
+pub fn run_with<P: Protocol>(
+    s: &Scenario,
+    protocol: P,
+    progress: &Progress,
+) -> Result<(RunOutput, P, Vec<P::Node>), RunError> {
+    World::new(s, protocol).run(progress)
 }
 
 enum Ev<M, T> {
@@ -51,6 +66,7 @@ enum Ev<M, T> {
     Flush(u32),
     Msg { to: u32, from: u32, msg: M },
     Timer { node: u32, timer: T },
+    Fault(Change),
     Sample,
 }
 
@@ -75,6 +91,8 @@ struct World<'s, P: Protocol> {
     metrics: Metrics,
     batches: Batches,
     gateways: Gateways,
+    faults: Faults,
+    changes: Vec<Change>,
     out: Vec<Command<P::Msg, P::Timer>>,
 }
 
@@ -92,7 +110,10 @@ impl<'s, P: Protocol> World<'s, P> {
             access.gateways(),
             from_secs(s.gateways.batch_interval_ms / 1e3),
         );
+        let (faults, changes) = Faults::build(s);
         World {
+            faults,
+            changes,
             s,
             end,
             consensus_rng: (0..n)
@@ -123,14 +144,26 @@ impl<'s, P: Protocol> World<'s, P> {
         1 + self.net.nodes() + self.fleet.len() + g
     }
 
-    fn run(mut self, progress: &Progress) -> Result<RunOutput, RunError> {
+    fn run(mut self, progress: &Progress) -> Result<(RunOutput, P, Vec<P::Node>), RunError> {
         for d in 0..self.fleet.len() {
             if let Some(t) = self.fleet.first_wake(d) {
                 self.sched.schedule(t, self.device_source(d), Ev::Wake(d));
             }
         }
+        // Crashes at time zero take effect before anything starts; a validator down then
+        // starts when it first comes up.
+        for c in std::mem::take(&mut self.changes) {
+            if c.at == 0 {
+                self.faults.apply(c);
+            } else {
+                self.sched.schedule(c.at, SYSTEM, Ev::Fault(c));
+            }
+        }
         for v in 0..self.net.nodes() {
-            self.dispatch(v, |p, node, ctx| p.on_start(node, ctx));
+            if !self.faults.is_down(v) {
+                self.faults.started[v as usize] = true;
+                self.dispatch(v, |p, node, ctx| p.on_start(node, ctx));
+            }
         }
         self.sched
             .schedule(self.metrics.window().min(self.end), SYSTEM, Ev::Sample);
@@ -139,6 +172,17 @@ impl<'s, P: Protocol> World<'s, P> {
         while let Some((_, ev)) = self.sched.pop_until(last) {
             match ev {
                 Ev::Wake(d) => self.wake(d),
+                Ev::Batch { node, batch } if self.faults.is_down(node) => {
+                    self.faults.counts.batches_held += 1;
+                    self.faults.parked[node as usize].push(batch);
+                }
+                Ev::Msg { to, .. } if self.faults.is_down(to) => {
+                    self.faults.counts.msgs_to_down_node += 1;
+                }
+                Ev::Timer { node, .. } if self.faults.is_down(node) => {
+                    self.faults.counts.timers_of_down_node += 1;
+                }
+                Ev::Fault(c) => self.fault(c),
                 Ev::Batch { node, batch } => {
                     let txs = self.batches.take(batch);
                     self.dispatch(node, |p, n, ctx| p.on_transactions(n, ctx, &txs));
@@ -168,6 +212,24 @@ impl<'s, P: Protocol> World<'s, P> {
         self.metrics.sample(self.end, self.protocol.mempool_len());
         progress.finish(self.sched.delivered());
         self.finish()
+    }
+
+    fn fault(&mut self, c: Change) {
+        if !self.faults.apply(c) {
+            return;
+        }
+        let v = c.node;
+        if self.faults.started[v as usize] {
+            self.dispatch(v, |p, node, ctx| p.on_recover(node, ctx));
+        } else {
+            self.faults.started[v as usize] = true;
+            self.dispatch(v, |p, node, ctx| p.on_start(node, ctx));
+        }
+        for batch in std::mem::take(&mut self.faults.parked[v as usize]) {
+            let txs = self.batches.take(batch);
+            self.dispatch(v, |p, n, ctx| p.on_transactions(n, ctx, &txs));
+            self.batches.give_back(txs);
+        }
     }
 
     fn wake(&mut self, d: u32) {
@@ -265,7 +327,10 @@ impl<'s, P: Protocol> World<'s, P> {
             match cmd {
                 Command::Send { to, msg, bytes } => {
                     let rng = &mut self.latency_rng[v as usize];
-                    let delay = self.net.message_delay(v, to, bytes, rng);
+                    if self.faults.lost(now, v, to, rng) {
+                        continue;
+                    }
+                    let delay = self.net.message_delay(v, to, bytes, rng) + self.faults.extra_delay;
                     self.sched
                         .schedule(now + delay, src, Ev::Msg { to, from: v, msg });
                 }
@@ -277,7 +342,7 @@ impl<'s, P: Protocol> World<'s, P> {
         }
     }
 
-    fn finish(mut self) -> Result<RunOutput, RunError> {
+    fn finish(mut self) -> Result<(RunOutput, P, Vec<P::Node>), RunError> {
         let pending_on_device = self.fleet.finish(&mut self.metrics);
         let report = self
             .protocol
@@ -326,12 +391,16 @@ impl<'s, P: Protocol> World<'s, P> {
             devices: self.fleet.len() as u64,
             gateways: self.access.gateways() as u64,
         };
-        Ok(RunOutput {
+        let mut protocol_summary = report.summary;
+        if self.s.faults.is_some() {
+            protocol_summary.extend(self.faults.summary());
+        }
+        let output = RunOutput {
             scenario_name: self.s.name.clone(),
             scenario_yaml: scenario::to_yaml(self.s),
             seed: self.s.seed,
             version: env!("CARGO_PKG_VERSION").to_string(),
-            summary: summary::summary(&facts, m, &report.summary),
+            summary: summary::summary(&facts, m, &protocol_summary),
             timeseries: summary::timeseries(m, self.end),
             latency: summary::latency(m, &self.s.metrics.quantiles),
             settlement_cdf: m.settlement.cdf(),
@@ -339,6 +408,7 @@ impl<'s, P: Protocol> World<'s, P> {
             conservation,
             blocks: report.blocks,
             nodes,
-        })
+        };
+        Ok((output, self.protocol, self.nodes))
     }
 }

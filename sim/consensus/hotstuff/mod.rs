@@ -1,0 +1,520 @@
+//! Chained HotStuff (Yin et al., PODC'19), crash faults only.
+//!
+//! `n` replicas, `f = ⌊(n − 1)/3⌋`, quorums `q = ⌈(n + f + 1)/2⌉`; the leader of view `v` is
+//! replica `v mod n`. Each view's leader proposes one block extending the block of its
+//! highest quorum certificate (QC) and carrying that QC. Replicas vote (to the *next* leader
+//! only), so every phase is linear: one proposal multicast and `n` votes per view. The next
+//! leader turns `q` votes into a QC and proposes in its view. With the QC of block `b''`
+//! carried by `b*`: `b''` becomes the highest QC, its justified block `b'` is locked (two-chain)
+//! and `b'`'s justified block `b` is committed with all its ancestors when `b'' → b' → b` are
+//! direct parents (three-chain). A replica votes only for blocks extending its lock or
+//! justified by a QC newer than the lock.
+//!
+//! *Pacemaker.* A replica that knows of unexecuted requests and sees no new proposal for
+//! `view_timeout_ms` (doubling with each consecutive timeout) sends `NEW-VIEW` with its
+//! highest QC to the next view's leader and moves there; that leader proposes after `q` of
+//! them. *Requests:* the origin multicasts each request to all replicas, since leaders rotate.
+//! Leaders propose only while requests wait or the chain holds uncommitted transactions, so an
+//! idle network sends nothing. Blocks live in a shared store that every replica can read (block
+//! synchronisation is not modelled as messages). A transaction is **settled** when its origin
+//! commits it. The summary adds `hotstuff_*` message counts and `hotstuff_msgs_per_decision`.
+
+use super::pbft::requests::Requests;
+use super::{Ctx, NodeStats, Protocol, Report, TxIn};
+use crate::engine::{Time, from_secs};
+use crate::metrics::Metrics;
+use crate::scenario;
+use std::collections::{BTreeMap, BTreeSet};
+
+const VOTE_BYTES: u64 = 100;
+const MAX_BACKOFF: u32 = 6;
+
+pub struct Block {
+    pub parent: u32,
+    /// The block the carried QC certifies.
+    pub justify: u32,
+    pub view: u64,
+    pub height: u64,
+    pub batch: Vec<u32>,
+    pub proposed_at: Time,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Msg {
+    Request(u32),
+    Proposal(u32),
+    Vote(u32),
+    NewView { view: u64, high_qc: u32 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    View { view: u64, epoch: u32 },
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub request: u64,
+    pub proposal: u64,
+    pub vote: u64,
+    pub new_view: u64,
+}
+
+impl Counts {
+    pub fn total(&self) -> u64 {
+        self.request + self.proposal + self.vote + self.new_view
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub id: u32,
+    pub view: u64,
+    voted_view: u64,
+    high_qc: u32,
+    locked: u32,
+    /// Highest committed block.
+    committed: u32,
+    /// Every decision: height → block, and when.
+    pub decided: BTreeMap<u64, u32>,
+    pub decided_at: BTreeMap<u64, Time>,
+    /// Commits that did not extend this replica's committed chain (must stay zero).
+    pub conflicts: u64,
+    /// Last view this replica proposed in.
+    proposed_view: u64,
+    waiting: BTreeSet<u32>,
+    votes: BTreeMap<u32, u32>,
+    new_views: BTreeMap<u64, Vec<(u32, u32)>>,
+    /// Leader of `view` with nothing to propose yet.
+    idle_leader: bool,
+    epoch: u32,
+    timeouts: u32,
+}
+
+pub struct HotStuff {
+    params: scenario::HotStuff,
+    n: u32,
+    q: u32,
+    requests: Requests,
+    blocks: Vec<Block>,
+    pub counts: Counts,
+    decided: u64,
+    settled: Vec<u64>,
+    timeout: Time,
+}
+
+impl HotStuff {
+    pub fn new(params: &scenario::HotStuff, n: u32) -> Self {
+        let f = (n - 1) / 3;
+        HotStuff {
+            params: params.clone(),
+            n,
+            q: (n + f + 1).div_ceil(2),
+            requests: Requests::default(),
+            blocks: vec![Block {
+                parent: 0,
+                justify: 0,
+                view: 0,
+                height: 0,
+                batch: Vec::new(),
+                proposed_at: 0,
+            }],
+            counts: Counts::default(),
+            decided: 0,
+            settled: vec![0; n as usize],
+            timeout: from_secs(params.view_timeout_ms / 1e3),
+        }
+    }
+
+    /// Heights committed (at least one replica).
+    pub fn decisions(&self) -> u64 {
+        self.decided
+    }
+
+    pub fn block(&self, b: u32) -> &Block {
+        &self.blocks[b as usize]
+    }
+
+    pub fn requests(&self) -> &Requests {
+        &self.requests
+    }
+
+    fn leader(&self, view: u64) -> u32 {
+        (view % self.n as u64) as u32
+    }
+
+    fn send(&mut self, ctx: &mut Ctx<Msg, Timer>, to: u32, msg: Msg) {
+        let (count, bytes) = match msg {
+            Msg::Request(r) => (&mut self.counts.request, self.requests.get(r).bytes),
+            Msg::Proposal(b) => (
+                &mut self.counts.proposal,
+                VOTE_BYTES
+                    + self.blocks[b as usize]
+                        .batch
+                        .iter()
+                        .map(|&r| self.requests.get(r).bytes)
+                        .sum::<u64>(),
+            ),
+            Msg::Vote(_) => (&mut self.counts.vote, VOTE_BYTES),
+            Msg::NewView { .. } => (&mut self.counts.new_view, VOTE_BYTES),
+        };
+        *count += 1;
+        ctx.send(to, msg, bytes);
+    }
+
+    fn extends(&self, mut b: u32, ancestor: u32) -> bool {
+        let h = self.blocks[ancestor as usize].height;
+        while self.blocks[b as usize].height > h {
+            b = self.blocks[b as usize].parent;
+        }
+        b == ancestor
+    }
+
+    fn arm(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        node.epoch = node.epoch.wrapping_add(1);
+        if !node.waiting.is_empty() {
+            let delay = self.timeout << node.timeouts.min(MAX_BACKOFF);
+            ctx.timer(
+                delay,
+                Timer::View {
+                    view: node.view,
+                    epoch: node.epoch,
+                },
+            );
+        }
+    }
+
+    /// Requests in uncommitted blocks from `b` down to the node's committed block.
+    fn in_chain(&self, node: &Node, mut b: u32) -> (BTreeSet<u32>, bool) {
+        let mut set = BTreeSet::new();
+        let floor = self.blocks[node.committed as usize].height;
+        let mut nonempty = false;
+        while self.blocks[b as usize].height > floor {
+            let blk = &self.blocks[b as usize];
+            nonempty |= !blk.batch.is_empty();
+            set.extend(blk.batch.iter().copied());
+            b = blk.parent;
+        }
+        (set, nonempty)
+    }
+
+    /// The leader of `node.view` proposes on its highest QC, if there is anything to order.
+    fn propose(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        let parent = node.high_qc;
+        let (chained, uncommitted) = self.in_chain(node, parent);
+        let mut batch = Vec::new();
+        let mut txs = 0u64;
+        for &r in &node.waiting {
+            if chained.contains(&r) {
+                continue;
+            }
+            let t = u64::from(self.requests.tx_count(r));
+            if !batch.is_empty() && txs + t > u64::from(self.params.batch_max_tx) {
+                break;
+            }
+            batch.push(r);
+            txs += t;
+        }
+        if batch.is_empty() && !uncommitted {
+            node.idle_leader = true;
+            return;
+        }
+        node.idle_leader = false;
+        node.proposed_view = node.view;
+        for &r in &batch {
+            self.requests.on_proposed(r, ctx);
+        }
+        let height = self.blocks[parent as usize].height + 1;
+        self.blocks.push(Block {
+            parent,
+            justify: parent,
+            view: node.view,
+            height,
+            batch,
+            proposed_at: ctx.now,
+        });
+        let b = self.blocks.len() as u32 - 1;
+        for to in 0..self.n {
+            if to != node.id {
+                self.send(ctx, to, Msg::Proposal(b));
+            }
+        }
+        self.on_proposal(node, ctx, b);
+    }
+
+    fn on_proposal(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, b: u32) {
+        let (view, justify) = (
+            self.blocks[b as usize].view,
+            self.blocks[b as usize].justify,
+        );
+        if view < node.view {
+            return;
+        }
+        self.update(node, ctx, justify);
+        // Requests whose multicast this replica missed are known from the block itself.
+        let committed_h = self.blocks[node.committed as usize].height;
+        for &r in &self.blocks[b as usize].batch {
+            if !self.requests.executed(r, committed_h) {
+                node.waiting.insert(r);
+            }
+        }
+        let lock_view = self.blocks[node.locked as usize].view;
+        let safe = self.extends(b, node.locked) || self.blocks[justify as usize].view > lock_view;
+        if safe && view > node.voted_view {
+            node.voted_view = view;
+            let next = self.leader(view + 1);
+            if next == node.id {
+                self.on_vote(node, ctx, b);
+            } else {
+                self.send(ctx, next, Msg::Vote(b));
+            }
+        }
+        if node.view <= view {
+            node.view = view + 1;
+            self.arm(node, ctx);
+        }
+    }
+
+    /// Applies the QC for `b2` carried by a proposal: highest QC, lock, commit.
+    fn update(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, b2: u32) {
+        if self.blocks[b2 as usize].view > self.blocks[node.high_qc as usize].view {
+            node.high_qc = b2;
+        }
+        let b1 = self.blocks[b2 as usize].justify;
+        if self.blocks[b1 as usize].view > self.blocks[node.locked as usize].view {
+            node.locked = b1;
+        }
+        let b0 = self.blocks[b1 as usize].justify;
+        if self.blocks[b2 as usize].parent == b1
+            && self.blocks[b1 as usize].parent == b0
+            && self.blocks[b0 as usize].height > self.blocks[node.committed as usize].height
+        {
+            self.commit(node, ctx, b0);
+        }
+    }
+
+    fn commit(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, b: u32) {
+        let floor = self.blocks[node.committed as usize].height;
+        let mut chain = Vec::new();
+        let mut c = b;
+        while self.blocks[c as usize].height > floor {
+            chain.push(c);
+            c = self.blocks[c as usize].parent;
+        }
+        if c != node.committed {
+            // The new chain does not extend what this replica committed.
+            node.conflicts += 1;
+        }
+        for &blk in chain.iter().rev() {
+            let height = self.blocks[blk as usize].height;
+            node.decided.insert(height, blk);
+            node.decided_at.insert(height, ctx.now);
+            for i in 0..self.blocks[blk as usize].batch.len() {
+                let r = self.blocks[blk as usize].batch[i];
+                let first = self.requests.execute(r, height);
+                node.waiting.remove(&r);
+                if first && self.requests.get(r).origin == node.id {
+                    self.settled[node.id as usize] += self.requests.settle(r, ctx);
+                }
+            }
+            self.decided = self.decided.max(height);
+        }
+        node.committed = b;
+        node.timeouts = 0;
+    }
+
+    fn on_vote(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, b: u32) {
+        let count = node.votes.entry(b).or_default();
+        *count += 1;
+        if *count != self.q {
+            return;
+        }
+        node.votes = node.votes.split_off(&b);
+        let view = self.blocks[b as usize].view;
+        if view > self.blocks[node.high_qc as usize].view {
+            node.high_qc = b;
+        }
+        if node.view <= view + 1 && node.proposed_view <= view {
+            node.view = view + 1;
+            self.propose(node, ctx);
+            self.arm(node, ctx);
+        }
+    }
+
+    fn on_new_view(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        from: u32,
+        view: u64,
+        qc: u32,
+    ) {
+        if view < node.view || node.proposed_view >= view {
+            return;
+        }
+        let list = node.new_views.entry(view).or_default();
+        if list.iter().any(|&(s, _)| s == from) {
+            return;
+        }
+        list.push((from, qc));
+        if (list.len() as u32) < self.q {
+            return;
+        }
+        let best = list
+            .iter()
+            .map(|&(_, b)| b)
+            .max_by_key(|&b| self.blocks[b as usize].view)
+            .expect("non-empty");
+        node.new_views = node.new_views.split_off(&(view + 1));
+        if self.blocks[best as usize].view > self.blocks[node.high_qc as usize].view {
+            node.high_qc = best;
+        }
+        node.view = view;
+        self.propose(node, ctx);
+        self.arm(node, ctx);
+    }
+}
+
+impl Protocol for HotStuff {
+    type Node = Node;
+    type Msg = Msg;
+    type Timer = Timer;
+
+    fn new_node(&self, id: u32) -> Node {
+        Node {
+            id,
+            view: 1,
+            voted_view: 0,
+            high_qc: 0,
+            locked: 0,
+            committed: 0,
+            decided: BTreeMap::new(),
+            decided_at: BTreeMap::new(),
+            conflicts: 0,
+            proposed_view: 0,
+            waiting: BTreeSet::new(),
+            votes: BTreeMap::new(),
+            new_views: BTreeMap::new(),
+            idle_leader: id == 1,
+            epoch: 0,
+            timeouts: 0,
+        }
+    }
+
+    fn on_start(&mut self, _node: &mut Node, _ctx: &mut Ctx<Msg, Timer>) {}
+
+    fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        self.arm(node, ctx);
+    }
+
+    fn on_transactions(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
+        if txs.is_empty() {
+            return;
+        }
+        let r = self.requests.add(node.id, txs, ctx);
+        for to in 0..self.n {
+            if to != node.id {
+                self.send(ctx, to, Msg::Request(r));
+            }
+        }
+        self.learn(node, ctx, r);
+    }
+
+    fn on_message(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, from: u32, msg: Msg) {
+        match msg {
+            Msg::Request(r) => self.learn(node, ctx, r),
+            Msg::Proposal(b) => {
+                if from == self.leader(self.blocks[b as usize].view) {
+                    self.on_proposal(node, ctx, b);
+                }
+            }
+            Msg::Vote(b) => self.on_vote(node, ctx, b),
+            Msg::NewView { view, high_qc } => self.on_new_view(node, ctx, from, view, high_qc),
+        }
+    }
+
+    fn on_timer(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, timer: Timer) {
+        let Timer::View { view, epoch } = timer;
+        if epoch != node.epoch || view != node.view || node.waiting.is_empty() {
+            return;
+        }
+        node.timeouts += 1;
+        node.view = view + 1;
+        node.idle_leader = false;
+        let next = self.leader(node.view);
+        let qc = node.high_qc;
+        if next == node.id {
+            let v = node.view;
+            self.on_new_view(node, ctx, node.id, v, qc);
+        } else {
+            self.send(
+                ctx,
+                next,
+                Msg::NewView {
+                    view: node.view,
+                    high_qc: qc,
+                },
+            );
+        }
+        self.arm(node, ctx);
+    }
+
+    fn mempool_len(&self) -> u64 {
+        self.requests.unincluded()
+    }
+
+    fn finish(&mut self, nodes: &[Node], _end: Time, _metrics: &mut Metrics) -> Report {
+        let (waiting, proposed) = self.requests.pending();
+        let c = self.counts;
+        let decisions = self.decided as f64;
+        let per = |x: u64| {
+            if decisions > 0.0 {
+                x as f64 / decisions
+            } else {
+                f64::NAN
+            }
+        };
+        Report {
+            dropped: Vec::new(),
+            blocks: Vec::new(),
+            nodes: (0..self.n as usize)
+                .map(|v| NodeStats {
+                    settled_tx: self.settled[v],
+                    ..NodeStats::default()
+                })
+                .collect(),
+            pending_in_mempool: waiting,
+            pending_in_block: proposed,
+            summary: vec![
+                ("hotstuff_decisions".into(), decisions),
+                (
+                    "hotstuff_final_view".into(),
+                    nodes.iter().map(|n| n.view).max().unwrap_or(0) as f64,
+                ),
+                ("hotstuff_msgs_request".into(), c.request as f64),
+                ("hotstuff_msgs_proposal".into(), c.proposal as f64),
+                ("hotstuff_msgs_vote".into(), c.vote as f64),
+                ("hotstuff_msgs_new_view".into(), c.new_view as f64),
+                ("hotstuff_msgs_per_decision".into(), per(c.total())),
+            ],
+        }
+    }
+}
+
+impl HotStuff {
+    /// A replica learns of a request; an idle leader of the current view proposes it.
+    fn learn(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: u32) {
+        let committed_h = self.blocks[node.committed as usize].height;
+        if self.requests.executed(r, committed_h) {
+            return;
+        }
+        let was_idle = node.waiting.is_empty();
+        node.waiting.insert(r);
+        if node.idle_leader && self.leader(node.view) == node.id {
+            self.propose(node, ctx);
+        }
+        if was_idle {
+            self.arm(node, ctx);
+        }
+    }
+}

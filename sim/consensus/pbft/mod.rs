@@ -1,0 +1,561 @@
+//! PBFT (Castro & Liskov, OSDI'99) among the validators, crash faults only.
+//!
+//! `n` replicas tolerate `f = ⌊(n − 1)/3⌋` faults; quorums are `q = ⌈(n + f + 1)/2⌉`, which
+//! is `2f + 1` when `n = 3f + 1`. The primary of view `v` is replica `v mod n`.
+//!
+//! * **Requests.** The transactions of one upload that reach a validator (the request's
+//!   origin, standing in for the client) form one request. The origin forwards it to the
+//!   primary of its view (one message carrying the transactions) unless it is the primary.
+//! * **Normal case.** The primary batches requests (up to `batch_max_tx` transactions, or
+//!   what it holds `batch_timeout_ms` after the first one queued) and multicasts
+//!   `PRE-PREPARE(v, s, batch)`; backups multicast `PREPARE`; a replica with the pre-prepare
+//!   and `q − 1` matching prepares (its own included) is *prepared* and multicasts
+//!   `COMMIT`; `q` matching commits make the slot *committed*. Replicas execute committed
+//!   slots in sequence order. A transaction is **settled** when its origin executes it.
+//!   Replies to clients are not sent: the origin is a replica and observes its own commit.
+//! * **View change.** A replica that knows of requests it has not executed runs a timer
+//!   (`view_timeout_ms`), restarted whenever it executes something; on expiry it moves to
+//!   view `v + 1` and multicasts `VIEW-CHANGE` with its prepared certificates above its
+//!   executed point. `f + 1` view changes for higher views make a replica join. The new
+//!   primary, with `q` of them, multicasts `NEW-VIEW` re-proposing, for every sequence above
+//!   the highest executed point reported, the batch of the highest-view certificate (or a
+//!   null batch). A view change that does not complete doubles the timeout. An origin whose
+//!   request is not executed within the timeout multicasts it to all replicas, as PBFT
+//!   clients do, so every replica starts its timer.
+//! * **Catch-up.** A replica that sees a higher view than its own asks the sender for that
+//!   view's `NEW-VIEW`; one that has a gap below a committed slot for half a timeout fetches
+//!   the missing decisions from a replica that executed them (state transfer).
+//!
+//! Messages, by kind, and decided sequence numbers are counted for the summary
+//! (`pbft_msgs_*`, `pbft_decisions`, `pbft_msgs_per_decision`).
+
+mod node;
+pub mod requests;
+mod view_change;
+
+use super::{Ctx, NodeStats, Protocol, Report, TxIn};
+use crate::engine::{Time, from_secs};
+use crate::metrics::Metrics;
+use crate::scenario;
+pub use node::{Node, Slot};
+use requests::Requests;
+use view_change::{NewView, ViewChange};
+
+/// Bytes of a vote (view, sequence, digest, replica id, signature).
+const VOTE_BYTES: u64 = 100;
+/// The batch id of the null request a new view uses to fill a gap.
+const NULL_BATCH: u32 = 0;
+/// Retries and view-change timeouts stop doubling after 2^6 timeouts.
+const MAX_BACKOFF: u32 = 6;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Msg {
+    Request(u32),
+    PrePrepare { view: u64, seq: u64, batch: u32 },
+    Prepare { view: u64, seq: u64, batch: u32 },
+    Commit { view: u64, seq: u64, batch: u32 },
+    ViewChange(u32),
+    NewView(u32),
+    NeedNewView(u64),
+    Fetch { from: u64, to: u64 },
+    Transfer(u32),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    /// Closes the primary's batch of `view`.
+    Batch { view: u64 },
+    /// Progress timer; stale when `epoch` is not the node's current one.
+    Progress { epoch: u32 },
+    /// The origin re-sends request `req` to every replica if not yet executed, backing off
+    /// (the `k`-th retry waits `2^k` timeouts).
+    Retry(u32, u32),
+    /// A gap below a committed slot persisted: fetch it.
+    Gap(u64),
+}
+
+/// Message counts by kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub request: u64,
+    pub pre_prepare: u64,
+    pub prepare: u64,
+    pub commit: u64,
+    pub view_change: u64,
+    pub new_view: u64,
+    pub catch_up: u64,
+}
+
+impl Counts {
+    pub fn normal_case(&self) -> u64 {
+        self.request + self.pre_prepare + self.prepare + self.commit
+    }
+
+    pub fn total(&self) -> u64 {
+        self.normal_case() + self.view_change + self.new_view + self.catch_up
+    }
+}
+
+pub struct Pbft {
+    params: scenario::Pbft,
+    n: u32,
+    f: u32,
+    q: u32,
+    requests: Requests,
+    /// Batch id → request ids; batch 0 is the null batch.
+    batches: Vec<Vec<u32>>,
+    batch_proposed_at: Vec<Time>,
+    view_changes: Vec<ViewChange>,
+    new_views: Vec<NewView>,
+    transfers: Vec<Vec<(u64, u32)>>,
+    pub counts: Counts,
+    /// Highest sequence number executed anywhere (decisions made).
+    decided: u64,
+    settled: Vec<u64>,
+    timeout: Time,
+}
+
+impl Pbft {
+    pub fn new(params: &scenario::Pbft, n: u32) -> Self {
+        let f = (n - 1) / 3;
+        Pbft {
+            params: params.clone(),
+            n,
+            f,
+            q: (n + f + 1).div_ceil(2),
+            requests: Requests::default(),
+            batches: vec![Vec::new()],
+            batch_proposed_at: vec![0],
+            view_changes: Vec::new(),
+            new_views: Vec::new(),
+            transfers: Vec::new(),
+            counts: Counts::default(),
+            decided: 0,
+            settled: vec![0; n as usize],
+            timeout: from_secs(params.view_timeout_ms / 1e3),
+        }
+    }
+
+    pub fn faults_tolerated(&self) -> u32 {
+        self.f
+    }
+
+    /// Sequence numbers decided (executed by at least one replica).
+    pub fn decisions(&self) -> u64 {
+        self.decided
+    }
+
+    pub fn requests(&self) -> &Requests {
+        &self.requests
+    }
+
+    /// When the batch was pre-prepared.
+    pub fn proposed_at(&self, batch: u32) -> Time {
+        self.batch_proposed_at[batch as usize]
+    }
+
+    fn primary(&self, view: u64) -> u32 {
+        (view % self.n as u64) as u32
+    }
+
+    fn send(&mut self, ctx: &mut Ctx<Msg, Timer>, to: u32, msg: Msg) {
+        let bytes = match msg {
+            Msg::Request(r) => self.requests.get(r).bytes,
+            Msg::PrePrepare { batch, .. } => {
+                VOTE_BYTES
+                    + self.batches[batch as usize]
+                        .iter()
+                        .map(|&r| self.requests.get(r).bytes)
+                        .sum::<u64>()
+            }
+            Msg::ViewChange(id) => {
+                VOTE_BYTES * (1 + self.view_changes[id as usize].certs.len() as u64)
+            }
+            Msg::NewView(id) => VOTE_BYTES * (1 + self.new_views[id as usize].entries.len() as u64),
+            Msg::Transfer(id) => VOTE_BYTES * (1 + self.transfers[id as usize].len() as u64),
+            _ => VOTE_BYTES,
+        };
+        let c = &mut self.counts;
+        *match msg {
+            Msg::Request(_) => &mut c.request,
+            Msg::PrePrepare { .. } => &mut c.pre_prepare,
+            Msg::Prepare { .. } => &mut c.prepare,
+            Msg::Commit { .. } => &mut c.commit,
+            Msg::ViewChange(_) => &mut c.view_change,
+            Msg::NewView(_) => &mut c.new_view,
+            Msg::NeedNewView(_) | Msg::Fetch { .. } | Msg::Transfer(_) => &mut c.catch_up,
+        } += 1;
+        ctx.send(to, msg, bytes);
+    }
+
+    fn multicast(&mut self, ctx: &mut Ctx<Msg, Timer>, msg: Msg) {
+        for to in 0..self.n {
+            if to != ctx.node {
+                self.send(ctx, to, msg);
+            }
+        }
+    }
+
+    /// Restarts the progress timer if the replica waits for requests, else stops it.
+    fn rearm(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        node.epoch = node.epoch.wrapping_add(1);
+        if !node.waiting.is_empty() || !node.active {
+            let k = node.attempts.min(MAX_BACKOFF);
+            ctx.timer(self.timeout << k, Timer::Progress { epoch: node.epoch });
+        }
+    }
+
+    /// A replica learns of request `r` (from its origin, a multicast or a pre-prepare).
+    fn learn(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: u32) {
+        if self.requests.executed(r, node.exec_upto) {
+            return;
+        }
+        let idle = node.waiting.is_empty();
+        if node.waiting.insert(r) && idle && node.active {
+            self.rearm(node, ctx);
+        }
+    }
+
+    fn enqueue(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: u32) {
+        if !node.active
+            || self.primary(node.view) != node.id
+            || self.requests.executed(r, node.exec_upto)
+            || !node.queued.insert(r)
+        {
+            return;
+        }
+        node.queue.push_back(r);
+        node.queue_tx += u64::from(self.requests.tx_count(r));
+        if node.queue_tx >= u64::from(self.params.batch_max_tx) {
+            self.propose(node, ctx);
+        } else if !node.batch_timer {
+            node.batch_timer = true;
+            let delay = from_secs(self.params.batch_timeout_ms / 1e3);
+            ctx.timer(delay, Timer::Batch { view: node.view });
+        }
+    }
+
+    /// The primary pre-prepares everything queued, in batches of at most `batch_max_tx`.
+    fn propose(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        node.batch_timer = false;
+        while !node.queue.is_empty() {
+            let mut batch = Vec::new();
+            let mut txs = 0u64;
+            while let Some(&r) = node.queue.front() {
+                let t = u64::from(self.requests.tx_count(r));
+                if !batch.is_empty() && txs + t > u64::from(self.params.batch_max_tx) {
+                    break;
+                }
+                node.queue.pop_front();
+                node.queue_tx -= t;
+                if !self.requests.executed(r, node.exec_upto) {
+                    batch.push(r);
+                    txs += t;
+                }
+            }
+            if batch.is_empty() {
+                continue;
+            }
+            for &r in &batch {
+                self.requests.on_proposed(r, ctx);
+            }
+            let id = self.batches.len() as u32;
+            self.batches.push(batch);
+            self.batch_proposed_at.push(ctx.now);
+            node.next_seq = node.next_seq.max(node.exec_upto) + 1;
+            let (view, seq) = (node.view, node.next_seq);
+            node.slots.insert(seq, Slot::new(view, id));
+            self.multicast(
+                ctx,
+                Msg::PrePrepare {
+                    view,
+                    seq,
+                    batch: id,
+                },
+            );
+        }
+    }
+
+    pub(super) fn pre_prepare(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        view: u64,
+        seq: u64,
+        batch: u32,
+    ) {
+        if node.decided.get(&seq).is_some_and(|&b| b != batch) {
+            return;
+        }
+        if let Some(s) = node.slots.get(&seq)
+            && s.view == view
+        {
+            return;
+        }
+        node.slots.insert(seq, Slot::new(view, batch));
+        for i in 0..self.batches[batch as usize].len() {
+            let r = self.batches[batch as usize][i];
+            self.learn(node, ctx, r);
+        }
+        node.vote(view, seq, batch).prepares += 1;
+        self.multicast(ctx, Msg::Prepare { view, seq, batch });
+        self.check_prepared(node, ctx, seq);
+    }
+
+    fn check_prepared(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, seq: u64) {
+        let Some(&s) = node.slots.get(&seq) else {
+            return;
+        };
+        if s.prepared || node.view != s.view || !node.active {
+            return;
+        }
+        if node.votes_for(s.view, seq, s.batch).prepares + 1 < self.q {
+            return;
+        }
+        node.slots.get_mut(&seq).expect("present").prepared = true;
+        node.vote(s.view, seq, s.batch).commits += 1;
+        let msg = Msg::Commit {
+            view: s.view,
+            seq,
+            batch: s.batch,
+        };
+        self.multicast(ctx, msg);
+        self.check_committed(node, ctx, s.view, seq, s.batch);
+    }
+
+    fn check_committed(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        view: u64,
+        seq: u64,
+        batch: u32,
+    ) {
+        if node.votes_for(view, seq, batch).commits >= self.q {
+            self.decide(node, ctx, seq, batch);
+        }
+    }
+
+    /// Records the decision of `seq` and executes what is now contiguous.
+    fn decide(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, seq: u64, batch: u32) {
+        if seq <= node.exec_upto && node.decided.contains_key(&seq) {
+            if node.decided[&seq] != batch {
+                node.conflicts += 1;
+            }
+            return;
+        }
+        match node.decided.get(&seq) {
+            Some(&b) if b != batch => node.conflicts += 1,
+            Some(_) => return,
+            None => {
+                node.decided.insert(seq, batch);
+                node.decided_at.insert(seq, ctx.now);
+            }
+        }
+        let before = node.exec_upto;
+        while let Some(&b) = node.decided.get(&(node.exec_upto + 1)) {
+            let s = node.exec_upto + 1;
+            for i in 0..self.batches[b as usize].len() {
+                let r = self.batches[b as usize][i];
+                let first = self.requests.execute(r, s);
+                node.waiting.remove(&r);
+                if first && self.requests.get(r).origin == node.id {
+                    node.own.remove(&r);
+                    self.settled[node.id as usize] += self.requests.settle(r, ctx);
+                }
+            }
+            node.exec_upto = s;
+            self.decided = self.decided.max(s);
+        }
+        node.prune();
+        if node.exec_upto > before {
+            node.attempts = 0;
+            if node.active {
+                self.rearm(node, ctx);
+            }
+        }
+        if node.exec_upto < seq && node.gap_timer < seq {
+            node.gap_timer = seq;
+            ctx.timer(self.timeout / 2, Timer::Gap(seq));
+        }
+    }
+}
+
+impl Protocol for Pbft {
+    type Node = Node;
+    type Msg = Msg;
+    type Timer = Timer;
+
+    fn new_node(&self, id: u32) -> Node {
+        Node::new(id)
+    }
+
+    fn on_start(&mut self, _node: &mut Node, _ctx: &mut Ctx<Msg, Timer>) {}
+
+    fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        node.batch_timer = false;
+        self.rearm(node, ctx);
+        if node.active && self.primary(node.view) == node.id && !node.queue.is_empty() {
+            self.propose(node, ctx);
+        }
+        let own: Vec<u32> = node.own.iter().copied().collect();
+        for r in own {
+            ctx.timer(self.timeout, Timer::Retry(r, 0));
+        }
+    }
+
+    fn on_transactions(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
+        if txs.is_empty() {
+            return;
+        }
+        let r = self.requests.add(node.id, txs, ctx);
+        node.own.insert(r);
+        self.learn(node, ctx, r);
+        ctx.timer(self.timeout, Timer::Retry(r, 0));
+        let primary = self.primary(node.view);
+        if primary == node.id {
+            self.enqueue(node, ctx, r);
+        } else if node.active {
+            self.send(ctx, primary, Msg::Request(r));
+        }
+    }
+
+    fn on_message(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, from: u32, msg: Msg) {
+        match msg {
+            Msg::Request(r) => {
+                self.learn(node, ctx, r);
+                self.enqueue(node, ctx, r);
+            }
+            Msg::PrePrepare { view, seq, batch } => {
+                if self.behind(node, ctx, from, view) {
+                    node.future.push((view, seq, batch, from));
+                    return;
+                }
+                if view == node.view && node.active && from == self.primary(view) {
+                    self.pre_prepare(node, ctx, view, seq, batch);
+                }
+            }
+            Msg::Prepare { view, seq, batch } => {
+                if seq > node.exec_upto {
+                    node.vote(view, seq, batch).prepares += 1;
+                }
+                if !self.behind(node, ctx, from, view) && view == node.view {
+                    self.check_prepared(node, ctx, seq);
+                }
+            }
+            Msg::Commit { view, seq, batch } => {
+                self.behind(node, ctx, from, view);
+                // A commit certificate proves the decision whatever view this replica is in.
+                if seq > node.exec_upto {
+                    node.vote(view, seq, batch).commits += 1;
+                    self.check_committed(node, ctx, view, seq, batch);
+                }
+                if node.exec_upto < seq {
+                    node.helper = from;
+                }
+            }
+            Msg::ViewChange(id) => self.on_view_change(node, ctx, id),
+            Msg::NewView(id) => self.on_new_view(node, ctx, id),
+            Msg::NeedNewView(view) => {
+                if view == node.view
+                    && node.active
+                    && let Some(id) = node.new_view_id
+                {
+                    self.send(ctx, from, Msg::NewView(id));
+                }
+            }
+            Msg::Fetch { from: lo, to: hi } => {
+                let entries: Vec<(u64, u32)> =
+                    node.decided.range(lo..=hi).map(|(&s, &b)| (s, b)).collect();
+                if !entries.is_empty() {
+                    self.transfers.push(entries);
+                    let id = self.transfers.len() as u32 - 1;
+                    self.send(ctx, from, Msg::Transfer(id));
+                }
+            }
+            Msg::Transfer(id) => {
+                for k in 0..self.transfers[id as usize].len() {
+                    let (s, b) = self.transfers[id as usize][k];
+                    self.decide(node, ctx, s, b);
+                }
+            }
+        }
+    }
+
+    fn on_timer(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, timer: Timer) {
+        match timer {
+            Timer::Batch { view } => {
+                if view == node.view && node.batch_timer {
+                    self.propose(node, ctx);
+                }
+            }
+            Timer::Progress { epoch } => {
+                if epoch == node.epoch && (!node.waiting.is_empty() || !node.active) {
+                    node.attempts += 1;
+                    let next = node.view + 1;
+                    self.start_view_change(node, ctx, next);
+                }
+            }
+            Timer::Retry(r, k) => {
+                if node.own.contains(&r) {
+                    self.multicast(ctx, Msg::Request(r));
+                    let k = (k + 1).min(MAX_BACKOFF);
+                    ctx.timer(self.timeout << k, Timer::Retry(r, k));
+                }
+            }
+            Timer::Gap(seq) => {
+                if node.exec_upto < seq && node.helper != node.id {
+                    let msg = Msg::Fetch {
+                        from: node.exec_upto + 1,
+                        to: seq,
+                    };
+                    let helper = node.helper;
+                    self.send(ctx, helper, msg);
+                    node.gap_timer = 0;
+                }
+            }
+        }
+    }
+
+    fn mempool_len(&self) -> u64 {
+        self.requests.unincluded()
+    }
+
+    fn finish(&mut self, nodes: &[Node], _end: Time, _metrics: &mut Metrics) -> Report {
+        let (waiting, proposed) = self.requests.pending();
+        let c = self.counts;
+        let decisions = self.decided as f64;
+        let per = |x: u64| {
+            if decisions > 0.0 {
+                x as f64 / decisions
+            } else {
+                f64::NAN
+            }
+        };
+        let views = nodes.iter().map(|n| n.view).max().unwrap_or(0);
+        Report {
+            dropped: Vec::new(),
+            blocks: Vec::new(),
+            nodes: (0..self.n as usize)
+                .map(|v| NodeStats {
+                    settled_tx: self.settled[v],
+                    ..NodeStats::default()
+                })
+                .collect(),
+            pending_in_mempool: waiting,
+            pending_in_block: proposed,
+            summary: vec![
+                ("pbft_decisions".into(), decisions),
+                ("pbft_final_view".into(), views as f64),
+                ("pbft_msgs_request".into(), c.request as f64),
+                ("pbft_msgs_pre_prepare".into(), c.pre_prepare as f64),
+                ("pbft_msgs_prepare".into(), c.prepare as f64),
+                ("pbft_msgs_commit".into(), c.commit as f64),
+                ("pbft_msgs_view_change".into(), c.view_change as f64),
+                ("pbft_msgs_new_view".into(), c.new_view as f64),
+                ("pbft_msgs_catch_up".into(), c.catch_up as f64),
+                ("pbft_msgs_per_decision".into(), per(c.total())),
+            ],
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! One replica's own state.
+
+use crate::engine::Time;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// What a replica holds for one sequence number in the view it last accepted a proposal in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slot {
+    pub view: u64,
+    pub batch: u32,
+    pub prepared: bool,
+}
+
+impl Slot {
+    pub fn new(view: u64, batch: u32) -> Self {
+        Slot {
+            view,
+            batch,
+            prepared: false,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Votes {
+    pub prepares: u32,
+    pub commits: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub id: u32,
+    pub view: u64,
+    /// False while changing to `view`.
+    pub active: bool,
+    /// Every sequence number up to this one is executed.
+    pub exec_upto: u64,
+    pub slots: BTreeMap<u64, Slot>,
+    /// Votes by `(seq, view, batch)`, for sequence numbers not yet executed.
+    pub votes: BTreeMap<(u64, u64, u32), Votes>,
+    /// Every decision this replica made: sequence number → batch, and when.
+    pub decided: BTreeMap<u64, u32>,
+    pub decided_at: BTreeMap<u64, Time>,
+    /// Decisions that contradicted an earlier one of this replica (must stay zero).
+    pub conflicts: u64,
+    /// Requests this replica knows of and has not executed.
+    pub waiting: BTreeSet<u32>,
+    /// Requests this replica is the origin of, not yet executed here.
+    pub own: BTreeSet<u32>,
+    // As primary:
+    pub queue: VecDeque<u32>,
+    pub queued: BTreeSet<u32>,
+    pub queue_tx: u64,
+    pub batch_timer: bool,
+    pub next_seq: u64,
+    // Timers and view changes:
+    pub epoch: u32,
+    /// View changes attempted since the last execution (the timeout doubles with each).
+    pub attempts: u32,
+    /// View-change messages received, by target view.
+    pub vc: BTreeMap<u64, Vec<u32>>,
+    pub new_view_id: Option<u32>,
+    pub asked_view: u64,
+    /// Pre-prepares of views this replica has not installed yet.
+    pub future: Vec<(u64, u64, u32, u32)>,
+    /// A replica that sent a commit for a slot this replica has not executed.
+    pub helper: u32,
+    pub gap_timer: u64,
+}
+
+impl Node {
+    pub fn new(id: u32) -> Self {
+        Node {
+            id,
+            view: 0,
+            active: true,
+            exec_upto: 0,
+            slots: BTreeMap::new(),
+            votes: BTreeMap::new(),
+            decided: BTreeMap::new(),
+            decided_at: BTreeMap::new(),
+            conflicts: 0,
+            waiting: BTreeSet::new(),
+            own: BTreeSet::new(),
+            queue: VecDeque::new(),
+            queued: BTreeSet::new(),
+            queue_tx: 0,
+            batch_timer: false,
+            next_seq: 0,
+            epoch: 0,
+            attempts: 0,
+            vc: BTreeMap::new(),
+            new_view_id: None,
+            asked_view: 0,
+            future: Vec::new(),
+            helper: id,
+            gap_timer: 0,
+        }
+    }
+
+    pub fn vote(&mut self, view: u64, seq: u64, batch: u32) -> &mut Votes {
+        self.votes.entry((seq, view, batch)).or_default()
+    }
+
+    pub fn votes_for(&self, view: u64, seq: u64, batch: u32) -> Votes {
+        self.votes
+            .get(&(seq, view, batch))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Drops per-slot state of executed sequence numbers.
+    pub fn prune(&mut self) {
+        let keep = self.exec_upto + 1;
+        self.slots = self.slots.split_off(&keep);
+        self.votes = self.votes.split_off(&(keep, 0, 0));
+    }
+}

@@ -1,0 +1,144 @@
+//! Client requests as replicas see them: the transactions one upload brought to a validator,
+//! forwarded as one request. Shared content (every replica can name a request by id); what
+//! each replica knows or executed lives in its own state.
+
+use crate::consensus::{Ctx, TxIn};
+use crate::engine::Time;
+
+/// Request header on the wire (client id, timestamp, signature).
+pub const REQUEST_HEADER: u64 = 100;
+
+pub struct Request {
+    pub origin: u32,
+    first_tx: u32,
+    tx_count: u32,
+    pub bytes: u64,
+    /// When it reached its origin.
+    pub reached: Time,
+    /// Sequence number at which it was first executed (0: not yet). Every correct replica
+    /// executes the same sequence, so the first execution is at the same number everywhere.
+    pub first_seq: u64,
+}
+
+#[derive(Default)]
+pub struct Requests {
+    list: Vec<Request>,
+    txs: Vec<Tx>,
+    settled: u64,
+}
+
+#[derive(Clone, Copy)]
+struct Tx {
+    created: Time,
+    included: bool,
+    settled: bool,
+}
+
+impl Requests {
+    /// Registers the transactions that reached `origin` together; returns the request id.
+    pub fn add<M, T>(&mut self, origin: u32, txs: &[TxIn], ctx: &mut Ctx<M, T>) -> u32 {
+        let first_tx = self.txs.len() as u32;
+        let mut bytes = REQUEST_HEADER;
+        for tx in txs {
+            ctx.metrics.on_reached(tx.uploaded, ctx.now);
+            bytes += u64::from(tx.bytes);
+            self.txs.push(Tx {
+                created: tx.created,
+                included: false,
+                settled: false,
+            });
+        }
+        self.list.push(Request {
+            origin,
+            first_tx,
+            tx_count: txs.len() as u32,
+            bytes,
+            reached: ctx.now,
+            first_seq: 0,
+        });
+        self.list.len() as u32 - 1
+    }
+
+    pub fn all(&self) -> &[Request] {
+        &self.list
+    }
+
+    /// Whether every transaction of `r` is settled.
+    pub fn is_settled(&self, r: u32) -> bool {
+        self.tx_range(r).all(|i| self.txs[i].settled)
+    }
+
+    pub fn get(&self, r: u32) -> &Request {
+        &self.list[r as usize]
+    }
+
+    pub fn tx_count(&self, r: u32) -> u32 {
+        self.list[r as usize].tx_count
+    }
+
+    fn tx_range(&self, r: u32) -> std::ops::Range<usize> {
+        let q = &self.list[r as usize];
+        q.first_tx as usize..(q.first_tx + q.tx_count) as usize
+    }
+
+    /// Marks the request proposed; records inclusion of transactions proposed for the first time.
+    pub fn on_proposed<M, T>(&mut self, r: u32, ctx: &mut Ctx<M, T>) {
+        for i in self.tx_range(r) {
+            let t = &mut self.txs[i];
+            if !t.included {
+                t.included = true;
+                ctx.metrics.on_included(t.created, ctx.now);
+            }
+        }
+    }
+
+    /// Whether replica state executed through `exec_upto` has executed `r`.
+    pub fn executed(&self, r: u32, exec_upto: u64) -> bool {
+        let s = self.list[r as usize].first_seq;
+        s != 0 && s <= exec_upto
+    }
+
+    /// Executes `r` at sequence `seq`; true when this is its first execution (a request may be
+    /// ordered twice around a view change; the second copy is a no-op).
+    pub fn execute(&mut self, r: u32, seq: u64) -> bool {
+        let q = &mut self.list[r as usize];
+        if q.first_seq == 0 {
+            q.first_seq = seq;
+        }
+        q.first_seq == seq
+    }
+
+    /// Settles the request's transactions (once each): the origin has executed it.
+    pub fn settle<M, T>(&mut self, r: u32, ctx: &mut Ctx<M, T>) -> u64 {
+        let mut n = 0;
+        for i in self.tx_range(r) {
+            let t = &mut self.txs[i];
+            if !t.settled {
+                t.settled = true;
+                ctx.metrics.on_settled(t.created, ctx.now);
+                n += 1;
+            }
+        }
+        self.settled += n;
+        n
+    }
+
+    /// `(waiting, proposed but not settled)` transaction counts.
+    pub fn pending(&self) -> (u64, u64) {
+        let (mut waiting, mut proposed) = (0, 0);
+        for t in &self.txs {
+            if !t.settled {
+                if t.included {
+                    proposed += 1
+                } else {
+                    waiting += 1
+                }
+            }
+        }
+        (waiting, proposed)
+    }
+
+    pub fn unincluded(&self) -> u64 {
+        self.pending().0
+    }
+}

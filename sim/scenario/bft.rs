@@ -1,0 +1,59 @@
+//! Parameters of the Byzantine-fault-tolerant protocols (`consensus: { protocol: pbft, … }`).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pbft {
+    /// Most transactions the primary orders in one batch (one sequence number).
+    #[serde(default = "default_batch_max_tx")]
+    pub batch_max_tx: u32,
+    /// How long the primary waits for a batch to fill after its first request.
+    #[serde(default = "default_batch_timeout_ms")]
+    pub batch_timeout_ms: f64,
+    /// A replica waiting this long without executing anything starts a view change; each
+    /// failed attempt doubles it.
+    #[serde(default = "default_view_timeout_ms")]
+    pub view_timeout_ms: f64,
+}
+
+fn default_batch_max_tx() -> u32 {
+    100
+}
+fn default_batch_timeout_ms() -> f64 {
+    100.0
+}
+fn default_view_timeout_ms() -> f64 {
+    2000.0
+}
+
+impl Default for Pbft {
+    fn default() -> Self {
+        Pbft {
+            batch_max_tx: default_batch_max_tx(),
+            batch_timeout_ms: default_batch_timeout_ms(),
+            view_timeout_ms: default_view_timeout_ms(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HotStuff {
+    /// Most transactions per block.
+    #[serde(default = "default_batch_max_tx")]
+    pub batch_max_tx: u32,
+    /// A replica seeing no proposal this long moves to the next view; consecutive timeouts
+    /// double it.
+    #[serde(default = "default_view_timeout_ms")]
+    pub view_timeout_ms: f64,
+}
+
+impl Default for HotStuff {
+    fn default() -> Self {
+        HotStuff {
+            batch_max_tx: default_batch_max_tx(),
+            view_timeout_ms: default_view_timeout_ms(),
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! Checks of the BFT protocols' parameters.
+
+use super::{Checker, MAX_TIME_S, Num, Pos, TICK_S, Upper};
+use crate::scenario::{HotStuff, Pbft};
+
+const MAX_BATCH_TX: u32 = 1_000_000;
+
+impl Checker<'_> {
+    pub(super) fn pbft(&mut self, p: &Pbft) {
+        self.batch_max_tx(p.batch_max_tx);
+        self.positive_ms("consensus.batch_timeout_ms", p.batch_timeout_ms);
+        self.positive_ms("consensus.view_timeout_ms", p.view_timeout_ms);
+    }
+
+    pub(super) fn hotstuff(&mut self, h: &HotStuff) {
+        self.batch_max_tx(h.batch_max_tx);
+        self.positive_ms("consensus.view_timeout_ms", h.view_timeout_ms);
+    }
+
+    fn batch_max_tx(&mut self, v: u32) {
+        if !(1..=MAX_BATCH_TX).contains(&v) {
+            self.report(
+                "consensus.batch_max_tx",
+                v,
+                format!("must be >= 1 and <= {MAX_BATCH_TX}"),
+            );
+        }
+    }
+
+    /// A strictly positive duration in milliseconds: at least 1 ns, at most ten years.
+    pub(super) fn positive_ms(&mut self, path: &str, v: f64) -> bool {
+        if !self.range(path, v, Pos, Some(Upper(MAX_TIME_S * 1e3, "10 years"))) {
+            return false;
+        }
+        if v < TICK_S * 1e3 {
+            self.report(
+                path,
+                Num(v),
+                "must be >= 1e-6 (1 ns, the resolution of simulated time)",
+            );
+            return false;
+        }
+        true
+    }
+}

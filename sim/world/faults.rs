@@ -1,0 +1,239 @@
+//! Scenario faults as the event loop applies them: which validators are down, which pairs
+//! are cut off by a partition, and what links lose or delay. Protocols see none of this; they
+//! only notice missing messages and, after a restart, their `on_recover` hook.
+
+use crate::engine::{Purpose, Time, from_secs, stream};
+use crate::net::millis;
+use crate::scenario::{self, Scenario};
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+/// A crash or a restart at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Change {
+    pub at: Time,
+    pub node: u32,
+    pub up: bool,
+}
+
+struct Window {
+    from: Time,
+    to: Time,
+    /// Group index of every validator.
+    group: Vec<u32>,
+}
+
+#[derive(Default)]
+pub struct Faults {
+    /// Crashes in force per validator (crash entries may overlap).
+    down: Vec<u32>,
+    /// Whether the validator's `on_start` ran (a validator down at time 0 starts on recovery).
+    pub started: Vec<bool>,
+    windows: Vec<Window>,
+    loss: f64,
+    pub extra_delay: Time,
+    /// Transaction batches that reached a down validator; its gateway delivers them again on
+    /// restart, so they stay in transit meanwhile.
+    pub parked: Vec<Vec<u32>>,
+    pub counts: Counts,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub msgs_to_down_node: u64,
+    pub timers_of_down_node: u64,
+    pub msgs_partitioned: u64,
+    pub msgs_lost: u64,
+    pub batches_held: u64,
+    pub crashes: u64,
+    pub recoveries: u64,
+}
+
+impl Faults {
+    /// The faults of `s` and the crash/restart changes to schedule, in time order.
+    pub fn build(s: &Scenario) -> (Self, Vec<Change>) {
+        let n = s.validators.count as u32;
+        let mut f = Faults {
+            down: vec![0; n as usize],
+            started: vec![false; n as usize],
+            parked: vec![Vec::new(); n as usize],
+            ..Faults::default()
+        };
+        let Some(spec) = &s.faults else {
+            return (f, Vec::new());
+        };
+        let mut changes = Vec::new();
+        for (i, c) in spec.crashes.iter().enumerate() {
+            let nodes = match (&c.nodes, c.random) {
+                (Some(ids), _) => ids.iter().map(|&v| v as u32).collect(),
+                (None, Some(k)) => choose(n, k as u32, stream(s.seed, i as u64, Purpose::Faults)),
+                (None, None) => Vec::new(),
+            };
+            for v in nodes {
+                changes.push(Change {
+                    at: from_secs(c.at_s),
+                    node: v,
+                    up: false,
+                });
+                if let Some(r) = c.recover_s {
+                    changes.push(Change {
+                        at: from_secs(r),
+                        node: v,
+                        up: true,
+                    });
+                }
+            }
+        }
+        changes.sort();
+        f.windows = spec
+            .partitions
+            .iter()
+            .map(|p| Window {
+                from: from_secs(p.from_s),
+                to: from_secs(p.to_s),
+                group: groups(p, n),
+            })
+            .collect();
+        f.loss = spec.links.loss;
+        f.extra_delay = millis(spec.links.extra_delay_ms);
+        (f, changes)
+    }
+
+    pub fn is_down(&self, v: u32) -> bool {
+        self.down[v as usize] > 0
+    }
+
+    /// Applies a change; true when the validator came back up.
+    pub fn apply(&mut self, c: Change) -> bool {
+        let d = &mut self.down[c.node as usize];
+        if c.up {
+            if *d == 0 {
+                return false;
+            }
+            *d -= 1;
+            if *d == 0 {
+                self.counts.recoveries += 1;
+                return true;
+            }
+        } else {
+            if *d == 0 {
+                self.counts.crashes += 1;
+            }
+            *d += 1;
+        }
+        false
+    }
+
+    /// Whether a message sent now from `from` to `to` is lost; counts the loss. Link loss
+    /// draws from the sender's stream, and only when loss is configured, so runs without it
+    /// draw exactly as before.
+    pub fn lost(&mut self, now: Time, from: u32, to: u32, rng: &mut ChaCha8Rng) -> bool {
+        let cut = self.windows.iter().any(|w| {
+            (w.from..w.to).contains(&now) && w.group[from as usize] != w.group[to as usize]
+        });
+        if cut {
+            self.counts.msgs_partitioned += 1;
+            return true;
+        }
+        if self.loss > 0.0 && rng.random::<f64>() < self.loss {
+            self.counts.msgs_lost += 1;
+            return true;
+        }
+        false
+    }
+
+    pub fn summary(&self) -> Vec<(String, f64)> {
+        let c = &self.counts;
+        [
+            ("fault_crashes", c.crashes),
+            ("fault_recoveries", c.recoveries),
+            ("msgs_dropped_node_down", c.msgs_to_down_node),
+            ("timers_dropped_node_down", c.timers_of_down_node),
+            ("msgs_dropped_partition", c.msgs_partitioned),
+            ("msgs_dropped_link_loss", c.msgs_lost),
+            ("tx_batches_held_for_down_node", c.batches_held),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v as f64))
+        .collect()
+    }
+}
+
+/// `k` distinct validators of `n`, by a partial Fisher–Yates shuffle, in increasing order.
+fn choose(n: u32, k: u32, mut rng: ChaCha8Rng) -> Vec<u32> {
+    let mut ids: Vec<u32> = (0..n).collect();
+    for i in 0..k.min(n) as usize {
+        let j = rng.random_range(i..n as usize);
+        ids.swap(i, j);
+    }
+    ids.truncate(k.min(n) as usize);
+    ids.sort_unstable();
+    ids
+}
+
+fn groups(p: &scenario::Partition, n: u32) -> Vec<u32> {
+    match (&p.groups, p.split) {
+        (Some(list), _) => {
+            let rest = list.len() as u32;
+            let mut g = vec![rest; n as usize];
+            for (k, ids) in list.iter().enumerate() {
+                for &v in ids {
+                    g[v as usize] = k as u32;
+                }
+            }
+            g
+        }
+        (None, Some(split)) => {
+            let first = (split * n as f64).round() as u32;
+            (0..n).map(|v| u32::from(v >= first)).collect()
+        }
+        (None, None) => vec![0; n as usize],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn choice_is_distinct_and_seeded() {
+        let a = choose(10, 4, stream(1, 0, Purpose::Faults));
+        assert_eq!(a.len(), 4);
+        assert!(a.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(a, choose(10, 4, stream(1, 0, Purpose::Faults)));
+        assert_eq!(choose(5, 5, stream(1, 0, Purpose::Faults)), [0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn unlisted_validators_form_their_own_group() {
+        let p = scenario::Partition {
+            groups: Some(vec![vec![0, 1], vec![3]]),
+            split: None,
+            from_s: 0.0,
+            to_s: 1.0,
+        };
+        assert_eq!(groups(&p, 5), [0, 0, 2, 1, 2]);
+        let half = scenario::Partition {
+            groups: None,
+            split: Some(0.5),
+            ..p
+        };
+        assert_eq!(groups(&half, 4), [0, 0, 1, 1]);
+    }
+
+    #[test]
+    fn overlapping_crashes_need_every_restart() {
+        let mut f = Faults {
+            down: vec![0; 1],
+            ..Faults::default()
+        };
+        let c = |up| Change { at: 0, node: 0, up };
+        assert!(!f.apply(c(false)));
+        assert!(!f.apply(c(false)));
+        assert!(!f.apply(c(true)));
+        assert!(f.is_down(0));
+        assert!(f.apply(c(true)));
+        assert!(!f.is_down(0));
+        assert_eq!((f.counts.crashes, f.counts.recoveries), (1, 1));
+    }
+}

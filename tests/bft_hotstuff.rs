@@ -1,0 +1,217 @@
+//! Chained HotStuff: safety under crashes, partitions and loss; liveness with up to f crashed
+//! replicas; no progress beyond f; recovery after a partition; commit after three round trips
+//! of the leaders plus the final proposal; T14 linear scaling of messages.
+
+mod common;
+
+use unchained::consensus::hotstuff::{HotStuff, Node};
+use unchained::engine::{Time, from_secs};
+use unchained::metrics::RunOutput;
+use unchained::scenario::Consensus;
+use unchained::world::{Progress, run_with};
+
+fn yaml(n: u32, rate: f64, duration: f64, one_way_ms: f64, extra: &str) -> String {
+    format!(
+        "
+seed: 5
+duration_s: {duration}
+devices:
+  - count: 40
+    workload: {{ model: poisson, rate_per_s: {rate} }}
+    uplink: {{ latency_ms: 0, bandwidth_bps: 1e12 }}
+gateways: {{ count: {n}, backhaul_bps: 1e12 }}
+validators: {{ count: {n} }}
+network:
+  latency: {{ model: constant, one_way_ms: {one_way_ms}, bandwidth_bps: 1e12 }}
+  topology: {{ model: full_mesh }}
+  processing_ms: 0
+{extra}"
+    )
+}
+
+fn run(text: &str) -> (RunOutput, HotStuff, Vec<Node>) {
+    let s = common::scenario(text);
+    let Consensus::Hotstuff(p) = &s.consensus else {
+        panic!("not hotstuff")
+    };
+    let hs = HotStuff::new(p, s.validators.count as u32);
+    run_with(&s, hs, &Progress::hidden()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn assert_safe(nodes: &[Node]) {
+    let logs: Vec<_> = nodes.iter().map(|n| &n.decided).collect();
+    if let Err(e) = common::agree(&logs) {
+        panic!("safety violated: {e}");
+    }
+    assert!(nodes.iter().all(|n| n.conflicts == 0));
+}
+
+fn unsettled(hs: &HotStuff, before: Time, down: &[u32]) -> usize {
+    let reqs = hs.requests();
+    (0..reqs.all().len() as u32)
+        .filter(|&r| {
+            let q = reqs.get(r);
+            q.reached < before && !down.contains(&q.origin) && !reqs.is_settled(r)
+        })
+        .count()
+}
+
+const CONSENSUS: &str =
+    "consensus: { protocol: hotstuff, batch_max_tx: 20, view_timeout_ms: 500 }\n";
+
+#[test]
+fn safe_over_many_seeds_and_fault_schedules() {
+    let mut decided_total = 0;
+    for seed in 0..24u32 {
+        let n = [4, 7][seed as usize % 2];
+        let f = (n - 1) / 3;
+        let crashed = 1 + seed % (f + 1);
+        let at = 2 + seed % 5;
+        let recover = if seed % 3 == 0 {
+            String::new()
+        } else {
+            format!(", recover_s: {}", at + 4 + seed % 4)
+        };
+        let faults = format!(
+            "faults:\n  crashes: [{{ random: {crashed}, at_s: {at}{recover} }}]\n  \
+             partitions: [{{ split: 0.{}, from_s: {}, to_s: {} }}]\n  links: {{ loss: 0.0{} }}\n",
+            3 + seed % 5,
+            5 + seed % 3,
+            9 + seed % 4,
+            seed % 6
+        );
+        let text = yaml(
+            n,
+            0.5,
+            20.0,
+            10.0 + seed as f64,
+            &format!("{CONSENSUS}{faults}"),
+        )
+        .replace("seed: 5", &format!("seed: {seed}"));
+        let (out, hs, nodes) = run(&text);
+        assert!(out.conservation.holds());
+        assert_safe(&nodes);
+        decided_total += hs.decisions();
+    }
+    assert!(decided_total > 1000, "{decided_total}");
+}
+
+/// Two halves of ten, each with five consecutive leaders: a quorum smaller than
+/// ⌈(n + f + 1)/2⌉ would let both halves commit different blocks at the same height.
+#[test]
+fn halves_of_a_split_network_never_both_commit() {
+    for seed in 0..6 {
+        let faults =
+            "faults: { partitions: [{ groups: [[0, 1, 2, 3, 4]], from_s: 2, to_s: 25 }] }\n";
+        let text = yaml(10, 1.0, 30.0, 20.0, &format!("{CONSENSUS}{faults}"))
+            .replace("seed: 5", &format!("seed: {seed}"));
+        let (_, _, nodes) = run(&text);
+        assert_safe(&nodes);
+    }
+}
+
+#[test]
+fn live_with_f_crashed_replicas() {
+    for n in [4u32, 7, 10] {
+        let f = (n - 1) / 3;
+        let down: Vec<u32> = (0..f).collect();
+        let ids = down
+            .iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let faults = format!("faults: {{ crashes: [{{ nodes: [{ids}], at_s: 5 }}] }}\n");
+        let (out, hs, nodes) = run(&yaml(n, 0.5, 40.0, 50.0, &format!("{CONSENSUS}{faults}")));
+        assert_safe(&nodes);
+        let bound = from_secs(10.0);
+        assert_eq!(unsettled(&hs, from_secs(40.0) - bound, &down), 0, "n={n}");
+        let max = common::metric(&out, "settlement_max_s");
+        eprintln!("hotstuff n={n} f crashed: settlement max {max:.2} s");
+        assert!(max < 10.0, "n={n}: {max}");
+    }
+}
+
+#[test]
+fn no_progress_beyond_f_crashes_but_still_safe() {
+    for n in [4u32, 7] {
+        let f = (n - 1) / 3;
+        let ids = (0..=f)
+            .map(|v| (v + 1).to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let faults = format!("faults: {{ crashes: [{{ nodes: [{ids}], at_s: 5 }}] }}\n");
+        let (_, _, nodes) = run(&yaml(n, 0.5, 30.0, 50.0, &format!("{CONSENSUS}{faults}")));
+        assert_safe(&nodes);
+        let late = nodes
+            .iter()
+            .flat_map(|n| n.decided_at.values())
+            .filter(|&&t| t > from_secs(5.5))
+            .count();
+        assert_eq!(late, 0, "n={n}");
+        assert!(nodes[0].decided.len() > 20);
+    }
+}
+
+#[test]
+fn commits_resume_after_a_partition_heals() {
+    let faults = "faults: { partitions: [{ groups: [[0, 1], [2, 3]], from_s: 5, to_s: 15 }] }\n";
+    let (_, hs, nodes) = run(&yaml(4, 0.5, 40.0, 50.0, &format!("{CONSENSUS}{faults}")));
+    assert_safe(&nodes);
+    for node in &nodes {
+        let during = node
+            .decided_at
+            .values()
+            .filter(|&&t| t > from_secs(5.5) && t < from_secs(15.0))
+            .count();
+        let after = node
+            .decided_at
+            .values()
+            .filter(|&&t| t > from_secs(15.0))
+            .count();
+        assert_eq!(during, 0, "node {}", node.id);
+        assert!(after > 50, "node {}: {after}", node.id);
+    }
+    assert_eq!(unsettled(&hs, from_secs(30.0), &[]), 0);
+}
+
+/// A block is committed when the proposal carrying the QC of its third descendant arrives:
+/// three leader round trips (proposal, vote to the next leader) plus that proposal, 7 one-way
+/// delays; the replica proposing that descendant commits one delay earlier.
+#[test]
+fn commit_after_three_round_trips() {
+    let d = 100.0;
+    let consensus = "consensus: { protocol: hotstuff, batch_max_tx: 1 }\n";
+    let (_, hs, nodes) = run(&yaml(4, 0.005, 60.0, d, consensus));
+    assert_safe(&nodes);
+    let delay = from_secs(d / 1e3) as f64;
+    let mut seven = 0;
+    for node in &nodes {
+        for (h, &b) in &node.decided {
+            let lat = (node.decided_at[h] - hs.block(b).proposed_at) as f64 / delay;
+            // Blocks committed by a later burst of traffic wait longer; only consecutive
+            // proposals (no idle gap) are compared.
+            let rounds = lat.round();
+            if (lat - rounds).abs() < 1e-4 && rounds <= 7.0 {
+                assert!(rounds == 6.0 || rounds == 7.0, "node {}: {lat}", node.id);
+                seven += usize::from(rounds == 7.0);
+            }
+        }
+    }
+    assert!(seven > 10, "{seven}");
+}
+
+/// T14: messages per decision grow linearly with n (slope 1 ± 0.15 on a log-log fit).
+#[test]
+fn t14_messages_scale_linearly() {
+    let mut points = Vec::new();
+    for n in [4u32, 7, 16, 31, 64] {
+        let consensus = "consensus: { protocol: hotstuff, batch_max_tx: 1 }\n";
+        let (_, hs, nodes) = run(&yaml(n, 0.01, 30.0, 20.0, consensus));
+        assert_safe(&nodes);
+        let per = hs.counts.total() as f64 / hs.decisions() as f64;
+        points.push((f64::from(n), per));
+    }
+    let slope = common::log_log_slope(&points);
+    eprintln!("hotstuff messages per decision {points:?}, slope {slope:.3}");
+    assert!((slope - 1.0).abs() <= 0.15, "slope {slope}: {points:?}");
+}

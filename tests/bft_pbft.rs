@@ -1,0 +1,259 @@
+//! PBFT: safety under crashes, partitions and loss; liveness with up to f crashed replicas;
+//! no progress beyond f; recovery after a partition; the T13 message counts and commit
+//! latency; the T14 quadratic scaling of messages.
+
+mod common;
+
+use unchained::consensus::pbft::{Node, Pbft};
+use unchained::engine::{NS_PER_S, Time, from_secs};
+use unchained::metrics::RunOutput;
+use unchained::scenario::Consensus;
+use unchained::world::{Progress, run_with};
+
+fn yaml(n: u32, rate: f64, duration: f64, one_way_ms: f64, extra: &str) -> String {
+    format!(
+        "
+seed: 5
+duration_s: {duration}
+devices:
+  - count: 40
+    workload: {{ model: poisson, rate_per_s: {rate} }}
+    uplink: {{ latency_ms: 0, bandwidth_bps: 1e12 }}
+gateways: {{ count: {n}, backhaul_bps: 1e12 }}
+validators: {{ count: {n} }}
+network:
+  latency: {{ model: constant, one_way_ms: {one_way_ms}, bandwidth_bps: 1e12 }}
+  topology: {{ model: full_mesh }}
+  processing_ms: 0
+{extra}"
+    )
+}
+
+fn run(text: &str) -> (RunOutput, Pbft, Vec<Node>) {
+    let s = common::scenario(text);
+    let Consensus::Pbft(p) = &s.consensus else {
+        panic!("not pbft")
+    };
+    let pbft = Pbft::new(p, s.validators.count as u32);
+    run_with(&s, pbft, &Progress::hidden()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn assert_safe(nodes: &[Node]) {
+    let logs: Vec<_> = nodes.iter().map(|n| &n.decided).collect();
+    if let Err(e) = common::agree(&logs) {
+        panic!("safety violated: {e}");
+    }
+    assert!(nodes.iter().all(|n| n.conflicts == 0));
+}
+
+/// Requests whose origin is up at the end, that reached it before `before` and are not settled.
+fn unsettled(pbft: &Pbft, before: Time, down: &[u32]) -> usize {
+    let reqs = pbft.requests();
+    (0..reqs.all().len() as u32)
+        .filter(|&r| {
+            let q = reqs.get(r);
+            q.reached < before && !down.contains(&q.origin) && !reqs.is_settled(r)
+        })
+        .count()
+}
+
+const CONSENSUS: &str =
+    "consensus: { protocol: pbft, batch_max_tx: 20, batch_timeout_ms: 20, view_timeout_ms: 500 }\n";
+
+#[test]
+fn safe_over_many_seeds_and_fault_schedules() {
+    let mut decided_total = 0;
+    for seed in 0..24u32 {
+        let n = [4, 7][seed as usize % 2];
+        let f = (n - 1) / 3;
+        // Crash between one and f + 1 replicas, some restarting; cut the network; lose messages.
+        let crashed = 1 + seed % (f + 1);
+        let at = 2 + seed % 5;
+        let recover = if seed % 3 == 0 {
+            String::new()
+        } else {
+            format!(", recover_s: {}", at + 4 + seed % 4)
+        };
+        let faults = format!(
+            "faults:\n  crashes: [{{ random: {crashed}, at_s: {at}{recover} }}]\n  \
+             partitions: [{{ split: 0.{}, from_s: {}, to_s: {} }}]\n  links: {{ loss: 0.0{} }}\n",
+            3 + seed % 5,
+            5 + seed % 3,
+            9 + seed % 4,
+            seed % 6
+        );
+        let text = yaml(
+            n,
+            0.5,
+            20.0,
+            10.0 + seed as f64,
+            &format!("{CONSENSUS}{faults}"),
+        )
+        .replace("seed: 5", &format!("seed: {seed}"));
+        let (out, pbft, nodes) = run(&text);
+        assert!(out.conservation.holds());
+        assert_safe(&nodes);
+        decided_total += pbft.decisions();
+    }
+    // The schedules leave room to decide: a vacuous pass would decide nothing.
+    assert!(decided_total > 1000, "{decided_total}");
+}
+
+/// Two halves of ten, each with five consecutive leaders: a quorum smaller than
+/// ⌈(n + f + 1)/2⌉ would let both halves commit different blocks at the same height.
+#[test]
+fn halves_of_a_split_network_never_both_commit() {
+    for seed in 0..6 {
+        let faults =
+            "faults: { partitions: [{ groups: [[0, 1, 2, 3, 4]], from_s: 2, to_s: 25 }] }\n";
+        let text = yaml(10, 1.0, 30.0, 20.0, &format!("{CONSENSUS}{faults}"))
+            .replace("seed: 5", &format!("seed: {seed}"));
+        let (_, _, nodes) = run(&text);
+        assert_safe(&nodes);
+    }
+}
+
+#[test]
+fn live_with_f_crashed_replicas_including_the_primary() {
+    for n in [4u32, 7, 10] {
+        let f = (n - 1) / 3;
+        let down: Vec<u32> = (0..f).collect();
+        let ids = down
+            .iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let faults = format!("faults: {{ crashes: [{{ nodes: [{ids}], at_s: 5 }}] }}\n");
+        let (out, pbft, nodes) = run(&yaml(n, 0.5, 40.0, 50.0, &format!("{CONSENSUS}{faults}")));
+        assert_safe(&nodes);
+        // Bound: view changes through the f crashed primaries (timeouts 0.5, 1, 2 … s) and a
+        // few round trips; every request that reached a live origin 10 s before the end settled.
+        let bound = 10 * NS_PER_S;
+        assert_eq!(unsettled(&pbft, from_secs(40.0) - bound, &down), 0, "n={n}");
+        assert!(common::metric(&out, "settlement_max_s") < 10.0, "n={n}");
+        let after = nodes[f as usize]
+            .decided_at
+            .values()
+            .filter(|&&t| t > from_secs(6.0))
+            .count();
+        assert!(after > 100, "n={n}: {after} decisions after the crash");
+    }
+}
+
+#[test]
+fn no_progress_beyond_f_crashes_but_still_safe() {
+    for n in [4u32, 7] {
+        let f = (n - 1) / 3;
+        let ids = (0..=f)
+            .map(|v| (v + 1).to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let faults = format!("faults: {{ crashes: [{{ nodes: [{ids}], at_s: 5 }}] }}\n");
+        let (_, _, nodes) = run(&yaml(n, 0.5, 30.0, 50.0, &format!("{CONSENSUS}{faults}")));
+        assert_safe(&nodes);
+        // Nothing proposed after the crash can gather a quorum (allow what was in flight).
+        let late = nodes
+            .iter()
+            .flat_map(|n| n.decided_at.values())
+            .filter(|&&t| t > from_secs(5.5))
+            .count();
+        assert_eq!(late, 0, "n={n}");
+        assert!(nodes[0].decided.len() > 20);
+    }
+}
+
+#[test]
+fn commits_resume_after_a_partition_heals() {
+    // Two halves of four: neither has a quorum of three while cut off.
+    let faults = "faults: { partitions: [{ groups: [[0, 1], [2, 3]], from_s: 5, to_s: 15 }] }\n";
+    let (_, pbft, nodes) = run(&yaml(4, 0.5, 40.0, 50.0, &format!("{CONSENSUS}{faults}")));
+    assert_safe(&nodes);
+    for node in &nodes {
+        let during = node
+            .decided_at
+            .values()
+            .filter(|&&t| t > from_secs(5.5) && t < from_secs(15.0))
+            .count();
+        let after = node
+            .decided_at
+            .values()
+            .filter(|&&t| t > from_secs(15.0))
+            .count();
+        assert_eq!(during, 0, "node {}", node.id);
+        assert!(after > 100, "node {}: {after}", node.id);
+    }
+    assert_eq!(unsettled(&pbft, from_secs(30.0), &[]), 0);
+}
+
+/// T13: with one transaction per request and per batch, every decision costs exactly
+/// `[origin ≠ primary] + (n−1) + (n−1)² + n(n−1)` messages (request forward, pre-prepare,
+/// prepare, commit); replies are not sent because the origin replica observes its own commit,
+/// so the T13 figure with its `n` replies is this plus `n`: `2n² − n + 1`. Commit comes three
+/// one-way delays after the pre-prepare at every replica.
+#[test]
+fn t13_message_counts_and_commit_latency() {
+    let d = 100.0;
+    for n in [4u32, 7, 10, 13] {
+        let consensus = "consensus: { protocol: pbft, batch_max_tx: 1, batch_timeout_ms: 1 }\n";
+        let (out, pbft, nodes) = run(&yaml(n, 0.005, 60.0, d, consensus));
+        assert_safe(&nodes);
+        let decisions = pbft.decisions();
+        assert!(decisions >= 5, "n={n}: {decisions}");
+        let c = pbft.counts;
+        let k = u64::from(n);
+        let forwarded = pbft
+            .requests()
+            .all()
+            .iter()
+            .filter(|q| q.origin != 0)
+            .count() as u64;
+        // Requests still in flight at the end were forwarded but not decided.
+        let batches = c.pre_prepare / (k - 1);
+        assert_eq!(c.pre_prepare, batches * (k - 1), "n={n}");
+        assert_eq!(c.prepare, batches * (k - 1) * (k - 1), "n={n}");
+        assert_eq!(c.commit, batches * k * (k - 1), "n={n}");
+        assert_eq!(c.request, forwarded, "n={n}");
+        assert_eq!(c.view_change + c.new_view + c.catch_up, 0);
+        assert_eq!(
+            batches,
+            pbft.requests().all().len() as u64,
+            "one request per batch"
+        );
+        let with_replies = 1 + (k - 1) + (k - 1) * (k - 1) + k * (k - 1) + k;
+        assert_eq!(with_replies, 2 * k * k - k + 1);
+        assert_eq!(
+            c.pre_prepare / batches + c.prepare / batches + c.commit / batches + 1 + k,
+            with_replies
+        );
+        // Latency in one-way delays: pre-prepare, prepare, commit.
+        let delay = from_secs(d / 1e3);
+        for node in &nodes {
+            for (seq, &batch) in &node.decided {
+                let lat = node.decided_at[seq] - pbft.proposed_at(batch);
+                let rounds = lat as f64 / delay as f64;
+                assert!(
+                    (rounds - 3.0).abs() < 1e-4,
+                    "n={n} node {}: {rounds}",
+                    node.id
+                );
+            }
+        }
+        assert_eq!(out.metric("pbft_msgs_view_change"), Some(0.0));
+    }
+}
+
+/// T14: messages per decision grow as n² (slope 2 ± 0.15 on a log-log fit over n).
+#[test]
+fn t14_messages_scale_quadratically() {
+    let mut points = Vec::new();
+    for n in [4u32, 7, 16, 31, 64] {
+        let consensus = "consensus: { protocol: pbft, batch_max_tx: 1, batch_timeout_ms: 1 }\n";
+        let (_, pbft, nodes) = run(&yaml(n, 0.01, 30.0, 20.0, consensus));
+        assert_safe(&nodes);
+        let per = pbft.counts.total() as f64 / pbft.decisions() as f64;
+        points.push((f64::from(n), per));
+    }
+    let slope = common::log_log_slope(&points);
+    eprintln!("pbft messages per decision {points:?}, slope {slope:.3}");
+    assert!((slope - 2.0).abs() <= 0.15, "slope {slope}: {points:?}");
+}
