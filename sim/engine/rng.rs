@@ -22,6 +22,10 @@ pub enum Purpose {
     Consensus = 6,
     Attachment = 7,
     HashPower = 8,
+    /// Proof-of-stake proposer of each slot (entity = slot number).
+    Proposer = 16,
+    /// Proof-of-stake attestation committees of each epoch (entity = epoch number).
+    Committee = 17,
 }
 
 fn stream_id(entity: u64, purpose: Purpose) -> u64 {

@@ -273,6 +273,35 @@ impl Default for Topology {
 #[serde(tag = "protocol", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Consensus {
     Nakamoto(Nakamoto),
+    Pos(Pos),
+}
+
+/// Ethereum-style proof of stake (Gasper: Casper FFG finality over slots and epochs).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pos {
+    /// Slot length (mainnet `SECONDS_PER_SLOT` = 12).
+    #[serde(default = "default_slot_s")]
+    pub slot_s: f64,
+    /// Slots per epoch (mainnet `SLOTS_PER_EPOCH` = 32).
+    #[serde(default = "default_slots_per_epoch")]
+    pub slots_per_epoch: u32,
+    /// How stake is spread over validators (same models as `hash_power`).
+    #[serde(default)]
+    pub stake: HashPower,
+    /// Share of total stake whose validators neither propose nor attest (their nodes still
+    /// relay and follow the chain).
+    #[serde(default)]
+    pub offline_stake: f64,
+    #[serde(default = "default_max_block_bytes")]
+    pub max_block_bytes: u64,
+}
+
+fn default_slot_s() -> f64 {
+    12.0
+}
+fn default_slots_per_epoch() -> u32 {
+    32
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -10,7 +10,7 @@ use std::fmt::{self, Display};
 use super::locate::line_of;
 use super::{
     Connectivity, Consensus, DeviceGroup, Duration, FieldError, Gateways, HashPower, Latency,
-    MetricsOptions, Nakamoto, Network, Scenario, Topology, Uplink, Workload,
+    MetricsOptions, Nakamoto, Network, Pos as PosParams, Scenario, Topology, Uplink, Workload,
 };
 
 /// Longest run, and longest span of time any one setting may describe. Keeping every time at
@@ -33,6 +33,9 @@ const MAX_FULL_MESH_VALIDATORS: u64 = 10_000;
 /// Room for a block header (80 B in Bitcoin) with generous slack for coinbase and counts.
 const BLOCK_OVERHEAD_BYTES: u64 = 1_000;
 const MAX_CONFIRMATIONS: u32 = 1_000;
+/// A slot longer than a day or an epoch of more than 1024 slots describes no deployed chain.
+const MAX_SLOT_S: f64 = 86_400.0;
+const MAX_SLOTS_PER_EPOCH: u32 = 1_024;
 /// Below 0.05 the mean rests on draws so rare (Γ(1 + 1/shape) > 1e18) that no run sees it;
 /// above 20 the distribution is all but constant, which `constant` states plainly.
 const WEIBULL_SHAPE: (f64, f64) = (0.05, 20.0);
@@ -70,6 +73,7 @@ pub fn validate(scenario: &Scenario, text: &str) -> Vec<FieldError> {
         Consensus::Nakamoto(n) => {
             c.nakamoto(n, validators_ok.then_some(validators), &scenario.devices)
         }
+        Consensus::Pos(p) => c.pos(p, validators_ok.then_some(validators), &scenario.devices),
     }
     c.metrics(
         &scenario.metrics,
@@ -437,33 +441,7 @@ impl Checker<'_> {
     fn nakamoto(&mut self, n: &Nakamoto, validators: Option<u64>, groups: &[DeviceGroup]) {
         self.time("consensus.block_interval_s", n.block_interval_s, Pos);
 
-        let largest_tx = groups
-            .iter()
-            .enumerate()
-            .filter(|(_, g)| (1..=MAX_TX_BYTES).contains(&g.tx_bytes))
-            .max_by_key(|(i, g)| (g.tx_bytes, std::cmp::Reverse(*i)));
-        match largest_tx {
-            Some((i, g)) if n.max_block_bytes < u64::from(g.tx_bytes) + BLOCK_OVERHEAD_BYTES => {
-                let min = u64::from(g.tx_bytes) + BLOCK_OVERHEAD_BYTES;
-                self.report(
-                    "consensus.max_block_bytes",
-                    n.max_block_bytes,
-                    format!(
-                        "must be >= {min} ({BLOCK_OVERHEAD_BYTES} for the header plus \
-                         devices[{i}].tx_bytes = {}), so a block can hold a transaction",
-                        g.tx_bytes
-                    ),
-                );
-            }
-            None if n.max_block_bytes < BLOCK_OVERHEAD_BYTES => {
-                self.report(
-                    "consensus.max_block_bytes",
-                    n.max_block_bytes,
-                    format!("must be >= {BLOCK_OVERHEAD_BYTES} (a header plus a transaction)"),
-                );
-            }
-            _ => {}
-        }
+        self.block_room(n.max_block_bytes, groups);
 
         if !(1..=MAX_CONFIRMATIONS).contains(&n.confirmations) {
             self.report(
@@ -502,7 +480,9 @@ impl Checker<'_> {
                     Some(max),
                 );
             }
-            HashPower::Shares { shares } => self.shares(shares, miners),
+            HashPower::Shares { shares } => {
+                self.shares("consensus.hash_power.shares", shares, miners)
+            }
         }
 
         self.range(
@@ -513,8 +493,75 @@ impl Checker<'_> {
         );
     }
 
-    fn shares(&mut self, shares: &[f64], miners: Option<(u64, &str)>) {
-        let path = "consensus.hash_power.shares";
+    /// `consensus.max_block_bytes` must leave room for the largest transaction.
+    fn block_room(&mut self, max_block_bytes: u64, groups: &[DeviceGroup]) {
+        let largest_tx = groups
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| (1..=MAX_TX_BYTES).contains(&g.tx_bytes))
+            .max_by_key(|(i, g)| (g.tx_bytes, std::cmp::Reverse(*i)));
+        match largest_tx {
+            Some((i, g)) if max_block_bytes < u64::from(g.tx_bytes) + BLOCK_OVERHEAD_BYTES => {
+                let min = u64::from(g.tx_bytes) + BLOCK_OVERHEAD_BYTES;
+                self.report(
+                    "consensus.max_block_bytes",
+                    max_block_bytes,
+                    format!(
+                        "must be >= {min} ({BLOCK_OVERHEAD_BYTES} for the header plus \
+                         devices[{i}].tx_bytes = {}), so a block can hold a transaction",
+                        g.tx_bytes
+                    ),
+                );
+            }
+            None if max_block_bytes < BLOCK_OVERHEAD_BYTES => {
+                self.report(
+                    "consensus.max_block_bytes",
+                    max_block_bytes,
+                    format!("must be >= {BLOCK_OVERHEAD_BYTES} (a header plus a transaction)"),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    fn pos(&mut self, p: &PosParams, validators: Option<u64>, groups: &[DeviceGroup]) {
+        self.time_below(
+            "consensus.slot_s",
+            p.slot_s,
+            Pos,
+            Upper(MAX_SLOT_S, "1 day"),
+        );
+        if !(1..=MAX_SLOTS_PER_EPOCH).contains(&p.slots_per_epoch) {
+            self.report(
+                "consensus.slots_per_epoch",
+                p.slots_per_epoch,
+                format!("must be >= 1 and <= {MAX_SLOTS_PER_EPOCH}"),
+            );
+        }
+        match &p.stake {
+            HashPower::Equal => {}
+            HashPower::Zipf { exponent } => {
+                let max = Upper(MAX_ZIPF_EXPONENT, "");
+                self.range("consensus.stake.exponent", *exponent, NonNeg, Some(max));
+            }
+            HashPower::Shares { shares } => {
+                let count = validators.map(|v| (v, "validators.count"));
+                self.shares("consensus.stake.shares", shares, count)
+            }
+        }
+        if self.finite("consensus.offline_stake", p.offline_stake)
+            && !(0.0..1.0).contains(&p.offline_stake)
+        {
+            self.report(
+                "consensus.offline_stake",
+                Num(p.offline_stake),
+                "must be >= 0 and < 1 (a share of total stake)",
+            );
+        }
+        self.block_room(p.max_block_bytes, groups);
+    }
+
+    fn shares(&mut self, path: &str, shares: &[f64], miners: Option<(u64, &str)>) {
         if let Some((count, source)) = miners
             && shares.len() as u64 != count
         {
@@ -852,6 +899,33 @@ consensus:
                 "consensus.validation_s_per_mb = -0.1",
             ]
         );
+    }
+
+    #[test]
+    fn pos_parameters() {
+        let text = "\
+duration_s: 60
+validators: { count: 4 }
+consensus:
+  protocol: pos
+  slot_s: 0
+  slots_per_epoch: 0
+  stake: { model: shares, shares: [1, 2] }
+  offline_stake: 1
+  max_block_bytes: 10
+";
+        assert_eq!(
+            errors_of(text),
+            [
+                "consensus.slot_s = 0",
+                "consensus.slots_per_epoch = 0",
+                "consensus.stake.shares = [1, 2]",
+                "consensus.offline_stake = 1",
+                "consensus.max_block_bytes = 10",
+            ]
+        );
+        let ok = "duration_s: 60\nvalidators: { count: 4 }\nconsensus: { protocol: pos }\n";
+        assert_eq!(errors_of(ok), Vec::<String>::new());
     }
 
     #[test]

@@ -5,7 +5,7 @@ mod batches;
 mod progress;
 mod summary;
 
-use crate::consensus::{Ctx, Protocol, TxIn, nakamoto::Nakamoto};
+use crate::consensus::{Ctx, Protocol, TxIn, nakamoto::Nakamoto, pos::Pos};
 use crate::devices::Fleet;
 use crate::engine::{Command, Purpose, Scheduler, Time, from_secs, stream};
 use crate::metrics::{Conservation, Metrics, NodeRow, RunOutput};
@@ -34,6 +34,7 @@ pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
     // The registry: one arm per protocol.
     match &s.consensus {
         Consensus::Nakamoto(p) => World::new(s, Nakamoto::new(p, n)).run(progress),
+        Consensus::Pos(p) => World::new(s, Pos::new(p, n, s.seed)).run(progress),
     }
 }
 
