@@ -15,6 +15,7 @@
 
 pub mod nakamoto;
 pub mod pos;
+pub mod tangle;
 
 use crate::engine::{Command, Time};
 use crate::metrics::{BlockRow, Metrics};

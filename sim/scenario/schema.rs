@@ -274,6 +274,67 @@ impl Default for Topology {
 pub enum Consensus {
     Nakamoto(Nakamoto),
     Pos(Pos),
+    Tangle(Tangle),
+}
+
+/// IOTA-style tangle: every transaction approves `approvals` earlier ones.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tangle {
+    /// Transactions each new one approves (k; 2 in IOTA).
+    #[serde(default = "default_approvals")]
+    pub approvals: u32,
+    #[serde(default)]
+    pub tip_selection: TipSelection,
+    #[serde(default)]
+    pub confirmation: Confirmation,
+    /// Time from tip selection until the transaction is attached and starts propagating
+    /// (proof of work; Popov's `h` together with the network delay).
+    #[serde(default = "default_pow_s")]
+    pub pow_s: f64,
+}
+
+fn default_approvals() -> u32 {
+    2
+}
+fn default_pow_s() -> f64 {
+    1.0
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
+pub enum TipSelection {
+    /// Each approved transaction drawn uniformly from the tips the issuing node sees.
+    #[default]
+    Uniform,
+    /// Popov's weighted random walk from a transaction `depth_s` old towards the tips,
+    /// stepping to an approver `y` of `x` with probability ∝ exp(−alpha·(H_x − H_y)).
+    Walk {
+        alpha: f64,
+        #[serde(default = "default_walk_depth_s")]
+        depth_s: f64,
+    },
+}
+
+fn default_walk_depth_s() -> f64 {
+    10.0
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Confirmation {
+    /// Confirmed once `threshold` transactions approve it directly or indirectly (its
+    /// cumulative weight, itself included, reaches `threshold + 1`).
+    Weight { threshold: u32 },
+    /// Confirmed when a milestone of the coordinator (validator 0), issued every
+    /// `interval_s`, approves it directly or indirectly.
+    Milestones { interval_s: f64 },
+}
+
+impl Default for Confirmation {
+    fn default() -> Self {
+        Confirmation::Milestones { interval_s: 60.0 }
+    }
 }
 
 /// Ethereum-style proof of stake (Gasper: Casper FFG finality over slots and epochs).

@@ -9,8 +9,9 @@ use std::fmt::{self, Display};
 
 use super::locate::line_of;
 use super::{
-    Connectivity, Consensus, DeviceGroup, Duration, FieldError, Gateways, HashPower, Latency,
-    MetricsOptions, Nakamoto, Network, Pos as PosParams, Scenario, Topology, Uplink, Workload,
+    Confirmation, Connectivity, Consensus, DeviceGroup, Duration, FieldError, Gateways, HashPower,
+    Latency, MetricsOptions, Nakamoto, Network, Pos as PosParams, Scenario, Tangle, TipSelection,
+    Topology, Uplink, Workload,
 };
 
 /// Longest run, and longest span of time any one setting may describe. Keeping every time at
@@ -36,6 +37,11 @@ const MAX_CONFIRMATIONS: u32 = 1_000;
 /// A slot longer than a day or an epoch of more than 1024 slots describes no deployed chain.
 const MAX_SLOT_S: f64 = 86_400.0;
 const MAX_SLOTS_PER_EPOCH: u32 = 1_024;
+const MAX_APPROVALS: u32 = 8;
+/// exp(−alpha·ΔH) underflows to zero for every step beyond alpha ≈ 700 / ΔH; larger values
+/// add nothing to the greedy walk they already describe.
+const MAX_ALPHA: f64 = 100.0;
+const MAX_WEIGHT_THRESHOLD: u32 = 1_000_000;
 /// Below 0.05 the mean rests on draws so rare (Γ(1 + 1/shape) > 1e18) that no run sees it;
 /// above 20 the distribution is all but constant, which `constant` states plainly.
 const WEIBULL_SHAPE: (f64, f64) = (0.05, 20.0);
@@ -74,6 +80,7 @@ pub fn validate(scenario: &Scenario, text: &str) -> Vec<FieldError> {
             c.nakamoto(n, validators_ok.then_some(validators), &scenario.devices)
         }
         Consensus::Pos(p) => c.pos(p, validators_ok.then_some(validators), &scenario.devices),
+        Consensus::Tangle(t) => c.tangle(t),
     }
     c.metrics(
         &scenario.metrics,
@@ -561,6 +568,36 @@ impl Checker<'_> {
         self.block_room(p.max_block_bytes, groups);
     }
 
+    fn tangle(&mut self, t: &Tangle) {
+        if !(1..=MAX_APPROVALS).contains(&t.approvals) {
+            self.report(
+                "consensus.approvals",
+                t.approvals,
+                format!("must be >= 1 and <= {MAX_APPROVALS}"),
+            );
+        }
+        if let TipSelection::Walk { alpha, depth_s } = t.tip_selection {
+            let max = Upper(MAX_ALPHA, "");
+            self.range("consensus.tip_selection.alpha", alpha, NonNeg, Some(max));
+            self.time("consensus.tip_selection.depth_s", depth_s, Pos);
+        }
+        match t.confirmation {
+            Confirmation::Weight { threshold } => {
+                if !(1..=MAX_WEIGHT_THRESHOLD).contains(&threshold) {
+                    self.report(
+                        "consensus.confirmation.threshold",
+                        threshold,
+                        format!("must be >= 1 and <= {MAX_WEIGHT_THRESHOLD}"),
+                    );
+                }
+            }
+            Confirmation::Milestones { interval_s } => {
+                self.time("consensus.confirmation.interval_s", interval_s, Pos);
+            }
+        }
+        self.time("consensus.pow_s", t.pow_s, NonNeg);
+    }
+
     fn shares(&mut self, path: &str, shares: &[f64], miners: Option<(u64, &str)>) {
         if let Some((count, source)) = miners
             && shares.len() as u64 != count
@@ -926,6 +963,33 @@ consensus:
         );
         let ok = "duration_s: 60\nvalidators: { count: 4 }\nconsensus: { protocol: pos }\n";
         assert_eq!(errors_of(ok), Vec::<String>::new());
+    }
+
+    #[test]
+    fn tangle_parameters() {
+        let text = "\
+duration_s: 60
+validators: { count: 4 }
+consensus:
+  protocol: tangle
+  approvals: 0
+  tip_selection: { model: walk, alpha: -1, depth_s: 0 }
+  confirmation: { model: weight, threshold: 0 }
+  pow_s: -1
+";
+        assert_eq!(
+            errors_of(text),
+            [
+                "consensus.approvals = 0",
+                "consensus.tip_selection.alpha = -1",
+                "consensus.tip_selection.depth_s = 0",
+                "consensus.confirmation.threshold = 0",
+                "consensus.pow_s = -1",
+            ]
+        );
+        let ms = "duration_s: 60\nvalidators: { count: 4 }\nconsensus: { protocol: tangle, \
+                  confirmation: { model: milestones, interval_s: 0 } }\n";
+        assert_eq!(errors_of(ms), ["consensus.confirmation.interval_s = 0"]);
     }
 
     #[test]

@@ -5,7 +5,7 @@ mod batches;
 mod progress;
 mod summary;
 
-use crate::consensus::{Ctx, Protocol, TxIn, nakamoto::Nakamoto, pos::Pos};
+use crate::consensus::{Ctx, Protocol, TxIn, nakamoto::Nakamoto, pos::Pos, tangle::Tangle};
 use crate::devices::Fleet;
 use crate::engine::{Command, Purpose, Scheduler, Time, from_secs, stream};
 use crate::metrics::{Conservation, Metrics, NodeRow, RunOutput};
@@ -35,6 +35,7 @@ pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
     match &s.consensus {
         Consensus::Nakamoto(p) => World::new(s, Nakamoto::new(p, n)).run(progress),
         Consensus::Pos(p) => World::new(s, Pos::new(p, n, s.seed)).run(progress),
+        Consensus::Tangle(p) => World::new(s, Tangle::new(p, n)).run(progress),
     }
 }
 
