@@ -14,6 +14,7 @@
 //! 3. Add one arm to [`crate::world::run`]'s registry `match`.
 
 pub mod nakamoto;
+pub mod notary;
 pub mod pos;
 pub mod tangle;
 

@@ -16,6 +16,8 @@ pub struct Conservation {
     /// In a main-chain block that is not yet deep enough.
     pub pending_in_block: u64,
     pub dropped_buffer_overflow: u64,
+    /// Rejected by a notary because an input state was already consumed.
+    pub dropped_double_spend: u64,
 }
 
 impl Conservation {
@@ -26,6 +28,7 @@ impl Conservation {
             + self.pending_in_mempool
             + self.pending_in_block
             + self.dropped_buffer_overflow
+            + self.dropped_double_spend
     }
 
     pub fn holds(&self) -> bool {

@@ -13,6 +13,7 @@ pub struct Metrics {
     pub included: u64,
     pub settled: u64,
     pub dropped_overflow: u64,
+    pub dropped_double_spend: u64,
     /// Settled blocks later replaced by a deeper reorganisation (a settlement revoked).
     pub reverted_settlements: u64,
     pub created_w: Vec<u64>,
@@ -44,6 +45,7 @@ impl Metrics {
             included: 0,
             settled: 0,
             dropped_overflow: 0,
+            dropped_double_spend: 0,
             reverted_settlements: 0,
             created_w: vec![0; windows],
             included_w: vec![0; windows],
@@ -83,6 +85,13 @@ impl Metrics {
 
     pub fn on_dropped_overflow(&mut self, at: Time) {
         self.dropped_overflow += 1;
+        let w = self.w(at);
+        self.dropped_w[w] += 1;
+    }
+
+    /// A transaction rejected at `at` for spending a consumed state (counted at rejection).
+    pub fn on_dropped_double_spend(&mut self, at: Time) {
+        self.dropped_double_spend += 1;
         let w = self.w(at);
         self.dropped_w[w] += 1;
     }

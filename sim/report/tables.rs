@@ -29,7 +29,7 @@ where
 
 /// Conservation rows go after the run's own metrics so the tidy table carries the whole
 /// accounting and a reader needs no second file to check it.
-pub(super) fn conservation_rows(c: &Conservation) -> [(&'static str, f64); 8] {
+pub(super) fn conservation_rows(c: &Conservation) -> [(&'static str, f64); 9] {
     [
         ("tx_created", c.created as f64),
         ("tx_settled", c.settled as f64),
@@ -41,6 +41,7 @@ pub(super) fn conservation_rows(c: &Conservation) -> [(&'static str, f64); 8] {
             "tx_dropped_buffer_overflow",
             c.dropped_buffer_overflow as f64,
         ),
+        ("tx_dropped_double_spend", c.dropped_double_spend as f64),
         ("conservation_holds", if c.holds() { 1.0 } else { 0.0 }),
     ]
 }

@@ -76,6 +76,7 @@ fn sample() -> RunOutput {
             pending_in_mempool: 3,
             pending_in_block: 2,
             dropped_buffer_overflow: 5,
+            dropped_double_spend: 0,
         },
         timeseries: (0..3).map(ts).collect(),
         latency: vec![
@@ -261,7 +262,7 @@ fn writes_every_table_chart_and_text() {
     let dir = write_and_check_common(&out, "sample");
 
     let summary = read_parquet(&dir.0, "summary");
-    assert_eq!(summary.shape(), (2 + 8, 2));
+    assert_eq!(summary.shape(), (2 + 9, 2));
     let metric = summary.column("metric").unwrap().str().unwrap();
     let value = summary.column("value").unwrap().f64().unwrap();
     assert_eq!(metric.get(0), Some("tx_per_s"));
@@ -269,8 +270,9 @@ fn writes_every_table_chart_and_text() {
     assert_eq!(metric.get(2), Some("tx_created"));
     assert_eq!(value.get(2), Some(100.0));
     assert_eq!(metric.get(8), Some("tx_dropped_buffer_overflow"));
-    assert_eq!(metric.get(9), Some("conservation_holds"));
-    assert_eq!(value.get(9), Some(1.0));
+    assert_eq!(metric.get(9), Some("tx_dropped_double_spend"));
+    assert_eq!(metric.get(10), Some("conservation_holds"));
+    assert_eq!(value.get(10), Some(1.0));
 
     assert_eq!(read_parquet(&dir.0, "timeseries").shape(), (3, 8));
     let latency = read_parquet(&dir.0, "latency");
@@ -323,7 +325,7 @@ fn writes_every_table_chart_and_text() {
     let text = fs::read_to_string(dir.0.join("summary.txt")).unwrap();
     assert!(text.contains("settlement_p50_s  0.1250"), "{text}");
     assert!(
-        text.contains("100 = 81 + pending(5 + 4 + 3 + 2) + dropped(5)  [holds]"),
+        text.contains("100 = 81 + pending(5 + 4 + 3 + 2) + dropped(5 + 0)  [holds]"),
         "{text}"
     );
 }
@@ -332,7 +334,7 @@ fn writes_every_table_chart_and_text() {
 fn empty_output_still_writes_everything() {
     let dir = write_and_check_common(&empty(), "empty");
     let summary = read_parquet(&dir.0, "summary");
-    assert_eq!(summary.shape(), (8, 2));
+    assert_eq!(summary.shape(), (9, 2));
     for (name, cols) in EXPECTED_COLUMNS.into_iter().skip(1) {
         assert_eq!(
             read_parquet(&dir.0, name).shape(),
@@ -353,12 +355,14 @@ fn violated_conservation_is_reported_not_hidden() {
     write_run(&out, &dir.0).unwrap();
     let summary = read_parquet(&dir.0, "summary");
     assert_eq!(
-        summary.column("value").unwrap().f64().unwrap().get(7),
+        summary.column("value").unwrap().f64().unwrap().get(8),
         Some(0.0)
     );
     let text = fs::read_to_string(dir.0.join("summary.txt")).unwrap();
     assert!(
-        text.contains("3 = 1 + pending(0 + 0 + 0 + 0) + dropped(0)  [VIOLATED: 1 accounted for]")
+        text.contains(
+            "3 = 1 + pending(0 + 0 + 0 + 0) + dropped(0 + 0)  [VIOLATED: 1 accounted for]"
+        )
     );
 }
 

@@ -33,7 +33,7 @@ pub(super) fn summary_txt(out: &RunOutput) -> String {
     let _ = writeln!(
         s,
         "conservation: created = settled + pending(on_device + in_transit + in_mempool + \
-         in_block) + dropped(buffer_overflow)"
+         in_block) + dropped(buffer_overflow + double_spend)"
     );
     let verdict = if c.holds() {
         "holds".to_string()
@@ -42,7 +42,7 @@ pub(super) fn summary_txt(out: &RunOutput) -> String {
     };
     let _ = writeln!(
         s,
-        "              {} = {} + pending({} + {} + {} + {}) + dropped({})  [{verdict}]",
+        "              {} = {} + pending({} + {} + {} + {}) + dropped({} + {})  [{verdict}]",
         c.created,
         c.settled,
         c.pending_on_device,
@@ -50,6 +50,7 @@ pub(super) fn summary_txt(out: &RunOutput) -> String {
         c.pending_in_mempool,
         c.pending_in_block,
         c.dropped_buffer_overflow,
+        c.dropped_double_spend,
     );
     s
 }

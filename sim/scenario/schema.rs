@@ -275,6 +275,35 @@ pub enum Consensus {
     Nakamoto(Nakamoto),
     Pos(Pos),
     Tangle(Tangle),
+    Notary(Notary),
+}
+
+/// R3 Corda style: transactions go only to their parties and the notary, which checks that
+/// no input state was consumed before and signs.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notary {
+    #[serde(default)]
+    pub cluster: NotaryCluster,
+    /// Share of readings whose transaction reuses the state its device's previous transaction
+    /// consumed (a double-spend attempt).
+    #[serde(default)]
+    pub double_spend_share: f64,
+}
+
+/// The notary service: validators `0..nodes` with validator 0 as leader.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
+pub enum NotaryCluster {
+    /// One notary node (validator 0) signs alone.
+    #[default]
+    Single,
+    /// Raft-like: the leader appends to `nodes − 1` followers and signs once a majority
+    /// (itself included) holds the entry.
+    Raft { nodes: u32 },
+    /// BFT-like on 3f + 1 nodes: pre-prepare, all-to-all prepare, commit votes to the leader,
+    /// which signs with 2f + 1 commits.
+    Bft { faults: u32 },
 }
 
 /// IOTA-style tangle: every transaction approves `approvals` earlier ones.

@@ -10,8 +10,8 @@ use std::fmt::{self, Display};
 use super::locate::line_of;
 use super::{
     Confirmation, Connectivity, Consensus, DeviceGroup, Duration, FieldError, Gateways, HashPower,
-    Latency, MetricsOptions, Nakamoto, Network, Pos as PosParams, Scenario, Tangle, TipSelection,
-    Topology, Uplink, Workload,
+    Latency, MetricsOptions, Nakamoto, Network, Notary, NotaryCluster, Pos as PosParams, Scenario,
+    Tangle, TipSelection, Topology, Uplink, Workload,
 };
 
 /// Longest run, and longest span of time any one setting may describe. Keeping every time at
@@ -81,6 +81,7 @@ pub fn validate(scenario: &Scenario, text: &str) -> Vec<FieldError> {
         }
         Consensus::Pos(p) => c.pos(p, validators_ok.then_some(validators), &scenario.devices),
         Consensus::Tangle(t) => c.tangle(t),
+        Consensus::Notary(n) => c.notary(n, validators_ok.then_some(validators)),
     }
     c.metrics(
         &scenario.metrics,
@@ -598,6 +599,40 @@ impl Checker<'_> {
         self.time("consensus.pow_s", t.pow_s, NonNeg);
     }
 
+    fn notary(&mut self, n: &Notary, validators: Option<u64>) {
+        let (path, value, nodes, what) = match n.cluster {
+            NotaryCluster::Single => ("", 0, 1, ""),
+            NotaryCluster::Raft { nodes } => {
+                let nodes = u64::from(nodes);
+                ("consensus.cluster.nodes", nodes, nodes, "nodes")
+            }
+            NotaryCluster::Bft { faults } => {
+                let f = u64::from(faults);
+                ("consensus.cluster.faults", f, 3 * f + 1, "3·faults + 1")
+            }
+        };
+        if !path.is_empty() {
+            match validators {
+                Some(v) if value < 1 || nodes > v => self.report(
+                    path,
+                    value,
+                    format!("must be >= 1 with {what} <= validators.count ({v})"),
+                ),
+                None if value < 1 => self.report(path, value, "must be >= 1"),
+                _ => {}
+            }
+        }
+        if self.finite("consensus.double_spend_share", n.double_spend_share)
+            && !(0.0..1.0).contains(&n.double_spend_share)
+        {
+            self.report(
+                "consensus.double_spend_share",
+                Num(n.double_spend_share),
+                "must be >= 0 and < 1",
+            );
+        }
+    }
+
     fn shares(&mut self, path: &str, shares: &[f64], miners: Option<(u64, &str)>) {
         if let Some((count, source)) = miners
             && shares.len() as u64 != count
@@ -963,6 +998,39 @@ consensus:
         );
         let ok = "duration_s: 60\nvalidators: { count: 4 }\nconsensus: { protocol: pos }\n";
         assert_eq!(errors_of(ok), Vec::<String>::new());
+    }
+
+    #[test]
+    fn notary_parameters() {
+        let bad = |cluster: &str| {
+            errors_of(&format!(
+                "duration_s: 60\nvalidators: {{ count: 4 }}\nconsensus: {{ protocol: notary, \
+                 cluster: {cluster}, double_spend_share: 1 }}\n"
+            ))
+        };
+        assert_eq!(
+            bad("{ model: raft, nodes: 5 }"),
+            [
+                "consensus.cluster.nodes = 5",
+                "consensus.double_spend_share = 1"
+            ]
+        );
+        assert_eq!(
+            bad("{ model: bft, faults: 0 }")[0],
+            "consensus.cluster.faults = 0"
+        );
+        assert_eq!(
+            bad("{ model: bft, faults: 2 }")[0],
+            "consensus.cluster.faults = 2"
+        );
+        assert_eq!(
+            bad("{ model: bft, faults: 1 }"),
+            ["consensus.double_spend_share = 1"]
+        );
+        assert_eq!(
+            bad("{ model: single }"),
+            ["consensus.double_spend_share = 1"]
+        );
     }
 
     #[test]

@@ -5,7 +5,9 @@ mod batches;
 mod progress;
 mod summary;
 
-use crate::consensus::{Ctx, Protocol, TxIn, nakamoto::Nakamoto, pos::Pos, tangle::Tangle};
+use crate::consensus::{
+    Ctx, Protocol, TxIn, nakamoto::Nakamoto, notary::Notary, pos::Pos, tangle::Tangle,
+};
 use crate::devices::Fleet;
 use crate::engine::{Command, Purpose, Scheduler, Time, from_secs, stream};
 use crate::metrics::{Conservation, Metrics, NodeRow, RunOutput};
@@ -36,6 +38,7 @@ pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
         Consensus::Nakamoto(p) => World::new(s, Nakamoto::new(p, n)).run(progress),
         Consensus::Pos(p) => World::new(s, Pos::new(p, n, s.seed)).run(progress),
         Consensus::Tangle(p) => World::new(s, Tangle::new(p, n)).run(progress),
+        Consensus::Notary(p) => World::new(s, Notary::new(p, n, s.seed)).run(progress),
     }
 }
 
@@ -235,6 +238,7 @@ impl<'s, P: Protocol> World<'s, P> {
             pending_in_mempool: report.pending_in_mempool,
             pending_in_block: report.pending_in_block,
             dropped_buffer_overflow: m.dropped_overflow,
+            dropped_double_spend: m.dropped_double_spend,
         };
         if !conservation.holds() {
             return Err(RunError::Conservation {
