@@ -17,6 +17,7 @@ pub mod nakamoto;
 pub mod notary;
 pub mod pos;
 pub mod tangle;
+pub mod xrpl;
 
 use crate::engine::{Command, Time};
 use crate::metrics::{BlockRow, Metrics};

@@ -276,6 +276,60 @@ pub enum Consensus {
     Pos(Pos),
     Tangle(Tangle),
     Notary(Notary),
+    Xrpl(Xrpl),
+}
+
+/// XRP Ledger consensus with rippled's timing (`ConsensusParms.h`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Xrpl {
+    #[serde(default)]
+    pub unl: Unl,
+    /// Share of a validator's UNL that must agree (consensus) or validate (full validation).
+    #[serde(default = "default_xrpl_quorum")]
+    pub quorum: f64,
+    #[serde(default = "default_min_close_s")]
+    pub ledger_min_close_s: f64,
+    #[serde(default = "default_min_consensus_s")]
+    pub ledger_min_consensus_s: f64,
+    #[serde(default = "default_av_min_consensus_time_s")]
+    pub av_min_consensus_time_s: f64,
+    /// Heartbeat of the consensus state machine.
+    #[serde(default = "default_granularity_s")]
+    pub ledger_granularity_s: f64,
+    /// An open ledger with no transactions closes after this long.
+    #[serde(default = "default_idle_interval_s")]
+    pub ledger_idle_interval_s: f64,
+}
+
+fn default_xrpl_quorum() -> f64 {
+    0.8
+}
+fn default_min_close_s() -> f64 {
+    2.0
+}
+fn default_min_consensus_s() -> f64 {
+    1.95
+}
+fn default_av_min_consensus_time_s() -> f64 {
+    5.0
+}
+fn default_granularity_s() -> f64 {
+    1.0
+}
+fn default_idle_interval_s() -> f64 {
+    15.0
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Unl {
+    /// Every validator trusts every validator.
+    #[default]
+    All,
+    /// Validators split into two halves (ids below and from `count / 2`); each trusts its own
+    /// half plus the first `overlap` share of the other half.
+    Cliques { overlap: f64 },
 }
 
 /// R3 Corda style: transactions go only to their parties and the notary, which checks that

@@ -11,7 +11,7 @@ use super::locate::line_of;
 use super::{
     Confirmation, Connectivity, Consensus, DeviceGroup, Duration, FieldError, Gateways, HashPower,
     Latency, MetricsOptions, Nakamoto, Network, Notary, NotaryCluster, Pos as PosParams, Scenario,
-    Tangle, TipSelection, Topology, Uplink, Workload,
+    Tangle, TipSelection, Topology, Unl, Uplink, Workload, Xrpl,
 };
 
 /// Longest run, and longest span of time any one setting may describe. Keeping every time at
@@ -82,6 +82,7 @@ pub fn validate(scenario: &Scenario, text: &str) -> Vec<FieldError> {
         Consensus::Pos(p) => c.pos(p, validators_ok.then_some(validators), &scenario.devices),
         Consensus::Tangle(t) => c.tangle(t),
         Consensus::Notary(n) => c.notary(n, validators_ok.then_some(validators)),
+        Consensus::Xrpl(x) => c.xrpl(x),
     }
     c.metrics(
         &scenario.metrics,
@@ -599,6 +600,46 @@ impl Checker<'_> {
         self.time("consensus.pow_s", t.pow_s, NonNeg);
     }
 
+    fn xrpl(&mut self, x: &Xrpl) {
+        if let Unl::Cliques { overlap } = x.unl
+            && self.finite("consensus.unl.overlap", overlap)
+            && !(0.0..=1.0).contains(&overlap)
+        {
+            self.report(
+                "consensus.unl.overlap",
+                Num(overlap),
+                "must be >= 0 and <= 1",
+            );
+        }
+        if self.finite("consensus.quorum", x.quorum) && !(x.quorum > 0.5 && x.quorum <= 1.0) {
+            self.report("consensus.quorum", Num(x.quorum), "must be > 0.5 and <= 1");
+        }
+        let day = Upper(MAX_SLOT_S, "1 day");
+        self.time_below(
+            "consensus.ledger_min_close_s",
+            x.ledger_min_close_s,
+            NonNeg,
+            day,
+        );
+        let min_consensus = x.ledger_min_consensus_s;
+        self.time_below(
+            "consensus.ledger_min_consensus_s",
+            min_consensus,
+            NonNeg,
+            day,
+        );
+        let av = x.av_min_consensus_time_s;
+        self.time_below("consensus.av_min_consensus_time_s", av, Pos, day);
+        self.time_below(
+            "consensus.ledger_granularity_s",
+            x.ledger_granularity_s,
+            Pos,
+            day,
+        );
+        let idle = x.ledger_idle_interval_s;
+        self.time_below("consensus.ledger_idle_interval_s", idle, Pos, day);
+    }
+
     fn notary(&mut self, n: &Notary, validators: Option<u64>) {
         let (path, value, nodes, what) = match n.cluster {
             NotaryCluster::Single => ("", 0, 1, ""),
@@ -998,6 +1039,35 @@ consensus:
         );
         let ok = "duration_s: 60\nvalidators: { count: 4 }\nconsensus: { protocol: pos }\n";
         assert_eq!(errors_of(ok), Vec::<String>::new());
+    }
+
+    #[test]
+    fn xrpl_parameters() {
+        let text = "\
+duration_s: 60
+validators: { count: 4 }
+consensus:
+  protocol: xrpl
+  unl: { model: cliques, overlap: 1.5 }
+  quorum: 0.5
+  ledger_min_close_s: -1
+  ledger_min_consensus_s: 1e6
+  av_min_consensus_time_s: 0
+  ledger_granularity_s: 0
+  ledger_idle_interval_s: .nan
+";
+        assert_eq!(
+            errors_of(text),
+            [
+                "consensus.unl.overlap = 1.5",
+                "consensus.quorum = 0.5",
+                "consensus.ledger_min_close_s = -1",
+                "consensus.ledger_min_consensus_s = 1000000",
+                "consensus.av_min_consensus_time_s = 0",
+                "consensus.ledger_granularity_s = 0",
+                "consensus.ledger_idle_interval_s = .nan",
+            ]
+        );
     }
 
     #[test]

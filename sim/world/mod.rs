@@ -6,7 +6,7 @@ mod progress;
 mod summary;
 
 use crate::consensus::{
-    Ctx, Protocol, TxIn, nakamoto::Nakamoto, notary::Notary, pos::Pos, tangle::Tangle,
+    Ctx, Protocol, TxIn, nakamoto::Nakamoto, notary::Notary, pos::Pos, tangle::Tangle, xrpl::Xrpl,
 };
 use crate::devices::Fleet;
 use crate::engine::{Command, Purpose, Scheduler, Time, from_secs, stream};
@@ -39,6 +39,7 @@ pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
         Consensus::Pos(p) => World::new(s, Pos::new(p, n, s.seed)).run(progress),
         Consensus::Tangle(p) => World::new(s, Tangle::new(p, n)).run(progress),
         Consensus::Notary(p) => World::new(s, Notary::new(p, n, s.seed)).run(progress),
+        Consensus::Xrpl(p) => World::new(s, Xrpl::new(p, n)).run(progress),
     }
 }
 
