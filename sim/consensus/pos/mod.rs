@@ -370,6 +370,11 @@ impl Protocol for Pos {
                 let epoch = slot / self.spe;
                 if slot % self.spe == 0 {
                     self.end_epoch(node, epoch - 1, ctx);
+                    // Votes older than the previous epoch can no longer be included.
+                    let (atts, included, spe) = (&self.atts, &self.att_included, self.spe);
+                    node.heard.retain(|&a| {
+                        !included[a as usize] && atts[a as usize].slot / spe + 1 >= epoch
+                    });
                 }
                 let p = duties::proposer(self.seed, slot, &self.stake, self.total);
                 if p == node.id {
