@@ -16,8 +16,9 @@
 //! the validator the transaction's gateway reports to.
 //!
 //! Proposals and validations go directly to every validator; only UNL members' are counted.
-//! Proposals built on another parent are ignored (rippled would switch ledgers; with
-//! disjoint UNLs that never happens, which is how such a network forks). Close-time
+//! Proposals built on another parent are ignored; a node whose UNL fully validated a ledger
+//! beyond its own adopts it (rippled's switch to the network's ledger). With disjoint UNLs
+//! each clique only ever adopts its own ledgers, which is how such a network forks. Close-time
 //! agreement is not modelled: a ledger is identified by its parent and transaction set.
 
 use super::{Ctx, NodeStats, Protocol, Report, TxIn};
@@ -281,7 +282,12 @@ impl Xrpl {
         node.closed_at = None;
         node.position = None;
         node.open_since = ctx.now;
-        node.proposals.iter_mut().for_each(|x| *x = None);
+        let seq = self.ledgers.get(l).height;
+        let positions = &self.positions;
+        node.proposals
+            .iter_mut()
+            .filter(|x| x.is_some_and(|p| positions[p as usize].seq <= seq))
+            .for_each(|x| *x = None);
         if let Some(last) = node.last_accept {
             self.intervals.0 += 1;
             self.intervals.1 += ctx.now - last;
@@ -326,6 +332,14 @@ impl Xrpl {
             }
         }
         node.validated = l;
+        // A node left behind adopts the ledger its UNL validated and rejoins the next round.
+        if seq > self.ledgers.get(node.lcl).height {
+            node.lcl = l;
+            node.closed_at = None;
+            node.position = None;
+            node.open_since = ctx.now;
+            self.ledgers.receive(l, node.id, ctx.now);
+        }
     }
 }
 
@@ -366,8 +380,10 @@ impl Protocol for Xrpl {
     fn on_message(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, from: u32, msg: Msg) {
         match msg {
             Msg::Propose(p) => {
-                let pos = &self.positions[p as usize];
-                if pos.seq == self.ledgers.get(node.lcl).height + 1 {
+                // Kept for this round or a later one: a peer a little ahead proposes for the
+                // next sequence before this node has accepted the current one.
+                let seq = self.positions[p as usize].seq;
+                if seq > self.ledgers.get(node.lcl).height {
                     node.proposals[from as usize] = Some(p);
                 }
             }
