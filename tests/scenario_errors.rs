@@ -103,6 +103,26 @@ const CASES: &[(&str, &[&str])] = &[
         &["consensus.confirmations = 0", ">= 1", "(line 6)"],
     ),
     (
+        "pos_offline_stake_above_one.yaml",
+        &["consensus.offline_stake = 1.5", "< 1", "(line 6)"],
+    ),
+    (
+        "tangle_alpha_too_large.yaml",
+        &["consensus.tip_selection.alpha = 200", "<= 100", "(line 6)"],
+    ),
+    (
+        "notary_cluster_exceeds_validators.yaml",
+        &[
+            "consensus.cluster.faults = 2",
+            "3·faults + 1 <= validators.count (4)",
+            "(line 6)",
+        ],
+    ),
+    (
+        "xrpl_negative_overlap.yaml",
+        &["consensus.unl.overlap = -0.5", ">= 0 and <= 1", "(line 6)"],
+    ),
+    (
         "miners_exceed_validators.yaml",
         &[
             "consensus.miners = 5",

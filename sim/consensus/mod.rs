@@ -15,7 +15,11 @@
 
 pub mod hotstuff;
 pub mod nakamoto;
+pub mod notary;
 pub mod pbft;
+pub mod pos;
+pub mod tangle;
+pub mod xrpl;
 
 use crate::engine::{Command, Time};
 use crate::metrics::{BlockRow, Metrics};

@@ -33,6 +33,13 @@ pub enum Purpose {
     Adversary = 33,
     /// Which validators a `random` crash picks.
     Faults = 11,
+    /// Proof-of-stake proposer of each slot (entity = slot number).
+    Proposer = 16,
+    /// Proof-of-stake attestation committees of each epoch (entity = epoch number).
+    Committee = 17,
+    /// Notary counterparty of each device and its double-spend draws (entity = device).
+    Counterparty = 18,
+    DoubleSpend = 19,
 }
 
 fn stream_id(entity: u64, purpose: Purpose) -> u64 {

@@ -38,6 +38,11 @@ impl Reach {
         }
     }
 
+    /// Whether transactions enter at `origin` (only such validators have a row).
+    pub fn is_origin(&self, origin: u32) -> bool {
+        self.row_of[origin as usize] != NONE
+    }
+
     /// Delay until a transaction of `bytes` that entered at `origin` is known at `node`;
     /// `None` when `node` cannot be reached.
     pub fn delay(&self, origin: u32, node: u32, bytes: u32) -> Option<Time> {

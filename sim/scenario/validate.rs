@@ -12,8 +12,9 @@ use std::fmt::{self, Display};
 
 use super::locate::line_of;
 use super::{
-    Adversary, Connectivity, Consensus, DeviceGroup, Duration, FieldError, Gateways, HashPower,
-    Latency, MetricsOptions, Nakamoto, Network, Scenario, Topology, Uplink, Workload,
+    Adversary, Confirmation, Connectivity, Consensus, DeviceGroup, Duration, FieldError, Gateways,
+    HashPower, Latency, MetricsOptions, Nakamoto, Network, Notary, NotaryCluster, Pos as PosParams,
+    Scenario, Tangle, TipSelection, Topology, Unl, Uplink, Workload, Xrpl,
 };
 
 /// Longest run, and longest span of time any one setting may describe. Keeping every time at
@@ -36,6 +37,14 @@ const MAX_FULL_MESH_VALIDATORS: u64 = 10_000;
 /// Room for a block header (80 B in Bitcoin) with generous slack for coinbase and counts.
 const BLOCK_OVERHEAD_BYTES: u64 = 1_000;
 const MAX_CONFIRMATIONS: u32 = 1_000;
+/// A slot longer than a day or an epoch of more than 1024 slots describes no deployed chain.
+const MAX_SLOT_S: f64 = 86_400.0;
+const MAX_SLOTS_PER_EPOCH: u32 = 1_024;
+const MAX_APPROVALS: u32 = 8;
+/// exp(−alpha·ΔH) underflows to zero for every step beyond alpha ≈ 700 / ΔH; larger values
+/// add nothing to the greedy walk they already describe.
+const MAX_ALPHA: f64 = 100.0;
+const MAX_WEIGHT_THRESHOLD: u32 = 1_000_000;
 /// Below 0.05 the mean rests on draws so rare (Γ(1 + 1/shape) > 1e18) that no run sees it;
 /// above 20 the distribution is all but constant, which `constant` states plainly.
 const WEIBULL_SHAPE: (f64, f64) = (0.05, 20.0);
@@ -73,6 +82,10 @@ pub fn validate(scenario: &Scenario, text: &str) -> Vec<FieldError> {
         Consensus::Nakamoto(n) => {
             c.nakamoto(n, validators_ok.then_some(validators), &scenario.devices)
         }
+        Consensus::Pos(p) => c.pos(p, validators_ok.then_some(validators), &scenario.devices),
+        Consensus::Tangle(t) => c.tangle(t),
+        Consensus::Notary(n) => c.notary(n, validators_ok.then_some(validators)),
+        Consensus::Xrpl(x) => c.xrpl(x),
         Consensus::Pbft(p) => c.pbft(p),
         Consensus::Hotstuff(h) => c.hotstuff(h),
     }
@@ -450,33 +463,7 @@ impl Checker<'_> {
     fn nakamoto(&mut self, n: &Nakamoto, validators: Option<u64>, groups: &[DeviceGroup]) {
         self.time("consensus.block_interval_s", n.block_interval_s, Pos);
 
-        let largest_tx = groups
-            .iter()
-            .enumerate()
-            .filter(|(_, g)| (1..=MAX_TX_BYTES).contains(&g.tx_bytes))
-            .max_by_key(|(i, g)| (g.tx_bytes, std::cmp::Reverse(*i)));
-        match largest_tx {
-            Some((i, g)) if n.max_block_bytes < u64::from(g.tx_bytes) + BLOCK_OVERHEAD_BYTES => {
-                let min = u64::from(g.tx_bytes) + BLOCK_OVERHEAD_BYTES;
-                self.report(
-                    "consensus.max_block_bytes",
-                    n.max_block_bytes,
-                    format!(
-                        "must be >= {min} ({BLOCK_OVERHEAD_BYTES} for the header plus \
-                         devices[{i}].tx_bytes = {}), so a block can hold a transaction",
-                        g.tx_bytes
-                    ),
-                );
-            }
-            None if n.max_block_bytes < BLOCK_OVERHEAD_BYTES => {
-                self.report(
-                    "consensus.max_block_bytes",
-                    n.max_block_bytes,
-                    format!("must be >= {BLOCK_OVERHEAD_BYTES} (a header plus a transaction)"),
-                );
-            }
-            _ => {}
-        }
+        self.block_room(n.max_block_bytes, groups);
 
         if n.max_mempool_bytes < n.max_block_bytes {
             self.report(
@@ -526,7 +513,9 @@ impl Checker<'_> {
                     Some(max),
                 );
             }
-            HashPower::Shares { shares } => self.shares(shares, miners),
+            HashPower::Shares { shares } => {
+                self.shares("consensus.hash_power.shares", shares, miners)
+            }
             HashPower::Normal { mean, sd } => {
                 self.range("consensus.hash_power.mean", *mean, Pos, None);
                 self.range("consensus.hash_power.sd", *sd, NonNeg, None);
@@ -616,8 +605,183 @@ impl Checker<'_> {
         }
     }
 
-    fn shares(&mut self, shares: &[f64], miners: Option<(u64, &str)>) {
-        let path = "consensus.hash_power.shares";
+    /// `consensus.max_block_bytes` must leave room for the largest transaction.
+    fn block_room(&mut self, max_block_bytes: u64, groups: &[DeviceGroup]) {
+        let largest_tx = groups
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| (1..=MAX_TX_BYTES).contains(&g.tx_bytes))
+            .max_by_key(|(i, g)| (g.tx_bytes, std::cmp::Reverse(*i)));
+        match largest_tx {
+            Some((i, g)) if max_block_bytes < u64::from(g.tx_bytes) + BLOCK_OVERHEAD_BYTES => {
+                let min = u64::from(g.tx_bytes) + BLOCK_OVERHEAD_BYTES;
+                self.report(
+                    "consensus.max_block_bytes",
+                    max_block_bytes,
+                    format!(
+                        "must be >= {min} ({BLOCK_OVERHEAD_BYTES} for the header plus \
+                         devices[{i}].tx_bytes = {}), so a block can hold a transaction",
+                        g.tx_bytes
+                    ),
+                );
+            }
+            None if max_block_bytes < BLOCK_OVERHEAD_BYTES => {
+                self.report(
+                    "consensus.max_block_bytes",
+                    max_block_bytes,
+                    format!("must be >= {BLOCK_OVERHEAD_BYTES} (a header plus a transaction)"),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    fn pos(&mut self, p: &PosParams, validators: Option<u64>, groups: &[DeviceGroup]) {
+        self.time_below(
+            "consensus.slot_s",
+            p.slot_s,
+            Pos,
+            Upper(MAX_SLOT_S, "1 day"),
+        );
+        if !(1..=MAX_SLOTS_PER_EPOCH).contains(&p.slots_per_epoch) {
+            self.report(
+                "consensus.slots_per_epoch",
+                p.slots_per_epoch,
+                format!("must be >= 1 and <= {MAX_SLOTS_PER_EPOCH}"),
+            );
+        }
+        match &p.stake {
+            HashPower::Equal => {}
+            HashPower::Zipf { exponent } => {
+                let max = Upper(MAX_ZIPF_EXPONENT, "");
+                self.range("consensus.stake.exponent", *exponent, NonNeg, Some(max));
+            }
+            HashPower::Shares { shares } => {
+                let count = validators.map(|v| (v, "validators.count"));
+                self.shares("consensus.stake.shares", shares, count)
+            }
+            HashPower::Normal { mean, sd } => {
+                self.range("consensus.stake.mean", *mean, Pos, None);
+                self.range("consensus.stake.sd", *sd, NonNeg, None);
+            }
+        }
+        if self.finite("consensus.offline_stake", p.offline_stake)
+            && !(0.0..1.0).contains(&p.offline_stake)
+        {
+            self.report(
+                "consensus.offline_stake",
+                Num(p.offline_stake),
+                "must be >= 0 and < 1 (a share of total stake)",
+            );
+        }
+        self.block_room(p.max_block_bytes, groups);
+    }
+
+    fn tangle(&mut self, t: &Tangle) {
+        if !(1..=MAX_APPROVALS).contains(&t.approvals) {
+            self.report(
+                "consensus.approvals",
+                t.approvals,
+                format!("must be >= 1 and <= {MAX_APPROVALS}"),
+            );
+        }
+        if let TipSelection::Walk { alpha, depth_s } = t.tip_selection {
+            let max = Upper(MAX_ALPHA, "");
+            self.range("consensus.tip_selection.alpha", alpha, NonNeg, Some(max));
+            self.time("consensus.tip_selection.depth_s", depth_s, Pos);
+        }
+        match t.confirmation {
+            Confirmation::Weight { threshold } => {
+                if !(1..=MAX_WEIGHT_THRESHOLD).contains(&threshold) {
+                    self.report(
+                        "consensus.confirmation.threshold",
+                        threshold,
+                        format!("must be >= 1 and <= {MAX_WEIGHT_THRESHOLD}"),
+                    );
+                }
+            }
+            Confirmation::Milestones { interval_s } => {
+                self.time("consensus.confirmation.interval_s", interval_s, Pos);
+            }
+        }
+        self.time("consensus.pow_s", t.pow_s, NonNeg);
+    }
+
+    fn xrpl(&mut self, x: &Xrpl) {
+        if let Unl::Cliques { overlap } = x.unl
+            && self.finite("consensus.unl.overlap", overlap)
+            && !(0.0..=1.0).contains(&overlap)
+        {
+            self.report(
+                "consensus.unl.overlap",
+                Num(overlap),
+                "must be >= 0 and <= 1",
+            );
+        }
+        if self.finite("consensus.quorum", x.quorum) && !(x.quorum > 0.5 && x.quorum <= 1.0) {
+            self.report("consensus.quorum", Num(x.quorum), "must be > 0.5 and <= 1");
+        }
+        let day = Upper(MAX_SLOT_S, "1 day");
+        self.time_below(
+            "consensus.ledger_min_close_s",
+            x.ledger_min_close_s,
+            NonNeg,
+            day,
+        );
+        let min_consensus = x.ledger_min_consensus_s;
+        self.time_below(
+            "consensus.ledger_min_consensus_s",
+            min_consensus,
+            NonNeg,
+            day,
+        );
+        let av = x.av_min_consensus_time_s;
+        self.time_below("consensus.av_min_consensus_time_s", av, Pos, day);
+        self.time_below(
+            "consensus.ledger_granularity_s",
+            x.ledger_granularity_s,
+            Pos,
+            day,
+        );
+        let idle = x.ledger_idle_interval_s;
+        self.time_below("consensus.ledger_idle_interval_s", idle, Pos, day);
+    }
+
+    fn notary(&mut self, n: &Notary, validators: Option<u64>) {
+        let (path, value, nodes, what) = match n.cluster {
+            NotaryCluster::Single => ("", 0, 1, ""),
+            NotaryCluster::Raft { nodes } => {
+                let nodes = u64::from(nodes);
+                ("consensus.cluster.nodes", nodes, nodes, "nodes")
+            }
+            NotaryCluster::Bft { faults } => {
+                let f = u64::from(faults);
+                ("consensus.cluster.faults", f, 3 * f + 1, "3·faults + 1")
+            }
+        };
+        if !path.is_empty() {
+            match validators {
+                Some(v) if value < 1 || nodes > v => self.report(
+                    path,
+                    value,
+                    format!("must be >= 1 with {what} <= validators.count ({v})"),
+                ),
+                None if value < 1 => self.report(path, value, "must be >= 1"),
+                _ => {}
+            }
+        }
+        if self.finite("consensus.double_spend_share", n.double_spend_share)
+            && !(0.0..1.0).contains(&n.double_spend_share)
+        {
+            self.report(
+                "consensus.double_spend_share",
+                Num(n.double_spend_share),
+                "must be >= 0 and < 1",
+            );
+        }
+    }
+
+    fn shares(&mut self, path: &str, shares: &[f64], miners: Option<(u64, &str)>) {
         if let Some((count, source)) = miners
             && shares.len() as u64 != count
         {
@@ -955,6 +1119,122 @@ consensus:
                 "consensus.validation_s_per_mb = -0.1",
             ]
         );
+    }
+
+    #[test]
+    fn pos_parameters() {
+        let text = "\
+duration_s: 60
+validators: { count: 4 }
+consensus:
+  protocol: pos
+  slot_s: 0
+  slots_per_epoch: 0
+  stake: { model: shares, shares: [1, 2] }
+  offline_stake: 1
+  max_block_bytes: 10
+";
+        assert_eq!(
+            errors_of(text),
+            [
+                "consensus.slot_s = 0",
+                "consensus.slots_per_epoch = 0",
+                "consensus.stake.shares = [1, 2]",
+                "consensus.offline_stake = 1",
+                "consensus.max_block_bytes = 10",
+            ]
+        );
+        let ok = "duration_s: 60\nvalidators: { count: 4 }\nconsensus: { protocol: pos }\n";
+        assert_eq!(errors_of(ok), Vec::<String>::new());
+    }
+
+    #[test]
+    fn xrpl_parameters() {
+        let text = "\
+duration_s: 60
+validators: { count: 4 }
+consensus:
+  protocol: xrpl
+  unl: { model: cliques, overlap: 1.5 }
+  quorum: 0.5
+  ledger_min_close_s: -1
+  ledger_min_consensus_s: 1e6
+  av_min_consensus_time_s: 0
+  ledger_granularity_s: 0
+  ledger_idle_interval_s: .nan
+";
+        assert_eq!(
+            errors_of(text),
+            [
+                "consensus.unl.overlap = 1.5",
+                "consensus.quorum = 0.5",
+                "consensus.ledger_min_close_s = -1",
+                "consensus.ledger_min_consensus_s = 1000000",
+                "consensus.av_min_consensus_time_s = 0",
+                "consensus.ledger_granularity_s = 0",
+                "consensus.ledger_idle_interval_s = .nan",
+            ]
+        );
+    }
+
+    #[test]
+    fn notary_parameters() {
+        let bad = |cluster: &str| {
+            errors_of(&format!(
+                "duration_s: 60\nvalidators: {{ count: 4 }}\nconsensus: {{ protocol: notary, \
+                 cluster: {cluster}, double_spend_share: 1 }}\n"
+            ))
+        };
+        assert_eq!(
+            bad("{ model: raft, nodes: 5 }"),
+            [
+                "consensus.cluster.nodes = 5",
+                "consensus.double_spend_share = 1"
+            ]
+        );
+        assert_eq!(
+            bad("{ model: bft, faults: 0 }")[0],
+            "consensus.cluster.faults = 0"
+        );
+        assert_eq!(
+            bad("{ model: bft, faults: 2 }")[0],
+            "consensus.cluster.faults = 2"
+        );
+        assert_eq!(
+            bad("{ model: bft, faults: 1 }"),
+            ["consensus.double_spend_share = 1"]
+        );
+        assert_eq!(
+            bad("{ model: single }"),
+            ["consensus.double_spend_share = 1"]
+        );
+    }
+
+    #[test]
+    fn tangle_parameters() {
+        let text = "\
+duration_s: 60
+validators: { count: 4 }
+consensus:
+  protocol: tangle
+  approvals: 0
+  tip_selection: { model: walk, alpha: -1, depth_s: 0 }
+  confirmation: { model: weight, threshold: 0 }
+  pow_s: -1
+";
+        assert_eq!(
+            errors_of(text),
+            [
+                "consensus.approvals = 0",
+                "consensus.tip_selection.alpha = -1",
+                "consensus.tip_selection.depth_s = 0",
+                "consensus.confirmation.threshold = 0",
+                "consensus.pow_s = -1",
+            ]
+        );
+        let ms = "duration_s: 60\nvalidators: { count: 4 }\nconsensus: { protocol: tangle, \
+                  confirmation: { model: milestones, interval_s: 0 } }\n";
+        assert_eq!(errors_of(ms), ["consensus.confirmation.interval_s = 0"]);
     }
 
     #[test]

@@ -8,7 +8,10 @@ mod gateways;
 mod progress;
 mod summary;
 
-use crate::consensus::{Ctx, Protocol, TxIn, hotstuff::HotStuff, nakamoto::Nakamoto, pbft::Pbft};
+use crate::consensus::{
+    Ctx, Protocol, TxIn, hotstuff::HotStuff, nakamoto::Nakamoto, notary::Notary, pbft::Pbft,
+    pos::Pos, tangle::Tangle, xrpl::Xrpl,
+};
 use crate::devices::Fleet;
 use crate::engine::{Command, Purpose, Scheduler, Time, from_secs, stream};
 use crate::metrics::{Conservation, Metrics, NodeRow, RunOutput};
@@ -47,6 +50,10 @@ pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
         .map(|r| r.0),
         Consensus::Pbft(p) => run_with(s, Pbft::new(p, n), progress).map(|r| r.0),
         Consensus::Hotstuff(p) => run_with(s, HotStuff::new(p, n), progress).map(|r| r.0),
+        Consensus::Pos(p) => run_with(s, Pos::new(p, n, s.seed), progress).map(|r| r.0),
+        Consensus::Tangle(p) => run_with(s, Tangle::new(p, n), progress).map(|r| r.0),
+        Consensus::Notary(p) => run_with(s, Notary::new(p, n, s.seed), progress).map(|r| r.0),
+        Consensus::Xrpl(p) => run_with(s, Xrpl::new(p, n), progress).map(|r| r.0),
     }
 }
 

@@ -8,7 +8,7 @@
 //! A transaction is *settled* when its block is `confirmations` deep in the chain of the
 //! validator its gateway reports to.
 
-mod hash_power;
+pub mod hash_power;
 
 use super::{Ctx, NodeStats, Protocol, Report, TxIn};
 use crate::adversary::{self, Attack};

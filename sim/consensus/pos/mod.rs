@@ -1,0 +1,474 @@
+//! Ethereum-style proof of stake (Gasper): slots and epochs, a proposer per slot drawn by
+//! stake, one attestation per validator per epoch in its committee's slot, Casper FFG
+//! justification and finalization at each epoch boundary, as the consensus specifications'
+//! epoch processing.
+//!
+//! Each slot the proposer builds a block on its head (the received block of the latest slot:
+//! with honest validators and a network much faster than a slot this is LMD-GHOST's choice)
+//! carrying the transactions it knows of that its chain lacks and the attestations it has
+//! received that its chain lacks. A third of a slot in, the slot's committee attests: the
+//! target is the checkpoint of the current epoch on the attester's chain (the block at the
+//! epoch's first slot, or the latest before it), the source its justified checkpoint.
+//! Attestations travel directly to every validator (the gossip subnets and aggregation of the
+//! real network are not modelled; blocks count one aggregate of 230 B per committee).
+//!
+//! At the start of each epoch every node processes the previous one from the attestations
+//! included in its own chain; a checkpoint is justified by ≥ 2/3 of total stake and finalized
+//! by the rules in [`ffg`]. A transaction is *settled* when a finalized checkpoint of the
+//! chain of the validator its gateway reports to descends from its block. Offline stake
+//! neither proposes (its slots stay empty) nor attests.
+
+mod duties;
+mod ffg;
+
+use super::{Ctx, NodeStats, Protocol, Report, TxIn};
+use crate::engine::{Time, from_secs, to_secs};
+use crate::ledger::{BlockStore, GENESIS, NO_BLOCK_ID, Pool, TxRef};
+use crate::metrics::{BlockRow, Metrics};
+use crate::scenario;
+use ffg::{Checkpoint, Ffg, Votes};
+
+const BLOCK_OVERHEAD: u64 = 600;
+const ATTESTATION_BYTES: u64 = 230;
+
+#[derive(Clone, Copy, Debug)]
+struct Attestation {
+    validator: u32,
+    slot: u64,
+    source: Checkpoint,
+    target: Checkpoint,
+}
+
+pub struct Pos {
+    params: scenario::Pos,
+    seed: u64,
+    slot: Time,
+    spe: u64,
+    stake: Vec<u64>,
+    total: u64,
+    offline: Vec<bool>,
+    blocks: BlockStore,
+    block_slot: Vec<u64>,
+    block_atts: Vec<Vec<u32>>,
+    atts: Vec<Attestation>,
+    att_included: Vec<bool>,
+    pool: Pool,
+    /// Committee slot of every validator for the two most recent epochs asked about.
+    committees: [(u64, Vec<u32>); 2],
+    proposed: Vec<u32>,
+    settled: Vec<u64>,
+    missed_slots: u64,
+    /// Checkpoint finality delays (finalized − checkpoint epoch start) over all nodes.
+    finality: Spread,
+    tx_finality: Spread,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Spread {
+    count: u64,
+    min: Time,
+    max: Time,
+}
+
+impl Spread {
+    fn add(&mut self, v: Time) {
+        if self.count == 0 {
+            (self.min, self.max) = (v, v);
+        }
+        self.count += 1;
+        self.min = self.min.min(v);
+        self.max = self.max.max(v);
+    }
+
+    fn secs(&self, min: bool) -> f64 {
+        match (self.count, min) {
+            (0, _) => f64::NAN,
+            (_, true) => to_secs(self.min),
+            (_, false) => to_secs(self.max),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    id: u32,
+    head: u32,
+    ffg: Ffg,
+    /// Attestations received and not yet known to be in a block.
+    heard: Vec<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Msg {
+    Block(u32),
+    Attestation(u32),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    Slot(u64),
+    Attest(u64),
+}
+
+impl Pos {
+    pub fn new(params: &scenario::Pos, validators: u32, seed: u64) -> Self {
+        let stake = duties::stakes(&params.stake, validators, seed);
+        let offline = duties::offline(&stake, params.offline_stake);
+        Pos {
+            params: params.clone(),
+            seed,
+            slot: from_secs(params.slot_s),
+            spe: params.slots_per_epoch as u64,
+            total: stake.iter().sum(),
+            stake,
+            offline,
+            blocks: BlockStore::new(validators),
+            block_slot: vec![0],
+            block_atts: vec![Vec::new()],
+            atts: Vec::new(),
+            att_included: Vec::new(),
+            pool: Pool::default(),
+            committees: [(u64::MAX, Vec::new()), (u64::MAX, Vec::new())],
+            proposed: vec![0; validators as usize],
+            settled: vec![0; validators as usize],
+            missed_slots: 0,
+            finality: Spread::default(),
+            tx_finality: Spread::default(),
+        }
+    }
+
+    fn committee_slot(&mut self, v: u32, epoch: u64) -> u64 {
+        let i = match self.committees.iter().position(|(e, _)| *e == epoch) {
+            Some(i) => i,
+            None => {
+                let n = self.stake.len() as u32;
+                let slots = duties::committees(self.seed, epoch, n, self.spe as u32);
+                // Replace the older of the two cached epochs.
+                let i = if self.committees[0].0 == u64::MAX
+                    || (self.committees[1].0 != u64::MAX
+                        && self.committees[0].0 < self.committees[1].0)
+                {
+                    0
+                } else {
+                    1
+                };
+                self.committees[i] = (epoch, slots);
+                i
+            }
+        };
+        epoch * self.spe + self.committees[i].1[v as usize] as u64
+    }
+
+    /// The checkpoint of `epoch` on the chain ending at `head`.
+    fn checkpoint(&self, head: u32, epoch: u64) -> Checkpoint {
+        let boundary = epoch * self.spe;
+        let mut b = head;
+        while self.block_slot[b as usize] > boundary {
+            b = self.blocks.get(b).parent;
+        }
+        Checkpoint { epoch, block: b }
+    }
+
+    fn relay(&self, b: u32, ctx: &mut Ctx<Msg, Timer>) {
+        let bytes = self.blocks.get(b).bytes;
+        for &p in ctx.net.peers(ctx.node) {
+            if !self.blocks.has(b, p) {
+                ctx.send(p, Msg::Block(b), bytes);
+            }
+        }
+    }
+
+    fn propose(&mut self, node: &mut Node, slot: u64, ctx: &mut Ctx<Msg, Timer>) {
+        let epoch = slot / self.spe;
+        let mut room = self.params.max_block_bytes.saturating_sub(BLOCK_OVERHEAD);
+        let mut bytes = BLOCK_OVERHEAD;
+        // Attestations first (they are small and keep finality going), one aggregate per slot.
+        node.heard.retain(|&a| !self.att_included[a as usize]);
+        let mut atts = Vec::new();
+        let mut agg_slots = Vec::new();
+        for &a in &node.heard {
+            let at = self.atts[a as usize];
+            if at.slot >= slot || at.slot / self.spe + 1 < epoch {
+                continue;
+            }
+            if !agg_slots.contains(&at.slot) {
+                if room < ATTESTATION_BYTES {
+                    continue;
+                }
+                room -= ATTESTATION_BYTES;
+                bytes += ATTESTATION_BYTES;
+                agg_slots.push(at.slot);
+            }
+            atts.push(a);
+        }
+        for &a in &atts {
+            self.att_included[a as usize] = true;
+        }
+        let mut txs = Vec::new();
+        for (s, generation, t) in self.pool.iter() {
+            if u64::from(t.tx.bytes) > room {
+                continue;
+            }
+            let known = ctx
+                .reach
+                .delay(t.origin, node.id, t.tx.bytes)
+                .is_some_and(|d| t.reached + d <= ctx.now);
+            let in_chain = t
+                .blocks
+                .iter()
+                .any(|&b| b != NO_BLOCK_ID && self.blocks.is_ancestor(b, node.head));
+            if !known || in_chain {
+                continue;
+            }
+            room -= u64::from(t.tx.bytes);
+            bytes += u64::from(t.tx.bytes);
+            txs.push(TxRef {
+                origin: t.origin,
+                slot: s,
+                generation,
+            });
+        }
+        let b = self.blocks.push(node.head, node.id, ctx.now, bytes, txs);
+        self.block_slot.push(slot);
+        self.block_atts.push(atts);
+        self.proposed[node.id as usize] += 1;
+        for i in 0..self.blocks.get(b).txs.len() {
+            let r = self.blocks.get(b).txs[i];
+            if self.pool.add_block(r.slot, b) {
+                let created = self
+                    .pool
+                    .get(r.slot, r.generation)
+                    .expect("live")
+                    .tx
+                    .created;
+                ctx.metrics.on_included(created, ctx.now);
+            }
+        }
+        self.blocks.receive(b, node.id, ctx.now);
+        node.head = b;
+        self.relay(b, ctx);
+    }
+
+    fn attest(&mut self, node: &mut Node, slot: u64, ctx: &mut Ctx<Msg, Timer>) {
+        let a = self.atts.len() as u32;
+        self.atts.push(Attestation {
+            validator: node.id,
+            slot,
+            source: node.ffg.current_justified,
+            target: self.checkpoint(node.head, slot / self.spe),
+        });
+        self.att_included.push(false);
+        node.heard.push(a);
+        for v in 0..self.stake.len() as u32 {
+            if v != node.id {
+                ctx.send(v, Msg::Attestation(a), ATTESTATION_BYTES);
+            }
+        }
+    }
+
+    /// Epoch processing at the first slot of `epoch + 1`.
+    fn end_epoch(&mut self, node: &mut Node, epoch: u64, ctx: &mut Ctx<Msg, Timer>) {
+        let current = self.checkpoint(node.head, epoch);
+        let previous = (epoch > 0).then(|| self.checkpoint(node.head, epoch - 1));
+        let (mut cur_stake, mut prev_stake) = (0u64, 0u64);
+        let oldest = epoch.saturating_sub(1) * self.spe;
+        let mut b = node.head;
+        while b != GENESIS && self.block_slot[b as usize] >= oldest {
+            for &a in &self.block_atts[b as usize] {
+                let at = self.atts[a as usize];
+                if at.target == current && at.source == node.ffg.current_justified {
+                    cur_stake += self.stake[at.validator as usize];
+                } else if Some(at.target) == previous && at.source == node.ffg.previous_justified {
+                    prev_stake += self.stake[at.validator as usize];
+                }
+            }
+            b = self.blocks.get(b).parent;
+        }
+        let votes = |target, stake| Votes { target, stake };
+        let before = node.ffg.finalized;
+        let fin = node.ffg.end_epoch(
+            epoch,
+            previous.map(|p| votes(p, prev_stake)),
+            votes(current, cur_stake),
+            self.total,
+        );
+        if let Some(f) = fin {
+            self.finality.add(ctx.now - f.epoch * self.spe * self.slot);
+            self.settle(node.id, before.block, f.block, ctx);
+        }
+    }
+
+    /// Settles this node's transactions in blocks after `from` up to `to` on `to`'s chain.
+    fn settle(&mut self, node: u32, from: u32, to: u32, ctx: &mut Ctx<Msg, Timer>) {
+        let from_h = self.blocks.get(self.blocks.fork_point(from, to)).height;
+        for h in from_h + 1..=self.blocks.get(to).height {
+            let c = self.blocks.ancestor(to, h);
+            let txs = &self.blocks.get(c).txs;
+            let lo = txs.partition_point(|r| r.origin < node);
+            let hi = txs.partition_point(|r| r.origin <= node);
+            for i in lo..hi {
+                let r = self.blocks.get(c).txs[i];
+                if let Some(t) = self.pool.get(r.slot, r.generation) {
+                    ctx.metrics.on_settled(t.tx.created, ctx.now);
+                    self.tx_finality.add(ctx.now - t.tx.created);
+                    self.settled[node as usize] += 1;
+                    self.pool.remove(r.slot);
+                }
+            }
+            self.blocks.confirm(c);
+        }
+    }
+}
+
+impl Protocol for Pos {
+    type Node = Node;
+    type Msg = Msg;
+    type Timer = Timer;
+
+    fn new_node(&self, id: u32) -> Node {
+        Node {
+            id,
+            head: GENESIS,
+            ffg: Ffg::genesis(GENESIS),
+            heard: Vec::new(),
+        }
+    }
+
+    fn on_start(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        // Slot 0 is genesis.
+        ctx.timer(self.slot, Timer::Slot(1));
+    }
+
+    fn on_transactions(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
+        for &tx in txs {
+            self.pool.insert(tx, ctx.now, ctx.node);
+            ctx.metrics.on_reached(tx.uploaded, ctx.now);
+        }
+    }
+
+    fn on_message(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, _from: u32, msg: Msg) {
+        match msg {
+            Msg::Block(b) => {
+                if self.blocks.receive(b, node.id, ctx.now) {
+                    ctx.metrics
+                        .block_arrival
+                        .record(ctx.now - self.blocks.get(b).mined_at);
+                    if self.block_slot[b as usize] > self.block_slot[node.head as usize] {
+                        node.head = b;
+                    }
+                    self.relay(b, ctx);
+                }
+            }
+            Msg::Attestation(a) => node.heard.push(a),
+        }
+    }
+
+    fn on_timer(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, timer: Timer) {
+        match timer {
+            Timer::Slot(slot) => {
+                ctx.timer(self.slot, Timer::Slot(slot + 1));
+                let epoch = slot / self.spe;
+                if slot % self.spe == 0 {
+                    self.end_epoch(node, epoch - 1, ctx);
+                    // Votes older than the previous epoch can no longer be included.
+                    let (atts, included, spe) = (&self.atts, &self.att_included, self.spe);
+                    node.heard.retain(|&a| {
+                        !included[a as usize] && atts[a as usize].slot / spe + 1 >= epoch
+                    });
+                }
+                let p = duties::proposer(self.seed, slot, &self.stake, self.total);
+                if p == node.id {
+                    if self.offline[p as usize] {
+                        self.missed_slots += 1;
+                    } else {
+                        self.propose(node, slot, ctx);
+                    }
+                }
+                if !self.offline[node.id as usize] && self.committee_slot(node.id, epoch) == slot {
+                    ctx.timer(self.slot / 3, Timer::Attest(slot));
+                }
+            }
+            Timer::Attest(slot) => self.attest(node, slot, ctx),
+        }
+    }
+
+    fn mempool_len(&self) -> u64 {
+        self.pool.unincluded()
+    }
+
+    fn finish(&mut self, nodes: &[Node], _end: Time, _metrics: &mut Metrics) -> Report {
+        let main = self.blocks.main_chain();
+        let mut on_main = vec![0u32; self.proposed.len()];
+        let mut blocks = Vec::with_capacity(self.blocks.len() as usize);
+        for (id, b) in self.blocks.iter().skip(1) {
+            let is_main = main[id as usize];
+            if is_main {
+                on_main[b.miner as usize] += 1;
+            }
+            blocks.push(BlockRow {
+                block: id,
+                height: b.height,
+                miner: b.miner,
+                mined_at_s: to_secs(b.mined_at),
+                size_bytes: b.bytes,
+                tx_count: b.tx_count,
+                propagation_50_s: b.reach[0].map(to_secs),
+                propagation_90_s: b.reach[1].map(to_secs),
+                propagation_100_s: b.reach[2].map(to_secs),
+                stale: !is_main,
+            });
+        }
+        let (mut in_block, mut in_mempool) = (0u64, 0u64);
+        for (_, _, t) in self.pool.iter() {
+            if t.blocks
+                .iter()
+                .any(|&b| b != NO_BLOCK_ID && main[b as usize])
+            {
+                in_block += 1
+            } else {
+                in_mempool += 1
+            }
+        }
+        let stale = blocks.iter().filter(|b| b.stale).count();
+        let finalized_epoch = nodes
+            .iter()
+            .map(|n| n.ffg.finalized.epoch)
+            .max()
+            .unwrap_or(0);
+        let offline: u64 = (0..self.stake.len())
+            .filter(|&v| self.offline[v])
+            .map(|v| self.stake[v])
+            .sum();
+        Report {
+            dropped: Vec::new(),
+            nodes: (0..self.proposed.len())
+                .map(|v| NodeStats {
+                    hash_share: self.stake[v] as f64 / self.total as f64,
+                    blocks_mined: self.proposed[v],
+                    blocks_main_chain: on_main[v],
+                    settled_tx: self.settled[v],
+                })
+                .collect(),
+            pending_in_mempool: in_mempool,
+            pending_in_block: in_block,
+            summary: vec![
+                ("blocks_mined".into(), blocks.len() as f64),
+                ("blocks_stale".into(), stale as f64),
+                ("slots_missed".into(), self.missed_slots as f64),
+                (
+                    "offline_stake_share".into(),
+                    offline as f64 / self.total as f64,
+                ),
+                ("finalized_epoch".into(), finalized_epoch as f64),
+                ("checkpoint_finality_min_s".into(), self.finality.secs(true)),
+                (
+                    "checkpoint_finality_max_s".into(),
+                    self.finality.secs(false),
+                ),
+                ("tx_finality_min_s".into(), self.tx_finality.secs(true)),
+                ("tx_finality_max_s".into(), self.tx_finality.secs(false)),
+            ],
+            blocks,
+        }
+    }
+}

@@ -1,0 +1,441 @@
+//! IOTA-style tangle (Popov, "The Tangle"): no blocks; each transaction, when it reaches its
+//! validator (an IOTA node), approves `approvals` earlier transactions chosen by a tip
+//! selection rule among those that node can see, then takes `pow_s` of proof of work before
+//! it is attached and starts to propagate. A transaction is visible at node `v` from
+//! `issued + pow_s + path delay(origin → v)`, so Popov's delay `h` is `pow_s` plus the
+//! network delay.
+//!
+//! Tip selection is uniform over the issuing node's visible tips, or Popov's weighted random
+//! walk (MCMC) from the newest transaction at least `depth_s` old towards the tips, stepping
+//! from `x` to a visible approver `y` with probability ∝ exp(−α·(H_x − H_y)), `H` the
+//! cumulative weight. Confirmation is either by cumulative weight (a transaction is confirmed
+//! once `threshold` transactions approve it directly or indirectly; its origin learns it when
+//! the transaction that crossed the threshold reaches it) or by coordinator milestones
+//! (validator 0 issues one every `interval_s`, selecting tips like anyone; everything it
+//! approves directly or indirectly is confirmed, and each node learns it when the milestone
+//! message arrives). Settled = confirmed, as known at the transaction's own validator.
+//!
+//! Cumulative weights come from the whole tangle (including transactions the walking node
+//! cannot see yet); the walk itself only steps to visible approvers. The `blocks` table lists
+//! milestones (`tx_count` = transactions they newly confirmed); it is empty under weight
+//! confirmation.
+
+mod dag;
+
+use super::{Ctx, NodeStats, Protocol, Report, TxIn};
+use crate::engine::{Time, from_secs, to_secs};
+use crate::metrics::{BlockRow, Metrics};
+use crate::net::millis;
+use crate::scenario::{self, Confirmation, TipSelection};
+use dag::{Dag, GENESIS, Vertex};
+use rand::RngExt;
+
+const MILESTONE_BYTES: u64 = 1_600;
+
+pub struct Tangle {
+    params: scenario::Tangle,
+    pow: Time,
+    dag: Dag,
+    /// Transactions that may be a tip for some node: unapproved, or first approved less than
+    /// `horizon` ago.
+    open: Vec<u32>,
+    /// Longest time from issue until a transaction is visible everywhere.
+    horizon: Time,
+    unsettled: u64,
+    settled: Vec<u64>,
+    milestones: Vec<Milestone>,
+    tips_area: Vec<f64>,
+    tips_since: Time,
+}
+
+struct Milestone {
+    vertex: u32,
+    /// Newly confirmed device transactions, sorted by origin validator.
+    txs: Vec<(u32, u32)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    id: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Msg {
+    Milestone(u32),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    Milestone,
+    Settle(u32),
+}
+
+impl Tangle {
+    pub fn new(params: &scenario::Tangle, validators: u32) -> Self {
+        Tangle {
+            params: params.clone(),
+            pow: from_secs(params.pow_s),
+            dag: Dag::new(),
+            open: vec![GENESIS],
+            horizon: from_secs(params.pow_s),
+            unsettled: 0,
+            settled: vec![0; validators as usize],
+            milestones: Vec::new(),
+            tips_area: Vec::new(),
+            tips_since: 0,
+        }
+    }
+
+    fn delay(origin: u32, v: u32, bytes: u32, ctx: &Ctx<Msg, Timer>) -> Time {
+        if origin == v {
+            return 0;
+        }
+        // Milestones enter at the coordinator, which may receive no transactions itself.
+        let direct = || millis(ctx.net.latency_ms(origin, v));
+        if ctx.reach.is_origin(origin) {
+            ctx.reach.delay(origin, v, bytes).unwrap_or_else(direct)
+        } else {
+            direct()
+        }
+    }
+
+    fn visible_at(&self, x: u32, v: u32, ctx: &Ctx<Msg, Timer>) -> Time {
+        let t = self.dag.get(x);
+        if x == GENESIS {
+            return 0;
+        }
+        t.issued + self.pow + Self::delay(t.origin, v, t.bytes, ctx)
+    }
+
+    fn visible(&self, x: u32, v: u32, ctx: &Ctx<Msg, Timer>) -> bool {
+        self.visible_at(x, v, ctx) <= ctx.now
+    }
+
+    fn visible_approvers(&self, x: u32, v: u32, ctx: &Ctx<Msg, Timer>) -> Vec<u32> {
+        let a = &self.dag.get(x).approvers;
+        a.iter()
+            .copied()
+            .filter(|&y| self.visible(y, v, ctx))
+            .collect()
+    }
+
+    fn select(&mut self, v: u32, ctx: &mut Ctx<Msg, Timer>) -> Vec<u32> {
+        let k = self.params.approvals as usize;
+        match self.params.tip_selection {
+            TipSelection::Uniform => {
+                let (dag, horizon, now) = (&self.dag, self.horizon, ctx.now);
+                self.open.retain(|&x| match dag.get(x).approvers.first() {
+                    None => true,
+                    Some(&y) => dag.get(y).issued + horizon >= now,
+                });
+                let tips: Vec<u32> = self
+                    .open
+                    .iter()
+                    .copied()
+                    .filter(|&x| {
+                        self.visible(x, v, ctx)
+                            && !self
+                                .dag
+                                .get(x)
+                                .approvers
+                                .iter()
+                                .any(|&y| self.visible(y, v, ctx))
+                    })
+                    .collect();
+                if tips.is_empty() {
+                    return vec![GENESIS];
+                }
+                (0..k)
+                    .map(|_| tips[ctx.rng.random_range(0..tips.len())])
+                    .collect()
+            }
+            TipSelection::Walk { alpha, depth_s } => {
+                let start = self.walk_start(v, from_secs(depth_s), ctx);
+                (0..k).map(|_| self.walk(start, v, alpha, ctx)).collect()
+            }
+        }
+    }
+
+    /// The newest transaction issued at least `depth` ago that `v` can see.
+    fn walk_start(&self, v: u32, depth: Time, ctx: &Ctx<Msg, Timer>) -> u32 {
+        let Some(before) = ctx.now.checked_sub(depth) else {
+            return GENESIS;
+        };
+        let mut x = self.dag.v.partition_point(|t| t.issued <= before) as u32;
+        while x > 1 {
+            x -= 1;
+            if self.visible(x, v, ctx) {
+                return x;
+            }
+        }
+        GENESIS
+    }
+
+    fn walk(&self, mut x: u32, v: u32, alpha: f64, ctx: &mut Ctx<Msg, Timer>) -> u32 {
+        loop {
+            let next = self.visible_approvers(x, v, ctx);
+            if next.is_empty() {
+                return x;
+            }
+            // exp(−α(H_x − H_y)) rescaled by the heaviest step so it never underflows to 0.
+            let hmax = next
+                .iter()
+                .map(|&y| self.dag.get(y).weight)
+                .max()
+                .unwrap_or(0) as f64;
+            let w: Vec<f64> = next
+                .iter()
+                .map(|&y| (-alpha * (hmax - self.dag.get(y).weight as f64)).exp())
+                .collect();
+            let total: f64 = w.iter().sum();
+            let mut u = ctx.rng.random::<f64>() * total;
+            let mut pick = next[next.len() - 1];
+            for (i, &wi) in w.iter().enumerate() {
+                if u < wi {
+                    pick = next[i];
+                    break;
+                }
+                u -= wi;
+            }
+            x = pick;
+        }
+    }
+
+    fn tips_changed(&mut self, now: Time, metrics: &Metrics, before: u64) {
+        let window = metrics.window();
+        if self.tips_area.is_empty() {
+            self.tips_area = vec![0.0; metrics.windows()];
+        }
+        let mut t = self.tips_since;
+        while t < now {
+            let w = ((t / window) as usize).min(self.tips_area.len() - 1);
+            let stop = now.min((w as Time + 1) * window);
+            let stop = if stop <= t { now } else { stop };
+            self.tips_area[w] += before as f64 * (stop - t) as f64;
+            t = stop;
+        }
+        self.tips_since = now;
+    }
+
+    fn attach(&mut self, v: u32, tx: Option<TxIn>, ctx: &mut Ctx<Msg, Timer>) -> u32 {
+        let parents = self.select(v, ctx);
+        let before = self.dag.tips;
+        self.tips_changed(ctx.now, ctx.metrics, before);
+        let x = self.dag.push(Vertex {
+            issued: ctx.now,
+            origin: v,
+            bytes: tx.map_or(MILESTONE_BYTES as u32, |t| t.bytes),
+            created: tx.map(|t| t.created),
+            parents,
+            approvers: Vec::new(),
+            weight: 1,
+            confirmed: false,
+        });
+        self.open.push(x);
+        if let Confirmation::Weight { threshold } = self.params.confirmation {
+            self.add_weight(x, threshold, ctx);
+        } else if let TipSelection::Walk { depth_s, .. } = self.params.tip_selection {
+            let window = from_secs(depth_s) + self.horizon;
+            let now = ctx.now;
+            for a in self.dag.ancestors(x, |t| t.issued + window >= now) {
+                self.dag.v[a as usize].weight += 1;
+            }
+        }
+        x
+    }
+
+    /// Adds the new transaction `x` to its ancestors' cumulative weights; an ancestor
+    /// reaching the threshold is confirmed, and its origin learns it when `x` reaches it.
+    fn add_weight(&mut self, x: u32, threshold: u32, ctx: &mut Ctx<Msg, Timer>) {
+        let window = match self.params.tip_selection {
+            TipSelection::Walk { depth_s, .. } => from_secs(depth_s) + self.horizon,
+            TipSelection::Uniform => 0,
+        };
+        let now = ctx.now;
+        // A confirmed transaction's ancestors are heavier still, hence confirmed too.
+        let up = self
+            .dag
+            .ancestors(x, |t| !t.confirmed || t.issued + window >= now);
+        let (origin, bytes) = (self.dag.get(x).origin, self.dag.get(x).bytes);
+        for a in up {
+            let t = &mut self.dag.v[a as usize];
+            t.weight += 1;
+            if !t.confirmed && t.weight > threshold {
+                t.confirmed = true;
+                if t.created.is_some() {
+                    let o = t.origin;
+                    let d = self.pow + Self::delay(origin, o, bytes, ctx);
+                    ctx.timer(d, Timer::Settle(a));
+                }
+            }
+        }
+    }
+
+    fn settle(&mut self, x: u32, ctx: &mut Ctx<Msg, Timer>) {
+        let t = self.dag.get(x);
+        let created = t.created.expect("device transaction");
+        ctx.metrics.on_settled(created, ctx.now);
+        self.settled[t.origin as usize] += 1;
+        self.unsettled -= 1;
+    }
+
+    fn issue_milestone(&mut self, ctx: &mut Ctx<Msg, Timer>) {
+        let m = self.attach(ctx.node, None, ctx);
+        self.dag.v[m as usize].confirmed = true;
+        let mut txs: Vec<(u32, u32)> = self
+            .dag
+            .ancestors(m, |t| !t.confirmed)
+            .into_iter()
+            .filter_map(|a| {
+                let t = &mut self.dag.v[a as usize];
+                t.confirmed = true;
+                t.created.map(|_| (t.origin, a))
+            })
+            .collect();
+        txs.sort_unstable();
+        let id = self.milestones.len() as u32;
+        self.milestones.push(Milestone { vertex: m, txs });
+        for v in 0..self.settled.len() as u32 {
+            if v != ctx.node {
+                ctx.send(v, Msg::Milestone(id), MILESTONE_BYTES);
+            }
+        }
+        self.settle_milestone(id, ctx.node, ctx);
+    }
+
+    fn settle_milestone(&mut self, id: u32, v: u32, ctx: &mut Ctx<Msg, Timer>) {
+        let txs = &self.milestones[id as usize].txs;
+        let lo = txs.partition_point(|&(o, _)| o < v);
+        let hi = txs.partition_point(|&(o, _)| o <= v);
+        for i in lo..hi {
+            let x = self.milestones[id as usize].txs[i].1;
+            self.settle(x, ctx);
+        }
+    }
+}
+
+impl Protocol for Tangle {
+    type Node = Node;
+    type Msg = Msg;
+    type Timer = Timer;
+
+    fn new_node(&self, id: u32) -> Node {
+        Node { id }
+    }
+
+    fn on_start(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        let n = self.settled.len() as u32;
+        for v in 0..n {
+            let d = Self::delay(node.id, v, 250, ctx);
+            self.horizon = self.horizon.max(self.pow + d + d / 2);
+        }
+        if let (Confirmation::Milestones { interval_s }, 0) = (&self.params.confirmation, node.id) {
+            ctx.timer(from_secs(*interval_s), Timer::Milestone);
+        }
+    }
+
+    fn on_transactions(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
+        for &tx in txs {
+            ctx.metrics.on_reached(tx.uploaded, ctx.now);
+            self.attach(node.id, Some(tx), ctx);
+            ctx.metrics.on_included(tx.created, ctx.now);
+            self.unsettled += 1;
+        }
+    }
+
+    fn on_message(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, _from: u32, msg: Msg) {
+        let Msg::Milestone(id) = msg;
+        self.settle_milestone(id, node.id, ctx);
+    }
+
+    fn on_timer(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>, timer: Timer) {
+        match timer {
+            Timer::Milestone => {
+                self.issue_milestone(ctx);
+                if let Confirmation::Milestones { interval_s } = self.params.confirmation {
+                    ctx.timer(from_secs(interval_s), Timer::Milestone);
+                }
+            }
+            Timer::Settle(x) => self.settle(x, ctx),
+        }
+    }
+
+    fn mempool_len(&self) -> u64 {
+        0
+    }
+
+    fn finish(&mut self, _nodes: &[Node], end: Time, metrics: &mut Metrics) -> Report {
+        let tips = self.dag.tips;
+        self.tips_changed(end, metrics, tips);
+        // Steady-state tips: time average over the second half of the run.
+        let half = self.tips_area.len() / 2;
+        let from = half as Time * metrics.window();
+        let area: f64 = self.tips_area[half..].iter().sum();
+        let tips_mean = area / (end - from.min(end)).max(1) as f64;
+        // Left behind: device transactions older than ten horizons with no approver.
+        let old = end.saturating_sub(10 * self.horizon);
+        let (mut aged, mut orphans, mut violations) = (0u64, 0u64, 0u64);
+        for (x, t) in self.dag.v.iter().enumerate().skip(1) {
+            let x = x as u32;
+            for &p in &t.parents {
+                if p >= x || !self.dag.get(p).approvers.contains(&x) {
+                    violations += 1;
+                }
+            }
+            if t.parents.is_empty() {
+                violations += 1;
+            }
+            if t.created.is_some() && t.issued < old {
+                aged += 1;
+                orphans += t.approvers.is_empty() as u64;
+            }
+        }
+        let blocks = self
+            .milestones
+            .iter()
+            .enumerate()
+            .map(|(i, m)| BlockRow {
+                block: i as u32,
+                height: i as u32,
+                miner: 0,
+                mined_at_s: to_secs(self.dag.get(m.vertex).issued),
+                size_bytes: MILESTONE_BYTES,
+                tx_count: m.txs.len() as u32,
+                propagation_50_s: None,
+                propagation_90_s: None,
+                propagation_100_s: None,
+                stale: false,
+            })
+            .collect();
+        Report {
+            dropped: Vec::new(),
+            blocks,
+            nodes: self
+                .settled
+                .iter()
+                .map(|&s| NodeStats {
+                    settled_tx: s,
+                    ..NodeStats::default()
+                })
+                .collect(),
+            pending_in_mempool: 0,
+            pending_in_block: self.unsettled,
+            summary: vec![
+                ("tangle_transactions".into(), (self.dag.len() - 1) as f64),
+                ("milestones".into(), self.milestones.len() as f64),
+                ("tips_mean".into(), tips_mean),
+                ("tips_at_end".into(), tips as f64),
+                (
+                    "orphan_rate".into(),
+                    if aged > 0 {
+                        orphans as f64 / aged as f64
+                    } else {
+                        f64::NAN
+                    },
+                ),
+                ("dag_violations".into(), violations as f64),
+                ("visibility_horizon_s".into(), to_secs(self.horizon)),
+            ],
+        }
+    }
+}

@@ -1,0 +1,479 @@
+//! XRP Ledger consensus (RPCA as implemented by rippled, `Consensus.h`, `ConsensusParms.h`).
+//!
+//! Every validator trusts a unique node list (UNL, itself included). A round starts when the
+//! previous ledger is accepted. The open ledger closes on a heartbeat (`ledger_granularity_s`)
+//! once it has been open `ledger_min_close_s` and holds transactions (or after
+//! `ledger_idle_interval_s`, or when more than half of the UNL has already closed); the
+//! validator then proposes the set of transactions it knows of that its ledger chain lacks.
+//! On each heartbeat it re-votes every disputed transaction: it keeps or adds one when more
+//! than the current threshold of its UNL's proposals (its own included) carry it, the
+//! threshold rising with the round's time as a share of max(previous round,
+//! `av_min_consensus_time_s`): 50 % before 50 %, 65 % before 85 %, 70 % before 200 %, then
+//! 95 %. A changed position is proposed again. Consensus is declared once the round has lasted
+//! `ledger_min_consensus_s` and `quorum` of the UNL proposes exactly this validator's set; the
+//! validator then builds the ledger (parent, sequence, set) and sends a validation. A ledger
+//! is fully validated at a node when `quorum` of its UNL validated it; settled = validated at
+//! the validator the transaction's gateway reports to.
+//!
+//! Proposals and validations go directly to every validator; only UNL members' are counted.
+//! Proposals built on another parent are ignored; a node whose UNL fully validated a ledger
+//! beyond its own adopts it (rippled's switch to the network's ledger). With disjoint UNLs
+//! each clique only ever adopts its own ledgers, which is how such a network forks. Close-time
+//! agreement is not modelled: a ledger is identified by its parent and transaction set.
+
+use super::{Ctx, NodeStats, Protocol, Report, TxIn};
+use crate::engine::{Time, from_secs, to_secs};
+use crate::ledger::{BlockStore, GENESIS, NO_BLOCK_ID, Pool, TxRef};
+use crate::metrics::{BlockRow, Metrics};
+use crate::scenario::{self, Unl};
+use std::collections::HashMap;
+
+const PROPOSAL_BYTES: u64 = 200;
+const VALIDATION_BYTES: u64 = 250;
+const LEDGER_HEADER: u64 = 120;
+
+struct Position {
+    seq: u32,
+    parent: u32,
+    txs: Vec<TxRef>,
+    hash: u64,
+}
+
+pub struct Xrpl {
+    params: scenario::Xrpl,
+    unl: Vec<Vec<u32>>,
+    positions: Vec<Position>,
+    ledgers: BlockStore,
+    by_content: HashMap<(u32, u64), u32>,
+    pool: Pool,
+    /// First ledger fully validated at each sequence (anywhere), and whether another was too.
+    validated_at: HashMap<u32, (u32, bool)>,
+    forks: u64,
+    settled: Vec<u64>,
+    built: Vec<u32>,
+    /// Accept times at each node, for the ledger interval.
+    intervals: (u64, Time),
+}
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    id: u32,
+    lcl: u32,
+    validated: u32,
+    open_since: Time,
+    /// Round start when establishing (closed), `None` while open.
+    closed_at: Option<Time>,
+    prev_round: Time,
+    position: Option<u32>,
+    /// Latest proposal of each validator for the next sequence.
+    proposals: Vec<Option<u32>>,
+    /// Validations received: ledger → validators of this node's UNL that sent one.
+    validations: HashMap<u32, u32>,
+    last_accept: Option<Time>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Msg {
+    Propose(u32),
+    Validate(u32),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    Heartbeat,
+}
+
+fn hash_set(txs: &[TxRef]) -> u64 {
+    // FNV-1a over the (origin, slot, generation) triples: identifies a set, never ordered on.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for t in txs {
+        for w in [t.origin, t.slot, t.generation] {
+            for b in w.to_le_bytes() {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+    }
+    h
+}
+
+impl Xrpl {
+    pub fn new(params: &scenario::Xrpl, validators: u32) -> Self {
+        let n = validators;
+        let unl = (0..n)
+            .map(|v| match params.unl {
+                Unl::All => (0..n).collect(),
+                Unl::Cliques { overlap } => {
+                    let half = n / 2;
+                    let (own, other) = if v < half {
+                        (0..half, half..n)
+                    } else {
+                        (half..n, 0..half)
+                    };
+                    let take = (overlap * other.len() as f64).round() as usize;
+                    own.chain(other.take(take)).collect()
+                }
+            })
+            .collect();
+        Xrpl {
+            params: params.clone(),
+            unl,
+            positions: Vec::new(),
+            ledgers: BlockStore::new(n),
+            by_content: HashMap::new(),
+            pool: Pool::default(),
+            validated_at: HashMap::new(),
+            forks: 0,
+            settled: vec![0; n as usize],
+            built: vec![0; n as usize],
+            intervals: (0, 0),
+        }
+    }
+
+    fn needed(&self, v: u32) -> usize {
+        (self.params.quorum * self.unl[v as usize].len() as f64).ceil() as usize
+    }
+
+    fn broadcast(&self, ctx: &mut Ctx<Msg, Timer>, msg: Msg, bytes: u64) {
+        for v in 0..self.settled.len() as u32 {
+            if v != ctx.node {
+                ctx.send(v, msg, bytes);
+            }
+        }
+    }
+
+    fn propose(&mut self, node: &mut Node, txs: Vec<TxRef>, ctx: &mut Ctx<Msg, Timer>) {
+        let p = self.positions.len() as u32;
+        self.positions.push(Position {
+            seq: self.ledgers.get(node.lcl).height + 1,
+            parent: node.lcl,
+            hash: hash_set(&txs),
+            txs,
+        });
+        node.position = Some(p);
+        node.proposals[node.id as usize] = Some(p);
+        self.broadcast(ctx, Msg::Propose(p), PROPOSAL_BYTES);
+    }
+
+    fn close(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        let mut txs = Vec::new();
+        for (slot, generation, t) in self.pool.iter() {
+            let known = ctx
+                .reach
+                .delay(t.origin, node.id, t.tx.bytes)
+                .is_some_and(|d| t.reached + d <= ctx.now);
+            let in_chain = t
+                .blocks
+                .iter()
+                .any(|&b| b != NO_BLOCK_ID && self.ledgers.is_ancestor(b, node.lcl));
+            if known && !in_chain {
+                txs.push(TxRef {
+                    origin: t.origin,
+                    slot,
+                    generation,
+                });
+            }
+        }
+        txs.sort_unstable();
+        node.closed_at = Some(ctx.now);
+        self.propose(node, txs, ctx);
+    }
+
+    /// Proposals of this node's UNL for its next ledger.
+    fn unl_positions(&self, node: &Node) -> Vec<u32> {
+        self.unl[node.id as usize]
+            .iter()
+            .filter_map(|&u| node.proposals[u as usize])
+            .filter(|&p| self.positions[p as usize].parent == node.lcl)
+            .collect()
+    }
+
+    fn establish(&mut self, node: &mut Node, closed_at: Time, ctx: &mut Ctx<Msg, Timer>) {
+        let round = ctx.now - closed_at;
+        let base = node
+            .prev_round
+            .max(from_secs(self.params.av_min_consensus_time_s));
+        let percent = round as u128 * 100 / base.max(1) as u128;
+        let threshold = match percent {
+            0..50 => 50,
+            50..85 => 65,
+            85..200 => 70,
+            _ => 95,
+        };
+        let mine = node.position.expect("closed");
+        let others: Vec<u32> = self.unl[node.id as usize]
+            .iter()
+            .filter(|&&u| u != node.id)
+            .filter_map(|&u| node.proposals[u as usize])
+            .filter(|&p| self.positions[p as usize].parent == node.lcl)
+            .collect();
+        // Disputes: every transaction some trusted proposal disagrees on.
+        let mut union: Vec<TxRef> = self.positions[mine as usize].txs.clone();
+        for &p in &others {
+            union.extend_from_slice(&self.positions[p as usize].txs);
+        }
+        union.sort_unstable();
+        union.dedup();
+        let mut next = Vec::with_capacity(union.len());
+        let peers = others.len() as u64;
+        for t in union {
+            let ours = self.positions[mine as usize].txs.binary_search(&t).is_ok();
+            let yays = others
+                .iter()
+                .filter(|&&p| self.positions[p as usize].txs.binary_search(&t).is_ok())
+                .count() as u64;
+            let keep = if peers == 0 {
+                ours
+            } else {
+                // rippled's DisputedTx::updateVote weighting.
+                let weight = (yays * 100 + if ours { 100 } else { 0 }) / (peers + 1);
+                weight > threshold
+            };
+            if keep {
+                next.push(t);
+            }
+        }
+        if hash_set(&next) != self.positions[mine as usize].hash {
+            self.propose(node, next, ctx);
+        }
+        let mine = node.position.expect("closed");
+        if round < from_secs(self.params.ledger_min_consensus_s) {
+            return;
+        }
+        let hash = self.positions[mine as usize].hash;
+        let agree = 1 + others
+            .iter()
+            .filter(|&&p| self.positions[p as usize].hash == hash)
+            .count();
+        if agree >= self.needed(node.id) {
+            node.prev_round = round;
+            self.accept(node, mine, ctx);
+        }
+    }
+
+    fn accept(&mut self, node: &mut Node, p: u32, ctx: &mut Ctx<Msg, Timer>) {
+        let pos = &self.positions[p as usize];
+        let key = (pos.parent, pos.hash);
+        let l = match self.by_content.get(&key) {
+            Some(&l) => l,
+            None => {
+                let txs = pos.txs.clone();
+                let bytes = LEDGER_HEADER + txs.iter().map(|_| 250u64).sum::<u64>();
+                let l = self.ledgers.push(pos.parent, node.id, ctx.now, bytes, txs);
+                self.by_content.insert(key, l);
+                self.built[node.id as usize] += 1;
+                for i in 0..self.ledgers.get(l).txs.len() {
+                    let r = self.ledgers.get(l).txs[i];
+                    if self.pool.add_block(r.slot, l) {
+                        let created = self
+                            .pool
+                            .get(r.slot, r.generation)
+                            .expect("live")
+                            .tx
+                            .created;
+                        ctx.metrics.on_included(created, ctx.now);
+                    }
+                }
+                l
+            }
+        };
+        self.ledgers.receive(l, node.id, ctx.now);
+        node.lcl = l;
+        node.closed_at = None;
+        node.position = None;
+        node.open_since = ctx.now;
+        let seq = self.ledgers.get(l).height;
+        let positions = &self.positions;
+        node.proposals
+            .iter_mut()
+            .filter(|x| x.is_some_and(|p| positions[p as usize].seq <= seq))
+            .for_each(|x| *x = None);
+        if let Some(last) = node.last_accept {
+            self.intervals.0 += 1;
+            self.intervals.1 += ctx.now - last;
+        }
+        node.last_accept = Some(ctx.now);
+        self.broadcast(ctx, Msg::Validate(l), VALIDATION_BYTES);
+        self.validation(node, node.id, l, ctx);
+    }
+
+    fn validation(&mut self, node: &mut Node, from: u32, l: u32, ctx: &mut Ctx<Msg, Timer>) {
+        if !self.unl[node.id as usize].contains(&from) {
+            return;
+        }
+        let c = node.validations.entry(l).or_insert(0);
+        *c += 1;
+        let seq = self.ledgers.get(l).height;
+        if (*c as usize) < self.needed(node.id) || seq <= self.ledgers.get(node.validated).height {
+            return;
+        }
+        node.validations.retain(|&k, _| k > l.saturating_sub(1_000));
+        let entry = self.validated_at.entry(seq).or_insert((l, false));
+        if entry.0 != l && !entry.1 {
+            entry.1 = true;
+            self.forks += 1;
+        }
+        let from_h = self
+            .ledgers
+            .get(self.ledgers.fork_point(node.validated, l))
+            .height;
+        for h in from_h + 1..=seq {
+            let c = self.ledgers.ancestor(l, h);
+            let txs = &self.ledgers.get(c).txs;
+            let lo = txs.partition_point(|r| r.origin < node.id);
+            let hi = txs.partition_point(|r| r.origin <= node.id);
+            for i in lo..hi {
+                let r = self.ledgers.get(c).txs[i];
+                if let Some(t) = self.pool.get(r.slot, r.generation) {
+                    ctx.metrics.on_settled(t.tx.created, ctx.now);
+                    self.settled[node.id as usize] += 1;
+                    self.pool.remove(r.slot);
+                }
+            }
+        }
+        node.validated = l;
+        // A node left behind adopts the ledger its UNL validated and rejoins the next round.
+        if seq > self.ledgers.get(node.lcl).height {
+            node.lcl = l;
+            node.closed_at = None;
+            node.position = None;
+            node.open_since = ctx.now;
+            self.ledgers.receive(l, node.id, ctx.now);
+        }
+    }
+}
+
+impl Protocol for Xrpl {
+    type Node = Node;
+    type Msg = Msg;
+    type Timer = Timer;
+
+    fn new_node(&self, id: u32) -> Node {
+        Node {
+            id,
+            lcl: GENESIS,
+            validated: GENESIS,
+            open_since: 0,
+            closed_at: None,
+            prev_round: 0,
+            position: None,
+            proposals: vec![None; self.settled.len()],
+            validations: HashMap::new(),
+            last_accept: None,
+        }
+    }
+
+    fn on_start(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        ctx.timer(
+            from_secs(self.params.ledger_granularity_s),
+            Timer::Heartbeat,
+        );
+    }
+
+    fn on_transactions(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
+        for &tx in txs {
+            self.pool.insert(tx, ctx.now, ctx.node);
+            ctx.metrics.on_reached(tx.uploaded, ctx.now);
+        }
+    }
+
+    fn on_message(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, from: u32, msg: Msg) {
+        match msg {
+            Msg::Propose(p) => {
+                // Kept for this round or a later one: a peer a little ahead proposes for the
+                // next sequence before this node has accepted the current one.
+                let seq = self.positions[p as usize].seq;
+                if seq > self.ledgers.get(node.lcl).height {
+                    node.proposals[from as usize] = Some(p);
+                }
+            }
+            Msg::Validate(l) => self.validation(node, from, l, ctx),
+        }
+    }
+
+    fn on_timer(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, _timer: Timer) {
+        ctx.timer(
+            from_secs(self.params.ledger_granularity_s),
+            Timer::Heartbeat,
+        );
+        match node.closed_at {
+            Some(closed_at) => self.establish(node, closed_at, ctx),
+            None => {
+                let open = ctx.now - node.open_since;
+                let has_txs = self.pool.unincluded() > 0;
+                let closed_peers = self.unl_positions(node).len();
+                let min_close = from_secs(self.params.ledger_min_close_s);
+                let idle = from_secs(self.params.ledger_idle_interval_s);
+                if (open >= min_close && has_txs)
+                    || open >= idle
+                    || closed_peers * 2 > self.unl[node.id as usize].len()
+                {
+                    self.close(node, ctx);
+                }
+            }
+        }
+    }
+
+    fn mempool_len(&self) -> u64 {
+        self.pool.unincluded()
+    }
+
+    fn finish(&mut self, nodes: &[Node], _end: Time, _metrics: &mut Metrics) -> Report {
+        let main = self.ledgers.main_chain();
+        let mut blocks = Vec::new();
+        for (id, b) in self.ledgers.iter().skip(1) {
+            blocks.push(BlockRow {
+                block: id,
+                height: b.height,
+                miner: b.miner,
+                mined_at_s: to_secs(b.mined_at),
+                size_bytes: b.bytes,
+                tx_count: b.tx_count,
+                propagation_50_s: None,
+                propagation_90_s: None,
+                propagation_100_s: None,
+                stale: !main[id as usize],
+            });
+        }
+        let (mut in_block, mut in_mempool) = (0u64, 0u64);
+        for (_, _, t) in self.pool.iter() {
+            if t.included() {
+                in_block += 1
+            } else {
+                in_mempool += 1
+            }
+        }
+        let validated = nodes
+            .iter()
+            .map(|n| self.ledgers.get(n.validated).height)
+            .max()
+            .unwrap_or(0);
+        let (count, total) = self.intervals;
+        Report {
+            dropped: Vec::new(),
+            nodes: (0..self.settled.len())
+                .map(|v| NodeStats {
+                    blocks_mined: self.built[v],
+                    settled_tx: self.settled[v],
+                    ..NodeStats::default()
+                })
+                .collect(),
+            pending_in_mempool: in_mempool,
+            pending_in_block: in_block,
+            summary: vec![
+                ("ledgers_built".into(), blocks.len() as f64),
+                ("validated_seq".into(), validated as f64),
+                ("forked_sequences".into(), self.forks as f64),
+                (
+                    "ledger_interval_mean_s".into(),
+                    if count > 0 {
+                        to_secs(total) / count as f64
+                    } else {
+                        f64::NAN
+                    },
+                ),
+            ],
+            blocks,
+        }
+    }
+}

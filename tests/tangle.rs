@@ -1,0 +1,117 @@
+//! IOTA tangle: structure, Popov's steady-state tip count, tip selection and confirmation.
+
+mod common;
+
+use unchained::metrics::RunOutput;
+
+/// One node, λ readings per second reaching it without delay; Popov's `h` is then `pow_s`.
+fn run(lambda: f64, pow_s: f64, selection: &str, confirmation: &str, seed: u64) -> RunOutput {
+    let s = common::scenario(&format!(
+        "
+seed: {seed}
+duration_s: 200
+validators: {{ count: 1 }}
+gateways: {{ count: 1, backhaul_bps: 1.0e12 }}
+devices:
+  - count: 1000
+    workload: {{ model: poisson, rate_per_s: {rate} }}
+    uplink: {{ latency_ms: 0, bandwidth_bps: 1.0e12 }}
+network:
+  latency: {{ model: constant, one_way_ms: 0, bandwidth_bps: 1.0e12 }}
+  processing_ms: 0
+metrics: {{ window_s: 10 }}
+consensus:
+  protocol: tangle
+  pow_s: {pow_s}
+  tip_selection: {selection}
+  confirmation: {confirmation}
+",
+        rate = lambda / 1000.0
+    ));
+    common::run(&s)
+}
+
+const UNIFORM: &str = "{ model: uniform }";
+const WEIGHT_50: &str = "{ model: weight, threshold: 50 }";
+
+#[test]
+fn approvals_point_to_earlier_existing_transactions() {
+    for seed in 1..4 {
+        for sel in [UNIFORM, "{ model: walk, alpha: 0.5, depth_s: 5 }"] {
+            let out = run(20.0, 0.5, sel, WEIGHT_50, seed);
+            assert_eq!(common::metric(&out, "dag_violations"), 0.0);
+            assert_eq!(
+                common::metric(&out, "tangle_transactions"),
+                out.conservation.created as f64
+            );
+        }
+    }
+}
+
+#[test]
+fn uniform_tips_at_steady_state_are_two_lambda_h() {
+    // Popov §3: L0 ≈ 2λh for k = 2 (λh revealed tips plus λh hidden ones).
+    for (lambda, h) in [(50.0, 1.0), (20.0, 2.0), (100.0, 0.5)] {
+        let tips = common::metric(&run(lambda, h, UNIFORM, WEIGHT_50, 3), "tips_mean");
+        let expected = 2.0 * lambda * h;
+        assert!(
+            (tips / expected - 1.0).abs() < 0.1,
+            "λ={lambda} h={h}: {tips} tips vs {expected}"
+        );
+    }
+}
+
+#[test]
+fn a_heavily_weighted_walk_leaves_tips_behind_and_uniform_selection_does_not() {
+    // Popov §4.1: the larger α, the more the walk concentrates on the heaviest branch and the
+    // more tips it abandons; uniform selection approves every tip eventually.
+    let orphans = |sel| common::metric(&run(50.0, 1.0, sel, WEIGHT_50, 5), "orphan_rate");
+    let uniform = orphans(UNIFORM);
+    let flat = orphans("{ model: walk, alpha: 0, depth_s: 10 }");
+    let steep = orphans("{ model: walk, alpha: 10, depth_s: 10 }");
+    assert!(uniform < 0.005, "uniform {uniform}");
+    assert!(
+        flat > uniform && steep > flat + 0.05,
+        "{uniform} {flat} {steep}"
+    );
+}
+
+#[test]
+fn weight_confirmation_takes_longer_for_higher_thresholds() {
+    let mut last = 0.0;
+    for w in [10, 50, 200] {
+        let out = run(
+            50.0,
+            1.0,
+            UNIFORM,
+            &format!("{{ model: weight, threshold: {w} }}"),
+            7,
+        );
+        let mean = common::metric(&out, "settlement_mean_s");
+        // The weight grows by at most λ per second once a transaction is visible.
+        assert!(mean > 1.0 + w as f64 / 50.0, "W={w}: {mean}");
+        assert!(mean > last, "W={w}: {mean} <= {last}");
+        assert!(out.conservation.settled as f64 > 0.8 * out.conservation.created as f64);
+        last = mean;
+    }
+}
+
+#[test]
+fn milestones_confirm_everything_they_reach() {
+    let out = run(
+        20.0,
+        0.5,
+        UNIFORM,
+        "{ model: milestones, interval_s: 20 }",
+        9,
+    );
+    let c = &out.conservation;
+    assert_eq!(common::metric(&out, "milestones"), 9.0);
+    assert_eq!(out.blocks.len(), 9);
+    // Everything created before the last milestone but a few h is confirmed by it.
+    let settled_share = c.settled as f64 / c.created as f64;
+    assert!(settled_share > 0.85, "{c:?}");
+    let mean = common::metric(&out, "settlement_mean_s");
+    // Half an interval of waiting for the next milestone, plus the time to be approved.
+    assert!(mean > 10.0 && mean < 10.0 + 10.0 * 0.5, "{mean}");
+}
