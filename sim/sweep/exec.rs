@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::spec::Sweep;
 use super::store;
-use crate::scenario::{Scenario, Workload};
+use crate::scenario::Scenario;
 use crate::world::{self, Progress};
 
 /// Which share of the plan this process runs: run `r` (= point × seeds + seed index) belongs
@@ -54,33 +54,10 @@ impl Shard {
     }
 }
 
-/// A rough upper estimate of a run's peak memory, from its size alone: a fixed 32 MiB, 64 B
-/// per device (state is about 32 B), 100 B per transaction the fleet will create (every
-/// transaction is tracked until the end; in an overloaded chain they pile up in mempools) and
-/// 8 B per validator pair (shortest paths from each entry point). The 1,000,000-device
-/// quickstart variant measured 430 MiB peak; this estimates about 665 MiB for it.
+/// A run's peak memory, estimated before it starts: the same estimate `unchained run` checks
+/// against the machine (see `world::estimate`).
 pub fn memory_estimate(s: &Scenario) -> u64 {
-    let devices: u64 = s.devices.iter().map(|g| g.count).sum();
-    let tx: f64 = s
-        .devices
-        .iter()
-        .map(|g| {
-            let per_device = match g.workload {
-                Workload::Periodic { interval_s, .. } => s.duration_s / interval_s,
-                Workload::Poisson { rate_per_s } => rate_per_s * s.duration_s,
-            };
-            g.count as f64 * per_device
-        })
-        .sum();
-    let v = s.validators.count;
-    (32 << 20) + 64 * devices + (100.0 * tx) as u64 + 8 * v * v
-}
-
-fn mem_available() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
+    crate::world::estimate(s).total()
 }
 
 /// How many runs go at once: the thread count, lowered so that the largest run's estimate
@@ -92,7 +69,7 @@ pub fn concurrency(sweep: &Sweep, threads: usize) -> usize {
         .map(memory_estimate)
         .max()
         .unwrap_or(1);
-    bounded(largest, mem_available(), threads)
+    bounded(largest, crate::world::available_bytes(), threads)
 }
 
 fn bounded(largest: u64, available: Option<u64>, threads: usize) -> usize {
@@ -234,8 +211,8 @@ mod tests {
             .replace("count: 100000", "count: 1000000");
         let s = crate::scenario::parse(&text, "quickstart x10").unwrap();
         let mib = memory_estimate(&s) as f64 / (1u64 << 20) as f64;
-        // Measured peak: 430 MiB (README); the estimate must stay above it, within 2x.
-        assert!((430.0..860.0).contains(&mib), "{mib}");
+        // Measured peak: 264 MiB (README); the estimate must stay above it, within 2x.
+        assert!((264.0..528.0).contains(&mib), "{mib}");
     }
 
     #[test]
