@@ -161,3 +161,26 @@ consensus: {{ protocol: nakamoto }}
     assert!(started.elapsed().as_secs() < 30);
     std::fs::remove_file(&scenario).unwrap();
 }
+
+#[test]
+fn the_consensus_comparison_sweep_plans_every_family() {
+    let out = bin()
+        .args(["sweep", "plan", "scenarios/sweeps/compare-consensus.yaml"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(plan.contains("7 points"), "{plan}");
+    for family in [
+        "nakamoto", "pos", "pbft", "hotstuff", "xrpl", "notary", "tangle",
+    ] {
+        assert!(
+            plan.contains(&format!("protocol: {family}")),
+            "{family} missing: {plan}"
+        );
+    }
+}

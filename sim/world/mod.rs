@@ -98,6 +98,8 @@ struct World<'s, P: Protocol> {
     metrics: Metrics,
     batches: Batches,
     gateways: Gateways,
+    /// Validator messages sent and their bytes, lost ones included: the protocol's cost.
+    sent: (u64, u64),
     faults: Faults,
     changes: Vec<Change>,
     out: Vec<Command<P::Msg, P::Timer>>,
@@ -139,6 +141,7 @@ impl<'s, P: Protocol> World<'s, P> {
             metrics: Metrics::new(from_secs(s.metrics.window_s), end),
             batches: Batches::default(),
             gateways,
+            sent: (0, 0),
             out: Vec::new(),
         }
     }
@@ -333,6 +336,8 @@ impl<'s, P: Protocol> World<'s, P> {
         for cmd in self.out.drain(..) {
             match cmd {
                 Command::Send { to, msg, bytes } => {
+                    self.sent.0 += 1;
+                    self.sent.1 += bytes;
                     let rng = &mut self.latency_rng[v as usize];
                     if self.faults.lost(now, v, to, rng) {
                         continue;
@@ -395,6 +400,8 @@ impl<'s, P: Protocol> World<'s, P> {
         let facts = summary::Facts {
             s: self.s,
             events: self.sched.delivered(),
+            messages: self.sent.0,
+            message_bytes: self.sent.1,
             devices: self.fleet.len() as u64,
             gateways: self.access.gateways() as u64,
         };

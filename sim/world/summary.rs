@@ -8,6 +8,8 @@ use crate::scenario::Scenario;
 pub struct Facts<'a> {
     pub s: &'a Scenario,
     pub events: u64,
+    pub messages: u64,
+    pub message_bytes: u64,
     pub devices: u64,
     pub gateways: u64,
 }
@@ -24,6 +26,15 @@ fn stats(out: &mut Vec<(String, f64)>, name: &str, h: &Histogram) {
     out.push((format!("{name}_max_s"), h.max().map_or(nan, to_secs)));
 }
 
+/// Cost per settled transaction; undefined (NaN) when nothing settled.
+fn per_settled(x: u64, settled: u64) -> f64 {
+    if settled == 0 {
+        f64::NAN
+    } else {
+        x as f64 / settled as f64
+    }
+}
+
 pub fn summary(f: &Facts, m: &Metrics, protocol: &[(String, f64)]) -> Vec<(String, f64)> {
     let duration = f.s.duration_s;
     let online_ns: u128 = m.online_w.iter().sum();
@@ -35,6 +46,16 @@ pub fn summary(f: &Facts, m: &Metrics, protocol: &[(String, f64)]) -> Vec<(Strin
         ("gateways".into(), f.gateways as f64),
         ("validators".into(), f.s.validators.count as f64),
         ("events".into(), f.events as f64),
+        ("net_messages".into(), f.messages as f64),
+        ("net_message_bytes".into(), f.message_bytes as f64),
+        (
+            "net_messages_per_settled_tx".into(),
+            per_settled(f.messages, m.settled),
+        ),
+        (
+            "net_bytes_per_settled_tx".into(),
+            per_settled(f.message_bytes, m.settled),
+        ),
         (
             "online_fraction".into(),
             if device_ns > 0.0 {
