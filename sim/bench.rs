@@ -4,7 +4,8 @@
 use crate::scenario::{self, Scenario};
 
 /// Issue-5 fleet: duty-cycled devices reporting every 10 minutes through one gateway per
-/// 2,000 devices, to Nakamoto validators in the SimBlock 2019 regions.
+/// 2,000 devices (forwarding once a second), to Nakamoto validators in the SimBlock 2019
+/// regions.
 pub fn fleet_scenario(devices: u64, validators: u64, duration_s: f64) -> Scenario {
     let gateways = (devices / 2000).max(1);
     scenario::parse(
@@ -19,7 +20,7 @@ devices:
     workload: {{ model: periodic, interval_s: 600, jitter_s: 20 }}
     tx_bytes: 100
     buffer_tx: 4
-gateways: {{ count: {gateways} }}
+gateways: {{ count: {gateways}, batch_interval_ms: 1000 }}
 validators: {{ count: {validators} }}
 consensus: {{ protocol: nakamoto, block_interval_s: 600, max_block_bytes: 1000000 }}
 metrics: {{ window_s: 60 }}
