@@ -401,7 +401,7 @@ impl Tendermint {
                     }),
                     Some(vr) if vr < round => {
                         let polka = node.rounds.get(&vr).is_some_and(|v| v.count(false, b) >= q);
-                        polka.then(|| match node.locked {
+                        polka.then_some(match node.locked {
                             Some((l, lr)) if l != b && lr > vr => NIL,
                             _ => b,
                         })
@@ -416,16 +416,17 @@ impl Tendermint {
                 }
             }
             let rv = &node.rounds[&round];
-            if node.step >= Step::Prevote && !node.polka_seen {
-                if let Some(b) = rv.quorum_value(false, q) {
-                    node.polka_seen = true;
-                    node.valid = Some((b, round));
-                    if node.step == Step::Prevote {
-                        node.locked = Some((b, round));
-                        self.cast(node, ctx, true, b);
-                    }
-                    continue;
+            if node.step >= Step::Prevote
+                && !node.polka_seen
+                && let Some(b) = rv.quorum_value(false, q)
+            {
+                node.polka_seen = true;
+                node.valid = Some((b, round));
+                if node.step == Step::Prevote {
+                    node.locked = Some((b, round));
+                    self.cast(node, ctx, true, b);
                 }
+                continue;
             }
             let rv = &node.rounds[&round];
             if node.step == Step::Prevote && rv.count(false, NIL) >= q {
