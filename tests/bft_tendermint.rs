@@ -208,7 +208,8 @@ fn commit_three_one_way_delays_after_the_proposal() {
     assert!(decisions > 40, "{decisions}");
 }
 
-/// T14: votes are all-to-all, so messages per decision grow with n² (slope 2 ± 0.15).
+/// T14: votes are all-to-all, so messages per decision grow with n² (slope 2 ± 0.15), and
+/// one request per height gives exactly 2(n² − 1) of them.
 #[test]
 fn t14_messages_scale_quadratically() {
     let mut points = Vec::new();
@@ -217,6 +218,10 @@ fn t14_messages_scale_quadratically() {
         let (_, tm, nodes) = run(&yaml(n, 0.01, 30.0, 20.0, consensus));
         assert_safe(&nodes);
         let per = tm.counts.total() as f64 / tm.decisions() as f64;
+        // Per height: the request and the proposal to n − 1 validators, n(n − 1) prevotes and
+        // as many precommits; no catch-up without faults.
+        let expected = 2 * (n - 1) + 2 * n * (n - 1);
+        assert_eq!(per, f64::from(expected), "n={n}: {:?}", tm.counts);
         points.push((f64::from(n), per));
     }
     let slope = common::log_log_slope(&points);

@@ -537,7 +537,12 @@ impl Tendermint {
             Msg::Prevote { height, .. } | Msg::Precommit { height, .. } => height,
         };
         if height < node.height {
-            self.help(node, ctx, from, height);
+            // Votes of the height just decided that arrive soon after are the rest of its
+            // quorum, not a sign that the sender lags.
+            let wait = self.timeout(self.params.timeout_prevote_ms, 0);
+            if height + 1 < node.height || ctx.now >= node.decided_at[&height] + wait {
+                self.help(node, ctx, from, height);
+            }
             return;
         }
         if height > node.height {
