@@ -19,6 +19,7 @@ pub mod notary;
 pub mod pbft;
 pub mod pos;
 pub mod tangle;
+pub mod tendermint;
 pub mod xrpl;
 
 use crate::engine::{Command, Time};

@@ -57,3 +57,47 @@ impl Default for HotStuff {
         }
     }
 }
+
+/// Tendermint's round timeouts follow CometBFT's defaults; each grows by `timeout_delta_ms`
+/// per round of the same height.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tendermint {
+    /// Most transactions per block.
+    #[serde(default = "default_batch_max_tx")]
+    pub batch_max_tx: u32,
+    /// How long a validator waits for the round's proposal before prevoting nil.
+    #[serde(default = "default_timeout_propose_ms")]
+    pub timeout_propose_ms: f64,
+    /// How long after any 2f+1 prevotes a validator waits for a polka before precommitting nil.
+    #[serde(default = "default_timeout_vote_ms")]
+    pub timeout_prevote_ms: f64,
+    /// How long after any 2f+1 precommits a validator waits for a decision before the next round.
+    #[serde(default = "default_timeout_vote_ms")]
+    pub timeout_precommit_ms: f64,
+    /// Added to every timeout per round.
+    #[serde(default = "default_timeout_delta_ms")]
+    pub timeout_delta_ms: f64,
+}
+
+fn default_timeout_propose_ms() -> f64 {
+    3000.0
+}
+fn default_timeout_vote_ms() -> f64 {
+    1000.0
+}
+fn default_timeout_delta_ms() -> f64 {
+    500.0
+}
+
+impl Default for Tendermint {
+    fn default() -> Self {
+        Tendermint {
+            batch_max_tx: default_batch_max_tx(),
+            timeout_propose_ms: default_timeout_propose_ms(),
+            timeout_prevote_ms: default_timeout_vote_ms(),
+            timeout_precommit_ms: default_timeout_vote_ms(),
+            timeout_delta_ms: default_timeout_delta_ms(),
+        }
+    }
+}

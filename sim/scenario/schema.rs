@@ -299,6 +299,7 @@ pub enum Consensus {
     Nakamoto(Nakamoto),
     Pbft(super::Pbft),
     Hotstuff(super::HotStuff),
+    Tendermint(super::Tendermint),
     Pos(Pos),
     Tangle(Tangle),
     Notary(Notary),

@@ -88,6 +88,7 @@ pub fn validate(scenario: &Scenario, text: &str) -> Vec<FieldError> {
         Consensus::Xrpl(x) => c.xrpl(x),
         Consensus::Pbft(p) => c.pbft(p),
         Consensus::Hotstuff(h) => c.hotstuff(h),
+        Consensus::Tendermint(t) => c.tendermint(t),
     }
     if let Some(a) = &scenario.adversary {
         c.adversary(a, validators_ok.then_some(validators), &scenario.consensus);
@@ -1371,6 +1372,20 @@ consensus: { protocol: nakamoto, miners: 2, hash_power: { model: shares, shares:
             [
                 "consensus.batch_max_tx = 1000001",
                 "consensus.view_timeout_ms = .nan",
+            ]
+        );
+        assert_eq!(bft("protocol: tendermint"), Vec::<String>::new());
+        assert_eq!(
+            bft(
+                "protocol: tendermint, batch_max_tx: 0, timeout_propose_ms: 0, \
+                 timeout_prevote_ms: -1, timeout_precommit_ms: .inf, timeout_delta_ms: -5"
+            ),
+            [
+                "consensus.batch_max_tx = 0",
+                "consensus.timeout_propose_ms = 0",
+                "consensus.timeout_prevote_ms = -1",
+                "consensus.timeout_precommit_ms = .inf",
+                "consensus.timeout_delta_ms = -5",
             ]
         );
     }

@@ -10,7 +10,7 @@ mod summary;
 
 use crate::consensus::{
     Ctx, Protocol, TxIn, hotstuff::HotStuff, nakamoto::Nakamoto, notary::Notary, pbft::Pbft,
-    pos::Pos, tangle::Tangle, xrpl::Xrpl,
+    pos::Pos, tangle::Tangle, tendermint::Tendermint, xrpl::Xrpl,
 };
 use crate::devices::Fleet;
 use crate::engine::{Command, Purpose, Scheduler, Time, from_secs, stream};
@@ -50,6 +50,7 @@ pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
         .map(|r| r.0),
         Consensus::Pbft(p) => run_with(s, Pbft::new(p, n), progress).map(|r| r.0),
         Consensus::Hotstuff(p) => run_with(s, HotStuff::new(p, n), progress).map(|r| r.0),
+        Consensus::Tendermint(p) => run_with(s, Tendermint::new(p, n), progress).map(|r| r.0),
         Consensus::Pos(p) => run_with(s, Pos::new(p, n, s.seed), progress).map(|r| r.0),
         Consensus::Tangle(p) => run_with(s, Tangle::new(p, n), progress).map(|r| r.0),
         Consensus::Notary(p) => run_with(s, Notary::new(p, n, s.seed), progress).map(|r| r.0),

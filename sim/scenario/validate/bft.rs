@@ -1,7 +1,7 @@
 //! Checks of the BFT protocols' parameters.
 
-use super::{Checker, MAX_TIME_S, Num, Pos, TICK_S, Upper};
-use crate::scenario::{HotStuff, Pbft};
+use super::{Checker, MAX_TIME_S, NonNeg, Num, Pos, TICK_S, Upper};
+use crate::scenario::{HotStuff, Pbft, Tendermint};
 
 const MAX_BATCH_TX: u32 = 1_000_000;
 
@@ -15,6 +15,20 @@ impl Checker<'_> {
     pub(super) fn hotstuff(&mut self, h: &HotStuff) {
         self.batch_max_tx(h.batch_max_tx);
         self.positive_ms("consensus.view_timeout_ms", h.view_timeout_ms);
+    }
+
+    pub(super) fn tendermint(&mut self, t: &Tendermint) {
+        self.batch_max_tx(t.batch_max_tx);
+        self.positive_ms("consensus.timeout_propose_ms", t.timeout_propose_ms);
+        self.positive_ms("consensus.timeout_prevote_ms", t.timeout_prevote_ms);
+        self.positive_ms("consensus.timeout_precommit_ms", t.timeout_precommit_ms);
+        // Zero keeps the timeouts constant across rounds.
+        self.range(
+            "consensus.timeout_delta_ms",
+            t.timeout_delta_ms,
+            NonNeg,
+            Some(Upper(MAX_TIME_S * 1e3, "10 years")),
+        );
     }
 
     fn batch_max_tx(&mut self, v: u32) {

@@ -1,0 +1,767 @@
+//! Tendermint (Buchman, Kwon & Milosevic, "The latest gossip on BFT consensus", 2018), crash
+//! faults only.
+//!
+//! `n` validators, `f = ⌊(n − 1)/3⌋`, quorums `q = ⌈(n + f + 1)/2⌉` (`2f + 1` when
+//! `n = 3f + 1`). Each height decides one block in one or more rounds; the proposer of round
+//! `r` at height `h` is validator `(h + r) mod n`. A round runs propose → prevote → precommit:
+//! the proposer multicasts a block (its `validValue` if it has one, else a new batch); a
+//! validator prevotes it unless locked on another value since a later round; `q` prevotes for
+//! a block (a *polka*) make a validator lock on it (`lockedValue`, `lockedRound`), remember it
+//! as `validValue` and precommit it; `q` precommits for a block decide it. Votes are
+//! multicast, so every step is all-to-all. Timeouts: `timeout_propose` (no proposal: prevote
+//! nil), `timeout_prevote` (after any `q` prevotes without a polka: precommit nil),
+//! `timeout_precommit` (after any `q` precommits without a decision: next round), each
+//! growing by `timeout_delta` per round; `f + 1` messages of a later round make a validator
+//! skip to it. A crashed proposer is thus replaced only after its round's timeouts.
+//!
+//! *Requests:* the origin multicasts each request to all validators, since proposers rotate;
+//! a proposer proposes only while requests wait, so an idle network sends nothing. Blocks live
+//! in a shared store (block parts are not modelled as messages). Gossip is modelled by two
+//! catch-up paths: a validator stuck in a step re-sends its votes of the round every
+//! `timeout_prevote`, and a validator hearing from one at a lower height sends it the
+//! decisions it missed (each carries its commit certificate). A transaction is **settled** when
+//! its origin commits it. The summary adds `tendermint_*` message counts.
+
+mod votes;
+
+use super::pbft::requests::Requests;
+use super::{Ctx, NodeStats, Protocol, Report, TxIn};
+use crate::engine::{Time, from_secs};
+use crate::metrics::Metrics;
+use crate::scenario;
+use std::collections::{BTreeMap, BTreeSet};
+pub use votes::NIL;
+use votes::RoundVotes;
+
+const VOTE_BYTES: u64 = 100;
+/// Decisions sent in one catch-up reply, at most.
+const CATCH_UP_MAX: u64 = 64;
+/// Messages for the next height buffered per validator, at most (per peer, four).
+const BUFFER_PER_PEER: usize = 4;
+
+pub struct Block {
+    pub height: u64,
+    pub round: u64,
+    pub proposer: u32,
+    pub batch: Vec<u32>,
+    pub proposed_at: Time,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Msg {
+    Request(u32),
+    Proposal {
+        round: u64,
+        block: u32,
+        pol_round: Option<u64>,
+    },
+    Prevote {
+        height: u64,
+        round: u64,
+        value: u32,
+    },
+    Precommit {
+        height: u64,
+        round: u64,
+        value: u32,
+    },
+    /// The sender is at this height and asks for the decisions from it on.
+    Behind(u64),
+    /// A decided block with its commit certificate.
+    Decision(u32),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Step {
+    Propose,
+    Prevote,
+    Precommit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    Propose {
+        height: u64,
+        round: u64,
+    },
+    Prevote {
+        height: u64,
+        round: u64,
+    },
+    Precommit {
+        height: u64,
+        round: u64,
+    },
+    /// Re-send this round's votes if still in the same step.
+    Resend {
+        height: u64,
+        round: u64,
+        step: Step,
+    },
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub request: u64,
+    pub proposal: u64,
+    pub prevote: u64,
+    pub precommit: u64,
+    pub catch_up: u64,
+}
+
+impl Counts {
+    pub fn total(&self) -> u64 {
+        self.request + self.proposal + self.prevote + self.precommit + self.catch_up
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub id: u32,
+    pub height: u64,
+    pub round: u64,
+    pub step: Step,
+    locked: Option<(u32, u64)>,
+    valid: Option<(u32, u64)>,
+    rounds: BTreeMap<u64, RoundVotes>,
+    /// Every decision: height → block, and when.
+    pub decided: BTreeMap<u64, u32>,
+    pub decided_at: BTreeMap<u64, Time>,
+    waiting: BTreeSet<u32>,
+    /// Proposer of the current round with nothing to propose yet.
+    idle_proposer: bool,
+    propose_armed: bool,
+    prevote_armed: bool,
+    precommit_armed: bool,
+    polka_seen: bool,
+    /// Messages for the next height, replayed when it starts.
+    next: Vec<(u32, Msg)>,
+    /// Decisions received for heights above the current one.
+    pending: BTreeMap<u64, u32>,
+    /// Per peer: the height last helped with, and when.
+    helped: Vec<(u64, Time)>,
+    /// Per peer: the height last asked for, and when.
+    asked: Vec<(u64, Time)>,
+    resends: u32,
+}
+
+pub struct Tendermint {
+    params: scenario::Tendermint,
+    n: u32,
+    f: u32,
+    q: u32,
+    requests: Requests,
+    blocks: Vec<Block>,
+    pub counts: Counts,
+    decided: u64,
+    /// Rounds begun beyond round 0, over all validators and heights.
+    pub round_changes: u64,
+    settled: Vec<u64>,
+}
+
+impl Tendermint {
+    pub fn new(params: &scenario::Tendermint, n: u32) -> Self {
+        let f = (n - 1) / 3;
+        Tendermint {
+            params: params.clone(),
+            n,
+            f,
+            q: (n + f + 1).div_ceil(2),
+            requests: Requests::default(),
+            blocks: Vec::new(),
+            counts: Counts::default(),
+            decided: 0,
+            round_changes: 0,
+            settled: vec![0; n as usize],
+        }
+    }
+
+    /// Heights decided (by at least one validator).
+    pub fn decisions(&self) -> u64 {
+        self.decided
+    }
+
+    pub fn block(&self, b: u32) -> &Block {
+        &self.blocks[b as usize]
+    }
+
+    pub fn requests(&self) -> &Requests {
+        &self.requests
+    }
+
+    pub fn proposer(&self, height: u64, round: u64) -> u32 {
+        ((height + round) % u64::from(self.n)) as u32
+    }
+
+    fn timeout(&self, base_ms: f64, round: u64) -> Time {
+        from_secs(base_ms / 1e3) + round * from_secs(self.params.timeout_delta_ms / 1e3)
+    }
+
+    fn send(&mut self, ctx: &mut Ctx<Msg, Timer>, to: u32, msg: Msg) {
+        let (count, bytes) = match msg {
+            Msg::Request(r) => (&mut self.counts.request, self.requests.get(r).bytes),
+            Msg::Proposal { block, .. } => (
+                &mut self.counts.proposal,
+                VOTE_BYTES
+                    + self.blocks[block as usize]
+                        .batch
+                        .iter()
+                        .map(|&r| self.requests.get(r).bytes)
+                        .sum::<u64>(),
+            ),
+            Msg::Prevote { .. } => (&mut self.counts.prevote, VOTE_BYTES),
+            Msg::Precommit { .. } => (&mut self.counts.precommit, VOTE_BYTES),
+            Msg::Behind(_) => (&mut self.counts.catch_up, VOTE_BYTES),
+            Msg::Decision(b) => (
+                &mut self.counts.catch_up,
+                VOTE_BYTES * (1 + u64::from(self.q))
+                    + self.blocks[b as usize]
+                        .batch
+                        .iter()
+                        .map(|&r| self.requests.get(r).bytes)
+                        .sum::<u64>(),
+            ),
+        };
+        *count += 1;
+        ctx.send(to, msg, bytes);
+    }
+
+    fn multicast(&mut self, ctx: &mut Ctx<Msg, Timer>, msg: Msg) {
+        for to in 0..self.n {
+            if to != ctx.node {
+                self.send(ctx, to, msg);
+            }
+        }
+    }
+
+    fn votes<'a>(&self, node: &'a mut Node, round: u64) -> &'a mut RoundVotes {
+        let n = self.n;
+        node.rounds
+            .entry(round)
+            .or_insert_with(|| RoundVotes::new(n))
+    }
+
+    /// StartRound(r): the proposer proposes; the others wait for its proposal.
+    fn start_round(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, round: u64) {
+        if round > node.round {
+            self.round_changes += 1;
+        }
+        node.round = round;
+        node.step = Step::Propose;
+        node.idle_proposer = false;
+        node.propose_armed = false;
+        node.prevote_armed = false;
+        node.precommit_armed = false;
+        node.polka_seen = false;
+        node.resends = 0;
+        if self.proposer(node.height, round) == node.id {
+            self.propose(node, ctx);
+        } else if !node.waiting.is_empty() || round > 0 {
+            self.arm_propose(node, ctx);
+        }
+    }
+
+    fn arm_propose(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        if node.propose_armed || node.step != Step::Propose {
+            return;
+        }
+        node.propose_armed = true;
+        ctx.timer(
+            self.timeout(self.params.timeout_propose_ms, node.round),
+            Timer::Propose {
+                height: node.height,
+                round: node.round,
+            },
+        );
+    }
+
+    fn propose(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        let (block, pol_round) = if let Some((v, r)) = node.valid {
+            (v, Some(r))
+        } else {
+            let mut batch = Vec::new();
+            let mut txs = 0u64;
+            for &r in &node.waiting {
+                let t = u64::from(self.requests.tx_count(r));
+                if !batch.is_empty() && txs + t > u64::from(self.params.batch_max_tx) {
+                    break;
+                }
+                batch.push(r);
+                txs += t;
+            }
+            if batch.is_empty() {
+                node.idle_proposer = true;
+                return;
+            }
+            for &r in &batch {
+                self.requests.on_proposed(r, ctx);
+            }
+            self.blocks.push(Block {
+                height: node.height,
+                round: node.round,
+                proposer: node.id,
+                batch,
+                proposed_at: ctx.now,
+            });
+            (self.blocks.len() as u32 - 1, None)
+        };
+        node.idle_proposer = false;
+        let msg = Msg::Proposal {
+            round: node.round,
+            block,
+            pol_round,
+        };
+        self.multicast(ctx, msg);
+        self.on_proposal(node, ctx, node.round, block, pol_round);
+    }
+
+    fn on_proposal(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        round: u64,
+        block: u32,
+        pol_round: Option<u64>,
+    ) {
+        let committed = node.height - 1;
+        for i in 0..self.blocks[block as usize].batch.len() {
+            let r = self.blocks[block as usize].batch[i];
+            if !self.requests.executed(r, committed) {
+                node.waiting.insert(r);
+            }
+        }
+        let votes = self.votes(node, round);
+        if votes.proposal.is_some() {
+            return;
+        }
+        votes.proposal = Some((block, pol_round));
+        self.advance(node, ctx);
+    }
+
+    fn cast(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, precommit: bool, value: u32) {
+        let (height, round, id) = (node.height, node.round, node.id);
+        self.votes(node, round).add(precommit, id, value);
+        node.step = if precommit {
+            Step::Precommit
+        } else {
+            Step::Prevote
+        };
+        let msg = if precommit {
+            Msg::Precommit {
+                height,
+                round,
+                value,
+            }
+        } else {
+            Msg::Prevote {
+                height,
+                round,
+                value,
+            }
+        };
+        self.multicast(ctx, msg);
+        node.resends = 0;
+        self.arm_resend(node, ctx);
+    }
+
+    fn arm_resend(&self, node: &Node, ctx: &mut Ctx<Msg, Timer>) {
+        let delay = self.timeout(self.params.timeout_prevote_ms, node.round) << node.resends.min(6);
+        ctx.timer(
+            delay,
+            Timer::Resend {
+                height: node.height,
+                round: node.round,
+                step: node.step,
+            },
+        );
+    }
+
+    /// Applies every rule of the algorithm whose condition holds, until none does.
+    fn advance(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        loop {
+            let height = node.height;
+            // Decision: q precommits for a block in any round of this height.
+            let decided = node
+                .rounds
+                .values()
+                .find_map(|v| v.quorum_value(true, self.q));
+            if let Some(b) = decided {
+                self.decide(node, ctx, b);
+                continue;
+            }
+            let (q, round) = (self.q, node.round);
+            let proposal = self.votes(node, round).proposal;
+            if node.step == Step::Propose
+                && let Some((b, pol)) = proposal
+            {
+                let vote = match pol {
+                    None => Some(match node.locked {
+                        Some((l, _)) if l != b => NIL,
+                        _ => b,
+                    }),
+                    Some(vr) if vr < round => {
+                        let polka = node.rounds.get(&vr).is_some_and(|v| v.count(false, b) >= q);
+                        polka.then_some(match node.locked {
+                            Some((l, lr)) if l != b && lr > vr => NIL,
+                            _ => b,
+                        })
+                    }
+                    Some(_) => None,
+                };
+                if let Some(v) = vote
+                    && self.blocks[b as usize].height == height
+                {
+                    self.cast(node, ctx, false, v);
+                    continue;
+                }
+            }
+            let rv = &node.rounds[&round];
+            if node.step >= Step::Prevote
+                && !node.polka_seen
+                && let Some(b) = rv.quorum_value(false, q)
+            {
+                node.polka_seen = true;
+                node.valid = Some((b, round));
+                if node.step == Step::Prevote {
+                    node.locked = Some((b, round));
+                    self.cast(node, ctx, true, b);
+                }
+                continue;
+            }
+            let rv = &node.rounds[&round];
+            if node.step == Step::Prevote && rv.count(false, NIL) >= q {
+                self.cast(node, ctx, true, NIL);
+                continue;
+            }
+            if node.step == Step::Prevote && !node.prevote_armed && rv.total(false) >= q {
+                node.prevote_armed = true;
+                ctx.timer(
+                    self.timeout(self.params.timeout_prevote_ms, round),
+                    Timer::Prevote { height, round },
+                );
+            }
+            if !node.precommit_armed && rv.total(true) >= q {
+                node.precommit_armed = true;
+                ctx.timer(
+                    self.timeout(self.params.timeout_precommit_ms, round),
+                    Timer::Precommit { height, round },
+                );
+            }
+            // Round skip: f + 1 validators are already in a later round.
+            let later = node
+                .rounds
+                .range(round + 1..)
+                .rev()
+                .find(|(_, v)| v.senders() > self.f)
+                .map(|(&r, _)| r);
+            if let Some(r) = later {
+                self.start_round(node, ctx, r);
+                continue;
+            }
+            return;
+        }
+    }
+
+    fn decide(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, b: u32) {
+        let height = node.height;
+        debug_assert_eq!(self.blocks[b as usize].height, height);
+        node.decided.insert(height, b);
+        node.decided_at.insert(height, ctx.now);
+        self.decided = self.decided.max(height);
+        for i in 0..self.blocks[b as usize].batch.len() {
+            let r = self.blocks[b as usize].batch[i];
+            let first = self.requests.execute(r, height);
+            node.waiting.remove(&r);
+            if first && self.requests.get(r).origin == node.id {
+                self.settled[node.id as usize] += self.requests.settle(r, ctx);
+            }
+        }
+        let committed = height;
+        node.waiting
+            .retain(|&r| !self.requests.executed(r, committed));
+        node.height = height + 1;
+        node.round = 0;
+        node.locked = None;
+        node.valid = None;
+        node.rounds.clear();
+        if let Some(next) = node.pending.remove(&node.height) {
+            self.decide(node, ctx, next);
+            return;
+        }
+        node.pending = node.pending.split_off(&node.height);
+        self.start_round(node, ctx, 0);
+        for (from, msg) in std::mem::take(&mut node.next) {
+            self.receive(node, ctx, from, msg);
+        }
+    }
+
+    /// Sends `peer` the decisions from `height` on, at most once per timeout for one height.
+    fn help(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, peer: u32, height: u64) {
+        let (h, at) = node.helped[peer as usize];
+        let wait = self.timeout(self.params.timeout_prevote_ms, 0);
+        if h == height && ctx.now < at + wait {
+            return;
+        }
+        node.helped[peer as usize] = (height, ctx.now);
+        let last = (node.height - 1).min(height + CATCH_UP_MAX - 1);
+        for hh in height..=last {
+            if let Some(&b) = node.decided.get(&hh) {
+                self.send(ctx, peer, Msg::Decision(b));
+            }
+        }
+    }
+
+    fn receive(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, from: u32, msg: Msg) {
+        let height = match msg {
+            Msg::Request(r) => {
+                self.learn(node, ctx, r);
+                return;
+            }
+            Msg::Behind(h) => {
+                if h < node.height {
+                    self.help(node, ctx, from, h);
+                }
+                return;
+            }
+            Msg::Decision(b) => {
+                let h = self.blocks[b as usize].height;
+                if h == node.height {
+                    self.decide(node, ctx, b);
+                    self.advance(node, ctx);
+                } else if h > node.height {
+                    node.pending.insert(h, b);
+                }
+                return;
+            }
+            Msg::Proposal { block, .. } => self.blocks[block as usize].height,
+            Msg::Prevote { height, .. } | Msg::Precommit { height, .. } => height,
+        };
+        if height < node.height {
+            // Votes of the height just decided that arrive soon after are the rest of its
+            // quorum, not a sign that the sender lags.
+            let wait = self.timeout(self.params.timeout_prevote_ms, 0);
+            if height + 1 < node.height || ctx.now >= node.decided_at[&height] + wait {
+                self.help(node, ctx, from, height);
+            }
+            return;
+        }
+        if height > node.height {
+            if height == node.height + 1 && node.next.len() < BUFFER_PER_PEER * self.n as usize {
+                node.next.push((from, msg));
+            }
+            let (h, at) = node.asked[from as usize];
+            let wait = self.timeout(self.params.timeout_prevote_ms, 0);
+            if h != node.height || ctx.now >= at + wait {
+                node.asked[from as usize] = (node.height, ctx.now);
+                self.send(ctx, from, Msg::Behind(node.height));
+            }
+            return;
+        }
+        match msg {
+            Msg::Proposal {
+                round,
+                block,
+                pol_round,
+            } => {
+                if from == self.proposer(height, round) && round >= node.round {
+                    self.on_proposal(node, ctx, round, block, pol_round);
+                }
+            }
+            Msg::Prevote { round, value, .. } | Msg::Precommit { round, value, .. } => {
+                let precommit = matches!(msg, Msg::Precommit { .. });
+                if self.votes(node, round).add(precommit, from, value) {
+                    self.advance(node, ctx);
+                }
+            }
+            _ => unreachable!("handled above"),
+        }
+    }
+
+    /// A validator learns of a request; an idle proposer proposes it.
+    fn learn(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: u32) {
+        if self.requests.executed(r, node.height - 1) {
+            return;
+        }
+        node.waiting.insert(r);
+        if node.idle_proposer {
+            self.propose(node, ctx);
+        } else if self.proposer(node.height, node.round) != node.id {
+            self.arm_propose(node, ctx);
+        }
+    }
+}
+
+impl Protocol for Tendermint {
+    type Node = Node;
+    type Msg = Msg;
+    type Timer = Timer;
+
+    fn new_node(&self, id: u32) -> Node {
+        Node {
+            id,
+            height: 1,
+            round: 0,
+            step: Step::Propose,
+            locked: None,
+            valid: None,
+            rounds: BTreeMap::new(),
+            decided: BTreeMap::new(),
+            decided_at: BTreeMap::new(),
+            waiting: BTreeSet::new(),
+            idle_proposer: self.proposer(1, 0) == id,
+            propose_armed: false,
+            prevote_armed: false,
+            precommit_armed: false,
+            polka_seen: false,
+            next: Vec::new(),
+            pending: BTreeMap::new(),
+            helped: vec![(0, 0); self.n as usize],
+            asked: vec![(0, 0); self.n as usize],
+            resends: 0,
+        }
+    }
+
+    fn on_start(&mut self, _node: &mut Node, _ctx: &mut Ctx<Msg, Timer>) {}
+
+    fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        match node.step {
+            Step::Propose => {
+                node.propose_armed = false;
+                if self.proposer(node.height, node.round) != node.id
+                    && (!node.waiting.is_empty() || node.round > 0)
+                {
+                    self.arm_propose(node, ctx);
+                }
+            }
+            Step::Prevote | Step::Precommit => {
+                node.resends = 0;
+                self.arm_resend(node, ctx);
+            }
+        }
+        node.prevote_armed = false;
+        node.precommit_armed = false;
+        self.advance(node, ctx);
+    }
+
+    fn on_transactions(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
+        if txs.is_empty() {
+            return;
+        }
+        let r = self.requests.add(node.id, txs, ctx);
+        self.multicast(ctx, Msg::Request(r));
+        self.learn(node, ctx, r);
+    }
+
+    fn on_message(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, from: u32, msg: Msg) {
+        self.receive(node, ctx, from, msg);
+    }
+
+    fn on_timer(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, timer: Timer) {
+        let here = |h: u64, r: u64| h == node.height && r == node.round;
+        match timer {
+            Timer::Propose { height, round } => {
+                if here(height, round) && node.step == Step::Propose {
+                    self.cast(node, ctx, false, NIL);
+                    self.advance(node, ctx);
+                }
+            }
+            Timer::Prevote { height, round } => {
+                if here(height, round) && node.step == Step::Prevote {
+                    self.cast(node, ctx, true, NIL);
+                    self.advance(node, ctx);
+                }
+            }
+            Timer::Precommit { height, round } => {
+                if here(height, round) {
+                    self.start_round(node, ctx, round + 1);
+                    self.advance(node, ctx);
+                }
+            }
+            Timer::Resend {
+                height,
+                round,
+                step,
+            } => {
+                if !here(height, round) || node.step != step {
+                    return;
+                }
+                let (id, round) = (node.id, node.round);
+                let rv = self.votes(node, round);
+                let (pv, pc) = (rv.own(false, id), rv.own(true, id));
+                if let Some(value) = pv {
+                    let msg = Msg::Prevote {
+                        height,
+                        round,
+                        value,
+                    };
+                    self.resend(ctx, msg);
+                }
+                if let Some(value) = pc {
+                    let msg = Msg::Precommit {
+                        height,
+                        round,
+                        value,
+                    };
+                    self.resend(ctx, msg);
+                }
+                node.resends += 1;
+                self.arm_resend(node, ctx);
+            }
+        }
+    }
+
+    fn mempool_len(&self) -> u64 {
+        self.requests.unincluded()
+    }
+
+    fn finish(&mut self, nodes: &[Node], _end: Time, _metrics: &mut Metrics) -> Report {
+        let (waiting, proposed) = self.requests.pending();
+        let c = self.counts;
+        let decisions = self.decided as f64;
+        let per = |x: u64| {
+            if decisions > 0.0 {
+                x as f64 / decisions
+            } else {
+                f64::NAN
+            }
+        };
+        Report {
+            dropped: Vec::new(),
+            blocks: Vec::new(),
+            nodes: (0..self.n as usize)
+                .map(|v| NodeStats {
+                    settled_tx: self.settled[v],
+                    ..NodeStats::default()
+                })
+                .collect(),
+            pending_in_mempool: waiting,
+            pending_in_block: proposed,
+            summary: vec![
+                ("tendermint_decisions".into(), decisions),
+                (
+                    "tendermint_final_height".into(),
+                    nodes.iter().map(|n| n.height).max().unwrap_or(0) as f64,
+                ),
+                ("tendermint_round_changes".into(), self.round_changes as f64),
+                ("tendermint_msgs_request".into(), c.request as f64),
+                ("tendermint_msgs_proposal".into(), c.proposal as f64),
+                ("tendermint_msgs_prevote".into(), c.prevote as f64),
+                ("tendermint_msgs_precommit".into(), c.precommit as f64),
+                ("tendermint_msgs_catch_up".into(), c.catch_up as f64),
+                ("tendermint_msgs_per_decision".into(), per(c.total())),
+            ],
+        }
+    }
+}
+
+impl Tendermint {
+    /// Re-sent votes are gossip catch-up, counted apart from the first multicast.
+    fn resend(&mut self, ctx: &mut Ctx<Msg, Timer>, msg: Msg) {
+        for to in 0..self.n {
+            if to != ctx.node {
+                self.counts.catch_up += 1;
+                ctx.send(to, msg, VOTE_BYTES);
+            }
+        }
+    }
+}

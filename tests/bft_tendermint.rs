@@ -1,0 +1,230 @@
+//! Tendermint: safety under crashes, partitions and loss; liveness with up to f crashed
+//! validators (a proposer among them); no progress beyond f; recovery after a partition;
+//! commit three one-way delays after the proposal; T14 quadratic scaling of messages.
+
+mod common;
+
+use unchained::consensus::tendermint::{Node, Tendermint};
+use unchained::engine::{Time, from_secs};
+use unchained::metrics::RunOutput;
+use unchained::scenario::Consensus;
+use unchained::world::{Progress, run_with};
+
+fn yaml(n: u32, rate: f64, duration: f64, one_way_ms: f64, extra: &str) -> String {
+    format!(
+        "
+seed: 5
+duration_s: {duration}
+devices:
+  - count: 40
+    workload: {{ model: poisson, rate_per_s: {rate} }}
+    uplink: {{ latency_ms: 0, bandwidth_bps: 1e12 }}
+gateways: {{ count: {n}, backhaul_bps: 1e12 }}
+validators: {{ count: {n} }}
+network:
+  latency: {{ model: constant, one_way_ms: {one_way_ms}, bandwidth_bps: 1e12 }}
+  topology: {{ model: full_mesh }}
+  processing_ms: 0
+{extra}"
+    )
+}
+
+fn run(text: &str) -> (RunOutput, Tendermint, Vec<Node>) {
+    let s = common::scenario(text);
+    let Consensus::Tendermint(p) = &s.consensus else {
+        panic!("not tendermint")
+    };
+    let hs = Tendermint::new(p, s.validators.count as u32);
+    run_with(&s, hs, &Progress::hidden()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn assert_safe(nodes: &[Node]) {
+    let logs: Vec<_> = nodes.iter().map(|n| &n.decided).collect();
+    if let Err(e) = common::agree(&logs) {
+        panic!("safety violated: {e}");
+    }
+}
+
+fn unsettled(hs: &Tendermint, before: Time, down: &[u32]) -> usize {
+    let reqs = hs.requests();
+    (0..reqs.all().len() as u32)
+        .filter(|&r| {
+            let q = reqs.get(r);
+            q.reached < before && !down.contains(&q.origin) && !reqs.is_settled(r)
+        })
+        .count()
+}
+
+const CONSENSUS: &str = "consensus: { protocol: tendermint, batch_max_tx: 20, \
+    timeout_propose_ms: 500, timeout_prevote_ms: 200, timeout_precommit_ms: 200, timeout_delta_ms: 100 }\n";
+
+#[test]
+fn safe_over_many_seeds_and_fault_schedules() {
+    let mut decided_total = 0;
+    for seed in 0..24u32 {
+        let n = [4, 7][seed as usize % 2];
+        let f = (n - 1) / 3;
+        let crashed = 1 + seed % (f + 1);
+        let at = 2 + seed % 5;
+        let recover = if seed % 3 == 0 {
+            String::new()
+        } else {
+            format!(", recover_s: {}", at + 4 + seed % 4)
+        };
+        let faults = format!(
+            "faults:\n  crashes: [{{ random: {crashed}, at_s: {at}{recover} }}]\n  \
+             partitions: [{{ split: 0.{}, from_s: {}, to_s: {} }}]\n  links: {{ loss: 0.0{} }}\n",
+            3 + seed % 5,
+            5 + seed % 3,
+            9 + seed % 4,
+            seed % 6
+        );
+        let text = yaml(
+            n,
+            0.5,
+            20.0,
+            10.0 + seed as f64,
+            &format!("{CONSENSUS}{faults}"),
+        )
+        .replace("seed: 5", &format!("seed: {seed}"));
+        let (out, tm, nodes) = run(&text);
+        assert!(out.conservation.holds());
+        assert_safe(&nodes);
+        decided_total += tm.decisions();
+    }
+    assert!(decided_total > 200, "{decided_total}");
+}
+
+/// Two halves of ten: a quorum smaller than ⌈(n + f + 1)/2⌉ would let both halves decide
+/// different blocks at the same height.
+#[test]
+fn halves_of_a_split_network_never_both_commit() {
+    for seed in 0..6 {
+        let faults =
+            "faults: { partitions: [{ groups: [[0, 1, 2, 3, 4]], from_s: 2, to_s: 25 }] }\n";
+        let text = yaml(10, 1.0, 30.0, 20.0, &format!("{CONSENSUS}{faults}"))
+            .replace("seed: 5", &format!("seed: {seed}"));
+        let (_, _, nodes) = run(&text);
+        assert_safe(&nodes);
+    }
+}
+
+/// f crashed validators, the proposer of the next height among them: the survivors wait out
+/// its propose timeout and decide in the next round.
+#[test]
+fn live_with_f_crashed_validators_proposer_included() {
+    for n in [4u32, 7, 10] {
+        let f = (n - 1) / 3;
+        let down: Vec<u32> = (0..f).collect();
+        let ids = down
+            .iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let faults = format!("faults: {{ crashes: [{{ nodes: [{ids}], at_s: 5 }}] }}\n");
+        let (out, tm, nodes) = run(&yaml(n, 0.5, 40.0, 50.0, &format!("{CONSENSUS}{faults}")));
+        assert_safe(&nodes);
+        let bound = from_secs(10.0);
+        assert_eq!(unsettled(&tm, from_secs(40.0) - bound, &down), 0, "n={n}");
+        assert!(tm.round_changes > 0, "n={n}: no crashed proposer was met");
+        let max = common::metric(&out, "settlement_max_s");
+        eprintln!(
+            "tendermint n={n} f crashed: settlement max {max:.2} s, {} round changes",
+            tm.round_changes
+        );
+        assert!(max < 10.0, "n={n}: {max}");
+    }
+}
+
+#[test]
+fn no_progress_beyond_f_crashes_but_still_safe() {
+    for n in [4u32, 7] {
+        let f = (n - 1) / 3;
+        let ids = (0..=f)
+            .map(|v| (v + 1).to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let faults = format!("faults: {{ crashes: [{{ nodes: [{ids}], at_s: 5 }}] }}\n");
+        let (_, _, nodes) = run(&yaml(n, 0.5, 30.0, 50.0, &format!("{CONSENSUS}{faults}")));
+        assert_safe(&nodes);
+        let late = nodes
+            .iter()
+            .flat_map(|n| n.decided_at.values())
+            .filter(|&&t| t > from_secs(5.5))
+            .count();
+        assert_eq!(late, 0, "n={n}");
+        assert!(
+            nodes[0].decided.len() > 20,
+            "n={n}: {}",
+            nodes[0].decided.len()
+        );
+    }
+}
+
+#[test]
+fn commits_resume_after_a_partition_heals() {
+    let faults = "faults: { partitions: [{ groups: [[0, 1], [2, 3]], from_s: 5, to_s: 15 }] }\n";
+    let (_, tm, nodes) = run(&yaml(4, 0.5, 40.0, 50.0, &format!("{CONSENSUS}{faults}")));
+    assert_safe(&nodes);
+    for node in &nodes {
+        let during = node
+            .decided_at
+            .values()
+            .filter(|&&t| t > from_secs(5.5) && t < from_secs(15.0))
+            .count();
+        let after = node
+            .decided_at
+            .values()
+            .filter(|&&t| t > from_secs(15.0))
+            .count();
+        assert_eq!(during, 0, "node {}", node.id);
+        assert!(after > 50, "node {}: {after}", node.id);
+    }
+    assert_eq!(unsettled(&tm, from_secs(30.0), &[]), 0);
+}
+
+/// With constant one-way delay d and no faults, every validator decides a block 3d after its
+/// proposal: the proposal (d), everyone's prevotes (d), everyone's precommits (d).
+#[test]
+fn commit_three_one_way_delays_after_the_proposal() {
+    let d = 100.0;
+    let consensus = "consensus: { protocol: tendermint, batch_max_tx: 1 }\n";
+    let (_, tm, nodes) = run(&yaml(4, 0.005, 60.0, d, consensus));
+    assert_safe(&nodes);
+    let delay = from_secs(d / 1e3) as f64;
+    let mut decisions = 0;
+    for node in &nodes {
+        for (h, &b) in &node.decided {
+            let lat = (node.decided_at[h] - tm.block(b).proposed_at) as f64 / delay;
+            assert!(
+                (lat - 3.0).abs() < 1e-6,
+                "node {} height {h}: {lat}",
+                node.id
+            );
+            decisions += 1;
+        }
+    }
+    assert_eq!(tm.round_changes, 0);
+    assert!(decisions > 40, "{decisions}");
+}
+
+/// T14: votes are all-to-all, so messages per decision grow with n² (slope 2 ± 0.15), and
+/// one request per height gives exactly 2(n² − 1) of them.
+#[test]
+fn t14_messages_scale_quadratically() {
+    let mut points = Vec::new();
+    for n in [4u32, 7, 16, 31, 64] {
+        let consensus = "consensus: { protocol: tendermint, batch_max_tx: 1 }\n";
+        let (_, tm, nodes) = run(&yaml(n, 0.01, 30.0, 20.0, consensus));
+        assert_safe(&nodes);
+        let per = tm.counts.total() as f64 / tm.decisions() as f64;
+        // Per height: the request and the proposal to n − 1 validators, n(n − 1) prevotes and
+        // as many precommits; no catch-up without faults.
+        let expected = 2 * (n - 1) + 2 * n * (n - 1);
+        assert_eq!(per, f64::from(expected), "n={n}: {:?}", tm.counts);
+        points.push((f64::from(n), per));
+    }
+    let slope = common::log_log_slope(&points);
+    eprintln!("tendermint messages per decision {points:?}, slope {slope:.3}");
+    assert!((slope - 2.0).abs() <= 0.15, "slope {slope}: {points:?}");
+}
