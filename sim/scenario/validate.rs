@@ -538,6 +538,10 @@ impl Checker<'_> {
 
     fn adversary(&mut self, a: &Adversary, validators: Option<u64>, consensus: &Consensus) {
         let (node, share, max_share) = match a {
+            Adversary::Byzantine { nodes, .. } => {
+                self.byzantine(nodes, validators, consensus);
+                return;
+            }
             Adversary::SelfishMining {
                 node,
                 hash_share,
