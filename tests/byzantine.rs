@@ -136,6 +136,7 @@ fn beyond_f(run: fn(&str) -> Outcome, protocol: &str) -> Vec<u32> {
         let o = run(&yaml(seed, 4, protocol, &[0, 1], "equivocate"));
         let conflicts = common::metric(&o.out, "conflicting_decisions");
         assert_eq!(agree(&o).is_err(), conflicts > 0.0, "seed {seed}");
+        eprintln!("{protocol} seed {seed}: conflicting_decisions {conflicts}");
         if conflicts > 0.0 {
             broken.push(seed);
         }
