@@ -19,8 +19,9 @@ pub enum Attack {
 }
 
 impl Attack {
-    pub fn new(a: &scenario::Adversary) -> Self {
-        match *a {
+    /// The attacker a Nakamoto network runs, if `a` is one.
+    pub fn new(a: &scenario::Adversary) -> Option<Self> {
+        Some(match *a {
             scenario::Adversary::SelfishMining { node, gamma, .. } => {
                 Attack::Selfish(selfish::Selfish::new(node, gamma))
             }
@@ -34,7 +35,8 @@ impl Attack {
                 confirmations,
                 give_up_behind,
             )),
-        }
+            scenario::Adversary::Byzantine { .. } => return None,
+        })
     }
 
     pub fn node(&self) -> u32 {
@@ -70,13 +72,14 @@ pub fn reshare(shares: &mut [f64], node: u32, share: f64) {
     }
 }
 
-pub fn hash_share(a: &scenario::Adversary) -> (u32, f64) {
+pub fn hash_share(a: &scenario::Adversary) -> Option<(u32, f64)> {
     match *a {
         scenario::Adversary::SelfishMining {
             node, hash_share, ..
         }
         | scenario::Adversary::DoubleSpend {
             node, hash_share, ..
-        } => (node, hash_share),
+        } => Some((node, hash_share)),
+        scenario::Adversary::Byzantine { .. } => None,
     }
 }

@@ -13,6 +13,7 @@
 //! 2. Add its parameters as a variant of `scenario::Consensus` and validate them.
 //! 3. Add one arm to [`crate::world::run`]'s registry `match`.
 
+pub mod byzantine;
 pub mod hotstuff;
 pub mod nakamoto;
 pub mod notary;

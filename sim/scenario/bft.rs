@@ -101,3 +101,15 @@ impl Default for Tendermint {
         }
     }
 }
+
+/// What the validators named in `adversary: { kind: byzantine, … }` do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Behaviour {
+    /// As leader (primary), send one proposal to one half of the honest replicas and a
+    /// conflicting one for the same slot to the other half; as replica, vote for every
+    /// proposal seen, both conflicting ones included.
+    Equivocate,
+    /// Send no votes (nor view-change messages), but otherwise follow the protocol.
+    Withhold,
+}

@@ -613,6 +613,11 @@ pub enum Adversary {
         #[serde(default = "default_give_up_behind")]
         give_up_behind: u32,
     },
+    /// Validators of a BFT protocol (pbft, hotstuff) that break its rules as `behaviour` says.
+    Byzantine {
+        nodes: Vec<u64>,
+        behaviour: super::Behaviour,
+    },
 }
 
 fn default_give_up_behind() -> u32 {

@@ -539,6 +539,10 @@ impl Checker<'_> {
 
     fn adversary(&mut self, a: &Adversary, validators: Option<u64>, consensus: &Consensus) {
         let (node, share, max_share) = match a {
+            Adversary::Byzantine { nodes, .. } => {
+                self.byzantine(nodes, validators, consensus);
+                return;
+            }
             Adversary::SelfishMining {
                 node,
                 hash_share,
@@ -1438,6 +1442,42 @@ consensus: { protocol: nakamoto, miners: 2 }
 adversary: { kind: double_spend, node: 2, hash_share: 0.2, confirmations: 3 }
 ";
         assert_eq!(errors_of(text), ["adversary.node = 2"]);
+        let bft = |protocol: &str, adversary: &str| {
+            errors_of(&format!(
+                "duration_s: 60\nvalidators: {{ count: 4 }}\nconsensus: {{ protocol: {protocol} }}\n\
+                 adversary: {{ kind: byzantine, {adversary} }}\n"
+            ))
+        };
+        assert_eq!(
+            bft("pbft", "nodes: [0, 1], behaviour: equivocate"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            bft("hotstuff", "nodes: [3], behaviour: withhold"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            bft("pbft", "nodes: [1, 4, 1], behaviour: withhold"),
+            ["adversary.nodes[1] = 4", "adversary.nodes[2] = 1"]
+        );
+        assert_eq!(
+            bft("hotstuff", "nodes: [], behaviour: equivocate"),
+            ["adversary.nodes = []"]
+        );
+        assert_eq!(
+            bft("pbft", "nodes: [0, 1, 2, 3], behaviour: equivocate"),
+            ["adversary.nodes = 4 ids"]
+        );
+        assert_eq!(
+            bft("nakamoto", "nodes: [0], behaviour: withhold"),
+            ["adversary.kind = byzantine"]
+        );
+        let mining = "duration_s: 60\nvalidators: { count: 4 }\nconsensus: { protocol: pbft }\n\
+                      adversary: { kind: selfish_mining, node: 1, hash_share: 0.3 }\n";
+        assert_eq!(errors_of(mining), ["adversary = present"]);
+        let behaviour = "duration_s: 60\nvalidators: { count: 4 }\nconsensus: { protocol: pbft }\n\
+                         adversary: { kind: byzantine, nodes: [0], behaviour: lie }\n";
+        assert!(serde_yaml::from_str::<Scenario>(behaviour).is_err());
         let unknown = format!("{BASE}adversary: {{ kind: eclipse, node: 1 }}\n");
         assert!(serde_yaml::from_str::<Scenario>(&unknown).is_err());
     }

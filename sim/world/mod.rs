@@ -48,8 +48,14 @@ pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
             progress,
         )
         .map(|r| r.0),
-        Consensus::Pbft(p) => run_with(s, Pbft::new(p, n), progress).map(|r| r.0),
-        Consensus::Hotstuff(p) => run_with(s, HotStuff::new(p, n), progress).map(|r| r.0),
+        Consensus::Pbft(p) => {
+            let pbft = Pbft::new(p, n).with_adversary(s.adversary.as_ref());
+            run_with(s, pbft, progress).map(|r| r.0)
+        }
+        Consensus::Hotstuff(p) => {
+            let hs = HotStuff::new(p, n).with_adversary(s.adversary.as_ref());
+            run_with(s, hs, progress).map(|r| r.0)
+        }
         Consensus::Tendermint(p) => run_with(s, Tendermint::new(p, n), progress).map(|r| r.0),
         Consensus::Pos(p) => run_with(s, Pos::new(p, n, s.seed), progress).map(|r| r.0),
         Consensus::Tangle(p) => run_with(s, Tangle::new(p, n), progress).map(|r| r.0),

@@ -19,6 +19,7 @@
 //! synchronisation is not modelled as messages). A transaction is **settled** when its origin
 //! commits it. The summary adds `hotstuff_*` message counts and `hotstuff_msgs_per_decision`.
 
+use super::byzantine::Byzantine;
 use super::pbft::requests::Requests;
 use super::{Ctx, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs};
@@ -101,6 +102,7 @@ pub struct HotStuff {
     decided: u64,
     settled: Vec<u64>,
     timeout: Time,
+    byz: Byzantine,
 }
 
 impl HotStuff {
@@ -123,7 +125,18 @@ impl HotStuff {
             decided: 0,
             settled: vec![0; n as usize],
             timeout: from_secs(params.view_timeout_ms / 1e3),
+            byz: Byzantine::default(),
         }
+    }
+
+    /// The protocol with the Byzantine replicas `adversary` names (other adversaries: none).
+    pub fn with_adversary(mut self, adversary: Option<&scenario::Adversary>) -> Self {
+        self.byz = Byzantine::new(adversary, self.n);
+        self
+    }
+
+    pub fn byzantine(&self) -> &Byzantine {
+        &self.byz
     }
 
     /// Heights committed (at least one replica).
@@ -144,6 +157,9 @@ impl HotStuff {
     }
 
     fn send(&mut self, ctx: &mut Ctx<Msg, Timer>, to: u32, msg: Msg) {
+        if self.byz.withholds(ctx.node) && matches!(msg, Msg::Vote(_) | Msg::NewView { .. }) {
+            return;
+        }
         let (count, bytes) = match msg {
             Msg::Request(r) => (&mut self.counts.request, self.requests.get(r).bytes),
             Msg::Proposal(b) => (
@@ -234,6 +250,10 @@ impl HotStuff {
             proposed_at: ctx.now,
         });
         let b = self.blocks.len() as u32 - 1;
+        if self.byz.equivocates(node.id) {
+            self.equivocate(node, ctx, b);
+            return;
+        }
         for to in 0..self.n {
             if to != node.id {
                 self.send(ctx, to, Msg::Proposal(b));
@@ -242,11 +262,55 @@ impl HotStuff {
         self.on_proposal(node, ctx, b);
     }
 
+    /// A Byzantine leader proposes `a` to one half of the honest replicas and a conflicting
+    /// block of the same view and height (the same requests in reverse order, so a different
+    /// digest) to the other, the Byzantine replicas getting both.
+    fn equivocate(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, a: u32) {
+        let blk = &self.blocks[a as usize];
+        let mut batch = blk.batch.clone();
+        batch.reverse();
+        let other = Block {
+            parent: blk.parent,
+            justify: blk.justify,
+            view: blk.view,
+            height: blk.height,
+            batch,
+            proposed_at: ctx.now,
+        };
+        self.blocks.push(other);
+        let b = self.blocks.len() as u32 - 1;
+        for to in (0..self.n).filter(|&to| to != node.id) {
+            let half = self.byz.half_of(to);
+            for (blk, first) in [(a, true), (b, false)] {
+                if half.is_none_or(|h| h == first) {
+                    self.send(ctx, to, Msg::Proposal(blk));
+                }
+            }
+        }
+        self.on_proposal(node, ctx, a);
+        self.on_proposal(node, ctx, b);
+    }
+
+    /// Sends this replica's vote for `b` to the next view's leader.
+    fn vote(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, b: u32) {
+        let next = self.leader(self.blocks[b as usize].view + 1);
+        if next == node.id {
+            self.on_vote(node, ctx, b);
+        } else {
+            self.send(ctx, next, Msg::Vote(b));
+        }
+    }
+
     fn on_proposal(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, b: u32) {
         let (view, justify) = (
             self.blocks[b as usize].view,
             self.blocks[b as usize].justify,
         );
+        let equivocates = self.byz.equivocates(node.id);
+        if equivocates {
+            // Votes for every proposal, conflicting ones included, whatever its lock says.
+            self.vote(node, ctx, b);
+        }
         if view < node.view {
             return;
         }
@@ -260,14 +324,9 @@ impl HotStuff {
         }
         let lock_view = self.blocks[node.locked as usize].view;
         let safe = self.extends(b, node.locked) || self.blocks[justify as usize].view > lock_view;
-        if safe && view > node.voted_view {
+        if safe && view > node.voted_view && !equivocates {
             node.voted_view = view;
-            let next = self.leader(view + 1);
-            if next == node.id {
-                self.on_vote(node, ctx, b);
-            } else {
-                self.send(ctx, next, Msg::Vote(b));
-            }
+            self.vote(node, ctx, b);
         }
         if node.view <= view {
             node.view = view + 1;
@@ -474,6 +533,9 @@ impl Protocol for HotStuff {
                 f64::NAN
             }
         };
+        let conflicting = self
+            .byz
+            .conflicting_decisions(nodes.iter().map(|n| (n.id, &n.decided)));
         Report {
             dropped: Vec::new(),
             blocks: Vec::new(),
@@ -496,6 +558,8 @@ impl Protocol for HotStuff {
                 ("hotstuff_msgs_vote".into(), c.vote as f64),
                 ("hotstuff_msgs_new_view".into(), c.new_view as f64),
                 ("hotstuff_msgs_per_decision".into(), per(c.total())),
+                ("byzantine_validators".into(), self.byz.count() as f64),
+                ("conflicting_decisions".into(), conflicting as f64),
             ],
         }
     }

@@ -94,10 +94,11 @@ impl Nakamoto {
         adversary: Option<&scenario::Adversary>,
     ) -> Self {
         let mut n = Self::new(params, validators, seed);
-        if let Some(a) = adversary {
-            let (node, share) = adversary::hash_share(a);
+        if let Some(a) = adversary
+            && let Some((node, share)) = adversary::hash_share(a)
+        {
             adversary::reshare(&mut n.hash_share, node, share);
-            n.attack = Some(Attack::new(a));
+            n.attack = Attack::new(a);
         }
         n
     }

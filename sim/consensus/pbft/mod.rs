@@ -33,6 +33,7 @@ mod node;
 pub mod requests;
 mod view_change;
 
+use super::byzantine::Byzantine;
 use super::{Ctx, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs};
 use crate::metrics::Metrics;
@@ -113,6 +114,7 @@ pub struct Pbft {
     decided: u64,
     settled: Vec<u64>,
     timeout: Time,
+    byz: Byzantine,
 }
 
 impl Pbft {
@@ -133,7 +135,18 @@ impl Pbft {
             decided: 0,
             settled: vec![0; n as usize],
             timeout: from_secs(params.view_timeout_ms / 1e3),
+            byz: Byzantine::default(),
         }
+    }
+
+    /// The protocol with the Byzantine replicas `adversary` names (other adversaries: none).
+    pub fn with_adversary(mut self, adversary: Option<&scenario::Adversary>) -> Self {
+        self.byz = Byzantine::new(adversary, self.n);
+        self
+    }
+
+    pub fn byzantine(&self) -> &Byzantine {
+        &self.byz
     }
 
     pub fn faults_tolerated(&self) -> u32 {
@@ -159,6 +172,14 @@ impl Pbft {
     }
 
     fn send(&mut self, ctx: &mut Ctx<Msg, Timer>, to: u32, msg: Msg) {
+        if self.byz.withholds(ctx.node)
+            && matches!(
+                msg,
+                Msg::Prepare { .. } | Msg::Commit { .. } | Msg::ViewChange(_)
+            )
+        {
+            return;
+        }
         let bytes = match msg {
             Msg::Request(r) => self.requests.get(r).bytes,
             Msg::PrePrepare { batch, .. } => {
@@ -265,14 +286,41 @@ impl Pbft {
             node.next_seq = node.next_seq.max(node.exec_upto) + 1;
             let (view, seq) = (node.view, node.next_seq);
             node.slots.insert(seq, Slot::new(view, id));
-            self.multicast(
-                ctx,
-                Msg::PrePrepare {
-                    view,
-                    seq,
-                    batch: id,
-                },
-            );
+            if self.byz.equivocates(node.id) {
+                self.equivocate(ctx, view, seq, id);
+            } else {
+                self.multicast(
+                    ctx,
+                    Msg::PrePrepare {
+                        view,
+                        seq,
+                        batch: id,
+                    },
+                );
+            }
+        }
+    }
+
+    /// A Byzantine primary pre-prepares `a` to one half of the honest replicas and a
+    /// conflicting batch (the same requests in reverse order, so a different digest) to the
+    /// other, the Byzantine replicas getting both; it commits both at once.
+    fn equivocate(&mut self, ctx: &mut Ctx<Msg, Timer>, view: u64, seq: u64, a: u32) {
+        let mut other = self.batches[a as usize].clone();
+        other.reverse();
+        self.batches.push(other);
+        self.batch_proposed_at.push(ctx.now);
+        let b = self.batches.len() as u32 - 1;
+        let me = ctx.node;
+        for to in (0..self.n).filter(|&to| to != me) {
+            let half = self.byz.half_of(to);
+            for (batch, first) in [(a, true), (b, false)] {
+                if half.is_none_or(|h| h == first) {
+                    self.send(ctx, to, Msg::PrePrepare { view, seq, batch });
+                }
+            }
+        }
+        for batch in [a, b] {
+            self.multicast(ctx, Msg::Commit { view, seq, batch });
         }
     }
 
@@ -284,6 +332,16 @@ impl Pbft {
         seq: u64,
         batch: u32,
     ) {
+        if self.byz.equivocates(node.id) {
+            // Prepares and commits every proposal at once, conflicting ones included.
+            for i in 0..self.batches[batch as usize].len() {
+                let r = self.batches[batch as usize][i];
+                self.learn(node, ctx, r);
+            }
+            self.multicast(ctx, Msg::Prepare { view, seq, batch });
+            self.multicast(ctx, Msg::Commit { view, seq, batch });
+            return;
+        }
         if node.decided.get(&seq).is_some_and(|&b| b != batch) {
             return;
         }
@@ -313,6 +371,10 @@ impl Pbft {
             return;
         }
         node.slots.get_mut(&seq).expect("present").prepared = true;
+        if self.byz.equivocates(node.id) {
+            // Its commits went out with the proposal.
+            return;
+        }
         node.vote(s.view, seq, s.batch).commits += 1;
         let msg = Msg::Commit {
             view: s.view,
@@ -533,6 +595,9 @@ impl Protocol for Pbft {
             }
         };
         let views = nodes.iter().map(|n| n.view).max().unwrap_or(0);
+        let conflicting = self
+            .byz
+            .conflicting_decisions(nodes.iter().map(|n| (n.id, &n.decided)));
         Report {
             dropped: Vec::new(),
             blocks: Vec::new(),
@@ -555,6 +620,8 @@ impl Protocol for Pbft {
                 ("pbft_msgs_new_view".into(), c.new_view as f64),
                 ("pbft_msgs_catch_up".into(), c.catch_up as f64),
                 ("pbft_msgs_per_decision".into(), per(c.total())),
+                ("byzantine_validators".into(), self.byz.count() as f64),
+                ("conflicting_decisions".into(), conflicting as f64),
             ],
         }
     }

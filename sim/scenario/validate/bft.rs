@@ -1,7 +1,7 @@
 //! Checks of the BFT protocols' parameters.
 
 use super::{Checker, MAX_TIME_S, NonNeg, Num, Pos, TICK_S, Upper};
-use crate::scenario::{HotStuff, Pbft, Tendermint};
+use crate::scenario::{Consensus, HotStuff, Pbft, Tendermint};
 
 const MAX_BATCH_TX: u32 = 1_000_000;
 
@@ -55,5 +55,36 @@ impl Checker<'_> {
             return false;
         }
         true
+    }
+
+    /// `adversary: { kind: byzantine, nodes, behaviour }`: distinct validator ids, at least one
+    /// honest validator left, and a protocol whose replicas can misbehave that way.
+    pub(super) fn byzantine(&mut self, nodes: &[u64], validators: Option<u64>, c: &Consensus) {
+        if !matches!(c, Consensus::Pbft(_) | Consensus::Hotstuff(_)) {
+            self.report(
+                "adversary.kind",
+                "byzantine",
+                "needs consensus.protocol: pbft or hotstuff (the only protocols with Byzantine \
+                 validators)",
+            );
+        }
+        if nodes.is_empty() {
+            self.report(
+                "adversary.nodes",
+                "[]",
+                "must list at least one validator id",
+            );
+        }
+        let mut seen = Vec::new();
+        self.node_ids("adversary.nodes", nodes, validators, &mut seen);
+        if let Some(n) = validators
+            && seen.len() as u64 >= n
+        {
+            self.report(
+                "adversary.nodes",
+                format!("{} ids", seen.len()),
+                format!("must leave at least one honest validator (< validators.count, {n})"),
+            );
+        }
     }
 }

@@ -23,7 +23,13 @@ impl Checker<'_> {
         self.time_ms("faults.links.extra_delay_ms", faults.links.extra_delay_ms);
     }
 
-    fn node_ids(&mut self, path: &str, ids: &[u64], validators: Option<u64>, seen: &mut Vec<u64>) {
+    pub(super) fn node_ids(
+        &mut self,
+        path: &str,
+        ids: &[u64],
+        validators: Option<u64>,
+        seen: &mut Vec<u64>,
+    ) {
         for (k, &id) in ids.iter().enumerate() {
             let p = format!("{path}[{k}]");
             if let Some(n) = validators
