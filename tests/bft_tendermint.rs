@@ -228,3 +228,28 @@ fn t14_messages_scale_quadratically() {
     eprintln!("tendermint messages per decision {points:?}, slope {slope:.3}");
     assert!((slope - 2.0).abs() <= 0.15, "slope {slope}: {points:?}");
 }
+
+/// Timeouts shorter than the network's delays, with jitter and loss: rounds change while votes
+/// are in flight (thousands of round changes), and decisions stay equal.
+#[test]
+fn safe_when_rounds_race_the_votes() {
+    let mut decided_total = 0;
+    let mut rounds = 0;
+    for seed in 0..16u32 {
+        let n = [4, 7][seed as usize % 2];
+        let consensus = "consensus: { protocol: tendermint, batch_max_tx: 5, \
+            timeout_propose_ms: 15, timeout_prevote_ms: 5, timeout_precommit_ms: 5, \
+            timeout_delta_ms: 2 }\nfaults: { links: { loss: 0.1 } }\n";
+        let text = yaml(n, 2.0, 10.0, 10.0, consensus)
+            .replace("seed: 5", &format!("seed: {seed}"))
+            .replace("  processing_ms: 0", "  processing_ms: 0\n  jitter: pareto");
+        let (out, tm, nodes) = run(&text);
+        assert!(out.conservation.holds());
+        assert_safe(&nodes);
+        decided_total += tm.decisions();
+        rounds += tm.round_changes;
+    }
+    eprintln!("racing rounds: {decided_total} decisions, {rounds} round changes");
+    assert!(decided_total > 100, "{decided_total}");
+    assert!(rounds > 1000, "{rounds}");
+}
