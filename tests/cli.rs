@@ -174,9 +174,9 @@ fn the_consensus_comparison_sweep_plans_every_family() {
         String::from_utf8_lossy(&out.stderr)
     );
     let plan = String::from_utf8_lossy(&out.stdout);
-    assert!(plan.contains("7 points"), "{plan}");
+    assert!(plan.contains("8 points"), "{plan}");
     for family in [
-        "nakamoto", "pos", "pbft", "hotstuff", "xrpl", "notary", "tangle",
+        "nakamoto", "pos", "pbft", "hotstuff", "xrpl", "notary", "tangle", "raft",
     ] {
         assert!(
             plan.contains(&format!("protocol: {family}")),

@@ -303,6 +303,7 @@ pub enum Consensus {
     Tangle(Tangle),
     Notary(Notary),
     Xrpl(Xrpl),
+    Raft(super::Raft),
 }
 
 /// XRP Ledger consensus with rippled's timing (`ConsensusParms.h`).

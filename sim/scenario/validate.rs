@@ -6,6 +6,7 @@
 
 mod bft;
 mod faults;
+mod raft;
 
 use std::collections::HashMap;
 use std::fmt::{self, Display};
@@ -88,6 +89,7 @@ pub fn validate(scenario: &Scenario, text: &str) -> Vec<FieldError> {
         Consensus::Xrpl(x) => c.xrpl(x),
         Consensus::Pbft(p) => c.pbft(p),
         Consensus::Hotstuff(h) => c.hotstuff(h),
+        Consensus::Raft(r) => c.raft(r, validators_ok.then_some(validators)),
     }
     if let Some(a) = &scenario.adversary {
         c.adversary(a, validators_ok.then_some(validators), &scenario.consensus);

@@ -10,7 +10,7 @@ mod summary;
 
 use crate::consensus::{
     Ctx, Protocol, TxIn, hotstuff::HotStuff, nakamoto::Nakamoto, notary::Notary, pbft::Pbft,
-    pos::Pos, tangle::Tangle, xrpl::Xrpl,
+    pos::Pos, raft::Raft, tangle::Tangle, xrpl::Xrpl,
 };
 use crate::devices::Fleet;
 use crate::engine::{Command, Purpose, Scheduler, Time, from_secs, stream};
@@ -54,6 +54,7 @@ pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
         Consensus::Tangle(p) => run_with(s, Tangle::new(p, n), progress).map(|r| r.0),
         Consensus::Notary(p) => run_with(s, Notary::new(p, n, s.seed), progress).map(|r| r.0),
         Consensus::Xrpl(p) => run_with(s, Xrpl::new(p, n), progress).map(|r| r.0),
+        Consensus::Raft(p) => run_with(s, Raft::new(p, n), progress).map(|r| r.0),
     }
 }
 
