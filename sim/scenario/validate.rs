@@ -1378,6 +1378,35 @@ consensus: { protocol: nakamoto, miners: 2, hash_power: { model: shares, shares:
     }
 
     #[test]
+    fn raft_parameters() {
+        let raft = |body: &str| {
+            errors_of(&format!(
+                "duration_s: 60\nvalidators: {{ count: 4 }}\nconsensus: {{ protocol: raft{body} }}\n"
+            ))
+        };
+        assert_eq!(raft(""), Vec::<String>::new());
+        assert_eq!(
+            raft(", orderers: 2, endorsers: 4, max_message_count: 0, preferred_max_bytes: 0"),
+            [
+                "consensus.orderers = 2",
+                "consensus.endorsers = 4",
+                "consensus.max_message_count = 0",
+                "consensus.preferred_max_bytes = 0",
+            ]
+        );
+        assert_eq!(
+            raft(
+                ", orderers: 5, election_timeout_ms: 100, heartbeat_ms: 100, block_validation_ms: -1"
+            ),
+            [
+                "consensus.orderers = 5",
+                "consensus.heartbeat_ms = 100",
+                "consensus.block_validation_ms = -1",
+            ]
+        );
+    }
+
+    #[test]
     fn numbers_are_shown_as_written() {
         let shown = |v: f64| Num(v).to_string();
         assert_eq!(shown(600.0), "600");
