@@ -174,7 +174,7 @@ fn the_consensus_comparison_sweep_plans_every_family() {
         String::from_utf8_lossy(&out.stderr)
     );
     let plan = String::from_utf8_lossy(&out.stdout);
-    assert!(plan.contains("8 points"), "{plan}");
+    assert!(plan.contains("9 points"), "{plan}");
     for family in [
         "nakamoto",
         "pos",
@@ -184,6 +184,7 @@ fn the_consensus_comparison_sweep_plans_every_family() {
         "xrpl",
         "notary",
         "tangle",
+        "raft",
     ] {
         assert!(
             plan.contains(&format!("protocol: {family}")),

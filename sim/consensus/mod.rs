@@ -19,6 +19,7 @@ pub mod nakamoto;
 pub mod notary;
 pub mod pbft;
 pub mod pos;
+pub mod raft;
 pub mod tangle;
 pub mod tendermint;
 pub mod xrpl;

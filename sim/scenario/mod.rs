@@ -9,12 +9,14 @@ mod count;
 mod error;
 mod faults;
 mod locate;
+mod raft;
 mod schema;
 mod validate;
 
 pub use bft::*;
 pub use error::{FieldError, ScenarioError};
 pub use faults::*;
+pub use raft::*;
 pub use schema::*;
 
 use std::path::Path;

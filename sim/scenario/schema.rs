@@ -304,6 +304,7 @@ pub enum Consensus {
     Tangle(Tangle),
     Notary(Notary),
     Xrpl(Xrpl),
+    Raft(super::Raft),
 }
 
 /// XRP Ledger consensus with rippled's timing (`ConsensusParms.h`).

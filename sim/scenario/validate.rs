@@ -6,6 +6,7 @@
 
 mod bft;
 mod faults;
+mod raft;
 
 use std::collections::HashMap;
 use std::fmt::{self, Display};
@@ -89,6 +90,7 @@ pub fn validate(scenario: &Scenario, text: &str) -> Vec<FieldError> {
         Consensus::Pbft(p) => c.pbft(p),
         Consensus::Hotstuff(h) => c.hotstuff(h),
         Consensus::Tendermint(t) => c.tendermint(t),
+        Consensus::Raft(r) => c.raft(r, validators_ok.then_some(validators)),
     }
     if let Some(a) = &scenario.adversary {
         c.adversary(a, validators_ok.then_some(validators), &scenario.consensus);
@@ -1390,6 +1392,35 @@ consensus: { protocol: nakamoto, miners: 2, hash_power: { model: shares, shares:
                 "consensus.timeout_prevote_ms = -1",
                 "consensus.timeout_precommit_ms = .inf",
                 "consensus.timeout_delta_ms = -5",
+            ]
+        );
+    }
+
+    #[test]
+    fn raft_parameters() {
+        let raft = |body: &str| {
+            errors_of(&format!(
+                "duration_s: 60\nvalidators: {{ count: 4 }}\nconsensus: {{ protocol: raft{body} }}\n"
+            ))
+        };
+        assert_eq!(raft(""), Vec::<String>::new());
+        assert_eq!(
+            raft(", orderers: 2, endorsers: 4, max_message_count: 0, preferred_max_bytes: 0"),
+            [
+                "consensus.orderers = 2",
+                "consensus.endorsers = 4",
+                "consensus.max_message_count = 0",
+                "consensus.preferred_max_bytes = 0",
+            ]
+        );
+        assert_eq!(
+            raft(
+                ", orderers: 5, election_timeout_ms: 100, heartbeat_ms: 100, block_validation_ms: -1"
+            ),
+            [
+                "consensus.orderers = 5",
+                "consensus.heartbeat_ms = 100",
+                "consensus.block_validation_ms = -1",
             ]
         );
     }

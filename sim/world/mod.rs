@@ -10,7 +10,7 @@ mod summary;
 
 use crate::consensus::{
     Ctx, Protocol, TxIn, hotstuff::HotStuff, nakamoto::Nakamoto, notary::Notary, pbft::Pbft,
-    pos::Pos, tangle::Tangle, tendermint::Tendermint, xrpl::Xrpl,
+    pos::Pos, raft::Raft, tangle::Tangle, tendermint::Tendermint, xrpl::Xrpl,
 };
 use crate::devices::Fleet;
 use crate::engine::{Command, Purpose, Scheduler, Time, from_secs, stream};
@@ -61,6 +61,7 @@ pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
         Consensus::Tangle(p) => run_with(s, Tangle::new(p, n), progress).map(|r| r.0),
         Consensus::Notary(p) => run_with(s, Notary::new(p, n, s.seed), progress).map(|r| r.0),
         Consensus::Xrpl(p) => run_with(s, Xrpl::new(p, n), progress).map(|r| r.0),
+        Consensus::Raft(p) => run_with(s, Raft::new(p, n), progress).map(|r| r.0),
     }
 }
 

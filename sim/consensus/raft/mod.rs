@@ -1,0 +1,482 @@
+//! Hyperledger Fabric ordering with Raft (execute–order–validate), crash faults only.
+//!
+//! The first `orderers` validators form the Raft ordering service; every validator is a peer.
+//! A transaction's origin peer asks `endorsers` other peers to endorse it (one request and one
+//! response each, the response carrying the endorsement); with every endorsement back it sends
+//! the endorsed transaction to the orderer it believes leads. Followers forward to their
+//! leader. The leader batches as Fabric's block cutter does — a block is cut at
+//! `max_message_count` transactions, at `preferred_max_bytes`, or `batch_timeout_ms` after its
+//! first transaction — appends it to its log and replicates it with AppendEntries; once a
+//! majority of orderers hold it (and it is of the leader's term) it is committed and the
+//! leader delivers it to every peer, which validates it (`block_validation_ms`) and commits
+//! blocks strictly in log order. A transaction is **settled** when its origin peer commits it.
+//!
+//! *Raft* (Ongaro & Ousterhout 2014): terms, randomized election timeouts drawn per node from
+//! `[T, 2T)`, votes only for candidates whose log is at least as up to date, a leader's empty
+//! entry at the start of its term, commitment only of entries of the current term by counting,
+//! log repair by backing `next_index` off on a mismatch. Blocks are shared content named by id;
+//! each block records its parent (the entry before it in the leader's log), so an AppendEntries
+//! message names its last entry and the follower reads the entries between. Logs survive a
+//! crash (Raft's persistent state); a restarted node comes back as a follower.
+//!
+//! *Liveness aids.* An origin whose endorsements do not all return within an election timeout
+//! asks the next peers; an endorsed transaction not committed at its origin within two
+//! election timeouts plus the batch timeout is sent again, to the next orderer. A peer that
+//! sees a gap in delivered blocks fetches the missing ones from the leader. Duplicates are
+//! executed once (at their first position in the log).
+
+mod ordering;
+mod peer;
+
+use super::pbft::requests::Requests;
+use super::{Ctx, NodeStats, Protocol, Report, TxIn};
+use crate::engine::{Time, from_secs};
+use crate::metrics::Metrics;
+use crate::scenario;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// AppendEntries / vote / delivery header on the wire.
+const HEADER: u64 = 100;
+/// What an endorsement adds to a proposal response (signature, read-write set digest).
+const ENDORSEMENT_BYTES: u64 = 500;
+
+pub struct Block {
+    pub term: u64,
+    /// Position in the log (the root is index 0).
+    pub index: u64,
+    pub parent: u32,
+    pub batch: Vec<u32>,
+    pub bytes: u64,
+    pub appended_at: Time,
+    /// When the leader that appended it first counted a majority (0: not yet).
+    pub committed_at: Time,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Msg {
+    Endorse {
+        r: u32,
+        attempt: u32,
+    },
+    Endorsed {
+        r: u32,
+        attempt: u32,
+    },
+    Submit(u32),
+    /// Entries from `prev + 1` through block `last` (none when `last` sits at `prev`).
+    Append {
+        term: u64,
+        prev: u64,
+        last: u32,
+        commit: u64,
+    },
+    AppendAck {
+        term: u64,
+        ok: bool,
+        matched: u64,
+        entries: bool,
+    },
+    Vote {
+        term: u64,
+        last_index: u64,
+        last_term: u64,
+    },
+    VoteAck {
+        term: u64,
+        granted: bool,
+    },
+    Deliver(u32),
+    Fetch(u64),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    Election(u32),
+    Heartbeat(u64),
+    Batch(u32),
+    Retry { r: u32, round: u32 },
+    Validate,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub endorse: u64,
+    pub submit: u64,
+    /// AppendEntries carrying entries, and their acknowledgements.
+    pub append: u64,
+    pub append_ack: u64,
+    /// Empty AppendEntries (heartbeats) and their acknowledgements.
+    pub heartbeat: u64,
+    pub heartbeat_ack: u64,
+    pub vote: u64,
+    pub deliver: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Follower,
+    Candidate,
+    Leader,
+}
+
+/// An origin's own transaction on its way to settlement.
+#[derive(Clone, Copy, Debug)]
+struct Pending {
+    attempt: u32,
+    got: u32,
+    endorsed: bool,
+    round: u32,
+    /// The orderer it was last sent to.
+    sent_to: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub id: u32,
+    // Orderer state.
+    pub role: Role,
+    pub term: u64,
+    voted_for: Option<u32>,
+    /// Block ids by log index; `log[0]` is the root.
+    pub log: Vec<u32>,
+    pub commit: u64,
+    pub leader: Option<u32>,
+    votes: u32,
+    next_index: Vec<u64>,
+    match_index: Vec<u64>,
+    election_epoch: u32,
+    batch: Vec<u32>,
+    batch_txs: u64,
+    batch_bytes: u64,
+    batch_epoch: u32,
+    /// Requests this node put in a batch while leading.
+    batched: BTreeSet<u32>,
+    /// Highest index this node delivered (or knew delivered) to the peers.
+    delivered: u64,
+    // Peer state.
+    /// Blocks this peer committed, by height.
+    pub committed: BTreeMap<u64, u32>,
+    received: BTreeMap<u64, u32>,
+    validating: bool,
+    /// The last `(height, orderer)` this peer asked for missing blocks.
+    fetched: (u64, u32),
+    pending: BTreeMap<u32, Pending>,
+    /// Where this peer sends endorsed transactions next.
+    leader_hint: u32,
+}
+
+pub struct Raft {
+    params: scenario::Raft,
+    n: u32,
+    orderers: u32,
+    requests: Requests,
+    blocks: Vec<Block>,
+    pub counts: Counts,
+    /// `(time, term, node)` of every election won.
+    pub elections: Vec<(Time, u64, u32)>,
+    settled: Vec<u64>,
+    election: Time,
+    heartbeat: Time,
+    batch_timeout: Time,
+    validation: Time,
+}
+
+impl Raft {
+    pub fn new(params: &scenario::Raft, n: u32) -> Self {
+        Raft {
+            params: params.clone(),
+            n,
+            orderers: params.orderers.min(n),
+            requests: Requests::default(),
+            blocks: vec![Block {
+                term: 0,
+                index: 0,
+                parent: 0,
+                batch: Vec::new(),
+                bytes: 0,
+                appended_at: 0,
+                committed_at: 0,
+            }],
+            counts: Counts::default(),
+            elections: Vec::new(),
+            settled: vec![0; n as usize],
+            election: from_secs(params.election_timeout_ms / 1e3).max(1),
+            heartbeat: from_secs(params.heartbeat_ms / 1e3).max(1),
+            batch_timeout: from_secs(params.batch_timeout_ms / 1e3),
+            validation: from_secs(params.block_validation_ms / 1e3),
+        }
+    }
+
+    pub fn block(&self, b: u32) -> &Block {
+        &self.blocks[b as usize]
+    }
+
+    pub fn blocks(&self) -> &[Block] {
+        &self.blocks
+    }
+
+    pub fn requests(&self) -> &Requests {
+        &self.requests
+    }
+
+    pub fn orderers(&self) -> u32 {
+        self.orderers
+    }
+
+    fn majority(&self) -> u32 {
+        self.orderers / 2 + 1
+    }
+
+    fn send(&mut self, ctx: &mut Ctx<Msg, Timer>, to: u32, msg: Msg) {
+        let c = &mut self.counts;
+        let bytes = match msg {
+            Msg::Endorse { r, .. } => {
+                c.endorse += 1;
+                self.requests.get(r).bytes
+            }
+            Msg::Endorsed { r, .. } => {
+                c.endorse += 1;
+                self.requests.get(r).bytes + ENDORSEMENT_BYTES
+            }
+            Msg::Submit(r) => {
+                c.submit += 1;
+                self.requests.get(r).bytes + u64::from(self.params.endorsers) * ENDORSEMENT_BYTES
+            }
+            Msg::Append { prev, last, .. } => {
+                let mut bytes = HEADER;
+                let mut b = last;
+                while self.blocks[b as usize].index > prev {
+                    bytes += self.blocks[b as usize].bytes;
+                    b = self.blocks[b as usize].parent;
+                }
+                if self.blocks[last as usize].index > prev {
+                    c.append += 1;
+                } else {
+                    c.heartbeat += 1;
+                }
+                bytes
+            }
+            Msg::AppendAck { entries, .. } => {
+                if entries {
+                    c.append_ack += 1;
+                } else {
+                    c.heartbeat_ack += 1;
+                }
+                HEADER
+            }
+            Msg::Vote { .. } | Msg::VoteAck { .. } => {
+                c.vote += 1;
+                HEADER
+            }
+            Msg::Deliver(b) => {
+                c.deliver += 1;
+                HEADER + self.blocks[b as usize].bytes
+            }
+            Msg::Fetch(_) => HEADER,
+        };
+        ctx.send(to, msg, bytes);
+    }
+}
+
+impl Protocol for Raft {
+    type Node = Node;
+    type Msg = Msg;
+    type Timer = Timer;
+
+    fn new_node(&self, id: u32) -> Node {
+        Node {
+            id,
+            role: Role::Follower,
+            term: 0,
+            voted_for: None,
+            log: vec![0],
+            commit: 0,
+            leader: None,
+            votes: 0,
+            next_index: vec![1; self.orderers as usize],
+            match_index: vec![0; self.orderers as usize],
+            election_epoch: 0,
+            batch: Vec::new(),
+            batch_txs: 0,
+            batch_bytes: 0,
+            batch_epoch: 0,
+            batched: BTreeSet::new(),
+            delivered: 0,
+            committed: BTreeMap::new(),
+            received: BTreeMap::new(),
+            validating: false,
+            fetched: (0, u32::MAX),
+            pending: BTreeMap::new(),
+            leader_hint: 0,
+        }
+    }
+
+    fn on_start(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        if node.id < self.orderers {
+            self.arm_election(node, ctx);
+        }
+    }
+
+    fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        // Volatile state is gone; the log, term and vote persist.
+        if node.id < self.orderers {
+            node.role = Role::Follower;
+            node.leader = None;
+            node.batch.clear();
+            node.batch_txs = 0;
+            node.batch_bytes = 0;
+            self.arm_election(node, ctx);
+        }
+        if node.validating {
+            ctx.timer(self.validation, Timer::Validate);
+        }
+        let rs: Vec<u32> = node.pending.keys().copied().collect();
+        for r in rs {
+            self.arm_retry(node, ctx, r);
+        }
+    }
+
+    fn on_transactions(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
+        if txs.is_empty() {
+            return;
+        }
+        let r = self.requests.add(node.id, txs, ctx);
+        node.pending.insert(
+            r,
+            Pending {
+                attempt: 0,
+                got: 0,
+                endorsed: false,
+                round: 0,
+                sent_to: u32::MAX,
+            },
+        );
+        self.endorse(node, ctx, r);
+    }
+
+    fn on_message(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, from: u32, msg: Msg) {
+        match msg {
+            Msg::Endorse { r, attempt } => self.send(ctx, from, Msg::Endorsed { r, attempt }),
+            Msg::Endorsed { r, attempt } => self.on_endorsed(node, ctx, r, attempt),
+            Msg::Submit(r) => self.on_submit(node, ctx, r),
+            Msg::Append {
+                term,
+                prev,
+                last,
+                commit,
+            } => self.on_append(node, ctx, from, term, prev, last, commit),
+            Msg::AppendAck {
+                term, ok, matched, ..
+            } => self.on_append_ack(node, ctx, from, term, ok, matched),
+            Msg::Vote {
+                term,
+                last_index,
+                last_term,
+            } => self.on_vote(node, ctx, from, term, last_index, last_term),
+            Msg::VoteAck { term, granted } => self.on_vote_ack(node, ctx, term, granted),
+            Msg::Deliver(b) => self.on_deliver(node, ctx, from, b),
+            Msg::Fetch(from_index) => self.on_fetch(node, ctx, from, from_index),
+        }
+    }
+
+    fn on_timer(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, timer: Timer) {
+        match timer {
+            Timer::Election(epoch) => {
+                if epoch == node.election_epoch && node.role != Role::Leader {
+                    self.campaign(node, ctx);
+                }
+            }
+            Timer::Heartbeat(term) => {
+                if node.role == Role::Leader && node.term == term {
+                    self.broadcast_append(node, ctx);
+                    ctx.timer(self.heartbeat, Timer::Heartbeat(term));
+                }
+            }
+            Timer::Batch(epoch) => {
+                if epoch == node.batch_epoch && node.role == Role::Leader {
+                    self.cut(node, ctx);
+                }
+            }
+            Timer::Retry { r, round } => self.on_retry(node, ctx, r, round),
+            Timer::Validate => self.on_validated(node, ctx),
+        }
+    }
+
+    fn mempool_len(&self) -> u64 {
+        self.requests.unincluded()
+    }
+
+    fn finish(&mut self, nodes: &[Node], _end: Time, _metrics: &mut Metrics) -> Report {
+        let (waiting, proposed) = self.requests.pending();
+        let c = self.counts;
+        let committed = nodes[..self.orderers as usize]
+            .iter()
+            .map(|n| n.commit)
+            .max()
+            .unwrap_or(0);
+        let per = |x: u64| {
+            if committed > 0 {
+                x as f64 / committed as f64
+            } else {
+                f64::NAN
+            }
+        };
+        Report {
+            dropped: Vec::new(),
+            blocks: Vec::new(),
+            nodes: (0..self.n as usize)
+                .map(|v| NodeStats {
+                    settled_tx: self.settled[v],
+                    ..NodeStats::default()
+                })
+                .collect(),
+            pending_in_mempool: waiting,
+            pending_in_block: proposed,
+            summary: vec![
+                ("raft_committed_entries".into(), committed as f64),
+                (
+                    "raft_final_term".into(),
+                    nodes.iter().map(|n| n.term).max().unwrap_or(0) as f64,
+                ),
+                ("raft_elections".into(), self.elections.len() as f64),
+                ("raft_msgs_endorse".into(), c.endorse as f64),
+                ("raft_msgs_submit".into(), c.submit as f64),
+                ("raft_msgs_append".into(), c.append as f64),
+                ("raft_msgs_append_ack".into(), c.append_ack as f64),
+                (
+                    "raft_msgs_heartbeat".into(),
+                    (c.heartbeat + c.heartbeat_ack) as f64,
+                ),
+                ("raft_msgs_vote".into(), c.vote as f64),
+                ("raft_msgs_deliver".into(), c.deliver as f64),
+                (
+                    "raft_replication_msgs_per_entry".into(),
+                    per(c.append + c.append_ack),
+                ),
+            ],
+        }
+    }
+}
+
+impl Node {
+    /// A one-line account of this node's state, for diagnosing test failures.
+    pub fn describe(&self) -> String {
+        format!(
+            "node {} batch {:?} batched {} epoch {} {:?} term {} commit {} log {} leader {:?} hint {} peer height {} received {:?} validating {} pending {:?}",
+            self.id,
+            self.batch,
+            self.batched.len(),
+            self.batch_epoch,
+            self.role,
+            self.term,
+            self.commit,
+            self.log.len() - 1,
+            self.leader,
+            self.leader_hint,
+            self.committed.keys().next_back().copied().unwrap_or(0),
+            self.received.keys().take(5).collect::<Vec<_>>(),
+            self.validating,
+            self.pending.iter().take(3).collect::<Vec<_>>()
+        )
+    }
+}

@@ -1,0 +1,351 @@
+//! The Raft ordering service: elections, batching, log replication, commitment, delivery.
+
+use super::{Block, Ctx, Msg, Node, Raft, Role, Timer};
+use rand::RngExt;
+
+impl Raft {
+    pub(super) fn arm_election(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        node.election_epoch = node.election_epoch.wrapping_add(1);
+        let wait = ctx.rng.random_range(self.election..2 * self.election);
+        ctx.timer(wait, Timer::Election(node.election_epoch));
+    }
+
+    fn last_term(&self, node: &Node) -> u64 {
+        self.blocks[*node.log.last().expect("root") as usize].term
+    }
+
+    fn last_index(node: &Node) -> u64 {
+        node.log.len() as u64 - 1
+    }
+
+    /// Adopts a newer term as a follower.
+    fn observe_term(&self, node: &mut Node, term: u64) {
+        if term > node.term {
+            node.term = term;
+            node.voted_for = None;
+            node.role = Role::Follower;
+            node.leader = None;
+        }
+    }
+
+    pub(super) fn campaign(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        node.term += 1;
+        node.role = Role::Candidate;
+        node.voted_for = Some(node.id);
+        node.leader = None;
+        node.votes = 1;
+        self.arm_election(node, ctx);
+        if node.votes >= self.majority() {
+            self.become_leader(node, ctx);
+            return;
+        }
+        let msg = Msg::Vote {
+            term: node.term,
+            last_index: Self::last_index(node),
+            last_term: self.last_term(node),
+        };
+        for to in 0..self.orderers {
+            if to != node.id {
+                self.send(ctx, to, msg);
+            }
+        }
+    }
+
+    pub(super) fn on_vote(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        from: u32,
+        term: u64,
+        last_index: u64,
+        last_term: u64,
+    ) {
+        if node.id >= self.orderers {
+            return;
+        }
+        self.observe_term(node, term);
+        let mine = (self.last_term(node), Self::last_index(node));
+        let granted = term == node.term
+            && node.voted_for.is_none_or(|v| v == from)
+            && (last_term, last_index) >= mine;
+        if granted {
+            node.voted_for = Some(from);
+            self.arm_election(node, ctx);
+        }
+        self.send(
+            ctx,
+            from,
+            Msg::VoteAck {
+                term: node.term,
+                granted,
+            },
+        );
+    }
+
+    pub(super) fn on_vote_ack(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        term: u64,
+        granted: bool,
+    ) {
+        self.observe_term(node, term);
+        if node.role != Role::Candidate || term != node.term || !granted {
+            return;
+        }
+        node.votes += 1;
+        if node.votes == self.majority() {
+            self.become_leader(node, ctx);
+        }
+    }
+
+    fn become_leader(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        node.role = Role::Leader;
+        node.leader = Some(node.id);
+        node.leader_hint = node.id;
+        self.elections.push((ctx.now, node.term, node.id));
+        let next = Self::last_index(node) + 1;
+        node.next_index.iter_mut().for_each(|x| *x = next);
+        node.match_index.iter_mut().for_each(|x| *x = 0);
+        node.batched.clear();
+        node.batch.clear();
+        node.batch_txs = 0;
+        node.batch_bytes = 0;
+        // What this node knew committed was delivered by an earlier leader.
+        node.delivered = node.delivered.max(node.commit);
+        // An empty entry of the new term lets earlier entries commit (Raft §5.4.2).
+        self.append(node, ctx, Vec::new(), 0);
+        ctx.timer(self.heartbeat, Timer::Heartbeat(node.term));
+    }
+
+    /// An endorsed transaction reaches an orderer.
+    pub(super) fn on_submit(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: u32) {
+        if node.id >= self.orderers {
+            return;
+        }
+        match node.role {
+            Role::Leader => {}
+            _ => {
+                if let Some(l) = node.leader
+                    && l != node.id
+                {
+                    self.send(ctx, l, Msg::Submit(r));
+                }
+                return;
+            }
+        }
+        if self.requests.get(r).first_seq != 0 || !node.batched.insert(r) {
+            return;
+        }
+        if node.batch.is_empty() {
+            node.batch_epoch = node.batch_epoch.wrapping_add(1);
+            ctx.timer(self.batch_timeout, Timer::Batch(node.batch_epoch));
+        }
+        node.batch.push(r);
+        node.batch_txs += u64::from(self.requests.tx_count(r));
+        node.batch_bytes += self.requests.get(r).bytes;
+        if node.batch_txs >= u64::from(self.params.max_message_count)
+            || node.batch_bytes >= self.params.preferred_max_bytes
+        {
+            self.cut(node, ctx);
+        }
+    }
+
+    /// The block cutter: the pending batch becomes the next log entry.
+    pub(super) fn cut(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        node.batch_epoch = node.batch_epoch.wrapping_add(1);
+        if node.batch.is_empty() {
+            return;
+        }
+        let batch = std::mem::take(&mut node.batch);
+        let bytes = node.batch_bytes;
+        node.batch_txs = 0;
+        node.batch_bytes = 0;
+        for &r in &batch {
+            self.requests.on_proposed(r, ctx);
+        }
+        self.append(node, ctx, batch, bytes);
+    }
+
+    fn append(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, batch: Vec<u32>, bytes: u64) {
+        let parent = *node.log.last().expect("root");
+        self.blocks.push(Block {
+            term: node.term,
+            index: Self::last_index(node) + 1,
+            parent,
+            batch,
+            bytes,
+            appended_at: ctx.now,
+            committed_at: 0,
+        });
+        node.log.push(self.blocks.len() as u32 - 1);
+        let me = node.id as usize;
+        node.match_index[me] = Self::last_index(node);
+        self.advance_commit(node, ctx);
+        self.broadcast_append(node, ctx);
+    }
+
+    /// Sends every follower what it lacks (optimistically assuming delivery), or a heartbeat.
+    pub(super) fn broadcast_append(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        for to in 0..self.orderers {
+            if to != node.id {
+                self.send_append(node, ctx, to);
+            }
+        }
+    }
+
+    fn send_append(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, to: u32) {
+        let last_index = Self::last_index(node);
+        let prev = (node.next_index[to as usize] - 1).min(last_index);
+        node.next_index[to as usize] = last_index + 1;
+        let msg = Msg::Append {
+            term: node.term,
+            prev,
+            last: node.log[last_index as usize],
+            commit: node.commit,
+        };
+        self.send(ctx, to, msg);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn on_append(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        from: u32,
+        term: u64,
+        prev: u64,
+        last: u32,
+        commit: u64,
+    ) {
+        if node.id >= self.orderers {
+            return;
+        }
+        self.observe_term(node, term);
+        let last_index = self.blocks[last as usize].index;
+        let entries = last_index > prev;
+        if term < node.term {
+            let msg = Msg::AppendAck {
+                term: node.term,
+                ok: false,
+                matched: 0,
+                entries,
+            };
+            self.send(ctx, from, msg);
+            return;
+        }
+        node.role = Role::Follower;
+        node.leader = Some(from);
+        node.leader_hint = from;
+        self.arm_election(node, ctx);
+        // The leader's entries prev..=last_index, read from the block chain ending at `last`.
+        let mut chain = Vec::with_capacity((last_index - prev + 1) as usize);
+        let mut b = last;
+        while self.blocks[b as usize].index > prev {
+            chain.push(b);
+            b = self.blocks[b as usize].parent;
+        }
+        chain.push(b);
+        chain.reverse();
+        let have = node.log.get(prev as usize).copied();
+        if have != Some(chain[0]) {
+            let msg = Msg::AppendAck {
+                term: node.term,
+                ok: false,
+                matched: Self::last_index(node).min(prev.saturating_sub(1)),
+                entries,
+            };
+            self.send(ctx, from, msg);
+            return;
+        }
+        for (k, &blk) in chain.iter().enumerate().skip(1) {
+            let i = prev as usize + k;
+            if i < node.log.len() {
+                if node.log[i] == blk {
+                    continue;
+                }
+                // A conflicting suffix; Raft guarantees it is uncommitted.
+                debug_assert!(i as u64 > node.commit, "committed entry overwritten");
+                node.log.truncate(i);
+            }
+            node.log.push(blk);
+        }
+        node.commit = node.commit.max(commit.min(last_index));
+        let msg = Msg::AppendAck {
+            term: node.term,
+            ok: true,
+            matched: last_index,
+            entries,
+        };
+        self.send(ctx, from, msg);
+    }
+
+    pub(super) fn on_append_ack(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        from: u32,
+        term: u64,
+        ok: bool,
+        matched: u64,
+    ) {
+        self.observe_term(node, term);
+        if node.role != Role::Leader || term != node.term {
+            return;
+        }
+        let f = from as usize;
+        if ok {
+            node.match_index[f] = node.match_index[f].max(matched);
+            node.next_index[f] = node.next_index[f].max(matched + 1);
+            self.advance_commit(node, ctx);
+        } else {
+            // Back off to just past what the follower may hold and resend.
+            node.next_index[f] = (matched + 1)
+                .min(node.next_index[f].saturating_sub(1))
+                .max(1);
+            self.send_append(node, ctx, from);
+        }
+    }
+
+    /// The highest index held by a majority and of the current term becomes committed.
+    fn advance_commit(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        let mut m = node.match_index.clone();
+        m.sort_unstable_by(|a, b| b.cmp(a));
+        let n = m[self.majority() as usize - 1];
+        if n <= node.commit || self.blocks[node.log[n as usize] as usize].term != node.term {
+            return;
+        }
+        node.commit = n;
+        for i in node.delivered + 1..=n {
+            let b = node.log[i as usize];
+            let blk = &mut self.blocks[b as usize];
+            if blk.committed_at == 0 {
+                blk.committed_at = ctx.now;
+            }
+            for to in 0..self.n {
+                if to != node.id {
+                    self.send(ctx, to, Msg::Deliver(b));
+                }
+            }
+            self.on_deliver(node, ctx, node.id, b);
+        }
+        node.delivered = n;
+    }
+
+    /// A peer missed blocks from `from_index` on; the leader resends what it has committed.
+    pub(super) fn on_fetch(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        to: u32,
+        from_index: u64,
+    ) {
+        if node.role != Role::Leader {
+            return;
+        }
+        for i in from_index.max(1)..=node.commit {
+            let b = node.log[i as usize];
+            self.send(ctx, to, Msg::Deliver(b));
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! The peer side: endorsement, submission to the orderers, block validation and commit.
+
+use super::{Ctx, Msg, Node, Raft, Timer};
+
+impl Raft {
+    /// The peers asked on attempt `attempt`: the next `endorsers` after the origin, shifted by
+    /// one set per retry so that a crashed endorser is eventually passed over.
+    fn endorsers(&self, origin: u32, attempt: u32) -> Vec<u32> {
+        let e = self.params.endorsers;
+        let others = self.n - 1;
+        (0..e)
+            .map(|k| (origin + 1 + (attempt * e + k) % others) % self.n)
+            .collect()
+    }
+
+    pub(super) fn endorse(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: u32) {
+        let attempt = node.pending[&r].attempt;
+        if self.params.endorsers == 0 {
+            self.endorsed(node, ctx, r);
+            return;
+        }
+        for to in self.endorsers(node.id, attempt) {
+            self.send(ctx, to, Msg::Endorse { r, attempt });
+        }
+        self.arm_retry(node, ctx, r);
+    }
+
+    pub(super) fn on_endorsed(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        r: u32,
+        attempt: u32,
+    ) {
+        let Some(p) = node.pending.get_mut(&r) else {
+            return;
+        };
+        if p.endorsed || p.attempt != attempt {
+            return;
+        }
+        p.got += 1;
+        if p.got == self.params.endorsers {
+            self.endorsed(node, ctx, r);
+        }
+    }
+
+    fn endorsed(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: u32) {
+        node.pending.get_mut(&r).expect("pending").endorsed = true;
+        self.submit(node, ctx, r);
+        self.arm_retry(node, ctx, r);
+    }
+
+    fn submit(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: u32) {
+        let to = node.leader_hint;
+        node.pending.get_mut(&r).expect("pending").sent_to = to;
+        if to == node.id {
+            self.on_submit(node, ctx, r);
+        } else {
+            self.send(ctx, to, Msg::Submit(r));
+        }
+    }
+
+    pub(super) fn arm_retry(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: u32) {
+        let p = node.pending.get_mut(&r).expect("pending");
+        p.round = p.round.wrapping_add(1);
+        let delay = if p.endorsed {
+            2 * self.election + self.batch_timeout
+        } else {
+            self.election
+        };
+        ctx.timer(delay, Timer::Retry { r, round: p.round });
+    }
+
+    pub(super) fn on_retry(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        r: u32,
+        round: u32,
+    ) {
+        let Some(p) = node.pending.get_mut(&r) else {
+            return;
+        };
+        if p.round != round {
+            return;
+        }
+        if p.endorsed {
+            // Unless a leader was heard of since, the orderer tried may be down or deposed:
+            // try the next one.
+            if p.sent_to == node.leader_hint {
+                node.leader_hint = (node.leader_hint + 1) % self.orderers;
+            }
+            self.submit(node, ctx, r);
+            self.arm_retry(node, ctx, r);
+        } else {
+            p.attempt += 1;
+            p.got = 0;
+            self.endorse(node, ctx, r);
+        }
+    }
+
+    fn next_height(node: &Node) -> u64 {
+        node.committed.keys().next_back().map_or(1, |h| h + 1)
+    }
+
+    pub(super) fn on_deliver(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        from: u32,
+        b: u32,
+    ) {
+        let h = self.blocks[b as usize].index;
+        let next = Self::next_height(node);
+        if h < next {
+            return;
+        }
+        if from < self.orderers {
+            node.leader_hint = from;
+        }
+        node.received.insert(h, b);
+        let missing = !node.received.contains_key(&next);
+        if missing && from != node.id && node.fetched != (next, from) {
+            node.fetched = (next, from);
+            self.send(ctx, from, Msg::Fetch(next));
+        }
+        if !node.validating {
+            self.start_validation(node, ctx);
+        }
+    }
+
+    fn start_validation(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        let next = Self::next_height(node);
+        if let Some(&b) = node.received.get(&next) {
+            node.validating = true;
+            // The leader's empty entries carry nothing to validate.
+            let delay = if self.blocks[b as usize].batch.is_empty() {
+                0
+            } else {
+                self.validation
+            };
+            ctx.timer(delay, Timer::Validate);
+        }
+    }
+
+    pub(super) fn on_validated(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        if !node.validating {
+            return;
+        }
+        node.validating = false;
+        let h = Self::next_height(node);
+        let Some(b) = node.received.remove(&h) else {
+            return;
+        };
+        node.committed.insert(h, b);
+        for i in 0..self.blocks[b as usize].batch.len() {
+            let r = self.blocks[b as usize].batch[i];
+            let first = self.requests.execute(r, h);
+            if first && self.requests.get(r).origin == node.id {
+                self.settled[node.id as usize] += self.requests.settle(r, ctx);
+                node.pending.remove(&r);
+            }
+        }
+        self.start_validation(node, ctx);
+    }
+}

@@ -1,0 +1,74 @@
+//! Parameters of Fabric-style Raft ordering (`consensus: { protocol: raft, … }`).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Raft {
+    /// The first `orderers` validators form the Raft ordering service (odd, so a majority is
+    /// well defined without ties).
+    #[serde(default = "default_orderers")]
+    pub orderers: u32,
+    /// Peers whose endorsement the policy requires before a transaction is ordered (0: none).
+    #[serde(default = "default_endorsers")]
+    pub endorsers: u32,
+    /// Fabric `BatchTimeout`: a block is cut this long after its first transaction at latest.
+    #[serde(default = "default_batch_timeout_ms")]
+    pub batch_timeout_ms: f64,
+    /// Fabric `MaxMessageCount`: transactions per block.
+    #[serde(default = "default_max_message_count")]
+    pub max_message_count: u32,
+    /// Fabric `PreferredMaxBytes`: a block is cut once its transactions reach this size.
+    #[serde(default = "default_preferred_max_bytes")]
+    pub preferred_max_bytes: u64,
+    /// Least election timeout; each wait is drawn uniformly from [this, twice this).
+    /// Fabric: `ElectionTick` 10 × `TickInterval` 500 ms.
+    #[serde(default = "default_election_timeout_ms")]
+    pub election_timeout_ms: f64,
+    /// Leader heartbeat period (Fabric: `HeartbeatTick` 1 × `TickInterval` 500 ms).
+    #[serde(default = "default_heartbeat_ms")]
+    pub heartbeat_ms: f64,
+    /// Time a peer spends validating one block before committing it.
+    #[serde(default = "default_block_validation_ms")]
+    pub block_validation_ms: f64,
+}
+
+fn default_orderers() -> u32 {
+    3
+}
+fn default_endorsers() -> u32 {
+    2
+}
+fn default_batch_timeout_ms() -> f64 {
+    2000.0
+}
+fn default_max_message_count() -> u32 {
+    500
+}
+fn default_preferred_max_bytes() -> u64 {
+    2 * 1024 * 1024
+}
+fn default_election_timeout_ms() -> f64 {
+    5000.0
+}
+fn default_heartbeat_ms() -> f64 {
+    500.0
+}
+fn default_block_validation_ms() -> f64 {
+    50.0
+}
+
+impl Default for Raft {
+    fn default() -> Self {
+        Raft {
+            orderers: default_orderers(),
+            endorsers: default_endorsers(),
+            batch_timeout_ms: default_batch_timeout_ms(),
+            max_message_count: default_max_message_count(),
+            preferred_max_bytes: default_preferred_max_bytes(),
+            election_timeout_ms: default_election_timeout_ms(),
+            heartbeat_ms: default_heartbeat_ms(),
+            block_validation_ms: default_block_validation_ms(),
+        }
+    }
+}
