@@ -4,30 +4,13 @@
 
 mod common;
 
+use common::bft_yaml as yaml;
+
 use unchained::consensus::pbft::{Node, Pbft};
 use unchained::engine::{NS_PER_S, Time, from_secs};
 use unchained::metrics::RunOutput;
 use unchained::scenario::Consensus;
 use unchained::world::{Progress, run_with};
-
-fn yaml(n: u32, rate: f64, duration: f64, one_way_ms: f64, extra: &str) -> String {
-    format!(
-        "
-seed: 5
-duration_s: {duration}
-devices:
-  - count: 40
-    workload: {{ model: poisson, rate_per_s: {rate} }}
-    uplink: {{ latency_ms: 0, bandwidth_bps: 1e12 }}
-gateways: {{ count: {n}, backhaul_bps: 1e12 }}
-validators: {{ count: {n} }}
-network:
-  latency: {{ model: constant, one_way_ms: {one_way_ms}, bandwidth_bps: 1e12 }}
-  topology: {{ model: full_mesh }}
-  processing_ms: 0
-{extra}"
-    )
-}
 
 fn run(text: &str) -> (RunOutput, Pbft, Vec<Node>) {
     let s = common::scenario(text);

@@ -47,3 +47,24 @@ pub fn log_log_slope(points: &[(f64, f64)]) -> f64 {
     let sxx: f64 = pts.iter().map(|p| (p.0 - mx) * (p.0 - mx)).sum();
     sxy / sxx
 }
+
+/// A BFT test network: `n` validators on a full mesh with constant one-way delay, 40 devices
+/// sending Poisson requests through one gateway per validator; `extra` adds sections.
+pub fn bft_yaml(n: u32, rate: f64, duration: f64, one_way_ms: f64, extra: &str) -> String {
+    format!(
+        "
+seed: 5
+duration_s: {duration}
+devices:
+  - count: 40
+    workload: {{ model: poisson, rate_per_s: {rate} }}
+    uplink: {{ latency_ms: 0, bandwidth_bps: 1e12 }}
+gateways: {{ count: {n}, backhaul_bps: 1e12 }}
+validators: {{ count: {n} }}
+network:
+  latency: {{ model: constant, one_way_ms: {one_way_ms}, bandwidth_bps: 1e12 }}
+  topology: {{ model: full_mesh }}
+  processing_ms: 0
+{extra}"
+    )
+}
