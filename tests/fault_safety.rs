@@ -31,8 +31,8 @@ network:
 }
 
 /// A crash of `crashed` validators at `at` (restarting on some seeds), a split from `cut` for
-/// 3–10 s, and 0–5 % loss with some extra delay.
-fn faults(seed: u32, crashed: u32, at: u32, cut: u32) -> String {
+/// `len` to `len` + 7 s, and 0–5 % loss with some extra delay.
+fn faults(seed: u32, crashed: u32, at: u32, cut: u32, len: u32) -> String {
     let recover = if seed.is_multiple_of(3) {
         String::new()
     } else {
@@ -44,7 +44,7 @@ fn faults(seed: u32, crashed: u32, at: u32, cut: u32) -> String {
          links: {{ loss: 0.0{}, extra_delay_ms: {} }}\n",
         3 + seed % 5,
         cut,
-        cut + 3 + seed % 8,
+        cut + len + seed % 8,
         seed % 6,
         seed % 3 * 20
     )
@@ -81,7 +81,7 @@ fn xrpl_one_unl_never_validates_two_ledgers_at_one_sequence() {
             n,
             60,
             "consensus: { protocol: xrpl, unl: { model: all } }",
-            &faults(seed, crashed, 8 + seed % 5, 25 + seed % 4),
+            &faults(seed, crashed, 8 + seed % 5, 25 + seed % 4, 3),
         );
         let (out, nodes) = run_xrpl(&text);
         let logs: Vec<_> = nodes.iter().map(|n| n.validated()).collect();
@@ -101,6 +101,42 @@ fn xrpl_one_unl_never_validates_two_ledgers_at_one_sequence() {
     }
     eprintln!("xrpl: {validated} (node, sequence) validations checked");
     assert!(validated >= 500, "{validated}");
+}
+
+/// The same check on the same fault schedules flags the forks that two cliques trusting only
+/// themselves produce, so a silent check cannot pass the test above.
+#[test]
+fn xrpl_check_flags_forks_of_disjoint_unls() {
+    let flagged = (0..4u32)
+        .filter(|&seed| {
+            let text = network(
+                seed,
+                10,
+                60,
+                "consensus: { protocol: xrpl, unl: { model: cliques, overlap: 0 } }",
+                // The cut follows the cliques, so each side sees only its own readings.
+                &format!(
+                    "faults:\n  crashes: [{{ random: 1, at_s: {} }}]\n  \
+                     partitions: [{{ split: 0.5, from_s: 20, to_s: 22 }}]\n  \
+                     links: {{ loss: 0.0{seed} }}\n",
+                    8 + seed
+                ),
+            );
+            // Wide-area delays let the cliques close different sets.
+            let text: String = text
+                .lines()
+                .map(|l| match l.starts_with("  latency:") {
+                    true => "  latency: { model: simblock2019 }\n".to_string(),
+                    false => format!("{l}\n"),
+                })
+                .collect();
+            let (_, nodes) = run_xrpl(&text);
+            let logs: Vec<_> = nodes.iter().map(|n| n.validated()).collect();
+            common::agree(&logs).is_err()
+        })
+        .count();
+    // Measured: 3 of the 4 seeds fork within the minute.
+    assert!(flagged >= 3, "{flagged} of 4");
 }
 
 fn run_pos(text: &str) -> (RunOutput, Vec<pos::Node>) {
@@ -126,7 +162,7 @@ fn pos_never_finalizes_conflicting_checkpoints() {
             n,
             64,
             "consensus: { protocol: pos, slot_s: 1, slots_per_epoch: 4 }",
-            &faults(seed, crashed, 14 + seed % 5, 20 + seed % 6),
+            &faults(seed, crashed, 14 + seed % 5, 20 + seed % 6, 14),
         );
         let (out, nodes) = run_pos(&text);
         let logs: Vec<_> = nodes.iter().map(|n| n.finalized()).collect();

@@ -273,7 +273,11 @@ impl Xrpl {
                 self.built[node.id as usize] += 1;
                 for i in 0..self.ledgers.get(l).txs.len() {
                     let r = self.ledgers.get(l).txs[i];
-                    if self.pool.add_block(r.slot, l) {
+                    // On a fork the reading may have settled elsewhere and its slot been
+                    // reused by a newer one.
+                    if self.pool.get(r.slot, r.generation).is_some()
+                        && self.pool.add_block(r.slot, l)
+                    {
                         let created = self
                             .pool
                             .get(r.slot, r.generation)
