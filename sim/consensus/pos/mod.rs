@@ -96,6 +96,15 @@ pub struct Node {
     ffg: Ffg,
     /// Attestations received and not yet known to be in a block.
     heard: Vec<u32>,
+    /// Epoch → block of every checkpoint this node finalized, kept so tests can compare nodes.
+    finalized_log: std::collections::BTreeMap<u64, u32>,
+}
+
+impl Node {
+    /// Epoch → block of every checkpoint this node finalized.
+    pub fn finalized(&self) -> &std::collections::BTreeMap<u64, u32> {
+        &self.finalized_log
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -293,6 +302,7 @@ impl Pos {
             self.total,
         );
         if let Some(f) = fin {
+            node.finalized_log.insert(f.epoch, f.block);
             self.finality.add(ctx.now - f.epoch * self.spe * self.slot);
             self.settle(node.id, before.block, f.block, ctx);
         }
@@ -331,6 +341,7 @@ impl Protocol for Pos {
             head: GENESIS,
             ffg: Ffg::genesis(GENESIS),
             heard: Vec::new(),
+            finalized_log: std::collections::BTreeMap::new(),
         }
     }
 

@@ -26,7 +26,7 @@ use crate::engine::{Time, from_secs, to_secs};
 use crate::ledger::{BlockStore, GENESIS, NO_BLOCK_ID, Pool, TxRef};
 use crate::metrics::{BlockRow, Metrics};
 use crate::scenario::{self, Unl};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 const PROPOSAL_BYTES: u64 = 200;
 const VALIDATION_BYTES: u64 = 250;
@@ -70,6 +70,15 @@ pub struct Node {
     /// Validations received: ledger → validators of this node's UNL that sent one.
     validations: HashMap<u32, u32>,
     last_accept: Option<Time>,
+    /// Ledger this node fully validated at each sequence, kept so tests can compare nodes.
+    validated_log: BTreeMap<u64, u32>,
+}
+
+impl Node {
+    /// Sequence → ledger this node fully validated there.
+    pub fn validated(&self) -> &BTreeMap<u64, u32> {
+        &self.validated_log
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -264,7 +273,11 @@ impl Xrpl {
                 self.built[node.id as usize] += 1;
                 for i in 0..self.ledgers.get(l).txs.len() {
                     let r = self.ledgers.get(l).txs[i];
-                    if self.pool.add_block(r.slot, l) {
+                    // On a fork the reading may have settled elsewhere and its slot been
+                    // reused by a newer one.
+                    if self.pool.get(r.slot, r.generation).is_some()
+                        && self.pool.add_block(r.slot, l)
+                    {
                         let created = self
                             .pool
                             .get(r.slot, r.generation)
@@ -332,6 +345,7 @@ impl Xrpl {
             }
         }
         node.validated = l;
+        node.validated_log.insert(u64::from(seq), l);
         // A node left behind adopts the ledger its UNL validated and rejoins the next round.
         if seq > self.ledgers.get(node.lcl).height {
             node.lcl = l;
@@ -360,6 +374,7 @@ impl Protocol for Xrpl {
             proposals: vec![None; self.settled.len()],
             validations: HashMap::new(),
             last_accept: None,
+            validated_log: BTreeMap::new(),
         }
     }
 
