@@ -1,7 +1,8 @@
-//! Safety under fault schedules for XRPL, Gasper PoS and the notary: over many seeds, validators crash
-//! (some restarting), the network splits for a window and links lose messages; no two nodes
-//! may validate (XRPL) or finalize (PoS) different blocks at the same position. Each test also
-//! asserts that decisions happened, so a run that stalls from the start cannot pass.
+//! Safety under fault schedules for XRPL, Gasper PoS and the notary: over many seeds,
+//! validators crash (some restarting), the network splits for a window and links lose
+//! messages; no two nodes may validate (XRPL) or finalize (PoS) different blocks at the same
+//! position, and the notary never signs one state twice. Each test also asserts that
+//! decisions happened, so a run that stalls from the start cannot pass.
 
 mod common;
 
