@@ -1,7 +1,8 @@
-//! Safety under fault schedules for XRPL and Gasper PoS: over many seeds, validators crash
-//! (some restarting), the network splits for a window and links lose messages; no two nodes
-//! may validate (XRPL) or finalize (PoS) different blocks at the same position. Each test also
-//! asserts that decisions happened, so a run that stalls from the start cannot pass.
+//! Safety under fault schedules for XRPL, Gasper PoS and the notary: over many seeds,
+//! validators crash (some restarting), the network splits for a window and links lose
+//! messages; no two nodes may validate (XRPL) or finalize (PoS) different blocks at the same
+//! position, and the notary never signs one state twice. Each test also asserts that
+//! decisions happened, so a run that stalls from the start cannot pass.
 
 mod common;
 
@@ -178,4 +179,49 @@ fn pos_never_finalizes_conflicting_checkpoints() {
     }
     eprintln!("pos: {finalized} (node, epoch) finalizations checked");
     assert!(finalized >= 300, "{finalized}");
+}
+
+/// Notary (single, raft and bft clusters): under follower crashes, a split and loss, the
+/// notary never signs two transactions consuming one state. Only followers crash: leader
+/// election is not modelled, so a crashed leader stalls the service by design.
+#[test]
+fn notary_never_signs_a_state_twice_under_faults() {
+    let clusters = [
+        "{ model: single }",
+        "{ model: raft, nodes: 3 }",
+        "{ model: bft, faults: 1 }",
+    ];
+    let mut attempts = 0.0;
+    for seed in 0..12u32 {
+        let cluster = clusters[seed as usize % 3];
+        let text = network(
+            seed,
+            8,
+            60,
+            &format!(
+                "consensus: {{ protocol: notary, cluster: {cluster}, double_spend_share: 0.3 }}"
+            ),
+            &format!(
+                "faults:\n  crashes: [{{ nodes: [{}], at_s: 10, recover_s: 30 }}]\n  \
+                 partitions: [{{ split: 0.5, from_s: {}, to_s: {} }}]\n  \
+                 links: {{ loss: 0.0{} }}\n",
+                1 + seed % 3,
+                20 + seed % 5,
+                26 + seed % 7,
+                seed % 6
+            ),
+        );
+        let out = common::run(&common::scenario(&text));
+        let m = |k| common::metric(&out, k);
+        assert_eq!(m("conflicting_signed"), 0.0, "{cluster} seed {seed}");
+        assert!(
+            out.conservation.holds(),
+            "seed {seed}: {:?}",
+            out.conservation
+        );
+        assert!(out.conservation.settled > 0, "seed {seed}");
+        assert!(m("double_spend_rejected") > 0.0, "seed {seed}");
+        attempts += m("double_spend_attempts");
+    }
+    eprintln!("notary: {attempts} double-spend attempts");
 }
