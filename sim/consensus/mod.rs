@@ -82,6 +82,31 @@ pub struct Report {
     pub summary: Vec<(String, f64)>,
 }
 
+impl Report {
+    /// A report for protocols that settle without blocks of their own: per-validator settled
+    /// counts, the two pending stages, and the protocol's summary rows.
+    pub fn of_settled(
+        settled: &[u64],
+        pending_in_mempool: u64,
+        pending_in_block: u64,
+        summary: Vec<(String, f64)>,
+    ) -> Self {
+        Report {
+            nodes: settled
+                .iter()
+                .map(|&s| NodeStats {
+                    settled_tx: s,
+                    ..NodeStats::default()
+                })
+                .collect(),
+            pending_in_mempool,
+            pending_in_block,
+            summary,
+            ..Report::default()
+        }
+    }
+}
+
 pub trait Protocol {
     type Node;
     type Msg: Copy + std::fmt::Debug;

@@ -21,7 +21,7 @@
 
 use super::byzantine::Byzantine;
 use super::pbft::requests::Requests;
-use super::{Ctx, NodeStats, Protocol, Report, TxIn};
+use super::{Ctx, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs};
 use crate::metrics::Metrics;
 use crate::scenario;
@@ -536,18 +536,11 @@ impl Protocol for HotStuff {
         let conflicting = self
             .byz
             .conflicting_decisions(nodes.iter().map(|n| (n.id, &n.decided)));
-        Report {
-            dropped: Vec::new(),
-            blocks: Vec::new(),
-            nodes: (0..self.n as usize)
-                .map(|v| NodeStats {
-                    settled_tx: self.settled[v],
-                    ..NodeStats::default()
-                })
-                .collect(),
-            pending_in_mempool: waiting,
-            pending_in_block: proposed,
-            summary: vec![
+        Report::of_settled(
+            &self.settled[..self.n as usize],
+            waiting,
+            proposed,
+            vec![
                 ("hotstuff_decisions".into(), decisions),
                 (
                     "hotstuff_final_view".into(),
@@ -561,7 +554,7 @@ impl Protocol for HotStuff {
                 ("byzantine_validators".into(), self.byz.count() as f64),
                 ("conflicting_decisions".into(), conflicting as f64),
             ],
-        }
+        )
     }
 }
 

@@ -34,7 +34,7 @@ pub mod requests;
 mod view_change;
 
 use super::byzantine::Byzantine;
-use super::{Ctx, NodeStats, Protocol, Report, TxIn};
+use super::{Ctx, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs};
 use crate::metrics::Metrics;
 use crate::scenario;
@@ -598,18 +598,11 @@ impl Protocol for Pbft {
         let conflicting = self
             .byz
             .conflicting_decisions(nodes.iter().map(|n| (n.id, &n.decided)));
-        Report {
-            dropped: Vec::new(),
-            blocks: Vec::new(),
-            nodes: (0..self.n as usize)
-                .map(|v| NodeStats {
-                    settled_tx: self.settled[v],
-                    ..NodeStats::default()
-                })
-                .collect(),
-            pending_in_mempool: waiting,
-            pending_in_block: proposed,
-            summary: vec![
+        Report::of_settled(
+            &self.settled[..self.n as usize],
+            waiting,
+            proposed,
+            vec![
                 ("pbft_decisions".into(), decisions),
                 ("pbft_final_view".into(), views as f64),
                 ("pbft_msgs_request".into(), c.request as f64),
@@ -623,6 +616,6 @@ impl Protocol for Pbft {
                 ("byzantine_validators".into(), self.byz.count() as f64),
                 ("conflicting_decisions".into(), conflicting as f64),
             ],
-        }
+        )
     }
 }

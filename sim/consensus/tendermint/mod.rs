@@ -25,7 +25,7 @@
 mod votes;
 
 use super::pbft::requests::Requests;
-use super::{Ctx, NodeStats, Protocol, Report, TxIn};
+use super::{Ctx, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs};
 use crate::metrics::Metrics;
 use crate::scenario;
@@ -725,18 +725,11 @@ impl Protocol for Tendermint {
                 f64::NAN
             }
         };
-        Report {
-            dropped: Vec::new(),
-            blocks: Vec::new(),
-            nodes: (0..self.n as usize)
-                .map(|v| NodeStats {
-                    settled_tx: self.settled[v],
-                    ..NodeStats::default()
-                })
-                .collect(),
-            pending_in_mempool: waiting,
-            pending_in_block: proposed,
-            summary: vec![
+        Report::of_settled(
+            &self.settled[..self.n as usize],
+            waiting,
+            proposed,
+            vec![
                 ("tendermint_decisions".into(), decisions),
                 (
                     "tendermint_final_height".into(),
@@ -750,7 +743,7 @@ impl Protocol for Tendermint {
                 ("tendermint_msgs_catch_up".into(), c.catch_up as f64),
                 ("tendermint_msgs_per_decision".into(), per(c.total())),
             ],
-        }
+        )
     }
 }
 
