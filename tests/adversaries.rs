@@ -6,6 +6,11 @@ mod common;
 use unchained::adversary::{analytic, montecarlo};
 
 fn selfish_run(alpha: f64, gamma: f64, seed: u64) -> (f64, f64) {
+    selfish_run_with(alpha, &format!(", gamma: {gamma}"), seed)
+}
+
+/// `gamma` is the YAML fragment after the hash share (empty: γ emerges from the network).
+fn selfish_run_with(alpha: f64, gamma: &str, seed: u64) -> (f64, f64) {
     let s = common::scenario(&format!(
         "seed: {seed}
 duration_s: 60000000
@@ -15,7 +20,7 @@ network:
   topology: {{ model: full_mesh }}
   processing_ms: 0
 consensus: {{ protocol: nakamoto, block_interval_s: 600, validation_s_per_mb: 0 }}
-adversary: {{ kind: selfish_mining, node: 0, hash_share: {alpha}, gamma: {gamma} }}
+adversary: {{ kind: selfish_mining, node: 0, hash_share: {alpha}{gamma} }}
 metrics: {{ window_s: 60000000 }}
 "
     ));
@@ -65,6 +70,20 @@ fn below_the_threshold_selfish_mining_does_not_pay() {
     // Above it, it does.
     let (share, blocks) = selfish_run(0.4, 0.0, 5);
     assert!(share > 0.4 + 6.0 * revenue_sd(0.4, 0.0, blocks as u64));
+}
+
+#[test]
+fn with_first_seen_ties_and_equal_links_gamma_emerges_near_zero() {
+    // The pool hears an honest block one link delay after it was found and its answer needs
+    // another: every honest node saw the honest block first, so γ ≈ 0.
+    let (share, blocks) = selfish_run_with(0.35, "", 6);
+    let sd = revenue_sd(0.35, 0.0, blocks as u64);
+    let at_zero = analytic::selfish_revenue(0.35, 0.0);
+    assert!(
+        (share - at_zero).abs() <= 4.0 * sd + 0.002,
+        "{share} vs {at_zero}"
+    );
+    assert!(share < analytic::selfish_revenue(0.35, 0.5) - 4.0 * sd);
 }
 
 fn double_spend_run(q: f64, z: u32, seed: u64) -> (u64, u64) {

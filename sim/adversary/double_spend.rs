@@ -78,3 +78,50 @@ impl DoubleSpend {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn push(s: &mut BlockStore, parent: u32, miner: u32) -> u32 {
+        s.push(parent, miner, 0, 0, Vec::new())
+    }
+
+    #[test]
+    fn publishes_only_when_accepted_and_strictly_longer() {
+        let mut s = BlockStore::new(2);
+        let mut a = DoubleSpend::new(0, 2, 5);
+        let a1 = push(&mut s, GENESIS, 0);
+        assert_eq!(a.on_mined(&s, a1, GENESIS), None);
+        assert_eq!(a.attempts, 1);
+        let a2 = push(&mut s, a1, 0);
+        // Longer but the merchant has no confirmation yet: keep it private.
+        assert_eq!(a.on_mined(&s, a2, GENESIS), None);
+        let h1 = push(&mut s, GENESIS, 1);
+        assert_eq!(a.on_public(&s, h1), None);
+        let h2 = push(&mut s, h1, 1);
+        // Two confirmations, private chain 2 = public 2: not longer yet.
+        assert_eq!(a.on_public(&s, h2), None);
+        let a3 = push(&mut s, a2, 0);
+        assert_eq!(a.on_mined(&s, a3, h2), Some(3));
+        assert_eq!((a.successes, a.attempts), (1, 1));
+    }
+
+    #[test]
+    fn gives_up_far_behind_and_starts_over_on_the_public_tip() {
+        let mut s = BlockStore::new(2);
+        let mut a = DoubleSpend::new(0, 1, 2);
+        let a1 = push(&mut s, GENESIS, 0);
+        a.on_mined(&s, a1, GENESIS);
+        let mut h = GENESIS;
+        for _ in 0..3 {
+            h = push(&mut s, h, 1);
+            a.on_public(&s, h);
+        }
+        assert_eq!(a.tip(), h);
+        assert_eq!((a.successes, a.attempts), (0, 1));
+        let next = push(&mut s, h, 0);
+        a.on_mined(&s, next, h);
+        assert_eq!(a.attempts, 2);
+    }
+}

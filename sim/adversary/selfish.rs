@@ -89,3 +89,69 @@ impl Selfish {
         h
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pool is node 0; `chain` pushes a block by `miner` on `parent`.
+    fn push(s: &mut BlockStore, parent: u32, miner: u32) -> u32 {
+        s.push(parent, miner, 0, 0, Vec::new())
+    }
+
+    #[test]
+    fn lead_of_one_is_revealed_when_the_honest_chain_draws_level() {
+        let mut s = BlockStore::new(2);
+        let mut pool = Selfish::new(0, None);
+        let p1 = push(&mut s, GENESIS, 0);
+        assert_eq!(pool.on_mined(&s, p1), None);
+        let h1 = push(&mut s, GENESIS, 1);
+        assert_eq!(
+            pool.on_public(&s, h1),
+            Some(1),
+            "tie: publish the private block"
+        );
+        // Pool finds the next block during the race: publish everything and win.
+        let p2 = push(&mut s, p1, 0);
+        assert_eq!(pool.on_mined(&s, p2), Some(2));
+        assert_eq!(pool.tip(), p2);
+    }
+
+    #[test]
+    fn lead_of_two_wins_outright_and_longer_leads_reveal_one_at_a_time() {
+        let mut s = BlockStore::new(2);
+        let mut pool = Selfish::new(0, None);
+        let mut tip = GENESIS;
+        for _ in 0..4 {
+            tip = push(&mut s, tip, 0);
+            assert_eq!(pool.on_mined(&s, tip), None, "withheld");
+        }
+        let h1 = push(&mut s, GENESIS, 1);
+        assert_eq!(pool.on_public(&s, h1), Some(1), "lead 4: match height 1");
+        let h2 = push(&mut s, h1, 1);
+        assert_eq!(pool.on_public(&s, h2), Some(2), "lead 3: match height 2");
+        let h3 = push(&mut s, h2, 1);
+        assert_eq!(pool.on_public(&s, h3), Some(4), "lead 2 -> 1: publish all");
+        // The honest chain then builds on the pool's chain: nothing private is left.
+        let h5 = push(&mut s, tip, 1);
+        assert_eq!(pool.on_public(&s, h5), None);
+        assert_eq!(pool.tip(), h5);
+    }
+
+    #[test]
+    fn behind_or_level_without_a_private_block_it_follows_the_public_chain() {
+        let mut s = BlockStore::new(2);
+        let mut pool = Selfish::new(0, Some(0.5));
+        let h1 = push(&mut s, GENESIS, 1);
+        assert_eq!(pool.on_public(&s, h1), None);
+        assert_eq!(pool.tip(), h1);
+        // A tie the pool loses: honest extends its own branch.
+        let p2 = push(&mut s, h1, 0);
+        pool.on_mined(&s, p2);
+        let h2 = push(&mut s, h1, 1);
+        assert_eq!(pool.on_public(&s, h2), Some(2));
+        let h3 = push(&mut s, h2, 1);
+        assert_eq!(pool.on_public(&s, h3), None);
+        assert_eq!(pool.tip(), h3);
+    }
+}
