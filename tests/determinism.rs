@@ -38,11 +38,15 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 fn run_with_threads(threads: usize, tag: &str) -> BTreeMap<String, Vec<u8>> {
+    run_text_with_threads(SMALL, threads, tag)
+}
+
+fn run_text_with_threads(text: &str, threads: usize, tag: &str) -> BTreeMap<String, Vec<u8>> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .unwrap();
-    let out = pool.install(|| common::run(&common::scenario(SMALL)));
+    let out = pool.install(|| common::run(&common::scenario(text)));
     let dir = std::env::temp_dir().join(format!("unchained-det-{}-{tag}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -56,7 +60,8 @@ fn run_with_threads(threads: usize, tag: &str) -> BTreeMap<String, Vec<u8>> {
 fn outputs_are_byte_identical_across_runs_and_thread_counts() {
     let a = run_with_threads(1, "a");
     let b = run_with_threads(1, "b");
-    let c = run_with_threads(4, "c");
+    let c = run_with_threads(2, "c");
+    let d = run_with_threads(8, "d");
     for name in [
         "summary.parquet",
         "summary.csv",
@@ -69,7 +74,50 @@ fn outputs_are_byte_identical_across_runs_and_thread_counts() {
     assert_eq!(a.keys().collect::<Vec<_>>(), c.keys().collect::<Vec<_>>());
     for (name, bytes) in &a {
         assert!(bytes == &b[name], "{name} differs between two runs");
-        assert!(bytes == &c[name], "{name} differs between 1 and 4 threads");
+        assert!(bytes == &c[name], "{name} differs between 1 and 2 threads");
+        assert!(bytes == &d[name], "{name} differs between 1 and 8 threads");
+    }
+}
+
+/// Gateways that batch, more gateways than fleet shards (so a shard holds several), devices
+/// with uplink delays shorter than the fleet's step, and validators crashing and splitting:
+/// every path by which device events reach the validators' loop.
+const SHARDED: &str = "
+seed: 9
+duration_s: 600
+devices:
+  - name: meters
+    count: 20000
+    connectivity: { model: duty_cycle, period_s: 60, on_s: 10 }
+    workload: { model: periodic, interval_s: 30, jitter_s: 5 }
+  - name: trackers
+    count: 2000
+    connectivity: { model: always_on }
+    workload: { model: poisson, rate_per_s: 0.05 }
+    uplink: { latency_ms: 0.001, bandwidth_bps: 1e9 }
+gateways: { count: 150, batch_interval_ms: 500 }
+validators: { count: 20 }
+consensus: { protocol: nakamoto, block_interval_s: 15, confirmations: 1 }
+faults:
+  crashes: [ { nodes: [0, 1, 2], at_s: 100, recover_s: 200 } ]
+metrics: { window_s: 30 }
+";
+
+#[test]
+fn sharded_fleet_outputs_are_identical_at_1_2_and_8_threads() {
+    let one = run_text_with_threads(SHARDED, 1, "s1");
+    for threads in [2, 8] {
+        let other = run_text_with_threads(SHARDED, threads, &format!("s{threads}"));
+        assert_eq!(
+            one.keys().collect::<Vec<_>>(),
+            other.keys().collect::<Vec<_>>()
+        );
+        for (name, bytes) in &one {
+            assert!(
+                bytes == &other[name],
+                "{name} differs between 1 and {threads} threads"
+            );
+        }
     }
 }
 

@@ -107,10 +107,11 @@ impl Report {
     }
 }
 
-pub trait Protocol {
-    type Node;
-    type Msg: Copy + std::fmt::Debug;
-    type Timer: Copy + std::fmt::Debug;
+/// `Send` because a run's validators advance on one thread while fleet shards run on others.
+pub trait Protocol: Send {
+    type Node: Send;
+    type Msg: Copy + std::fmt::Debug + Send;
+    type Timer: Copy + std::fmt::Debug + Send;
 
     /// Fresh state of validator `id`.
     fn new_node(&self, id: u32) -> Self::Node;

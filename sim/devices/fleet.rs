@@ -34,10 +34,15 @@ pub struct Reading {
     pub created: Time,
 }
 
+/// A set of devices, addressed by local index `0..len()`; `ids` maps them to fleet-wide
+/// device ids, which key every random draw, so a device behaves the same in whatever set it
+/// is simulated.
 pub struct Fleet {
     pub groups: Vec<Group>,
     seed: u64,
     end: Time,
+    /// Fleet-wide id of each local device, ascending.
+    pub ids: Vec<u32>,
     pub gateway: Vec<u32>,
     /// Index of the next reading not yet generated.
     seq: Vec<u32>,
@@ -49,8 +54,8 @@ pub struct Fleet {
 }
 
 impl Fleet {
-    /// Builds the fleet; `gateway_of` attaches each device to a gateway.
-    pub fn build(s: &Scenario, end: Time, gateway_of: impl Fn(u32) -> u32) -> Self {
+    /// The scenario's device groups, compiled.
+    pub fn groups(s: &Scenario) -> Vec<Group> {
         let mut groups = Vec::with_capacity(s.devices.len());
         let mut first = 0u32;
         for g in &s.devices {
@@ -68,25 +73,34 @@ impl Fleet {
             });
             first += g.count as u32;
         }
-        let n = first as usize;
-        let mut fleet = Fleet {
+        groups
+    }
+
+    /// Builds the devices `ids` (ascending fleet-wide ids), attached to `gateway`.
+    pub fn build(s: &Scenario, end: Time, ids: Vec<u32>, gateway: Vec<u32>) -> Self {
+        debug_assert!(ids.is_sorted() && ids.len() == gateway.len());
+        let groups = Self::groups(s);
+        let mut conn = Vec::with_capacity(ids.len());
+        let mut next = Vec::with_capacity(ids.len());
+        let mut gi = 0;
+        for &d in &ids {
+            while groups[gi].first + groups[gi].count <= d {
+                gi += 1;
+            }
+            conn.push(groups[gi].conn.init(s.seed, d));
+            next.push(groups[gi].load.time_of(s.seed, d, 0, 0));
+        }
+        Fleet {
             groups,
             seed: s.seed,
             end,
-            gateway: (0..n as u32).map(gateway_of).collect(),
-            seq: vec![0; n],
-            next: vec![0; n],
-            conn: vec![ConnState::default(); n],
+            seq: vec![0; ids.len()],
+            ids,
+            gateway,
+            next,
+            conn,
             scratch: VecDeque::new(),
-        };
-        for gi in 0..fleet.groups.len() {
-            let g = fleet.groups[gi].clone();
-            for d in g.first..g.first + g.count {
-                fleet.conn[d as usize] = g.conn.init(s.seed, d);
-                fleet.next[d as usize] = g.load.time_of(s.seed, d, 0, 0);
-            }
         }
-        fleet
     }
 
     pub fn len(&self) -> u32 {
@@ -102,22 +116,23 @@ impl Fleet {
         &self.groups[i]
     }
 
-    /// When device `d` should first wake, if ever within the run.
-    pub fn first_wake(&self, d: u32) -> Option<Time> {
-        self.plan(d)
+    /// When local device `l` should first wake, if ever within the run.
+    pub fn first_wake(&self, l: u32) -> Option<Time> {
+        self.plan(l)
     }
 
     /// The wake time for the device's next reading: at the reading if online then, else when
     /// it next comes online.
-    fn plan(&self, d: u32) -> Option<Time> {
-        let r = self.next[d as usize];
+    fn plan(&self, l: u32) -> Option<Time> {
+        let r = self.next[l as usize];
         if r >= self.end {
             return None;
         }
+        let d = self.ids[l as usize];
         let g = self.group_of(d);
         let (start, _) = g
             .conn
-            .window_from(self.seed, d, &self.conn[d as usize], r, self.end)?;
+            .window_from(self.seed, d, &self.conn[l as usize], r, self.end)?;
         Some(start.max(r))
     }
 
@@ -126,34 +141,35 @@ impl Fleet {
     /// Returns the next wake time.
     pub fn wake(
         &mut self,
-        d: u32,
+        l: u32,
         now: Time,
         m: &mut Metrics,
         upload: impl FnOnce(&Group, &mut Metrics, &mut dyn ExactSizeIterator<Item = Reading>),
     ) -> Option<Time> {
+        let d = self.ids[l as usize];
         let gi = self.groups.partition_point(|g| g.first + g.count <= d);
         let g = &self.groups[gi];
         g.conn
-            .advance(self.seed, d, &mut self.conn[d as usize], now, m);
+            .advance(self.seed, d, &mut self.conn[l as usize], now, m);
         let online = g
             .conn
-            .window_from(self.seed, d, &self.conn[d as usize], now, Time::MAX)
+            .window_from(self.seed, d, &self.conn[l as usize], now, Time::MAX)
             .is_some_and(|(s, _)| s <= now);
         // Wakes are planned inside online windows; generating only when online keeps the
         // shared scratch buffer empty between devices.
         if online {
-            self.generate(gi, d, now, m);
+            self.generate(gi, l, now, m);
             if !self.scratch.is_empty() {
                 upload(&self.groups[gi], m, &mut self.scratch.drain(..));
             }
         }
-        self.plan(d)
+        self.plan(l)
     }
 
     /// Generates readings created at or before `until` into the buffer, applying its bound.
-    fn generate(&mut self, gi: usize, d: u32, until: Time, m: &mut Metrics) {
+    fn generate(&mut self, gi: usize, l: u32, until: Time, m: &mut Metrics) {
         let g = &self.groups[gi];
-        let (di, cap) = (d as usize, g.buffer as usize);
+        let (di, cap, d) = (l as usize, g.buffer as usize, self.ids[l as usize]);
         while self.next[di] <= until && self.next[di] < self.end {
             let reading = Reading {
                 device: d,
@@ -180,22 +196,23 @@ impl Fleet {
     /// number of transactions left on devices.
     pub fn finish(&mut self, m: &mut Metrics) -> u64 {
         let mut on_device = 0u64;
-        for gi in 0..self.groups.len() {
-            let (first, count, conn) = (
-                self.groups[gi].first,
-                self.groups[gi].count,
-                self.groups[gi].conn,
-            );
+        let mut always_on = 0u64;
+        let mut gi = 0;
+        for l in 0..self.len() {
+            let d = self.ids[l as usize];
+            while self.groups[gi].first + self.groups[gi].count <= d {
+                gi += 1;
+            }
+            let conn = self.groups[gi].conn;
             if conn == Conn::AlwaysOn {
-                m.on_always_online(count as u64);
+                always_on += 1;
             }
-            for d in first..first + count {
-                self.scratch.clear();
-                self.generate(gi, d, self.end, m);
-                on_device += self.scratch.len() as u64;
-                conn.finish(self.seed, d, &mut self.conn[d as usize], self.end, m);
-            }
+            self.scratch.clear();
+            self.generate(gi, l, self.end, m);
+            on_device += self.scratch.len() as u64;
+            conn.finish(self.seed, d, &mut self.conn[l as usize], self.end, m);
         }
+        m.on_always_online(always_on);
         self.scratch.clear();
         on_device
     }

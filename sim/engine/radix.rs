@@ -68,6 +68,26 @@ impl<T> RadixHeap<T> {
         self.due.peek_key()
     }
 
+    /// The earliest key if it is due at or before `until`. Unlike [`RadixHeap::peek_key`] it
+    /// never moves the heap's base past `until`, so events may still be pushed at any time
+    /// after `until` — as a loop does that receives events from elsewhere between steps.
+    pub fn peek_key_until(&mut self, until: Time) -> Option<EventKey> {
+        if self.due.is_empty() && self.len > 0 {
+            let i = self.lowest_bucket();
+            let min = self.buckets[i].iter().map(|e| e.0.time()).min();
+            if min.is_some_and(|m| m > until) {
+                return None;
+            }
+        }
+        self.peek_key().filter(|k| k.time() <= until)
+    }
+
+    fn lowest_bucket(&self) -> usize {
+        (1..65)
+            .find(|&i| !self.buckets[i].is_empty())
+            .expect("len > 0")
+    }
+
     pub fn pop(&mut self) -> Option<(EventKey, T)> {
         self.refill();
         let e = self.due.pop()?;
@@ -80,9 +100,7 @@ impl<T> RadixHeap<T> {
         if !self.due.is_empty() || self.len == 0 {
             return;
         }
-        let i = (1..65)
-            .find(|&i| !self.buckets[i].is_empty())
-            .expect("len > 0");
+        let i = self.lowest_bucket();
         let mut moved = std::mem::take(&mut self.buckets[i]);
         self.now = moved
             .iter()
@@ -125,6 +143,18 @@ mod tests {
             reference.insert(next);
         }
         assert_eq!(heap.len(), reference.len());
+    }
+
+    #[test]
+    fn peeking_up_to_a_time_leaves_room_for_later_pushes_before_the_next_event() {
+        let mut heap = RadixHeap::new();
+        heap.push(EventKey::new(1000, 0, 0), "late");
+        assert_eq!(heap.peek_key_until(10), None);
+        heap.push(EventKey::new(20, 0, 0), "early");
+        assert_eq!(heap.peek_key_until(19), None);
+        assert_eq!(heap.peek_key_until(20).map(|k| k.time()), Some(20));
+        assert_eq!(heap.pop().map(|e| e.1), Some("early"));
+        assert_eq!(heap.pop().map(|e| e.1), Some("late"));
     }
 
     #[test]

@@ -52,9 +52,7 @@ impl<E> Scheduler<E> {
 
     /// The next event due at or before `until`, advancing the clock to its time.
     pub fn pop_until(&mut self, until: Time) -> Option<(EventKey, E)> {
-        if self.queue.peek_key()?.time() > until {
-            return None;
-        }
+        self.queue.peek_key_until(until)?;
         let (key, event) = self.queue.pop()?;
         self.now = key.time();
         self.popped += 1;

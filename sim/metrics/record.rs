@@ -143,6 +143,31 @@ impl Metrics {
         }
     }
 
+    /// Adds the device-side records of a fleet shard: what devices create, drop on overflow,
+    /// upload and spend online. Every term is an integer count, so the sum is the same in any
+    /// order.
+    pub fn absorb_devices(&mut self, other: &Metrics) {
+        assert_eq!(
+            self.windows(),
+            other.windows(),
+            "shards share the window grid"
+        );
+        debug_assert!(
+            other.reached + other.included + other.settled + other.access.count() == 0,
+            "a shard records device-side events only"
+        );
+        self.created += other.created;
+        self.uploaded += other.uploaded;
+        self.dropped_overflow += other.dropped_overflow;
+        let add = |a: &mut Vec<u64>, b: &Vec<u64>| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        add(&mut self.created_w, &other.created_w);
+        add(&mut self.dropped_w, &other.dropped_w);
+        for (x, y) in self.online_w.iter_mut().zip(&other.online_w) {
+            *x += y;
+        }
+        self.upload_wait.absorb(&other.upload_wait);
+    }
+
     /// Records the mempool size for the window that ends at `at`.
     pub fn sample(&mut self, at: Time, mempool: u64) {
         let w = self.w(at.saturating_sub(1));

@@ -6,21 +6,23 @@ mod estimate;
 mod faults;
 mod gateways;
 mod progress;
+mod shard;
 mod summary;
 
 use crate::consensus::{
-    Ctx, Protocol, TxIn, hotstuff::HotStuff, nakamoto::Nakamoto, notary::Notary, pbft::Pbft,
-    pos::Pos, raft::Raft, tangle::Tangle, tendermint::Tendermint, xrpl::Xrpl,
+    Ctx, Protocol, hotstuff::HotStuff, nakamoto::Nakamoto, notary::Notary, pbft::Pbft, pos::Pos,
+    raft::Raft, tangle::Tangle, tendermint::Tendermint, xrpl::Xrpl,
 };
-use crate::devices::Fleet;
-use crate::engine::{Command, Purpose, Scheduler, Time, from_secs, stream};
+use crate::engine::{Command, NS_PER_MS, NS_PER_S, Purpose, Scheduler, Time, from_secs, stream};
 use crate::metrics::{Conservation, Metrics, NodeRow, RunOutput};
-use crate::net::{Access, Network, Reach, transfer};
+use crate::net::{Access, Network, Reach};
 use crate::scenario::{self, Consensus, Scenario};
 use batches::Batches;
 use faults::{Change, Faults};
-use gateways::Gateways;
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use shard::{Shard, Sources};
+use std::sync::Arc;
 
 pub use estimate::{Estimate, available_bytes, estimate};
 pub use progress::Progress;
@@ -72,13 +74,17 @@ pub fn run_with<P: Protocol>(
     protocol: P,
     progress: &Progress,
 ) -> Result<(RunOutput, P, Vec<P::Node>), RunError> {
-    World::new(s, protocol).run(progress)
+    // Inside a pool's worker the validators' loop and the shards share that pool's threads,
+    // so a pool of one thread runs everything on one; from outside, enter the global pool.
+    if rayon::current_thread_index().is_some() {
+        World::new(s, protocol).run(progress)
+    } else {
+        rayon::scope(|_| World::new(s, protocol).run(progress))
+    }
 }
 
 enum Ev<M, T> {
-    Wake(u32),
     Batch { node: u32, batch: u32 },
-    Flush(u32),
     Msg { to: u32, from: u32, msg: M },
     Timer { node: u32, timer: T },
     Fault(Change),
@@ -91,13 +97,61 @@ fn node_source(v: u32) -> u32 {
     1 + v
 }
 
+/// Runs every shard's events due before `until`, in parallel; returns how many ran.
+fn step(shards: &mut [Shard], until: Time, access: &Access, src: Sources) -> u64 {
+    shards
+        .par_iter_mut()
+        .map(|sh| {
+            let before = sh.events;
+            sh.run_until(until - 1, access, src);
+            sh.events - before
+        })
+        .sum()
+}
+
+fn shards_events(shards: &[Shard]) -> u64 {
+    shards.iter().map(|sh| sh.events).sum()
+}
+
+/// How far the fleet runs ahead of the validators per step. Results do not depend on it: it
+/// trades the cost of a step against the memory of uploads waiting to be merged, and adapts
+/// to keep steps near a fixed number of events whatever the fleet's density.
+struct Window {
+    width: Time,
+    end: Time,
+}
+
+impl Window {
+    const TARGET_EVENTS: u64 = 1 << 17;
+
+    fn new(end: Time) -> Self {
+        Window {
+            width: NS_PER_S,
+            end,
+        }
+    }
+
+    fn next(&self, from: Time) -> Time {
+        from.saturating_add(self.width).min(self.end)
+    }
+
+    fn adapt(&mut self, events: u64) {
+        if events < Self::TARGET_EVENTS / 4 && self.width < self.end {
+            self.width *= 2;
+        } else if events > Self::TARGET_EVENTS * 4 && self.width > NS_PER_MS {
+            self.width /= 2;
+        }
+    }
+}
+
 struct World<'s, P: Protocol> {
     s: &'s Scenario,
     end: Time,
     net: Network,
-    access: Access,
+    access: Arc<Access>,
     reach: Reach,
-    fleet: Fleet,
+    shards: Vec<Shard>,
+    devices: u32,
     protocol: P,
     nodes: Vec<P::Node>,
     consensus_rng: Vec<ChaCha8Rng>,
@@ -105,7 +159,6 @@ struct World<'s, P: Protocol> {
     sched: Scheduler<Ev<P::Msg, P::Timer>>,
     metrics: Metrics,
     batches: Batches,
-    gateways: Gateways,
     /// Validator messages sent and their bytes, lost ones included: the protocol's cost.
     sent: (u64, u64),
     faults: Faults,
@@ -119,14 +172,11 @@ impl<'s, P: Protocol> World<'s, P> {
         let net = Network::build(s);
         let access = Access::build(s, &net);
         let reach = Reach::build(&net, &access.origins());
-        let fleet = Fleet::build(s, end, |d| access.gateway_of(s.seed, d));
+        let shards = shard::build(s, end, &access);
+        let devices = shards.iter().map(|sh| sh.devices()).sum::<u32>();
         let n = net.nodes();
         let nodes = (0..n).map(|v| protocol.new_node(v)).collect();
-        let sources = 1 + n as usize + fleet.len() as usize + access.gateways() as usize;
-        let gateways = Gateways::new(
-            access.gateways(),
-            from_secs(s.gateways.batch_interval_ms / 1e3),
-        );
+        let sources = 1 + n as usize + devices as usize + access.gateways() as usize;
         let (faults, changes) = Faults::build(s);
         World {
             faults,
@@ -140,34 +190,28 @@ impl<'s, P: Protocol> World<'s, P> {
                 .map(|v| stream(s.seed, v as u64, Purpose::Latency))
                 .collect(),
             net,
-            access,
+            access: Arc::new(access),
             reach,
-            fleet,
+            shards,
+            devices,
             protocol,
             nodes,
             sched: Scheduler::new(sources),
             metrics: Metrics::new(from_secs(s.metrics.window_s), end),
             batches: Batches::default(),
-            gateways,
             sent: (0, 0),
             out: Vec::new(),
         }
     }
 
-    fn device_source(&self, d: u32) -> u32 {
-        1 + self.net.nodes() + d
-    }
-
-    fn gateway_source(&self, g: u32) -> u32 {
-        1 + self.net.nodes() + self.fleet.len() + g
+    fn sources(&self) -> Sources {
+        Sources {
+            first_device: 1 + self.net.nodes(),
+            first_gateway: 1 + self.net.nodes() + self.devices,
+        }
     }
 
     fn run(mut self, progress: &Progress) -> Result<(RunOutput, P, Vec<P::Node>), RunError> {
-        for d in 0..self.fleet.len() {
-            if let Some(t) = self.fleet.first_wake(d) {
-                self.sched.schedule(t, self.device_source(d), Ev::Wake(d));
-            }
-        }
         // Crashes at time zero take effect before anything starts; a validator down then
         // starts when it first comes up.
         for c in std::mem::take(&mut self.changes) {
@@ -186,10 +230,62 @@ impl<'s, P: Protocol> World<'s, P> {
         self.sched
             .schedule(self.metrics.window().min(self.end), SYSTEM, Ev::Sample);
         progress.start(self.end);
-        let last = self.end - 1;
-        while let Some((_, ev)) = self.sched.pop_until(last) {
+        let mut shards = std::mem::take(&mut self.shards);
+        let (access, src) = (Arc::clone(&self.access), self.sources());
+        // The fleet runs one window ahead of the validators: while they process up to
+        // `ahead`, the shards produce the uploads of the next window.
+        let mut window = Window::new(self.end);
+        let mut ahead = window.next(0);
+        window.adapt(step(&mut shards, ahead, &access, src));
+        self.merge(&mut shards);
+        while ahead < self.end {
+            let next = window.next(ahead);
+            let before = shards_events(&shards);
+            let mut events = 0;
+            rayon::in_place_scope(|scope| {
+                scope.spawn(|_| events = step(&mut shards, next, &access, src));
+                self.process_until(ahead - 1, before, progress);
+            });
+            self.merge(&mut shards);
+            window.adapt(events);
+            ahead = next;
+        }
+        let before = shards_events(&shards);
+        self.process_until(self.end - 1, before, progress);
+        self.shards = shards;
+        self.sched.advance_to(self.end);
+        self.metrics.sample(self.end, self.protocol.mempool_len());
+        progress.finish(self.events());
+        self.finish()
+    }
+
+    /// Events delivered so far: the validators' loop and every shard.
+    fn events(&self) -> u64 {
+        self.sched.delivered() + shards_events(&self.shards)
+    }
+
+    /// Hands the shards' uploads to the validators' queue. Each source belongs to one shard
+    /// and its uploads are in the order it sent them, so sequence numbers, and with them the
+    /// order of delivery, do not depend on the order shards are visited in.
+    fn merge(&mut self, shards: &mut [Shard]) {
+        for sh in shards {
+            for u in sh.out.drain(..) {
+                let (batch, list) = self.batches.open();
+                list.extend_from_slice(&sh.txs[u.start as usize..(u.start + u.len) as usize]);
+                let ev = Ev::Batch {
+                    node: u.node,
+                    batch,
+                };
+                self.sched.schedule(u.at, u.source, ev);
+            }
+            sh.txs.clear();
+        }
+    }
+
+    /// Runs the validators' events due at or before `until`.
+    fn process_until(&mut self, until: Time, shard_events: u64, progress: &Progress) {
+        while let Some((_, ev)) = self.sched.pop_until(until) {
             match ev {
-                Ev::Wake(d) => self.wake(d),
                 Ev::Batch { node, batch } if self.faults.is_down(node) => {
                     self.faults.counts.batches_held += 1;
                     self.faults.parked[node as usize].push(batch);
@@ -206,7 +302,6 @@ impl<'s, P: Protocol> World<'s, P> {
                     self.dispatch(node, |p, n, ctx| p.on_transactions(n, ctx, &txs));
                     self.batches.give_back(txs);
                 }
-                Ev::Flush(g) => self.flush(g),
                 Ev::Msg { to, from, msg } => {
                     self.dispatch(to, |p, n, ctx| p.on_message(n, ctx, from, msg))
                 }
@@ -223,13 +318,9 @@ impl<'s, P: Protocol> World<'s, P> {
                 }
             }
             if self.sched.delivered() & 0xffff == 0 {
-                progress.update(self.sched.now(), self.sched.delivered());
+                progress.update(self.sched.now(), self.sched.delivered() + shard_events);
             }
         }
-        self.sched.advance_to(self.end);
-        self.metrics.sample(self.end, self.protocol.mempool_len());
-        progress.finish(self.sched.delivered());
-        self.finish()
     }
 
     fn fault(&mut self, c: Change) {
@@ -248,79 +339,6 @@ impl<'s, P: Protocol> World<'s, P> {
             self.dispatch(v, |p, n, ctx| p.on_transactions(n, ctx, &txs));
             self.batches.give_back(txs);
         }
-    }
-
-    fn wake(&mut self, d: u32) {
-        let now = self.sched.now();
-        let gateway = self.fleet.gateway[d as usize];
-        let node = self.access.gateway_validator[gateway as usize];
-        let (batches, access, gateways) = (&mut self.batches, &self.access, &mut self.gateways);
-        let mut sent = None;
-        let mut opened = None;
-        let next = self
-            .fleet
-            .wake(d, now, &mut self.metrics, |g, metrics, readings| {
-                let id = if gateways.batching() {
-                    // The upload's own size sets its airtime; the gateway batch is sized at
-                    // flush time.
-                    let n = readings.len() as u64;
-                    let arrival =
-                        now + g.uplink_latency + transfer(n * g.tx_bytes as u64, g.uplink_bps);
-                    let (id, flush, new) = gateways.batch_for(gateway, arrival, batches);
-                    if new {
-                        opened = Some(flush);
-                    }
-                    id
-                } else {
-                    batches.open().0
-                };
-                let list = batches.list(id);
-                let before = list.len();
-                for r in readings {
-                    metrics.on_uploaded(r.created, now);
-                    list.push(TxIn {
-                        device: r.device,
-                        seq: r.seq,
-                        bytes: g.tx_bytes,
-                        created: r.created,
-                        uploaded: now,
-                    });
-                }
-                if !gateways.batching() {
-                    let bytes = (list.len() - before) as u64 * g.tx_bytes as u64;
-                    let delay = g.uplink_latency
-                        + transfer(bytes, g.uplink_bps)
-                        + access.backhaul_delay(gateway, bytes);
-                    sent = Some((id, now + delay));
-                }
-            });
-        let src = self.device_source(d);
-        if let Some((batch, at)) = sent {
-            self.sched.schedule(at, src, Ev::Batch { node, batch });
-        }
-        if let Some(flush) = opened {
-            let gsrc = self.gateway_source(gateway);
-            self.sched.schedule(flush, gsrc, Ev::Flush(gateway));
-        }
-        if let Some(t) = next {
-            self.sched.schedule(t, src, Ev::Wake(d));
-        }
-    }
-
-    /// Forwards the batch gateway `g` collected in the interval ending now.
-    fn flush(&mut self, g: u32) {
-        let now = self.sched.now();
-        let batch = self.gateways.flush(g, now);
-        let bytes: u64 = self
-            .batches
-            .list(batch)
-            .iter()
-            .map(|t| u64::from(t.bytes))
-            .sum();
-        let at = now + self.access.backhaul_delay(g, bytes);
-        let node = self.access.gateway_validator[g as usize];
-        let src = self.gateway_source(g);
-        self.sched.schedule(at, src, Ev::Batch { node, batch });
     }
 
     /// Runs one handler of validator `v` and turns its commands into events.
@@ -363,7 +381,14 @@ impl<'s, P: Protocol> World<'s, P> {
     }
 
     fn finish(mut self) -> Result<(RunOutput, P, Vec<P::Node>), RunError> {
-        let pending_on_device = self.fleet.finish(&mut self.metrics);
+        let mut pending_on_device = 0;
+        let mut in_open_gateway_batches = 0;
+        for sh in &mut self.shards {
+            let (on_device, in_batches) = sh.finish();
+            pending_on_device += on_device;
+            in_open_gateway_batches += in_batches;
+            self.metrics.absorb_devices(&sh.metrics);
+        }
         let report = self
             .protocol
             .finish(&self.nodes, self.end, &mut self.metrics);
@@ -372,7 +397,7 @@ impl<'s, P: Protocol> World<'s, P> {
             created: m.created,
             settled: m.settled,
             pending_on_device,
-            pending_in_transit: self.batches.in_flight(),
+            pending_in_transit: self.batches.in_flight() + in_open_gateway_batches,
             pending_in_mempool: report.pending_in_mempool,
             pending_in_block: report.pending_in_block,
             dropped: std::iter::once(("buffer_overflow".to_string(), m.dropped_overflow))
@@ -407,10 +432,10 @@ impl<'s, P: Protocol> World<'s, P> {
             .collect();
         let facts = summary::Facts {
             s: self.s,
-            events: self.sched.delivered(),
+            events: self.events(),
             messages: self.sent.0,
             message_bytes: self.sent.1,
-            devices: self.fleet.len() as u64,
+            devices: self.devices as u64,
             gateways: self.access.gateways() as u64,
         };
         let mut protocol_summary = report.summary;

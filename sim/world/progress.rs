@@ -3,18 +3,19 @@
 
 use crate::engine::{NS_PER_S, Time};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::sync::Mutex;
 use std::time::Instant;
 
 pub struct Progress {
     bar: Option<ProgressBar>,
-    started: std::cell::Cell<Option<Instant>>,
+    started: Mutex<Option<Instant>>,
 }
 
 impl Progress {
     pub fn hidden() -> Self {
         Progress {
             bar: None,
-            started: std::cell::Cell::new(None),
+            started: Mutex::new(None),
         }
     }
 
@@ -26,12 +27,12 @@ impl Progress {
         );
         Progress {
             bar: Some(bar),
-            started: std::cell::Cell::new(None),
+            started: Mutex::new(None),
         }
     }
 
     pub fn start(&self, end: Time) {
-        self.started.set(Some(Instant::now()));
+        *self.started.lock().expect("not poisoned") = Some(Instant::now());
         if let Some(b) = &self.bar {
             b.set_length(end.div_ceil(NS_PER_S));
         }
@@ -48,7 +49,8 @@ impl Progress {
     pub fn rate(&self, events: u64) -> f64 {
         let secs = self
             .started
-            .get()
+            .lock()
+            .expect("not poisoned")
             .map_or(0.0, |s| s.elapsed().as_secs_f64());
         if secs > 0.0 {
             events as f64 / secs
@@ -59,7 +61,8 @@ impl Progress {
 
     pub fn elapsed_s(&self) -> f64 {
         self.started
-            .get()
+            .lock()
+            .expect("not poisoned")
             .map_or(0.0, |s| s.elapsed().as_secs_f64())
     }
 

@@ -1,0 +1,224 @@
+//! The fleet split into shards, each the devices of a contiguous range of gateways with its
+//! own queue, gateway batches and device-side metrics.
+//!
+//! Devices only ever send towards validators: nothing a validator does reaches a device. So
+//! a shard's events depend on nothing outside it, shards can run ahead of the validators'
+//! loop in parallel, and the uploads they emit are handed to that loop before it reaches
+//! their arrival time. A device keeps its fleet-wide id for every draw and its events keep
+//! the order of their fleet-wide sources, so the result does not depend on how many shards
+//! there are or which thread runs them.
+
+use super::batches::Batches;
+use super::gateways::Gateways;
+use crate::consensus::TxIn;
+use crate::devices::Fleet;
+use crate::engine::{EventKey, RadixHeap, Time, from_secs};
+use crate::metrics::Metrics;
+use crate::net::{Access, transfer};
+use crate::scenario::Scenario;
+use rayon::prelude::*;
+
+/// Shards a fleet is split into at most: enough to keep two to eight threads busy when
+/// gateways serve unequal numbers of devices, few enough that per-shard metrics stay small.
+pub const MAX_SHARDS: u32 = 64;
+
+/// An upload leaving a shard for validator `node`: `txs[start..start + len]` of the shard,
+/// arriving at `at`, sent by fleet-wide event source `source` (a device, or a batching
+/// gateway).
+#[derive(Clone, Copy, Debug)]
+pub struct Upload {
+    pub at: Time,
+    pub source: u32,
+    pub node: u32,
+    pub start: u32,
+    pub len: u32,
+}
+
+/// Where fleet-wide event sources start: devices after validators, gateways after devices.
+#[derive(Clone, Copy)]
+pub struct Sources {
+    pub first_device: u32,
+    pub first_gateway: u32,
+}
+
+pub struct Shard {
+    fleet: Fleet,
+    first_gateway: u32,
+    gateways: Gateways,
+    batches: Batches,
+    /// Keys only: a source below the shard's device count is that device's wake, above it
+    /// the flush of a gateway's batch. A device has one wake pending and a gateway one flush
+    /// per interval, so the sequence number is always 0.
+    queue: RadixHeap<()>,
+    pub metrics: Metrics,
+    pub events: u64,
+    pub out: Vec<Upload>,
+    pub txs: Vec<TxIn>,
+}
+
+/// The shard of gateway `g` among `shards` shards of `gateways` gateways.
+fn shard_of(g: u32, gateways: u32, shards: u32) -> u32 {
+    (g as u64 * shards as u64 / gateways as u64) as u32
+}
+
+/// Splits the scenario's fleet into shards and plans every device's first wake.
+pub fn build(s: &Scenario, end: Time, access: &Access) -> Vec<Shard> {
+    let devices: u32 = s.devices.iter().map(|g| g.count as u32).sum();
+    let gateways = access.gateways();
+    let count = gateways.clamp(1, MAX_SHARDS);
+    let gateway: Vec<u32> = (0..devices)
+        .into_par_iter()
+        .map(|d| access.gateway_of(s.seed, d))
+        .collect();
+    let mut sizes = vec![0usize; count as usize];
+    for &g in &gateway {
+        sizes[shard_of(g, gateways, count) as usize] += 1;
+    }
+    let mut ids: Vec<Vec<u32>> = sizes.iter().map(|&n| Vec::with_capacity(n)).collect();
+    let mut gws: Vec<Vec<u32>> = sizes.iter().map(|&n| Vec::with_capacity(n)).collect();
+    for (d, &g) in gateway.iter().enumerate() {
+        let k = shard_of(g, gateways, count) as usize;
+        ids[k].push(d as u32);
+        gws[k].push(g);
+    }
+    drop(gateway);
+    let interval = from_secs(s.gateways.batch_interval_ms / 1e3);
+    let window = from_secs(s.metrics.window_s);
+    ids.into_par_iter()
+        .zip(gws)
+        .enumerate()
+        .map(|(k, (ids, gws))| {
+            let k = k as u32;
+            let first_gateway = (0..gateways)
+                .find(|&g| shard_of(g, gateways, count) == k)
+                .unwrap_or(gateways);
+            let last = (first_gateway..gateways)
+                .take_while(|&g| shard_of(g, gateways, count) == k)
+                .count() as u32;
+            let mut shard = Shard {
+                fleet: Fleet::build(s, end, ids, gws),
+                first_gateway,
+                gateways: Gateways::new(last, interval),
+                batches: Batches::default(),
+                queue: RadixHeap::new(),
+                metrics: Metrics::new(window, end),
+                events: 0,
+                out: Vec::new(),
+                txs: Vec::new(),
+            };
+            for l in 0..shard.fleet.len() {
+                if let Some(t) = shard.fleet.first_wake(l) {
+                    shard.queue.push(EventKey::new(t, l, 0), ());
+                }
+            }
+            shard
+        })
+        .collect()
+}
+
+impl Shard {
+    /// Runs every event due at or before `until`, appending uploads to `out` and `txs`.
+    pub fn run_until(&mut self, until: Time, access: &Access, src: Sources) {
+        let devices = self.fleet.len();
+        while self.queue.peek_key().is_some_and(|k| k.time() <= until) {
+            let (key, ()) = self.queue.pop().expect("peeked");
+            self.events += 1;
+            let (now, source) = (key.time(), key.source());
+            if source < devices {
+                self.wake(source, now, access, src);
+            } else {
+                self.flush(source - devices, now, access, src);
+            }
+        }
+    }
+
+    fn wake(&mut self, l: u32, now: Time, access: &Access, src: Sources) {
+        let gateway = self.fleet.gateway[l as usize];
+        let node = access.gateway_validator[gateway as usize];
+        let local_gateway = gateway - self.first_gateway;
+        let device_source = src.first_device + self.fleet.ids[l as usize];
+        let (batches, gateways, txs) = (&mut self.batches, &mut self.gateways, &mut self.txs);
+        let mut sent = None;
+        let mut opened = None;
+        let next = self
+            .fleet
+            .wake(l, now, &mut self.metrics, |g, metrics, readings| {
+                let batching = gateways.batching();
+                let list = if batching {
+                    // The upload's own size sets its airtime; the gateway batch is sized at
+                    // flush time.
+                    let n = readings.len() as u64;
+                    let arrival =
+                        now + g.uplink_latency + transfer(n * g.tx_bytes as u64, g.uplink_bps);
+                    let (id, flush, new) = gateways.batch_for(local_gateway, arrival, batches);
+                    if new {
+                        opened = Some(flush);
+                    }
+                    batches.list(id)
+                } else {
+                    &mut *txs
+                };
+                let before = list.len();
+                for r in readings {
+                    metrics.on_uploaded(r.created, now);
+                    list.push(TxIn {
+                        device: r.device,
+                        seq: r.seq,
+                        bytes: g.tx_bytes,
+                        created: r.created,
+                        uploaded: now,
+                    });
+                }
+                if !batching {
+                    let len = list.len() - before;
+                    let bytes = len as u64 * g.tx_bytes as u64;
+                    let delay = g.uplink_latency
+                        + transfer(bytes, g.uplink_bps)
+                        + access.backhaul_delay(gateway, bytes);
+                    sent = Some(Upload {
+                        at: now + delay,
+                        source: device_source,
+                        node,
+                        start: before as u32,
+                        len: len as u32,
+                    });
+                }
+            });
+        self.out.extend(sent);
+        if let Some(flush) = opened {
+            let source = self.fleet.len() + local_gateway;
+            self.queue.push(EventKey::new(flush, source, 0), ());
+        }
+        if let Some(t) = next {
+            self.queue.push(EventKey::new(t, l, 0), ());
+        }
+    }
+
+    /// Forwards the batch local gateway `lg` collected in the interval ending now.
+    fn flush(&mut self, lg: u32, now: Time, access: &Access, src: Sources) {
+        let batch = self.gateways.flush(lg, now);
+        let list = self.batches.take(batch);
+        let bytes: u64 = list.iter().map(|t| u64::from(t.bytes)).sum();
+        let g = self.first_gateway + lg;
+        self.out.push(Upload {
+            at: now + access.backhaul_delay(g, bytes),
+            source: src.first_gateway + g,
+            node: access.gateway_validator[g as usize],
+            start: self.txs.len() as u32,
+            len: list.len() as u32,
+        });
+        self.txs.extend_from_slice(&list);
+        self.batches.give_back(list);
+    }
+
+    /// Closes the run: readings never uploaded stay on their devices, online time is
+    /// accounted. Returns the transactions left on devices and those in unflushed batches.
+    pub fn finish(&mut self) -> (u64, u64) {
+        let on_device = self.fleet.finish(&mut self.metrics);
+        (on_device, self.batches.in_flight())
+    }
+
+    pub fn devices(&self) -> u32 {
+        self.fleet.len()
+    }
+}
