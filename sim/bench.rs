@@ -31,6 +31,14 @@ metrics: {{ window_s: 60 }}
     .expect("the benchmark scenario is valid")
 }
 
+/// Device events a simulator without lazy wakes would run for [`fleet_scenario`]: one per
+/// reading created and one per connectivity change (on and off once per 600 s duty period).
+/// Its difference with the device events actually run (wakes and gateway flushes) is what
+/// lazy wakes save, net of the flushes batching adds.
+pub fn fleet_naive_device_events(devices: u64, duration_s: f64, created: u64) -> f64 {
+    created as f64 + devices as f64 * 2.0 * (duration_s / 600.0).ceil()
+}
+
 /// Peak resident memory of this process so far (`VmHWM`), in bytes.
 pub fn peak_rss_bytes() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/self/status").ok()?;

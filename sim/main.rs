@@ -99,6 +99,9 @@ enum Bench {
         validators: u64,
         #[arg(long, default_value_t = 3600.0)]
         duration_s: f64,
+        /// Worker threads, comma-separated; every size runs at each (e.g. 1,2).
+        #[arg(long, default_value = "2")]
+        threads: String,
         /// Run one size in this process and print its row (used by the table).
         #[arg(long, hide = true)]
         one: bool,
@@ -151,8 +154,9 @@ fn main() -> ExitCode {
             devices,
             validators,
             duration_s,
+            threads,
             one,
-        }) => bench_fleet(&devices, validators, duration_s, one),
+        }) => bench_fleet(&devices, validators, duration_s, &threads, one),
         Cmd::Validate { file } => scenario::load(&file)
             .map(|s| {
                 println!(
@@ -346,55 +350,85 @@ fn bench_phold(lps: u32, remote: f64, end: f64, lookahead: f64, seed: u64) -> Re
     Ok(())
 }
 
-fn bench_fleet(sizes: &str, validators: u64, duration_s: f64, one: bool) -> Result<(), String> {
-    let sizes: Vec<u64> = sizes
-        .split(',')
+/// Parses a comma-separated list of whole numbers in `1..=max` for option `--{name}`.
+fn whole_list(name: &str, text: &str, max: f64) -> Result<Vec<u64>, String> {
+    text.split(',')
         .map(|x| {
             x.trim()
                 .parse::<f64>()
                 .ok()
-                .filter(|v| *v >= 1.0 && v.fract() == 0.0 && *v <= 4e9)
+                .filter(|v| *v >= 1.0 && v.fract() == 0.0 && *v <= max)
                 .map(|v| v as u64)
                 .ok_or_else(|| {
-                    format!("bench fleet: --devices entry '{x}' must be a whole number in 1..=4e9")
+                    format!("bench fleet: --{name} entry '{x}' must be a whole number in 1..={max}")
                 })
         })
-        .collect::<Result<_, _>>()?;
+        .collect()
+}
+
+fn bench_fleet(
+    sizes: &str,
+    validators: u64,
+    duration_s: f64,
+    threads: &str,
+    one: bool,
+) -> Result<(), String> {
+    let sizes = whole_list("devices", sizes, 4e9)?;
+    let threads = whole_list("threads", threads, 1024.0)?;
     if one {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads[0] as usize)
+            .build()
+            .map_err(|e| e.to_string())?;
         let s = unchained::bench::fleet_scenario(sizes[0], validators, duration_s);
         let started = std::time::Instant::now();
-        let out = world::run(&s, &world::Progress::hidden()).map_err(|e| e.to_string())?;
+        let out = pool
+            .install(|| world::run(&s, &world::Progress::hidden()))
+            .map_err(|e| e.to_string())?;
         let wall = started.elapsed().as_secs_f64();
         let events = out.metric("events").unwrap_or(0.0);
+        let device_events = out.metric("events_devices").unwrap_or(0.0);
+        let naive = unchained::bench::fleet_naive_device_events(
+            sizes[0],
+            duration_s,
+            out.conservation.created,
+        );
         let rss = unchained::bench::peak_rss_bytes().unwrap_or(0) as f64;
         println!(
-            "{}\t{:.0}\t{}\t{wall:.2}\t{:.0}\t{:.0}\t{:.1}",
+            "{}\t{}\t{:.0}\t{}\t{wall:.2}\t{:.0}\t{:.0}\t{:.0}\t{:.1}",
             sizes[0],
+            threads[0],
             events,
             out.conservation.created,
             events / wall,
+            naive - device_events,
             rss / 1048576.0,
             rss / sizes[0] as f64
         );
         return Ok(());
     }
-    println!("devices\tevents\ttx_created\twall_s\tevents_per_s\tpeak_rss_mib\tbytes_per_device");
+    println!(
+        "devices\tthreads\tevents\ttx_created\twall_s\tevents_per_s\tevents_avoided\tpeak_rss_mib\tbytes_per_device"
+    );
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     for n in sizes {
-        let status = std::process::Command::new(&exe)
-            .args(["bench", "fleet", "--one", "--devices", &n.to_string()])
-            .args([
-                "--validators",
-                &validators.to_string(),
-                "--duration-s",
-                &duration_s.to_string(),
-            ])
-            .status()
-            .map_err(|e| e.to_string())?;
-        if !status.success() {
-            return Err(format!(
-                "bench fleet: the run with {n} devices failed ({status})"
-            ));
+        for &t in &threads {
+            let status = std::process::Command::new(&exe)
+                .args(["bench", "fleet", "--one", "--devices", &n.to_string()])
+                .args(["--threads", &t.to_string()])
+                .args([
+                    "--validators",
+                    &validators.to_string(),
+                    "--duration-s",
+                    &duration_s.to_string(),
+                ])
+                .status()
+                .map_err(|e| e.to_string())?;
+            if !status.success() {
+                return Err(format!(
+                    "bench fleet: the run with {n} devices at {t} threads failed ({status})"
+                ));
+            }
         }
     }
     Ok(())

@@ -433,6 +433,7 @@ impl<'s, P: Protocol> World<'s, P> {
         let facts = summary::Facts {
             s: self.s,
             events: self.events(),
+            device_events: shards_events(&self.shards),
             messages: self.sent.0,
             message_bytes: self.sent.1,
             devices: self.devices as u64,

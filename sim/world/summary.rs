@@ -8,6 +8,8 @@ use crate::scenario::Scenario;
 pub struct Facts<'a> {
     pub s: &'a Scenario,
     pub events: u64,
+    /// Of those, device wakes and gateway flushes, run in the fleet shards.
+    pub device_events: u64,
     pub messages: u64,
     pub message_bytes: u64,
     pub devices: u64,
@@ -46,6 +48,7 @@ pub fn summary(f: &Facts, m: &Metrics, protocol: &[(String, f64)]) -> Vec<(Strin
         ("gateways".into(), f.gateways as f64),
         ("validators".into(), f.s.validators.count as f64),
         ("events".into(), f.events as f64),
+        ("events_devices".into(), f.device_events as f64),
         ("net_messages".into(), f.messages as f64),
         ("net_message_bytes".into(), f.message_bytes as f64),
         (
