@@ -9,17 +9,22 @@
 //! than the current threshold of its UNL's proposals (its own included) carry it, the
 //! threshold rising with the round's time as a share of max(previous round,
 //! `av_min_consensus_time_s`): 50 % before 50 %, 65 % before 85 %, 70 % before 200 %, then
-//! 95 %. A changed position is proposed again. Consensus is declared once the round has lasted
-//! `ledger_min_consensus_s` and `quorum` of the UNL proposes exactly this validator's set; the
-//! validator then builds the ledger (parent, sequence, set) and sends a validation. A ledger
-//! is fully validated at a node when `quorum` of its UNL validated it; settled = validated at
-//! the validator the transaction's gateway reports to.
+//! 95 %. A changed position is proposed again, an unchanged one every `proposeINTERVAL`.
+//! Consensus is declared once the round has lasted `ledger_min_consensus_s` and `quorum` of
+//! the UNL peers currently proposing on this ledger (itself included) propose exactly this
+//! validator's set (rippled's `checkConsensus`); the validator then builds the ledger (parent,
+//! sequence, set) and sends a validation, at most one per sequence. A ledger is fully
+//! validated at a node when `quorum` of its UNL validated it; settled = validated at the
+//! validator the transaction's gateway reports to.
 //!
 //! Proposals and validations go directly to every validator; only UNL members' are counted.
-//! Proposals built on another parent are ignored; a node whose UNL fully validated a ledger
-//! beyond its own adopts it (rippled's switch to the network's ledger). With disjoint UNLs
-//! each clique only ever adopts its own ledgers, which is how such a network forks. Close-time
-//! agreement is not modelled: a ledger is identified by its parent and transaction set.
+//! Proposals built on another parent do not count in this round (one for a later round waits
+//! for it). On every heartbeat a node looks for the deepest ledger more than half of its UNL
+//! has reached and switches to it when its own ledger is behind or beside it (rippled's
+//! wrong-ledger detection): after a split in which no side held a quorum, the minority joins
+//! the majority's chain and full validation resumes. With disjoint UNLs each clique only ever
+//! follows its own ledgers, which is how such a network forks. Close-time agreement is not
+//! modelled: a ledger is identified by its parent and transaction set.
 
 use super::{Ctx, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs, to_secs};
@@ -31,6 +36,12 @@ use std::collections::{BTreeMap, HashMap};
 const PROPOSAL_BYTES: u64 = 200;
 const VALIDATION_BYTES: u64 = 250;
 const LEDGER_HEADER: u64 = 120;
+/// rippled `ConsensusParms`: a position is re-sent this often while a round lasts
+/// (`proposeINTERVAL`), a peer's position older than `proposeFRESHNESS` no longer counts, and
+/// a validator that hears no peer at all waits `ledgerMAX_CONSENSUS` before accepting alone.
+const PROPOSE_INTERVAL_S: f64 = 12.0;
+const PROPOSE_FRESHNESS_S: f64 = 20.0;
+const LEDGER_MAX_CONSENSUS_S: f64 = 15.0;
 
 struct Position {
     seq: u32,
@@ -65,19 +76,39 @@ pub struct Node {
     closed_at: Option<Time>,
     prev_round: Time,
     position: Option<u32>,
-    /// Latest proposal of each validator for the next sequence.
-    proposals: Vec<Option<u32>>,
+    /// When this node last sent its position.
+    proposed_at: Time,
+    /// Each validator's position for the round on `lcl`, with the time it arrived.
+    proposals: Vec<Option<(u32, Time)>>,
+    /// Each validator's newest position for any round (kept for a round this node has not
+    /// reached yet), with the time it arrived.
+    newest: Vec<Option<(u32, Time)>>,
+    /// Each validator's newest ledger as its validations and proposals' parents show it: what
+    /// the network is working on, for wrong-ledger detection.
+    latest: Vec<Option<u32>>,
+    /// Peers proposing when the previous round ended.
+    prev_proposers: usize,
+    /// Highest sequence this node sent a validation for: it never validates two ledgers at
+    /// one sequence (rippled's `canValidateSeq`).
+    signed_seq: u32,
     /// Validations received: ledger → validators of this node's UNL that sent one.
     validations: HashMap<u32, u32>,
     last_accept: Option<Time>,
     /// Ledger this node fully validated at each sequence, kept so tests can compare nodes.
     validated_log: BTreeMap<u64, u32>,
+    /// When this node fully validated each sequence.
+    validated_times: BTreeMap<u64, Time>,
 }
 
 impl Node {
     /// Sequence → ledger this node fully validated there.
     pub fn validated(&self) -> &BTreeMap<u64, u32> {
         &self.validated_log
+    }
+
+    /// Sequence → time this node fully validated it.
+    pub fn validated_times(&self) -> &BTreeMap<u64, Time> {
+        &self.validated_times
     }
 }
 
@@ -160,7 +191,8 @@ impl Xrpl {
             txs,
         });
         node.position = Some(p);
-        node.proposals[node.id as usize] = Some(p);
+        node.proposals[node.id as usize] = Some((p, ctx.now));
+        node.proposed_at = ctx.now;
         self.broadcast(ctx, Msg::Propose(p), PROPOSAL_BYTES);
     }
 
@@ -188,13 +220,75 @@ impl Xrpl {
         self.propose(node, txs, ctx);
     }
 
-    /// Proposals of this node's UNL for its next ledger.
-    fn unl_positions(&self, node: &Node) -> Vec<u32> {
+    /// Fresh proposals of this node's UNL peers for its next ledger.
+    fn unl_positions(&self, node: &Node, now: Time) -> Vec<u32> {
+        let fresh = from_secs(PROPOSE_FRESHNESS_S);
         self.unl[node.id as usize]
             .iter()
+            .filter(|&&u| u != node.id)
             .filter_map(|&u| node.proposals[u as usize])
-            .filter(|&p| self.positions[p as usize].parent == node.lcl)
+            .filter(|&(p, at)| self.positions[p as usize].parent == node.lcl && at + fresh >= now)
+            .map(|(p, _)| p)
             .collect()
+    }
+
+    /// Starts the round on `l`: positions peers already sent for it count at once.
+    fn enter(&mut self, node: &mut Node, l: u32, now: Time) {
+        node.lcl = l;
+        node.closed_at = None;
+        node.position = None;
+        node.open_since = now;
+        node.latest[node.id as usize] = Some(l);
+        self.ledgers.receive(l, node.id, now);
+        for (cur, newest) in node.proposals.iter_mut().zip(&node.newest) {
+            *cur = newest.filter(|&(p, _)| self.positions[p as usize].parent == l);
+        }
+    }
+
+    /// Notes that validator `from` works on (or past) ledger `l`.
+    fn saw(&self, node: &mut Node, from: u32, l: u32) {
+        let slot = &mut node.latest[from as usize];
+        if slot.is_none_or(|old| self.ledgers.get(l).height >= self.ledgers.get(old).height) {
+            *slot = Some(l);
+        }
+    }
+
+    /// rippled's wrong-ledger detection: the deepest ledger that more than half of this
+    /// node's UNL has reached (by their validations and proposals), when it is neither this
+    /// node's ledger nor one of its ancestors and extends what this node fully validated.
+    fn preferred(&self, node: &Node) -> Option<u32> {
+        let unl = &self.unl[node.id as usize];
+        let tips: Vec<u32> = unl
+            .iter()
+            .filter_map(|&u| node.latest[u as usize])
+            .collect();
+        let support = |x: u32| {
+            tips.iter()
+                .filter(|&&t| self.ledgers.is_ancestor(x, t))
+                .count()
+        };
+        let mut best: Option<u32> = None;
+        let mut tried: Vec<u32> = Vec::new();
+        for &tip in &tips {
+            if tried.contains(&tip) || self.ledgers.is_ancestor(tip, node.lcl) {
+                continue;
+            }
+            tried.push(tip);
+            let floor = self
+                .ledgers
+                .get(self.ledgers.fork_point(tip, node.lcl))
+                .height;
+            for h in (floor + 1..=self.ledgers.get(tip).height).rev() {
+                let x = self.ledgers.ancestor(tip, h);
+                if support(x) * 2 > unl.len() {
+                    if best.is_none_or(|b| h > self.ledgers.get(b).height) {
+                        best = Some(x);
+                    }
+                    break;
+                }
+            }
+        }
+        best.filter(|&x| self.ledgers.is_ancestor(node.validated, x))
     }
 
     fn establish(&mut self, node: &mut Node, closed_at: Time, ctx: &mut Ctx<Msg, Timer>) {
@@ -210,12 +304,7 @@ impl Xrpl {
             _ => 95,
         };
         let mine = node.position.expect("closed");
-        let others: Vec<u32> = self.unl[node.id as usize]
-            .iter()
-            .filter(|&&u| u != node.id)
-            .filter_map(|&u| node.proposals[u as usize])
-            .filter(|&p| self.positions[p as usize].parent == node.lcl)
-            .collect();
+        let others = self.unl_positions(node, ctx.now);
         // Disputes: every transaction some trusted proposal disagrees on.
         let mut union: Vec<TxRef> = self.positions[mine as usize].txs.clone();
         for &p in &others {
@@ -244,9 +333,21 @@ impl Xrpl {
         }
         if hash_set(&next) != self.positions[mine as usize].hash {
             self.propose(node, next, ctx);
+        } else if ctx.now >= node.proposed_at + from_secs(PROPOSE_INTERVAL_S) {
+            // Unchanged but old: peers that lost it (or were cut off) hear it again.
+            node.proposed_at = ctx.now;
+            self.broadcast(ctx, Msg::Propose(mine), PROPOSAL_BYTES);
         }
         let mine = node.position.expect("closed");
-        if round < from_secs(self.params.ledger_min_consensus_s) {
+        let min_consensus = from_secs(self.params.ledger_min_consensus_s);
+        if round < min_consensus {
+            return;
+        }
+        // rippled's checkConsensus: agreement is counted among the peers proposing on this
+        // ledger now (full validation, not this, needs a quorum of the UNL); when a quarter
+        // of last round's proposers are missing, give them one more minimum round.
+        let proposers = others.len();
+        if proposers * 4 < node.prev_proposers * 3 && round < node.prev_round + min_consensus {
             return;
         }
         let hash = self.positions[mine as usize].hash;
@@ -254,8 +355,14 @@ impl Xrpl {
             .iter()
             .filter(|&&p| self.positions[p as usize].hash == hash)
             .count();
-        if agree >= self.needed(node.id) {
+        let reached = if proposers == 0 {
+            round > from_secs(LEDGER_MAX_CONSENSUS_S)
+        } else {
+            agree as f64 >= self.params.quorum * (proposers + 1) as f64
+        };
+        if reached {
             node.prev_round = round;
+            node.prev_proposers = proposers;
             self.accept(node, mine, ctx);
         }
     }
@@ -290,30 +397,25 @@ impl Xrpl {
                 l
             }
         };
-        self.ledgers.receive(l, node.id, ctx.now);
-        node.lcl = l;
-        node.closed_at = None;
-        node.position = None;
-        node.open_since = ctx.now;
+        self.enter(node, l, ctx.now);
         let seq = self.ledgers.get(l).height;
-        let positions = &self.positions;
-        node.proposals
-            .iter_mut()
-            .filter(|x| x.is_some_and(|p| positions[p as usize].seq <= seq))
-            .for_each(|x| *x = None);
         if let Some(last) = node.last_accept {
             self.intervals.0 += 1;
             self.intervals.1 += ctx.now - last;
         }
         node.last_accept = Some(ctx.now);
-        self.broadcast(ctx, Msg::Validate(l), VALIDATION_BYTES);
-        self.validation(node, node.id, l, ctx);
+        if seq > node.signed_seq {
+            node.signed_seq = seq;
+            self.broadcast(ctx, Msg::Validate(l), VALIDATION_BYTES);
+            self.validation(node, node.id, l, ctx);
+        }
     }
 
     fn validation(&mut self, node: &mut Node, from: u32, l: u32, ctx: &mut Ctx<Msg, Timer>) {
         if !self.unl[node.id as usize].contains(&from) {
             return;
         }
+        self.saw(node, from, l);
         let c = node.validations.entry(l).or_insert(0);
         *c += 1;
         let seq = self.ledgers.get(l).height;
@@ -346,13 +448,10 @@ impl Xrpl {
         }
         node.validated = l;
         node.validated_log.insert(u64::from(seq), l);
+        node.validated_times.insert(u64::from(seq), ctx.now);
         // A node left behind adopts the ledger its UNL validated and rejoins the next round.
         if seq > self.ledgers.get(node.lcl).height {
-            node.lcl = l;
-            node.closed_at = None;
-            node.position = None;
-            node.open_since = ctx.now;
-            self.ledgers.receive(l, node.id, ctx.now);
+            self.enter(node, l, ctx.now);
         }
     }
 }
@@ -371,10 +470,16 @@ impl Protocol for Xrpl {
             closed_at: None,
             prev_round: 0,
             position: None,
+            proposed_at: 0,
             proposals: vec![None; self.settled.len()],
+            newest: vec![None; self.settled.len()],
+            latest: vec![None; self.settled.len()],
+            prev_proposers: 0,
+            signed_seq: 0,
             validations: HashMap::new(),
             last_accept: None,
             validated_log: BTreeMap::new(),
+            validated_times: BTreeMap::new(),
         }
     }
 
@@ -395,11 +500,20 @@ impl Protocol for Xrpl {
     fn on_message(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, from: u32, msg: Msg) {
         match msg {
             Msg::Propose(p) => {
-                // Kept for this round or a later one: a peer a little ahead proposes for the
-                // next sequence before this node has accepted the current one.
-                let seq = self.positions[p as usize].seq;
-                if seq > self.ledgers.get(node.lcl).height {
-                    node.proposals[from as usize] = Some(p);
+                // A position for this round counts now; one for a later round (a peer a little
+                // ahead) is kept for when this node gets there, without replacing the peer's
+                // position in this round.
+                let pos = &self.positions[p as usize];
+                let (seq, parent) = (pos.seq, pos.parent);
+                if self.unl[node.id as usize].contains(&from) {
+                    self.saw(node, from, parent);
+                }
+                let newest = &mut node.newest[from as usize];
+                if newest.is_none_or(|(q, _)| seq >= self.positions[q as usize].seq) {
+                    *newest = Some((p, ctx.now));
+                }
+                if parent == node.lcl {
+                    node.proposals[from as usize] = Some((p, ctx.now));
                 }
             }
             Msg::Validate(l) => self.validation(node, from, l, ctx),
@@ -411,12 +525,24 @@ impl Protocol for Xrpl {
             from_secs(self.params.ledger_granularity_s),
             Timer::Heartbeat,
         );
+        let lcl = node.lcl;
+        if let Some(closed_at) = node.closed_at {
+            self.establish(node, closed_at, ctx);
+        }
+        if node.lcl == lcl
+            && let Some(x) = self.preferred(node)
+        {
+            // On the wrong ledger: join the network's and start its next round.
+            self.enter(node, x, ctx.now);
+            return;
+        }
         match node.closed_at {
-            Some(closed_at) => self.establish(node, closed_at, ctx),
+            Some(_) => {}
+            None if node.lcl != lcl => {}
             None => {
                 let open = ctx.now - node.open_since;
                 let has_txs = self.pool.unincluded() > 0;
-                let closed_peers = self.unl_positions(node).len();
+                let closed_peers = self.unl_positions(node, ctx.now).len();
                 let min_close = from_secs(self.params.ledger_min_close_s);
                 let idle = from_secs(self.params.ledger_idle_interval_s);
                 if (open >= min_close && has_txs)

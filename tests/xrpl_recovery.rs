@@ -1,0 +1,187 @@
+//! XRP Ledger liveness after faults, with one shared UNL: a split that isolates 30 % of the
+//! validators stops full validation (neither side holds an 80 % quorum), and once it heals
+//! every validator validates again within a bound, with no two validators validating
+//! different ledgers at one sequence. With exactly a quorum of validators up (the rest
+//! crashed) and lossy links, ledgers keep being validated.
+
+mod common;
+
+use unchained::consensus::xrpl;
+use unchained::engine::{Time, from_secs, to_secs};
+use unchained::scenario::Consensus;
+use unchained::world::{Progress, run_with};
+
+fn network(seed: u64, n: u32, duration: f64, latency: &str, faults: &str) -> String {
+    format!(
+        "
+seed: {seed}
+duration_s: {duration}
+devices:
+  - count: 100
+    workload: {{ model: poisson, rate_per_s: 0.1 }}
+gateways: {{ count: {n} }}
+validators: {{ count: {n} }}
+network:
+  latency: {latency}
+  topology: {{ model: full_mesh }}
+consensus: {{ protocol: xrpl, unl: {{ model: all }} }}
+{faults}
+"
+    )
+}
+
+fn run(text: &str) -> (unchained::metrics::RunOutput, Vec<xrpl::Node>) {
+    let s = common::scenario(text);
+    let Consensus::Xrpl(p) = &s.consensus else {
+        panic!("not xrpl")
+    };
+    let (out, _, nodes) = run_with(
+        &s,
+        xrpl::Xrpl::new(p, s.validators.count as u32),
+        &Progress::hidden(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    (out, nodes)
+}
+
+fn latency(seed: u64) -> String {
+    match seed % 3 {
+        0 => "{ model: simblock2019 }".into(),
+        k => format!(
+            "{{ model: constant, one_way_ms: {}, bandwidth_bps: 1.0e8 }}",
+            10 + 40 * k
+        ),
+    }
+}
+
+/// First time after `after` each node fully validated a ledger (`None`: never).
+fn resumed(nodes: &[xrpl::Node], after: Time) -> Vec<Option<Time>> {
+    nodes
+        .iter()
+        .map(|n| n.validated_times().values().copied().find(|&t| t > after))
+        .collect()
+}
+
+fn split_heals(len_s: f64) {
+    let (from, to) = (20.0, 20.0 + len_s);
+    let mut worst = 0.0f64;
+    for seed in 1..=6u64 {
+        let n = [10, 16][seed as usize % 2];
+        let text = network(
+            seed,
+            n,
+            to + 60.0,
+            &latency(seed),
+            &format!("faults:\n  partitions: [{{ split: 0.3, from_s: {from}, to_s: {to} }}]\n"),
+        );
+        let (out, nodes) = run(&text);
+        let logs: Vec<_> = nodes.iter().map(|n| n.validated()).collect();
+        if let Err(e) = common::agree(&logs) {
+            panic!("seed {seed}: safety violated: {e}");
+        }
+        assert_eq!(common::metric(&out, "forked_sequences"), 0.0, "seed {seed}");
+        assert!(
+            out.conservation.holds(),
+            "seed {seed}: {:?}",
+            out.conservation
+        );
+        // Neither side of the split holds a quorum: nothing is validated well inside it.
+        for (v, node) in nodes.iter().enumerate() {
+            let inside = node
+                .validated_times()
+                .values()
+                .filter(|&&t| t > from_secs(from + 5.0) && t < from_secs(to))
+                .count();
+            assert_eq!(
+                inside, 0,
+                "seed {seed}: node {v} validated during the split"
+            );
+        }
+        for (v, t) in resumed(&nodes, from_secs(to)).into_iter().enumerate() {
+            let t = t.unwrap_or_else(|| panic!("seed {seed}: node {v} never validated again"));
+            let after = to_secs(t) - to;
+            worst = worst.max(after);
+            assert!(
+                after <= RESUME_BOUND_S,
+                "seed {seed}: node {v} resumed {after:.1} s after the heal"
+            );
+        }
+        // And it keeps going: several more ledgers by the end.
+        let last = nodes.iter().map(|n| n.validated().len()).min().unwrap();
+        let before = nodes
+            .iter()
+            .map(|n| {
+                n.validated_times()
+                    .values()
+                    .filter(|&&t| t < from_secs(from))
+                    .count()
+            })
+            .max()
+            .unwrap();
+        assert!(last >= before + 5, "seed {seed}: {before} → {last}");
+    }
+    eprintln!("split of {len_s} s: slowest node resumed {worst:.1} s after the heal");
+}
+
+/// A stalled round's positions are re-sent every 12 s (rippled's `proposeINTERVAL`) and a
+/// node on the wrong ledger switches within a heartbeat; a round after the heal may take a
+/// couple of re-sends.
+const RESUME_BOUND_S: f64 = 20.0;
+
+#[test]
+fn validation_resumes_after_a_ten_second_split_of_thirty_percent() {
+    split_heals(10.0);
+}
+
+#[test]
+fn validation_resumes_after_a_sixty_second_split_of_thirty_percent() {
+    split_heals(60.0);
+}
+
+/// n validators, `n − up` crashed for good at 10 s, so exactly ⌈0.8 n⌉ remain; links lose
+/// 2 % of messages. Every remaining validator keeps validating ledgers to the end.
+#[test]
+fn exactly_a_quorum_up_keeps_validating() {
+    for seed in 1..=6u64 {
+        let n = [5u32, 10, 15][seed as usize % 3];
+        let up = (0.8 * n as f64).ceil() as u32;
+        let down: Vec<String> = (up..n).map(|v| v.to_string()).collect();
+        let duration = 160.0;
+        let text = network(
+            seed,
+            n,
+            duration,
+            &latency(seed),
+            &format!(
+                "faults:\n  crashes: [{{ nodes: [{}], at_s: 10 }}]\n  links: {{ loss: 0.02 }}\n",
+                down.join(", ")
+            ),
+        );
+        let (out, nodes) = run(&text);
+        let logs: Vec<_> = nodes.iter().map(|n| n.validated()).collect();
+        if let Err(e) = common::agree(&logs) {
+            panic!("seed {seed}: safety violated: {e}");
+        }
+        assert!(
+            out.conservation.holds(),
+            "seed {seed}: {:?}",
+            out.conservation
+        );
+        for (v, node) in nodes.iter().enumerate().take(up as usize) {
+            let late = node
+                .validated_times()
+                .values()
+                .filter(|&&t| t > from_secs(duration - 40.0))
+                .count();
+            let after = node
+                .validated_times()
+                .values()
+                .filter(|&&t| t > from_secs(10.0))
+                .count();
+            assert!(
+                late >= 1 && after >= 10,
+                "seed {seed}: node {v} of {n}: {after} validated after the crash, {late} in the last 40 s"
+            );
+        }
+    }
+}
