@@ -1,6 +1,7 @@
 //! Fabric-style Raft ordering: T16 (commit 2d after append, 2(n − 1) replication messages per
 //! entry), a new leader after a leader crash within the election-timeout bound with every
-//! committed entry kept in place, and liveness with one orderer of three crashed.
+//! committed entry kept in place, liveness with one orderer of three crashed, and the example
+//! scenario's leader change.
 
 mod common;
 
@@ -186,4 +187,48 @@ fn all_transactions_settle_with_one_orderer_of_three_crashed() {
             common::agree(&logs).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         }
     }
+}
+
+/// The example scenario crashes the leader the ordering service elected at the start: its run
+/// shows a leader change in the summary, the restarted orderer rejoins as a follower, peers
+/// agree on every height, and conservation holds.
+#[test]
+fn the_example_scenario_changes_leader() {
+    let text = std::fs::read_to_string("scenarios/raft-fabric.yaml").expect("example scenario");
+    let s = common::scenario(&text);
+    let crash = &s.faults.as_ref().expect("faults").crashes[0];
+    let crashed = crash.nodes.as_ref().expect("named nodes")[0] as u32;
+    let crash_at = from_secs(crash.at_s);
+    let (out, raft, nodes) = run(&text);
+    let before: Vec<_> = raft.elections.iter().filter(|e| e.0 < crash_at).collect();
+    assert_eq!(
+        before.last().map(|e| e.2),
+        Some(crashed),
+        "the scenario must crash the leader in office: {:?}",
+        raft.elections
+    );
+    let after = raft
+        .elections
+        .iter()
+        .find(|e| e.0 > crash_at)
+        .unwrap_or_else(|| panic!("no election after the crash: {:?}", raft.elections));
+    assert_ne!(after.2, crashed);
+    assert!(common::metric(&out, "raft_leader_changes") >= 1.0);
+    assert_eq!(
+        common::metric(&out, "raft_leader_changes"),
+        raft.leader_changes() as f64
+    );
+    assert_eq!(
+        common::metric(&out, "raft_elections"),
+        raft.elections.len() as f64
+    );
+    assert_ne!(nodes[crashed as usize].role, Role::Leader);
+    let logs: Vec<_> = nodes.iter().map(|n| &n.committed).collect();
+    common::agree(&logs).unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.conservation.holds(), "{:?}", out.conservation);
+    assert!(out.conservation.settled > out.conservation.created / 2);
+    eprintln!(
+        "elections {:?}, settled {} of {}",
+        raft.elections, out.conservation.settled, out.conservation.created
+    );
 }

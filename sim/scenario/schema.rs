@@ -362,7 +362,7 @@ pub enum Unl {
 
 /// R3 Corda style: transactions go only to their parties and the notary, which checks that
 /// no input state was consumed before and signs.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Notary {
     #[serde(default)]
@@ -371,6 +371,31 @@ pub struct Notary {
     /// consumed (a double-spend attempt).
     #[serde(default)]
     pub double_spend_share: f64,
+    /// Raft cluster: least election timeout; each wait is drawn from `[T, 2T)` (etcd's default).
+    #[serde(default = "default_notary_election_ms")]
+    pub election_timeout_ms: f64,
+    /// Raft cluster: the leader's heartbeat period (etcd's default).
+    #[serde(default = "default_notary_heartbeat_ms")]
+    pub heartbeat_ms: f64,
+}
+
+fn default_notary_election_ms() -> f64 {
+    1000.0
+}
+
+fn default_notary_heartbeat_ms() -> f64 {
+    100.0
+}
+
+impl Default for Notary {
+    fn default() -> Self {
+        Notary {
+            cluster: NotaryCluster::default(),
+            double_spend_share: 0.0,
+            election_timeout_ms: default_notary_election_ms(),
+            heartbeat_ms: default_notary_heartbeat_ms(),
+        }
+    }
 }
 
 /// The notary service: validators `0..nodes` with validator 0 as leader.

@@ -786,6 +786,18 @@ impl Checker<'_> {
                 "must be >= 0 and < 1",
             );
         }
+        let election = self.positive_ms("consensus.election_timeout_ms", n.election_timeout_ms);
+        let heartbeat = self.positive_ms("consensus.heartbeat_ms", n.heartbeat_ms);
+        if election && heartbeat && n.heartbeat_ms >= n.election_timeout_ms {
+            self.report(
+                "consensus.heartbeat_ms",
+                Num(n.heartbeat_ms),
+                format!(
+                    "must be < consensus.election_timeout_ms ({}), or followers depose a live leader",
+                    Num(n.election_timeout_ms)
+                ),
+            );
+        }
     }
 
     fn shares(&mut self, path: &str, shares: &[f64], miners: Option<(u64, &str)>) {
@@ -1214,6 +1226,18 @@ consensus:
         assert_eq!(
             bad("{ model: single }"),
             ["consensus.double_spend_share = 1"]
+        );
+        assert_eq!(
+            bad("{ model: raft, nodes: 3 }, election_timeout_ms: 0, heartbeat_ms: -1"),
+            [
+                "consensus.double_spend_share = 1",
+                "consensus.election_timeout_ms = 0",
+                "consensus.heartbeat_ms = -1"
+            ]
+        );
+        assert_eq!(
+            bad("{ model: raft, nodes: 3 }, election_timeout_ms: 100, heartbeat_ms: 100")[1],
+            "consensus.heartbeat_ms = 100"
         );
     }
 

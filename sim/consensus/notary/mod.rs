@@ -12,15 +12,26 @@
 //! follower and signs once a majority, itself included, acknowledged (one round trip); `bft`
 //! — 3f + 1 replicas: the leader's pre-prepare, every backup's prepare to all replicas, a
 //! commit vote to the leader from each replica holding 2f + 1 prepares (the pre-prepare
-//! counting as the leader's), and the signature at 2f + 1 commits. Leader election and view
-//! changes are not modelled here (no faults yet). Readings with `double_spend_share` reuse
-//! the input their device's previous honest transaction consumed.
+//! counting as the leader's), and the signature at 2f + 1 commits. Readings with
+//! `double_spend_share` reuse the input their device's previous honest transaction consumed.
+//!
+//! The raft cluster runs Raft (`cluster.rs`): validator 0 leads term 1 from the start; a
+//! follower hearing nothing for a randomized election timeout campaigns, so a crashed leader
+//! is replaced. Every request becomes a log entry; each member applies committed entries in
+//! log order to its own map of consumed states, and the leader answers — signs, or rejects a
+//! conflict — when it applies. An initiator that hears neither within three election timeouts
+//! asks again, the next member if it heard of no leader meanwhile. The single notary and the
+//! BFT cluster have no leader change (view change is not modelled).
+
+mod cluster;
 
 use super::{Ctx, NodeStats, Protocol, Report, TxIn};
-use crate::engine::{Purpose, Time, draw_u64, draw_unit};
+use crate::engine::{Purpose, Time, draw_u64, draw_unit, from_secs};
 use crate::metrics::Metrics;
 use crate::scenario::{self, NotaryCluster};
-use std::collections::{HashMap, HashSet};
+use cluster::Entry;
+pub use cluster::Role;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Signatures, notary and party identities, and the state references around the payload.
 const ENVELOPE_BYTES: u64 = 400;
@@ -43,9 +54,15 @@ struct NTx {
     stage: Stage,
     acks: u32,
     prepares: Vec<u8>,
+    /// Parties that hold the notary's signature: bit 0 the origin, bit 1 the counterparty.
     parties_signed: u8,
     messages: u32,
     settled_at: Time,
+    /// Raft cluster: the origin's retry round, the member it last asked, and whether the
+    /// origin heard the answer.
+    round: u32,
+    sent_to: u32,
+    answered: bool,
 }
 
 pub struct Notary {
@@ -64,11 +81,54 @@ pub struct Notary {
     attempts: u64,
     rejected_attempts: u64,
     rejected_honest: u64,
+    /// Raft cluster: the shared entry store (`entries[0]` is the root) and timing.
+    entries: Vec<Entry>,
+    /// `(time, term, node)` of every election won after the start.
+    pub elections: Vec<(Time, u64, u32)>,
+    election: Time,
+    heartbeat: Time,
+    retry: Time,
+}
+
+/// A transaction as tests see it.
+#[derive(Clone, Copy, Debug)]
+pub struct TxView {
+    pub origin: u32,
+    pub counterparty: u32,
+    pub attempt: bool,
+    /// The state it consumes.
+    pub input: u64,
+    pub created: Time,
+    pub signed: bool,
+    pub rejected: bool,
+    /// When the signature reached both parties (`Time::MAX`: not yet).
+    pub settled_at: Time,
 }
 
 #[derive(Clone, Debug)]
 pub struct Node {
-    id: u32,
+    pub id: u32,
+    /// The cluster member this party asks to notarise.
+    hint: u32,
+    // Raft cluster member state.
+    pub role: Role,
+    pub term: u64,
+    voted_for: Option<u32>,
+    /// Entry ids by log index; `log[0]` is the root.
+    pub log: Vec<u32>,
+    pub commit: u64,
+    applied: u64,
+    leader: Option<u32>,
+    votes: u32,
+    next_index: Vec<u64>,
+    match_index: Vec<u64>,
+    /// When the leader last sent each follower entries.
+    sent_at: Vec<Time>,
+    election_epoch: u32,
+    /// States consumed by the committed entries applied so far, and by which transaction.
+    consumed: BTreeMap<u64, u32>,
+    /// Log index of each transaction in this member's log.
+    in_log: BTreeMap<u32, u64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,7 +137,31 @@ pub enum Msg {
     Endorse(u32),
     Request(u32),
     Reject(u32),
-    Append(u32),
+    /// Raft cluster: entries from `prev + 1` through entry `last` (none when `last` sits at
+    /// `prev`).
+    Append {
+        term: u64,
+        prev: u64,
+        last: u32,
+        commit: u64,
+    },
+    AppendAck {
+        term: u64,
+        ok: bool,
+        matched: u64,
+        /// The acknowledged message's last entry when it carried entries.
+        last: Option<u32>,
+    },
+    Vote {
+        term: u64,
+        last_index: u64,
+        last_term: u64,
+    },
+    VoteAck {
+        term: u64,
+        granted: bool,
+    },
+    /// BFT cluster: a replica's commit vote.
     Ack(u32),
     PrePrepare(u32),
     Prepare(u32),
@@ -86,7 +170,11 @@ pub enum Msg {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Timer {}
+pub enum Timer {
+    Election(u32),
+    Heartbeat(u64),
+    Retry { t: u32, round: u32 },
+}
 
 const LEADER: u32 = 0;
 
@@ -112,9 +200,37 @@ impl Notary {
             attempts: 0,
             rejected_attempts: 0,
             rejected_honest: 0,
+            entries: vec![Entry::ROOT],
+            elections: Vec::new(),
+            election: from_secs(params.election_timeout_ms / 1e3).max(1),
+            heartbeat: from_secs(params.heartbeat_ms / 1e3).max(1),
+            retry: 3 * from_secs(params.election_timeout_ms / 1e3).max(1),
         }
     }
 
+    /// Each transaction's parties and fate, for tests.
+    pub fn transactions(&self) -> Vec<TxView> {
+        self.txs
+            .iter()
+            .map(|n| TxView {
+                origin: n.origin,
+                counterparty: n.counterparty,
+                attempt: n.attempt,
+                input: n.input,
+                created: n.tx.created,
+                signed: n.stage == Stage::Signed,
+                rejected: n.stage == Stage::Rejected,
+                settled_at: n.settled_at,
+            })
+            .collect()
+    }
+
+    fn is_raft(&self) -> bool {
+        matches!(self.params.cluster, NotaryCluster::Raft { .. })
+    }
+
+    /// Sends `msg`; every message counts, and those serving one transaction count for it too
+    /// (heartbeats and votes serve none).
     fn send(&mut self, ctx: &mut Ctx<Msg, Timer>, to: u32, msg: Msg, bytes: u64) {
         self.messages += 1;
         let t = match msg {
@@ -122,15 +238,55 @@ impl Notary {
             | Msg::Endorse(t)
             | Msg::Request(t)
             | Msg::Reject(t)
-            | Msg::Append(t)
             | Msg::Ack(t)
             | Msg::PrePrepare(t)
             | Msg::Prepare(t)
             | Msg::Commit(t)
-            | Msg::Signed(t) => t,
+            | Msg::Signed(t) => Some(t),
+            Msg::Append { prev, last, .. } => {
+                let e = self.entries[last as usize];
+                (e.index > prev).then_some(e.tx).flatten()
+            }
+            Msg::AppendAck {
+                ok: true,
+                last: Some(last),
+                ..
+            } => self.entries[last as usize].tx,
+            Msg::AppendAck { .. } | Msg::Vote { .. } | Msg::VoteAck { .. } => None,
         };
-        self.txs[t as usize].messages += 1;
+        if let Some(t) = t {
+            self.txs[t as usize].messages += 1;
+        }
         ctx.send(to, msg, bytes);
+    }
+
+    /// The origin asks the notary. Raft: its presumed leader, with a retry timer.
+    fn ask_notary(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, t: u32) {
+        let bytes = self.tx_bytes(t);
+        if !self.is_raft() {
+            self.send(ctx, LEADER, Msg::Request(t), bytes);
+            return;
+        }
+        let to = node.hint;
+        let n = &mut self.txs[t as usize];
+        n.sent_to = to;
+        n.round = n.round.wrapping_add(1);
+        let round = n.round;
+        self.send(ctx, to, Msg::Request(t), bytes);
+        ctx.timer(self.retry, Timer::Retry { t, round });
+    }
+
+    fn on_retry(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, t: u32, round: u32) {
+        let n = &self.txs[t as usize];
+        if n.answered || n.round != round {
+            return;
+        }
+        // Unless a leader answered something meanwhile, the member asked may be down or
+        // deposed: ask the next one.
+        if n.sent_to == node.hint {
+            node.hint = (node.hint + 1) % self.cluster;
+        }
+        self.ask_notary(node, ctx, t);
     }
 
     fn tx_bytes(&self, t: u32) -> u64 {
@@ -158,32 +314,13 @@ impl Notary {
     fn request(&mut self, t: u32, ctx: &mut Ctx<Msg, Timer>) {
         let input = self.txs[t as usize].input;
         if !self.consumed.insert(input) {
-            let n = &mut self.txs[t as usize];
-            n.stage = Stage::Rejected;
-            let origin = n.origin;
-            if n.attempt {
-                self.rejected_attempts += 1;
-            } else {
-                self.rejected_honest += 1;
-            }
-            self.collecting -= 1;
-            ctx.metrics.on_dropped(ctx.now);
-            self.send(ctx, origin, Msg::Reject(t), VOTE_BYTES);
-            return;
+            return self.reject(t, ctx);
         }
         self.txs[t as usize].stage = Stage::Notarising;
         let bytes = self.tx_bytes(t);
         match self.params.cluster {
             NotaryCluster::Single => self.sign(t, ctx),
-            NotaryCluster::Raft { .. } => {
-                self.txs[t as usize].acks = 1;
-                if self.quorum() == 1 {
-                    return self.sign(t, ctx);
-                }
-                for f in 1..self.cluster {
-                    self.send(ctx, f, Msg::Append(t), bytes);
-                }
-            }
+            NotaryCluster::Raft { .. } => unreachable!("the raft cluster checks when it applies"),
             NotaryCluster::Bft { .. } => {
                 self.txs[t as usize].prepares = vec![0; self.cluster as usize];
                 self.txs[t as usize].prepares[LEADER as usize] = 1;
@@ -192,6 +329,23 @@ impl Notary {
                 }
             }
         }
+    }
+
+    /// Rejects `t` as a double spend (once; a repeated request only gets the rejection again).
+    fn reject(&mut self, t: u32, ctx: &mut Ctx<Msg, Timer>) {
+        let n = &mut self.txs[t as usize];
+        let origin = n.origin;
+        if matches!(n.stage, Stage::Collecting | Stage::Notarising) {
+            n.stage = Stage::Rejected;
+            if n.attempt {
+                self.rejected_attempts += 1;
+            } else {
+                self.rejected_honest += 1;
+            }
+            self.collecting -= 1;
+            ctx.metrics.on_dropped(ctx.now);
+        }
+        self.send(ctx, origin, Msg::Reject(t), VOTE_BYTES);
     }
 
     fn ack(&mut self, t: u32, ctx: &mut Ctx<Msg, Timer>) {
@@ -217,13 +371,16 @@ impl Notary {
         }
     }
 
+    /// Signs `t` (once; a repeated request only gets the signature again).
     fn sign(&mut self, t: u32, ctx: &mut Ctx<Msg, Timer>) {
         let n = &mut self.txs[t as usize];
-        n.stage = Stage::Signed;
         let (o, c, created) = (n.origin, n.counterparty, n.tx.created);
-        self.collecting -= 1;
-        self.signed_unsettled += 1;
-        ctx.metrics.on_included(created, ctx.now);
+        if matches!(n.stage, Stage::Collecting | Stage::Notarising) {
+            n.stage = Stage::Signed;
+            self.collecting -= 1;
+            self.signed_unsettled += 1;
+            ctx.metrics.on_included(created, ctx.now);
+        }
         self.send(ctx, o, Msg::Signed(t), VOTE_BYTES);
         if c != o {
             self.send(ctx, c, Msg::Signed(t), VOTE_BYTES);
@@ -237,10 +394,48 @@ impl Protocol for Notary {
     type Timer = Timer;
 
     fn new_node(&self, id: u32) -> Node {
-        Node { id }
+        let members = self.cluster as usize;
+        Node {
+            id,
+            hint: LEADER,
+            role: Role::Follower,
+            term: 0,
+            voted_for: None,
+            log: vec![0],
+            commit: 0,
+            applied: 0,
+            leader: None,
+            votes: 0,
+            next_index: vec![1; members],
+            match_index: vec![0; members],
+            sent_at: vec![0; members],
+            election_epoch: 0,
+            consumed: BTreeMap::new(),
+            in_log: BTreeMap::new(),
+        }
     }
 
-    fn on_start(&mut self, _node: &mut Node, _ctx: &mut Ctx<Msg, Timer>) {}
+    fn on_start(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        if self.is_raft() && node.id < self.cluster {
+            self.start_member(node, ctx);
+        }
+    }
+
+    fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        if !self.is_raft() {
+            return;
+        }
+        if node.id < self.cluster {
+            self.recover_member(node, ctx);
+        }
+        // Retry timers that fell due while down were lost.
+        for t in 0..self.txs.len() as u32 {
+            let n = &self.txs[t as usize];
+            if n.origin == node.id && n.round > 0 && !n.answered {
+                self.ask_notary(node, ctx, t);
+            }
+        }
+    }
 
     fn on_transactions(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
         for &tx in txs {
@@ -275,30 +470,45 @@ impl Protocol for Notary {
                 parties_signed: 0,
                 messages: 0,
                 settled_at: Time::MAX,
+                round: 0,
+                sent_to: u32::MAX,
+                answered: false,
             });
             self.collecting += 1;
             let bytes = self.tx_bytes(t);
             if counterparty == node.id {
-                self.send(ctx, LEADER, Msg::Request(t), bytes);
+                self.ask_notary(node, ctx, t);
             } else {
                 self.send(ctx, counterparty, Msg::Propose(t), bytes);
             }
         }
     }
 
-    fn on_message(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, _from: u32, msg: Msg) {
+    fn on_message(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, from: u32, msg: Msg) {
         match msg {
             Msg::Propose(t) => {
                 let o = self.txs[t as usize].origin;
                 self.send(ctx, o, Msg::Endorse(t), VOTE_BYTES);
             }
-            Msg::Endorse(t) => {
-                let bytes = self.tx_bytes(t);
-                self.send(ctx, LEADER, Msg::Request(t), bytes);
-            }
+            Msg::Endorse(t) => self.ask_notary(node, ctx, t),
+            Msg::Request(t) if self.is_raft() => self.on_request(node, ctx, t),
             Msg::Request(t) => self.request(t, ctx),
-            Msg::Reject(_) => {}
-            Msg::Append(t) => self.send(ctx, LEADER, Msg::Ack(t), VOTE_BYTES),
+            Msg::Reject(t) => self.heard_answer(node, from, t),
+            Msg::Append {
+                term,
+                prev,
+                last,
+                commit,
+            } => self.on_append(node, ctx, from, term, prev, last, commit),
+            Msg::AppendAck {
+                term, ok, matched, ..
+            } => self.on_append_ack(node, ctx, from, term, ok, matched),
+            Msg::Vote {
+                term,
+                last_index,
+                last_term,
+            } => self.on_vote(node, ctx, from, term, last_index, last_term),
+            Msg::VoteAck { term, granted } => self.on_vote_ack(node, ctx, term, granted),
             Msg::Ack(t) | Msg::Commit(t) => self.ack(t, ctx),
             Msg::PrePrepare(t) => {
                 for r in 0..self.cluster {
@@ -312,9 +522,14 @@ impl Protocol for Notary {
             }
             Msg::Prepare(t) => self.prepared(t, node.id, ctx),
             Msg::Signed(t) => {
+                self.heard_answer(node, from, t);
                 let n = &mut self.txs[t as usize];
-                n.parties_signed += 1;
-                let parties = if n.counterparty == n.origin { 1 } else { 2 };
+                let bit = if node.id == n.origin { 1 } else { 2 };
+                if n.parties_signed & bit != 0 {
+                    return;
+                }
+                n.parties_signed |= bit;
+                let parties = if n.counterparty == n.origin { 1 } else { 3 };
                 if n.parties_signed == parties {
                     n.settled_at = ctx.now;
                     let (o, created) = (n.origin, n.tx.created);
@@ -326,8 +541,21 @@ impl Protocol for Notary {
         }
     }
 
-    fn on_timer(&mut self, _node: &mut Node, _ctx: &mut Ctx<Msg, Timer>, timer: Timer) {
-        match timer {}
+    fn on_timer(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, timer: Timer) {
+        match timer {
+            Timer::Election(epoch) => {
+                if epoch == node.election_epoch && node.role != Role::Leader {
+                    self.campaign(node, ctx);
+                }
+            }
+            Timer::Heartbeat(term) => {
+                if node.role == Role::Leader && node.term == term {
+                    self.heartbeat(node, ctx);
+                    ctx.timer(self.heartbeat, Timer::Heartbeat(term));
+                }
+            }
+            Timer::Retry { t, round } => self.on_retry(node, ctx, t, round),
+        }
     }
 
     fn mempool_len(&self) -> u64 {
@@ -379,6 +607,7 @@ impl Protocol for Notary {
                 ),
                 ("honest_rejected".into(), self.rejected_honest as f64),
                 ("conflicting_signed".into(), conflicts as f64),
+                ("notary_elections".into(), self.elections.len() as f64),
                 ("messages".into(), self.messages as f64),
                 (
                     "messages_per_settled_tx".into(),

@@ -174,6 +174,12 @@ pub struct Raft {
     pub counts: Counts,
     /// `(time, term, node)` of every election won.
     pub elections: Vec<(Time, u64, u32)>,
+    /// Log entries orderers dropped from a conflicting suffix, and how many of them had been
+    /// committed (a safety violation; counted, not assumed away, so tests can check it).
+    pub overwritten: u64,
+    pub overwritten_committed: u64,
+    /// `(time, newer term, node)` of every leader that learned of a newer term and stepped down.
+    pub step_downs: Vec<(Time, u64, u32)>,
     settled: Vec<u64>,
     election: Time,
     heartbeat: Time,
@@ -199,6 +205,9 @@ impl Raft {
             }],
             counts: Counts::default(),
             elections: Vec::new(),
+            step_downs: Vec::new(),
+            overwritten: 0,
+            overwritten_committed: 0,
             settled: vec![0; n as usize],
             election: from_secs(params.election_timeout_ms / 1e3).max(1),
             heartbeat: from_secs(params.heartbeat_ms / 1e3).max(1),
@@ -221,6 +230,14 @@ impl Raft {
 
     pub fn orderers(&self) -> u32 {
         self.orderers
+    }
+
+    /// Elections won by another node than the previous winner: the service changed leader.
+    pub fn leader_changes(&self) -> usize {
+        self.elections
+            .windows(2)
+            .filter(|w| w[0].2 != w[1].2)
+            .count()
     }
 
     fn majority(&self) -> u32 {
@@ -439,6 +456,7 @@ impl Protocol for Raft {
                     nodes.iter().map(|n| n.term).max().unwrap_or(0) as f64,
                 ),
                 ("raft_elections".into(), self.elections.len() as f64),
+                ("raft_leader_changes".into(), self.leader_changes() as f64),
                 ("raft_msgs_endorse".into(), c.endorse as f64),
                 ("raft_msgs_submit".into(), c.submit as f64),
                 ("raft_msgs_append".into(), c.append as f64),

@@ -1,6 +1,7 @@
 //! The Raft ordering service: elections, batching, log replication, commitment, delivery.
 
 use super::{Block, Ctx, Msg, Node, Raft, Role, Timer};
+use crate::engine::Time;
 use rand::RngExt;
 
 impl Raft {
@@ -19,8 +20,11 @@ impl Raft {
     }
 
     /// Adopts a newer term as a follower.
-    fn observe_term(&self, node: &mut Node, term: u64) {
+    fn observe_term(&mut self, node: &mut Node, term: u64, now: Time) {
         if term > node.term {
+            if node.role == Role::Leader {
+                self.step_downs.push((now, term, node.id));
+            }
             node.term = term;
             node.voted_for = None;
             node.role = Role::Follower;
@@ -63,7 +67,7 @@ impl Raft {
         if node.id >= self.orderers {
             return;
         }
-        self.observe_term(node, term);
+        self.observe_term(node, term, ctx.now);
         let mine = (self.last_term(node), Self::last_index(node));
         let granted = term == node.term
             && node.voted_for.is_none_or(|v| v == from)
@@ -89,7 +93,7 @@ impl Raft {
         term: u64,
         granted: bool,
     ) {
-        self.observe_term(node, term);
+        self.observe_term(node, term, ctx.now);
         if node.role != Role::Candidate || term != node.term || !granted {
             return;
         }
@@ -111,8 +115,10 @@ impl Raft {
         node.batch.clear();
         node.batch_txs = 0;
         node.batch_bytes = 0;
-        // What this node knew committed was delivered by an earlier leader.
+        // What this node knew committed was delivered by an earlier leader, or is fetched
+        // from this one by the peers that missed it; its own peer side reads its log.
         node.delivered = node.delivered.max(node.commit);
+        self.catch_up(node, ctx);
         // An empty entry of the new term lets earlier entries commit (Raft §5.4.2).
         self.append(node, ctx, Vec::new(), 0);
         ctx.timer(self.heartbeat, Timer::Heartbeat(node.term));
@@ -221,7 +227,7 @@ impl Raft {
         if node.id >= self.orderers {
             return;
         }
-        self.observe_term(node, term);
+        self.observe_term(node, term, ctx.now);
         let last_index = self.blocks[last as usize].index;
         let entries = last_index > prev;
         if term < node.term {
@@ -266,6 +272,12 @@ impl Raft {
                 }
                 // A conflicting suffix; Raft guarantees it is uncommitted.
                 debug_assert!(i as u64 > node.commit, "committed entry overwritten");
+                for &gone in &node.log[i..] {
+                    self.overwritten += 1;
+                    if self.blocks[gone as usize].committed_at != 0 {
+                        self.overwritten_committed += 1;
+                    }
+                }
                 node.log.truncate(i);
             }
             node.log.push(blk);
@@ -289,7 +301,7 @@ impl Raft {
         ok: bool,
         matched: u64,
     ) {
-        self.observe_term(node, term);
+        self.observe_term(node, term, ctx.now);
         if node.role != Role::Leader || term != node.term {
             return;
         }

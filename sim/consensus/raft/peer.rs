@@ -91,11 +91,36 @@ impl Raft {
                 node.leader_hint = (node.leader_hint + 1) % self.orderers;
             }
             self.submit(node, ctx, r);
+            // The block holding it may have been ordered already and its delivery (or the
+            // fetch of a gap) lost: ask the presumed leader for every block from the next
+            // height on. A leader ignores a transaction ordered before, so without this the
+            // origin could wait forever.
+            if node.leader_hint != node.id {
+                let next = Self::next_height(node);
+                self.send(ctx, node.leader_hint, Msg::Fetch(next));
+            }
+            self.catch_up(node, ctx);
             self.arm_retry(node, ctx, r);
         } else {
             p.attempt += 1;
             p.got = 0;
             self.endorse(node, ctx, r);
+        }
+    }
+
+    /// An orderer's peer side takes the blocks it lacks from its own log up to its commit
+    /// index (committed there means committed everywhere). A leader needs this: the blocks
+    /// its predecessor committed but never delivered (cut off or crashed first) reach no one
+    /// else's peer through it otherwise, and it fetches from no one.
+    pub(super) fn catch_up(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        if node.id >= self.orderers {
+            return;
+        }
+        for h in Self::next_height(node)..=node.commit {
+            if !node.received.contains_key(&h) {
+                let b = node.log[h as usize];
+                self.on_deliver(node, ctx, node.id, b);
+            }
         }
     }
 
@@ -115,7 +140,7 @@ impl Raft {
         if h < next {
             return;
         }
-        if from < self.orderers {
+        if from < self.orderers && from != node.id {
             node.leader_hint = from;
         }
         node.received.insert(h, b);

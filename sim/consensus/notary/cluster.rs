@@ -1,0 +1,445 @@
+//! The raft notary cluster: Raft (Ongaro & Ousterhout 2014) over notarisation requests.
+//! Terms, randomized election timeouts drawn per member from `[T, 2T)`, votes only for logs at
+//! least as up to date, an empty entry at the start of each term, commitment of the current
+//! term's entries by counting, log repair by backing `next_index` off. Entries are shared
+//! content named by id, each recording its parent, so an AppendEntries message names its last
+//! entry and the follower reads those between. Logs, term and vote survive a crash.
+//!
+//! The uniqueness check is the replicated state machine: members apply committed entries in
+//! log order, a request whose input an earlier entry consumed is a conflict, and only the
+//! leader answers. Two leaders can therefore never sign two transactions with one input: both
+//! would have applied the same committed prefix.
+
+use super::{Ctx, LEADER, Msg, Node, Notary, Stage, Timer, VOTE_BYTES};
+use rand::RngExt;
+use std::collections::btree_map::Entry as Slot;
+
+/// AppendEntries header on the wire.
+const HEADER: u64 = 100;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Follower,
+    Candidate,
+    Leader,
+}
+
+/// A log entry: a notarisation request, or a new leader's empty entry.
+#[derive(Clone, Copy, Debug)]
+pub struct Entry {
+    pub term: u64,
+    pub index: u64,
+    pub parent: u32,
+    pub tx: Option<u32>,
+}
+
+impl Entry {
+    pub const ROOT: Entry = Entry {
+        term: 0,
+        index: 0,
+        parent: 0,
+        tx: None,
+    };
+}
+
+impl Notary {
+    fn majority(&self) -> u32 {
+        self.cluster / 2 + 1
+    }
+
+    /// Validator 0 leads term 1 from the start (the cluster is up before the first request);
+    /// a member started later, after a crash at time 0, waits to hear of a leader.
+    pub(super) fn start_member(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        if ctx.now == 0 {
+            node.term = 1;
+            node.voted_for = Some(LEADER);
+            node.leader = Some(LEADER);
+        }
+        if ctx.now == 0 && node.id == LEADER {
+            node.role = Role::Leader;
+            let next = self.last_index(node) + 1;
+            node.next_index.iter_mut().for_each(|x| *x = next);
+            ctx.timer(self.heartbeat, Timer::Heartbeat(node.term));
+        } else {
+            self.arm_election(node, ctx);
+        }
+    }
+
+    pub(super) fn recover_member(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        node.role = Role::Follower;
+        node.leader = None;
+        self.arm_election(node, ctx);
+    }
+
+    fn arm_election(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        node.election_epoch = node.election_epoch.wrapping_add(1);
+        let wait = ctx.rng.random_range(self.election..2 * self.election);
+        ctx.timer(wait, Timer::Election(node.election_epoch));
+    }
+
+    fn last_index(&self, node: &Node) -> u64 {
+        node.log.len() as u64 - 1
+    }
+
+    fn last_term(&self, node: &Node) -> u64 {
+        self.entries[*node.log.last().expect("root") as usize].term
+    }
+
+    fn observe_term(&self, node: &mut Node, term: u64) {
+        if term > node.term {
+            node.term = term;
+            node.voted_for = None;
+            node.role = Role::Follower;
+            node.leader = None;
+        }
+    }
+
+    pub(super) fn campaign(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        node.term += 1;
+        node.role = Role::Candidate;
+        node.voted_for = Some(node.id);
+        node.leader = None;
+        node.votes = 1;
+        self.arm_election(node, ctx);
+        if node.votes >= self.majority() {
+            return self.become_leader(node, ctx);
+        }
+        let msg = Msg::Vote {
+            term: node.term,
+            last_index: self.last_index(node),
+            last_term: self.last_term(node),
+        };
+        for to in 0..self.cluster {
+            if to != node.id {
+                self.send(ctx, to, msg, VOTE_BYTES);
+            }
+        }
+    }
+
+    pub(super) fn on_vote(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        from: u32,
+        term: u64,
+        last_index: u64,
+        last_term: u64,
+    ) {
+        if node.id >= self.cluster {
+            return;
+        }
+        self.observe_term(node, term);
+        let mine = (self.last_term(node), self.last_index(node));
+        let granted = term == node.term
+            && node.voted_for.is_none_or(|v| v == from)
+            && (last_term, last_index) >= mine;
+        if granted {
+            node.voted_for = Some(from);
+            self.arm_election(node, ctx);
+        }
+        let msg = Msg::VoteAck {
+            term: node.term,
+            granted,
+        };
+        self.send(ctx, from, msg, VOTE_BYTES);
+    }
+
+    pub(super) fn on_vote_ack(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        term: u64,
+        granted: bool,
+    ) {
+        self.observe_term(node, term);
+        if node.role != Role::Candidate || term != node.term || !granted {
+            return;
+        }
+        node.votes += 1;
+        if node.votes == self.majority() {
+            self.become_leader(node, ctx);
+        }
+    }
+
+    fn become_leader(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        node.role = Role::Leader;
+        node.leader = Some(node.id);
+        node.hint = node.id;
+        self.elections.push((ctx.now, node.term, node.id));
+        let next = self.last_index(node) + 1;
+        node.next_index.iter_mut().for_each(|x| *x = next);
+        node.match_index.iter_mut().for_each(|x| *x = 0);
+        node.sent_at.iter_mut().for_each(|x| *x = ctx.now);
+        // An empty entry of the new term lets earlier entries commit (Raft §5.4.2).
+        self.append(node, ctx, None);
+        ctx.timer(self.heartbeat, Timer::Heartbeat(node.term));
+    }
+
+    /// A notarisation request reaches a member.
+    pub(super) fn on_request(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, t: u32) {
+        if node.id >= self.cluster {
+            return;
+        }
+        if node.role != Role::Leader {
+            if let Some(l) = node.leader
+                && l != node.id
+            {
+                let bytes = self.tx_bytes(t);
+                self.send(ctx, l, Msg::Request(t), bytes);
+            }
+            return;
+        }
+        match node.in_log.get(&t) {
+            // Asked again: answer from the applied state, or wait for the entry to apply.
+            Some(&i) if i <= node.applied => {
+                let input = self.txs[t as usize].input;
+                let ok = node.consumed.get(&input) == Some(&t);
+                self.answer(t, ok, ctx);
+            }
+            // Asked again before it applied: followers that lack it may have lost it.
+            Some(&i) => {
+                for to in 0..self.cluster {
+                    if to != node.id && node.match_index[to as usize] < i {
+                        node.next_index[to as usize] = node.match_index[to as usize] + 1;
+                        self.send_append(node, ctx, to);
+                    }
+                }
+            }
+            None => {
+                if self.txs[t as usize].stage == Stage::Collecting {
+                    self.txs[t as usize].stage = Stage::Notarising;
+                }
+                self.append(node, ctx, Some(t));
+            }
+        }
+    }
+
+    fn answer(&mut self, t: u32, ok: bool, ctx: &mut Ctx<Msg, Timer>) {
+        if ok {
+            self.sign(t, ctx);
+        } else {
+            self.reject(t, ctx);
+        }
+    }
+
+    /// A party heard the notary's answer from `from`: the origin stops asking, and both now
+    /// know who leads.
+    pub(super) fn heard_answer(&mut self, node: &mut Node, from: u32, t: u32) {
+        if from < self.cluster {
+            node.hint = from;
+        }
+        let n = &mut self.txs[t as usize];
+        if node.id == n.origin {
+            n.answered = true;
+        }
+    }
+
+    fn append(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, tx: Option<u32>) {
+        let index = self.last_index(node) + 1;
+        self.entries.push(Entry {
+            term: node.term,
+            index,
+            parent: *node.log.last().expect("root"),
+            tx,
+        });
+        node.log.push(self.entries.len() as u32 - 1);
+        if let Some(t) = tx {
+            node.in_log.insert(t, index);
+        }
+        node.match_index[node.id as usize] = index;
+        self.advance_commit(node, ctx);
+        self.broadcast_append(node, ctx);
+    }
+
+    /// Sends every follower what it lacks, optimistically assuming delivery.
+    fn broadcast_append(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        for to in 0..self.cluster {
+            if to != node.id {
+                self.send_append(node, ctx, to);
+            }
+        }
+    }
+
+    /// A heartbeat names the last entry the follower is known to hold, so one that overtakes
+    /// entries still in flight is not mistaken for a gap (links do not keep order as TCP
+    /// would). Entries unacknowledged for an election timeout were lost: send them again.
+    pub(super) fn heartbeat(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        let last_index = self.last_index(node);
+        for to in 0..self.cluster {
+            if to == node.id {
+                continue;
+            }
+            let held = node.match_index[to as usize];
+            if held < last_index && ctx.now >= node.sent_at[to as usize] + self.election {
+                node.next_index[to as usize] = held + 1;
+                self.send_append(node, ctx, to);
+                continue;
+            }
+            let msg = Msg::Append {
+                term: node.term,
+                prev: held,
+                last: node.log[held as usize],
+                commit: node.commit,
+            };
+            self.send(ctx, to, msg, HEADER);
+        }
+    }
+
+    fn send_append(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, to: u32) {
+        let last_index = self.last_index(node);
+        let prev = (node.next_index[to as usize] - 1).min(last_index);
+        node.next_index[to as usize] = last_index + 1;
+        if last_index > prev {
+            node.sent_at[to as usize] = ctx.now;
+        }
+        let last = node.log[last_index as usize];
+        let mut bytes = HEADER;
+        for i in prev + 1..=last_index {
+            if let Some(t) = self.entries[node.log[i as usize] as usize].tx {
+                bytes += self.tx_bytes(t);
+            }
+        }
+        let msg = Msg::Append {
+            term: node.term,
+            prev,
+            last,
+            commit: node.commit,
+        };
+        self.send(ctx, to, msg, bytes);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn on_append(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        from: u32,
+        term: u64,
+        prev: u64,
+        last: u32,
+        commit: u64,
+    ) {
+        self.observe_term(node, term);
+        let last_index = self.entries[last as usize].index;
+        let carried = (last_index > prev).then_some(last);
+        if term < node.term {
+            let msg = Msg::AppendAck {
+                term: node.term,
+                ok: false,
+                matched: 0,
+                last: carried,
+            };
+            return self.send(ctx, from, msg, VOTE_BYTES);
+        }
+        node.role = Role::Follower;
+        node.leader = Some(from);
+        node.hint = from;
+        self.arm_election(node, ctx);
+        let mut chain = Vec::with_capacity((last_index - prev + 1) as usize);
+        let mut e = last;
+        while self.entries[e as usize].index > prev {
+            chain.push(e);
+            e = self.entries[e as usize].parent;
+        }
+        chain.push(e);
+        chain.reverse();
+        if node.log.get(prev as usize).copied() != Some(chain[0]) {
+            let msg = Msg::AppendAck {
+                term: node.term,
+                ok: false,
+                matched: self.last_index(node).min(prev.saturating_sub(1)),
+                last: carried,
+            };
+            return self.send(ctx, from, msg, VOTE_BYTES);
+        }
+        for (k, &entry) in chain.iter().enumerate().skip(1) {
+            let i = prev as usize + k;
+            if i < node.log.len() {
+                if node.log[i] == entry {
+                    continue;
+                }
+                // A conflicting suffix; Raft guarantees it is uncommitted.
+                debug_assert!(i as u64 > node.commit, "committed entry overwritten");
+                for &gone in &node.log[i..] {
+                    if let Some(t) = self.entries[gone as usize].tx {
+                        node.in_log.remove(&t);
+                    }
+                }
+                node.log.truncate(i);
+            }
+            node.log.push(entry);
+            if let Some(t) = self.entries[entry as usize].tx {
+                node.in_log.insert(t, i as u64);
+            }
+        }
+        node.commit = node.commit.max(commit.min(last_index));
+        self.apply(node, ctx);
+        let msg = Msg::AppendAck {
+            term: node.term,
+            ok: true,
+            matched: last_index,
+            last: carried,
+        };
+        self.send(ctx, from, msg, VOTE_BYTES);
+    }
+
+    pub(super) fn on_append_ack(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        from: u32,
+        term: u64,
+        ok: bool,
+        matched: u64,
+    ) {
+        self.observe_term(node, term);
+        if node.role != Role::Leader || term != node.term {
+            return;
+        }
+        let f = from as usize;
+        if ok {
+            node.match_index[f] = node.match_index[f].max(matched);
+            node.next_index[f] = node.next_index[f].max(matched + 1);
+            self.advance_commit(node, ctx);
+        } else {
+            node.next_index[f] = (matched + 1)
+                .min(node.next_index[f].saturating_sub(1))
+                .max(1);
+            self.send_append(node, ctx, from);
+        }
+    }
+
+    /// The highest index held by a majority and of the current term becomes committed.
+    fn advance_commit(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        let mut m = node.match_index.clone();
+        m.sort_unstable_by(|a, b| b.cmp(a));
+        let n = m[self.majority() as usize - 1];
+        if n <= node.commit || self.entries[node.log[n as usize] as usize].term != node.term {
+            return;
+        }
+        node.commit = n;
+        self.apply(node, ctx);
+    }
+
+    /// Applies committed entries in log order to this member's consumed states; the leader
+    /// answers each request as it applies it.
+    fn apply(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        while node.applied < node.commit {
+            node.applied += 1;
+            let Some(t) = self.entries[node.log[node.applied as usize] as usize].tx else {
+                continue;
+            };
+            let input = self.txs[t as usize].input;
+            let ok = match node.consumed.entry(input) {
+                Slot::Vacant(v) => {
+                    v.insert(t);
+                    true
+                }
+                Slot::Occupied(o) => *o.get() == t,
+            };
+            if node.role == Role::Leader {
+                self.answer(t, ok, ctx);
+            }
+        }
+    }
+}

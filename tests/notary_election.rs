@@ -1,0 +1,171 @@
+//! The raft notary cluster under leader crashes: a new leader is elected within the timeout
+//! bound and honest transactions keep settling; over seeds with leader crashes, restarts, a
+//! split and loss, no two signed transactions consume one state and double spends are
+//! rejected.
+
+mod common;
+
+use unchained::consensus::notary::{Node, Notary, Role, TxView};
+use unchained::engine::{Time, from_secs};
+use unchained::metrics::RunOutput;
+use unchained::scenario::Consensus;
+use unchained::world::{Progress, run_with};
+
+const ELECTION_MS: f64 = 500.0;
+const HEARTBEAT_MS: f64 = 50.0;
+
+fn yaml(seed: u64, validators: u32, nodes: u32, share: f64, duration: f64, faults: &str) -> String {
+    format!(
+        "
+seed: {seed}
+duration_s: {duration}
+devices:
+  - count: 300
+    workload: {{ model: periodic, interval_s: 10, jitter_s: 2 }}
+gateways: {{ count: 20 }}
+validators: {{ count: {validators} }}
+network:
+  latency: {{ model: simblock2019 }}
+consensus:
+  protocol: notary
+  cluster: {{ model: raft, nodes: {nodes} }}
+  double_spend_share: {share}
+  election_timeout_ms: {ELECTION_MS}
+  heartbeat_ms: {HEARTBEAT_MS}
+{faults}"
+    )
+}
+
+fn run(text: &str) -> (RunOutput, Notary, Vec<Node>) {
+    let s = common::scenario(text);
+    let Consensus::Notary(p) = &s.consensus else {
+        panic!("not notary")
+    };
+    let notary = Notary::new(p, s.validators.count as u32, s.seed);
+    run_with(&s, notary, &Progress::hidden()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Validator 0 leads from the start; crashing it for good must not stop the service.
+#[test]
+fn a_crashed_leader_is_replaced_and_honest_transactions_keep_settling() {
+    let crash_s = 60.0;
+    let crash = from_secs(crash_s);
+    for seed in 0..6u64 {
+        let nodes = if seed % 2 == 0 { 3 } else { 5 };
+        let faults = format!("faults:\n  crashes: [{{ nodes: [0], at_s: {crash_s} }}]\n");
+        let (out, notary, members) = run(&yaml(seed, 12, nodes, 0.0, 180.0, &faults));
+        let label = format!("seed {seed}, {nodes} members");
+        let first = notary
+            .elections
+            .first()
+            .unwrap_or_else(|| panic!("{label}: no election after the leader crashed"));
+        assert_ne!(first.2, 0, "{label}");
+        assert!(first.0 > crash, "{label}: an election before the crash");
+        // The last heartbeat up to one period before the crash, a timeout below 2T, one split
+        // vote allowed, and a second of message delays on the SimBlock regions.
+        let bound = from_secs((HEARTBEAT_MS + 2.0 * 2.0 * ELECTION_MS) / 1e3 + 1.0);
+        assert!(
+            first.0 - crash <= bound,
+            "{label}: new leader {} ns after the crash",
+            first.0 - crash
+        );
+        let leaders: Vec<_> = members[1..nodes as usize]
+            .iter()
+            .filter(|m| m.role == Role::Leader)
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(leaders.len(), 1, "{label}: leaders at the end {leaders:?}");
+        assert_ne!(leaders[0], 0, "{label}");
+        assert_eq!(
+            common::metric(&out, "notary_elections"),
+            notary.elections.len() as f64
+        );
+        // Every transaction whose parties are both up, created up to 20 s before the end, is
+        // signed and reaches both parties — also those the crashed leader took with it.
+        let txs = notary.transactions();
+        let live = |t: &&TxView| t.origin != 0 && t.counterparty != 0;
+        let due = from_secs(160.0);
+        let mut after = 0;
+        let mut in_flight = 0;
+        for (i, t) in txs.iter().filter(live).enumerate() {
+            if t.created > due {
+                continue;
+            }
+            assert!(
+                t.settled_at != Time::MAX,
+                "{label}: transaction {i} {t:?} unsettled"
+            );
+            after += u32::from(t.created > crash);
+            in_flight += u32::from(t.created < crash && t.settled_at > crash);
+        }
+        assert!(after > 2000, "{label}: {after} settled after the crash");
+        eprintln!(
+            "{label}: leader {} elected {:.2} s after the crash; {in_flight} in flight at the \
+             crash settled later",
+            first.2,
+            (first.0 - crash) as f64 / 1e9
+        );
+        assert_eq!(common::metric(&out, "honest_rejected"), 0.0, "{label}");
+    }
+}
+
+/// Leader crashes and restarts (the restarted leader's uncommitted entries are overwritten),
+/// random crashes, a split and loss: the cluster never signs two transactions consuming one
+/// state, and every double spend that got an answer was rejected.
+#[test]
+fn double_spends_are_rejected_across_leader_changes() {
+    let mut attempts = 0.0;
+    let mut elections = 0;
+    for seed in 0..12u64 {
+        let nodes = if seed % 2 == 0 { 3 } else { 5 };
+        let faults = format!(
+            "faults:\n  crashes: [{{ nodes: [0], at_s: 20, recover_s: 40 }}, \
+             {{ random: 2, at_s: {}, recover_s: {} }}]\n  \
+             partitions: [{{ groups: [[1, 3, 5, 7, 9]], from_s: {}, to_s: {} }}]\n  links: {{ loss: 0.0{} }}\n",
+            45 + seed % 10,
+            60 + seed % 10,
+            70 + seed % 5,
+            76 + seed % 7,
+            seed % 6
+        );
+        let (out, notary, members) = run(&yaml(seed, 10, nodes, 0.3, 120.0, &faults));
+        let label = format!("seed {seed}, {nodes} members");
+        let m = |k| common::metric(&out, k);
+        assert_eq!(m("conflicting_signed"), 0.0, "{label}");
+        // The same check, from the test's side: one signed transaction per consumed state.
+        let mut inputs: Vec<u64> = notary
+            .transactions()
+            .iter()
+            .filter(|t| t.signed)
+            .map(|t| t.input)
+            .collect();
+        let signed = inputs.len();
+        inputs.sort_unstable();
+        inputs.dedup();
+        assert_eq!(inputs.len(), signed, "{label}: a state signed away twice");
+        assert!(out.conservation.holds(), "{label}: {:?}", out.conservation);
+        assert!(m("double_spend_rejected") > 50.0, "{label}");
+        assert_eq!(
+            out.conservation.dropped("double_spend") as f64,
+            m("double_spend_rejected") + m("honest_rejected")
+        );
+        assert!(!notary.elections.is_empty(), "{label}: no leader change");
+        let leaders = members[..nodes as usize]
+            .iter()
+            .filter(|m| m.role == Role::Leader)
+            .count();
+        assert!(leaders >= 1, "{label}: no leader at the end");
+        // Members agree on the committed prefix of their logs.
+        let floor = members[..nodes as usize]
+            .iter()
+            .map(|m| m.commit)
+            .min()
+            .unwrap_or(0) as usize;
+        for m in &members[..nodes as usize] {
+            assert_eq!(m.log[..=floor], members[0].log[..=floor], "{label}");
+        }
+        attempts += m("double_spend_attempts");
+        elections += notary.elections.len();
+    }
+    eprintln!("notary raft: {attempts} double-spend attempts, {elections} elections");
+}
