@@ -1,5 +1,5 @@
-//! Byzantine validators in PBFT and HotStuff: with at most f of 3f + 1 equivocating (the
-//! leader included) or withholding their votes, honest replicas never decide different values
+//! Byzantine validators in PBFT, HotStuff and Tendermint: with at most f of 3f + 1
+//! equivocating (the leader included) or withholding their votes, honest replicas never decide different values
 //! at one position and honest requests settle; with f + 1 equivocating, the quorums no longer
 //! intersect in an honest replica and two honest replicas decide conflicting values.
 
@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::BTreeMap;
 use unchained::consensus::byzantine::Byzantine;
-use unchained::consensus::{hotstuff::HotStuff, pbft::Pbft};
+use unchained::consensus::{hotstuff::HotStuff, pbft::Pbft, tendermint::Tendermint};
 use unchained::engine::{Time, from_secs};
 use unchained::metrics::RunOutput;
 use unchained::scenario::Consensus;
@@ -36,10 +36,16 @@ network:
   topology: {{ model: full_mesh }}
   jitter: pareto
   processing_ms: 0
-consensus: {{ protocol: {protocol}, batch_max_tx: 20, view_timeout_ms: 500 }}
+consensus: {{ protocol: {protocol}, batch_max_tx: 20, {timeouts} }}
 adversary: {{ kind: byzantine, nodes: [{ids}], behaviour: {behaviour} }}
 ",
-        10 + seed % 7
+        10 + seed % 7,
+        timeouts = match protocol {
+            "tendermint" =>
+                "timeout_propose_ms: 500, timeout_prevote_ms: 200, \
+                             timeout_precommit_ms: 200, timeout_delta_ms: 100",
+            _ => "view_timeout_ms: 500",
+        },
     )
 }
 
@@ -88,6 +94,26 @@ fn hotstuff(text: &str) -> Outcome {
         panic!("not hotstuff")
     };
     let proto = HotStuff::new(p, s.validators.count as u32).with_adversary(s.adversary.as_ref());
+    let (out, proto, nodes) = run_with(&s, proto, &Progress::hidden()).expect("runs");
+    let byz = proto.byzantine();
+    Outcome {
+        honest_logs: nodes
+            .iter()
+            .filter(|n| byz.is_honest(n.id))
+            .map(|n| n.decided.clone())
+            .collect(),
+        unsettled: unsettled(proto.requests(), byz),
+        decisions: proto.decisions(),
+        out,
+    }
+}
+
+fn tendermint(text: &str) -> Outcome {
+    let s = common::scenario(text);
+    let Consensus::Tendermint(p) = &s.consensus else {
+        panic!("not tendermint")
+    };
+    let proto = Tendermint::new(p, s.validators.count as u32).with_adversary(s.adversary.as_ref());
     let (out, proto, nodes) = run_with(&s, proto, &Progress::hidden()).expect("runs");
     let byz = proto.byzantine();
     Outcome {
@@ -171,4 +197,34 @@ fn hotstuff_safe_and_live_with_f_equivocating_including_the_leader() {
 #[test]
 fn hotstuff_safe_and_live_with_f_withholding() {
     within_f(hotstuff, "hotstuff", "withhold");
+}
+
+#[test]
+fn tendermint_safe_and_live_with_f_equivocating_including_proposers() {
+    within_f(tendermint, "tendermint", "equivocate");
+}
+
+#[test]
+fn tendermint_safe_and_live_with_f_withholding() {
+    within_f(tendermint, "tendermint", "withhold");
+}
+
+/// With quorums of 3 of 4, the two equivocating validators and one honest validator prevote
+/// and precommit each of a Byzantine proposer's two blocks: the honest halves decide both.
+#[test]
+fn tendermint_breaks_with_f_plus_one_equivocating() {
+    let broken = beyond_f(tendermint, "tendermint");
+    eprintln!("tendermint, 2 of 4 equivocating: conflicting decisions on seeds {broken:?}");
+    assert!(broken.len() >= 4, "{broken:?}");
+}
+
+/// Two of four withholding leave two honest validators, short of a quorum of three: nothing
+/// is decided, and nothing conflicting either.
+#[test]
+fn tendermint_stalls_with_f_plus_one_withholding() {
+    for seed in 0..3u32 {
+        let o = tendermint(&yaml(seed, 4, "tendermint", &[0, 1], "withhold"));
+        assert_eq!(o.decisions, 0, "seed {seed}");
+        assert_eq!(common::metric(&o.out, "conflicting_decisions"), 0.0);
+    }
 }
