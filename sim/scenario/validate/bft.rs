@@ -62,13 +62,16 @@ impl Checker<'_> {
     pub(super) fn byzantine(&mut self, nodes: &[u64], validators: Option<u64>, c: &Consensus) {
         if !matches!(
             c,
-            Consensus::Pbft(_) | Consensus::Hotstuff(_) | Consensus::Tendermint(_)
+            Consensus::Pbft(_)
+                | Consensus::Hotstuff(_)
+                | Consensus::Tendermint(_)
+                | Consensus::Xrpl(_)
         ) {
             self.report(
                 "adversary.kind",
                 "byzantine",
-                "needs consensus.protocol: pbft, hotstuff or tendermint (the only protocols with \
-                 Byzantine validators)",
+                "needs consensus.protocol: pbft, hotstuff, tendermint or xrpl (the only protocols \
+                 with Byzantine validators)",
             );
         }
         if nodes.is_empty() {
