@@ -1,5 +1,5 @@
-//! Byzantine validators in PBFT and HotStuff: with at most f of 3f + 1 equivocating (the
-//! leader included) or withholding their votes, honest replicas never decide different values
+//! Byzantine validators in PBFT, HotStuff and Tendermint: with at most f of 3f + 1
+//! equivocating (the leader included) or withholding their votes, honest replicas never decide different values
 //! at one position and honest requests settle; with f + 1 equivocating, the quorums no longer
 //! intersect in an honest replica and two honest replicas decide conflicting values.
 
@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::BTreeMap;
 use unchained::consensus::byzantine::Byzantine;
-use unchained::consensus::{hotstuff::HotStuff, pbft::Pbft};
+use unchained::consensus::{hotstuff::HotStuff, pbft::Pbft, tendermint::Tendermint, xrpl::Xrpl};
 use unchained::engine::{Time, from_secs};
 use unchained::metrics::RunOutput;
 use unchained::scenario::Consensus;
@@ -36,10 +36,16 @@ network:
   topology: {{ model: full_mesh }}
   jitter: pareto
   processing_ms: 0
-consensus: {{ protocol: {protocol}, batch_max_tx: 20, view_timeout_ms: 500 }}
+consensus: {{ protocol: {protocol}, batch_max_tx: 20, {timeouts} }}
 adversary: {{ kind: byzantine, nodes: [{ids}], behaviour: {behaviour} }}
 ",
-        10 + seed % 7
+        10 + seed % 7,
+        timeouts = match protocol {
+            "tendermint" =>
+                "timeout_propose_ms: 500, timeout_prevote_ms: 200, \
+                             timeout_precommit_ms: 200, timeout_delta_ms: 100",
+            _ => "view_timeout_ms: 500",
+        },
     )
 }
 
@@ -88,6 +94,26 @@ fn hotstuff(text: &str) -> Outcome {
         panic!("not hotstuff")
     };
     let proto = HotStuff::new(p, s.validators.count as u32).with_adversary(s.adversary.as_ref());
+    let (out, proto, nodes) = run_with(&s, proto, &Progress::hidden()).expect("runs");
+    let byz = proto.byzantine();
+    Outcome {
+        honest_logs: nodes
+            .iter()
+            .filter(|n| byz.is_honest(n.id))
+            .map(|n| n.decided.clone())
+            .collect(),
+        unsettled: unsettled(proto.requests(), byz),
+        decisions: proto.decisions(),
+        out,
+    }
+}
+
+fn tendermint(text: &str) -> Outcome {
+    let s = common::scenario(text);
+    let Consensus::Tendermint(p) = &s.consensus else {
+        panic!("not tendermint")
+    };
+    let proto = Tendermint::new(p, s.validators.count as u32).with_adversary(s.adversary.as_ref());
     let (out, proto, nodes) = run_with(&s, proto, &Progress::hidden()).expect("runs");
     let byz = proto.byzantine();
     Outcome {
@@ -171,4 +197,125 @@ fn hotstuff_safe_and_live_with_f_equivocating_including_the_leader() {
 #[test]
 fn hotstuff_safe_and_live_with_f_withholding() {
     within_f(hotstuff, "hotstuff", "withhold");
+}
+
+#[test]
+fn tendermint_safe_and_live_with_f_equivocating_including_proposers() {
+    within_f(tendermint, "tendermint", "equivocate");
+}
+
+#[test]
+fn tendermint_safe_and_live_with_f_withholding() {
+    within_f(tendermint, "tendermint", "withhold");
+}
+
+/// With quorums of 3 of 4, the two equivocating validators and one honest validator prevote
+/// and precommit each of a Byzantine proposer's two blocks: the honest halves decide both.
+#[test]
+fn tendermint_breaks_with_f_plus_one_equivocating() {
+    let broken = beyond_f(tendermint, "tendermint");
+    eprintln!("tendermint, 2 of 4 equivocating: conflicting decisions on seeds {broken:?}");
+    assert!(broken.len() >= 4, "{broken:?}");
+}
+
+/// Two of four withholding leave two honest validators, short of a quorum of three: nothing
+/// is decided, and nothing conflicting either.
+#[test]
+fn tendermint_stalls_with_f_plus_one_withholding() {
+    for seed in 0..3u32 {
+        let o = tendermint(&yaml(seed, 4, "tendermint", &[0, 1], "withhold"));
+        assert_eq!(o.decisions, 0, "seed {seed}");
+        assert_eq!(common::metric(&o.out, "conflicting_decisions"), 0.0);
+    }
+}
+
+fn xrpl_yaml(seed: u32, byzantine: u32, behaviour: &str, quorum: f64) -> String {
+    let ids = (0..byzantine)
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "
+seed: {seed}
+duration_s: 60
+validators: {{ count: 20 }}
+devices:
+  - count: 500
+    workload: {{ model: poisson, rate_per_s: 0.05 }}
+gateways: {{ count: 20 }}
+network:
+  latency: {{ model: constant, one_way_ms: 20, bandwidth_bps: 1.0e8 }}
+consensus: {{ protocol: xrpl, unl: {{ model: all }}, quorum: {quorum} }}
+adversary: {{ kind: byzantine, nodes: [{ids}], behaviour: {behaviour} }}
+"
+    )
+}
+
+/// A run's summary and, per honest validator, how many ledgers it fully validated.
+fn xrpl(text: &str) -> (RunOutput, Vec<usize>) {
+    let s = common::scenario(text);
+    let Consensus::Xrpl(p) = &s.consensus else {
+        panic!("not xrpl")
+    };
+    let proto = Xrpl::new(p, s.validators.count as u32).with_adversary(s.adversary.as_ref());
+    let (out, proto, nodes) = run_with(&s, proto, &Progress::hidden()).expect("runs");
+    let byz = proto.byzantine();
+    let validated = (0..nodes.len() as u32)
+        .filter(|&v| byz.is_honest(v))
+        .map(|v| nodes[v as usize].validated().len())
+        .collect();
+    (out, validated)
+}
+
+/// One shared UNL of 20, quorum 80 %: up to 4 Byzantine (the liveness bound n − qn)
+/// equivocating or withholding, every honest validator keeps validating ledgers and no two
+/// validate different ones at a sequence; 11 two-faced ones (55 %, below the safety bound
+/// (2q − 1)n = 12) still cannot fork it.
+#[test]
+fn xrpl_no_fork_below_the_bounds() {
+    let mut cases = Vec::new();
+    for seed in 0..3 {
+        for b in [3, 4] {
+            cases.push((seed, b, "equivocate"));
+            cases.push((seed, b, "withhold"));
+        }
+        cases.push((seed, 11, "equivocate"));
+    }
+    for (seed, b, behaviour) in cases {
+        let (out, validated) = xrpl(&xrpl_yaml(seed, b, behaviour, 0.8));
+        let conflicts = common::metric(&out, "conflicting_decisions");
+        eprintln!(
+            "xrpl {b} {behaviour} seed {seed}: conflicts {conflicts}, validated {validated:?}"
+        );
+        assert_eq!(conflicts, 0.0, "seed {seed}, {b} {behaviour}");
+        assert_eq!(common::metric(&out, "byzantine_validators"), f64::from(b));
+        if b <= 4 {
+            // 60 s at one ledger every 4 s or so.
+            assert!(validated.iter().all(|&v| v >= 10), "{validated:?}");
+        }
+    }
+}
+
+/// Five withholding of 20 leave 15 honest, short of the quorum of 16: nothing is validated.
+#[test]
+fn xrpl_stalls_beyond_the_liveness_bound() {
+    for seed in 0..2 {
+        let (_, validated) = xrpl(&xrpl_yaml(seed, 5, "withhold", 0.8));
+        assert!(validated.iter().all(|&v| v == 0), "{validated:?}");
+    }
+}
+
+/// From (2q − 1)n two-faced validators on, each honest half gets a quorum of proposals and
+/// validations for its own ledger: 12 of 20 at quorum 80 %, and already 11 at quorum 75 %
+/// (bound 10), where the same 11 could not fork it at 80 %.
+#[test]
+fn xrpl_forks_beyond_the_safety_bound() {
+    for (b, quorum) in [(12, 0.8), (11, 0.75)] {
+        for seed in 0..3 {
+            let (out, _) = xrpl(&xrpl_yaml(seed, b, "equivocate", quorum));
+            let conflicts = common::metric(&out, "conflicting_decisions");
+            eprintln!("xrpl {b} two-faced, quorum {quorum}, seed {seed}: conflicts {conflicts}");
+            assert!(conflicts > 0.0, "seed {seed}, {b} at {quorum}");
+        }
+    }
 }

@@ -1512,6 +1512,14 @@ adversary: { kind: double_spend, node: 2, hash_share: 0.2, confirmations: 3 }
             Vec::<String>::new()
         );
         assert_eq!(
+            bft("tendermint", "nodes: [0], behaviour: equivocate"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            bft("xrpl", "nodes: [0, 2], behaviour: withhold"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
             bft("pbft", "nodes: [1, 4, 1], behaviour: withhold"),
             ["adversary.nodes[1] = 4", "adversary.nodes[2] = 1"]
         );

@@ -58,11 +58,17 @@ pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
             let hs = HotStuff::new(p, n).with_adversary(s.adversary.as_ref());
             run_with(s, hs, progress).map(|r| r.0)
         }
-        Consensus::Tendermint(p) => run_with(s, Tendermint::new(p, n), progress).map(|r| r.0),
+        Consensus::Tendermint(p) => {
+            let tm = Tendermint::new(p, n).with_adversary(s.adversary.as_ref());
+            run_with(s, tm, progress).map(|r| r.0)
+        }
         Consensus::Pos(p) => run_with(s, Pos::new(p, n, s.seed), progress).map(|r| r.0),
         Consensus::Tangle(p) => run_with(s, Tangle::new(p, n), progress).map(|r| r.0),
         Consensus::Notary(p) => run_with(s, Notary::new(p, n, s.seed), progress).map(|r| r.0),
-        Consensus::Xrpl(p) => run_with(s, Xrpl::new(p, n), progress).map(|r| r.0),
+        Consensus::Xrpl(p) => {
+            let xrpl = Xrpl::new(p, n).with_adversary(s.adversary.as_ref());
+            run_with(s, xrpl, progress).map(|r| r.0)
+        }
         Consensus::Raft(p) => run_with(s, Raft::new(p, n), progress).map(|r| r.0),
     }
 }

@@ -1,5 +1,5 @@
-//! Tendermint (Buchman, Kwon & Milosevic, "The latest gossip on BFT consensus", 2018), crash
-//! faults only.
+//! Tendermint (Buchman, Kwon & Milosevic, "The latest gossip on BFT consensus", 2018), with
+//! crash faults and the Byzantine validators of `adversary: { kind: byzantine, … }`.
 //!
 //! `n` validators, `f = ⌊(n − 1)/3⌋`, quorums `q = ⌈(n + f + 1)/2⌉` (`2f + 1` when
 //! `n = 3f + 1`). Each height decides one block in one or more rounds; the proposer of round
@@ -21,9 +21,20 @@
 //! `timeout_prevote`, and a validator hearing from one at a lower height sends it the
 //! decisions it missed (each carries its commit certificate). A transaction is **settled** when
 //! its origin commits it. The summary adds `tendermint_*` message counts.
+//!
+//! *Byzantine validators.* An equivocating proposer sends one block to one half of the honest
+//! validators and a conflicting one (the same requests in reverse order, or an empty block
+//! when it has a single request) to the other, the Byzantine validators getting both; an
+//! equivocating validator prevotes and precommits at once every proposal of its height it
+//! sees, each value's votes going to the honest half that got that value (and to every
+//! Byzantine validator), so each honest validator hears one vote per step from it. A
+//! withholding validator sends no prevote or precommit. Both otherwise track heights like the
+//! honest ones so they keep taking part. Votes are counted per sender: a second vote of one
+//! sender in one step and round is ignored.
 
 mod votes;
 
+use super::byzantine::Byzantine;
 use super::pbft::requests::Requests;
 use super::{Ctx, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs};
@@ -143,6 +154,8 @@ pub struct Node {
     /// Per peer: the height last asked for, and when.
     asked: Vec<(u64, Time)>,
     resends: u32,
+    /// Equivocating validators: the (round, block) pairs of this height already voted for.
+    equivocated: BTreeSet<(u64, u32)>,
 }
 
 pub struct Tendermint {
@@ -157,6 +170,9 @@ pub struct Tendermint {
     /// Rounds begun beyond round 0, over all validators and heights.
     pub round_changes: u64,
     settled: Vec<u64>,
+    byz: Byzantine,
+    /// Blocks of an equivocating proposer → the honest half each was sent to.
+    halves: BTreeMap<u32, bool>,
 }
 
 impl Tendermint {
@@ -173,7 +189,19 @@ impl Tendermint {
             decided: 0,
             round_changes: 0,
             settled: vec![0; n as usize],
+            byz: Byzantine::default(),
+            halves: BTreeMap::new(),
         }
+    }
+
+    /// The protocol with the Byzantine validators `adversary` names (other adversaries: none).
+    pub fn with_adversary(mut self, adversary: Option<&scenario::Adversary>) -> Self {
+        self.byz = Byzantine::new(adversary, self.n);
+        self
+    }
+
+    pub fn byzantine(&self) -> &Byzantine {
+        &self.byz
     }
 
     /// Heights decided (by at least one validator).
@@ -198,6 +226,11 @@ impl Tendermint {
     }
 
     fn send(&mut self, ctx: &mut Ctx<Msg, Timer>, to: u32, msg: Msg) {
+        if self.byz.withholds(ctx.node)
+            && matches!(msg, Msg::Prevote { .. } | Msg::Precommit { .. })
+        {
+            return;
+        }
         let (count, bytes) = match msg {
             Msg::Request(r) => (&mut self.counts.request, self.requests.get(r).bytes),
             Msg::Proposal { block, .. } => (
@@ -276,7 +309,9 @@ impl Tendermint {
     }
 
     fn propose(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
-        let (block, pol_round) = if let Some((v, r)) = node.valid {
+        let equivocates = self.byz.equivocates(node.id);
+        let valid = node.valid.filter(|_| !equivocates);
+        let (block, pol_round) = if let Some((v, r)) = valid {
             (v, Some(r))
         } else {
             let mut batch = Vec::new();
@@ -306,6 +341,10 @@ impl Tendermint {
             (self.blocks.len() as u32 - 1, None)
         };
         node.idle_proposer = false;
+        if equivocates {
+            self.equivocate(node, ctx, block);
+            return;
+        }
         let msg = Msg::Proposal {
             round: node.round,
             block,
@@ -313,6 +352,83 @@ impl Tendermint {
         };
         self.multicast(ctx, msg);
         self.on_proposal(node, ctx, node.round, block, pol_round);
+    }
+
+    /// A Byzantine proposer sends `a` to one half of the honest validators and a conflicting
+    /// block of the same height and round to the other, the Byzantine ones getting both.
+    fn equivocate(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, a: u32) {
+        let blk = &self.blocks[a as usize];
+        let mut batch = blk.batch.clone();
+        batch.reverse();
+        if batch.len() < 2 {
+            // Reversing one request would repeat the block's content.
+            batch.clear();
+        }
+        let other = Block {
+            height: blk.height,
+            round: blk.round,
+            proposer: blk.proposer,
+            batch,
+            proposed_at: ctx.now,
+        };
+        self.blocks.push(other);
+        let b = self.blocks.len() as u32 - 1;
+        self.halves.insert(a, true);
+        self.halves.insert(b, false);
+        let round = node.round;
+        for to in (0..self.n).filter(|&to| to != node.id) {
+            let half = self.byz.half_of(to);
+            for (block, first) in [(a, true), (b, false)] {
+                if half.is_none_or(|h| h == first) {
+                    let msg = Msg::Proposal {
+                        round,
+                        block,
+                        pol_round: None,
+                    };
+                    self.send(ctx, to, msg);
+                }
+            }
+        }
+        self.on_proposal(node, ctx, round, a, None);
+        self.on_proposal(node, ctx, round, b, None);
+    }
+
+    /// An equivocating validator prevotes and precommits `block` at once, sending each vote to
+    /// the honest half the block went to and to every Byzantine validator.
+    fn equivocating_votes(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        round: u64,
+        b: u32,
+    ) {
+        if !node.equivocated.insert((round, b)) {
+            return;
+        }
+        let (height, id) = (node.height, node.id);
+        let half = self.halves.get(&b).copied();
+        for precommit in [false, true] {
+            self.votes(node, round).add(precommit, id, b);
+            let msg = if precommit {
+                Msg::Precommit {
+                    height,
+                    round,
+                    value: b,
+                }
+            } else {
+                Msg::Prevote {
+                    height,
+                    round,
+                    value: b,
+                }
+            };
+            for to in (0..self.n).filter(|&to| to != id) {
+                let theirs = self.byz.half_of(to);
+                if half.is_none() || theirs.is_none() || theirs == half {
+                    self.send(ctx, to, msg);
+                }
+            }
+        }
     }
 
     fn on_proposal(
@@ -330,6 +446,9 @@ impl Tendermint {
                 node.waiting.insert(r);
             }
         }
+        if self.byz.equivocates(node.id) && self.blocks[block as usize].height == node.height {
+            self.equivocating_votes(node, ctx, round, block);
+        }
         let votes = self.votes(node, round);
         if votes.proposal.is_some() {
             return;
@@ -346,6 +465,10 @@ impl Tendermint {
         } else {
             Step::Prevote
         };
+        if self.byz.equivocates(id) {
+            // Its votes went out when the proposals arrived.
+            return;
+        }
         let msg = if precommit {
             Msg::Precommit {
                 height,
@@ -484,6 +607,7 @@ impl Tendermint {
         node.locked = None;
         node.valid = None;
         node.rounds.clear();
+        node.equivocated.clear();
         if let Some(next) = node.pending.remove(&node.height) {
             self.decide(node, ctx, next);
             return;
@@ -618,6 +742,7 @@ impl Protocol for Tendermint {
             helped: vec![(0, 0); self.n as usize],
             asked: vec![(0, 0); self.n as usize],
             resends: 0,
+            equivocated: BTreeSet::new(),
         }
     }
 
@@ -725,6 +850,9 @@ impl Protocol for Tendermint {
                 f64::NAN
             }
         };
+        let conflicting = self
+            .byz
+            .conflicting_decisions(nodes.iter().map(|n| (n.id, &n.decided)));
         Report::of_settled(
             &self.settled[..self.n as usize],
             waiting,
@@ -742,6 +870,8 @@ impl Protocol for Tendermint {
                 ("tendermint_msgs_precommit".into(), c.precommit as f64),
                 ("tendermint_msgs_catch_up".into(), c.catch_up as f64),
                 ("tendermint_msgs_per_decision".into(), per(c.total())),
+                ("byzantine_validators".into(), self.byz.count() as f64),
+                ("conflicting_decisions".into(), conflicting as f64),
             ],
         )
     }
@@ -750,6 +880,9 @@ impl Protocol for Tendermint {
 impl Tendermint {
     /// Re-sent votes are gossip catch-up, counted apart from the first multicast.
     fn resend(&mut self, ctx: &mut Ctx<Msg, Timer>, msg: Msg) {
+        if !self.byz.is_honest(ctx.node) {
+            return;
+        }
         for to in 0..self.n {
             if to != ctx.node {
                 self.counts.catch_up += 1;

@@ -25,7 +25,19 @@
 //! the majority's chain and full validation resumes. With disjoint UNLs each clique only ever
 //! follows its own ledgers, which is how such a network forks. Close-time agreement is not
 //! modelled: a ledger is identified by its parent and transaction set.
+//!
+//! *Byzantine validators* (`adversary: { kind: byzantine, … }`). An equivocating validator is
+//! two-faced: it runs two copies of the protocol, one facing each half of the honest
+//! validators (`Byzantine::half_of`), and sends each copy's proposals and validations only to
+//! that half and to the other Byzantine validators' copy of the same face. The second face
+//! always leaves out the first transaction of the set it closed with, whatever the disputes
+//! say, so the two faces push different ledgers at one sequence. Honest validators hear one
+//! face per Byzantine validator, so they count it once. A withholding validator sends no
+//! proposal and no validation. With one shared UNL of `n` and quorum `q`, two conflicting
+//! ledgers fully validated at one sequence need `(2q − 1)·n` validators to validate both, so
+//! a fork needs that many Byzantine ones; liveness needs `q·n` honest ones.
 
+use super::byzantine::Byzantine;
 use super::{Ctx, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs, to_secs};
 use crate::ledger::{BlockStore, GENESIS, NO_BLOCK_ID, Pool, TxRef};
@@ -48,6 +60,8 @@ struct Position {
     parent: u32,
     txs: Vec<TxRef>,
     hash: u64,
+    /// The face of the two-faced validator that proposed it (`None`: honest).
+    face: Option<bool>,
 }
 
 pub struct Xrpl {
@@ -64,6 +78,7 @@ pub struct Xrpl {
     built: Vec<u32>,
     /// Accept times at each node, for the ledger interval.
     intervals: (u64, Time),
+    byz: Byzantine,
 }
 
 #[derive(Clone, Debug)]
@@ -98,6 +113,12 @@ pub struct Node {
     validated_log: BTreeMap<u64, u32>,
     /// When this node fully validated each sequence.
     validated_times: BTreeMap<u64, Time>,
+    /// Which face of a two-faced validator this copy is (`None`: honest).
+    face: Option<bool>,
+    /// An equivocating validator's second face.
+    twin: Option<Box<Node>>,
+    /// The transaction the second face leaves out of this round's set.
+    excluded: Option<TxRef>,
 }
 
 impl Node {
@@ -116,6 +137,11 @@ impl Node {
 pub enum Msg {
     Propose(u32),
     Validate(u32),
+    /// A validation from one face of a two-faced validator.
+    ValidateAs {
+        ledger: u32,
+        face: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -167,16 +193,33 @@ impl Xrpl {
             settled: vec![0; n as usize],
             built: vec![0; n as usize],
             intervals: (0, 0),
+            byz: Byzantine::default(),
         }
+    }
+
+    /// The protocol with the Byzantine validators `adversary` names (other adversaries: none).
+    pub fn with_adversary(mut self, adversary: Option<&scenario::Adversary>) -> Self {
+        self.byz = Byzantine::new(adversary, self.settled.len() as u32);
+        self
+    }
+
+    pub fn byzantine(&self) -> &Byzantine {
+        &self.byz
     }
 
     fn needed(&self, v: u32) -> usize {
         (self.params.quorum * self.unl[v as usize].len() as f64).ceil() as usize
     }
 
-    fn broadcast(&self, ctx: &mut Ctx<Msg, Timer>, msg: Msg, bytes: u64) {
+    /// Sends to every validator, or, from one face of a two-faced validator, to its half of
+    /// the honest ones and to the Byzantine ones.
+    fn broadcast(&self, face: Option<bool>, ctx: &mut Ctx<Msg, Timer>, msg: Msg, bytes: u64) {
+        if self.byz.withholds(ctx.node) {
+            return;
+        }
         for v in 0..self.settled.len() as u32 {
-            if v != ctx.node {
+            let other_half = face.is_some_and(|f| self.byz.half_of(v) == Some(!f));
+            if v != ctx.node && !other_half {
                 ctx.send(v, msg, bytes);
             }
         }
@@ -189,11 +232,12 @@ impl Xrpl {
             parent: node.lcl,
             hash: hash_set(&txs),
             txs,
+            face: node.face,
         });
         node.position = Some(p);
         node.proposals[node.id as usize] = Some((p, ctx.now));
         node.proposed_at = ctx.now;
-        self.broadcast(ctx, Msg::Propose(p), PROPOSAL_BYTES);
+        self.broadcast(node.face, ctx, Msg::Propose(p), PROPOSAL_BYTES);
     }
 
     fn close(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
@@ -217,6 +261,10 @@ impl Xrpl {
         }
         txs.sort_unstable();
         node.closed_at = Some(ctx.now);
+        if node.face == Some(false) {
+            node.excluded = txs.first().copied();
+            txs.retain(|t| Some(*t) != node.excluded);
+        }
         self.propose(node, txs, ctx);
     }
 
@@ -327,7 +375,7 @@ impl Xrpl {
                 let weight = (yays * 100 + if ours { 100 } else { 0 }) / (peers + 1);
                 weight > threshold
             };
-            if keep {
+            if keep && Some(t) != node.excluded.filter(|_| node.face == Some(false)) {
                 next.push(t);
             }
         }
@@ -336,7 +384,7 @@ impl Xrpl {
         } else if ctx.now >= node.proposed_at + from_secs(PROPOSE_INTERVAL_S) {
             // Unchanged but old: peers that lost it (or were cut off) hear it again.
             node.proposed_at = ctx.now;
-            self.broadcast(ctx, Msg::Propose(mine), PROPOSAL_BYTES);
+            self.broadcast(node.face, ctx, Msg::Propose(mine), PROPOSAL_BYTES);
         }
         let mine = node.position.expect("closed");
         let min_consensus = from_secs(self.params.ledger_min_consensus_s);
@@ -406,7 +454,11 @@ impl Xrpl {
         node.last_accept = Some(ctx.now);
         if seq > node.signed_seq {
             node.signed_seq = seq;
-            self.broadcast(ctx, Msg::Validate(l), VALIDATION_BYTES);
+            let msg = match node.face {
+                Some(face) => Msg::ValidateAs { ledger: l, face },
+                None => Msg::Validate(l),
+            };
+            self.broadcast(node.face, ctx, msg, VALIDATION_BYTES);
             self.validation(node, node.id, l, ctx);
         }
     }
@@ -456,12 +508,8 @@ impl Xrpl {
     }
 }
 
-impl Protocol for Xrpl {
-    type Node = Node;
-    type Msg = Msg;
-    type Timer = Timer;
-
-    fn new_node(&self, id: u32) -> Node {
+impl Xrpl {
+    fn honest_node(&self, id: u32) -> Node {
         Node {
             id,
             lcl: GENESIS,
@@ -480,24 +528,13 @@ impl Protocol for Xrpl {
             last_accept: None,
             validated_log: BTreeMap::new(),
             validated_times: BTreeMap::new(),
+            face: None,
+            twin: None,
+            excluded: None,
         }
     }
 
-    fn on_start(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
-        ctx.timer(
-            from_secs(self.params.ledger_granularity_s),
-            Timer::Heartbeat,
-        );
-    }
-
-    fn on_transactions(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
-        for &tx in txs {
-            self.pool.insert(tx, ctx.now, ctx.node);
-            ctx.metrics.on_reached(tx.uploaded, ctx.now);
-        }
-    }
-
-    fn on_message(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, from: u32, msg: Msg) {
+    fn message(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, from: u32, msg: Msg) {
         match msg {
             Msg::Propose(p) => {
                 // A position for this round counts now; one for a later round (a peer a little
@@ -516,15 +553,13 @@ impl Protocol for Xrpl {
                     node.proposals[from as usize] = Some((p, ctx.now));
                 }
             }
-            Msg::Validate(l) => self.validation(node, from, l, ctx),
+            Msg::Validate(l) | Msg::ValidateAs { ledger: l, .. } => {
+                self.validation(node, from, l, ctx)
+            }
         }
     }
 
-    fn on_timer(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, _timer: Timer) {
-        ctx.timer(
-            from_secs(self.params.ledger_granularity_s),
-            Timer::Heartbeat,
-        );
+    fn heartbeat(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
         let lcl = node.lcl;
         if let Some(closed_at) = node.closed_at {
             self.establish(node, closed_at, ctx);
@@ -554,7 +589,69 @@ impl Protocol for Xrpl {
             }
         }
     }
+}
 
+impl Protocol for Xrpl {
+    type Node = Node;
+    type Msg = Msg;
+    type Timer = Timer;
+
+    fn new_node(&self, id: u32) -> Node {
+        let mut node = self.honest_node(id);
+        if self.byz.equivocates(id) {
+            node.face = Some(true);
+            let mut twin = self.honest_node(id);
+            twin.face = Some(false);
+            node.twin = Some(Box::new(twin));
+        }
+        node
+    }
+
+    fn on_start(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        ctx.timer(
+            from_secs(self.params.ledger_granularity_s),
+            Timer::Heartbeat,
+        );
+    }
+
+    fn on_transactions(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
+        for &tx in txs {
+            self.pool.insert(tx, ctx.now, ctx.node);
+            ctx.metrics.on_reached(tx.uploaded, ctx.now);
+        }
+    }
+
+    fn on_message(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, from: u32, msg: Msg) {
+        // A two-faced validator hands a message to the face the sender deals with.
+        let face = match msg {
+            _ if self.byz.is_honest(from) => self.byz.half_of(from),
+            Msg::Propose(p) => self.positions[p as usize].face,
+            Msg::ValidateAs { face, .. } => Some(face),
+            Msg::Validate(_) => None,
+        };
+        match node.twin.take() {
+            Some(mut twin) if face == Some(false) => {
+                self.message(&mut twin, ctx, from, msg);
+                node.twin = Some(twin);
+            }
+            twin => {
+                node.twin = twin;
+                self.message(node, ctx, from, msg);
+            }
+        }
+    }
+
+    fn on_timer(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, _timer: Timer) {
+        ctx.timer(
+            from_secs(self.params.ledger_granularity_s),
+            Timer::Heartbeat,
+        );
+        self.heartbeat(node, ctx);
+        if let Some(mut twin) = node.twin.take() {
+            self.heartbeat(&mut twin, ctx);
+            node.twin = Some(twin);
+        }
+    }
     fn mempool_len(&self) -> u64 {
         self.pool.unincluded()
     }
@@ -605,6 +702,13 @@ impl Protocol for Xrpl {
                 ("ledgers_built".into(), blocks.len() as f64),
                 ("validated_seq".into(), validated as f64),
                 ("forked_sequences".into(), self.forks as f64),
+                ("byzantine_validators".into(), self.byz.count() as f64),
+                (
+                    "conflicting_decisions".into(),
+                    self.byz
+                        .conflicting_decisions(nodes.iter().map(|n| (n.id, &n.validated_log)))
+                        as f64,
+                ),
                 (
                     "ledger_interval_mean_s".into(),
                     if count > 0 {

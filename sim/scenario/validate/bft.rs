@@ -60,12 +60,18 @@ impl Checker<'_> {
     /// `adversary: { kind: byzantine, nodes, behaviour }`: distinct validator ids, at least one
     /// honest validator left, and a protocol whose replicas can misbehave that way.
     pub(super) fn byzantine(&mut self, nodes: &[u64], validators: Option<u64>, c: &Consensus) {
-        if !matches!(c, Consensus::Pbft(_) | Consensus::Hotstuff(_)) {
+        if !matches!(
+            c,
+            Consensus::Pbft(_)
+                | Consensus::Hotstuff(_)
+                | Consensus::Tendermint(_)
+                | Consensus::Xrpl(_)
+        ) {
             self.report(
                 "adversary.kind",
                 "byzantine",
-                "needs consensus.protocol: pbft or hotstuff (the only protocols with Byzantine \
-                 validators)",
+                "needs consensus.protocol: pbft, hotstuff, tendermint or xrpl (the only protocols \
+                 with Byzantine validators)",
             );
         }
         if nodes.is_empty() {
