@@ -50,6 +50,20 @@ impl<E> Scheduler<E> {
         self.queue.push(key, event);
     }
 
+    /// Schedules `event` with a sequence number its source keeps itself, for sources outside
+    /// `0..sources` that number their own events (increasing, and unique at equal time).
+    ///
+    /// # Panics
+    /// If `time` lies in the past.
+    pub fn schedule_numbered(&mut self, time: Time, source: u32, seq: u32, event: E) {
+        assert!(
+            time >= self.now,
+            "event scheduled in the past: {time} < {}",
+            self.now
+        );
+        self.queue.push(EventKey::new(time, source, seq), event);
+    }
+
     /// The next event due at or before `until`, advancing the clock to its time.
     pub fn pop_until(&mut self, until: Time) -> Option<(EventKey, E)> {
         self.queue.peek_key_until(until)?;

@@ -3,10 +3,9 @@
 
 use crate::scenario::{Consensus, Scenario};
 
-/// Bytes per device: fleet arrays (id, gateway, sequence, next reading, connectivity cursor),
-/// the validators' loop's sequence counter for the device as a source, and one pending wake
-/// key in its shard's queue with vector slack.
-const PER_DEVICE: f64 = 36.0 + 4.0 + 32.0;
+/// Bytes per device: fleet arrays (id, gateway, sequence, next reading, connectivity cursor)
+/// and one pending wake key in its shard's queue with vector slack.
+const PER_DEVICE: f64 = 36.0 + 32.0;
 /// Bytes per transaction waiting at validators: pool slot, arrival-order entry, block entry.
 const PER_PENDING_TX: f64 = 72.0 + 8.0 + 12.0;
 /// Two ChaCha streams, node state, peers and region per validator.

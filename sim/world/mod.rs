@@ -182,7 +182,8 @@ impl<'s, P: Protocol> World<'s, P> {
         let devices = shards.iter().map(|sh| sh.devices()).sum::<u32>();
         let n = net.nodes();
         let nodes = (0..n).map(|v| protocol.new_node(v)).collect();
-        let sources = 1 + n as usize + devices as usize + access.gateways() as usize;
+        // Devices and gateways number their uploads themselves (see `shard::Upload`).
+        let sources = 1 + n as usize;
         let (faults, changes) = Faults::build(s);
         World {
             faults,
@@ -270,9 +271,8 @@ impl<'s, P: Protocol> World<'s, P> {
         self.sched.delivered() + shards_events(&self.shards)
     }
 
-    /// Hands the shards' uploads to the validators' queue. Each source belongs to one shard
-    /// and its uploads are in the order it sent them, so sequence numbers, and with them the
-    /// order of delivery, do not depend on the order shards are visited in.
+    /// Hands the shards' uploads to the validators' queue. Their keys are fixed by their
+    /// senders, so the order of delivery does not depend on the order shards are visited in.
     fn merge(&mut self, shards: &mut [Shard]) {
         for sh in shards {
             for u in sh.out.drain(..) {
@@ -282,7 +282,7 @@ impl<'s, P: Protocol> World<'s, P> {
                     node: u.node,
                     batch,
                 };
-                self.sched.schedule(u.at, u.source, ev);
+                self.sched.schedule_numbered(u.at, u.source, u.seq, ev);
             }
             sh.txs.clear();
         }

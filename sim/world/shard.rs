@@ -24,11 +24,14 @@ pub const MAX_SHARDS: u32 = 64;
 
 /// An upload leaving a shard for validator `node`: `txs[start..start + len]` of the shard,
 /// arriving at `at`, sent by fleet-wide event source `source` (a device, or a batching
-/// gateway).
+/// gateway) as its upload number `seq`: a device numbers an upload by its first reading, a
+/// gateway sends one batch per flush time, so keys stay unique and in sending order without a
+/// counter per device.
 #[derive(Clone, Copy, Debug)]
 pub struct Upload {
     pub at: Time,
     pub source: u32,
+    pub seq: u32,
     pub node: u32,
     pub start: u32,
     pub len: u32,
@@ -159,7 +162,9 @@ impl Shard {
                     &mut *txs
                 };
                 let before = list.len();
+                let mut first_seq = None;
                 for r in readings {
+                    first_seq.get_or_insert(r.seq);
                     metrics.on_uploaded(r.created, now);
                     list.push(TxIn {
                         device: r.device,
@@ -178,6 +183,7 @@ impl Shard {
                     sent = Some(Upload {
                         at: now + delay,
                         source: device_source,
+                        seq: first_seq.expect("an upload holds readings"),
                         node,
                         start: before as u32,
                         len: len as u32,
@@ -203,6 +209,7 @@ impl Shard {
         self.out.push(Upload {
             at: now + access.backhaul_delay(g, bytes),
             source: src.first_gateway + g,
+            seq: 0,
             node: access.gateway_validator[g as usize],
             start: self.txs.len() as u32,
             len: list.len() as u32,
