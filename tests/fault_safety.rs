@@ -181,8 +181,9 @@ fn pos_never_finalizes_conflicting_checkpoints() {
 }
 
 /// Notary (single, raft and bft clusters): under follower crashes, a split and loss, the
-/// notary never signs two transactions consuming one state. Only followers crash: leader
-/// election is not modelled, so a crashed leader stalls the service by design.
+/// notary never signs two transactions consuming one state. Only followers crash here: the
+/// single notary and the BFT cluster have no leader change; the raft cluster's leader crashes
+/// are in `tests/notary_election.rs`.
 #[test]
 fn notary_never_signs_a_state_twice_under_faults() {
     let clusters = [

@@ -93,3 +93,132 @@ fn faulty_runs_repeat_exactly_and_random_crashes_follow_the_seed() {
         .collect();
     assert!(held.windows(2).any(|w| w[0] != w[1]), "{held:?}");
 }
+
+/// After a partition heals, Nakamoto reorganises: within five block intervals every node's
+/// chain holds the same block at every height up to one below the lowest tip, and that common
+/// chain lies above every block mined during the split; the side that lost the race has every
+/// block it mined cut off stale; transactions its blocks carried are settled once or still
+/// pending, and every count adds up.
+#[test]
+fn after_a_partition_heals_all_nodes_converge_and_the_losing_side_goes_stale() {
+    use unchained::consensus::nakamoto::Nakamoto;
+    use unchained::engine::from_secs;
+    use unchained::scenario::Consensus;
+    use unchained::world::{Progress, run_with};
+
+    let (from_s, to_s, bound_s) = (100.0, 1000.0, 100.0);
+    let (from, to) = (from_secs(from_s), from_secs(to_s));
+    let mut reverted = 0.0;
+    for seed in 1..=6u64 {
+        let faults = format!(
+            "faults:\n  partitions: [{{ split: 0.5, from_s: {from_s}, to_s: {to_s} }}]\n  \
+             links: {{ loss: 0.0{} }}\n",
+            seed % 3 * 2
+        );
+        let text = nakamoto(&faults)
+            .replace("seed: 3", &format!("seed: {seed}"))
+            .replace(
+                "duration_s: 2000",
+                &format!("duration_s: {}", to_s + bound_s),
+            );
+        let s = common::scenario(&text);
+        let Consensus::Nakamoto(p) = &s.consensus else {
+            panic!("not nakamoto")
+        };
+        let nak = Nakamoto::new(p, s.validators.count as u32, s.seed);
+        let (out, nak, nodes) = run_with(&s, nak, &Progress::hidden()).unwrap();
+        let blocks = nak.blocks();
+
+        // One chain: the same block at height (lowest tip − 1) everywhere, and above
+        // everything mined while split.
+        let lowest = nodes
+            .iter()
+            .map(|n| blocks.get(n.tip()).height)
+            .min()
+            .unwrap();
+        let common_h = lowest - 1;
+        let at: Vec<u32> = nodes
+            .iter()
+            .map(|n| blocks.ancestor(n.tip(), common_h))
+            .collect();
+        assert!(
+            at.iter().all(|&b| b == at[0]),
+            "seed {seed}: chains differ at height {common_h}, {bound_s} s after the heal: {at:?}"
+        );
+        let split_top = blocks
+            .iter()
+            .filter(|(_, b)| b.mined_at < to)
+            .map(|(_, b)| b.height)
+            .max()
+            .unwrap();
+        assert!(
+            common_h > split_top,
+            "seed {seed}: common chain at {common_h}, split blocks up to {split_top}"
+        );
+
+        // Both sides mined while split; exactly one side's blocks were all orphaned.
+        let side = |miner: u32| u32::from(miner >= 4);
+        let mut mined = [0u32; 2];
+        let mut main = [0u32; 2];
+        for row in &out.blocks {
+            let t = from_secs(row.mined_at_s);
+            // A block mined within a second of the cut may still have crossed it.
+            if t > from + from_secs(1.0) && t < to {
+                mined[side(row.miner) as usize] += 1;
+                main[side(row.miner) as usize] += u32::from(!row.stale);
+            }
+        }
+        let loser = if main[0] == 0 { 0 } else { 1 };
+        assert_eq!(
+            main[loser], 0,
+            "seed {seed}: mined {mined:?}, on main {main:?}"
+        );
+        assert!(
+            main[1 - loser] > 0,
+            "seed {seed}: mined {mined:?}, on main {main:?}"
+        );
+        assert!(
+            mined[loser] >= 5,
+            "seed {seed}: losing side mined {mined:?}"
+        );
+        assert!(
+            common::metric(&out, "blocks_stale") >= f64::from(mined[loser]),
+            "seed {seed}"
+        );
+
+        // What the losing side's blocks carried: each transaction is either settled (gone
+        // from the pool, counted once) or pending in the pool, and the totals add up.
+        let mut carried = 0;
+        let mut pending = 0;
+        for (_, b) in blocks.iter() {
+            if side(b.miner) as usize == loser && b.mined_at > from && b.mined_at < to {
+                for r in &b.txs {
+                    carried += 1;
+                    pending += u32::from(nak.pool().get(r.slot, r.generation).is_some());
+                }
+            }
+        }
+        assert!(
+            carried > 100,
+            "seed {seed}: {carried} transactions on the losing side"
+        );
+        let c = &out.conservation;
+        assert!(c.holds(), "seed {seed}: {c:?}");
+        let per_node: u64 = out.nodes.iter().map(|n| n.settled_tx).sum();
+        assert_eq!(per_node, c.settled, "seed {seed}");
+        assert!(
+            c.settled + c.pending_in_mempool + c.pending_in_block
+                <= common::metric(&out, "tx_uploaded") as u64
+        );
+        // The losing side had settled on its own chain (two confirmations) before the heal.
+        let r = common::metric(&out, "reverted_settlements");
+        assert!(r > 0.0, "seed {seed}");
+        reverted += r;
+        eprintln!(
+            "seed {seed}: common height {common_h} > split top {split_top}; mined while split \
+             {mined:?}, losing side {loser}; {carried} carried by its blocks, {pending} still \
+             pending; {r} reverted settlement heights"
+        );
+    }
+    assert!(reverted > 0.0);
+}

@@ -51,6 +51,13 @@ pub struct Node {
     confirmed: u32,
 }
 
+impl Node {
+    /// The block this node's chain ends at.
+    pub fn tip(&self) -> u32 {
+        self.tip
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Msg {
     Block(u32),
@@ -154,6 +161,11 @@ impl Nakamoto {
 
     pub fn blocks(&self) -> &BlockStore {
         &self.blocks
+    }
+
+    /// Transactions not yet settled at their origin (settling removes them).
+    pub fn pool(&self) -> &Pool {
+        &self.pool
     }
 
     fn next_find(&self, node: u32, ctx: &mut Ctx<Msg, Timer>) {

@@ -161,8 +161,6 @@ pub enum Msg {
         term: u64,
         granted: bool,
     },
-    /// BFT cluster: a replica's commit vote.
-    Ack(u32),
     PrePrepare(u32),
     Prepare(u32),
     Commit(u32),
@@ -238,7 +236,6 @@ impl Notary {
             | Msg::Endorse(t)
             | Msg::Request(t)
             | Msg::Reject(t)
-            | Msg::Ack(t)
             | Msg::PrePrepare(t)
             | Msg::Prepare(t)
             | Msg::Commit(t)
@@ -509,7 +506,7 @@ impl Protocol for Notary {
                 last_term,
             } => self.on_vote(node, ctx, from, term, last_index, last_term),
             Msg::VoteAck { term, granted } => self.on_vote_ack(node, ctx, term, granted),
-            Msg::Ack(t) | Msg::Commit(t) => self.ack(t, ctx),
+            Msg::Commit(t) => self.ack(t, ctx),
             Msg::PrePrepare(t) => {
                 for r in 0..self.cluster {
                     if r != node.id {
