@@ -199,6 +199,16 @@ fn hotstuff_safe_and_live_with_f_withholding() {
     within_f(hotstuff, "hotstuff", "withhold");
 }
 
+/// With 2 of 4 equivocating, leader 0's views are followed by accomplice 1's: 1 collects each
+/// branch's votes (two Byzantine and one honest replica make a quorum of 3) and 0 extends each
+/// branch in its next views, shown to one honest replica only, until both hold a three-chain.
+#[test]
+fn hotstuff_breaks_with_f_plus_one_equivocating() {
+    let broken = beyond_f(hotstuff, "hotstuff");
+    eprintln!("hotstuff, 2 of 4 equivocating: conflicting decisions on seeds {broken:?}");
+    assert!(broken.len() >= 4, "{broken:?}");
+}
+
 #[test]
 fn tendermint_safe_and_live_with_f_equivocating_including_proposers() {
     within_f(tendermint, "tendermint", "equivocate");
