@@ -51,6 +51,17 @@ pub struct Node {
     confirmed: u32,
 }
 
+impl Node {
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// The block this node's chain ends at.
+    pub fn tip(&self) -> u32 {
+        self.tip
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Msg {
     Block(u32),
