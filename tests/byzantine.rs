@@ -329,3 +329,24 @@ fn xrpl_forks_beyond_the_safety_bound() {
         }
     }
 }
+
+/// The two-faced and equivocating strategies draw nothing of their own: a run repeats bit for
+/// bit.
+#[test]
+fn byzantine_runs_repeat_exactly() {
+    let bits = |text: &str| -> Vec<(String, u64)> {
+        let s = common::scenario(text);
+        let out = common::run(&s);
+        out.summary
+            .into_iter()
+            .map(|(k, v)| (k, v.to_bits()))
+            .collect()
+    };
+    for text in [
+        yaml(3, 7, "tendermint", &[0, 1], "equivocate"),
+        yaml(2, 4, "hotstuff", &[0, 1], "equivocate"),
+        xrpl_yaml(1, 12, "equivocate", 0.8),
+    ] {
+        assert_eq!(bits(&text), bits(&text));
+    }
+}

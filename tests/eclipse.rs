@@ -158,3 +158,16 @@ fn eclipsed_nodes_reorganise_and_lose_settled_blocks() {
         );
     }
 }
+
+#[test]
+fn eclipse_runs_repeat_exactly() {
+    let s = common::scenario(&yaml(2, UNTIL_S + 300.0, true));
+    let bits = || -> Vec<(String, u64)> {
+        let out = common::run(&s);
+        out.summary
+            .into_iter()
+            .map(|(k, v)| (k, v.to_bits()))
+            .collect()
+    };
+    assert_eq!(bits(), bits());
+}
