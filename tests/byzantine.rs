@@ -136,6 +136,7 @@ fn agree(o: &Outcome) -> Result<(), String> {
 /// Up to f Byzantine of n = 3f + 1 (n = 4, 7, 10), the first leaders among them.
 fn within_f(run: fn(&str) -> Outcome, protocol: &str, behaviour: &str) {
     let mut decided = 0;
+    let mut forks = 0.0;
     for seed in 0..12u32 {
         let n = [4, 7, 10][seed as usize % 3];
         let f = (n - 1) / 3;
@@ -148,10 +149,20 @@ fn within_f(run: fn(&str) -> Outcome, protocol: &str, behaviour: &str) {
         assert_eq!(common::metric(&o.out, "conflicting_decisions"), 0.0);
         assert_eq!(common::metric(&o.out, "byzantine_validators"), f64::from(f));
         assert_eq!(o.unsettled, 0, "seed {seed} n={n}: honest requests left");
+        if protocol == "hotstuff" && behaviour == "equivocate" && n > 4 {
+            // Leaders 0 and 1 are both Byzantine: the coalition extended a branch, in vain.
+            forks += common::metric(&o.out, "byzantine_fork_blocks");
+        }
         decided += o.decisions;
     }
     // A vacuous pass would decide nothing.
     assert!(decided > 500, "{decided}");
+    if protocol == "hotstuff" && behaviour == "equivocate" {
+        assert!(
+            forks > 0.0,
+            "the forking coalition never got a quorum for a branch"
+        );
+    }
 }
 
 /// n = 4 with 2 equivocating (f + 1): the seeds on which two honest replicas decided different

@@ -635,6 +635,13 @@ impl Protocol for HotStuff {
                 ("hotstuff_msgs_per_decision".into(), per(c.total())),
                 ("byzantine_validators".into(), self.byz.count() as f64),
                 ("conflicting_decisions".into(), conflicting as f64),
+                (
+                    "byzantine_fork_blocks".into(),
+                    self.branch
+                        .values()
+                        .filter(|&&(_, left)| left < FORK_CHILDREN)
+                        .count() as f64,
+                ),
             ],
         )
     }
