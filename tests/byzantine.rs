@@ -149,6 +149,10 @@ fn within_f(run: fn(&str) -> Outcome, protocol: &str, behaviour: &str) {
         assert_eq!(common::metric(&o.out, "conflicting_decisions"), 0.0);
         assert_eq!(common::metric(&o.out, "byzantine_validators"), f64::from(f));
         assert_eq!(o.unsettled, 0, "seed {seed} n={n}: honest requests left");
+        if protocol == "tendermint" && behaviour == "equivocate" {
+            // Byzantine proposers sent conflicting blocks at some heights.
+            assert!(common::metric(&o.out, "byzantine_equivocations") > 0.0);
+        }
         if protocol == "hotstuff" && behaviour == "equivocate" && n > 4 {
             // Leaders 0 and 1 are both Byzantine: the coalition extended a branch, in vain.
             forks += common::metric(&o.out, "byzantine_fork_blocks");

@@ -3,10 +3,12 @@
 //! hash power the bubble holds 30 % of it, so its chain falls behind the network's; blocks the
 //! eclipsed nodes accept there (and the payments their merchants see confirmed in them) are
 //! orphaned when the eclipse ends and they reorganise onto the honest chain.
+//! The last test eclipses a Tendermint validator: the cut is the network's, for any protocol.
 
 mod common;
 
 use unchained::consensus::nakamoto::{Nakamoto, Node};
+use unchained::consensus::tendermint::{Node as TmNode, Tendermint};
 use unchained::engine::from_secs;
 use unchained::ledger::BlockStore;
 use unchained::metrics::RunOutput;
@@ -170,4 +172,48 @@ fn eclipse_runs_repeat_exactly() {
             .collect()
     };
     assert_eq!(bits(), bits());
+}
+
+/// The eclipse is the network's, not Nakamoto's: a Tendermint validator eclipsed from 10 s to
+/// 20 s (no attackers) decides nothing meanwhile while the other three, a quorum, go on; after
+/// it, catch-up brings it level with them.
+#[test]
+fn eclipsed_tendermint_validator_stalls_then_catches_up() {
+    let text = |eclipse: &str| {
+        common::bft_yaml(
+            4,
+            0.5,
+            30.0,
+            10.0,
+            &format!(
+                "consensus: {{ protocol: tendermint, timeout_propose_ms: 500, \
+                 timeout_prevote_ms: 200, timeout_precommit_ms: 200 }}\n{eclipse}"
+            ),
+        )
+    };
+    let s = common::scenario(&text(
+        "adversary: { kind: eclipse, nodes: [3], from_s: 10, until_s: 20 }\n",
+    ));
+    let Consensus::Tendermint(p) = &s.consensus else {
+        panic!("not tendermint")
+    };
+    let proto = Tendermint::new(p, 4);
+    let (out, _, nodes) = run_with(&s, proto, &Progress::hidden()).expect("runs");
+    assert!(common::metric(&out, "msgs_dropped_eclipse") > 0.0);
+    let within = |n: &TmNode, from: f64, to: f64| {
+        n.decided_at
+            .values()
+            .filter(|&&t| (from_secs(from)..from_secs(to)).contains(&t))
+            .count()
+    };
+    // Decisions made between 10.5 s (messages in flight have landed) and 20 s.
+    let eclipsed = within(&nodes[3], 10.5, 20.0);
+    let others: Vec<usize> = nodes[..3].iter().map(|n| within(n, 10.5, 20.0)).collect();
+    eprintln!("decisions in the eclipse: eclipsed {eclipsed}, others {others:?}");
+    assert_eq!(eclipsed, 0);
+    assert!(others.iter().all(|&d| d >= 5), "{others:?}");
+    let heights: Vec<u64> = nodes.iter().map(|n| n.height).collect();
+    assert!(heights[3] + 1 >= heights[0], "{heights:?}");
+    let logs: Vec<_> = nodes.iter().map(|n| &n.decided).collect();
+    common::agree(&logs).expect("agree");
 }
