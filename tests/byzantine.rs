@@ -136,6 +136,7 @@ fn agree(o: &Outcome) -> Result<(), String> {
 /// Up to f Byzantine of n = 3f + 1 (n = 4, 7, 10), the first leaders among them.
 fn within_f(run: fn(&str) -> Outcome, protocol: &str, behaviour: &str) {
     let mut decided = 0;
+    let mut forks = 0.0;
     for seed in 0..12u32 {
         let n = [4, 7, 10][seed as usize % 3];
         let f = (n - 1) / 3;
@@ -148,10 +149,24 @@ fn within_f(run: fn(&str) -> Outcome, protocol: &str, behaviour: &str) {
         assert_eq!(common::metric(&o.out, "conflicting_decisions"), 0.0);
         assert_eq!(common::metric(&o.out, "byzantine_validators"), f64::from(f));
         assert_eq!(o.unsettled, 0, "seed {seed} n={n}: honest requests left");
+        if protocol == "tendermint" && behaviour == "equivocate" {
+            // Byzantine proposers sent conflicting blocks at some heights.
+            assert!(common::metric(&o.out, "byzantine_equivocations") > 0.0);
+        }
+        if protocol == "hotstuff" && behaviour == "equivocate" && n > 4 {
+            // Leaders 0 and 1 are both Byzantine: the coalition extended a branch, in vain.
+            forks += common::metric(&o.out, "byzantine_fork_blocks");
+        }
         decided += o.decisions;
     }
     // A vacuous pass would decide nothing.
     assert!(decided > 500, "{decided}");
+    if protocol == "hotstuff" && behaviour == "equivocate" {
+        assert!(
+            forks > 0.0,
+            "the forking coalition never got a quorum for a branch"
+        );
+    }
 }
 
 /// n = 4 with 2 equivocating (f + 1): the seeds on which two honest replicas decided different
@@ -197,6 +212,16 @@ fn hotstuff_safe_and_live_with_f_equivocating_including_the_leader() {
 #[test]
 fn hotstuff_safe_and_live_with_f_withholding() {
     within_f(hotstuff, "hotstuff", "withhold");
+}
+
+/// With 2 of 4 equivocating, leader 0's views are followed by accomplice 1's: 1 collects each
+/// branch's votes (two Byzantine and one honest replica make a quorum of 3) and 0 extends each
+/// branch in its next views, shown to one honest replica only, until both hold a three-chain.
+#[test]
+fn hotstuff_breaks_with_f_plus_one_equivocating() {
+    let broken = beyond_f(hotstuff, "hotstuff");
+    eprintln!("hotstuff, 2 of 4 equivocating: conflicting decisions on seeds {broken:?}");
+    assert!(broken.len() >= 4, "{broken:?}");
 }
 
 #[test]
@@ -317,5 +342,26 @@ fn xrpl_forks_beyond_the_safety_bound() {
             eprintln!("xrpl {b} two-faced, quorum {quorum}, seed {seed}: conflicts {conflicts}");
             assert!(conflicts > 0.0, "seed {seed}, {b} at {quorum}");
         }
+    }
+}
+
+/// The two-faced and equivocating strategies draw nothing of their own: a run repeats bit for
+/// bit.
+#[test]
+fn byzantine_runs_repeat_exactly() {
+    let bits = |text: &str| -> Vec<(String, u64)> {
+        let s = common::scenario(text);
+        let out = common::run(&s);
+        out.summary
+            .into_iter()
+            .map(|(k, v)| (k, v.to_bits()))
+            .collect()
+    };
+    for text in [
+        yaml(3, 7, "tendermint", &[0, 1], "equivocate"),
+        yaml(2, 4, "hotstuff", &[0, 1], "equivocate"),
+        xrpl_yaml(1, 12, "equivocate", 0.8),
+    ] {
+        assert_eq!(bits(&text), bits(&text));
     }
 }

@@ -196,6 +196,26 @@ const CASES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "eclipse_attacker_also_eclipsed.yaml",
+        &[
+            "adversary.attackers[0] = 2",
+            "must not be an eclipsed node",
+            "(line 7)",
+        ],
+    ),
+    (
+        "eclipse_ends_before_start.yaml",
+        &["adversary.until_s = 50", "> from_s (100)", "(line 9)"],
+    ),
+    (
+        "eclipse_leaves_nobody_outside.yaml",
+        &[
+            "adversary.nodes = 3 ids with 1 attackers",
+            "at least one validator outside the eclipse",
+            "(line 6)",
+        ],
+    ),
+    (
         "two_defects.yaml",
         &[
             "consensus.confirmations = 0",

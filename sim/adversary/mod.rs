@@ -35,7 +35,9 @@ impl Attack {
                 confirmations,
                 give_up_behind,
             )),
-            scenario::Adversary::Byzantine { .. } => return None,
+            scenario::Adversary::Byzantine { .. } | scenario::Adversary::Eclipse { .. } => {
+                return None;
+            }
         })
     }
 
@@ -80,6 +82,6 @@ pub fn hash_share(a: &scenario::Adversary) -> Option<(u32, f64)> {
         | scenario::Adversary::DoubleSpend {
             node, hash_share, ..
         } => Some((node, hash_share)),
-        scenario::Adversary::Byzantine { .. } => None,
+        scenario::Adversary::Byzantine { .. } | scenario::Adversary::Eclipse { .. } => None,
     }
 }

@@ -639,10 +639,20 @@ pub enum Adversary {
         #[serde(default = "default_give_up_behind")]
         give_up_behind: u32,
     },
-    /// Validators of a BFT protocol (pbft, hotstuff) that break its rules as `behaviour` says.
+    /// Validators of a BFT protocol (pbft, hotstuff, tendermint) or of the XRP Ledger that
+    /// break its rules as `behaviour` says.
     Byzantine {
         nodes: Vec<u64>,
         behaviour: super::Behaviour,
+    },
+    /// During `[from_s, until_s)` the validators in `nodes` exchange messages only among
+    /// themselves and with the `attackers`, which relay nothing between them and the rest.
+    Eclipse {
+        nodes: Vec<u64>,
+        #[serde(default)]
+        attackers: Vec<u64>,
+        from_s: f64,
+        until_s: f64,
     },
 }
 

@@ -545,6 +545,15 @@ impl Checker<'_> {
                 self.byzantine(nodes, validators, consensus);
                 return;
             }
+            Adversary::Eclipse {
+                nodes,
+                attackers,
+                from_s,
+                until_s,
+            } => {
+                self.eclipse(nodes, attackers, (*from_s, *until_s), validators);
+                return;
+            }
             Adversary::SelfishMining {
                 node,
                 hash_share,
@@ -1541,6 +1550,29 @@ adversary: { kind: double_spend, node: 2, hash_share: 0.2, confirmations: 3 }
         let behaviour = "duration_s: 60\nvalidators: { count: 4 }\nconsensus: { protocol: pbft }\n\
                          adversary: { kind: byzantine, nodes: [0], behaviour: lie }\n";
         assert!(serde_yaml::from_str::<Scenario>(behaviour).is_err());
+        let eclipse = |adversary: &str| {
+            errors_of(&format!(
+                "duration_s: 60\nvalidators: {{ count: 6 }}\nconsensus: {{ protocol: tendermint }}\n\
+                 adversary: {{ kind: eclipse, {adversary} }}\n"
+            ))
+        };
+        assert_eq!(
+            eclipse("nodes: [4, 5], attackers: [0], from_s: 0, until_s: 30"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            eclipse("nodes: [4], from_s: 5, until_s: 6"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            eclipse("nodes: [], attackers: [0, 0, 6], from_s: -1, until_s: 30"),
+            [
+                "adversary.nodes = []",
+                "adversary.attackers[1] = 0",
+                "adversary.attackers[2] = 6",
+                "adversary.from_s = -1",
+            ]
+        );
         let unknown = format!("{BASE}adversary: {{ kind: eclipse, node: 1 }}\n");
         assert!(serde_yaml::from_str::<Scenario>(&unknown).is_err());
     }

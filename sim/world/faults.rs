@@ -30,6 +30,8 @@ pub struct Faults {
     /// Whether the validator's `on_start` ran (a validator down at time 0 starts on recovery).
     pub started: Vec<bool>,
     windows: Vec<Window>,
+    /// `adversary: { kind: eclipse }`: group 0 is the eclipsed nodes with their attackers.
+    eclipse: Option<Window>,
     loss: f64,
     pub extra_delay: Time,
     /// Transaction batches that reached a down validator; its gateway delivers them again on
@@ -43,6 +45,7 @@ pub struct Counts {
     pub msgs_to_down_node: u64,
     pub timers_of_down_node: u64,
     pub msgs_partitioned: u64,
+    pub msgs_eclipsed: u64,
     pub msgs_lost: u64,
     pub batches_held: u64,
     pub crashes: u64,
@@ -57,6 +60,7 @@ impl Faults {
             down: vec![0; n as usize],
             started: vec![false; n as usize],
             parked: vec![Vec::new(); n as usize],
+            eclipse: eclipse(s),
             ..Faults::default()
         };
         let Some(spec) = &s.faults else {
@@ -135,11 +139,28 @@ impl Faults {
             self.counts.msgs_partitioned += 1;
             return true;
         }
+        if let Some(w) = &self.eclipse
+            && (w.from..w.to).contains(&now)
+            && w.group[from as usize] != w.group[to as usize]
+        {
+            self.counts.msgs_eclipsed += 1;
+            return true;
+        }
         if self.loss > 0.0 && rng.random::<f64>() < self.loss {
             self.counts.msgs_lost += 1;
             return true;
         }
         false
+    }
+
+    /// Messages the eclipse cut, when the scenario has one.
+    pub fn eclipse_summary(&self) -> Option<(String, f64)> {
+        self.eclipse.as_ref().map(|_| {
+            (
+                "msgs_dropped_eclipse".into(),
+                self.counts.msgs_eclipsed as f64,
+            )
+        })
     }
 
     pub fn summary(&self) -> Vec<(String, f64)> {
@@ -157,6 +178,28 @@ impl Faults {
         .map(|(k, v)| (k.to_string(), v as f64))
         .collect()
     }
+}
+
+/// The eclipse window: the eclipsed nodes and the attackers in group 0, everyone else in 1.
+fn eclipse(s: &Scenario) -> Option<Window> {
+    let Some(scenario::Adversary::Eclipse {
+        nodes,
+        attackers,
+        from_s,
+        until_s,
+    }) = &s.adversary
+    else {
+        return None;
+    };
+    let mut group = vec![1; s.validators.count as usize];
+    for &v in nodes.iter().chain(attackers) {
+        group[v as usize] = 0;
+    }
+    Some(Window {
+        from: from_secs(*from_s),
+        to: from_secs(*until_s),
+        group,
+    })
 }
 
 /// `k` distinct validators of `n`, by a partial Fisher–Yates shuffle, in increasing order.

@@ -449,6 +449,7 @@ impl<'s, P: Protocol> World<'s, P> {
         if self.s.faults.is_some() {
             protocol_summary.extend(self.faults.summary());
         }
+        protocol_summary.extend(self.faults.eclipse_summary());
         let output = RunOutput {
             scenario_name: self.s.name.clone(),
             scenario_yaml: scenario::to_yaml(self.s),

@@ -1,4 +1,5 @@
-//! Chained HotStuff (Yin et al., PODC'19), crash faults only.
+//! Chained HotStuff (Yin et al., PODC'19), with crash faults and the Byzantine replicas of
+//! `adversary: { kind: byzantine, … }`.
 //!
 //! `n` replicas, `f = ⌊(n − 1)/3⌋`, quorums `q = ⌈(n + f + 1)/2⌉`; the leader of view `v` is
 //! replica `v mod n`. Each view's leader proposes one block extending the block of its
@@ -18,6 +19,14 @@
 //! idle network sends nothing. Blocks live in a shared store that every replica can read (block
 //! synchronisation is not modelled as messages). A transaction is **settled** when its origin
 //! commits it. The summary adds `hotstuff_*` message counts and `hotstuff_msgs_per_decision`.
+//!
+//! *Forking coalition.* When an equivocating leader's view is followed by another equivocating
+//! replica's view, its two proposals' votes go to an accomplice, which counts each branch apart;
+//! a branch whose votes reach a quorum is extended, by the leader of the next view that is
+//! again followed by an accomplice's (told by `Collude`), with a direct child carrying the QC,
+//! sent only to the honest half that branch was shown to and to the coalition. Three such
+//! children give each half a three-chain, so with `f + 1` equivocating replicas the two halves
+//! commit conflicting blocks; with `f` at most one branch can gather a quorum.
 
 use super::byzantine::Byzantine;
 use super::pbft::requests::Requests;
@@ -29,6 +38,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 const VOTE_BYTES: u64 = 100;
 const MAX_BACKOFF: u32 = 6;
+/// Children a forking coalition adds to each branch: a three-chain above the first block.
+const FORK_CHILDREN: u32 = 3;
 
 pub struct Block {
     pub parent: u32,
@@ -45,7 +56,12 @@ pub enum Msg {
     Request(u32),
     Proposal(u32),
     Vote(u32),
-    NewView { view: u64, high_qc: u32 },
+    NewView {
+        view: u64,
+        high_qc: u32,
+    },
+    /// Between Byzantine replicas: a fork branch's block just got a quorum of votes.
+    Collude(u32),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,6 +106,8 @@ pub struct Node {
     idle_leader: bool,
     epoch: u32,
     timeouts: u32,
+    /// A Byzantine replica's vote counts for fork-branch blocks.
+    fork_votes: BTreeMap<u32, u32>,
 }
 
 pub struct HotStuff {
@@ -103,6 +121,8 @@ pub struct HotStuff {
     settled: Vec<u64>,
     timeout: Time,
     byz: Byzantine,
+    /// Fork-branch blocks: the honest half each was shown to, and the children still to add.
+    branch: BTreeMap<u32, (bool, u32)>,
 }
 
 impl HotStuff {
@@ -126,6 +146,7 @@ impl HotStuff {
             settled: vec![0; n as usize],
             timeout: from_secs(params.view_timeout_ms / 1e3),
             byz: Byzantine::default(),
+            branch: BTreeMap::new(),
         }
     }
 
@@ -172,7 +193,7 @@ impl HotStuff {
                         .sum::<u64>(),
             ),
             Msg::Vote(_) => (&mut self.counts.vote, VOTE_BYTES),
-            Msg::NewView { .. } => (&mut self.counts.new_view, VOTE_BYTES),
+            Msg::NewView { .. } | Msg::Collude(_) => (&mut self.counts.new_view, VOTE_BYTES),
         };
         *count += 1;
         ctx.send(to, msg, bytes);
@@ -279,6 +300,12 @@ impl HotStuff {
         };
         self.blocks.push(other);
         let b = self.blocks.len() as u32 - 1;
+        let view = self.blocks[a as usize].view;
+        if self.byz.equivocates(self.leader(view + 1)) {
+            // A three-chain on each branch: three children after these.
+            self.branch.insert(a, (true, FORK_CHILDREN));
+            self.branch.insert(b, (false, FORK_CHILDREN));
+        }
         for to in (0..self.n).filter(|&to| to != node.id) {
             let half = self.byz.half_of(to);
             for (blk, first) in [(a, true), (b, false)] {
@@ -382,7 +409,56 @@ impl HotStuff {
         node.timeouts = 0;
     }
 
+    /// The next view after `view` led by an equivocating replica and followed by another's.
+    fn fork_view(&self, view: u64) -> u64 {
+        (view + 1..view + 1 + u64::from(self.n))
+            .find(|&w| {
+                self.byz.equivocates(self.leader(w)) && self.byz.equivocates(self.leader(w + 1))
+            })
+            .expect("a fork view exists once one did")
+    }
+
+    /// A fork branch's block `c` has a quorum: the next fork view's leader extends it.
+    fn certified(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, c: u32) {
+        let (half, left) = self.branch[&c];
+        if left == 0 {
+            return;
+        }
+        let w = self.fork_view(self.blocks[c as usize].view);
+        let l = self.leader(w);
+        if l != node.id {
+            self.send(ctx, l, Msg::Collude(c));
+            return;
+        }
+        let parent = &self.blocks[c as usize];
+        let child = Block {
+            parent: c,
+            justify: c,
+            view: w,
+            height: parent.height + 1,
+            batch: Vec::new(),
+            proposed_at: ctx.now,
+        };
+        self.blocks.push(child);
+        let d = self.blocks.len() as u32 - 1;
+        self.branch.insert(d, (half, left - 1));
+        for to in (0..self.n).filter(|&to| to != node.id) {
+            if self.byz.half_of(to).is_none_or(|h| h == half) {
+                self.send(ctx, to, Msg::Proposal(d));
+            }
+        }
+        self.on_proposal(node, ctx, d);
+    }
+
     fn on_vote(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, b: u32) {
+        if self.byz.equivocates(node.id) && self.branch.contains_key(&b) {
+            let count = node.fork_votes.entry(b).or_default();
+            *count += 1;
+            if *count == self.q {
+                self.certified(node, ctx, b);
+            }
+            return;
+        }
         let count = node.votes.entry(b).or_default();
         *count += 1;
         if *count != self.q {
@@ -457,6 +533,7 @@ impl Protocol for HotStuff {
             idle_leader: id == 1,
             epoch: 0,
             timeouts: 0,
+            fork_votes: BTreeMap::new(),
         }
     }
 
@@ -489,6 +566,11 @@ impl Protocol for HotStuff {
             }
             Msg::Vote(b) => self.on_vote(node, ctx, b),
             Msg::NewView { view, high_qc } => self.on_new_view(node, ctx, from, view, high_qc),
+            Msg::Collude(c) => {
+                if self.byz.equivocates(node.id) && !self.byz.is_honest(from) {
+                    self.certified(node, ctx, c);
+                }
+            }
         }
     }
 
@@ -553,6 +635,13 @@ impl Protocol for HotStuff {
                 ("hotstuff_msgs_per_decision".into(), per(c.total())),
                 ("byzantine_validators".into(), self.byz.count() as f64),
                 ("conflicting_decisions".into(), conflicting as f64),
+                (
+                    "byzantine_fork_blocks".into(),
+                    self.branch
+                        .values()
+                        .filter(|&&(_, left)| left < FORK_CHILDREN)
+                        .count() as f64,
+                ),
             ],
         )
     }

@@ -52,6 +52,10 @@ pub struct Node {
 }
 
 impl Node {
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
     /// The block this node's chain ends at.
     pub fn tip(&self) -> u32 {
         self.tip

@@ -872,6 +872,10 @@ impl Protocol for Tendermint {
                 ("tendermint_msgs_per_decision".into(), per(c.total())),
                 ("byzantine_validators".into(), self.byz.count() as f64),
                 ("conflicting_decisions".into(), conflicting as f64),
+                (
+                    "byzantine_equivocations".into(),
+                    (self.halves.len() / 2) as f64,
+                ),
             ],
         )
     }

@@ -375,7 +375,8 @@ impl Xrpl {
                 let weight = (yays * 100 + if ours { 100 } else { 0 }) / (peers + 1);
                 weight > threshold
             };
-            if keep && Some(t) != node.excluded.filter(|_| node.face == Some(false)) {
+            // Only the second face of a two-faced validator has a transaction excluded.
+            if keep && Some(t) != node.excluded {
                 next.push(t);
             }
         }

@@ -48,6 +48,69 @@ impl Checker<'_> {
         }
     }
 
+    /// `adversary: { kind: eclipse, nodes, attackers, from_s, until_s }`: distinct ids, the
+    /// attackers not among the eclipsed, someone left outside, and a window of positive length.
+    pub(super) fn eclipse(
+        &mut self,
+        nodes: &[u64],
+        attackers: &[u64],
+        (from_s, until_s): (f64, f64),
+        validators: Option<u64>,
+    ) {
+        if nodes.is_empty() {
+            self.report(
+                "adversary.nodes",
+                "[]",
+                "must list at least one validator id to eclipse",
+            );
+        }
+        let mut seen = Vec::new();
+        self.node_ids("adversary.nodes", nodes, validators, &mut seen);
+        let mut attacking: Vec<u64> = Vec::new();
+        for (k, &id) in attackers.iter().enumerate() {
+            let p = format!("adversary.attackers[{k}]");
+            if seen.contains(&id) {
+                self.report(
+                    &p,
+                    id,
+                    "must not be an eclipsed node (listed in adversary.nodes)",
+                );
+            } else if attacking.contains(&id) {
+                self.report(&p, id, "must be listed only once");
+            } else if let Some(n) = validators
+                && id >= n
+            {
+                self.report(
+                    &p,
+                    id,
+                    format!("must be a validator id >= 0 and < validators.count ({n})"),
+                );
+            } else {
+                attacking.push(id);
+            }
+        }
+        if let Some(n) = validators
+            && (seen.len() + attacking.len()) as u64 >= n
+        {
+            self.report(
+                "adversary.nodes",
+                format!("{} ids with {} attackers", seen.len(), attacking.len()),
+                format!(
+                    "must leave at least one validator outside the eclipse (< validators.count, \
+                     {n}, with the attackers)"
+                ),
+            );
+        }
+        let from_ok = self.time("adversary.from_s", from_s, NonNeg);
+        if self.time("adversary.until_s", until_s, NonNeg) && from_ok && until_s <= from_s {
+            self.report(
+                "adversary.until_s",
+                Num(until_s),
+                format!("must be > from_s ({})", Num(from_s)),
+            );
+        }
+    }
+
     fn crash(&mut self, p: &str, crash: &Crash, validators: Option<u64>) {
         match (&crash.nodes, crash.random) {
             (Some(_), Some(_)) | (None, None) => self.report(
