@@ -1,6 +1,6 @@
-//! XRP Ledger liveness after faults, with one shared UNL: a split that isolates 30 % of the
-//! validators stops full validation (neither side holds an 80 % quorum), and once it heals
-//! every validator validates again within a bound, with no two validators validating
+//! XRP Ledger liveness after faults, with one shared UNL: a split that isolates 30 % (or
+//! half) of the validators stops full validation (neither side holds an 80 % quorum), and
+//! once it heals every validator validates again within a bound, with no two validators validating
 //! different ledgers at one sequence. With exactly a quorum of validators up (the rest
 //! crashed) and lossy links, ledgers keep being validated.
 
@@ -62,7 +62,7 @@ fn resumed(nodes: &[xrpl::Node], after: Time) -> Vec<Option<Time>> {
         .collect()
 }
 
-fn split_heals(len_s: f64) {
+fn split_heals(len_s: f64, share: f64) {
     let (from, to) = (20.0, 20.0 + len_s);
     let mut worst = 0.0f64;
     for seed in 1..=6u64 {
@@ -72,7 +72,7 @@ fn split_heals(len_s: f64) {
             n,
             to + 60.0,
             &latency(seed),
-            &format!("faults:\n  partitions: [{{ split: 0.3, from_s: {from}, to_s: {to} }}]\n"),
+            &format!("faults:\n  partitions: [{{ split: {share}, from_s: {from}, to_s: {to} }}]\n"),
         );
         let (out, nodes) = run(&text);
         let logs: Vec<_> = nodes.iter().map(|n| n.validated()).collect();
@@ -120,7 +120,7 @@ fn split_heals(len_s: f64) {
             .unwrap();
         assert!(last >= before + 5, "seed {seed}: {before} → {last}");
     }
-    eprintln!("split of {len_s} s: slowest node resumed {worst:.1} s after the heal");
+    eprintln!("split of {share} for {len_s} s: slowest node resumed {worst:.1} s after the heal");
 }
 
 /// A stalled round's positions are re-sent every 12 s (rippled's `proposeINTERVAL`) and a
@@ -130,12 +130,19 @@ const RESUME_BOUND_S: f64 = 20.0;
 
 #[test]
 fn validation_resumes_after_a_ten_second_split_of_thirty_percent() {
-    split_heals(10.0);
+    split_heals(10.0, 0.3);
 }
 
 #[test]
 fn validation_resumes_after_a_sixty_second_split_of_thirty_percent() {
-    split_heals(60.0);
+    split_heals(60.0, 0.3);
+}
+
+/// Neither half has a majority either: the two chains tie, and the tie goes to the larger
+/// ledger id at every node.
+#[test]
+fn validation_resumes_after_an_even_split() {
+    split_heals(60.0, 0.5);
 }
 
 /// n validators, `n − up` crashed for good at 10 s, so exactly ⌈0.8 n⌉ remain; links lose
