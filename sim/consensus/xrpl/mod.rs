@@ -88,6 +88,8 @@ pub struct Node {
     latest: Vec<Option<u32>>,
     /// Peers proposing when the previous round ended.
     prev_proposers: usize,
+    /// When the pending heartbeat is due; an older one (from before a crash) is ignored.
+    beat_at: Time,
     /// Highest sequence this node sent a validation for: it never validates two ledgers at
     /// one sequence (rippled's `canValidateSeq`).
     signed_seq: u32,
@@ -180,6 +182,12 @@ impl Xrpl {
                 ctx.send(v, msg, bytes);
             }
         }
+    }
+
+    fn beat(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        let d = from_secs(self.params.ledger_granularity_s);
+        node.beat_at = ctx.now + d;
+        ctx.timer(d, Timer::Heartbeat);
     }
 
     fn propose(&mut self, node: &mut Node, txs: Vec<TxRef>, ctx: &mut Ctx<Msg, Timer>) {
@@ -482,6 +490,7 @@ impl Protocol for Xrpl {
             latest: vec![None; self.settled.len()],
             prev_proposers: 0,
             signed_seq: 0,
+            beat_at: 0,
             validations: HashMap::new(),
             last_accept: None,
             validated_log: BTreeMap::new(),
@@ -489,11 +498,13 @@ impl Protocol for Xrpl {
         }
     }
 
-    fn on_start(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
-        ctx.timer(
-            from_secs(self.params.ledger_granularity_s),
-            Timer::Heartbeat,
-        );
+    fn on_start(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        self.beat(node, ctx);
+    }
+
+    fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        // The heartbeat that fell due while the node was down was lost.
+        self.beat(node, ctx);
     }
 
     fn on_transactions(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
@@ -527,10 +538,10 @@ impl Protocol for Xrpl {
     }
 
     fn on_timer(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, _timer: Timer) {
-        ctx.timer(
-            from_secs(self.params.ledger_granularity_s),
-            Timer::Heartbeat,
-        );
+        if ctx.now != node.beat_at {
+            return;
+        }
+        self.beat(node, ctx);
         let lcl = node.lcl;
         if let Some(closed_at) = node.closed_at {
             self.establish(node, closed_at, ctx);
