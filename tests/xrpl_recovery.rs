@@ -1,6 +1,6 @@
-//! XRP Ledger liveness after faults, with one shared UNL: a split that isolates 30 % of the
-//! validators stops full validation (neither side holds an 80 % quorum), and once it heals
-//! every validator validates again within a bound, with no two validators validating
+//! XRP Ledger liveness after faults, with one shared UNL: a split that isolates 30 % (or
+//! half) of the validators stops full validation (neither side holds an 80 % quorum), and
+//! once it heals every validator validates again within a bound, with no two validators validating
 //! different ledgers at one sequence. With exactly a quorum of validators up (the rest
 //! crashed) and lossy links, ledgers keep being validated.
 
@@ -62,7 +62,7 @@ fn resumed(nodes: &[xrpl::Node], after: Time) -> Vec<Option<Time>> {
         .collect()
 }
 
-fn split_heals(len_s: f64) {
+fn split_heals(len_s: f64, share: f64) {
     let (from, to) = (20.0, 20.0 + len_s);
     let mut worst = 0.0f64;
     for seed in 1..=6u64 {
@@ -72,7 +72,7 @@ fn split_heals(len_s: f64) {
             n,
             to + 60.0,
             &latency(seed),
-            &format!("faults:\n  partitions: [{{ split: 0.3, from_s: {from}, to_s: {to} }}]\n"),
+            &format!("faults:\n  partitions: [{{ split: {share}, from_s: {from}, to_s: {to} }}]\n"),
         );
         let (out, nodes) = run(&text);
         let logs: Vec<_> = nodes.iter().map(|n| n.validated()).collect();
@@ -120,7 +120,7 @@ fn split_heals(len_s: f64) {
             .unwrap();
         assert!(last >= before + 5, "seed {seed}: {before} → {last}");
     }
-    eprintln!("split of {len_s} s: slowest node resumed {worst:.1} s after the heal");
+    eprintln!("split of {share} for {len_s} s: slowest node resumed {worst:.1} s after the heal");
 }
 
 /// A stalled round's positions are re-sent every 12 s (rippled's `proposeINTERVAL`) and a
@@ -130,12 +130,19 @@ const RESUME_BOUND_S: f64 = 20.0;
 
 #[test]
 fn validation_resumes_after_a_ten_second_split_of_thirty_percent() {
-    split_heals(10.0);
+    split_heals(10.0, 0.3);
 }
 
 #[test]
 fn validation_resumes_after_a_sixty_second_split_of_thirty_percent() {
-    split_heals(60.0);
+    split_heals(60.0, 0.3);
+}
+
+/// Neither half has a majority either: the two chains tie, and the tie goes to the larger
+/// ledger id at every node.
+#[test]
+fn validation_resumes_after_an_even_split() {
+    split_heals(60.0, 0.5);
 }
 
 /// n validators, `n − up` crashed for good at 10 s, so exactly ⌈0.8 n⌉ remain; links lose
@@ -184,4 +191,90 @@ fn exactly_a_quorum_up_keeps_validating() {
             );
         }
     }
+}
+
+/// Two of ten validators crash for good and a third is down from 40 to 50 s: after its
+/// restart the quorum (8) needs it, so it must take part in rounds again (its heartbeat,
+/// lost while it was down, is re-armed).
+#[test]
+fn a_restarted_validator_takes_part_again() {
+    for seed in 1..=4u64 {
+        let duration = 140.0;
+        let text = network(
+            seed,
+            10,
+            duration,
+            &latency(seed),
+            "faults:\n  crashes: [{ nodes: [8, 9], at_s: 10 }, { nodes: [5], at_s: 40, recover_s: 50 }]\n",
+        );
+        let (out, nodes) = run(&text);
+        let logs: Vec<_> = nodes.iter().map(|n| n.validated()).collect();
+        if let Err(e) = common::agree(&logs) {
+            panic!("seed {seed}: safety violated: {e}");
+        }
+        assert!(
+            out.conservation.holds(),
+            "seed {seed}: {:?}",
+            out.conservation
+        );
+        for (v, node) in nodes.iter().enumerate().take(8) {
+            let late = node
+                .validated_times()
+                .values()
+                .filter(|&&t| t > from_secs(duration - 40.0))
+                .count();
+            assert!(
+                late >= 5,
+                "seed {seed}: node {v} validated {late} ledgers in the last 40 s"
+            );
+        }
+    }
+}
+
+/// Mixed schedules over 48 seeds (7, 10, 16 or 20 validators): one or two validators crash
+/// for 20–60 s, a first split of 20–60 % lasts 20–60 s, a second one 15 s, links lose 0–5 %
+/// and add 0–60 ms. No two validators validate different ledgers at one sequence, and every
+/// validator validates again after the last fault.
+#[test]
+fn mixed_fault_schedules_stay_safe_and_heal() {
+    let mut checked = 0;
+    for seed in 0..48u64 {
+        let n = [7u32, 10, 16, 20][seed as usize % 4];
+        let share = [0.2, 0.3, 0.4, 0.5, 0.6][seed as usize % 5];
+        let faults = format!(
+            "faults:\n  crashes: [{{ random: {}, at_s: {}, recover_s: {} }}]\n  \
+             partitions: [{{ split: {share}, from_s: {}, to_s: {} }}, \
+             {{ split: 0.{}, from_s: 120, to_s: 135 }}]\n  \
+             links: {{ loss: 0.0{}, extra_delay_ms: {} }}\n",
+            1 + seed % 2,
+            10 + seed % 20,
+            40 + seed % 30,
+            30 + seed % 10,
+            50 + seed % 40,
+            2 + seed % 7,
+            seed % 6,
+            seed % 3 * 30
+        );
+        let (out, nodes) = run(&network(seed, n, 200.0, &latency(seed), &faults));
+        let logs: Vec<_> = nodes.iter().map(|n| n.validated()).collect();
+        if let Err(e) = common::agree(&logs) {
+            panic!("seed {seed}: safety violated: {e}");
+        }
+        assert_eq!(common::metric(&out, "forked_sequences"), 0.0, "seed {seed}");
+        assert!(
+            out.conservation.holds(),
+            "seed {seed}: {:?}",
+            out.conservation
+        );
+        for (v, node) in nodes.iter().enumerate() {
+            assert!(
+                node.validated_times()
+                    .values()
+                    .any(|&t| t > from_secs(135.0)),
+                "seed {seed}: node {v} of {n} validated nothing after the last fault"
+            );
+        }
+        checked += logs.iter().map(|l| l.len()).sum::<usize>();
+    }
+    eprintln!("mixed faults: {checked} (node, sequence) validations checked");
 }

@@ -138,6 +138,9 @@ pub trait Protocol: Send {
     /// The validator restarts after a crash with the state it had; timers that fell due while
     /// it was down were lost, so protocols re-arm them here.
     fn on_recover(&mut self, _node: &mut Self::Node, _ctx: &mut Ctx<Self::Msg, Self::Timer>) {}
+    /// The validator stops at `now` (it handles nothing until `on_recover`). For protocols
+    /// whose shared content stands for what each node learns by gossip, such as the tangle.
+    fn on_crash(&mut self, _node: &mut Self::Node, _now: Time) {}
     /// Transactions at validators not yet in any block (for the time series).
     fn mempool_len(&self) -> u64;
     fn finish(&mut self, nodes: &[Self::Node], end: Time, metrics: &mut Metrics) -> Report;

@@ -46,6 +46,30 @@ pub struct Partition {
     pub to_s: f64,
 }
 
+impl Partition {
+    /// Group index of each of `n` validators: listed groups in order, then one group for
+    /// validators listed nowhere; or `split`'s first `round(split × n)` ids and the rest.
+    pub fn group_of(&self, n: u32) -> Vec<u32> {
+        match (&self.groups, self.split) {
+            (Some(list), _) => {
+                let rest = list.len() as u32;
+                let mut g = vec![rest; n as usize];
+                for (k, ids) in list.iter().enumerate() {
+                    for &v in ids {
+                        g[v as usize] = k as u32;
+                    }
+                }
+                g
+            }
+            (None, Some(split)) => {
+                let first = (split * n as f64).round() as u32;
+                (0..n).map(|v| u32::from(v >= first)).collect()
+            }
+            (None, None) => vec![0; n as usize],
+        }
+    }
+}
+
 /// Applied to every validator-to-validator message.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,6 +1,6 @@
 //! Scenario faults as the event loop applies them: which validators are down, which pairs
 //! are cut off by a partition, and what links lose or delay. Protocols see none of this; they
-//! only notice missing messages and, after a restart, their `on_recover` hook.
+//! only notice missing messages and their `on_crash` and `on_recover` hooks.
 
 use crate::engine::{Purpose, Time, from_secs, stream};
 use crate::net::millis;
@@ -215,23 +215,7 @@ fn choose(n: u32, k: u32, mut rng: ChaCha8Rng) -> Vec<u32> {
 }
 
 fn groups(p: &scenario::Partition, n: u32) -> Vec<u32> {
-    match (&p.groups, p.split) {
-        (Some(list), _) => {
-            let rest = list.len() as u32;
-            let mut g = vec![rest; n as usize];
-            for (k, ids) in list.iter().enumerate() {
-                for &v in ids {
-                    g[v as usize] = k as u32;
-                }
-            }
-            g
-        }
-        (None, Some(split)) => {
-            let first = (split * n as f64).round() as u32;
-            (0..n).map(|v| u32::from(v >= first)).collect()
-        }
-        (None, None) => vec![0; n as usize],
-    }
+    p.group_of(n)
 }
 
 #[cfg(test)]

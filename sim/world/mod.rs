@@ -63,7 +63,10 @@ pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
             run_with(s, tm, progress).map(|r| r.0)
         }
         Consensus::Pos(p) => run_with(s, Pos::new(p, n, s.seed), progress).map(|r| r.0),
-        Consensus::Tangle(p) => run_with(s, Tangle::new(p, n), progress).map(|r| r.0),
+        Consensus::Tangle(p) => {
+            let t = Tangle::new(p, n).with_faults(s.faults.as_ref(), n);
+            run_with(s, t, progress).map(|r| r.0)
+        }
         Consensus::Notary(p) => run_with(s, Notary::new(p, n, s.seed), progress).map(|r| r.0),
         Consensus::Xrpl(p) => {
             let xrpl = Xrpl::new(p, n).with_adversary(s.adversary.as_ref());
@@ -223,7 +226,11 @@ impl<'s, P: Protocol> World<'s, P> {
         // starts when it first comes up.
         for c in std::mem::take(&mut self.changes) {
             if c.at == 0 {
+                let was_down = self.faults.is_down(c.node);
                 self.faults.apply(c);
+                if !was_down && self.faults.is_down(c.node) {
+                    self.protocol.on_crash(&mut self.nodes[c.node as usize], 0);
+                }
             } else {
                 self.sched.schedule(c.at, SYSTEM, Ev::Fault(c));
             }
@@ -330,7 +337,13 @@ impl<'s, P: Protocol> World<'s, P> {
     }
 
     fn fault(&mut self, c: Change) {
+        let was_down = self.faults.is_down(c.node);
         if !self.faults.apply(c) {
+            if !was_down && self.faults.is_down(c.node) {
+                let now = self.sched.now();
+                self.protocol
+                    .on_crash(&mut self.nodes[c.node as usize], now);
+            }
             return;
         }
         let v = c.node;

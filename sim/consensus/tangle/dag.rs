@@ -19,6 +19,10 @@ pub struct Vertex {
     /// every transaction still unconfirmed or issued within the weight window.
     pub weight: u32,
     pub confirmed: bool,
+    /// When the coordinator's milestone or the weight threshold confirmed it.
+    pub confirmed_at: Option<Time>,
+    /// When its origin learnt it was confirmed (device transactions only).
+    pub settled_at: Option<Time>,
 }
 
 pub struct Dag {
@@ -31,7 +35,7 @@ pub struct Dag {
 }
 
 impl Dag {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Dag {
             v: vec![Vertex {
                 issued: 0,
@@ -42,6 +46,8 @@ impl Dag {
                 approvers: Vec::new(),
                 weight: 1,
                 confirmed: true,
+                confirmed_at: Some(0),
+                settled_at: None,
             }],
             tips: 1,
             visited: Vec::new(),
@@ -50,7 +56,7 @@ impl Dag {
         }
     }
 
-    pub fn len(&self) -> u32 {
+    pub(crate) fn len(&self) -> u32 {
         self.v.len() as u32
     }
 
@@ -59,7 +65,7 @@ impl Dag {
     }
 
     /// Adds a transaction approving `parents` (deduplicated, all existing).
-    pub fn push(&mut self, mut vx: Vertex) -> u32 {
+    pub(crate) fn push(&mut self, mut vx: Vertex) -> u32 {
         let id = self.len();
         vx.parents.sort_unstable();
         vx.parents.dedup();
@@ -79,7 +85,7 @@ impl Dag {
 
     /// Ancestors of `x` (not `x`) reached through transactions for which `go` holds; the walk
     /// does not continue past a transaction for which it fails. Each is visited once.
-    pub fn ancestors(&mut self, x: u32, go: impl Fn(&Vertex) -> bool) -> Vec<u32> {
+    pub(crate) fn ancestors(&mut self, x: u32, go: impl Fn(&Vertex) -> bool) -> Vec<u32> {
         self.epoch += 1;
         let e = self.epoch;
         let mut out = Vec::new();
@@ -114,6 +120,8 @@ mod tests {
             approvers: Vec::new(),
             weight: 1,
             confirmed: false,
+            confirmed_at: None,
+            settled_at: None,
         }
     }
 

@@ -19,8 +19,17 @@
 //! cannot see yet); the walk itself only steps to visible approvers. The `blocks` table lists
 //! milestones (`tx_count` = transactions they newly confirmed); it is empty under weight
 //! confirmation.
+//!
+//! Scenario faults: a transaction attached while a partition separates its origin from `v`
+//! reaches `v` only once the partition ends (nodes fetch what they missed when they next hear
+//! of it), plus the path delay. A crashed node attaches nothing (its gateways hold the
+//! readings) and learns confirmations due while it was down when it restarts. A node that
+//! missed milestones (lost, cut off or down) processes every one up to the newest it
+//! receives, as an IOTA node solidifies the milestones it lacks. A coordinator restarting
+//! after a missed milestone issues one at once. Link loss applies to milestones only; the
+//! gossip of transactions themselves is taken as redundant enough to lose nothing.
 
-mod dag;
+pub mod dag;
 
 use super::{Ctx, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs, to_secs};
@@ -29,6 +38,7 @@ use crate::net::millis;
 use crate::scenario::{self, Confirmation, TipSelection};
 use dag::{Dag, GENESIS, Vertex};
 use rand::RngExt;
+use std::collections::BTreeSet;
 
 const MILESTONE_BYTES: u64 = 1_600;
 
@@ -46,6 +56,15 @@ pub struct Tangle {
     milestones: Vec<Milestone>,
     tips_area: Vec<f64>,
     tips_since: Time,
+    /// Partition windows: from, to, and each validator's group.
+    cuts: Vec<(Time, Time, Vec<u32>)>,
+    down: Vec<bool>,
+    /// Per origin: confirmations it has yet to learn, by the time it learns them.
+    due: Vec<BTreeSet<(Time, u32)>>,
+    /// When the coordinator's next milestone is due.
+    milestone_at: Time,
+    /// Settlements of a transaction already settled (never expected).
+    resettled: u64,
 }
 
 struct Milestone {
@@ -57,6 +76,8 @@ struct Milestone {
 #[derive(Clone, Debug)]
 pub struct Node {
     id: u32,
+    /// First milestone this node has not processed.
+    next_milestone: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,7 +104,62 @@ impl Tangle {
             milestones: Vec::new(),
             tips_area: Vec::new(),
             tips_since: 0,
+            cuts: Vec::new(),
+            down: vec![false; validators as usize],
+            due: vec![BTreeSet::new(); validators as usize],
+            milestone_at: 0,
+            resettled: 0,
         }
+    }
+
+    /// Applies the scenario's partitions to what each node sees.
+    pub fn with_faults(mut self, faults: Option<&scenario::Faults>, validators: u32) -> Self {
+        if let Some(f) = faults {
+            self.cuts = f
+                .partitions
+                .iter()
+                .map(|p| {
+                    (
+                        from_secs(p.from_s),
+                        from_secs(p.to_s),
+                        p.group_of(validators),
+                    )
+                })
+                .collect();
+        }
+        self
+    }
+
+    /// The transactions, approvals, weights and confirmation and settlement times.
+    pub fn dag(&self) -> &Dag {
+        &self.dag
+    }
+
+    /// Settlements of an already settled transaction; 0 unless confirmation is undone.
+    pub fn resettled(&self) -> u64 {
+        self.resettled
+    }
+
+    /// When something sent from `a` at `t` can reach `b`: at `t`, or when the partitions
+    /// separating them then have ended.
+    fn resync(cuts: &[(Time, Time, Vec<u32>)], mut t: Time, a: u32, b: u32) -> Time {
+        while let Some(&(_, to, _)) = cuts
+            .iter()
+            .find(|(from, to, g)| (*from..*to).contains(&t) && g[a as usize] != g[b as usize])
+        {
+            t = to;
+        }
+        t
+    }
+
+    /// When a transaction attached at `t` has been able to spread to every node.
+    fn spread_from(cuts: &[(Time, Time, Vec<u32>)], t: Time) -> Time {
+        cuts.iter()
+            .filter(|(from, to, _)| (*from..*to).contains(&t))
+            .map(|&(_, to, _)| to)
+            .max()
+            .unwrap_or(t)
+            .max(t)
     }
 
     fn delay(origin: u32, v: u32, bytes: u32, ctx: &Ctx<Msg, Timer>) -> Time {
@@ -104,7 +180,14 @@ impl Tangle {
         if x == GENESIS {
             return 0;
         }
-        t.issued + self.pow + Self::delay(t.origin, v, t.bytes, ctx)
+        let sent = t.issued + self.pow;
+        let sent = if self.cuts.is_empty() || t.origin == v || t.origin as usize >= self.down.len()
+        {
+            sent
+        } else {
+            Self::resync(&self.cuts, sent, t.origin, v)
+        };
+        sent + Self::delay(t.origin, v, t.bytes, ctx)
     }
 
     fn visible(&self, x: u32, v: u32, ctx: &Ctx<Msg, Timer>) -> bool {
@@ -123,10 +206,15 @@ impl Tangle {
         let k = self.params.approvals as usize;
         match self.params.tip_selection {
             TipSelection::Uniform => {
-                let (dag, horizon, now) = (&self.dag, self.horizon, ctx.now);
+                let (dag, horizon, now, pow) = (&self.dag, self.horizon, ctx.now, self.pow);
+                let cuts = &self.cuts;
                 self.open.retain(|&x| match dag.get(x).approvers.first() {
                     None => true,
-                    Some(&y) => dag.get(y).issued + horizon >= now,
+                    // An approver attached during a split reaches the far side after it.
+                    Some(&y) => {
+                        let issued = dag.get(y).issued;
+                        Self::spread_from(cuts, issued + pow).max(issued) + horizon >= now
+                    }
                 });
                 let tips: Vec<u32> = self
                     .open
@@ -230,6 +318,8 @@ impl Tangle {
             approvers: Vec::new(),
             weight: 1,
             confirmed: false,
+            confirmed_at: None,
+            settled_at: None,
         });
         self.open.push(x);
         if let Confirmation::Weight { threshold } = self.params.confirmation {
@@ -256,32 +346,53 @@ impl Tangle {
         let up = self
             .dag
             .ancestors(x, |t| !t.confirmed || t.issued + window >= now);
-        let (origin, bytes) = (self.dag.get(x).origin, self.dag.get(x).bytes);
+        let mut learn = Vec::new();
         for a in up {
             let t = &mut self.dag.v[a as usize];
             t.weight += 1;
             if !t.confirmed && t.weight > threshold {
                 t.confirmed = true;
+                t.confirmed_at = Some(now);
                 if t.created.is_some() {
-                    let o = t.origin;
-                    let d = self.pow + Self::delay(origin, o, bytes, ctx);
-                    ctx.timer(d, Timer::Settle(a));
+                    learn.push((a, t.origin));
                 }
             }
+        }
+        for (a, o) in learn {
+            let at = self.visible_at(x, o, ctx);
+            self.due[o as usize].insert((at, a));
+            ctx.timer(at - now, Timer::Settle(a));
         }
     }
 
     fn settle(&mut self, x: u32, ctx: &mut Ctx<Msg, Timer>) {
-        let t = self.dag.get(x);
+        let t = &mut self.dag.v[x as usize];
+        if t.settled_at.is_some() {
+            self.resettled += 1;
+            return;
+        }
+        t.settled_at = Some(ctx.now);
         let created = t.created.expect("device transaction");
         ctx.metrics.on_settled(created, ctx.now);
         self.settled[t.origin as usize] += 1;
         self.unsettled -= 1;
     }
 
+    /// Confirmations `v` learns by now that no timer delivered (its issuer was down).
+    fn learn_due(&mut self, v: u32, ctx: &mut Ctx<Msg, Timer>) {
+        while let Some(&(at, x)) = self.due[v as usize].first()
+            && at <= ctx.now
+        {
+            self.due[v as usize].pop_first();
+            self.settle(x, ctx);
+        }
+    }
+
     fn issue_milestone(&mut self, ctx: &mut Ctx<Msg, Timer>) {
         let m = self.attach(ctx.node, None, ctx);
+        let now = ctx.now;
         self.dag.v[m as usize].confirmed = true;
+        self.dag.v[m as usize].confirmed_at = Some(now);
         let mut txs: Vec<(u32, u32)> = self
             .dag
             .ancestors(m, |t| !t.confirmed)
@@ -289,6 +400,7 @@ impl Tangle {
             .filter_map(|a| {
                 let t = &mut self.dag.v[a as usize];
                 t.confirmed = true;
+                t.confirmed_at = Some(now);
                 t.created.map(|_| (t.origin, a))
             })
             .collect();
@@ -300,7 +412,14 @@ impl Tangle {
                 ctx.send(v, Msg::Milestone(id), MILESTONE_BYTES);
             }
         }
-        self.settle_milestone(id, ctx.node, ctx);
+    }
+
+    /// Processes every milestone `node` lacks up to `id`.
+    fn milestones_to(&mut self, node: &mut Node, id: u32, ctx: &mut Ctx<Msg, Timer>) {
+        for k in node.next_milestone..=id {
+            self.settle_milestone(k, node.id, ctx);
+        }
+        node.next_milestone = node.next_milestone.max(id + 1);
     }
 
     fn settle_milestone(&mut self, id: u32, v: u32, ctx: &mut Ctx<Msg, Timer>) {
@@ -320,7 +439,10 @@ impl Protocol for Tangle {
     type Timer = Timer;
 
     fn new_node(&self, id: u32) -> Node {
-        Node { id }
+        Node {
+            id,
+            next_milestone: 0,
+        }
     }
 
     fn on_start(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
@@ -330,11 +452,29 @@ impl Protocol for Tangle {
             self.horizon = self.horizon.max(self.pow + d + d / 2);
         }
         if let (Confirmation::Milestones { interval_s }, 0) = (&self.params.confirmation, node.id) {
+            self.milestone_at = ctx.now + from_secs(*interval_s);
             ctx.timer(from_secs(*interval_s), Timer::Milestone);
         }
     }
 
+    fn on_crash(&mut self, node: &mut Node, _now: Time) {
+        self.down[node.id as usize] = true;
+    }
+
+    fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        self.down[node.id as usize] = false;
+        self.learn_due(node.id, ctx);
+        // The coordinator's milestone timer was lost if it fell due while it was down.
+        if let (Confirmation::Milestones { .. }, 0) = (&self.params.confirmation, node.id)
+            && self.milestone_at <= ctx.now
+        {
+            self.milestone_at = ctx.now;
+            ctx.timer(0, Timer::Milestone);
+        }
+    }
+
     fn on_transactions(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
+        self.learn_due(node.id, ctx);
         for &tx in txs {
             ctx.metrics.on_reached(tx.uploaded, ctx.now);
             self.attach(node.id, Some(tx), ctx);
@@ -344,19 +484,34 @@ impl Protocol for Tangle {
     }
 
     fn on_message(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, _from: u32, msg: Msg) {
+        self.learn_due(node.id, ctx);
         let Msg::Milestone(id) = msg;
-        self.settle_milestone(id, node.id, ctx);
+        self.milestones_to(node, id, ctx);
     }
 
-    fn on_timer(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>, timer: Timer) {
+    fn on_timer(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, timer: Timer) {
+        self.learn_due(node.id, ctx);
         match timer {
             Timer::Milestone => {
+                if ctx.now != self.milestone_at {
+                    return;
+                }
                 self.issue_milestone(ctx);
+                let id = self.milestones.len() as u32 - 1;
+                self.milestones_to(node, id, ctx);
                 if let Confirmation::Milestones { interval_s } = self.params.confirmation {
+                    self.milestone_at = ctx.now + from_secs(interval_s);
                     ctx.timer(from_secs(interval_s), Timer::Milestone);
                 }
             }
-            Timer::Settle(x) => self.settle(x, ctx),
+            Timer::Settle(x) => {
+                // The issuer's wake-up for the origin, which learns it now unless it is down
+                // (then it learns on restart).
+                let o = self.dag.get(x).origin as usize;
+                if !self.down[o] && self.due[o].remove(&(ctx.now, x)) {
+                    self.settle(x, ctx);
+                }
+            }
         }
     }
 

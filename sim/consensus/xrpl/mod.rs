@@ -19,10 +19,10 @@
 //!
 //! Proposals and validations go directly to every validator; only UNL members' are counted.
 //! Proposals built on another parent do not count in this round (one for a later round waits
-//! for it). On every heartbeat a node looks for the deepest ledger more than half of its UNL
-//! has reached and switches to it when its own ledger is behind or beside it (rippled's
-//! wrong-ledger detection): after a split in which no side held a quorum, the minority joins
-//! the majority's chain and full validation resumes. With disjoint UNLs each clique only ever
+//! for it). On every heartbeat a node finds the network's preferred ledger from its UNL's
+//! newest ledgers and switches to it when its own ledger is behind or beside it (rippled's
+//! wrong-ledger detection): after a split in which no side held a quorum, the minority (or
+//! one half, by ledger id) joins the other's chain and full validation resumes. With disjoint UNLs each clique only ever
 //! follows its own ledgers, which is how such a network forks. Close-time agreement is not
 //! modelled: a ledger is identified by its parent and transaction set.
 //!
@@ -103,6 +103,8 @@ pub struct Node {
     latest: Vec<Option<u32>>,
     /// Peers proposing when the previous round ended.
     prev_proposers: usize,
+    /// When the pending heartbeat is due; an older one (from before a crash) is ignored.
+    beat_at: Time,
     /// Highest sequence this node sent a validation for: it never validates two ledgers at
     /// one sequence (rippled's `canValidateSeq`).
     signed_seq: u32,
@@ -225,6 +227,12 @@ impl Xrpl {
         }
     }
 
+    fn beat(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        let d = from_secs(self.params.ledger_granularity_s);
+        node.beat_at = ctx.now + d;
+        ctx.timer(d, Timer::Heartbeat);
+    }
+
     fn propose(&mut self, node: &mut Node, txs: Vec<TxRef>, ctx: &mut Ctx<Msg, Timer>) {
         let p = self.positions.len() as u32;
         self.positions.push(Position {
@@ -301,42 +309,48 @@ impl Xrpl {
         }
     }
 
-    /// rippled's wrong-ledger detection: the deepest ledger that more than half of this
-    /// node's UNL has reached (by their validations and proposals), when it is neither this
-    /// node's ledger nor one of its ancestors and extends what this node fully validated.
+    /// rippled's wrong-ledger detection (`LedgerTrie::getPreferred`): from the ledger this
+    /// node fully validated, descend towards the child on which most of its UNL's newest
+    /// ledgers (validations and proposals' parents) lie, as long as its lead over the next
+    /// child exceeds the validators not yet past this sequence; an exact tie with none
+    /// uncommitted goes to the larger ledger id, so both halves of an even split pick the
+    /// same side. The ledger reached, when it is neither this node's ledger nor one of its
+    /// ancestors.
     fn preferred(&self, node: &Node) -> Option<u32> {
-        let unl = &self.unl[node.id as usize];
-        let tips: Vec<u32> = unl
+        let tips: Vec<u32> = self.unl[node.id as usize]
             .iter()
             .filter_map(|&u| node.latest[u as usize])
+            .filter(|&t| self.ledgers.is_ancestor(node.validated, t))
             .collect();
-        let support = |x: u32| {
-            tips.iter()
-                .filter(|&&t| self.ledgers.is_ancestor(x, t))
-                .count()
-        };
-        let mut best: Option<u32> = None;
-        let mut tried: Vec<u32> = Vec::new();
-        for &tip in &tips {
-            if tried.contains(&tip) || self.ledgers.is_ancestor(tip, node.lcl) {
-                continue;
-            }
-            tried.push(tip);
-            let floor = self
-                .ledgers
-                .get(self.ledgers.fork_point(tip, node.lcl))
-                .height;
-            for h in (floor + 1..=self.ledgers.get(tip).height).rev() {
-                let x = self.ledgers.ancestor(tip, h);
-                if support(x) * 2 > unl.len() {
-                    if best.is_none_or(|b| h > self.ledgers.get(b).height) {
-                        best = Some(x);
-                    }
-                    break;
+        let mut x = node.validated;
+        loop {
+            let h = self.ledgers.get(x).height;
+            let mut uncommitted = 0;
+            let mut kids: BTreeMap<u32, usize> = BTreeMap::new();
+            for &t in &tips {
+                if self.ledgers.get(t).height <= h {
+                    uncommitted += 1;
+                } else if self.ledgers.is_ancestor(x, t) {
+                    *kids.entry(self.ledgers.ancestor(t, h + 1)).or_insert(0) += 1;
                 }
             }
+            let Some((&best, &most)) = kids.iter().max_by_key(|&(&c, &k)| (k, c)) else {
+                break;
+            };
+            let second = kids
+                .iter()
+                .filter(|&(&c, _)| c != best)
+                .map(|(_, &k)| k)
+                .max()
+                .unwrap_or(0);
+            let margin = most - second;
+            if margin > uncommitted || (margin == 0 && uncommitted == 0) {
+                x = best;
+            } else {
+                break;
+            }
         }
-        best.filter(|&x| self.ledgers.is_ancestor(node.validated, x))
+        (!self.ledgers.is_ancestor(x, node.lcl)).then_some(x)
     }
 
     fn establish(&mut self, node: &mut Node, closed_at: Time, ctx: &mut Ctx<Msg, Timer>) {
@@ -525,6 +539,7 @@ impl Xrpl {
             latest: vec![None; self.settled.len()],
             prev_proposers: 0,
             signed_seq: 0,
+            beat_at: 0,
             validations: HashMap::new(),
             last_accept: None,
             validated_log: BTreeMap::new(),
@@ -608,11 +623,13 @@ impl Protocol for Xrpl {
         node
     }
 
-    fn on_start(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
-        ctx.timer(
-            from_secs(self.params.ledger_granularity_s),
-            Timer::Heartbeat,
-        );
+    fn on_start(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        self.beat(node, ctx);
+    }
+
+    fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        // The heartbeat that fell due while the node was down was lost.
+        self.beat(node, ctx);
     }
 
     fn on_transactions(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
@@ -643,10 +660,10 @@ impl Protocol for Xrpl {
     }
 
     fn on_timer(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, _timer: Timer) {
-        ctx.timer(
-            from_secs(self.params.ledger_granularity_s),
-            Timer::Heartbeat,
-        );
+        if ctx.now != node.beat_at {
+            return;
+        }
+        self.beat(node, ctx);
         self.heartbeat(node, ctx);
         if let Some(mut twin) = node.twin.take() {
             self.heartbeat(&mut twin, ctx);
