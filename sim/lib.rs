@@ -15,6 +15,7 @@ pub mod ledger;
 pub mod metrics;
 pub mod net;
 pub mod phold;
+pub mod queueing;
 pub mod report;
 pub mod scenario;
 pub mod sweep;

@@ -40,6 +40,8 @@ pub enum Purpose {
     /// Notary counterparty of each device and its double-spend draws (entity = device).
     Counterparty = 18,
     DoubleSpend = 19,
+    /// Inter-arrival and service times of the T20 queue model (entity = replication).
+    Queueing = 34,
 }
 
 fn stream_id(entity: u64, purpose: Purpose) -> u64 {

@@ -91,7 +91,7 @@ const T05: [(f64, [f64; 3]); 8] = [
 ];
 const GAMMAS: [f64; 3] = [0.0, 0.5, 1.0];
 
-fn row(
+pub(super) fn row(
     target: &str,
     case: String,
     method: &'static str,
@@ -124,6 +124,7 @@ pub fn run(dir: &Path, quick: bool) -> Result<Suite, String> {
     double_spend_network(&mut suite, &load(dir, "double-spend.yaml")?, quick)?;
     fork_model(&mut suite, &load(dir, "fork-model.yaml")?, quick)?;
     bitcoin_propagation(&mut suite, &load(dir, "bitcoin-propagation.yaml")?, quick)?;
+    super::queues::queues(&mut suite, quick);
     Ok(suite)
 }
 
