@@ -373,24 +373,27 @@ fn bench_phold(
         format!("windows/{partitions}")
     };
     println!(
-        "engine\tthreads\tlps\tremote\tend\tcommitted\texpected\tremote_fraction\twall_s\tevents_per_s"
+        "engine\tthreads\tlps\tremote\tend\tcommitted\texpected\tremote_fraction\twall_s\tevents_per_s\tcpu_s\tevents_per_cpu_s"
     );
     let mut rates = Vec::new();
     for _ in 0..repeat {
         let started = std::time::Instant::now();
+        let cpu0 = unchained::bench::cpu_seconds().unwrap_or(0.0);
         let r = if partitions == 0 {
             model.run()
         } else {
             pool.install(|| model.run_windows(partitions))?
         };
         let wall = started.elapsed().as_secs_f64();
+        let cpu = unchained::bench::cpu_seconds().unwrap_or(0.0) - cpu0;
         let rate = r.committed as f64 / wall;
         rates.push(rate);
         println!(
-            "{engine}\t{threads}\t{lps}\t{remote}\t{end}\t{}\t{:.0}\t{:.4}\t{wall:.3}\t{rate:.0}",
+            "{engine}\t{threads}\t{lps}\t{remote}\t{end}\t{}\t{:.0}\t{:.4}\t{wall:.3}\t{rate:.0}\t{cpu:.2}\t{:.0}",
             r.committed,
             lps as f64 * end,
             r.remote as f64 / r.committed.max(1) as f64,
+            r.committed as f64 / cpu.max(0.01),
         );
     }
     if repeat > 1 {
