@@ -88,6 +88,16 @@ enum Bench {
         lookahead: f64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Contiguous LP ranges, each with its own queue, run in time windows of width
+        /// `lookahead`. 0 runs the sequential engine (one queue).
+        #[arg(long, default_value_t = 16)]
+        partitions: u32,
+        /// Worker threads for the partitions (results do not depend on it).
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// Runs; prints each and, for more than one, the median.
+        #[arg(long, default_value_t = 1)]
+        repeat: u32,
     },
     /// Device-fleet scale table: each size runs in a fresh process; prints wall time, events
     /// per second, transactions, peak RSS and bytes per device.
@@ -149,7 +159,23 @@ fn main() -> ExitCode {
             end,
             lookahead,
             seed,
-        }) => bench_phold(lps, remote, end, lookahead, seed),
+            partitions,
+            threads,
+            repeat,
+        }) => bench_phold(
+            unchained::phold::Phold {
+                lps,
+                start_events: 1,
+                remote,
+                mean: 1.0,
+                lookahead,
+                end,
+                seed,
+            },
+            partitions,
+            threads,
+            repeat,
+        ),
         Cmd::Bench(Bench::Fleet {
             devices,
             validators,
@@ -316,37 +342,68 @@ fn run(
     Ok(())
 }
 
-fn bench_phold(lps: u32, remote: f64, end: f64, lookahead: f64, seed: u64) -> Result<(), String> {
+fn bench_phold(
+    model: unchained::phold::Phold,
+    partitions: u32,
+    threads: usize,
+    repeat: u32,
+) -> Result<(), String> {
+    let unchained::phold::Phold {
+        lps,
+        remote,
+        end,
+        lookahead,
+        ..
+    } = model;
     if lps == 0
         || !(0.0..=1.0).contains(&remote)
         || !(0.0..1.0).contains(&lookahead)
         || end.is_nan()
         || end <= 0.0
+        || threads == 0
+        || repeat == 0
     {
         return Err(format!(
-            "bench phold: --lps {lps} must be >= 1, --remote {remote} in [0, 1], --lookahead {lookahead} in [0, 1), --end {end} > 0"
+            "bench phold: --lps {lps} must be >= 1, --remote {remote} in [0, 1], --lookahead {lookahead} in [0, 1), --end {end} > 0, --threads {threads} >= 1, --repeat {repeat} >= 1"
         ));
     }
-    let model = unchained::phold::Phold {
-        lps,
-        start_events: 1,
-        remote,
-        mean: 1.0,
-        lookahead,
-        end,
-        seed,
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| format!("bench phold: --threads {threads}: {e}"))?;
+    let engine = if partitions == 0 {
+        "sequential".to_string()
+    } else {
+        format!("windows/{partitions}")
     };
-    let started = std::time::Instant::now();
-    let r = model.run();
-    let wall = started.elapsed().as_secs_f64();
-    println!("lps\tremote\tend\tcommitted\texpected\tremote_fraction\twall_s\tevents_per_s");
     println!(
-        "{lps}\t{remote}\t{end}\t{}\t{:.0}\t{:.4}\t{wall:.3}\t{:.0}",
-        r.committed,
-        lps as f64 * end,
-        r.remote as f64 / r.committed.max(1) as f64,
-        r.committed as f64 / wall
+        "engine\tthreads\tlps\tremote\tend\tcommitted\texpected\tremote_fraction\twall_s\tevents_per_s\tcpu_s\tevents_per_cpu_s"
     );
+    let mut rates = Vec::new();
+    for _ in 0..repeat {
+        let started = std::time::Instant::now();
+        let cpu0 = unchained::bench::cpu_seconds().unwrap_or(0.0);
+        let r = if partitions == 0 {
+            model.run()
+        } else {
+            pool.install(|| model.run_windows(partitions))?
+        };
+        let wall = started.elapsed().as_secs_f64();
+        let cpu = unchained::bench::cpu_seconds().unwrap_or(0.0) - cpu0;
+        let rate = r.committed as f64 / wall;
+        rates.push(rate);
+        println!(
+            "{engine}\t{threads}\t{lps}\t{remote}\t{end}\t{}\t{:.0}\t{:.4}\t{wall:.3}\t{rate:.0}\t{cpu:.2}\t{:.0}",
+            r.committed,
+            lps as f64 * end,
+            r.remote as f64 / r.committed.max(1) as f64,
+            r.committed as f64 / cpu.max(0.01),
+        );
+    }
+    if repeat > 1 {
+        rates.sort_by(f64::total_cmp);
+        println!("median events_per_s\t{:.0}", rates[rates.len() / 2]);
+    }
     Ok(())
 }
 

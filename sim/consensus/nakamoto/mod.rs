@@ -187,20 +187,25 @@ impl Nakamoto {
             Some(&c) if c > 0 => c,
             _ => COMPACT_OVERHEAD + SHORT_ID * u64::from(self.blocks.get(b).tx_count),
         };
+        let sender_compact = self.compact[ctx.node as usize];
         for &p in ctx.net.peers(ctx.node) {
             // Peers announce what they hold (inv); nobody requests a block it already has.
             if self.blocks.has(b, p) {
                 continue;
             }
             // A compact block that misses transactions costs the whole block (SimBlock's
-            // model; the extra request round trip is not modelled).
-            let both_compact = self.compact[ctx.node as usize] && self.compact[p as usize];
-            // Drawn per (block, link) from a counter-based stream, so relay choices never
-            // shift the miners' own streams.
-            let link = (u64::from(b) << 32) | u64::from(p);
-            let u = draw_unit(self.seed, link, Purpose::Relay, u64::from(ctx.node) + 1);
-            let bytes = if both_compact && u >= self.params.compact_failure_rate {
-                compact
+            // model; the extra request round trip is not modelled). Drawn per (block, link)
+            // from a counter-based stream, so relay choices never shift the miners' own
+            // streams, and only for links where both ends relay compact blocks: no other
+            // link reads the draw.
+            let bytes = if sender_compact && self.compact[p as usize] {
+                let link = (u64::from(b) << 32) | u64::from(p);
+                let u = draw_unit(self.seed, link, Purpose::Relay, u64::from(ctx.node) + 1);
+                if u >= self.params.compact_failure_rate {
+                    compact
+                } else {
+                    full
+                }
             } else {
                 full
             };
