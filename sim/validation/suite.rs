@@ -46,8 +46,13 @@ pub struct Propagation {
     pub arrival: [f64; 3],
     /// Median over blocks of the time to reach 50 %, 90 % and 100 % of nodes.
     pub reach: [f64; 3],
-    /// First-order stale rate from the arrival delays: mean of 1 − exp(−d/T).
+    /// First-order stale rate from the arrival delays: mean of 1 − exp(−(d + v)/T), with `v`
+    /// the validation time of a median block.
     pub stale_estimate: f64,
+    /// Blocks and stale blocks of the long runs (full blocks, no fleet), and their seeds.
+    pub long_blocks: u64,
+    pub long_stale: u64,
+    pub long_seeds: u64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -461,16 +466,21 @@ fn bitcoin_propagation(suite: &mut Suite, base: &Scenario, quick: bool) -> Resul
                 p.relay = relay;
             }
             let out = simulate(&s)?;
+            let (long_blocks, long_stale, long_seeds) = long_stale_runs(base, relay, quick)?;
             let m = |k: &str| metric(&out, k);
             let pick = |f: fn(&crate::metrics::BlockRow) -> Option<f64>| {
                 median(out.blocks.iter().filter_map(f).collect())
             };
-            // Each node's arrival delay d of a block ≈ the window in which a competing block
-            // would fork it; averaged over the arrival distribution.
+            // A node mines on a block once it has received and validated it, so the window in
+            // which a competing block forks it is its arrival delay d plus the validation time;
+            // averaged over the arrival distribution.
+            let block_bytes = median(out.blocks.iter().map(|b| b.size_bytes as f64).collect());
+            let validation = n.validation_s_per_mb * block_bytes / 1e6;
             let mut prev = 0.0;
             let mut stale_estimate = 0.0;
             for &(t, cdf) in &out.block_arrival_cdf {
-                stale_estimate += (cdf - prev) * analytic::stale_probability(to_secs(t), interval);
+                let window = to_secs(t) + validation;
+                stale_estimate += (cdf - prev) * analytic::stale_probability(window, interval);
                 prev = cdf;
             }
             Ok(Propagation {
@@ -491,6 +501,9 @@ fn bitcoin_propagation(suite: &mut Suite, base: &Scenario, quick: bool) -> Resul
                     pick(|b| b.propagation_100_s),
                 ],
                 stale_estimate,
+                long_blocks,
+                long_stale,
+                long_seeds,
             })
         })
         .collect();
@@ -498,4 +511,43 @@ fn bitcoin_propagation(suite: &mut Suite, base: &Scenario, quick: bool) -> Resul
         suite.propagation.push(r?);
     }
     Ok(())
+}
+
+/// The stale rate needs tens of thousands of blocks: the same network with full blocks and no
+/// fleet (`fill_blocks`, devices never online) over several seeds of 60 days each (quick: two
+/// seeds of 10 days). Returns blocks, stale blocks and seeds.
+fn long_stale_runs(
+    base: &Scenario,
+    relay: scenario::Relay,
+    quick: bool,
+) -> Result<(u64, u64, u64), String> {
+    let (seeds, days) = if quick { (2u64, 10.0) } else { (8u64, 60.0) };
+    let runs: Vec<Result<(u64, u64), String>> = (0..seeds)
+        .into_par_iter()
+        .map(|k| {
+            let mut s = base.clone();
+            s.seed = base.seed.wrapping_add(1000 + k);
+            s.duration_s = days * 86_400.0;
+            s.metrics.window_s = 86_400.0;
+            for g in &mut s.devices {
+                g.connectivity = scenario::Connectivity::Never;
+            }
+            if let scenario::Consensus::Nakamoto(p) = &mut s.consensus {
+                p.relay = relay;
+                p.fill_blocks = true;
+            }
+            let out = simulate(&s)?;
+            Ok((
+                metric(&out, "blocks_mined")? as u64,
+                metric(&out, "blocks_stale")? as u64,
+            ))
+        })
+        .collect();
+    let (mut blocks, mut stale) = (0, 0);
+    for r in runs {
+        let (b, st) = r?;
+        blocks += b;
+        stale += st;
+    }
+    Ok((blocks, stale, seeds))
 }
