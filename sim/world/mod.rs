@@ -146,7 +146,7 @@ impl Window {
 
     fn adapt(&mut self, events: u64) {
         if events < Self::TARGET_EVENTS / 4 && self.width < self.end {
-            self.width *= 2;
+            self.width = self.width.saturating_mul(2);
         } else if events > Self::TARGET_EVENTS * 4 && self.width > NS_PER_MS {
             self.width /= 2;
         }
