@@ -10,9 +10,10 @@
 //!
 //! Clusters (validators `0..nodes`): `single`; `raft` — the leader appends to every
 //! follower and signs once a majority, itself included, acknowledged (one round trip); `bft`
-//! — 3f + 1 replicas: the leader's pre-prepare, every backup's prepare to all replicas, a
-//! commit vote to the leader from each replica holding 2f + 1 prepares (the pre-prepare
-//! counting as the leader's), and the signature at 2f + 1 commits. Readings with
+//! — 3f + 1 replicas running PBFT (`bft.rs`): the leader's pre-prepare, every backup's prepare
+//! to all replicas, a commit vote to the leader from each replica holding 2f + 1 prepares (the
+//! pre-prepare counting as the leader's), and the signature when the leader executes the
+//! sequence, at 2f + 1 commits. Readings with
 //! `double_spend_share` reuse the input their device's previous honest transaction consumed.
 //!
 //! The raft cluster runs Raft (`cluster.rs`): validator 0 leads term 1 from the start; a
@@ -20,8 +21,10 @@
 //! is replaced. Every request becomes a log entry; each member applies committed entries in
 //! log order to its own map of consumed states, and the leader answers — signs, or rejects a
 //! conflict — when it applies. An initiator that hears neither within three election timeouts
-//! asks again, the next member if it heard of no leader meanwhile. The single notary and the
-//! BFT cluster have no leader change (view change is not modelled).
+//! asks again, the next member if it heard of no leader meanwhile. The BFT cluster changes
+//! view when a backup's forwarded request is not executed in time (`bft.rs`); an initiator
+//! that hears nothing within the same three election timeouts asks every member. The single
+//! notary has no leader change.
 
 mod bft;
 mod cluster;
