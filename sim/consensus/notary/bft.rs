@@ -176,6 +176,7 @@ impl Notary {
         }
         if view > node.view || node.changing {
             self.enter_view(node, view);
+            self.forward_waiting(node, ctx);
         }
         node.stable = node.stable.max(stable);
         self.accept_proposal(node, ctx, view, seq, t);
@@ -438,9 +439,21 @@ impl Notary {
         for (s, t) in proposals {
             self.accept_proposal(node, ctx, view, s, t);
         }
-        if !node.waiting.is_empty() {
-            self.arm_progress(node, ctx);
+        self.forward_waiting(node, ctx);
+    }
+
+    /// A backup in a new view passes its waiting requests to the new leader (they reached it
+    /// while the view was changing, or the old leader never answered) and waits again.
+    fn forward_waiting(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        if node.waiting.is_empty() || node.id == self.leader_of(node.view) {
+            return;
         }
+        let leader = self.leader_of(node.view);
+        for t in node.waiting.clone() {
+            let bytes = self.tx_bytes(t);
+            self.send(ctx, leader, Msg::Forward(t), bytes);
+        }
+        self.arm_progress(node, ctx);
     }
 
     /// A member back from a crash: its timers were lost.
