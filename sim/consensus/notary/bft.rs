@@ -19,6 +19,9 @@
 //! highest view, or a null request — before new requests. A signed request was prepared at
 //! 2f + 1 members, so any 2f + 1 view changes carry it and it keeps its sequence; the decision
 //! of every sequence is therefore the same at every leader and no state is signed twice.
+//! Under loss, a leader whose next sequence stalls sends its pre-prepare again, and members
+//! repeat their prepare and commit; votes count once per sender. A backup that forwarded a
+//! request hears from the leader when it is executed; other losses end in a view change.
 //! Certificates below the stable sequence stand for the checkpoint PBFT would send: they are
 //! not counted in the message's bytes. Faults are crashes, so a pre-prepare of a higher view
 //! from that view's leader is taken as proof of the new view.
@@ -158,6 +161,47 @@ impl Notary {
         };
         self.multicast(node, ctx, msg, bytes);
         self.check_prepared(node, ctx, view, seq);
+        self.arm_resend(node, ctx);
+    }
+
+    fn arm_resend(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        if !node.resend_armed {
+            node.resend_armed = true;
+            ctx.timer(self.view_change / 4, Timer::Resend(node.view, node.exec));
+        }
+    }
+
+    /// Links lose messages: a leader whose next sequence has not executed for a quarter of
+    /// the view-change timeout sends its pre-prepare again (no message without loss or crash).
+    pub(super) fn on_resend(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        view: u64,
+        exec: u64,
+    ) {
+        node.resend_armed = false;
+        if node.view != view || node.changing || node.id != self.leader_of(view) {
+            return;
+        }
+        let seq = node.exec + 1;
+        if seq >= node.next_seq {
+            return;
+        }
+        if node.exec == exec
+            && let Some(&(v, t)) = node.pp.get(&seq)
+            && v == view
+        {
+            let bytes = t.map_or(VOTE_BYTES, |t| self.tx_bytes(t));
+            let msg = Msg::PrePrepare {
+                view,
+                seq,
+                t,
+                stable: node.exec,
+            };
+            self.multicast(node, ctx, msg, bytes);
+        }
+        self.arm_resend(node, ctx);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -196,7 +240,16 @@ impl Notary {
         seq: u64,
         t: Option<u32>,
     ) {
-        if node.pp.get(&seq).is_some_and(|&(v, _)| v >= view) {
+        if node.pp.get(&seq).is_some_and(|&(v, _)| v > view) {
+            return;
+        }
+        if node.pp.get(&seq) == Some(&(view, t)) {
+            // The leader sent it again: a prepare or commit of ours may have been lost.
+            self.multicast(node, ctx, Msg::Prepare { view, seq, t }, VOTE_BYTES);
+            if node.prepared_at.contains(&(view, seq)) {
+                let leader = self.leader_of(view);
+                self.send(ctx, leader, Msg::Commit { view, seq, t }, VOTE_BYTES);
+            }
             return;
         }
         node.pp.insert(seq, (view, t));
@@ -211,13 +264,14 @@ impl Notary {
         &mut self,
         node: &mut Node,
         ctx: &mut Ctx<Msg, Timer>,
+        from: u32,
         view: u64,
         seq: u64,
     ) {
         if view < node.view {
             return;
         }
-        *node.pcount.entry((view, seq)).or_insert(0) += 1;
+        node.pcount.entry((view, seq)).or_default().insert(from);
         self.check_prepared(node, ctx, view, seq);
     }
 
@@ -232,13 +286,15 @@ impl Notary {
         };
         let leader = self.leader_of(view);
         let own = u32::from(node.id != leader);
-        let count = 1 + own + node.pcount.get(&(view, seq)).copied().unwrap_or(0);
+        let others = node.pcount.get(&(view, seq)).map_or(0, |p| p.len() as u32);
+        let count = 1 + own + others;
         if v != view || count < self.quorum() || !node.prepared_at.insert((view, seq)) {
             return;
         }
         node.certs.insert(seq, (view, t));
         if node.id == leader {
-            self.commit_vote(node, ctx, view, seq);
+            let me = node.id;
+            self.commit_vote(node, ctx, me, view, seq);
         } else {
             self.send(ctx, leader, Msg::Commit { view, seq, t }, VOTE_BYTES);
         }
@@ -248,15 +304,15 @@ impl Notary {
         &mut self,
         node: &mut Node,
         ctx: &mut Ctx<Msg, Timer>,
+        from: u32,
         view: u64,
         seq: u64,
     ) {
         if node.view != view || node.changing || node.id != self.leader_of(view) {
             return;
         }
-        let c = node.ccount.entry((view, seq)).or_insert(0);
-        *c += 1;
-        if *c == self.quorum() {
+        let c = node.ccount.entry((view, seq)).or_default();
+        if c.insert(from) && c.len() as u32 == self.quorum() {
             node.committed.insert(seq);
             self.execute(node, ctx);
         }

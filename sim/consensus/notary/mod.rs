@@ -147,13 +147,15 @@ pub struct Node {
     /// Pre-prepared `(view, request)` by sequence, and the sequence of each request.
     pp: BTreeMap<u64, (u64, Option<u32>)>,
     ordered: BTreeMap<u32, u64>,
-    pcount: BTreeMap<(u64, u64), u32>,
+    /// Senders of prepares and (leader) of commit votes, by `(view, sequence)`.
+    pcount: BTreeMap<(u64, u64), BTreeSet<u32>>,
     prepared_at: BTreeSet<(u64, u64)>,
     /// Prepared certificates: the highest view's `(view, request)` by sequence.
     certs: BTreeMap<u64, (u64, Option<u32>)>,
     /// Leader: commit votes, committed sequences not yet executed, the last executed one, the
     /// next to assign, and each decided request's outcome (signed or not).
-    ccount: BTreeMap<(u64, u64), u32>,
+    ccount: BTreeMap<(u64, u64), BTreeSet<u32>>,
+    resend_armed: bool,
     committed: BTreeSet<u64>,
     pub exec: u64,
     next_seq: u64,
@@ -237,6 +239,7 @@ pub enum Timer {
     Heartbeat(u64),
     Retry { t: u32, round: u32 },
     Progress(u32),
+    Resend(u64, u64),
     ViewChange(u64),
 }
 
@@ -476,6 +479,7 @@ impl Protocol for Notary {
             prepared_at: BTreeSet::new(),
             certs: BTreeMap::new(),
             ccount: BTreeMap::new(),
+            resend_armed: false,
             committed: BTreeSet::new(),
             exec: 0,
             next_seq: 1,
@@ -595,8 +599,8 @@ impl Protocol for Notary {
                 t,
                 stable,
             } => self.on_pre_prepare(node, ctx, from, view, seq, t, stable),
-            Msg::Prepare { view, seq, .. } => self.on_prepare(node, ctx, view, seq),
-            Msg::Commit { view, seq, .. } => self.commit_vote(node, ctx, view, seq),
+            Msg::Prepare { view, seq, .. } => self.on_prepare(node, ctx, from, view, seq),
+            Msg::Commit { view, seq, .. } => self.commit_vote(node, ctx, from, view, seq),
             Msg::ViewChange { view, id } => self.on_view_change(node, ctx, from, view, id),
             Msg::NewView { view, id } => self.on_new_view(node, ctx, from, view, id),
             Msg::Signed(t) => {
@@ -634,6 +638,7 @@ impl Protocol for Notary {
             }
             Timer::Retry { t, round } => self.on_retry(node, ctx, t, round),
             Timer::Progress(epoch) => self.on_progress(node, ctx, epoch),
+            Timer::Resend(view, exec) => self.on_resend(node, ctx, view, exec),
             Timer::ViewChange(view) => self.on_view_change_timer(node, ctx, view),
         }
     }
