@@ -377,6 +377,14 @@ pub struct Notary {
     /// Raft cluster: the leader's heartbeat period (etcd's default).
     #[serde(default = "default_notary_heartbeat_ms")]
     pub heartbeat_ms: f64,
+    /// BFT cluster: how long a member waits for a request it forwarded to be executed before
+    /// it starts a view change (the wait for the new view doubles with each further attempt).
+    #[serde(default = "default_notary_view_change_ms")]
+    pub view_change_ms: f64,
+}
+
+fn default_notary_view_change_ms() -> f64 {
+    5000.0
 }
 
 fn default_notary_election_ms() -> f64 {
@@ -394,6 +402,7 @@ impl Default for Notary {
             double_spend_share: 0.0,
             election_timeout_ms: default_notary_election_ms(),
             heartbeat_ms: default_notary_heartbeat_ms(),
+            view_change_ms: default_notary_view_change_ms(),
         }
     }
 }

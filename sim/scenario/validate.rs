@@ -797,6 +797,7 @@ impl Checker<'_> {
         }
         let election = self.positive_ms("consensus.election_timeout_ms", n.election_timeout_ms);
         let heartbeat = self.positive_ms("consensus.heartbeat_ms", n.heartbeat_ms);
+        self.positive_ms("consensus.view_change_ms", n.view_change_ms);
         if election && heartbeat && n.heartbeat_ms >= n.election_timeout_ms {
             self.report(
                 "consensus.heartbeat_ms",
@@ -1247,6 +1248,13 @@ consensus:
         assert_eq!(
             bad("{ model: raft, nodes: 3 }, election_timeout_ms: 100, heartbeat_ms: 100")[1],
             "consensus.heartbeat_ms = 100"
+        );
+        assert_eq!(
+            bad("{ model: bft, faults: 1 }, view_change_ms: 0"),
+            [
+                "consensus.double_spend_share = 1",
+                "consensus.view_change_ms = 0"
+            ]
         );
     }
 

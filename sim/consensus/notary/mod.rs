@@ -10,9 +10,10 @@
 //!
 //! Clusters (validators `0..nodes`): `single`; `raft` — the leader appends to every
 //! follower and signs once a majority, itself included, acknowledged (one round trip); `bft`
-//! — 3f + 1 replicas: the leader's pre-prepare, every backup's prepare to all replicas, a
-//! commit vote to the leader from each replica holding 2f + 1 prepares (the pre-prepare
-//! counting as the leader's), and the signature at 2f + 1 commits. Readings with
+//! — 3f + 1 replicas running PBFT (`bft.rs`): the leader's pre-prepare, every backup's prepare
+//! to all replicas, a commit vote to the leader from each replica holding 2f + 1 prepares (the
+//! pre-prepare counting as the leader's), and the signature when the leader executes the
+//! sequence, at 2f + 1 commits. Readings with
 //! `double_spend_share` reuse the input their device's previous honest transaction consumed.
 //!
 //! The raft cluster runs Raft (`cluster.rs`): validator 0 leads term 1 from the start; a
@@ -20,9 +21,12 @@
 //! is replaced. Every request becomes a log entry; each member applies committed entries in
 //! log order to its own map of consumed states, and the leader answers — signs, or rejects a
 //! conflict — when it applies. An initiator that hears neither within three election timeouts
-//! asks again, the next member if it heard of no leader meanwhile. The single notary and the
-//! BFT cluster have no leader change (view change is not modelled).
+//! asks again, the next member if it heard of no leader meanwhile. The BFT cluster changes
+//! view when a backup's forwarded request is not executed in time (`bft.rs`); an initiator
+//! that hears nothing within the same three election timeouts asks every member. The single
+//! notary has no leader change.
 
+mod bft;
 mod cluster;
 
 use super::{Ctx, NodeStats, Protocol, Report, TxIn};
@@ -31,7 +35,7 @@ use crate::metrics::Metrics;
 use crate::scenario::{self, NotaryCluster};
 use cluster::Entry;
 pub use cluster::Role;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Signatures, notary and party identities, and the state references around the payload.
 const ENVELOPE_BYTES: u64 = 400;
@@ -52,14 +56,12 @@ struct NTx {
     input: u64,
     attempt: bool,
     stage: Stage,
-    acks: u32,
-    prepares: Vec<u8>,
     /// Parties that hold the notary's signature: bit 0 the origin, bit 1 the counterparty.
     parties_signed: u8,
     messages: u32,
     settled_at: Time,
-    /// Raft cluster: the origin's retry round, the member it last asked, and whether the
-    /// origin heard the answer.
+    /// Raft and BFT clusters: the origin's retry round, the member it last asked, and whether
+    /// the origin heard the answer.
     round: u32,
     sent_to: u32,
     answered: bool,
@@ -88,6 +90,12 @@ pub struct Notary {
     election: Time,
     heartbeat: Time,
     retry: Time,
+    /// BFT cluster: view-change and new-view contents, by id; `(time, view, leader)` of
+    /// every new view formed; the view-change timeout.
+    vc_store: Vec<bft::ViewChange>,
+    nv_store: Vec<bft::NewView>,
+    pub view_changes: Vec<(Time, u64, u32)>,
+    view_change: Time,
 }
 
 /// A transaction as tests see it.
@@ -129,6 +137,38 @@ pub struct Node {
     consumed: BTreeMap<u64, u32>,
     /// Log index of each transaction in this member's log.
     in_log: BTreeMap<u32, u64>,
+    // BFT cluster member state.
+    pub view: u64,
+    /// Moved to `view` and waiting for its new-view message.
+    pub changing: bool,
+    /// The last view whose new-view message this member applied.
+    new_view: u64,
+    vc_tries: u32,
+    /// Pre-prepared `(view, request)` by sequence, and the sequence of each request.
+    pp: BTreeMap<u64, (u64, Option<u32>)>,
+    ordered: BTreeMap<u32, u64>,
+    /// Senders of prepares and (leader) of commit votes, by `(view, sequence)`.
+    pcount: BTreeMap<(u64, u64), BTreeSet<u32>>,
+    prepared_at: BTreeSet<(u64, u64)>,
+    /// Prepared certificates: the highest view's `(view, request)` by sequence.
+    certs: BTreeMap<u64, (u64, Option<u32>)>,
+    /// Leader: commit votes, committed sequences not yet executed, the last executed one, the
+    /// next to assign, and each decided request's outcome (signed or not).
+    ccount: BTreeMap<(u64, u64), BTreeSet<u32>>,
+    resend_armed: bool,
+    committed: BTreeSet<u64>,
+    pub exec: u64,
+    next_seq: u64,
+    results: BTreeMap<u32, bool>,
+    /// The leader's executed sequence as last heard.
+    stable: u64,
+    /// Requests this backup forwarded and waits to see executed; the leader's record of who
+    /// forwarded what.
+    waiting: BTreeSet<u32>,
+    forwarders: BTreeMap<u32, BTreeSet<u32>>,
+    progress_epoch: u32,
+    /// View-change message ids received, by view and sender.
+    vcs: BTreeMap<u64, BTreeMap<u32, u32>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -161,9 +201,35 @@ pub enum Msg {
         term: u64,
         granted: bool,
     },
-    PrePrepare(u32),
-    Prepare(u32),
-    Commit(u32),
+    PrePrepare {
+        view: u64,
+        seq: u64,
+        t: Option<u32>,
+        /// The leader's last executed sequence.
+        stable: u64,
+    },
+    Prepare {
+        view: u64,
+        seq: u64,
+        t: Option<u32>,
+    },
+    Commit {
+        view: u64,
+        seq: u64,
+        t: Option<u32>,
+    },
+    ViewChange {
+        view: u64,
+        id: u32,
+    },
+    /// BFT cluster: a backup passes a retried request to the leader, which tells it when the
+    /// request is executed.
+    Forward(u32),
+    Executed(u32),
+    NewView {
+        view: u64,
+        id: u32,
+    },
     Signed(u32),
 }
 
@@ -172,6 +238,9 @@ pub enum Timer {
     Election(u32),
     Heartbeat(u64),
     Retry { t: u32, round: u32 },
+    Progress(u32),
+    Resend(u64, u64),
+    ViewChange(u64),
 }
 
 const LEADER: u32 = 0;
@@ -203,6 +272,10 @@ impl Notary {
             election: from_secs(params.election_timeout_ms / 1e3).max(1),
             heartbeat: from_secs(params.heartbeat_ms / 1e3).max(1),
             retry: 3 * from_secs(params.election_timeout_ms / 1e3).max(1),
+            vc_store: Vec::new(),
+            nv_store: Vec::new(),
+            view_changes: Vec::new(),
+            view_change: from_secs(params.view_change_ms / 1e3).max(1),
         }
     }
 
@@ -227,6 +300,10 @@ impl Notary {
         matches!(self.params.cluster, NotaryCluster::Raft { .. })
     }
 
+    fn is_bft(&self) -> bool {
+        matches!(self.params.cluster, NotaryCluster::Bft { .. })
+    }
+
     /// Sends `msg`; every message counts, and those serving one transaction count for it too
     /// (heartbeats and votes serve none).
     fn send(&mut self, ctx: &mut Ctx<Msg, Timer>, to: u32, msg: Msg, bytes: u64) {
@@ -236,10 +313,10 @@ impl Notary {
             | Msg::Endorse(t)
             | Msg::Request(t)
             | Msg::Reject(t)
-            | Msg::PrePrepare(t)
-            | Msg::Prepare(t)
-            | Msg::Commit(t)
+            | Msg::Forward(t)
+            | Msg::Executed(t)
             | Msg::Signed(t) => Some(t),
+            Msg::PrePrepare { t, .. } | Msg::Prepare { t, .. } | Msg::Commit { t, .. } => t,
             Msg::Append { prev, last, .. } => {
                 let e = self.entries[last as usize];
                 (e.index > prev).then_some(e.tx).flatten()
@@ -249,7 +326,11 @@ impl Notary {
                 last: Some(last),
                 ..
             } => self.entries[last as usize].tx,
-            Msg::AppendAck { .. } | Msg::Vote { .. } | Msg::VoteAck { .. } => None,
+            Msg::AppendAck { .. }
+            | Msg::Vote { .. }
+            | Msg::VoteAck { .. }
+            | Msg::ViewChange { .. }
+            | Msg::NewView { .. } => None,
         };
         if let Some(t) = t {
             self.txs[t as usize].messages += 1;
@@ -257,19 +338,27 @@ impl Notary {
         ctx.send(to, msg, bytes);
     }
 
-    /// The origin asks the notary. Raft: its presumed leader, with a retry timer.
+    /// The origin asks the notary. Raft: its presumed leader, with a retry timer. BFT: the
+    /// member that last answered it, then, on a retry, every member (as a PBFT client does).
     fn ask_notary(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, t: u32) {
         let bytes = self.tx_bytes(t);
-        if !self.is_raft() {
+        if !self.is_raft() && !self.is_bft() {
             self.send(ctx, LEADER, Msg::Request(t), bytes);
             return;
         }
         let to = node.hint;
         let n = &mut self.txs[t as usize];
+        let again = n.round > 0;
         n.sent_to = to;
         n.round = n.round.wrapping_add(1);
         let round = n.round;
-        self.send(ctx, to, Msg::Request(t), bytes);
+        if again && self.is_bft() {
+            for r in 0..self.cluster {
+                self.send(ctx, r, Msg::Request(t), bytes);
+            }
+        } else {
+            self.send(ctx, to, Msg::Request(t), bytes);
+        }
         ctx.timer(self.retry, Timer::Retry { t, round });
     }
 
@@ -280,7 +369,7 @@ impl Notary {
         }
         // Unless a leader answered something meanwhile, the member asked may be down or
         // deposed: ask the next one.
-        if n.sent_to == node.hint {
+        if n.sent_to == node.hint && self.is_raft() {
             node.hint = (node.hint + 1) % self.cluster;
         }
         self.ask_notary(node, ctx, t);
@@ -314,16 +403,10 @@ impl Notary {
             return self.reject(t, ctx);
         }
         self.txs[t as usize].stage = Stage::Notarising;
-        let bytes = self.tx_bytes(t);
         match self.params.cluster {
             NotaryCluster::Single => self.sign(t, ctx),
-            NotaryCluster::Raft { .. } => unreachable!("the raft cluster checks when it applies"),
-            NotaryCluster::Bft { .. } => {
-                self.txs[t as usize].prepares = vec![0; self.cluster as usize];
-                self.txs[t as usize].prepares[LEADER as usize] = 1;
-                for r in 1..self.cluster {
-                    self.send(ctx, r, Msg::PrePrepare(t), bytes);
-                }
+            NotaryCluster::Raft { .. } | NotaryCluster::Bft { .. } => {
+                unreachable!("the clusters check when they execute")
             }
         }
     }
@@ -343,29 +426,6 @@ impl Notary {
             ctx.metrics.on_dropped(ctx.now);
         }
         self.send(ctx, origin, Msg::Reject(t), VOTE_BYTES);
-    }
-
-    fn ack(&mut self, t: u32, ctx: &mut Ctx<Msg, Timer>) {
-        let q = self.quorum();
-        let n = &mut self.txs[t as usize];
-        n.acks += 1;
-        if n.acks == q && n.stage == Stage::Notarising {
-            self.sign(t, ctx);
-        }
-    }
-
-    /// Replica `r` counts a prepare (or the pre-prepare); at 2f + 1 it votes commit.
-    fn prepared(&mut self, t: u32, r: u32, ctx: &mut Ctx<Msg, Timer>) {
-        let q = self.quorum();
-        let p = &mut self.txs[t as usize].prepares[r as usize];
-        *p += 1;
-        if u32::from(*p) == q {
-            if r == LEADER {
-                self.ack(t, ctx);
-            } else {
-                self.send(ctx, LEADER, Msg::Commit(t), VOTE_BYTES);
-            }
-        }
     }
 
     /// Signs `t` (once; a repeated request only gets the signature again).
@@ -409,6 +469,26 @@ impl Protocol for Notary {
             election_epoch: 0,
             consumed: BTreeMap::new(),
             in_log: BTreeMap::new(),
+            view: 0,
+            changing: false,
+            new_view: 0,
+            vc_tries: 0,
+            pp: BTreeMap::new(),
+            ordered: BTreeMap::new(),
+            pcount: BTreeMap::new(),
+            prepared_at: BTreeSet::new(),
+            certs: BTreeMap::new(),
+            ccount: BTreeMap::new(),
+            resend_armed: false,
+            committed: BTreeSet::new(),
+            exec: 0,
+            next_seq: 1,
+            results: BTreeMap::new(),
+            stable: 0,
+            waiting: BTreeSet::new(),
+            forwarders: BTreeMap::new(),
+            progress_epoch: 0,
+            vcs: BTreeMap::new(),
         }
     }
 
@@ -419,11 +499,15 @@ impl Protocol for Notary {
     }
 
     fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
-        if !self.is_raft() {
+        if !self.is_raft() && !self.is_bft() {
             return;
         }
         if node.id < self.cluster {
-            self.recover_member(node, ctx);
+            if self.is_raft() {
+                self.recover_member(node, ctx);
+            } else {
+                self.recover_bft_member(node, ctx);
+            }
         }
         // Retry timers that fell due while down were lost.
         for t in 0..self.txs.len() as u32 {
@@ -462,8 +546,6 @@ impl Protocol for Notary {
                 input,
                 attempt,
                 stage: Stage::Collecting,
-                acks: 0,
-                prepares: Vec::new(),
                 parties_signed: 0,
                 messages: 0,
                 settled_at: Time::MAX,
@@ -489,6 +571,11 @@ impl Protocol for Notary {
             }
             Msg::Endorse(t) => self.ask_notary(node, ctx, t),
             Msg::Request(t) if self.is_raft() => self.on_request(node, ctx, t),
+            Msg::Request(t) if self.is_bft() => self.bft_request(node, ctx, None, t),
+            Msg::Forward(t) => self.bft_request(node, ctx, Some(from), t),
+            Msg::Executed(t) => {
+                node.waiting.remove(&t);
+            }
             Msg::Request(t) => self.request(t, ctx),
             Msg::Reject(t) => self.heard_answer(node, from, t),
             Msg::Append {
@@ -506,18 +593,16 @@ impl Protocol for Notary {
                 last_term,
             } => self.on_vote(node, ctx, from, term, last_index, last_term),
             Msg::VoteAck { term, granted } => self.on_vote_ack(node, ctx, term, granted),
-            Msg::Commit(t) => self.ack(t, ctx),
-            Msg::PrePrepare(t) => {
-                for r in 0..self.cluster {
-                    if r != node.id {
-                        self.send(ctx, r, Msg::Prepare(t), VOTE_BYTES);
-                    }
-                }
-                // Its own prepare, then the pre-prepare.
-                self.prepared(t, node.id, ctx);
-                self.prepared(t, node.id, ctx);
-            }
-            Msg::Prepare(t) => self.prepared(t, node.id, ctx),
+            Msg::PrePrepare {
+                view,
+                seq,
+                t,
+                stable,
+            } => self.on_pre_prepare(node, ctx, from, view, seq, t, stable),
+            Msg::Prepare { view, seq, .. } => self.on_prepare(node, ctx, from, view, seq),
+            Msg::Commit { view, seq, .. } => self.commit_vote(node, ctx, from, view, seq),
+            Msg::ViewChange { view, id } => self.on_view_change(node, ctx, from, view, id),
+            Msg::NewView { view, id } => self.on_new_view(node, ctx, from, view, id),
             Msg::Signed(t) => {
                 self.heard_answer(node, from, t);
                 let n = &mut self.txs[t as usize];
@@ -552,6 +637,9 @@ impl Protocol for Notary {
                 }
             }
             Timer::Retry { t, round } => self.on_retry(node, ctx, t, round),
+            Timer::Progress(epoch) => self.on_progress(node, ctx, epoch),
+            Timer::Resend(view, exec) => self.on_resend(node, ctx, view, exec),
+            Timer::ViewChange(view) => self.on_view_change_timer(node, ctx, view),
         }
     }
 
@@ -605,6 +693,7 @@ impl Protocol for Notary {
                 ("honest_rejected".into(), self.rejected_honest as f64),
                 ("conflicting_signed".into(), conflicts as f64),
                 ("notary_elections".into(), self.elections.len() as f64),
+                ("notary_view_changes".into(), self.view_changes.len() as f64),
                 ("messages".into(), self.messages as f64),
                 (
                     "messages_per_settled_tx".into(),

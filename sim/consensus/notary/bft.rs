@@ -1,0 +1,525 @@
+//! The BFT notary cluster: PBFT (Castro & Liskov 1999) over notarisation requests, with
+//! view change. Members `0..3f+1`; the leader of view `v` is member `v mod n`.
+//!
+//! Normal case: the leader gives each request the next sequence number and pre-prepares it;
+//! backups prepare to all; a member holding the pre-prepare and 2f + 1 of pre-prepare and
+//! prepares (its own included) is prepared, keeps the (view, sequence, request) certificate and
+//! votes commit to the leader; at 2f + 1 commits the leader executes sequences in order. The
+//! uniqueness check is that execution: a request whose input an earlier sequence consumed is
+//! rejected, otherwise signed. Pre-prepares carry the leader's executed sequence, so backups
+//! know a stable prefix without extra messages.
+//!
+//! View change: a backup that got a request (an initiator's retry goes to every member) and
+//! sees it executed within the view-change timeout moves to view v + 1 and sends every member
+//! its stable sequence and prepared certificates; a member hearing f + 1 view changes for
+//! higher views joins the smallest; one waiting too long for the new view moves on, the wait
+//! doubling each time. The new leader, with 2f + 1 view changes, takes the highest stable
+//! sequence as executed, rebuilds its consumed states from the certificates up to it in
+//! sequence order, and re-proposes (new-view) each sequence above it — the certificate of the
+//! highest view, or a null request — before new requests. A signed request was prepared at
+//! 2f + 1 members, so any 2f + 1 view changes carry it and it keeps its sequence; the decision
+//! of every sequence is therefore the same at every leader and no state is signed twice.
+//! Under loss, a leader whose next sequence stalls sends its pre-prepare again, and members
+//! repeat their prepare and commit; votes count once per sender. A backup that forwarded a
+//! request hears from the leader when it is executed; other losses end in a view change.
+//! Certificates below the stable sequence stand for the checkpoint PBFT would send: they are
+//! not counted in the message's bytes. Faults are crashes, so a pre-prepare of a higher view
+//! from that view's leader is taken as proof of the new view.
+
+use super::{Ctx, Msg, Node, Notary, Stage, Timer, VOTE_BYTES};
+
+/// View-change and new-view header, and one certificate or proposal in them.
+const HEADER: u64 = 100;
+const CERT_BYTES: u64 = 48;
+
+/// What a view-change message carries: the sender's stable sequence and its certificates
+/// `(sequence, view, request)` (`None`: a null request).
+pub struct ViewChange {
+    pub stable: u64,
+    pub certs: Vec<(u64, u64, Option<u32>)>,
+}
+
+/// What a new-view message carries: the sequence taken as executed and the proposals above it.
+pub struct NewView {
+    pub start: u64,
+    pub proposals: Vec<(u64, Option<u32>)>,
+}
+
+impl Notary {
+    fn leader_of(&self, view: u64) -> u32 {
+        (view % u64::from(self.cluster)) as u32
+    }
+
+    fn stable_of(node: &Node) -> u64 {
+        node.stable.max(node.exec)
+    }
+
+    fn multicast(&mut self, node: &Node, ctx: &mut Ctx<Msg, Timer>, msg: Msg, bytes: u64) {
+        for r in 0..self.cluster {
+            if r != node.id {
+                self.send(ctx, r, msg, bytes);
+            }
+        }
+    }
+
+    /// A request at a member: the leader orders it; a backup (the initiator retried) forwards
+    /// it and waits for it to be executed.
+    pub(super) fn bft_request(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        forwarded_by: Option<u32>,
+        t: u32,
+    ) {
+        if node.id >= self.cluster {
+            return;
+        }
+        if node.id == self.leader_of(node.view) && !node.changing {
+            if let Some(b) = forwarded_by {
+                node.forwarders.entry(t).or_default().insert(b);
+            }
+            return self.order(node, ctx, t);
+        }
+        if self.known_done(node, t) || !node.waiting.insert(t) {
+            return;
+        }
+        if !node.changing {
+            let bytes = self.tx_bytes(t);
+            let leader = self.leader_of(node.view);
+            self.send(ctx, leader, Msg::Forward(t), bytes);
+        }
+        if node.waiting.len() == 1 {
+            self.arm_progress(node, ctx);
+        }
+    }
+
+    fn known_done(&self, node: &Node, t: u32) -> bool {
+        node.ordered
+            .get(&t)
+            .is_some_and(|&s| s <= Self::stable_of(node))
+    }
+
+    fn arm_progress(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        node.progress_epoch = node.progress_epoch.wrapping_add(1);
+        ctx.timer(self.view_change, Timer::Progress(node.progress_epoch));
+    }
+
+    pub(super) fn on_progress(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, epoch: u32) {
+        if epoch != node.progress_epoch {
+            return;
+        }
+        let waiting = std::mem::take(&mut node.waiting);
+        node.waiting = waiting
+            .into_iter()
+            .filter(|&t| !self.known_done(node, t))
+            .collect();
+        if node.waiting.is_empty() || node.changing {
+            return;
+        }
+        self.start_view_change(node, ctx, node.view + 1);
+    }
+
+    /// The leader's answer to a request: again if already decided, nothing while in progress,
+    /// a rejection if an executed sequence consumed its input, else the next sequence.
+    fn order(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, t: u32) {
+        if let Some(&signed) = node.results.get(&t) {
+            self.tell_forwarders(node, ctx, t);
+            return if signed {
+                self.sign(t, ctx)
+            } else {
+                self.reject(t, ctx)
+            };
+        }
+        if node.ordered.contains_key(&t) {
+            return;
+        }
+        let input = self.txs[t as usize].input;
+        if node.consumed.get(&input).is_some_and(|&o| o != t) {
+            node.results.insert(t, false);
+            self.tell_forwarders(node, ctx, t);
+            return self.reject(t, ctx);
+        }
+        let seq = node.next_seq;
+        node.next_seq += 1;
+        node.ordered.insert(t, seq);
+        let n = &mut self.txs[t as usize];
+        if n.stage == Stage::Collecting {
+            n.stage = Stage::Notarising;
+        }
+        self.propose(node, ctx, seq, Some(t));
+    }
+
+    fn propose(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, seq: u64, t: Option<u32>) {
+        let view = node.view;
+        node.pp.insert(seq, (view, t));
+        let bytes = t.map_or(VOTE_BYTES, |t| self.tx_bytes(t));
+        let msg = Msg::PrePrepare {
+            view,
+            seq,
+            t,
+            stable: node.exec,
+        };
+        self.multicast(node, ctx, msg, bytes);
+        self.check_prepared(node, ctx, view, seq);
+        self.arm_resend(node, ctx);
+    }
+
+    fn arm_resend(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        if !node.resend_armed {
+            node.resend_armed = true;
+            ctx.timer(self.view_change / 4, Timer::Resend(node.view, node.exec));
+        }
+    }
+
+    /// Links lose messages: a leader whose next sequence has not executed for a quarter of
+    /// the view-change timeout sends its pre-prepare again (no message without loss or crash).
+    pub(super) fn on_resend(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        view: u64,
+        exec: u64,
+    ) {
+        node.resend_armed = false;
+        if node.view != view || node.changing || node.id != self.leader_of(view) {
+            return;
+        }
+        let seq = node.exec + 1;
+        if seq >= node.next_seq {
+            return;
+        }
+        if node.exec == exec
+            && let Some(&(v, t)) = node.pp.get(&seq)
+            && v == view
+        {
+            let bytes = t.map_or(VOTE_BYTES, |t| self.tx_bytes(t));
+            let msg = Msg::PrePrepare {
+                view,
+                seq,
+                t,
+                stable: node.exec,
+            };
+            self.multicast(node, ctx, msg, bytes);
+        }
+        self.arm_resend(node, ctx);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn on_pre_prepare(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        from: u32,
+        view: u64,
+        seq: u64,
+        t: Option<u32>,
+        stable: u64,
+    ) {
+        if view < node.view || from != self.leader_of(view) || node.id >= self.cluster {
+            return;
+        }
+        if view > node.view || node.changing {
+            self.enter_view(node, view);
+            self.forward_waiting(node, ctx);
+        }
+        node.stable = node.stable.max(stable);
+        self.accept_proposal(node, ctx, view, seq, t);
+    }
+
+    fn enter_view(&mut self, node: &mut Node, view: u64) {
+        node.view = view;
+        node.changing = false;
+        node.vc_tries = 0;
+    }
+
+    fn accept_proposal(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        view: u64,
+        seq: u64,
+        t: Option<u32>,
+    ) {
+        if node.pp.get(&seq).is_some_and(|&(v, _)| v > view) {
+            return;
+        }
+        if node.pp.get(&seq) == Some(&(view, t)) {
+            // The leader sent it again: a prepare or commit of ours may have been lost.
+            self.multicast(node, ctx, Msg::Prepare { view, seq, t }, VOTE_BYTES);
+            if node.prepared_at.contains(&(view, seq)) {
+                let leader = self.leader_of(view);
+                self.send(ctx, leader, Msg::Commit { view, seq, t }, VOTE_BYTES);
+            }
+            return;
+        }
+        node.pp.insert(seq, (view, t));
+        if let Some(t) = t {
+            node.ordered.insert(t, seq);
+        }
+        self.multicast(node, ctx, Msg::Prepare { view, seq, t }, VOTE_BYTES);
+        self.check_prepared(node, ctx, view, seq);
+    }
+
+    pub(super) fn on_prepare(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        from: u32,
+        view: u64,
+        seq: u64,
+    ) {
+        if view < node.view {
+            return;
+        }
+        node.pcount.entry((view, seq)).or_default().insert(from);
+        self.check_prepared(node, ctx, view, seq);
+    }
+
+    /// Prepared: the pre-prepare, the member's own prepare (a backup's) and the others'
+    /// prepares reach 2f + 1.
+    fn check_prepared(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, view: u64, seq: u64) {
+        if node.view != view || node.changing {
+            return;
+        }
+        let Some(&(v, t)) = node.pp.get(&seq) else {
+            return;
+        };
+        let leader = self.leader_of(view);
+        let own = u32::from(node.id != leader);
+        let others = node.pcount.get(&(view, seq)).map_or(0, |p| p.len() as u32);
+        let count = 1 + own + others;
+        if v != view || count < self.quorum() || !node.prepared_at.insert((view, seq)) {
+            return;
+        }
+        node.certs.insert(seq, (view, t));
+        if node.id == leader {
+            let me = node.id;
+            self.commit_vote(node, ctx, me, view, seq);
+        } else {
+            self.send(ctx, leader, Msg::Commit { view, seq, t }, VOTE_BYTES);
+        }
+    }
+
+    pub(super) fn commit_vote(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        from: u32,
+        view: u64,
+        seq: u64,
+    ) {
+        if node.view != view || node.changing || node.id != self.leader_of(view) {
+            return;
+        }
+        let c = node.ccount.entry((view, seq)).or_default();
+        if c.insert(from) && c.len() as u32 == self.quorum() {
+            node.committed.insert(seq);
+            self.execute(node, ctx);
+        }
+    }
+
+    /// Executes committed sequences in order: the uniqueness check.
+    fn execute(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        while node.committed.remove(&(node.exec + 1)) {
+            node.exec += 1;
+            let Some(&(_, Some(t))) = node.pp.get(&node.exec) else {
+                continue;
+            };
+            self.tell_forwarders(node, ctx, t);
+            if self.decide(node, t) {
+                self.sign(t, ctx);
+            } else {
+                self.reject(t, ctx);
+            }
+        }
+    }
+
+    /// Backups that forwarded `t` learn it was executed (they wait for it to start no view
+    /// change); only retried requests are forwarded, so this costs nothing without faults.
+    fn tell_forwarders(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, t: u32) {
+        for b in node.forwarders.remove(&t).unwrap_or_default() {
+            self.send(ctx, b, Msg::Executed(t), VOTE_BYTES);
+        }
+    }
+
+    /// Whether `t`, next in sequence order, may consume its input.
+    fn decide(&self, node: &mut Node, t: u32) -> bool {
+        let input = self.txs[t as usize].input;
+        let ok = *node.consumed.entry(input).or_insert(t) == t;
+        node.results.insert(t, ok);
+        ok
+    }
+
+    fn start_view_change(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, view: u64) {
+        node.view = view;
+        node.changing = true;
+        let stable = Self::stable_of(node);
+        let certs: Vec<_> = node.certs.iter().map(|(&s, &(v, t))| (s, v, t)).collect();
+        let above = certs.iter().filter(|c| c.0 > stable).count() as u64;
+        self.vc_store.push(ViewChange { stable, certs });
+        let id = self.vc_store.len() as u32 - 1;
+        self.multicast(
+            node,
+            ctx,
+            Msg::ViewChange { view, id },
+            HEADER + CERT_BYTES * above,
+        );
+        node.vcs.entry(view).or_default().insert(node.id, id);
+        let wait = self.view_change << node.vc_tries.min(6);
+        node.vc_tries += 1;
+        ctx.timer(wait, Timer::ViewChange(view));
+        self.try_new_view(node, ctx, view);
+    }
+
+    pub(super) fn on_view_change_timer(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        view: u64,
+    ) {
+        if node.changing && node.view == view {
+            self.start_view_change(node, ctx, view + 1);
+        }
+    }
+
+    pub(super) fn on_view_change(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        from: u32,
+        view: u64,
+        id: u32,
+    ) {
+        if node.id >= self.cluster || view < node.view {
+            return;
+        }
+        node.vcs.entry(view).or_default().insert(from, id);
+        // f + 1 members want a later view: at least one is up and right to.
+        let mut senders: Vec<u32> = node
+            .vcs
+            .range(node.view + 1..)
+            .flat_map(|(_, m)| m.keys().copied())
+            .collect();
+        senders.sort_unstable();
+        senders.dedup();
+        if senders.len() as u32 > self.quorum() / 2 {
+            let smallest = *node.vcs.range(node.view + 1..).next().expect("senders").0;
+            return self.start_view_change(node, ctx, smallest);
+        }
+        self.try_new_view(node, ctx, view);
+    }
+
+    fn try_new_view(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, view: u64) {
+        let ready = node.view == view
+            && node.changing
+            && node.id == self.leader_of(view)
+            && node.vcs.get(&view).map_or(0, |m| m.len()) as u32 >= self.quorum();
+        if ready {
+            self.new_view(node, ctx, view);
+        }
+    }
+
+    /// The new leader's state from 2f + 1 view changes, and its re-proposals.
+    fn new_view(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, view: u64) {
+        let ids: Vec<u32> = node.vcs[&view].values().copied().collect();
+        let mut start = 0;
+        let mut union: std::collections::BTreeMap<u64, (u64, Option<u32>)> = Default::default();
+        for &id in &ids {
+            let vc = &self.vc_store[id as usize];
+            start = start.max(vc.stable);
+            for &(s, v, t) in &vc.certs {
+                if union.get(&s).is_none_or(|&(w, _)| v > w) {
+                    union.insert(s, (v, t));
+                }
+            }
+        }
+        node.consumed.clear();
+        node.results.clear();
+        node.ordered.clear();
+        node.committed.clear();
+        for (&s, &(v, t)) in union.range(..=start) {
+            node.pp.insert(s, (v, t));
+            if let Some(t) = t {
+                node.ordered.insert(t, s);
+                self.decide(node, t);
+            }
+        }
+        node.exec = start;
+        node.stable = start;
+        let last = union.keys().next_back().copied().unwrap_or(0).max(start);
+        let proposals: Vec<(u64, Option<u32>)> = (start + 1..=last)
+            .map(|s| (s, union.get(&s).and_then(|&(_, t)| t)))
+            .collect();
+        node.next_seq = last + 1;
+        self.enter_view(node, view);
+        node.new_view = view;
+        self.view_changes.push((ctx.now, view, node.id));
+        let bytes = HEADER + CERT_BYTES * (ids.len() + proposals.len()) as u64;
+        self.nv_store.push(NewView {
+            start,
+            proposals: proposals.clone(),
+        });
+        let id = self.nv_store.len() as u32 - 1;
+        self.multicast(node, ctx, Msg::NewView { view, id }, bytes);
+        for (s, t) in proposals {
+            node.pp.insert(s, (view, t));
+            if let Some(t) = t {
+                node.ordered.insert(t, s);
+            }
+            self.check_prepared(node, ctx, view, s);
+        }
+        // Requests that reached this member while the leader was failing.
+        for t in std::mem::take(&mut node.waiting) {
+            self.order(node, ctx, t);
+        }
+    }
+
+    pub(super) fn on_new_view(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        from: u32,
+        view: u64,
+        id: u32,
+    ) {
+        // A pre-prepare of the view may have overtaken its (larger) new-view message.
+        let fresh = view >= node.view && view > node.new_view;
+        if node.id >= self.cluster || !fresh || from != self.leader_of(view) {
+            return;
+        }
+        self.enter_view(node, view);
+        node.new_view = view;
+        let nv = &self.nv_store[id as usize];
+        node.stable = node.stable.max(nv.start);
+        let proposals = nv.proposals.clone();
+        for (s, t) in proposals {
+            self.accept_proposal(node, ctx, view, s, t);
+        }
+        self.forward_waiting(node, ctx);
+    }
+
+    /// A backup in a new view passes its waiting requests to the new leader (they reached it
+    /// while the view was changing, or the old leader never answered) and waits again.
+    fn forward_waiting(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        if node.waiting.is_empty() || node.id == self.leader_of(node.view) {
+            return;
+        }
+        let leader = self.leader_of(node.view);
+        for t in node.waiting.clone() {
+            let bytes = self.tx_bytes(t);
+            self.send(ctx, leader, Msg::Forward(t), bytes);
+        }
+        self.arm_progress(node, ctx);
+    }
+
+    /// A member back from a crash: its timers were lost.
+    pub(super) fn recover_bft_member(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        if node.changing {
+            let view = node.view;
+            ctx.timer(self.view_change, Timer::ViewChange(view));
+        }
+        if !node.waiting.is_empty() {
+            self.arm_progress(node, ctx);
+        }
+    }
+}
