@@ -21,7 +21,10 @@
 //! of every sequence is therefore the same at every leader and no state is signed twice.
 //! Under loss, a leader whose next sequence stalls sends its pre-prepare again, and members
 //! repeat their prepare and commit; votes count once per sender. A backup that forwarded a
-//! request hears from the leader when it is executed; other losses end in a view change.
+//! request hears from the leader when it is executed, and forwards it again when the initiator
+//! retries (the forward or the reply may be lost). A member waiting for a new view sends its
+//! view change again every quarter of the timeout, and the leader of a formed view sends its
+//! new view again to a member asking for that view or an older one, so view changes converge.
 //! Certificates below the stable sequence stand for the checkpoint PBFT would send: they are
 //! not counted in the message's bytes. Faults are crashes, so a pre-prepare of a higher view
 //! from that view's leader is taken as proof of the new view.
@@ -80,15 +83,17 @@ impl Notary {
             }
             return self.order(node, ctx, t);
         }
-        if self.known_done(node, t) || !node.waiting.insert(t) {
+        if self.known_done(node, t) {
             return;
         }
+        // A retried request already waiting: the forward or the leader's reply may be lost.
+        let first = node.waiting.insert(t);
         if !node.changing {
             let bytes = self.tx_bytes(t);
             let leader = self.leader_of(node.view);
             self.send(ctx, leader, Msg::Forward(t), bytes);
         }
-        if node.waiting.len() == 1 {
+        if first && node.waiting.len() == 1 {
             self.arm_progress(node, ctx);
         }
     }
@@ -358,17 +363,51 @@ impl Notary {
         let above = certs.iter().filter(|c| c.0 > stable).count() as u64;
         self.vc_store.push(ViewChange { stable, certs });
         let id = self.vc_store.len() as u32 - 1;
+        node.vc_id = id;
         self.multicast(
             node,
             ctx,
             Msg::ViewChange { view, id },
             HEADER + CERT_BYTES * above,
         );
+        ctx.timer(self.view_change / 4, Timer::VcResend(view, id));
         node.vcs.entry(view).or_default().insert(node.id, id);
         let wait = self.view_change << node.vc_tries.min(6);
         node.vc_tries += 1;
         ctx.timer(wait, Timer::ViewChange(view));
         self.try_new_view(node, ctx, view);
+    }
+
+    /// PBFT retransmits a view change while waiting for the new view: it or the new view may
+    /// have been lost.
+    pub(super) fn on_vc_resend(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        view: u64,
+        id: u32,
+    ) {
+        if !node.changing || node.view != view || node.vc_id != id {
+            return;
+        }
+        let vc = &self.vc_store[id as usize];
+        let above = vc.certs.iter().filter(|c| c.0 > vc.stable).count() as u64;
+        let msg = Msg::ViewChange { view, id };
+        self.multicast(node, ctx, msg, HEADER + CERT_BYTES * above);
+        ctx.timer(self.view_change / 4, Timer::VcResend(view, id));
+    }
+
+    /// The leader of the current view sends its new view again to a member asking for this
+    /// view or an older one: that member missed it.
+    fn resend_new_view(&mut self, node: &Node, ctx: &mut Ctx<Msg, Timer>, to: u32) {
+        let Some(id) = node.nv_id else { return };
+        if node.changing || node.new_view != node.view || node.id != self.leader_of(node.view) {
+            return;
+        }
+        let nv = &self.nv_store[id as usize];
+        let bytes = HEADER + CERT_BYTES * (self.quorum() as u64 + nv.proposals.len() as u64);
+        let view = node.view;
+        self.send(ctx, to, Msg::NewView { view, id }, bytes);
     }
 
     pub(super) fn on_view_change_timer(
@@ -390,7 +429,13 @@ impl Notary {
         view: u64,
         id: u32,
     ) {
-        if node.id >= self.cluster || view < node.view {
+        if node.id >= self.cluster {
+            return;
+        }
+        if view <= node.view && !node.changing {
+            return self.resend_new_view(node, ctx, from);
+        }
+        if view < node.view {
             return;
         }
         node.vcs.entry(view).or_default().insert(from, id);
@@ -460,6 +505,7 @@ impl Notary {
             proposals: proposals.clone(),
         });
         let id = self.nv_store.len() as u32 - 1;
+        node.nv_id = Some(id);
         self.multicast(node, ctx, Msg::NewView { view, id }, bytes);
         for (s, t) in proposals {
             node.pp.insert(s, (view, t));

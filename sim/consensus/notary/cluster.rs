@@ -232,6 +232,9 @@ impl Notary {
         if node.id == n.origin {
             n.answered = true;
         }
+        if node.id == n.counterparty {
+            n.cp_heard = true;
+        }
     }
 
     fn append(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, tx: Option<u32>) {

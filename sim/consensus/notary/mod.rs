@@ -65,6 +65,9 @@ struct NTx {
     round: u32,
     sent_to: u32,
     answered: bool,
+    /// BFT under loss: the counterparty heard the outcome, or asked the cluster for it.
+    cp_heard: bool,
+    cp_asked: bool,
 }
 
 pub struct Notary {
@@ -169,6 +172,10 @@ pub struct Node {
     progress_epoch: u32,
     /// View-change message ids received, by view and sender.
     vcs: BTreeMap<u64, BTreeMap<u32, u32>>,
+    /// This member's last view-change message, and (leader) its last new-view message, kept
+    /// to send again when one is lost.
+    vc_id: u32,
+    nv_id: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -241,6 +248,9 @@ pub enum Timer {
     Progress(u32),
     Resend(u64, u64),
     ViewChange(u64),
+    VcResend(u64, u32),
+    Propose(u32),
+    Await(u32),
 }
 
 const LEADER: u32 = 0;
@@ -426,6 +436,37 @@ impl Notary {
             ctx.metrics.on_dropped(ctx.now);
         }
         self.send(ctx, origin, Msg::Reject(t), VOTE_BYTES);
+        let n = &self.txs[t as usize];
+        if n.cp_asked && n.counterparty != origin {
+            let c = n.counterparty;
+            self.send(ctx, c, Msg::Reject(t), VOTE_BYTES);
+        }
+    }
+
+    /// Under loss the proposal or the endorsement may be lost: the origin proposes again.
+    fn on_propose_timer(&mut self, ctx: &mut Ctx<Msg, Timer>, t: u32) {
+        let n = &self.txs[t as usize];
+        if n.round > 0 || n.stage != Stage::Collecting {
+            return;
+        }
+        let (c, bytes) = (n.counterparty, self.tx_bytes(t));
+        self.send(ctx, c, Msg::Propose(t), bytes);
+        ctx.timer(self.retry, Timer::Propose(t));
+    }
+
+    /// A counterparty that endorsed and heard no outcome (the signature may be lost) asks
+    /// every member, as the origin's retry does; the leader answers it too.
+    fn on_await(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, t: u32) {
+        let n = &mut self.txs[t as usize];
+        if n.cp_heard || n.parties_signed & 2 != 0 || node.id != n.counterparty {
+            return;
+        }
+        n.cp_asked = true;
+        let bytes = self.tx_bytes(t);
+        for r in 0..self.cluster {
+            self.send(ctx, r, Msg::Request(t), bytes);
+        }
+        ctx.timer(2 * self.retry, Timer::Await(t));
     }
 
     /// Signs `t` (once; a repeated request only gets the signature again).
@@ -489,6 +530,8 @@ impl Protocol for Notary {
             forwarders: BTreeMap::new(),
             progress_epoch: 0,
             vcs: BTreeMap::new(),
+            vc_id: 0,
+            nv_id: None,
         }
     }
 
@@ -552,6 +595,8 @@ impl Protocol for Notary {
                 round: 0,
                 sent_to: u32::MAX,
                 answered: false,
+                cp_heard: false,
+                cp_asked: false,
             });
             self.collecting += 1;
             let bytes = self.tx_bytes(t);
@@ -559,6 +604,9 @@ impl Protocol for Notary {
                 self.ask_notary(node, ctx, t);
             } else {
                 self.send(ctx, counterparty, Msg::Propose(t), bytes);
+                if self.is_bft() {
+                    ctx.timer(self.retry, Timer::Propose(t));
+                }
             }
         }
     }
@@ -568,7 +616,11 @@ impl Protocol for Notary {
             Msg::Propose(t) => {
                 let o = self.txs[t as usize].origin;
                 self.send(ctx, o, Msg::Endorse(t), VOTE_BYTES);
+                if self.is_bft() {
+                    ctx.timer(2 * self.retry, Timer::Await(t));
+                }
             }
+            Msg::Endorse(t) if self.txs[t as usize].round > 0 => {}
             Msg::Endorse(t) => self.ask_notary(node, ctx, t),
             Msg::Request(t) if self.is_raft() => self.on_request(node, ctx, t),
             Msg::Request(t) if self.is_bft() => self.bft_request(node, ctx, None, t),
@@ -640,6 +692,9 @@ impl Protocol for Notary {
             Timer::Progress(epoch) => self.on_progress(node, ctx, epoch),
             Timer::Resend(view, exec) => self.on_resend(node, ctx, view, exec),
             Timer::ViewChange(view) => self.on_view_change_timer(node, ctx, view),
+            Timer::VcResend(view, id) => self.on_vc_resend(node, ctx, view, id),
+            Timer::Propose(t) => self.on_propose_timer(ctx, t),
+            Timer::Await(t) => self.on_await(node, ctx, t),
         }
     }
 
