@@ -53,20 +53,35 @@ impl Byzantine {
         Some(rank < honest.count().div_ceil(2))
     }
 
+    /// The summary rows every family with Byzantine validators reports: how many there are,
+    /// and the positions at which two honest replicas decided different values.
+    pub fn rows<'a>(
+        &self,
+        logs: impl Iterator<Item = (u32, &'a BTreeMap<u64, u32>)>,
+    ) -> [(String, f64); 2] {
+        [
+            ("byzantine_validators".into(), self.count() as f64),
+            (
+                "conflicting_decisions".into(),
+                self.conflicting_decisions(logs) as f64,
+            ),
+        ]
+    }
+
     /// Positions at which two honest replicas decided different values.
     pub fn conflicting_decisions<'a>(
         &self,
         logs: impl Iterator<Item = (u32, &'a BTreeMap<u64, u32>)>,
     ) -> u64 {
         let mut first: BTreeMap<u64, u32> = BTreeMap::new();
-        let mut conflicting: BTreeMap<u64, ()> = BTreeMap::new();
+        let mut conflicting = std::collections::BTreeSet::new();
         for (id, log) in logs {
             if !self.is_honest(id) {
                 continue;
             }
             for (&pos, &value) in log {
                 if *first.entry(pos).or_insert(value) != value {
-                    conflicting.insert(pos, ());
+                    conflicting.insert(pos);
                 }
             }
         }

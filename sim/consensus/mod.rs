@@ -82,6 +82,16 @@ pub struct Report {
     pub summary: Vec<(String, f64)>,
 }
 
+/// `x / n`, undefined (NaN) when `n` is 0: a cost per decision or per entry of a run that made
+/// none.
+pub fn per(x: u64, n: u64) -> f64 {
+    if n == 0 {
+        f64::NAN
+    } else {
+        x as f64 / n as f64
+    }
+}
+
 impl Report {
     /// A report for protocols that settle without blocks of their own: per-validator settled
     /// counts, the two pending stages, and the protocol's summary rows.

@@ -91,17 +91,14 @@ pub fn build(s: &Scenario, end: Time, access: &Access) -> Vec<Shard> {
         .zip(gws)
         .enumerate()
         .map(|(k, (ids, gws))| {
-            let k = k as u32;
-            let first_gateway = (0..gateways)
-                .find(|&g| shard_of(g, gateways, count) == k)
-                .unwrap_or(gateways);
-            let last = (first_gateway..gateways)
-                .take_while(|&g| shard_of(g, gateways, count) == k)
-                .count() as u32;
+            // Shard k holds the gateways g with ⌊g·count/gateways⌋ = k.
+            let bound = |k: u64| (k * gateways as u64).div_ceil(count as u64) as u32;
+            let first_gateway = bound(k as u64);
+            let shard_gateways = bound(k as u64 + 1) - first_gateway;
             let mut shard = Shard {
                 fleet: Fleet::build(s, end, ids, gws),
                 first_gateway,
-                gateways: Gateways::new(last, interval),
+                gateways: Gateways::new(shard_gateways, interval),
                 batches: Batches::default(),
                 queue: RadixHeap::new(),
                 metrics: Metrics::new(window, end),
@@ -227,5 +224,22 @@ impl Shard {
 
     pub fn devices(&self) -> u32 {
         self.fleet.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shard_of;
+
+    // The closed-form gateway ranges used to build shards agree with `shard_of`.
+    #[test]
+    fn each_shard_starts_at_its_first_gateway() {
+        for (gateways, count) in [(1u32, 1u32), (30, 30), (150, 64), (50_000, 64), (65, 64)] {
+            for k in 0..count {
+                let first = (k as u64 * gateways as u64).div_ceil(count as u64) as u32;
+                let expected = (0..gateways).find(|&g| shard_of(g, gateways, count) == k);
+                assert_eq!(Some(first).filter(|&f| f < gateways), expected);
+            }
+        }
     }
 }

@@ -30,7 +30,7 @@
 
 use super::byzantine::Byzantine;
 use super::pbft::requests::Requests;
-use super::{Ctx, Protocol, Report, TxIn};
+use super::{Ctx, Protocol, Report, TxIn, per};
 use crate::engine::{Time, from_secs};
 use crate::metrics::Metrics;
 use crate::scenario;
@@ -608,21 +608,11 @@ impl Protocol for HotStuff {
         let (waiting, proposed) = self.requests.pending();
         let c = self.counts;
         let decisions = self.decided as f64;
-        let per = |x: u64| {
-            if decisions > 0.0 {
-                x as f64 / decisions
-            } else {
-                f64::NAN
-            }
-        };
-        let conflicting = self
-            .byz
-            .conflicting_decisions(nodes.iter().map(|n| (n.id, &n.decided)));
         Report::of_settled(
             &self.settled[..self.n as usize],
             waiting,
             proposed,
-            vec![
+            [
                 ("hotstuff_decisions".into(), decisions),
                 (
                     "hotstuff_final_view".into(),
@@ -632,17 +622,21 @@ impl Protocol for HotStuff {
                 ("hotstuff_msgs_proposal".into(), c.proposal as f64),
                 ("hotstuff_msgs_vote".into(), c.vote as f64),
                 ("hotstuff_msgs_new_view".into(), c.new_view as f64),
-                ("hotstuff_msgs_per_decision".into(), per(c.total())),
-                ("byzantine_validators".into(), self.byz.count() as f64),
-                ("conflicting_decisions".into(), conflicting as f64),
                 (
-                    "byzantine_fork_blocks".into(),
-                    self.branch
-                        .values()
-                        .filter(|&&(_, left)| left < FORK_CHILDREN)
-                        .count() as f64,
+                    "hotstuff_msgs_per_decision".into(),
+                    per(c.total(), self.decided),
                 ),
-            ],
+            ]
+            .into_iter()
+            .chain(self.byz.rows(nodes.iter().map(|n| (n.id, &n.decided))))
+            .chain([(
+                "byzantine_fork_blocks".into(),
+                self.branch
+                    .values()
+                    .filter(|&&(_, left)| left < FORK_CHILDREN)
+                    .count() as f64,
+            )])
+            .collect(),
         )
     }
 }

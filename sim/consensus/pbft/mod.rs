@@ -34,7 +34,7 @@ pub mod requests;
 mod view_change;
 
 use super::byzantine::Byzantine;
-use super::{Ctx, Protocol, Report, TxIn};
+use super::{Ctx, Protocol, Report, TxIn, per};
 use crate::engine::{Time, from_secs};
 use crate::metrics::Metrics;
 use crate::scenario;
@@ -587,22 +587,12 @@ impl Protocol for Pbft {
         let (waiting, proposed) = self.requests.pending();
         let c = self.counts;
         let decisions = self.decided as f64;
-        let per = |x: u64| {
-            if decisions > 0.0 {
-                x as f64 / decisions
-            } else {
-                f64::NAN
-            }
-        };
         let views = nodes.iter().map(|n| n.view).max().unwrap_or(0);
-        let conflicting = self
-            .byz
-            .conflicting_decisions(nodes.iter().map(|n| (n.id, &n.decided)));
         Report::of_settled(
             &self.settled[..self.n as usize],
             waiting,
             proposed,
-            vec![
+            [
                 ("pbft_decisions".into(), decisions),
                 ("pbft_final_view".into(), views as f64),
                 ("pbft_msgs_request".into(), c.request as f64),
@@ -612,10 +602,14 @@ impl Protocol for Pbft {
                 ("pbft_msgs_view_change".into(), c.view_change as f64),
                 ("pbft_msgs_new_view".into(), c.new_view as f64),
                 ("pbft_msgs_catch_up".into(), c.catch_up as f64),
-                ("pbft_msgs_per_decision".into(), per(c.total())),
-                ("byzantine_validators".into(), self.byz.count() as f64),
-                ("conflicting_decisions".into(), conflicting as f64),
-            ],
+                (
+                    "pbft_msgs_per_decision".into(),
+                    per(c.total(), self.decided),
+                ),
+            ]
+            .into_iter()
+            .chain(self.byz.rows(nodes.iter().map(|n| (n.id, &n.decided))))
+            .collect(),
         )
     }
 }

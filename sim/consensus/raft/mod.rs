@@ -29,7 +29,7 @@ mod ordering;
 mod peer;
 
 use super::pbft::requests::Requests;
-use super::{Ctx, NodeStats, Protocol, Report, TxIn};
+use super::{Ctx, NodeStats, Protocol, Report, TxIn, per};
 use crate::engine::{Time, from_secs};
 use crate::metrics::Metrics;
 use crate::scenario;
@@ -431,13 +431,6 @@ impl Protocol for Raft {
             .map(|n| n.commit)
             .max()
             .unwrap_or(0);
-        let per = |x: u64| {
-            if committed > 0 {
-                x as f64 / committed as f64
-            } else {
-                f64::NAN
-            }
-        };
         Report {
             dropped: Vec::new(),
             blocks: Vec::new(),
@@ -469,7 +462,7 @@ impl Protocol for Raft {
                 ("raft_msgs_deliver".into(), c.deliver as f64),
                 (
                     "raft_replication_msgs_per_entry".into(),
-                    per(c.append + c.append_ack),
+                    per(c.append + c.append_ack, committed),
                 ),
             ],
         }

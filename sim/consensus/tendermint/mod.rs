@@ -36,7 +36,7 @@ mod votes;
 
 use super::byzantine::Byzantine;
 use super::pbft::requests::Requests;
-use super::{Ctx, Protocol, Report, TxIn};
+use super::{Ctx, Protocol, Report, TxIn, per};
 use crate::engine::{Time, from_secs};
 use crate::metrics::Metrics;
 use crate::scenario;
@@ -843,21 +843,11 @@ impl Protocol for Tendermint {
         let (waiting, proposed) = self.requests.pending();
         let c = self.counts;
         let decisions = self.decided as f64;
-        let per = |x: u64| {
-            if decisions > 0.0 {
-                x as f64 / decisions
-            } else {
-                f64::NAN
-            }
-        };
-        let conflicting = self
-            .byz
-            .conflicting_decisions(nodes.iter().map(|n| (n.id, &n.decided)));
         Report::of_settled(
             &self.settled[..self.n as usize],
             waiting,
             proposed,
-            vec![
+            [
                 ("tendermint_decisions".into(), decisions),
                 (
                     "tendermint_final_height".into(),
@@ -869,14 +859,18 @@ impl Protocol for Tendermint {
                 ("tendermint_msgs_prevote".into(), c.prevote as f64),
                 ("tendermint_msgs_precommit".into(), c.precommit as f64),
                 ("tendermint_msgs_catch_up".into(), c.catch_up as f64),
-                ("tendermint_msgs_per_decision".into(), per(c.total())),
-                ("byzantine_validators".into(), self.byz.count() as f64),
-                ("conflicting_decisions".into(), conflicting as f64),
                 (
-                    "byzantine_equivocations".into(),
-                    (self.halves.len() / 2) as f64,
+                    "tendermint_msgs_per_decision".into(),
+                    per(c.total(), self.decided),
                 ),
-            ],
+            ]
+            .into_iter()
+            .chain(self.byz.rows(nodes.iter().map(|n| (n.id, &n.decided))))
+            .chain([(
+                "byzantine_equivocations".into(),
+                (self.halves.len() / 2) as f64,
+            )])
+            .collect(),
         )
     }
 }

@@ -716,26 +716,25 @@ impl Protocol for Xrpl {
                 .collect(),
             pending_in_mempool: in_mempool,
             pending_in_block: in_block,
-            summary: vec![
+            summary: [
                 ("ledgers_built".into(), blocks.len() as f64),
                 ("validated_seq".into(), validated as f64),
                 ("forked_sequences".into(), self.forks as f64),
-                ("byzantine_validators".into(), self.byz.count() as f64),
-                (
-                    "conflicting_decisions".into(),
-                    self.byz
-                        .conflicting_decisions(nodes.iter().map(|n| (n.id, &n.validated_log)))
-                        as f64,
-                ),
-                (
-                    "ledger_interval_mean_s".into(),
-                    if count > 0 {
-                        to_secs(total) / count as f64
-                    } else {
-                        f64::NAN
-                    },
-                ),
-            ],
+            ]
+            .into_iter()
+            .chain(
+                self.byz
+                    .rows(nodes.iter().map(|n| (n.id, &n.validated_log))),
+            )
+            .chain([(
+                "ledger_interval_mean_s".into(),
+                if count > 0 {
+                    to_secs(total) / count as f64
+                } else {
+                    f64::NAN
+                },
+            )])
+            .collect(),
             blocks,
         }
     }
