@@ -151,6 +151,13 @@ pub trait Protocol: Send {
     /// The validator stops at `now` (it handles nothing until `on_recover`). For protocols
     /// whose shared content stands for what each node learns by gossip, such as the tangle.
     fn on_crash(&mut self, _node: &mut Self::Node, _now: Time) {}
+    /// For a message that changes nothing, neither state nor metrics, when delivered to a
+    /// validator that already received a copy with the same key (a flooded block), that key.
+    /// The world then leaves out copies arriving after the first one in flight; their sending
+    /// cost is still counted.
+    fn copy_key(&self, _msg: &Self::Msg) -> Option<u32> {
+        None
+    }
     /// Transactions at validators not yet in any block (for the time series).
     fn mempool_len(&self) -> u64;
     fn finish(&mut self, nodes: &[Self::Node], end: Time, metrics: &mut Metrics) -> Report;

@@ -2,6 +2,7 @@
 //! metrics → [`RunOutput`].
 
 mod batches;
+mod copies;
 mod estimate;
 mod faults;
 mod gateways;
@@ -18,6 +19,7 @@ use crate::metrics::{Conservation, Metrics, NodeRow, RunOutput};
 use crate::net::{Access, Network, Reach};
 use crate::scenario::{self, Consensus, Scenario};
 use batches::Batches;
+use copies::FirstCopies;
 use faults::{Change, Faults};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -172,6 +174,7 @@ struct World<'s, P: Protocol> {
     sent: (u64, u64),
     faults: Faults,
     changes: Vec<Change>,
+    first_copies: FirstCopies,
     out: Vec<Command<P::Msg, P::Timer>>,
 }
 
@@ -188,7 +191,9 @@ impl<'s, P: Protocol> World<'s, P> {
         // Devices and gateways number their uploads themselves (see `shard::Upload`).
         let sources = 1 + n as usize;
         let (faults, changes) = Faults::build(s);
+        let first_copies = FirstCopies::new(if changes.is_empty() { n } else { 0 });
         World {
+            first_copies,
             faults,
             changes,
             s,
@@ -388,8 +393,13 @@ impl<'s, P: Protocol> World<'s, P> {
                         continue;
                     }
                     let delay = self.net.message_delay(v, to, bytes, rng) + self.faults.extra_delay;
-                    self.sched
-                        .schedule(now + delay, src, Ev::Msg { to, from: v, msg });
+                    let at = now + delay;
+                    if let Some(key) = self.protocol.copy_key(&msg)
+                        && self.first_copies.redundant(to, key, at, src)
+                    {
+                        continue;
+                    }
+                    self.sched.schedule(at, src, Ev::Msg { to, from: v, msg });
                 }
                 Command::Timer { delay, timer } => {
                     self.sched
@@ -455,6 +465,7 @@ impl<'s, P: Protocol> World<'s, P> {
             device_events: shards_events(&self.shards),
             messages: self.sent.0,
             message_bytes: self.sent.1,
+            redundant_copies: self.first_copies.dropped,
             devices: self.devices as u64,
             gateways: self.access.gateways() as u64,
         };

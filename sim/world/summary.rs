@@ -12,6 +12,8 @@ pub struct Facts<'a> {
     pub device_events: u64,
     pub messages: u64,
     pub message_bytes: u64,
+    /// Of those, copies left out of the queue because an earlier copy was on its way.
+    pub redundant_copies: u64,
     pub devices: u64,
     pub gateways: u64,
 }
@@ -51,6 +53,7 @@ pub fn summary(f: &Facts, m: &Metrics, protocol: &[(String, f64)]) -> Vec<(Strin
         ("events_devices".into(), f.device_events as f64),
         ("net_messages".into(), f.messages as f64),
         ("net_message_bytes".into(), f.message_bytes as f64),
+        ("net_redundant_copies".into(), f.redundant_copies as f64),
         (
             "net_messages_per_settled_tx".into(),
             per_settled(f.messages, m.settled),

@@ -401,6 +401,12 @@ impl Protocol for Nakamoto {
         }
     }
 
+    /// A block received twice is ignored (`BlockTree::receive`).
+    fn copy_key(&self, msg: &Msg) -> Option<u32> {
+        let Msg::Block(b) = *msg;
+        Some(b)
+    }
+
     fn mempool_len(&self) -> u64 {
         self.pool.unincluded()
     }
