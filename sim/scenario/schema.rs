@@ -454,6 +454,10 @@ pub enum TipSelection {
     Uniform,
     /// Popov's weighted random walk from a transaction `depth_s` old towards the tips,
     /// stepping to an approver `y` of `x` with probability ∝ exp(−alpha·(H_x − H_y)).
+    /// A tip is reachable only from starts among its ancestors, and a transaction's ancestors
+    /// (doubling each generation of `h` back, up to the λh of a generation) take many `h` to
+    /// span the tangle's width: starts within a few `h` strand tips whatever alpha is
+    /// (`tests/tangle.rs`), so the default is deep (30 `h` for `pow_s` 1).
     Walk {
         alpha: f64,
         #[serde(default = "default_walk_depth_s")]
@@ -462,7 +466,7 @@ pub enum TipSelection {
 }
 
 fn default_walk_depth_s() -> f64 {
-    10.0
+    30.0
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
