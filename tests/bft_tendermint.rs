@@ -44,32 +44,7 @@ const CONSENSUS: &str = "consensus: { protocol: tendermint, batch_max_tx: 20, \
 #[test]
 fn safe_over_many_seeds_and_fault_schedules() {
     let mut decided_total = 0;
-    for seed in 0..24u32 {
-        let n = [4, 7][seed as usize % 2];
-        let f = (n - 1) / 3;
-        let crashed = 1 + seed % (f + 1);
-        let at = 2 + seed % 5;
-        let recover = if seed % 3 == 0 {
-            String::new()
-        } else {
-            format!(", recover_s: {}", at + 4 + seed % 4)
-        };
-        let faults = format!(
-            "faults:\n  crashes: [{{ random: {crashed}, at_s: {at}{recover} }}]\n  \
-             partitions: [{{ split: 0.{}, from_s: {}, to_s: {} }}]\n  links: {{ loss: 0.0{} }}\n",
-            3 + seed % 5,
-            5 + seed % 3,
-            9 + seed % 4,
-            seed % 6
-        );
-        let text = yaml(
-            n,
-            0.5,
-            20.0,
-            10.0 + seed as f64,
-            &format!("{CONSENSUS}{faults}"),
-        )
-        .replace("seed: 5", &format!("seed: {seed}"));
+    for text in common::bft_fault_schedules(CONSENSUS) {
         let (out, tm, nodes) = run(&text);
         assert!(out.conservation.holds());
         assert_safe(&nodes);
@@ -83,11 +58,7 @@ fn safe_over_many_seeds_and_fault_schedules() {
 #[test]
 fn halves_of_a_split_network_never_both_commit() {
     for seed in 0..6 {
-        let faults =
-            "faults: { partitions: [{ groups: [[0, 1, 2, 3, 4]], from_s: 2, to_s: 25 }] }\n";
-        let text = yaml(10, 1.0, 30.0, 20.0, &format!("{CONSENSUS}{faults}"))
-            .replace("seed: 5", &format!("seed: {seed}"));
-        let (_, _, nodes) = run(&text);
+        let (_, _, nodes) = run(&common::bft_split_halves(CONSENSUS, seed));
         assert_safe(&nodes);
     }
 }
@@ -97,15 +68,8 @@ fn halves_of_a_split_network_never_both_commit() {
 #[test]
 fn live_with_f_crashed_validators_proposer_included() {
     for n in [4u32, 7, 10] {
-        let f = (n - 1) / 3;
-        let down: Vec<u32> = (0..f).collect();
-        let ids = down
-            .iter()
-            .map(|v| v.to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
-        let faults = format!("faults: {{ crashes: [{{ nodes: [{ids}], at_s: 5 }}] }}\n");
-        let (out, tm, nodes) = run(&yaml(n, 0.5, 40.0, 50.0, &format!("{CONSENSUS}{faults}")));
+        let (down, text) = common::bft_first_f_crashed(CONSENSUS, n);
+        let (out, tm, nodes) = run(&text);
         assert_safe(&nodes);
         let bound = from_secs(10.0);
         assert_eq!(unsettled(&tm, from_secs(40.0) - bound, &down), 0, "n={n}");

@@ -68,3 +68,66 @@ network:
 {extra}"
     )
 }
+
+/// The mixed fault schedules of the BFT safety tests, one per seed in `0..24`: n = 4 or 7,
+/// one to f + 1 random validators crashed (restarting on two seeds in three), a partition of
+/// 30–70 % for a few seconds and 0–5 % loss. Yields the scenario texts.
+pub fn bft_fault_schedules(consensus: &str) -> impl Iterator<Item = String> + '_ {
+    (0..24u32).map(move |seed| {
+        let n = [4, 7][seed as usize % 2];
+        let f = (n - 1) / 3;
+        let crashed = 1 + seed % (f + 1);
+        let at = 2 + seed % 5;
+        let recover = if seed % 3 == 0 {
+            String::new()
+        } else {
+            format!(", recover_s: {}", at + 4 + seed % 4)
+        };
+        let faults = format!(
+            "faults:\n  crashes: [{{ random: {crashed}, at_s: {at}{recover} }}]\n  \
+             partitions: [{{ split: 0.{}, from_s: {}, to_s: {} }}]\n  links: {{ loss: 0.0{} }}\n",
+            3 + seed % 5,
+            5 + seed % 3,
+            9 + seed % 4,
+            seed % 6
+        );
+        let text = bft_yaml(
+            n,
+            0.5,
+            20.0,
+            10.0 + seed as f64,
+            &format!("{consensus}{faults}"),
+        );
+        with_seed(&text, seed)
+    })
+}
+
+/// Ten validators split into halves of five consecutive ones from 2 s to 25 s, for `seed`.
+pub fn bft_split_halves(consensus: &str, seed: u32) -> String {
+    let faults = "faults: { partitions: [{ groups: [[0, 1, 2, 3, 4]], from_s: 2, to_s: 25 }] }\n";
+    with_seed(
+        &bft_yaml(10, 1.0, 30.0, 20.0, &format!("{consensus}{faults}")),
+        seed,
+    )
+}
+
+/// `n` validators, the first f = ⌊(n − 1)/3⌋ crashed for good at 5 s, 40 s long: the crashed
+/// ones and the scenario text.
+pub fn bft_first_f_crashed(consensus: &str, n: u32) -> (Vec<u32>, String) {
+    let down: Vec<u32> = (0..(n - 1) / 3).collect();
+    let ids = down
+        .iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let faults = format!("faults: {{ crashes: [{{ nodes: [{ids}], at_s: 5 }}] }}\n");
+    (
+        down,
+        bft_yaml(n, 0.5, 40.0, 50.0, &format!("{consensus}{faults}")),
+    )
+}
+
+/// `text` (from [`bft_yaml`]) with its seed replaced.
+pub fn with_seed(text: &str, seed: u32) -> String {
+    text.replace("seed: 5", &format!("seed: {seed}"))
+}
