@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use unchained::metrics::RunOutput;
 use unchained::scenario::{self, Scenario};
 use unchained::world::{self, Progress};
@@ -130,4 +131,22 @@ pub fn bft_first_f_crashed(consensus: &str, n: u32) -> (Vec<u32>, String) {
 /// `text` (from [`bft_yaml`]) with its seed replaced.
 pub fn with_seed(text: &str, seed: u32) -> String {
     text.replace("seed: 5", &format!("seed: {seed}"))
+}
+
+/// Every file a run writes, by name, from a scratch folder named after `tag`.
+pub fn output_files(out: &RunOutput, tag: &str) -> BTreeMap<String, Vec<u8>> {
+    let dir = std::env::temp_dir().join(format!("unchained-out-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    unchained::report::write_run(out, &dir).unwrap();
+    let files = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect();
+    std::fs::remove_dir_all(&dir).unwrap();
+    files
 }

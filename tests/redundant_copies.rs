@@ -8,7 +8,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use unchained::consensus::nakamoto::{Msg, Nakamoto, Node, Timer};
 use unchained::consensus::{Ctx, Protocol, Report, TxIn};
 use unchained::engine::Time;
@@ -75,30 +74,9 @@ fn both(text: &str) -> (RunOutput, RunOutput) {
 
 /// Every output file but the summary's, by name.
 fn files(out: &RunOutput, tag: &str) -> BTreeMap<String, Vec<u8>> {
-    let dir = std::env::temp_dir().join(format!("unchained-copies-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    unchained::report::write_run(out, &dir).unwrap();
-    let f = read_dir(&dir);
-    std::fs::remove_dir_all(&dir).unwrap();
+    let mut f = common::output_files(out, tag);
+    f.retain(|name, _| !name.starts_with("summary."));
     f
-}
-
-fn read_dir(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            !p.file_stem()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("summary")
-        })
-        .map(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read(&p).unwrap())
-        })
-        .collect()
 }
 
 fn results(out: &RunOutput) -> Vec<(String, String)> {

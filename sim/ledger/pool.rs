@@ -38,6 +38,12 @@ pub struct Pool {
     /// Smallest transaction inserted since the pool was last empty (a lower bound for the live
     /// ones): a block with less room left is full.
     min_bytes: u32,
+    /// Entries popped from the front of `order`: `order[i]` is entry `popped + i`. Such a
+    /// position keeps naming the same entry until `epoch` changes.
+    popped: u64,
+    /// Changes when positions or inclusion records stop meaning what they meant: `order` is
+    /// compacted, or a transaction forgets one of its blocks.
+    epoch: u64,
 }
 
 impl Pool {
@@ -92,6 +98,7 @@ impl Pool {
             None => {
                 t.blocks.rotate_left(1);
                 t.blocks[2] = block;
+                self.epoch += 1;
             }
         }
         if first {
@@ -116,11 +123,13 @@ impl Pool {
                 break;
             }
             self.order.pop_front();
+            self.popped += 1;
         }
         if self.order.len() as u64 > 2 * self.live + 1024 {
             let slots = &self.slots;
             self.order
                 .retain(|&(s, g)| slots[s as usize].live && slots[s as usize].generation == g);
+            self.epoch += 1;
         }
     }
 
@@ -129,6 +138,23 @@ impl Pool {
         self.order
             .iter()
             .filter_map(|&(s, g)| self.get(s, g).map(|t| (s, g, t)))
+    }
+
+    /// Live transactions in arrival order from position `from` on, each with its position:
+    /// a caller that learnt everything before some position can resume there while
+    /// [`Pool::epoch`] is unchanged.
+    pub fn iter_from(&self, from: u64) -> impl Iterator<Item = (u64, u32, u32, &PoolTx)> {
+        let start = (from.saturating_sub(self.popped) as usize).min(self.order.len());
+        let first = self.popped + start as u64;
+        self.order
+            .range(start..)
+            .enumerate()
+            .filter_map(move |(i, &(s, g))| self.get(s, g).map(|t| (first + i as u64, s, g, t)))
+    }
+
+    /// See [`Pool::iter_from`].
+    pub fn epoch(&self) -> u64 {
+        self.epoch
     }
 
     pub fn min_bytes(&self) -> u32 {
@@ -180,5 +206,30 @@ mod tests {
         assert_eq!(order, [1, 2]);
         p.remove(s1);
         assert_eq!((p.live(), p.unincluded()), (1, 1));
+    }
+
+    #[test]
+    fn positions_name_the_same_entries_until_the_epoch_changes() {
+        let mut p = Pool::default();
+        let ids: Vec<(u32, u32)> = (0..6).map(|i| p.insert(tx(i), 0, 0)).collect();
+        let seqs = |p: &Pool, from| -> Vec<(u64, u32)> {
+            p.iter_from(from)
+                .map(|(pos, _, _, t)| (pos, t.tx.seq))
+                .collect()
+        };
+        assert_eq!(seqs(&p, 4), [(4, 4), (5, 5)]);
+        p.remove(ids[0].0);
+        p.remove(ids[2].0);
+        // Entry 0 left the front, entry 2 is skipped: positions stay.
+        assert_eq!(seqs(&p, 0), [(1, 1), (3, 3), (4, 4), (5, 5)]);
+        assert_eq!(seqs(&p, 4), [(4, 4), (5, 5)]);
+        assert_eq!(seqs(&p, 99), []);
+        let epoch = p.epoch();
+        for b in 0..3 {
+            p.add_block(ids[1].0, b);
+        }
+        assert_eq!(p.epoch(), epoch, "three branches fit");
+        p.add_block(ids[1].0, 3);
+        assert_ne!(p.epoch(), epoch, "a fourth makes it forget one");
     }
 }

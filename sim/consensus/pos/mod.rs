@@ -61,6 +61,8 @@ pub struct Pos {
     /// Checkpoint finality delays (finalized − checkpoint epoch start) over all nodes.
     finality: Spread,
     tx_finality: Spread,
+    /// Proposers scan the whole pool every slot instead of resuming (see [`Scan`]).
+    rescan: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -98,6 +100,18 @@ pub struct Node {
     heard: Vec<u32>,
     /// Epoch → block of every checkpoint this node finalized, kept so tests can compare nodes.
     finalized_log: std::collections::BTreeMap<u64, u32>,
+    /// Where this node's last proposal found the first pool entry its chain did not carry.
+    scan: Scan,
+}
+
+/// Every pool entry before `pos` is carried by `block` or one of its ancestors (as long as
+/// the pool's `epoch` is unchanged). Without it a proposer rescans every transaction still
+/// awaiting finality, which grows without bound while finality stalls: quadratic run time.
+#[derive(Clone, Copy, Debug)]
+struct Scan {
+    pos: u64,
+    block: u32,
+    epoch: u64,
 }
 
 impl Node {
@@ -143,7 +157,15 @@ impl Pos {
             missed_slots: 0,
             finality: Spread::default(),
             tx_finality: Spread::default(),
+            rescan: false,
         }
+    }
+
+    /// Proposers scan every pending transaction every slot, as they did before resuming
+    /// where their last proposal stopped: the reference that resuming must reproduce exactly.
+    pub fn rescanning(mut self) -> Self {
+        self.rescan = true;
+        self
     }
 
     fn committee_slot(&mut self, v: u32, epoch: u64) -> u64 {
@@ -214,7 +236,30 @@ impl Pos {
             self.att_included[a as usize] = true;
         }
         let mut txs = Vec::new();
-        for (s, generation, t) in self.pool.iter() {
+        let from = if !self.rescan
+            && node.scan.epoch == self.pool.epoch()
+            && self.blocks.is_ancestor(node.scan.block, node.head)
+        {
+            node.scan.pos
+        } else {
+            0
+        };
+        let epoch_seen = self.pool.epoch();
+        // (still in the carried prefix, its end)
+        let mut carried = (true, from);
+        for (pos, s, generation, t) in self.pool.iter_from(from) {
+            let in_chain = || {
+                t.blocks
+                    .iter()
+                    .any(|&b| b != NO_BLOCK_ID && self.blocks.is_ancestor(b, node.head))
+            };
+            if carried.0 {
+                if in_chain() {
+                    carried.1 = pos + 1;
+                    continue;
+                }
+                carried.0 = false;
+            }
             if u64::from(t.tx.bytes) > room {
                 continue;
             }
@@ -222,11 +267,7 @@ impl Pos {
                 .reach
                 .delay(t.origin, node.id, t.tx.bytes)
                 .is_some_and(|d| t.reached + d <= ctx.now);
-            let in_chain = t
-                .blocks
-                .iter()
-                .any(|&b| b != NO_BLOCK_ID && self.blocks.is_ancestor(b, node.head));
-            if !known || in_chain {
+            if !known || in_chain() {
                 continue;
             }
             room -= u64::from(t.tx.bytes);
@@ -237,6 +278,11 @@ impl Pos {
                 generation,
             });
         }
+        node.scan = Scan {
+            pos: carried.1,
+            block: node.head,
+            epoch: epoch_seen,
+        };
         let b = self.blocks.push(node.head, node.id, ctx.now, bytes, txs);
         self.block_slot.push(slot);
         self.block_atts.push(atts);
@@ -342,6 +388,11 @@ impl Protocol for Pos {
             ffg: Ffg::genesis(GENESIS),
             heard: Vec::new(),
             finalized_log: std::collections::BTreeMap::new(),
+            scan: Scan {
+                pos: 0,
+                block: GENESIS,
+                epoch: 0,
+            },
         }
     }
 
