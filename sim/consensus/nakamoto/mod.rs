@@ -49,6 +49,8 @@ pub struct Node {
     tip: u32,
     /// Deepest block of this node's chain that is `confirmations` deep.
     confirmed: u32,
+    /// When its pending `Mine` timer is due (`Time::MAX`: none).
+    mine_at: Time,
 }
 
 impl Node {
@@ -172,11 +174,12 @@ impl Nakamoto {
         &self.pool
     }
 
-    fn next_find(&self, node: u32, ctx: &mut Ctx<Msg, Timer>) {
-        let share = self.hash_share[node as usize];
+    fn next_find(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        let share = self.hash_share[node.id as usize];
         if share > 0.0 {
             let u: f64 = 1.0 - ctx.rng.random::<f64>();
             let delay = from_secs(-u.ln() * self.params.block_interval_s / share).max(1);
+            node.mine_at = ctx.now + delay;
             ctx.timer(delay, Timer::Mine);
         }
     }
@@ -353,11 +356,20 @@ impl Protocol for Nakamoto {
             id,
             tip: GENESIS,
             confirmed: GENESIS,
+            mine_at: Time::MAX,
         }
     }
 
-    fn on_start(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
-        self.next_find(ctx.node, ctx);
+    fn on_start(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        self.next_find(node, ctx);
+    }
+
+    /// A find that fell due while the miner was down was lost with its timer; mining is
+    /// memoryless, so a fresh draw from now is exact. A timer due later is still pending.
+    fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        if node.mine_at < ctx.now {
+            self.next_find(node, ctx);
+        }
     }
 
     fn on_transactions(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
@@ -389,7 +401,7 @@ impl Protocol for Nakamoto {
         match timer {
             Timer::Mine => {
                 self.mine(node, ctx);
-                self.next_find(node.id, ctx);
+                self.next_find(node, ctx);
             }
             Timer::Validated(b) => {
                 self.adopt(node, b, ctx);

@@ -57,7 +57,6 @@ pub struct Pos {
     committees: [(u64, Vec<u32>); 2],
     proposed: Vec<u32>,
     settled: Vec<u64>,
-    missed_slots: u64,
     /// Checkpoint finality delays (finalized − checkpoint epoch start) over all nodes.
     finality: Spread,
     tx_finality: Spread,
@@ -102,6 +101,10 @@ pub struct Node {
     finalized_log: std::collections::BTreeMap<u64, u32>,
     /// Where this node's last proposal found the first pool entry its chain did not carry.
     scan: Scan,
+    /// When its pending `Slot` timer is due.
+    slot_at: Time,
+    /// The first epoch whose end this node has not processed.
+    next_epoch: u64,
 }
 
 /// Every pool entry before `pos` is carried by `block` or one of its ancestors (as long as
@@ -154,7 +157,6 @@ impl Pos {
             committees: [(u64::MAX, Vec::new()), (u64::MAX, Vec::new())],
             proposed: vec![0; validators as usize],
             settled: vec![0; validators as usize],
-            missed_slots: 0,
             finality: Spread::default(),
             tx_finality: Spread::default(),
             rescan: false,
@@ -322,12 +324,27 @@ impl Pos {
     }
 
     /// Epoch processing at the first slot of `epoch + 1`.
+    /// Slot 0 is genesis; slot k starts at k·slot.
+    fn arm_next_slot(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        let next = ctx.now / self.slot + 1;
+        node.slot_at = next * self.slot;
+        ctx.timer(node.slot_at - ctx.now, Timer::Slot(next));
+    }
+
+    /// Processes the end of `epoch` from the blocks of this node's chain before the next
+    /// epoch's first slot: what it held then, or, catching up after a crash, what its chain
+    /// now holds of that time.
     fn end_epoch(&mut self, node: &mut Node, epoch: u64, ctx: &mut Ctx<Msg, Timer>) {
-        let current = self.checkpoint(node.head, epoch);
-        let previous = (epoch > 0).then(|| self.checkpoint(node.head, epoch - 1));
+        let boundary = (epoch + 1) * self.spe;
+        let mut head = node.head;
+        while self.block_slot[head as usize] >= boundary {
+            head = self.blocks.get(head).parent;
+        }
+        let current = self.checkpoint(head, epoch);
+        let previous = (epoch > 0).then(|| self.checkpoint(head, epoch - 1));
         let (mut cur_stake, mut prev_stake) = (0u64, 0u64);
         let oldest = epoch.saturating_sub(1) * self.spe;
-        let mut b = node.head;
+        let mut b = head;
         while b != GENESIS && self.block_slot[b as usize] >= oldest {
             for &a in &self.block_atts[b as usize] {
                 let at = self.atts[a as usize];
@@ -393,12 +410,34 @@ impl Protocol for Pos {
                 block: GENESIS,
                 epoch: 0,
             },
+            slot_at: Time::MAX,
+            next_epoch: 0,
         }
     }
 
-    fn on_start(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
-        // Slot 0 is genesis.
-        ctx.timer(self.slot, Timer::Slot(1));
+    fn on_start(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        self.arm_next_slot(node, ctx);
+    }
+
+    /// A restarted validator first syncs from its peers (instantly here): the newest block any
+    /// of them holds becomes its head, as it would be under the latest-slot fork choice had it
+    /// stayed up. Without that it would propose on the head it crashed with, and the others,
+    /// following the latest slot, would abandon the chain they finalize on. Timers that fell
+    /// due while it was down were lost: its slot clock stopped. Duties it missed stay missed;
+    /// the epochs it did not process are caught up at the next boundary, from its chain.
+    fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        let peers = ctx.net.peers(node.id);
+        let newest = (1..self.blocks.len())
+            .rev()
+            .find(|&b| peers.iter().any(|&p| self.blocks.has(b, p)));
+        if let Some(b) = newest
+            && self.block_slot[b as usize] > self.block_slot[node.head as usize]
+        {
+            node.head = b;
+        }
+        if node.slot_at < ctx.now {
+            self.arm_next_slot(node, ctx);
+        }
     }
 
     fn on_transactions(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
@@ -428,10 +467,14 @@ impl Protocol for Pos {
     fn on_timer(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, timer: Timer) {
         match timer {
             Timer::Slot(slot) => {
+                node.slot_at = ctx.now + self.slot;
                 ctx.timer(self.slot, Timer::Slot(slot + 1));
                 let epoch = slot / self.spe;
                 if slot % self.spe == 0 {
-                    self.end_epoch(node, epoch - 1, ctx);
+                    for e in node.next_epoch..epoch {
+                        self.end_epoch(node, e, ctx);
+                    }
+                    node.next_epoch = epoch;
                     // Votes older than the previous epoch can no longer be included.
                     let (atts, included, spe) = (&self.atts, &self.att_included, self.spe);
                     node.heard.retain(|&a| {
@@ -439,12 +482,8 @@ impl Protocol for Pos {
                     });
                 }
                 let p = duties::proposer(self.seed, slot, &self.stake, self.total);
-                if p == node.id {
-                    if self.offline[p as usize] {
-                        self.missed_slots += 1;
-                    } else {
-                        self.propose(node, slot, ctx);
-                    }
+                if p == node.id && !self.offline[p as usize] {
+                    self.propose(node, slot, ctx);
                 }
                 if !self.offline[node.id as usize] && self.committee_slot(node.id, epoch) == slot {
                     ctx.timer(self.slot / 3, Timer::Attest(slot));
@@ -458,7 +497,7 @@ impl Protocol for Pos {
         self.pool.unincluded()
     }
 
-    fn finish(&mut self, nodes: &[Node], _end: Time, _metrics: &mut Metrics) -> Report {
+    fn finish(&mut self, nodes: &[Node], end: Time, _metrics: &mut Metrics) -> Report {
         let main = self.blocks.main_chain();
         let mut on_main = vec![0u32; self.proposed.len()];
         let mut blocks = Vec::with_capacity(self.blocks.len() as usize);
@@ -497,6 +536,10 @@ impl Protocol for Pos {
             .map(|n| n.ffg.finalized.epoch)
             .max()
             .unwrap_or(0);
+        // Slot k starts at k·slot; the run ends before `end`. A slot passes without a block
+        // when its proposer is offline stake or crashed.
+        let slots = end.saturating_sub(1) / self.slot;
+        let proposed: u64 = self.proposed.iter().map(|&p| u64::from(p)).sum();
         let offline: u64 = (0..self.stake.len())
             .filter(|&v| self.offline[v])
             .map(|v| self.stake[v])
@@ -516,7 +559,8 @@ impl Protocol for Pos {
             summary: vec![
                 ("blocks_mined".into(), blocks.len() as f64),
                 ("blocks_stale".into(), stale as f64),
-                ("slots_missed".into(), self.missed_slots as f64),
+                ("slots".into(), slots as f64),
+                ("slots_missed".into(), (slots - proposed) as f64),
                 (
                     "offline_stake_share".into(),
                     offline as f64 / self.total as f64,
