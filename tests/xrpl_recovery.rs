@@ -44,6 +44,23 @@ fn run(text: &str) -> (unchained::metrics::RunOutput, Vec<xrpl::Node>) {
     (out, nodes)
 }
 
+/// Runs `text` and checks what every schedule here must keep: no two validators validate
+/// different ledgers at one sequence, no sequence forked, conservation holds.
+fn run_safe(seed: u64, text: &str) -> (unchained::metrics::RunOutput, Vec<xrpl::Node>) {
+    let (out, nodes) = run(text);
+    let logs: Vec<_> = nodes.iter().map(|n| n.validated()).collect();
+    if let Err(e) = common::agree(&logs) {
+        panic!("seed {seed}: safety violated: {e}");
+    }
+    assert_eq!(common::metric(&out, "forked_sequences"), 0.0, "seed {seed}");
+    assert!(
+        out.conservation.holds(),
+        "seed {seed}: {:?}",
+        out.conservation
+    );
+    (out, nodes)
+}
+
 fn latency(seed: u64) -> String {
     match seed % 3 {
         0 => "{ model: simblock2019 }".into(),
@@ -74,17 +91,7 @@ fn split_heals(len_s: f64, share: f64) {
             &latency(seed),
             &format!("faults:\n  partitions: [{{ split: {share}, from_s: {from}, to_s: {to} }}]\n"),
         );
-        let (out, nodes) = run(&text);
-        let logs: Vec<_> = nodes.iter().map(|n| n.validated()).collect();
-        if let Err(e) = common::agree(&logs) {
-            panic!("seed {seed}: safety violated: {e}");
-        }
-        assert_eq!(common::metric(&out, "forked_sequences"), 0.0, "seed {seed}");
-        assert!(
-            out.conservation.holds(),
-            "seed {seed}: {:?}",
-            out.conservation
-        );
+        let (_, nodes) = run_safe(seed, &text);
         // Neither side of the split holds a quorum: nothing is validated well inside it.
         for (v, node) in nodes.iter().enumerate() {
             let inside = node
@@ -164,16 +171,7 @@ fn exactly_a_quorum_up_keeps_validating() {
                 down.join(", ")
             ),
         );
-        let (out, nodes) = run(&text);
-        let logs: Vec<_> = nodes.iter().map(|n| n.validated()).collect();
-        if let Err(e) = common::agree(&logs) {
-            panic!("seed {seed}: safety violated: {e}");
-        }
-        assert!(
-            out.conservation.holds(),
-            "seed {seed}: {:?}",
-            out.conservation
-        );
+        let (_, nodes) = run_safe(seed, &text);
         for (v, node) in nodes.iter().enumerate().take(up as usize) {
             let late = node
                 .validated_times()
@@ -207,16 +205,7 @@ fn a_restarted_validator_takes_part_again() {
             &latency(seed),
             "faults:\n  crashes: [{ nodes: [8, 9], at_s: 10 }, { nodes: [5], at_s: 40, recover_s: 50 }]\n",
         );
-        let (out, nodes) = run(&text);
-        let logs: Vec<_> = nodes.iter().map(|n| n.validated()).collect();
-        if let Err(e) = common::agree(&logs) {
-            panic!("seed {seed}: safety violated: {e}");
-        }
-        assert!(
-            out.conservation.holds(),
-            "seed {seed}: {:?}",
-            out.conservation
-        );
+        let (_, nodes) = run_safe(seed, &text);
         for (v, node) in nodes.iter().enumerate().take(8) {
             let late = node
                 .validated_times()
@@ -255,17 +244,7 @@ fn mixed_fault_schedules_stay_safe_and_heal() {
             seed % 6,
             seed % 3 * 30
         );
-        let (out, nodes) = run(&network(seed, n, 200.0, &latency(seed), &faults));
-        let logs: Vec<_> = nodes.iter().map(|n| n.validated()).collect();
-        if let Err(e) = common::agree(&logs) {
-            panic!("seed {seed}: safety violated: {e}");
-        }
-        assert_eq!(common::metric(&out, "forked_sequences"), 0.0, "seed {seed}");
-        assert!(
-            out.conservation.holds(),
-            "seed {seed}: {:?}",
-            out.conservation
-        );
+        let (_, nodes) = run_safe(seed, &network(seed, n, 200.0, &latency(seed), &faults));
         for (v, node) in nodes.iter().enumerate() {
             assert!(
                 node.validated_times()
@@ -274,7 +253,40 @@ fn mixed_fault_schedules_stay_safe_and_heal() {
                 "seed {seed}: node {v} of {n} validated nothing after the last fault"
             );
         }
-        checked += logs.iter().map(|l| l.len()).sum::<usize>();
+        checked += nodes.iter().map(|n| n.validated().len()).sum::<usize>();
     }
     eprintln!("mixed faults: {checked} (node, sequence) validations checked");
+}
+
+/// Two of four validators (a lost quorum) down from 30 s to 130 s: the other two keep building
+/// ledgers nobody can fully validate. On restart the two sync to the ledger their peers work
+/// on, so full validation resumes within 20 s at every node, with no fork (measured 15.1–15.2
+/// s on 6 seeds: the restarted pair hears the others' positions when they re-send them, every
+/// 12 s).
+/// Before the restart synced, the restarted pair proposed on the ledger they crashed with; on
+/// the tie of support the others gave up their 25 ledgers for that branch, and could not
+/// validate again until it passed the sequences they had signed: about 110 s.
+#[test]
+fn a_restart_that_restores_the_quorum_resumes_validation_at_once() {
+    let mut worst = 0.0f64;
+    for seed in 1..=6u64 {
+        let text = network(
+            seed,
+            4,
+            200.0,
+            &latency(seed),
+            "faults:\n  crashes: [{ nodes: [0, 1], at_s: 30, recover_s: 130 }]\n",
+        );
+        let (_, nodes) = run_safe(seed, &text);
+        for (v, t) in resumed(&nodes, from_secs(130.0)).into_iter().enumerate() {
+            let t = t.unwrap_or_else(|| panic!("seed {seed}: node {v} never validated again"));
+            let after = to_secs(t) - 130.0;
+            worst = worst.max(after);
+            assert!(
+                after < 20.0,
+                "seed {seed}: node {v} validated {after:.1} s after"
+            );
+        }
+    }
+    eprintln!("quorum restored by restart: validation resumed within {worst:.1} s");
 }

@@ -627,8 +627,28 @@ impl Protocol for Xrpl {
         self.beat(node, ctx);
     }
 
+    /// A restarted server first learns which ledger each trusted peer works on (rippled's
+    /// syncing mode; instant here), and joins the preferred one, its own stale ledger not
+    /// counting. Proposing on the ledger it crashed with instead would start a branch that the
+    /// others, on an exact tie of support, may abandon their own progress for. The heartbeat
+    /// that fell due while it was down was lost.
     fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
-        // The heartbeat that fell due while the node was down was lost.
+        for &u in &self.unl[node.id as usize] {
+            if u == node.id {
+                continue;
+            }
+            if let Some(l) = (1..self.ledgers.len())
+                .rev()
+                .find(|&l| self.ledgers.has(l, u))
+            {
+                self.saw(node, u, l);
+            }
+        }
+        let own = node.latest[node.id as usize].take();
+        match self.preferred(node) {
+            Some(l) => self.enter(node, l, ctx.now),
+            None => node.latest[node.id as usize] = own,
+        }
         self.beat(node, ctx);
     }
 
