@@ -123,6 +123,8 @@ pub struct HotStuff {
     byz: Byzantine,
     /// Fork-branch blocks: the honest half each was shown to, and the children still to add.
     branch: BTreeMap<u32, (bool, u32)>,
+    /// Each replica's view after its last event, for a restarted one to sync from.
+    views: Vec<u64>,
 }
 
 impl HotStuff {
@@ -147,6 +149,7 @@ impl HotStuff {
             timeout: from_secs(params.view_timeout_ms / 1e3),
             byz: Byzantine::default(),
             branch: BTreeMap::new(),
+            views: vec![1; n as usize],
         }
     }
 
@@ -492,7 +495,21 @@ impl HotStuff {
             return;
         }
         list.push((from, qc));
+        // PBFT's liveness rule (Castro and Liskov, §4.5.2) for the pacemaker: f + 1 replicas
+        // moving to a later view include an honest one, so a leader that fell behind (it was
+        // down) joins that view at once instead of timing out view by view to it.
+        let f = (self.n - 1) / 3;
+        let behind =
+            view > node.view && list.len() as u32 > f && list.iter().all(|&(s, _)| s != node.id);
+        if behind {
+            list.push((node.id, node.high_qc));
+            node.view = view;
+            node.idle_leader = false;
+        }
         if (list.len() as u32) < self.q {
+            if behind {
+                self.arm(node, ctx);
+            }
             return;
         }
         let best = list
@@ -539,7 +556,24 @@ impl Protocol for HotStuff {
 
     fn on_start(&mut self, _node: &mut Node, _ctx: &mut Ctx<Msg, Timer>) {}
 
+    /// A restarted replica first learns its peers' views (instantly here) and moves to the
+    /// highest view that f + 1 of them have reached, so at least one honest replica: timing
+    /// out view by view from where it crashed would take minutes once the others' timeouts
+    /// have backed off.
     fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        let f = ((self.n - 1) / 3) as usize;
+        let mut others: Vec<u64> = (0..self.n)
+            .filter(|&v| v != node.id)
+            .map(|v| self.views[v as usize])
+            .collect();
+        others.sort_unstable_by(|a, b| b.cmp(a));
+        if let Some(&view) = others.get(f)
+            && view > node.view
+        {
+            node.view = view;
+            node.idle_leader = false;
+            self.views[node.id as usize] = view;
+        }
         self.arm(node, ctx);
     }
 
@@ -572,6 +606,7 @@ impl Protocol for HotStuff {
                 }
             }
         }
+        self.views[node.id as usize] = node.view;
     }
 
     fn on_timer(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, timer: Timer) {
@@ -598,6 +633,7 @@ impl Protocol for HotStuff {
             );
         }
         self.arm(node, ctx);
+        self.views[node.id as usize] = node.view;
     }
 
     fn mempool_len(&self) -> u64 {
