@@ -24,7 +24,10 @@
 //! asks again, the next member if it heard of no leader meanwhile. The BFT cluster changes
 //! view when a backup's forwarded request is not executed in time (`bft.rs`); an initiator
 //! that hears nothing within the same three election timeouts asks every member. The single
-//! notary has no leader change.
+//! notary has no leader change; its origins ask it again on the same timer, and it answers a
+//! repeated request as it did the first time. Under loss every cluster also has the origin
+//! propose again to a counterparty that did not endorse, and a counterparty that endorsed and
+//! heard no outcome ask the notary.
 
 mod bft;
 mod cluster;
@@ -348,14 +351,11 @@ impl Notary {
         ctx.send(to, msg, bytes);
     }
 
-    /// The origin asks the notary. Raft: its presumed leader, with a retry timer. BFT: the
-    /// member that last answered it, then, on a retry, every member (as a PBFT client does).
+    /// The origin asks the notary, with a retry timer (the request or the answer may be lost).
+    /// Single: the notary. Raft: its presumed leader. BFT: the member that last answered it,
+    /// then, on a retry, every member (as a PBFT client does).
     fn ask_notary(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, t: u32) {
         let bytes = self.tx_bytes(t);
-        if !self.is_raft() && !self.is_bft() {
-            self.send(ctx, LEADER, Msg::Request(t), bytes);
-            return;
-        }
         let to = node.hint;
         let n = &mut self.txs[t as usize];
         let again = n.round > 0;
@@ -406,8 +406,14 @@ impl Notary {
         }
     }
 
-    /// The leader's uniqueness check, in arrival order.
+    /// The single notary's uniqueness check, in arrival order. A request asked again (its
+    /// answer was lost) gets the same answer.
     fn request(&mut self, t: u32, ctx: &mut Ctx<Msg, Timer>) {
+        match self.txs[t as usize].stage {
+            Stage::Signed => return self.sign(t, ctx),
+            Stage::Rejected => return self.reject(t, ctx),
+            Stage::Collecting | Stage::Notarising => {}
+        }
         let input = self.txs[t as usize].input;
         if !self.consumed.insert(input) {
             return self.reject(t, ctx);
@@ -604,9 +610,7 @@ impl Protocol for Notary {
                 self.ask_notary(node, ctx, t);
             } else {
                 self.send(ctx, counterparty, Msg::Propose(t), bytes);
-                if self.is_bft() {
-                    ctx.timer(self.retry, Timer::Propose(t));
-                }
+                ctx.timer(self.retry, Timer::Propose(t));
             }
         }
     }
@@ -616,9 +620,7 @@ impl Protocol for Notary {
             Msg::Propose(t) => {
                 let o = self.txs[t as usize].origin;
                 self.send(ctx, o, Msg::Endorse(t), VOTE_BYTES);
-                if self.is_bft() {
-                    ctx.timer(2 * self.retry, Timer::Await(t));
-                }
+                ctx.timer(2 * self.retry, Timer::Await(t));
             }
             Msg::Endorse(t) if self.txs[t as usize].round > 0 => {}
             Msg::Endorse(t) => self.ask_notary(node, ctx, t),
