@@ -13,8 +13,8 @@
 //!
 //! *Pacemaker.* A replica that knows of unexecuted requests and sees no new proposal for
 //! `view_timeout_ms` (doubling with each consecutive timeout) sends `NEW-VIEW` with its
-//! highest QC to the next view's leader and moves there; that leader proposes after `q` of
-//! them. *Requests:* the origin multicasts each request to all replicas, since leaders rotate.
+//! highest QC to every replica and moves to the next view; that view's leader proposes after
+//! `q` of them, and a replica that holds them from f + 1 replicas for a later view joins it. *Requests:* the origin multicasts each request to all replicas, since leaders rotate.
 //! Leaders propose only while requests wait or the chain holds uncommitted transactions, so an
 //! idle network sends nothing. Blocks live in a shared store that every replica can read (block
 //! synchronisation is not modelled as messages). A transaction is **settled** when its origin
@@ -496,8 +496,9 @@ impl HotStuff {
         }
         list.push((from, qc));
         // PBFT's liveness rule (Castro and Liskov, §4.5.2) for the pacemaker: f + 1 replicas
-        // moving to a later view include an honest one, so a leader that fell behind (it was
-        // down) joins that view at once instead of timing out view by view to it.
+        // moving to a later view include an honest one, so a replica that fell behind (it
+        // missed the proposals, or was down) joins that view at once, and says so to all,
+        // instead of timing out view by view to it.
         let f = (self.n - 1) / 3;
         let behind =
             view > node.view && list.len() as u32 > f && list.iter().all(|&(s, _)| s != node.id);
@@ -505,14 +506,17 @@ impl HotStuff {
             list.push((node.id, node.high_qc));
             node.view = view;
             node.idle_leader = false;
+            node.new_views = node.new_views.split_off(&view);
+            self.broadcast_new_view(node, ctx);
         }
-        if (list.len() as u32) < self.q {
+        let count = node.new_views.get(&view).map_or(0, |l| l.len() as u32);
+        if self.leader(view) != node.id || count < self.q {
             if behind {
                 self.arm(node, ctx);
             }
             return;
         }
-        let best = list
+        let best = node.new_views[&view]
             .iter()
             .map(|&(_, b)| b)
             .max_by_key(|&b| self.blocks[b as usize].view)
@@ -524,6 +528,20 @@ impl HotStuff {
         node.view = view;
         self.propose(node, ctx);
         self.arm(node, ctx);
+    }
+
+    /// `NEW-VIEW` for this replica's view, with its highest certificate, to every other
+    /// replica: the view's leader collects a quorum of them, the others learn of the view.
+    fn broadcast_new_view(&mut self, node: &Node, ctx: &mut Ctx<Msg, Timer>) {
+        let msg = Msg::NewView {
+            view: node.view,
+            high_qc: node.high_qc,
+        };
+        for to in 0..self.n {
+            if to != node.id {
+                self.send(ctx, to, msg);
+            }
+        }
     }
 }
 
@@ -617,20 +635,10 @@ impl Protocol for HotStuff {
         node.timeouts += 1;
         node.view = view + 1;
         node.idle_leader = false;
-        let next = self.leader(node.view);
-        let qc = node.high_qc;
-        if next == node.id {
-            let v = node.view;
+        let (v, qc) = (node.view, node.high_qc);
+        self.broadcast_new_view(node, ctx);
+        if self.leader(v) == node.id {
             self.on_new_view(node, ctx, node.id, v, qc);
-        } else {
-            self.send(
-                ctx,
-                next,
-                Msg::NewView {
-                    view: node.view,
-                    high_qc: qc,
-                },
-            );
         }
         self.arm(node, ctx);
         self.views[node.id as usize] = node.view;
