@@ -66,7 +66,14 @@ pub enum Msg {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Timer {
-    View { view: u64, epoch: u32 },
+    View {
+        view: u64,
+        epoch: u32,
+    },
+    /// Still no proposal in `view`: send the `NEW-VIEW` for it again.
+    Resend {
+        view: u64,
+    },
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -532,6 +539,9 @@ impl HotStuff {
 
     /// `NEW-VIEW` for this replica's view, with its highest certificate, to every other
     /// replica: the view's leader collects a quorum of them, the others learn of the view.
+    /// Sent again every base timeout while the view has no proposal, however far the view
+    /// timer has backed off, so that replicas cut off meanwhile meet again as soon as
+    /// messages get through.
     fn broadcast_new_view(&mut self, node: &Node, ctx: &mut Ctx<Msg, Timer>) {
         let msg = Msg::NewView {
             view: node.view,
@@ -541,6 +551,13 @@ impl HotStuff {
             if to != node.id {
                 self.send(ctx, to, msg);
             }
+        }
+        ctx.timer(self.timeout, Timer::Resend { view: node.view });
+    }
+
+    fn resend_new_view(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, view: u64) {
+        if node.view == view && node.voted_view < view && !node.waiting.is_empty() {
+            self.broadcast_new_view(node, ctx);
         }
     }
 }
@@ -628,7 +645,10 @@ impl Protocol for HotStuff {
     }
 
     fn on_timer(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, timer: Timer) {
-        let Timer::View { view, epoch } = timer;
+        let (view, epoch) = match timer {
+            Timer::View { view, epoch } => (view, epoch),
+            Timer::Resend { view } => return self.resend_new_view(node, ctx, view),
+        };
         if epoch != node.epoch || view != node.view || node.waiting.is_empty() {
             return;
         }

@@ -73,6 +73,8 @@ pub enum Timer {
     Retry(u32, u32),
     /// A gap below a committed slot persisted: fetch it.
     Gap(u64),
+    /// Still waiting for the `NEW-VIEW` of `view`: send the `VIEW-CHANGE` again.
+    VcResend { view: u64 },
 }
 
 /// Message counts by kind.
@@ -558,6 +560,7 @@ impl Protocol for Pbft {
                     self.start_view_change(node, ctx, next);
                 }
             }
+            Timer::VcResend { view } => self.resend_view_change(node, ctx, view),
             Timer::Retry(r, k) => {
                 if node.own.contains(&r) {
                     self.multicast(ctx, Msg::Request(r));

@@ -58,8 +58,33 @@ impl Pbft {
         let id = self.view_changes.len() as u32 - 1;
         self.multicast(ctx, Msg::ViewChange(id));
         node.vc.entry(target).or_default().push(id);
+        ctx.timer(self.timeout, Timer::VcResend { view: target });
         self.rearm(node, ctx);
         self.try_new_view(node, ctx);
+    }
+
+    /// A replica waiting for a `NEW-VIEW` sends its `VIEW-CHANGE` again every base timeout,
+    /// however far its view timer has backed off: lost or cut-off replicas then learn of the
+    /// view (and join it on f + 1), and replicas already past it answer with their
+    /// `NEW-VIEW`, as soon as messages get through again.
+    pub(super) fn resend_view_change(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        view: u64,
+    ) {
+        if node.view != view || node.active {
+            return;
+        }
+        let own = node.vc.get(&view).and_then(|ids| {
+            ids.iter()
+                .copied()
+                .find(|&k| self.view_changes[k as usize].sender == node.id)
+        });
+        if let Some(id) = own {
+            self.multicast(ctx, Msg::ViewChange(id));
+        }
+        ctx.timer(self.timeout, Timer::VcResend { view });
     }
 
     pub(super) fn on_view_change(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, id: u32) {
