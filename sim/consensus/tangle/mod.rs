@@ -49,6 +49,8 @@ pub struct Tangle {
     /// Transactions that may be a tip for some node: unapproved, or first approved less than
     /// `horizon` ago.
     open: Vec<u32>,
+    /// `open`'s length after it was last pruned.
+    open_pruned: usize,
     /// Longest time from issue until a transaction is visible everywhere.
     horizon: Time,
     unsettled: u64,
@@ -98,6 +100,7 @@ impl Tangle {
             pow: from_secs(params.pow_s),
             dag: Dag::new(),
             open: vec![GENESIS],
+            open_pruned: 1,
             horizon: from_secs(params.pow_s),
             unsettled: 0,
             settled: vec![0; validators as usize],
@@ -206,42 +209,70 @@ impl Tangle {
         let k = self.params.approvals as usize;
         match self.params.tip_selection {
             TipSelection::Uniform => {
-                let (dag, horizon, now, pow) = (&self.dag, self.horizon, ctx.now, self.pow);
-                let cuts = &self.cuts;
-                self.open.retain(|&x| match dag.get(x).approvers.first() {
-                    None => true,
-                    // An approver attached during a split reaches the far side after it.
-                    Some(&y) => {
-                        let issued = dag.get(y).issued;
-                        Self::spread_from(cuts, issued + pow).max(issued) + horizon >= now
+                self.prune_open(ctx.now);
+                // Uniform over the tips `v` sees, by rejection from `open` (a superset): each
+                // accepted draw is uniform over them. Scanning them all per transaction cost
+                // O(λh) each, minutes at thousands of readings per second. Too many
+                // rejections (few tips visible, as in a split) fall back to the scan.
+                let is_tip = |x: u32, ctx: &Ctx<Msg, Timer>| {
+                    self.visible(x, v, ctx)
+                        && !self
+                            .dag
+                            .get(x)
+                            .approvers
+                            .iter()
+                            .any(|&y| self.visible(y, v, ctx))
+                };
+                let mut picks = Vec::with_capacity(k);
+                for _ in 0..32 * k {
+                    if picks.len() == k {
+                        return picks;
                     }
-                });
+                    let x = self.open[ctx.rng.random_range(0..self.open.len())];
+                    if is_tip(x, ctx) {
+                        picks.push(x);
+                    }
+                }
+                if picks.len() == k {
+                    return picks;
+                }
                 let tips: Vec<u32> = self
                     .open
                     .iter()
                     .copied()
-                    .filter(|&x| {
-                        self.visible(x, v, ctx)
-                            && !self
-                                .dag
-                                .get(x)
-                                .approvers
-                                .iter()
-                                .any(|&y| self.visible(y, v, ctx))
-                    })
+                    .filter(|&x| is_tip(x, ctx))
                     .collect();
                 if tips.is_empty() {
                     return vec![GENESIS];
                 }
-                (0..k)
-                    .map(|_| tips[ctx.rng.random_range(0..tips.len())])
-                    .collect()
+                while picks.len() < k {
+                    picks.push(tips[ctx.rng.random_range(0..tips.len())]);
+                }
+                picks
             }
             TipSelection::Walk { alpha, depth_s } => {
                 let start = self.walk_start(v, from_secs(depth_s), ctx);
                 (0..k).map(|_| self.walk(start, v, alpha, ctx)).collect()
             }
         }
+    }
+
+    /// Drops from `open` what can no longer be a tip anywhere: approved, and the approval has
+    /// reached every node. Amortised: only once `open` has doubled since the last pruning.
+    fn prune_open(&mut self, now: Time) {
+        if self.open.len() < 2 * self.open_pruned + 256 {
+            return;
+        }
+        let (dag, horizon, pow, cuts) = (&self.dag, self.horizon, self.pow, &self.cuts);
+        self.open.retain(|&x| match dag.get(x).approvers.first() {
+            None => true,
+            // An approver attached during a split reaches the far side after it.
+            Some(&y) => {
+                let issued = dag.get(y).issued;
+                Self::spread_from(cuts, issued + pow).max(issued) + horizon >= now
+            }
+        });
+        self.open_pruned = self.open.len();
     }
 
     /// The newest transaction issued at least `depth` ago that `v` can see.
