@@ -156,6 +156,11 @@ pub struct Node {
     resends: u32,
     /// Equivocating validators: the (round, block) pairs of this height already voted for.
     equivocated: BTreeSet<(u64, u32)>,
+    /// How much of the protocol's log of first executions this node has read.
+    first_seen: usize,
+    /// Requests read from that log, first executed above this node's height: they leave
+    /// `waiting` when it decides that height.
+    executed_above: BTreeMap<u64, Vec<u32>>,
 }
 
 pub struct Tendermint {
@@ -173,6 +178,8 @@ pub struct Tendermint {
     byz: Byzantine,
     /// Blocks of an equivocating proposer → the honest half each was sent to.
     halves: BTreeMap<u32, bool>,
+    /// Every request's first execution, `(request, height)`, in the order they happened.
+    first_executed: Vec<(u32, u64)>,
 }
 
 impl Tendermint {
@@ -191,6 +198,7 @@ impl Tendermint {
             settled: vec![0; n as usize],
             byz: Byzantine::default(),
             halves: BTreeMap::new(),
+            first_executed: Vec::new(),
         }
     }
 
@@ -594,14 +602,28 @@ impl Tendermint {
         for i in 0..self.blocks[b as usize].batch.len() {
             let r = self.blocks[b as usize].batch[i];
             let first = self.requests.execute(r, height);
+            if first {
+                self.first_executed.push((r, height));
+            }
             node.waiting.remove(&r);
             if first && self.requests.get(r).origin == node.id {
                 self.settled[node.id as usize] += self.requests.settle(r, ctx);
             }
         }
-        let committed = height;
-        node.waiting
-            .retain(|&r| !self.requests.executed(r, committed));
+        // Requests executed anywhere at or below this height leave `waiting` (inserts skip
+        // those executed at or below the node's height already). Walking the log of first
+        // executions once per node, instead of scanning `waiting` per decision, keeps an
+        // overloaded chain linear.
+        for &(r, at) in &self.first_executed[node.first_seen..] {
+            node.executed_above.entry(at).or_default().push(r);
+        }
+        node.first_seen = self.first_executed.len();
+        let above = node.executed_above.split_off(&(height + 1));
+        for (_, rs) in std::mem::replace(&mut node.executed_above, above) {
+            for r in rs {
+                node.waiting.remove(&r);
+            }
+        }
         node.height = height + 1;
         node.round = 0;
         node.locked = None;
@@ -743,6 +765,8 @@ impl Protocol for Tendermint {
             asked: vec![(0, 0); self.n as usize],
             resends: 0,
             equivocated: BTreeSet::new(),
+            first_seen: 0,
+            executed_above: BTreeMap::new(),
         }
     }
 
