@@ -6,6 +6,8 @@
 //!
 //! `cargo bench --bench gossip`
 
+mod quick;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use unchained::engine::{Purpose, Scheduler, Time, stream};
@@ -83,10 +85,7 @@ fn gossip(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .without_plots()
-        .warm_up_time(std::time::Duration::from_secs(1))
-        .measurement_time(std::time::Duration::from_secs(3));
+    config = quick::config();
     targets = gossip
 }
 criterion_main!(benches);

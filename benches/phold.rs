@@ -3,6 +3,8 @@
 //!
 //! `cargo bench --bench phold`
 
+mod quick;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use unchained::phold::Phold;
@@ -38,10 +40,7 @@ fn phold(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .without_plots()
-        .warm_up_time(std::time::Duration::from_secs(1))
-        .measurement_time(std::time::Duration::from_secs(3));
+    config = quick::config();
     targets = phold
 }
 criterion_main!(benches);

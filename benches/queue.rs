@@ -4,6 +4,8 @@
 //!
 //! `cargo bench --bench queue`
 
+mod quick;
+
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -93,10 +95,7 @@ fn hold(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .without_plots()
-        .warm_up_time(std::time::Duration::from_secs(1))
-        .measurement_time(std::time::Duration::from_secs(3));
+    config = quick::config();
     targets = hold
 }
 criterion_main!(benches);

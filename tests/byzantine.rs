@@ -68,64 +68,41 @@ fn unsettled(reqs: &unchained::consensus::pbft::requests::Requests, byz: &Byzant
         .count()
 }
 
+/// Runs `text` with the BFT protocol of `$variant` (with its Byzantine validators) and
+/// collects the honest validators' decision logs.
+macro_rules! bft_outcome {
+    ($text:expr, $variant:ident, $proto:ty) => {{
+        let s = common::scenario($text);
+        let Consensus::$variant(p) = &s.consensus else {
+            panic!("not {}", stringify!($variant))
+        };
+        let proto =
+            <$proto>::new(p, s.validators.count as u32).with_adversary(s.adversary.as_ref());
+        let (out, proto, nodes) = run_with(&s, proto, &Progress::hidden()).expect("runs");
+        let byz = proto.byzantine();
+        Outcome {
+            honest_logs: nodes
+                .iter()
+                .filter(|n| byz.is_honest(n.id))
+                .map(|n| n.decided.clone())
+                .collect(),
+            unsettled: unsettled(proto.requests(), byz),
+            decisions: proto.decisions(),
+            out,
+        }
+    }};
+}
+
 fn pbft(text: &str) -> Outcome {
-    let s = common::scenario(text);
-    let Consensus::Pbft(p) = &s.consensus else {
-        panic!("not pbft")
-    };
-    let proto = Pbft::new(p, s.validators.count as u32).with_adversary(s.adversary.as_ref());
-    let (out, proto, nodes) = run_with(&s, proto, &Progress::hidden()).expect("runs");
-    let byz = proto.byzantine();
-    Outcome {
-        honest_logs: nodes
-            .iter()
-            .filter(|n| byz.is_honest(n.id))
-            .map(|n| n.decided.clone())
-            .collect(),
-        unsettled: unsettled(proto.requests(), byz),
-        decisions: proto.decisions(),
-        out,
-    }
+    bft_outcome!(text, Pbft, Pbft)
 }
 
 fn hotstuff(text: &str) -> Outcome {
-    let s = common::scenario(text);
-    let Consensus::Hotstuff(p) = &s.consensus else {
-        panic!("not hotstuff")
-    };
-    let proto = HotStuff::new(p, s.validators.count as u32).with_adversary(s.adversary.as_ref());
-    let (out, proto, nodes) = run_with(&s, proto, &Progress::hidden()).expect("runs");
-    let byz = proto.byzantine();
-    Outcome {
-        honest_logs: nodes
-            .iter()
-            .filter(|n| byz.is_honest(n.id))
-            .map(|n| n.decided.clone())
-            .collect(),
-        unsettled: unsettled(proto.requests(), byz),
-        decisions: proto.decisions(),
-        out,
-    }
+    bft_outcome!(text, Hotstuff, HotStuff)
 }
 
 fn tendermint(text: &str) -> Outcome {
-    let s = common::scenario(text);
-    let Consensus::Tendermint(p) = &s.consensus else {
-        panic!("not tendermint")
-    };
-    let proto = Tendermint::new(p, s.validators.count as u32).with_adversary(s.adversary.as_ref());
-    let (out, proto, nodes) = run_with(&s, proto, &Progress::hidden()).expect("runs");
-    let byz = proto.byzantine();
-    Outcome {
-        honest_logs: nodes
-            .iter()
-            .filter(|n| byz.is_honest(n.id))
-            .map(|n| n.decided.clone())
-            .collect(),
-        unsettled: unsettled(proto.requests(), byz),
-        decisions: proto.decisions(),
-        out,
-    }
+    bft_outcome!(text, Tendermint, Tendermint)
 }
 
 fn agree(o: &Outcome) -> Result<(), String> {

@@ -150,3 +150,17 @@ pub fn output_files(out: &RunOutput, tag: &str) -> BTreeMap<String, Vec<u8>> {
     std::fs::remove_dir_all(&dir).unwrap();
     files
 }
+
+/// Runs `text` with the XRP Ledger protocol value and hands back its validators' final states.
+pub fn run_xrpl(text: &str) -> (RunOutput, Vec<unchained::consensus::xrpl::Node>) {
+    use unchained::consensus::xrpl::Xrpl;
+    use unchained::scenario::Consensus;
+    let s = scenario(text);
+    let Consensus::Xrpl(p) = &s.consensus else {
+        panic!("not xrpl")
+    };
+    let xrpl = Xrpl::new(p, s.validators.count as u32);
+    let (out, _, nodes) =
+        world::run_with(&s, xrpl, &Progress::hidden()).unwrap_or_else(|e| panic!("{e}"));
+    (out, nodes)
+}

@@ -6,7 +6,7 @@
 
 mod common;
 
-use unchained::consensus::{pos, xrpl};
+use unchained::consensus::pos;
 use unchained::metrics::RunOutput;
 use unchained::scenario::Consensus;
 use unchained::world::{Progress, run_with};
@@ -57,20 +57,6 @@ fn assert_agree(logs: &[&std::collections::BTreeMap<u64, u32>], seed: u32) {
     }
 }
 
-fn run_xrpl(text: &str) -> (RunOutput, Vec<xrpl::Node>) {
-    let s = common::scenario(text);
-    let Consensus::Xrpl(p) = &s.consensus else {
-        panic!("not xrpl")
-    };
-    let (out, _, nodes) = run_with(
-        &s,
-        xrpl::Xrpl::new(p, s.validators.count as u32),
-        &Progress::hidden(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    (out, nodes)
-}
-
 #[test]
 fn xrpl_one_unl_never_validates_two_ledgers_at_one_sequence() {
     let mut validated = 0;
@@ -84,7 +70,7 @@ fn xrpl_one_unl_never_validates_two_ledgers_at_one_sequence() {
             "consensus: { protocol: xrpl, unl: { model: all } }",
             &faults(seed, crashed, 8 + seed % 5, 25 + seed % 4, 3),
         );
-        let (out, nodes) = run_xrpl(&text);
+        let (out, nodes) = common::run_xrpl(&text);
         let logs: Vec<_> = nodes.iter().map(|n| n.validated()).collect();
         assert_agree(&logs, seed);
         assert_eq!(common::metric(&out, "forked_sequences"), 0.0, "seed {seed}");
@@ -130,7 +116,7 @@ fn xrpl_check_flags_forks_of_disjoint_unls() {
                     false => format!("{l}\n"),
                 })
                 .collect();
-            let (_, nodes) = run_xrpl(&text);
+            let (_, nodes) = common::run_xrpl(&text);
             let logs: Vec<_> = nodes.iter().map(|n| n.validated()).collect();
             common::agree(&logs).is_err()
         })

@@ -8,8 +8,6 @@ mod common;
 
 use unchained::consensus::xrpl;
 use unchained::engine::{Time, from_secs, to_secs};
-use unchained::scenario::Consensus;
-use unchained::world::{Progress, run_with};
 
 fn network(seed: u64, n: u32, duration: f64, latency: &str, faults: &str) -> String {
     format!(
@@ -30,24 +28,10 @@ consensus: {{ protocol: xrpl, unl: {{ model: all }} }}
     )
 }
 
-fn run(text: &str) -> (unchained::metrics::RunOutput, Vec<xrpl::Node>) {
-    let s = common::scenario(text);
-    let Consensus::Xrpl(p) = &s.consensus else {
-        panic!("not xrpl")
-    };
-    let (out, _, nodes) = run_with(
-        &s,
-        xrpl::Xrpl::new(p, s.validators.count as u32),
-        &Progress::hidden(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    (out, nodes)
-}
-
 /// Runs `text` and checks what every schedule here must keep: no two validators validate
 /// different ledgers at one sequence, no sequence forked, conservation holds.
 fn run_safe(seed: u64, text: &str) -> (unchained::metrics::RunOutput, Vec<xrpl::Node>) {
-    let (out, nodes) = run(text);
+    let (out, nodes) = common::run_xrpl(text);
     let logs: Vec<_> = nodes.iter().map(|n| n.validated()).collect();
     if let Err(e) = common::agree(&logs) {
         panic!("seed {seed}: safety violated: {e}");
