@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod net;
 pub mod phold;
 pub mod queueing;
+pub mod radio;
 pub mod report;
 pub mod scenario;
 pub mod sweep;

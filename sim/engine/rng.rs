@@ -42,6 +42,12 @@ pub enum Purpose {
     DoubleSpend = 19,
     /// Inter-arrival and service times of the T20 queue model (entity = replication).
     Queueing = 34,
+    /// Log-normal shadowing of each device–gateway link (entity = device, index = gateway).
+    Shadowing = 12,
+    /// A LoRa device's per-frame choices: channel, ACK timeout (entity = device).
+    Radio = 13,
+    /// Frame start times of the radio Monte-Carlo checks (entity = replication).
+    RadioTrial = 35,
 }
 
 fn stream_id(entity: u64, purpose: Purpose) -> u64 {

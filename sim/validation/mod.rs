@@ -7,6 +7,7 @@
 
 mod charts;
 mod queues;
+pub mod radio;
 mod suite;
 
 pub use suite::{DoubleSpendPoint, Propagation, Row, SelfishPoint, Suite, run};

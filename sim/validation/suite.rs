@@ -130,6 +130,7 @@ pub fn run(dir: &Path, quick: bool) -> Result<Suite, String> {
     fork_model(&mut suite, &load(dir, "fork-model.yaml")?, quick)?;
     bitcoin_propagation(&mut suite, &load(dir, "bitcoin-propagation.yaml")?, quick)?;
     super::queues::queues(&mut suite, quick);
+    super::radio::radio(&mut suite, quick);
     Ok(suite)
 }
 

@@ -1,0 +1,22 @@
+//! Access networks between devices and gateways. Today LoRaWAN: time on air, regional
+//! parameters and duty cycle, path loss, and gateways that receive, collide and capture.
+//! Knows devices and gateways by number, nothing of consensus.
+
+mod airtime;
+pub mod aloha;
+mod duty;
+mod link;
+mod receive;
+mod region;
+
+pub use airtime::Phy;
+pub use duty::{next_free, off_time};
+pub use link::{
+    DEVICE_SENSITIVITY_125K, GATEWAY_SENSITIVITY_125K, NOISE_FIGURE_DB, PathLoss, REQUIRED_SNR_DB,
+    noise_floor_dbm, sensitivity_dbm, snr_db, standard_normal,
+};
+pub use receive::{Capture, Heard, Loss, Receiver, RxConfig};
+pub use region::{DataRate, EU868, MAC_OVERHEAD_BYTES, Region, SubBand, US915};
+
+#[cfg(test)]
+mod tests;
