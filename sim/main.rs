@@ -211,7 +211,8 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // Errors echo names and values from files; they stay on one line.
+            eprintln!("error: {}", scenario::one_line(&e));
             ExitCode::from(2)
         }
     }
@@ -284,7 +285,8 @@ fn compare(baseline: &Path, candidate: &Path, tolerance: Option<&Path>) -> ExitC
             }
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            // Errors echo names and values from files; they stay on one line.
+            eprintln!("error: {}", scenario::one_line(&e));
             ExitCode::from(2)
         }
     }

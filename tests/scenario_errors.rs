@@ -36,6 +36,53 @@ const CASES: &[(&str, &[&str])] = &[
         "non_integral_count.yaml",
         &["devices[0]", "invalid count 1.5"],
     ),
+    // Inside internally tagged sections (`protocol:`, `kind:`, `model:`) the path and the
+    // line of the field itself, not of the section.
+    (
+        "float_confirmations.yaml",
+        &[
+            "consensus.confirmations",
+            "floating point `1.5`, expected u32",
+            "line 6",
+        ],
+    ),
+    (
+        "adversary_float_confirmations.yaml",
+        &[
+            "adversary.confirmations",
+            "floating point `1.5`, expected u32",
+            "line 8",
+        ],
+    ),
+    // A number is not a variant name (it once chose the first variant, `weight`).
+    (
+        "number_as_model.yaml",
+        &[
+            "consensus.confirmation.model",
+            "unknown variant `0`",
+            "`weight` or `milestones`",
+            "line 5",
+        ],
+    ),
+    // A field before the tag can only be read once the variant is known: named in the
+    // message, with the section's line.
+    (
+        "field_before_protocol.yaml",
+        &["consensus", "block_interval_s", "line 4"],
+    ),
+    // Line breaks in echoed values and variant names are escaped: one line per error.
+    (
+        "newline_in_value.yaml",
+        &["consensus.block_interval_s", "ten\\nminutes", "line 5"],
+    ),
+    (
+        "newline_in_tag.yaml",
+        &[
+            "consensus.protocol",
+            "unknown variant `naka\\nmoto`",
+            "line 4",
+        ],
+    ),
     // Validation errors: path, value, the allowed range and the line.
     (
         "negative_duration.yaml",
@@ -260,6 +307,9 @@ fn each_invalid_scenario_names_its_defect() {
             }
             Err(e) => e.to_string(),
         };
+        if message.contains(['\n', '\r']) {
+            failures.push(format!("{file}: message spans lines: {message:?}"));
+        }
         // The message starts with the file so a batch of runs says which one is wrong.
         if !message.contains(file) {
             failures.push(format!("{file}: message does not name the file: {message}"));
@@ -399,4 +449,46 @@ fn shipped_scenarios_are_valid() {
         .filter_map(|path| scenario::load(path).err().map(|e| e.to_string()))
         .collect();
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// 80,000 levels of nesting once took 45 s to reject (the YAML parser's time grows with the
+/// square of the depth); the depth is now bounded before parsing.
+#[test]
+fn deep_nesting_is_rejected_quickly_with_its_line() {
+    let depth = 80_000;
+    let flow = format!(
+        "duration_s: 60\nvalidators: {{ count: 4 }}\nconsensus: {{ protocol: pbft }}\nmetrics: {{ quantiles: {}{} }}\n",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    let block: String = (0..1_000)
+        .map(|d| format!("{}k{d}:\n", " ".repeat(d)))
+        .collect();
+    for (what, text) in [("flow", flow), ("block", block)] {
+        let started = std::time::Instant::now();
+        let message = scenario::parse(&text, "deep.yaml").unwrap_err().to_string();
+        let took = started.elapsed().as_secs_f64();
+        assert!(took < 1.0, "{what}: took {took:.1} s");
+        assert!(
+            message.contains("nesting") && message.contains("at most 64 levels"),
+            "{what}: {message}"
+        );
+        let line = if what == "flow" { "line 4" } else { "line 65" };
+        assert!(message.contains(line), "{what}: {message}");
+    }
+}
+
+/// A file over the size bound is refused without being read whole.
+#[test]
+fn oversized_file_is_refused() {
+    let dir = std::env::temp_dir().join(format!("unchained-big-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("big.yaml");
+    let mut text = String::from("duration_s: 60\nvalidators: { count: 4 }\n");
+    text.push_str(&"# padding\n".repeat(120_000));
+    text.push_str("consensus: { protocol: pbft }\n");
+    std::fs::write(&path, text).unwrap();
+    let message = scenario::load(&path).unwrap_err().to_string();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(message.contains("larger than 1048576 bytes"), "{message}");
 }

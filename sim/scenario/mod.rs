@@ -8,13 +8,15 @@ mod bft;
 mod count;
 mod error;
 mod faults;
+pub mod limits;
 mod locate;
 mod raft;
 mod schema;
+mod tagged;
 mod validate;
 
 pub use bft::*;
-pub use error::{FieldError, ScenarioError};
+pub use error::{FieldError, ScenarioError, one_line};
 pub use faults::*;
 pub use raft::*;
 pub use schema::*;
@@ -23,9 +25,13 @@ use std::path::Path;
 
 /// Parses and validates scenario text. `origin` names the source in error messages.
 pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
+    limits::check(text).map_err(|message| ScenarioError::Parse {
+        origin: origin.to_string(),
+        message,
+    })?;
     let scenario: Scenario = serde_yaml::from_str(text).map_err(|e| ScenarioError::Parse {
         origin: origin.to_string(),
-        message: e.to_string(),
+        message: located(&e),
     })?;
     let errors = validate::validate(&scenario, text);
     if errors.is_empty() {
@@ -38,12 +44,30 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
     }
 }
 
+/// serde_yaml's message, with the position it leaves out when that is the start of the text
+/// (line 1 column 1, where errors about the top-level mapping point).
+pub fn located(e: &serde_yaml::Error) -> String {
+    let message = e.to_string();
+    match e.location() {
+        Some(at) if !message.contains(&format!("line {} column {}", at.line(), at.column())) => {
+            format!("{message} at line {} column {}", at.line(), at.column())
+        }
+        _ => message,
+    }
+}
+
 /// Reads, parses and validates a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-        path: origin.clone(),
-        source,
+    if let Err(source) = std::fs::metadata(path) {
+        return Err(ScenarioError::Io {
+            path: origin,
+            source,
+        });
+    }
+    let text = limits::read(path).map_err(|message| ScenarioError::Parse {
+        origin: origin.clone(),
+        message,
     })?;
     parse(&text, &origin)
 }

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::tagged::tagged_enum;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
@@ -80,55 +82,61 @@ pub enum Overflow {
     DropNewest,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Connectivity {
-    #[default]
-    AlwaysOn,
-    /// Never online during the run (e.g. devices not yet deployed).
-    Never,
-    /// Online for `on_s` at the start of every `period_s`; each device's phase is shifted by a
-    /// uniform offset in `[0, phase_jitter_s)`. Without `phase_jitter_s` the offset spans the
-    /// whole period, so the fleet's online windows are spread evenly.
-    DutyCycle {
-        period_s: f64,
-        on_s: f64,
-        #[serde(default)]
-        phase_jitter_s: Option<f64>,
-    },
-    /// Alternating renewal process: on and off durations drawn independently.
-    OnOff { on: Duration, off: Duration },
+tagged_enum! {
+    tag = "model", twin = ConnectivityTwin as "Connectivity";
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub enum Connectivity {
+        #[default]
+        AlwaysOn,
+        /// Never online during the run (e.g. devices not yet deployed).
+        Never,
+        /// Online for `on_s` at the start of every `period_s`; each device's phase is shifted by a
+        /// uniform offset in `[0, phase_jitter_s)`. Without `phase_jitter_s` the offset spans the
+        /// whole period, so the fleet's online windows are spread evenly.
+        DutyCycle {
+            period_s: f64,
+            on_s: f64,
+            #[serde(default)]
+            phase_jitter_s: Option<f64>,
+        },
+        /// Alternating renewal process: on and off durations drawn independently.
+        OnOff { on: Duration, off: Duration },
+    }
 }
 
-/// A positive random duration.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Duration {
-    Exponential {
-        mean_s: f64,
-    },
-    /// Weibull with the given shape, scaled so its mean is `mean_s`.
-    Weibull {
-        shape: f64,
-        mean_s: f64,
-    },
-    Constant {
-        value_s: f64,
-    },
+tagged_enum! {
+    tag = "dist", twin = DurationTwin as "Duration";
+    /// A positive random duration.
+    #[derive(Clone, Debug, PartialEq)]
+    pub enum Duration {
+        Exponential {
+            mean_s: f64,
+        },
+        /// Weibull with the given shape, scaled so its mean is `mean_s`.
+        Weibull {
+            shape: f64,
+            mean_s: f64,
+        },
+        Constant {
+            value_s: f64,
+        },
+    }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Workload {
-    /// One reading every `interval_s`, each displaced uniformly within `±jitter_s`; each
-    /// device starts at a uniform phase in `[0, interval_s)`.
-    Periodic {
-        interval_s: f64,
-        #[serde(default)]
-        jitter_s: f64,
-    },
-    /// Poisson events at `rate_per_s` per device.
-    Poisson { rate_per_s: f64 },
+tagged_enum! {
+    tag = "model", twin = WorkloadTwin as "Workload";
+    #[derive(Clone, Debug, PartialEq)]
+    pub enum Workload {
+        /// One reading every `interval_s`, each displaced uniformly within `±jitter_s`; each
+        /// device starts at a uniform phase in `[0, interval_s)`.
+        Periodic {
+            interval_s: f64,
+            #[serde(default)]
+            jitter_s: f64,
+        },
+        /// Poisson events at `rate_per_s` per device.
+        Poisson { rate_per_s: f64 },
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -227,17 +235,19 @@ impl Default for Network {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Latency {
-    /// Six regions with the SimBlock 2019 latency and bandwidth tables and the Bitcoin 2019
-    /// node shares.
-    #[default]
-    Simblock2019,
-    /// The same regions with the 2015 tables and shares.
-    Simblock2015,
-    /// Every pair of validators `one_way_ms` apart with `bandwidth_bps` links (one region).
-    Constant { one_way_ms: f64, bandwidth_bps: f64 },
+tagged_enum! {
+    tag = "model", twin = LatencyTwin as "Latency";
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub enum Latency {
+        /// Six regions with the SimBlock 2019 latency and bandwidth tables and the Bitcoin 2019
+        /// node shares.
+        #[default]
+        Simblock2019,
+        /// The same regions with the 2015 tables and shares.
+        Simblock2015,
+        /// Every pair of validators `one_way_ms` apart with `bandwidth_bps` links (one region).
+        Constant { one_way_ms: f64, bandwidth_bps: f64 },
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -250,22 +260,24 @@ pub enum Jitter {
     Pareto,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Topology {
-    /// Bitcoin-like: every node opens `outbound` connections to uniformly chosen peers that
-    /// still accept inbound ones (at most `max_inbound`).
-    Random {
-        #[serde(default = "default_outbound")]
-        outbound: u32,
-        #[serde(default = "default_max_inbound")]
-        max_inbound: u32,
-        /// `fixed`: every node opens `outbound`; `bitcoin2015`: each node draws its count from
-        /// the outbound-degree distribution measured by Miller et al. (2015), as SimBlock.
-        #[serde(default)]
-        outbound_model: OutboundModel,
-    },
-    FullMesh,
+tagged_enum! {
+    tag = "model", twin = TopologyTwin as "Topology";
+    #[derive(Clone, Debug, PartialEq)]
+    pub enum Topology {
+        /// Bitcoin-like: every node opens `outbound` connections to uniformly chosen peers that
+        /// still accept inbound ones (at most `max_inbound`).
+        Random {
+            #[serde(default = "default_outbound")]
+            outbound: u32,
+            #[serde(default = "default_max_inbound")]
+            max_inbound: u32,
+            /// `fixed`: every node opens `outbound`; `bitcoin2015`: each node draws its count from
+            /// the outbound-degree distribution measured by Miller et al. (2015), as SimBlock.
+            #[serde(default)]
+            outbound_model: OutboundModel,
+        },
+        FullMesh,
+    }
 }
 
 fn default_outbound() -> u32 {
@@ -293,18 +305,20 @@ pub enum OutboundModel {
     Bitcoin2015,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "protocol", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Consensus {
-    Nakamoto(Nakamoto),
-    Pbft(super::Pbft),
-    Hotstuff(super::HotStuff),
-    Tendermint(super::Tendermint),
-    Pos(Pos),
-    Tangle(Tangle),
-    Notary(Notary),
-    Xrpl(Xrpl),
-    Raft(super::Raft),
+tagged_enum! {
+    tag = "protocol", twin = ConsensusTwin as "Consensus";
+    #[derive(Clone, Debug, PartialEq)]
+    pub enum Consensus {
+        Nakamoto(Nakamoto),
+        Pbft(super::Pbft),
+        Hotstuff(super::HotStuff),
+        Tendermint(super::Tendermint),
+        Pos(Pos),
+        Tangle(Tangle),
+        Notary(Notary),
+        Xrpl(Xrpl),
+        Raft(super::Raft),
+    }
 }
 
 /// XRP Ledger consensus with rippled's timing (`ConsensusParms.h`).
@@ -349,15 +363,17 @@ fn default_idle_interval_s() -> f64 {
     15.0
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Unl {
-    /// Every validator trusts every validator.
-    #[default]
-    All,
-    /// Validators split into two halves (ids below and from `count / 2`); each trusts its own
-    /// half plus the first `overlap` share of the other half.
-    Cliques { overlap: f64 },
+tagged_enum! {
+    tag = "model", twin = UnlTwin as "Unl";
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub enum Unl {
+        /// Every validator trusts every validator.
+        #[default]
+        All,
+        /// Validators split into two halves (ids below and from `count / 2`); each trusts its own
+        /// half plus the first `overlap` share of the other half.
+        Cliques { overlap: f64 },
+    }
 }
 
 /// R3 Corda style: transactions go only to their parties and the notary, which checks that
@@ -407,19 +423,21 @@ impl Default for Notary {
     }
 }
 
-/// The notary service: validators `0..nodes` with validator 0 as leader.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
-pub enum NotaryCluster {
-    /// One notary node (validator 0) signs alone.
-    #[default]
-    Single,
-    /// Raft-like: the leader appends to `nodes − 1` followers and signs once a majority
-    /// (itself included) holds the entry.
-    Raft { nodes: u32 },
-    /// BFT-like on 3f + 1 nodes: pre-prepare, all-to-all prepare, commit votes to the leader,
-    /// which signs with 2f + 1 commits.
-    Bft { faults: u32 },
+tagged_enum! {
+    tag = "model", twin = NotaryClusterTwin as "NotaryCluster";
+    /// The notary service: validators `0..nodes` with validator 0 as leader.
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub enum NotaryCluster {
+        /// One notary node (validator 0) signs alone.
+        #[default]
+        Single,
+        /// Raft-like: the leader appends to `nodes − 1` followers and signs once a majority
+        /// (itself included) holds the entry.
+        Raft { nodes: u32 },
+        /// BFT-like on 3f + 1 nodes: pre-prepare, all-to-all prepare, commit votes to the leader,
+        /// which signs with 2f + 1 commits.
+        Bft { faults: u32 },
+    }
 }
 
 /// IOTA-style tangle: every transaction approves `approvals` earlier ones.
@@ -446,38 +464,42 @@ fn default_pow_s() -> f64 {
     1.0
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
-pub enum TipSelection {
-    /// Each approved transaction drawn uniformly from the tips the issuing node sees.
-    #[default]
-    Uniform,
-    /// Popov's weighted random walk from a transaction `depth_s` old towards the tips,
-    /// stepping to an approver `y` of `x` with probability ∝ exp(−alpha·(H_x − H_y)).
-    /// A tip is reachable only from starts among its ancestors, and a transaction's ancestors
-    /// (doubling each generation of `h` back, up to the λh of a generation) take many `h` to
-    /// span the tangle's width: starts within a few `h` strand tips whatever alpha is
-    /// (`tests/tangle.rs`), so the default is deep (30 `h` for `pow_s` 1).
-    Walk {
-        alpha: f64,
-        #[serde(default = "default_walk_depth_s")]
-        depth_s: f64,
-    },
+tagged_enum! {
+    tag = "model", twin = TipSelectionTwin as "TipSelection";
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub enum TipSelection {
+        /// Each approved transaction drawn uniformly from the tips the issuing node sees.
+        #[default]
+        Uniform,
+        /// Popov's weighted random walk from a transaction `depth_s` old towards the tips,
+        /// stepping to an approver `y` of `x` with probability ∝ exp(−alpha·(H_x − H_y)).
+        /// A tip is reachable only from starts among its ancestors, and a transaction's ancestors
+        /// (doubling each generation of `h` back, up to the λh of a generation) take many `h` to
+        /// span the tangle's width: starts within a few `h` strand tips whatever alpha is
+        /// (`tests/tangle.rs`), so the default is deep (30 `h` for `pow_s` 1).
+        Walk {
+            alpha: f64,
+            #[serde(default = "default_walk_depth_s")]
+            depth_s: f64,
+        },
+    }
 }
 
 fn default_walk_depth_s() -> f64 {
     30.0
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Confirmation {
-    /// Confirmed once `threshold` transactions approve it directly or indirectly (its
-    /// cumulative weight, itself included, reaches `threshold + 1`).
-    Weight { threshold: u32 },
-    /// Confirmed when a milestone of the coordinator (validator 0), issued every
-    /// `interval_s`, approves it directly or indirectly.
-    Milestones { interval_s: f64 },
+tagged_enum! {
+    tag = "model", twin = ConfirmationTwin as "Confirmation";
+    #[derive(Clone, Debug, PartialEq)]
+    pub enum Confirmation {
+        /// Confirmed once `threshold` transactions approve it directly or indirectly (its
+        /// cumulative weight, itself included, reaches `threshold + 1`).
+        Weight { threshold: u32 },
+        /// Confirmed when a milestone of the coordinator (validator 0), issued every
+        /// `interval_s`, approves it directly or indirectly.
+        Milestones { interval_s: f64 },
+    }
 }
 
 impl Default for Confirmation {
@@ -574,18 +596,20 @@ fn default_validation_s_per_mb() -> f64 {
     0.38
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
-pub enum HashPower {
-    #[default]
-    Equal,
-    /// Miner `i` (1-based) gets a share proportional to `1 / i^exponent`.
-    Zipf { exponent: f64 },
-    /// Explicit shares, one per miner, normalised to sum to one.
-    Shares { shares: Vec<f64> },
-    /// Each miner's power drawn from a normal distribution truncated at zero (SimBlock:
-    /// mean 400,000, sd 100,000 hashes/ms), then normalised.
-    Normal { mean: f64, sd: f64 },
+tagged_enum! {
+    tag = "model", twin = HashPowerTwin as "HashPower";
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub enum HashPower {
+        #[default]
+        Equal,
+        /// Miner `i` (1-based) gets a share proportional to `1 / i^exponent`.
+        Zipf { exponent: f64 },
+        /// Explicit shares, one per miner, normalised to sum to one.
+        Shares { shares: Vec<f64> },
+        /// Each miner's power drawn from a normal distribution truncated at zero (SimBlock:
+        /// mean 400,000, sd 100,000 hashes/ms), then normalised.
+        Normal { mean: f64, sd: f64 },
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -626,47 +650,49 @@ impl Default for MetricsOptions {
     }
 }
 
-/// One validator that attacks the protocol; its hash share replaces what `hash_power` gave it
-/// and the honest miners share the rest in their configured proportions.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Adversary {
-    /// Eyal & Sirer's Algorithm 1 run by a pool.
-    SelfishMining {
-        node: u32,
-        hash_share: f64,
-        /// Share of honest miners that switch to the pool's block when it ties theirs. Not
-        /// set: honest miners keep the first block they saw, so the share emerges from
-        /// latency.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        gamma: Option<f64>,
-    },
-    /// Repeated double-spend races: the attacker mines a private block, then pays the
-    /// merchant; the payment is accepted after `confirmations` honest blocks, and the
-    /// attacker publishes its chain once it is longer than the honest one.
-    DoubleSpend {
-        node: u32,
-        hash_share: f64,
-        confirmations: u32,
-        /// The attacker abandons a race once this many blocks behind.
-        #[serde(default = "default_give_up_behind")]
-        give_up_behind: u32,
-    },
-    /// Validators of a BFT protocol (pbft, hotstuff, tendermint) or of the XRP Ledger that
-    /// break its rules as `behaviour` says.
-    Byzantine {
-        nodes: Vec<u64>,
-        behaviour: super::Behaviour,
-    },
-    /// During `[from_s, until_s)` the validators in `nodes` exchange messages only among
-    /// themselves and with the `attackers`, which relay nothing between them and the rest.
-    Eclipse {
-        nodes: Vec<u64>,
-        #[serde(default)]
-        attackers: Vec<u64>,
-        from_s: f64,
-        until_s: f64,
-    },
+tagged_enum! {
+    tag = "kind", twin = AdversaryTwin as "Adversary";
+    /// One validator that attacks the protocol; its hash share replaces what `hash_power` gave it
+    /// and the honest miners share the rest in their configured proportions.
+    #[derive(Clone, Debug, PartialEq)]
+    pub enum Adversary {
+        /// Eyal & Sirer's Algorithm 1 run by a pool.
+        SelfishMining {
+            node: u32,
+            hash_share: f64,
+            /// Share of honest miners that switch to the pool's block when it ties theirs. Not
+            /// set: honest miners keep the first block they saw, so the share emerges from
+            /// latency.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            gamma: Option<f64>,
+        },
+        /// Repeated double-spend races: the attacker mines a private block, then pays the
+        /// merchant; the payment is accepted after `confirmations` honest blocks, and the
+        /// attacker publishes its chain once it is longer than the honest one.
+        DoubleSpend {
+            node: u32,
+            hash_share: f64,
+            confirmations: u32,
+            /// The attacker abandons a race once this many blocks behind.
+            #[serde(default = "default_give_up_behind")]
+            give_up_behind: u32,
+        },
+        /// Validators of a BFT protocol (pbft, hotstuff, tendermint) or of the XRP Ledger that
+        /// break its rules as `behaviour` says.
+        Byzantine {
+            nodes: Vec<u64>,
+            behaviour: super::Behaviour,
+        },
+        /// During `[from_s, until_s)` the validators in `nodes` exchange messages only among
+        /// themselves and with the `attackers`, which relay nothing between them and the rest.
+        Eclipse {
+            nodes: Vec<u64>,
+            #[serde(default)]
+            attackers: Vec<u64>,
+            from_s: f64,
+            until_s: f64,
+        },
+    }
 }
 
 fn default_give_up_behind() -> u32 {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_yaml::{Mapping, Value};
 
-use crate::scenario::{self, Scenario};
+use crate::scenario::{self, Scenario, limits};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -111,21 +111,23 @@ fn mix(mut z: u64) -> u64 {
 /// Reads a sweep file, builds its grid and validates the scenario of every point.
 pub fn load(path: &Path) -> Result<Sweep, String> {
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {origin}: {e}"))?;
+    let text = limits::read(path).map_err(|e| format!("{origin}: {e}"))?;
+    limits::check(&text).map_err(|e| format!("{origin}: {e}"))?;
     let file: File =
         serde_yaml::from_str(&text).map_err(|e| format!("{origin}: invalid sweep: {e}"))?;
     let base_path = path.parent().unwrap_or(Path::new(".")).join(&file.scenario);
-    let base_text = std::fs::read_to_string(&base_path).map_err(|e| {
+    let base_text = limits::read(&base_path).map_err(|e| {
         format!(
-            "{origin}: scenario = {}: cannot read {}: {e}",
+            "{origin}: scenario = {}: {}: {e}",
             file.scenario.display(),
             base_path.display()
         )
     })?;
-    let base: Value =
-        serde_yaml::from_str(&base_text).map_err(|e| format!("{}: {e}", base_path.display()))?;
+    // Parsed as a scenario first, so the tree below comes from text known to be within bounds.
     let base_scenario =
         scenario::parse(&base_text, &base_path.display().to_string()).map_err(|e| e.to_string())?;
+    let base: Value =
+        serde_yaml::from_str(&base_text).map_err(|e| format!("{}: {e}", base_path.display()))?;
     if file.seeds == 0 {
         return Err(format!("{origin}: seeds = 0: must be >= 1"));
     }

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
 use super::spec::{ChartSpec, Sweep, scalar};
+use crate::scenario::limits;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Plan {
@@ -143,8 +144,11 @@ pub fn write_plan(sweep: &Sweep, out: &Path) -> Result<(), String> {
 
 pub fn read_plan(out: &Path) -> Result<Plan, String> {
     let path = out.join("plan.yaml");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("{}: not a sweep folder ({e})", path.display()))?;
+    if !path.is_file() {
+        return Err(format!("{}: not a sweep folder (no plan)", path.display()));
+    }
+    let text = limits::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    limits::check(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
