@@ -341,6 +341,9 @@ fn run(
         output.conservation.settled,
         out.display()
     );
+    for w in output.warnings() {
+        eprintln!("{}: {w}", s.name);
+    }
     Ok(())
 }
 

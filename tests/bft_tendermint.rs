@@ -74,7 +74,7 @@ fn live_with_f_crashed_validators_proposer_included() {
         let bound = from_secs(10.0);
         assert_eq!(unsettled(&tm, from_secs(40.0) - bound, &down), 0, "n={n}");
         assert!(tm.round_changes > 0, "n={n}: no crashed proposer was met");
-        let max = common::metric(&out, "settlement_max_s");
+        let max = common::metric(&out, "settlement_settled_only_max_s");
         eprintln!(
             "tendermint n={n} f crashed: settlement max {max:.2} s, {} round changes",
             tm.round_changes

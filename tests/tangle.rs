@@ -115,7 +115,7 @@ fn weight_confirmation_takes_longer_for_higher_thresholds() {
             &format!("{{ model: weight, threshold: {w} }}"),
             7,
         );
-        let mean = common::metric(&out, "settlement_mean_s");
+        let mean = common::metric(&out, "settlement_settled_only_mean_s");
         // The weight grows by at most λ per second once a transaction is visible.
         assert!(mean > 1.0 + w as f64 / 50.0, "W={w}: {mean}");
         assert!(mean > last, "W={w}: {mean} <= {last}");
@@ -139,7 +139,7 @@ fn milestones_confirm_everything_they_reach() {
     // Everything created before the last milestone but a few h is confirmed by it.
     let settled_share = c.settled as f64 / c.created as f64;
     assert!(settled_share > 0.85, "{c:?}");
-    let mean = common::metric(&out, "settlement_mean_s");
+    let mean = common::metric(&out, "settlement_settled_only_mean_s");
     // Half an interval of waiting for the next milestone, plus the time to be approved.
     assert!(mean > 10.0 && mean < 10.0 + 10.0 * 0.5, "{mean}");
 }

@@ -109,6 +109,7 @@ fn num(v: Option<f64>) -> String {
     match v {
         None => "-".into(),
         Some(v) if v.is_nan() => "NaN".into(),
+        Some(f64::INFINITY) => "> run end".into(),
         Some(v) if v != 0.0 && (v.abs() >= 1e7 || v.abs() < 1e-3) => format!("{v:.4e}"),
         Some(v) => format!("{:.6}", v)
             .trim_end_matches('0')
@@ -136,6 +137,10 @@ fn change(b: Option<f64>, c: Option<f64>) -> String {
 pub fn judge(limit: &Limit, baseline: f64, candidate: f64) -> Verdict {
     if limit.direction == Direction::Ignore {
         return Verdict::Ignored;
+    }
+    if baseline == candidate {
+        // Equal infinities too: both beyond the run.
+        return Verdict::Ok;
     }
     if baseline.is_nan() || candidate.is_nan() {
         return if baseline.is_nan() && candidate.is_nan() {
@@ -204,7 +209,9 @@ fn metrics_of(dir: &Path) -> Result<(&'static str, Metrics), String> {
         let df = read_parquet(&summary)?;
         let names = str_col(&df, "metric", &summary)?;
         let values = f64_col(&df, "value", &summary)?;
-        Ok(("run", names.into_iter().zip(values).collect()))
+        let mut rows: Vec<(String, f64)> = names.into_iter().zip(values).collect();
+        crate::metrics::restore_beyond_run(&mut rows);
+        Ok(("run", rows.into_iter().collect()))
     } else if combined.is_file() {
         let df = read_parquet(&combined)?;
         let points = df
@@ -213,7 +220,15 @@ fn metrics_of(dir: &Path) -> Result<(&'static str, Metrics), String> {
             .map_err(|e| format!("{}: column point: {e}", combined.display()))?;
         let points = points.u32().map_err(|e| e.to_string())?;
         let names = str_col(&df, "metric", &combined)?;
-        let means = f64_col(&df, "mean", &combined)?;
+        let mut means = f64_col(&df, "mean", &combined)?;
+        // A mean over seeds is beyond the run when one seed's statistic is.
+        if let Ok(beyond) = df.column("beyond_run").and_then(|c| c.bool().cloned()) {
+            for (m, b) in means.iter_mut().zip(beyond.iter()) {
+                if b == Some(true) {
+                    *m = f64::INFINITY;
+                }
+            }
+        }
         let keyed = points
             .iter()
             .zip(names)

@@ -163,6 +163,13 @@ fn glob(pattern: &str, name: &str) -> bool {
 pub fn direction_of(metric: &str) -> Direction {
     const LATENCY: [&str; 5] = ["_mean_s", "_p50_s", "_p90_s", "_p99_s", "_max_s"];
     const WORSE_HIGH: [&str; 4] = ["tx_dropped_", "tx_pending_", "blocks_stale", "stale_rate"];
+    // Flags and shares of the measurement (`settlement_p90_beyond_run`, `dropped_share`).
+    const WORSE_HIGH_NAMED: [&str; 4] = [
+        "reverted_settlements",
+        "saturated",
+        "drops_high",
+        "dropped_share",
+    ];
     const WORSE_LOW: [&str; 7] = [
         "settled_tx_per_s",
         "included_tx_per_s",
@@ -176,10 +183,14 @@ pub fn direction_of(metric: &str) -> Direction {
         Direction::Ignore
     } else if LATENCY.iter().any(|s| metric.ends_with(s))
         || WORSE_HIGH.iter().any(|p| metric.starts_with(p))
-        || metric == "reverted_settlements"
+        || WORSE_HIGH_NAMED.contains(&metric)
+        || metric.ends_with("_beyond_run")
     {
         Direction::HigherIsWorse
-    } else if WORSE_LOW.contains(&metric) {
+    } else if WORSE_LOW.contains(&metric)
+        || metric.ends_with("_reached_share")
+        || (metric.starts_with("settled_") && metric.ends_with("_share"))
+    {
         Direction::LowerIsWorse
     } else {
         Direction::Either
@@ -206,6 +217,24 @@ mod tests {
         );
         assert_eq!(direction_of("settled_tx_per_s"), Direction::LowerIsWorse);
         assert_eq!(direction_of("created_tx_per_s"), Direction::Either);
+        assert_eq!(
+            direction_of("settlement_p90_beyond_run"),
+            Direction::HigherIsWorse
+        );
+        assert_eq!(direction_of("saturated"), Direction::HigherIsWorse);
+        assert_eq!(direction_of("dropped_share"), Direction::HigherIsWorse);
+        assert_eq!(
+            direction_of("settled_within_10s_share"),
+            Direction::LowerIsWorse
+        );
+        assert_eq!(
+            direction_of("settlement_reached_share"),
+            Direction::LowerIsWorse
+        );
+        assert_eq!(
+            direction_of("settlement_settled_only_p99_s"),
+            Direction::HigherIsWorse
+        );
         assert_eq!(direction_of("duration_s"), Direction::Either);
         assert_eq!(direction_of("events"), Direction::Ignore);
         assert_eq!(direction_of("events_devices"), Direction::Ignore);

@@ -44,6 +44,11 @@ fn bounds_of(b: usize) -> (Time, Time) {
     (lo, lo + ((1u64 << shift) - 1))
 }
 
+/// The nearest rank of the `q`-quantile among `n` values (1-based; `n` itself for `q = 1`).
+pub fn rank_of(q: f64, n: u64) -> u64 {
+    ((q * n as f64).ceil() as u64).clamp(1, n.max(1))
+}
+
 impl Histogram {
     pub fn new() -> Self {
         Histogram {
@@ -92,7 +97,14 @@ impl Histogram {
         if self.total == 0 {
             return None;
         }
-        let rank = ((q * self.total as f64).ceil() as u64).clamp(1, self.total);
+        self.at_rank(rank_of(q, self.total))
+    }
+
+    /// The `rank`-th smallest value (1-based), or `None` beyond the values recorded.
+    pub fn at_rank(&self, rank: u64) -> Option<Time> {
+        if rank == 0 || rank > self.total {
+            return None;
+        }
         let mut seen = 0;
         for (b, &c) in self.counts.iter().enumerate() {
             seen += c;
@@ -106,13 +118,20 @@ impl Histogram {
 
     /// `(value, cumulative fraction)` points of the empirical CDF, one per non-empty bucket.
     pub fn cdf(&self) -> Vec<(Time, f64)> {
+        self.cdf_of(self.total)
+    }
+
+    /// The CDF as a share of `population` (at least the values recorded): values never
+    /// recorded, such as transactions that never settled, keep it below one.
+    pub fn cdf_of(&self, population: u64) -> Vec<(Time, f64)> {
+        let population = population.max(self.total);
         let mut out = Vec::new();
         let mut seen = 0u64;
         for (b, &c) in self.counts.iter().enumerate() {
             if c > 0 {
                 seen += c;
                 let (_, hi) = bounds_of(b);
-                out.push((hi.min(self.max), seen as f64 / self.total as f64));
+                out.push((hi.min(self.max), seen as f64 / population as f64));
             }
         }
         out

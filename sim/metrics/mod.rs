@@ -5,6 +5,9 @@ mod histogram;
 mod output;
 mod record;
 
-pub use histogram::Histogram;
-pub use output::{BlockRow, Conservation, LatencyRow, NodeRow, RunOutput, TimeseriesRow};
-pub use record::Metrics;
+pub use histogram::{Histogram, rank_of};
+pub use output::{
+    BlockRow, Conservation, LatencyRow, NodeRow, RunOutput, TimeseriesRow, beyond_run_flag,
+    restore_beyond_run, warnings,
+};
+pub use record::{Measure, Metrics};

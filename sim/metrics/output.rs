@@ -61,8 +61,17 @@ pub struct LatencyRow {
     /// `upload_wait`, `access`, `inclusion`, `settlement`, `block_arrival`.
     pub stage: &'static str,
     pub quantile: f64,
-    pub latency_s: f64,
+    /// The quantile over `population`, those that never reached the stage counted as later
+    /// than the run; `None` when it falls among them (`beyond_run`) or the population is
+    /// empty.
+    pub latency_s: Option<f64>,
+    pub beyond_run: bool,
+    /// The quantile over the `samples` that reached the stage only.
+    pub reached_only_latency_s: Option<f64>,
+    /// Transactions (block copies for `block_arrival`) that reached the stage.
     pub samples: u64,
+    /// Transactions created in the measurement window (for `block_arrival`, `samples`).
+    pub population: u64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -121,4 +130,58 @@ impl RunOutput {
             .find(|(k, _)| k == name)
             .map(|(_, v)| *v)
     }
+
+    /// Warnings about the run's results (see [`warnings`]).
+    pub fn warnings(&self) -> Vec<String> {
+        warnings(|name| self.metric(name))
+    }
+}
+
+/// The flag row that says whether the statistic `metric` (`settlement_p90_s`) lies beyond
+/// the run: `settlement_p90_beyond_run`.
+pub fn beyond_run_flag(metric: &str) -> Option<String> {
+    metric
+        .strip_suffix("_s")
+        .map(|stem| format!("{stem}_beyond_run"))
+}
+
+/// Tables hold a statistic beyond the run as a null beside its flag row set to 1; this turns
+/// such statistics, read back from a `summary` table, into the infinity they stand for, so a
+/// comparison ranks them as later than any number.
+pub fn restore_beyond_run(rows: &mut [(String, f64)]) {
+    let flagged: Vec<String> = rows
+        .iter()
+        .filter(|(k, v)| k.ends_with("_beyond_run") && *v == 1.0)
+        .map(|(k, _)| k.clone())
+        .collect();
+    for (k, v) in rows.iter_mut() {
+        if beyond_run_flag(k).is_some_and(|f| flagged.contains(&f)) {
+            *v = f64::INFINITY;
+        }
+    }
+}
+
+/// One line per reason the run's figures do not describe a system in a steady state:
+/// saturation (a backlog that grows through the measurement window) and drops above the
+/// scenario's threshold. `metric` looks a summary row up by name, so the lines can be made
+/// from a run in memory or from its `summary` table.
+pub fn warnings(metric: impl Fn(&str) -> Option<f64>) -> Vec<String> {
+    let get = |name| metric(name).unwrap_or(f64::NAN);
+    let mut out = Vec::new();
+    if get("saturated") == 1.0 {
+        out.push(format!(
+            "warning: saturated: pending transactions grew by {:.3} tx/s through the \
+             measurement window; {:.3} tx/s offered, {:.3} tx/s settled",
+            get("pending_slope_tx_per_s"),
+            get("created_tx_per_s"),
+            get("settled_during_window_tx_per_s"),
+        ));
+    }
+    if get("drops_high") == 1.0 {
+        out.push(format!(
+            "warning: {:.1} % of the created transactions were dropped",
+            100.0 * get("dropped_share"),
+        ));
+    }
+    out
 }

@@ -3,10 +3,47 @@
 use super::Histogram;
 use crate::engine::Time;
 
-/// Per-window counters and latency histograms of one run.
+/// What the summary's statistics cover: the transactions created in `[from, to)`, followed
+/// to the end of the run, with settlement deadlines to count them against.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Measure {
+    pub from: Time,
+    pub to: Time,
+    /// Settlement deadlines, nanoseconds, in the scenario's order.
+    pub sla: Vec<Time>,
+}
+
+impl Measure {
+    /// The whole run, no deadlines.
+    pub fn whole(end: Time) -> Self {
+        Measure {
+            from: 0,
+            to: end,
+            sla: Vec::new(),
+        }
+    }
+
+    pub fn covers(&self, created: Time) -> bool {
+        (self.from..self.to).contains(&created)
+    }
+}
+
+/// Per-window counters and latency histograms of one run. The stage histograms hold the
+/// transactions created inside the measurement window only; the counters and time series
+/// cover the whole run.
 pub struct Metrics {
     window: Time,
     end: Time,
+    measure: Measure,
+    /// Transactions created inside the measurement window: the population every stage's
+    /// statistics are taken over, those that never reached the stage counted as later than
+    /// the run.
+    pub measured: u64,
+    /// Settlements (of any transaction) that happened inside the measurement window: the rate
+    /// the system served at, against the rate offered to it.
+    pub settled_during_window: u64,
+    /// Per deadline of `measure.sla`, the window's transactions settled within it.
+    pub settled_within: Vec<u64>,
     pub created: u64,
     pub uploaded: u64,
     pub reached: u64,
@@ -34,11 +71,20 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// A recorder whose statistics cover the whole run.
     pub fn new(window: Time, end: Time) -> Self {
+        Self::measured(window, end, Measure::whole(end))
+    }
+
+    pub fn measured(window: Time, end: Time, measure: Measure) -> Self {
         let windows = end.div_ceil(window).max(1) as usize;
         Metrics {
             window,
             end,
+            measured: 0,
+            settled_during_window: 0,
+            settled_within: vec![0; measure.sla.len()],
+            measure,
             created: 0,
             uploaded: 0,
             reached: 0,
@@ -68,6 +114,10 @@ impl Metrics {
         self.end
     }
 
+    pub fn measure(&self) -> &Measure {
+        &self.measure
+    }
+
     pub fn windows(&self) -> usize {
         self.created_w.len()
     }
@@ -78,6 +128,7 @@ impl Metrics {
 
     pub fn on_created(&mut self, at: Time) {
         self.created += 1;
+        self.measured += self.measure.covers(at) as u64;
         let w = self.w(at);
         self.created_w[w] += 1;
     }
@@ -96,24 +147,38 @@ impl Metrics {
 
     pub fn on_uploaded(&mut self, created: Time, at: Time) {
         self.uploaded += 1;
-        self.upload_wait.record(at - created);
+        if self.measure.covers(created) {
+            self.upload_wait.record(at - created);
+        }
     }
 
-    pub fn on_reached(&mut self, uploaded: Time, at: Time) {
+    /// A transaction created at `created` and uploaded at `uploaded` reached a validator.
+    pub fn on_reached(&mut self, created: Time, uploaded: Time, at: Time) {
         self.reached += 1;
-        self.access.record(at - uploaded);
+        if self.measure.covers(created) {
+            self.access.record(at - uploaded);
+        }
     }
 
     pub fn on_included(&mut self, created: Time, at: Time) {
         self.included += 1;
-        self.inclusion.record(at - created);
+        if self.measure.covers(created) {
+            self.inclusion.record(at - created);
+        }
         let w = self.w(at);
         self.included_w[w] += 1;
     }
 
     pub fn on_settled(&mut self, created: Time, at: Time) {
         self.settled += 1;
-        self.settlement.record(at - created);
+        if self.measure.covers(created) {
+            let latency = at - created;
+            self.settlement.record(latency);
+            for (n, &deadline) in self.settled_within.iter_mut().zip(&self.measure.sla) {
+                *n += (latency <= deadline) as u64;
+            }
+        }
+        self.settled_during_window += self.measure.covers(at) as u64;
         let w = self.w(at);
         self.settled_w[w] += 1;
     }
@@ -156,7 +221,9 @@ impl Metrics {
             other.reached + other.included + other.settled + other.access.count() == 0,
             "a shard records device-side events only"
         );
+        debug_assert_eq!(self.measure, other.measure, "shards share the window");
         self.created += other.created;
+        self.measured += other.measured;
         self.uploaded += other.uploaded;
         self.dropped_overflow += other.dropped_overflow;
         let add = |a: &mut Vec<u64>, b: &Vec<u64>| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);

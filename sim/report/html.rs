@@ -15,7 +15,7 @@ table{border-collapse:collapse;margin:1em 0;font-size:14px}td,th{border:1px soli
 padding:3px 8px;text-align:right}th{background:#eef3f8}td:first-child,th:first-child{text-align:left}\
 pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:13px}\
 figure{margin:1em 0}svg{max-width:100%;height:auto;border:1px solid #ddd}\
-.meta td{text-align:left}";
+.meta td{text-align:left}.warning{color:#a00;font-weight:bold}";
 
 /// Writes the report of `dir` to `out` (default `dir/report.html`) and returns its path.
 pub fn write(dir: &Path, out: Option<&Path>) -> Result<PathBuf, String> {
@@ -136,6 +136,14 @@ fn meta(rows: &[(&str, String)]) -> String {
     s
 }
 
+/// A metric's value in a run's `summary` table.
+fn summary_value(summary: &DataFrame, name: &str) -> Option<f64> {
+    let metric = summary.column("metric").ok()?.str().ok()?;
+    let value = summary.column("value").ok()?.f64().ok()?;
+    let i = metric.iter().position(|m| m == Some(name))?;
+    value.get(i)
+}
+
 fn run_page(dir: &Path) -> Result<String, String> {
     let yaml = read(&dir.join("scenario.yaml"))?;
     let name = yaml
@@ -166,8 +174,12 @@ fn run_page(dir: &Path) -> Result<String, String> {
             figure(&mut b, &p)?;
         }
     }
+    let summary = read_parquet(&dir.join("summary.parquet"))?;
+    for w in crate::metrics::warnings(|name| summary_value(&summary, name)) {
+        let _ = writeln!(b, "<p class=\"warning\">{}</p>", esc(&w));
+    }
     b.push_str("<h2>Summary</h2>\n");
-    b.push_str(&table(&read_parquet(&dir.join("summary.parquet"))?));
+    b.push_str(&table(&summary));
     b.push_str("<h2>Latency</h2>\n");
     b.push_str(&table(&read_parquet(&dir.join("latency.parquet"))?));
     b.push_str("<h2>Scenario</h2>\n");
@@ -234,7 +246,12 @@ fn sweep_page(dir: &Path) -> Result<String, String> {
         for m in &shown {
             let v = combined
                 .get(p, m)
-                .map(|(mean, lo, hi)| format!("{} [{}, {}]", num(mean), num(lo), num(hi)))
+                .map(|(mean, lo, hi)| match mean {
+                    f64::INFINITY => "> run end".to_string(),
+                    // One seed (or no spread to speak of): no interval.
+                    _ if !(lo.is_finite() && hi.is_finite()) => num(mean),
+                    _ => format!("{} [{}, {}]", num(mean), num(lo), num(hi)),
+                })
                 .unwrap_or_default();
             let _ = write!(b, "<td>{}</td>", esc(&v));
         }

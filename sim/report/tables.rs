@@ -55,10 +55,13 @@ pub(super) fn summary(pairs: &[(String, f64)], c: &Conservation) -> PolarsResult
         .map(|(k, _)| k.as_str())
         .chain(extra.iter().map(|(k, _)| k.as_str()))
         .collect();
-    let value: Vec<f64> = pairs
+    // A statistic without samples (NaN) or beyond the run (infinite, its `_beyond_run` row
+    // says which) is a null: readers skip nulls, where a NaN would poison their means.
+    let value: Vec<Option<f64>> = pairs
         .iter()
         .map(|(_, v)| *v)
         .chain(extra.iter().map(|(_, v)| *v))
+        .map(|v| v.is_finite().then_some(v))
         .collect();
     DataFrame::new(
         metric.len(),
@@ -89,7 +92,13 @@ pub(super) fn latency(rows: &[LatencyRow]) -> PolarsResult<DataFrame> {
             col("stage", pick(rows, |r| r.stage)),
             col("quantile", pick(rows, |r| r.quantile)),
             col("latency_s", pick(rows, |r| r.latency_s)),
+            col("beyond_run", pick(rows, |r| r.beyond_run)),
+            col(
+                "reached_only_latency_s",
+                pick(rows, |r| r.reached_only_latency_s),
+            ),
             col("samples", pick(rows, |r| r.samples)),
+            col("population", pick(rows, |r| r.population)),
         ],
     )
 }

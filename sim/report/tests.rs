@@ -82,14 +82,20 @@ fn sample() -> RunOutput {
             LatencyRow {
                 stage: "settlement",
                 quantile: 0.5,
-                latency_s: 0.125,
+                latency_s: Some(0.125),
+                beyond_run: false,
+                reached_only_latency_s: Some(0.1),
                 samples: 81,
+                population: 100,
             },
             LatencyRow {
                 stage: "inclusion",
-                quantile: 0.9,
-                latency_s: 2.0,
+                quantile: 0.95,
+                latency_s: None,
+                beyond_run: true,
+                reached_only_latency_s: Some(2.0),
                 samples: 90,
+                population: 100,
             },
         ],
         blocks: vec![block(0, Some(1.5)), block(1, None), block(2, Some(3.0))],
@@ -184,7 +190,18 @@ const EXPECTED_COLUMNS: [(&str, &[&str]); 5] = [
             "pending_tx",
         ],
     ),
-    ("latency", &["stage", "quantile", "latency_s", "samples"]),
+    (
+        "latency",
+        &[
+            "stage",
+            "quantile",
+            "latency_s",
+            "beyond_run",
+            "reached_only_latency_s",
+            "samples",
+            "population",
+        ],
+    ),
     (
         "blocks",
         &[
@@ -277,7 +294,7 @@ fn writes_every_table_chart_and_text() {
 
     assert_eq!(read_parquet(&dir.0, "timeseries").shape(), (3, 8));
     let latency = read_parquet(&dir.0, "latency");
-    assert_eq!(latency.shape(), (2, 4));
+    assert_eq!(latency.shape(), (2, 7));
     assert_eq!(
         latency.column("stage").unwrap().str().unwrap().get(1),
         Some("inclusion")
@@ -286,6 +303,11 @@ fn writes_every_table_chart_and_text() {
         latency.column("samples").unwrap().u64().unwrap().get(0),
         Some(81)
     );
+    // A quantile beyond the run is a null with its flag set, not a number.
+    let lat = latency.column("latency_s").unwrap().f64().unwrap();
+    assert_eq!((lat.get(0), lat.get(1)), (Some(0.125), None));
+    let beyond = latency.column("beyond_run").unwrap().bool().unwrap();
+    assert_eq!((beyond.get(0), beyond.get(1)), (Some(false), Some(true)));
 
     let blocks = read_parquet(&dir.0, "blocks");
     assert_eq!(blocks.shape(), (3, 10));

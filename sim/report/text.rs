@@ -21,6 +21,9 @@ pub(super) fn summary_txt(out: &RunOutput) -> String {
     let _ = writeln!(s, "unchained {}", out.version);
     let _ = writeln!(s, "scenario: {}", out.scenario_name);
     let _ = writeln!(s, "seed: {}", out.seed);
+    for w in out.warnings() {
+        let _ = writeln!(s, "{w}");
+    }
     s.push('\n');
     let width = out.summary.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     for (name, value) in &out.summary {
@@ -66,7 +69,9 @@ pub(super) fn summary_txt(out: &RunOutput) -> String {
 /// Counts print as integers, everything else with four decimals or in scientific notation
 /// when that would hide all significant digits.
 pub(super) fn number(v: f64) -> String {
-    if !v.is_finite() {
+    if v == f64::INFINITY {
+        "> run end".into()
+    } else if !v.is_finite() {
         format!("{v}")
     } else if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{v:.0}")

@@ -74,5 +74,9 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 
 /// The scenario as YAML with every default filled in.
 pub fn to_yaml(scenario: &Scenario) -> String {
-    serde_yaml::to_string(scenario).expect("a validated scenario always serialises")
+    let mut resolved = scenario.clone();
+    let (warmup, measure) = scenario.metrics.window(scenario.duration_s);
+    resolved.metrics.warmup_s = Some(warmup);
+    resolved.metrics.measure_s = Some(measure);
+    serde_yaml::to_string(&resolved).expect("a validated scenario always serialises")
 }

@@ -632,6 +632,22 @@ pub struct MetricsOptions {
     /// Latency quantiles written to the `latency` table.
     #[serde(default = "default_quantiles")]
     pub quantiles: Vec<f64>,
+    /// Start of the measurement window: transactions created before it (an empty chain, empty
+    /// mempools) are left out of latency and throughput statistics. Absent: a tenth of
+    /// `duration_s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup_s: Option<f64>,
+    /// Length of the measurement window. Absent: eight tenths of `duration_s`, so the last
+    /// tenth of the run lets the window's transactions settle before the run ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure_s: Option<f64>,
+    /// Settlement deadlines: the summary gives, per deadline `X`, the share of the window's
+    /// transactions settled within `X` seconds (`settled_within_<X>s_share`).
+    #[serde(default = "default_sla_s")]
+    pub sla_s: Vec<f64>,
+    /// Share of created transactions dropped above which the run is flagged (`drops_high`).
+    #[serde(default = "default_drop_warn_share")]
+    pub drop_warn_share: f64,
 }
 
 fn default_window_s() -> f64 {
@@ -640,12 +656,34 @@ fn default_window_s() -> f64 {
 fn default_quantiles() -> Vec<f64> {
     vec![0.5, 0.9, 0.95, 0.99]
 }
+/// One second to ten minutes: from an interactive payment to a block explorer's patience,
+/// one step per order of magnitude of the families' finality (BFT seconds, Nakamoto minutes).
+fn default_sla_s() -> Vec<f64> {
+    vec![1.0, 10.0, 60.0, 600.0]
+}
+/// One percent: a loss rate most metering and payment uses would already call an outage.
+fn default_drop_warn_share() -> f64 {
+    0.01
+}
+
+impl MetricsOptions {
+    /// The measurement window `(start, length)` in seconds for a run of `duration_s`.
+    pub fn window(&self, duration_s: f64) -> (f64, f64) {
+        let warmup = self.warmup_s.unwrap_or(0.1 * duration_s);
+        let measure = self.measure_s.unwrap_or(0.8 * duration_s);
+        (warmup, measure)
+    }
+}
 
 impl Default for MetricsOptions {
     fn default() -> Self {
         MetricsOptions {
             window_s: default_window_s(),
             quantiles: default_quantiles(),
+            warmup_s: None,
+            measure_s: None,
+            sla_s: default_sla_s(),
+            drop_warn_share: default_drop_warn_share(),
         }
     }
 }

@@ -870,6 +870,50 @@ impl Checker<'_> {
                 seen.push((q, k));
             }
         }
+        self.measurement(metrics, duration_s);
+    }
+
+    fn measurement(&mut self, metrics: &MetricsOptions, duration_s: Option<f64>) {
+        let warmup_ok = metrics
+            .warmup_s
+            .is_none_or(|w| self.time("metrics.warmup_s", w, NonNeg));
+        let measure_ok = metrics
+            .measure_s
+            .is_none_or(|m| self.time("metrics.measure_s", m, Pos));
+        if let (true, true, Some(duration)) = (warmup_ok, measure_ok, duration_s) {
+            let (warmup, measure) = metrics.window(duration);
+            if warmup + measure > duration * (1.0 + 1e-12) {
+                let path = if metrics.measure_s.is_some() {
+                    "metrics.measure_s"
+                } else {
+                    "metrics.warmup_s"
+                };
+                let value = if metrics.measure_s.is_some() {
+                    measure
+                } else {
+                    warmup
+                };
+                self.report(
+                    path,
+                    Num(value),
+                    format!(
+                        "must leave metrics.warmup_s + metrics.measure_s ({}) <= duration_s ({})",
+                        Num(warmup + measure),
+                        Num(duration)
+                    ),
+                );
+            }
+        }
+        for (k, &x) in metrics.sla_s.iter().enumerate() {
+            self.time(&format!("metrics.sla_s[{k}]"), x, Pos);
+        }
+        let share = metrics.drop_warn_share;
+        self.range(
+            "metrics.drop_warn_share",
+            share,
+            NonNeg,
+            Some(Upper(1.0, "")),
+        );
     }
 }
 
@@ -1345,6 +1389,31 @@ consensus: { protocol: nakamoto, miners: 2, hash_power: { model: shares, shares:
         assert_eq!(
             errors("metrics: { quantiles: [] }\n"),
             ["metrics.quantiles = []"]
+        );
+    }
+
+    #[test]
+    fn measurement_window_fits_the_run() {
+        let base = BASE.replace("duration_s: 3600", "duration_s: 100");
+        let d = |extra: &str| errors_of(&format!("{base}{extra}"));
+        assert_eq!(
+            d("metrics: { warmup_s: 20, measure_s: 80 }\n"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            d("metrics: { warmup_s: 20, measure_s: 81 }\n"),
+            ["metrics.measure_s = 81"]
+        );
+        // The default length is 80 % of the run: a warm-up over 20 % leaves it no room.
+        assert_eq!(d("metrics: { warmup_s: 21 }\n"), ["metrics.warmup_s = 21"]);
+        assert_eq!(
+            d("metrics: { warmup_s: -1, measure_s: 0, sla_s: [1, 0], drop_warn_share: 2 }\n"),
+            [
+                "metrics.warmup_s = -1",
+                "metrics.measure_s = 0",
+                "metrics.sla_s[1] = 0",
+                "metrics.drop_warn_share = 2",
+            ]
         );
     }
 

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use super::stats::stats;
+use super::stats::{Domain, stats};
 use super::store::{self, Plan};
 use crate::compare::read_parquet;
 
@@ -37,6 +37,9 @@ pub struct Combined {
     pub ci95_low: Vec<f64>,
     pub ci95_high: Vec<f64>,
     pub n: Vec<u32>,
+    /// The statistic lies beyond the run in at least one seed, so its mean does too (the
+    /// mean and interval are then null).
+    pub beyond_run: Vec<bool>,
 }
 
 /// Metrics that are inputs of a run rather than results; their mean over seeds means nothing.
@@ -100,12 +103,14 @@ pub fn combine(dir: &Path) -> Result<Combined, String> {
         ci95_low: vec![],
         ci95_high: vec![],
         n: vec![],
+        beyond_run: vec![],
         plan,
     };
     for p in 0..c.plan.points {
         let mut names: Vec<String> = Vec::new();
         let mut values: Vec<Vec<f64>> = Vec::new();
         for k in 0..c.plan.seeds {
+            let mut rows: Vec<(String, f64)> = Vec::new();
             let path = store::run_dir(dir, p, k).join("summary.parquet");
             let df = read_parquet(&path)?;
             let m = df
@@ -117,23 +122,27 @@ pub fn combine(dir: &Path) -> Result<Combined, String> {
                 .and_then(|c| c.f64().cloned())
                 .map_err(|e| format!("{}: {e}", path.display()))?;
             for (name, value) in m.iter().zip(v.iter()) {
-                let name = name.unwrap_or_default();
-                let i = match names.iter().position(|n| n == name) {
+                rows.push((name.unwrap_or_default().into(), value.unwrap_or(f64::NAN)));
+            }
+            crate::metrics::restore_beyond_run(&mut rows);
+            for (name, value) in rows {
+                let i = match names.iter().position(|n| *n == name) {
                     Some(i) => i,
                     None => {
-                        names.push(name.to_string());
+                        names.push(name);
                         values.push(Vec::new());
                         names.len() - 1
                     }
                 };
-                values[i].push(value.unwrap_or(f64::NAN));
+                values[i].push(value);
             }
         }
         for (name, vs) in names.into_iter().zip(values) {
             if SKIP.contains(&name.as_str()) {
                 continue;
             }
-            let s = stats(&vs);
+            let s = stats(&vs, Domain::of(&name));
+            c.beyond_run.push(s.mean == f64::INFINITY);
             c.point.push(p);
             c.metric.push(name);
             c.mean.push(s.mean);
@@ -144,6 +153,12 @@ pub fn combine(dir: &Path) -> Result<Combined, String> {
         }
     }
     Ok(c)
+}
+
+/// Values as written: NaN (no samples, one seed's interval) and infinity (beyond the run,
+/// flagged in `beyond_run`) are nulls, which readers skip.
+fn finite(values: &[f64]) -> Vec<Option<f64>> {
+    values.iter().map(|v| v.is_finite().then_some(*v)).collect()
 }
 
 impl Combined {
@@ -171,11 +186,12 @@ impl Combined {
         }
         cols.extend([
             Column::new("metric".into(), self.metric.clone()),
-            Column::new("mean".into(), self.mean.clone()),
-            Column::new("std".into(), self.std.clone()),
-            Column::new("ci95_low".into(), self.ci95_low.clone()),
-            Column::new("ci95_high".into(), self.ci95_high.clone()),
+            Column::new("mean".into(), finite(&self.mean)),
+            Column::new("std".into(), finite(&self.std)),
+            Column::new("ci95_low".into(), finite(&self.ci95_low)),
+            Column::new("ci95_high".into(), finite(&self.ci95_high)),
             Column::new("n".into(), self.n.clone()),
+            Column::new("beyond_run".into(), self.beyond_run.clone()),
         ]);
         DataFrame::new(rows, cols)
     }

@@ -15,7 +15,7 @@ use crate::consensus::{
     raft::Raft, tangle::Tangle, tendermint::Tendermint, xrpl::Xrpl,
 };
 use crate::engine::{Command, NS_PER_MS, NS_PER_S, Purpose, Scheduler, Time, from_secs, stream};
-use crate::metrics::{Conservation, Metrics, NodeRow, RunOutput};
+use crate::metrics::{Conservation, Measure, Metrics, NodeRow, RunOutput};
 use crate::net::{Access, Network, Reach};
 use crate::scenario::{self, Consensus, Scenario};
 use batches::Batches;
@@ -103,6 +103,18 @@ enum Ev<M, T> {
 }
 
 const SYSTEM: u32 = 0;
+
+/// The scenario's measurement window and settlement deadlines, in simulated time.
+fn measure(s: &Scenario) -> Measure {
+    let (warmup, length) = s.metrics.window(s.duration_s);
+    let end = from_secs(s.duration_s);
+    let from = from_secs(warmup).min(end);
+    Measure {
+        from,
+        to: from.saturating_add(from_secs(length)).min(end),
+        sla: s.metrics.sla_s.iter().map(|&x| from_secs(x)).collect(),
+    }
+}
 
 fn node_source(v: u32) -> u32 {
     1 + v
@@ -212,7 +224,7 @@ impl<'s, P: Protocol> World<'s, P> {
             protocol,
             nodes,
             sched: Scheduler::new(sources),
-            metrics: Metrics::new(from_secs(s.metrics.window_s), end),
+            metrics: Metrics::measured(from_secs(s.metrics.window_s), end, measure(s)),
             batches: Batches::default(),
             sent: (0, 0),
             out: Vec::new(),
@@ -468,6 +480,7 @@ impl<'s, P: Protocol> World<'s, P> {
             redundant_copies: self.first_copies.dropped,
             devices: self.devices as u64,
             gateways: self.access.gateways() as u64,
+            dropped: conservation.dropped.iter().map(|(_, n)| n).sum(),
         };
         let mut protocol_summary = report.summary;
         if self.s.faults.is_some() {
@@ -482,7 +495,7 @@ impl<'s, P: Protocol> World<'s, P> {
             summary: summary::summary(&facts, m, &protocol_summary),
             timeseries: summary::timeseries(m, self.end),
             latency: summary::latency(m, &self.s.metrics.quantiles),
-            settlement_cdf: m.settlement.cdf(),
+            settlement_cdf: m.settlement.cdf_of(m.measured),
             block_arrival_cdf: m.block_arrival.cdf(),
             conservation,
             blocks: report.blocks,

@@ -101,7 +101,7 @@ pub fn build(s: &Scenario, end: Time, access: &Access) -> Vec<Shard> {
                 gateways: Gateways::new(shard_gateways, interval),
                 batches: Batches::default(),
                 queue: RadixHeap::new(),
-                metrics: Metrics::new(window, end),
+                metrics: Metrics::measured(window, end, super::measure(s)),
                 events: 0,
                 out: Vec::new(),
                 txs: Vec::new(),

@@ -2,7 +2,7 @@
 //! tables.
 
 use crate::engine::{Time, to_secs};
-use crate::metrics::{Histogram, LatencyRow, Metrics, TimeseriesRow};
+use crate::metrics::{Histogram, LatencyRow, Metrics, TimeseriesRow, rank_of};
 use crate::scenario::Scenario;
 
 pub struct Facts<'a> {
@@ -16,33 +16,177 @@ pub struct Facts<'a> {
     pub redundant_copies: u64,
     pub devices: u64,
     pub gateways: u64,
+    /// Transactions dropped, every reason.
+    pub dropped: u64,
 }
 
-fn stats(out: &mut Vec<(String, f64)>, name: &str, h: &Histogram) {
-    let nan = f64::NAN;
-    out.push((format!("{name}_mean_s"), h.mean().map_or(nan, |v| v / 1e9)));
-    for (q, label) in [(0.5, "p50"), (0.9, "p90"), (0.99, "p99")] {
-        out.push((
-            format!("{name}_{label}_s"),
-            h.quantile(q).map_or(nan, to_secs),
+const STATS: [(&str, Option<f64>); 5] = [
+    ("mean", None),
+    ("p50", Some(0.5)),
+    ("p90", Some(0.9)),
+    ("p99", Some(0.99)),
+    ("max", Some(1.0)),
+];
+
+fn secs_or_nan(v: Option<Time>) -> f64 {
+    v.map_or(f64::NAN, to_secs)
+}
+
+fn mean_s(h: &Histogram) -> f64 {
+    h.mean().map_or(f64::NAN, |v| v / 1e9)
+}
+
+/// Where a statistic over a population falls when the values of some members are unknown
+/// because they were later than the run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Censored {
+    Value(Time),
+    /// Among the members that never reached the stage: later than the run, not a number.
+    BeyondRun,
+    /// An empty population.
+    None,
+}
+
+/// The `q`-quantile of a stage over `population` members, `h` holding those that reached it
+/// (`q = 1` is the maximum).
+pub fn censored_quantile(h: &Histogram, population: u64, q: f64) -> Censored {
+    if population == 0 {
+        return Censored::None;
+    }
+    match h.at_rank(rank_of(q, population)) {
+        Some(v) => Censored::Value(v),
+        None => Censored::BeyondRun,
+    }
+}
+
+/// Statistics of a stage without censoring: every value of it was recorded (block arrival).
+fn plain_stats(out: &mut Vec<(String, f64)>, name: &str, h: &Histogram) {
+    for (label, q) in STATS {
+        let v = match q {
+            None => mean_s(h),
+            Some(q) => secs_or_nan(h.quantile(q)),
+        };
+        out.push((format!("{name}_{label}_s"), v));
+    }
+}
+
+/// A transaction stage's statistics over the `population` created in the measurement window,
+/// those that never reached the stage counted as later than the run: `NAME_p90_s` is infinite
+/// (null in the tables) and `NAME_p90_beyond_run` is 1 when the quantile falls among them (the mean and maximum
+/// whenever one is missing). `NAME_ONLY_*_s` are the same statistics over the transactions
+/// that reached the stage, which a survivor-biased reading would report.
+fn censored_stats(
+    out: &mut Vec<(String, f64)>,
+    name: &str,
+    only: &str,
+    h: &Histogram,
+    population: u64,
+) {
+    let mut beyond = Vec::with_capacity(STATS.len());
+    for (label, q) in STATS {
+        let c = match q {
+            Some(q) => censored_quantile(h, population, q),
+            None if population == 0 => Censored::None,
+            None if h.count() < population => Censored::BeyondRun,
+            None => Censored::Value(0),
+        };
+        let v = match (c, q) {
+            (Censored::Value(_), None) => mean_s(h),
+            (Censored::Value(v), Some(_)) => to_secs(v),
+            (Censored::BeyondRun, _) => f64::INFINITY,
+            (Censored::None, _) => f64::NAN,
+        };
+        out.push((format!("{name}_{label}_s"), v));
+        beyond.push((
+            format!("{name}_{label}_beyond_run"),
+            flag(c == Censored::BeyondRun),
         ));
     }
-    out.push((format!("{name}_max_s"), h.max().map_or(nan, to_secs)));
+    out.push((
+        format!("{name}_reached_share"),
+        share(h.count(), population),
+    ));
+    for (label, q) in STATS {
+        let v = match q {
+            None => mean_s(h),
+            Some(q) => secs_or_nan(h.quantile(q)),
+        };
+        out.push((format!("{name}_{only}_{label}_s"), v));
+    }
+    out.extend(beyond);
+}
+
+fn flag(b: bool) -> f64 {
+    if b { 1.0 } else { 0.0 }
+}
+
+/// `part / whole`; undefined (NaN) for an empty whole.
+fn share(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        f64::NAN
+    } else {
+        part as f64 / whole as f64
+    }
 }
 
 /// Cost per settled transaction; undefined (NaN) when nothing settled.
 fn per_settled(x: u64, settled: u64) -> f64 {
-    if settled == 0 {
-        f64::NAN
-    } else {
-        x as f64 / settled as f64
+    share(x, settled)
+}
+
+/// A deadline as written in a metric name: `1`, `0.5`, `600`.
+fn deadline_label(ns: Time) -> String {
+    format!("{}", to_secs(ns))
+}
+
+/// Pending transactions grow, over the measurement window, by at least this share of the
+/// offered rate: in a stable system the backlog levels off once the settlement delay has
+/// passed, so a tenth of the offered rate still accumulating is a queue that never drains.
+const SATURATION_SLOPE_SHARE: f64 = 0.1;
+/// …while the system settles less than this share of the offered rate in the window.
+const SATURATION_SERVED_SHARE: f64 = 0.9;
+
+/// Least-squares slope of pending transactions against time (tx/s) over the time-series
+/// windows that end inside the measurement window; NaN with fewer than two.
+fn pending_slope(m: &Metrics) -> f64 {
+    let pending = m.pending_by_window();
+    let mut pts: Vec<(f64, f64)> = Vec::new();
+    for (w, &p) in pending.iter().enumerate() {
+        let end = ((w as Time + 1) * m.window()).min(m.end());
+        if (m.measure().from..=m.measure().to).contains(&end) {
+            pts.push((to_secs(end), p as f64));
+        }
     }
+    if pts.len() < 2 {
+        return f64::NAN;
+    }
+    let n = pts.len() as f64;
+    let mx = pts.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = pts.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    sxy / sxx
 }
 
 pub fn summary(f: &Facts, m: &Metrics, protocol: &[(String, f64)]) -> Vec<(String, f64)> {
     let duration = f.s.duration_s;
     let online_ns: u128 = m.online_w.iter().sum();
     let device_ns = f.devices as f64 * to_secs(m.end()) * 1e9;
+    let measure = m.measure();
+    let measure_s = to_secs(measure.to - measure.from);
+    let rate = |n: u64| {
+        if measure_s > 0.0 {
+            n as f64 / measure_s
+        } else {
+            f64::NAN
+        }
+    };
+    let offered = rate(m.measured);
+    let served = rate(m.settled_during_window);
+    let slope = pending_slope(m);
+    let saturated =
+        slope > SATURATION_SLOPE_SHARE * offered && served < SATURATION_SERVED_SHARE * offered;
+    let dropped_share = share(f.dropped, m.created);
     let mut out: Vec<(String, f64)> = vec![
         ("duration_s".into(), duration),
         ("seed".into(), f.s.seed as f64),
@@ -70,19 +214,43 @@ pub fn summary(f: &Facts, m: &Metrics, protocol: &[(String, f64)]) -> Vec<(Strin
                 f64::NAN
             },
         ),
-        ("created_tx_per_s".into(), m.created as f64 / duration),
-        ("included_tx_per_s".into(), m.included as f64 / duration),
-        ("settled_tx_per_s".into(), m.settled as f64 / duration),
+        ("measure_start_s".into(), to_secs(measure.from)),
+        ("measure_s".into(), measure_s),
+        ("tx_measured".into(), m.measured as f64),
+        ("created_tx_per_s".into(), offered),
+        ("included_tx_per_s".into(), rate(m.inclusion.count())),
+        ("settled_tx_per_s".into(), rate(m.settlement.count())),
+        (
+            "settled_share".into(),
+            share(m.settlement.count(), m.measured),
+        ),
+    ];
+    for (&deadline, &n) in measure.sla.iter().zip(&m.settled_within) {
+        out.push((
+            format!("settled_within_{}s_share", deadline_label(deadline)),
+            share(n, m.measured),
+        ));
+    }
+    out.extend([
+        ("settled_during_window_tx_per_s".into(), served),
+        ("pending_slope_tx_per_s".into(), slope),
+        ("saturated".into(), flag(saturated)),
+        ("dropped_share".into(), dropped_share),
+        (
+            "drops_high".into(),
+            flag(dropped_share > f.s.metrics.drop_warn_share),
+        ),
         ("tx_uploaded".into(), m.uploaded as f64),
         ("tx_reached_validator".into(), m.reached as f64),
         ("tx_included".into(), m.included as f64),
         ("reverted_settlements".into(), m.reverted_settlements as f64),
-    ];
-    stats(&mut out, "upload_wait", &m.upload_wait);
-    stats(&mut out, "access", &m.access);
-    stats(&mut out, "inclusion", &m.inclusion);
-    stats(&mut out, "settlement", &m.settlement);
-    stats(&mut out, "block_arrival", &m.block_arrival);
+    ]);
+    let n = m.measured;
+    censored_stats(&mut out, "upload_wait", "reached_only", &m.upload_wait, n);
+    censored_stats(&mut out, "access", "reached_only", &m.access, n);
+    censored_stats(&mut out, "inclusion", "reached_only", &m.inclusion, n);
+    censored_stats(&mut out, "settlement", "settled_only", &m.settlement, n);
+    plain_stats(&mut out, "block_arrival", &m.block_arrival);
     out.extend(protocol.iter().cloned());
     out
 }
@@ -108,22 +276,33 @@ pub fn timeseries(m: &Metrics, end: Time) -> Vec<TimeseriesRow> {
         .collect()
 }
 
+/// One row per stage and quantile. The transaction stages are taken over the window's
+/// transactions with those that never reached the stage counted as later than the run; block
+/// arrival over every block copy received.
 pub fn latency(m: &Metrics, quantiles: &[f64]) -> Vec<LatencyRow> {
-    let stages: [(&'static str, &Histogram); 5] = [
-        ("upload_wait", &m.upload_wait),
-        ("access", &m.access),
-        ("inclusion", &m.inclusion),
-        ("settlement", &m.settlement),
-        ("block_arrival", &m.block_arrival),
+    let stages: [(&'static str, &Histogram, bool); 5] = [
+        ("upload_wait", &m.upload_wait, true),
+        ("access", &m.access, true),
+        ("inclusion", &m.inclusion, true),
+        ("settlement", &m.settlement, true),
+        ("block_arrival", &m.block_arrival, false),
     ];
     let mut rows = Vec::new();
-    for (stage, h) in stages {
+    for (stage, h, censored) in stages {
+        let population = if censored { m.measured } else { h.count() };
         for &q in quantiles {
+            let c = censored_quantile(h, population, q);
             rows.push(LatencyRow {
                 stage,
                 quantile: q,
-                latency_s: h.quantile(q).map_or(f64::NAN, to_secs),
+                latency_s: match c {
+                    Censored::Value(v) => Some(to_secs(v)),
+                    _ => None,
+                },
+                beyond_run: c == Censored::BeyondRun,
+                reached_only_latency_s: h.quantile(q).map(to_secs),
                 samples: h.count(),
+                population,
             });
         }
     }

@@ -374,7 +374,7 @@ impl Protocol for Nakamoto {
 
     fn on_transactions(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
         for &tx in txs {
-            ctx.metrics.on_reached(tx.uploaded, ctx.now);
+            ctx.metrics.on_reached(tx.created, tx.uploaded, ctx.now);
             if self.pool.unincluded_bytes() + u64::from(tx.bytes) > self.params.max_mempool_bytes {
                 self.dropped_mempool_full += 1;
                 ctx.metrics.on_dropped(ctx.now);

@@ -569,7 +569,7 @@ impl Protocol for Notary {
 
     fn on_transactions(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
         for &tx in txs {
-            ctx.metrics.on_reached(tx.uploaded, ctx.now);
+            ctx.metrics.on_reached(tx.created, tx.uploaded, ctx.now);
             let key = |s: u32| (u64::from(tx.device) << 32) | u64::from(s);
             let next = self.next_state.entry(tx.device).or_insert(0);
             let u = draw_unit(

@@ -40,7 +40,7 @@ impl Requests {
         let first_tx = self.txs.len() as u32;
         let mut bytes = REQUEST_HEADER;
         for tx in txs {
-            ctx.metrics.on_reached(tx.uploaded, ctx.now);
+            ctx.metrics.on_reached(tx.created, tx.uploaded, ctx.now);
             bytes += u64::from(tx.bytes);
             self.txs.push(Tx {
                 created: tx.created,

@@ -507,7 +507,7 @@ impl Protocol for Tangle {
     fn on_transactions(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
         self.learn_due(node.id, ctx);
         for &tx in txs {
-            ctx.metrics.on_reached(tx.uploaded, ctx.now);
+            ctx.metrics.on_reached(tx.created, tx.uploaded, ctx.now);
             self.attach(node.id, Some(tx), ctx);
             ctx.metrics.on_included(tx.created, ctx.now);
             self.unsettled += 1;

@@ -677,7 +677,7 @@ impl Protocol for Xrpl {
     fn on_transactions(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
         for &tx in txs {
             self.pool.insert(tx, ctx.now, ctx.node);
-            ctx.metrics.on_reached(tx.uploaded, ctx.now);
+            ctx.metrics.on_reached(tx.created, tx.uploaded, ctx.now);
         }
     }
 
