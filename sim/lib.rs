@@ -6,6 +6,7 @@
 //! [`report`].
 
 pub mod adversary;
+pub mod atomic;
 pub mod bench;
 pub mod compare;
 pub mod consensus;

@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use unchained::{report, scenario, validation, world};
+use unchained::{atomic, report, scenario, validation, world};
 
 #[derive(Parser)]
 #[command(
@@ -21,10 +21,13 @@ enum Cmd {
     /// Run a scenario and write its tables, charts and summary.
     Run {
         file: PathBuf,
-        /// Output folder (default: reports/<scenario name>). Replaced only when the run
-        /// completes.
+        /// Output folder (default: reports/<scenario name>). Written beside it and moved in
+        /// only when complete.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Replace the output folder when it already exists.
+        #[arg(long)]
+        force: bool,
         /// Overrides the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
@@ -70,6 +73,9 @@ enum Cmd {
         /// Fewer blocks, seeds and points (about a minute).
         #[arg(long)]
         quick: bool,
+        /// Replace the output folder when it already exists.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -149,10 +155,11 @@ fn main() -> ExitCode {
         Cmd::Run {
             file,
             out,
+            force,
             seed,
             quiet,
             ignore_memory,
-        } => run(&file, out, seed, quiet, ignore_memory),
+        } => run(&file, out, force, seed, quiet, ignore_memory),
         Cmd::Bench(Bench::Phold {
             lps,
             remote,
@@ -206,7 +213,8 @@ fn main() -> ExitCode {
             out,
             scenarios,
             quick,
-        } => validate_literature(&out, &scenarios, quick),
+            force,
+        } => validate_literature(&out, &scenarios, quick, force),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -295,6 +303,7 @@ fn compare(baseline: &Path, candidate: &Path, tolerance: Option<&Path>) -> ExitC
 fn run(
     file: &Path,
     out: Option<PathBuf>,
+    force: bool,
     seed: Option<u64>,
     quiet: bool,
     ignore_memory: bool,
@@ -317,7 +326,11 @@ fn run(
             available / (1024 * 1024)
         ));
     }
-    let out = out.unwrap_or_else(|| Path::new("reports").join(&s.name));
+    let out = match out {
+        Some(out) => out,
+        None => default_out(&s.name)?,
+    };
+    let staged = atomic::Staged::begin(&out, force)?;
     let progress = if quiet {
         world::Progress::hidden()
     } else {
@@ -326,11 +339,8 @@ fn run(
     let output = world::run(&s, &progress).map_err(|e| e.to_string())?;
     let events = output.metric("events").unwrap_or(0.0);
     let wall = progress.elapsed_s();
-    write_atomically(&out, |tmp| {
-        report::write_run(&output, tmp)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    })?;
+    report::write_run(&output, staged.path()).map_err(|e| e.to_string())?;
+    staged.commit()?;
     eprintln!(
         "{}: {} events in {:.2} s ({:.2} M events/s); created {} settled {} → {}",
         s.name,
@@ -496,9 +506,31 @@ fn bench_fleet(
     Ok(())
 }
 
-fn validate_literature(out: &Path, scenarios: &Path, quick: bool) -> Result<(), String> {
+/// `reports/<name>`; validation already holds the name to one plain folder name, checked
+/// again here because a wrong name would write, or replace, a folder anywhere.
+fn default_out(name: &str) -> Result<PathBuf, String> {
+    if let Some(problem) = scenario::name_problem(name) {
+        return Err(format!("name = {name:?}: {problem}"));
+    }
+    let out = Path::new("reports").join(name);
+    match out.components().nth(1) {
+        Some(std::path::Component::Normal(n)) if n == name => Ok(out),
+        _ => Err(format!(
+            "name = {name:?} does not name a folder inside reports/"
+        )),
+    }
+}
+
+fn validate_literature(
+    out: &Path,
+    scenarios: &Path,
+    quick: bool,
+    force: bool,
+) -> Result<(), String> {
+    let staged = atomic::Staged::begin(out, force)?;
     let suite = validation::run(scenarios, quick)?;
-    write_atomically(out, |tmp| validation::write(&suite, tmp))?;
+    validation::write(&suite, staged.path())?;
+    staged.commit()?;
     let failed: Vec<String> = suite
         .rows
         .iter()
@@ -516,38 +548,4 @@ fn validate_literature(out: &Path, scenarios: &Path, quick: bool) -> Result<(), 
     } else {
         Err(format!("failed: {}", failed.join("; ")))
     }
-}
-
-/// Writes into a temporary sibling folder and renames it into place only when complete, so
-/// an interrupted run never leaves a folder that looks finished.
-fn write_atomically(
-    out: &Path,
-    write: impl FnOnce(&Path) -> Result<(), String>,
-) -> Result<(), String> {
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)
-        .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-    let name = out
-        .file_name()
-        .ok_or_else(|| format!("--out {} names no folder", out.display()))?;
-    let tmp = parent.join(format!(
-        ".{}.partial-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
-    if let Err(e) = write(&tmp) {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
-    if out.exists() {
-        std::fs::remove_dir_all(out)
-            .map_err(|e| format!("cannot replace {}: {e}", out.display()))?;
-    }
-    std::fs::rename(&tmp, out)
-        .map_err(|e| format!("cannot move output into {}: {e}", out.display()))
 }

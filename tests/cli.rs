@@ -61,20 +61,136 @@ fn bad_input_gives_one_line_naming_the_field_and_writes_nothing() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no/such/file.yaml"));
 }
 
-#[test]
-fn run_writes_a_complete_folder_with_the_resolved_scenario() {
-    let scenario = temp("scenario.yaml");
+/// A small scenario named `name`, written to a temporary file.
+fn small_scenario(file: &str, name: &str) -> PathBuf {
+    let scenario = temp(file);
     std::fs::write(
         &scenario,
-        "name: tiny
+        format!(
+            "name: {name}
 duration_s: 600
-devices: [{ count: 200, workload: { model: periodic, interval_s: 60 } }]
-gateways: { count: 4 }
-validators: { count: 10 }
-consensus: { protocol: nakamoto, block_interval_s: 30, confirmations: 2 }
-",
+devices: [{{ count: 200, workload: {{ model: periodic, interval_s: 60 }} }}]
+gateways: {{ count: 4 }}
+validators: {{ count: 10 }}
+consensus: {{ protocol: nakamoto, block_interval_s: 30, confirmations: 2 }}
+"
+        ),
     )
     .unwrap();
+    scenario
+}
+
+/// Every entry under `dir` (hidden ones included) with its bytes; folders end in `/`.
+fn tree(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if e.file_type().unwrap().is_dir() {
+            out.push((format!("{name}/"), vec![]));
+            for (k, v) in tree(&e.path()) {
+                out.push((format!("{name}/{k}"), v));
+            }
+        } else {
+            out.push((name, std::fs::read(e.path()).unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn run_refuses_to_replace_an_existing_folder_without_force() {
+    let scenario = small_scenario("refuse.yaml", "tiny");
+    let parent = temp("refuse");
+    let out_dir = parent.join("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    std::fs::write(out_dir.join("notes.txt"), "mine").unwrap();
+    let before = tree(&parent);
+    let run = |force: bool| {
+        let mut c = bin();
+        c.arg("run").arg(&scenario).args(["--quiet", "--out"]);
+        c.arg(&out_dir);
+        if force {
+            c.arg("--force");
+        }
+        c.output().unwrap()
+    };
+    let refused = run(false);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("--force") && err.contains("out"), "{err}");
+    assert_eq!(tree(&parent), before, "nothing may change");
+
+    let replaced = run(true);
+    assert!(
+        replaced.status.success(),
+        "{}",
+        String::from_utf8_lossy(&replaced.stderr)
+    );
+    let after = tree(&parent);
+    assert!(after.iter().any(|(f, _)| f == "out/summary.parquet"));
+    assert!(!after.iter().any(|(f, _)| f == "out/notes.txt"));
+    // Neither the new folder's hidden sibling nor the old one set aside is left.
+    assert!(
+        after.iter().all(|(f, _)| f.starts_with("out/")),
+        "{after:?}"
+    );
+    std::fs::remove_dir_all(&parent).unwrap();
+    std::fs::remove_file(&scenario).unwrap();
+}
+
+#[test]
+fn validate_literature_refuses_to_replace_an_existing_folder_without_force() {
+    let out_dir = temp("literature");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    std::fs::write(out_dir.join("validation.md"), "mine").unwrap();
+    let refused = bin()
+        .args(["validate-literature", "--quick", "--out"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{err}");
+    assert!(err.contains("--force"), "{err}");
+    assert_eq!(
+        tree(&out_dir),
+        [("validation.md".to_string(), b"mine".to_vec())]
+    );
+    std::fs::remove_dir_all(&out_dir).unwrap();
+}
+
+/// `name: ../victim` once made `run` delete `victim` beside `reports/` and write there.
+#[test]
+fn a_scenario_name_never_leads_the_output_out_of_reports() {
+    let cwd = temp("name");
+    let victim = cwd.join("victim");
+    std::fs::create_dir_all(&victim).unwrap();
+    std::fs::write(victim.join("precious.txt"), "keep").unwrap();
+    let before = tree(&cwd);
+    for name in ["../victim", "reports/../../victim", "\".\"", "''"] {
+        let scenario = small_scenario("bad-name.yaml", name);
+        let out = bin()
+            .current_dir(&cwd)
+            .arg("run")
+            .arg(&scenario)
+            .arg("--quiet")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{name}: {err}");
+        assert!(err.contains("name = "), "{name}: {err}");
+        assert_eq!(tree(&cwd), before, "{name}");
+        std::fs::remove_file(&scenario).unwrap();
+    }
+    std::fs::remove_dir_all(&cwd).unwrap();
+}
+
+#[test]
+fn run_writes_a_complete_folder_with_the_resolved_scenario() {
+    let scenario = small_scenario("scenario.yaml", "tiny");
     let out_dir = temp("out");
     let out = bin()
         .arg("run")

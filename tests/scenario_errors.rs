@@ -262,6 +262,39 @@ const CASES: &[(&str, &[&str])] = &[
             "(line 6)",
         ],
     ),
+    // The name becomes the output folder reports/<name>: one plain folder name only.
+    (
+        "name_parent_dir.yaml",
+        &[
+            "name = \"../../victim\"",
+            "one plain folder name",
+            "(line 2)",
+        ],
+    ),
+    (
+        "name_absolute_path.yaml",
+        &["name = \"/tmp/victim\"", "no '/'", "(line 2)"],
+    ),
+    (
+        "name_dot.yaml",
+        &["name = \".\"", "must not start with '.'", "(line 2)"],
+    ),
+    (
+        "name_empty.yaml",
+        &["name = \"\"", "not be empty", "(line 1)"],
+    ),
+    (
+        "name_with_slash.yaml",
+        &["name = \"runs/first\"", "no '/'", "(line 1)"],
+    ),
+    (
+        "name_with_nul.yaml",
+        &["name = \"run\\0one\"", "no control characters", "(line 1)"],
+    ),
+    (
+        "name_too_long.yaml",
+        &["name = \"nnnn", "at most 200 bytes, found 256", "(line 2)"],
+    ),
     (
         "two_defects.yaml",
         &[

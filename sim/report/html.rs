@@ -36,7 +36,7 @@ pub fn write(dir: &Path, out: Option<&Path>) -> Result<PathBuf, String> {
         ));
     };
     let path = out.map_or_else(|| dir.join("report.html"), Path::to_path_buf);
-    std::fs::write(&path, html).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    crate::atomic::write_file(&path, html.as_bytes())?;
     Ok(path)
 }
 

@@ -10,6 +10,7 @@ mod error;
 mod faults;
 pub mod limits;
 mod locate;
+mod name;
 mod raft;
 mod schema;
 mod tagged;
@@ -18,6 +19,7 @@ mod validate;
 pub use bft::*;
 pub use error::{FieldError, ScenarioError, one_line};
 pub use faults::*;
+pub use name::{MAX_NAME_BYTES, name_problem};
 pub use raft::*;
 pub use schema::*;
 

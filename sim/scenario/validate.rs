@@ -63,8 +63,8 @@ pub fn validate(scenario: &Scenario, text: &str) -> Vec<FieldError> {
         text,
         errors: Vec::new(),
     };
-    if scenario.name.trim().is_empty() {
-        c.report("name", Quoted(&scenario.name), "must not be empty");
+    if let Some(problem) = super::name_problem(&scenario.name) {
+        c.report("name", super::name::shown(&scenario.name), problem);
     }
     let duration_ok = c.time("duration_s", scenario.duration_s, Pos);
     c.devices(&scenario.devices);

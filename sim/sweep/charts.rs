@@ -98,31 +98,35 @@ pub fn plan(c: &Combined) -> Vec<Chart> {
     charts
 }
 
-/// Writes each chart as `charts/NAME.svg` and `.png` under `dir`.
+/// Writes each chart as `charts/NAME.svg` and `.png` under `dir`. The folder is written
+/// beside its place and swapped in whole, so an interrupted merge leaves the previous charts
+/// or the new ones, never a half-drawn picture.
 pub fn write_all(dir: &Path, c: &Combined) -> Result<Vec<PathBuf>, String> {
     crate::report::charts::register_font()?;
     let out = dir.join("charts");
-    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let staged = crate::atomic::Staged::begin(&out, true)?;
     let mut written = Vec::new();
     for chart in plan(c) {
-        let svg = out.join(format!("{}.svg", chart.file_stem()));
-        let png = out.join(format!("{}.png", chart.file_stem()));
+        let [svg, png] = ["svg", "png"].map(|ext| format!("{}.{ext}", chart.file_stem()));
         let mut text = String::new();
         {
             let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
             draw(&chart, c, &root)
                 .and_then(|()| root.present())
-                .map_err(|e| format!("chart {}: {e}", svg.display()))?;
+                .map_err(|e| format!("chart {}: {e}", out.join(&svg).display()))?;
         }
-        super::store::write_atomic(&svg, text.as_bytes())?;
+        let path = staged.path().join(&svg);
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let path = staged.path().join(&png);
         {
-            let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
+            let root = BitMapBackend::new(&path, SIZE).into_drawing_area();
             draw(&chart, c, &root)
                 .and_then(|()| root.present())
-                .map_err(|e| format!("chart {}: {e}", png.display()))?;
+                .map_err(|e| format!("chart {}: {e}", out.join(&png).display()))?;
         }
-        written.extend([svg, png]);
+        written.extend([out.join(svg), out.join(png)]);
     }
+    staged.commit()?;
     Ok(written)
 }
 

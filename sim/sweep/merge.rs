@@ -212,7 +212,7 @@ impl Combined {
 pub fn write(dir: &Path, c: &Combined) -> Result<(), String> {
     let mut df = c.frame().map_err(|e| e.to_string())?;
     let bytes = crate::report::parquet(&mut df).map_err(|e| e.to_string())?;
-    store::write_atomic(&dir.join("combined.parquet"), &bytes)?;
+    crate::atomic::write_file(&dir.join("combined.parquet"), &bytes)?;
     let bytes = crate::report::csv(&mut df).map_err(|e| e.to_string())?;
-    store::write_atomic(&dir.join("combined.csv"), &bytes)
+    crate::atomic::write_file(&dir.join("combined.csv"), &bytes)
 }

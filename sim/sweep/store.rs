@@ -97,18 +97,6 @@ pub fn commit(tmp: &Path, dest: &Path) -> Result<PathBuf, String> {
     Ok(dest.to_path_buf())
 }
 
-/// Writes `bytes` to `path` through a temporary sibling and a rename, so concurrent shards
-/// writing the same (identical) file never expose a half-written one.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let tmp = path.with_file_name(format!(
-        ".{}.{}",
-        path.file_name().unwrap_or_default().to_string_lossy(),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, bytes).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
 pub fn write_plan(sweep: &Sweep, out: &Path) -> Result<(), String> {
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let plan = Plan {
@@ -136,10 +124,10 @@ pub fn write_plan(sweep: &Sweep, out: &Path) -> Result<(), String> {
         ));
     }
     let yaml = serde_yaml::to_string(&plan).map_err(|e| e.to_string())?;
-    write_atomic(&out.join("plan.yaml"), yaml.as_bytes())?;
+    crate::atomic::write_file(&out.join("plan.yaml"), yaml.as_bytes())?;
     let mut df = points_table(sweep).map_err(|e| e.to_string())?;
     let bytes = crate::report::parquet(&mut df).map_err(|e| e.to_string())?;
-    write_atomic(&out.join("points.parquet"), &bytes)
+    crate::atomic::write_file(&out.join("points.parquet"), &bytes)
 }
 
 pub fn read_plan(out: &Path) -> Result<Plan, String> {
