@@ -194,3 +194,102 @@ fn shards_merge_to_the_single_run_dataset_reruns_skip_and_leftovers_are_ignored(
     assert_eq!(tree(&single), b);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Five axes × 100 values (10¹⁰ points) once aborted planning with a 560 GB allocation; the
+/// grid is bounded before it is built, and the error says by what.
+#[test]
+fn huge_grid_is_refused_with_its_bound() {
+    let dir = temp("huge");
+    let values: Vec<String> = (1..=100).map(|v| v.to_string()).collect();
+    let list = format!("[{}]", values.join(", "));
+    let axes: String = [
+        "consensus.block_interval_s",
+        "consensus.confirmations",
+        "devices[0].count",
+        "gateways.count",
+        "validators.count",
+    ]
+    .iter()
+    .map(|a| format!("  {a}: {list}\n"))
+    .collect();
+    for sweep in [
+        format!("scenario: base.yaml\naxes:\n{axes}"),
+        "scenario: base.yaml\nseeds: 4000000000\naxes:\n  gateways.count: [4, 8]\n".into(),
+    ] {
+        let f = sweep_file(&dir, &sweep);
+        let started = std::time::Instant::now();
+        let out = unchained(&["sweep", "plan"], &[&f]);
+        assert!(started.elapsed().as_secs_f64() < 5.0);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("at most 100000 runs"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// `sweep merge` reads `plan.yaml` and `points.parquet` like a scenario: an inconsistent plan
+/// (a zero dimension, a chart of a missing axis, empty axes, an unbounded point count) or a
+/// points table shorter than the plan is an error naming the field, never a panic.
+#[test]
+fn merge_refuses_an_inconsistent_plan_or_points_table() {
+    let dir = temp("plan-damage");
+    let f = sweep_file(
+        &dir,
+        "name: small\nscenario: base.yaml\nseeds: 1\naxes:\n  consensus.block_interval_s: [10, 40]\n  devices[0].count: [100, 300]\n",
+    );
+    let out = dir.join("out");
+    ok(unchained(
+        &["sweep", "run", "--quiet", "--out"],
+        &[&out, &f],
+    ));
+    let plan_path = out.join("plan.yaml");
+    let plan = std::fs::read_to_string(&plan_path).unwrap();
+    let points = std::fs::read(out.join("points.parquet")).unwrap();
+    let edits: [(&str, &str, &str); 5] = [
+        ("- 2\n- 2\n", "- 0\n- 2\n", "dim_sizes[0] = 0: must be >= 1"),
+        (
+            "charts: []",
+            "charts:\n- { metric: stale_rate, x: nope }",
+            "charts[0].x = nope: must be an axis",
+        ),
+        ("points: 4\n", "points: 4000000000\n", "points = 4000000000"),
+        (
+            "axes:\n- consensus.block_interval_s\n- devices[0].count\n",
+            "axes: []\n",
+            "axes = []",
+        ),
+        ("seeds: 1\n", "seeds: 0\n", "seeds = 0: must be >= 1"),
+    ];
+    for (from, to, want) in edits {
+        assert!(plan.contains(from), "{from:?} not in {plan}");
+        std::fs::write(&plan_path, plan.replacen(from, to, 1)).unwrap();
+        let res = unchained(&["sweep", "merge"], &[&out]);
+        let err = String::from_utf8_lossy(&res.stderr);
+        assert_eq!(res.status.code(), Some(2), "{to:?}: {err}");
+        assert!(
+            err.contains(want) && err.contains("(line "),
+            "{to:?}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    // Fewer points in the table than planned.
+    std::fs::write(&plan_path, &plan).unwrap();
+    let short = dir.join("short");
+    let f3 = sweep_file(
+        &dir,
+        "name: small\nscenario: base.yaml\nseeds: 1\naxes:\n  consensus.block_interval_s: [10]\n  devices[0].count: [100, 300]\n",
+    );
+    ok(unchained(
+        &["sweep", "run", "--quiet", "--out"],
+        &[&short, &f3],
+    ));
+    std::fs::copy(short.join("points.parquet"), out.join("points.parquet")).unwrap();
+    let res = unchained(&["sweep", "merge"], &[&out]);
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(2), "{err}");
+    assert!(err.contains("points.parquet"), "{err}");
+    std::fs::write(out.join("points.parquet"), points).unwrap();
+    ok(unchained(&["sweep", "merge"], &[&out]));
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -19,6 +19,7 @@ mod validate;
 pub use bft::*;
 pub use error::{FieldError, ScenarioError, one_line};
 pub use faults::*;
+pub(crate) use locate::line_of;
 pub use name::{MAX_NAME_BYTES, name_problem};
 pub use raft::*;
 pub use schema::*;

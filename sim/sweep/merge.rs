@@ -48,23 +48,39 @@ const SKIP: [&str; 1] = ["seed"];
 pub fn read_axes(dir: &Path, plan: &Plan) -> Result<Vec<(String, AxisValues)>, String> {
     let path = dir.join("points.parquet");
     let df = read_parquet(&path)?;
+    // Charts and the combined table index axis values by point number: one row per planned
+    // point, in order.
+    let in_order = df
+        .column("point")
+        .and_then(|c| c.u32().cloned())
+        .is_ok_and(|c| c.iter().eq((0..plan.points).map(Some)));
+    if !in_order {
+        return Err(format!(
+            "{}: expected a `point` column numbering the plan's {} points 0, 1, … in order \
+             ({} rows)",
+            path.display(),
+            plan.points,
+            df.height()
+        ));
+    }
     plan.axes
         .iter()
         .map(|a| {
             let c = df
                 .column(a)
                 .map_err(|e| format!("{}: column {a}: {e}", path.display()))?;
+            let bad = |e: PolarsError| format!("{}: column {a}: {e}", path.display());
             let values = match c.dtype() {
                 DataType::Float64 => AxisValues::Num(
                     c.f64()
-                        .map_err(|e| e.to_string())?
+                        .map_err(bad)?
                         .iter()
                         .map(|v| v.unwrap_or(f64::NAN))
                         .collect(),
                 ),
                 _ => AxisValues::Text(
                     c.str()
-                        .map_err(|e| e.to_string())?
+                        .map_err(bad)?
                         .iter()
                         .map(|v| v.unwrap_or_default().to_string())
                         .collect(),

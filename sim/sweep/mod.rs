@@ -12,7 +12,7 @@ mod store;
 pub use charts::{Chart, DEFAULT_METRICS};
 pub use exec::{Outcome, Shard, concurrency, memory_estimate, run};
 pub use merge::{AxisValues, Combined, combine};
-pub use spec::{ChartSpec, Point, Sweep, label, load, run_seed};
+pub use spec::{ChartSpec, MAX_RUNS, Point, Sweep, label, load, run_seed};
 pub use stats::{Stats, stats, t975};
 pub use store::{Plan, read_plan, run_dir};
 

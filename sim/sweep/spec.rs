@@ -32,6 +32,12 @@ fn one() -> u32 {
     1
 }
 
+/// Most runs (points × seeds) one sweep file plans. Planning validates every point's scenario
+/// and keeps it in memory (a few kilobytes each), and `plan.yaml` numbers points with `u32`;
+/// a grid of five axes × 100 values (10¹⁰ points) once aborted planning with a 560 GB
+/// allocation. A larger study is several sweep files.
+pub const MAX_RUNS: u64 = 100_000;
+
 /// A chart of a merged sweep: `metric` against axis `x`, one line per value of axis `by`.
 #[derive(Clone, Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
@@ -167,6 +173,19 @@ pub fn load(path: &Path) -> Result<Sweep, String> {
                 ));
             }
         }
+    }
+    let sizes: Vec<u64> = dims.iter().map(|d| d.steps.len() as u64).collect();
+    let points = sizes.iter().try_fold(1u64, |n, &k| n.checked_mul(k));
+    let runs = points.and_then(|p| p.checked_mul(file.seeds as u64));
+    if runs.is_none_or(|r| r > MAX_RUNS) {
+        let sizes: Vec<String> = sizes.iter().map(u64::to_string).collect();
+        return Err(format!(
+            "{origin}: the grid has {} points ({}) × {} seeds: at most {MAX_RUNS} runs are \
+             planned; split the sweep into several files",
+            points.map_or("more than 2^64".into(), |p| p.to_string()),
+            sizes.join(" × "),
+            file.seeds
+        ));
     }
     let points = grid(&dims);
     let mut scenarios = Vec::with_capacity(points.len());

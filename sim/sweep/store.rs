@@ -17,8 +17,8 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
-use super::spec::{ChartSpec, Sweep, scalar};
-use crate::scenario::limits;
+use super::spec::{ChartSpec, MAX_RUNS, Sweep, scalar};
+use crate::scenario::{FieldError, limits, line_of};
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Plan {
@@ -45,6 +45,101 @@ impl Plan {
             rest /= n as usize;
         }
         c
+    }
+
+    /// What `sweep plan` would never have written: a plan is read like a scenario, since the
+    /// folder may have been edited, damaged or made by someone else. Merging and charting
+    /// index by these numbers, so each relation they rely on is checked. `text` is the YAML
+    /// the plan was read from, for lines.
+    pub fn check(&self, text: &str) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let mut report = |path: String, value: String, allowed: String| {
+            let line = line_of(text, &path);
+            errors.push(FieldError {
+                path,
+                value,
+                allowed,
+                line,
+            });
+        };
+        if self.seeds == 0 {
+            report("seeds".into(), "0".into(), "must be >= 1".into());
+        }
+        if self.dims.len() != self.dim_sizes.len() {
+            report(
+                "dim_sizes".into(),
+                format!("{} sizes", self.dim_sizes.len()),
+                format!("one per dimension ({} in dims)", self.dims.len()),
+            );
+        }
+        for (i, d) in self.dims.iter().enumerate() {
+            if d.is_empty() {
+                report(
+                    format!("dims[{i}]"),
+                    "[]".into(),
+                    "must list at least one axis".into(),
+                );
+            }
+        }
+        for (i, &n) in self.dim_sizes.iter().enumerate() {
+            if n == 0 {
+                report(format!("dim_sizes[{i}]"), "0".into(), "must be >= 1".into());
+            }
+        }
+        let product = self
+            .dim_sizes
+            .iter()
+            .try_fold(1u64, |p, &n| p.checked_mul(n as u64));
+        if product != Some(self.points as u64) {
+            report(
+                "points".into(),
+                self.points.to_string(),
+                format!(
+                    "must equal the product of dim_sizes ({})",
+                    product.map_or("overflow".into(), |p| p.to_string())
+                ),
+            );
+        }
+        let runs = self.points as u64 * self.seeds as u64;
+        if self.runs != runs || runs > MAX_RUNS {
+            report(
+                "runs".into(),
+                self.runs.to_string(),
+                format!("must equal points × seeds ({runs}) and be <= {MAX_RUNS}"),
+            );
+        }
+        let flat: Vec<String> = self.dims.concat();
+        if self.axes != flat {
+            report(
+                "axes".into(),
+                format!("[{}]", self.axes.join(", ")),
+                format!("must be the paths of dims in order ([{}])", flat.join(", ")),
+            );
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, a) in self.axes.iter().enumerate() {
+            if a.is_empty() || !seen.insert(a) {
+                report(
+                    format!("axes[{i}]"),
+                    format!("{a:?}"),
+                    "must be a non-empty path listed once".into(),
+                );
+            }
+        }
+        for (i, c) in self.charts.iter().enumerate() {
+            for (field, axis) in [("x", Some(&c.x)), ("by", c.by.as_ref())] {
+                if let Some(a) = axis
+                    && !self.axes.contains(a)
+                {
+                    report(
+                        format!("charts[{i}].{field}"),
+                        a.clone(),
+                        format!("must be an axis ({})", self.axes.join(", ")),
+                    );
+                }
+            }
+        }
+        errors
     }
 
     /// The dimension holding axis `path`.
@@ -137,7 +232,19 @@ pub fn read_plan(out: &Path) -> Result<Plan, String> {
     }
     let text = limits::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     limits::check(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    let plan: Plan = serde_yaml::from_str(&text)
+        .map_err(|e| format!("{}: {}", path.display(), crate::scenario::located(&e)))?;
+    let errors = plan.check(&text);
+    if errors.is_empty() {
+        Ok(plan)
+    } else {
+        let errors: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        Err(format!(
+            "{}: invalid plan: {}",
+            path.display(),
+            errors.join("; ")
+        ))
+    }
 }
 
 /// `point` and one column per axis: Float64 when every value is a number, else the values as
