@@ -101,6 +101,30 @@ const CASES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "lorawan_sf_13.yaml",
+        &[
+            "devices[0].radio.sf = 13",
+            "must be 7..12 or adr",
+            "(line 8)",
+        ],
+    ),
+    (
+        "lorawan_payload_above_every_data_rate.yaml",
+        &[
+            "devices[0].tx_bytes = 345",
+            "<= 222, the largest application payload of any eu868 data rate",
+            "(line 8)",
+        ],
+    ),
+    (
+        "lorawan_duty_cycle_above_one.yaml",
+        &[
+            "devices[0].radio.duty_cycle = 1.5",
+            "must be > 0 and <= 1",
+            "(line 8)",
+        ],
+    ),
+    (
         "phase_jitter_exceeds_period.yaml",
         &[
             "devices[0].connectivity.phase_jitter_s = 601",

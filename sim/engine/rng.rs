@@ -46,6 +46,10 @@ pub enum Purpose {
     Shadowing = 12,
     /// A LoRa device's per-frame choices: channel, ACK timeout (entity = device).
     Radio = 13,
+    /// Where a radio device stands in the service area (entity = device).
+    DevicePosition = 14,
+    /// Where a randomly placed gateway stands (entity = gateway).
+    GatewayPosition = 15,
     /// Frame start times of the radio Monte-Carlo checks (entity = replication).
     RadioTrial = 35,
 }

@@ -102,6 +102,39 @@ pub struct NodeRow {
     pub settled_tx: u64,
 }
 
+/// One radio group's frames at one spreading factor.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RadioRow {
+    pub group: String,
+    pub sf: u8,
+    pub frames: u64,
+    pub delivered: u64,
+    pub lost_below_sensitivity: u64,
+    pub lost_gateway_transmitting: u64,
+    pub lost_no_demodulator: u64,
+    pub lost_collision: u64,
+    pub readings: u64,
+    /// Copies received by further gateways, left out by the network server.
+    pub duplicates: u64,
+    pub airtime_s: f64,
+    pub duty_cycle_wait_s: f64,
+    pub delivery_ratio: f64,
+}
+
+/// One gateway's reception.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GatewayRow {
+    pub gateway: u32,
+    pub frames_heard: u64,
+    pub frames_received: u64,
+    pub lost_below_sensitivity: u64,
+    pub lost_gateway_transmitting: u64,
+    pub lost_no_demodulator: u64,
+    pub lost_collision: u64,
+    /// Demodulator-seconds spent on frames over the paths' capacity for the run.
+    pub demodulator_utilisation: f64,
+}
+
 /// Everything a run produced, ready to be written.
 #[derive(Clone, Debug)]
 pub struct RunOutput {
@@ -117,6 +150,10 @@ pub struct RunOutput {
     pub latency: Vec<LatencyRow>,
     pub blocks: Vec<BlockRow>,
     pub nodes: Vec<NodeRow>,
+    /// Radio frames per group and SF; empty when no group has a radio.
+    pub radio: Vec<RadioRow>,
+    /// Per gateway; empty when no group has a radio.
+    pub gateways: Vec<GatewayRow>,
     /// `(latency, cumulative fraction)` of transaction settlement.
     pub settlement_cdf: Vec<(Time, f64)>,
     /// `(delay, cumulative fraction)` of block arrival at nodes.

@@ -30,6 +30,7 @@ pub fn delivered(g: f64, frames: u64, seed: u64, rep: u64) -> u64 {
             end: start + AIRTIME,
             channel: 0,
             sf: 7,
+            bandwidth_hz: 125_000,
             rssi_dbm: -100.0,
         };
         rx.hear(h, &cfg, &mut count);

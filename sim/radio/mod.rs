@@ -5,12 +5,14 @@
 mod airtime;
 pub mod aloha;
 mod duty;
+mod geometry;
 mod link;
 mod receive;
 mod region;
 
 pub use airtime::Phy;
 pub use duty::{next_free, off_time};
+pub use geometry::{Emitter, Links, Point, even_points, uniform_point};
 pub use link::{
     DEVICE_SENSITIVITY_125K, GATEWAY_SENSITIVITY_125K, NOISE_FIGURE_DB, PathLoss, REQUIRED_SNR_DB,
     noise_floor_dbm, sensitivity_dbm, snr_db, standard_normal,

@@ -102,7 +102,8 @@ impl Capture {
 pub struct RxConfig {
     /// Demodulator paths: 8 on an SX1301-based gateway (SX1301 datasheet, 1.1).
     pub paths: u32,
-    /// Sensitivity for SF7..SF12 at the frames' bandwidth, dBm.
+    /// Sensitivity for SF7..SF12 at 125 kHz, dBm; wider frames need 10 log10(BW / 125 kHz)
+    /// more.
     pub sensitivity_dbm: [f64; 6],
     pub capture: Capture,
 }
@@ -116,6 +117,7 @@ pub struct Heard {
     pub end: Time,
     pub channel: u8,
     pub sf: u8,
+    pub bandwidth_hz: u32,
     pub rssi_dbm: f64,
 }
 
@@ -170,7 +172,11 @@ impl Receiver {
         debug_assert!(h.end > h.start && (7..=12).contains(&h.sf));
         self.last_start = h.start;
         self.settle(h.start, cfg, done);
-        let lost = if h.rssi_dbm < cfg.sensitivity_dbm[(h.sf - 7) as usize] {
+        let mut sensitivity = cfg.sensitivity_dbm[(h.sf - 7) as usize];
+        if h.bandwidth_hz != 125_000 {
+            sensitivity += 10.0 * (h.bandwidth_hz as f64 / 125_000.0).log10();
+        }
+        let lost = if h.rssi_dbm < sensitivity {
             Some(Loss::BelowSensitivity)
         } else if self.transmitting(h.start, h.start + 1) {
             Some(Loss::GatewayTransmitting)

@@ -16,6 +16,7 @@ fn frame(frame: u32, start_ms: u64, channel: u8, sf: u8, rssi_dbm: f64) -> Heard
         end: start_ms * NS_PER_MS + Phy::lorawan(sf, 125_000).time_on_air(23),
         channel,
         sf,
+        bandwidth_hz: 125_000,
         rssi_dbm,
     }
 }

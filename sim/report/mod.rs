@@ -22,7 +22,7 @@ pub use error::ReportError;
 /// in the order they were written.
 pub fn write_run(out: &RunOutput, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = Vec::new();
-    for (name, build) in tables::TABLES {
+    for (name, build) in tables::for_run(out) {
         let parquet = dir.join(format!("{name}.parquet"));
         let csv = dir.join(format!("{name}.csv"));
         let mut df = build(out).map_err(|source| table_error(&parquet, source))?;
@@ -44,7 +44,7 @@ pub fn write_run(out: &RunOutput, dir: &Path) -> Result<Vec<PathBuf>, ReportErro
 /// Writes only the Parquet tables and the resolved scenario: what a sweep keeps of each run.
 pub fn write_tables(out: &RunOutput, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = Vec::new();
-    for (name, build) in tables::TABLES {
+    for (name, build) in tables::for_run(out) {
         let parquet = dir.join(format!("{name}.parquet"));
         let mut df = build(out).map_err(|source| table_error(&parquet, source))?;
         let bytes = parquet_bytes(&mut df).map_err(|source| table_error(&parquet, source))?;

@@ -3,18 +3,29 @@
 
 use polars::prelude::*;
 
-use crate::metrics::{BlockRow, Conservation, LatencyRow, NodeRow, RunOutput, TimeseriesRow};
+use crate::metrics::{
+    BlockRow, Conservation, GatewayRow, LatencyRow, NodeRow, RadioRow, RunOutput, TimeseriesRow,
+};
 
 type Builder = fn(&RunOutput) -> PolarsResult<DataFrame>;
 
 /// Table names in the order they are written, each with its builder.
-pub(super) const TABLES: [(&str, Builder); 5] = [
+pub(super) const TABLES: [(&str, Builder); 7] = [
     ("summary", |out| summary(&out.summary, &out.conservation)),
     ("timeseries", |out| timeseries(&out.timeseries)),
     ("latency", |out| latency(&out.latency)),
     ("blocks", |out| blocks(&out.blocks)),
     ("nodes", |out| nodes(&out.nodes)),
+    ("radio", |out| radio(&out.radio)),
+    ("gateways", |out| gateways(&out.gateways)),
 ];
+
+/// The tables a run writes: the radio ones only when a device group has a radio.
+pub(super) fn for_run(out: &RunOutput) -> impl Iterator<Item = (&'static str, Builder)> + '_ {
+    TABLES
+        .into_iter()
+        .filter(|(name, _)| !matches!(*name, "radio" | "gateways") || !out.radio.is_empty())
+}
 
 fn pick<'a, R, T>(rows: &'a [R], field: impl Fn(&'a R) -> T) -> Vec<T> {
     rows.iter().map(field).collect()
@@ -133,6 +144,58 @@ pub(super) fn nodes(rows: &[NodeRow]) -> PolarsResult<DataFrame> {
             col("blocks_mined", pick(rows, |r| r.blocks_mined)),
             col("blocks_main_chain", pick(rows, |r| r.blocks_main_chain)),
             col("settled_tx", pick(rows, |r| r.settled_tx)),
+        ],
+    )
+}
+
+pub(super) fn radio(rows: &[RadioRow]) -> PolarsResult<DataFrame> {
+    DataFrame::new(
+        rows.len(),
+        vec![
+            col("group", pick(rows, |r| r.group.as_str())),
+            col("sf", pick(rows, |r| r.sf as u32)),
+            col("frames", pick(rows, |r| r.frames)),
+            col("delivered", pick(rows, |r| r.delivered)),
+            col(
+                "lost_below_sensitivity",
+                pick(rows, |r| r.lost_below_sensitivity),
+            ),
+            col(
+                "lost_gateway_transmitting",
+                pick(rows, |r| r.lost_gateway_transmitting),
+            ),
+            col("lost_no_demodulator", pick(rows, |r| r.lost_no_demodulator)),
+            col("lost_collision", pick(rows, |r| r.lost_collision)),
+            col("readings", pick(rows, |r| r.readings)),
+            col("duplicates", pick(rows, |r| r.duplicates)),
+            col("airtime_s", pick(rows, |r| r.airtime_s)),
+            col("duty_cycle_wait_s", pick(rows, |r| r.duty_cycle_wait_s)),
+            col("delivery_ratio", pick(rows, |r| r.delivery_ratio)),
+        ],
+    )
+}
+
+pub(super) fn gateways(rows: &[GatewayRow]) -> PolarsResult<DataFrame> {
+    DataFrame::new(
+        rows.len(),
+        vec![
+            col("gateway", pick(rows, |r| r.gateway)),
+            col("frames_heard", pick(rows, |r| r.frames_heard)),
+            col("frames_received", pick(rows, |r| r.frames_received)),
+            col(
+                "lost_below_sensitivity",
+                pick(rows, |r| r.lost_below_sensitivity),
+            ),
+            col(
+                "lost_gateway_transmitting",
+                pick(rows, |r| r.lost_gateway_transmitting),
+            ),
+            col("lost_no_demodulator", pick(rows, |r| r.lost_no_demodulator)),
+            col("lost_collision", pick(rows, |r| r.lost_collision)),
+            col(
+                "demodulator_utilisation",
+                pick(rows, |r| r.demodulator_utilisation),
+            ),
         ],
     )
 }

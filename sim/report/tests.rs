@@ -99,6 +99,8 @@ fn sample() -> RunOutput {
             },
         ],
         blocks: vec![block(0, Some(1.5)), block(1, None), block(2, Some(3.0))],
+        radio: Vec::new(),
+        gateways: Vec::new(),
         nodes: vec![node(0, "eu-west"), node(1, "us-east")],
         // Spans four decades, so the log axis is exercised.
         settlement_cdf: vec![
@@ -120,6 +122,8 @@ fn empty() -> RunOutput {
         timeseries: vec![],
         latency: vec![],
         blocks: vec![],
+        radio: Vec::new(),
+        gateways: Vec::new(),
         nodes: vec![],
         settlement_cdf: vec![],
         block_arrival_cdf: vec![],

@@ -11,6 +11,7 @@ mod faults;
 pub mod limits;
 mod locate;
 mod name;
+mod radio;
 mod raft;
 mod schema;
 mod tagged;
@@ -21,6 +22,7 @@ pub use error::{FieldError, ScenarioError, one_line};
 pub use faults::*;
 pub(crate) use locate::line_of;
 pub use name::{MAX_NAME_BYTES, name_problem};
+pub use radio::*;
 pub use raft::*;
 pub use schema::*;
 

@@ -19,6 +19,9 @@ pub struct Scenario {
     pub devices: Vec<DeviceGroup>,
     #[serde(default)]
     pub gateways: Gateways,
+    /// Where radio devices and gateways stand; needed when a device group has `radio`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<super::Area>,
     pub validators: Validators,
     #[serde(default)]
     pub network: Network,
@@ -60,6 +63,9 @@ pub struct DeviceGroup {
     pub overflow: Overflow,
     #[serde(default)]
     pub uplink: Uplink,
+    /// A radio access network in place of `uplink`; absent, `uplink` applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub radio: Option<super::Radio>,
 }
 
 fn default_group_name() -> String {

@@ -6,6 +6,7 @@
 
 mod bft;
 mod faults;
+mod radio;
 mod raft;
 
 use std::collections::HashMap;
@@ -69,6 +70,7 @@ pub fn validate(scenario: &Scenario, text: &str) -> Vec<FieldError> {
     let duration_ok = c.time("duration_s", scenario.duration_s, Pos);
     c.devices(&scenario.devices);
     c.gateways(&scenario.gateways, &scenario.devices);
+    c.area(scenario.area.as_ref(), &scenario.devices);
     let validators = scenario.validators.count;
     let validators_ok = (1..=MAX_VALIDATORS).contains(&validators);
     if !validators_ok {
@@ -272,6 +274,7 @@ impl Checker<'_> {
             self.connectivity(&p, &group.connectivity);
             self.workload(&p, &group.workload);
             self.uplink(&p, &group.uplink);
+            self.radio(&p, group);
         }
         // A single oversized group already has its own error; the total would repeat it.
         if groups_ok && total > MAX_TOTAL_DEVICES {

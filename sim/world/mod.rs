@@ -1,6 +1,7 @@
 //! A built world and its event loop: scenario → network, access, fleet, protocol → events →
 //! metrics → [`RunOutput`].
 
+mod airwaves;
 mod batches;
 mod copies;
 mod estimate;
@@ -18,6 +19,7 @@ use crate::engine::{Command, NS_PER_MS, NS_PER_S, Purpose, Scheduler, Time, from
 use crate::metrics::{Conservation, Measure, Metrics, NodeRow, RunOutput};
 use crate::net::{Access, Network, Reach};
 use crate::scenario::{self, Consensus, Scenario};
+use airwaves::{AirPlan, Airwaves};
 use batches::Batches;
 use copies::FirstCopies;
 use faults::{Change, Faults};
@@ -121,12 +123,18 @@ fn node_source(v: u32) -> u32 {
 }
 
 /// Runs every shard's events due before `until`, in parallel; returns how many ran.
-fn step(shards: &mut [Shard], until: Time, access: &Access, src: Sources) -> u64 {
+fn step(
+    shards: &mut [Shard],
+    until: Time,
+    access: &Access,
+    air: Option<&AirPlan>,
+    src: Sources,
+) -> u64 {
     shards
         .par_iter_mut()
         .map(|sh| {
             let before = sh.events;
-            sh.run_until(until - 1, access, src);
+            sh.run_until(until - 1, access, air, src);
             sh.events - before
         })
         .sum()
@@ -134,6 +142,25 @@ fn step(shards: &mut [Shard], until: Time, access: &Access, src: Sources) -> u64
 
 fn shards_events(shards: &[Shard]) -> u64 {
     shards.iter().map(|sh| sh.events).sum()
+}
+
+/// Schedules `out`'s uploads, each with its transactions from `txs`, then empties both.
+fn enqueue<M, T>(
+    sched: &mut Scheduler<Ev<M, T>>,
+    batches: &mut Batches,
+    out: &mut Vec<shard::Upload>,
+    txs: &mut Vec<crate::consensus::TxIn>,
+) {
+    for u in out.drain(..) {
+        let (batch, list) = batches.open();
+        list.extend_from_slice(&txs[u.start as usize..(u.start + u.len) as usize]);
+        let ev = Ev::Batch {
+            node: u.node,
+            batch,
+        };
+        sched.schedule_numbered(u.at, u.source, u.seq, ev);
+    }
+    txs.clear();
 }
 
 /// How far the fleet runs ahead of the validators per step. Results do not depend on it: it
@@ -172,6 +199,8 @@ struct World<'s, P: Protocol> {
     end: Time,
     net: Network,
     access: Arc<Access>,
+    air: Option<Arc<AirPlan>>,
+    airwaves: Option<Airwaves>,
     reach: Reach,
     shards: Vec<Shard>,
     devices: u32,
@@ -197,6 +226,8 @@ impl<'s, P: Protocol> World<'s, P> {
         let access = Access::build(s, &net);
         let reach = Reach::build(&net, &access.origins());
         let shards = shard::build(s, end, &access);
+        let air = AirPlan::build(s).map(Arc::new);
+        let airwaves = air.as_ref().map(|a| Airwaves::new(a, access.gateways()));
         let devices = shards.iter().map(|sh| sh.devices()).sum::<u32>();
         let n = net.nodes();
         let nodes = (0..n).map(|v| protocol.new_node(v)).collect();
@@ -218,6 +249,8 @@ impl<'s, P: Protocol> World<'s, P> {
                 .collect(),
             net,
             access: Arc::new(access),
+            air,
+            airwaves,
             reach,
             shards,
             devices,
@@ -263,21 +296,23 @@ impl<'s, P: Protocol> World<'s, P> {
         progress.start(self.end);
         let mut shards = std::mem::take(&mut self.shards);
         let (access, src) = (Arc::clone(&self.access), self.sources());
+        let air = self.air.clone();
+        let air = air.as_deref();
         // The fleet runs one window ahead of the validators: while they process up to
         // `ahead`, the shards produce the uploads of the next window.
         let mut window = Window::new(self.end);
         let mut ahead = window.next(0);
-        window.adapt(step(&mut shards, ahead, &access, src));
-        self.merge(&mut shards);
+        window.adapt(step(&mut shards, ahead, &access, air, src));
+        self.merge(&mut shards, ahead);
         while ahead < self.end {
             let next = window.next(ahead);
             let before = shards_events(&shards);
             let mut events = 0;
             rayon::in_place_scope(|scope| {
-                scope.spawn(|_| events = step(&mut shards, next, &access, src));
+                scope.spawn(|_| events = step(&mut shards, next, &access, air, src));
                 self.process_until(ahead - 1, before, progress);
             });
-            self.merge(&mut shards);
+            self.merge(&mut shards, next);
             window.adapt(events);
             ahead = next;
         }
@@ -295,20 +330,26 @@ impl<'s, P: Protocol> World<'s, P> {
         self.sched.delivered() + shards_events(&self.shards)
     }
 
-    /// Hands the shards' uploads to the validators' queue. Their keys are fixed by their
-    /// senders, so the order of delivery does not depend on the order shards are visited in.
-    fn merge(&mut self, shards: &mut [Shard]) {
+    /// Hands the shards' uploads to the validators' queue, and their radio frames to the
+    /// gateways, which settle every frame ending by `barrier` (the shards ran up to it). Keys
+    /// are fixed by the senders, so the order of delivery does not depend on the order
+    /// shards are visited in.
+    fn merge(&mut self, shards: &mut [Shard], barrier: Time) {
+        if let (Some(air), Some(waves)) = (&self.air, &mut self.airwaves) {
+            let src = Sources {
+                first_device: 1 + self.net.nodes(),
+                first_gateway: 1 + self.net.nodes() + self.devices,
+            };
+            waves.resolve(air, shards, barrier, &self.access, src, &mut self.metrics);
+            enqueue(
+                &mut self.sched,
+                &mut self.batches,
+                &mut waves.out,
+                &mut waves.txs,
+            );
+        }
         for sh in shards {
-            for u in sh.out.drain(..) {
-                let (batch, list) = self.batches.open();
-                list.extend_from_slice(&sh.txs[u.start as usize..(u.start + u.len) as usize]);
-                let ev = Ev::Batch {
-                    node: u.node,
-                    batch,
-                };
-                self.sched.schedule_numbered(u.at, u.source, u.seq, ev);
-            }
-            sh.txs.clear();
+            enqueue(&mut self.sched, &mut self.batches, &mut sh.out, &mut sh.txs);
         }
     }
 
@@ -433,6 +474,17 @@ impl<'s, P: Protocol> World<'s, P> {
         let report = self
             .protocol
             .finish(&self.nodes, self.end, &mut self.metrics);
+        let radio = self
+            .airwaves
+            .as_ref()
+            .zip(self.air.as_deref())
+            .map(|(w, air)| {
+                let duration = crate::engine::to_secs(self.end);
+                airwaves::Tables::of(w, air, self.s, duration)
+            });
+        if let Some(r) = &radio {
+            in_open_gateway_batches += r.on_air;
+        }
         let m = &self.metrics;
         let conservation = Conservation {
             created: m.created,
@@ -442,6 +494,7 @@ impl<'s, P: Protocol> World<'s, P> {
             pending_in_mempool: report.pending_in_mempool,
             pending_in_block: report.pending_in_block,
             dropped: std::iter::once(("buffer_overflow".to_string(), m.dropped_overflow))
+                .chain(radio.iter().flat_map(|r| r.dropped.iter().cloned()))
                 .chain(report.dropped.iter().cloned())
                 .collect(),
         };
@@ -487,6 +540,8 @@ impl<'s, P: Protocol> World<'s, P> {
             protocol_summary.extend(self.faults.summary());
         }
         protocol_summary.extend(self.faults.eclipse_summary());
+        let radio = radio.unwrap_or_default();
+        protocol_summary.extend(radio.summary);
         let output = RunOutput {
             scenario_name: self.s.name.clone(),
             scenario_yaml: scenario::to_yaml(self.s),
@@ -500,6 +555,8 @@ impl<'s, P: Protocol> World<'s, P> {
             conservation,
             blocks: report.blocks,
             nodes,
+            radio: radio.radio,
+            gateways: radio.gateways,
         };
         Ok((output, self.protocol, self.nodes))
     }

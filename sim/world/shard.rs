@@ -8,13 +8,15 @@
 //! the order of their fleet-wide sources, so the result does not depend on how many shards
 //! there are or which thread runs them.
 
+use super::airwaves::{AirPlan, FrameOut};
 use super::batches::Batches;
 use super::gateways::Gateways;
 use crate::consensus::TxIn;
 use crate::devices::Fleet;
-use crate::engine::{EventKey, RadixHeap, Time, from_secs};
+use crate::engine::{EventKey, Purpose, RadixHeap, Time, draw_u64, from_secs};
 use crate::metrics::Metrics;
 use crate::net::{Access, transfer};
+use crate::radio::{MAC_OVERHEAD_BYTES, next_free};
 use crate::scenario::Scenario;
 use rayon::prelude::*;
 
@@ -57,6 +59,14 @@ pub struct Shard {
     pub events: u64,
     pub out: Vec<Upload>,
     pub txs: Vec<TxIn>,
+    /// Frames of radio devices, their readings in `txs`.
+    pub frames: Vec<FrameOut>,
+    /// When each device's uplink sub-band reopens (radio devices only).
+    free_at: Vec<Time>,
+    /// Readings whose frame could not start before the end of the run (duty cycle).
+    held: u64,
+    seed: u64,
+    end: Time,
 }
 
 /// The shard of gateway `g` among `shards` shards of `gateways` gateways.
@@ -105,7 +115,15 @@ pub fn build(s: &Scenario, end: Time, access: &Access) -> Vec<Shard> {
                 events: 0,
                 out: Vec::new(),
                 txs: Vec::new(),
+                frames: Vec::new(),
+                free_at: Vec::new(),
+                held: 0,
+                seed: s.seed,
+                end,
             };
+            if s.devices.iter().any(|g| g.radio.is_some()) {
+                shard.free_at = vec![0; shard.fleet.len() as usize];
+            }
             for l in 0..shard.fleet.len() {
                 if let Some(t) = shard.fleet.first_wake(l) {
                     shard.queue.push(EventKey::new(t, l, 0), ());
@@ -118,21 +136,25 @@ pub fn build(s: &Scenario, end: Time, access: &Access) -> Vec<Shard> {
 
 impl Shard {
     /// Runs every event due at or before `until`, appending uploads to `out` and `txs`.
-    pub fn run_until(&mut self, until: Time, access: &Access, src: Sources) {
+    pub fn run_until(&mut self, until: Time, access: &Access, air: Option<&AirPlan>, src: Sources) {
         let devices = self.fleet.len();
         while self.queue.peek_key().is_some_and(|k| k.time() <= until) {
             let (key, ()) = self.queue.pop().expect("peeked");
             self.events += 1;
             let (now, source) = (key.time(), key.source());
             if source < devices {
-                self.wake(source, now, access, src);
+                self.wake(source, now, access, air, src);
             } else {
                 self.flush(source - devices, now, access, src);
             }
         }
     }
 
-    fn wake(&mut self, l: u32, now: Time, access: &Access, src: Sources) {
+    fn wake(&mut self, l: u32, now: Time, access: &Access, air: Option<&AirPlan>, src: Sources) {
+        let d = self.fleet.ids[l as usize];
+        if let Some((air, gi)) = air.and_then(|a| Some((a, a.group_of(d)?))) {
+            return self.wake_radio(l, now, air, gi);
+        }
         let gateway = self.fleet.gateway[l as usize];
         let node = access.gateway_validator[gateway as usize];
         let local_gateway = gateway - self.first_gateway;
@@ -197,6 +219,64 @@ impl Shard {
         }
     }
 
+    /// A radio device's wake: its readings leave in frames of at most the data rate's
+    /// payload, each starting when the duty cycle of its sub-band allows.
+    fn wake_radio(&mut self, l: u32, now: Time, air: &AirPlan, gi: usize) {
+        let d = self.fleet.ids[l as usize];
+        let radio = &air.groups[gi];
+        let sf = air.sf[d as usize];
+        let (frames, txs, held) = (&mut self.frames, &mut self.txs, &mut self.held);
+        let (free_at, seed, end) = (&mut self.free_at[l as usize], self.seed, self.end);
+        let next = self
+            .fleet
+            .wake(l, now, &mut self.metrics, |g, metrics, readings| {
+                let per_frame = (radio.max_payload[(sf - 7) as usize] / g.tx_bytes).max(1) as usize;
+                let phy = radio.phy(sf);
+                while readings.len() > 0 {
+                    let k = readings.len().min(per_frame);
+                    let toa = phy.time_on_air(k as u32 * g.tx_bytes + MAC_OVERHEAD_BYTES);
+                    let start = now.max(*free_at);
+                    if start >= end {
+                        // The sub-band reopens only after the run: the readings stay on the device.
+                        *held += readings.len() as u64;
+                        (&mut *readings).for_each(drop);
+                        break;
+                    }
+                    let first = txs.len() as u32;
+                    let mut seq = None;
+                    for r in (&mut *readings).take(k) {
+                        seq.get_or_insert(r.seq);
+                        metrics.on_uploaded(r.created, start);
+                        txs.push(TxIn {
+                            device: r.device,
+                            seq: r.seq,
+                            bytes: g.tx_bytes,
+                            created: r.created,
+                            uploaded: start,
+                        });
+                    }
+                    let seq = seq.expect("a frame holds readings");
+                    let channel = draw_u64(seed, d as u64, Purpose::Radio, seq as u64)
+                        % radio.channels as u64;
+                    frames.push(FrameOut {
+                        start,
+                        end: start + toa,
+                        ready: now,
+                        device: d,
+                        seq,
+                        txs: first,
+                        len: k as u32,
+                        channel: channel as u8,
+                        sf,
+                    });
+                    *free_at = next_free(start, toa, radio.duty_cycle);
+                }
+            });
+        if let Some(t) = next {
+            self.queue.push(EventKey::new(t, l, 0), ());
+        }
+    }
+
     /// Forwards the batch local gateway `lg` collected in the interval ending now.
     fn flush(&mut self, lg: u32, now: Time, access: &Access, src: Sources) {
         let batch = self.gateways.flush(lg, now);
@@ -218,7 +298,7 @@ impl Shard {
     /// Closes the run: readings never uploaded stay on their devices, online time is
     /// accounted. Returns the transactions left on devices and those in unflushed batches.
     pub fn finish(&mut self) -> (u64, u64) {
-        let on_device = self.fleet.finish(&mut self.metrics);
+        let on_device = self.fleet.finish(&mut self.metrics) + self.held;
         (on_device, self.batches.in_flight())
     }
 

@@ -1,0 +1,277 @@
+//! Where devices and gateways stand, and which gateways hear which device.
+
+use super::PathLoss;
+use crate::scenario::Shape;
+use rayon::prelude::*;
+
+pub type Point = (f64, f64);
+
+/// A point uniform over the area (centred on the origin) from two uniforms in (0, 1).
+pub fn uniform_point(shape: Shape, size_m: f64, u1: f64, u2: f64) -> Point {
+    match shape {
+        Shape::Disc => {
+            let (r, a) = (size_m * u1.sqrt(), std::f64::consts::TAU * u2);
+            (r * a.cos(), r * a.sin())
+        }
+        Shape::Square => ((u1 - 0.5) * size_m, (u2 - 0.5) * size_m),
+    }
+}
+
+/// `n` points spread evenly: the centres of a near-square grid of cells in a square, a
+/// sunflower (Vogel) spiral in a disc, each point standing for an equal share of the area.
+pub fn even_points(shape: Shape, size_m: f64, n: u32) -> Vec<Point> {
+    match shape {
+        Shape::Disc => {
+            let golden = std::f64::consts::PI * (3.0 - 5f64.sqrt());
+            (0..n)
+                .map(|i| {
+                    let r = size_m * ((i as f64 + 0.5) / n as f64).sqrt();
+                    let a = golden * i as f64;
+                    (r * a.cos(), r * a.sin())
+                })
+                .collect()
+        }
+        Shape::Square => {
+            let cols = (n as f64).sqrt().ceil().max(1.0) as u32;
+            let rows = n.div_ceil(cols);
+            (0..n)
+                .map(|i| {
+                    let (c, r) = (i % cols, i / cols);
+                    (
+                        ((c as f64 + 0.5) / cols as f64 - 0.5) * size_m,
+                        ((r as f64 + 0.5) / rows as f64 - 0.5) * size_m,
+                    )
+                })
+                .collect()
+        }
+    }
+}
+
+/// Every device's audible gateways, by ascending gateway id, with the power a gateway
+/// receives from it: compressed rows, `gateways[offsets[d]..offsets[d + 1]]`.
+#[derive(Clone, Debug, Default)]
+pub struct Links {
+    pub offsets: Vec<u32>,
+    pub gateways: Vec<u32>,
+    pub rssi_dbm: Vec<f32>,
+}
+
+/// What a device's links need: its position, transmit power and the shadowing of its link to
+/// a gateway (a standard normal draw per pair).
+pub struct Emitter<'a> {
+    pub position: &'a (dyn Fn(u32) -> Option<Point> + Sync),
+    pub tx_power_dbm: &'a (dyn Fn(u32) -> f64 + Sync),
+    pub shadowing: &'a (dyn Fn(u32, u32) -> f64 + Sync),
+}
+
+/// Shadowing beyond this many standard deviations is left out when finding candidate
+/// gateways (a link that strong is rarer than 1 in 30,000).
+const SIGMAS: f64 = 4.0;
+
+impl Links {
+    pub fn of(&self, d: u32) -> std::ops::Range<usize> {
+        self.offsets[d as usize] as usize..self.offsets[d as usize + 1] as usize
+    }
+
+    /// Links of devices `0..devices` to `gateways` whose received power is at least
+    /// `floor_dbm`. Devices without a position (not on the radio) get none.
+    pub fn build(
+        devices: u32,
+        gateways: &[Point],
+        loss: &PathLoss,
+        max_tx_dbm: f64,
+        floor_dbm: f64,
+        e: &Emitter,
+    ) -> Links {
+        let reach = loss.range_m(max_tx_dbm - floor_dbm + SIGMAS * loss.shadowing_db);
+        let index = Grid::new(gateways, reach);
+        let chunk = 1 << 14;
+        let parts: Vec<(Vec<u32>, Vec<u32>, Vec<f32>)> = (0..devices.div_ceil(chunk))
+            .into_par_iter()
+            .map(|c| {
+                let (mut counts, mut gws, mut rssi) = (Vec::new(), Vec::new(), Vec::new());
+                let mut near = Vec::new();
+                for d in c * chunk..((c + 1) * chunk).min(devices) {
+                    let before = gws.len();
+                    if let Some(p) = (e.position)(d) {
+                        index.near(p, reach, gateways, &mut near);
+                        let tx = (e.tx_power_dbm)(d);
+                        for &g in &near {
+                            let (x, y) = gateways[g as usize];
+                            let dist = ((x - p.0).powi(2) + (y - p.1).powi(2)).sqrt();
+                            let shadow = loss.shadowing_db * (e.shadowing)(d, g);
+                            let r = tx - loss.mean_db(dist) - shadow;
+                            if r >= floor_dbm {
+                                gws.push(g);
+                                rssi.push(r as f32);
+                            }
+                        }
+                    }
+                    counts.push((gws.len() - before) as u32);
+                }
+                (counts, gws, rssi)
+            })
+            .collect();
+        let mut links = Links {
+            offsets: Vec::with_capacity(devices as usize + 1),
+            ..Links::default()
+        };
+        links.offsets.push(0);
+        for (counts, gws, rssi) in parts {
+            let mut at = *links.offsets.last().expect("starts with 0");
+            for n in counts {
+                at += n;
+                links.offsets.push(at);
+            }
+            links.gateways.extend(gws);
+            links.rssi_dbm.extend(rssi);
+        }
+        links
+    }
+}
+
+/// Gateways bucketed into square cells as wide as the farthest link, so a device looks at
+/// the 3 × 3 cells around it.
+struct Grid {
+    origin: Point,
+    cell: f64,
+    cols: usize,
+    rows: usize,
+    start: Vec<u32>,
+    ids: Vec<u32>,
+}
+
+impl Grid {
+    fn new(points: &[Point], reach: f64) -> Self {
+        let (mut lo, mut hi) = ((f64::MAX, f64::MAX), (f64::MIN, f64::MIN));
+        for &(x, y) in points {
+            lo = (lo.0.min(x), lo.1.min(y));
+            hi = (hi.0.max(x), hi.1.max(y));
+        }
+        if points.is_empty() {
+            (lo, hi) = ((0.0, 0.0), (0.0, 0.0));
+        }
+        // At most 1024 cells a side; a cell never narrower than the reach.
+        let extent = (hi.0 - lo.0).max(hi.1 - lo.1).max(1.0);
+        let cell = reach.max(extent / 1024.0).max(1.0);
+        let cols = ((hi.0 - lo.0) / cell) as usize + 1;
+        let rows = ((hi.1 - lo.1) / cell) as usize + 1;
+        let mut grid = Grid {
+            origin: lo,
+            cell,
+            cols,
+            rows,
+            start: vec![0; cols * rows + 1],
+            ids: vec![0; points.len()],
+        };
+        for &p in points {
+            let c = grid.cell_of(p);
+            grid.start[c + 1] += 1;
+        }
+        for i in 1..grid.start.len() {
+            grid.start[i] += grid.start[i - 1];
+        }
+        let mut fill = grid.start.clone();
+        for (g, &p) in points.iter().enumerate() {
+            let c = grid.cell_of(p);
+            grid.ids[fill[c] as usize] = g as u32;
+            fill[c] += 1;
+        }
+        grid
+    }
+
+    fn coords(&self, p: Point) -> (i64, i64) {
+        (
+            ((p.0 - self.origin.0) / self.cell).floor() as i64,
+            ((p.1 - self.origin.1) / self.cell).floor() as i64,
+        )
+    }
+
+    fn cell_of(&self, p: Point) -> usize {
+        let (cx, cy) = self.coords(p);
+        cy.clamp(0, self.rows as i64 - 1) as usize * self.cols
+            + cx.clamp(0, self.cols as i64 - 1) as usize
+    }
+
+    /// Gateways within `reach` of `p`, ascending.
+    fn near(&self, p: Point, reach: f64, points: &[Point], out: &mut Vec<u32>) {
+        out.clear();
+        let (cx, cy) = self.coords(p);
+        for y in (cy - 1).max(0)..=(cy + 1).min(self.rows as i64 - 1) {
+            for x in (cx - 1).max(0)..=(cx + 1).min(self.cols as i64 - 1) {
+                let c = y as usize * self.cols + x as usize;
+                for &g in &self.ids[self.start[c] as usize..self.start[c + 1] as usize] {
+                    let (gx, gy) = points[g as usize];
+                    if (gx - p.0).powi(2) + (gy - p.1).powi(2) <= reach * reach {
+                        out.push(g);
+                    }
+                }
+            }
+        }
+        out.sort_unstable();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn even_points_stay_inside_and_spread() {
+        for shape in [Shape::Disc, Shape::Square] {
+            let pts = even_points(shape, 1000.0, 37);
+            assert_eq!(pts.len(), 37);
+            for &(x, y) in &pts {
+                match shape {
+                    Shape::Disc => assert!(x.hypot(y) <= 1000.0),
+                    Shape::Square => assert!(x.abs() <= 500.0 && y.abs() <= 500.0),
+                }
+            }
+            let closest = pts
+                .iter()
+                .enumerate()
+                .flat_map(|(i, a)| {
+                    pts[i + 1..]
+                        .iter()
+                        .map(move |b| (a.0 - b.0).hypot(a.1 - b.1))
+                })
+                .fold(f64::MAX, f64::min);
+            assert!(closest > 50.0, "{shape:?}: {closest}");
+        }
+    }
+
+    // The grid finds exactly the gateways a scan of all of them finds.
+    #[test]
+    fn links_match_a_full_scan() {
+        let gws = even_points(Shape::Square, 20_000.0, 50);
+        let pos = |d: u32| {
+            Some(uniform_point(
+                Shape::Square,
+                20_000.0,
+                (d as f64 + 0.5) / 300.0,
+                ((d * 7) % 300) as f64 / 300.0 + 0.001,
+            ))
+        };
+        let loss = PathLoss::URBAN;
+        let e = Emitter {
+            position: &pos,
+            tx_power_dbm: &|_| 14.0,
+            shadowing: &|d, g| ((d * 31 + g * 17) % 7) as f64 / 3.0 - 1.0,
+        };
+        let links = Links::build(300, &gws, &loss, 14.0, -152.5, &e);
+        for d in 0..300u32 {
+            let p = pos(d).unwrap();
+            let want: Vec<u32> = (0..50u32)
+                .filter(|&g| {
+                    let (x, y) = gws[g as usize];
+                    let r = 14.0
+                        - loss.mean_db((x - p.0).hypot(y - p.1))
+                        - loss.shadowing_db * (e.shadowing)(d, g);
+                    r >= -152.5
+                })
+                .collect();
+            assert_eq!(links.gateways[links.of(d)], want[..], "device {d}");
+        }
+        assert!(links.gateways.len() > 300);
+    }
+}

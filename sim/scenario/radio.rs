@@ -1,0 +1,170 @@
+//! The radio sections of a scenario: a device group's `radio` (today LoRaWAN) and the service
+//! `area` where radio devices and their gateways stand.
+
+use serde::{Deserialize, Serialize};
+
+/// The access network of a device group; absent, the group uses its `uplink` (a constant
+/// latency and bandwidth).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Radio {
+    Lorawan(Lorawan),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lorawan {
+    /// Regional parameters: `eu868` or `us915`.
+    #[serde(default = "default_region")]
+    pub region: String,
+    /// A spreading factor 7..12 for every device, or `adr`: each device takes the lowest SF
+    /// whose link margin at its best gateway clears `adr_margin_db`.
+    #[serde(default)]
+    pub sf: Sf,
+    #[serde(default = "default_bandwidth_khz")]
+    pub bandwidth_khz: u32,
+    /// `4/5` to `4/8`.
+    #[serde(default = "default_coding_rate")]
+    pub coding_rate: String,
+    /// 14 dBm: the EU868 default (RP002-1.0.4, MaxEIRP 16 dBm − 2 dB).
+    #[serde(default = "default_tx_power_dbm")]
+    pub tx_power_dbm: f64,
+    /// Preamble symbols; 8 in LoRaWAN (RP002-1.0.4).
+    #[serde(default = "default_preamble")]
+    pub preamble: u32,
+    /// The installation margin of ADR: 10 dB, Semtech's recommended LoRaWAN ADR algorithm
+    /// ("margin_db", LoRaWAN network server reference, 2016).
+    #[serde(default = "default_adr_margin_db")]
+    pub adr_margin_db: f64,
+    /// Overrides the region's duty cycle of the uplink sub-band (EU868: 1 %).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duty_cycle: Option<f64>,
+}
+
+/// A spreading factor or `adr`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Sf {
+    Fixed(u32),
+    Mode(String),
+}
+
+impl Default for Sf {
+    fn default() -> Self {
+        Sf::Mode("adr".into())
+    }
+}
+
+fn default_region() -> String {
+    "eu868".into()
+}
+fn default_bandwidth_khz() -> u32 {
+    125
+}
+fn default_coding_rate() -> String {
+    "4/5".into()
+}
+fn default_tx_power_dbm() -> f64 {
+    14.0
+}
+fn default_preamble() -> u32 {
+    8
+}
+fn default_adr_margin_db() -> f64 {
+    10.0
+}
+
+/// Where radio devices and gateways stand, and how signals fade between them. Devices are
+/// uniform over the area.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Area {
+    pub shape: Shape,
+    /// The disc's radius or the square's side.
+    pub size_m: f64,
+    #[serde(default)]
+    pub gateways: Placement,
+    #[serde(default)]
+    pub path_loss: PathLossParams,
+    /// A frame survives co-SF interference this far below it (6 dB: Bor et al., MSWiM 2016;
+    /// ns-3 lorawan).
+    #[serde(default = "default_capture_db")]
+    pub capture_db: f64,
+    #[serde(default)]
+    pub inter_sf: InterSf,
+    /// Demodulator paths per gateway: 8 on an SX1301 (SX1301 datasheet, 1.1).
+    #[serde(default = "default_demodulators")]
+    pub demodulators: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Shape {
+    Disc,
+    Square,
+}
+
+/// How gateways are placed: an even pattern (a grid in a square, a sunflower spiral in a
+/// disc) or uniformly at random.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Placement {
+    #[default]
+    Grid,
+    Random,
+}
+
+/// How different spreading factors interfere.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InterSf {
+    /// Different SFs never disturb each other.
+    #[default]
+    Orthogonal,
+    /// The measured isolation matrix of Goursaud and Gorce (2015).
+    Goursaud,
+}
+
+/// Log-distance path loss with log-normal shadowing; defaults in [`crate::radio::PathLoss`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathLossParams {
+    #[serde(default = "default_exponent")]
+    pub exponent: f64,
+    #[serde(default = "default_reference_loss_db")]
+    pub reference_loss_db: f64,
+    #[serde(default = "default_reference_m")]
+    pub reference_m: f64,
+    #[serde(default = "default_shadowing_db")]
+    pub shadowing_db: f64,
+}
+
+fn default_capture_db() -> f64 {
+    crate::radio::Capture::DEFAULT_DB
+}
+fn default_demodulators() -> u32 {
+    8
+}
+fn default_exponent() -> f64 {
+    crate::radio::PathLoss::URBAN.exponent
+}
+fn default_reference_loss_db() -> f64 {
+    crate::radio::PathLoss::URBAN.reference_loss_db
+}
+fn default_reference_m() -> f64 {
+    crate::radio::PathLoss::URBAN.reference_m
+}
+fn default_shadowing_db() -> f64 {
+    crate::radio::PathLoss::URBAN.shadowing_db
+}
+
+impl Default for PathLossParams {
+    fn default() -> Self {
+        PathLossParams {
+            exponent: default_exponent(),
+            reference_loss_db: default_reference_loss_db(),
+            reference_m: default_reference_m(),
+            shadowing_db: default_shadowing_db(),
+        }
+    }
+}

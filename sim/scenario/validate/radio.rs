@@ -1,0 +1,303 @@
+//! Checks of the radio sections: a group's `radio` and the service `area`.
+
+use super::{Checker, Lower::*, Num, Quoted, Upper};
+use crate::radio::Region;
+use crate::scenario::{Area, DeviceGroup, Lorawan, Radio, Sf};
+
+/// Wider than any city or region a LoRaWAN network covers (1,000 km).
+const MAX_AREA_M: f64 = 1e6;
+/// SX1276 programmable preamble length (datasheet 4.1.1.6).
+const PREAMBLE: (u32, u32) = (6, 65_535);
+/// Transmit powers of LoRa radios span about −4 dBm (SX1276 RFO) to +30 dBm (US915 max EIRP).
+const TX_POWER_DBM: (f64, f64) = (-10.0, 30.0);
+const MAX_DEMODULATORS: u32 = 64;
+const CODING_RATES: [&str; 4] = ["4/5", "4/6", "4/7", "4/8"];
+
+impl Checker<'_> {
+    pub(super) fn radio(&mut self, p: &str, group: &DeviceGroup) {
+        let Some(Radio::Lorawan(l)) = &group.radio else {
+            return;
+        };
+        let p = format!("{p}.radio");
+        let region = Region::by_name(&l.region);
+        if region.is_none() {
+            self.report(
+                &format!("{p}.region"),
+                Quoted(&l.region),
+                "must be eu868 or us915",
+            );
+        }
+        let sf = match &l.sf {
+            Sf::Fixed(sf) if (7..=12).contains(sf) => Some(Some(*sf as u8)),
+            Sf::Mode(m) if m == "adr" => Some(None),
+            Sf::Fixed(sf) => {
+                self.report(&format!("{p}.sf"), sf, "must be 7..12 or adr");
+                None
+            }
+            Sf::Mode(m) => {
+                self.report(&format!("{p}.sf"), Quoted(m), "must be 7..12 or adr");
+                None
+            }
+        };
+        if !CODING_RATES.contains(&l.coding_rate.as_str()) {
+            self.report(
+                &format!("{p}.coding_rate"),
+                Quoted(&l.coding_rate),
+                "must be 4/5, 4/6, 4/7 or 4/8",
+            );
+        }
+        let (lo, hi) = TX_POWER_DBM;
+        if self.finite(&format!("{p}.tx_power_dbm"), l.tx_power_dbm)
+            && !(lo..=hi).contains(&l.tx_power_dbm)
+        {
+            self.report(
+                &format!("{p}.tx_power_dbm"),
+                Num(l.tx_power_dbm),
+                format!("must be >= {lo} and <= {hi}"),
+            );
+        }
+        if !(PREAMBLE.0..=PREAMBLE.1).contains(&l.preamble) {
+            self.report(
+                &format!("{p}.preamble"),
+                l.preamble,
+                format!("must be >= {} and <= {} symbols", PREAMBLE.0, PREAMBLE.1),
+            );
+        }
+        self.range(
+            &format!("{p}.adr_margin_db"),
+            l.adr_margin_db,
+            NonNeg,
+            Some(Upper(50.0, "")),
+        );
+        if let Some(dc) = l.duty_cycle {
+            self.range(&format!("{p}.duty_cycle"), dc, Pos, Some(Upper(1.0, "")));
+        }
+        if let (Some(region), Some(sf)) = (region, sf) {
+            self.data_rate(&p, region, sf, l, group.tx_bytes);
+        }
+    }
+
+    /// The SF and bandwidth must name one of the region's data rates, and one reading must fit
+    /// the application payload of that data rate (of some data rate, with ADR).
+    fn data_rate(&mut self, p: &str, region: &Region, sf: Option<u8>, l: &Lorawan, bytes: u32) {
+        let bw = l.bandwidth_khz.saturating_mul(1000);
+        let Some(sf) = sf else {
+            if l.bandwidth_khz != 125 {
+                self.report(
+                    &format!("{p}.bandwidth_khz"),
+                    l.bandwidth_khz,
+                    "must be 125 with sf: adr (ADR chooses among the 125 kHz data rates)",
+                );
+            }
+            let max = region.max_app_payload();
+            if bytes > max {
+                self.report(
+                    &format!("{}.tx_bytes", p.trim_end_matches(".radio")),
+                    bytes,
+                    format!(
+                        "must be <= {max}, the largest application payload of any {} data rate",
+                        region.name
+                    ),
+                );
+            }
+            return;
+        };
+        let Some(dr) = region.data_rate(sf, bw) else {
+            let allowed: Vec<String> = region
+                .data_rates
+                .iter()
+                .filter(|d| d.sf == sf)
+                .map(|d| (d.bandwidth_hz / 1000).to_string())
+                .collect();
+            self.report(
+                &format!("{p}.bandwidth_khz"),
+                l.bandwidth_khz,
+                format!(
+                    "must be one of [{}] for SF{sf} in {}",
+                    allowed.join(", "),
+                    region.name
+                ),
+            );
+            return;
+        };
+        let max = region.data_rates[dr as usize].max_app_payload;
+        if bytes > max {
+            self.report(
+                &format!("{}.tx_bytes", p.trim_end_matches(".radio")),
+                bytes,
+                format!(
+                    "must be <= {max}, the application payload of {} DR{dr} (SF{sf}/{} kHz)",
+                    region.name, l.bandwidth_khz
+                ),
+            );
+        }
+    }
+
+    pub(super) fn area(&mut self, area: Option<&Area>, groups: &[DeviceGroup]) {
+        let Some(a) = area else {
+            if let Some(i) = groups.iter().position(|g| g.radio.is_some()) {
+                self.report(
+                    "area",
+                    "absent",
+                    format!("must be given when a group has radio (devices[{i}])"),
+                );
+            }
+            return;
+        };
+        self.range("area.size_m", a.size_m, Pos, Some(Upper(MAX_AREA_M, "")));
+        let pl = &a.path_loss;
+        self.range(
+            "area.path_loss.exponent",
+            pl.exponent,
+            Pos,
+            Some(Upper(10.0, "")),
+        );
+        self.range(
+            "area.path_loss.reference_loss_db",
+            pl.reference_loss_db,
+            NonNeg,
+            Some(Upper(200.0, "")),
+        );
+        self.range(
+            "area.path_loss.reference_m",
+            pl.reference_m,
+            Pos,
+            Some(Upper(MAX_AREA_M, "")),
+        );
+        self.range(
+            "area.path_loss.shadowing_db",
+            pl.shadowing_db,
+            NonNeg,
+            Some(Upper(30.0, "")),
+        );
+        if self.finite("area.capture_db", a.capture_db) && a.capture_db.abs() > 50.0 {
+            self.report(
+                "area.capture_db",
+                Num(a.capture_db),
+                "must be >= -50 and <= 50",
+            );
+        }
+        if !(1..=MAX_DEMODULATORS).contains(&a.demodulators) {
+            self.report(
+                "area.demodulators",
+                a.demodulators,
+                format!("must be >= 1 and <= {MAX_DEMODULATORS}"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::{ScenarioError, parse};
+
+    const BASE: &str = "\
+duration_s: 600
+validators: { count: 4 }
+consensus: { protocol: nakamoto, block_interval_s: 10 }
+";
+
+    /// The one-line messages for a scenario of `BASE` plus `extra`.
+    fn errors(extra: &str) -> Vec<String> {
+        match parse(&format!("{BASE}{extra}"), "t") {
+            Ok(_) => Vec::new(),
+            Err(ScenarioError::Invalid { errors, .. }) => {
+                errors.iter().map(|e| e.to_string()).collect()
+            }
+            Err(e) => vec![e.to_string()],
+        }
+    }
+
+    fn group(radio: &str, tx_bytes: u32) -> String {
+        format!(
+            "devices:\n  - name: m\n    count: 10\n    workload: {{ model: periodic, interval_s: 600 }}\n    tx_bytes: {tx_bytes}\n    radio: {radio}\n"
+        )
+    }
+
+    const AREA: &str = "area: { shape: disc, size_m: 2000 }\n";
+
+    #[test]
+    fn a_valid_lorawan_group() {
+        let ok = format!("{}{AREA}", group("{ model: lorawan, sf: 9 }", 115));
+        assert_eq!(errors(&ok), Vec::<String>::new());
+        let adr = format!("{}{AREA}", group("{ model: lorawan }", 222));
+        assert_eq!(errors(&adr), Vec::<String>::new());
+    }
+
+    #[test]
+    fn bad_radio_values_name_field_value_limit_and_line() {
+        let e = errors(&format!(
+            "{}{AREA}",
+            group("{ model: lorawan, sf: 13 }", 10)
+        ));
+        assert_eq!(
+            e,
+            ["devices[0].radio.sf = 13: must be 7..12 or adr (line 9)"]
+        );
+        let e = errors(&format!(
+            "{}{AREA}",
+            group("{ model: lorawan, sf: 9 }", 116)
+        ));
+        assert_eq!(
+            e,
+            [
+                "devices[0].tx_bytes = 116: must be <= 115, the application payload of eu868 DR3 \
+              (SF9/125 kHz) (line 8)"
+            ]
+        );
+        let e = errors(&format!("{}{AREA}", group("{ model: lorawan }", 223)));
+        assert_eq!(
+            e,
+            [
+                "devices[0].tx_bytes = 223: must be <= 222, the largest application payload of \
+              any eu868 data rate (line 8)"
+            ]
+        );
+        let e = errors(&format!(
+            "{}{AREA}",
+            group(
+                "{ model: lorawan, duty_cycle: 1.5, sf: 8, bandwidth_khz: 250 }",
+                10
+            )
+        ));
+        assert_eq!(
+            e,
+            [
+                "devices[0].radio.duty_cycle = 1.5: must be > 0 and <= 1 (line 9)",
+                "devices[0].radio.bandwidth_khz = 250: must be one of [125] for SF8 in eu868 \
+                 (line 9)"
+            ]
+        );
+        let e = errors(&format!(
+            "{}{AREA}",
+            group("{ model: lorawan, region: eu433, coding_rate: 4/9 }", 10)
+        ));
+        assert_eq!(
+            e,
+            [
+                "devices[0].radio.region = \"eu433\": must be eu868 or us915 (line 9)",
+                "devices[0].radio.coding_rate = \"4/9\": must be 4/5, 4/6, 4/7 or 4/8 (line 9)"
+            ]
+        );
+    }
+
+    #[test]
+    fn radio_needs_a_sane_area() {
+        let e = errors(&group("{ model: lorawan }", 10));
+        assert_eq!(
+            e,
+            ["area = absent: must be given when a group has radio (devices[0])"]
+        );
+        let area =
+            "area: { shape: square, size_m: -5, demodulators: 0, path_loss: { exponent: 0 } }\n";
+        let e = errors(&format!("{}{area}", group("{ model: lorawan }", 10)));
+        assert_eq!(
+            e,
+            [
+                "area.size_m = -5: must be > 0 and <= 1000000 (line 10)",
+                "area.path_loss.exponent = 0: must be > 0 and <= 10 (line 10)",
+                "area.demodulators = 0: must be >= 1 and <= 64 (line 10)"
+            ]
+        );
+    }
+}

@@ -1,0 +1,564 @@
+//! The LoRaWAN access network inside a run: which gateways hear each radio device, and the
+//! per-gateway reception of every frame the fleet sends.
+//!
+//! Deterministic hand-over between the sharded fleet and the gateways: a device builds its
+//! frames in its shard from its own state and random stream (channel drawn from
+//! `(seed, device, frame's first reading)`), so a frame does not depend on the shard it was
+//! built in. At each window barrier every shard has run up to the barrier, so every frame
+//! starting before it is known; those frames are sorted by `(start, device, first reading)`
+//! and fed in that order to the receiver of every gateway that hears the device. A
+//! receiver's state carries over between barriers, and a frame is final once the sweep has
+//! passed its end at every gateway, which is true of every frame ending by the barrier. The
+//! order, and with it every outcome, is therefore fixed by the model, never by the number of
+//! shards or threads; the window width does not matter either (see the receiver's batching
+//! test).
+
+use super::batches::Batches;
+use super::shard::{Shard, Sources, Upload};
+use crate::consensus::TxIn;
+use crate::engine::to_secs;
+use crate::engine::{Purpose, Time, draw_unit};
+use crate::metrics::{GatewayRow, Metrics, RadioRow};
+use crate::net::Access;
+use crate::radio::{
+    Capture, Emitter, GATEWAY_SENSITIVITY_125K, Heard, Links, Loss, PathLoss, Phy, Point, Receiver,
+    Region, RxConfig, even_points, sensitivity_dbm, standard_normal, uniform_point,
+};
+use crate::scenario::{InterSf, Placement, Radio, Scenario, Sf};
+
+/// Signals this far under the best gateway sensitivity (SF12) neither decode nor, summed
+/// with others, reach a capture threshold worth modelling: such links are left out.
+const INTERFERENCE_FLOOR_DB: f64 = 10.0;
+
+/// A radio group's compiled parameters.
+#[derive(Clone, Debug)]
+pub struct GroupRadio {
+    pub first: u32,
+    pub count: u32,
+    pub bandwidth_hz: u32,
+    pub cr: u8,
+    pub preamble: u16,
+    pub duty_cycle: f64,
+    pub channels: u8,
+    /// Largest application payload for SF7..SF12 at this bandwidth; 0 where the region
+    /// has no such data rate.
+    pub max_payload: [u32; 6],
+}
+
+impl GroupRadio {
+    pub fn phy(&self, sf: u8) -> Phy {
+        Phy {
+            sf,
+            bandwidth_hz: self.bandwidth_hz,
+            cr: self.cr,
+            preamble: self.preamble,
+            explicit_header: true,
+            crc: true,
+        }
+    }
+}
+
+/// A frame as its device built it: readings `txs[txs..txs + len]` of its shard.
+#[derive(Clone, Copy, Debug)]
+pub struct FrameOut {
+    pub start: Time,
+    pub end: Time,
+    /// When the device had it ready: `start − ready` is its duty-cycle wait.
+    pub ready: Time,
+    pub device: u32,
+    /// The frame's first reading, which names it among its device's frames.
+    pub seq: u32,
+    pub txs: u32,
+    pub len: u32,
+    pub channel: u8,
+    pub sf: u8,
+}
+
+/// What the shards read: each radio group's parameters and each device's SF.
+pub struct AirPlan {
+    pub groups: Vec<GroupRadio>,
+    /// Scenario group index of each entry of `groups`.
+    pub group_index: Vec<usize>,
+    /// Spreading factor of each device; 0 for devices without a radio.
+    pub sf: Vec<u8>,
+    links: Links,
+    rx: RxConfig,
+}
+
+fn shadow(seed: u64, d: u32, g: u32) -> f64 {
+    let i = 2 * g as u64;
+    standard_normal(
+        draw_unit(seed, d as u64, Purpose::Shadowing, i),
+        draw_unit(seed, d as u64, Purpose::Shadowing, i + 1),
+    )
+}
+
+impl AirPlan {
+    /// The radio groups of `s` and their links; `None` when no group has a radio.
+    pub fn build(s: &Scenario) -> Option<AirPlan> {
+        let area = s.area.as_ref()?;
+        let mut groups = Vec::new();
+        let mut group_index = Vec::new();
+        let mut first = 0u32;
+        let mut radio_of = Vec::new();
+        for (i, g) in s.devices.iter().enumerate() {
+            if let Some(Radio::Lorawan(l)) = &g.radio {
+                let region = Region::by_name(&l.region).expect("validated region");
+                let bw = l.bandwidth_khz * 1000;
+                let mut max_payload = [0; 6];
+                for (k, m) in max_payload.iter_mut().enumerate() {
+                    *m = region
+                        .data_rate(7 + k as u8, bw)
+                        .map_or(0, |dr| region.data_rates[dr as usize].max_app_payload);
+                }
+                let band = region
+                    .sub_band(region.channels_mhz[0])
+                    .expect("channels in a band");
+                groups.push(GroupRadio {
+                    first,
+                    count: g.count as u32,
+                    bandwidth_hz: bw,
+                    cr: l.coding_rate.as_bytes()[2] - b'4',
+                    preamble: l.preamble as u16,
+                    duty_cycle: l.duty_cycle.unwrap_or(region.sub_bands[band].duty_cycle),
+                    channels: region.channels_mhz.len() as u8,
+                    max_payload,
+                });
+                group_index.push(i);
+                radio_of.push((first, g.count as u32, l, g.tx_bytes));
+            }
+            first += g.count as u32;
+        }
+        if groups.is_empty() {
+            return None;
+        }
+        let devices = first;
+        let n = s.gateways.count as u32;
+        let gateways: Vec<Point> = match area.gateways {
+            Placement::Grid => even_points(area.shape, area.size_m, n),
+            Placement::Random => (0..n)
+                .map(|g| {
+                    let u = |i| draw_unit(s.seed, g as u64, Purpose::GatewayPosition, i);
+                    uniform_point(area.shape, area.size_m, u(0), u(1))
+                })
+                .collect(),
+        };
+        let pl = &area.path_loss;
+        let loss = PathLoss {
+            exponent: pl.exponent,
+            reference_loss_db: pl.reference_loss_db,
+            reference_m: pl.reference_m,
+            shadowing_db: pl.shadowing_db,
+        };
+        let find = |d: u32| {
+            let i = radio_of.partition_point(|r| r.0 + r.1 <= d);
+            radio_of.get(i).filter(|r| r.0 <= d)
+        };
+        let position = |d: u32| {
+            find(d).map(|_| {
+                let u = |i| draw_unit(s.seed, d as u64, Purpose::DevicePosition, i);
+                uniform_point(area.shape, area.size_m, u(0), u(1))
+            })
+        };
+        let power = |d: u32| find(d).map_or(0.0, |r| r.2.tx_power_dbm);
+        let shadowing = |d: u32, g: u32| shadow(s.seed, d, g);
+        let max_tx = radio_of
+            .iter()
+            .map(|r| r.2.tx_power_dbm)
+            .fold(f64::MIN, f64::max);
+        let floor = GATEWAY_SENSITIVITY_125K[5] - INTERFERENCE_FLOOR_DB;
+        let emitter = Emitter {
+            position: &position,
+            tx_power_dbm: &power,
+            shadowing: &shadowing,
+        };
+        let links = Links::build(devices, &gateways, &loss, max_tx, floor, &emitter);
+        let mut sf = vec![0u8; devices as usize];
+        for (k, &(first, count, l, tx_bytes)) in radio_of.iter().enumerate() {
+            let g = &groups[k];
+            for d in first..first + count {
+                let best = links.rssi_dbm[links.of(d)]
+                    .iter()
+                    .fold(f64::NEG_INFINITY, |a, &b| a.max(b as f64));
+                sf[d as usize] = match l.sf {
+                    Sf::Fixed(v) => v as u8,
+                    Sf::Mode(_) => adr(g, tx_bytes, best, l.adr_margin_db),
+                };
+            }
+        }
+        let mut capture = match area.inter_sf {
+            InterSf::Orthogonal => Capture::orthogonal(area.capture_db),
+            InterSf::Goursaud => Capture::goursaud(),
+        };
+        for (i, row) in capture.db.iter_mut().enumerate() {
+            row[i] = area.capture_db;
+        }
+        Some(AirPlan {
+            groups,
+            group_index,
+            sf,
+            links,
+            rx: RxConfig {
+                paths: area.demodulators,
+                sensitivity_dbm: GATEWAY_SENSITIVITY_125K,
+                capture,
+            },
+        })
+    }
+
+    /// The radio group holding device `d`, by its position in `groups`.
+    pub fn group_of(&self, d: u32) -> Option<usize> {
+        let i = self.groups.partition_point(|g| g.first + g.count <= d);
+        (i < self.groups.len() && self.groups[i].first <= d).then_some(i)
+    }
+}
+
+/// ADR: the lowest SF whose payload limit holds a reading and whose margin at the best
+/// gateway clears `margin_db`; failing that the slowest SF that holds a reading.
+fn adr(g: &GroupRadio, tx_bytes: u32, best_rssi: f64, margin_db: f64) -> u8 {
+    let fits = |sf: u8| g.max_payload[(sf - 7) as usize] >= tx_bytes;
+    (7..=12u8)
+        .filter(|&sf| fits(sf))
+        .find(|&sf| {
+            best_rssi - sensitivity_dbm(&GATEWAY_SENSITIVITY_125K, sf, g.bandwidth_hz) >= margin_db
+        })
+        .or_else(|| (7..=12u8).rev().find(|&sf| fits(sf)))
+        .expect("validation keeps a reading within some data rate")
+}
+
+/// Counters of one (radio group, SF).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RadioStats {
+    pub frames: u64,
+    pub delivered: u64,
+    pub lost: [u64; 4],
+    pub readings: u64,
+    pub airtime: Time,
+    pub duty_cycle_wait: Time,
+    /// Copies received by more than one gateway beyond the first.
+    pub duplicates: u64,
+}
+
+/// Counters of one gateway.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct GatewayStats {
+    pub heard: u64,
+    pub received: u64,
+    pub lost: [u64; 4],
+    /// Airtime of the frames a demodulator held (received or collided).
+    pub demodulating: Time,
+}
+
+struct Flight {
+    f: FrameOut,
+    list: u32,
+    /// The readings' bytes, which the gateway forwards over its backhaul.
+    bytes: u64,
+    remaining: u32,
+    /// Earliest copy at a validator, and the gateway it came through.
+    best: Option<(Time, u32)>,
+    received: u32,
+    loss: Loss,
+}
+
+impl Flight {
+    fn new(f: FrameOut, list: u32, bytes: u64, remaining: u32) -> Self {
+        Flight {
+            f,
+            list,
+            bytes,
+            remaining,
+            best: None,
+            received: 0,
+            loss: Loss::BelowSensitivity,
+        }
+    }
+}
+
+/// The network side: a receiver per gateway and the frames on their way through them.
+pub struct Airwaves {
+    receivers: Vec<Receiver>,
+    pending: Vec<(FrameOut, u32)>,
+    flights: Vec<Flight>,
+    free: Vec<u32>,
+    lists: Batches,
+    ready: Vec<u32>,
+    pub out: Vec<Upload>,
+    pub txs: Vec<TxIn>,
+    /// Indexed by `radio group · 6 + SF − 7`.
+    pub stats: Vec<RadioStats>,
+    pub gateways: Vec<GatewayStats>,
+    /// Readings lost with their frames, by [`Loss`].
+    pub dropped: [u64; 4],
+}
+
+impl Airwaves {
+    pub fn new(plan: &AirPlan, gateways: u32) -> Self {
+        Airwaves {
+            receivers: vec![Receiver::new(); gateways as usize],
+            pending: Vec::new(),
+            flights: Vec::new(),
+            free: Vec::new(),
+            lists: Batches::default(),
+            ready: Vec::new(),
+            out: Vec::new(),
+            txs: Vec::new(),
+            stats: vec![RadioStats::default(); plan.groups.len() * 6],
+            gateways: vec![GatewayStats::default(); gateways as usize],
+            dropped: [0; 4],
+        }
+    }
+
+    /// Takes the shards' new frames and settles every frame that ends by `barrier`; every
+    /// shard must have run up to `barrier`. Delivered frames land in `out` and `txs`.
+    pub fn resolve(
+        &mut self,
+        plan: &AirPlan,
+        shards: &mut [Shard],
+        barrier: Time,
+        access: &Access,
+        src: Sources,
+        m: &mut Metrics,
+    ) {
+        for sh in shards.iter_mut() {
+            for f in sh.frames.drain(..) {
+                let (id, list) = self.lists.open();
+                list.extend_from_slice(&sh.txs[f.txs as usize..(f.txs + f.len) as usize]);
+                self.pending.push((f, id));
+            }
+        }
+        self.pending
+            .sort_unstable_by_key(|(f, _)| (f.start, f.device, f.seq));
+        let due = self.pending.partition_point(|(f, _)| f.start < barrier);
+        let Airwaves {
+            receivers,
+            pending,
+            flights,
+            free,
+            lists,
+            ready,
+            gateways,
+            ..
+        } = &mut *self;
+        for (f, list) in pending.drain(..due) {
+            let bytes = lists.list(list).iter().map(|t| t.bytes as u64).sum::<u64>();
+            let links = plan.links.of(f.device);
+            let idx = match free.pop() {
+                Some(i) => i,
+                None => {
+                    flights.push(Flight::new(f, list, 0, 0));
+                    flights.len() as u32 - 1
+                }
+            };
+            flights[idx as usize] = Flight::new(f, list, bytes, links.len() as u32);
+            if links.is_empty() {
+                ready.push(idx);
+                continue;
+            }
+            let bandwidth_hz =
+                plan.groups[plan.group_of(f.device).expect("radio device")].bandwidth_hz;
+            for k in links {
+                let g = plan.links.gateways[k];
+                gateways[g as usize].heard += 1;
+                let h = Heard {
+                    frame: idx,
+                    start: f.start,
+                    end: f.end,
+                    channel: f.channel,
+                    sf: f.sf,
+                    bandwidth_hz,
+                    rssi_dbm: plan.links.rssi_dbm[k] as f64,
+                };
+                let mut done = |i: u32, r: Result<(), Loss>| {
+                    outcome(flights, gateways, ready, access, i, g, r)
+                };
+                receivers[g as usize].hear(h, &plan.rx, &mut done);
+            }
+        }
+        for (g, rx) in receivers.iter_mut().enumerate() {
+            let mut done = |i: u32, r: Result<(), Loss>| {
+                outcome(flights, gateways, ready, access, i, g as u32, r)
+            };
+            rx.settle(barrier, &plan.rx, &mut done);
+        }
+        for idx in std::mem::take(&mut self.ready) {
+            self.finish_frame(plan, idx, access, src, m);
+        }
+    }
+
+    fn finish_frame(
+        &mut self,
+        plan: &AirPlan,
+        idx: u32,
+        access: &Access,
+        src: Sources,
+        m: &mut Metrics,
+    ) {
+        self.free.push(idx);
+        let fl = &self.flights[idx as usize];
+        let f = fl.f;
+        let list = self.lists.take(fl.list);
+        let gi = plan.group_of(f.device).expect("radio device");
+        let st = &mut self.stats[gi * 6 + (f.sf - 7) as usize];
+        st.frames += 1;
+        st.readings += list.len() as u64;
+        st.airtime += f.end - f.start;
+        st.duty_cycle_wait += f.start - f.ready;
+        match fl.best {
+            Some((at, g)) => {
+                st.delivered += 1;
+                st.duplicates += fl.received as u64 - 1;
+                self.out.push(Upload {
+                    at,
+                    source: src.first_device + f.device,
+                    seq: f.seq,
+                    node: access.gateway_validator[g as usize],
+                    start: self.txs.len() as u32,
+                    len: list.len() as u32,
+                });
+                self.txs.extend_from_slice(&list);
+            }
+            None => {
+                st.lost[fl.loss as usize] += 1;
+                self.dropped[fl.loss as usize] += list.len() as u64;
+                for _ in 0..list.len() {
+                    m.on_dropped(f.end);
+                }
+            }
+        }
+        self.lists.give_back(list);
+    }
+
+    /// Readings on the air when the run ends (their frames never settled).
+    pub fn on_air(&self) -> u64 {
+        self.lists.in_flight()
+    }
+}
+
+/// Records gateway `g`'s verdict on flight `i`.
+fn outcome(
+    flights: &mut [Flight],
+    gateways: &mut [GatewayStats],
+    ready: &mut Vec<u32>,
+    access: &Access,
+    i: u32,
+    g: u32,
+    r: Result<(), Loss>,
+) {
+    let fl = &mut flights[i as usize];
+    let gs = &mut gateways[g as usize];
+    let toa = fl.f.end - fl.f.start;
+    match r {
+        Ok(()) => {
+            gs.received += 1;
+            gs.demodulating += toa;
+            fl.received += 1;
+            // The network server keeps the copy that reaches a validator first.
+            let at = fl.f.end + access.backhaul_delay(g, fl.bytes);
+            if fl.best.is_none_or(|b| (at, g) < b) {
+                fl.best = Some((at, g));
+            }
+        }
+        Err(loss) => {
+            gs.lost[loss as usize] += 1;
+            if loss == Loss::Collision {
+                gs.demodulating += toa;
+            }
+            fl.loss = Loss::worst_first(fl.loss, loss);
+        }
+    }
+    fl.remaining -= 1;
+    if fl.remaining == 0 {
+        ready.push(i);
+    }
+}
+
+/// The radio's share of a run's outputs.
+#[derive(Default)]
+pub struct Tables {
+    pub radio: Vec<RadioRow>,
+    pub gateways: Vec<GatewayRow>,
+    pub summary: Vec<(String, f64)>,
+    /// Readings lost with their frames, by reason (`radio_collision`, …).
+    pub dropped: Vec<(String, u64)>,
+    /// Readings in frames still on the air at the end.
+    pub on_air: u64,
+}
+
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 {
+        f64::NAN
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+impl Tables {
+    pub fn of(w: &Airwaves, plan: &AirPlan, s: &Scenario, duration_s: f64) -> Self {
+        let mut t = Tables {
+            on_air: w.on_air(),
+            ..Tables::default()
+        };
+        let mut total = RadioStats::default();
+        for (k, chunk) in w.stats.chunks(6).enumerate() {
+            let group = &s.devices[plan.group_index[k]].name;
+            for (i, st) in chunk.iter().enumerate() {
+                if st.frames == 0 {
+                    continue;
+                }
+                total.frames += st.frames;
+                total.delivered += st.delivered;
+                total.duplicates += st.duplicates;
+                total.airtime += st.airtime;
+                total.duty_cycle_wait += st.duty_cycle_wait;
+                t.radio.push(RadioRow {
+                    group: group.clone(),
+                    sf: 7 + i as u8,
+                    frames: st.frames,
+                    delivered: st.delivered,
+                    lost_below_sensitivity: st.lost[Loss::BelowSensitivity as usize],
+                    lost_gateway_transmitting: st.lost[Loss::GatewayTransmitting as usize],
+                    lost_no_demodulator: st.lost[Loss::NoDemodulator as usize],
+                    lost_collision: st.lost[Loss::Collision as usize],
+                    readings: st.readings,
+                    duplicates: st.duplicates,
+                    airtime_s: to_secs(st.airtime),
+                    duty_cycle_wait_s: to_secs(st.duty_cycle_wait),
+                    delivery_ratio: ratio(st.delivered, st.frames),
+                });
+            }
+        }
+        let paths = plan.rx.paths as f64;
+        for (g, gs) in w.gateways.iter().enumerate() {
+            t.gateways.push(GatewayRow {
+                gateway: g as u32,
+                frames_heard: gs.heard,
+                frames_received: gs.received,
+                lost_below_sensitivity: gs.lost[Loss::BelowSensitivity as usize],
+                lost_gateway_transmitting: gs.lost[Loss::GatewayTransmitting as usize],
+                lost_no_demodulator: gs.lost[Loss::NoDemodulator as usize],
+                lost_collision: gs.lost[Loss::Collision as usize],
+                demodulator_utilisation: to_secs(gs.demodulating) / (paths * duration_s),
+            });
+        }
+        for loss in Loss::ALL {
+            t.dropped
+                .push((format!("radio_{}", loss.name()), w.dropped[loss as usize]));
+        }
+        t.summary = vec![
+            ("radio_frames".into(), total.frames as f64),
+            ("radio_frames_delivered".into(), total.delivered as f64),
+            (
+                "radio_delivery_ratio".into(),
+                ratio(total.delivered, total.frames),
+            ),
+            ("radio_duplicates".into(), total.duplicates as f64),
+            ("radio_airtime_s".into(), to_secs(total.airtime)),
+            (
+                "radio_duty_cycle_wait_s".into(),
+                to_secs(total.duty_cycle_wait),
+            ),
+        ];
+        t
+    }
+}
