@@ -13,6 +13,7 @@ pub mod consensus;
 pub mod devices;
 pub mod engine;
 pub mod ledger;
+pub mod manifest;
 pub mod metrics;
 pub mod net;
 pub mod phold;

@@ -105,3 +105,92 @@ fn same_run_passes_slower_blocks_regress_and_tolerances_apply() {
         std::fs::remove_dir_all(d).unwrap();
     }
 }
+
+/// A run folder holding only `summary.parquet` built from `columns`, with its manifest.
+fn summary_only(name: &str, columns: Vec<polars::prelude::Column>) -> PathBuf {
+    let dir = temp(name);
+    let height = columns.first().map_or(0, |c| c.len());
+    let mut df = polars::prelude::DataFrame::new(height, columns).unwrap();
+    let file = dir.join("summary.parquet");
+    std::fs::write(&file, unchained::report::parquet(&mut df).unwrap()).unwrap();
+    unchained::manifest::write(&dir, &[file]).unwrap();
+    dir
+}
+
+fn summary(name: &str, metrics: &[(&str, f64)]) -> PathBuf {
+    use polars::prelude::Column;
+    summary_only(
+        name,
+        vec![
+            Column::new(
+                "metric".into(),
+                metrics.iter().map(|m| m.0).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "value".into(),
+                metrics.iter().map(|m| m.1).collect::<Vec<_>>(),
+            ),
+        ],
+    )
+}
+
+/// `compare a b` exits 2 with `text` in its error.
+fn refused(a: &Path, b: &Path, text: &str) {
+    let o = compare(a, b, &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains(text), "{err}");
+}
+
+#[test]
+fn empty_or_malformed_baselines_and_one_sided_metrics_fail() {
+    let base = summary("full", &[("settlement_p50_s", 10.0), ("tx_settled", 100.0)]);
+    let empty = summary("empty", &[]);
+    let named = format!(
+        "{}: holds no metrics",
+        empty.join("summary.parquet").display()
+    );
+    refused(&empty, &base, &named);
+    refused(&base, &empty, &named);
+
+    let no_value = summary_only(
+        "novalue",
+        vec![polars::prelude::Column::new(
+            "metric".into(),
+            ["settlement_p50_s"],
+        )],
+    );
+    refused(&no_value, &base, "no column `value`");
+    let text_value = summary_only(
+        "textvalue",
+        vec![
+            polars::prelude::Column::new("metric".into(), ["settlement_p50_s"]),
+            polars::prelude::Column::new("value".into(), ["10"]),
+        ],
+    );
+    refused(&base, &text_value, "column `value` is");
+
+    // A metric only in the candidate fails like one only in the baseline, unless its
+    // direction is `ignore` (here `events`, ignored by default).
+    let more = summary(
+        "more",
+        &[
+            ("settlement_p50_s", 10.0),
+            ("tx_settled", 100.0),
+            ("stale_rate", 0.0),
+            ("events", 5.0),
+        ],
+    );
+    let o = compare(&base, &more, &[]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{stdout}");
+    assert!(line(&stdout, "stale_rate").ends_with("NEW"), "{stdout}");
+    assert!(line(&stdout, "events").ends_with("ignored"), "{stdout}");
+    let o = compare(&more, &base, &[]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{stdout}");
+    assert!(line(&stdout, "stale_rate").ends_with("MISSING"), "{stdout}");
+    for d in [base, empty, no_value, text_value, more] {
+        std::fs::remove_dir_all(d).unwrap();
+    }
+}

@@ -4,7 +4,8 @@
 
 mod common;
 
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 const SMALL: &str = "
 name: html-check
@@ -17,18 +18,28 @@ validators: { count: 10 }
 consensus: { protocol: nakamoto, block_interval_s: 20, confirmations: 2 }
 ";
 
-#[test]
-fn run_report_is_self_contained_with_tables_charts_seed_and_version() {
-    let dir = std::env::temp_dir().join(format!("unchained-html-{}", std::process::id()));
+/// A fresh run folder of `SMALL` and the files written into it.
+fn run_folder(tag: &str) -> (PathBuf, Vec<PathBuf>) {
+    let dir = std::env::temp_dir().join(format!("unchained-html-{tag}{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let out = common::run(&common::scenario(SMALL));
-    unchained::report::write_run(&out, &dir).unwrap();
-    let status = Command::new(env!("CARGO_BIN_EXE_unchained"))
+    let written = unchained::report::write_run(&out, &dir).unwrap();
+    (dir, written)
+}
+
+fn report(dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_unchained"))
         .arg("report")
-        .arg(&dir)
+        .arg(dir)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn run_report_is_self_contained_with_tables_charts_seed_and_version() {
+    let (dir, _) = run_folder("");
+    let status = report(&dir);
     assert!(status.status.success());
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     for h in [
@@ -58,12 +69,65 @@ fn run_report_is_self_contained_with_tables_charts_seed_and_version() {
 
     let empty = dir.join("empty");
     std::fs::create_dir_all(&empty).unwrap();
-    let refused = Command::new(env!("CARGO_BIN_EXE_unchained"))
-        .arg("report")
-        .arg(&empty)
-        .output()
-        .unwrap();
+    let refused = report(&empty);
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("neither a run folder"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A chart in the run folder carrying script, external references and event handlers (with a
+/// manifest rewritten to match, as someone editing the folder would): the report keeps the
+/// drawing and drops all of it.
+#[test]
+fn hostile_svg_is_sanitised() {
+    let (dir, written) = run_folder("hostile-");
+    let hostile = r##"<?xml version="1.0"?>
+<svg width="10" height="10" xmlns="http://www.w3.org/2000/svg" onload="alert(1)">
+<script>alert(2)</script><SCRIPT>alert(3)</SCRIPT>
+<image href="https://evil.example/a.png" x="0"/>
+<image xlink:href="http://evil.example/b.png"/>
+<a href="javascript:alert(4)"><rect width="3" height="3" onclick="alert(5)"/></a>
+<foreignObject><iframe src="https://evil.example/"></iframe></foreignObject>
+<style>@import url(https://evil.example/s.css); rect { fill: url(https://evil.example/f) }</style>
+<rect width="5" height="5" fill="url(https://evil.example/p#g)" style="fill:url(https://evil.example/q)" ONLOAD="alert(6)"/>
+<polyline points="0,0 5,5" stroke="#1F77B4" onmouseover="alert(7)"/>
+<text x="1" y="1">&lt;script&gt;alert(8)&lt;/script&gt;</text>
+</svg>
+"##;
+    std::fs::write(dir.join("throughput.svg"), hostile).unwrap();
+    unchained::manifest::write(&dir, &written).unwrap();
+    let status = report(&dir);
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    let lower = html.to_ascii_lowercase();
+    let without_ns = lower.replace("http://www.w3.org/2000/svg", "");
+    for bad in [
+        "<script",
+        "href",
+        "src=",
+        "http://",
+        "https://",
+        "url(",
+        "<image",
+        "<foreignobject",
+        "<style>@",
+        "javascript:",
+    ] {
+        assert!(!without_ns.contains(bad), "report contains {bad}");
+    }
+    // No event-handler attribute: ` on` + letters + `=`.
+    let handler = without_ns.match_indices(" on").any(|(i, _)| {
+        let rest = &without_ns[i + 3..];
+        let letters = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+        letters > 0 && rest[letters..].starts_with('=')
+    });
+    assert!(!handler, "report holds an event handler attribute");
+    // The drawing itself survives: the polyline and the text, escaped.
+    assert!(html.contains("<polyline points=\"0,0 5,5\" stroke=\"#1F77B4\"/>"));
+    assert!(html.contains("&lt;script&gt;alert(8)&lt;/script&gt;"));
     std::fs::remove_dir_all(&dir).unwrap();
 }

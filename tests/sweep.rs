@@ -261,9 +261,21 @@ fn merge_refuses_an_inconsistent_plan_or_points_table() {
         ),
         ("seeds: 1\n", "seeds: 0\n", "seeds = 0: must be >= 1"),
     ];
+    // An edit alone is caught by the folder's checksums; these rewrite the manifest to match,
+    // as someone editing the folder on purpose would, so the plan's own checks are reached.
+    let reseal = || {
+        let files = [out.join("plan.yaml"), out.join("points.parquet")];
+        unchained::manifest::write(&out, &files).unwrap();
+    };
+    std::fs::write(&plan_path, plan.replacen("seeds: 1\n", "seeds: 0\n", 1)).unwrap();
+    let res = unchained(&["sweep", "merge"], &[&out]);
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(2), "{err}");
+    assert!(err.contains("plan.yaml: damaged or edited"), "{err}");
     for (from, to, want) in edits {
         assert!(plan.contains(from), "{from:?} not in {plan}");
         std::fs::write(&plan_path, plan.replacen(from, to, 1)).unwrap();
+        reseal();
         let res = unchained(&["sweep", "merge"], &[&out]);
         let err = String::from_utf8_lossy(&res.stderr);
         assert_eq!(res.status.code(), Some(2), "{to:?}: {err}");
@@ -285,11 +297,13 @@ fn merge_refuses_an_inconsistent_plan_or_points_table() {
         &[&short, &f3],
     ));
     std::fs::copy(short.join("points.parquet"), out.join("points.parquet")).unwrap();
+    reseal();
     let res = unchained(&["sweep", "merge"], &[&out]);
     let err = String::from_utf8_lossy(&res.stderr);
     assert_eq!(res.status.code(), Some(2), "{err}");
     assert!(err.contains("points.parquet"), "{err}");
     std::fs::write(out.join("points.parquet"), points).unwrap();
+    reseal();
     ok(unchained(&["sweep", "merge"], &[&out]));
     std::fs::remove_dir_all(dir).unwrap();
 }

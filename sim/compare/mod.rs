@@ -1,16 +1,17 @@
 //! Regression comparison of two output folders: a run's `summary` table, or a sweep's
 //! `combined` table (each point's mean), metric by metric against per-metric tolerances.
 
+pub(crate) mod table;
 mod tolerance;
 
 pub use tolerance::{DEFAULT_RELATIVE, Direction, Limit, Tolerances, direction_of};
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::fs::File;
 use std::path::Path;
 
-use polars::prelude::*;
+use crate::manifest::Verified;
+use table::{Columns, Kind};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -23,14 +24,18 @@ pub enum Verdict {
     Changed,
     /// In the baseline, absent from the candidate.
     Missing,
-    /// Only in the candidate.
+    /// Only in the candidate. A failure too: a comparison must cover the same metrics on both
+    /// sides, except those whose direction is `ignore` (built in, or in the tolerance file).
     New,
     Ignored,
 }
 
 impl Verdict {
     pub fn fails(self) -> bool {
-        matches!(self, Verdict::Worse | Verdict::Changed | Verdict::Missing)
+        matches!(
+            self,
+            Verdict::Worse | Verdict::Changed | Verdict::Missing | Verdict::New
+        )
     }
 
     fn label(self) -> &'static str {
@@ -40,7 +45,7 @@ impl Verdict {
             Verdict::Worse => "REGRESSED",
             Verdict::Changed => "CHANGED",
             Verdict::Missing => "MISSING",
-            Verdict::New => "new",
+            Verdict::New => "NEW",
             Verdict::Ignored => "ignored",
         }
     }
@@ -189,11 +194,16 @@ pub fn compare(baseline: &Path, candidate: &Path, t: &Tolerances) -> Result<Comp
         });
     }
     for (metric, &c) in cand.iter().filter(|(m, _)| !base.contains_key(*m)) {
+        let ignored = t.limit(tolerance::bare(metric)).direction == Direction::Ignore;
         rows.push(Row {
             metric: metric.clone(),
             baseline: None,
             candidate: Some(c),
-            verdict: Verdict::New,
+            verdict: if ignored {
+                Verdict::Ignored
+            } else {
+                Verdict::New
+            },
         });
     }
     Ok(Comparison { rows })
@@ -201,71 +211,68 @@ pub fn compare(baseline: &Path, candidate: &Path, t: &Tolerances) -> Result<Comp
 
 type Metrics = BTreeMap<String, f64>;
 
-/// Reads a folder's metrics, keyed so that a run's and a sweep's never mix.
+/// Reads a folder's metrics, keyed so that a run's and a sweep's never mix. The folder's
+/// manifest is checked first; an empty table, a missing column or a metric listed twice is an
+/// error, never an empty comparison that passes.
 fn metrics_of(dir: &Path) -> Result<(&'static str, Metrics), String> {
-    let summary = dir.join("summary.parquet");
-    let combined = dir.join("combined.parquet");
-    if summary.is_file() {
-        let df = read_parquet(&summary)?;
-        let names = str_col(&df, "metric", &summary)?;
-        let values = f64_col(&df, "value", &summary)?;
-        let mut rows: Vec<(String, f64)> = names.into_iter().zip(values).collect();
+    let folder = Verified::open(dir)?;
+    let (kind, file, rows) = if folder.lists("summary.parquet") {
+        let file = dir.join("summary.parquet");
+        let need = [("metric", Kind::Text), ("value", Kind::Float)];
+        let df = table::read(&folder, "summary.parquet", &need, Columns::Needed)?;
+        let names = table::texts(&df, "metric", &file)?;
+        let mut rows: Vec<(String, f64)> = names
+            .into_iter()
+            .zip(table::floats(&df, "value", &file)?)
+            .collect();
         crate::metrics::restore_beyond_run(&mut rows);
-        Ok(("run", rows.into_iter().collect()))
-    } else if combined.is_file() {
-        let df = read_parquet(&combined)?;
-        let points = df
-            .column("point")
-            .and_then(|c| c.cast(&DataType::UInt32))
-            .map_err(|e| format!("{}: column point: {e}", combined.display()))?;
-        let points = points.u32().map_err(|e| e.to_string())?;
-        let names = str_col(&df, "metric", &combined)?;
-        let mut means = f64_col(&df, "mean", &combined)?;
+        ("run", file, rows)
+    } else if folder.lists("combined.parquet") {
+        let file = dir.join("combined.parquet");
+        let need = [
+            ("point", Kind::Integer),
+            ("metric", Kind::Text),
+            ("mean", Kind::Float),
+            ("beyond_run", Kind::Bool),
+        ];
+        let df = table::read(&folder, "combined.parquet", &need, Columns::Needed)?;
+        let points = table::indices(&df, "point", &file)?;
+        let names = table::texts(&df, "metric", &file)?;
+        let means = table::floats(&df, "mean", &file)?;
+        let beyond = table::flags(&df, "beyond_run", &file)?;
         // A mean over seeds is beyond the run when one seed's statistic is.
-        if let Ok(beyond) = df.column("beyond_run").and_then(|c| c.bool().cloned()) {
-            for (m, b) in means.iter_mut().zip(beyond.iter()) {
-                if b == Some(true) {
-                    *m = f64::INFINITY;
-                }
-            }
-        }
-        let keyed = points
+        let rows = points
             .iter()
             .zip(names)
-            .map(|(p, m)| format!("point={} {m}", p.unwrap_or(0)));
-        Ok(("sweep", keyed.zip(means).collect()))
+            .zip(means.into_iter().zip(beyond))
+            .map(|((p, m), (mean, b))| {
+                (
+                    format!("point={p} {m}"),
+                    if b { f64::INFINITY } else { mean },
+                )
+            })
+            .collect();
+        ("sweep", file, rows)
     } else {
-        Err(format!(
+        return Err(format!(
             "{}: neither summary.parquet (a run) nor combined.parquet (a merged sweep)",
             dir.display()
-        ))
+        ));
+    };
+    if rows.is_empty() {
+        return Err(format!(
+            "{}: holds no metrics (an empty table); nothing to compare",
+            file.display()
+        ));
     }
-}
-
-pub(crate) fn read_parquet(path: &Path) -> Result<DataFrame, String> {
-    let file = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    ParquetReader::new(file)
-        .finish()
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))
-}
-
-fn str_col(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<String>, String> {
-    let c = df
-        .column(name)
-        .and_then(|c| c.str().cloned())
-        .map_err(|e| format!("{}: column {name}: {e}", path.display()))?;
-    Ok(c.iter()
-        .map(|v| v.unwrap_or_default().to_string())
-        .collect())
-}
-
-fn f64_col(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<f64>, String> {
-    let c = df
-        .column(name)
-        .and_then(|c| c.cast(&DataType::Float64))
-        .map_err(|e| format!("{}: column {name}: {e}", path.display()))?;
-    let c = c.f64().map_err(|e| e.to_string())?;
-    Ok(c.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+    let mut metrics = Metrics::new();
+    for (k, v) in rows {
+        if metrics.contains_key(&k) {
+            return Err(format!("{}: metric {k} is listed twice", file.display()));
+        }
+        metrics.insert(k, v);
+    }
+    Ok((kind, metrics))
 }
 
 #[cfg(test)]

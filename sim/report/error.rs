@@ -16,4 +16,7 @@ pub enum ReportError {
     },
     #[error("cannot draw chart {}: {message}", path.display())]
     Chart { path: PathBuf, message: String },
+    /// The checksum manifest could not be written (the message names the file).
+    #[error("{0}")]
+    Manifest(String),
 }

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::compare::read_parquet;
+use super::svg::sanitise;
+use crate::compare::table::{self, Columns};
+use crate::manifest::Verified;
 
 const STYLE: &str = "body{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;margin:2em auto;\
 max-width:1000px;color:#222;padding:0 1em}h1{border-bottom:2px solid #1f77b4}\
@@ -17,13 +19,22 @@ pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:13px}\
 figure{margin:1em 0}svg{max-width:100%;height:auto;border:1px solid #ddd}\
 .meta td{text-align:left}.warning{color:#a00;font-weight:bold}";
 
-/// Writes the report of `dir` to `out` (default `dir/report.html`) and returns its path.
+/// Writes the report of `dir` to `out` (default `dir/report.html`) and returns its path. Every
+/// file read is checked against the folder's manifest first.
 pub fn write(dir: &Path, out: Option<&Path>) -> Result<PathBuf, String> {
-    let html = if dir.join("summary.parquet").is_file() {
-        run_page(dir)?
-    } else if dir.join("combined.parquet").is_file() {
-        sweep_page(dir)?
-    } else if dir.join("plan.yaml").is_file() {
+    let kind = |f: &str| dir.join(f).is_file();
+    if !(kind("summary.parquet") || kind("combined.parquet") || kind("plan.yaml")) {
+        return Err(format!(
+            "{}: neither a run folder (summary.parquet) nor a merged sweep (combined.parquet)",
+            dir.display()
+        ));
+    }
+    let folder = Verified::open(dir)?;
+    let html = if folder.lists("summary.parquet") {
+        run_page(&folder)?
+    } else if folder.lists("combined.parquet") {
+        sweep_page(&folder)?
+    } else if folder.lists("plan.yaml") {
         return Err(format!(
             "{}: a sweep that is not merged yet: run `unchained sweep merge {}` first",
             dir.display(),
@@ -88,28 +99,37 @@ fn table(df: &DataFrame) -> String {
     s
 }
 
-fn read(path: &Path) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-}
+/// Charts larger than this are refused: plotters writes tens of kilobytes.
+const MAX_SVG_BYTES: usize = 16 << 20;
 
-/// The SVG element of a chart file, without anything before it.
-fn svg(path: &Path) -> Result<String, String> {
-    let text = read(path)?;
-    let start = text
-        .find("<svg")
-        .ok_or_else(|| format!("{}: not an SVG file", path.display()))?;
-    Ok(text[start..].to_string())
-}
-
-fn figure(s: &mut String, path: &Path) -> Result<(), String> {
-    let name = path.file_stem().unwrap_or_default().to_string_lossy();
+/// A chart of the folder (`name` as listed in its manifest), inlined after sanitising.
+fn figure(s: &mut String, folder: &Verified, name: &str) -> Result<(), String> {
+    let path = folder.dir().join(name);
+    let text = folder.read_text(name)?;
+    if text.len() > MAX_SVG_BYTES {
+        return Err(format!(
+            "{}: larger than {} MiB",
+            path.display(),
+            MAX_SVG_BYTES >> 20
+        ));
+    }
+    let svg =
+        sanitise(&text).map_err(|e| format!("{}: not a plain SVG chart: {e}", path.display()))?;
+    let stem = Path::new(name)
+        .file_stem()
+        .unwrap_or_default()
+        .to_string_lossy();
     let _ = writeln!(
         s,
-        "<figure>{}<figcaption>{}</figcaption></figure>",
-        svg(path)?,
-        esc(&name)
+        "<figure>{svg}<figcaption>{}</figcaption></figure>",
+        esc(&stem)
     );
     Ok(())
+}
+
+/// A table shown whole: any columns, each of a plain type.
+fn whole(folder: &Verified, name: &str) -> Result<DataFrame, String> {
+    table::read(folder, name, &[], Columns::All)
 }
 
 /// `# unchained VERSION` and `# seed: N` from a resolved scenario's header.
@@ -144,8 +164,9 @@ fn summary_value(summary: &DataFrame, name: &str) -> Option<f64> {
     value.get(i)
 }
 
-fn run_page(dir: &Path) -> Result<String, String> {
-    let yaml = read(&dir.join("scenario.yaml"))?;
+fn run_page(folder: &Verified) -> Result<String, String> {
+    let dir = folder.dir();
+    let yaml = folder.read_text("scenario.yaml")?;
     let name = yaml
         .lines()
         .find_map(|l| l.strip_prefix("name: "))
@@ -169,19 +190,19 @@ fn run_page(dir: &Path) -> Result<String, String> {
     // Charts first: the page is meant to be forwarded, and most readers stop at them.
     b.push_str("<h2>Charts</h2>\n");
     for chart in ["throughput", "settlement_cdf", "block_propagation_cdf"] {
-        let p = dir.join(format!("{chart}.svg"));
-        if p.is_file() {
-            figure(&mut b, &p)?;
+        let name = format!("{chart}.svg");
+        if folder.lists(&name) {
+            figure(&mut b, folder, &name)?;
         }
     }
-    let summary = read_parquet(&dir.join("summary.parquet"))?;
+    let summary = whole(folder, "summary.parquet")?;
     for w in crate::metrics::warnings(|name| summary_value(&summary, name)) {
         let _ = writeln!(b, "<p class=\"warning\">{}</p>", esc(&w));
     }
     b.push_str("<h2>Summary</h2>\n");
     b.push_str(&table(&summary));
     b.push_str("<h2>Latency</h2>\n");
-    b.push_str(&table(&read_parquet(&dir.join("latency.parquet"))?));
+    b.push_str(&table(&whole(folder, "latency.parquet")?));
     b.push_str("<h2>Scenario</h2>\n");
     let _ = writeln!(b, "<pre>{}</pre>", esc(&yaml));
     Ok(page(&format!("Run report: {name}"), &b))
@@ -196,11 +217,12 @@ const KEY_METRICS: [&str; 5] = [
     "stale_rate",
 ];
 
-fn sweep_page(dir: &Path) -> Result<String, String> {
-    let plan = crate::sweep::read_plan(dir)?;
+fn sweep_page(folder: &Verified) -> Result<String, String> {
+    let dir = folder.dir();
+    let plan = crate::sweep::plan_of(folder)?;
     let combined = crate::sweep::combine(dir)?;
-    let points = read_parquet(&dir.join("points.parquet"))?;
-    let first = read(&crate::sweep::run_dir(dir, 0, 0).join("scenario.yaml"))?;
+    let points = whole(folder, "points.parquet")?;
+    let first = Verified::open(&crate::sweep::run_dir(dir, 0, 0))?.read_text("scenario.yaml")?;
     let mut b = format!("<h1>Sweep report: {}</h1>\n", esc(&plan.name));
     b.push_str(&meta(&[
         ("sweep", plan.name.clone()),
@@ -259,25 +281,14 @@ fn sweep_page(dir: &Path) -> Result<String, String> {
     }
     b.push_str("</table>\n<p>The full table, every metric: <code>combined.csv</code>.</p>\n");
     b.push_str("<h2>Charts</h2>\n");
-    let mut charts: Vec<PathBuf> = std::fs::read_dir(dir.join("charts"))
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "svg"))
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut charts: Vec<&str> = folder
+        .names()
+        .filter(|n| n.starts_with("charts/") && n.ends_with(".svg"))
+        .collect();
     // Metric-vs-axis charts with their bands before the heat maps.
-    charts.sort_by_key(|p| {
-        let name = p
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned();
-        (name.starts_with("heat_"), name)
-    });
-    for c in &charts {
-        figure(&mut b, c)?;
+    charts.sort_by_key(|n| (n.starts_with("charts/heat_"), *n));
+    for c in charts {
+        figure(&mut b, folder, c)?;
     }
     b.push_str("<h2>Scenario</h2>\n<p>Point 0, seed index 0 (resolved):</p>\n");
     let _ = writeln!(b, "<pre>{}</pre>", esc(&first));

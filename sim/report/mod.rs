@@ -5,6 +5,7 @@
 pub(crate) mod charts;
 mod error;
 pub mod html;
+mod svg;
 mod tables;
 mod text;
 
@@ -19,7 +20,7 @@ use crate::metrics::RunOutput;
 pub use error::ReportError;
 
 /// Writes every output file into `dir`, which must exist and be empty, and returns the paths
-/// in the order they were written.
+/// in the order they were written; the last is the checksum manifest.
 pub fn write_run(out: &RunOutput, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = Vec::new();
     for (name, build) in tables::for_run(out) {
@@ -38,7 +39,16 @@ pub fn write_run(out: &RunOutput, dir: &Path) -> Result<Vec<PathBuf>, ReportErro
     }
     let summary = text::summary_txt(out);
     write_file(&dir.join("summary.txt"), summary.as_bytes(), &mut written)?;
+    seal(dir, &mut written)?;
     Ok(written)
+}
+
+/// Writes the checksum manifest over `written`, last, so that readers can tell a complete,
+/// undamaged folder from anything else.
+fn seal(dir: &Path, written: &mut Vec<PathBuf>) -> Result<(), ReportError> {
+    let manifest = crate::manifest::write(dir, written).map_err(ReportError::Manifest)?;
+    written.push(manifest);
+    Ok(())
 }
 
 /// Writes only the Parquet tables and the resolved scenario: what a sweep keeps of each run.
@@ -52,6 +62,7 @@ pub fn write_tables(out: &RunOutput, dir: &Path) -> Result<Vec<PathBuf>, ReportE
     }
     let yaml = text::scenario_yaml(out);
     write_file(&dir.join("scenario.yaml"), yaml.as_bytes(), &mut written)?;
+    seal(dir, &mut written)?;
     Ok(written)
 }
 

@@ -248,7 +248,7 @@ fn write_and_check_common(out: &RunOutput, tag: &str) -> TempDir {
     let mut expected: Vec<String> = FILES
         .iter()
         .map(|s| s.to_string())
-        .chain(["summary.txt".into()])
+        .chain(["summary.txt".into(), crate::manifest::NAME.into()])
         .collect();
     assert_eq!(written_names(&paths, &dir.0), expected);
     expected.sort();
@@ -268,7 +268,11 @@ fn write_and_check_common(out: &RunOutput, tag: &str) -> TempDir {
 
     let again = TempDir::new(tag);
     write_run(out, &again.0).unwrap();
-    for name in FILES.iter().copied().chain(["summary.txt"]) {
+    for name in FILES
+        .iter()
+        .copied()
+        .chain(["summary.txt", crate::manifest::NAME])
+    {
         let a = fs::read(dir.0.join(name)).unwrap();
         let b = fs::read(again.0.join(name)).unwrap();
         assert!(

@@ -7,7 +7,8 @@ use polars::prelude::*;
 
 use super::stats::{Domain, stats};
 use super::store::{self, Plan};
-use crate::compare::read_parquet;
+use crate::compare::table::{self, Columns, Kind};
+use crate::manifest::Verified;
 
 /// An axis column of the points table, kept in its type.
 #[derive(Clone, Debug)]
@@ -45,15 +46,15 @@ pub struct Combined {
 /// Metrics that are inputs of a run rather than results; their mean over seeds means nothing.
 const SKIP: [&str; 1] = ["seed"];
 
-pub fn read_axes(dir: &Path, plan: &Plan) -> Result<Vec<(String, AxisValues)>, String> {
-    let path = dir.join("points.parquet");
-    let df = read_parquet(&path)?;
+/// The axis columns of `points.parquet`, one value per planned point.
+pub fn read_axes(folder: &Verified, plan: &Plan) -> Result<Vec<(String, AxisValues)>, String> {
+    let path = folder.dir().join("points.parquet");
+    let need = [("point", Kind::Integer)];
+    let df = table::read(folder, "points.parquet", &need, Columns::All)?;
     // Charts and the combined table index axis values by point number: one row per planned
     // point, in order.
-    let in_order = df
-        .column("point")
-        .and_then(|c| c.u32().cloned())
-        .is_ok_and(|c| c.iter().eq((0..plan.points).map(Some)));
+    let in_order =
+        table::indices(&df, "point", &path).is_ok_and(|c| c.into_iter().eq(0..plan.points));
     if !in_order {
         return Err(format!(
             "{}: expected a `point` column numbering the plan's {} points 0, 1, … in order \
@@ -69,22 +70,9 @@ pub fn read_axes(dir: &Path, plan: &Plan) -> Result<Vec<(String, AxisValues)>, S
             let c = df
                 .column(a)
                 .map_err(|e| format!("{}: column {a}: {e}", path.display()))?;
-            let bad = |e: PolarsError| format!("{}: column {a}: {e}", path.display());
             let values = match c.dtype() {
-                DataType::Float64 => AxisValues::Num(
-                    c.f64()
-                        .map_err(bad)?
-                        .iter()
-                        .map(|v| v.unwrap_or(f64::NAN))
-                        .collect(),
-                ),
-                _ => AxisValues::Text(
-                    c.str()
-                        .map_err(bad)?
-                        .iter()
-                        .map(|v| v.unwrap_or_default().to_string())
-                        .collect(),
-                ),
+                DataType::Float64 => AxisValues::Num(table::floats(&df, a, &path)?),
+                _ => AxisValues::Text(table::texts(&df, a, &path)?),
             };
             Ok((a.clone(), values))
         })
@@ -94,8 +82,10 @@ pub fn read_axes(dir: &Path, plan: &Plan) -> Result<Vec<(String, AxisValues)>, S
 /// Reads every run of the plan; a missing run is an error, so a merge never silently averages
 /// an incomplete sweep.
 pub fn combine(dir: &Path) -> Result<Combined, String> {
-    let plan = store::read_plan(dir)?;
-    let axes = read_axes(dir, &plan)?;
+    // Only the inputs are checked: combined.* and charts/ are what a merge rewrites.
+    let top = Verified::open_only(dir, &["plan.yaml", "points.parquet"])?;
+    let plan = store::plan_of(&top)?;
+    let axes = read_axes(&top, &plan)?;
     let missing: Vec<String> = (0..plan.points)
         .flat_map(|p| (0..plan.seeds).map(move |k| (p, k)))
         .filter(|&(p, k)| !store::run_dir(dir, p, k).join("summary.parquet").is_file())
@@ -126,20 +116,13 @@ pub fn combine(dir: &Path) -> Result<Combined, String> {
         let mut names: Vec<String> = Vec::new();
         let mut values: Vec<Vec<f64>> = Vec::new();
         for k in 0..c.plan.seeds {
-            let mut rows: Vec<(String, f64)> = Vec::new();
-            let path = store::run_dir(dir, p, k).join("summary.parquet");
-            let df = read_parquet(&path)?;
-            let m = df
-                .column("metric")
-                .and_then(|c| c.str().cloned())
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-            let v = df
-                .column("value")
-                .and_then(|c| c.f64().cloned())
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-            for (name, value) in m.iter().zip(v.iter()) {
-                rows.push((name.unwrap_or_default().into(), value.unwrap_or(f64::NAN)));
-            }
+            let run = Verified::open(&store::run_dir(dir, p, k))?;
+            let path = run.dir().join("summary.parquet");
+            let need = [("metric", Kind::Text), ("value", Kind::Float)];
+            let df = table::read(&run, "summary.parquet", &need, Columns::Needed)?;
+            let m = table::texts(&df, "metric", &path)?;
+            let v = table::floats(&df, "value", &path)?;
+            let mut rows: Vec<(String, f64)> = m.into_iter().zip(v).collect();
             crate::metrics::restore_beyond_run(&mut rows);
             for (name, value) in rows {
                 let i = match names.iter().position(|n| *n == name) {

@@ -14,15 +14,27 @@ pub use exec::{Outcome, Shard, concurrency, memory_estimate, run};
 pub use merge::{AxisValues, Combined, combine};
 pub use spec::{ChartSpec, MAX_RUNS, Point, Sweep, label, load, run_seed};
 pub use stats::{Stats, stats, t975};
-pub use store::{Plan, read_plan, run_dir};
+pub use store::{Plan, plan_of, read_plan, run_dir};
 
 use std::path::{Path, PathBuf};
 
-/// Builds `combined.parquet`/`.csv` and the charts of a sweep folder; returns the chart files.
+/// Builds `combined.parquet`/`.csv` and the charts of a sweep folder, then its manifest over
+/// those and the plan (each run folder keeps its own); returns the chart files.
 pub fn merge(dir: &Path) -> Result<(Combined, Vec<PathBuf>), String> {
     let c = combine(dir)?;
     merge::write(dir, &c)?;
     let charts = charts::write_all(dir, &c)?;
+    let mut sealed: Vec<PathBuf> = [
+        "plan.yaml",
+        "points.parquet",
+        "combined.parquet",
+        "combined.csv",
+    ]
+    .iter()
+    .map(|f| dir.join(f))
+    .collect();
+    sealed.extend(charts.iter().cloned());
+    crate::manifest::write(dir, &sealed)?;
     Ok((c, charts))
 }
 

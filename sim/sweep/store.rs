@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
 use super::spec::{ChartSpec, MAX_RUNS, Sweep, scalar};
+use crate::manifest::{self, Verified};
 use crate::scenario::{FieldError, limits, line_of};
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -204,7 +205,7 @@ pub fn write_plan(sweep: &Sweep, out: &Path) -> Result<(), String> {
         dim_sizes: sweep.dims.iter().map(|d| d.steps.len() as u32).collect(),
         charts: sweep.charts.clone(),
     };
-    if let Ok(old) = read_plan(out)
+    if let Ok(old) = parse_plan(&out.join("plan.yaml"))
         && (old.name != plan.name || old.runs != plan.runs || old.axes != plan.axes)
     {
         return Err(format!(
@@ -222,15 +223,30 @@ pub fn write_plan(sweep: &Sweep, out: &Path) -> Result<(), String> {
     crate::atomic::write_file(&out.join("plan.yaml"), yaml.as_bytes())?;
     let mut df = points_table(sweep).map_err(|e| e.to_string())?;
     let bytes = crate::report::parquet(&mut df).map_err(|e| e.to_string())?;
-    crate::atomic::write_file(&out.join("points.parquet"), &bytes)
+    crate::atomic::write_file(&out.join("points.parquet"), &bytes)?;
+    // A manifest that already checks out (e.g. written by a merge, over the same plan) stays:
+    // every shard writes the same plan, so rewriting it would only drop the merge's entries.
+    let kept = Verified::open(out).is_ok_and(|v| v.lists("plan.yaml") && v.lists("points.parquet"));
+    if !kept {
+        manifest::write(out, &[out.join("plan.yaml"), out.join("points.parquet")])?;
+    }
+    Ok(())
 }
 
+/// The plan of a sweep folder, checked against the folder's manifest.
 pub fn read_plan(out: &Path) -> Result<Plan, String> {
-    let path = out.join("plan.yaml");
-    if !path.is_file() {
-        return Err(format!("{}: not a sweep folder (no plan)", path.display()));
+    plan_of(&Verified::open(out)?)
+}
+
+pub fn plan_of(folder: &Verified) -> Result<Plan, String> {
+    let path = folder.dir().join("plan.yaml");
+    if !folder.lists("plan.yaml") {
+        return Err(format!(
+            "{}: not a sweep folder (no plan.yaml)",
+            folder.dir().display()
+        ));
     }
-    let text = limits::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = folder.read_text("plan.yaml")?;
     limits::check(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let plan: Plan = serde_yaml::from_str(&text)
         .map_err(|e| format!("{}: {}", path.display(), crate::scenario::located(&e)))?;
@@ -245,6 +261,13 @@ pub fn read_plan(out: &Path) -> Result<Plan, String> {
             errors.join("; ")
         ))
     }
+}
+
+/// The plan as written, unchecked: only to refuse mixing two sweeps in one folder.
+fn parse_plan(path: &Path) -> Result<Plan, String> {
+    let text = limits::read(path)?;
+    limits::check(&text)?;
+    serde_yaml::from_str(&text).map_err(|e| e.to_string())
 }
 
 /// `point` and one column per axis: Float64 when every value is a number, else the values as

@@ -15,7 +15,8 @@ pub use suite::{DoubleSpendPoint, Propagation, Row, SelfishPoint, Suite, run};
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// Writes `validation.md`, `validation.csv` and one chart per sweep (PNG and SVG) into `dir`.
+/// Writes `validation.md`, `validation.csv`, one chart per sweep (PNG and SVG) and, last, the
+/// checksum manifest into `dir`.
 pub fn write(suite: &Suite, dir: &Path) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let save = |name: &str, text: &str| {
@@ -26,7 +27,7 @@ pub fn write(suite: &Suite, dir: &Path) -> Result<(), String> {
     save("validation.md", &markdown(suite))?;
     charts::selfish(suite, dir)?;
     charts::double_spend(suite, dir)?;
-    Ok(())
+    crate::manifest::write_all(dir).map(|_| ())
 }
 
 fn csv(suite: &Suite) -> String {
