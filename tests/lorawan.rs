@@ -113,3 +113,43 @@ fn more_gateways_deliver_more_over_three_seeds() {
         );
     }
 }
+
+#[test]
+fn gateways_from_a_csv_file_run_and_travel_inline_in_the_resolved_scenario() {
+    let dir = std::env::temp_dir().join(format!("unchained-lora-csv-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("gw.csv"), "x_m,y_m\n-3000,0\n3000,0\n").unwrap();
+    let text = city(2, 1, 500).replace(
+        "gateways: grid }",
+        "gateways: listed, gateways_csv: gw.csv }",
+    );
+    std::fs::write(dir.join("s.yaml"), &text).unwrap();
+    let s = unchained::scenario::load(&dir.join("s.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    let area = s.area.as_ref().unwrap();
+    assert_eq!(area.gateway_coordinates, [[-3000.0, 0.0], [3000.0, 0.0]]);
+    let resolved = unchained::scenario::to_yaml(&s);
+    assert!(!resolved.contains("gw.csv") && resolved.contains("gateway_coordinates"));
+    let again = unchained::scenario::parse(&resolved, "resolved").unwrap();
+    assert_eq!(
+        again.area,
+        s.area.clone().map(|mut a| {
+            a.gateways_csv = None;
+            a
+        })
+    );
+    let out = common::run(&s);
+    assert!(
+        out.gateways.iter().all(|g| g.frames_received > 0),
+        "{:?}",
+        out.gateways
+    );
+    std::fs::write(dir.join("gw.csv"), "x,y\n0,0\n").unwrap();
+    let e = unchained::scenario::load(&dir.join("s.yaml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("area.gateways_csv = \"gw.csv\": row 1 must be the header x_m,y_m"),
+        "{e}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -117,6 +117,22 @@ const CASES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "lorawan_gateway_outside_area.yaml",
+        &[
+            "area.gateways_csv = \"lorawan_gateways_outside.csv\" row 4: (2500, 2500)",
+            "must lie inside the area (disc of radius 3000 m",
+            "(line 14)",
+        ],
+    ),
+    (
+        "lorawan_empty_coordinates_file.yaml",
+        &[
+            "area.gateways_csv = \"lorawan_gateways_empty.csv\"",
+            "must list at least one gateway",
+            "(line 14)",
+        ],
+    ),
+    (
         "lorawan_duty_cycle_above_one.yaml",
         &[
             "devices[0].radio.duty_cycle = 1.5",

@@ -29,15 +29,35 @@ pub use schema::*;
 use std::path::Path;
 
 /// Parses and validates scenario text. `origin` names the source in error messages.
+/// Files the scenario names (a gateway CSV) are read relative to the working directory.
 pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
+    parse_in(text, origin, Path::new("."))
+}
+
+/// Parses and validates scenario text whose file names are relative to `base`.
+fn parse_in(text: &str, origin: &str, base: &Path) -> Result<Scenario, ScenarioError> {
     limits::check(text).map_err(|message| ScenarioError::Parse {
         origin: origin.to_string(),
         message,
     })?;
-    let scenario: Scenario = serde_yaml::from_str(text).map_err(|e| ScenarioError::Parse {
+    let mut scenario: Scenario = serde_yaml::from_str(text).map_err(|e| ScenarioError::Parse {
         origin: origin.to_string(),
         message: located(&e),
     })?;
+    if let Some(area) = &mut scenario.area
+        && let Err(problem) = read_gateway_csv(area, base)
+    {
+        let path = "area.gateways_csv";
+        return Err(ScenarioError::Invalid {
+            origin: origin.to_string(),
+            errors: vec![FieldError {
+                path: path.into(),
+                value: format!("{:?}", area.gateways_csv.as_deref().unwrap_or_default()),
+                allowed: problem,
+                line: locate::line_of(text, path),
+            }],
+        });
+    }
     let errors = validate::validate(&scenario, text);
     if errors.is_empty() {
         Ok(scenario)
@@ -74,12 +94,19 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         origin: origin.clone(),
         message,
     })?;
-    parse(&text, &origin)
+    parse_in(&text, &origin, path.parent().unwrap_or(Path::new(".")))
 }
 
 /// The scenario as YAML with every default filled in.
 pub fn to_yaml(scenario: &Scenario) -> String {
     let mut resolved = scenario.clone();
+    // The coordinates read from a gateway CSV travel inline, so the resolved scenario runs
+    // without the file.
+    if let Some(area) = &mut resolved.area
+        && !area.gateway_coordinates.is_empty()
+    {
+        area.gateways_csv = None;
+    }
     let (warmup, measure) = scenario.metrics.window(scenario.duration_s);
     resolved.metrics.warmup_s = Some(warmup);
     resolved.metrics.measure_s = Some(measure);

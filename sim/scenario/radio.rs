@@ -84,6 +84,14 @@ pub struct Area {
     pub size_m: f64,
     #[serde(default)]
     pub gateways: Placement,
+    /// With `gateways: listed`, a CSV file of gateway positions (header `x_m,y_m`, metres
+    /// from the area's centre), relative to the scenario file; read into
+    /// `gateway_coordinates` when the scenario is loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateways_csv: Option<String>,
+    /// With `gateways: listed`, each gateway's `[x_m, y_m]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gateway_coordinates: Vec<[f64; 2]>,
     #[serde(default)]
     pub path_loss: PathLossParams,
     /// A frame survives co-SF interference this far below it (6 dB: Bor et al., MSWiM 2016;
@@ -105,13 +113,14 @@ pub enum Shape {
 }
 
 /// How gateways are placed: an even pattern (a grid in a square, a sunflower spiral in a
-/// disc) or uniformly at random.
+/// disc), uniformly at random, or at listed coordinates.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Placement {
     #[default]
     Grid,
     Random,
+    Listed,
 }
 
 /// How different spreading factors interfere.
@@ -167,4 +176,52 @@ impl Default for PathLossParams {
             shadowing_db: default_shadowing_db(),
         }
     }
+}
+
+impl Area {
+    /// Whether `[x, y]` lies inside the area (centred on the origin).
+    pub fn contains(&self, [x, y]: [f64; 2]) -> bool {
+        match self.shape {
+            Shape::Disc => x.hypot(y) <= self.size_m,
+            Shape::Square => x.abs() <= self.size_m / 2.0 && y.abs() <= self.size_m / 2.0,
+        }
+    }
+}
+
+/// Reads `area.gateways_csv` (relative to `base`) into `area.gateway_coordinates`; the error
+/// names the file and the row.
+pub fn read_gateway_csv(area: &mut Area, base: &std::path::Path) -> Result<(), String> {
+    let Some(name) = area.gateways_csv.clone() else {
+        return Ok(());
+    };
+    let text =
+        std::fs::read_to_string(base.join(&name)).map_err(|e| format!("cannot be read: {e}"))?;
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if i == 0 {
+            if line.replace(' ', "") != "x_m,y_m" {
+                return Err(format!("row 1 must be the header x_m,y_m, not {line:?}"));
+            }
+            continue;
+        }
+        if line.is_empty() {
+            continue;
+        }
+        let mut cells = line.split(',').map(str::trim);
+        let mut num = || -> Result<f64, String> {
+            let cell = cells.next().unwrap_or("");
+            cell.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| format!("row {}: {cell:?} is not a finite number", i + 1))
+        };
+        let (x, y) = (num()?, num()?);
+        if cells.next().is_some() {
+            return Err(format!("row {}: expected two values x_m,y_m", i + 1));
+        }
+        rows.push([x, y]);
+    }
+    area.gateway_coordinates = rows;
+    Ok(())
 }

@@ -70,7 +70,11 @@ pub fn validate(scenario: &Scenario, text: &str) -> Vec<FieldError> {
     let duration_ok = c.time("duration_s", scenario.duration_s, Pos);
     c.devices(&scenario.devices);
     c.gateways(&scenario.gateways, &scenario.devices);
-    c.area(scenario.area.as_ref(), &scenario.devices);
+    c.area(
+        scenario.area.as_ref(),
+        &scenario.devices,
+        scenario.gateways.count,
+    );
     let validators = scenario.validators.count;
     let validators_ok = (1..=MAX_VALIDATORS).contains(&validators);
     if !validators_ok {

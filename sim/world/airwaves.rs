@@ -136,6 +136,11 @@ impl AirPlan {
         let n = s.gateways.count as u32;
         let gateways: Vec<Point> = match area.gateways {
             Placement::Grid => even_points(area.shape, area.size_m, n),
+            Placement::Listed => area
+                .gateway_coordinates
+                .iter()
+                .map(|&[x, y]| (x, y))
+                .collect(),
             Placement::Random => (0..n)
                 .map(|g| {
                     let u = |i| draw_unit(s.seed, g as u64, Purpose::GatewayPosition, i);

@@ -2,7 +2,7 @@
 
 use super::{Checker, Lower::*, Num, Quoted, Upper};
 use crate::radio::Region;
-use crate::scenario::{Area, DeviceGroup, Lorawan, Radio, Sf};
+use crate::scenario::{Area, DeviceGroup, Lorawan, Placement, Radio, Sf, Shape};
 
 /// Wider than any city or region a LoRaWAN network covers (1,000 km).
 const MAX_AREA_M: f64 = 1e6;
@@ -133,7 +133,61 @@ impl Checker<'_> {
         }
     }
 
-    pub(super) fn area(&mut self, area: Option<&Area>, groups: &[DeviceGroup]) {
+    /// Listed gateways: at least one, as many as `gateways.count`, each inside the area.
+    fn listed_gateways(&mut self, a: &Area, gateways: u64) {
+        let listed = &a.gateway_coordinates;
+        let (path, source) = match &a.gateways_csv {
+            Some(f) => ("area.gateways_csv", format!("{f:?}")),
+            None => ("area.gateway_coordinates", "[]".to_string()),
+        };
+        if a.gateways != Placement::Listed {
+            if !listed.is_empty() || a.gateways_csv.is_some() {
+                self.report(path, source, "needs area.gateways: listed");
+            }
+            return;
+        }
+        if listed.is_empty() {
+            self.report(
+                path,
+                source,
+                "must list at least one gateway (CSV rows x_m,y_m after the header)",
+            );
+            return;
+        }
+        if listed.len() as u64 != gateways {
+            self.report(
+                "gateways.count",
+                gateways,
+                format!("must equal the {} gateways listed in {path}", listed.len()),
+            );
+        }
+        if a.size_m.is_finite()
+            && let Some(i) = listed.iter().position(|&p| !a.contains(p))
+        {
+            let [x, y] = listed[i];
+            let shape = match a.shape {
+                Shape::Disc => format!("disc of radius {} m", Num(a.size_m)),
+                Shape::Square => format!("square of side {} m", Num(a.size_m)),
+            };
+            let allowed =
+                format!("every gateway must lie inside the area ({shape} centred on 0, 0)");
+            match &a.gateways_csv {
+                // Row 1 is the header.
+                Some(_) => self.report(
+                    path,
+                    format!("{source} row {}: ({}, {})", i + 2, Num(x), Num(y)),
+                    allowed,
+                ),
+                None => self.report(
+                    &format!("{path}[{i}]"),
+                    format!("[{}, {}]", Num(x), Num(y)),
+                    allowed,
+                ),
+            }
+        }
+    }
+
+    pub(super) fn area(&mut self, area: Option<&Area>, groups: &[DeviceGroup], gateways: u64) {
         let Some(a) = area else {
             if let Some(i) = groups.iter().position(|g| g.radio.is_some()) {
                 self.report(
@@ -177,6 +231,7 @@ impl Checker<'_> {
                 "must be >= -50 and <= 50",
             );
         }
+        self.listed_gateways(a, gateways);
         if !(1..=MAX_DEMODULATORS).contains(&a.demodulators) {
             self.report(
                 "area.demodulators",
@@ -278,6 +333,40 @@ consensus: { protocol: nakamoto, block_interval_s: 10 }
                 "devices[0].radio.region = \"eu433\": must be eu868 or us915 (line 9)",
                 "devices[0].radio.coding_rate = \"4/9\": must be 4/5, 4/6, 4/7 or 4/8 (line 9)"
             ]
+        );
+    }
+
+    #[test]
+    fn listed_gateways_must_be_inside_and_counted() {
+        let radio = group("{ model: lorawan }", 10);
+        let listed = |coords: &str, count: u32| {
+            format!(
+                "{radio}gateways: {{ count: {count} }}\narea: {{ shape: square, size_m: 1000, gateways: listed, gateway_coordinates: {coords} }}\n"
+            )
+        };
+        assert_eq!(
+            errors(&listed("[[0, 0], [-500, 500]]", 2)),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            errors(&listed("[[0, 0], [501, 0]]", 2)),
+            [
+                "area.gateway_coordinates[1] = [501, 0]: every gateway must lie inside the area \
+              (square of side 1000 m centred on 0, 0) (line 11)"
+            ]
+        );
+        assert_eq!(
+            errors(&listed("[[0, 0]]", 2)),
+            [
+                "gateways.count = 2: must equal the 1 gateways listed in area.gateway_coordinates \
+              (line 10)"
+            ]
+        );
+        let grid =
+            format!("{radio}area: {{ shape: disc, size_m: 9, gateway_coordinates: [[0, 0]] }}\n");
+        assert_eq!(
+            errors(&grid),
+            ["area.gateway_coordinates = []: needs area.gateways: listed (line 10)"]
         );
     }
 
