@@ -251,7 +251,7 @@ fn a_killed_merge_leaves_each_output_old_or_new_never_partial() {
 
     let mut states = Vec::new();
     for (i, delay) in delays(23, 8, whole).into_iter().enumerate() {
-        let first = i % 4 == 3;
+        let first = i % 2 == 1;
         for (name, old) in outputs.iter().zip(&old) {
             let path = sweep.join(name);
             // Each kill starts clean, so an old output found aside was put there by this one.
@@ -280,6 +280,11 @@ fn a_killed_merge_leaves_each_output_old_or_new_never_partial() {
                 None => state(&sweep, name, Some(old), new, &what),
             };
             states.push(s);
+        }
+        // Readers take combined.parquet for a merged sweep: it never comes without the rest.
+        let this = &states[states.len() - outputs.len()..];
+        if first && this[0] == "new" {
+            assert_eq!(this, ["new"; 3], "{what}: {outputs:?}");
         }
     }
     // One complete merge afterwards cleans up whatever the last killed one left.

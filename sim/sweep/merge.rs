@@ -207,11 +207,11 @@ impl Combined {
     }
 }
 
-/// Writes `combined.parquet` and `combined.csv`.
+/// Writes `combined.csv`, then `combined.parquet` (the file readers look for).
 pub fn write(dir: &Path, c: &Combined) -> Result<(), String> {
     let mut df = c.frame().map_err(|e| e.to_string())?;
-    let bytes = crate::report::parquet(&mut df).map_err(|e| e.to_string())?;
-    crate::atomic::write_file(&dir.join("combined.parquet"), &bytes)?;
-    let bytes = crate::report::csv(&mut df).map_err(|e| e.to_string())?;
-    crate::atomic::write_file(&dir.join("combined.csv"), &bytes)
+    let parquet = crate::report::parquet(&mut df).map_err(|e| e.to_string())?;
+    let csv = crate::report::csv(&mut df).map_err(|e| e.to_string())?;
+    crate::atomic::write_file(&dir.join("combined.csv"), &csv)?;
+    crate::atomic::write_file(&dir.join("combined.parquet"), &parquet)
 }

@@ -22,8 +22,10 @@ use std::path::{Path, PathBuf};
 /// those and the plan (each run folder keeps its own); returns the chart files.
 pub fn merge(dir: &Path) -> Result<(Combined, Vec<PathBuf>), String> {
     let c = combine(dir)?;
-    merge::write(dir, &c)?;
+    // Readers take `combined.parquet` for a merged sweep, so it comes last: an interrupted
+    // first merge never leaves it without the charts and the CSV.
     let charts = charts::write_all(dir, &c)?;
+    merge::write(dir, &c)?;
     let mut sealed: Vec<PathBuf> = [
         "plan.yaml",
         "points.parquet",
