@@ -86,7 +86,12 @@ pub enum Msg {
         granted: bool,
     },
     Deliver(u32),
-    Fetch(u64),
+    /// A peer's request for the committed blocks at heights `from..=to` (`to` is `u64::MAX`
+    /// when it holds nothing above the gap).
+    Fetch {
+        from: u64,
+        to: u64,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -158,8 +163,9 @@ pub struct Node {
     pub committed: BTreeMap<u64, u32>,
     received: BTreeMap<u64, u32>,
     validating: bool,
-    /// The last `(height, orderer)` this peer asked for missing blocks.
+    /// The last `(height, orderer)` this peer asked for missing blocks, and when.
     fetched: (u64, u32),
+    fetched_at: Time,
     pending: BTreeMap<u32, Pending>,
     /// Where this peer sends endorsed transactions next.
     leader_hint: u32,
@@ -289,7 +295,7 @@ impl Raft {
                 c.deliver += 1;
                 HEADER + self.blocks[b as usize].bytes
             }
-            Msg::Fetch(_) => HEADER,
+            Msg::Fetch { .. } => HEADER,
         };
         ctx.send(to, msg, bytes);
     }
@@ -323,6 +329,7 @@ impl Protocol for Raft {
             received: BTreeMap::new(),
             validating: false,
             fetched: (0, u32::MAX),
+            fetched_at: 0,
             pending: BTreeMap::new(),
             leader_hint: 0,
         }
@@ -392,7 +399,7 @@ impl Protocol for Raft {
             } => self.on_vote(node, ctx, from, term, last_index, last_term),
             Msg::VoteAck { term, granted } => self.on_vote_ack(node, ctx, term, granted),
             Msg::Deliver(b) => self.on_deliver(node, ctx, from, b),
-            Msg::Fetch(from_index) => self.on_fetch(node, ctx, from, from_index),
+            Msg::Fetch { from: lo, to: hi } => self.on_fetch(node, ctx, from, lo, hi),
         }
     }
 

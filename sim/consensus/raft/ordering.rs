@@ -344,18 +344,20 @@ impl Raft {
         node.delivered = n;
     }
 
-    /// A peer missed blocks from `from_index` on; the leader resends what it has committed.
+    /// A peer missed the blocks at heights `lo..=hi`; the leader resends those it has
+    /// committed. Only the gap: what the peer holds above it is not sent again.
     pub(super) fn on_fetch(
         &mut self,
         node: &mut Node,
         ctx: &mut Ctx<Msg, Timer>,
         to: u32,
-        from_index: u64,
+        lo: u64,
+        hi: u64,
     ) {
         if node.role != Role::Leader {
             return;
         }
-        for i in from_index.max(1)..=node.commit {
+        for i in lo.max(1)..=hi.min(node.commit) {
             let b = node.log[i as usize];
             self.send(ctx, to, Msg::Deliver(b));
         }
