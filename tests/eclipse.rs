@@ -168,7 +168,7 @@ fn eclipse_runs_repeat_exactly() {
         let out = common::run(&s);
         out.summary
             .into_iter()
-            .map(|(k, v)| (k, v.to_bits()))
+            .map(|(k, v)| (k, v.as_f64().to_bits()))
             .collect()
     };
     assert_eq!(bits(), bits());

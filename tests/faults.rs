@@ -99,7 +99,7 @@ fn faulty_runs_repeat_exactly_and_random_crashes_follow_the_seed() {
     let bits = |o: &unchained::metrics::RunOutput| -> Vec<(String, u64)> {
         o.summary
             .iter()
-            .map(|(k, v)| (k.clone(), v.to_bits()))
+            .map(|(k, v)| (k.clone(), v.as_f64().to_bits()))
             .collect()
     };
     assert_eq!(bits(&a), bits(&b));

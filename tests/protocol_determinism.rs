@@ -20,7 +20,7 @@ consensus: {consensus}
     common::run(&s)
         .summary
         .into_iter()
-        .map(|(k, v)| (k, v.to_bits()))
+        .map(|(k, v)| (k, v.as_f64().to_bits()))
         .collect()
 }
 

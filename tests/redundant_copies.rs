@@ -72,10 +72,10 @@ fn both(text: &str) -> (RunOutput, RunOutput) {
     (filtered, every)
 }
 
-/// Every output file but the summary's, by name.
+/// Every output file but the summary (long and one-row forms), by name.
 fn files(out: &RunOutput, tag: &str) -> BTreeMap<String, Vec<u8>> {
     let mut f = common::output_files(out, tag);
-    f.retain(|name, _| !name.starts_with("summary."));
+    f.retain(|name, _| !name.starts_with("summary.") && !name.starts_with("run."));
     f
 }
 

@@ -2,6 +2,7 @@
 //! replicas misbehave and how, consulted by the protocols at send time, and the count of
 //! conflicting decisions among the honest ones.
 
+use crate::metrics::Value;
 use crate::scenario::{Adversary, Behaviour};
 use std::collections::BTreeMap;
 
@@ -58,12 +59,12 @@ impl Byzantine {
     pub fn rows<'a>(
         &self,
         logs: impl Iterator<Item = (u32, &'a BTreeMap<u64, u32>)>,
-    ) -> [(String, f64); 2] {
+    ) -> [(String, Value); 2] {
         [
-            ("byzantine_validators".into(), self.count() as f64),
+            ("byzantine_validators".into(), self.count().into()),
             (
                 "conflicting_decisions".into(),
-                self.conflicting_decisions(logs) as f64,
+                self.conflicting_decisions(logs).into(),
             ),
         ]
     }

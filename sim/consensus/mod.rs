@@ -25,7 +25,7 @@ pub mod tendermint;
 pub mod xrpl;
 
 use crate::engine::{Command, Time};
-use crate::metrics::{BlockRow, Metrics};
+use crate::metrics::{BlockRow, Metrics, Value};
 use crate::net::{Network, Reach};
 use rand_chacha::ChaCha8Rng;
 
@@ -78,8 +78,8 @@ pub struct Report {
     pub pending_in_block: u64,
     /// Transactions the protocol discarded, by reason (e.g. `mempool_full`).
     pub dropped: Vec<(String, u64)>,
-    /// Protocol-specific `(metric, value)` pairs for the summary.
-    pub summary: Vec<(String, f64)>,
+    /// Protocol-specific `(metric, value)` pairs for the summary: counts as integers.
+    pub summary: Vec<(String, Value)>,
 }
 
 /// `x / n`, undefined (NaN) when `n` is 0: a cost per decision or per entry of a run that made
@@ -99,7 +99,7 @@ impl Report {
         settled: &[u64],
         pending_in_mempool: u64,
         pending_in_block: u64,
-        summary: Vec<(String, f64)>,
+        summary: Vec<(String, Value)>,
     ) -> Self {
         Report {
             nodes: settled

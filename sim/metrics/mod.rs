@@ -8,6 +8,6 @@ mod record;
 pub use histogram::{Histogram, rank_of};
 pub use output::{
     BlockRow, Conservation, GatewayRow, LatencyRow, NodeRow, RadioRow, RunOutput, TimeseriesRow,
-    beyond_run_flag, restore_beyond_run, warnings,
+    Value, beyond_run_flag, restore_beyond_run, warnings,
 };
 pub use record::{Measure, Metrics};

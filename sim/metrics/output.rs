@@ -135,6 +135,51 @@ pub struct GatewayRow {
     pub demodulator_utilisation: f64,
 }
 
+/// A summary metric in its type: counts stay integers and flags booleans in every table
+/// format (a count read back as `42.0` from one format and `42` from the other is two types).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Value {
+    Int(i64),
+    /// NaN: no samples; `+∞`: beyond the run (see the summary's `_beyond_run` rows).
+    Float(f64),
+    Bool(bool),
+}
+
+impl Value {
+    /// The value as a number, for comparisons and means (`true` is 1).
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Value::Int(v) => v as f64,
+            Value::Float(v) => v,
+            Value::Bool(b) => f64::from(u8::from(b)),
+        }
+    }
+}
+
+impl From<f64> for Value {
+    fn from(v: f64) -> Self {
+        Value::Float(v)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Value::Bool(v)
+    }
+}
+
+macro_rules! int_value {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Value {
+            fn from(v: $t) -> Self {
+                // Counts of one run never approach 2^63.
+                Value::Int(i64::try_from(v).unwrap_or(i64::MAX))
+            }
+        }
+    )*};
+}
+int_value!(u64, u32, usize, i64);
+
 /// Everything a run produced, ready to be written.
 #[derive(Clone, Debug)]
 pub struct RunOutput {
@@ -144,7 +189,7 @@ pub struct RunOutput {
     pub seed: u64,
     pub version: String,
     /// `(metric, value)` pairs, names carrying their unit (`settlement_p50_s`, `tx_per_s`).
-    pub summary: Vec<(String, f64)>,
+    pub summary: Vec<(String, Value)>,
     pub conservation: Conservation,
     pub timeseries: Vec<TimeseriesRow>,
     pub latency: Vec<LatencyRow>,
@@ -161,7 +206,12 @@ pub struct RunOutput {
 }
 
 impl RunOutput {
+    /// A summary metric as a number (see [`Value::as_f64`]).
     pub fn metric(&self, name: &str) -> Option<f64> {
+        self.value(name).map(Value::as_f64)
+    }
+
+    pub fn value(&self, name: &str) -> Option<Value> {
         self.summary
             .iter()
             .find(|(k, _)| k == name)

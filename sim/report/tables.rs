@@ -5,13 +5,15 @@ use polars::prelude::*;
 
 use crate::metrics::{
     BlockRow, Conservation, GatewayRow, LatencyRow, NodeRow, RadioRow, RunOutput, TimeseriesRow,
+    Value,
 };
 
 type Builder = fn(&RunOutput) -> PolarsResult<DataFrame>;
 
 /// Table names in the order they are written, each with its builder.
-pub(super) const TABLES: [(&str, Builder); 7] = [
+pub(super) const TABLES: [(&str, Builder); 8] = [
     ("summary", |out| summary(&out.summary, &out.conservation)),
+    ("run", |out| run(&out.summary, &out.conservation)),
     ("timeseries", |out| timeseries(&out.timeseries)),
     ("latency", |out| latency(&out.latency)),
     ("blocks", |out| blocks(&out.blocks)),
@@ -40,44 +42,67 @@ where
 
 /// Conservation rows go after the run's own metrics so the tidy table carries the whole
 /// accounting and a reader needs no second file to check it.
-pub(super) fn conservation_rows(c: &Conservation) -> Vec<(String, f64)> {
-    let mut rows: Vec<(String, f64)> = vec![
-        ("tx_created".into(), c.created as f64),
-        ("tx_settled".into(), c.settled as f64),
-        ("tx_pending_on_device".into(), c.pending_on_device as f64),
-        ("tx_pending_in_transit".into(), c.pending_in_transit as f64),
-        ("tx_pending_in_mempool".into(), c.pending_in_mempool as f64),
-        ("tx_pending_in_block".into(), c.pending_in_block as f64),
+pub(super) fn conservation_rows(c: &Conservation) -> Vec<(String, Value)> {
+    let mut rows: Vec<(String, Value)> = vec![
+        ("tx_created".into(), c.created.into()),
+        ("tx_settled".into(), c.settled.into()),
+        ("tx_pending_on_device".into(), c.pending_on_device.into()),
+        ("tx_pending_in_transit".into(), c.pending_in_transit.into()),
+        ("tx_pending_in_mempool".into(), c.pending_in_mempool.into()),
+        ("tx_pending_in_block".into(), c.pending_in_block.into()),
     ];
     for (reason, n) in &c.dropped {
-        rows.push((format!("tx_dropped_{reason}"), *n as f64));
+        rows.push((format!("tx_dropped_{reason}"), (*n).into()));
     }
-    rows.push((
-        "conservation_holds".into(),
-        if c.holds() { 1.0 } else { 0.0 },
-    ));
+    rows.push(("conservation_holds".into(), c.holds().into()));
     rows
 }
 
-pub(super) fn summary(pairs: &[(String, f64)], c: &Conservation) -> PolarsResult<DataFrame> {
+/// A value as a table cell: NaN (no samples) and infinity (beyond the run, its
+/// `_beyond_run` row says so) are nulls, which readers skip where a NaN would poison a mean.
+fn cell(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+/// The long form: every metric as a number (counts exactly up to 2^53, flags 0 or 1) in one
+/// `value` column, the shape `compare`, sweep merges and group-bys over many runs want.
+pub(super) fn summary(pairs: &[(String, Value)], c: &Conservation) -> PolarsResult<DataFrame> {
     let extra = conservation_rows(c);
-    let metric: Vec<&str> = pairs
-        .iter()
-        .map(|(k, _)| k.as_str())
-        .chain(extra.iter().map(|(k, _)| k.as_str()))
-        .collect();
-    // A statistic without samples (NaN) or beyond the run (infinite, its `_beyond_run` row
-    // says which) is a null: readers skip nulls, where a NaN would poison their means.
-    let value: Vec<Option<f64>> = pairs
-        .iter()
-        .map(|(_, v)| *v)
-        .chain(extra.iter().map(|(_, v)| *v))
-        .map(|v| v.is_finite().then_some(v))
-        .collect();
+    let rows = || pairs.iter().chain(&extra);
+    let metric: Vec<&str> = rows().map(|(k, _)| k.as_str()).collect();
+    let value: Vec<Option<f64>> = rows().map(|(_, v)| cell(v.as_f64())).collect();
     DataFrame::new(
         metric.len(),
         vec![col("metric", metric), col("value", value)],
     )
+}
+
+/// The same metrics as one row, each column in its type: counts `Int64`, flags `Boolean`,
+/// the rest `Float64` (null without samples or beyond the run), so Parquet and CSV read back
+/// alike (`seed` is `42`, not `42.0`).
+pub(super) fn run(pairs: &[(String, Value)], c: &Conservation) -> PolarsResult<DataFrame> {
+    let extra = conservation_rows(c);
+    let columns = pairs
+        .iter()
+        .chain(&extra)
+        .map(|(k, v)| match *v {
+            Value::Int(i) => col(k, [i]),
+            Value::Bool(b) => col(k, [b]),
+            Value::Float(f) => col(k, [cell(f)]),
+        })
+        .collect();
+    DataFrame::new(1, columns)
+}
+
+/// Unsigned counts as `Int64`: CSV readers infer signed integers, so Parquet must not say
+/// `UInt64` for the same column.
+fn int<T: Into<i64>>(v: T) -> i64 {
+    v.into()
+}
+
+/// A `u64` count as `Int64` (counts of one run never approach 2^63).
+fn int64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
 }
 
 pub(super) fn timeseries(rows: &[TimeseriesRow]) -> PolarsResult<DataFrame> {
@@ -90,8 +115,8 @@ pub(super) fn timeseries(rows: &[TimeseriesRow]) -> PolarsResult<DataFrame> {
             col("included_tx_per_s", pick(rows, |r| r.included_tx_per_s)),
             col("settled_tx_per_s", pick(rows, |r| r.settled_tx_per_s)),
             col("online_devices", pick(rows, |r| r.online_devices)),
-            col("mempool_tx", pick(rows, |r| r.mempool_tx)),
-            col("pending_tx", pick(rows, |r| r.pending_tx)),
+            col("mempool_tx", pick(rows, |r| int64(r.mempool_tx))),
+            col("pending_tx", pick(rows, |r| int64(r.pending_tx))),
         ],
     )
 }
@@ -108,8 +133,8 @@ pub(super) fn latency(rows: &[LatencyRow]) -> PolarsResult<DataFrame> {
                 "reached_only_latency_s",
                 pick(rows, |r| r.reached_only_latency_s),
             ),
-            col("samples", pick(rows, |r| r.samples)),
-            col("population", pick(rows, |r| r.population)),
+            col("samples", pick(rows, |r| int64(r.samples))),
+            col("population", pick(rows, |r| int64(r.population))),
         ],
     )
 }
@@ -118,12 +143,12 @@ pub(super) fn blocks(rows: &[BlockRow]) -> PolarsResult<DataFrame> {
     DataFrame::new(
         rows.len(),
         vec![
-            col("block", pick(rows, |r| r.block)),
-            col("height", pick(rows, |r| r.height)),
-            col("miner", pick(rows, |r| r.miner)),
+            col("block", pick(rows, |r| int(r.block))),
+            col("height", pick(rows, |r| int(r.height))),
+            col("miner", pick(rows, |r| int(r.miner))),
             col("mined_at_s", pick(rows, |r| r.mined_at_s)),
-            col("size_bytes", pick(rows, |r| r.size_bytes)),
-            col("tx_count", pick(rows, |r| r.tx_count)),
+            col("size_bytes", pick(rows, |r| int64(r.size_bytes))),
+            col("tx_count", pick(rows, |r| int(r.tx_count))),
             col("propagation_50_s", pick(rows, |r| r.propagation_50_s)),
             col("propagation_90_s", pick(rows, |r| r.propagation_90_s)),
             col("propagation_100_s", pick(rows, |r| r.propagation_100_s)),
@@ -136,14 +161,17 @@ pub(super) fn nodes(rows: &[NodeRow]) -> PolarsResult<DataFrame> {
     DataFrame::new(
         rows.len(),
         vec![
-            col("node", pick(rows, |r| r.node)),
+            col("node", pick(rows, |r| int(r.node))),
             col("region", pick(rows, |r| r.region.as_str())),
             col("hash_share", pick(rows, |r| r.hash_share)),
-            col("peers", pick(rows, |r| r.peers)),
-            col("gateways", pick(rows, |r| r.gateways)),
-            col("blocks_mined", pick(rows, |r| r.blocks_mined)),
-            col("blocks_main_chain", pick(rows, |r| r.blocks_main_chain)),
-            col("settled_tx", pick(rows, |r| r.settled_tx)),
+            col("peers", pick(rows, |r| int(r.peers))),
+            col("gateways", pick(rows, |r| int(r.gateways))),
+            col("blocks_mined", pick(rows, |r| int(r.blocks_mined))),
+            col(
+                "blocks_main_chain",
+                pick(rows, |r| int(r.blocks_main_chain)),
+            ),
+            col("settled_tx", pick(rows, |r| int64(r.settled_tx))),
         ],
     )
 }
@@ -153,21 +181,24 @@ pub(super) fn radio(rows: &[RadioRow]) -> PolarsResult<DataFrame> {
         rows.len(),
         vec![
             col("group", pick(rows, |r| r.group.as_str())),
-            col("sf", pick(rows, |r| r.sf as u32)),
-            col("frames", pick(rows, |r| r.frames)),
-            col("delivered", pick(rows, |r| r.delivered)),
+            col("sf", pick(rows, |r| int(r.sf))),
+            col("frames", pick(rows, |r| int64(r.frames))),
+            col("delivered", pick(rows, |r| int64(r.delivered))),
             col(
                 "lost_below_sensitivity",
-                pick(rows, |r| r.lost_below_sensitivity),
+                pick(rows, |r| int64(r.lost_below_sensitivity)),
             ),
             col(
                 "lost_gateway_transmitting",
-                pick(rows, |r| r.lost_gateway_transmitting),
+                pick(rows, |r| int64(r.lost_gateway_transmitting)),
             ),
-            col("lost_no_demodulator", pick(rows, |r| r.lost_no_demodulator)),
-            col("lost_collision", pick(rows, |r| r.lost_collision)),
-            col("readings", pick(rows, |r| r.readings)),
-            col("duplicates", pick(rows, |r| r.duplicates)),
+            col(
+                "lost_no_demodulator",
+                pick(rows, |r| int64(r.lost_no_demodulator)),
+            ),
+            col("lost_collision", pick(rows, |r| int64(r.lost_collision))),
+            col("readings", pick(rows, |r| int64(r.readings))),
+            col("duplicates", pick(rows, |r| int64(r.duplicates))),
             col("airtime_s", pick(rows, |r| r.airtime_s)),
             col("duty_cycle_wait_s", pick(rows, |r| r.duty_cycle_wait_s)),
             col("delivery_ratio", pick(rows, |r| r.delivery_ratio)),
@@ -179,19 +210,22 @@ pub(super) fn gateways(rows: &[GatewayRow]) -> PolarsResult<DataFrame> {
     DataFrame::new(
         rows.len(),
         vec![
-            col("gateway", pick(rows, |r| r.gateway)),
-            col("frames_heard", pick(rows, |r| r.frames_heard)),
-            col("frames_received", pick(rows, |r| r.frames_received)),
+            col("gateway", pick(rows, |r| int(r.gateway))),
+            col("frames_heard", pick(rows, |r| int64(r.frames_heard))),
+            col("frames_received", pick(rows, |r| int64(r.frames_received))),
             col(
                 "lost_below_sensitivity",
-                pick(rows, |r| r.lost_below_sensitivity),
+                pick(rows, |r| int64(r.lost_below_sensitivity)),
             ),
             col(
                 "lost_gateway_transmitting",
-                pick(rows, |r| r.lost_gateway_transmitting),
+                pick(rows, |r| int64(r.lost_gateway_transmitting)),
             ),
-            col("lost_no_demodulator", pick(rows, |r| r.lost_no_demodulator)),
-            col("lost_collision", pick(rows, |r| r.lost_collision)),
+            col(
+                "lost_no_demodulator",
+                pick(rows, |r| int64(r.lost_no_demodulator)),
+            ),
+            col("lost_collision", pick(rows, |r| int64(r.lost_collision))),
             col(
                 "demodulator_utilisation",
                 pick(rows, |r| r.demodulator_utilisation),

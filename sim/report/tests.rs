@@ -6,7 +6,9 @@ use polars::prelude::*;
 
 use super::write_run;
 use crate::engine::NS_PER_MS;
-use crate::metrics::{BlockRow, Conservation, LatencyRow, NodeRow, RunOutput, TimeseriesRow};
+use crate::metrics::{
+    BlockRow, Conservation, LatencyRow, NodeRow, RunOutput, TimeseriesRow, Value,
+};
 
 /// A fresh directory per call: tests run in parallel and must not see each other's files.
 struct TempDir(PathBuf);
@@ -67,7 +69,10 @@ fn sample() -> RunOutput {
         scenario_yaml: "name: tiny\nseed: 7\n".into(),
         seed: 7,
         version: "0.1.0".into(),
-        summary: vec![("tx_per_s".into(), 4.5), ("settlement_p50_s".into(), 0.125)],
+        summary: vec![
+            ("tx_per_s".into(), Value::Float(4.5)),
+            ("settlement_p50_s".into(), Value::Float(0.125)),
+        ],
         conservation: Conservation {
             created: 100,
             settled: 81,
@@ -131,9 +136,11 @@ fn empty() -> RunOutput {
     }
 }
 
-const FILES: [&str; 17] = [
+const FILES: [&str; 19] = [
     "summary.parquet",
     "summary.csv",
+    "run.parquet",
+    "run.csv",
     "timeseries.parquet",
     "timeseries.csv",
     "latency.parquet",
@@ -308,7 +315,7 @@ fn writes_every_table_chart_and_text() {
         Some("inclusion")
     );
     assert_eq!(
-        latency.column("samples").unwrap().u64().unwrap().get(0),
+        latency.column("samples").unwrap().i64().unwrap().get(0),
         Some(81)
     );
     // A quantile beyond the run is a null with its flag set, not a number.
@@ -328,7 +335,7 @@ fn writes_every_table_chart_and_text() {
         Some(true)
     );
     assert_eq!(
-        blocks.column("size_bytes").unwrap().u64().unwrap().get(1),
+        blocks.column("size_bytes").unwrap().i64().unwrap().get(1),
         Some(1001)
     );
 
@@ -339,7 +346,7 @@ fn writes_every_table_chart_and_text() {
         Some("us-east")
     );
     assert_eq!(
-        nodes.column("peers").unwrap().u32().unwrap().get(1),
+        nodes.column("peers").unwrap().i64().unwrap().get(1),
         Some(5)
     );
 

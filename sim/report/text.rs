@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::metrics::RunOutput;
+use crate::metrics::{RunOutput, Value};
 
 /// The header makes the file self-describing when it is copied out of the run folder, and
 /// parses back as the same YAML because comments are ignored.
@@ -27,7 +27,12 @@ pub(super) fn summary_txt(out: &RunOutput) -> String {
     s.push('\n');
     let width = out.summary.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     for (name, value) in &out.summary {
-        let _ = writeln!(s, "{name:<width$}  {}", number(*value));
+        let text = match value {
+            Value::Int(v) => v.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Float(v) => number(*v),
+        };
+        let _ = writeln!(s, "{name:<width$}  {text}");
     }
     if !out.summary.is_empty() {
         s.push('\n');

@@ -18,7 +18,7 @@ use super::shard::{Shard, Sources, Upload};
 use crate::consensus::TxIn;
 use crate::engine::to_secs;
 use crate::engine::{Purpose, Time, draw_unit};
-use crate::metrics::{GatewayRow, Metrics, RadioRow};
+use crate::metrics::{GatewayRow, Metrics, RadioRow, Value};
 use crate::net::Access;
 use crate::radio::{
     Capture, Emitter, GATEWAY_SENSITIVITY_125K, Heard, Links, Loss, PathLoss, Phy, Point, Receiver,
@@ -483,7 +483,7 @@ fn outcome(
 pub struct Tables {
     pub radio: Vec<RadioRow>,
     pub gateways: Vec<GatewayRow>,
-    pub summary: Vec<(String, f64)>,
+    pub summary: Vec<(String, Value)>,
     /// Readings lost with their frames, by reason (`radio_collision`, …).
     pub dropped: Vec<(String, u64)>,
     /// Readings in frames still on the air at the end.
@@ -551,17 +551,17 @@ impl Tables {
                 .push((format!("radio_{}", loss.name()), w.dropped[loss as usize]));
         }
         t.summary = vec![
-            ("radio_frames".into(), total.frames as f64),
-            ("radio_frames_delivered".into(), total.delivered as f64),
+            ("radio_frames".into(), total.frames.into()),
+            ("radio_frames_delivered".into(), total.delivered.into()),
             (
                 "radio_delivery_ratio".into(),
-                ratio(total.delivered, total.frames),
+                ratio(total.delivered, total.frames).into(),
             ),
-            ("radio_duplicates".into(), total.duplicates as f64),
-            ("radio_airtime_s".into(), to_secs(total.airtime)),
+            ("radio_duplicates".into(), total.duplicates.into()),
+            ("radio_airtime_s".into(), to_secs(total.airtime).into()),
             (
                 "radio_duty_cycle_wait_s".into(),
-                to_secs(total.duty_cycle_wait),
+                to_secs(total.duty_cycle_wait).into(),
             ),
         ];
         t

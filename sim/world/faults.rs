@@ -3,6 +3,7 @@
 //! only notice missing messages and their `on_crash` and `on_recover` hooks.
 
 use crate::engine::{Purpose, Time, from_secs, stream};
+use crate::metrics::Value;
 use crate::net::millis;
 use crate::scenario::{self, Scenario};
 use rand::RngExt;
@@ -154,16 +155,16 @@ impl Faults {
     }
 
     /// Messages the eclipse cut, when the scenario has one.
-    pub fn eclipse_summary(&self) -> Option<(String, f64)> {
+    pub fn eclipse_summary(&self) -> Option<(String, Value)> {
         self.eclipse.as_ref().map(|_| {
             (
                 "msgs_dropped_eclipse".into(),
-                self.counts.msgs_eclipsed as f64,
+                self.counts.msgs_eclipsed.into(),
             )
         })
     }
 
-    pub fn summary(&self) -> Vec<(String, f64)> {
+    pub fn summary(&self) -> Vec<(String, Value)> {
         let c = &self.counts;
         [
             ("fault_crashes", c.crashes),
@@ -175,7 +176,7 @@ impl Faults {
             ("tx_batches_held_for_down_node", c.batches_held),
         ]
         .into_iter()
-        .map(|(k, v)| (k.to_string(), v as f64))
+        .map(|(k, v)| (k.to_string(), v.into()))
         .collect()
     }
 }

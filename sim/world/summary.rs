@@ -2,7 +2,7 @@
 //! tables.
 
 use crate::engine::{Time, to_secs};
-use crate::metrics::{Histogram, LatencyRow, Metrics, TimeseriesRow, rank_of};
+use crate::metrics::{Histogram, LatencyRow, Metrics, TimeseriesRow, Value, rank_of};
 use crate::scenario::Scenario;
 
 pub struct Facts<'a> {
@@ -60,13 +60,13 @@ pub fn censored_quantile(h: &Histogram, population: u64, q: f64) -> Censored {
 }
 
 /// Statistics of a stage without censoring: every value of it was recorded (block arrival).
-fn plain_stats(out: &mut Vec<(String, f64)>, name: &str, h: &Histogram) {
+fn plain_stats(out: &mut Vec<(String, Value)>, name: &str, h: &Histogram) {
     for (label, q) in STATS {
         let v = match q {
             None => mean_s(h),
             Some(q) => secs_or_nan(h.quantile(q)),
         };
-        out.push((format!("{name}_{label}_s"), v));
+        out.push((format!("{name}_{label}_s"), v.into()));
     }
 }
 
@@ -76,7 +76,7 @@ fn plain_stats(out: &mut Vec<(String, f64)>, name: &str, h: &Histogram) {
 /// whenever one is missing). `NAME_ONLY_*_s` are the same statistics over the transactions
 /// that reached the stage, which a survivor-biased reading would report.
 fn censored_stats(
-    out: &mut Vec<(String, f64)>,
+    out: &mut Vec<(String, Value)>,
     name: &str,
     only: &str,
     h: &Histogram,
@@ -96,28 +96,24 @@ fn censored_stats(
             (Censored::BeyondRun, _) => f64::INFINITY,
             (Censored::None, _) => f64::NAN,
         };
-        out.push((format!("{name}_{label}_s"), v));
+        out.push((format!("{name}_{label}_s"), v.into()));
         beyond.push((
             format!("{name}_{label}_beyond_run"),
-            flag(c == Censored::BeyondRun),
+            Value::Bool(c == Censored::BeyondRun),
         ));
     }
     out.push((
         format!("{name}_reached_share"),
-        share(h.count(), population),
+        share(h.count(), population).into(),
     ));
     for (label, q) in STATS {
         let v = match q {
             None => mean_s(h),
             Some(q) => secs_or_nan(h.quantile(q)),
         };
-        out.push((format!("{name}_{only}_{label}_s"), v));
+        out.push((format!("{name}_{only}_{label}_s"), v.into()));
     }
     out.extend(beyond);
-}
-
-fn flag(b: bool) -> f64 {
-    if b { 1.0 } else { 0.0 }
 }
 
 /// `part / whole`; undefined (NaN) for an empty whole.
@@ -168,7 +164,7 @@ fn pending_slope(m: &Metrics) -> f64 {
     sxy / sxx
 }
 
-pub fn summary(f: &Facts, m: &Metrics, protocol: &[(String, f64)]) -> Vec<(String, f64)> {
+pub fn summary(f: &Facts, m: &Metrics, protocol: &[(String, Value)]) -> Vec<(String, Value)> {
     let duration = f.s.duration_s;
     let online_ns: u128 = m.online_w.iter().sum();
     let device_ns = f.devices as f64 * to_secs(m.end()) * 1e9;
@@ -187,63 +183,63 @@ pub fn summary(f: &Facts, m: &Metrics, protocol: &[(String, f64)]) -> Vec<(Strin
     let saturated =
         slope > SATURATION_SLOPE_SHARE * offered && served < SATURATION_SERVED_SHARE * offered;
     let dropped_share = share(f.dropped, m.created);
-    let mut out: Vec<(String, f64)> = vec![
-        ("duration_s".into(), duration),
-        ("seed".into(), f.s.seed as f64),
-        ("devices".into(), f.devices as f64),
-        ("gateways".into(), f.gateways as f64),
-        ("validators".into(), f.s.validators.count as f64),
-        ("events".into(), f.events as f64),
-        ("events_devices".into(), f.device_events as f64),
-        ("net_messages".into(), f.messages as f64),
-        ("net_message_bytes".into(), f.message_bytes as f64),
-        ("net_redundant_copies".into(), f.redundant_copies as f64),
+    let mut out: Vec<(String, Value)> = vec![
+        ("duration_s".into(), duration.into()),
+        ("seed".into(), f.s.seed.into()),
+        ("devices".into(), f.devices.into()),
+        ("gateways".into(), f.gateways.into()),
+        ("validators".into(), f.s.validators.count.into()),
+        ("events".into(), f.events.into()),
+        ("events_devices".into(), f.device_events.into()),
+        ("net_messages".into(), f.messages.into()),
+        ("net_message_bytes".into(), f.message_bytes.into()),
+        ("net_redundant_copies".into(), f.redundant_copies.into()),
         (
             "net_messages_per_settled_tx".into(),
-            per_settled(f.messages, m.settled),
+            per_settled(f.messages, m.settled).into(),
         ),
         (
             "net_bytes_per_settled_tx".into(),
-            per_settled(f.message_bytes, m.settled),
+            per_settled(f.message_bytes, m.settled).into(),
         ),
         (
             "online_fraction".into(),
-            if device_ns > 0.0 {
+            Value::from(if device_ns > 0.0 {
                 online_ns as f64 / device_ns
             } else {
                 f64::NAN
-            },
+            }),
         ),
-        ("measure_start_s".into(), to_secs(measure.from)),
-        ("measure_s".into(), measure_s),
-        ("tx_measured".into(), m.measured as f64),
-        ("created_tx_per_s".into(), offered),
-        ("included_tx_per_s".into(), rate(m.inclusion.count())),
-        ("settled_tx_per_s".into(), rate(m.settlement.count())),
+        ("measure_start_s".into(), to_secs(measure.from).into()),
+        ("measure_s".into(), measure_s.into()),
+        ("tx_measured".into(), m.measured.into()),
+        ("created_tx_per_s".into(), offered.into()),
+        ("included_tx_per_s".into(), rate(m.inclusion.count()).into()),
+        ("settled_tx_per_s".into(), rate(m.settlement.count()).into()),
         (
             "settled_share".into(),
-            share(m.settlement.count(), m.measured),
+            share(m.settlement.count(), m.measured).into(),
         ),
     ];
     for (&deadline, &n) in measure.sla.iter().zip(&m.settled_within) {
         out.push((
             format!("settled_within_{}s_share", deadline_label(deadline)),
-            share(n, m.measured),
+            share(n, m.measured).into(),
         ));
     }
     out.extend([
-        ("settled_during_window_tx_per_s".into(), served),
-        ("pending_slope_tx_per_s".into(), slope),
-        ("saturated".into(), flag(saturated)),
-        ("dropped_share".into(), dropped_share),
+        ("settled_during_window_tx_per_s".into(), served.into()),
+        ("pending_slope_tx_per_s".into(), slope.into()),
+        ("saturated".into(), saturated.into()),
+        ("dropped_share".into(), dropped_share.into()),
         (
             "drops_high".into(),
-            flag(dropped_share > f.s.metrics.drop_warn_share),
+            (dropped_share > f.s.metrics.drop_warn_share).into(),
         ),
-        ("tx_uploaded".into(), m.uploaded as f64),
-        ("tx_reached_validator".into(), m.reached as f64),
-        ("tx_included".into(), m.included as f64),
-        ("reverted_settlements".into(), m.reverted_settlements as f64),
+        ("tx_uploaded".into(), m.uploaded.into()),
+        ("tx_reached_validator".into(), m.reached.into()),
+        ("tx_included".into(), m.included.into()),
+        ("reverted_settlements".into(), m.reverted_settlements.into()),
     ]);
     let n = m.measured;
     censored_stats(&mut out, "upload_wait", "reached_only", &m.upload_wait, n);

@@ -32,7 +32,7 @@ use super::byzantine::Byzantine;
 use super::pbft::requests::Requests;
 use super::{Ctx, Protocol, Report, TxIn, per};
 use crate::engine::{Time, from_secs};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, Value};
 use crate::scenario;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -677,18 +677,18 @@ impl Protocol for HotStuff {
             waiting,
             proposed,
             [
-                ("hotstuff_decisions".into(), decisions),
+                ("hotstuff_decisions".into(), Value::from(decisions)),
                 (
                     "hotstuff_final_view".into(),
-                    nodes.iter().map(|n| n.view).max().unwrap_or(0) as f64,
+                    Value::from(nodes.iter().map(|n| n.view).max().unwrap_or(0)),
                 ),
-                ("hotstuff_msgs_request".into(), c.request as f64),
-                ("hotstuff_msgs_proposal".into(), c.proposal as f64),
-                ("hotstuff_msgs_vote".into(), c.vote as f64),
-                ("hotstuff_msgs_new_view".into(), c.new_view as f64),
+                ("hotstuff_msgs_request".into(), Value::from(c.request)),
+                ("hotstuff_msgs_proposal".into(), Value::from(c.proposal)),
+                ("hotstuff_msgs_vote".into(), Value::from(c.vote)),
+                ("hotstuff_msgs_new_view".into(), Value::from(c.new_view)),
                 (
                     "hotstuff_msgs_per_decision".into(),
-                    per(c.total(), self.decided),
+                    Value::from(per(c.total(), self.decided)),
                 ),
             ]
             .into_iter()
@@ -698,7 +698,8 @@ impl Protocol for HotStuff {
                 self.branch
                     .values()
                     .filter(|&&(_, left)| left < FORK_CHILDREN)
-                    .count() as f64,
+                    .count()
+                    .into(),
             )])
             .collect(),
         )

@@ -14,7 +14,7 @@ use super::{Ctx, NodeStats, Protocol, Report, TxIn};
 use crate::adversary::{self, Attack};
 use crate::engine::{Purpose, Time, draw_unit, from_secs, to_secs};
 use crate::ledger::{BlockStore, GENESIS, Pool, TxRef};
-use crate::metrics::{BlockRow, Metrics};
+use crate::metrics::{BlockRow, Metrics, Value};
 use crate::scenario::{self, Relay};
 use rand::RngExt;
 
@@ -466,14 +466,17 @@ impl Protocol for Nakamoto {
         let mut extra = Vec::new();
         if let Some(a) = &self.attack {
             let v = a.node() as usize;
-            extra.push(("attacker_hash_share".to_string(), self.hash_share[v]));
+            extra.push((
+                "attacker_hash_share".to_string(),
+                Value::from(self.hash_share[v]),
+            ));
             extra.push((
                 "attacker_main_chain_share".to_string(),
-                f64::from(on_main[v]) / main_len.max(1.0),
+                Value::from(f64::from(on_main[v]) / main_len.max(1.0)),
             ));
             if let Attack::DoubleSpend(d) = a {
-                extra.push(("double_spend_attempts".into(), d.attempts as f64));
-                extra.push(("double_spend_successes".into(), d.successes as f64));
+                extra.push(("double_spend_attempts".into(), Value::from(d.attempts)));
+                extra.push(("double_spend_successes".into(), Value::from(d.successes)));
             }
         }
         Report {
@@ -490,21 +493,21 @@ impl Protocol for Nakamoto {
             pending_in_block: in_block,
             dropped: vec![("mempool_full".into(), self.dropped_mempool_full)],
             summary: vec![
-                ("blocks_mined".into(), mined),
-                ("blocks_stale".into(), stale as f64),
+                ("blocks_mined".into(), Value::from(mined as u64)),
+                ("blocks_stale".into(), Value::from(stale)),
                 (
                     "stale_rate".into(),
-                    if mined > 0.0 {
+                    Value::from(if mined > 0.0 {
                         stale as f64 / mined
                     } else {
                         0.0
-                    },
+                    }),
                 ),
                 (
                     "retained_block_tx".into(),
-                    self.blocks.iter().map(|(_, b)| b.txs.len() as f64).sum(),
+                    Value::from(self.blocks.iter().map(|(_, b)| b.txs.len()).sum::<usize>()),
                 ),
-                ("main_chain_height".into(), main_len),
+                ("main_chain_height".into(), Value::from(main_len as u64)),
             ]
             .into_iter()
             .chain(extra)

@@ -34,7 +34,7 @@ mod cluster;
 
 use super::{Ctx, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Purpose, Time, draw_u64, draw_unit, from_secs};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, Value};
 use crate::scenario::{self, NotaryCluster};
 use cluster::Entry;
 pub use cluster::Role;
@@ -741,20 +741,23 @@ impl Protocol for Notary {
             pending_in_mempool: self.collecting,
             pending_in_block: self.signed_unsettled,
             summary: vec![
-                ("notary_cluster_nodes".into(), self.cluster as f64),
-                ("double_spend_attempts".into(), self.attempts as f64),
+                ("notary_cluster_nodes".into(), Value::from(self.cluster)),
+                ("double_spend_attempts".into(), Value::from(self.attempts)),
                 (
                     "double_spend_rejected".into(),
-                    self.rejected_attempts as f64,
+                    Value::from(self.rejected_attempts),
                 ),
-                ("honest_rejected".into(), self.rejected_honest as f64),
-                ("conflicting_signed".into(), conflicts as f64),
-                ("notary_elections".into(), self.elections.len() as f64),
-                ("notary_view_changes".into(), self.view_changes.len() as f64),
-                ("messages".into(), self.messages as f64),
+                ("honest_rejected".into(), Value::from(self.rejected_honest)),
+                ("conflicting_signed".into(), Value::from(conflicts)),
+                ("notary_elections".into(), Value::from(self.elections.len())),
+                (
+                    "notary_view_changes".into(),
+                    Value::from(self.view_changes.len()),
+                ),
+                ("messages".into(), Value::from(self.messages)),
                 (
                     "messages_per_settled_tx".into(),
-                    sum as f64 / count.max(1) as f64,
+                    Value::from(sum as f64 / count.max(1) as f64),
                 ),
             ],
         }

@@ -36,7 +36,7 @@ mod view_change;
 use super::byzantine::Byzantine;
 use super::{Ctx, Protocol, Report, TxIn, per};
 use crate::engine::{Time, from_secs};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, Value};
 use crate::scenario;
 pub use node::{Node, Slot};
 use requests::Requests;
@@ -596,18 +596,18 @@ impl Protocol for Pbft {
             waiting,
             proposed,
             [
-                ("pbft_decisions".into(), decisions),
-                ("pbft_final_view".into(), views as f64),
-                ("pbft_msgs_request".into(), c.request as f64),
-                ("pbft_msgs_pre_prepare".into(), c.pre_prepare as f64),
-                ("pbft_msgs_prepare".into(), c.prepare as f64),
-                ("pbft_msgs_commit".into(), c.commit as f64),
-                ("pbft_msgs_view_change".into(), c.view_change as f64),
-                ("pbft_msgs_new_view".into(), c.new_view as f64),
-                ("pbft_msgs_catch_up".into(), c.catch_up as f64),
+                ("pbft_decisions".into(), Value::from(decisions)),
+                ("pbft_final_view".into(), Value::from(views)),
+                ("pbft_msgs_request".into(), Value::from(c.request)),
+                ("pbft_msgs_pre_prepare".into(), Value::from(c.pre_prepare)),
+                ("pbft_msgs_prepare".into(), Value::from(c.prepare)),
+                ("pbft_msgs_commit".into(), Value::from(c.commit)),
+                ("pbft_msgs_view_change".into(), Value::from(c.view_change)),
+                ("pbft_msgs_new_view".into(), Value::from(c.new_view)),
+                ("pbft_msgs_catch_up".into(), Value::from(c.catch_up)),
                 (
                     "pbft_msgs_per_decision".into(),
-                    per(c.total(), self.decided),
+                    Value::from(per(c.total(), self.decided)),
                 ),
             ]
             .into_iter()

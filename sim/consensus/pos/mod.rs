@@ -24,7 +24,7 @@ mod ffg;
 use super::{Ctx, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs, to_secs};
 use crate::ledger::{BlockStore, GENESIS, NO_BLOCK_ID, Pool, TxRef};
-use crate::metrics::{BlockRow, Metrics};
+use crate::metrics::{BlockRow, Metrics, Value};
 use crate::scenario;
 use ffg::{Checkpoint, Ffg, Votes};
 
@@ -557,22 +557,31 @@ impl Protocol for Pos {
             pending_in_mempool: in_mempool,
             pending_in_block: in_block,
             summary: vec![
-                ("blocks_mined".into(), blocks.len() as f64),
-                ("blocks_stale".into(), stale as f64),
-                ("slots".into(), slots as f64),
-                ("slots_missed".into(), (slots - proposed) as f64),
+                ("blocks_mined".into(), Value::from(blocks.len())),
+                ("blocks_stale".into(), Value::from(stale)),
+                ("slots".into(), Value::from(slots)),
+                ("slots_missed".into(), Value::from(slots - proposed)),
                 (
                     "offline_stake_share".into(),
-                    offline as f64 / self.total as f64,
+                    Value::from(offline as f64 / self.total as f64),
                 ),
-                ("finalized_epoch".into(), finalized_epoch as f64),
-                ("checkpoint_finality_min_s".into(), self.finality.secs(true)),
+                ("finalized_epoch".into(), Value::from(finalized_epoch)),
+                (
+                    "checkpoint_finality_min_s".into(),
+                    Value::from(self.finality.secs(true)),
+                ),
                 (
                     "checkpoint_finality_max_s".into(),
-                    self.finality.secs(false),
+                    Value::from(self.finality.secs(false)),
                 ),
-                ("tx_finality_min_s".into(), self.tx_finality.secs(true)),
-                ("tx_finality_max_s".into(), self.tx_finality.secs(false)),
+                (
+                    "tx_finality_min_s".into(),
+                    Value::from(self.tx_finality.secs(true)),
+                ),
+                (
+                    "tx_finality_max_s".into(),
+                    Value::from(self.tx_finality.secs(false)),
+                ),
             ],
             blocks,
         }

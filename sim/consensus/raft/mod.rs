@@ -31,7 +31,7 @@ mod peer;
 use super::pbft::requests::Requests;
 use super::{Ctx, NodeStats, Protocol, Report, TxIn, per};
 use crate::engine::{Time, from_secs};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, Value};
 use crate::scenario;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -450,26 +450,29 @@ impl Protocol for Raft {
             pending_in_mempool: waiting,
             pending_in_block: proposed,
             summary: vec![
-                ("raft_committed_entries".into(), committed as f64),
+                ("raft_committed_entries".into(), Value::from(committed)),
                 (
                     "raft_final_term".into(),
-                    nodes.iter().map(|n| n.term).max().unwrap_or(0) as f64,
+                    Value::from(nodes.iter().map(|n| n.term).max().unwrap_or(0)),
                 ),
-                ("raft_elections".into(), self.elections.len() as f64),
-                ("raft_leader_changes".into(), self.leader_changes() as f64),
-                ("raft_msgs_endorse".into(), c.endorse as f64),
-                ("raft_msgs_submit".into(), c.submit as f64),
-                ("raft_msgs_append".into(), c.append as f64),
-                ("raft_msgs_append_ack".into(), c.append_ack as f64),
+                ("raft_elections".into(), Value::from(self.elections.len())),
+                (
+                    "raft_leader_changes".into(),
+                    Value::from(self.leader_changes()),
+                ),
+                ("raft_msgs_endorse".into(), Value::from(c.endorse)),
+                ("raft_msgs_submit".into(), Value::from(c.submit)),
+                ("raft_msgs_append".into(), Value::from(c.append)),
+                ("raft_msgs_append_ack".into(), Value::from(c.append_ack)),
                 (
                     "raft_msgs_heartbeat".into(),
-                    (c.heartbeat + c.heartbeat_ack) as f64,
+                    Value::from(c.heartbeat + c.heartbeat_ack),
                 ),
-                ("raft_msgs_vote".into(), c.vote as f64),
-                ("raft_msgs_deliver".into(), c.deliver as f64),
+                ("raft_msgs_vote".into(), Value::from(c.vote)),
+                ("raft_msgs_deliver".into(), Value::from(c.deliver)),
                 (
                     "raft_replication_msgs_per_entry".into(),
-                    per(c.append + c.append_ack, committed),
+                    Value::from(per(c.append + c.append_ack, committed)),
                 ),
             ],
         }

@@ -33,7 +33,7 @@ pub mod dag;
 
 use super::{Ctx, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs, to_secs};
-use crate::metrics::{BlockRow, Metrics};
+use crate::metrics::{BlockRow, Metrics, Value};
 use crate::net::millis;
 use crate::scenario::{self, Confirmation, TipSelection};
 use dag::{Dag, GENESIS, Vertex};
@@ -607,20 +607,26 @@ impl Protocol for Tangle {
             pending_in_mempool: 0,
             pending_in_block: self.unsettled,
             summary: vec![
-                ("tangle_transactions".into(), (self.dag.len() - 1) as f64),
-                ("milestones".into(), self.milestones.len() as f64),
-                ("tips_mean".into(), tips_mean),
-                ("tips_at_end".into(), tips as f64),
+                (
+                    "tangle_transactions".into(),
+                    Value::from(self.dag.len() - 1),
+                ),
+                ("milestones".into(), Value::from(self.milestones.len())),
+                ("tips_mean".into(), Value::from(tips_mean)),
+                ("tips_at_end".into(), Value::from(tips)),
                 (
                     "orphan_rate".into(),
-                    if aged > 0 {
+                    Value::from(if aged > 0 {
                         orphans as f64 / aged as f64
                     } else {
                         f64::NAN
-                    },
+                    }),
                 ),
-                ("dag_violations".into(), violations as f64),
-                ("visibility_horizon_s".into(), to_secs(self.horizon)),
+                ("dag_violations".into(), Value::from(violations)),
+                (
+                    "visibility_horizon_s".into(),
+                    Value::from(to_secs(self.horizon)),
+                ),
             ],
         }
     }

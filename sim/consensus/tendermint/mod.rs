@@ -38,7 +38,7 @@ use super::byzantine::Byzantine;
 use super::pbft::requests::Requests;
 use super::{Ctx, Protocol, Report, TxIn, per};
 use crate::engine::{Time, from_secs};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, Value};
 use crate::scenario;
 use std::collections::{BTreeMap, BTreeSet};
 pub use votes::NIL;
@@ -872,27 +872,30 @@ impl Protocol for Tendermint {
             waiting,
             proposed,
             [
-                ("tendermint_decisions".into(), decisions),
+                ("tendermint_decisions".into(), Value::from(decisions)),
                 (
                     "tendermint_final_height".into(),
-                    nodes.iter().map(|n| n.height).max().unwrap_or(0) as f64,
+                    Value::from(nodes.iter().map(|n| n.height).max().unwrap_or(0)),
                 ),
-                ("tendermint_round_changes".into(), self.round_changes as f64),
-                ("tendermint_msgs_request".into(), c.request as f64),
-                ("tendermint_msgs_proposal".into(), c.proposal as f64),
-                ("tendermint_msgs_prevote".into(), c.prevote as f64),
-                ("tendermint_msgs_precommit".into(), c.precommit as f64),
-                ("tendermint_msgs_catch_up".into(), c.catch_up as f64),
+                (
+                    "tendermint_round_changes".into(),
+                    Value::from(self.round_changes),
+                ),
+                ("tendermint_msgs_request".into(), Value::from(c.request)),
+                ("tendermint_msgs_proposal".into(), Value::from(c.proposal)),
+                ("tendermint_msgs_prevote".into(), Value::from(c.prevote)),
+                ("tendermint_msgs_precommit".into(), Value::from(c.precommit)),
+                ("tendermint_msgs_catch_up".into(), Value::from(c.catch_up)),
                 (
                     "tendermint_msgs_per_decision".into(),
-                    per(c.total(), self.decided),
+                    Value::from(per(c.total(), self.decided)),
                 ),
             ]
             .into_iter()
             .chain(self.byz.rows(nodes.iter().map(|n| (n.id, &n.decided))))
             .chain([(
                 "byzantine_equivocations".into(),
-                (self.halves.len() / 2) as f64,
+                Value::from(self.halves.len() / 2),
             )])
             .collect(),
         )

@@ -41,7 +41,7 @@ use super::byzantine::Byzantine;
 use super::{Ctx, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs, to_secs};
 use crate::ledger::{BlockStore, GENESIS, NO_BLOCK_ID, Pool, TxRef};
-use crate::metrics::{BlockRow, Metrics};
+use crate::metrics::{BlockRow, Metrics, Value};
 use crate::scenario::{self, Unl};
 use std::collections::{BTreeMap, HashMap};
 
@@ -759,9 +759,9 @@ impl Protocol for Xrpl {
             pending_in_mempool: in_mempool,
             pending_in_block: in_block,
             summary: [
-                ("ledgers_built".into(), blocks.len() as f64),
-                ("validated_seq".into(), validated as f64),
-                ("forked_sequences".into(), self.forks as f64),
+                ("ledgers_built".into(), Value::from(blocks.len())),
+                ("validated_seq".into(), Value::from(validated)),
+                ("forked_sequences".into(), Value::from(self.forks)),
             ]
             .into_iter()
             .chain(
@@ -770,11 +770,11 @@ impl Protocol for Xrpl {
             )
             .chain([(
                 "ledger_interval_mean_s".into(),
-                if count > 0 {
+                Value::from(if count > 0 {
                     to_secs(total) / count as f64
                 } else {
                     f64::NAN
-                },
+                }),
             )])
             .collect(),
             blocks,
