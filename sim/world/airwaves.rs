@@ -25,6 +25,7 @@ use crate::radio::{
     Region, RxConfig, even_points, sensitivity_dbm, standard_normal, uniform_point,
 };
 use crate::scenario::{InterSf, Placement, Radio, Scenario, Sf};
+use rayon::prelude::*;
 
 /// Signals this far under the best gateway sensitivity (SF12) neither decode nor, summed
 /// with others, reach a capture threshold worth modelling: such links are left out.
@@ -288,6 +289,10 @@ pub struct Airwaves {
     free: Vec<u32>,
     lists: Batches,
     ready: Vec<u32>,
+    /// Per gateway, reused between barriers: the frames it hears next, in key order, and
+    /// its verdicts on the frames it settled.
+    inbox: Vec<Vec<Heard>>,
+    verdicts: Vec<Vec<(u32, Result<(), Loss>)>>,
     pub out: Vec<Upload>,
     pub txs: Vec<TxIn>,
     /// Indexed by `radio group · 6 + SF − 7`.
@@ -306,6 +311,8 @@ impl Airwaves {
             free: Vec::new(),
             lists: Batches::default(),
             ready: Vec::new(),
+            inbox: vec![Vec::new(); gateways as usize],
+            verdicts: vec![Vec::new(); gateways as usize],
             out: Vec::new(),
             txs: Vec::new(),
             stats: vec![RadioStats::default(); plan.groups.len() * 6],
@@ -343,6 +350,8 @@ impl Airwaves {
             lists,
             ready,
             gateways,
+            inbox,
+            verdicts,
             ..
         } = &mut *self;
         for (f, list) in pending.drain(..due) {
@@ -365,7 +374,7 @@ impl Airwaves {
             for k in links {
                 let g = plan.links.gateways[k];
                 gateways[g as usize].heard += 1;
-                let h = Heard {
+                inbox[g as usize].push(Heard {
                     frame: idx,
                     start: f.start,
                     end: f.end,
@@ -373,18 +382,27 @@ impl Airwaves {
                     sf: f.sf,
                     bandwidth_hz,
                     rssi_dbm: plan.links.rssi_dbm[k] as f64,
-                };
-                let mut done = |i: u32, r: Result<(), Loss>| {
-                    outcome(flights, gateways, ready, access, i, g, r)
-                };
-                receivers[g as usize].hear(h, &plan.rx, &mut done);
+                });
             }
         }
-        for (g, rx) in receivers.iter_mut().enumerate() {
-            let mut done = |i: u32, r: Result<(), Loss>| {
-                outcome(flights, gateways, ready, access, i, g as u32, r)
-            };
-            rx.settle(barrier, &plan.rx, &mut done);
+        // Gateways resolve their own frames independently, in parallel; their verdicts are
+        // then applied in gateway order, and every combination of verdicts (first copy by
+        // arrival then gateway, furthest loss) does not depend on that order anyway.
+        receivers
+            .par_iter_mut()
+            .zip(inbox.par_iter_mut())
+            .zip(verdicts.par_iter_mut())
+            .for_each(|((rx, heard), out)| {
+                let mut done = |i: u32, r: Result<(), Loss>| out.push((i, r));
+                for h in heard.drain(..) {
+                    rx.hear(h, &plan.rx, &mut done);
+                }
+                rx.settle(barrier, &plan.rx, &mut done);
+            });
+        for (g, out) in verdicts.iter_mut().enumerate() {
+            for (i, r) in out.drain(..) {
+                outcome(flights, gateways, ready, access, i, g as u32, r);
+            }
         }
         for idx in std::mem::take(&mut self.ready) {
             self.finish_frame(plan, idx, access, src, m);
