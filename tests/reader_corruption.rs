@@ -217,3 +217,30 @@ fn corrupted_outputs_are_detected_and_never_crash_a_reader() {
             .join("\n")
     );
 }
+
+/// A `summary.parquet` with one flipped byte that makes a data page claim about 2^61 values
+/// (found by the corruption pass above; polars' decoder aborted the process allocating for
+/// them), with a manifest that matches it: refused with exit 2, the file named.
+#[test]
+fn a_page_claiming_more_values_than_rows_is_refused_not_aborted() {
+    let dir = std::env::temp_dir().join(format!("unchained-fuzz-page-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("summary.parquet");
+    std::fs::copy("tests/corrupt/page_claims_2e61_values.parquet", &file).unwrap();
+    std::fs::write(dir.join("scenario.yaml"), "name: page\n").unwrap();
+    unchained::manifest::write(&dir, &[file, dir.join("scenario.yaml")]).unwrap();
+    for args in [
+        [Path::new("compare"), &dir, &dir],
+        [Path::new("report"), &dir, Path::new("--out=/dev/null")],
+    ] {
+        let o = unchained(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {:?} {err}", o.status);
+        assert!(
+            err.contains("summary.parquet") && err.contains("claims"),
+            "{err}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

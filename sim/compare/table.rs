@@ -11,6 +11,10 @@ use std::sync::Once;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use polars::prelude::*;
+use polars_buffer::Buffer;
+use polars_parquet::parquet::page::CompressedPage;
+use polars_parquet::parquet::read::get_page_iterator;
+use polars_parquet::read::FileMetadata;
 
 use crate::manifest::Verified;
 
@@ -78,10 +82,13 @@ pub fn read(
     need: &[(&str, Kind)],
     columns: Columns,
 ) -> Result<DataFrame, String> {
-    let bytes = folder.read(name)?;
+    let bytes = Buffer::from(folder.read(name)?);
     let path = folder.dir().join(name);
     let df = guarded(&path, || {
-        let mut r = ParquetReader::new(Cursor::new(bytes)).read_parallel(ParallelStrategy::None);
+        let mut r =
+            ParquetReader::new(Cursor::new(bytes.clone())).read_parallel(ParallelStrategy::None);
+        let meta = r.get_metadata()?.clone();
+        bounded(&meta, &bytes)?;
         let schema = r.schema()?;
         for (col, kind) in need {
             match schema.get(col) {
@@ -108,6 +115,43 @@ pub fn read(
         r.finish()
     })?;
     Ok(df)
+}
+
+/// Refuses a file whose row groups or pages claim more than its bytes can hold, before
+/// polars sizes buffers by those claims: rows beyond `ROWS_PER_BYTE` per byte of the file, a
+/// data page with more values than its row group has rows (flat columns only, as all of ours
+/// are), or a page that would decompress beyond `INFLATE` times the file.
+fn bounded(meta: &FileMetadata, bytes: &Buffer<u8>) -> PolarsResult<()> {
+    const ROWS_PER_BYTE: usize = 64;
+    const INFLATE: usize = 1024;
+    let len = bytes.len();
+    let rows: usize = meta
+        .row_groups
+        .iter()
+        .map(|g| g.num_rows())
+        .fold(0, usize::saturating_add);
+    if rows > ROWS_PER_BYTE.saturating_mul(len) {
+        polars_bail!(ComputeError: "claims {rows} rows in {len} bytes");
+    }
+    for group in &meta.row_groups {
+        let rows = group.num_rows();
+        for column in group.parquet_columns() {
+            let pages = get_page_iterator(column, Cursor::new(bytes.clone()), Vec::new(), len)
+                .map_err(|e| polars_err!(ComputeError: "{e}"))?;
+            for page in pages {
+                let page = page.map_err(|e| polars_err!(ComputeError: "{e}"))?;
+                if let CompressedPage::Data(p) = page {
+                    if p.num_values() > rows {
+                        polars_bail!(ComputeError: "a page claims {} values in a row group of {rows} rows", p.num_values());
+                    }
+                    if p.uncompressed_size() > INFLATE.saturating_mul(len).max(1 << 20) {
+                        polars_bail!(ComputeError: "a page claims {} bytes uncompressed", p.uncompressed_size());
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// How many guarded reads are in progress: while any is, the panic hook stays silent, so a
@@ -155,62 +199,54 @@ fn guarded<T>(path: &Path, read: impl FnOnce() -> PolarsResult<T>) -> Result<T, 
     }
 }
 
-/// A text column without nulls.
-pub fn texts(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<String>, String> {
-    let c = df
-        .column(name)
-        .and_then(|c| c.str().cloned())
-        .map_err(|e| format!("{}: column {name}: {e}", path.display()))?;
-    c.iter()
-        .enumerate()
-        .map(|(i, v)| {
-            v.map(str::to_string)
-                .ok_or_else(|| format!("{}: column {name}, row {i}: empty (null)", path.display()))
-        })
-        .collect()
-}
-
-/// A Float64 column; a null reads as NaN (a statistic without samples).
-pub fn floats(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<f64>, String> {
-    let c = df
-        .column(name)
-        .and_then(|c| c.f64().cloned())
-        .map_err(|e| format!("{}: column {name}: {e}", path.display()))?;
-    Ok(c.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
-}
-
-/// A Boolean column without nulls.
-pub fn flags(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<bool>, String> {
-    let c = df
-        .column(name)
-        .and_then(|c| c.bool().cloned())
-        .map_err(|e| format!("{}: column {name}: {e}", path.display()))?;
-    c.iter()
-        .enumerate()
-        .map(|(i, v)| {
-            v.ok_or_else(|| format!("{}: column {name}, row {i}: empty (null)", path.display()))
-        })
-        .collect()
-}
-
-/// An integer column without nulls, as u32.
-pub fn indices(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<u32>, String> {
-    let c = df
-        .column(name)
-        .and_then(|c| c.cast(&DataType::UInt32))
-        .map_err(|e| format!("{}: column {name}: {e}", path.display()))?;
-    let c = c
-        .u32()
-        .map_err(|e| format!("{}: column {name}: {e}", path.display()))?;
-    c.iter()
+/// The values of a column read without nulls: a null is an error naming the row.
+fn no_nulls<T>(
+    values: impl Iterator<Item = Option<T>>,
+    name: &str,
+    path: &Path,
+) -> Result<Vec<T>, String> {
+    values
         .enumerate()
         .map(|(i, v)| {
             v.ok_or_else(|| {
                 format!(
-                    "{}: column {name}, row {i}: null or out of range",
+                    "{}: column {name}, row {i}: empty (null) or out of range",
                     path.display()
                 )
             })
         })
         .collect()
+}
+
+fn column_error(name: &str, path: &Path) -> impl Fn(PolarsError) -> String {
+    move |e| format!("{}: column {name}: {e}", path.display())
+}
+
+/// A text column without nulls.
+pub fn texts(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<String>, String> {
+    let c = df.column(name).and_then(|c| c.str().cloned());
+    let c = c.map_err(column_error(name, path))?;
+    no_nulls(c.iter().map(|v| v.map(str::to_string)), name, path)
+}
+
+/// A Float64 column; a null reads as NaN (a statistic without samples).
+pub fn floats(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<f64>, String> {
+    let c = df.column(name).and_then(|c| c.f64().cloned());
+    let c = c.map_err(column_error(name, path))?;
+    Ok(c.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+}
+
+/// A Boolean column without nulls.
+pub fn flags(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<bool>, String> {
+    let c = df.column(name).and_then(|c| c.bool().cloned());
+    let c = c.map_err(column_error(name, path))?;
+    no_nulls(c.iter(), name, path)
+}
+
+/// An integer column without nulls, as u32.
+pub fn indices(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<u32>, String> {
+    let c = df.column(name).and_then(|c| c.cast(&DataType::UInt32));
+    let c = c.map_err(column_error(name, path))?;
+    let c = c.u32().map_err(column_error(name, path))?;
+    no_nulls(c.iter(), name, path)
 }
