@@ -72,10 +72,13 @@ fn both(text: &str) -> (RunOutput, RunOutput) {
     (filtered, every)
 }
 
-/// Every output file but the summary (long and one-row forms), by name.
+/// Every output file but the summary (long and one-row forms) and the manifest that hashes
+/// it, by name.
 fn files(out: &RunOutput, tag: &str) -> BTreeMap<String, Vec<u8>> {
     let mut f = common::output_files(out, tag);
-    f.retain(|name, _| !name.starts_with("summary.") && !name.starts_with("run."));
+    f.retain(|name, _| {
+        !name.starts_with("summary.") && !name.starts_with("run.") && name != "MANIFEST.sha256"
+    });
     f
 }
 
