@@ -31,6 +31,36 @@ metrics: {{ window_s: 60 }}
     .expect("the benchmark scenario is valid")
 }
 
+/// Issue-13 LoRaWAN fleet: always-on EU868 meters with ADR sending 20 bytes every 10 minutes,
+/// one gateway per 2,000 devices on an even pattern over a disc sized for 80 devices per km²
+/// (a gateway every 25 km², about 5 km apart), duty cycle and collisions on.
+pub fn lorawan_fleet_scenario(devices: u64, validators: u64, duration_s: f64) -> Scenario {
+    let gateways = (devices / 2000).max(1);
+    let radius_m = (devices as f64 / 80.0 / std::f64::consts::PI).sqrt() * 1000.0;
+    scenario::parse(
+        &format!(
+            "name: lorawan-fleet-{devices}
+seed: 1
+duration_s: {duration_s}
+devices:
+  - name: meters
+    count: {devices}
+    workload: {{ model: periodic, interval_s: 600, jitter_s: 20 }}
+    tx_bytes: 20
+    buffer_tx: 4
+    radio: {{ model: lorawan, region: eu868, sf: adr }}
+gateways: {{ count: {gateways} }}
+area: {{ shape: disc, size_m: {radius_m:.0}, gateways: grid }}
+validators: {{ count: {validators} }}
+consensus: {{ protocol: nakamoto, block_interval_s: 600, max_block_bytes: 1000000 }}
+metrics: {{ window_s: 60 }}
+"
+        ),
+        "bench fleet --lorawan",
+    )
+    .expect("the benchmark scenario is valid")
+}
+
 /// Device events a simulator without lazy wakes would run for [`fleet_scenario`]: one per
 /// reading created and one per connectivity change (on and off once per 600 s duty period).
 /// Its difference with the device events actually run (wakes and gateway flushes) is what
@@ -60,6 +90,15 @@ pub fn cpu_seconds() -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn lorawan_fleet_keeps_its_density() {
+        let s = super::lorawan_fleet_scenario(1_000_000, 10, 600.0);
+        assert_eq!(s.gateways.count, 500);
+        let r = s.area.unwrap().size_m / 1000.0;
+        let density = 1e6 / (std::f64::consts::PI * r * r);
+        assert!((density - 80.0).abs() < 0.1, "{density}");
+    }
+
     #[test]
     fn fleet_scenario_scales_gateways_with_devices() {
         let s = super::fleet_scenario(1_000_000, 1000, 3600.0);

@@ -121,6 +121,9 @@ enum Bench {
         /// Run one size in this process and print its row (used by the table).
         #[arg(long, hide = true)]
         one: bool,
+        /// A LoRaWAN fleet (radio, gateways with collisions and duty cycle) instead.
+        #[arg(long)]
+        lorawan: bool,
     },
 }
 
@@ -189,7 +192,8 @@ fn main() -> ExitCode {
             duration_s,
             threads,
             one,
-        }) => bench_fleet(&devices, validators, duration_s, &threads, one),
+            lorawan,
+        }) => bench_fleet(&devices, validators, duration_s, &threads, one, lorawan),
         Cmd::Validate { file } => scenario::load(&file)
             .map(|s| {
                 println!(
@@ -444,6 +448,7 @@ fn bench_fleet(
     duration_s: f64,
     threads: &str,
     one: bool,
+    lorawan: bool,
 ) -> Result<(), String> {
     let sizes = whole_list("devices", sizes, 4e9)?;
     let threads = whole_list("threads", threads, 1024.0)?;
@@ -452,7 +457,11 @@ fn bench_fleet(
             .num_threads(threads[0] as usize)
             .build()
             .map_err(|e| e.to_string())?;
-        let s = unchained::bench::fleet_scenario(sizes[0], validators, duration_s);
+        let s = if lorawan {
+            unchained::bench::lorawan_fleet_scenario(sizes[0], validators, duration_s)
+        } else {
+            unchained::bench::fleet_scenario(sizes[0], validators, duration_s)
+        };
         let started = std::time::Instant::now();
         let out = pool
             .install(|| world::run(&s, &world::Progress::hidden()))
@@ -488,6 +497,7 @@ fn bench_fleet(
             let status = std::process::Command::new(&exe)
                 .args(["bench", "fleet", "--one", "--devices", &n.to_string()])
                 .args(["--threads", &t.to_string()])
+                .args(lorawan.then_some("--lorawan"))
                 .args([
                     "--validators",
                     &validators.to_string(),
