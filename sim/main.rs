@@ -345,15 +345,20 @@ fn run(
     let wall = progress.elapsed_s();
     report::write_run(&output, staged.path()).map_err(|e| e.to_string())?;
     staged.commit()?;
+    let mib = |b: f64| b / (1024.0 * 1024.0);
+    let peak = unchained::bench::peak_rss_bytes()
+        .map_or("unknown".into(), |b| format!("{:.0} MiB", mib(b as f64)));
     eprintln!(
-        "{}: {} events in {:.2} s ({:.2} M events/s); created {} settled {} → {}",
+        "{}: {} events in {:.2} s ({:.2} M events/s); created {} settled {} → {}; peak memory \
+         {peak} (estimated {:.0} MiB)",
         s.name,
         events,
         wall,
         events / wall.max(1e-9) / 1e6,
         output.conservation.created,
         output.conservation.settled,
-        out.display()
+        out.display(),
+        mib(need.total() as f64)
     );
     for w in output.warnings() {
         eprintln!("{}: {w}", s.name);

@@ -12,8 +12,40 @@ const PER_DEVICE: f64 = 104.0;
 const PER_PENDING_TX: f64 = 72.0 + 8.0 + 12.0;
 /// Two ChaCha streams, node state, peers and region per validator.
 const PER_VALIDATOR: f64 = 2.0 * 320.0 + 64.0 + 16.0 * 8.0;
-/// Program, libraries and output tables.
-const BASE: f64 = 48.0 * 1024.0 * 1024.0;
+/// Program, libraries and output tables: a run of 4 validators and no devices peaks at 46 MiB
+/// (debug build), small example runs at up to 50 MiB.
+const BASE: f64 = 56.0 * 1024.0 * 1024.0;
+/// Bytes per gateway: measured peaks of 35 (3·10⁶ gateways, 300 devices) and 37 (3·10⁷
+/// gateways: 1,068 MiB, which the estimate once put at 48 MiB, counting no gateway).
+const PER_GATEWAY: f64 = 48.0;
+/// Bytes per radio device and gateway: each reachable (device, gateway) pair keeps a gateway
+/// id and a received power (8 bytes), held twice while the per-chunk lists are joined; every
+/// gateway is counted as reachable, an upper bound (`lorawan-city`, 2·10⁵ devices and 50
+/// gateways: 74 MiB above the base measured).
+const PER_RADIO_LINK: f64 = 16.0;
+/// Bytes per radio device besides its links: spreading factor, position, duty-cycle state.
+const PER_RADIO_DEVICE: f64 = 32.0;
+
+/// Bytes kept per transaction ever created, by the families that keep a record of every
+/// request or transaction for the whole run (request tables, logs, the tangle itself), so
+/// their memory grows with simulated time. Twice the growth measured between 600 s and
+/// 1,800 s of 20,000 devices every 60 s (7 validators, full mesh; bytes per transaction:
+/// PBFT 69, HotStuff 48, Tendermint 172, Raft 66, notary 119, XRP Ledger 193, tangle 196,
+/// PoS 31), to cover vector growth by doubling. Raft under overload holds more per
+/// transaction at the origins (192 measured with 10⁶ devices every 60 s and a crashed
+/// leader). Nakamoto's chain keeps no record per transaction beyond its mempool and
+/// unsettled blocks (counted apart).
+fn per_created_tx(c: &Consensus) -> f64 {
+    match c {
+        Consensus::Nakamoto(_) => 0.0,
+        Consensus::Pos(_) => 80.0,
+        Consensus::Hotstuff(_) => 120.0,
+        Consensus::Pbft(_) => 160.0,
+        Consensus::Notary(_) => 260.0,
+        Consensus::Tendermint(_) => 360.0,
+        Consensus::Raft(_) | Consensus::Xrpl(_) | Consensus::Tangle(_) => 400.0,
+    }
+}
 
 /// Estimated peak resident memory of a run, in bytes, with its main terms.
 pub fn estimate(s: &Scenario) -> Estimate {
@@ -72,9 +104,18 @@ pub fn estimate(s: &Scenario) -> Estimate {
     let reach = origins * validators * 16.0;
     let block_bytes = blocks * (96.0 + validators / 8.0);
     let windows = s.duration_s / s.metrics.window_s * 8.0 * 8.0;
+    let created = offered_tx_per_s * s.duration_s;
+    let radio_devices: f64 = s
+        .devices
+        .iter()
+        .filter(|g| g.radio.is_some())
+        .map(|g| g.count as f64)
+        .sum();
+    let radio = radio_devices * (PER_RADIO_DEVICE + PER_RADIO_LINK * s.gateways.count as f64);
     Estimate {
-        devices: devices * PER_DEVICE,
-        transactions: pending_tx * PER_PENDING_TX,
+        devices: devices * PER_DEVICE + radio,
+        gateways: s.gateways.count as f64 * PER_GATEWAY,
+        transactions: (pending_tx * PER_PENDING_TX).max(created * per_created_tx(&s.consensus)),
         validators: validators * PER_VALIDATOR + reach + block_bytes,
         other: BASE + windows,
     }
@@ -83,6 +124,8 @@ pub fn estimate(s: &Scenario) -> Estimate {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Estimate {
     pub devices: f64,
+    pub gateways: f64,
+    /// Transactions waiting, or for the families that keep every one, all of them.
     pub transactions: f64,
     pub validators: f64,
     pub other: f64,
@@ -90,7 +133,7 @@ pub struct Estimate {
 
 impl Estimate {
     pub fn total(&self) -> u64 {
-        (self.devices + self.transactions + self.validators + self.other) as u64
+        (self.devices + self.gateways + self.transactions + self.validators + self.other) as u64
     }
 }
 
@@ -99,9 +142,11 @@ impl std::fmt::Display for Estimate {
         let mib = |b: f64| b / (1024.0 * 1024.0);
         write!(
             f,
-            "{:.0} MiB (devices {:.0}, waiting transactions {:.0}, validators {:.0}, other {:.0})",
+            "{:.0} MiB (devices {:.0}, gateways {:.0}, transactions {:.0}, validators {:.0}, \
+             other {:.0})",
             mib(self.total() as f64),
             mib(self.devices),
+            mib(self.gateways),
             mib(self.transactions),
             mib(self.validators),
             mib(self.other)

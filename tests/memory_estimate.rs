@@ -1,0 +1,113 @@
+//! The memory estimate `run` checks before allocating must bound what the run then uses: every
+//! example scenario (cut to 30 simulated seconds) and, shrunk, the cases it once missed by
+//! 20× or more — 3·10⁷ gateways with 300 devices (48 MiB estimated, 1,068 MiB peak), PBFT
+//! over 600,000 s (104 MiB estimated, 1,567 MiB peak) and Raft with 10⁶ devices and a crashed
+//! leader (323 MiB estimated, 2.5 GB at 150 s). Each run is a child process, so its peak
+//! resident memory (which `run` prints next to the estimate) is its own.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn temp(name: &str) -> PathBuf {
+    let p = std::env::temp_dir().join(format!("unchained-mem-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&p);
+    std::fs::create_dir_all(&p).unwrap();
+    p
+}
+
+/// `(peak, estimate)` in MiB of `unchained run` on `text`.
+fn measure(dir: &Path, name: &str, text: &str) -> (f64, f64) {
+    let file = dir.join(format!("{name}.yaml"));
+    std::fs::write(&file, text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_unchained"))
+        .args(["run", "--quiet", "--force", "--out"])
+        .arg(dir.join(name))
+        .arg(&file)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{name}: {err}");
+    let number_after = |key: &str| -> f64 {
+        let at = err
+            .find(key)
+            .unwrap_or_else(|| panic!("{name}: no `{key}` in {err}"));
+        let digits: String = err[at + key.len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        digits.parse().unwrap()
+    };
+    (number_after("peak memory "), number_after("(estimated "))
+}
+
+/// The example with its duration cut to `duration_s`.
+fn shortened(text: &str, duration_s: u32) -> String {
+    text.lines()
+        .map(|l| {
+            if l.starts_with("duration_s:") {
+                format!("duration_s: {duration_s}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_estimate_bounds_the_measured_peak() {
+    let dir = temp("bound");
+    let mut cases: Vec<(String, String)> = Vec::new();
+    let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&examples)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    for f in files {
+        let name = f.file_stem().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&f).unwrap();
+        // Paths in the example (an area's gateway file) are relative to it.
+        let text = text.replace("file: ", &format!("file: {}/", examples.display()));
+        cases.push((name, shortened(&text, 30)));
+    }
+    cases.push((
+        "many-gateways".into(),
+        "duration_s: 60\ndevices: [{ count: 300, workload: { model: periodic, interval_s: 60 } }]\n\
+         gateways: { count: 3000000 }\nvalidators: { count: 10 }\n\
+         consensus: { protocol: nakamoto, block_interval_s: 10 }\n"
+            .into(),
+    ));
+    // Memory that grows with time: every transaction PBFT ever ordered stays on record.
+    cases.push((
+        "pbft-long".into(),
+        "duration_s: 1200\ndevices: [{ count: 20000, workload: { model: periodic, interval_s: 60 } }]\n\
+         gateways: { count: 50 }\nvalidators: { count: 7 }\n\
+         network: { topology: { model: full_mesh } }\n\
+         consensus: { protocol: pbft }\n"
+            .into(),
+    ));
+    // Raft overloaded at 16,700 tx/s with its leader (orderer 2 for this seed) crashed.
+    cases.push((
+        "raft-crashed-leader".into(),
+        "duration_s: 20\ndevices: [{ count: 100000, workload: { model: periodic, interval_s: 6, jitter_s: 1 } }]\n\
+         gateways: { count: 50 }\nvalidators: { count: 7 }\n\
+         network: { topology: { model: full_mesh } }\n\
+         consensus: { protocol: raft, orderers: 3 }\n\
+         faults: { crashes: [{ nodes: [2], at_s: 5 }] }\n"
+            .into(),
+    ));
+    let mut failures = Vec::new();
+    for (name, text) in &cases {
+        let (peak, estimate) = measure(&dir, name, text);
+        eprintln!("{name}: peak {peak:.0} MiB, estimate {estimate:.0} MiB");
+        if estimate < peak {
+            failures.push(format!(
+                "{name}: peak {peak} MiB above the estimate {estimate} MiB"
+            ));
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
