@@ -17,6 +17,7 @@ pub mod manifest;
 pub mod metrics;
 pub mod net;
 pub mod phold;
+pub mod plan;
 pub mod queueing;
 pub mod radio;
 pub mod report;

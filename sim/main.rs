@@ -46,6 +46,18 @@ enum Cmd {
     /// Sweeps over scenario parameters and seeds.
     #[command(subcommand)]
     Sweep(SweepCmd),
+    /// Find the smallest configuration meeting a plan file's requirements; exits 0 when one
+    /// exists, 1 when none does, 2 on bad input. Runs are kept in DIR and reused.
+    Plan {
+        file: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Most runs at once (default: the thread count; lowered by the memory estimate).
+        #[arg(long)]
+        jobs: Option<usize>,
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Write one self-contained HTML report of a run folder or a merged sweep folder.
     Report {
         dir: PathBuf,
@@ -205,6 +217,16 @@ fn main() -> ExitCode {
             })
             .map_err(|e| e.to_string()),
         Cmd::Sweep(cmd) => sweep(cmd),
+        Cmd::Plan {
+            file,
+            out,
+            jobs,
+            quiet,
+        } => match plan(&file, &out, jobs, quiet) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::from(1),
+            Err(e) => Err(e),
+        },
         Cmd::Report { dir, out } => {
             report::html::write(&dir, out.as_deref()).map(|p| println!("{}", p.display()))
         }
@@ -266,6 +288,25 @@ fn sweep(cmd: SweepCmd) -> Result<(), String> {
         }
         SweepCmd::Merge { dir } => merge_dir(&dir),
     }
+}
+
+/// Whether a feasible configuration exists.
+fn plan(file: &Path, out: &Path, jobs: Option<usize>, quiet: bool) -> Result<bool, String> {
+    let p = unchained::plan::load(file)?;
+    let o = unchained::plan::run(&p, out, jobs, quiet)?;
+    print!(
+        "{}",
+        std::fs::read_to_string(out.join("plan.md")).unwrap_or_default()
+    );
+    eprintln!(
+        "{}: evaluated {} of {} configurations ({} runs) → {}",
+        p.name,
+        o.evaluated.len(),
+        o.grid,
+        o.runs,
+        out.display()
+    );
+    Ok(!o.ranked.is_empty())
 }
 
 fn merge_dir(dir: &Path) -> Result<(), String> {

@@ -102,9 +102,37 @@ pub fn run(
             )
         })
         .collect();
+    let header = format!("{}: shard {}/{}", sweep.name, shard.index, shard.count);
+    run_list(sweep, out, &mine, jobs, quiet, &header)
+}
+
+/// Runs every seed of `points` not yet complete under `out`, whose plan is already written
+/// (the planner's rounds: a few points of a larger grid at a time).
+pub fn run_points(
+    sweep: &Sweep,
+    out: &Path,
+    points: &[u32],
+    jobs: Option<usize>,
+    quiet: bool,
+) -> Result<Outcome, String> {
+    let mine: Vec<(u32, u32)> = points
+        .iter()
+        .flat_map(|&p| (0..sweep.seeds).map(move |k| (p, k)))
+        .collect();
+    run_list(sweep, out, &mine, jobs, quiet, &sweep.name)
+}
+
+fn run_list(
+    sweep: &Sweep,
+    out: &Path,
+    mine: &[(u32, u32)],
+    jobs: Option<usize>,
+    quiet: bool,
+    header: &str,
+) -> Result<Outcome, String> {
     // Temporary folders of this shard's runs are leftovers of an interrupted process: no other
     // shard writes them.
-    for &(p, k) in &mine {
+    for &(p, k) in mine {
         store::clean_temp(out, p, k)?;
     }
     let todo: Vec<(u32, u32)> = mine
@@ -117,10 +145,7 @@ pub fn run(
     let jobs = concurrency(sweep, threads);
     if !quiet {
         eprintln!(
-            "{}: shard {}/{}: {} runs, {} already complete, {} to run, {} at a time",
-            sweep.name,
-            shard.index,
-            shard.count,
+            "{header}: {} runs, {} already complete, {} to run, {} at a time",
             mine.len(),
             skipped,
             todo.len(),

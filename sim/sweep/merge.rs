@@ -113,30 +113,7 @@ pub fn combine(dir: &Path) -> Result<Combined, String> {
         plan,
     };
     for p in 0..c.plan.points {
-        let mut names: Vec<String> = Vec::new();
-        let mut values: Vec<Vec<f64>> = Vec::new();
-        for k in 0..c.plan.seeds {
-            let run = Verified::open(&store::run_dir(dir, p, k))?;
-            let path = run.dir().join("summary.parquet");
-            let need = [("metric", Kind::Text), ("value", Kind::Float)];
-            let df = table::read(&run, "summary.parquet", &need, Columns::Needed)?;
-            let m = table::texts(&df, "metric", &path)?;
-            let v = table::floats(&df, "value", &path)?;
-            let mut rows: Vec<(String, f64)> = m.into_iter().zip(v).collect();
-            crate::metrics::restore_beyond_run(&mut rows);
-            for (name, value) in rows {
-                let i = match names.iter().position(|n| *n == name) {
-                    Some(i) => i,
-                    None => {
-                        names.push(name);
-                        values.push(Vec::new());
-                        names.len() - 1
-                    }
-                };
-                values[i].push(value);
-            }
-        }
-        for (name, vs) in names.into_iter().zip(values) {
+        for (name, vs) in read_point(dir, p, c.plan.seeds)? {
             if SKIP.contains(&name.as_str()) {
                 continue;
             }
@@ -152,6 +129,34 @@ pub fn combine(dir: &Path) -> Result<Combined, String> {
         }
     }
     Ok(c)
+}
+
+/// The summary value of every seed of point `p`, per metric in the order first met.
+pub fn read_point(dir: &Path, p: u32, seeds: u32) -> Result<Vec<(String, Vec<f64>)>, String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut values: Vec<Vec<f64>> = Vec::new();
+    for k in 0..seeds {
+        let run = Verified::open(&store::run_dir(dir, p, k))?;
+        let path = run.dir().join("summary.parquet");
+        let need = [("metric", Kind::Text), ("value", Kind::Float)];
+        let df = table::read(&run, "summary.parquet", &need, Columns::Needed)?;
+        let m = table::texts(&df, "metric", &path)?;
+        let v = table::floats(&df, "value", &path)?;
+        let mut rows: Vec<(String, f64)> = m.into_iter().zip(v).collect();
+        crate::metrics::restore_beyond_run(&mut rows);
+        for (name, value) in rows {
+            let i = match names.iter().position(|n| *n == name) {
+                Some(i) => i,
+                None => {
+                    names.push(name);
+                    values.push(Vec::new());
+                    names.len() - 1
+                }
+            };
+            values[i].push(value);
+        }
+    }
+    Ok(names.into_iter().zip(values).collect())
 }
 
 /// Values as written: NaN (no samples, one seed's interval) and infinity (beyond the run,

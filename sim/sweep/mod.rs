@@ -10,11 +10,12 @@ mod stats;
 mod store;
 
 pub use charts::{Chart, DEFAULT_METRICS};
-pub use exec::{Outcome, Shard, concurrency, memory_estimate, run};
-pub use merge::{AxisValues, Combined, combine};
-pub use spec::{ChartSpec, MAX_RUNS, Point, Sweep, label, load, run_seed};
-pub use stats::{Stats, stats, t975};
-pub use store::{Plan, plan_of, read_plan, run_dir};
+pub use exec::{Outcome, Shard, concurrency, memory_estimate, run, run_points};
+pub use merge::{AxisValues, Combined, combine, read_point};
+pub use spec::Dim;
+pub use spec::{ChartSpec, MAX_RUNS, Point, Sweep, build, label, load, run_seed, scalar};
+pub use stats::{Domain, Stats, stats, t975};
+pub use store::{Plan, plan_of, read_plan, run_dir, write_plan};
 
 use std::path::{Path, PathBuf};
 

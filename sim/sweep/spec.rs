@@ -121,19 +121,6 @@ pub fn load(path: &Path) -> Result<Sweep, String> {
     limits::check(&text).map_err(|e| format!("{origin}: {e}"))?;
     let file: File =
         serde_yaml::from_str(&text).map_err(|e| format!("{origin}: invalid sweep: {e}"))?;
-    let base_path = path.parent().unwrap_or(Path::new(".")).join(&file.scenario);
-    let base_text = limits::read(&base_path).map_err(|e| {
-        format!(
-            "{origin}: scenario = {}: {}: {e}",
-            file.scenario.display(),
-            base_path.display()
-        )
-    })?;
-    // Parsed as a scenario first, so the tree below comes from text known to be within bounds.
-    let base_scenario =
-        scenario::parse(&base_text, &base_path.display().to_string()).map_err(|e| e.to_string())?;
-    let base: Value =
-        serde_yaml::from_str(&base_text).map_err(|e| format!("{}: {e}", base_path.display()))?;
     if file.seeds == 0 {
         return Err(format!("{origin}: seeds = 0: must be >= 1"));
     }
@@ -187,6 +174,31 @@ pub fn load(path: &Path) -> Result<Sweep, String> {
             file.seeds
         ));
     }
+    let base_path = path.parent().unwrap_or(Path::new(".")).join(&file.scenario);
+    let field = format!("scenario = {}", file.scenario.display());
+    let mut sweep = build(&origin, &field, &name, &base_path, file.seeds, dims)?;
+    sweep.charts = file.charts;
+    Ok(sweep)
+}
+
+/// The sweep of `dims` over the scenario at `base_path`: every point's scenario is the base's
+/// YAML tree with the point's values set, validated like a scenario file. `field` names the
+/// base in the file at `origin`, for an error reading it.
+pub fn build(
+    origin: &str,
+    field: &str,
+    name: &str,
+    base_path: &Path,
+    seeds: u32,
+    dims: Vec<Dim>,
+) -> Result<Sweep, String> {
+    let base_text = limits::read(base_path)
+        .map_err(|e| format!("{origin}: {field}: {}: {e}", base_path.display()))?;
+    // Parsed as a scenario first, so the tree below comes from text known to be within bounds.
+    let base_scenario =
+        scenario::parse(&base_text, &base_path.display().to_string()).map_err(|e| e.to_string())?;
+    let base: Value =
+        serde_yaml::from_str(&base_text).map_err(|e| format!("{}: {e}", base_path.display()))?;
     let points = grid(&dims);
     let mut scenarios = Vec::with_capacity(points.len());
     for p in &points {
@@ -200,12 +212,12 @@ pub fn load(path: &Path) -> Result<Sweep, String> {
         scenarios.push(scenario::parse(&text, &label).map_err(|e| e.to_string())?);
     }
     Ok(Sweep {
-        name,
-        seeds: file.seeds,
+        name: name.to_string(),
+        seeds,
         base_seed: base_scenario.seed,
         dims,
         points,
-        charts: file.charts,
+        charts: Vec::new(),
         scenarios,
     })
 }

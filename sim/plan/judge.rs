@@ -1,0 +1,139 @@
+//! Whether a configuration meets a requirement, from its seeds.
+//!
+//! A requirement holds only when it holds twice: on the mean over seeds, and on the worse end
+//! of the 95 % interval of that mean (the lower end for `>=`, the upper for `<=`; for `==`,
+//! every seed must equal the value, which is what an interval of zero width says). The mean
+//! alone would accept a configuration that meets the target in half of the worlds it could
+//! meet; every seed alone would turn stricter with each seed added. A configuration whose mean
+//! meets the target but whose bound does not is `undecided`: more seeds could settle it, and
+//! it is never chosen. With one seed there is no interval and the seed's value is its bound.
+
+use crate::sweep::{Domain, stats};
+
+use super::spec::{Op, Requirement};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verdict {
+    Pass,
+    Undecided,
+    Fail,
+}
+
+impl Verdict {
+    pub fn text(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Undecided => "undecided",
+            Verdict::Fail => "fail",
+        }
+    }
+}
+
+/// The figures of one metric at one configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct Figure {
+    pub mean: f64,
+    pub ci95_low: f64,
+    pub ci95_high: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Figure {
+    /// NaN values are seeds without samples; a metric no seed reports is all NaN.
+    pub fn of(metric: &str, seeds: &[f64]) -> Figure {
+        let s = stats(seeds, Domain::of(metric));
+        let xs = seeds.iter().copied().filter(|v| !v.is_nan());
+        let (min, max) = xs.fold((f64::NAN, f64::NAN), |(lo, hi), x| (x.min(lo), x.max(hi)));
+        let one = s.n == 1;
+        Figure {
+            mean: s.mean,
+            ci95_low: if one { s.mean } else { s.ci95_low },
+            ci95_high: if one { s.mean } else { s.ci95_high },
+            min,
+            max,
+        }
+    }
+
+    /// A mean beyond the run (`+∞`) has no interval, and its bound is the mean itself.
+    fn bound(&self, op: Op) -> (f64, f64) {
+        let pick = |b: f64| {
+            if self.mean.is_infinite() {
+                self.mean
+            } else {
+                b
+            }
+        };
+        match op {
+            Op::AtLeast => (pick(self.ci95_low), pick(self.ci95_low)),
+            Op::AtMost => (pick(self.ci95_high), pick(self.ci95_high)),
+            Op::Equal => (self.min, self.max),
+        }
+    }
+}
+
+/// NaN (no seed had a sample) fails every comparison, so it fails the requirement.
+pub fn judge(r: &Requirement, f: &Figure) -> Verdict {
+    if !r.op.holds(f.mean, r.value) {
+        return Verdict::Fail;
+    }
+    let (a, b) = f.bound(r.op);
+    if r.op.holds(a, r.value) && r.op.holds(b, r.value) {
+        Verdict::Pass
+    } else {
+        Verdict::Undecided
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(metric: &str, op: Op, value: f64) -> Requirement {
+        Requirement {
+            metric: metric.into(),
+            op,
+            value,
+        }
+    }
+
+    #[test]
+    fn mean_and_bound_both_count() {
+        let r = req("settled_tx_per_s", Op::AtLeast, 10.0);
+        // Mean 11, but a wide spread: t(0.975, 2) · s / √3 is far more than 1.
+        assert_eq!(
+            judge(&r, &Figure::of("settled_tx_per_s", &[8.0, 11.0, 14.0])),
+            Verdict::Undecided
+        );
+        assert_eq!(
+            judge(&r, &Figure::of("settled_tx_per_s", &[10.9, 11.0, 11.1])),
+            Verdict::Pass
+        );
+        assert_eq!(
+            judge(&r, &Figure::of("settled_tx_per_s", &[9.0, 9.5, 9.9])),
+            Verdict::Fail
+        );
+        let p99 = req("settlement_p99_s", Op::AtMost, 30.0);
+        assert_eq!(
+            judge(&p99, &Figure::of("settlement_p99_s", &[1.0, f64::INFINITY])),
+            Verdict::Fail
+        );
+        assert_eq!(
+            judge(&p99, &Figure::of("settlement_p99_s", &[f64::NAN])),
+            Verdict::Fail
+        );
+    }
+
+    #[test]
+    fn a_flag_must_hold_in_every_seed() {
+        let r = req("saturated", Op::Equal, 0.0);
+        assert_eq!(
+            judge(&r, &Figure::of("saturated", &[0.0, 0.0, 0.0])),
+            Verdict::Pass
+        );
+        assert_eq!(
+            judge(&r, &Figure::of("saturated", &[0.0, 1.0, 0.0])),
+            Verdict::Fail
+        );
+    }
+}

@@ -1,0 +1,156 @@
+//! `unchained plan`: the smallest configuration of a scenario that meets requirements on its
+//! summary metrics. Every configuration evaluated is a point of one sweep whose runs live in
+//! the plan folder like a sweep's (`runs/point=P/seed=K`), so they are cached, resumable and
+//! independent of `--jobs`; see `search` for which points are evaluated and `judge` for when
+//! a requirement holds.
+
+mod judge;
+mod output;
+mod search;
+mod spec;
+
+pub use judge::{Figure, Verdict, judge};
+pub use spec::{Choice, MAX_POINTS, Objective, Op, Plan, Requirement, load};
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// One evaluated configuration.
+pub struct Evaluated {
+    pub point: u32,
+    /// Per requirement, in file order.
+    pub figures: Vec<Figure>,
+    pub verdicts: Vec<Verdict>,
+    /// The worst verdict: `Pass` is feasible.
+    pub status: Verdict,
+    /// Lower is better; NaN (a metric without samples) ranks last.
+    pub objective: f64,
+}
+
+/// A group's best feasible configuration, or the requirements that fail at its largest
+/// evaluated configuration.
+pub struct GroupAnswer {
+    pub points: Vec<u32>,
+    pub best: Option<u32>,
+    pub binding: Vec<usize>,
+}
+
+pub struct Outcome {
+    pub evaluated: BTreeMap<u32, Evaluated>,
+    pub groups: Vec<GroupAnswer>,
+    /// Feasible group answers, best first.
+    pub ranked: Vec<u32>,
+    pub grid: usize,
+    pub runs: u64,
+}
+
+/// Searches the plan, running what the folder does not hold yet, and writes `plan.parquet`,
+/// `plan.csv` and `plan.md` into `out`.
+pub fn run(plan: &Plan, out: &Path, jobs: Option<usize>, quiet: bool) -> Result<Outcome, String> {
+    crate::sweep::write_plan(&plan.sweep, out)?;
+    let groups = search::groups(plan);
+    let mut evaluated: BTreeMap<u32, Evaluated> = BTreeMap::new();
+    let mut status: BTreeMap<u32, Verdict> = BTreeMap::new();
+    loop {
+        let mut probes: Vec<u32> = groups
+            .iter()
+            .flat_map(|g| search::next(g, &status))
+            .collect();
+        probes.sort_unstable();
+        probes.dedup();
+        if probes.is_empty() {
+            break;
+        }
+        crate::sweep::run_points(&plan.sweep, out, &probes, jobs, quiet)?;
+        for p in probes {
+            let e = evaluate(plan, out, p)?;
+            status.insert(p, e.status);
+            evaluated.insert(p, e);
+        }
+    }
+    let answers: Vec<GroupAnswer> = groups.iter().map(|g| answer(g, &evaluated)).collect();
+    let mut ranked: Vec<u32> = answers.iter().filter_map(|a| a.best).collect();
+    ranked.sort_by(|a, b| rank(&evaluated[a], &evaluated[b]));
+    let outcome = Outcome {
+        runs: evaluated.len() as u64 * plan.seeds as u64,
+        grid: plan.sweep.points.len(),
+        evaluated,
+        groups: answers,
+        ranked,
+    };
+    output::write(plan, out, &outcome)?;
+    Ok(outcome)
+}
+
+fn rank(a: &Evaluated, b: &Evaluated) -> std::cmp::Ordering {
+    let key = |e: &Evaluated| {
+        if e.objective.is_nan() {
+            f64::INFINITY
+        } else {
+            e.objective
+        }
+    };
+    key(a).total_cmp(&key(b)).then(a.point.cmp(&b.point))
+}
+
+fn answer(g: &search::Group, evaluated: &BTreeMap<u32, Evaluated>) -> GroupAnswer {
+    let done: Vec<&Evaluated> = g.points.iter().filter_map(|p| evaluated.get(p)).collect();
+    let best = done
+        .iter()
+        .filter(|e| e.status == Verdict::Pass)
+        .min_by(|a, b| rank(a, b))
+        .map(|e| e.point);
+    let binding = match (best, done.last()) {
+        (None, Some(last)) => (0..last.verdicts.len())
+            .filter(|&i| last.verdicts[i] != Verdict::Pass)
+            .collect(),
+        _ => Vec::new(),
+    };
+    GroupAnswer {
+        points: g.points.clone(),
+        best,
+        binding,
+    }
+}
+
+fn evaluate(plan: &Plan, out: &Path, p: u32) -> Result<Evaluated, String> {
+    let seeds = crate::sweep::read_point(out, p, plan.seeds)?;
+    let values = |metric: &str| -> Result<&Vec<f64>, String> {
+        seeds
+            .iter()
+            .find(|(m, _)| m == metric)
+            .map(|(_, v)| v)
+            .ok_or_else(|| {
+                format!(
+                    "{metric}: not a summary metric of configuration {p} ({}); see summary.csv \
+                     of {}",
+                    crate::sweep::label(&plan.sweep.points[p as usize].values),
+                    crate::sweep::run_dir(out, p, 0).display()
+                )
+            })
+    };
+    let mut figures = Vec::new();
+    let mut verdicts = Vec::new();
+    for r in &plan.requirements {
+        let f = Figure::of(&r.metric, values(&r.metric)?);
+        verdicts.push(judge(r, &f));
+        figures.push(f);
+    }
+    let objective = match &plan.objective {
+        Objective::Choice(i) => {
+            let c = plan.sweep.points[p as usize].coords[*i];
+            plan.choices[*i]
+                .integers
+                .as_ref()
+                .map_or(f64::NAN, |v| v[c] as f64)
+        }
+        Objective::Metric(m) => Figure::of(m, values(m)?).mean,
+    };
+    Ok(Evaluated {
+        point: p,
+        status: verdicts.iter().copied().max().unwrap_or(Verdict::Pass),
+        figures,
+        verdicts,
+        objective,
+    })
+}

@@ -1,0 +1,191 @@
+//! The plan folder's answer: `plan.parquet`/`plan.csv` (one row per evaluated configuration,
+//! in configuration order) and `plan.md`, each written whole through a rename, then a manifest
+//! over them and the sweep plan.
+
+use std::path::Path;
+
+use polars::prelude::*;
+
+use super::{Outcome, Plan, Verdict};
+use serde_yaml::Value;
+
+use crate::sweep::scalar;
+
+fn frame(plan: &Plan, o: &Outcome) -> PolarsResult<DataFrame> {
+    let rows: Vec<&super::Evaluated> = o.evaluated.values().collect();
+    let chosen = o.ranked.first().copied();
+    let mut cols = vec![Column::new(
+        "point".into(),
+        rows.iter().map(|e| e.point).collect::<Vec<u32>>(),
+    )];
+    for (i, c) in plan.choices.iter().enumerate() {
+        let at = |e: &super::Evaluated| plan.sweep.points[e.point as usize].coords[i];
+        let col = match &c.integers {
+            Some(v) => Column::new(
+                c.path.as_str().into(),
+                rows.iter().map(|e| v[at(e)]).collect::<Vec<i64>>(),
+            ),
+            None => Column::new(
+                c.path.as_str().into(),
+                rows.iter()
+                    .map(|e| flow(&plan.sweep.dims[i].steps[at(e)][0]))
+                    .collect::<Vec<String>>(),
+            ),
+        };
+        cols.push(col);
+    }
+    let finite = |v: f64| v.is_finite().then_some(v);
+    for (j, r) in plan.requirements.iter().enumerate() {
+        let fig = |g: fn(&super::Figure) -> f64| -> Vec<Option<f64>> {
+            rows.iter().map(|e| finite(g(&e.figures[j]))).collect()
+        };
+        let name = format!("r{j}_{}", r.metric);
+        cols.push(Column::new(format!("{name}_mean").into(), fig(|f| f.mean)));
+        cols.push(Column::new(
+            format!("{name}_ci95_low").into(),
+            fig(|f| f.ci95_low),
+        ));
+        cols.push(Column::new(
+            format!("{name}_ci95_high").into(),
+            fig(|f| f.ci95_high),
+        ));
+        cols.push(Column::new(
+            format!("r{j}: {}", r.text()).into(),
+            rows.iter()
+                .map(|e| e.verdicts[j].text())
+                .collect::<Vec<&str>>(),
+        ));
+    }
+    cols.push(Column::new(
+        "status".into(),
+        rows.iter()
+            .map(|e| match e.status {
+                Verdict::Pass => "feasible",
+                Verdict::Undecided => "undecided",
+                Verdict::Fail => "infeasible",
+            })
+            .collect::<Vec<&str>>(),
+    ));
+    cols.push(Column::new(
+        "objective".into(),
+        rows.iter().map(|e| finite(e.objective)).collect::<Vec<_>>(),
+    ));
+    cols.push(Column::new(
+        "chosen".into(),
+        rows.iter()
+            .map(|e| Some(e.point) == chosen)
+            .collect::<Vec<bool>>(),
+    ));
+    DataFrame::new(rows.len(), cols)
+}
+
+/// A value in YAML flow style on one line: `{protocol: pbft, batch_max_tx: 50}`.
+fn flow(v: &Value) -> String {
+    match v {
+        Value::Mapping(m) => {
+            let items: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{}: {}", flow(k), flow(v)))
+                .collect();
+            format!("{{{}}}", items.join(", "))
+        }
+        Value::Sequence(l) => {
+            let items: Vec<String> = l.iter().map(flow).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Tagged(t) => format!("{} {}", t.tag, flow(&t.value)),
+        other => scalar(other),
+    }
+}
+
+fn describe(plan: &Plan, p: u32) -> String {
+    plan.sweep.points[p as usize]
+        .values
+        .iter()
+        .map(|(path, v)| format!("{path}={}", flow(v)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn markdown(plan: &Plan, o: &Outcome) -> String {
+    let mut md = format!("# Plan {}\n\n", plan.name);
+    let objective = match &plan.objective {
+        super::Objective::Choice(i) => plan.choices[*i].path.clone(),
+        super::Objective::Metric(m) => format!("mean {m}"),
+    };
+    match o.ranked.first() {
+        Some(&best) => md.push_str(&format!(
+            "Smallest configuration meeting all requirements (by {objective}): **{}** \
+             ({objective} = {}).\n\n",
+            describe(plan, best),
+            o.evaluated[&best].objective
+        )),
+        None => md.push_str("No configuration meets all requirements.\n\n"),
+    }
+    match o.ranked.get(1) {
+        Some(&next) => md.push_str(&format!(
+            "Runner-up: {} ({objective} = {}).\n\n",
+            describe(plan, next),
+            o.evaluated[&next].objective
+        )),
+        None => md.push_str("Runner-up: none.\n\n"),
+    }
+    md.push_str("Requirements (each on the mean and on the worse end of its 95 % interval):\n\n");
+    for r in &plan.requirements {
+        md.push_str(&format!("- {}\n", r.text()));
+    }
+    let infeasible: Vec<&super::GroupAnswer> =
+        o.groups.iter().filter(|g| g.best.is_none()).collect();
+    if !infeasible.is_empty() {
+        md.push_str(
+            "\nInfeasible choices (binding requirement at the largest configuration tried):\n\n",
+        );
+        for g in infeasible {
+            let last = g.points.iter().rev().find(|p| o.evaluated.contains_key(p));
+            if let Some(&p) = last {
+                let why: Vec<String> = g
+                    .binding
+                    .iter()
+                    .map(|&j| {
+                        format!(
+                            "{} ({}, mean {})",
+                            plan.requirements[j].text(),
+                            o.evaluated[&p].verdicts[j].text(),
+                            o.evaluated[&p].figures[j].mean
+                        )
+                    })
+                    .collect();
+                md.push_str(&format!("- {}: {}\n", describe(plan, p), why.join("; ")));
+            }
+        }
+    }
+    md.push_str(&format!(
+        "\nEvaluated {} of {} configurations ({} runs of {} seeds each).\n",
+        o.evaluated.len(),
+        o.grid,
+        o.runs,
+        plan.seeds
+    ));
+    md
+}
+
+pub fn write(plan: &Plan, out: &Path, o: &Outcome) -> Result<(), String> {
+    let mut df = frame(plan, o).map_err(|e| e.to_string())?;
+    let parquet = crate::report::parquet(&mut df).map_err(|e| e.to_string())?;
+    let csv = crate::report::csv(&mut df).map_err(|e| e.to_string())?;
+    crate::atomic::write_file(&out.join("plan.csv"), &csv)?;
+    crate::atomic::write_file(&out.join("plan.md"), markdown(plan, o).as_bytes())?;
+    crate::atomic::write_file(&out.join("plan.parquet"), &parquet)?;
+    let sealed: Vec<_> = [
+        "plan.yaml",
+        "points.parquet",
+        "plan.parquet",
+        "plan.csv",
+        "plan.md",
+    ]
+    .iter()
+    .map(|f| out.join(f))
+    .collect();
+    crate::manifest::write(out, &sealed)?;
+    Ok(())
+}

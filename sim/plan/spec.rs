@@ -1,0 +1,310 @@
+//! The plan file: a base scenario, requirements on summary metrics, choices to search and an
+//! objective. Every configuration it can reach is a point of one sweep grid (choices in file
+//! order, row-major), validated like a sweep's points before anything runs.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_yaml::Value;
+
+use crate::scenario::{self, FieldError, limits, line_of};
+use crate::sweep::{self, Dim, MAX_RUNS, Sweep};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    name: Option<String>,
+    /// Base scenario, relative to the plan file.
+    base: PathBuf,
+    #[serde(default = "three")]
+    seeds: u32,
+    requirements: Vec<ReqFile>,
+    choices: Vec<ChoiceFile>,
+    objective: String,
+}
+
+/// Three seeds: the fewest for which a 95 % interval is not wider than the metric's range
+/// in most runs (t(0.975, 2) = 4.3).
+fn three() -> u32 {
+    3
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReqFile {
+    metric: String,
+    op: String,
+    value: Value,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChoiceFile {
+    path: String,
+    #[serde(default)]
+    min: Option<i64>,
+    #[serde(default)]
+    max: Option<i64>,
+    #[serde(default)]
+    step: Option<i64>,
+    #[serde(default)]
+    monotone: Option<String>,
+    #[serde(default)]
+    values: Option<Vec<Value>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    AtLeast,
+    AtMost,
+    Equal,
+}
+
+impl Op {
+    pub fn text(self) -> &'static str {
+        match self {
+            Op::AtLeast => ">=",
+            Op::AtMost => "<=",
+            Op::Equal => "==",
+        }
+    }
+
+    pub fn holds(self, x: f64, v: f64) -> bool {
+        match self {
+            Op::AtLeast => x >= v,
+            Op::AtMost => x <= v,
+            Op::Equal => x == v,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Requirement {
+    pub metric: String,
+    pub op: Op,
+    pub value: f64,
+}
+
+impl Requirement {
+    pub fn text(&self) -> String {
+        format!("{} {} {}", self.metric, self.op.text(), self.value)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Objective {
+    /// The value of the integer choice at this index of `Plan::choices`.
+    Choice(usize),
+    /// The mean over seeds of a summary metric.
+    Metric(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Choice {
+    pub path: String,
+    /// Integer choices list their values; categorical ones have `None`.
+    pub integers: Option<Vec<i64>>,
+    /// More of it never hurts: the requirements that hold at a value hold at every larger one.
+    pub monotone: bool,
+}
+
+pub struct Plan {
+    pub name: String,
+    pub seeds: u32,
+    pub requirements: Vec<Requirement>,
+    pub choices: Vec<Choice>,
+    pub objective: Objective,
+    /// The grid of every configuration; dimension `i` is choice `i`.
+    pub sweep: Sweep,
+}
+
+impl Plan {
+    /// The choice searched by bisection: the last one declared monotone.
+    pub fn searched(&self) -> Option<usize> {
+        self.choices.iter().rposition(|c| c.monotone)
+    }
+}
+
+/// Most configurations one plan's grid may hold: each is validated before the search starts.
+pub const MAX_POINTS: u64 = 20_000;
+
+pub fn load(path: &Path) -> Result<Plan, String> {
+    let origin = path.display().to_string();
+    let text = limits::read(path).map_err(|e| format!("{origin}: {e}"))?;
+    limits::check(&text).map_err(|e| format!("{origin}: {e}"))?;
+    let file: File = serde_yaml::from_str(&text)
+        .map_err(|e| format!("{origin}: invalid plan: {}", scenario::located(&e)))?;
+    let field = |path: String, value: String, allowed: &str| {
+        let line = line_of(&text, &path);
+        let e = FieldError {
+            path,
+            value,
+            allowed: allowed.to_string(),
+            line,
+        };
+        format!("{origin}: invalid plan: {e}")
+    };
+    if file.seeds == 0 {
+        return Err(field("seeds".into(), "0".into(), "must be >= 1"));
+    }
+    if file.requirements.is_empty() {
+        return Err(field(
+            "requirements".into(),
+            "[]".into(),
+            "list at least one requirement",
+        ));
+    }
+    let mut requirements = Vec::new();
+    for (i, r) in file.requirements.iter().enumerate() {
+        let op = match r.op.as_str() {
+            ">=" => Op::AtLeast,
+            "<=" => Op::AtMost,
+            "==" => Op::Equal,
+            other => {
+                return Err(field(
+                    format!("requirements[{i}].op"),
+                    other.into(),
+                    "one of >=, <=, ==",
+                ));
+            }
+        };
+        let value = match &r.value {
+            Value::Bool(b) => f64::from(u8::from(*b)),
+            v => v.as_f64().filter(|x| x.is_finite()).ok_or_else(|| {
+                field(
+                    format!("requirements[{i}].value"),
+                    sweep::scalar(v),
+                    "a finite number, or true/false for a flag such as saturated",
+                )
+            })?,
+        };
+        if r.metric.trim().is_empty() {
+            return Err(field(
+                format!("requirements[{i}].metric"),
+                "\"\"".into(),
+                "a summary metric such as settled_within_30s_share",
+            ));
+        }
+        requirements.push(Requirement {
+            metric: r.metric.clone(),
+            op,
+            value,
+        });
+    }
+    if file.choices.is_empty() {
+        return Err(field(
+            "choices".into(),
+            "[]".into(),
+            "list at least one choice",
+        ));
+    }
+    let mut choices = Vec::new();
+    let mut dims = Vec::new();
+    for (i, c) in file.choices.iter().enumerate() {
+        let at = |f: &str| format!("choices[{i}].{f}");
+        if choices.iter().any(|o: &Choice| o.path == c.path) {
+            return Err(field(at("path"), c.path.clone(), "each path chosen once"));
+        }
+        let monotone = match c.monotone.as_deref() {
+            None => false,
+            Some("increasing") => true,
+            Some(other) => {
+                return Err(field(
+                    at("monotone"),
+                    other.into(),
+                    "increasing (more of it never hurts), or leave it out",
+                ));
+            }
+        };
+        let (steps, integers) = match (&c.values, c.min, c.max) {
+            (Some(values), None, None) if c.step.is_none() && !monotone => {
+                if values.is_empty() {
+                    return Err(field(at("values"), "[]".into(), "at least one value"));
+                }
+                (values.clone(), None)
+            }
+            (None, Some(min), Some(max)) => {
+                let step = c.step.unwrap_or(1);
+                if step < 1 {
+                    return Err(field(at("step"), step.to_string(), "an integer >= 1"));
+                }
+                if max < min {
+                    return Err(field(
+                        at("max"),
+                        max.to_string(),
+                        &format!("an integer >= min ({min})"),
+                    ));
+                }
+                if (max - min) / step >= MAX_POINTS as i64 {
+                    return Err(field(
+                        at("step"),
+                        step.to_string(),
+                        &format!("at most {MAX_POINTS} values from min to max"),
+                    ));
+                }
+                let ints: Vec<i64> = (min..=max).step_by(step as usize).collect();
+                (ints.iter().map(|&v| Value::from(v)).collect(), Some(ints))
+            }
+            _ => {
+                return Err(field(
+                    format!("choices[{i}]"),
+                    c.path.clone(),
+                    "either min and max (integers, optional step and monotone) or values \
+                     (a list, no step or monotone)",
+                ));
+            }
+        };
+        dims.push(Dim {
+            paths: vec![c.path.clone()],
+            steps: steps.into_iter().map(|v| vec![v]).collect(),
+        });
+        choices.push(Choice {
+            path: c.path.clone(),
+            integers,
+            monotone,
+        });
+    }
+    let objective = match choices.iter().position(|c| c.path == file.objective) {
+        Some(i) if choices[i].integers.is_some() => Objective::Choice(i),
+        Some(_) => {
+            return Err(field(
+                "objective".into(),
+                file.objective.clone(),
+                "an integer choice or a summary metric (a categorical choice has no order)",
+            ));
+        }
+        None if file.objective.contains('.') || file.objective.contains('[') => {
+            return Err(field(
+                "objective".into(),
+                file.objective.clone(),
+                "the path of an integer choice, or a summary metric",
+            ));
+        }
+        None => Objective::Metric(file.objective.clone()),
+    };
+    let points: u64 = dims.iter().map(|d| d.steps.len() as u64).product();
+    if points > MAX_POINTS || points * file.seeds as u64 > MAX_RUNS {
+        return Err(field(
+            "choices".into(),
+            format!("{points} configurations × {} seeds", file.seeds),
+            &format!("at most {MAX_POINTS} configurations and {MAX_RUNS} runs"),
+        ));
+    }
+    let base_path = path.parent().unwrap_or(Path::new(".")).join(&file.base);
+    let name = file.name.unwrap_or_else(|| {
+        path.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "plan".into())
+    });
+    let field = format!("base = {}", file.base.display());
+    let sweep = sweep::build(&origin, &field, &name, &base_path, file.seeds, dims)?;
+    Ok(Plan {
+        name,
+        seeds: file.seeds,
+        requirements,
+        choices,
+        objective,
+        sweep,
+    })
+}

@@ -1,0 +1,161 @@
+//! `unchained plan` through the command line: the monotone search returns exactly the smallest
+//! feasible fleet that the whole grid shows, in fewer evaluations; an unreachable requirement
+//! exits 1 and is named; bad plan input is one line naming the field; a rerun reuses the runs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn temp(name: &str) -> PathBuf {
+    let p = std::env::temp_dir().join(format!("unchained-plan-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&p);
+    std::fs::create_dir_all(&p).unwrap();
+    p
+}
+
+/// A plan over the example base (PBFT, meters reading every 2 s, one simulated minute).
+fn plan_file(dir: &Path, requirement: &str, monotone: bool) -> PathBuf {
+    let base = std::fs::canonicalize("scenarios/plans/meters-base.yaml").unwrap();
+    let text = format!(
+        "name: fleet\nbase: {}\nseeds: 2\nrequirements:\n  - {requirement}\nchoices:\n  - {{ \
+         path: \"devices[0].count\", min: 10, max: 200, step: 10{} }}\nobjective: \
+         \"devices[0].count\"\n",
+        base.display(),
+        if monotone {
+            ", monotone: increasing"
+        } else {
+            ""
+        }
+    );
+    let f = dir.join("plan.yaml");
+    std::fs::write(&f, text).unwrap();
+    f
+}
+
+fn plan(file: &Path, out: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_unchained"))
+        .arg("plan")
+        .arg(file)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet")
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// `plan.csv` as rows of (column → text).
+fn rows(out: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(out.join("plan.csv")).unwrap();
+    let mut lines = text.lines();
+    let head: Vec<String> = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let body = lines
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    (head, body)
+}
+
+fn col(head: &[String], name: &str) -> usize {
+    head.iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("{name} in {head:?}"))
+}
+
+const NEED: &str = "{ metric: settled_tx_per_s, op: \">=\", value: 40 }";
+
+#[test]
+fn bisection_finds_the_grids_smallest_feasible_fleet_in_fewer_runs() {
+    let dir = temp("monotone");
+    let searched = dir.join("searched");
+    let out = plan(&plan_file(&dir, NEED, true), &searched, &[]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let (head, body) = rows(&searched);
+    let chosen: Vec<&Vec<String>> = body
+        .iter()
+        .filter(|r| r[col(&head, "chosen")] == "true")
+        .collect();
+    assert_eq!(chosen.len(), 1);
+    let answer: i64 = chosen[0][col(&head, "devices[0].count")].parse().unwrap();
+
+    // The whole grid, judged here from its means and interval ends (not its verdicts).
+    let griddir = temp("grid");
+    let grid_out = griddir.join("grid");
+    let out = plan(&plan_file(&griddir, NEED, false), &grid_out, &[]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let (ghead, gbody) = rows(&grid_out);
+    assert_eq!(gbody.len(), 20, "the grid evaluates every fleet size");
+    let value = |r: &Vec<String>, c: &str| -> f64 { r[col(&ghead, c)].parse().unwrap() };
+    let smallest = gbody
+        .iter()
+        .filter(|r| {
+            value(r, "r0_settled_tx_per_s_mean") >= 40.0
+                && value(r, "r0_settled_tx_per_s_ci95_low") >= 40.0
+        })
+        .map(|r| value(r, "devices[0].count") as i64)
+        .min()
+        .unwrap();
+    assert_eq!(answer, smallest);
+    // 40 readings a second at one reading per meter every 2 s: about 80 meters.
+    assert!((80..=100).contains(&answer), "{answer}");
+    assert!(body.len() < gbody.len() / 2, "{} probes", body.len());
+
+    // A rerun reuses every run and writes the same table; so does another --jobs.
+    let before = std::fs::read(searched.join("plan.parquet")).unwrap();
+    let again = plan(&plan_file(&dir, NEED, true), &searched, &["--jobs", "1"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(
+        before,
+        std::fs::read(searched.join("plan.parquet")).unwrap()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&griddir).unwrap();
+}
+
+#[test]
+fn an_unreachable_requirement_exits_1_and_is_named() {
+    let dir = temp("infeasible");
+    let need = "{ metric: settled_tx_per_s, op: \">=\", value: 1000 }";
+    let out = plan(&plan_file(&dir, need, true), &dir.join("out"), &[]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let md = std::fs::read_to_string(dir.join("out/plan.md")).unwrap();
+    assert!(
+        md.contains("No configuration meets all requirements"),
+        "{md}"
+    );
+    assert!(
+        md.contains("devices[0].count=200: settled_tx_per_s >= 1000 (fail"),
+        "{md}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_plan_input_is_one_line_naming_the_field() {
+    let dir = temp("bad");
+    let cases = [
+        (
+            "{ metric: settled_tx_per_s, op: \">\", value: 40 }",
+            "requirements[0].op = >: one of >=, <=, == (line 5)",
+        ),
+        (
+            "{ metric: settled_tx_per_s, op: \">=\", value: lots }",
+            "requirements[0].value = lots",
+        ),
+        (
+            "{ metric: no_such_metric, op: \">=\", value: 1 }",
+            "no_such_metric: not a summary metric",
+        ),
+    ];
+    for (need, expected) in cases {
+        let out = plan(&plan_file(&dir, need, true), &dir.join("out"), &[]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains(expected), "{err}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
