@@ -54,6 +54,19 @@ const CASES: &[(&str, &[&str])] = &[
             "line 8",
         ],
     ),
+    (
+        "radio_sf_float.yaml",
+        &[
+            "devices[0].radio.sf",
+            "floating point `7.5`",
+            "`adr`",
+            "line 9",
+        ],
+    ),
+    (
+        "radio_power_text.yaml",
+        &["devices[0].radio.tx_power_dbm", "string \"high\"", "line 9"],
+    ),
     // A number is not a variant name (it once chose the first variant, `weight`).
     (
         "number_as_model.yaml",

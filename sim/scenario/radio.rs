@@ -3,12 +3,16 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The access network of a device group; absent, the group uses its `uplink` (a constant
-/// latency and bandwidth).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Radio {
-    Lorawan(Lorawan),
+use super::tagged::tagged_enum;
+
+tagged_enum! {
+    tag = "model", twin = RadioTwin as "Radio";
+    /// The access network of a device group; absent, the group uses its `uplink` (a constant
+    /// latency and bandwidth).
+    #[derive(Clone, Debug, PartialEq)]
+    pub enum Radio {
+        Lorawan(Lorawan),
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -42,11 +46,34 @@ pub struct Lorawan {
 }
 
 /// A spreading factor or `adr`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Sf {
     Fixed(u32),
     Mode(String),
+}
+
+/// A visitor rather than serde's untagged enum, whose buffering drops the path and line and
+/// turns every mistake into "data did not match any variant".
+impl<'de> Deserialize<'de> for Sf {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct SfVisitor;
+        impl serde::de::Visitor<'_> for SfVisitor {
+            type Value = Sf;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a spreading factor (a whole number) or `adr`")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Sf, E> {
+                u32::try_from(v)
+                    .map(Sf::Fixed)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Sf, E> {
+                Ok(Sf::Mode(v.to_string()))
+            }
+        }
+        d.deserialize_any(SfVisitor)
+    }
 }
 
 impl Default for Sf {
