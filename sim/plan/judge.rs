@@ -94,7 +94,21 @@ mod tests {
             metric: metric.into(),
             op,
             value,
+            flag: false,
         }
+    }
+
+    #[test]
+    fn a_flag_target_reads_as_written() {
+        let flag = Requirement {
+            flag: true,
+            ..req("saturated", Op::Equal, 0.0)
+        };
+        assert_eq!(flag.text(), "saturated == false");
+        assert_eq!(
+            req("settled_share", Op::AtLeast, 0.99).text(),
+            "settled_share >= 0.99"
+        );
     }
 
     #[test]

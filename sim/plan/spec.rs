@@ -84,11 +84,18 @@ pub struct Requirement {
     pub metric: String,
     pub op: Op,
     pub value: f64,
+    /// The target was written as true/false: a flag, judged as 1/0 but shown as written.
+    pub flag: bool,
 }
 
 impl Requirement {
     pub fn text(&self) -> String {
-        format!("{} {} {}", self.metric, self.op.text(), self.value)
+        let value = if self.flag {
+            (self.value != 0.0).to_string()
+        } else {
+            self.value.to_string()
+        };
+        format!("{} {} {value}", self.metric, self.op.text())
     }
 }
 
@@ -190,6 +197,7 @@ pub fn load(path: &Path) -> Result<Plan, String> {
             metric: r.metric.clone(),
             op,
             value,
+            flag: matches!(r.value, Value::Bool(_)),
         });
     }
     if file.choices.is_empty() {
