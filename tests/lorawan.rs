@@ -79,16 +79,7 @@ fn readings_are_conserved_through_the_radio() {
     .iter()
     .map(|r| c.dropped(&format!("radio_{r}")))
     .sum();
-    let lost_frames: u64 = out
-        .radio
-        .iter()
-        .map(|r| {
-            r.lost_below_sensitivity
-                + r.lost_gateway_transmitting
-                + r.lost_no_demodulator
-                + r.lost_collision
-        })
-        .sum();
+    let lost_frames: u64 = out.radio.iter().map(|r| r.lost.iter().sum::<u64>()).sum();
     assert_eq!(lost_frames, (frames - delivered) as u64);
     let readings: u64 = out.radio.iter().map(|r| r.readings).sum();
     assert!(lost_readings >= lost_frames && lost_readings < readings);

@@ -109,10 +109,8 @@ pub struct RadioRow {
     pub sf: u8,
     pub frames: u64,
     pub delivered: u64,
-    pub lost_below_sensitivity: u64,
-    pub lost_gateway_transmitting: u64,
-    pub lost_no_demodulator: u64,
-    pub lost_collision: u64,
+    /// Frames lost, by `radio::Loss` reason in its declared order (`lost_<reason>` columns).
+    pub lost: [u64; 4],
     pub readings: u64,
     /// Copies received by further gateways, left out by the network server.
     pub duplicates: u64,
@@ -127,10 +125,8 @@ pub struct GatewayRow {
     pub gateway: u32,
     pub frames_heard: u64,
     pub frames_received: u64,
-    pub lost_below_sensitivity: u64,
-    pub lost_gateway_transmitting: u64,
-    pub lost_no_demodulator: u64,
-    pub lost_collision: u64,
+    /// Frames lost, by `radio::Loss` reason in its declared order (`lost_<reason>` columns).
+    pub lost: [u64; 4],
     /// Demodulator-seconds spent on frames over the paths' capacity for the run.
     pub demodulator_utilisation: f64,
 }

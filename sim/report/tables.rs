@@ -7,6 +7,7 @@ use crate::metrics::{
     BlockRow, Conservation, GatewayRow, LatencyRow, NodeRow, RadioRow, RunOutput, TimeseriesRow,
     Value,
 };
+use crate::radio::Loss;
 
 type Builder = fn(&RunOutput) -> PolarsResult<DataFrame>;
 
@@ -184,26 +185,31 @@ pub(super) fn radio(rows: &[RadioRow]) -> PolarsResult<DataFrame> {
             col("sf", pick(rows, |r| int(r.sf))),
             col("frames", pick(rows, |r| int64(r.frames))),
             col("delivered", pick(rows, |r| int64(r.delivered))),
-            col(
-                "lost_below_sensitivity",
-                pick(rows, |r| int64(r.lost_below_sensitivity)),
-            ),
-            col(
-                "lost_gateway_transmitting",
-                pick(rows, |r| int64(r.lost_gateway_transmitting)),
-            ),
-            col(
-                "lost_no_demodulator",
-                pick(rows, |r| int64(r.lost_no_demodulator)),
-            ),
-            col("lost_collision", pick(rows, |r| int64(r.lost_collision))),
+        ]
+        .into_iter()
+        .chain(lost_columns(rows, |r| &r.lost))
+        .chain([
             col("readings", pick(rows, |r| int64(r.readings))),
             col("duplicates", pick(rows, |r| int64(r.duplicates))),
             col("airtime_s", pick(rows, |r| r.airtime_s)),
             col("duty_cycle_wait_s", pick(rows, |r| r.duty_cycle_wait_s)),
             col("delivery_ratio", pick(rows, |r| r.delivery_ratio)),
-        ],
+        ])
+        .collect(),
     )
+}
+
+/// One `lost_<reason>` column per radio loss reason, in the reasons' declared order.
+fn lost_columns<'a, R>(
+    rows: &'a [R],
+    lost: impl Fn(&R) -> &[u64; 4] + 'a,
+) -> impl Iterator<Item = Column> + 'a {
+    Loss::ALL.into_iter().map(move |reason| {
+        col(
+            &format!("lost_{}", reason.name()),
+            pick(rows, |r| int64(lost(r)[reason as usize])),
+        )
+    })
 }
 
 pub(super) fn gateways(rows: &[GatewayRow]) -> PolarsResult<DataFrame> {
@@ -213,23 +219,13 @@ pub(super) fn gateways(rows: &[GatewayRow]) -> PolarsResult<DataFrame> {
             col("gateway", pick(rows, |r| int(r.gateway))),
             col("frames_heard", pick(rows, |r| int64(r.frames_heard))),
             col("frames_received", pick(rows, |r| int64(r.frames_received))),
-            col(
-                "lost_below_sensitivity",
-                pick(rows, |r| int64(r.lost_below_sensitivity)),
-            ),
-            col(
-                "lost_gateway_transmitting",
-                pick(rows, |r| int64(r.lost_gateway_transmitting)),
-            ),
-            col(
-                "lost_no_demodulator",
-                pick(rows, |r| int64(r.lost_no_demodulator)),
-            ),
-            col("lost_collision", pick(rows, |r| int64(r.lost_collision))),
-            col(
-                "demodulator_utilisation",
-                pick(rows, |r| r.demodulator_utilisation),
-            ),
-        ],
+        ]
+        .into_iter()
+        .chain(lost_columns(rows, |r| &r.lost))
+        .chain([col(
+            "demodulator_utilisation",
+            pick(rows, |r| r.demodulator_utilisation),
+        )])
+        .collect(),
     )
 }

@@ -539,10 +539,7 @@ impl Tables {
                     sf: 7 + i as u8,
                     frames: st.frames,
                     delivered: st.delivered,
-                    lost_below_sensitivity: st.lost[Loss::BelowSensitivity as usize],
-                    lost_gateway_transmitting: st.lost[Loss::GatewayTransmitting as usize],
-                    lost_no_demodulator: st.lost[Loss::NoDemodulator as usize],
-                    lost_collision: st.lost[Loss::Collision as usize],
+                    lost: st.lost,
                     readings: st.readings,
                     duplicates: st.duplicates,
                     airtime_s: to_secs(st.airtime),
@@ -557,10 +554,7 @@ impl Tables {
                 gateway: g as u32,
                 frames_heard: gs.heard,
                 frames_received: gs.received,
-                lost_below_sensitivity: gs.lost[Loss::BelowSensitivity as usize],
-                lost_gateway_transmitting: gs.lost[Loss::GatewayTransmitting as usize],
-                lost_no_demodulator: gs.lost[Loss::NoDemodulator as usize],
-                lost_collision: gs.lost[Loss::Collision as usize],
+                lost: gs.lost,
                 demodulator_utilisation: to_secs(gs.demodulating) / (paths * duration_s),
             });
         }
