@@ -61,9 +61,12 @@ enum Cmd {
     /// Write one self-contained HTML report of a run folder or a merged sweep folder.
     Report {
         dir: PathBuf,
-        /// Output file (default: DIR/report.html).
+        /// Output file (default: DIR/report.html, which is replaced).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Replace an existing file given with --out.
+        #[arg(long)]
+        force: bool,
     },
     /// Compare a candidate run (or merged sweep) folder with a baseline; exits 1 when a
     /// metric is beyond its tolerance in the bad direction.
@@ -227,8 +230,8 @@ fn main() -> ExitCode {
             Ok(false) => return ExitCode::from(1),
             Err(e) => Err(e),
         },
-        Cmd::Report { dir, out } => {
-            report::html::write(&dir, out.as_deref()).map(|p| println!("{}", p.display()))
+        Cmd::Report { dir, out, force } => {
+            report::html::write(&dir, out.as_deref(), force).map(|p| println!("{}", p.display()))
         }
         Cmd::Compare {
             baseline,

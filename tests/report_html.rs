@@ -131,3 +131,37 @@ fn hostile_svg_is_sanitised() {
     assert!(html.contains("&lt;script&gt;alert(8)&lt;/script&gt;"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn an_existing_out_file_is_kept_without_force_and_a_device_never_replaced() {
+    let (dir, _) = run_folder("keep");
+    let mine = dir.join("mine.html");
+    std::fs::write(&mine, "my notes").unwrap();
+    let report_to = |out: &Path, force: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_unchained"));
+        c.arg("report").arg(&dir).arg("--out").arg(out);
+        if force {
+            c.arg("--force");
+        }
+        c.output().unwrap()
+    };
+    let refused = report_to(&mine, false);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
+    assert_eq!(std::fs::read_to_string(&mine).unwrap(), "my notes");
+    assert!(report_to(&mine, true).status.success());
+    assert!(std::fs::read_to_string(&mine).unwrap().contains("<svg"));
+    #[cfg(unix)]
+    {
+        let link = dir.join("link.html");
+        std::os::unix::fs::symlink(&mine, &link).unwrap();
+        assert_eq!(report_to(&link, true).status.code(), Some(2));
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -21,7 +21,14 @@ figure{margin:1em 0}svg{max-width:100%;height:auto;border:1px solid #ddd}\
 
 /// Writes the report of `dir` to `out` (default `dir/report.html`) and returns its path. Every
 /// file read is checked against the folder's manifest first.
-pub fn write(dir: &Path, out: Option<&Path>) -> Result<PathBuf, String> {
+/// Writes the report of `dir`. The default `DIR/report.html` is this command's own output
+/// and is replaced; a file the user names with `out` is the user's, so an existing one is
+/// replaced only with `force`, and never when it is not a plain file (a device or a pipe
+/// would be renamed over, not written to).
+pub fn write(dir: &Path, out: Option<&Path>, force: bool) -> Result<PathBuf, String> {
+    if let Some(out) = out {
+        refuse_target(out, force)?;
+    }
     let kind = |f: &str| dir.join(f).is_file();
     if !(kind("summary.parquet") || kind("combined.parquet") || kind("plan.yaml")) {
         return Err(format!(
@@ -49,6 +56,25 @@ pub fn write(dir: &Path, out: Option<&Path>) -> Result<PathBuf, String> {
     let path = out.map_or_else(|| dir.join("report.html"), Path::to_path_buf);
     crate::atomic::write_file(&path, html.as_bytes())?;
     Ok(path)
+}
+
+fn refuse_target(out: &Path, force: bool) -> Result<(), String> {
+    let Ok(meta) = std::fs::symlink_metadata(out) else {
+        return Ok(());
+    };
+    if !meta.is_file() {
+        return Err(format!(
+            "--out {}: not a plain file; the report is written to a new file or replaces a plain one",
+            out.display()
+        ));
+    }
+    if !force {
+        return Err(format!(
+            "--out {} already exists; pass --force to replace it",
+            out.display()
+        ));
+    }
+    Ok(())
 }
 
 fn esc(s: &str) -> String {
