@@ -11,6 +11,7 @@ pub mod bench;
 pub mod compare;
 pub mod consensus;
 pub mod devices;
+pub mod energy;
 pub mod engine;
 pub mod ledger;
 pub mod manifest;
