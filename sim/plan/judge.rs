@@ -1,12 +1,13 @@
 //! Whether a configuration meets a requirement, from its seeds.
 //!
-//! A requirement holds only when it holds twice: on the mean over seeds, and on the worse end
-//! of the 95 % interval of that mean (the lower end for `>=`, the upper for `<=`; for `==`,
-//! every seed must equal the value, which is what an interval of zero width says). The mean
+//! A requirement holds when the whole 95 % interval of the mean over seeds meets it (its lower
+//! end for `>=`, its upper end for `<=`; for `==`, every seed must equal the value, which is
+//! what an interval of zero width says), and fails when the whole interval misses it. The mean
 //! alone would accept a configuration that meets the target in half of the worlds it could
-//! meet; every seed alone would turn stricter with each seed added. A configuration whose mean
-//! meets the target but whose bound does not is `undecided`: more seeds could settle it, and
-//! it is never chosen. With one seed there is no interval and the seed's value is its bound.
+//! meet, and reject one that misses it by chance in three seeds; every seed alone would turn
+//! stricter with each seed added. An interval that straddles the target is `undecided`: the
+//! planner adds seeds, and a configuration still undecided at the cap is never chosen. With one
+//! seed there is no interval and the seed's value is both ends.
 
 use crate::sweep::{Domain, stats};
 
@@ -55,7 +56,8 @@ impl Figure {
         }
     }
 
-    /// A mean beyond the run (`+∞`) has no interval, and its bound is the mean itself.
+    /// The interval's worse and better end for `op`; a mean beyond the run (`+∞`) has no
+    /// interval, and both ends are the mean itself.
     fn bound(&self, op: Op) -> (f64, f64) {
         let pick = |b: f64| {
             if self.mean.is_infinite() {
@@ -65,23 +67,24 @@ impl Figure {
             }
         };
         match op {
-            Op::AtLeast => (pick(self.ci95_low), pick(self.ci95_low)),
-            Op::AtMost => (pick(self.ci95_high), pick(self.ci95_high)),
+            Op::AtLeast => (pick(self.ci95_low), pick(self.ci95_high)),
+            Op::AtMost => (pick(self.ci95_high), pick(self.ci95_low)),
             Op::Equal => (self.min, self.max),
         }
     }
 }
 
-/// NaN (no seed had a sample) fails every comparison, so it fails the requirement.
+/// NaN (no seed had a sample) fails every comparison, so it fails the requirement. A flag
+/// (`==`) that differs in any seed fails: more seeds cannot undo a seed that saturated.
 pub fn judge(r: &Requirement, f: &Figure) -> Verdict {
-    if !r.op.holds(f.mean, r.value) {
+    let (worse, better) = f.bound(r.op);
+    if f.mean.is_nan() || !r.op.holds(better, r.value) {
         return Verdict::Fail;
     }
-    let (a, b) = f.bound(r.op);
-    if r.op.holds(a, r.value) && r.op.holds(b, r.value) {
-        Verdict::Pass
-    } else {
-        Verdict::Undecided
+    match r.op {
+        Op::Equal if !r.op.holds(worse, r.value) => Verdict::Fail,
+        _ if r.op.holds(worse, r.value) => Verdict::Pass,
+        _ => Verdict::Undecided,
     }
 }
 
@@ -112,7 +115,7 @@ mod tests {
     }
 
     #[test]
-    fn mean_and_bound_both_count() {
+    fn the_whole_interval_decides() {
         let r = req("settled_tx_per_s", Op::AtLeast, 10.0);
         // Mean 11, but a wide spread: t(0.975, 2) · s / √3 is far more than 1.
         assert_eq!(
@@ -123,8 +126,13 @@ mod tests {
             judge(&r, &Figure::of("settled_tx_per_s", &[10.9, 11.0, 11.1])),
             Verdict::Pass
         );
+        // A mean below the target whose interval reaches it: more seeds could tell.
         assert_eq!(
             judge(&r, &Figure::of("settled_tx_per_s", &[9.0, 9.5, 9.9])),
+            Verdict::Undecided
+        );
+        assert_eq!(
+            judge(&r, &Figure::of("settled_tx_per_s", &[9.0, 9.1, 9.2])),
             Verdict::Fail
         );
         let p99 = req("settlement_p99_s", Op::AtMost, 30.0);

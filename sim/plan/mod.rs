@@ -18,6 +18,8 @@ use std::path::Path;
 /// One evaluated configuration.
 pub struct Evaluated {
     pub point: u32,
+    /// Seeds behind the figures: the plan's count, or more where an interval straddled.
+    pub seeds: u32,
     /// Per requirement, in file order.
     pub figures: Vec<Figure>,
     pub verdicts: Vec<Verdict>,
@@ -50,21 +52,33 @@ pub fn run(plan: &Plan, out: &Path, jobs: Option<usize>, quiet: bool) -> Result<
     crate::sweep::write_plan(&plan.sweep, out)?;
     let groups = search::groups(plan);
     let mut evaluated: BTreeMap<u32, Evaluated> = BTreeMap::new();
+    // Verdicts the search may act on: a configuration still gaining seeds is not in it yet.
     let mut status: BTreeMap<u32, Verdict> = BTreeMap::new();
+    let mut growing: Vec<(u32, u32)> = Vec::new();
     loop {
-        let mut probes: Vec<u32> = groups
-            .iter()
-            .flat_map(|g| search::next(g, &status))
-            .collect();
-        probes.sort_unstable();
-        probes.dedup();
+        let probes: Vec<(u32, u32)> = if growing.is_empty() {
+            let mut fresh: Vec<u32> = groups
+                .iter()
+                .flat_map(|g| search::next(g, &status))
+                .collect();
+            fresh.sort_unstable();
+            fresh.dedup();
+            fresh.into_iter().map(|p| (p, plan.seeds)).collect()
+        } else {
+            std::mem::take(&mut growing)
+        };
         if probes.is_empty() {
             break;
         }
         crate::sweep::run_points(&plan.sweep, out, &probes, jobs, quiet)?;
-        for p in probes {
-            let e = evaluate(plan, out, p)?;
-            status.insert(p, e.status);
+        for (p, n) in probes {
+            let e = evaluate(plan, out, p, n)?;
+            match more_seeds(plan, &e) {
+                Some(more) => growing.push((p, more)),
+                None => {
+                    status.insert(p, e.status);
+                }
+            }
             evaluated.insert(p, e);
         }
     }
@@ -72,7 +86,7 @@ pub fn run(plan: &Plan, out: &Path, jobs: Option<usize>, quiet: bool) -> Result<
     let mut ranked: Vec<u32> = answers.iter().filter_map(|a| a.best).collect();
     ranked.sort_by(|a, b| rank(&evaluated[a], &evaluated[b]));
     let outcome = Outcome {
-        runs: evaluated.len() as u64 * plan.seeds as u64,
+        runs: evaluated.values().map(|e| e.seeds as u64).sum(),
         grid: plan.sweep.points.len(),
         evaluated,
         groups: answers,
@@ -80,6 +94,14 @@ pub fn run(plan: &Plan, out: &Path, jobs: Option<usize>, quiet: bool) -> Result<
     };
     output::write(plan, out, &outcome)?;
     Ok(outcome)
+}
+
+/// Twice the seeds, up to the cap, for a configuration whose interval straddles a target;
+/// a run of seeds is a function of the point and seed index only, so what ran before is
+/// reused and the verdicts do not depend on the order of the search.
+fn more_seeds(plan: &Plan, e: &Evaluated) -> Option<u32> {
+    (e.status == Verdict::Undecided && e.seeds < plan.max_seeds)
+        .then(|| (e.seeds * 2).min(plan.max_seeds))
 }
 
 fn rank(a: &Evaluated, b: &Evaluated) -> std::cmp::Ordering {
@@ -113,8 +135,8 @@ fn answer(g: &search::Group, evaluated: &BTreeMap<u32, Evaluated>) -> GroupAnswe
     }
 }
 
-fn evaluate(plan: &Plan, out: &Path, p: u32) -> Result<Evaluated, String> {
-    let seeds = crate::sweep::read_point(out, p, plan.seeds)?;
+fn evaluate(plan: &Plan, out: &Path, p: u32, n: u32) -> Result<Evaluated, String> {
+    let seeds = crate::sweep::read_point(out, p, n)?;
     let values = |metric: &str| -> Result<&Vec<f64>, String> {
         seeds
             .iter()
@@ -148,6 +170,7 @@ fn evaluate(plan: &Plan, out: &Path, p: u32) -> Result<Evaluated, String> {
     };
     Ok(Evaluated {
         point: p,
+        seeds: n,
         status: verdicts.iter().copied().max().unwrap_or(Verdict::Pass),
         figures,
         verdicts,

@@ -57,6 +57,12 @@ fn frame(plan: &Plan, o: &Outcome) -> PolarsResult<DataFrame> {
         ));
     }
     cols.push(Column::new(
+        "seeds".into(),
+        rows.iter()
+            .map(|e| i64::from(e.seeds))
+            .collect::<Vec<i64>>(),
+    ));
+    cols.push(Column::new(
         "status".into(),
         rows.iter()
             .map(|e| match e.status {
@@ -130,7 +136,10 @@ fn markdown(plan: &Plan, o: &Outcome) -> String {
         )),
         None => md.push_str("Runner-up: none.\n\n"),
     }
-    md.push_str("Requirements (each on the mean and on the worse end of its 95 % interval):\n\n");
+    md.push_str(
+        "Requirements (met when the whole 95 % interval of the mean over seeds meets them; an \
+         interval across the target adds seeds, up to the cap, and is otherwise undecided):\n\n",
+    );
     for r in &plan.requirements {
         md.push_str(&format!("- {}\n", r.text()));
     }
@@ -160,11 +169,13 @@ fn markdown(plan: &Plan, o: &Outcome) -> String {
         }
     }
     md.push_str(&format!(
-        "\nEvaluated {} of {} configurations ({} runs of {} seeds each).\n",
+        "\nEvaluated {} of {} configurations ({} runs: {} seeds each, up to {} where an interval \
+         straddled a target).\n",
         o.evaluated.len(),
         o.grid,
         o.runs,
-        plan.seeds
+        plan.seeds,
+        plan.max_seeds
     ));
     md
 }

@@ -19,6 +19,9 @@ struct File {
     base: PathBuf,
     #[serde(default = "three")]
     seeds: u32,
+    /// Seeds a configuration may grow to while its interval straddles a target.
+    #[serde(default)]
+    max_seeds: Option<u32>,
     requirements: Vec<ReqFile>,
     choices: Vec<ChoiceFile>,
     objective: String,
@@ -29,6 +32,11 @@ struct File {
 fn three() -> u32 {
     3
 }
+
+/// Without `max_seeds`, a straddling configuration may grow to ten seeds: t(0.975, 9) = 2.26
+/// against t(0.975, 2) = 4.30, so its interval is about a third as wide as at three seeds
+/// (√(3/10) · 2.26/4.30 = 0.29).
+const DEFAULT_MAX_SEEDS: u32 = 10;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -119,6 +127,9 @@ pub struct Choice {
 pub struct Plan {
     pub name: String,
     pub seeds: u32,
+    /// A configuration whose interval straddles a target is run again with twice its seeds,
+    /// up to this many, before it is called undecided.
+    pub max_seeds: u32,
     pub requirements: Vec<Requirement>,
     pub choices: Vec<Choice>,
     pub objective: Objective,
@@ -154,6 +165,14 @@ pub fn load(path: &Path) -> Result<Plan, String> {
     };
     if file.seeds == 0 {
         return Err(field("seeds".into(), "0".into(), "must be >= 1"));
+    }
+    let max_seeds = file.max_seeds.unwrap_or(DEFAULT_MAX_SEEDS.max(file.seeds));
+    if max_seeds < file.seeds || max_seeds > 1000 {
+        return Err(field(
+            "max_seeds".into(),
+            max_seeds.to_string(),
+            &format!("from seeds ({}) to 1000", file.seeds),
+        ));
     }
     if file.requirements.is_empty() {
         return Err(field(
@@ -310,6 +329,7 @@ pub fn load(path: &Path) -> Result<Plan, String> {
     Ok(Plan {
         name,
         seeds: file.seeds,
+        max_seeds,
         requirements,
         choices,
         objective,

@@ -108,16 +108,19 @@ pub fn run(
 
 /// Runs every seed of `points` not yet complete under `out`, whose plan is already written
 /// (the planner's rounds: a few points of a larger grid at a time).
+/// Runs seeds `0..n` of each `(point, n)` that the folder does not hold yet; a point may
+/// take more seeds than the sweep's own count (the planner adds seeds where an interval
+/// straddles a target), and each seed's value is the same as in any other run of the point.
 pub fn run_points(
     sweep: &Sweep,
     out: &Path,
-    points: &[u32],
+    points: &[(u32, u32)],
     jobs: Option<usize>,
     quiet: bool,
 ) -> Result<Outcome, String> {
     let mine: Vec<(u32, u32)> = points
         .iter()
-        .flat_map(|&p| (0..sweep.seeds).map(move |k| (p, k)))
+        .flat_map(|&(p, n)| (0..n).map(move |k| (p, k)))
         .collect();
     run_list(sweep, out, &mine, jobs, quiet, &sweep.name)
 }
