@@ -25,9 +25,9 @@ fn a_crashed_miner_finds_nothing_and_messages_to_it_are_dropped() {
     let out = common::run(&common::scenario(&nakamoto(
         "faults: { crashes: [{ nodes: [0, 5], at_s: 0 }] }\n",
     )));
-    assert_eq!(out.nodes[0].blocks_mined, 0);
-    assert_eq!(out.nodes[5].blocks_mined, 0);
-    assert!(out.nodes[1].blocks_mined > 0);
+    assert_eq!(out.nodes[0].blocks_proposed, Some(0));
+    assert_eq!(out.nodes[5].blocks_proposed, Some(0));
+    assert!(out.nodes[1].blocks_proposed > Some(0));
     assert!(common::metric(&out, "msgs_dropped_node_down") > 0.0);
     assert_eq!(common::metric(&out, "fault_crashes"), 2.0);
     assert_eq!(common::metric(&out, "fault_recoveries"), 0.0);

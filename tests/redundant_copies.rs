@@ -9,7 +9,7 @@ mod common;
 
 use std::collections::BTreeMap;
 use unchained::consensus::nakamoto::{Msg, Nakamoto, Node, Timer};
-use unchained::consensus::{Ctx, Protocol, Report, TxIn};
+use unchained::consensus::{Ctx, Kind, Protocol, Report, TxIn};
 use unchained::engine::Time;
 use unchained::metrics::{Metrics, RunOutput};
 use unchained::scenario::Consensus;
@@ -28,6 +28,9 @@ impl Protocol for EveryCopy {
     }
     fn on_start(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
         self.0.on_start(node, ctx)
+    }
+    fn kind(&self, msg: &Msg) -> Kind {
+        self.0.kind(msg)
     }
     fn on_transactions(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
         self.0.on_transactions(node, ctx, txs)

@@ -35,7 +35,15 @@ fn integer_metrics_are_integers_in_parquet_and_csv() {
     std::fs::create_dir_all(&dir).unwrap();
     unchained::report::write_run(&out, &dir).unwrap();
 
-    for name in ["summary", "run", "timeseries", "latency", "blocks", "nodes"] {
+    for name in [
+        "summary",
+        "run",
+        "timeseries",
+        "latency",
+        "blocks",
+        "nodes",
+        "messages",
+    ] {
         let (p, c) = (parquet(&dir, name), csv(&dir, name));
         assert_eq!(p.get_column_names(), c.get_column_names(), "{name}");
         for col in p.columns() {

@@ -60,12 +60,50 @@ impl<M, T> Ctx<'_, M, T> {
     }
 }
 
+/// What a validator message carries, in words shared by every family, so that costs compare
+/// across them: client transactions on their way to or between validators, a block or batch
+/// of them (a proposal, a decided batch, a catch-up transfer), a vote or signature over one,
+/// or control (view changes, elections, heartbeats, catch-up requests).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Carries {
+    Transactions,
+    Block,
+    Vote,
+    Control,
+}
+
+impl Carries {
+    pub fn name(self) -> &'static str {
+        match self {
+            Carries::Transactions => "transactions",
+            Carries::Block => "block",
+            Carries::Vote => "vote",
+            Carries::Control => "control",
+        }
+    }
+}
+
+/// A protocol message's own name (`pre_prepare`, `block`) and what it carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Kind {
+    pub name: &'static str,
+    pub carries: Carries,
+}
+
+impl Kind {
+    pub const fn new(name: &'static str, carries: Carries) -> Self {
+        Kind { name, carries }
+    }
+}
+
 /// Per-validator facts a protocol reports at the end of a run.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NodeStats {
-    pub hash_share: f64,
-    pub blocks_mined: u32,
-    pub blocks_main_chain: u32,
+    /// `None` where the family has no such notion (see `metrics::NodeRow`).
+    pub hash_share: Option<f64>,
+    pub stake_share: Option<f64>,
+    pub blocks_proposed: Option<u32>,
+    pub blocks_main_chain: Option<u32>,
     pub settled_tx: u64,
 }
 
@@ -151,6 +189,8 @@ pub trait Protocol: Send {
     /// The validator stops at `now` (it handles nothing until `on_recover`). For protocols
     /// whose shared content stands for what each node learns by gossip, such as the tangle.
     fn on_crash(&mut self, _node: &mut Self::Node, _now: Time) {}
+    /// The message's name and what it carries, for the `messages` table.
+    fn kind(&self, msg: &Self::Msg) -> Kind;
     /// For a message that changes nothing, neither state nor metrics, when delivered to a
     /// validator that already received a copy with the same key (a flooded block), that key.
     /// The world then leaves out copies arriving after the first one in flight; their sending

@@ -90,16 +90,47 @@ pub struct BlockRow {
     pub stale: bool,
 }
 
+/// Validator messages one node sent and received, lost ones counted on the sender's side only.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NodeTraffic {
+    pub messages_out: u64,
+    pub bytes_out: u64,
+    pub messages_in: u64,
+    pub bytes_in: u64,
+}
+
+/// One kind of validator message over the run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MessageRow {
+    /// What it carries, in words shared by every family (`consensus::Carries`).
+    pub carries: &'static str,
+    /// The protocol's own name for it.
+    pub message: &'static str,
+    /// Counted by closed form along the relay tree instead of sent as events.
+    pub modeled: bool,
+    pub messages: u64,
+    pub bytes: u64,
+    /// Of `bytes`, what reached a running receiver before the end of the run.
+    pub delivered_bytes: u64,
+}
+
+/// One validator. Columns that mean nothing for a family are `None` (null), not zero.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NodeRow {
     pub node: u32,
     pub region: String,
-    pub hash_share: f64,
+    /// Nakamoto: share of the hash power.
+    pub hash_share: Option<f64>,
+    /// Proof of stake: share of the stake.
+    pub stake_share: Option<f64>,
     pub peers: u32,
     pub gateways: u32,
-    pub blocks_mined: u32,
-    pub blocks_main_chain: u32,
+    /// Blocks (ledgers, batches) this node proposed, where a family has proposers.
+    pub blocks_proposed: Option<u32>,
+    /// Of those, on the final main chain, where a family can fork.
+    pub blocks_main_chain: Option<u32>,
     pub settled_tx: u64,
+    pub traffic: NodeTraffic,
 }
 
 /// One radio group's frames at one spreading factor.
@@ -191,6 +222,8 @@ pub struct RunOutput {
     pub latency: Vec<LatencyRow>,
     pub blocks: Vec<BlockRow>,
     pub nodes: Vec<NodeRow>,
+    /// Validator messages by kind.
+    pub messages: Vec<MessageRow>,
     /// Radio frames per group and SF; empty when no group has a radio.
     pub radio: Vec<RadioRow>,
     /// Per gateway; empty when no group has a radio.

@@ -4,21 +4,22 @@
 use polars::prelude::*;
 
 use crate::metrics::{
-    BlockRow, Conservation, GatewayRow, LatencyRow, NodeRow, RadioRow, RunOutput, TimeseriesRow,
-    Value,
+    BlockRow, Conservation, GatewayRow, LatencyRow, MessageRow, NodeRow, RadioRow, RunOutput,
+    TimeseriesRow, Value,
 };
 use crate::radio::Loss;
 
 type Builder = fn(&RunOutput) -> PolarsResult<DataFrame>;
 
 /// Table names in the order they are written, each with its builder.
-pub(super) const TABLES: [(&str, Builder); 8] = [
+pub(super) const TABLES: [(&str, Builder); 9] = [
     ("summary", |out| summary(&out.summary, &out.conservation)),
     ("run", |out| run(&out.summary, &out.conservation)),
     ("timeseries", |out| timeseries(&out.timeseries)),
     ("latency", |out| latency(&out.latency)),
     ("blocks", |out| blocks(&out.blocks)),
     ("nodes", |out| nodes(&out.nodes)),
+    ("messages", |out| messages(&out.messages)),
     ("radio", |out| radio(&out.radio)),
     ("gateways", |out| gateways(&out.gateways)),
 ];
@@ -165,14 +166,39 @@ pub(super) fn nodes(rows: &[NodeRow]) -> PolarsResult<DataFrame> {
             col("node", pick(rows, |r| int(r.node))),
             col("region", pick(rows, |r| r.region.as_str())),
             col("hash_share", pick(rows, |r| r.hash_share)),
+            col("stake_share", pick(rows, |r| r.stake_share)),
             col("peers", pick(rows, |r| int(r.peers))),
             col("gateways", pick(rows, |r| int(r.gateways))),
-            col("blocks_mined", pick(rows, |r| int(r.blocks_mined))),
+            col(
+                "blocks_proposed",
+                pick(rows, |r| r.blocks_proposed.map(int)),
+            ),
             col(
                 "blocks_main_chain",
-                pick(rows, |r| int(r.blocks_main_chain)),
+                pick(rows, |r| r.blocks_main_chain.map(int)),
             ),
             col("settled_tx", pick(rows, |r| int64(r.settled_tx))),
+            col(
+                "messages_out",
+                pick(rows, |r| int64(r.traffic.messages_out)),
+            ),
+            col("bytes_out", pick(rows, |r| int64(r.traffic.bytes_out))),
+            col("messages_in", pick(rows, |r| int64(r.traffic.messages_in))),
+            col("bytes_in", pick(rows, |r| int64(r.traffic.bytes_in))),
+        ],
+    )
+}
+
+pub(super) fn messages(rows: &[MessageRow]) -> PolarsResult<DataFrame> {
+    DataFrame::new(
+        rows.len(),
+        vec![
+            col("carries", pick(rows, |r| r.carries)),
+            col("message", pick(rows, |r| r.message)),
+            col("modeled", pick(rows, |r| r.modeled)),
+            col("messages", pick(rows, |r| int64(r.messages))),
+            col("bytes", pick(rows, |r| int64(r.bytes))),
+            col("delivered_bytes", pick(rows, |r| int64(r.delivered_bytes))),
         ],
     )
 }

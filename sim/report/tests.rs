@@ -7,7 +7,8 @@ use polars::prelude::*;
 use super::write_run;
 use crate::engine::NS_PER_MS;
 use crate::metrics::{
-    BlockRow, Conservation, LatencyRow, NodeRow, RunOutput, TimeseriesRow, Value,
+    BlockRow, Conservation, LatencyRow, MessageRow, NodeRow, NodeTraffic, RunOutput, TimeseriesRow,
+    Value,
 };
 
 /// A fresh directory per call: tests run in parallel and must not see each other's files.
@@ -57,12 +58,19 @@ fn sample() -> RunOutput {
     let node = |i: u32, region: &str| NodeRow {
         node: i,
         region: region.to_string(),
-        hash_share: 0.5,
+        hash_share: Some(0.5),
+        stake_share: None,
         peers: 4 + i,
         gateways: 2,
-        blocks_mined: i + 1,
-        blocks_main_chain: i,
+        blocks_proposed: Some(i + 1),
+        blocks_main_chain: Some(i),
         settled_tx: 40 + u64::from(i),
+        traffic: NodeTraffic {
+            messages_out: 10 + u64::from(i),
+            bytes_out: 1000,
+            messages_in: 9,
+            bytes_in: 900 + u64::from(i),
+        },
     };
     RunOutput {
         scenario_name: "tiny".into(),
@@ -107,6 +115,14 @@ fn sample() -> RunOutput {
         radio: Vec::new(),
         gateways: Vec::new(),
         nodes: vec![node(0, "eu-west"), node(1, "us-east")],
+        messages: vec![MessageRow {
+            carries: "block",
+            message: "block",
+            modeled: false,
+            messages: 19,
+            bytes: 2000,
+            delivered_bytes: 1801,
+        }],
         // Spans four decades, so the log axis is exercised.
         settlement_cdf: vec![
             (10 * NS_PER_MS, 0.1),
@@ -130,13 +146,14 @@ fn empty() -> RunOutput {
         radio: Vec::new(),
         gateways: Vec::new(),
         nodes: vec![],
+        messages: vec![],
         settlement_cdf: vec![],
         block_arrival_cdf: vec![],
         ..sample()
     }
 }
 
-const FILES: [&str; 19] = [
+const FILES: [&str; 21] = [
     "summary.parquet",
     "summary.csv",
     "run.parquet",
@@ -149,6 +166,8 @@ const FILES: [&str; 19] = [
     "blocks.csv",
     "nodes.parquet",
     "nodes.csv",
+    "messages.parquet",
+    "messages.csv",
     "scenario.yaml",
     "throughput.png",
     "throughput.svg",
@@ -186,7 +205,7 @@ fn csv_header(dir: &Path, name: &str) -> String {
     text.lines().next().unwrap_or_default().to_string()
 }
 
-const EXPECTED_COLUMNS: [(&str, &[&str]); 5] = [
+const EXPECTED_COLUMNS: [(&str, &[&str]); 6] = [
     ("summary", &["metric", "value"]),
     (
         "timeseries",
@@ -234,11 +253,27 @@ const EXPECTED_COLUMNS: [(&str, &[&str]); 5] = [
             "node",
             "region",
             "hash_share",
+            "stake_share",
             "peers",
             "gateways",
-            "blocks_mined",
+            "blocks_proposed",
             "blocks_main_chain",
             "settled_tx",
+            "messages_out",
+            "bytes_out",
+            "messages_in",
+            "bytes_in",
+        ],
+    ),
+    (
+        "messages",
+        &[
+            "carries",
+            "message",
+            "modeled",
+            "messages",
+            "bytes",
+            "delivered_bytes",
         ],
     ),
 ];
@@ -340,7 +375,19 @@ fn writes_every_table_chart_and_text() {
     );
 
     let nodes = read_parquet(&dir.0, "nodes");
-    assert_eq!(nodes.shape(), (2, 8));
+    assert_eq!(nodes.shape(), (2, 13));
+    // A column that means nothing for the family is null, not zero.
+    assert_eq!(nodes.column("stake_share").unwrap().null_count(), 2);
+    assert_eq!(
+        nodes.column("bytes_in").unwrap().i64().unwrap().get(1),
+        Some(901)
+    );
+    let messages = read_parquet(&dir.0, "messages");
+    assert_eq!(messages.shape(), (1, 6));
+    assert_eq!(
+        messages.column("delivered_bytes").unwrap().i64().unwrap().get(0),
+        Some(1801)
+    );
     assert_eq!(
         nodes.column("region").unwrap().str().unwrap().get(1),
         Some("us-east")

@@ -2,6 +2,7 @@
 //! are cut off by a partition, and what links lose or delay. Protocols see none of this; they
 //! only notice missing messages and their `on_crash` and `on_recover` hooks.
 
+use super::traffic::Fate;
 use crate::engine::{Purpose, Time, from_secs, stream};
 use crate::metrics::Value;
 use crate::net::millis;
@@ -129,29 +130,29 @@ impl Faults {
         false
     }
 
-    /// Whether a message sent now from `from` to `to` is lost; counts the loss. Link loss
+    /// Why a message sent now from `from` to `to` is lost, if it is; counts the loss. Link loss
     /// draws from the sender's stream, and only when loss is configured, so runs without it
     /// draw exactly as before.
-    pub fn lost(&mut self, now: Time, from: u32, to: u32, rng: &mut ChaCha8Rng) -> bool {
+    pub fn lost(&mut self, now: Time, from: u32, to: u32, rng: &mut ChaCha8Rng) -> Option<Fate> {
         let cut = self.windows.iter().any(|w| {
             (w.from..w.to).contains(&now) && w.group[from as usize] != w.group[to as usize]
         });
         if cut {
             self.counts.msgs_partitioned += 1;
-            return true;
+            return Some(Fate::Partition);
         }
         if let Some(w) = &self.eclipse
             && (w.from..w.to).contains(&now)
             && w.group[from as usize] != w.group[to as usize]
         {
             self.counts.msgs_eclipsed += 1;
-            return true;
+            return Some(Fate::Eclipse);
         }
         if self.loss > 0.0 && rng.random::<f64>() < self.loss {
             self.counts.msgs_lost += 1;
-            return true;
+            return Some(Fate::LinkLoss);
         }
-        false
+        None
     }
 
     /// Messages the eclipse cut, when the scenario has one.

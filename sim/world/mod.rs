@@ -10,6 +10,7 @@ mod gateways;
 mod progress;
 mod shard;
 mod summary;
+mod traffic;
 
 use crate::consensus::{
     Ctx, Protocol, hotstuff::HotStuff, nakamoto::Nakamoto, notary::Notary, pbft::Pbft, pos::Pos,
@@ -27,6 +28,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use shard::{Shard, Sources};
 use std::sync::Arc;
+use traffic::{Fate, Traffic};
 
 pub use estimate::{Estimate, available_bytes, estimate};
 pub use progress::Progress;
@@ -97,9 +99,21 @@ pub fn run_with<P: Protocol>(
 }
 
 enum Ev<M, T> {
-    Batch { node: u32, batch: u32 },
-    Msg { to: u32, from: u32, msg: M },
-    Timer { node: u32, timer: T },
+    Batch {
+        node: u32,
+        batch: u32,
+    },
+    /// `bytes` as sent, for the receiver's count (messages are far below 4 GiB).
+    Msg {
+        to: u32,
+        from: u32,
+        msg: M,
+        bytes: u32,
+    },
+    Timer {
+        node: u32,
+        timer: T,
+    },
     Fault(Change),
     Sample,
 }
@@ -211,8 +225,8 @@ struct World<'s, P: Protocol> {
     sched: Scheduler<Ev<P::Msg, P::Timer>>,
     metrics: Metrics,
     batches: Batches,
-    /// Validator messages sent and their bytes, lost ones included: the protocol's cost.
-    sent: (u64, u64),
+    /// Validator messages by kind and node, and where each ended: the protocol's cost.
+    traffic: Traffic,
     faults: Faults,
     changes: Vec<Change>,
     first_copies: FirstCopies,
@@ -259,7 +273,7 @@ impl<'s, P: Protocol> World<'s, P> {
             sched: Scheduler::new(sources),
             metrics: Metrics::measured(from_secs(s.metrics.window_s), end, measure(s)),
             batches: Batches::default(),
-            sent: (0, 0),
+            traffic: Traffic::new(n),
             out: Vec::new(),
         }
     }
@@ -361,8 +375,11 @@ impl<'s, P: Protocol> World<'s, P> {
                     self.faults.counts.batches_held += 1;
                     self.faults.parked[node as usize].push(batch);
                 }
-                Ev::Msg { to, .. } if self.faults.is_down(to) => {
+                Ev::Msg { to, msg, bytes, .. } if self.faults.is_down(to) => {
                     self.faults.counts.msgs_to_down_node += 1;
+                    let kind = self.protocol.kind(&msg);
+                    self.traffic
+                        .ended(kind, to, u64::from(bytes), Fate::NodeDown);
                 }
                 Ev::Timer { node, .. } if self.faults.is_down(node) => {
                     self.faults.counts.timers_of_down_node += 1;
@@ -373,7 +390,15 @@ impl<'s, P: Protocol> World<'s, P> {
                     self.dispatch(node, |p, n, ctx| p.on_transactions(n, ctx, &txs));
                     self.batches.give_back(txs);
                 }
-                Ev::Msg { to, from, msg } => {
+                Ev::Msg {
+                    to,
+                    from,
+                    msg,
+                    bytes,
+                } => {
+                    let kind = self.protocol.kind(&msg);
+                    self.traffic
+                        .ended(kind, to, u64::from(bytes), Fate::Delivered);
                     self.dispatch(to, |p, n, ctx| p.on_message(n, ctx, from, msg))
                 }
                 Ev::Timer { node, timer } => {
@@ -439,20 +464,37 @@ impl<'s, P: Protocol> World<'s, P> {
         for cmd in self.out.drain(..) {
             match cmd {
                 Command::Send { to, msg, bytes } => {
-                    self.sent.0 += 1;
-                    self.sent.1 += bytes;
+                    let kind = self.protocol.kind(&msg);
+                    self.traffic.sent(kind, v, bytes);
                     let rng = &mut self.latency_rng[v as usize];
-                    if self.faults.lost(now, v, to, rng) {
+                    if let Some(fate) = self.faults.lost(now, v, to, rng) {
+                        self.traffic.ended(kind, to, bytes, fate);
                         continue;
                     }
                     let delay = self.net.message_delay(v, to, bytes, rng) + self.faults.extra_delay;
                     let at = now + delay;
+                    if at >= self.end {
+                        // Never delivered: the loop stops before it. Scheduled all the same,
+                        // so the event count and every stream stay as they were.
+                        self.traffic.ended(kind, to, bytes, Fate::InFlight);
+                    }
                     if let Some(key) = self.protocol.copy_key(&msg)
                         && self.first_copies.redundant(to, key, at, src)
                     {
+                        // Delivered and ignored; never counted at its arrival, so here.
+                        if at < self.end {
+                            self.traffic.ended(kind, to, bytes, Fate::Delivered);
+                        }
                         continue;
                     }
-                    self.sched.schedule(at, src, Ev::Msg { to, from: v, msg });
+                    let bytes = u32::try_from(bytes).expect("a message under 4 GiB");
+                    let ev = Ev::Msg {
+                        to,
+                        from: v,
+                        msg,
+                        bytes,
+                    };
+                    self.sched.schedule(at, src, ev);
                 }
                 Command::Timer { delay, timer } => {
                     self.sched
@@ -517,19 +559,21 @@ impl<'s, P: Protocol> World<'s, P> {
                 node: v as u32,
                 region: self.net.table.names[self.net.region[v] as usize].clone(),
                 hash_share: st.hash_share,
+                stake_share: st.stake_share,
                 peers: self.net.peers(v as u32).len() as u32,
                 gateways: gateways[v],
-                blocks_mined: st.blocks_mined,
+                blocks_proposed: st.blocks_proposed,
                 blocks_main_chain: st.blocks_main_chain,
                 settled_tx: st.settled_tx,
+                traffic: self.traffic.nodes()[v],
             })
             .collect();
         let facts = summary::Facts {
             s: self.s,
             events: self.events(),
             device_events: shards_events(&self.shards),
-            messages: self.sent.0,
-            message_bytes: self.sent.1,
+            messages: self.traffic.rows(),
+            undelivered: self.traffic.undelivered().collect(),
             redundant_copies: self.first_copies.dropped,
             devices: self.devices as u64,
             gateways: self.access.gateways() as u64,
@@ -555,6 +599,7 @@ impl<'s, P: Protocol> World<'s, P> {
             conservation,
             blocks: report.blocks,
             nodes,
+            messages: self.traffic.rows(),
             radio: radio.radio,
             gateways: radio.gateways,
         };

@@ -2,7 +2,7 @@
 //! tables.
 
 use crate::engine::{Time, to_secs};
-use crate::metrics::{Histogram, LatencyRow, Metrics, TimeseriesRow, Value, rank_of};
+use crate::metrics::{Histogram, LatencyRow, MessageRow, Metrics, TimeseriesRow, Value, rank_of};
 use crate::scenario::Scenario;
 
 pub struct Facts<'a> {
@@ -10,8 +10,10 @@ pub struct Facts<'a> {
     pub events: u64,
     /// Of those, device wakes and gateway flushes, run in the fleet shards.
     pub device_events: u64,
-    pub messages: u64,
-    pub message_bytes: u64,
+    /// Validator messages by kind.
+    pub messages: Vec<MessageRow>,
+    /// `(fate, messages, bytes)` sent and not delivered, per reason.
+    pub undelivered: Vec<(&'static str, u64, u64)>,
     /// Of those, copies left out of the queue because an earlier copy was on its way.
     pub redundant_copies: u64,
     pub devices: u64,
@@ -183,6 +185,9 @@ pub fn summary(f: &Facts, m: &Metrics, protocol: &[(String, Value)]) -> Vec<(Str
     let saturated =
         slope > SATURATION_SLOPE_SHARE * offered && served < SATURATION_SERVED_SHARE * offered;
     let dropped_share = share(f.dropped, m.created);
+    let messages: u64 = f.messages.iter().map(|r| r.messages).sum();
+    let message_bytes: u64 = f.messages.iter().map(|r| r.bytes).sum();
+    let delivered_bytes: u64 = f.messages.iter().map(|r| r.delivered_bytes).sum();
     let mut out: Vec<(String, Value)> = vec![
         ("duration_s".into(), duration.into()),
         ("seed".into(), f.s.seed.into()),
@@ -191,16 +196,22 @@ pub fn summary(f: &Facts, m: &Metrics, protocol: &[(String, Value)]) -> Vec<(Str
         ("validators".into(), f.s.validators.count.into()),
         ("events".into(), f.events.into()),
         ("events_devices".into(), f.device_events.into()),
-        ("net_messages".into(), f.messages.into()),
-        ("net_message_bytes".into(), f.message_bytes.into()),
+        ("net_messages".into(), messages.into()),
+        ("net_message_bytes".into(), message_bytes.into()),
+        ("net_bytes_delivered".into(), delivered_bytes.into()),
+    ];
+    for &(fate, _, bytes) in &f.undelivered {
+        out.push((format!("net_bytes_{fate}"), bytes.into()));
+    }
+    out.extend([
         ("net_redundant_copies".into(), f.redundant_copies.into()),
         (
             "net_messages_per_settled_tx".into(),
-            per_settled(f.messages, m.settled).into(),
+            per_settled(messages, m.settled).into(),
         ),
         (
             "net_bytes_per_settled_tx".into(),
-            per_settled(f.message_bytes, m.settled).into(),
+            per_settled(message_bytes, m.settled).into(),
         ),
         (
             "online_fraction".into(),
@@ -220,7 +231,7 @@ pub fn summary(f: &Facts, m: &Metrics, protocol: &[(String, Value)]) -> Vec<(Str
             "settled_share".into(),
             share(m.settlement.count(), m.measured).into(),
         ),
-    ];
+    ]);
     for (&deadline, &n) in measure.sla.iter().zip(&m.settled_within) {
         out.push((
             format!("settled_within_{}s_share", deadline_label(deadline)),

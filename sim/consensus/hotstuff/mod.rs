@@ -30,7 +30,7 @@
 
 use super::byzantine::Byzantine;
 use super::pbft::requests::Requests;
-use super::{Ctx, Protocol, Report, TxIn, per};
+use super::{Carries, Ctx, Kind, Protocol, Report, TxIn, per};
 use crate::engine::{Time, from_secs};
 use crate::metrics::{Metrics, Value};
 use crate::scenario;
@@ -566,6 +566,16 @@ impl Protocol for HotStuff {
     type Node = Node;
     type Msg = Msg;
     type Timer = Timer;
+
+    fn kind(&self, msg: &Msg) -> Kind {
+        match msg {
+            Msg::Request(_) => Kind::new("request", Carries::Transactions),
+            Msg::Proposal(_) => Kind::new("proposal", Carries::Block),
+            Msg::Vote(_) => Kind::new("vote", Carries::Vote),
+            Msg::NewView { .. } => Kind::new("new_view", Carries::Control),
+            Msg::Collude(_) => Kind::new("collude", Carries::Control),
+        }
+    }
 
     fn new_node(&self, id: u32) -> Node {
         Node {

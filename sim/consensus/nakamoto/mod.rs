@@ -10,7 +10,7 @@
 
 pub mod hash_power;
 
-use super::{Ctx, NodeStats, Protocol, Report, TxIn};
+use super::{Carries, Ctx, Kind, NodeStats, Protocol, Report, TxIn};
 use crate::adversary::{self, Attack};
 use crate::engine::{Purpose, Time, draw_unit, from_secs, to_secs};
 use crate::ledger::{BlockStore, GENESIS, Pool, TxRef};
@@ -351,6 +351,12 @@ impl Protocol for Nakamoto {
     type Msg = Msg;
     type Timer = Timer;
 
+    fn kind(&self, msg: &Msg) -> Kind {
+        match msg {
+            Msg::Block(_) => Kind::new("block", Carries::Block),
+        }
+    }
+
     fn new_node(&self, id: u32) -> Node {
         Node {
             id,
@@ -482,9 +488,10 @@ impl Protocol for Nakamoto {
         Report {
             nodes: (0..self.mined.len())
                 .map(|v| NodeStats {
-                    hash_share: self.hash_share[v],
-                    blocks_mined: self.mined[v],
-                    blocks_main_chain: on_main[v],
+                    hash_share: Some(self.hash_share[v]),
+                    stake_share: None,
+                    blocks_proposed: Some(self.mined[v]),
+                    blocks_main_chain: Some(on_main[v]),
                     settled_tx: self.settled[v],
                 })
                 .collect(),

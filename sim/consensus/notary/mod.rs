@@ -32,7 +32,7 @@
 mod bft;
 mod cluster;
 
-use super::{Ctx, NodeStats, Protocol, Report, TxIn};
+use super::{Carries, Ctx, Kind, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Purpose, Time, draw_u64, draw_unit, from_secs};
 use crate::metrics::{Metrics, Value};
 use crate::scenario::{self, NotaryCluster};
@@ -496,6 +496,27 @@ impl Protocol for Notary {
     type Node = Node;
     type Msg = Msg;
     type Timer = Timer;
+
+    fn kind(&self, msg: &Msg) -> Kind {
+        match msg {
+            Msg::Propose(_) => Kind::new("propose", Carries::Transactions),
+            Msg::Endorse(_) => Kind::new("endorse", Carries::Vote),
+            Msg::Request(_) => Kind::new("request", Carries::Transactions),
+            Msg::Reject(_) => Kind::new("reject", Carries::Vote),
+            Msg::Append { .. } => Kind::new("append", Carries::Block),
+            Msg::AppendAck { .. } => Kind::new("append_ack", Carries::Vote),
+            Msg::Vote { .. } => Kind::new("vote", Carries::Control),
+            Msg::VoteAck { .. } => Kind::new("vote_ack", Carries::Control),
+            Msg::PrePrepare { .. } => Kind::new("pre_prepare", Carries::Block),
+            Msg::Prepare { .. } => Kind::new("prepare", Carries::Vote),
+            Msg::Commit { .. } => Kind::new("commit", Carries::Vote),
+            Msg::ViewChange { .. } => Kind::new("view_change", Carries::Control),
+            Msg::Forward(_) => Kind::new("forward", Carries::Transactions),
+            Msg::Executed(_) => Kind::new("executed", Carries::Vote),
+            Msg::NewView { .. } => Kind::new("new_view", Carries::Control),
+            Msg::Signed(_) => Kind::new("signed", Carries::Vote),
+        }
+    }
 
     fn new_node(&self, id: u32) -> Node {
         let members = self.cluster as usize;

@@ -34,7 +34,7 @@ pub mod requests;
 mod view_change;
 
 use super::byzantine::Byzantine;
-use super::{Ctx, Protocol, Report, TxIn, per};
+use super::{Carries, Ctx, Kind, Protocol, Report, TxIn, per};
 use crate::engine::{Time, from_secs};
 use crate::metrics::{Metrics, Value};
 use crate::scenario;
@@ -449,6 +449,20 @@ impl Protocol for Pbft {
     type Node = Node;
     type Msg = Msg;
     type Timer = Timer;
+
+    fn kind(&self, msg: &Msg) -> Kind {
+        match msg {
+            Msg::Request(_) => Kind::new("request", Carries::Transactions),
+            Msg::PrePrepare { .. } => Kind::new("pre_prepare", Carries::Block),
+            Msg::Prepare { .. } => Kind::new("prepare", Carries::Vote),
+            Msg::Commit { .. } => Kind::new("commit", Carries::Vote),
+            Msg::ViewChange(_) => Kind::new("view_change", Carries::Control),
+            Msg::NewView(_) => Kind::new("new_view", Carries::Control),
+            Msg::NeedNewView(_) => Kind::new("need_new_view", Carries::Control),
+            Msg::Fetch { .. } => Kind::new("fetch", Carries::Control),
+            Msg::Transfer(_) => Kind::new("transfer", Carries::Block),
+        }
+    }
 
     fn new_node(&self, id: u32) -> Node {
         Node::new(id)

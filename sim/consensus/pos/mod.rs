@@ -21,7 +21,7 @@
 mod duties;
 mod ffg;
 
-use super::{Ctx, NodeStats, Protocol, Report, TxIn};
+use super::{Carries, Ctx, Kind, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs, to_secs};
 use crate::ledger::{BlockStore, GENESIS, NO_BLOCK_ID, Pool, TxRef};
 use crate::metrics::{BlockRow, Metrics, Value};
@@ -398,6 +398,13 @@ impl Protocol for Pos {
     type Msg = Msg;
     type Timer = Timer;
 
+    fn kind(&self, msg: &Msg) -> Kind {
+        match msg {
+            Msg::Block(_) => Kind::new("block", Carries::Block),
+            Msg::Attestation(_) => Kind::new("attestation", Carries::Vote),
+        }
+    }
+
     fn new_node(&self, id: u32) -> Node {
         Node {
             id,
@@ -548,9 +555,10 @@ impl Protocol for Pos {
             dropped: Vec::new(),
             nodes: (0..self.proposed.len())
                 .map(|v| NodeStats {
-                    hash_share: self.stake[v] as f64 / self.total as f64,
-                    blocks_mined: self.proposed[v],
-                    blocks_main_chain: on_main[v],
+                    hash_share: None,
+                    stake_share: Some(self.stake[v] as f64 / self.total as f64),
+                    blocks_proposed: Some(self.proposed[v]),
+                    blocks_main_chain: Some(on_main[v]),
                     settled_tx: self.settled[v],
                 })
                 .collect(),

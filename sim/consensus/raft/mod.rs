@@ -29,7 +29,7 @@ mod ordering;
 mod peer;
 
 use super::pbft::requests::Requests;
-use super::{Ctx, NodeStats, Protocol, Report, TxIn, per};
+use super::{Carries, Ctx, Kind, NodeStats, Protocol, Report, TxIn, per};
 use crate::engine::{Time, from_secs};
 use crate::metrics::{Metrics, Value};
 use crate::scenario;
@@ -305,6 +305,20 @@ impl Protocol for Raft {
     type Node = Node;
     type Msg = Msg;
     type Timer = Timer;
+
+    fn kind(&self, msg: &Msg) -> Kind {
+        match msg {
+            Msg::Endorse { .. } => Kind::new("endorse", Carries::Transactions),
+            Msg::Endorsed { .. } => Kind::new("endorsed", Carries::Transactions),
+            Msg::Submit(_) => Kind::new("submit", Carries::Transactions),
+            Msg::Append { .. } => Kind::new("append", Carries::Block),
+            Msg::AppendAck { .. } => Kind::new("append_ack", Carries::Vote),
+            Msg::Vote { .. } => Kind::new("vote", Carries::Control),
+            Msg::VoteAck { .. } => Kind::new("vote_ack", Carries::Control),
+            Msg::Deliver(_) => Kind::new("deliver", Carries::Block),
+            Msg::Fetch { .. } => Kind::new("fetch", Carries::Control),
+        }
+    }
 
     fn new_node(&self, id: u32) -> Node {
         Node {

@@ -31,7 +31,7 @@
 
 pub mod dag;
 
-use super::{Ctx, NodeStats, Protocol, Report, TxIn};
+use super::{Carries, Ctx, Kind, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs, to_secs};
 use crate::metrics::{BlockRow, Metrics, Value};
 use crate::net::millis;
@@ -468,6 +468,12 @@ impl Protocol for Tangle {
     type Node = Node;
     type Msg = Msg;
     type Timer = Timer;
+
+    fn kind(&self, msg: &Msg) -> Kind {
+        match msg {
+            Msg::Milestone(_) => Kind::new("milestone", Carries::Vote),
+        }
+    }
 
     fn new_node(&self, id: u32) -> Node {
         Node {

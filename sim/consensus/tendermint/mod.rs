@@ -36,7 +36,7 @@ mod votes;
 
 use super::byzantine::Byzantine;
 use super::pbft::requests::Requests;
-use super::{Ctx, Protocol, Report, TxIn, per};
+use super::{Carries, Ctx, Kind, Protocol, Report, TxIn, per};
 use crate::engine::{Time, from_secs};
 use crate::metrics::{Metrics, Value};
 use crate::scenario;
@@ -741,6 +741,17 @@ impl Protocol for Tendermint {
     type Node = Node;
     type Msg = Msg;
     type Timer = Timer;
+
+    fn kind(&self, msg: &Msg) -> Kind {
+        match msg {
+            Msg::Request(_) => Kind::new("request", Carries::Transactions),
+            Msg::Proposal { .. } => Kind::new("proposal", Carries::Block),
+            Msg::Prevote { .. } => Kind::new("prevote", Carries::Vote),
+            Msg::Precommit { .. } => Kind::new("precommit", Carries::Vote),
+            Msg::Behind(_) => Kind::new("behind", Carries::Control),
+            Msg::Decision(_) => Kind::new("decision", Carries::Block),
+        }
+    }
 
     fn new_node(&self, id: u32) -> Node {
         Node {

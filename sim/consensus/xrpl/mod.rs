@@ -38,7 +38,7 @@
 //! a fork needs that many Byzantine ones; liveness needs `q·n` honest ones.
 
 use super::byzantine::Byzantine;
-use super::{Ctx, NodeStats, Protocol, Report, TxIn};
+use super::{Carries, Ctx, Kind, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs, to_secs};
 use crate::ledger::{BlockStore, GENESIS, NO_BLOCK_ID, Pool, TxRef};
 use crate::metrics::{BlockRow, Metrics, Value};
@@ -634,6 +634,13 @@ impl Protocol for Xrpl {
     type Msg = Msg;
     type Timer = Timer;
 
+    fn kind(&self, msg: &Msg) -> Kind {
+        match msg {
+            Msg::Propose(_) => Kind::new("proposal", Carries::Vote),
+            Msg::Validate(_) | Msg::ValidateAs { .. } => Kind::new("validation", Carries::Vote),
+        }
+    }
+
     fn new_node(&self, id: u32) -> Node {
         let mut node = self.honest_node(id);
         if self.byz.equivocates(id) {
@@ -751,7 +758,6 @@ impl Protocol for Xrpl {
             dropped: Vec::new(),
             nodes: (0..self.settled.len())
                 .map(|v| NodeStats {
-                    blocks_mined: self.built[v],
                     settled_tx: self.settled[v],
                     ..NodeStats::default()
                 })

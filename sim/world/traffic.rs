@@ -1,0 +1,137 @@
+//! What validator messages cost and where each one ended: per message kind and per node, sent
+//! and received, with every byte sent either delivered, lost for a named reason or still in
+//! flight when the run ended.
+
+use crate::consensus::Kind;
+use crate::metrics::{MessageRow, NodeTraffic};
+
+/// Why a message sent was not delivered; the order is the order of the summary's rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fate {
+    Delivered,
+    Partition,
+    Eclipse,
+    LinkLoss,
+    /// The receiver was down when the message arrived.
+    NodeDown,
+    /// Due at or after the end of the run.
+    InFlight,
+}
+
+impl Fate {
+    /// The undelivered fates, with the names of their summary rows.
+    pub const UNDELIVERED: [(Fate, &'static str); 5] = [
+        (Fate::Partition, "lost_partition"),
+        (Fate::Eclipse, "lost_eclipse"),
+        (Fate::LinkLoss, "lost_link_loss"),
+        (Fate::NodeDown, "lost_node_down"),
+        (Fate::InFlight, "in_flight_at_end"),
+    ];
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Tally {
+    count: u64,
+    bytes: u64,
+}
+
+impl Tally {
+    fn add(&mut self, bytes: u64) {
+        self.count += 1;
+        self.bytes += bytes;
+    }
+}
+
+#[derive(Clone, Debug)]
+struct PerKind {
+    kind: Kind,
+    sent: Tally,
+    delivered: Tally,
+}
+
+/// Counts kept while the run goes; a handful of kinds per family, so a linear search.
+pub struct Traffic {
+    kinds: Vec<PerKind>,
+    nodes: Vec<NodeTraffic>,
+    /// Sent and not delivered, by `Fate::UNDELIVERED` order.
+    undelivered: [Tally; 5],
+}
+
+impl Traffic {
+    pub fn new(nodes: u32) -> Self {
+        Traffic {
+            kinds: Vec::new(),
+            nodes: vec![NodeTraffic::default(); nodes as usize],
+            undelivered: [Tally::default(); 5],
+        }
+    }
+
+    fn of(&mut self, kind: Kind) -> &mut PerKind {
+        let i = match self.kinds.iter().position(|k| k.kind == kind) {
+            Some(i) => i,
+            None => {
+                self.kinds.push(PerKind {
+                    kind,
+                    sent: Tally::default(),
+                    delivered: Tally::default(),
+                });
+                self.kinds.len() - 1
+            }
+        };
+        &mut self.kinds[i]
+    }
+
+    pub fn sent(&mut self, kind: Kind, from: u32, bytes: u64) {
+        self.of(kind).sent.add(bytes);
+        let n = &mut self.nodes[from as usize];
+        n.messages_out += 1;
+        n.bytes_out += bytes;
+    }
+
+    /// Where a message sent ended: `to` received it, or it was not delivered for `fate`.
+    pub fn ended(&mut self, kind: Kind, to: u32, bytes: u64, fate: Fate) {
+        if fate == Fate::Delivered {
+            self.of(kind).delivered.add(bytes);
+            let n = &mut self.nodes[to as usize];
+            n.messages_in += 1;
+            n.bytes_in += bytes;
+        } else {
+            let i = Fate::UNDELIVERED
+                .iter()
+                .position(|(f, _)| *f == fate)
+                .expect("an undelivered fate");
+            self.undelivered[i].add(bytes);
+        }
+    }
+
+    /// The `messages` table: one row per kind, in the order of the kinds' first use sorted by
+    /// what they carry and their name, so the table does not depend on who sent first.
+    pub fn rows(&self) -> Vec<MessageRow> {
+        let mut rows: Vec<MessageRow> = self
+            .kinds
+            .iter()
+            .map(|k| MessageRow {
+                carries: k.kind.carries.name(),
+                message: k.kind.name,
+                modeled: false,
+                messages: k.sent.count,
+                bytes: k.sent.bytes,
+                delivered_bytes: k.delivered.bytes,
+            })
+            .collect();
+        rows.sort_by_key(|r| (r.carries, r.message));
+        rows
+    }
+
+    pub fn nodes(&self) -> &[NodeTraffic] {
+        &self.nodes
+    }
+
+    /// `(name, messages, bytes)` of each undelivered fate.
+    pub fn undelivered(&self) -> impl Iterator<Item = (&'static str, u64, u64)> + '_ {
+        Fate::UNDELIVERED
+            .iter()
+            .zip(&self.undelivered)
+            .map(|((_, name), t)| (*name, t.count, t.bytes))
+    }
+}

@@ -1,0 +1,120 @@
+//! Network cost is counted alike for every family: the `messages` table, the per-node columns
+//! of `nodes` and the summary's totals agree, and every byte sent is delivered, lost for a
+//! named reason, or still in flight when the run ends.
+
+mod common;
+
+use unchained::metrics::RunOutput;
+
+pub const FAMILIES: [&str; 9] = [
+    "pbft",
+    "hotstuff",
+    "tendermint",
+    "xrpl",
+    "raft, orderers: 3, endorsers: 1",
+    "notary",
+    "pos, slot_s: 1, slots_per_epoch: 4",
+    "tangle, confirmation: { model: milestones, interval_s: 5 }",
+    "nakamoto, block_interval_s: 5, confirmations: 2",
+];
+
+fn run(consensus: &str, faults: &str) -> RunOutput {
+    common::run(&common::scenario(&format!(
+        "
+seed: 3
+duration_s: 60
+validators: {{ count: 4 }}
+devices: [ {{ count: 40, workload: {{ model: poisson, rate_per_s: 0.2 }} }} ]
+gateways: {{ count: 4 }}
+network: {{ topology: {{ model: full_mesh }} }}
+consensus: {{ protocol: {consensus} }}
+{faults}
+"
+    )))
+}
+
+fn sum(out: &RunOutput, f: impl Fn(&unchained::metrics::NodeRow) -> u64) -> f64 {
+    out.nodes.iter().map(f).sum::<u64>() as f64
+}
+
+const UNDELIVERED: [&str; 5] = [
+    "net_bytes_lost_partition",
+    "net_bytes_lost_eclipse",
+    "net_bytes_lost_link_loss",
+    "net_bytes_lost_node_down",
+    "net_bytes_in_flight_at_end",
+];
+
+/// Checks the accounting of one run; returns the bytes not delivered, per reason.
+fn check(out: &RunOutput, label: &str) -> Vec<f64> {
+    let m = |name| common::metric(out, name);
+    let simulated = out.messages.iter().filter(|r| !r.modeled);
+    let (count, bytes, delivered) = simulated.fold((0, 0, 0), |a, r| {
+        (a.0 + r.messages, a.1 + r.bytes, a.2 + r.delivered_bytes)
+    });
+    assert!(count > 0, "{label}: no messages");
+    assert_eq!(count as f64, m("net_messages"), "{label}: messages");
+    assert_eq!(bytes as f64, m("net_message_bytes"), "{label}: bytes");
+    assert_eq!(
+        sum(out, |n| n.traffic.messages_out),
+        count as f64,
+        "{label}: messages out"
+    );
+    assert_eq!(sum(out, |n| n.traffic.bytes_out), bytes as f64, "{label}");
+    assert_eq!(delivered as f64, m("net_bytes_delivered"), "{label}");
+    assert_eq!(
+        sum(out, |n| n.traffic.bytes_in),
+        delivered as f64,
+        "{label}"
+    );
+    let undelivered: Vec<f64> = UNDELIVERED.iter().map(|k| m(k)).collect();
+    assert_eq!(
+        delivered as f64 + undelivered.iter().sum::<f64>(),
+        bytes as f64,
+        "{label}: bytes sent = delivered + lost + in flight"
+    );
+    for r in &out.messages {
+        assert!(r.delivered_bytes <= r.bytes, "{label}: {r:?}");
+        assert!(
+            ["transactions", "block", "vote", "control"].contains(&r.carries),
+            "{label}: {r:?}"
+        );
+    }
+    undelivered
+}
+
+#[test]
+fn every_byte_sent_is_delivered_lost_or_in_flight() {
+    for family in FAMILIES {
+        let out = run(family, "");
+        let lost = check(&out, family);
+        assert_eq!(
+            lost[..4],
+            [0.0; 4],
+            "{family}: nothing to lose without faults"
+        );
+        let faults = "faults:
+  crashes: [ { nodes: [3], at_s: 20, recover_s: 35 } ]
+  partitions: [ { split: 0.5, from_s: 40, to_s: 46 } ]
+  links: { loss: 0.2 }";
+        let out = run(family, faults);
+        let lost = check(&out, &format!("{family} with faults"));
+        for (reason, bytes) in UNDELIVERED.iter().zip(&lost).take(4) {
+            // No eclipse in this scenario; every other reason must have struck.
+            let expected = *reason != "net_bytes_lost_eclipse";
+            assert_eq!(*bytes > 0.0, expected, "{family}: {reason} = {bytes}");
+        }
+    }
+}
+
+/// A leader-based family shows its leader's hotspot: PBFT's primary sends every pre-prepare.
+#[test]
+fn the_pbft_primary_sends_more_than_any_backup() {
+    let out = run("pbft", "");
+    let out_bytes: Vec<u64> = out.nodes.iter().map(|n| n.traffic.bytes_out).collect();
+    let primary = out_bytes[0];
+    assert!(
+        out_bytes[1..].iter().all(|&b| b < primary),
+        "bytes out per node: {out_bytes:?}"
+    );
+}
