@@ -146,6 +146,30 @@ const CASES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "energy_negative_current.yaml",
+        &[
+            "devices[0].energy.states.tx = -40",
+            "must be >= 0 and <= 10000",
+            "(line 11)",
+        ],
+    ),
+    (
+        "battery_zero_mah.yaml",
+        &[
+            "devices[0].battery.capacity_mah = 0",
+            "must be > 0",
+            "(line 9)",
+        ],
+    ),
+    (
+        "energy_unknown_state.yaml",
+        &[
+            "devices[0].energy.states.psm = \"psm\"",
+            "must be a state of the radio: wake, prepare, tx",
+            "(line 9)",
+        ],
+    ),
+    (
         "lorawan_duty_cycle_above_one.yaml",
         &[
             "devices[0].radio.duty_cycle = 1.5",

@@ -156,7 +156,8 @@ fn glob(pattern: &str, name: &str) -> bool {
 
 /// The direction a metric gets worse in, decided from its name so new metrics need no table:
 /// latency statistics and counts of lost, pending or stale work are worse when higher;
-/// settled and included throughput and counts are worse when lower; the model's own cost
+/// settled and included throughput, counts and battery life are worse when lower, energy per
+/// unit of work when higher; the model's own cost
 /// (`events`, `events_devices`, `net_redundant_copies`: how much work the simulator did, which
 /// an optimisation may change) is ignored; everything else (inputs such as `devices`, and `created_tx_per_s`)
 /// fails on a change either way.
@@ -185,9 +186,11 @@ pub fn direction_of(metric: &str) -> Direction {
         || WORSE_HIGH.iter().any(|p| metric.starts_with(p))
         || WORSE_HIGH_NAMED.contains(&metric)
         || metric.ends_with("_beyond_run")
+        || metric.starts_with("energy_per_")
     {
         Direction::HigherIsWorse
     } else if WORSE_LOW.contains(&metric)
+        || metric.starts_with("battery_life_")
         || metric.ends_with("_reached_share")
         || (metric.starts_with("settled_") && metric.ends_with("_share"))
     {
@@ -236,6 +239,14 @@ mod tests {
             Direction::HigherIsWorse
         );
         assert_eq!(direction_of("duration_s"), Direction::Either);
+        assert_eq!(
+            direction_of("battery_life_p5_years"),
+            Direction::LowerIsWorse
+        );
+        assert_eq!(
+            direction_of("energy_per_reading_mj"),
+            Direction::HigherIsWorse
+        );
         assert_eq!(direction_of("events"), Direction::Ignore);
         assert_eq!(direction_of("events_devices"), Direction::Ignore);
         assert_eq!(direction_of("net_redundant_copies"), Direction::Ignore);

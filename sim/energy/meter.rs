@@ -49,7 +49,7 @@ impl GroupEnergy {
             rows.push((s.name(), ns as f64 * 1e-9, nj * 1e-9));
         }
         for op in Op::ALL {
-            if self.op_count[op as usize] > 0 {
+            if self.op_count[op as usize] > 0 && self.profile.op_mj[op as usize] > 0.0 {
                 rows.push((op.name(), 0.0, self.op_nj[op as usize] as f64 * 1e-9));
             }
         }

@@ -7,7 +7,8 @@ mod record;
 
 pub use histogram::{Histogram, rank_of};
 pub use output::{
-    BlockRow, Conservation, GatewayRow, LatencyRow, MessageRow, NodeRow, NodeTraffic, RadioRow,
-    RunOutput, TimeseriesRow, Value, beyond_run_flag, restore_beyond_run, warnings,
+    BlockRow, Conservation, EnergyOutput, EnergyRow, EnergyStateRow, GatewayRow, LatencyRow,
+    MessageRow, NodeRow, NodeTraffic, RadioRow, RunOutput, TimeseriesRow, Value, beyond_run_flag,
+    restore_beyond_run, warnings,
 };
 pub use record::{Measure, Metrics};

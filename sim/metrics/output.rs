@@ -150,6 +150,50 @@ pub struct RadioRow {
     pub delivery_ratio: f64,
 }
 
+/// One radio group's energy over the run and its battery-life projection (NaN where the
+/// group has no battery, or a figure has no denominator).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnergyRow {
+    pub group: String,
+    pub devices: u64,
+    /// Readings that left the group's devices in frames.
+    pub readings: u64,
+    pub energy_j: f64,
+    pub energy_per_device_day_j: f64,
+    pub energy_per_reading_mj: f64,
+    /// Only when the group is the scenario's only device group (settlement is not counted
+    /// per group).
+    pub energy_per_settled_reading_mj: f64,
+    pub battery_capacity_j: f64,
+    pub battery_life_mean_years: f64,
+    pub battery_life_p5_years: f64,
+    pub battery_life_p50_years: f64,
+    pub battery_life_p95_years: f64,
+}
+
+/// Time and energy of one radio group in one state (or one on-device operation, whose time
+/// is 0), summed over its devices.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnergyStateRow {
+    pub group: String,
+    pub state: String,
+    pub time_s: f64,
+    pub energy_j: f64,
+    /// Of the group's energy.
+    pub share: f64,
+}
+
+/// The energy outputs of a run; empty when no group has a radio.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EnergyOutput {
+    pub rows: Vec<EnergyRow>,
+    pub states: Vec<EnergyStateRow>,
+    /// Per group with a battery, `(years, fraction of devices empty by then)`.
+    pub battery_cdf: Vec<(String, Vec<(f64, f64)>)>,
+    /// Summary metrics (`energy_per_reading_mj`, `battery_life_p50_years`, …).
+    pub summary: Vec<(String, Value)>,
+}
+
 /// One gateway's reception.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GatewayRow {
@@ -228,6 +272,8 @@ pub struct RunOutput {
     pub radio: Vec<RadioRow>,
     /// Per gateway; empty when no group has a radio.
     pub gateways: Vec<GatewayRow>,
+    /// Device energy and battery life per radio group.
+    pub energy: EnergyOutput,
     /// `(latency, cumulative fraction)` of transaction settlement.
     pub settlement_cdf: Vec<(Time, f64)>,
     /// `(delay, cumulative fraction)` of block arrival at nodes.

@@ -4,15 +4,15 @@
 use polars::prelude::*;
 
 use crate::metrics::{
-    BlockRow, Conservation, GatewayRow, LatencyRow, MessageRow, NodeRow, RadioRow, RunOutput,
-    TimeseriesRow, Value,
+    BlockRow, Conservation, EnergyOutput, GatewayRow, LatencyRow, MessageRow, NodeRow, RadioRow,
+    RunOutput, TimeseriesRow, Value,
 };
 use crate::radio::Loss;
 
 type Builder = fn(&RunOutput) -> PolarsResult<DataFrame>;
 
 /// Table names in the order they are written, each with its builder.
-pub(super) const TABLES: [(&str, Builder); 9] = [
+pub(super) const TABLES: [(&str, Builder); 11] = [
     ("summary", |out| summary(&out.summary, &out.conservation)),
     ("run", |out| run(&out.summary, &out.conservation)),
     ("timeseries", |out| timeseries(&out.timeseries)),
@@ -22,6 +22,8 @@ pub(super) const TABLES: [(&str, Builder); 9] = [
     ("messages", |out| messages(&out.messages)),
     ("radio", |out| radio(&out.radio)),
     ("gateways", |out| gateways(&out.gateways)),
+    ("energy", |out| energy(&out.energy)),
+    ("energy_states", |out| energy_states(&out.energy)),
 ];
 
 /// The tables a run writes: the radio ones only when a device group has a radio.
@@ -29,6 +31,7 @@ pub(super) fn for_run(out: &RunOutput) -> impl Iterator<Item = (&'static str, Bu
     TABLES
         .into_iter()
         .filter(|(name, _)| !matches!(*name, "radio" | "gateways") || !out.radio.is_empty())
+        .filter(|(name, _)| !name.starts_with("energy") || !out.energy.rows.is_empty())
 }
 
 fn pick<'a, R, T>(rows: &'a [R], field: impl Fn(&'a R) -> T) -> Vec<T> {
@@ -253,5 +256,49 @@ pub(super) fn gateways(rows: &[GatewayRow]) -> PolarsResult<DataFrame> {
             pick(rows, |r| r.demodulator_utilisation),
         )])
         .collect(),
+    )
+}
+
+/// Per radio group: energy per reading, per settled reading and per device-day, and the
+/// battery-life quantiles (null without a battery).
+pub(super) fn energy(e: &EnergyOutput) -> PolarsResult<DataFrame> {
+    let rows = &e.rows;
+    let f = |name: &str, v: fn(&crate::metrics::EnergyRow) -> f64| {
+        col(name, pick(rows, |r| cell(v(r))))
+    };
+    DataFrame::new(
+        rows.len(),
+        vec![
+            col("group", pick(rows, |r| r.group.as_str())),
+            col("devices", pick(rows, |r| int64(r.devices))),
+            col("readings", pick(rows, |r| int64(r.readings))),
+            f("energy_j", |r| r.energy_j),
+            f("energy_per_device_day_j", |r| r.energy_per_device_day_j),
+            f("energy_per_reading_mj", |r| r.energy_per_reading_mj),
+            f("energy_per_settled_reading_mj", |r| {
+                r.energy_per_settled_reading_mj
+            }),
+            f("battery_capacity_j", |r| r.battery_capacity_j),
+            f("battery_life_mean_years", |r| r.battery_life_mean_years),
+            f("battery_life_p5_years", |r| r.battery_life_p5_years),
+            f("battery_life_p50_years", |r| r.battery_life_p50_years),
+            f("battery_life_p95_years", |r| r.battery_life_p95_years),
+        ],
+    )
+}
+
+/// Per radio group and state (or on-device operation): time, energy and share of the group's
+/// energy.
+pub(super) fn energy_states(e: &EnergyOutput) -> PolarsResult<DataFrame> {
+    let rows = &e.states;
+    DataFrame::new(
+        rows.len(),
+        vec![
+            col("group", pick(rows, |r| r.group.as_str())),
+            col("state", pick(rows, |r| r.state.as_str())),
+            col("time_s", pick(rows, |r| r.time_s)),
+            col("energy_j", pick(rows, |r| r.energy_j)),
+            col("share", pick(rows, |r| cell(r.share))),
+        ],
     )
 }

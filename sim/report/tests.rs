@@ -114,6 +114,7 @@ fn sample() -> RunOutput {
         blocks: vec![block(0, Some(1.5)), block(1, None), block(2, Some(3.0))],
         radio: Vec::new(),
         gateways: Vec::new(),
+        energy: Default::default(),
         nodes: vec![node(0, "eu-west"), node(1, "us-east")],
         messages: vec![MessageRow {
             carries: "block",
@@ -145,6 +146,7 @@ fn empty() -> RunOutput {
         blocks: vec![],
         radio: Vec::new(),
         gateways: Vec::new(),
+        energy: Default::default(),
         nodes: vec![],
         messages: vec![],
         settlement_cdf: vec![],
@@ -385,7 +387,12 @@ fn writes_every_table_chart_and_text() {
     let messages = read_parquet(&dir.0, "messages");
     assert_eq!(messages.shape(), (1, 6));
     assert_eq!(
-        messages.column("delivered_bytes").unwrap().i64().unwrap().get(0),
+        messages
+            .column("delivered_bytes")
+            .unwrap()
+            .i64()
+            .unwrap()
+            .get(0),
         Some(1801)
     );
     assert_eq!(

@@ -6,6 +6,7 @@
 
 mod bft;
 mod count;
+mod energy;
 mod error;
 mod faults;
 pub mod limits;
@@ -18,6 +19,7 @@ mod tagged;
 mod validate;
 
 pub use bft::*;
+pub use energy::{Battery, Energy};
 pub use error::{FieldError, ScenarioError, one_line};
 pub use faults::*;
 pub(crate) use locate::line_of;

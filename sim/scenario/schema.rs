@@ -66,6 +66,12 @@ pub struct DeviceGroup {
     /// A radio access network in place of `uplink`; absent, `uplink` applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub radio: Option<super::Radio>,
+    /// Overrides of the radio's power states and the costs of on-device blockchain work.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub energy: Option<super::Energy>,
+    /// Battery capacity; with it the run projects each device's battery life.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub battery: Option<super::Battery>,
 }
 
 fn default_group_name() -> String {

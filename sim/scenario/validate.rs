@@ -5,6 +5,7 @@
 //! their own: `on_s > period_s` says nothing useful when `period_s` is already negative.
 
 mod bft;
+mod energy;
 mod faults;
 mod radio;
 mod raft;
@@ -279,6 +280,7 @@ impl Checker<'_> {
             self.workload(&p, &group.workload);
             self.uplink(&p, &group.uplink);
             self.radio(&p, group);
+            self.energy(&p, group);
         }
         // A single oversized group already has its own error; the total would repeat it.
         if groups_ok && total > MAX_TOTAL_DEVICES {

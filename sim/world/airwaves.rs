@@ -300,6 +300,8 @@ pub struct Airwaves {
     pub gateways: Vec<GatewayStats>,
     /// Readings lost with their frames, by [`Loss`].
     pub dropped: [u64; 4],
+    /// Charged with every finished frame's transmission.
+    pub energy: Option<super::energy::Energy>,
 }
 
 impl Airwaves {
@@ -318,6 +320,7 @@ impl Airwaves {
             stats: vec![RadioStats::default(); plan.groups.len() * 6],
             gateways: vec![GatewayStats::default(); gateways as usize],
             dropped: [0; 4],
+            energy: None,
         }
     }
 
@@ -422,6 +425,9 @@ impl Airwaves {
         let f = fl.f;
         let list = self.lists.take(fl.list);
         let gi = plan.group_of(f.device).expect("radio device");
+        if let Some(e) = &mut self.energy {
+            e.on_frame(gi, &f, list.len() as u64);
+        }
         let st = &mut self.stats[gi * 6 + (f.sf - 7) as usize];
         st.frames += 1;
         st.readings += list.len() as u64;

@@ -23,8 +23,9 @@ const PER_GATEWAY: f64 = 48.0;
 /// gateway is counted as reachable, an upper bound (`lorawan-city`, 2·10⁵ devices and 50
 /// gateways: 74 MiB above the base measured).
 const PER_RADIO_LINK: f64 = 16.0;
-/// Bytes per radio device besides its links: spreading factor, position, duty-cycle state.
-const PER_RADIO_DEVICE: f64 = 32.0;
+/// Bytes per radio device besides its links: spreading factor, position, duty-cycle state,
+/// and its energy above sleep (8).
+const PER_RADIO_DEVICE: f64 = 40.0;
 
 /// Bytes kept per transaction ever created, by the families that keep a record of every
 /// request or transaction for the whole run (request tables, logs, the tangle itself), so

@@ -4,6 +4,7 @@
 mod airwaves;
 mod batches;
 mod copies;
+mod energy;
 mod estimate;
 mod faults;
 mod gateways;
@@ -241,7 +242,11 @@ impl<'s, P: Protocol> World<'s, P> {
         let reach = Reach::build(&net, &access.origins());
         let shards = shard::build(s, end, &access);
         let air = AirPlan::build(s).map(Arc::new);
-        let airwaves = air.as_ref().map(|a| Airwaves::new(a, access.gateways()));
+        let airwaves = air.as_ref().map(|a| {
+            let mut w = Airwaves::new(a, access.gateways());
+            w.energy = Some(energy::Energy::build(s, a));
+            w
+        });
         let devices = shards.iter().map(|sh| sh.devices()).sum::<u32>();
         let n = net.nodes();
         let nodes = (0..n).map(|v| protocol.new_node(v)).collect();
@@ -586,6 +591,13 @@ impl<'s, P: Protocol> World<'s, P> {
         protocol_summary.extend(self.faults.eclipse_summary());
         let radio = radio.unwrap_or_default();
         protocol_summary.extend(radio.summary);
+        let energy = self
+            .airwaves
+            .as_ref()
+            .and_then(|w| w.energy.as_ref())
+            .map(|e| e.output(self.s, self.end, m.settled))
+            .unwrap_or_default();
+        protocol_summary.extend(energy.summary.iter().cloned());
         let output = RunOutput {
             scenario_name: self.s.name.clone(),
             scenario_yaml: scenario::to_yaml(self.s),
@@ -602,6 +614,7 @@ impl<'s, P: Protocol> World<'s, P> {
             messages: self.traffic.rows(),
             radio: radio.radio,
             gateways: radio.gateways,
+            energy,
         };
         Ok((output, self.protocol, self.nodes))
     }

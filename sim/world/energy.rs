@@ -1,0 +1,179 @@
+//! Device energy inside a run: the LoRaWAN airwaves hand every finished frame's class A
+//! schedule to the meter (no event of its own), and the run's end turns the totals into the
+//! `energy` tables, summary metrics and battery-life projections.
+
+use super::airwaves::{AirPlan, FrameOut};
+use crate::energy::{
+    self, ClassA, Downlink, LORAWAN_VOLTAGE_V, Lifetimes, Meter, Op, Profile, State, class_a_cycle,
+    lifetime_years,
+};
+use crate::engine::{Time, to_secs};
+use crate::metrics::{EnergyOutput, EnergyRow, EnergyStateRow, Value};
+use crate::radio::Region;
+use crate::scenario::{self, Radio, Scenario};
+use rayon::prelude::*;
+
+/// The meter of a run's radio groups (indexed like `AirPlan::groups`).
+pub struct Energy {
+    meter: Meter,
+    /// Receive windows per group and SF 7..12.
+    windows: Vec<[ClassA; 6]>,
+    /// Readings that left each group in frames.
+    readings: Vec<u64>,
+    batteries: Vec<Option<energy::Battery>>,
+    names: Vec<String>,
+}
+
+/// The profile of a group: its radio's defaults with the scenario's overrides.
+pub fn profile(radio: &Radio, e: Option<&scenario::Energy>) -> Profile {
+    let voltage = e.and_then(|e| e.voltage_v);
+    let mut p = match radio {
+        Radio::Lorawan(_) => Profile::lorawan(voltage.unwrap_or(LORAWAN_VOLTAGE_V)),
+    };
+    if let Some(e) = e {
+        for (name, &ma) in &e.states {
+            p.set_current_ma(State::by_name(name).expect("validated state"), ma);
+        }
+        p.op_mj[Op::Sign as usize] = e.sign_mj;
+        p.op_mj[Op::Pow as usize] = e.pow_mj;
+        p.op_mj[Op::Receipt as usize] = e.receipt_mj;
+    }
+    p
+}
+
+fn battery(b: &scenario::Battery, p: &Profile) -> energy::Battery {
+    match (b.capacity_mah, b.capacity_wh) {
+        (Some(mah), _) => energy::Battery::from_mah(
+            mah,
+            b.voltage_v.unwrap_or(p.voltage_v),
+            b.self_discharge_per_year,
+        ),
+        (None, Some(wh)) => energy::Battery::from_wh(wh, b.self_discharge_per_year),
+        (None, None) => unreachable!("validated battery"),
+    }
+}
+
+impl Energy {
+    pub fn build(s: &Scenario, plan: &AirPlan) -> Energy {
+        let mut e = Energy {
+            meter: Meter::default(),
+            windows: Vec::new(),
+            readings: vec![0; plan.groups.len()],
+            batteries: Vec::new(),
+            names: Vec::new(),
+        };
+        for (g, &i) in plan.groups.iter().zip(&plan.group_index) {
+            let group = &s.devices[i];
+            let radio = group.radio.as_ref().expect("radio group");
+            let Radio::Lorawan(l) = radio;
+            let region = Region::by_name(&l.region).expect("validated region");
+            let rx2 = region.data_rates[region.rx2_dr as usize];
+            let windows =
+                std::array::from_fn(|k| ClassA::new(&g.phy(7 + k as u8), rx2.sf, rx2.bandwidth_hz));
+            let p = profile(radio, group.energy.as_ref());
+            e.batteries
+                .push(group.battery.as_ref().map(|b| battery(b, &p)));
+            e.meter.add_group(p, g.first, g.count);
+            e.windows.push(windows);
+            e.names.push(group.name.clone());
+        }
+        e
+    }
+
+    /// Charges a finished frame of radio group `gi` carrying `readings` readings: one class A
+    /// transmission, and the signing (and proof of work) of each reading.
+    pub fn on_frame(&mut self, gi: usize, f: &FrameOut, readings: u64) {
+        let w = &self.windows[gi][(f.sf - 7) as usize];
+        let cycle = class_a_cycle(w, f.end - f.start, Downlink::None);
+        self.meter.add(gi, f.device, &cycle);
+        self.meter.op(gi, f.device, Op::Sign, readings);
+        self.meter.op(gi, f.device, Op::Pow, readings);
+        self.readings[gi] += readings;
+    }
+
+    /// The run's energy outputs over `horizon`; `settled` is the run's settled readings,
+    /// attributed to a group only when it is the scenario's only device group.
+    pub fn output(&self, s: &Scenario, horizon: Time, settled: u64) -> EnergyOutput {
+        let mut out = EnergyOutput::default();
+        let secs = to_secs(horizon);
+        let days = secs / 86_400.0;
+        let single = s.devices.len() == 1;
+        let (mut all_j, mut all_readings, mut all_devices) = (0.0, 0u64, 0u64);
+        let mut all_years = Vec::new();
+        for (k, g) in self.meter.groups.iter().enumerate() {
+            let name = &self.names[k];
+            let states = g.state_totals(horizon);
+            let total: f64 = states.iter().map(|r| r.2).sum();
+            for &(state, time_s, energy_j) in &states {
+                out.states.push(EnergyStateRow {
+                    group: name.clone(),
+                    state: state.to_string(),
+                    time_s,
+                    energy_j,
+                    share: energy_j / total,
+                });
+            }
+            let readings = self.readings[k];
+            let years: Vec<f64> = match &self.batteries[k] {
+                Some(b) => (0..g.devices() as usize)
+                    .into_par_iter()
+                    .map(|i| lifetime_years(b, g.device_j(i, horizon), secs))
+                    .collect(),
+                None => Vec::new(),
+            };
+            let life = Lifetimes::of(years.clone());
+            all_years.extend(years);
+            out.rows.push(EnergyRow {
+                group: name.clone(),
+                devices: g.devices() as u64,
+                readings,
+                energy_j: total,
+                energy_per_device_day_j: total / g.devices() as f64 / days,
+                energy_per_reading_mj: total / readings as f64 * 1e3,
+                energy_per_settled_reading_mj: if single {
+                    total / settled as f64 * 1e3
+                } else {
+                    f64::NAN
+                },
+                battery_capacity_j: self.batteries[k].map_or(f64::NAN, |b| b.capacity_j),
+                battery_life_mean_years: life.mean,
+                battery_life_p5_years: life.p5,
+                battery_life_p50_years: life.p50,
+                battery_life_p95_years: life.p95,
+            });
+            if !life.cdf.is_empty() {
+                out.battery_cdf.push((name.clone(), life.cdf));
+            }
+            all_j += total;
+            all_readings += readings;
+            all_devices += g.devices() as u64;
+        }
+        let mut summary: Vec<(String, Value)> = vec![
+            (
+                "energy_per_reading_mj".into(),
+                (all_j / all_readings as f64 * 1e3).into(),
+            ),
+            (
+                "energy_per_device_day_j".into(),
+                (all_j / all_devices as f64 / days).into(),
+            ),
+        ];
+        if single {
+            summary.push((
+                "energy_per_settled_reading_mj".into(),
+                (all_j / settled as f64 * 1e3).into(),
+            ));
+        }
+        if !all_years.is_empty() {
+            let life = Lifetimes::of(all_years);
+            summary.extend([
+                ("battery_life_mean_years".into(), life.mean.into()),
+                ("battery_life_p5_years".into(), life.p5.into()),
+                ("battery_life_p50_years".into(), life.p50.into()),
+                ("battery_life_p95_years".into(), life.p95.into()),
+            ]);
+        }
+        out.summary = summary;
+        out
+    }
+}

@@ -1,0 +1,152 @@
+//! Device energy and battery life inside full runs: the projection follows the energy model
+//! when the reporting interval or the spreading factor changes, and does not depend on the
+//! thread count.
+
+mod common;
+
+use unchained::metrics::RunOutput;
+
+/// `count` meters at a fixed SF, one 10-byte reading every `interval_s` sent at once, a
+/// 2400 mAh battery at 3.3 V, no self-discharge; one hour.
+fn meters(sf: u32, interval_s: u32, count: u32, gateways: u32) -> String {
+    format!(
+        "
+seed: 11
+duration_s: 3600
+devices:
+  - name: meters
+    count: {count}
+    workload: {{ model: periodic, interval_s: {interval_s} }}
+    tx_bytes: 10
+    radio: {{ model: lorawan, sf: {sf} }}
+    energy: {{ voltage_v: 3.3 }}
+    battery: {{ capacity_mah: 2400 }}
+gateways: {{ count: {gateways} }}
+area: {{ shape: disc, size_m: 2000, gateways: grid }}
+validators: {{ count: 4 }}
+consensus: {{ protocol: nakamoto, block_interval_s: 30, confirmations: 1 }}
+metrics: {{ window_s: 60 }}
+"
+    )
+}
+
+fn run(text: &str) -> RunOutput {
+    common::run(&common::scenario(text))
+}
+
+/// Casals et al.'s currents (mA) and fixed durations (ms), written out here: the charge of
+/// one class A transmission above the 45 µA of sleep, with both receive windows empty.
+fn cycle_excess_uc(toa_ms: f64, rx1_ms: f64) -> f64 {
+    let s = 0.045;
+    let rx2_ms = 4128.0 / 125.0; // (2^12 + 32) / 125 kHz at EU868 DR0
+    (22.1 - s) * 168.2
+        + (13.3 - s) * 83.8
+        + (83.0 - s) * toa_ms
+        + (27.0 - s) * 983.3
+        + (38.1 - s) * rx1_ms
+        + (27.1 - s) * (1000.0 - rx1_ms)
+        + (35.0 - s) * rx2_ms
+        + (13.2 - s) * 147.4
+        + (21.0 - s) * 268.0
+        + (13.3 - s) * 38.6
+}
+
+/// Years a 2400 mAh battery lasts for a device sending `frames` such transmissions an hour.
+fn expected_years(frames: f64, toa_ms: f64, rx1_ms: f64) -> f64 {
+    let hour_uc = 0.045 * 3_600_000.0 + frames * cycle_excess_uc(toa_ms, rx1_ms);
+    let ma = hour_uc / 3_600_000.0; // mean current, mA
+    2400.0 / ma / (365.25 * 24.0)
+}
+
+// Time on air of 23 PHY bytes (10 + 13), worked from the SX1276 formula: SF7 has 48
+// payload symbols after 12.25 preamble symbols of 1.024 ms; SF9 has 38 after 12.25 of
+// 4.096 ms. RX1 stays open 12 symbols of the uplink's data rate.
+const SF7_TOA_MS: f64 = 60.25 * 1.024;
+const SF9_TOA_MS: f64 = 50.25 * 4.096;
+const SF7_RX1_MS: f64 = 12.0 * 1.024;
+const SF9_RX1_MS: f64 = 12.0 * 4.096;
+
+fn p50(out: &RunOutput) -> f64 {
+    common::metric(out, "battery_life_p50_years")
+}
+
+fn frames_per_device(out: &RunOutput) -> f64 {
+    let frames: u64 = out.radio.iter().map(|r| r.frames).sum();
+    frames as f64 / out.energy.rows[0].devices as f64
+}
+
+#[test]
+fn battery_life_falls_with_the_reporting_interval_by_the_model_ratio() {
+    let slow = run(&meters(7, 600, 50, 1));
+    let fast = run(&meters(7, 300, 50, 1));
+    // Every device sends every reading of the hour: 6 and 12 frames.
+    assert_eq!(frames_per_device(&slow), 6.0);
+    assert_eq!(frames_per_device(&fast), 12.0);
+    let want_slow = expected_years(6.0, SF7_TOA_MS, SF7_RX1_MS);
+    let want_fast = expected_years(12.0, SF7_TOA_MS, SF7_RX1_MS);
+    let (got_slow, got_fast) = (p50(&slow), p50(&fast));
+    assert!(
+        (got_slow / want_slow - 1.0).abs() < 1e-6,
+        "{got_slow} vs {want_slow}"
+    );
+    assert!(
+        (got_fast / want_fast - 1.0).abs() < 1e-6,
+        "{got_fast} vs {want_fast}"
+    );
+    assert!(got_fast < got_slow);
+    let ratio = got_fast / got_slow;
+    assert!(
+        (ratio / (want_fast / want_slow) - 1.0).abs() < 1e-6,
+        "ratio {ratio}"
+    );
+}
+
+#[test]
+fn battery_life_falls_with_the_spreading_factor_by_the_model_ratio() {
+    let sf7 = run(&meters(7, 300, 50, 1));
+    let sf9 = run(&meters(9, 300, 50, 1));
+    assert_eq!(frames_per_device(&sf9), 12.0);
+    let want7 = expected_years(12.0, SF7_TOA_MS, SF7_RX1_MS);
+    let want9 = expected_years(12.0, SF9_TOA_MS, SF9_RX1_MS);
+    let ratio = p50(&sf9) / p50(&sf7);
+    assert!(ratio < 1.0);
+    assert!(
+        (ratio / (want9 / want7) - 1.0).abs() < 1e-6,
+        "ratio {ratio} vs {}",
+        want9 / want7
+    );
+    // The share of TX in the energy grows with the SF.
+    let tx_share = |o: &RunOutput| {
+        o.energy
+            .states
+            .iter()
+            .find(|r| r.state == "tx")
+            .unwrap()
+            .share
+    };
+    assert!(tx_share(&sf9) > 2.0 * tx_share(&sf7));
+}
+
+#[test]
+fn energy_outputs_are_identical_at_1_2_and_8_threads() {
+    // 12 gateways make 12 fleet shards; jittered readings at ADR spreading factors.
+    let text = meters(7, 120, 3000, 12)
+        .replace("sf: 7", "sf: adr")
+        .replace("interval_s: 120 }", "interval_s: 120, jitter_s: 30 }")
+        .replace("size_m: 2000", "size_m: 9000");
+    let at = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let out = pool.install(|| run(&text));
+        common::output_files(&out, &format!("energy-{threads}"))
+    };
+    let (a, b, c) = (at(1), at(2), at(8));
+    for name in ["energy.csv", "energy_states.parquet", "summary.csv"] {
+        assert!(a[name] == b[name], "{name} differs between 1 and 2 threads");
+        assert!(a[name] == c[name], "{name} differs between 1 and 8 threads");
+    }
+    let energy = String::from_utf8(a["energy.csv"].clone()).unwrap();
+    assert!(energy.lines().count() == 2, "{energy}");
+}
