@@ -103,6 +103,27 @@ fn bisection_finds_the_grids_smallest_feasible_fleet_in_fewer_runs() {
     assert!((80..=100).contains(&answer), "{answer}");
     assert!(body.len() < gbody.len() / 2, "{} probes", body.len());
 
+    // The report of the plan folder opens with the answer and draws the frontier.
+    let report = Command::new(env!("CARGO_BIN_EXE_unchained"))
+        .arg("report")
+        .arg(&searched)
+        .output()
+        .unwrap();
+    assert!(report.status.success(), "{report:?}");
+    let html = std::fs::read_to_string(searched.join("report.html")).unwrap();
+    let answer_at = html.find("<h1>Plan fleet</h1>").expect("answer heading");
+    let frontier_at = html.find("<h2>Frontier</h2>").expect("frontier section");
+    assert!(answer_at < frontier_at);
+    assert!(
+        html.contains(&format!("devices[0].count={answer}</strong>")),
+        "answer in bold"
+    );
+    assert_eq!(
+        html.matches("<svg").count(),
+        1,
+        "one numeric requirement, one chart"
+    );
+
     // A rerun reuses every run and writes the same table; so does another --jobs.
     let before = std::fs::read(searched.join("plan.parquet")).unwrap();
     let again = plan(&plan_file(&dir, NEED, true), &searched, &["--jobs", "1"]);

@@ -4,11 +4,13 @@
 //! independent of `--jobs`; see `search` for which points are evaluated and `judge` for when
 //! a requirement holds.
 
+mod frontier;
 mod judge;
 mod output;
 mod search;
 mod spec;
 
+pub use frontier::names as frontier_charts;
 pub use judge::{Figure, Verdict, judge};
 pub use spec::{Choice, MAX_POINTS, Objective, Op, Plan, Requirement, load};
 

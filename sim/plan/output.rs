@@ -86,7 +86,7 @@ fn frame(plan: &Plan, o: &Outcome) -> PolarsResult<DataFrame> {
 }
 
 /// A value in YAML flow style on one line: `{protocol: pbft, batch_max_tx: 50}`.
-fn flow(v: &Value) -> String {
+pub(super) fn flow(v: &Value) -> String {
     match v {
         Value::Mapping(m) => {
             let items: Vec<String> = m
@@ -187,7 +187,8 @@ pub fn write(plan: &Plan, out: &Path, o: &Outcome) -> Result<(), String> {
     crate::atomic::write_file(&out.join("plan.csv"), &csv)?;
     crate::atomic::write_file(&out.join("plan.md"), markdown(plan, o).as_bytes())?;
     crate::atomic::write_file(&out.join("plan.parquet"), &parquet)?;
-    let sealed: Vec<_> = [
+    let charts = super::frontier::write(plan, out, o)?;
+    let mut sealed: Vec<_> = [
         "plan.yaml",
         "points.parquet",
         "plan.parquet",
@@ -197,6 +198,7 @@ pub fn write(plan: &Plan, out: &Path, o: &Outcome) -> Result<(), String> {
     .iter()
     .map(|f| out.join(f))
     .collect();
+    sealed.extend(charts);
     crate::manifest::write(out, &sealed)?;
     Ok(())
 }

@@ -30,7 +30,11 @@ pub fn write(dir: &Path, out: Option<&Path>, force: bool) -> Result<PathBuf, Str
         refuse_target(out, force)?;
     }
     let kind = |f: &str| dir.join(f).is_file();
-    if !(kind("summary.parquet") || kind("combined.parquet") || kind("plan.yaml")) {
+    if !(kind("summary.parquet")
+        || kind("combined.parquet")
+        || kind("plan.yaml")
+        || kind("plan.parquet"))
+    {
         return Err(format!(
             "{}: neither a run folder (summary.parquet) nor a merged sweep (combined.parquet)",
             dir.display()
@@ -41,6 +45,8 @@ pub fn write(dir: &Path, out: Option<&Path>, force: bool) -> Result<PathBuf, Str
         run_page(&folder)?
     } else if folder.lists("combined.parquet") {
         sweep_page(&folder)?
+    } else if folder.lists("plan.parquet") && folder.lists("plan.md") {
+        plan_page(&folder)?
     } else if folder.lists("plan.yaml") {
         return Err(format!(
             "{}: a sweep that is not merged yet: run `unchained sweep merge {}` first",
@@ -321,6 +327,78 @@ fn sweep_page(folder: &Verified) -> Result<String, String> {
     Ok(page(&format!("Sweep report: {}", plan.name), &b))
 }
 
+/// A plan folder: the answer first (`plan.md`), then the frontier charts and every
+/// configuration evaluated.
+fn plan_page(folder: &Verified) -> Result<String, String> {
+    let md = folder.read_text("plan.md")?;
+    let title = md
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("# "))
+        .unwrap_or("Plan")
+        .to_string();
+    let mut b = markdown(&md);
+    b.push_str(&meta(&[
+        (
+            "report written by",
+            format!("unchained {}", env!("CARGO_PKG_VERSION")),
+        ),
+        ("folder", folder.dir().display().to_string()),
+    ]));
+    b.push_str("<h2>Frontier</h2>\n");
+    let mut charts: Vec<&str> = folder
+        .names()
+        .filter(|n| n.starts_with("frontier_r") && n.ends_with(".svg"))
+        .collect();
+    charts.sort();
+    for c in charts {
+        figure(&mut b, folder, c)?;
+    }
+    b.push_str("<h2>Configurations evaluated</h2>\n");
+    b.push_str(&table(&whole(folder, "plan.parquet")?));
+    Ok(page(&title, &b))
+}
+
+/// The few Markdown forms `plan.md` uses: `#` headings, `-` items, `**bold**`, paragraphs.
+fn markdown(md: &str) -> String {
+    let bold = |line: &str| {
+        let mut out = String::new();
+        for (i, part) in esc(line).split("**").enumerate() {
+            match i % 2 {
+                1 => {
+                    let _ = write!(out, "<strong>{part}</strong>");
+                }
+                _ => out.push_str(part),
+            }
+        }
+        out
+    };
+    let mut html = String::new();
+    let mut list = false;
+    for line in md.lines() {
+        let item = line.strip_prefix("- ");
+        if list && item.is_none() {
+            html.push_str("</ul>\n");
+            list = false;
+        }
+        if let Some(h) = line.strip_prefix("# ") {
+            let _ = writeln!(html, "<h1>{}</h1>", bold(h));
+        } else if let Some(item) = item {
+            if !list {
+                html.push_str("<ul>\n");
+                list = true;
+            }
+            let _ = writeln!(html, "<li>{}</li>", bold(item));
+        } else if !line.trim().is_empty() {
+            let _ = writeln!(html, "<p>{}</p>", bold(line));
+        }
+    }
+    if list {
+        html.push_str("</ul>\n");
+    }
+    html
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,5 +411,15 @@ mod tests {
         assert_eq!(header(yaml, "# seed:").as_deref(), Some("42"));
         assert_eq!(num(3.0), "3");
         assert_eq!(num(0.25), "0.2500");
+    }
+
+    #[test]
+    fn plan_markdown_becomes_escaped_html() {
+        let html = markdown("# Plan x\n\nBest: **a<b**.\n\n- one\n- two\n\nEnd.\n");
+        assert_eq!(
+            html,
+            "<h1>Plan x</h1>\n<p>Best: <strong>a&lt;b</strong>.</p>\n<ul>\n<li>one</li>\n\
+             <li>two</li>\n</ul>\n<p>End.</p>\n"
+        );
     }
 }
