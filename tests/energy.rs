@@ -143,7 +143,16 @@ fn energy_outputs_are_identical_at_1_2_and_8_threads() {
         common::output_files(&out, &format!("energy-{threads}"))
     };
     let (a, b, c) = (at(1), at(2), at(8));
-    for name in ["energy.csv", "energy_states.parquet", "summary.csv"] {
+    assert!(
+        a.contains_key("battery_life.svg"),
+        "the battery chart is written"
+    );
+    for name in [
+        "energy.csv",
+        "energy_states.parquet",
+        "summary.csv",
+        "battery_life.svg",
+    ] {
         assert!(a[name] == b[name], "{name} differs between 1 and 2 threads");
         assert!(a[name] == c[name], "{name} differs between 1 and 8 threads");
     }

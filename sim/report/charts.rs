@@ -30,20 +30,32 @@ pub(super) enum Chart {
     Throughput,
     SettlementCdf,
     BlockPropagationCdf,
+    /// Only when a radio group has a battery.
+    BatteryLife,
 }
 
 impl Chart {
-    pub(super) const ALL: [Chart; 3] = [
+    pub(super) const ALL: [Chart; 4] = [
         Chart::Throughput,
         Chart::SettlementCdf,
         Chart::BlockPropagationCdf,
+        Chart::BatteryLife,
     ];
+
+    /// Whether the run has what the chart shows.
+    pub(super) fn applies(self, out: &RunOutput) -> bool {
+        match self {
+            Chart::BatteryLife => !out.energy.battery_cdf.is_empty(),
+            _ => true,
+        }
+    }
 
     pub(super) fn name(self) -> &'static str {
         match self {
             Chart::Throughput => "throughput",
             Chart::SettlementCdf => "settlement_cdf",
             Chart::BlockPropagationCdf => "block_propagation_cdf",
+            Chart::BatteryLife => "battery_life",
         }
     }
 
@@ -67,6 +79,7 @@ impl Chart {
                 "block arrival delay (s)",
                 &out.block_arrival_cdf,
             ),
+            Chart::BatteryLife => battery_life(out, root),
         }
     }
 }
@@ -174,7 +187,21 @@ fn throughput<DB: DrawingBackend>(
     if empty {
         return no_data(root);
     }
-    for (label, color, line) in series {
+    labelled_lines(
+        &mut chart,
+        series.into_iter().map(|(l, c, p)| (l.to_string(), c, p)),
+    )
+}
+
+type Plane =
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>;
+
+/// Draws each `(label, colour, points)` as a line and the legend of them all.
+fn labelled_lines<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Plane>,
+    lines: impl Iterator<Item = (String, RGBColor, Vec<(f64, f64)>)>,
+) -> DrawResult<DB> {
+    for (label, color, line) in lines {
         chart
             .draw_series(LineSeries::new(
                 line.into_iter().filter(|&p| finite(p)),
@@ -256,6 +283,37 @@ where
         CREATED.stroke_width(2),
     ))?;
     Ok(())
+}
+
+/// One line per radio group with a battery: the share of its devices whose battery is
+/// empty by each projected age.
+fn battery_life<DB: DrawingBackend>(
+    out: &RunOutput,
+    root: &DrawingArea<DB, Shift>,
+) -> DrawResult<DB> {
+    const COLORS: [RGBColor; 4] = [CREATED, INCLUDED, SETTLED, GREY];
+    let groups = &out.energy.battery_cdf;
+    let x_max = upper(groups.iter().flat_map(|(_, c)| c.iter().map(|p| p.0))) * 1.05;
+    let mut chart = ChartBuilder::on(root)
+        .caption("Projected battery life", (FONT, 26))
+        .margin(16)
+        .margin_right(40)
+        .x_label_area_size(48)
+        .y_label_area_size(72)
+        .build_cartesian_2d(0.0..x_max, 0.0..1.0)?;
+    chart
+        .configure_mesh()
+        .x_desc("battery life (years)")
+        .y_desc("fraction of the group's devices empty")
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 16))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    let lines = groups
+        .iter()
+        .enumerate()
+        .map(|(i, (group, points))| (group.clone(), COLORS[i % COLORS.len()], points.clone()));
+    labelled_lines(&mut chart, lines)
 }
 
 fn no_data<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {

@@ -221,7 +221,12 @@ fn run_page(folder: &Verified) -> Result<String, String> {
     ]));
     // Charts first: the page is meant to be forwarded, and most readers stop at them.
     b.push_str("<h2>Charts</h2>\n");
-    for chart in ["throughput", "settlement_cdf", "block_propagation_cdf"] {
+    for chart in [
+        "throughput",
+        "settlement_cdf",
+        "block_propagation_cdf",
+        "battery_life",
+    ] {
         let name = format!("{chart}.svg");
         if folder.lists(&name) {
             figure(&mut b, folder, &name)?;
@@ -235,6 +240,10 @@ fn run_page(folder: &Verified) -> Result<String, String> {
     b.push_str(&table(&summary));
     b.push_str("<h2>Latency</h2>\n");
     b.push_str(&table(&whole(folder, "latency.parquet")?));
+    if folder.lists("energy.parquet") {
+        b.push_str("<h2>Energy and battery life</h2>\n");
+        b.push_str(&table(&whole(folder, "energy.parquet")?));
+    }
     b.push_str("<h2>Scenario</h2>\n");
     let _ = writeln!(b, "<pre>{}</pre>", esc(&yaml));
     Ok(page(&format!("Run report: {name}"), &b))

@@ -34,7 +34,7 @@ pub fn write_run(out: &RunOutput, dir: &Path) -> Result<Vec<PathBuf>, ReportErro
     }
     let yaml = text::scenario_yaml(out);
     write_file(&dir.join("scenario.yaml"), yaml.as_bytes(), &mut written)?;
-    for chart in charts::Chart::ALL {
+    for chart in charts::Chart::ALL.into_iter().filter(|c| c.applies(out)) {
         written.extend(charts::write(chart, out, dir)?);
     }
     let summary = text::summary_txt(out);
