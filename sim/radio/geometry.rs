@@ -54,14 +54,19 @@ pub struct Links {
     pub offsets: Vec<u32>,
     pub gateways: Vec<u32>,
     pub rssi_dbm: Vec<f32>,
+    /// Each device's strongest candidate link, kept or not (−∞ when no gateway is within
+    /// search reach): what ADR reads, and what the device's own floor was chosen from.
+    pub best_dbm: Vec<f32>,
 }
 
-/// What a device's links need: its position, transmit power and the shadowing of its link to
-/// a gateway (a standard normal draw per pair).
+/// What a device's links need: its position, transmit power, the shadowing of its link to
+/// a gateway (a standard normal draw per pair), and the weakest power worth a link for it,
+/// given its strongest candidate (through which ADR sets its SF, and the SF the floor).
 pub struct Emitter<'a> {
     pub position: &'a (dyn Fn(u32) -> Option<Point> + Sync),
     pub tx_power_dbm: &'a (dyn Fn(u32) -> f64 + Sync),
     pub shadowing: &'a (dyn Fn(u32, u32) -> f64 + Sync),
+    pub floor_dbm: &'a (dyn Fn(u32, f64) -> f64 + Sync),
 }
 
 /// Shadowing beyond this many standard deviations is left out when finding candidate
@@ -73,26 +78,35 @@ impl Links {
         self.offsets[d as usize] as usize..self.offsets[d as usize + 1] as usize
     }
 
-    /// Links of devices `0..devices` to `gateways` whose received power is at least
-    /// `floor_dbm`. Devices without a position (not on the radio) get none.
+    /// Links of devices `0..devices` to `gateways` whose received power is at least the
+    /// device's `e.floor_dbm`, never lower than `min_floor_dbm` (which sets how far to look).
+    /// Devices without a position (not on the radio) get none.
     pub fn build(
         devices: u32,
         gateways: &[Point],
         loss: &PathLoss,
         max_tx_dbm: f64,
-        floor_dbm: f64,
+        min_floor_dbm: f64,
         e: &Emitter,
     ) -> Links {
-        let reach = loss.range_m(max_tx_dbm - floor_dbm + SIGMAS * loss.shadowing_db);
+        // An unbounded floor (no capture: any overlap destroys) means every gateway.
+        let reach = if min_floor_dbm.is_finite() {
+            loss.range_m(max_tx_dbm - min_floor_dbm + SIGMAS * loss.shadowing_db)
+        } else {
+            f64::INFINITY
+        };
         let index = Grid::new(gateways, reach);
         let chunk = 1 << 14;
-        let parts: Vec<(Vec<u32>, Vec<u32>, Vec<f32>)> = (0..devices.div_ceil(chunk))
+        type Part = (Vec<u32>, Vec<u32>, Vec<f32>, Vec<f32>);
+        let parts: Vec<Part> = (0..devices.div_ceil(chunk))
             .into_par_iter()
             .map(|c| {
                 let (mut counts, mut gws, mut rssi) = (Vec::new(), Vec::new(), Vec::new());
-                let mut near = Vec::new();
+                let mut best = Vec::new();
+                let (mut near, mut heard) = (Vec::new(), Vec::new());
                 for d in c * chunk..((c + 1) * chunk).min(devices) {
                     let before = gws.len();
+                    heard.clear();
                     if let Some(p) = (e.position)(d) {
                         index.near(p, reach, gateways, &mut near);
                         let tx = (e.tx_power_dbm)(d);
@@ -100,24 +114,34 @@ impl Links {
                             let (x, y) = gateways[g as usize];
                             let dist = ((x - p.0).powi(2) + (y - p.1).powi(2)).sqrt();
                             let shadow = loss.shadowing_db * (e.shadowing)(d, g);
-                            let r = tx - loss.mean_db(dist) - shadow;
-                            if r >= floor_dbm {
+                            heard.push((g, (tx - loss.mean_db(dist) - shadow) as f32));
+                        }
+                    }
+                    let top = heard
+                        .iter()
+                        .fold(f32::NEG_INFINITY, |a: f32, &(_, r)| a.max(r));
+                    best.push(top);
+                    if !heard.is_empty() {
+                        let floor = (e.floor_dbm)(d, top as f64).max(min_floor_dbm);
+                        for &(g, r) in &heard {
+                            if r as f64 >= floor {
                                 gws.push(g);
-                                rssi.push(r as f32);
+                                rssi.push(r);
                             }
                         }
                     }
                     counts.push((gws.len() - before) as u32);
                 }
-                (counts, gws, rssi)
+                (counts, gws, rssi, best)
             })
             .collect();
         let mut links = Links {
             offsets: Vec::with_capacity(devices as usize + 1),
+            best_dbm: Vec::with_capacity(devices as usize),
             ..Links::default()
         };
         links.offsets.push(0);
-        for (counts, gws, rssi) in parts {
+        for (counts, gws, rssi, best) in parts {
             let mut at = *links.offsets.last().expect("starts with 0");
             for n in counts {
                 at += n;
@@ -125,8 +149,14 @@ impl Links {
             }
             links.gateways.extend(gws);
             links.rssi_dbm.extend(rssi);
+            links.best_dbm.extend(best);
         }
         links
+    }
+
+    /// Mean links per device among `devices` (those on the radio).
+    pub fn per_device(&self, devices: u64) -> f64 {
+        self.gateways.len() as f64 / devices.max(1) as f64
     }
 }
 
@@ -240,7 +270,8 @@ mod tests {
         }
     }
 
-    // The grid finds exactly the gateways a scan of all of them finds.
+    // The grid finds exactly the gateways a scan of all of them finds, each device with its
+    // own floor chosen from its strongest candidate.
     #[test]
     fn links_match_a_full_scan() {
         let gws = even_points(Shape::Square, 20_000.0, 50);
@@ -253,25 +284,43 @@ mod tests {
             ))
         };
         let loss = PathLoss::URBAN;
+        let floor = |d: u32, best: f64| {
+            if d.is_multiple_of(2) {
+                -152.5
+            } else {
+                (best - 15.0).max(-146.0)
+            }
+        };
         let e = Emitter {
             position: &pos,
             tx_power_dbm: &|_| 14.0,
             shadowing: &|d, g| ((d * 31 + g * 17) % 7) as f64 / 3.0 - 1.0,
+            floor_dbm: &floor,
         };
         let links = Links::build(300, &gws, &loss, 14.0, -152.5, &e);
+        let mut pruned = 0;
         for d in 0..300u32 {
             let p = pos(d).unwrap();
-            let want: Vec<u32> = (0..50u32)
-                .filter(|&g| {
+            let all: Vec<(u32, f32)> = (0..50u32)
+                .map(|g| {
                     let (x, y) = gws[g as usize];
                     let r = 14.0
                         - loss.mean_db((x - p.0).hypot(y - p.1))
                         - loss.shadowing_db * (e.shadowing)(d, g);
-                    r >= -152.5
+                    (g, r as f32)
                 })
                 .collect();
+            let best = all.iter().map(|a| a.1).fold(f32::NEG_INFINITY, f32::max);
+            let f = floor(d, best as f64).max(-152.5);
+            let want: Vec<u32> = all
+                .iter()
+                .filter(|a| a.1 as f64 >= f)
+                .map(|a| a.0)
+                .collect();
+            pruned += all.iter().filter(|a| a.1 as f64 >= -152.5).count() - want.len();
             assert_eq!(links.gateways[links.of(d)], want[..], "device {d}");
+            assert_eq!(links.best_dbm[d as usize], best, "device {d}");
         }
-        assert!(links.gateways.len() > 300);
+        assert!(links.gateways.len() > 300 && pruned > 100, "{pruned}");
     }
 }

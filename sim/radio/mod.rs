@@ -17,7 +17,7 @@ pub use link::{
     DEVICE_SENSITIVITY_125K, GATEWAY_SENSITIVITY_125K, NOISE_FIGURE_DB, PathLoss, REQUIRED_SNR_DB,
     noise_floor_dbm, sensitivity_dbm, snr_db, standard_normal,
 };
-pub use receive::{Capture, Heard, Loss, Receiver, RxConfig};
+pub use receive::{Capture, FLOOR_HEADROOM_DB, Heard, Loss, Receiver, RxConfig};
 pub use region::{DataRate, EU868, MAC_OVERHEAD_BYTES, Region, SubBand, US915};
 
 #[cfg(test)]

@@ -108,6 +108,36 @@ pub struct RxConfig {
     pub capture: Capture,
 }
 
+/// Headroom of the interference floor (see [`RxConfig::floor_dbm`]) below the line where one
+/// frame alone would matter: 10 dB, so that ten frames left out, all overlapping one frame on
+/// its channel and SF at one gateway, would together just reach the capture line of a frame
+/// received exactly at sensitivity. Beyond that the dropped power is a tenth of what could
+/// tip any outcome; `tests.rs` checks that leaving such links out changes no outcome in a
+/// dense field.
+pub const FLOOR_HEADROOM_DB: f64 = 10.0;
+
+impl RxConfig {
+    /// The weakest received power at which a frame of spreading factor `sf` and
+    /// `bandwidth_hz` can change anything at a gateway, less [`FLOOR_HEADROOM_DB`]; a link
+    /// under it can be left out. Such a frame is under its own sensitivity, so never
+    /// received; and it cannot destroy a frame that would otherwise be received: a frame of
+    /// SF `7 + i` is received only at or above its sensitivity S_i, and survives interference
+    /// of SF `sf` up to S_i − capture[i][sf] (co-SF: S − 6 dB by default; the measured
+    /// inter-SF matrix only lets much stronger frames interfere; orthogonal SFs never do).
+    /// The floor is the lowest of these lines, so with the 6 dB capture threshold an SF7
+    /// frame matters down to −136 dBm and an SF12 frame to −148.5 dBm, before the headroom.
+    /// With no capture at all (any overlap destroys) it is −∞: every link counts.
+    pub fn floor_dbm(&self, sf: u8, bandwidth_hz: u32) -> f64 {
+        let j = (sf - 7) as usize;
+        // The 125 kHz sensitivities are the lowest, so the line holds for wider victims too.
+        let harm = (0..6)
+            .map(|i| self.sensitivity_dbm[i] - self.capture.db[i][j])
+            .fold(f64::INFINITY, f64::min);
+        let own = super::sensitivity_dbm(&self.sensitivity_dbm, sf, bandwidth_hz);
+        own.min(harm) - FLOOR_HEADROOM_DB
+    }
+}
+
 /// One frame as one gateway hears it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Heard {

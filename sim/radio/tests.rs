@@ -181,3 +181,132 @@ fn pure_aloha_meets_target_t26() {
         assert!(((-2.0 * g).exp() - expected).abs() < 1e-4);
     }
 }
+
+/// The interference floor: ten frames just under it, all overlapping a frame received exactly
+/// at its sensitivity on its channel, are each lost below sensitivity and leave that frame
+/// received, for every pair of SFs, with orthogonal SFs and with the measured matrix. One
+/// frame at the single-frame line plus a hair (the floor + headroom), co-SF, destroys it: the
+/// floor is no lower than it has to be.
+#[test]
+fn frames_under_the_floor_change_no_outcome() {
+    for capture in [
+        Capture::orthogonal(Capture::DEFAULT_DB),
+        Capture::goursaud(),
+    ] {
+        let c = cfg(capture);
+        for victim in 7..=12u8 {
+            let s = GATEWAY_SENSITIVITY_125K[(victim - 7) as usize];
+            for sf in 7..=12u8 {
+                let below = c.floor_dbm(sf, 125_000) - 1e-9;
+                let mut frames = vec![frame(0, 0, 0, victim, s)];
+                for i in 1..=10u32 {
+                    frames.push(frame(i, i as u64, 0, sf, below));
+                }
+                let got = receive(&frames, &c);
+                assert_eq!(got[0], Ok(()), "SF{victim} under SF{sf}, {capture:?}");
+                assert!(got[1..].iter().all(|r| *r == Err(Loss::BelowSensitivity)));
+            }
+            let line = c.floor_dbm(victim, 125_000) + FLOOR_HEADROOM_DB + 0.01;
+            let got = receive(
+                &[frame(0, 0, 0, victim, s), frame(1, 1, 0, victim, line)],
+                &c,
+            );
+            assert_eq!(got[0], Err(Loss::Collision), "SF{victim}");
+        }
+    }
+    // With no capture every overlap destroys, so no link may be left out.
+    assert_eq!(
+        cfg(Capture::none()).floor_dbm(9, 125_000),
+        f64::NEG_INFINITY
+    );
+    let c = cfg(Capture::orthogonal(6.0));
+    assert_eq!(c.floor_dbm(7, 125_000), -130.0 - 6.0 - FLOOR_HEADROOM_DB);
+    assert!((c.floor_dbm(7, 250_000) - (c.floor_dbm(7, 125_000))).abs() < 1e-12);
+}
+
+/// Each frame's outcome at every gateway of a dense field where each device keeps only the
+/// links above its SF's floor.
+fn field_outcomes(floor: &(dyn Fn(u8) -> f64 + Sync), c: &RxConfig) -> Vec<Vec<Result<(), Loss>>> {
+    use crate::engine::{Purpose, draw_unit};
+    use crate::scenario::Shape;
+    let (devices, per_device, span) = (1500u32, 12u32, 300 * crate::engine::NS_PER_S);
+    let gws = even_points(Shape::Square, 8_000.0, 9);
+    let pos = |d: u32| {
+        let u = |i| draw_unit(7, d as u64, Purpose::DevicePosition, i);
+        Some(uniform_point(Shape::Square, 8_000.0, u(0), u(1)))
+    };
+    let sf_of = |d: u32| 7 + (d % 6) as u8;
+    let shadow = |d: u32, g: u32| {
+        let u = |i| draw_unit(7, d as u64, Purpose::Shadowing, 2 * g as u64 + i);
+        standard_normal(u(0), u(1))
+    };
+    let e = Emitter {
+        position: &pos,
+        tx_power_dbm: &|_| 14.0,
+        shadowing: &shadow,
+        floor_dbm: &|d, _| floor(sf_of(d)),
+    };
+    let min = (7..=12).map(floor).fold(f64::INFINITY, f64::min);
+    let links = Links::build(devices, &gws, &PathLoss::URBAN, 14.0, min, &e);
+    let mut frames = Vec::new();
+    for d in 0..devices {
+        let sf = sf_of(d);
+        for k in 0..per_device {
+            let u = |i| draw_unit(7, d as u64, Purpose::RadioTrial, 2 * k as u64 + i);
+            let start = (u(0) * span as f64) as Time;
+            let toa = Phy::lorawan(sf, 125_000).time_on_air(33);
+            frames.push((start, frames.len() as u32, d, sf, (u(1) * 3.0) as u8, toa));
+        }
+    }
+    frames.sort_unstable();
+    let mut out = vec![vec![Err(Loss::BelowSensitivity); gws.len()]; frames.len()];
+    let mut rxs = vec![Receiver::new(); gws.len()];
+    for &(start, id, d, sf, channel, toa) in &frames {
+        for k in links.of(d) {
+            let g = links.gateways[k] as usize;
+            let h = Heard {
+                frame: id,
+                start,
+                end: start + toa,
+                channel,
+                sf,
+                bandwidth_hz: 125_000,
+                rssi_dbm: links.rssi_dbm[k] as f64,
+            };
+            rxs[g].hear(h, c, &mut |f, r| out[f as usize][g] = r);
+        }
+    }
+    for (g, rx) in rxs.iter_mut().enumerate() {
+        rx.settle(Time::MAX, c, &mut |f, r| out[f as usize][g] = r);
+    }
+    out
+}
+
+// In a field dense enough that frames collide at every gateway, keeping only the links above
+// each SF's floor gives every frame the same outcome at every gateway as keeping all links.
+// A floor at sensitivity alone (ignoring capture) does change outcomes there.
+#[test]
+fn pruned_links_give_every_frame_the_outcome_of_all_links() {
+    for capture in [
+        Capture::orthogonal(Capture::DEFAULT_DB),
+        Capture::goursaud(),
+    ] {
+        let c = cfg(capture);
+        let all = field_outcomes(&|_| f64::NEG_INFINITY, &c);
+        let pruned = field_outcomes(&|sf| c.floor_dbm(sf, 125_000), &c);
+        assert!(all == pruned, "{capture:?}");
+        let received = all.iter().filter(|f| f.contains(&Ok(()))).count();
+        let collided = all
+            .iter()
+            .filter(|f| f.contains(&Err(Loss::Collision)))
+            .count();
+        assert!(received > 1000 && collided > 1000, "{received} {collided}");
+        let naive = |sf: u8| GATEWAY_SENSITIVITY_125K[(sf - 7) as usize];
+        let naive_out = field_outcomes(&naive, &c);
+        let changed = (0..all.len()).filter(|&i| all[i] != naive_out[i]).count();
+        assert!(
+            changed > 0,
+            "{capture:?}: a floor at sensitivity changed nothing"
+        );
+    }
+}

@@ -27,10 +27,6 @@ use crate::radio::{
 use crate::scenario::{InterSf, Placement, Radio, Scenario, Sf};
 use rayon::prelude::*;
 
-/// Signals this far under the best gateway sensitivity (SF12) neither decode nor, summed
-/// with others, reach a capture threshold worth modelling: such links are left out.
-const INTERFERENCE_FLOOR_DB: f64 = 10.0;
-
 /// A radio group's compiled parameters.
 #[derive(Clone, Debug)]
 pub struct GroupRadio {
@@ -158,7 +154,7 @@ impl AirPlan {
         };
         let find = |d: u32| {
             let i = radio_of.partition_point(|r| r.0 + r.1 <= d);
-            radio_of.get(i).filter(|r| r.0 <= d)
+            radio_of.get(i).filter(|r| r.0 <= d).map(|_| i)
         };
         let position = |d: u32| {
             find(d).map(|_| {
@@ -166,32 +162,12 @@ impl AirPlan {
                 uniform_point(area.shape, area.size_m, u(0), u(1))
             })
         };
-        let power = |d: u32| find(d).map_or(0.0, |r| r.2.tx_power_dbm);
+        let power = |d: u32| find(d).map_or(0.0, |k| radio_of[k].2.tx_power_dbm);
         let shadowing = |d: u32, g: u32| shadow(s.seed, d, g);
         let max_tx = radio_of
             .iter()
             .map(|r| r.2.tx_power_dbm)
             .fold(f64::MIN, f64::max);
-        let floor = GATEWAY_SENSITIVITY_125K[5] - INTERFERENCE_FLOOR_DB;
-        let emitter = Emitter {
-            position: &position,
-            tx_power_dbm: &power,
-            shadowing: &shadowing,
-        };
-        let links = Links::build(devices, &gateways, &loss, max_tx, floor, &emitter);
-        let mut sf = vec![0u8; devices as usize];
-        for (k, &(first, count, l, tx_bytes)) in radio_of.iter().enumerate() {
-            let g = &groups[k];
-            for d in first..first + count {
-                let best = links.rssi_dbm[links.of(d)]
-                    .iter()
-                    .fold(f64::NEG_INFINITY, |a, &b| a.max(b as f64));
-                sf[d as usize] = match l.sf {
-                    Sf::Fixed(v) => v as u8,
-                    Sf::Mode(_) => adr(g, tx_bytes, best, l.adr_margin_db),
-                };
-            }
-        }
         let mut capture = match area.inter_sf {
             InterSf::Orthogonal => Capture::orthogonal(area.capture_db),
             InterSf::Goursaud => Capture::goursaud(),
@@ -199,16 +175,45 @@ impl AirPlan {
         for (i, row) in capture.db.iter_mut().enumerate() {
             row[i] = area.capture_db;
         }
+        let rx = RxConfig {
+            paths: area.demodulators,
+            sensitivity_dbm: GATEWAY_SENSITIVITY_125K,
+            capture,
+        };
+        // A device's SF from its strongest link (ADR) or its group; the SF sets the floor
+        // under which its links cannot change an outcome (`RxConfig::floor_dbm`).
+        let sf_of = |d: u32, best_dbm: f64| {
+            let Some(k) = find(d) else { return 0 };
+            let (_, _, l, tx_bytes) = radio_of[k];
+            match l.sf {
+                Sf::Fixed(v) => v as u8,
+                Sf::Mode(_) => adr(&groups[k], tx_bytes, best_dbm, l.adr_margin_db),
+            }
+        };
+        let floor = |d: u32, best_dbm: f64| {
+            let bw = find(d).map_or(125_000, |k| groups[k].bandwidth_hz);
+            rx.floor_dbm(sf_of(d, best_dbm), bw)
+        };
+        let min_floor = groups
+            .iter()
+            .flat_map(|g| (7..=12u8).map(|sf| rx.floor_dbm(sf, g.bandwidth_hz)))
+            .fold(f64::INFINITY, f64::min);
+        let emitter = Emitter {
+            position: &position,
+            tx_power_dbm: &power,
+            shadowing: &shadowing,
+            floor_dbm: &floor,
+        };
+        let links = Links::build(devices, &gateways, &loss, max_tx, min_floor, &emitter);
+        let sf = (0..devices)
+            .map(|d| sf_of(d, links.best_dbm[d as usize] as f64))
+            .collect();
         Some(AirPlan {
             groups,
             group_index,
             sf,
             links,
-            rx: RxConfig {
-                paths: area.demodulators,
-                sensitivity_dbm: GATEWAY_SENSITIVITY_125K,
-                capture,
-            },
+            rx,
         })
     }
 
@@ -568,7 +573,12 @@ impl Tables {
             t.dropped
                 .push((format!("radio_{}", loss.name()), w.dropped[loss as usize]));
         }
+        let on_radio: u64 = plan.groups.iter().map(|g| g.count as u64).sum();
         t.summary = vec![
+            (
+                "radio_links_per_device".into(),
+                plan.links.per_device(on_radio).into(),
+            ),
             ("radio_frames".into(), total.frames.into()),
             ("radio_frames_delivered".into(), total.delivered.into()),
             (
