@@ -129,3 +129,34 @@ fn a_different_seed_changes_the_outputs() {
     let second = common::run(&s);
     assert_ne!(first.summary, second.summary);
 }
+
+#[test]
+fn announce_relay_is_byte_identical_across_thread_counts() {
+    for upload in ["fifo", "fair", "stop_and_wait"] {
+        let text = SMALL
+            .replace(
+                "network: { jitter: pareto }",
+                &format!("network: {{ jitter: pareto, relay_model: announce, upload: {upload} }}"),
+            )
+            .replace(
+                "consensus: { protocol: nakamoto, block_interval_s: 20, confirmations: 2 }",
+                "consensus: { protocol: nakamoto, block_interval_s: 20, confirmations: 2, \
+                 compact_failure_rate: 0.3, churn_nodes: 0.5, churn_compact_failure_rate: 0.6, \
+                 missing_share: { model: simblock } }",
+            );
+        assert!(text.contains("announce") && text.contains("simblock"));
+        let a = run_text_with_threads(&text, 1, &format!("{upload}-a"));
+        let c = run_text_with_threads(&text, 2, &format!("{upload}-c"));
+        let d = run_text_with_threads(&text, 8, &format!("{upload}-d"));
+        for (name, bytes) in &a {
+            assert!(
+                bytes == &c[name],
+                "{upload}: {name} differs between 1 and 2 threads"
+            );
+            assert!(
+                bytes == &d[name],
+                "{upload}: {name} differs between 1 and 8 threads"
+            );
+        }
+    }
+}

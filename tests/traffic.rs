@@ -118,3 +118,40 @@ fn the_pbft_primary_sends_more_than_any_backup() {
         "bytes out per node: {out_bytes:?}"
     );
 }
+
+/// Under announce/request relay, block data waiting on or crossing an upload link when the
+/// run ends is counted in flight, under every sharing of the link.
+#[test]
+fn announce_relay_accounts_for_transfers_still_on_a_link() {
+    for upload in ["fifo", "fair", "stop_and_wait"] {
+        let out = common::run(&common::scenario(&format!(
+            "
+seed: 3
+duration_s: 60
+validators: {{ count: 6 }}
+devices: [ {{ count: 40, workload: {{ model: poisson, rate_per_s: 0.2 }} }} ]
+gateways: {{ count: 4 }}
+network:
+  latency: {{ model: constant, one_way_ms: 40, bandwidth_bps: 2e6 }}
+  topology: {{ model: full_mesh }}
+  relay_model: announce
+  upload: {upload}
+consensus:
+  protocol: nakamoto
+  block_interval_s: 3
+  max_block_bytes: 500000
+  fill_blocks: true
+  relay: full
+faults:
+  crashes: [ {{ nodes: [3], at_s: 20, recover_s: 35 }} ]
+  links: {{ loss: 0.1 }}
+"
+        )));
+        let lost = check(&out, upload);
+        assert!(lost[4] > 0.0, "{upload}: nothing in flight at the end");
+        let kinds: Vec<&str> = out.messages.iter().map(|r| r.message).collect();
+        for k in ["inv", "getdata", "block"] {
+            assert!(kinds.contains(&k), "{upload}: {kinds:?}");
+        }
+    }
+}

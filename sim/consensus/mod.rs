@@ -198,6 +198,12 @@ pub trait Protocol: Send {
     fn copy_key(&self, _msg: &Self::Msg) -> Option<u32> {
         None
     }
+    /// Whether `msg` carries block data through the sender's upload link, queued or shared
+    /// with its other transfers (`network.upload`) under `relay_model: announce`. Others
+    /// (announcements, requests, votes) leave at once.
+    fn bulk(&self, _msg: &Self::Msg) -> bool {
+        false
+    }
     /// Transactions at validators not yet in any block (for the time series).
     fn mempool_len(&self) -> u64;
     fn finish(&mut self, nodes: &[Self::Node], end: Time, metrics: &mut Metrics) -> Report;

@@ -40,6 +40,9 @@ pub enum Purpose {
     /// Notary counterparty of each device and its double-spend draws (entity = device).
     Counterparty = 18,
     DoubleSpend = 19,
+    /// Share of a block missing after a failed compact-block reconstruction (entity = block
+    /// and receiver, index = sender).
+    Reconstruct = 20,
     /// Inter-arrival and service times of the T20 queue model (entity = replication).
     Queueing = 34,
     /// Log-normal shadowing of each device–gateway link (entity = device, index = gateway).

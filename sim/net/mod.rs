@@ -2,11 +2,13 @@
 //! path devices → gateways → validators.
 
 mod access;
+pub mod link;
 mod paths;
 pub mod regions;
 pub mod topology;
 
 pub use access::Access;
+pub use link::Uplinks;
 pub use paths::Reach;
 pub use regions::RegionTable;
 pub use topology::Adjacency;
@@ -90,13 +92,28 @@ impl Network {
     /// Delay of one message of `bytes` from `from` to `to`: latency (with jitter drawn from the
     /// sender's stream) + transfer time + processing at the receiver.
     pub fn message_delay(&self, from: u32, to: u32, bytes: u64, rng: &mut ChaCha8Rng) -> Time {
+        self.latency(from, to, rng) + self.transfer_time(from, to, bytes) + self.processing
+    }
+
+    /// One-way latency of one message, with jitter drawn from the sender's stream.
+    pub fn latency(&self, from: u32, to: u32, rng: &mut ChaCha8Rng) -> Time {
         let mean = self.latency_ms(from, to);
         let latency_ms = match self.jitter {
             Jitter::None => mean,
             Jitter::Pareto => pareto_around(mean, rng),
         };
+        from_secs(latency_ms / 1e3)
+    }
+
+    /// Time to push `bytes` through the link from `from` to `to` when nothing else uses it.
+    pub fn transfer_time(&self, from: u32, to: u32, bytes: u64) -> Time {
         let transfer_s = bytes as f64 * 8.0 / self.bandwidth_bps(from, to);
-        from_secs(latency_ms / 1e3) + from_secs(transfer_s) + self.processing
+        from_secs(transfer_s)
+    }
+
+    /// Upload bandwidth of validator `v`.
+    pub fn upload_bps(&self, v: u32) -> f64 {
+        self.table.upload_bps[self.region[v as usize] as usize]
     }
 }
 

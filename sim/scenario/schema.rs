@@ -230,6 +230,43 @@ pub struct Network {
     /// Fixed per-message processing time at the receiver.
     #[serde(default = "default_processing_ms")]
     pub processing_ms: f64,
+    /// How blocks cross a hop: `ideal` (one message at full link speed, every copy in
+    /// parallel) or `announce` (announce → request → transfer through the sender's shared
+    /// upload link).
+    #[serde(default)]
+    pub relay_model: RelayModel,
+    /// How a node's upload link serves its concurrent block transfers under `announce`.
+    #[serde(default)]
+    pub upload: UploadSharing,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RelayModel {
+    /// Every hop is one message of latency + size / min(upload, download), all copies in
+    /// parallel at full speed: the model before announce/request relay, kept so earlier
+    /// analyses reproduce.
+    #[default]
+    Ideal,
+    /// Announce (inv/headers) → request (getdata) → transfer, BIP 152 compact blocks in low-
+    /// and high-bandwidth mode with `getblocktxn` round trips, block data queued on the
+    /// sender's upload link.
+    Announce,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UploadSharing {
+    /// One transfer at a time, in request order, each at min(sender upload, receiver
+    /// download).
+    #[default]
+    Fifo,
+    /// Processor sharing: the upload is split equally among the transfers in progress.
+    Fair,
+    /// FIFO, and the link stays held until the copy is delivered (latency + transfer +
+    /// processing): SimBlock's sender sends its next block message only when the previous one
+    /// arrives.
+    StopAndWait,
 }
 
 fn default_processing_ms() -> f64 {
@@ -243,6 +280,8 @@ impl Default for Network {
             jitter: Jitter::default(),
             topology: Topology::default(),
             processing_ms: default_processing_ms(),
+            relay_model: RelayModel::default(),
+            upload: UploadSharing::default(),
         }
     }
 }
@@ -571,10 +610,31 @@ pub struct Nakamoto {
     /// ends do.
     #[serde(default = "default_one")]
     pub compact_nodes: f64,
-    /// Probability that a compact block lacks transactions the receiver does not hold, so the
-    /// whole block is sent (SimBlock: 0.13).
+    /// Probability that a compact block lacks transactions the receiver does not hold
+    /// (SimBlock, for nodes that do not churn: 0.13). Under `relay_model: ideal` the whole
+    /// block is then sent; under `announce` the receiver asks for the missing ones
+    /// (`getblocktxn`).
     #[serde(default)]
     pub compact_failure_rate: f64,
+    /// Share of nodes that churn (SimBlock: 0.976, after Imtiaz et al., ICBC 2019); a
+    /// churning receiver fails reconstruction at `churn_compact_failure_rate` instead.
+    #[serde(default)]
+    pub churn_nodes: f64,
+    /// Reconstruction failure rate at churning nodes (SimBlock: 0.27).
+    #[serde(default)]
+    pub churn_compact_failure_rate: f64,
+    /// Share of the block a `blocktxn` answer carries under `announce`.
+    #[serde(default)]
+    pub missing_share: MissingShare,
+    /// Size of every compact block; absent, header + nonce + prefilled coinbase + 6 bytes per
+    /// transaction (BIP 152). SimBlock sends 18,000 bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compact_block_bytes: Option<u64>,
+    /// Peers a node asks for unsolicited compact blocks (BIP 152 high-bandwidth mode): the
+    /// ones that most recently announced a new block to it first. BIP 152 and Bitcoin Core:
+    /// at most 3. `0`: low-bandwidth mode only (SimBlock).
+    #[serde(default = "default_high_bandwidth_peers")]
+    pub high_bandwidth_peers: u32,
     /// Pad every block to `max_block_bytes` with transactions from outside the simulated fleet
     /// (the rest of the chain's traffic), as block-propagation studies assume full blocks.
     #[serde(default)]
@@ -591,6 +651,29 @@ pub struct Nakamoto {
 
 fn default_block_interval_s() -> f64 {
     600.0
+}
+fn default_high_bandwidth_peers() -> u32 {
+    3
+}
+
+tagged_enum! {
+    tag = "model", twin = MissingShareTwin as "MissingShare";
+    /// Share of a block's bytes missing at a receiver whose compact-block reconstruction
+    /// failed.
+    #[derive(Clone, Debug, PartialEq)]
+    pub enum MissingShare {
+        /// Always `share` (default 0.01: SimBlock's table for nodes that do not churn).
+        Fixed { share: f64 },
+        /// SimBlock's tables, chosen by the sender: 1 % from a node that does not churn; from
+        /// a churning one, an empirical distribution (median 1 %, mean 8.7 %, up to 96 %).
+        Simblock,
+    }
+}
+
+impl Default for MissingShare {
+    fn default() -> Self {
+        MissingShare::Fixed { share: 0.01 }
+    }
 }
 fn default_max_block_bytes() -> u64 {
     1_000_000

@@ -16,8 +16,8 @@ use std::fmt::{self, Display};
 use super::locate::line_of;
 use super::{
     Adversary, Confirmation, Connectivity, Consensus, DeviceGroup, Duration, FieldError, Gateways,
-    HashPower, Latency, MetricsOptions, Nakamoto, Network, Notary, NotaryCluster, Pos as PosParams,
-    Scenario, Tangle, TipSelection, Topology, Unl, Uplink, Workload, Xrpl,
+    HashPower, Latency, MetricsOptions, MissingShare, Nakamoto, Network, Notary, NotaryCluster,
+    Pos as PosParams, Scenario, Tangle, TipSelection, Topology, Unl, Uplink, Workload, Xrpl,
 };
 
 /// Longest run, and longest span of time any one setting may describe. Keeping every time at
@@ -537,8 +537,28 @@ impl Checker<'_> {
         for (path, v) in [
             ("consensus.compact_nodes", n.compact_nodes),
             ("consensus.compact_failure_rate", n.compact_failure_rate),
+            ("consensus.churn_nodes", n.churn_nodes),
+            (
+                "consensus.churn_compact_failure_rate",
+                n.churn_compact_failure_rate,
+            ),
         ] {
             self.range(path, v, NonNeg, Some(Upper(1.0, "")));
+        }
+        if let MissingShare::Fixed { share } = n.missing_share {
+            self.range(
+                "consensus.missing_share.share",
+                share,
+                NonNeg,
+                Some(Upper(1.0, "")),
+            );
+        }
+        if n.compact_block_bytes == Some(0) {
+            self.report(
+                "consensus.compact_block_bytes",
+                "0",
+                "must be at least 1 byte (leave it out for the BIP 152 size)",
+            );
         }
         self.range(
             "consensus.validation_s_per_mb",
@@ -1124,6 +1144,38 @@ devices:
         );
         // The name came from a default, so there is no line to show; the item's is unrelated.
         assert_eq!(errors[0].line, None);
+    }
+
+    #[test]
+    fn announce_relay_fields_are_bounded() {
+        let text = "\
+duration_s: 3600
+validators: { count: 4 }
+network: { relay_model: announce, upload: fair }
+consensus:
+  protocol: nakamoto
+  churn_nodes: 1.5
+  churn_compact_failure_rate: -0.1
+  missing_share: { model: fixed, share: 2 }
+  compact_block_bytes: 0
+";
+        assert_eq!(
+            errors_of(text),
+            [
+                "consensus.churn_nodes = 1.5",
+                "consensus.churn_compact_failure_rate = -0.1",
+                "consensus.missing_share.share = 2",
+                "consensus.compact_block_bytes = 0",
+            ]
+        );
+        let ok = text
+            .replace("1.5", "0.9")
+            .replace("-0.1", "0.2")
+            .replace("share: 2", "share: 0.5");
+        assert_eq!(
+            errors_of(&ok.replace("bytes: 0", "bytes: 18000")),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

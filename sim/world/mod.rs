@@ -19,8 +19,8 @@ use crate::consensus::{
 };
 use crate::engine::{Command, NS_PER_MS, NS_PER_S, Purpose, Scheduler, Time, from_secs, stream};
 use crate::metrics::{Conservation, Measure, Metrics, NodeRow, RunOutput};
-use crate::net::{Access, Network, Reach};
-use crate::scenario::{self, Consensus, Scenario};
+use crate::net::{Access, Network, Reach, Uplinks};
+use crate::scenario::{self, Consensus, Scenario, UploadSharing};
 use airwaves::{AirPlan, Airwaves};
 use batches::Batches;
 use copies::FirstCopies;
@@ -53,7 +53,8 @@ pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
     match &s.consensus {
         Consensus::Nakamoto(p) => run_with(
             s,
-            Nakamoto::with_adversary(p, n, s.seed, s.adversary.as_ref()),
+            Nakamoto::with_adversary(p, n, s.seed, s.adversary.as_ref())
+                .with_relay(s.network.relay_model),
             progress,
         )
         .map(|r| r.0),
@@ -114,6 +115,11 @@ enum Ev<M, T> {
     Timer {
         node: u32,
         timer: T,
+    },
+    /// A fair-shared upload link's next transfer may have ended (see `net::link`).
+    Link {
+        node: u32,
+        generation: u32,
     },
     Fault(Change),
     Sample,
@@ -232,6 +238,10 @@ struct World<'s, P: Protocol> {
     changes: Vec<Change>,
     first_copies: FirstCopies,
     out: Vec<Command<P::Msg, P::Timer>>,
+    /// Upload links for block data under `relay_model: announce`; `None` under `ideal`.
+    uplinks: Option<Uplinks<(u32, P::Msg, u64)>>,
+    /// Transfers a fair-shared link finished, waiting to be scheduled as deliveries.
+    finished: Vec<(u32, P::Msg, u64)>,
 }
 
 impl<'s, P: Protocol> World<'s, P> {
@@ -254,7 +264,13 @@ impl<'s, P: Protocol> World<'s, P> {
         let sources = 1 + n as usize;
         let (faults, changes) = Faults::build(s);
         let first_copies = FirstCopies::new(if changes.is_empty() { n } else { 0 });
+        let uplinks = match s.network.relay_model {
+            scenario::RelayModel::Ideal => None,
+            scenario::RelayModel::Announce => Some(Uplinks::new(s.network.upload, n)),
+        };
         World {
+            uplinks,
+            finished: Vec::new(),
             first_copies,
             faults,
             changes,
@@ -389,6 +405,7 @@ impl<'s, P: Protocol> World<'s, P> {
                 Ev::Timer { node, .. } if self.faults.is_down(node) => {
                     self.faults.counts.timers_of_down_node += 1;
                 }
+                Ev::Link { node, generation } => self.link_due(node, generation),
                 Ev::Fault(c) => self.fault(c),
                 Ev::Batch { node, batch } => {
                     let txs = self.batches.take(batch);
@@ -466,7 +483,8 @@ impl<'s, P: Protocol> World<'s, P> {
         };
         handler(&mut self.protocol, &mut self.nodes[v as usize], &mut ctx);
         let src = node_source(v);
-        for cmd in self.out.drain(..) {
+        let mut out = std::mem::take(&mut self.out);
+        for cmd in out.drain(..) {
             match cmd {
                 Command::Send { to, msg, bytes } => {
                     let kind = self.protocol.kind(&msg);
@@ -476,30 +494,36 @@ impl<'s, P: Protocol> World<'s, P> {
                         self.traffic.ended(kind, to, bytes, fate);
                         continue;
                     }
-                    let delay = self.net.message_delay(v, to, bytes, rng) + self.faults.extra_delay;
-                    let at = now + delay;
-                    if at >= self.end {
-                        // Never delivered: the loop stops before it. Scheduled all the same,
-                        // so the event count and every stream stay as they were.
-                        self.traffic.ended(kind, to, bytes, Fate::InFlight);
-                    }
-                    if let Some(key) = self.protocol.copy_key(&msg)
-                        && self.first_copies.redundant(to, key, at, src)
-                    {
-                        // Delivered and ignored; never counted at its arrival, so here.
-                        if at < self.end {
-                            self.traffic.ended(kind, to, bytes, Fate::Delivered);
+                    let at = match &mut self.uplinks {
+                        Some(up) if self.protocol.bulk(&msg) => {
+                            let latency = self.net.latency(v, to, rng);
+                            let transfer = self.net.transfer_time(v, to, bytes);
+                            let after = latency + self.net.processing + self.faults.extra_delay;
+                            match up.sharing() {
+                                UploadSharing::Fifo => up.queue(v, now, transfer, 0) + after,
+                                UploadSharing::StopAndWait => {
+                                    up.queue(v, now, transfer, after) + after
+                                }
+                                UploadSharing::Fair => {
+                                    let bits = bytes as f64 * 8.0;
+                                    let bps = self.net.upload_bps(v);
+                                    let (due, generation) =
+                                        up.start(v, now, bits, bps, (to, msg, bytes));
+                                    let ev = Ev::Link {
+                                        node: v,
+                                        generation,
+                                    };
+                                    self.sched.schedule(due, src, ev);
+                                    continue;
+                                }
+                            }
                         }
-                        continue;
-                    }
-                    let bytes = u32::try_from(bytes).expect("a message under 4 GiB");
-                    let ev = Ev::Msg {
-                        to,
-                        from: v,
-                        msg,
-                        bytes,
+                        _ => {
+                            now + self.net.message_delay(v, to, bytes, rng)
+                                + self.faults.extra_delay
+                        }
                     };
-                    self.sched.schedule(at, src, ev);
+                    self.deliver(v, to, msg, bytes, at);
                 }
                 Command::Timer { delay, timer } => {
                     self.sched
@@ -507,9 +531,73 @@ impl<'s, P: Protocol> World<'s, P> {
                 }
             }
         }
+        self.out = out;
+    }
+
+    /// Schedules the delivery of `msg` from `v` to `to` at `at`, unless an earlier copy with
+    /// the same key is already on its way there.
+    fn deliver(&mut self, v: u32, to: u32, msg: P::Msg, bytes: u64, at: Time) {
+        let kind = self.protocol.kind(&msg);
+        if at >= self.end {
+            // Never delivered: the loop stops before it. Scheduled all the same, so the event
+            // count and every stream stay as they were.
+            self.traffic.ended(kind, to, bytes, Fate::InFlight);
+        }
+        let src = node_source(v);
+        if let Some(key) = self.protocol.copy_key(&msg)
+            && self.first_copies.redundant(to, key, at, src)
+        {
+            // Delivered and ignored; never counted at its arrival, so here.
+            if at < self.end {
+                self.traffic.ended(kind, to, bytes, Fate::Delivered);
+            }
+            return;
+        }
+        let bytes = u32::try_from(bytes).expect("a message under 4 GiB");
+        let ev = Ev::Msg {
+            to,
+            from: v,
+            msg,
+            bytes,
+        };
+        self.sched.schedule(at, src, ev);
+    }
+
+    /// A fair-shared upload link's completion event: the transfers that ended travel on to
+    /// their receivers (latency drawn now, from the sender's stream).
+    fn link_due(&mut self, v: u32, generation: u32) {
+        let Some(up) = &mut self.uplinks else { return };
+        let now = self.sched.now();
+        let bps = self.net.upload_bps(v);
+        let next = up.complete(v, now, generation, bps, &mut self.finished);
+        if let Some((due, generation)) = next {
+            let ev = Ev::Link {
+                node: v,
+                generation,
+            };
+            self.sched.schedule(due, node_source(v), ev);
+        }
+        let mut finished = std::mem::take(&mut self.finished);
+        for (to, msg, bytes) in finished.drain(..) {
+            let rng = &mut self.latency_rng[v as usize];
+            let latency = self.net.latency(v, to, rng);
+            let at = now + latency + self.net.processing + self.faults.extra_delay;
+            self.deliver(v, to, msg, bytes, at);
+        }
+        self.finished = finished;
     }
 
     fn finish(mut self) -> Result<(RunOutput, P, Vec<P::Node>), RunError> {
+        // Transfers still on a fair-shared link never reached their receivers.
+        for (to, msg, bytes) in self
+            .uplinks
+            .as_mut()
+            .map(Uplinks::unfinished)
+            .unwrap_or_default()
+        {
+            let kind = self.protocol.kind(&msg);
+            self.traffic.ended(kind, to, bytes, Fate::InFlight);
+        }
         let mut pending_on_device = 0;
         let mut in_open_gateway_batches = 0;
         for sh in &mut self.shards {

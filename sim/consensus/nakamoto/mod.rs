@@ -9,14 +9,16 @@
 //! validator its gateway reports to.
 
 pub mod hash_power;
+pub mod relay;
 
 use super::{Carries, Ctx, Kind, NodeStats, Protocol, Report, TxIn};
 use crate::adversary::{self, Attack};
 use crate::engine::{Purpose, Time, draw_unit, from_secs, to_secs};
 use crate::ledger::{BlockStore, GENESIS, Pool, TxRef};
 use crate::metrics::{BlockRow, Metrics, Value};
-use crate::scenario::{self, Relay};
+use crate::scenario::{self, Relay, RelayModel};
 use rand::RngExt;
+use relay::{Announce, Fetch, INV_BYTES, Stage, TXN_OVERHEAD};
 
 /// Block header (80 B) plus a typical coinbase transaction.
 const BLOCK_OVERHEAD: u64 = 80 + 250;
@@ -41,6 +43,8 @@ pub struct Nakamoto {
     compact: Vec<bool>,
     seed: u64,
     attack: Option<Attack>,
+    /// Announce/request relay state; `None` under `relay_model: ideal`.
+    announce: Option<Announce>,
 }
 
 #[derive(Clone, Debug)]
@@ -66,14 +70,32 @@ impl Node {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Msg {
+    /// The whole block (under `ideal`: every relayed copy).
     Block(u32),
+    /// `announce` only: the sender holds the block (inv).
+    Inv(u32),
+    /// Asks the receiver for the block (getdata).
+    GetData(u32),
+    /// BIP 152 compact block, asked for or pushed to a high-bandwidth peer.
+    Compact(u32),
+    /// Asks for the transactions a compact block lacked.
+    GetBlockTxn(u32),
+    /// The transactions a compact block lacked.
+    BlockTxn(u32),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Timer {
     Mine,
     Validated(u32),
+    /// A request for the block went unanswered this long: ask another peer.
+    Stalled(u32),
 }
+
+/// Copy keys: a block id in the low 30 bits, the message kind above (block ids stay far below
+/// 2^30: one block per second would take 34 simulated years).
+const INV_KEY: u32 = 1 << 30;
+const COMPACT_KEY: u32 = 2 << 30;
 
 impl Nakamoto {
     pub fn new(params: &scenario::Nakamoto, validators: u32, seed: u64) -> Self {
@@ -96,7 +118,19 @@ impl Nakamoto {
             compact,
             seed,
             attack: None,
+            announce: None,
         }
+    }
+
+    /// Relays blocks as `model` says (`Nakamoto::new` gives `ideal`).
+    pub fn with_relay(mut self, model: RelayModel) -> Self {
+        self.announce = match model {
+            RelayModel::Ideal => None,
+            RelayModel::Announce => {
+                Some(Announce::new(&self.params, self.compact.clone(), self.seed))
+            }
+        };
+        self
     }
 
     /// The protocol with one attacking validator, whose hash share replaces its configured one.
@@ -185,6 +219,19 @@ impl Nakamoto {
     }
 
     fn relay(&self, b: u32, ctx: &mut Ctx<Msg, Timer>) {
+        if let Some(a) = &self.announce {
+            for &p in ctx.net.peers(ctx.node) {
+                if self.blocks.has(b, p) {
+                    continue;
+                }
+                if a.pushes_to(ctx.node, p) {
+                    ctx.send(p, Msg::Compact(b), self.compact_size(b));
+                } else {
+                    ctx.send(p, Msg::Inv(b), INV_BYTES);
+                }
+            }
+            return;
+        }
         let full = self.blocks.get(b).bytes;
         let compact = match self.compact_bytes.get(b as usize) {
             Some(&c) if c > 0 => c,
@@ -213,6 +260,123 @@ impl Nakamoto {
                 full
             };
             ctx.send(p, Msg::Block(b), bytes);
+        }
+    }
+
+    /// Size of block `b`'s compact form.
+    fn compact_size(&self, b: u32) -> u64 {
+        if let Some(bytes) = self.params.compact_block_bytes {
+            return bytes;
+        }
+        match self.compact_bytes.get(b as usize) {
+            Some(&c) if c > 0 => c,
+            _ => COMPACT_OVERHEAD + SHORT_ID * u64::from(self.blocks.get(b).tx_count),
+        }
+    }
+
+    /// Block data for `node` is complete: validate, then adopt and relay.
+    fn got_block(&mut self, b: u32, ctx: &mut Ctx<Msg, Timer>) {
+        if let Some(a) = &mut self.announce {
+            a.done(ctx.node, b);
+        }
+        if self.blocks.receive(b, ctx.node, ctx.now) {
+            let delay = ctx.now - self.blocks.get(b).mined_at;
+            ctx.metrics.block_arrival.record(delay);
+            let mb = self.blocks.get(b).bytes as f64 / 1e6;
+            ctx.timer(
+                from_secs(mb * self.params.validation_s_per_mb),
+                Timer::Validated(b),
+            );
+        }
+    }
+
+    /// Asks `from` for block `b` and arms the stall timer (Bitcoin Core gives a block
+    /// download one block interval before it asks elsewhere: `BLOCK_DOWNLOAD_TIMEOUT_BASE`).
+    fn request(&mut self, b: u32, from: u32, stage: Stage, ctx: &mut Ctx<Msg, Timer>) {
+        let Some(a) = &mut self.announce else { return };
+        a.set_fetch(
+            ctx.node,
+            Fetch {
+                block: b,
+                stage,
+                from,
+            },
+        );
+        match stage {
+            Stage::Requested => ctx.send(from, Msg::GetData(b), INV_BYTES),
+            Stage::MissingTxs => {
+                let share = a.missing_share(b, from, ctx.node);
+                let missing = (share * f64::from(self.blocks.get(b).tx_count)).ceil() as u64;
+                ctx.send(from, Msg::GetBlockTxn(b), TXN_OVERHEAD + missing);
+            }
+        }
+        ctx.timer(from_secs(self.params.block_interval_s), Timer::Stalled(b));
+    }
+
+    /// Announce/request relay: what a node does with each message.
+    fn on_announce_msg(&mut self, ctx: &mut Ctx<Msg, Timer>, from: u32, msg: Msg) {
+        let Some(a) = &mut self.announce else { return };
+        let node = ctx.node;
+        match msg {
+            Msg::Inv(b) => {
+                if self.blocks.has(b, node) || a.fetch(node, b).is_some() {
+                    return;
+                }
+                a.first_announcer(node, from);
+                self.request(b, from, Stage::Requested, ctx);
+            }
+            Msg::GetData(b) => {
+                if a.compact_link(node, from) {
+                    let bytes = self.compact_size(b);
+                    ctx.send(from, Msg::Compact(b), bytes);
+                } else {
+                    ctx.send(from, Msg::Block(b), self.blocks.get(b).bytes);
+                }
+            }
+            Msg::Compact(b) => {
+                if self.blocks.has(b, node) {
+                    return;
+                }
+                match a.fetch(node, b) {
+                    Some(f) if f.stage == Stage::MissingTxs => return,
+                    Some(_) => {}
+                    None => a.first_announcer(node, from),
+                }
+                if a.reconstructs(b, from, node) {
+                    self.got_block(b, ctx);
+                } else {
+                    self.request(b, from, Stage::MissingTxs, ctx);
+                }
+            }
+            Msg::GetBlockTxn(b) => {
+                let share = a.missing_share(b, node, from);
+                let bytes = (share * self.blocks.get(b).bytes as f64).round() as u64;
+                ctx.send(from, Msg::BlockTxn(b), TXN_OVERHEAD + bytes);
+            }
+            Msg::Block(b) | Msg::BlockTxn(b) => self.got_block(b, ctx),
+        }
+    }
+
+    /// A request for `b` went unanswered (its peer crashed or the message was lost): ask the
+    /// next peer, in id order after the one asked, that holds it.
+    fn stalled(&mut self, b: u32, ctx: &mut Ctx<Msg, Timer>) {
+        let Some(a) = &mut self.announce else { return };
+        let Some(f) = a.fetch(ctx.node, b) else {
+            return;
+        };
+        if self.blocks.has(b, ctx.node) {
+            return;
+        }
+        a.done(ctx.node, b);
+        let peers = ctx.net.peers(ctx.node);
+        let start = peers.partition_point(|&p| p <= f.from);
+        let next = peers[start..]
+            .iter()
+            .chain(&peers[..start])
+            .copied()
+            .find(|&p| self.blocks.has(b, p));
+        if let Some(p) = next {
+            self.request(b, p, Stage::Requested, ctx);
         }
     }
 
@@ -354,6 +518,11 @@ impl Protocol for Nakamoto {
     fn kind(&self, msg: &Msg) -> Kind {
         match msg {
             Msg::Block(_) => Kind::new("block", Carries::Block),
+            Msg::Inv(_) => Kind::new("inv", Carries::Control),
+            Msg::GetData(_) => Kind::new("getdata", Carries::Control),
+            Msg::Compact(_) => Kind::new("cmpctblock", Carries::Block),
+            Msg::GetBlockTxn(_) => Kind::new("getblocktxn", Carries::Control),
+            Msg::BlockTxn(_) => Kind::new("blocktxn", Carries::Block),
         }
     }
 
@@ -390,16 +559,10 @@ impl Protocol for Nakamoto {
         }
     }
 
-    fn on_message(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>, _from: u32, msg: Msg) {
-        let Msg::Block(b) = msg;
-        if self.blocks.receive(b, ctx.node, ctx.now) {
-            let delay = ctx.now - self.blocks.get(b).mined_at;
-            ctx.metrics.block_arrival.record(delay);
-            let mb = self.blocks.get(b).bytes as f64 / 1e6;
-            ctx.timer(
-                from_secs(mb * self.params.validation_s_per_mb),
-                Timer::Validated(b),
-            );
+    fn on_message(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>, from: u32, msg: Msg) {
+        match msg {
+            Msg::Block(b) if self.announce.is_none() => self.got_block(b, ctx),
+            _ => self.on_announce_msg(ctx, from, msg),
         }
     }
 
@@ -416,13 +579,23 @@ impl Protocol for Nakamoto {
                     self.attacker_sees(node, ctx);
                 }
             }
+            Timer::Stalled(b) => self.stalled(b, ctx),
         }
     }
 
-    /// A block received twice is ignored (`BlockTree::receive`).
+    /// A block received twice is ignored (`BlockTree::receive`); so are announcements and
+    /// compact blocks of a block already asked for.
     fn copy_key(&self, msg: &Msg) -> Option<u32> {
-        let Msg::Block(b) = *msg;
-        Some(b)
+        match *msg {
+            Msg::Block(b) => Some(b),
+            Msg::Inv(b) => Some(INV_KEY | b),
+            Msg::Compact(b) => Some(COMPACT_KEY | b),
+            Msg::GetData(_) | Msg::GetBlockTxn(_) | Msg::BlockTxn(_) => None,
+        }
+    }
+
+    fn bulk(&self, msg: &Msg) -> bool {
+        matches!(msg, Msg::Block(_) | Msg::Compact(_) | Msg::BlockTxn(_))
     }
 
     fn mempool_len(&self) -> u64 {

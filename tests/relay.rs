@@ -1,0 +1,189 @@
+//! Block relay physics under `relay_model: announce`: a hop is announce → request →
+//! transfer, and a node's upload link is shared by the copies it sends.
+
+mod common;
+
+use unchained::metrics::RunOutput;
+
+/// A Nakamoto run of `nodes` validators `one_way_ms` apart on 8 Mbit/s links, blocks padded
+/// to `bytes`, no validation time, 2000 s (200 s for more than 10 nodes); `network` and
+/// `consensus` add lines to their sections.
+fn run(nodes: u32, bytes: u64, one_way_ms: f64, network: &str, consensus: &str) -> RunOutput {
+    let duration = if nodes > 10 { 200 } else { 2000 };
+    let s = common::scenario(&format!(
+        "
+seed: 3
+duration_s: {duration}
+gateways: {{ count: 0 }}
+validators: {{ count: {nodes} }}
+network:
+  latency: {{ model: constant, one_way_ms: {one_way_ms}, bandwidth_bps: 8e6 }}
+  {network}
+consensus:
+  protocol: nakamoto
+  max_block_bytes: {bytes}
+  fill_blocks: true
+  validation_s_per_mb: 0
+  {consensus}
+"
+    ));
+    common::run(&s)
+}
+
+/// `nodes` validators in a full mesh, one miner (node 0), full relay, no processing time.
+fn mesh(nodes: u32, bytes: u64, one_way_ms: f64, network: &str) -> RunOutput {
+    let network = format!("topology: {{ model: full_mesh }}\n  processing_ms: 0\n  {network}");
+    let consensus = "miners: 1\n  block_interval_s: 200\n  relay: full";
+    run(nodes, bytes, one_way_ms, &network, consensus)
+}
+
+/// `(t50, t100)` of every block, seconds.
+fn reach(out: &RunOutput) -> Vec<(f64, f64)> {
+    assert!(out.blocks.len() >= 5, "{} blocks", out.blocks.len());
+    out.blocks
+        .iter()
+        .map(|b| {
+            (
+                b.propagation_50_s.expect("reached half"),
+                b.propagation_100_s.expect("reached all"),
+            )
+        })
+        .collect()
+}
+
+/// The inv and getdata before each transfer: 37 bytes each at 8 Mbit/s.
+const CONTROL: f64 = 2.0 * 37.0 * 8.0 / 8e6;
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-6
+}
+
+#[test]
+fn one_upload_link_serves_k_copies_one_after_another_or_shared() {
+    // 100 kB at 8 Mbit/s: 0.1 s per copy; the miner sends to k = 5 peers.
+    let (k, copy) = (5.0, 0.1);
+    for (t50, t100) in reach(&mesh(
+        6,
+        100_000,
+        0.0,
+        "relay_model: announce\n  upload: fifo",
+    )) {
+        // FIFO: the i-th copy ends after i transfer times; half of 6 nodes is the miner and
+        // the first two peers.
+        assert!(close(t100, k * copy + CONTROL), "fifo t100 {t100}");
+        assert!(close(t50, 2.0 * copy + CONTROL), "fifo t50 {t50}");
+    }
+    for (t50, t100) in reach(&mesh(
+        6,
+        100_000,
+        0.0,
+        "relay_model: announce\n  upload: fair",
+    )) {
+        assert!(close(t100, k * copy + CONTROL), "fair t100 {t100}");
+        assert!(
+            close(t50, k * copy + CONTROL),
+            "fair: every copy ends together, t50 {t50}"
+        );
+    }
+    // The ideal model sends all copies in parallel at full speed.
+    for (_, t100) in reach(&mesh(6, 100_000, 0.0, "relay_model: ideal")) {
+        assert!(close(t100, copy), "ideal t100 {t100}");
+    }
+}
+
+#[test]
+fn an_announce_request_hop_costs_three_latencies_plus_the_transfer() {
+    let copy = 0.1;
+    for (_, t100) in reach(&mesh(2, 100_000, 50.0, "relay_model: announce")) {
+        assert!(close(t100, 3.0 * 0.05 + copy + CONTROL), "t100 {t100}");
+    }
+    for (_, t100) in reach(&mesh(2, 100_000, 0.0, "relay_model: announce")) {
+        assert!(
+            close(t100, copy + CONTROL),
+            "zero latency: the transfers alone, t100 {t100}"
+        );
+    }
+    for (_, t100) in reach(&mesh(2, 100_000, 50.0, "relay_model: ideal")) {
+        assert!(close(t100, 0.05 + copy), "ideal: one latency, t100 {t100}");
+    }
+}
+
+/// Median time for a block to reach 90 % of 300 nodes of a random graph, with blocks every
+/// 2 s, as block size grows.
+fn t90_by_size(network: &str, sizes: &[u64]) -> Vec<f64> {
+    let network =
+        format!("topology: {{ model: random, outbound: 8, max_inbound: 125 }}\n  {network}");
+    let consensus = "block_interval_s: 2\n  relay: full";
+    sizes
+        .iter()
+        .map(|&bytes| {
+            let out = run(300, bytes, 50.0, &network, consensus);
+            let mut t: Vec<f64> = out
+                .blocks
+                .iter()
+                .filter_map(|b| b.propagation_90_s)
+                .collect();
+            t.sort_by(f64::total_cmp);
+            t[t.len() / 2]
+        })
+        .collect()
+}
+
+#[test]
+fn propagation_grows_faster_than_block_size_once_uploads_saturate() {
+    let sizes = [50_000, 100_000, 200_000, 400_000];
+    let slopes = |t: &[f64]| -> Vec<f64> {
+        (1..t.len())
+            .map(|i| (t[i] - t[i - 1]) / (sizes[i] - sizes[i - 1]) as f64)
+            .collect()
+    };
+    let fifo = t90_by_size("relay_model: announce", &sizes);
+    eprintln!("announce t90 {fifo:?}");
+    let s = slopes(&fifo);
+    // A knee: the cost per added byte climbs as the upload links fill.
+    assert!(s[2] > 2.0 * s[0], "announce t90 {fifo:?}, slopes {s:?}");
+    // In parallel at full speed there is none: cost per byte stays flat.
+    let ideal = t90_by_size("relay_model: ideal", &sizes);
+    eprintln!("ideal t90 {ideal:?}");
+    let s = slopes(&ideal);
+    assert!(s[2] < 1.3 * s[0], "ideal t90 {ideal:?}, slopes {s:?}");
+}
+
+/// Two nodes 50 ms apart at 8 Mbit/s; node 0 mines 100 kB blocks relayed as 18 kB compact
+/// blocks whose reconstruction fails at `failure`, a `blocktxn` then carrying 10 % of the block.
+fn compact_pair(failure: f64, hb: u32) -> Vec<f64> {
+    let network = "topology: { model: full_mesh }\n  processing_ms: 0\n  relay_model: announce";
+    let consensus = format!(
+        "miners: 1\n  block_interval_s: 200\n  relay: compact\n  compact_failure_rate: {failure}
+  missing_share: {{ model: fixed, share: 0.1 }}\n  compact_block_bytes: 18000
+  high_bandwidth_peers: {hb}"
+    );
+    let out = run(2, 100_000, 50.0, network, &consensus);
+    reach(&out).into_iter().map(|r| r.1).collect()
+}
+
+#[test]
+fn compact_blocks_pay_getblocktxn_round_trips_and_high_bandwidth_peers_skip_the_announce() {
+    let bytes = |b: f64| b * 8.0 / 8e6;
+    // inv, getdata, cmpctblock, getblocktxn (35 B), blocktxn (35 B + 10 kB): five latencies.
+    let low = 5.0 * 0.05 + bytes(37.0 + 37.0 + 18_000.0 + 35.0 + 10_035.0);
+    // Pushed cmpctblock, getblocktxn, blocktxn: three.
+    let high = 3.0 * 0.05 + bytes(18_000.0 + 35.0 + 10_035.0);
+    let t = compact_pair(1.0, 0);
+    assert!(
+        t.iter().all(|&x| close(x, low)),
+        "low-bandwidth {t:?} vs {low}"
+    );
+    let t = compact_pair(1.0, 3);
+    // The first block names node 0 the high-bandwidth peer; it pushes every later one.
+    assert!(close(t[0], low), "first block {t:?}");
+    assert!(
+        t[1..].iter().all(|&x| close(x, high)),
+        "high-bandwidth {t:?} vs {high}"
+    );
+    let t = compact_pair(0.0, 3);
+    assert!(
+        t[1..].iter().all(|&x| close(x, 0.05 + bytes(18_000.0))),
+        "{t:?}"
+    );
+}
