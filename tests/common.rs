@@ -134,6 +134,16 @@ pub fn with_seed(text: &str, seed: u32) -> String {
 }
 
 /// Every file a run writes, by name, from a scratch folder named after `tag`.
+/// The output files of a run of `text` on a pool of `threads` threads.
+pub fn files_at(threads: usize, text: &str, tag: &str) -> BTreeMap<String, Vec<u8>> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    let out = pool.install(|| run(&scenario(text)));
+    output_files(&out, tag)
+}
+
 pub fn output_files(out: &RunOutput, tag: &str) -> BTreeMap<String, Vec<u8>> {
     let dir = std::env::temp_dir().join(format!("unchained-out-{}-{tag}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

@@ -28,12 +28,7 @@ metrics: {{ window_s: 60 }}
 }
 
 fn files_at(threads: usize, text: &str, tag: &str) -> BTreeMap<String, Vec<u8>> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap();
-    let out = pool.install(|| common::run(&common::scenario(text)));
-    common::output_files(&out, &format!("lora-{tag}"))
+    common::files_at(threads, text, &format!("lora-{tag}"))
 }
 
 #[test]

@@ -114,6 +114,38 @@ const CASES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "nbiot_t3324_above_t3412.yaml",
+        &[
+            "devices[0].radio.psm.t3324_s = 7200",
+            "must be <= psm.t3412_s (3600)",
+            "(line 9)",
+        ],
+    ),
+    (
+        "nbiot_edrx_nonstandard.yaml",
+        &[
+            "devices[0].radio.edrx.cycle_s = 30",
+            "must be one of the nbiot eDRX cycles [20.48, 40.96",
+            "(line 11)",
+        ],
+    ),
+    (
+        "ltem_negative_inactivity.yaml",
+        &[
+            "devices[0].radio.inactivity_s = -5",
+            "must be >= 0 and <= 3600",
+            "(line 9)",
+        ],
+    ),
+    (
+        "receipts_without_radio.yaml",
+        &[
+            "devices[0].receipts = present",
+            "needs a radio (lorawan, nbiot or ltem)",
+            "(line 8)",
+        ],
+    ),
+    (
         "lorawan_sf_13.yaml",
         &[
             "devices[0].radio.sf = 13",

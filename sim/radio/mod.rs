@@ -1,9 +1,12 @@
-//! Access networks between devices and gateways. Today LoRaWAN: time on air, regional
-//! parameters and duty cycle, path loss, and gateways that receive, collide and capture.
+//! Access networks between devices and gateways. LoRaWAN: time on air, regional parameters
+//! and duty cycle, path loss, and gateways that receive, collide and capture. Cellular IoT
+//! (NB-IoT, LTE-M): PSM, paging, RRC connections and cells that fill up.
 //! Knows devices and gateways by number, nothing of consensus.
 
 mod airtime;
 pub mod aloha;
+pub mod cell;
+pub mod cellular;
 mod duty;
 mod geometry;
 mod link;

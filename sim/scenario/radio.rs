@@ -1,5 +1,5 @@
-//! The radio sections of a scenario: a device group's `radio` (today LoRaWAN) and the service
-//! `area` where radio devices and their gateways stand.
+//! The radio sections of a scenario: a device group's `radio` (LoRaWAN, NB-IoT or LTE-M), its
+//! settlement `receipts`, and the service `area` where LoRaWAN devices and gateways stand.
 
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +12,92 @@ tagged_enum! {
     #[derive(Clone, Debug, PartialEq)]
     pub enum Radio {
         Lorawan(Lorawan),
+        Nbiot(CellularRadio),
+        Ltem(CellularRadio),
     }
+}
+
+/// NB-IoT or LTE-M: the device wakes when it has something to send, connects through its
+/// cell (a gateway of `kind: cell`), sends, lingers for the RRC inactivity timer, stays
+/// reachable by paging for T3324 and then sleeps in PSM. Defaults and their sources are in
+/// [`crate::radio::cellular`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CellularRadio {
+    /// Power saving mode; absent, the device stays idle (paged) between uplinks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub psm: Option<Psm>,
+    /// Extended DRX in idle mode; absent, the device is paged every `drx_s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edrx: Option<Edrx>,
+    /// Idle-mode paging cycle, seconds; default 2.56.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drx_s: Option<f64>,
+    /// RRC inactivity timer, seconds; default 20.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inactivity_s: Option<f64>,
+    /// Random access + RRC connection setup on each wake, ms; default by model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup_ms: Option<f64>,
+    /// Device peak rates, bit/s; defaults by model (UE category NB1 or M1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uplink_bps: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub downlink_bps: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Psm {
+    /// Active timer: how long the device stays reachable by paging after each release.
+    pub t3324_s: f64,
+    /// Periodic tracking-area update timer; default 54 min (TS 24.301 Table 10.2.1).
+    #[serde(default = "default_t3412_s")]
+    pub t3412_s: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Edrx {
+    /// One of the standard eDRX cycles of the model (TS 24.008 Table 10.5.5.32).
+    pub cycle_s: f64,
+    /// Paging time window; default one step (1.28 s LTE-M, 2.56 s NB-IoT).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ptw_s: Option<f64>,
+}
+
+fn default_t3412_s() -> f64 {
+    crate::radio::cellular::DEFAULT_T3412_S
+}
+
+/// Receipts of settlement sent back to each device of a group.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Receipts {
+    /// The receipt itself (transaction id, block reference, signature), bytes.
+    #[serde(default = "default_receipt_bytes")]
+    pub size_bytes: u32,
+    /// `merkle` adds an inclusion proof of 32 bytes per level: ⌈log₂ n⌉ for a block of n
+    /// transactions.
+    #[serde(default)]
+    pub proof: Proof,
+    /// At most this many receipts per device per day (UTC days of simulated time); the rest
+    /// are dropped with reason `receipt_quota`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota_per_day: Option<u32>,
+}
+
+/// A 32-byte transaction id, an 8-byte block height and a 64-byte signature.
+fn default_receipt_bytes() -> u32 {
+    104
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Proof {
+    #[default]
+    None,
+    Merkle,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -72,6 +72,9 @@ pub struct DeviceGroup {
     /// Battery capacity; with it the run projects each device's battery life.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub battery: Option<super::Battery>,
+    /// Settlement receipts sent back to the devices; needs a `radio`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipts: Option<super::Receipts>,
 }
 
 fn default_group_name() -> String {
@@ -192,6 +195,30 @@ pub struct Gateways {
     /// 0 forwards every upload on arrival.
     #[serde(default)]
     pub batch_interval_ms: f64,
+    /// `gateway` (LoRaWAN gateways, or the plain `uplink` model) or `cell` (base stations of
+    /// NB-IoT and LTE-M groups).
+    #[serde(default, skip_serializing_if = "GatewayKind::is_default")]
+    pub kind: GatewayKind,
+    /// A cell's most RRC connections at once; absent, no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<u32>,
+    /// A cell's uplink rate, bit/s, shared by its devices' data; absent, no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uplink_bps: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GatewayKind {
+    #[default]
+    Gateway,
+    Cell,
+}
+
+impl GatewayKind {
+    fn is_default(&self) -> bool {
+        *self == GatewayKind::Gateway
+    }
 }
 
 fn default_gateway_count() -> u64 {
@@ -207,6 +234,9 @@ impl Default for Gateways {
             count: default_gateway_count(),
             backhaul_bps: default_backhaul_bps(),
             batch_interval_ms: 0.0,
+            kind: GatewayKind::Gateway,
+            max_connections: None,
+            uplink_bps: None,
         }
     }
 }

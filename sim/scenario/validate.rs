@@ -5,6 +5,7 @@
 //! their own: `on_s > period_s` says nothing useful when `period_s` is already negative.
 
 mod bft;
+mod cellular;
 mod energy;
 mod faults;
 mod radio;
@@ -71,6 +72,7 @@ pub fn validate(scenario: &Scenario, text: &str) -> Vec<FieldError> {
     let duration_ok = c.time("duration_s", scenario.duration_s, Pos);
     c.devices(&scenario.devices);
     c.gateways(&scenario.gateways, &scenario.devices);
+    c.gateway_kind(&scenario.gateways, &scenario.devices);
     c.area(
         scenario.area.as_ref(),
         &scenario.devices,
@@ -943,6 +945,19 @@ impl Checker<'_> {
             NonNeg,
             Some(Upper(1.0, "")),
         );
+    }
+}
+
+/// The one-line messages of loading `text` as a scenario; empty when it is valid.
+#[cfg(test)]
+fn messages(text: &str) -> Vec<String> {
+    use super::{ScenarioError, parse};
+    match parse(text, "t") {
+        Ok(_) => Vec::new(),
+        Err(ScenarioError::Invalid { errors, .. }) => {
+            errors.iter().map(|e| e.to_string()).collect()
+        }
+        Err(e) => vec![e.to_string()],
     }
 }
 

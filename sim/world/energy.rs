@@ -29,6 +29,7 @@ pub fn profile(radio: &Radio, e: Option<&scenario::Energy>) -> Profile {
     let voltage = e.and_then(|e| e.voltage_v);
     let mut p = match radio {
         Radio::Lorawan(_) => Profile::lorawan(voltage.unwrap_or(LORAWAN_VOLTAGE_V)),
+        Radio::Nbiot(_) | Radio::Ltem(_) => unreachable!("only LoRaWAN groups are metered here"),
     };
     if let Some(e) = e {
         for (name, &ma) in &e.states {
@@ -65,7 +66,9 @@ impl Energy {
         for (g, &i) in plan.groups.iter().zip(&plan.group_index) {
             let group = &s.devices[i];
             let radio = group.radio.as_ref().expect("radio group");
-            let Radio::Lorawan(l) = radio;
+            let Radio::Lorawan(l) = radio else {
+                unreachable!("the air plan holds LoRaWAN groups only")
+            };
             let region = Region::by_name(&l.region).expect("validated region");
             let rx2 = region.data_rates[region.rx2_dr as usize];
             let windows =

@@ -3,6 +3,7 @@
 
 mod airwaves;
 mod batches;
+mod cells;
 mod copies;
 mod energy;
 mod estimate;
@@ -23,11 +24,12 @@ use crate::net::{Access, Network, Reach, Uplinks};
 use crate::scenario::{self, Consensus, Scenario, UploadSharing};
 use airwaves::{AirPlan, Airwaves};
 use batches::Batches;
+use cells::CellPlan;
 use copies::FirstCopies;
 use faults::{Change, Faults};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
-use shard::{Shard, Sources};
+use shard::{Plans, Shard, Sources};
 use std::sync::Arc;
 use traffic::{Fate, Traffic};
 
@@ -144,18 +146,12 @@ fn node_source(v: u32) -> u32 {
 }
 
 /// Runs every shard's events due before `until`, in parallel; returns how many ran.
-fn step(
-    shards: &mut [Shard],
-    until: Time,
-    access: &Access,
-    air: Option<&AirPlan>,
-    src: Sources,
-) -> u64 {
+fn step(shards: &mut [Shard], until: Time, access: &Access, plans: Plans, src: Sources) -> u64 {
     shards
         .par_iter_mut()
         .map(|sh| {
             let before = sh.events;
-            sh.run_until(until - 1, access, air, src);
+            sh.run_until(until - 1, access, plans, src);
             sh.events - before
         })
         .sum()
@@ -221,6 +217,7 @@ struct World<'s, P: Protocol> {
     net: Network,
     access: Arc<Access>,
     air: Option<Arc<AirPlan>>,
+    cells: Option<Arc<CellPlan>>,
     airwaves: Option<Airwaves>,
     reach: Reach,
     shards: Vec<Shard>,
@@ -252,6 +249,7 @@ impl<'s, P: Protocol> World<'s, P> {
         let reach = Reach::build(&net, &access.origins());
         let shards = shard::build(s, end, &access);
         let air = AirPlan::build(s).map(Arc::new);
+        let cells = CellPlan::build(s).map(Arc::new);
         let airwaves = air.as_ref().map(|a| {
             let mut w = Airwaves::new(a, access.gateways());
             w.energy = Some(energy::Energy::build(s, a));
@@ -285,6 +283,7 @@ impl<'s, P: Protocol> World<'s, P> {
             net,
             access: Arc::new(access),
             air,
+            cells,
             airwaves,
             reach,
             shards,
@@ -331,20 +330,23 @@ impl<'s, P: Protocol> World<'s, P> {
         progress.start(self.end);
         let mut shards = std::mem::take(&mut self.shards);
         let (access, src) = (Arc::clone(&self.access), self.sources());
-        let air = self.air.clone();
-        let air = air.as_deref();
+        let (air, cells) = (self.air.clone(), self.cells.clone());
+        let plans = Plans {
+            air: air.as_deref(),
+            cells: cells.as_deref(),
+        };
         // The fleet runs one window ahead of the validators: while they process up to
         // `ahead`, the shards produce the uploads of the next window.
         let mut window = Window::new(self.end);
         let mut ahead = window.next(0);
-        window.adapt(step(&mut shards, ahead, &access, air, src));
+        window.adapt(step(&mut shards, ahead, &access, plans, src));
         self.merge(&mut shards, ahead);
         while ahead < self.end {
             let next = window.next(ahead);
             let before = shards_events(&shards);
             let mut events = 0;
             rayon::in_place_scope(|scope| {
-                scope.spawn(|_| events = step(&mut shards, next, &access, air, src));
+                scope.spawn(|_| events = step(&mut shards, next, &access, plans, src));
                 self.process_until(ahead - 1, before, progress);
             });
             self.merge(&mut shards, next);
@@ -600,8 +602,20 @@ impl<'s, P: Protocol> World<'s, P> {
         }
         let mut pending_on_device = 0;
         let mut in_open_gateway_batches = 0;
+        let plans = Plans {
+            air: self.air.as_deref(),
+            cells: self.cells.as_deref(),
+        };
+        let mut cell_stats = crate::radio::cell::CellStats::default();
+        let mut cell_states = crate::radio::cellular::CellStates::default();
         for sh in &mut self.shards {
-            let (on_device, in_batches) = sh.finish();
+            let (on_device, in_batches) = sh.finish(plans);
+            for c in &sh.cells {
+                cell_stats.add(&c.stats);
+            }
+            for d in &sh.cell_devices {
+                cell_states.add(&d.states);
+            }
             pending_on_device += on_device;
             in_open_gateway_batches += in_batches;
             self.metrics.absorb_devices(&sh.metrics);
@@ -686,6 +700,10 @@ impl<'s, P: Protocol> World<'s, P> {
             .map(|e| e.output(self.s, self.end, m.settled))
             .unwrap_or_default();
         protocol_summary.extend(energy.summary.iter().cloned());
+        if let Some(plan) = &self.cells {
+            let devices = plan.groups.iter().map(|g| g.count as u64).sum();
+            protocol_summary.extend(cells::summary(&cell_stats, &cell_states, devices));
+        }
         let output = RunOutput {
             scenario_name: self.s.name.clone(),
             scenario_yaml: scenario::to_yaml(self.s),

@@ -10,12 +10,15 @@
 
 use super::airwaves::{AirPlan, FrameOut};
 use super::batches::Batches;
+use super::cells::{CellDevice, CellPlan};
 use super::gateways::Gateways;
 use crate::consensus::TxIn;
 use crate::devices::Fleet;
 use crate::engine::{EventKey, Purpose, RadixHeap, Time, draw_u64, from_secs};
 use crate::metrics::Metrics;
 use crate::net::{Access, transfer};
+use crate::radio::cell::Cell;
+use crate::radio::cellular::Contact;
 use crate::radio::{MAC_OVERHEAD_BYTES, next_free};
 use crate::scenario::Scenario;
 use rayon::prelude::*;
@@ -37,6 +40,13 @@ pub struct Upload {
     pub node: u32,
     pub start: u32,
     pub len: u32,
+}
+
+/// The radio plans the shards read.
+#[derive(Clone, Copy)]
+pub struct Plans<'a> {
+    pub air: Option<&'a AirPlan>,
+    pub cells: Option<&'a CellPlan>,
 }
 
 /// Where fleet-wide event sources start: devices after validators, gateways after devices.
@@ -65,8 +75,39 @@ pub struct Shard {
     free_at: Vec<Time>,
     /// Readings whose frame could not start before the end of the run (duty cycle).
     held: u64,
+    /// Per local gateway, its cell (cellular scenarios only).
+    pub cells: Vec<Cell>,
+    /// Per local device, its cellular radio state (cellular scenarios only): the schedule
+    /// energy is computed from, in `states`.
+    pub cell_devices: Vec<CellDevice>,
+    /// When cellular devices can be reached (for receipts): `(device, contact)`.
+    pub contacts: Vec<(u32, Contact)>,
     seed: u64,
     end: Time,
+}
+
+/// Appends `readings` to `list` as transactions uploaded at `at`; returns the first one's
+/// sequence number, which names the upload.
+fn push_readings(
+    list: &mut Vec<TxIn>,
+    readings: impl Iterator<Item = crate::devices::Reading>,
+    bytes: u32,
+    metrics: &mut Metrics,
+    at: Time,
+) -> Option<u32> {
+    let mut first = None;
+    for r in readings {
+        first.get_or_insert(r.seq);
+        metrics.on_uploaded(r.created, at);
+        list.push(TxIn {
+            device: r.device,
+            seq: r.seq,
+            bytes,
+            created: r.created,
+            uploaded: at,
+        });
+    }
+    first
 }
 
 /// The shard of gateway `g` among `shards` shards of `gateways` gateways.
@@ -118,10 +159,16 @@ pub fn build(s: &Scenario, end: Time, access: &Access) -> Vec<Shard> {
                 frames: Vec::new(),
                 free_at: Vec::new(),
                 held: 0,
+                cells: Vec::new(),
+                cell_devices: Vec::new(),
+                contacts: Vec::new(),
                 seed: s.seed,
                 end,
             };
-            if s.devices.iter().any(|g| g.radio.is_some()) {
+            if let Some(plan) = CellPlan::build(s) {
+                shard.cells = vec![plan.cell(); shard_gateways as usize];
+                shard.cell_devices = vec![CellDevice::default(); shard.fleet.len() as usize];
+            } else if s.devices.iter().any(|g| g.radio.is_some()) {
                 shard.free_at = vec![0; shard.fleet.len() as usize];
             }
             for l in 0..shard.fleet.len() {
@@ -136,24 +183,27 @@ pub fn build(s: &Scenario, end: Time, access: &Access) -> Vec<Shard> {
 
 impl Shard {
     /// Runs every event due at or before `until`, appending uploads to `out` and `txs`.
-    pub fn run_until(&mut self, until: Time, access: &Access, air: Option<&AirPlan>, src: Sources) {
+    pub fn run_until(&mut self, until: Time, access: &Access, plans: Plans, src: Sources) {
         let devices = self.fleet.len();
         while self.queue.peek_key().is_some_and(|k| k.time() <= until) {
             let (key, ()) = self.queue.pop().expect("peeked");
             self.events += 1;
             let (now, source) = (key.time(), key.source());
             if source < devices {
-                self.wake(source, now, access, air, src);
+                self.wake(source, now, access, plans, src);
             } else {
                 self.flush(source - devices, now, access, src);
             }
         }
     }
 
-    fn wake(&mut self, l: u32, now: Time, access: &Access, air: Option<&AirPlan>, src: Sources) {
+    fn wake(&mut self, l: u32, now: Time, access: &Access, plans: Plans, src: Sources) {
         let d = self.fleet.ids[l as usize];
-        if let Some((air, gi)) = air.and_then(|a| Some((a, a.group_of(d)?))) {
+        if let Some((air, gi)) = plans.air.and_then(|a| Some((a, a.group_of(d)?))) {
             return self.wake_radio(l, now, air, gi);
+        }
+        if let Some(plan) = plans.cells {
+            return self.wake_cellular(l, now, access, plan, src);
         }
         let gateway = self.fleet.gateway[l as usize];
         let node = access.gateway_validator[gateway as usize];
@@ -181,18 +231,7 @@ impl Shard {
                     &mut *txs
                 };
                 let before = list.len();
-                let mut first_seq = None;
-                for r in readings {
-                    first_seq.get_or_insert(r.seq);
-                    metrics.on_uploaded(r.created, now);
-                    list.push(TxIn {
-                        device: r.device,
-                        seq: r.seq,
-                        bytes: g.tx_bytes,
-                        created: r.created,
-                        uploaded: now,
-                    });
-                }
+                let first_seq = push_readings(list, readings, g.tx_bytes, metrics, now);
                 if !batching {
                     let len = list.len() - before;
                     let bytes = len as u64 * g.tx_bytes as u64;
@@ -243,18 +282,8 @@ impl Shard {
                         break;
                     }
                     let first = txs.len() as u32;
-                    let mut seq = None;
-                    for r in (&mut *readings).take(k) {
-                        seq.get_or_insert(r.seq);
-                        metrics.on_uploaded(r.created, start);
-                        txs.push(TxIn {
-                            device: r.device,
-                            seq: r.seq,
-                            bytes: g.tx_bytes,
-                            created: r.created,
-                            uploaded: start,
-                        });
-                    }
+                    let seq =
+                        push_readings(txs, (&mut *readings).take(k), g.tx_bytes, metrics, start);
                     let seq = seq.expect("a frame holds readings");
                     let channel = draw_u64(seed, d as u64, Purpose::Radio, seq as u64)
                         % radio.channels as u64;
@@ -272,6 +301,73 @@ impl Shard {
                     *free_at = next_free(start, toa, radio.duty_cycle);
                 }
             });
+        if let Some(t) = next {
+            self.queue.push(EventKey::new(t, l, 0), ());
+        }
+    }
+
+    /// A cellular device's wake: its readings leave in one session through its cell (a new
+    /// connection, or the one still open), then travel the cell's backhaul.
+    fn wake_cellular(&mut self, l: u32, now: Time, access: &Access, plan: &CellPlan, src: Sources) {
+        let d = self.fleet.ids[l as usize];
+        let c = plan
+            .radio_of(d)
+            .expect("validated: cells serve cellular groups only");
+        let gateway = self.fleet.gateway[l as usize];
+        let lg = (gateway - self.first_gateway) as usize;
+        let (cells, devs, txs, end) = (
+            &mut self.cells,
+            &mut self.cell_devices,
+            &mut self.txs,
+            self.end,
+        );
+        let mut sent = None;
+        let next = self
+            .fleet
+            .wake(l, now, &mut self.metrics, |g, metrics, readings| {
+                let n = readings.len() as u64;
+                let bytes = n * g.tx_bytes as u64;
+                let bits = bytes * 8;
+                let open = devs[l as usize].connected_at(now);
+                let granted = if open {
+                    now
+                } else {
+                    devs[l as usize].close(c, now, end);
+                    cells[lg].grant(now)
+                };
+                let ready = if open { now } else { granted + c.setup };
+                let start = cells[lg].uplink(ready, bits);
+                let mut s = c.session(now, granted, start, bits);
+                if open {
+                    s.connected = now;
+                }
+                let sending = s.sent - start;
+                let dev = &mut devs[l as usize];
+                if open {
+                    dev.extend(s, sending);
+                } else {
+                    dev.open(s, sending);
+                }
+                if !open {
+                    cells[lg].hold(s.released);
+                }
+                let first = txs.len() as u32;
+                let seq = push_readings(txs, readings, g.tx_bytes, metrics, start);
+                sent = Some(Upload {
+                    at: s.sent + access.backhaul_delay(gateway, bytes),
+                    source: src.first_device + d,
+                    seq: seq.expect("an upload holds readings"),
+                    node: access.gateway_validator[gateway as usize],
+                    start: first,
+                    len: n as u32,
+                });
+            });
+        self.out.extend(sent);
+        if sent.is_some() && plan.receipts(d) {
+            let dev = &self.cell_devices[l as usize];
+            let until = next.unwrap_or(end).min(end);
+            self.contacts.extend(dev.contacts(c, until).map(|k| (d, k)));
+        }
         if let Some(t) = next {
             self.queue.push(EventKey::new(t, l, 0), ());
         }
@@ -297,8 +393,15 @@ impl Shard {
 
     /// Closes the run: readings never uploaded stay on their devices, online time is
     /// accounted. Returns the transactions left on devices and those in unflushed batches.
-    pub fn finish(&mut self) -> (u64, u64) {
+    pub fn finish(&mut self, plans: Plans) -> (u64, u64) {
         let on_device = self.fleet.finish(&mut self.metrics) + self.held;
+        if let Some(plan) = plans.cells {
+            for (l, dev) in self.cell_devices.iter_mut().enumerate() {
+                if let Some(c) = plan.radio_of(self.fleet.ids[l]) {
+                    dev.finish(c, self.end);
+                }
+            }
+        }
         (on_device, self.batches.in_flight())
     }
 

@@ -2,6 +2,7 @@
 
 use super::{Checker, Lower::*, Num, Quoted, Upper};
 use crate::radio::Region;
+use crate::radio::cellular::Rat;
 use crate::scenario::{Area, DeviceGroup, Lorawan, Placement, Radio, Sf, Shape};
 
 /// Wider than any city or region a LoRaWAN network covers (1,000 km).
@@ -15,8 +16,14 @@ const CODING_RATES: [&str; 4] = ["4/5", "4/6", "4/7", "4/8"];
 
 impl Checker<'_> {
     pub(super) fn radio(&mut self, p: &str, group: &DeviceGroup) {
-        let Some(Radio::Lorawan(l)) = &group.radio else {
-            return;
+        if let Some(r) = &group.receipts {
+            self.receipts(p, r, group.radio.is_some());
+        }
+        let l = match &group.radio {
+            Some(Radio::Lorawan(l)) => l,
+            Some(Radio::Nbiot(c)) => return self.cellular(&format!("{p}.radio"), Rat::NbIot, c),
+            Some(Radio::Ltem(c)) => return self.cellular(&format!("{p}.radio"), Rat::LteM, c),
+            None => return,
         };
         let p = format!("{p}.radio");
         let region = Region::by_name(&l.region);
@@ -189,11 +196,14 @@ impl Checker<'_> {
 
     pub(super) fn area(&mut self, area: Option<&Area>, groups: &[DeviceGroup], gateways: u64) {
         let Some(a) = area else {
-            if let Some(i) = groups.iter().position(|g| g.radio.is_some()) {
+            if let Some(i) = groups
+                .iter()
+                .position(|g| matches!(g.radio, Some(Radio::Lorawan(_))))
+            {
                 self.report(
                     "area",
                     "absent",
-                    format!("must be given when a group has radio (devices[{i}])"),
+                    format!("must be given when a group has a lorawan radio (devices[{i}])"),
                 );
             }
             return;
@@ -244,7 +254,6 @@ impl Checker<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::scenario::{ScenarioError, parse};
 
     const BASE: &str = "\
 duration_s: 600
@@ -254,13 +263,7 @@ consensus: { protocol: nakamoto, block_interval_s: 10 }
 
     /// The one-line messages for a scenario of `BASE` plus `extra`.
     fn errors(extra: &str) -> Vec<String> {
-        match parse(&format!("{BASE}{extra}"), "t") {
-            Ok(_) => Vec::new(),
-            Err(ScenarioError::Invalid { errors, .. }) => {
-                errors.iter().map(|e| e.to_string()).collect()
-            }
-            Err(e) => vec![e.to_string()],
-        }
+        super::super::messages(&format!("{BASE}{extra}"))
     }
 
     fn group(radio: &str, tx_bytes: u32) -> String {
@@ -375,7 +378,7 @@ consensus: { protocol: nakamoto, block_interval_s: 10 }
         let e = errors(&group("{ model: lorawan }", 10));
         assert_eq!(
             e,
-            ["area = absent: must be given when a group has radio (devices[0])"]
+            ["area = absent: must be given when a group has a lorawan radio (devices[0])"]
         );
         let area =
             "area: { shape: square, size_m: -5, demodulators: 0, path_loss: { exponent: 0 } }\n";
