@@ -65,21 +65,27 @@ fn col(head: &[String], name: &str) -> usize {
         .unwrap_or_else(|| panic!("{name} in {head:?}"))
 }
 
+/// Runs a plan that must succeed; its chosen fleet size and the configurations evaluated.
+fn chosen_fleet(file: &Path, out: &Path) -> (i64, usize) {
+    let o = plan(file, out, &[]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let (head, body) = rows(out);
+    let chosen: Vec<&Vec<String>> = body
+        .iter()
+        .filter(|r| r[col(&head, "chosen")] == "true")
+        .collect();
+    assert_eq!(chosen.len(), 1);
+    let fleet = chosen[0][col(&head, "devices[0].count")].parse().unwrap();
+    (fleet, body.len())
+}
+
 const NEED: &str = "{ metric: settled_tx_per_s, op: \">=\", value: 40 }";
 
 #[test]
 fn bisection_finds_the_grids_smallest_feasible_fleet_in_fewer_runs() {
     let dir = temp("monotone");
     let searched = dir.join("searched");
-    let out = plan(&plan_file(&dir, NEED, true), &searched, &[]);
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
-    let (head, body) = rows(&searched);
-    let chosen: Vec<&Vec<String>> = body
-        .iter()
-        .filter(|r| r[col(&head, "chosen")] == "true")
-        .collect();
-    assert_eq!(chosen.len(), 1);
-    let answer: i64 = chosen[0][col(&head, "devices[0].count")].parse().unwrap();
+    let (answer, probes) = chosen_fleet(&plan_file(&dir, NEED, true), &searched);
 
     // The whole grid, judged here from its means and interval ends (not its verdicts).
     let griddir = temp("grid");
@@ -101,7 +107,7 @@ fn bisection_finds_the_grids_smallest_feasible_fleet_in_fewer_runs() {
     assert_eq!(answer, smallest);
     // 40 readings a second at one reading per meter every 2 s: about 80 meters.
     assert!((80..=100).contains(&answer), "{answer}");
-    assert!(body.len() < gbody.len() / 2, "{} probes", body.len());
+    assert!(probes < gbody.len() / 2, "{probes} probes");
 
     // The report of the plan folder opens with the answer and draws the frontier.
     let report = Command::new(env!("CARGO_BIN_EXE_unchained"))
@@ -272,5 +278,53 @@ fn a_straddling_interval_adds_seeds_and_the_cap_leaves_it_undecided() {
     let (head, body) = rows(&fixed);
     assert_eq!(body[0][col(&head, "seeds")], "2");
     assert_eq!(body[0][col(&head, "status")], "undecided");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The capacity example with the fleet size searched downwards, or (`monotone: false`) the
+/// whole grid.
+fn capacity_plan(dir: &Path, monotone: bool) -> PathBuf {
+    let text = std::fs::read_to_string("scenarios/plans/nakamoto-capacity.yaml").unwrap();
+    let base = std::fs::canonicalize("scenarios/plans/capacity-base.yaml").unwrap();
+    let mut text = text.replace(
+        "base: capacity-base.yaml",
+        &format!("base: {}", base.display()),
+    );
+    if !monotone {
+        text = text.replace(", monotone: decreasing", "");
+    }
+    let f = dir.join("capacity.yaml");
+    std::fs::write(&f, text).unwrap();
+    f
+}
+
+#[test]
+fn a_decreasing_search_finds_the_largest_unsaturated_fleet_of_the_grid() {
+    let dir = temp("capacity");
+    let searched = dir.join("searched");
+    let (answer, probes) = chosen_fleet(&capacity_plan(&dir, true), &searched);
+
+    let grid = dir.join("grid");
+    let out = plan(&capacity_plan(&dir, false), &grid, &[]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let (ghead, gbody) = rows(&grid);
+    assert_eq!(gbody.len(), 30);
+    // Judged here: no seed saturated (the flag's mean over seeds is 0).
+    let largest = gbody
+        .iter()
+        .filter(|r| r[col(&ghead, "r0_saturated_mean")].parse::<f64>().unwrap() == 0.0)
+        .map(|r| r[col(&ghead, "devices[0].count")].parse::<i64>().unwrap())
+        .max()
+        .unwrap();
+    assert_eq!(answer, largest);
+    // Blocks of 10,000 bytes every 10 s carry at most 10 readings of 100 bytes a second:
+    // 100 sensors reading every 10 s. Below 80 % of that the chain keeps up.
+    assert!((80..=100).contains(&answer), "{answer}");
+    assert!(probes < gbody.len() / 2, "{probes} probes");
+    let md = std::fs::read_to_string(searched.join("plan.md")).unwrap();
+    assert!(
+        md.starts_with("# Plan nakamoto-capacity\n\nLargest configuration"),
+        "{md}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

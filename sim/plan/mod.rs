@@ -12,7 +12,7 @@ mod spec;
 
 pub use frontier::names as frontier_charts;
 pub use judge::{Figure, Verdict, judge};
-pub use spec::{Choice, MAX_POINTS, Objective, Op, Plan, Requirement, load};
+pub use spec::{Choice, Goal, MAX_POINTS, Monotone, Objective, Op, Plan, Requirement, load};
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -31,8 +31,8 @@ pub struct Evaluated {
     pub objective: f64,
 }
 
-/// A group's best feasible configuration, or the requirements that fail at its largest
-/// evaluated configuration.
+/// A group's best feasible configuration, or the requirements that fail at its most
+/// favourable evaluated configuration (the last along the searched choice).
 pub struct GroupAnswer {
     pub points: Vec<u32>,
     pub best: Option<u32>,
@@ -84,9 +84,12 @@ pub fn run(plan: &Plan, out: &Path, jobs: Option<usize>, quiet: bool) -> Result<
             evaluated.insert(p, e);
         }
     }
-    let answers: Vec<GroupAnswer> = groups.iter().map(|g| answer(g, &evaluated)).collect();
+    let answers: Vec<GroupAnswer> = groups
+        .iter()
+        .map(|g| answer(plan.goal, g, &evaluated))
+        .collect();
     let mut ranked: Vec<u32> = answers.iter().filter_map(|a| a.best).collect();
-    ranked.sort_by(|a, b| rank(&evaluated[a], &evaluated[b]));
+    ranked.sort_by(|a, b| rank(plan.goal, &evaluated[a], &evaluated[b]));
     let outcome = Outcome {
         runs: evaluated.values().map(|e| e.seeds as u64).sum(),
         grid: plan.sweep.points.len(),
@@ -106,23 +109,22 @@ fn more_seeds(plan: &Plan, e: &Evaluated) -> Option<u32> {
         .then(|| (e.seeds * 2).min(plan.max_seeds))
 }
 
-fn rank(a: &Evaluated, b: &Evaluated) -> std::cmp::Ordering {
-    let key = |e: &Evaluated| {
-        if e.objective.is_nan() {
-            f64::INFINITY
-        } else {
-            e.objective
-        }
+/// Best first: the smallest objective, or the largest when maximising; NaN last either way.
+fn rank(goal: Goal, a: &Evaluated, b: &Evaluated) -> std::cmp::Ordering {
+    let key = |e: &Evaluated| match (e.objective.is_nan(), goal) {
+        (true, _) => f64::INFINITY,
+        (false, Goal::Minimise) => e.objective,
+        (false, Goal::Maximise) => -e.objective,
     };
     key(a).total_cmp(&key(b)).then(a.point.cmp(&b.point))
 }
 
-fn answer(g: &search::Group, evaluated: &BTreeMap<u32, Evaluated>) -> GroupAnswer {
+fn answer(goal: Goal, g: &search::Group, evaluated: &BTreeMap<u32, Evaluated>) -> GroupAnswer {
     let done: Vec<&Evaluated> = g.points.iter().filter_map(|p| evaluated.get(p)).collect();
     let best = done
         .iter()
         .filter(|e| e.status == Verdict::Pass)
-        .min_by(|a, b| rank(a, b))
+        .min_by(|a, b| rank(goal, a, b))
         .map(|e| e.point);
     let binding = match (best, done.last()) {
         (None, Some(last)) => (0..last.verdicts.len())

@@ -119,9 +119,13 @@ fn markdown(plan: &Plan, o: &Outcome) -> String {
         super::Objective::Choice(i) => plan.choices[*i].path.clone(),
         super::Objective::Metric(m) => format!("mean {m}"),
     };
+    let best_word = match plan.goal {
+        super::Goal::Minimise => "Smallest",
+        super::Goal::Maximise => "Largest",
+    };
     match o.ranked.first() {
         Some(&best) => md.push_str(&format!(
-            "Smallest configuration meeting all requirements (by {objective}): **{}** \
+            "{best_word} configuration meeting all requirements (by {objective}): **{}** \
              ({objective} = {}).\n\n",
             describe(plan, best),
             o.evaluated[&best].objective
@@ -147,7 +151,8 @@ fn markdown(plan: &Plan, o: &Outcome) -> String {
         o.groups.iter().filter(|g| g.best.is_none()).collect();
     if !infeasible.is_empty() {
         md.push_str(
-            "\nInfeasible choices (binding requirement at the largest configuration tried):\n\n",
+            "\nInfeasible choices (binding requirement at the most favourable configuration \
+             tried):\n\n",
         );
         for g in infeasible {
             let last = g.points.iter().rev().find(|p| o.evaluated.contains_key(p));

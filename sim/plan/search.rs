@@ -1,7 +1,7 @@
 //! Which configurations to evaluate next.
 //!
 //! The configurations are split into groups: those sharing every choice except the searched
-//! one (the last choice declared `monotone: increasing`), or, without such a choice, those
+//! one (the last choice declared `monotone`), or, without such a choice, those
 //! sharing every categorical choice. Along a monotone choice, a group is searched by galloping
 //! then bisection over its list of values: indices 0, 1, 3, 7, … until one is feasible (or the
 //! last value fails), then halving the gap between the largest infeasible and the smallest
@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 
 use super::judge::Verdict;
-use super::spec::Plan;
+use super::spec::{Monotone, Plan};
 
 pub struct Group {
     /// The configurations of the group; along the searched choice, in its order.
@@ -39,11 +39,19 @@ pub fn groups(plan: &Plan) -> Vec<Group> {
             .collect();
         by_key.entry(key).or_default().push(p.index);
     }
+    // Along a decreasing choice the grid's order is reversed, so that the feasible values
+    // form the list's tail, as along an increasing one, and the search finds the largest.
+    let decreasing = searched.and_then(|s| plan.choices[s].monotone) == Some(Monotone::Decreasing);
     by_key
         .into_values()
-        .map(|points| Group {
-            points,
-            monotone: searched.is_some(),
+        .map(|mut points| {
+            if decreasing {
+                points.reverse();
+            }
+            Group {
+                points,
+                monotone: searched.is_some(),
+            }
         })
         .collect()
 }

@@ -25,6 +25,8 @@ struct File {
     requirements: Vec<ReqFile>,
     choices: Vec<ChoiceFile>,
     objective: String,
+    #[serde(default)]
+    goal: Option<String>,
 }
 
 /// Three seeds: the fewest for which a 95 % interval is not wider than the metric's range
@@ -115,13 +117,30 @@ pub enum Objective {
     Metric(String),
 }
 
+/// How the requirements change along a monotone choice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Monotone {
+    /// More of it never hurts: what holds at a value holds at every larger one (validators,
+    /// gateways, batch sizes against a fixed load).
+    Increasing,
+    /// More of it never helps: what holds at a value holds at every smaller one (devices or
+    /// reading rate against a fixed deployment, as in a capacity search).
+    Decreasing,
+}
+
 #[derive(Clone, Debug)]
 pub struct Choice {
     pub path: String,
     /// Integer choices list their values; categorical ones have `None`.
     pub integers: Option<Vec<i64>>,
-    /// More of it never hurts: the requirements that hold at a value hold at every larger one.
-    pub monotone: bool,
+    pub monotone: Option<Monotone>,
+}
+
+/// Whether the objective is to be made small (cost, validators) or large (capacity).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Goal {
+    Minimise,
+    Maximise,
 }
 
 pub struct Plan {
@@ -133,6 +152,7 @@ pub struct Plan {
     pub requirements: Vec<Requirement>,
     pub choices: Vec<Choice>,
     pub objective: Objective,
+    pub goal: Goal,
     /// The grid of every configuration; dimension `i` is choice `i`.
     pub sweep: Sweep,
 }
@@ -140,7 +160,7 @@ pub struct Plan {
 impl Plan {
     /// The choice searched by bisection: the last one declared monotone.
     pub fn searched(&self) -> Option<usize> {
-        self.choices.iter().rposition(|c| c.monotone)
+        self.choices.iter().rposition(|c| c.monotone.is_some())
     }
 }
 
@@ -234,18 +254,20 @@ pub fn load(path: &Path) -> Result<Plan, String> {
             return Err(field(at("path"), c.path.clone(), "each path chosen once"));
         }
         let monotone = match c.monotone.as_deref() {
-            None => false,
-            Some("increasing") => true,
+            None => None,
+            Some("increasing") => Some(Monotone::Increasing),
+            Some("decreasing") => Some(Monotone::Decreasing),
             Some(other) => {
                 return Err(field(
                     at("monotone"),
                     other.into(),
-                    "increasing (more of it never hurts), or leave it out",
+                    "increasing (more of it never hurts), decreasing (more of it never helps), \
+                     or leave it out",
                 ));
             }
         };
         let (steps, integers) = match (&c.values, c.min, c.max) {
-            (Some(values), None, None) if c.step.is_none() && !monotone => {
+            (Some(values), None, None) if c.step.is_none() && monotone.is_none() => {
                 if values.is_empty() {
                     return Err(field(at("values"), "[]".into(), "at least one value"));
                 }
@@ -310,6 +332,17 @@ pub fn load(path: &Path) -> Result<Plan, String> {
         }
         None => Objective::Metric(file.objective.clone()),
     };
+    let goal = match file.goal.as_deref() {
+        None | Some("minimise") => Goal::Minimise,
+        Some("maximise") => Goal::Maximise,
+        Some(other) => {
+            return Err(field(
+                "goal".into(),
+                other.into(),
+                "minimise (the default) or maximise",
+            ));
+        }
+    };
     let points: u64 = dims.iter().map(|d| d.steps.len() as u64).product();
     if points > MAX_POINTS || points * file.seeds as u64 > MAX_RUNS {
         return Err(field(
@@ -333,6 +366,7 @@ pub fn load(path: &Path) -> Result<Plan, String> {
         requirements,
         choices,
         objective,
+        goal,
         sweep,
     })
 }
