@@ -33,6 +33,27 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
     })
 }
 
+/// Refuses to let the file a user named with `option` be replaced, unless `force`; never
+/// when it is not a plain file (a device or a pipe would be renamed over, not written to).
+pub fn refuse_file(option: &str, path: &Path, force: bool) -> Result<(), String> {
+    let Ok(meta) = fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    if !meta.is_file() {
+        return Err(format!(
+            "{option} {}: not a plain file; the output is written to a new file or replaces a plain one",
+            path.display()
+        ));
+    }
+    if !force {
+        return Err(format!(
+            "{option} {} already exists; pass --force to replace it",
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
 /// An output folder being written: a hidden sibling of its destination until [`commit`]
 /// swaps it in. Dropped without a commit, it removes itself.
 ///

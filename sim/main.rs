@@ -69,13 +69,29 @@ enum Cmd {
         force: bool,
     },
     /// Compare a candidate run (or merged sweep) folder with a baseline; exits 1 when a
-    /// metric is beyond its tolerance in the bad direction.
+    /// metric is beyond its tolerance in the bad direction or the scenarios differ, 2 on bad
+    /// input.
     Compare {
+        /// The reference run folder (or merged sweep folder).
         baseline: PathBuf,
+        /// The run folder (or merged sweep folder) judged against it.
         candidate: PathBuf,
-        /// YAML with per-metric tolerances (default: 5 % relative for every metric).
+        /// YAML with per-metric tolerances (default: 5 % relative, the registry's floors and
+        /// directions).
         #[arg(long)]
         tolerance: Option<PathBuf>,
+        /// Judge the metrics even when the scenarios' inputs differ (they are still listed).
+        #[arg(long)]
+        allow_changed_inputs: bool,
+        /// Output on stdout: text, markdown or json.
+        #[arg(long, default_value = "text")]
+        format: unchained::compare::Format,
+        /// Also write the verdicts as JUnit XML to FILE, for CI systems.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Replace an existing --junit file.
+        #[arg(long)]
+        force: bool,
     },
     /// Reproduce the published results (targets.yaml) and write a table and charts.
     ValidateLiterature {
@@ -237,7 +253,20 @@ fn main() -> ExitCode {
             baseline,
             candidate,
             tolerance,
-        } => return compare(&baseline, &candidate, tolerance.as_deref()),
+            allow_changed_inputs,
+            format,
+            junit,
+            force,
+        } => {
+            return compare(
+                &baseline,
+                &candidate,
+                tolerance.as_deref(),
+                allow_changed_inputs,
+                format,
+                junit.as_deref().map(|j| (j, force)),
+            );
+        }
         Cmd::ValidateLiterature {
             out,
             scenarios,
@@ -326,14 +355,31 @@ fn merge_dir(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn compare(baseline: &Path, candidate: &Path, tolerance: Option<&Path>) -> ExitCode {
-    let result = tolerance
-        .map(unchained::compare::Tolerances::load)
-        .unwrap_or_else(|| Ok(Default::default()))
-        .and_then(|t| unchained::compare::compare(baseline, candidate, &t));
+fn compare(
+    baseline: &Path,
+    candidate: &Path,
+    tolerance: Option<&Path>,
+    allow_changed_inputs: bool,
+    format: unchained::compare::Format,
+    junit: Option<(&Path, bool)>,
+) -> ExitCode {
+    let result = junit
+        .map_or(Ok(()), |(file, force)| {
+            atomic::refuse_file("--junit", file, force)
+        })
+        .and_then(|()| {
+            tolerance
+                .map(unchained::compare::Tolerances::load)
+                .unwrap_or_else(|| Ok(Default::default()))
+        })
+        .and_then(|t| unchained::compare::compare(baseline, candidate, &t, allow_changed_inputs))
+        .and_then(|c| match junit {
+            Some((file, _)) => atomic::write_file(file, c.junit().as_bytes()).map(|()| c),
+            None => Ok(c),
+        });
     match result {
         Ok(c) => {
-            print!("{}", c.table());
+            print!("{}", c.render(format));
             if c.regressed() {
                 ExitCode::from(1)
             } else {

@@ -10,6 +10,36 @@ pub fn scenario(yaml: &str) -> Scenario {
     scenario::parse(yaml, "test").unwrap_or_else(|e| panic!("test scenario invalid: {e}"))
 }
 
+/// Every example scenario of `scenarios/` as `(file stem, text)`, sorted, with its duration
+/// cut to `duration_s` and the files it names (an area's gateway file) made absolute.
+pub fn examples(duration_s: u32) -> Vec<(String, String)> {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f).unwrap();
+            let cut: Vec<String> = text
+                .lines()
+                .map(|l| {
+                    if l.starts_with("duration_s:") {
+                        format!("duration_s: {duration_s}")
+                    } else {
+                        l.replace("file: ", &format!("file: {}/", dir.display()))
+                    }
+                })
+                .collect();
+            let name = f.file_stem().unwrap().to_string_lossy().into_owned();
+            (name, cut.join("\n"))
+        })
+        .collect()
+}
+
 pub fn run(s: &Scenario) -> RunOutput {
     world::run(s, &Progress::hidden()).unwrap_or_else(|e| panic!("run failed: {e}"))
 }

@@ -5,6 +5,8 @@
 //! leader (323 MiB estimated, 2.5 GB at 150 s). Each run is a child process, so its peak
 //! resident memory (which `run` prints next to the estimate) is its own.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -40,38 +42,11 @@ fn measure(dir: &Path, name: &str, text: &str) -> (f64, f64) {
     (number_after("peak memory "), number_after("(estimated "))
 }
 
-/// The example with its duration cut to `duration_s`.
-fn shortened(text: &str, duration_s: u32) -> String {
-    text.lines()
-        .map(|l| {
-            if l.starts_with("duration_s:") {
-                format!("duration_s: {duration_s}")
-            } else {
-                l.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[test]
 fn the_estimate_bounds_the_measured_peak() {
     let dir = temp("bound");
     let mut cases: Vec<(String, String)> = Vec::new();
-    let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&examples)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-        .collect();
-    files.sort();
-    for f in files {
-        let name = f.file_stem().unwrap().to_string_lossy().into_owned();
-        let text = std::fs::read_to_string(&f).unwrap();
-        // Paths in the example (an area's gateway file) are relative to it.
-        let text = text.replace("file: ", &format!("file: {}/", examples.display()));
-        cases.push((name, shortened(&text, 30)));
-    }
+    cases.extend(common::examples(30));
     cases.push((
         "many-gateways".into(),
         "duration_s: 60\ndevices: [{ count: 300, workload: { model: periodic, interval_s: 60 } }]\n\

@@ -1,16 +1,26 @@
 //! Regression comparison of two output folders: a run's `summary` table, or a sweep's
-//! `combined` table (each point's mean), metric by metric against per-metric tolerances.
+//! `combined` table (each point's mean and 95 % interval over seeds), metric by metric against
+//! per-metric tolerances. What each metric is (input or output, unit, better direction) comes
+//! from the metric registry, never from its name.
+//!
+//! Two folders whose inputs differ (a field of the resolved scenario, or an input metric such
+//! as `devices`) did not simulate the same thing: their differences are listed as such and,
+//! unless the caller allows it, no metric is judged.
 
+mod format;
+mod inputs;
 pub(crate) mod table;
 mod tolerance;
 
+pub use format::Format;
+pub use inputs::InputChange;
 pub use tolerance::{DEFAULT_RELATIVE, Direction, Limit, Tolerances, direction_of};
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
 use std::path::Path;
 
 use crate::manifest::Verified;
+use crate::metrics::registry::{self, Kind as MetricKind};
 use table::{Columns, Kind};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,6 +32,11 @@ pub enum Verdict {
     Worse,
     /// Beyond tolerance for a metric without a good direction.
     Changed,
+    /// Beyond tolerance, but the seeds' 95 % intervals of a sweep point overlap: the change is
+    /// within the noise the seeds show.
+    Noise,
+    /// An input that differs, compared anyway (`--allow-changed-inputs`).
+    Input,
     /// In the baseline, absent from the candidate.
     Missing,
     /// Only in the candidate. A failure too: a comparison must cover the same metrics on both
@@ -38,12 +53,15 @@ impl Verdict {
         )
     }
 
-    fn label(self) -> &'static str {
+    /// The word every output format prints.
+    pub fn label(self) -> &'static str {
         match self {
             Verdict::Ok => "ok",
             Verdict::Better => "better",
             Verdict::Worse => "REGRESSED",
             Verdict::Changed => "CHANGED",
+            Verdict::Noise => "noise",
+            Verdict::Input => "input",
             Verdict::Missing => "MISSING",
             Verdict::New => "NEW",
             Verdict::Ignored => "ignored",
@@ -51,16 +69,35 @@ impl Verdict {
     }
 }
 
+/// A sweep point's 95 % interval over its seeds.
+pub type Interval = (f64, f64);
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
     pub metric: String,
     pub baseline: Option<f64>,
     pub candidate: Option<f64>,
+    pub baseline_ci: Option<Interval>,
+    pub candidate_ci: Option<Interval>,
     pub verdict: Verdict,
+}
+
+impl Row {
+    /// The metric's registry entry (a sweep row's name carries its point first).
+    pub fn entry(&self) -> Option<registry::Entry> {
+        registry::entry(tolerance::bare(&self.metric))
+    }
 }
 
 #[derive(Clone, Debug)]
 pub struct Comparison {
+    /// `run` or `sweep`.
+    pub kind: &'static str,
+    /// Inputs that differ; empty when both folders simulated the same thing.
+    pub inputs: Vec<InputChange>,
+    /// Whether metrics were judged although inputs differ.
+    pub inputs_allowed: bool,
+    /// Empty when inputs differ and that was not allowed.
     pub rows: Vec<Row>,
 }
 
@@ -69,72 +106,24 @@ impl Comparison {
         self.rows.iter().filter(|r| r.verdict.fails())
     }
 
+    /// The metrics were not judged: the inputs differ and that was not allowed.
+    pub fn refused(&self) -> bool {
+        !self.inputs.is_empty() && !self.inputs_allowed
+    }
+
+    /// Fails the comparison: a metric beyond tolerance in its bad direction, or inputs that
+    /// differ without `--allow-changed-inputs`.
     pub fn regressed(&self) -> bool {
-        self.failures().next().is_some()
+        self.refused() || self.failures().next().is_some()
     }
 
-    /// A fixed-width table: metric, baseline, candidate, change, verdict.
-    pub fn table(&self) -> String {
-        let width = self
-            .rows
-            .iter()
-            .map(|r| r.metric.len())
-            .chain([6])
-            .max()
-            .unwrap_or(6);
-        let mut s = String::new();
-        let _ = writeln!(
-            s,
-            "{:<width$}  {:>14}  {:>14}  {:>10}  verdict",
-            "metric", "baseline", "candidate", "change"
-        );
-        for r in &self.rows {
-            let _ = writeln!(
-                s,
-                "{:<width$}  {:>14}  {:>14}  {:>10}  {}",
-                r.metric,
-                num(r.baseline),
-                num(r.candidate),
-                change(r.baseline, r.candidate),
-                r.verdict.label()
-            );
-        }
-        let failed = self.failures().count();
-        let _ = writeln!(
-            s,
-            "{} metrics compared, {} beyond tolerance",
-            self.rows.len(),
-            failed
-        );
-        s
+    pub fn render(&self, format: Format) -> String {
+        format::render(self, format)
     }
-}
 
-fn num(v: Option<f64>) -> String {
-    match v {
-        None => "-".into(),
-        Some(v) if v.is_nan() => "NaN".into(),
-        Some(f64::INFINITY) => "> run end".into(),
-        Some(v) if v != 0.0 && (v.abs() >= 1e7 || v.abs() < 1e-3) => format!("{v:.4e}"),
-        Some(v) => format!("{:.6}", v)
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_string(),
-    }
-}
-
-fn change(b: Option<f64>, c: Option<f64>) -> String {
-    match (b, c) {
-        (Some(b), Some(c)) if b.is_finite() && c.is_finite() => {
-            if b == c {
-                "0".into()
-            } else if b != 0.0 {
-                format!("{:+.2}%", (c - b) / b.abs() * 100.0)
-            } else {
-                format!("{:+.4}", c - b)
-            }
-        }
-        _ => "-".into(),
+    /// JUnit XML for CI systems: one test case per metric and one for the inputs.
+    pub fn junit(&self) -> String {
+        format::junit(self)
     }
 }
 
@@ -164,41 +153,107 @@ pub fn judge(limit: &Limit, baseline: f64, candidate: f64) -> Verdict {
     }
 }
 
+/// [`judge`] for sweep points: a change beyond tolerance counts only when the two 95 %
+/// intervals over seeds do not overlap; overlapping ones are [`Verdict::Noise`]. Without an
+/// interval on either side (one seed, or a mean beyond the run) the means decide alone.
+pub fn judge_intervals(
+    limit: &Limit,
+    (baseline, b_ci): (f64, Option<Interval>),
+    (candidate, c_ci): (f64, Option<Interval>),
+) -> Verdict {
+    let v = judge(limit, baseline, candidate);
+    match (v, b_ci, c_ci) {
+        (Verdict::Worse | Verdict::Better | Verdict::Changed, Some(b), Some(c))
+            if b.0 <= c.1 && c.0 <= b.1 =>
+        {
+            Verdict::Noise
+        }
+        _ => v,
+    }
+}
+
+/// One side's metrics: value and, for sweeps, interval.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Value {
+    mean: f64,
+    ci: Option<Interval>,
+}
+
+type Metrics = BTreeMap<String, Value>;
+
+struct Side {
+    kind: &'static str,
+    folder: Verified,
+    metrics: Metrics,
+}
+
 /// Compares the folders' tables: `summary.parquet` for runs, `combined.parquet` for sweeps.
-pub fn compare(baseline: &Path, candidate: &Path, t: &Tolerances) -> Result<Comparison, String> {
+/// With inputs that differ, only those are reported unless `allow_changed_inputs`.
+pub fn compare(
+    baseline: &Path,
+    candidate: &Path,
+    t: &Tolerances,
+    allow_changed_inputs: bool,
+) -> Result<Comparison, String> {
     let base = metrics_of(baseline)?;
     let cand = metrics_of(candidate)?;
-    if base.0 != cand.0 {
+    if base.kind != cand.kind {
         return Err(format!(
             "{} holds a {} but {} holds a {}",
             baseline.display(),
-            base.0,
+            base.kind,
             candidate.display(),
-            cand.0
+            cand.kind
         ));
     }
-    let (base, cand) = (base.1, cand.1);
-    let mut rows = Vec::new();
-    for (metric, &b) in &base {
+    let is_input = |metric: &str| {
+        let bare = tolerance::bare(metric);
+        registry::entry(bare).is_some_and(|e| e.kind == MetricKind::Input)
+            && t.limit(bare).direction != Direction::Ignore
+    };
+    let inputs = match inputs::scenario_changes(&base.folder, &cand.folder)? {
+        Some(changes) if !changes.is_empty() => changes,
+        // Same scenario fields (or none to read): the input metrics tell.
+        _ => input_metric_changes(&base.metrics, &cand.metrics, is_input),
+    };
+    let mut c = Comparison {
+        kind: base.kind,
+        inputs_allowed: allow_changed_inputs,
+        inputs,
+        rows: Vec::new(),
+    };
+    if c.refused() {
+        return Ok(c);
+    }
+    let (base, cand) = (base.metrics, cand.metrics);
+    for (metric, b) in &base {
         let limit = t.limit(tolerance::bare(metric));
         let (candidate, verdict) = match cand.get(metric) {
-            Some(&c) => (Some(c), judge(&limit, b, c)),
+            Some(v) if is_input(metric) && v.mean != b.mean => (Some(*v), Verdict::Input),
+            Some(v) => (
+                Some(*v),
+                judge_intervals(&limit, (b.mean, b.ci), (v.mean, v.ci)),
+            ),
             None if limit.direction == Direction::Ignore => (None, Verdict::Ignored),
             None => (None, Verdict::Missing),
         };
-        rows.push(Row {
+        c.rows.push(Row {
             metric: metric.clone(),
-            baseline: Some(b),
-            candidate,
+            baseline: Some(b.mean),
+            candidate: candidate.map(|v| v.mean),
+            baseline_ci: b.ci,
+            candidate_ci: candidate.and_then(|v| v.ci),
             verdict,
         });
     }
-    for (metric, &c) in cand.iter().filter(|(m, _)| !base.contains_key(*m)) {
+    for (metric, v) in cand.iter().filter(|(m, _)| !base.contains_key(*m)) {
         let ignored = t.limit(tolerance::bare(metric)).direction == Direction::Ignore;
-        rows.push(Row {
+        c.rows.push(Row {
             metric: metric.clone(),
             baseline: None,
-            candidate: Some(c),
+            candidate: Some(v.mean),
+            baseline_ci: None,
+            candidate_ci: v.ci,
             verdict: if ignored {
                 Verdict::Ignored
             } else {
@@ -206,15 +261,31 @@ pub fn compare(baseline: &Path, candidate: &Path, t: &Tolerances) -> Result<Comp
             },
         });
     }
-    Ok(Comparison { rows })
+    Ok(c)
 }
 
-type Metrics = BTreeMap<String, f64>;
+fn input_metric_changes(
+    base: &Metrics,
+    cand: &Metrics,
+    is_input: impl Fn(&str) -> bool,
+) -> Vec<InputChange> {
+    base.iter()
+        .filter(|(m, _)| is_input(m))
+        .filter_map(|(m, b)| {
+            let c = cand.get(m)?;
+            (c.mean != b.mean).then(|| InputChange {
+                input: m.clone(),
+                baseline: format::num(Some(b.mean)),
+                candidate: format::num(Some(c.mean)),
+            })
+        })
+        .collect()
+}
 
 /// Reads a folder's metrics, keyed so that a run's and a sweep's never mix. The folder's
 /// manifest is checked first; an empty table, a missing column or a metric listed twice is an
 /// error, never an empty comparison that passes.
-fn metrics_of(dir: &Path) -> Result<(&'static str, Metrics), String> {
+fn metrics_of(dir: &Path) -> Result<Side, String> {
     let folder = Verified::open(dir)?;
     let (kind, file, rows) = if folder.lists("summary.parquet") {
         let file = dir.join("summary.parquet");
@@ -226,6 +297,10 @@ fn metrics_of(dir: &Path) -> Result<(&'static str, Metrics), String> {
             .zip(table::floats(&df, "value", &file)?)
             .collect();
         crate::metrics::restore_beyond_run(&mut rows);
+        let rows = rows
+            .into_iter()
+            .map(|(k, mean)| (k, Value { mean, ci: None }))
+            .collect();
         ("run", file, rows)
     } else if folder.lists("combined.parquet") {
         let file = dir.join("combined.parquet");
@@ -233,23 +308,35 @@ fn metrics_of(dir: &Path) -> Result<(&'static str, Metrics), String> {
             ("point", Kind::Integer),
             ("metric", Kind::Text),
             ("mean", Kind::Float),
+            ("ci95_low", Kind::Float),
+            ("ci95_high", Kind::Float),
             ("beyond_run", Kind::Bool),
         ];
         let df = table::read(&folder, "combined.parquet", &need, Columns::Needed)?;
         let points = table::indices(&df, "point", &file)?;
         let names = table::texts(&df, "metric", &file)?;
         let means = table::floats(&df, "mean", &file)?;
+        let lows = table::floats(&df, "ci95_low", &file)?;
+        let highs = table::floats(&df, "ci95_high", &file)?;
         let beyond = table::flags(&df, "beyond_run", &file)?;
-        // A mean over seeds is beyond the run when one seed's statistic is.
-        let rows = points
-            .iter()
-            .zip(names)
-            .zip(means.into_iter().zip(beyond))
-            .map(|((p, m), (mean, b))| {
-                (
-                    format!("point={p} {m}"),
-                    if b { f64::INFINITY } else { mean },
-                )
+        // A mean over seeds is beyond the run when one seed's statistic is; it then has no
+        // interval.
+        let rows = (0..points.len())
+            .map(|i| {
+                let ci = (lows[i], highs[i]);
+                let finite = ci.0.is_finite() && ci.1.is_finite() && ci.0 <= ci.1;
+                let value = if beyond[i] {
+                    Value {
+                        mean: f64::INFINITY,
+                        ci: None,
+                    }
+                } else {
+                    Value {
+                        mean: means[i],
+                        ci: finite.then_some(ci),
+                    }
+                };
+                (format!("point={} {}", points[i], names[i]), value)
             })
             .collect();
         ("sweep", file, rows)
@@ -259,6 +346,7 @@ fn metrics_of(dir: &Path) -> Result<(&'static str, Metrics), String> {
             dir.display()
         ));
     };
+    let rows: Vec<(String, Value)> = rows;
     if rows.is_empty() {
         return Err(format!(
             "{}: holds no metrics (an empty table); nothing to compare",
@@ -272,7 +360,11 @@ fn metrics_of(dir: &Path) -> Result<(&'static str, Metrics), String> {
         }
         metrics.insert(k, v);
     }
-    Ok((kind, metrics))
+    Ok(Side {
+        kind,
+        folder,
+        metrics,
+    })
 }
 
 #[cfg(test)]
@@ -305,5 +397,24 @@ mod tests {
             Verdict::Ignored
         );
         assert!(Verdict::Worse.fails() && !Verdict::Better.fails());
+        assert!(!Verdict::Noise.fails() && !Verdict::Input.fails());
+    }
+
+    #[test]
+    fn sweep_points_regress_only_when_intervals_separate() {
+        let h = limit(Direction::HigherIsWorse);
+        let overlapping =
+            judge_intervals(&h, (10.0, Some((8.0, 12.0))), (12.0, Some((11.0, 13.0))));
+        assert_eq!(overlapping, Verdict::Noise);
+        let apart = judge_intervals(&h, (10.0, Some((9.0, 11.0))), (13.0, Some((12.0, 14.0))));
+        assert_eq!(apart, Verdict::Worse);
+        // One seed: no interval, the means decide.
+        assert_eq!(
+            judge_intervals(&h, (10.0, None), (13.0, None)),
+            Verdict::Worse
+        );
+        // Within tolerance stays ok whatever the intervals.
+        let near = judge_intervals(&h, (10.0, Some((9.9, 10.1))), (10.5, Some((10.4, 10.6))));
+        assert_eq!(near, Verdict::Ok);
     }
 }

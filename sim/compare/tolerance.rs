@@ -13,10 +13,15 @@
 //!
 //! A change is within tolerance when `|candidate − baseline| ≤ max(absolute, relative ×
 //! |baseline|)`. An exact metric name wins over a pattern; among patterns the first listed wins.
+//! Unless the file says otherwise, the direction is the metric registry's better direction
+//! and `absolute` is at least the registry's floor for the metric (5 for counts, 0.001 for
+//! shares, 1 ms for latencies).
 
 use std::path::Path;
 
 use serde::Deserialize;
+
+use crate::metrics::registry::{self, Better, Entry, Kind};
 
 /// Which way a metric moves when the system gets worse.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -102,7 +107,7 @@ impl Tolerances {
         let pattern = || {
             self.parsed
                 .iter()
-                .find(|(k, _)| k.contains('*') && glob(k, metric))
+                .find(|(k, _)| k.contains(['*', '#']) && registry::matches(k, metric))
         };
         let rule = exact.or_else(pattern).map(|(_, r)| *r).unwrap_or_default();
         let relative =
@@ -113,7 +118,12 @@ impl Tolerances {
                 } else {
                     DEFAULT_RELATIVE
                 });
-        let absolute = rule.absolute.or(self.default.absolute).unwrap_or(0.0);
+        // A metric's own absolute tolerance is taken as written; the file's default never
+        // goes below the registry's floor for the metric (16 → 17 pending passes).
+        let floor = registry::entry(metric).map_or(0.0, |e| e.floor);
+        let absolute = rule
+            .absolute
+            .unwrap_or_else(|| self.default.absolute.unwrap_or(0.0).max(floor));
         let direction = rule
             .direction
             .or(self.default.direction)
@@ -137,66 +147,22 @@ fn check_rule(at: &str, r: &Rule) -> Result<(), String> {
     Ok(())
 }
 
-/// `*` matches any run of characters (one or more stars).
-fn glob(pattern: &str, name: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !name.starts_with(first) || name.len() < first.len() + last.len() {
-        return false;
-    }
-    let mut rest = &name[first.len()..];
-    for mid in &parts[1..parts.len() - 1] {
-        match rest.find(mid) {
-            Some(i) => rest = &rest[i + mid.len()..],
-            None => return false,
-        }
-    }
-    rest.ends_with(last)
-}
-
-/// The direction a metric gets worse in, decided from its name so new metrics need no table:
-/// latency statistics and counts of lost, pending or stale work are worse when higher;
-/// settled and included throughput, counts and battery life are worse when lower, energy per
-/// unit of work when higher; the model's own cost
-/// (`events`, `events_devices`, `net_redundant_copies`: how much work the simulator did, which
-/// an optimisation may change) is ignored; everything else (inputs such as `devices`, and `created_tx_per_s`)
-/// fails on a change either way.
+/// What a tolerance file says when it does not name the direction: the registry's better
+/// direction; a metric the registry does not know fails on a change either way.
 pub fn direction_of(metric: &str) -> Direction {
-    const LATENCY: [&str; 5] = ["_mean_s", "_p50_s", "_p90_s", "_p99_s", "_max_s"];
-    const WORSE_HIGH: [&str; 4] = ["tx_dropped_", "tx_pending_", "blocks_stale", "stale_rate"];
-    // Flags and shares of the measurement (`settlement_p90_beyond_run`, `dropped_share`).
-    const WORSE_HIGH_NAMED: [&str; 4] = [
-        "reverted_settlements",
-        "saturated",
-        "drops_high",
-        "dropped_share",
-    ];
-    const WORSE_LOW: [&str; 7] = [
-        "settled_tx_per_s",
-        "included_tx_per_s",
-        "tx_settled",
-        "tx_included",
-        "tx_uploaded",
-        "tx_reached_validator",
-        "conservation_holds",
-    ];
-    if metric == "events" || metric.starts_with("events_") || metric == "net_redundant_copies" {
-        Direction::Ignore
-    } else if LATENCY.iter().any(|s| metric.ends_with(s))
-        || WORSE_HIGH.iter().any(|p| metric.starts_with(p))
-        || WORSE_HIGH_NAMED.contains(&metric)
-        || metric.ends_with("_beyond_run")
-        || metric.starts_with("energy_per_")
-    {
-        Direction::HigherIsWorse
-    } else if WORSE_LOW.contains(&metric)
-        || metric.starts_with("battery_life_")
-        || metric.ends_with("_reached_share")
-        || (metric.starts_with("settled_") && metric.ends_with("_share"))
-    {
-        Direction::LowerIsWorse
-    } else {
-        Direction::Either
+    match registry::entry(metric) {
+        Some(Entry {
+            kind: Kind::Work, ..
+        }) => Direction::Ignore,
+        Some(Entry {
+            better: Better::Lower,
+            ..
+        }) => Direction::HigherIsWorse,
+        Some(Entry {
+            better: Better::Higher,
+            ..
+        }) => Direction::LowerIsWorse,
+        _ => Direction::Either,
     }
 }
 
@@ -211,34 +177,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn directions_follow_names() {
+    fn directions_come_from_the_registry() {
         assert_eq!(direction_of("settlement_p50_s"), Direction::HigherIsWorse);
         assert_eq!(direction_of("stale_rate"), Direction::HigherIsWorse);
-        assert_eq!(
-            direction_of("tx_dropped_buffer_overflow"),
-            Direction::HigherIsWorse
-        );
         assert_eq!(direction_of("settled_tx_per_s"), Direction::LowerIsWorse);
         assert_eq!(direction_of("created_tx_per_s"), Direction::Either);
         assert_eq!(
-            direction_of("settlement_p90_beyond_run"),
+            direction_of("net_bytes_per_settled_tx"),
             Direction::HigherIsWorse
         );
-        assert_eq!(direction_of("saturated"), Direction::HigherIsWorse);
-        assert_eq!(direction_of("dropped_share"), Direction::HigherIsWorse);
+        assert_eq!(direction_of("net_message_bytes"), Direction::HigherIsWorse);
         assert_eq!(
-            direction_of("settled_within_10s_share"),
-            Direction::LowerIsWorse
-        );
-        assert_eq!(
-            direction_of("settlement_reached_share"),
-            Direction::LowerIsWorse
-        );
-        assert_eq!(
-            direction_of("settlement_settled_only_p99_s"),
+            direction_of("cost_servers_usd_per_month"),
             Direction::HigherIsWorse
         );
-        assert_eq!(direction_of("duration_s"), Direction::Either);
         assert_eq!(
             direction_of("battery_life_p5_years"),
             Direction::LowerIsWorse
@@ -248,9 +200,17 @@ mod tests {
             Direction::HigherIsWorse
         );
         assert_eq!(direction_of("events"), Direction::Ignore);
-        assert_eq!(direction_of("events_devices"), Direction::Ignore);
-        assert_eq!(direction_of("net_redundant_copies"), Direction::Ignore);
-        assert_eq!(direction_of("net_messages"), Direction::Either);
+        assert_eq!(direction_of("not_a_registered_metric"), Direction::Either);
+    }
+
+    #[test]
+    fn counts_and_shares_get_the_registry_floor_unless_a_rule_names_one() {
+        let t = Tolerances::default();
+        assert!(t.limit("tx_pending_in_transit").allows(16.0, 17.0));
+        assert!(!t.limit("tx_pending_in_transit").allows(16.0, 30.0));
+        assert!(t.limit("dropped_share").allows(0.0, 0.0005));
+        let t = Tolerances::parse("metrics:\n  tx_pending_in_transit: { absolute: 0 }\n").unwrap();
+        assert!(!t.limit("tx_pending_in_transit").allows(16.0, 17.0));
     }
 
     #[test]
@@ -278,13 +238,5 @@ mod tests {
             e.contains("metrics.stale_rate") && e.contains("relativ"),
             "{e}"
         );
-    }
-
-    #[test]
-    fn glob_matches_runs_of_characters() {
-        assert!(glob("*_max_s", "settlement_max_s"));
-        assert!(glob("tx_*_s", "tx_a_s"));
-        assert!(!glob("*_max_s", "settlement_p50_s"));
-        assert!(!glob("a*a", "a"));
     }
 }

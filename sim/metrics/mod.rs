@@ -4,6 +4,7 @@
 mod histogram;
 mod output;
 mod record;
+pub mod registry;
 
 pub use histogram::{Histogram, rank_of};
 pub use output::{

@@ -42,6 +42,30 @@ impl Conservation {
     pub fn holds(&self) -> bool {
         self.created == self.accounted()
     }
+
+    /// The accounting as summary rows. They go after the run's own metrics so the tidy table
+    /// carries the whole accounting and a reader needs no second file to check it.
+    pub fn rows(&self) -> Vec<(String, Value)> {
+        let mut rows: Vec<(String, Value)> = vec![
+            ("tx_created".into(), self.created.into()),
+            ("tx_settled".into(), self.settled.into()),
+            ("tx_pending_on_device".into(), self.pending_on_device.into()),
+            (
+                "tx_pending_in_transit".into(),
+                self.pending_in_transit.into(),
+            ),
+            (
+                "tx_pending_in_mempool".into(),
+                self.pending_in_mempool.into(),
+            ),
+            ("tx_pending_in_block".into(), self.pending_in_block.into()),
+        ];
+        for (reason, n) in &self.dropped {
+            rows.push((format!("tx_dropped_{reason}"), (*n).into()));
+        }
+        rows.push(("conservation_holds".into(), self.holds().into()));
+        rows
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -284,6 +308,13 @@ impl RunOutput {
     /// A summary metric as a number (see [`Value::as_f64`]).
     pub fn metric(&self, name: &str) -> Option<f64> {
         self.value(name).map(Value::as_f64)
+    }
+
+    /// Every row of the `summary` table: the run's metrics, then the accounting.
+    pub fn summary_rows(&self) -> Vec<(String, Value)> {
+        let mut rows = self.summary.clone();
+        rows.extend(self.conservation.rows());
+        rows
     }
 
     pub fn value(&self, name: &str) -> Option<Value> {

@@ -27,7 +27,7 @@ figure{margin:1em 0}svg{max-width:100%;height:auto;border:1px solid #ddd}\
 /// would be renamed over, not written to).
 pub fn write(dir: &Path, out: Option<&Path>, force: bool) -> Result<PathBuf, String> {
     if let Some(out) = out {
-        refuse_target(out, force)?;
+        crate::atomic::refuse_file("--out", out, force)?;
     }
     let kind = |f: &str| dir.join(f).is_file();
     if !(kind("summary.parquet")
@@ -62,25 +62,6 @@ pub fn write(dir: &Path, out: Option<&Path>, force: bool) -> Result<PathBuf, Str
     let path = out.map_or_else(|| dir.join("report.html"), Path::to_path_buf);
     crate::atomic::write_file(&path, html.as_bytes())?;
     Ok(path)
-}
-
-fn refuse_target(out: &Path, force: bool) -> Result<(), String> {
-    let Ok(meta) = std::fs::symlink_metadata(out) else {
-        return Ok(());
-    };
-    if !meta.is_file() {
-        return Err(format!(
-            "--out {}: not a plain file; the report is written to a new file or replaces a plain one",
-            out.display()
-        ));
-    }
-    if !force {
-        return Err(format!(
-            "--out {} already exists; pass --force to replace it",
-            out.display()
-        ));
-    }
-    Ok(())
 }
 
 fn esc(s: &str) -> String {

@@ -45,24 +45,6 @@ where
     Column::new(name.into(), values)
 }
 
-/// Conservation rows go after the run's own metrics so the tidy table carries the whole
-/// accounting and a reader needs no second file to check it.
-pub(super) fn conservation_rows(c: &Conservation) -> Vec<(String, Value)> {
-    let mut rows: Vec<(String, Value)> = vec![
-        ("tx_created".into(), c.created.into()),
-        ("tx_settled".into(), c.settled.into()),
-        ("tx_pending_on_device".into(), c.pending_on_device.into()),
-        ("tx_pending_in_transit".into(), c.pending_in_transit.into()),
-        ("tx_pending_in_mempool".into(), c.pending_in_mempool.into()),
-        ("tx_pending_in_block".into(), c.pending_in_block.into()),
-    ];
-    for (reason, n) in &c.dropped {
-        rows.push((format!("tx_dropped_{reason}"), (*n).into()));
-    }
-    rows.push(("conservation_holds".into(), c.holds().into()));
-    rows
-}
-
 /// A value as a table cell: NaN (no samples) and infinity (beyond the run, its
 /// `_beyond_run` row says so) are nulls, which readers skip where a NaN would poison a mean.
 fn cell(v: f64) -> Option<f64> {
@@ -72,7 +54,7 @@ fn cell(v: f64) -> Option<f64> {
 /// The long form: every metric as a number (counts exactly up to 2^53, flags 0 or 1) in one
 /// `value` column, the shape `compare`, sweep merges and group-bys over many runs want.
 pub(super) fn summary(pairs: &[(String, Value)], c: &Conservation) -> PolarsResult<DataFrame> {
-    let extra = conservation_rows(c);
+    let extra = c.rows();
     let rows = || pairs.iter().chain(&extra);
     let metric: Vec<&str> = rows().map(|(k, _)| k.as_str()).collect();
     let value: Vec<Option<f64>> = rows().map(|(_, v)| cell(v.as_f64())).collect();
@@ -86,7 +68,7 @@ pub(super) fn summary(pairs: &[(String, Value)], c: &Conservation) -> PolarsResu
 /// the rest `Float64` (null without samples or beyond the run), so Parquet and CSV read back
 /// alike (`seed` is `42`, not `42.0`).
 pub(super) fn run(pairs: &[(String, Value)], c: &Conservation) -> PolarsResult<DataFrame> {
-    let extra = conservation_rows(c);
+    let extra = c.rows();
     let columns = pairs
         .iter()
         .chain(&extra)
