@@ -118,6 +118,8 @@ pub struct Report {
     pub dropped: Vec<(String, u64)>,
     /// Protocol-specific `(metric, value)` pairs for the summary: counts as integers.
     pub summary: Vec<(String, Value)>,
+    /// Elections and step-downs, in time order; `None` for families without leaders.
+    pub leaders: Option<Vec<crate::metrics::LeaderRow>>,
 }
 
 /// `x / n`, undefined (NaN) when `n` is 0: a cost per decision or per entry of a run that made

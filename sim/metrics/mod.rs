@@ -9,7 +9,7 @@ pub mod registry;
 pub use histogram::{Histogram, rank_of};
 pub use output::{
     BlockRow, Conservation, EnergyOutput, EnergyRow, EnergyStateRow, GatewayRow, LatencyRow,
-    MessageRow, NodeRow, NodeTraffic, RadioRow, RunOutput, TimeseriesRow, Value, beyond_run_flag,
-    restore_beyond_run, warnings,
+    LeaderRow, MessageRow, NodeRow, NodeTraffic, RadioRow, RunOutput, TimeseriesRow, Value,
+    beyond_run_flag, restore_beyond_run, warnings,
 };
 pub use record::{Measure, Metrics};

@@ -98,6 +98,17 @@ pub struct LatencyRow {
     pub population: u64,
 }
 
+/// A leader change of a leader-based family: a node won an election, or a leader stepped
+/// down on learning of a newer term.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LeaderRow {
+    pub at_s: f64,
+    /// `elected` or `stepped_down`.
+    pub event: &'static str,
+    pub term: u64,
+    pub node: u32,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockRow {
     pub block: u32,
@@ -292,6 +303,8 @@ pub struct RunOutput {
     pub nodes: Vec<NodeRow>,
     /// Validator messages by kind.
     pub messages: Vec<MessageRow>,
+    /// Elections and step-downs with their times; `None` for families without leaders.
+    pub leaders: Option<Vec<LeaderRow>>,
     /// Radio frames per group and SF; empty when no group has a radio.
     pub radio: Vec<RadioRow>,
     /// Per gateway; empty when no group has a radio.

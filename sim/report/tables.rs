@@ -4,15 +4,15 @@
 use polars::prelude::*;
 
 use crate::metrics::{
-    BlockRow, Conservation, EnergyOutput, GatewayRow, LatencyRow, MessageRow, NodeRow, RadioRow,
-    RunOutput, TimeseriesRow, Value,
+    BlockRow, Conservation, EnergyOutput, GatewayRow, LatencyRow, LeaderRow, MessageRow, NodeRow,
+    RadioRow, RunOutput, TimeseriesRow, Value,
 };
 use crate::radio::Loss;
 
 type Builder = fn(&RunOutput) -> PolarsResult<DataFrame>;
 
 /// Table names in the order they are written, each with its builder.
-pub(super) const TABLES: [(&str, Builder); 11] = [
+pub(super) const TABLES: [(&str, Builder); 12] = [
     ("summary", |out| summary(&out.summary, &out.conservation)),
     ("run", |out| run(&out.summary, &out.conservation)),
     ("timeseries", |out| timeseries(&out.timeseries)),
@@ -20,18 +20,23 @@ pub(super) const TABLES: [(&str, Builder); 11] = [
     ("blocks", |out| blocks(&out.blocks)),
     ("nodes", |out| nodes(&out.nodes)),
     ("messages", |out| messages(&out.messages)),
+    ("leaders", |out| {
+        leaders(out.leaders.as_deref().unwrap_or_default())
+    }),
     ("radio", |out| radio(&out.radio)),
     ("gateways", |out| gateways(&out.gateways)),
     ("energy", |out| energy(&out.energy)),
     ("energy_states", |out| energy_states(&out.energy)),
 ];
 
-/// The tables a run writes: the radio ones only when a device group has a radio.
+/// The tables a run writes: the radio ones only when a device group has a radio, `leaders`
+/// only for families with leaders.
 pub(super) fn for_run(out: &RunOutput) -> impl Iterator<Item = (&'static str, Builder)> + '_ {
     TABLES
         .into_iter()
         .filter(|(name, _)| !matches!(*name, "radio" | "gateways") || !out.radio.is_empty())
         .filter(|(name, _)| !name.starts_with("energy") || !out.energy.rows.is_empty())
+        .filter(|(name, _)| *name != "leaders" || out.leaders.is_some())
 }
 
 fn pick<'a, R, T>(rows: &'a [R], field: impl Fn(&'a R) -> T) -> Vec<T> {
@@ -184,6 +189,18 @@ pub(super) fn messages(rows: &[MessageRow]) -> PolarsResult<DataFrame> {
             col("messages", pick(rows, |r| int64(r.messages))),
             col("bytes", pick(rows, |r| int64(r.bytes))),
             col("delivered_bytes", pick(rows, |r| int64(r.delivered_bytes))),
+        ],
+    )
+}
+
+pub(super) fn leaders(rows: &[LeaderRow]) -> PolarsResult<DataFrame> {
+    DataFrame::new(
+        rows.len(),
+        vec![
+            col("at_s", pick(rows, |r| r.at_s)),
+            col("event", pick(rows, |r| r.event)),
+            col("term", pick(rows, |r| int64(r.term))),
+            col("node", pick(rows, |r| int64(u64::from(r.node)))),
         ],
     )
 }

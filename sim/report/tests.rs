@@ -7,8 +7,8 @@ use polars::prelude::*;
 use super::write_run;
 use crate::engine::NS_PER_MS;
 use crate::metrics::{
-    BlockRow, Conservation, LatencyRow, MessageRow, NodeRow, NodeTraffic, RunOutput, TimeseriesRow,
-    Value,
+    BlockRow, Conservation, LatencyRow, LeaderRow, MessageRow, NodeRow, NodeTraffic, RunOutput,
+    TimeseriesRow, Value,
 };
 
 /// A fresh directory per call: tests run in parallel and must not see each other's files.
@@ -124,6 +124,7 @@ fn sample() -> RunOutput {
             bytes: 2000,
             delivered_bytes: 1801,
         }],
+        leaders: None,
         // Spans four decades, so the log axis is exercised.
         settlement_cdf: vec![
             (10 * NS_PER_MS, 0.1),
@@ -149,6 +150,7 @@ fn empty() -> RunOutput {
         energy: Default::default(),
         nodes: vec![],
         messages: vec![],
+        leaders: None,
         settlement_cdf: vec![],
         block_arrival_cdf: vec![],
         ..sample()
@@ -464,4 +466,23 @@ fn degenerate_cdfs_do_not_panic() {
     out.timeseries.truncate(1);
     let dir = TempDir::new("degenerate");
     write_run(&out, &dir.0).unwrap();
+}
+
+#[test]
+fn leaders_table_is_written_only_for_families_with_leaders() {
+    let mut out = sample();
+    let dir = TempDir::new("no-leaders");
+    write_run(&out, &dir.0).unwrap();
+    assert!(!dir.0.join("leaders.csv").exists());
+    out.leaders = Some(vec![LeaderRow {
+        at_s: 5.25,
+        event: "elected",
+        term: 1,
+        node: 2,
+    }]);
+    let dir = TempDir::new("leaders");
+    write_run(&out, &dir.0).unwrap();
+    let csv = fs::read_to_string(dir.0.join("leaders.csv")).unwrap();
+    assert_eq!(csv, "at_s,event,term,node\n5.25,elected,1,2\n");
+    assert!(dir.0.join("leaders.parquet").exists());
 }

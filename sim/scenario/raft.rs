@@ -21,16 +21,33 @@ pub struct Raft {
     /// Fabric `PreferredMaxBytes`: a block is cut once its transactions reach this size.
     #[serde(default = "default_preferred_max_bytes")]
     pub preferred_max_bytes: u64,
-    /// Least election timeout; each wait is drawn uniformly from [this, twice this).
-    /// Fabric: `ElectionTick` 10 × `TickInterval` 500 ms.
+    /// Least election timeout; each wait is drawn uniformly from [this,
+    /// `election_timeout_max_ms`). Fabric: `ElectionTick` 10 × `TickInterval` 500 ms.
     #[serde(default = "default_election_timeout_ms")]
     pub election_timeout_ms: f64,
+    /// Upper end of the election timeout; absent, twice `election_timeout_ms` (Ongaro &
+    /// Ousterhout's [T, 2T)); equal to it, the timeout is fixed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub election_timeout_max_ms: Option<f64>,
+    /// How each wait is taken from the range: `random` (a uniform draw from the node's
+    /// stream) or `by_node` (no randomness: orderer `i` of `k` always waits
+    /// min + (max − min) · i / k).
+    #[serde(default)]
+    pub election_timeout_spread: TimeoutSpread,
     /// Leader heartbeat period (Fabric: `HeartbeatTick` 1 × `TickInterval` 500 ms).
     #[serde(default = "default_heartbeat_ms")]
     pub heartbeat_ms: f64,
     /// Time a peer spends validating one block before committing it.
     #[serde(default = "default_block_validation_ms")]
     pub block_validation_ms: f64,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeoutSpread {
+    #[default]
+    Random,
+    ByNode,
 }
 
 fn default_orderers() -> u32 {
@@ -67,6 +84,8 @@ impl Default for Raft {
             max_message_count: default_max_message_count(),
             preferred_max_bytes: default_preferred_max_bytes(),
             election_timeout_ms: default_election_timeout_ms(),
+            election_timeout_max_ms: None,
+            election_timeout_spread: TimeoutSpread::default(),
             heartbeat_ms: default_heartbeat_ms(),
             block_validation_ms: default_block_validation_ms(),
         }

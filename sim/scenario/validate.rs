@@ -1194,6 +1194,21 @@ consensus:
     }
 
     #[test]
+    fn raft_election_timeout_range_is_ordered() {
+        let text = |max: &str| {
+            format!(
+                "duration_s: 60\nvalidators: {{ count: 3 }}\nconsensus: {{ protocol: raft, \
+                 election_timeout_ms: 1000, election_timeout_max_ms: {max}, heartbeat_ms: 100 }}\n"
+            )
+        };
+        assert_eq!(
+            errors_of(&text("999")),
+            ["consensus.election_timeout_max_ms = 999"]
+        );
+        assert_eq!(errors_of(&text("1000")), Vec::<String>::new());
+    }
+
+    #[test]
     fn gateways_and_network() {
         let e = errors(
             "gateways: { count: 100000001, backhaul_bps: .inf }

@@ -718,6 +718,7 @@ impl<'s, P: Protocol> World<'s, P> {
             blocks: report.blocks,
             nodes,
             messages: self.traffic.rows(),
+            leaders: report.leaders,
             radio: radio.radio,
             gateways: radio.gateways,
             energy,

@@ -659,6 +659,7 @@ impl Protocol for Nakamoto {
             }
         }
         Report {
+            leaders: None,
             nodes: (0..self.mined.len())
                 .map(|v| NodeStats {
                     hash_share: Some(self.hash_share[v]),

@@ -746,6 +746,7 @@ impl Protocol for Notary {
             }
         }
         Report {
+            leaders: None,
             dropped: vec![(
                 "double_spend".into(),
                 self.rejected_attempts + self.rejected_honest,

@@ -552,6 +552,7 @@ impl Protocol for Pos {
             .map(|v| self.stake[v])
             .sum();
         Report {
+            leaders: None,
             dropped: Vec::new(),
             nodes: (0..self.proposed.len())
                 .map(|v| NodeStats {

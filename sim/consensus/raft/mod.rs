@@ -30,8 +30,8 @@ mod peer;
 
 use super::pbft::requests::Requests;
 use super::{Carries, Ctx, Kind, NodeStats, Protocol, Report, TxIn, per};
-use crate::engine::{Time, from_secs};
-use crate::metrics::{Metrics, Value};
+use crate::engine::{Time, from_secs, to_secs};
+use crate::metrics::{LeaderRow, Metrics, Value};
 use crate::scenario;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -188,6 +188,8 @@ pub struct Raft {
     pub step_downs: Vec<(Time, u64, u32)>,
     settled: Vec<u64>,
     election: Time,
+    /// Upper end of the election timeout (exclusive when drawn).
+    election_max: Time,
     heartbeat: Time,
     batch_timeout: Time,
     validation: Time,
@@ -195,6 +197,7 @@ pub struct Raft {
 
 impl Raft {
     pub fn new(params: &scenario::Raft, n: u32) -> Self {
+        let election = from_secs(params.election_timeout_ms / 1e3).max(1);
         Raft {
             params: params.clone(),
             n,
@@ -215,7 +218,12 @@ impl Raft {
             overwritten: 0,
             overwritten_committed: 0,
             settled: vec![0; n as usize],
-            election: from_secs(params.election_timeout_ms / 1e3).max(1),
+            election,
+            // Absent, exactly twice the lower end, as before the upper end could be set.
+            election_max: match params.election_timeout_max_ms {
+                None => 2 * election,
+                Some(ms) => from_secs(ms / 1e3).max(1),
+            },
             heartbeat: from_secs(params.heartbeat_ms / 1e3).max(1),
             batch_timeout: from_secs(params.batch_timeout_ms / 1e3),
             validation: from_secs(params.block_validation_ms / 1e3),
@@ -244,6 +252,23 @@ impl Raft {
             .windows(2)
             .filter(|w| w[0].2 != w[1].2)
             .count()
+    }
+
+    /// Elections won and leaders stepping down, by time (an election before a step-down at the
+    /// same instant: the order they happen in within one handler).
+    fn leader_rows(&self) -> Vec<LeaderRow> {
+        let won = self.elections.iter().map(|&e| (e, 0, "elected"));
+        let down = self.step_downs.iter().map(|&e| (e, 1, "stepped_down"));
+        let mut rows: Vec<_> = won.chain(down).collect();
+        rows.sort_by_key(|&((at, term, node), order, _)| (at, order, term, node));
+        rows.into_iter()
+            .map(|((at, term, node), _, event)| LeaderRow {
+                at_s: to_secs(at),
+                event,
+                term,
+                node,
+            })
+            .collect()
     }
 
     fn majority(&self) -> u32 {
@@ -453,6 +478,7 @@ impl Protocol for Raft {
             .max()
             .unwrap_or(0);
         Report {
+            leaders: Some(self.leader_rows()),
             dropped: Vec::new(),
             blocks: Vec::new(),
             nodes: (0..self.n as usize)

@@ -2,12 +2,20 @@
 
 use super::{Block, Ctx, Msg, Node, Raft, Role, Timer};
 use crate::engine::Time;
+use crate::scenario::TimeoutSpread;
 use rand::RngExt;
 
 impl Raft {
     pub(super) fn arm_election(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
         node.election_epoch = node.election_epoch.wrapping_add(1);
-        let wait = ctx.rng.random_range(self.election..2 * self.election);
+        let (lo, hi) = (self.election, self.election_max.max(self.election));
+        let wait = match self.params.election_timeout_spread {
+            TimeoutSpread::Random if hi > lo => ctx.rng.random_range(lo..hi),
+            TimeoutSpread::Random => lo,
+            TimeoutSpread::ByNode => {
+                lo + (hi - lo) * u64::from(node.id) / u64::from(self.orderers.max(1))
+            }
+        };
         ctx.timer(wait, Timer::Election(node.election_epoch));
     }
 

@@ -600,6 +600,7 @@ impl Protocol for Tangle {
             })
             .collect();
         Report {
+            leaders: None,
             dropped: Vec::new(),
             blocks,
             nodes: self

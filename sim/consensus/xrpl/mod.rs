@@ -755,6 +755,7 @@ impl Protocol for Xrpl {
             .unwrap_or(0);
         let (count, total) = self.intervals;
         Report {
+            leaders: None,
             dropped: Vec::new(),
             nodes: (0..self.settled.len())
                 .map(|v| NodeStats {

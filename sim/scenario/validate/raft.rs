@@ -62,6 +62,20 @@ impl Checker<'_> {
                 ),
             );
         }
+        if let Some(max) = r.election_timeout_max_ms
+            && election
+            && self.positive_ms("consensus.election_timeout_max_ms", max)
+            && max < r.election_timeout_ms
+        {
+            self.report(
+                "consensus.election_timeout_max_ms",
+                super::Num(max),
+                format!(
+                    "must be >= consensus.election_timeout_ms ({}); equal for a fixed timeout",
+                    super::Num(r.election_timeout_ms)
+                ),
+            );
+        }
         self.positive_ms("consensus.block_validation_ms", r.block_validation_ms);
     }
 }
