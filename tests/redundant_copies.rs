@@ -9,7 +9,7 @@ mod common;
 
 use std::collections::BTreeMap;
 use unchained::consensus::nakamoto::{Msg, Nakamoto, Node, Timer};
-use unchained::consensus::{Ctx, Kind, Protocol, Report, TxIn};
+use unchained::consensus::{Ctx, Gossip, Kind, Protocol, Report, TxIn};
 use unchained::engine::Time;
 use unchained::metrics::{Metrics, RunOutput};
 use unchained::scenario::Consensus;
@@ -31,6 +31,9 @@ impl Protocol for EveryCopy {
     }
     fn kind(&self, msg: &Msg) -> Kind {
         self.0.kind(msg)
+    }
+    fn gossip(&self) -> Option<Gossip> {
+        self.0.gossip()
     }
     fn on_transactions(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
         self.0.on_transactions(node, ctx, txs)

@@ -96,6 +96,21 @@ impl Kind {
     }
 }
 
+/// How a family floods client transactions between validators where it does not send them as
+/// messages (they reach each node along the fastest path of the peer graph, `net::Reach`):
+/// the world counts what that flood costs per hop along the relay tree (`world::relay`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gossip {
+    /// Each node announces the transaction's hash to every peer but the one it got it from;
+    /// a node asks the first peer that announced it and receives it from that one.
+    Announce {
+        announce_bytes: u64,
+        request_bytes: u64,
+    },
+    /// Each node sends the whole transaction to every peer but the one it got it from.
+    Push,
+}
+
 /// Per-validator facts a protocol reports at the end of a run.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NodeStats {
@@ -193,6 +208,10 @@ pub trait Protocol: Send {
     fn on_crash(&mut self, _node: &mut Self::Node, _now: Time) {}
     /// The message's name and what it carries, for the `messages` table.
     fn kind(&self, msg: &Self::Msg) -> Kind;
+    /// How the family floods the transactions it reports with `Metrics::on_gossiped`.
+    fn gossip(&self) -> Option<Gossip> {
+        None
+    }
     /// For a message that changes nothing, neither state nor metrics, when delivered to a
     /// validator that already received a copy with the same key (a flooded block), that key.
     /// The world then leaves out copies arriving after the first one in flight; their sending

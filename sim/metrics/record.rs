@@ -68,6 +68,9 @@ pub struct Metrics {
     pub settlement: Histogram,
     /// Delay from a block's creation to its arrival at each node.
     pub block_arrival: Histogram,
+    /// Per validator, the transactions that entered there and were flooded to the others
+    /// without messages (see `consensus::Gossip`), and their bytes.
+    pub gossiped: Vec<(u64, u64)>,
 }
 
 impl Metrics {
@@ -103,6 +106,7 @@ impl Metrics {
             inclusion: Histogram::new(),
             settlement: Histogram::new(),
             block_arrival: Histogram::new(),
+            gossiped: Vec::new(),
         }
     }
 
@@ -181,6 +185,16 @@ impl Metrics {
         self.settled_during_window += self.measure.covers(at) as u64;
         let w = self.w(at);
         self.settled_w[w] += 1;
+    }
+
+    /// A transaction of `bytes` entered at validator `origin` and is flooded from there.
+    pub fn on_gossiped(&mut self, origin: u32, bytes: u32) {
+        let o = origin as usize;
+        if self.gossiped.len() <= o {
+            self.gossiped.resize(o + 1, (0, 0));
+        }
+        self.gossiped[o].0 += 1;
+        self.gossiped[o].1 += u64::from(bytes);
     }
 
     /// Adds the online interval `[from, to)` of one device, clipped to the run.

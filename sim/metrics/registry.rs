@@ -202,6 +202,9 @@ pub const RULES: &[(&str, Entry)] = &[
     ("net_messages", count("messages", Lower)),
     ("net_message_bytes", count("bytes", Lower)),
     ("net_bytes_delivered", count("bytes", Neither)),
+    // Of net_messages and net_message_bytes, the transaction flood counted by closed form.
+    ("net_messages_modeled", count("messages", Lower)),
+    ("net_message_bytes_modeled", count("bytes", Lower)),
     ("net_messages_per_settled_tx", output("messages/tx", Lower)),
     ("net_bytes_per_settled_tx", output("bytes/tx", Lower)),
     ("net_messages_per_node*", output("messages/node", Lower)),

@@ -18,6 +18,9 @@ pub struct Reach {
     row_of: Vec<u32>,
     latency: Vec<Vec<Time>>,
     ns_per_byte: Vec<Vec<f64>>,
+    /// Each node's predecessor on its fastest path from the row's origin (`NONE` for the
+    /// origin and for nodes it cannot reach): the tree a flooded transaction first travels.
+    parent: Vec<Vec<u32>>,
 }
 
 impl Reach {
@@ -28,14 +31,29 @@ impl Reach {
         for (i, &o) in origins.iter().enumerate() {
             row_of[o as usize] = i as u32;
         }
-        let rows: Vec<(Vec<Time>, Vec<f64>)> =
-            origins.par_iter().map(|&o| shortest_from(net, o)).collect();
-        let (latency, ns_per_byte) = rows.into_iter().unzip();
-        Reach {
+        let rows: Vec<Row> = origins.par_iter().map(|&o| shortest_from(net, o)).collect();
+        let mut reach = Reach {
             row_of,
-            latency,
-            ns_per_byte,
+            latency: Vec::with_capacity(rows.len()),
+            ns_per_byte: Vec::with_capacity(rows.len()),
+            parent: Vec::with_capacity(rows.len()),
+        };
+        for r in rows {
+            reach.latency.push(r.latency);
+            reach.ns_per_byte.push(r.ns_per_byte);
+            reach.parent.push(r.parent);
         }
+        reach
+    }
+
+    /// Each node's predecessor on its fastest path from `origin`; `None` for the origin
+    /// itself and for nodes it cannot reach.
+    pub fn parents(&self, origin: u32) -> impl Iterator<Item = Option<u32>> + '_ {
+        let r = self.row_of[origin as usize];
+        assert!(r != NONE, "validator {origin} has no reach row");
+        self.parent[r as usize]
+            .iter()
+            .map(|&p| (p != NONE).then_some(p))
     }
 
     /// Whether transactions enter at `origin` (only such validators have a row).
@@ -59,10 +77,17 @@ impl Reach {
     }
 }
 
-fn shortest_from(net: &Network, origin: u32) -> (Vec<Time>, Vec<f64>) {
+struct Row {
+    latency: Vec<Time>,
+    ns_per_byte: Vec<f64>,
+    parent: Vec<u32>,
+}
+
+fn shortest_from(net: &Network, origin: u32) -> Row {
     let n = net.nodes() as usize;
     let mut dist = vec![Time::MAX; n];
     let mut per_byte = vec![0.0f64; n];
+    let mut parent = vec![NONE; n];
     let mut heap = BinaryHeap::new();
     dist[origin as usize] = 0;
     heap.push(Reverse((0u64, origin)));
@@ -76,9 +101,14 @@ fn shortest_from(net: &Network, origin: u32) -> (Vec<Time>, Vec<f64>) {
             if nd < dist[w as usize] {
                 dist[w as usize] = nd;
                 per_byte[w as usize] = per_byte[v as usize] + 8e9 / net.bandwidth_bps(v, w);
+                parent[w as usize] = v;
                 heap.push(Reverse((nd, w)));
             }
         }
     }
-    (dist, per_byte)
+    Row {
+        latency: dist,
+        ns_per_byte: per_byte,
+        parent,
+    }
 }

@@ -102,7 +102,8 @@ pub fn estimate(s: &Scenario) -> Estimate {
         .min(offered_tx_per_s * s.duration_s)
         .min(held);
     let origins = (s.gateways.count as f64).min(validators);
-    let reach = origins * validators * 16.0;
+    // Latency (8 B), transfer per byte (8 B) and predecessor (4 B) per origin and validator.
+    let reach = origins * validators * 20.0;
     let block_bytes = blocks * (96.0 + validators / 8.0);
     let windows = s.duration_s / s.metrics.window_s * 8.0 * 8.0;
     let created = offered_tx_per_s * s.duration_s;

@@ -10,6 +10,7 @@ mod estimate;
 mod faults;
 mod gateways;
 mod progress;
+mod relay;
 mod shard;
 mod summary;
 mod traffic;
@@ -623,6 +624,10 @@ impl<'s, P: Protocol> World<'s, P> {
         let report = self
             .protocol
             .finish(&self.nodes, self.end, &mut self.metrics);
+        if let Some(gossip) = self.protocol.gossip() {
+            let (rows, nodes) = relay::cost(&self.net, &self.reach, &self.metrics.gossiped, gossip);
+            self.traffic.add_modeled(rows, &nodes);
+        }
         let radio = self
             .airwaves
             .as_ref()

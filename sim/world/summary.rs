@@ -188,6 +188,9 @@ pub fn summary(f: &Facts, m: &Metrics, protocol: &[(String, Value)]) -> Vec<(Str
     let messages: u64 = f.messages.iter().map(|r| r.messages).sum();
     let message_bytes: u64 = f.messages.iter().map(|r| r.bytes).sum();
     let delivered_bytes: u64 = f.messages.iter().map(|r| r.delivered_bytes).sum();
+    let modeled = f.messages.iter().filter(|r| r.modeled);
+    let (modeled_messages, modeled_bytes) =
+        modeled.fold((0u64, 0u64), |a, r| (a.0 + r.messages, a.1 + r.bytes));
     let mut out: Vec<(String, Value)> = vec![
         ("duration_s".into(), duration.into()),
         ("seed".into(), f.s.seed.into()),
@@ -198,6 +201,8 @@ pub fn summary(f: &Facts, m: &Metrics, protocol: &[(String, Value)]) -> Vec<(Str
         ("events_devices".into(), f.device_events.into()),
         ("net_messages".into(), messages.into()),
         ("net_message_bytes".into(), message_bytes.into()),
+        ("net_messages_modeled".into(), modeled_messages.into()),
+        ("net_message_bytes_modeled".into(), modeled_bytes.into()),
         ("net_bytes_delivered".into(), delivered_bytes.into()),
     ];
     for &(fate, _, bytes) in &f.undelivered {

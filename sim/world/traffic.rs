@@ -52,6 +52,8 @@ struct PerKind {
 /// Counts kept while the run goes; a handful of kinds per family, so a linear search.
 pub struct Traffic {
     kinds: Vec<PerKind>,
+    /// Rows counted by closed form (`world::relay`).
+    modeled: Vec<MessageRow>,
     nodes: Vec<NodeTraffic>,
     /// Sent and not delivered, by `Fate::UNDELIVERED` order.
     undelivered: [Tally; 5],
@@ -61,6 +63,7 @@ impl Traffic {
     pub fn new(nodes: u32) -> Self {
         Traffic {
             kinds: Vec::new(),
+            modeled: Vec::new(),
             nodes: vec![NodeTraffic::default(); nodes as usize],
             undelivered: [Tally::default(); 5],
         }
@@ -120,7 +123,20 @@ impl Traffic {
             })
             .collect();
         rows.sort_by_key(|r| (r.carries, r.message));
+        rows.extend(self.modeled.iter().cloned());
         rows
+    }
+
+    /// Adds the transaction flood counted along the relay tree (`world::relay`): delivered
+    /// in full, its rows after the simulated ones.
+    pub fn add_modeled(&mut self, rows: Vec<MessageRow>, nodes: &[NodeTraffic]) {
+        self.modeled.extend(rows);
+        for (n, m) in self.nodes.iter_mut().zip(nodes) {
+            n.messages_out += m.messages_out;
+            n.bytes_out += m.bytes_out;
+            n.messages_in += m.messages_in;
+            n.bytes_in += m.bytes_in;
+        }
     }
 
     pub fn nodes(&self) -> &[NodeTraffic] {

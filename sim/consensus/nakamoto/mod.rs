@@ -11,7 +11,7 @@
 pub mod hash_power;
 pub mod relay;
 
-use super::{Carries, Ctx, Kind, NodeStats, Protocol, Report, TxIn};
+use super::{Carries, Ctx, Gossip, Kind, NodeStats, Protocol, Report, TxIn};
 use crate::adversary::{self, Attack};
 use crate::engine::{Purpose, Time, draw_unit, from_secs, to_secs};
 use crate::ledger::{BlockStore, GENESIS, Pool, TxRef};
@@ -526,6 +526,15 @@ impl Protocol for Nakamoto {
         }
     }
 
+    /// Bitcoin's inv/getdata: an inventory entry is a 4-byte type and a 32-byte hash, in
+    /// `inv` and in `getdata` alike (Bitcoin P2P protocol, "Inventory Vectors").
+    fn gossip(&self) -> Option<Gossip> {
+        Some(Gossip::Announce {
+            announce_bytes: 36,
+            request_bytes: 36,
+        })
+    }
+
     fn new_node(&self, id: u32) -> Node {
         Node {
             id,
@@ -556,6 +565,7 @@ impl Protocol for Nakamoto {
                 continue;
             }
             self.pool.insert(tx, ctx.now, ctx.node);
+            ctx.metrics.on_gossiped(ctx.node, tx.bytes);
         }
     }
 

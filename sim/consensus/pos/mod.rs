@@ -21,7 +21,7 @@
 mod duties;
 mod ffg;
 
-use super::{Carries, Ctx, Kind, NodeStats, Protocol, Report, TxIn};
+use super::{Carries, Ctx, Gossip, Kind, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs, to_secs};
 use crate::ledger::{BlockStore, GENESIS, NO_BLOCK_ID, Pool, TxRef};
 use crate::metrics::{BlockRow, Metrics, Value};
@@ -405,6 +405,16 @@ impl Protocol for Pos {
         }
     }
 
+    /// Ethereum's transaction announcements (devp2p eth/68 `NewPooledTransactionHashes`:
+    /// type 1 B, size 4 B, hash 32 B per entry; `GetPooledTransactions`: 32-byte hashes). The
+    /// direct push of whole transactions to the square root of the peers is left out.
+    fn gossip(&self) -> Option<Gossip> {
+        Some(Gossip::Announce {
+            announce_bytes: 37,
+            request_bytes: 32,
+        })
+    }
+
     fn new_node(&self, id: u32) -> Node {
         Node {
             id,
@@ -451,6 +461,7 @@ impl Protocol for Pos {
         for &tx in txs {
             self.pool.insert(tx, ctx.now, ctx.node);
             ctx.metrics.on_reached(tx.created, tx.uploaded, ctx.now);
+            ctx.metrics.on_gossiped(ctx.node, tx.bytes);
         }
     }
 

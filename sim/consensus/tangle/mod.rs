@@ -31,7 +31,7 @@
 
 pub mod dag;
 
-use super::{Carries, Ctx, Kind, NodeStats, Protocol, Report, TxIn};
+use super::{Carries, Ctx, Gossip, Kind, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs, to_secs};
 use crate::metrics::{BlockRow, Metrics, Value};
 use crate::net::millis;
@@ -475,6 +475,11 @@ impl Protocol for Tangle {
         }
     }
 
+    /// IOTA nodes send each transaction whole to every neighbour but the sender.
+    fn gossip(&self) -> Option<Gossip> {
+        Some(Gossip::Push)
+    }
+
     fn new_node(&self, id: u32) -> Node {
         Node {
             id,
@@ -516,6 +521,7 @@ impl Protocol for Tangle {
             ctx.metrics.on_reached(tx.created, tx.uploaded, ctx.now);
             self.attach(node.id, Some(tx), ctx);
             ctx.metrics.on_included(tx.created, ctx.now);
+            ctx.metrics.on_gossiped(node.id, tx.bytes);
             self.unsettled += 1;
         }
     }

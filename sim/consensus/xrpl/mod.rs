@@ -38,7 +38,7 @@
 //! a fork needs that many Byzantine ones; liveness needs `q·n` honest ones.
 
 use super::byzantine::Byzantine;
-use super::{Carries, Ctx, Kind, NodeStats, Protocol, Report, TxIn};
+use super::{Carries, Ctx, Gossip, Kind, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs, to_secs};
 use crate::ledger::{BlockStore, GENESIS, NO_BLOCK_ID, Pool, TxRef};
 use crate::metrics::{BlockRow, Metrics, Value};
@@ -641,6 +641,12 @@ impl Protocol for Xrpl {
         }
     }
 
+    /// rippled relays each transaction whole (`TMTransaction`) to every peer but the sender
+    /// (without its optional reduce-relay).
+    fn gossip(&self) -> Option<Gossip> {
+        Some(Gossip::Push)
+    }
+
     fn new_node(&self, id: u32) -> Node {
         let mut node = self.honest_node(id);
         if self.byz.equivocates(id) {
@@ -685,6 +691,7 @@ impl Protocol for Xrpl {
         for &tx in txs {
             self.pool.insert(tx, ctx.now, ctx.node);
             ctx.metrics.on_reached(tx.created, tx.uploaded, ctx.now);
+            ctx.metrics.on_gossiped(ctx.node, tx.bytes);
         }
     }
 
