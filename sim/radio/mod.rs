@@ -1,5 +1,6 @@
 //! Access networks between devices and gateways. LoRaWAN: time on air, regional parameters
-//! and duty cycle, path loss, and gateways that receive, collide and capture. Cellular IoT
+//! and duty cycle, path loss, gateways that receive, collide and capture, and the class A
+//! downlink windows (`downlink.rs`: the API acknowledgements and receipts call). Cellular IoT
 //! (NB-IoT, LTE-M): PSM, paging, RRC connections and cells that fill up.
 //! Knows devices and gateways by number, nothing of consensus.
 
@@ -7,6 +8,7 @@ mod airtime;
 pub mod aloha;
 pub mod cell;
 pub mod cellular;
+mod downlink;
 mod duty;
 mod geometry;
 mod link;
@@ -14,6 +16,10 @@ mod receive;
 mod region;
 
 pub use airtime::Phy;
+pub use downlink::{
+    ACK_PHY_BYTES, ACK_TIMEOUT_MAX, ACK_TIMEOUT_MIN, Downlink, GatewayTx, RxWindows, Slot, Uplink,
+    Window, expected_attempts, retransmit_at,
+};
 pub use duty::{next_free, off_time};
 pub use geometry::{Emitter, Links, Point, even_points, uniform_point};
 pub use link::{
@@ -21,7 +27,7 @@ pub use link::{
     noise_floor_dbm, sensitivity_dbm, snr_db, standard_normal,
 };
 pub use receive::{Capture, FLOOR_HEADROOM_DB, Heard, Loss, Receiver, RxConfig};
-pub use region::{DataRate, EU868, MAC_OVERHEAD_BYTES, Region, SubBand, US915};
+pub use region::{DataRate, EU868, MAC_OVERHEAD_BYTES, Region, Rx1Rule, SubBand, US915};
 
 #[cfg(test)]
 mod tests;

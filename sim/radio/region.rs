@@ -28,6 +28,16 @@ pub struct SubBand {
     pub duty_cycle: f64,
 }
 
+/// Where and how fast RX1 answers an uplink.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Rx1Rule {
+    /// On the uplink's channel at DR − RX1DROffset, never under DR0 (EU863-870).
+    SameChannel,
+    /// US902-928: uplink channel k (125 kHz channel `first_channel` + our index) answered on
+    /// 923.3 + 0.6 · (k mod 8) MHz at DR min(10 + DR − RX1DROffset, 13), never under DR8.
+    Us915 { first_channel: u8 },
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Region {
     pub name: &'static str,
@@ -36,6 +46,9 @@ pub struct Region {
     /// Channels every device may use from join on (uplink, 125 kHz).
     pub channels_mhz: &'static [f64],
     pub sub_bands: &'static [SubBand],
+    /// Data rates an uplink may use on the default channels: DR0..=this.
+    pub max_uplink_dr: u8,
+    pub rx1: Rx1Rule,
     pub rx2_mhz: f64,
     pub rx2_dr: u8,
     pub rx1_delay: Time,
@@ -80,6 +93,10 @@ pub const EU868: Region = Region {
         band(868.7, 869.2, 0.001),
         band(869.4, 869.65, 0.1),
     ],
+    // DR6 (SF7/250 kHz) is defined but not on the three default channels (RP002-1.0.4, EU863-870
+    // default channels: DR0 to DR5).
+    max_uplink_dr: 5,
+    rx1: Rx1Rule::SameChannel,
     rx2_mhz: 869.525,
     rx2_dr: 0,
     rx1_delay: NS_PER_S,
@@ -99,14 +116,22 @@ pub const US915: Region = Region {
         dr(8, 125, 125),
         dr(7, 125, 242),
         dr(8, 500, 242),
-        // DR5–DR7 are reserved; DR8 is the downlink RX2 rate.
+        // DR5–DR7 are reserved; DR8–DR13 are downlink rates (SF12..SF7 at 500 kHz), DR8 the
+        // RX2 rate; their N from the same table (53, 129, 242 ×4).
         dr(0, 0, 0),
         dr(0, 0, 0),
         dr(0, 0, 0),
         dr(12, 500, 53),
+        dr(11, 500, 129),
+        dr(10, 500, 242),
+        dr(9, 500, 242),
+        dr(8, 500, 242),
+        dr(7, 500, 242),
     ],
     channels_mhz: &[903.9, 904.1, 904.3, 904.5, 904.7, 904.9, 905.1, 905.3],
     sub_bands: &[band(902.0, 928.0, 1.0)],
+    max_uplink_dr: 4,
+    rx1: Rx1Rule::Us915 { first_channel: 8 },
     rx2_mhz: 923.3,
     rx2_dr: 8,
     rx1_delay: NS_PER_S,
@@ -119,17 +144,37 @@ impl Region {
         [&EU868, &US915].into_iter().find(|r| r.name == name)
     }
 
+    /// The data rates an uplink may use on the region's default channels.
+    pub fn uplink_rates(&self) -> &'static [DataRate] {
+        &self.data_rates[..=self.max_uplink_dr as usize]
+    }
+
     /// The uplink data rate of spreading factor `sf` at `bandwidth_hz`.
     pub fn data_rate(&self, sf: u8, bandwidth_hz: u32) -> Option<u8> {
-        self.data_rates
+        self.uplink_rates()
             .iter()
             .position(|d| d.sf == sf && d.bandwidth_hz == bandwidth_hz)
             .map(|i| i as u8)
     }
 
+    /// RX1's frequency and data rate for an uplink on channel index `channel` at `dr`.
+    pub fn rx1(&self, channel: u8, dr: u8, offset: u8) -> (f64, u8) {
+        match self.rx1 {
+            Rx1Rule::SameChannel => (
+                self.channels_mhz[channel as usize],
+                dr.saturating_sub(offset),
+            ),
+            Rx1Rule::Us915 { first_channel } => {
+                let k = (first_channel + channel) % 8;
+                let dr = (10 + dr as i32 - offset as i32).clamp(8, 13) as u8;
+                (923.3 + 0.6 * k as f64, dr)
+            }
+        }
+    }
+
     /// The largest application payload any uplink data rate carries.
     pub fn max_app_payload(&self) -> u32 {
-        self.data_rates
+        self.uplink_rates()
             .iter()
             .map(|d| d.max_app_payload)
             .max()
@@ -160,7 +205,11 @@ mod tests {
         // DR3 is SF9: the meters scenario once called SF7 "DR3".
         assert_eq!(EU868.data_rate(9, 125_000), Some(3));
         assert_eq!(EU868.data_rate(7, 125_000), Some(5));
-        assert_eq!(EU868.data_rate(7, 250_000), Some(6));
+        // DR6 exists (SF7/250 kHz) but not on the default channels an uplink uses here.
+        assert_eq!(EU868.data_rates[6].bandwidth_hz, 250_000);
+        assert_eq!(EU868.data_rate(7, 250_000), None);
+        assert_eq!(US915.data_rate(8, 500_000), Some(4));
+        assert_eq!(US915.data_rate(10, 500_000), None);
         assert_eq!(EU868.data_rate(13, 125_000), None);
     }
 

@@ -111,16 +111,38 @@ impl Checker<'_> {
         };
         let Some(dr) = region.data_rate(sf, bw) else {
             let allowed: Vec<String> = region
-                .data_rates
+                .uplink_rates()
                 .iter()
                 .filter(|d| d.sf == sf)
                 .map(|d| (d.bandwidth_hz / 1000).to_string())
                 .collect();
+            if allowed.is_empty() {
+                let mut sfs: Vec<u8> = region
+                    .uplink_rates()
+                    .iter()
+                    .filter(|d| d.bandwidth_hz > 0)
+                    .map(|d| d.sf)
+                    .collect();
+                sfs.sort_unstable();
+                sfs.dedup();
+                let sfs: Vec<String> = sfs.iter().map(u8::to_string).collect();
+                self.report(
+                    &format!("{p}.sf"),
+                    sf,
+                    format!(
+                        "must be one of [{}]: the uplink SFs of {}",
+                        sfs.join(", "),
+                        region.name
+                    ),
+                );
+                return;
+            }
+            // EU868 DR6 (SF7/250 kHz) exists, but not on the default channels.
             self.report(
                 &format!("{p}.bandwidth_khz"),
                 l.bandwidth_khz,
                 format!(
-                    "must be one of [{}] for SF{sf} in {}",
+                    "must be one of [{}] for SF{sf} on the default channels of {}",
                     allowed.join(", "),
                     region.name
                 ),
@@ -322,10 +344,25 @@ consensus: { protocol: nakamoto, block_interval_s: 10 }
             e,
             [
                 "devices[0].radio.duty_cycle = 1.5: must be > 0 and <= 1 (line 9)",
-                "devices[0].radio.bandwidth_khz = 250: must be one of [125] for SF8 in eu868 \
-                 (line 9)"
+                "devices[0].radio.bandwidth_khz = 250: must be one of [125] for SF8 on the \
+                 default channels of eu868 (line 9)"
             ]
         );
+        // DR6 (SF7/250 kHz) is not on EU868's default channels; US915's SF12 is downlink only.
+        for (radio, want) in [
+            (
+                "{ model: lorawan, sf: 7, bandwidth_khz: 250 }",
+                "devices[0].radio.bandwidth_khz = 250: must be one of [125] for SF7 on the \
+                 default channels of eu868 (line 9)",
+            ),
+            (
+                "{ model: lorawan, region: us915, sf: 12, bandwidth_khz: 500 }",
+                "devices[0].radio.sf = 12: must be one of [7, 8, 9, 10]: the uplink SFs of \
+                 us915 (line 9)",
+            ),
+        ] {
+            assert_eq!(errors(&format!("{}{AREA}", group(radio, 10))), [want]);
+        }
         let e = errors(&format!(
             "{}{AREA}",
             group("{ model: lorawan, region: eu433, coding_rate: 4/9 }", 10)
