@@ -20,6 +20,7 @@ struct Cli {
 enum Cmd {
     /// Run a scenario and write its tables, charts and summary.
     Run {
+        /// The scenario file (YAML; see scenarios/ for examples).
         file: PathBuf,
         /// Output folder (default: reports/<scenario name>). Written beside it and moved in
         /// only when complete.
@@ -29,17 +30,21 @@ enum Cmd {
         #[arg(long)]
         force: bool,
         /// Overrides the scenario's seed.
-        #[arg(long)]
+        #[arg(long, value_name = "SEED")]
         seed: Option<u64>,
-        /// No progress bar.
+        /// No progress bar and no memory estimate on stderr.
         #[arg(long)]
         quiet: bool,
         /// Run even when the memory estimate exceeds the memory available now.
         #[arg(long)]
         ignore_memory: bool,
     },
-    /// Check a scenario file without running it.
-    Validate { file: PathBuf },
+    /// Check a scenario file without running it; prints the offered load of each device
+    /// group and the memory estimate.
+    Validate {
+        /// The scenario file (YAML).
+        file: PathBuf,
+    },
     /// Engine benchmarks that print their figures.
     #[command(subcommand)]
     Bench(Bench),
@@ -49,17 +54,22 @@ enum Cmd {
     /// Find the smallest configuration meeting a plan file's requirements; exits 0 when one
     /// exists, 1 when none does, 2 on bad input. Runs are kept in DIR and reused.
     Plan {
+        /// The plan file (YAML: base scenario, choices, requirements, costs).
         file: PathBuf,
-        #[arg(long)]
+        /// Folder for the plan's runs and its plan.csv/.parquet/.md; runs already there are
+        /// reused.
+        #[arg(long, value_name = "DIR")]
         out: PathBuf,
         /// Most runs at once (default: the thread count; lowered by the memory estimate).
         #[arg(long)]
         jobs: Option<usize>,
+        /// No progress on stderr.
         #[arg(long)]
         quiet: bool,
     },
     /// Write one self-contained HTML report of a run folder or a merged sweep folder.
     Report {
+        /// A run folder (from `run`) or a merged sweep folder (from `sweep merge`).
         dir: PathBuf,
         /// Output file (default: DIR/report.html, which is replaced).
         #[arg(long)]
@@ -112,17 +122,23 @@ enum Cmd {
 
 #[derive(Subcommand)]
 enum Bench {
-    /// PHOLD (T24): committed events per second of the event engine on one thread.
+    /// PHOLD, the standard synthetic benchmark of discrete-event engines: committed events
+    /// per second of the event engine.
     Phold {
+        /// Logical processes, each holding one event at a time.
         #[arg(long, default_value_t = 1_000_000)]
         lps: u32,
+        /// Share of events sent to another, uniformly chosen, logical process (0 to 1).
         #[arg(long, default_value_t = 0.1)]
         remote: f64,
         /// End time in units of the mean increment.
         #[arg(long, default_value_t = 20.0)]
         end: f64,
+        /// Minimum time increment in units of the mean (0 to below 1); also the width of the
+        /// partitions' time windows.
         #[arg(long, default_value_t = 0.1)]
         lookahead: f64,
+        /// Master seed of the random streams.
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Contiguous LP ranges, each with its own queue, run in time windows of width
@@ -142,8 +158,10 @@ enum Bench {
         /// Fleet sizes, comma-separated (e.g. 1e6,1e7,1e8).
         #[arg(long, default_value = "1e6,1e7")]
         devices: String,
+        /// Validators of the fleet's Nakamoto network.
         #[arg(long, default_value_t = 1000)]
         validators: u64,
+        /// Simulated time of each run, seconds.
         #[arg(long, default_value_t = 3600.0)]
         duration_s: f64,
         /// Worker threads, comma-separated; every size runs at each (e.g. 1,2).
@@ -161,14 +179,19 @@ enum Bench {
 #[derive(Subcommand)]
 enum SweepCmd {
     /// Print the points of a sweep file and the number of runs.
-    Plan { file: PathBuf },
+    Plan {
+        /// The sweep file (YAML: base scenario, axes, seeds, charts).
+        file: PathBuf,
+    },
     /// Run a sweep's runs (or one shard's share of them) into DIR; complete runs are skipped.
     Run {
+        /// The sweep file (YAML: base scenario, axes, seeds, charts).
         file: PathBuf,
-        #[arg(long)]
+        /// The sweep folder: runs go to DIR/runs/point=P/seed=S; complete ones are kept.
+        #[arg(long, value_name = "DIR")]
         out: PathBuf,
         /// `I/N`: run shard I of N; `N` alone takes I from SLURM_ARRAY_TASK_ID.
-        #[arg(long)]
+        #[arg(long, value_name = "I/N")]
         shard: Option<String>,
         /// Most runs at once (default: the thread count; lowered by the memory estimate).
         #[arg(long)]
@@ -176,11 +199,15 @@ enum SweepCmd {
         /// Merge after running (only sensible without --shard).
         #[arg(long)]
         merge: bool,
+        /// No progress on stderr.
         #[arg(long)]
         quiet: bool,
     },
     /// Build the combined table and charts of a sweep folder from its runs.
-    Merge { dir: PathBuf },
+    Merge {
+        /// The sweep folder given to `sweep run --out`.
+        dir: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -226,14 +253,7 @@ fn main() -> ExitCode {
             lorawan,
         }) => bench_fleet(&devices, validators, duration_s, &threads, one, lorawan),
         Cmd::Validate { file } => scenario::load(&file)
-            .map(|s| {
-                println!(
-                    "{}: valid ({} validators, {} device groups)",
-                    file.display(),
-                    s.validators.count,
-                    s.devices.len()
-                );
-            })
+            .map(|s| print!("{}", validate_text(&file, &s)))
             .map_err(|e| e.to_string()),
         Cmd::Sweep(cmd) => sweep(cmd),
         Cmd::Plan {
@@ -281,6 +301,45 @@ fn main() -> ExitCode {
             eprintln!("error: {}", scenario::one_line(&e));
             ExitCode::from(2)
         }
+    }
+}
+
+/// What `validate` prints of a valid scenario: its size, the load each device group offers
+/// and the memory estimate `run` would check.
+fn validate_text(file: &Path, s: &scenario::Scenario) -> String {
+    let mut out = format!(
+        "{}: valid ({} validators, {} device groups)\n",
+        file.display(),
+        s.validators.count,
+        s.devices.len()
+    );
+    let mut total = 0.0;
+    for g in &s.devices {
+        let offered = world::offered_tx_per_s(g);
+        total += offered;
+        out.push_str(&format!(
+            "  group {}: {} devices, offered load {} tx/s\n",
+            g.name,
+            g.count,
+            rate(offered)
+        ));
+    }
+    out.push_str(&format!("  offered load in all: {} tx/s\n", rate(total)));
+    out.push_str(&format!("  estimated memory: {}\n", world::estimate(s)));
+    out
+}
+
+/// A rate with four significant digits, without trailing zeros.
+fn rate(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let decimals = (3 - v.abs().log10().floor() as i32).clamp(0, 9) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
     }
 }
 
@@ -652,5 +711,44 @@ fn validate_literature(
         Ok(())
     } else {
         Err(format!("failed: {}", failed.join("; ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every argument of every subcommand says what it is in `--help`.
+    #[test]
+    fn every_argument_has_help() {
+        fn walk(c: &clap::Command, at: &str, missing: &mut Vec<String>) {
+            for a in c.get_arguments() {
+                let builtin = matches!(a.get_id().as_str(), "help" | "version");
+                if !builtin && a.get_help().is_none() && !a.is_hide_set() {
+                    missing.push(format!("{at} {}", a.get_id()));
+                }
+            }
+            for sub in c.get_subcommands() {
+                if sub.get_about().is_none() {
+                    missing.push(format!("{at} {} (the subcommand)", sub.get_name()));
+                }
+                walk(sub, &format!("{at} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        let cli = Cli::command();
+        cli.clone().debug_assert();
+        walk(&cli, "unchained", &mut missing);
+        assert!(missing.is_empty(), "no help text: {}", missing.join(", "));
+    }
+
+    #[test]
+    fn rates_keep_four_significant_digits() {
+        assert_eq!(rate(8.333333), "8.333");
+        assert_eq!(rate(1666.6667), "1667");
+        assert_eq!(rate(0.0016667), "0.001667");
+        assert_eq!(rate(2.5), "2.5");
+        assert_eq!(rate(0.0), "0");
     }
 }

@@ -308,3 +308,52 @@ fn the_consensus_comparison_sweep_plans_every_family() {
         );
     }
 }
+
+#[test]
+fn validate_prints_offered_load_per_group_and_the_memory_estimate() {
+    let dir = temp("validate");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("two-groups.yaml");
+    std::fs::write(
+        &file,
+        "duration_s: 600\ndevices:\n  - name: meters\n    count: 100\n    \
+         workload: { model: periodic, interval_s: 60 }\n  - name: trackers\n    count: 50\n    \
+         workload: { model: poisson, rate_per_s: 0.1 }\nvalidators: { count: 4 }\n\
+         consensus: { protocol: pbft }\n",
+    )
+    .unwrap();
+    let out = bin().arg("validate").arg(&file).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("  group meters: 100 devices, offered load 1.667 tx/s\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  group trackers: 50 devices, offered load 5 tx/s\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  offered load in all: 6.667 tx/s\n"),
+        "{text}"
+    );
+    let estimate = text
+        .lines()
+        .find(|l| l.starts_with("  estimated memory: "))
+        .unwrap_or_else(|| panic!("no estimate in {text}"));
+    // Every part carries its unit.
+    for part in ["devices", "gateways", "transactions", "validators", "other"] {
+        let at = estimate.find(&format!("{part} ")).unwrap();
+        let rest = &estimate[at + part.len() + 1..];
+        let number: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+        assert!(
+            !number.is_empty() && rest[number.len()..].starts_with(" MiB"),
+            "{part}: {estimate}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -48,21 +48,21 @@ fn per_created_tx(c: &Consensus) -> f64 {
     }
 }
 
+/// The transactions a device group creates per second on average (`count` × its workload's
+/// rate), before any is lost to connectivity or buffers.
+pub fn offered_tx_per_s(g: &crate::scenario::DeviceGroup) -> f64 {
+    let rate = match g.workload {
+        crate::scenario::Workload::Periodic { interval_s, .. } => 1.0 / interval_s,
+        crate::scenario::Workload::Poisson { rate_per_s } => rate_per_s,
+    };
+    g.count as f64 * rate
+}
+
 /// Estimated peak resident memory of a run, in bytes, with its main terms.
 pub fn estimate(s: &Scenario) -> Estimate {
     let devices: f64 = s.devices.iter().map(|g| g.count as f64).sum();
     let validators = s.validators.count as f64;
-    let offered_tx_per_s: f64 = s
-        .devices
-        .iter()
-        .map(|g| {
-            let rate = match g.workload {
-                crate::scenario::Workload::Periodic { interval_s, .. } => 1.0 / interval_s,
-                crate::scenario::Workload::Poisson { rate_per_s } => rate_per_s,
-            };
-            g.count as f64 * rate
-        })
-        .sum();
+    let offered_tx_per_s: f64 = s.devices.iter().map(offered_tx_per_s).sum();
     let avg_tx_bytes = if devices > 0.0 {
         s.devices
             .iter()
@@ -144,8 +144,8 @@ impl std::fmt::Display for Estimate {
         let mib = |b: f64| b / (1024.0 * 1024.0);
         write!(
             f,
-            "{:.0} MiB (devices {:.0}, gateways {:.0}, transactions {:.0}, validators {:.0}, \
-             other {:.0})",
+            "{:.0} MiB (devices {:.0} MiB, gateways {:.0} MiB, transactions {:.0} MiB, \
+             validators {:.0} MiB, other {:.0} MiB)",
             mib(self.total() as f64),
             mib(self.devices),
             mib(self.gateways),

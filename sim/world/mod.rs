@@ -34,7 +34,7 @@ use shard::{Plans, Shard, Sources};
 use std::sync::Arc;
 use traffic::{Fate, Traffic};
 
-pub use estimate::{Estimate, available_bytes, estimate};
+pub use estimate::{Estimate, available_bytes, estimate, offered_tx_per_s};
 pub use progress::Progress;
 
 #[derive(Debug, thiserror::Error)]
@@ -439,7 +439,12 @@ impl<'s, P: Protocol> World<'s, P> {
                 }
             }
             if self.sched.delivered() & 0xffff == 0 {
-                progress.update(self.sched.now(), self.sched.delivered() + shard_events);
+                progress.update(
+                    self.sched.now(),
+                    self.sched.delivered() + shard_events,
+                    self.metrics.reached,
+                    self.metrics.settled,
+                );
             }
         }
     }
