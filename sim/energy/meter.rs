@@ -18,11 +18,35 @@ pub struct GroupEnergy {
     pub state_nj: [u128; State::COUNT],
     pub op_count: [u64; Op::COUNT],
     pub op_nj: [u128; Op::COUNT],
+    /// Recurring schedules registered with [`Meter::fixed`], and how often each was charged.
+    fixed: Vec<(Fixed, u64)>,
+}
+
+/// The part of a recurring schedule that never changes (a class A cycle at one data rate
+/// without its frame), its energy worked out once with the same rounding as [`Meter::add`],
+/// so charging it costs a few additions.
+#[derive(Clone, Debug)]
+pub struct Fixed {
+    excess_nj: i64,
+    state_ns: [u64; State::COUNT],
+    state_nj: [u64; State::COUNT],
 }
 
 impl GroupEnergy {
     pub fn devices(&self) -> u32 {
         self.excess_nj.len() as u32
+    }
+
+    /// Time and energy per state charged so far, recurring schedules included.
+    fn sums(&self) -> ([u128; State::COUNT], [u128; State::COUNT]) {
+        let (mut ns, mut nj) = (self.state_ns, self.state_nj);
+        for (f, n) in &self.fixed {
+            for s in 0..State::COUNT {
+                ns[s] += f.state_ns[s] as u128 * *n as u128;
+                nj[s] += f.state_nj[s] as u128 * *n as u128;
+            }
+        }
+        (ns, nj)
     }
 
     /// Device `i` of the group's energy over a horizon of `horizon` ns, joules.
@@ -35,7 +59,8 @@ impl GroupEnergy {
     /// time not spent elsewhere, then each operation's energy; states the radio lacks are
     /// left out.
     pub fn state_totals(&self, horizon: Time) -> Vec<(&'static str, f64, f64)> {
-        let active: u128 = self.state_ns.iter().sum();
+        let (state_ns, state_nj) = self.sums();
+        let active: u128 = state_ns.iter().sum();
         let all = self.devices() as u128 * horizon as u128;
         let sleep_ns = all.saturating_sub(active);
         let mut rows = Vec::new();
@@ -44,7 +69,7 @@ impl GroupEnergy {
                 let p = self.profile.power_mw(State::Sleep);
                 (sleep_ns, p * sleep_ns as f64 * 1e-3)
             } else {
-                (self.state_ns[s as usize], self.state_nj[s as usize] as f64)
+                (state_ns[s as usize], state_nj[s as usize] as f64)
             };
             rows.push((s.name(), ns as f64 * 1e-9, nj * 1e-9));
         }
@@ -73,6 +98,16 @@ fn round_nj(v: f64) -> i64 {
     v.round() as i64
 }
 
+/// Energy of `t` in `s`, and its part above the baseline, each rounded on its own; `None` for
+/// time in the baseline itself, which the horizon accounts for.
+fn state_nj(p: &Profile, s: State, t: Time) -> Option<(i64, i64)> {
+    if t == 0 || s == State::Sleep {
+        return None;
+    }
+    let nj = round_nj(p.energy_nj(s, t));
+    Some((nj, nj - round_nj(p.energy_nj(State::Sleep, t))))
+}
+
 impl Meter {
     /// A group of `count` devices from fleet-wide id `first`, drawing as `profile` says;
     /// returns its index.
@@ -85,6 +120,7 @@ impl Meter {
             state_nj: [0; State::COUNT],
             op_count: [0; Op::COUNT],
             op_nj: [0; Op::COUNT],
+            fixed: Vec::new(),
         });
         self.groups.len() - 1
     }
@@ -94,14 +130,46 @@ impl Meter {
     /// which schedules arrive.
     pub fn add(&mut self, group: usize, device: u32, schedule: &[(State, Time)]) {
         let g = &mut self.groups[group];
-        let base = g.profile.power_mw(State::Sleep);
         let mut excess = 0i64;
         for &(s, t) in schedule {
-            if t == 0 || s == State::Sleep {
-                continue;
+            if let Some((nj, above)) = state_nj(&g.profile, s, t) {
+                excess += above;
+                g.state_ns[s as usize] += t as u128;
+                g.state_nj[s as usize] += nj as u128;
             }
-            let nj = round_nj(g.profile.energy_nj(s, t));
-            excess += nj - round_nj(base * t as f64 * 1e-3);
+        }
+        g.excess_nj[(device - g.first) as usize] += excess;
+    }
+
+    /// Registers the unchanging part of a schedule that recurs in `group`; returns its id
+    /// for [`Meter::add_fixed`].
+    pub fn fixed(&mut self, group: usize, schedule: &[(State, Time)]) -> usize {
+        let g = &mut self.groups[group];
+        let mut f = Fixed {
+            excess_nj: 0,
+            state_ns: [0; State::COUNT],
+            state_nj: [0; State::COUNT],
+        };
+        for &(s, t) in schedule {
+            if let Some((nj, above)) = state_nj(&g.profile, s, t) {
+                f.excess_nj += above;
+                f.state_ns[s as usize] += t;
+                f.state_nj[s as usize] += nj as u64;
+            }
+        }
+        g.fixed.push((f, 0));
+        g.fixed.len() - 1
+    }
+
+    /// Charges `device` of `group` for fixed schedule `id` plus `t` in state `s` (the frame
+    /// of a class A cycle): the same totals as [`Meter::add`] of the whole schedule.
+    pub fn add_fixed(&mut self, group: usize, device: u32, id: usize, s: State, t: Time) {
+        let g = &mut self.groups[group];
+        let (f, n) = &mut g.fixed[id];
+        *n += 1;
+        let mut excess = f.excess_nj;
+        if let Some((nj, above)) = state_nj(&g.profile, s, t) {
+            excess += above;
             g.state_ns[s as usize] += t as u128;
             g.state_nj[s as usize] += nj as u128;
         }

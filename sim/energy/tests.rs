@@ -163,3 +163,27 @@ fn five_minute_reporting_lasts_about_a_year() {
     let years = lifetime_years(&b, meter.groups[g].device_j(0, day), 86_400.0);
     assert!((0.9..1.1).contains(&years), "{years} years");
 }
+
+/// A recurring schedule charged through its fixed part gives the same totals, bit for bit,
+/// as the whole schedule charged state by state.
+#[test]
+fn fixed_part_charges_like_the_whole_schedule() {
+    let phy = Phy::lorawan(10, 125_000);
+    let w = ClassA::new(&phy, 12, 125_000);
+    let mut whole = Meter::default();
+    let mut split = Meter::default();
+    let a = whole.add_group(Profile::lorawan(3.6), 5, 3);
+    let b = split.add_group(Profile::lorawan(3.6), 5, 3);
+    let id = split.fixed(b, &class_a_cycle(&w, 0, Downlink::None));
+    for i in 0..30u32 {
+        let toa = ms(300.0 + i as f64 * 1.3);
+        whole.add(a, 5 + i % 3, &class_a_cycle(&w, toa, Downlink::None));
+        split.add_fixed(b, 5 + i % 3, id, State::Tx, toa);
+    }
+    let h = 3600 * NS_PER_S;
+    assert_eq!(whole.groups[a].excess_nj, split.groups[b].excess_nj);
+    assert_eq!(
+        format!("{:?}", whole.groups[a].state_totals(h)),
+        format!("{:?}", split.groups[b].state_totals(h))
+    );
+}

@@ -431,7 +431,7 @@ impl Airwaves {
         let list = self.lists.take(fl.list);
         let gi = plan.group_of(f.device).expect("radio device");
         if let Some(e) = &mut self.energy {
-            e.on_frame(gi, &f, list.len() as u64);
+            e.on_frame(gi, &f, list.len() as u64, crate::energy::Downlink::None);
         }
         let st = &mut self.stats[gi * 6 + (f.sf - 7) as usize];
         st.frames += 1;

@@ -18,6 +18,8 @@ pub struct Energy {
     meter: Meter,
     /// Receive windows per group and SF 7..12.
     windows: Vec<[ClassA; 6]>,
+    /// The meter's fixed part of an empty-window cycle per group and SF 7..12.
+    cycles: Vec<[usize; 6]>,
     /// Readings that left each group in frames.
     readings: Vec<u64>,
     batteries: Vec<Option<energy::Battery>>,
@@ -59,6 +61,7 @@ impl Energy {
         let mut e = Energy {
             meter: Meter::default(),
             windows: Vec::new(),
+            cycles: Vec::new(),
             readings: vec![0; plan.groups.len()],
             batteries: Vec::new(),
             names: Vec::new(),
@@ -76,22 +79,47 @@ impl Energy {
             let p = profile(radio, group.energy.as_ref());
             e.batteries
                 .push(group.battery.as_ref().map(|b| battery(b, &p)));
-            e.meter.add_group(p, g.first, g.count);
+            let k = e.meter.add_group(p, g.first, g.count);
+            let cycles = windows.map(|w| e.meter.fixed(k, &class_a_cycle(&w, 0, Downlink::None)));
             e.windows.push(windows);
+            e.cycles.push(cycles);
             e.names.push(group.name.clone());
         }
         e
     }
 
-    /// Charges a finished frame of radio group `gi` carrying `readings` readings: one class A
-    /// transmission, and the signing (and proof of work) of each reading.
-    pub fn on_frame(&mut self, gi: usize, f: &FrameOut, readings: u64) {
-        let w = &self.windows[gi][(f.sf - 7) as usize];
-        let cycle = class_a_cycle(w, f.end - f.start, Downlink::None);
-        self.meter.add(gi, f.device, &cycle);
+    /// Charges a transmission of radio group `gi`: one class A cycle around frame `f`,
+    /// with what its receive windows heard, and the signing (and proof of work) of the
+    /// `readings` new readings it carries — 0 for a retransmission, whose readings were
+    /// signed when first sent.
+    pub fn on_frame(&mut self, gi: usize, f: &FrameOut, readings: u64, downlink: Downlink) {
+        let k = (f.sf - 7) as usize;
+        let toa = f.end - f.start;
+        if downlink == Downlink::None {
+            // The common case: the cycle's fixed part was worked out once.
+            self.meter
+                .add_fixed(gi, f.device, self.cycles[gi][k], State::Tx, toa);
+        } else {
+            let cycle = class_a_cycle(&self.windows[gi][k], toa, downlink);
+            self.meter.add(gi, f.device, &cycle);
+        }
         self.meter.op(gi, f.device, Op::Sign, readings);
         self.meter.op(gi, f.device, Op::Pow, readings);
         self.readings[gi] += readings;
+    }
+
+    /// Projected battery life of each device of group `k`, in device order; empty without
+    /// a battery.
+    fn years(&self, k: usize, horizon: Time) -> Vec<f64> {
+        let g = &self.meter.groups[k];
+        let secs = to_secs(horizon);
+        match &self.batteries[k] {
+            Some(b) => (0..g.devices() as usize)
+                .into_par_iter()
+                .map(|i| lifetime_years(b, g.device_j(i, horizon), secs))
+                .collect(),
+            None => Vec::new(),
+        }
     }
 
     /// The run's energy outputs over `horizon`; `settled` is the run's settled readings,
@@ -102,7 +130,7 @@ impl Energy {
         let days = secs / 86_400.0;
         let single = s.devices.len() == 1;
         let (mut all_j, mut all_readings, mut all_devices) = (0.0, 0u64, 0u64);
-        let mut all_years = Vec::new();
+        let mut lives = Vec::new();
         for (k, g) in self.meter.groups.iter().enumerate() {
             let name = &self.names[k];
             let states = g.state_totals(horizon);
@@ -117,15 +145,10 @@ impl Energy {
                 });
             }
             let readings = self.readings[k];
-            let years: Vec<f64> = match &self.batteries[k] {
-                Some(b) => (0..g.devices() as usize)
-                    .into_par_iter()
-                    .map(|i| lifetime_years(b, g.device_j(i, horizon), secs))
-                    .collect(),
-                None => Vec::new(),
-            };
-            let life = Lifetimes::of(years.clone());
-            all_years.extend(years);
+            let life = Lifetimes::of(self.years(k, horizon));
+            if self.batteries[k].is_some() {
+                lives.push(life.clone());
+            }
             out.rows.push(EnergyRow {
                 group: name.clone(),
                 devices: g.devices() as u64,
@@ -167,8 +190,18 @@ impl Energy {
                 (all_j / settled as f64 * 1e3).into(),
             ));
         }
-        if !all_years.is_empty() {
-            let life = Lifetimes::of(all_years);
+        // Over every battery-powered device; with one such group, that group's figures
+        // (computed again only when groups must be pooled, to keep one copy in memory).
+        let pooled = match lives.len() {
+            0 => None,
+            1 => lives.pop(),
+            _ => Some(Lifetimes::of(
+                (0..self.meter.groups.len())
+                    .flat_map(|k| self.years(k, horizon))
+                    .collect(),
+            )),
+        };
+        if let Some(life) = pooled {
             summary.extend([
                 ("battery_life_mean_years".into(), life.mean.into()),
                 ("battery_life_p5_years".into(), life.p5.into()),
