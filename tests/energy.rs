@@ -159,3 +159,76 @@ fn energy_outputs_are_identical_at_1_2_and_8_threads() {
     let energy = String::from_utf8(a["energy.csv"].clone()).unwrap();
     assert!(energy.lines().count() == 2, "{energy}");
 }
+
+/// NB-IoT trackers with PSM: every state's energy in the `energy_states` table is its time
+/// × the power of TR 45.820 written here (543 mW TX, 90 mW receiving, 3 mW light sleep,
+/// 0.015 mW PSM; waiting and connection setup at the receive level, connected-mode DRX at
+/// light sleep), the times are the radio's own accounting, and the group's total is their
+/// sum.
+#[test]
+fn cellular_energy_is_state_time_times_tr_45_820_power() {
+    let out = run("
+seed: 3
+duration_s: 900
+devices:
+  - name: trackers
+    count: 200
+    workload: { model: periodic, interval_s: 300, jitter_s: 20 }
+    tx_bytes: 100
+    radio: { model: nbiot, psm: { t3324_s: 20, t3412_s: 3600 } }
+    battery: { capacity_wh: 5 }
+gateways: { count: 2, kind: cell }
+validators: { count: 4 }
+consensus: { protocol: raft }
+metrics: { window_s: 60 }
+");
+    let mw = |state: &str| match state {
+        "tx" => 543.0,
+        "rx" | "waiting" | "connecting" => 90.0,
+        "connected" | "light_sleep" => 3.0,
+        "sleep" => 0.015,
+        other => panic!("unexpected state {other}"),
+    };
+    let mut sum = 0.0;
+    for r in &out.energy.states {
+        let want = mw(&r.state) * 1e-3 * r.time_s;
+        assert!(
+            (r.energy_j - want).abs() <= 1e-6 * want.max(1.0),
+            "{}: {} J vs {want} J",
+            r.state,
+            r.energy_j
+        );
+        sum += r.energy_j;
+    }
+    let time = |state: &str| {
+        out.energy
+            .states
+            .iter()
+            .find(|r| r.state == state)
+            .unwrap()
+            .time_s
+    };
+    let per_device = |m: &str| common::metric(&out, m) * 200.0;
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.max(1.0);
+    // The radio's "connected" time holds connection setup, sending and lingering.
+    let connected = time("connecting") + time("tx") + time("connected");
+    assert!(close(
+        connected,
+        per_device("cellular_connected_s_per_device")
+    ));
+    assert!(close(
+        time("light_sleep"),
+        per_device("cellular_idle_s_per_device")
+    ));
+    assert!(close(
+        time("sleep"),
+        per_device("cellular_psm_s_per_device")
+    ));
+    let row = &out.energy.rows[0];
+    assert!((row.energy_j - sum).abs() < 1e-9 * sum);
+    assert_eq!(row.readings, 600);
+    // 5 Wh over a quarter of an hour's energy scaled to a year.
+    assert!(
+        row.battery_life_p50_years > 0.0 && row.battery_life_p5_years <= row.battery_life_p95_years
+    );
+}

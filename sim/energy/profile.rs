@@ -17,7 +17,13 @@ pub enum State {
     RadioOff,
     Postprocess,
     TurnOff,
-    /// Cellular: receiving (paging occasions, connected-mode monitoring, downlink).
+    /// Cellular: awake, waiting for a connection slot of the cell.
+    Waiting,
+    /// Cellular: random access and RRC connection setup.
+    Connecting,
+    /// Cellular: connected, lingering until the RRC inactivity timer (connected-mode DRX).
+    Connected,
+    /// Cellular: receiving downlink data.
     Rx,
     /// Cellular: idle between paging occasions (DRX/eDRX), "light sleep".
     LightSleep,
@@ -26,7 +32,7 @@ pub enum State {
 }
 
 impl State {
-    pub const COUNT: usize = 13;
+    pub const COUNT: usize = 16;
     pub const ALL: [State; State::COUNT] = [
         State::Wake,
         State::Prepare,
@@ -38,6 +44,9 @@ impl State {
         State::RadioOff,
         State::Postprocess,
         State::TurnOff,
+        State::Waiting,
+        State::Connecting,
+        State::Connected,
         State::Rx,
         State::LightSleep,
         State::Sleep,
@@ -56,6 +65,9 @@ impl State {
             State::RadioOff => "radio_off",
             State::Postprocess => "postprocess",
             State::TurnOff => "turn_off",
+            State::Waiting => "waiting",
+            State::Connecting => "connecting",
+            State::Connected => "connected",
             State::Rx => "rx",
             State::LightSleep => "light_sleep",
             State::Sleep => "sleep",
@@ -121,10 +133,18 @@ const LORAWAN_MA: [(State, f64); 11] = [
 
 /// NB-IoT / LTE-M, in mW: 3GPP TR 45.820 V13.1.0, the battery-life evaluation assumptions of
 /// cellular IoT: transmitting 543 mW (23 dBm at 45 % PA efficiency plus 99 mW of other
-/// circuitry), receiving 90 mW, idle light sleep 3 mW, idle deep sleep (PSM) 0.015 mW.
-const CELLULAR_MW: [(State, f64); 4] = [
+/// circuitry), receiving 90 mW, idle light sleep 3 mW, idle deep sleep (PSM) 0.015 mW. The
+/// cellular radio's other states take one of these levels (our mapping, overridable):
+/// waiting for a slot and connection setup at the receive level (synchronisation, random
+/// access response and RRC messages are mostly reception; the preamble's transmit time is
+/// not told apart), connected-mode lingering at light sleep (connected-mode DRX sleeps
+/// between its on-durations).
+const CELLULAR_MW: [(State, f64); 7] = [
+    (State::Waiting, 90.0),
+    (State::Connecting, 90.0),
     (State::Tx, 543.0),
     (State::Rx, 90.0),
+    (State::Connected, 3.0),
     (State::LightSleep, 3.0),
     (State::Sleep, 0.015),
 ];

@@ -201,6 +201,8 @@ pub struct CellStates {
     /// Uplink sessions and periodic tracking-area updates: counts, for per-event energy.
     pub uplinks: u32,
     pub taus: u32,
+    /// Readings sent, each signed on the device (energy per operation).
+    pub readings: u32,
 }
 
 impl CellStates {
@@ -237,6 +239,7 @@ impl CellStates {
         self.psm += o.psm;
         self.uplinks += o.uplinks;
         self.taus += o.taus;
+        self.readings += o.readings;
     }
 }
 

@@ -4,16 +4,19 @@
 
 use super::airwaves::{AirPlan, FrameOut};
 use crate::energy::{
-    self, ClassA, Downlink, LORAWAN_VOLTAGE_V, Lifetimes, Meter, Op, Profile, State, class_a_cycle,
-    lifetime_years,
+    self, CELLULAR_VOLTAGE_V, ClassA, Downlink, LORAWAN_VOLTAGE_V, Lifetimes, Meter, Op, Profile,
+    State, class_a_cycle, lifetime_years,
 };
 use crate::engine::{Time, to_secs};
 use crate::metrics::{EnergyOutput, EnergyRow, EnergyStateRow, Value};
 use crate::radio::Region;
+use crate::radio::cellular::CellStates;
 use crate::scenario::{self, Radio, Scenario};
 use rayon::prelude::*;
 
-/// The meter of a run's radio groups (indexed like `AirPlan::groups`).
+/// The meter of a run's radio groups: the LoRaWAN ones first, indexed like
+/// `AirPlan::groups`, then the cellular ones.
+#[derive(Default)]
 pub struct Energy {
     meter: Meter,
     /// Receive windows per group and SF 7..12.
@@ -24,6 +27,8 @@ pub struct Energy {
     readings: Vec<u64>,
     batteries: Vec<Option<energy::Battery>>,
     names: Vec<String>,
+    /// Cellular groups: fleet-wide first device, count, meter group.
+    cells: Vec<(u32, u32, usize)>,
 }
 
 /// The profile of a group: its radio's defaults with the scenario's overrides.
@@ -31,7 +36,9 @@ pub fn profile(radio: &Radio, e: Option<&scenario::Energy>) -> Profile {
     let voltage = e.and_then(|e| e.voltage_v);
     let mut p = match radio {
         Radio::Lorawan(_) => Profile::lorawan(voltage.unwrap_or(LORAWAN_VOLTAGE_V)),
-        Radio::Nbiot(_) | Radio::Ltem(_) => unreachable!("only LoRaWAN groups are metered here"),
+        Radio::Nbiot(_) | Radio::Ltem(_) => {
+            Profile::cellular(voltage.unwrap_or(CELLULAR_VOLTAGE_V))
+        }
     };
     if let Some(e) = e {
         for (name, &ma) in &e.states {
@@ -58,14 +65,7 @@ fn battery(b: &scenario::Battery, p: &Profile) -> energy::Battery {
 
 impl Energy {
     pub fn build(s: &Scenario, plan: &AirPlan) -> Energy {
-        let mut e = Energy {
-            meter: Meter::default(),
-            windows: Vec::new(),
-            cycles: Vec::new(),
-            readings: vec![0; plan.groups.len()],
-            batteries: Vec::new(),
-            names: Vec::new(),
-        };
+        let mut e = Energy::default();
         for (g, &i) in plan.groups.iter().zip(&plan.group_index) {
             let group = &s.devices[i];
             let radio = group.radio.as_ref().expect("radio group");
@@ -83,6 +83,7 @@ impl Energy {
             let cycles = windows.map(|w| e.meter.fixed(k, &class_a_cycle(&w, 0, Downlink::None)));
             e.windows.push(windows);
             e.cycles.push(cycles);
+            e.readings.push(0);
             e.names.push(group.name.clone());
         }
         e
@@ -122,10 +123,56 @@ impl Energy {
         }
     }
 
+    /// Adds the scenario's cellular groups, whose devices are charged at the end of the run
+    /// from the time their sessions spent in each state.
+    pub fn add_cellular(&mut self, s: &Scenario) {
+        let mut first = 0u32;
+        for group in &s.devices {
+            let count = group.count as u32;
+            if let Some(radio @ (Radio::Nbiot(_) | Radio::Ltem(_))) = &group.radio {
+                let p = profile(radio, group.energy.as_ref());
+                self.batteries
+                    .push(group.battery.as_ref().map(|b| battery(b, &p)));
+                let k = self.meter.add_group(p, first, count);
+                self.cells.push((first, count, k));
+                self.readings.push(0);
+                self.names.push(group.name.clone());
+            }
+            first += count;
+        }
+    }
+
+    /// Charges cellular device `d` for its whole run: every state but PSM (the baseline)
+    /// from `st`, and the signing of each reading it sent. Devices of other groups are
+    /// skipped.
+    pub fn on_cell_device(&mut self, d: u32, st: &CellStates) {
+        let i = self.cells.partition_point(|c| c.0 + c.1 <= d);
+        let Some(&(first, _, k)) = self.cells.get(i).filter(|c| c.0 <= d) else {
+            return;
+        };
+        debug_assert!(first <= d);
+        let schedule = [
+            (State::Waiting, st.waiting),
+            (State::Connecting, st.connecting),
+            (State::Tx, st.sending),
+            (State::Rx, st.receiving),
+            (State::Connected, st.connected),
+            (State::LightSleep, st.idle),
+        ];
+        self.meter.add(k, d, &schedule);
+        let readings = st.readings as u64;
+        self.meter.op(k, d, Op::Sign, readings);
+        self.meter.op(k, d, Op::Pow, readings);
+        self.readings[k] += readings;
+    }
+
     /// The run's energy outputs over `horizon`; `settled` is the run's settled readings,
     /// attributed to a group only when it is the scenario's only device group.
     pub fn output(&self, s: &Scenario, horizon: Time, settled: u64) -> EnergyOutput {
         let mut out = EnergyOutput::default();
+        if self.meter.groups.is_empty() {
+            return out;
+        }
         let secs = to_secs(horizon);
         let days = secs / 86_400.0;
         let single = s.devices.len() == 1;

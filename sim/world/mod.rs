@@ -614,8 +614,17 @@ impl<'s, P: Protocol> World<'s, P> {
         };
         let mut cell_stats = crate::radio::cell::CellStats::default();
         let mut cell_states = crate::radio::cellular::CellStates::default();
+        let mut energy = self
+            .airwaves
+            .as_mut()
+            .and_then(|w| w.energy.take())
+            .unwrap_or_default();
+        energy.add_cellular(self.s);
         for sh in &mut self.shards {
             let (on_device, in_batches) = sh.finish(plans);
+            for (d, dev) in sh.cell_devices_by_id() {
+                energy.on_cell_device(d, &dev.states);
+            }
             for c in &sh.cells {
                 cell_stats.add(&c.stats);
             }
@@ -703,12 +712,7 @@ impl<'s, P: Protocol> World<'s, P> {
         protocol_summary.extend(self.faults.eclipse_summary());
         let radio = radio.unwrap_or_default();
         protocol_summary.extend(radio.summary);
-        let energy = self
-            .airwaves
-            .as_ref()
-            .and_then(|w| w.energy.as_ref())
-            .map(|e| e.output(self.s, self.end, m.settled))
-            .unwrap_or_default();
+        let energy = energy.output(self.s, self.end, m.settled);
         protocol_summary.extend(energy.summary.iter().cloned());
         if let Some(plan) = &self.cells {
             let devices = plan.groups.iter().map(|g| g.count as u64).sum();

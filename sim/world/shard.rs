@@ -348,6 +348,7 @@ impl Shard {
                 } else {
                     dev.open(s, sending);
                 }
+                dev.states.readings += n as u32;
                 if !open {
                     cells[lg].hold(s.released);
                 }
@@ -407,6 +408,16 @@ impl Shard {
 
     pub fn devices(&self) -> u32 {
         self.fleet.len()
+    }
+
+    /// Each cellular device's fleet-wide id and state (every device of the shard is listed
+    /// when any group is cellular; those of other groups never sent and are skipped by the
+    /// caller).
+    pub fn cell_devices_by_id(&self) -> impl Iterator<Item = (u32, &CellDevice)> {
+        self.cell_devices
+            .iter()
+            .enumerate()
+            .map(|(l, dev)| (self.fleet.ids[l], dev))
     }
 }
 

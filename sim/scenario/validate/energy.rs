@@ -38,7 +38,9 @@ impl Checker<'_> {
             let known = |s: State| match &group.radio {
                 Some(Radio::Lorawan(_)) => crate::energy::Profile::lorawan(1.0).has(s),
                 // No cellular state table yet: nothing to override.
-                Some(Radio::Nbiot(_) | Radio::Ltem(_)) => false,
+                Some(Radio::Nbiot(_) | Radio::Ltem(_)) => {
+                    crate::energy::Profile::cellular(1.0).has(s)
+                }
                 None => true,
             };
             for (name, &ma) in &e.states {
