@@ -24,6 +24,8 @@ pub struct Group {
     pub overflow: Overflow,
     pub uplink_latency: Time,
     pub uplink_bps: f64,
+    /// Whether its devices get settlement receipts.
+    pub receipts: bool,
 }
 
 /// A reading ready to leave its device.
@@ -70,6 +72,7 @@ impl Fleet {
                 overflow: g.overflow,
                 uplink_latency: from_secs(g.uplink.latency_ms / 1e3),
                 uplink_bps: g.uplink.bandwidth_bps,
+                receipts: g.receipts.is_some(),
             });
             first += g.count as u32;
         }
@@ -176,7 +179,11 @@ impl Fleet {
                 seq: self.seq[di],
                 created: self.next[di],
             };
-            m.on_created(reading.created);
+            if g.receipts {
+                m.on_created_with_receipt(reading.created);
+            } else {
+                m.on_created(reading.created);
+            }
             if self.scratch.len() < cap {
                 self.scratch.push_back(reading);
             } else {

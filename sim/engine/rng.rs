@@ -55,6 +55,8 @@ pub enum Purpose {
     GatewayPosition = 15,
     /// Frame start times of the radio Monte-Carlo checks (entity = replication).
     RadioTrial = 35,
+    /// A cellular device's paging phase within its DRX or eDRX cycle (entity = device).
+    Paging = 40,
 }
 
 fn stream_id(entity: u64, purpose: Purpose) -> u64 {

@@ -12,4 +12,4 @@ pub use output::{
     LeaderRow, MessageRow, NodeRow, NodeTraffic, RadioRow, RunOutput, TimeseriesRow, Value,
     beyond_run_flag, restore_beyond_run, warnings,
 };
-pub use record::{Measure, Metrics};
+pub use record::{Measure, Metrics, SettledTx};

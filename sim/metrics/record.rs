@@ -28,6 +28,15 @@ impl Measure {
     }
 }
 
+/// A settlement, kept until the run hands it to the receipts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SettledTx {
+    pub device: u32,
+    pub created: Time,
+    pub at: Time,
+    pub block_txs: u32,
+}
+
 /// Per-window counters and latency histograms of one run. The stage histograms hold the
 /// transactions created inside the measurement window only; the counters and time series
 /// cover the whole run.
@@ -71,6 +80,14 @@ pub struct Metrics {
     /// Per validator, the transactions that entered there and were flooded to the others
     /// without messages (see `consensus::Gossip`), and their bytes.
     pub gossiped: Vec<(u64, u64)>,
+    /// Settlements not yet handed to the receipts (only when `log_settled`).
+    pub settled_log: Vec<SettledTx>,
+    pub log_settled: bool,
+    /// Transactions created inside the measurement window by devices that get receipts: the
+    /// population of the `receipt` stage.
+    pub receipt_measured: u64,
+    /// Creation to the device holding its receipt.
+    pub receipt: Histogram,
 }
 
 impl Metrics {
@@ -107,6 +124,10 @@ impl Metrics {
             settlement: Histogram::new(),
             block_arrival: Histogram::new(),
             gossiped: Vec::new(),
+            settled_log: Vec::new(),
+            log_settled: false,
+            receipt_measured: 0,
+            receipt: Histogram::new(),
         }
     }
 
@@ -133,6 +154,23 @@ impl Metrics {
     pub fn on_created(&mut self, at: Time) {
         self.created += 1;
         self.measured += self.measure.covers(at) as u64;
+        self.created_w_add(at);
+    }
+
+    /// A transaction created by a device that gets receipts.
+    pub fn on_created_with_receipt(&mut self, at: Time) {
+        self.receipt_measured += self.measure.covers(at) as u64;
+        self.on_created(at);
+    }
+
+    /// A receipt of a transaction created at `created` reached its device at `at`.
+    pub fn on_receipt(&mut self, created: Time, at: Time) {
+        if self.measure.covers(created) {
+            self.receipt.record(at - created);
+        }
+    }
+
+    fn created_w_add(&mut self, at: Time) {
         let w = self.w(at);
         self.created_w[w] += 1;
     }
@@ -171,6 +209,20 @@ impl Metrics {
         }
         let w = self.w(at);
         self.included_w[w] += 1;
+    }
+
+    /// A device's transaction settled in a block (or batch) of `block_txs` transactions:
+    /// counted as [`Metrics::on_settled`], and logged for its receipt when receipts are on.
+    pub fn on_settled_tx(&mut self, device: u32, created: Time, at: Time, block_txs: u32) {
+        self.on_settled(created, at);
+        if self.log_settled {
+            self.settled_log.push(SettledTx {
+                device,
+                created,
+                at,
+                block_txs,
+            });
+        }
     }
 
     pub fn on_settled(&mut self, created: Time, at: Time) {
@@ -238,6 +290,7 @@ impl Metrics {
         debug_assert_eq!(self.measure, other.measure, "shards share the window");
         self.created += other.created;
         self.measured += other.measured;
+        self.receipt_measured += other.receipt_measured;
         self.uploaded += other.uploaded;
         self.dropped_overflow += other.dropped_overflow;
         let add = |a: &mut Vec<u64>, b: &Vec<u64>| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);

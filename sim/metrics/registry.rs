@@ -233,6 +233,21 @@ pub const RULES: &[(&str, Entry)] = &[
     ("radio_*retransmission*", count("frames", Lower)),
     ("radio_*_share", share(Neither)),
     ("cell_*_share", share(Neither)),
+    // Cellular access: cells that make connections wait, time per radio state.
+    ("cell_connections", count("connections", Neither)),
+    ("cell_wait_connections", count("connections", Lower)),
+    ("cell_wait_s", output("s", Lower)),
+    ("cell_uplink_wait_s", output("s", Lower)),
+    ("cell_peak_connections", count("connections", Neither)),
+    ("cellular_taus", count("updates", Neither)),
+    ("cellular_*_s_per_device", output("s/device", Neither)),
+    // Settlement receipts back to devices.
+    ("receipts_created", count("receipts", Neither)),
+    ("receipts_delivered", count("receipts", Higher)),
+    ("receipts_pending_at_network", count("receipts", Lower)),
+    ("receipts_dropped_*", count("receipts", Lower)),
+    ("receipt_downlinks", count("downlinks", Neither)),
+    ("receipt_bytes_delivered", count("bytes", Neither)),
     ("receipt_*_share", share(Higher)),
     // Energy and batteries.
     ("battery_life_*_years", output("years", Higher)),

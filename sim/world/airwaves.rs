@@ -305,6 +305,8 @@ pub struct Airwaves {
     pub gateways: Vec<GatewayStats>,
     /// Readings lost with their frames, by [`Loss`].
     pub dropped: [u64; 4],
+    /// With receipts: each delivered uplink's class A receive window, `(device, window)`.
+    pub contacts: Option<Vec<(u32, crate::radio::cellular::Contact)>>,
     /// Charged with every finished frame's transmission.
     pub energy: Option<super::energy::Energy>,
 }
@@ -325,6 +327,7 @@ impl Airwaves {
             stats: vec![RadioStats::default(); plan.groups.len() * 6],
             gateways: vec![GatewayStats::default(); gateways as usize],
             dropped: [0; 4],
+            contacts: None,
             energy: None,
         }
     }
@@ -451,6 +454,9 @@ impl Airwaves {
                     len: list.len() as u32,
                 });
                 self.txs.extend_from_slice(&list);
+                if let Some(c) = &mut self.contacts {
+                    c.push((f.device, super::receipts::class_a_contact(f.end)));
+                }
             }
             None => {
                 st.lost[fl.loss as usize] += 1;

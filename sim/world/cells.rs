@@ -168,10 +168,17 @@ impl CellDevice {
         }
     }
 
-    /// The contacts of the latest session: itself, then its TAUs before `next`.
-    pub fn contacts<'a>(&self, c: &'a Cellular, next: Time) -> impl Iterator<Item = Contact> + 'a {
+    /// The contacts of the latest session: itself, then its TAUs before `next` (the next
+    /// wake), each cut where the next begins, so a device's contacts never overlap.
+    pub fn contacts(&self, c: &Cellular, next: Time, out: &mut Vec<Contact>) {
         let s = self.session;
-        std::iter::once(s.contact()).chain(c.taus(s.released, next))
+        let from = out.len();
+        out.push(s.contact());
+        out.extend(c.taus(s.released, next));
+        for i in from..out.len() {
+            let cut = out.get(i + 1).map_or(next, |k| k.connected - c.setup);
+            out[i].idle_until = out[i].idle_until.min(cut);
+        }
     }
 }
 

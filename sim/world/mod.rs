@@ -10,6 +10,7 @@ mod estimate;
 mod faults;
 mod gateways;
 mod progress;
+mod receipts;
 mod relay;
 mod shard;
 mod summary;
@@ -47,6 +48,8 @@ pub enum RunError {
         accounted: u64,
         detail: Conservation,
     },
+    #[error("receipt conservation violated: {0:?}")]
+    ReceiptConservation(receipts::ReceiptCounts),
 }
 
 /// Runs a validated scenario to its end.
@@ -219,6 +222,7 @@ struct World<'s, P: Protocol> {
     access: Arc<Access>,
     air: Option<Arc<AirPlan>>,
     cells: Option<Arc<CellPlan>>,
+    receipts: Option<receipts::Receipts>,
     airwaves: Option<Airwaves>,
     reach: Reach,
     shards: Vec<Shard>,
@@ -256,6 +260,14 @@ impl<'s, P: Protocol> World<'s, P> {
             w.energy = Some(energy::Energy::build(s, a));
             w
         });
+        let receipts = receipts::Receipts::build(s);
+        let log_settled = receipts.is_some();
+        let mut airwaves = airwaves;
+        if let Some(w) = &mut airwaves
+            && receipts.is_some()
+        {
+            w.contacts = Some(Vec::new());
+        }
         let devices = shards.iter().map(|sh| sh.devices()).sum::<u32>();
         let n = net.nodes();
         let nodes = (0..n).map(|v| protocol.new_node(v)).collect();
@@ -285,6 +297,7 @@ impl<'s, P: Protocol> World<'s, P> {
             access: Arc::new(access),
             air,
             cells,
+            receipts,
             airwaves,
             reach,
             shards,
@@ -292,7 +305,11 @@ impl<'s, P: Protocol> World<'s, P> {
             protocol,
             nodes,
             sched: Scheduler::new(sources),
-            metrics: Metrics::measured(from_secs(s.metrics.window_s), end, measure(s)),
+            metrics: {
+                let mut m = Metrics::measured(from_secs(s.metrics.window_s), end, measure(s));
+                m.log_settled = log_settled;
+                m
+            },
             batches: Batches::default(),
             traffic: Traffic::new(n),
             out: Vec::new(),
@@ -341,7 +358,7 @@ impl<'s, P: Protocol> World<'s, P> {
         let mut window = Window::new(self.end);
         let mut ahead = window.next(0);
         window.adapt(step(&mut shards, ahead, &access, plans, src));
-        self.merge(&mut shards, ahead);
+        self.merge(&mut shards, ahead, 0);
         while ahead < self.end {
             let next = window.next(ahead);
             let before = shards_events(&shards);
@@ -350,7 +367,7 @@ impl<'s, P: Protocol> World<'s, P> {
                 scope.spawn(|_| events = step(&mut shards, next, &access, plans, src));
                 self.process_until(ahead - 1, before, progress);
             });
-            self.merge(&mut shards, next);
+            self.merge(&mut shards, next, ahead);
             window.adapt(events);
             ahead = next;
         }
@@ -371,8 +388,9 @@ impl<'s, P: Protocol> World<'s, P> {
     /// Hands the shards' uploads to the validators' queue, and their radio frames to the
     /// gateways, which settle every frame ending by `barrier` (the shards ran up to it). Keys
     /// are fixed by the senders, so the order of delivery does not depend on the order
-    /// shards are visited in.
-    fn merge(&mut self, shards: &mut [Shard], barrier: Time) {
+    /// shards are visited in. `validators` is the validators' clock: they have run every
+    /// event before it.
+    fn merge(&mut self, shards: &mut [Shard], barrier: Time, validators: Time) {
         if let (Some(air), Some(waves)) = (&self.air, &mut self.airwaves) {
             let src = Sources {
                 first_device: 1 + self.net.nodes(),
@@ -386,9 +404,31 @@ impl<'s, P: Protocol> World<'s, P> {
                 &mut waves.txs,
             );
         }
-        for sh in shards {
+        for sh in shards.iter_mut() {
             enqueue(&mut self.sched, &mut self.batches, &mut sh.out, &mut sh.txs);
         }
+        self.receipts_merge(shards, barrier, validators);
+    }
+
+    /// Hands the devices' new contacts and the new settlements to the receipts.
+    fn receipts_merge(&mut self, shards: &mut [Shard], barrier: Time, validators: Time) {
+        let Some(r) = &mut self.receipts else {
+            return;
+        };
+        let lora = self.airwaves.as_mut().and_then(|w| w.contacts.as_mut());
+        let mut contacts = shards
+            .iter_mut()
+            .flat_map(|sh| sh.contacts.drain(..))
+            .chain(lora.into_iter().flat_map(|c| c.drain(..)));
+        let air = self.air.as_deref();
+        r.merge(
+            &mut contacts,
+            &mut self.metrics,
+            &self.access,
+            air,
+            barrier,
+            validators,
+        );
     }
 
     /// Runs the validators' events due at or before `until`.
@@ -606,6 +646,15 @@ impl<'s, P: Protocol> World<'s, P> {
             let kind = self.protocol.kind(&msg);
             self.traffic.ended(kind, to, bytes, Fate::InFlight);
         }
+        let mut shards = std::mem::take(&mut self.shards);
+        self.receipts_merge(&mut shards, self.end, self.end);
+        self.shards = shards;
+        let receipt_counts = self.receipts.as_mut().map(receipts::Receipts::finish);
+        if let Some(c) = receipt_counts
+            && !c.holds()
+        {
+            return Err(RunError::ReceiptConservation(c));
+        }
         let mut pending_on_device = 0;
         let mut in_open_gateway_batches = 0;
         let plans = Plans {
@@ -714,6 +763,9 @@ impl<'s, P: Protocol> World<'s, P> {
         protocol_summary.extend(radio.summary);
         let energy = energy.output(self.s, self.end, m.settled);
         protocol_summary.extend(energy.summary.iter().cloned());
+        if let Some(c) = &receipt_counts {
+            protocol_summary.extend(receipts::summary(c));
+        }
         if let Some(plan) = &self.cells {
             let devices = plan.groups.iter().map(|g| g.count as u64).sum();
             protocol_summary.extend(cells::summary(&cell_stats, &cell_states, devices));

@@ -82,6 +82,7 @@ pub struct Shard {
     pub cell_devices: Vec<CellDevice>,
     /// When cellular devices can be reached (for receipts): `(device, contact)`.
     pub contacts: Vec<(u32, Contact)>,
+    scratch_contacts: Vec<Contact>,
     seed: u64,
     end: Time,
 }
@@ -162,6 +163,7 @@ pub fn build(s: &Scenario, end: Time, access: &Access) -> Vec<Shard> {
                 cells: Vec::new(),
                 cell_devices: Vec::new(),
                 contacts: Vec::new(),
+                scratch_contacts: Vec::new(),
                 seed: s.seed,
                 end,
             };
@@ -367,7 +369,9 @@ impl Shard {
         if sent.is_some() && plan.receipts(d) {
             let dev = &self.cell_devices[l as usize];
             let until = next.unwrap_or(end).min(end);
-            self.contacts.extend(dev.contacts(c, until).map(|k| (d, k)));
+            dev.contacts(c, until, &mut self.scratch_contacts);
+            self.contacts
+                .extend(self.scratch_contacts.drain(..).map(|k| (d, k)));
         }
         if let Some(t) = next {
             self.queue.push(EventKey::new(t, l, 0), ());

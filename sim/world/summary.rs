@@ -262,6 +262,10 @@ pub fn summary(f: &Facts, m: &Metrics, protocol: &[(String, Value)]) -> Vec<(Str
     censored_stats(&mut out, "access", "reached_only", &m.access, n);
     censored_stats(&mut out, "inclusion", "reached_only", &m.inclusion, n);
     censored_stats(&mut out, "settlement", "settled_only", &m.settlement, n);
+    if m.log_settled {
+        let r = m.receipt_measured;
+        censored_stats(&mut out, "receipt", "delivered_only", &m.receipt, r);
+    }
     plain_stats(&mut out, "block_arrival", &m.block_arrival);
     out.extend(protocol.iter().cloned());
     out
@@ -292,16 +296,21 @@ pub fn timeseries(m: &Metrics, end: Time) -> Vec<TimeseriesRow> {
 /// transactions with those that never reached the stage counted as later than the run; block
 /// arrival over every block copy received.
 pub fn latency(m: &Metrics, quantiles: &[f64]) -> Vec<LatencyRow> {
-    let stages: [(&'static str, &Histogram, bool); 5] = [
-        ("upload_wait", &m.upload_wait, true),
-        ("access", &m.access, true),
-        ("inclusion", &m.inclusion, true),
-        ("settlement", &m.settlement, true),
-        ("block_arrival", &m.block_arrival, false),
+    let n = Some(m.measured);
+    let mut stages: Vec<(&'static str, &Histogram, Option<u64>)> = vec![
+        ("upload_wait", &m.upload_wait, n),
+        ("access", &m.access, n),
+        ("inclusion", &m.inclusion, n),
+        ("settlement", &m.settlement, n),
+        ("block_arrival", &m.block_arrival, None),
     ];
+    if m.log_settled {
+        // Over the window's transactions of devices that get receipts.
+        stages.push(("receipt", &m.receipt, Some(m.receipt_measured)));
+    }
     let mut rows = Vec::new();
     for (stage, h, censored) in stages {
-        let population = if censored { m.measured } else { h.count() };
+        let population = censored.unwrap_or(h.count());
         for &q in quantiles {
             let c = censored_quantile(h, population, q);
             rows.push(LatencyRow {

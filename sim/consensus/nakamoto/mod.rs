@@ -502,7 +502,9 @@ impl Nakamoto {
         for i in lo..hi {
             let r = self.blocks.get(c).txs[i];
             if let Some(t) = self.pool.get(r.slot, r.generation) {
-                ctx.metrics.on_settled(t.tx.created, ctx.now);
+                let n = self.blocks.get(c).tx_count;
+                ctx.metrics
+                    .on_settled_tx(t.tx.device, t.tx.created, ctx.now, n);
                 self.settled[node as usize] += 1;
                 self.pool.remove(r.slot);
             }

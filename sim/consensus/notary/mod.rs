@@ -690,7 +690,8 @@ impl Protocol for Notary {
                 if n.parties_signed == parties {
                     n.settled_at = ctx.now;
                     let (o, created) = (n.origin, n.tx.created);
-                    ctx.metrics.on_settled(created, ctx.now);
+                    // Notarised one at a time: a receipt proves a single transaction.
+                    ctx.metrics.on_settled_tx(n.tx.device, created, ctx.now, 1);
                     self.settled[o as usize] += 1;
                     self.signed_unsettled -= 1;
                 }

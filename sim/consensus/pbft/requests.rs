@@ -29,6 +29,7 @@ pub struct Requests {
 
 #[derive(Clone, Copy)]
 struct Tx {
+    device: u32,
     created: Time,
     included: bool,
     settled: bool,
@@ -43,6 +44,7 @@ impl Requests {
             ctx.metrics.on_reached(tx.created, tx.uploaded, ctx.now);
             bytes += u64::from(tx.bytes);
             self.txs.push(Tx {
+                device: tx.device,
                 created: tx.created,
                 included: false,
                 settled: false,
@@ -111,11 +113,13 @@ impl Requests {
     /// Settles the request's transactions (once each): the origin has executed it.
     pub fn settle<M, T>(&mut self, r: u32, ctx: &mut Ctx<M, T>) -> u64 {
         let mut n = 0;
+        let batch = self.list[r as usize].tx_count;
         for i in self.tx_range(r) {
             let t = &mut self.txs[i];
             if !t.settled {
                 t.settled = true;
-                ctx.metrics.on_settled(t.created, ctx.now);
+                ctx.metrics
+                    .on_settled_tx(t.device, t.created, ctx.now, batch);
                 n += 1;
             }
         }

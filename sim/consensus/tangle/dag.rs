@@ -13,6 +13,8 @@ pub struct Vertex {
     pub bytes: u32,
     /// Device creation time; `None` for genesis and milestones.
     pub created: Option<Time>,
+    /// The issuing device (`u32::MAX` for genesis and milestones).
+    pub device: u32,
     pub parents: Vec<u32>,
     pub approvers: Vec<u32>,
     /// Cumulative weight: 1 + transactions approving it directly or indirectly. Exact for
@@ -42,6 +44,7 @@ impl Dag {
                 origin: u32::MAX,
                 bytes: 0,
                 created: None,
+                device: u32::MAX,
                 parents: Vec::new(),
                 approvers: Vec::new(),
                 weight: 1,
@@ -116,6 +119,7 @@ mod tests {
             origin: 0,
             bytes: 1,
             created: None,
+            device: u32::MAX,
             parents,
             approvers: Vec::new(),
             weight: 1,

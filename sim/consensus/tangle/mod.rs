@@ -345,6 +345,7 @@ impl Tangle {
             origin: v,
             bytes: tx.map_or(MILESTONE_BYTES as u32, |t| t.bytes),
             created: tx.map(|t| t.created),
+            device: tx.map_or(u32::MAX, |t| t.device),
             parents,
             approvers: Vec::new(),
             weight: 1,
@@ -404,7 +405,8 @@ impl Tangle {
         }
         t.settled_at = Some(ctx.now);
         let created = t.created.expect("device transaction");
-        ctx.metrics.on_settled(created, ctx.now);
+        // One transaction per vertex: its receipt proves one.
+        ctx.metrics.on_settled_tx(t.device, created, ctx.now, 1);
         self.settled[t.origin as usize] += 1;
         self.unsettled -= 1;
     }

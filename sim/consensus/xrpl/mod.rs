@@ -529,7 +529,9 @@ impl Xrpl {
             for i in lo..hi {
                 let r = self.ledgers.get(c).txs[i];
                 if let Some(t) = self.pool.get(r.slot, r.generation) {
-                    ctx.metrics.on_settled(t.tx.created, ctx.now);
+                    let n = self.ledgers.get(c).txs.len() as u32;
+                    ctx.metrics
+                        .on_settled_tx(t.tx.device, t.tx.created, ctx.now, n);
                     self.settled[node.id as usize] += 1;
                     self.pool.remove(r.slot);
                 }

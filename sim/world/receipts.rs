@@ -1,0 +1,329 @@
+//! Settlement receipts on their way back to devices: validator → gateway (or cell) → device.
+//!
+//! A receipt is ready at its device's gateway one backhaul delay after the settlement, then
+//! waits at the network until the device can be reached: a cellular device while connected,
+//! or at a paging occasion (plus a connection setup) while idle in T3324 or eDRX; a LoRaWAN
+//! class A device only in the receive window after an uplink. The device's *contacts* (when
+//! it can be reached) come from its own schedule: sessions and TAUs in the fleet shards,
+//! delivered uplinks in the airwaves.
+//!
+//! Determinism: a receipt goes in the first contact, in order of contact start, that can
+//! reach it. A contact found at a merge is final once it starts before the barrier, since
+//! every contact starting before the barrier is known then (the shards have run to it, and
+//! LoRaWAN windows open after frames that ended before it); a contact starting later is
+//! re-examined at the next merge. The outcome is therefore fixed by the model, never by the
+//! window width, the shards or the threads. Contacts are forgotten once they end before the
+//! validators' clock, which no receipt yet to come can precede.
+
+use std::collections::HashMap;
+
+use super::airwaves::AirPlan;
+use crate::engine::{Purpose, Time, draw_u64};
+use crate::metrics::{Metrics, SettledTx, Value};
+use crate::net::Access;
+use crate::radio::MAC_OVERHEAD_BYTES;
+use crate::radio::cellular::{Cellular, Contact, transfer};
+use crate::scenario::{Proof, Radio, Scenario};
+
+/// A Merkle inclusion proof carries one 32-byte hash per tree level.
+const MERKLE_HASH_BYTES: u32 = 32;
+const DAY: Time = 86_400 * crate::engine::NS_PER_S;
+
+/// LoRaWAN class A: RX1 opens RECEIVE_DELAY1 = 1 s after the uplink ends (RP002-1.0.4).
+const RECEIVE_DELAY1: Time = crate::engine::NS_PER_S;
+
+/// The class A downlink opportunity after an uplink that ended at `end`: RX1, at the
+/// uplink's data rate. A receipt takes the RX1 of the first uplink whose window opens after
+/// it is ready. This is where the LoRaWAN downlink model (RX1/RX2, gateway duty cycle and
+/// half-duplex) plugs in when it lands.
+pub fn class_a_contact(end: Time) -> Contact {
+    let rx1 = end + RECEIVE_DELAY1;
+    Contact {
+        connected: rx1,
+        released: rx1 + 1,
+        idle_until: rx1 + 1,
+    }
+}
+
+/// How a group's devices are reached.
+enum Link {
+    Cellular(Cellular),
+    ClassA,
+}
+
+struct Group {
+    first: u32,
+    count: u32,
+    bytes: u32,
+    merkle: bool,
+    quota: Option<u32>,
+    link: Link,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Receipt {
+    device: u32,
+    created: Time,
+    /// When its next part can leave the gateway.
+    ready: Time,
+    bytes: u32,
+    /// Downlinks still needed (a LoRaWAN receipt larger than one frame's payload needs one
+    /// receive window per part).
+    parts: u32,
+}
+
+/// Receipts counted by what became of them: `created = delivered + pending + dropped`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReceiptCounts {
+    pub created: u64,
+    pub delivered: u64,
+    pub pending_at_network: u64,
+    pub dropped_quota: u64,
+    pub bytes_delivered: u64,
+    /// Downlinks that carried receipt parts.
+    pub downlinks: u64,
+}
+
+impl ReceiptCounts {
+    pub fn holds(&self) -> bool {
+        self.created == self.delivered + self.pending_at_network + self.dropped_quota
+    }
+}
+
+pub struct Receipts {
+    groups: Vec<Group>,
+    seed: u64,
+    contacts: HashMap<u32, Vec<Contact>>,
+    /// Receipts no known contact can carry, by device.
+    parked: HashMap<u32, Vec<Receipt>>,
+    /// Receipts whose contact starts at or after the last barrier.
+    deferred: Vec<Receipt>,
+    /// `(day, receipts)` per device of a group with a quota.
+    quota: HashMap<u32, (u64, u32)>,
+    /// No receipt yet to come is ready before this (the validators' clock).
+    horizon: Time,
+    pruned_at: usize,
+    pub counts: ReceiptCounts,
+}
+
+impl Receipts {
+    /// `None` when no group asks for receipts.
+    pub fn build(s: &Scenario) -> Option<Receipts> {
+        let mut groups = Vec::new();
+        let mut first = 0u32;
+        for g in &s.devices {
+            if let Some(r) = &g.receipts {
+                let link = match &g.radio {
+                    Some(Radio::Nbiot(c)) => {
+                        Link::Cellular(super::cells::compile(crate::radio::cellular::Rat::NbIot, c))
+                    }
+                    Some(Radio::Ltem(c)) => {
+                        Link::Cellular(super::cells::compile(crate::radio::cellular::Rat::LteM, c))
+                    }
+                    Some(Radio::Lorawan(_)) => Link::ClassA,
+                    None => unreachable!("validated: receipts need a radio"),
+                };
+                groups.push(Group {
+                    first,
+                    count: g.count as u32,
+                    bytes: r.size_bytes,
+                    merkle: r.proof == Proof::Merkle,
+                    quota: r.quota_per_day,
+                    link,
+                });
+            }
+            first += g.count as u32;
+        }
+        (!groups.is_empty()).then(|| Receipts {
+            groups,
+            seed: s.seed,
+            contacts: HashMap::new(),
+            parked: HashMap::new(),
+            deferred: Vec::new(),
+            quota: HashMap::new(),
+            horizon: 0,
+            pruned_at: 0,
+            counts: ReceiptCounts::default(),
+        })
+    }
+
+    fn group_of(&self, d: u32) -> Option<usize> {
+        let i = self.groups.partition_point(|g| g.first + g.count <= d);
+        (i < self.groups.len() && self.groups[i].first <= d).then_some(i)
+    }
+
+    /// One merge: the devices' new contacts, the settlements the validators made before
+    /// `validators` (their clock), and every contact starting before `barrier` known.
+    #[allow(clippy::too_many_arguments)]
+    pub fn merge(
+        &mut self,
+        contacts: &mut dyn Iterator<Item = (u32, Contact)>,
+        m: &mut Metrics,
+        access: &Access,
+        air: Option<&AirPlan>,
+        barrier: Time,
+        validators: Time,
+    ) {
+        let mut touched = Vec::new();
+        for (d, c) in contacts {
+            if self.group_of(d).is_none() {
+                continue;
+            }
+            let horizon = self.horizon;
+            let list = self.contacts.entry(d).or_default();
+            list.retain(|k| k.idle_until > horizon);
+            let at = list.partition_point(|k| k.connected <= c.connected);
+            list.insert(at, c);
+            if self.parked.contains_key(&d) {
+                touched.push(d);
+            }
+        }
+        touched.dedup();
+        for d in touched {
+            for r in self.parked.remove(&d).unwrap_or_default() {
+                self.try_deliver(r, barrier, air, m);
+            }
+        }
+        for s in std::mem::take(&mut m.settled_log) {
+            if let Some(r) = self.create(s, access) {
+                self.try_deliver(r, barrier, air, m);
+            }
+        }
+        for r in std::mem::take(&mut self.deferred) {
+            self.try_deliver(r, barrier, air, m);
+        }
+        self.horizon = validators;
+        if self.contacts.len() > 2 * self.pruned_at.max(1 << 16) {
+            let horizon = self.horizon;
+            self.contacts.retain(|_, list| {
+                list.retain(|k| k.idle_until > horizon);
+                !list.is_empty()
+            });
+            self.pruned_at = self.contacts.len();
+        }
+    }
+
+    /// The receipt of a settlement, or `None` when its device gets none or its quota for
+    /// the day is spent.
+    fn create(&mut self, s: SettledTx, access: &Access) -> Option<Receipt> {
+        let gi = self.group_of(s.device)?;
+        let g = &self.groups[gi];
+        self.counts.created += 1;
+        if let Some(q) = g.quota {
+            let day = s.at / DAY;
+            let used = self.quota.entry(s.device).or_insert((day, 0));
+            if used.0 != day {
+                *used = (day, 0);
+            }
+            if used.1 >= q {
+                self.counts.dropped_quota += 1;
+                return None;
+            }
+            used.1 += 1;
+        }
+        let proof = if g.merkle {
+            MERKLE_HASH_BYTES * s.block_txs.max(1).next_power_of_two().trailing_zeros()
+        } else {
+            0
+        };
+        let bytes = g.bytes + proof;
+        let gateway = access.gateway_of(self.seed, s.device);
+        Some(Receipt {
+            device: s.device,
+            created: s.created,
+            ready: s.at + access.backhaul_delay(gateway, bytes as u64),
+            bytes,
+            parts: 0,
+        })
+    }
+
+    /// Sends `r` in the first contact that can reach it, if that contact is final.
+    fn try_deliver(
+        &mut self,
+        mut r: Receipt,
+        barrier: Time,
+        air: Option<&AirPlan>,
+        m: &mut Metrics,
+    ) {
+        let gi = self.group_of(r.device).expect("receipt of a receipt group");
+        let g = &self.groups[gi];
+        let phase = draw_u64(self.seed, r.device as u64, Purpose::Paging, 0) as u32;
+        if r.parts == 0 {
+            r.parts = parts(g, r.device, r.bytes, air);
+        }
+        let list = self.contacts.get(&r.device).map_or(&[][..], Vec::as_slice);
+        for c in list {
+            let start = match &g.link {
+                Link::Cellular(radio) => radio.reach(c, r.ready, phase),
+                Link::ClassA => (r.ready < c.released).then(|| r.ready.max(c.connected)),
+            };
+            let Some(start) = start else { continue };
+            if c.connected >= barrier {
+                self.deferred.push(r);
+                return;
+            }
+            let part = r.bytes.div_ceil(r.parts);
+            let done = start + on_air(g, r.device, part, air);
+            self.counts.downlinks += 1;
+            r.parts -= 1;
+            if r.parts == 0 {
+                self.counts.delivered += 1;
+                self.counts.bytes_delivered += r.bytes as u64;
+                m.on_receipt(r.created, done);
+                return;
+            }
+            // The next part needs a later contact.
+            r.ready = c.idle_until.max(done);
+        }
+        self.parked.entry(r.device).or_default().push(r);
+    }
+
+    /// Closes the run: what is left waits at the network.
+    pub fn finish(&mut self) -> ReceiptCounts {
+        let parked: usize = self.parked.values().map(Vec::len).sum();
+        self.counts.pending_at_network = (parked + self.deferred.len()) as u64;
+        self.counts
+    }
+}
+
+/// Downlinks a receipt of `bytes` needs: one for a cellular device; for a LoRaWAN device, one
+/// per application payload of its data rate.
+fn parts(g: &Group, d: u32, bytes: u32, air: Option<&AirPlan>) -> u32 {
+    match (&g.link, air) {
+        (Link::ClassA, Some(air)) => {
+            let ai = air.group_of(d).expect("lorawan receipt group");
+            let max = air.groups[ai].max_payload[(air.sf[d as usize] - 7) as usize];
+            bytes.div_ceil(max.max(1))
+        }
+        _ => 1,
+    }
+}
+
+/// How long one downlink of `bytes` lasts.
+fn on_air(g: &Group, d: u32, bytes: u32, air: Option<&AirPlan>) -> Time {
+    match (&g.link, air) {
+        (Link::Cellular(c), _) => transfer(bytes as u64 * 8, c.downlink_bps),
+        (Link::ClassA, Some(air)) => {
+            let ai = air.group_of(d).expect("lorawan receipt group");
+            air.groups[ai]
+                .phy(air.sf[d as usize])
+                .time_on_air(bytes + MAC_OVERHEAD_BYTES)
+        }
+        (Link::ClassA, None) => 0,
+    }
+}
+
+/// The receipts' share of the summary.
+pub fn summary(c: &ReceiptCounts) -> Vec<(String, Value)> {
+    vec![
+        ("receipts_created".into(), c.created.into()),
+        ("receipts_delivered".into(), c.delivered.into()),
+        (
+            "receipts_pending_at_network".into(),
+            c.pending_at_network.into(),
+        ),
+        ("receipts_dropped_quota".into(), c.dropped_quota.into()),
+        ("receipt_downlinks".into(), c.downlinks.into()),
+        ("receipt_bytes_delivered".into(), c.bytes_delivered.into()),
+    ]
+}
