@@ -119,6 +119,25 @@ fn plan_counts_points_and_runs_and_names_bad_fields() {
     );
     let err = String::from_utf8_lossy(&unchained(&["sweep", "plan"], &[&f]).stderr).into_owned();
     assert!(err.contains("equal length"), "{err}");
+    // A misspelt chart metric is refused when the sweep is planned, not drawn empty.
+    let f = sweep_file(
+        &dir,
+        "scenario: base.yaml\naxes:\n  consensus.block_interval_s: [10, 20]\n\
+         charts:\n  - { metric: settlment_p50, x: consensus.block_interval_s }\n",
+    );
+    let out = unchained(&["sweep", "plan"], &[&f]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("charts[0].metric = settlment_p50: not a summary metric"),
+        "{err}"
+    );
+    let f = sweep_file(
+        &dir,
+        "scenario: base.yaml\naxes:\n  consensus.block_interval_s: [10, 20]\n\
+         charts:\n  - { metric: settlement_p50_s, x: consensus.block_interval_s }\n",
+    );
+    ok(unchained(&["sweep", "plan"], &[&f]));
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -150,6 +150,15 @@ pub fn load(path: &Path) -> Result<Sweep, String> {
     });
     let axes: Vec<String> = dims.iter().flat_map(|d| d.paths.clone()).collect();
     for (i, c) in file.charts.iter().enumerate() {
+        // A misspelt metric would draw an empty chart; the registry knows every name a run's
+        // summary can hold (by name or by family pattern).
+        if crate::metrics::registry::entry(&c.metric).is_none() {
+            return Err(format!(
+                "{origin}: charts[{i}].metric = {}: not a summary metric (a name of a run's \
+                 summary table, such as settlement_p50_s or settled_tx_per_s)",
+                c.metric
+            ));
+        }
         for (field, axis) in [("x", Some(&c.x)), ("by", c.by.as_ref())] {
             if let Some(a) = axis
                 && !axes.contains(a)
