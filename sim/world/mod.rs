@@ -60,7 +60,7 @@ pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
         Consensus::Nakamoto(p) => run_with(
             s,
             Nakamoto::with_adversary(p, n, s.seed, s.adversary.as_ref())
-                .with_relay(s.network.relay_model),
+                .with_relay(s.network.relay_model, lossy(s)),
             progress,
         )
         .map(|r| r.0),
@@ -88,6 +88,11 @@ pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
         }
         Consensus::Raft(p) => run_with(s, Raft::new(p, n), progress).map(|r| r.0),
     }
+}
+
+/// Whether validator messages can be lost or meet a crashed validator.
+fn lossy(s: &Scenario) -> bool {
+    s.faults.is_some() || matches!(s.adversary, Some(scenario::Adversary::Eclipse { .. }))
 }
 
 /// Runs a scenario with a given protocol value and hands back, besides the output, the

@@ -45,6 +45,8 @@ pub struct Nakamoto {
     attack: Option<Attack>,
     /// Announce/request relay state; `None` under `relay_model: ideal`.
     announce: Option<Announce>,
+    /// Whether requests arm a stall timer (see `with_relay`).
+    stall_timers: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -119,11 +121,15 @@ impl Nakamoto {
             seed,
             attack: None,
             announce: None,
+            stall_timers: false,
         }
     }
 
-    /// Relays blocks as `model` says (`Nakamoto::new` gives `ideal`).
-    pub fn with_relay(mut self, model: RelayModel) -> Self {
+    /// Relays blocks as `model` says (`Nakamoto::new` gives `ideal`). `lossy`: messages can be
+    /// lost or meet a crashed node, so unanswered requests need stall timers (without, every
+    /// request is answered and the timers would only cost events).
+    pub fn with_relay(mut self, model: RelayModel, lossy: bool) -> Self {
+        self.stall_timers = lossy;
         self.announce = match model {
             RelayModel::Ideal => None,
             RelayModel::Announce => {
@@ -310,7 +316,9 @@ impl Nakamoto {
                 ctx.send(from, Msg::GetBlockTxn(b), TXN_OVERHEAD + missing);
             }
         }
-        ctx.timer(from_secs(self.params.block_interval_s), Timer::Stalled(b));
+        if self.stall_timers {
+            ctx.timer(from_secs(self.params.block_interval_s), Timer::Stalled(b));
+        }
     }
 
     /// Announce/request relay: what a node does with each message.
