@@ -14,6 +14,7 @@
 //! 3. Add one arm to [`crate::world::run`]'s registry `match`.
 
 pub mod byzantine;
+pub mod decided;
 pub mod hotstuff;
 pub mod nakamoto;
 pub mod notary;
@@ -131,6 +132,9 @@ pub struct Report {
     pub pending_in_block: u64,
     /// Transactions the protocol discarded, by reason (e.g. `mempool_full`).
     pub dropped: Vec<(String, u64)>,
+    /// Bytes every replica's ledger grew by over the run, for a family whose ledger is not its
+    /// blocks (the tangle); otherwise `None`, and the world sums the final chain's blocks.
+    pub ledger_bytes: Option<u64>,
     /// Protocol-specific `(metric, value)` pairs for the summary: counts as integers.
     pub summary: Vec<(String, Value)>,
     /// Elections and step-downs, in time order; `None` for families without leaders.

@@ -758,6 +758,12 @@ impl<'s, P: Protocol> World<'s, P> {
             devices: self.devices as u64,
             gateways: self.access.gateways() as u64,
             dropped: conservation.dropped.iter().map(|(_, n)| n).sum(),
+            ledger_bytes: report.ledger_bytes.or_else(|| {
+                (!report.blocks.is_empty()).then(|| {
+                    let kept = report.blocks.iter().filter(|b| !b.stale);
+                    kept.map(|b| b.size_bytes).sum()
+                })
+            }),
         };
         let mut protocol_summary = report.summary;
         if self.s.faults.is_some() {

@@ -20,6 +20,9 @@ pub struct Facts<'a> {
     pub gateways: u64,
     /// Transactions dropped, every reason.
     pub dropped: u64,
+    /// Bytes of the blocks on the final chain, which every replica stores; `None` for a family
+    /// that made no blocks.
+    pub ledger_bytes: Option<u64>,
 }
 
 const STATS: [(&str, Option<f64>); 5] = [
@@ -210,6 +213,12 @@ pub fn summary(f: &Facts, m: &Metrics, protocol: &[(String, Value)]) -> Vec<(Str
     }
     out.extend([
         ("net_redundant_copies".into(), f.redundant_copies.into()),
+        (
+            "storage_bytes_per_day_per_replica".into(),
+            f.ledger_bytes
+                .map_or(f64::NAN, |b| b as f64 * 86_400.0 / duration)
+                .into(),
+        ),
         (
             "net_messages_per_settled_tx".into(),
             per_settled(messages, m.settled).into(),

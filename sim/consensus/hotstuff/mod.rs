@@ -30,7 +30,7 @@
 
 use super::byzantine::Byzantine;
 use super::pbft::requests::Requests;
-use super::{Carries, Ctx, Kind, Protocol, Report, TxIn, per};
+use super::{Carries, Ctx, Kind, Protocol, Report, TxIn, decided, decided::Batch, per};
 use crate::engine::{Time, from_secs};
 use crate::metrics::{Metrics, Value};
 use crate::scenario;
@@ -682,7 +682,24 @@ impl Protocol for HotStuff {
         let (waiting, proposed) = self.requests.pending();
         let c = self.counts;
         let decisions = self.decided as f64;
-        Report::of_settled(
+        let replicas = &nodes[..self.n as usize];
+        let blocks = decided::of_replicas(
+            replicas,
+            |n| (&n.decided, &n.decided_at),
+            |b| {
+                let blk = &self.blocks[b as usize];
+                let leader = self.leader(blk.view);
+                Batch::of(
+                    &self.requests,
+                    &blk.batch,
+                    leader,
+                    blk.proposed_at,
+                    VOTE_BYTES,
+                    self.q,
+                )
+            },
+        );
+        let mut report = Report::of_settled(
             &self.settled[..self.n as usize],
             waiting,
             proposed,
@@ -712,7 +729,9 @@ impl Protocol for HotStuff {
                     .into(),
             )])
             .collect(),
-        )
+        );
+        report.blocks = blocks;
+        report
     }
 }
 

@@ -679,6 +679,7 @@ impl Protocol for Nakamoto {
             }
         }
         Report {
+            ledger_bytes: None,
             leaders: None,
             nodes: (0..self.mined.len())
                 .map(|v| NodeStats {

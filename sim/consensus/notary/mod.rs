@@ -747,6 +747,7 @@ impl Protocol for Notary {
             }
         }
         Report {
+            ledger_bytes: None,
             leaders: None,
             dropped: vec![(
                 "double_spend".into(),

@@ -34,7 +34,7 @@ pub mod requests;
 mod view_change;
 
 use super::byzantine::Byzantine;
-use super::{Carries, Ctx, Kind, Protocol, Report, TxIn, per};
+use super::{Carries, Ctx, Kind, Protocol, Report, TxIn, decided, decided::Batch, per};
 use crate::engine::{Time, from_secs};
 use crate::metrics::{Metrics, Value};
 use crate::scenario;
@@ -108,6 +108,7 @@ pub struct Pbft {
     /// Batch id → request ids; batch 0 is the null batch.
     batches: Vec<Vec<u32>>,
     batch_proposed_at: Vec<Time>,
+    batch_proposer: Vec<u32>,
     view_changes: Vec<ViewChange>,
     new_views: Vec<NewView>,
     transfers: Vec<Vec<(u64, u32)>>,
@@ -130,6 +131,7 @@ impl Pbft {
             requests: Requests::default(),
             batches: vec![Vec::new()],
             batch_proposed_at: vec![0],
+            batch_proposer: vec![0],
             view_changes: Vec::new(),
             new_views: Vec::new(),
             transfers: Vec::new(),
@@ -285,6 +287,7 @@ impl Pbft {
             let id = self.batches.len() as u32;
             self.batches.push(batch);
             self.batch_proposed_at.push(ctx.now);
+            self.batch_proposer.push(ctx.node);
             node.next_seq = node.next_seq.max(node.exec_upto) + 1;
             let (view, seq) = (node.view, node.next_seq);
             node.slots.insert(seq, Slot::new(view, id));
@@ -311,6 +314,7 @@ impl Pbft {
         other.reverse();
         self.batches.push(other);
         self.batch_proposed_at.push(ctx.now);
+        self.batch_proposer.push(ctx.node);
         let b = self.batches.len() as u32 - 1;
         let me = ctx.node;
         for to in (0..self.n).filter(|&to| to != me) {
@@ -605,7 +609,22 @@ impl Protocol for Pbft {
         let c = self.counts;
         let decisions = self.decided as f64;
         let views = nodes.iter().map(|n| n.view).max().unwrap_or(0);
-        Report::of_settled(
+        let replicas = &nodes[..self.n as usize];
+        let blocks = decided::of_replicas(
+            replicas,
+            |n| (&n.decided, &n.decided_at),
+            |b| {
+                Batch::of(
+                    &self.requests,
+                    &self.batches[b as usize],
+                    self.batch_proposer[b as usize],
+                    self.batch_proposed_at[b as usize],
+                    VOTE_BYTES,
+                    self.q,
+                )
+            },
+        );
+        let mut report = Report::of_settled(
             &self.settled[..self.n as usize],
             waiting,
             proposed,
@@ -627,6 +646,8 @@ impl Protocol for Pbft {
             .into_iter()
             .chain(self.byz.rows(nodes.iter().map(|n| (n.id, &n.decided))))
             .collect(),
-        )
+        );
+        report.blocks = blocks;
+        report
     }
 }

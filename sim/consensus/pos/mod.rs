@@ -565,6 +565,7 @@ impl Protocol for Pos {
             .map(|v| self.stake[v])
             .sum();
         Report {
+            ledger_bytes: None,
             leaders: None,
             dropped: Vec::new(),
             nodes: (0..self.proposed.len())

@@ -29,7 +29,7 @@ mod ordering;
 mod peer;
 
 use super::pbft::requests::Requests;
-use super::{Carries, Ctx, Kind, NodeStats, Protocol, Report, TxIn, per};
+use super::{Carries, Ctx, Kind, NodeStats, Protocol, Report, TxIn, decided, decided::Batch, per};
 use crate::engine::{Time, from_secs, to_secs};
 use crate::metrics::{LeaderRow, Metrics, Value};
 use crate::scenario;
@@ -47,6 +47,8 @@ pub struct Block {
     pub parent: u32,
     pub batch: Vec<u32>,
     pub bytes: u64,
+    /// The orderer that appended it.
+    pub leader: u32,
     pub appended_at: Time,
     /// When the leader that appended it first counted a majority (0: not yet).
     pub committed_at: Time,
@@ -161,6 +163,7 @@ pub struct Node {
     // Peer state.
     /// Blocks this peer committed, by height.
     pub committed: BTreeMap<u64, u32>,
+    committed_at: BTreeMap<u64, Time>,
     received: BTreeMap<u64, u32>,
     validating: bool,
     /// The last `(height, orderer)` this peer asked for missing blocks, and when.
@@ -209,6 +212,7 @@ impl Raft {
                 parent: 0,
                 batch: Vec::new(),
                 bytes: 0,
+                leader: 0,
                 appended_at: 0,
                 committed_at: 0,
             }],
@@ -365,6 +369,7 @@ impl Protocol for Raft {
             batched: BTreeSet::new(),
             delivered: 0,
             committed: BTreeMap::new(),
+            committed_at: BTreeMap::new(),
             received: BTreeMap::new(),
             validating: false,
             fetched: (0, u32::MAX),
@@ -478,9 +483,22 @@ impl Protocol for Raft {
             .max()
             .unwrap_or(0);
         Report {
+            ledger_bytes: None,
             leaders: Some(self.leader_rows()),
             dropped: Vec::new(),
-            blocks: Vec::new(),
+            blocks: decided::of_replicas(
+                &nodes[..self.n as usize],
+                |n| (&n.committed, &n.committed_at),
+                |b| {
+                    let blk = &self.blocks[b as usize];
+                    Batch {
+                        proposer: blk.leader,
+                        proposed_at: blk.appended_at,
+                        bytes: HEADER + blk.bytes,
+                        tx_count: blk.batch.iter().map(|&r| self.requests.tx_count(r)).sum(),
+                    }
+                },
+            ),
             nodes: (0..self.n as usize)
                 .map(|v| NodeStats {
                     settled_tx: self.settled[v],

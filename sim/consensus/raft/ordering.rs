@@ -189,6 +189,7 @@ impl Raft {
             parent,
             batch,
             bytes,
+            leader: node.id,
             appended_at: ctx.now,
             committed_at: 0,
         });

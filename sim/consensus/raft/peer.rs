@@ -206,6 +206,7 @@ impl Raft {
             return;
         };
         node.committed.insert(h, b);
+        node.committed_at.insert(h, ctx.now);
         for i in 0..self.blocks[b as usize].batch.len() {
             let r = self.blocks[b as usize].batch[i];
             let first = self.requests.execute(r, h);

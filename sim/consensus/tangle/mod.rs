@@ -608,6 +608,11 @@ impl Protocol for Tangle {
             })
             .collect();
         Report {
+            // Every transaction is a vertex each node stores, besides the milestones.
+            ledger_bytes: Some(
+                metrics.gossiped.iter().map(|g| g.1).sum::<u64>()
+                    + MILESTONE_BYTES * self.milestones.len() as u64,
+            ),
             leaders: None,
             dropped: Vec::new(),
             blocks,

@@ -36,7 +36,7 @@ mod votes;
 
 use super::byzantine::Byzantine;
 use super::pbft::requests::Requests;
-use super::{Carries, Ctx, Kind, Protocol, Report, TxIn, per};
+use super::{Carries, Ctx, Kind, Protocol, Report, TxIn, decided, decided::Batch, per};
 use crate::engine::{Time, from_secs};
 use crate::metrics::{Metrics, Value};
 use crate::scenario;
@@ -878,7 +878,23 @@ impl Protocol for Tendermint {
         let (waiting, proposed) = self.requests.pending();
         let c = self.counts;
         let decisions = self.decided as f64;
-        Report::of_settled(
+        let replicas = &nodes[..self.n as usize];
+        let blocks = decided::of_replicas(
+            replicas,
+            |n| (&n.decided, &n.decided_at),
+            |b| {
+                let blk = &self.blocks[b as usize];
+                Batch::of(
+                    &self.requests,
+                    &blk.batch,
+                    blk.proposer,
+                    blk.proposed_at,
+                    VOTE_BYTES,
+                    self.q,
+                )
+            },
+        );
+        let mut report = Report::of_settled(
             &self.settled[..self.n as usize],
             waiting,
             proposed,
@@ -909,7 +925,9 @@ impl Protocol for Tendermint {
                 Value::from(self.halves.len() / 2),
             )])
             .collect(),
-        )
+        );
+        report.blocks = blocks;
+        report
     }
 }
 

@@ -764,6 +764,7 @@ impl Protocol for Xrpl {
             .unwrap_or(0);
         let (count, total) = self.intervals;
         Report {
+            ledger_bytes: None,
             leaders: None,
             dropped: Vec::new(),
             nodes: (0..self.settled.len())

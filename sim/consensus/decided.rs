@@ -1,0 +1,130 @@
+//! The `blocks` rows of the families that decide batches at heights (PBFT, HotStuff,
+//! Tendermint, Raft ordering): one row per height some replica decided, with the time until
+//! half, nine tenths and all of the replicas had decided it.
+
+use super::pbft::requests::Requests;
+use crate::engine::{Time, to_secs};
+use crate::metrics::BlockRow;
+use std::collections::BTreeMap;
+
+/// What a decided batch is, as its family knows it.
+pub struct Batch {
+    pub proposer: u32,
+    pub proposed_at: Time,
+    /// As a replica stores it: the batch, its header and the certificate that proves it
+    /// decided.
+    pub bytes: u64,
+    pub tx_count: u32,
+}
+
+impl Batch {
+    /// A batch of `requests` as the BFT families store it: a header and a commit certificate
+    /// of `certificate` votes, `vote_bytes` each, besides the requests themselves.
+    pub fn of(
+        requests: &Requests,
+        batch: &[u32],
+        proposer: u32,
+        proposed_at: Time,
+        vote_bytes: u64,
+        certificate: u32,
+    ) -> Self {
+        Batch {
+            proposer,
+            proposed_at,
+            bytes: vote_bytes * (1 + u64::from(certificate))
+                + batch.iter().map(|&r| requests.get(r).bytes).sum::<u64>(),
+            tx_count: batch.iter().map(|&r| requests.tx_count(r)).sum(),
+        }
+    }
+}
+
+/// One height's decision at one replica: height, batch id, time.
+pub type Decision = (u64, u32, Time);
+
+/// Rows from every replica's decisions (`replicas` of them). At a height decided differently
+/// by different replicas (Byzantine runs) the row is the batch of the lowest-numbered replica
+/// that decided it, timed over the replicas that decided that same batch.
+pub fn rows(
+    decisions: impl Iterator<Item = impl Iterator<Item = Decision>>,
+    replicas: u32,
+    batch: impl Fn(u32) -> Batch,
+) -> Vec<BlockRow> {
+    let mut by_height: BTreeMap<u64, (u32, Vec<Time>)> = BTreeMap::new();
+    for node in decisions {
+        for (h, b, at) in node {
+            let e = by_height.entry(h).or_insert((b, Vec::new()));
+            if e.0 == b {
+                e.1.push(at);
+            }
+        }
+    }
+    by_height
+        .into_iter()
+        .map(|(h, (b, mut times))| {
+            times.sort_unstable();
+            let info = batch(b);
+            let reach = |share: f64| {
+                let k = ((share * replicas as f64).ceil() as usize).max(1);
+                times
+                    .get(k - 1)
+                    .map(|&t| to_secs(t.saturating_sub(info.proposed_at)))
+            };
+            BlockRow {
+                block: b,
+                height: u32::try_from(h).unwrap_or(u32::MAX),
+                miner: info.proposer,
+                mined_at_s: to_secs(info.proposed_at),
+                size_bytes: info.bytes,
+                tx_count: info.tx_count,
+                propagation_50_s: reach(0.5),
+                propagation_90_s: reach(0.9),
+                propagation_100_s: reach(1.0),
+                stale: false,
+            }
+        })
+        .collect()
+}
+
+/// Rows from the replicas' height → batch and height → time logs, which `logs` picks out of
+/// each replica's state.
+pub fn of_replicas<'a, N>(
+    replicas: &'a [N],
+    logs: impl Fn(&'a N) -> (&'a BTreeMap<u64, u32>, &'a BTreeMap<u64, Time>),
+    batch: impl Fn(u32) -> Batch,
+) -> Vec<BlockRow> {
+    let decisions = replicas.iter().map(|n| {
+        let (decided, at) = logs(n);
+        decided
+            .iter()
+            .filter_map(|(&h, &b)| at.get(&h).map(|&t| (h, b, t)))
+    });
+    rows(decisions, replicas.len() as u32, batch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replicas_deciding_another_batch_do_not_count_for_the_row() {
+        let logs = vec![
+            vec![(1, 7, 110), (2, 8, 210)],
+            vec![(1, 7, 120)],
+            vec![(1, 9, 105)],
+            vec![(1, 7, 140), (2, 8, 230)],
+        ];
+        let rows = rows(logs.into_iter().map(|l| l.into_iter()), 4, |b| Batch {
+            proposer: b % 4,
+            proposed_at: 100 * (b as Time - 6),
+            bytes: 10,
+            tx_count: b,
+        });
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].block, rows[0].height, rows[0].miner), (7, 1, 3));
+        // Three of four replicas decided batch 7: half at the 2nd, not all of them ever.
+        assert_eq!(rows[0].propagation_50_s, Some(to_secs(20)));
+        assert_eq!(rows[0].propagation_90_s, None);
+        assert_eq!(rows[1].propagation_50_s, Some(to_secs(30)));
+        assert_eq!(rows[1].propagation_100_s, None);
+    }
+}
