@@ -61,6 +61,36 @@ metrics: {{ window_s: 60 }}
     .expect("the benchmark scenario is valid")
 }
 
+/// Issue-14 NB-IoT fleet: trackers with PSM (T3412 = 1 h, T3324 = 20 s) reporting every
+/// 30 minutes through cells of 5,000 devices (at most 200 connections each), each settled
+/// transaction sending a receipt with a Merkle proof back; Nakamoto with one-minute blocks and
+/// one confirmation, blocks large enough that every reading settles within the hour.
+pub fn nbiot_fleet_scenario(devices: u64, validators: u64, duration_s: f64) -> Scenario {
+    let cells = (devices / 5000).max(1);
+    scenario::parse(
+        &format!(
+            "name: nbiot-fleet-{devices}
+seed: 1
+duration_s: {duration_s}
+devices:
+  - name: trackers
+    count: {devices}
+    workload: {{ model: periodic, interval_s: 1800, jitter_s: 60 }}
+    tx_bytes: 100
+    buffer_tx: 4
+    radio: {{ model: nbiot, psm: {{ t3324_s: 20, t3412_s: 3600 }} }}
+    receipts: {{ size_bytes: 104, proof: merkle }}
+gateways: {{ count: {cells}, kind: cell, max_connections: 200 }}
+validators: {{ count: {validators} }}
+consensus: {{ protocol: nakamoto, block_interval_s: 60, confirmations: 1, max_block_bytes: 100000000 }}
+metrics: {{ window_s: 60 }}
+"
+        ),
+        "bench fleet --nbiot",
+    )
+    .expect("the benchmark scenario is valid")
+}
+
 /// Device events a simulator without lazy wakes would run for [`fleet_scenario`]: one per
 /// reading created and one per connectivity change (on and off once per 600 s duty period).
 /// Its difference with the device events actually run (wakes and gateway flushes) is what
@@ -97,6 +127,13 @@ mod tests {
         let r = s.area.unwrap().size_m / 1000.0;
         let density = 1e6 / (std::f64::consts::PI * r * r);
         assert!((density - 80.0).abs() < 0.1, "{density}");
+    }
+
+    #[test]
+    fn nbiot_fleet_has_cells_psm_and_receipts() {
+        let s = super::nbiot_fleet_scenario(1_000_000, 10, 3600.0);
+        assert_eq!(s.gateways.count, 200);
+        assert!(s.devices[0].receipts.is_some());
     }
 
     #[test]

@@ -173,6 +173,9 @@ enum Bench {
         /// A LoRaWAN fleet (radio, gateways with collisions and duty cycle) instead.
         #[arg(long)]
         lorawan: bool,
+        /// An NB-IoT fleet (PSM, cells with a connection limit, settlement receipts) instead.
+        #[arg(long, conflicts_with = "lorawan")]
+        nbiot: bool,
     },
 }
 
@@ -251,7 +254,17 @@ fn main() -> ExitCode {
             threads,
             one,
             lorawan,
-        }) => bench_fleet(&devices, validators, duration_s, &threads, one, lorawan),
+            nbiot,
+        }) => {
+            let kind = if nbiot {
+                FleetKind::Nbiot
+            } else if lorawan {
+                FleetKind::Lorawan
+            } else {
+                FleetKind::Plain
+            };
+            bench_fleet(&devices, validators, duration_s, &threads, one, kind)
+        }
         Cmd::Validate { file } => scenario::load(&file)
             .map(|s| print!("{}", validate_text(&file, &s)))
             .map_err(|e| e.to_string()),
@@ -596,13 +609,20 @@ fn whole_list(name: &str, text: &str, max: f64) -> Result<Vec<u64>, String> {
         .collect()
 }
 
+#[derive(Clone, Copy, PartialEq)]
+enum FleetKind {
+    Plain,
+    Lorawan,
+    Nbiot,
+}
+
 fn bench_fleet(
     sizes: &str,
     validators: u64,
     duration_s: f64,
     threads: &str,
     one: bool,
-    lorawan: bool,
+    kind: FleetKind,
 ) -> Result<(), String> {
     let sizes = whole_list("devices", sizes, 4e9)?;
     let threads = whole_list("threads", threads, 1024.0)?;
@@ -611,10 +631,14 @@ fn bench_fleet(
             .num_threads(threads[0] as usize)
             .build()
             .map_err(|e| e.to_string())?;
-        let s = if lorawan {
-            unchained::bench::lorawan_fleet_scenario(sizes[0], validators, duration_s)
-        } else {
-            unchained::bench::fleet_scenario(sizes[0], validators, duration_s)
+        let s = match kind {
+            FleetKind::Lorawan => {
+                unchained::bench::lorawan_fleet_scenario(sizes[0], validators, duration_s)
+            }
+            FleetKind::Nbiot => {
+                unchained::bench::nbiot_fleet_scenario(sizes[0], validators, duration_s)
+            }
+            FleetKind::Plain => unchained::bench::fleet_scenario(sizes[0], validators, duration_s),
         };
         let started = std::time::Instant::now();
         let out = pool
@@ -651,7 +675,8 @@ fn bench_fleet(
             let status = std::process::Command::new(&exe)
                 .args(["bench", "fleet", "--one", "--devices", &n.to_string()])
                 .args(["--threads", &t.to_string()])
-                .args(lorawan.then_some("--lorawan"))
+                .args((kind == FleetKind::Lorawan).then_some("--lorawan"))
+                .args((kind == FleetKind::Nbiot).then_some("--nbiot"))
                 .args([
                     "--validators",
                     &validators.to_string(),
