@@ -10,6 +10,7 @@ pub mod atomic;
 pub mod bench;
 pub mod compare;
 pub mod consensus;
+pub mod cost;
 pub mod devices;
 pub mod energy;
 pub mod engine;

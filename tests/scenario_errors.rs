@@ -13,6 +13,18 @@ const CASES: &[(&str, &[&str])] = &[
         &["unknown field `bogus`", "line 2"],
     ),
     (
+        "costs_negative_price.yaml",
+        &["costs.usd_per_gb_out = -0.09", "must be >= 0", "line 6"],
+    ),
+    (
+        "costs_zero_gateway_life.yaml",
+        &[
+            "costs.gateway_life_years = 0",
+            "must be > 0 and <= 100",
+            "line 5",
+        ],
+    ),
+    (
         "unknown_nested_field.yaml",
         &["devices[0]", "unknown field `colour`", "line 7"],
     ),

@@ -251,10 +251,7 @@ pub const RULES: &[(&str, Entry)] = &[
     ("receipt_*_share", share(Higher)),
     // Energy and batteries.
     ("battery_life_*_years", output("years", Higher)),
-    (
-        "battery_swaps_per_device_year",
-        output("swaps/device/year", Lower),
-    ),
+    ("battery_swaps_per_year", output("swaps/year", Lower)),
     ("energy_*_mj", output("mJ", Lower)),
     ("energy_*_j", output("J", Lower)),
     // Costs.

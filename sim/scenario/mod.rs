@@ -5,6 +5,7 @@
 //! values, and names each offending field by its path (`devices[0].workload.interval_s`).
 
 mod bft;
+mod costs;
 mod count;
 mod energy;
 mod error;
@@ -19,6 +20,7 @@ mod tagged;
 mod validate;
 
 pub use bft::*;
+pub use costs::Costs;
 pub use energy::{Battery, Energy};
 pub use error::{FieldError, ScenarioError, one_line};
 pub use faults::*;

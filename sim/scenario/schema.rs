@@ -34,6 +34,9 @@ pub struct Scenario {
     /// Crashes, partitions and lossy links; absent means none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub faults: Option<super::Faults>,
+    /// Prices of the deployment's resources; absent, no cost is reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub costs: Option<super::Costs>,
 }
 
 fn default_name() -> String {

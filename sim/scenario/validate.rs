@@ -6,6 +6,7 @@
 
 mod bft;
 mod cellular;
+mod costs;
 mod energy;
 mod faults;
 mod radio;
@@ -110,6 +111,9 @@ pub fn validate(scenario: &Scenario, text: &str) -> Vec<FieldError> {
     );
     if let Some(faults) = &scenario.faults {
         c.faults(faults, validators_ok.then_some(validators));
+    }
+    if let Some(costs) = &scenario.costs {
+        c.costs(costs);
     }
     c.errors
 }

@@ -178,6 +178,7 @@ impl Energy {
         let single = s.devices.len() == 1;
         let (mut all_j, mut all_readings, mut all_devices) = (0.0, 0u64, 0u64);
         let mut lives = Vec::new();
+        let mut all_swaps = 0.0;
         for (k, g) in self.meter.groups.iter().enumerate() {
             let name = &self.names[k];
             let states = g.state_totals(horizon);
@@ -192,7 +193,9 @@ impl Energy {
                 });
             }
             let readings = self.readings[k];
-            let life = Lifetimes::of(self.years(k, horizon));
+            let years = self.years(k, horizon);
+            all_swaps += swaps_per_year(&years);
+            let life = Lifetimes::of(years);
             if self.batteries[k].is_some() {
                 lives.push(life.clone());
             }
@@ -248,6 +251,9 @@ impl Energy {
                     .collect(),
             )),
         };
+        if pooled.is_some() {
+            summary.push(("battery_swaps_per_year".into(), all_swaps.into()));
+        }
         if let Some(life) = pooled {
             summary.extend([
                 ("battery_life_mean_years".into(), life.mean.into()),
@@ -259,4 +265,12 @@ impl Energy {
         out.summary = summary;
         out
     }
+}
+
+/// Battery swaps a year of a group's devices, each 1/life, summed in ascending order so the
+/// total does not depend on how devices were sharded.
+fn swaps_per_year(years: &[f64]) -> f64 {
+    let mut rates: Vec<f64> = years.iter().map(|y| 1.0 / y).collect();
+    rates.sort_by(f64::total_cmp);
+    rates.iter().sum()
 }

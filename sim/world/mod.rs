@@ -786,7 +786,12 @@ impl<'s, P: Protocol> World<'s, P> {
             scenario_yaml: scenario::to_yaml(self.s),
             seed: self.s.seed,
             version: env!("CARGO_PKG_VERSION").to_string(),
-            summary: summary::summary(&facts, m, &protocol_summary),
+            summary: {
+                let mut rows = summary::summary(&facts, m, &protocol_summary);
+                let costs = crate::cost::summary(self.s, &rows);
+                rows.extend(costs);
+                rows
+            },
             timeseries: summary::timeseries(m, self.end),
             latency: summary::latency(m, &self.s.metrics.quantiles),
             settlement_cdf: m.settlement.cdf_of(m.measured),
