@@ -15,9 +15,9 @@ const GB: f64 = 1e9;
 
 /// One priced resource: its summary name (`cost_<name>_usd_per_month`) and monthly cost.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Component {
-    pub name: &'static str,
-    pub usd_per_month: f64,
+struct Component {
+    name: &'static str,
+    usd_per_month: f64,
 }
 
 /// The metrics the cost model reads. A missing one is NaN, which makes its component and the
@@ -29,6 +29,7 @@ struct Inputs {
     devices: f64,
     message_bytes: f64,
     storage_bytes_per_day: f64,
+    settled_tx_per_s: f64,
     battery_swaps_per_year: f64,
 }
 
@@ -48,6 +49,7 @@ impl Inputs {
             devices: get("devices"),
             message_bytes: get("net_message_bytes"),
             storage_bytes_per_day: get("storage_bytes_per_day_per_replica"),
+            settled_tx_per_s: get("settled_tx_per_s"),
             // The fleet's swaps a year; devices without a battery (mains-powered, or none
             // modelled) need none, and a run without any reports no such metric.
             battery_swaps_per_year: lookup(rows, "battery_swaps_per_year").unwrap_or(0.0),
@@ -56,8 +58,7 @@ impl Inputs {
 }
 
 /// The monthly cost of each resource, in the order they are reported.
-pub fn components(s: &Scenario, c: &Costs, rows: &[(String, Value)]) -> Vec<Component> {
-    let i = Inputs::read(rows);
+fn components(s: &Scenario, c: &Costs, i: &Inputs) -> Vec<Component> {
     let kwh = |watts: f64| watts * MONTH_H / 1_000.0 * c.usd_per_kwh;
     let miners = match s.consensus {
         Consensus::Nakamoto(_) => i.validators,
@@ -116,10 +117,10 @@ pub fn summary(s: &Scenario, rows: &[(String, Value)]) -> Vec<(String, Value)> {
     let Some(c) = &s.costs else {
         return Vec::new();
     };
-    let parts = components(s, c, rows);
+    let i = Inputs::read(rows);
+    let parts = components(s, c, &i);
     let total: f64 = parts.iter().map(|p| p.usd_per_month).sum();
-    let settled_per_month = lookup(rows, "settled_tx_per_s").unwrap_or(f64::NAN) * MONTH_S;
-    let devices = lookup(rows, "devices").unwrap_or(f64::NAN);
+    let settled_per_month = i.settled_tx_per_s * MONTH_S;
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
     let mut out: Vec<(String, Value)> = parts
         .iter()
@@ -138,7 +139,7 @@ pub fn summary(s: &Scenario, rows: &[(String, Value)]) -> Vec<(String, Value)> {
         ),
         (
             "cost_per_device_year_usd".into(),
-            ratio(total * 12.0, devices).into(),
+            ratio(total * 12.0, i.devices).into(),
         ),
     ]);
     out

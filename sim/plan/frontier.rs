@@ -12,17 +12,8 @@ use plotters::prelude::*;
 
 use super::{Evaluated, Outcome, Plan, Verdict};
 use crate::report::charts::register_font;
+use crate::sweep::{FONT, PALETTE, SIZE, range};
 
-const SIZE: (u32, u32) = (960, 600);
-const FONT: &str = "sans-serif";
-const PALETTE: [RGBColor; 6] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-];
 /// Legend labels longer than this are cut: a categorical choice can be a whole mapping.
 const LABEL_CHARS: usize = 60;
 
@@ -112,21 +103,12 @@ fn label(plan: &Plan, p: u32) -> String {
     }
 }
 
+/// The finite values' range (as sweep charts take it), widened by 5 % on each side.
 fn span(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (lo, hi) = values
-        .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-            (a.min(v), b.max(v))
-        });
-    if !lo.is_finite() {
-        (0.0, 1.0)
-    } else if hi - lo < 1e-12 {
-        let pad = 0.5_f64.max(lo.abs() * 0.1);
-        (lo - pad, hi + pad)
-    } else {
-        let pad = (hi - lo) * 0.05;
-        (lo - pad, hi + pad)
-    }
+    let finite: Vec<f64> = values.filter(|v| v.is_finite()).collect();
+    let (lo, hi) = range(&finite);
+    let pad = (hi - lo) * 0.05;
+    (lo - pad, hi + pad)
 }
 
 fn draw<DB: DrawingBackend>(

@@ -10,9 +10,9 @@ use plotters::prelude::*;
 use super::merge::{AxisValues, Combined};
 use super::spec::ChartSpec;
 
-const SIZE: (u32, u32) = (960, 600);
-const FONT: &str = "sans-serif";
-const PALETTE: [RGBColor; 6] = [
+pub(crate) const SIZE: (u32, u32) = (960, 600);
+pub(crate) const FONT: &str = "sans-serif";
+pub(crate) const PALETTE: [RGBColor; 6] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -310,7 +310,7 @@ fn line<DB: DrawingBackend>(
         .draw()
 }
 
-fn range(v: &[f64]) -> (f64, f64) {
+pub(crate) fn range(v: &[f64]) -> (f64, f64) {
     let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     if !lo.is_finite() {
