@@ -357,3 +357,45 @@ fn validate_prints_offered_load_per_group_and_the_memory_estimate() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A failing row still writes the report, marks the row, and exits 2. The copy of the
+/// validation scenarios adds 50 ms of processing per message to the BFT network, so the
+/// commit latencies counted in one-way delays (T13, T14, T16) can no longer match.
+#[test]
+fn validate_literature_exits_2_when_a_row_fails() {
+    let dir = temp("literature-scenarios");
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir("scenarios/validation").unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let text = if path.ends_with("bft-constant-delay.yaml") {
+            assert!(text.contains("processing_ms: 0\n"));
+            text.replace("processing_ms: 0\n", "processing_ms: 50\n")
+        } else {
+            text
+        };
+        std::fs::write(dir.join(path.file_name().unwrap()), text).unwrap();
+    }
+    let out_dir = temp("literature-failing");
+    let run = bin()
+        .args(["validate-literature", "--quick", "--scenarios"])
+        .arg(&dir)
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    assert!(err.contains("T13 n=4: commit at every replica"), "{err}");
+    let md = std::fs::read_to_string(out_dir.join("validation.md")).unwrap();
+    let failed: Vec<&str> = md.lines().filter(|l| l.contains("**NO**")).collect();
+    assert!(
+        failed.iter().all(|l| ["| T13 ", "| T14 ", "| T16 "]
+            .iter()
+            .any(|t| l.starts_with(t))),
+        "{failed:?}"
+    );
+    assert!(failed.len() >= 4, "{failed:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&out_dir).unwrap();
+}

@@ -68,17 +68,6 @@ pub fn agree(logs: &[&std::collections::BTreeMap<u64, u32>]) -> Result<(), Strin
     Ok(())
 }
 
-/// Least-squares slope of `ln y` against `ln x`.
-pub fn log_log_slope(points: &[(f64, f64)]) -> f64 {
-    let pts: Vec<(f64, f64)> = points.iter().map(|&(x, y)| (x.ln(), y.ln())).collect();
-    let k = pts.len() as f64;
-    let mx = pts.iter().map(|p| p.0).sum::<f64>() / k;
-    let my = pts.iter().map(|p| p.1).sum::<f64>() / k;
-    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-    let sxx: f64 = pts.iter().map(|p| (p.0 - mx) * (p.0 - mx)).sum();
-    sxy / sxx
-}
-
 /// A BFT test network: `n` validators on a full mesh with constant one-way delay, 40 devices
 /// sending Poisson requests through one gateway per validator; `extra` adds sections.
 pub fn bft_yaml(n: u32, rate: f64, duration: f64, one_way_ms: f64, extra: &str) -> String {

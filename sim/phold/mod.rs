@@ -137,6 +137,20 @@ impl Step {
 }
 
 impl Phold {
+    /// Target T24's case: 1,024 LPs with one start event each, remote probability 0.25, mean
+    /// increment 1 with lookahead 0.1, end time 1,000 (ROSS's PHOLD defaults scaled up).
+    pub fn t24(seed: u64) -> Phold {
+        Phold {
+            lps: 1024,
+            start_events: 1,
+            remote: 0.25,
+            mean: 1.0,
+            lookahead: 0.1,
+            end: 1000.0,
+            seed,
+        }
+    }
+
     /// The end time in nanoseconds: events due strictly before it are committed.
     fn end_time(&self) -> Time {
         units(self.end)
@@ -226,24 +240,12 @@ fn digest(lps: &[Lp]) -> u64 {
 mod tests {
     use super::*;
 
-    fn t24(seed: u64) -> Phold {
-        Phold {
-            lps: 1024,
-            start_events: 1,
-            remote: 0.25,
-            mean: 1.0,
-            lookahead: 0.1,
-            end: 1000.0,
-            seed,
-        }
-    }
-
     // T24: committed ≈ N·s·T/mean within 3·sqrt of it; remote fraction p(N−1)/N within three
     // binomial sigma; constant population; identical reruns.
     #[test]
     fn matches_the_t24_expectations() {
         for seed in 1..=3 {
-            let r = t24(seed).run();
+            let r = Phold::t24(seed).run();
             let expected = 1024.0 * 1000.0;
             assert!(
                 (r.committed as f64 - expected).abs() <= 3.0 * expected.sqrt(),
@@ -257,16 +259,16 @@ mod tests {
                 "remote fraction {frac} vs {p}"
             );
             assert_eq!(r.population, 1024);
-            assert_eq!(r, t24(seed).run());
+            assert_eq!(r, Phold::t24(seed).run());
         }
-        assert_ne!(t24(1).run().digest, t24(2).run().digest);
+        assert_ne!(Phold::t24(1).run().digest, Phold::t24(2).run().digest);
     }
 
     // The increment's mean is `mean` (lookahead + exponential part), checked on the draws
     // themselves: 100,000 draws, 4-sigma bound (the sd of the increment is mean − lookahead).
     #[test]
     fn increments_have_the_configured_mean() {
-        let step = Step::new(&t24(5));
+        let step = Step::new(&Phold::t24(5));
         let n = 100_000u64;
         let sum: f64 = (0..n)
             .map(|k| {

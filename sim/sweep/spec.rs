@@ -231,6 +231,22 @@ pub fn build(
     })
 }
 
+/// `base_text` with each `(path, value)` set (sweep axis paths: `validators.count`,
+/// `devices[0].count`), parsed and checked as a scenario named `origin`.
+pub fn with_overrides(
+    base_text: &str,
+    origin: &str,
+    overrides: &[(&str, Value)],
+) -> Result<Scenario, String> {
+    scenario::parse(base_text, origin).map_err(|e| e.to_string())?;
+    let mut tree: Value = serde_yaml::from_str(base_text).map_err(|e| format!("{origin}: {e}"))?;
+    for (path, value) in overrides {
+        set(&mut tree, path, value.clone()).map_err(|e| format!("{origin}: {path}: {e}"))?;
+    }
+    let text = serde_yaml::to_string(&tree).map_err(|e| e.to_string())?;
+    scenario::parse(&text, origin).map_err(|e| e.to_string())
+}
+
 fn key(k: &Value) -> Result<String, String> {
     k.as_str().map(str::to_string).ok_or_else(|| {
         format!("axis name {k:?} must be a dotted path such as consensus.block_interval_s")

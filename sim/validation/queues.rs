@@ -103,3 +103,58 @@ pub fn queues(suite: &mut Suite, quick: bool) {
         );
     }
 }
+
+/// T24: PHOLD as ROSS defines it ([`crate::phold::Phold::t24`]): committed events N·s·T/mean
+/// within three Poisson sigma, remote fraction p(N − 1)/N within three binomial sigma, a
+/// constant event population, and four partitions in time windows giving the sequential
+/// engine's result.
+pub fn phold(suite: &mut Suite, quick: bool) {
+    let seeds: Vec<u64> = if quick { vec![1] } else { (1..=5).collect() };
+    let model = crate::phold::Phold::t24;
+    let runs: Vec<_> = seeds
+        .par_iter()
+        .map(|&s| (s, model(s).run(), model(s).run_windows(4)))
+        .collect();
+    let expected = 1024.0 * 1000.0;
+    let p = 0.25 * 1023.0 / 1024.0;
+    for (seed, r, windows) in runs {
+        let case = |what: &str| format!("N=1024 p=0.25 T=1000: {what}");
+        suite.rows.push(row(
+            "T24",
+            case("committed events"),
+            "engine run",
+            expected,
+            r.committed as f64,
+            3.0 * expected.sqrt(),
+            seed.to_string(),
+        ));
+        let frac = r.remote as f64 / r.committed as f64;
+        suite.rows.push(row(
+            "T24",
+            case("remote fraction"),
+            "engine run",
+            p,
+            frac,
+            3.0 * (p * (1.0 - p) / r.committed as f64).sqrt(),
+            seed.to_string(),
+        ));
+        suite.rows.push(row(
+            "T24",
+            case("event population at the end"),
+            "engine run",
+            1024.0,
+            r.population as f64,
+            0.0,
+            seed.to_string(),
+        ));
+        suite.rows.push(row(
+            "T24",
+            case("digest of 4 windowed partitions equals the sequential run's (1 = equal)"),
+            "engine run",
+            1.0,
+            f64::from(u8::from(windows.as_ref() == Ok(&r))),
+            0.0,
+            seed.to_string(),
+        ));
+    }
+}

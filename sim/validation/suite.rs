@@ -83,6 +83,19 @@ const T03: [(f64, u32); 8] = [
     (0.40, 89),
     (0.45, 340),
 ];
+/// The exact race (Grunspan & Pérez-Marco 2017, "Double spend races", the table of
+/// confirmations needed for a success probability below 0.1 %; Rosenfeld 2014 gives the same
+/// figures): more confirmations than Nakamoto's T03 at every q.
+const DS_EXACT_Z: [(f64, u32); 8] = [
+    (0.10, 6),
+    (0.15, 9),
+    (0.20, 13),
+    (0.25, 20),
+    (0.30, 32),
+    (0.35, 58),
+    (0.40, 133),
+    (0.45, 539),
+];
 /// T05 as printed (the 0.3333 row is α = 1/3).
 const T05: [(f64, [f64; 3]); 8] = [
     (0.1, [0.0356, 0.0724, 0.1092]),
@@ -129,12 +142,14 @@ pub fn run(dir: &Path, quick: bool) -> Result<Suite, String> {
     double_spend_network(&mut suite, &load(dir, "double-spend.yaml")?, quick)?;
     fork_model(&mut suite, &load(dir, "fork-model.yaml")?, quick)?;
     bitcoin_propagation(&mut suite, &load(dir, "bitcoin-propagation.yaml")?, quick)?;
+    super::consensus::consensus(&mut suite, dir, quick)?;
     super::queues::queues(&mut suite, quick);
+    super::queues::phold(&mut suite, quick);
     super::radio::radio(&mut suite, quick);
     Ok(suite)
 }
 
-fn load(dir: &Path, name: &str) -> Result<Scenario, String> {
+pub(super) fn load(dir: &Path, name: &str) -> Result<Scenario, String> {
     scenario::load(&dir.join(name)).map_err(|e| e.to_string())
 }
 
@@ -142,7 +157,7 @@ fn simulate(s: &Scenario) -> Result<crate::metrics::RunOutput, String> {
     world::run(s, &Progress::hidden()).map_err(|e| e.to_string())
 }
 
-fn metric(out: &crate::metrics::RunOutput, name: &str) -> Result<f64, String> {
+pub(super) fn metric(out: &crate::metrics::RunOutput, name: &str) -> Result<f64, String> {
     out.metric(name)
         .ok_or_else(|| format!("run reported no {name}"))
 }
@@ -186,6 +201,18 @@ fn nakamoto_tables(suite: &mut Suite, quick: bool) {
         suite.rows.push(row(
             "T03",
             format!("q={q}: min z with P<0.001"),
+            "closed form",
+            z as f64,
+            got.map_or(f64::NAN, f64::from),
+            0.0,
+            "-".into(),
+        ));
+    }
+    for (q, z) in DS_EXACT_Z {
+        let got = analytic::min_confirmations(analytic::race_success, q, 0.001, 1000);
+        suite.rows.push(row(
+            "DS-exact",
+            format!("q={q}: min z with P<0.001 (exact race)"),
             "closed form",
             z as f64,
             got.map_or(f64::NAN, f64::from),
