@@ -136,6 +136,7 @@ consensus: {{ protocol: tendermint }}
             device: 0,
             seq: 0,
             bytes: 100,
+            kind: unchained::ledger::TxKind::Reading,
             created: 0,
             uploaded: 0,
         };

@@ -9,7 +9,7 @@
 //!
 //! # Adding a protocol
 //! 1. Write `sim/consensus/NAME/mod.rs` with a type implementing [`Protocol`]; declare what
-//!    "settled" means for it by calling `ctx.metrics.on_settled` at that moment.
+//!    "settled" means for it by calling `ctx.metrics.on_settled_tx` at that moment.
 //! 2. Add its parameters as a variant of `scenario::Consensus` and validate them.
 //! 3. Add one arm to [`crate::world::run`]'s registry `match`.
 
@@ -26,6 +26,7 @@ pub mod tendermint;
 pub mod xrpl;
 
 use crate::engine::{Command, Time};
+use crate::ledger::{TxKind, TxTag};
 use crate::metrics::{BlockRow, Metrics, Value};
 use crate::net::{Network, Reach};
 use rand_chacha::ChaCha8Rng;
@@ -36,8 +37,20 @@ pub struct TxIn {
     pub device: u32,
     pub seq: u32,
     pub bytes: u32,
+    /// Fits the padding after `bytes`: a transaction stays 32 bytes.
+    pub kind: TxKind,
     pub created: Time,
     pub uploaded: Time,
+}
+
+impl TxIn {
+    pub fn tag(&self) -> TxTag {
+        TxTag {
+            device: self.device,
+            seq: self.seq,
+            kind: self.kind,
+        }
+    }
 }
 
 /// What a handler may read and the commands it may issue.

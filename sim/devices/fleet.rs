@@ -7,6 +7,7 @@
 
 use super::{Conn, ConnState, Load};
 use crate::engine::{Time, from_secs};
+use crate::ledger::TxKind;
 use crate::metrics::Metrics;
 use crate::scenario::{Overflow, Scenario};
 use std::collections::VecDeque;
@@ -34,6 +35,7 @@ pub struct Reading {
     pub device: u32,
     pub seq: u32,
     pub created: Time,
+    pub kind: TxKind,
 }
 
 /// A set of devices, addressed by local index `0..len()`; `ids` maps them to fleet-wide
@@ -178,6 +180,7 @@ impl Fleet {
                 device: d,
                 seq: self.seq[di],
                 created: self.next[di],
+                kind: TxKind::Reading,
             };
             if g.receipts {
                 m.on_created_with_receipt(reading.created);

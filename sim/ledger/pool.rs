@@ -184,6 +184,7 @@ mod tests {
             device: 1,
             seq,
             bytes: 100,
+            kind: crate::ledger::TxKind::Reading,
             created: 0,
             uploaded: 0,
         }

@@ -2,11 +2,13 @@
 //! windows, histogram buckets), never by the number of events or transactions.
 
 mod histogram;
+mod kinds;
 mod output;
 mod record;
 pub mod registry;
 
 pub use histogram::{Histogram, rank_of};
+pub use kinds::{KindCounts, KindError, KindRow, Stages, account};
 pub use output::{
     BlockRow, Conservation, EnergyOutput, EnergyRow, EnergyStateRow, GatewayRow, LatencyRow,
     LeaderRow, MessageRow, NodeRow, NodeTraffic, RadioRow, RunOutput, TimeseriesRow, Value,

@@ -297,6 +297,8 @@ pub struct RunOutput {
     /// `(metric, value)` pairs, names carrying their unit (`settlement_p50_s`, `tx_per_s`).
     pub summary: Vec<(String, Value)>,
     pub conservation: Conservation,
+    /// Where each kind's transactions ended; empty when every transaction is a reading.
+    pub kinds: Vec<super::KindRow>,
     pub timeseries: Vec<TimeseriesRow>,
     pub latency: Vec<LatencyRow>,
     pub blocks: Vec<BlockRow>,

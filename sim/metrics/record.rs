@@ -1,7 +1,8 @@
 //! The recorder the model writes into while it runs.
 
-use super::Histogram;
+use super::{Histogram, KindCounts};
 use crate::engine::Time;
+use crate::ledger::{TxKind, TxTag};
 
 /// What the summary's statistics cover: the transactions created in `[from, to)`, followed
 /// to the end of the run, with settlement deadlines to count them against.
@@ -88,6 +89,12 @@ pub struct Metrics {
     pub receipt_measured: u64,
     /// Creation to the device holding its receipt.
     pub receipt: Histogram,
+    /// Every count above that concerns transactions, by kind.
+    pub kinds: KindCounts,
+    /// Fates of transactions of kinds other than `reading`, in the order they happened, for
+    /// the workloads that react to them (`Some(at)`: settled at `at`; `None`: dropped). The
+    /// world empties it after every handler, so it holds one handler's worth at most.
+    pub typed_log: Vec<(TxTag, Option<Time>)>,
 }
 
 impl Metrics {
@@ -128,6 +135,8 @@ impl Metrics {
             log_settled: false,
             receipt_measured: 0,
             receipt: Histogram::new(),
+            kinds: KindCounts::default(),
+            typed_log: Vec::new(),
         }
     }
 
@@ -151,7 +160,13 @@ impl Metrics {
         ((t / self.window) as usize).min(self.windows() - 1)
     }
 
+    /// A reading created at `at`.
     pub fn on_created(&mut self, at: Time) {
+        self.on_created_of(TxKind::Reading, at);
+    }
+
+    pub fn on_created_of(&mut self, kind: TxKind, at: Time) {
+        self.kinds.created[kind.index()] += 1;
         self.created += 1;
         self.measured += self.measure.covers(at) as u64;
         self.created_w_add(at);
@@ -177,14 +192,32 @@ impl Metrics {
 
     pub fn on_dropped_overflow(&mut self, at: Time) {
         self.dropped_overflow += 1;
+        self.kinds.dropped_before[TxKind::Reading.index()] += 1;
         let w = self.w(at);
         self.dropped_w[w] += 1;
     }
 
-    /// A drop for a reason the protocol counts itself; kept here only for the time series.
+    /// A reading lost before any validator (radio), for a reason its model counts itself;
+    /// kept here for the time series and the per-kind accounting.
     pub fn on_dropped(&mut self, at: Time) {
+        self.kinds.dropped_before[TxKind::Reading.index()] += 1;
         let w = self.w(at);
         self.dropped_w[w] += 1;
+    }
+
+    /// A transaction a validator dropped for a reason the protocol counts itself.
+    pub fn on_dropped_tx(&mut self, tx: TxTag, at: Time) {
+        self.kinds.dropped_at[tx.kind.index()] += 1;
+        if tx.kind != TxKind::Reading {
+            self.typed_log.push((tx, None));
+        }
+        let w = self.w(at);
+        self.dropped_w[w] += 1;
+    }
+
+    /// A transaction handed to a validator's handler.
+    pub fn on_handed(&mut self, kind: TxKind) {
+        self.kinds.reached[kind.index()] += 1;
     }
 
     pub fn on_uploaded(&mut self, created: Time, at: Time) {
@@ -212,12 +245,17 @@ impl Metrics {
     }
 
     /// A device's transaction settled in a block (or batch) of `block_txs` transactions:
-    /// counted as [`Metrics::on_settled`], and logged for its receipt when receipts are on.
-    pub fn on_settled_tx(&mut self, device: u32, created: Time, at: Time, block_txs: u32) {
+    /// counted as [`Metrics::on_settled`] and by kind, logged for its receipt when receipts
+    /// are on, and for its workload when it is not a reading.
+    pub fn on_settled_tx(&mut self, tx: TxTag, created: Time, at: Time, block_txs: u32) {
         self.on_settled(created, at);
+        self.kinds.settled[tx.kind.index()] += 1;
+        if tx.kind != TxKind::Reading {
+            self.typed_log.push((tx, Some(at)));
+        }
         if self.log_settled {
             self.settled_log.push(SettledTx {
-                device,
+                device: tx.device,
                 created,
                 at,
                 block_txs,
@@ -225,7 +263,7 @@ impl Metrics {
         }
     }
 
-    pub fn on_settled(&mut self, created: Time, at: Time) {
+    fn on_settled(&mut self, created: Time, at: Time) {
         self.settled += 1;
         if self.measure.covers(created) {
             let latency = at - created;
@@ -293,6 +331,7 @@ impl Metrics {
         self.receipt_measured += other.receipt_measured;
         self.uploaded += other.uploaded;
         self.dropped_overflow += other.dropped_overflow;
+        self.kinds.absorb(&other.kinds);
         let add = |a: &mut Vec<u64>, b: &Vec<u64>| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
         add(&mut self.created_w, &other.created_w);
         add(&mut self.dropped_w, &other.dropped_w);

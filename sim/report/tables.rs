@@ -4,15 +4,15 @@
 use polars::prelude::*;
 
 use crate::metrics::{
-    BlockRow, Conservation, EnergyOutput, GatewayRow, LatencyRow, LeaderRow, MessageRow, NodeRow,
-    RadioRow, RunOutput, TimeseriesRow, Value,
+    BlockRow, Conservation, EnergyOutput, GatewayRow, KindRow, LatencyRow, LeaderRow, MessageRow,
+    NodeRow, RadioRow, RunOutput, TimeseriesRow, Value,
 };
 use crate::radio::Loss;
 
 type Builder = fn(&RunOutput) -> PolarsResult<DataFrame>;
 
 /// Table names in the order they are written, each with its builder.
-pub(super) const TABLES: [(&str, Builder); 12] = [
+pub(super) const TABLES: [(&str, Builder); 13] = [
     ("summary", |out| summary(&out.summary, &out.conservation)),
     ("run", |out| run(&out.summary, &out.conservation)),
     ("timeseries", |out| timeseries(&out.timeseries)),
@@ -27,16 +27,19 @@ pub(super) const TABLES: [(&str, Builder); 12] = [
     ("gateways", |out| gateways(&out.gateways)),
     ("energy", |out| energy(&out.energy)),
     ("energy_states", |out| energy_states(&out.energy)),
+    ("kinds", |out| kinds(&out.kinds)),
 ];
 
 /// The tables a run writes: the radio ones only when a device group has a radio, `leaders`
-/// only for families with leaders.
+/// only for families with leaders, `kinds` only when some transaction is not a reading (so
+/// the output of a run of readings alone is what it was before kinds existed).
 pub(super) fn for_run(out: &RunOutput) -> impl Iterator<Item = (&'static str, Builder)> + '_ {
     TABLES
         .into_iter()
         .filter(|(name, _)| !matches!(*name, "radio" | "gateways") || !out.radio.is_empty())
         .filter(|(name, _)| !name.starts_with("energy") || !out.energy.rows.is_empty())
         .filter(|(name, _)| *name != "leaders" || out.leaders.is_some())
+        .filter(|(name, _)| *name != "kinds" || !out.kinds.is_empty())
 }
 
 fn pick<'a, R, T>(rows: &'a [R], field: impl Fn(&'a R) -> T) -> Vec<T> {
@@ -127,6 +130,17 @@ pub(super) fn latency(rows: &[LatencyRow]) -> PolarsResult<DataFrame> {
             ),
             col("samples", pick(rows, |r| int64(r.samples))),
             col("population", pick(rows, |r| int64(r.population))),
+        ],
+    )
+}
+
+pub(super) fn kinds(rows: &[KindRow]) -> PolarsResult<DataFrame> {
+    DataFrame::new(
+        rows.len(),
+        vec![
+            col("kind", pick(rows, |r| r.kind)),
+            col("outcome", pick(rows, |r| r.outcome)),
+            col("transactions", pick(rows, |r| int64(r.transactions))),
         ],
     )
 }

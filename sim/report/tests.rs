@@ -90,6 +90,7 @@ fn sample() -> RunOutput {
             pending_in_block: 2,
             dropped: vec![("buffer_overflow".into(), 5)],
         },
+        kinds: Vec::new(),
         timeseries: (0..3).map(ts).collect(),
         latency: vec![
             LatencyRow {

@@ -21,7 +21,8 @@ use crate::consensus::{
     raft::Raft, tangle::Tangle, tendermint::Tendermint, xrpl::Xrpl,
 };
 use crate::engine::{Command, NS_PER_MS, NS_PER_S, Purpose, Scheduler, Time, from_secs, stream};
-use crate::metrics::{Conservation, Measure, Metrics, NodeRow, RunOutput};
+use crate::ledger::TxKind;
+use crate::metrics::{Conservation, Measure, Metrics, NodeRow, RunOutput, Stages};
 use crate::net::{Access, Network, Reach, Uplinks};
 use crate::scenario::{self, Consensus, Scenario, UploadSharing};
 use airwaves::{AirPlan, Airwaves};
@@ -50,6 +51,8 @@ pub enum RunError {
     },
     #[error("receipt conservation violated: {0:?}")]
     ReceiptConservation(receipts::ReceiptCounts),
+    #[error("transaction conservation by kind violated: {0}")]
+    KindConservation(#[from] crate::metrics::KindError),
 }
 
 /// Runs a validated scenario to its end.
@@ -457,6 +460,7 @@ impl<'s, P: Protocol> World<'s, P> {
                 Ev::Fault(c) => self.fault(c),
                 Ev::Batch { node, batch } => {
                     let txs = self.batches.take(batch);
+                    txs.iter().for_each(|t| self.metrics.on_handed(t.kind));
                     self.dispatch(node, |p, n, ctx| p.on_transactions(n, ctx, &txs));
                     self.batches.give_back(txs);
                 }
@@ -513,6 +517,7 @@ impl<'s, P: Protocol> World<'s, P> {
         }
         for batch in std::mem::take(&mut self.faults.parked[v as usize]) {
             let txs = self.batches.take(batch);
+            txs.iter().for_each(|t| self.metrics.on_handed(t.kind));
             self.dispatch(v, |p, n, ctx| p.on_transactions(n, ctx, &txs));
             self.batches.give_back(txs);
         }
@@ -727,6 +732,15 @@ impl<'s, P: Protocol> World<'s, P> {
                 detail: conservation,
             });
         }
+        let mut on_device = [0; TxKind::COUNT];
+        on_device[TxKind::Reading.index()] = pending_on_device;
+        let stages = Stages {
+            settled: conservation.settled,
+            before_validators: conservation.pending_on_device + conservation.pending_in_transit,
+            at_validators: conservation.pending_in_mempool + conservation.pending_in_block,
+            dropped: conservation.dropped.iter().map(|(_, n)| n).sum(),
+        };
+        let kinds = crate::metrics::account(&m.kinds, &on_device, stages)?;
         let mut gateways = vec![0u32; self.net.nodes() as usize];
         for &v in &self.access.gateway_validator {
             gateways[v as usize] += 1;
@@ -797,6 +811,7 @@ impl<'s, P: Protocol> World<'s, P> {
             settlement_cdf: m.settlement.cdf_of(m.measured),
             block_arrival_cdf: m.block_arrival.cdf(),
             conservation,
+            kinds: if m.kinds.typed() { kinds } else { Vec::new() },
             blocks: report.blocks,
             nodes,
             messages: self.traffic.rows(),

@@ -104,6 +104,7 @@ fn push_readings(
             device: r.device,
             seq: r.seq,
             bytes,
+            kind: r.kind,
             created: r.created,
             uploaded: at,
         });

@@ -512,7 +512,7 @@ impl Nakamoto {
             if let Some(t) = self.pool.get(r.slot, r.generation) {
                 let n = self.blocks.get(c).tx_count;
                 ctx.metrics
-                    .on_settled_tx(t.tx.device, t.tx.created, ctx.now, n);
+                    .on_settled_tx(t.tx.tag(), t.tx.created, ctx.now, n);
                 self.settled[node as usize] += 1;
                 self.pool.remove(r.slot);
             }
@@ -571,7 +571,7 @@ impl Protocol for Nakamoto {
             ctx.metrics.on_reached(tx.created, tx.uploaded, ctx.now);
             if self.pool.unincluded_bytes() + u64::from(tx.bytes) > self.params.max_mempool_bytes {
                 self.dropped_mempool_full += 1;
-                ctx.metrics.on_dropped(ctx.now);
+                ctx.metrics.on_dropped_tx(tx.tag(), ctx.now);
                 continue;
             }
             self.pool.insert(tx, ctx.now, ctx.node);

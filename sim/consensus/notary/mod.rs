@@ -445,7 +445,7 @@ impl Notary {
                 self.rejected_honest += 1;
             }
             self.collecting -= 1;
-            ctx.metrics.on_dropped(ctx.now);
+            ctx.metrics.on_dropped_tx(n.tx.tag(), ctx.now);
         }
         self.send(ctx, origin, Msg::Reject(t), VOTE_BYTES);
         let n = &self.txs[t as usize];
@@ -697,7 +697,7 @@ impl Protocol for Notary {
                     n.settled_at = ctx.now;
                     let (o, created) = (n.origin, n.tx.created);
                     // Notarised one at a time: a receipt proves a single transaction.
-                    ctx.metrics.on_settled_tx(n.tx.device, created, ctx.now, 1);
+                    ctx.metrics.on_settled_tx(n.tx.tag(), created, ctx.now, 1);
                     self.settled[o as usize] += 1;
                     self.signed_unsettled -= 1;
                 }

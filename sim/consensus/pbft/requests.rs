@@ -4,6 +4,7 @@
 
 use crate::consensus::{Ctx, TxIn};
 use crate::engine::Time;
+use crate::ledger::TxTag;
 
 /// Request header on the wire (client id, timestamp, signature).
 pub const REQUEST_HEADER: u64 = 100;
@@ -29,7 +30,7 @@ pub struct Requests {
 
 #[derive(Clone, Copy)]
 struct Tx {
-    device: u32,
+    tag: TxTag,
     created: Time,
     included: bool,
     settled: bool,
@@ -44,7 +45,7 @@ impl Requests {
             ctx.metrics.on_reached(tx.created, tx.uploaded, ctx.now);
             bytes += u64::from(tx.bytes);
             self.txs.push(Tx {
-                device: tx.device,
+                tag: tx.tag(),
                 created: tx.created,
                 included: false,
                 settled: false,
@@ -118,8 +119,7 @@ impl Requests {
             let t = &mut self.txs[i];
             if !t.settled {
                 t.settled = true;
-                ctx.metrics
-                    .on_settled_tx(t.device, t.created, ctx.now, batch);
+                ctx.metrics.on_settled_tx(t.tag, t.created, ctx.now, batch);
                 n += 1;
             }
         }

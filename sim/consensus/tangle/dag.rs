@@ -3,6 +3,7 @@
 //! confirmation.
 
 use crate::engine::Time;
+use crate::ledger::{TxKind, TxTag};
 
 pub const GENESIS: u32 = 0;
 
@@ -15,6 +16,9 @@ pub struct Vertex {
     pub created: Option<Time>,
     /// The issuing device (`u32::MAX` for genesis and milestones).
     pub device: u32,
+    /// The device's sequence number and the transaction's kind (see `ledger::TxTag`).
+    pub seq: u32,
+    pub kind: TxKind,
     pub parents: Vec<u32>,
     pub approvers: Vec<u32>,
     /// Cumulative weight: 1 + transactions approving it directly or indirectly. Exact for
@@ -25,6 +29,16 @@ pub struct Vertex {
     pub confirmed_at: Option<Time>,
     /// When its origin learnt it was confirmed (device transactions only).
     pub settled_at: Option<Time>,
+}
+
+impl Vertex {
+    pub fn tag(&self) -> TxTag {
+        TxTag {
+            device: self.device,
+            seq: self.seq,
+            kind: self.kind,
+        }
+    }
 }
 
 pub struct Dag {
@@ -45,6 +59,8 @@ impl Dag {
                 bytes: 0,
                 created: None,
                 device: u32::MAX,
+                seq: 0,
+                kind: TxKind::Reading,
                 parents: Vec::new(),
                 approvers: Vec::new(),
                 weight: 1,
@@ -120,6 +136,8 @@ mod tests {
             bytes: 1,
             created: None,
             device: u32::MAX,
+            seq: 0,
+            kind: TxKind::Reading,
             parents,
             approvers: Vec::new(),
             weight: 1,

@@ -33,6 +33,7 @@ pub mod dag;
 
 use super::{Carries, Ctx, Gossip, Kind, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs, to_secs};
+use crate::ledger::TxKind;
 use crate::metrics::{BlockRow, Metrics, Value};
 use crate::net::millis;
 use crate::scenario::{self, Confirmation, TipSelection};
@@ -346,6 +347,8 @@ impl Tangle {
             bytes: tx.map_or(MILESTONE_BYTES as u32, |t| t.bytes),
             created: tx.map(|t| t.created),
             device: tx.map_or(u32::MAX, |t| t.device),
+            seq: tx.map_or(0, |t| t.seq),
+            kind: tx.map_or(TxKind::Reading, |t| t.kind),
             parents,
             approvers: Vec::new(),
             weight: 1,
@@ -406,7 +409,7 @@ impl Tangle {
         t.settled_at = Some(ctx.now);
         let created = t.created.expect("device transaction");
         // One transaction per vertex: its receipt proves one.
-        ctx.metrics.on_settled_tx(t.device, created, ctx.now, 1);
+        ctx.metrics.on_settled_tx(t.tag(), created, ctx.now, 1);
         self.settled[t.origin as usize] += 1;
         self.unsettled -= 1;
     }

@@ -531,7 +531,7 @@ impl Xrpl {
                 if let Some(t) = self.pool.get(r.slot, r.generation) {
                     let n = self.ledgers.get(c).txs.len() as u32;
                     ctx.metrics
-                        .on_settled_tx(t.tx.device, t.tx.created, ctx.now, n);
+                        .on_settled_tx(t.tx.tag(), t.tx.created, ctx.now, n);
                     self.settled[node.id as usize] += 1;
                     self.pool.remove(r.slot);
                 }
