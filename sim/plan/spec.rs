@@ -304,10 +304,13 @@ pub fn load(path: &Path) -> Result<Plan, String> {
                 ));
             }
         };
-        dims.push(Dim {
-            paths: vec![c.path.clone()],
-            steps: steps.into_iter().map(|v| vec![v]).collect(),
-        });
+        dims.push(
+            Dim::new(
+                vec![c.path.clone()],
+                steps.into_iter().map(|v| vec![v]).collect(),
+            )
+            .map_err(|e| field(format!("choices[{i}]"), c.path.clone(), &e))?,
+        );
         choices.push(Choice {
             path: c.path.clone(),
             integers,

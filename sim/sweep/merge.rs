@@ -100,18 +100,7 @@ pub fn combine(dir: &Path) -> Result<Combined, String> {
             missing[0]
         ));
     }
-    let mut c = Combined {
-        axes,
-        point: vec![],
-        metric: vec![],
-        mean: vec![],
-        std: vec![],
-        ci95_low: vec![],
-        ci95_high: vec![],
-        n: vec![],
-        beyond_run: vec![],
-        plan,
-    };
+    let mut c = Combined::new(plan, axes);
     for p in 0..c.plan.points {
         for (name, vs) in read_point(dir, p, c.plan.seeds)? {
             if SKIP.contains(&name.as_str()) {
@@ -166,6 +155,22 @@ fn finite(values: &[f64]) -> Vec<Option<f64>> {
 }
 
 impl Combined {
+    /// A table over `plan` and its axes with no row yet.
+    pub fn new(plan: Plan, axes: Vec<(String, AxisValues)>) -> Combined {
+        Combined {
+            plan,
+            axes,
+            point: vec![],
+            metric: vec![],
+            mean: vec![],
+            std: vec![],
+            ci95_low: vec![],
+            ci95_high: vec![],
+            n: vec![],
+            beyond_run: vec![],
+        }
+    }
+
     pub fn frame(&self) -> PolarsResult<DataFrame> {
         let rows = self.point.len();
         let mut cols = vec![Column::new("point".into(), self.point.clone())];

@@ -9,7 +9,7 @@ mod spec;
 mod stats;
 mod store;
 
-pub use charts::{Chart, DEFAULT_METRICS};
+pub use charts::{Chart, DEFAULT_METRICS, Scale};
 pub(crate) use charts::{FONT, PALETTE, SIZE, range};
 pub use exec::{Outcome, Shard, concurrency, memory_estimate, run, run_points};
 pub use merge::{AxisValues, Combined, combine, read_point};

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_yaml::{Mapping, Value};
 
+use super::charts::Scale;
 use crate::scenario::{self, Scenario, limits};
 
 #[derive(Debug, Deserialize)]
@@ -38,7 +39,9 @@ fn one() -> u32 {
 /// allocation. A larger study is several sweep files.
 pub const MAX_RUNS: u64 = 100_000;
 
-/// A chart of a merged sweep: `metric` against axis `x`, one line per value of axis `by`.
+/// A chart of a merged sweep: `metric` against axis `x`, one series per value of axis `by`;
+/// each axis linear, logarithmic, or (`auto`, the default) logarithmic when its values span
+/// more than two decades.
 #[derive(Clone, Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChartSpec {
@@ -46,14 +49,65 @@ pub struct ChartSpec {
     pub x: String,
     #[serde(default)]
     pub by: Option<String>,
+    /// Only for a numeric `x`; a categorical one is never scaled.
+    #[serde(default, skip_serializing_if = "Scale::is_auto")]
+    pub x_scale: Scale,
+    #[serde(default, skip_serializing_if = "Scale::is_auto")]
+    pub y_scale: Scale,
 }
 
 /// One dimension of the grid: one or more paths (several for a zipped group) and, per step,
-/// the value of each path.
+/// the value of each path and the step's short name for charts and reports.
 #[derive(Clone, Debug)]
 pub struct Dim {
     pub paths: Vec<String>,
     pub steps: Vec<Vec<Value>>,
+    pub labels: Vec<String>,
+}
+
+impl Dim {
+    /// A dimension over `steps`, each a value per path. A mapping value may carry a `label:`
+    /// key, which names its step and is taken out before the value reaches the scenario;
+    /// without one a step is named by its `protocol:` (a consensus section names its family)
+    /// or by its values as they read in YAML.
+    pub fn new(paths: Vec<String>, mut steps: Vec<Vec<Value>>) -> Result<Dim, String> {
+        let mut labels = Vec::with_capacity(steps.len());
+        for (i, step) in steps.iter_mut().enumerate() {
+            let mut own = None;
+            for (path, v) in paths.iter().zip(step.iter_mut()) {
+                let Some(m) = v.as_mapping_mut() else {
+                    continue;
+                };
+                if let Some(l) = m.remove("label") {
+                    let text = l.as_str().filter(|t| !t.trim().is_empty()).ok_or_else(|| {
+                        format!(
+                            "{path}[{i}].label = {}: must be a non-empty string",
+                            scalar(&l)
+                        )
+                    })?;
+                    own.get_or_insert_with(|| text.to_string());
+                }
+            }
+            labels.push(own.unwrap_or_else(|| {
+                step.iter()
+                    .map(default_label)
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            }));
+        }
+        Ok(Dim {
+            paths,
+            steps,
+            labels,
+        })
+    }
+}
+
+fn default_label(v: &Value) -> String {
+    match v.get("protocol").and_then(Value::as_str) {
+        Some(family) => family.to_string(),
+        None => scalar(v),
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -277,7 +331,7 @@ fn dim(origin: &str, at: &str, pairs: &[(&Value, &Value)]) -> Result<Dim, String
     let steps = (0..n)
         .map(|i| lists.iter().map(|l| l[i].clone()).collect())
         .collect();
-    Ok(Dim { paths, steps })
+    Dim::new(paths, steps).map_err(|e| format!("{origin}: {at}: {e}"))
 }
 
 /// Row-major: the last dimension varies fastest.
@@ -453,12 +507,15 @@ mod tests {
 
     #[test]
     fn grid_is_row_major_with_zipped_dimensions() {
-        let d = |paths: &[&str], steps: Vec<Vec<i64>>| Dim {
-            paths: paths.iter().map(|s| s.to_string()).collect(),
-            steps: steps
-                .into_iter()
-                .map(|s| s.into_iter().map(Value::from).collect())
-                .collect(),
+        let d = |paths: &[&str], steps: Vec<Vec<i64>>| {
+            Dim::new(
+                paths.iter().map(|s| s.to_string()).collect(),
+                steps
+                    .into_iter()
+                    .map(|s| s.into_iter().map(Value::from).collect())
+                    .collect(),
+            )
+            .unwrap()
         };
         let g = grid(&[
             d(&["a"], vec![vec![1], vec![2]]),
@@ -470,5 +527,26 @@ mod tests {
         assert_eq!(g.len(), 6);
         assert_eq!(g[4].coords, vec![1, 1]);
         assert_eq!(label(&g[4].values), "a=2, b=20, c=200");
+    }
+
+    #[test]
+    fn steps_are_named_by_their_label_or_family_and_the_label_never_reaches_the_scenario() {
+        let steps: Vec<Vec<Value>> = serde_yaml::from_str(
+            "- [{ label: PoW 60 s, protocol: nakamoto, block_interval_s: 60 }]\n\
+             - [{ protocol: pbft }]\n\
+             - [{ slot_s: 12 }]\n",
+        )
+        .unwrap();
+        let d = Dim::new(vec!["consensus".into()], steps).unwrap();
+        assert_eq!(d.labels, ["PoW 60 s", "pbft", "slot_s: 12"]);
+        assert_eq!(d.steps[0][0].get("label"), None);
+        assert_eq!(d.steps[0][0]["block_interval_s"], Value::from(60));
+        let bad: Vec<Vec<Value>> =
+            serde_yaml::from_str("- [{ label: 3, protocol: pbft }]\n").unwrap();
+        let e = Dim::new(vec!["consensus".into()], bad).unwrap_err();
+        assert!(
+            e.contains("consensus[0].label = 3: must be a non-empty string"),
+            "{e}"
+        );
     }
 }

@@ -34,6 +34,10 @@ pub struct Plan {
     pub dim_sizes: Vec<u32>,
     #[serde(default)]
     pub charts: Vec<ChartSpec>,
+    /// Per dimension, the short name of each step (its `label:`, or its family, or its
+    /// value); empty in plans written before labels existed.
+    #[serde(default)]
+    pub labels: Vec<Vec<String>>,
 }
 
 impl Plan {
@@ -127,6 +131,17 @@ impl Plan {
                 );
             }
         }
+        if !self.labels.is_empty() {
+            let sizes: Vec<usize> = self.labels.iter().map(Vec::len).collect();
+            let want: Vec<usize> = self.dim_sizes.iter().map(|&n| n as usize).collect();
+            if sizes != want {
+                report(
+                    "labels".into(),
+                    format!("{sizes:?} labels per dimension"),
+                    format!("one per step of each dimension ({want:?})"),
+                );
+            }
+        }
         for (i, c) in self.charts.iter().enumerate() {
             for (field, axis) in [("x", Some(&c.x)), ("by", c.by.as_ref())] {
                 if let Some(a) = axis
@@ -141,6 +156,22 @@ impl Plan {
             }
         }
         errors
+    }
+
+    /// The short name of step `k` of dimension `d`, when the plan has names.
+    pub fn step_label(&self, d: usize, k: usize) -> Option<&str> {
+        self.labels.get(d)?.get(k).map(String::as_str)
+    }
+
+    /// The point's name: the names of its steps, or its index in a plan without names.
+    pub fn point_label(&self, point: u32) -> String {
+        let names: Option<Vec<&str>> = self
+            .coords(point)
+            .iter()
+            .enumerate()
+            .map(|(d, &k)| self.step_label(d, k))
+            .collect();
+        names.map_or_else(|| format!("point {point}"), |n| n.join(", "))
     }
 
     /// The dimension holding axis `path`.
@@ -204,6 +235,7 @@ pub fn write_plan(sweep: &Sweep, out: &Path) -> Result<(), String> {
         dims: sweep.dims.iter().map(|d| d.paths.clone()).collect(),
         dim_sizes: sweep.dims.iter().map(|d| d.steps.len() as u32).collect(),
         charts: sweep.charts.clone(),
+        labels: sweep.dims.iter().map(|d| d.labels.clone()).collect(),
     };
     if let Ok(old) = parse_plan(&out.join("plan.yaml"))
         && (old.name != plan.name || old.runs != plan.runs || old.axes != plan.axes)
@@ -270,14 +302,29 @@ fn parse_plan(path: &Path) -> Result<Plan, String> {
     serde_yaml::from_str(&text).map_err(|e| e.to_string())
 }
 
-/// `point` and one column per axis: Float64 when every value is a number, else the values as
-/// text.
+/// `point`, its `label` (the names of its steps) and one column per axis: Float64 when every
+/// value is a number, else the values as text.
 pub fn points_table(sweep: &Sweep) -> PolarsResult<DataFrame> {
     let n = sweep.points.len();
-    let mut cols = vec![Column::new(
-        "point".into(),
-        sweep.points.iter().map(|p| p.index).collect::<Vec<u32>>(),
-    )];
+    let label = |p: &super::Point| -> String {
+        let names: Vec<&str> = sweep
+            .dims
+            .iter()
+            .zip(&p.coords)
+            .map(|(d, &k)| d.labels[k].as_str())
+            .collect();
+        names.join(", ")
+    };
+    let mut cols = vec![
+        Column::new(
+            "point".into(),
+            sweep.points.iter().map(|p| p.index).collect::<Vec<u32>>(),
+        ),
+        Column::new(
+            "label".into(),
+            sweep.points.iter().map(label).collect::<Vec<String>>(),
+        ),
+    ];
     for (i, axis) in sweep.axes().iter().enumerate() {
         let values: Vec<&Value> = sweep.points.iter().map(|p| &p.values[i].1).collect();
         if values.iter().all(|v| v.as_f64().is_some()) {
