@@ -51,11 +51,28 @@ enum Cmd {
     /// Sweeps over scenario parameters and seeds.
     #[command(subcommand)]
     Sweep(SweepCmd),
-    /// Find the smallest configuration meeting a plan file's requirements; exits 0 when one
-    /// exists, 1 when none does, 2 on bad input. Runs are kept in DIR and reused.
+    /// Find the smallest configuration meeting a plan file's requirements, or (--capacity)
+    /// the largest load a scenario sustains; exits 0 when one exists, 1 when none does, 2 on
+    /// bad input. Runs are kept in DIR and reused.
     Plan {
         /// The plan file (YAML: base scenario, choices, requirements, costs).
-        file: PathBuf,
+        #[arg(required_unless_present = "capacity", conflicts_with = "capacity")]
+        file: Option<PathBuf>,
+        /// Instead of a plan file: the largest value of --axis at which this scenario meets
+        /// the --require conditions (default: not saturated), by doubling then bisecting.
+        #[arg(long, value_name = "SCENARIO")]
+        capacity: Option<PathBuf>,
+        /// With --capacity: the integer field to scale (default: devices[0].count when the
+        /// scenario has one device group).
+        #[arg(long, requires = "capacity")]
+        axis: Option<String>,
+        /// With --capacity: a condition "METRIC OP VALUE" (OP: >=, <=, ==), repeatable;
+        /// default "saturated == false".
+        #[arg(long, requires = "capacity", value_name = "CONDITION")]
+        require: Vec<String>,
+        /// With --capacity: seeds per value (more where an interval straddles a condition).
+        #[arg(long, requires = "capacity", default_value_t = 3)]
+        seeds: u32,
         /// Folder for the plan's runs and its plan.csv/.parquet/.md; runs already there are
         /// reused.
         #[arg(long, value_name = "DIR")]
@@ -271,10 +288,26 @@ fn main() -> ExitCode {
         Cmd::Sweep(cmd) => sweep(cmd),
         Cmd::Plan {
             file,
+            capacity,
+            axis,
+            require,
+            seeds,
             out,
             jobs,
             quiet,
-        } => match plan(&file, &out, jobs, quiet) {
+        } => match match (&file, &capacity) {
+            (_, Some(scenario)) => {
+                let req = unchained::plan::capacity::Request {
+                    scenario,
+                    axis: axis.as_deref(),
+                    requirements: &require,
+                    seeds,
+                };
+                plan_capacity(&req, &out, jobs, quiet)
+            }
+            (Some(file), None) => plan(file, &out, jobs, quiet),
+            (None, None) => Err("plan: give a plan file or --capacity SCENARIO".into()),
+        } {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::from(1),
             Err(e) => Err(e),
@@ -411,6 +444,24 @@ fn plan(file: &Path, out: &Path, jobs: Option<usize>, quiet: bool) -> Result<boo
         out.display()
     );
     Ok(!o.ranked.is_empty())
+}
+
+fn plan_capacity(
+    req: &unchained::plan::capacity::Request,
+    out: &Path,
+    jobs: Option<usize>,
+    quiet: bool,
+) -> Result<bool, String> {
+    let c = unchained::plan::capacity::run(req, out, jobs, quiet)?;
+    print!("{}", c.markdown);
+    eprintln!(
+        "{}: {} configurations ({} runs) → {}",
+        c.axis,
+        c.configurations,
+        c.runs,
+        out.display()
+    );
+    Ok(c.capacity.is_some())
 }
 
 fn merge_dir(dir: &Path) -> Result<(), String> {

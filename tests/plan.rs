@@ -328,3 +328,82 @@ fn a_decreasing_search_finds_the_largest_unsaturated_fleet_of_the_grid() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+fn capacity(out: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_unchained"))
+        .args([
+            "plan",
+            "--capacity",
+            "scenarios/plans/capacity-base.yaml",
+            "--out",
+        ])
+        .arg(out)
+        .arg("--quiet")
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// `plan --capacity`: the chain of capacity-base.yaml carries at most 10 readings a second
+/// (blocks of 10,000 bytes every 10 s, readings of 100 bytes), i.e. 100 sensors reading
+/// every 10 s; the answer is pinned to one sensor, agrees with the verdicts in the plan
+/// tables it leaves behind, and needs far fewer configurations than the 100 values below
+/// the scenario's own 100 sensors.
+#[test]
+fn capacity_brackets_the_largest_unsaturated_fleet_to_one_sensor() {
+    let dir = temp("capacity-flag");
+    let out = dir.join("cap");
+    let o = capacity(&out, &[]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let csv = std::fs::read_to_string(out.join("capacity.csv")).unwrap();
+    let mut lines = csv.lines();
+    let head: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
+    let row: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
+    let cap: i64 = row[col(&head, "capacity")].parse().unwrap();
+    let bound: i64 = row[col(&head, "first_failing")].parse().unwrap();
+    assert!((80..100).contains(&cap), "{cap}");
+    assert_eq!(bound, cap + 1);
+    let configurations: usize = row[col(&head, "configurations")].parse().unwrap();
+    assert!(configurations < 25, "{configurations}");
+    // The plan folder that decided it shows the capacity feasible and the bound not.
+    let decided = ["bisect", "ramp-low", "ramp"]
+        .iter()
+        .map(|d| out.join(d))
+        .find(|d| {
+            d.join("plan.csv").exists() && {
+                let (h, b) = rows(d);
+                b.iter()
+                    .any(|r| r[col(&h, "devices[0].count")] == bound.to_string())
+                    && b.iter()
+                        .any(|r| r[col(&h, "devices[0].count")] == cap.to_string())
+            }
+        })
+        .expect("a plan folder holding both ends");
+    let (h, b) = rows(&decided);
+    let status = |v: i64| {
+        b.iter()
+            .find(|r| r[col(&h, "devices[0].count")] == v.to_string())
+            .map(|r| r[col(&h, "status")].clone())
+            .unwrap()
+    };
+    assert_eq!(status(cap), "feasible");
+    assert_ne!(status(bound), "feasible");
+    let md = std::fs::read_to_string(out.join("capacity.md")).unwrap();
+    assert!(
+        md.contains(&format!("**devices[0].count = {cap}**")),
+        "{md}"
+    );
+
+    // Unreachable: exit 1, said so. Malformed condition: exit 2 naming the flag.
+    let none = capacity(&dir.join("none"), &["--require", "settled_tx_per_s >= 1e9"]);
+    assert_eq!(none.status.code(), Some(1), "{none:?}");
+    assert!(String::from_utf8_lossy(&none.stdout).contains("No value meets"));
+    let bad = capacity(&dir.join("bad"), &["--require", "settled_tx_per_s > 1"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("--require") && err.lines().count() == 1,
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

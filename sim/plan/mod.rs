@@ -4,6 +4,7 @@
 //! independent of `--jobs`; see `search` for which points are evaluated and `judge` for when
 //! a requirement holds.
 
+pub mod capacity;
 mod frontier;
 mod judge;
 mod output;
@@ -32,10 +33,13 @@ pub struct Evaluated {
 }
 
 /// A group's best feasible configuration, or the requirements that fail at its most
-/// favourable evaluated configuration (the last along the searched choice).
+/// favourable evaluated configuration.
 pub struct GroupAnswer {
     pub points: Vec<u32>,
     pub best: Option<u32>,
+    /// The most favourable configuration evaluated: the last along an increasing searched
+    /// choice, the first along a decreasing one.
+    pub favourable: Option<u32>,
     pub binding: Vec<usize>,
 }
 
@@ -126,7 +130,12 @@ fn answer(goal: Goal, g: &search::Group, evaluated: &BTreeMap<u32, Evaluated>) -
         .filter(|e| e.status == Verdict::Pass)
         .min_by(|a, b| rank(goal, a, b))
         .map(|e| e.point);
-    let binding = match (best, done.last()) {
+    let favourable = if g.decreasing {
+        done.first()
+    } else {
+        done.last()
+    };
+    let binding = match (best, favourable) {
         (None, Some(last)) => (0..last.verdicts.len())
             .filter(|&i| last.verdicts[i] != Verdict::Pass)
             .collect(),
@@ -135,6 +144,7 @@ fn answer(goal: Goal, g: &search::Group, evaluated: &BTreeMap<u32, Evaluated>) -
     GroupAnswer {
         points: g.points.clone(),
         best,
+        favourable: favourable.map(|e| e.point),
         binding,
     }
 }

@@ -155,8 +155,7 @@ fn markdown(plan: &Plan, o: &Outcome) -> String {
              tried):\n\n",
         );
         for g in infeasible {
-            let last = g.points.iter().rev().find(|p| o.evaluated.contains_key(p));
-            if let Some(&p) = last {
+            if let Some(p) = g.favourable {
                 let why: Vec<String> = g
                     .binding
                     .iter()

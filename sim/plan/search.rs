@@ -3,11 +3,13 @@
 //! The configurations are split into groups: those sharing every choice except the searched
 //! one (the last choice declared `monotone`), or, without such a choice, those
 //! sharing every categorical choice. Along a monotone choice, a group is searched by galloping
-//! then bisection over its list of values: indices 0, 1, 3, 7, … until one is feasible (or the
-//! last value fails), then halving the gap between the largest infeasible and the smallest
-//! feasible index probed. That needs about 2·log2(n) evaluations where the grid needs n, and
-//! finds the smallest feasible value exactly when feasibility is monotone. Any other group is
-//! a grid: every configuration in it is evaluated.
+//! then bisection over its list of values from the smallest (the cheapest runs): indices 0,
+//! 1, 3, 7, … until the first value on the far side of the boundary (feasible along an
+//! `increasing` choice, infeasible along a `decreasing` one) or the end of the list, then
+//! halving the gap between the two sides. That needs about 2·log2(n) evaluations where the
+//! grid needs n, and finds the smallest (largest) feasible value exactly when feasibility is
+//! monotone. A load ramp is the decreasing case: fleets double until one saturates. Any other
+//! group is a grid: every configuration in it is evaluated.
 //!
 //! The next probes are a function of the verdicts so far only, never of what ran first, so a
 //! search resumed in the same folder, or run with another `--jobs`, probes the same points.
@@ -21,6 +23,9 @@ pub struct Group {
     /// The configurations of the group; along the searched choice, in its order.
     pub points: Vec<u32>,
     pub monotone: bool,
+    /// Feasible values form the list's head (more of the choice never helps) instead of its
+    /// tail; the search still starts at the smallest value, where runs are cheapest.
+    pub decreasing: bool,
 }
 
 pub fn groups(plan: &Plan) -> Vec<Group> {
@@ -39,25 +44,21 @@ pub fn groups(plan: &Plan) -> Vec<Group> {
             .collect();
         by_key.entry(key).or_default().push(p.index);
     }
-    // Along a decreasing choice the grid's order is reversed, so that the feasible values
-    // form the list's tail, as along an increasing one, and the search finds the largest.
     let decreasing = searched.and_then(|s| plan.choices[s].monotone) == Some(Monotone::Decreasing);
     by_key
         .into_values()
-        .map(|mut points| {
-            if decreasing {
-                points.reverse();
-            }
-            Group {
-                points,
-                monotone: searched.is_some(),
-            }
+        .map(|points| Group {
+            points,
+            monotone: searched.is_some(),
+            decreasing,
         })
         .collect()
 }
 
 /// The group's next configurations to evaluate, given the status of those evaluated so far
-/// (`Pass` is feasible; anything else is not).
+/// (`Pass` is feasible; anything else is not). The search looks for the boundary between the
+/// head and the tail of the list: the first feasible value along an increasing choice, the
+/// first infeasible one along a decreasing choice.
 pub fn next(group: &Group, status: &BTreeMap<u32, Verdict>) -> Vec<u32> {
     if !group.monotone {
         return group
@@ -72,9 +73,13 @@ pub fn next(group: &Group, status: &BTreeMap<u32, Verdict>) -> Vec<u32> {
         .points
         .iter()
         .enumerate()
-        .filter_map(|(i, p)| status.get(p).map(|v| (i as i64, *v == Verdict::Pass)))
+        .filter_map(|(i, p)| {
+            status
+                .get(p)
+                .map(|v| (i as i64, (*v == Verdict::Pass) != group.decreasing))
+        })
         .collect();
-    // Largest infeasible and smallest feasible index probed; -1 and n when none.
+    // Largest index probed in the head and smallest probed in the tail; -1 and n when none.
     let lo = known
         .iter()
         .filter(|k| !k.1)
@@ -105,6 +110,7 @@ mod tests {
         let g = Group {
             points: (0..n).collect(),
             monotone: true,
+            decreasing: false,
         };
         let mut status = BTreeMap::new();
         let mut order = Vec::new();
@@ -142,5 +148,25 @@ mod tests {
             }
         }
         assert_eq!(probes(100, 5), vec![0, 1, 3, 7, 5, 4]);
+    }
+
+    /// Along a decreasing choice the same probes find the last feasible value, starting
+    /// from the smallest: a fleet that saturates from index 5 on is bracketed by 4 and 5
+    /// without running anything larger than index 7.
+    #[test]
+    fn a_decreasing_search_ramps_up_from_the_smallest_value() {
+        let g = Group {
+            points: (0..100).collect(),
+            monotone: true,
+            decreasing: true,
+        };
+        let mut status = BTreeMap::new();
+        let mut order = Vec::new();
+        while let Some(&p) = next(&g, &status).first() {
+            let v = if p < 5 { Verdict::Pass } else { Verdict::Fail };
+            status.insert(p, v);
+            order.push(p);
+        }
+        assert_eq!(order, vec![0, 1, 3, 7, 5, 4]);
     }
 }

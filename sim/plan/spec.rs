@@ -267,11 +267,29 @@ pub fn load(path: &Path) -> Result<Plan, String> {
             }
         };
         let (steps, integers) = match (&c.values, c.min, c.max) {
-            (Some(values), None, None) if c.step.is_none() && monotone.is_none() => {
+            (Some(values), None, None) if c.step.is_none() => {
                 if values.is_empty() {
                     return Err(field(at("values"), "[]".into(), "at least one value"));
                 }
-                (values.clone(), None)
+                // A monotone list (e.g. a geometric grid) is searched like a range; any other
+                // list is categorical, one group per value.
+                let ints = match monotone {
+                    None => None,
+                    Some(_) => {
+                        let ints: Option<Vec<i64>> = values.iter().map(Value::as_i64).collect();
+                        match ints.filter(|v| v.windows(2).all(|w| w[0] < w[1])) {
+                            Some(v) => Some(v),
+                            None => {
+                                return Err(field(
+                                    at("values"),
+                                    sweep::scalar(&Value::Sequence(values.clone())),
+                                    "integers in increasing order for a monotone choice",
+                                ));
+                            }
+                        }
+                    }
+                };
+                (values.clone(), ints)
             }
             (None, Some(min), Some(max)) => {
                 let step = c.step.unwrap_or(1);
@@ -300,7 +318,7 @@ pub fn load(path: &Path) -> Result<Plan, String> {
                     format!("choices[{i}]"),
                     c.path.clone(),
                     "either min and max (integers, optional step and monotone) or values \
-                     (a list, no step or monotone)",
+                     (a list, no step; monotone only for increasing integers)",
                 ));
             }
         };

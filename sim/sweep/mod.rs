@@ -15,7 +15,8 @@ pub use exec::{Outcome, Shard, concurrency, memory_estimate, run, run_points};
 pub use merge::{AxisValues, Combined, combine, read_point};
 pub use spec::Dim;
 pub use spec::{
-    ChartSpec, MAX_RUNS, Point, Sweep, build, label, load, run_seed, scalar, with_overrides,
+    ChartSpec, MAX_RUNS, Point, Sweep, build, get_path, label, load, run_seed, scalar,
+    with_overrides,
 };
 pub use stats::{Domain, Stats, stats, t975};
 pub use store::{Plan, plan_of, read_plan, run_dir, write_plan};

@@ -415,6 +415,22 @@ fn parse_path(path: &str) -> Result<Vec<Seg>, String> {
     Ok(segs)
 }
 
+/// The value at `path` in `tree`, if there is one.
+pub fn get_path<'a>(tree: &'a Value, path: &str) -> Result<Option<&'a Value>, String> {
+    let mut node = tree;
+    for seg in parse_path(path)? {
+        let next = match seg {
+            Seg::Key(k) => node.as_mapping().and_then(|m| m.get(Value::String(k))),
+            Seg::Index(j) => node.as_sequence().and_then(|l| l.get(j)),
+        };
+        match next {
+            Some(n) => node = n,
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(node))
+}
+
 /// Sets the value at `path`, creating missing mapping keys (a field left to its default);
 /// a list index must exist.
 fn set(tree: &mut Value, path: &str, value: Value) -> Result<(), String> {
