@@ -26,4 +26,5 @@ pub mod report;
 pub mod scenario;
 pub mod sweep;
 pub mod validation;
+pub mod workload;
 pub mod world;

@@ -118,6 +118,38 @@ const CASES: &[(&str, &[&str])] = &[
         &["duration_s = .nan", "finite", "(line 1)"],
     ),
     (
+        "pay_per_use_zero_providers.yaml",
+        &[
+            "devices[0].workload.providers = 0",
+            "a channel needs a provider",
+            "(line 9)",
+        ],
+    ),
+    (
+        "pay_per_use_closes_before_open.yaml",
+        &[
+            "devices[0].workload.channel_max_s = 0",
+            "a channel cannot close before it opens",
+            "(line 11)",
+        ],
+    ),
+    (
+        "typed_workload_twice.yaml",
+        &[
+            "devices[1].workload.model = pay_per_use",
+            "one group per typed workload",
+            "(line 10)",
+        ],
+    ),
+    (
+        "pay_per_use_no_consumers.yaml",
+        &[
+            "devices[0].workload.providers = 10",
+            "must be < count (10)",
+            "(line 7)",
+        ],
+    ),
+    (
         "on_s_exceeds_period.yaml",
         &[
             "devices[0].connectivity.on_s = 900",

@@ -7,8 +7,16 @@ use crate::scenario::Workload;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Load {
-    Periodic { interval: Time, jitter: Time },
-    Poisson { mean_s: f64 },
+    Periodic {
+        interval: Time,
+        jitter: Time,
+    },
+    Poisson {
+        mean_s: f64,
+    },
+    /// A typed workload (`crate::workload`) creates the group's transactions itself; the
+    /// fleet creates none for it.
+    Typed,
 }
 
 impl Load {
@@ -24,6 +32,7 @@ impl Load {
             Workload::Poisson { rate_per_s } => Load::Poisson {
                 mean_s: 1.0 / rate_per_s,
             },
+            _ => Load::Typed,
         }
     }
 
@@ -32,6 +41,7 @@ impl Load {
         match *self {
             Load::Periodic { interval, .. } => 1e9 / interval as f64,
             Load::Poisson { mean_s } => 1.0 / mean_s,
+            Load::Typed => 0.0,
         }
     }
 
@@ -49,6 +59,7 @@ impl Load {
                 let start = if k == 0 { 0 } else { prev };
                 start + from_secs(-mean_s * u(k as u64 + 1).ln()).max(1)
             }
+            Load::Typed => Time::MAX,
         }
     }
 }

@@ -18,6 +18,7 @@ mod raft;
 mod schema;
 mod tagged;
 mod validate;
+mod workload;
 
 pub use bft::*;
 pub use costs::Costs;
@@ -29,6 +30,7 @@ pub use name::{MAX_NAME_BYTES, name_problem};
 pub use radio::*;
 pub use raft::*;
 pub use schema::*;
+pub use workload::{Anchor, EarlyUses};
 
 use std::path::Path;
 

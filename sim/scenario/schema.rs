@@ -154,6 +154,61 @@ tagged_enum! {
         },
         /// Poisson events at `rate_per_s` per device.
         Poisson { rate_per_s: f64 },
+        /// Consumers pay providers per use over payment channels: the group's first
+        /// `providers` devices provide, the others consume (consumer `i` uses provider
+        /// `i mod providers`). A use opens a channel on the ledger (funding), pays off the
+        /// ledger once the funding settles, and the channel closes on the ledger after
+        /// `payments_per_channel` payments or `channel_max_s` after it became usable.
+        PayPerUse {
+            #[serde(deserialize_with = "super::count::deserialize_count")]
+            providers: u64,
+            /// Uses of each consumer, a Poisson process.
+            uses_per_s: f64,
+            #[serde(default = "super::workload::default_payments_per_channel")]
+            payments_per_channel: u32,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            channel_max_s: Option<f64>,
+            #[serde(default)]
+            early_uses: super::EarlyUses,
+            #[serde(default = "super::workload::default_payment_bytes")]
+            payment_bytes: u32,
+            /// Capital each channel locks, in the scenario's currency unit.
+            #[serde(default = "super::workload::default_deposit")]
+            deposit: f64,
+        },
+        /// Each device reports a service level every `report_interval_s` to its own contract,
+        /// which evaluates every `reports_per_window` reports once they are settled: a reward
+        /// when none violated, a penalty otherwise. A report violates with
+        /// `violation_probability`; a dropped report counts as a violation.
+        Sla {
+            report_interval_s: f64,
+            #[serde(default = "super::workload::default_reports_per_window")]
+            reports_per_window: u32,
+            violation_probability: f64,
+        },
+        /// Items (lots) enter at `items_per_s` for the whole group and pass `stages` parties;
+        /// each stage's event is signed by the party's device and created `stage_delay_s`
+        /// after the previous event of the item settled.
+        Provenance {
+            items_per_s: f64,
+            #[serde(default = "super::workload::default_stages")]
+            stages: u32,
+            stage_delay_s: f64,
+            #[serde(default)]
+            anchor: super::Anchor,
+            #[serde(default = "super::workload::default_hash_bytes")]
+            hash_bytes: u32,
+        },
+        /// The group joins at once: each device registers at a uniform time in
+        /// `[start_s, start_s + spread_s)`, then reads every `interval_s`; readings made before
+        /// its registration settled wait in its buffer (`buffer_tx`, `overflow`).
+        Registration {
+            #[serde(default)]
+            start_s: f64,
+            #[serde(default)]
+            spread_s: f64,
+            interval_s: f64,
+        },
     }
 }
 

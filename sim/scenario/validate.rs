@@ -11,6 +11,7 @@ mod energy;
 mod faults;
 mod radio;
 mod raft;
+mod workload;
 
 use std::collections::HashMap;
 use std::fmt::{self, Display};
@@ -284,6 +285,7 @@ impl Checker<'_> {
             }
             self.connectivity(&p, &group.connectivity);
             self.workload(&p, &group.workload);
+            self.typed_workload(&p, group, &groups[..i]);
             self.uplink(&p, &group.uplink);
             self.radio(&p, group);
             self.energy(&p, group);
@@ -383,6 +385,8 @@ impl Checker<'_> {
                 let max = Upper(MAX_RATE_PER_S, "one per nanosecond");
                 self.range(&format!("{p}.rate_per_s"), rate_per_s, Pos, Some(max));
             }
+            // Checked with the group (`validate/workload.rs`).
+            _ => {}
         }
     }
 

@@ -56,11 +56,7 @@ fn per_created_tx(c: &Consensus) -> f64 {
 /// The transactions a device group creates per second on average (`count` × its workload's
 /// rate), before any is lost to connectivity or buffers.
 pub fn offered_tx_per_s(g: &crate::scenario::DeviceGroup) -> f64 {
-    let rate = match g.workload {
-        crate::scenario::Workload::Periodic { interval_s, .. } => 1.0 / interval_s,
-        crate::scenario::Workload::Poisson { rate_per_s } => rate_per_s,
-    };
-    g.count as f64 * rate
+    crate::workload::offered_tx_per_s(g)
 }
 
 /// Estimated peak resident memory of a run, in bytes, with its main terms.

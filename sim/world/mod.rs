@@ -15,6 +15,7 @@ mod relay;
 mod shard;
 mod summary;
 mod traffic;
+mod typed;
 
 use crate::consensus::{
     Ctx, Protocol, hotstuff::HotStuff, nakamoto::Nakamoto, notary::Notary, pbft::Pbft, pos::Pos,
@@ -51,6 +52,8 @@ pub enum RunError {
     },
     #[error("receipt conservation violated: {0:?}")]
     ReceiptConservation(receipts::ReceiptCounts),
+    #[error("workload accounting violated: {0}")]
+    Workload(#[from] crate::workload::WorkloadError),
     #[error("transaction conservation by kind violated: {0}")]
     KindConservation(#[from] crate::metrics::KindError),
 }
@@ -137,6 +140,10 @@ enum Ev<M, T> {
     },
     Fault(Change),
     Sample,
+    /// A typed workload's wake-up (`crate::workload`).
+    Workload {
+        entity: u32,
+    },
 }
 
 const SYSTEM: u32 = 0;
@@ -252,6 +259,10 @@ struct World<'s, P: Protocol> {
     uplinks: Option<Uplinks<(u32, P::Msg, u64)>>,
     /// Transfers a fair-shared link finished, waiting to be scheduled as deliveries.
     finished: Vec<(u32, P::Msg, u64)>,
+    /// The typed workloads, if any group has one, and the device groups they send through.
+    workloads: Option<crate::workload::Workloads>,
+    workload_out: crate::workload::Out,
+    groups: Vec<crate::devices::Group>,
 }
 
 impl<'s, P: Protocol> World<'s, P> {
@@ -288,6 +299,9 @@ impl<'s, P: Protocol> World<'s, P> {
             scenario::RelayModel::Announce => Some(Uplinks::new(s.network.upload, n)),
         };
         World {
+            workloads: crate::workload::Workloads::build(s, end),
+            workload_out: Default::default(),
+            groups: crate::devices::Fleet::groups(s),
             uplinks,
             finished: Vec::new(),
             first_copies,
@@ -351,6 +365,7 @@ impl<'s, P: Protocol> World<'s, P> {
                 self.dispatch(v, |p, node, ctx| p.on_start(node, ctx));
             }
         }
+        self.workloads_start();
         self.sched
             .schedule(self.metrics.window().min(self.end), SYSTEM, Ev::Sample);
         progress.start(self.end);
@@ -458,6 +473,7 @@ impl<'s, P: Protocol> World<'s, P> {
                 }
                 Ev::Link { node, generation } => self.link_due(node, generation),
                 Ev::Fault(c) => self.fault(c),
+                Ev::Workload { entity } => self.workload_wake(entity),
                 Ev::Batch { node, batch } => {
                     let txs = self.batches.take(batch);
                     txs.iter().for_each(|t| self.metrics.on_handed(t.kind));
@@ -540,6 +556,7 @@ impl<'s, P: Protocol> World<'s, P> {
             out: &mut self.out,
         };
         handler(&mut self.protocol, &mut self.nodes[v as usize], &mut ctx);
+        self.workload_fates();
         let src = node_source(v);
         let mut out = std::mem::take(&mut self.out);
         for cmd in out.drain(..) {
@@ -712,6 +729,19 @@ impl<'s, P: Protocol> World<'s, P> {
         if let Some(r) = &radio {
             in_open_gateway_batches += r.on_air;
         }
+        // What devices hold, by kind: the fleet's readings, and what typed workloads buffer.
+        let mut on_device = [0; TxKind::COUNT];
+        on_device[TxKind::Reading.index()] = pending_on_device;
+        let mut workload_rows = Vec::new();
+        if let Some(w) = &mut self.workloads {
+            let paths = typed::Paths {
+                access: &self.access,
+                groups: &self.groups,
+                seed: self.s.seed,
+            };
+            workload_rows = w.finish(&mut on_device, &paths)?;
+            pending_on_device = on_device.iter().sum();
+        }
         let m = &self.metrics;
         let conservation = Conservation {
             created: m.created,
@@ -732,8 +762,6 @@ impl<'s, P: Protocol> World<'s, P> {
                 detail: conservation,
             });
         }
-        let mut on_device = [0; TxKind::COUNT];
-        on_device[TxKind::Reading.index()] = pending_on_device;
         let stages = Stages {
             settled: conservation.settled,
             before_validators: conservation.pending_on_device + conservation.pending_in_transit,
@@ -784,6 +812,7 @@ impl<'s, P: Protocol> World<'s, P> {
             protocol_summary.extend(self.faults.summary());
         }
         protocol_summary.extend(self.faults.eclipse_summary());
+        protocol_summary.extend(workload_rows);
         let radio = radio.unwrap_or_default();
         protocol_summary.extend(radio.summary);
         let energy = energy.output(self.s, self.end, m.settled);

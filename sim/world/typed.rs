@@ -1,0 +1,121 @@
+//! The typed workloads (`crate::workload`) in a run: their transactions travel to the ledger
+//! through each device's uplink and gateway, their wake-ups are events of the validators'
+//! loop, and the fates of their transactions are handed back to them after every handler.
+
+use super::{Ev, SYSTEM, World};
+use crate::consensus::Protocol;
+use crate::devices::Group;
+use crate::engine::Time;
+use crate::net::{Access, transfer};
+use crate::workload::{Cx, Transit, Via, Workloads};
+
+/// Delays between devices through their gateways: uplink (latency and transfer) and
+/// backhaul on each side.
+pub(super) struct Paths<'a> {
+    pub access: &'a Access,
+    pub groups: &'a [Group],
+    pub seed: u64,
+}
+
+impl Paths<'_> {
+    fn group(&self, d: u32) -> &Group {
+        let i = self.groups.partition_point(|g| g.first + g.count <= d);
+        &self.groups[i]
+    }
+
+    /// From device `d` to its gateway's validator; returns the validator too.
+    pub fn to_ledger(&self, d: u32, bytes: u32) -> (Time, u32) {
+        let g = self.access.gateway_of(self.seed, d);
+        let grp = self.group(d);
+        let delay = grp.uplink_latency
+            + transfer(u64::from(bytes), grp.uplink_bps)
+            + self.access.backhaul_delay(g, u64::from(bytes));
+        (delay, self.access.gateway_validator[g as usize])
+    }
+}
+
+impl Transit for Paths<'_> {
+    fn between(&self, from: u32, to: u32, bytes: u32) -> Time {
+        // Down to the receiving device is taken as the uplink's mirror image.
+        self.to_ledger(from, bytes).0 + self.to_ledger(to, bytes).0
+    }
+}
+
+impl<P: Protocol> World<'_, P> {
+    fn paths(&self) -> Paths<'_> {
+        Paths {
+            access: &self.access,
+            groups: &self.groups,
+            seed: self.s.seed,
+        }
+    }
+
+    /// Runs `f` on the workloads with a handler context, then schedules what it asked for.
+    fn with_workloads(&mut self, f: impl FnOnce(&mut Workloads, &mut Cx)) {
+        let Some(w) = &mut self.workloads else {
+            return;
+        };
+        let paths = Paths {
+            access: &self.access,
+            groups: &self.groups,
+            seed: self.s.seed,
+        };
+        let mut cx = Cx {
+            now: self.sched.now(),
+            out: &mut self.workload_out,
+            m: &mut self.metrics,
+            transit: &paths,
+        };
+        f(w, &mut cx);
+        self.workload_emit();
+    }
+
+    pub(super) fn workloads_start(&mut self) {
+        self.with_workloads(|w, cx| w.start(cx));
+    }
+
+    pub(super) fn workload_wake(&mut self, entity: u32) {
+        self.with_workloads(|w, cx| w.wake(entity, cx));
+    }
+
+    /// Hands the fates the last handler recorded to the workloads.
+    pub(super) fn workload_fates(&mut self) {
+        if self.metrics.typed_log.is_empty() {
+            return;
+        }
+        let mut log = std::mem::take(&mut self.metrics.typed_log);
+        self.with_workloads(|w, cx| {
+            for &(tag, at) in &log {
+                w.fate(tag, at, cx);
+            }
+        });
+        log.clear();
+        self.metrics.typed_log = log;
+    }
+
+    /// Schedules what the workloads asked for: each transaction as an upload of its own,
+    /// numbered by its device's sequence, and the wake-ups.
+    fn workload_emit(&mut self) {
+        let mut out = std::mem::take(&mut self.workload_out);
+        let first_device = self.sources().first_device;
+        for s in out.submits.drain(..) {
+            let (at, node) = match s.via {
+                Via::Device => {
+                    let (delay, node) = self.paths().to_ledger(s.tx.device, s.tx.bytes);
+                    self.metrics.on_uploaded(s.tx.created, s.tx.uploaded);
+                    (s.tx.uploaded + delay, node)
+                }
+                Via::Contract => (s.tx.uploaded, self.paths().to_ledger(s.tx.device, 0).1),
+            };
+            let (batch, list) = self.batches.open();
+            list.push(s.tx);
+            let ev = Ev::Batch { node, batch };
+            self.sched
+                .schedule_numbered(at, first_device + s.tx.device, s.tx.seq, ev);
+        }
+        for (at, entity) in out.wakes.drain(..) {
+            self.sched.schedule(at, SYSTEM, Ev::Workload { entity });
+        }
+        self.workload_out = out;
+    }
+}
