@@ -187,3 +187,54 @@ fn compact_blocks_pay_getblocktxn_round_trips_and_high_bandwidth_peers_skip_the_
         "{t:?}"
     );
 }
+
+/// PoS (gossipsub): a block goes whole to every peer lacking it, so under `announce` the
+/// proposer's copies queue on its upload link like Nakamoto's (no inv/getdata). Six
+/// validators in a full mesh at zero latency, blocks filled by the fleet: the last peer holds
+/// a block after k = 5 transfer times, half the nodes after 2 (the proposer, the first two
+/// peers; later relays arrive no earlier); `ideal` sends every copy in parallel.
+#[test]
+fn pos_blocks_share_the_proposers_upload_link() {
+    let pos = |relay: &str| {
+        common::run(&common::scenario(&format!(
+            "
+seed: 3
+duration_s: 60
+devices:
+  - count: 200
+    workload: {{ model: poisson, rate_per_s: 1.0 }}
+    uplink: {{ latency_ms: 0, bandwidth_bps: 1e12 }}
+gateways: {{ count: 6, backhaul_bps: 1e12 }}
+validators: {{ count: 6 }}
+network:
+  latency: {{ model: constant, one_way_ms: 0, bandwidth_bps: 8e6 }}
+  topology: {{ model: full_mesh }}
+  processing_ms: 0
+  {relay}
+consensus: {{ protocol: pos, slot_s: 2, slots_per_epoch: 4, max_block_bytes: 100000 }}
+"
+        )))
+    };
+    let check = |out: &RunOutput, t50_copies: f64, t100_copies: f64| {
+        let big: Vec<_> = out
+            .blocks
+            .iter()
+            .filter(|b| b.size_bytes > 50_000)
+            .collect();
+        assert!(big.len() >= 10, "{} large blocks", big.len());
+        for b in big {
+            let copy = b.size_bytes as f64 * 8.0 / 8e6;
+            let (t50, t100) = (b.propagation_50_s.unwrap(), b.propagation_100_s.unwrap());
+            assert!(
+                (t100 - t100_copies * copy).abs() < 1e-6,
+                "t100 {t100}, copy {copy}"
+            );
+            assert!(
+                (t50 - t50_copies * copy).abs() < 1e-6,
+                "t50 {t50}, copy {copy}"
+            );
+        }
+    };
+    check(&pos("relay_model: announce\n  upload: fifo"), 2.0, 5.0);
+    check(&pos("relay_model: ideal"), 1.0, 1.0);
+}

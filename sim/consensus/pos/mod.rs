@@ -407,6 +407,14 @@ impl Protocol for Pos {
         }
     }
 
+    /// Blocks go whole to every peer that lacks them, as gossipsub pushes a
+    /// `SignedBeaconBlock` on the `beacon_block` topic (Ethereum consensus specs,
+    /// `p2p-interface.md`): no announce/request round and no compact form. Under
+    /// `relay_model: announce` the copies share the sender's upload link.
+    fn bulk(&self, msg: &Msg) -> bool {
+        matches!(msg, Msg::Block(_))
+    }
+
     /// Ethereum's transaction announcements (devp2p eth/68 `NewPooledTransactionHashes`:
     /// type 1 B, size 4 B, hash 32 B per entry; `GetPooledTransactions`: 32-byte hashes). The
     /// direct push of whole transactions to the square root of the peers is left out.
