@@ -1,7 +1,10 @@
 //! Scale benchmarks run from the command line (`unchained bench …`): the figures a later
 //! change is compared with.
 
+use crate::consensus::quorum::Usage;
+use crate::metrics::RunOutput;
 use crate::scenario::{self, Scenario};
+use crate::world;
 
 /// Issue-5 fleet: duty-cycled devices reporting every 10 minutes through one gateway per
 /// 2,000 devices (forwarding once a second), to Nakamoto validators in the SimBlock 2019
@@ -89,6 +92,70 @@ metrics: {{ window_s: 60 }}
         "bench fleet --nbiot",
     )
     .expect("the benchmark scenario is valid")
+}
+
+/// Issue-19 validators: `validators` BFT validators of `protocol` (pbft, hotstuff or
+/// tendermint) in a full mesh over the SimBlock 2019 regions, ordering the readings of 20,000
+/// duty-cycled meters that 50 gateways forward once a second, in batches of up to 500
+/// transactions; the timeouts of the example scenarios (`scenarios/*-validators.yaml`).
+pub fn validators_scenario(
+    protocol: &str,
+    validators: u64,
+    duration_s: f64,
+) -> Result<Scenario, String> {
+    let consensus = match protocol {
+        "pbft" => {
+            "{ protocol: pbft, batch_max_tx: 500, batch_timeout_ms: 200, view_timeout_ms: 2000 }"
+        }
+        "hotstuff" => "{ protocol: hotstuff, batch_max_tx: 500, view_timeout_ms: 2000 }",
+        "tendermint" => {
+            "{ protocol: tendermint, batch_max_tx: 500, timeout_propose_ms: 3000, timeout_prevote_ms: 1000, timeout_precommit_ms: 1000, timeout_delta_ms: 500 }"
+        }
+        other => {
+            return Err(format!(
+                "bench validators: protocol '{other}': expected pbft, hotstuff or tendermint"
+            ));
+        }
+    };
+    scenario::parse(
+        &format!(
+            "name: validators-{protocol}-{validators}
+seed: 1
+duration_s: {duration_s}
+devices:
+  - name: meters
+    count: 20000
+    connectivity: {{ model: duty_cycle, period_s: 900, on_s: 60 }}
+    workload: {{ model: periodic, interval_s: 900, jitter_s: 60 }}
+gateways: {{ count: 50, batch_interval_ms: 1000 }}
+validators: {{ count: {validators} }}
+network:
+  latency: {{ model: simblock2019 }}
+  topology: {{ model: full_mesh }}
+consensus: {consensus}
+"
+        ),
+        "bench validators",
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// Runs a scenario of a vote-counting BFT family and says what its vote bookkeeping held.
+pub fn run_counting_votes(s: &Scenario) -> Result<(RunOutput, Usage), String> {
+    use crate::consensus::{Protocol, hotstuff::HotStuff, pbft::Pbft, tendermint::Tendermint};
+    fn go<P: Protocol>(s: &Scenario, p: P) -> Result<(RunOutput, Usage), String> {
+        let (out, p, nodes) =
+            world::run_with(s, p, &world::Progress::hidden()).map_err(|e| e.to_string())?;
+        let usage = p.vote_usage(&nodes);
+        Ok((out, usage))
+    }
+    let n = s.validators.count as u32;
+    match &s.consensus {
+        scenario::Consensus::Pbft(p) => go(s, Pbft::new(p, n)),
+        scenario::Consensus::Hotstuff(p) => go(s, HotStuff::new(p, n)),
+        scenario::Consensus::Tendermint(p) => go(s, Tendermint::new(p, n)),
+        _ => Err("bench validators: PBFT, HotStuff or Tendermint only".into()),
+    }
 }
 
 /// Device events a simulator without lazy wakes would run for [`fleet_scenario`]: one per

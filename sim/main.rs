@@ -169,6 +169,25 @@ enum Bench {
         #[arg(long, default_value_t = 1)]
         repeat: u32,
     },
+    /// BFT validators' scale table: each size runs in a fresh process; prints events, wall and
+    /// CPU time, events per second, peak RSS and the peak of the vote bookkeeping.
+    Validators {
+        /// Protocols, comma-separated: pbft, hotstuff, tendermint.
+        #[arg(long, default_value = "pbft")]
+        protocols: String,
+        /// Validator counts, comma-separated.
+        #[arg(long, default_value = "100,300,1000")]
+        validators: String,
+        /// Simulated time of each run, seconds.
+        #[arg(long, default_value_t = 20.0)]
+        duration_s: f64,
+        /// Worker threads (the validators' side runs on one).
+        #[arg(long, default_value_t = 1)]
+        threads: u64,
+        /// Run one protocol and size in this process and print its row (used by the table).
+        #[arg(long)]
+        one: bool,
+    },
     /// Device-fleet scale table: each size runs in a fresh process; prints wall time, events
     /// per second, transactions, peak RSS and bytes per device.
     Fleet {
@@ -264,6 +283,13 @@ fn main() -> ExitCode {
             threads,
             repeat,
         ),
+        Cmd::Bench(Bench::Validators {
+            protocols,
+            validators,
+            duration_s,
+            threads,
+            one,
+        }) => bench_validators(&protocols, &validators, duration_s, threads, one),
         Cmd::Bench(Bench::Fleet {
             devices,
             validators,
@@ -654,7 +680,7 @@ fn whole_list(name: &str, text: &str, max: f64) -> Result<Vec<u64>, String> {
                 .filter(|v| *v >= 1.0 && v.fract() == 0.0 && *v <= max)
                 .map(|v| v as u64)
                 .ok_or_else(|| {
-                    format!("bench fleet: --{name} entry '{x}' must be a whole number in 1..={max}")
+                    format!("bench: --{name} entry '{x}' must be a whole number in 1..={max}")
                 })
         })
         .collect()
@@ -720,30 +746,104 @@ fn bench_fleet(
     println!(
         "devices\tthreads\tevents\ttx_created\twall_s\tevents_per_s\tevents_avoided\tpeak_rss_mib\tbytes_per_device"
     );
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let flag = match kind {
+        FleetKind::Lorawan => Some("--lorawan"),
+        FleetKind::Nbiot => Some("--nbiot"),
+        FleetKind::Plain => None,
+    };
     for n in sizes {
         for &t in &threads {
-            let status = std::process::Command::new(&exe)
-                .args(["bench", "fleet", "--one", "--devices", &n.to_string()])
-                .args(["--threads", &t.to_string()])
-                .args((kind == FleetKind::Lorawan).then_some("--lorawan"))
-                .args((kind == FleetKind::Nbiot).then_some("--nbiot"))
-                .args([
-                    "--validators",
-                    &validators.to_string(),
-                    "--duration-s",
-                    &duration_s.to_string(),
-                ])
-                .status()
-                .map_err(|e| e.to_string())?;
-            if !status.success() {
-                return Err(format!(
-                    "bench fleet: the run with {n} devices at {t} threads failed ({status})"
-                ));
-            }
+            let (n, t) = (n.to_string(), t.to_string());
+            let (v, d) = (validators.to_string(), duration_s.to_string());
+            let args = ["fleet", "--one", "--devices", &n, "--threads", &t];
+            let more = ["--validators", &v, "--duration-s", &d];
+            let more: Vec<&str> = more.iter().copied().chain(flag).collect();
+            rerun(
+                &args,
+                &more,
+                &format!("bench fleet: the run with {n} devices at {t} threads"),
+            )?;
         }
     }
     Ok(())
+}
+
+fn bench_validators(
+    protocols: &str,
+    sizes: &str,
+    duration_s: f64,
+    threads: u64,
+    one: bool,
+) -> Result<(), String> {
+    let sizes = whole_list("validators", sizes, 1e6)?;
+    if !(duration_s > 0.0 && duration_s.is_finite()) || threads == 0 {
+        return Err(format!(
+            "bench validators: --duration-s {duration_s} must be > 0, --threads {threads} >= 1"
+        ));
+    }
+    if one {
+        let s = unchained::bench::validators_scenario(protocols, sizes[0], duration_s)?;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads as usize)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let cpu0 = unchained::bench::cpu_seconds().unwrap_or(0.0);
+        let started = std::time::Instant::now();
+        let (out, votes) = pool.install(|| unchained::bench::run_counting_votes(&s))?;
+        let wall = started.elapsed().as_secs_f64();
+        let cpu = unchained::bench::cpu_seconds().unwrap_or(0.0) - cpu0;
+        let events = out.metric("events").unwrap_or(0.0);
+        let rss = unchained::bench::peak_rss_bytes().unwrap_or(0) as f64;
+        println!(
+            "{protocols}\t{}\t{events:.0}\t{wall:.2}\t{cpu:.2}\t{:.0}\t{:.0}\t{:.0}\t{:.0}",
+            sizes[0],
+            events / wall,
+            events / cpu.max(0.01),
+            rss / 1048576.0,
+            votes.peak_bytes as f64 / 1024.0,
+        );
+        return Ok(());
+    }
+    println!(
+        "protocol\tvalidators\tevents\twall_s\tcpu_s\tevents_per_s\tevents_per_cpu_s\tpeak_rss_mib\tvote_state_peak_kib"
+    );
+    for protocol in protocols.split(',').map(str::trim) {
+        unchained::bench::validators_scenario(protocol, 4, duration_s)?;
+        for &n in &sizes {
+            let (n, d, t) = (n.to_string(), duration_s.to_string(), threads.to_string());
+            let args = [
+                "validators",
+                "--one",
+                "--protocols",
+                protocol,
+                "--validators",
+                &n,
+            ];
+            rerun(
+                &args,
+                &["--duration-s", &d, "--threads", &t],
+                &format!("bench validators: the {protocol} run with {n} validators"),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs `unchained bench` again in a fresh process, so that each row of a scale table has its
+/// own peak RSS.
+fn rerun(args: &[&str], more: &[&str], what: &str) -> Result<(), String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let status = std::process::Command::new(&exe)
+        .arg("bench")
+        .args(args)
+        .args(more)
+        .status()
+        .map_err(|e| e.to_string())?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{what} failed ({status})"))
+    }
 }
 
 /// `reports/<name>`; validation already holds the name to one plain folder name, checked

@@ -3,8 +3,9 @@
 //! half, nine tenths and all of the replicas had decided it.
 
 use super::pbft::requests::Requests;
+use super::{Report, per};
 use crate::engine::{Time, to_secs};
-use crate::metrics::BlockRow;
+use crate::metrics::{BlockRow, Value};
 use std::collections::BTreeMap;
 
 /// What a decided batch is, as its family knows it.
@@ -31,8 +32,7 @@ impl Batch {
         Batch {
             proposer,
             proposed_at,
-            bytes: vote_bytes * (1 + u64::from(certificate))
-                + batch.iter().map(|&r| requests.get(r).bytes).sum::<u64>(),
+            bytes: vote_bytes * (1 + u64::from(certificate)) + requests.bytes_of(batch),
             tx_count: batch.iter().map(|&r| requests.tx_count(r)).sum(),
         }
     }
@@ -99,6 +99,43 @@ pub fn of_replicas<'a, N>(
             .filter_map(|(&h, &b)| at.get(&h).map(|&t| (h, b, t)))
     });
     rows(decisions, replicas.len() as u32, batch)
+}
+
+/// The summary rows every family deciding batches reports: `{family}_decisions`, the
+/// family's own `state` rows, `{family}_msgs_{kind}` for each kind it counts, and
+/// `{family}_msgs_per_decision` over all of them.
+pub fn summary(
+    family: &str,
+    decisions: u64,
+    state: Vec<(String, Value)>,
+    msgs: &[(&str, u64)],
+) -> Vec<(String, Value)> {
+    let total = msgs.iter().map(|&(_, c)| c).sum();
+    let mut rows = vec![(format!("{family}_decisions"), Value::from(decisions as f64))];
+    rows.extend(state);
+    rows.extend(
+        msgs.iter()
+            .map(|&(kind, c)| (format!("{family}_msgs_{kind}"), Value::from(c))),
+    );
+    rows.push((
+        format!("{family}_msgs_per_decision"),
+        Value::from(per(total, decisions)),
+    ));
+    rows
+}
+
+/// The report of a family whose requests settle at their origin: the replicas' settled
+/// counts, the requests still pending, the decided blocks and the summary rows.
+pub fn report(
+    requests: &Requests,
+    settled: &[u64],
+    blocks: Vec<BlockRow>,
+    summary: Vec<(String, Value)>,
+) -> Report {
+    let (waiting, proposed) = requests.pending();
+    let mut report = Report::of_settled(settled, waiting, proposed, summary);
+    report.blocks = blocks;
+    report
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ pub mod nakamoto;
 pub mod notary;
 pub mod pbft;
 pub mod pos;
+pub mod quorum;
 pub mod raft;
 pub mod tangle;
 pub mod tendermint;
@@ -241,6 +242,11 @@ pub trait Protocol: Send {
     /// (announcements, requests, votes) leave at once.
     fn bulk(&self, _msg: &Self::Msg) -> bool {
         false
+    }
+    /// What the validators' vote bookkeeping holds (`quorum::Tally`), for the families that
+    /// count votes; zero for the others.
+    fn vote_usage(&self, _nodes: &[Self::Node]) -> quorum::Usage {
+        quorum::Usage::default()
     }
     /// Transactions at validators not yet in any block (for the time series).
     fn mempool_len(&self) -> u64;

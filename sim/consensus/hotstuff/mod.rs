@@ -30,7 +30,8 @@
 
 use super::byzantine::Byzantine;
 use super::pbft::requests::Requests;
-use super::{Carries, Ctx, Kind, Protocol, Report, TxIn, decided, decided::Batch, per};
+use super::quorum::Tally;
+use super::{Carries, Ctx, Kind, Protocol, Report, TxIn, decided, decided::Batch};
 use crate::engine::{Time, from_secs};
 use crate::metrics::{Metrics, Value};
 use crate::scenario;
@@ -107,14 +108,19 @@ pub struct Node {
     /// Last view this replica proposed in.
     proposed_view: u64,
     waiting: BTreeSet<u32>,
-    votes: BTreeMap<u32, u32>,
-    new_views: BTreeMap<u64, Vec<(u32, u32)>>,
+    /// Votes for blocks this replica leads the next view of; released below a block as soon
+    /// as it has its QC.
+    votes: Tally<u32>,
+    /// `NEW-VIEW` senders by view, once each, and the highest QC they carried (the last one
+    /// received among equally high ones).
+    new_views: Tally<u64>,
+    new_view_qc: BTreeMap<u64, u32>,
     /// Leader of `view` with nothing to propose yet.
     idle_leader: bool,
     epoch: u32,
     timeouts: u32,
     /// A Byzantine replica's vote counts for fork-branch blocks.
-    fork_votes: BTreeMap<u32, u32>,
+    fork_votes: Tally<u32>,
 }
 
 pub struct HotStuff {
@@ -195,12 +201,7 @@ impl HotStuff {
             Msg::Request(r) => (&mut self.counts.request, self.requests.get(r).bytes),
             Msg::Proposal(b) => (
                 &mut self.counts.proposal,
-                VOTE_BYTES
-                    + self.blocks[b as usize]
-                        .batch
-                        .iter()
-                        .map(|&r| self.requests.get(r).bytes)
-                        .sum::<u64>(),
+                VOTE_BYTES + self.requests.bytes_of(&self.blocks[b as usize].batch),
             ),
             Msg::Vote(_) => (&mut self.counts.vote, VOTE_BYTES),
             Msg::NewView { .. } | Msg::Collude(_) => (&mut self.counts.new_view, VOTE_BYTES),
@@ -332,7 +333,8 @@ impl HotStuff {
     fn vote(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, b: u32) {
         let next = self.leader(self.blocks[b as usize].view + 1);
         if next == node.id {
-            self.on_vote(node, ctx, b);
+            let me = node.id;
+            self.on_vote(node, ctx, me, b);
         } else {
             self.send(ctx, next, Msg::Vote(b));
         }
@@ -460,21 +462,17 @@ impl HotStuff {
         self.on_proposal(node, ctx, d);
     }
 
-    fn on_vote(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, b: u32) {
+    fn on_vote(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, from: u32, b: u32) {
         if self.byz.equivocates(node.id) && self.branch.contains_key(&b) {
-            let count = node.fork_votes.entry(b).or_default();
-            *count += 1;
-            if *count == self.q {
+            if node.fork_votes.add(b, from) == Some(self.q) {
                 self.certified(node, ctx, b);
             }
             return;
         }
-        let count = node.votes.entry(b).or_default();
-        *count += 1;
-        if *count != self.q {
+        if node.votes.add(b, from) != Some(self.q) {
             return;
         }
-        node.votes = node.votes.split_off(&b);
+        node.votes.release_below(&b);
         let view = self.blocks[b as usize].view;
         if view > self.blocks[node.high_qc as usize].view {
             node.high_qc = b;
@@ -483,6 +481,14 @@ impl HotStuff {
             node.view = view + 1;
             self.propose(node, ctx);
             self.arm(node, ctx);
+        }
+    }
+
+    /// Keeps the highest QC `NEW-VIEW`s for `view` carried; the later of two equally high.
+    fn note_qc(&self, node: &mut Node, view: u64, qc: u32) {
+        let best = node.new_view_qc.entry(view).or_insert(qc);
+        if self.blocks[qc as usize].view >= self.blocks[*best as usize].view {
+            *best = qc;
         }
     }
 
@@ -497,38 +503,37 @@ impl HotStuff {
         if view < node.view || node.proposed_view >= view {
             return;
         }
-        let list = node.new_views.entry(view).or_default();
-        if list.iter().any(|&(s, _)| s == from) {
+        if node.new_views.add(view, from).is_none() {
             return;
         }
-        list.push((from, qc));
+        self.note_qc(node, view, qc);
         // PBFT's liveness rule (Castro and Liskov, §4.5.2) for the pacemaker: f + 1 replicas
         // moving to a later view include an honest one, so a replica that fell behind (it
         // missed the proposals, or was down) joins that view at once, and says so to all,
         // instead of timing out view by view to it.
         let f = (self.n - 1) / 3;
-        let behind =
-            view > node.view && list.len() as u32 > f && list.iter().all(|&(s, _)| s != node.id);
+        let behind = view > node.view
+            && node.new_views.count(&view) > f
+            && !node.new_views.has(&view, node.id);
         if behind {
-            list.push((node.id, node.high_qc));
+            node.new_views.add(view, node.id);
+            self.note_qc(node, view, node.high_qc);
             node.view = view;
             node.idle_leader = false;
-            node.new_views = node.new_views.split_off(&view);
+            node.new_views.release_below(&view);
+            node.new_view_qc = node.new_view_qc.split_off(&view);
             self.broadcast_new_view(node, ctx);
         }
-        let count = node.new_views.get(&view).map_or(0, |l| l.len() as u32);
+        let count = node.new_views.count(&view);
         if self.leader(view) != node.id || count < self.q {
             if behind {
                 self.arm(node, ctx);
             }
             return;
         }
-        let best = node.new_views[&view]
-            .iter()
-            .map(|&(_, b)| b)
-            .max_by_key(|&b| self.blocks[b as usize].view)
-            .expect("non-empty");
-        node.new_views = node.new_views.split_off(&(view + 1));
+        let best = node.new_view_qc[&view];
+        node.new_views.release_below(&(view + 1));
+        node.new_view_qc = node.new_view_qc.split_off(&(view + 1));
         if self.blocks[best as usize].view > self.blocks[node.high_qc as usize].view {
             node.high_qc = best;
         }
@@ -590,12 +595,13 @@ impl Protocol for HotStuff {
             conflicts: 0,
             proposed_view: 0,
             waiting: BTreeSet::new(),
-            votes: BTreeMap::new(),
-            new_views: BTreeMap::new(),
+            votes: Tally::counting(),
+            new_views: Tally::per_sender(self.n),
+            new_view_qc: BTreeMap::new(),
             idle_leader: id == 1,
             epoch: 0,
             timeouts: 0,
-            fork_votes: BTreeMap::new(),
+            fork_votes: Tally::counting(),
         }
     }
 
@@ -643,7 +649,7 @@ impl Protocol for HotStuff {
                     self.on_proposal(node, ctx, b);
                 }
             }
-            Msg::Vote(b) => self.on_vote(node, ctx, b),
+            Msg::Vote(b) => self.on_vote(node, ctx, from, b),
             Msg::NewView { view, high_qc } => self.on_new_view(node, ctx, from, view, high_qc),
             Msg::Collude(c) => {
                 if self.byz.equivocates(node.id) && !self.byz.is_honest(from) {
@@ -674,14 +680,17 @@ impl Protocol for HotStuff {
         self.views[node.id as usize] = node.view;
     }
 
+    fn vote_usage(&self, nodes: &[Node]) -> super::quorum::Usage {
+        let per_node = |n: &Node| n.votes.usage() + n.new_views.usage() + n.fork_votes.usage();
+        nodes.iter().map(per_node).sum()
+    }
+
     fn mempool_len(&self) -> u64 {
         self.requests.unincluded()
     }
 
     fn finish(&mut self, nodes: &[Node], _end: Time, _metrics: &mut Metrics) -> Report {
-        let (waiting, proposed) = self.requests.pending();
         let c = self.counts;
-        let decisions = self.decided as f64;
         let replicas = &nodes[..self.n as usize];
         let blocks = decided::of_replicas(
             replicas,
@@ -699,39 +708,30 @@ impl Protocol for HotStuff {
                 )
             },
         );
-        let mut report = Report::of_settled(
-            &self.settled[..self.n as usize],
-            waiting,
-            proposed,
-            [
-                ("hotstuff_decisions".into(), Value::from(decisions)),
-                (
-                    "hotstuff_final_view".into(),
-                    Value::from(nodes.iter().map(|n| n.view).max().unwrap_or(0)),
-                ),
-                ("hotstuff_msgs_request".into(), Value::from(c.request)),
-                ("hotstuff_msgs_proposal".into(), Value::from(c.proposal)),
-                ("hotstuff_msgs_vote".into(), Value::from(c.vote)),
-                ("hotstuff_msgs_new_view".into(), Value::from(c.new_view)),
-                (
-                    "hotstuff_msgs_per_decision".into(),
-                    Value::from(per(c.total(), self.decided)),
-                ),
-            ]
-            .into_iter()
-            .chain(self.byz.rows(nodes.iter().map(|n| (n.id, &n.decided))))
-            .chain([(
-                "byzantine_fork_blocks".into(),
-                self.branch
-                    .values()
-                    .filter(|&&(_, left)| left < FORK_CHILDREN)
-                    .count()
-                    .into(),
-            )])
-            .collect(),
+        let view = nodes.iter().map(|n| n.view).max().unwrap_or(0);
+        let mut summary = decided::summary(
+            "hotstuff",
+            self.decided,
+            vec![("hotstuff_final_view".into(), Value::from(view))],
+            &[
+                ("request", c.request),
+                ("proposal", c.proposal),
+                ("vote", c.vote),
+                ("new_view", c.new_view),
+            ],
         );
-        report.blocks = blocks;
-        report
+        summary.extend(self.byz.rows(nodes.iter().map(|n| (n.id, &n.decided))));
+        let fork_blocks = self.branch.values();
+        let fork_blocks = fork_blocks
+            .filter(|&&(_, left)| left < FORK_CHILDREN)
+            .count();
+        summary.push(("byzantine_fork_blocks".into(), fork_blocks.into()));
+        decided::report(
+            &self.requests,
+            &self.settled[..self.n as usize],
+            blocks,
+            summary,
+        )
     }
 }
 

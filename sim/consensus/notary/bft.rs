@@ -273,10 +273,12 @@ impl Notary {
         view: u64,
         seq: u64,
     ) {
-        if view < node.view {
+        // Votes for an earlier view, or for a slot already prepared, change nothing.
+        if view < node.view || node.prepared_at.contains(&(view, seq)) {
             return;
         }
-        node.pcount.entry((view, seq)).or_default().insert(from);
+        node.pcount.release_below(&(node.view, 0));
+        node.pcount.add((view, seq), from);
         self.check_prepared(node, ctx, view, seq);
     }
 
@@ -291,11 +293,12 @@ impl Notary {
         };
         let leader = self.leader_of(view);
         let own = u32::from(node.id != leader);
-        let others = node.pcount.get(&(view, seq)).map_or(0, |p| p.len() as u32);
+        let others = node.pcount.count(&(view, seq));
         let count = 1 + own + others;
         if v != view || count < self.quorum() || !node.prepared_at.insert((view, seq)) {
             return;
         }
+        node.pcount.release_key(&(view, seq));
         node.certs.insert(seq, (view, t));
         if node.id == leader {
             let me = node.id;
@@ -316,8 +319,13 @@ impl Notary {
         if node.view != view || node.changing || node.id != self.leader_of(view) {
             return;
         }
-        let c = node.ccount.entry((view, seq)).or_default();
-        if c.insert(from) && c.len() as u32 == self.quorum() {
+        // A committed slot's later votes change nothing.
+        if seq <= node.exec || node.committed.contains(&seq) {
+            return;
+        }
+        node.ccount.release_below(&(view, 0));
+        if node.ccount.add((view, seq), from) == Some(self.quorum()) {
+            node.ccount.release_key(&(view, seq));
             node.committed.insert(seq);
             self.execute(node, ctx);
         }

@@ -32,6 +32,7 @@
 mod bft;
 mod cluster;
 
+use super::quorum::Tally;
 use super::{Carries, Ctx, Kind, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Purpose, Time, draw_u64, draw_unit, from_secs};
 use crate::metrics::{Metrics, Value};
@@ -159,14 +160,15 @@ pub struct Node {
     /// Pre-prepared `(view, request)` by sequence, and the sequence of each request.
     pp: BTreeMap<u64, (u64, Option<u32>)>,
     ordered: BTreeMap<u32, u64>,
-    /// Senders of prepares and (leader) of commit votes, by `(view, sequence)`.
-    pcount: BTreeMap<(u64, u64), BTreeSet<u32>>,
+    /// Senders of prepares and (leader) of commit votes, by `(view, sequence)`: released
+    /// once the slot is prepared (committed), and below the member's view.
+    pcount: Tally<(u64, u64)>,
     prepared_at: BTreeSet<(u64, u64)>,
     /// Prepared certificates: the highest view's `(view, request)` by sequence.
     certs: BTreeMap<u64, (u64, Option<u32>)>,
     /// Leader: commit votes, committed sequences not yet executed, the last executed one, the
     /// next to assign, and each decided request's outcome (signed or not).
-    ccount: BTreeMap<(u64, u64), BTreeSet<u32>>,
+    ccount: Tally<(u64, u64)>,
     resend_armed: bool,
     committed: BTreeSet<u64>,
     pub exec: u64,
@@ -549,10 +551,10 @@ impl Protocol for Notary {
             vc_tries: 0,
             pp: BTreeMap::new(),
             ordered: BTreeMap::new(),
-            pcount: BTreeMap::new(),
+            pcount: Tally::per_sender(self.cluster),
             prepared_at: BTreeSet::new(),
             certs: BTreeMap::new(),
-            ccount: BTreeMap::new(),
+            ccount: Tally::per_sender(self.cluster),
             resend_armed: false,
             committed: BTreeSet::new(),
             exec: 0,
@@ -726,6 +728,13 @@ impl Protocol for Notary {
             Timer::Propose(t) => self.on_propose_timer(ctx, t),
             Timer::Await(t) => self.on_await(node, ctx, t),
         }
+    }
+
+    fn vote_usage(&self, nodes: &[Node]) -> super::quorum::Usage {
+        nodes
+            .iter()
+            .map(|n| n.pcount.usage() + n.ccount.usage())
+            .sum()
     }
 
     fn mempool_len(&self) -> u64 {

@@ -34,11 +34,11 @@ pub mod requests;
 mod view_change;
 
 use super::byzantine::Byzantine;
-use super::{Carries, Ctx, Kind, Protocol, Report, TxIn, decided, decided::Batch, per};
+use super::{Carries, Ctx, Kind, Protocol, Report, TxIn, decided, decided::Batch};
 use crate::engine::{Time, from_secs};
 use crate::metrics::{Metrics, Value};
 use crate::scenario;
-pub use node::{Node, Slot};
+pub use node::{Node, Phase, Slot};
 use requests::Requests;
 use view_change::{NewView, ViewChange};
 
@@ -187,11 +187,7 @@ impl Pbft {
         let bytes = match msg {
             Msg::Request(r) => self.requests.get(r).bytes,
             Msg::PrePrepare { batch, .. } => {
-                VOTE_BYTES
-                    + self.batches[batch as usize]
-                        .iter()
-                        .map(|&r| self.requests.get(r).bytes)
-                        .sum::<u64>()
+                VOTE_BYTES + self.requests.bytes_of(&self.batches[batch as usize])
             }
             Msg::ViewChange(id) => {
                 VOTE_BYTES * (1 + self.view_changes[id as usize].certs.len() as u64)
@@ -361,7 +357,7 @@ impl Pbft {
             let r = self.batches[batch as usize][i];
             self.learn(node, ctx, r);
         }
-        node.vote(view, seq, batch).prepares += 1;
+        node.vote(view, seq, batch, Phase::Prepare, node.id);
         self.multicast(ctx, Msg::Prepare { view, seq, batch });
         self.check_prepared(node, ctx, seq);
     }
@@ -373,7 +369,7 @@ impl Pbft {
         if s.prepared || node.view != s.view || !node.active {
             return;
         }
-        if node.votes_for(s.view, seq, s.batch).prepares + 1 < self.q {
+        if node.votes_for(s.view, seq, s.batch, Phase::Prepare) + 1 < self.q {
             return;
         }
         node.slots.get_mut(&seq).expect("present").prepared = true;
@@ -381,7 +377,7 @@ impl Pbft {
             // Its commits went out with the proposal.
             return;
         }
-        node.vote(s.view, seq, s.batch).commits += 1;
+        node.vote(s.view, seq, s.batch, Phase::Commit, node.id);
         let msg = Msg::Commit {
             view: s.view,
             seq,
@@ -399,7 +395,7 @@ impl Pbft {
         seq: u64,
         batch: u32,
     ) {
-        if node.votes_for(view, seq, batch).commits >= self.q {
+        if node.votes_for(view, seq, batch, Phase::Commit) >= self.q {
             self.decide(node, ctx, seq, batch);
         }
     }
@@ -519,7 +515,7 @@ impl Protocol for Pbft {
             }
             Msg::Prepare { view, seq, batch } => {
                 if seq > node.exec_upto {
-                    node.vote(view, seq, batch).prepares += 1;
+                    node.vote(view, seq, batch, Phase::Prepare, from);
                 }
                 if !self.behind(node, ctx, from, view) && view == node.view {
                     self.check_prepared(node, ctx, seq);
@@ -529,7 +525,7 @@ impl Protocol for Pbft {
                 self.behind(node, ctx, from, view);
                 // A commit certificate proves the decision whatever view this replica is in.
                 if seq > node.exec_upto {
-                    node.vote(view, seq, batch).commits += 1;
+                    node.vote(view, seq, batch, Phase::Commit, from);
                     self.check_committed(node, ctx, view, seq, batch);
                 }
                 if node.exec_upto < seq {
@@ -600,15 +596,16 @@ impl Protocol for Pbft {
         }
     }
 
+    fn vote_usage(&self, nodes: &[Node]) -> super::quorum::Usage {
+        nodes.iter().map(|n| n.votes.usage()).sum()
+    }
+
     fn mempool_len(&self) -> u64 {
         self.requests.unincluded()
     }
 
     fn finish(&mut self, nodes: &[Node], _end: Time, _metrics: &mut Metrics) -> Report {
-        let (waiting, proposed) = self.requests.pending();
         let c = self.counts;
-        let decisions = self.decided as f64;
-        let views = nodes.iter().map(|n| n.view).max().unwrap_or(0);
         let replicas = &nodes[..self.n as usize];
         let blocks = decided::of_replicas(
             replicas,
@@ -624,30 +621,27 @@ impl Protocol for Pbft {
                 )
             },
         );
-        let mut report = Report::of_settled(
-            &self.settled[..self.n as usize],
-            waiting,
-            proposed,
-            [
-                ("pbft_decisions".into(), Value::from(decisions)),
-                ("pbft_final_view".into(), Value::from(views)),
-                ("pbft_msgs_request".into(), Value::from(c.request)),
-                ("pbft_msgs_pre_prepare".into(), Value::from(c.pre_prepare)),
-                ("pbft_msgs_prepare".into(), Value::from(c.prepare)),
-                ("pbft_msgs_commit".into(), Value::from(c.commit)),
-                ("pbft_msgs_view_change".into(), Value::from(c.view_change)),
-                ("pbft_msgs_new_view".into(), Value::from(c.new_view)),
-                ("pbft_msgs_catch_up".into(), Value::from(c.catch_up)),
-                (
-                    "pbft_msgs_per_decision".into(),
-                    Value::from(per(c.total(), self.decided)),
-                ),
-            ]
-            .into_iter()
-            .chain(self.byz.rows(nodes.iter().map(|n| (n.id, &n.decided))))
-            .collect(),
+        let views = nodes.iter().map(|n| n.view).max().unwrap_or(0);
+        let mut summary = decided::summary(
+            "pbft",
+            self.decided,
+            vec![("pbft_final_view".into(), Value::from(views))],
+            &[
+                ("request", c.request),
+                ("pre_prepare", c.pre_prepare),
+                ("prepare", c.prepare),
+                ("commit", c.commit),
+                ("view_change", c.view_change),
+                ("new_view", c.new_view),
+                ("catch_up", c.catch_up),
+            ],
         );
-        report.blocks = blocks;
-        report
+        summary.extend(self.byz.rows(nodes.iter().map(|n| (n.id, &n.decided))));
+        decided::report(
+            &self.requests,
+            &self.settled[..self.n as usize],
+            blocks,
+            summary,
+        )
     }
 }

@@ -1,5 +1,6 @@
 //! One replica's own state.
 
+use crate::consensus::quorum::Tally;
 use crate::engine::Time;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -21,11 +22,15 @@ impl Slot {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Votes {
-    pub prepares: u32,
-    pub commits: u32,
+/// The two voting phases of a slot, in the order a replica passes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Phase {
+    Prepare,
+    Commit,
 }
+
+/// A vote's key: sequence number first, so executing a slot releases a prefix.
+type VoteKey = (u64, u64, u32, Phase);
 
 #[derive(Clone, Debug)]
 pub struct Node {
@@ -36,8 +41,9 @@ pub struct Node {
     /// Every sequence number up to this one is executed.
     pub exec_upto: u64,
     pub slots: BTreeMap<u64, Slot>,
-    /// Votes by `(seq, view, batch)`, for sequence numbers not yet executed.
-    pub votes: BTreeMap<(u64, u64, u32), Votes>,
+    /// Votes by `(seq, view, batch, phase)`, for sequence numbers not yet executed. PBFT
+    /// counts messages, not senders: a replica sends one vote per phase of a slot.
+    pub votes: Tally<VoteKey>,
     /// Every decision this replica made: sequence number → batch, and when.
     pub decided: BTreeMap<u64, u32>,
     pub decided_at: BTreeMap<u64, Time>,
@@ -76,7 +82,7 @@ impl Node {
             active: true,
             exec_upto: 0,
             slots: BTreeMap::new(),
-            votes: BTreeMap::new(),
+            votes: Tally::counting(),
             decided: BTreeMap::new(),
             decided_at: BTreeMap::new(),
             conflicts: 0,
@@ -98,21 +104,18 @@ impl Node {
         }
     }
 
-    pub fn vote(&mut self, view: u64, seq: u64, batch: u32) -> &mut Votes {
-        self.votes.entry((seq, view, batch)).or_default()
+    pub fn vote(&mut self, view: u64, seq: u64, batch: u32, phase: Phase, from: u32) {
+        self.votes.add((seq, view, batch, phase), from);
     }
 
-    pub fn votes_for(&self, view: u64, seq: u64, batch: u32) -> Votes {
-        self.votes
-            .get(&(seq, view, batch))
-            .copied()
-            .unwrap_or_default()
+    pub fn votes_for(&self, view: u64, seq: u64, batch: u32, phase: Phase) -> u32 {
+        self.votes.count(&(seq, view, batch, phase))
     }
 
     /// Drops per-slot state of executed sequence numbers.
     pub fn prune(&mut self) {
         let keep = self.exec_upto + 1;
         self.slots = self.slots.split_off(&keep);
-        self.votes = self.votes.split_off(&(keep, 0, 0));
+        self.votes.release_below(&(keep, 0, 0, Phase::Prepare));
     }
 }

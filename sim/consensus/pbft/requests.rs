@@ -75,6 +75,11 @@ impl Requests {
         &self.list[r as usize]
     }
 
+    /// Bytes of the requests of a batch, as a proposal carries them.
+    pub fn bytes_of(&self, batch: &[u32]) -> u64 {
+        batch.iter().map(|&r| self.get(r).bytes).sum()
+    }
+
     pub fn tx_count(&self, r: u32) -> u32 {
         self.list[r as usize].tx_count
     }

@@ -36,13 +36,13 @@ mod votes;
 
 use super::byzantine::Byzantine;
 use super::pbft::requests::Requests;
-use super::{Carries, Ctx, Kind, Protocol, Report, TxIn, decided, decided::Batch, per};
+use super::{Carries, Ctx, Kind, Protocol, Report, TxIn, decided, decided::Batch};
 use crate::engine::{Time, from_secs};
 use crate::metrics::{Metrics, Value};
 use crate::scenario;
 use std::collections::{BTreeMap, BTreeSet};
+use votes::HeightVotes;
 pub use votes::NIL;
-use votes::RoundVotes;
 
 const VOTE_BYTES: u64 = 100;
 /// Decisions sent in one catch-up reply, at most.
@@ -134,7 +134,8 @@ pub struct Node {
     pub step: Step,
     locked: Option<(u32, u64)>,
     valid: Option<(u32, u64)>,
-    rounds: BTreeMap<u64, RoundVotes>,
+    /// Votes and proposals of every round of the current height.
+    votes: HeightVotes,
     /// Every decision: height → block, and when.
     pub decided: BTreeMap<u64, u32>,
     pub decided_at: BTreeMap<u64, Time>,
@@ -243,12 +244,7 @@ impl Tendermint {
             Msg::Request(r) => (&mut self.counts.request, self.requests.get(r).bytes),
             Msg::Proposal { block, .. } => (
                 &mut self.counts.proposal,
-                VOTE_BYTES
-                    + self.blocks[block as usize]
-                        .batch
-                        .iter()
-                        .map(|&r| self.requests.get(r).bytes)
-                        .sum::<u64>(),
+                VOTE_BYTES + self.requests.bytes_of(&self.blocks[block as usize].batch),
             ),
             Msg::Prevote { .. } => (&mut self.counts.prevote, VOTE_BYTES),
             Msg::Precommit { .. } => (&mut self.counts.precommit, VOTE_BYTES),
@@ -256,11 +252,7 @@ impl Tendermint {
             Msg::Decision(b) => (
                 &mut self.counts.catch_up,
                 VOTE_BYTES * (1 + u64::from(self.q))
-                    + self.blocks[b as usize]
-                        .batch
-                        .iter()
-                        .map(|&r| self.requests.get(r).bytes)
-                        .sum::<u64>(),
+                    + self.requests.bytes_of(&self.blocks[b as usize].batch),
             ),
         };
         *count += 1;
@@ -273,13 +265,6 @@ impl Tendermint {
                 self.send(ctx, to, msg);
             }
         }
-    }
-
-    fn votes<'a>(&self, node: &'a mut Node, round: u64) -> &'a mut RoundVotes {
-        let n = self.n;
-        node.rounds
-            .entry(round)
-            .or_insert_with(|| RoundVotes::new(n))
     }
 
     /// StartRound(r): the proposer proposes; the others wait for its proposal.
@@ -416,7 +401,7 @@ impl Tendermint {
         let (height, id) = (node.height, node.id);
         let half = self.halves.get(&b).copied();
         for precommit in [false, true] {
-            self.votes(node, round).add(precommit, id, b);
+            node.votes.add(round, precommit, id, b);
             let msg = if precommit {
                 Msg::Precommit {
                     height,
@@ -457,17 +442,15 @@ impl Tendermint {
         if self.byz.equivocates(node.id) && self.blocks[block as usize].height == node.height {
             self.equivocating_votes(node, ctx, round, block);
         }
-        let votes = self.votes(node, round);
-        if votes.proposal.is_some() {
+        if !node.votes.set_proposal(round, (block, pol_round)) {
             return;
         }
-        votes.proposal = Some((block, pol_round));
         self.advance(node, ctx);
     }
 
     fn cast(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, precommit: bool, value: u32) {
         let (height, round, id) = (node.height, node.round, node.id);
-        self.votes(node, round).add(precommit, id, value);
+        node.votes.add(round, precommit, id, value);
         node.step = if precommit {
             Step::Precommit
         } else {
@@ -512,16 +495,13 @@ impl Tendermint {
         loop {
             let height = node.height;
             // Decision: q precommits for a block in any round of this height.
-            let decided = node
-                .rounds
-                .values()
-                .find_map(|v| v.quorum_value(true, self.q));
+            let decided = node.votes.decided(self.q);
             if let Some(b) = decided {
                 self.decide(node, ctx, b);
                 continue;
             }
             let (q, round) = (self.q, node.round);
-            let proposal = self.votes(node, round).proposal;
+            let proposal = node.votes.proposal(round);
             if node.step == Step::Propose
                 && let Some((b, pol)) = proposal
             {
@@ -531,7 +511,7 @@ impl Tendermint {
                         _ => b,
                     }),
                     Some(vr) if vr < round => {
-                        let polka = node.rounds.get(&vr).is_some_and(|v| v.count(false, b) >= q);
+                        let polka = node.votes.count(vr, false, b) >= q;
                         polka.then_some(match node.locked {
                             Some((l, lr)) if l != b && lr > vr => NIL,
                             _ => b,
@@ -546,10 +526,9 @@ impl Tendermint {
                     continue;
                 }
             }
-            let rv = &node.rounds[&round];
             if node.step >= Step::Prevote
                 && !node.polka_seen
-                && let Some(b) = rv.quorum_value(false, q)
+                && let Some(b) = node.votes.quorum_value(round, false, q)
             {
                 node.polka_seen = true;
                 node.valid = Some((b, round));
@@ -559,19 +538,19 @@ impl Tendermint {
                 }
                 continue;
             }
-            let rv = &node.rounds[&round];
-            if node.step == Step::Prevote && rv.count(false, NIL) >= q {
+            let rv = &node.votes;
+            if node.step == Step::Prevote && rv.count(round, false, NIL) >= q {
                 self.cast(node, ctx, true, NIL);
                 continue;
             }
-            if node.step == Step::Prevote && !node.prevote_armed && rv.total(false) >= q {
+            if node.step == Step::Prevote && !node.prevote_armed && rv.total(round, false) >= q {
                 node.prevote_armed = true;
                 ctx.timer(
                     self.timeout(self.params.timeout_prevote_ms, round),
                     Timer::Prevote { height, round },
                 );
             }
-            if !node.precommit_armed && rv.total(true) >= q {
+            if !node.precommit_armed && node.votes.total(round, true) >= q {
                 node.precommit_armed = true;
                 ctx.timer(
                     self.timeout(self.params.timeout_precommit_ms, round),
@@ -579,12 +558,7 @@ impl Tendermint {
                 );
             }
             // Round skip: f + 1 validators are already in a later round.
-            let later = node
-                .rounds
-                .range(round + 1..)
-                .rev()
-                .find(|(_, v)| v.senders() > self.f)
-                .map(|(&r, _)| r);
+            let later = node.votes.later_round(round, self.f);
             if let Some(r) = later {
                 self.start_round(node, ctx, r);
                 continue;
@@ -628,7 +602,7 @@ impl Tendermint {
         node.round = 0;
         node.locked = None;
         node.valid = None;
-        node.rounds.clear();
+        node.votes.clear();
         node.equivocated.clear();
         if let Some(next) = node.pending.remove(&node.height) {
             self.decide(node, ctx, next);
@@ -715,7 +689,7 @@ impl Tendermint {
             }
             Msg::Prevote { round, value, .. } | Msg::Precommit { round, value, .. } => {
                 let precommit = matches!(msg, Msg::Precommit { .. });
-                if self.votes(node, round).add(precommit, from, value) {
+                if node.votes.add(round, precommit, from, value) {
                     self.advance(node, ctx);
                 }
             }
@@ -761,7 +735,7 @@ impl Protocol for Tendermint {
             step: Step::Propose,
             locked: None,
             valid: None,
-            rounds: BTreeMap::new(),
+            votes: HeightVotes::new(self.n, id),
             decided: BTreeMap::new(),
             decided_at: BTreeMap::new(),
             waiting: BTreeSet::new(),
@@ -845,9 +819,8 @@ impl Protocol for Tendermint {
                 if !here(height, round) || node.step != step {
                     return;
                 }
-                let (id, round) = (node.id, node.round);
-                let rv = self.votes(node, round);
-                let (pv, pc) = (rv.own(false, id), rv.own(true, id));
+                let round = node.round;
+                let (pv, pc) = (node.votes.own(round, false), node.votes.own(round, true));
                 if let Some(value) = pv {
                     let msg = Msg::Prevote {
                         height,
@@ -870,14 +843,16 @@ impl Protocol for Tendermint {
         }
     }
 
+    fn vote_usage(&self, nodes: &[Node]) -> super::quorum::Usage {
+        nodes.iter().map(|n| n.votes.usage()).sum()
+    }
+
     fn mempool_len(&self) -> u64 {
         self.requests.unincluded()
     }
 
     fn finish(&mut self, nodes: &[Node], _end: Time, _metrics: &mut Metrics) -> Report {
-        let (waiting, proposed) = self.requests.pending();
         let c = self.counts;
-        let decisions = self.decided as f64;
         let replicas = &nodes[..self.n as usize];
         let blocks = decided::of_replicas(
             replicas,
@@ -894,40 +869,34 @@ impl Protocol for Tendermint {
                 )
             },
         );
-        let mut report = Report::of_settled(
-            &self.settled[..self.n as usize],
-            waiting,
-            proposed,
-            [
-                ("tendermint_decisions".into(), Value::from(decisions)),
-                (
-                    "tendermint_final_height".into(),
-                    Value::from(nodes.iter().map(|n| n.height).max().unwrap_or(0)),
-                ),
+        let height = nodes.iter().map(|n| n.height).max().unwrap_or(0);
+        let mut summary = decided::summary(
+            "tendermint",
+            self.decided,
+            vec![
+                ("tendermint_final_height".into(), Value::from(height)),
                 (
                     "tendermint_round_changes".into(),
                     Value::from(self.round_changes),
                 ),
-                ("tendermint_msgs_request".into(), Value::from(c.request)),
-                ("tendermint_msgs_proposal".into(), Value::from(c.proposal)),
-                ("tendermint_msgs_prevote".into(), Value::from(c.prevote)),
-                ("tendermint_msgs_precommit".into(), Value::from(c.precommit)),
-                ("tendermint_msgs_catch_up".into(), Value::from(c.catch_up)),
-                (
-                    "tendermint_msgs_per_decision".into(),
-                    Value::from(per(c.total(), self.decided)),
-                ),
-            ]
-            .into_iter()
-            .chain(self.byz.rows(nodes.iter().map(|n| (n.id, &n.decided))))
-            .chain([(
-                "byzantine_equivocations".into(),
-                Value::from(self.halves.len() / 2),
-            )])
-            .collect(),
+            ],
+            &[
+                ("request", c.request),
+                ("proposal", c.proposal),
+                ("prevote", c.prevote),
+                ("precommit", c.precommit),
+                ("catch_up", c.catch_up),
+            ],
         );
-        report.blocks = blocks;
-        report
+        summary.extend(self.byz.rows(nodes.iter().map(|n| (n.id, &n.decided))));
+        let equivocations = Value::from(self.halves.len() / 2);
+        summary.push(("byzantine_equivocations".into(), equivocations));
+        decided::report(
+            &self.requests,
+            &self.settled[..self.n as usize],
+            blocks,
+            summary,
+        )
     }
 }
 

@@ -38,6 +38,7 @@
 //! a fork needs that many Byzantine ones; liveness needs `q·n` honest ones.
 
 use super::byzantine::Byzantine;
+use super::quorum::Tally;
 use super::{Carries, Ctx, Gossip, Kind, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs, to_secs};
 use crate::ledger::{BlockStore, GENESIS, NO_BLOCK_ID, Pool, TxRef};
@@ -48,6 +49,8 @@ use std::collections::{BTreeMap, HashMap};
 const PROPOSAL_BYTES: u64 = 200;
 const VALIDATION_BYTES: u64 = 250;
 const LEDGER_HEADER: u64 = 120;
+/// Validations of ledgers this many ids below one a node fully validates no longer count.
+const RELEASE_BELOW: u32 = 1_000;
 /// rippled `ConsensusParms`: a position is re-sent this often while a round lasts
 /// (`proposeINTERVAL`), a peer's position older than `proposeFRESHNESS` no longer counts, and
 /// a validator that hears no peer at all waits `ledgerMAX_CONSENSUS` before accepting alone.
@@ -108,8 +111,9 @@ pub struct Node {
     /// Highest sequence this node sent a validation for: it never validates two ledgers at
     /// one sequence (rippled's `canValidateSeq`).
     signed_seq: u32,
-    /// Validations received: ledger → validators of this node's UNL that sent one.
-    validations: HashMap<u32, u32>,
+    /// Validations received: ledger → validators of this node's UNL that sent one. Ledgers
+    /// more than a thousand ids below the last one fully validated are released.
+    validations: Tally<u32>,
     last_accept: Option<Time>,
     /// Ledger this node fully validated at each sequence, kept so tests can compare nodes.
     validated_log: BTreeMap<u64, u32>,
@@ -505,13 +509,13 @@ impl Xrpl {
             return;
         }
         self.saw(node, from, l);
-        let c = node.validations.entry(l).or_insert(0);
-        *c += 1;
+        let c = node.validations.add(l, from).unwrap_or(0);
         let seq = self.ledgers.get(l).height;
-        if (*c as usize) < self.needed(node.id) || seq <= self.ledgers.get(node.validated).height {
+        if (c as usize) < self.needed(node.id) || seq <= self.ledgers.get(node.validated).height {
             return;
         }
-        node.validations.retain(|&k, _| k > l.saturating_sub(1_000));
+        node.validations
+            .release_below(&(l.saturating_sub(RELEASE_BELOW) + 1));
         let entry = self.validated_at.entry(seq).or_insert((l, false));
         if entry.0 != l && !entry.1 {
             entry.1 = true;
@@ -564,7 +568,7 @@ impl Xrpl {
             prev_proposers: 0,
             signed_seq: 0,
             beat_at: 0,
-            validations: HashMap::new(),
+            validations: Tally::counting(),
             last_accept: None,
             validated_log: BTreeMap::new(),
             validated_times: BTreeMap::new(),
@@ -728,6 +732,10 @@ impl Protocol for Xrpl {
             node.twin = Some(twin);
         }
     }
+    fn vote_usage(&self, nodes: &[Node]) -> super::quorum::Usage {
+        nodes.iter().map(|n| n.validations.usage()).sum()
+    }
+
     fn mempool_len(&self) -> u64 {
         self.pool.unincluded()
     }
