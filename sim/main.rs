@@ -73,6 +73,11 @@ enum Cmd {
         /// With --capacity: seeds per value (more where an interval straddles a condition).
         #[arg(long, requires = "capacity", default_value_t = 3)]
         seeds: u32,
+        /// `I/N`: run shard I of N of the plan's whole grid (every configuration, the plan's
+        /// seeds) and stop, for Slurm arrays (`N` alone takes I from SLURM_ARRAY_TASK_ID); a
+        /// later `plan FILE --out DIR` without it searches over those runs.
+        #[arg(long, value_name = "I/N", conflicts_with = "capacity")]
+        shard: Option<String>,
         /// Folder for the plan's runs and its plan.csv/.parquet/.md; runs already there are
         /// reused.
         #[arg(long, value_name = "DIR")]
@@ -318,10 +323,18 @@ fn main() -> ExitCode {
             axis,
             require,
             seeds,
+            shard,
             out,
             jobs,
             quiet,
         } => match match (&file, &capacity) {
+            (Some(file), None) if shard.is_some() => plan_shard(
+                file,
+                shard.as_deref().unwrap_or_default(),
+                &out,
+                jobs,
+                quiet,
+            ),
             (_, Some(scenario)) => {
                 let req = unchained::plan::capacity::Request {
                     scenario,
@@ -470,6 +483,31 @@ fn plan(file: &Path, out: &Path, jobs: Option<usize>, quiet: bool) -> Result<boo
         out.display()
     );
     Ok(!o.ranked.is_empty())
+}
+
+/// One shard of a plan's grid, run as a sweep shard; `Ok(true)`: nothing to judge yet.
+fn plan_shard(
+    file: &Path,
+    shard: &str,
+    out: &Path,
+    jobs: Option<usize>,
+    quiet: bool,
+) -> Result<bool, String> {
+    let p = unchained::plan::load(file)?;
+    let task = std::env::var("SLURM_ARRAY_TASK_ID").ok();
+    let shard = unchained::sweep::Shard::parse(shard, task.as_deref())?;
+    let o = unchained::sweep::run(&p.sweep, out, shard, jobs, quiet)?;
+    eprintln!(
+        "{}: ran {}, skipped {} already complete → {}; run `unchained plan {} --out {}` to \
+         search over them",
+        p.name,
+        o.ran,
+        o.skipped,
+        out.display(),
+        file.display(),
+        out.display()
+    );
+    Ok(true)
 }
 
 fn plan_capacity(

@@ -407,3 +407,30 @@ fn capacity_brackets_the_largest_unsaturated_fleet_to_one_sensor() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `plan --shard I/N` runs shard I of the whole grid (as `sweep run --shard` would) and stops;
+/// the search afterwards finds the plan's seeds of every configuration in place (only extra
+/// seeds of straddling ones remain to run) and writes the same `plan.csv` as a plan run in one
+/// go.
+#[test]
+fn sharded_grid_runs_feed_the_same_search() {
+    let dir = temp("shard");
+    let file = capacity_plan(&dir, true);
+    let sharded = dir.join("sharded");
+    for i in 0..2 {
+        let o = plan(&file, &sharded, &["--shard", &format!("{i}/2")]);
+        assert_eq!(o.status.code(), Some(0), "{o:?}");
+        assert!(!sharded.join("plan.csv").exists(), "a shard judges nothing");
+    }
+    let runs = std::fs::read_dir(sharded.join("runs")).unwrap().count();
+    assert_eq!(runs, 30, "every configuration of the grid");
+    let o = plan(&file, &sharded, &[]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let whole = dir.join("whole");
+    assert_eq!(plan(&file, &whole, &[]).status.code(), Some(0));
+    assert_eq!(
+        std::fs::read(sharded.join("plan.csv")).unwrap(),
+        std::fs::read(whole.join("plan.csv")).unwrap()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
