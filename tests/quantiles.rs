@@ -49,3 +49,40 @@ fn seeds_give_distinct_quantiles_close_to_the_exact_ones() {
         assert!((p90 - 278.4).abs() < 3.0, "{p90}");
     }
 }
+
+/// `latency_hist` tells the same story as `latency`: the settled share at its last bin is
+/// samples over population, and each quantile lies in the bin where the cumulative share
+/// first reaches it (within the 0.39 % a fine bucket may straddle an edge).
+#[test]
+fn histogram_bins_agree_with_the_quantiles_and_the_settled_share() {
+    let o = pos(1);
+    let bins: Vec<_> = o
+        .latency_hist
+        .iter()
+        .filter(|b| b.stage == "settlement")
+        .collect();
+    assert!(bins.len() >= 3, "{bins:?}");
+    let row = |q: f64| {
+        o.latency
+            .iter()
+            .find(|r| r.stage == "settlement" && r.quantile == q)
+            .unwrap()
+    };
+    let half = row(0.5);
+    let last = bins.last().unwrap();
+    assert_eq!(
+        last.cumulative_share,
+        half.samples as f64 / half.population as f64
+    );
+    assert_eq!(bins.iter().map(|b| b.count).sum::<u64>(), half.samples);
+    for q in [0.5, 0.9] {
+        let v = row(q).latency_s.unwrap();
+        let bin = bins.iter().find(|b| b.cumulative_share >= q).unwrap();
+        let hi = bin.bin_high_s.unwrap();
+        assert!(
+            bin.bin_low_s * 0.996 <= v && v <= hi * 1.004,
+            "p{q}: {v} outside [{}, {hi}]",
+            bin.bin_low_s
+        );
+    }
+}

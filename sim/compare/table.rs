@@ -243,6 +243,14 @@ pub fn flags(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<bool>, Strin
     no_nulls(c.iter(), name, path)
 }
 
+/// An integer column without nulls or negatives, as u64.
+pub fn counts(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<u64>, String> {
+    let c = df.column(name).and_then(|c| c.cast(&DataType::UInt64));
+    let c = c.map_err(column_error(name, path))?;
+    let c = c.u64().map_err(column_error(name, path))?;
+    no_nulls(c.iter(), name, path)
+}
+
 /// An integer column without nulls, as u32.
 pub fn indices(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<u32>, String> {
     let c = df.column(name).and_then(|c| c.cast(&DataType::UInt32));

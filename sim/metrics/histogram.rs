@@ -135,6 +135,20 @@ impl Histogram {
         unreachable!("rank never exceeds total")
     }
 
+    /// Counts per bin of `edges` (increasing): `[0, e0)`, `[e0, e1)`, …, `[e_last, ∞)`, so
+    /// `edges.len() + 1` of them. A bucket goes to the bin holding its lowest value, so a
+    /// value lands at most one bucket width (0.39 %) from its own bin.
+    pub fn binned(&self, edges: &[Time]) -> Vec<u64> {
+        let mut out = vec![0; edges.len() + 1];
+        for (b, &c) in self.counts.iter().enumerate() {
+            if c > 0 {
+                let (lo, _) = bounds_of(b);
+                out[edges.partition_point(|&e| e <= lo)] += c;
+            }
+        }
+        out
+    }
+
     /// `(value, cumulative fraction)` points of the empirical CDF, one per non-empty bucket.
     pub fn cdf(&self) -> Vec<(Time, f64)> {
         self.cdf_of(self.total)
@@ -191,6 +205,16 @@ mod tests {
         assert_eq!(h.mean().unwrap(), 50_000.5 * 1000.0);
         assert_eq!(h.cdf().last().unwrap().1, 1.0);
         assert_eq!(Histogram::new().quantile(0.5), None);
+    }
+
+    #[test]
+    fn bins_count_every_value_once_on_the_right_side_of_each_edge() {
+        let mut h = Histogram::new();
+        for v in [0, 5, 99, 100, 150, 1_000, 1 << 40] {
+            h.record(v);
+        }
+        assert_eq!(h.binned(&[100, 1_000]), vec![3, 2, 2]);
+        assert_eq!(Histogram::new().binned(&[100]), vec![0, 0]);
     }
 
     #[test]

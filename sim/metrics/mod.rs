@@ -10,8 +10,8 @@ pub mod registry;
 pub use histogram::{Histogram, rank_of};
 pub use kinds::{KindCounts, KindError, KindRow, Stages, account};
 pub use output::{
-    BlockRow, Conservation, EnergyOutput, EnergyRow, EnergyStateRow, GatewayRow, LatencyRow,
-    LeaderRow, MessageRow, NodeRow, NodeTraffic, RadioRow, RunOutput, TimeseriesRow, Value,
-    beyond_run_flag, restore_beyond_run, warnings,
+    BlockRow, Conservation, EnergyOutput, EnergyRow, EnergyStateRow, GatewayRow, LatencyBinRow,
+    LatencyRow, LeaderRow, MessageRow, NodeRow, NodeTraffic, RadioRow, RunOutput, TimeseriesRow,
+    Value, beyond_run_flag, restore_beyond_run, warnings,
 };
 pub use record::{Measure, Metrics, SettledTx};

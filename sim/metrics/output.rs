@@ -98,6 +98,22 @@ pub struct LatencyRow {
     pub population: u64,
 }
 
+/// One bin of a stage's latency histogram (`latency_hist`): enough to draw the CDFs of many
+/// runs in one chart, or to add runs' counts before taking quantiles.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LatencyBinRow {
+    /// As in `latency`.
+    pub stage: &'static str,
+    pub bin_low_s: f64,
+    /// `None` for the last bin, which is open above.
+    pub bin_high_s: Option<f64>,
+    pub count: u64,
+    /// Of the stage's population, the share that reached it within `bin_high_s`; the gap to
+    /// one at the last bin is what never reached it (pending, dropped, beyond the run).
+    pub cumulative_share: f64,
+    pub population: u64,
+}
+
 /// A leader change of a leader-based family: a node won an election, or a leader stepped
 /// down on learning of a newer term.
 #[derive(Clone, Debug, PartialEq)]
@@ -301,6 +317,8 @@ pub struct RunOutput {
     pub kinds: Vec<super::KindRow>,
     pub timeseries: Vec<TimeseriesRow>,
     pub latency: Vec<LatencyRow>,
+    /// Non-empty latency bins per stage.
+    pub latency_hist: Vec<LatencyBinRow>,
     pub blocks: Vec<BlockRow>,
     pub nodes: Vec<NodeRow>,
     /// Validator messages by kind.

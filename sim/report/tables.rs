@@ -4,19 +4,20 @@
 use polars::prelude::*;
 
 use crate::metrics::{
-    BlockRow, Conservation, EnergyOutput, GatewayRow, KindRow, LatencyRow, LeaderRow, MessageRow,
-    NodeRow, RadioRow, RunOutput, TimeseriesRow, Value,
+    BlockRow, Conservation, EnergyOutput, GatewayRow, KindRow, LatencyBinRow, LatencyRow,
+    LeaderRow, MessageRow, NodeRow, RadioRow, RunOutput, TimeseriesRow, Value,
 };
 use crate::radio::Loss;
 
 type Builder = fn(&RunOutput) -> PolarsResult<DataFrame>;
 
 /// Table names in the order they are written, each with its builder.
-pub(super) const TABLES: [(&str, Builder); 13] = [
+pub(super) const TABLES: [(&str, Builder); 14] = [
     ("summary", |out| summary(&out.summary, &out.conservation)),
     ("run", |out| run(&out.summary, &out.conservation)),
     ("timeseries", |out| timeseries(&out.timeseries)),
     ("latency", |out| latency(&out.latency)),
+    ("latency_hist", |out| latency_hist(&out.latency_hist)),
     ("blocks", |out| blocks(&out.blocks)),
     ("nodes", |out| nodes(&out.nodes)),
     ("messages", |out| messages(&out.messages)),
@@ -112,6 +113,20 @@ pub(super) fn timeseries(rows: &[TimeseriesRow]) -> PolarsResult<DataFrame> {
             col("online_devices", pick(rows, |r| r.online_devices)),
             col("mempool_tx", pick(rows, |r| int64(r.mempool_tx))),
             col("pending_tx", pick(rows, |r| int64(r.pending_tx))),
+        ],
+    )
+}
+
+pub(super) fn latency_hist(rows: &[LatencyBinRow]) -> PolarsResult<DataFrame> {
+    DataFrame::new(
+        rows.len(),
+        vec![
+            col("stage", pick(rows, |r| r.stage)),
+            col("bin_low_s", pick(rows, |r| r.bin_low_s)),
+            col("bin_high_s", pick(rows, |r| r.bin_high_s)),
+            col("count", pick(rows, |r| int64(r.count))),
+            col("cumulative_share", pick(rows, |r| r.cumulative_share)),
+            col("population", pick(rows, |r| int64(r.population))),
         ],
     )
 }

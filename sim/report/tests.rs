@@ -7,8 +7,8 @@ use polars::prelude::*;
 use super::write_run;
 use crate::engine::NS_PER_MS;
 use crate::metrics::{
-    BlockRow, Conservation, LatencyRow, LeaderRow, MessageRow, NodeRow, NodeTraffic, RunOutput,
-    TimeseriesRow, Value,
+    BlockRow, Conservation, LatencyBinRow, LatencyRow, LeaderRow, MessageRow, NodeRow, NodeTraffic,
+    RunOutput, TimeseriesRow, Value,
 };
 
 /// A fresh directory per call: tests run in parallel and must not see each other's files.
@@ -112,6 +112,24 @@ fn sample() -> RunOutput {
                 population: 100,
             },
         ],
+        latency_hist: vec![
+            LatencyBinRow {
+                stage: "settlement",
+                bin_low_s: 0.1,
+                bin_high_s: Some(0.125),
+                count: 50,
+                cumulative_share: 0.5,
+                population: 100,
+            },
+            LatencyBinRow {
+                stage: "settlement",
+                bin_low_s: 1e6,
+                bin_high_s: None,
+                count: 31,
+                cumulative_share: 0.81,
+                population: 100,
+            },
+        ],
         blocks: vec![block(0, Some(1.5)), block(1, None), block(2, Some(3.0))],
         radio: Vec::new(),
         gateways: Vec::new(),
@@ -145,6 +163,7 @@ fn empty() -> RunOutput {
         },
         timeseries: vec![],
         latency: vec![],
+        latency_hist: vec![],
         blocks: vec![],
         radio: Vec::new(),
         gateways: Vec::new(),
@@ -158,7 +177,7 @@ fn empty() -> RunOutput {
     }
 }
 
-const FILES: [&str; 21] = [
+const FILES: [&str; 23] = [
     "summary.parquet",
     "summary.csv",
     "run.parquet",
@@ -167,6 +186,8 @@ const FILES: [&str; 21] = [
     "timeseries.csv",
     "latency.parquet",
     "latency.csv",
+    "latency_hist.parquet",
+    "latency_hist.csv",
     "blocks.parquet",
     "blocks.csv",
     "nodes.parquet",
@@ -210,7 +231,7 @@ fn csv_header(dir: &Path, name: &str) -> String {
     text.lines().next().unwrap_or_default().to_string()
 }
 
-const EXPECTED_COLUMNS: [(&str, &[&str]); 6] = [
+const EXPECTED_COLUMNS: [(&str, &[&str]); 7] = [
     ("summary", &["metric", "value"]),
     (
         "timeseries",
@@ -234,6 +255,17 @@ const EXPECTED_COLUMNS: [(&str, &[&str]); 6] = [
             "beyond_run",
             "reached_only_latency_s",
             "samples",
+            "population",
+        ],
+    ),
+    (
+        "latency_hist",
+        &[
+            "stage",
+            "bin_low_s",
+            "bin_high_s",
+            "count",
+            "cumulative_share",
             "population",
         ],
     ),

@@ -41,6 +41,8 @@ pub struct Combined {
     /// The statistic lies beyond the run in at least one seed, so its mean does too (the
     /// mean and interval are then null).
     pub beyond_run: Vec<bool>,
+    /// Per point, its settlement CDF over all seeds (see `latency::point_cdf`).
+    pub cdfs: Vec<Option<Vec<(f64, f64)>>>,
 }
 
 /// Metrics that are inputs of a run rather than results; their mean over seeds means nothing.
@@ -102,6 +104,8 @@ pub fn combine(dir: &Path) -> Result<Combined, String> {
     }
     let mut c = Combined::new(plan, axes);
     for p in 0..c.plan.points {
+        c.cdfs
+            .push(super::latency::point_cdf(dir, p, c.plan.seeds)?);
         for (name, vs) in read_point(dir, p, c.plan.seeds)? {
             if SKIP.contains(&name.as_str()) {
                 continue;
@@ -168,6 +172,7 @@ impl Combined {
             ci95_high: vec![],
             n: vec![],
             beyond_run: vec![],
+            cdfs: vec![],
         }
     }
 

@@ -4,6 +4,7 @@
 
 mod charts;
 mod exec;
+mod latency;
 mod merge;
 mod spec;
 mod stats;

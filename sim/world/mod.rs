@@ -837,6 +837,7 @@ impl<'s, P: Protocol> World<'s, P> {
             },
             timeseries: summary::timeseries(m, self.end),
             latency: summary::latency(m, &self.s.metrics.quantiles),
+            latency_hist: summary::latency_hist(m),
             settlement_cdf: m.settlement.cdf_of(m.measured),
             block_arrival_cdf: m.block_arrival.cdf(),
             conservation,

@@ -1,8 +1,10 @@
-//! Turns the recorder's aggregates into the rows of the `summary`, `timeseries` and `latency`
-//! tables.
+//! Turns the recorder's aggregates into the rows of the `summary`, `timeseries`, `latency`
+//! and `latency_hist` tables.
 
 use crate::engine::{Time, to_secs};
-use crate::metrics::{Histogram, LatencyRow, MessageRow, Metrics, TimeseriesRow, Value, rank_of};
+use crate::metrics::{
+    Histogram, LatencyBinRow, LatencyRow, MessageRow, Metrics, TimeseriesRow, Value, rank_of,
+};
 use crate::scenario::Scenario;
 
 pub struct Facts<'a> {
@@ -301,10 +303,9 @@ pub fn timeseries(m: &Metrics, end: Time) -> Vec<TimeseriesRow> {
         .collect()
 }
 
-/// One row per stage and quantile. The transaction stages are taken over the window's
-/// transactions with those that never reached the stage counted as later than the run; block
-/// arrival over every block copy received.
-pub fn latency(m: &Metrics, quantiles: &[f64]) -> Vec<LatencyRow> {
+/// The latency stages: name, histogram, and the population of a transaction stage (the
+/// window's transactions; `None` for block arrival, taken over the copies received).
+fn stages(m: &Metrics) -> Vec<(&'static str, &Histogram, Option<u64>)> {
     let n = Some(m.measured);
     let mut stages: Vec<(&'static str, &Histogram, Option<u64>)> = vec![
         ("upload_wait", &m.upload_wait, n),
@@ -317,6 +318,55 @@ pub fn latency(m: &Metrics, quantiles: &[f64]) -> Vec<LatencyRow> {
         // Over the window's transactions of devices that get receipts.
         stages.push(("receipt", &m.receipt, Some(m.receipt_measured)));
     }
+    stages
+}
+
+/// Edges of the `latency_hist` bins: ten per decade from 1 ms to 10⁶ s at the R10 preferred
+/// numbers (ISO 3: 1, 1.25, 1.6, 2, 2.5, 3.15, 4, 5, 6.3, 8), whole nanoseconds, the same for
+/// every run so that histograms of several runs add bin by bin.
+pub fn latency_edges() -> Vec<Time> {
+    const R10: [Time; 10] = [100, 125, 160, 200, 250, 315, 400, 500, 630, 800];
+    let mut edges = Vec::with_capacity(91);
+    // 1 ms is 100 × 10⁴ ns.
+    let mut scale: Time = 10_000;
+    for _ in 0..9 {
+        edges.extend(R10.iter().map(|r| r * scale));
+        scale *= 10;
+    }
+    edges.push(100 * scale);
+    edges
+}
+
+/// The non-empty bins of every stage, each with its share of the population so far.
+pub fn latency_hist(m: &Metrics) -> Vec<LatencyBinRow> {
+    let edges = latency_edges();
+    let mut rows = Vec::new();
+    for (stage, h, censored) in stages(m) {
+        let population = censored.unwrap_or(h.count()).max(h.count());
+        let mut seen = 0;
+        for (i, count) in h.binned(&edges).into_iter().enumerate() {
+            if count == 0 {
+                continue;
+            }
+            seen += count;
+            rows.push(LatencyBinRow {
+                stage,
+                bin_low_s: if i == 0 { 0.0 } else { to_secs(edges[i - 1]) },
+                bin_high_s: edges.get(i).map(|&e| to_secs(e)),
+                count,
+                cumulative_share: seen as f64 / population as f64,
+                population,
+            });
+        }
+    }
+    rows
+}
+
+/// One row per stage and quantile. The transaction stages are taken over the window's
+/// transactions with those that never reached the stage counted as later than the run; block
+/// arrival over every block copy received.
+pub fn latency(m: &Metrics, quantiles: &[f64]) -> Vec<LatencyRow> {
+    let stages = stages(m);
     let mut rows = Vec::new();
     for (stage, h, censored) in stages {
         let population = censored.unwrap_or(h.count());

@@ -187,6 +187,59 @@ pub fn draw_beside<DB: DrawingBackend>(
     root.draw(&Text::new(cut(name), at, s))
 }
 
+/// Height of a legend row.
+const ITEM_PX: u32 = 22;
+/// Legend entries per row.
+const PER_ROW: usize = 3;
+
+/// How a legend entry shows its series.
+#[derive(Clone, Copy)]
+pub enum Marker {
+    Dot,
+    Line,
+}
+
+/// The chart's area and, for `n` legend entries, a strip below it: where points or lines
+/// fill the whole width, a legend inside the plot would cover some.
+pub fn legend_strip<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    n: usize,
+) -> (DrawingArea<DB, Shift>, Option<DrawingArea<DB, Shift>>) {
+    if n == 0 {
+        return (root.clone(), None);
+    }
+    let rows = n.div_ceil(PER_ROW) as u32;
+    let (main, strip) = root.split_vertically(super::SIZE.1 - rows * ITEM_PX - 8);
+    (main, Some(strip))
+}
+
+/// Writes the entries in rows of three, each in its series' colour.
+pub fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    names: &[String],
+    marker: Marker,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let (width, _) = area.dim_in_pixel();
+    let column = (width as i32 - 120) / PER_ROW as i32;
+    for (i, name) in names.iter().enumerate() {
+        let color = super::PALETTE[i % super::PALETTE.len()];
+        let x = 100 + (i % PER_ROW) as i32 * column;
+        let y = ((i / PER_ROW) as u32 * ITEM_PX + ITEM_PX / 2) as i32;
+        match marker {
+            Marker::Dot => area.draw(&Circle::new((x + 6, y), 5, color.filled()))?,
+            Marker::Line => area.draw(&Rectangle::new(
+                [(x - 6, y - 1), (x + 14, y + 1)],
+                color.filled(),
+            ))?,
+        }
+        let style = TextStyle::from((FONT, LABEL_PX as f64).into_font())
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        area.draw(&Text::new(cut(name), (x + 20, y), style))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::axes::{Categories, Scale, decades, describe};
+use super::axes::{Categories, Marker, Scale, decades, describe, draw_legend, legend_strip};
 use super::{DrawResult, FONT, PALETTE, SIZE, axis, held, range, slice, step_name};
 use crate::sweep::merge::{AxisValues, Combined};
 
@@ -160,40 +160,6 @@ fn gather(
     series
 }
 
-/// Items of a legend strip: a coloured dot and the series' name, side by side, wrapping.
-const ITEM_PX: i32 = 22;
-
-/// Over categories the points fill the whole width, so their legend goes in a strip below
-/// the chart rather than over a point.
-fn strip<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    f: &Frame,
-) -> (DrawingArea<DB, Shift>, Option<DrawingArea<DB, Shift>>) {
-    if !(f.legend && f.categories.is_some()) {
-        return (root.clone(), None);
-    }
-    let rows = f.series.len().div_ceil(3) as u32;
-    let (main, legend) = root.split_vertically(SIZE.1 - rows * ITEM_PX as u32 - 8);
-    (main, Some(legend))
-}
-
-fn draw_strip<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, f: &Frame) -> DrawResult<DB> {
-    let column = ((SIZE.0 - 2 * MARGIN) / 3) as i32;
-    for (i, (label, _)) in f.series.iter().enumerate() {
-        let color = PALETTE[i % PALETTE.len()];
-        let (x, y) = (
-            MARGIN as i32 + Y_AREA as i32 + (i % 3) as i32 * column,
-            (i / 3) as i32 * ITEM_PX + ITEM_PX / 2,
-        );
-        area.draw(&Circle::new((x, y), 5, color.filled()))?;
-        let style = TextStyle::from((FONT, 14.0).into_font())
-            .color(&BLACK)
-            .pos(Pos::new(HPos::Left, VPos::Center));
-        area.draw(&Text::new(label.clone(), (x + 12, y), style))?;
-    }
-    Ok(())
-}
-
 fn plot<DB, X, Y>(root: &DrawingArea<DB, Shift>, f: &Frame, x: X, y: Y) -> DrawResult<DB>
 where
     DB: DrawingBackend,
@@ -203,9 +169,11 @@ where
     Y::CoordDescType: ValueFormatter<f64>,
 {
     let x_area = f.categories.as_ref().map_or(48, |c| c.depth + DESC_PX);
-    let (main, legend) = strip(root, f);
+    let names: Vec<String> = f.series.iter().map(|s| s.0.clone()).collect();
+    let wanted = f.legend && f.categories.is_some();
+    let (main, legend) = legend_strip(root, if wanted { names.len() } else { 0 });
     if let Some(area) = &legend {
-        draw_strip(area, f)?;
+        draw_legend(area, &names, Marker::Dot)?;
     }
     let root = &main;
     let mut chart = ChartBuilder::on(root)

@@ -1,9 +1,11 @@
 //! Charts of a merged sweep: a metric against one axis (points with 95 % error bars over a
 //! categorical axis, a line with its band over a numeric one), one series per value of a
-//! second axis; and a heat map of a metric over two axes. Axes not on a chart are held at
+//! second axis; a heat map of a metric over two axes; and the settlement-latency CDFs of the
+//! first axis's steps, overlaid. Axes not on a chart are held at
 //! their first value (the chart's title says so), never averaged over.
 
 mod axes;
+mod cdf;
 mod heat;
 mod metric;
 #[cfg(test)]
@@ -61,6 +63,8 @@ pub enum Chart {
         x: String,
         y: String,
     },
+    /// The settlement-latency CDF of each step of `x`, overlaid.
+    Cdf { x: String },
 }
 
 impl Chart {
@@ -76,6 +80,7 @@ impl Chart {
                 None => format!("{metric}_vs_{}", clean(x)),
             },
             Chart::Heat { metric, x, y } => format!("heat_{metric}_{}_{}", clean(x), clean(y)),
+            Chart::Cdf { x } => format!("settlement_cdf_by_{}", clean(x)),
         }
     }
 }
@@ -103,6 +108,11 @@ pub fn plan(c: &Combined) -> Vec<Chart> {
         c.plan.charts.clone()
     };
     let mut charts = Vec::new();
+    if let Some(x) = c.plan.dims.first().map(|d| d[0].clone())
+        && cdf::applies(c, &x)
+    {
+        charts.push(Chart::Cdf { x });
+    }
     for s in specs {
         charts.push(Chart::Line {
             metric: s.metric.clone(),
@@ -228,6 +238,7 @@ fn draw<DB: DrawingBackend>(
             y_scale,
         } => metric::draw(c, metric, x, by.as_deref(), (*x_scale, *y_scale), root),
         Chart::Heat { metric, x, y } => heat::draw(c, metric, x, y, root),
+        Chart::Cdf { x } => cdf::draw(c, x, root),
     }
 }
 

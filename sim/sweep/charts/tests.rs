@@ -289,3 +289,30 @@ fn heat_maps_have_a_colour_bar_and_unclipped_labels() {
     names.extend(["batch_max_tx: 500".to_string()]);
     check_labels(&text, &names);
 }
+
+#[test]
+fn settlement_cdfs_of_every_family_share_one_chart_with_a_legend_beside_no_curve() {
+    let mut c = family_sweep(&FAMILIES, Some(&FAMILIES));
+    assert!(
+        !plan(&c).iter().any(|ch| matches!(ch, Chart::Cdf { .. })),
+        "no CDF chart without histograms"
+    );
+    // Family k settles 90 % by 10^(k/3) s and never the rest.
+    c.cdfs = (0..9)
+        .map(|k| Some(vec![(0.1, 0.2), (10f64.powf(k as f64 / 3.0), 0.9)]))
+        .collect();
+    let chart = plan(&c)
+        .into_iter()
+        .find(|ch| matches!(ch, Chart::Cdf { .. }))
+        .expect("a CDF chart");
+    assert_eq!(chart.file_stem(), "settlement_cdf_by_consensus");
+    let text = svg(&chart, &c);
+    let coloured = text
+        .split("<polyline")
+        .skip(1)
+        .filter(|p| !p.contains("stroke=\"#000000\""))
+        .count();
+    assert_eq!(coloured, 9);
+    let names: Vec<String> = FAMILIES.iter().map(|s| s.to_string()).collect();
+    check_labels(&text, &names);
+}
