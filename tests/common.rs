@@ -193,3 +193,16 @@ pub fn run_xrpl(text: &str) -> (RunOutput, Vec<unchained::consensus::xrpl::Node>
         world::run_with(&s, xrpl, &Progress::hidden()).unwrap_or_else(|e| panic!("{e}"));
     (out, nodes)
 }
+
+/// Asserts that the output files of runs at 1, 2 and 8 threads are the same, byte for byte.
+pub fn assert_same_files(
+    a: &BTreeMap<String, Vec<u8>>,
+    b: &BTreeMap<String, Vec<u8>>,
+    c: &BTreeMap<String, Vec<u8>>,
+) {
+    assert_eq!(a.keys().collect::<Vec<_>>(), c.keys().collect::<Vec<_>>());
+    for (name, bytes) in a {
+        assert!(bytes == &b[name], "{name} differs between 1 and 2 threads");
+        assert!(bytes == &c[name], "{name} differs between 1 and 8 threads");
+    }
+}

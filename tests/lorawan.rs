@@ -46,11 +46,7 @@ fn outputs_with_collisions_are_byte_identical_at_1_2_and_8_threads() {
         .map(|l| l.split(',').nth(7).unwrap().parse::<u64>().unwrap())
         .sum();
     assert!(collided > 100, "the test needs collisions:\n{radio}");
-    assert_eq!(a.keys().collect::<Vec<_>>(), c.keys().collect::<Vec<_>>());
-    for (name, bytes) in &a {
-        assert!(bytes == &b[name], "{name} differs between 1 and 2 threads");
-        assert!(bytes == &c[name], "{name} differs between 1 and 8 threads");
-    }
+    common::assert_same_files(&a, &b, &c);
 }
 
 #[test]

@@ -10,7 +10,7 @@ use crate::engine::{Time, from_secs};
 use crate::ledger::TxKind;
 use crate::metrics::Metrics;
 use crate::scenario::{Overflow, Scenario};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 /// One device group's compiled parameters; its devices are ids `first..first + count`.
 #[derive(Clone, Debug)]
@@ -55,6 +55,10 @@ pub struct Fleet {
     conn: Vec<ConnState>,
     /// Reused between wakes so buffering allocates nothing per event.
     scratch: VecDeque<Reading>,
+    /// Readings a device keeps from one wake to the next (a radio device waiting for its
+    /// duty cycle or an ACK), by local index; few devices hold any at one time, and the map is
+    /// only ever read by key.
+    held: HashMap<u32, Vec<Reading>>,
 }
 
 impl Fleet {
@@ -105,6 +109,7 @@ impl Fleet {
             next,
             conn,
             scratch: VecDeque::new(),
+            held: HashMap::new(),
         }
     }
 
@@ -151,19 +156,10 @@ impl Fleet {
         m: &mut Metrics,
         upload: impl FnOnce(&Group, &mut Metrics, &mut dyn ExactSizeIterator<Item = Reading>),
     ) -> Option<Time> {
-        let d = self.ids[l as usize];
-        let gi = self.groups.partition_point(|g| g.first + g.count <= d);
-        let g = &self.groups[gi];
-        g.conn
-            .advance(self.seed, d, &mut self.conn[l as usize], now, m);
-        let online = g
-            .conn
-            .window_from(self.seed, d, &self.conn[l as usize], now, Time::MAX)
-            .is_some_and(|(s, _)| s <= now);
         // Wakes are planned inside online windows; generating only when online keeps the
         // shared scratch buffer empty between devices.
-        if online {
-            self.generate(gi, l, now, m);
+        if let Some(gi) = self.online(l, now, m) {
+            self.generate(gi, l, now, 0, m);
             if !self.scratch.is_empty() {
                 upload(&self.groups[gi], m, &mut self.scratch.drain(..));
             }
@@ -171,10 +167,71 @@ impl Fleet {
         self.plan(l)
     }
 
-    /// Generates readings created at or before `until` into the buffer, applying its bound.
-    fn generate(&mut self, gi: usize, l: u32, until: Time, m: &mut Metrics) {
+    /// A wake of a device that may keep readings for later: its buffer holds the readings it
+    /// kept at its last wake, then the new ones, bounded by `buffer_tx` less `reserved`
+    /// places (readings sent but not yet acknowledged). `send` takes what leaves now from the
+    /// front and is told how many were kept from before; the rest stays on the device. New
+    /// readings are picked up only while the device is online; `anyway` lets it send what it
+    /// kept while offline (a radio finishing what an online window started). Returns the next
+    /// wake for a new reading.
+    pub fn wake_holding(
+        &mut self,
+        l: u32,
+        now: Time,
+        m: &mut Metrics,
+        (reserved, anyway): (u32, bool),
+        send: impl FnOnce(&Group, &mut Metrics, &mut VecDeque<Reading>, usize),
+    ) -> Option<Time> {
+        let online = self.online(l, now, m);
+        if online.is_some() || anyway {
+            let d = self.ids[l as usize];
+            let gi = self.groups.partition_point(|g| g.first + g.count <= d);
+            let kept = self.take_held(l);
+            if online.is_some() {
+                self.generate(gi, l, now, reserved, m);
+            }
+            if !self.scratch.is_empty() {
+                send(&self.groups[gi], m, &mut self.scratch, kept);
+            }
+            if !self.scratch.is_empty() {
+                self.held.insert(l, self.scratch.drain(..).collect());
+            }
+        }
+        self.plan(l)
+    }
+
+    /// Whether local device `l` keeps readings for a later wake.
+    pub fn holds(&self, l: u32) -> bool {
+        self.held.contains_key(&l)
+    }
+
+    /// Moves device `l`'s connectivity on to `now`; its group's index if it is online then.
+    fn online(&mut self, l: u32, now: Time, m: &mut Metrics) -> Option<usize> {
+        let d = self.ids[l as usize];
+        let gi = self.groups.partition_point(|g| g.first + g.count <= d);
         let g = &self.groups[gi];
-        let (di, cap, d) = (l as usize, g.buffer as usize, self.ids[l as usize]);
+        g.conn
+            .advance(self.seed, d, &mut self.conn[l as usize], now, m);
+        g.conn
+            .window_from(self.seed, d, &self.conn[l as usize], now, Time::MAX)
+            .is_some_and(|(s, _)| s <= now)
+            .then_some(gi)
+    }
+
+    /// Moves the readings device `l` kept into the (empty) scratch buffer; returns how many.
+    fn take_held(&mut self, l: u32) -> usize {
+        debug_assert!(self.scratch.is_empty());
+        let kept = self.held.remove(&l).unwrap_or_default();
+        self.scratch.extend(kept);
+        self.scratch.len()
+    }
+
+    /// Generates readings created at or before `until` into the buffer, applying its bound
+    /// less `reserved` places.
+    fn generate(&mut self, gi: usize, l: u32, until: Time, reserved: u32, m: &mut Metrics) {
+        let g = &self.groups[gi];
+        let cap = g.buffer.saturating_sub(reserved) as usize;
+        let (di, d) = (l as usize, self.ids[l as usize]);
         while self.next[di] <= until && self.next[di] < self.end {
             let reading = Reading {
                 device: d,
@@ -191,7 +248,7 @@ impl Fleet {
                 self.scratch.push_back(reading);
             } else {
                 m.on_dropped_overflow(reading.created);
-                if g.overflow == Overflow::DropOldest {
+                if g.overflow == Overflow::DropOldest && cap > 0 {
                     self.scratch.pop_front();
                     self.scratch.push_back(reading);
                 }
@@ -202,9 +259,10 @@ impl Fleet {
     }
 
     /// Closes the run for every device: readings created before the end but never uploaded
-    /// stay on the device (counted, not lost), and online time is accounted. Returns the
+    /// stay on the device (counted, not lost), and online time is accounted; `reserved`
+    /// tells how many buffer places each device's unacknowledged readings take. Returns the
     /// number of transactions left on devices.
-    pub fn finish(&mut self, m: &mut Metrics) -> u64 {
+    pub fn finish(&mut self, m: &mut Metrics, reserved: impl Fn(u32) -> u32) -> u64 {
         let mut on_device = 0u64;
         let mut always_on = 0u64;
         let mut gi = 0;
@@ -218,7 +276,8 @@ impl Fleet {
                 always_on += 1;
             }
             self.scratch.clear();
-            self.generate(gi, l, self.end, m);
+            self.take_held(l);
+            self.generate(gi, l, self.end, reserved(l), m);
             on_device += self.scratch.len() as u64;
             conn.finish(self.seed, d, &mut self.conn[l as usize], self.end, m);
         }

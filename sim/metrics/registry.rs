@@ -227,6 +227,15 @@ pub const RULES: &[(&str, Entry)] = &[
     ("radio_airtime_s", output("s", Lower)),
     ("radio_duty_cycle_wait_s", output("s", Lower)),
     ("radio_links_per_device", output("links/device", Neither)),
+    // Confirmed uplinks: ACKs in RX1 or RX2, repeats, frames given up.
+    ("radio_confirmed_frames", count("frames", Neither)),
+    (
+        "radio_transmissions_per_confirmed_frame",
+        output("transmissions/frame", Lower),
+    ),
+    ("radio_frames_given_up", count("frames", Lower)),
+    ("radio_acks_no_window", count("frames", Lower)),
+    ("radio_downlink_airtime_s", output("s", Neither)),
     ("radio_acks*", count("frames", Neither)),
     ("radio_retransmissions*", count("frames", Lower)),
     ("radio_*_ack*", count("frames", Neither)),

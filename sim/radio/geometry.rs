@@ -78,6 +78,15 @@ impl Links {
         self.offsets[d as usize] as usize..self.offsets[d as usize + 1] as usize
     }
 
+    /// Received power of device `d` at gateway `g`, which must be one of its links.
+    pub fn rssi_at(&self, d: u32, g: u32) -> f32 {
+        let k = self
+            .of(d)
+            .find(|&k| self.gateways[k] == g)
+            .expect("a link of the device");
+        self.rssi_dbm[k]
+    }
+
     /// Links of devices `0..devices` to `gateways` whose received power is at least the
     /// device's `e.floor_dbm`, never lower than `min_floor_dbm` (which sets how far to look).
     /// Devices without a position (not on the radio) get none.

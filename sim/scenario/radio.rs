@@ -128,6 +128,19 @@ pub struct Lorawan {
     /// Overrides the region's duty cycle of the uplink sub-band (EU868: 1 %).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duty_cycle: Option<f64>,
+    /// Confirmed uplinks: the network server acknowledges each frame in RX1 or RX2, and a
+    /// frame without an ACK is sent again, up to `retransmissions` more times.
+    #[serde(default)]
+    pub confirmed: bool,
+    /// Repeats of an unacknowledged confirmed frame: 7, from the "recommended 8 transmissions"
+    /// of the LoRaWAN Specification 1.0.3 (p. 65, retransmission strategy for confirmed
+    /// frames).
+    #[serde(default = "default_retransmissions")]
+    pub retransmissions: u32,
+}
+
+fn default_retransmissions() -> u32 {
+    7
 }
 
 /// A spreading factor or `adr`.

@@ -13,8 +13,9 @@
 //! shards or threads; the window width does not matter either (see the receiver's batching
 //! test).
 
+use super::acks::Acks;
 use super::batches::Batches;
-use super::shard::{Shard, Sources, Upload};
+use super::shard::{Outcome, Shard, Sources, Upload};
 use crate::consensus::TxIn;
 use crate::engine::to_secs;
 use crate::engine::{Purpose, Time, draw_unit};
@@ -40,6 +41,10 @@ pub struct GroupRadio {
     /// Largest application payload for SF7..SF12 at this bandwidth; 0 where the region
     /// has no such data rate.
     pub max_payload: [u32; 6],
+    pub region: &'static Region,
+    /// Confirmed uplinks, and how many times an unacknowledged frame is repeated.
+    pub confirmed: bool,
+    pub retransmissions: u8,
 }
 
 impl GroupRadio {
@@ -69,6 +74,9 @@ pub struct FrameOut {
     pub len: u32,
     pub channel: u8,
     pub sf: u8,
+    /// 0 for a frame's first transmission, k for its k-th repeat (confirmed uplinks), which
+    /// carries the readings the network side kept from the first.
+    pub attempt: u8,
 }
 
 /// What the shards read: each radio group's parameters and each device's SF.
@@ -80,6 +88,7 @@ pub struct AirPlan {
     pub sf: Vec<u8>,
     links: Links,
     rx: RxConfig,
+    pub seed: u64,
 }
 
 fn shadow(seed: u64, d: u32, g: u32) -> f64 {
@@ -120,6 +129,9 @@ impl AirPlan {
                     duty_cycle: l.duty_cycle.unwrap_or(region.sub_bands[band].duty_cycle),
                     channels: region.channels_mhz.len() as u8,
                     max_payload,
+                    region,
+                    confirmed: l.confirmed,
+                    retransmissions: l.retransmissions as u8,
                 });
                 group_index.push(i);
                 radio_of.push((first, g.count as u32, l, g.tx_bytes));
@@ -214,6 +226,7 @@ impl AirPlan {
             sf,
             links,
             rx,
+            seed: s.seed,
         })
     }
 
@@ -258,11 +271,16 @@ pub struct GatewayStats {
     pub lost: [u64; 4],
     /// Airtime of the frames a demodulator held (received or collided).
     pub demodulating: Time,
+    /// Downlinks sent (ACKs) and their time on the air.
+    pub downlinks: u64,
+    pub downlink_airtime: Time,
 }
 
 struct Flight {
     f: FrameOut,
-    list: u32,
+    /// Its readings; `None` for a repeat, whose readings the network side kept (or already
+    /// forwarded).
+    list: Option<u32>,
     /// The readings' bytes, which the gateway forwards over its backhaul.
     bytes: u64,
     remaining: u32,
@@ -270,10 +288,12 @@ struct Flight {
     best: Option<(Time, u32)>,
     received: u32,
     loss: Loss,
+    /// With confirmed uplinks, the gateways that received it and at what power (dBm).
+    copies: Vec<(f32, u32)>,
 }
 
 impl Flight {
-    fn new(f: FrameOut, list: u32, bytes: u64, remaining: u32) -> Self {
+    fn new(f: FrameOut, list: Option<u32>, bytes: u64, remaining: u32) -> Self {
         Flight {
             f,
             list,
@@ -282,6 +302,7 @@ impl Flight {
             best: None,
             received: 0,
             loss: Loss::BelowSensitivity,
+            copies: Vec::new(),
         }
     }
 }
@@ -289,7 +310,7 @@ impl Flight {
 /// The network side: a receiver per gateway and the frames on their way through them.
 pub struct Airwaves {
     receivers: Vec<Receiver>,
-    pending: Vec<(FrameOut, u32)>,
+    pending: Vec<(FrameOut, Option<u32>)>,
     flights: Vec<Flight>,
     free: Vec<u32>,
     lists: Batches,
@@ -309,6 +330,8 @@ pub struct Airwaves {
     pub contacts: Option<Vec<(u32, crate::radio::cellular::Contact)>>,
     /// Charged with every finished frame's transmission.
     pub energy: Option<super::energy::Energy>,
+    /// ACKs and repeats, when a group sends confirmed uplinks.
+    pub acks: Option<Acks>,
 }
 
 impl Airwaves {
@@ -329,6 +352,11 @@ impl Airwaves {
             dropped: [0; 4],
             contacts: None,
             energy: None,
+            acks: plan
+                .groups
+                .iter()
+                .find(|g| g.confirmed)
+                .map(|g| Acks::new(g.region, gateways, plan.seed)),
         }
     }
 
@@ -345,8 +373,11 @@ impl Airwaves {
     ) {
         for sh in shards.iter_mut() {
             for f in sh.frames.drain(..) {
-                let (id, list) = self.lists.open();
-                list.extend_from_slice(&sh.txs[f.txs as usize..(f.txs + f.len) as usize]);
+                let id = (f.attempt == 0).then(|| {
+                    let (id, list) = self.lists.open();
+                    list.extend_from_slice(&sh.txs[f.txs as usize..(f.txs + f.len) as usize]);
+                    id
+                });
                 self.pending.push((f, id));
             }
         }
@@ -363,10 +394,11 @@ impl Airwaves {
             gateways,
             inbox,
             verdicts,
+            acks,
             ..
         } = &mut *self;
         for (f, list) in pending.drain(..due) {
-            let bytes = lists.list(list).iter().map(|t| t.bytes as u64).sum::<u64>();
+            let bytes = list.map_or(0, |l| lists.list(l).iter().map(|t| t.bytes as u64).sum());
             let links = plan.links.of(f.device);
             let idx = match free.pop() {
                 Some(i) => i,
@@ -413,11 +445,23 @@ impl Airwaves {
         for (g, out) in verdicts.iter_mut().enumerate() {
             for (i, r) in out.drain(..) {
                 outcome(flights, gateways, ready, access, i, g as u32, r);
+                if r.is_ok() && acks.is_some() {
+                    let fl = &mut flights[i as usize];
+                    let rssi = plan.links.rssi_at(fl.f.device, g as u32);
+                    fl.copies.push((rssi, g as u32));
+                }
             }
         }
-        for idx in std::mem::take(&mut self.ready) {
+        // In the order of their end, so that ACKs are booked in an order fixed by the model.
+        let mut ready = std::mem::take(&mut self.ready);
+        ready.sort_unstable_by_key(|&i| {
+            let f = &self.flights[i as usize].f;
+            (f.end, f.device, f.seq, f.attempt)
+        });
+        for idx in ready.drain(..) {
             self.finish_frame(plan, idx, access, src, m);
         }
+        self.ready = ready;
     }
 
     fn finish_frame(
@@ -429,27 +473,66 @@ impl Airwaves {
         m: &mut Metrics,
     ) {
         self.free.push(idx);
-        let fl = &self.flights[idx as usize];
+        let Airwaves {
+            flights,
+            lists,
+            acks,
+            receivers,
+            gateways,
+            ..
+        } = self;
+        let fl = &mut flights[idx as usize];
         let f = fl.f;
-        let list = self.lists.take(fl.list);
         let gi = plan.group_of(f.device).expect("radio device");
+        let g = &plan.groups[gi];
+        let list = match acks {
+            Some(a) if f.attempt > 0 => a.kept.remove(&f.device),
+            _ => fl.list,
+        };
+        let (heard, outcome) = match acks {
+            Some(a) if g.confirmed => {
+                let r = a.answer(&f, g, &mut fl.copies, access, receivers, gateways);
+                (r.heard, Some(r.outcome))
+            }
+            _ => (crate::energy::Downlink::None, None),
+        };
+        fl.copies.clear();
+        let (best, loss, received) = (fl.best, fl.loss, fl.received);
+        let readings = if f.attempt == 0 {
+            list.map_or(0, |l| lists.list(l).len() as u64)
+        } else {
+            0
+        };
         if let Some(e) = &mut self.energy {
-            e.on_frame(gi, &f, list.len() as u64, crate::energy::Downlink::None);
+            e.on_frame(gi, &f, readings, heard);
         }
         let st = &mut self.stats[gi * 6 + (f.sf - 7) as usize];
         st.frames += 1;
-        st.readings += list.len() as u64;
+        st.readings += readings;
         st.airtime += f.end - f.start;
         st.duty_cycle_wait += f.start - f.ready;
-        match fl.best {
-            Some((at, g)) => {
-                st.delivered += 1;
-                st.duplicates += fl.received as u64 - 1;
+        if best.is_some() {
+            st.delivered += 1;
+            st.duplicates += received as u64 - 1;
+        } else {
+            st.lost[loss as usize] += 1;
+        }
+        let Some(id) = list else {
+            if best.is_some()
+                && let Some(a) = &mut self.acks
+            {
+                a.stats.repeats_received_again += 1;
+            }
+            return;
+        };
+        match best {
+            Some((at, gw)) => {
+                let list = self.lists.take(id);
                 self.out.push(Upload {
                     at,
                     source: src.first_device + f.device,
                     seq: f.seq,
-                    node: access.gateway_validator[g as usize],
+                    node: access.gateway_validator[gw as usize],
                     start: self.txs.len() as u32,
                     len: list.len() as u32,
                 });
@@ -457,21 +540,36 @@ impl Airwaves {
                 if let Some(c) = &mut self.contacts {
                     c.push((f.device, super::receipts::class_a_contact(f.end)));
                 }
+                self.lists.give_back(list);
+            }
+            None if outcome == Some(Outcome::Retry) => {
+                // The device sends these readings again; the network keeps their copy.
+                let a = self.acks.as_mut().expect("confirmed frames have acks");
+                a.kept.insert(f.device, id);
             }
             None => {
-                st.lost[fl.loss as usize] += 1;
-                self.dropped[fl.loss as usize] += list.len() as u64;
+                let list = self.lists.take(id);
+                self.dropped[loss as usize] += list.len() as u64;
                 for _ in 0..list.len() {
                     m.on_dropped(f.end);
                 }
+                self.lists.give_back(list);
             }
         }
-        self.lists.give_back(list);
     }
 
     /// Readings on the air when the run ends (their frames never settled).
     pub fn on_air(&self) -> u64 {
-        self.lists.in_flight()
+        self.lists.in_flight() - self.awaiting_repeat()
+    }
+
+    /// Readings of confirmed frames lost so far and to be sent again: still on their devices.
+    pub fn awaiting_repeat(&self) -> u64 {
+        let kept = self.acks.as_ref().map(|a| a.kept.values());
+        kept.into_iter()
+            .flatten()
+            .map(|&id| self.lists.len_of(id) as u64)
+            .sum()
     }
 }
 
@@ -523,6 +621,8 @@ pub struct Tables {
     pub dropped: Vec<(String, u64)>,
     /// Readings in frames still on the air at the end.
     pub on_air: u64,
+    /// Readings of lost confirmed frames, to be sent again by their devices.
+    pub awaiting_repeat: u64,
 }
 
 fn ratio(a: u64, b: u64) -> f64 {
@@ -537,6 +637,7 @@ impl Tables {
     pub fn of(w: &Airwaves, plan: &AirPlan, s: &Scenario, duration_s: f64) -> Self {
         let mut t = Tables {
             on_air: w.on_air(),
+            awaiting_repeat: w.awaiting_repeat(),
             ..Tables::default()
         };
         let mut total = RadioStats::default();
@@ -598,6 +699,12 @@ impl Tables {
                 to_secs(total.duty_cycle_wait).into(),
             ),
         ];
+        if let Some(a) = &w.acks {
+            t.summary.extend(a.summary());
+            let airtime: Time = w.gateways.iter().map(|g| g.downlink_airtime).sum();
+            t.summary
+                .push(("radio_downlink_airtime_s".into(), to_secs(airtime).into()));
+        }
         t
     }
 }

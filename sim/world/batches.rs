@@ -31,6 +31,10 @@ impl Batches {
         &mut self.lists[id as usize]
     }
 
+    pub fn len_of(&self, id: u32) -> usize {
+        self.lists[id as usize].len()
+    }
+
     /// Removes a delivered batch; hand the list back with [`Batches::give_back`].
     pub fn take(&mut self, id: u32) -> Vec<TxIn> {
         self.free.push(id);

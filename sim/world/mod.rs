@@ -1,6 +1,7 @@
 //! A built world and its event loop: scenario → network, access, fleet, protocol → events →
 //! metrics → [`RunOutput`].
 
+mod acks;
 mod airwaves;
 mod batches;
 mod cells;
@@ -205,15 +206,19 @@ fn enqueue<M, T>(
 struct Window {
     width: Time,
     end: Time,
+    /// The widest a step may be: RECEIVE_DELAY1 when the network answers uplinks, so that
+    /// an answer is decided at the barrier after its uplink ended, before it is on the air.
+    max: Time,
 }
 
 impl Window {
     const TARGET_EVENTS: u64 = 1 << 17;
 
-    fn new(end: Time) -> Self {
+    fn new(end: Time, max: Time) -> Self {
         Window {
-            width: NS_PER_S,
+            width: NS_PER_S.min(max),
             end,
+            max,
         }
     }
 
@@ -222,8 +227,8 @@ impl Window {
     }
 
     fn adapt(&mut self, events: u64) {
-        if events < Self::TARGET_EVENTS / 4 && self.width < self.end {
-            self.width = self.width.saturating_mul(2);
+        if events < Self::TARGET_EVENTS / 4 && self.width < self.end.min(self.max) {
+            self.width = self.width.saturating_mul(2).min(self.max);
         } else if events > Self::TARGET_EVENTS * 4 && self.width > NS_PER_MS {
             self.width /= 2;
         }
@@ -378,7 +383,11 @@ impl<'s, P: Protocol> World<'s, P> {
         };
         // The fleet runs one window ahead of the validators: while they process up to
         // `ahead`, the shards produce the uploads of the next window.
-        let mut window = Window::new(self.end);
+        let answers = air.as_ref().and_then(|a| {
+            let g = a.groups.iter().find(|g| g.confirmed)?;
+            Some(g.region.rx1_delay)
+        });
+        let mut window = Window::new(self.end, answers.unwrap_or(Time::MAX));
         let mut ahead = window.next(0);
         window.adapt(step(&mut shards, ahead, &access, plans, src));
         self.merge(&mut shards, ahead, 0);
@@ -426,6 +435,9 @@ impl<'s, P: Protocol> World<'s, P> {
                 &mut waves.out,
                 &mut waves.txs,
             );
+            if let Some(acks) = &mut waves.acks {
+                shard::feed_back(shards, &self.access, self.s.seed, &mut acks.feedback);
+            }
         }
         for sh in shards.iter_mut() {
             enqueue(&mut self.sched, &mut self.batches, &mut sh.out, &mut sh.txs);
@@ -728,6 +740,7 @@ impl<'s, P: Protocol> World<'s, P> {
             });
         if let Some(r) = &radio {
             in_open_gateway_batches += r.on_air;
+            pending_on_device += r.awaiting_repeat;
         }
         // What devices hold, by kind: the fleet's readings, and what typed workloads buffer.
         let mut on_device = [0; TxKind::COUNT];

@@ -14,14 +14,18 @@ use super::cells::{CellDevice, CellPlan};
 use super::gateways::Gateways;
 use crate::consensus::TxIn;
 use crate::devices::Fleet;
-use crate::engine::{EventKey, Purpose, RadixHeap, Time, draw_u64, from_secs};
+use crate::engine::{EventKey, RadixHeap, Time, from_secs};
 use crate::metrics::Metrics;
 use crate::net::{Access, transfer};
 use crate::radio::cell::Cell;
 use crate::radio::cellular::Contact;
-use crate::radio::{MAC_OVERHEAD_BYTES, next_free};
 use crate::scenario::Scenario;
 use rayon::prelude::*;
+
+#[path = "class_a.rs"]
+mod class_a;
+pub use class_a::{Feedback, Outcome};
+use class_a::{Macs, RADIO_WAKE};
 
 /// Shards a fleet is split into at most: enough to keep two to eight threads busy when
 /// gateways serve unequal numbers of devices, few enough that per-shard metrics stay small.
@@ -71,10 +75,8 @@ pub struct Shard {
     pub txs: Vec<TxIn>,
     /// Frames of radio devices, their readings in `txs`.
     pub frames: Vec<FrameOut>,
-    /// When each device's uplink sub-band reopens (radio devices only).
-    free_at: Vec<Time>,
-    /// Readings whose frame could not start before the end of the run (duty cycle).
-    held: u64,
+    /// The LoRaWAN devices' sub-bands and confirmed frames (radio scenarios only).
+    macs: Macs,
     /// Per local gateway, its cell (cellular scenarios only).
     pub cells: Vec<Cell>,
     /// Per local device, its cellular radio state (cellular scenarios only): the schedule
@@ -159,8 +161,7 @@ pub fn build(s: &Scenario, end: Time, access: &Access) -> Vec<Shard> {
                 out: Vec::new(),
                 txs: Vec::new(),
                 frames: Vec::new(),
-                free_at: Vec::new(),
-                held: 0,
+                macs: Macs::default(),
                 cells: Vec::new(),
                 cell_devices: Vec::new(),
                 contacts: Vec::new(),
@@ -172,7 +173,7 @@ pub fn build(s: &Scenario, end: Time, access: &Access) -> Vec<Shard> {
                 shard.cells = vec![plan.cell(); shard_gateways as usize];
                 shard.cell_devices = vec![CellDevice::default(); shard.fleet.len() as usize];
             } else if s.devices.iter().any(|g| g.radio.is_some()) {
-                shard.free_at = vec![0; shard.fleet.len() as usize];
+                shard.macs = Macs::new(shard.fleet.len());
             }
             for l in 0..shard.fleet.len() {
                 if let Some(t) = shard.fleet.first_wake(l) {
@@ -184,26 +185,51 @@ pub fn build(s: &Scenario, end: Time, access: &Access) -> Vec<Shard> {
         .collect()
 }
 
+/// Hands the network side's word on confirmed frames to the devices' shards (the shards
+/// have run every event before any of it).
+pub fn feed_back(shards: &mut [Shard], access: &Access, seed: u64, feedback: &mut Vec<Feedback>) {
+    let (gateways, count) = (access.gateways(), shards.len() as u32);
+    for fb in feedback.drain(..) {
+        let k = shard_of(access.gateway_of(seed, fb.device), gateways, count) as usize;
+        let l = shards[k]
+            .fleet
+            .ids
+            .binary_search(&fb.device)
+            .expect("a device lives in its gateway's shard");
+        shards[k].on_feedback(l as u32, fb);
+    }
+}
+
 impl Shard {
     /// Runs every event due at or before `until`, appending uploads to `out` and `txs`.
     pub fn run_until(&mut self, until: Time, access: &Access, plans: Plans, src: Sources) {
         let devices = self.fleet.len();
-        while self.queue.peek_key().is_some_and(|k| k.time() <= until) {
+        // Never moves the queue's clock past `until`: the network side's answers to confirmed
+        // uplinks are pushed after the step, for times after it.
+        while self.queue.peek_key_until(until).is_some() {
             let (key, ()) = self.queue.pop().expect("peeked");
             self.events += 1;
             let (now, source) = (key.time(), key.source());
             if source < devices {
-                self.wake(source, now, access, plans, src);
+                self.wake(source, now, key.seq() == RADIO_WAKE, access, plans, src);
             } else {
                 self.flush(source - devices, now, access, src);
             }
         }
     }
 
-    fn wake(&mut self, l: u32, now: Time, access: &Access, plans: Plans, src: Sources) {
+    fn wake(
+        &mut self,
+        l: u32,
+        now: Time,
+        radio_wake: bool,
+        access: &Access,
+        plans: Plans,
+        src: Sources,
+    ) {
         let d = self.fleet.ids[l as usize];
         if let Some((air, gi)) = plans.air.and_then(|a| Some((a, a.group_of(d)?))) {
-            return self.wake_radio(l, now, air, gi);
+            return self.wake_radio(l, now, radio_wake, air, gi);
         }
         if let Some(plan) = plans.cells {
             return self.wake_cellular(l, now, access, plan, src);
@@ -256,54 +282,6 @@ impl Shard {
             let source = self.fleet.len() + local_gateway;
             self.queue.push(EventKey::new(flush, source, 0), ());
         }
-        if let Some(t) = next {
-            self.queue.push(EventKey::new(t, l, 0), ());
-        }
-    }
-
-    /// A radio device's wake: its readings leave in frames of at most the data rate's
-    /// payload, each starting when the duty cycle of its sub-band allows.
-    fn wake_radio(&mut self, l: u32, now: Time, air: &AirPlan, gi: usize) {
-        let d = self.fleet.ids[l as usize];
-        let radio = &air.groups[gi];
-        let sf = air.sf[d as usize];
-        let (frames, txs, held) = (&mut self.frames, &mut self.txs, &mut self.held);
-        let (free_at, seed, end) = (&mut self.free_at[l as usize], self.seed, self.end);
-        let next = self
-            .fleet
-            .wake(l, now, &mut self.metrics, |g, metrics, readings| {
-                let per_frame = (radio.max_payload[(sf - 7) as usize] / g.tx_bytes).max(1) as usize;
-                let phy = radio.phy(sf);
-                while readings.len() > 0 {
-                    let k = readings.len().min(per_frame);
-                    let toa = phy.time_on_air(k as u32 * g.tx_bytes + MAC_OVERHEAD_BYTES);
-                    let start = now.max(*free_at);
-                    if start >= end {
-                        // The sub-band reopens only after the run: the readings stay on the device.
-                        *held += readings.len() as u64;
-                        (&mut *readings).for_each(drop);
-                        break;
-                    }
-                    let first = txs.len() as u32;
-                    let seq =
-                        push_readings(txs, (&mut *readings).take(k), g.tx_bytes, metrics, start);
-                    let seq = seq.expect("a frame holds readings");
-                    let channel = draw_u64(seed, d as u64, Purpose::Radio, seq as u64)
-                        % radio.channels as u64;
-                    frames.push(FrameOut {
-                        start,
-                        end: start + toa,
-                        ready: now,
-                        device: d,
-                        seq,
-                        txs: first,
-                        len: k as u32,
-                        channel: channel as u8,
-                        sf,
-                    });
-                    *free_at = next_free(start, toa, radio.duty_cycle);
-                }
-            });
         if let Some(t) = next {
             self.queue.push(EventKey::new(t, l, 0), ());
         }
@@ -400,7 +378,8 @@ impl Shard {
     /// Closes the run: readings never uploaded stay on their devices, online time is
     /// accounted. Returns the transactions left on devices and those in unflushed batches.
     pub fn finish(&mut self, plans: Plans) -> (u64, u64) {
-        let on_device = self.fleet.finish(&mut self.metrics) + self.held;
+        let macs = &self.macs;
+        let on_device = self.fleet.finish(&mut self.metrics, |l| macs.reserved(l));
         if let Some(plan) = plans.cells {
             for (l, dev) in self.cell_devices.iter_mut().enumerate() {
                 if let Some(c) = plan.radio_of(self.fleet.ids[l]) {

@@ -13,6 +13,8 @@ const PREAMBLE: (u32, u32) = (6, 65_535);
 const TX_POWER_DBM: (f64, f64) = (-10.0, 30.0);
 const MAX_DEMODULATORS: u32 = 64;
 const CODING_RATES: [&str; 4] = ["4/5", "4/6", "4/7", "4/8"];
+/// NbTrans is a 4-bit field of 1 to 15 transmissions (LoRaWAN L2 1.0.4, 5.3 LinkADRReq).
+const MAX_RETRANSMISSIONS: u32 = 14;
 
 impl Checker<'_> {
     pub(super) fn radio(&mut self, p: &str, group: &DeviceGroup) {
@@ -78,6 +80,13 @@ impl Checker<'_> {
         );
         if let Some(dc) = l.duty_cycle {
             self.range(&format!("{p}.duty_cycle"), dc, Pos, Some(Upper(1.0, "")));
+        }
+        if l.retransmissions > MAX_RETRANSMISSIONS {
+            self.report(
+                &format!("{p}.retransmissions"),
+                l.retransmissions,
+                format!("must be <= {MAX_RETRANSMISSIONS} (NbTrans: at most 15 transmissions)"),
+            );
         }
         if let (Some(region), Some(sf)) = (region, sf) {
             self.data_rate(&p, region, sf, l, group.tx_bytes);
@@ -230,6 +239,23 @@ impl Checker<'_> {
             }
             return;
         };
+        // Gateways send downlinks under one region's sub-bands.
+        let mut regions = groups
+            .iter()
+            .enumerate()
+            .filter_map(|(i, g)| match &g.radio {
+                Some(Radio::Lorawan(l)) => Some((i, &l.region)),
+                _ => None,
+            });
+        if let Some((_, first)) = regions.next()
+            && let Some((i, other)) = regions.find(|(_, r)| *r != first)
+        {
+            self.report(
+                &format!("devices[{i}].radio.region"),
+                Quoted(other),
+                format!("must be {first}, the region of the other lorawan groups: gateways serve one region"),
+            );
+        }
         self.range("area.size_m", a.size_m, Pos, Some(Upper(MAX_AREA_M, "")));
         let pl = &a.path_loss;
         self.range(
@@ -407,6 +433,35 @@ consensus: { protocol: nakamoto, block_interval_s: 10 }
         assert_eq!(
             errors(&grid),
             ["area.gateway_coordinates = []: needs area.gateways: listed (line 10)"]
+        );
+    }
+
+    #[test]
+    fn retransmissions_and_regions_are_bounded() {
+        let e = errors(&format!(
+            "{}{AREA}",
+            group(
+                "{ model: lorawan, confirmed: true, retransmissions: 15 }",
+                10
+            )
+        ));
+        assert_eq!(
+            e,
+            [
+                "devices[0].radio.retransmissions = 15: must be <= 14 (NbTrans: at most 15 \
+              transmissions) (line 9)"
+            ]
+        );
+        let two = format!(
+            "{}  - name: n\n    count: 10\n    workload: {{ model: periodic, interval_s: 600 }}\n    tx_bytes: 10\n    radio: {{ model: lorawan, region: us915 }}\n{AREA}",
+            group("{ model: lorawan }", 10)
+        );
+        assert_eq!(
+            errors(&two),
+            [
+                "devices[1].radio.region = \"us915\": must be eu868, the region of the other \
+              lorawan groups: gateways serve one region (line 14)"
+            ]
         );
     }
 
