@@ -125,6 +125,13 @@ enum Cmd {
         #[arg(long)]
         force: bool,
     },
+    /// Print the JSON Schema of scenario, sweep or plan files (editors and checkers read it;
+    /// committed copies: scenarios/unchained*.schema.json).
+    Schema {
+        /// Which file kind.
+        #[arg(value_enum, default_value = "scenario")]
+        kind: SchemaKind,
+    },
     /// Reproduce the published results (targets.yaml) and write a table and charts.
     ValidateLiterature {
         /// Output folder.
@@ -140,6 +147,13 @@ enum Cmd {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SchemaKind {
+    Scenario,
+    Sweep,
+    Plan,
 }
 
 #[derive(Subcommand)]
@@ -371,6 +385,15 @@ fn main() -> ExitCode {
                 format,
                 junit.as_deref().map(|j| (j, force)),
             );
+        }
+        Cmd::Schema { kind } => {
+            let schema = match kind {
+                SchemaKind::Scenario => scenario::json_schema::scenario(),
+                SchemaKind::Sweep => unchained::sweep::json_schema(),
+                SchemaKind::Plan => unchained::plan::json_schema(),
+            };
+            print!("{}", scenario::json_schema::to_text(&schema));
+            Ok(())
         }
         Cmd::ValidateLiterature {
             out,

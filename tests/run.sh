@@ -60,15 +60,18 @@ tests/slurm/run.sh target/ci-data/sweep
 
 echo "== notebooks against the fresh outputs"
 venv=${UNCHAINED_VENV:-$HOME/.cache/unchained/venv}
-if ! "$venv/bin/python" -c "import polars, matplotlib, yaml, nbconvert, ipykernel" 2>/dev/null; then
+if ! "$venv/bin/python" -c "import polars, matplotlib, yaml, nbconvert, ipykernel, pytest, jsonschema, ruamel.yaml" 2>/dev/null; then
   if ! python3 -m venv "$venv" 2>/dev/null; then
     rm -rf "$venv"
     apt_pkgs python3-venv || true
     python3 -m venv "$venv"
   fi
   "$venv/bin/pip" install -q --disable-pip-version-check \
-    polars matplotlib pyyaml nbconvert ipykernel
+    polars matplotlib pyyaml nbconvert ipykernel pytest jsonschema ruamel.yaml
 fi
+
+echo "== Python tests (JSON Schema of the shipped files)"
+"$venv/bin/python" -m pytest -q -p no:cacheprovider tests/python
 nb_out=$(mktemp -d)
 (cd notebooks &&
   UNCHAINED_RUN_DIR="$PWD/../target/ci-data/run" \

@@ -13,7 +13,9 @@ mod spec;
 
 pub use frontier::names as frontier_charts;
 pub use judge::{Figure, Verdict, judge};
-pub use spec::{Choice, Goal, MAX_POINTS, Monotone, Objective, Op, Plan, Requirement, load};
+pub use spec::{
+    Choice, Goal, MAX_POINTS, Monotone, Objective, Op, Plan, Requirement, json_schema, load,
+};
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -10,22 +10,36 @@ use serde_yaml::Value;
 use crate::scenario::{self, FieldError, limits, line_of};
 use crate::sweep::{self, Dim, MAX_RUNS, Sweep};
 
-#[derive(Debug, Deserialize)]
+/// A plan file: a base scenario, requirements on summary metrics, choices to search and an
+/// objective.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "Unchained plan")]
 struct File {
+    /// The plan's name (default: the file's stem).
     #[serde(default)]
     name: Option<String>,
     /// Base scenario, relative to the plan file.
     base: PathBuf,
+    /// Seeds each configuration runs first.
     #[serde(default = "three")]
+    #[schemars(range(min = 1))]
     seeds: u32,
-    /// Seeds a configuration may grow to while its interval straddles a target.
+    /// Seeds a configuration may grow to while its interval straddles a target (default 10).
     #[serde(default)]
+    #[schemars(range(min = 1, max = 1000))]
     max_seeds: Option<u32>,
+    /// Every requirement must hold for a configuration to be feasible.
+    #[schemars(length(min = 1))]
     requirements: Vec<ReqFile>,
+    /// The choices to search, in grid order.
+    #[schemars(length(min = 1))]
     choices: Vec<ChoiceFile>,
+    /// The path of an integer choice, or a summary metric (mean over seeds).
     objective: String,
+    /// Whether the objective is made small or large.
     #[serde(default)]
+    #[schemars(extend("enum" = ["minimise", "maximise", null]))]
     goal: Option<String>,
 }
 
@@ -40,28 +54,55 @@ fn three() -> u32 {
 /// (√(3/10) · 2.26/4.30 = 0.29).
 const DEFAULT_MAX_SEEDS: u32 = 10;
 
-#[derive(Debug, Deserialize)]
+/// A requirement on a summary metric: `metric op value`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ReqFile {
+    /// A summary metric such as `settled_within_30s_share`.
     metric: String,
+    #[schemars(extend("enum" = [">=", "<=", "=="]))]
     op: String,
+    /// A finite number, or true/false for a flag such as `saturated`.
+    #[schemars(with = "NumberOrFlag")]
     value: Value,
 }
 
-#[derive(Debug, Deserialize)]
+/// The schema of a requirement's target.
+#[derive(schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum NumberOrFlag {
+    Number(f64),
+    Flag(bool),
+}
+
+/// A choice: an integer range (`min`, `max`, optional `step` and `monotone`) or a list of
+/// `values`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ChoiceFile {
+    /// A dotted scenario path (`devices[0].count`, `consensus`).
     path: String,
     #[serde(default)]
     min: Option<i64>,
     #[serde(default)]
     max: Option<i64>,
     #[serde(default)]
+    #[schemars(range(min = 1))]
     step: Option<i64>,
+    /// `increasing`: more of it never hurts; `decreasing`: more of it never helps.
     #[serde(default)]
+    #[schemars(extend("enum" = ["increasing", "decreasing", null]))]
     monotone: Option<String>,
+    /// The values to try, each any YAML value the path accepts.
     #[serde(default)]
+    #[schemars(with = "Option<Vec<serde_json::Value>>")]
     values: Option<Vec<Value>>,
+}
+
+/// The plan file's JSON Schema (`unchained schema plan`).
+pub fn json_schema() -> serde_json::Value {
+    schemars::schema_for!(File).to_value()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

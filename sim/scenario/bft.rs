@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Pbft {
     /// Most transactions the primary orders in one batch (one sequence number).
@@ -37,7 +37,7 @@ impl Default for Pbft {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HotStuff {
     /// Most transactions per block.
@@ -60,7 +60,7 @@ impl Default for HotStuff {
 
 /// Tendermint's round timeouts follow CometBFT's defaults; each grows by `timeout_delta_ms`
 /// per round of the same height.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Tendermint {
     /// Most transactions per block.
@@ -103,7 +103,7 @@ impl Default for Tendermint {
 }
 
 /// What the validators named in `adversary: { kind: byzantine, … }` do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Behaviour {
     /// As leader (primary), send one proposal to one half of the honest replicas and a

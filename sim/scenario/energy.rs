@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 /// 3GPP TR 45.820; see `crate::energy::Profile`) and the per-operation costs of blockchain
 /// work on the device, which have no default: they depend on the device's controller and
 /// the chain's cryptography, and are the scenario's inputs.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Energy {
     /// Supply voltage; absent, 3.3 V for LoRaWAN, 3.6 V for cellular.
@@ -30,7 +30,7 @@ pub struct Energy {
 
 /// A battery: `capacity_mah` at `voltage_v` (the supply voltage when absent), or
 /// `capacity_wh`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Battery {
     #[serde(default, skip_serializing_if = "Option::is_none")]

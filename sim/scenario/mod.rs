@@ -10,6 +10,7 @@ mod count;
 mod energy;
 mod error;
 mod faults;
+pub mod json_schema;
 pub mod limits;
 mod locate;
 mod name;

@@ -21,7 +21,7 @@ tagged_enum! {
 /// cell (a gateway of `kind: cell`), sends, lingers for the RRC inactivity timer, stays
 /// reachable by paging for T3324 and then sleeps in PSM. Defaults and their sources are in
 /// [`crate::radio::cellular`].
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CellularRadio {
     /// Power saving mode; absent, the device stays idle (paged) between uplinks.
@@ -46,7 +46,7 @@ pub struct CellularRadio {
     pub downlink_bps: Option<f64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Psm {
     /// Active timer: how long the device stays reachable by paging after each release.
@@ -56,7 +56,7 @@ pub struct Psm {
     pub t3412_s: f64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Edrx {
     /// One of the standard eDRX cycles of the model (TS 24.008 Table 10.5.5.32).
@@ -71,7 +71,7 @@ fn default_t3412_s() -> f64 {
 }
 
 /// Receipts of settlement sent back to each device of a group.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Receipts {
     /// The receipt itself (transaction id, block reference, signature), bytes.
@@ -92,7 +92,9 @@ fn default_receipt_bytes() -> u32 {
     104
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Proof {
     #[default]
@@ -100,7 +102,7 @@ pub enum Proof {
     Merkle,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Lorawan {
     /// Regional parameters: `eu868` or `us915`.
@@ -144,7 +146,7 @@ fn default_retransmissions() -> u32 {
 }
 
 /// A spreading factor or `adr`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum Sf {
     Fixed(u32),
@@ -201,7 +203,7 @@ fn default_adr_margin_db() -> f64 {
 
 /// Where radio devices and gateways stand, and how signals fade between them. Devices are
 /// uniform over the area.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Area {
     pub shape: Shape,
@@ -230,7 +232,7 @@ pub struct Area {
     pub demodulators: u32,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Shape {
     Disc,
@@ -239,7 +241,9 @@ pub enum Shape {
 
 /// How gateways are placed: an even pattern (a grid in a square, a sunflower spiral in a
 /// disc), uniformly at random, or at listed coordinates.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Placement {
     #[default]
@@ -249,7 +253,9 @@ pub enum Placement {
 }
 
 /// How different spreading factors interfere.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum InterSf {
     /// Different SFs never disturb each other.
@@ -260,7 +266,7 @@ pub enum InterSf {
 }
 
 /// Log-distance path loss with log-normal shadowing; defaults in [`crate::radio::PathLoss`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PathLossParams {
     #[serde(default = "default_exponent")]

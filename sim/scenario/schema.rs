@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::tagged::tagged_enum;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     #[serde(default = "default_name")]
@@ -46,7 +46,7 @@ fn default_seed() -> u64 {
     1
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceGroup {
     #[serde(default = "default_group_name")]
@@ -90,7 +90,9 @@ fn default_buffer_tx() -> u32 {
     64
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Overflow {
     /// Keep the newest readings: the oldest buffered one is discarded.
@@ -212,7 +214,7 @@ tagged_enum! {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Uplink {
     /// One-way latency device → gateway (radio access, including airtime scheduling).
@@ -238,7 +240,7 @@ impl Default for Uplink {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Gateways {
     #[serde(
@@ -265,7 +267,9 @@ pub struct Gateways {
     pub uplink_bps: Option<f64>,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum GatewayKind {
     #[default]
@@ -299,14 +303,14 @@ impl Default for Gateways {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Validators {
     #[serde(deserialize_with = "super::count::deserialize_count")]
     pub count: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Network {
     #[serde(default)]
@@ -328,7 +332,9 @@ pub struct Network {
     pub upload: UploadSharing,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RelayModel {
     /// Every hop is one message of latency + size / min(upload, download), all copies in
@@ -342,7 +348,9 @@ pub enum RelayModel {
     Announce,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum UploadSharing {
     /// One transfer at a time, in request order, each at min(sender upload, receiver
@@ -389,7 +397,7 @@ tagged_enum! {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Jitter {
     /// The table value exactly.
@@ -436,7 +444,9 @@ impl Default for Topology {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum OutboundModel {
     #[default]
@@ -461,7 +471,7 @@ tagged_enum! {
 }
 
 /// XRP Ledger consensus with rippled's timing (`ConsensusParms.h`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Xrpl {
     #[serde(default)]
@@ -517,7 +527,7 @@ tagged_enum! {
 
 /// R3 Corda style: transactions go only to their parties and the notary, which checks that
 /// no input state was consumed before and signs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Notary {
     #[serde(default)]
@@ -580,7 +590,7 @@ tagged_enum! {
 }
 
 /// IOTA-style tangle: every transaction approves `approvals` earlier ones.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Tangle {
     /// Transactions each new one approves (k; 2 in IOTA).
@@ -648,7 +658,7 @@ impl Default for Confirmation {
 }
 
 /// Ethereum-style proof of stake (Gasper: Casper FFG finality over slots and epochs).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Pos {
     /// Slot length (mainnet `SECONDS_PER_SLOT` = 12).
@@ -675,7 +685,7 @@ fn default_slots_per_epoch() -> u32 {
     32
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Nakamoto {
     /// Mean time between blocks of the whole network.
@@ -795,7 +805,7 @@ tagged_enum! {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Relay {
     /// Whole blocks are sent to every peer.
@@ -806,7 +816,7 @@ pub enum Relay {
     Compact,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MetricsOptions {
     /// Width of a time-series window.

@@ -36,7 +36,7 @@ macro_rules! tagged_enum {
         $vis:vis enum $name:ident { $($body:tt)* }
     ) => {
         $(#[$attr])*
-        #[derive(serde::Serialize)]
+        #[derive(serde::Serialize, schemars::JsonSchema)]
         #[serde(tag = $tag, rename_all = "snake_case", deny_unknown_fields)]
         $vis enum $name { $($body)* }
 

@@ -5,6 +5,7 @@
 //! their own: `on_s > period_s` says nothing useful when `period_s` is already negative.
 
 mod bft;
+pub(super) mod bounds;
 mod cellular;
 mod costs;
 mod energy;

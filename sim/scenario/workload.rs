@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 /// What a consumer's use does while its channel's funding is not yet settled.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum EarlyUses {
     /// The use waits; its payment leaves once the funding settles (at most
@@ -16,7 +18,9 @@ pub enum EarlyUses {
 }
 
 /// What a provenance event puts on the ledger.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Anchor {
     /// Only the event's hash, signed (`hash_bytes`); the event itself stays with the parties.

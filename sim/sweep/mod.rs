@@ -15,6 +15,7 @@ pub(crate) use charts::{FONT, PALETTE, SIZE, range};
 pub use exec::{Outcome, Shard, concurrency, memory_estimate, run, run_points};
 pub use merge::{AxisValues, Combined, combine, read_point};
 pub use spec::Dim;
+pub use spec::json_schema;
 pub use spec::{
     ChartSpec, MAX_RUNS, Point, Sweep, build, get_path, label, load, run_seed, scalar,
     with_overrides,

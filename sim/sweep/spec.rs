@@ -10,21 +10,30 @@ use serde_yaml::{Mapping, Value};
 use super::charts::Scale;
 use crate::scenario::{self, Scenario, limits};
 
-#[derive(Debug, Deserialize)]
+/// A sweep file: a base scenario, axes over its dotted paths and seeds per point.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "Unchained sweep")]
 struct File {
+    /// The sweep's name (default: the file's stem); enters every run's seed.
     #[serde(default)]
     name: Option<String>,
     /// Base scenario, relative to the sweep file.
     scenario: PathBuf,
+    /// Seeds (runs) per point.
     #[serde(default = "one")]
+    #[schemars(range(min = 1))]
     seeds: u32,
-    /// `path: [values]`, each an independent dimension, in file order.
+    /// `path: [values]`, each an independent dimension, in file order. A path is a dotted
+    /// scenario path (`validators.count`, `devices[0].workload.interval_s`, `consensus`).
     #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, Vec<serde_json::Value>>")]
     axes: Mapping,
     /// Groups of paths whose value lists advance together: one dimension per group.
     #[serde(default)]
+    #[schemars(with = "Vec<std::collections::BTreeMap<String, Vec<serde_json::Value>>>")]
     zip: Vec<Mapping>,
+    /// Charts `sweep merge` draws: a summary metric against an axis.
     #[serde(default)]
     charts: Vec<ChartSpec>,
 }
@@ -42,11 +51,14 @@ pub const MAX_RUNS: u64 = 100_000;
 /// A chart of a merged sweep: `metric` against axis `x`, one series per value of axis `by`;
 /// each axis linear, logarithmic, or (`auto`, the default) logarithmic when its values span
 /// more than two decades.
-#[derive(Clone, Debug, Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChartSpec {
+    /// A summary metric (`settled_tx_per_s`).
     pub metric: String,
+    /// The axis path on the horizontal axis.
     pub x: String,
+    /// An axis path drawn as one line per value.
     #[serde(default)]
     pub by: Option<String>,
     /// Only for a numeric `x`; a categorical one is never scaled.
@@ -54,6 +66,11 @@ pub struct ChartSpec {
     pub x_scale: Scale,
     #[serde(default, skip_serializing_if = "Scale::is_auto")]
     pub y_scale: Scale,
+}
+
+/// The sweep file's JSON Schema (`unchained schema sweep`).
+pub fn json_schema() -> serde_json::Value {
+    schemars::schema_for!(File).to_value()
 }
 
 /// One dimension of the grid: one or more paths (several for a zipped group) and, per step,

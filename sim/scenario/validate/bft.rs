@@ -3,7 +3,7 @@
 use super::{Checker, MAX_TIME_S, NonNeg, Num, Pos, TICK_S, Upper};
 use crate::scenario::{Consensus, HotStuff, Pbft, Tendermint};
 
-const MAX_BATCH_TX: u32 = 1_000_000;
+pub(super) const MAX_BATCH_TX: u32 = 1_000_000;
 
 impl Checker<'_> {
     pub(super) fn pbft(&mut self, p: &Pbft) {

@@ -7,7 +7,7 @@ use crate::radio::cellular::{
 use crate::scenario::{CellularRadio, DeviceGroup, GatewayKind, Gateways, Radio, Receipts};
 
 /// A receipt of a megabyte is no longer a receipt.
-const MAX_RECEIPT_BYTES: u32 = 1_000_000;
+pub(super) const MAX_RECEIPT_BYTES: u32 = 1_000_000;
 /// One downlink per second all day.
 const MAX_QUOTA_PER_DAY: u32 = 86_400;
 /// Above 10 s a connection setup has failed and been retried, which the model does not do.

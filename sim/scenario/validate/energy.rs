@@ -5,11 +5,11 @@ use crate::energy::State;
 use crate::scenario::{DeviceGroup, Radio};
 
 /// Supplies of battery-powered devices stay well inside 0.5–48 V.
-const VOLTAGE_V: f64 = 48.0;
+pub(super) const VOLTAGE_V: f64 = 48.0;
 /// No IoT radio state draws an ampere for long; larger values are unit mistakes (A for mA).
 const MAX_CURRENT_MA: f64 = 10_000.0;
 /// Larger than any battery a field device carries (1 kWh).
-const MAX_CAPACITY_WH: f64 = 1_000.0;
+pub(super) const MAX_CAPACITY_WH: f64 = 1_000.0;
 
 impl Checker<'_> {
     pub(super) fn energy(&mut self, p: &str, group: &DeviceGroup) {

@@ -6,13 +6,13 @@ use crate::radio::cellular::Rat;
 use crate::scenario::{Area, DeviceGroup, Lorawan, Placement, Radio, Sf, Shape};
 
 /// Wider than any city or region a LoRaWAN network covers (1,000 km).
-const MAX_AREA_M: f64 = 1e6;
+pub(super) const MAX_AREA_M: f64 = 1e6;
 /// SX1276 programmable preamble length (datasheet 4.1.1.6).
-const PREAMBLE: (u32, u32) = (6, 65_535);
+pub(super) const PREAMBLE: (u32, u32) = (6, 65_535);
 /// Transmit powers of LoRa radios span about −4 dBm (SX1276 RFO) to +30 dBm (US915 max EIRP).
-const TX_POWER_DBM: (f64, f64) = (-10.0, 30.0);
-const MAX_DEMODULATORS: u32 = 64;
-const CODING_RATES: [&str; 4] = ["4/5", "4/6", "4/7", "4/8"];
+pub(super) const TX_POWER_DBM: (f64, f64) = (-10.0, 30.0);
+pub(super) const MAX_DEMODULATORS: u32 = 64;
+pub(super) const CODING_RATES: [&str; 4] = ["4/5", "4/6", "4/7", "4/8"];
 /// NbTrans is a 4-bit field of 1 to 15 transmissions (LoRaWAN L2 1.0.4, 5.3 LinkADRReq).
 const MAX_RETRANSMISSIONS: u32 = 14;
 

@@ -4,7 +4,7 @@ use super::Checker;
 use crate::scenario::Raft;
 
 const MAX_BATCH_TX: u32 = 1_000_000;
-const MAX_BLOCK_BYTES: u64 = 1 << 30;
+pub(super) const MAX_BLOCK_BYTES: u64 = 1 << 30;
 
 impl Checker<'_> {
     pub(super) fn raft(&mut self, r: &Raft, validators: Option<u64>) {

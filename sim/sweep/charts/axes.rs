@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use super::FONT;
 
 /// How a chart spaces an axis's values.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Scale {
     /// Logarithmic when every value is positive and the largest is more than a hundred
