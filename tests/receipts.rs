@@ -188,3 +188,31 @@ metrics: {{ window_s: 60, warmup_s: 60, measure_s: 420 }}
         assert!((v - expected).abs() < 1e-6, "{stat} {v} vs {expected}");
     }
 }
+
+/// Checking a receipt costs `receipt_mj` on the device: the group's energy grows by exactly
+/// that much per receipt delivered, and nothing else moves.
+#[test]
+fn each_delivered_receipt_charges_receipt_mj() {
+    let radio = "psm: { t3324_s: 20, t3412_s: 3600 }";
+    let run = |extra: &str| {
+        let text = trackers(
+            100,
+            600.0,
+            60.0,
+            radio,
+            &format!("{{ size_bytes: 104 }}{extra}"),
+        );
+        common::run(&common::scenario(&text))
+    };
+    let free = run("");
+    let charged = run("\n    energy: { receipt_mj: 5 }");
+    let delivered = common::metric(&charged, "receipts_delivered");
+    assert!(delivered > 500.0, "{delivered}");
+    assert_eq!(delivered, common::metric(&free, "receipts_delivered"));
+    let joules = |o: &unchained::metrics::RunOutput| o.energy.rows[0].energy_j;
+    let added = joules(&charged) - joules(&free);
+    assert!(
+        (added - delivered * 5e-3).abs() < 1e-6,
+        "{added} J added for {delivered} receipts"
+    );
+}

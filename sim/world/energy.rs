@@ -109,6 +109,19 @@ impl Energy {
         self.readings[gi] += readings;
     }
 
+    /// Charges device `d` for checking the `n` receipts it received (`receipt_mj` each); a
+    /// device outside every radio group is not metered.
+    pub fn on_receipts(&mut self, d: u32, n: u64) {
+        let k = self
+            .meter
+            .groups
+            .iter()
+            .position(|g| (g.first..g.first + g.devices()).contains(&d));
+        if let Some(k) = k {
+            self.meter.op(k, d, Op::Receipt, n);
+        }
+    }
+
     /// Projected battery life of each device of group `k`, in device order; empty without
     /// a battery.
     fn years(&self, k: usize, horizon: Time) -> Vec<f64> {

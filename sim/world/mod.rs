@@ -708,6 +708,13 @@ impl<'s, P: Protocol> World<'s, P> {
             .and_then(|w| w.energy.take())
             .unwrap_or_default();
         energy.add_cellular(self.s);
+        for (d, n) in self
+            .receipts
+            .iter()
+            .flat_map(receipts::Receipts::held_by_device)
+        {
+            energy.on_receipts(d, n);
+        }
         for sh in &mut self.shards {
             let (on_device, in_batches) = sh.finish(plans);
             for (d, dev) in sh.cell_devices_by_id() {

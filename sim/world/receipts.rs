@@ -104,6 +104,8 @@ pub struct Receipts {
     horizon: Time,
     pruned_at: usize,
     pub counts: ReceiptCounts,
+    /// Receipts each device holds, for its energy (`receipt_mj` each).
+    held: HashMap<u32, u64>,
 }
 
 impl Receipts {
@@ -144,6 +146,7 @@ impl Receipts {
             horizon: 0,
             pruned_at: 0,
             counts: ReceiptCounts::default(),
+            held: HashMap::new(),
         })
     }
 
@@ -269,6 +272,7 @@ impl Receipts {
             if r.parts == 0 {
                 self.counts.delivered += 1;
                 self.counts.bytes_delivered += r.bytes as u64;
+                *self.held.entry(r.device).or_default() += 1;
                 m.on_receipt(r.created, done);
                 return;
             }
@@ -276,6 +280,13 @@ impl Receipts {
             r.ready = c.idle_until.max(done);
         }
         self.parked.entry(r.device).or_default().push(r);
+    }
+
+    /// Receipts delivered to each device that got any, by device.
+    pub fn held_by_device(&self) -> Vec<(u32, u64)> {
+        let mut v: Vec<(u32, u64)> = self.held.iter().map(|(&d, &n)| (d, n)).collect();
+        v.sort_unstable();
+        v
     }
 
     /// Closes the run: what is left waits at the network.
