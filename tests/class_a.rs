@@ -164,3 +164,47 @@ fn readings_waiting_for_acks_and_duty_cycle_overflow_the_buffer_and_are_conserve
     assert!(small.conservation.pending_on_device <= 2 * 1500);
     assert!(large.conservation.pending_on_device > small.conservation.pending_on_device);
 }
+
+/// One EU868 meter beside its gateway, at SF7, a reading a minute.
+fn lone_meter(confirmed: bool) -> String {
+    format!(
+        "
+seed: 1
+duration_s: 600
+devices:
+  - name: meter
+    count: 1
+    workload: {{ model: periodic, interval_s: 60 }}
+    tx_bytes: 20
+    radio: {{ model: lorawan, sf: 7, confirmed: {confirmed} }}
+gateways: {{ count: 1 }}
+area: {{ shape: disc, size_m: 100 }}
+validators: {{ count: 4 }}
+consensus: {{ protocol: nakamoto, block_interval_s: 30, confirmations: 1 }}
+"
+    )
+}
+
+// An ACK heard in RX1 replaces the device's empty RX1, its wait for RX2 and its empty RX2
+// (Casals et al.'s currents at 3.3 V, sleep 0.045 mA in between): per frame
+// 3.3 V × [(38.1 − 0.045) mA × (41.216 − 12.288) ms − (27.1 − 0.045) × (1000 − 12.288)
+// − (35.0 − 0.045) × 33.024], with the ACK's 12 bytes 41.216 ms at SF7, an empty RX1 12
+// symbols (12.288 ms) and an empty RX2 at DR0 (2^12 + 32) / 125 kHz = 33.024 ms.
+#[test]
+fn an_ack_in_rx1_is_charged_in_place_of_the_empty_windows() {
+    let plain = common::run(&common::scenario(&lone_meter(false)));
+    let acked = common::run(&common::scenario(&lone_meter(true)));
+    let frames = common::metric(&acked, "radio_frames");
+    assert_eq!(frames, common::metric(&plain, "radio_frames"));
+    assert_eq!(common::metric(&acked, "radio_acks_rx1"), frames);
+    let per_frame_uj = 3.3
+        * ((38.1 - 0.045) * (41.216 - 12.288)
+            - (27.1 - 0.045) * (1000.0 - 12.288)
+            - (35.0 - 0.045) * 33.024);
+    let measured = acked.energy.rows[0].energy_j - plain.energy.rows[0].energy_j;
+    let expected = frames * per_frame_uj * 1e-6;
+    assert!(
+        (measured - expected).abs() < 1e-6,
+        "{measured} J vs {expected} J over {frames} frames"
+    );
+}
