@@ -143,3 +143,34 @@ fn milestones_confirm_everything_they_reach() {
     // Half an interval of waiting for the next milestone, plus the time to be approved.
     assert!(mean > 10.0 && mean < 10.0 + 10.0 * 0.5, "{mean}");
 }
+
+/// Little's law ties two outputs computed apart: every transaction is a tip from its issue
+/// until its first approval, so the mean time to first approval equals the mean number of
+/// tips over the rate of issue (tips_mean / λ), here also ≈ 2h (Popov's 2λh tips). Fails if
+/// the first approval were timed from the wrong approver or from creation on the device.
+#[test]
+fn time_to_first_approval_is_tips_over_rate() {
+    for (lambda, h) in [(50.0, 1.0), (20.0, 2.0)] {
+        let out = run(lambda, h, UNIFORM, WEIGHT_50, 4);
+        let tips = common::metric(&out, "tips_mean");
+        let first = common::metric(&out, "first_approval_mean_s");
+        eprintln!("λ={lambda} h={h}: tips {tips}, first approval mean {first}");
+        assert!(
+            (first / (tips / lambda) - 1.0).abs() < 0.05,
+            "λ={lambda} h={h}: first approval {first} s, tips {tips}"
+        );
+        let (p50, p99) = (
+            common::metric(&out, "first_approval_p50_s"),
+            common::metric(&out, "first_approval_p99_s"),
+        );
+        // Hidden for h, then approved at rate 1/h: p50 = h (1 + ln 2), p99 = h (1 + ln 100).
+        assert!(
+            (p50 / (h * (1.0 + 2f64.ln())) - 1.0).abs() < 0.1,
+            "p50 {p50}"
+        );
+        assert!(
+            p99 > p50 && p99 < h * (1.0 + 100f64.ln()) * 1.3,
+            "p99 {p99}"
+        );
+    }
+}

@@ -7,6 +7,8 @@
 //! (no cut-off voltage, no temperature or pulse-load derating, no ageing), and that
 //! self-discharge is a fixed fraction `s` of the nominal capacity per year.
 
+use crate::metrics::nearest_rank;
+
 /// Seconds in a Julian year (365.25 days).
 pub const SECONDS_PER_YEAR: f64 = 365.25 * 86_400.0;
 
@@ -50,13 +52,6 @@ pub struct Lifetimes {
     /// `(years, fraction of devices whose battery is empty by then)` at up to 101 points,
     /// for the chart.
     pub cdf: Vec<(f64, f64)>,
-}
-
-/// The nearest-rank `q`-quantile of `sorted` (ascending, not empty).
-fn nearest_rank(sorted: &[f64], q: f64) -> f64 {
-    let n = sorted.len();
-    let rank = ((q * n as f64).ceil() as usize).clamp(1, n);
-    sorted[rank - 1]
 }
 
 impl Lifetimes {

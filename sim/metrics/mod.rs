@@ -7,7 +7,7 @@ mod output;
 mod record;
 pub mod registry;
 
-pub use histogram::{Histogram, rank_of};
+pub use histogram::{Histogram, nearest_rank, rank_of};
 pub use kinds::{KindCounts, KindError, KindRow, Stages, account};
 pub use output::{
     BlockRow, Conservation, EnergyOutput, EnergyRow, EnergyStateRow, GatewayRow, LatencyBinRow,

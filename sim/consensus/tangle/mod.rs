@@ -578,6 +578,10 @@ impl Protocol for Tangle {
         // Left behind: device transactions older than ten horizons with no approver.
         let old = end.saturating_sub(10 * self.horizon);
         let (mut aged, mut orphans, mut violations) = (0u64, 0u64, 0u64);
+        // Time from issue to the first approver's issue (ids are in issue order, so the
+        // smallest approver is the first), over device transactions old enough to have had
+        // their chance (the population of `orphan_rate`); orphans are that rate, not a time.
+        let mut first_approval: Vec<f64> = Vec::new();
         for (x, t) in self.dag.v.iter().enumerate().skip(1) {
             let x = x as u32;
             for &p in &t.parents {
@@ -591,6 +595,9 @@ impl Protocol for Tangle {
             if t.created.is_some() && t.issued < old {
                 aged += 1;
                 orphans += t.approvers.is_empty() as u64;
+                if let Some(&a) = t.approvers.iter().min() {
+                    first_approval.push(to_secs(self.dag.get(a).issued - t.issued));
+                }
             }
         }
         let blocks = self
@@ -650,7 +657,36 @@ impl Protocol for Tangle {
                     "visibility_horizon_s".into(),
                     Value::from(to_secs(self.horizon)),
                 ),
+                (
+                    "first_approval_mean_s".into(),
+                    Value::from(mean(&first_approval)),
+                ),
+                (
+                    "first_approval_p50_s".into(),
+                    Value::from(quantile(&mut first_approval, 0.5)),
+                ),
+                (
+                    "first_approval_p99_s".into(),
+                    Value::from(quantile(&mut first_approval, 0.99)),
+                ),
             ],
         }
     }
+}
+
+fn mean(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        v.iter().sum::<f64>() / v.len() as f64
+    }
+}
+
+/// The nearest-rank `q` quantile (NaN when empty).
+fn quantile(v: &mut [f64], q: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_unstable_by(f64::total_cmp);
+    crate::metrics::nearest_rank(v, q)
 }
