@@ -40,6 +40,19 @@ pub fn examples(duration_s: u32) -> Vec<(String, String)> {
         .collect()
 }
 
+/// One `consensus:` body per family, small enough for runs of a minute with four validators.
+pub const FAMILIES: [&str; 9] = [
+    "pbft",
+    "hotstuff",
+    "tendermint",
+    "xrpl",
+    "raft, orderers: 3, endorsers: 1",
+    "notary, cluster: { model: raft, nodes: 4 }",
+    "pos, slot_s: 1, slots_per_epoch: 4",
+    "tangle, confirmation: { model: milestones, interval_s: 5 }",
+    "nakamoto, block_interval_s: 5, confirmations: 2",
+];
+
 pub fn run(s: &Scenario) -> RunOutput {
     world::run(s, &Progress::hidden()).unwrap_or_else(|e| panic!("run failed: {e}"))
 }

@@ -134,6 +134,30 @@ const CASES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "sla_probability_above_one.yaml",
+        &[
+            "devices[0].workload.violation_probability = 1.5",
+            "must be >= 0 and <= 1",
+            "(line 10)",
+        ],
+    ),
+    (
+        "provenance_zero_stages.yaml",
+        &[
+            "devices[0].count = 0",
+            "needs parties",
+            "devices[0].workload.stages = 0",
+        ],
+    ),
+    (
+        "registration_offline.yaml",
+        &[
+            "devices[0].connectivity",
+            "must be always_on with the `registration` workload",
+            "(line 7)",
+        ],
+    ),
+    (
         "typed_workload_twice.yaml",
         &[
             "devices[1].workload.model = pay_per_use",

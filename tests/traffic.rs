@@ -6,17 +6,7 @@ mod common;
 
 use unchained::metrics::RunOutput;
 
-pub const FAMILIES: [&str; 9] = [
-    "pbft",
-    "hotstuff",
-    "tendermint",
-    "xrpl",
-    "raft, orderers: 3, endorsers: 1",
-    "notary, cluster: { model: raft, nodes: 4 }",
-    "pos, slot_s: 1, slots_per_epoch: 4",
-    "tangle, confirmation: { model: milestones, interval_s: 5 }",
-    "nakamoto, block_interval_s: 5, confirmations: 2",
-];
+use common::FAMILIES;
 
 fn run(consensus: &str, faults: &str) -> RunOutput {
     common::run(&common::scenario(&format!(

@@ -10,6 +10,9 @@
 //! transaction.
 
 mod channels;
+mod provenance;
+mod registration;
+mod sla;
 
 use crate::consensus::TxIn;
 use crate::engine::Time;
@@ -18,6 +21,9 @@ use crate::metrics::{Histogram, Metrics, Value};
 use crate::scenario::{DeviceGroup, Scenario, Workload};
 
 pub use channels::Channels;
+pub use provenance::Provenance;
+pub use registration::Registration;
+pub use sla::Sla;
 
 /// How a transaction reaches the ledger.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,6 +108,9 @@ pub struct WorkloadError {
 
 enum Model {
     Channels(Channels),
+    Sla(Sla),
+    Provenance(Provenance),
+    Registration(Registration),
 }
 
 /// Every typed workload of a scenario, each over its group's devices.
@@ -129,7 +138,13 @@ impl Workloads {
         match g.workload {
             Workload::Periodic { .. } | Workload::Poisson { .. } => None,
             Workload::PayPerUse { .. } => Some(Model::Channels(Channels::new(s, g, first, end))),
-            _ => None,
+            Workload::Sla { .. } => Some(Model::Sla(Sla::new(s, g, first, end))),
+            Workload::Provenance { .. } => {
+                Some(Model::Provenance(Provenance::new(s, g, first, end)))
+            }
+            Workload::Registration { .. } => {
+                Some(Model::Registration(Registration::new(s, g, first, end)))
+            }
         }
     }
 
@@ -143,13 +158,18 @@ impl Workloads {
         for (_, model) in &mut self.models {
             match model {
                 Model::Channels(c) => c.start(cx),
+                Model::Sla(c) => c.start(cx),
+                Model::Provenance(c) => c.start(cx),
+                Model::Registration(c) => c.start(cx),
             }
         }
     }
 
     pub fn wake(&mut self, entity: u32, cx: &mut Cx) {
-        let _ = cx;
         match self.of(entity) {
+            Some(Model::Sla(c)) => c.wake(entity, cx),
+            Some(Model::Provenance(c)) => c.wake(cx),
+            Some(Model::Registration(c)) => c.wake(entity, cx),
             Some(Model::Channels(_)) | None => {}
         }
     }
@@ -158,6 +178,9 @@ impl Workloads {
     pub fn fate(&mut self, tag: TxTag, at: Option<Time>, cx: &mut Cx) {
         match self.of(tag.device) {
             Some(Model::Channels(c)) => c.fate(tag, at, cx),
+            Some(Model::Sla(c)) => c.fate(tag, at, cx),
+            Some(Model::Provenance(c)) => c.fate(tag, at, cx),
+            Some(Model::Registration(c)) => c.fate(tag, at, cx),
             None => {}
         }
     }
@@ -169,11 +192,16 @@ impl Workloads {
         on_device: &mut [u64; TxKind::COUNT],
         transit: &dyn Transit,
     ) -> Result<Vec<(String, Value)>, WorkloadError> {
-        let _ = on_device;
         let mut rows = Vec::new();
         for (_, model) in &mut self.models {
             match model {
                 Model::Channels(c) => c.finish(self.end, transit, &mut rows)?,
+                Model::Sla(c) => c.finish(&mut rows),
+                Model::Provenance(c) => c.finish(&mut rows),
+                Model::Registration(c) => {
+                    on_device[TxKind::Reading.index()] += c.on_device();
+                    c.finish(&mut rows);
+                }
             }
         }
         Ok(rows)

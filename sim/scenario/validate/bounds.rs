@@ -11,6 +11,7 @@ use super::cellular::MAX_RECEIPT_BYTES;
 use super::energy::{MAX_CAPACITY_WH, VOLTAGE_V};
 use super::radio::{CODING_RATES, MAX_AREA_M, MAX_DEMODULATORS, PREAMBLE, TX_POWER_DBM};
 use super::raft::MAX_BLOCK_BYTES;
+use super::workload::MAX_STAGES;
 use super::{
     BLOCK_OVERHEAD_BYTES, MAX_ALPHA, MAX_APPROVALS, MAX_CONFIRMATIONS, MAX_GATEWAYS,
     MAX_GROUP_DEVICES, MAX_OUTBOUND, MAX_RATE_PER_S, MAX_SLOT_S, MAX_SLOTS_PER_EPOCH, MAX_TIME_S,
@@ -100,6 +101,34 @@ pub const BOUNDS: &[(&str, &str, Rule)] = &[
         "rate_per_s",
         range(excl(0.0), incl(MAX_RATE_PER_S)),
     ),
+    // Typed workloads (validate/workload.rs).
+    ("Workload", "providers", ONE_UP),
+    (
+        "Workload",
+        "uses_per_s",
+        range(excl(0.0), incl(MAX_RATE_PER_S)),
+    ),
+    ("Workload", "payments_per_channel", ONE_UP),
+    ("Workload", "channel_max_s", TIME_POS),
+    (
+        "Workload",
+        "payment_bytes",
+        between(1.0, MAX_TX_BYTES as f64),
+    ),
+    ("Workload", "deposit", range(excl(0.0), None)),
+    ("Workload", "report_interval_s", TIME_POS),
+    ("Workload", "reports_per_window", ONE_UP),
+    ("Workload", "violation_probability", SHARE),
+    (
+        "Workload",
+        "items_per_s",
+        range(excl(0.0), incl(MAX_RATE_PER_S)),
+    ),
+    ("Workload", "stages", between(1.0, MAX_STAGES as f64)),
+    ("Workload", "stage_delay_s", TIME),
+    ("Workload", "hash_bytes", between(1.0, MAX_TX_BYTES as f64)),
+    ("Workload", "start_s", TIME),
+    ("Workload", "spread_s", TIME),
     ("Uplink", "latency_ms", MS),
     ("Uplink", "bandwidth_bps", BANDWIDTH),
     ("Gateways", "count", between(0.0, MAX_GATEWAYS as f64)),

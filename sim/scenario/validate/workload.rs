@@ -5,7 +5,7 @@ use crate::scenario::{Connectivity, DeviceGroup, Workload};
 
 /// Stages of one provenance item at most: far beyond any supply chain's tracking events, low
 /// enough that an item's state stays a few bytes.
-const MAX_STAGES: u32 = 10_000;
+pub(super) const MAX_STAGES: u32 = 10_000;
 
 fn model(w: &Workload) -> Option<&'static str> {
     match w {
