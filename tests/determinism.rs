@@ -103,11 +103,39 @@ faults:
 metrics: { window_s: 30 }
 ";
 
+/// PBFT with broadcasts queued once (issue 19) under crashes, a partition and link loss.
+const BFT_FAULTS: &str = "name: det-bft
+seed: 9
+duration_s: 400
+devices:
+  - name: meters
+    count: 3000
+    connectivity: { model: duty_cycle, period_s: 60, on_s: 10 }
+    workload: { model: periodic, interval_s: 60, jitter_s: 5 }
+gateways: { count: 10, batch_interval_ms: 500 }
+validators: { count: 16 }
+network: { latency: { model: simblock2019 }, topology: { model: full_mesh } }
+consensus: { protocol: pbft, batch_max_tx: 100, batch_timeout_ms: 200, view_timeout_ms: 2000 }
+faults:
+  links: { loss: 0.02 }
+  crashes: [ { nodes: [0], at_s: 60 }, { nodes: [3], at_s: 150, recover_s: 250 } ]
+  partitions: [ { split: 0.5, from_s: 300, to_s: 330 } ]
+";
+
+#[test]
+fn bft_with_faults_is_identical_at_1_2_and_8_threads() {
+    identical_at_1_2_and_8_threads(BFT_FAULTS, "b");
+}
+
 #[test]
 fn sharded_fleet_outputs_are_identical_at_1_2_and_8_threads() {
-    let one = run_text_with_threads(SHARDED, 1, "s1");
+    identical_at_1_2_and_8_threads(SHARDED, "s");
+}
+
+fn identical_at_1_2_and_8_threads(text: &str, tag: &str) {
+    let one = run_text_with_threads(text, 1, &format!("{tag}1"));
     for threads in [2, 8] {
-        let other = run_text_with_threads(SHARDED, threads, &format!("s{threads}"));
+        let other = run_text_with_threads(text, threads, &format!("{tag}{threads}"));
         assert_eq!(
             one.keys().collect::<Vec<_>>(),
             other.keys().collect::<Vec<_>>()

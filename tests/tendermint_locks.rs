@@ -118,14 +118,19 @@ consensus: {{ protocol: tendermint }}
         };
         handler(&mut self.tm, &mut self.nodes[v as usize], &mut ctx);
         for cmd in out {
-            match cmd {
-                Command::Send { to, msg, .. } => {
-                    if let Some(d) = route(v, to, &msg, self.one_way) {
-                        self.push(now + d, Ev::Msg { to, from: v, msg });
-                    }
+            let sends: Vec<(u32, Msg)> = match cmd {
+                Command::Send { to, msg, .. } => vec![(to, msg)],
+                Command::Broadcast { msg, .. } => {
+                    (0..4).filter(|&to| to != v).map(|to| (to, msg)).collect()
                 }
                 Command::Timer { delay, timer } => {
-                    self.push(now + delay, Ev::Timer { node: v, timer })
+                    self.push(now + delay, Ev::Timer { node: v, timer });
+                    continue;
+                }
+            };
+            for (to, msg) in sends {
+                if let Some(d) = route(v, to, &msg, self.one_way) {
+                    self.push(now + d, Ev::Msg { to, from: v, msg });
                 }
             }
         }

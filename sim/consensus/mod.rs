@@ -70,6 +70,11 @@ impl<M, T> Ctx<'_, M, T> {
         self.out.push(Command::Send { to, msg, bytes });
     }
 
+    /// Sends `msg` to every other validator, in id order (as one `send` to each).
+    pub fn broadcast(&mut self, msg: M, bytes: u64) {
+        self.out.push(Command::Broadcast { msg, bytes });
+    }
+
     pub fn timer(&mut self, delay: Time, timer: T) {
         self.out.push(Command::Timer { delay, timer });
     }

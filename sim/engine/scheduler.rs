@@ -64,6 +64,15 @@ impl<E> Scheduler<E> {
         self.queue.push(EventKey::new(time, source, seq), event);
     }
 
+    /// Reserves the next `k` sequence numbers of `source` for events it schedules later with
+    /// [`Self::schedule_numbered`] (a broadcast's deliveries); returns the first.
+    pub fn reserve(&mut self, source: u32, k: u32) -> u32 {
+        let seq = &mut self.seqs[source as usize];
+        let first = *seq;
+        *seq = seq.wrapping_add(k);
+        first
+    }
+
     /// The next event due at or before `until`, advancing the clock to its time.
     pub fn pop_until(&mut self, until: Time) -> Option<(EventKey, E)> {
         self.queue.peek_key_until(until)?;

@@ -95,6 +95,20 @@ impl Network {
         self.latency(from, to, rng) + self.transfer_time(from, to, bytes) + self.processing
     }
 
+    /// Delay of a message of `bytes` from `from` to any validator of region `r` without
+    /// jitter: what [`Self::message_delay`] gives under `jitter: none`.
+    pub fn delay_to_region(&self, from: u32, r: usize, bytes: u64) -> Time {
+        let rf = self.region[from as usize] as usize;
+        let latency = from_secs(self.table.latency_ms[rf][r] / 1e3);
+        let bps = self.table.upload_bps[rf].min(self.table.download_bps[r]);
+        latency + transfer(bytes, bps) + self.processing
+    }
+
+    /// Regions of the latency table.
+    pub fn regions(&self) -> usize {
+        self.table.latency_ms.len()
+    }
+
     /// One-way latency of one message, with jitter drawn from the sender's stream.
     pub fn latency(&self, from: u32, to: u32, rng: &mut ChaCha8Rng) -> Time {
         let mean = self.latency_ms(from, to);

@@ -155,6 +155,17 @@ impl Faults {
         None
     }
 
+    /// Whether a message sent now can be lost at all (a partition or an eclipse in force, or
+    /// link loss configured).
+    pub fn may_lose(&self, now: Time) -> bool {
+        self.loss > 0.0
+            || self.windows.iter().any(|w| (w.from..w.to).contains(&now))
+            || self
+                .eclipse
+                .as_ref()
+                .is_some_and(|w| (w.from..w.to).contains(&now))
+    }
+
     /// Messages the eclipse cut, when the scenario has one.
     pub fn eclipse_summary(&self) -> Option<(String, Value)> {
         self.eclipse.as_ref().map(|_| {

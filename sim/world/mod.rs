@@ -4,6 +4,7 @@
 mod acks;
 mod airwaves;
 mod batches;
+mod casts;
 mod cells;
 mod copies;
 mod energy;
@@ -26,9 +27,10 @@ use crate::engine::{Command, NS_PER_MS, NS_PER_S, Purpose, Scheduler, Time, from
 use crate::ledger::TxKind;
 use crate::metrics::{Conservation, Measure, Metrics, NodeRow, RunOutput, Stages};
 use crate::net::{Access, Network, Reach, Uplinks};
-use crate::scenario::{self, Consensus, Scenario, UploadSharing};
+use crate::scenario::{self, Consensus, Jitter, Scenario, UploadSharing};
 use airwaves::{AirPlan, Airwaves};
 use batches::Batches;
+use casts::Casts;
 use cells::CellPlan;
 use copies::FirstCopies;
 use faults::{Change, Faults};
@@ -133,6 +135,11 @@ enum Ev<M, T> {
     Timer {
         node: u32,
         timer: T,
+    },
+    /// The next delivery of a broadcast (see `casts`): `to` receives it now.
+    Cast {
+        slot: u32,
+        to: u32,
     },
     /// A fair-shared upload link's next transfer may have ended (see `net::link`).
     Link {
@@ -268,6 +275,10 @@ struct World<'s, P: Protocol> {
     workloads: Option<crate::workload::Workloads>,
     workload_out: crate::workload::Out,
     groups: Vec<crate::devices::Group>,
+    /// Broadcasts in flight, and scratch space for opening one.
+    casts: Casts<P::Msg>,
+    cast_times: Vec<Time>,
+    cast_lost: Vec<u64>,
 }
 
 impl<'s, P: Protocol> World<'s, P> {
@@ -309,6 +320,9 @@ impl<'s, P: Protocol> World<'s, P> {
             groups: crate::devices::Fleet::groups(s),
             uplinks,
             finished: Vec::new(),
+            casts: Casts::new(&net.region),
+            cast_times: Vec::new(),
+            cast_lost: Vec::new(),
             first_copies,
             faults,
             changes,
@@ -469,6 +483,10 @@ impl<'s, P: Protocol> World<'s, P> {
     /// Runs the validators' events due at or before `until`.
     fn process_until(&mut self, until: Time, shard_events: u64, progress: &Progress) {
         while let Some((_, ev)) = self.sched.pop_until(until) {
+            let ev = match ev {
+                Ev::Cast { slot, to } => self.cast_due(slot, to),
+                ev => ev,
+            };
             match ev {
                 Ev::Batch { node, batch } if self.faults.is_down(node) => {
                     self.faults.counts.batches_held += 1;
@@ -484,6 +502,7 @@ impl<'s, P: Protocol> World<'s, P> {
                     self.faults.counts.timers_of_down_node += 1;
                 }
                 Ev::Link { node, generation } => self.link_due(node, generation),
+                Ev::Cast { .. } => unreachable!("turned into a message above"),
                 Ev::Fault(c) => self.fault(c),
                 Ev::Workload { entity } => self.workload_wake(entity),
                 Ev::Batch { node, batch } => {
@@ -573,45 +592,8 @@ impl<'s, P: Protocol> World<'s, P> {
         let mut out = std::mem::take(&mut self.out);
         for cmd in out.drain(..) {
             match cmd {
-                Command::Send { to, msg, bytes } => {
-                    let kind = self.protocol.kind(&msg);
-                    self.traffic.sent(kind, v, bytes);
-                    let rng = &mut self.latency_rng[v as usize];
-                    if let Some(fate) = self.faults.lost(now, v, to, rng) {
-                        self.traffic.ended(kind, to, bytes, fate);
-                        continue;
-                    }
-                    let at = match &mut self.uplinks {
-                        Some(up) if self.protocol.bulk(&msg) => {
-                            let latency = self.net.latency(v, to, rng);
-                            let transfer = self.net.transfer_time(v, to, bytes);
-                            let after = latency + self.net.processing + self.faults.extra_delay;
-                            match up.sharing() {
-                                UploadSharing::Fifo => up.queue(v, now, transfer, 0) + after,
-                                UploadSharing::StopAndWait => {
-                                    up.queue(v, now, transfer, after) + after
-                                }
-                                UploadSharing::Fair => {
-                                    let bits = bytes as f64 * 8.0;
-                                    let bps = self.net.upload_bps(v);
-                                    let (due, generation) =
-                                        up.start(v, now, bits, bps, (to, msg, bytes));
-                                    let ev = Ev::Link {
-                                        node: v,
-                                        generation,
-                                    };
-                                    self.sched.schedule(due, src, ev);
-                                    continue;
-                                }
-                            }
-                        }
-                        _ => {
-                            now + self.net.message_delay(v, to, bytes, rng)
-                                + self.faults.extra_delay
-                        }
-                    };
-                    self.deliver(v, to, msg, bytes, at);
-                }
+                Command::Send { to, msg, bytes } => self.send(v, to, msg, bytes),
+                Command::Broadcast { msg, bytes } => self.broadcast(v, msg, bytes),
                 Command::Timer { delay, timer } => {
                     self.sched
                         .schedule(now + delay, src, Ev::Timer { node: v, timer });
@@ -619,6 +601,132 @@ impl<'s, P: Protocol> World<'s, P> {
             }
         }
         self.out = out;
+    }
+
+    /// One message from `v` to `to`: lost now, or queued for delivery.
+    fn send(&mut self, v: u32, to: u32, msg: P::Msg, bytes: u64) {
+        let now = self.sched.now();
+        let src = node_source(v);
+        let kind = self.protocol.kind(&msg);
+        self.traffic.sent(kind, v, bytes);
+        let rng = &mut self.latency_rng[v as usize];
+        if let Some(fate) = self.faults.lost(now, v, to, rng) {
+            self.traffic.ended(kind, to, bytes, fate);
+            return;
+        }
+        let at = match &mut self.uplinks {
+            Some(up) if self.protocol.bulk(&msg) => {
+                let latency = self.net.latency(v, to, rng);
+                let transfer = self.net.transfer_time(v, to, bytes);
+                let after = latency + self.net.processing + self.faults.extra_delay;
+                match up.sharing() {
+                    UploadSharing::Fifo => up.queue(v, now, transfer, 0) + after,
+                    UploadSharing::StopAndWait => up.queue(v, now, transfer, after) + after,
+                    UploadSharing::Fair => {
+                        let bits = bytes as f64 * 8.0;
+                        let bps = self.net.upload_bps(v);
+                        let (due, generation) = up.start(v, now, bits, bps, (to, msg, bytes));
+                        let ev = Ev::Link {
+                            node: v,
+                            generation,
+                        };
+                        self.sched.schedule(due, src, ev);
+                        return;
+                    }
+                }
+            }
+            _ => now + self.net.message_delay(v, to, bytes, rng) + self.faults.extra_delay,
+        };
+        self.deliver(v, to, msg, bytes, at);
+    }
+
+    /// `msg` from `v` to every other validator, with the outcome of one [`Self::send`] to
+    /// each in id order. Without jitter, upload queues or copy keys it is queued once (see
+    /// `casts`); otherwise it is sent as single messages.
+    fn broadcast(&mut self, v: u32, msg: P::Msg, bytes: u64) {
+        let n = self.net.nodes();
+        let compact = self.net.jitter == Jitter::None
+            && !(self.uplinks.is_some() && self.protocol.bulk(&msg))
+            && self.protocol.copy_key(&msg).is_none()
+            && self.net.regions() <= 64;
+        if !compact {
+            for to in (0..n).filter(|&to| to != v) {
+                self.send(v, to, msg, bytes);
+            }
+            return;
+        }
+        if n < 2 {
+            return;
+        }
+        let now = self.sched.now();
+        let kind = self.protocol.kind(&msg);
+        self.traffic.sent_many(kind, v, bytes, u64::from(n - 1));
+        // Losses drawn in id order from the sender's stream, as single messages draw them.
+        let mut lost = std::mem::take(&mut self.cast_lost);
+        lost.clear();
+        let mut copies = n - 1;
+        if self.faults.may_lose(now) {
+            lost.resize(n.div_ceil(64) as usize, 0);
+            let rng = &mut self.latency_rng[v as usize];
+            for to in (0..n).filter(|&to| to != v) {
+                if let Some(fate) = self.faults.lost(now, v, to, rng) {
+                    self.traffic.ended(kind, to, bytes, fate);
+                    lost[(to / 64) as usize] |= 1 << (to % 64);
+                    copies -= 1;
+                }
+            }
+        }
+        let mut times = std::mem::take(&mut self.cast_times);
+        times.clear();
+        let extra = self.faults.extra_delay;
+        times.extend(
+            (0..self.net.regions()).map(|r| now + self.net.delay_to_region(v, r, bytes) + extra),
+        );
+        let src = node_source(v);
+        let bytes32 = u32::try_from(bytes).expect("a message under 4 GiB");
+        let slot = self.casts.open(v, msg, bytes32, &times, &lost);
+        let seq0 = self.sched.reserve(src, copies);
+        self.casts.set_seq0(slot, seq0);
+        if times.iter().any(|&t| t >= self.end) {
+            // Copies due at or after the end are never delivered (scheduled all the same).
+            let mut start = 0;
+            while let Some((to, at, _)) = self.casts.next(slot, start) {
+                if at >= self.end {
+                    self.traffic.ended(kind, to, bytes, Fate::InFlight);
+                }
+                start = to + 1;
+            }
+            self.casts.rewind(slot);
+        }
+        match self.casts.next(slot, 0) {
+            Some((to, at, seq)) => {
+                self.sched
+                    .schedule_numbered(at, src, seq, Ev::Cast { slot, to })
+            }
+            None => self.casts.close(slot),
+        }
+        self.cast_times = times;
+        self.cast_lost = lost;
+    }
+
+    /// A broadcast's copy for `to` is due: queues its next copy, and hands this one over as
+    /// the message it stands for.
+    fn cast_due(&mut self, slot: u32, to: u32) -> Ev<P::Msg, P::Timer> {
+        let c = self.casts.get(slot);
+        let (from, msg, bytes) = (c.from, c.msg, c.bytes);
+        match self.casts.next(slot, to + 1) {
+            Some((next, at, seq)) => {
+                let ev = Ev::Cast { slot, to: next };
+                self.sched.schedule_numbered(at, node_source(from), seq, ev);
+            }
+            None => self.casts.close(slot),
+        }
+        Ev::Msg {
+            to,
+            from,
+            msg,
+            bytes,
+        }
     }
 
     /// Schedules the delivery of `msg` from `v` to `to` at `at`, unless an earlier copy with

@@ -91,6 +91,16 @@ impl Traffic {
         n.bytes_out += bytes;
     }
 
+    /// `copies` messages of `bytes` sent by `from` (a broadcast).
+    pub fn sent_many(&mut self, kind: Kind, from: u32, bytes: u64, copies: u64) {
+        let t = &mut self.of(kind).sent;
+        t.count += copies;
+        t.bytes += bytes * copies;
+        let n = &mut self.nodes[from as usize];
+        n.messages_out += copies;
+        n.bytes_out += bytes * copies;
+    }
+
     /// Where a message sent ended: `to` received it, or it was not delivered for `fate`.
     pub fn ended(&mut self, kind: Kind, to: u32, bytes: u64, fate: Fate) {
         if fate == Fate::Delivered {

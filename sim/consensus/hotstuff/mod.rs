@@ -194,8 +194,22 @@ impl HotStuff {
     }
 
     fn send(&mut self, ctx: &mut Ctx<Msg, Timer>, to: u32, msg: Msg) {
-        if self.byz.withholds(ctx.node) && matches!(msg, Msg::Vote(_) | Msg::NewView { .. }) {
-            return;
+        if let Some(bytes) = self.outgoing(ctx.node, msg, 1) {
+            ctx.send(to, msg, bytes);
+        }
+    }
+
+    fn multicast(&mut self, ctx: &mut Ctx<Msg, Timer>, msg: Msg) {
+        if let Some(bytes) = self.outgoing(ctx.node, msg, u64::from(self.n - 1)) {
+            ctx.broadcast(msg, bytes);
+        }
+    }
+
+    /// Counts `copies` of `msg` going out from `node`; their size, or `None` when a
+    /// withholding replica keeps them back.
+    fn outgoing(&mut self, node: u32, msg: Msg, copies: u64) -> Option<u64> {
+        if self.byz.withholds(node) && matches!(msg, Msg::Vote(_) | Msg::NewView { .. }) {
+            return None;
         }
         let (count, bytes) = match msg {
             Msg::Request(r) => (&mut self.counts.request, self.requests.get(r).bytes),
@@ -206,8 +220,8 @@ impl HotStuff {
             Msg::Vote(_) => (&mut self.counts.vote, VOTE_BYTES),
             Msg::NewView { .. } | Msg::Collude(_) => (&mut self.counts.new_view, VOTE_BYTES),
         };
-        *count += 1;
-        ctx.send(to, msg, bytes);
+        *count += copies;
+        Some(bytes)
     }
 
     fn extends(&self, mut b: u32, ancestor: u32) -> bool {
@@ -286,11 +300,7 @@ impl HotStuff {
             self.equivocate(node, ctx, b);
             return;
         }
-        for to in 0..self.n {
-            if to != node.id {
-                self.send(ctx, to, Msg::Proposal(b));
-            }
-        }
+        self.multicast(ctx, Msg::Proposal(b));
         self.on_proposal(node, ctx, b);
     }
 
@@ -552,11 +562,7 @@ impl HotStuff {
             view: node.view,
             high_qc: node.high_qc,
         };
-        for to in 0..self.n {
-            if to != node.id {
-                self.send(ctx, to, msg);
-            }
-        }
+        self.multicast(ctx, msg);
         ctx.timer(self.timeout, Timer::Resend { view: node.view });
     }
 
@@ -633,11 +639,7 @@ impl Protocol for HotStuff {
             return;
         }
         let r = self.requests.add(node.id, txs, ctx);
-        for to in 0..self.n {
-            if to != node.id {
-                self.send(ctx, to, Msg::Request(r));
-            }
-        }
+        self.multicast(ctx, Msg::Request(r));
         self.learn(node, ctx, r);
     }
 

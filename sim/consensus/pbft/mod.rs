@@ -176,13 +176,21 @@ impl Pbft {
     }
 
     fn send(&mut self, ctx: &mut Ctx<Msg, Timer>, to: u32, msg: Msg) {
-        if self.byz.withholds(ctx.node)
+        if let Some(bytes) = self.outgoing(ctx.node, msg, 1) {
+            ctx.send(to, msg, bytes);
+        }
+    }
+
+    /// Counts `copies` of `msg` going out from `node`; their size, or `None` when a
+    /// withholding replica keeps them back.
+    fn outgoing(&mut self, node: u32, msg: Msg, copies: u64) -> Option<u64> {
+        if self.byz.withholds(node)
             && matches!(
                 msg,
                 Msg::Prepare { .. } | Msg::Commit { .. } | Msg::ViewChange(_)
             )
         {
-            return;
+            return None;
         }
         let bytes = match msg {
             Msg::Request(r) => self.requests.get(r).bytes,
@@ -205,15 +213,13 @@ impl Pbft {
             Msg::ViewChange(_) => &mut c.view_change,
             Msg::NewView(_) => &mut c.new_view,
             Msg::NeedNewView(_) | Msg::Fetch { .. } | Msg::Transfer(_) => &mut c.catch_up,
-        } += 1;
-        ctx.send(to, msg, bytes);
+        } += copies;
+        Some(bytes)
     }
 
     fn multicast(&mut self, ctx: &mut Ctx<Msg, Timer>, msg: Msg) {
-        for to in 0..self.n {
-            if to != ctx.node {
-                self.send(ctx, to, msg);
-            }
+        if let Some(bytes) = self.outgoing(ctx.node, msg, u64::from(self.n - 1)) {
+            ctx.broadcast(msg, bytes);
         }
     }
 

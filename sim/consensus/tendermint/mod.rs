@@ -235,10 +235,16 @@ impl Tendermint {
     }
 
     fn send(&mut self, ctx: &mut Ctx<Msg, Timer>, to: u32, msg: Msg) {
-        if self.byz.withholds(ctx.node)
-            && matches!(msg, Msg::Prevote { .. } | Msg::Precommit { .. })
-        {
-            return;
+        if let Some(bytes) = self.outgoing(ctx.node, msg, 1) {
+            ctx.send(to, msg, bytes);
+        }
+    }
+
+    /// Counts `copies` of `msg` going out from `node`; their size, or `None` when a
+    /// withholding validator keeps them back.
+    fn outgoing(&mut self, node: u32, msg: Msg, copies: u64) -> Option<u64> {
+        if self.byz.withholds(node) && matches!(msg, Msg::Prevote { .. } | Msg::Precommit { .. }) {
+            return None;
         }
         let (count, bytes) = match msg {
             Msg::Request(r) => (&mut self.counts.request, self.requests.get(r).bytes),
@@ -255,15 +261,13 @@ impl Tendermint {
                     + self.requests.bytes_of(&self.blocks[b as usize].batch),
             ),
         };
-        *count += 1;
-        ctx.send(to, msg, bytes);
+        *count += copies;
+        Some(bytes)
     }
 
     fn multicast(&mut self, ctx: &mut Ctx<Msg, Timer>, msg: Msg) {
-        for to in 0..self.n {
-            if to != ctx.node {
-                self.send(ctx, to, msg);
-            }
+        if let Some(bytes) = self.outgoing(ctx.node, msg, u64::from(self.n - 1)) {
+            ctx.broadcast(msg, bytes);
         }
     }
 
@@ -906,11 +910,7 @@ impl Tendermint {
         if !self.byz.is_honest(ctx.node) {
             return;
         }
-        for to in 0..self.n {
-            if to != ctx.node {
-                self.counts.catch_up += 1;
-                ctx.send(to, msg, VOTE_BYTES);
-            }
-        }
+        self.counts.catch_up += u64::from(self.n - 1);
+        ctx.broadcast(msg, VOTE_BYTES);
     }
 }
