@@ -42,22 +42,44 @@ fn run_report_is_self_contained_with_tables_charts_seed_and_version() {
     let status = report(&dir);
     assert!(status.status.success());
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    // The answer comes first, then the charts, then the grouped summary.
+    let mut at = 0;
     for h in [
         "<h1>Run report: html-check</h1>",
-        "<h2>Summary</h2>",
-        "<h2>Latency</h2>",
+        "<section id=\"answer\">",
         "<h2>Charts</h2>",
+        "<h2>Summary</h2>",
+        "<h3>Latency and SLA shares</h3>",
+        "<h2>Latency</h2>",
         "<h2>Scenario</h2>",
     ] {
-        assert!(html.contains(h), "missing {h}");
+        let i = html.find(h).unwrap_or_else(|| panic!("missing {h}"));
+        assert!(i >= at, "{h} out of order");
+        at = i;
     }
+    let answer =
+        &html[html.find("<section id=\"answer\">").unwrap()..html.find("</section>").unwrap()];
+    let protocol = SMALL
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("consensus: { protocol: "))
+        .and_then(|r| r.split([',', ' ']).next())
+        .unwrap();
+    assert!(
+        answer.contains(&format!("<strong>{protocol}</strong>")),
+        "{answer}"
+    );
+    for figure in ["tx/s offered", "tx/s settled", "settlement, median"] {
+        assert!(answer.contains(figure), "{figure} missing from {answer}");
+    }
+    // Units beside the grouped summary's values.
+    assert!(html.contains("<td>settlement_p50_s</td><td>"));
+    assert!(html.contains("</td><td>s</td></tr>"));
     assert_eq!(html.matches("<svg").count(), 3);
     assert!(html.contains("<th>seed</th><td>9</td>"));
     assert!(html.contains(&format!(
         "<th>simulator version</th><td>{}</td>",
         env!("CARGO_PKG_VERSION")
     )));
-    assert!(html.contains("<td>settlement_p50_s</td>"));
     // Nothing fetched from elsewhere: the SVG namespace is the only URL.
     let without_ns = html.replace("http://www.w3.org/2000/svg", "");
     for external in ["src=", "href=", "http://", "https://", "<script"] {

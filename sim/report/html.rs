@@ -17,7 +17,9 @@ table{border-collapse:collapse;margin:1em 0;font-size:14px}td,th{border:1px soli
 padding:3px 8px;text-align:right}th{background:#eef3f8}td:first-child,th:first-child{text-align:left}\
 pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:13px}\
 figure{margin:1em 0}svg{max-width:100%;height:auto;border:1px solid #ddd}\
-.meta td{text-align:left}.warning{color:#a00;font-weight:bold}";
+.meta td{text-align:left}.warning{color:#a00;font-weight:bold}.ok{color:#262}\
+#answer{background:#f3f7fb;border:1px solid #cbd9e6;padding:0.5em 1.2em;margin:1em 0}\
+.lead{font-size:17px}.answer th{text-align:left;background:none}";
 
 /// Writes the report of `dir` to `out` (default `dir/report.html`) and returns its path. Every
 /// file read is checked against the folder's manifest first.
@@ -64,7 +66,7 @@ pub fn write(dir: &Path, out: Option<&Path>, force: bool) -> Result<PathBuf, Str
     Ok(path)
 }
 
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -186,7 +188,25 @@ fn run_page(folder: &Verified) -> Result<String, String> {
         .unwrap_or("run")
         .trim()
         .to_string();
+    let summary = whole(folder, "summary.parquet")?;
+    let get = |m: &str| summary_value(&summary, m);
+    let names = table::texts(&summary, "metric", &dir.join("summary.parquet"))?;
     let mut b = format!("<h1>Run report: {}</h1>\n", esc(&name));
+    // The answer first: the page is forwarded, and most readers stop at its top.
+    b.push_str(&super::answer::block(&yaml, &get, &names));
+    b.push_str("<h2>Charts</h2>\n");
+    for chart in [
+        "throughput",
+        "settlement_cdf",
+        "block_propagation_cdf",
+        "battery_life",
+    ] {
+        let name = format!("{chart}.svg");
+        if folder.lists(&name) {
+            figure(&mut b, folder, &name)?;
+        }
+    }
+    b.push_str("<h2>About this run</h2>\n");
     b.push_str(&meta(&[
         ("scenario", name.clone()),
         ("seed", header(&yaml, "# seed:").unwrap_or_default()),
@@ -200,25 +220,8 @@ fn run_page(folder: &Verified) -> Result<String, String> {
         ),
         ("folder", dir.display().to_string()),
     ]));
-    // Charts first: the page is meant to be forwarded, and most readers stop at them.
-    b.push_str("<h2>Charts</h2>\n");
-    for chart in [
-        "throughput",
-        "settlement_cdf",
-        "block_propagation_cdf",
-        "battery_life",
-    ] {
-        let name = format!("{chart}.svg");
-        if folder.lists(&name) {
-            figure(&mut b, folder, &name)?;
-        }
-    }
-    let summary = whole(folder, "summary.parquet")?;
-    for w in crate::metrics::warnings(|name| summary_value(&summary, name)) {
-        let _ = writeln!(b, "<p class=\"warning\">{}</p>", esc(&w));
-    }
     b.push_str("<h2>Summary</h2>\n");
-    b.push_str(&table(&summary));
+    b.push_str(&grouped(&names, &get));
     b.push_str("<h2>Latency</h2>\n");
     b.push_str(&table(&whole(folder, "latency.parquet")?));
     if folder.lists("energy.parquet") {
@@ -228,6 +231,33 @@ fn run_page(folder: &Verified) -> Result<String, String> {
     b.push_str("<h2>Scenario</h2>\n");
     let _ = writeln!(b, "<pre>{}</pre>", esc(&yaml));
     Ok(page(&format!("Run report: {name}"), &b))
+}
+
+/// The summary as one table per group, each metric with its unit from the registry.
+fn grouped(names: &[String], get: &dyn Fn(&str) -> Option<f64>) -> String {
+    use super::answer::Group;
+    let mut s = String::new();
+    for g in Group::ALL {
+        let rows: Vec<&String> = names.iter().filter(|m| Group::of(m) == g).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "<h3>{}</h3>", esc(g.title()));
+        s.push_str("<table><tr><th>metric</th><th>value</th><th>unit</th></tr>\n");
+        for m in rows {
+            let unit = crate::metrics::registry::entry(m).map_or("", |e| e.unit);
+            let value = get(m).map_or_else(String::new, num);
+            let _ = writeln!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(m),
+                esc(&value),
+                esc(unit)
+            );
+        }
+        s.push_str("</table>\n");
+    }
+    s
 }
 
 /// Metrics shown in the sweep's results table, when present.

@@ -2,6 +2,7 @@
 //! scenario, charts as PNG and SVG, and a text summary. Every file is a pure function of the
 //! `RunOutput`, so two runs with the same scenario and seed produce byte-identical folders.
 
+mod answer;
 pub(crate) mod charts;
 mod error;
 pub mod html;

@@ -1,7 +1,8 @@
 """Checks a headless-browser rendering of a report: the screenshot is a PNG that is not blank
-(its pixels vary) and the dumped DOM holds the expected headings.
+(its pixels vary), the dumped DOM holds the expected headings in the order given, and at
+least N charts were inlined.
 
-Usage: check_render.py SCREENSHOT.png DOM.html "Heading one" "Heading two" ...
+Usage: check_render.py SCREENSHOT.png DOM.html N "Heading one" "Heading two" ...
 Standard library only, so it runs before any pip install.
 """
 
@@ -60,7 +61,7 @@ def decode_png(path):
 
 
 def main():
-    png, dom, headings = sys.argv[1], sys.argv[2], sys.argv[3:]
+    png, dom, charts, headings = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
     width, height, channels, rows = decode_png(png)
     # Grey level of every 4th pixel of every 4th row: enough to see text and charts.
     grey = [
@@ -78,13 +79,20 @@ def main():
     text = open(dom, encoding="utf-8").read()
     found = [re.sub(r"<[^>]+>", "", h).strip()
              for h in re.findall(r"<h[12][^>]*>(.*?)</h[12]>", text, re.S)]
+    at = -1
     for h in headings:
-        if not any(f.startswith(h) for f in found):
+        where = [i for i, f in enumerate(found) if f.startswith(h)]
+        if not where:
             raise SystemExit(f"{dom}: heading {h!r} not found among {found}")
+        if where[0] < at:
+            raise SystemExit(f"{dom}: heading {h!r} comes before {headings[headings.index(h) - 1]!r}")
+        at = where[0]
+    if "Answer" in headings and not re.search(r'<section id="answer">.*?<table', text, re.S):
+        raise SystemExit(f"{dom}: the answer block holds no table of key figures")
     svgs = text.count("<svg")
     print(f"{dom}: headings {found}; {svgs} inline SVG charts")
-    if svgs == 0:
-        raise SystemExit(f"{dom}: no chart rendered")
+    if svgs < charts:
+        raise SystemExit(f"{dom}: {svgs} charts rendered, expected at least {charts}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Renders the HTML reports of a run and of a sweep in headless Chromium and checks the pages
-# rendered: a non-blank screenshot and the expected headings in the DOM.
+# rendered: a non-blank screenshot, the expected headings in order (a run report opens with
+# its answer) and the charts inlined.
 # Usage: tests/browser/report.sh RUN_DIR SWEEP_DIR   (both already written by unchained)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -38,8 +39,10 @@ $bin report "$run_dir" --out "$work/run.html" >/dev/null
 $bin report "$sweep_dir" --out "$work/sweep.html" >/dev/null
 render run "$work/run.html"
 render sweep "$work/sweep.html"
-python3 tests/browser/check_render.py "$work/run.png" "$work/run.dom.html" \
-  "Run report" Summary Latency Charts Scenario
-python3 tests/browser/check_render.py "$work/sweep.png" "$work/sweep.dom.html" \
+# A run: throughput, settlement and block-propagation CDFs.
+python3 tests/browser/check_render.py "$work/run.png" "$work/run.dom.html" 3 \
+  "Run report" Answer Charts "About this run" Summary Latency Scenario
+# The tiny sweep: three default metrics and their heat maps, and the settlement CDFs.
+python3 tests/browser/check_render.py "$work/sweep.png" "$work/sweep.dom.html" 7 \
   "Sweep report" Points Results Charts Scenario
 echo "browser test passed"

@@ -19,6 +19,7 @@ use plotters::prelude::*;
 use super::merge::{AxisValues, Combined};
 use super::spec::ChartSpec;
 pub use axes::Scale;
+pub(crate) use axes::short;
 
 pub(crate) const SIZE: (u32, u32) = (960, 600);
 pub(crate) const FONT: &str = "sans-serif";
