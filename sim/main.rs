@@ -38,12 +38,19 @@ enum Cmd {
         /// Run even when the memory estimate exceeds the memory available now.
         #[arg(long)]
         ignore_memory: bool,
+        /// Set a field before validation: a dotted path as in sweep axes
+        /// (`validators.count=16`, `devices[0].workload.interval_s=60`); VALUE is YAML.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
     },
     /// Check a scenario file without running it; prints the offered load of each device
     /// group and the memory estimate.
     Validate {
         /// The scenario file (YAML).
         file: PathBuf,
+        /// Set a field before validation, as `run --set`.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
     },
     /// Engine benchmarks that print their figures.
     #[command(subcommand)]
@@ -278,7 +285,8 @@ fn main() -> ExitCode {
             seed,
             quiet,
             ignore_memory,
-        } => run(&file, out, force, seed, quiet, ignore_memory),
+            set,
+        } => load(&file, &set).and_then(|s| run(s, out, force, seed, quiet, ignore_memory)),
         Cmd::Bench(Bench::Phold {
             lps,
             remote,
@@ -327,9 +335,9 @@ fn main() -> ExitCode {
             };
             bench_fleet(&devices, validators, duration_s, &threads, one, kind)
         }
-        Cmd::Validate { file } => scenario::load(&file)
-            .map(|s| print!("{}", validate_text(&file, &s)))
-            .map_err(|e| e.to_string()),
+        Cmd::Validate { file, set } => {
+            load(&file, &set).map(|s| print!("{}", validate_text(&file, &s)))
+        }
         Cmd::Sweep(cmd) => sweep(cmd),
         Cmd::Plan {
             file,
@@ -604,15 +612,34 @@ fn compare(
     }
 }
 
+/// Reads a scenario file with `--set PATH=VALUE` overrides applied to its YAML tree (the
+/// sweep's dotted paths) before it is validated.
+fn load(file: &Path, sets: &[String]) -> Result<scenario::Scenario, String> {
+    if sets.is_empty() {
+        return scenario::load(file).map_err(|e| e.to_string());
+    }
+    let origin = file.display().to_string();
+    let text = scenario::limits::read(file).map_err(|e| format!("{origin}: {e}"))?;
+    let mut pairs = Vec::new();
+    for set in sets {
+        let Some((path, value)) = set.split_once('=') else {
+            return Err(format!("--set {set}: expected PATH=VALUE"));
+        };
+        let value: serde_yaml::Value =
+            serde_yaml::from_str(value).map_err(|e| format!("--set {path}: {e}"))?;
+        pairs.push((path.trim(), value));
+    }
+    unchained::sweep::with_overrides(&text, &origin, &pairs)
+}
+
 fn run(
-    file: &Path,
+    mut s: scenario::Scenario,
     out: Option<PathBuf>,
     force: bool,
     seed: Option<u64>,
     quiet: bool,
     ignore_memory: bool,
 ) -> Result<(), String> {
-    let mut s = scenario::load(file).map_err(|e| e.to_string())?;
     if let Some(seed) = seed {
         s.seed = seed;
     }

@@ -60,17 +60,23 @@ tests/slurm/run.sh target/ci-data/sweep
 
 echo "== notebooks against the fresh outputs"
 venv=${UNCHAINED_VENV:-$HOME/.cache/unchained/venv}
-if ! "$venv/bin/python" -c "import polars, matplotlib, yaml, nbconvert, ipykernel, pytest, jsonschema, ruamel.yaml" 2>/dev/null; then
+if ! "$venv/bin/python" -c "import polars, matplotlib, yaml, nbconvert, ipykernel, pytest, jsonschema, ruamel.yaml, maturin" 2>/dev/null; then
   if ! python3 -m venv "$venv" 2>/dev/null; then
     rm -rf "$venv"
     apt_pkgs python3-venv || true
     python3 -m venv "$venv"
   fi
   "$venv/bin/pip" install -q --disable-pip-version-check \
-    polars matplotlib pyyaml nbconvert ipykernel pytest jsonschema ruamel.yaml
+    polars matplotlib pyyaml nbconvert ipykernel pytest jsonschema ruamel.yaml maturin
 fi
 
-echo "== Python tests (JSON Schema of the shipped files)"
+echo "== Python package: the wheel built from this checkout, installed into the venv"
+# The dev profile reuses the debug build above (a release wheel, `pip install .`, compiles
+# everything again in release). --no-build-isolation uses the venv's maturin.
+PATH="$venv/bin:$PATH" MATURIN_PEP517_ARGS="--profile dev" "$venv/bin/pip" install -q --disable-pip-version-check \
+  --no-build-isolation --no-deps --force-reinstall .
+
+echo "== Python tests (the package against the CLI; JSON Schema of the shipped files)"
 "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/python
 nb_out=$(mktemp -d)
 (cd notebooks &&
