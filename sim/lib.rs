@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod net;
 pub mod phold;
 pub mod plan;
+pub mod privacy;
 pub mod queueing;
 pub mod radio;
 pub mod report;

@@ -188,3 +188,25 @@ fn announce_relay_is_byte_identical_across_thread_counts() {
         }
     }
 }
+
+#[test]
+fn privacy_observers_and_mitigations_are_identical_at_1_2_and_8_threads() {
+    let text = SHARDED
+        .replace(
+            "    workload: { model: periodic, interval_s: 30, jitter_s: 5 }",
+            "    workload: { model: periodic, interval_s: 30, jitter_s: 5 }\n    identity: { rotate_every_tx: 4 }\n    mitigation: { delay: { dist: exponential, mean_s: 20 }, pad_to_bytes: 300 }",
+        )
+        .replace("batch_interval_ms: 500 }", "batch_interval_ms: 500, mix: true }")
+        + "observers:\n  - { kind: validator, node: 4 }\n  - { kind: gateway, gateway: 3 }\n  - { kind: network, nodes: [0, 7] }\n";
+    let one = run_text_with_threads(&text, 1, "p1");
+    assert!(one.contains_key("privacy.csv"));
+    for threads in [2, 8] {
+        let other = run_text_with_threads(&text, threads, &format!("p{threads}"));
+        for (name, bytes) in &one {
+            assert!(
+                bytes == &other[name],
+                "{name} differs between 1 and {threads} threads"
+            );
+        }
+    }
+}

@@ -7,6 +7,38 @@ use unchained::scenario::{self, ScenarioError};
 
 /// File name → substrings its error message must contain.
 const CASES: &[(&str, &[&str])] = &[
+    (
+        "observer_node_out_of_range.yaml",
+        &[
+            "observers[0].node = 4",
+            "must be < validators.count (4)",
+            "line 6",
+        ],
+    ),
+    (
+        "identity_two_rotations.yaml",
+        &[
+            "devices[0].identity",
+            "exactly one of rotate_every_tx and rotate_every_s",
+            "line 5",
+        ],
+    ),
+    (
+        "observer_channels_without_raft.yaml",
+        &["observers[0].channels", "only for protocol: raft"],
+    ),
+    (
+        "mix_without_batching.yaml",
+        &["gateways.mix = true", "batch_interval_ms > 0", "line 4"],
+    ),
+    (
+        "delay_negative.yaml",
+        &[
+            "devices[0].mitigation.delay.max_s = -5",
+            "must be >= 0",
+            "line 6",
+        ],
+    ),
     // Parse errors, reported by serde with the position it knows.
     (
         "unknown_top_level_field.yaml",

@@ -27,6 +27,8 @@ pub struct Group {
     pub uplink_bps: f64,
     /// Whether its devices get settlement receipts.
     pub receipts: bool,
+    /// A random wait before each upload (a privacy mitigation).
+    pub delay: Option<crate::scenario::Delay>,
 }
 
 /// A reading ready to leave its device.
@@ -73,12 +75,13 @@ impl Fleet {
                 count: g.count as u32,
                 conn: Conn::from_scenario(&g.connectivity),
                 load: Load::from_scenario(&g.workload),
-                tx_bytes: g.tx_bytes,
+                tx_bytes: g.wire_bytes(),
                 buffer: g.buffer_tx,
                 overflow: g.overflow,
                 uplink_latency: from_secs(g.uplink.latency_ms / 1e3),
                 uplink_bps: g.uplink.bandwidth_bps,
                 receipts: g.receipts.is_some(),
+                delay: g.mitigation.and_then(|m| m.delay),
             });
             first += g.count as u32;
         }

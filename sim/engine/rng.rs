@@ -57,6 +57,12 @@ pub enum Purpose {
     RadioTrial = 35,
     /// A cellular device's paging phase within its DRX or eDRX cycle (entity = device).
     Paging = 40,
+    /// Which devices a privacy observer tracks in a sampled fleet (entity = device).
+    PrivacySample = 41,
+    /// A device's random upload delay (entity = device, index = the wake's time).
+    PrivacyDelay = 42,
+    /// The order a mixing gateway sends a batch in (entity = gateway, index = batch and swap).
+    Mixing = 43,
 }
 
 fn stream_id(entity: u64, purpose: Purpose) -> u64 {

@@ -302,6 +302,30 @@ macro_rules! int_value {
 }
 int_value!(u64, u32, usize, i64);
 
+/// What one observer saw and inferred (see `privacy`), over the transactions created in the
+/// measurement window. Shares and means are NaN without anything to divide by.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PrivacyRow {
+    pub observer: String,
+    pub kind: &'static str,
+    pub visible_tx: u64,
+    pub population_tx: u64,
+    pub visible_share: f64,
+    pub links_true: u64,
+    pub links_made: u64,
+    pub links_correct: u64,
+    pub link_precision: f64,
+    pub link_recall: f64,
+    pub link_chance_precision: f64,
+    pub anonymity_set_mean: f64,
+    pub anonymity_set_min: f64,
+    pub anonymity_set_max: f64,
+    pub anonymity_singleton_share: f64,
+    pub entropy_norm_mean: f64,
+    /// Network observers only.
+    pub first_spy_precision: Option<f64>,
+}
+
 /// Everything a run produced, ready to be written.
 #[derive(Clone, Debug)]
 pub struct RunOutput {
@@ -331,6 +355,8 @@ pub struct RunOutput {
     pub gateways: Vec<GatewayRow>,
     /// Device energy and battery life per radio group.
     pub energy: EnergyOutput,
+    /// One row per privacy observer; empty without `observers`.
+    pub privacy: Vec<PrivacyRow>,
     /// `(latency, cumulative fraction)` of transaction settlement.
     pub settlement_cdf: Vec<(Time, f64)>,
     /// `(delay, cumulative fraction)` of block arrival at nodes.

@@ -164,6 +164,15 @@ pub const RULES: &[(&str, Entry)] = &[
     ("events", WORK),
     ("events_*", WORK),
     ("net_redundant_copies", WORK),
+    // What privacy observers see and infer (`privacy_<observer>_…`): lower is more private,
+    // except the crowd a transaction hides in.
+    ("privacy_*_visible_share", share(Lower)),
+    ("privacy_*_link_precision", share(Lower)),
+    ("privacy_*_link_recall", share(Lower)),
+    ("privacy_*_link_chance_precision", share(Neither)),
+    ("privacy_*_anonymity_set_mean", output("devices", Higher)),
+    ("privacy_*_entropy_norm_mean", share(Higher)),
+    ("privacy_*_first_spy_precision", share(Lower)),
     // Workload and throughput.
     ("tx_measured", count("tx", Neither)),
     ("tx_created", count("tx", Neither)),

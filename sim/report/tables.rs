@@ -5,14 +5,14 @@ use polars::prelude::*;
 
 use crate::metrics::{
     BlockRow, Conservation, EnergyOutput, GatewayRow, KindRow, LatencyBinRow, LatencyRow,
-    LeaderRow, MessageRow, NodeRow, RadioRow, RunOutput, TimeseriesRow, Value,
+    LeaderRow, MessageRow, NodeRow, PrivacyRow, RadioRow, RunOutput, TimeseriesRow, Value,
 };
 use crate::radio::Loss;
 
 type Builder = fn(&RunOutput) -> PolarsResult<DataFrame>;
 
 /// Table names in the order they are written, each with its builder.
-pub(super) const TABLES: [(&str, Builder); 14] = [
+pub(super) const TABLES: [(&str, Builder); 15] = [
     ("summary", |out| summary(&out.summary, &out.conservation)),
     ("run", |out| run(&out.summary, &out.conservation)),
     ("timeseries", |out| timeseries(&out.timeseries)),
@@ -29,11 +29,13 @@ pub(super) const TABLES: [(&str, Builder); 14] = [
     ("energy", |out| energy(&out.energy)),
     ("energy_states", |out| energy_states(&out.energy)),
     ("kinds", |out| kinds(&out.kinds)),
+    ("privacy", |out| privacy(&out.privacy)),
 ];
 
 /// The tables a run writes: the radio ones only when a device group has a radio, `leaders`
 /// only for families with leaders, `kinds` only when some transaction is not a reading (so
-/// the output of a run of readings alone is what it was before kinds existed).
+/// the output of a run of readings alone is what it was before kinds existed), `privacy` only
+/// with observers.
 pub(super) fn for_run(out: &RunOutput) -> impl Iterator<Item = (&'static str, Builder)> + '_ {
     TABLES
         .into_iter()
@@ -41,6 +43,7 @@ pub(super) fn for_run(out: &RunOutput) -> impl Iterator<Item = (&'static str, Bu
         .filter(|(name, _)| !name.starts_with("energy") || !out.energy.rows.is_empty())
         .filter(|(name, _)| *name != "leaders" || out.leaders.is_some())
         .filter(|(name, _)| *name != "kinds" || !out.kinds.is_empty())
+        .filter(|(name, _)| *name != "privacy" || !out.privacy.is_empty())
 }
 
 fn pick<'a, R, T>(rows: &'a [R], field: impl Fn(&'a R) -> T) -> Vec<T> {
@@ -156,6 +159,52 @@ pub(super) fn kinds(rows: &[KindRow]) -> PolarsResult<DataFrame> {
             col("kind", pick(rows, |r| r.kind)),
             col("outcome", pick(rows, |r| r.outcome)),
             col("transactions", pick(rows, |r| int64(r.transactions))),
+        ],
+    )
+}
+
+pub(super) fn privacy(rows: &[PrivacyRow]) -> PolarsResult<DataFrame> {
+    DataFrame::new(
+        rows.len(),
+        vec![
+            col("observer", pick(rows, |r| r.observer.as_str())),
+            col("kind", pick(rows, |r| r.kind)),
+            col("visible_tx", pick(rows, |r| int64(r.visible_tx))),
+            col("population_tx", pick(rows, |r| int64(r.population_tx))),
+            col("visible_share", pick(rows, |r| cell(r.visible_share))),
+            col("links_true", pick(rows, |r| int64(r.links_true))),
+            col("links_made", pick(rows, |r| int64(r.links_made))),
+            col("links_correct", pick(rows, |r| int64(r.links_correct))),
+            col("link_precision", pick(rows, |r| cell(r.link_precision))),
+            col("link_recall", pick(rows, |r| cell(r.link_recall))),
+            col(
+                "link_chance_precision",
+                pick(rows, |r| cell(r.link_chance_precision)),
+            ),
+            col(
+                "anonymity_set_mean",
+                pick(rows, |r| cell(r.anonymity_set_mean)),
+            ),
+            col(
+                "anonymity_set_min",
+                pick(rows, |r| cell(r.anonymity_set_min)),
+            ),
+            col(
+                "anonymity_set_max",
+                pick(rows, |r| cell(r.anonymity_set_max)),
+            ),
+            col(
+                "anonymity_singleton_share",
+                pick(rows, |r| cell(r.anonymity_singleton_share)),
+            ),
+            col(
+                "entropy_norm_mean",
+                pick(rows, |r| cell(r.entropy_norm_mean)),
+            ),
+            col(
+                "first_spy_precision",
+                pick(rows, |r| r.first_spy_precision.and_then(cell)),
+            ),
         ],
     )
 }

@@ -91,6 +91,7 @@ fn sample() -> RunOutput {
             dropped: vec![("buffer_overflow".into(), 5)],
         },
         kinds: Vec::new(),
+        privacy: Vec::new(),
         timeseries: (0..3).map(ts).collect(),
         latency: vec![
             LatencyRow {

@@ -37,6 +37,9 @@ pub struct Scenario {
     /// Prices of the deployment's resources; absent, no cost is reported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub costs: Option<super::Costs>,
+    /// Insiders whose view the `privacy` table measures; none by default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub observers: Vec<super::Observer>,
 }
 
 fn default_name() -> String {
@@ -78,6 +81,20 @@ pub struct DeviceGroup {
     /// Settlement receipts sent back to the devices; needs a `radio`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receipts: Option<super::Receipts>,
+    /// Key rotation; absent, a device signs everything with one key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<super::Identity>,
+    /// Random upload delay and padding; absent, none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mitigation: Option<super::Mitigation>,
+}
+
+impl DeviceGroup {
+    /// A transaction's size on the wire: `tx_bytes`, padded when the group pads.
+    pub fn wire_bytes(&self) -> u32 {
+        let pad = self.mitigation.and_then(|m| m.pad_to_bytes).unwrap_or(0);
+        self.tx_bytes.max(pad)
+    }
 }
 
 fn default_group_name() -> String {
@@ -265,6 +282,9 @@ pub struct Gateways {
     /// A cell's uplink rate, bit/s, shared by its devices' data; absent, no limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uplink_bps: Option<f64>,
+    /// With batching, each batch leaves in a random order instead of the order of arrival.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mix: bool,
 }
 
 #[derive(
@@ -299,6 +319,7 @@ impl Default for Gateways {
             kind: GatewayKind::Gateway,
             max_connections: None,
             uplink_bps: None,
+            mix: false,
         }
     }
 }

@@ -10,6 +10,7 @@ mod cellular;
 mod costs;
 mod energy;
 mod faults;
+mod privacy;
 mod radio;
 mod raft;
 mod workload;
@@ -117,6 +118,7 @@ pub fn validate(scenario: &Scenario, text: &str) -> Vec<FieldError> {
     if let Some(costs) = &scenario.costs {
         c.costs(costs);
     }
+    c.privacy(scenario);
     c.errors
 }
 

@@ -134,7 +134,7 @@ impl AirPlan {
                     retransmissions: l.retransmissions as u8,
                 });
                 group_index.push(i);
-                radio_of.push((first, g.count as u32, l, g.tx_bytes));
+                radio_of.push((first, g.count as u32, l, g.wire_bytes()));
             }
             first += g.count as u32;
         }

@@ -67,7 +67,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
     let avg_tx_bytes = if devices > 0.0 {
         s.devices
             .iter()
-            .map(|g| g.count as f64 * g.tx_bytes as f64)
+            .map(|g| g.count as f64 * g.wire_bytes() as f64)
             .sum::<f64>()
             / devices
     } else {

@@ -20,6 +20,10 @@ impl Gateways {
         }
     }
 
+    pub fn interval(&self) -> Time {
+        self.interval
+    }
+
     pub fn batching(&self) -> bool {
         self.interval > 0
     }

@@ -279,6 +279,8 @@ struct World<'s, P: Protocol> {
     casts: Casts<P::Msg>,
     cast_times: Vec<Time>,
     cast_lost: Vec<u64>,
+    /// Observers of the transactions' metadata; `None` without `observers`.
+    privacy: Option<crate::privacy::Privacy>,
 }
 
 impl<'s, P: Protocol> World<'s, P> {
@@ -314,10 +316,13 @@ impl<'s, P: Protocol> World<'s, P> {
             scenario::RelayModel::Ideal => None,
             scenario::RelayModel::Announce => Some(Uplinks::new(s.network.upload, n)),
         };
+        let flood = protocol.gossip().is_some();
+        let privacy = crate::privacy::Privacy::build(s, &access, &reach, flood, measure(s));
         World {
             workloads: crate::workload::Workloads::build(s, end),
             workload_out: Default::default(),
             groups: crate::devices::Fleet::groups(s),
+            privacy,
             uplinks,
             finished: Vec::new(),
             casts: Casts::new(&net.region),
@@ -489,6 +494,7 @@ impl<'s, P: Protocol> World<'s, P> {
             };
             match ev {
                 Ev::Batch { node, batch } if self.faults.is_down(node) => {
+                    self.observe(node, batch);
                     self.faults.counts.batches_held += 1;
                     self.faults.parked[node as usize].push(batch);
                 }
@@ -506,6 +512,7 @@ impl<'s, P: Protocol> World<'s, P> {
                 Ev::Fault(c) => self.fault(c),
                 Ev::Workload { entity } => self.workload_wake(entity),
                 Ev::Batch { node, batch } => {
+                    self.observe(node, batch);
                     let txs = self.batches.take(batch);
                     txs.iter().for_each(|t| self.metrics.on_handed(t.kind));
                     self.dispatch(node, |p, n, ctx| p.on_transactions(n, ctx, &txs));
@@ -542,6 +549,14 @@ impl<'s, P: Protocol> World<'s, P> {
                     self.metrics.settled,
                 );
             }
+        }
+    }
+
+    /// Shows an upload reaching its validator to the privacy observers.
+    fn observe(&mut self, node: u32, batch: u32) {
+        if let Some(p) = &mut self.privacy {
+            let now = self.sched.now();
+            p.observe(now, node, self.batches.list(batch), &self.access);
         }
     }
 
@@ -948,6 +963,12 @@ impl<'s, P: Protocol> World<'s, P> {
         if let Some(c) = &receipt_counts {
             protocol_summary.extend(receipts::summary(c));
         }
+        let (privacy, privacy_summary) = self
+            .privacy
+            .take()
+            .map(|p| p.finish(m.measured))
+            .unwrap_or_default();
+        protocol_summary.extend(privacy_summary);
         if let Some(plan) = &self.cells {
             let devices = plan.groups.iter().map(|g| g.count as u64).sum();
             protocol_summary.extend(cells::summary(&cell_stats, &cell_states, devices));
@@ -977,6 +998,7 @@ impl<'s, P: Protocol> World<'s, P> {
             radio: radio.radio,
             gateways: radio.gateways,
             energy,
+            privacy,
         };
         Ok((output, self.protocol, self.nodes))
     }

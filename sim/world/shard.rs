@@ -87,6 +87,8 @@ pub struct Shard {
     scratch_contacts: Vec<Contact>,
     seed: u64,
     end: Time,
+    /// Gateways send each batch in a random order (`gateways.mix`).
+    mix: bool,
 }
 
 /// Appends `readings` to `list` as transactions uploaded at `at`; returns the first one's
@@ -112,6 +114,13 @@ fn push_readings(
         });
     }
     first
+}
+
+/// The privacy delay of a device's upload at wake `now` (the wake names the upload).
+fn upload_delay(g: &crate::devices::Group, seed: u64, device: u32, now: Time) -> Time {
+    g.delay.as_ref().map_or(0, |delay| {
+        crate::privacy::mitigation::delay(delay, seed, device, now)
+    })
 }
 
 /// The shard of gateway `g` among `shards` shards of `gateways` gateways.
@@ -168,6 +177,7 @@ pub fn build(s: &Scenario, end: Time, access: &Access) -> Vec<Shard> {
                 scratch_contacts: Vec::new(),
                 seed: s.seed,
                 end,
+                mix: s.gateways.mix,
             };
             if let Some(plan) = CellPlan::build(s) {
                 shard.cells = vec![plan.cell(); shard_gateways as usize];
@@ -241,10 +251,13 @@ impl Shard {
         let (batches, gateways, txs) = (&mut self.batches, &mut self.gateways, &mut self.txs);
         let mut sent = None;
         let mut opened = None;
+        let (seed, d) = (self.seed, self.fleet.ids[l as usize]);
         let next = self
             .fleet
             .wake(l, now, &mut self.metrics, |g, metrics, readings| {
                 let batching = gateways.batching();
+                // The readings leave after the privacy delay, if any.
+                let now = now + upload_delay(g, seed, d, now);
                 let list = if batching {
                     // The upload's own size sets its airtime; the gateway batch is sized at
                     // flush time.
@@ -360,9 +373,14 @@ impl Shard {
     /// Forwards the batch local gateway `lg` collected in the interval ending now.
     fn flush(&mut self, lg: u32, now: Time, access: &Access, src: Sources) {
         let batch = self.gateways.flush(lg, now);
-        let list = self.batches.take(batch);
+        let mut list = self.batches.take(batch);
         let bytes: u64 = list.iter().map(|t| u64::from(t.bytes)).sum();
         let g = self.first_gateway + lg;
+        if self.mix {
+            // One batch per gateway and interval: the interval's number names it.
+            let k = now / self.gateways.interval();
+            crate::privacy::mitigation::mix(&mut list, self.seed, g, k);
+        }
         self.out.push(Upload {
             at: now + access.backhaul_delay(g, bytes),
             source: src.first_gateway + g,

@@ -398,12 +398,7 @@ impl Notary {
     }
 
     fn counterparty(&self, device: u32, origin: u32) -> u32 {
-        if self.validators == 1 {
-            return origin;
-        }
-        let k = draw_u64(self.seed, device as u64, Purpose::Counterparty, 0)
-            % (self.validators as u64 - 1);
-        (origin + 1 + k as u32) % self.validators
+        counterparty(self.seed, self.validators, device, origin)
     }
 
     fn quorum(&self) -> u32 {
@@ -804,4 +799,14 @@ impl Protocol for Notary {
             ],
         }
     }
+}
+
+/// The counterparty of `device`'s transactions entering at `origin`: another validator, fixed
+/// per device (the privacy observers read it too).
+pub fn counterparty(seed: u64, validators: u32, device: u32, origin: u32) -> u32 {
+    if validators == 1 {
+        return origin;
+    }
+    let k = draw_u64(seed, device as u64, Purpose::Counterparty, 0) % (validators as u64 - 1);
+    (origin + 1 + k as u32) % validators
 }

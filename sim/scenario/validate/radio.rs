@@ -89,13 +89,26 @@ impl Checker<'_> {
             );
         }
         if let (Some(region), Some(sf)) = (region, sf) {
-            self.data_rate(&p, region, sf, l, group.tx_bytes);
+            // A padded transaction must fit as the radio sends it.
+            let field = if group.wire_bytes() > group.tx_bytes {
+                "mitigation.pad_to_bytes"
+            } else {
+                "tx_bytes"
+            };
+            self.data_rate(&p, region, sf, l, (group.wire_bytes(), field));
         }
     }
 
     /// The SF and bandwidth must name one of the region's data rates, and one reading must fit
     /// the application payload of that data rate (of some data rate, with ADR).
-    fn data_rate(&mut self, p: &str, region: &Region, sf: Option<u8>, l: &Lorawan, bytes: u32) {
+    fn data_rate(
+        &mut self,
+        p: &str,
+        region: &Region,
+        sf: Option<u8>,
+        l: &Lorawan,
+        (bytes, field): (u32, &str),
+    ) {
         let bw = l.bandwidth_khz.saturating_mul(1000);
         let Some(sf) = sf else {
             if l.bandwidth_khz != 125 {
@@ -108,7 +121,7 @@ impl Checker<'_> {
             let max = region.max_app_payload();
             if bytes > max {
                 self.report(
-                    &format!("{}.tx_bytes", p.trim_end_matches(".radio")),
+                    &format!("{}.{field}", p.trim_end_matches(".radio")),
                     bytes,
                     format!(
                         "must be <= {max}, the largest application payload of any {} data rate",
@@ -161,7 +174,7 @@ impl Checker<'_> {
         let max = region.data_rates[dr as usize].max_app_payload;
         if bytes > max {
             self.report(
-                &format!("{}.tx_bytes", p.trim_end_matches(".radio")),
+                &format!("{}.{field}", p.trim_end_matches(".radio")),
                 bytes,
                 format!(
                     "must be <= {max}, the application payload of {} DR{dr} (SF{sf}/{} kHz)",

@@ -1,0 +1,135 @@
+//! Anonymity sets: for each transaction an observer sees, the devices it cannot tell from the
+//! sender — those that sent a transaction of the same size through the same pool (the same
+//! gateway when the observer knows it, else the whole fleet) in the same time window — and
+//! the entropy of the sender over them, each weighted by its share of the window's
+//! transactions (the posterior of an observer who knows nothing else), normalised by the
+//! entropy of a uniform choice over the pool's whole population (Díaz et al., PET 2002).
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::engine::Time;
+
+#[derive(Clone, Copy, Debug)]
+pub struct AnonStats {
+    pub tx: u64,
+    /// Sums over transactions of the set size and the normalised entropy.
+    pub set_sum: f64,
+    pub entropy_sum: f64,
+    /// Transactions alone in their set.
+    pub singletons: u64,
+    pub set_min: f64,
+    pub set_max: f64,
+}
+
+impl Default for AnonStats {
+    fn default() -> Self {
+        AnonStats {
+            tx: 0,
+            set_sum: 0.0,
+            entropy_sum: 0.0,
+            singletons: 0,
+            set_min: f64::INFINITY,
+            set_max: 0.0,
+        }
+    }
+}
+
+struct Open {
+    window: u64,
+    /// Devices of the pool's whole population (the entropy's maximum is log2 of it).
+    population: u64,
+    counts: HashMap<u32, u32>,
+}
+
+pub struct Anonymity {
+    window: Time,
+    /// Share of the fleet tracked (1 unless the fleet is sampled): a sampled set stands for
+    /// `1 / sampled` times as many devices.
+    sampled: f64,
+    open: BTreeMap<(u32, u32), Open>,
+    pub stats: AnonStats,
+}
+
+impl Anonymity {
+    pub fn new(window: Time, sampled: f64) -> Self {
+        Anonymity {
+            window: window.max(1),
+            sampled,
+            open: BTreeMap::new(),
+            stats: AnonStats::default(),
+        }
+    }
+
+    /// A transaction of `device` seen at `t` in `pool`, whose population is `population`.
+    /// A transaction seen a little out of order (after its window closed) joins the open one.
+    pub fn see(&mut self, pool: (u32, u32), device: u32, t: Time, population: u64) {
+        let w = t / self.window;
+        let o = self.open.entry(pool).or_insert_with(|| Open {
+            window: w,
+            population,
+            counts: HashMap::new(),
+        });
+        if w > o.window {
+            close(o, self.sampled, &mut self.stats);
+            o.window = w;
+        }
+        *o.counts.entry(device).or_default() += 1;
+    }
+
+    pub fn finish(mut self) -> AnonStats {
+        for o in self.open.values_mut() {
+            close(o, self.sampled, &mut self.stats);
+        }
+        self.stats
+    }
+}
+
+/// Adds a closed window's transactions to `stats` and empties it.
+fn close(o: &mut Open, sampled: f64, stats: &mut AnonStats) {
+    if o.counts.is_empty() {
+        return;
+    }
+    // Sorted, so the float sums do not depend on hash-map order.
+    let mut counts: Vec<u32> = o.counts.drain().map(|(_, n)| n).collect();
+    counts.sort_unstable();
+    let total: u64 = counts.iter().map(|&n| u64::from(n)).sum();
+    let entropy: f64 = counts
+        .iter()
+        .map(|&n| {
+            let p = f64::from(n) / total as f64;
+            -p * p.log2()
+        })
+        .sum::<f64>()
+        - sampled.log2();
+    let set = counts.len() as f64 / sampled;
+    let normalised = if o.population > 1 {
+        (entropy / (o.population as f64).log2()).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    stats.tx += total;
+    stats.set_sum += total as f64 * set;
+    stats.entropy_sum += total as f64 * normalised;
+    stats.singletons += if set <= 1.0 { total } else { 0 };
+    stats.set_min = stats.set_min.min(set);
+    stats.set_max = stats.set_max.max(set);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_window_of_two_equal_senders_has_one_bit() {
+        let mut a = Anonymity::new(10, 1.0);
+        a.see((0, 1), 7, 1, 4);
+        a.see((0, 1), 8, 2, 4);
+        a.see((0, 1), 7, 12, 4);
+        let s = a.finish();
+        assert_eq!(s.tx, 3);
+        // Two transactions in a set of 2 (1 bit of 2), one alone.
+        assert_eq!(s.set_sum, 5.0);
+        assert_eq!(s.entropy_sum, 1.0);
+        assert_eq!(s.singletons, 1);
+    }
+}

@@ -1,0 +1,317 @@
+//! What insiders learn from metadata: per observer, the share of transactions it sees, how
+//! well it links a device's rotated keys, how large the crowd is that each transaction hides
+//! in, and (at network observers) how often the first spy names the transaction's entry.
+//!
+//! A metrics consumer: it reads the transactions as their uploads reach the validators'
+//! loop, in simulated-time order on one thread, and changes nothing in the run. Its memory is
+//! bounded by the devices it tracks, not by simulated time (keys retire, windows close); a
+//! fleet above [`TRACKED_DEVICES`] is sampled (a fixed share of devices, drawn per device),
+//! and its sets are scaled up by the inverse of that share (see the README).
+
+mod anonymity;
+mod linker;
+pub mod mitigation;
+mod view;
+
+use anonymity::{AnonStats, Anonymity};
+use linker::{LinkStats, Linker};
+use view::{Rule, Scope};
+
+use crate::consensus::{TxIn, notary};
+use crate::engine::{Purpose, Time, draw_unit, from_secs};
+use crate::metrics::{Measure, PrivacyRow, Value};
+use crate::net::{Access, Reach};
+use crate::scenario::{Radio, Scenario};
+
+/// Devices an observer tracks at most (about 100 bytes each); above it, a sample.
+pub const TRACKED_DEVICES: u64 = 250_000;
+/// The pool of an observer that does not know the gateway.
+const FLEET: u32 = u32::MAX;
+
+enum Rotate {
+    Never,
+    EveryTx(u32),
+    Every(Time),
+}
+
+struct Group {
+    first: u32,
+    rotate: Rotate,
+    /// LoRaWAN: heard by every gateway in range, so no single gateway is known.
+    lora: bool,
+    /// Plain uplink: the only uploads gateways batch.
+    plain: bool,
+}
+
+struct Watcher {
+    name: String,
+    kind: &'static str,
+    scope: Scope,
+    visible: u64,
+    spy: (u64, u64),
+    linker: Linker,
+    anon: Anonymity,
+}
+
+pub struct Privacy {
+    seed: u64,
+    measure: Measure,
+    groups: Vec<Group>,
+    /// Gateway batch interval (0: none): a batch's order tells its arrival order.
+    interval: Time,
+    devices: u64,
+    /// Devices behind each gateway (counted for the gateways an observer can know).
+    behind: Vec<u32>,
+    sampled: f64,
+    watchers: Vec<Watcher>,
+}
+
+impl Privacy {
+    /// `None` without observers. `flood`: the family floods transactions between validators;
+    /// `measure`: the transactions the statistics cover.
+    pub fn build(
+        s: &Scenario,
+        access: &Access,
+        reach: &Reach,
+        flood: bool,
+        measure: Measure,
+    ) -> Option<Self> {
+        if s.observers.is_empty() {
+            return None;
+        }
+        let devices: u64 = s.devices.iter().map(|g| g.count).sum();
+        let sampled = (TRACKED_DEVICES as f64 / devices.max(1) as f64).min(1.0);
+        let mut first = 0u32;
+        let groups = s
+            .devices
+            .iter()
+            .map(|g| {
+                let id = g.identity.unwrap_or_default();
+                let rotate = match (id.rotate_every_tx, id.rotate_every_s) {
+                    (Some(n), _) => Rotate::EveryTx(n),
+                    (_, Some(t)) => Rotate::Every(from_secs(t).max(1)),
+                    _ => Rotate::Never,
+                };
+                let group = Group {
+                    first,
+                    rotate,
+                    lora: matches!(g.radio, Some(Radio::Lorawan(_))),
+                    plain: g.radio.is_none(),
+                };
+                first += g.count as u32;
+                group
+            })
+            .collect();
+        let origins = access.origins();
+        let watchers = s
+            .observers
+            .iter()
+            .map(|o| {
+                let window = from_secs(o.window_s());
+                Watcher {
+                    name: o.name(),
+                    kind: o.kind(),
+                    scope: view::scope(s, o, reach, &origins, flood),
+                    visible: 0,
+                    spy: (0, 0),
+                    linker: Linker::new(window),
+                    anon: Anonymity::new(window, sampled),
+                }
+            })
+            .collect();
+        let mut p = Privacy {
+            seed: s.seed,
+            measure,
+            groups,
+            interval: from_secs(s.gateways.batch_interval_ms / 1e3),
+            devices,
+            behind: vec![0; access.gateways() as usize],
+            sampled,
+            watchers,
+        };
+        p.count_behind(access);
+        Some(p)
+    }
+
+    /// Devices attached to each gateway an observer can name (its own, or one reporting to a
+    /// watched validator); LoRaWAN devices belong to no one gateway.
+    fn count_behind(&mut self, access: &Access) {
+        let mut wanted = vec![false; self.behind.len()];
+        for w in &self.watchers {
+            match &w.scope {
+                Scope::Gateway(g) => wanted[*g as usize] = true,
+                Scope::Nodes { at, .. } => {
+                    for (g, &v) in access.gateway_validator.iter().enumerate() {
+                        wanted[g] |= at[v as usize];
+                    }
+                }
+            }
+        }
+        for (gi, g) in self.groups.iter().enumerate() {
+            if g.lora {
+                continue;
+            }
+            let end = self
+                .groups
+                .get(gi + 1)
+                .map_or(self.devices as u32, |n| n.first);
+            for d in g.first..end {
+                let gw = access.gateway_of(self.seed, d) as usize;
+                if wanted[gw] {
+                    self.behind[gw] += 1;
+                }
+            }
+        }
+    }
+
+    fn tracked(&self, device: u32) -> bool {
+        self.sampled >= 1.0
+            || draw_unit(self.seed, u64::from(device), Purpose::PrivacySample, 0) < self.sampled
+    }
+
+    /// An upload of `txs` reached entry validator `entry` at `now`.
+    pub fn observe(&mut self, now: Time, entry: u32, txs: &[TxIn], access: &Access) {
+        let n = txs.len() as u64;
+        for (i, t) in txs.iter().enumerate() {
+            if !self.measure.covers(t.created) {
+                continue;
+            }
+            let gi = self.groups.partition_point(|g| g.first <= t.device) - 1;
+            let g = &self.groups[gi];
+            let gateway = (!g.lora).then(|| access.gateway_of(self.seed, t.device));
+            let epoch = match g.rotate {
+                Rotate::Never => 0,
+                Rotate::EveryTx(k) => t.seq / k,
+                Rotate::Every(p) => (t.created / p) as u32,
+            };
+            // In a gateway batch the order tells when each arrived within the interval.
+            let batched = self.interval > 0 && g.plain && n > 1;
+            let within = if batched {
+                (self.interval as f64 * (i as f64 + 0.5) / n as f64) as Time
+            } else {
+                self.interval
+            };
+            let tracked = self.tracked(t.device);
+            let cp = |validators| notary::counterparty(self.seed, validators, t.device, entry);
+            for w in &mut self.watchers {
+                let (seen, pool) = match &w.scope {
+                    Scope::Gateway(gw) => {
+                        if gateway != Some(*gw) {
+                            continue;
+                        }
+                        (t.uploaded, *gw)
+                    }
+                    Scope::Nodes {
+                        at,
+                        delay,
+                        spy_ok,
+                        rule,
+                    } => {
+                        let visible = match rule {
+                            Rule::All => true,
+                            Rule::Groups(mask) => mask[gi],
+                            Rule::Parties { validators } => {
+                                at[entry as usize] || at[cp(*validators) as usize]
+                            }
+                        };
+                        let Some(d) = delay[entry as usize].filter(|_| visible) else {
+                            continue;
+                        };
+                        w.spy.0 += spy_ok[entry as usize] as u64;
+                        w.spy.1 += 1;
+                        let pool = match gateway {
+                            Some(gw) if at[entry as usize] => gw,
+                            _ => FLEET,
+                        };
+                        ((now + d + within).saturating_sub(self.interval), pool)
+                    }
+                };
+                w.visible += 1;
+                if !tracked {
+                    continue;
+                }
+                let population = if pool == FLEET {
+                    self.devices
+                } else {
+                    u64::from(self.behind[pool as usize])
+                };
+                w.linker.see((pool, t.bytes), t.device, epoch, seen, now);
+                w.anon.see((pool, t.bytes), t.device, seen, population);
+            }
+        }
+    }
+
+    /// The `privacy` table and its summary rows; `measured` is the population (transactions
+    /// created in the measurement window).
+    pub fn finish(self, measured: u64) -> (Vec<PrivacyRow>, Vec<(String, Value)>) {
+        let mut rows = Vec::new();
+        let mut summary = Vec::new();
+        for w in self.watchers {
+            let links = w.linker.finish();
+            let anon = w.anon.finish();
+            let row = row(&w.name, w.kind, w.visible, measured, w.spy, &links, &anon);
+            let p = format!("privacy_{}", w.name);
+            summary.push((
+                format!("{p}_visible_share"),
+                Value::Float(row.visible_share),
+            ));
+            summary.push((
+                format!("{p}_link_precision"),
+                Value::Float(row.link_precision),
+            ));
+            summary.push((format!("{p}_link_recall"), Value::Float(row.link_recall)));
+            summary.push((
+                format!("{p}_link_chance_precision"),
+                Value::Float(row.link_chance_precision),
+            ));
+            summary.push((
+                format!("{p}_anonymity_set_mean"),
+                Value::Float(row.anonymity_set_mean),
+            ));
+            summary.push((
+                format!("{p}_entropy_norm_mean"),
+                Value::Float(row.entropy_norm_mean),
+            ));
+            if let Some(x) = row.first_spy_precision {
+                summary.push((format!("{p}_first_spy_precision"), Value::Float(x)));
+            }
+            rows.push(row);
+        }
+        (rows, summary)
+    }
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b == 0.0 { f64::NAN } else { a / b }
+}
+
+fn row(
+    name: &str,
+    kind: &'static str,
+    visible: u64,
+    measured: u64,
+    spy: (u64, u64),
+    l: &LinkStats,
+    a: &AnonStats,
+) -> PrivacyRow {
+    let tx = a.tx as f64;
+    PrivacyRow {
+        observer: name.to_string(),
+        kind,
+        visible_tx: visible,
+        population_tx: measured,
+        visible_share: ratio(visible as f64, measured as f64),
+        links_true: l.true_links,
+        links_made: l.made,
+        links_correct: l.correct,
+        link_precision: ratio(l.correct as f64, l.made as f64),
+        link_recall: ratio(l.correct as f64, l.true_links as f64),
+        link_chance_precision: ratio(l.chance, l.made as f64),
+        anonymity_set_mean: ratio(a.set_sum, tx),
+        anonymity_set_min: if a.tx > 0 { a.set_min } else { f64::NAN },
+        anonymity_set_max: if a.tx > 0 { a.set_max } else { f64::NAN },
+        anonymity_singleton_share: ratio(a.singletons as f64, tx),
+        entropy_norm_mean: ratio(a.entropy_sum, tx),
+        first_spy_precision: (kind == "network").then(|| ratio(spy.0 as f64, spy.1 as f64)),
+    }
+}
