@@ -58,7 +58,7 @@ fi
 echo "== sharded sweep as a Slurm job array on a one-node cluster"
 tests/slurm/run.sh target/ci-data/sweep
 
-echo "== notebooks against the fresh outputs"
+echo "== Python venv (polars, Jupyter, pytest, maturin)"
 venv=${UNCHAINED_VENV:-$HOME/.cache/unchained/venv}
 if ! "$venv/bin/python" -c "import polars, matplotlib, yaml, nbconvert, ipykernel, pytest, jsonschema, ruamel.yaml, maturin" 2>/dev/null; then
   if ! python3 -m venv "$venv" 2>/dev/null; then
@@ -78,6 +78,8 @@ PATH="$venv/bin:$PATH" MATURIN_PEP517_ARGS="--profile dev" "$venv/bin/pip" insta
 
 echo "== Python tests (the package against the CLI; JSON Schema of the shipped files)"
 "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/python
+
+echo "== notebooks against the fresh outputs"
 nb_out=$(mktemp -d)
 (cd notebooks &&
   UNCHAINED_RUN_DIR="$PWD/../target/ci-data/run" \
