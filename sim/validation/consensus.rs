@@ -7,7 +7,7 @@ use std::path::Path;
 use rayon::prelude::*;
 use serde_yaml::Value;
 
-use super::suite::{Suite, row};
+use super::suite::{Suite, row, simulate};
 use crate::engine::{Time, from_secs};
 use crate::metrics::RunOutput;
 use crate::scenario::{Consensus, Scenario};
@@ -52,10 +52,6 @@ fn bft(
             ("consensus", consensus),
         ],
     )
-}
-
-fn simulate(s: &Scenario) -> Result<RunOutput, String> {
-    crate::world::run(s, &Progress::hidden()).map_err(|e| e.to_string())
 }
 
 /// Messages of `name` in the run's `messages` table.
@@ -219,7 +215,7 @@ fn scaling(suite: &mut Suite, base: &str) -> Result<(), String> {
 }
 
 /// Least-squares slope of ln y against ln x.
-pub fn log_log_slope(points: &[(f64, f64)]) -> f64 {
+fn log_log_slope(points: &[(f64, f64)]) -> f64 {
     let pts: Vec<(f64, f64)> = points.iter().map(|&(x, y)| (x.ln(), y.ln())).collect();
     let k = pts.len() as f64;
     let mx = pts.iter().map(|p| p.0).sum::<f64>() / k;

@@ -18,7 +18,6 @@ pub const TARGETS: [&str; 16] = [
     "T25", "T26", "T27",
 ];
 
-pub use consensus::log_log_slope;
 pub use suite::{DoubleSpendPoint, Propagation, Row, SelfishPoint, Suite, run};
 
 use std::fmt::Write as _;

@@ -153,7 +153,7 @@ pub(super) fn load(dir: &Path, name: &str) -> Result<Scenario, String> {
     scenario::load(&dir.join(name)).map_err(|e| e.to_string())
 }
 
-fn simulate(s: &Scenario) -> Result<crate::metrics::RunOutput, String> {
+pub(super) fn simulate(s: &Scenario) -> Result<crate::metrics::RunOutput, String> {
     world::run(s, &Progress::hidden()).map_err(|e| e.to_string())
 }
 

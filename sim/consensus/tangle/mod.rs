@@ -600,6 +600,7 @@ impl Protocol for Tangle {
                 }
             }
         }
+        first_approval.sort_unstable_by(f64::total_cmp);
         let blocks = self
             .milestones
             .iter()
@@ -663,11 +664,11 @@ impl Protocol for Tangle {
                 ),
                 (
                     "first_approval_p50_s".into(),
-                    Value::from(quantile(&mut first_approval, 0.5)),
+                    Value::from(quantile(&first_approval, 0.5)),
                 ),
                 (
                     "first_approval_p99_s".into(),
-                    Value::from(quantile(&mut first_approval, 0.99)),
+                    Value::from(quantile(&first_approval, 0.99)),
                 ),
             ],
         }
@@ -682,11 +683,10 @@ fn mean(v: &[f64]) -> f64 {
     }
 }
 
-/// The nearest-rank `q` quantile (NaN when empty).
-fn quantile(v: &mut [f64], q: f64) -> f64 {
+/// The nearest-rank `q` quantile of sorted `v` (NaN when empty).
+fn quantile(v: &[f64], q: f64) -> f64 {
     if v.is_empty() {
         return f64::NAN;
     }
-    v.sort_unstable_by(f64::total_cmp);
     crate::metrics::nearest_rank(v, q)
 }
