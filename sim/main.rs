@@ -20,7 +20,8 @@ struct Cli {
 enum Cmd {
     /// Run a scenario and write its tables, charts and summary.
     Run {
-        /// The scenario file (YAML; see scenarios/ for examples).
+        /// The scenario file (YAML; see scenarios/ for examples). `-` reads standard input;
+        /// file names in it are then relative to the current folder.
         file: PathBuf,
         /// Output folder (default: reports/<scenario name>). Written beside it and moved in
         /// only when complete.
@@ -35,6 +36,11 @@ enum Cmd {
         /// No progress bar and no memory estimate on stderr.
         #[arg(long)]
         quiet: bool,
+        /// How progress is shown on stderr: `bar` (on a terminal only) or `jsonl`, one JSON
+        /// object per line (`start`, `progress`, `done` events) for programs, in place of the
+        /// bar and the memory estimate.
+        #[arg(long, value_enum, conflicts_with = "quiet", value_name = "FORM")]
+        progress: Option<ProgressForm>,
         /// Run even when the memory estimate exceeds the memory available now.
         #[arg(long)]
         ignore_memory: bool,
@@ -46,7 +52,7 @@ enum Cmd {
     /// Check a scenario file without running it; prints the offered load of each device
     /// group and the memory estimate.
     Validate {
-        /// The scenario file (YAML).
+        /// The scenario file (YAML; `-`: standard input).
         file: PathBuf,
         /// Set a field before validation, as `run --set`.
         #[arg(long = "set", value_name = "PATH=VALUE")]
@@ -157,6 +163,21 @@ enum Cmd {
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
+enum ProgressForm {
+    Bar,
+    Jsonl,
+}
+
+/// What `--quiet` and `--progress` ask for together.
+fn feedback(quiet: bool, form: Option<ProgressForm>) -> world::Feedback {
+    match (quiet, form) {
+        (true, _) => world::Feedback::Quiet,
+        (false, Some(ProgressForm::Jsonl)) => world::Feedback::Jsonl,
+        (false, _) => world::Feedback::Text,
+    }
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
 enum SchemaKind {
     Scenario,
     Sweep,
@@ -250,7 +271,8 @@ enum SweepCmd {
     },
     /// Run a sweep's runs (or one shard's share of them) into DIR; complete runs are skipped.
     Run {
-        /// The sweep file (YAML: base scenario, axes, seeds, charts).
+        /// The sweep file (YAML: base scenario, axes, seeds, charts). `-` reads standard
+        /// input; its `scenario:` path is then relative to the current folder.
         file: PathBuf,
         /// The sweep folder: runs go to DIR/runs/point=P/seed=S; complete ones are kept.
         #[arg(long, value_name = "DIR")]
@@ -267,6 +289,10 @@ enum SweepCmd {
         /// No progress on stderr.
         #[arg(long)]
         quiet: bool,
+        /// How progress is shown on stderr: `bar` (a line per finished run) or `jsonl`, one
+        /// JSON object per line (a `sweep` event, then a `run` event per finished run).
+        #[arg(long, value_enum, conflicts_with = "quiet", value_name = "FORM")]
+        progress: Option<ProgressForm>,
     },
     /// Build the combined table and charts of a sweep folder from its runs.
     Merge {
@@ -284,9 +310,13 @@ fn main() -> ExitCode {
             force,
             seed,
             quiet,
+            progress,
             ignore_memory,
             set,
-        } => load(&file, &set).and_then(|s| run(s, out, force, seed, quiet, ignore_memory)),
+        } => load(&file, &set).and_then(|s| {
+            let feedback = feedback(quiet, progress);
+            run(s, out, force, seed, feedback, ignore_memory)
+        }),
         Cmd::Bench(Bench::Phold {
             lps,
             remote,
@@ -425,7 +455,7 @@ fn main() -> ExitCode {
 fn validate_text(file: &Path, s: &scenario::Scenario) -> String {
     let mut out = format!(
         "{}: valid ({} validators, {} device groups)\n",
-        file.display(),
+        scenario::limits::origin(file),
         s.validators.count,
         s.devices.len()
     );
@@ -473,6 +503,7 @@ fn sweep(cmd: SweepCmd) -> Result<(), String> {
             jobs,
             merge,
             quiet,
+            progress,
         } => {
             let s = sweep::load(&file)?;
             let task = std::env::var("SLURM_ARRAY_TASK_ID").ok();
@@ -480,7 +511,7 @@ fn sweep(cmd: SweepCmd) -> Result<(), String> {
                 Some(text) => sweep::Shard::parse(&text, task.as_deref())?,
                 None => sweep::Shard::ALL,
             };
-            let o = sweep::run(&s, &out, shard, jobs, quiet)?;
+            let o = sweep::run(&s, &out, shard, jobs, feedback(quiet, progress))?;
             eprintln!(
                 "{}: ran {}, skipped {} already complete → {}",
                 s.name,
@@ -527,7 +558,8 @@ fn plan_shard(
     let p = unchained::plan::load(file)?;
     let task = std::env::var("SLURM_ARRAY_TASK_ID").ok();
     let shard = unchained::sweep::Shard::parse(shard, task.as_deref())?;
-    let o = unchained::sweep::run(&p.sweep, out, shard, jobs, quiet)?;
+    let feedback = world::Feedback::text_unless(quiet);
+    let o = unchained::sweep::run(&p.sweep, out, shard, jobs, feedback)?;
     eprintln!(
         "{}: ran {}, skipped {} already complete → {}; run `unchained plan {} --out {}` to \
          search over them",
@@ -618,7 +650,7 @@ fn load(file: &Path, sets: &[String]) -> Result<scenario::Scenario, String> {
     if sets.is_empty() {
         return scenario::load(file).map_err(|e| e.to_string());
     }
-    let origin = file.display().to_string();
+    let origin = scenario::limits::origin(file);
     let text = scenario::limits::read(file).map_err(|e| format!("{origin}: {e}"))?;
     let mut pairs = Vec::new();
     for set in sets {
@@ -629,7 +661,9 @@ fn load(file: &Path, sets: &[String]) -> Result<scenario::Scenario, String> {
             serde_yaml::from_str(value).map_err(|e| format!("--set {path}: {e}"))?;
         pairs.push((path.trim(), value));
     }
-    unchained::sweep::with_overrides(&text, &origin, &pairs)
+    // Names in the file and in the overrides are both relative to the file's folder.
+    let folder = scenario::limits::folder_of(file);
+    unchained::sweep::with_overrides(&text, &origin, &folder, &pairs)
 }
 
 fn run(
@@ -637,14 +671,14 @@ fn run(
     out: Option<PathBuf>,
     force: bool,
     seed: Option<u64>,
-    quiet: bool,
+    feedback: world::Feedback,
     ignore_memory: bool,
 ) -> Result<(), String> {
     if let Some(seed) = seed {
         s.seed = seed;
     }
     let need = world::estimate(&s);
-    if !quiet {
+    if feedback == world::Feedback::Text {
         eprintln!("{}: estimated memory {need}", s.name);
     }
     if let Some(available) = world::available_bytes()
@@ -662,11 +696,7 @@ fn run(
         None => default_out(&s.name)?,
     };
     let staged = atomic::Staged::begin(&out, force)?;
-    let progress = if quiet {
-        world::Progress::hidden()
-    } else {
-        world::Progress::stderr()
-    };
+    let progress = world::Progress::for_feedback(feedback);
     let output = world::run(&s, &progress).map_err(|e| e.to_string())?;
     let events = output.metric("events").unwrap_or(0.0);
     let wall = progress.elapsed_s();

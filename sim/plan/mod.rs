@@ -78,7 +78,13 @@ pub fn run(plan: &Plan, out: &Path, jobs: Option<usize>, quiet: bool) -> Result<
         if probes.is_empty() {
             break;
         }
-        crate::sweep::run_points(&plan.sweep, out, &probes, jobs, quiet)?;
+        crate::sweep::run_points(
+            &plan.sweep,
+            out,
+            &probes,
+            jobs,
+            crate::world::Feedback::text_unless(quiet),
+        )?;
         for (p, n) in probes {
             let e = evaluate(plan, out, p, n)?;
             match more_seeds(plan, &e) {

@@ -209,7 +209,7 @@ impl Plan {
 pub const MAX_POINTS: u64 = 20_000;
 
 pub fn load(path: &Path) -> Result<Plan, String> {
-    let origin = path.display().to_string();
+    let origin = limits::origin(path);
     let text = limits::read(path).map_err(|e| format!("{origin}: {e}"))?;
     limits::check(&text).map_err(|e| format!("{origin}: {e}"))?;
     let file: File = serde_yaml::from_str(&text)
@@ -413,9 +413,11 @@ pub fn load(path: &Path) -> Result<Plan, String> {
             &format!("at most {MAX_POINTS} configurations and {MAX_RUNS} runs"),
         ));
     }
-    let base_path = path.parent().unwrap_or(Path::new(".")).join(&file.base);
+    let base_path = limits::folder_of(path).join(&file.base);
     let name = file.name.unwrap_or_else(|| {
-        path.file_stem()
+        Some(path)
+            .filter(|p| !limits::is_stdin(p))
+            .and_then(Path::file_stem)
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "plan".into())
     });

@@ -16,10 +16,41 @@ pub const MAX_FILE_BYTES: u64 = 1 << 20;
 /// (`faults.partitions[0].groups[0][0]`).
 pub const MAX_DEPTH: usize = 64;
 
-/// Reads a YAML file of at most [`MAX_FILE_BYTES`], refusing larger ones without reading them
-/// whole. Errors do not repeat the path: callers put it first.
+/// The file name that reads standard input: scenario, sweep and plan text piped in (the
+/// Python package passes text and dicts this way), with relative names in it resolved
+/// against the working directory.
+pub const STDIN: &str = "-";
+
+pub fn is_stdin(path: &Path) -> bool {
+    path == Path::new(STDIN)
+}
+
+/// How errors name the source: the path, or `stdin`.
+pub fn origin(path: &Path) -> String {
+    if is_stdin(path) {
+        "stdin".into()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// The folder relative names in `path` are resolved against: the file's own, the working
+/// directory for standard input.
+pub fn folder_of(path: &Path) -> std::path::PathBuf {
+    match path.parent() {
+        Some(p) if !is_stdin(path) && !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    }
+}
+
+/// Reads a YAML file (`-`: standard input) of at most [`MAX_FILE_BYTES`], refusing larger
+/// ones without reading them whole. Errors do not repeat the path: callers put it first.
 pub fn read(path: &Path) -> Result<String, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let file: Box<dyn Read> = if is_stdin(path) {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?)
+    };
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)

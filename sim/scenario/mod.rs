@@ -40,11 +40,12 @@ use std::path::Path;
 /// Parses and validates scenario text. `origin` names the source in error messages.
 /// Files the scenario names (a gateway CSV) are read relative to the working directory.
 pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
-    parse_in(text, origin, Path::new("."))
+    parse_at(text, origin, Path::new("."))
 }
 
-/// Parses and validates scenario text whose file names are relative to `base`.
-fn parse_in(text: &str, origin: &str, base: &Path) -> Result<Scenario, ScenarioError> {
+/// Parses and validates scenario text whose file names are relative to `base`: the folder of
+/// the file the text came from (the working directory for standard input).
+pub fn parse_at(text: &str, origin: &str, base: &Path) -> Result<Scenario, ScenarioError> {
     limits::check(text).map_err(|message| ScenarioError::Parse {
         origin: origin.to_string(),
         message,
@@ -90,10 +91,12 @@ pub fn located(e: &serde_yaml::Error) -> String {
     }
 }
 
-/// Reads, parses and validates a scenario file.
+/// Reads, parses and validates a scenario file (`-`: standard input).
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let origin = path.display().to_string();
-    if let Err(source) = std::fs::metadata(path) {
+    let origin = limits::origin(path);
+    if !limits::is_stdin(path)
+        && let Err(source) = std::fs::metadata(path)
+    {
         return Err(ScenarioError::Io {
             path: origin,
             source,
@@ -103,7 +106,7 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         origin: origin.clone(),
         message,
     })?;
-    parse_in(&text, &origin, path.parent().unwrap_or(Path::new(".")))
+    parse_at(&text, &origin, &limits::folder_of(path))
 }
 
 /// The scenario as YAML with every default filled in.

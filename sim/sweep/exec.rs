@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::spec::Sweep;
 use super::store;
 use crate::scenario::Scenario;
-use crate::world::{self, Progress};
+use crate::world::{self, Feedback, Progress};
 
 /// Which share of the plan this process runs: run `r` (= point × seeds + seed index) belongs
 /// to shard `r mod count`, so every shard gets points from all over the grid.
@@ -90,7 +90,7 @@ pub fn run(
     out: &Path,
     shard: Shard,
     jobs: Option<usize>,
-    quiet: bool,
+    feedback: Feedback,
 ) -> Result<Outcome, String> {
     store::write_plan(sweep, out)?;
     let mine: Vec<(u32, u32)> = (0..sweep.runs())
@@ -103,7 +103,7 @@ pub fn run(
         })
         .collect();
     let header = format!("{}: shard {}/{}", sweep.name, shard.index, shard.count);
-    run_list(sweep, out, &mine, jobs, quiet, &header)
+    run_list(sweep, out, &mine, jobs, feedback, &header)
 }
 
 /// Runs every seed of `points` not yet complete under `out`, whose plan is already written
@@ -116,13 +116,13 @@ pub fn run_points(
     out: &Path,
     points: &[(u32, u32)],
     jobs: Option<usize>,
-    quiet: bool,
+    feedback: Feedback,
 ) -> Result<Outcome, String> {
     let mine: Vec<(u32, u32)> = points
         .iter()
         .flat_map(|&(p, n)| (0..n).map(move |k| (p, k)))
         .collect();
-    run_list(sweep, out, &mine, jobs, quiet, &sweep.name)
+    run_list(sweep, out, &mine, jobs, feedback, &sweep.name)
 }
 
 fn run_list(
@@ -130,7 +130,7 @@ fn run_list(
     out: &Path,
     mine: &[(u32, u32)],
     jobs: Option<usize>,
-    quiet: bool,
+    feedback: Feedback,
     header: &str,
 ) -> Result<Outcome, String> {
     // Temporary folders of this shard's runs are leftovers of an interrupted process: no other
@@ -146,14 +146,20 @@ fn run_list(
     let skipped = (mine.len() - todo.len()) as u64;
     let threads = jobs.unwrap_or_else(rayon::current_num_threads);
     let jobs = concurrency(sweep, threads);
-    if !quiet {
-        eprintln!(
+    match feedback {
+        Feedback::Text => eprintln!(
             "{header}: {} runs, {} already complete, {} to run, {} at a time",
             mine.len(),
             skipped,
             todo.len(),
             jobs
-        );
+        ),
+        Feedback::Jsonl => eprintln!(
+            r#"{{"event":"sweep","runs":{},"skipped":{skipped},"todo":{},"jobs":{jobs}}}"#,
+            mine.len(),
+            todo.len()
+        ),
+        Feedback::Quiet => {}
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
@@ -167,11 +173,15 @@ fn run_list(
                 let t = Instant::now();
                 one(sweep, out, p, k)?;
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                if !quiet {
-                    eprintln!(
-                        "[{n}/{total}] point={p} seed={k} done in {:.2} s",
-                        t.elapsed().as_secs_f64()
-                    );
+                let wall = t.elapsed().as_secs_f64();
+                match feedback {
+                    Feedback::Text => {
+                        eprintln!("[{n}/{total}] point={p} seed={k} done in {wall:.2} s")
+                    }
+                    Feedback::Jsonl => eprintln!(
+                        r#"{{"event":"run","done":{n},"todo":{total},"point":{p},"seed":{k},"wall_s":{wall:.3}}}"#
+                    ),
+                    Feedback::Quiet => {}
                 }
                 Ok(())
             })

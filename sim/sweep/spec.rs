@@ -187,7 +187,7 @@ fn mix(mut z: u64) -> u64 {
 
 /// Reads a sweep file, builds its grid and validates the scenario of every point.
 pub fn load(path: &Path) -> Result<Sweep, String> {
-    let origin = path.display().to_string();
+    let origin = limits::origin(path);
     let text = limits::read(path).map_err(|e| format!("{origin}: {e}"))?;
     limits::check(&text).map_err(|e| format!("{origin}: {e}"))?;
     let file: File =
@@ -215,7 +215,9 @@ pub fn load(path: &Path) -> Result<Sweep, String> {
         }
     }
     let name = file.name.unwrap_or_else(|| {
-        path.file_stem()
+        Some(path)
+            .filter(|p| !limits::is_stdin(p))
+            .and_then(Path::file_stem)
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "sweep".into())
     });
@@ -254,7 +256,7 @@ pub fn load(path: &Path) -> Result<Sweep, String> {
             file.seeds
         ));
     }
-    let base_path = path.parent().unwrap_or(Path::new(".")).join(&file.scenario);
+    let base_path = limits::folder_of(path).join(&file.scenario);
     let field = format!("scenario = {}", file.scenario.display());
     let mut sweep = build(&origin, &field, &name, &base_path, file.seeds, dims)?;
     sweep.charts = file.charts;
@@ -274,9 +276,11 @@ pub fn build(
 ) -> Result<Sweep, String> {
     let base_text = limits::read(base_path)
         .map_err(|e| format!("{origin}: {field}: {}: {e}", base_path.display()))?;
+    // Files the base names (a gateway CSV) are relative to its folder, at every point too.
+    let folder = limits::folder_of(base_path);
     // Parsed as a scenario first, so the tree below comes from text known to be within bounds.
-    let base_scenario =
-        scenario::parse(&base_text, &base_path.display().to_string()).map_err(|e| e.to_string())?;
+    let base_scenario = scenario::parse_at(&base_text, &base_path.display().to_string(), &folder)
+        .map_err(|e| e.to_string())?;
     let base: Value =
         serde_yaml::from_str(&base_text).map_err(|e| format!("{}: {e}", base_path.display()))?;
     let points = grid(&dims);
@@ -289,7 +293,7 @@ pub fn build(
         }
         let text = serde_yaml::to_string(&tree).map_err(|e| e.to_string())?;
         let label = format!("{origin} point {} ({})", p.index, label(&p.values));
-        scenarios.push(scenario::parse(&text, &label).map_err(|e| e.to_string())?);
+        scenarios.push(scenario::parse_at(&text, &label, &folder).map_err(|e| e.to_string())?);
     }
     Ok(Sweep {
         name: name.to_string(),
@@ -303,19 +307,21 @@ pub fn build(
 }
 
 /// `base_text` with each `(path, value)` set (sweep axis paths: `validators.count`,
-/// `devices[0].count`), parsed and checked as a scenario named `origin`.
+/// `devices[0].count`), parsed and checked as a scenario named `origin` whose file names (a
+/// gateway CSV, whether the text or an override gives it) are relative to `folder`.
 pub fn with_overrides(
     base_text: &str,
     origin: &str,
+    folder: &Path,
     overrides: &[(&str, Value)],
 ) -> Result<Scenario, String> {
-    scenario::parse(base_text, origin).map_err(|e| e.to_string())?;
+    scenario::parse_at(base_text, origin, folder).map_err(|e| e.to_string())?;
     let mut tree: Value = serde_yaml::from_str(base_text).map_err(|e| format!("{origin}: {e}"))?;
     for (path, value) in overrides {
         set(&mut tree, path, value.clone()).map_err(|e| format!("{origin}: {path}: {e}"))?;
     }
     let text = serde_yaml::to_string(&tree).map_err(|e| e.to_string())?;
-    scenario::parse(&text, origin).map_err(|e| e.to_string())
+    scenario::parse_at(&text, origin, folder).map_err(|e| e.to_string())
 }
 
 fn key(k: &Value) -> Result<String, String> {

@@ -43,6 +43,7 @@ fn bft(
     crate::sweep::with_overrides(
         base,
         &format!("{BFT} (n = {n}, {consensus:?})"),
+        std::path::Path::new("."),
         &[
             ("validators.count", n.into()),
             ("gateways.count", n.into()),
@@ -321,6 +322,7 @@ fn gasper_timing(suite: &mut Suite, dir: &Path, quick: bool) -> Result<(), Strin
     let s = crate::sweep::with_overrides(
         &base,
         name,
+        std::path::Path::new("."),
         &[
             ("consensus.slot_s", slot_s.into()),
             ("consensus.slots_per_epoch", slots.into()),

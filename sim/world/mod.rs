@@ -41,7 +41,7 @@ use std::sync::Arc;
 use traffic::{Fate, Traffic};
 
 pub use estimate::{Estimate, available_bytes, estimate, offered_tx_per_s};
-pub use progress::Progress;
+pub use progress::{Feedback, Progress};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {

@@ -21,11 +21,13 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from ._cli import ScenarioError, UnchainedError, binary, call
-from ._scenario import Spec, as_file
+from ._progress import Event, ProgressArg, handler
+from ._scenario import Spec, as_input
 from ._scenario import overrides as _set_args
 from .result import Run, Sweep
 
 __all__ = [
+    "Event",
     "Run",
     "ScenarioError",
     "Spec",
@@ -53,17 +55,25 @@ def run(
     out: Optional[str | Path] = None,
     *,
     force: bool = False,
+    progress: ProgressArg = True,
     overrides: Optional[Mapping[str, Any]] = None,
     **overrides_kw: Any,
 ) -> Run:
     """Run a scenario and return its output folder's tables.
 
     Args:
-        scenario: a scenario file's path, YAML text, or a dict of the same fields.
+        scenario: a scenario file's path, YAML text, or a dict of the same fields. File
+            names in it (``area.gateways_csv``) are relative to the scenario file's folder;
+            in text and dicts, to the current folder.
         seed: overrides the scenario's seed (``--seed``).
         out: the output folder; by default a new temporary folder (``r.path``). An existing
             folder is replaced only with ``force=True``.
         force: replace an existing ``out``.
+        progress: ``True`` shows the simulated time as it advances (a tqdm bar when tqdm
+            is installed, in notebooks too; a text line on stderr otherwise), ``False``
+            nothing; a callable receives each progress event the command line reports
+            (``{"event": "progress", "sim_s": …, "end_s": …, …}``; see
+            ``unchained._progress``). Results do not depend on it.
         overrides: fields to set before validation, by dotted path as in sweep axes, e.g.
             ``{"validators.count": 16, "devices[0].workload.interval_s": 60}``; the same can
             be passed as keyword arguments (``**{"validators.count": 16}``).
@@ -78,13 +88,15 @@ def run(
     """
     sets = {**(overrides or {}), **overrides_kw}
     dest = _out(out, "unchained-run-")
-    with tempfile.TemporaryDirectory(prefix="unchained-") as tmp:
-        args = ["run", str(as_file(scenario, tmp, "scenario.yaml")), "--out", str(dest), "--quiet"]
-        if seed is not None:
-            args += ["--seed", str(seed)]
-        if force:
-            args.append("--force")
-        call([*args, *_set_args(sets)])
+    file, text = as_input(scenario)
+    args = ["run", file, "--out", str(dest)]
+    if seed is not None:
+        args += ["--seed", str(seed)]
+    if force:
+        args.append("--force")
+    on_event = handler(progress, f"run {Path(file).stem if text is None else 'scenario'}")
+    args += ["--progress", "jsonl"] if on_event else ["--quiet"]
+    call([*args, *_set_args(sets)], stdin=text, on_event=on_event)
     return Run(dest)
 
 
@@ -96,9 +108,8 @@ def validate(scenario: Spec, **overrides_kw: Any) -> str:
         ScenarioError: with the command line's one-line message naming the field, e.g.
             ``validators.count = 0: must be >= 1 and <= 1000000 (line 9)``.
     """
-    with tempfile.TemporaryDirectory(prefix="unchained-") as tmp:
-        path = as_file(scenario, tmp, "scenario.yaml")
-        return call(["validate", str(path), *_set_args(overrides_kw)])
+    file, text = as_input(scenario)
+    return call(["validate", file, *_set_args(overrides_kw)], stdin=text)
 
 
 def sweep(
@@ -106,16 +117,21 @@ def sweep(
     out: Optional[str | Path] = None,
     *,
     jobs: Optional[int] = None,
+    progress: ProgressArg = True,
 ) -> Sweep:
     """Run a sweep (every point × seed, in parallel) and merge it.
 
     Args:
-        spec: a sweep file's path, YAML text, or a dict. In a dict, ``scenario`` may be a
-            path (relative to the current folder) or the base scenario itself as a dict; in
-            YAML text it must be an absolute path.
+        spec: a sweep file's path, YAML text, or a dict. Its ``scenario`` is a path relative
+            to the sweep file's folder; in YAML text and dicts, relative to the current
+            folder. In a dict it may also be the base scenario itself as a dict (whose own
+            file names, if any, must then be absolute).
         out: the sweep folder; by default a new temporary folder. Runs already complete in
             it are kept, as with ``unchained sweep run``.
         jobs: most runs at once (default: the thread count, lowered by the memory estimate).
+        progress: ``True`` shows the runs as they finish (tqdm when installed, a text line
+            otherwise), ``False`` nothing, a callable receives each event (``{"event":
+            "run", "done": …, "todo": …, "point": …, "seed": …}``).
 
     Returns:
         A :class:`Sweep`: ``s.combined`` (DataFrame of mean, std, 95 % interval per point and
@@ -128,14 +144,18 @@ def sweep(
             spec = dict(spec)
             base = spec.get("scenario")
             if isinstance(base, Mapping):
-                spec["scenario"] = str(as_file(base, tmp, "base.yaml").resolve())
-            elif isinstance(base, (str, Path)):
-                spec["scenario"] = str(Path(base).resolve())
-            spec.setdefault("name", "sweep")
-        args = ["sweep", "run", str(as_file(spec, tmp, "sweep.yaml")), "--out", str(dest)]
+                path = Path(tmp) / "base.yaml"
+                path.write_text(json.dumps(base, indent=1))
+                spec["scenario"] = str(path)
+            elif isinstance(base, Path):
+                spec["scenario"] = str(base)
+        file, text = as_input(spec)
+        args = ["sweep", "run", file, "--out", str(dest), "--merge"]
         if jobs is not None:
             args += ["--jobs", str(jobs)]
-        call([*args, "--merge", "--quiet"])
+        on_event = handler(progress, "sweep")
+        args += ["--progress", "jsonl"] if on_event else ["--quiet"]
+        call(args, stdin=text, on_event=on_event)
     return Sweep(dest)
 
 

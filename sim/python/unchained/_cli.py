@@ -7,8 +7,11 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import threading
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, List, Optional, Sequence
+
+from ._progress import Event, parse_event
 
 
 class UnchainedError(Exception):
@@ -54,16 +57,71 @@ def binary() -> str:
     )
 
 
-def call(args: Sequence[str], *, cwd: str | os.PathLike[str] | None = None) -> str:
-    """Runs ``unchained ARGS``; returns its standard output or raises with its error line."""
-    proc = subprocess.run(
-        [binary(), *args], cwd=cwd, capture_output=True, text=True, check=False
+def call(
+    args: Sequence[str],
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    stdin: Optional[str] = None,
+    on_event: Optional[Callable[[Event], None]] = None,
+) -> str:
+    """Runs ``unchained ARGS``; returns its standard output or raises with its error line.
+
+    ``stdin`` is written to its standard input (scenario text read from ``-``). With
+    ``on_event``, the progress events it prints on stderr (``--progress jsonl``) are passed
+    to ``on_event`` while it runs, in the calling thread.
+    """
+    cmd = [binary(), *args]
+    if on_event is None:
+        proc = subprocess.run(
+            cmd, cwd=cwd, input=stdin, capture_output=True, text=True, check=False
+        )
+        return _result(proc.returncode, proc.stdout, proc.stderr.splitlines())
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    if proc.returncode != 0:
-        lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    out: List[str] = []
+    # Standard output and input move in threads, so neither pipe fills while stderr is read.
+    reader = threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True)
+    reader.start()
+    if stdin is not None:
+        writer = threading.Thread(target=_write, args=(proc.stdin, stdin), daemon=True)
+        writer.start()
+    other: List[str] = []
+    try:
+        for line in proc.stderr:
+            event = parse_event(line)
+            if event is None:
+                other.append(line.rstrip("\n"))
+            else:
+                on_event(event)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    code = proc.wait()
+    reader.join()
+    return _result(code, "".join(out), other)
+
+
+def _write(pipe, text: str) -> None:
+    try:
+        pipe.write(text)
+        pipe.close()
+    except BrokenPipeError:
+        pass
+
+
+def _result(code: int, stdout: str, stderr_lines: List[str]) -> str:
+    if code != 0:
+        lines = [ln for ln in stderr_lines if ln.strip()]
         errors = [ln for ln in lines if ln.startswith("error: ")]
-        line = (errors or lines or [f"exit status {proc.returncode}"])[-1]
+        line = (errors or lines or [f"exit status {code}"])[-1]
         message = line.removeprefix("error: ")
-        cls = ScenarioError if proc.returncode == 2 else UnchainedError
-        raise cls(message, proc.returncode)
-    return proc.stdout
+        cls = ScenarioError if code == 2 else UnchainedError
+        raise cls(message, code)
+    return stdout

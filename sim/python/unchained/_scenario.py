@@ -1,30 +1,31 @@
-"""Turning what a caller passes (a path, YAML text or a dict) into a file the CLI reads."""
+"""Turning what a caller passes (a path, YAML text or a dict) into what the CLI reads: a file
+path, or text on its standard input (`-`), where relative file names in it (a sweep's
+`scenario:`, a scenario's `area.gateways_csv`) are resolved against the current folder."""
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
-from typing import Any, Mapping, Union
+from typing import Any, Mapping, Optional, Tuple, Union
 
 #: A scenario, sweep or plan: a file path, YAML text, or the parsed mapping.
 Spec = Union[str, "os.PathLike[str]", Mapping[str, Any]]
 
+#: The file name under which the CLI reads standard input.
+STDIN = "-"
 
-def as_file(spec: Spec, folder: str, name: str) -> Path:
-    """`spec` as a file path; text and mappings are written into `folder` (JSON is YAML)."""
+
+def as_input(spec: Spec) -> Tuple[str, Optional[str]]:
+    """``(file argument, standard input)``: a path as itself; text and mappings (as JSON,
+    which is YAML) on standard input."""
     if isinstance(spec, Mapping):
-        path = Path(folder) / name
-        path.write_text(json.dumps(spec, indent=1))
-        return path
+        return STDIN, json.dumps(spec, indent=1)
     if isinstance(spec, os.PathLike):
-        return Path(spec)
+        return os.fspath(spec), None
     if "\n" in spec or ":" in spec and not Path(spec).exists():
-        path = Path(folder) / name
-        path.write_text(spec)
-        return path
-    return Path(spec)
+        return STDIN, spec
+    return spec, None
 
 
 def overrides(pairs: Mapping[str, Any]) -> list[str]:
@@ -33,7 +34,3 @@ def overrides(pairs: Mapping[str, Any]) -> list[str]:
     for path, value in pairs.items():
         args += ["--set", f"{path}={json.dumps(value)}"]
     return args
-
-
-def scratch() -> tempfile.TemporaryDirectory[str]:
-    return tempfile.TemporaryDirectory(prefix="unchained-")
