@@ -158,24 +158,32 @@ fn yaml_at<'a>(doc: &'a mut Yaml, steps: &[Step]) -> &'a mut Yaml {
     })
 }
 
+fn has_range(node: &Json) -> bool {
+    ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]
+        .iter()
+        .any(|k| node.get(*k).is_some())
+}
+
 /// The schemas a value may match at this node: `$ref`s followed, `anyOf`/`oneOf`/`allOf`
-/// branches spread out.
+/// branches spread out, and the node itself where it states fields or a range beside them.
 fn branches<'a>(root: &'a Json, node: &'a Json, out: &mut Vec<&'a Json>) {
     if let Some(r) = node.get("$ref").and_then(Json::as_str) {
         let name = r.trim_start_matches("#/$defs/");
         branches(root, &root["$defs"][name], out);
     }
-    let mut split = false;
+    let split = ["anyOf", "oneOf", "allOf"]
+        .iter()
+        .any(|k| node.get(*k).is_some());
+    let own = node.get("properties").is_some() || has_range(node) || node.get("enum").is_some();
+    if node.get("$ref").is_none() && (!split || own) {
+        out.push(node);
+    }
     for key in ["anyOf", "oneOf", "allOf"] {
         if let Some(Json::Array(subs)) = node.get(key) {
-            split = true;
             for s in subs {
                 branches(root, s, out);
             }
         }
-    }
-    if !split && node.get("$ref").is_none() {
-        out.push(node);
     }
 }
 
@@ -190,35 +198,47 @@ fn tag_matches(branch: &Json, doc: &Yaml) -> bool {
     })
 }
 
-/// The schema of the value at `steps` in `doc`, choosing each tagged section's branch by
+/// The schemas of the value at `steps` in `doc`, choosing each tagged section's branch by
 /// its tag.
-fn schema_at<'a>(root: &'a Json, doc: &Yaml, steps: &[Step]) -> Option<&'a Json> {
+fn schemas_at<'a>(root: &'a Json, doc: &Yaml, steps: &[Step]) -> Vec<&'a Json> {
     let mut node = root;
     let mut here = doc;
     for step in steps {
         let mut bs = Vec::new();
         branches(root, node, &mut bs);
-        node = match step {
+        let next = match step {
             Step::Key(k) => bs
                 .into_iter()
                 .filter(|b| tag_matches(b, here))
-                .find_map(|b| b.get("properties")?.get(k.as_str()))
-                .or(None)?,
-            Step::Index(_) => bs.into_iter().find_map(|b| b.get("items"))?,
+                .find_map(|b| {
+                    b.get("properties")
+                        .and_then(|p| p.get(k.as_str()))
+                        .or_else(|| b.get("additionalProperties").filter(|a| a.is_object()))
+                }),
+            Step::Index(_) => bs.into_iter().find_map(|b| b.get("items")),
         };
-        here = match step {
-            Step::Key(k) => here.get(k.as_str())?,
-            Step::Index(i) => here.get(*i)?,
+        let (Some(next), Some(there)) = (
+            next,
+            match step {
+                Step::Key(k) => here.get(k.as_str()),
+                Step::Index(i) => here.get(*i),
+            },
+        ) else {
+            return Vec::new();
         };
+        node = next;
+        here = there;
     }
     let mut bs = Vec::new();
     branches(root, node, &mut bs);
-    bs.into_iter().find(|b| {
-        b.get("minimum").is_some()
-            || b.get("maximum").is_some()
-            || b.get("exclusiveMinimum").is_some()
-            || b.get("exclusiveMaximum").is_some()
-    })
+    bs
+}
+
+/// The schema stating a range for the value at `steps`, if any.
+fn schema_at<'a>(root: &'a Json, doc: &Yaml, steps: &[Step]) -> Option<&'a Json> {
+    schemas_at(root, doc, steps)
+        .into_iter()
+        .find(|b| has_range(b))
 }
 
 /// Values just beyond each bound the schema states for a leaf (`outside`), or at the bound
@@ -384,5 +404,91 @@ fn every_stated_range_is_enforced_by_validate() {
         fields.len() >= 60 && probed >= 500,
         "only {probed} probes over {} fields",
         fields.len()
+    );
+}
+
+/// Every string and numeric leaf of `doc` with its path.
+fn scalars(doc: &Yaml, at: &mut Vec<Step>, out: &mut Vec<Vec<Step>>) {
+    match doc {
+        Yaml::Mapping(m) => {
+            for (k, v) in m {
+                at.push(Step::Key(k.as_str().unwrap().to_string()));
+                scalars(v, at, out);
+                at.pop();
+            }
+        }
+        Yaml::Sequence(items) => {
+            for (i, v) in items.iter().enumerate() {
+                at.push(Step::Index(i));
+                scalars(v, at, out);
+                at.pop();
+            }
+        }
+        Yaml::Number(_) | Yaml::String(_) => out.push(at.clone()),
+        _ => {}
+    }
+}
+
+/// A value outside `list`: a name no list holds, or a number above every listed one.
+fn unlisted(list: &[Json]) -> Yaml {
+    let numbers: Vec<f64> = list.iter().filter_map(Json::as_f64).collect();
+    if numbers.is_empty() {
+        return Yaml::String("not_listed".into());
+    }
+    let above = numbers.iter().copied().fold(f64::MIN, f64::max) + 1.0;
+    if list.iter().all(|v| v.is_null() || v.is_u64()) {
+        Yaml::Number((above as u64).into())
+    } else {
+        Yaml::Number(above.into())
+    }
+}
+
+/// For every string or numeric field of every shipped scenario whose schema lists its values
+/// (`enum`: a region, a coding rate, a paging cycle), a value outside the list must make
+/// `validate` refuse that field: the schema never flags a valid file for it.
+#[test]
+fn every_stated_list_is_enforced_by_validate() {
+    let root = json_schema::scenario();
+    let mut fields = std::collections::BTreeSet::new();
+    let mut loose = Vec::new();
+    for file in shipped() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let doc: Yaml = serde_yaml::from_str(&text).unwrap();
+        if kind_of(&doc) != "scenario" || scenario::parse(&text, "probe").is_err() {
+            continue;
+        }
+        let mut leaves = Vec::new();
+        scalars(&doc, &mut Vec::new(), &mut leaves);
+        for steps in leaves {
+            let Some(list) = schemas_at(&root, &doc, &steps)
+                .into_iter()
+                .find_map(|b| b.get("enum")?.as_array())
+            else {
+                continue;
+            };
+            let path = path_text(&steps);
+            let v = unlisted(list);
+            let mut changed = doc.clone();
+            *yaml_at(&mut changed, &steps) = v.clone();
+            let yaml = serde_yaml::to_string(&changed).unwrap();
+            fields.insert(path.clone());
+            let refused = match scenario::parse(&yaml, "probe") {
+                Ok(_) => false,
+                Err(ScenarioError::Invalid { errors, .. }) => errors.iter().any(|e| e.path == path),
+                Err(e) => e.to_string().contains(&format!("{path}: ")),
+            };
+            if !refused {
+                loose.push(format!(
+                    "{}: {path} = {v:?} is outside the schema's list but validate accepts it",
+                    file.display()
+                ));
+            }
+        }
+    }
+    assert!(loose.is_empty(), "{}", loose.join("\n"));
+    // The LoRaWAN examples name their region.
+    assert!(
+        fields.contains("devices[0].radio.region"),
+        "the region was not probed: {fields:?}"
     );
 }

@@ -27,7 +27,10 @@ pub use link::{
     noise_floor_dbm, sensitivity_dbm, snr_db, standard_normal,
 };
 pub use receive::{Capture, FLOOR_HEADROOM_DB, Heard, Loss, Receiver, RxConfig};
-pub use region::{DataRate, EU868, MAC_OVERHEAD_BYTES, Region, Rx1Rule, SubBand, US915};
+pub use region::{
+    DataRate, EU868, MAC_OVERHEAD_BYTES, REGION_NAMES, REGIONS, Region, Rx1Rule, SF_MAX, SF_MIN,
+    SubBand, US915,
+};
 
 #[cfg(test)]
 mod tests;

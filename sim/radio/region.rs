@@ -11,6 +11,11 @@ use crate::engine::{NS_PER_S, Time};
 /// FPort 1, MIC 4 (LoRaWAN L2 1.0.4, 4.3), with no MAC commands piggy-backed.
 pub const MAC_OVERHEAD_BYTES: u32 = 13;
 
+/// The spreading factors of LoRa modulation that LoRaWAN uses: SF7 to SF12 (RP002-1.0.4, the
+/// data rate tables of every region; Semtech SX1276 datasheet 4.1.1.2).
+pub const SF_MIN: u8 = 7;
+pub const SF_MAX: u8 = 12;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DataRate {
     pub sf: u8,
@@ -139,9 +144,14 @@ pub const US915: Region = Region {
     default_tx_power_dbm: 20.0,
 };
 
+/// Every region a scenario may name.
+pub const REGIONS: [&Region; 2] = [&EU868, &US915];
+/// Their names, as scenarios write them.
+pub const REGION_NAMES: [&str; 2] = [EU868.name, US915.name];
+
 impl Region {
     pub fn by_name(name: &str) -> Option<&'static Region> {
-        [&EU868, &US915].into_iter().find(|r| r.name == name)
+        REGIONS.into_iter().find(|r| r.name == name)
     }
 
     /// The data rates an uplink may use on the region's default channels.

@@ -4,7 +4,10 @@
 //! The schema is derived (schemars) from the serde types that read the files, so fields,
 //! types, required keys, defaults, the variants of every tagged section and each field's doc
 //! comment come from one place; only the validator's single-field ranges are added from its
-//! table (`validate/bounds.rs`). Unknown fields are refused, as the parser refuses them.
+//! table (`validate/bounds.rs`) and the radio sections' tables (`json_schema/radio.rs`).
+//! Unknown fields are refused, as the parser refuses them.
+
+mod radio;
 
 use serde_json::{Value, json};
 
@@ -29,17 +32,9 @@ pub fn scenario() -> Value {
         .expect("schemars writes $defs");
     // The spreading factor is a number or `adr` (validate/radio.rs); the derived untagged
     // schema only knows "an integer or any string".
-    defs.insert(
-        "Sf".into(),
-        json!({
-            "description": "A spreading factor (7 to 12) or `adr` (the network server chooses).",
-            "anyOf": [
-                { "type": "integer", "minimum": 7, "maximum": 12 },
-                { "const": "adr" }
-            ]
-        }),
-    );
+    defs.insert("Sf".into(), radio::sf());
     apply_bounds(&mut schema);
+    radio::apply(&mut schema);
     schema
 }
 
@@ -55,12 +50,17 @@ fn apply_bounds(schema: &mut Value) {
         } else {
             &mut schema["$defs"][def]
         };
-        let (field, items) = match field.strip_suffix("[]") {
-            Some(f) => (f, true),
-            None => (field, false),
+        // `list[]` bounds a list's items, `map{}` a mapping's values.
+        let (field, inner) = match (field.strip_suffix("[]"), field.strip_suffix("{}")) {
+            (Some(f), _) => (f, Some("items")),
+            (_, Some(f)) => (f, Some("additionalProperties")),
+            _ => (field, None),
         };
         let hits = with_property(target, variant, field, &mut |p| {
-            let p = if items { &mut p["items"] } else { p };
+            let p = match inner {
+                Some(key) => &mut p[key],
+                None => p,
+            };
             add_rule(p, rule);
         });
         assert!(hits > 0, "bounds table: {def}.{field} is not in the schema");

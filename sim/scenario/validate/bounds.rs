@@ -7,9 +7,11 @@
 //! Relations between fields (`on_s <= period_s`) stay in the validator alone.
 
 use super::bft::MAX_BATCH_TX;
-use super::cellular::MAX_RECEIPT_BYTES;
-use super::energy::{MAX_CAPACITY_WH, VOLTAGE_V};
-use super::radio::{CODING_RATES, MAX_AREA_M, MAX_DEMODULATORS, PREAMBLE, TX_POWER_DBM};
+use super::cellular::{MAX_INACTIVITY_S, MAX_QUOTA_PER_DAY, MAX_RECEIPT_BYTES, MAX_SETUP_MS};
+use super::energy::{MAX_CAPACITY_WH, MAX_CURRENT_MA, MAX_OP_MJ, VOLTAGE_V};
+use super::radio::{
+    CODING_RATES, MAX_AREA_M, MAX_DEMODULATORS, MAX_RETRANSMISSIONS, PREAMBLE, TX_POWER_DBM,
+};
 use super::raft::MAX_BLOCK_BYTES;
 use super::workload::MAX_STAGES;
 use super::{
@@ -18,6 +20,10 @@ use super::{
     MAX_TX_BYTES, MAX_VALIDATORS, MAX_WEIGHT_THRESHOLD, MAX_ZIPF_EXPONENT, MIN_BANDWIDTH_BPS,
     TICK_S, WEIBULL_SHAPE,
 };
+use crate::radio::REGION_NAMES;
+
+/// The bandwidth `sf: adr` needs, for the schema's per-region rules.
+pub const ADR_BANDWIDTH_KHZ: u32 = super::radio::ADR_BANDWIDTH_KHZ;
 
 /// One end of a range: the value and whether it is itself allowed.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -74,7 +80,8 @@ const ONE_UP: Rule = at_least(1.0);
 /// `(definition, field, rule)`. The definition is a type's name in the schema's `$defs`
 /// (`Scenario` for the top level); the rule applies to the field in every variant of a tagged
 /// type unless the definition reads `Type/variant`. A field ending in `[]` is a list whose
-/// items the rule bounds.
+/// items the rule bounds, one ending in `{}` a mapping whose values it bounds. Rules that
+/// depend on a region or a radio technology are in `json_schema/radio.rs`.
 pub const BOUNDS: &[(&str, &str, Rule)] = &[
     ("Scenario", "duration_s", TIME_POS),
     (
@@ -266,6 +273,7 @@ pub const BOUNDS: &[(&str, &str, Rule)] = &[
     ),
     ("PathLossParams", "shadowing_db", between(0.0, 30.0)),
     ("Area", "capture_db", between(-50.0, 50.0)),
+    ("Radio", "region", Rule::OneOf(&REGION_NAMES)),
     ("Radio", "coding_rate", Rule::OneOf(&CODING_RATES)),
     (
         "Radio",
@@ -279,6 +287,27 @@ pub const BOUNDS: &[(&str, &str, Rule)] = &[
     ),
     ("Radio", "adr_margin_db", between(0.0, 50.0)),
     ("Radio", "duty_cycle", range(excl(0.0), incl(1.0))),
+    (
+        "Radio",
+        "retransmissions",
+        between(0.0, MAX_RETRANSMISSIONS as f64),
+    ),
+    // Cellular radios (validate/cellular.rs).
+    ("Radio", "inactivity_s", between(0.0, MAX_INACTIVITY_S)),
+    ("Radio", "setup_ms", between(0.0, MAX_SETUP_MS)),
+    ("Radio", "uplink_bps", BANDWIDTH),
+    ("Radio", "downlink_bps", BANDWIDTH),
+    (
+        "Receipts",
+        "quota_per_day",
+        between(1.0, MAX_QUOTA_PER_DAY as f64),
+    ),
+    // Energy (validate/energy.rs).
+    ("Energy", "voltage_v", range(excl(0.0), incl(VOLTAGE_V))),
+    ("Energy", "states{}", between(0.0, MAX_CURRENT_MA)),
+    ("Energy", "sign_mj", between(0.0, MAX_OP_MJ)),
+    ("Energy", "pow_mj", between(0.0, MAX_OP_MJ)),
+    ("Energy", "receipt_mj", between(0.0, MAX_OP_MJ)),
     (
         "Receipts",
         "size_bytes",

@@ -9,11 +9,11 @@ use crate::scenario::{CellularRadio, DeviceGroup, GatewayKind, Gateways, Radio, 
 /// A receipt of a megabyte is no longer a receipt.
 pub(super) const MAX_RECEIPT_BYTES: u32 = 1_000_000;
 /// One downlink per second all day.
-const MAX_QUOTA_PER_DAY: u32 = 86_400;
+pub(super) const MAX_QUOTA_PER_DAY: u32 = 86_400;
 /// Above 10 s a connection setup has failed and been retried, which the model does not do.
-const MAX_SETUP_MS: f64 = 60_000.0;
+pub(super) const MAX_SETUP_MS: f64 = 60_000.0;
 /// The RRC inactivity timer: well beyond any eNodeB setting at an hour.
-const MAX_INACTIVITY_S: f64 = 3_600.0;
+pub(super) const MAX_INACTIVITY_S: f64 = 3_600.0;
 
 /// The values as a list of seconds, `[20.48, 40.96, …]`.
 fn seconds(ms: &[u64]) -> String {

@@ -7,7 +7,9 @@ use crate::scenario::{DeviceGroup, Radio};
 /// Supplies of battery-powered devices stay well inside 0.5–48 V.
 pub(super) const VOLTAGE_V: f64 = 48.0;
 /// No IoT radio state draws an ampere for long; larger values are unit mistakes (A for mA).
-const MAX_CURRENT_MA: f64 = 10_000.0;
+pub(super) const MAX_CURRENT_MA: f64 = 10_000.0;
+/// A kilojoule per operation is far beyond any signature or proof of work a device does.
+pub(super) const MAX_OP_MJ: f64 = 1e6;
 /// Larger than any battery a field device carries (1 kWh).
 pub(super) const MAX_CAPACITY_WH: f64 = 1_000.0;
 
@@ -68,7 +70,12 @@ impl Checker<'_> {
                 ("pow_mj", e.pow_mj),
                 ("receipt_mj", e.receipt_mj),
             ] {
-                self.range(&format!("{p}.{field}"), v, NonNeg, Some(Upper(1e6, "")));
+                self.range(
+                    &format!("{p}.{field}"),
+                    v,
+                    NonNeg,
+                    Some(Upper(MAX_OP_MJ, "")),
+                );
             }
         }
         if let Some(b) = &group.battery {

@@ -3,6 +3,7 @@
 use super::{Checker, Lower::*, Num, Quoted, Upper};
 use crate::radio::Region;
 use crate::radio::cellular::Rat;
+use crate::radio::{REGION_NAMES, SF_MAX, SF_MIN};
 use crate::scenario::{Area, DeviceGroup, Lorawan, Placement, Radio, Sf, Shape};
 
 /// Wider than any city or region a LoRaWAN network covers (1,000 km).
@@ -14,7 +15,10 @@ pub(super) const TX_POWER_DBM: (f64, f64) = (-10.0, 30.0);
 pub(super) const MAX_DEMODULATORS: u32 = 64;
 pub(super) const CODING_RATES: [&str; 4] = ["4/5", "4/6", "4/7", "4/8"];
 /// NbTrans is a 4-bit field of 1 to 15 transmissions (LoRaWAN L2 1.0.4, 5.3 LinkADRReq).
-const MAX_RETRANSMISSIONS: u32 = 14;
+pub(super) const MAX_RETRANSMISSIONS: u32 = 14;
+/// ADR chooses among the 125 kHz data rates (RP002-1.0.4: the ADR data rates of EU868 and
+/// US915 are all 125 kHz but US915 DR4), so `sf: adr` needs this bandwidth.
+pub(super) const ADR_BANDWIDTH_KHZ: u32 = 125;
 
 impl Checker<'_> {
     pub(super) fn radio(&mut self, p: &str, group: &DeviceGroup) {
@@ -33,18 +37,20 @@ impl Checker<'_> {
             self.report(
                 &format!("{p}.region"),
                 Quoted(&l.region),
-                "must be eu868 or us915",
+                format!("must be {}", REGION_NAMES.join(" or ")),
             );
         }
+        let sfs = u32::from(SF_MIN)..=u32::from(SF_MAX);
+        let sf_allowed = format!("must be {SF_MIN}..{SF_MAX} or adr");
         let sf = match &l.sf {
-            Sf::Fixed(sf) if (7..=12).contains(sf) => Some(Some(*sf as u8)),
+            Sf::Fixed(sf) if sfs.contains(sf) => Some(Some(*sf as u8)),
             Sf::Mode(m) if m == "adr" => Some(None),
             Sf::Fixed(sf) => {
-                self.report(&format!("{p}.sf"), sf, "must be 7..12 or adr");
+                self.report(&format!("{p}.sf"), sf, sf_allowed);
                 None
             }
             Sf::Mode(m) => {
-                self.report(&format!("{p}.sf"), Quoted(m), "must be 7..12 or adr");
+                self.report(&format!("{p}.sf"), Quoted(m), sf_allowed);
                 None
             }
         };
@@ -111,11 +117,14 @@ impl Checker<'_> {
     ) {
         let bw = l.bandwidth_khz.saturating_mul(1000);
         let Some(sf) = sf else {
-            if l.bandwidth_khz != 125 {
+            if l.bandwidth_khz != ADR_BANDWIDTH_KHZ {
                 self.report(
                     &format!("{p}.bandwidth_khz"),
                     l.bandwidth_khz,
-                    "must be 125 with sf: adr (ADR chooses among the 125 kHz data rates)",
+                    format!(
+                        "must be {ADR_BANDWIDTH_KHZ} with sf: adr (ADR chooses among the \
+                         {ADR_BANDWIDTH_KHZ} kHz data rates)"
+                    ),
                 );
             }
             let max = region.max_app_payload();
