@@ -1577,6 +1577,13 @@ consensus: { protocol: nakamoto, miners: 2, hash_power: { model: shares, shares:
         };
         assert_eq!(bft("protocol: pbft"), Vec::<String>::new());
         assert_eq!(bft("protocol: hotstuff"), Vec::<String>::new());
+        for model in ["header", "signatures", "aggregate"] {
+            let text = format!("protocol: hotstuff, certificate: {model}");
+            assert_eq!(bft(&text), Vec::<String>::new());
+        }
+        let bls = "duration_s: 60\nvalidators: { count: 4 }\n\
+                   consensus: { protocol: hotstuff, certificate: bls }\n";
+        assert!(serde_yaml::from_str::<Scenario>(bls).is_err());
         assert_eq!(
             bft("protocol: pbft, batch_max_tx: 0, batch_timeout_ms: 1e-7, view_timeout_ms: -1"),
             [
