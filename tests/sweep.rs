@@ -326,3 +326,42 @@ fn merge_refuses_an_inconsistent_plan_or_points_table() {
     ok(unchained(&["sweep", "merge"], &[&out]));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// The sweep report's results table names each point by its steps' labels, as the Points
+/// table does, instead of by its index.
+#[test]
+fn the_sweep_report_names_points_by_their_labels() {
+    let dir = temp("labels");
+    let f = sweep_file(
+        &dir,
+        "
+name: labelled
+scenario: base.yaml
+seeds: 1
+axes:
+  consensus:
+    - { label: PoW fast, protocol: nakamoto, block_interval_s: 10, confirmations: 2 }
+    - { label: PoW slow, protocol: nakamoto, block_interval_s: 40, confirmations: 2 }
+",
+    );
+    let out = dir.join("out");
+    ok(unchained(
+        &["sweep", "run", "--quiet", "--merge", "--out"],
+        &[&out, &f],
+    ));
+    ok(unchained(&["report"], &[&out]));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let results = html
+        .split("<h2>Results")
+        .nth(1)
+        .and_then(|r| r.split("</table>").next())
+        .unwrap_or_else(|| panic!("no results table in {html}"));
+    for label in ["PoW fast", "PoW slow"] {
+        assert!(
+            results.contains(&format!("<tr><td>{label}</td>")),
+            "{label} names no row of the results table:\n{results}"
+        );
+    }
+    assert!(!results.contains("<tr><td>0</td>"), "{results}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

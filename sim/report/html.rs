@@ -315,8 +315,9 @@ fn sweep_page(folder: &Verified) -> Result<String, String> {
         let _ = write!(b, "<th>{}</th>", esc(m));
     }
     b.push_str("</tr>\n");
+    // Named by their steps' labels (as in the Points table and the charts), not by index.
     for p in 0..plan.points {
-        let _ = write!(b, "<tr><td>{p}</td>");
+        let _ = write!(b, "<tr><td>{}</td>", esc(&plan.point_label(p)));
         for m in &shown {
             let v = combined
                 .get(p, m)

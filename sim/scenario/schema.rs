@@ -133,7 +133,7 @@ tagged_enum! {
         DutyCycle {
             period_s: f64,
             on_s: f64,
-            #[serde(default)]
+            #[serde(default, skip_serializing_if = "Option::is_none")]
             phase_jitter_s: Option<f64>,
         },
         /// Alternating renewal process: on and off durations drawn independently.
@@ -719,7 +719,11 @@ pub struct Nakamoto {
     #[serde(default = "default_confirmations")]
     pub confirmations: u32,
     /// How many validators mine; the others only relay. Defaults to all.
-    #[serde(default, deserialize_with = "super::count::deserialize_opt_count")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::count::deserialize_opt_count"
+    )]
     pub miners: Option<u64>,
     #[serde(default)]
     pub hash_power: HashPower,
