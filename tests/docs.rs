@@ -696,3 +696,35 @@ fn every_metric_rule_of_the_registry_is_in_the_reports_readme() {
         .collect();
     assert!(missing.is_empty(), "{REPORTS_README} lacks {missing:?}");
 }
+
+#[test]
+fn every_test_file_is_described_in_the_tests_readme() {
+    let text = read(Path::new("tests/README.md"));
+    let mut files = Vec::new();
+    let mut dirs = vec![PathBuf::from("tests")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if !name.starts_with('.') && name != "__pycache__" {
+                    dirs.push(path);
+                }
+            } else if (dir == Path::new("tests") && name.ends_with(".rs"))
+                || name.ends_with(".sh") && name != "run.sh"
+                || name.starts_with("test_") && name.ends_with(".py")
+            {
+                files.push(path.display().to_string());
+            }
+        }
+    }
+    assert!(files.len() > 50, "{files:?}");
+    let missing: Vec<&String> = files
+        .iter()
+        .filter(|f| !text.contains(&format!("`{f}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "test files tests/README.md does not describe: {missing:?}"
+    );
+}

@@ -5,7 +5,7 @@
 //! would, so the Parquet, YAML and SVG readers themselves are exercised: still no panic.
 //!
 //! `UNCHAINED_FUZZ_CASES=N` runs N cases per pass instead of the default (the figures in the
-//! README used 3,000).
+//! tests/README.md used 3,000).
 
 mod common;
 

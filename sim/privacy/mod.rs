@@ -6,7 +6,7 @@
 //! loop, in simulated-time order on one thread, and changes nothing in the run. Its memory is
 //! bounded by the devices it tracks, not by simulated time (keys retire, windows close); a
 //! fleet above [`TRACKED_DEVICES`] is sampled (a fixed share of devices, drawn per device),
-//! and its sets are scaled up by the inverse of that share (see the README).
+//! and its sets are scaled up by the inverse of that share (see scenarios/README.md, Privacy).
 
 mod anonymity;
 mod linker;

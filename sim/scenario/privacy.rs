@@ -17,9 +17,9 @@ tagged_enum! {
     /// anonymity sets are counted over.
     #[derive(Clone, Debug, PartialEq)]
     pub enum Observer {
-        /// A validator: sees what its family delivers to it (see the README's privacy
-        /// section). Under Raft ordering a peer may be joined to some channels only, named by
-        /// the device groups whose transactions they carry.
+        /// A validator: sees what its family delivers to it (see the privacy section of
+        /// scenarios/README.md). Under Raft ordering a peer may be joined to some channels
+        /// only, named by the device groups whose transactions they carry.
         Validator {
             node: u32,
             #[serde(default, skip_serializing_if = "Option::is_none")]

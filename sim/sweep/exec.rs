@@ -249,7 +249,7 @@ mod tests {
             .replace("count: 100000", "count: 1000000");
         let s = crate::scenario::parse(&text, "quickstart x10").unwrap();
         let mib = memory_estimate(&s) as f64 / (1u64 << 20) as f64;
-        // Measured peak: 264 MiB (README); the estimate must stay above it, within 2x.
+        // Measured peak: 264 MiB (scenarios/sweeps/README.md, Memory bound); the estimate must stay above it, within 2x.
         assert!((264.0..528.0).contains(&mib), "{mib}");
     }
 

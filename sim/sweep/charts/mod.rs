@@ -36,7 +36,7 @@ pub(crate) const PALETTE: [RGBColor; 10] = [
     RGBColor(188, 189, 34),
     RGBColor(23, 190, 207),
 ];
-/// Metrics charted when the sweep file names none: what the README promises per family
+/// Metrics charted when the sweep file names none: what scenarios/sweeps/README.md promises per family
 /// (median and tail settlement, throughput, messages and bytes per settled transaction, and
 /// Nakamoto's stale rate). A metric no point has is skipped.
 pub const DEFAULT_METRICS: [&str; 6] = [
