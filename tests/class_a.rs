@@ -98,6 +98,11 @@ fn repeats_per_frame_follow_the_loss_model() {
 /// The city cell of `tests/lorawan.rs`, confirmed, with EU868's duty cycles on uplinks and
 /// ACKs, and readings arriving faster than a 1 % sub-band lets them leave.
 fn busy_city(buffer: u32) -> String {
+    busy_city_with(buffer, "")
+}
+
+/// `busy_city` with `extra` lines in the meters' group.
+fn busy_city_with(buffer: u32, extra: &str) -> String {
     format!(
         "
 seed: 3
@@ -108,7 +113,7 @@ devices:
     workload: {{ model: periodic, interval_s: 20, jitter_s: 9 }}
     tx_bytes: 40
     buffer_tx: {buffer}
-    radio: {{ model: lorawan, sf: adr, confirmed: true, retransmissions: 2 }}
+    radio: {{ model: lorawan, sf: adr, confirmed: true, retransmissions: 2 }}{extra}
 gateways: {{ count: 12 }}
 area: {{ shape: disc, size_m: 12000, gateways: grid }}
 validators: {{ count: 4 }}
@@ -137,6 +142,29 @@ fn confirmed_outputs_are_byte_identical_at_1_2_and_8_threads() {
         "radio_retransmissions,",
         "radio_acks_rx2,",
         "radio_frames_given_up,",
+    ] {
+        let line = summary.lines().find(|l| l.starts_with(needed)).unwrap();
+        let value: f64 = line.split(',').nth(1).unwrap().parse().unwrap();
+        assert!(value > 0.0, "the test needs {line}");
+    }
+    common::assert_same_files(&a, &b, &c);
+}
+
+/// Settlement receipts ride on the ACKs and share the gateways' transmitters with them; the
+/// outcome is fixed by the model, not by the thread count.
+#[test]
+fn confirmed_uplinks_with_receipts_are_byte_identical_at_1_2_and_8_threads() {
+    let text = busy_city_with(4, "\n    receipts: { size_bytes: 60 }");
+    let files = |threads: usize, tag: &str| -> BTreeMap<String, Vec<u8>> {
+        common::files_at(threads, &text, &format!("class-a-receipts-{tag}"))
+    };
+    let (a, b, c) = (files(1, "a"), files(2, "b"), files(8, "c"));
+    let summary = String::from_utf8(a["summary.csv"].clone()).unwrap();
+    for needed in [
+        "receipts_delivered,",
+        "receipts_pending_at_network,",
+        "receipt_windows_missed_duty_cycle,",
+        "radio_acks_rx1,",
     ] {
         let line = summary.lines().find(|l| l.starts_with(needed)).unwrap();
         let value: f64 = line.split(',').nth(1).unwrap().parse().unwrap();

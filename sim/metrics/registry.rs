@@ -266,6 +266,7 @@ pub const RULES: &[(&str, Entry)] = &[
     ("receipts_dropped_*", count("receipts", Lower)),
     ("receipt_downlinks", count("downlinks", Neither)),
     ("receipt_bytes_delivered", count("bytes", Neither)),
+    ("receipt_windows_missed_*", count("uplinks", Lower)),
     ("receipt_*_share", share(Higher)),
     // Typed workloads (`sim/workload/`): off-ledger payments, channels, SLA contracts,
     // provenance chains, registrations.

@@ -133,23 +133,52 @@ impl RxWindows {
         candidates: &[u32],
         tx: &[GatewayTx],
     ) -> Option<Downlink> {
-        [self.rx1(up), self.rx2(up)]
-            .into_iter()
-            .filter(|w| ready <= w.start)
-            .find_map(|w| {
-                let toa = self.airtime(&w, phy_bytes);
-                candidates.iter().find_map(|&g| {
-                    tx[g as usize]
-                        .can_send(self.region, w.mhz, w.start)
-                        .then_some(Downlink {
+        self.earliest_with(up, |_| phy_bytes, ready, candidates, tx, |_, _| {})
+    }
+
+    /// [`RxWindows::earliest`] for a downlink whose size depends on the window (a data
+    /// payload cut to the window's data rate): `phy_bytes(w)`. Each candidate gateway that
+    /// cannot send in a window open to the downlink is reported to `refused` with why.
+    pub fn earliest_with(
+        &self,
+        up: &Uplink,
+        phy_bytes: impl Fn(&Window) -> u32,
+        ready: Time,
+        candidates: &[u32],
+        tx: &[GatewayTx],
+        mut refused: impl FnMut(u32, Refusal),
+    ) -> Option<Downlink> {
+        for w in [self.rx1(up), self.rx2(up)] {
+            if ready > w.start {
+                continue;
+            }
+            let toa = self.airtime(&w, phy_bytes(&w));
+            for &g in candidates {
+                match tx[g as usize].refusal(self.region, w.mhz, w.start) {
+                    None => {
+                        return Some(Downlink {
                             gateway: g,
                             window: w,
                             start: w.start,
                             end: w.start + toa,
-                        })
-                })
-            })
+                        });
+                    }
+                    Some(why) => refused(g, why),
+                }
+            }
+        }
+        None
     }
+}
+
+/// Why a gateway cannot send a downlink in a window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Its one transmit chain is still sending another downlink.
+    Busy,
+    /// The window's sub-band is closed by the gateway's own duty cycle (or the frequency
+    /// lies in no sub-band).
+    DutyCycle,
 }
 
 /// When a confirmed uplink that got no ACK may go again: ACK_TIMEOUT (uniform 1–3 s, from
@@ -192,9 +221,16 @@ impl GatewayTx {
     /// Whether a downlink at `mhz` can start at `start`. A frequency outside every sub-band
     /// cannot be used.
     pub fn can_send(&self, region: &Region, mhz: f64, start: Time) -> bool {
-        region
-            .sub_band(mhz)
-            .is_some_and(|b| start >= self.busy_until && start >= self.free_at[b])
+        self.refusal(region, mhz, start).is_none()
+    }
+
+    /// Why a downlink at `mhz` cannot start at `start`; `None` when it can.
+    pub fn refusal(&self, region: &Region, mhz: f64, start: Time) -> Option<Refusal> {
+        match region.sub_band(mhz) {
+            _ if start < self.busy_until => Some(Refusal::Busy),
+            Some(b) if start >= self.free_at[b] => None,
+            _ => Some(Refusal::DutyCycle),
+        }
     }
 
     /// Books `d`: the transmitter is busy for its time on air, then its sub-band stays closed

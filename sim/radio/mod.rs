@@ -17,8 +17,8 @@ mod region;
 
 pub use airtime::Phy;
 pub use downlink::{
-    ACK_PHY_BYTES, ACK_TIMEOUT_MAX, ACK_TIMEOUT_MIN, Downlink, GatewayTx, RxWindows, Slot, Uplink,
-    Window, expected_attempts, retransmit_at,
+    ACK_PHY_BYTES, ACK_TIMEOUT_MAX, ACK_TIMEOUT_MIN, Downlink, GatewayTx, Refusal, RxWindows, Slot,
+    Uplink, Window, expected_attempts, retransmit_at,
 };
 pub use duty::{next_free, off_time};
 pub use geometry::{Emitter, Links, Point, even_points, uniform_point};

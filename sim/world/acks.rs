@@ -22,7 +22,8 @@ use crate::engine::{Purpose, draw_unit};
 use crate::metrics::Value;
 use crate::net::Access;
 use crate::radio::{
-    ACK_PHY_BYTES, Downlink, GatewayTx, Receiver, Region, RxWindows, Slot, retransmit_at,
+    ACK_PHY_BYTES, Downlink, GatewayTx, MAC_OVERHEAD_BYTES, Receiver, Refusal, Region, RxWindows,
+    Slot, Window, retransmit_at,
 };
 
 /// Counters of confirmed uplinks. A frame is finished once acknowledged or given up.
@@ -42,6 +43,15 @@ pub struct AckStats {
     pub repeats_received_again: u64,
 }
 
+/// What a device hears in its receive windows when `dl` (if any) is sent to it.
+pub fn heard(dl: Option<Downlink>) -> Heard {
+    match dl {
+        Some(dl) if dl.window.slot == Slot::Rx1 => Heard::Rx1(dl.end - dl.start),
+        Some(dl) => Heard::Rx2(dl.end - dl.start),
+        None => Heard::None,
+    }
+}
+
 /// The network side's answer to one transmission.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Answer {
@@ -52,7 +62,7 @@ pub struct Answer {
 }
 
 pub struct Acks {
-    /// Each gateway's transmitter.
+    /// Each gateway's transmitter, shared by ACKs and settlement receipts.
     pub tx: Vec<GatewayTx>,
     /// Readings of unacknowledged frames the network never received, kept for their
     /// repeats: the airwaves' reading list, by device.
@@ -60,19 +70,30 @@ pub struct Acks {
     /// The devices' news, for their shards.
     pub feedback: Vec<Feedback>,
     pub stats: AckStats,
+    /// Whether any group sends confirmed uplinks (else only receipts go down).
+    pub confirmed: bool,
+    /// Why the strongest gateway refused the last window the last failed booking tried;
+    /// `None` when no window opened after the round trip.
+    pub last_refusal: Option<Refusal>,
     windows: RxWindows,
     region: &'static Region,
     seed: u64,
     candidates: Vec<u32>,
 }
 
+/// What a downlink carries besides an ACK: application bytes for a window, cut to its data
+/// rate's payload limit (0: none).
+pub type Payload<'a> = &'a dyn Fn(&Window) -> u32;
+
 impl Acks {
-    pub fn new(region: &'static Region, gateways: u32, seed: u64) -> Self {
+    pub fn new(region: &'static Region, gateways: u32, seed: u64, confirmed: bool) -> Self {
         Acks {
             tx: vec![GatewayTx::new(region); gateways as usize],
             kept: HashMap::new(),
             feedback: Vec::new(),
             stats: AckStats::default(),
+            confirmed,
+            last_refusal: None,
             windows: RxWindows::new(region),
             region,
             seed,
@@ -80,14 +101,75 @@ impl Acks {
         }
     }
 
+    /// Books the earliest downlink after transmission `f` of group `g`, received by the
+    /// gateways in `copies` (received power, gateway; not empty), of `phy_bytes(w)` in window
+    /// `w`: the strongest gateway first, after the round trip to the network server. The
+    /// gateway's transmitter and receiver are taken for its time on the air; the gateways
+    /// that could not send are counted by why.
+    #[allow(clippy::too_many_arguments)]
+    pub fn book(
+        &mut self,
+        f: &FrameOut,
+        g: &GroupRadio,
+        copies: &mut [(f32, u32)],
+        phy_bytes: &dyn Fn(&Window) -> u32,
+        access: &Access,
+        receivers: &mut [Receiver],
+        gateways: &mut [GatewayStats],
+    ) -> Option<Downlink> {
+        copies.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        self.candidates.clear();
+        self.candidates.extend(copies.iter().map(|c| c.1));
+        let dr = self
+            .region
+            .data_rate(f.sf, g.bandwidth_hz)
+            .expect("validated uplink data rate");
+        let up = crate::radio::Uplink {
+            end: f.end,
+            channel: f.channel,
+            dr,
+        };
+        // To the network server and back to the gateway.
+        let round_trip = 2 * access.backhaul_delay(self.candidates[0], ACK_PHY_BYTES as u64);
+        let strongest = self.candidates[0];
+        let mut last = None;
+        let refused = |gw: u32, why: Refusal| {
+            if gw == strongest {
+                last = Some(why);
+            }
+            match why {
+                Refusal::Busy => gateways[gw as usize].refused_busy += 1,
+                Refusal::DutyCycle => gateways[gw as usize].refused_duty_cycle += 1,
+            }
+        };
+        let dl = self.windows.earliest_with(
+            &up,
+            phy_bytes,
+            f.end + round_trip,
+            &self.candidates,
+            &self.tx,
+            refused,
+        );
+        self.last_refusal = last;
+        let dl = dl?;
+        let gw = dl.gateway as usize;
+        self.tx[gw].reserve(self.region, &dl);
+        receivers[gw].transmit(dl.start, dl.end);
+        gateways[gw].downlinks += 1;
+        gateways[gw].downlink_airtime += dl.end - dl.start;
+        Some(dl)
+    }
+
     /// Answers one transmission `f` of a confirmed frame of group `g`, received by the
     /// gateways in `copies` (received power, gateway; empty when lost): books its ACK if one
-    /// fits and tells the device what follows.
+    /// fits, with `payload` riding on it, and tells the device what follows.
+    #[allow(clippy::too_many_arguments)]
     pub fn answer(
         &mut self,
         f: &FrameOut,
         g: &GroupRadio,
         copies: &mut [(f32, u32)],
+        payload: Payload,
         access: &Access,
         receivers: &mut [Receiver],
         gateways: &mut [GatewayStats],
@@ -97,31 +179,15 @@ impl Acks {
         }
         let mut ack = None;
         if !copies.is_empty() {
-            copies.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            self.candidates.clear();
-            self.candidates.extend(copies.iter().map(|c| c.1));
-            let dr = self
-                .region
-                .data_rate(f.sf, g.bandwidth_hz)
-                .expect("validated uplink data rate");
-            let up = crate::radio::Uplink {
-                end: f.end,
-                channel: f.channel,
-                dr,
+            // An ACK alone, or the ACK bit on a data downlink (FPort and payload added).
+            let phy_bytes = |w: &Window| match payload(w) {
+                0 => ACK_PHY_BYTES,
+                n => MAC_OVERHEAD_BYTES + n,
             };
-            // To the network server and back to the gateway.
-            let round_trip = 2 * access.backhaul_delay(self.candidates[0], ACK_PHY_BYTES as u64);
-            let ready = f.end + round_trip;
-            ack = self
-                .windows
-                .earliest(&up, ACK_PHY_BYTES, ready, &self.candidates, &self.tx);
+            ack = self.book(f, g, copies, &phy_bytes, access, receivers, gateways);
             match ack {
                 Some(dl) => {
-                    let gw = dl.gateway as usize;
-                    self.tx[gw].reserve(self.region, &dl);
-                    receivers[gw].transmit(dl.start, dl.end);
-                    gateways[gw].downlinks += 1;
-                    gateways[gw].downlink_airtime += dl.end - dl.start;
+                    gateways[dl.gateway as usize].acks += 1;
                     match dl.window.slot {
                         Slot::Rx1 => self.stats.acks_rx1 += 1,
                         Slot::Rx2 => self.stats.acks_rx2 += 1,
@@ -151,14 +217,9 @@ impl Acks {
         if outcome == Outcome::GaveUp {
             self.stats.given_up += 1;
         }
-        let heard = match ack {
-            Some(dl) if dl.window.slot == Slot::Rx1 => Heard::Rx1(dl.end - dl.start),
-            Some(dl) => Heard::Rx2(dl.end - dl.start),
-            None => Heard::None,
-        };
         Answer {
             ack,
-            heard,
+            heard: heard(ack),
             outcome,
         }
     }
@@ -233,7 +294,7 @@ consensus: { protocol: nakamoto, block_interval_s: 30 }
         let plan = AirPlan::build(&s).unwrap();
         let mut g = plan.groups[0].clone();
         g.retransmissions = 1;
-        let mut acks = Acks::new(g.region, 3, 1);
+        let mut acks = Acks::new(g.region, 3, 1, true);
         let mut receivers = vec![Receiver::new(); 3];
         let mut stats = vec![GatewayStats::default(); 3];
         let mut booked: Vec<(u32, Downlink, FrameOut)> = Vec::new();
@@ -259,7 +320,15 @@ consensus: { protocol: nakamoto, block_interval_s: 30 }
                 .map(|k| (-100.0 - 10.0 * draw(7 + k as u64) as f32, k))
                 .collect();
             let received = !copies.is_empty();
-            let a = acks.answer(&f, &g, &mut copies, &access, &mut receivers, &mut stats);
+            let a = acks.answer(
+                &f,
+                &g,
+                &mut copies,
+                &|_| 0,
+                &access,
+                &mut receivers,
+                &mut stats,
+            );
             match a.ack {
                 Some(dl) => {
                     assert!(received && a.outcome == Outcome::Acked);

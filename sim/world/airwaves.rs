@@ -15,6 +15,7 @@
 
 use super::acks::Acks;
 use super::batches::Batches;
+use super::class_a_receipts::ReceiptQueue;
 use super::shard::{Outcome, Shard, Sources, Upload};
 use crate::consensus::TxIn;
 use crate::engine::to_secs;
@@ -271,9 +272,17 @@ pub struct GatewayStats {
     pub lost: [u64; 4],
     /// Airtime of the frames a demodulator held (received or collided).
     pub demodulating: Time,
-    /// Downlinks sent (ACKs) and their time on the air.
+    /// Downlinks sent (ACKs and receipts) and their time on the air.
     pub downlinks: u64,
     pub downlink_airtime: Time,
+    /// Downlinks that carried an ACK, and those that carried a receipt part (an ACK with a
+    /// receipt on it counts in both).
+    pub acks: u64,
+    pub receipts: u64,
+    /// Windows in which a downlink could not use this gateway: its transmitter was busy, or
+    /// the window's sub-band was closed by its duty cycle.
+    pub refused_busy: u64,
+    pub refused_duty_cycle: u64,
 }
 
 struct Flight {
@@ -326,8 +335,8 @@ pub struct Airwaves {
     pub gateways: Vec<GatewayStats>,
     /// Readings lost with their frames, by [`Loss`].
     pub dropped: [u64; 4],
-    /// With receipts: each delivered uplink's class A receive window, `(device, window)`.
-    pub contacts: Option<Vec<(u32, crate::radio::cellular::Contact)>>,
+    /// Settlement receipts waiting at the network server, when a group has them.
+    pub receipts: Option<ReceiptQueue>,
     /// Charged with every finished frame's transmission.
     pub energy: Option<super::energy::Energy>,
     /// ACKs and repeats, when a group sends confirmed uplinks.
@@ -350,13 +359,24 @@ impl Airwaves {
             stats: vec![RadioStats::default(); plan.groups.len() * 6],
             gateways: vec![GatewayStats::default(); gateways as usize],
             dropped: [0; 4],
-            contacts: None,
+            receipts: None,
             energy: None,
             acks: plan
                 .groups
                 .iter()
                 .find(|g| g.confirmed)
-                .map(|g| Acks::new(g.region, gateways, plan.seed)),
+                .map(|g| Acks::new(g.region, gateways, plan.seed, true)),
+        }
+    }
+
+    /// Settlement receipts go down to the radio devices after their uplinks, through the
+    /// gateways' transmitters that ACKs use.
+    pub fn carry_receipts(&mut self, plan: &AirPlan) {
+        self.receipts = Some(ReceiptQueue::default());
+        if self.acks.is_none() {
+            let region = plan.groups[0].region;
+            let gateways = self.gateways.len() as u32;
+            self.acks = Some(Acks::new(region, gateways, plan.seed, false));
         }
     }
 
@@ -479,6 +499,7 @@ impl Airwaves {
             acks,
             receivers,
             gateways,
+            receipts,
             ..
         } = self;
         let fl = &mut flights[idx as usize];
@@ -489,12 +510,19 @@ impl Airwaves {
             Some(a) if f.attempt > 0 => a.kept.remove(&f.device),
             _ => fl.list,
         };
-        let (heard, outcome) = match acks {
-            Some(a) if g.confirmed => {
-                let r = a.answer(&f, g, &mut fl.copies, access, receivers, gateways);
-                (r.heard, Some(r.outcome))
-            }
-            _ => (crate::energy::Downlink::None, None),
+        let (heard, outcome, _) = match acks {
+            Some(a) => super::class_a_receipts::answer_uplink(
+                a,
+                receipts.as_mut(),
+                &f,
+                g,
+                &mut fl.copies,
+                access,
+                receivers,
+                gateways,
+                m,
+            ),
+            None => (crate::energy::Downlink::None, None, None),
         };
         fl.copies.clear();
         let (best, loss, received) = (fl.best, fl.loss, fl.received);
@@ -537,9 +565,6 @@ impl Airwaves {
                     len: list.len() as u32,
                 });
                 self.txs.extend_from_slice(&list);
-                if let Some(c) = &mut self.contacts {
-                    c.push((f.device, super::receipts::class_a_contact(f.end)));
-                }
                 self.lists.give_back(list);
             }
             None if outcome == Some(Outcome::Retry) => {
@@ -700,7 +725,9 @@ impl Tables {
             ),
         ];
         if let Some(a) = &w.acks {
-            t.summary.extend(a.summary());
+            if a.confirmed {
+                t.summary.extend(a.summary());
+            }
             let airtime: Time = w.gateways.iter().map(|g| g.downlink_airtime).sum();
             t.summary
                 .push(("radio_downlink_airtime_s".into(), to_secs(airtime).into()));

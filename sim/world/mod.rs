@@ -6,6 +6,7 @@ mod airwaves;
 mod batches;
 mod casts;
 mod cells;
+mod class_a_receipts;
 mod copies;
 mod energy;
 mod estimate;
@@ -300,10 +301,10 @@ impl<'s, P: Protocol> World<'s, P> {
         let receipts = receipts::Receipts::build(s);
         let log_settled = receipts.is_some();
         let mut airwaves = airwaves;
-        if let Some(w) = &mut airwaves
-            && receipts.is_some()
+        if let (Some(w), Some(r), Some(a)) = (&mut airwaves, &receipts, &air)
+            && r.class_a()
         {
-            w.contacts = Some(Vec::new());
+            w.carry_receipts(a);
         }
         let devices = shards.iter().map(|sh| sh.devices()).sum::<u32>();
         let n = net.nodes();
@@ -406,6 +407,17 @@ impl<'s, P: Protocol> World<'s, P> {
             let g = a.groups.iter().find(|g| g.confirmed)?;
             Some(g.region.rx1_delay)
         });
+        // Class A receipts: the network server's queue must be known `LEAD` before each
+        // uplink ends (see `class_a_receipts`).
+        let lead = self
+            .airwaves
+            .as_ref()
+            .and_then(|w| w.receipts.as_ref())
+            .map(|_| class_a_receipts::LEAD);
+        let answers = match (answers, lead) {
+            (Some(a), Some(l)) => Some(a.min(l)),
+            (a, l) => a.or(l),
+        };
         let mut window = Window::new(self.end, answers.unwrap_or(Time::MAX));
         let mut ahead = window.next(0);
         window.adapt(step(&mut shards, ahead, &access, plans, src));
@@ -442,6 +454,7 @@ impl<'s, P: Protocol> World<'s, P> {
     /// shards are visited in. `validators` is the validators' clock: they have run every
     /// event before it.
     fn merge(&mut self, shards: &mut [Shard], barrier: Time, validators: Time) {
+        self.receipts_settle();
         if let (Some(air), Some(waves)) = (&self.air, &mut self.airwaves) {
             let src = Sources {
                 first_device: 1 + self.net.nodes(),
@@ -464,25 +477,22 @@ impl<'s, P: Protocol> World<'s, P> {
         self.receipts_merge(shards, barrier, validators);
     }
 
-    /// Hands the devices' new contacts and the new settlements to the receipts.
+    /// Turns the settlements the validators made into receipts: a class A device's wait at
+    /// the network server for the uplinks the airwaves finish next.
+    fn receipts_settle(&mut self) {
+        if let Some(r) = &mut self.receipts {
+            let queue = self.airwaves.as_mut().and_then(|w| w.receipts.as_mut());
+            r.settle(&mut self.metrics, &self.access, queue);
+        }
+    }
+
+    /// Hands the devices' new contacts and the new receipts to the cellular downlink.
     fn receipts_merge(&mut self, shards: &mut [Shard], barrier: Time, validators: Time) {
         let Some(r) = &mut self.receipts else {
             return;
         };
-        let lora = self.airwaves.as_mut().and_then(|w| w.contacts.as_mut());
-        let mut contacts = shards
-            .iter_mut()
-            .flat_map(|sh| sh.contacts.drain(..))
-            .chain(lora.into_iter().flat_map(|c| c.drain(..)));
-        let air = self.air.as_deref();
-        r.merge(
-            &mut contacts,
-            &mut self.metrics,
-            &self.access,
-            air,
-            barrier,
-            validators,
-        );
+        let mut contacts = shards.iter_mut().flat_map(|sh| sh.contacts.drain(..));
+        r.merge(&mut contacts, &mut self.metrics, barrier, validators);
     }
 
     /// Runs the validators' events due at or before `until`.
@@ -809,9 +819,11 @@ impl<'s, P: Protocol> World<'s, P> {
             self.traffic.ended(kind, to, bytes, Fate::InFlight);
         }
         let mut shards = std::mem::take(&mut self.shards);
+        self.receipts_settle();
         self.receipts_merge(&mut shards, self.end, self.end);
         self.shards = shards;
-        let receipt_counts = self.receipts.as_mut().map(receipts::Receipts::finish);
+        let queue = self.airwaves.as_ref().and_then(|w| w.receipts.as_ref());
+        let receipt_counts = self.receipts.as_mut().map(|r| r.finish(queue));
         if let Some(c) = receipt_counts
             && !c.holds()
         {
@@ -831,11 +843,8 @@ impl<'s, P: Protocol> World<'s, P> {
             .and_then(|w| w.energy.take())
             .unwrap_or_default();
         energy.add_cellular(self.s);
-        for (d, n) in self
-            .receipts
-            .iter()
-            .flat_map(receipts::Receipts::held_by_device)
-        {
+        let queue = self.airwaves.as_ref().and_then(|w| w.receipts.as_ref());
+        for (d, n) in self.receipts.iter().flat_map(|r| r.held_by_device(queue)) {
             energy.on_receipts(d, n);
         }
         for sh in &mut self.shards {

@@ -3,9 +3,10 @@
 //! A receipt is ready at its device's gateway one backhaul delay after the settlement, then
 //! waits at the network until the device can be reached: a cellular device while connected,
 //! or at a paging occasion (plus a connection setup) while idle in T3324 or eDRX; a LoRaWAN
-//! class A device only in the receive window after an uplink. The device's *contacts* (when
-//! it can be reached) come from its own schedule: sessions and TAUs in the fleet shards,
-//! delivered uplinks in the airwaves.
+//! class A device only in a receive window after an uplink (`class_a_receipts`: the
+//! airwaves' queue, which these receipts are handed to). A cellular device's *contacts*
+//! (when it can be reached) come from its own schedule: sessions and TAUs in the fleet
+//! shards.
 //!
 //! Determinism: a receipt goes in the first contact, in order of contact start, that can
 //! reach it. A contact found at a merge is final once it starts before the barrier, since
@@ -17,33 +18,16 @@
 
 use std::collections::HashMap;
 
-use super::airwaves::AirPlan;
+use super::class_a_receipts::ReceiptQueue;
 use crate::engine::{Purpose, Time, draw_u64};
 use crate::metrics::{Metrics, SettledTx, Value};
 use crate::net::Access;
-use crate::radio::MAC_OVERHEAD_BYTES;
 use crate::radio::cellular::{Cellular, Contact, transfer};
 use crate::scenario::{Proof, Radio, Scenario};
 
 /// A Merkle inclusion proof carries one 32-byte hash per tree level.
 const MERKLE_HASH_BYTES: u32 = 32;
 const DAY: Time = 86_400 * crate::engine::NS_PER_S;
-
-/// LoRaWAN class A: RX1 opens RECEIVE_DELAY1 = 1 s after the uplink ends (RP002-1.0.4).
-const RECEIVE_DELAY1: Time = crate::engine::NS_PER_S;
-
-/// The class A downlink opportunity after an uplink that ended at `end`: RX1, at the
-/// uplink's data rate. A receipt takes the RX1 of the first uplink whose window opens after
-/// it is ready. This is where the LoRaWAN downlink model (RX1/RX2, gateway duty cycle and
-/// half-duplex) plugs in when it lands.
-pub fn class_a_contact(end: Time) -> Contact {
-    let rx1 = end + RECEIVE_DELAY1;
-    Contact {
-        connected: rx1,
-        released: rx1 + 1,
-        idle_until: rx1 + 1,
-    }
-}
 
 /// How a group's devices are reached.
 enum Link {
@@ -67,9 +51,6 @@ struct Receipt {
     /// When its next part can leave the gateway.
     ready: Time,
     bytes: u32,
-    /// Downlinks still needed (a LoRaWAN receipt larger than one frame's payload needs one
-    /// receive window per part).
-    parts: u32,
 }
 
 /// Receipts counted by what became of them: `created = delivered + pending + dropped`.
@@ -82,6 +63,13 @@ pub struct ReceiptCounts {
     pub bytes_delivered: u64,
     /// Downlinks that carried receipt parts.
     pub downlinks: u64,
+    /// Received class A uplinks whose windows could not carry a waiting receipt, by why:
+    /// the strongest gateway's transmitter busy, its duty cycle, or a backhaul too slow.
+    pub missed_busy: u64,
+    pub missed_duty_cycle: u64,
+    pub missed_backhaul: u64,
+    /// Whether class A devices get receipts (the misses are reported then).
+    pub class_a: bool,
 }
 
 impl ReceiptCounts {
@@ -98,6 +86,8 @@ pub struct Receipts {
     parked: HashMap<u32, Vec<Receipt>>,
     /// Receipts whose contact starts at or after the last barrier.
     deferred: Vec<Receipt>,
+    /// Cellular receipts created since the last merge.
+    fresh: Vec<Receipt>,
     /// `(day, receipts)` per device of a group with a quota.
     quota: HashMap<u32, (u64, u32)>,
     /// No receipt yet to come is ready before this (the validators' clock).
@@ -142,6 +132,7 @@ impl Receipts {
             contacts: HashMap::new(),
             parked: HashMap::new(),
             deferred: Vec::new(),
+            fresh: Vec::new(),
             quota: HashMap::new(),
             horizon: 0,
             pruned_at: 0,
@@ -155,15 +146,38 @@ impl Receipts {
         (i < self.groups.len() && self.groups[i].first <= d).then_some(i)
     }
 
-    /// One merge: the devices' new contacts, the settlements the validators made before
-    /// `validators` (their clock), and every contact starting before `barrier` known.
-    #[allow(clippy::too_many_arguments)]
+    /// Whether some group's receipts go to LoRaWAN class A devices.
+    pub fn class_a(&self) -> bool {
+        self.groups.iter().any(|g| matches!(g.link, Link::ClassA))
+    }
+
+    /// The receipts of the settlements the validators made so far: a class A device's go to
+    /// the network server's `queue`, a cellular device's wait for the next merge.
+    pub fn settle(
+        &mut self,
+        m: &mut Metrics,
+        access: &Access,
+        mut queue: Option<&mut ReceiptQueue>,
+    ) {
+        for s in std::mem::take(&mut m.settled_log) {
+            let Some(r) = self.create(s, access) else {
+                continue;
+            };
+            let gi = self.group_of(r.device).expect("receipt of a receipt group");
+            match (&self.groups[gi].link, queue.as_deref_mut()) {
+                (Link::ClassA, Some(q)) => q.push(r.device, r.created, r.ready, r.bytes),
+                (Link::ClassA, None) => unreachable!("class A receipts have a queue"),
+                (Link::Cellular(_), _) => self.fresh.push(r),
+            }
+        }
+    }
+
+    /// One merge: the devices' new contacts, the cellular receipts created since the last,
+    /// and every contact starting before `barrier` known; `validators` is their clock.
     pub fn merge(
         &mut self,
         contacts: &mut dyn Iterator<Item = (u32, Contact)>,
         m: &mut Metrics,
-        access: &Access,
-        air: Option<&AirPlan>,
         barrier: Time,
         validators: Time,
     ) {
@@ -184,16 +198,14 @@ impl Receipts {
         touched.dedup();
         for d in touched {
             for r in self.parked.remove(&d).unwrap_or_default() {
-                self.try_deliver(r, barrier, air, m);
+                self.try_deliver(r, barrier, m);
             }
         }
-        for s in std::mem::take(&mut m.settled_log) {
-            if let Some(r) = self.create(s, access) {
-                self.try_deliver(r, barrier, air, m);
-            }
+        for r in std::mem::take(&mut self.fresh) {
+            self.try_deliver(r, barrier, m);
         }
         for r in std::mem::take(&mut self.deferred) {
-            self.try_deliver(r, barrier, air, m);
+            self.try_deliver(r, barrier, m);
         }
         self.horizon = validators;
         if self.contacts.len() > 2 * self.pruned_at.max(1 << 16) {
@@ -236,97 +248,74 @@ impl Receipts {
             created: s.created,
             ready: s.at + access.backhaul_delay(gateway, bytes as u64),
             bytes,
-            parts: 0,
         })
     }
 
-    /// Sends `r` in the first contact that can reach it, if that contact is final.
-    fn try_deliver(
-        &mut self,
-        mut r: Receipt,
-        barrier: Time,
-        air: Option<&AirPlan>,
-        m: &mut Metrics,
-    ) {
+    /// Sends cellular receipt `r` in the first contact that can reach it, if that contact
+    /// is final.
+    fn try_deliver(&mut self, r: Receipt, barrier: Time, m: &mut Metrics) {
         let gi = self.group_of(r.device).expect("receipt of a receipt group");
-        let g = &self.groups[gi];
+        let Link::Cellular(radio) = &self.groups[gi].link else {
+            unreachable!("class A receipts wait in the airwaves' queue")
+        };
         let phase = draw_u64(self.seed, r.device as u64, Purpose::Paging, 0) as u32;
-        if r.parts == 0 {
-            r.parts = parts(g, r.device, r.bytes, air);
-        }
         let list = self.contacts.get(&r.device).map_or(&[][..], Vec::as_slice);
         for c in list {
-            let start = match &g.link {
-                Link::Cellular(radio) => radio.reach(c, r.ready, phase),
-                Link::ClassA => (r.ready < c.released).then(|| r.ready.max(c.connected)),
+            let Some(start) = radio.reach(c, r.ready, phase) else {
+                continue;
             };
-            let Some(start) = start else { continue };
             if c.connected >= barrier {
                 self.deferred.push(r);
                 return;
             }
-            let part = r.bytes.div_ceil(r.parts);
-            let done = start + on_air(g, r.device, part, air);
+            let done = start + transfer(r.bytes as u64 * 8, radio.downlink_bps);
             self.counts.downlinks += 1;
-            r.parts -= 1;
-            if r.parts == 0 {
-                self.counts.delivered += 1;
-                self.counts.bytes_delivered += r.bytes as u64;
-                *self.held.entry(r.device).or_default() += 1;
-                m.on_receipt(r.created, done);
-                return;
-            }
-            // The next part needs a later contact.
-            r.ready = c.idle_until.max(done);
+            self.counts.delivered += 1;
+            self.counts.bytes_delivered += r.bytes as u64;
+            *self.held.entry(r.device).or_default() += 1;
+            m.on_receipt(r.created, done);
+            return;
         }
         self.parked.entry(r.device).or_default().push(r);
     }
 
-    /// Receipts delivered to each device that got any, by device.
-    pub fn held_by_device(&self) -> Vec<(u32, u64)> {
-        let mut v: Vec<(u32, u64)> = self.held.iter().map(|(&d, &n)| (d, n)).collect();
+    /// Receipts delivered to each device that got any, by device, the class A `queue`'s
+    /// included.
+    pub fn held_by_device(&self, queue: Option<&ReceiptQueue>) -> Vec<(u32, u64)> {
+        let class_a = queue.into_iter().flat_map(|q| q.held.iter());
+        let mut v: Vec<(u32, u64)> = self
+            .held
+            .iter()
+            .chain(class_a)
+            .map(|(&d, &n)| (d, n))
+            .collect();
         v.sort_unstable();
         v
     }
 
-    /// Closes the run: what is left waits at the network.
-    pub fn finish(&mut self) -> ReceiptCounts {
+    /// Closes the run: what is left waits at the network, the class A `queue`'s included.
+    pub fn finish(&mut self, queue: Option<&ReceiptQueue>) -> ReceiptCounts {
         let parked: usize = self.parked.values().map(Vec::len).sum();
-        self.counts.pending_at_network = (parked + self.deferred.len()) as u64;
-        self.counts
-    }
-}
-
-/// Downlinks a receipt of `bytes` needs: one for a cellular device; for a LoRaWAN device, one
-/// per application payload of its data rate.
-fn parts(g: &Group, d: u32, bytes: u32, air: Option<&AirPlan>) -> u32 {
-    match (&g.link, air) {
-        (Link::ClassA, Some(air)) => {
-            let ai = air.group_of(d).expect("lorawan receipt group");
-            let max = air.groups[ai].max_payload[(air.sf[d as usize] - 7) as usize];
-            bytes.div_ceil(max.max(1))
+        self.counts.pending_at_network = (parked + self.deferred.len() + self.fresh.len()) as u64;
+        let mut c = self.counts;
+        if let Some(q) = queue {
+            let k = q.counts;
+            c.delivered += k.delivered;
+            c.bytes_delivered += k.bytes_delivered;
+            c.downlinks += k.downlinks;
+            c.pending_at_network += q.pending();
+            c.missed_busy = k.missed_busy;
+            c.missed_duty_cycle = k.missed_duty_cycle;
+            c.missed_backhaul = k.missed_backhaul;
+            c.class_a = true;
         }
-        _ => 1,
-    }
-}
-
-/// How long one downlink of `bytes` lasts.
-fn on_air(g: &Group, d: u32, bytes: u32, air: Option<&AirPlan>) -> Time {
-    match (&g.link, air) {
-        (Link::Cellular(c), _) => transfer(bytes as u64 * 8, c.downlink_bps),
-        (Link::ClassA, Some(air)) => {
-            let ai = air.group_of(d).expect("lorawan receipt group");
-            air.groups[ai]
-                .phy(air.sf[d as usize])
-                .time_on_air(bytes + MAC_OVERHEAD_BYTES)
-        }
-        (Link::ClassA, None) => 0,
+        c
     }
 }
 
 /// The receipts' share of the summary.
 pub fn summary(c: &ReceiptCounts) -> Vec<(String, Value)> {
-    vec![
+    let mut v = vec![
         ("receipts_created".into(), c.created.into()),
         ("receipts_delivered".into(), c.delivered.into()),
         (
@@ -336,5 +325,19 @@ pub fn summary(c: &ReceiptCounts) -> Vec<(String, Value)> {
         ("receipts_dropped_quota".into(), c.dropped_quota.into()),
         ("receipt_downlinks".into(), c.downlinks.into()),
         ("receipt_bytes_delivered".into(), c.bytes_delivered.into()),
-    ]
+    ];
+    if c.class_a {
+        v.extend([
+            ("receipt_windows_missed_busy".into(), c.missed_busy.into()),
+            (
+                "receipt_windows_missed_duty_cycle".into(),
+                c.missed_duty_cycle.into(),
+            ),
+            (
+                "receipt_windows_missed_backhaul".into(),
+                c.missed_backhaul.into(),
+            ),
+        ]);
+    }
+    v
 }
