@@ -2,8 +2,9 @@
 //! scenario, sweep, plan or tolerance file validates), every `--flag` they mention is one the
 //! command line has, every argument of the command line has help text, every scenario field
 //! of the JSON Schema is in `scenarios/README.md` and explained in its prose, resolved
-//! scenarios hold only those fields and no `null`, and every metric rule of the registry is in
-//! `reports/README.md` with its unit.
+//! scenarios hold only those fields and no `null`, every metric rule of the registry is in
+//! `reports/README.md` with its unit, as is every table and column a run of any example
+//! writes, and every test file has its row in `tests/README.md`.
 //!
 //! A ```yaml block is a whole scenario unless its info string names another kind:
 //! ```yaml sweep, ```yaml plan, ```yaml tolerance, or ```yaml fragment (parsed only). Sweep
@@ -13,6 +14,8 @@
 //! Schema) and the metric table of `reports/README.md` (from `sim/metrics/registry.rs`).
 //! Regenerate them with
 //!   UPDATE_DOCS=1 cargo test --test docs
+
+mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -562,9 +565,29 @@ fn prose_words(text: &str, begin: &str, end: &str) -> BTreeSet<String> {
         .split('`')
         .skip(1)
         .step_by(2)
-        .flat_map(|code| code.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
+        .flat_map(expand_braces)
+        .flat_map(|code| {
+            code.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .filter(|w| !w.is_empty())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// `battery_life_{mean,p5}_years` → both names, as the READMEs abbreviate families of names.
+fn expand_braces(code: &str) -> Vec<String> {
+    let (Some(open), Some(close)) = (code.find('{'), code.find('}')) else {
+        return vec![code.to_string()];
+    };
+    if close < open || code[open + 1..close].contains(':') {
+        // A YAML mapping (`{model: zipf, exponent}`), not alternatives.
+        return vec![code.to_string()];
+    }
+    let (head, tail) = (&code[..open], &code[close + 1..]);
+    code[open + 1..close]
+        .split(',')
+        .flat_map(|alt| expand_braces(&format!("{head}{}{tail}", alt.trim())))
         .collect()
 }
 
@@ -726,5 +749,44 @@ fn every_test_file_is_described_in_the_tests_readme() {
     assert!(
         missing.is_empty(),
         "test files tests/README.md does not describe: {missing:?}"
+    );
+}
+
+/// Every table a run of any example writes, and every column of it, is named in
+/// `reports/README.md` (the `run` table's columns are the summary metrics, which the metric
+/// table covers). Examples run cut to 30 simulated seconds: the columns do not depend on it.
+#[test]
+fn every_output_table_and_column_is_in_the_reports_readme() {
+    let text = read(Path::new(REPORTS_README));
+    let words = prose_words(&text, METRICS_BEGIN, METRICS_END);
+    let mut missing = BTreeSet::new();
+    let mut tables = BTreeSet::new();
+    for (name, yaml) in common::examples(30) {
+        let out = common::run(&common::scenario(&yaml));
+        for (file, bytes) in common::output_files(&out, &format!("docs-{name}")) {
+            let Some(table) = file.strip_suffix(".csv") else {
+                continue;
+            };
+            tables.insert(table.to_string());
+            if !words.contains(table) {
+                missing.insert(format!("table {table}"));
+            }
+            if table == "run" {
+                continue;
+            }
+            let header = String::from_utf8_lossy(&bytes);
+            let header = header.lines().next().unwrap_or_default();
+            for column in header.split(',').filter(|c| !c.is_empty()) {
+                if !words.contains(column.trim_matches('"')) {
+                    missing.insert(format!("{table}.{column} (in {name})"));
+                }
+            }
+        }
+    }
+    assert!(tables.len() >= 12, "{tables:?}");
+    assert!(
+        missing.is_empty(),
+        "output tables or columns that {REPORTS_README} does not name in backticks:\n{}",
+        missing.into_iter().collect::<Vec<_>>().join("\n")
     );
 }
