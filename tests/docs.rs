@@ -284,31 +284,42 @@ fn every_flag_the_readmes_mention_exists_in_the_command_line() {
     );
 }
 
-#[test]
-fn every_argument_of_every_command_has_help_text() {
+/// What is wrong with one command's help: arguments without help text, internal target ids.
+fn help_problems(command: &str, help: &str) -> Vec<String> {
     let mut bare = Vec::new();
-    for (command, help) in helps() {
-        for title in ["Arguments:", "Options:"] {
-            for entry in section(&help, title) {
-                // `  --out <OUT>  Output folder …`: the argument, two spaces, its help.
-                let described = entry
-                    .trim_start()
-                    .split_once("  ")
-                    .is_some_and(|(_, h)| !h.trim().is_empty());
-                if !described {
-                    bare.push(format!("unchained {command}: {}", entry.trim()));
-                }
+    for title in ["Arguments:", "Options:"] {
+        for entry in section(help, title) {
+            // `  --out <OUT>  Output folder …`: the argument, two spaces, its help.
+            let described = entry
+                .trim_start()
+                .split_once("  ")
+                .is_some_and(|(_, h)| !h.trim().is_empty());
+            if !described {
+                bare.push(format!("unchained {command}: {}", entry.trim()));
             }
         }
-        // Internal target ids (`PHOLD (T24)`) say nothing to someone reading the help.
-        if let Some(l) = help.lines().find(|l| {
-            l.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
-                w.len() == 3 && w.starts_with('T') && w[1..].chars().all(|c| c.is_ascii_digit())
-            })
-        }) {
-            bare.push(format!("unchained {command}: a target id in {l:?}"));
-        }
     }
+    // Internal target ids (`PHOLD (T24)`) say nothing to someone reading the help.
+    if let Some(l) = help.lines().find(|l| {
+        l.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+            w.len() == 3 && w.starts_with('T') && w[1..].chars().all(|c| c.is_ascii_digit())
+        })
+    }) {
+        bare.push(format!("unchained {command}: a target id in {l:?}"));
+    }
+    bare
+}
+
+#[test]
+fn every_argument_of_every_command_has_help_text() {
+    // The check itself catches a bare option, a bare positional and a target id.
+    let fake = "About\n\nArguments:\n  <FILE>  The file\n  <DIR>\n\nOptions:\n      --out <OUT>  \
+                Output\n      --quiet\n  -h, --help   Print help (T24)\n";
+    assert_eq!(help_problems("fake", fake).len(), 3, "{fake}");
+    let bare: Vec<String> = helps()
+        .iter()
+        .flat_map(|(command, help)| help_problems(command, help))
+        .collect();
     assert!(
         bare.is_empty(),
         "arguments without help text (add a doc comment to the clap field in sim/main.rs):\n{}",
