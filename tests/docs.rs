@@ -4,7 +4,8 @@
 //! of the JSON Schema is in `scenarios/README.md` and explained in its prose, resolved
 //! scenarios hold only those fields and no `null`, every metric rule of the registry is in
 //! `reports/README.md` with its unit, as is every table and column a run of any example
-//! writes, and every test file has its row in `tests/README.md`.
+//! writes, every test file has its row in `tests/README.md`, and every relative link between
+//! the READMEs leads to a file and heading that exist.
 //!
 //! A ```yaml block is a whole scenario unless its info string names another kind:
 //! ```yaml sweep, ```yaml plan, ```yaml tolerance, or ```yaml fragment (parsed only). Sweep
@@ -799,5 +800,67 @@ fn every_output_table_and_column_is_in_the_reports_readme() {
         missing.is_empty(),
         "output tables or columns that {REPORTS_README} does not name in backticks:\n{}",
         missing.into_iter().collect::<Vec<_>>().join("\n")
+    );
+}
+
+/// GitHub's anchor of a heading: lower case, punctuation dropped, spaces as hyphens.
+fn anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' '))
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+fn anchors(text: &str) -> BTreeSet<String> {
+    let mut fence = false;
+    let mut out = BTreeSet::new();
+    for line in text.lines() {
+        if line.starts_with("```") {
+            fence = !fence;
+        } else if !fence && line.starts_with('#') {
+            out.insert(anchor(line.trim_start_matches('#')));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_relative_link_between_the_readmes_resolves() {
+    let mut broken = Vec::new();
+    let mut seen = 0;
+    for file in readmes() {
+        let text = read(&file);
+        for (i, _) in text.match_indices("](") {
+            let rest = &text[i + 2..];
+            let Some(end) = rest.find(')') else { continue };
+            let link = &rest[..end];
+            if link.contains("://") || link.starts_with("mailto:") {
+                continue;
+            }
+            seen += 1;
+            let (path, fragment) = link.split_once('#').unwrap_or((link, ""));
+            let target = if path.is_empty() {
+                file.clone()
+            } else {
+                file.parent().unwrap().join(path)
+            };
+            if !target.exists() {
+                broken.push(format!("{}: {link} (no such file)", file.display()));
+            } else if !fragment.is_empty()
+                && target.extension().is_some_and(|e| e == "md")
+                && !anchors(&read(&target)).contains(fragment)
+            {
+                broken.push(format!("{}: {link} (no such heading)", file.display()));
+            }
+        }
+    }
+    assert!(seen > 20, "only {seen} links found");
+    assert!(
+        broken.is_empty(),
+        "broken links in the READMEs:\n{}",
+        broken.join("\n")
     );
 }
