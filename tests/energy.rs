@@ -37,11 +37,16 @@ fn run(text: &str) -> RunOutput {
 /// Casals et al.'s currents (mA) and fixed durations (ms), written out here: the charge of
 /// one class A transmission above the 45 µA of sleep, with both receive windows empty.
 fn cycle_excess_uc(toa_ms: f64, rx1_ms: f64) -> f64 {
+    cycle_excess_uc_at(83.0, toa_ms, rx1_ms)
+}
+
+/// `cycle_excess_uc` with a TX current of `tx_ma`.
+fn cycle_excess_uc_at(tx_ma: f64, toa_ms: f64, rx1_ms: f64) -> f64 {
     let s = 0.045;
     let rx2_ms = 4128.0 / 125.0; // (2^12 + 32) / 125 kHz at EU868 DR0
     (22.1 - s) * 168.2
         + (13.3 - s) * 83.8
-        + (83.0 - s) * toa_ms
+        + (tx_ma - s) * toa_ms
         + (27.0 - s) * 983.3
         + (38.1 - s) * rx1_ms
         + (27.1 - s) * (1000.0 - rx1_ms)
@@ -125,6 +130,45 @@ fn battery_life_falls_with_the_spreading_factor_by_the_model_ratio() {
             .share
     };
     assert!(tx_share(&sf9) > 2.0 * tx_share(&sf7));
+}
+
+/// The TX current follows the output power by the SX1272 datasheet's supply currents
+/// (+7 dBm on RFIO 18 mA, +20 dBm on PA_BOOST 125 mA, Casals et al.'s 83 mA at 14 dBm in the
+/// +17 dBm class of 90 mA): the same airtime costs 125/18 times the TX energy at 20 dBm, the
+/// energy per reading grows by the hand sum's difference, and battery life follows it.
+#[test]
+fn energy_per_reading_rises_with_tx_power_by_the_datasheet_ratio() {
+    let at = |dbm: u32| {
+        let text =
+            meters(7, 300, 50, 1).replace("sf: 7 }", &format!("sf: 7, tx_power_dbm: {dbm} }}"));
+        run(&text)
+    };
+    let (low, high) = (at(7), at(20));
+    let tx = |o: &RunOutput| {
+        let r = o.energy.states.iter().find(|r| r.state == "tx").unwrap();
+        (r.time_s, r.energy_j)
+    };
+    let ((t_low, e_low), (t_high, e_high)) = (tx(&low), tx(&high));
+    assert_eq!(t_low, t_high);
+    assert!(
+        (e_high / e_low / (125.0 / 18.0) - 1.0).abs() < 1e-6,
+        "{e_high} / {e_low}"
+    );
+    let (ma_low, ma_high) = (83.0 * 18.0 / 90.0, 83.0 * 125.0 / 90.0);
+    let per_reading = |o: &RunOutput| o.energy.rows[0].energy_per_reading_mj;
+    // One frame per reading: the difference is (ΔI × airtime) × 3.3 V, in mJ.
+    let want = (ma_high - ma_low) * SF7_TOA_MS * 3.3 * 1e-3;
+    let got = per_reading(&high) - per_reading(&low);
+    assert!((got / want - 1.0).abs() < 1e-6, "{got} mJ vs {want} mJ");
+    let years = |ma: f64| {
+        let hour_uc = 0.045 * 3_600_000.0 + 12.0 * cycle_excess_uc_at(ma, SF7_TOA_MS, SF7_RX1_MS);
+        2400.0 / (hour_uc / 3_600_000.0) / (365.25 * 24.0)
+    };
+    for (o, ma) in [(&low, ma_low), (&high, ma_high)] {
+        let (got, want) = (p50(o), years(ma));
+        assert!((got / want - 1.0).abs() < 1e-6, "{got} vs {want} years");
+    }
+    assert!(p50(&high) < p50(&low));
 }
 
 #[test]

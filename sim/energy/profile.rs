@@ -114,7 +114,8 @@ pub struct Profile {
 
 /// LoRaWAN class A end device, currents in mA: Casals, Mir, Vidal and Gomez, "Modeling the
 /// Energy Performance of LoRaWAN", Sensors 17(10):2364, 2017, table of the states of one
-/// transmission (SX1272 radio with its mbed host, TX at 14 dBm). Sleep: 45 µA, the figure
+/// transmission (SX1272 radio with its mbed host, TX at 14 dBm; other powers through
+/// [`lorawan_tx_ma`]). Sleep: 45 µA, the figure
 /// behind the paper's asymptotic lifetime (2400 mAh over 6 years ≈ 45.7 µA; the open
 /// reimplementation peteryej/LoRaWAN-NBIoTEnergyModels uses 0.045 mA).
 const LORAWAN_MA: [(State, f64); 11] = [
@@ -130,6 +131,38 @@ const LORAWAN_MA: [(State, f64); 11] = [
     (State::TurnOff, 13.3),
     (State::Sleep, 0.045),
 ];
+
+/// Supply current of the SX1272 in transmit mode by output power, dBm → mA: Semtech SX1272
+/// datasheet (rev. 3.1, March 2017), table "Power consumption specification", IDDT: +7 dBm
+/// and +13 dBm on the RFIO pin 18 and 28 mA, +17 dBm and +20 dBm on PA_BOOST 90 and 125 mA
+/// (the SX1276's, same table: 20, 29, 87 and 120 mA). Casals et al. measured their board's TX
+/// at 14 dBm only; other powers scale that by these figures.
+pub const SX1272_TX_MA: [(f64, f64); 4] = [(7.0, 18.0), (13.0, 28.0), (17.0, 90.0), (20.0, 125.0)];
+
+/// The output power of Casals et al.'s TX measurement (83 mA with the host).
+const CASALS_TX_DBM: f64 = 14.0;
+
+/// The datasheet current of the lowest listed power at or above `dbm`: the PA setting that
+/// reaches it (up to +13 dBm the RFIO pin, above it PA_BOOST); above +20 dBm, the +20 dBm
+/// figure.
+fn sx1272_tx_ma(dbm: f64) -> f64 {
+    let last = SX1272_TX_MA[SX1272_TX_MA.len() - 1].1;
+    SX1272_TX_MA
+        .iter()
+        .find(|&&(p, _)| dbm <= p)
+        .map_or(last, |&(_, ma)| ma)
+}
+
+/// A LoRaWAN device's TX current at `dbm`: Casals et al.'s 83 mA at 14 dBm, scaled by the
+/// datasheet's ratio between the power classes (`SX1272_TX_MA`).
+pub fn lorawan_tx_ma(dbm: f64) -> f64 {
+    let casals = LORAWAN_MA
+        .iter()
+        .find(|(s, _)| *s == State::Tx)
+        .expect("a TX current")
+        .1;
+    casals * sx1272_tx_ma(dbm) / sx1272_tx_ma(CASALS_TX_DBM)
+}
 
 /// NB-IoT / LTE-M, in mW: 3GPP TR 45.820 V13.1.0, the battery-life evaluation assumptions of
 /// cellular IoT: transmitting 543 mW (23 dBm at 45 % PA efficiency plus 99 mW of other
@@ -166,7 +199,7 @@ impl Profile {
         }
     }
 
-    /// Casals et al.'s LoRaWAN currents at `voltage_v`.
+    /// Casals et al.'s LoRaWAN currents at `voltage_v`, TX at 14 dBm.
     pub fn lorawan(voltage_v: f64) -> Self {
         let mut p = Profile::empty(voltage_v);
         for (s, ma) in LORAWAN_MA {
@@ -206,5 +239,22 @@ impl Profile {
     /// Energy of `t` in state `s`, nanojoules (mW × ns = pJ).
     pub fn energy_nj(&self, s: State, t: Time) -> f64 {
         self.power_mw(s) * t as f64 * 1e-3
+    }
+}
+
+#[cfg(test)]
+mod tx_power_tests {
+    use super::*;
+
+    // 14 dBm keeps Casals et al.'s 83 mA; the other powers follow the datasheet's ratios.
+    #[test]
+    fn tx_current_follows_the_datasheet_classes() {
+        assert_eq!(lorawan_tx_ma(14.0), 83.0);
+        assert_eq!(lorawan_tx_ma(17.0), 83.0);
+        assert!((lorawan_tx_ma(7.0) - 83.0 * 18.0 / 90.0).abs() < 1e-12);
+        assert!((lorawan_tx_ma(13.0) - 83.0 * 28.0 / 90.0).abs() < 1e-12);
+        assert!((lorawan_tx_ma(20.0) - 83.0 * 125.0 / 90.0).abs() < 1e-12);
+        assert_eq!(lorawan_tx_ma(-3.0), lorawan_tx_ma(7.0));
+        assert_eq!(lorawan_tx_ma(27.0), lorawan_tx_ma(20.0));
     }
 }

@@ -35,7 +35,11 @@ pub struct Energy {
 pub fn profile(radio: &Radio, e: Option<&scenario::Energy>) -> Profile {
     let voltage = e.and_then(|e| e.voltage_v);
     let mut p = match radio {
-        Radio::Lorawan(_) => Profile::lorawan(voltage.unwrap_or(LORAWAN_VOLTAGE_V)),
+        Radio::Lorawan(l) => {
+            let mut p = Profile::lorawan(voltage.unwrap_or(LORAWAN_VOLTAGE_V));
+            p.set_current_ma(State::Tx, energy::lorawan_tx_ma(l.tx_power_dbm));
+            p
+        }
         Radio::Nbiot(_) | Radio::Ltem(_) => {
             Profile::cellular(voltage.unwrap_or(CELLULAR_VOLTAGE_V))
         }
