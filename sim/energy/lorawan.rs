@@ -10,7 +10,7 @@ use crate::radio::Phy;
 
 /// Casals et al., table of states: wake-up 168.2 ms, radio preparation 83.8 ms, wait for the
 /// first window 983.3 ms, radio off 147.4 ms, post-processing 268.0 ms, turn-off 38.6 ms.
-const WAKE: Time = 168_200_000;
+pub const WAKE: Time = 168_200_000;
 const PREPARE: Time = 83_800_000;
 const WAIT_RX1: Time = 983_300_000;
 const RADIO_OFF: Time = 147_400_000;

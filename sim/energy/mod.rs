@@ -18,7 +18,7 @@ mod meter;
 mod profile;
 
 pub use battery::{Battery, Lifetimes, lifetime_years};
-pub use lorawan::{ClassA, Downlink, class_a_cycle};
+pub use lorawan::{ClassA, Downlink, WAKE, class_a_cycle};
 pub use meter::{GroupEnergy, Meter};
 pub use profile::{
     CELLULAR_VOLTAGE_V, LORAWAN_VOLTAGE_V, Op, Profile, SX1272_TX_MA, State, lorawan_tx_ma,

@@ -314,6 +314,7 @@ consensus: { protocol: nakamoto, block_interval_s: 30 }
                 channel: (draw(2) * 3.0) as u8,
                 sf,
                 attempt: (i % 2) as u8,
+                delayed: false,
             };
             let mut copies: Vec<(f32, u32)> = (0..3)
                 .filter(|&k| draw(3 + k as u64) < 0.7)

@@ -78,6 +78,9 @@ pub struct FrameOut {
     /// 0 for a frame's first transmission, k for its k-th repeat (confirmed uplinks), which
     /// carries the readings the network side kept from the first.
     pub attempt: u8,
+    /// Its readings waited for a privacy delay (`mitigation.delay`): the device went back to
+    /// sleep after taking them and woke once more to send.
+    pub delayed: bool,
 }
 
 /// What the shards read: each radio group's parameters and each device's SF.

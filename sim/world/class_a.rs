@@ -18,7 +18,7 @@
 
 use std::collections::HashMap;
 
-use super::{Shard, push_readings};
+use super::{Shard, push_readings, upload_delay};
 use crate::engine::{EventKey, NS_PER_S, Purpose, Time, draw_u64};
 use crate::radio::{MAC_OVERHEAD_BYTES, next_free};
 use crate::world::airwaves::{AirPlan, FrameOut};
@@ -197,6 +197,7 @@ impl Shard {
                     channel: channel(seed, d, p.seq, p.sent, radio.channels),
                     sf,
                     attempt: p.sent,
+                    delayed: false,
                 });
                 p.sent += 1;
                 p.next = None;
@@ -204,13 +205,21 @@ impl Shard {
             }
         }
         let reserved = macs.reserved(l);
-        let (frames, txs) = (&mut self.frames, &mut self.txs);
+        let (frames, txs, delayed) = (&mut self.frames, &mut self.txs, &mut self.delayed);
         let next = self.fleet.wake_holding(
             l,
             now,
             &mut self.metrics,
             (reserved, radio_wake),
             |g, metrics, buf, kept| {
+                if kept == 0 {
+                    // Fresh readings in an empty buffer leave after their privacy delay, and
+                    // what joins them meanwhile leaves with them.
+                    let until = now + upload_delay(g, seed, d, now);
+                    if until > now {
+                        delayed.insert(l, until);
+                    }
+                }
                 if macs.pending.contains_key(&l) {
                     // Waiting for an ACK: the readings wait too.
                     return;
@@ -221,13 +230,20 @@ impl Shard {
                     // while the device was offline).
                     dev.since = now;
                 }
-                if dev.free_at > now {
+                let until = delayed.get(&l).copied();
+                if dev.free_at > now || until.is_some_and(|u| u > now) {
                     return;
                 }
+                delayed.remove(&l);
                 let per_frame = (radio.max_payload[(sf - 7) as usize] / g.tx_bytes).max(1) as usize;
                 let k = buf.len().min(per_frame);
                 let toa = phy.time_on_air(k as u32 * g.tx_bytes + MAC_OVERHEAD_BYTES);
-                let ready = buf.front().map_or(now, |r| r.created).max(dev.since);
+                // Its duty-cycle wait starts when the privacy delay, if any, is over.
+                let ready = buf
+                    .front()
+                    .map_or(now, |r| r.created)
+                    .max(dev.since)
+                    .max(until.unwrap_or(0));
                 let first = txs.len() as u32;
                 let seq = push_readings(txs, buf.drain(..k), g.tx_bytes, metrics, now)
                     .expect("a frame holds readings");
@@ -242,6 +258,7 @@ impl Shard {
                     channel: channel(seed, d, seq, 0, radio.channels),
                     sf,
                     attempt: 0,
+                    delayed: until.is_some(),
                 });
                 dev.free_at = next_free(now, toa, radio.duty_cycle);
                 if radio.confirmed {
@@ -257,9 +274,12 @@ impl Shard {
         );
         let wake = match macs.pending.get(&l) {
             Some(p) => repeat_at.or(p.next.map(|n| n.0).filter(|&t| t > now)),
-            // What it holds leaves when the sub-band reopens, online or not: the device stays
-            // awake to finish what an online window started.
-            None if self.fleet.holds(l) => Some(macs.devs[l as usize].free_at),
+            // What it holds leaves when the sub-band reopens and its privacy delay is over,
+            // online or not: the device stays awake to finish what an online window started.
+            None if self.fleet.holds(l) => {
+                let until = self.delayed.get(&l).copied().unwrap_or(0);
+                Some(macs.devs[l as usize].free_at.max(until))
+            }
             None => None,
         };
         if let Some(t) = wake {

@@ -236,6 +236,7 @@ consensus: { protocol: nakamoto, block_interval_s: 30 }
                 channel: (draw(7) * 3.0) as u8,
                 sf,
                 attempt: 0,
+                delayed: false,
             };
             let mut copies: Vec<(f32, u32)> = (0..3)
                 .filter(|&k| draw(8 + k as u64) < 0.7)

@@ -5,7 +5,7 @@
 use super::airwaves::{AirPlan, FrameOut};
 use crate::energy::{
     self, CELLULAR_VOLTAGE_V, ClassA, Downlink, LORAWAN_VOLTAGE_V, Lifetimes, Meter, Op, Profile,
-    State, class_a_cycle, lifetime_years,
+    State, WAKE, class_a_cycle, lifetime_years,
 };
 use crate::engine::{Time, to_secs};
 use crate::metrics::{EnergyOutput, EnergyRow, EnergyStateRow, Value};
@@ -96,8 +96,13 @@ impl Energy {
     /// Charges a transmission of radio group `gi`: one class A cycle around frame `f`,
     /// with what its receive windows heard, and the signing (and proof of work) of the
     /// `readings` new readings it carries — 0 for a retransmission, whose readings were
-    /// signed when first sent.
+    /// signed when first sent. A frame whose readings waited for a privacy delay costs one
+    /// wake-up more (Casals et al.'s wake-up state): the device slept between taking them and
+    /// sending.
     pub fn on_frame(&mut self, gi: usize, f: &FrameOut, readings: u64, downlink: Downlink) {
+        if f.delayed {
+            self.meter.add(gi, f.device, &[(State::Wake, WAKE)]);
+        }
         let k = (f.sf - 7) as usize;
         let toa = f.end - f.start;
         if downlink == Downlink::None {

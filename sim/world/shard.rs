@@ -21,6 +21,7 @@ use crate::radio::cell::Cell;
 use crate::radio::cellular::Contact;
 use crate::scenario::Scenario;
 use rayon::prelude::*;
+use std::collections::HashMap;
 
 #[path = "class_a.rs"]
 mod class_a;
@@ -89,6 +90,9 @@ pub struct Shard {
     end: Time,
     /// Gateways send each batch in a random order (`gateways.mix`).
     mix: bool,
+    /// Radio devices holding readings for a privacy delay (`mitigation.delay`): local index →
+    /// when they may leave. Only devices in their delay have an entry.
+    pub delayed: HashMap<u32, Time>,
 }
 
 /// Appends `readings` to `list` as transactions uploaded at `at`; returns the first one's
@@ -178,6 +182,7 @@ pub fn build(s: &Scenario, end: Time, access: &Access) -> Vec<Shard> {
                 seed: s.seed,
                 end,
                 mix: s.gateways.mix,
+                delayed: HashMap::new(),
             };
             if let Some(plan) = CellPlan::build(s) {
                 shard.cells = vec![plan.cell(); shard_gateways as usize];
@@ -242,7 +247,7 @@ impl Shard {
             return self.wake_radio(l, now, radio_wake, air, gi);
         }
         if let Some(plan) = plans.cells {
-            return self.wake_cellular(l, now, access, plan, src);
+            return self.wake_cellular(l, now, radio_wake, access, plan, src);
         }
         let gateway = self.fleet.gateway[l as usize];
         let node = access.gateway_validator[gateway as usize];
@@ -301,8 +306,19 @@ impl Shard {
     }
 
     /// A cellular device's wake: its readings leave in one session through its cell (a new
-    /// connection, or the one still open), then travel the cell's backhaul.
-    fn wake_cellular(&mut self, l: u32, now: Time, access: &Access, plan: &CellPlan, src: Sources) {
+    /// connection, or the one still open), then travel the cell's backhaul. With a privacy
+    /// delay, fresh readings wait on the device (in PSM) for a wake of their own at the end of
+    /// the delay (a radio wake: the cell is asked in time order), and what the device reads
+    /// meanwhile leaves with them.
+    fn wake_cellular(
+        &mut self,
+        l: u32,
+        now: Time,
+        radio_wake: bool,
+        access: &Access,
+        plan: &CellPlan,
+        src: Sources,
+    ) {
         let d = self.fleet.ids[l as usize];
         let c = plan
             .radio_of(d)
@@ -316,9 +332,10 @@ impl Shard {
             self.end,
         );
         let mut sent = None;
-        let next = self
-            .fleet
-            .wake(l, now, &mut self.metrics, |g, metrics, readings| {
+        let mut send =
+            |g: &crate::devices::Group,
+             metrics: &mut Metrics,
+             readings: &mut dyn ExactSizeIterator<Item = crate::devices::Reading>| {
                 let n = readings.len() as u64;
                 let bytes = n * g.tx_bytes as u64;
                 let bits = bytes * 8;
@@ -356,11 +373,41 @@ impl Shard {
                     start: first,
                     len: n as u32,
                 });
-            });
+            };
+        let seed = self.seed;
+        let mut wait = None;
+        let next = if self.fleet.group_of(d).delay.is_some() {
+            let delayed = &mut self.delayed;
+            let hold = (0, radio_wake);
+            self.fleet
+                .wake_holding(l, now, &mut self.metrics, hold, |g, metrics, buf, kept| {
+                    if kept == 0 {
+                        let until = now + upload_delay(g, seed, d, now);
+                        if until > now {
+                            delayed.insert(l, until);
+                            wait = Some(until);
+                        }
+                    }
+                    if delayed.get(&l).is_some_and(|&u| u > now) {
+                        return;
+                    }
+                    delayed.remove(&l);
+                    send(g, metrics, &mut buf.drain(..));
+                })
+        } else {
+            self.fleet
+                .wake(l, now, &mut self.metrics, |g, m, r| send(g, m, r))
+        };
         self.out.extend(sent);
+        if let Some(t) = wait.filter(|&t| t < self.end) {
+            self.queue.push(EventKey::new(t, l, RADIO_WAKE), ());
+        }
+        // A radio wake only sends: the device's next reading is queued already.
+        let next = next.filter(|_| !radio_wake);
         if sent.is_some() && plan.receipts(d) {
             let dev = &self.cell_devices[l as usize];
-            let until = next.unwrap_or(end).min(end);
+            // The next session starts at the next wake or later (after its delay).
+            let until = next.unwrap_or(end).max(now).min(end);
             dev.contacts(c, until, &mut self.scratch_contacts);
             self.contacts
                 .extend(self.scratch_contacts.drain(..).map(|k| (d, k)));

@@ -41,13 +41,6 @@ impl Checker<'_> {
                     Delay::Exponential { mean_s } => ("mean_s", mean_s),
                 };
                 self.time(&format!("{p}.mitigation.delay.{field}"), v, NonNeg);
-                if g.radio.is_some() {
-                    self.report(
-                        &format!("{p}.mitigation.delay"),
-                        d.name(),
-                        "is modelled for plain uplink groups only (not with a radio yet)",
-                    );
-                }
             }
         }
         if s.gateways.mix && s.gateways.batch_interval_ms <= 0.0 {
@@ -177,15 +170,6 @@ impl Checker<'_> {
                     format!("must name a device group (one of {groups:?})"),
                 );
             }
-        }
-    }
-}
-
-impl Delay {
-    fn name(&self) -> &'static str {
-        match self {
-            Delay::Uniform { .. } => "uniform",
-            Delay::Exponential { .. } => "exponential",
         }
     }
 }
