@@ -434,3 +434,73 @@ fn sharded_grid_runs_feed_the_same_search() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Cells × connections per cell for the trackers example, both monotone or (`monotone:
+/// false`) a plain grid: counts 1–12, connection limits 10, 20 and 40.
+fn cells_plan(dir: &Path, monotone: bool) -> PathBuf {
+    let base = std::fs::canonicalize("scenarios/plans/trackers-cells-base.yaml").unwrap();
+    let m = if monotone {
+        ", monotone: increasing"
+    } else {
+        ""
+    };
+    let text = format!(
+        "name: cells\nbase: {}\nseeds: 2\nmax_seeds: 2\nrequirements:\n  - {{ metric: \
+         settled_within_10s_share, op: \">=\", value: 0.99 }}\nchoices:\n  - {{ path: \
+         gateways.max_connections, values: [10, 20, 40]{m} }}\n  - {{ path: gateways.count, \
+         min: 1, max: 12{m} }}\nobjective: gateways.count\n",
+        base.display()
+    );
+    let f = dir.join("plan.yaml");
+    std::fs::write(&f, text).unwrap();
+    f
+}
+
+/// With two monotone choices the search walks the staircase: for every connection limit, the
+/// fewest cells it reports as meeting the requirement are exactly the fewest that the whole
+/// grid shows, and it ran fewer configurations than the grid. A search that stopped at the
+/// first feasible line, or took a neighbour's verdict for a step, reports another staircase.
+#[test]
+fn two_monotone_choices_give_the_grids_staircase_in_fewer_runs() {
+    let dir = temp("staircase");
+    let walked = dir.join("walked");
+    let o = plan(&cells_plan(&dir, true), &walked, &[]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let md = std::fs::read_to_string(walked.join("plan.md")).unwrap();
+    let (_, body) = rows(&walked);
+
+    let griddir = temp("staircase-grid");
+    let grid = griddir.join("grid");
+    let o = plan(&cells_plan(&griddir, false), &grid, &[]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let (head, gbody) = rows(&grid);
+    assert_eq!(gbody.len(), 36);
+    let value = |r: &Vec<String>, c: &str| -> i64 { r[col(&head, c)].parse().unwrap() };
+    let mut steps = Vec::new();
+    for limit in [10, 20, 40] {
+        let fewest = gbody
+            .iter()
+            .filter(|r| value(r, "gateways.max_connections") == limit)
+            .filter(|r| r[col(&head, "status")] == "feasible")
+            .map(|r| value(r, "gateways.count"))
+            .min();
+        let step = fewest.map_or("none".to_string(), |c| c.to_string());
+        assert!(
+            md.contains(&format!("- gateways.max_connections={limit}: {step}\n")),
+            "limit {limit}: grid says {step}\n{md}"
+        );
+        steps.push(fewest);
+    }
+    // The staircase has steps: more connections per cell need fewer cells.
+    assert!(
+        steps.windows(2).all(|w| w[1] <= w[0] || w[0].is_none()),
+        "{steps:?}"
+    );
+    assert!(steps.iter().flatten().count() >= 2, "{steps:?}");
+    assert!(
+        body.len() * 2 < gbody.len(),
+        "{} of {}",
+        body.len(),
+        gbody.len()
+    );
+}

@@ -13,6 +13,7 @@ mod spec;
 
 pub use frontier::names as frontier_charts;
 pub use judge::{Figure, Verdict, judge};
+pub use search::Step;
 pub use spec::{
     Choice, Goal, MAX_POINTS, Monotone, Objective, Op, Plan, Requirement, json_schema, load,
 };
@@ -39,10 +40,12 @@ pub struct Evaluated {
 pub struct GroupAnswer {
     pub points: Vec<u32>,
     pub best: Option<u32>,
-    /// The most favourable configuration evaluated: the last along an increasing searched
-    /// choice, the first along a decreasing one.
+    /// The most favourable configuration evaluated: the largest along every increasing
+    /// monotone choice and the smallest along every decreasing one (see `search::Group`).
     pub favourable: Option<u32>,
     pub binding: Vec<usize>,
+    /// With two or more monotone choices: the step of each line of the staircase.
+    pub staircase: Vec<Step>,
 }
 
 pub struct Outcome {
@@ -138,22 +141,24 @@ fn answer(goal: Goal, g: &search::Group, evaluated: &BTreeMap<u32, Evaluated>) -
         .filter(|e| e.status == Verdict::Pass)
         .min_by(|a, b| rank(goal, a, b))
         .map(|e| e.point);
-    let favourable = if g.decreasing {
-        done.first()
-    } else {
-        done.last()
-    };
+    let favourable = g.favourable(evaluated).map(|p| &evaluated[&p]);
     let binding = match (best, favourable) {
         (None, Some(last)) => (0..last.verdicts.len())
             .filter(|&i| last.verdicts[i] != Verdict::Pass)
             .collect(),
         _ => Vec::new(),
     };
+    let status: BTreeMap<u32, Verdict> = evaluated
+        .iter()
+        .filter(|(p, _)| g.points.contains(p))
+        .map(|(&p, e)| (p, e.status))
+        .collect();
     GroupAnswer {
         points: g.points.clone(),
         best,
         favourable: favourable.map(|e| e.point),
         binding,
+        staircase: search::staircase(g, &status),
     }
 }
 

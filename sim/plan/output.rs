@@ -172,6 +172,9 @@ fn markdown(plan: &Plan, o: &Outcome) -> String {
             }
         }
     }
+    for g in o.groups.iter().filter(|g| !g.staircase.is_empty()) {
+        md.push_str(&staircase(plan, g));
+    }
     md.push_str(&format!(
         "\nEvaluated {} of {} configurations ({} runs: {} seeds each, up to {} where an interval \
          straddled a target).\n",
@@ -181,6 +184,60 @@ fn markdown(plan: &Plan, o: &Outcome) -> String {
         plan.seeds,
         plan.max_seeds
     ));
+    md
+}
+
+/// A staircase as a list: for each combination of the other monotone choices, the value of
+/// the last one where the requirements start to hold (or stop, along a decreasing choice).
+fn staircase(plan: &Plan, g: &super::GroupAnswer) -> String {
+    let monotone: Vec<usize> = (0..plan.choices.len())
+        .filter(|&i| plan.choices[i].monotone.is_some())
+        .collect();
+    let Some((&last, outer)) = monotone.split_last() else {
+        return String::new();
+    };
+    let values = |p: u32| &plan.sweep.points[p as usize].values;
+    let fixed: Vec<String> = (0..plan.choices.len())
+        .filter(|i| !monotone.contains(i))
+        .map(|i| {
+            let (path, v) = &values(g.points[0])[i];
+            format!("{path}={}", flow(v))
+        })
+        .collect();
+    let fixed = if fixed.is_empty() {
+        String::new()
+    } else {
+        format!(" at {}", fixed.join(", "))
+    };
+    let mut md = format!(
+        "\nStaircase{fixed}: the {} value of {} that meets every requirement, for each value \
+         of the other monotone choices (none: no value in its range; * implied by a \
+         neighbour, not run):\n\n",
+        if plan.choices[last].monotone == Some(super::Monotone::Decreasing) {
+            "last"
+        } else {
+            "first"
+        },
+        plan.choices[last].path
+    );
+    for s in &g.staircase {
+        let line: Vec<String> = outer
+            .iter()
+            .map(|&i| {
+                let (path, v) = &values(s.line)[i];
+                format!("{path}={}", flow(v))
+            })
+            .collect();
+        let step = match s.at {
+            Some(p) => format!(
+                "{}{}",
+                flow(&values(p)[last].1),
+                if s.implied { " *" } else { "" }
+            ),
+            None => "none".to_string(),
+        };
+        md.push_str(&format!("- {}: {step}\n", line.join(", ")));
+    }
     md
 }
 

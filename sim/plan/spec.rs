@@ -198,13 +198,6 @@ pub struct Plan {
     pub sweep: Sweep,
 }
 
-impl Plan {
-    /// The choice searched by bisection: the last one declared monotone.
-    pub fn searched(&self) -> Option<usize> {
-        self.choices.iter().rposition(|c| c.monotone.is_some())
-    }
-}
-
 /// Most configurations one plan's grid may hold: each is validated before the search starts.
 pub const MAX_POINTS: u64 = 20_000;
 
