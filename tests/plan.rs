@@ -504,3 +504,70 @@ fn two_monotone_choices_give_the_grids_staircase_in_fewer_runs() {
         gbody.len()
     );
 }
+
+/// The straddle example's configuration (100 meters, point 0, so its seeds are the same
+/// worlds) under `settled_tx_per_s <= need`, optionally followed by 10 meters, which settle a
+/// tenth as much and meet it by far. The objective, the offered load, prefers the smaller
+/// fleet (a list of values is categorical, so the fleet size itself cannot be the objective).
+fn contender_plan(dir: &Path, file: &str, need: f64, with_small: bool) -> PathBuf {
+    let base = std::fs::canonicalize("scenarios/plans/meters-base.yaml").unwrap();
+    let values = if with_small { "[100, 10]" } else { "[100]" };
+    let text = format!(
+        "name: straddle\nbase: {}\nseeds: 2\nmax_seeds: 4\nrequirements:\n  - {{ metric: \
+         settled_tx_per_s, op: \"<=\", value: {need} }}\nchoices:\n  - {{ path: \
+         \"devices[0].count\", values: {values} }}\nobjective: created_tx_per_s\n",
+        base.display()
+    );
+    let f = dir.join(file);
+    std::fs::write(&f, text).unwrap();
+    f
+}
+
+/// Seeds go only where they can change the answer: alone, a straddling configuration grows
+/// to the cap; beside a smaller feasible one (the objective prefers it), the same
+/// configuration stays undecided at its first two seeds and the small one is chosen.
+#[test]
+fn seeds_are_added_only_where_they_can_change_the_answer() {
+    let dir = temp("contender");
+    let four = dir.join("four");
+    let lax = one_point_plan(&dir, "four.yaml", 4, 4, 0.0);
+    assert_eq!(plan(&lax, &four, &[]).status.code(), Some(0));
+    let xs = seed_values(&four, 4);
+    let (lo4, mean4, hi4) = interval(&xs);
+    let (lo2, _, hi2) = interval(&xs[..2]);
+    assert!(
+        lo2 < mean4 && mean4 < hi2 && lo4 < mean4 && mean4 < hi4,
+        "{xs:?}"
+    );
+
+    let alone = dir.join("alone");
+    let out = plan(
+        &contender_plan(&dir, "alone.yaml", mean4, false),
+        &alone,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let (head, body) = rows(&alone);
+    assert_eq!(body[0][col(&head, "seeds")], "4");
+    assert_eq!(body[0][col(&head, "status")], "undecided");
+
+    let beside = dir.join("beside");
+    let out = plan(
+        &contender_plan(&dir, "beside.yaml", mean4, true),
+        &beside,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let (head, body) = rows(&beside);
+    let row = |n: &str| {
+        body.iter()
+            .find(|r| r[col(&head, "devices[0].count")] == n)
+            .unwrap()
+    };
+    assert_eq!(row("100")[col(&head, "seeds")], "2");
+    assert_eq!(row("100")[col(&head, "status")], "undecided");
+    assert_eq!(row("10")[col(&head, "status")], "feasible");
+    assert_eq!(row("10")[col(&head, "chosen")], "true");
+    assert!(!beside.join("runs/point=0/seed=2").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

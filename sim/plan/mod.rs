@@ -88,9 +88,23 @@ pub fn run(plan: &Plan, out: &Path, jobs: Option<usize>, quiet: bool) -> Result<
             jobs,
             crate::world::Feedback::text_unless(quiet),
         )?;
-        for (p, n) in probes {
-            let e = evaluate(plan, out, p, n)?;
-            match more_seeds(plan, &e) {
+        let round = probes
+            .iter()
+            .map(|&(p, n)| evaluate(plan, out, p, n))
+            .collect::<Result<Vec<_>, _>>()?;
+        // Seeds go only where they can change the answer: a configuration no better than
+        // one already feasible (this round's included, so the order within a round does not
+        // matter) stays undecided at the seeds it has.
+        let best = evaluated
+            .values()
+            .chain(&round)
+            .filter(|e| e.status == Verdict::Pass)
+            .min_by(|a, b| rank(plan.goal, a, b))
+            .map(|e| (e.objective, e.point));
+        for e in round {
+            let p = e.point;
+            let contender = best.is_none_or(|b| order(plan.goal, (e.objective, p), b).is_lt());
+            match more_seeds(plan, &e).filter(|_| contender) {
                 Some(more) => growing.push((p, more)),
                 None => {
                     status.insert(p, e.status);
@@ -126,12 +140,17 @@ fn more_seeds(plan: &Plan, e: &Evaluated) -> Option<u32> {
 
 /// Best first: the smallest objective, or the largest when maximising; NaN last either way.
 fn rank(goal: Goal, a: &Evaluated, b: &Evaluated) -> std::cmp::Ordering {
-    let key = |e: &Evaluated| match (e.objective.is_nan(), goal) {
+    order(goal, (a.objective, a.point), (b.objective, b.point))
+}
+
+/// `rank` on (objective, point) pairs; ties go to the first point in grid order.
+fn order(goal: Goal, a: (f64, u32), b: (f64, u32)) -> std::cmp::Ordering {
+    let key = |objective: f64| match (objective.is_nan(), goal) {
         (true, _) => f64::INFINITY,
-        (false, Goal::Minimise) => e.objective,
-        (false, Goal::Maximise) => -e.objective,
+        (false, Goal::Minimise) => objective,
+        (false, Goal::Maximise) => -objective,
     };
-    key(a).total_cmp(&key(b)).then(a.point.cmp(&b.point))
+    key(a.0).total_cmp(&key(b.0)).then(a.1.cmp(&b.1))
 }
 
 fn answer(goal: Goal, g: &search::Group, evaluated: &BTreeMap<u32, Evaluated>) -> GroupAnswer {
