@@ -86,3 +86,26 @@ fn the_estimate_bounds_the_measured_peak() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Privacy observers keep state per device they track (a sample above 250,000 devices):
+/// eight observers over 250,000 devices rotating keys on every reading hold several times
+/// what the fleet itself takes, which an estimate without them misses.
+#[test]
+fn the_estimate_bounds_what_privacy_observers_keep() {
+    let dir = temp("privacy");
+    let observers: String = (0..8)
+        .map(|v| format!("  - {{ kind: validator, node: {v} }}\n"))
+        .collect();
+    let text = format!(
+        "duration_s: 120\ndevices:\n  - count: 250000\n    workload: {{ model: periodic, interval_s: 20 }}\n    \
+         identity: {{ rotate_every_tx: 1 }}\ngateways: {{ count: 50 }}\nvalidators: {{ count: 8 }}\n\
+         consensus: {{ protocol: nakamoto, block_interval_s: 10 }}\nobservers:\n{observers}"
+    );
+    let (peak, estimate) = measure(&dir, "observers", &text);
+    eprintln!("observers: peak {peak:.0} MiB, estimate {estimate:.0} MiB");
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        estimate >= peak,
+        "peak {peak} MiB above the estimate {estimate} MiB"
+    );
+}

@@ -32,6 +32,22 @@ const PER_RADIO_LINK: f64 = 16.0;
 /// and its energy above sleep (8).
 const PER_RADIO_DEVICE: f64 = 40.0;
 
+/// Bytes per device an observer tracks (`observers:`): its newest key and last use and its
+/// count in the open anonymity window, in hash maps (doubled for their load factor and growth
+/// by doubling).
+const PER_OBSERVED_DEVICE: f64 = 128.0;
+/// Bytes per key an observer holds: its first and last use in its pool's map, and its entry
+/// as a candidate successor. A key stays until it has been unused for three of its periods and
+/// as a candidate for five (`sim/privacy/linker.rs`); with the period the larger of the
+/// device's mean gap and the observer's window, a device holds the keys it used in the last
+/// five such periods. 64 bytes a key: 8 observers of 250,000 devices rotating every reading
+/// (every 20 s, window 60 s: 15 keys in five periods) measured 700 bytes per device and
+/// observer, which 128 + 64 × 16 bounds (`tests/memory_estimate.rs`).
+const PER_OBSERVED_KEY: f64 = 64.0;
+/// Bytes per radio device waiting out a privacy delay (`mitigation.delay`): one entry of its
+/// shard's map of delays, doubled as above.
+const PER_DELAYED_DEVICE: f64 = 32.0;
+
 /// Bytes kept per transaction ever created, by the families that keep a record of every
 /// request or transaction for the whole run (request tables, logs, the tangle itself), so
 /// their memory grows with simulated time. Twice the growth measured between 600 s and
@@ -119,11 +135,44 @@ pub fn estimate(s: &Scenario) -> Estimate {
         .map(|g| g.count as f64)
         .sum();
     let radio = radio_devices * (PER_RADIO_DEVICE + PER_RADIO_LINK * s.gateways.count as f64);
+    // Every radio device may be in its delay at once.
+    let delayed: f64 = s
+        .devices
+        .iter()
+        .filter(|g| g.radio.is_some() && g.mitigation.is_some_and(|m| m.delay.is_some()))
+        .map(|g| g.count as f64 * PER_DELAYED_DEVICE)
+        .sum();
+    // Each observer tracks every device, or a sample of TRACKED_DEVICES of a larger fleet.
+    let sampled = (crate::privacy::TRACKED_DEVICES as f64 / devices.max(1.0)).min(1.0);
+    let privacy: f64 = s
+        .observers
+        .iter()
+        .map(|o| {
+            let window = o.window_s();
+            s.devices
+                .iter()
+                .map(|g| {
+                    let n = g.count as f64;
+                    let rate = crate::workload::offered_tx_per_s(g) / n.max(1.0);
+                    let id = g.identity.unwrap_or_default();
+                    let key_rate = match (id.rotate_every_tx, id.rotate_every_s) {
+                        (Some(k), _) => rate / f64::from(k.max(1)),
+                        (_, Some(t)) => 1.0 / t,
+                        _ => 0.0,
+                    };
+                    let period = window.max(if rate > 0.0 { 1.0 / rate } else { 0.0 });
+                    let keys = 1.0 + key_rate * 5.0 * period;
+                    n * sampled * (PER_OBSERVED_DEVICE + keys * PER_OBSERVED_KEY)
+                })
+                .sum::<f64>()
+        })
+        .sum();
     Estimate {
-        devices: devices * PER_DEVICE + radio,
+        devices: devices * PER_DEVICE + radio + delayed,
         gateways: s.gateways.count as f64 * PER_GATEWAY,
         transactions: (pending_tx * PER_PENDING_TX).max(created * per_created_tx(&s.consensus)),
         validators: validators * PER_VALIDATOR + reach + block_bytes + announce,
+        privacy,
         other: BASE + windows,
     }
 }
@@ -135,12 +184,19 @@ pub struct Estimate {
     /// Transactions waiting, or for the families that keep every one, all of them.
     pub transactions: f64,
     pub validators: f64,
+    /// What privacy observers keep.
+    pub privacy: f64,
     pub other: f64,
 }
 
 impl Estimate {
     pub fn total(&self) -> u64 {
-        (self.devices + self.gateways + self.transactions + self.validators + self.other) as u64
+        (self.devices
+            + self.gateways
+            + self.transactions
+            + self.validators
+            + self.privacy
+            + self.other) as u64
     }
 }
 
@@ -150,12 +206,13 @@ impl std::fmt::Display for Estimate {
         write!(
             f,
             "{:.0} MiB (devices {:.0} MiB, gateways {:.0} MiB, transactions {:.0} MiB, \
-             validators {:.0} MiB, other {:.0} MiB)",
+             validators {:.0} MiB, privacy {:.0} MiB, other {:.0} MiB)",
             mib(self.total() as f64),
             mib(self.devices),
             mib(self.gateways),
             mib(self.transactions),
             mib(self.validators),
+            mib(self.privacy),
             mib(self.other)
         )
     }
