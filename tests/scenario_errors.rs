@@ -157,6 +157,33 @@ const CASES: &[(&str, &[&str])] = &[
             "(line 9)",
         ],
     ),
+    // Execution cost by kind: the one field keyed by a transaction kind. (No field declares
+    // a dependency: each typed model fixes its own.)
+    (
+        "execution_unknown_kind.yaml",
+        &[
+            "validators.execution.contract_us",
+            "unknown field `firmware_update`",
+            "expected one of `reading`",
+            "line 7",
+        ],
+    ),
+    (
+        "execution_zero_cores.yaml",
+        &[
+            "validators.execution.cores = 0",
+            "must be >= 1 and <= 4096",
+            "line 5",
+        ],
+    ),
+    (
+        "hot_key_share_above_one.yaml",
+        &[
+            "devices[0].hot_key_share = 1.5",
+            "must be >= 0 and <= 1",
+            "line 5",
+        ],
+    ),
     (
         "pay_per_use_closes_before_open.yaml",
         &[

@@ -114,6 +114,7 @@ consensus: {{ protocol: tendermint }}
             net: &self.net,
             reach: &self.reach,
             metrics: &mut self.metrics,
+            exec: &mut unchained::ledger::Executor::default(),
             out: &mut out,
         };
         handler(&mut self.tm, &mut self.nodes[v as usize], &mut ctx);
@@ -142,6 +143,7 @@ consensus: {{ protocol: tendermint }}
             seq: 0,
             bytes: 100,
             kind: unchained::ledger::TxKind::Reading,
+            hot: false,
             created: 0,
             uploaded: 0,
         };

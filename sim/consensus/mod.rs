@@ -9,7 +9,8 @@
 //!
 //! # Adding a protocol
 //! 1. Write `sim/consensus/NAME/mod.rs` with a type implementing [`Protocol`]; declare what
-//!    "settled" means for it by calling `ctx.metrics.on_settled_tx` at that moment.
+//!    "settled" means for it by calling `ctx.settle` at that moment (the validators' execution
+//!    cost, `ledger::Executor`, is added there).
 //! 2. Add its parameters as a variant of `scenario::Consensus` and validate them.
 //! 3. Add one arm to [`crate::world::run`]'s registry `match`.
 
@@ -27,7 +28,7 @@ pub mod tendermint;
 pub mod xrpl;
 
 use crate::engine::{Command, Time};
-use crate::ledger::{TxKind, TxTag};
+use crate::ledger::{Executor, TxKind, TxTag};
 use crate::metrics::{BlockRow, Metrics, Value};
 use crate::net::{Network, Reach};
 use rand_chacha::ChaCha8Rng;
@@ -40,6 +41,9 @@ pub struct TxIn {
     pub bytes: u32,
     /// Fits the padding after `bytes`: a transaction stays 32 bytes.
     pub kind: TxKind,
+    /// Whether it reads and writes the shared key (`devices[i].hot_key_share`); also in the
+    /// padding.
+    pub hot: bool,
     pub created: Time,
     pub uploaded: Time,
 }
@@ -62,10 +66,19 @@ pub struct Ctx<'a, M, T> {
     pub net: &'a Network,
     pub reach: &'a Reach,
     pub metrics: &'a mut Metrics,
+    /// Where settled transactions wait for the validators' cores (`ledger::Executor`).
+    pub exec: &'a mut Executor,
     pub out: &'a mut Vec<Command<M, T>>,
 }
 
 impl<M, T> Ctx<'_, M, T> {
+    /// `tx`, created at `created`, is decided now in a block (or batch) of `block_txs`: it is
+    /// settled once the validators have executed it (at once when execution is free).
+    pub fn settle(&mut self, tx: TxTag, created: Time, block_txs: u32) {
+        self.exec
+            .settle(self.metrics, tx, created, self.now, block_txs);
+    }
+
     pub fn send(&mut self, to: u32, msg: M, bytes: u64) {
         self.out.push(Command::Send { to, msg, bytes });
     }

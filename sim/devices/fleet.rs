@@ -29,6 +29,8 @@ pub struct Group {
     pub receipts: bool,
     /// A random wait before each upload (a privacy mitigation).
     pub delay: Option<crate::scenario::Delay>,
+    /// Share of its transactions touching the shared key.
+    pub hot_key_share: f64,
 }
 
 /// A reading ready to leave its device.
@@ -82,6 +84,7 @@ impl Fleet {
                 uplink_bps: g.uplink.bandwidth_bps,
                 receipts: g.receipts.is_some(),
                 delay: g.mitigation.and_then(|m| m.delay),
+                hot_key_share: g.hot_key_share.unwrap_or(0.0),
             });
             first += g.count as u32;
         }

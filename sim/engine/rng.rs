@@ -63,6 +63,9 @@ pub enum Purpose {
     PrivacyDelay = 42,
     /// The order a mixing gateway sends a batch in (entity = gateway, index = batch and swap).
     Mixing = 43,
+    /// Whether a transaction touches the shared key (entity = device, index = sequence and
+    /// kind).
+    HotKey = 44,
 }
 
 fn stream_id(entity: u64, purpose: Purpose) -> u64 {

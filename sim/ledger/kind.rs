@@ -51,6 +51,13 @@ impl TxKind {
     pub fn index(self) -> usize {
         self as usize
     }
+
+    /// Whether a transaction of this kind is created only once its predecessor settled (a
+    /// provenance event follows the previous event of its item): at most one per chain is
+    /// ever pending, so their backlog counts the chains in progress, not a queue.
+    pub fn chained(self) -> bool {
+        matches!(self, TxKind::ProvenanceEvent)
+    }
 }
 
 /// What names one transaction across the run: its creator, the creator's own sequence number

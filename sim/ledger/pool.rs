@@ -185,6 +185,7 @@ mod tests {
             seq,
             bytes: 100,
             kind: crate::ledger::TxKind::Reading,
+            hot: false,
             created: 0,
             uploaded: 0,
         }

@@ -72,6 +72,9 @@ pub struct Metrics {
     /// Drops of every reason, by time (for overflow: when the reading that overflowed the
     /// buffer was created).
     pub dropped_w: Vec<u64>,
+    /// Of the above, the net change in chained transactions (`TxKind::chained`): created
+    /// minus settled and dropped, by time.
+    pub chained_w: Vec<i64>,
     pub upload_wait: Histogram,
     pub access: Histogram,
     pub inclusion: Histogram,
@@ -125,6 +128,7 @@ impl Metrics {
             online_w: vec![0; windows],
             mempool_w: vec![0; windows],
             dropped_w: vec![0; windows],
+            chained_w: vec![0; windows],
             upload_wait: Histogram::new(),
             access: Histogram::new(),
             inclusion: Histogram::new(),
@@ -170,6 +174,14 @@ impl Metrics {
         self.created += 1;
         self.measured += self.measure.covers(at) as u64;
         self.created_w_add(at);
+        self.chained_add(kind, at, 1);
+    }
+
+    fn chained_add(&mut self, kind: TxKind, at: Time, n: i64) {
+        if kind.chained() {
+            let w = self.w(at);
+            self.chained_w[w] += n;
+        }
     }
 
     /// A transaction created by a device that gets receipts.
@@ -213,6 +225,7 @@ impl Metrics {
         }
         let w = self.w(at);
         self.dropped_w[w] += 1;
+        self.chained_add(tx.kind, at, -1);
     }
 
     /// A transaction handed to a validator's handler.
@@ -250,6 +263,7 @@ impl Metrics {
     pub fn on_settled_tx(&mut self, tx: TxTag, created: Time, at: Time, block_txs: u32) {
         self.on_settled(created, at);
         self.kinds.settled[tx.kind.index()] += 1;
+        self.chained_add(tx.kind, at, -1);
         if tx.kind != TxKind::Reading {
             self.typed_log.push((tx, Some(at)));
         }
@@ -358,6 +372,20 @@ impl Metrics {
                     - self.settled_w[w] as i128
                     - self.dropped_w[w] as i128;
                 pending as u64
+            })
+            .collect()
+    }
+
+    /// [`Metrics::pending_by_window`] less the chained transactions pending (at most one per
+    /// chain in progress): the backlog that a queue which never drains would grow.
+    pub fn queued_by_window(&self) -> Vec<u64> {
+        let mut chained = 0i64;
+        self.pending_by_window()
+            .into_iter()
+            .zip(&self.chained_w)
+            .map(|(p, &c)| {
+                chained += c;
+                (p as i64 - chained).max(0) as u64
             })
             .collect()
     }

@@ -87,6 +87,11 @@ pub struct DeviceGroup {
     /// Random upload delay and padding; absent, none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mitigation: Option<super::Mitigation>,
+    /// Share of the group's transactions that read and write one shared key (a contract's
+    /// state): the Fabric family's endorsement reads it and validation checks it (MVCC).
+    /// Absent, none does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hot_key_share: Option<f64>,
 }
 
 impl DeviceGroup {
@@ -329,6 +334,9 @@ impl Default for Gateways {
 pub struct Validators {
     #[serde(deserialize_with = "super::count::deserialize_count")]
     pub count: u64,
+    /// CPU time per transaction on a bounded number of cores; absent, execution is free.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution: Option<super::Execution>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -9,6 +9,7 @@ pub(super) mod bounds;
 mod cellular;
 mod costs;
 mod energy;
+mod execution;
 mod faults;
 mod privacy;
 mod radio;
@@ -90,6 +91,9 @@ pub fn validate(scenario: &Scenario, text: &str) -> Vec<FieldError> {
             validators,
             format!("must be >= 1 and <= {MAX_VALIDATORS}"),
         );
+    }
+    if let Some(e) = &scenario.validators.execution {
+        c.execution(e);
     }
     c.network(&scenario.network, validators);
     match &scenario.consensus {
@@ -289,6 +293,7 @@ impl Checker<'_> {
             self.connectivity(&p, &group.connectivity);
             self.workload(&p, &group.workload);
             self.typed_workload(&p, group, &groups[..i]);
+            self.hot_key_share(&p, group);
             self.uplink(&p, &group.uplink);
             self.radio(&p, group);
             self.energy(&p, group);

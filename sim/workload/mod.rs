@@ -81,6 +81,7 @@ pub fn tx(device: u32, seq: u32, kind: TxKind, bytes: u32, at: Time) -> TxIn {
         seq,
         bytes,
         kind,
+        hot: false,
         created: at,
         uploaded: at,
     }

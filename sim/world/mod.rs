@@ -261,6 +261,8 @@ struct World<'s, P: Protocol> {
     latency_rng: Vec<ChaCha8Rng>,
     sched: Scheduler<Ev<P::Msg, P::Timer>>,
     metrics: Metrics,
+    /// The validators' cores, between a family's decision and settlement.
+    exec: crate::ledger::Executor,
     batches: Batches,
     /// Validator messages by kind and node, and where each ended: the protocol's cost.
     traffic: Traffic,
@@ -352,6 +354,7 @@ impl<'s, P: Protocol> World<'s, P> {
             protocol,
             nodes,
             sched: Scheduler::new(sources),
+            exec: crate::ledger::Executor::build(s.validators.execution.as_ref(), end),
             metrics: {
                 let mut m = Metrics::measured(from_secs(s.metrics.window_s), end, measure(s));
                 m.log_settled = log_settled;
@@ -523,10 +526,7 @@ impl<'s, P: Protocol> World<'s, P> {
                 Ev::Workload { entity } => self.workload_wake(entity),
                 Ev::Batch { node, batch } => {
                     self.observe(node, batch);
-                    let txs = self.batches.take(batch);
-                    txs.iter().for_each(|t| self.metrics.on_handed(t.kind));
-                    self.dispatch(node, |p, n, ctx| p.on_transactions(n, ctx, &txs));
-                    self.batches.give_back(txs);
+                    self.hand(node, batch);
                 }
                 Ev::Msg {
                     to,
@@ -588,11 +588,27 @@ impl<'s, P: Protocol> World<'s, P> {
             self.dispatch(v, |p, node, ctx| p.on_start(node, ctx));
         }
         for batch in std::mem::take(&mut self.faults.parked[v as usize]) {
-            let txs = self.batches.take(batch);
-            txs.iter().for_each(|t| self.metrics.on_handed(t.kind));
-            self.dispatch(v, |p, n, ctx| p.on_transactions(n, ctx, &txs));
-            self.batches.give_back(txs);
+            self.hand(v, batch);
         }
+    }
+
+    /// Hands an upload's transactions to validator `v`, each marked with whether it touches
+    /// the shared key: a draw keyed by the transaction alone, so the same transaction touches
+    /// it in every run of the seed.
+    fn hand(&mut self, v: u32, batch: u32) {
+        let mut txs = self.batches.take(batch);
+        for t in &mut txs {
+            self.metrics.on_handed(t.kind);
+            let share = typed::group_of(&self.groups, t.device).hot_key_share;
+            if share > 0.0 {
+                let index = (u64::from(t.seq) << 8) | t.kind.index() as u64;
+                let u =
+                    crate::engine::draw_unit(self.s.seed, t.device.into(), Purpose::HotKey, index);
+                t.hot = u < share;
+            }
+        }
+        self.dispatch(v, |p, n, ctx| p.on_transactions(n, ctx, &txs));
+        self.batches.give_back(txs);
     }
 
     /// Runs one handler of validator `v` and turns its commands into events.
@@ -609,6 +625,7 @@ impl<'s, P: Protocol> World<'s, P> {
             net: &self.net,
             reach: &self.reach,
             metrics: &mut self.metrics,
+            exec: &mut self.exec,
             out: &mut self.out,
         };
         handler(&mut self.protocol, &mut self.nodes[v as usize], &mut ctx);
@@ -901,7 +918,8 @@ impl<'s, P: Protocol> World<'s, P> {
             pending_on_device,
             pending_in_transit: self.batches.in_flight() + in_open_gateway_batches,
             pending_in_mempool: report.pending_in_mempool,
-            pending_in_block: report.pending_in_block,
+            // Decided but still executing at the end: in a block, not settled.
+            pending_in_block: report.pending_in_block + self.exec.pending(),
             dropped: std::iter::once(("buffer_overflow".to_string(), m.dropped_overflow))
                 .chain(radio.iter().flat_map(|r| r.dropped.iter().cloned()))
                 .chain(report.dropped.iter().cloned())
@@ -965,6 +983,7 @@ impl<'s, P: Protocol> World<'s, P> {
         }
         protocol_summary.extend(self.faults.eclipse_summary());
         protocol_summary.extend(workload_rows);
+        protocol_summary.extend(self.exec.summary());
         let radio = radio.unwrap_or_default();
         protocol_summary.extend(radio.summary);
         let energy = energy.output(self.s, self.end, m.settled);

@@ -113,6 +113,7 @@ fn push_readings(
             seq: r.seq,
             bytes,
             kind: r.kind,
+            hot: false,
             created: r.created,
             uploaded: at,
         });

@@ -150,9 +150,12 @@ const SATURATION_SLOPE_SHARE: f64 = 0.1;
 const SATURATION_SERVED_SHARE: f64 = 0.9;
 
 /// Least-squares slope of pending transactions against time (tx/s) over the time-series
-/// windows that end inside the measurement window; NaN with fewer than two.
+/// windows that end inside the measurement window; NaN with fewer than two. Chained
+/// transactions (provenance events) are left out: a chain has at most one pending, so while
+/// items are in progress their count grows with the items started in a healthy run, for as
+/// long as a trace takes, which can be longer than the run.
 fn pending_slope(m: &Metrics) -> f64 {
-    let pending = m.pending_by_window();
+    let pending = m.queued_by_window();
     let mut pts: Vec<(f64, f64)> = Vec::new();
     for (w, &p) in pending.iter().enumerate() {
         let end = ((w as Time + 1) * m.window()).min(m.end());

@@ -17,10 +17,15 @@ pub(super) struct Paths<'a> {
     pub seed: u64,
 }
 
+/// The group that holds device `d`.
+pub(super) fn group_of(groups: &[Group], d: u32) -> &Group {
+    let i = groups.partition_point(|g| g.first + g.count <= d);
+    &groups[i]
+}
+
 impl Paths<'_> {
     fn group(&self, d: u32) -> &Group {
-        let i = self.groups.partition_point(|g| g.first + g.count <= d);
-        &self.groups[i]
+        group_of(self.groups, d)
     }
 
     /// From device `d` to its gateway's validator; returns the validator too.

@@ -511,8 +511,7 @@ impl Nakamoto {
             let r = self.blocks.get(c).txs[i];
             if let Some(t) = self.pool.get(r.slot, r.generation) {
                 let n = self.blocks.get(c).tx_count;
-                ctx.metrics
-                    .on_settled_tx(t.tx.tag(), t.tx.created, ctx.now, n);
+                ctx.settle(t.tx.tag(), t.tx.created, n);
                 self.settled[node as usize] += 1;
                 self.pool.remove(r.slot);
             }

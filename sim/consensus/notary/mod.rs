@@ -694,7 +694,7 @@ impl Protocol for Notary {
                     n.settled_at = ctx.now;
                     let (o, created) = (n.origin, n.tx.created);
                     // Notarised one at a time: a receipt proves a single transaction.
-                    ctx.metrics.on_settled_tx(n.tx.tag(), created, ctx.now, 1);
+                    ctx.settle(n.tx.tag(), created, 1);
                     self.settled[o as usize] += 1;
                     self.signed_unsettled -= 1;
                 }

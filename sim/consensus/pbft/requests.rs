@@ -26,6 +26,8 @@ pub struct Requests {
     list: Vec<Request>,
     txs: Vec<Tx>,
     settled: u64,
+    /// Transactions invalidated at validation (see [`Requests::invalidate`]) and dropped.
+    invalid_dropped: u64,
 }
 
 #[derive(Clone, Copy)]
@@ -33,7 +35,10 @@ struct Tx {
     tag: TxTag,
     created: Time,
     included: bool,
+    /// Settled, or dropped as invalid: resolved either way.
     settled: bool,
+    hot: bool,
+    invalid: bool,
 }
 
 impl Requests {
@@ -49,6 +54,8 @@ impl Requests {
                 created: tx.created,
                 included: false,
                 settled: false,
+                hot: tx.hot,
+                invalid: false,
             });
         }
         self.list.push(Request {
@@ -116,7 +123,8 @@ impl Requests {
         q.first_seq == seq
     }
 
-    /// Settles the request's transactions (once each): the origin has executed it.
+    /// Settles the request's transactions (once each): the origin has executed it. Those
+    /// invalidated at validation are dropped instead. Returns how many settled.
     pub fn settle<M, T>(&mut self, r: u32, ctx: &mut Ctx<M, T>) -> u64 {
         let mut n = 0;
         let batch = self.list[r as usize].tx_count;
@@ -124,12 +132,32 @@ impl Requests {
             let t = &mut self.txs[i];
             if !t.settled {
                 t.settled = true;
-                ctx.metrics.on_settled_tx(t.tag, t.created, ctx.now, batch);
-                n += 1;
+                if t.invalid {
+                    ctx.metrics.on_dropped_tx(t.tag, ctx.now);
+                    self.invalid_dropped += 1;
+                } else {
+                    ctx.settle(t.tag, t.created, batch);
+                    n += 1;
+                }
             }
         }
         self.settled += n;
         n
+    }
+
+    /// The transactions of `r` that touch the shared key (`TxIn::hot`), by index.
+    pub fn hot(&self, r: u32) -> impl Iterator<Item = usize> + use<'_> {
+        self.tx_range(r).filter(|&i| self.txs[i].hot)
+    }
+
+    /// Marks transaction `i` invalid: it is dropped where it would have settled.
+    pub fn invalidate(&mut self, i: usize) {
+        self.txs[i].invalid = true;
+    }
+
+    /// Transactions dropped because validation invalidated them.
+    pub fn invalid_dropped(&self) -> u64 {
+        self.invalid_dropped
     }
 
     /// `(waiting, proposed but not settled)` transaction counts.

@@ -383,8 +383,7 @@ impl Pos {
                 let r = self.blocks.get(c).txs[i];
                 if let Some(t) = self.pool.get(r.slot, r.generation) {
                     let n = self.blocks.get(c).tx_count;
-                    ctx.metrics
-                        .on_settled_tx(t.tx.tag(), t.tx.created, ctx.now, n);
+                    ctx.settle(t.tx.tag(), t.tx.created, n);
                     self.tx_finality.add(ctx.now - t.tx.created);
                     self.settled[node as usize] += 1;
                     self.pool.remove(r.slot);

@@ -25,6 +25,7 @@
 //! sees a gap in delivered blocks fetches the missing ones from the leader. Duplicates are
 //! executed once (at their first position in the log).
 
+mod mvcc;
 mod ordering;
 mod peer;
 
@@ -190,6 +191,8 @@ pub struct Raft {
     /// `(time, newer term, node)` of every leader that learned of a newer term and stepped down.
     pub step_downs: Vec<(Time, u64, u32)>,
     settled: Vec<u64>,
+    /// Read versions and conflicts on the shared key.
+    mvcc: mvcc::Mvcc,
     election: Time,
     /// Upper end of the election timeout (exclusive when drawn).
     election_max: Time,
@@ -222,6 +225,7 @@ impl Raft {
             overwritten: 0,
             overwritten_committed: 0,
             settled: vec![0; n as usize],
+            mvcc: mvcc::Mvcc::default(),
             election,
             // Absent, exactly twice the lower end, as before the upper end could be set.
             election_max: match params.election_timeout_max_ms {
@@ -424,7 +428,10 @@ impl Protocol for Raft {
 
     fn on_message(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, from: u32, msg: Msg) {
         match msg {
-            Msg::Endorse { r, attempt } => self.send(ctx, from, Msg::Endorsed { r, attempt }),
+            Msg::Endorse { r, attempt } => {
+                self.mvcc.read(&self.requests, r);
+                self.send(ctx, from, Msg::Endorsed { r, attempt })
+            }
             Msg::Endorsed { r, attempt } => self.on_endorsed(node, ctx, r, attempt),
             Msg::Submit(r) => self.on_submit(node, ctx, r),
             Msg::Append {
@@ -477,6 +484,15 @@ impl Protocol for Raft {
     fn finish(&mut self, nodes: &[Node], _end: Time, _metrics: &mut Metrics) -> Report {
         let (waiting, proposed) = self.requests.pending();
         let c = self.counts;
+        let mvcc = (self.mvcc.seen).then(|| {
+            [
+                ("raft_mvcc_hot_tx".to_string(), Value::from(self.mvcc.hot)),
+                (
+                    "raft_mvcc_conflicts".to_string(),
+                    Value::from(self.mvcc.conflicts),
+                ),
+            ]
+        });
         let committed = nodes[..self.orderers as usize]
             .iter()
             .map(|n| n.commit)
@@ -485,7 +501,13 @@ impl Protocol for Raft {
         Report {
             ledger_bytes: None,
             leaders: Some(self.leader_rows()),
-            dropped: Vec::new(),
+            // Only where some transaction touched the shared key: other runs' tables are as
+            // before the check existed.
+            dropped: if self.mvcc.seen {
+                vec![("mvcc_conflict".into(), self.requests.invalid_dropped())]
+            } else {
+                Vec::new()
+            },
             blocks: decided::of_replicas(
                 &nodes[..self.n as usize],
                 |n| (&n.committed, &n.committed_at),
@@ -532,7 +554,10 @@ impl Protocol for Raft {
                     "raft_replication_msgs_per_entry".into(),
                     Value::from(per(c.append + c.append_ack, committed)),
                 ),
-            ],
+            ]
+            .into_iter()
+            .chain(mvcc.into_iter().flatten())
+            .collect(),
         }
     }
 }

@@ -16,6 +16,8 @@ impl Raft {
     pub(super) fn endorse(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: u32) {
         let attempt = node.pending[&r].attempt;
         if self.params.endorsers == 0 {
+            // The origin endorses it itself.
+            self.mvcc.read(&self.requests, r);
             self.endorsed(node, ctx, r);
             return;
         }
@@ -207,6 +209,8 @@ impl Raft {
         };
         node.committed.insert(h, b);
         node.committed_at.insert(h, ctx.now);
+        self.mvcc
+            .validate(&mut self.requests, &self.blocks[b as usize].batch, h);
         for i in 0..self.blocks[b as usize].batch.len() {
             let r = self.blocks[b as usize].batch[i];
             let first = self.requests.execute(r, h);

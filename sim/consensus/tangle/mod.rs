@@ -409,7 +409,7 @@ impl Tangle {
         t.settled_at = Some(ctx.now);
         let created = t.created.expect("device transaction");
         // One transaction per vertex: its receipt proves one.
-        ctx.metrics.on_settled_tx(t.tag(), created, ctx.now, 1);
+        ctx.settle(t.tag(), created, 1);
         self.settled[t.origin as usize] += 1;
         self.unsettled -= 1;
     }

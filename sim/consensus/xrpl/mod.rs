@@ -553,8 +553,7 @@ impl Xrpl {
                 let r = self.ledgers.get(c).txs[i];
                 if let Some(t) = self.pool.get(r.slot, r.generation) {
                     let n = self.ledgers.get(c).txs.len() as u32;
-                    ctx.metrics
-                        .on_settled_tx(t.tx.tag(), t.tx.created, ctx.now, n);
+                    ctx.settle(t.tx.tag(), t.tx.created, n);
                     self.settled[node.id as usize] += 1;
                     self.pool.remove(r.slot);
                 }

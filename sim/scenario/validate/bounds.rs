@@ -9,6 +9,7 @@
 use super::bft::MAX_BATCH_TX;
 use super::cellular::{MAX_INACTIVITY_S, MAX_QUOTA_PER_DAY, MAX_RECEIPT_BYTES, MAX_SETUP_MS};
 use super::energy::{MAX_CAPACITY_WH, MAX_CURRENT_MA, MAX_OP_MJ, VOLTAGE_V};
+use super::execution::{MAX_CORES, MAX_EXEC_US};
 use super::radio::{
     CODING_RATES, MAX_AREA_M, MAX_DEMODULATORS, MAX_RETRANSMISSIONS, PREAMBLE, TX_POWER_DBM,
 };
@@ -91,6 +92,7 @@ pub const BOUNDS: &[(&str, &str, Rule)] = &[
     ),
     ("DeviceGroup", "tx_bytes", between(1.0, MAX_TX_BYTES as f64)),
     ("DeviceGroup", "buffer_tx", ONE_UP),
+    ("DeviceGroup", "hot_key_share", SHARE),
     ("Connectivity", "period_s", TIME_POS),
     ("Connectivity", "on_s", TIME_POS),
     ("Connectivity", "phase_jitter_s", TIME),
@@ -144,6 +146,16 @@ pub const BOUNDS: &[(&str, &str, Rule)] = &[
     ("Gateways", "max_connections", ONE_UP),
     ("Gateways", "uplink_bps", BANDWIDTH),
     ("Validators", "count", between(1.0, MAX_VALIDATORS as f64)),
+    // Execution cost (validate/execution.rs).
+    ("Execution", "cores", between(1.0, MAX_CORES as f64)),
+    ("Execution", "verify_us", between(0.0, MAX_EXEC_US)),
+    ("KindTimes", "reading", between(0.0, MAX_EXEC_US)),
+    ("KindTimes", "channel_open", between(0.0, MAX_EXEC_US)),
+    ("KindTimes", "channel_close", between(0.0, MAX_EXEC_US)),
+    ("KindTimes", "sla_report", between(0.0, MAX_EXEC_US)),
+    ("KindTimes", "sla_settlement", between(0.0, MAX_EXEC_US)),
+    ("KindTimes", "provenance_event", between(0.0, MAX_EXEC_US)),
+    ("KindTimes", "registration", between(0.0, MAX_EXEC_US)),
     ("Network", "processing_ms", MS),
     ("Latency", "one_way_ms", MS),
     ("Latency", "bandwidth_bps", BANDWIDTH),

@@ -1,0 +1,163 @@
+//! Validators' execution of what they settle: each transaction costs CPU time by kind
+//! (signature verifications and contract execution, `validators.execution`) on a bounded
+//! number of cores, first come first served. Settlement waits for execution, so throughput is
+//! bounded by `cores / cost` as well as by the network.
+//!
+//! Every replica executes the same ordered sequence of transactions, so one execution
+//! timeline stands for each replica's: a transaction that its family settles at `t` (the
+//! moment the family executes a decided block or batch: PBFT's, HotStuff's, Tendermint's and
+//! the Raft peers' commit, the notary's and the XRP Ledger's validated ledgers, the depth at
+//! which Nakamoto and PoS settle, the tangle's confirmation) starts on the first core free at
+//! or after `t` and is settled when it ends. With identical cores served in arrival order the
+//! end is known at arrival, so the timeline is one free time per core; nothing per
+//! transaction is kept. A transaction whose execution ends after the run is pending at
+//! validators (in a block, not executed), not settled.
+
+use crate::engine::{Time, from_secs};
+use crate::ledger::{TxKind, TxTag};
+use crate::metrics::{Metrics, Value};
+use crate::scenario::Execution;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// Signatures a validator verifies per transaction of each kind, by what the kind carries:
+/// a reading, a channel's funding, an SLA report, a provenance event: the sending device's;
+/// a cooperative channel close: both parties' (the final balance is signed by each); an SLA
+/// settlement: none (the contract's own output, computed where it is executed); a
+/// registration: the device's and its issuer's certificate over the device key.
+const SIGNATURES: [u32; TxKind::COUNT] = [1, 1, 2, 1, 0, 1, 2];
+
+/// The execution timeline, or nothing when execution is free.
+#[derive(Default)]
+pub struct Executor {
+    on: Option<Timeline>,
+}
+
+struct Timeline {
+    /// When each core is next free (a min-heap).
+    free: BinaryHeap<Reverse<Time>>,
+    cores: u32,
+    cost: [Time; TxKind::COUNT],
+    end: Time,
+    /// Core time spent inside the run.
+    busy: u128,
+    /// Transactions executed, their total wait for a core, and those ending after the run.
+    executed: u64,
+    waited: u128,
+    pending: u64,
+}
+
+impl Executor {
+    pub fn build(e: Option<&Execution>, end: Time) -> Self {
+        let on = e.map(|e| {
+            let times = e.contract_us.by_kind();
+            let cost = std::array::from_fn(|k| {
+                let us = f64::from(SIGNATURES[k]) * e.verify_us + times[k].1;
+                from_secs(us / 1e6)
+            });
+            Timeline {
+                free: (0..e.cores).map(|_| Reverse(0)).collect(),
+                cores: e.cores,
+                cost,
+                end,
+                busy: 0,
+                executed: 0,
+                waited: 0,
+                pending: 0,
+            }
+        });
+        Executor { on }
+    }
+
+    /// CPU time one transaction of `kind` costs (zero when execution is free).
+    pub fn cost(&self, kind: TxKind) -> Time {
+        self.on.as_ref().map_or(0, |t| t.cost[kind.index()])
+    }
+
+    /// `tx`, created at `created`, was decided at `now` in a block of `block_txs`: it is
+    /// settled once executed, or stays pending when that is after the run.
+    pub fn settle(&mut self, m: &mut Metrics, tx: TxTag, created: Time, now: Time, block_txs: u32) {
+        let Some(t) = &mut self.on else {
+            m.on_settled_tx(tx, created, now, block_txs);
+            return;
+        };
+        let Reverse(free) = t.free.pop().expect("at least one core");
+        let start = free.max(now);
+        let done = start + t.cost[tx.kind.index()];
+        t.free.push(Reverse(done));
+        t.busy += u128::from(done.min(t.end) - start.min(t.end));
+        t.executed += 1;
+        t.waited += u128::from(start - now);
+        if done < t.end {
+            m.on_settled_tx(tx, created, done, block_txs);
+        } else {
+            t.pending += 1;
+        }
+    }
+
+    /// Transactions decided but still executing when the run ended.
+    pub fn pending(&self) -> u64 {
+        self.on.as_ref().map_or(0, |t| t.pending)
+    }
+
+    /// `exec_*` summary rows; none when execution is free, so such runs' outputs are as
+    /// before.
+    pub fn summary(&self) -> Vec<(String, Value)> {
+        let Some(t) = &self.on else {
+            return Vec::new();
+        };
+        let capacity = u128::from(t.cores) * u128::from(t.end);
+        let mean_wait = if t.executed == 0 {
+            f64::NAN
+        } else {
+            t.waited as f64 / t.executed as f64 / 1e9
+        };
+        vec![
+            ("exec_cores".into(), Value::from(u64::from(t.cores))),
+            (
+                "exec_utilisation".into(),
+                Value::from(t.busy as f64 / capacity.max(1) as f64),
+            ),
+            ("exec_wait_mean_s".into(), Value::from(mean_wait)),
+            ("exec_tx".into(), Value::from(t.executed)),
+            ("exec_pending_at_end".into(), Value::from(t.pending)),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::KindTimes;
+
+    fn reading(seq: u32) -> TxTag {
+        TxTag {
+            device: 0,
+            seq,
+            kind: TxKind::Reading,
+        }
+    }
+
+    #[test]
+    fn cores_serve_in_arrival_order_and_late_ends_stay_pending() {
+        let e = Execution {
+            cores: 2,
+            verify_us: 1_000.0,
+            contract_us: KindTimes::default(),
+        };
+        let end = from_secs(0.0025);
+        let mut x = Executor::build(Some(&e), end);
+        let mut m = Metrics::new(end, end);
+        // Five readings of 1 ms each at t = 0 on two cores: ends 1, 1, 2, 2, 3 ms.
+        for s in 0..5 {
+            x.settle(&mut m, reading(s), 0, 0, 5);
+        }
+        assert_eq!(m.settled, 4);
+        assert_eq!(x.pending(), 1);
+        // Busy inside the run: 1 + 1 + 1 + 1 + 0.5 ms of 2 × 2.5 ms.
+        let row = |n: &str| x.summary().into_iter().find(|r| r.0 == n).unwrap().1;
+        assert_eq!(row("exec_utilisation"), Value::from(4.5 / 5.0));
+        // Waits 0, 0, 1, 1, 2 ms.
+        assert_eq!(row("exec_wait_mean_s"), Value::from(0.0008));
+    }
+}
