@@ -100,6 +100,17 @@ impl Group {
             .map(|i| self.points[i])
     }
 
+    /// The configurations with a verdict, as (position in `points`, feasible).
+    fn known(&self, status: &BTreeMap<u32, Verdict>) -> Vec<(usize, bool)> {
+        (0..self.points.len())
+            .filter_map(|i| {
+                status
+                    .get(&self.points[i])
+                    .map(|v| (i, *v == Verdict::Pass))
+            })
+            .collect()
+    }
+
     /// A group of `points` whose coordinates along the monotone choices (sizes `sizes`, each
     /// `decreasing` or not) are `coords(point)`; no monotone choice makes it a grid.
     fn new(
@@ -162,13 +173,7 @@ pub fn next(group: &Group, status: &BTreeMap<u32, Verdict>) -> Vec<u32> {
             .filter(|p| !status.contains_key(p))
             .collect();
     }
-    let known: Vec<(usize, bool)> = (0..group.points.len())
-        .filter_map(|i| {
-            status
-                .get(&group.points[i])
-                .map(|v| (i, *v == Verdict::Pass))
-        })
-        .collect();
+    let known = group.known(status);
     for line in &group.lines {
         let (own, others): (Vec<_>, Vec<_>) =
             known.iter().copied().partition(|k| line.contains(&k.0));
@@ -210,13 +215,7 @@ pub fn staircase(group: &Group, status: &BTreeMap<u32, Verdict>) -> Vec<Step> {
     if group.lines.len() < 2 {
         return Vec::new();
     }
-    let known: Vec<(usize, bool)> = (0..group.points.len())
-        .filter_map(|i| {
-            status
-                .get(&group.points[i])
-                .map(|v| (i, *v == Verdict::Pass))
-        })
-        .collect();
+    let known = group.known(status);
     group
         .lines
         .iter()
