@@ -161,13 +161,7 @@ impl AirPlan {
                 })
                 .collect(),
         };
-        let pl = &area.path_loss;
-        let loss = PathLoss {
-            exponent: pl.exponent,
-            reference_loss_db: pl.reference_loss_db,
-            reference_m: pl.reference_m,
-            shadowing_db: pl.shadowing_db,
-        };
+        let loss = path_loss(area);
         let find = |d: u32| {
             let i = radio_of.partition_point(|r| r.0 + r.1 <= d);
             radio_of.get(i).filter(|r| r.0 <= d).map(|_| i)
@@ -184,18 +178,7 @@ impl AirPlan {
             .iter()
             .map(|r| r.2.tx_power_dbm)
             .fold(f64::MIN, f64::max);
-        let mut capture = match area.inter_sf {
-            InterSf::Orthogonal => Capture::orthogonal(area.capture_db),
-            InterSf::Goursaud => Capture::goursaud(),
-        };
-        for (i, row) in capture.db.iter_mut().enumerate() {
-            row[i] = area.capture_db;
-        }
-        let rx = RxConfig {
-            paths: area.demodulators,
-            sensitivity_dbm: GATEWAY_SENSITIVITY_125K,
-            capture,
-        };
+        let rx = rx_config(area);
         // A device's SF from its strongest link (ADR) or its group; the SF sets the floor
         // under which its links cannot change an outcome (`RxConfig::floor_dbm`).
         let sf_of = |d: u32, best_dbm: f64| {
@@ -210,10 +193,7 @@ impl AirPlan {
             let bw = find(d).map_or(125_000, |k| groups[k].bandwidth_hz);
             rx.floor_dbm(sf_of(d, best_dbm), bw)
         };
-        let min_floor = groups
-            .iter()
-            .flat_map(|g| (7..=12u8).map(|sf| rx.floor_dbm(sf, g.bandwidth_hz)))
-            .fold(f64::INFINITY, f64::min);
+        let min_floor = min_floor(&rx, groups.iter().map(|g| g.bandwidth_hz));
         let emitter = Emitter {
             position: &position,
             tx_power_dbm: &power,
@@ -234,11 +214,49 @@ impl AirPlan {
         })
     }
 
+    /// Links kept per radio device.
+    pub fn links_per_device(&self) -> f64 {
+        let on_radio: u64 = self.groups.iter().map(|g| g.count as u64).sum();
+        self.links.per_device(on_radio)
+    }
+
     /// The radio group holding device `d`, by its position in `groups`.
     pub fn group_of(&self, d: u32) -> Option<usize> {
         let i = self.groups.partition_point(|g| g.first + g.count <= d);
         (i < self.groups.len() && self.groups[i].first <= d).then_some(i)
     }
+}
+
+fn path_loss(area: &crate::scenario::Area) -> PathLoss {
+    let pl = &area.path_loss;
+    PathLoss {
+        exponent: pl.exponent,
+        reference_loss_db: pl.reference_loss_db,
+        reference_m: pl.reference_m,
+        shadowing_db: pl.shadowing_db,
+    }
+}
+
+fn rx_config(area: &crate::scenario::Area) -> RxConfig {
+    let mut capture = match area.inter_sf {
+        InterSf::Orthogonal => Capture::orthogonal(area.capture_db),
+        InterSf::Goursaud => Capture::goursaud(),
+    };
+    for (i, row) in capture.db.iter_mut().enumerate() {
+        row[i] = area.capture_db;
+    }
+    RxConfig {
+        paths: area.demodulators,
+        sensitivity_dbm: GATEWAY_SENSITIVITY_125K,
+        capture,
+    }
+}
+
+/// The lowest power at which a frame of any SF at these bandwidths can matter at a gateway.
+fn min_floor(rx: &RxConfig, bandwidths: impl Iterator<Item = u32>) -> f64 {
+    bandwidths
+        .flat_map(|bw| (7..=12u8).map(move |sf| rx.floor_dbm(sf, bw)))
+        .fold(f64::INFINITY, f64::min)
 }
 
 /// ADR: the lowest SF whose payload limit holds a reading and whose margin at the best
