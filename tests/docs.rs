@@ -323,7 +323,7 @@ fn every_argument_of_every_command_has_help_text() {
         .collect();
     assert!(
         bare.is_empty(),
-        "arguments without help text (add a doc comment to the clap field in sim/main.rs):\n{}",
+        "arguments without help text (add a doc comment to the clap field in sim/main.rs or sim/cli/):\n{}",
         bare.join("\n")
     );
 }
