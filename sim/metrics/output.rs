@@ -255,6 +255,18 @@ pub struct GatewayRow {
     pub lost: [u64; 4],
     /// Demodulator-seconds spent on frames over the paths' capacity for the run.
     pub demodulator_utilisation: f64,
+    /// Downlinks this gateway sent in each class A window.
+    pub downlinks_rx1: u64,
+    pub downlinks_rx2: u64,
+    /// Of those, the ones carrying an ACK and the ones carrying a receipt part (an ACK with
+    /// a receipt part on it counts in both).
+    pub downlinks_with_ack: u64,
+    pub downlinks_with_receipt: u64,
+    pub downlink_airtime_s: f64,
+    /// Windows a downlink could not use here: the transmitter busy, or the window's sub-band
+    /// closed by this gateway's duty cycle.
+    pub downlink_windows_refused_busy: u64,
+    pub downlink_windows_refused_duty_cycle: u64,
 }
 
 /// A summary metric in its type: counts stay integers and flags booleans in every table

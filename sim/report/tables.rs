@@ -328,10 +328,31 @@ pub(super) fn gateways(rows: &[GatewayRow]) -> PolarsResult<DataFrame> {
         ]
         .into_iter()
         .chain(lost_columns(rows, |r| &r.lost))
-        .chain([col(
-            "demodulator_utilisation",
-            pick(rows, |r| r.demodulator_utilisation),
-        )])
+        .chain([
+            col(
+                "demodulator_utilisation",
+                pick(rows, |r| r.demodulator_utilisation),
+            ),
+            col("downlinks_rx1", pick(rows, |r| int64(r.downlinks_rx1))),
+            col("downlinks_rx2", pick(rows, |r| int64(r.downlinks_rx2))),
+            col(
+                "downlinks_with_ack",
+                pick(rows, |r| int64(r.downlinks_with_ack)),
+            ),
+            col(
+                "downlinks_with_receipt",
+                pick(rows, |r| int64(r.downlinks_with_receipt)),
+            ),
+            col("downlink_airtime_s", pick(rows, |r| r.downlink_airtime_s)),
+            col(
+                "downlink_windows_refused_busy",
+                pick(rows, |r| int64(r.downlink_windows_refused_busy)),
+            ),
+            col(
+                "downlink_windows_refused_duty_cycle",
+                pick(rows, |r| int64(r.downlink_windows_refused_duty_cycle)),
+            ),
+        ])
         .collect(),
     )
 }

@@ -156,6 +156,7 @@ impl Acks {
         self.tx[gw].reserve(self.region, &dl);
         receivers[gw].transmit(dl.start, dl.end);
         gateways[gw].downlinks += 1;
+        gateways[gw].downlinks_rx2 += u64::from(dl.window.slot == Slot::Rx2);
         gateways[gw].downlink_airtime += dl.end - dl.start;
         Some(dl)
     }

@@ -18,9 +18,8 @@ use super::batches::Batches;
 use super::class_a_receipts::ReceiptQueue;
 use super::shard::{Outcome, Shard, Sources, Upload};
 use crate::consensus::TxIn;
-use crate::engine::to_secs;
 use crate::engine::{Purpose, Time, draw_unit};
-use crate::metrics::{GatewayRow, Metrics, RadioRow, Value};
+use crate::metrics::Metrics;
 use crate::net::Access;
 use crate::radio::{
     Capture, Emitter, GATEWAY_SENSITIVITY_125K, Heard, Links, Loss, PathLoss, Phy, Point, Receiver,
@@ -220,6 +219,11 @@ impl AirPlan {
         self.links.per_device(on_radio)
     }
 
+    /// Demodulator paths per gateway.
+    pub fn demodulators(&self) -> u32 {
+        self.rx.paths
+    }
+
     /// The radio group holding device `d`, by its position in `groups`.
     pub fn group_of(&self, d: u32) -> Option<usize> {
         let i = self.groups.partition_point(|g| g.first + g.count <= d);
@@ -293,8 +297,9 @@ pub struct GatewayStats {
     pub lost: [u64; 4],
     /// Airtime of the frames a demodulator held (received or collided).
     pub demodulating: Time,
-    /// Downlinks sent (ACKs and receipts) and their time on the air.
+    /// Downlinks sent (ACKs and receipts), those of them in RX2, and their time on the air.
     pub downlinks: u64,
+    pub downlinks_rx2: u64,
     pub downlink_airtime: Time,
     /// Downlinks that carried an ACK, and those that carried a receipt part (an ACK with a
     /// receipt on it counts in both).
@@ -654,105 +659,5 @@ fn outcome(
     fl.remaining -= 1;
     if fl.remaining == 0 {
         ready.push(i);
-    }
-}
-
-/// The radio's share of a run's outputs.
-#[derive(Default)]
-pub struct Tables {
-    pub radio: Vec<RadioRow>,
-    pub gateways: Vec<GatewayRow>,
-    pub summary: Vec<(String, Value)>,
-    /// Readings lost with their frames, by reason (`radio_collision`, …).
-    pub dropped: Vec<(String, u64)>,
-    /// Readings in frames still on the air at the end.
-    pub on_air: u64,
-    /// Readings of lost confirmed frames, to be sent again by their devices.
-    pub awaiting_repeat: u64,
-}
-
-fn ratio(a: u64, b: u64) -> f64 {
-    if b == 0 {
-        f64::NAN
-    } else {
-        a as f64 / b as f64
-    }
-}
-
-impl Tables {
-    pub fn of(w: &Airwaves, plan: &AirPlan, s: &Scenario, duration_s: f64) -> Self {
-        let mut t = Tables {
-            on_air: w.on_air(),
-            awaiting_repeat: w.awaiting_repeat(),
-            ..Tables::default()
-        };
-        let mut total = RadioStats::default();
-        for (k, chunk) in w.stats.chunks(6).enumerate() {
-            let group = &s.devices[plan.group_index[k]].name;
-            for (i, st) in chunk.iter().enumerate() {
-                if st.frames == 0 {
-                    continue;
-                }
-                total.frames += st.frames;
-                total.delivered += st.delivered;
-                total.duplicates += st.duplicates;
-                total.airtime += st.airtime;
-                total.duty_cycle_wait += st.duty_cycle_wait;
-                t.radio.push(RadioRow {
-                    group: group.clone(),
-                    sf: 7 + i as u8,
-                    frames: st.frames,
-                    delivered: st.delivered,
-                    lost: st.lost,
-                    readings: st.readings,
-                    duplicates: st.duplicates,
-                    airtime_s: to_secs(st.airtime),
-                    duty_cycle_wait_s: to_secs(st.duty_cycle_wait),
-                    delivery_ratio: ratio(st.delivered, st.frames),
-                });
-            }
-        }
-        let paths = plan.rx.paths as f64;
-        for (g, gs) in w.gateways.iter().enumerate() {
-            t.gateways.push(GatewayRow {
-                gateway: g as u32,
-                frames_heard: gs.heard,
-                frames_received: gs.received,
-                lost: gs.lost,
-                demodulator_utilisation: to_secs(gs.demodulating) / (paths * duration_s),
-            });
-        }
-        for loss in Loss::ALL {
-            t.dropped
-                .push((format!("radio_{}", loss.name()), w.dropped[loss as usize]));
-        }
-        let on_radio: u64 = plan.groups.iter().map(|g| g.count as u64).sum();
-        t.summary = vec![
-            (
-                "radio_links_per_device".into(),
-                plan.links.per_device(on_radio).into(),
-            ),
-            ("radio_frames".into(), total.frames.into()),
-            ("radio_frames_delivered".into(), total.delivered.into()),
-            (
-                "radio_delivery_ratio".into(),
-                ratio(total.delivered, total.frames).into(),
-            ),
-            ("radio_duplicates".into(), total.duplicates.into()),
-            ("radio_airtime_s".into(), to_secs(total.airtime).into()),
-            (
-                "radio_duty_cycle_wait_s".into(),
-                to_secs(total.duty_cycle_wait).into(),
-            ),
-        ];
-        if let Some(a) = &w.acks {
-            if a.confirmed {
-                t.summary.extend(a.summary());
-            }
-            let airtime: Time = w.gateways.iter().map(|g| g.downlink_airtime).sum();
-            t.summary
-                .push(("radio_downlink_airtime_s".into(), to_secs(airtime).into()));
-        }
-        t
     }
 }

@@ -2,6 +2,7 @@
 //! metrics → [`RunOutput`].
 
 mod acks;
+mod air_tables;
 mod airwaves;
 mod batches;
 mod casts;
@@ -892,7 +893,7 @@ impl<'s, P: Protocol> World<'s, P> {
             .zip(self.air.as_deref())
             .map(|(w, air)| {
                 let duration = crate::engine::to_secs(self.end);
-                airwaves::Tables::of(w, air, self.s, duration)
+                air_tables::Tables::of(w, air, self.s, duration)
             });
         if let Some(r) = &radio {
             in_open_gateway_batches += r.on_air;
