@@ -1,6 +1,7 @@
 //! The `blocks` rows of the families that decide batches at heights (PBFT, HotStuff,
 //! Tendermint, Raft ordering): one row per height some replica decided, with the time until
-//! half, nine tenths and all of the replicas had decided it.
+//! half, nine tenths and all of the replicas had decided it. The notary's rows, one per signed
+//! transaction, are built with `row` (`notary/rows.rs`).
 
 use super::pbft::requests::Requests;
 use super::{Report, per};
@@ -60,29 +61,32 @@ pub fn rows(
     }
     by_height
         .into_iter()
-        .map(|(h, (b, mut times))| {
-            times.sort_unstable();
-            let info = batch(b);
-            let reach = |share: f64| {
-                let k = ((share * replicas as f64).ceil() as usize).max(1);
-                times
-                    .get(k - 1)
-                    .map(|&t| to_secs(t.saturating_sub(info.proposed_at)))
-            };
-            BlockRow {
-                block: b,
-                height: u32::try_from(h).unwrap_or(u32::MAX),
-                miner: info.proposer,
-                mined_at_s: to_secs(info.proposed_at),
-                size_bytes: info.bytes,
-                tx_count: info.tx_count,
-                propagation_50_s: reach(0.5),
-                propagation_90_s: reach(0.9),
-                propagation_100_s: reach(1.0),
-                stale: false,
-            }
-        })
+        .map(|(h, (b, mut times))| row(h, b, &batch(b), &mut times, replicas))
         .collect()
+}
+
+/// The row of batch `block` decided at `height`, by the replicas at `times` (`replicas` in
+/// all): `propagation_*_s` is the time from the proposal until that share of them had decided.
+pub fn row(height: u64, block: u32, info: &Batch, times: &mut [Time], replicas: u32) -> BlockRow {
+    times.sort_unstable();
+    let reach = |share: f64| {
+        let k = ((share * replicas as f64).ceil() as usize).max(1);
+        times
+            .get(k - 1)
+            .map(|&t| to_secs(t.saturating_sub(info.proposed_at)))
+    };
+    BlockRow {
+        block,
+        height: u32::try_from(height).unwrap_or(u32::MAX),
+        miner: info.proposer,
+        mined_at_s: to_secs(info.proposed_at),
+        size_bytes: info.bytes,
+        tx_count: info.tx_count,
+        propagation_50_s: reach(0.5),
+        propagation_90_s: reach(0.9),
+        propagation_100_s: reach(1.0),
+        stale: false,
+    }
 }
 
 /// Rows from the replicas' height → batch and height → time logs, which `logs` picks out of

@@ -371,6 +371,7 @@ pub const RULES: &[(&str, Entry)] = &[
     ("raft_committed_entries", count("entries", Higher)),
     ("raft_elections", count("elections", Lower)),
     ("notary_elections", count("elections", Lower)),
+    ("notary_signed", count("tx", Higher)),
     ("forked_sequences", violations("sequences")),
     ("messages", count("messages", Lower)),
     ("messages_per_settled_tx", output("messages/tx", Lower)),

@@ -141,6 +141,7 @@ impl Notary {
         let input = self.txs[t as usize].input;
         if node.consumed.get(&input).is_some_and(|&o| o != t) {
             node.results.insert(t, false);
+            self.rows.rejected(t);
             self.tell_forwarders(node, ctx, t);
             return self.reject(t, ctx);
         }
@@ -157,6 +158,9 @@ impl Notary {
     fn propose(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, seq: u64, t: Option<u32>) {
         let view = node.view;
         node.pp.insert(seq, (view, t));
+        if let Some(t) = t {
+            self.rows.proposed(t, seq, node.id, ctx.now);
+        }
         let bytes = t.map_or(VOTE_BYTES, |t| self.tx_bytes(t));
         let msg = Msg::PrePrepare {
             view,
@@ -228,6 +232,7 @@ impl Notary {
             self.forward_waiting(node, ctx);
         }
         node.stable = node.stable.max(stable);
+        self.learn_executed(node, ctx);
         self.accept_proposal(node, ctx, view, seq, t);
     }
 
@@ -260,6 +265,10 @@ impl Notary {
         node.pp.insert(seq, (view, t));
         if let Some(t) = t {
             node.ordered.insert(t, seq);
+            // Learned executed before the proposal itself arrived.
+            if seq <= node.reported {
+                self.rows.applied(t, seq, node.id, ctx.now);
+            }
         }
         self.multicast(node, ctx, Msg::Prepare { view, seq, t }, VOTE_BYTES);
         self.check_prepared(node, ctx, view, seq);
@@ -342,9 +351,23 @@ impl Notary {
             if self.decide(node, t) {
                 self.sign(t, ctx);
             } else {
+                self.rows.rejected(t);
                 self.reject(t, ctx);
             }
         }
+        self.learn_executed(node, ctx);
+    }
+
+    /// The member counts, in `blocks`, the sequences it now knows executed: as the leader that
+    /// executed them, or from the leader's executed sequence in a pre-prepare or new view.
+    fn learn_executed(&mut self, node: &mut Node, ctx: &Ctx<Msg, Timer>) {
+        let upto = Self::stable_of(node);
+        for s in node.reported + 1..=upto {
+            if let Some(&(_, Some(t))) = node.pp.get(&s) {
+                self.rows.applied(t, s, node.id, ctx.now);
+            }
+        }
+        node.reported = node.reported.max(upto);
     }
 
     /// Backups that forwarded `t` learn it was executed (they wait for it to start no view
@@ -515,10 +538,12 @@ impl Notary {
         let id = self.nv_store.len() as u32 - 1;
         node.nv_id = Some(id);
         self.multicast(node, ctx, Msg::NewView { view, id }, bytes);
+        self.learn_executed(node, ctx);
         for (s, t) in proposals {
             node.pp.insert(s, (view, t));
             if let Some(t) = t {
                 node.ordered.insert(t, s);
+                self.rows.proposed(t, s, node.id, ctx.now);
             }
             self.check_prepared(node, ctx, view, s);
         }
@@ -546,6 +571,7 @@ impl Notary {
         let nv = &self.nv_store[id as usize];
         node.stable = node.stable.max(nv.start);
         let proposals = nv.proposals.clone();
+        self.learn_executed(node, ctx);
         for (s, t) in proposals {
             self.accept_proposal(node, ctx, view, s, t);
         }

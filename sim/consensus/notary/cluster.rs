@@ -248,6 +248,7 @@ impl Notary {
         node.log.push(self.entries.len() as u32 - 1);
         if let Some(t) = tx {
             node.in_log.insert(t, index);
+            self.rows.proposed(t, index, node.id, ctx.now);
         }
         node.match_index[node.id as usize] = index;
         self.advance_commit(node, ctx);
@@ -440,6 +441,11 @@ impl Notary {
                 }
                 Slot::Occupied(o) => *o.get() == t,
             };
+            if ok {
+                self.rows.applied(t, node.applied, node.id, ctx.now);
+            } else {
+                self.rows.rejected(t);
+            }
             if node.role == Role::Leader {
                 self.answer(t, ok, ctx);
             }

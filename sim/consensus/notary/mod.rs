@@ -31,6 +31,7 @@
 
 mod bft;
 mod cluster;
+mod rows;
 
 use super::quorum::Tally;
 use super::{Carries, Ctx, Kind, NodeStats, Protocol, Report, TxIn};
@@ -96,6 +97,9 @@ pub struct Notary {
     attempts: u64,
     rejected_attempts: u64,
     rejected_honest: u64,
+    /// Transactions signed, and each one's row of `blocks` (`rows.rs`).
+    signed: u64,
+    rows: rows::Rows,
     /// Raft cluster: the shared entry store (`entries[0]` is the root) and timing.
     entries: Vec<Entry>,
     /// `(time, term, node)` of every election won after the start.
@@ -187,6 +191,8 @@ pub struct Node {
     /// to send again when one is lost.
     vc_id: u32,
     nv_id: Option<u32>,
+    /// The executed sequences this member counted in `blocks` (`rows.rs`).
+    reported: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -288,6 +294,8 @@ impl Notary {
             attempts: 0,
             rejected_attempts: 0,
             rejected_honest: 0,
+            signed: 0,
+            rows: rows::Rows::new(cluster),
             entries: vec![Entry::ROOT],
             elections: Vec::new(),
             election: from_secs(params.election_timeout_ms / 1e3).max(1),
@@ -423,7 +431,12 @@ impl Notary {
         }
         self.txs[t as usize].stage = Stage::Notarising;
         match self.params.cluster {
-            NotaryCluster::Single => self.sign(t, ctx),
+            NotaryCluster::Single => {
+                self.sign(t, ctx);
+                let (h, now) = (self.signed, ctx.now);
+                self.rows.proposed(t, h, LEADER, now);
+                self.rows.applied(t, h, LEADER, now);
+            }
             NotaryCluster::Raft { .. } | NotaryCluster::Bft { .. } => {
                 unreachable!("the clusters check when they execute")
             }
@@ -484,6 +497,7 @@ impl Notary {
         let (o, c, created) = (n.origin, n.counterparty, n.tx.created);
         if matches!(n.stage, Stage::Collecting | Stage::Notarising) {
             n.stage = Stage::Signed;
+            self.signed += 1;
             self.collecting -= 1;
             self.signed_unsettled += 1;
             ctx.metrics.on_included(created, ctx.now);
@@ -562,6 +576,7 @@ impl Protocol for Notary {
             vcs: BTreeMap::new(),
             vc_id: 0,
             nv_id: None,
+            reported: 0,
         }
     }
 
@@ -766,7 +781,7 @@ impl Protocol for Notary {
                 "double_spend".into(),
                 self.rejected_attempts + self.rejected_honest,
             )],
-            blocks: Vec::new(),
+            blocks: self.rows.finish(),
             nodes: self
                 .settled
                 .iter()
@@ -779,6 +794,7 @@ impl Protocol for Notary {
             pending_in_block: self.signed_unsettled,
             summary: vec![
                 ("notary_cluster_nodes".into(), Value::from(self.cluster)),
+                ("notary_signed".into(), Value::from(self.signed)),
                 ("double_spend_attempts".into(), Value::from(self.attempts)),
                 (
                     "double_spend_rejected".into(),

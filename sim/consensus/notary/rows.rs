@@ -1,0 +1,141 @@
+//! The notary's `blocks` rows. The notary decides transactions one at a time, so each signed
+//! transaction is a row: the record every cluster member adds to its uniqueness log
+//! (`NOTARY_LOG_BYTES`, the same bytes the storage figure counts), at the height the cluster
+//! ordered it (Raft log index, PBFT sequence, or the single notary's signing order), proposed
+//! by the member that ordered it, with the time until half, nine tenths and all of the members
+//! had applied it (Raft: applied the committed entry; PBFT: the leader executed it, a backup
+//! learned it executed from the leader's next pre-prepare or new view).
+//!
+//! A row stays open only until its last member applies it, and rows still open at the end are
+//! closed then, so what is kept beyond the output is the transactions in flight.
+
+use super::NOTARY_LOG_BYTES;
+use crate::consensus::decided::{self, Batch};
+use crate::engine::Time;
+use crate::metrics::BlockRow;
+use std::collections::BTreeMap;
+
+/// A transaction ordered and not yet applied by every member.
+struct Open {
+    height: u64,
+    proposer: u32,
+    proposed_at: Time,
+    /// `(member, time)` of each member that applied it.
+    applied: Vec<(u32, Time)>,
+}
+
+pub struct Rows {
+    members: u32,
+    open: BTreeMap<u32, Open>,
+    closed: Vec<BlockRow>,
+}
+
+impl Rows {
+    pub fn new(members: u32) -> Self {
+        Rows {
+            members,
+            open: BTreeMap::new(),
+            closed: Vec::new(),
+        }
+    }
+
+    /// Member `proposer` ordered transaction `t` at `height`. An order no member applied yet
+    /// is replaced (a new leader ordered the request again after the first order was lost).
+    pub fn proposed(&mut self, t: u32, height: u64, proposer: u32, at: Time) {
+        if self.open.get(&t).is_some_and(|o| !o.applied.is_empty()) {
+            return;
+        }
+        let open = Open {
+            height,
+            proposer,
+            proposed_at: at,
+            applied: Vec::new(),
+        };
+        self.open.insert(t, open);
+    }
+
+    /// `member` applied `t`, ordered at `height`, and found it valid (it is signed). Applying
+    /// another order of `t`, or applying it again, changes nothing.
+    pub fn applied(&mut self, t: u32, height: u64, member: u32, at: Time) {
+        let Some(o) = self.open.get_mut(&t) else {
+            return;
+        };
+        if o.height != height || o.applied.iter().any(|&(m, _)| m == member) {
+            return;
+        }
+        o.applied.push((member, at));
+        if o.applied.len() as u32 >= self.members {
+            let o = self.open.remove(&t).expect("open");
+            self.close(t, o);
+        }
+    }
+
+    /// `t` was rejected: it is no record of the uniqueness log.
+    pub fn rejected(&mut self, t: u32) {
+        if self.open.get(&t).is_some_and(|o| o.applied.is_empty()) {
+            self.open.remove(&t);
+        }
+    }
+
+    fn close(&mut self, t: u32, o: Open) {
+        let info = Batch {
+            proposer: o.proposer,
+            proposed_at: o.proposed_at,
+            bytes: NOTARY_LOG_BYTES,
+            tx_count: 1,
+        };
+        let mut times: Vec<Time> = o.applied.iter().map(|&(_, at)| at).collect();
+        let row = decided::row(o.height, t, &info, &mut times, self.members);
+        self.closed.push(row);
+    }
+
+    /// Every row, by height: the closed ones and those some member applied by the end.
+    /// Orders no member applied are dropped (never signed, or replaced by another order).
+    pub fn finish(&mut self) -> Vec<BlockRow> {
+        for (t, o) in std::mem::take(&mut self.open) {
+            if !o.applied.is_empty() {
+                self.close(t, o);
+            }
+        }
+        let mut rows = std::mem::take(&mut self.closed);
+        rows.sort_unstable_by_key(|r| (r.height, r.block));
+        rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_closes_when_its_last_member_applies_and_reorders_replace_unapplied_ones() {
+        let mut rows = Rows::new(3);
+        rows.proposed(7, 1, 0, 100);
+        // Lost before any member applied it: the next leader orders it at height 2.
+        rows.proposed(7, 2, 1, 150);
+        rows.applied(7, 1, 1, 160);
+        rows.applied(7, 2, 1, 170);
+        rows.applied(7, 2, 1, 175);
+        rows.applied(7, 2, 2, 180);
+        assert!(rows.closed.is_empty() && rows.open.len() == 1);
+        rows.proposed(7, 3, 2, 190);
+        rows.applied(7, 2, 0, 250);
+        assert!(rows.open.is_empty());
+        rows.proposed(8, 3, 1, 300);
+        rows.applied(8, 3, 1, 310);
+        rows.proposed(9, 4, 1, 320);
+        rows.rejected(9);
+        rows.proposed(10, 5, 1, 330);
+        let out = rows.finish();
+        assert_eq!(out.len(), 2);
+        let r = &out[0];
+        assert_eq!((r.block, r.height, r.miner, r.tx_count), (7, 2, 1, 1));
+        assert_eq!(r.size_bytes, NOTARY_LOG_BYTES);
+        // Two of three members (ceil of half) by 180, all three by 250, proposed at 150.
+        assert_eq!(r.propagation_50_s, Some(crate::engine::to_secs(30)));
+        assert_eq!(r.propagation_100_s, Some(crate::engine::to_secs(100)));
+        // Still open at the end: one member of three applied it.
+        assert_eq!((out[1].block, out[1].height), (8, 3));
+        assert_eq!(out[1].propagation_50_s, None);
+    }
+}
