@@ -11,7 +11,7 @@ pub use histogram::{Histogram, nearest_rank, rank_of};
 pub use kinds::{KindCounts, KindError, KindRow, Stages, account};
 pub use output::{
     BlockRow, Conservation, EnergyOutput, EnergyRow, EnergyStateRow, GatewayRow, LatencyBinRow,
-    LatencyRow, LeaderRow, MessageRow, NodeRow, NodeTraffic, PrivacyRow, RadioRow, RunOutput,
-    TimeseriesRow, Value, beyond_run_flag, restore_beyond_run, warnings,
+    LatencyRow, LeaderRow, MessageRow, NodeRow, NodeTraffic, PrivacyRow, RadioDistanceRow,
+    RadioRow, RunOutput, TimeseriesRow, Value, beyond_run_flag, restore_beyond_run, warnings,
 };
 pub use record::{Measure, Metrics, SettledTx};

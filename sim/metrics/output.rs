@@ -245,6 +245,21 @@ pub struct EnergyOutput {
     pub summary: Vec<(String, Value)>,
 }
 
+/// Frames of one LoRaWAN group whose devices' nearest gateway lies in one distance bin.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RadioDistanceRow {
+    pub group: String,
+    /// The bin, `[from, to)` metres to the device's nearest gateway, heard or not.
+    pub nearest_gateway_from_m: f64,
+    pub nearest_gateway_to_m: f64,
+    pub devices: u64,
+    /// Transmissions, repeats included, as in the `radio` table.
+    pub frames: u64,
+    pub delivered: u64,
+    /// NaN when the bin's devices sent nothing.
+    pub delivery_ratio: f64,
+}
+
 /// One gateway's reception.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GatewayRow {
@@ -365,6 +380,8 @@ pub struct RunOutput {
     pub radio: Vec<RadioRow>,
     /// Per gateway; empty when no group has a radio.
     pub gateways: Vec<GatewayRow>,
+    /// Per LoRaWAN group and bin of distance to the nearest gateway; empty without one.
+    pub radio_distance: Vec<RadioDistanceRow>,
     /// Device energy and battery life per radio group.
     pub energy: EnergyOutput,
     /// One row per privacy observer; empty without `observers`.
@@ -373,6 +390,10 @@ pub struct RunOutput {
     pub settlement_cdf: Vec<(Time, f64)>,
     /// `(delay, cumulative fraction)` of block arrival at nodes.
     pub block_arrival_cdf: Vec<(Time, f64)>,
+    /// `(latency, cumulative fraction)` from a transaction's creation to its device holding
+    /// the receipt, over the window's transactions of devices that get receipts; `None` when
+    /// no group gets receipts.
+    pub receipt_cdf: Option<Vec<(Time, f64)>>,
 }
 
 impl RunOutput {

@@ -57,6 +57,9 @@ pub struct Links {
     /// Each device's strongest candidate link, kept or not (−∞ when no gateway is within
     /// search reach): what ADR reads, and what the device's own floor was chosen from.
     pub best_dbm: Vec<f32>,
+    /// Each device's distance to the nearest gateway, in metres, heard or not (∞ for
+    /// devices without a position, or when there is no gateway).
+    pub nearest_m: Vec<f32>,
 }
 
 /// What a device's links need: its position, transmit power, the shadowing of its link to
@@ -106,26 +109,33 @@ impl Links {
         };
         let index = Grid::new(gateways, reach);
         let chunk = 1 << 14;
-        type Part = (Vec<u32>, Vec<u32>, Vec<f32>, Vec<f32>);
+        type Part = (Vec<u32>, Vec<u32>, Vec<f32>, Vec<f32>, Vec<f32>);
         let parts: Vec<Part> = (0..devices.div_ceil(chunk))
             .into_par_iter()
             .map(|c| {
                 let (mut counts, mut gws, mut rssi) = (Vec::new(), Vec::new(), Vec::new());
-                let mut best = Vec::new();
+                let (mut best, mut nearest) = (Vec::new(), Vec::new());
                 let (mut near, mut heard) = (Vec::new(), Vec::new());
                 for d in c * chunk..((c + 1) * chunk).min(devices) {
                     let before = gws.len();
                     heard.clear();
+                    let mut closest = f64::INFINITY;
                     if let Some(p) = (e.position)(d) {
                         index.near(p, reach, gateways, &mut near);
                         let tx = (e.tx_power_dbm)(d);
                         for &g in &near {
                             let (x, y) = gateways[g as usize];
                             let dist = ((x - p.0).powi(2) + (y - p.1).powi(2)).sqrt();
+                            closest = closest.min(dist);
                             let shadow = loss.shadowing_db * (e.shadowing)(d, g);
                             heard.push((g, (tx - loss.mean_db(dist) - shadow) as f32));
                         }
+                        // The nearest gateway lies within reach whenever any does.
+                        if near.is_empty() {
+                            closest = index.nearest(p, gateways);
+                        }
                     }
+                    nearest.push(closest as f32);
                     let top = heard
                         .iter()
                         .fold(f32::NEG_INFINITY, |a: f32, &(_, r)| a.max(r));
@@ -141,16 +151,17 @@ impl Links {
                     }
                     counts.push((gws.len() - before) as u32);
                 }
-                (counts, gws, rssi, best)
+                (counts, gws, rssi, best, nearest)
             })
             .collect();
         let mut links = Links {
             offsets: Vec::with_capacity(devices as usize + 1),
             best_dbm: Vec::with_capacity(devices as usize),
+            nearest_m: Vec::with_capacity(devices as usize),
             ..Links::default()
         };
         links.offsets.push(0);
-        for (counts, gws, rssi, best) in parts {
+        for (counts, gws, rssi, best, nearest) in parts {
             let mut at = *links.offsets.last().expect("starts with 0");
             for n in counts {
                 at += n;
@@ -159,6 +170,7 @@ impl Links {
             links.gateways.extend(gws);
             links.rssi_dbm.extend(rssi);
             links.best_dbm.extend(best);
+            links.nearest_m.extend(nearest);
         }
         links
     }
@@ -249,6 +261,46 @@ impl Grid {
         }
         out.sort_unstable();
     }
+
+    /// Distance from `p` to the nearest of `points` (∞ when there are none): rings of cells
+    /// around `p`'s cell, outwards, until no unvisited cell can hold a nearer point.
+    fn nearest(&self, p: Point, points: &[Point]) -> f64 {
+        let (cx, cy) = self.coords(p);
+        let (cols, rows) = (self.cols as i64, self.rows as i64);
+        // Past this ring every cell of the grid has been seen.
+        let last = cx
+            .abs()
+            .max((cx - cols).abs())
+            .max(cy.abs())
+            .max((cy - rows).abs());
+        let mut best = f64::INFINITY;
+        for k in 0..=last {
+            let mut visit = |x: i64, y: i64| {
+                let c = y as usize * self.cols + x as usize;
+                for &g in &self.ids[self.start[c] as usize..self.start[c + 1] as usize] {
+                    let (gx, gy) = points[g as usize];
+                    best = best.min((gx - p.0).hypot(gy - p.1));
+                }
+            };
+            let xs = (cx - k).max(0)..=(cx + k).min(cols - 1);
+            for y in (cy - k).max(0)..=(cy + k).min(rows - 1) {
+                if y == cy - k || y == cy + k {
+                    xs.clone().for_each(|x| visit(x, y));
+                } else {
+                    for x in [cx - k, cx + k] {
+                        if (0..cols).contains(&x) {
+                            visit(x, y);
+                        }
+                    }
+                }
+            }
+            // Cells beyond ring k lie at least k cells from `p`.
+            if best <= k as f64 * self.cell {
+                break;
+            }
+        }
+        best
+    }
 }
 
 #[cfg(test)]
@@ -329,7 +381,36 @@ mod tests {
             pruned += all.iter().filter(|a| a.1 as f64 >= -152.5).count() - want.len();
             assert_eq!(links.gateways[links.of(d)], want[..], "device {d}");
             assert_eq!(links.best_dbm[d as usize], best, "device {d}");
+            let nearest = (0..50usize)
+                .map(|g| (gws[g].0 - p.0).hypot(gws[g].1 - p.1))
+                .fold(f64::INFINITY, f64::min);
+            assert_eq!(links.nearest_m[d as usize], nearest as f32, "device {d}");
         }
         assert!(links.gateways.len() > 300 && pruned > 100, "{pruned}");
+    }
+
+    // Gateways bunched in two corners of a 20 km square, cells far narrower than the gaps,
+    // and places inside, between and outside them: the ring search finds the gateway a scan
+    // of all of them finds.
+    #[test]
+    fn nearest_gateway_matches_a_full_scan() {
+        let mut gws = even_points(Shape::Square, 1_000.0, 30);
+        gws.extend(
+            even_points(Shape::Disc, 500.0, 7)
+                .into_iter()
+                .map(|(x, y)| (x + 9_000.0, y - 9_000.0)),
+        );
+        let grid = Grid::new(&gws, 40.0);
+        assert!(grid.cols > 100, "{}", grid.cols);
+        for i in 0..400u32 {
+            let u = |k: u32| ((i * k) % 400) as f64 / 400.0;
+            let p = ((u(7) - 0.3) * 30_000.0, (u(13) - 0.7) * 30_000.0);
+            let scan = gws
+                .iter()
+                .map(|g| (g.0 - p.0).hypot(g.1 - p.1))
+                .fold(f64::INFINITY, f64::min);
+            assert_eq!(grid.nearest(p, &gws), scan, "{p:?}");
+        }
+        assert_eq!(Grid::new(&[], 40.0).nearest((1.0, 2.0), &[]), f64::INFINITY);
     }
 }

@@ -16,16 +16,17 @@ pub(crate) const FONT: &str = "sans-serif";
 /// Embedded so PNG text never depends on what the host has installed.
 static DEJAVU_SANS: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
 
-const CREATED: RGBColor = RGBColor(31, 119, 180);
-const INCLUDED: RGBColor = RGBColor(255, 127, 14);
-const SETTLED: RGBColor = RGBColor(44, 160, 44);
+pub(super) const CREATED: RGBColor = RGBColor(31, 119, 180);
+pub(super) const INCLUDED: RGBColor = RGBColor(255, 127, 14);
+pub(super) const SETTLED: RGBColor = RGBColor(44, 160, 44);
 /// The raw settled line, paler than its smoothed mean drawn over it.
 const SETTLED_RAW: RGBColor = RGBColor(160, 215, 160);
-const GREY: RGBColor = RGBColor(110, 110, 110);
+pub(super) const GREY: RGBColor = RGBColor(110, 110, 110);
 
 /// A labelled series of `(x, y)` points.
 type Line = (&'static str, RGBColor, Vec<(f64, f64)>);
-type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+pub(super) type DrawResult<DB> =
+    Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
 #[derive(Clone, Copy)]
 pub(super) enum Chart {
@@ -34,20 +35,28 @@ pub(super) enum Chart {
     BlockPropagationCdf,
     /// Only when a radio group has a battery.
     BatteryLife,
+    /// Only with a LoRaWAN group.
+    DeliveryByDistance,
+    /// Only when a group gets settlement receipts.
+    ReceiptCdf,
 }
 
 impl Chart {
-    pub(super) const ALL: [Chart; 4] = [
+    pub(super) const ALL: [Chart; 6] = [
         Chart::Throughput,
         Chart::SettlementCdf,
         Chart::BlockPropagationCdf,
         Chart::BatteryLife,
+        Chart::DeliveryByDistance,
+        Chart::ReceiptCdf,
     ];
 
     /// Whether the run has what the chart shows.
     pub(super) fn applies(self, out: &RunOutput) -> bool {
         match self {
             Chart::BatteryLife => !out.energy.battery_cdf.is_empty(),
+            Chart::DeliveryByDistance => !out.radio_distance.is_empty(),
+            Chart::ReceiptCdf => out.receipt_cdf.is_some(),
             _ => true,
         }
     }
@@ -58,6 +67,8 @@ impl Chart {
             Chart::SettlementCdf => "settlement_cdf",
             Chart::BlockPropagationCdf => "block_propagation_cdf",
             Chart::BatteryLife => "battery_life",
+            Chart::DeliveryByDistance => "delivery_by_distance",
+            Chart::ReceiptCdf => "receipt_cdf",
         }
     }
 
@@ -96,6 +107,8 @@ impl Chart {
                 &out.block_arrival_cdf,
             ),
             Chart::BatteryLife => battery_life(out, root),
+            Chart::DeliveryByDistance => super::radio_charts::delivery_by_distance(out, root),
+            Chart::ReceiptCdf => super::radio_charts::receipt_cdf(out, root),
         }
     }
 }
@@ -228,7 +241,7 @@ type Plane =
     Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>;
 
 /// Draws each `(label, colour, points)` as a line and the legend of them all.
-fn labelled_lines<'a, DB: DrawingBackend + 'a>(
+pub(super) fn labelled_lines<'a, DB: DrawingBackend + 'a>(
     chart: &mut ChartContext<'a, DB, Plane>,
     lines: impl Iterator<Item = (String, RGBColor, Vec<(f64, f64)>)>,
 ) -> DrawResult<DB> {
@@ -251,7 +264,7 @@ fn labelled_lines<'a, DB: DrawingBackend + 'a>(
         .draw()
 }
 
-fn cdf<DB: DrawingBackend>(
+pub(super) fn cdf<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     name: &str,
     desc: (&str, &str),
@@ -378,7 +391,7 @@ fn finite((x, y): (f64, f64)) -> bool {
 
 /// Upper end of an axis from zero: the largest value, or 1 when there is nothing positive,
 /// because plotters cannot map a zero-width range.
-fn upper(values: impl Iterator<Item = f64>) -> f64 {
+pub(super) fn upper(values: impl Iterator<Item = f64>) -> f64 {
     let max = values.filter(|v| v.is_finite()).fold(0.0, f64::max);
     if max > 0.0 { max } else { 1.0 }
 }

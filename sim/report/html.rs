@@ -195,13 +195,9 @@ fn run_page(folder: &Verified) -> Result<String, String> {
     // The answer first: the page is forwarded, and most readers stop at its top.
     b.push_str(&super::answer::block(&yaml, &get, &names));
     b.push_str("<h2>Charts</h2>\n");
-    for chart in [
-        "throughput",
-        "settlement_cdf",
-        "block_propagation_cdf",
-        "battery_life",
-    ] {
-        let name = format!("{chart}.svg");
+    // Every chart a run can write, in the order it writes them; each only where it was.
+    for chart in super::charts::Chart::ALL {
+        let name = format!("{}.svg", chart.name());
         if folder.lists(&name) {
             figure(&mut b, folder, &name)?;
         }

@@ -6,10 +6,13 @@ mod answer;
 pub(crate) mod charts;
 mod error;
 pub mod html;
+mod radio_charts;
 mod svg;
 mod tables;
 mod text;
 
+#[cfg(test)]
+mod radio_tests;
 #[cfg(test)]
 mod tests;
 

@@ -5,14 +5,15 @@ use polars::prelude::*;
 
 use crate::metrics::{
     BlockRow, Conservation, EnergyOutput, GatewayRow, KindRow, LatencyBinRow, LatencyRow,
-    LeaderRow, MessageRow, NodeRow, PrivacyRow, RadioRow, RunOutput, TimeseriesRow, Value,
+    LeaderRow, MessageRow, NodeRow, PrivacyRow, RadioDistanceRow, RadioRow, RunOutput,
+    TimeseriesRow, Value,
 };
 use crate::radio::Loss;
 
 type Builder = fn(&RunOutput) -> PolarsResult<DataFrame>;
 
 /// Table names in the order they are written, each with its builder.
-pub(super) const TABLES: [(&str, Builder); 15] = [
+pub(super) const TABLES: [(&str, Builder); 16] = [
     ("summary", |out| summary(&out.summary, &out.conservation)),
     ("run", |out| run(&out.summary, &out.conservation)),
     ("timeseries", |out| timeseries(&out.timeseries)),
@@ -26,6 +27,7 @@ pub(super) const TABLES: [(&str, Builder); 15] = [
     }),
     ("radio", |out| radio(&out.radio)),
     ("gateways", |out| gateways(&out.gateways)),
+    ("radio_distance", |out| radio_distance(&out.radio_distance)),
     ("energy", |out| energy(&out.energy)),
     ("energy_states", |out| energy_states(&out.energy)),
     ("kinds", |out| kinds(&out.kinds)),
@@ -40,6 +42,7 @@ pub(super) fn for_run(out: &RunOutput) -> impl Iterator<Item = (&'static str, Bu
     TABLES
         .into_iter()
         .filter(|(name, _)| !matches!(*name, "radio" | "gateways") || !out.radio.is_empty())
+        .filter(|(name, _)| *name != "radio_distance" || !out.radio_distance.is_empty())
         .filter(|(name, _)| !name.starts_with("energy") || !out.energy.rows.is_empty())
         .filter(|(name, _)| *name != "leaders" || out.leaders.is_some())
         .filter(|(name, _)| *name != "kinds" || !out.kinds.is_empty())
@@ -354,6 +357,29 @@ pub(super) fn gateways(rows: &[GatewayRow]) -> PolarsResult<DataFrame> {
             ),
         ])
         .collect(),
+    )
+}
+
+/// Long form: per LoRaWAN group and bin of distance to the nearest gateway, its frames and
+/// those delivered.
+fn radio_distance(rows: &[RadioDistanceRow]) -> PolarsResult<DataFrame> {
+    DataFrame::new(
+        rows.len(),
+        vec![
+            col("group", pick(rows, |r| r.group.as_str())),
+            col(
+                "nearest_gateway_from_m",
+                pick(rows, |r| r.nearest_gateway_from_m),
+            ),
+            col(
+                "nearest_gateway_to_m",
+                pick(rows, |r| r.nearest_gateway_to_m),
+            ),
+            col("devices", pick(rows, |r| int64(r.devices))),
+            col("frames", pick(rows, |r| int64(r.frames))),
+            col("delivered", pick(rows, |r| int64(r.delivered))),
+            col("delivery_ratio", pick(rows, |r| cell(r.delivery_ratio))),
+        ],
     )
 }
 

@@ -12,10 +12,10 @@ use crate::metrics::{
 };
 
 /// A fresh directory per call: tests run in parallel and must not see each other's files.
-struct TempDir(PathBuf);
+pub(super) struct TempDir(pub(super) PathBuf);
 
 impl TempDir {
-    fn new(tag: &str) -> Self {
+    pub(super) fn new(tag: &str) -> Self {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let path =
@@ -32,7 +32,7 @@ impl Drop for TempDir {
     }
 }
 
-fn sample() -> RunOutput {
+pub(super) fn sample() -> RunOutput {
     let ts = |i: u64| TimeseriesRow {
         window_start_s: i as f64 * 10.0,
         window_end_s: (i + 1) as f64 * 10.0,
@@ -134,6 +134,7 @@ fn sample() -> RunOutput {
         blocks: vec![block(0, Some(1.5)), block(1, None), block(2, Some(3.0))],
         radio: Vec::new(),
         gateways: Vec::new(),
+        radio_distance: Vec::new(),
         energy: Default::default(),
         nodes: vec![node(0, "eu-west"), node(1, "us-east")],
         messages: vec![MessageRow {
@@ -152,6 +153,7 @@ fn sample() -> RunOutput {
             (NS_PER_MS * 100_000, 1.0),
         ],
         block_arrival_cdf: vec![(0, 0.2), (200 * NS_PER_MS, 0.7), (400 * NS_PER_MS, 1.0)],
+        receipt_cdf: None,
     }
 }
 

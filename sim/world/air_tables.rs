@@ -3,7 +3,7 @@
 
 use super::airwaves::{AirPlan, Airwaves, RadioStats};
 use crate::engine::{Time, to_secs};
-use crate::metrics::{GatewayRow, RadioRow, Value};
+use crate::metrics::{GatewayRow, RadioDistanceRow, RadioRow, Value};
 use crate::radio::Loss;
 use crate::scenario::Scenario;
 
@@ -12,6 +12,7 @@ use crate::scenario::Scenario;
 pub struct Tables {
     pub radio: Vec<RadioRow>,
     pub gateways: Vec<GatewayRow>,
+    pub distance: Vec<RadioDistanceRow>,
     pub summary: Vec<(String, Value)>,
     /// Readings lost with their frames, by reason (`radio_collision`, …).
     pub dropped: Vec<(String, u64)>,
@@ -62,6 +63,9 @@ impl Tables {
                 });
             }
         }
+        t.distance = plan
+            .distance
+            .rows(&w.distance, |g| s.devices[plan.group_index[g]].name.clone());
         let paths = plan.demodulators() as f64;
         for (g, gs) in w.gateways.iter().enumerate() {
             t.gateways.push(GatewayRow {

@@ -16,6 +16,7 @@
 use super::acks::Acks;
 use super::batches::Batches;
 use super::class_a_receipts::ReceiptQueue;
+use super::distance::DistanceBins;
 use super::shard::{Outcome, Shard, Sources, Upload};
 use crate::consensus::TxIn;
 use crate::engine::{Purpose, Time, draw_unit};
@@ -89,6 +90,8 @@ pub struct AirPlan {
     pub group_index: Vec<usize>,
     /// Spreading factor of each device; 0 for devices without a radio.
     pub sf: Vec<u8>,
+    /// Each device's bin of distance to its nearest gateway.
+    pub distance: DistanceBins,
     links: Links,
     rx: RxConfig,
     pub seed: u64,
@@ -199,14 +202,18 @@ impl AirPlan {
             shadowing: &shadowing,
             floor_dbm: &floor,
         };
-        let links = Links::build(devices, &gateways, &loss, max_tx, min_floor, &emitter);
+        let mut links = Links::build(devices, &gateways, &loss, max_tx, min_floor, &emitter);
         let sf = (0..devices)
             .map(|d| sf_of(d, links.best_dbm[d as usize] as f64))
             .collect();
+        let nearest = std::mem::take(&mut links.nearest_m);
+        let distance = DistanceBins::new(&nearest, groups.len(), |d| group_at(&groups, d));
+        drop(nearest);
         Some(AirPlan {
             groups,
             group_index,
             sf,
+            distance,
             links,
             rx,
             seed: s.seed,
@@ -226,9 +233,14 @@ impl AirPlan {
 
     /// The radio group holding device `d`, by its position in `groups`.
     pub fn group_of(&self, d: u32) -> Option<usize> {
-        let i = self.groups.partition_point(|g| g.first + g.count <= d);
-        (i < self.groups.len() && self.groups[i].first <= d).then_some(i)
+        group_at(&self.groups, d)
     }
+}
+
+/// The entry of `groups` holding device `d`.
+fn group_at(groups: &[GroupRadio], d: u32) -> Option<usize> {
+    let i = groups.partition_point(|g| g.first + g.count <= d);
+    (i < groups.len() && groups[i].first <= d).then_some(i)
 }
 
 fn path_loss(area: &crate::scenario::Area) -> PathLoss {
@@ -359,6 +371,8 @@ pub struct Airwaves {
     /// Indexed by `radio group · 6 + SF − 7`.
     pub stats: Vec<RadioStats>,
     pub gateways: Vec<GatewayStats>,
+    /// Frames and delivered frames per group and distance bin (`DistanceBins::index`).
+    pub distance: Vec<[u64; 2]>,
     /// Readings lost with their frames, by [`Loss`].
     pub dropped: [u64; 4],
     /// Settlement receipts waiting at the network server, when a group has them.
@@ -384,6 +398,7 @@ impl Airwaves {
             txs: Vec::new(),
             stats: vec![RadioStats::default(); plan.groups.len() * 6],
             gateways: vec![GatewayStats::default(); gateways as usize],
+            distance: plan.distance.counters(),
             dropped: [0; 4],
             receipts: None,
             energy: None,
@@ -565,6 +580,9 @@ impl Airwaves {
         st.readings += readings;
         st.airtime += f.end - f.start;
         st.duty_cycle_wait += f.start - f.ready;
+        let bin = &mut self.distance[plan.distance.index(gi, f.device)];
+        bin[0] += 1;
+        bin[1] += u64::from(best.is_some());
         if best.is_some() {
             st.delivered += 1;
             st.duplicates += received as u64 - 1;

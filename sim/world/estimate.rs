@@ -28,8 +28,9 @@ const PER_GATEWAY: f64 = 48.0;
 /// joined. The gateways a device reaches come from `links_per_radio_device`.
 const PER_RADIO_LINK: f64 = 16.0;
 /// Bytes per radio device besides its links: spreading factor, position, duty-cycle state,
-/// and its energy above sleep (8).
-const PER_RADIO_DEVICE: f64 = 40.0;
+/// its energy above sleep (8), its bin of distance to the nearest gateway (1), and that
+/// distance while the links are built (4, held twice while the per-chunk lists are joined).
+const PER_RADIO_DEVICE: f64 = 49.0;
 
 /// Bytes per device an observer tracks (`observers:`): its newest key and last use and its
 /// count in the open anonymity window, in hash maps (doubled for their load factor and growth

@@ -9,6 +9,7 @@ mod casts;
 mod cells;
 mod class_a_receipts;
 mod copies;
+mod distance;
 mod energy;
 mod estimate;
 mod faults;
@@ -1018,6 +1019,9 @@ impl<'s, P: Protocol> World<'s, P> {
             latency_hist: summary::latency_hist(m),
             settlement_cdf: m.settlement.cdf_of(m.measured),
             block_arrival_cdf: m.block_arrival.cdf(),
+            receipt_cdf: receipt_counts
+                .as_ref()
+                .map(|_| m.receipt.cdf_of(m.receipt_measured)),
             conservation,
             kinds: if m.kinds.typed() { kinds } else { Vec::new() },
             blocks: report.blocks,
@@ -1026,6 +1030,7 @@ impl<'s, P: Protocol> World<'s, P> {
             leaders: report.leaders,
             radio: radio.radio,
             gateways: radio.gateways,
+            radio_distance: radio.distance,
             energy,
             privacy,
         };
