@@ -117,6 +117,16 @@ pub struct RxConfig {
 pub const FLOOR_HEADROOM_DB: f64 = 10.0;
 
 impl RxConfig {
+    /// The sensitivity for frames of `sf` at `bandwidth_hz`: a frame received under it is
+    /// lost with [`Loss::BelowSensitivity`], whatever else is on the air.
+    pub fn sensitivity_dbm_at(&self, sf: u8, bandwidth_hz: u32) -> f64 {
+        let mut sensitivity = self.sensitivity_dbm[(sf - 7) as usize];
+        if bandwidth_hz != 125_000 {
+            sensitivity += 10.0 * (bandwidth_hz as f64 / 125_000.0).log10();
+        }
+        sensitivity
+    }
+
     /// The weakest received power at which a frame of spreading factor `sf` and
     /// `bandwidth_hz` can change anything at a gateway, less [`FLOOR_HEADROOM_DB`]; a link
     /// under it can be left out. Such a frame is under its own sensitivity, so never
@@ -168,6 +178,13 @@ pub struct Receiver {
     tx: Vec<(Time, Time)>,
     /// Start of the last frame heard: frames must come in start order.
     last_start: Time,
+    /// The earliest end among `active` (meaningless while it is empty): a sweep that has not
+    /// reached it has nothing to settle, which is most calls, since every frame heard first
+    /// settles what ended before it.
+    first_end: Time,
+    /// Frames under their sensitivity get no verdict (their caller counts them when it
+    /// hands them over); they still interfere.
+    quiet_when_deaf: bool,
 }
 
 fn milliwatts(dbm: f64) -> f64 {
@@ -177,6 +194,16 @@ fn milliwatts(dbm: f64) -> f64 {
 impl Receiver {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A receiver that passes no verdict for frames under their sensitivity: a gateway hears
+    /// most frames only as interference, and its caller knows which from
+    /// [`RxConfig::sensitivity_dbm_at`] alone.
+    pub fn quiet_when_deaf() -> Self {
+        Receiver {
+            quiet_when_deaf: true,
+            ..Self::default()
+        }
     }
 
     /// The gateway sends during `[start, end)`; it hears nothing then. Must be called before
@@ -202,11 +229,7 @@ impl Receiver {
         debug_assert!(h.end > h.start && (7..=12).contains(&h.sf));
         self.last_start = h.start;
         self.settle(h.start, cfg, done);
-        let mut sensitivity = cfg.sensitivity_dbm[(h.sf - 7) as usize];
-        if h.bandwidth_hz != 125_000 {
-            sensitivity += 10.0 * (h.bandwidth_hz as f64 / 125_000.0).log10();
-        }
-        let lost = if h.rssi_dbm < sensitivity {
+        let lost = if h.rssi_dbm < cfg.sensitivity_dbm_at(h.sf, h.bandwidth_hz) {
             Some(Loss::BelowSensitivity)
         } else if self.transmitting(h.start, h.start + 1) {
             Some(Loss::GatewayTransmitting)
@@ -224,6 +247,9 @@ impl Receiver {
                 interference_mw[(a.heard.sf - 7) as usize] += a.mw;
             }
         }
+        if self.active.is_empty() || h.end < self.first_end {
+            self.first_end = h.end;
+        }
         self.active.push(Active {
             heard: h,
             mw,
@@ -240,17 +266,23 @@ impl Receiver {
         cfg: &RxConfig,
         done: &mut impl FnMut(u32, Result<(), Loss>),
     ) {
+        if !self.active.is_empty() && until < self.first_end {
+            return;
+        }
         // Compacts in place, keeping the rest in hearing order so float sums and outcomes
         // never depend on where a frame sat in the vector.
         let mut keep = 0;
+        let mut first_end = Time::MAX;
         for i in 0..self.active.len() {
             let a = self.active[i];
             if a.heard.end > until {
                 self.active[keep] = a;
                 keep += 1;
+                first_end = first_end.min(a.heard.end);
                 continue;
             }
             let outcome = match a.lost {
+                Some(Loss::BelowSensitivity) if self.quiet_when_deaf => continue,
                 Some(loss) => Err(loss),
                 None if self.transmitting(a.heard.start, a.heard.end) => {
                     Err(Loss::GatewayTransmitting)
@@ -266,6 +298,7 @@ impl Receiver {
             done(a.heard.frame, outcome);
         }
         self.active.truncate(keep);
+        self.first_end = first_end;
         let oldest = self
             .active
             .iter()

@@ -362,6 +362,10 @@ pub struct Airwaves {
     free: Vec<u32>,
     lists: Batches,
     ready: Vec<u32>,
+    /// Frames that every gateway hears under its sensitivity: their verdicts are known when
+    /// they are handed over, and they finish once a barrier passes their end, as a frame
+    /// some gateway may receive does.
+    deaf: Vec<u32>,
     /// Per gateway, reused between barriers: the frames it hears next, in key order, and
     /// its verdicts on the frames it settled.
     inbox: Vec<Vec<Heard>>,
@@ -386,12 +390,13 @@ pub struct Airwaves {
 impl Airwaves {
     pub fn new(plan: &AirPlan, gateways: u32) -> Self {
         Airwaves {
-            receivers: vec![Receiver::new(); gateways as usize],
+            receivers: vec![Receiver::quiet_when_deaf(); gateways as usize],
             pending: Vec::new(),
             flights: Vec::new(),
             free: Vec::new(),
             lists: Batches::default(),
             ready: Vec::new(),
+            deaf: Vec::new(),
             inbox: vec![Vec::new(); gateways as usize],
             verdicts: vec![Vec::new(); gateways as usize],
             out: Vec::new(),
@@ -452,6 +457,7 @@ impl Airwaves {
             free,
             lists,
             ready,
+            deaf,
             gateways,
             inbox,
             verdicts,
@@ -475,9 +481,16 @@ impl Airwaves {
             }
             let bandwidth_hz =
                 plan.groups[plan.group_of(f.device).expect("radio device")].bandwidth_hz;
+            // A copy under the gateway's sensitivity is lost there whatever else is on the
+            // air: its receiver sends no verdict for it, and it is counted when the frame
+            // finishes (`finish_frame`).
+            let sensitivity = plan.rx.sensitivity_dbm_at(f.sf, bandwidth_hz);
+            let mut receivable = 0;
             for k in links {
                 let g = plan.links.gateways[k];
+                let rssi_dbm = plan.links.rssi_dbm[k] as f64;
                 gateways[g as usize].heard += 1;
+                receivable += u32::from(rssi_dbm >= sensitivity);
                 inbox[g as usize].push(Heard {
                     frame: idx,
                     start: f.start,
@@ -485,8 +498,12 @@ impl Airwaves {
                     channel: f.channel,
                     sf: f.sf,
                     bandwidth_hz,
-                    rssi_dbm: plan.links.rssi_dbm[k] as f64,
+                    rssi_dbm,
                 });
+            }
+            flights[idx as usize].remaining = receivable;
+            if receivable == 0 {
+                deaf.push(idx);
             }
         }
         // Gateways resolve their own frames independently, in parallel; their verdicts are
@@ -503,6 +520,15 @@ impl Airwaves {
                 }
                 rx.settle(barrier, &plan.rx, &mut done);
             });
+        // Every receiver has now settled up to the barrier, which is when a frame that some
+        // gateway could receive gets its last verdict.
+        deaf.retain(|&i| {
+            let done = flights[i as usize].f.end <= barrier;
+            if done {
+                ready.push(i);
+            }
+            !done
+        });
         for (g, out) in verdicts.iter_mut().enumerate() {
             for (i, r) in out.drain(..) {
                 outcome(flights, gateways, ready, access, i, g as u32, r);
@@ -547,6 +573,13 @@ impl Airwaves {
         let f = fl.f;
         let gi = plan.group_of(f.device).expect("radio device");
         let g = &plan.groups[gi];
+        let sensitivity = plan.rx.sensitivity_dbm_at(f.sf, g.bandwidth_hz);
+        for k in plan.links.of(f.device) {
+            if (plan.links.rssi_dbm[k] as f64) < sensitivity {
+                gateways[plan.links.gateways[k] as usize].lost[Loss::BelowSensitivity as usize] +=
+                    1;
+            }
+        }
         let list = match acks {
             Some(a) if f.attempt > 0 => a.kept.remove(&f.device),
             _ => fl.list,
