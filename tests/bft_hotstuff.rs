@@ -32,11 +32,8 @@ fn assert_safe(nodes: &[Node]) {
 
 fn unsettled(hs: &HotStuff, before: Time, down: &[u32]) -> usize {
     let reqs = hs.requests();
-    (0..reqs.all().len() as u32)
-        .filter(|&r| {
-            let q = reqs.get(r);
-            q.reached < before && !down.contains(&q.origin) && !reqs.is_settled(r)
-        })
+    reqs.live()
+        .filter(|&(r, q)| q.reached < before && !down.contains(&q.origin) && !reqs.is_settled(r))
         .count()
 }
 

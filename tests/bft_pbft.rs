@@ -33,11 +33,8 @@ fn assert_safe(nodes: &[Node]) {
 /// Requests whose origin is up at the end, that reached it before `before` and are not settled.
 fn unsettled(pbft: &Pbft, before: Time, down: &[u32]) -> usize {
     let reqs = pbft.requests();
-    (0..reqs.all().len() as u32)
-        .filter(|&r| {
-            let q = reqs.get(r);
-            q.reached < before && !down.contains(&q.origin) && !reqs.is_settled(r)
-        })
+    reqs.live()
+        .filter(|&(r, q)| q.reached < before && !down.contains(&q.origin) && !reqs.is_settled(r))
         .count()
 }
 
@@ -151,12 +148,8 @@ fn t13_message_counts_and_commit_latency() {
         assert!(decisions >= 5, "n={n}: {decisions}");
         let c = pbft.counts;
         let k = u64::from(n);
-        let forwarded = pbft
-            .requests()
-            .all()
-            .iter()
-            .filter(|q| q.origin != 0)
-            .count() as u64;
+        let reqs = pbft.requests();
+        let forwarded = u64::from(reqs.count()) - reqs.added_by(0);
         // Requests still in flight at the end were forwarded but not decided.
         let batches = c.pre_prepare / (k - 1);
         assert_eq!(c.pre_prepare, batches * (k - 1), "n={n}");
@@ -166,7 +159,7 @@ fn t13_message_counts_and_commit_latency() {
         assert_eq!(c.view_change + c.new_view + c.catch_up, 0);
         assert_eq!(
             batches,
-            pbft.requests().all().len() as u64,
+            u64::from(pbft.requests().count()),
             "one request per batch"
         );
         let with_replies = 1 + (k - 1) + (k - 1) * (k - 1) + k * (k - 1) + k;

@@ -60,11 +60,8 @@ struct Outcome {
 
 fn unsettled(reqs: &unchained::consensus::pbft::requests::Requests, byz: &Byzantine) -> usize {
     let before: Time = from_secs(DURATION_S - 10.0);
-    (0..reqs.all().len() as u32)
-        .filter(|&r| {
-            let q = reqs.get(r);
-            q.reached < before && byz.is_honest(q.origin) && !reqs.is_settled(r)
-        })
+    reqs.live()
+        .filter(|&(r, q)| q.reached < before && byz.is_honest(q.origin) && !reqs.is_settled(r))
         .count()
 }
 

@@ -102,9 +102,9 @@ fn check_safety(label: &str, raft: &Raft, nodes: &[Node], end: Time) -> usize {
 /// Every request that reached its origin before `until` settled.
 fn check_settled(label: &str, raft: &Raft, nodes: &[Node], until: Time) -> usize {
     let reqs = raft.requests();
-    let mut total = 0;
-    for r in 0..reqs.all().len() as u32 {
-        let q = reqs.get(r);
+    // Released requests were settled; the kept ones are checked one by one.
+    let mut total = reqs.count() as usize - reqs.live().count();
+    for (r, q) in reqs.live() {
         if q.reached > until {
             continue;
         }

@@ -30,11 +30,25 @@ impl Batch {
         vote_bytes: u64,
         certificate: u32,
     ) -> Self {
+        let txs = batch.iter().map(|&r| requests.tx_count(r)).sum();
+        let bytes = requests.bytes_of(batch);
+        Self::with(bytes, txs, proposer, proposed_at, vote_bytes, certificate)
+    }
+
+    /// The same from the batch's totals: `request_bytes` and `tx_count` of its requests.
+    pub fn with(
+        request_bytes: u64,
+        tx_count: u32,
+        proposer: u32,
+        proposed_at: Time,
+        vote_bytes: u64,
+        certificate: u32,
+    ) -> Self {
         Batch {
             proposer,
             proposed_at,
-            bytes: vote_bytes * (1 + u64::from(certificate)) + requests.bytes_of(batch),
-            tx_count: batch.iter().map(|&r| requests.tx_count(r)).sum(),
+            bytes: vote_bytes * (1 + u64::from(certificate)) + request_bytes,
+            tx_count,
         }
     }
 }

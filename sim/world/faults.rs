@@ -40,6 +40,8 @@ pub struct Faults {
     /// restart, so they stay in transit meanwhile.
     pub parked: Vec<Vec<u32>>,
     pub counts: Counts,
+    /// Per validator, its last scheduled restart, if any.
+    last_up: Vec<Option<Time>>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -91,6 +93,10 @@ impl Faults {
             }
         }
         changes.sort();
+        f.last_up = vec![None; n as usize];
+        for c in changes.iter().filter(|c| c.up) {
+            f.last_up[c.node as usize] = Some(c.at);
+        }
         f.windows = spec
             .partitions
             .iter()
@@ -103,6 +109,16 @@ impl Faults {
         f.loss = spec.links.loss;
         f.extra_delay = millis(spec.links.extra_delay_ms);
         (f, changes)
+    }
+
+    /// Whether crash `c` stops its validator for the rest of the run: no restart is
+    /// scheduled at or after it (a restart at the same time sorts after the crash).
+    pub fn for_good(&self, c: &Change) -> bool {
+        !c.up
+            && self
+                .last_up
+                .get(c.node as usize)
+                .is_none_or(|u| u.is_none_or(|u| u < c.at))
     }
 
     pub fn is_down(&self, v: u32) -> bool {

@@ -384,6 +384,10 @@ impl<'s, P: Protocol> World<'s, P> {
                 self.faults.apply(c);
                 if !was_down && self.faults.is_down(c.node) {
                     self.protocol.on_crash(&mut self.nodes[c.node as usize], 0);
+                    if self.faults.for_good(&c) {
+                        self.protocol
+                            .on_down_for_good(&mut self.nodes[c.node as usize]);
+                    }
                 }
             } else {
                 self.sched.schedule(c.at, SYSTEM, Ev::Fault(c));
@@ -579,6 +583,10 @@ impl<'s, P: Protocol> World<'s, P> {
                 let now = self.sched.now();
                 self.protocol
                     .on_crash(&mut self.nodes[c.node as usize], now);
+                if self.faults.for_good(&c) {
+                    self.protocol
+                        .on_down_for_good(&mut self.nodes[c.node as usize]);
+                }
             }
             return;
         }

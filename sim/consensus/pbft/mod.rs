@@ -107,6 +107,9 @@ pub struct Pbft {
     requests: Requests,
     /// Batch id → request ids; batch 0 is the null batch.
     batches: Vec<Vec<u32>>,
+    /// Per batch: bytes of its requests and their transactions, kept since its requests are
+    /// released once executed everywhere while the batch may still be re-proposed.
+    batch_totals: Vec<(u64, u32)>,
     batch_proposed_at: Vec<Time>,
     batch_proposer: Vec<u32>,
     view_changes: Vec<ViewChange>,
@@ -116,6 +119,8 @@ pub struct Pbft {
     /// Highest sequence number executed anywhere (decisions made).
     decided: u64,
     settled: Vec<u64>,
+    /// Per replica: every sequence number up to this one is executed there.
+    exec: Vec<u64>,
     timeout: Time,
     byz: Byzantine,
 }
@@ -128,8 +133,9 @@ impl Pbft {
             n,
             f,
             q: (n + f + 1).div_ceil(2),
-            requests: Requests::default(),
+            requests: Requests::releasing(),
             batches: vec![Vec::new()],
+            batch_totals: vec![(0, 0)],
             batch_proposed_at: vec![0],
             batch_proposer: vec![0],
             view_changes: Vec::new(),
@@ -138,6 +144,7 @@ impl Pbft {
             counts: Counts::default(),
             decided: 0,
             settled: vec![0; n as usize],
+            exec: vec![0; n as usize],
             timeout: from_secs(params.view_timeout_ms / 1e3),
             byz: Byzantine::default(),
         }
@@ -194,9 +201,7 @@ impl Pbft {
         }
         let bytes = match msg {
             Msg::Request(r) => self.requests.get(r).bytes,
-            Msg::PrePrepare { batch, .. } => {
-                VOTE_BYTES + self.requests.bytes_of(&self.batches[batch as usize])
-            }
+            Msg::PrePrepare { batch, .. } => VOTE_BYTES + self.batch_totals[batch as usize].0,
             Msg::ViewChange(id) => {
                 VOTE_BYTES * (1 + self.view_changes[id as usize].certs.len() as u64)
             }
@@ -251,8 +256,9 @@ impl Pbft {
         {
             return;
         }
-        node.queue.push_back(r);
-        node.queue_tx += u64::from(self.requests.tx_count(r));
+        let t = self.requests.tx_count(r);
+        node.queue.push_back((r, t));
+        node.queue_tx += u64::from(t);
         if node.queue_tx >= u64::from(self.params.batch_max_tx) {
             self.propose(node, ctx);
         } else if !node.batch_timer {
@@ -268,8 +274,8 @@ impl Pbft {
         while !node.queue.is_empty() {
             let mut batch = Vec::new();
             let mut txs = 0u64;
-            while let Some(&r) = node.queue.front() {
-                let t = u64::from(self.requests.tx_count(r));
+            while let Some(&(r, t)) = node.queue.front() {
+                let t = u64::from(t);
                 if !batch.is_empty() && txs + t > u64::from(self.params.batch_max_tx) {
                     break;
                 }
@@ -286,10 +292,7 @@ impl Pbft {
             for &r in &batch {
                 self.requests.on_proposed(r, ctx);
             }
-            let id = self.batches.len() as u32;
-            self.batches.push(batch);
-            self.batch_proposed_at.push(ctx.now);
-            self.batch_proposer.push(ctx.node);
+            let id = self.new_batch(batch, ctx);
             node.next_seq = node.next_seq.max(node.exec_upto) + 1;
             let (view, seq) = (node.view, node.next_seq);
             node.slots.insert(seq, Slot::new(view, id));
@@ -308,16 +311,38 @@ impl Pbft {
         }
     }
 
+    /// Replica `v` has executed through `upto` (`u64::MAX`: it never will again); releases
+    /// the requests every replica has now executed.
+    fn executed_to(&mut self, v: u32, upto: u64) {
+        let Some(e) = self.exec.get_mut(v as usize) else {
+            return;
+        };
+        let was = std::mem::replace(e, upto);
+        // Only the slowest replica moving can move the minimum.
+        if self.exec.iter().all(|&e| e >= was) {
+            let everywhere = self.exec.iter().copied().min().unwrap_or(0);
+            self.requests.release(everywhere);
+        }
+    }
+
+    /// Records a batch proposed now by this node; returns its id.
+    fn new_batch(&mut self, batch: Vec<u32>, ctx: &Ctx<Msg, Timer>) -> u32 {
+        let txs = batch.iter().map(|&r| self.requests.tx_count(r)).sum();
+        self.batch_totals
+            .push((self.requests.bytes_of(&batch), txs));
+        self.batches.push(batch);
+        self.batch_proposed_at.push(ctx.now);
+        self.batch_proposer.push(ctx.node);
+        self.batches.len() as u32 - 1
+    }
+
     /// A Byzantine primary pre-prepares `a` to one half of the honest replicas and a
     /// conflicting batch (the same requests in reverse order, so a different digest) to the
     /// other, the Byzantine replicas getting both; it commits both at once.
     fn equivocate(&mut self, ctx: &mut Ctx<Msg, Timer>, view: u64, seq: u64, a: u32) {
         let mut other = self.batches[a as usize].clone();
         other.reverse();
-        self.batches.push(other);
-        self.batch_proposed_at.push(ctx.now);
-        self.batch_proposer.push(ctx.node);
-        let b = self.batches.len() as u32 - 1;
+        let b = self.new_batch(other, ctx);
         let me = ctx.node;
         for to in (0..self.n).filter(|&to| to != me) {
             let half = self.byz.half_of(to);
@@ -436,8 +461,17 @@ impl Pbft {
             }
             node.exec_upto = s;
             self.decided = self.decided.max(s);
+            // Executed here for good: `enqueue` turns them away before consulting `queued`.
+            for &r in &self.batches[b as usize] {
+                if self.requests.executed(r, s) {
+                    node.queued.remove(&r);
+                }
+            }
         }
         node.prune();
+        if node.exec_upto > before {
+            self.executed_to(node.id, node.exec_upto);
+        }
         if node.exec_upto > before {
             node.attempts = 0;
             if node.active {
@@ -475,6 +509,10 @@ impl Protocol for Pbft {
     }
 
     fn on_start(&mut self, _node: &mut Node, _ctx: &mut Ctx<Msg, Timer>) {}
+
+    fn on_down_for_good(&mut self, node: &mut Node) {
+        self.executed_to(node.id, u64::MAX);
+    }
 
     fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
         node.batch_timer = false;
@@ -617,9 +655,10 @@ impl Protocol for Pbft {
             replicas,
             |n| (&n.decided, &n.decided_at),
             |b| {
-                Batch::of(
-                    &self.requests,
-                    &self.batches[b as usize],
+                let (bytes, txs) = self.batch_totals[b as usize];
+                Batch::with(
+                    bytes,
+                    txs,
                     self.batch_proposer[b as usize],
                     self.batch_proposed_at[b as usize],
                     VOTE_BYTES,

@@ -54,7 +54,9 @@ pub struct Node {
     /// Requests this replica is the origin of, not yet executed here.
     pub own: BTreeSet<u32>,
     // As primary:
-    pub queue: VecDeque<u32>,
+    /// Requests to propose, with their transaction counts (a request may be released while
+    /// queued; its count still shapes the batches).
+    pub queue: VecDeque<(u32, u32)>,
     pub queued: BTreeSet<u32>,
     pub queue_tx: u64,
     pub batch_timer: bool,

@@ -1,30 +1,51 @@
 //! Client requests as replicas see them: the transactions one upload brought to a validator,
 //! forwarded as one request. Shared content (every replica can name a request by id); what
 //! each replica knows or executed lives in its own state.
+//!
+//! A request is kept while it can still matter and released once it cannot (see
+//! [`Requests::release`]), so memory follows the unsettled work, not the length of the run.
+//! Ids stay unique over the run and keep their order.
 
 use crate::consensus::{Ctx, TxIn};
 use crate::engine::Time;
 use crate::ledger::TxTag;
+use std::collections::{BTreeSet, VecDeque};
 
 /// Request header on the wire (client id, timestamp, signature).
 pub const REQUEST_HEADER: u64 = 100;
 
 pub struct Request {
     pub origin: u32,
-    first_tx: u32,
-    tx_count: u32,
     pub bytes: u64,
     /// When it reached its origin.
     pub reached: Time,
     /// Sequence number at which it was first executed (0: not yet). Every correct replica
     /// executes the same sequence, so the first execution is at the same number everywhere.
     pub first_seq: u64,
+    /// Its transactions: `Requests::txs` from this index on.
+    first_tx: u64,
+    tx_count: u32,
+    released: bool,
 }
 
+/// Requests in id order from `base` on, their transactions in the same order from `tx_base`
+/// on. Released requests leave from the front: one that never settles (its origin down for
+/// good before executing it) holds back those after it, so memory is then as if nothing were
+/// released, never more.
 #[derive(Default)]
 pub struct Requests {
-    list: Vec<Request>,
-    txs: Vec<Tx>,
+    list: VecDeque<Request>,
+    base: u32,
+    txs: VecDeque<Tx>,
+    tx_base: u64,
+    /// Requests added, by origin.
+    by_origin: Vec<u64>,
+    /// Whether the family releases requests (see [`Requests::releasing`]).
+    releasing: bool,
+    /// Executed somewhere and not yet released: `(first_seq, id)`; kept only when releasing.
+    executed: BTreeSet<(u64, u32)>,
+    /// Most requests held at once.
+    peak: usize,
     settled: u64,
     /// Transactions invalidated at validation (see [`Requests::invalidate`]) and dropped.
     invalid_dropped: u64,
@@ -42,14 +63,23 @@ struct Tx {
 }
 
 impl Requests {
+    /// Requests of a family that calls [`Requests::release`]; others keep every request and
+    /// spend nothing on tracking what could go.
+    pub fn releasing() -> Self {
+        Requests {
+            releasing: true,
+            ..Requests::default()
+        }
+    }
+
     /// Registers the transactions that reached `origin` together; returns the request id.
     pub fn add<M, T>(&mut self, origin: u32, txs: &[TxIn], ctx: &mut Ctx<M, T>) -> u32 {
-        let first_tx = self.txs.len() as u32;
+        let first_tx = self.tx_base + self.txs.len() as u64;
         let mut bytes = REQUEST_HEADER;
         for tx in txs {
             ctx.metrics.on_reached(tx.created, tx.uploaded, ctx.now);
             bytes += u64::from(tx.bytes);
-            self.txs.push(Tx {
+            self.txs.push_back(Tx {
                 tag: tx.tag(),
                 created: tx.created,
                 included: false,
@@ -58,28 +88,80 @@ impl Requests {
                 invalid: false,
             });
         }
-        self.list.push(Request {
+        let o = origin as usize;
+        if self.by_origin.len() <= o {
+            self.by_origin.resize(o + 1, 0);
+        }
+        self.by_origin[o] += 1;
+        self.list.push_back(Request {
             origin,
-            first_tx,
-            tx_count: txs.len() as u32,
             bytes,
             reached: ctx.now,
             first_seq: 0,
+            first_tx,
+            tx_count: txs.len() as u32,
+            released: false,
         });
-        self.list.len() as u32 - 1
+        self.peak = self.peak.max(self.list.len());
+        self.count() - 1
     }
 
-    pub fn all(&self) -> &[Request] {
-        &self.list
+    /// Requests added so far (released ones included): ids run from 0 to this.
+    pub fn count(&self) -> u32 {
+        self.base + self.list.len() as u32
     }
 
-    /// Whether every transaction of `r` is settled.
+    /// Requests added at `origin` so far.
+    pub fn added_by(&self, origin: u32) -> u64 {
+        self.by_origin.get(origin as usize).copied().unwrap_or(0)
+    }
+
+    /// The requests not yet released, by id. A released request is settled.
+    pub fn live(&self) -> impl Iterator<Item = (u32, &Request)> {
+        (self.base..).zip(&self.list).filter(|(_, q)| !q.released)
+    }
+
+    /// Requests held now (released ones behind an unreleased one included), and the most
+    /// held at once over the run.
+    pub fn live_len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn peak_live(&self) -> usize {
+        self.peak
+    }
+
+    fn slot(&self, r: u32) -> Option<&Request> {
+        let q = self.list.get(r.checked_sub(self.base)? as usize)?;
+        (!q.released).then_some(q)
+    }
+
+    fn slot_mut(&mut self, r: u32) -> Option<&mut Request> {
+        let q = self.list.get_mut(r.checked_sub(self.base)? as usize)?;
+        (!q.released).then_some(q)
+    }
+
+    /// The transactions of a request still kept.
+    fn txs_of(&self, q: &Request) -> std::collections::vec_deque::Iter<'_, Tx> {
+        let from = (q.first_tx - self.tx_base) as usize;
+        self.txs.range(from..from + q.tx_count as usize)
+    }
+
+    /// Whether every transaction of `r` is settled (a released request is).
     pub fn is_settled(&self, r: u32) -> bool {
-        self.tx_range(r).all(|i| self.txs[i].settled)
+        self.slot(r)
+            .is_none_or(|q| self.txs_of(q).all(|t| t.settled))
     }
 
+    /// Whether `r` is still kept.
+    pub fn kept(&self, r: u32) -> bool {
+        self.slot(r).is_some()
+    }
+
+    /// A request still kept; callers only name requests that can still matter.
     pub fn get(&self, r: u32) -> &Request {
-        &self.list[r as usize]
+        self.slot(r)
+            .unwrap_or_else(|| panic!("request {r} used after its release"))
     }
 
     /// Bytes of the requests of a batch, as a proposal carries them.
@@ -88,18 +170,23 @@ impl Requests {
     }
 
     pub fn tx_count(&self, r: u32) -> u32 {
-        self.list[r as usize].tx_count
+        self.get(r).tx_count
     }
 
-    fn tx_range(&self, r: u32) -> std::ops::Range<usize> {
-        let q = &self.list[r as usize];
-        q.first_tx as usize..(q.first_tx + q.tx_count) as usize
+    /// Positions in `txs` of the transactions of kept request `r`.
+    fn tx_range(&self, r: u32) -> Option<std::ops::Range<usize>> {
+        let q = self.slot(r)?;
+        let from = (q.first_tx - self.tx_base) as usize;
+        Some(from..from + q.tx_count as usize)
     }
 
-    /// Marks the request proposed; records inclusion of transactions proposed for the first time.
+    /// Marks the request proposed; records inclusion of transactions proposed for the first
+    /// time. A released request was proposed before: nothing to record.
     pub fn on_proposed<M, T>(&mut self, r: u32, ctx: &mut Ctx<M, T>) {
-        for i in self.tx_range(r) {
-            let t = &mut self.txs[i];
+        let Some(range) = self.tx_range(r) else {
+            return;
+        };
+        for t in self.txs.range_mut(range) {
             if !t.included {
                 t.included = true;
                 ctx.metrics.on_included(t.created, ctx.now);
@@ -107,29 +194,45 @@ impl Requests {
         }
     }
 
-    /// Whether replica state executed through `exec_upto` has executed `r`.
+    /// Whether replica state executed through `exec_upto` has executed `r`. Released
+    /// requests were executed by every replica, so by any state a replica holds.
     pub fn executed(&self, r: u32, exec_upto: u64) -> bool {
-        let s = self.list[r as usize].first_seq;
-        s != 0 && s <= exec_upto
+        self.slot(r).is_none_or(|q| {
+            let s = q.first_seq;
+            s != 0 && s <= exec_upto
+        })
+    }
+
+    /// Whether some replica has executed `r`.
+    pub fn executed_anywhere(&self, r: u32) -> bool {
+        self.slot(r).is_none_or(|q| q.first_seq != 0)
     }
 
     /// Executes `r` at sequence `seq`; true when this is its first execution (a request may be
-    /// ordered twice around a view change; the second copy is a no-op).
+    /// ordered twice around a view change; the second copy is a no-op). A released request
+    /// was executed everywhere below `seq`.
     pub fn execute(&mut self, r: u32, seq: u64) -> bool {
-        let q = &mut self.list[r as usize];
-        if q.first_seq == 0 {
+        let Some(q) = self.slot_mut(r) else {
+            return false;
+        };
+        let first = q.first_seq == 0;
+        if first {
             q.first_seq = seq;
         }
-        q.first_seq == seq
+        let at = q.first_seq;
+        if first && self.releasing {
+            self.executed.insert((seq, r));
+        }
+        at == seq
     }
 
     /// Settles the request's transactions (once each): the origin has executed it. Those
     /// invalidated at validation are dropped instead. Returns how many settled.
     pub fn settle<M, T>(&mut self, r: u32, ctx: &mut Ctx<M, T>) -> u64 {
         let mut n = 0;
-        let batch = self.list[r as usize].tx_count;
-        for i in self.tx_range(r) {
-            let t = &mut self.txs[i];
+        let range = self.tx_range(r).expect("settled once, while kept");
+        let batch = range.len() as u32;
+        for t in self.txs.range_mut(range) {
             if !t.settled {
                 t.settled = true;
                 if t.invalid {
@@ -145,14 +248,44 @@ impl Requests {
         n
     }
 
-    /// The transactions of `r` that touch the shared key (`TxIn::hot`), by index.
-    pub fn hot(&self, r: u32) -> impl Iterator<Item = usize> + use<'_> {
-        self.tx_range(r).filter(|&i| self.txs[i].hot)
+    /// Releases the settled requests first executed at or below `everywhere`, the sequence
+    /// number every replica has executed. Nothing can then ask about them but the questions
+    /// the methods above answer for released ones: whether executed (yes, at every replica's
+    /// state, since executed points only grow), executed for the first time at a later
+    /// sequence (no), settled (yes). Their bytes are not asked: messages that may name one
+    /// after its release carry the size themselves, and batches keep their totals. A
+    /// request executed everywhere but unsettled (its origin executed another batch at that
+    /// sequence, which only Byzantine runs allow) stays kept: it is pending for good.
+    pub fn release(&mut self, everywhere: u64) {
+        while let Some(&(s, r)) = self.executed.first()
+            && s <= everywhere
+        {
+            self.executed.pop_first();
+            if self.is_settled(r) {
+                let i = (r - self.base) as usize;
+                self.list[i].released = true;
+            }
+        }
+        while self.list.front().is_some_and(|q| q.released) {
+            let q = self.list.pop_front().expect("present");
+            self.base += 1;
+            self.txs.drain(..q.tx_count as usize);
+            self.tx_base += u64::from(q.tx_count);
+        }
     }
 
-    /// Marks transaction `i` invalid: it is dropped where it would have settled.
-    pub fn invalidate(&mut self, i: usize) {
-        self.txs[i].invalid = true;
+    /// The transactions of `r` that touch the shared key (`TxIn::hot`), by position in `r`.
+    pub fn hot(&self, r: u32) -> impl Iterator<Item = usize> + use<'_> {
+        self.txs_of(self.get(r))
+            .enumerate()
+            .filter(|(_, t)| t.hot)
+            .map(|(i, _)| i)
+    }
+
+    /// Marks transaction `i` of `r` invalid: it is dropped where it would have settled.
+    pub fn invalidate(&mut self, r: u32, i: usize) {
+        let range = self.tx_range(r).expect("kept until settled");
+        self.txs[range.start + i].invalid = true;
     }
 
     /// Transactions dropped because validation invalidated them.
@@ -160,7 +293,7 @@ impl Requests {
         self.invalid_dropped
     }
 
-    /// `(waiting, proposed but not settled)` transaction counts.
+    /// `(waiting, proposed but not settled)` transaction counts (released ones are settled).
     pub fn pending(&self) -> (u64, u64) {
         let (mut waiting, mut proposed) = (0, 0);
         for t in &self.txs {

@@ -48,6 +48,8 @@ pub struct Block {
     pub parent: u32,
     pub batch: Vec<u32>,
     pub bytes: u64,
+    /// Transactions of its requests (kept here: the requests are released once executed).
+    pub tx_count: u32,
     /// The orderer that appended it.
     pub leader: u32,
     pub appended_at: Time,
@@ -57,15 +59,22 @@ pub struct Block {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Msg {
+    /// Request messages carry the request's size: one may still be in flight, and answered
+    /// or forwarded, after the request is released (see `Requests::release`).
     Endorse {
         r: u32,
         attempt: u32,
+        bytes: u64,
     },
     Endorsed {
         r: u32,
         attempt: u32,
+        bytes: u64,
     },
-    Submit(u32),
+    Submit {
+        r: u32,
+        bytes: u64,
+    },
     /// Entries from `prev + 1` through block `last` (none when `last` sits at `prev`).
     Append {
         term: u64,
@@ -191,6 +200,8 @@ pub struct Raft {
     /// `(time, newer term, node)` of every leader that learned of a newer term and stepped down.
     pub step_downs: Vec<(Time, u64, u32)>,
     settled: Vec<u64>,
+    /// Per peer: the height it has committed through.
+    heights: Vec<u64>,
     /// Read versions and conflicts on the shared key.
     mvcc: mvcc::Mvcc,
     election: Time,
@@ -208,13 +219,14 @@ impl Raft {
             params: params.clone(),
             n,
             orderers: params.orderers.min(n),
-            requests: Requests::default(),
+            requests: Requests::releasing(),
             blocks: vec![Block {
                 term: 0,
                 index: 0,
                 parent: 0,
                 batch: Vec::new(),
                 bytes: 0,
+                tx_count: 0,
                 leader: 0,
                 appended_at: 0,
                 committed_at: 0,
@@ -225,6 +237,7 @@ impl Raft {
             overwritten: 0,
             overwritten_committed: 0,
             settled: vec![0; n as usize],
+            heights: vec![0; n as usize],
             mvcc: mvcc::Mvcc::default(),
             election,
             // Absent, exactly twice the lower end, as before the upper end could be set.
@@ -286,17 +299,17 @@ impl Raft {
     fn send(&mut self, ctx: &mut Ctx<Msg, Timer>, to: u32, msg: Msg) {
         let c = &mut self.counts;
         let bytes = match msg {
-            Msg::Endorse { r, .. } => {
+            Msg::Endorse { bytes, .. } => {
                 c.endorse += 1;
-                self.requests.get(r).bytes
+                bytes
             }
-            Msg::Endorsed { r, .. } => {
+            Msg::Endorsed { bytes, .. } => {
                 c.endorse += 1;
-                self.requests.get(r).bytes + ENDORSEMENT_BYTES
+                bytes + ENDORSEMENT_BYTES
             }
-            Msg::Submit(r) => {
+            Msg::Submit { bytes, .. } => {
                 c.submit += 1;
-                self.requests.get(r).bytes + u64::from(self.params.endorsers) * ENDORSEMENT_BYTES
+                bytes + u64::from(self.params.endorsers) * ENDORSEMENT_BYTES
             }
             Msg::Append { prev, last, .. } => {
                 let mut bytes = HEADER;
@@ -343,7 +356,7 @@ impl Protocol for Raft {
         match msg {
             Msg::Endorse { .. } => Kind::new("endorse", Carries::Transactions),
             Msg::Endorsed { .. } => Kind::new("endorsed", Carries::Transactions),
-            Msg::Submit(_) => Kind::new("submit", Carries::Transactions),
+            Msg::Submit { .. } => Kind::new("submit", Carries::Transactions),
             Msg::Append { .. } => Kind::new("append", Carries::Block),
             Msg::AppendAck { .. } => Kind::new("append_ack", Carries::Vote),
             Msg::Vote { .. } => Kind::new("vote", Carries::Control),
@@ -389,6 +402,10 @@ impl Protocol for Raft {
         }
     }
 
+    fn on_down_for_good(&mut self, node: &mut Node) {
+        self.committed_to(node.id, u64::MAX);
+    }
+
     fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
         // Volatile state is gone; the log, term and vote persist.
         if node.id < self.orderers {
@@ -428,12 +445,12 @@ impl Protocol for Raft {
 
     fn on_message(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, from: u32, msg: Msg) {
         match msg {
-            Msg::Endorse { r, attempt } => {
+            Msg::Endorse { r, attempt, bytes } => {
                 self.mvcc.read(&self.requests, r);
-                self.send(ctx, from, Msg::Endorsed { r, attempt })
+                self.send(ctx, from, Msg::Endorsed { r, attempt, bytes })
             }
-            Msg::Endorsed { r, attempt } => self.on_endorsed(node, ctx, r, attempt),
-            Msg::Submit(r) => self.on_submit(node, ctx, r),
+            Msg::Endorsed { r, attempt, .. } => self.on_endorsed(node, ctx, r, attempt),
+            Msg::Submit { r, bytes } => self.on_submit(node, ctx, r, bytes),
             Msg::Append {
                 term,
                 prev,
@@ -517,7 +534,7 @@ impl Protocol for Raft {
                         proposer: blk.leader,
                         proposed_at: blk.appended_at,
                         bytes: HEADER + blk.bytes,
-                        tx_count: blk.batch.iter().map(|&r| self.requests.tx_count(r)).sum(),
+                        tx_count: blk.tx_count,
                     }
                 },
             ),

@@ -31,8 +31,10 @@ pub struct Mvcc {
 
 impl Mvcc {
     /// Request `r`'s endorsement runs now.
+    /// A released request was validated already, and read when first endorsed: a late
+    /// endorsement changes nothing.
     pub fn read(&mut self, requests: &Requests, r: u32) {
-        if requests.hot(r).next().is_some() {
+        if requests.kept(r) && requests.hot(r).next().is_some() {
             self.reads.insert(r, self.version);
             self.seen = true;
         }
@@ -47,7 +49,7 @@ impl Mvcc {
         for &r in batch {
             let read = self.reads.remove(&r);
             // Ordered before: executed (and checked) at its first position only.
-            if requests.get(r).first_seq != 0 {
+            if requests.executed_anywhere(r) {
                 continue;
             }
             let Some(read) = read else {
@@ -59,7 +61,7 @@ impl Mvcc {
                 if read == self.version {
                     self.version += 1;
                 } else {
-                    requests.invalidate(i);
+                    requests.invalidate(r, i);
                     self.conflicts += 1;
                 }
             }

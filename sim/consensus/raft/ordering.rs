@@ -128,12 +128,18 @@ impl Raft {
         node.delivered = node.delivered.max(node.commit);
         self.catch_up(node, ctx);
         // An empty entry of the new term lets earlier entries commit (Raft §5.4.2).
-        self.append(node, ctx, Vec::new(), 0);
+        self.append(node, ctx, Vec::new(), 0, 0);
         ctx.timer(self.heartbeat, Timer::Heartbeat(node.term));
     }
 
     /// An endorsed transaction reaches an orderer.
-    pub(super) fn on_submit(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: u32) {
+    pub(super) fn on_submit(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        r: u32,
+        bytes: u64,
+    ) {
         if node.id >= self.orderers {
             return;
         }
@@ -143,12 +149,12 @@ impl Raft {
                 if let Some(l) = node.leader
                     && l != node.id
                 {
-                    self.send(ctx, l, Msg::Submit(r));
+                    self.send(ctx, l, Msg::Submit { r, bytes });
                 }
                 return;
             }
         }
-        if self.requests.get(r).first_seq != 0 || !node.batched.insert(r) {
+        if self.requests.executed_anywhere(r) || !node.batched.insert(r) {
             return;
         }
         if node.batch.is_empty() {
@@ -173,15 +179,26 @@ impl Raft {
         }
         let batch = std::mem::take(&mut node.batch);
         let bytes = node.batch_bytes;
+        let txs = node.batch_txs as u32;
         node.batch_txs = 0;
         node.batch_bytes = 0;
         for &r in &batch {
             self.requests.on_proposed(r, ctx);
         }
-        self.append(node, ctx, batch, bytes);
+        // Executed requests are turned away before `batched` is consulted.
+        let requests = &self.requests;
+        node.batched.retain(|&r| !requests.executed_anywhere(r));
+        self.append(node, ctx, batch, bytes, txs);
     }
 
-    fn append(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, batch: Vec<u32>, bytes: u64) {
+    fn append(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        batch: Vec<u32>,
+        bytes: u64,
+        tx_count: u32,
+    ) {
         let parent = *node.log.last().expect("root");
         self.blocks.push(Block {
             term: node.term,
@@ -189,6 +206,7 @@ impl Raft {
             parent,
             batch,
             bytes,
+            tx_count,
             leader: node.id,
             appended_at: ctx.now,
             committed_at: 0,

@@ -21,8 +21,9 @@ impl Raft {
             self.endorsed(node, ctx, r);
             return;
         }
+        let bytes = self.requests.get(r).bytes;
         for to in self.endorsers(node.id, attempt) {
-            self.send(ctx, to, Msg::Endorse { r, attempt });
+            self.send(ctx, to, Msg::Endorse { r, attempt, bytes });
         }
         self.arm_retry(node, ctx, r);
     }
@@ -55,10 +56,11 @@ impl Raft {
     fn submit(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: u32) {
         let to = node.leader_hint;
         node.pending.get_mut(&r).expect("pending").sent_to = to;
+        let bytes = self.requests.get(r).bytes;
         if to == node.id {
-            self.on_submit(node, ctx, r);
+            self.on_submit(node, ctx, r, bytes);
         } else {
-            self.send(ctx, to, Msg::Submit(r));
+            self.send(ctx, to, Msg::Submit { r, bytes });
         }
     }
 
@@ -198,6 +200,20 @@ impl Raft {
         }
     }
 
+    /// Peer `v` has committed through height `h` (`u64::MAX`: it never will again); releases
+    /// the requests every peer has now executed.
+    pub(super) fn committed_to(&mut self, v: u32, h: u64) {
+        let Some(x) = self.heights.get_mut(v as usize) else {
+            return;
+        };
+        let was = std::mem::replace(x, h);
+        // Only the slowest peer moving can move the minimum.
+        if self.heights.iter().all(|&x| x >= was) {
+            let everywhere = self.heights.iter().copied().min().unwrap_or(0);
+            self.requests.release(everywhere);
+        }
+    }
+
     pub(super) fn on_validated(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
         if !node.validating {
             return;
@@ -219,6 +235,7 @@ impl Raft {
                 node.pending.remove(&r);
             }
         }
+        self.committed_to(node.id, h);
         self.start_validation(node, ctx);
     }
 }
