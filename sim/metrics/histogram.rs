@@ -1,5 +1,7 @@
-//! A log-linear histogram of nanosecond durations with fixed memory: 256 sub-buckets per
-//! power of two (117 KiB), so a bucket spans at most 0.39 % of its values. A quantile is
+//! A log-linear histogram of nanosecond durations: 256 sub-buckets per power of two, so a
+//! bucket spans at most 0.39 % of its values. The 14,592 buckets (117 KiB) are held in chunks
+//! of 64 allocated when a value first falls in one: a fleet shard's histogram of upload waits
+//! touches a few powers of two, and every run keeps one per shard (up to 64). A quantile is
 //! placed inside its bucket by rank, as if the bucket's values were spread evenly over it:
 //! it stays within the bucket (error below 0.39 % of the value) and, unlike a bucket's
 //! midpoint, moves with every sample, so two runs whose values fall in the same buckets in
@@ -10,12 +12,16 @@ use crate::engine::Time;
 const SUB_BITS: u32 = 8;
 const SUB: u64 = 1 << SUB_BITS;
 const BUCKETS: usize = ((64 - SUB_BITS as usize) + 1) * SUB as usize;
+const CHUNK: usize = 64;
+const CHUNKS: usize = BUCKETS / CHUNK;
+
+type Chunk = Box<[u64; CHUNK]>;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Histogram {
-    /// Empty until the first value: a fleet shard's recorder holds five histograms and fills
-    /// one.
-    counts: Vec<u64>,
+    /// Counts by chunk of `CHUNK` buckets; a chunk is allocated with its first value (so
+    /// every allocated chunk holds at least one), and the table with the first value at all.
+    chunks: Vec<Option<Chunk>>,
     total: u64,
     sum: u128,
     min: Time,
@@ -58,7 +64,7 @@ pub fn rank_of(q: f64, n: u64) -> u64 {
 impl Histogram {
     pub fn new() -> Self {
         Histogram {
-            counts: Vec::new(),
+            chunks: Vec::new(),
             total: 0,
             sum: 0,
             min: Time::MAX,
@@ -66,11 +72,29 @@ impl Histogram {
         }
     }
 
-    pub fn record(&mut self, v: Time) {
-        if self.counts.is_empty() {
-            self.counts = vec![0; BUCKETS];
+    fn chunk(&mut self, c: usize) -> &mut [u64; CHUNK] {
+        if self.chunks.is_empty() {
+            self.chunks.resize_with(CHUNKS, || None);
         }
-        self.counts[bucket_of(v)] += 1;
+        self.chunks[c].get_or_insert_with(|| Box::new([0; CHUNK]))
+    }
+
+    /// `(bucket, count)` of every bucket holding a value, in increasing order.
+    fn filled(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
+        self.chunks.iter().enumerate().flat_map(|(c, chunk)| {
+            chunk.iter().flat_map(move |counts| {
+                counts
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &n)| n > 0)
+                    .map(move |(i, &n)| (c * CHUNK + i, n))
+            })
+        })
+    }
+
+    pub fn record(&mut self, v: Time) {
+        let b = bucket_of(v);
+        self.chunk(b / CHUNK)[b % CHUNK] += 1;
         self.total += 1;
         self.sum += v as u128;
         self.min = self.min.min(v);
@@ -82,11 +106,13 @@ impl Histogram {
         if other.total == 0 {
             return;
         }
-        if self.counts.is_empty() {
-            self.counts = vec![0; BUCKETS];
-        }
-        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
-            *a += b;
+        for (c, theirs) in other.chunks.iter().enumerate() {
+            if let Some(theirs) = theirs {
+                let mine = self.chunk(c);
+                for (a, b) in mine.iter_mut().zip(theirs.iter()) {
+                    *a += b;
+                }
+            }
         }
         self.total += other.total;
         self.sum += other.sum;
@@ -121,7 +147,7 @@ impl Histogram {
             return None;
         }
         let mut seen = 0;
-        for (b, &c) in self.counts.iter().enumerate() {
+        for (b, c) in self.filled() {
             if seen + c >= rank {
                 let (lo, hi) = bounds_of(b);
                 // The k-th of the bucket's c values sits at (k − ½)/c of its width.
@@ -140,11 +166,9 @@ impl Histogram {
     /// value lands at most one bucket width (0.39 %) from its own bin.
     pub fn binned(&self, edges: &[Time]) -> Vec<u64> {
         let mut out = vec![0; edges.len() + 1];
-        for (b, &c) in self.counts.iter().enumerate() {
-            if c > 0 {
-                let (lo, _) = bounds_of(b);
-                out[edges.partition_point(|&e| e <= lo)] += c;
-            }
+        for (b, c) in self.filled() {
+            let (lo, _) = bounds_of(b);
+            out[edges.partition_point(|&e| e <= lo)] += c;
         }
         out
     }
@@ -160,12 +184,10 @@ impl Histogram {
         let population = population.max(self.total);
         let mut out = Vec::new();
         let mut seen = 0u64;
-        for (b, &c) in self.counts.iter().enumerate() {
-            if c > 0 {
-                seen += c;
-                let (_, hi) = bounds_of(b);
-                out.push((hi.min(self.max), seen as f64 / population as f64));
-            }
+        for (b, c) in self.filled() {
+            seen += c;
+            let (_, hi) = bounds_of(b);
+            out.push((hi.min(self.max), seen as f64 / population as f64));
         }
         out
     }
@@ -194,6 +216,7 @@ mod tests {
             prev = b;
         }
         assert!(bucket_of(u64::MAX) < BUCKETS);
+        assert_eq!(BUCKETS % CHUNK, 0);
     }
 
     #[test]
@@ -213,6 +236,28 @@ mod tests {
         assert_eq!(h.mean().unwrap(), 50_000.5 * 1000.0);
         assert_eq!(h.cdf().last().unwrap().1, 1.0);
         assert_eq!(Histogram::new().quantile(0.5), None);
+    }
+
+    #[test]
+    fn chunks_are_allocated_where_values_fall_and_absorbing_adds_them() {
+        let (mut whole, mut odd, mut even) = (Histogram::new(), Histogram::new(), Histogram::new());
+        // [2^30, 2^31) ns, about 1.1 to 2.1 s: one power of two, four chunks.
+        for k in 0..4096u64 {
+            let v = (1 << 30) + (k << 18);
+            whole.record(v);
+            if k % 2 == 1 {
+                odd.record(v)
+            } else {
+                even.record(v)
+            }
+        }
+        let allocated = |h: &Histogram| h.chunks.iter().flatten().count();
+        assert_eq!(allocated(&whole), SUB as usize / CHUNK);
+        assert!(allocated(&odd) <= SUB as usize / CHUNK);
+        odd.absorb(&even);
+        assert_eq!(odd, whole);
+        assert_eq!(odd.at_rank(2048), whole.at_rank(2048));
+        assert_eq!(Histogram::new().cdf(), vec![]);
     }
 
     #[test]
