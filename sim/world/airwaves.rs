@@ -29,6 +29,9 @@ use crate::radio::{
 use crate::scenario::{InterSf, Placement, Radio, Scenario, Sf};
 use rayon::prelude::*;
 
+/// Frames handed to the gateways' receivers at a time.
+const FRAMES_PER_CHUNK: usize = 4096;
+
 /// A radio group's compiled parameters.
 #[derive(Clone, Debug)]
 pub struct GroupRadio {
@@ -464,61 +467,75 @@ impl Airwaves {
             acks,
             ..
         } = &mut *self;
-        for (f, list) in pending.drain(..due) {
-            let bytes = list.map_or(0, |l| lists.list(l).iter().map(|t| t.bytes as u64).sum());
-            let links = plan.links.of(f.device);
-            let idx = match free.pop() {
-                Some(i) => i,
-                None => {
-                    flights.push(Flight::new(f, list, 0, 0));
-                    flights.len() as u32 - 1
+        // Frames go to the receivers in chunks, so that the gateways' inboxes hold a chunk's
+        // copies rather than a whole window's (a city's first reporting period could pile up
+        // hundreds of MiB there); each receiver still hears the same frames in the same order.
+        for chunk in pending[..due].chunks(FRAMES_PER_CHUNK) {
+            for &(f, list) in chunk {
+                let bytes = list.map_or(0, |l| lists.list(l).iter().map(|t| t.bytes as u64).sum());
+                let links = plan.links.of(f.device);
+                let idx = match free.pop() {
+                    Some(i) => i,
+                    None => {
+                        flights.push(Flight::new(f, list, 0, 0));
+                        flights.len() as u32 - 1
+                    }
+                };
+                flights[idx as usize] = Flight::new(f, list, bytes, links.len() as u32);
+                if links.is_empty() {
+                    ready.push(idx);
+                    continue;
                 }
-            };
-            flights[idx as usize] = Flight::new(f, list, bytes, links.len() as u32);
-            if links.is_empty() {
-                ready.push(idx);
-                continue;
+                let bandwidth_hz =
+                    plan.groups[plan.group_of(f.device).expect("radio device")].bandwidth_hz;
+                // A copy under the gateway's sensitivity is lost there whatever else is on the
+                // air: its receiver sends no verdict for it, and it is counted when the frame
+                // finishes (`finish_frame`).
+                let sensitivity = plan.rx.sensitivity_dbm_at(f.sf, bandwidth_hz);
+                let mut receivable = 0;
+                for k in links {
+                    let g = plan.links.gateways[k];
+                    let rssi_dbm = plan.links.rssi_dbm[k] as f64;
+                    gateways[g as usize].heard += 1;
+                    receivable += u32::from(rssi_dbm >= sensitivity);
+                    inbox[g as usize].push(Heard {
+                        frame: idx,
+                        start: f.start,
+                        end: f.end,
+                        channel: f.channel,
+                        sf: f.sf,
+                        bandwidth_hz,
+                        rssi_dbm,
+                    });
+                }
+                flights[idx as usize].remaining = receivable;
+                if receivable == 0 {
+                    deaf.push(idx);
+                }
             }
-            let bandwidth_hz =
-                plan.groups[plan.group_of(f.device).expect("radio device")].bandwidth_hz;
-            // A copy under the gateway's sensitivity is lost there whatever else is on the
-            // air: its receiver sends no verdict for it, and it is counted when the frame
-            // finishes (`finish_frame`).
-            let sensitivity = plan.rx.sensitivity_dbm_at(f.sf, bandwidth_hz);
-            let mut receivable = 0;
-            for k in links {
-                let g = plan.links.gateways[k];
-                let rssi_dbm = plan.links.rssi_dbm[k] as f64;
-                gateways[g as usize].heard += 1;
-                receivable += u32::from(rssi_dbm >= sensitivity);
-                inbox[g as usize].push(Heard {
-                    frame: idx,
-                    start: f.start,
-                    end: f.end,
-                    channel: f.channel,
-                    sf: f.sf,
-                    bandwidth_hz,
-                    rssi_dbm,
+            // Gateways resolve their own frames independently, in parallel; their verdicts
+            // are applied in gateway order once all are in, and every combination of verdicts
+            // (first copy by arrival then gateway, furthest loss) does not depend on that order
+            // anyway.
+            receivers
+                .par_iter_mut()
+                .zip(inbox.par_iter_mut())
+                .zip(verdicts.par_iter_mut())
+                .for_each(|((rx, heard), out)| {
+                    let mut done = |i: u32, r: Result<(), Loss>| out.push((i, r));
+                    for h in heard.drain(..) {
+                        rx.hear(h, &plan.rx, &mut done);
+                    }
                 });
-            }
-            flights[idx as usize].remaining = receivable;
-            if receivable == 0 {
-                deaf.push(idx);
-            }
         }
-        // Gateways resolve their own frames independently, in parallel; their verdicts are
-        // then applied in gateway order, and every combination of verdicts (first copy by
-        // arrival then gateway, furthest loss) does not depend on that order anyway.
+        pending.drain(..due);
         receivers
             .par_iter_mut()
-            .zip(inbox.par_iter_mut())
             .zip(verdicts.par_iter_mut())
-            .for_each(|((rx, heard), out)| {
-                let mut done = |i: u32, r: Result<(), Loss>| out.push((i, r));
-                for h in heard.drain(..) {
-                    rx.hear(h, &plan.rx, &mut done);
-                }
-                rx.settle(barrier, &plan.rx, &mut done);
+            .for_each(|(rx, out)| {
+                rx.settle(barrier, &plan.rx, &mut |i: u32, r: Result<(), Loss>| {
+                    out.push((i, r))
+                });
             });
         // Every receiver has now settled up to the barrier, which is when a frame that some
         // gateway could receive gets its last verdict.
