@@ -185,6 +185,21 @@ const CASES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "pay_per_use_negative_dispute_timeout.yaml",
+        &[
+            "devices[0].workload.dispute_timeout_s = -5",
+            "must be >= 0",
+            "(line 12)",
+        ],
+    ),
+    (
+        "pay_per_use_dispute_without_timeout.yaml",
+        &[
+            "devices[0].workload.dispute_timeout_s = absent",
+            "must be given with dispute_share > 0",
+        ],
+    ),
+    (
         "pay_per_use_closes_before_open.yaml",
         &[
             "devices[0].workload.channel_max_s = 0",

@@ -24,8 +24,9 @@ use std::collections::BinaryHeap;
 /// a reading, a channel's funding, an SLA report, a provenance event: the sending device's;
 /// a cooperative channel close: both parties' (the final balance is signed by each); an SLA
 /// settlement: none (the contract's own output, computed where it is executed); a
-/// registration: the device's and its issuer's certificate over the device key.
-const SIGNATURES: [u32; TxKind::COUNT] = [1, 1, 2, 1, 0, 1, 2];
+/// registration: the device's and its issuer's certificate over the device key; a channel
+/// dispute: both parties' (the last state both signed, which one party publishes).
+const SIGNATURES: [u32; TxKind::COUNT] = [1, 1, 2, 1, 0, 1, 2, 2];
 
 /// The execution timeline, or nothing when execution is free.
 #[derive(Default)]

@@ -22,10 +22,13 @@ pub enum TxKind {
     ProvenanceEvent = 5,
     /// A device joining the network (its identity on the ledger).
     Registration = 6,
+    /// A channel closed by one party alone: its last signed state, open to challenge
+    /// until the channel's dispute timeout, after which a `ChannelClose` settles it.
+    ChannelDispute = 7,
 }
 
 impl TxKind {
-    pub const ALL: [TxKind; 7] = [
+    pub const ALL: [TxKind; 8] = [
         TxKind::Reading,
         TxKind::ChannelOpen,
         TxKind::ChannelClose,
@@ -33,6 +36,7 @@ impl TxKind {
         TxKind::SlaSettlement,
         TxKind::ProvenanceEvent,
         TxKind::Registration,
+        TxKind::ChannelDispute,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -45,6 +49,7 @@ impl TxKind {
             TxKind::SlaSettlement => "sla_settlement",
             TxKind::ProvenanceEvent => "provenance_event",
             TxKind::Registration => "registration",
+            TxKind::ChannelDispute => "channel_dispute",
         }
     }
 

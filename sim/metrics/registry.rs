@@ -284,6 +284,10 @@ pub const RULES: &[(&str, Entry)] = &[
     ("channels_funding_dropped", count("channels", Lower)),
     ("channel_closes_settled", count("channels", Higher)),
     ("channel_closes_dropped", count("channels", Lower)),
+    ("channels_disputed", count("channels", Lower)),
+    ("channel_disputes_settled", count("channels", Neither)),
+    ("channel_disputes_dropped", count("channels", Lower)),
+    ("channel_dispute_closes", count("channels", Neither)),
     (
         "channel_onchain_tx_per_payment",
         output("tx/payment", Lower),

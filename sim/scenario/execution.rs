@@ -38,11 +38,17 @@ pub struct KindTimes {
     pub provenance_event: f64,
     #[serde(default)]
     pub registration: f64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub channel_dispute: f64,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 impl KindTimes {
     /// `(field name, value)` in `TxKind` order.
-    pub fn by_kind(&self) -> [(&'static str, f64); 7] {
+    pub fn by_kind(&self) -> [(&'static str, f64); 8] {
         [
             ("reading", self.reading),
             ("channel_open", self.channel_open),
@@ -51,6 +57,7 @@ impl KindTimes {
             ("sla_settlement", self.sla_settlement),
             ("provenance_event", self.provenance_event),
             ("registration", self.registration),
+            ("channel_dispute", self.channel_dispute),
         ]
     }
 }

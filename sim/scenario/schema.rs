@@ -199,6 +199,16 @@ tagged_enum! {
             /// Capital each channel locks, in the scenario's currency unit.
             #[serde(default = "super::workload::default_deposit")]
             deposit: f64,
+            /// Share of the channels that close by a dispute: one party closes alone (a
+            /// `channel_dispute` transaction), the capital stays locked for
+            /// `dispute_timeout_s` after that settles (the challenge period), then a final
+            /// `channel_close` releases it. Absent: every close is cooperative.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            dispute_share: Option<f64>,
+            /// The challenge period of a disputed channel, seconds (BOLT #2's
+            /// `to_self_delay`, counted in blocks there). Required with `dispute_share`.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            dispute_timeout_s: Option<f64>,
         },
         /// Each device reports a service level every `report_interval_s` to its own contract,
         /// which evaluates every `reports_per_window` reports once they are settled: a reward

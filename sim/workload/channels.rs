@@ -8,6 +8,12 @@
 //! the ledger. The channel closes on the ledger at its `payments_per_channel`-th payment, or
 //! `channel_max_s` after it became usable; the next use opens a new one.
 //!
+//! With `dispute_share`, that share of the closes (a draw per channel) are disputed: one
+//! party closes alone with a `channel_dispute` transaction; once it settles, the challenge
+//! period `dispute_timeout_s` runs, then a final `channel_close` settles the balance and
+//! releases the capital. A disputed channel thus costs three ledger transactions, and its
+//! capital stays locked at least the timeout longer than a cooperative close would keep it.
+//!
 //! A consumer's uses are a pure function of the seed, so they are handled in one go when the
 //! funding's fate is known: the waiting ones, then the channel's payments up to its close —
 //! the close transaction is created then, at its own (later) time. A consumer therefore keeps
@@ -18,6 +24,7 @@ use crate::engine::{Purpose, Time, draw_unit, from_secs, to_secs};
 use crate::ledger::{TxKind, TxTag};
 use crate::metrics::{Histogram, Value};
 use crate::scenario::{DeviceGroup, EarlyUses, Scenario, Workload};
+use std::collections::BTreeMap;
 
 /// No funding in flight.
 const NONE: Time = Time::MAX;
@@ -61,11 +68,24 @@ pub struct Channels {
     payment_bytes: u32,
     bytes: u32,
     deposit: f64,
+    dispute_share: f64,
+    dispute_timeout: Time,
+    /// Disputes in progress, by the consumer and sequence number of their pending ledger
+    /// transaction (the dispute, then the final close): when the dispute was created. An
+    /// entry leaves at its final close's fate, so this holds the disputes in progress only.
+    disputes: BTreeMap<(u32, u32), Time>,
     consumers: Vec<Consumer>,
     pub payments: Payments,
     opened: u64,
     usable: u64,
     closed: u64,
+    /// Channels closed by a dispute (among `closed`), and their final closes created.
+    disputed: u64,
+    finals: u64,
+    disputes_settled: u64,
+    disputes_dropped: u64,
+    /// Dispute created → final close settled: how long a dispute holds the capital.
+    dispute_held: Histogram,
     /// Payments of the channels whose close was created.
     paid_in_closed: u64,
     funding_dropped: u64,
@@ -89,6 +109,8 @@ impl Channels {
             early_uses,
             payment_bytes,
             deposit,
+            dispute_share,
+            dispute_timeout_s,
         } = g.workload
         else {
             unreachable!("built for pay_per_use groups only")
@@ -106,11 +128,19 @@ impl Channels {
             payment_bytes,
             bytes: g.tx_bytes,
             deposit,
+            dispute_share: dispute_share.unwrap_or(0.0),
+            dispute_timeout: from_secs(dispute_timeout_s.unwrap_or(0.0)),
+            disputes: BTreeMap::new(),
             consumers: Vec::new(),
             payments: Payments::default(),
             opened: 0,
             usable: 0,
             closed: 0,
+            disputed: 0,
+            finals: 0,
+            disputes_settled: 0,
+            disputes_dropped: 0,
+            dispute_held: Histogram::new(),
             paid_in_closed: 0,
             funding_dropped: 0,
             closes_settled: 0,
@@ -210,9 +240,21 @@ impl Channels {
             (TxKind::ChannelClose, Some(s)) => {
                 self.closes_settled += 1;
                 self.locked_ns -= i128::from(self.end - s.min(self.end));
+                if let Some(d) = self.disputes.remove(&(tag.device, tag.seq)) {
+                    self.dispute_held.record(s - d);
+                }
             }
             // The deposit stays locked to the end: re-broadcasting a close is not modelled.
-            (TxKind::ChannelClose, None) => self.closes_dropped += 1,
+            (TxKind::ChannelClose, None) => {
+                self.closes_dropped += 1;
+                self.disputes.remove(&(tag.device, tag.seq));
+            }
+            (TxKind::ChannelDispute, Some(s)) => self.dispute_settled(i, tag, s, cx),
+            // As a dropped close: locked to the end.
+            (TxKind::ChannelDispute, None) => {
+                self.disputes_dropped += 1;
+                self.disputes.remove(&(tag.device, tag.seq));
+            }
             _ => {}
         }
     }
@@ -263,12 +305,47 @@ impl Channels {
         if let Some(c) = close.filter(|&c| c < self.end) {
             let seq = self.consumers[i].seq;
             self.consumers[i].seq += 1;
-            let t = tx(device, seq, TxKind::ChannelClose, self.bytes, c);
-            cx.create(t, Via::Device);
+            let kind = if self.disputes_close(device, seq) {
+                self.disputed += 1;
+                self.disputes.insert((device, seq), c);
+                TxKind::ChannelDispute
+            } else {
+                TxKind::ChannelClose
+            };
+            cx.create(tx(device, seq, kind, self.bytes, c), Via::Device);
             self.closed += 1;
             self.paid_in_closed += u64::from(paid);
             self.open(i, cx);
         }
+    }
+
+    /// Whether the close of `device` numbered `seq` is disputed: a draw of its own (the use
+    /// draws are indexed by use, below 2^32; these above).
+    fn disputes_close(&self, device: u32, seq: u32) -> bool {
+        if self.dispute_share <= 0.0 {
+            return false;
+        }
+        let index = (1u64 << 32) | u64::from(seq);
+        draw_unit(self.seed, u64::from(device), Purpose::Workload, index) < self.dispute_share
+    }
+
+    /// Consumer `i`'s dispute settled at `s`: the final close is created when the challenge
+    /// period ends (if within the run).
+    fn dispute_settled(&mut self, i: usize, tag: TxTag, s: Time, cx: &mut Cx) {
+        self.disputes_settled += 1;
+        let Some(created) = self.disputes.remove(&(tag.device, tag.seq)) else {
+            return;
+        };
+        let at = s.saturating_add(self.dispute_timeout);
+        if at >= self.end {
+            return;
+        }
+        let seq = self.consumers[i].seq;
+        self.consumers[i].seq += 1;
+        self.finals += 1;
+        self.disputes.insert((tag.device, seq), created);
+        let t = tx(tag.device, seq, TxKind::ChannelClose, self.bytes, at);
+        cx.create(t, Via::Device);
     }
 
     /// Counts the uses still waiting for a funding at the end, checks that every use is
@@ -322,13 +399,14 @@ impl Channels {
             ("channels_funding_dropped".into(), int(self.funding_dropped)),
             ("channel_closes_settled".into(), int(self.closes_settled)),
             ("channel_closes_dropped".into(), int(self.closes_dropped)),
+            // A disputed channel: its funding, the dispute and the final close.
             (
                 "channel_onchain_tx_per_payment".into(),
-                per(2 * self.closed, self.paid_in_closed).into(),
+                per(2 * self.closed + self.disputed, self.paid_in_closed).into(),
             ),
             (
                 "onchain_tx_per_payment".into(),
-                per(self.opened + self.closed, p.accepted).into(),
+                per(self.opened + self.closed + self.finals, p.accepted).into(),
             ),
             (
                 "payment_delay_mean_s".into(),
@@ -340,6 +418,22 @@ impl Channels {
             ),
         ]);
         latency_rows("channel_usable", &self.usable_after, rows);
+        // Only with disputes: runs without keep their rows as before disputes existed.
+        if self.dispute_share > 0.0 {
+            rows.extend([
+                ("channels_disputed".into(), int(self.disputed)),
+                (
+                    "channel_disputes_settled".into(),
+                    int(self.disputes_settled),
+                ),
+                (
+                    "channel_disputes_dropped".into(),
+                    int(self.disputes_dropped),
+                ),
+                ("channel_dispute_closes".into(), int(self.finals)),
+            ]);
+            latency_rows("channel_dispute_held", &self.dispute_held, rows);
+        }
         Ok(())
     }
 }

@@ -216,15 +216,18 @@ pub fn offered_tx_per_s(g: &DeviceGroup) -> f64 {
     match g.workload {
         Workload::Periodic { interval_s, .. } => n / interval_s,
         Workload::Poisson { rate_per_s } => n * rate_per_s,
-        // Two transactions (open, close) per channel of `payments_per_channel` uses.
+        // Two transactions (open, close) per channel of `payments_per_channel` uses, and a
+        // dispute for the disputed share.
         Workload::PayPerUse {
             providers,
             uses_per_s,
             payments_per_channel,
+            dispute_share,
             ..
         } => {
             let consumers = g.count.saturating_sub(providers) as f64;
-            consumers * uses_per_s * 2.0 / f64::from(payments_per_channel.max(1))
+            let per_channel = 2.0 + dispute_share.unwrap_or(0.0);
+            consumers * uses_per_s * per_channel / f64::from(payments_per_channel.max(1))
         }
         // A report per interval and a settlement per window.
         Workload::Sla {

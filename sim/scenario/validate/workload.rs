@@ -71,6 +71,8 @@ impl Checker<'_> {
                 channel_max_s,
                 payment_bytes,
                 deposit,
+                dispute_share,
+                dispute_timeout_s,
                 ..
             } => {
                 let path = format!("{w}.providers");
@@ -105,6 +107,21 @@ impl Checker<'_> {
                 }
                 self.bytes(&format!("{w}.payment_bytes"), payment_bytes);
                 self.range(&format!("{w}.deposit"), deposit, Pos, None);
+                if let Some(share) = dispute_share {
+                    let path = format!("{w}.dispute_share");
+                    self.range(&path, share, NonNeg, Some(Upper(1.0, "")));
+                }
+                match (dispute_share, dispute_timeout_s) {
+                    (_, Some(t)) => {
+                        self.time(&format!("{w}.dispute_timeout_s"), t, NonNeg);
+                    }
+                    (Some(share), None) if share > 0.0 => self.report(
+                        &format!("{w}.dispute_timeout_s"),
+                        "absent",
+                        "must be given with dispute_share > 0: the challenge period of a disputed close",
+                    ),
+                    _ => {}
+                }
             }
             Workload::Sla {
                 report_interval_s,
