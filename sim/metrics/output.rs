@@ -344,6 +344,12 @@ pub struct PrivacyRow {
     pub link_precision: f64,
     pub link_recall: f64,
     pub link_chance_precision: f64,
+    /// The Bayes-optimal attacker (`sim/privacy/bayes.rs`); `None` and NaN where no device
+    /// group is periodic.
+    pub bayes_links_made: Option<u64>,
+    pub bayes_links_correct: Option<u64>,
+    pub bayes_link_precision: f64,
+    pub bayes_link_recall: f64,
     pub anonymity_set_mean: f64,
     pub anonymity_set_min: f64,
     pub anonymity_set_max: f64,

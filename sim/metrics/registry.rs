@@ -167,6 +167,8 @@ pub const RULES: &[(&str, Entry)] = &[
     // What privacy observers see and infer (`privacy_<observer>_…`): lower is more private,
     // except the crowd a transaction hides in.
     ("privacy_*_visible_share", share(Lower)),
+    ("privacy_*_bayes_link_precision", share(Lower)),
+    ("privacy_*_bayes_link_recall", share(Lower)),
     ("privacy_*_link_precision", share(Lower)),
     ("privacy_*_link_recall", share(Lower)),
     ("privacy_*_link_chance_precision", share(Neither)),

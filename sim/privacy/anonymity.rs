@@ -5,8 +5,9 @@
 //! transactions (the posterior of an observer who knows nothing else), normalised by the
 //! entropy of a uniform choice over the pool's whole population (Díaz et al., PET 2002).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
+use super::idmap::IdMap;
 use crate::engine::Time;
 
 #[derive(Clone, Copy, Debug)]
@@ -38,7 +39,7 @@ struct Open {
     window: u64,
     /// Devices of the pool's whole population (the entropy's maximum is log2 of it).
     population: u64,
-    counts: HashMap<u32, u32>,
+    counts: IdMap<u32, u32>,
 }
 
 pub struct Anonymity {
@@ -67,7 +68,7 @@ impl Anonymity {
         let o = self.open.entry(pool).or_insert_with(|| Open {
             window: w,
             population,
-            counts: HashMap::new(),
+            counts: IdMap::default(),
         });
         if w > o.window {
             close(o, self.sampled, &mut self.stats);

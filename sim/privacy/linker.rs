@@ -12,9 +12,17 @@
 //!
 //! The truth is kept beside the attacker's view only to score it: a link is correct when both
 //! keys belong to one device and the second is the next key that device used.
+//!
+//! A key used once has no gap of its own, and a pool learns gaps only from keys used twice;
+//! when no device the observer tracks can use a key twice (every group rotates on every
+//! transaction, and each transaction is observed once), no key ever gets a period, so no link
+//! can be made, and the linker keeps only each device's newest key (the truth it counts).
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::BTreeMap;
+use std::ops::Bound::Excluded;
 
+use super::bayes::{Bayes, BayesStats};
+use super::idmap::IdMap;
 use crate::engine::Time;
 
 const NONE: u32 = u32::MAX;
@@ -43,20 +51,21 @@ struct Key {
     uses: u32,
 }
 
-/// A key's first use, kept as a candidate successor while some key may still link to it.
+/// A key's first use, kept as a candidate successor while some key may still link to it and
+/// no key has.
 struct Fresh {
-    first: Time,
     device: u32,
     /// The truth: the device's previous key seen by this observer (`NONE`: none).
     prev: u32,
-    claimed: bool,
 }
 
 #[derive(Default)]
 struct Pool {
-    keys: HashMap<(u32, u32), Key>,
-    /// Ordered by first use.
-    fresh: VecDeque<Fresh>,
+    keys: IdMap<(u32, u32), Key>,
+    /// The candidates not yet linked to, by first use and then order of arrival (a claimed
+    /// candidate leaves, so a search never walks past claimed ones).
+    fresh: BTreeMap<(Time, u64), Fresh>,
+    arrivals: u64,
     gap_sum: u128,
     gaps: u64,
     max_period: Time,
@@ -77,36 +86,65 @@ impl Pool {
 }
 
 pub struct Linker {
+    /// `false` when no key can be used twice: nothing is kept per key.
+    keys_reused: bool,
     pools: BTreeMap<(u32, u32), Pool>,
     /// Each device's newest key seen (its epoch) and its last use: the truth, and the gaps.
-    last: HashMap<u32, (u32, Time)>,
+    last: IdMap<u32, (u32, Time)>,
     /// Retired keys are looked for every `sweep`; keys without a period retire after
     /// `RETIRE_PERIODS` sweeps.
     sweep: Time,
     next_sweep: Time,
     pub stats: LinkStats,
+    /// The Bayes-optimal attacker, where some group's model is known.
+    bayes: Option<Bayes>,
 }
 
 impl Linker {
-    pub fn new(sweep: Time) -> Self {
+    pub fn new(sweep: Time, keys_reused: bool, bayes: Option<Bayes>) -> Self {
         Linker {
+            keys_reused,
+            bayes,
             pools: BTreeMap::new(),
-            last: HashMap::new(),
+            last: IdMap::default(),
             sweep: sweep.max(1),
             next_sweep: sweep,
             stats: LinkStats::default(),
         }
     }
 
-    /// Key `(device, epoch)` used at `t` (as the observer saw it) in `pool`; `now` is the
-    /// simulation clock, which never goes back.
-    pub fn see(&mut self, pool: (u32, u32), device: u32, epoch: u32, t: Time, now: Time) {
+    /// Key `(device, epoch)` of device group `group` used at `t` (as the observer saw it) in
+    /// `pool`; `now` is the simulation clock, which never goes back.
+    pub fn see(
+        &mut self,
+        pool: (u32, u32),
+        group: usize,
+        device: u32,
+        epoch: u32,
+        t: Time,
+        now: Time,
+    ) {
         if now >= self.next_sweep {
             self.retire(now);
+            if let Some(b) = &mut self.bayes {
+                b.retire(now);
+            }
             self.next_sweep = now.saturating_add(self.sweep);
         }
-        let p = self.pools.entry(pool).or_default();
         let prev = self.last.get(&device).copied();
+        let newest = prev.is_none_or(|(e, _)| epoch > e);
+        if let Some(b) = &mut self.bayes {
+            b.see(pool, group, device, epoch, t, newest, prev.map(|(e, _)| e));
+        }
+        if !self.keys_reused {
+            // Every use is a new key: the device's newest, no pool needed.
+            if newest {
+                self.stats.true_links += prev.is_some() as u64;
+                self.last.insert(device, (epoch, t));
+            }
+            return;
+        }
+        let p = self.pools.entry(pool).or_default();
         // The gap between two uses of one key is what the attacker learns periods from (kept
         // per device, so a key that retired too early still teaches it).
         if let Some((e, last)) = prev
@@ -116,7 +154,6 @@ impl Linker {
             p.gap_sum += u128::from(t - last);
             p.gaps += 1;
         }
-        let newest = prev.is_none_or(|(e, _)| epoch > e);
         if newest || prev.is_some_and(|(e, _)| e == epoch) {
             self.last
                 .insert(device, (epoch, t.max(prev.map_or(0, |(_, l)| l))));
@@ -140,14 +177,12 @@ impl Linker {
         }
         p.devices += prev.is_none() as u64;
         self.stats.true_links += prev.is_some() as u64;
-        let i = p.fresh.partition_point(|f| f.first <= t);
+        p.arrivals += 1;
         p.fresh.insert(
-            i,
+            (t, p.arrivals),
             Fresh {
-                first: t,
                 device,
                 prev: prev.map_or(NONE, |(e, _)| e),
-                claimed: false,
             },
         );
     }
@@ -182,18 +217,18 @@ impl Linker {
                 .saturating_mul(RETIRE_PERIODS + SEARCH_PERIODS);
             while p
                 .fresh
-                .front()
-                .is_some_and(|f| f.first.saturating_add(span) < now)
+                .first_key_value()
+                .is_some_and(|(&(first, _), _)| first.saturating_add(span) < now)
             {
-                p.fresh.pop_front();
+                p.fresh.pop_first();
             }
         }
     }
 
-    /// Retires every key left and returns the score.
-    pub fn finish(mut self) -> LinkStats {
+    /// Retires every key left and returns the scores of both attackers (`None`: no model).
+    pub fn finish(mut self) -> (LinkStats, Option<BayesStats>) {
         self.retire(Time::MAX);
-        self.stats
+        (self.stats, self.bayes.map(Bayes::finish))
     }
 }
 
@@ -202,25 +237,22 @@ impl Linker {
 fn link(p: &mut Pool, stats: &mut LinkStats, last: Time, d: u32, e: u32, period: Time) {
     let predicted = last.saturating_add(period);
     let end = last.saturating_add(period.saturating_mul(SEARCH_PERIODS));
-    let lo = p.fresh.partition_point(|f| f.first <= last);
-    let hi = p.fresh.partition_point(|f| f.first <= end);
-    if lo >= hi {
+    if predicted <= last {
         return;
     }
-    let at = p
+    // First used after `last` and before the prediction, or from it to `end`.
+    let left = p
         .fresh
-        .partition_point(|f| f.first < predicted)
-        .clamp(lo, hi);
-    let right = (at..hi).find(|&i| !p.fresh[i].claimed);
-    let left = (lo..at).rev().find(|&i| !p.fresh[i].claimed);
-    let distance = |i: usize| p.fresh[i].first.abs_diff(predicted);
+        .range((Excluded((last, u64::MAX)), Excluded((predicted, 0))))
+        .next_back();
+    let right = p.fresh.range((predicted, 0)..=(end, u64::MAX)).next();
+    let distance = |k: &(Time, u64)| k.0.abs_diff(predicted);
     let pick = match (left, right) {
-        (Some(l), Some(r)) => Some(if distance(l) <= distance(r) { l } else { r }),
-        (l, r) => l.or(r),
+        (Some((l, _)), Some((r, _))) => Some(if distance(l) <= distance(r) { *l } else { *r }),
+        (l, r) => l.or(r).map(|(k, _)| *k),
     };
-    let Some(i) = pick else { return };
-    let f = &mut p.fresh[i];
-    f.claimed = true;
+    let Some(at) = pick else { return };
+    let f = p.fresh.remove(&at).expect("picked above");
     stats.made += 1;
     stats.correct += (f.device == d && f.prev == e) as u64;
     stats.chance += 1.0 / p.devices.max(1) as f64;
@@ -236,15 +268,15 @@ mod tests {
     /// is found, and correct.
     #[test]
     fn periodic_keys_are_linked_to_their_successors() {
-        let mut l = Linker::new(60 * S);
+        let mut l = Linker::new(60 * S, true, None);
         for k in 0..10u64 {
             for d in 0..2u32 {
                 let t = k * 600 * S + u64::from(d) * 100 * S;
                 // Two uses per key (rotate every 2 transactions).
-                l.see((0, 250), d, (k / 2) as u32, t, t);
+                l.see((0, 250), 0, d, (k / 2) as u32, t, t);
             }
         }
-        let s = l.finish();
+        let (s, _) = l.finish();
         assert_eq!(s.true_links, 8);
         assert_eq!(s.made, 8);
         assert_eq!(s.correct, 8);

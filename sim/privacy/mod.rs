@@ -9,11 +9,14 @@
 //! and its sets are scaled up by the inverse of that share (see scenarios/README.md, Privacy).
 
 mod anonymity;
+mod bayes;
+mod idmap;
 mod linker;
 pub mod mitigation;
 mod view;
 
 use anonymity::{AnonStats, Anonymity};
+use bayes::{Bayes, BayesStats, Law, Model};
 use linker::{LinkStats, Linker};
 use view::{Rule, Scope};
 
@@ -21,12 +24,15 @@ use crate::consensus::{TxIn, notary};
 use crate::engine::{Purpose, Time, draw_unit, from_secs};
 use crate::metrics::{Measure, PrivacyRow, Value};
 use crate::net::{Access, Reach};
-use crate::scenario::{Radio, Scenario};
+use crate::scenario::{Delay, Observer, Radio, Scenario, Workload};
 
 /// Devices an observer tracks at most (about 100 bytes each); above it, a sample.
 pub const TRACKED_DEVICES: u64 = 250_000;
 /// The pool of an observer that does not know the gateway.
 const FLEET: u32 = u32::MAX;
+/// What a validator's clock and the network add to when it sees a transaction, beyond the
+/// gateway batch it dates transactions within: the Bayes attacker's observation tolerance.
+const TOLERANCE_S: f64 = 1.0;
 
 enum Rotate {
     Never,
@@ -103,6 +109,11 @@ impl Privacy {
             })
             .collect();
         let origins = access.origins();
+        // No key used twice: every group rotates on every transaction.
+        let keys_reused = s
+            .devices
+            .iter()
+            .any(|g| g.identity.unwrap_or_default().rotate_every_tx != Some(1));
         let watchers = s
             .observers
             .iter()
@@ -114,7 +125,7 @@ impl Privacy {
                     scope: view::scope(s, o, reach, &origins, flood),
                     visible: 0,
                     spy: (0, 0),
-                    linker: Linker::new(window),
+                    linker: Linker::new(window, keys_reused, Bayes::new(models(s, o))),
                     anon: Anonymity::new(window, sampled),
                 }
             })
@@ -235,7 +246,8 @@ impl Privacy {
                 } else {
                     u64::from(self.behind[pool as usize])
                 };
-                w.linker.see((pool, t.bytes), t.device, epoch, seen, now);
+                w.linker
+                    .see((pool, t.bytes), gi, t.device, epoch, seen, now);
                 w.anon.see((pool, t.bytes), t.device, seen, population);
             }
         }
@@ -247,9 +259,12 @@ impl Privacy {
         let mut rows = Vec::new();
         let mut summary = Vec::new();
         for w in self.watchers {
-            let links = w.linker.finish();
+            let (links, bayes) = w.linker.finish();
             let anon = w.anon.finish();
-            let row = row(&w.name, w.kind, w.visible, measured, w.spy, &links, &anon);
+            let mut row = row(&w.name, w.kind, w.visible, measured, w.spy, &links, &anon);
+            if let Some(b) = bayes {
+                add_bayes(&mut row, &b, links.true_links);
+            }
             let p = format!("privacy_{}", w.name);
             summary.push((
                 format!("{p}_visible_share"),
@@ -260,6 +275,16 @@ impl Privacy {
                 Value::Float(row.link_precision),
             ));
             summary.push((format!("{p}_link_recall"), Value::Float(row.link_recall)));
+            if row.bayes_links_made.is_some() {
+                summary.push((
+                    format!("{p}_bayes_link_precision"),
+                    Value::Float(row.bayes_link_precision),
+                ));
+                summary.push((
+                    format!("{p}_bayes_link_recall"),
+                    Value::Float(row.bayes_link_recall),
+                ));
+            }
             summary.push((
                 format!("{p}_link_chance_precision"),
                 Value::Float(row.link_chance_precision),
@@ -279,6 +304,50 @@ impl Privacy {
         }
         (rows, summary)
     }
+}
+
+/// What the Bayes attacker of observer `o` knows of each device group: the period of a
+/// periodic group, its delay law, and the half-width of the uniform term (the workload's
+/// jitter, the tolerance, and for a validator the gateway batch interval of plain uplinks).
+fn models(s: &Scenario, o: &Observer) -> Vec<Option<Model>> {
+    let batch_s = match o {
+        Observer::Gateway { .. } => 0.0,
+        _ => s.gateways.batch_interval_ms / 1e3,
+    };
+    s.devices
+        .iter()
+        .map(|g| {
+            let Workload::Periodic {
+                interval_s,
+                jitter_s,
+            } = g.workload
+            else {
+                return None;
+            };
+            let law = match g.mitigation.and_then(|m| m.delay) {
+                None => Law::Uniform { max: 0 },
+                Some(Delay::Uniform { max_s }) => Law::Uniform {
+                    max: from_secs(max_s),
+                },
+                Some(Delay::Exponential { mean_s }) => Law::Exponential {
+                    mean: from_secs(mean_s),
+                },
+            };
+            let batch = if g.radio.is_none() { batch_s } else { 0.0 };
+            Some(Model {
+                period: from_secs(interval_s).max(1),
+                law,
+                spread: from_secs(jitter_s + TOLERANCE_S + batch),
+            })
+        })
+        .collect()
+}
+
+fn add_bayes(row: &mut PrivacyRow, b: &BayesStats, true_links: u64) {
+    row.bayes_links_made = Some(b.made);
+    row.bayes_links_correct = Some(b.correct);
+    row.bayes_link_precision = ratio(b.correct as f64, b.made as f64);
+    row.bayes_link_recall = ratio(b.correct as f64, true_links as f64);
 }
 
 fn ratio(a: f64, b: f64) -> f64 {
@@ -307,6 +376,10 @@ fn row(
         link_precision: ratio(l.correct as f64, l.made as f64),
         link_recall: ratio(l.correct as f64, l.true_links as f64),
         link_chance_precision: ratio(l.chance, l.made as f64),
+        bayes_links_made: None,
+        bayes_links_correct: None,
+        bayes_link_precision: f64::NAN,
+        bayes_link_recall: f64::NAN,
         anonymity_set_mean: ratio(a.set_sum, tx),
         anonymity_set_min: if a.tx > 0 { a.set_min } else { f64::NAN },
         anonymity_set_max: if a.tx > 0 { a.set_max } else { f64::NAN },

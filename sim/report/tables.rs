@@ -185,6 +185,22 @@ pub(super) fn privacy(rows: &[PrivacyRow]) -> PolarsResult<DataFrame> {
                 pick(rows, |r| cell(r.link_chance_precision)),
             ),
             col(
+                "bayes_links_made",
+                pick(rows, |r| r.bayes_links_made.map(int64)),
+            ),
+            col(
+                "bayes_links_correct",
+                pick(rows, |r| r.bayes_links_correct.map(int64)),
+            ),
+            col(
+                "bayes_link_precision",
+                pick(rows, |r| cell(r.bayes_link_precision)),
+            ),
+            col(
+                "bayes_link_recall",
+                pick(rows, |r| cell(r.bayes_link_recall)),
+            ),
+            col(
                 "anonymity_set_mean",
                 pick(rows, |r| cell(r.anonymity_set_mean)),
             ),

@@ -1,7 +1,7 @@
 //! What a scenario will need in memory, estimated before anything is allocated, so a run that
 //! cannot fit is refused up front instead of failing hours in.
 
-use crate::scenario::{Consensus, Scenario};
+use crate::scenario::{Consensus, Scenario, Workload};
 
 /// Bytes per device: fleet arrays (id, gateway, sequence, next reading, connectivity cursor,
 /// 36), one pending wake key in its shard's queue with vector slack (32), and the attachment
@@ -36,14 +36,21 @@ const PER_RADIO_DEVICE: f64 = 49.0;
 /// count in the open anonymity window, in hash maps (doubled for their load factor and growth
 /// by doubling).
 const PER_OBSERVED_DEVICE: f64 = 128.0;
-/// Bytes per key an observer holds: its first and last use in its pool's map, and its entry
-/// as a candidate successor. A key stays until it has been unused for three of its periods and
-/// as a candidate for five (`sim/privacy/linker.rs`); with the period the larger of the
-/// device's mean gap and the observer's window, a device holds the keys it used in the last
-/// five such periods. 64 bytes a key: 8 observers of 250,000 devices rotating every reading
-/// (every 20 s, window 60 s: 15 keys in five periods) measured 700 bytes per device and
-/// observer, which 128 + 64 × 16 bounds (`tests/memory_estimate.rs`).
+/// Bytes per key an observer holds, for each of its two attackers. The heuristic keeps a key's
+/// first and last use in its pool's map until it has been unused for three of its periods, and
+/// its entry as a candidate successor for five (`sim/privacy/linker.rs`); with the period the
+/// larger of the device's mean gap and the observer's window, a device holds the keys it used
+/// in the last five such periods — none when every group rotates on every transaction (no key
+/// can be linked). 64 bytes a key: 8 observers of 250,000 devices rotating
+/// every reading (every 20 s, window 60 s) measured 700 bytes per device and observer with
+/// the heuristic alone, which 128 + 64 × 16 bounds (`tests/memory_estimate.rs`).
 const PER_OBSERVED_KEY: f64 = 64.0;
+/// Bytes per key the Bayes attacker holds (`sim/privacy/bayes.rs`, periodic groups): its
+/// statistics in its map (up to four periods) and, with them, as a candidate (up to six), both
+/// looked over once a period; ten periods' keys are counted. 128 bytes a key: the case above
+/// (period 20 s) measured 2,372 MiB peak with both attackers, about 1,100 bytes per device and
+/// observer, which 128 + 128 × 11 bounds.
+const PER_BAYES_KEY: f64 = 128.0;
 /// Bytes per radio device waiting out a privacy delay (`mitigation.delay`): one entry of its
 /// shard's map of delays, doubled as above.
 const PER_DELAYED_DEVICE: f64 = 32.0;
@@ -145,6 +152,11 @@ pub fn estimate(s: &Scenario) -> Estimate {
         .sum();
     // Each observer tracks every device, or a sample of TRACKED_DEVICES of a larger fleet.
     let sampled = (crate::privacy::TRACKED_DEVICES as f64 / devices.max(1.0)).min(1.0);
+    // No key used twice: the heuristic keeps none.
+    let keys_reused = s
+        .devices
+        .iter()
+        .any(|g| g.identity.unwrap_or_default().rotate_every_tx != Some(1));
     let privacy: f64 = s
         .observers
         .iter()
@@ -162,8 +174,19 @@ pub fn estimate(s: &Scenario) -> Estimate {
                         _ => 0.0,
                     };
                     let period = window.max(if rate > 0.0 { 1.0 / rate } else { 0.0 });
-                    let keys = 1.0 + key_rate * 5.0 * period;
-                    n * sampled * (PER_OBSERVED_DEVICE + keys * PER_OBSERVED_KEY)
+                    let heuristic = if keys_reused {
+                        1.0 + key_rate * 5.0 * period
+                    } else {
+                        0.0
+                    };
+                    let bayes = match g.workload {
+                        Workload::Periodic { interval_s, .. } => 1.0 + key_rate * 10.0 * interval_s,
+                        _ => 0.0,
+                    };
+                    n * sampled
+                        * (PER_OBSERVED_DEVICE
+                            + heuristic * PER_OBSERVED_KEY
+                            + bayes * PER_BAYES_KEY)
                 })
                 .sum::<f64>()
         })

@@ -1,0 +1,388 @@
+//! The Bayes-optimal linking attacker, for devices whose period and delay law it knows.
+//!
+//! The model the attacker holds: a device of a periodic group reads every `P` at a phase φ of
+//! its own (uniform on the circle of length `P`), and each reading is seen at φ + kP + X, with
+//! X drawn afresh per reading: the group's privacy delay (uniform on [0, M], exponential of
+//! mean μ, or none) plus a uniform term on [−w, w], w = the workload's jitter plus the
+//! observation tolerance (1 s plus the gateway batch interval, within which a validator dates
+//! a batch's transactions). The uses of a key then say where its phase lies:
+//!
+//! - uniform X of support width W = M + 2w: φ lies in an arc of length W − s (s the spread of
+//!   the key's uses around their period grid), with a flat posterior on it;
+//! - exponential delay (the uniform term neglected): the likelihood of φ is
+//!   λⁿ·e^{−λ·Σ(uᵢ − φ)} for φ below the key's earliest residue m, 0 above.
+//!
+//! Against "B is another device" (an independent phase), "B is A's device" (one phase) has the
+//! likelihood ratio P·|I_A ∩ I_B| / (|I_A|·|I_B|) (uniform) or
+//! P·λ·n_A·n_B/(n_A + n_B)·e^{−λ·n_late·|m_A − m_B|} (exponential; n_late the uses of the key
+//! whose earliest residue is later). With a uniform prior over the candidates the posterior
+//! of each is proportional to it, and the attacker links a retired key to the candidate of
+//! maximum posterior (ties: the one first seen nearest one period after the last use). When
+//! W ≥ P the arcs cover the circle and every candidate is as likely: the pick is then by that
+//! tie rule, which is chance. The residues of a key are taken to the nearest point of its
+//! period grid, exact while W < P/2.
+//!
+//! Keys are pooled as for the heuristic (gateway when known, size) and by device group (the
+//! model is the group's). A key is retired when unused for `RETIRE_PERIODS` periods; its
+//! successor is looked for among keys first seen within [last + P − W, last + P + W] (W < P)
+//! or two periods after its last use (otherwise), at most `NEAREST` on each side of the
+//! predicted moment (bounded work per link).
+
+use std::collections::BTreeMap;
+
+use super::idmap::IdMap;
+use crate::engine::Time;
+
+const NONE: u32 = u32::MAX;
+/// A key unseen for this many of its device's periods is retired (checked once a period): by
+/// then its successor, seen within one period and its delay, is among the candidates.
+const RETIRE_PERIODS: u64 = 3;
+/// Candidates are kept this many periods after their first use: a key is retired at most
+/// four periods after its last use, and looks no earlier than that use.
+const KEEP_PERIODS: u64 = 5;
+/// Candidates weighed on each side of the predicted moment.
+const NEAREST: usize = 16;
+
+/// What the attacker knows of a device group.
+#[derive(Clone, Copy, Debug)]
+pub struct Model {
+    pub period: Time,
+    pub law: Law,
+    /// Half-width of the uniform term of X (jitter plus observation tolerance).
+    pub spread: Time,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Law {
+    /// No delay, or uniform on [0, max].
+    Uniform { max: Time },
+    /// Exponential of this mean.
+    Exponential { mean: Time },
+}
+
+impl Model {
+    /// Support width of X under a uniform law (none for an exponential one).
+    fn width(&self) -> Option<i64> {
+        match self.law {
+            Law::Uniform { max } => Some((max + 2 * self.spread) as i64),
+            Law::Exponential { .. } => None,
+        }
+    }
+}
+
+/// How the attacker did, over every key it retired.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BayesStats {
+    pub made: u64,
+    pub correct: u64,
+}
+
+#[derive(Clone, Copy)]
+struct Key {
+    first: Time,
+    last: Time,
+    uses: u32,
+    /// Earliest and latest residue of its uses around its first use's period grid (ns).
+    lo: i64,
+    hi: i64,
+}
+
+/// A key in use: what it is, and where its candidate entry is (if still unclaimed).
+struct Active {
+    key: Key,
+    slot: (Time, u64),
+}
+
+/// A candidate successor not yet linked to, with its uses so far (weighed without a lookup).
+struct Fresh {
+    key: Key,
+    device: u32,
+    /// The truth: the device's previous key seen by this observer (`NONE`: none).
+    prev: u32,
+}
+
+struct Pool {
+    model: Model,
+    keys: IdMap<(u32, u32), Active>,
+    /// By first use and then order of arrival; a claimed candidate leaves.
+    fresh: BTreeMap<(Time, u64), Fresh>,
+    arrivals: u64,
+    /// Keys are looked over once a period (retired up to a period late: candidates stay for
+    /// five).
+    next_sweep: Time,
+}
+
+pub struct Bayes {
+    /// Per device group; `None` where the model does not apply (not periodic).
+    models: Vec<Option<Model>>,
+    pools: BTreeMap<(u32, u32, u32), Pool>,
+    pub stats: BayesStats,
+}
+
+/// `d` taken to the nearest point of the grid of step `p`: in (−p/2, p/2].
+fn wrap(d: i64, p: i64) -> i64 {
+    let r = d.rem_euclid(p);
+    if r > p / 2 { r - p } else { r }
+}
+
+impl Bayes {
+    /// `None` when no group has a model.
+    pub fn new(models: Vec<Option<Model>>) -> Option<Self> {
+        models.iter().any(Option::is_some).then(|| Bayes {
+            models,
+            pools: BTreeMap::new(),
+            stats: BayesStats::default(),
+        })
+    }
+
+    /// Key `(device, epoch)` of group `group` used at `t` in `pool`; `newest`: the device has
+    /// used no later key before, `prev` the epoch of its newest key seen before.
+    #[allow(clippy::too_many_arguments)]
+    pub fn see(
+        &mut self,
+        pool: (u32, u32),
+        group: usize,
+        device: u32,
+        epoch: u32,
+        t: Time,
+        newest: bool,
+        prev: Option<u32>,
+    ) {
+        let Some(model) = self.models[group] else {
+            return;
+        };
+        let p = self
+            .pools
+            .entry((pool.0, pool.1, group as u32))
+            .or_insert_with(|| Pool {
+                model,
+                keys: IdMap::default(),
+                fresh: BTreeMap::new(),
+                arrivals: 0,
+                next_sweep: 0,
+            });
+        if let Some(a) = p.keys.get_mut(&(device, epoch)) {
+            let k = &mut a.key;
+            let r = wrap(t as i64 - k.first as i64, model.period as i64);
+            k.lo = k.lo.min(r);
+            k.hi = k.hi.max(r);
+            k.last = k.last.max(t);
+            k.uses += 1;
+            if let Some(f) = p.fresh.get_mut(&a.slot) {
+                f.key = *k;
+            }
+            return;
+        }
+        // An older key back after it retired was linked already: no one's successor either.
+        if !newest {
+            return;
+        }
+        let key = Key {
+            first: t,
+            last: t,
+            uses: 1,
+            lo: 0,
+            hi: 0,
+        };
+        p.arrivals += 1;
+        let slot = (t, p.arrivals);
+        p.keys.insert((device, epoch), Active { key, slot });
+        p.fresh.insert(
+            slot,
+            Fresh {
+                key,
+                device,
+                prev: prev.unwrap_or(NONE),
+            },
+        );
+    }
+
+    /// Links every key unused for `RETIRE_PERIODS` periods before `now`, oldest first.
+    pub fn retire(&mut self, now: Time) {
+        for p in self.pools.values_mut() {
+            let period = p.model.period;
+            if now < p.next_sweep {
+                continue;
+            }
+            p.next_sweep = now.saturating_add(period);
+            let wait = period.saturating_mul(RETIRE_PERIODS);
+            let mut retired: Vec<(Time, u32, u32)> = p
+                .keys
+                .iter()
+                .filter(|(_, a)| a.key.last.saturating_add(wait) < now)
+                .map(|(&(d, e), a)| (a.key.last, d, e))
+                .collect();
+            // Hash-map order must not reach the result.
+            retired.sort_unstable();
+            for (_, d, e) in retired {
+                let a = p.keys.remove(&(d, e)).expect("listed above");
+                link(p, &mut self.stats, &a.key, d, e);
+            }
+            let keep = period.saturating_mul(KEEP_PERIODS);
+            while p
+                .fresh
+                .first_key_value()
+                .is_some_and(|(&(first, _), _)| first.saturating_add(keep) < now)
+            {
+                p.fresh.pop_first();
+            }
+        }
+    }
+
+    pub fn finish(mut self) -> BayesStats {
+        self.retire(Time::MAX);
+        self.stats
+    }
+}
+
+/// How likely candidate `b`, first seen `shift` after `a`'s first use modulo the period, is
+/// `a`'s successor, up to a factor common to all candidates (uniform: the posterior itself;
+/// exponential: its logarithm, both increasing in it); `None`: impossible under the model.
+fn score(m: &Model, a: &Key, b: &Key, shift: i64) -> Option<f64> {
+    let p = m.period as i64;
+    match m.law {
+        Law::Uniform { .. } => {
+            let w = m.width().unwrap_or(0);
+            if w >= p {
+                return Some(1.0);
+            }
+            // Arcs of φ relative to a's first use; X lies in [−spread, max + spread].
+            let (lo_x, hi_x) = (-(m.spread as i64), w - m.spread as i64);
+            let (a_lo, a_hi) = (a.hi - hi_x, a.lo - lo_x);
+            let (b_lo, b_hi) = (shift + b.hi - hi_x, shift + b.lo - lo_x);
+            let lb = b_hi - b_lo;
+            if lb <= 0 {
+                return None;
+            }
+            let overlap: i64 = (-2..=2)
+                .map(|k| (a_hi.min(b_hi + k * p) - a_lo.max(b_lo + k * p)).max(0))
+                .sum();
+            (overlap > 0).then(|| overlap as f64 / lb as f64)
+        }
+        Law::Exponential { mean } => {
+            let rate = 1.0 / mean.max(1) as f64;
+            let (na, nb) = (f64::from(a.uses), f64::from(b.uses));
+            let d = wrap(shift + b.lo - a.lo, p);
+            let late = if d >= 0 { nb } else { na };
+            Some((nb / (na + nb)).ln() - rate * late * d.unsigned_abs() as f64)
+        }
+    }
+}
+
+/// Links retired key `(d, e)` to the unclaimed candidate of maximum posterior, if any.
+fn link(p: &mut Pool, stats: &mut BayesStats, a: &Key, d: u32, e: u32) {
+    let m = p.model;
+    let period = m.period;
+    if let Some(w) = m.width()
+        && w < period as i64
+        && a.hi - a.lo >= w
+    {
+        // The key's uses spread wider than the model allows: no phase explains them.
+        return;
+    }
+    let predicted = a.last.saturating_add(period);
+    let (start, end) = match m.width() {
+        Some(w) if w < period as i64 => (
+            predicted.saturating_sub(w as Time),
+            predicted.saturating_add(w as Time),
+        ),
+        _ => (a.last, a.last.saturating_add(period.saturating_mul(2))),
+    };
+    let start = start.max(a.last).min(predicted);
+    let right = p
+        .fresh
+        .range((predicted, 0)..=(end, u64::MAX))
+        .take(NEAREST);
+    let left = p
+        .fresh
+        .range((start, 0)..(predicted, 0))
+        .rev()
+        .take(NEAREST);
+    let mut best: Option<(f64, Time, (Time, u64))> = None;
+    for (&at, f) in right.chain(left) {
+        let b = &f.key;
+        let shift = (b.first as i64 - a.first as i64).rem_euclid(period as i64);
+        let Some(s) = score(&m, a, b, shift) else {
+            continue;
+        };
+        let distance = at.0.abs_diff(predicted);
+        let better = best.is_none_or(|(bs, bd, bat)| {
+            s > bs || (s == bs && (distance < bd || (distance == bd && at < bat)))
+        });
+        if better {
+            best = Some((s, distance, at));
+        }
+    }
+    let Some((_, _, at)) = best else { return };
+    let f = p.fresh.remove(&at).expect("weighed above");
+    stats.made += 1;
+    stats.correct += (f.device == d && f.prev == e) as u64;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: Time = 1_000_000_000;
+
+    fn uniform(max_s: u64) -> Model {
+        Model {
+            period: 60 * S,
+            law: Law::Uniform { max: max_s * S },
+            spread: S,
+        }
+    }
+
+    fn key(first: Time, uses: u32, lo: i64, hi: i64) -> Key {
+        Key {
+            first,
+            last: first,
+            uses,
+            lo,
+            hi,
+        }
+    }
+
+    /// Uniform X on [−1 s, 11 s] (W = 12 s): two single-use keys 4 s apart in phase share
+    /// an arc of 8 s of the 12 s of each: the score is 8/12.
+    #[test]
+    fn single_uses_overlap_by_the_support_less_their_distance() {
+        let m = uniform(10);
+        let a = key(0, 1, 0, 0);
+        let b = key(64 * S, 1, 0, 0);
+        let s = score(&m, &a, &b, (4 * S) as i64).unwrap();
+        assert!((s - 8.0 / 12.0).abs() < 1e-12, "{s}");
+        // 13 s apart: no common phase.
+        assert_eq!(score(&m, &a, &b, (13 * S) as i64), None);
+        // Across the period's end (59 s after is 1 s before).
+        let s = score(&m, &a, &b, (59 * S) as i64).unwrap();
+        assert!((s - 11.0 / 12.0).abs() < 1e-12, "{s}");
+    }
+
+    /// A delay spread over the whole period says nothing: every candidate scores alike.
+    #[test]
+    fn a_support_as_wide_as_the_period_is_flat() {
+        let m = uniform(58);
+        let a = key(0, 3, -(S as i64), 2 * S as i64);
+        for shift in [0, 7, 31, 59] {
+            assert_eq!(score(&m, &a, &key(0, 1, 0, 0), shift * S as i64), Some(1.0));
+        }
+    }
+
+    /// Exponential: n_A n_B / (n_A + n_B) · e^{−λ n_late Δ}, here 2·1/3 and Δ = 5 s, λ = 1/10 s.
+    #[test]
+    fn exponential_weighs_the_later_earliest_residue() {
+        let m = Model {
+            period: 60 * S,
+            law: Law::Exponential { mean: 10 * S },
+            spread: 0,
+        };
+        let a = key(0, 2, 0, 3 * S as i64);
+        let b = key(0, 1, 0, 0);
+        let s = score(&m, &a, &b, 5 * S as i64).unwrap();
+        assert!((s - ((1.0f64 / 3.0).ln() - 0.5)).abs() < 1e-12, "{s}");
+        // b earlier by 5 s: a is the later one, with two uses.
+        let s = score(&m, &a, &b, 55 * S as i64).unwrap();
+        assert!((s - ((1.0f64 / 3.0).ln() - 1.0)).abs() < 1e-12, "{s}");
+    }
+}
