@@ -2,6 +2,7 @@
 //! metrics → [`RunOutput`].
 
 mod acks;
+mod air_plan;
 mod air_tables;
 mod airwaves;
 mod batches;
