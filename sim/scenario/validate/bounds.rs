@@ -93,6 +93,8 @@ pub const BOUNDS: &[(&str, &str, Rule)] = &[
     ("DeviceGroup", "tx_bytes", between(1.0, MAX_TX_BYTES as f64)),
     ("DeviceGroup", "buffer_tx", ONE_UP),
     ("DeviceGroup", "hot_key_share", SHARE),
+    ("Identity", "rotate_every_tx", ONE_UP),
+    ("Identity", "rotate_every_s", TIME_POS),
     ("Connectivity", "period_s", TIME_POS),
     ("Connectivity", "on_s", TIME_POS),
     ("Connectivity", "phase_jitter_s", TIME),
