@@ -26,7 +26,12 @@ fn plan_file(dir: &Path, requirement: &str, monotone: bool) -> PathBuf {
             ""
         }
     );
-    let f = dir.join("plan.yaml");
+    write_plan(dir, "plan.yaml", &text)
+}
+
+/// Writes a plan file `name` into `dir` and returns its path.
+fn write_plan(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let f = dir.join(name);
     std::fs::write(&f, text).unwrap();
     f
 }
@@ -197,9 +202,7 @@ fn one_point_plan(dir: &Path, file: &str, seeds: u32, max_seeds: u32, need: f64)
          \"devices[0].count\", min: 100, max: 100 }}\nobjective: \"devices[0].count\"\n",
         base.display()
     );
-    let f = dir.join(file);
-    std::fs::write(&f, text).unwrap();
-    f
+    write_plan(dir, file, &text)
 }
 
 /// `settled_tx_per_s` of each seed's run, read from its own summary table.
@@ -293,9 +296,7 @@ fn capacity_plan(dir: &Path, monotone: bool) -> PathBuf {
     if !monotone {
         text = text.replace(", monotone: decreasing", "");
     }
-    let f = dir.join("capacity.yaml");
-    std::fs::write(&f, text).unwrap();
-    f
+    write_plan(dir, "capacity.yaml", &text)
 }
 
 #[test]
@@ -451,9 +452,7 @@ fn cells_plan(dir: &Path, monotone: bool) -> PathBuf {
          min: 1, max: 12{m} }}\nobjective: gateways.count\n",
         base.display()
     );
-    let f = dir.join("plan.yaml");
-    std::fs::write(&f, text).unwrap();
-    f
+    write_plan(dir, "plan.yaml", &text)
 }
 
 /// With two monotone choices the search walks the staircase: for every connection limit, the
@@ -518,9 +517,7 @@ fn contender_plan(dir: &Path, file: &str, need: f64, with_small: bool) -> PathBu
          \"devices[0].count\", values: {values} }}\nobjective: created_tx_per_s\n",
         base.display()
     );
-    let f = dir.join(file);
-    std::fs::write(&f, text).unwrap();
-    f
+    write_plan(dir, file, &text)
 }
 
 /// Seeds go only where they can change the answer: alone, a straddling configuration grows
