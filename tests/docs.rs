@@ -124,6 +124,8 @@ fn load_with_base(s: &Snippet, key: &str, n: usize) -> Result<(), String> {
         _ => unchained::plan::load(&file).map(drop),
     };
     std::fs::remove_file(&file).unwrap();
+    // Other snippets of this process may still be writing theirs.
+    let _ = std::fs::remove_dir(&dir);
     result
 }
 

@@ -502,6 +502,8 @@ fn two_monotone_choices_give_the_grids_staircase_in_fewer_runs() {
         body.len(),
         gbody.len()
     );
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&griddir).unwrap();
 }
 
 /// The straddle example's configuration (100 meters, point 0, so its seeds are the same
