@@ -276,3 +276,64 @@ consensus: { protocol: nakamoto, block_interval_s: 20, confirmations: 2 }
         assert!(bytes == &tb[name], "{name} differs with observers");
     }
 }
+
+/// The privacy table at 1, 2 and 8 threads: every observer kind, keys rotating by count and
+/// by time, uniform and exponential delays (both laws of the Bayes attacker), mixed gateway
+/// batches, and a jittered peer graph whose shards run in parallel.
+#[test]
+fn the_privacy_table_is_byte_identical_at_1_2_and_8_threads() {
+    let text = "
+seed: 13
+duration_s: 1800
+devices:
+  - name: meters
+    count: 1500
+    connectivity: { model: duty_cycle, period_s: 120, on_s: 20 }
+    workload: { model: periodic, interval_s: 60, jitter_s: 5 }
+    identity: { rotate_every_tx: 2 }
+    mitigation: { delay: { dist: uniform, max_s: 20 } }
+  - name: sensors
+    count: 800
+    workload: { model: periodic, interval_s: 90, jitter_s: 0 }
+    identity: { rotate_every_s: 300 }
+    mitigation: { delay: { dist: exponential, mean_s: 10 }, pad_to_bytes: 300 }
+  - name: trackers
+    count: 300
+    workload: { model: poisson, rate_per_s: 0.02 }
+    identity: { rotate_every_tx: 1 }
+gateways: { count: 12, batch_interval_ms: 500, mix: true }
+validators: { count: 20 }
+network: { jitter: pareto }
+consensus: { protocol: nakamoto, block_interval_s: 20, confirmations: 2 }
+observers:
+  - { kind: validator, node: 0 }
+  - { kind: gateway, gateway: 3 }
+  - { kind: network, nodes: [1, 2] }
+";
+    let table = |threads: usize| {
+        let files = common::files_at(threads, text, &format!("privacy-threads-{threads}"));
+        let csv = String::from_utf8(files["privacy.csv"].clone()).unwrap();
+        (csv, files["privacy.parquet"].clone())
+    };
+    let (csv, parquet) = table(1);
+    // The table holds what is compared: a row per observer, each with links made by both
+    // attackers and anonymity sets above one.
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 3, "{csv}");
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    for r in &rows {
+        for name in ["links_made", "bayes_links_made", "bayes_links_correct"] {
+            let n: u64 = r[col(name)].parse().unwrap();
+            assert!(n > 0, "{name} in {r:?}");
+        }
+        let set: f64 = r[col("anonymity_set_mean")].parse().unwrap();
+        assert!(set > 1.0, "{r:?}");
+    }
+    for threads in [2, 8] {
+        let (c, p) = table(threads);
+        assert_eq!(c, csv, "privacy.csv differs at {threads} threads");
+        assert!(p == parquet, "privacy.parquet differs at {threads} threads");
+    }
+}
