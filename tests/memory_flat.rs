@@ -108,3 +108,69 @@ fn requests_are_released_once_executed_everywhere() {
         );
     }
 }
+
+/// The most tangle transactions held at once, and those settled, over `duration_s`: uniform
+/// selection with milestones, or the weighted walk with cumulative weight.
+fn tangle_held(duration_s: u32, consensus: &str, keep_all: bool) -> (usize, u64) {
+    use unchained::consensus::tangle::Tangle;
+    use unchained::scenario::Consensus;
+    use unchained::world::{Progress, run_with};
+    let s = common::scenario(&format!(
+        "
+duration_s: {duration_s}
+devices:
+  - {{ count: 1000, workload: {{ model: periodic, interval_s: 20 }} }}
+gateways: {{ count: 10 }}
+validators: {{ count: 10 }}
+consensus: {consensus}
+"
+    ));
+    let Consensus::Tangle(p) = &s.consensus else {
+        unreachable!("tangle")
+    };
+    let n = s.validators.count as u32;
+    let t = Tangle::new(p, n);
+    let t = if keep_all { t.keep_all() } else { t };
+    let (out, t, _) = run_with(&s, t, &Progress::hidden()).expect("runs");
+    assert!(out.conservation.holds());
+    (t.dag().peak_live(), out.conservation.settled)
+}
+
+/// Four times the simulated time settles four times the transactions, yet the tangle holds
+/// about the same number at once: those of the last release age (the weight window or ten
+/// visibility horizons) and those not yet settled or, under the walk, not yet stranded below
+/// every walk's start. Keeping every transaction, as before
+/// release, holds the run's whole history, and the same bounds fail.
+#[test]
+fn tangle_transactions_are_released_once_they_can_no_longer_matter() {
+    let flat = |short: (usize, u64), long: (usize, u64)| {
+        long.1 > 3 * short.1
+            && short.1 > 5_000
+            && long.0 as f64 <= 1.3 * short.0 as f64 + 100.0
+            && (long.0 as u64) < long.1 / 4
+    };
+    for consensus in [
+        "{ protocol: tangle, confirmation: { model: milestones, interval_s: 10 } }",
+        "{ protocol: tangle, tip_selection: { model: walk, alpha: 0.05, depth_s: 10 }, \
+         confirmation: { model: weight, threshold: 20 } }",
+    ] {
+        let (short, long) = (
+            tangle_held(300, consensus, false),
+            tangle_held(1200, consensus, false),
+        );
+        eprintln!(
+            "{consensus}: 300 s: {} held at most, {} settled; 1200 s: {}, {}",
+            short.0, short.1, long.0, long.1
+        );
+        assert!(flat(short, long), "{consensus}: {short:?} then {long:?}");
+        let (short, long) = (
+            tangle_held(300, consensus, true),
+            tangle_held(1200, consensus, true),
+        );
+        eprintln!("kept whole: 300 s: {} held; 1200 s: {}", short.0, long.0);
+        assert!(
+            !flat(short, long),
+            "{consensus}: kept whole {short:?} then {long:?}"
+        );
+    }
+}

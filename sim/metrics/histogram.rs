@@ -194,7 +194,7 @@ impl Histogram {
 }
 
 /// The nearest-rank `q`-quantile of `sorted` (ascending, not empty): exact on the samples,
-/// for the distributions kept whole (battery lives, tangle approvals) rather than binned.
+/// for the distributions kept whole (battery lives) rather than binned.
 pub fn nearest_rank(sorted: &[f64], q: f64) -> f64 {
     let n = sorted.len();
     let rank = ((q * n as f64).ceil() as usize).clamp(1, n);

@@ -28,18 +28,23 @@
 //! receives, as an IOTA node solidifies the milestones it lacks. A coordinator restarting
 //! after a missed milestone issues one at once. Link loss applies to milestones only; the
 //! gossip of transactions themselves is taken as redundant enough to lose nothing.
+//!
+//! Transactions that can no longer matter are released as the run goes (see `release`), and
+//! the approval statistics are kept in streaming form, so memory stays flat in simulated time.
 
 pub mod dag;
+mod release;
+mod report;
+mod tips;
 
-use super::{Carries, Ctx, Gossip, Kind, NodeStats, Protocol, Report, TxIn};
-use crate::engine::{Time, from_secs, to_secs};
-use crate::ledger::TxKind;
-use crate::metrics::{BlockRow, Metrics, Value};
+use super::{Carries, Ctx, Gossip, Kind, Protocol, Report, TxIn};
+use crate::engine::{Time, from_secs};
+use crate::metrics::Metrics;
 use crate::net::millis;
 use crate::scenario::{self, Confirmation, TipSelection};
 use dag::{Dag, GENESIS, Vertex};
-use rand::RngExt;
-use std::collections::BTreeSet;
+use release::Approvals;
+use std::collections::{BTreeMap, BTreeSet};
 
 const MILESTONE_BYTES: u64 = 1_600;
 
@@ -48,7 +53,7 @@ pub struct Tangle {
     pow: Time,
     dag: Dag,
     /// Transactions that may be a tip for some node: unapproved, or first approved less than
-    /// `horizon` ago.
+    /// `horizon` ago (uniform selection only; the walk finds tips from its start).
     open: Vec<u32>,
     /// `open`'s length after it was last pruned.
     open_pruned: usize,
@@ -68,12 +73,22 @@ pub struct Tangle {
     milestone_at: Time,
     /// Settlements of a transaction already settled (never expected).
     resettled: u64,
+    /// Walks that would have started at a released transaction (never expected).
+    lost_walks: u64,
+    /// Time to first approval and orphans, over the released transactions so far.
+    approvals: Approvals,
+    /// Whether every transaction is kept to the end (for checks that inspect the whole DAG).
+    keep_all: bool,
+    since_release: u32,
+    sweeps: u32,
 }
 
 struct Milestone {
-    vertex: u32,
-    /// Newly confirmed device transactions, sorted by origin validator.
-    txs: Vec<(u32, u32)>,
+    issued: Time,
+    /// Device transactions it newly confirmed.
+    count: u32,
+    /// Those the origin has yet to learn, by origin validator, each in id order.
+    txs: BTreeMap<u32, Vec<u32>>,
 }
 
 #[derive(Clone, Debug)]
@@ -113,7 +128,19 @@ impl Tangle {
             due: vec![BTreeSet::new(); validators as usize],
             milestone_at: 0,
             resettled: 0,
+            lost_walks: 0,
+            approvals: Approvals::default(),
+            keep_all: false,
+            since_release: 0,
+            sweeps: 0,
         }
+    }
+
+    /// Keeps every transaction to the end instead of releasing those that can no longer
+    /// matter: the outputs are the same, the memory grows with the run.
+    pub fn keep_all(mut self) -> Self {
+        self.keep_all = true;
+        self
     }
 
     /// Applies the scenario's partitions to what each node sees.
@@ -134,7 +161,8 @@ impl Tangle {
         self
     }
 
-    /// The transactions, approvals, weights and confirmation and settlement times.
+    /// The transactions held (all of them under `keep_all`), with their approvals, weights
+    /// and confirmation and settlement times.
     pub fn dag(&self) -> &Dag {
         &self.dag
     }
@@ -180,8 +208,11 @@ impl Tangle {
     }
 
     fn visible_at(&self, x: u32, v: u32, ctx: &Ctx<Msg, Timer>) -> Time {
-        let t = self.dag.get(x);
-        if x == GENESIS {
+        self.seen_at(self.dag.get(x), v, ctx)
+    }
+
+    fn seen_at(&self, t: &Vertex, v: u32, ctx: &Ctx<Msg, Timer>) -> Time {
+        if t.origin == u32::MAX {
             return 0;
         }
         let sent = t.issued + self.pow;
@@ -194,131 +225,11 @@ impl Tangle {
         sent + Self::delay(t.origin, v, t.bytes, ctx)
     }
 
+    /// A released transaction was visible everywhere when it was released.
     fn visible(&self, x: u32, v: u32, ctx: &Ctx<Msg, Timer>) -> bool {
-        self.visible_at(x, v, ctx) <= ctx.now
-    }
-
-    fn visible_approvers(&self, x: u32, v: u32, ctx: &Ctx<Msg, Timer>) -> Vec<u32> {
-        let a = &self.dag.get(x).approvers;
-        a.iter()
-            .copied()
-            .filter(|&y| self.visible(y, v, ctx))
-            .collect()
-    }
-
-    fn select(&mut self, v: u32, ctx: &mut Ctx<Msg, Timer>) -> Vec<u32> {
-        let k = self.params.approvals as usize;
-        match self.params.tip_selection {
-            TipSelection::Uniform => {
-                self.prune_open(ctx.now);
-                // Uniform over the tips `v` sees, by rejection from `open` (a superset): each
-                // accepted draw is uniform over them. Scanning them all per transaction cost
-                // O(λh) each, minutes at thousands of readings per second. Too many
-                // rejections (few tips visible, as in a split) fall back to the scan.
-                let is_tip = |x: u32, ctx: &Ctx<Msg, Timer>| {
-                    self.visible(x, v, ctx)
-                        && !self
-                            .dag
-                            .get(x)
-                            .approvers
-                            .iter()
-                            .any(|&y| self.visible(y, v, ctx))
-                };
-                let mut picks = Vec::with_capacity(k);
-                for _ in 0..32 * k {
-                    if picks.len() == k {
-                        return picks;
-                    }
-                    let x = self.open[ctx.rng.random_range(0..self.open.len())];
-                    if is_tip(x, ctx) {
-                        picks.push(x);
-                    }
-                }
-                if picks.len() == k {
-                    return picks;
-                }
-                let tips: Vec<u32> = self
-                    .open
-                    .iter()
-                    .copied()
-                    .filter(|&x| is_tip(x, ctx))
-                    .collect();
-                if tips.is_empty() {
-                    return vec![GENESIS];
-                }
-                while picks.len() < k {
-                    picks.push(tips[ctx.rng.random_range(0..tips.len())]);
-                }
-                picks
-            }
-            TipSelection::Walk { alpha, depth_s } => {
-                let start = self.walk_start(v, from_secs(depth_s), ctx);
-                (0..k).map(|_| self.walk(start, v, alpha, ctx)).collect()
-            }
-        }
-    }
-
-    /// Drops from `open` what can no longer be a tip anywhere: approved, and the approval has
-    /// reached every node. Amortised: only once `open` has doubled since the last pruning.
-    fn prune_open(&mut self, now: Time) {
-        if self.open.len() < 2 * self.open_pruned + 256 {
-            return;
-        }
-        let (dag, horizon, pow, cuts) = (&self.dag, self.horizon, self.pow, &self.cuts);
-        self.open.retain(|&x| match dag.get(x).approvers.first() {
-            None => true,
-            // An approver attached during a split reaches the far side after it.
-            Some(&y) => {
-                let issued = dag.get(y).issued;
-                Self::spread_from(cuts, issued + pow).max(issued) + horizon >= now
-            }
-        });
-        self.open_pruned = self.open.len();
-    }
-
-    /// The newest transaction issued at least `depth` ago that `v` can see.
-    fn walk_start(&self, v: u32, depth: Time, ctx: &Ctx<Msg, Timer>) -> u32 {
-        let Some(before) = ctx.now.checked_sub(depth) else {
-            return GENESIS;
-        };
-        let mut x = self.dag.v.partition_point(|t| t.issued <= before) as u32;
-        while x > 1 {
-            x -= 1;
-            if self.visible(x, v, ctx) {
-                return x;
-            }
-        }
-        GENESIS
-    }
-
-    fn walk(&self, mut x: u32, v: u32, alpha: f64, ctx: &mut Ctx<Msg, Timer>) -> u32 {
-        loop {
-            let next = self.visible_approvers(x, v, ctx);
-            if next.is_empty() {
-                return x;
-            }
-            // exp(−α(H_x − H_y)) rescaled by the heaviest step so it never underflows to 0.
-            let hmax = next
-                .iter()
-                .map(|&y| self.dag.get(y).weight)
-                .max()
-                .unwrap_or(0) as f64;
-            let w: Vec<f64> = next
-                .iter()
-                .map(|&y| (-alpha * (hmax - self.dag.get(y).weight as f64)).exp())
-                .collect();
-            let total: f64 = w.iter().sum();
-            let mut u = ctx.rng.random::<f64>() * total;
-            let mut pick = next[next.len() - 1];
-            for (i, &wi) in w.iter().enumerate() {
-                if u < wi {
-                    pick = next[i];
-                    break;
-                }
-                u -= wi;
-            }
-            x = pick;
-        }
+        self.dag
+            .try_get(x)
+            .is_none_or(|t| self.seen_at(t, v, ctx) <= ctx.now)
     }
 
     fn tips_changed(&mut self, now: Time, metrics: &Metrics, before: u64) {
@@ -341,31 +252,25 @@ impl Tangle {
         let parents = self.select(v, ctx);
         let before = self.dag.tips;
         self.tips_changed(ctx.now, ctx.metrics, before);
-        let x = self.dag.push(Vertex {
-            issued: ctx.now,
-            origin: v,
-            bytes: tx.map_or(MILESTONE_BYTES as u32, |t| t.bytes),
-            created: tx.map(|t| t.created),
-            device: tx.map_or(u32::MAX, |t| t.device),
-            seq: tx.map_or(0, |t| t.seq),
-            kind: tx.map_or(TxKind::Reading, |t| t.kind),
-            parents,
-            approvers: Vec::new(),
-            weight: 1,
-            confirmed: false,
-            confirmed_at: None,
-            settled_at: None,
-        });
-        self.open.push(x);
+        let bytes = tx.map_or(MILESTONE_BYTES as u32, |t| t.bytes);
+        let mut vx = Vertex::new(ctx.now, v, bytes, parents);
+        if let Some(t) = tx {
+            (vx.created, vx.device, vx.seq, vx.kind) = (Some(t.created), t.device, t.seq, t.kind);
+        }
+        let x = self.dag.push(vx);
+        if self.params.tip_selection == TipSelection::Uniform {
+            self.open.push(x);
+        }
         if let Confirmation::Weight { threshold } = self.params.confirmation {
             self.add_weight(x, threshold, ctx);
         } else if let TipSelection::Walk { depth_s, .. } = self.params.tip_selection {
             let window = from_secs(depth_s) + self.horizon;
             let now = ctx.now;
             for a in self.dag.ancestors(x, |t| t.issued + window >= now) {
-                self.dag.v[a as usize].weight += 1;
+                self.dag.get_mut(a).expect("held").weight += 1;
             }
         }
+        self.release(ctx);
         x
     }
 
@@ -383,7 +288,7 @@ impl Tangle {
             .ancestors(x, |t| !t.confirmed || t.issued + window >= now);
         let mut learn = Vec::new();
         for a in up {
-            let t = &mut self.dag.v[a as usize];
+            let t = self.dag.get_mut(a).expect("held");
             t.weight += 1;
             if !t.confirmed && t.weight > threshold {
                 t.confirmed = true;
@@ -401,7 +306,10 @@ impl Tangle {
     }
 
     fn settle(&mut self, x: u32, ctx: &mut Ctx<Msg, Timer>) {
-        let t = &mut self.dag.v[x as usize];
+        let t = self
+            .dag
+            .get_mut(x)
+            .expect("unsettled transactions are held");
         if t.settled_at.is_some() {
             self.resettled += 1;
             return;
@@ -427,22 +335,30 @@ impl Tangle {
     fn issue_milestone(&mut self, ctx: &mut Ctx<Msg, Timer>) {
         let m = self.attach(ctx.node, None, ctx);
         let now = ctx.now;
-        self.dag.v[m as usize].confirmed = true;
-        self.dag.v[m as usize].confirmed_at = Some(now);
-        let mut txs: Vec<(u32, u32)> = self
-            .dag
-            .ancestors(m, |t| !t.confirmed)
-            .into_iter()
-            .filter_map(|a| {
-                let t = &mut self.dag.v[a as usize];
-                t.confirmed = true;
-                t.confirmed_at = Some(now);
-                t.created.map(|_| (t.origin, a))
-            })
-            .collect();
+        let t = self.dag.get_mut(m).expect("just attached");
+        t.confirmed = true;
+        t.confirmed_at = Some(now);
+        let mut txs: Vec<(u32, u32)> = Vec::new();
+        for a in self.dag.ancestors(m, |t| !t.confirmed) {
+            let t = self.dag.get_mut(a).expect("held");
+            t.confirmed = true;
+            t.confirmed_at = Some(now);
+            if t.created.is_some() {
+                txs.push((t.origin, a));
+            }
+        }
         txs.sort_unstable();
+        let count = txs.len() as u32;
+        let mut by_origin: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+        for (o, a) in txs {
+            by_origin.entry(o).or_default().push(a);
+        }
         let id = self.milestones.len() as u32;
-        self.milestones.push(Milestone { vertex: m, txs });
+        self.milestones.push(Milestone {
+            issued: now,
+            count,
+            txs: by_origin,
+        });
         for v in 0..self.settled.len() as u32 {
             if v != ctx.node {
                 ctx.send(v, Msg::Milestone(id), MILESTONE_BYTES);
@@ -458,12 +374,14 @@ impl Tangle {
         node.next_milestone = node.next_milestone.max(id + 1);
     }
 
+    /// Settles what milestone `id` confirmed at `v`; each node processes a milestone once,
+    /// so its list for `v` is dropped.
     fn settle_milestone(&mut self, id: u32, v: u32, ctx: &mut Ctx<Msg, Timer>) {
-        let txs = &self.milestones[id as usize].txs;
-        let lo = txs.partition_point(|&(o, _)| o < v);
-        let hi = txs.partition_point(|&(o, _)| o <= v);
-        for i in lo..hi {
-            let x = self.milestones[id as usize].txs[i].1;
+        for x in self.milestones[id as usize]
+            .txs
+            .remove(&v)
+            .unwrap_or_default()
+        {
             self.settle(x, ctx);
         }
     }
@@ -555,7 +473,9 @@ impl Protocol for Tangle {
             Timer::Settle(x) => {
                 // The issuer's wake-up for the origin, which learns it now unless it is down
                 // (then it learns on restart).
-                let o = self.dag.get(x).origin as usize;
+                // Released only after it settled, past this wake-up.
+                let Some(t) = self.dag.try_get(x) else { return };
+                let o = t.origin as usize;
                 if !self.down[o] && self.due[o].remove(&(ctx.now, x)) {
                     self.settle(x, ctx);
                 }
@@ -568,125 +488,6 @@ impl Protocol for Tangle {
     }
 
     fn finish(&mut self, _nodes: &[Node], end: Time, metrics: &mut Metrics) -> Report {
-        let tips = self.dag.tips;
-        self.tips_changed(end, metrics, tips);
-        // Steady-state tips: time average over the second half of the run.
-        let half = self.tips_area.len() / 2;
-        let from = half as Time * metrics.window();
-        let area: f64 = self.tips_area[half..].iter().sum();
-        let tips_mean = area / (end - from.min(end)).max(1) as f64;
-        // Left behind: device transactions older than ten horizons with no approver.
-        let old = end.saturating_sub(10 * self.horizon);
-        let (mut aged, mut orphans, mut violations) = (0u64, 0u64, 0u64);
-        // Time from issue to the first approver's issue (ids are in issue order, so the
-        // smallest approver is the first), over device transactions old enough to have had
-        // their chance (the population of `orphan_rate`); orphans are that rate, not a time.
-        let mut first_approval: Vec<f64> = Vec::new();
-        for (x, t) in self.dag.v.iter().enumerate().skip(1) {
-            let x = x as u32;
-            for &p in &t.parents {
-                if p >= x || !self.dag.get(p).approvers.contains(&x) {
-                    violations += 1;
-                }
-            }
-            if t.parents.is_empty() {
-                violations += 1;
-            }
-            if t.created.is_some() && t.issued < old {
-                aged += 1;
-                orphans += t.approvers.is_empty() as u64;
-                if let Some(&a) = t.approvers.iter().min() {
-                    first_approval.push(to_secs(self.dag.get(a).issued - t.issued));
-                }
-            }
-        }
-        first_approval.sort_unstable_by(f64::total_cmp);
-        let blocks = self
-            .milestones
-            .iter()
-            .enumerate()
-            .map(|(i, m)| BlockRow {
-                block: i as u32,
-                height: i as u32,
-                miner: 0,
-                mined_at_s: to_secs(self.dag.get(m.vertex).issued),
-                size_bytes: MILESTONE_BYTES,
-                tx_count: m.txs.len() as u32,
-                propagation_50_s: None,
-                propagation_90_s: None,
-                propagation_100_s: None,
-                stale: false,
-            })
-            .collect();
-        Report {
-            // Every transaction is a vertex each node stores, besides the milestones.
-            ledger_bytes: Some(
-                metrics.gossiped.iter().map(|g| g.1).sum::<u64>()
-                    + MILESTONE_BYTES * self.milestones.len() as u64,
-            ),
-            leaders: None,
-            dropped: Vec::new(),
-            blocks,
-            nodes: self
-                .settled
-                .iter()
-                .map(|&s| NodeStats {
-                    settled_tx: s,
-                    ..NodeStats::default()
-                })
-                .collect(),
-            pending_in_mempool: 0,
-            pending_in_block: self.unsettled,
-            summary: vec![
-                (
-                    "tangle_transactions".into(),
-                    Value::from(self.dag.len() - 1),
-                ),
-                ("milestones".into(), Value::from(self.milestones.len())),
-                ("tips_mean".into(), Value::from(tips_mean)),
-                ("tips_at_end".into(), Value::from(tips)),
-                (
-                    "orphan_rate".into(),
-                    Value::from(if aged > 0 {
-                        orphans as f64 / aged as f64
-                    } else {
-                        f64::NAN
-                    }),
-                ),
-                ("dag_violations".into(), Value::from(violations)),
-                (
-                    "visibility_horizon_s".into(),
-                    Value::from(to_secs(self.horizon)),
-                ),
-                (
-                    "first_approval_mean_s".into(),
-                    Value::from(mean(&first_approval)),
-                ),
-                (
-                    "first_approval_p50_s".into(),
-                    Value::from(quantile(&first_approval, 0.5)),
-                ),
-                (
-                    "first_approval_p99_s".into(),
-                    Value::from(quantile(&first_approval, 0.99)),
-                ),
-            ],
-        }
+        self.report(end, metrics)
     }
-}
-
-fn mean(v: &[f64]) -> f64 {
-    if v.is_empty() {
-        f64::NAN
-    } else {
-        v.iter().sum::<f64>() / v.len() as f64
-    }
-}
-
-/// The nearest-rank `q` quantile of sorted `v` (NaN when empty).
-fn quantile(v: &[f64], q: f64) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    crate::metrics::nearest_rank(v, q)
 }
