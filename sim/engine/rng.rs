@@ -111,9 +111,22 @@ pub fn draw_u64(seed: u64, entity: u64, purpose: Purpose, index: u64) -> u64 {
     out[h] as u64 | (out[h + 1] as u64) << 32
 }
 
+fn unit(bits: u64) -> f64 {
+    ((bits >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+}
+
 /// A uniform draw in the open interval (0, 1), counter-based like [`draw_u64`].
 pub fn draw_unit(seed: u64, entity: u64, purpose: Purpose, index: u64) -> f64 {
-    ((draw_u64(seed, entity, purpose, index) >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    unit(draw_u64(seed, entity, purpose, index))
+}
+
+/// [`draw_unit`] at indices `2·block` and `2·block + 1` from one Philox call.
+pub fn draw_unit_pair(seed: u64, entity: u64, purpose: Purpose, block: u64) -> (f64, f64) {
+    let w = draw_words(seed, entity, purpose, block);
+    (
+        unit(w[0] as u64 | (w[1] as u64) << 32),
+        unit(w[2] as u64 | (w[3] as u64) << 32),
+    )
 }
 
 #[cfg(test)]
@@ -131,6 +144,15 @@ mod tests {
         let mut s = stream(42, 1, Purpose::Connectivity);
         s.set_word_pos(10);
         assert_eq!(rand::Rng::next_u64(&mut s), CHACHA_GOLDEN);
+    }
+
+    #[test]
+    fn a_pair_is_two_single_draws() {
+        for (entity, block) in [(0u64, 0u64), (3, 17), (1 << 40, u64::MAX >> 1)] {
+            let pair = draw_unit_pair(9, entity, Purpose::Shadowing, block);
+            let one = |i| draw_unit(9, entity, Purpose::Shadowing, i);
+            assert_eq!(pair, (one(2 * block), one(2 * block + 1)));
+        }
     }
 
     const CHACHA_GOLDEN: u64 = 536_985_421_177_113_379;

@@ -1,6 +1,6 @@
 //! Where devices and gateways stand, and which gateways hear which device.
 
-use super::PathLoss;
+use super::{Normal, PathLoss};
 use crate::scenario::Shape;
 use rayon::prelude::*;
 
@@ -68,13 +68,50 @@ pub struct Links {
 pub struct Emitter<'a> {
     pub position: &'a (dyn Fn(u32) -> Option<Point> + Sync),
     pub tx_power_dbm: &'a (dyn Fn(u32) -> f64 + Sync),
-    pub shadowing: &'a (dyn Fn(u32, u32) -> f64 + Sync),
+    pub shadowing: &'a (dyn Fn(u32, u32) -> Normal + Sync),
     pub floor_dbm: &'a (dyn Fn(u32, f64) -> f64 + Sync),
 }
 
-/// Shadowing beyond this many standard deviations is left out when finding candidate
-/// gateways (a link that strong is rarer than 1 in 30,000).
+/// Shadowing beyond this many standard deviations is left out when finding the gateways
+/// that may clear a device's floor (a link that strong is rarer than 1 in 30,000).
 const SIGMAS: f64 = 4.0;
+
+/// The same for finding a device's strongest link, which sets its SF: a gateway whose
+/// mean power is this many standard deviations under what the nearest gateway gives is not
+/// looked at (one in a billion would have been the strongest).
+const BEST_SIGMAS: f64 = 6.0;
+
+/// Slack on the cheap bound of a link's power (shadowing at most the draw's radius) against
+/// the rounding of the exact value, which is kept as an `f32` (under 10⁻⁵ dB off).
+const BOUND_SLACK_DB: f64 = 1e-3;
+
+/// One device's look at its gateways: the exact received power only where the bound
+/// (shadowing no stronger than the draw's radius) can pass the line asked for.
+struct Look<'a, 'e> {
+    d: u32,
+    p: Point,
+    tx: f64,
+    loss: &'a PathLoss,
+    gateways: &'a [Point],
+    e: &'a Emitter<'e>,
+}
+
+impl Look<'_, '_> {
+    fn dist(&self, g: u32) -> f64 {
+        let (x, y) = self.gateways[g as usize];
+        ((x - self.p.0).powi(2) + (y - self.p.1).powi(2)).sqrt()
+    }
+
+    /// Gateway `g`'s received power if it can reach `line`, else `None`.
+    fn power(&self, g: u32, line: f64) -> Option<f32> {
+        let mean = self.tx - self.loss.mean_db(self.dist(g));
+        let z = (self.e.shadowing)(self.d, g);
+        if mean + self.loss.shadowing_db * z.radius + BOUND_SLACK_DB < line {
+            return None;
+        }
+        Some((mean - self.loss.shadowing_db * z.value()) as f32)
+    }
+}
 
 impl Links {
     pub fn of(&self, d: u32) -> std::ops::Range<usize> {
@@ -91,8 +128,15 @@ impl Links {
     }
 
     /// Links of devices `0..devices` to `gateways` whose received power is at least the
-    /// device's `e.floor_dbm`, never lower than `min_floor_dbm` (which sets how far to look).
-    /// Devices without a position (not on the radio) get none.
+    /// device's `e.floor_dbm`, never lower than `min_floor_dbm`, which sets the farthest any
+    /// device looks. Devices without a position (not on the radio) get none.
+    ///
+    /// Each device looks as far as its own floor needs: it first finds its strongest link
+    /// among the gateways that could beat the nearest one (within [`BEST_SIGMAS`]), which
+    /// sets its floor, then keeps every gateway above that floor among those whose mean
+    /// power is within [`SIGMAS`] of it. A gateway beyond that reach would need shadowing
+    /// more than 4σ strong to clear the floor; one that did would arrive at the floor, the
+    /// power that stays [`crate::radio::FLOOR_HEADROOM_DB`] under any effect on a frame.
     pub fn build(
         devices: u32,
         gateways: &[Point],
@@ -101,13 +145,18 @@ impl Links {
         min_floor_dbm: f64,
         e: &Emitter,
     ) -> Links {
-        // An unbounded floor (no capture: any overlap destroys) means every gateway.
-        let reach = if min_floor_dbm.is_finite() {
-            loss.range_m(max_tx_dbm - min_floor_dbm + SIGMAS * loss.shadowing_db)
-        } else {
-            f64::INFINITY
+        let sigma_db = loss.shadowing_db;
+        // Distance at which the mean power from `tx` falls `sigmas` standard deviations
+        // under `line`; an unbounded line (no capture: any overlap destroys) means everywhere.
+        let reach = |tx: f64, line: f64, sigmas: f64| {
+            if line.is_finite() {
+                loss.range_m(tx - line + sigmas * sigma_db)
+            } else {
+                f64::INFINITY
+            }
         };
-        let index = Grid::new(gateways, reach);
+        let far = reach(max_tx_dbm, min_floor_dbm, SIGMAS);
+        let index = Grid::new(gateways);
         let chunk = 1 << 14;
         type Part = (Vec<u32>, Vec<u32>, Vec<f32>, Vec<f32>, Vec<f32>);
         let parts: Vec<Part> = (0..devices.div_ceil(chunk))
@@ -115,38 +164,62 @@ impl Links {
             .map(|c| {
                 let (mut counts, mut gws, mut rssi) = (Vec::new(), Vec::new(), Vec::new());
                 let (mut best, mut nearest) = (Vec::new(), Vec::new());
-                let (mut near, mut heard) = (Vec::new(), Vec::new());
+                let mut near = Vec::new();
                 for d in c * chunk..((c + 1) * chunk).min(devices) {
                     let before = gws.len();
-                    heard.clear();
-                    let mut closest = f64::INFINITY;
-                    if let Some(p) = (e.position)(d) {
-                        index.near(p, reach, gateways, &mut near);
-                        let tx = (e.tx_power_dbm)(d);
-                        for &g in &near {
-                            let (x, y) = gateways[g as usize];
-                            let dist = ((x - p.0).powi(2) + (y - p.1).powi(2)).sqrt();
-                            closest = closest.min(dist);
-                            let shadow = loss.shadowing_db * (e.shadowing)(d, g);
-                            heard.push((g, (tx - loss.mean_db(dist) - shadow) as f32));
-                        }
-                        // The nearest gateway lies within reach whenever any does.
-                        if near.is_empty() {
-                            closest = index.nearest(p, gateways);
+                    let Some(p) = (e.position)(d) else {
+                        nearest.push(f32::INFINITY);
+                        best.push(f32::NEG_INFINITY);
+                        counts.push(0);
+                        continue;
+                    };
+                    let look = Look {
+                        d,
+                        p,
+                        tx: (e.tx_power_dbm)(d),
+                        loss,
+                        gateways,
+                        e,
+                    };
+                    let Some(g0) = index.nearest(p, gateways) else {
+                        nearest.push(f32::INFINITY);
+                        best.push(f32::NEG_INFINITY);
+                        counts.push(0);
+                        continue;
+                    };
+                    let d0 = look.dist(g0);
+                    nearest.push(d0 as f32);
+                    if d0 > far {
+                        best.push(f32::NEG_INFINITY);
+                        counts.push(0);
+                        continue;
+                    }
+                    // The strongest link: at least the nearest gateway's.
+                    let mut top = look.power(g0, f64::NEG_INFINITY).expect("no line");
+                    let to_beat = reach(look.tx, top as f64, BEST_SIGMAS).min(far);
+                    index.near(p, to_beat, gateways, &mut near);
+                    for &g in &near {
+                        if let Some(r) = look.power(g, top as f64) {
+                            top = top.max(r);
                         }
                     }
-                    nearest.push(closest as f32);
-                    let top = heard
-                        .iter()
-                        .fold(f32::NEG_INFINITY, |a: f32, &(_, r)| a.max(r));
                     best.push(top);
-                    if !heard.is_empty() {
-                        let floor = (e.floor_dbm)(d, top as f64).max(min_floor_dbm);
-                        for &(g, r) in &heard {
-                            if r as f64 >= floor {
-                                gws.push(g);
-                                rssi.push(r);
-                            }
+                    let floor = (e.floor_dbm)(d, top as f64).max(min_floor_dbm);
+                    index.near(
+                        p,
+                        reach(look.tx, floor, SIGMAS).min(far),
+                        gateways,
+                        &mut near,
+                    );
+                    if let Err(at) = near.binary_search(&g0) {
+                        near.insert(at, g0);
+                    }
+                    for &g in &near {
+                        if let Some(r) = look.power(g, floor)
+                            && r as f64 >= floor
+                        {
+                            gws.push(g);
+                            rssi.push(r);
                         }
                     }
                     counts.push((gws.len() - before) as u32);
@@ -181,8 +254,8 @@ impl Links {
     }
 }
 
-/// Gateways bucketed into square cells as wide as the farthest link, so a device looks at
-/// the 3 × 3 cells around it.
+/// Gateways bucketed into square cells of about four gateways each, so a device looks at
+/// the cells its own reach covers.
 struct Grid {
     origin: Point,
     cell: f64,
@@ -193,7 +266,15 @@ struct Grid {
 }
 
 impl Grid {
-    fn new(points: &[Point], reach: f64) -> Self {
+    fn new(points: &[Point]) -> Self {
+        let (lo, hi) = Self::bounds(points);
+        let extent = (hi.0 - lo.0).max(hi.1 - lo.1).max(1.0);
+        // At most 1024 cells a side.
+        let per_side = (points.len() as f64 / 4.0).sqrt().clamp(1.0, 1024.0);
+        Self::with_cell(points, extent / per_side)
+    }
+
+    fn bounds(points: &[Point]) -> (Point, Point) {
         let (mut lo, mut hi) = ((f64::MAX, f64::MAX), (f64::MIN, f64::MIN));
         for &(x, y) in points {
             lo = (lo.0.min(x), lo.1.min(y));
@@ -202,9 +283,12 @@ impl Grid {
         if points.is_empty() {
             (lo, hi) = ((0.0, 0.0), (0.0, 0.0));
         }
-        // At most 1024 cells a side; a cell never narrower than the reach.
-        let extent = (hi.0 - lo.0).max(hi.1 - lo.1).max(1.0);
-        let cell = reach.max(extent / 1024.0).max(1.0);
+        (lo, hi)
+    }
+
+    fn with_cell(points: &[Point], cell: f64) -> Self {
+        let (lo, hi) = Self::bounds(points);
+        let cell = cell.max(1.0);
         let cols = ((hi.0 - lo.0) / cell) as usize + 1;
         let rows = ((hi.1 - lo.1) / cell) as usize + 1;
         let mut grid = Grid {
@@ -247,13 +331,16 @@ impl Grid {
     /// Gateways within `reach` of `p`, ascending.
     fn near(&self, p: Point, reach: f64, points: &[Point], out: &mut Vec<u32>) {
         out.clear();
-        let (cx, cy) = self.coords(p);
-        for y in (cy - 1).max(0)..=(cy + 1).min(self.rows as i64 - 1) {
-            for x in (cx - 1).max(0)..=(cx + 1).min(self.cols as i64 - 1) {
+        // Coordinates saturate for an unbounded reach; the clamps keep them on the grid.
+        let (x0, y0) = self.coords((p.0 - reach, p.1 - reach));
+        let (x1, y1) = self.coords((p.0 + reach, p.1 + reach));
+        let (cols, rows) = (self.cols as i64 - 1, self.rows as i64 - 1);
+        for y in y0.clamp(0, rows)..=y1.clamp(0, rows) {
+            for x in x0.clamp(0, cols)..=x1.clamp(0, cols) {
                 let c = y as usize * self.cols + x as usize;
                 for &g in &self.ids[self.start[c] as usize..self.start[c + 1] as usize] {
                     let (gx, gy) = points[g as usize];
-                    if (gx - p.0).powi(2) + (gy - p.1).powi(2) <= reach * reach {
+                    if ((gx - p.0).powi(2) + (gy - p.1).powi(2)).sqrt() <= reach {
                         out.push(g);
                     }
                 }
@@ -262,9 +349,10 @@ impl Grid {
         out.sort_unstable();
     }
 
-    /// Distance from `p` to the nearest of `points` (∞ when there are none): rings of cells
-    /// around `p`'s cell, outwards, until no unvisited cell can hold a nearer point.
-    fn nearest(&self, p: Point, points: &[Point]) -> f64 {
+    /// The nearest of `points` to `p` (the lowest id among equals; `None` when there are
+    /// none): rings of cells around `p`'s cell, outwards, until no unvisited cell can hold a
+    /// nearer point.
+    fn nearest(&self, p: Point, points: &[Point]) -> Option<u32> {
         let (cx, cy) = self.coords(p);
         let (cols, rows) = (self.cols as i64, self.rows as i64);
         // Past this ring every cell of the grid has been seen.
@@ -273,13 +361,16 @@ impl Grid {
             .max((cx - cols).abs())
             .max(cy.abs())
             .max((cy - rows).abs());
-        let mut best = f64::INFINITY;
+        let mut best: Option<(f64, u32)> = None;
         for k in 0..=last {
             let mut visit = |x: i64, y: i64| {
                 let c = y as usize * self.cols + x as usize;
                 for &g in &self.ids[self.start[c] as usize..self.start[c + 1] as usize] {
                     let (gx, gy) = points[g as usize];
-                    best = best.min((gx - p.0).hypot(gy - p.1));
+                    let dist = ((gx - p.0).powi(2) + (gy - p.1).powi(2)).sqrt();
+                    if best.is_none_or(|b| (dist, g) < b) {
+                        best = Some((dist, g));
+                    }
                 }
             };
             let xs = (cx - k).max(0)..=(cx + k).min(cols - 1);
@@ -295,11 +386,11 @@ impl Grid {
                 }
             }
             // Cells beyond ring k lie at least k cells from `p`.
-            if best <= k as f64 * self.cell {
+            if best.is_some_and(|b| b.0 < k as f64 * self.cell) {
                 break;
             }
         }
-        best
+        best.map(|b| b.1)
     }
 }
 
@@ -355,7 +446,7 @@ mod tests {
         let e = Emitter {
             position: &pos,
             tx_power_dbm: &|_| 14.0,
-            shadowing: &|d, g| ((d * 31 + g * 17) % 7) as f64 / 3.0 - 1.0,
+            shadowing: &|d, g| Normal::of(((d * 31 + g * 17) % 7) as f64 / 3.0 - 1.0),
             floor_dbm: &floor,
         };
         let links = Links::build(300, &gws, &loss, 14.0, -152.5, &e);
@@ -367,7 +458,7 @@ mod tests {
                     let (x, y) = gws[g as usize];
                     let r = 14.0
                         - loss.mean_db((x - p.0).hypot(y - p.1))
-                        - loss.shadowing_db * (e.shadowing)(d, g);
+                        - loss.shadowing_db * (e.shadowing)(d, g).value();
                     (g, r as f32)
                 })
                 .collect();
@@ -400,7 +491,7 @@ mod tests {
                 .into_iter()
                 .map(|(x, y)| (x + 9_000.0, y - 9_000.0)),
         );
-        let grid = Grid::new(&gws, 40.0);
+        let grid = Grid::with_cell(&gws, 40.0);
         assert!(grid.cols > 100, "{}", grid.cols);
         for i in 0..400u32 {
             let u = |k: u32| ((i * k) % 400) as f64 / 400.0;
@@ -409,8 +500,9 @@ mod tests {
                 .iter()
                 .map(|g| (g.0 - p.0).hypot(g.1 - p.1))
                 .fold(f64::INFINITY, f64::min);
-            assert_eq!(grid.nearest(p, &gws), scan, "{p:?}");
+            let g = grid.nearest(p, &gws).expect("gateways") as usize;
+            assert_eq!((gws[g].0 - p.0).hypot(gws[g].1 - p.1), scan, "{p:?}");
         }
-        assert_eq!(Grid::new(&[], 40.0).nearest((1.0, 2.0), &[]), f64::INFINITY);
+        assert_eq!(Grid::new(&[]).nearest((1.0, 2.0), &[]), None);
     }
 }

@@ -38,7 +38,37 @@ impl PathLoss {
 
 /// A standard normal variate from two uniforms in (0, 1) (Box–Muller, cosine branch).
 pub fn standard_normal(u1: f64, u2: f64) -> f64 {
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    Normal::box_muller(u1, u2).value()
+}
+
+/// A standard normal variate in Box–Muller's polar form, z = radius · cos(2π turn): the
+/// radius alone bounds |z|, so a caller that only needs to know whether z can pass a line
+/// skips the cosine for draws that cannot.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Normal {
+    pub radius: f64,
+    pub turn: f64,
+}
+
+impl Normal {
+    pub fn box_muller(u1: f64, u2: f64) -> Normal {
+        Normal {
+            radius: (-2.0 * u1.ln()).sqrt(),
+            turn: u2,
+        }
+    }
+
+    /// Exactly `z`: `turn` 0 gives `radius`, `turn` 0.5 gives `−radius`.
+    pub fn of(z: f64) -> Normal {
+        Normal {
+            radius: z.abs(),
+            turn: if z < 0.0 { 0.5 } else { 0.0 },
+        }
+    }
+
+    pub fn value(self) -> f64 {
+        self.radius * (std::f64::consts::TAU * self.turn).cos()
+    }
 }
 
 /// Gateway sensitivity at 125 kHz for SF7..SF12, dBm: Semtech SX1301 datasheet (table 3-2),
@@ -112,5 +142,16 @@ mod tests {
         }
         assert!((s.0 / n as f64).abs() < 0.05);
         assert!((s.1 / n as f64 - 1.0).abs() < 0.05);
+    }
+
+    #[test]
+    fn a_normal_is_bounded_by_its_radius_and_of_gives_back_its_value() {
+        for z in [-3.25, -1.0, -0.0, 0.0, 0.7, 4.5] {
+            assert_eq!(Normal::of(z).value(), z);
+        }
+        for i in 1..200 {
+            let n = Normal::box_muller(i as f64 / 200.0, (i * 37 % 200) as f64 / 200.0);
+            assert!(n.value().abs() <= n.radius);
+        }
     }
 }

@@ -23,8 +23,8 @@ pub use downlink::{
 pub use duty::{next_free, off_time};
 pub use geometry::{Emitter, Links, Point, even_points, uniform_point};
 pub use link::{
-    DEVICE_SENSITIVITY_125K, GATEWAY_SENSITIVITY_125K, NOISE_FIGURE_DB, PathLoss, REQUIRED_SNR_DB,
-    noise_floor_dbm, sensitivity_dbm, snr_db, standard_normal,
+    DEVICE_SENSITIVITY_125K, GATEWAY_SENSITIVITY_125K, NOISE_FIGURE_DB, Normal, PathLoss,
+    REQUIRED_SNR_DB, noise_floor_dbm, sensitivity_dbm, snr_db, standard_normal,
 };
 pub use receive::{Capture, FLOOR_HEADROOM_DB, Heard, Loss, Receiver, RxConfig};
 pub use region::{

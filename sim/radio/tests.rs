@@ -238,7 +238,7 @@ fn field_outcomes(floor: &(dyn Fn(u8) -> f64 + Sync), c: &RxConfig) -> Vec<Vec<R
     let sf_of = |d: u32| 7 + (d % 6) as u8;
     let shadow = |d: u32, g: u32| {
         let u = |i| draw_unit(7, d as u64, Purpose::Shadowing, 2 * g as u64 + i);
-        standard_normal(u(0), u(1))
+        Normal::box_muller(u(0), u(1))
     };
     let e = Emitter {
         position: &pos,
@@ -309,4 +309,75 @@ fn pruned_links_give_every_frame_the_outcome_of_all_links() {
             "{capture:?}: a floor at sensitivity changed nothing"
         );
     }
+}
+
+// Each device looks only as far as its own floor needs (`Links::build`). Against a scan of
+// every gateway within the reach of the lowest floor of any SF, as the links were first
+// built: every device finds the same strongest link, keeps no link the scan does not, and
+// misses only links whose shadowing is more than 4σ strong. The field has the density of
+// `bench fleet --lorawan` (a gateway per 25 km²) with ADR on the strongest link.
+#[test]
+fn each_device_looks_as_far_as_its_own_floor_needs() {
+    use crate::engine::{Purpose, draw_unit};
+    use crate::scenario::Shape;
+    let c = cfg(Capture::orthogonal(Capture::DEFAULT_DB));
+    let loss = PathLoss::URBAN;
+    let gws = even_points(Shape::Disc, 40_000.0, 200);
+    let pos = |d: u32| {
+        let u = |i| draw_unit(3, d as u64, Purpose::DevicePosition, i);
+        Some(uniform_point(Shape::Disc, 40_000.0, u(0), u(1)))
+    };
+    let shadow = |d: u32, g: u32| {
+        let u = |i| draw_unit(3, d as u64, Purpose::Shadowing, 2 * g as u64 + i);
+        Normal::box_muller(u(0), u(1))
+    };
+    let sf_of = |best: f64| {
+        (7..=12u8)
+            .find(|&sf| best - c.sensitivity_dbm_at(sf, 125_000) >= 10.0)
+            .unwrap_or(12)
+    };
+    let floor = |_: u32, best: f64| c.floor_dbm(sf_of(best), 125_000);
+    let min = (7..=12)
+        .map(|sf| c.floor_dbm(sf, 125_000))
+        .fold(f64::INFINITY, f64::min);
+    let e = Emitter {
+        position: &pos,
+        tx_power_dbm: &|_| 14.0,
+        shadowing: &shadow,
+        floor_dbm: &floor,
+    };
+    let devices = 20_000u32;
+    let links = Links::build(devices, &gws, &loss, 14.0, min, &e);
+    let far = loss.range_m(14.0 - min + 4.0 * loss.shadowing_db);
+    let (mut scanned, mut missed, mut sf7) = (0, 0, 0);
+    for d in 0..devices {
+        let p = pos(d).unwrap();
+        let all: Vec<(u32, f32, f64)> = (0..gws.len() as u32)
+            .filter_map(|g| {
+                let (x, y) = gws[g as usize];
+                let dist = ((x - p.0).powi(2) + (y - p.1).powi(2)).sqrt();
+                let z = shadow(d, g).value();
+                let r = 14.0 - loss.mean_db(dist) - loss.shadowing_db * z;
+                (dist <= far).then_some((g, r as f32, z))
+            })
+            .collect();
+        let best = all.iter().map(|a| a.1).fold(f32::NEG_INFINITY, f32::max);
+        assert_eq!(links.best_dbm[d as usize], best, "device {d}");
+        sf7 += usize::from(sf_of(best as f64) == 7);
+        let f = floor(d, best as f64).max(min);
+        let kept = &links.gateways[links.of(d)];
+        for &(g, r, z) in &all {
+            let want = r as f64 >= f;
+            assert!(!kept.contains(&g) || want, "device {d} gateway {g}");
+            if want && !kept.contains(&g) {
+                assert!(z < -4.0, "device {d} gateway {g}: z = {z}");
+                missed += 1;
+            }
+            scanned += usize::from(want);
+        }
+    }
+    // 4 of 363,359 links here (2 · 10⁻⁴ a device; 68 % of the devices on SF7), each under
+    // its device's sensitivity (that would take shadowing more than 8σ strong at SF7).
+    assert!(sf7 > devices as usize / 2, "{sf7}");
+    assert!(missed * 1000 < scanned, "{missed} of {scanned}");
 }

@@ -3,10 +3,10 @@
 //! device's spreading factor (fixed, or chosen by ADR from its strongest link).
 
 use super::distance::DistanceBins;
-use crate::engine::{Purpose, draw_unit};
+use crate::engine::{Purpose, draw_unit, draw_unit_pair};
 use crate::radio::{
-    Capture, Emitter, GATEWAY_SENSITIVITY_125K, Links, PathLoss, Phy, Point, Region, RxConfig,
-    even_points, sensitivity_dbm, standard_normal, uniform_point,
+    Capture, Emitter, GATEWAY_SENSITIVITY_125K, Links, Normal, PathLoss, Phy, Point, Region,
+    RxConfig, even_points, sensitivity_dbm, uniform_point,
 };
 use crate::scenario::{InterSf, Placement, Radio, Scenario, Sf};
 
@@ -56,12 +56,11 @@ pub struct AirPlan {
     pub seed: u64,
 }
 
-fn shadow(seed: u64, d: u32, g: u32) -> f64 {
-    let i = 2 * g as u64;
-    standard_normal(
-        draw_unit(seed, d as u64, Purpose::Shadowing, i),
-        draw_unit(seed, d as u64, Purpose::Shadowing, i + 1),
-    )
+/// The shadowing of link `(d, g)`: Box–Muller on draws `2g` and `2g + 1` of the device's
+/// stream, one Philox call.
+fn shadow(seed: u64, d: u32, g: u32) -> Normal {
+    let (u1, u2) = draw_unit_pair(seed, d as u64, Purpose::Shadowing, g as u64);
+    Normal::box_muller(u1, u2)
 }
 
 impl AirPlan {
