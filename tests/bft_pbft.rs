@@ -18,7 +18,7 @@ fn run(text: &str) -> (RunOutput, Pbft, Vec<Node>) {
     let Consensus::Pbft(p) = &s.consensus else {
         panic!("not pbft")
     };
-    let pbft = Pbft::new(p, s.validators.count as u32);
+    let pbft = Pbft::new(p, s.validators.count as u32).recording();
     run_with(&s, pbft, &Progress::hidden()).unwrap_or_else(|e| panic!("{e}"))
 }
 

@@ -68,13 +68,13 @@ fn unsettled(reqs: &unchained::consensus::pbft::requests::Requests, byz: &Byzant
 /// Runs `text` with the BFT protocol of `$variant` (with its Byzantine validators) and
 /// collects the honest validators' decision logs.
 macro_rules! bft_outcome {
-    ($text:expr, $variant:ident, $proto:ty) => {{
+    ($text:expr, $variant:ident, $proto:ty $(, $keep:ident)?) => {{
         let s = common::scenario($text);
         let Consensus::$variant(p) = &s.consensus else {
             panic!("not {}", stringify!($variant))
         };
         let proto =
-            <$proto>::new(p, s.validators.count as u32).with_adversary(s.adversary.as_ref());
+            <$proto>::new(p, s.validators.count as u32).with_adversary(s.adversary.as_ref())$(.$keep())?;
         let (out, proto, nodes) = run_with(&s, proto, &Progress::hidden()).expect("runs");
         let byz = proto.byzantine();
         Outcome {
@@ -91,7 +91,7 @@ macro_rules! bft_outcome {
 }
 
 fn pbft(text: &str) -> Outcome {
-    bft_outcome!(text, Pbft, Pbft)
+    bft_outcome!(text, Pbft, Pbft, recording)
 }
 
 fn hotstuff(text: &str) -> Outcome {

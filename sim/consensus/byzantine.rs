@@ -60,12 +60,15 @@ impl Byzantine {
         &self,
         logs: impl Iterator<Item = (u32, &'a BTreeMap<u64, u32>)>,
     ) -> [(String, Value); 2] {
+        self.rows_of(self.conflicting_decisions(logs))
+    }
+
+    /// The same rows from the count of conflicting positions, where the family counted them
+    /// as decisions were made.
+    pub fn rows_of(&self, conflicting: u64) -> [(String, Value); 2] {
         [
             ("byzantine_validators".into(), self.count().into()),
-            (
-                "conflicting_decisions".into(),
-                self.conflicting_decisions(logs).into(),
-            ),
+            ("conflicting_decisions".into(), conflicting.into()),
         ]
     }
 

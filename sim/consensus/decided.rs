@@ -4,6 +4,7 @@
 //! transaction, are built with `row` (`notary/rows.rs`).
 
 use super::pbft::requests::Requests;
+use super::rows::Rows;
 use super::{Report, per};
 use crate::engine::{Time, to_secs};
 use crate::metrics::{BlockRow, Value};
@@ -56,27 +57,22 @@ impl Batch {
 /// One height's decision at one replica: height, batch id, time.
 pub type Decision = (u64, u32, Time);
 
-/// Rows from every replica's decisions (`replicas` of them). At a height decided differently
-/// by different replicas (Byzantine runs) the row is the batch of the lowest-numbered replica
-/// that decided it, timed over the replicas that decided that same batch.
+/// Rows from every replica's decisions (`replicas` of them, in id order). At a height decided
+/// differently by different replicas (Byzantine runs) the row is the batch of the
+/// lowest-numbered replica that decided it, timed over the replicas that decided that same
+/// batch.
 pub fn rows(
     decisions: impl Iterator<Item = impl Iterator<Item = Decision>>,
     replicas: u32,
     batch: impl Fn(u32) -> Batch,
 ) -> Vec<BlockRow> {
-    let mut by_height: BTreeMap<u64, (u32, Vec<Time>)> = BTreeMap::new();
-    for node in decisions {
+    let mut rows = Rows::new(replicas);
+    for (id, node) in (0..).zip(decisions) {
         for (h, b, at) in node {
-            let e = by_height.entry(h).or_insert((b, Vec::new()));
-            if e.0 == b {
-                e.1.push(at);
-            }
+            rows.applied(h, h, (id, b, at), || batch(b));
         }
     }
-    by_height
-        .into_iter()
-        .map(|(h, (b, mut times))| row(h, b, &batch(b), &mut times, replicas))
-        .collect()
+    rows.finish()
 }
 
 /// The row of batch `block` decided at `height`, by the replicas at `times` (`replicas` in
@@ -154,32 +150,4 @@ pub fn report(
     let mut report = Report::of_settled(settled, waiting, proposed, summary);
     report.blocks = blocks;
     report
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn replicas_deciding_another_batch_do_not_count_for_the_row() {
-        let logs = vec![
-            vec![(1, 7, 110), (2, 8, 210)],
-            vec![(1, 7, 120)],
-            vec![(1, 9, 105)],
-            vec![(1, 7, 140), (2, 8, 230)],
-        ];
-        let rows = rows(logs.into_iter().map(|l| l.into_iter()), 4, |b| Batch {
-            proposer: b % 4,
-            proposed_at: 100 * (b as Time - 6),
-            bytes: 10,
-            tx_count: b,
-        });
-        assert_eq!(rows.len(), 2);
-        assert_eq!((rows[0].block, rows[0].height, rows[0].miner), (7, 1, 3));
-        // Three of four replicas decided batch 7: half at the 2nd, not all of them ever.
-        assert_eq!(rows[0].propagation_50_s, Some(to_secs(20)));
-        assert_eq!(rows[0].propagation_90_s, None);
-        assert_eq!(rows[1].propagation_50_s, Some(to_secs(30)));
-        assert_eq!(rows[1].propagation_100_s, None);
-    }
 }

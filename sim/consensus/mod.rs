@@ -23,6 +23,7 @@ pub mod pbft;
 pub mod pos;
 pub mod quorum;
 pub mod raft;
+pub mod rows;
 pub mod tangle;
 pub mod tendermint;
 pub mod xrpl;

@@ -59,10 +59,10 @@ const PER_DELAYED_DEVICE: f64 = 32.0;
 /// request or transaction for the whole run (request tables, logs, the tangle itself), so
 /// their memory grows with simulated time. Twice the growth measured between 600 s and
 /// 1,800 s of 20,000 devices every 60 s (7 validators, full mesh; bytes per transaction:
-/// PBFT 69, HotStuff 48, Tendermint 172, Raft 66, notary 119, XRP Ledger 193, tangle 196,
-/// PoS 31), to cover vector growth by doubling. Raft under overload holds more per
-/// transaction at the origins (192 measured with 10⁶ devices every 60 s and a crashed
-/// leader). Nakamoto's chain keeps no record per transaction beyond its mempool and
+/// PBFT 7, its decisions released once executed everywhere, HotStuff 48, Tendermint 172,
+/// Raft 66, notary 119, XRP Ledger 193, tangle 196, PoS 31), to cover vector growth by
+/// doubling. Raft under overload holds more per transaction at the origins (192 measured
+/// with 10⁶ devices every 60 s and a crashed leader). Nakamoto's chain keeps no record per transaction beyond its mempool and
 /// unsettled blocks (counted apart). The notary also keeps an 88-byte `blocks` row per signed
 /// transaction (`consensus/notary/rows.rs`): 2 × (119 + 88) = 414, rounded up.
 fn per_created_tx(c: &Consensus) -> f64 {
@@ -70,7 +70,7 @@ fn per_created_tx(c: &Consensus) -> f64 {
         Consensus::Nakamoto(_) => 0.0,
         Consensus::Pos(_) => 80.0,
         Consensus::Hotstuff(_) => 120.0,
-        Consensus::Pbft(_) => 160.0,
+        Consensus::Pbft(_) => 16.0,
         Consensus::Tendermint(_) => 360.0,
         Consensus::Raft(_) | Consensus::Xrpl(_) | Consensus::Tangle(_) => 400.0,
         Consensus::Notary(_) => 420.0,

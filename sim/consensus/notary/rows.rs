@@ -10,96 +10,59 @@
 //! closed then, so what is kept beyond the output is the transactions in flight.
 
 use super::NOTARY_LOG_BYTES;
-use crate::consensus::decided::{self, Batch};
+use crate::consensus::decided::Batch;
+use crate::consensus::rows;
 use crate::engine::Time;
 use crate::metrics::BlockRow;
-use std::collections::BTreeMap;
 
-/// A transaction ordered and not yet applied by every member.
-struct Open {
-    height: u64,
-    proposer: u32,
-    proposed_at: Time,
-    /// `(member, time)` of each member that applied it.
-    applied: Vec<(u32, Time)>,
-}
-
-pub struct Rows {
-    members: u32,
-    open: BTreeMap<u32, Open>,
-    closed: Vec<BlockRow>,
-}
+/// Open rows by transaction: a row's block is its transaction.
+pub struct Rows(rows::Rows<u32>);
 
 impl Rows {
     pub fn new(members: u32) -> Self {
-        Rows {
-            members,
-            open: BTreeMap::new(),
-            closed: Vec::new(),
-        }
+        Rows(rows::Rows::new(members))
     }
 
     /// Member `proposer` ordered transaction `t` at `height`. An order no member applied yet
     /// is replaced (a new leader ordered the request again after the first order was lost).
     pub fn proposed(&mut self, t: u32, height: u64, proposer: u32, at: Time) {
-        if self.open.get(&t).is_some_and(|o| !o.applied.is_empty()) {
+        if self.0.get(&t).is_some_and(|o| o.is_applied()) {
             return;
         }
-        let open = Open {
-            height,
+        let info = Batch {
             proposer,
             proposed_at: at,
-            applied: Vec::new(),
+            bytes: NOTARY_LOG_BYTES,
+            tx_count: 1,
         };
-        self.open.insert(t, open);
+        self.0.open(t, height, t, info);
     }
 
     /// `member` applied `t`, ordered at `height`, and found it valid (it is signed). Applying
     /// another order of `t`, or applying it again, changes nothing.
     pub fn applied(&mut self, t: u32, height: u64, member: u32, at: Time) {
-        let Some(o) = self.open.get_mut(&t) else {
+        let Some(o) = self.0.get(&t) else {
             return;
         };
-        if o.height != height || o.applied.iter().any(|&(m, _)| m == member) {
+        if o.height != height || o.applied_by(member) {
             return;
         }
-        o.applied.push((member, at));
-        if o.applied.len() as u32 >= self.members {
-            let o = self.open.remove(&t).expect("open");
-            self.close(t, o);
-        }
+        self.0.applied(t, height, (member, t, at), || {
+            unreachable!("an order carries its batch")
+        });
     }
 
     /// `t` was rejected: it is no record of the uniqueness log.
     pub fn rejected(&mut self, t: u32) {
-        if self.open.get(&t).is_some_and(|o| o.applied.is_empty()) {
-            self.open.remove(&t);
+        if self.0.get(&t).is_some_and(|o| !o.is_applied()) {
+            self.0.remove(&t);
         }
-    }
-
-    fn close(&mut self, t: u32, o: Open) {
-        let info = Batch {
-            proposer: o.proposer,
-            proposed_at: o.proposed_at,
-            bytes: NOTARY_LOG_BYTES,
-            tx_count: 1,
-        };
-        let mut times: Vec<Time> = o.applied.iter().map(|&(_, at)| at).collect();
-        let row = decided::row(o.height, t, &info, &mut times, self.members);
-        self.closed.push(row);
     }
 
     /// Every row, by height: the closed ones and those some member applied by the end.
     /// Orders no member applied are dropped (never signed, or replaced by another order).
     pub fn finish(&mut self) -> Vec<BlockRow> {
-        for (t, o) in std::mem::take(&mut self.open) {
-            if !o.applied.is_empty() {
-                self.close(t, o);
-            }
-        }
-        let mut rows = std::mem::take(&mut self.closed);
-        rows.sort_unstable_by_key(|r| (r.height, r.block));
-        rows
+        self.0.finish()
     }
 }
 
@@ -117,10 +80,10 @@ mod tests {
         rows.applied(7, 2, 1, 170);
         rows.applied(7, 2, 1, 175);
         rows.applied(7, 2, 2, 180);
-        assert!(rows.closed.is_empty() && rows.open.len() == 1);
+        assert_eq!(rows.0.open_len(), 1);
         rows.proposed(7, 3, 2, 190);
         rows.applied(7, 2, 0, 250);
-        assert!(rows.open.is_empty());
+        assert_eq!(rows.0.open_len(), 0);
         rows.proposed(8, 3, 1, 300);
         rows.applied(8, 3, 1, 310);
         rows.proposed(9, 4, 1, 320);

@@ -29,17 +29,21 @@
 //! Messages, by kind, and decided sequence numbers are counted for the summary
 //! (`pbft_msgs_*`, `pbft_decisions`, `pbft_msgs_per_decision`).
 
+mod batches;
 mod node;
 pub mod requests;
 mod view_change;
 
 use super::byzantine::Byzantine;
+use super::rows::Rows;
 use super::{Carries, Ctx, Kind, Protocol, Report, TxIn, decided, decided::Batch};
 use crate::engine::{Time, from_secs};
 use crate::metrics::{Metrics, Value};
 use crate::scenario;
+use batches::{Batches, Rec};
 pub use node::{Node, Phase, Slot};
 use requests::Requests;
+use std::collections::BTreeMap;
 use view_change::{NewView, ViewChange};
 
 /// Bytes of a vote (view, sequence, digest, replica id, signature).
@@ -77,6 +81,14 @@ pub enum Timer {
     VcResend { view: u64 },
 }
 
+/// A state transfer: the decisions a replica holds in the range asked for, and how many it
+/// made there and dropped since (at or below the floor, so the asker has executed them too:
+/// they are sent for their bytes, and change nothing on arrival).
+pub struct Transfer {
+    released: u64,
+    entries: Vec<(u64, u32)>,
+}
+
 /// Message counts by kind.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -105,22 +117,31 @@ pub struct Pbft {
     f: u32,
     q: u32,
     requests: Requests,
-    /// Batch id → request ids; batch 0 is the null batch.
-    batches: Vec<Vec<u32>>,
-    /// Per batch: bytes of its requests and their transactions, kept since its requests are
-    /// released once executed everywhere while the batch may still be re-proposed.
-    batch_totals: Vec<(u64, u32)>,
-    batch_proposed_at: Vec<Time>,
-    batch_proposer: Vec<u32>,
+    /// Batches by id; batch 0 is the null batch.
+    batches: Batches,
     view_changes: Vec<ViewChange>,
     new_views: Vec<NewView>,
-    transfers: Vec<Vec<(u64, u32)>>,
+    /// State transfers in flight, by id (each goes to one replica).
+    transfers: BTreeMap<u32, Transfer>,
+    next_transfer: u32,
+    /// The `blocks` rows, built as replicas decide.
+    rows: Rows<u64>,
+    /// Decisions the replicas hold (`Node::decisions`), and the most decision state (those,
+    /// open rows and batches) held at once.
+    held: usize,
+    peak_held: usize,
+    /// Keep every replica's decisions in `Node::decided` and each batch's proposal time.
+    recording: bool,
+    proposed_at: Vec<Time>,
     pub counts: Counts,
     /// Highest sequence number executed anywhere (decisions made).
     decided: u64,
     settled: Vec<u64>,
-    /// Per replica: every sequence number up to this one is executed there.
+    /// Per replica: every sequence number up to this one is executed there (`u64::MAX` once
+    /// down for good).
     exec: Vec<u64>,
+    /// The least of `exec`: what every replica that can still ask for a decision executed.
+    floor: u64,
     timeout: Time,
     byz: Byzantine,
 }
@@ -134,17 +155,21 @@ impl Pbft {
             f,
             q: (n + f + 1).div_ceil(2),
             requests: Requests::releasing(),
-            batches: vec![Vec::new()],
-            batch_totals: vec![(0, 0)],
-            batch_proposed_at: vec![0],
-            batch_proposer: vec![0],
+            batches: Batches::new(),
             view_changes: Vec::new(),
             new_views: Vec::new(),
-            transfers: Vec::new(),
+            transfers: BTreeMap::new(),
+            next_transfer: 0,
+            rows: Rows::new(n),
+            held: 0,
+            peak_held: 0,
+            recording: false,
+            proposed_at: vec![0],
             counts: Counts::default(),
             decided: 0,
             settled: vec![0; n as usize],
             exec: vec![0; n as usize],
+            floor: 0,
             timeout: from_secs(params.view_timeout_ms / 1e3),
             byz: Byzantine::default(),
         }
@@ -153,7 +178,23 @@ impl Pbft {
     /// The protocol with the Byzantine replicas `adversary` names (other adversaries: none).
     pub fn with_adversary(mut self, adversary: Option<&scenario::Adversary>) -> Self {
         self.byz = Byzantine::new(adversary, self.n);
+        let byz = self.byz.clone();
+        self.rows = Rows::new(self.n).judging(|r| byz.is_honest(r));
         self
+    }
+
+    /// The protocol keeping every replica's decisions (`Node::decided`, `Node::decided_at`)
+    /// and every batch's proposal time (`proposed_at`), which a run otherwise lets go once
+    /// no replica can need them; for checks over the whole run.
+    pub fn recording(mut self) -> Self {
+        self.recording = true;
+        self
+    }
+
+    /// The most decision state held at once: decisions replicas hold, `blocks` rows not yet
+    /// applied by every live replica, and batches kept.
+    pub fn peak_decision_state(&self) -> usize {
+        self.peak_held
     }
 
     pub fn byzantine(&self) -> &Byzantine {
@@ -173,9 +214,9 @@ impl Pbft {
         &self.requests
     }
 
-    /// When the batch was pre-prepared.
+    /// When the batch was pre-prepared (kept when recording).
     pub fn proposed_at(&self, batch: u32) -> Time {
-        self.batch_proposed_at[batch as usize]
+        self.proposed_at[batch as usize]
     }
 
     fn primary(&self, view: u64) -> u32 {
@@ -201,12 +242,15 @@ impl Pbft {
         }
         let bytes = match msg {
             Msg::Request(r) => self.requests.get(r).bytes,
-            Msg::PrePrepare { batch, .. } => VOTE_BYTES + self.batch_totals[batch as usize].0,
+            Msg::PrePrepare { batch, .. } => VOTE_BYTES + self.batches.get(batch).bytes,
             Msg::ViewChange(id) => {
                 VOTE_BYTES * (1 + self.view_changes[id as usize].certs.len() as u64)
             }
             Msg::NewView(id) => VOTE_BYTES * (1 + self.new_views[id as usize].entries.len() as u64),
-            Msg::Transfer(id) => VOTE_BYTES * (1 + self.transfers[id as usize].len() as u64),
+            Msg::Transfer(id) => {
+                let t = &self.transfers[&id];
+                VOTE_BYTES * (1 + t.released + t.entries.len() as u64)
+            }
             _ => VOTE_BYTES,
         };
         let c = &mut self.counts;
@@ -292,9 +336,9 @@ impl Pbft {
             for &r in &batch {
                 self.requests.on_proposed(r, ctx);
             }
-            let id = self.new_batch(batch, ctx);
             node.next_seq = node.next_seq.max(node.exec_upto) + 1;
             let (view, seq) = (node.view, node.next_seq);
+            let id = self.new_batch(batch, seq, ctx);
             node.slots.insert(seq, Slot::new(view, id));
             if self.byz.equivocates(node.id) {
                 self.equivocate(ctx, view, seq, id);
@@ -322,27 +366,45 @@ impl Pbft {
         if self.exec.iter().all(|&e| e >= was) {
             let everywhere = self.exec.iter().copied().min().unwrap_or(0);
             self.requests.release(everywhere);
+            self.floor = everywhere;
+            let requests = &self.requests;
+            self.batches
+                .release(everywhere, |r| requests.executed(r, everywhere));
         }
     }
 
-    /// Records a batch proposed now by this node; returns its id.
-    fn new_batch(&mut self, batch: Vec<u32>, ctx: &Ctx<Msg, Timer>) -> u32 {
+    /// Counts decision state held now towards the peak.
+    fn note_held(&mut self) {
+        let now = self.held + self.rows.open_len() + self.batches.len();
+        self.peak_held = self.peak_held.max(now);
+    }
+
+    /// Records a batch proposed now by this node at `seq`; returns its id.
+    fn new_batch(&mut self, batch: Vec<u32>, seq: u64, ctx: &Ctx<Msg, Timer>) -> u32 {
         let txs = batch.iter().map(|&r| self.requests.tx_count(r)).sum();
-        self.batch_totals
-            .push((self.requests.bytes_of(&batch), txs));
-        self.batches.push(batch);
-        self.batch_proposed_at.push(ctx.now);
-        self.batch_proposer.push(ctx.node);
-        self.batches.len() as u32 - 1
+        let rec = Rec {
+            seq,
+            bytes: self.requests.bytes_of(&batch),
+            txs,
+            requests: batch,
+            proposer: ctx.node,
+            proposed_at: ctx.now,
+        };
+        if self.recording {
+            self.proposed_at.push(ctx.now);
+        }
+        let id = self.batches.push(rec);
+        self.note_held();
+        id
     }
 
     /// A Byzantine primary pre-prepares `a` to one half of the honest replicas and a
     /// conflicting batch (the same requests in reverse order, so a different digest) to the
     /// other, the Byzantine replicas getting both; it commits both at once.
     fn equivocate(&mut self, ctx: &mut Ctx<Msg, Timer>, view: u64, seq: u64, a: u32) {
-        let mut other = self.batches[a as usize].clone();
+        let mut other = self.batches.requests(a).to_vec();
         other.reverse();
-        let b = self.new_batch(other, ctx);
+        let b = self.new_batch(other, seq, ctx);
         let me = ctx.node;
         for to in (0..self.n).filter(|&to| to != me) {
             let half = self.byz.half_of(to);
@@ -367,15 +429,16 @@ impl Pbft {
     ) {
         if self.byz.equivocates(node.id) {
             // Prepares and commits every proposal at once, conflicting ones included.
-            for i in 0..self.batches[batch as usize].len() {
-                let r = self.batches[batch as usize][i];
+            for i in 0..self.batches.requests(batch).len() {
+                let r = self.batches.requests(batch)[i];
                 self.learn(node, ctx, r);
             }
             self.multicast(ctx, Msg::Prepare { view, seq, batch });
             self.multicast(ctx, Msg::Commit { view, seq, batch });
             return;
         }
-        if node.decided.get(&seq).is_some_and(|&b| b != batch) {
+        // Below the floor every replica decided the same batch: a proposal there is stale.
+        if node.decisions.get(&seq).is_some_and(|&b| b != batch) {
             return;
         }
         if let Some(s) = node.slots.get(&seq)
@@ -384,8 +447,8 @@ impl Pbft {
             return;
         }
         node.slots.insert(seq, Slot::new(view, batch));
-        for i in 0..self.batches[batch as usize].len() {
-            let r = self.batches[batch as usize][i];
+        for i in 0..self.batches.requests(batch).len() {
+            let r = self.batches.requests(batch)[i];
             self.learn(node, ctx, r);
         }
         node.vote(view, seq, batch, Phase::Prepare, node.id);
@@ -433,25 +496,43 @@ impl Pbft {
 
     /// Records the decision of `seq` and executes what is now contiguous.
     fn decide(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, seq: u64, batch: u32) {
-        if seq <= node.exec_upto && node.decided.contains_key(&seq) {
-            if node.decided[&seq] != batch {
+        // Executed here: decided before (at or below the floor, no longer held).
+        if seq <= node.exec_upto {
+            if node.decisions.get(&seq).is_some_and(|&b| b != batch) {
                 node.conflicts += 1;
             }
             return;
         }
-        match node.decided.get(&seq) {
+        match node.decisions.get(&seq) {
             Some(&b) if b != batch => node.conflicts += 1,
             Some(_) => return,
             None => {
-                node.decided.insert(seq, batch);
-                node.decided_at.insert(seq, ctx.now);
+                node.decisions.insert(seq, batch);
+                self.held += 1;
+                if self.recording {
+                    node.decided.insert(seq, batch);
+                    node.decided_at.insert(seq, ctx.now);
+                }
+                let batches = &self.batches;
+                let info = || {
+                    let rec = batches.get(batch);
+                    Batch::with(
+                        rec.bytes,
+                        rec.txs,
+                        rec.proposer,
+                        rec.proposed_at,
+                        VOTE_BYTES,
+                        self.q,
+                    )
+                };
+                self.rows.applied(seq, seq, (node.id, batch, ctx.now), info);
             }
         }
         let before = node.exec_upto;
-        while let Some(&b) = node.decided.get(&(node.exec_upto + 1)) {
+        while let Some(&b) = node.decisions.get(&(node.exec_upto + 1)) {
             let s = node.exec_upto + 1;
-            for i in 0..self.batches[b as usize].len() {
-                let r = self.batches[b as usize][i];
+            for i in 0..self.batches.requests(b).len() {
+                let r = self.batches.requests(b)[i];
                 let first = self.requests.execute(r, s);
                 node.waiting.remove(&r);
                 if first && self.requests.get(r).origin == node.id {
@@ -462,16 +543,17 @@ impl Pbft {
             node.exec_upto = s;
             self.decided = self.decided.max(s);
             // Executed here for good: `enqueue` turns them away before consulting `queued`.
-            for &r in &self.batches[b as usize] {
+            for &r in self.batches.requests(b) {
                 if self.requests.executed(r, s) {
                     node.queued.remove(&r);
                 }
             }
         }
-        node.prune();
+        self.note_held();
         if node.exec_upto > before {
             self.executed_to(node.id, node.exec_upto);
         }
+        self.held -= node.prune(self.floor);
         if node.exec_upto > before {
             node.attempts = 0;
             if node.active {
@@ -512,6 +594,7 @@ impl Protocol for Pbft {
 
     fn on_down_for_good(&mut self, node: &mut Node) {
         self.executed_to(node.id, u64::MAX);
+        self.rows.down_for_good(node.id);
     }
 
     fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
@@ -587,17 +670,26 @@ impl Protocol for Pbft {
                 }
             }
             Msg::Fetch { from: lo, to: hi } => {
-                let entries: Vec<(u64, u32)> =
-                    node.decided.range(lo..=hi).map(|(&s, &b)| (s, b)).collect();
-                if !entries.is_empty() {
-                    self.transfers.push(entries);
-                    let id = self.transfers.len() as u32 - 1;
+                let released = if lo <= node.released_upto {
+                    hi.min(node.released_upto) - lo + 1
+                } else {
+                    0
+                };
+                let entries: Vec<(u64, u32)> = node
+                    .decisions
+                    .range(lo..=hi)
+                    .map(|(&s, &b)| (s, b))
+                    .collect();
+                if released > 0 || !entries.is_empty() {
+                    let id = self.next_transfer;
+                    self.next_transfer += 1;
+                    self.transfers.insert(id, Transfer { released, entries });
                     self.send(ctx, from, Msg::Transfer(id));
                 }
             }
             Msg::Transfer(id) => {
-                for k in 0..self.transfers[id as usize].len() {
-                    let (s, b) = self.transfers[id as usize][k];
+                let entries = self.transfers.remove(&id).map(|t| t.entries);
+                for (s, b) in entries.unwrap_or_default() {
                     self.decide(node, ctx, s, b);
                 }
             }
@@ -650,22 +742,7 @@ impl Protocol for Pbft {
 
     fn finish(&mut self, nodes: &[Node], _end: Time, _metrics: &mut Metrics) -> Report {
         let c = self.counts;
-        let replicas = &nodes[..self.n as usize];
-        let blocks = decided::of_replicas(
-            replicas,
-            |n| (&n.decided, &n.decided_at),
-            |b| {
-                let (bytes, txs) = self.batch_totals[b as usize];
-                Batch::with(
-                    bytes,
-                    txs,
-                    self.batch_proposer[b as usize],
-                    self.batch_proposed_at[b as usize],
-                    VOTE_BYTES,
-                    self.q,
-                )
-            },
-        );
+        let blocks = self.rows.finish();
         let views = nodes.iter().map(|n| n.view).max().unwrap_or(0);
         let mut summary = decided::summary(
             "pbft",
@@ -681,7 +758,7 @@ impl Protocol for Pbft {
                 ("catch_up", c.catch_up),
             ],
         );
-        summary.extend(self.byz.rows(nodes.iter().map(|n| (n.id, &n.decided))));
+        summary.extend(self.byz.rows_of(self.rows.conflicting()));
         decided::report(
             &self.requests,
             &self.settled[..self.n as usize],

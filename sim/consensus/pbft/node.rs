@@ -44,7 +44,12 @@ pub struct Node {
     /// Votes by `(seq, view, batch, phase)`, for sequence numbers not yet executed. PBFT
     /// counts messages, not senders: a replica sends one vote per phase of a slot.
     pub votes: Tally<VoteKey>,
-    /// Every decision this replica made: sequence number → batch, and when.
+    /// Decisions this replica made: sequence number → batch, for those above what every
+    /// replica that can still ask for them has executed (`Pbft::floor`).
+    pub decisions: BTreeMap<u64, u32>,
+    /// The decisions at or below this sequence number were dropped from `decisions`.
+    pub released_upto: u64,
+    /// Every decision this replica made, and when: kept only when recording (`Pbft::recording`).
     pub decided: BTreeMap<u64, u32>,
     pub decided_at: BTreeMap<u64, Time>,
     /// Decisions that contradicted an earlier one of this replica (must stay zero).
@@ -85,6 +90,8 @@ impl Node {
             exec_upto: 0,
             slots: BTreeMap::new(),
             votes: Tally::counting(),
+            decisions: BTreeMap::new(),
+            released_upto: 0,
             decided: BTreeMap::new(),
             decided_at: BTreeMap::new(),
             conflicts: 0,
@@ -114,10 +121,22 @@ impl Node {
         self.votes.count(&(seq, view, batch, phase))
     }
 
-    /// Drops per-slot state of executed sequence numbers.
-    pub fn prune(&mut self) {
+    /// Drops per-slot state of executed sequence numbers, and the decisions at or below
+    /// `floor`, which every replica that can still ask for them has executed. Returns how
+    /// many decisions went.
+    pub fn prune(&mut self, floor: u64) -> usize {
         let keep = self.exec_upto + 1;
         self.slots = self.slots.split_off(&keep);
         self.votes.release_below(&(keep, 0, 0, Phase::Prepare));
+        let before = self.decisions.len();
+        if self
+            .decisions
+            .first_key_value()
+            .is_some_and(|(&s, _)| s <= floor)
+        {
+            self.decisions = self.decisions.split_off(&floor.saturating_add(1));
+            self.released_upto = self.released_upto.max(floor.min(self.exec_upto));
+        }
+        before - self.decisions.len()
     }
 }

@@ -45,7 +45,7 @@ impl Pbft {
             .map(|(&seq, s)| (seq, s.view, s.batch))
             .collect();
         certs.extend(
-            node.decided
+            node.decisions
                 .range(node.exec_upto + 1..)
                 .map(|(&seq, &b)| (seq, u64::MAX, b)),
         );
@@ -203,7 +203,7 @@ impl Pbft {
         for k in 0..self.new_views[id as usize].entries.len() {
             let (seq, batch) = self.new_views[id as usize].entries[k];
             max_s = max_s.max(seq);
-            reproposed.extend(self.batches[batch as usize].iter().copied());
+            reproposed.extend(self.batches.requests(batch).iter().copied());
             if primary == node.id {
                 if seq > node.exec_upto {
                     node.slots.insert(seq, Slot::new(view, batch));
