@@ -29,7 +29,9 @@
 //! predicted moment (bounded work per link).
 
 use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
 
+use super::calendar::Calendar;
 use super::idmap::IdMap;
 use crate::engine::Time;
 
@@ -103,7 +105,12 @@ struct Fresh {
 
 struct Pool {
     model: Model,
+    /// Keys in use (empty when no key is used twice: every key is then its first use).
     keys: IdMap<(u32, u32), Active>,
+    /// Every key `(device, epoch)` filed by its last use, so a sweep takes what it retires
+    /// instead of looking over every key. An entry whose key was used since is stale and
+    /// skipped (the key's later use has its own).
+    by_last: Calendar<(u32, u32)>,
     /// By first use and then order of arrival; a claimed candidate leaves.
     fresh: BTreeMap<(Time, u64), Fresh>,
     arrivals: u64,
@@ -115,6 +122,9 @@ struct Pool {
 pub struct Bayes {
     /// Per device group; `None` where the model does not apply (not periodic).
     models: Vec<Option<Model>>,
+    /// `false` when no key can be used twice: a key's first use is all there is of it, and
+    /// no map of keys is kept.
+    keys_reused: bool,
     pools: BTreeMap<(u32, u32, u32), Pool>,
     pub stats: BayesStats,
 }
@@ -127,9 +137,10 @@ fn wrap(d: i64, p: i64) -> i64 {
 
 impl Bayes {
     /// `None` when no group has a model.
-    pub fn new(models: Vec<Option<Model>>) -> Option<Self> {
+    pub fn new(models: Vec<Option<Model>>, keys_reused: bool) -> Option<Self> {
         models.iter().any(Option::is_some).then(|| Bayes {
             models,
+            keys_reused,
             pools: BTreeMap::new(),
             stats: BayesStats::default(),
         })
@@ -157,6 +168,7 @@ impl Bayes {
             .or_insert_with(|| Pool {
                 model,
                 keys: IdMap::default(),
+                by_last: Calendar::new(model.period),
                 fresh: BTreeMap::new(),
                 arrivals: 0,
                 next_sweep: 0,
@@ -166,7 +178,10 @@ impl Bayes {
             let r = wrap(t as i64 - k.first as i64, model.period as i64);
             k.lo = k.lo.min(r);
             k.hi = k.hi.max(r);
-            k.last = k.last.max(t);
+            if t > k.last {
+                k.last = t;
+                p.by_last.push(t, (device, epoch));
+            }
             k.uses += 1;
             if let Some(f) = p.fresh.get_mut(&a.slot) {
                 f.key = *k;
@@ -186,7 +201,10 @@ impl Bayes {
         };
         p.arrivals += 1;
         let slot = (t, p.arrivals);
-        p.keys.insert((device, epoch), Active { key, slot });
+        p.by_last.push(t, (device, epoch));
+        if self.keys_reused {
+            p.keys.insert((device, epoch), Active { key, slot });
+        }
         p.fresh.insert(
             slot,
             Fresh {
@@ -206,17 +224,28 @@ impl Bayes {
             }
             p.next_sweep = now.saturating_add(period);
             let wait = period.saturating_mul(RETIRE_PERIODS);
-            let mut retired: Vec<(Time, u32, u32)> = p
-                .keys
-                .iter()
-                .filter(|(_, a)| a.key.last.saturating_add(wait) < now)
-                .map(|(&(d, e), a)| (a.key.last, d, e))
-                .collect();
-            // Hash-map order must not reach the result.
+            let mut retired = Vec::new();
+            p.by_last
+                .take_before(now.saturating_sub(wait), &mut retired);
+            // Oldest first, then by device and epoch: the order keys retire in.
             retired.sort_unstable();
-            for (_, d, e) in retired {
-                let a = p.keys.remove(&(d, e)).expect("listed above");
-                link(p, &mut self.stats, &a.key, d, e);
+            for (last, (d, e)) in retired {
+                let key = if self.keys_reused {
+                    match p.keys.entry((d, e)) {
+                        Entry::Occupied(a) if a.get().key.last == last => a.remove().key,
+                        // Used since: its later use has an entry of its own.
+                        _ => continue,
+                    }
+                } else {
+                    Key {
+                        first: last,
+                        last,
+                        uses: 1,
+                        lo: 0,
+                        hi: 0,
+                    }
+                };
+                link(p, &mut self.stats, &key, d, e);
             }
             let keep = period.saturating_mul(KEEP_PERIODS);
             while p

@@ -19,9 +19,11 @@
 //! can be made, and the linker keeps only each device's newest key (the truth it counts).
 
 use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
 use std::ops::Bound::Excluded;
 
 use super::bayes::{Bayes, BayesStats};
+use super::calendar::Calendar;
 use super::idmap::IdMap;
 use crate::engine::Time;
 
@@ -45,6 +47,7 @@ pub struct LinkStats {
     pub chance: f64,
 }
 
+#[derive(Clone, Copy)]
 struct Key {
     first: Time,
     last: Time,
@@ -59,9 +62,15 @@ struct Fresh {
     prev: u32,
 }
 
-#[derive(Default)]
 struct Pool {
     keys: IdMap<(u32, u32), Key>,
+    /// Keys with a period of their own, `(last, device, epoch)` filed by when they retire
+    /// (`last` + `RETIRE_PERIODS` periods) at every use, so a sweep takes what retires instead
+    /// of looking over every key; an entry no longer matching its key is stale and skipped.
+    due: Calendar<(Time, u32, u32)>,
+    /// Keys without one (used once, or at one moment), `(device, epoch)` filed by last use:
+    /// they all wait the pool's mean gap.
+    single: Calendar<(u32, u32)>,
     /// The candidates not yet linked to, by first use and then order of arrival (a claimed
     /// candidate leaves, so a search never walks past claimed ones).
     fresh: BTreeMap<(Time, u64), Fresh>,
@@ -73,14 +82,20 @@ struct Pool {
     devices: u64,
 }
 
+/// The mean gap between a key's uses, when it has one of its own.
+fn own_period(k: &Key) -> Option<Time> {
+    (k.uses >= 2 && k.last > k.first).then(|| (k.last - k.first) / u64::from(k.uses - 1))
+}
+
 impl Pool {
-    fn period(&self, k: &Key) -> Option<Time> {
-        if k.uses >= 2 && k.last > k.first {
-            Some((k.last - k.first) / u64::from(k.uses - 1))
-        } else if self.gaps > 0 {
-            Some((self.gap_sum / u128::from(self.gaps)) as Time)
-        } else {
-            None
+    /// Files key `(d, e)` for retirement after a use.
+    fn queue(&mut self, k: &Key, d: u32, e: u32) {
+        match own_period(k) {
+            Some(p) => {
+                let due = k.last.saturating_add(p.saturating_mul(RETIRE_PERIODS));
+                self.due.push(due, (k.last, d, e));
+            }
+            None => self.single.push(k.last, (d, e)),
         }
     }
 }
@@ -89,8 +104,9 @@ pub struct Linker {
     /// `false` when no key can be used twice: nothing is kept per key.
     keys_reused: bool,
     pools: BTreeMap<(u32, u32), Pool>,
-    /// Each device's newest key seen (its epoch) and its last use: the truth, and the gaps.
-    last: IdMap<u32, (u32, Time)>,
+    /// Each device's newest key seen (its epoch) and its last use, by the device's index
+    /// among those tracked: the truth, and the gaps.
+    last: Vec<Option<(u32, Time)>>,
     /// Retired keys are looked for every `sweep`; keys without a period retire after
     /// `RETIRE_PERIODS` sweeps.
     sweep: Time,
@@ -101,12 +117,13 @@ pub struct Linker {
 }
 
 impl Linker {
-    pub fn new(sweep: Time, keys_reused: bool, bayes: Option<Bayes>) -> Self {
+    /// `devices`: how many are tracked (the devices `see` is given are below it).
+    pub fn new(sweep: Time, keys_reused: bool, bayes: Option<Bayes>, devices: usize) -> Self {
         Linker {
             keys_reused,
             bayes,
             pools: BTreeMap::new(),
-            last: IdMap::default(),
+            last: vec![None; devices],
             sweep: sweep.max(1),
             next_sweep: sweep,
             stats: LinkStats::default(),
@@ -131,7 +148,7 @@ impl Linker {
             }
             self.next_sweep = now.saturating_add(self.sweep);
         }
-        let prev = self.last.get(&device).copied();
+        let prev = self.last[device as usize];
         let newest = prev.is_none_or(|(e, _)| epoch > e);
         if let Some(b) = &mut self.bayes {
             b.see(pool, group, device, epoch, t, newest, prev.map(|(e, _)| e));
@@ -140,11 +157,22 @@ impl Linker {
             // Every use is a new key: the device's newest, no pool needed.
             if newest {
                 self.stats.true_links += prev.is_some() as u64;
-                self.last.insert(device, (epoch, t));
+                self.last[device as usize] = Some((epoch, t));
             }
             return;
         }
-        let p = self.pools.entry(pool).or_default();
+        let sweep = self.sweep;
+        let p = self.pools.entry(pool).or_insert_with(|| Pool {
+            keys: IdMap::default(),
+            due: Calendar::new(sweep),
+            single: Calendar::new(sweep),
+            fresh: BTreeMap::new(),
+            arrivals: 0,
+            gap_sum: 0,
+            gaps: 0,
+            max_period: 0,
+            devices: 0,
+        });
         // The gap between two uses of one key is what the attacker learns periods from (kept
         // per device, so a key that retired too early still teaches it).
         if let Some((e, last)) = prev
@@ -155,22 +183,22 @@ impl Linker {
             p.gaps += 1;
         }
         if newest || prev.is_some_and(|(e, _)| e == epoch) {
-            self.last
-                .insert(device, (epoch, t.max(prev.map_or(0, |(_, l)| l))));
+            self.last[device as usize] = Some((epoch, t.max(prev.map_or(0, |(_, l)| l))));
         }
         if let Some(k) = p.keys.get_mut(&(device, epoch)) {
             k.last = k.last.max(t);
             k.uses += 1;
+            let k = *k;
+            p.queue(&k, device, epoch);
             return;
         }
-        p.keys.insert(
-            (device, epoch),
-            Key {
-                first: t,
-                last: t,
-                uses: 1,
-            },
-        );
+        let k = Key {
+            first: t,
+            last: t,
+            uses: 1,
+        };
+        p.queue(&k, device, epoch);
+        p.keys.insert((device, epoch), k);
         // A key back after it retired is not new: it is no one's successor.
         if !newest {
             return;
@@ -190,19 +218,43 @@ impl Linker {
     /// Links every key unused for `RETIRE_PERIODS` periods before `now`, oldest first.
     fn retire(&mut self, now: Time) {
         for p in self.pools.values_mut() {
-            let mut retired: Vec<(Time, u32, u32, Option<Time>)> = p
-                .keys
-                .iter()
-                .filter_map(|(&(d, e), k)| {
-                    let period = p.period(k);
-                    let wait = period.unwrap_or(self.sweep).saturating_mul(RETIRE_PERIODS);
-                    (k.last.saturating_add(wait) < now).then_some((k.last, d, e, period))
-                })
-                .collect();
+            // What a scan of every key would retire: a key with a period of its own once its
+            // due time has passed, one without once the pool's mean gap (or the sweep) has
+            // passed thrice since its last use.
+            let mut retired: Vec<(Time, u32, u32, Option<Time>)> = Vec::new();
+            let mut taken = Vec::new();
+            p.due.take_before(now, &mut taken);
+            for (due, (last, d, e)) in taken {
+                if let Some(k) = p.keys.get(&(d, e))
+                    && k.last == last
+                    && let Some(period) = own_period(k)
+                    && last.saturating_add(period.saturating_mul(RETIRE_PERIODS)) == due
+                {
+                    retired.push((last, d, e, Some(period)));
+                }
+            }
+            let mean = (p.gaps > 0).then(|| (p.gap_sum / u128::from(p.gaps)) as Time);
+            let wait = mean.unwrap_or(self.sweep).saturating_mul(RETIRE_PERIODS);
+            let mut taken = Vec::new();
+            p.single.take_before(now.saturating_sub(wait), &mut taken);
+            for (last, (d, e)) in taken {
+                if let Some(k) = p.keys.get(&(d, e))
+                    && k.last == last
+                    && own_period(k).is_none()
+                {
+                    retired.push((last, d, e, mean));
+                }
+            }
             // Hash-map order must not reach the result.
             retired.sort_unstable_by_key(|&(last, d, e, _)| (last, d, e));
+            // A key filed twice alike (its due time came back after another use) retires once.
+            retired.dedup_by_key(|r| (r.0, r.1, r.2));
             for (last, d, e, period) in retired {
-                p.keys.remove(&(d, e));
+                if let Entry::Occupied(k) = p.keys.entry((d, e)) {
+                    k.remove();
+                } else {
+                    continue;
+                }
                 if let Some(period) = period {
                     p.max_period = p.max_period.max(period);
                     link(p, &mut self.stats, last, d, e, period);
@@ -268,7 +320,7 @@ mod tests {
     /// is found, and correct.
     #[test]
     fn periodic_keys_are_linked_to_their_successors() {
-        let mut l = Linker::new(60 * S, true, None);
+        let mut l = Linker::new(60 * S, true, None, 2);
         for k in 0..10u64 {
             for d in 0..2u32 {
                 let t = k * 600 * S + u64::from(d) * 100 * S;

@@ -10,6 +10,7 @@
 
 mod anonymity;
 mod bayes;
+mod calendar;
 mod idmap;
 mod linker;
 pub mod mitigation;
@@ -30,6 +31,8 @@ use crate::scenario::{Delay, Observer, Radio, Scenario, Workload};
 pub const TRACKED_DEVICES: u64 = 250_000;
 /// The pool of an observer that does not know the gateway.
 const FLEET: u32 = u32::MAX;
+/// Not a tracked device.
+const NONE: u32 = u32::MAX;
 /// What a validator's clock and the network add to when it sees a transaction, beyond the
 /// gateway batch it dates transactions within: the Bayes attacker's observation tolerance.
 const TOLERANCE_S: f64 = 1.0;
@@ -68,7 +71,12 @@ pub struct Privacy {
     devices: u64,
     /// Devices behind each gateway (counted for the gateways an observer can know).
     behind: Vec<u32>,
+    /// Each device's gateway (`FLEET`: a LoRaWAN device, heard by any in range), drawn once.
+    gateway_of: Vec<u32>,
     sampled: f64,
+    /// Each tracked device's index among those tracked, in the order of ids (`NONE`: not
+    /// tracked); absent when every device is (the index is the id).
+    slots: Option<Vec<u32>>,
     watchers: Vec<Watcher>,
 }
 
@@ -114,7 +122,20 @@ impl Privacy {
             .devices
             .iter()
             .any(|g| g.identity.unwrap_or_default().rotate_every_tx != Some(1));
-        let watchers = s
+        let mut p = Privacy {
+            seed: s.seed,
+            measure,
+            groups,
+            interval: from_secs(s.gateways.batch_interval_ms / 1e3),
+            devices,
+            behind: vec![0; access.gateways() as usize],
+            gateway_of: Vec::new(),
+            sampled,
+            slots: None,
+            watchers: Vec::new(),
+        };
+        let tracked = p.index_tracked();
+        p.watchers = s
             .observers
             .iter()
             .map(|o| {
@@ -125,23 +146,40 @@ impl Privacy {
                     scope: view::scope(s, o, reach, &origins, flood),
                     visible: 0,
                     spy: (0, 0),
-                    linker: Linker::new(window, keys_reused, Bayes::new(models(s, o))),
+                    linker: Linker::new(
+                        window,
+                        keys_reused,
+                        Bayes::new(models(s, o), keys_reused),
+                        tracked,
+                    ),
                     anon: Anonymity::new(window, sampled),
                 }
             })
             .collect();
-        let mut p = Privacy {
-            seed: s.seed,
-            measure,
-            groups,
-            interval: from_secs(s.gateways.batch_interval_ms / 1e3),
-            devices,
-            behind: vec![0; access.gateways() as usize],
-            sampled,
-            watchers,
-        };
         p.count_behind(access);
         Some(p)
+    }
+
+    /// Numbers the tracked devices in the order of ids; returns how many there are.
+    fn index_tracked(&mut self) -> usize {
+        if self.sampled >= 1.0 {
+            return self.devices as usize;
+        }
+        let mut next = 0u32;
+        let slots = (0..self.devices as u32)
+            .map(|d| {
+                let tracked =
+                    draw_unit(self.seed, u64::from(d), Purpose::PrivacySample, 0) < self.sampled;
+                if tracked {
+                    next += 1;
+                    next - 1
+                } else {
+                    NONE
+                }
+            })
+            .collect();
+        self.slots = Some(slots);
+        next as usize
     }
 
     /// Devices attached to each gateway an observer can name (its own, or one reporting to a
@@ -158,6 +196,7 @@ impl Privacy {
                 }
             }
         }
+        self.gateway_of = vec![FLEET; self.devices as usize];
         for (gi, g) in self.groups.iter().enumerate() {
             if g.lora {
                 continue;
@@ -167,21 +206,25 @@ impl Privacy {
                 .get(gi + 1)
                 .map_or(self.devices as u32, |n| n.first);
             for d in g.first..end {
-                let gw = access.gateway_of(self.seed, d) as usize;
-                if wanted[gw] {
-                    self.behind[gw] += 1;
+                let gw = access.gateway_of(self.seed, d);
+                self.gateway_of[d as usize] = gw;
+                if wanted[gw as usize] {
+                    self.behind[gw as usize] += 1;
                 }
             }
         }
     }
 
-    fn tracked(&self, device: u32) -> bool {
-        self.sampled >= 1.0
-            || draw_unit(self.seed, u64::from(device), Purpose::PrivacySample, 0) < self.sampled
+    /// The device's index among the tracked ones, if it is tracked.
+    fn slot(&self, device: u32) -> Option<u32> {
+        match &self.slots {
+            None => Some(device),
+            Some(s) => Some(s[device as usize]).filter(|&i| i != NONE),
+        }
     }
 
     /// An upload of `txs` reached entry validator `entry` at `now`.
-    pub fn observe(&mut self, now: Time, entry: u32, txs: &[TxIn], access: &Access) {
+    pub fn observe(&mut self, now: Time, entry: u32, txs: &[TxIn]) {
         let n = txs.len() as u64;
         for (i, t) in txs.iter().enumerate() {
             if !self.measure.covers(t.created) {
@@ -189,7 +232,7 @@ impl Privacy {
             }
             let gi = self.groups.partition_point(|g| g.first <= t.device) - 1;
             let g = &self.groups[gi];
-            let gateway = (!g.lora).then(|| access.gateway_of(self.seed, t.device));
+            let gateway = Some(self.gateway_of[t.device as usize]).filter(|&gw| gw != FLEET);
             let epoch = match g.rotate {
                 Rotate::Never => 0,
                 Rotate::EveryTx(k) => t.seq / k,
@@ -202,7 +245,7 @@ impl Privacy {
             } else {
                 self.interval
             };
-            let tracked = self.tracked(t.device);
+            let slot = self.slot(t.device);
             let cp = |validators| notary::counterparty(self.seed, validators, t.device, entry);
             for w in &mut self.watchers {
                 let (seen, pool) = match &w.scope {
@@ -238,17 +281,14 @@ impl Privacy {
                     }
                 };
                 w.visible += 1;
-                if !tracked {
-                    continue;
-                }
+                let Some(slot) = slot else { continue };
                 let population = if pool == FLEET {
                     self.devices
                 } else {
                     u64::from(self.behind[pool as usize])
                 };
-                w.linker
-                    .see((pool, t.bytes), gi, t.device, epoch, seen, now);
-                w.anon.see((pool, t.bytes), t.device, seen, population);
+                w.linker.see((pool, t.bytes), gi, slot, epoch, seen, now);
+                w.anon.see((pool, t.bytes), slot, seen, population);
             }
         }
     }

@@ -573,7 +573,7 @@ impl<'s, P: Protocol> World<'s, P> {
     fn observe(&mut self, node: u32, batch: u32) {
         if let Some(p) = &mut self.privacy {
             let now = self.sched.now();
-            p.observe(now, node, self.batches.list(batch), &self.access);
+            p.observe(now, node, self.batches.list(batch));
         }
     }
 
