@@ -1,13 +1,15 @@
 //! A broadcast (`Ctx::broadcast`), queued once with each receiver's delivery derived when due
 //! (issue 19), has the outcome of one message to each other validator: a run whose broadcasts
 //! are expanded into single sends before the world sees them is the same, table by table,
-//! under crashes, a partition, link loss and added delay, at the end of the run included.
+//! under crashes, a partition, link loss and added delay, at the end of the run included. The
+//! XRP Ledger's honest validators broadcast too, and the notary's BFT cluster to its members
+//! only (the network's first nodes).
 
 mod common;
 
 use unchained::consensus::{
-    Ctx, Gossip, Kind, Protocol, Report, TxIn, hotstuff::HotStuff, pbft::Pbft, quorum::Usage,
-    tendermint::Tendermint,
+    Ctx, Gossip, Kind, Protocol, Report, TxIn, hotstuff::HotStuff, notary::Notary, pbft::Pbft,
+    quorum::Usage, tendermint::Tendermint, xrpl::Xrpl,
 };
 use unchained::engine::{Command, Time};
 use unchained::metrics::Metrics;
@@ -21,8 +23,8 @@ fn expand<M: Copy, T>(ctx: &mut Ctx<M, T>) {
     let (n, me) = (ctx.net.nodes(), ctx.node);
     for cmd in std::mem::take(ctx.out) {
         match cmd {
-            Command::Broadcast { msg, bytes } => {
-                for to in (0..n).filter(|&to| to != me) {
+            Command::Broadcast { msg, bytes, upto } => {
+                for to in (0..n.min(upto)).filter(|&to| to != me) {
                     ctx.out.push(Command::Send { to, msg, bytes });
                 }
             }
@@ -157,4 +159,22 @@ fn broadcasts_match_single_sends_in_every_bft_family() {
         unreachable!()
     };
     same(&tm, || Tendermint::new(p, 13));
+}
+
+#[test]
+fn broadcasts_match_single_sends_in_the_xrp_ledger_and_the_notary_cluster() {
+    let xrpl = scenario("{ protocol: xrpl }", 300);
+    let Consensus::Xrpl(p) = &xrpl.consensus else {
+        unreachable!()
+    };
+    same(&xrpl, || Xrpl::new(p, 13));
+    // Four members of 13 nodes; the others are parties that only ask and hear answers.
+    let notary = scenario(
+        "{ protocol: notary, cluster: { model: bft, faults: 1 }, double_spend_share: 0.05 }",
+        300,
+    );
+    let Consensus::Notary(p) = &notary.consensus else {
+        unreachable!()
+    };
+    same(&notary, || Notary::new(p, 13, notary.seed));
 }

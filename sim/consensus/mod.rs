@@ -86,7 +86,13 @@ impl<M, T> Ctx<'_, M, T> {
 
     /// Sends `msg` to every other validator, in id order (as one `send` to each).
     pub fn broadcast(&mut self, msg: M, bytes: u64) {
-        self.out.push(Command::Broadcast { msg, bytes });
+        self.broadcast_below(u32::MAX, msg, bytes);
+    }
+
+    /// Sends `msg` to every other validator with an id below `upto` (a cluster that is the
+    /// first nodes of the network), in id order (as one `send` to each).
+    pub fn broadcast_below(&mut self, upto: u32, msg: M, bytes: u64) {
+        self.out.push(Command::Broadcast { msg, bytes, upto });
     }
 
     pub fn timer(&mut self, delay: Time, timer: T) {

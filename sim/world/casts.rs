@@ -16,6 +16,8 @@ use crate::engine::Time;
 
 pub struct Cast<M> {
     pub from: u32,
+    /// Receivers are the nodes with an id below this one.
+    upto: u32,
     pub msg: M,
     pub bytes: u32,
     /// Sequence number of the first receiver's delivery.
@@ -45,18 +47,24 @@ impl<M: Copy> Casts<M> {
         }
     }
 
-    fn nodes(&self) -> u32 {
-        self.region.len() as u32
-    }
-
-    /// Opens a broadcast of `msg` from `from`: `times[r]` is when region `r`'s receivers get
-    /// it, `lost` who does not (a bit each, or empty). Returns its slot.
-    pub fn open(&mut self, from: u32, msg: M, bytes: u32, times: &[Time], lost: &[u64]) -> u32 {
+    /// Opens a broadcast of `msg` from `from` to the nodes below `upto`: `times[r]` is when
+    /// region `r`'s receivers get it, `lost` who does not (a bit each, or empty). Returns its
+    /// slot.
+    pub fn open(
+        &mut self,
+        from: u32,
+        upto: u32,
+        msg: M,
+        bytes: u32,
+        times: &[Time],
+        lost: &[u64],
+    ) -> u32 {
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {
                 self.slots.push(Cast {
                     from,
+                    upto,
                     msg,
                     bytes,
                     seq0: 0,
@@ -69,6 +77,7 @@ impl<M: Copy> Casts<M> {
         };
         let c = &mut self.slots[slot as usize];
         c.from = from;
+        c.upto = upto;
         c.msg = msg;
         c.bytes = bytes;
         c.group = 0;
@@ -105,10 +114,10 @@ impl<M: Copy> Casts<M> {
     /// The first receiver at or after id `start` in the current group or a later one, with
     /// its delivery time and sequence number; `None` when every receiver has had its copy.
     pub fn next(&mut self, slot: u32, start: u32) -> Option<(u32, Time, u32)> {
-        let n = self.nodes();
         let mut start = start;
         loop {
             let c = &self.slots[slot as usize];
+            let n = c.upto;
             let &(at, regions) = c.groups.get(c.group)?;
             let found = (start..n).find(|&v| {
                 v != c.from && regions >> self.region[v as usize] & 1 == 1 && !self.is_lost(c, v)
@@ -165,7 +174,7 @@ mod tests {
         // the same later time (merged: id order across both).
         let mut c = Casts::new(&[0, 1, 2, 1, 0, 2]);
         let lost = [1u64 << 4];
-        let slot = c.open(2, (), 100, &[50, 10, 50], &lost);
+        let slot = c.open(2, 6, (), 100, &[50, 10, 50], &lost);
         c.set_seq0(slot, 7);
         // Per-message sends would number receivers 0, 1, 3, 5 (4 lost) as 7, 8, 9, 10.
         let got = drain(&mut c, slot);
@@ -176,8 +185,16 @@ mod tests {
         sorted.sort();
         assert_eq!(got, sorted, "each next delivery has the smallest key left");
         c.close(slot);
-        let again = c.open(0, (), 1, &[5, 5, 5], &[]);
+        let again = c.open(0, 6, (), 1, &[5, 5, 5], &[]);
         assert_eq!(again, slot, "slots are reused");
         assert_eq!(drain(&mut c, again).len(), 5);
+        c.close(again);
+        // To the first four nodes only (a cluster): sender 2 reaches 0, 1 and 3, numbered as
+        // three single messages would be.
+        let cluster = c.open(2, 4, (), 1, &[50, 10, 50], &[]);
+        c.set_seq0(cluster, 0);
+        let mut want = vec![(10, 1, 1), (10, 2, 3), (50, 0, 0)];
+        want.sort();
+        assert_eq!(drain(&mut c, cluster), want);
     }
 }

@@ -646,7 +646,7 @@ impl<'s, P: Protocol> World<'s, P> {
         for cmd in out.drain(..) {
             match cmd {
                 Command::Send { to, msg, bytes } => self.send(v, to, msg, bytes),
-                Command::Broadcast { msg, bytes } => self.broadcast(v, msg, bytes),
+                Command::Broadcast { msg, bytes, upto } => self.broadcast(v, msg, bytes, upto),
                 Command::Timer { delay, timer } => {
                     self.sched
                         .schedule(now + delay, src, Ev::Timer { node: v, timer });
@@ -693,11 +693,12 @@ impl<'s, P: Protocol> World<'s, P> {
         self.deliver(v, to, msg, bytes, at);
     }
 
-    /// `msg` from `v` to every other validator, with the outcome of one [`Self::send`] to
-    /// each in id order. Without jitter, upload queues or copy keys it is queued once (see
-    /// `casts`); otherwise it is sent as single messages.
-    fn broadcast(&mut self, v: u32, msg: P::Msg, bytes: u64) {
-        let n = self.net.nodes();
+    /// `msg` from `v` to every other validator with an id below `upto`, with the outcome of
+    /// one [`Self::send`] to each in id order. Without jitter, upload queues or copy keys it
+    /// is queued once (see `casts`); otherwise it is sent as single messages.
+    fn broadcast(&mut self, v: u32, msg: P::Msg, bytes: u64, upto: u32) {
+        let n = self.net.nodes().min(upto);
+        let receivers = n - u32::from(v < n);
         let compact = self.net.jitter == Jitter::None
             && !(self.uplinks.is_some() && self.protocol.bulk(&msg))
             && self.protocol.copy_key(&msg).is_none()
@@ -708,16 +709,16 @@ impl<'s, P: Protocol> World<'s, P> {
             }
             return;
         }
-        if n < 2 {
+        if receivers == 0 {
             return;
         }
         let now = self.sched.now();
         let kind = self.protocol.kind(&msg);
-        self.traffic.sent_many(kind, v, bytes, u64::from(n - 1));
+        self.traffic.sent_many(kind, v, bytes, u64::from(receivers));
         // Losses drawn in id order from the sender's stream, as single messages draw them.
         let mut lost = std::mem::take(&mut self.cast_lost);
         lost.clear();
-        let mut copies = n - 1;
+        let mut copies = receivers;
         if self.faults.may_lose(now) {
             lost.resize(n.div_ceil(64) as usize, 0);
             let rng = &mut self.latency_rng[v as usize];
@@ -737,7 +738,7 @@ impl<'s, P: Protocol> World<'s, P> {
         );
         let src = node_source(v);
         let bytes32 = u32::try_from(bytes).expect("a message under 4 GiB");
-        let slot = self.casts.open(v, msg, bytes32, &times, &lost);
+        let slot = self.casts.open(v, n, msg, bytes32, &times, &lost);
         let seq0 = self.sched.reserve(src, copies);
         self.casts.set_seq0(slot, seq0);
         if times.iter().any(|&t| t >= self.end) {

@@ -57,12 +57,11 @@ impl Notary {
         node.stable.max(node.exec)
     }
 
+    /// To every other member: the members are the network's first `cluster` nodes.
     fn multicast(&mut self, node: &Node, ctx: &mut Ctx<Msg, Timer>, msg: Msg, bytes: u64) {
-        for r in 0..self.cluster {
-            if r != node.id {
-                self.send(ctx, r, msg, bytes);
-            }
-        }
+        let others = self.cluster - u32::from(node.id < self.cluster);
+        self.count(msg, others);
+        ctx.broadcast_below(self.cluster, msg, bytes);
     }
 
     /// A request at a member: the leader orders it; a backup (the initiator retried) forwards

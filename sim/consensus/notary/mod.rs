@@ -336,7 +336,13 @@ impl Notary {
     /// Sends `msg`; every message counts, and those serving one transaction count for it too
     /// (heartbeats and votes serve none).
     fn send(&mut self, ctx: &mut Ctx<Msg, Timer>, to: u32, msg: Msg, bytes: u64) {
-        self.messages += 1;
+        self.count(msg, 1);
+        ctx.send(to, msg, bytes);
+    }
+
+    /// Counts `copies` messages of `msg`.
+    fn count(&mut self, msg: Msg, copies: u32) {
+        self.messages += u64::from(copies);
         let t = match msg {
             Msg::Propose(t)
             | Msg::Endorse(t)
@@ -362,9 +368,8 @@ impl Notary {
             | Msg::NewView { .. } => None,
         };
         if let Some(t) = t {
-            self.txs[t as usize].messages += 1;
+            self.txs[t as usize].messages += copies;
         }
-        ctx.send(to, msg, bytes);
     }
 
     /// The origin asks the notary, with a retry timer (the request or the answer may be lost).

@@ -223,6 +223,9 @@ impl Xrpl {
         if self.byz.withholds(ctx.node) {
             return;
         }
+        if face.is_none() && self.settled.len() as u32 == ctx.net.nodes() {
+            return ctx.broadcast(msg, bytes);
+        }
         for v in 0..self.settled.len() as u32 {
             let other_half = face.is_some_and(|f| self.byz.half_of(v) == Some(!f));
             if v != ctx.node && !other_half {
