@@ -64,6 +64,37 @@ fn throughput_saturates_at_cores_over_cost_per_transaction() {
     }
 }
 
+/// Nakamoto with one miner finding a block every 20 ms (Poisson), each settled one deep:
+/// every validator, the miner included, executes each block when it arrives, before it
+/// adopts it, so its cores bound what settles there. Small blocks (about 40 readings) keep
+/// the lumps in which a block's readings settle small against the 9 s window.
+#[test]
+fn block_execution_at_arrival_bounds_nakamoto_at_cores_over_cost() {
+    let consensus = "nakamoto, block_interval_s: 0.02, confirmations: 1, miners: 1, \
+                     validation_s_per_mb: 0";
+    for cores in [1u32, 2] {
+        let out = run(consensus, cores);
+        let bound = f64::from(cores) * 500.0;
+        let served = metric(&out, "settled_during_window_tx_per_s");
+        eprintln!("nakamoto, {cores} cores: {served} tx/s, bound {bound}");
+        assert!(
+            (served - bound).abs() < 0.05 * bound,
+            "nakamoto, {cores} cores: {served} tx/s, bound {bound}"
+        );
+        // Every validator's cores busy from the first blocks on.
+        let busy = metric(&out, "exec_utilisation");
+        assert!(busy > 0.95, "nakamoto, {cores} cores: utilisation {busy}");
+    }
+    // Eight cores serve 4,000/s: the offered 2,000/s settle.
+    let out = run(consensus, 8);
+    let offered = metric(&out, "created_tx_per_s");
+    let served = metric(&out, "settled_during_window_tx_per_s");
+    assert!(
+        (served - offered).abs() < 0.05 * offered,
+        "nakamoto: {served} of {offered}"
+    );
+}
+
 #[test]
 fn without_execution_the_summary_has_no_execution_rows() {
     let out = common::run(&common::scenario(

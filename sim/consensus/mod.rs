@@ -80,6 +80,17 @@ impl<M, T> Ctx<'_, M, T> {
             .settle(self.metrics, tx, created, self.now, block_txs);
     }
 
+    /// `tx` is settled now, its execution done where its block arrived (`execute_block`).
+    pub fn settle_executed(&mut self, tx: TxTag, created: Time, block_txs: u32) {
+        self.metrics.on_settled_tx(tx, created, self.now, block_txs);
+    }
+
+    /// This validator executes a block of `kinds[k]` transactions of each kind once it is
+    /// ready at `at`; returns when that ends (`at` when execution is free).
+    pub fn execute_block(&mut self, at: Time, kinds: &[u32; TxKind::COUNT]) -> Time {
+        self.exec.block(self.node, at, kinds)
+    }
+
     pub fn send(&mut self, to: u32, msg: M, bytes: u64) {
         self.out.push(Command::Send { to, msg, bytes });
     }

@@ -4,7 +4,10 @@
 //! so a miner that switches tips keeps its pending find time). A block carries the
 //! transactions its miner knows of and its chain does not yet hold, oldest first, up to the
 //! size limit. Blocks are relayed peer to peer; a receiver validates (time proportional to
-//! size) before adopting and relaying. Fork choice is the longest chain, first seen on ties.
+//! size, then the execution of its transactions on the validator's cores, queued behind the
+//! blocks it is still executing, when `validators.execution` is set) before adopting and
+//! relaying. A miner relays its block at once but adopts it once it has executed it, mining
+//! on it meanwhile. Fork choice is the longest chain, first seen on ties.
 //! A transaction is *settled* when its block is `confirmations` deep in the chain of the
 //! validator its gateway reports to.
 
@@ -14,7 +17,7 @@ pub mod relay;
 use super::{Carries, Ctx, Gossip, Kind, NodeStats, Protocol, Report, TxIn};
 use crate::adversary::{self, Attack};
 use crate::engine::{Purpose, Time, draw_unit, from_secs, to_secs};
-use crate::ledger::{BlockStore, GENESIS, Pool, TxRef};
+use crate::ledger::{BlockStore, GENESIS, Pool, TxKind, TxRef};
 use crate::metrics::{BlockRow, Metrics, Value};
 use crate::scenario::{self, Relay, RelayModel};
 use rand::RngExt;
@@ -39,6 +42,8 @@ pub struct Nakamoto {
     dropped_mempool_full: u64,
     /// Compact-block size of each block (index = block id).
     compact_bytes: Vec<u64>,
+    /// Transactions of each kind in each block (index = block id), for its execution.
+    kinds: Vec<[u32; TxKind::COUNT]>,
     /// Whether each node relays compact blocks.
     compact: Vec<bool>,
     seed: u64,
@@ -57,6 +62,8 @@ pub struct Node {
     confirmed: u32,
     /// When its pending `Mine` timer is due (`Time::MAX`: none).
     mine_at: Time,
+    /// The newest block it mined and is still executing: it mines on that meanwhile.
+    own: Option<u32>,
 }
 
 impl Node {
@@ -90,6 +97,8 @@ pub enum Msg {
 pub enum Timer {
     Mine,
     Validated(u32),
+    /// The miner has executed its own block: it adopts it.
+    Executed(u32),
     /// A request for the block went unanswered this long: ask another peer.
     Stalled(u32),
 }
@@ -117,6 +126,7 @@ impl Nakamoto {
             settled: vec![0; validators as usize],
             dropped_mempool_full: 0,
             compact_bytes: vec![0],
+            kinds: vec![[0; TxKind::COUNT]],
             compact,
             seed,
             attack: None,
@@ -289,10 +299,9 @@ impl Nakamoto {
             let delay = ctx.now - self.blocks.get(b).mined_at;
             ctx.metrics.block_arrival.record(delay);
             let mb = self.blocks.get(b).bytes as f64 / 1e6;
-            ctx.timer(
-                from_secs(mb * self.params.validation_s_per_mb),
-                Timer::Validated(b),
-            );
+            let checked = ctx.now + from_secs(mb * self.params.validation_s_per_mb);
+            let done = ctx.execute_block(checked, &self.kinds[b as usize]);
+            ctx.timer(done - ctx.now, Timer::Validated(b));
         }
     }
 
@@ -428,8 +437,9 @@ impl Nakamoto {
 
     fn mine(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
         let attacker = self.is_attacker(node.id);
-        let parent = match &self.attack {
-            Some(a) if attacker => a.tip(),
+        let parent = match (&self.attack, node.own) {
+            (Some(a), _) if attacker => a.tip(),
+            (_, Some(o)) if self.blocks.get(o).height > self.blocks.get(node.tip).height => o,
             _ => node.tip,
         };
         let (txs, used) = self.assemble(node.id, parent, ctx);
@@ -449,17 +459,20 @@ impl Nakamoto {
         self.compact_bytes[b as usize] = COMPACT_OVERHEAD + SHORT_ID * short_ids;
         self.mined[node.id as usize] += 1;
         let carried = self.blocks.get(b).txs.clone();
+        let mut kinds = [0; TxKind::COUNT];
         for r in &carried {
+            let tx = self
+                .pool
+                .get(r.slot, r.generation)
+                .expect("just selected")
+                .tx;
+            kinds[tx.kind.index()] += 1;
             if self.pool.add_block(r.slot, b) {
-                let created = self
-                    .pool
-                    .get(r.slot, r.generation)
-                    .expect("just selected")
-                    .tx
-                    .created;
-                ctx.metrics.on_included(created, ctx.now);
+                ctx.metrics.on_included(tx.created, ctx.now);
             }
         }
+        self.kinds.resize(b as usize + 1, [0; TxKind::COUNT]);
+        self.kinds[b as usize] = kinds;
         self.blocks.receive(b, node.id, ctx.now);
         if attacker {
             let publish = match self.attack.as_mut() {
@@ -472,7 +485,13 @@ impl Nakamoto {
             }
             return;
         }
-        self.adopt(node, b, ctx);
+        let done = ctx.execute_block(ctx.now, &kinds);
+        if done > ctx.now {
+            node.own = Some(b);
+            ctx.timer(done - ctx.now, Timer::Executed(b));
+        } else {
+            self.adopt(node, b, ctx);
+        }
         self.relay(b, ctx);
     }
 
@@ -511,7 +530,8 @@ impl Nakamoto {
             let r = self.blocks.get(c).txs[i];
             if let Some(t) = self.pool.get(r.slot, r.generation) {
                 let n = self.blocks.get(c).tx_count;
-                ctx.settle(t.tx.tag(), t.tx.created, n);
+                // Executed when the block reached this validator.
+                ctx.settle_executed(t.tx.tag(), t.tx.created, n);
                 self.settled[node as usize] += 1;
                 self.pool.remove(r.slot);
             }
@@ -550,6 +570,7 @@ impl Protocol for Nakamoto {
             tip: GENESIS,
             confirmed: GENESIS,
             mine_at: Time::MAX,
+            own: None,
         }
     }
 
@@ -597,6 +618,12 @@ impl Protocol for Nakamoto {
                 if self.is_attacker(node.id) {
                     self.attacker_sees(node, ctx);
                 }
+            }
+            Timer::Executed(b) => {
+                if node.own == Some(b) {
+                    node.own = None;
+                }
+                self.adopt(node, b, ctx);
             }
             Timer::Stalled(b) => self.stalled(b, ctx),
         }
