@@ -164,16 +164,48 @@ pub struct Heard {
 #[derive(Clone, Copy, Debug)]
 struct Active {
     heard: Heard,
+    /// Its place in the order frames were heard (see [`Noise`]).
+    order: u64,
     mw: f64,
     interference_mw: [f64; 6],
     /// `None` while a demodulator holds it; otherwise why it is already lost.
     lost: Option<Loss>,
 }
 
+/// A frame a quiet receiver hears only as interference (under its sensitivity): it gets no
+/// verdict, so it needs no interference of its own, and its power in milliwatts is worked
+/// out only once it overlaps a frame that may be received. Most copies a gateway hears are
+/// such. A frame's interference is still summed over the frames it overlaps in the order
+/// they were heard, whichever list holds them, so the sums are those of one list.
+#[derive(Clone, Copy, Debug)]
+struct Noise {
+    order: u64,
+    end: Time,
+    rssi_dbm: f64,
+    /// 0 until needed.
+    mw: f64,
+    channel: u8,
+    sf: u8,
+}
+
+impl Noise {
+    fn mw(&mut self) -> f64 {
+        if self.mw == 0.0 {
+            self.mw = milliwatts(self.rssi_dbm);
+        }
+        self.mw
+    }
+}
+
 /// The sweep state of one gateway.
 #[derive(Clone, Debug, Default)]
 pub struct Receiver {
     active: Vec<Active>,
+    noise: Vec<Noise>,
+    /// Frames heard so far: the next one's `order`.
+    heard: u64,
+    /// `noise` is pruned of frames that ended when it reaches this length.
+    noise_prune_at: usize,
     /// Downlink intervals `[start, end)`, by start, that may still overlap a frame.
     tx: Vec<(Time, Time)>,
     /// Start of the last frame heard: frames must come in start order.
@@ -217,11 +249,6 @@ impl Receiver {
         self.tx.iter().any(|&(s, e)| s < end && start < e)
     }
 
-    /// Frames being received or interfering now.
-    pub fn active(&self) -> usize {
-        self.active.len()
-    }
-
     /// Hears frame `h`; frames that ended at or before its start are settled first and passed
     /// to `done` with `Ok(())` when received.
     pub fn hear(&mut self, h: Heard, cfg: &RxConfig, done: &mut impl FnMut(u32, Result<(), Loss>)) {
@@ -229,7 +256,14 @@ impl Receiver {
         debug_assert!(h.end > h.start && (7..=12).contains(&h.sf));
         self.last_start = h.start;
         self.settle(h.start, cfg, done);
-        let lost = if h.rssi_dbm < cfg.sensitivity_dbm_at(h.sf, h.bandwidth_hz) {
+        let order = self.heard;
+        self.heard += 1;
+        let deaf = h.rssi_dbm < cfg.sensitivity_dbm_at(h.sf, h.bandwidth_hz);
+        if deaf && self.quiet_when_deaf {
+            self.hear_noise(h, order);
+            return;
+        }
+        let lost = if deaf {
             Some(Loss::BelowSensitivity)
         } else if self.transmitting(h.start, h.start + 1) {
             Some(Loss::GatewayTransmitting)
@@ -241,10 +275,26 @@ impl Receiver {
         // Frames a demodulator does not decode still put energy on the channel.
         let mw = milliwatts(h.rssi_dbm);
         let mut interference_mw = [0.0; 6];
+        // Every frame heard before it and still on the air, in hearing order: the active
+        // ones (all end after `h.start`, as `settle` just ran) and the noise that has not
+        // ended yet, merged by `order`.
+        let mut n = 0;
         for a in &mut self.active {
-            if a.heard.channel == h.channel {
-                a.interference_mw[(h.sf - 7) as usize] += mw;
-                interference_mw[(a.heard.sf - 7) as usize] += a.mw;
+            if a.heard.channel != h.channel {
+                continue;
+            }
+            while let Some(x) = self.noise.get_mut(n).filter(|x| x.order < a.order) {
+                if x.channel == h.channel && x.end > h.start {
+                    interference_mw[(x.sf - 7) as usize] += x.mw();
+                }
+                n += 1;
+            }
+            a.interference_mw[(h.sf - 7) as usize] += mw;
+            interference_mw[(a.heard.sf - 7) as usize] += a.mw;
+        }
+        for x in &mut self.noise[n..] {
+            if x.channel == h.channel && x.end > h.start {
+                interference_mw[(x.sf - 7) as usize] += x.mw();
             }
         }
         if self.active.is_empty() || h.end < self.first_end {
@@ -252,10 +302,33 @@ impl Receiver {
         }
         self.active.push(Active {
             heard: h,
+            order,
             mw,
             interference_mw,
             lost,
         });
+    }
+
+    fn hear_noise(&mut self, h: Heard, order: u64) {
+        let mut x = Noise {
+            order,
+            end: h.end,
+            rssi_dbm: h.rssi_dbm,
+            mw: 0.0,
+            channel: h.channel,
+            sf: h.sf,
+        };
+        for a in &mut self.active {
+            if a.heard.channel == h.channel {
+                a.interference_mw[(h.sf - 7) as usize] += x.mw();
+            }
+        }
+        if self.noise.len() >= self.noise_prune_at {
+            // Later frames start at or after `h.start`: what ended by then overlaps none.
+            self.noise.retain(|x| x.end > h.start);
+            self.noise_prune_at = (2 * self.noise.len()).max(32);
+        }
+        self.noise.push(x);
     }
 
     /// Settles every frame that ends at or before `until`: no frame heard later can overlap

@@ -227,6 +227,16 @@ fn frames_under_the_floor_change_no_outcome() {
 /// Each frame's outcome at every gateway of a dense field where each device keeps only the
 /// links above its SF's floor.
 fn field_outcomes(floor: &(dyn Fn(u8) -> f64 + Sync), c: &RxConfig) -> Vec<Vec<Result<(), Loss>>> {
+    field_outcomes_at(floor, c, Receiver::new())
+}
+
+/// As [`field_outcomes`], every gateway with a copy of `rx`; a frame gets
+/// `Err(BelowSensitivity)` at a gateway that passes no verdict on it.
+fn field_outcomes_at(
+    floor: &(dyn Fn(u8) -> f64 + Sync),
+    c: &RxConfig,
+    rx: Receiver,
+) -> Vec<Vec<Result<(), Loss>>> {
     use crate::engine::{Purpose, draw_unit};
     use crate::scenario::Shape;
     let (devices, per_device, span) = (1500u32, 12u32, 300 * crate::engine::NS_PER_S);
@@ -260,7 +270,7 @@ fn field_outcomes(floor: &(dyn Fn(u8) -> f64 + Sync), c: &RxConfig) -> Vec<Vec<R
     }
     frames.sort_unstable();
     let mut out = vec![vec![Err(Loss::BelowSensitivity); gws.len()]; frames.len()];
-    let mut rxs = vec![Receiver::new(); gws.len()];
+    let mut rxs = vec![rx; gws.len()];
     for &(start, id, d, sf, channel, toa) in &frames {
         for k in links.of(d) {
             let g = links.gateways[k] as usize;
@@ -295,6 +305,10 @@ fn pruned_links_give_every_frame_the_outcome_of_all_links() {
         let all = field_outcomes(&|_| f64::NEG_INFINITY, &c);
         let pruned = field_outcomes(&|sf| c.floor_dbm(sf, 125_000), &c);
         assert!(all == pruned, "{capture:?}");
+        // A receiver that keeps copies under sensitivity apart, as interference only,
+        // passes the same verdicts on the others.
+        let quiet = field_outcomes_at(&|_| f64::NEG_INFINITY, &c, Receiver::quiet_when_deaf());
+        assert!(all == quiet, "{capture:?}: quiet receiver");
         let received = all.iter().filter(|f| f.contains(&Ok(()))).count();
         let collided = all
             .iter()

@@ -67,7 +67,7 @@ impl Tables {
             .distance
             .rows(&w.distance, |g| s.devices[plan.group_index[g]].name.clone());
         let paths = plan.demodulators() as f64;
-        for (g, gs) in w.gateways.iter().enumerate() {
+        for (g, gs) in w.gateway_stats(plan).iter().enumerate() {
             t.gateways.push(GatewayRow {
                 gateway: g as u32,
                 frames_heard: gs.heard,

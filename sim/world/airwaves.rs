@@ -99,6 +99,7 @@ struct Flight {
     loss: Loss,
     /// With confirmed uplinks, the gateways that received it and at what power (dBm).
     copies: Vec<(f32, u32)>,
+    bandwidth_hz: u32,
 }
 
 impl Flight {
@@ -112,6 +113,7 @@ impl Flight {
             received: 0,
             loss: Loss::BelowSensitivity,
             copies: Vec::new(),
+            bandwidth_hz: 0,
         }
     }
 }
@@ -119,7 +121,8 @@ impl Flight {
 /// The network side: a receiver per gateway and the frames on their way through them.
 pub struct Airwaves {
     receivers: Vec<Receiver>,
-    pending: Vec<(FrameOut, Option<u32>)>,
+    /// New frames, their readings (none for a repeat) and the readings' bytes.
+    pending: Vec<(FrameOut, Option<u32>, u64)>,
     flights: Vec<Flight>,
     free: Vec<u32>,
     lists: Batches,
@@ -128,9 +131,10 @@ pub struct Airwaves {
     /// they are handed over, and they finish once a barrier passes their end, as a frame
     /// some gateway may receive does.
     deaf: Vec<u32>,
-    /// Per gateway, reused between barriers: the frames it hears next, in key order, and
-    /// its verdicts on the frames it settled.
-    inbox: Vec<Vec<Heard>>,
+    /// Per gateway, reused between barriers: the frames it hears next, in key order (flight
+    /// and received power: the rest of what the receiver hears is the flight's), and its
+    /// verdicts on the frames it settled.
+    inbox: Vec<Vec<(u32, f32)>>,
     verdicts: Vec<Vec<(u32, Result<(), Loss>)>>,
     pub out: Vec<Upload>,
     pub txs: Vec<TxIn>,
@@ -201,23 +205,25 @@ impl Airwaves {
     ) {
         for sh in shards.iter_mut() {
             for f in sh.frames.drain(..) {
+                let mut bytes = 0;
                 let id = (f.attempt == 0).then(|| {
+                    let readings = &sh.txs[f.txs as usize..(f.txs + f.len) as usize];
+                    bytes = readings.iter().map(|t| t.bytes as u64).sum();
                     let (id, list) = self.lists.open();
-                    list.extend_from_slice(&sh.txs[f.txs as usize..(f.txs + f.len) as usize]);
+                    list.extend_from_slice(readings);
                     id
                 });
-                self.pending.push((f, id));
+                self.pending.push((f, id, bytes));
             }
         }
         self.pending
-            .sort_unstable_by_key(|(f, _)| (f.start, f.device, f.seq));
-        let due = self.pending.partition_point(|(f, _)| f.start < barrier);
+            .sort_unstable_by_key(|(f, ..)| (f.start, f.device, f.seq));
+        let due = self.pending.partition_point(|(f, ..)| f.start < barrier);
         let Airwaves {
             receivers,
             pending,
             flights,
             free,
-            lists,
             ready,
             deaf,
             gateways,
@@ -230,8 +236,7 @@ impl Airwaves {
         // copies rather than a whole window's (a city's first reporting period could pile up
         // hundreds of MiB there); each receiver still hears the same frames in the same order.
         for chunk in pending[..due].chunks(FRAMES_PER_CHUNK) {
-            for &(f, list) in chunk {
-                let bytes = list.map_or(0, |l| lists.list(l).iter().map(|t| t.bytes as u64).sum());
+            for &(f, list, bytes) in chunk {
                 let links = plan.links.of(f.device);
                 let idx = match free.pop() {
                     Some(i) => i,
@@ -248,25 +253,23 @@ impl Airwaves {
                 let bandwidth_hz =
                     plan.groups[plan.group_of(f.device).expect("radio device")].bandwidth_hz;
                 // A copy under the gateway's sensitivity is lost there whatever else is on the
-                // air: its receiver sends no verdict for it, and it is counted when the frame
-                // finishes (`finish_frame`).
+                // air: its receiver sends no verdict for it. It is counted now, and taken back
+                // at the end for frames that have not finished (`gateway_stats`).
                 let sensitivity = plan.rx.sensitivity_dbm_at(f.sf, bandwidth_hz);
                 let mut receivable = 0;
                 for k in links {
                     let g = plan.links.gateways[k];
                     let rssi_dbm = plan.links.rssi_dbm[k] as f64;
-                    gateways[g as usize].heard += 1;
-                    receivable += u32::from(rssi_dbm >= sensitivity);
-                    inbox[g as usize].push(Heard {
-                        frame: idx,
-                        start: f.start,
-                        end: f.end,
-                        channel: f.channel,
-                        sf: f.sf,
-                        bandwidth_hz,
-                        rssi_dbm,
-                    });
+                    let gs = &mut gateways[g as usize];
+                    gs.heard += 1;
+                    if rssi_dbm >= sensitivity {
+                        receivable += 1;
+                    } else {
+                        gs.lost[Loss::BelowSensitivity as usize] += 1;
+                    }
+                    inbox[g as usize].push((idx, plan.links.rssi_dbm[k]));
                 }
+                flights[idx as usize].bandwidth_hz = bandwidth_hz;
                 flights[idx as usize].remaining = receivable;
                 if receivable == 0 {
                     deaf.push(idx);
@@ -276,13 +279,24 @@ impl Airwaves {
             // are applied in gateway order once all are in, and every combination of verdicts
             // (first copy by arrival then gateway, furthest loss) does not depend on that order
             // anyway.
+            let flights = &*flights;
             receivers
                 .par_iter_mut()
                 .zip(inbox.par_iter_mut())
                 .zip(verdicts.par_iter_mut())
                 .for_each(|((rx, heard), out)| {
                     let mut done = |i: u32, r: Result<(), Loss>| out.push((i, r));
-                    for h in heard.drain(..) {
+                    for (frame, rssi_dbm) in heard.drain(..) {
+                        let fl = &flights[frame as usize];
+                        let h = Heard {
+                            frame,
+                            start: fl.f.start,
+                            end: fl.f.end,
+                            channel: fl.f.channel,
+                            sf: fl.f.sf,
+                            bandwidth_hz: fl.bandwidth_hz,
+                            rssi_dbm: rssi_dbm as f64,
+                        };
                         rx.hear(h, &plan.rx, &mut done);
                     }
                 });
@@ -338,7 +352,6 @@ impl Airwaves {
         self.free.push(idx);
         let Airwaves {
             flights,
-            lists,
             acks,
             receivers,
             gateways,
@@ -349,13 +362,6 @@ impl Airwaves {
         let f = fl.f;
         let gi = plan.group_of(f.device).expect("radio device");
         let g = &plan.groups[gi];
-        let sensitivity = plan.rx.sensitivity_dbm_at(f.sf, g.bandwidth_hz);
-        for k in plan.links.of(f.device) {
-            if (plan.links.rssi_dbm[k] as f64) < sensitivity {
-                gateways[plan.links.gateways[k] as usize].lost[Loss::BelowSensitivity as usize] +=
-                    1;
-            }
-        }
         let list = match acks {
             Some(a) if f.attempt > 0 => a.kept.remove(&f.device),
             _ => fl.list,
@@ -376,11 +382,8 @@ impl Airwaves {
         };
         fl.copies.clear();
         let (best, loss, received) = (fl.best, fl.loss, fl.received);
-        let readings = if f.attempt == 0 {
-            list.map_or(0, |l| lists.list(l).len() as u64)
-        } else {
-            0
-        };
+        // A first transmission carries its own `len` readings (the list opened for it).
+        let readings = if f.attempt == 0 { f.len as u64 } else { 0 };
         if let Some(e) = &mut self.energy {
             e.on_frame(gi, &f, readings, heard);
         }
@@ -434,6 +437,32 @@ impl Airwaves {
                 self.lists.give_back(list);
             }
         }
+    }
+
+    /// Each gateway's counters at the end: copies under sensitivity are counted when their
+    /// frame is handed over, so those of frames still on the air are taken back here (a
+    /// frame counts where it finished, as every other loss does).
+    pub fn gateway_stats(&self, plan: &AirPlan) -> Vec<GatewayStats> {
+        let mut stats = self.gateways.clone();
+        let mut finished = vec![false; self.flights.len()];
+        for &i in &self.free {
+            finished[i as usize] = true;
+        }
+        for (fl, _) in self
+            .flights
+            .iter()
+            .zip(&finished)
+            .filter(|(_, done)| !**done)
+        {
+            let sensitivity = plan.rx.sensitivity_dbm_at(fl.f.sf, fl.bandwidth_hz);
+            for k in plan.links.of(fl.f.device) {
+                if (plan.links.rssi_dbm[k] as f64) < sensitivity {
+                    let g = plan.links.gateways[k] as usize;
+                    stats[g].lost[Loss::BelowSensitivity as usize] -= 1;
+                }
+            }
+        }
+        stats
     }
 
     /// Readings on the air when the run ends (their frames never settled).
