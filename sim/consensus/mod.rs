@@ -173,6 +173,19 @@ pub struct NodeStats {
     pub settled_tx: u64,
 }
 
+impl NodeStats {
+    /// One row per validator for a family whose only per-node fact is what it settled.
+    pub fn settled_only(settled: &[u64]) -> Vec<NodeStats> {
+        settled
+            .iter()
+            .map(|&s| NodeStats {
+                settled_tx: s,
+                ..NodeStats::default()
+            })
+            .collect()
+    }
+}
+
 /// What a protocol reports when the run ends.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
@@ -211,13 +224,7 @@ impl Report {
         summary: Vec<(String, Value)>,
     ) -> Self {
         Report {
-            nodes: settled
-                .iter()
-                .map(|&s| NodeStats {
-                    settled_tx: s,
-                    ..NodeStats::default()
-                })
-                .collect(),
+            nodes: NodeStats::settled_only(settled),
             pending_in_mempool,
             pending_in_block,
             summary,

@@ -787,14 +787,7 @@ impl Protocol for Notary {
                 self.rejected_attempts + self.rejected_honest,
             )],
             blocks: self.rows.finish(),
-            nodes: self
-                .settled
-                .iter()
-                .map(|&s| NodeStats {
-                    settled_tx: s,
-                    ..NodeStats::default()
-                })
-                .collect(),
+            nodes: NodeStats::settled_only(&self.settled),
             pending_in_mempool: self.collecting,
             pending_in_block: self.signed_unsettled,
             summary: vec![

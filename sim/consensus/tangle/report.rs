@@ -51,14 +51,7 @@ impl Tangle {
             leaders: None,
             dropped: Vec::new(),
             blocks,
-            nodes: self
-                .settled
-                .iter()
-                .map(|&s| NodeStats {
-                    settled_tx: s,
-                    ..NodeStats::default()
-                })
-                .collect(),
+            nodes: NodeStats::settled_only(&self.settled),
             pending_in_mempool: 0,
             pending_in_block: self.unsettled,
             summary: vec![
