@@ -44,7 +44,8 @@ use crate::net::millis;
 use crate::scenario::{self, Confirmation, TipSelection};
 use dag::{Dag, GENESIS, Vertex};
 use release::Approvals;
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 const MILESTONE_BYTES: u64 = 1_600;
 
@@ -81,6 +82,9 @@ pub struct Tangle {
     keep_all: bool,
     since_release: u32,
     sweeps: u32,
+    /// Per (origin, size): the longest delay from the origin to any node, for the release's
+    /// visible-everywhere check without partitions (delays do not change during a run).
+    farthest: RefCell<HashMap<(u32, u32), Time>>,
 }
 
 struct Milestone {
@@ -133,6 +137,7 @@ impl Tangle {
             keep_all: false,
             since_release: 0,
             sweeps: 0,
+            farthest: RefCell::new(HashMap::new()),
         }
     }
 

@@ -68,9 +68,25 @@ impl Tangle {
         (window + self.horizon).max(10 * self.horizon)
     }
 
-    /// Whether every node can see `t` by now.
+    /// Whether every node can see `t` by now. Without partitions that is its sending time
+    /// plus the longest delay from its origin, looked up once per origin and size instead of
+    /// once per node and check (the check ran for every candidate at every release sweep).
     fn everywhere(&self, t: &Vertex, ctx: &Ctx<Msg, Timer>) -> bool {
-        (0..self.down.len() as u32).all(|v| self.seen_at(t, v, ctx) <= ctx.now)
+        let n = self.down.len() as u32;
+        if !self.cuts.is_empty() || t.origin == u32::MAX {
+            return (0..n).all(|v| self.seen_at(t, v, ctx) <= ctx.now);
+        }
+        let far = *self
+            .farthest
+            .borrow_mut()
+            .entry((t.origin, t.bytes))
+            .or_insert_with(|| {
+                (0..n)
+                    .map(|v| Self::delay(t.origin, v, t.bytes, ctx))
+                    .max()
+                    .unwrap_or(0)
+            });
+        t.issued + self.pow + far <= ctx.now
     }
 
     /// The newest transaction issued at least `depth` ago that every node sees: no walk
