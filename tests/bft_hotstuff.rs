@@ -18,7 +18,7 @@ fn run(text: &str) -> (RunOutput, HotStuff, Vec<Node>) {
     let Consensus::Hotstuff(p) = &s.consensus else {
         panic!("not hotstuff")
     };
-    let hs = HotStuff::new(p, s.validators.count as u32);
+    let hs = HotStuff::new(p, s.validators.count as u32).recording();
     run_with(&s, hs, &Progress::hidden()).unwrap_or_else(|e| panic!("{e}"))
 }
 

@@ -59,9 +59,9 @@ consensus: {consensus}
     ))
 }
 
-/// The most requests PBFT or Raft kept at once, and the transactions settled.
+/// The most requests PBFT, HotStuff or Raft kept at once, and the transactions settled.
 fn requests_kept(duration_s: u32, consensus: &str) -> (usize, u64) {
-    use unchained::consensus::{pbft::Pbft, raft::Raft};
+    use unchained::consensus::{hotstuff::HotStuff, pbft::Pbft, raft::Raft};
     use unchained::scenario::Consensus;
     use unchained::world::{Progress, run_with};
     let s = channels(duration_s, consensus);
@@ -77,7 +77,13 @@ fn requests_kept(duration_s: u32, consensus: &str) -> (usize, u64) {
             assert!(out.conservation.holds());
             (raft.requests().peak_live(), out.conservation.settled)
         }
-        _ => unreachable!("pbft or raft"),
+        Consensus::Hotstuff(p) => {
+            let hs = HotStuff::new(p, n);
+            let (out, hs, _) = run_with(&s, hs, &Progress::hidden()).expect("runs");
+            assert!(out.conservation.holds());
+            (hs.requests().peak_live(), out.conservation.settled)
+        }
+        _ => unreachable!("pbft, hotstuff or raft"),
     }
 }
 
@@ -87,7 +93,12 @@ fn requests_kept(duration_s: u32, consensus: &str) -> (usize, u64) {
 /// everywhere (the peak is then every request of the run).
 #[test]
 fn requests_are_released_once_executed_everywhere() {
-    for consensus in ["{ protocol: pbft }", "{ protocol: raft }"] {
+    let families = [
+        "{ protocol: pbft }",
+        "{ protocol: hotstuff }",
+        "{ protocol: raft }",
+    ];
+    for consensus in families {
         let (short_kept, short_settled) = requests_kept(600, consensus);
         let (long_kept, long_settled) = requests_kept(2400, consensus);
         eprintln!(

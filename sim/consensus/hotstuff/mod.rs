@@ -39,6 +39,7 @@
 use super::byzantine::Byzantine;
 use super::pbft::requests::Requests;
 use super::quorum::Tally;
+use super::rows::Rows;
 use super::{Carries, Ctx, Kind, Protocol, Report, TxIn, decided, decided::Batch};
 use crate::engine::{Time, from_secs};
 use crate::metrics::{Metrics, Value};
@@ -162,6 +163,11 @@ pub struct HotStuff {
     q: u32,
     requests: Requests,
     blocks: Vec<Block>,
+    /// The `blocks` rows, built as replicas commit.
+    rows: Rows<u64>,
+    /// Each replica's committed height (`u64::MAX` once down for good): requests every
+    /// replica has executed are released.
+    exec: Vec<u64>,
     pub counts: Counts,
     decided: u64,
     settled: Vec<u64>,
@@ -174,6 +180,8 @@ pub struct HotStuff {
     /// Bytes of a certificate and of a vote.
     qc_bytes: u64,
     vote_bytes: u64,
+    /// A stored block's header bytes and the votes of its commit certificate.
+    stored: (u64, u32),
 }
 
 impl HotStuff {
@@ -184,7 +192,9 @@ impl HotStuff {
             params: params.clone(),
             n,
             q,
-            requests: Requests::default(),
+            requests: Requests::releasing(),
+            rows: Rows::new(n),
+            exec: vec![0; n as usize],
             blocks: vec![Block {
                 parent: 0,
                 justify: 0,
@@ -202,12 +212,26 @@ impl HotStuff {
             views: vec![1; n as usize],
             qc_bytes: certificate_bytes(params.certificate, n, q),
             vote_bytes: vote_bytes(params.certificate),
+            // A stored block keeps its header and commit certificate: q votes when
+            // certificates are not sized apart, else the certificate as sent.
+            stored: match params.certificate {
+                Certificate::Header => (VOTE_BYTES, q),
+                Certificate::Signatures | Certificate::Aggregate => {
+                    (VOTE_BYTES + certificate_bytes(params.certificate, n, q), 0)
+                }
+            },
         }
     }
 
     /// The protocol with the Byzantine replicas `adversary` names (other adversaries: none).
     pub fn with_adversary(mut self, adversary: Option<&scenario::Adversary>) -> Self {
         self.byz = Byzantine::new(adversary, self.n);
+        self
+    }
+
+    /// Keeps every request for the whole run, for tests that size past batches.
+    pub fn recording(mut self) -> Self {
+        self.requests = Requests::default();
         self
     }
 
@@ -472,9 +496,39 @@ impl HotStuff {
                 }
             }
             self.decided = self.decided.max(height);
+            let (requests, blocks, n, stored) = (&self.requests, &self.blocks, self.n, self.stored);
+            let info = || {
+                let blk = &blocks[blk as usize];
+                Batch::of(
+                    requests,
+                    &blk.batch,
+                    (blk.view % u64::from(n)) as u32,
+                    blk.proposed_at,
+                    stored.0,
+                    stored.1,
+                )
+            };
+            self.rows
+                .applied(height, height, (node.id, blk, ctx.now), info);
         }
         node.committed = b;
         node.timeouts = 0;
+        self.executed_to(node.id, self.blocks[b as usize].height);
+    }
+
+    /// Replica `v` has committed through height `upto` (`u64::MAX`: it never will again);
+    /// releases the requests every replica has now executed. Nothing asks a released
+    /// request's size again: proposals are sized when sent, rows when first applied.
+    fn executed_to(&mut self, v: u32, upto: u64) {
+        let Some(e) = self.exec.get_mut(v as usize) else {
+            return;
+        };
+        let was = std::mem::replace(e, upto);
+        // Only the slowest replica moving can move the minimum.
+        if self.exec.iter().all(|&e| e >= was) {
+            let everywhere = self.exec.iter().copied().min().unwrap_or(0);
+            self.requests.release(everywhere);
+        }
     }
 
     /// The next view after `view` led by an equivocating replica and followed by another's.
@@ -659,6 +713,11 @@ impl Protocol for HotStuff {
 
     fn on_start(&mut self, _node: &mut Node, _ctx: &mut Ctx<Msg, Timer>) {}
 
+    fn on_down_for_good(&mut self, node: &mut Node) {
+        self.executed_to(node.id, u64::MAX);
+        self.rows.down_for_good(node.id);
+    }
+
     /// A restarted replica first learns its peers' views (instantly here) and moves to the
     /// highest view that f + 1 of them have reached, so at least one honest replica: timing
     /// out view by view from where it crashed would take minutes once the others' timeouts
@@ -739,29 +798,7 @@ impl Protocol for HotStuff {
 
     fn finish(&mut self, nodes: &[Node], _end: Time, _metrics: &mut Metrics) -> Report {
         let c = self.counts;
-        let replicas = &nodes[..self.n as usize];
-        // A stored block keeps its header and commit certificate: q votes when certificates
-        // are not sized apart, else the certificate as sent.
-        let (header, votes) = match self.params.certificate {
-            Certificate::Header => (VOTE_BYTES, self.q),
-            Certificate::Signatures | Certificate::Aggregate => (VOTE_BYTES + self.qc_bytes, 0),
-        };
-        let blocks = decided::of_replicas(
-            replicas,
-            |n| (&n.decided, &n.decided_at),
-            |b| {
-                let blk = &self.blocks[b as usize];
-                let leader = self.leader(blk.view);
-                Batch::of(
-                    &self.requests,
-                    &blk.batch,
-                    leader,
-                    blk.proposed_at,
-                    header,
-                    votes,
-                )
-            },
-        );
+        let blocks = self.rows.finish();
         let view = nodes.iter().map(|n| n.view).max().unwrap_or(0);
         let mut summary = decided::summary(
             "hotstuff",
