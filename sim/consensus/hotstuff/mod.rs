@@ -37,7 +37,7 @@
 //! commit conflicting blocks; with `f` at most one branch can gather a quorum.
 
 use super::byzantine::Byzantine;
-use super::pbft::requests::Requests;
+use super::pbft::requests::{Executed, Requests};
 use super::quorum::Tally;
 use super::rows::Rows;
 use super::{Carries, Ctx, Kind, Protocol, Report, TxIn, decided, decided::Batch};
@@ -167,7 +167,7 @@ pub struct HotStuff {
     rows: Rows<u64>,
     /// Each replica's committed height (`u64::MAX` once down for good): requests every
     /// replica has executed are released.
-    exec: Vec<u64>,
+    exec: Executed,
     pub counts: Counts,
     decided: u64,
     settled: Vec<u64>,
@@ -194,7 +194,7 @@ impl HotStuff {
             q,
             requests: Requests::releasing(),
             rows: Rows::new(n),
-            exec: vec![0; n as usize],
+            exec: Executed::new(n),
             blocks: vec![Block {
                 parent: 0,
                 justify: 0,
@@ -520,13 +520,7 @@ impl HotStuff {
     /// releases the requests every replica has now executed. Nothing asks a released
     /// request's size again: proposals are sized when sent, rows when first applied.
     fn executed_to(&mut self, v: u32, upto: u64) {
-        let Some(e) = self.exec.get_mut(v as usize) else {
-            return;
-        };
-        let was = std::mem::replace(e, upto);
-        // Only the slowest replica moving can move the minimum.
-        if self.exec.iter().all(|&e| e >= was) {
-            let everywhere = self.exec.iter().copied().min().unwrap_or(0);
+        if let Some(everywhere) = self.exec.advance(v, upto) {
             self.requests.release(everywhere);
         }
     }

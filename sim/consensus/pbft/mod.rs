@@ -43,7 +43,7 @@ use crate::metrics::{Metrics, Value};
 use crate::scenario;
 use batches::Batches;
 pub use node::{Node, Phase, Slot};
-use requests::Requests;
+use requests::{Executed, Requests};
 use std::collections::BTreeMap;
 use view_change::{NewView, ViewChange};
 
@@ -140,7 +140,7 @@ pub struct Pbft {
     settled: Vec<u64>,
     /// Per replica: every sequence number up to this one is executed there (`u64::MAX` once
     /// down for good).
-    exec: Vec<u64>,
+    exec: Executed,
     /// The least of `exec`: what every replica that can still ask for a decision executed.
     floor: u64,
     timeout: Time,
@@ -169,7 +169,7 @@ impl Pbft {
             counts: Counts::default(),
             decided: 0,
             settled: vec![0; n as usize],
-            exec: vec![0; n as usize],
+            exec: Executed::new(n),
             floor: 0,
             timeout: from_secs(params.view_timeout_ms / 1e3),
             byz: Byzantine::default(),

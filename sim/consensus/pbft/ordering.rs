@@ -52,13 +52,7 @@ impl Pbft {
     /// Replica `v` has executed through `upto` (`u64::MAX`: it never will again); releases
     /// the requests every replica has now executed.
     pub(super) fn executed_to(&mut self, v: u32, upto: u64) {
-        let Some(e) = self.exec.get_mut(v as usize) else {
-            return;
-        };
-        let was = std::mem::replace(e, upto);
-        // Only the slowest replica moving can move the minimum.
-        if self.exec.iter().all(|&e| e >= was) {
-            let everywhere = self.exec.iter().copied().min().unwrap_or(0);
+        if let Some(everywhere) = self.exec.advance(v, upto) {
             self.requests.release(everywhere);
             self.floor = everywhere;
             let requests = &self.requests;

@@ -312,3 +312,24 @@ impl Requests {
         self.pending().0
     }
 }
+
+/// How far each replica has executed (`u64::MAX` once it never will again). What every one of
+/// them has executed can no longer be asked about, which is when requests are released.
+pub struct Executed(Vec<u64>);
+
+impl Executed {
+    pub fn new(replicas: u32) -> Self {
+        Executed(vec![0; replicas as usize])
+    }
+
+    /// Replica `v` has executed through `upto`. Returns the point every replica has now
+    /// executed through when this may have moved it (only the slowest replica moving can).
+    pub fn advance(&mut self, v: u32, upto: u64) -> Option<u64> {
+        let e = self.0.get_mut(v as usize)?;
+        let was = std::mem::replace(e, upto);
+        self.0
+            .iter()
+            .all(|&e| e >= was)
+            .then(|| self.0.iter().copied().min().unwrap_or(0))
+    }
+}

@@ -29,7 +29,7 @@ mod mvcc;
 mod ordering;
 mod peer;
 
-use super::pbft::requests::Requests;
+use super::pbft::requests::{Executed, Requests};
 use super::{Carries, Ctx, Kind, NodeStats, Protocol, Report, TxIn, decided, decided::Batch, per};
 use crate::engine::{Time, from_secs, to_secs};
 use crate::metrics::{LeaderRow, Metrics, Value};
@@ -201,7 +201,7 @@ pub struct Raft {
     pub step_downs: Vec<(Time, u64, u32)>,
     settled: Vec<u64>,
     /// Per peer: the height it has committed through.
-    heights: Vec<u64>,
+    heights: Executed,
     /// Read versions and conflicts on the shared key.
     mvcc: mvcc::Mvcc,
     election: Time,
@@ -237,7 +237,7 @@ impl Raft {
             overwritten: 0,
             overwritten_committed: 0,
             settled: vec![0; n as usize],
-            heights: vec![0; n as usize],
+            heights: Executed::new(n),
             mvcc: mvcc::Mvcc::default(),
             election,
             // Absent, exactly twice the lower end, as before the upper end could be set.

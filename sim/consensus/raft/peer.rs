@@ -203,13 +203,7 @@ impl Raft {
     /// Peer `v` has committed through height `h` (`u64::MAX`: it never will again); releases
     /// the requests every peer has now executed.
     pub(super) fn committed_to(&mut self, v: u32, h: u64) {
-        let Some(x) = self.heights.get_mut(v as usize) else {
-            return;
-        };
-        let was = std::mem::replace(x, h);
-        // Only the slowest peer moving can move the minimum.
-        if self.heights.iter().all(|&x| x >= was) {
-            let everywhere = self.heights.iter().copied().min().unwrap_or(0);
+        if let Some(everywhere) = self.heights.advance(v, h) {
             self.requests.release(everywhere);
         }
     }
