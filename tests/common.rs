@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use unchained::metrics::RunOutput;
+use unchained::metrics::{PrivacyRow, RunOutput};
 use unchained::scenario::{self, Scenario};
 use unchained::world::{self, Progress};
 
@@ -218,4 +218,45 @@ pub fn assert_same_files(
         assert!(bytes == &b[name], "{name} differs between 1 and 2 threads");
         assert!(bytes == &c[name], "{name} differs between 1 and 8 threads");
     }
+}
+
+/// `count` strictly periodic devices (every 60 s, no jitter, always online) behind gateways
+/// configured by `gateways`, rotating keys every 5 transactions, on a small PBFT network, for
+/// two simulated hours; `extra` goes into the device group (a mitigation), `observers` is the
+/// list of observers, one per line.
+pub fn privacy_meters(
+    seed: u64,
+    count: u32,
+    extra: &str,
+    gateways: &str,
+    observers: &str,
+) -> String {
+    format!(
+        "
+seed: {seed}
+duration_s: 7200
+devices:
+  - name: meters
+    count: {count}
+    workload: {{ model: periodic, interval_s: 60, jitter_s: 0 }}
+    identity: {{ rotate_every_tx: 5 }}
+{extra}
+gateways: {gateways}
+validators: {{ count: 4 }}
+network:
+  latency: {{ model: constant, one_way_ms: 10, bandwidth_bps: 1e8 }}
+  topology: {{ model: full_mesh }}
+consensus: {{ protocol: pbft }}
+observers:
+{observers}
+"
+    )
+}
+
+/// The `privacy` row of observer `name`.
+pub fn privacy_row<'a>(out: &'a RunOutput, name: &str) -> &'a PrivacyRow {
+    out.privacy
+        .iter()
+        .find(|r| r.observer == name)
+        .unwrap_or_else(|| panic!("no observer {name}"))
 }

@@ -3,9 +3,11 @@
 
 mod common;
 
+use common::privacy_row as row;
+
 use std::collections::BTreeMap;
 
-use unchained::metrics::{PrivacyRow, RunOutput};
+use unchained::metrics::RunOutput;
 
 /// `count` strictly periodic devices (every 60 s, no jitter, always online) behind one
 /// gateway, rotating keys every 5 transactions, on a small PBFT network; `extra` goes into the
@@ -16,33 +18,7 @@ fn periodic(count: u32, extra: &str, observers: &str) -> String {
 
 /// As [`periodic`], through gateways configured by `gateways`.
 fn periodic_through(count: u32, extra: &str, gateways: &str, observers: &str) -> String {
-    format!(
-        "
-seed: 7
-duration_s: 7200
-devices:
-  - name: meters
-    count: {count}
-    workload: {{ model: periodic, interval_s: 60, jitter_s: 0 }}
-    identity: {{ rotate_every_tx: 5 }}
-{extra}
-gateways: {gateways}
-validators: {{ count: 4 }}
-network:
-  latency: {{ model: constant, one_way_ms: 10, bandwidth_bps: 1e8 }}
-  topology: {{ model: full_mesh }}
-consensus: {{ protocol: pbft }}
-observers:
-{observers}
-"
-    )
-}
-
-fn row<'a>(out: &'a RunOutput, name: &str) -> &'a PrivacyRow {
-    out.privacy
-        .iter()
-        .find(|r| r.observer == name)
-        .unwrap_or_else(|| panic!("no observer {name}"))
+    common::privacy_meters(7, count, extra, gateways, observers)
 }
 
 #[test]

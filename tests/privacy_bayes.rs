@@ -4,7 +4,9 @@
 
 mod common;
 
-use unchained::metrics::{PrivacyRow, RunOutput};
+use common::privacy_row as row;
+
+use unchained::metrics::RunOutput;
 
 /// Twenty strictly periodic devices (every 60 s, no jitter, always online) behind one gateway,
 /// rotating keys every 5 transactions, on a small PBFT network; `delay` is the group's
@@ -15,34 +17,9 @@ fn periodic(seed: u64, delay: &str) -> RunOutput {
     } else {
         format!("    mitigation: {{ delay: {delay} }}\n")
     };
-    let text = format!(
-        "
-seed: {seed}
-duration_s: 7200
-devices:
-  - name: meters
-    count: 20
-    workload: {{ model: periodic, interval_s: 60, jitter_s: 0 }}
-    identity: {{ rotate_every_tx: 5 }}
-{mitigation}gateways: {{ count: 1 }}
-validators: {{ count: 4 }}
-network:
-  latency: {{ model: constant, one_way_ms: 10, bandwidth_bps: 1e8 }}
-  topology: {{ model: full_mesh }}
-consensus: {{ protocol: pbft }}
-observers:
-  - {{ kind: gateway, gateway: 0 }}
-  - {{ kind: validator, node: 2 }}
-"
-    );
+    let watch = "  - { kind: gateway, gateway: 0 }\n  - { kind: validator, node: 2 }";
+    let text = common::privacy_meters(seed, 20, mitigation.trim_end(), "{ count: 1 }", watch);
     common::run(&common::scenario(&text))
-}
-
-fn row<'a>(out: &'a RunOutput, name: &str) -> &'a PrivacyRow {
-    out.privacy
-        .iter()
-        .find(|r| r.observer == name)
-        .unwrap_or_else(|| panic!("no observer {name}"))
 }
 
 const OBSERVERS: [&str; 2] = ["gateway_0", "validator_2"];
