@@ -19,6 +19,8 @@
 //! idle network sends nothing. Blocks live in a shared store that every replica can read (block
 //! synchronisation is not modelled as messages). A transaction is **settled** when its origin
 //! commits it. The summary adds `hotstuff_*` message counts and `hotstuff_msgs_per_decision`.
+//! A leader proposing on a quorum of `NEW-VIEW`s is a `view_change` row of the `leaders`
+//! table.
 //!
 //! *Certificates.* `certificate` sizes the QC that every proposal and `NEW-VIEW` carries:
 //! `header` (the default) leaves it inside the 100-byte message header, as before the option
@@ -41,8 +43,8 @@ use super::pbft::requests::{Executed, Requests};
 use super::quorum::Tally;
 use super::rows::Rows;
 use super::{Carries, Ctx, Kind, Protocol, Report, TxIn, decided, decided::Batch};
-use crate::engine::{Time, from_secs};
-use crate::metrics::{Metrics, Value};
+use crate::engine::{Time, from_secs, to_secs};
+use crate::metrics::{LeaderRow, Metrics, Value};
 use crate::scenario::{self, Certificate};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -177,6 +179,9 @@ pub struct HotStuff {
     branch: BTreeMap<u32, (bool, u32)>,
     /// Each replica's view after its last event, for a restarted one to sync from.
     views: Vec<u64>,
+    /// `(time, view, leader)` of every proposal made on a quorum of `NEW-VIEW`s: a leader
+    /// taking over after the pacemaker gave up on earlier views (the `leaders` table).
+    view_changes: Vec<(Time, u64, u32)>,
     /// Bytes of a certificate and of a vote.
     qc_bytes: u64,
     vote_bytes: u64,
@@ -210,6 +215,7 @@ impl HotStuff {
             byz: Byzantine::default(),
             branch: BTreeMap::new(),
             views: vec![1; n as usize],
+            view_changes: Vec::new(),
             qc_bytes: certificate_bytes(params.certificate, n, q),
             vote_bytes: vote_bytes(params.certificate),
             // A stored block keeps its header and commit certificate: q votes when
@@ -642,6 +648,7 @@ impl HotStuff {
             node.high_qc = best;
         }
         node.view = view;
+        self.view_changes.push((ctx.now, view, node.id));
         self.propose(node, ctx);
         self.arm(node, ctx);
     }
@@ -811,12 +818,24 @@ impl Protocol for HotStuff {
             .filter(|&&(_, left)| left < FORK_CHILDREN)
             .count();
         summary.push(("byzantine_fork_blocks".into(), fork_blocks.into()));
-        decided::report(
+        let mut report = decided::report(
             &self.requests,
             &self.settled[..self.n as usize],
             blocks,
             summary,
-        )
+        );
+        report.leaders = Some(
+            self.view_changes
+                .iter()
+                .map(|&(at, view, node)| LeaderRow {
+                    at_s: to_secs(at),
+                    event: "view_change",
+                    term: view,
+                    node,
+                })
+                .collect(),
+        );
+        report
     }
 }
 

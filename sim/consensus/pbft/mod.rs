@@ -28,6 +28,7 @@
 //!
 //! Messages, by kind, and decided sequence numbers are counted for the summary
 //! (`pbft_msgs_*`, `pbft_decisions`, `pbft_msgs_per_decision`).
+//! Every `NEW-VIEW` sent is a `view_change` row of the `leaders` table.
 
 mod batches;
 mod node;
@@ -506,11 +507,13 @@ impl Protocol for Pbft {
             ],
         );
         summary.extend(self.byz.rows_of(self.rows.conflicting()));
-        decided::report(
+        let mut report = decided::report(
             &self.requests,
             &self.settled[..self.n as usize],
             blocks,
             summary,
-        )
+        );
+        report.leaders = Some(self.leader_rows());
+        report
     }
 }

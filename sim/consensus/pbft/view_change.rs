@@ -1,6 +1,8 @@
 //! View changes: leaving a view whose primary makes no progress, and installing the next.
 
 use super::{Ctx, Msg, NULL_BATCH, Node, Pbft, Slot, Timer};
+use crate::engine::{Time, to_secs};
+use crate::metrics::LeaderRow;
 use std::collections::BTreeMap;
 
 /// A replica's `VIEW-CHANGE`: the view it moves to, how far it executed, and its certificates
@@ -17,12 +19,29 @@ pub struct ViewChange {
 /// executed through `min_s` and can transfer that state.
 pub struct NewView {
     pub view: u64,
+    /// When its primary sent it: the moment the primary took over.
+    pub at: Time,
     pub min_s: u64,
     pub holder: u32,
     pub entries: Vec<(u64, u32)>,
 }
 
 impl Pbft {
+    /// Every `NEW-VIEW` sent, in time order: a primary taking over after a view change (view
+    /// 0's primary, replica 0, leads from the start and has no row).
+    pub(super) fn leader_rows(&self) -> Vec<LeaderRow> {
+        let mut rows: Vec<&NewView> = self.new_views.iter().collect();
+        rows.sort_by_key(|nv| (nv.at, nv.view));
+        rows.into_iter()
+            .map(|nv| LeaderRow {
+                at_s: to_secs(nv.at),
+                event: "view_change",
+                term: nv.view,
+                node: self.primary(nv.view),
+            })
+            .collect()
+    }
+
     pub(super) fn start_view_change(
         &mut self,
         node: &mut Node,
@@ -160,6 +179,7 @@ impl Pbft {
             .collect();
         self.new_views.push(NewView {
             view: t,
+            at: ctx.now,
             min_s,
             holder,
             entries,
