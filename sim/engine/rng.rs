@@ -66,6 +66,8 @@ pub enum Purpose {
     /// Whether a transaction touches the shared key (entity = device, index = sequence and
     /// kind).
     HotKey = 44,
+    /// The miner of each fixed-interval proof-of-work block (entity = the block's slot).
+    BlockFinder = 45,
 }
 
 fn stream_id(entity: u64, purpose: Purpose) -> u64 {

@@ -730,6 +730,11 @@ pub struct Nakamoto {
     /// Mean time between blocks of the whole network.
     #[serde(default = "default_block_interval_s")]
     pub block_interval_s: f64,
+    /// How block intervals are drawn: `exponential` (each miner a Poisson process at rate
+    /// share / `block_interval_s`, as proof of work is) or `fixed` (a block exactly every
+    /// `block_interval_s`, its miner drawn by hash share: a scheduled proposer).
+    #[serde(default, skip_serializing_if = "BlockIntervals::is_default")]
+    pub block_intervals: BlockIntervals,
     #[serde(default = "default_max_block_bytes")]
     pub max_block_bytes: u64,
     /// A transaction is settled once its block is this many blocks deep (the block itself
@@ -792,6 +797,26 @@ pub struct Nakamoto {
 
 fn default_block_interval_s() -> f64 {
     600.0
+}
+
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockIntervals {
+    /// Memoryless finds: the interval between blocks is exponential with mean
+    /// `block_interval_s` (Nakamoto 2008, §11).
+    #[default]
+    Exponential,
+    /// Block k is found at exactly k · `block_interval_s` by a miner drawn by hash share
+    /// (entity k's own draw); a find due while its miner is down is lost.
+    Fixed,
+}
+
+impl BlockIntervals {
+    fn is_default(&self) -> bool {
+        *self == BlockIntervals::Exponential
+    }
 }
 fn default_high_bandwidth_peers() -> u32 {
     3

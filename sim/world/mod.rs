@@ -73,7 +73,8 @@ pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
         Consensus::Nakamoto(p) => run_with(
             s,
             Nakamoto::with_adversary(p, n, s.seed, s.adversary.as_ref())
-                .with_relay(s.network.relay_model, lossy(s)),
+                .with_relay(s.network.relay_model, lossy(s))
+                .with_horizon(from_secs(s.duration_s)),
             progress,
         )
         .map(|r| r.0),

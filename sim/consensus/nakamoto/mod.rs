@@ -1,9 +1,10 @@
 //! Nakamoto proof-of-work, as in Bitcoin.
 //!
 //! Each miner finds blocks as a Poisson process at rate `share / block_interval` (memoryless,
-//! so a miner that switches tips keeps its pending find time). A block carries the
-//! transactions its miner knows of and its chain does not yet hold, oldest first, up to the
-//! size limit. Blocks are relayed peer to peer; a receiver validates (time proportional to
+//! so a miner that switches tips keeps its pending find time); under `block_intervals: fixed`
+//! block k is found at exactly k · `block_interval` by a miner drawn by hash share. A block
+//! carries the transactions its miner knows of and its chain does not yet hold, oldest first,
+//! up to the size limit. Blocks are relayed peer to peer; a receiver validates (time proportional to
 //! size, then the execution of its transactions on the validator's cores, queued behind the
 //! blocks it is still executing, when `validators.execution` is set) before adopting and
 //! relaying. A miner relays its block at once but adopts it once it has executed it, mining
@@ -13,13 +14,14 @@
 
 pub mod hash_power;
 pub mod relay;
+mod schedule;
 
 use super::{Carries, Ctx, Gossip, Kind, NodeStats, Protocol, Report, TxIn};
 use crate::adversary::{self, Attack};
 use crate::engine::{Purpose, Time, draw_unit, from_secs, to_secs};
 use crate::ledger::{BlockStore, GENESIS, Pool, TxKind, TxRef};
 use crate::metrics::{BlockRow, Metrics, Value};
-use crate::scenario::{self, Relay, RelayModel};
+use crate::scenario::{self, BlockIntervals, Relay, RelayModel};
 use rand::RngExt;
 use relay::{Announce, Fetch, INV_BYTES, Stage, TXN_OVERHEAD};
 
@@ -52,6 +54,9 @@ pub struct Nakamoto {
     announce: Option<Announce>,
     /// Whether requests arm a stall timer (see `with_relay`).
     stall_timers: bool,
+    /// Who finds each block when intervals are fixed (see `with_horizon`); `None` when they
+    /// are exponential.
+    schedule: Option<schedule::Schedule>,
 }
 
 #[derive(Clone, Debug)]
@@ -132,7 +137,23 @@ impl Nakamoto {
             attack: None,
             announce: None,
             stall_timers: false,
+            schedule: None,
         }
+    }
+
+    /// Under `block_intervals: fixed`, draws the finder of every block due by `end` from the
+    /// hash shares as they stand (call it after `with_adversary`, which may change them).
+    pub fn with_horizon(mut self, end: Time) -> Self {
+        if self.params.block_intervals == BlockIntervals::Fixed {
+            let interval = from_secs(self.params.block_interval_s);
+            self.schedule = Some(schedule::Schedule::new(
+                &self.hash_share,
+                interval,
+                end,
+                self.seed,
+            ));
+        }
+        self
     }
 
     /// Relays blocks as `model` says (`Nakamoto::new` gives `ideal`). `lossy`: messages can be
@@ -225,6 +246,13 @@ impl Nakamoto {
     }
 
     fn next_find(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        if let Some(s) = &self.schedule {
+            if let Some(at) = s.next(node.id, ctx.now) {
+                node.mine_at = at;
+                ctx.timer(at - ctx.now, Timer::Mine);
+            }
+            return;
+        }
         let share = self.hash_share[node.id as usize];
         if share > 0.0 {
             let u: f64 = 1.0 - ctx.rng.random::<f64>();
