@@ -28,6 +28,23 @@ use rayon::prelude::*;
 /// Frames handed to the gateways' receivers at a time.
 const FRAMES_PER_CHUNK: usize = 4096;
 
+/// Frames (or verdicts) whose scattered state is touched before any of them is worked on:
+/// frames come in time order from devices at random, so each one's row of links, and each
+/// verdict's flight, is a cache miss; loads that do not depend on one another overlap.
+const TOUCH: usize = 64;
+
+/// What a gateway's receiver reads of a frame, kept in chunk order: the gateways' sweeps
+/// read this small array rather than the flights, which lie scattered.
+#[derive(Clone, Copy, Debug)]
+struct OnAir {
+    start: Time,
+    end: Time,
+    flight: u32,
+    bandwidth_hz: u32,
+    channel: u8,
+    sf: u8,
+}
+
 /// A frame as its device built it: readings `txs[txs..txs + len]` of its shard.
 #[derive(Clone, Copy, Debug)]
 pub struct FrameOut {
@@ -131,9 +148,10 @@ pub struct Airwaves {
     /// they are handed over, and they finish once a barrier passes their end, as a frame
     /// some gateway may receive does.
     deaf: Vec<u32>,
-    /// Per gateway, reused between barriers: the frames it hears next, in key order (flight
-    /// and received power: the rest of what the receiver hears is the flight's), and its
-    /// verdicts on the frames it settled.
+    /// The chunk's frames as the receivers read them (see [`OnAir`]).
+    on_air: Vec<OnAir>,
+    /// Per gateway, reused between barriers: the frames it hears next, in key order (place
+    /// in `on_air` and received power), and its verdicts on the frames it settled.
     inbox: Vec<Vec<(u32, f32)>>,
     verdicts: Vec<Vec<(u32, Result<(), Loss>)>>,
     pub out: Vec<Upload>,
@@ -163,6 +181,7 @@ impl Airwaves {
             lists: Batches::default(),
             ready: Vec::new(),
             deaf: Vec::new(),
+            on_air: Vec::new(),
             inbox: vec![Vec::new(); gateways as usize],
             verdicts: vec![Vec::new(); gateways as usize],
             out: Vec::new(),
@@ -227,6 +246,7 @@ impl Airwaves {
             ready,
             deaf,
             gateways,
+            on_air,
             inbox,
             verdicts,
             acks,
@@ -235,8 +255,20 @@ impl Airwaves {
         // Frames go to the receivers in chunks, so that the gateways' inboxes hold a chunk's
         // copies rather than a whole window's (a city's first reporting period could pile up
         // hundreds of MiB there); each receiver still hears the same frames in the same order.
+        let links = &plan.links;
         for chunk in pending[..due].chunks(FRAMES_PER_CHUNK) {
-            for &(f, list, bytes) in chunk {
+            on_air.clear();
+            for (j, &(f, list, bytes)) in chunk.iter().enumerate() {
+                if j % TOUCH == 0 {
+                    let next = &chunk[j..(j + TOUCH).min(chunk.len())];
+                    std::hint::black_box(next.iter().fold(0u32, |acc, (f, ..)| {
+                        let r = links.of(f.device);
+                        let (a, b) = (r.start, r.end.max(1) - 1);
+                        acc ^ links.gateways.get(a).map_or(0, |&g| g ^ links.gateways[b])
+                            ^ links.rssi_dbm.get(a).map_or(0, |x| x.to_bits())
+                            ^ links.rssi_dbm.get(b).map_or(0, |x| x.to_bits())
+                    }));
+                }
                 let links = plan.links.of(f.device);
                 let idx = match free.pop() {
                     Some(i) => i,
@@ -257,6 +289,15 @@ impl Airwaves {
                 // at the end for frames that have not finished (`gateway_stats`).
                 let sensitivity = plan.rx.sensitivity_dbm_at(f.sf, bandwidth_hz);
                 let mut receivable = 0;
+                let pos = on_air.len() as u32;
+                on_air.push(OnAir {
+                    start: f.start,
+                    end: f.end,
+                    flight: idx,
+                    bandwidth_hz,
+                    channel: f.channel,
+                    sf: f.sf,
+                });
                 for k in links {
                     let g = plan.links.gateways[k];
                     let rssi_dbm = plan.links.rssi_dbm[k] as f64;
@@ -267,7 +308,7 @@ impl Airwaves {
                     } else {
                         gs.lost[Loss::BelowSensitivity as usize] += 1;
                     }
-                    inbox[g as usize].push((idx, plan.links.rssi_dbm[k]));
+                    inbox[g as usize].push((pos, plan.links.rssi_dbm[k]));
                 }
                 flights[idx as usize].bandwidth_hz = bandwidth_hz;
                 flights[idx as usize].remaining = receivable;
@@ -279,22 +320,22 @@ impl Airwaves {
             // are applied in gateway order once all are in, and every combination of verdicts
             // (first copy by arrival then gateway, furthest loss) does not depend on that order
             // anyway.
-            let flights = &*flights;
+            let on_air = &*on_air;
             receivers
                 .par_iter_mut()
                 .zip(inbox.par_iter_mut())
                 .zip(verdicts.par_iter_mut())
                 .for_each(|((rx, heard), out)| {
                     let mut done = |i: u32, r: Result<(), Loss>| out.push((i, r));
-                    for (frame, rssi_dbm) in heard.drain(..) {
-                        let fl = &flights[frame as usize];
+                    for (pos, rssi_dbm) in heard.drain(..) {
+                        let a = &on_air[pos as usize];
                         let h = Heard {
-                            frame,
-                            start: fl.f.start,
-                            end: fl.f.end,
-                            channel: fl.f.channel,
-                            sf: fl.f.sf,
-                            bandwidth_hz: fl.bandwidth_hz,
+                            frame: a.flight,
+                            start: a.start,
+                            end: a.end,
+                            channel: a.channel,
+                            sf: a.sf,
+                            bandwidth_hz: a.bandwidth_hz,
                             rssi_dbm: rssi_dbm as f64,
                         };
                         rx.hear(h, &plan.rx, &mut done);
@@ -320,7 +361,14 @@ impl Airwaves {
             !done
         });
         for (g, out) in verdicts.iter_mut().enumerate() {
-            for (i, r) in out.drain(..) {
+            for (j, &(i, r)) in out.iter().enumerate() {
+                if j % TOUCH == 0 {
+                    let next = &out[j..(j + TOUCH).min(out.len())];
+                    std::hint::black_box(
+                        next.iter()
+                            .fold(0u32, |acc, &(i, _)| acc ^ flights[i as usize].remaining),
+                    );
+                }
                 outcome(flights, gateways, ready, access, i, g as u32, r);
                 if r.is_ok() && acks.is_some() {
                     let fl = &mut flights[i as usize];
@@ -328,6 +376,7 @@ impl Airwaves {
                     fl.copies.push((rssi, g as u32));
                 }
             }
+            out.clear();
         }
         // In the order of their end, so that ACKs are booked in an order fixed by the model.
         let mut ready = std::mem::take(&mut self.ready);
