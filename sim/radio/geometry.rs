@@ -63,12 +63,13 @@ pub struct Links {
 }
 
 /// What a device's links need: its position, transmit power, the shadowing of its link to
-/// a gateway (a standard normal draw per pair), and the weakest power worth a link for it,
-/// given its strongest candidate (through which ADR sets its SF, and the SF the floor).
+/// a gateway (a standard normal draw per pair, given as the two uniforms in (0, 1) that
+/// [`Normal::box_muller`] turns into it), and the weakest power worth a link for it, given
+/// its strongest candidate (through which ADR sets its SF, and the SF the floor).
 pub struct Emitter<'a> {
     pub position: &'a (dyn Fn(u32) -> Option<Point> + Sync),
     pub tx_power_dbm: &'a (dyn Fn(u32) -> f64 + Sync),
-    pub shadowing: &'a (dyn Fn(u32, u32) -> Normal + Sync),
+    pub shadowing: &'a (dyn Fn(u32, u32) -> (f64, f64) + Sync),
     pub floor_dbm: &'a (dyn Fn(u32, f64) -> f64 + Sync),
 }
 
@@ -97,19 +98,80 @@ struct Look<'a, 'e> {
 }
 
 impl Look<'_, '_> {
-    fn dist(&self, g: u32) -> f64 {
+    fn squared(&self, g: u32) -> f64 {
         let (x, y) = self.gateways[g as usize];
-        ((x - self.p.0).powi(2) + (y - self.p.1).powi(2)).sqrt()
+        (x - self.p.0).powi(2) + (y - self.p.1).powi(2)
     }
 
-    /// Gateway `g`'s received power if it can reach `line`, else `None`.
-    fn power(&self, g: u32, line: f64) -> Option<f32> {
-        let mean = self.tx - self.loss.mean_db(self.dist(g));
-        let z = (self.e.shadowing)(self.d, g);
+    fn dist(&self, g: u32) -> f64 {
+        self.squared(g).sqrt()
+    }
+
+    /// Gateway `g`'s received power if it can reach `line`, else `None`; `out_of_reach`, made
+    /// for `line − tx`, turns most links away before any logarithm is taken.
+    fn power(&self, g: u32, line: f64, out_of_reach: Option<&OutOfReach>) -> Option<f32> {
+        let s = self.squared(g);
+        let (u1, u2) = (self.e.shadowing)(self.d, g);
+        if out_of_reach.is_some_and(|o| o.holds(s, u1)) {
+            return None;
+        }
+        let mean = self.tx - self.loss.mean_db(s.sqrt());
+        let z = Normal::box_muller(u1, u2);
         if mean + self.loss.shadowing_db * z.radius + BOUND_SLACK_DB < line {
             return None;
         }
         Some((mean - self.loss.shadowing_db * z.value()) as f32)
+    }
+}
+
+/// Bins of squared distance by the top bits of its `f64` pattern (which grows with the
+/// value): 2^6 bins per doubling, a distance range of under 0.8 % each.
+const BIN_SHIFT: u32 = 52 - 6;
+
+/// For links whose power must reach `tx + line_above_tx_db`: in each bin of squared
+/// distance, the largest first uniform `u1` of a shadowing draw whose bound (the
+/// [`Look::power`] test, shadowing at most the radius √(−2 ln u1)) can still reach the line
+/// at the bin's nearest distance. A link with a larger `u1` has a smaller radius than it
+/// would need even there, so its power is under the line by more than [`BOUND_SLACK_DB`]
+/// and the exact test would turn it away too: skipping it changes no link. One `exp` per
+/// bin instead of a `log10` and an `ln` per link.
+struct OutOfReach {
+    key: u64,
+    first: u64,
+    max_u1: Vec<f64>,
+}
+
+impl OutOfReach {
+    fn new(line_above_tx_db: f64, reach_m: f64, loss: &PathLoss) -> Self {
+        // Within the reference distance the mean loss does not change: never skipped there.
+        let first = (loss.reference_m * loss.reference_m).to_bits() >> BIN_SHIFT;
+        let last = (reach_m * reach_m).to_bits() >> BIN_SHIFT;
+        let max_u1 = (first..=last.max(first))
+            .map(|bin| {
+                let nearest = f64::from_bits(bin << BIN_SHIFT).sqrt();
+                // Sigmas of shadowing the bound needs at that distance, less a margin far
+                // above the rounding of this sum, the square root and the logarithm.
+                let need = (line_above_tx_db + loss.mean_db(nearest) - BOUND_SLACK_DB)
+                    / loss.shadowing_db
+                    - 1e-6;
+                if need > 0.0 {
+                    (-need * need / 2.0).exp()
+                } else {
+                    f64::INFINITY
+                }
+            })
+            .collect();
+        OutOfReach {
+            key: line_above_tx_db.to_bits(),
+            first,
+            max_u1,
+        }
+    }
+
+    /// A link at squared distance `s` whose draw starts with `u1` cannot reach the line.
+    fn holds(&self, s: f64, u1: f64) -> bool {
+        let bin = (s.to_bits() >> BIN_SHIFT).wrapping_sub(self.first);
+        self.max_u1.get(bin as usize).is_some_and(|&m| u1 > m)
     }
 }
 
@@ -165,6 +227,9 @@ impl Links {
                 let (mut counts, mut gws, mut rssi) = (Vec::new(), Vec::new(), Vec::new());
                 let (mut best, mut nearest) = (Vec::new(), Vec::new());
                 let mut near = Vec::new();
+                // One per line above the transmit power in use (an SF's floor less a
+                // group's power): a handful.
+                let mut out_of_reach: Vec<OutOfReach> = Vec::new();
                 for d in c * chunk..((c + 1) * chunk).min(devices) {
                     let before = gws.len();
                     let Some(p) = (e.position)(d) else {
@@ -195,27 +260,40 @@ impl Links {
                         continue;
                     }
                     // The strongest link: at least the nearest gateway's.
-                    let mut top = look.power(g0, f64::NEG_INFINITY).expect("no line");
+                    let mut top = look.power(g0, f64::NEG_INFINITY, None).expect("no line");
                     let to_beat = reach(look.tx, top as f64, BEST_SIGMAS).min(far);
                     index.near(p, to_beat, gateways, &mut near);
                     for &g in &near {
-                        if let Some(r) = look.power(g, top as f64) {
+                        if let Some(r) = look.power(g, top as f64, None) {
                             top = top.max(r);
                         }
                     }
                     best.push(top);
                     let floor = (e.floor_dbm)(d, top as f64).max(min_floor_dbm);
-                    index.near(
-                        p,
-                        reach(look.tx, floor, SIGMAS).min(far),
-                        gateways,
-                        &mut near,
-                    );
+                    let floor_reach = reach(look.tx, floor, SIGMAS).min(far);
+                    index.near(p, floor_reach, gateways, &mut near);
                     if let Err(at) = near.binary_search(&g0) {
                         near.insert(at, g0);
                     }
+                    // An unbounded line (no capture) keeps every link: nothing to skip.
+                    let above_tx = floor - look.tx;
+                    let skip = if above_tx.is_finite() && floor_reach.is_finite() {
+                        let k = out_of_reach
+                            .iter()
+                            .position(|o| o.key == above_tx.to_bits());
+                        let k = k.unwrap_or_else(|| {
+                            let (tx, sigma) = (look.tx, sigma_db);
+                            // Far enough for any device with this line and power.
+                            let reach_m = loss.range_m(tx - floor + SIGMAS * sigma).min(far);
+                            out_of_reach.push(OutOfReach::new(above_tx, reach_m, loss));
+                            out_of_reach.len() - 1
+                        });
+                        Some(&out_of_reach[k])
+                    } else {
+                        None
+                    };
                     for &g in &near {
-                        if let Some(r) = look.power(g, floor)
+                        if let Some(r) = look.power(g, floor, skip)
                             && r as f64 >= floor
                         {
                             gws.push(g);
@@ -446,7 +524,10 @@ mod tests {
         let e = Emitter {
             position: &pos,
             tx_power_dbm: &|_| 14.0,
-            shadowing: &|d, g| Normal::of(((d * 31 + g * 17) % 7) as f64 / 3.0 - 1.0),
+            shadowing: &|d, g| {
+                let u = |k: u32| (k % 13) as f64 / 13.0 + 0.5 / 13.0;
+                (u(d * 31 + g * 17), u(d * 7 + g))
+            },
             floor_dbm: &floor,
         };
         let links = Links::build(300, &gws, &loss, 14.0, -152.5, &e);
@@ -458,7 +539,7 @@ mod tests {
                     let (x, y) = gws[g as usize];
                     let r = 14.0
                         - loss.mean_db((x - p.0).hypot(y - p.1))
-                        - loss.shadowing_db * (e.shadowing)(d, g).value();
+                        - loss.shadowing_db * shadow(&e, d, g);
                     (g, r as f32)
                 })
                 .collect();
@@ -478,6 +559,11 @@ mod tests {
             assert_eq!(links.nearest_m[d as usize], nearest as f32, "device {d}");
         }
         assert!(links.gateways.len() > 300 && pruned > 100, "{pruned}");
+    }
+
+    fn shadow(e: &Emitter, d: u32, g: u32) -> f64 {
+        let (u1, u2) = (e.shadowing)(d, g);
+        Normal::box_muller(u1, u2).value()
     }
 
     // Gateways bunched in two corners of a 20 km square, cells far narrower than the gaps,

@@ -248,7 +248,7 @@ fn field_outcomes_at(
     let sf_of = |d: u32| 7 + (d % 6) as u8;
     let shadow = |d: u32, g: u32| {
         let u = |i| draw_unit(7, d as u64, Purpose::Shadowing, 2 * g as u64 + i);
-        Normal::box_muller(u(0), u(1))
+        (u(0), u(1))
     };
     let e = Emitter {
         position: &pos,
@@ -343,7 +343,7 @@ fn each_device_looks_as_far_as_its_own_floor_needs() {
     };
     let shadow = |d: u32, g: u32| {
         let u = |i| draw_unit(3, d as u64, Purpose::Shadowing, 2 * g as u64 + i);
-        Normal::box_muller(u(0), u(1))
+        (u(0), u(1))
     };
     let sf_of = |best: f64| {
         (7..=12u8)
@@ -370,7 +370,8 @@ fn each_device_looks_as_far_as_its_own_floor_needs() {
             .filter_map(|g| {
                 let (x, y) = gws[g as usize];
                 let dist = ((x - p.0).powi(2) + (y - p.1).powi(2)).sqrt();
-                let z = shadow(d, g).value();
+                let (u1, u2) = shadow(d, g);
+                let z = Normal::box_muller(u1, u2).value();
                 let r = 14.0 - loss.mean_db(dist) - loss.shadowing_db * z;
                 (dist <= far).then_some((g, r as f32, z))
             })

@@ -5,8 +5,8 @@
 use super::distance::DistanceBins;
 use crate::engine::{Purpose, draw_unit, draw_unit_pair};
 use crate::radio::{
-    Capture, Emitter, GATEWAY_SENSITIVITY_125K, Links, Normal, PathLoss, Phy, Point, Region,
-    RxConfig, even_points, sensitivity_dbm, uniform_point,
+    Capture, Emitter, GATEWAY_SENSITIVITY_125K, Links, PathLoss, Phy, Point, Region, RxConfig,
+    even_points, sensitivity_dbm, uniform_point,
 };
 use crate::scenario::{InterSf, Placement, Radio, Scenario, Sf};
 
@@ -56,11 +56,10 @@ pub struct AirPlan {
     pub seed: u64,
 }
 
-/// The shadowing of link `(d, g)`: Box–Muller on draws `2g` and `2g + 1` of the device's
-/// stream, one Philox call.
-fn shadow(seed: u64, d: u32, g: u32) -> Normal {
-    let (u1, u2) = draw_unit_pair(seed, d as u64, Purpose::Shadowing, g as u64);
-    Normal::box_muller(u1, u2)
+/// The uniforms of the shadowing of link `(d, g)` (Box–Muller turns them into a normal
+/// draw): draws `2g` and `2g + 1` of the device's stream, one Philox call.
+fn shadow(seed: u64, d: u32, g: u32) -> (f64, f64) {
+    draw_unit_pair(seed, d as u64, Purpose::Shadowing, g as u64)
 }
 
 impl AirPlan {
