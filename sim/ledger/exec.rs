@@ -6,18 +6,22 @@
 //! Every replica executes the same ordered sequence of transactions, so one execution
 //! timeline stands for each replica's: a transaction that its family settles at `t` (the
 //! moment the family executes a decided block or batch: PBFT's, HotStuff's, Tendermint's and
-//! the Raft peers' commit, the notary's and the XRP Ledger's validated ledgers, PoS
-//! finality, the tangle's confirmation) starts on the first core free at or after `t` and is
+//! the Raft peers' commit, the notary's and the XRP Ledger's validated ledgers, the
+//! tangle's confirmation) starts on the first core free at or after `t` and is
 //! settled when it ends. With identical cores served in arrival order the end is known at
 //! arrival, so the timeline is one free time per core; nothing per transaction is kept. A
 //! transaction whose execution ends after the run is pending at validators (in a block, not
 //! executed), not settled.
 //!
-//! Nakamoto settles a block's transactions `confirmations` blocks after each validator
-//! received it, and a validator must execute a block before it adopts and relays it. There
-//! each validator executes each block when it arrives, on its own cores (`Executor::block`),
-//! and the family settles through `Ctx::settle_executed`: execution then delays adoption and
-//! relay, and bounds throughput through them.
+//! Nakamoto and PoS settle a block's transactions blocks after each validator received it
+//! (`confirmations` deep; finality), and a validator must execute a block before it adopts
+//! it (Nakamoto: and relays it; PoS: before it attests to it or builds on it). There each
+//! validator executes each block when it arrives, on its own cores (`Executor::block`), and
+//! the family settles through `Ctx::settle_executed`: execution then delays adoption, and
+//! bounds throughput through it. A PoS proposer packs only what executes within the
+//! attestation deadline (`Packing`), as the gas limit keeps Ethereum blocks executable in
+//! time: validators then keep up and finality goes on, where an ever longer backlog would
+//! leave their votes behind the chain.
 
 use crate::engine::{Time, from_secs};
 use crate::ledger::{TxKind, TxTag};
@@ -139,6 +143,16 @@ impl Executor {
         last
     }
 
+    /// What a proposer may pack so that each validator's `cores` execute the block within
+    /// `within` of receiving it (`None` when execution is free).
+    pub fn packing(&self, within: Time) -> Option<Packing> {
+        self.on.as_ref().map(|t| Packing {
+            loads: (0..t.cores).map(|_| Reverse(0)).collect(),
+            within,
+            cost: t.cost,
+        })
+    }
+
     /// Transactions decided but still executing when the run ended.
     pub fn pending(&self) -> u64 {
         self.on.as_ref().map_or(0, |t| t.pending)
@@ -168,6 +182,29 @@ impl Executor {
             ("exec_tx".into(), Value::from(t.executed / per)),
             ("exec_pending_at_end".into(), Value::from(t.pending)),
         ]
+    }
+}
+
+/// A block being packed: each transaction taken goes to the least loaded core, as
+/// `Executor::block` will execute it, and is taken only if it ends within the limit, so the
+/// block executes within it on idle cores.
+pub struct Packing {
+    loads: BinaryHeap<Reverse<Time>>,
+    within: Time,
+    cost: [Time; TxKind::COUNT],
+}
+
+impl Packing {
+    /// Whether a transaction of `kind` still ends within the limit.
+    pub fn fits(&self, kind: TxKind) -> bool {
+        let Reverse(load) = *self.loads.peek().expect("at least one core");
+        load + self.cost[kind.index()] <= self.within
+    }
+
+    /// Takes a transaction of `kind`, which `fits`.
+    pub fn take(&mut self, kind: TxKind) {
+        let Reverse(load) = self.loads.pop().expect("at least one core");
+        self.loads.push(Reverse(load + self.cost[kind.index()]));
     }
 }
 
@@ -226,5 +263,29 @@ mod tests {
         // A later block of five starts them at 2, 3, 3, 4 and 4 ms: done at 5 ms.
         assert_eq!(x.block(0, ms(1.0), &five), ms(5.0));
         assert_eq!(Executor::default().block(0, ms(7.0), &five), ms(7.0));
+    }
+
+    #[test]
+    fn packing_stops_where_the_block_would_outlast_the_limit() {
+        let e = Execution {
+            cores: 2,
+            verify_us: 1_000.0,
+            contract_us: KindTimes::default(),
+        };
+        let ms = |x: f64| from_secs(x / 1e3);
+        let mut x = Executor::build(Some(&e), ms(100.0));
+        // 1 ms readings on two cores within 3.5 ms: three per core, six in all.
+        let mut p = x.packing(ms(3.5)).unwrap();
+        let mut taken = 0;
+        while p.fits(TxKind::Reading) {
+            p.take(TxKind::Reading);
+            taken += 1;
+        }
+        assert_eq!(taken, 6);
+        let mut six = [0; TxKind::COUNT];
+        six[TxKind::Reading.index()] = 6;
+        // Executed as packed: three rounds of 1 ms.
+        assert_eq!(x.block(0, 0, &six), ms(3.0));
+        assert!(Executor::default().packing(ms(1.0)).is_none());
     }
 }

@@ -17,13 +17,22 @@
 //! by the rules in [`ffg`]. A transaction is *settled* when a finalized checkpoint of the
 //! chain of the validator its gateway reports to descends from its block. Offline stake
 //! neither proposes (its slots stay empty) nor attests.
+//!
+//! With `validators.execution` a validator relays a block at once (gossip checks only the
+//! proposer's signature: consensus specs, `p2p-interface.md`, `beacon_block`) and executes
+//! it on its own cores, queued behind the blocks it is still executing; only then does the
+//! block become its head, to attest to and build on. The proposer executes its own block
+//! too. It packs only what executes on those cores within a third of a slot, the
+//! attestation deadline (`validator.md`: attest once the slot's block is processed or a third
+//! of the slot has passed), as the gas limit keeps Ethereum blocks executable in time: so
+//! execution bounds throughput at `cores × ⌊slot / 3 / cost⌋` per slot while finality goes on.
 
 mod duties;
 mod ffg;
 
 use super::{Carries, Ctx, Gossip, Kind, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs, to_secs};
-use crate::ledger::{BlockStore, GENESIS, NO_BLOCK_ID, Pool, TxRef};
+use crate::ledger::{BlockStore, GENESIS, NO_BLOCK_ID, Pool, TxKind, TxRef};
 use crate::metrics::{BlockRow, Metrics, Value};
 use crate::scenario;
 use ffg::{Checkpoint, Ffg, Votes};
@@ -50,6 +59,8 @@ pub struct Pos {
     blocks: BlockStore,
     block_slot: Vec<u64>,
     block_atts: Vec<Vec<u32>>,
+    /// Transactions of each kind in each block (index = block id), for its execution.
+    kinds: Vec<[u32; TxKind::COUNT]>,
     atts: Vec<Attestation>,
     att_included: Vec<bool>,
     pool: Pool,
@@ -134,6 +145,8 @@ pub enum Msg {
 pub enum Timer {
     Slot(u64),
     Attest(u64),
+    /// The validator has executed the block: it may become its head.
+    Executed(u32),
 }
 
 impl Pos {
@@ -151,6 +164,7 @@ impl Pos {
             blocks: BlockStore::new(validators),
             block_slot: vec![0],
             block_atts: vec![Vec::new()],
+            kinds: vec![[0; TxKind::COUNT]],
             atts: Vec::new(),
             att_included: Vec::new(),
             pool: Pool::default(),
@@ -211,6 +225,14 @@ impl Pos {
         }
     }
 
+    /// `b` becomes the head if it is of a later slot (with honest validators and a network
+    /// much faster than a slot, LMD-GHOST's choice).
+    fn follow(&self, node: &mut Node, b: u32) {
+        if self.block_slot[b as usize] > self.block_slot[node.head as usize] {
+            node.head = b;
+        }
+    }
+
     fn propose(&mut self, node: &mut Node, slot: u64, ctx: &mut Ctx<Msg, Timer>) {
         let epoch = slot / self.spe;
         let mut room = self.params.max_block_bytes.saturating_sub(BLOCK_OVERHEAD);
@@ -247,6 +269,7 @@ impl Pos {
             0
         };
         let epoch_seen = self.pool.epoch();
+        let mut packing = ctx.exec.packing(self.slot / 3);
         // (still in the carried prefix, its end)
         let mut carried = (true, from);
         for (pos, s, generation, t) in self.pool.iter_from(from) {
@@ -262,7 +285,8 @@ impl Pos {
                 }
                 carried.0 = false;
             }
-            if u64::from(t.tx.bytes) > room {
+            if u64::from(t.tx.bytes) > room || packing.as_ref().is_some_and(|p| !p.fits(t.tx.kind))
+            {
                 continue;
             }
             let known = ctx
@@ -271,6 +295,9 @@ impl Pos {
                 .is_some_and(|d| t.reached + d <= ctx.now);
             if !known || in_chain() {
                 continue;
+            }
+            if let Some(p) = &mut packing {
+                p.take(t.tx.kind);
             }
             room -= u64::from(t.tx.bytes);
             bytes += u64::from(t.tx.bytes);
@@ -289,20 +316,28 @@ impl Pos {
         self.block_slot.push(slot);
         self.block_atts.push(atts);
         self.proposed[node.id as usize] += 1;
+        let mut kinds = [0; TxKind::COUNT];
         for i in 0..self.blocks.get(b).txs.len() {
             let r = self.blocks.get(b).txs[i];
+            let tx = self.pool.get(r.slot, r.generation).expect("live").tx;
+            kinds[tx.kind.index()] += 1;
             if self.pool.add_block(r.slot, b) {
-                let created = self
-                    .pool
-                    .get(r.slot, r.generation)
-                    .expect("live")
-                    .tx
-                    .created;
-                ctx.metrics.on_included(created, ctx.now);
+                ctx.metrics.on_included(tx.created, ctx.now);
             }
         }
+        self.kinds.push(kinds);
         self.blocks.receive(b, node.id, ctx.now);
-        node.head = b;
+        self.arrived(node, b, ctx);
+    }
+
+    /// `node` holds `b`: it relays it at once and makes it its head once it has executed it.
+    fn arrived(&mut self, node: &mut Node, b: u32, ctx: &mut Ctx<Msg, Timer>) {
+        let done = ctx.execute_block(ctx.now, &self.kinds[b as usize]);
+        if done > ctx.now {
+            ctx.timer(done - ctx.now, Timer::Executed(b));
+        } else {
+            self.follow(node, b);
+        }
         self.relay(b, ctx);
     }
 
@@ -383,7 +418,8 @@ impl Pos {
                 let r = self.blocks.get(c).txs[i];
                 if let Some(t) = self.pool.get(r.slot, r.generation) {
                     let n = self.blocks.get(c).tx_count;
-                    ctx.settle(t.tx.tag(), t.tx.created, n);
+                    // Executed when the block reached this validator.
+                    ctx.settle_executed(t.tx.tag(), t.tx.created, n);
                     self.tx_finality.add(ctx.now - t.tx.created);
                     self.settled[node as usize] += 1;
                     self.pool.remove(r.slot);
@@ -481,10 +517,7 @@ impl Protocol for Pos {
                     ctx.metrics
                         .block_arrival
                         .record(ctx.now - self.blocks.get(b).mined_at);
-                    if self.block_slot[b as usize] > self.block_slot[node.head as usize] {
-                        node.head = b;
-                    }
-                    self.relay(b, ctx);
+                    self.arrived(node, b, ctx);
                 }
             }
             Msg::Attestation(a) => node.heard.push(a),
@@ -517,6 +550,7 @@ impl Protocol for Pos {
                 }
             }
             Timer::Attest(slot) => self.attest(node, slot, ctx),
+            Timer::Executed(b) => self.follow(node, b),
         }
     }
 
