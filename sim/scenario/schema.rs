@@ -735,6 +735,11 @@ pub struct Nakamoto {
     /// `block_interval_s`, its miner drawn by hash share: a scheduled proposer).
     #[serde(default, skip_serializing_if = "BlockIntervals::is_default")]
     pub block_intervals: BlockIntervals,
+    /// Which transactions a found block carries: those its miner knows of when it finds it
+    /// (`live`: one arriving while the block is mined joins it) or when it started on the
+    /// block's parent (`at_start`: one arriving later waits for the next block).
+    #[serde(default, skip_serializing_if = "Template::is_default")]
+    pub template: Template,
     #[serde(default = "default_max_block_bytes")]
     pub max_block_bytes: u64,
     /// A transaction is settled once its block is this many blocks deep (the block itself
@@ -816,6 +821,25 @@ pub enum BlockIntervals {
 impl BlockIntervals {
     fn is_default(&self) -> bool {
         *self == BlockIntervals::Exponential
+    }
+}
+
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Template {
+    /// The miner's template follows its mempool to the moment of the find.
+    #[default]
+    Live,
+    /// The template is fixed when the miner starts on a new parent (its own block or one it
+    /// adopted, or a restart) and not refreshed until the next.
+    AtStart,
+}
+
+impl Template {
+    fn is_default(&self) -> bool {
+        *self == Template::Live
     }
 }
 fn default_high_bandwidth_peers() -> u32 {

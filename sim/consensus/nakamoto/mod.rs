@@ -4,7 +4,8 @@
 //! so a miner that switches tips keeps its pending find time); under `block_intervals: fixed`
 //! block k is found at exactly k · `block_interval` by a miner drawn by hash share. A block
 //! carries the transactions its miner knows of and its chain does not yet hold, oldest first,
-//! up to the size limit. Blocks are relayed peer to peer; a receiver validates (time proportional to
+//! up to the size limit: knows of when it finds the block (`template: live`), or when it
+//! started on the block's parent (`template: at_start`: later arrivals wait for the next). Blocks are relayed peer to peer; a receiver validates (time proportional to
 //! size, then the execution of its transactions on the validator's cores, queued behind the
 //! blocks it is still executing, when `validators.execution` is set) before adopting and
 //! relaying. A miner relays its block at once but adopts it once it has executed it, mining
@@ -21,7 +22,7 @@ use crate::adversary::{self, Attack};
 use crate::engine::{Purpose, Time, draw_unit, from_secs, to_secs};
 use crate::ledger::{BlockStore, GENESIS, Pool, TxKind, TxRef};
 use crate::metrics::{BlockRow, Metrics, Value};
-use crate::scenario::{self, BlockIntervals, Relay, RelayModel};
+use crate::scenario::{self, BlockIntervals, Relay, RelayModel, Template};
 use rand::RngExt;
 use relay::{Announce, Fetch, INV_BYTES, Stage, TXN_OVERHEAD};
 
@@ -69,6 +70,9 @@ pub struct Node {
     mine_at: Time,
     /// The newest block it mined and is still executing: it mines on that meanwhile.
     own: Option<u32>,
+    /// The block it mines on and since when: under `template: at_start` its block carries
+    /// only what it knew of by then.
+    template: (u32, Time),
 }
 
 impl Node {
@@ -426,7 +430,13 @@ impl Nakamoto {
     }
 
     /// Transactions this miner knows of that its tip's chain does not carry, oldest first.
-    fn assemble(&mut self, node: u32, tip: u32, ctx: &Ctx<Msg, Timer>) -> (Vec<TxRef>, u64) {
+    fn assemble(
+        &mut self,
+        node: u32,
+        tip: u32,
+        known_by: Time,
+        ctx: &Ctx<Msg, Timer>,
+    ) -> (Vec<TxRef>, u64) {
         let mut room = self.params.max_block_bytes.saturating_sub(BLOCK_OVERHEAD);
         let mut txs = Vec::new();
         let mut bytes = BLOCK_OVERHEAD;
@@ -441,7 +451,7 @@ impl Nakamoto {
             let known = ctx
                 .reach
                 .delay(t.origin, node, t.tx.bytes)
-                .is_some_and(|d| t.reached + d <= ctx.now);
+                .is_some_and(|d| t.reached + d <= known_by);
             if !known {
                 continue;
             }
@@ -463,14 +473,36 @@ impl Nakamoto {
         (txs, bytes)
     }
 
-    fn mine(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
-        let attacker = self.is_attacker(node.id);
-        let parent = match (&self.attack, node.own) {
-            (Some(a), _) if attacker => a.tip(),
+    /// The block `node` mines on now.
+    fn parent(&self, node: &Node) -> u32 {
+        match (&self.attack, node.own) {
+            (Some(a), _) if self.is_attacker(node.id) => a.tip(),
             (_, Some(o)) if self.blocks.get(o).height > self.blocks.get(node.tip).height => o,
             _ => node.tip,
+        }
+    }
+
+    /// Under `template: at_start`, notes when `node` started on the block it now mines on
+    /// (called after every handler that can move its parent).
+    fn retemplate(&self, node: &mut Node, now: Time) {
+        if self.params.template == Template::AtStart {
+            let p = self.parent(node);
+            if p != node.template.0 {
+                node.template = (p, now);
+            }
+        }
+    }
+
+    fn mine(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        let attacker = self.is_attacker(node.id);
+        let parent = self.parent(node);
+        // What the block carries: what its miner knows of now, or (`at_start`) knew of when it
+        // started on this parent.
+        let known_by = match self.params.template {
+            Template::Live => ctx.now,
+            Template::AtStart => node.template.1,
         };
-        let (txs, used) = self.assemble(node.id, parent, ctx);
+        let (txs, used) = self.assemble(node.id, parent, known_by, ctx);
         let background = if self.params.fill_blocks {
             self.params.max_block_bytes.saturating_sub(used) / BACKGROUND_TX_BYTES
         } else {
@@ -599,6 +631,7 @@ impl Protocol for Nakamoto {
             confirmed: GENESIS,
             mine_at: Time::MAX,
             own: None,
+            template: (GENESIS, 0),
         }
     }
 
@@ -611,6 +644,10 @@ impl Protocol for Nakamoto {
     fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
         if node.mine_at < ctx.now {
             self.next_find(node, ctx);
+        }
+        // A restarted miner builds its block afresh.
+        if self.params.template == Template::AtStart {
+            node.template = (self.parent(node), ctx.now);
         }
     }
 
@@ -655,6 +692,7 @@ impl Protocol for Nakamoto {
             }
             Timer::Stalled(b) => self.stalled(b, ctx),
         }
+        self.retemplate(node, ctx.now);
     }
 
     /// A block received twice is ignored (`BlockTree::receive`); so are announcements and
