@@ -52,7 +52,7 @@ pub fn even_points(shape: Shape, size_m: f64, n: u32) -> Vec<Point> {
 #[derive(Clone, Debug, Default)]
 pub struct Links {
     pub offsets: Vec<u32>,
-    pub gateways: Vec<u32>,
+    pub gateways: GatewayIds,
     pub rssi_dbm: Vec<f32>,
     /// Each device's strongest candidate link, kept or not (−∞ when no gateway is within
     /// search reach): what ADR reads, and what the device's own floor was chosen from.
@@ -60,6 +60,62 @@ pub struct Links {
     /// Each device's distance to the nearest gateway, in metres, heard or not (∞ for
     /// devices without a position, or when there is no gateway).
     pub nearest_m: Vec<f32>,
+}
+
+/// The gateway of each link: two bytes while every id fits (up to 65,536 gateways, 5,000 for
+/// ten million devices at the fleet benchmark's density), four otherwise. Links are most of
+/// a LoRaWAN device's memory (about 19 a device in the benchmark).
+#[derive(Clone, Debug)]
+pub enum GatewayIds {
+    Narrow(Vec<u16>),
+    Wide(Vec<u32>),
+}
+
+impl Default for GatewayIds {
+    fn default() -> Self {
+        GatewayIds::Narrow(Vec::new())
+    }
+}
+
+impl GatewayIds {
+    /// Room for `links` links to gateways numbered below `gateways`.
+    fn with_capacity(gateways: usize, links: usize) -> Self {
+        if gateways <= 1 << 16 {
+            GatewayIds::Narrow(Vec::with_capacity(links))
+        } else {
+            GatewayIds::Wide(Vec::with_capacity(links))
+        }
+    }
+
+    fn extend(&mut self, ids: &[u32]) {
+        match self {
+            GatewayIds::Narrow(v) => v.extend(ids.iter().map(|&g| g as u16)),
+            GatewayIds::Wide(v) => v.extend_from_slice(ids),
+        }
+    }
+
+    pub fn get(&self, k: usize) -> u32 {
+        match self {
+            GatewayIds::Narrow(v) => v[k] as u32,
+            GatewayIds::Wide(v) => v[k],
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            GatewayIds::Narrow(v) => v.len(),
+            GatewayIds::Wide(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The ids of links `range`.
+    pub fn row(&self, range: std::ops::Range<usize>) -> Vec<u32> {
+        range.map(|k| self.get(k)).collect()
+    }
 }
 
 /// What a device's links need: its position, transmit power, the shadowing of its link to
@@ -184,7 +240,7 @@ impl Links {
     pub fn rssi_at(&self, d: u32, g: u32) -> f32 {
         let k = self
             .of(d)
-            .find(|&k| self.gateways[k] == g)
+            .find(|&k| self.gateways.get(k) == g)
             .expect("a link of the device");
         self.rssi_dbm[k]
     }
@@ -305,11 +361,15 @@ impl Links {
                 (counts, gws, rssi, best, nearest)
             })
             .collect();
+        // Exactly the room needed: vectors grown by doubling would hold up to twice the
+        // links, and three times while one is copied into the next.
+        let total: usize = parts.iter().map(|p| p.1.len()).sum();
         let mut links = Links {
             offsets: Vec::with_capacity(devices as usize + 1),
+            gateways: GatewayIds::with_capacity(gateways.len(), total),
+            rssi_dbm: Vec::with_capacity(total),
             best_dbm: Vec::with_capacity(devices as usize),
             nearest_m: Vec::with_capacity(devices as usize),
-            ..Links::default()
         };
         links.offsets.push(0);
         for (counts, gws, rssi, best, nearest) in parts {
@@ -318,7 +378,7 @@ impl Links {
                 at += n;
                 links.offsets.push(at);
             }
-            links.gateways.extend(gws);
+            links.gateways.extend(&gws);
             links.rssi_dbm.extend(rssi);
             links.best_dbm.extend(best);
             links.nearest_m.extend(nearest);
@@ -551,7 +611,7 @@ mod tests {
                 .map(|a| a.0)
                 .collect();
             pruned += all.iter().filter(|a| a.1 as f64 >= -152.5).count() - want.len();
-            assert_eq!(links.gateways[links.of(d)], want[..], "device {d}");
+            assert_eq!(links.gateways.row(links.of(d)), want, "device {d}");
             assert_eq!(links.best_dbm[d as usize], best, "device {d}");
             let nearest = (0..50usize)
                 .map(|g| (gws[g].0 - p.0).hypot(gws[g].1 - p.1))

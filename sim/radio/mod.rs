@@ -21,7 +21,7 @@ pub use downlink::{
     Uplink, Window, expected_attempts, retransmit_at,
 };
 pub use duty::{next_free, off_time};
-pub use geometry::{Emitter, Links, Point, even_points, uniform_point};
+pub use geometry::{Emitter, GatewayIds, Links, Point, even_points, uniform_point};
 pub use link::{
     DEVICE_SENSITIVITY_125K, GATEWAY_SENSITIVITY_125K, NOISE_FIGURE_DB, Normal, PathLoss,
     REQUIRED_SNR_DB, noise_floor_dbm, sensitivity_dbm, snr_db, standard_normal,

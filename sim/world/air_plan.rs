@@ -160,9 +160,12 @@ impl AirPlan {
             floor_dbm: &floor,
         };
         let mut links = Links::build(devices, &gateways, &loss, max_tx, min_floor, &emitter);
+        // Read once, for the SFs: not kept for the run.
+        let best = std::mem::take(&mut links.best_dbm);
         let sf = (0..devices)
-            .map(|d| sf_of(d, links.best_dbm[d as usize] as f64))
+            .map(|d| sf_of(d, best[d as usize] as f64))
             .collect();
+        drop(best);
         let nearest = std::mem::take(&mut links.nearest_m);
         let distance = DistanceBins::new(&nearest, groups.len(), |d| group_at(&groups, d));
         drop(nearest);

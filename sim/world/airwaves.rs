@@ -264,7 +264,8 @@ impl Airwaves {
                     std::hint::black_box(next.iter().fold(0u32, |acc, (f, ..)| {
                         let r = links.of(f.device);
                         let (a, b) = (r.start, r.end.max(1) - 1);
-                        acc ^ links.gateways.get(a).map_or(0, |&g| g ^ links.gateways[b])
+                        let g = |k| (k < links.gateways.len()).then(|| links.gateways.get(k));
+                        acc ^ g(a).map_or(0, |g| g ^ links.gateways.get(b))
                             ^ links.rssi_dbm.get(a).map_or(0, |x| x.to_bits())
                             ^ links.rssi_dbm.get(b).map_or(0, |x| x.to_bits())
                     }));
@@ -299,7 +300,7 @@ impl Airwaves {
                     sf: f.sf,
                 });
                 for k in links {
-                    let g = plan.links.gateways[k];
+                    let g = plan.links.gateways.get(k);
                     let rssi_dbm = plan.links.rssi_dbm[k] as f64;
                     let gs = &mut gateways[g as usize];
                     gs.heard += 1;
@@ -506,7 +507,7 @@ impl Airwaves {
             let sensitivity = plan.rx.sensitivity_dbm_at(fl.f.sf, fl.bandwidth_hz);
             for k in plan.links.of(fl.f.device) {
                 if (plan.links.rssi_dbm[k] as f64) < sensitivity {
-                    let g = plan.links.gateways[k] as usize;
+                    let g = plan.links.gateways.get(k) as usize;
                     stats[g].lost[Loss::BelowSensitivity as usize] -= 1;
                 }
             }
