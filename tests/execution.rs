@@ -131,6 +131,55 @@ fn block_execution_at_arrival_bounds_pos_at_what_executes_by_the_attestation_dea
     );
 }
 
+/// Nakamoto with one miner finding a block every second exactly, no fleet transactions and
+/// `fill_blocks`: each block of 50,330 B is padded with (50,330 − 330) / 500 = 100
+/// transactions, each executed as a reading (one 2 ms verification), so every validator
+/// spends 100 × 2 ms = 0.2 s on each block; an empty block (no padding) costs nothing.
+#[test]
+fn padded_blocks_cost_every_validator_their_padding() {
+    let run = |fill: bool| {
+        common::run(&common::scenario(&format!(
+            "
+seed: 3
+duration_s: 60
+devices: [{{ count: 1, workload: {{ model: periodic, interval_s: 1000000 }} }}]
+validators:
+  count: 4
+  execution: {{ cores: 1, verify_us: 2000 }}
+network:
+  latency: {{ model: constant, one_way_ms: 0.01, bandwidth_bps: 1.0e12 }}
+  topology: {{ model: full_mesh }}
+  processing_ms: 0
+consensus:
+  protocol: nakamoto
+  block_interval_s: 1
+  block_intervals: fixed
+  miners: 1
+  max_block_bytes: 50330
+  validation_s_per_mb: 0
+  fill_blocks: {fill}
+"
+        )))
+    };
+    let padded = run(true);
+    assert_eq!(
+        metric(&padded, "created_tx_per_s"),
+        0.0,
+        "no fleet transactions"
+    );
+    let blocks = metric(&padded, "blocks_mined");
+    assert!(blocks >= 50.0, "{blocks} blocks");
+    // Every validator, the miner included, executes every block's 100 padded transactions.
+    assert_eq!(metric(&padded, "exec_tx"), blocks * 100.0);
+    let per_block = metric(&padded, "exec_utilisation") * 60.0 / blocks;
+    eprintln!("padded: {per_block} s of execution per block over {blocks} blocks, closed form 0.2");
+    assert!((per_block - 0.2).abs() < 0.01, "{per_block} s per block");
+    let empty = run(false);
+    assert_eq!(metric(&empty, "blocks_mined"), blocks);
+    assert_eq!(metric(&empty, "exec_tx"), 0.0);
+    assert_eq!(metric(&empty, "exec_utilisation"), 0.0);
+}
+
 #[test]
 fn without_execution_the_summary_has_no_execution_rows() {
     let out = common::run(&common::scenario(

@@ -9,7 +9,9 @@
 //! size, then the execution of its transactions on the validator's cores, queued behind the
 //! blocks it is still executing, when `validators.execution` is set) before adopting and
 //! relaying. A miner relays its block at once but adopts it once it has executed it, mining
-//! on it meanwhile. Fork choice is the longest chain, first seen on ties.
+//! on it meanwhile (an attacking miner executes its blocks too, on its private chain). The
+//! `fill_blocks` padding is executed like the rest, each padded transaction as a reading.
+//! Fork choice is the longest chain, first seen on ties.
 //! A transaction is *settled* when its block is `confirmations` deep in the chain of the
 //! validator its gateway reports to.
 
@@ -32,7 +34,7 @@ const BLOCK_OVERHEAD: u64 = 80 + 250;
 const COMPACT_OVERHEAD: u64 = 80 + 8 + 9 + 250;
 const SHORT_ID: u64 = 6;
 /// Size of the transactions that pad a block under `fill_blocks` (Gervais et al.: 522.4 B on
-/// average; rounded).
+/// average; rounded). Each is executed as a reading.
 const BACKGROUND_TX_BYTES: u64 = 500;
 
 pub struct Nakamoto {
@@ -531,10 +533,16 @@ impl Nakamoto {
                 ctx.metrics.on_included(tx.created, ctx.now);
             }
         }
+        // Padding stands for the rest of the chain's traffic, so every validator executes it
+        // too: each padded transaction costs as a reading (one signature verification).
+        kinds[TxKind::Reading.index()] += u32::try_from(background).unwrap_or(u32::MAX);
         self.kinds.resize(b as usize + 1, [0; TxKind::COUNT]);
         self.kinds[b as usize] = kinds;
         self.blocks.receive(b, node.id, ctx.now);
         if attacker {
+            // It executes its block like any miner, on its own cores, but keeps mining on its
+            // private chain meanwhile.
+            ctx.execute_block(ctx.now, &kinds);
             let publish = match self.attack.as_mut() {
                 Some(Attack::Selfish(s)) => s.on_mined(&self.blocks, b),
                 Some(Attack::DoubleSpend(d)) => d.on_mined(&self.blocks, b, node.tip),
