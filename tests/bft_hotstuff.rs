@@ -226,8 +226,9 @@ fn certificate_bytes_constant_in_n_with_aggregation_linear_without() {
             );
             // Every block is multicast to the n − 1 others (no equivocation here).
             let reqs = hs.requests();
-            let proposals: u64 = hs.blocks()[1..]
-                .iter()
+            let proposals: u64 = hs
+                .blocks()
+                .skip(1)
                 .map(|b| u64::from(n - 1) * (100 + certificate + reqs.bytes_of(&b.batch)))
                 .sum();
             assert_eq!(row("proposal").bytes, proposals, "n={n} {model}");

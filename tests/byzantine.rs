@@ -95,7 +95,7 @@ fn pbft(text: &str) -> Outcome {
 }
 
 fn hotstuff(text: &str) -> Outcome {
-    bft_outcome!(text, Hotstuff, HotStuff)
+    bft_outcome!(text, Hotstuff, HotStuff, recording)
 }
 
 fn tendermint(text: &str) -> Outcome {

@@ -234,3 +234,55 @@ fn pbft_decision_state_is_released_once_executed_everywhere() {
         10,
     );
 }
+
+/// Pay-per-use channels on four HotStuff replicas, replica 3 down for good after a minute (so
+/// every fourth view times out and moves on by `NEW-VIEW`s): the most blocks held at once, and
+/// the heights decided.
+fn hotstuff_blocks(duration_s: u32) -> (usize, u64) {
+    use unchained::consensus::hotstuff::HotStuff;
+    use unchained::scenario::Consensus;
+    use unchained::world::{Progress, run_with};
+    let s = common::scenario(&format!(
+        "
+duration_s: {duration_s}
+devices:
+  - count: 440
+    workload:
+      {{ model: pay_per_use, providers: 40, uses_per_s: 0.05, payments_per_channel: 5,
+        channel_max_s: 600 }}
+gateways: {{ count: 4 }}
+validators: {{ count: 4 }}
+consensus: {{ protocol: hotstuff, view_timeout_ms: 1000 }}
+faults: {{ crashes: [{{ nodes: [3], at_s: 60 }}] }}
+"
+    ));
+    let Consensus::Hotstuff(p) = &s.consensus else {
+        unreachable!("hotstuff")
+    };
+    let hs = HotStuff::new(p, s.validators.count as u32);
+    let (out, hs, _) = run_with(&s, hs, &Progress::hidden()).expect("runs");
+    assert!(out.conservation.holds());
+    (hs.peak_blocks(), hs.decisions())
+}
+
+/// Blocks are released once no replica that can still run can read them: what is held at
+/// once is the chain above the lowest committed block (a three-chain and the proposal in
+/// flight, a few blocks), the blocks of views some replica has not left, and the recent
+/// certificates' chains, whatever the length of the run. The replica down for good holds
+/// nothing back. Kept for the whole run, the store would hold one block per height decided.
+#[test]
+fn hotstuff_blocks_are_released_once_no_live_replica_can_read_them() {
+    let (short_held, short_decided) = hotstuff_blocks(600);
+    let (long_held, long_decided) = hotstuff_blocks(2400);
+    eprintln!(
+        "600 s: {short_held} blocks held at most, {short_decided} decided; \
+         2400 s: {long_held}, {long_decided}"
+    );
+    flat(
+        "hotstuff",
+        (short_held, short_decided),
+        (long_held, long_decided),
+        500,
+        10,
+    );
+}

@@ -47,6 +47,10 @@ use crate::engine::{Time, from_secs, to_secs};
 use crate::metrics::{LeaderRow, Metrics, Value};
 use crate::scenario::{self, Certificate};
 use std::collections::{BTreeMap, BTreeSet};
+pub use store::Block;
+use store::{Marks, Store};
+
+mod store;
 
 const VOTE_BYTES: u64 = 100;
 /// One member's signature in a certificate without aggregation: a 64-byte Ed25519 signature
@@ -77,16 +81,6 @@ fn vote_bytes(model: Certificate) -> u64 {
 const MAX_BACKOFF: u32 = 6;
 /// Children a forking coalition adds to each branch: a three-chain above the first block.
 const FORK_CHILDREN: u32 = 3;
-
-pub struct Block {
-    pub parent: u32,
-    /// The block the carried QC certifies.
-    pub justify: u32,
-    pub view: u64,
-    pub height: u64,
-    pub batch: Vec<u32>,
-    pub proposed_at: Time,
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Msg {
@@ -164,7 +158,16 @@ pub struct HotStuff {
     n: u32,
     q: u32,
     requests: Requests,
-    blocks: Vec<Block>,
+    blocks: Store,
+    /// Each replica's blocks and view as of its last event; blocks none of them can read
+    /// are released (`store`) when the lowest committed height rises.
+    marks: Vec<Marks>,
+    release_due: bool,
+    /// Each replica's view after its last message or timer, for a restarted one to sync
+    /// from.
+    views: Vec<u64>,
+    /// Keeps the replicas' decision logs (`Node::decided`, `decided_at`).
+    record: bool,
     /// The `blocks` rows, built as replicas commit.
     rows: Rows<u64>,
     /// Each replica's committed height (`u64::MAX` once down for good): requests every
@@ -177,8 +180,6 @@ pub struct HotStuff {
     byz: Byzantine,
     /// Fork-branch blocks: the honest half each was shown to, and the children still to add.
     branch: BTreeMap<u32, (bool, u32)>,
-    /// Each replica's view after its last event, for a restarted one to sync from.
-    views: Vec<u64>,
     /// `(time, view, leader)` of every proposal made on a quorum of `NEW-VIEW`s: a leader
     /// taking over after the pacemaker gave up on earlier views (the `leaders` table).
     view_changes: Vec<(Time, u64, u32)>,
@@ -200,21 +201,17 @@ impl HotStuff {
             requests: Requests::releasing(),
             rows: Rows::new(n),
             exec: Executed::new(n),
-            blocks: vec![Block {
-                parent: 0,
-                justify: 0,
-                view: 0,
-                height: 0,
-                batch: Vec::new(),
-                proposed_at: 0,
-            }],
+            blocks: Store::new(),
+            marks: vec![Marks::new(); n as usize],
+            views: vec![1; n as usize],
+            release_due: false,
+            record: false,
             counts: Counts::default(),
             decided: 0,
             settled: vec![0; n as usize],
             timeout: from_secs(params.view_timeout_ms / 1e3),
             byz: Byzantine::default(),
             branch: BTreeMap::new(),
-            views: vec![1; n as usize],
             view_changes: Vec::new(),
             qc_bytes: certificate_bytes(params.certificate, n, q),
             vote_bytes: vote_bytes(params.certificate),
@@ -230,14 +227,23 @@ impl HotStuff {
     }
 
     /// The protocol with the Byzantine replicas `adversary` names (other adversaries: none).
+    /// Equivocating replicas may name any past block: every block is then kept.
     pub fn with_adversary(mut self, adversary: Option<&scenario::Adversary>) -> Self {
         self.byz = Byzantine::new(adversary, self.n);
+        let byz = &self.byz;
+        self.rows = Rows::new(self.n).judging(|r| byz.is_honest(r));
+        if (0..self.n).any(|r| self.byz.equivocates(r)) {
+            self.blocks.keep_all();
+        }
         self
     }
 
-    /// Keeps every request for the whole run, for tests that size past batches.
+    /// Keeps every request, block and decision for the whole run, for tests that read them
+    /// afterwards.
     pub fn recording(mut self) -> Self {
         self.requests = Requests::default();
+        self.blocks.keep_all();
+        self.record = true;
         self
     }
 
@@ -251,12 +257,18 @@ impl HotStuff {
     }
 
     pub fn block(&self, b: u32) -> &Block {
-        &self.blocks[b as usize]
+        self.blocks.get(b)
     }
 
-    /// Every block proposed, the genesis block first.
-    pub fn blocks(&self) -> &[Block] {
-        &self.blocks
+    /// The blocks kept, by id: every block proposed, the genesis block first, when
+    /// `recording`.
+    pub fn blocks(&self) -> impl Iterator<Item = &Block> {
+        self.blocks.iter()
+    }
+
+    /// The most blocks held at once.
+    pub fn peak_blocks(&self) -> usize {
+        self.blocks.peak_held()
     }
 
     pub fn requests(&self) -> &Requests {
@@ -289,7 +301,7 @@ impl HotStuff {
             Msg::Request(r) => (&mut self.counts.request, self.requests.get(r).bytes),
             Msg::Proposal(b) => (
                 &mut self.counts.proposal,
-                VOTE_BYTES + self.qc_bytes + self.requests.bytes_of(&self.blocks[b as usize].batch),
+                VOTE_BYTES + self.qc_bytes + self.requests.bytes_of(&self.blocks.get(b).batch),
             ),
             Msg::Vote(_) => (&mut self.counts.vote, self.vote_bytes),
             Msg::NewView { .. } | Msg::Collude(_) => {
@@ -301,9 +313,9 @@ impl HotStuff {
     }
 
     fn extends(&self, mut b: u32, ancestor: u32) -> bool {
-        let h = self.blocks[ancestor as usize].height;
-        while self.blocks[b as usize].height > h {
-            b = self.blocks[b as usize].parent;
+        let h = self.blocks.get(ancestor).height;
+        while self.blocks.get(b).height > h {
+            b = self.blocks.get(b).parent;
         }
         b == ancestor
     }
@@ -325,10 +337,10 @@ impl HotStuff {
     /// Requests in uncommitted blocks from `b` down to the node's committed block.
     fn in_chain(&self, node: &Node, mut b: u32) -> (BTreeSet<u32>, bool) {
         let mut set = BTreeSet::new();
-        let floor = self.blocks[node.committed as usize].height;
+        let floor = self.blocks.get(node.committed).height;
         let mut nonempty = false;
-        while self.blocks[b as usize].height > floor {
-            let blk = &self.blocks[b as usize];
+        while self.blocks.get(b).height > floor {
+            let blk = &self.blocks.get(b);
             nonempty |= !blk.batch.is_empty();
             set.extend(blk.batch.iter().copied());
             b = blk.parent;
@@ -362,8 +374,8 @@ impl HotStuff {
         for &r in &batch {
             self.requests.on_proposed(r, ctx);
         }
-        let height = self.blocks[parent as usize].height + 1;
-        self.blocks.push(Block {
+        let height = self.blocks.get(parent).height + 1;
+        let b = self.blocks.push(Block {
             parent,
             justify: parent,
             view: node.view,
@@ -371,7 +383,6 @@ impl HotStuff {
             batch,
             proposed_at: ctx.now,
         });
-        let b = self.blocks.len() as u32 - 1;
         if self.byz.equivocates(node.id) {
             self.equivocate(node, ctx, b);
             return;
@@ -384,7 +395,7 @@ impl HotStuff {
     /// block of the same view and height (the same requests in reverse order, so a different
     /// digest) to the other, the Byzantine replicas getting both.
     fn equivocate(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, a: u32) {
-        let blk = &self.blocks[a as usize];
+        let blk = &self.blocks.get(a);
         let mut batch = blk.batch.clone();
         batch.reverse();
         let other = Block {
@@ -395,9 +406,8 @@ impl HotStuff {
             batch,
             proposed_at: ctx.now,
         };
-        self.blocks.push(other);
-        let b = self.blocks.len() as u32 - 1;
-        let view = self.blocks[a as usize].view;
+        let b = self.blocks.push(other);
+        let view = self.blocks.get(a).view;
         if self.byz.equivocates(self.leader(view + 1)) {
             // A three-chain on each branch: three children after these.
             self.branch.insert(a, (true, FORK_CHILDREN));
@@ -417,7 +427,7 @@ impl HotStuff {
 
     /// Sends this replica's vote for `b` to the next view's leader.
     fn vote(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, b: u32) {
-        let next = self.leader(self.blocks[b as usize].view + 1);
+        let next = self.leader(self.blocks.get(b).view + 1);
         if next == node.id {
             let me = node.id;
             self.on_vote(node, ctx, me, b);
@@ -427,10 +437,7 @@ impl HotStuff {
     }
 
     fn on_proposal(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, b: u32) {
-        let (view, justify) = (
-            self.blocks[b as usize].view,
-            self.blocks[b as usize].justify,
-        );
+        let (view, justify) = (self.blocks.get(b).view, self.blocks.get(b).justify);
         let equivocates = self.byz.equivocates(node.id);
         if equivocates {
             // Votes for every proposal, conflicting ones included, whatever its lock says.
@@ -441,14 +448,14 @@ impl HotStuff {
         }
         self.update(node, ctx, justify);
         // Requests whose multicast this replica missed are known from the block itself.
-        let committed_h = self.blocks[node.committed as usize].height;
-        for &r in &self.blocks[b as usize].batch {
+        let committed_h = self.blocks.get(node.committed).height;
+        for &r in &self.blocks.get(b).batch {
             if !self.requests.executed(r, committed_h) {
                 node.waiting.insert(r);
             }
         }
-        let lock_view = self.blocks[node.locked as usize].view;
-        let safe = self.extends(b, node.locked) || self.blocks[justify as usize].view > lock_view;
+        let lock_view = self.blocks.get(node.locked).view;
+        let safe = self.extends(b, node.locked) || self.blocks.get(justify).view > lock_view;
         if safe && view > node.voted_view && !equivocates {
             node.voted_view = view;
             self.vote(node, ctx, b);
@@ -461,40 +468,42 @@ impl HotStuff {
 
     /// Applies the QC for `b2` carried by a proposal: highest QC, lock, commit.
     fn update(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, b2: u32) {
-        if self.blocks[b2 as usize].view > self.blocks[node.high_qc as usize].view {
+        if self.blocks.get(b2).view > self.blocks.get(node.high_qc).view {
             node.high_qc = b2;
         }
-        let b1 = self.blocks[b2 as usize].justify;
-        if self.blocks[b1 as usize].view > self.blocks[node.locked as usize].view {
+        let b1 = self.blocks.get(b2).justify;
+        if self.blocks.get(b1).view > self.blocks.get(node.locked).view {
             node.locked = b1;
         }
-        let b0 = self.blocks[b1 as usize].justify;
-        if self.blocks[b2 as usize].parent == b1
-            && self.blocks[b1 as usize].parent == b0
-            && self.blocks[b0 as usize].height > self.blocks[node.committed as usize].height
+        let b0 = self.blocks.get(b1).justify;
+        if self.blocks.get(b2).parent == b1
+            && self.blocks.get(b1).parent == b0
+            && self.blocks.get(b0).height > self.blocks.get(node.committed).height
         {
             self.commit(node, ctx, b0);
         }
     }
 
     fn commit(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, b: u32) {
-        let floor = self.blocks[node.committed as usize].height;
+        let floor = self.blocks.get(node.committed).height;
         let mut chain = Vec::new();
         let mut c = b;
-        while self.blocks[c as usize].height > floor {
+        while self.blocks.get(c).height > floor {
             chain.push(c);
-            c = self.blocks[c as usize].parent;
+            c = self.blocks.get(c).parent;
         }
         if c != node.committed {
             // The new chain does not extend what this replica committed.
             node.conflicts += 1;
         }
         for &blk in chain.iter().rev() {
-            let height = self.blocks[blk as usize].height;
-            node.decided.insert(height, blk);
-            node.decided_at.insert(height, ctx.now);
-            for i in 0..self.blocks[blk as usize].batch.len() {
-                let r = self.blocks[blk as usize].batch[i];
+            let height = self.blocks.get(blk).height;
+            if self.record {
+                node.decided.insert(height, blk);
+                node.decided_at.insert(height, ctx.now);
+            }
+            for i in 0..self.blocks.get(blk).batch.len() {
+                let r = self.blocks.get(blk).batch[i];
                 let first = self.requests.execute(r, height);
                 node.waiting.remove(&r);
                 if first && self.requests.get(r).origin == node.id {
@@ -504,7 +513,7 @@ impl HotStuff {
             self.decided = self.decided.max(height);
             let (requests, blocks, n, stored) = (&self.requests, &self.blocks, self.n, self.stored);
             let info = || {
-                let blk = &blocks[blk as usize];
+                let blk = blocks.get(blk);
                 Batch::of(
                     requests,
                     &blk.batch,
@@ -519,7 +528,7 @@ impl HotStuff {
         }
         node.committed = b;
         node.timeouts = 0;
-        self.executed_to(node.id, self.blocks[b as usize].height);
+        self.executed_to(node.id, self.blocks.get(b).height);
     }
 
     /// Replica `v` has committed through height `upto` (`u64::MAX`: it never will again);
@@ -528,6 +537,7 @@ impl HotStuff {
     fn executed_to(&mut self, v: u32, upto: u64) {
         if let Some(everywhere) = self.exec.advance(v, upto) {
             self.requests.release(everywhere);
+            self.release_due = true;
         }
     }
 
@@ -546,13 +556,13 @@ impl HotStuff {
         if left == 0 {
             return;
         }
-        let w = self.fork_view(self.blocks[c as usize].view);
+        let w = self.fork_view(self.blocks.get(c).view);
         let l = self.leader(w);
         if l != node.id {
             self.send(ctx, l, Msg::Collude(c));
             return;
         }
-        let parent = &self.blocks[c as usize];
+        let parent = &self.blocks.get(c);
         let child = Block {
             parent: c,
             justify: c,
@@ -561,8 +571,7 @@ impl HotStuff {
             batch: Vec::new(),
             proposed_at: ctx.now,
         };
-        self.blocks.push(child);
-        let d = self.blocks.len() as u32 - 1;
+        let d = self.blocks.push(child);
         self.branch.insert(d, (half, left - 1));
         for to in (0..self.n).filter(|&to| to != node.id) {
             if self.byz.half_of(to).is_none_or(|h| h == half) {
@@ -583,8 +592,11 @@ impl HotStuff {
             return;
         }
         node.votes.release_below(&b);
-        let view = self.blocks[b as usize].view;
-        if view > self.blocks[node.high_qc as usize].view {
+        // A released block's view is below this leader's highest QC and view: no effect.
+        let Some(view) = self.blocks.view_of(b) else {
+            return;
+        };
+        if view > self.blocks.get(node.high_qc).view {
             node.high_qc = b;
         }
         if node.view <= view + 1 && node.proposed_view <= view {
@@ -597,7 +609,7 @@ impl HotStuff {
     /// Keeps the highest QC `NEW-VIEW`s for `view` carried; the later of two equally high.
     fn note_qc(&self, node: &mut Node, view: u64, qc: u32) {
         let best = node.new_view_qc.entry(view).or_insert(qc);
-        if self.blocks[qc as usize].view >= self.blocks[*best as usize].view {
+        if self.blocks.view_of(qc) >= self.blocks.view_of(*best) {
             *best = qc;
         }
     }
@@ -644,7 +656,7 @@ impl HotStuff {
         let best = node.new_view_qc[&view];
         node.new_views.release_below(&(view + 1));
         node.new_view_qc = node.new_view_qc.split_off(&(view + 1));
-        if self.blocks[best as usize].view > self.blocks[node.high_qc as usize].view {
+        if self.blocks.view_of(best) > Some(self.blocks.get(node.high_qc).view) {
             node.high_qc = best;
         }
         node.view = view;
@@ -715,8 +727,10 @@ impl Protocol for HotStuff {
     fn on_start(&mut self, _node: &mut Node, _ctx: &mut Ctx<Msg, Timer>) {}
 
     fn on_down_for_good(&mut self, node: &mut Node) {
+        self.marks[node.id as usize].live = false;
         self.executed_to(node.id, u64::MAX);
         self.rows.down_for_good(node.id);
+        self.release();
     }
 
     /// A restarted replica first learns its peers' views (instantly here) and moves to the
@@ -738,6 +752,7 @@ impl Protocol for HotStuff {
             self.views[node.id as usize] = view;
         }
         self.arm(node, ctx);
+        self.after(node);
     }
 
     fn on_transactions(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
@@ -747,13 +762,19 @@ impl Protocol for HotStuff {
         let r = self.requests.add(node.id, txs, ctx);
         self.multicast(ctx, Msg::Request(r));
         self.learn(node, ctx, r);
+        self.after(node);
     }
 
     fn on_message(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, from: u32, msg: Msg) {
         match msg {
             Msg::Request(r) => self.learn(node, ctx, r),
+            // A released block's view is below this replica's: it would drop the proposal.
             Msg::Proposal(b) => {
-                if from == self.leader(self.blocks[b as usize].view) {
+                if self
+                    .blocks
+                    .view_of(b)
+                    .is_some_and(|v| from == self.leader(v))
+                {
                     self.on_proposal(node, ctx, b);
                 }
             }
@@ -766,15 +787,19 @@ impl Protocol for HotStuff {
             }
         }
         self.views[node.id as usize] = node.view;
+        self.after(node);
     }
 
     fn on_timer(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, timer: Timer) {
         let (view, epoch) = match timer {
             Timer::View { view, epoch } => (view, epoch),
-            Timer::Resend { view } => return self.resend_new_view(node, ctx, view),
+            Timer::Resend { view } => {
+                self.resend_new_view(node, ctx, view);
+                return self.after(node);
+            }
         };
         if epoch != node.epoch || view != node.view || node.waiting.is_empty() {
-            return;
+            return self.after(node);
         }
         node.timeouts += 1;
         node.view = view + 1;
@@ -786,6 +811,7 @@ impl Protocol for HotStuff {
         }
         self.arm(node, ctx);
         self.views[node.id as usize] = node.view;
+        self.after(node);
     }
 
     fn vote_usage(&self, nodes: &[Node]) -> super::quorum::Usage {
@@ -812,7 +838,7 @@ impl Protocol for HotStuff {
                 ("new_view", c.new_view),
             ],
         );
-        summary.extend(self.byz.rows(nodes.iter().map(|n| (n.id, &n.decided))));
+        summary.extend(self.byz.rows_of(self.rows.conflicting()));
         let fork_blocks = self.branch.values();
         let fork_blocks = fork_blocks
             .filter(|&&(_, left)| left < FORK_CHILDREN)
@@ -840,9 +866,29 @@ impl Protocol for HotStuff {
 }
 
 impl HotStuff {
+    /// The end of each of `node`'s events: what it holds now, then the release of blocks
+    /// if the lowest committed height rose.
+    fn after(&mut self, node: &Node) {
+        self.marks[node.id as usize] = Marks {
+            live: true,
+            view: node.view,
+            high_qc: node.high_qc,
+            locked: node.locked,
+            committed: node.committed,
+        };
+        if self.release_due {
+            self.release();
+        }
+    }
+
+    fn release(&mut self) {
+        self.release_due = false;
+        self.blocks.release(&self.marks);
+    }
+
     /// A replica learns of a request; an idle leader of the current view proposes it.
     fn learn(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: u32) {
-        let committed_h = self.blocks[node.committed as usize].height;
+        let committed_h = self.blocks.get(node.committed).height;
         if self.requests.executed(r, committed_h) {
             return;
         }
