@@ -236,9 +236,9 @@ fn pbft_decision_state_is_released_once_executed_everywhere() {
 }
 
 /// Pay-per-use channels on four HotStuff replicas, replica 3 down for good after a minute (so
-/// every fourth view times out and moves on by `NEW-VIEW`s): the most blocks held at once, and
-/// the heights decided.
-fn hotstuff_blocks(duration_s: u32) -> (usize, u64) {
+/// every fourth view times out and moves on by `NEW-VIEW`s): `(most blocks held at once,
+/// heights decided)` and `(most NEW-VIEW records a replica held at once, views reached)`.
+fn hotstuff_held(duration_s: u32) -> ((usize, u64), (usize, u64)) {
     use unchained::consensus::hotstuff::HotStuff;
     use unchained::scenario::Consensus;
     use unchained::world::{Progress, run_with};
@@ -260,20 +260,26 @@ faults: {{ crashes: [{{ nodes: [3], at_s: 60 }}] }}
         unreachable!("hotstuff")
     };
     let hs = HotStuff::new(p, s.validators.count as u32);
-    let (out, hs, _) = run_with(&s, hs, &Progress::hidden()).expect("runs");
+    let (out, hs, nodes) = run_with(&s, hs, &Progress::hidden()).expect("runs");
     assert!(out.conservation.holds());
-    (hs.peak_blocks(), hs.decisions())
+    let view = nodes.iter().map(|n| n.view).max().unwrap_or(0);
+    (
+        (hs.peak_blocks(), hs.decisions()),
+        (hs.peak_new_views(), view),
+    )
 }
 
 /// Blocks are released once no replica that can still run can read them: what is held at
 /// once is the chain above the lowest committed block (a three-chain and the proposal in
 /// flight, a few blocks), the blocks of views some replica has not left, and the recent
 /// certificates' chains, whatever the length of the run. The replica down for good holds
-/// nothing back. Kept for the whole run, the store would hold one block per height decided.
+/// nothing back: 6 blocks at most over 600 s and over 2400 s (939 and 3,290 heights decided).
+/// Kept for the whole run, the store holds every block proposed, at least one per height
+/// decided, and both bounds fail.
 #[test]
 fn hotstuff_blocks_are_released_once_no_live_replica_can_read_them() {
-    let (short_held, short_decided) = hotstuff_blocks(600);
-    let (long_held, long_decided) = hotstuff_blocks(2400);
+    let ((short_held, short_decided), _) = hotstuff_held(600);
+    let ((long_held, long_decided), _) = hotstuff_held(2400);
     eprintln!(
         "600 s: {short_held} blocks held at most, {short_decided} decided; \
          2400 s: {long_held}, {long_decided}"
@@ -285,4 +291,68 @@ fn hotstuff_blocks_are_released_once_no_live_replica_can_read_them() {
         500,
         10,
     );
+}
+
+/// A replica's `NEW-VIEW` records (senders and highest QC by view) go once it has left the
+/// view: it then holds those of its current view and of the few later ones that timed-out
+/// replicas already announced, whatever the length of the run (2 at most here, over 600 s
+/// and 2400 s, views 1,648 and 6,350). Kept, a replica that never leads a view by
+/// `NEW-VIEW`s holds one more view at each timeout it sees (here the leader of every fourth
+/// view is down).
+#[test]
+fn hotstuff_new_view_records_are_released_once_the_replica_left_the_view() {
+    let (_, short) = hotstuff_held(600);
+    let (_, long) = hotstuff_held(2400);
+    eprintln!(
+        "600 s: {} NEW-VIEW records at most, view {}; 2400 s: {}, view {}",
+        short.0, short.1, long.0, long.1
+    );
+    flat("hotstuff new-view", short, long, 100, 10);
+}
+
+/// PBFT on four replicas under 5 % link loss: a lost message now and then stalls a view until
+/// its progress timer fires, so views change all through the run: `(most view-change records
+/// held at once, views reached)`.
+fn pbft_view_changes(duration_s: u32) -> (usize, u64) {
+    use unchained::consensus::pbft::Pbft;
+    use unchained::scenario::Consensus;
+    use unchained::world::{Progress, run_with};
+    let s = common::scenario(&format!(
+        "
+duration_s: {duration_s}
+devices:
+  - count: 440
+    workload:
+      {{ model: pay_per_use, providers: 40, uses_per_s: 0.05, payments_per_channel: 5,
+        channel_max_s: 600 }}
+gateways: {{ count: 4 }}
+validators: {{ count: 4 }}
+consensus: {{ protocol: pbft, view_timeout_ms: 1000 }}
+faults: {{ links: {{ loss: 0.05 }} }}
+"
+    ));
+    let Consensus::Pbft(p) = &s.consensus else {
+        unreachable!("pbft")
+    };
+    let pbft = Pbft::new(p, s.validators.count as u32);
+    let (out, pbft, nodes) = run_with(&s, pbft, &Progress::hidden()).expect("runs");
+    assert!(out.conservation.holds());
+    let view = nodes.iter().map(|n| n.view).max().unwrap_or(0);
+    (pbft.peak_view_change_records(), view)
+}
+
+/// `VIEW-CHANGE` and `NEW-VIEW` records go once every replica has left their view (a
+/// replica's installed `NEW-VIEW` stays while it answers replicas behind with it): what is
+/// held at once is the records of the views being changed to, whatever the length of the
+/// run (13 and 14 at most over 600 s and 2400 s, views 166 and 630). Kept, they grow by at
+/// least one per view reached.
+#[test]
+fn pbft_view_change_records_are_released_once_every_replica_left_the_view() {
+    let short = pbft_view_changes(600);
+    let long = pbft_view_changes(2400);
+    eprintln!(
+        "600 s: {} view-change records at most, view {}; 2400 s: {}, view {}",
+        short.0, short.1, long.0, long.1
+    );
+    flat("pbft view changes", short, long, 20, 2);
 }

@@ -142,7 +142,8 @@ pub struct Node {
     /// as it has its QC.
     votes: Tally<u32>,
     /// `NEW-VIEW` senders by view, once each, and the highest QC they carried (the last one
-    /// received among equally high ones).
+    /// received among equally high ones); only views this replica has not left are read, so
+    /// earlier ones are released at the end of each event.
     new_views: Tally<u64>,
     new_view_qc: BTreeMap<u64, u32>,
     /// Leader of `view` with nothing to propose yet.
@@ -163,6 +164,8 @@ pub struct HotStuff {
     /// are released (`store`) when the lowest committed height rises.
     marks: Vec<Marks>,
     release_due: bool,
+    /// The most `NEW-VIEW` records (views with senders, views with a QC) one replica held.
+    peak_new_views: usize,
     /// Each replica's view after its last message or timer, for a restarted one to sync
     /// from.
     views: Vec<u64>,
@@ -205,6 +208,7 @@ impl HotStuff {
             marks: vec![Marks::new(); n as usize],
             views: vec![1; n as usize],
             release_due: false,
+            peak_new_views: 0,
             record: false,
             counts: Counts::default(),
             decided: 0,
@@ -269,6 +273,11 @@ impl HotStuff {
     /// The most blocks held at once.
     pub fn peak_blocks(&self) -> usize {
         self.blocks.peak_held()
+    }
+
+    /// The most `NEW-VIEW` records one replica held at once.
+    pub fn peak_new_views(&self) -> usize {
+        self.peak_new_views
     }
 
     pub fn requests(&self) -> &Requests {
@@ -868,7 +877,19 @@ impl Protocol for HotStuff {
 impl HotStuff {
     /// The end of each of `node`'s events: what it holds now, then the release of blocks
     /// if the lowest committed height rose.
-    fn after(&mut self, node: &Node) {
+    fn after(&mut self, node: &mut Node) {
+        if node.new_views.range(..node.view).next().is_some() {
+            node.new_views.release_below(&node.view);
+        }
+        if node
+            .new_view_qc
+            .first_key_value()
+            .is_some_and(|(&v, _)| v < node.view)
+        {
+            node.new_view_qc = node.new_view_qc.split_off(&node.view);
+        }
+        let held = node.new_views.len() + node.new_view_qc.len();
+        self.peak_new_views = self.peak_new_views.max(held);
         self.marks[node.id as usize] = Marks {
             live: true,
             view: node.view,

@@ -46,7 +46,7 @@ use batches::Batches;
 pub use node::{Node, Phase, Slot};
 use requests::{Executed, Requests};
 use std::collections::BTreeMap;
-use view_change::{NewView, ViewChange};
+use view_change::{NewView, Records, ViewChange};
 
 /// Bytes of a vote (view, sequence, digest, replica id, signature).
 const VOTE_BYTES: u64 = 100;
@@ -58,13 +58,37 @@ const MAX_BACKOFF: u32 = 6;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Msg {
     Request(u32),
-    PrePrepare { view: u64, seq: u64, batch: u32 },
-    Prepare { view: u64, seq: u64, batch: u32 },
-    Commit { view: u64, seq: u64, batch: u32 },
-    ViewChange(u32),
-    NewView(u32),
+    PrePrepare {
+        view: u64,
+        seq: u64,
+        batch: u32,
+    },
+    Prepare {
+        view: u64,
+        seq: u64,
+        batch: u32,
+    },
+    Commit {
+        view: u64,
+        seq: u64,
+        batch: u32,
+    },
+    /// A `VIEW-CHANGE` record and the view it moves to (known without the record, which
+    /// goes once every replica has left that view).
+    ViewChange {
+        id: u32,
+        view: u64,
+    },
+    /// A `NEW-VIEW` record and its view.
+    NewView {
+        id: u32,
+        view: u64,
+    },
     NeedNewView(u64),
-    Fetch { from: u64, to: u64 },
+    Fetch {
+        from: u64,
+        to: u64,
+    },
     Transfer(u32),
 }
 
@@ -121,8 +145,17 @@ pub struct Pbft {
     requests: Requests,
     /// Batches by id; batch 0 is the null batch.
     batches: Batches,
-    view_changes: Vec<ViewChange>,
-    new_views: Vec<NewView>,
+    /// View-change records, released once every replica that can still run has left their
+    /// view (`view_change.rs`).
+    view_changes: Records<ViewChange>,
+    new_views: Records<NewView>,
+    /// Per replica as of its last event: its view (`u64::MAX` once down for good) and the
+    /// `NEW-VIEW` it installed; and the least of those views.
+    views: Vec<u64>,
+    installed: Vec<Option<u32>>,
+    view_floor: u64,
+    /// `(time, view)` of every `NEW-VIEW` sent: a primary taking over (the `leaders` table).
+    taken_over: Vec<(Time, u64)>,
     /// State transfers in flight, by id (each goes to one replica).
     transfers: BTreeMap<u32, Transfer>,
     next_transfer: u32,
@@ -158,8 +191,12 @@ impl Pbft {
             q: (n + f + 1).div_ceil(2),
             requests: Requests::releasing(),
             batches: Batches::new(),
-            view_changes: Vec::new(),
-            new_views: Vec::new(),
+            view_changes: Records::new(),
+            new_views: Records::new(),
+            views: vec![0; n as usize],
+            installed: vec![None; n as usize],
+            view_floor: 0,
+            taken_over: Vec::new(),
             transfers: BTreeMap::new(),
             next_transfer: 0,
             rows: Rows::new(n),
@@ -237,7 +274,7 @@ impl Pbft {
         if self.byz.withholds(node)
             && matches!(
                 msg,
-                Msg::Prepare { .. } | Msg::Commit { .. } | Msg::ViewChange(_)
+                Msg::Prepare { .. } | Msg::Commit { .. } | Msg::ViewChange { .. }
             )
         {
             return None;
@@ -245,10 +282,12 @@ impl Pbft {
         let bytes = match msg {
             Msg::Request(r) => self.requests.get(r).bytes,
             Msg::PrePrepare { batch, .. } => VOTE_BYTES + self.batches.get(batch).bytes,
-            Msg::ViewChange(id) => {
-                VOTE_BYTES * (1 + self.view_changes[id as usize].certs.len() as u64)
+            Msg::ViewChange { id, .. } => {
+                VOTE_BYTES * (1 + self.view_changes.get(id).certs.len() as u64)
             }
-            Msg::NewView(id) => VOTE_BYTES * (1 + self.new_views[id as usize].entries.len() as u64),
+            Msg::NewView { id, .. } => {
+                VOTE_BYTES * (1 + self.new_views.get(id).entries.len() as u64)
+            }
             Msg::Transfer(id) => {
                 let t = &self.transfers[&id];
                 VOTE_BYTES * (1 + t.released + t.entries.len() as u64)
@@ -261,8 +300,8 @@ impl Pbft {
             Msg::PrePrepare { .. } => &mut c.pre_prepare,
             Msg::Prepare { .. } => &mut c.prepare,
             Msg::Commit { .. } => &mut c.commit,
-            Msg::ViewChange(_) => &mut c.view_change,
-            Msg::NewView(_) => &mut c.new_view,
+            Msg::ViewChange { .. } => &mut c.view_change,
+            Msg::NewView { .. } => &mut c.new_view,
             Msg::NeedNewView(_) | Msg::Fetch { .. } | Msg::Transfer(_) => &mut c.catch_up,
         } += copies;
         Some(bytes)
@@ -326,8 +365,8 @@ impl Protocol for Pbft {
             Msg::PrePrepare { .. } => Kind::new("pre_prepare", Carries::Block),
             Msg::Prepare { .. } => Kind::new("prepare", Carries::Vote),
             Msg::Commit { .. } => Kind::new("commit", Carries::Vote),
-            Msg::ViewChange(_) => Kind::new("view_change", Carries::Control),
-            Msg::NewView(_) => Kind::new("new_view", Carries::Control),
+            Msg::ViewChange { .. } => Kind::new("view_change", Carries::Control),
+            Msg::NewView { .. } => Kind::new("new_view", Carries::Control),
             Msg::NeedNewView(_) => Kind::new("need_new_view", Carries::Control),
             Msg::Fetch { .. } => Kind::new("fetch", Carries::Control),
             Msg::Transfer(_) => Kind::new("transfer", Carries::Block),
@@ -343,6 +382,9 @@ impl Protocol for Pbft {
     fn on_down_for_good(&mut self, node: &mut Node) {
         self.executed_to(node.id, u64::MAX);
         self.rows.down_for_good(node.id);
+        self.views[node.id as usize] = u64::MAX;
+        self.installed[node.id as usize] = None;
+        self.release_view_changes();
     }
 
     fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
@@ -374,110 +416,13 @@ impl Protocol for Pbft {
     }
 
     fn on_message(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, from: u32, msg: Msg) {
-        match msg {
-            Msg::Request(r) => {
-                self.learn(node, ctx, r);
-                self.enqueue(node, ctx, r);
-            }
-            Msg::PrePrepare { view, seq, batch } => {
-                if self.behind(node, ctx, from, view) {
-                    node.future.push((view, seq, batch, from));
-                    return;
-                }
-                if view == node.view && node.active && from == self.primary(view) {
-                    self.pre_prepare(node, ctx, view, seq, batch);
-                }
-            }
-            Msg::Prepare { view, seq, batch } => {
-                if seq > node.exec_upto {
-                    node.vote(view, seq, batch, Phase::Prepare, from);
-                }
-                if !self.behind(node, ctx, from, view) && view == node.view {
-                    self.check_prepared(node, ctx, seq);
-                }
-            }
-            Msg::Commit { view, seq, batch } => {
-                self.behind(node, ctx, from, view);
-                // A commit certificate proves the decision whatever view this replica is in.
-                if seq > node.exec_upto {
-                    node.vote(view, seq, batch, Phase::Commit, from);
-                    self.check_committed(node, ctx, view, seq, batch);
-                }
-                if node.exec_upto < seq {
-                    node.helper = from;
-                }
-            }
-            Msg::ViewChange(id) => self.on_view_change(node, ctx, id),
-            Msg::NewView(id) => self.on_new_view(node, ctx, id),
-            Msg::NeedNewView(view) => {
-                if view == node.view
-                    && node.active
-                    && let Some(id) = node.new_view_id
-                {
-                    self.send(ctx, from, Msg::NewView(id));
-                }
-            }
-            Msg::Fetch { from: lo, to: hi } => {
-                let released = if lo <= node.released_upto {
-                    hi.min(node.released_upto) - lo + 1
-                } else {
-                    0
-                };
-                let entries: Vec<(u64, u32)> = node
-                    .decisions
-                    .range(lo..=hi)
-                    .map(|(&s, &b)| (s, b))
-                    .collect();
-                if released > 0 || !entries.is_empty() {
-                    let id = self.next_transfer;
-                    self.next_transfer += 1;
-                    self.transfers.insert(id, Transfer { released, entries });
-                    self.send(ctx, from, Msg::Transfer(id));
-                }
-            }
-            Msg::Transfer(id) => {
-                let entries = self.transfers.remove(&id).map(|t| t.entries);
-                for (s, b) in entries.unwrap_or_default() {
-                    self.decide(node, ctx, s, b);
-                }
-            }
-        }
+        self.handle(node, ctx, from, msg);
+        self.after(node);
     }
 
     fn on_timer(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, timer: Timer) {
-        match timer {
-            Timer::Batch { view } => {
-                if view == node.view && node.batch_timer {
-                    self.propose(node, ctx);
-                }
-            }
-            Timer::Progress { epoch } => {
-                if epoch == node.epoch && (!node.waiting.is_empty() || !node.active) {
-                    node.attempts += 1;
-                    let next = node.view + 1;
-                    self.start_view_change(node, ctx, next);
-                }
-            }
-            Timer::VcResend { view } => self.resend_view_change(node, ctx, view),
-            Timer::Retry(r, k) => {
-                if node.own.contains(&r) {
-                    self.multicast(ctx, Msg::Request(r));
-                    let k = (k + 1).min(MAX_BACKOFF);
-                    ctx.timer(self.timeout << k, Timer::Retry(r, k));
-                }
-            }
-            Timer::Gap(seq) => {
-                if node.exec_upto < seq && node.helper != node.id {
-                    let msg = Msg::Fetch {
-                        from: node.exec_upto + 1,
-                        to: seq,
-                    };
-                    let helper = node.helper;
-                    self.send(ctx, helper, msg);
-                    node.gap_timer = 0;
-                }
-            }
-        }
+        self.tick(node, ctx, timer);
+        self.after(node);
     }
 
     fn vote_usage(&self, nodes: &[Node]) -> super::quorum::Usage {
@@ -515,5 +460,114 @@ impl Protocol for Pbft {
         );
         report.leaders = Some(self.leader_rows());
         report
+    }
+}
+
+impl Pbft {
+    fn handle(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, from: u32, msg: Msg) {
+        match msg {
+            Msg::Request(r) => {
+                self.learn(node, ctx, r);
+                self.enqueue(node, ctx, r);
+            }
+            Msg::PrePrepare { view, seq, batch } => {
+                if self.behind(node, ctx, from, view) {
+                    node.future.push((view, seq, batch, from));
+                    return;
+                }
+                if view == node.view && node.active && from == self.primary(view) {
+                    self.pre_prepare(node, ctx, view, seq, batch);
+                }
+            }
+            Msg::Prepare { view, seq, batch } => {
+                if seq > node.exec_upto {
+                    node.vote(view, seq, batch, Phase::Prepare, from);
+                }
+                if !self.behind(node, ctx, from, view) && view == node.view {
+                    self.check_prepared(node, ctx, seq);
+                }
+            }
+            Msg::Commit { view, seq, batch } => {
+                self.behind(node, ctx, from, view);
+                // A commit certificate proves the decision whatever view this replica is in.
+                if seq > node.exec_upto {
+                    node.vote(view, seq, batch, Phase::Commit, from);
+                    self.check_committed(node, ctx, view, seq, batch);
+                }
+                if node.exec_upto < seq {
+                    node.helper = from;
+                }
+            }
+            Msg::ViewChange { id, view } => self.on_view_change(node, ctx, from, id, view),
+            Msg::NewView { id, view } => self.on_new_view(node, ctx, id, view),
+            Msg::NeedNewView(view) => {
+                if view == node.view
+                    && node.active
+                    && let Some(id) = node.new_view_id
+                {
+                    self.send(ctx, from, Msg::NewView { id, view });
+                }
+            }
+            Msg::Fetch { from: lo, to: hi } => {
+                let released = if lo <= node.released_upto {
+                    hi.min(node.released_upto) - lo + 1
+                } else {
+                    0
+                };
+                let entries: Vec<(u64, u32)> = node
+                    .decisions
+                    .range(lo..=hi)
+                    .map(|(&s, &b)| (s, b))
+                    .collect();
+                if released > 0 || !entries.is_empty() {
+                    let id = self.next_transfer;
+                    self.next_transfer += 1;
+                    self.transfers.insert(id, Transfer { released, entries });
+                    self.send(ctx, from, Msg::Transfer(id));
+                }
+            }
+            Msg::Transfer(id) => {
+                let entries = self.transfers.remove(&id).map(|t| t.entries);
+                for (s, b) in entries.unwrap_or_default() {
+                    self.decide(node, ctx, s, b);
+                }
+            }
+        }
+    }
+
+    fn tick(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, timer: Timer) {
+        match timer {
+            Timer::Batch { view } => {
+                if view == node.view && node.batch_timer {
+                    self.propose(node, ctx);
+                }
+            }
+            Timer::Progress { epoch } => {
+                if epoch == node.epoch && (!node.waiting.is_empty() || !node.active) {
+                    node.attempts += 1;
+                    let next = node.view + 1;
+                    self.start_view_change(node, ctx, next);
+                }
+            }
+            Timer::VcResend { view } => self.resend_view_change(node, ctx, view),
+            Timer::Retry(r, k) => {
+                if node.own.contains(&r) {
+                    self.multicast(ctx, Msg::Request(r));
+                    let k = (k + 1).min(MAX_BACKOFF);
+                    ctx.timer(self.timeout << k, Timer::Retry(r, k));
+                }
+            }
+            Timer::Gap(seq) => {
+                if node.exec_upto < seq && node.helper != node.id {
+                    let msg = Msg::Fetch {
+                        from: node.exec_upto + 1,
+                        to: seq,
+                    };
+                    let helper = node.helper;
+                    self.send(ctx, helper, msg);
+                    node.gap_timer = 0;
+                }
+            }
+        }
     }
 }

@@ -1,9 +1,51 @@
 //! View changes: leaving a view whose primary makes no progress, and installing the next.
 
 use super::{Ctx, Msg, NULL_BATCH, Node, Pbft, Slot, Timer};
-use crate::engine::{Time, to_secs};
+use crate::engine::to_secs;
 use crate::metrics::LeaderRow;
 use std::collections::BTreeMap;
+
+/// Records by id (view changes, new views), each released once nothing can read it.
+pub struct Records<T> {
+    by_id: BTreeMap<u32, T>,
+    next: u32,
+    peak: usize,
+}
+
+impl<T> Records<T> {
+    pub fn new() -> Self {
+        Records {
+            by_id: BTreeMap::new(),
+            next: 0,
+            peak: 0,
+        }
+    }
+
+    pub fn push(&mut self, rec: T) -> u32 {
+        let id = self.next;
+        self.next += 1;
+        self.by_id.insert(id, rec);
+        self.peak = self.peak.max(self.by_id.len());
+        id
+    }
+
+    /// A record still kept; callers name only those the release rule keeps.
+    pub fn get(&self, id: u32) -> &T {
+        match self.by_id.get(&id) {
+            Some(rec) => rec,
+            None => panic!("view-change record {id} read after its release"),
+        }
+    }
+
+    pub fn retain(&mut self, keep: impl Fn(u32, &T) -> bool) {
+        self.by_id.retain(|&id, rec| keep(id, rec));
+    }
+
+    /// The most records held at once.
+    pub fn peak(&self) -> usize {
+        self.peak
+    }
+}
 
 /// A replica's `VIEW-CHANGE`: the view it moves to, how far it executed, and its certificates
 /// `(seq, view, batch)` above that point (prepared slots, and decided ones with view
@@ -19,8 +61,6 @@ pub struct ViewChange {
 /// executed through `min_s` and can transfer that state.
 pub struct NewView {
     pub view: u64,
-    /// When its primary sent it: the moment the primary took over.
-    pub at: Time,
     pub min_s: u64,
     pub holder: u32,
     pub entries: Vec<(u64, u32)>,
@@ -30,14 +70,14 @@ impl Pbft {
     /// Every `NEW-VIEW` sent, in time order: a primary taking over after a view change (view
     /// 0's primary, replica 0, leads from the start and has no row).
     pub(super) fn leader_rows(&self) -> Vec<LeaderRow> {
-        let mut rows: Vec<&NewView> = self.new_views.iter().collect();
-        rows.sort_by_key(|nv| (nv.at, nv.view));
+        let mut rows = self.taken_over.clone();
+        rows.sort_by_key(|&(at, view)| (at, view));
         rows.into_iter()
-            .map(|nv| LeaderRow {
-                at_s: to_secs(nv.at),
+            .map(|(at, view)| LeaderRow {
+                at_s: to_secs(at),
                 event: "view_change",
-                term: nv.view,
-                node: self.primary(nv.view),
+                term: view,
+                node: self.primary(view),
             })
             .collect()
     }
@@ -52,6 +92,8 @@ impl Pbft {
             return;
         }
         node.view = target;
+        // Records of the views left are never read again.
+        node.vc = node.vc.split_off(&target);
         node.active = false;
         node.batch_timer = false;
         node.queue.clear();
@@ -68,14 +110,13 @@ impl Pbft {
                 .range(node.exec_upto + 1..)
                 .map(|(&seq, &b)| (seq, u64::MAX, b)),
         );
-        self.view_changes.push(ViewChange {
+        let id = self.view_changes.push(ViewChange {
             sender: node.id,
             view: target,
             exec_upto: node.exec_upto,
             certs,
         });
-        let id = self.view_changes.len() as u32 - 1;
-        self.multicast(ctx, Msg::ViewChange(id));
+        self.multicast(ctx, Msg::ViewChange { id, view: target });
         node.vc.entry(target).or_default().push(id);
         ctx.timer(self.timeout, Timer::VcResend { view: target });
         self.rearm(node, ctx);
@@ -98,23 +139,29 @@ impl Pbft {
         let own = node.vc.get(&view).and_then(|ids| {
             ids.iter()
                 .copied()
-                .find(|&k| self.view_changes[k as usize].sender == node.id)
+                .find(|&k| self.view_changes.get(k).sender == node.id)
         });
         if let Some(id) = own {
-            self.multicast(ctx, Msg::ViewChange(id));
+            self.multicast(ctx, Msg::ViewChange { id, view });
         }
         ctx.timer(self.timeout, Timer::VcResend { view });
     }
 
-    pub(super) fn on_view_change(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, id: u32) {
-        let (sender, target) = {
-            let vc = &self.view_changes[id as usize];
-            (vc.sender, vc.view)
-        };
+    /// `VIEW-CHANGE` `id` for view `target` from `sender`, its only sender: its record is read
+    /// only when `target` is not below this replica's view.
+    pub(super) fn on_view_change(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        sender: u32,
+        id: u32,
+        target: u64,
+    ) {
         if target <= node.view && node.active {
             // The sender is behind: the view this replica runs in tells it where to go.
             if let Some(nv) = node.new_view_id {
-                self.send(ctx, sender, Msg::NewView(nv));
+                let view = node.view;
+                self.send(ctx, sender, Msg::NewView { id: nv, view });
             }
             return;
         }
@@ -124,7 +171,7 @@ impl Pbft {
         let list = node.vc.entry(target).or_default();
         if list
             .iter()
-            .any(|&k| self.view_changes[k as usize].sender == sender)
+            .any(|&k| self.view_changes.get(k).sender == sender)
         {
             return;
         }
@@ -134,7 +181,7 @@ impl Pbft {
         let mut senders: Vec<u32> = node
             .vc
             .range(node.view + 1..)
-            .flat_map(|(_, ids)| ids.iter().map(|&k| self.view_changes[k as usize].sender))
+            .flat_map(|(_, ids)| ids.iter().map(|&k| self.view_changes.get(k).sender))
             .collect();
         senders.sort_unstable();
         senders.dedup();
@@ -156,10 +203,7 @@ impl Pbft {
         if (ids.len() as u32) < self.q {
             return;
         }
-        let vcs: Vec<&ViewChange> = ids
-            .iter()
-            .map(|&k| &self.view_changes[k as usize])
-            .collect();
+        let vcs: Vec<&ViewChange> = ids.iter().map(|&k| self.view_changes.get(k)).collect();
         let (min_s, holder) = vcs
             .iter()
             .map(|v| (v.exec_upto, v.sender))
@@ -177,20 +221,26 @@ impl Pbft {
         let entries: Vec<(u64, u32)> = (min_s + 1..=max_s)
             .map(|s| (s, best.get(&s).map_or(NULL_BATCH, |&(_, b)| b)))
             .collect();
-        self.new_views.push(NewView {
+        self.taken_over.push((ctx.now, t));
+        let id = self.new_views.push(NewView {
             view: t,
-            at: ctx.now,
             min_s,
             holder,
             entries,
         });
-        let id = self.new_views.len() as u32 - 1;
-        self.multicast(ctx, Msg::NewView(id));
+        self.multicast(ctx, Msg::NewView { id, view: t });
         self.install(node, ctx, id);
     }
 
-    pub(super) fn on_new_view(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, id: u32) {
-        let view = self.new_views[id as usize].view;
+    /// `NEW-VIEW` `id` of `view`: its record is read only when this replica has not left
+    /// `view`.
+    pub(super) fn on_new_view(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        id: u32,
+        view: u64,
+    ) {
         if view < node.view || (view == node.view && node.active) {
             return;
         }
@@ -199,7 +249,7 @@ impl Pbft {
 
     fn install(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, id: u32) {
         let (view, min_s, holder) = {
-            let nv = &self.new_views[id as usize];
+            let nv = self.new_views.get(id);
             (nv.view, nv.min_s, nv.holder)
         };
         node.view = view;
@@ -220,8 +270,8 @@ impl Pbft {
         }
         let mut reproposed = Vec::new();
         let mut max_s = min_s;
-        for k in 0..self.new_views[id as usize].entries.len() {
-            let (seq, batch) = self.new_views[id as usize].entries[k];
+        for k in 0..self.new_views.get(id).entries.len() {
+            let (seq, batch) = self.new_views.get(id).entries[k];
             max_s = max_s.max(seq);
             reproposed.extend(self.batches.requests(batch).iter().copied());
             if primary == node.id {
@@ -274,5 +324,40 @@ impl Pbft {
             self.send(ctx, from, Msg::NeedNewView(view));
         }
         behind
+    }
+}
+
+impl Pbft {
+    /// The end of each of `node`'s events: the view it is in and the `NEW-VIEW` it
+    /// installed, and the release of view-change records if the least view rose.
+    pub(super) fn after(&mut self, node: &Node) {
+        let i = node.id as usize;
+        self.installed[i] = node.new_view_id;
+        if self.views[i] != node.view {
+            self.views[i] = node.view;
+            self.release_view_changes();
+        }
+    }
+
+    /// Every replica that can still run has left the views below the least of `views`: a
+    /// `VIEW-CHANGE` for one of them is read again only from its own message (which carries
+    /// its view and sender, enough for a replica past it), and a `NEW-VIEW` only by the
+    /// replica that installed it (to answer one behind), so those records go.
+    pub(super) fn release_view_changes(&mut self) {
+        let floor = self.views.iter().copied().min().unwrap_or(u64::MAX);
+        if floor <= self.view_floor {
+            return;
+        }
+        self.view_floor = floor;
+        self.view_changes.retain(|_, vc| vc.view >= floor);
+        let installed = &self.installed;
+        self.new_views
+            .retain(|id, nv| nv.view >= floor || installed.contains(&Some(id)));
+    }
+
+    /// The most view-change records (`VIEW-CHANGE` and `NEW-VIEW`) held at once, each kind's
+    /// peak added.
+    pub fn peak_view_change_records(&self) -> usize {
+        self.view_changes.peak() + self.new_views.peak()
     }
 }
