@@ -15,6 +15,7 @@
 //! A transaction is *settled* when its block is `confirmations` deep in the chain of the
 //! validator its gateway reports to.
 
+mod execute;
 pub mod hash_power;
 pub mod relay;
 mod schedule;
@@ -324,21 +325,6 @@ impl Nakamoto {
         }
     }
 
-    /// Block data for `node` is complete: validate, then adopt and relay.
-    fn got_block(&mut self, b: u32, ctx: &mut Ctx<Msg, Timer>) {
-        if let Some(a) = &mut self.announce {
-            a.done(ctx.node, b);
-        }
-        if self.blocks.receive(b, ctx.node, ctx.now) {
-            let delay = ctx.now - self.blocks.get(b).mined_at;
-            ctx.metrics.block_arrival.record(delay);
-            let mb = self.blocks.get(b).bytes as f64 / 1e6;
-            let checked = ctx.now + from_secs(mb * self.params.validation_s_per_mb);
-            let done = ctx.execute_block(checked, &self.kinds[b as usize]);
-            ctx.timer(done - ctx.now, Timer::Validated(b));
-        }
-    }
-
     /// Asks `from` for block `b` and arms the stall timer (Bitcoin Core gives a block
     /// download one block interval before it asks elsewhere: `BLOCK_DOWNLOAD_TIMEOUT_BASE`).
     fn request(&mut self, b: u32, from: u32, stage: Stage, ctx: &mut Ctx<Msg, Timer>) {
@@ -553,57 +539,8 @@ impl Nakamoto {
             }
             return;
         }
-        let done = ctx.execute_block(ctx.now, &kinds);
-        if done > ctx.now {
-            node.own = Some(b);
-            ctx.timer(done - ctx.now, Timer::Executed(b));
-        } else {
-            self.adopt(node, b, ctx);
-        }
+        self.execute_own(node, b, &kinds, ctx);
         self.relay(b, ctx);
-    }
-
-    /// Switches to `b` if it makes a longer chain, then settles what became deep enough.
-    fn adopt(&mut self, node: &mut Node, b: u32, ctx: &mut Ctx<Msg, Timer>) {
-        let (hb, ht) = (self.blocks.get(b).height, self.blocks.get(node.tip).height);
-        if hb < ht || (hb == ht && (b == node.tip || !self.tie_to_pool(node.id, b, node.tip, ctx)))
-        {
-            return;
-        }
-        node.tip = b;
-        let k = self.params.confirmations;
-        let h = self.blocks.get(b).height;
-        if h + 1 < k {
-            return;
-        }
-        let target = self.blocks.ancestor(b, h + 1 - k);
-        let fork = self.blocks.fork_point(node.confirmed, target);
-        let reverted = self.blocks.get(node.confirmed).height - self.blocks.get(fork).height;
-        ctx.metrics.reverted_settlements += u64::from(reverted);
-        let fork_h = self.blocks.get(fork).height;
-        let target_h = self.blocks.get(target).height;
-        for height in fork_h + 1..=target_h {
-            let c = self.blocks.ancestor(target, height);
-            self.settle_block(node.id, c, ctx);
-            self.blocks.confirm(c);
-        }
-        node.confirmed = target;
-    }
-
-    fn settle_block(&mut self, node: u32, c: u32, ctx: &mut Ctx<Msg, Timer>) {
-        let txs = &self.blocks.get(c).txs;
-        let lo = txs.partition_point(|r| r.origin < node);
-        let hi = txs.partition_point(|r| r.origin <= node);
-        for i in lo..hi {
-            let r = self.blocks.get(c).txs[i];
-            if let Some(t) = self.pool.get(r.slot, r.generation) {
-                let n = self.blocks.get(c).tx_count;
-                // Executed when the block reached this validator.
-                ctx.settle_executed(t.tx.tag(), t.tx.created, n);
-                self.settled[node as usize] += 1;
-                self.pool.remove(r.slot);
-            }
-        }
     }
 }
 
@@ -692,12 +629,7 @@ impl Protocol for Nakamoto {
                     self.attacker_sees(node, ctx);
                 }
             }
-            Timer::Executed(b) => {
-                if node.own == Some(b) {
-                    node.own = None;
-                }
-                self.adopt(node, b, ctx);
-            }
+            Timer::Executed(b) => self.executed_own(node, b, ctx),
             Timer::Stalled(b) => self.stalled(b, ctx),
         }
         self.retemplate(node, ctx.now);

@@ -1,0 +1,96 @@
+//! What a Nakamoto validator does with a block once it holds it all: validation (time
+//! proportional to size), then the execution of its transactions on the validator's own
+//! cores (`validators.execution`), then adoption if it makes a longer chain, and settlement
+//! of what became `confirmations` deep. A miner executes the block it mined the same way,
+//! mining on it meanwhile. Mining and relay are in `mod.rs` and `relay.rs`.
+
+use super::{Msg, Nakamoto, Node, Timer};
+use crate::consensus::Ctx;
+use crate::engine::from_secs;
+use crate::ledger::TxKind;
+
+impl Nakamoto {
+    /// Block data for `node` is complete: validate and execute, then adopt and relay.
+    pub(super) fn got_block(&mut self, b: u32, ctx: &mut Ctx<Msg, Timer>) {
+        if let Some(a) = &mut self.announce {
+            a.done(ctx.node, b);
+        }
+        if self.blocks.receive(b, ctx.node, ctx.now) {
+            let delay = ctx.now - self.blocks.get(b).mined_at;
+            ctx.metrics.block_arrival.record(delay);
+            let mb = self.blocks.get(b).bytes as f64 / 1e6;
+            let checked = ctx.now + from_secs(mb * self.params.validation_s_per_mb);
+            let done = ctx.execute_block(checked, &self.kinds[b as usize]);
+            ctx.timer(done - ctx.now, Timer::Validated(b));
+        }
+    }
+
+    /// The miner executes `b`, which it just mined, with `kinds` transactions of each kind:
+    /// it adopts it once done and mines on it meanwhile (at once when execution is free).
+    pub(super) fn execute_own(
+        &mut self,
+        node: &mut Node,
+        b: u32,
+        kinds: &[u32; TxKind::COUNT],
+        ctx: &mut Ctx<Msg, Timer>,
+    ) {
+        let done = ctx.execute_block(ctx.now, kinds);
+        if done > ctx.now {
+            node.own = Some(b);
+            ctx.timer(done - ctx.now, Timer::Executed(b));
+        } else {
+            self.adopt(node, b, ctx);
+        }
+    }
+
+    /// The miner has executed its own block `b`: it adopts it.
+    pub(super) fn executed_own(&mut self, node: &mut Node, b: u32, ctx: &mut Ctx<Msg, Timer>) {
+        if node.own == Some(b) {
+            node.own = None;
+        }
+        self.adopt(node, b, ctx);
+    }
+
+    /// Switches to `b` if it makes a longer chain, then settles what became deep enough.
+    pub(super) fn adopt(&mut self, node: &mut Node, b: u32, ctx: &mut Ctx<Msg, Timer>) {
+        let (hb, ht) = (self.blocks.get(b).height, self.blocks.get(node.tip).height);
+        if hb < ht || (hb == ht && (b == node.tip || !self.tie_to_pool(node.id, b, node.tip, ctx)))
+        {
+            return;
+        }
+        node.tip = b;
+        let k = self.params.confirmations;
+        let h = self.blocks.get(b).height;
+        if h + 1 < k {
+            return;
+        }
+        let target = self.blocks.ancestor(b, h + 1 - k);
+        let fork = self.blocks.fork_point(node.confirmed, target);
+        let reverted = self.blocks.get(node.confirmed).height - self.blocks.get(fork).height;
+        ctx.metrics.reverted_settlements += u64::from(reverted);
+        let fork_h = self.blocks.get(fork).height;
+        let target_h = self.blocks.get(target).height;
+        for height in fork_h + 1..=target_h {
+            let c = self.blocks.ancestor(target, height);
+            self.settle_block(node.id, c, ctx);
+            self.blocks.confirm(c);
+        }
+        node.confirmed = target;
+    }
+
+    fn settle_block(&mut self, node: u32, c: u32, ctx: &mut Ctx<Msg, Timer>) {
+        let txs = &self.blocks.get(c).txs;
+        let lo = txs.partition_point(|r| r.origin < node);
+        let hi = txs.partition_point(|r| r.origin <= node);
+        for i in lo..hi {
+            let r = self.blocks.get(c).txs[i];
+            if let Some(t) = self.pool.get(r.slot, r.generation) {
+                let n = self.blocks.get(c).tx_count;
+                // Executed when the block reached this validator.
+                ctx.settle_executed(t.tx.tag(), t.tx.created, n);
+                self.settled[node as usize] += 1;
+                self.pool.remove(r.slot);
+            }
+        }
+    }
+}
