@@ -29,10 +29,9 @@
 //! predicted moment (bounded work per link).
 
 use std::collections::BTreeMap;
-use std::collections::hash_map::Entry;
 
 use super::calendar::Calendar;
-use super::idmap::IdMap;
+use super::keys::Keys;
 use crate::engine::Time;
 
 const NONE: u32 = u32::MAX;
@@ -79,7 +78,7 @@ pub struct BayesStats {
     pub correct: u64,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 struct Key {
     first: Time,
     last: Time,
@@ -90,6 +89,7 @@ struct Key {
 }
 
 /// A key in use: what it is, and where its candidate entry is (if still unclaimed).
+#[derive(Clone, Copy, Default)]
 struct Active {
     key: Key,
     slot: (Time, u64),
@@ -105,8 +105,8 @@ struct Fresh {
 
 struct Pool {
     model: Model,
-    /// Keys in use (empty when no key is used twice: every key is then its first use).
-    keys: IdMap<(u32, u32), Active>,
+    /// The pool's number among the observer's (its keys are filed under it).
+    number: u32,
     /// Every key `(device, epoch)` filed by its last use, so a sweep takes what it retires
     /// instead of looking over every key. An entry whose key was used since is stale and
     /// skipped (the key's later use has its own).
@@ -126,6 +126,9 @@ pub struct Bayes {
     /// no map of keys is kept.
     keys_reused: bool,
     pools: BTreeMap<(u32, u32, u32), Pool>,
+    /// Every pool's keys in use, by device (none when no key is used twice: every key is
+    /// then its first use).
+    keys: Keys<Active>,
     pub stats: BayesStats,
 }
 
@@ -136,12 +139,13 @@ fn wrap(d: i64, p: i64) -> i64 {
 }
 
 impl Bayes {
-    /// `None` when no group has a model.
-    pub fn new(models: Vec<Option<Model>>, keys_reused: bool) -> Option<Self> {
+    /// `None` when no group has a model; `devices`: how many are tracked.
+    pub fn new(models: Vec<Option<Model>>, keys_reused: bool, devices: usize) -> Option<Self> {
         models.iter().any(Option::is_some).then(|| Bayes {
             models,
             keys_reused,
             pools: BTreeMap::new(),
+            keys: Keys::new(if keys_reused { devices } else { 0 }),
             stats: BayesStats::default(),
         })
     }
@@ -162,18 +166,19 @@ impl Bayes {
         let Some(model) = self.models[group] else {
             return;
         };
+        let number = self.pools.len() as u32;
         let p = self
             .pools
             .entry((pool.0, pool.1, group as u32))
             .or_insert_with(|| Pool {
                 model,
-                keys: IdMap::default(),
+                number,
                 by_last: Calendar::new(model.period),
                 fresh: BTreeMap::new(),
                 arrivals: 0,
                 next_sweep: 0,
             });
-        if let Some(a) = p.keys.get_mut(&(device, epoch)) {
+        if let Some(a) = self.keys.get_mut(p.number, device, epoch) {
             let k = &mut a.key;
             let r = wrap(t as i64 - k.first as i64, model.period as i64);
             k.lo = k.lo.min(r);
@@ -203,7 +208,8 @@ impl Bayes {
         let slot = (t, p.arrivals);
         p.by_last.push(t, (device, epoch));
         if self.keys_reused {
-            p.keys.insert((device, epoch), Active { key, slot });
+            self.keys
+                .insert(p.number, device, epoch, Active { key, slot });
         }
         p.fresh.insert(
             slot,
@@ -231,11 +237,12 @@ impl Bayes {
             retired.sort_unstable();
             for (last, (d, e)) in retired {
                 let key = if self.keys_reused {
-                    match p.keys.entry((d, e)) {
-                        Entry::Occupied(a) if a.get().key.last == last => a.remove().key,
+                    match self.keys.get_mut(p.number, d, e) {
+                        Some(a) if a.key.last == last => {}
                         // Used since: its later use has an entry of its own.
                         _ => continue,
                     }
+                    self.keys.remove(p.number, d, e).expect("found above").key
                 } else {
                     Key {
                         first: last,

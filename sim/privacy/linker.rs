@@ -19,12 +19,11 @@
 //! can be made, and the linker keeps only each device's newest key (the truth it counts).
 
 use std::collections::BTreeMap;
-use std::collections::hash_map::Entry;
 use std::ops::Bound::Excluded;
 
 use super::bayes::{Bayes, BayesStats};
 use super::calendar::Calendar;
-use super::idmap::IdMap;
+use super::keys::Keys;
 use crate::engine::Time;
 
 const NONE: u32 = u32::MAX;
@@ -47,7 +46,7 @@ pub struct LinkStats {
     pub chance: f64,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 struct Key {
     first: Time,
     last: Time,
@@ -63,7 +62,8 @@ struct Fresh {
 }
 
 struct Pool {
-    keys: IdMap<(u32, u32), Key>,
+    /// The pool's number among the observer's (its keys are filed under it).
+    number: u32,
     /// Keys with a period of their own, `(last, device, epoch)` filed by when they retire
     /// (`last` + `RETIRE_PERIODS` periods) at every use, so a sweep takes what retires instead
     /// of looking over every key; an entry no longer matching its key is stale and skipped.
@@ -104,6 +104,8 @@ pub struct Linker {
     /// `false` when no key can be used twice: nothing is kept per key.
     keys_reused: bool,
     pools: BTreeMap<(u32, u32), Pool>,
+    /// Every pool's keys in use, by device.
+    keys: Keys<Key>,
     /// Each device's newest key seen (its epoch) and its last use, by the device's index
     /// among those tracked: the truth, and the gaps.
     last: Vec<Option<(u32, Time)>>,
@@ -123,6 +125,7 @@ impl Linker {
             keys_reused,
             bayes,
             pools: BTreeMap::new(),
+            keys: Keys::new(if keys_reused { devices } else { 0 }),
             last: vec![None; devices],
             sweep: sweep.max(1),
             next_sweep: sweep,
@@ -162,8 +165,9 @@ impl Linker {
             return;
         }
         let sweep = self.sweep;
+        let number = self.pools.len() as u32;
         let p = self.pools.entry(pool).or_insert_with(|| Pool {
-            keys: IdMap::default(),
+            number,
             due: Calendar::new(sweep),
             single: Calendar::new(sweep),
             fresh: BTreeMap::new(),
@@ -185,7 +189,7 @@ impl Linker {
         if newest || prev.is_some_and(|(e, _)| e == epoch) {
             self.last[device as usize] = Some((epoch, t.max(prev.map_or(0, |(_, l)| l))));
         }
-        if let Some(k) = p.keys.get_mut(&(device, epoch)) {
+        if let Some(k) = self.keys.get_mut(p.number, device, epoch) {
             k.last = k.last.max(t);
             k.uses += 1;
             let k = *k;
@@ -198,7 +202,7 @@ impl Linker {
             uses: 1,
         };
         p.queue(&k, device, epoch);
-        p.keys.insert((device, epoch), k);
+        self.keys.insert(p.number, device, epoch, k);
         // A key back after it retired is not new: it is no one's successor.
         if !newest {
             return;
@@ -225,7 +229,7 @@ impl Linker {
             let mut taken = Vec::new();
             p.due.take_before(now, &mut taken);
             for (due, (last, d, e)) in taken {
-                if let Some(k) = p.keys.get(&(d, e))
+                if let Some(k) = self.keys.get_mut(p.number, d, e)
                     && k.last == last
                     && let Some(period) = own_period(k)
                     && last.saturating_add(period.saturating_mul(RETIRE_PERIODS)) == due
@@ -238,7 +242,7 @@ impl Linker {
             let mut taken = Vec::new();
             p.single.take_before(now.saturating_sub(wait), &mut taken);
             for (last, (d, e)) in taken {
-                if let Some(k) = p.keys.get(&(d, e))
+                if let Some(k) = self.keys.get_mut(p.number, d, e)
                     && k.last == last
                     && own_period(k).is_none()
                 {
@@ -250,9 +254,7 @@ impl Linker {
             // A key filed twice alike (its due time came back after another use) retires once.
             retired.dedup_by_key(|r| (r.0, r.1, r.2));
             for (last, d, e, period) in retired {
-                if let Entry::Occupied(k) = p.keys.entry((d, e)) {
-                    k.remove();
-                } else {
+                if self.keys.remove(p.number, d, e).is_none() {
                     continue;
                 }
                 if let Some(period) = period {

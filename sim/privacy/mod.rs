@@ -12,6 +12,7 @@ mod anonymity;
 mod bayes;
 mod calendar;
 mod idmap;
+mod keys;
 mod linker;
 pub mod mitigation;
 mod view;
@@ -149,7 +150,7 @@ impl Privacy {
                     linker: Linker::new(
                         window,
                         keys_reused,
-                        Bayes::new(models(s, o), keys_reused),
+                        Bayes::new(models(s, o), keys_reused, tracked),
                         tracked,
                     ),
                     anon: Anonymity::new(window, sampled),

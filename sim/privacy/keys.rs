@@ -1,0 +1,136 @@
+//! The keys an attacker holds, by tracked device. In the common case a device has at most two
+//! keys in use at once (the one it signs with and the one it rotated away from, not yet
+//! retired), so both sit in a flat array indexed by device; a third (a device rotating faster
+//! than its keys retire, or seen in two pools) goes to a hash map. Looking every key up in hash
+//! maps took about a seventh of the quickstart's time with two observers and keys rotated
+//! every third reading (a cache miss per lookup). Nothing here is iterated, so where a key
+//! sits cannot reach a result.
+
+use super::idmap::IdMap;
+
+/// Devices per chunk: chunks are allocated when one of their devices is first seen, so an
+/// observer that sees a few devices (a gateway's operator) holds little.
+const CHUNK: usize = 256;
+/// An empty place (a tag is a pool's number and an epoch, both below `u32::MAX`).
+const EMPTY: u64 = u64::MAX;
+
+type Near<V> = [(u64, V); 2];
+
+pub struct Keys<V> {
+    chunks: Vec<Option<Box<[Near<V>]>>>,
+    far: IdMap<(u32, u32, u32), V>,
+}
+
+fn tag(pool: u32, epoch: u32) -> u64 {
+    (u64::from(pool) << 32) | u64::from(epoch)
+}
+
+impl<V: Copy + Default> Keys<V> {
+    /// `devices`: how many are tracked (the devices given are below it).
+    pub fn new(devices: usize) -> Self {
+        Keys {
+            chunks: (0..devices.div_ceil(CHUNK)).map(|_| None).collect(),
+            far: IdMap::default(),
+        }
+    }
+
+    fn near(&mut self, device: u32) -> &mut Near<V> {
+        let d = device as usize;
+        let chunk = self.chunks[d / CHUNK]
+            .get_or_insert_with(|| vec![[(EMPTY, V::default()); 2]; CHUNK].into_boxed_slice());
+        &mut chunk[d % CHUNK]
+    }
+
+    /// Key `epoch` of `device` in pool number `pool`.
+    pub fn get_mut(&mut self, pool: u32, device: u32, epoch: u32) -> Option<&mut V> {
+        let t = tag(pool, epoch);
+        let far_empty = self.far.is_empty();
+        let d = device as usize;
+        // No chunks at all where no key is kept (none is used twice).
+        if let Some(Some(chunk)) = self.chunks.get_mut(d / CHUNK) {
+            let near = &mut chunk[d % CHUNK];
+            if let Some(i) = near.iter().position(|&(k, _)| k == t) {
+                return Some(&mut near[i].1);
+            }
+        }
+        if far_empty {
+            return None;
+        }
+        self.far.get_mut(&(pool, device, epoch))
+    }
+
+    /// Files a key not held yet; the device's two newest keys stay near.
+    pub fn insert(&mut self, pool: u32, device: u32, epoch: u32, v: V) {
+        let t = tag(pool, epoch);
+        let near = self.near(device);
+        if let Some(i) = near.iter().position(|&(k, _)| k == EMPTY) {
+            near[i] = (t, v);
+            return;
+        }
+        // The older of the two near (by epoch), unless the new key is older still.
+        let i = if (near[0].0 as u32) <= (near[1].0 as u32) {
+            0
+        } else {
+            1
+        };
+        let (old, ov) = near[i];
+        if (old as u32) < epoch {
+            near[i] = (t, v);
+            self.far
+                .insert(((old >> 32) as u32, device, old as u32), ov);
+        } else {
+            self.far.insert((pool, device, epoch), v);
+        }
+    }
+
+    pub fn remove(&mut self, pool: u32, device: u32, epoch: u32) -> Option<V> {
+        let t = tag(pool, epoch);
+        let d = device as usize;
+        // No chunks at all where no key is kept (none is used twice).
+        if let Some(Some(chunk)) = self.chunks.get_mut(d / CHUNK) {
+            let near = &mut chunk[d % CHUNK];
+            if let Some(i) = near.iter().position(|&(k, _)| k == t) {
+                near[i].0 = EMPTY;
+                return Some(near[i].1);
+            }
+        }
+        if self.far.is_empty() {
+            return None;
+        }
+        self.far.remove(&(pool, device, epoch))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whatever sits near or far, every key filed is found under its own pool and epoch
+    /// until removed, and never under another's.
+    #[test]
+    fn keys_are_found_where_filed_until_removed() {
+        let mut k: Keys<u64> = Keys::new(600);
+        for e in [3u32, 1, 5, 4, 2] {
+            for pool in 0..2u32 {
+                k.insert(pool, 513, e, u64::from(pool * 10 + e));
+            }
+        }
+        for e in 1..=5u32 {
+            for pool in 0..2u32 {
+                assert_eq!(
+                    k.get_mut(pool, 513, e).copied(),
+                    Some(u64::from(pool * 10 + e))
+                );
+            }
+        }
+        assert_eq!(k.get_mut(0, 513, 6), None);
+        assert_eq!(k.get_mut(0, 512, 5), None);
+        assert_eq!(k.remove(1, 513, 5), Some(15));
+        assert_eq!(k.remove(1, 513, 5), None);
+        assert_eq!(k.remove(0, 513, 1), Some(1));
+        k.insert(0, 513, 7, 7);
+        assert_eq!(k.get_mut(0, 513, 7).copied(), Some(7));
+        assert_eq!(k.get_mut(0, 513, 5).copied(), Some(5));
+        assert_eq!(k.get_mut(1, 513, 1).copied(), Some(11));
+    }
+}
