@@ -235,14 +235,9 @@ fn pbft_decision_state_is_released_once_executed_everywhere() {
     );
 }
 
-/// Pay-per-use channels on four HotStuff replicas, replica 3 down for good after a minute (so
-/// every fourth view times out and moves on by `NEW-VIEW`s): `(most blocks held at once,
-/// heights decided)` and `(most NEW-VIEW records a replica held at once, views reached)`.
-fn hotstuff_held(duration_s: u32) -> ((usize, u64), (usize, u64)) {
-    use unchained::consensus::hotstuff::HotStuff;
-    use unchained::scenario::Consensus;
-    use unchained::world::{Progress, run_with};
-    let s = common::scenario(&format!(
+/// Pay-per-use channels on four replicas of `protocol` with a 1 s view timeout, under `faults`.
+fn four_replicas(duration_s: u32, protocol: &str, faults: &str) -> unchained::scenario::Scenario {
+    common::scenario(&format!(
         "
 duration_s: {duration_s}
 devices:
@@ -252,10 +247,24 @@ devices:
         channel_max_s: 600 }}
 gateways: {{ count: 4 }}
 validators: {{ count: 4 }}
-consensus: {{ protocol: hotstuff, view_timeout_ms: 1000 }}
-faults: {{ crashes: [{{ nodes: [3], at_s: 60 }}] }}
+consensus: {{ protocol: {protocol}, view_timeout_ms: 1000 }}
+faults: {{ {faults} }}
 "
-    ));
+    ))
+}
+
+/// Pay-per-use channels on four HotStuff replicas, replica 3 down for good after a minute (so
+/// every fourth view times out and moves on by `NEW-VIEW`s): `(most blocks held at once,
+/// heights decided)` and `(most NEW-VIEW records a replica held at once, views reached)`.
+fn hotstuff_held(duration_s: u32) -> ((usize, u64), (usize, u64)) {
+    use unchained::consensus::hotstuff::HotStuff;
+    use unchained::scenario::Consensus;
+    use unchained::world::{Progress, run_with};
+    let s = four_replicas(
+        duration_s,
+        "hotstuff",
+        "crashes: [{ nodes: [3], at_s: 60 }]",
+    );
     let Consensus::Hotstuff(p) = &s.consensus else {
         unreachable!("hotstuff")
     };
@@ -317,20 +326,7 @@ fn pbft_view_changes(duration_s: u32) -> (usize, u64) {
     use unchained::consensus::pbft::Pbft;
     use unchained::scenario::Consensus;
     use unchained::world::{Progress, run_with};
-    let s = common::scenario(&format!(
-        "
-duration_s: {duration_s}
-devices:
-  - count: 440
-    workload:
-      {{ model: pay_per_use, providers: 40, uses_per_s: 0.05, payments_per_channel: 5,
-        channel_max_s: 600 }}
-gateways: {{ count: 4 }}
-validators: {{ count: 4 }}
-consensus: {{ protocol: pbft, view_timeout_ms: 1000 }}
-faults: {{ links: {{ loss: 0.05 }} }}
-"
-    ));
+    let s = four_replicas(duration_s, "pbft", "links: { loss: 0.05 }");
     let Consensus::Pbft(p) = &s.consensus else {
         unreachable!("pbft")
     };
