@@ -33,9 +33,9 @@ const PER_RADIO_LINK: f64 = 8.0;
 /// distance while the links are built (4, held twice while the per-chunk lists are joined).
 const PER_RADIO_DEVICE: f64 = 49.0;
 
-/// Bytes per device an observer tracks (`observers:`): its newest key and last use and its
-/// count in the open anonymity window, in hash maps (doubled for their load factor and growth
-/// by doubling).
+/// Bytes per device an observer tracks (`observers:`): its newest keys with their last use,
+/// in flat arrays by device (`sim/privacy/keys.rs`), and its count in the open anonymity
+/// window, in a hash map (doubled for its load factor and growth by doubling).
 const PER_OBSERVED_DEVICE: f64 = 128.0;
 /// Bytes per key an observer holds, for each of its two attackers. The heuristic keeps a key's
 /// first and last use in its pool's map until it has been unused for three of its periods, and
