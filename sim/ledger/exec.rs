@@ -213,6 +213,19 @@ mod tests {
     use super::*;
     use crate::scenario::KindTimes;
 
+    /// Two cores and 1 ms per reading (one signature verification).
+    fn two_cores() -> Execution {
+        Execution {
+            cores: 2,
+            verify_us: 1_000.0,
+            contract_us: KindTimes::default(),
+        }
+    }
+
+    fn ms(x: f64) -> Time {
+        from_secs(x / 1e3)
+    }
+
     fn reading(seq: u32) -> TxTag {
         TxTag {
             device: 0,
@@ -223,11 +236,7 @@ mod tests {
 
     #[test]
     fn cores_serve_in_arrival_order_and_late_ends_stay_pending() {
-        let e = Execution {
-            cores: 2,
-            verify_us: 1_000.0,
-            contract_us: KindTimes::default(),
-        };
+        let e = two_cores();
         let end = from_secs(0.0025);
         let mut x = Executor::build(Some(&e), end);
         let mut m = Metrics::new(end, end);
@@ -246,12 +255,7 @@ mod tests {
 
     #[test]
     fn blocks_execute_per_validator_in_arrival_order() {
-        let e = Execution {
-            cores: 2,
-            verify_us: 1_000.0,
-            contract_us: KindTimes::default(),
-        };
-        let ms = |x: f64| from_secs(x / 1e3);
+        let e = two_cores();
         let mut x = Executor::build(Some(&e), ms(100.0));
         let mut five = [0; TxKind::COUNT];
         five[TxKind::Reading.index()] = 5;
@@ -267,12 +271,7 @@ mod tests {
 
     #[test]
     fn packing_stops_where_the_block_would_outlast_the_limit() {
-        let e = Execution {
-            cores: 2,
-            verify_us: 1_000.0,
-            contract_us: KindTimes::default(),
-        };
-        let ms = |x: f64| from_secs(x / 1e3);
+        let e = two_cores();
         let mut x = Executor::build(Some(&e), ms(100.0));
         // 1 ms readings on two cores within 3.5 ms: three per core, six in all.
         let mut p = x.packing(ms(3.5)).unwrap();

@@ -3,6 +3,7 @@
 //! Slots are reused after settlement; a `(slot, generation)` pair names a transaction, so a
 //! stale reference from an orphaned block can never reach the slot's next occupant.
 
+use super::Block;
 use crate::consensus::TxIn;
 use crate::engine::Time;
 use std::collections::VecDeque;
@@ -106,6 +107,20 @@ impl Pool {
             self.unincluded_bytes -= u64::from(t.tx.bytes);
         }
         first
+    }
+
+    /// Removes the transactions of origin `node` that `block` carries and that are still here,
+    /// handing each to `settle` first. A block's references are sorted by origin, so this
+    /// touches only that origin's run of them.
+    pub fn take_own(&mut self, block: &Block, node: u32, mut settle: impl FnMut(&PoolTx)) {
+        let lo = block.txs.partition_point(|r| r.origin < node);
+        let hi = block.txs.partition_point(|r| r.origin <= node);
+        for r in &block.txs[lo..hi] {
+            if let Some(t) = self.get(r.slot, r.generation) {
+                settle(t);
+                self.remove(r.slot);
+            }
+        }
     }
 
     pub fn remove(&mut self, slot: u32) {

@@ -79,18 +79,12 @@ impl Nakamoto {
     }
 
     fn settle_block(&mut self, node: u32, c: u32, ctx: &mut Ctx<Msg, Timer>) {
-        let txs = &self.blocks.get(c).txs;
-        let lo = txs.partition_point(|r| r.origin < node);
-        let hi = txs.partition_point(|r| r.origin <= node);
-        for i in lo..hi {
-            let r = self.blocks.get(c).txs[i];
-            if let Some(t) = self.pool.get(r.slot, r.generation) {
-                let n = self.blocks.get(c).tx_count;
-                // Executed when the block reached this validator.
-                ctx.settle_executed(t.tx.tag(), t.tx.created, n);
-                self.settled[node as usize] += 1;
-                self.pool.remove(r.slot);
-            }
-        }
+        let block = self.blocks.get(c);
+        let settled = &mut self.settled[node as usize];
+        self.pool.take_own(block, node, |t| {
+            // Executed when the block reached this validator.
+            ctx.settle_executed(t.tx.tag(), t.tx.created, block.tx_count);
+            *settled += 1;
+        });
     }
 }

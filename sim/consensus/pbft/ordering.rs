@@ -117,10 +117,7 @@ impl Pbft {
     ) {
         if self.byz.equivocates(node.id) {
             // Prepares and commits every proposal at once, conflicting ones included.
-            for i in 0..self.batches.requests(batch).len() {
-                let r = self.batches.requests(batch)[i];
-                self.learn(node, ctx, r);
-            }
+            self.learn_batch(node, ctx, batch);
             self.multicast(ctx, Msg::Prepare { view, seq, batch });
             self.multicast(ctx, Msg::Commit { view, seq, batch });
             return;
@@ -135,13 +132,18 @@ impl Pbft {
             return;
         }
         node.slots.insert(seq, Slot::new(view, batch));
-        for i in 0..self.batches.requests(batch).len() {
-            let r = self.batches.requests(batch)[i];
-            self.learn(node, ctx, r);
-        }
+        self.learn_batch(node, ctx, batch);
         node.vote(view, seq, batch, Phase::Prepare, node.id);
         self.multicast(ctx, Msg::Prepare { view, seq, batch });
         self.check_prepared(node, ctx, seq);
+    }
+
+    /// Learns the requests of a proposed batch, so a replica that missed their multicast
+    /// knows them from the proposal.
+    fn learn_batch(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, batch: u32) {
+        for &r in self.batches.requests(batch) {
+            self.learn(node, ctx, r);
+        }
     }
 
     pub(super) fn check_prepared(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, seq: u64) {

@@ -411,20 +411,14 @@ impl Pos {
         let from_h = self.blocks.get(self.blocks.fork_point(from, to)).height;
         for h in from_h + 1..=self.blocks.get(to).height {
             let c = self.blocks.ancestor(to, h);
-            let txs = &self.blocks.get(c).txs;
-            let lo = txs.partition_point(|r| r.origin < node);
-            let hi = txs.partition_point(|r| r.origin <= node);
-            for i in lo..hi {
-                let r = self.blocks.get(c).txs[i];
-                if let Some(t) = self.pool.get(r.slot, r.generation) {
-                    let n = self.blocks.get(c).tx_count;
-                    // Executed when the block reached this validator.
-                    ctx.settle_executed(t.tx.tag(), t.tx.created, n);
-                    self.tx_finality.add(ctx.now - t.tx.created);
-                    self.settled[node as usize] += 1;
-                    self.pool.remove(r.slot);
-                }
-            }
+            let block = self.blocks.get(c);
+            let (settled, finality) = (&mut self.settled[node as usize], &mut self.tx_finality);
+            self.pool.take_own(block, node, |t| {
+                // Executed when the block reached this validator.
+                ctx.settle_executed(t.tx.tag(), t.tx.created, block.tx_count);
+                finality.add(ctx.now - t.tx.created);
+                *settled += 1;
+            });
             self.blocks.confirm(c);
         }
     }
