@@ -44,7 +44,11 @@ fn block_contents_are_released_after_settlement() {
 /// Pay-per-use channels (an opening and a closing transaction per channel) for `duration_s`
 /// on `consensus`, with the protocol object kept for inspection.
 fn channels(duration_s: u32, consensus: &str) -> unchained::scenario::Scenario {
-    common::scenario(&format!(
+    common::scenario(&channels_yaml(duration_s, consensus))
+}
+
+fn channels_yaml(duration_s: u32, consensus: &str) -> String {
+    format!(
         "
 duration_s: {duration_s}
 devices:
@@ -56,7 +60,7 @@ gateways: {{ count: 4 }}
 validators: {{ count: 4 }}
 consensus: {consensus}
 "
-    ))
+    )
 }
 
 /// The most requests PBFT, HotStuff or Raft kept at once, and the transactions settled.
@@ -237,20 +241,9 @@ fn pbft_decision_state_is_released_once_executed_everywhere() {
 
 /// Pay-per-use channels on four replicas of `protocol` with a 1 s view timeout, under `faults`.
 fn four_replicas(duration_s: u32, protocol: &str, faults: &str) -> unchained::scenario::Scenario {
-    common::scenario(&format!(
-        "
-duration_s: {duration_s}
-devices:
-  - count: 440
-    workload:
-      {{ model: pay_per_use, providers: 40, uses_per_s: 0.05, payments_per_channel: 5,
-        channel_max_s: 600 }}
-gateways: {{ count: 4 }}
-validators: {{ count: 4 }}
-consensus: {{ protocol: {protocol}, view_timeout_ms: 1000 }}
-faults: {{ {faults} }}
-"
-    ))
+    let consensus = format!("{{ protocol: {protocol}, view_timeout_ms: 1000 }}");
+    let channels = channels_yaml(duration_s, &consensus);
+    common::scenario(&format!("{channels}faults: {{ {faults} }}\n"))
 }
 
 /// Pay-per-use channels on four HotStuff replicas, replica 3 down for good after a minute (so
