@@ -1,6 +1,6 @@
 //! Plain data a finished run hands to the report: rows of the output tables.
 
-use crate::engine::Time;
+use crate::engine::{Time, to_secs};
 
 /// Where every created transaction ended. The run checks `holds()` before writing anything.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -114,15 +114,44 @@ pub struct LatencyBinRow {
     pub population: u64,
 }
 
-/// A leader change of a leader-based family: a node won an election, or a leader stepped
-/// down on learning of a newer term.
+/// A leader change of a leader-based family: a node won an election, a leader stepped down on
+/// learning of a newer term, or a new leader took over a view after a view change.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LeaderRow {
     pub at_s: f64,
-    /// `elected` or `stepped_down`.
+    /// One of [`LeaderRow::EVENTS`].
     pub event: &'static str,
+    /// The term (Raft) or view (BFT families) the event belongs to.
     pub term: u64,
     pub node: u32,
+}
+
+/// `(time, term or view, node)`: one leader change as a family records it.
+pub type LeaderEvent = (Time, u64, u32);
+
+impl LeaderRow {
+    /// Events in the order rows of one instant are listed.
+    pub const EVENTS: [&'static str; 3] = ["elected", "stepped_down", "view_change"];
+
+    /// Rows from `(time, term or view, node)` records, each list with its event, in time
+    /// order; records of one instant by event, then term, then node, so the table does not
+    /// depend on the order in which a family happened to record them.
+    pub fn table(lists: &[(&'static str, &[LeaderEvent])]) -> Vec<LeaderRow> {
+        let rank = |event| Self::EVENTS.iter().position(|&e| e == event);
+        let mut rows: Vec<_> = lists
+            .iter()
+            .flat_map(|&(event, list)| list.iter().map(move |&r| (r, event)))
+            .collect();
+        rows.sort_by_key(|&((at, term, node), event)| (at, rank(event), term, node));
+        rows.into_iter()
+            .map(|((at, term, node), event)| LeaderRow {
+                at_s: to_secs(at),
+                event,
+                term,
+                node,
+            })
+            .collect()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -43,7 +43,7 @@ use super::pbft::requests::{Executed, Requests};
 use super::quorum::Tally;
 use super::rows::Rows;
 use super::{Carries, Ctx, Kind, Protocol, Report, TxIn, decided};
-use crate::engine::{Time, from_secs, to_secs};
+use crate::engine::{Time, from_secs};
 use crate::metrics::{LeaderRow, Metrics, Value};
 use crate::scenario::{self, Certificate};
 use std::collections::{BTreeMap, BTreeSet};
@@ -450,17 +450,7 @@ impl Protocol for HotStuff {
             blocks,
             summary,
         );
-        report.leaders = Some(
-            self.view_changes
-                .iter()
-                .map(|&(at, view, node)| LeaderRow {
-                    at_s: to_secs(at),
-                    event: "view_change",
-                    term: view,
-                    node,
-                })
-                .collect(),
-        );
+        report.leaders = Some(LeaderRow::table(&[("view_change", &self.view_changes)]));
         report
     }
 }

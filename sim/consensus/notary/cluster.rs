@@ -11,6 +11,7 @@
 //! would have applied the same committed prefix.
 
 use super::{Ctx, LEADER, Msg, Node, Notary, Stage, Timer, VOTE_BYTES};
+use crate::engine::Time;
 use rand::RngExt;
 use std::collections::btree_map::Entry as Slot;
 
@@ -85,8 +86,12 @@ impl Notary {
         self.entries[*node.log.last().expect("root") as usize].term
     }
 
-    fn observe_term(&self, node: &mut Node, term: u64) {
+    /// Adopts a newer term as a follower; a leader doing so steps down.
+    fn observe_term(&mut self, node: &mut Node, term: u64, now: Time) {
         if term > node.term {
+            if node.role == Role::Leader {
+                self.step_downs.push((now, term, node.id));
+            }
             node.term = term;
             node.voted_for = None;
             node.role = Role::Follower;
@@ -128,7 +133,7 @@ impl Notary {
         if node.id >= self.cluster {
             return;
         }
-        self.observe_term(node, term);
+        self.observe_term(node, term, ctx.now);
         let mine = (self.last_term(node), self.last_index(node));
         let granted = term == node.term
             && node.voted_for.is_none_or(|v| v == from)
@@ -151,7 +156,7 @@ impl Notary {
         term: u64,
         granted: bool,
     ) {
-        self.observe_term(node, term);
+        self.observe_term(node, term, ctx.now);
         if node.role != Role::Candidate || term != node.term || !granted {
             return;
         }
@@ -323,7 +328,7 @@ impl Notary {
         last: u32,
         commit: u64,
     ) {
-        self.observe_term(node, term);
+        self.observe_term(node, term, ctx.now);
         let last_index = self.entries[last as usize].index;
         let carried = (last_index > prev).then_some(last);
         if term < node.term {
@@ -396,7 +401,7 @@ impl Notary {
         ok: bool,
         matched: u64,
     ) {
-        self.observe_term(node, term);
+        self.observe_term(node, term, ctx.now);
         if node.role != Role::Leader || term != node.term {
             return;
         }

@@ -36,7 +36,7 @@ mod rows;
 use super::quorum::Tally;
 use super::{Carries, Ctx, Kind, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Purpose, Time, draw_u64, draw_unit, from_secs};
-use crate::metrics::{Metrics, Value};
+use crate::metrics::{LeaderRow, Metrics, Value};
 use crate::scenario::{self, NotaryCluster};
 use cluster::Entry;
 pub use cluster::Role;
@@ -102,8 +102,10 @@ pub struct Notary {
     rows: rows::Rows,
     /// Raft cluster: the shared entry store (`entries[0]` is the root) and timing.
     entries: Vec<Entry>,
-    /// `(time, term, node)` of every election won after the start.
+    /// `(time, term, node)` of every election won after the start, and of every leader
+    /// stepping down on learning of a newer term.
     pub elections: Vec<(Time, u64, u32)>,
+    pub step_downs: Vec<(Time, u64, u32)>,
     election: Time,
     heartbeat: Time,
     retry: Time,
@@ -298,6 +300,7 @@ impl Notary {
             rows: rows::Rows::new(cluster),
             entries: vec![Entry::ROOT],
             elections: Vec::new(),
+            step_downs: Vec::new(),
             election: from_secs(params.election_timeout_ms / 1e3).max(1),
             heartbeat: from_secs(params.heartbeat_ms / 1e3).max(1),
             retry: 3 * from_secs(params.election_timeout_ms / 1e3).max(1),
@@ -331,6 +334,21 @@ impl Notary {
 
     fn is_bft(&self) -> bool {
         matches!(self.params.cluster, NotaryCluster::Bft { .. })
+    }
+
+    /// The `leaders` table: elections and step-downs of the Raft cluster, new views formed by
+    /// the BFT cluster; a single notary has no leader changes and no table.
+    fn leader_rows(&self) -> Option<Vec<LeaderRow>> {
+        match self.params.cluster {
+            NotaryCluster::Single => None,
+            NotaryCluster::Raft { .. } => Some(LeaderRow::table(&[
+                ("elected", &self.elections),
+                ("stepped_down", &self.step_downs),
+            ])),
+            NotaryCluster::Bft { .. } => {
+                Some(LeaderRow::table(&[("view_change", &self.view_changes)]))
+            }
+        }
     }
 
     /// Sends `msg`; every message counts, and those serving one transaction count for it too
@@ -781,7 +799,7 @@ impl Protocol for Notary {
             // the consumed state reference, the consuming transaction's id and the notary's
             // signature (see NOTARY_LOG_BYTES). The parties' own vaults are outside the run.
             ledger_bytes: Some(inputs.len() as u64 * NOTARY_LOG_BYTES),
-            leaders: None,
+            leaders: self.leader_rows(),
             dropped: vec![(
                 "double_spend".into(),
                 self.rejected_attempts + self.rejected_honest,

@@ -1,7 +1,6 @@
 //! View changes: leaving a view whose primary makes no progress, and installing the next.
 
 use super::{Ctx, Msg, NULL_BATCH, Node, Pbft, Slot, Timer};
-use crate::engine::to_secs;
 use crate::metrics::LeaderRow;
 use std::collections::BTreeMap;
 
@@ -70,16 +69,10 @@ impl Pbft {
     /// Every `NEW-VIEW` sent, in time order: a primary taking over after a view change (view
     /// 0's primary, replica 0, leads from the start and has no row).
     pub(super) fn leader_rows(&self) -> Vec<LeaderRow> {
-        let mut rows = self.taken_over.clone();
-        rows.sort_by_key(|&(at, view)| (at, view));
-        rows.into_iter()
-            .map(|(at, view)| LeaderRow {
-                at_s: to_secs(at),
-                event: "view_change",
-                term: view,
-                node: self.primary(view),
-            })
-            .collect()
+        let taken: Vec<_> = (self.taken_over.iter())
+            .map(|&(at, view)| (at, view, self.primary(view)))
+            .collect();
+        LeaderRow::table(&[("view_change", &taken)])
     }
 
     pub(super) fn start_view_change(

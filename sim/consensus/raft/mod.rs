@@ -31,7 +31,7 @@ mod peer;
 
 use super::pbft::requests::{Executed, Requests};
 use super::{Carries, Ctx, Kind, NodeStats, Protocol, Report, TxIn, decided, decided::Batch, per};
-use crate::engine::{Time, from_secs, to_secs};
+use crate::engine::{Time, from_secs};
 use crate::metrics::{LeaderRow, Metrics, Value};
 use crate::scenario;
 use std::collections::{BTreeMap, BTreeSet};
@@ -278,18 +278,10 @@ impl Raft {
     /// Elections won and leaders stepping down, by time (an election before a step-down at the
     /// same instant: the order they happen in within one handler).
     fn leader_rows(&self) -> Vec<LeaderRow> {
-        let won = self.elections.iter().map(|&e| (e, 0, "elected"));
-        let down = self.step_downs.iter().map(|&e| (e, 1, "stepped_down"));
-        let mut rows: Vec<_> = won.chain(down).collect();
-        rows.sort_by_key(|&((at, term, node), order, _)| (at, order, term, node));
-        rows.into_iter()
-            .map(|((at, term, node), _, event)| LeaderRow {
-                at_s: to_secs(at),
-                event,
-                term,
-                node,
-            })
-            .collect()
+        LeaderRow::table(&[
+            ("elected", &self.elections),
+            ("stepped_down", &self.step_downs),
+        ])
     }
 
     fn majority(&self) -> u32 {
