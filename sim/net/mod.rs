@@ -38,6 +38,7 @@ impl Network {
                 one_way_ms,
                 bandwidth_bps,
             } => regions::constant(*one_way_ms, *bandwidth_bps),
+            Latency::Table { regions: rows, .. } => regions::from_rows(rows),
         };
         let counts = regions::apportion(n as u64, &table.node_share);
         let mut region: Vec<u16> = Vec::with_capacity(n as usize);

@@ -15,7 +15,8 @@ pub const REGION_NAMES: [&str; 6] = [
     "australia",
 ];
 
-/// A set of regions with symmetric latency and per-region bandwidth.
+/// A set of regions with one-way latency (symmetric in the built-in tables) and per-region
+/// bandwidth.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RegionTable {
     pub names: Vec<String>,
@@ -79,6 +80,17 @@ pub fn constant(one_way_ms: f64, bandwidth_bps: f64) -> RegionTable {
         upload_bps: vec![bandwidth_bps],
         download_bps: vec![bandwidth_bps],
         node_share: vec![1.0],
+    }
+}
+
+/// A table listed in the scenario (or read from a file into it), validated.
+pub fn from_rows(rows: &[crate::scenario::RegionRow]) -> RegionTable {
+    RegionTable {
+        names: rows.iter().map(|r| r.name.clone()).collect(),
+        latency_ms: rows.iter().map(|r| r.latency_ms.clone()).collect(),
+        upload_bps: rows.iter().map(|r| r.upload_bps).collect(),
+        download_bps: rows.iter().map(|r| r.download_bps).collect(),
+        node_share: rows.iter().map(|r| r.share).collect(),
     }
 }
 

@@ -15,6 +15,8 @@ pub mod json_schema;
 pub mod limits;
 mod locate;
 mod name;
+mod network;
+mod network_files;
 mod privacy;
 mod radio;
 mod raft;
@@ -31,6 +33,7 @@ pub use execution::{Execution, KindTimes};
 pub use faults::*;
 pub(crate) use locate::line_of;
 pub use name::{MAX_NAME_BYTES, name_problem};
+pub use network::*;
 pub use privacy::*;
 pub use radio::*;
 pub use raft::*;
@@ -40,7 +43,7 @@ pub use workload::{Anchor, EarlyUses};
 use std::path::Path;
 
 /// Parses and validates scenario text. `origin` names the source in error messages.
-/// Files the scenario names (a gateway CSV) are read relative to the working directory.
+/// Files the scenario names (a gateway CSV, network tables) are read relative to the working directory.
 pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
     parse_at(text, origin, Path::new("."))
 }
@@ -68,6 +71,21 @@ pub fn parse_at(text: &str, origin: &str, base: &Path) -> Result<Scenario, Scena
                 allowed: problem,
                 line: locate::line_of(text, path),
             }],
+        });
+    }
+    let unread = network_files::read_network_files(&mut scenario.network, base);
+    if !unread.is_empty() {
+        return Err(ScenarioError::Invalid {
+            origin: origin.to_string(),
+            errors: unread
+                .into_iter()
+                .map(|p| FieldError {
+                    path: p.path.into(),
+                    value: format!("{:?}", p.file),
+                    allowed: p.problem,
+                    line: locate::line_of(text, p.path),
+                })
+                .collect(),
         });
     }
     let errors = validate::validate(&scenario, text);
@@ -120,6 +138,10 @@ pub fn to_yaml(scenario: &Scenario) -> String {
         && !area.gateway_coordinates.is_empty()
     {
         area.gateways_csv = None;
+    }
+    // Tables read from files travel inline too.
+    if let Latency::Table { file, .. } = &mut resolved.network.latency {
+        *file = None;
     }
     let (warmup, measure) = scenario.metrics.window(scenario.duration_s);
     resolved.metrics.warmup_s = Some(warmup);

@@ -11,6 +11,7 @@ mod costs;
 mod energy;
 mod execution;
 mod faults;
+pub(super) mod network;
 mod privacy;
 mod radio;
 mod raft;
@@ -22,8 +23,8 @@ use std::fmt::{self, Display};
 use super::locate::line_of;
 use super::{
     Adversary, Confirmation, Connectivity, Consensus, DeviceGroup, Duration, FieldError, Gateways,
-    HashPower, Latency, MetricsOptions, MissingShare, Nakamoto, Network, Notary, NotaryCluster,
-    Pos as PosParams, Scenario, Tangle, TipSelection, Topology, Unl, Uplink, Workload, Xrpl,
+    HashPower, MetricsOptions, MissingShare, Nakamoto, Notary, NotaryCluster, Pos as PosParams,
+    Scenario, Tangle, TipSelection, Unl, Uplink, Workload, Xrpl,
 };
 
 /// Longest run, and longest span of time any one setting may describe. Keeping every time at
@@ -427,66 +428,6 @@ impl Checker<'_> {
         }
         self.bandwidth("gateways.backhaul_bps", gateways.backhaul_bps);
         self.time_ms("gateways.batch_interval_ms", gateways.batch_interval_ms);
-    }
-
-    fn network(&mut self, network: &Network, validators: u64) {
-        self.time_ms("network.processing_ms", network.processing_ms);
-        match network.latency {
-            Latency::Simblock2019 | Latency::Simblock2015 => {}
-            Latency::Constant {
-                one_way_ms,
-                bandwidth_bps,
-            } => {
-                self.time_ms("network.latency.one_way_ms", one_way_ms);
-                self.bandwidth("network.latency.bandwidth_bps", bandwidth_bps);
-            }
-        }
-        match network.topology {
-            Topology::FullMesh => {
-                if validators > MAX_FULL_MESH_VALIDATORS {
-                    self.report(
-                        "network.topology.model",
-                        "full_mesh",
-                        format!(
-                            "allows at most {MAX_FULL_MESH_VALIDATORS} validators, not \
-                             {validators} (use model: random for more)"
-                        ),
-                    );
-                }
-            }
-            Topology::Random {
-                outbound,
-                max_inbound,
-                ..
-            } => {
-                if !(1..=MAX_OUTBOUND).contains(&outbound) {
-                    self.report(
-                        "network.topology.outbound",
-                        outbound,
-                        format!("must be >= 1 and <= {MAX_OUTBOUND}"),
-                    );
-                }
-                if max_inbound < 1 {
-                    self.report("network.topology.max_inbound", max_inbound, "must be >= 1");
-                }
-                // Every outbound connection is someone's inbound one: n * outbound connections
-                // need n * max_inbound slots. (A single validator opens none.)
-                if validators > 1
-                    && (1..=MAX_OUTBOUND).contains(&outbound)
-                    && max_inbound >= 1
-                    && outbound > max_inbound
-                {
-                    self.report(
-                        "network.topology.outbound",
-                        outbound,
-                        format!(
-                            "must be <= max_inbound ({max_inbound}), or the validators cannot \
-                             accept every outbound connection"
-                        ),
-                    );
-                }
-            }
-        }
     }
 
     /// `validators` is the validator count when that count is itself valid.

@@ -1,0 +1,175 @@
+//! The `network:` section: latency and bandwidth tables, jitter, the peer graph, block relay,
+//! and node classes.
+
+use serde::{Deserialize, Serialize};
+
+use super::tagged::tagged_enum;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    #[serde(default)]
+    pub latency: Latency,
+    #[serde(default)]
+    pub jitter: Jitter,
+    #[serde(default)]
+    pub topology: Topology,
+    /// Fixed per-message processing time at the receiver.
+    #[serde(default = "default_processing_ms")]
+    pub processing_ms: f64,
+    /// How blocks cross a hop: `ideal` (one message at full link speed, every copy in
+    /// parallel) or `announce` (announce → request → transfer through the sender's shared
+    /// upload link).
+    #[serde(default)]
+    pub relay_model: RelayModel,
+    /// How a node's upload link serves its concurrent block transfers under `announce`.
+    #[serde(default)]
+    pub upload: UploadSharing,
+}
+
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum RelayModel {
+    /// Every hop is one message of latency + size / min(upload, download), all copies in
+    /// parallel at full speed: the model before announce/request relay, kept so earlier
+    /// analyses reproduce.
+    #[default]
+    Ideal,
+    /// Announce (inv/headers) → request (getdata) → transfer, BIP 152 compact blocks in low-
+    /// and high-bandwidth mode with `getblocktxn` round trips, block data queued on the
+    /// sender's upload link.
+    Announce,
+}
+
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum UploadSharing {
+    /// One transfer at a time, in request order, each at min(sender upload, receiver
+    /// download).
+    #[default]
+    Fifo,
+    /// Processor sharing: the upload is split equally among the transfers in progress.
+    Fair,
+    /// FIFO, and the link stays held until the copy is delivered (latency + transfer +
+    /// processing): SimBlock's sender sends its next block message only when the previous one
+    /// arrives.
+    StopAndWait,
+}
+
+fn default_processing_ms() -> f64 {
+    2.0
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Network {
+            latency: Latency::default(),
+            jitter: Jitter::default(),
+            topology: Topology::default(),
+            processing_ms: default_processing_ms(),
+            relay_model: RelayModel::default(),
+            upload: UploadSharing::default(),
+        }
+    }
+}
+
+tagged_enum! {
+    tag = "model", twin = LatencyTwin as "Latency";
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub enum Latency {
+        /// Six regions with the SimBlock 2019 latency and bandwidth tables and the Bitcoin 2019
+        /// node shares.
+        #[default]
+        Simblock2019,
+        /// The same regions with the 2015 tables and shares.
+        Simblock2015,
+        /// Every pair of validators `one_way_ms` apart with `bandwidth_bps` links (one region).
+        Constant { one_way_ms: f64, bandwidth_bps: f64 },
+        /// Regions from a CSV `file` (relative to the scenario file; read into `regions` when
+        /// the scenario is loaded) or listed in `regions`.
+        Table {
+            /// A CSV file: header `region,upload_bps,download_bps,share,<region names>`, then
+            /// one row per region in the header's order.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            file: Option<String>,
+            #[serde(default, skip_serializing_if = "Vec::is_empty")]
+            regions: Vec<RegionRow>,
+        },
+    }
+}
+
+/// One region of a latency table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegionRow {
+    pub name: String,
+    /// Upload bandwidth of a validator in this region.
+    pub upload_bps: f64,
+    /// Download bandwidth of a validator in this region.
+    pub download_bps: f64,
+    /// Share of the validators placed here; the shares of all regions sum to 1.
+    pub share: f64,
+    /// Mean one-way latency from this region to each region, in list order.
+    pub latency_ms: Vec<f64>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Jitter {
+    /// The table value exactly.
+    #[default]
+    None,
+    /// Pareto-distributed around the table value with its mean preserved (as SimBlock).
+    Pareto,
+}
+
+tagged_enum! {
+    tag = "model", twin = TopologyTwin as "Topology";
+    #[derive(Clone, Debug, PartialEq)]
+    pub enum Topology {
+        /// Bitcoin-like: every node opens `outbound` connections to uniformly chosen peers that
+        /// still accept inbound ones (at most `max_inbound`).
+        Random {
+            #[serde(default = "default_outbound")]
+            outbound: u32,
+            #[serde(default = "default_max_inbound")]
+            max_inbound: u32,
+            /// `fixed`: every node opens `outbound`; `bitcoin2015`: each node draws its count from
+            /// the outbound-degree distribution measured by Miller et al. (2015), as SimBlock.
+            #[serde(default)]
+            outbound_model: OutboundModel,
+        },
+        FullMesh,
+    }
+}
+
+fn default_outbound() -> u32 {
+    8
+}
+fn default_max_inbound() -> u32 {
+    117
+}
+
+impl Default for Topology {
+    fn default() -> Self {
+        Topology::Random {
+            outbound: default_outbound(),
+            max_inbound: default_max_inbound(),
+            outbound_model: OutboundModel::Fixed,
+        }
+    }
+}
+
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboundModel {
+    #[default]
+    Fixed,
+    Bitcoin2015,
+}
