@@ -18,7 +18,7 @@ fn run(text: &str) -> (RunOutput, Tendermint, Vec<Node>) {
     let Consensus::Tendermint(p) = &s.consensus else {
         panic!("not tendermint")
     };
-    let hs = Tendermint::new(p, s.validators.count as u32);
+    let hs = Tendermint::new(p, s.validators.count as u32).recording();
     run_with(&s, hs, &Progress::hidden()).unwrap_or_else(|e| panic!("{e}"))
 }
 

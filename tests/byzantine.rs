@@ -99,7 +99,7 @@ fn hotstuff(text: &str) -> Outcome {
 }
 
 fn tendermint(text: &str) -> Outcome {
-    bft_outcome!(text, Tendermint, Tendermint)
+    bft_outcome!(text, Tendermint, Tendermint, recording)
 }
 
 fn agree(o: &Outcome) -> Result<(), String> {

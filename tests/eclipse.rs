@@ -197,7 +197,7 @@ fn eclipsed_tendermint_validator_stalls_then_catches_up() {
     let Consensus::Tendermint(p) = &s.consensus else {
         panic!("not tendermint")
     };
-    let proto = Tendermint::new(p, 4);
+    let proto = Tendermint::new(p, 4).recording();
     let (out, _, nodes) = run_with(&s, proto, &Progress::hidden()).expect("runs");
     assert!(common::metric(&out, "msgs_dropped_eclipse") > 0.0);
     let within = |n: &TmNode, from: f64, to: f64| {

@@ -63,9 +63,12 @@ consensus: {consensus}
     )
 }
 
-/// The most requests PBFT, HotStuff or Raft kept at once, and the transactions settled.
+/// The most requests PBFT, HotStuff, Raft or Tendermint kept at once, and the transactions
+/// settled.
 fn requests_kept(duration_s: u32, consensus: &str) -> (usize, u64) {
-    use unchained::consensus::{hotstuff::HotStuff, pbft::Pbft, raft::Raft};
+    use unchained::consensus::{
+        hotstuff::HotStuff, pbft::Pbft, raft::Raft, tendermint::Tendermint,
+    };
     use unchained::scenario::Consensus;
     use unchained::world::{Progress, run_with};
     let s = channels(duration_s, consensus);
@@ -87,7 +90,13 @@ fn requests_kept(duration_s: u32, consensus: &str) -> (usize, u64) {
             assert!(out.conservation.holds());
             (hs.requests().peak_live(), out.conservation.settled)
         }
-        _ => unreachable!("pbft, hotstuff or raft"),
+        Consensus::Tendermint(p) => {
+            let tm = Tendermint::new(p, n);
+            let (out, tm, _) = run_with(&s, tm, &Progress::hidden()).expect("runs");
+            assert!(out.conservation.holds());
+            (tm.requests().peak_live(), out.conservation.settled)
+        }
+        _ => unreachable!("pbft, hotstuff, raft or tendermint"),
     }
 }
 
@@ -101,6 +110,7 @@ fn requests_are_released_once_executed_everywhere() {
         "{ protocol: pbft }",
         "{ protocol: hotstuff }",
         "{ protocol: raft }",
+        "{ protocol: tendermint }",
     ];
     for consensus in families {
         let (short_kept, short_settled) = requests_kept(600, consensus);
@@ -237,6 +247,44 @@ fn pbft_decision_state_is_released_once_executed_everywhere() {
         500,
         10,
     );
+}
+
+/// The most decision state Tendermint held at once (decisions validators keep, blocks, the
+/// log of first executions, `blocks` rows not yet decided everywhere), and the heights
+/// decided, on four validators of which `faults` may take some down.
+fn tendermint_decision_state(duration_s: u32, faults: &str) -> (usize, u64) {
+    use unchained::consensus::tendermint::Tendermint;
+    use unchained::scenario::Consensus;
+    use unchained::world::{Progress, run_with};
+    let channels = channels_yaml(duration_s, "{ protocol: tendermint }");
+    let s = common::scenario(&format!("{channels}faults: {{ {faults} }}\n"));
+    let Consensus::Tendermint(p) = &s.consensus else {
+        unreachable!("tendermint")
+    };
+    let tm = Tendermint::new(p, s.validators.count as u32);
+    let (out, tm, _) = run_with(&s, tm, &Progress::hidden()).expect("runs");
+    assert!(out.conservation.holds());
+    (tm.peak_decision_state(), tm.decisions())
+}
+
+/// Decisions, blocks and first executions are released once every validator that can still
+/// run has decided past them (decisions and blocks 128 heights later, for catch-up replies):
+/// what is held at once is those 128 heights at each validator and the heights in flight,
+/// whatever the length of the run, with all four validators up or with one down for good
+/// after a minute (it then holds nothing back). Kept for the whole run, as before, each
+/// validator holds every decision and the protocol every block and first execution: at least
+/// five entries per height, and both bounds fail.
+#[test]
+fn tendermint_decision_state_is_released_once_every_live_validator_decided_it() {
+    for faults in ["", "crashes: [{ nodes: [3], at_s: 60 }]"] {
+        let short = tendermint_decision_state(600, faults);
+        let long = tendermint_decision_state(2400, faults);
+        eprintln!(
+            "{faults:?}: 600 s: {} held at most, {} decided; 2400 s: {}, {}",
+            short.0, short.1, long.0, long.1
+        );
+        flat("tendermint", short, long, 500, 2);
+    }
 }
 
 /// Pay-per-use channels on four replicas of `protocol` with a 1 s view timeout, under `faults`.

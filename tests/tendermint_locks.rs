@@ -78,7 +78,7 @@ consensus: {{ protocol: tendermint }}
         let Consensus::Tendermint(p) = &s.consensus else {
             panic!("not tendermint")
         };
-        let tm = Tendermint::new(p, 4);
+        let tm = Tendermint::new(p, 4).recording();
         let nodes = (0..4).map(|v| tm.new_node(v)).collect();
         let net = Network::build(&s);
         let reach = Reach::build(&net, &[]);

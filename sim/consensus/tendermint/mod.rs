@@ -16,7 +16,8 @@
 //!
 //! *Requests:* the origin multicasts each request to all validators, since proposers rotate;
 //! a proposer proposes only while requests wait, so an idle network sends nothing. Blocks live
-//! in a shared store (block parts are not modelled as messages). Gossip is modelled by two
+//! in a shared store (block parts are not modelled as messages), released with the requests
+//! once every validator that can still run has decided past them (`store.rs`). Gossip is modelled by two
 //! catch-up paths: a validator stuck in a step re-sends its votes of the round every
 //! `timeout_prevote`, and a validator hearing from one at a lower height sends it the
 //! decisions it missed (each carries its commit certificate). A transaction is **settled** when
@@ -32,15 +33,19 @@
 //! honest ones so they keep taking part. Votes are counted per sender: a second vote of one
 //! sender in one step and round is ignored.
 
+mod store;
 mod votes;
 
 use super::byzantine::Byzantine;
-use super::pbft::requests::Requests;
+use super::pbft::requests::{Executed, Requests};
+use super::rows::Rows;
 use super::{Carries, Ctx, Kind, Protocol, Report, TxIn, decided, decided::Batch};
 use crate::engine::{Time, from_secs};
 use crate::metrics::{Metrics, Value};
 use crate::scenario;
 use std::collections::{BTreeMap, BTreeSet};
+pub use store::Block;
+use store::{Blocks, FirstExecuted, KEEP};
 use votes::HeightVotes;
 pub use votes::NIL;
 
@@ -50,18 +55,11 @@ const CATCH_UP_MAX: u64 = 64;
 /// Messages for the next height buffered per validator, at most (per peer, four).
 const BUFFER_PER_PEER: usize = 4;
 
-pub struct Block {
-    pub height: u64,
-    pub round: u64,
-    pub proposer: u32,
-    pub batch: Vec<u32>,
-    pub proposed_at: Time,
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Msg {
     Request(u32),
     Proposal {
+        height: u64,
         round: u64,
         block: u32,
         pol_round: Option<u64>,
@@ -78,8 +76,8 @@ pub enum Msg {
     },
     /// The sender is at this height and asks for the decisions from it on.
     Behind(u64),
-    /// A decided block with its commit certificate.
-    Decision(u32),
+    /// A decided block (its height, its id) with its commit certificate.
+    Decision(u64, u32),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -136,7 +134,8 @@ pub struct Node {
     valid: Option<(u32, u64)>,
     /// Votes and proposals of every round of the current height.
     votes: HeightVotes,
-    /// Every decision: height → block, and when.
+    /// Decisions: height → block, and when; those at or below the floor (see `store.rs`) go
+    /// unless the protocol is recording.
     pub decided: BTreeMap<u64, u32>,
     pub decided_at: BTreeMap<u64, Time>,
     waiting: BTreeSet<u32>,
@@ -158,7 +157,7 @@ pub struct Node {
     /// Equivocating validators: the (round, block) pairs of this height already voted for.
     equivocated: BTreeSet<(u64, u32)>,
     /// How much of the protocol's log of first executions this node has read.
-    first_seen: usize,
+    first_seen: u64,
     /// Requests read from that log, first executed above this node's height: they leave
     /// `waiting` when it decides that height.
     executed_above: BTreeMap<u64, Vec<u32>>,
@@ -170,17 +169,28 @@ pub struct Tendermint {
     f: u32,
     q: u32,
     requests: Requests,
-    blocks: Vec<Block>,
+    blocks: Blocks,
     pub counts: Counts,
     decided: u64,
     /// Rounds begun beyond round 0, over all validators and heights.
     pub round_changes: u64,
     settled: Vec<u64>,
     byz: Byzantine,
-    /// Blocks of an equivocating proposer → the honest half each was sent to.
-    halves: BTreeMap<u32, bool>,
-    /// Every request's first execution, `(request, height)`, in the order they happened.
-    first_executed: Vec<(u32, u64)>,
+    first_executed: FirstExecuted,
+    /// Heights each validator has decided through, and entries of `first_executed` it has
+    /// read (`u64::MAX` once down for good).
+    exec: Executed,
+    seen: Executed,
+    /// Decisions at or below this height are released (see `store.rs`).
+    floor: u64,
+    /// The `blocks` rows, built as validators decide.
+    rows: Rows<u64>,
+    /// Keep every decision and block (`Node::decided`, `Node::decided_at`, `block`).
+    recording: bool,
+    /// Decisions the validators hold, and the most decision state (those, blocks, log
+    /// entries and open rows) held at once.
+    held: usize,
+    peak_held: usize,
 }
 
 impl Tendermint {
@@ -191,22 +201,50 @@ impl Tendermint {
             n,
             f,
             q: (n + f + 1).div_ceil(2),
-            requests: Requests::default(),
-            blocks: Vec::new(),
+            requests: Requests::releasing(),
+            blocks: Blocks::default(),
             counts: Counts::default(),
             decided: 0,
             round_changes: 0,
             settled: vec![0; n as usize],
             byz: Byzantine::default(),
-            halves: BTreeMap::new(),
-            first_executed: Vec::new(),
+            first_executed: FirstExecuted::default(),
+            exec: Executed::new(n),
+            seen: Executed::new(n),
+            floor: 0,
+            rows: Rows::new(n),
+            recording: false,
+            held: 0,
+            peak_held: 0,
         }
     }
 
     /// The protocol with the Byzantine validators `adversary` names (other adversaries: none).
     pub fn with_adversary(mut self, adversary: Option<&scenario::Adversary>) -> Self {
         self.byz = Byzantine::new(adversary, self.n);
+        let byz = self.byz.clone();
+        self.rows = Rows::new(self.n).judging(|r| byz.is_honest(r));
         self
+    }
+
+    /// The protocol keeping every validator's decisions and every block, which a run
+    /// otherwise lets go once no live validator can need them; for checks over the whole run.
+    pub fn recording(mut self) -> Self {
+        self.recording = true;
+        self.blocks.keep_all();
+        self
+    }
+
+    /// The most decision state held at once: decisions validators hold, blocks kept, entries
+    /// of the log of first executions and `blocks` rows not yet decided by every live
+    /// validator.
+    pub fn peak_decision_state(&self) -> usize {
+        self.peak_held
+    }
+
+    fn note_held(&mut self) {
+        let now = self.held + self.blocks.len() + self.first_executed.len() + self.rows.open_len();
+        self.peak_held = self.peak_held.max(now);
     }
 
     pub fn byzantine(&self) -> &Byzantine {
@@ -218,8 +256,9 @@ impl Tendermint {
         self.decided
     }
 
+    /// A block still kept (every block when recording).
     pub fn block(&self, b: u32) -> &Block {
-        &self.blocks[b as usize]
+        self.blocks.get(b)
     }
 
     pub fn requests(&self) -> &Requests {
@@ -250,15 +289,14 @@ impl Tendermint {
             Msg::Request(r) => (&mut self.counts.request, self.requests.get(r).bytes),
             Msg::Proposal { block, .. } => (
                 &mut self.counts.proposal,
-                VOTE_BYTES + self.requests.bytes_of(&self.blocks[block as usize].batch),
+                VOTE_BYTES + self.blocks.get(block).bytes,
             ),
             Msg::Prevote { .. } => (&mut self.counts.prevote, VOTE_BYTES),
             Msg::Precommit { .. } => (&mut self.counts.precommit, VOTE_BYTES),
             Msg::Behind(_) => (&mut self.counts.catch_up, VOTE_BYTES),
-            Msg::Decision(b) => (
+            Msg::Decision(_, b) => (
                 &mut self.counts.catch_up,
-                VOTE_BYTES * (1 + u64::from(self.q))
-                    + self.requests.bytes_of(&self.blocks[b as usize].batch),
+                VOTE_BYTES * (1 + u64::from(self.q)) + self.blocks.get(b).bytes,
             ),
         };
         *count += copies;
@@ -328,14 +366,8 @@ impl Tendermint {
             for &r in &batch {
                 self.requests.on_proposed(r, ctx);
             }
-            self.blocks.push(Block {
-                height: node.height,
-                round: node.round,
-                proposer: node.id,
-                batch,
-                proposed_at: ctx.now,
-            });
-            (self.blocks.len() as u32 - 1, None)
+            let block = self.new_block(node.height, node.round, node.id, batch, ctx.now);
+            (block, None)
         };
         node.idle_proposer = false;
         if equivocates {
@@ -343,6 +375,7 @@ impl Tendermint {
             return;
         }
         let msg = Msg::Proposal {
+            height: node.height,
             round: node.round,
             block,
             pol_round,
@@ -354,30 +387,23 @@ impl Tendermint {
     /// A Byzantine proposer sends `a` to one half of the honest validators and a conflicting
     /// block of the same height and round to the other, the Byzantine ones getting both.
     fn equivocate(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, a: u32) {
-        let blk = &self.blocks[a as usize];
+        let blk = self.blocks.get(a);
         let mut batch = blk.batch.clone();
         batch.reverse();
         if batch.len() < 2 {
             // Reversing one request would repeat the block's content.
             batch.clear();
         }
-        let other = Block {
-            height: blk.height,
-            round: blk.round,
-            proposer: blk.proposer,
-            batch,
-            proposed_at: ctx.now,
-        };
-        self.blocks.push(other);
-        let b = self.blocks.len() as u32 - 1;
-        self.halves.insert(a, true);
-        self.halves.insert(b, false);
+        let (height, round, proposer) = (blk.height, blk.round, blk.proposer);
+        let b = self.new_block(height, round, proposer, batch, ctx.now);
+        self.blocks.split(a, b);
         let round = node.round;
         for to in (0..self.n).filter(|&to| to != node.id) {
             let half = self.byz.half_of(to);
             for (block, first) in [(a, true), (b, false)] {
                 if half.is_none_or(|h| h == first) {
                     let msg = Msg::Proposal {
+                        height,
                         round,
                         block,
                         pol_round: None,
@@ -403,7 +429,7 @@ impl Tendermint {
             return;
         }
         let (height, id) = (node.height, node.id);
-        let half = self.halves.get(&b).copied();
+        let half = self.blocks.half(b);
         for precommit in [false, true] {
             node.votes.add(round, precommit, id, b);
             let msg = if precommit {
@@ -437,13 +463,13 @@ impl Tendermint {
         pol_round: Option<u64>,
     ) {
         let committed = node.height - 1;
-        for i in 0..self.blocks[block as usize].batch.len() {
-            let r = self.blocks[block as usize].batch[i];
+        let blk = self.blocks.get(block);
+        for &r in &blk.batch {
             if !self.requests.executed(r, committed) {
                 node.waiting.insert(r);
             }
         }
-        if self.byz.equivocates(node.id) && self.blocks[block as usize].height == node.height {
+        if self.byz.equivocates(node.id) && blk.height == node.height {
             self.equivocating_votes(node, ctx, round, block);
         }
         if !node.votes.set_proposal(round, (block, pol_round)) {
@@ -524,7 +550,7 @@ impl Tendermint {
                     Some(_) => None,
                 };
                 if let Some(v) = vote
-                    && self.blocks[b as usize].height == height
+                    && self.blocks.get(b).height == height
                 {
                     self.cast(node, ctx, false, v);
                     continue;
@@ -573,15 +599,32 @@ impl Tendermint {
 
     fn decide(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, b: u32) {
         let height = node.height;
-        debug_assert_eq!(self.blocks[b as usize].height, height);
-        node.decided.insert(height, b);
+        let blk = self.blocks.get(b);
+        debug_assert_eq!(blk.height, height);
+        if node.decided.insert(height, b).is_none() {
+            self.held += 1;
+        }
         node.decided_at.insert(height, ctx.now);
         self.decided = self.decided.max(height);
-        for i in 0..self.blocks[b as usize].batch.len() {
-            let r = self.blocks[b as usize].batch[i];
+        if node.id < self.n {
+            let info = || {
+                Batch::with(
+                    blk.bytes,
+                    blk.txs,
+                    blk.proposer,
+                    blk.proposed_at,
+                    VOTE_BYTES,
+                    self.q,
+                )
+            };
+            self.rows
+                .applied(height, height, (node.id, b, ctx.now), info);
+        }
+        for i in 0..self.blocks.get(b).batch.len() {
+            let r = self.blocks.get(b).batch[i];
             let first = self.requests.execute(r, height);
             if first {
-                self.first_executed.push((r, height));
+                self.first_executed.push(r, height);
             }
             node.waiting.remove(&r);
             if first && self.requests.get(r).origin == node.id {
@@ -592,16 +635,17 @@ impl Tendermint {
         // those executed at or below the node's height already). Walking the log of first
         // executions once per node, instead of scanning `waiting` per decision, keeps an
         // overloaded chain linear.
-        for &(r, at) in &self.first_executed[node.first_seen..] {
+        for &(r, at) in self.first_executed.since(node.first_seen) {
             node.executed_above.entry(at).or_default().push(r);
         }
-        node.first_seen = self.first_executed.len();
+        node.first_seen = self.first_executed.end();
         let above = node.executed_above.split_off(&(height + 1));
         for (_, rs) in std::mem::replace(&mut node.executed_above, above) {
             for r in rs {
                 node.waiting.remove(&r);
             }
         }
+        self.release(node, height);
         node.height = height + 1;
         node.round = 0;
         node.locked = None;
@@ -628,9 +672,10 @@ impl Tendermint {
         }
         node.helped[peer as usize] = (height, ctx.now);
         let last = (node.height - 1).min(height + CATCH_UP_MAX - 1);
-        for hh in height..=last {
+        // Decisions at or below the floor are decided by every live validator: not sent.
+        for hh in height.max(self.floor + 1)..=last {
             if let Some(&b) = node.decided.get(&hh) {
-                self.send(ctx, peer, Msg::Decision(b));
+                self.send(ctx, peer, Msg::Decision(hh, b));
             }
         }
     }
@@ -647,8 +692,7 @@ impl Tendermint {
                 }
                 return;
             }
-            Msg::Decision(b) => {
-                let h = self.blocks[b as usize].height;
+            Msg::Decision(h, b) => {
                 if h == node.height {
                     self.decide(node, ctx, b);
                     self.advance(node, ctx);
@@ -657,8 +701,9 @@ impl Tendermint {
                 }
                 return;
             }
-            Msg::Proposal { block, .. } => self.blocks[block as usize].height,
-            Msg::Prevote { height, .. } | Msg::Precommit { height, .. } => height,
+            Msg::Proposal { height, .. }
+            | Msg::Prevote { height, .. }
+            | Msg::Precommit { height, .. } => height,
         };
         if height < node.height {
             // Votes of the height just decided that arrive soon after are the rest of its
@@ -686,6 +731,7 @@ impl Tendermint {
                 round,
                 block,
                 pol_round,
+                ..
             } => {
                 if from == self.proposer(height, round) && round >= node.round {
                     self.on_proposal(node, ctx, round, block, pol_round);
@@ -727,7 +773,7 @@ impl Protocol for Tendermint {
             Msg::Prevote { .. } => Kind::new("prevote", Carries::Vote),
             Msg::Precommit { .. } => Kind::new("precommit", Carries::Vote),
             Msg::Behind(_) => Kind::new("behind", Carries::Control),
-            Msg::Decision(_) => Kind::new("decision", Carries::Block),
+            Msg::Decision(..) => Kind::new("decision", Carries::Block),
         }
     }
 
@@ -760,6 +806,22 @@ impl Protocol for Tendermint {
     }
 
     fn on_start(&mut self, _node: &mut Node, _ctx: &mut Ctx<Msg, Timer>) {}
+
+    fn on_down_for_good(&mut self, node: &mut Node) {
+        self.rows.down_for_good(node.id);
+        if let Some(upto) = self.seen.advance(node.id, u64::MAX) {
+            self.first_executed.release(upto);
+        }
+        if let Some(everywhere) = self.exec.advance(node.id, u64::MAX) {
+            self.release_below(everywhere);
+        }
+        if !self.recording {
+            // It helps no one again.
+            self.held -= node.decided.len();
+            node.decided.clear();
+            node.decided_at.clear();
+        }
+    }
 
     fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
         match node.step {
@@ -857,22 +919,7 @@ impl Protocol for Tendermint {
 
     fn finish(&mut self, nodes: &[Node], _end: Time, _metrics: &mut Metrics) -> Report {
         let c = self.counts;
-        let replicas = &nodes[..self.n as usize];
-        let blocks = decided::of_replicas(
-            replicas,
-            |n| (&n.decided, &n.decided_at),
-            |b| {
-                let blk = &self.blocks[b as usize];
-                Batch::of(
-                    &self.requests,
-                    &blk.batch,
-                    blk.proposer,
-                    blk.proposed_at,
-                    VOTE_BYTES,
-                    self.q,
-                )
-            },
-        );
+        let blocks = self.rows.finish();
         let height = nodes.iter().map(|n| n.height).max().unwrap_or(0);
         let mut summary = decided::summary(
             "tendermint",
@@ -892,8 +939,8 @@ impl Protocol for Tendermint {
                 ("catch_up", c.catch_up),
             ],
         );
-        summary.extend(self.byz.rows(nodes.iter().map(|n| (n.id, &n.decided))));
-        let equivocations = Value::from(self.halves.len() / 2);
+        summary.extend(self.byz.rows_of(self.rows.conflicting()));
+        let equivocations = Value::from(self.blocks.equivocations());
         summary.push(("byzantine_equivocations".into(), equivocations));
         decided::report(
             &self.requests,
@@ -905,6 +952,61 @@ impl Protocol for Tendermint {
 }
 
 impl Tendermint {
+    /// Records a block proposed now; returns its id.
+    fn new_block(
+        &mut self,
+        height: u64,
+        round: u64,
+        proposer: u32,
+        batch: Vec<u32>,
+        now: Time,
+    ) -> u32 {
+        let txs = batch.iter().map(|&r| self.requests.tx_count(r)).sum();
+        let bytes = self.requests.bytes_of(&batch);
+        let b = self.blocks.push(Block {
+            height,
+            round,
+            proposer,
+            batch,
+            proposed_at: now,
+            bytes,
+            txs,
+        });
+        self.note_held();
+        b
+    }
+
+    /// `node` has decided through `height` and read the whole log of first executions:
+    /// releases what no live validator can need any more, its own decisions at or below the
+    /// floor among them.
+    fn release(&mut self, node: &mut Node, height: u64) {
+        if let Some(upto) = self.seen.advance(node.id, node.first_seen) {
+            self.first_executed.release(upto);
+        }
+        if let Some(everywhere) = self.exec.advance(node.id, height) {
+            self.release_below(everywhere);
+        }
+        if !self.recording {
+            while let Some((&h, _)) = node.decided.first_key_value()
+                && h <= self.floor
+            {
+                node.decided.pop_first();
+                node.decided_at.pop_first();
+                self.held -= 1;
+            }
+        }
+        self.note_held();
+    }
+
+    /// Every live validator has decided through `everywhere`.
+    fn release_below(&mut self, everywhere: u64) {
+        self.requests.release(everywhere);
+        if !self.recording {
+            self.floor = self.floor.max(everywhere.saturating_sub(KEEP));
+            self.blocks.release(self.floor);
+        }
+    }
+
     /// Re-sent votes are gossip catch-up, counted apart from the first multicast.
     fn resend(&mut self, ctx: &mut Ctx<Msg, Timer>, msg: Msg) {
         if !self.byz.is_honest(ctx.node) {
