@@ -29,7 +29,7 @@ pub mod tendermint;
 pub mod xrpl;
 
 use crate::engine::{Command, Time};
-use crate::ledger::{Executor, TxKind, TxTag};
+use crate::ledger::{Executor, Part, TxKind, TxTag};
 use crate::metrics::{BlockRow, Metrics, Value};
 use crate::net::{Network, Reach};
 use rand_chacha::ChaCha8Rng;
@@ -89,6 +89,16 @@ impl<M, T> Ctx<'_, M, T> {
     /// ready at `at`; returns when that ends (`at` when execution is free).
     pub fn execute_block(&mut self, at: Time, kinds: &[u32; TxKind::COUNT]) -> Time {
         self.exec.block(self.node, at, kinds)
+    }
+
+    /// Whether validators' execution costs anything (`validators.execution` is set).
+    pub fn executes(&self) -> bool {
+        self.exec.is_on()
+    }
+
+    /// As `execute_block`, for one part of the transactions' work (`Part`).
+    pub fn execute_part(&mut self, at: Time, kinds: &[u32; TxKind::COUNT], part: Part) -> Time {
+        self.exec.part(self.node, at, kinds, part)
     }
 
     pub fn send(&mut self, to: u32, msg: M, bytes: u64) {

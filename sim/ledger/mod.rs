@@ -6,6 +6,6 @@ mod kind;
 mod pool;
 
 pub use blocks::{Block, BlockStore, GENESIS, TxRef};
-pub use exec::Executor;
+pub use exec::{Executor, Part};
 pub use kind::{TxKind, TxTag};
 pub use pool::{NO_BLOCK as NO_BLOCK_ID, Pool, PoolTx};

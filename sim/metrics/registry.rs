@@ -318,6 +318,7 @@ pub const RULES: &[(&str, Entry)] = &[
     // Validators' execution (ledger/exec.rs) and the Fabric family's MVCC check.
     ("exec_cores", input("cores")),
     ("exec_utilisation", share(Neither)),
+    ("exec_endorse_utilisation", share(Neither)),
     ("exec_wait_mean_s", seconds(Lower)),
     ("exec_tx", count("tx", Neither)),
     ("exec_pending_at_end", count("tx", Lower)),

@@ -37,7 +37,8 @@ pub struct Raft {
     /// Leader heartbeat period (Fabric: `HeartbeatTick` 1 × `TickInterval` 500 ms).
     #[serde(default = "default_heartbeat_ms")]
     pub heartbeat_ms: f64,
-    /// Time a peer spends validating one block before committing it.
+    /// Time a peer spends validating one block before committing it, after the per-transaction
+    /// checks on its cores when `validators.execution` is set.
     #[serde(default = "default_block_validation_ms")]
     pub block_validation_ms: f64,
 }

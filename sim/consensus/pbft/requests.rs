@@ -8,7 +8,7 @@
 
 use crate::consensus::{Ctx, TxIn};
 use crate::engine::Time;
-use crate::ledger::TxTag;
+use crate::ledger::{TxKind, TxTag};
 use std::collections::{BTreeSet, VecDeque};
 
 /// Request header on the wire (client id, timestamp, signature).
@@ -169,6 +169,14 @@ impl Requests {
         batch.iter().map(|&r| self.get(r).bytes).sum()
     }
 
+    /// How many of `r`'s transactions are of each kind, added to `into`.
+    pub fn count_kinds(&self, r: u32, into: &mut [u32; TxKind::COUNT]) {
+        let range = self.tx_range(r).expect("asked while kept");
+        for t in self.txs.range(range) {
+            into[t.tag.kind.index()] += 1;
+        }
+    }
+
     pub fn tx_count(&self, r: u32) -> u32 {
         self.get(r).tx_count
     }
@@ -229,6 +237,16 @@ impl Requests {
     /// Settles the request's transactions (once each): the origin has executed it. Those
     /// invalidated at validation are dropped instead. Returns how many settled.
     pub fn settle<M, T>(&mut self, r: u32, ctx: &mut Ctx<M, T>) -> u64 {
+        self.settle_as(r, ctx, false)
+    }
+
+    /// As `settle`, for a family whose replicas executed the request's transactions
+    /// themselves before (`Ctx::execute_part`): they settle now.
+    pub fn settle_executed<M, T>(&mut self, r: u32, ctx: &mut Ctx<M, T>) -> u64 {
+        self.settle_as(r, ctx, true)
+    }
+
+    fn settle_as<M, T>(&mut self, r: u32, ctx: &mut Ctx<M, T>, executed: bool) -> u64 {
         let mut n = 0;
         let range = self.tx_range(r).expect("settled once, while kept");
         let batch = range.len() as u32;
@@ -239,7 +257,11 @@ impl Requests {
                     ctx.metrics.on_dropped_tx(t.tag, ctx.now);
                     self.invalid_dropped += 1;
                 } else {
-                    ctx.settle(t.tag, t.created, batch);
+                    if executed {
+                        ctx.settle_executed(t.tag, t.created, batch);
+                    } else {
+                        ctx.settle(t.tag, t.created, batch);
+                    }
                     n += 1;
                 }
             }

@@ -111,8 +111,18 @@ pub enum Timer {
     Election(u32),
     Heartbeat(u64),
     Batch(u32),
-    Retry { r: u32, round: u32 },
+    Retry {
+        r: u32,
+        round: u32,
+    },
     Validate,
+    /// An endorser's simulation of `r` for `from` ends.
+    Endorsement {
+        from: u32,
+        r: u32,
+        attempt: u32,
+        bytes: u64,
+    },
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -409,7 +419,13 @@ impl Protocol for Raft {
             self.arm_election(node, ctx);
         }
         if node.validating {
-            ctx.timer(self.validation, Timer::Validate);
+            // The block being validated at the crash is validated again from the start.
+            let next = node.committed.keys().next_back().map_or(1, |h| h + 1);
+            let again = match node.received.get(&next) {
+                Some(&b) => self.validation_time(ctx, b),
+                None => self.validation,
+            };
+            ctx.timer(again, Timer::Validate);
         }
         let rs: Vec<u32> = node.pending.keys().copied().collect();
         for r in rs {
@@ -438,8 +454,7 @@ impl Protocol for Raft {
     fn on_message(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, from: u32, msg: Msg) {
         match msg {
             Msg::Endorse { r, attempt, bytes } => {
-                self.mvcc.read(&self.requests, r);
-                self.send(ctx, from, Msg::Endorsed { r, attempt, bytes })
+                self.on_endorse(node, ctx, from, r, attempt, bytes)
             }
             Msg::Endorsed { r, attempt, .. } => self.on_endorsed(node, ctx, r, attempt),
             Msg::Submit { r, bytes } => self.on_submit(node, ctx, r, bytes),
@@ -483,6 +498,12 @@ impl Protocol for Raft {
             }
             Timer::Retry { r, round } => self.on_retry(node, ctx, r, round),
             Timer::Validate => self.on_validated(node, ctx),
+            Timer::Endorsement {
+                from,
+                r,
+                attempt,
+                bytes,
+            } => self.endorsement_done(node, ctx, from, r, attempt, bytes),
         }
     }
 

@@ -1,6 +1,8 @@
 //! The peer side: endorsement, submission to the orderers, block validation and commit.
 
 use super::{Ctx, Msg, Node, Raft, Timer};
+use crate::engine::Time;
+use crate::ledger::{Part, TxKind};
 
 impl Raft {
     /// The peers asked on attempt `attempt`: the next `endorsers` after the origin, shifted by
@@ -16,9 +18,9 @@ impl Raft {
     pub(super) fn endorse(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: u32) {
         let attempt = node.pending[&r].attempt;
         if self.params.endorsers == 0 {
-            // The origin endorses it itself.
-            self.mvcc.read(&self.requests, r);
-            self.endorsed(node, ctx, r);
+            // The origin endorses it itself, on its own cores.
+            let bytes = self.requests.get(r).bytes;
+            self.on_endorse(node, ctx, node.id, r, attempt, bytes);
             return;
         }
         let bytes = self.requests.get(r).bytes;
@@ -26,6 +28,79 @@ impl Raft {
             self.send(ctx, to, Msg::Endorse { r, attempt, bytes });
         }
         self.arm_retry(node, ctx, r);
+    }
+
+    /// An endorser simulates `r` (reading the versions of the keys it touches) on its
+    /// cores and answers `from` once that is done: at once when execution is free.
+    pub(super) fn on_endorse(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        from: u32,
+        r: u32,
+        attempt: u32,
+        bytes: u64,
+    ) {
+        self.mvcc.read(&self.requests, r);
+        let done = self.work(ctx, &[r], Part::Endorse);
+        if done > ctx.now {
+            ctx.timer(
+                done - ctx.now,
+                Timer::Endorsement {
+                    from,
+                    r,
+                    attempt,
+                    bytes,
+                },
+            );
+        } else {
+            self.endorsement_done(node, ctx, from, r, attempt, bytes);
+        }
+    }
+
+    pub(super) fn endorsement_done(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        from: u32,
+        r: u32,
+        attempt: u32,
+        bytes: u64,
+    ) {
+        if from != node.id {
+            self.send(ctx, from, Msg::Endorsed { r, attempt, bytes });
+        } else if node
+            .pending
+            .get(&r)
+            .is_some_and(|p| !p.endorsed && p.attempt == attempt)
+        {
+            self.endorsed(node, ctx, r);
+        }
+    }
+
+    /// This peer's cores do `part` of the work of requests `rs` from now; returns when that
+    /// ends (now when execution is free). A request already released (a duplicate ordered
+    /// again, executed everywhere at its first position) costs nothing.
+    fn work(&self, ctx: &mut Ctx<Msg, Timer>, rs: &[u32], part: Part) -> Time {
+        if !ctx.executes() {
+            return ctx.now;
+        }
+        let mut kinds = [0; TxKind::COUNT];
+        for &r in rs {
+            if self.requests.kept(r) {
+                self.requests.count_kinds(r, &mut kinds);
+            }
+        }
+        ctx.execute_part(ctx.now, &kinds, part)
+    }
+
+    /// How long validating block `b` takes from now: the per-transaction checks on this
+    /// peer's cores (none when execution is free), then `block_validation_ms`.
+    pub(super) fn validation_time(&self, ctx: &mut Ctx<Msg, Timer>, b: u32) -> Time {
+        let endorsements = self.params.endorsers;
+        let part = Part::Validate { endorsements };
+        let done = self.work(ctx, &self.blocks[b as usize].batch, part);
+        done - ctx.now + self.validation
     }
 
     pub(super) fn on_endorsed(
@@ -194,7 +269,7 @@ impl Raft {
             let delay = if self.blocks[b as usize].batch.is_empty() {
                 0
             } else {
-                self.validation
+                self.validation_time(ctx, b)
             };
             ctx.timer(delay, Timer::Validate);
         }
@@ -225,7 +300,8 @@ impl Raft {
             let r = self.blocks[b as usize].batch[i];
             let first = self.requests.execute(r, h);
             if first && self.requests.get(r).origin == node.id {
-                self.settled[node.id as usize] += self.requests.settle(r, ctx);
+                // Validated above on this peer's cores (`validation_time`).
+                self.settled[node.id as usize] += self.requests.settle_executed(r, ctx);
                 node.pending.remove(&r);
             }
         }
