@@ -107,9 +107,10 @@ struct Pool {
     model: Model,
     /// The pool's number among the observer's (its keys are filed under it).
     number: u32,
-    /// Every key `(device, epoch)` filed by its last use, so a sweep takes what it retires
-    /// instead of looking over every key. An entry whose key was used since is stale and
-    /// skipped (the key's later use has its own).
+    /// Every key `(device, epoch)`, once, filed by a use no later than its last, so a sweep
+    /// takes what it retires instead of looking over every key; a key taken that was used
+    /// since is filed again by its last use (a use files nothing: most keys are used again
+    /// before they are first taken).
     by_last: Calendar<(u32, u32)>,
     /// By first use and then order of arrival; a claimed candidate leaves.
     fresh: BTreeMap<(Time, u64), Fresh>,
@@ -183,10 +184,7 @@ impl Bayes {
             let r = wrap(t as i64 - k.first as i64, model.period as i64);
             k.lo = k.lo.min(r);
             k.hi = k.hi.max(r);
-            if t > k.last {
-                k.last = t;
-                p.by_last.push(t, (device, epoch));
-            }
+            k.last = k.last.max(t);
             k.uses += 1;
             if let Some(f) = p.fresh.get_mut(&a.slot) {
                 f.key = *k;
@@ -230,19 +228,30 @@ impl Bayes {
             }
             p.next_sweep = now.saturating_add(period);
             let wait = period.saturating_mul(RETIRE_PERIODS);
+            let limit = now.saturating_sub(wait);
             let mut retired = Vec::new();
-            p.by_last
-                .take_before(now.saturating_sub(wait), &mut retired);
-            // Oldest first, then by device and epoch: the order keys retire in.
+            p.by_last.take_before(limit, &mut retired);
+            if self.keys_reused {
+                let mut due = Vec::with_capacity(retired.len());
+                for (_, (d, e)) in retired {
+                    let Some(a) = self.keys.get_mut(p.number, d, e) else {
+                        continue;
+                    };
+                    let last = a.key.last;
+                    if last < limit {
+                        due.push((last, (d, e)));
+                    } else {
+                        // Used since it was filed, and not long enough ago: filed again.
+                        p.by_last.push(last, (d, e));
+                    }
+                }
+                retired = due;
+            }
+            // Oldest last use first, then by device and epoch: the order keys retire in.
             retired.sort_unstable();
             for (last, (d, e)) in retired {
                 let key = if self.keys_reused {
-                    match self.keys.get_mut(p.number, d, e) {
-                        Some(a) if a.key.last == last => {}
-                        // Used since: its later use has an entry of its own.
-                        _ => continue,
-                    }
-                    self.keys.remove(p.number, d, e).expect("found above").key
+                    self.keys.remove(p.number, d, e).expect("filed once").key
                 } else {
                     Key {
                         first: last,
@@ -274,33 +283,71 @@ impl Bayes {
 /// How likely candidate `b`, first seen `shift` after `a`'s first use modulo the period, is
 /// `a`'s successor, up to a factor common to all candidates (uniform: the posterior itself;
 /// exponential: its logarithm, both increasing in it); `None`: impossible under the model.
+#[cfg(test)]
 fn score(m: &Model, a: &Key, b: &Key, shift: i64) -> Option<f64> {
-    let p = m.period as i64;
-    match m.law {
-        Law::Uniform { .. } => {
-            let w = m.width().unwrap_or(0);
-            if w >= p {
-                return Some(1.0);
-            }
-            // Arcs of φ relative to a's first use; X lies in [−spread, max + spread].
-            let (lo_x, hi_x) = (-(m.spread as i64), w - m.spread as i64);
-            let (a_lo, a_hi) = (a.hi - hi_x, a.lo - lo_x);
-            let (b_lo, b_hi) = (shift + b.hi - hi_x, shift + b.lo - lo_x);
-            let lb = b_hi - b_lo;
-            if lb <= 0 {
-                return None;
-            }
-            let overlap: i64 = (-2..=2)
-                .map(|k| (a_hi.min(b_hi + k * p) - a_lo.max(b_lo + k * p)).max(0))
-                .sum();
-            (overlap > 0).then(|| overlap as f64 / lb as f64)
+    Weigh::new(m, a).score(b, shift)
+}
+
+/// What weighing candidates against retired key `a` needs of it, worked out once per link
+/// (a link weighs up to `2 * NEAREST` candidates, and every reading's key is linked when keys
+/// rotate on every reading).
+struct Weigh {
+    law: Law,
+    period: i64,
+    /// Uniform: the support covers the period, so every candidate is as likely.
+    flat: bool,
+    /// Uniform: X lies in [lo_x, hi_x], and `a`'s arc of phases is [a_lo, a_hi].
+    lo_x: i64,
+    hi_x: i64,
+    a_lo: i64,
+    a_hi: i64,
+    a_uses: u32,
+    a_min: i64,
+}
+
+impl Weigh {
+    fn new(m: &Model, a: &Key) -> Self {
+        let w = m.width().unwrap_or(0);
+        // Arcs of φ relative to a's first use; X lies in [−spread, max + spread].
+        let (lo_x, hi_x) = (-(m.spread as i64), w - m.spread as i64);
+        Weigh {
+            law: m.law,
+            period: m.period as i64,
+            flat: w >= m.period as i64,
+            lo_x,
+            hi_x,
+            a_lo: a.hi - hi_x,
+            a_hi: a.lo - lo_x,
+            a_uses: a.uses,
+            a_min: a.lo,
         }
-        Law::Exponential { mean } => {
-            let rate = 1.0 / mean.max(1) as f64;
-            let (na, nb) = (f64::from(a.uses), f64::from(b.uses));
-            let d = wrap(shift + b.lo - a.lo, p);
-            let late = if d >= 0 { nb } else { na };
-            Some((nb / (na + nb)).ln() - rate * late * d.unsigned_abs() as f64)
+    }
+
+    fn score(&self, b: &Key, shift: i64) -> Option<f64> {
+        let p = self.period;
+        match self.law {
+            Law::Uniform { .. } => {
+                if self.flat {
+                    return Some(1.0);
+                }
+                let (b_lo, b_hi) = (shift + b.hi - self.hi_x, shift + b.lo - self.lo_x);
+                let lb = b_hi - b_lo;
+                if lb <= 0 {
+                    return None;
+                }
+                let mut overlap = 0i64;
+                for k in [-2i64, -1, 0, 1, 2] {
+                    overlap += (self.a_hi.min(b_hi + k * p) - self.a_lo.max(b_lo + k * p)).max(0);
+                }
+                (overlap > 0).then(|| overlap as f64 / lb as f64)
+            }
+            Law::Exponential { mean } => {
+                let rate = 1.0 / mean.max(1) as f64;
+                let (na, nb) = (f64::from(self.a_uses), f64::from(b.uses));
+                let d = wrap(shift + b.lo - self.a_min, p);
+                let late = if d >= 0 { nb } else { na };
+                Some((nb / (na + nb)).ln() - rate * late * d.unsigned_abs() as f64)
+            }
         }
     }
 }
@@ -334,11 +381,28 @@ fn link(p: &mut Pool, stats: &mut BayesStats, a: &Key, d: u32, e: u32) {
         .range((start, 0)..(predicted, 0))
         .rev()
         .take(NEAREST);
+    let weigh = Weigh::new(&m, a);
+    let per = period as i64;
+    // Candidates are first seen within two periods after `a`'s last use: their phase
+    // relative to `a`'s first use follows from `a`'s own without a division each.
+    let base = (a.last as i64 - a.first as i64).rem_euclid(per);
     let mut best: Option<(f64, Time, (Time, u64))> = None;
     for (&at, f) in right.chain(left) {
         let b = &f.key;
-        let shift = (b.first as i64 - a.first as i64).rem_euclid(period as i64);
-        let Some(s) = score(&m, a, b, shift) else {
+        let after = b.first as i64 - a.last as i64;
+        let shift = if (0..=2 * per).contains(&after) {
+            let s = base + after;
+            if s >= 2 * per {
+                s - 2 * per
+            } else if s >= per {
+                s - per
+            } else {
+                s
+            }
+        } else {
+            (b.first as i64 - a.first as i64).rem_euclid(per)
+        };
+        let Some(s) = weigh.score(b, shift) else {
             continue;
         };
         let distance = at.0.abs_diff(predicted);
