@@ -264,6 +264,65 @@ consensus:
     assert_eq!(metric(&empty, "exec_utilisation"), 0.0);
 }
 
+/// PoS on four validators, one per slot's committee (4-slot epochs), no fleet transactions,
+/// one core, 2 ms per verification, `fill_blocks`. Blocks of 51,060 B: 600 B of header and
+/// room for two attestation aggregates (one arrives per slot) leave 50,000 B, 100 padded
+/// transactions of 500 B. In 1 s slots the attestation deadline (333 ms) would allow 166 of
+/// them, so the size binds: every validator spends 100 × 2 ms = 0.2 s on each block. In
+/// 0.3 s slots the deadline (100 ms) allows 50, and that binds: 50 × 2 ms = 0.1 s. An empty
+/// block without padding costs nothing.
+#[test]
+fn pos_padded_blocks_cost_every_validator_their_padding_within_the_deadline() {
+    let run = |slot_s: f64, fill: bool| {
+        common::run(&common::scenario(&format!(
+            "
+seed: 3
+duration_s: 60
+devices: [{{ count: 1, workload: {{ model: periodic, interval_s: 1000000 }} }}]
+validators:
+  count: 4
+  execution: {{ cores: 1, verify_us: 2000 }}
+network:
+  latency: {{ model: constant, one_way_ms: 0.01, bandwidth_bps: 1.0e12 }}
+  topology: {{ model: full_mesh }}
+  processing_ms: 0
+consensus:
+  protocol: pos
+  slot_s: {slot_s}
+  slots_per_epoch: 4
+  max_block_bytes: 51060
+  fill_blocks: {fill}
+"
+        )))
+    };
+    for (slot_s, padded_per_block) in [(1.0, 100.0), (0.3, 50.0)] {
+        let padded = run(slot_s, true);
+        assert_eq!(metric(&padded, "created_tx_per_s"), 0.0);
+        let blocks = metric(&padded, "blocks_mined");
+        assert!(
+            blocks >= 0.9 * 60.0 / slot_s,
+            "{slot_s} s slots: {blocks} blocks"
+        );
+        // Every validator, the proposer included, executes every block's padding.
+        assert_eq!(
+            metric(&padded, "exec_tx"),
+            blocks * padded_per_block,
+            "{slot_s} s slots"
+        );
+        let per_block = metric(&padded, "exec_utilisation") * 60.0 / blocks;
+        let closed = padded_per_block * 0.002;
+        eprintln!("pos, {slot_s} s slots: {per_block} s per block over {blocks}, closed {closed}");
+        assert!(
+            (per_block - closed).abs() < 0.01,
+            "{slot_s} s slots: {per_block} s"
+        );
+        let empty = run(slot_s, false);
+        assert_eq!(metric(&empty, "blocks_mined"), blocks);
+        assert_eq!(metric(&empty, "exec_tx"), 0.0);
+        assert_eq!(metric(&empty, "exec_utilisation"), 0.0);
+    }
+}
+
 #[test]
 fn without_execution_the_summary_has_no_execution_rows() {
     let out = common::run(&common::scenario(

@@ -571,6 +571,11 @@ pub struct Pos {
     pub offline_stake: f64,
     #[serde(default = "default_max_block_bytes")]
     pub max_block_bytes: u64,
+    /// Pad every block up to `max_block_bytes` with transactions from outside the simulated
+    /// fleet (the rest of the chain's traffic), as for Nakamoto; with `validators.execution`
+    /// only as many as still execute by the attestation deadline.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fill_blocks: bool,
 }
 
 fn default_slot_s() -> f64 {

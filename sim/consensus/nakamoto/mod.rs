@@ -36,7 +36,7 @@ const COMPACT_OVERHEAD: u64 = 80 + 8 + 9 + 250;
 const SHORT_ID: u64 = 6;
 /// Size of the transactions that pad a block under `fill_blocks` (Gervais et al.: 522.4 B on
 /// average; rounded). Each is executed as a reading.
-const BACKGROUND_TX_BYTES: u64 = 500;
+pub(super) const BACKGROUND_TX_BYTES: u64 = 500;
 
 pub struct Nakamoto {
     params: scenario::Nakamoto,

@@ -26,10 +26,13 @@
 //! attestation deadline (`validator.md`: attest once the slot's block is processed or a third
 //! of the slot has passed), as the gas limit keeps Ethereum blocks executable in time: so
 //! execution bounds throughput at `cores × ⌊slot / 3 / cost⌋` per slot while finality goes on.
+//! `fill_blocks` pads each block with Nakamoto's background transactions up to the size limit
+//! and within that budget; every validator executes them, each as a reading.
 
 mod duties;
 mod ffg;
 
+use super::nakamoto::BACKGROUND_TX_BYTES;
 use super::{Carries, Ctx, Gossip, Kind, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs, to_secs};
 use crate::ledger::{BlockStore, GENESIS, NO_BLOCK_ID, Pool, TxKind, TxRef};
@@ -312,6 +315,22 @@ impl Pos {
             block: node.head,
             epoch: epoch_seen,
         };
+        // Padding stands for the rest of the chain's traffic: Nakamoto's 500-byte
+        // transactions up to the block limit, within the same execution budget as the
+        // fleet's, each executed as a reading.
+        let mut padding = 0u64;
+        if self.params.fill_blocks {
+            match &mut packing {
+                None => padding = room / BACKGROUND_TX_BYTES,
+                Some(p) => {
+                    while (padding + 1) * BACKGROUND_TX_BYTES <= room && p.fits(TxKind::Reading) {
+                        p.take(TxKind::Reading);
+                        padding += 1;
+                    }
+                }
+            }
+            bytes += padding * BACKGROUND_TX_BYTES;
+        }
         let b = self.blocks.push(node.head, node.id, ctx.now, bytes, txs);
         self.block_slot.push(slot);
         self.block_atts.push(atts);
@@ -325,6 +344,7 @@ impl Pos {
                 ctx.metrics.on_included(tx.created, ctx.now);
             }
         }
+        kinds[TxKind::Reading.index()] += u32::try_from(padding).unwrap_or(u32::MAX);
         self.kinds.push(kinds);
         self.blocks.receive(b, node.id, ctx.now);
         self.arrived(node, b, ctx);
