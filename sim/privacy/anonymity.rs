@@ -35,11 +35,31 @@ impl Default for AnonStats {
     }
 }
 
+/// Where a device's count in the open window of its pool is: the device's own record holds
+/// it beside what the linker keeps of the device (one cache line for both, where a hash map
+/// of counts cost a cache miss per transaction). Zero: no count.
+#[derive(Clone, Copy, Default)]
+pub struct Tally {
+    /// The pool's index among the observer's, in order of opening.
+    pool: u32,
+    /// The open window's number (see `Open::number`).
+    window: u32,
+    /// The count's place in that window's list.
+    place: u32,
+}
+
 struct Open {
     window: u64,
     /// Devices of the pool's whole population (the entropy's maximum is log2 of it).
     population: u64,
-    counts: IdMap<u32, u32>,
+    /// Numbers every window any pool opens, from 1, so a tally of a closed one reads empty.
+    number: u32,
+    /// The pool's index among the observer's.
+    index: u32,
+    /// Devices counted in this window and their counts, in order of their first transaction.
+    counts: Vec<(u32, u32)>,
+    /// A device whose tally another pool's open window holds (a device seen in two pools).
+    extra: IdMap<u32, u32>,
 }
 
 pub struct Anonymity {
@@ -48,6 +68,10 @@ pub struct Anonymity {
     /// `1 / sampled` times as many devices.
     sampled: f64,
     open: BTreeMap<(u32, u32), Open>,
+    /// The number of the last window opened.
+    numbered: u32,
+    /// The number of each pool's open window, by pool index: a tally naming it is live.
+    live: Vec<u32>,
     pub stats: AnonStats,
 }
 
@@ -57,24 +81,60 @@ impl Anonymity {
             window: window.max(1),
             sampled,
             open: BTreeMap::new(),
+            numbered: 0,
+            live: Vec::new(),
             stats: AnonStats::default(),
         }
     }
 
-    /// A transaction of `device` seen at `t` in `pool`, whose population is `population`.
-    /// A transaction seen a little out of order (after its window closed) joins the open one.
-    pub fn see(&mut self, pool: (u32, u32), device: u32, t: Time, population: u64) {
+    /// A transaction of `device` (whose tally is `tally`) seen at `t` in `pool`, whose
+    /// population is `population`. A transaction seen a little out of order (after its window
+    /// closed) joins the open one.
+    pub fn see(
+        &mut self,
+        pool: (u32, u32),
+        device: u32,
+        tally: &mut Tally,
+        t: Time,
+        population: u64,
+    ) {
         let w = t / self.window;
-        let o = self.open.entry(pool).or_insert_with(|| Open {
-            window: w,
-            population,
-            counts: IdMap::default(),
-        });
+        let o = match self.open.get_mut(&pool) {
+            Some(o) => o,
+            None => {
+                self.numbered += 1;
+                self.live.push(self.numbered);
+                self.open.entry(pool).or_insert(Open {
+                    window: w,
+                    population,
+                    number: self.numbered,
+                    index: self.live.len() as u32 - 1,
+                    counts: Vec::new(),
+                    extra: IdMap::default(),
+                })
+            }
+        };
         if w > o.window {
             close(o, self.sampled, &mut self.stats);
             o.window = w;
+            self.numbered += 1;
+            o.number = self.numbered;
+            self.live[o.index as usize] = o.number;
         }
-        *o.counts.entry(device).or_default() += 1;
+        if tally.window == o.number {
+            o.counts[tally.place as usize].1 += 1;
+        } else if let Some(n) = o.extra.get_mut(&device) {
+            *n += 1;
+        } else if tally.window != 0 && self.live[tally.pool as usize] == tally.window {
+            o.extra.insert(device, 1);
+        } else {
+            *tally = Tally {
+                pool: o.index,
+                window: o.number,
+                place: o.counts.len() as u32,
+            };
+            o.counts.push((device, 1));
+        }
     }
 
     pub fn finish(mut self) -> AnonStats {
@@ -87,11 +147,12 @@ impl Anonymity {
 
 /// Adds a closed window's transactions to `stats` and empties it.
 fn close(o: &mut Open, sampled: f64, stats: &mut AnonStats) {
-    if o.counts.is_empty() {
+    if o.counts.is_empty() && o.extra.is_empty() {
         return;
     }
-    // Sorted, so the float sums do not depend on hash-map order.
-    let mut counts: Vec<u32> = o.counts.drain().map(|(_, n)| n).collect();
+    // Sorted, so the float sums do not depend on the order devices came in.
+    let mut counts: Vec<u32> = o.counts.drain(..).map(|(_, n)| n).collect();
+    counts.extend(o.extra.drain().map(|(_, n)| n));
     counts.sort_unstable();
     let total: u64 = counts.iter().map(|&n| u64::from(n)).sum();
     let entropy: f64 = counts
@@ -123,9 +184,10 @@ mod tests {
     #[test]
     fn a_window_of_two_equal_senders_has_one_bit() {
         let mut a = Anonymity::new(10, 1.0);
-        a.see((0, 1), 7, 1, 4);
-        a.see((0, 1), 8, 2, 4);
-        a.see((0, 1), 7, 12, 4);
+        let mut t = [Tally::default(); 9];
+        a.see((0, 1), 7, &mut t[7], 1, 4);
+        a.see((0, 1), 8, &mut t[8], 2, 4);
+        a.see((0, 1), 7, &mut t[7], 12, 4);
         let s = a.finish();
         assert_eq!(s.tx, 3);
         // Two transactions in a set of 2 (1 bit of 2), one alone.

@@ -100,15 +100,36 @@ impl Pool {
     }
 }
 
+/// A device's newest key an observer saw (its epoch) and its last use: the truth links are
+/// scored by, and the gaps the heuristic learns periods from. Kept in the observer's record
+/// of the device, beside its anonymity tally (one cache line for both).
+#[derive(Clone, Copy, Default)]
+pub struct Newest {
+    seen: bool,
+    epoch: u32,
+    at: Time,
+}
+
+impl Newest {
+    fn get(&self) -> Option<(u32, Time)> {
+        self.seen.then_some((self.epoch, self.at))
+    }
+
+    fn set(&mut self, (epoch, at): (u32, Time)) {
+        *self = Newest {
+            seen: true,
+            epoch,
+            at,
+        };
+    }
+}
+
 pub struct Linker {
     /// `false` when no key can be used twice: nothing is kept per key.
     keys_reused: bool,
     pools: BTreeMap<(u32, u32), Pool>,
     /// Every pool's keys in use, by device.
     keys: Keys<Key>,
-    /// Each device's newest key seen (its epoch) and its last use, by the device's index
-    /// among those tracked: the truth, and the gaps.
-    last: Vec<Option<(u32, Time)>>,
     /// Retired keys are looked for every `sweep`; keys without a period retire after
     /// `RETIRE_PERIODS` sweeps.
     sweep: Time,
@@ -126,7 +147,6 @@ impl Linker {
             bayes,
             pools: BTreeMap::new(),
             keys: Keys::new(if keys_reused { devices } else { 0 }),
-            last: vec![None; devices],
             sweep: sweep.max(1),
             next_sweep: sweep,
             stats: LinkStats::default(),
@@ -134,7 +154,8 @@ impl Linker {
     }
 
     /// Key `(device, epoch)` of device group `group` used at `t` (as the observer saw it) in
-    /// `pool`; `now` is the simulation clock, which never goes back.
+    /// `pool`; `now` is the simulation clock, which never goes back; `newest` is the device's.
+    #[allow(clippy::too_many_arguments)]
     pub fn see(
         &mut self,
         pool: (u32, u32),
@@ -143,6 +164,7 @@ impl Linker {
         epoch: u32,
         t: Time,
         now: Time,
+        newest_key: &mut Newest,
     ) {
         if now >= self.next_sweep {
             self.retire(now);
@@ -151,7 +173,7 @@ impl Linker {
             }
             self.next_sweep = now.saturating_add(self.sweep);
         }
-        let prev = self.last[device as usize];
+        let prev = newest_key.get();
         let newest = prev.is_none_or(|(e, _)| epoch > e);
         if let Some(b) = &mut self.bayes {
             b.see(pool, group, device, epoch, t, newest, prev.map(|(e, _)| e));
@@ -160,7 +182,7 @@ impl Linker {
             // Every use is a new key: the device's newest, no pool needed.
             if newest {
                 self.stats.true_links += prev.is_some() as u64;
-                self.last[device as usize] = Some((epoch, t));
+                newest_key.set((epoch, t));
             }
             return;
         }
@@ -187,7 +209,7 @@ impl Linker {
             p.gaps += 1;
         }
         if newest || prev.is_some_and(|(e, _)| e == epoch) {
-            self.last[device as usize] = Some((epoch, t.max(prev.map_or(0, |(_, l)| l))));
+            newest_key.set((epoch, t.max(prev.map_or(0, |(_, l)| l))));
         }
         if let Some(k) = self.keys.get_mut(p.number, device, epoch) {
             k.last = k.last.max(t);
@@ -323,11 +345,20 @@ mod tests {
     #[test]
     fn periodic_keys_are_linked_to_their_successors() {
         let mut l = Linker::new(60 * S, true, None, 2);
+        let mut newest = [Newest::default(); 2];
         for k in 0..10u64 {
             for d in 0..2u32 {
                 let t = k * 600 * S + u64::from(d) * 100 * S;
                 // Two uses per key (rotate every 2 transactions).
-                l.see((0, 250), 0, d, (k / 2) as u32, t, t);
+                l.see(
+                    (0, 250),
+                    0,
+                    d,
+                    (k / 2) as u32,
+                    t,
+                    t,
+                    &mut newest[d as usize],
+                );
             }
         }
         let (s, _) = l.finish();

@@ -35,7 +35,8 @@ const PER_RADIO_DEVICE: f64 = 49.0;
 
 /// Bytes per device an observer tracks (`observers:`): its newest keys with their last use,
 /// in flat arrays by device (`sim/privacy/keys.rs`), and its count in the open anonymity
-/// window, in a hash map (doubled for its load factor and growth by doubling).
+/// window (a 32-byte record by device and an 8-byte entry in the window's list; the bound was
+/// set when the count sat in a hash map, doubled for its load factor and growth by doubling).
 const PER_OBSERVED_DEVICE: f64 = 128.0;
 /// Bytes per key an observer holds, for each of its two attackers. The heuristic keeps a key's
 /// first and last use in its pool's map until it has been unused for three of its periods, and
