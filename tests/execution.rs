@@ -264,6 +264,57 @@ consensus:
     assert_eq!(metric(&empty, "exec_utilisation"), 0.0);
 }
 
+/// A selfish miner (validator 0) with 99 % of the hash power finds a padded block of 100
+/// transactions every second; in this run (seed 5) the honest miner (validator 1; the others
+/// only relay) finds none, so no public block ever calls for the private chain and the attacker
+/// publishes nothing: no other validator executes anything, and every execution is the
+/// attacker's own, each block it mines on its one core, 100 × 2 ms = 0.2 s per block.
+/// Without that execution nothing would run at all.
+#[test]
+fn an_attacking_miner_executes_its_own_blocks() {
+    let out = common::run(&common::scenario(
+        "
+seed: 5
+duration_s: 60
+devices: [{ count: 1, workload: { model: periodic, interval_s: 1000000 } }]
+validators:
+  count: 4
+  execution: { cores: 1, verify_us: 2000 }
+network:
+  latency: { model: constant, one_way_ms: 0.01, bandwidth_bps: 1.0e12 }
+  topology: { model: full_mesh }
+  processing_ms: 0
+consensus:
+  protocol: nakamoto
+  block_interval_s: 1
+  block_intervals: fixed
+  miners: 2
+  max_block_bytes: 50330
+  validation_s_per_mb: 0
+  fill_blocks: true
+adversary: { kind: selfish_mining, node: 0, hash_share: 0.99 }
+",
+    ));
+    let blocks = metric(&out, "blocks_mined");
+    assert!(blocks >= 50.0, "{blocks} blocks");
+    // The run did what it is for: every block is the attacker's, and none reached another
+    // validator.
+    assert_eq!(out.nodes[0].blocks_proposed, Some(blocks as u32));
+    let reached = out
+        .blocks
+        .iter()
+        .filter(|b| b.propagation_50_s.is_some())
+        .count();
+    assert_eq!(reached, 0, "published blocks");
+    // Summary rows are per validator that executed anything: the attacker alone.
+    assert_eq!(metric(&out, "exec_tx"), blocks * 100.0);
+    let per_block = metric(&out, "exec_utilisation") * 60.0 / blocks;
+    eprintln!(
+        "attacker: {per_block} s of execution per block over {blocks} blocks, closed form 0.2"
+    );
+    assert!((per_block - 0.2).abs() < 0.01, "{per_block} s per block");
+}
+
 /// PoS on four validators, one per slot's committee (4-slot epochs), no fleet transactions,
 /// one core, 2 ms per verification, `fill_blocks`. Blocks of 51,060 B: 600 B of header and
 /// room for two attestation aggregates (one arrives per slot) leave 50,000 B, 100 padded
