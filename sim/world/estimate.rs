@@ -61,17 +61,24 @@ const PER_DELAYED_DEVICE: f64 = 32.0;
 /// request or transaction for the whole run (request tables, logs, the tangle itself), so
 /// their memory grows with simulated time. Twice the growth measured between 600 s and
 /// 1,800 s of 20,000 devices every 60 s (7 validators, full mesh; bytes per transaction:
-/// PBFT 7, its requests and decisions released once executed everywhere, HotStuff 48,
-/// Raft 66, notary 119, XRP Ledger 193, tangle 196, PoS 31), to cover vector growth by
-/// doubling. A PBFT origin down for good holds back the release of the requests after its
-/// own (`consensus/pbft/requests.rs`): `pbft-validators.yaml` (validator 0 crashed for good
-/// at 600 s) peaked 114 bytes per transaction above the estimate without this term, and
-/// `plans/meters-2m-sector.yaml` needs up to 140 over its 200,000 (peaks of 234 to 250 MiB,
-/// shared machine); 144 bounds both. Tendermint releases requests, blocks and decisions the
-/// same way (`consensus/tendermint/store.rs`): 17 bytes per transaction in the case above
-/// (debug build, 65 then 70 MiB peak), 93 in `tendermint-validators.yaml` between 1,800 s and
-/// 7,200 s, where validator 1, down for good at 600 s, holds back the requests after its own
-/// and the chain is saturated (57 then 66 MiB); twice that, rounded up: 190. Raft under overload holds more per transaction at
+/// PBFT 7, its requests and decisions released once executed everywhere, HotStuff 4, its
+/// blocks, `NEW-VIEW` records and requests released, Raft 66, notary 119, XRP Ledger 193,
+/// tangle 196, PoS 31), to cover vector growth by doubling. HotStuff keeps 120 all the same:
+/// `hotstuff-validators.yaml` grows 61 → 70 MiB from 1,800 to 5,400 s (about 110 bytes per
+/// transaction created meanwhile), though no longer in the protocol (a heap profile puts it
+/// in the uploads the fleet hands over per step, in the event queue's kept capacity and in
+/// the `blocks` table), and the term is what bounds it. A PBFT origin down for good held
+/// back the release of the requests after its own until such requests were released with
+/// their unsettled transactions counted (`consensus/pbft/requests.rs`);
+/// `pbft-validators.yaml` (validator 0 crashed for good at 600 s) then peaked 114 bytes per
+/// transaction above the estimate without this term, and `plans/meters-2m-sector.yaml` needed
+/// up to 140 over its 200,000 (peaks of 234 to 250 MiB, shared machine); 144 still bounds
+/// both. Tendermint releases requests, blocks and decisions the same way
+/// (`consensus/tendermint/store.rs`): 17 bytes per transaction in the case above (debug
+/// build, 65 then 70 MiB peak), 93 in `tendermint-validators.yaml` between 1,800 s and
+/// 7,200 s, where validator 1, down for good at 600 s, then held back the requests after its
+/// own and the chain is saturated (57 then 66 MiB); twice that, rounded up: 190. Raft under
+/// overload holds more per transaction at
 /// the origins (192 measured with 10⁶ devices every 60 s and a crashed leader). Nakamoto's
 /// chain keeps no record per transaction beyond its mempool and unsettled blocks (counted
 /// apart). The notary also keeps an 88-byte `blocks` row per signed transaction

@@ -39,6 +39,10 @@ pub struct Faults {
     /// Transaction batches that reached a down validator; its gateway delivers them again on
     /// restart, so they stay in transit meanwhile.
     pub parked: Vec<Vec<u32>>,
+    /// Transactions of batches that reached a validator down for good: in transit for the
+    /// rest of the run, counted without keeping their lists (a gateway of a validator crashed
+    /// for good keeps uploading to it).
+    pub stranded_tx: u64,
     pub counts: Counts,
     /// Per validator, its last scheduled restart, if any.
     last_up: Vec<Option<Time>>,
@@ -123,6 +127,16 @@ impl Faults {
 
     pub fn is_down(&self, v: u32) -> bool {
         self.down[v as usize] > 0
+    }
+
+    /// Whether validator `v` is down at `now` and no restart is scheduled after `now` (one at
+    /// `now` itself may not have been applied yet, so it counts as coming).
+    pub fn down_for_good(&self, v: u32, now: Time) -> bool {
+        self.is_down(v)
+            && self
+                .last_up
+                .get(v as usize)
+                .is_none_or(|u| u.is_none_or(|u| u < now))
     }
 
     /// Applies a change; true when the validator came back up.

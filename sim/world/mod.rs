@@ -517,7 +517,13 @@ impl<'s, P: Protocol> World<'s, P> {
                 Ev::Batch { node, batch } if self.faults.is_down(node) => {
                     self.observe(node, batch);
                     self.faults.counts.batches_held += 1;
-                    self.faults.parked[node as usize].push(batch);
+                    if self.faults.down_for_good(node, self.sched.now()) {
+                        let txs = self.batches.take(batch);
+                        self.faults.stranded_tx += txs.len() as u64;
+                        self.batches.give_back(txs);
+                    } else {
+                        self.faults.parked[node as usize].push(batch);
+                    }
                 }
                 Ev::Msg { to, msg, bytes, .. } if self.faults.is_down(to) => {
                     self.faults.counts.msgs_to_down_node += 1;
@@ -929,7 +935,9 @@ impl<'s, P: Protocol> World<'s, P> {
             created: m.created,
             settled: m.settled,
             pending_on_device,
-            pending_in_transit: self.batches.in_flight() + in_open_gateway_batches,
+            pending_in_transit: self.batches.in_flight()
+                + self.faults.stranded_tx
+                + in_open_gateway_batches,
             pending_in_mempool: report.pending_in_mempool,
             // Decided but still executing at the end: in a block, not settled.
             pending_in_block: report.pending_in_block + self.exec.pending(),

@@ -29,9 +29,10 @@ pub struct Request {
 }
 
 /// Requests in id order from `base` on, their transactions in the same order from `tx_base`
-/// on. Released requests leave from the front: one that never settles (its origin down for
-/// good before executing it) holds back those after it, so memory is then as if nothing were
-/// released, never more.
+/// on. Released requests leave from the front. One executed everywhere that never settles
+/// (its origin down for good before executing it) is released too, its unsettled
+/// transactions kept as two counts: otherwise it would hold back every request after it, and
+/// memory would grow with the run as if nothing were released.
 #[derive(Default)]
 pub struct Requests {
     list: VecDeque<Request>,
@@ -49,6 +50,8 @@ pub struct Requests {
     settled: u64,
     /// Transactions invalidated at validation (see [`Requests::invalidate`]) and dropped.
     invalid_dropped: u64,
+    /// `(waiting, proposed)` transactions of released requests that will never settle.
+    stranded: (u64, u64),
 }
 
 #[derive(Clone, Copy)]
@@ -56,7 +59,7 @@ struct Tx {
     tag: TxTag,
     created: Time,
     included: bool,
-    /// Settled, or dropped as invalid: resolved either way.
+    /// Settled, dropped as invalid, or counted in `Requests::stranded`: resolved any way.
     settled: bool,
     hot: bool,
     invalid: bool,
@@ -270,23 +273,36 @@ impl Requests {
         n
     }
 
-    /// Releases the settled requests first executed at or below `everywhere`, the sequence
+    /// Releases the requests first executed at or below `everywhere`, the sequence
     /// number every replica has executed. Nothing can then ask about them but the questions
     /// the methods above answer for released ones: whether executed (yes, at every replica's
     /// state, since executed points only grow), executed for the first time at a later
     /// sequence (no), settled (yes). Their bytes are not asked: messages that may name one
     /// after its release carry the size themselves, and batches keep their totals. A
-    /// request executed everywhere but unsettled (its origin executed another batch at that
-    /// sequence, which only Byzantine runs allow) stays kept: it is pending for good.
+    /// request executed everywhere but unsettled (its origin down for good before executing
+    /// it, or, in Byzantine runs, executing another batch at that sequence) is pending for
+    /// good: it settles only when its origin executes it at its first sequence, and executed
+    /// points only grow. It is released all the same, its unsettled transactions counted
+    /// where [`Requests::pending`] finds them, included or not as they stand: executed
+    /// everywhere, it is in no replica's waiting set, so nothing proposes it again.
     pub fn release(&mut self, everywhere: u64) {
         while let Some(&(s, r)) = self.executed.first()
             && s <= everywhere
         {
             self.executed.pop_first();
-            if self.is_settled(r) {
-                let i = (r - self.base) as usize;
-                self.list[i].released = true;
+            let Some(range) = self.tx_range(r) else {
+                continue;
+            };
+            for t in self.txs.range_mut(range).filter(|t| !t.settled) {
+                t.settled = true;
+                if t.included {
+                    self.stranded.1 += 1;
+                } else {
+                    self.stranded.0 += 1;
+                }
             }
+            let i = (r - self.base) as usize;
+            self.list[i].released = true;
         }
         while self.list.front().is_some_and(|q| q.released) {
             let q = self.list.pop_front().expect("present");
@@ -317,7 +333,7 @@ impl Requests {
 
     /// `(waiting, proposed but not settled)` transaction counts (released ones are settled).
     pub fn pending(&self) -> (u64, u64) {
-        let (mut waiting, mut proposed) = (0, 0);
+        let (mut waiting, mut proposed) = self.stranded;
         for t in &self.txs {
             if !t.settled {
                 if t.included {
