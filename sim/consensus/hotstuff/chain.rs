@@ -213,10 +213,12 @@ impl HotStuff {
     }
 
     /// Replica `v` has committed through height `upto` (`u64::MAX`: it never will again);
-    /// releases the requests every replica has now executed. Nothing asks a released
-    /// request's size again: proposals are sized when sent, rows when first applied.
+    /// releases the requests every replica has now executed, and blocks at the end of the
+    /// event, once per rise of the lowest committed height (a release looks at every
+    /// replica's marks). Nothing asks a released request's size again: proposals are sized
+    /// when sent, rows when first applied.
     pub(super) fn executed_to(&mut self, v: u32, upto: u64) {
-        if let Some(everywhere) = self.exec.advance(v, upto) {
+        if let Some(everywhere) = self.exec.raise(v, upto) {
             self.requests.release(everywhere);
             self.release_due = true;
         }

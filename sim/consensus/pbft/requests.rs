@@ -352,22 +352,79 @@ impl Requests {
 }
 
 /// How far each replica has executed (`u64::MAX` once it never will again). What every one of
-/// them has executed can no longer be asked about, which is when requests are released.
-pub struct Executed(Vec<u64>);
+/// them has executed can no longer be asked about, which is when requests are released. The
+/// lowest point and how many replicas sit at it are kept up to date, so a move costs O(1)
+/// and the lowest point is looked for again only when its last replica leaves it.
+pub struct Executed {
+    points: Vec<u64>,
+    min: u64,
+    at_min: usize,
+}
 
 impl Executed {
     pub fn new(replicas: u32) -> Self {
-        Executed(vec![0; replicas as usize])
+        Executed {
+            points: vec![0; replicas as usize],
+            min: 0,
+            at_min: replicas as usize,
+        }
+    }
+
+    /// Moves replica `v`'s point to `upto`; returns its previous point.
+    fn set(&mut self, v: u32, upto: u64) -> Option<u64> {
+        let e = self.points.get_mut(v as usize)?;
+        let was = std::mem::replace(e, upto);
+        if upto < self.min {
+            (self.min, self.at_min) = (upto, 1);
+            return Some(was);
+        }
+        if was == self.min {
+            self.at_min -= 1;
+        }
+        if upto == self.min {
+            self.at_min += 1;
+        }
+        if self.at_min == 0 {
+            self.min = self.points.iter().copied().min().unwrap_or(0);
+            self.at_min = self.points.iter().filter(|&&p| p == self.min).count();
+        }
+        Some(was)
     }
 
     /// Replica `v` has executed through `upto`. Returns the point every replica has now
     /// executed through when this may have moved it (only the slowest replica moving can).
     pub fn advance(&mut self, v: u32, upto: u64) -> Option<u64> {
-        let e = self.0.get_mut(v as usize)?;
-        let was = std::mem::replace(e, upto);
-        self.0
-            .iter()
-            .all(|&e| e >= was)
-            .then(|| self.0.iter().copied().min().unwrap_or(0))
+        let was = self.set(v, upto)?;
+        (self.min >= was).then_some(self.min)
+    }
+
+    /// Replica `v` has executed through `upto`. Returns the point every replica has now
+    /// executed through when this raised it: once per rise, however many replicas sat at
+    /// the old point (what a family needs whose release costs O(n) each time).
+    pub fn raise(&mut self, v: u32, upto: u64) -> Option<u64> {
+        let before = self.min;
+        self.set(v, upto)?;
+        (self.min > before).then_some(self.min)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Executed;
+
+    #[test]
+    fn the_lowest_point_rises_once_its_last_replica_leaves_it() {
+        let mut e = Executed::new(3);
+        assert_eq!(e.raise(0, 5), None);
+        assert_eq!(e.raise(1, 3), None);
+        assert_eq!(e.raise(2, 4), Some(3));
+        assert_eq!(e.raise(1, 9), Some(4));
+        assert_eq!(e.raise(2, u64::MAX), Some(5));
+        // `advance` answers whenever the slowest replica moved, the lowest point risen or not.
+        let mut e = Executed::new(2);
+        assert_eq!(e.advance(0, 2), Some(0));
+        assert_eq!(e.advance(1, 1), Some(1));
+        assert_eq!(e.advance(0, 3), None);
+        assert_eq!(e.advance(1, 3), Some(3));
     }
 }
