@@ -345,7 +345,7 @@ fn hotstuff_held(duration_s: u32) -> ((usize, u64), (usize, u64)) {
 /// once is the chain above the lowest committed block (a three-chain and the proposal in
 /// flight, a few blocks), the blocks of views some replica has not left, and the recent
 /// certificates' chains, whatever the length of the run. The replica down for good holds
-/// nothing back: 6 blocks at most over 600 s and over 2400 s (939 and 3,290 heights decided).
+/// nothing back: 7 blocks at most over 600 s and over 2400 s (939 and 3,290 heights decided).
 /// Kept for the whole run, the store holds every block proposed, at least one per height
 /// decided, and both bounds fail.
 #[test]

@@ -158,6 +158,11 @@ impl HotStuff {
             locked: node.locked,
             committed: node.committed,
         };
+        debug_assert!(
+            self.blocks.at_or_above_floor(&self.marks[node.id as usize]),
+            "replica {}'s marks fell below the last release floor (store.rs, FLOOR)",
+            node.id
+        );
         if self.release_due {
             self.release();
         }

@@ -7,16 +7,45 @@
 //! checking that a proposal extends the lock), which stop at its committed or locked height;
 //! and the blocks that stale messages name. So a block can go once it is none of those for
 //! any replica that can still run (a replica down for good holds nothing back):
-//! - not a live replica's highest QC, lock or committed block;
+//! - not a live replica's highest QC, lock or committed block, nor a block of a view above
+//!   every live replica's lock (one a lock or highest QC may still move to);
 //! - not within three `justify` steps of those, nor of a block whose view some live replica
 //!   has not left (a proposal it may still handle);
-//! - not on the parent chain of those at or above the lowest committed, locked or highest-QC
-//!   height of any live replica (where walks stop);
+//! - not on the parent chain of those at or above the floor (below);
 //! - of a view below every live replica's highest QC. A message naming it then changes
 //!   nothing: a proposal is of a view every replica has left, so it is dropped; a vote can
 //!   give no QC higher than the leader's, nor move it to a later view (it only counts in the
 //!   tally, which needs no block); a `NEW-VIEW` carrying it can never be the highest QC
 //!   that a leader adopts, so it counts as lower than every kept block (`view_of` is `None`).
+//!
+//! FLOOR. Walks stop at a committed or locked height, and a handled proposal's reads reach
+//! three heights below it, so the parent chains above must be kept down to the lowest height
+//! any of these can take *after* the release. The lowest committed, locked or highest-QC
+//! height now is not enough: a lock moves by view (`chain.rs`, `update`: to a QC's block of
+//! a later view than the lock's), and a later view can sit lower on another branch. So the
+//! floor is the lower of (a) the lowest committed, locked or highest-QC height of a live
+//! replica now and (b) three below the lowest height of a block of a view above `L`, the
+//! lowest view of a live replica's lock. Why (b) bounds what comes later, in runs without
+//! equivocation (those keep every block):
+//! 1. Each replica's lock and highest QC only move to blocks of later views (`update`;
+//!    `on_vote` and `on_new_view` in `pacemaker.rs`), and its committed height only rises
+//!    (`update` commits only above it). A highest QC's view exceeds its lock's (the lock
+//!    is the `justify` of a block that was a highest QC), genesis apart: a replica whose
+//!    marks are all genesis puts the floor at 0.
+//! 2. Every block is proposed on its proposer's highest QC (`propose`), so in a view above
+//!    it and one height above it.
+//! 3. So every block proposed after the release has a parent of a view above `L` (a highest
+//!    QC, by 1), and by induction on the proposals a height above (b)'s lowest height `H`.
+//! 4. A later lock or highest QC is of a view above `L` (by 1): an existing block, at `H` or
+//!    above, or a new one, above `H` (3). A later committed block is above the floor's (a).
+//!    A proposal still handled is of a view above its handler's highest QC, so above `L`, and
+//!    so at `H` or above: its three `justify` steps reach `H − 3`, and its walks stop at a
+//!    lock, committed or highest-QC height, all at or above the floor.
+//!
+//! So no read goes below the floor on a kept chain; in debug builds, every event's end
+//! (`pacemaker.rs`, `after`) and every release assert that a live replica's marks stay at or
+//! above the last floor. Keeping the chains of the
+//! blocks above `L` also keeps the blocks a moved lock's walk reads, whatever its height.
 //!
 //! An equivocating replica votes for any proposal however stale, and a forking coalition
 //! extends old branches, so runs with one keep every block, as do runs that read past blocks
@@ -64,6 +93,8 @@ pub struct Store {
     next: u32,
     keep_all: bool,
     peak: usize,
+    /// The floor of the last release.
+    floor: u64,
 }
 
 impl Store {
@@ -82,6 +113,7 @@ impl Store {
             next: 1,
             keep_all: false,
             peak: 1,
+            floor: 0,
         }
     }
 
@@ -130,9 +162,19 @@ impl Store {
         let Some(view_min) = live.iter().map(|m| m.view).min() else {
             return;
         };
+        debug_assert!(
+            live.iter().all(|m| self.at_or_above_floor(m)),
+            "a live replica's mark fell below the last release floor {}",
+            self.floor
+        );
         let height = |b: u32| self.get(b).height;
         let view_hq = live.iter().map(|m| self.get(m.high_qc).view).min();
-        let floor = live
+        let view_lock = live
+            .iter()
+            .map(|m| self.get(m.locked).view)
+            .min()
+            .unwrap_or(0);
+        let marked = live
             .iter()
             .map(|m| {
                 height(m.committed)
@@ -141,6 +183,18 @@ impl Store {
             })
             .min()
             .unwrap_or(0);
+        // Blocks a lock or highest QC may still move to, and the proposals that may still be
+        // handled (see `FLOOR`).
+        let mut above_locks = Vec::new();
+        let mut lowest = u64::MAX;
+        for (&id, blk) in &self.blocks {
+            if blk.view > view_lock {
+                above_locks.push(id);
+                lowest = lowest.min(blk.height);
+            }
+        }
+        let floor = marked.min(lowest.saturating_sub(3));
+        self.floor = floor;
         let fresh: Vec<u32> = self
             .blocks
             .iter()
@@ -151,7 +205,7 @@ impl Store {
         for m in &live {
             seeds.extend([m.high_qc, m.locked, m.committed]);
         }
-        seeds.extend(fresh.iter().copied());
+        seeds.extend(above_locks.iter().copied());
         let mut keep = BTreeSet::new();
         // A proposal handled reads its QC's block, that block's QC's and the next one's.
         for &x in &fresh {
@@ -180,6 +234,16 @@ impl Store {
         self.blocks
             .retain(|id, blk| keep.contains(id) || blk.view >= view_hq);
     }
+
+    /// Whether a replica's committed, locked and highest-QC blocks are at or above the floor
+    /// of the last release (what `FLOOR` proves).
+    pub fn at_or_above_floor(&self, m: &Marks) -> bool {
+        [m.committed, m.locked, m.high_qc].iter().all(|&b| {
+            self.blocks
+                .get(&b)
+                .is_some_and(|blk| blk.height >= self.floor)
+        })
+    }
 }
 
 #[cfg(test)]
@@ -197,16 +261,34 @@ mod tests {
         }
     }
 
-    /// Genesis 0 and a chain 1 ← 2 ← 3 ← 4 of views 1–4, a proposal 5 of view 6 on 4 in
-    /// flight, an orphan 6 of view 3 at height 2 and an orphan 7 of view 4 at height 2.
-    fn store() -> Store {
+    /// Genesis 0 and blocks pushed as `(parent, view)`, each one above its parent, its QC
+    /// its parent's.
+    fn store_of(blocks: &[(u32, u64)]) -> Store {
         let mut s = Store::new();
-        for (parent, view, height) in [(0, 1, 1), (1, 2, 2), (2, 3, 3), (3, 4, 4), (4, 6, 5)] {
+        for &(parent, view) in blocks {
+            let height = s.get(parent).height + 1;
             s.push(block(parent, parent, view, height));
         }
-        s.push(block(1, 1, 3, 2));
-        s.push(block(1, 1, 4, 2));
         s
+    }
+
+    /// A chain 1–8 of views 1, 2, 3, 5, 6, 7, 9, 10 (views 4 and 8 failed), the orphans of
+    /// the failed views (9 of view 4 on 3, 10 of view 8 on 6) and a proposal 11 of view 11
+    /// on 8 in flight.
+    fn store() -> Store {
+        store_of(&[
+            (0, 1),
+            (1, 2),
+            (2, 3),
+            (3, 5),
+            (4, 6),
+            (5, 7),
+            (6, 9),
+            (7, 10),
+            (3, 4),
+            (6, 8),
+            (8, 11),
+        ])
     }
 
     fn marks(view: u64, committed: u32, locked: u32, high_qc: u32) -> Marks {
@@ -226,34 +308,66 @@ mod tests {
     #[test]
     fn blocks_go_once_no_live_replica_can_read_them() {
         let mut s = store();
-        // Replica 2 lags (committed genesis, highest QC genesis): it holds everything.
-        let mut m = vec![marks(6, 2, 3, 4), marks(6, 2, 3, 4), marks(2, 0, 0, 0)];
+        // Replica 2 lags (committed genesis, locked on it): it holds everything.
+        let mut m = vec![marks(11, 5, 6, 8), marks(11, 5, 6, 7), marks(2, 0, 0, 0)];
         s.release(&m);
-        assert_eq!(kept(&s), [0, 1, 2, 3, 4, 5, 6, 7]);
-        // Down for good, it holds nothing back: below the lowest committed height (2) and
-        // below every highest QC's view (4) go genesis, block 1 and the orphan of view 3;
-        // the orphan of view 4 stays (a vote or NEW-VIEW for it may still count).
+        assert_eq!(kept(&s), (0..=11).collect::<Vec<_>>());
+        // Down for good, it holds nothing back. The lowest lock is 6 (view 7); the blocks of
+        // later views (7, 8, 10, 11) lie at height 7 or above, so the floor is 7 − 3 = 4,
+        // below the lowest committed height (5): block 4 stays with them. Below it go
+        // genesis, 1, 2, 3 and the orphan 9 of view 4, below every highest QC's view (9).
         m[2].live = false;
         s.release(&m);
-        assert_eq!(kept(&s), [2, 3, 4, 5, 7]);
-        assert_eq!(s.view_of(1), None);
-        assert_eq!(s.view_of(5), Some(6));
-        assert_eq!(s.peak_held(), 8);
+        assert_eq!(kept(&s), [4, 5, 6, 7, 8, 10, 11]);
+        assert_eq!(s.floor, 4);
+        assert_eq!((s.view_of(3), s.view_of(9)), (None, None));
+        assert_eq!(s.view_of(10), Some(8));
+        assert_eq!(s.peak_held(), 12);
     }
 
     #[test]
     fn a_proposal_in_flight_keeps_its_certificate_chain() {
         let mut s = store();
-        // Every replica committed 3 with QC 4, but one is still in view 6: proposal 5 may
-        // yet be handled, and reads 4, 3 and 2 (its QC's chain), though 2 is below the
-        // committed height.
-        let m = vec![marks(6, 3, 3, 4), marks(7, 3, 3, 4)];
+        // Every replica committed 6 and locked 7, one is still in view 11: proposal 11 may
+        // yet be handled, and reads 8, 7 and 6 (its QC's chain).
+        let m = vec![marks(11, 6, 7, 8), marks(12, 6, 7, 8)];
         s.release(&m);
-        assert_eq!(kept(&s), [2, 3, 4, 5, 7]);
-        // All in view 7: nothing is handled from view 6 on, so 2 goes; 5 and 7 stay while
-        // their views are not below every highest QC's (a vote for them still counts).
-        let m = vec![marks(7, 3, 3, 4), marks(7, 3, 3, 4)];
+        // Above the lock's view 9 lie only 8 and 11 (heights 8 and 9): the floor is
+        // 8 − 3 = 5, below the committed height 6, so 5 stays; the orphan 10 of view 8 and
+        // everything below 5 go.
+        assert_eq!(kept(&s), [5, 6, 7, 8, 11]);
+        assert_eq!(s.floor, 5);
+    }
+
+    /// The corner `FLOOR` is about: a lock moves to a block of a later view on another
+    /// branch, lower than every replica's committed height. A chain 1–6 of views 1–6, and a
+    /// branch 7 ← 8 of views 7 and 8 off block 1, at heights 2 and 3. Replica 1 holds 8 as
+    /// its highest QC: a proposal on 8 moves its lock to 7 (view 7 above its lock's 5) and
+    /// reads 1 (7's QC). The lowest committed, locked or highest-QC height is 3, so a floor
+    /// there would drop block 1; the floor follows the blocks above the lowest lock's view
+    /// down instead (7 at height 2, so 0), and block 1 stays.
+    #[test]
+    fn a_lock_moving_down_to_another_branch_finds_its_chain() {
+        let mut s = store_of(&[
+            (0, 1),
+            (1, 2),
+            (2, 3),
+            (3, 4),
+            (4, 5),
+            (5, 6),
+            (1, 7),
+            (7, 8),
+        ]);
+        let mut m = vec![marks(9, 4, 5, 6), marks(9, 4, 5, 8)];
         s.release(&m);
-        assert_eq!(kept(&s), [3, 4, 5, 7]);
+        assert_eq!(s.floor, 0);
+        assert_eq!(s.view_of(1), Some(1));
+        // Replica 1 handles a proposal of view 9 on 8: its lock moves down to 7.
+        let p = s.push(block(8, 8, 9, 4));
+        m[1] = marks(10, 4, 7, 8);
+        assert!(s.at_or_above_floor(&m[1]));
+        s.release(&m);
+        assert_eq!(s.get(s.get(s.get(p).justify).justify).justify, 1);
+        assert_eq!(s.view_of(1), Some(1));
     }
 }
