@@ -324,3 +324,120 @@ fn mangled_tables_never_panic() {
         }
     }
 }
+
+fn topology(body: &str) -> Result<unchained::net::Network, String> {
+    let s = load(&format!(
+        "duration_s: 60\nvalidators: {{ count: 4000 }}\nnetwork:\n  topology: {{ model: random, \
+         max_inbound: 125, {body} }}\nconsensus: {{ protocol: nakamoto }}\n"
+    ))?;
+    Ok(unchained::net::Network::build(&s))
+}
+
+/// A one-point table opens exactly that many connections per node; a two-point one gives
+/// the mean of its weights, 3 × 1/4 + 12 × 3/4 = 9.75 (4,000 nodes: the standard error of the
+/// mean is sqrt(15.19 / 4000) = 0.062).
+#[test]
+fn degree_tables_set_the_outbound_counts() {
+    let one = topology("outbound_model: table, outbound_weights: [[5, 1]]").unwrap();
+    assert_eq!(one.adjacency.edges(), 4000 * 5);
+    let two =
+        topology("outbound_model: table, outbound_weights: [[3, 1], [12, 3], [40, 0]]").unwrap();
+    let mean = two.adjacency.edges() as f64 / 4000.0;
+    assert!((mean - 9.75).abs() < 0.25, "{mean}");
+    let fixed = topology("outbound: 9").unwrap();
+    assert_eq!(fixed.adjacency.edges(), 4000 * 9);
+}
+
+fn degree_error(csv: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("unchained-bad-degrees-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let name = format!("d{}.csv", COUNTER.fetch_add(1, Ordering::Relaxed));
+    std::fs::write(dir.join(&name), csv).unwrap();
+    let text = format!(
+        "duration_s: 60\nvalidators: {{ count: 4 }}\nnetwork:\n  topology:\n    model: random\n    \
+         outbound_model: table\n    outbound_file: {name}\nconsensus: {{ protocol: nakamoto }}\n"
+    );
+    let e = scenario::parse_at(&text, "s.yaml", &dir)
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    std::fs::remove_file(dir.join(&name)).unwrap();
+    e.replace(&name, "d.csv")
+}
+
+#[test]
+fn bad_degree_files_give_one_line_errors() {
+    let head = "s.yaml: invalid scenario: network.topology.outbound_file = \"d.csv\": ";
+    let cases = [
+        (
+            "",
+            "holds no rows: needs the header degree,weight and one row per degree",
+        ),
+        ("degree,weight\n", "holds no degree rows after the header"),
+        (
+            "deg,w\n1,1\n",
+            "row 1: the header must be degree,weight, not \"deg,w\"",
+        ),
+        ("degree,weight\n8\n", "row 2: has 1 fields, the header 2"),
+        (
+            "degree,weight\n8.5,1\n",
+            "row 2, column degree = \"8.5\": is not a whole number of connections",
+        ),
+        (
+            "# Miller et al.\ndegree,weight\n0,1\n",
+            "row 3, column degree = \"0\": a degree must be >= 1 and <= 1000",
+        ),
+        (
+            "degree,weight\n8,1\n9,1\n8,2\n",
+            "row 4, column degree = \"8\": is also the degree of entry 1: degrees must be unique",
+        ),
+        (
+            "degree,weight\n8,-1\n",
+            "row 2, column weight = \"-1\": a weight must be a finite number >= 0",
+        ),
+        (
+            "degree,weight\n8,0\n9,0\n",
+            "column weight = [0, 0]: needs at least one positive weight",
+        ),
+    ];
+    for (csv, problem) in cases {
+        assert_eq!(
+            degree_error(csv),
+            format!("{head}{problem} (line 7)"),
+            "{csv:?}"
+        );
+    }
+    let e = load(
+        "duration_s: 60\nvalidators: { count: 4 }\nnetwork:\n  topology: { model: random, \
+         outbound_file: x.csv }\nconsensus: { protocol: nakamoto }\n",
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        "test.yaml: invalid scenario: network.topology.outbound_file = \"x.csv\": is read only \
+         with outbound_model: table (line 4)"
+    );
+    let e = load(
+        "duration_s: 60\nvalidators: { count: 4 }\nnetwork:\n  topology: { model: random, \
+         max_inbound: 10, outbound_model: table, outbound_weights: [[8, 1], [0, 1], [20, 0.5]] }\n\
+         consensus: { protocol: nakamoto }\n",
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        "test.yaml: invalid scenario: network.topology.outbound_weights[1] = [0, 1]: a degree \
+         must be >= 1 and <= 1000 (line 4)"
+    );
+    let e = load(
+        "duration_s: 60\nvalidators: { count: 4 }\nnetwork:\n  topology: { model: random, \
+         max_inbound: 10, outbound_model: table, outbound_weights: [[8, 1], [20, 0.5]] }\n\
+         consensus: { protocol: nakamoto }\n",
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        "test.yaml: invalid scenario: network.topology.outbound_weights = [[8, 1], [20, 0.5]]: \
+         draws degree 20; every degree drawn must be <= max_inbound (10), or the validators \
+         cannot accept every outbound connection (line 4)"
+    );
+}

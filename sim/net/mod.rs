@@ -52,12 +52,25 @@ impl Network {
             let j = rng.random_range(0..=i);
             region.swap(i, j);
         }
-        let adjacency = match s.network.topology {
+        let adjacency = match &s.network.topology {
             scenario::Topology::Random {
                 outbound,
                 max_inbound,
                 outbound_model,
-            } => topology::random_with(n, outbound_model, outbound, max_inbound, s.seed),
+                outbound_weights,
+                ..
+            } => {
+                let rules = topology::Rules {
+                    degrees: &[topology::Degrees::of(
+                        *outbound_model,
+                        *outbound,
+                        outbound_weights,
+                    )],
+                    max_inbound: &[*max_inbound],
+                    rule: &[],
+                };
+                topology::random_by(n, &rules, *outbound, s.seed)
+            }
             scenario::Topology::FullMesh => topology::full_mesh(n),
         };
         Network {

@@ -54,18 +54,87 @@ const BITCOIN_2015_OUTBOUND_CDF: [f64; 20] = [
     0.97, 0.98, 0.99, 0.995, 1.0,
 ];
 
-/// Outbound count of a node under `model`, from its own topology stream.
-pub fn outbound_of(model: OutboundModel, fixed: u32, rng: &mut impl rand::Rng) -> u32 {
-    match model {
-        OutboundModel::Fixed => fixed,
-        OutboundModel::Bitcoin2015 => {
-            let u: f64 = rng.random();
-            BITCOIN_2015_OUTBOUND_CDF
-                .iter()
-                .position(|&c| u < c)
-                .unwrap_or(19) as u32
-                + 1
+/// How many outbound connections a node opens.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Degrees {
+    Fixed(u32),
+    /// Miller et al.'s measured distribution.
+    Bitcoin2015,
+    /// Drawn from a table: `degrees[k]` with probability proportional to its weight;
+    /// `cumulative[k]` is the sum of the weights up to and including `k`.
+    Table {
+        degrees: Vec<u32>,
+        cumulative: Vec<f64>,
+    },
+}
+
+impl Degrees {
+    /// The rule of `model` (`outbound`: the fixed count; `weights`: the table's pairs, in
+    /// the order given).
+    pub fn of(model: OutboundModel, outbound: u32, weights: &[(u32, f64)]) -> Self {
+        match model {
+            OutboundModel::Fixed => Degrees::Fixed(outbound),
+            OutboundModel::Bitcoin2015 => Degrees::Bitcoin2015,
+            OutboundModel::Table => {
+                let mut sum = 0.0;
+                let cumulative = weights
+                    .iter()
+                    .map(|&(_, w)| {
+                        sum += w;
+                        sum
+                    })
+                    .collect();
+                Degrees::Table {
+                    degrees: weights.iter().map(|&(d, _)| d).collect(),
+                    cumulative,
+                }
+            }
         }
+    }
+
+    /// Outbound count of a node, from its own topology stream (drawn rules take one number).
+    pub fn draw(&self, rng: &mut impl rand::Rng) -> u32 {
+        match self {
+            Degrees::Fixed(k) => *k,
+            Degrees::Bitcoin2015 => {
+                let u: f64 = rng.random();
+                BITCOIN_2015_OUTBOUND_CDF
+                    .iter()
+                    .position(|&c| u < c)
+                    .unwrap_or(19) as u32
+                    + 1
+            }
+            Degrees::Table {
+                degrees,
+                cumulative,
+            } => {
+                let total = cumulative.last().copied().unwrap_or(0.0);
+                let x = rng.random::<f64>() * total;
+                // Zero-weight entries never hold the first cumulative sum above `x`; the last
+                // positive entry catches rounding at the top.
+                let k = cumulative.iter().position(|&c| x < c).unwrap_or_else(|| {
+                    cumulative
+                        .iter()
+                        .rposition(|&c| c > 0.0)
+                        .unwrap_or(degrees.len().saturating_sub(1))
+                });
+                degrees.get(k).copied().unwrap_or(0)
+            }
+        }
+    }
+}
+
+/// Each node's degree rule and inbound limit: node `v` follows rule `rule[v]` (every node
+/// rule 0 when `rule` is empty).
+pub struct Rules<'a> {
+    pub degrees: &'a [Degrees],
+    pub max_inbound: &'a [u32],
+    pub rule: &'a [u16],
+}
+
+impl Rules<'_> {
+    fn of(&self, v: u32) -> usize {
+        self.rule.get(v as usize).map_or(0, |&r| r as usize)
     }
 }
 
@@ -84,18 +153,32 @@ pub fn random_with(
     max_inbound: u32,
     seed: u64,
 ) -> Adjacency {
-    let mut g = UnGraph::<(), ()>::with_capacity(n as usize, (n * outbound) as usize);
+    let rules = Rules {
+        degrees: &[Degrees::of(model, outbound, &[])],
+        max_inbound: &[max_inbound],
+        rule: &[],
+    };
+    random_by(n, &rules, outbound, seed)
+}
+
+/// As [`random`], with each node's outbound count and inbound limit from its rule;
+/// `expected_outbound` sizes the edge list.
+pub fn random_by(n: u32, rules: &Rules, expected_outbound: u32, seed: u64) -> Adjacency {
+    let mut g =
+        UnGraph::<(), ()>::with_capacity(n as usize, n as usize * expected_outbound as usize);
     for _ in 0..n {
         g.add_node(());
     }
     let mut inbound = vec![0u32; n as usize];
     for i in 0..n {
         let mut rng = stream(seed, i as u64, Purpose::Topology);
-        let want = outbound_of(model, outbound, &mut rng).min(n.saturating_sub(1));
+        let want = rules.degrees[rules.of(i)]
+            .draw(&mut rng)
+            .min(n.saturating_sub(1));
         let mut chosen: Vec<u32> = Vec::with_capacity(want as usize);
         let open = |j: u32, chosen: &[u32], inbound: &[u32], g: &UnGraph<(), ()>| {
             j != i
-                && inbound[j as usize] < max_inbound
+                && inbound[j as usize] < rules.max_inbound[rules.of(j)]
                 && !chosen.contains(&j)
                 && g.find_edge(NodeIndex::new(i as usize), NodeIndex::new(j as usize))
                     .is_none()
@@ -188,6 +271,17 @@ mod tests {
             .sum();
         let measured = a.edges() as f64 / 4000.0;
         assert!((measured - mean).abs() < 0.15, "{measured} vs {mean}");
+    }
+
+    #[test]
+    fn a_degree_table_never_draws_a_zero_weight() {
+        let rule = Degrees::of(OutboundModel::Table, 8, &[(3, 0.0), (7, 1.0), (9, 0.0)]);
+        let mut rng = stream(4, 0, Purpose::Topology);
+        assert!((0..10_000).all(|_| rule.draw(&mut rng) == 7));
+        let two = Degrees::of(OutboundModel::Table, 8, &[(2, 1.0), (4, 1.0)]);
+        let fours = (0..10_000).filter(|_| two.draw(&mut rng) == 4).count();
+        // Binomial(10,000, 1/2): standard deviation 50.
+        assert!(fours.abs_diff(5_000) < 250, "{fours}");
     }
 
     #[test]

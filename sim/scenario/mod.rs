@@ -143,6 +143,9 @@ pub fn to_yaml(scenario: &Scenario) -> String {
     if let Latency::Table { file, .. } = &mut resolved.network.latency {
         *file = None;
     }
+    if let Topology::Random { outbound_file, .. } = &mut resolved.network.topology {
+        *outbound_file = None;
+    }
     let (warmup, measure) = scenario.metrics.window(scenario.duration_s);
     resolved.metrics.warmup_s = Some(warmup);
     resolved.metrics.measure_s = Some(measure);

@@ -139,9 +139,18 @@ tagged_enum! {
             #[serde(default = "default_max_inbound")]
             max_inbound: u32,
             /// `fixed`: every node opens `outbound`; `bitcoin2015`: each node draws its count from
-            /// the outbound-degree distribution measured by Miller et al. (2015), as SimBlock.
+            /// the outbound-degree distribution measured by Miller et al. (2015), as SimBlock;
+            /// `table`: each node draws its count from `outbound_weights`.
             #[serde(default)]
             outbound_model: OutboundModel,
+            /// With `outbound_model: table`: `[degree, weight]` pairs; a node opens `degree`
+            /// connections with probability weight / (sum of weights).
+            #[serde(default, skip_serializing_if = "Vec::is_empty")]
+            outbound_weights: Vec<(u32, f64)>,
+            /// With `outbound_model: table`: a CSV file (header `degree,weight`) relative to
+            /// the scenario file, read into `outbound_weights` when the scenario is loaded.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            outbound_file: Option<String>,
         },
         FullMesh,
     }
@@ -160,6 +169,8 @@ impl Default for Topology {
             outbound: default_outbound(),
             max_inbound: default_max_inbound(),
             outbound_model: OutboundModel::Fixed,
+            outbound_weights: Vec::new(),
+            outbound_file: None,
         }
     }
 }
@@ -172,4 +183,5 @@ pub enum OutboundModel {
     #[default]
     Fixed,
     Bitcoin2015,
+    Table,
 }

@@ -1,5 +1,5 @@
 //! Network tables named by file in a scenario, read when it is loaded: a region table
-//! (`network.latency.file`). The values land in the scenario's inline fields, so the
+//! (`network.latency.file`) and outbound-degree distributions (`outbound_file`). The values land in the scenario's inline fields, so the
 //! resolved scenario written with each run carries them and runs without the file.
 //!
 //! Files are untrusted input: any content gives a one-line problem naming the row and
@@ -10,8 +10,8 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::validate::network::{RegionField, region_problems};
-use super::{Latency, Network, RegionRow};
+use super::validate::network_tables::{DegreeField, RegionField, degree_problems, region_problems};
+use super::{Latency, Network, OutboundModel, RegionRow, Topology};
 
 /// Largest table file read (a 256-region table is about 600 kB).
 const MAX_TABLE_BYTES: u64 = 1 << 20;
@@ -41,6 +41,29 @@ pub fn read_network_files(network: &mut Network, base: &Path) -> Vec<FileProblem
             Err(problem) => problems.push(FileProblem {
                 path: "network.latency.file",
                 file: name,
+                problem,
+            }),
+        }
+    }
+    if let Topology::Random {
+        outbound_model,
+        outbound_weights,
+        outbound_file: Some(name),
+        ..
+    } = &mut network.topology
+    {
+        let read = if *outbound_model != OutboundModel::Table {
+            Err("is read only with outbound_model: table".into())
+        } else if outbound_weights.is_empty() {
+            read_text(base, name).and_then(|text| parse_degrees(&text))
+        } else {
+            Err("give either outbound_file or outbound_weights, not both".into())
+        };
+        match read {
+            Ok(pairs) => *outbound_weights = pairs,
+            Err(problem) => problems.push(FileProblem {
+                path: "network.topology.outbound_file",
+                file: name.clone(),
                 problem,
             }),
         }
@@ -116,7 +139,7 @@ pub fn parse_regions(text: &str) -> Result<Vec<RegionRow>, String> {
         ));
     }
     let names = &header[4..];
-    let limit = super::validate::network::MAX_REGIONS;
+    let limit = super::validate::network_tables::MAX_REGIONS;
     if names.len() > limit {
         return Err(format!(
             "row {header_row}: the header names {} regions; a table holds at most {limit}",
@@ -200,5 +223,69 @@ pub fn parse_regions(text: &str) -> Result<Vec<RegionRow>, String> {
                 None => format!("column {} = {}: {}", column(p.field), p.value, p.allowed),
             })
         }
+    }
+}
+
+const DEGREE_HEADER: [&str; 2] = ["degree", "weight"];
+
+/// An outbound-degree distribution: header `degree,weight`, then one row per degree (a whole
+/// number of connections) with its weight; weights need not sum to 1.
+pub fn parse_degrees(text: &str) -> Result<Vec<(u32, f64)>, String> {
+    let mut lines = rows(text);
+    let Some((header_row, header)) = lines.next() else {
+        return Err("holds no rows: needs the header degree,weight and one row per degree".into());
+    };
+    if header != DEGREE_HEADER {
+        return Err(format!(
+            "row {header_row}: the header must be degree,weight, not {}",
+            shown(&header.join(","))
+        ));
+    }
+    let limit = super::validate::MAX_OUTBOUND as usize;
+    let mut pairs = Vec::new();
+    let mut row_of = Vec::new();
+    let mut cells_of = Vec::new();
+    for (row, cells) in lines {
+        if pairs.len() == limit {
+            return Err(format!(
+                "row {row}: more than {limit} degrees (each from 1 to {limit} at most once)"
+            ));
+        }
+        if cells.len() != 2 {
+            return Err(format!(
+                "row {row}: has {} fields, the header 2",
+                cells.len()
+            ));
+        }
+        let degree = cells[0].parse::<u32>().map_err(|_| {
+            format!(
+                "row {row}, column degree = {}: is not a whole number of connections",
+                shown(cells[0])
+            )
+        })?;
+        pairs.push((degree, number(row, "weight", cells[1])?));
+        row_of.push(row);
+        cells_of.push(cells);
+    }
+    if pairs.is_empty() {
+        return Err("holds no degree rows after the header".into());
+    }
+    match degree_problems(&pairs).into_iter().next() {
+        None => Ok(pairs),
+        Some(p) => Err(match p.row {
+            Some(i) => {
+                let (column, cell) = match p.field {
+                    DegreeField::Degree => ("degree", 0),
+                    DegreeField::Weight => ("weight", 1),
+                };
+                format!(
+                    "row {}, column {column} = {}: {}",
+                    row_of[i],
+                    shown(cells_of[i][cell]),
+                    p.allowed
+                )
+            }
+            None => format!("column weight = {}: {}", p.value, p.allowed),
+        }),
     }
 }

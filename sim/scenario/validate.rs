@@ -11,7 +11,8 @@ mod costs;
 mod energy;
 mod execution;
 mod faults;
-pub(super) mod network;
+mod network;
+pub(super) mod network_tables;
 mod privacy;
 mod radio;
 mod raft;
@@ -42,7 +43,7 @@ const MAX_GATEWAYS: u64 = 100_000_000;
 const MAX_TX_BYTES: u32 = 1_000_000;
 /// Peer lists are stored with `u32` offsets: `validators × outbound` connections (at most
 /// 1e9 here) and a full mesh's `validators × (validators − 1)` entries (1e8, 400 MB) must fit.
-const MAX_OUTBOUND: u32 = 1_000;
+pub(super) const MAX_OUTBOUND: u32 = 1_000;
 const MAX_FULL_MESH_VALIDATORS: u64 = 10_000;
 /// Room for a block header (80 B in Bitcoin) with generous slack for coinbase and counts.
 const BLOCK_OVERHEAD_BYTES: u64 = 1_000;

@@ -1,159 +1,9 @@
-//! Checks of the `network:` section, and of region tables however they were given (listed
-//! in the scenario or read from a file: the file reader reports the same problems by row and
-//! column).
+//! Checks of the `network:` section.
 
-use std::collections::HashMap;
-
-use super::{
-    Checker, List, MAX_FULL_MESH_VALIDATORS, MAX_OUTBOUND, MAX_TIME_S, MIN_BANDWIDTH_BPS, Num,
-};
+use super::network_tables::{RegionField, degree_problems, region_problems};
+use super::{Checker, MAX_FULL_MESH_VALIDATORS, MAX_OUTBOUND};
 use crate::scenario::locate::line_of;
-use crate::scenario::{FieldError, Latency, Network, RegionRow, Topology};
-
-/// Most regions a table may hold. Broadcasts group receivers by region up to 64 regions; a
-/// table of 256 cities still fits a resolved scenario (which carries it inline) well inside
-/// the 1 MiB read limit.
-pub const MAX_REGIONS: usize = 256;
-/// Longest region name, in bytes.
-const MAX_REGION_NAME_BYTES: usize = 64;
-/// How far the regions' shares may sum from 1: tables transcribed with four decimals (as
-/// SimBlock's) are off by a few 1e-4.
-pub const SHARE_TOLERANCE: f64 = 1e-3;
-
-/// The part of a region row a problem is about.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum RegionField {
-    Name,
-    Upload,
-    Download,
-    Share,
-    /// The number of latencies in the row.
-    LatencyCount,
-    /// The latency to region `j`.
-    Latency(usize),
-}
-
-/// One problem of a region table: in row `row` (`None`: the table as a whole).
-#[derive(Clone, Debug, PartialEq)]
-pub struct RegionProblem {
-    pub row: Option<usize>,
-    pub field: RegionField,
-    pub value: String,
-    pub allowed: String,
-}
-
-/// Every problem of a region table, row by row and then the table's own (count, shares).
-pub fn region_problems(rows: &[RegionRow]) -> Vec<RegionProblem> {
-    let mut out = Vec::new();
-    let mut push = |row, field, value: String, allowed: String| {
-        out.push(RegionProblem {
-            row,
-            field,
-            value,
-            allowed,
-        })
-    };
-    if rows.is_empty() || rows.len() > MAX_REGIONS {
-        push(
-            None,
-            RegionField::Name,
-            format!("{} regions", rows.len()),
-            format!("a table needs >= 1 and <= {MAX_REGIONS} regions"),
-        );
-        return out;
-    }
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    let mut shares_ok = true;
-    for (i, r) in rows.iter().enumerate() {
-        let row = Some(i);
-        let shown = format!("{:?}", r.name);
-        if r.name.trim().is_empty()
-            || r.name.len() > MAX_REGION_NAME_BYTES
-            || r.name.chars().any(char::is_control)
-            || r.name.trim() != r.name
-        {
-            push(
-                row,
-                RegionField::Name,
-                shown,
-                format!(
-                    "a region name must be 1 to {MAX_REGION_NAME_BYTES} bytes without control \
-                     characters or surrounding spaces"
-                ),
-            );
-        } else if let Some(first) = seen.insert(&r.name, i) {
-            push(
-                row,
-                RegionField::Name,
-                shown,
-                format!(
-                    "is also the name of region {}: names must be unique",
-                    first + 1
-                ),
-            );
-        }
-        for (field, v) in [
-            (RegionField::Upload, r.upload_bps),
-            (RegionField::Download, r.download_bps),
-        ] {
-            if !(v.is_finite() && v >= MIN_BANDWIDTH_BPS) {
-                push(
-                    row,
-                    field,
-                    Num(v).to_string(),
-                    format!("must be a finite number >= {MIN_BANDWIDTH_BPS} (bit per second)"),
-                );
-            }
-        }
-        if !(r.share.is_finite() && (0.0..=1.0).contains(&r.share)) {
-            shares_ok = false;
-            push(
-                row,
-                RegionField::Share,
-                Num(r.share).to_string(),
-                "must be >= 0 and <= 1".into(),
-            );
-        }
-        if r.latency_ms.len() != rows.len() {
-            push(
-                row,
-                RegionField::LatencyCount,
-                List(&r.latency_ms).to_string(),
-                format!(
-                    "needs one latency per region: {}, not {}",
-                    rows.len(),
-                    r.latency_ms.len()
-                ),
-            );
-        }
-        for (j, &v) in r.latency_ms.iter().enumerate() {
-            if !(v.is_finite() && (0.0..=MAX_TIME_S * 1e3).contains(&v)) {
-                push(
-                    row,
-                    RegionField::Latency(j),
-                    Num(v).to_string(),
-                    "must be a finite number >= 0 and <= 10 years (in ms)".into(),
-                );
-            }
-        }
-    }
-    if shares_ok {
-        let sum: f64 = rows.iter().map(|r| r.share).sum();
-        if (sum - 1.0).abs() > SHARE_TOLERANCE {
-            let shares: Vec<f64> = rows.iter().map(|r| r.share).collect();
-            push(
-                None,
-                RegionField::Share,
-                List(&shares).to_string(),
-                format!(
-                    "the shares sum to {}; they must sum to 1 (within {SHARE_TOLERANCE})",
-                    Num(sum)
-                ),
-            );
-        }
-    }
-    out
-}
+use crate::scenario::{FieldError, Latency, Network, OutboundModel, RegionRow, Topology};
 
 impl Checker<'_> {
     pub(super) fn network(&mut self, network: &Network, validators: u64) {
@@ -185,8 +35,16 @@ impl Checker<'_> {
             Topology::Random {
                 outbound,
                 max_inbound,
+                outbound_model,
+                ref outbound_weights,
                 ..
             } => {
+                self.degree_table(
+                    "network.topology",
+                    outbound_model == OutboundModel::Table,
+                    outbound_weights,
+                    (validators > 1 && max_inbound >= 1).then_some(max_inbound),
+                );
                 if !(1..=MAX_OUTBOUND).contains(&outbound) {
                     self.report(
                         "network.topology.outbound",
@@ -241,5 +99,89 @@ impl Checker<'_> {
                 self.report(&path, p.value, p.allowed);
             }
         }
+    }
+
+    /// The degree table of a rule whose fields sit under `at`: needed (and only read) when
+    /// `table` is true; no degree drawn may exceed `max_inbound` when given.
+    fn degree_table(
+        &mut self,
+        at: &str,
+        table: bool,
+        pairs: &[(u32, f64)],
+        max_inbound: Option<u32>,
+    ) {
+        let path = format!("{at}.outbound_weights");
+        if !table {
+            if !pairs.is_empty() {
+                self.report(
+                    &path,
+                    List2(pairs),
+                    "is read only with outbound_model: table",
+                );
+            }
+            return;
+        }
+        if pairs.is_empty() {
+            self.errors.push(FieldError {
+                path,
+                value: "[]".into(),
+                allowed: "outbound_model: table needs outbound_weights or outbound_file".into(),
+                line: line_of(self.text, at),
+            });
+            return;
+        }
+        let problems = degree_problems(pairs);
+        for p in &problems {
+            let (at, value) = match p.row {
+                None => (path.clone(), p.value.clone()),
+                Some(i) => (
+                    format!("{path}[{i}]"),
+                    format!("[{}, {}]", pairs[i].0, super::Num(pairs[i].1)),
+                ),
+            };
+            // Pairs are written inline (`[[8, 1], …]`): point at the list when the pair
+            // has no line of its own.
+            let line = line_of(self.text, &at).or_else(|| line_of(self.text, &path));
+            self.errors.push(FieldError {
+                path: at,
+                value,
+                allowed: p.allowed.clone(),
+                line,
+            });
+        }
+        if let Some(cap) = max_inbound
+            && problems.is_empty()
+            && let Some(&(d, _)) = pairs.iter().filter(|p| p.1 > 0.0).max_by_key(|p| p.0)
+            && d > cap
+        {
+            self.report(
+                &path,
+                List2(pairs),
+                format!(
+                    "draws degree {d}; every degree drawn must be <= max_inbound ({cap}), or \
+                     the validators cannot accept every outbound connection"
+                ),
+            );
+        }
+    }
+}
+
+/// `[degree, weight]` pairs, shortened when long.
+struct List2<'a>(&'a [(u32, f64)]);
+
+impl std::fmt::Display for List2<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const SHOWN: usize = 4;
+        f.write_str("[")?;
+        for (k, (d, w)) in self.0.iter().take(SHOWN).enumerate() {
+            if k > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "[{d}, {}]", super::Num(*w))?;
+        }
+        if self.0.len() > SHOWN {
+            write!(f, ", ... ({} in all)", self.0.len())?;
+        }
+        f.write_str("]")
     }
 }
