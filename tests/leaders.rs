@@ -1,14 +1,14 @@
-//! PBFT and HotStuff view changes in the `leaders` table, at the times the closed forms give;
+//! PBFT and HotStuff view changes and Tendermint round changes in the `leaders` table, at the
+//! times the closed forms give;
 //! the notary's Raft elections and step-downs and its BFT views within their timing bounds.
 
 mod common;
 
 use unchained::metrics::{LeaderRow, RunOutput};
 
-/// Four replicas 10 ms apart (no processing, no transfer time), a 1000 ms view timeout, and
-/// one device whose single registration leaves at exactly 6 s (its next reading waits 1000 s);
-/// `faults` appended.
-fn run(protocol: &str, seed: u32, faults: &str) -> RunOutput {
+/// Four replicas 10 ms apart (no processing, no transfer time) and one device whose single
+/// registration leaves at exactly 6 s (its next reading waits 1000 s); `faults` appended.
+fn run(consensus: &str, seed: u32, faults: &str) -> RunOutput {
     common::run(&common::scenario(&format!(
         "
 seed: {seed}
@@ -23,10 +23,14 @@ network:
   latency: {{ model: constant, one_way_ms: 10, bandwidth_bps: 1e15 }}
   topology: {{ model: full_mesh }}
   processing_ms: 0
-consensus: {{ protocol: {protocol}, view_timeout_ms: 1000 }}
+consensus: {{ {consensus} }}
 {faults}"
     )))
 }
+
+/// A 1000 ms view timeout.
+const PBFT: &str = "protocol: pbft, view_timeout_ms: 1000";
+const HOTSTUFF: &str = "protocol: hotstuff, view_timeout_ms: 1000";
 
 fn leaders(out: &RunOutput) -> &[LeaderRow] {
     out.leaders
@@ -45,7 +49,7 @@ fn a_view_change_after_a_primary_crash_is_a_row_at_the_closed_form_time() {
     // and o's, and the third arrives d later: q = 3, NEW-VIEW at t_r + 2T + 2d = 8.03 s.
     let crash = "faults:\n  crashes: [ { nodes: [0], at_s: 5 } ]";
     for (seed, origin) in [(1, 2), (5, 3)] {
-        let out = run("pbft", seed, crash);
+        let out = run(PBFT, seed, crash);
         assert_eq!(out.conservation.settled, 1, "seed {seed}");
         assert_eq!(
             out.nodes[origin].settled_tx, 1,
@@ -59,7 +63,7 @@ fn a_view_change_after_a_primary_crash_is_a_row_at_the_closed_form_time() {
     }
 
     // Without the crash the primary of view 0 leads throughout: the table is empty.
-    assert!(leaders(&run("pbft", 1, "")).is_empty());
+    assert!(leaders(&run(PBFT, 1, "")).is_empty());
 }
 
 #[test]
@@ -71,7 +75,7 @@ fn a_hotstuff_view_change_past_a_crashed_leader_is_a_row_at_the_closed_form_time
     // of them once the last sent arrives, at t_r + T + 2d = 7.03 s, and proposes.
     let crash = "faults:\n  crashes: [ { nodes: [1], at_s: 5 } ]";
     for (seed, origin) in [(1, 2), (5, 3)] {
-        let out = run("hotstuff", seed, crash);
+        let out = run(HOTSTUFF, seed, crash);
         assert_eq!(out.conservation.settled, 1, "seed {seed}");
         assert_eq!(
             out.nodes[origin].settled_tx, 1,
@@ -91,7 +95,35 @@ fn a_hotstuff_view_change_past_a_crashed_leader_is_a_row_at_the_closed_form_time
             assert_ne!(r.node, 1, "{rows:?}");
         }
     }
-    assert!(leaders(&run("hotstuff", 1, "")).is_empty());
+    assert!(leaders(&run(HOTSTUFF, 1, "")).is_empty());
+}
+
+#[test]
+fn a_tendermint_proposer_taking_over_a_failed_round_is_a_row_at_the_closed_form_time() {
+    // Height 1's round 0 belongs to validator 1, idle until the request comes and crashed at
+    // 5 s. The origin o (2 or 3, as above) learns the request at t_r = 6 + d and the others
+    // at t_r + d; each prevotes nil when its propose timeout (T_p = 3 s) runs out, and holds
+    // q = 3 nil prevotes once the last arrives, at t_r + T_p + 2d: it precommits nil at once
+    // (no prevote timeout for a nil polka: Buchman, Kwon & Milosevic 2018, Algorithm 1), q
+    // precommits are held d later, and the precommit timeout (T_c = 1 s) starts round 1,
+    // whose proposer (1 + 1) mod 4 = 2 proposes at t_r + T_p + 3d + T_c = 10.04 s.
+    let crash = "faults:\n  crashes: [ { nodes: [1], at_s: 5 } ]";
+    for (seed, origin) in [(1, 2), (5, 3)] {
+        let out = run("protocol: tendermint", seed, crash);
+        assert_eq!(out.conservation.settled, 1, "seed {seed}");
+        assert_eq!(out.nodes[origin].settled_tx, 1, "seed {seed}");
+        let rows = leaders(&out);
+        assert_eq!(rows.len(), 1, "seed {seed}: {rows:?}");
+        let r = &rows[0];
+        assert_eq!(
+            (r.event, r.term, r.node),
+            ("round_change", 1, 2),
+            "{rows:?}"
+        );
+        assert!((r.at_s - 10.04).abs() < 1e-6, "seed {seed}: {rows:?}");
+    }
+    // Without the crash validator 1 proposes in round 0: no row.
+    assert!(leaders(&run("protocol: tendermint", 1, "")).is_empty());
 }
 
 /// The notary's Raft (`raft`, 3 members) or BFT (`bft`, 4 members) cluster among 12

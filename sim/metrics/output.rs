@@ -115,13 +115,15 @@ pub struct LatencyBinRow {
 }
 
 /// A leader change of a leader-based family: a node won an election, a leader stepped down on
-/// learning of a newer term, or a new leader took over a view after a view change.
+/// learning of a newer term, a new leader took over a view after a view change, or a
+/// Tendermint proposer took over a height after its earlier rounds failed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LeaderRow {
     pub at_s: f64,
     /// One of [`LeaderRow::EVENTS`].
     pub event: &'static str,
-    /// The term (Raft) or view (BFT families) the event belongs to.
+    /// The term (Raft), view (PBFT, HotStuff, the notary's BFT cluster) or height
+    /// (Tendermint) the event belongs to.
     pub term: u64,
     pub node: u32,
 }
@@ -131,7 +133,8 @@ pub type LeaderEvent = (Time, u64, u32);
 
 impl LeaderRow {
     /// Events in the order rows of one instant are listed.
-    pub const EVENTS: [&'static str; 3] = ["elected", "stepped_down", "view_change"];
+    pub const EVENTS: [&'static str; 4] =
+        ["elected", "stepped_down", "view_change", "round_change"];
 
     /// Rows from `(time, term or view, node)` records, each list with its event, in time
     /// order; records of one instant by event, then term, then node, so the table does not

@@ -44,7 +44,7 @@ use super::pbft::requests::{Executed, Requests};
 use super::rows::Rows;
 use super::{Carries, Ctx, Kind, Protocol, Report, TxIn, decided};
 use crate::engine::{Time, from_secs};
-use crate::metrics::{Metrics, Value};
+use crate::metrics::{LeaderRow, Metrics, Value};
 use crate::scenario;
 use std::collections::{BTreeMap, BTreeSet};
 pub use store::Block;
@@ -177,6 +177,10 @@ pub struct Tendermint {
     decided: u64,
     /// Rounds begun beyond round 0, over all validators and heights.
     pub round_changes: u64,
+    /// `(time, height, proposer)` of every proposal of a round after the first at its
+    /// height: a proposer taking over after the rounds before it failed (the `leaders`
+    /// table).
+    takeovers: Vec<(Time, u64, u32)>,
     settled: Vec<u64>,
     byz: Byzantine,
     first_executed: FirstExecuted,
@@ -209,6 +213,7 @@ impl Tendermint {
             counts: Counts::default(),
             decided: 0,
             round_changes: 0,
+            takeovers: Vec::new(),
             settled: vec![0; n as usize],
             byz: Byzantine::default(),
             first_executed: FirstExecuted::default(),
@@ -574,11 +579,13 @@ impl Protocol for Tendermint {
         summary.extend(self.byz.rows_of(self.rows.conflicting()));
         let equivocations = Value::from(self.blocks.equivocations());
         summary.push(("byzantine_equivocations".into(), equivocations));
-        decided::report(
+        let mut report = decided::report(
             &self.requests,
             &self.settled[..self.n as usize],
             blocks,
             summary,
-        )
+        );
+        report.leaders = Some(LeaderRow::table(&[("round_change", &self.takeovers)]));
+        report
     }
 }

@@ -66,6 +66,14 @@ impl Tendermint {
             (block, None)
         };
         node.idle_proposer = false;
+        let here = (ctx.now, node.height, node.id);
+        let again = self
+            .takeovers
+            .last()
+            .is_some_and(|t| (t.1, t.2) == (here.1, here.2));
+        if node.round > 0 && !again {
+            self.takeovers.push(here);
+        }
         if equivocates {
             self.equivocate(node, ctx, block);
             return;
