@@ -108,6 +108,19 @@ fn set_resolves_a_gateway_csv_against_the_scenario_file() {
         e.contains("area.gateways_csv = \"gw.csv\": cannot be read"),
         "{e}"
     );
+    // A folder (or a FIFO, which would block) in its place is refused, not read.
+    std::fs::create_dir(dir.join("gw.csv")).unwrap();
+    let d = bin()
+        .args(["validate", "--set", "validators.count=5"])
+        .arg(dir.join("listed.yaml"))
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&d.stderr);
+    assert_eq!(d.status.code(), Some(2), "{e}");
+    assert!(
+        e.contains("area.gateways_csv = \"gw.csv\": is not a regular file"),
+        "{e}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -32,7 +32,7 @@ pub fn read_network_files(network: &mut Network, base: &Path) -> Vec<FileProblem
         && let Some(name) = file.clone()
     {
         let read = if regions.is_empty() {
-            read_text(base, &name).and_then(|text| parse_regions(&text))
+            read_text(base, &name, MAX_TABLE_BYTES).and_then(|text| parse_regions(&text))
         } else {
             Err("give either file or regions, not both".into())
         };
@@ -55,7 +55,7 @@ pub fn read_network_files(network: &mut Network, base: &Path) -> Vec<FileProblem
         let read = if *outbound_model != OutboundModel::Table {
             Err("is read only with outbound_model: table".into())
         } else if outbound_weights.is_empty() {
-            read_text(base, name).and_then(|text| parse_degrees(&text))
+            read_text(base, name, MAX_TABLE_BYTES).and_then(|text| parse_degrees(&text))
         } else {
             Err("give either outbound_file or outbound_weights, not both".into())
         };
@@ -71,9 +71,9 @@ pub fn read_network_files(network: &mut Network, base: &Path) -> Vec<FileProblem
     problems
 }
 
-/// The file's text, refusing anything but a regular UTF-8 file of at most
-/// [`MAX_TABLE_BYTES`] (a FIFO or device would block or never end).
-fn read_text(base: &Path, name: &str) -> Result<String, String> {
+/// The file's text, refusing anything but a regular UTF-8 file of at most `max` bytes (a
+/// FIFO or device would block or never end). Every file a scenario names is read here.
+pub(super) fn read_text(base: &Path, name: &str, max: u64) -> Result<String, String> {
     let path = base.join(name);
     let meta = std::fs::metadata(&path).map_err(|e| format!("cannot be read: {e}"))?;
     if !meta.is_file() {
@@ -81,13 +81,11 @@ fn read_text(base: &Path, name: &str) -> Result<String, String> {
     }
     let file = std::fs::File::open(&path).map_err(|e| format!("cannot be read: {e}"))?;
     let mut bytes = Vec::new();
-    file.take(MAX_TABLE_BYTES + 1)
+    file.take(max + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot be read: {e}"))?;
-    if bytes.len() as u64 > MAX_TABLE_BYTES {
-        return Err(format!(
-            "is larger than {MAX_TABLE_BYTES} bytes, the most read"
-        ));
+    if bytes.len() as u64 > max {
+        return Err(format!("is larger than {max} bytes, the most read"));
     }
     String::from_utf8(bytes).map_err(|e| format!("is not UTF-8 text ({e})"))
 }

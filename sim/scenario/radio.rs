@@ -321,12 +321,15 @@ impl Area {
 
 /// Reads `area.gateways_csv` (relative to `base`) into `area.gateway_coordinates`; the error
 /// names the file and the row.
+/// Largest gateway list read: room for about three million gateways (`x_m,y_m` rows of
+/// about 20 bytes).
+const MAX_GATEWAY_CSV_BYTES: u64 = 64 << 20;
+
 pub fn read_gateway_csv(area: &mut Area, base: &std::path::Path) -> Result<(), String> {
     let Some(name) = area.gateways_csv.clone() else {
         return Ok(());
     };
-    let text =
-        std::fs::read_to_string(base.join(&name)).map_err(|e| format!("cannot be read: {e}"))?;
+    let text = super::network_files::read_text(base, &name, MAX_GATEWAY_CSV_BYTES)?;
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
