@@ -33,6 +33,26 @@ consensus: {{ protocol: {consensus} }}
     )))
 }
 
+/// 60 s on four validators 0.01 ms apart, each with one core and 2 ms per signature
+/// verification, and one device that sends nothing in the run; `rest` (the consensus and
+/// what follows) appended.
+fn silent_fleet(seed: u32, rest: &str) -> RunOutput {
+    common::run(&common::scenario(&format!(
+        "
+seed: {seed}
+duration_s: 60
+devices: [{{ count: 1, workload: {{ model: periodic, interval_s: 1000000 }} }}]
+validators:
+  count: 4
+  execution: {{ cores: 1, verify_us: 2000 }}
+network:
+  latency: {{ model: constant, one_way_ms: 0.01, bandwidth_bps: 1.0e12 }}
+  topology: {{ model: full_mesh }}
+  processing_ms: 0
+{rest}"
+    )))
+}
+
 #[test]
 fn throughput_saturates_at_cores_over_cost_per_transaction() {
     let consensus = "pbft";
@@ -222,18 +242,10 @@ fn block_execution_at_arrival_bounds_pos_at_what_executes_by_the_attestation_dea
 #[test]
 fn padded_blocks_cost_every_validator_their_padding() {
     let run = |fill: bool| {
-        common::run(&common::scenario(&format!(
-            "
-seed: 3
-duration_s: 60
-devices: [{{ count: 1, workload: {{ model: periodic, interval_s: 1000000 }} }}]
-validators:
-  count: 4
-  execution: {{ cores: 1, verify_us: 2000 }}
-network:
-  latency: {{ model: constant, one_way_ms: 0.01, bandwidth_bps: 1.0e12 }}
-  topology: {{ model: full_mesh }}
-  processing_ms: 0
+        silent_fleet(
+            3,
+            &format!(
+                "
 consensus:
   protocol: nakamoto
   block_interval_s: 1
@@ -243,7 +255,8 @@ consensus:
   validation_s_per_mb: 0
   fill_blocks: {fill}
 "
-        )))
+            ),
+        )
     };
     let padded = run(true);
     assert_eq!(
@@ -272,18 +285,9 @@ consensus:
 /// Without that execution nothing would run at all.
 #[test]
 fn an_attacking_miner_executes_its_own_blocks() {
-    let out = common::run(&common::scenario(
+    let out = silent_fleet(
+        5,
         "
-seed: 5
-duration_s: 60
-devices: [{ count: 1, workload: { model: periodic, interval_s: 1000000 } }]
-validators:
-  count: 4
-  execution: { cores: 1, verify_us: 2000 }
-network:
-  latency: { model: constant, one_way_ms: 0.01, bandwidth_bps: 1.0e12 }
-  topology: { model: full_mesh }
-  processing_ms: 0
 consensus:
   protocol: nakamoto
   block_interval_s: 1
@@ -294,7 +298,7 @@ consensus:
   fill_blocks: true
 adversary: { kind: selfish_mining, node: 0, hash_share: 0.99 }
 ",
-    ));
+    );
     let blocks = metric(&out, "blocks_mined");
     assert!(blocks >= 50.0, "{blocks} blocks");
     // The run did what it is for: every block is the attacker's, and none reached another
@@ -325,18 +329,10 @@ adversary: { kind: selfish_mining, node: 0, hash_share: 0.99 }
 #[test]
 fn pos_padded_blocks_cost_every_validator_their_padding_within_the_deadline() {
     let run = |slot_s: f64, fill: bool| {
-        common::run(&common::scenario(&format!(
-            "
-seed: 3
-duration_s: 60
-devices: [{{ count: 1, workload: {{ model: periodic, interval_s: 1000000 }} }}]
-validators:
-  count: 4
-  execution: {{ cores: 1, verify_us: 2000 }}
-network:
-  latency: {{ model: constant, one_way_ms: 0.01, bandwidth_bps: 1.0e12 }}
-  topology: {{ model: full_mesh }}
-  processing_ms: 0
+        silent_fleet(
+            3,
+            &format!(
+                "
 consensus:
   protocol: pos
   slot_s: {slot_s}
@@ -344,7 +340,8 @@ consensus:
   max_block_bytes: 51060
   fill_blocks: {fill}
 "
-        )))
+            ),
+        )
     };
     for (slot_s, padded_per_block) in [(1.0, 100.0), (0.3, 50.0)] {
         let padded = run(slot_s, true);
