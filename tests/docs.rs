@@ -235,6 +235,7 @@ const FOREIGN: &[(&str, &[&str])] = &[
         ],
     ),
     ("nbconvert", &["--to", "--execute"]),
+    ("valgrind", &["--tool", "--cache-sim"]),
 ];
 
 fn flags_in(line: &str) -> Vec<(usize, String)> {
