@@ -160,11 +160,12 @@ impl Executor {
         let v = node as usize;
         if part == Part::Endorse {
             if t.endorsers.len() <= v {
-                let cores = t.cores;
-                t.endorsers
-                    .resize_with(v + 1, || (0..cores).map(|_| Reverse(0)).collect());
+                t.endorsers.resize_with(v + 1, BinaryHeap::new);
             }
             let free = &mut t.endorsers[v];
+            if free.is_empty() {
+                free.extend((0..t.cores).map(|_| Reverse(0)));
+            }
             let mut last = at;
             for (k, &n) in kinds.iter().enumerate() {
                 for _ in 0..n {
@@ -185,11 +186,12 @@ impl Executor {
             _ => t.cost,
         };
         if t.nodes.len() <= v {
-            let cores = t.cores;
-            t.nodes
-                .resize_with(v + 1, || ((0..cores).map(|_| Reverse(0)).collect(), 0));
+            t.nodes.resize_with(v + 1, || (BinaryHeap::new(), 0));
         }
         let (free, previous) = &mut t.nodes[v];
+        if free.is_empty() {
+            free.extend((0..t.cores).map(|_| Reverse(0)));
+        }
         let mut last = at.max(*previous);
         for (k, &n) in kinds.iter().enumerate() {
             for _ in 0..n {
@@ -228,8 +230,10 @@ impl Executor {
         let Some(t) = &self.on else {
             return Vec::new();
         };
-        // Where each validator executes blocks on arrival, the rows are per validator.
-        let per = (t.nodes.len() as u64).max(1);
+        // Where each validator executes blocks on arrival, the rows are per validator that
+        // executed anything (its cores are made on first use): a validator that never did,
+        // as the honest ones while an attacker keeps its chain private, is no part of them.
+        let per = (t.nodes.iter().filter(|n| !n.0.is_empty()).count() as u64).max(1);
         let capacity = u128::from(t.cores) * u128::from(t.end) * u128::from(per);
         let mean_wait = if t.executed == 0 {
             f64::NAN
@@ -246,8 +250,9 @@ impl Executor {
             ("exec_tx".into(), Value::from(t.executed / per)),
             ("exec_pending_at_end".into(), Value::from(t.pending)),
         ];
-        if !t.endorsers.is_empty() {
-            let capacity = u128::from(t.cores) * u128::from(t.end) * t.endorsers.len() as u128;
+        let endorsing = t.endorsers.iter().filter(|e| !e.is_empty()).count() as u128;
+        if endorsing > 0 {
+            let capacity = u128::from(t.cores) * u128::from(t.end) * endorsing;
             let busy = t.endorse_busy as f64 / capacity.max(1) as f64;
             rows.push(("exec_endorse_utilisation".into(), Value::from(busy)));
         }
