@@ -158,26 +158,22 @@ impl Executor {
             return at;
         };
         let v = node as usize;
+        let cores = t.cores;
+        // Cores are made on first use, so the summary counts only validators that worked.
+        let made = |free: &mut BinaryHeap<Reverse<Time>>| {
+            if free.is_empty() {
+                free.extend((0..cores).map(|_| Reverse(0)));
+            }
+        };
         if part == Part::Endorse {
             if t.endorsers.len() <= v {
                 t.endorsers.resize_with(v + 1, BinaryHeap::new);
             }
             let free = &mut t.endorsers[v];
-            if free.is_empty() {
-                free.extend((0..t.cores).map(|_| Reverse(0)));
-            }
-            let mut last = at;
-            for (k, &n) in kinds.iter().enumerate() {
-                for _ in 0..n {
-                    let Reverse(f) = free.pop().expect("at least one core");
-                    let start = f.max(at);
-                    let done = start + t.cost[k];
-                    free.push(Reverse(done));
-                    t.endorse_busy += u128::from(done.min(t.end) - start.min(t.end));
-                    last = last.max(done);
-                }
-            }
-            return last;
+            made(free);
+            let jobs = serve(free, at, kinds, &t.cost, t.end);
+            t.endorse_busy += jobs.busy;
+            return jobs.last;
         }
         let cost: [Time; TxKind::COUNT] = match part {
             Part::Validate { endorsements } => std::array::from_fn(|k| {
@@ -189,22 +185,12 @@ impl Executor {
             t.nodes.resize_with(v + 1, || (BinaryHeap::new(), 0));
         }
         let (free, previous) = &mut t.nodes[v];
-        if free.is_empty() {
-            free.extend((0..t.cores).map(|_| Reverse(0)));
-        }
-        let mut last = at.max(*previous);
-        for (k, &n) in kinds.iter().enumerate() {
-            for _ in 0..n {
-                let Reverse(f) = free.pop().expect("at least one core");
-                let start = f.max(at);
-                let done = start + cost[k];
-                free.push(Reverse(done));
-                t.busy += u128::from(done.min(t.end) - start.min(t.end));
-                t.executed += 1;
-                t.waited += u128::from(start - at);
-                last = last.max(done);
-            }
-        }
+        made(free);
+        let jobs = serve(free, at, kinds, &cost, t.end);
+        t.busy += jobs.busy;
+        t.executed += jobs.count;
+        t.waited += jobs.waited;
+        let last = jobs.last.max(*previous);
         *previous = last;
         last
     }
@@ -258,6 +244,45 @@ impl Executor {
         }
         rows
     }
+}
+
+/// What [`serve`] did: its jobs, their core time inside the run and their waits for a core,
+/// and when the last ended (`at` when there was none: every job ends at or after it).
+struct Served {
+    count: u64,
+    busy: u128,
+    waited: u128,
+    last: Time,
+}
+
+/// Serves `kinds[k]` jobs of `cost[k]` each, ready at `at`, each on the first of `free`'s
+/// cores to be free then or later, in kind order.
+fn serve(
+    free: &mut BinaryHeap<Reverse<Time>>,
+    at: Time,
+    kinds: &[u32; TxKind::COUNT],
+    cost: &[Time; TxKind::COUNT],
+    end: Time,
+) -> Served {
+    let mut s = Served {
+        count: 0,
+        busy: 0,
+        waited: 0,
+        last: at,
+    };
+    for (k, &n) in kinds.iter().enumerate() {
+        for _ in 0..n {
+            let Reverse(f) = free.pop().expect("at least one core");
+            let start = f.max(at);
+            let done = start + cost[k];
+            free.push(Reverse(done));
+            s.busy += u128::from(done.min(end) - start.min(end));
+            s.count += 1;
+            s.waited += u128::from(start - at);
+            s.last = s.last.max(done);
+        }
+    }
+    s
 }
 
 /// A block being packed: each transaction taken goes to the least loaded core, as

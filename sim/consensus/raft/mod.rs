@@ -420,8 +420,7 @@ impl Protocol for Raft {
         }
         if node.validating {
             // The block being validated at the crash is validated again from the start.
-            let next = node.committed.keys().next_back().map_or(1, |h| h + 1);
-            let again = match node.received.get(&next) {
+            let again = match node.received.get(&Self::next_height(node)) {
                 Some(&b) => self.validation_time(ctx, b),
                 None => self.validation,
             };

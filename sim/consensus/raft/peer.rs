@@ -233,7 +233,7 @@ impl Raft {
         self.send(ctx, to, Msg::Fetch { from: lo, to: hi });
     }
 
-    fn next_height(node: &Node) -> u64 {
+    pub(super) fn next_height(node: &Node) -> u64 {
         node.committed.keys().next_back().map_or(1, |h| h + 1)
     }
 
