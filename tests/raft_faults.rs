@@ -44,7 +44,7 @@ fn run(text: &str) -> (RunOutput, Raft, Vec<Node>) {
     let Consensus::Raft(p) = &s.consensus else {
         panic!("not raft")
     };
-    let raft = Raft::new(p, s.validators.count as u32);
+    let raft = Raft::new(p, s.validators.count as u32).keep_all();
     run_with(&s, raft, &Progress::hidden()).unwrap_or_else(|e| panic!("{e}"))
 }
 

@@ -244,7 +244,7 @@ fn raft_commit(suite: &mut Suite, base: &str) -> Result<(), String> {
         let Consensus::Raft(p) = &s.consensus else {
             return Err("raft scenario without raft".into());
         };
-        let raft = crate::consensus::raft::Raft::new(p, n);
+        let raft = crate::consensus::raft::Raft::new(p, n).keep_all();
         let (_, raft, _) = run_with(&s, raft, &Progress::hidden()).map_err(|e| e.to_string())?;
         let entries = raft.blocks().len().saturating_sub(1);
         if entries == 0 {

@@ -62,7 +62,9 @@ const PER_DELAYED_DEVICE: f64 = 32.0;
 /// their memory grows with simulated time. Twice the growth measured between 600 s and
 /// 1,800 s of 20,000 devices every 60 s (7 validators, full mesh; bytes per transaction:
 /// PBFT 7, its requests and decisions released once executed everywhere, HotStuff 4, its
-/// blocks, `NEW-VIEW` records and requests released, Raft 66, notary 119, XRP Ledger 193,
+/// blocks, `NEW-VIEW` records and requests released, Raft 2, its blocks, logs and committed
+/// heights released too (`consensus/raft/store.rs`; 66.5 then 67.4 MB peak, dev profile; 9
+/// before), notary 119, XRP Ledger 193,
 /// tangle 196, PoS 31), to cover vector growth by doubling. HotStuff keeps 120 all the same:
 /// `hotstuff-validators.yaml` grows 61 → 70 MiB from 1,800 to 5,400 s (about 110 bytes per
 /// transaction created meanwhile), though no longer in the protocol (a heap profile puts it
@@ -78,8 +80,10 @@ const PER_DELAYED_DEVICE: f64 = 32.0;
 /// build, 65 then 70 MiB peak), 93 in `tendermint-validators.yaml` between 1,800 s and
 /// 7,200 s, where validator 1, down for good at 600 s, then held back the requests after its
 /// own and the chain is saturated (57 then 66 MiB); twice that, rounded up: 190. Raft under
-/// overload holds more per transaction at
-/// the origins (192 measured with 10⁶ devices every 60 s and a crashed leader). Nakamoto's
+/// overload holds more per transaction at the origins, work in flight that no release can
+/// shorten, and that sets its term: 192 measured with 10⁶ devices every 60 s and a crashed
+/// leader, and still 139 MiB peak (193 estimated) for the `raft-crashed-leader` case of
+/// `tests/memory_estimate.rs` once its blocks were released. Nakamoto's
 /// chain keeps no record per transaction beyond its mempool and unsettled blocks (counted
 /// apart). The notary also keeps an 88-byte `blocks` row per signed transaction
 /// (`consensus/notary/rows.rs`): 2 × (119 + 88) = 414, rounded up.

@@ -391,6 +391,11 @@ impl Executed {
         Some(was)
     }
 
+    /// The point every replica has executed through.
+    pub fn min(&self) -> u64 {
+        self.min
+    }
+
     /// Replica `v` has executed through `upto`. Returns the point every replica has now
     /// executed through when this may have moved it (only the slowest replica moving can).
     pub fn advance(&mut self, v: u32, upto: u64) -> Option<u64> {

@@ -28,9 +28,11 @@
 mod mvcc;
 mod ordering;
 mod peer;
+mod store;
 
 use super::pbft::requests::{Executed, Requests};
-use super::{Carries, Ctx, Kind, NodeStats, Protocol, Report, TxIn, decided, decided::Batch, per};
+use super::rows::Rows;
+use super::{Carries, Ctx, Kind, NodeStats, Protocol, Report, TxIn, per};
 use crate::engine::{Time, from_secs};
 use crate::metrics::{LeaderRow, Metrics, Value};
 use crate::scenario;
@@ -164,8 +166,10 @@ pub struct Node {
     pub role: Role,
     pub term: u64,
     voted_for: Option<u32>,
-    /// Block ids by log index; `log[0]` is the root.
+    /// Block ids by log index from `log_base` on (the root, index 0, until entries go: see
+    /// `store.rs`).
     pub log: Vec<u32>,
+    pub log_base: u64,
     pub commit: u64,
     pub leader: Option<u32>,
     votes: u32,
@@ -181,9 +185,8 @@ pub struct Node {
     /// Highest index this node delivered (or knew delivered) to the peers.
     delivered: u64,
     // Peer state.
-    /// Blocks this peer committed, by height.
+    /// Blocks this peer committed, by height, from the release floor on (see `store.rs`).
     pub committed: BTreeMap<u64, u32>,
-    committed_at: BTreeMap<u64, Time>,
     received: BTreeMap<u64, u32>,
     validating: bool,
     /// The last `(height, orderer)` this peer asked for missing blocks, and when.
@@ -199,7 +202,7 @@ pub struct Raft {
     n: u32,
     orderers: u32,
     requests: Requests,
-    blocks: Vec<Block>,
+    blocks: store::Blocks,
     pub counts: Counts,
     /// `(time, term, node)` of every election won.
     pub elections: Vec<(Time, u64, u32)>,
@@ -210,8 +213,19 @@ pub struct Raft {
     /// `(time, newer term, node)` of every leader that learned of a newer term and stepped down.
     pub step_downs: Vec<(Time, u64, u32)>,
     settled: Vec<u64>,
-    /// Per peer: the height it has committed through.
+    /// Per peer: the height it has committed through; per orderer: its commit index
+    /// (`u64::MAX` once down for good).
     heights: Executed,
+    commits: Executed,
+    /// Blocks and log entries below this index are released (see `store.rs`).
+    floor: u64,
+    /// The `blocks` rows, built as peers commit.
+    rows: Rows<u64>,
+    /// Per node: log entries and committed heights it holds; their sum, and the most state
+    /// (those, blocks and open rows) held at once.
+    node_held: Vec<usize>,
+    held: usize,
+    peak_held: usize,
     /// Read versions and conflicts on the shared key.
     mvcc: mvcc::Mvcc,
     election: Time,
@@ -230,7 +244,7 @@ impl Raft {
             n,
             orderers: params.orderers.min(n),
             requests: Requests::releasing(),
-            blocks: vec![Block {
+            blocks: store::Blocks::new(Block {
                 term: 0,
                 index: 0,
                 parent: 0,
@@ -240,7 +254,7 @@ impl Raft {
                 leader: 0,
                 appended_at: 0,
                 committed_at: 0,
-            }],
+            }),
             counts: Counts::default(),
             elections: Vec::new(),
             step_downs: Vec::new(),
@@ -248,6 +262,12 @@ impl Raft {
             overwritten_committed: 0,
             settled: vec![0; n as usize],
             heights: Executed::new(n),
+            commits: Executed::new(params.orderers.min(n)),
+            floor: 0,
+            rows: Rows::new(n),
+            node_held: vec![0; n as usize],
+            held: 0,
+            peak_held: 0,
             mvcc: mvcc::Mvcc::default(),
             election,
             // Absent, exactly twice the lower end, as before the upper end could be set.
@@ -261,12 +281,14 @@ impl Raft {
         }
     }
 
+    /// A block still kept (every block under `keep_all`).
     pub fn block(&self, b: u32) -> &Block {
-        &self.blocks[b as usize]
+        self.blocks.get(b)
     }
 
-    pub fn blocks(&self) -> &[Block] {
-        &self.blocks
+    /// Every block appended, by id: only under `keep_all`.
+    pub fn blocks(&self) -> Vec<&Block> {
+        self.blocks.all()
     }
 
     pub fn requests(&self) -> &Requests {
@@ -316,11 +338,11 @@ impl Raft {
             Msg::Append { prev, last, .. } => {
                 let mut bytes = HEADER;
                 let mut b = last;
-                while self.blocks[b as usize].index > prev {
-                    bytes += self.blocks[b as usize].bytes;
-                    b = self.blocks[b as usize].parent;
+                while self.blocks.get(b).index > prev {
+                    bytes += self.blocks.get(b).bytes;
+                    b = self.blocks.get(b).parent;
                 }
-                if self.blocks[last as usize].index > prev {
+                if self.blocks.get(last).index > prev {
                     c.append += 1;
                 } else {
                     c.heartbeat += 1;
@@ -341,7 +363,7 @@ impl Raft {
             }
             Msg::Deliver(b) => {
                 c.deliver += 1;
-                HEADER + self.blocks[b as usize].bytes
+                HEADER + self.blocks.get(b).bytes
             }
             Msg::Fetch { .. } => HEADER,
         };
@@ -375,6 +397,7 @@ impl Protocol for Raft {
             term: 0,
             voted_for: None,
             log: vec![0],
+            log_base: 0,
             commit: 0,
             leader: None,
             votes: 0,
@@ -388,7 +411,6 @@ impl Protocol for Raft {
             batched: BTreeSet::new(),
             delivered: 0,
             committed: BTreeMap::new(),
-            committed_at: BTreeMap::new(),
             received: BTreeMap::new(),
             validating: false,
             fetched: (0, u32::MAX),
@@ -406,6 +428,11 @@ impl Protocol for Raft {
 
     fn on_down_for_good(&mut self, node: &mut Node) {
         self.committed_to(node.id, u64::MAX);
+        if node.id < self.orderers {
+            self.commits.advance(node.id, u64::MAX);
+        }
+        self.rows.down_for_good(node.id);
+        self.raise_floor();
     }
 
     fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
@@ -448,6 +475,7 @@ impl Protocol for Raft {
             },
         );
         self.endorse(node, ctx, r);
+        self.tidy(node);
     }
 
     fn on_message(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, from: u32, msg: Msg) {
@@ -475,6 +503,7 @@ impl Protocol for Raft {
             Msg::Deliver(b) => self.on_deliver(node, ctx, from, b),
             Msg::Fetch { from: lo, to: hi } => self.on_fetch(node, ctx, from, lo, hi),
         }
+        self.tidy(node);
     }
 
     fn on_timer(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, timer: Timer) {
@@ -504,6 +533,7 @@ impl Protocol for Raft {
                 bytes,
             } => self.endorsement_done(node, ctx, from, r, attempt, bytes),
         }
+        self.tidy(node);
     }
 
     fn mempool_len(&self) -> u64 {
@@ -537,19 +567,7 @@ impl Protocol for Raft {
             } else {
                 Vec::new()
             },
-            blocks: decided::of_replicas(
-                &nodes[..self.n as usize],
-                |n| (&n.committed, &n.committed_at),
-                |b| {
-                    let blk = &self.blocks[b as usize];
-                    Batch {
-                        proposer: blk.leader,
-                        proposed_at: blk.appended_at,
-                        bytes: HEADER + blk.bytes,
-                        tx_count: blk.tx_count,
-                    }
-                },
-            ),
+            blocks: self.rows.finish(),
             nodes: (0..self.n as usize)
                 .map(|v| NodeStats {
                     settled_tx: self.settled[v],
@@ -603,7 +621,7 @@ impl Node {
             self.role,
             self.term,
             self.commit,
-            self.log.len() - 1,
+            self.log_base + self.log.len() as u64 - 1,
             self.leader,
             self.leader_hint,
             self.committed.keys().next_back().copied().unwrap_or(0),

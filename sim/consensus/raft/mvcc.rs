@@ -32,12 +32,21 @@ pub struct Mvcc {
 impl Mvcc {
     /// Request `r`'s endorsement runs now.
     /// A released request was validated already, and read when first endorsed: a late
-    /// endorsement changes nothing.
+    /// endorsement changes nothing. Nor does one of a request executed somewhere: its read
+    /// would only be dropped unread when a later block orders it again, and kept until then
+    /// (for the rest of the run if none does).
     pub fn read(&mut self, requests: &Requests, r: u32) {
         if requests.kept(r) && requests.hot(r).next().is_some() {
-            self.reads.insert(r, self.version);
+            if !requests.executed_anywhere(r) {
+                self.reads.insert(r, self.version);
+            }
             self.seen = true;
         }
+    }
+
+    /// Reads kept, of requests not yet validated.
+    pub fn held(&self) -> usize {
+        self.reads.len()
     }
 
     /// Validates the block at `height` (requests `batch`) if no peer has yet.

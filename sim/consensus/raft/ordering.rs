@@ -20,11 +20,11 @@ impl Raft {
     }
 
     fn last_term(&self, node: &Node) -> u64 {
-        self.blocks[*node.log.last().expect("root") as usize].term
+        self.blocks.get(*node.log.last().expect("root")).term
     }
 
     fn last_index(node: &Node) -> u64 {
-        node.log.len() as u64 - 1
+        node.log_base + node.log.len() as u64 - 1
     }
 
     /// Adopts a newer term as a follower.
@@ -200,7 +200,7 @@ impl Raft {
         tx_count: u32,
     ) {
         let parent = *node.log.last().expect("root");
-        self.blocks.push(Block {
+        let b = self.blocks.push(Block {
             term: node.term,
             index: Self::last_index(node) + 1,
             parent,
@@ -211,7 +211,7 @@ impl Raft {
             appended_at: ctx.now,
             committed_at: 0,
         });
-        node.log.push(self.blocks.len() as u32 - 1);
+        node.log.push(b);
         let me = node.id as usize;
         node.match_index[me] = Self::last_index(node);
         self.advance_commit(node, ctx);
@@ -229,12 +229,15 @@ impl Raft {
 
     fn send_append(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, to: u32) {
         let last_index = Self::last_index(node);
-        let prev = (node.next_index[to as usize] - 1).min(last_index);
+        // Below the floor the follower holds what this leader does (see `store.rs`).
+        let prev = (node.next_index[to as usize] - 1)
+            .min(last_index)
+            .max(self.floor);
         node.next_index[to as usize] = last_index + 1;
         let msg = Msg::Append {
             term: node.term,
             prev,
-            last: node.log[last_index as usize],
+            last: Self::entry(node, last_index),
             commit: node.commit,
         };
         self.send(ctx, to, msg);
@@ -254,8 +257,12 @@ impl Raft {
         if node.id >= self.orderers {
             return;
         }
+        // Sent before its entries were committed at every live node and `KEEP` more after
+        // them (see `store.rs`): nothing in it is news here.
+        let Some(last_index) = self.blocks.find(last).map(|b| b.index) else {
+            return;
+        };
         self.observe_term(node, term, ctx.now);
-        let last_index = self.blocks[last as usize].index;
         let entries = last_index > prev;
         if term < node.term {
             let msg = Msg::AppendAck {
@@ -271,16 +278,19 @@ impl Raft {
         node.leader = Some(from);
         node.leader_hint = from;
         self.arm_election(node, ctx);
-        // The leader's entries prev..=last_index, read from the block chain ending at `last`.
+        // The leader's entries prev..=last_index, read from the block chain ending at `last`;
+        // below the floor this node holds the same (see `store.rs`).
+        let prev = prev.max(self.floor);
         let mut chain = Vec::with_capacity((last_index - prev + 1) as usize);
         let mut b = last;
-        while self.blocks[b as usize].index > prev {
+        while self.blocks.get(b).index > prev {
             chain.push(b);
-            b = self.blocks[b as usize].parent;
+            b = self.blocks.get(b).parent;
         }
         chain.push(b);
         chain.reverse();
-        let have = node.log.get(prev as usize).copied();
+        let have = (prev - node.log_base) as usize;
+        let have = node.log.get(have).copied();
         if have != Some(chain[0]) {
             let msg = Msg::AppendAck {
                 term: node.term,
@@ -292,16 +302,19 @@ impl Raft {
             return;
         }
         for (k, &blk) in chain.iter().enumerate().skip(1) {
-            let i = prev as usize + k;
+            let i = (prev - node.log_base) as usize + k;
             if i < node.log.len() {
                 if node.log[i] == blk {
                     continue;
                 }
                 // A conflicting suffix; Raft guarantees it is uncommitted.
-                debug_assert!(i as u64 > node.commit, "committed entry overwritten");
+                debug_assert!(
+                    node.log_base + i as u64 > node.commit,
+                    "committed entry overwritten"
+                );
                 for &gone in &node.log[i..] {
                     self.overwritten += 1;
-                    if self.blocks[gone as usize].committed_at != 0 {
+                    if self.blocks.get(gone).committed_at != 0 {
                         self.overwritten_committed += 1;
                     }
                 }
@@ -351,13 +364,13 @@ impl Raft {
         let mut m = node.match_index.clone();
         m.sort_unstable_by(|a, b| b.cmp(a));
         let n = m[self.majority() as usize - 1];
-        if n <= node.commit || self.blocks[node.log[n as usize] as usize].term != node.term {
+        if n <= node.commit || self.blocks.get(Self::entry(node, n)).term != node.term {
             return;
         }
         node.commit = n;
         for i in node.delivered + 1..=n {
-            let b = node.log[i as usize];
-            let blk = &mut self.blocks[b as usize];
+            let b = Self::entry(node, i);
+            let blk = self.blocks.get_mut(b);
             if blk.committed_at == 0 {
                 blk.committed_at = ctx.now;
             }
@@ -384,8 +397,9 @@ impl Raft {
         if node.role != Role::Leader {
             return;
         }
-        for i in lo.max(1)..=hi.min(node.commit) {
-            let b = node.log[i as usize];
+        // Heights below the floor are committed at the asking peer by now (see `store.rs`).
+        for i in lo.max(1).max(self.floor)..=hi.min(node.commit) {
+            let b = Self::entry(node, i);
             self.send(ctx, to, Msg::Deliver(b));
         }
     }

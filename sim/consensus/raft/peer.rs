@@ -1,6 +1,7 @@
 //! The peer side: endorsement, submission to the orderers, block validation and commit.
 
-use super::{Ctx, Msg, Node, Raft, Timer};
+use super::{Ctx, HEADER, Msg, Node, Raft, Timer};
+use crate::consensus::decided::Batch;
 use crate::engine::Time;
 use crate::ledger::{Part, TxKind};
 
@@ -99,7 +100,7 @@ impl Raft {
     pub(super) fn validation_time(&self, ctx: &mut Ctx<Msg, Timer>, b: u32) -> Time {
         let endorsements = self.params.endorsers;
         let part = Part::Validate { endorsements };
-        let done = self.work(ctx, &self.blocks[b as usize].batch, part);
+        let done = self.work(ctx, &self.blocks.get(b).batch, part);
         done - ctx.now + self.validation
     }
 
@@ -202,7 +203,7 @@ impl Raft {
         }
         for h in Self::next_height(node)..=node.commit {
             if !node.received.contains_key(&h) {
-                let b = node.log[h as usize];
+                let b = Self::entry(node, h);
                 self.on_deliver(node, ctx, node.id, b);
             }
         }
@@ -244,7 +245,11 @@ impl Raft {
         from: u32,
         b: u32,
     ) {
-        let h = self.blocks[b as usize].index;
+        // A released block is below every live peer's height: ignored here in any case.
+        let Some(blk) = self.blocks.find(b) else {
+            return;
+        };
+        let h = blk.index;
         let next = Self::next_height(node);
         if h < next {
             return;
@@ -266,7 +271,7 @@ impl Raft {
         if let Some(&b) = node.received.get(&next) {
             node.validating = true;
             // The leader's empty entries carry nothing to validate.
-            let delay = if self.blocks[b as usize].batch.is_empty() {
+            let delay = if self.blocks.get(b).batch.is_empty() {
                 0
             } else {
                 self.validation_time(ctx, b)
@@ -293,11 +298,18 @@ impl Raft {
             return;
         };
         node.committed.insert(h, b);
-        node.committed_at.insert(h, ctx.now);
+        let blk = self.blocks.get(b);
+        let info = || Batch {
+            proposer: blk.leader,
+            proposed_at: blk.appended_at,
+            bytes: HEADER + blk.bytes,
+            tx_count: blk.tx_count,
+        };
+        self.rows.applied(h, h, (node.id, b, ctx.now), info);
         self.mvcc
-            .validate(&mut self.requests, &self.blocks[b as usize].batch, h);
-        for i in 0..self.blocks[b as usize].batch.len() {
-            let r = self.blocks[b as usize].batch[i];
+            .validate(&mut self.requests, &self.blocks.get(b).batch, h);
+        for i in 0..self.blocks.get(b).batch.len() {
+            let r = self.blocks.get(b).batch[i];
             let first = self.requests.execute(r, h);
             if first && self.requests.get(r).origin == node.id {
                 // Validated above on this peer's cores (`validation_time`).

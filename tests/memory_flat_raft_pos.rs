@@ -1,0 +1,112 @@
+//! Fabric-style Raft ordering and Gasper proof of stake release what no validator can still
+//! read, so what they hold at once follows the work in flight, not the simulated time.
+
+mod common;
+
+/// Pay-per-use channels on four validators for `duration_s` on `consensus`, under `faults`.
+fn channels(duration_s: u32, consensus: &str, faults: &str) -> unchained::scenario::Scenario {
+    common::scenario(&format!(
+        "
+duration_s: {duration_s}
+devices:
+  - count: 440
+    workload:
+      {{ model: pay_per_use, providers: 40, uses_per_s: 0.05, payments_per_channel: 5,
+        channel_max_s: 600 }}
+gateways: {{ count: 4 }}
+validators: {{ count: 4 }}
+consensus: {consensus}
+faults: {{ {faults} }}
+"
+    ))
+}
+
+/// Over four times the simulated time, `(most held at once, work done)` of the long run
+/// against the short one: at least three times the work (and `min_done` in the short run) and
+/// no more held than 1.5 times plus 20.
+fn flat(short: (usize, u64), long: (usize, u64), min_done: u64) -> bool {
+    let ((short_held, short_done), (long_held, long_done)) = (short, long);
+    assert!(
+        long_done > 3 * short_done && short_done > min_done,
+        "{long_done} vs {short_done} done"
+    );
+    long_held as f64 <= 1.5 * short_held as f64 + 20.0
+}
+
+/// The most ordering state Raft held at once (log entries, committed heights, blocks, open
+/// `blocks` rows), and the entries committed.
+fn raft_held(duration_s: u32, faults: &str, keep_all: bool) -> (usize, u64) {
+    let (_, held, committed) = raft_run(duration_s, faults, keep_all);
+    (held, committed)
+}
+
+fn raft_run(
+    duration_s: u32,
+    faults: &str,
+    keep_all: bool,
+) -> (unchained::metrics::RunOutput, usize, u64) {
+    use unchained::consensus::raft::Raft;
+    use unchained::scenario::Consensus;
+    use unchained::world::{Progress, run_with};
+    let s = channels(
+        duration_s,
+        "{ protocol: raft, batch_timeout_ms: 500 }",
+        faults,
+    );
+    let Consensus::Raft(p) = &s.consensus else {
+        unreachable!("raft")
+    };
+    let raft = Raft::new(p, s.validators.count as u32);
+    let raft = if keep_all { raft.keep_all() } else { raft };
+    let (out, raft, nodes) = run_with(&s, raft, &Progress::hidden()).expect("runs");
+    assert!(out.conservation.holds());
+    let committed = nodes.iter().map(|n| n.commit).max().unwrap_or(0);
+    (out, raft.peak_held(), committed)
+}
+
+/// Blocks, log entries and committed heights go once every node that can still run has
+/// committed `KEEP` (128) entries past them: what is held at once is those entries at each
+/// node and the entries in flight, whatever the length of the run, with every node up or
+/// with peer 3 down for good after a minute (it then holds nothing back). Kept for the whole
+/// run, as before, each orderer holds its whole log and each peer every height it committed:
+/// several entries per height, growing with the run, and the same bound fails.
+#[test]
+fn raft_ordering_state_is_released_once_every_live_node_committed_past_it() {
+    for faults in ["", "crashes: [{ nodes: [3], at_s: 60 }]"] {
+        let short = raft_held(600, faults, false);
+        let long = raft_held(2400, faults, false);
+        eprintln!("{faults:?}: 600 s: {short:?} (held at most, entries); 2400 s: {long:?}");
+        assert!(
+            flat(short, long, 500),
+            "{faults:?}: {short:?} then {long:?}"
+        );
+    }
+    let short = raft_held(600, "", true);
+    let long = raft_held(2400, "", true);
+    eprintln!("kept whole: 600 s: {short:?}; 2400 s: {long:?}");
+    assert!(
+        !flat(short, long, 500),
+        "kept whole: {short:?} then {long:?}"
+    );
+}
+
+/// Releasing changes nothing a run reports, under the faults that leave nodes behind and
+/// messages stale: link loss all through, an orderer crashed for ten minutes (the floor waits
+/// for it, then rises by hundreds of entries at once), peer 3 cut off for five.
+#[test]
+fn raft_release_changes_no_output_under_faults() {
+    let faults = "links: { loss: 0.05 }, crashes: [{ nodes: [1], at_s: 300, recover_s: 600 }], \
+                  partitions: [{ groups: [[3]], from_s: 1200, to_s: 1500 }]";
+    let (released, held, committed) = raft_run(2400, faults, false);
+    let (kept, held_whole, _) = raft_run(2400, faults, true);
+    eprintln!("{held} held at most, {held_whole} kept whole; {committed} entries");
+    assert!(committed > 2000 && held_whole > 4 * held);
+    let (a, b) = (
+        common::output_files(&released, "released"),
+        common::output_files(&kept, "kept"),
+    );
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        assert!(bytes == &b[name], "{name} differs when every block is kept");
+    }
+}
