@@ -2,18 +2,20 @@
 //! path devices → gateways → validators.
 
 mod access;
+pub mod classes;
 pub mod link;
 mod paths;
 pub mod regions;
 pub mod topology;
 
 pub use access::Access;
+pub use classes::LinkGroup;
 pub use link::Uplinks;
 pub use paths::Reach;
 pub use regions::RegionTable;
 pub use topology::Adjacency;
 
-use crate::engine::{NS_PER_MS, NS_PER_S, Purpose, Time, from_secs};
+use crate::engine::{NS_PER_MS, NS_PER_S, Time, from_secs};
 use crate::scenario::{self, Jitter, Latency, Scenario};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -23,9 +25,16 @@ pub struct Network {
     pub table: RegionTable,
     /// Region index of each validator.
     pub region: Vec<u16>,
+    /// Class index of each validator (all 0 without `network.classes`).
+    pub class: Vec<u16>,
+    /// Link group of each validator: its class within its region (see `classes`).
+    pub group: Vec<u16>,
+    /// What the members of each link group share.
+    pub links: Vec<LinkGroup>,
+    /// Whether each class forwards blocks it did not mine.
+    relays: Vec<bool>,
     pub adjacency: Adjacency,
     pub jitter: Jitter,
-    pub processing: Time,
 }
 
 impl Network {
@@ -40,19 +49,22 @@ impl Network {
             } => regions::constant(*one_way_ms, *bandwidth_bps),
             Latency::Table { regions: rows, .. } => regions::from_rows(rows),
         };
-        let counts = regions::apportion(n as u64, &table.node_share);
-        let mut region: Vec<u16> = Vec::with_capacity(n as usize);
-        for (r, c) in counts.iter().enumerate() {
-            region.extend(std::iter::repeat_n(r as u16, *c as usize));
-        }
-        // Interleave regions over ids with a seeded shuffle so that "the first k miners" is
-        // not "the North American nodes".
-        let mut rng = crate::engine::stream(s.seed, 0, Purpose::Placement);
-        for i in (1..region.len()).rev() {
-            let j = rng.random_range(0..=i);
-            region.swap(i, j);
-        }
+        let placed = classes::place(&s.network, &table, n, s.seed);
         let adjacency = match &s.network.topology {
+            t @ scenario::Topology::Random { outbound, .. } if !s.network.classes.is_empty() => {
+                let (degrees, max_inbound): (Vec<_>, Vec<_>) = s
+                    .network
+                    .classes
+                    .iter()
+                    .map(|c| classes::class_rule(c, t))
+                    .unzip();
+                let rules = topology::Rules {
+                    degrees: &degrees,
+                    max_inbound: &max_inbound,
+                    rule: &placed.class,
+                };
+                topology::random_by(n, &rules, *outbound, s.seed)
+            }
             scenario::Topology::Random {
                 outbound,
                 max_inbound,
@@ -75,10 +87,13 @@ impl Network {
         };
         Network {
             table,
-            region,
+            region: placed.region,
+            class: placed.class,
+            group: placed.group,
+            links: placed.links,
+            relays: placed.relays,
             adjacency,
             jitter: s.network.jitter,
-            processing: from_secs(s.network.processing_ms / 1e3),
         }
     }
 
@@ -96,31 +111,49 @@ impl Network {
             [self.region[to as usize] as usize]
     }
 
+    fn link(&self, v: u32) -> &LinkGroup {
+        &self.links[self.group[v as usize] as usize]
+    }
+
     /// Link bandwidth: the sender's upload or the receiver's download, whichever is lower.
     pub fn bandwidth_bps(&self, from: u32, to: u32) -> f64 {
-        let up = self.table.upload_bps[self.region[from as usize] as usize];
-        let down = self.table.download_bps[self.region[to as usize] as usize];
-        up.min(down)
+        self.link(from).upload_bps.min(self.link(to).download_bps)
+    }
+
+    /// Processing of each message at validator `v`.
+    pub fn processing(&self, v: u32) -> Time {
+        self.link(v).processing
+    }
+
+    /// Whether validator `v` forwards blocks it did not mine.
+    pub fn relays(&self, v: u32) -> bool {
+        self.relays[self.class[v as usize] as usize]
     }
 
     /// Delay of one message of `bytes` from `from` to `to`: latency (with jitter drawn from the
     /// sender's stream) + transfer time + processing at the receiver.
     pub fn message_delay(&self, from: u32, to: u32, bytes: u64, rng: &mut ChaCha8Rng) -> Time {
-        self.latency(from, to, rng) + self.transfer_time(from, to, bytes) + self.processing
+        self.latency(from, to, rng) + self.transfer_time(from, to, bytes) + self.processing(to)
     }
 
-    /// Delay of a message of `bytes` from `from` to any validator of region `r` without
+    /// Delay of a message of `bytes` from `from` to any validator of link group `g` without
     /// jitter: what [`Self::message_delay`] gives under `jitter: none`.
-    pub fn delay_to_region(&self, from: u32, r: usize, bytes: u64) -> Time {
+    pub fn delay_to_group(&self, from: u32, g: usize, bytes: u64) -> Time {
         let rf = self.region[from as usize] as usize;
-        let latency = from_secs(self.table.latency_ms[rf][r] / 1e3);
-        let bps = self.table.upload_bps[rf].min(self.table.download_bps[r]);
-        latency + transfer(bytes, bps) + self.processing
+        let to = &self.links[g];
+        let latency = from_secs(self.table.latency_ms[rf][to.region as usize] / 1e3);
+        let bps = self.link(from).upload_bps.min(to.download_bps);
+        latency + transfer(bytes, bps) + to.processing
     }
 
     /// Regions of the latency table.
     pub fn regions(&self) -> usize {
         self.table.latency_ms.len()
+    }
+
+    /// Link groups: classes times regions.
+    pub fn groups(&self) -> usize {
+        self.links.len()
     }
 
     /// One-way latency of one message, with jitter drawn from the sender's stream.
@@ -141,7 +174,7 @@ impl Network {
 
     /// Upload bandwidth of validator `v`.
     pub fn upload_bps(&self, v: u32) -> f64 {
-        self.table.upload_bps[self.region[v as usize] as usize]
+        self.link(v).upload_bps
     }
 }
 

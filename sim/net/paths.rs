@@ -96,7 +96,7 @@ fn shortest_from(net: &Network, origin: u32) -> Row {
             continue;
         }
         for &w in net.peers(v) {
-            let hop = from_secs(net.latency_ms(v, w) / 1e3) + net.processing;
+            let hop = from_secs(net.latency_ms(v, w) / 1e3) + net.processing(w);
             let nd = d + hop;
             if nd < dist[w as usize] {
                 dist[w as usize] = nd;

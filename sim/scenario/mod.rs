@@ -80,10 +80,10 @@ pub fn parse_at(text: &str, origin: &str, base: &Path) -> Result<Scenario, Scena
             errors: unread
                 .into_iter()
                 .map(|p| FieldError {
-                    path: p.path.into(),
+                    line: locate::line_of(text, &p.path),
+                    path: p.path,
                     value: format!("{:?}", p.file),
                     allowed: p.problem,
-                    line: locate::line_of(text, p.path),
                 })
                 .collect(),
         });

@@ -1,6 +1,8 @@
 //! The `network:` section: latency and bandwidth tables, jitter, the peer graph, block relay,
 //! and node classes.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::tagged::tagged_enum;
@@ -25,6 +27,96 @@ pub struct Network {
     /// How a node's upload link serves its concurrent block transfers under `announce`.
     #[serde(default)]
     pub upload: UploadSharing,
+    /// Node classes (well-connected miners, relays, light nodes…), each with its share of the
+    /// validators, region mix, degree, bandwidth and processing time. Classes take contiguous
+    /// validator ids in list order. Not set: one class of every validator, as the fields above
+    /// describe.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<NodeClass>,
+}
+
+/// One class of validators; a field left out takes the network's value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NodeClass {
+    pub name: String,
+    /// Share of the validators in this class; the classes' shares sum to 1 and are turned
+    /// into counts by largest remainder.
+    pub share: f64,
+    /// Share of the class's validators in each region of the latency table, by region name;
+    /// regions left out hold none. Not set: the table's own shares.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub regions: BTreeMap<String, f64>,
+    /// Outbound connections each of its nodes opens (`outbound_model: fixed`). Not set, nor
+    /// `outbound_model`: the topology's rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbound: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbound_model: Option<OutboundModel>,
+    /// With `outbound_model: table`: `[degree, weight]` pairs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outbound_weights: Vec<(u32, f64)>,
+    /// With `outbound_model: table`: a CSV file (header `degree,weight`) relative to the
+    /// scenario file, read into `outbound_weights` when the scenario is loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbound_file: Option<String>,
+    /// Inbound connections each of its nodes accepts. Not set: the topology's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_inbound: Option<u32>,
+    /// Upload bandwidth of each of its nodes, replacing its region's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload_bps: Option<f64>,
+    /// Download bandwidth of each of its nodes, replacing its region's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub download_bps: Option<f64>,
+    /// Processing time of each message at its nodes, replacing `network.processing_ms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processing_ms: Option<f64>,
+    /// Whether its nodes forward blocks they did not mine (Nakamoto); `false`: light nodes
+    /// that only receive.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub relay: bool,
+    /// Whether its nodes hold hash power (Nakamoto). Classes that mine come before those that
+    /// do not; `consensus.miners` then defaults to the nodes of the mining classes.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub mines: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+impl Network {
+    /// Validators in each class, in list order (largest remainder over the shares; one class
+    /// of all when none is listed).
+    pub fn class_counts(&self, validators: u64) -> Vec<u64> {
+        if self.classes.is_empty() {
+            return vec![validators];
+        }
+        let shares: Vec<f64> = self.classes.iter().map(|c| c.share).collect();
+        crate::net::regions::apportion(validators, &shares)
+    }
+
+    /// With a class that does not mine: the validators of the classes that do (listed first),
+    /// who alone hold hash power. `None` when every validator may mine.
+    pub fn mining_nodes(&self, validators: u64) -> Option<u64> {
+        if self.classes.iter().all(|c| c.mines) {
+            return None;
+        }
+        let counts = self.class_counts(validators);
+        Some(
+            self.classes
+                .iter()
+                .zip(&counts)
+                .take_while(|(c, _)| c.mines)
+                .map(|(_, n)| n)
+                .sum(),
+        )
+    }
 }
 
 #[derive(
@@ -73,6 +165,7 @@ impl Default for Network {
             processing_ms: default_processing_ms(),
             relay_model: RelayModel::default(),
             upload: UploadSharing::default(),
+            classes: Vec::new(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Network tables named by file in a scenario, read when it is loaded: a region table
-//! (`network.latency.file`) and outbound-degree distributions (`outbound_file`). The values land in the scenario's inline fields, so the
+//! (`network.latency.file`) and outbound-degree distributions (`outbound_file`, of the
+//! topology or of a node class). The values land in the scenario's inline fields, so the
 //! resolved scenario written with each run carries them and runs without the file.
 //!
 //! Files are untrusted input: any content gives a one-line problem naming the row and
@@ -20,7 +21,7 @@ const SHOWN_CHARS: usize = 40;
 
 /// One file that could not be used: the field naming it, the file name and the problem.
 pub struct FileProblem {
-    pub path: &'static str,
+    pub path: String,
     pub file: String,
     pub problem: String,
 }
@@ -39,7 +40,7 @@ pub fn read_network_files(network: &mut Network, base: &Path) -> Vec<FileProblem
         match read {
             Ok(rows) => *regions = rows,
             Err(problem) => problems.push(FileProblem {
-                path: "network.latency.file",
+                path: "network.latency.file".into(),
                 file: name,
                 problem,
             }),
@@ -62,7 +63,27 @@ pub fn read_network_files(network: &mut Network, base: &Path) -> Vec<FileProblem
         match read {
             Ok(pairs) => *outbound_weights = pairs,
             Err(problem) => problems.push(FileProblem {
-                path: "network.topology.outbound_file",
+                path: "network.topology.outbound_file".into(),
+                file: name.clone(),
+                problem,
+            }),
+        }
+    }
+    for (i, class) in network.classes.iter_mut().enumerate() {
+        let Some(name) = &class.outbound_file else {
+            continue;
+        };
+        let read = if class.outbound_model != Some(OutboundModel::Table) {
+            Err("is read only with outbound_model: table".into())
+        } else if class.outbound_weights.is_empty() {
+            read_text(base, name, MAX_TABLE_BYTES).and_then(|text| parse_degrees(&text))
+        } else {
+            Err("give either outbound_file or outbound_weights, not both".into())
+        };
+        match read {
+            Ok(pairs) => class.outbound_weights = pairs,
+            Err(problem) => problems.push(FileProblem {
+                path: format!("network.classes[{i}].outbound_file"),
                 file: name.clone(),
                 problem,
             }),

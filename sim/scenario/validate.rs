@@ -7,6 +7,7 @@
 mod bft;
 pub(super) mod bounds;
 mod cellular;
+mod classes;
 mod costs;
 mod energy;
 mod execution;
@@ -98,9 +99,20 @@ pub fn validate(scenario: &Scenario, text: &str) -> Vec<FieldError> {
         c.execution(e);
     }
     c.network(&scenario.network, validators);
+    if validators_ok {
+        c.classes(&scenario.network, validators, &scenario.consensus);
+    }
     match &scenario.consensus {
         Consensus::Nakamoto(n) => {
-            c.nakamoto(n, validators_ok.then_some(validators), &scenario.devices)
+            let classes = validators_ok
+                .then(|| scenario.network.mining_nodes(validators))
+                .flatten();
+            c.nakamoto(
+                n,
+                validators_ok.then_some(validators),
+                classes,
+                &scenario.devices,
+            )
         }
         Consensus::Pos(p) => c.pos(p, validators_ok.then_some(validators), &scenario.devices),
         Consensus::Tangle(t) => c.tangle(t),
@@ -112,7 +124,16 @@ pub fn validate(scenario: &Scenario, text: &str) -> Vec<FieldError> {
         Consensus::Raft(r) => c.raft(r, validators_ok.then_some(validators)),
     }
     if let Some(a) = &scenario.adversary {
-        c.adversary(a, validators_ok.then_some(validators), &scenario.consensus);
+        let miners = validators_ok.then(|| {
+            let classes = scenario.network.mining_nodes(validators);
+            classes.unwrap_or(validators)
+        });
+        c.adversary(
+            a,
+            validators_ok.then_some(validators),
+            miners,
+            &scenario.consensus,
+        );
     }
     c.metrics(
         &scenario.metrics,
@@ -431,8 +452,15 @@ impl Checker<'_> {
         self.time_ms("gateways.batch_interval_ms", gateways.batch_interval_ms);
     }
 
-    /// `validators` is the validator count when that count is itself valid.
-    fn nakamoto(&mut self, n: &Nakamoto, validators: Option<u64>, groups: &[DeviceGroup]) {
+    /// `validators` is the validator count when that count is itself valid; `classes`, the
+    /// validators of the classes that mine when a class does not.
+    fn nakamoto(
+        &mut self,
+        n: &Nakamoto,
+        validators: Option<u64>,
+        classes: Option<u64>,
+        groups: &[DeviceGroup],
+    ) {
         self.time("consensus.block_interval_s", n.block_interval_s, Pos);
 
         self.block_room(n.max_block_bytes, groups);
@@ -457,17 +485,28 @@ impl Checker<'_> {
         }
 
         // How many miners the hash-power shares must cover, and where that number came from.
-        let mut miners = validators.map(|v| (v, "validators.count, as miners is not set"));
+        let mut miners = match classes {
+            Some(c) => Some((c, "the mining classes' validators, as miners is not set")),
+            None => validators.map(|v| (v, "validators.count, as miners is not set")),
+        };
         if let Some(m) = n.miners {
-            miners = match validators {
-                Some(v) if (1..=v).contains(&m) => Some((m, "miners")),
-                Some(v) => {
+            miners = match (validators, classes) {
+                (Some(_), Some(c)) if !(1..=c).contains(&m) => {
+                    let allowed = format!(
+                        "must be >= 1 and <= the {c} validators of the classes that mine \
+                         (network.classes)"
+                    );
+                    self.report("consensus.miners", m, allowed);
+                    None
+                }
+                (Some(v), _) if (1..=v).contains(&m) => Some((m, "miners")),
+                (Some(v), _) => {
                     let allowed = format!("must be >= 1 and <= validators.count ({v})");
                     self.report("consensus.miners", m, allowed);
                     None
                 }
-                None if m >= 1 => Some((m, "miners")),
-                None => {
+                (None, _) if m >= 1 => Some((m, "miners")),
+                (None, _) => {
                     self.report("consensus.miners", m, "must be >= 1");
                     None
                 }
@@ -528,7 +567,15 @@ impl Checker<'_> {
         );
     }
 
-    fn adversary(&mut self, a: &Adversary, validators: Option<u64>, consensus: &Consensus) {
+    /// `miners`: the validators that may mine, when the count is valid (all but those of
+    /// classes that do not mine).
+    fn adversary(
+        &mut self,
+        a: &Adversary,
+        validators: Option<u64>,
+        miners: Option<u64>,
+        consensus: &Consensus,
+    ) {
         let (node, share, max_share) = match a {
             Adversary::Byzantine { nodes, .. } => {
                 self.byzantine(nodes, validators, consensus);
@@ -592,7 +639,7 @@ impl Checker<'_> {
             );
             return;
         };
-        if let Some(v) = validators {
+        if let Some(v) = miners {
             let miners = n.miners.unwrap_or(v).min(v);
             if u64::from(node) >= miners {
                 self.report(

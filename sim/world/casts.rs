@@ -1,9 +1,10 @@
 //! Broadcasts in flight: a message sent to every other validator costs one entry in the
 //! queue and one slot here, not one event and one payload per receiver.
 //!
-//! Without jitter a receiver's delivery time depends only on its region (latency, transfer at
-//! the lower of the sender's upload and the receiver's download, processing), so a broadcast
-//! keeps one time per group of regions that share it. Its receivers are delivered group by
+//! Without jitter a receiver's delivery time depends only on its link group, its class within
+//! its region (latency, transfer at the lower of the sender's upload and the receiver's
+//! download, processing; see `net::classes`), so a broadcast keeps one time per set of link
+//! groups that share it. Its receivers are delivered group by
 //! group in time order and, within a group, in id order; the queue holds only the next one.
 //! Each delivery keeps the key the receiver's own message would have had: the broadcast
 //! reserves the sender's sequence numbers of all its receivers at once, the k-th receiver (in
@@ -22,7 +23,8 @@ pub struct Cast<M> {
     pub bytes: u32,
     /// Sequence number of the first receiver's delivery.
     seq0: u32,
-    /// Delivery times in increasing order, each with the regions (a bit each) it applies to.
+    /// Delivery times in increasing order, each with the link groups (a bit each) it applies
+    /// to.
     groups: Vec<(Time, u64)>,
     /// Index in `groups` of the next delivery.
     group: usize,
@@ -34,21 +36,21 @@ pub struct Cast<M> {
 pub struct Casts<M> {
     slots: Vec<Cast<M>>,
     free: Vec<u32>,
-    /// Region index of each validator.
-    region: Vec<u16>,
+    /// Link group of each validator.
+    group: Vec<u16>,
 }
 
 impl<M: Copy> Casts<M> {
-    pub fn new(region: &[u16]) -> Self {
+    pub fn new(group: &[u16]) -> Self {
         Casts {
             slots: Vec::new(),
             free: Vec::new(),
-            region: region.to_vec(),
+            group: group.to_vec(),
         }
     }
 
-    /// Opens a broadcast of `msg` from `from` to the nodes below `upto`: `times[r]` is when
-    /// region `r`'s receivers get it, `lost` who does not (a bit each, or empty). Returns its
+    /// Opens a broadcast of `msg` from `from` to the nodes below `upto`: `times[g]` is when
+    /// link group `g`'s receivers get it, `lost` who does not (a bit each, or empty). Returns its
     /// slot.
     pub fn open(
         &mut self,
@@ -118,9 +120,9 @@ impl<M: Copy> Casts<M> {
         loop {
             let c = &self.slots[slot as usize];
             let n = c.upto;
-            let &(at, regions) = c.groups.get(c.group)?;
+            let &(at, groups) = c.groups.get(c.group)?;
             let found = (start..n).find(|&v| {
-                v != c.from && regions >> self.region[v as usize] & 1 == 1 && !self.is_lost(c, v)
+                v != c.from && groups >> self.group[v as usize] & 1 == 1 && !self.is_lost(c, v)
             });
             if let Some(v) = found {
                 return Some((v, at, c.seq0.wrapping_add(self.rank(c, v))));

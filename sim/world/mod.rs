@@ -72,7 +72,7 @@ pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
     match &s.consensus {
         Consensus::Nakamoto(p) => run_with(
             s,
-            Nakamoto::with_adversary(p, n, s.seed, s.adversary.as_ref())
+            Nakamoto::with_adversary(&mining(p, s), n, s.seed, s.adversary.as_ref())
                 .with_relay(s.network.relay_model, lossy(s))
                 .with_horizon(from_secs(s.duration_s)),
             progress,
@@ -102,6 +102,16 @@ pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
         }
         Consensus::Raft(p) => run_with(s, Raft::new(p, n), progress).map(|r| r.0),
     }
+}
+
+/// Nakamoto's parameters with `miners` defaulting to the nodes of the mining classes when a
+/// class does not mine (`network.classes[i].mines: false`).
+fn mining(p: &scenario::Nakamoto, s: &Scenario) -> scenario::Nakamoto {
+    let mut p = p.clone();
+    if p.miners.is_none() {
+        p.miners = s.network.mining_nodes(s.validators.count);
+    }
+    p
 }
 
 /// Whether validator messages can be lost or meet a crashed validator.
@@ -332,7 +342,7 @@ impl<'s, P: Protocol> World<'s, P> {
             privacy,
             uplinks,
             finished: Vec::new(),
-            casts: Casts::new(&net.region),
+            casts: Casts::new(&net.group),
             cast_times: Vec::new(),
             cast_lost: Vec::new(),
             first_copies,
@@ -678,7 +688,7 @@ impl<'s, P: Protocol> World<'s, P> {
             Some(up) if self.protocol.bulk(&msg) => {
                 let latency = self.net.latency(v, to, rng);
                 let transfer = self.net.transfer_time(v, to, bytes);
-                let after = latency + self.net.processing + self.faults.extra_delay;
+                let after = latency + self.net.processing(to) + self.faults.extra_delay;
                 match up.sharing() {
                     UploadSharing::Fifo => up.queue(v, now, transfer, 0) + after,
                     UploadSharing::StopAndWait => up.queue(v, now, transfer, after) + after,
@@ -709,7 +719,7 @@ impl<'s, P: Protocol> World<'s, P> {
         let compact = self.net.jitter == Jitter::None
             && !(self.uplinks.is_some() && self.protocol.bulk(&msg))
             && self.protocol.copy_key(&msg).is_none()
-            && self.net.regions() <= 64;
+            && self.net.groups() <= 64;
         if !compact {
             for to in (0..n).filter(|&to| to != v) {
                 self.send(v, to, msg, bytes);
@@ -741,7 +751,7 @@ impl<'s, P: Protocol> World<'s, P> {
         times.clear();
         let extra = self.faults.extra_delay;
         times.extend(
-            (0..self.net.regions()).map(|r| now + self.net.delay_to_region(v, r, bytes) + extra),
+            (0..self.net.groups()).map(|g| now + self.net.delay_to_group(v, g, bytes) + extra),
         );
         let src = node_source(v);
         let bytes32 = u32::try_from(bytes).expect("a message under 4 GiB");
@@ -837,7 +847,7 @@ impl<'s, P: Protocol> World<'s, P> {
         for (to, msg, bytes) in finished.drain(..) {
             let rng = &mut self.latency_rng[v as usize];
             let latency = self.net.latency(v, to, rng);
-            let at = now + latency + self.net.processing + self.faults.extra_delay;
+            let at = now + latency + self.net.processing(to) + self.faults.extra_delay;
             self.deliver(v, to, msg, bytes, at);
         }
         self.finished = finished;

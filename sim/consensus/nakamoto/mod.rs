@@ -254,6 +254,10 @@ impl Nakamoto {
     }
 
     fn relay(&self, b: u32, ctx: &mut Ctx<Msg, Timer>) {
+        // A light node (`relay: false`) sends only the blocks it mined.
+        if !ctx.net.relays(ctx.node) && self.blocks.get(b).miner != ctx.node {
+            return;
+        }
         if let Some(a) = &self.announce {
             for &p in ctx.net.peers(ctx.node) {
                 if self.blocks.has(b, p) {
@@ -395,7 +399,10 @@ impl Nakamoto {
             .iter()
             .chain(&peers[..start])
             .copied()
-            .find(|&p| self.blocks.has(b, p));
+            // A light node serves only the blocks it mined.
+            .find(|&p| {
+                self.blocks.has(b, p) && (ctx.net.relays(p) || self.blocks.get(b).miner == p)
+            });
         if let Some(p) = next {
             self.request(b, p, Stage::Requested, ctx);
         }

@@ -170,6 +170,12 @@ pub const BOUNDS: &[(&str, &str, Rule)] = &[
     ("RegionRow", "latency_ms[]", MS),
     ("Topology", "outbound", between(1.0, MAX_OUTBOUND as f64)),
     ("Topology", "max_inbound", ONE_UP),
+    ("NodeClass", "share", SHARE),
+    ("NodeClass", "outbound", between(1.0, MAX_OUTBOUND as f64)),
+    ("NodeClass", "max_inbound", ONE_UP),
+    ("NodeClass", "upload_bps", BANDWIDTH),
+    ("NodeClass", "download_bps", BANDWIDTH),
+    ("NodeClass", "processing_ms", MS),
     ("Consensus", "block_interval_s", TIME_POS),
     (
         "Consensus",

@@ -103,7 +103,7 @@ impl Checker<'_> {
 
     /// The degree table of a rule whose fields sit under `at`: needed (and only read) when
     /// `table` is true; no degree drawn may exceed `max_inbound` when given.
-    fn degree_table(
+    pub(super) fn degree_table(
         &mut self,
         at: &str,
         table: bool,
