@@ -500,6 +500,15 @@ pub fn warnings(metric: impl Fn(&str) -> Option<f64>) -> Vec<String> {
             get("settled_during_window_tx_per_s"),
         ));
     }
+    if get("tx_stranded") > 0.0 {
+        out.push(format!(
+            "warning: {} transactions ({:.1} % of those uploaded) reached validators down for \
+             good and wait there, pending in transit; the backlog they leave is not counted \
+             as saturation",
+            get("tx_stranded"),
+            100.0 * get("tx_stranded") / get("tx_uploaded"),
+        ));
+    }
     if get("drops_high") == 1.0 {
         out.push(format!(
             "warning: {:.1} % of the created transactions were dropped",

@@ -75,6 +75,10 @@ pub struct Metrics {
     /// Of the above, the net change in chained transactions (`TxKind::chained`): created
     /// minus settled and dropped, by time.
     pub chained_w: Vec<i64>,
+    /// Transactions handed to a validator down for good (see [`Metrics::on_stranded`]), by
+    /// the time they reached it; chained ones are left out, as `chained_w` holds them.
+    pub stranded_w: Vec<u64>,
+    pub stranded: u64,
     pub upload_wait: Histogram,
     pub access: Histogram,
     pub inclusion: Histogram,
@@ -129,6 +133,8 @@ impl Metrics {
             mempool_w: vec![0; windows],
             dropped_w: vec![0; windows],
             chained_w: vec![0; windows],
+            stranded_w: vec![0; windows],
+            stranded: 0,
             upload_wait: Histogram::new(),
             access: Histogram::new(),
             inclusion: Histogram::new(),
@@ -207,6 +213,16 @@ impl Metrics {
         self.kinds.dropped_before[TxKind::Reading.index()] += 1;
         let w = self.w(at);
         self.dropped_w[w] += 1;
+    }
+
+    /// A transaction reached a validator that is down for good at `at`: it stays pending in
+    /// transit for the rest of the run, and no throughput of the chain could serve it.
+    pub fn on_stranded(&mut self, kind: TxKind, at: Time) {
+        self.stranded += 1;
+        if !kind.chained() {
+            let w = self.w(at);
+            self.stranded_w[w] += 1;
+        }
     }
 
     /// A reading lost before any validator (radio), for a reason its model counts itself;
@@ -377,15 +393,18 @@ impl Metrics {
     }
 
     /// [`Metrics::pending_by_window`] less the chained transactions pending (at most one per
-    /// chain in progress): the backlog that a queue which never drains would grow.
+    /// chain in progress) and those stranded at validators down for good (no consensus can
+    /// serve them, however fast): the backlog that a queue which never drains would grow.
     pub fn queued_by_window(&self) -> Vec<u64> {
         let mut chained = 0i64;
+        let mut stranded = 0i64;
         self.pending_by_window()
             .into_iter()
-            .zip(&self.chained_w)
-            .map(|(p, &c)| {
+            .zip(self.chained_w.iter().zip(&self.stranded_w))
+            .map(|(p, (&c, &s))| {
                 chained += c;
-                (p as i64 - chained).max(0) as u64
+                stranded += s as i64;
+                (p as i64 - chained - stranded).max(0) as u64
             })
             .collect()
     }

@@ -188,6 +188,7 @@ pub const RULES: &[(&str, Entry)] = &[
     ("tx_settled", count("tx", Higher)),
     ("tx_included", count("tx", Higher)),
     ("tx_uploaded", count("tx", Higher)),
+    ("tx_stranded", count("tx", Lower)),
     ("tx_reached_validator", count("tx", Higher)),
     ("tx_pending_*", count("tx", Lower)),
     ("tx_dropped_*", count("tx", Lower)),

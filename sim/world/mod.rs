@@ -530,6 +530,10 @@ impl<'s, P: Protocol> World<'s, P> {
                     if self.faults.down_for_good(node, self.sched.now()) {
                         let txs = self.batches.take(batch);
                         self.faults.stranded_tx += txs.len() as u64;
+                        let now = self.sched.now();
+                        for t in &txs {
+                            self.metrics.on_stranded(t.kind, now);
+                        }
                         self.batches.give_back(txs);
                     } else {
                         self.faults.parked[node as usize].push(batch);

@@ -153,7 +153,8 @@ const SATURATION_SERVED_SHARE: f64 = 0.9;
 /// windows that end inside the measurement window; NaN with fewer than two. Chained
 /// transactions (provenance events) are left out: a chain has at most one pending, so while
 /// items are in progress their count grows with the items started in a healthy run, for as
-/// long as a trace takes, which can be longer than the run.
+/// long as a trace takes, which can be longer than the run. So are transactions stranded at a
+/// validator down for good (`Metrics::queued_by_window`).
 fn pending_slope(m: &Metrics) -> f64 {
     let pending = m.queued_by_window();
     let mut pts: Vec<(f64, f64)> = Vec::new();
@@ -268,6 +269,7 @@ pub fn summary(f: &Facts, m: &Metrics, protocol: &[(String, Value)]) -> Vec<(Str
         ),
         ("tx_uploaded".into(), m.uploaded.into()),
         ("tx_reached_validator".into(), m.reached.into()),
+        ("tx_stranded".into(), m.stranded.into()),
         ("tx_included".into(), m.included.into()),
         ("reverted_settlements".into(), m.reverted_settlements.into()),
     ]);
