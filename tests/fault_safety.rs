@@ -130,7 +130,7 @@ fn run_pos(text: &str) -> (RunOutput, Vec<pos::Node>) {
     let Consensus::Pos(p) = &s.consensus else {
         panic!("not pos")
     };
-    let protocol = pos::Pos::new(p, s.validators.count as u32, s.seed);
+    let protocol = pos::Pos::new(p, s.validators.count as u32, s.seed).recording();
     let (out, _, nodes) =
         run_with(&s, protocol, &Progress::hidden()).unwrap_or_else(|e| panic!("{e}"));
     (out, nodes)

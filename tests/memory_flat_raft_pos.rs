@@ -91,7 +91,7 @@ fn raft_ordering_state_is_released_once_every_live_node_committed_past_it() {
 }
 
 /// Releasing changes nothing a run reports, under the faults that leave nodes behind and
-/// messages stale: link loss all through, an orderer crashed for ten minutes (the floor waits
+/// messages stale: link loss all through, an orderer crashed for five minutes (the floor waits
 /// for it, then rises by hundreds of entries at once), peer 3 cut off for five.
 #[test]
 fn raft_release_changes_no_output_under_faults() {
@@ -108,5 +108,50 @@ fn raft_release_changes_no_output_under_faults() {
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (name, bytes) in &a {
         assert!(bytes == &b[name], "{name} differs when every block is kept");
+    }
+}
+
+/// What Gasper holds at the end of `duration_s` (attestations, blocks' lists of them,
+/// transaction references in blocks' lists, and, recording, the validators' finalized
+/// checkpoints), and the epochs finalized; one-second slots, four per epoch.
+fn pos_held(duration_s: u32, faults: &str, recording: bool) -> (usize, u64) {
+    use unchained::consensus::pos::Pos;
+    use unchained::scenario::Consensus;
+    use unchained::world::{Progress, run_with};
+    let consensus = "{ protocol: pos, slot_s: 1, slots_per_epoch: 4 }";
+    let s = channels(duration_s, consensus, faults);
+    let Consensus::Pos(p) = &s.consensus else {
+        unreachable!("pos")
+    };
+    let pos = Pos::new(p, s.validators.count as u32, s.seed);
+    let pos = if recording { pos.recording() } else { pos };
+    let (out, pos, nodes) = run_with(&s, pos, &Progress::hidden()).expect("runs");
+    assert!(out.conservation.holds());
+    let finalized: usize = nodes.iter().map(|n| n.finalized().len()).sum();
+    (
+        pos.held() + finalized,
+        common::metric(&out, "finalized_epoch") as u64,
+    )
+}
+
+/// Attestations go once every validator that can still run has processed the epoch after
+/// the one they could be included in, blocks' lists of them one epoch later, and a block's
+/// transaction list once every live validator settled from it: what is held is a few epochs'
+/// attestations and the blocks not yet finalized everywhere, whatever the length of the run,
+/// with all four validators up or with validator 3 down for good after a minute (its own
+/// transactions never settle, and the lists no longer wait for it). Kept for the whole run, as
+/// before, every attestation (one per validator and epoch), every block's list and every
+/// finalized checkpoint of every validator stay, and with validator 3 down every block's
+/// transactions: the same bound fails.
+#[test]
+fn pos_attestations_and_block_lists_are_released_once_no_live_validator_reads_them() {
+    for faults in ["", "crashes: [{ nodes: [3], at_s: 60 }]"] {
+        let short = pos_held(600, faults, false);
+        let long = pos_held(2400, faults, false);
+        eprintln!("{faults:?}: 600 s: {short:?} (held, epochs finalized); 2400 s: {long:?}");
+        assert!(
+            flat(short, long, 100),
+            "{faults:?}: {short:?} then {long:?}"
+        );
     }
 }

@@ -18,7 +18,7 @@ fn run_pos(text: &str, rescan: bool) -> (RunOutput, Vec<Node>) {
     let Consensus::Pos(p) = &s.consensus else {
         panic!("not pos")
     };
-    let pos = Pos::new(p, s.validators.count as u32, s.seed);
+    let pos = Pos::new(p, s.validators.count as u32, s.seed).recording();
     let pos = if rescan { pos.rescanning() } else { pos };
     let (out, _, nodes) = run_with(&s, pos, &Progress::hidden()).expect("runs");
     (out, nodes)

@@ -37,6 +37,8 @@ pub struct Block {
 pub struct BlockStore {
     blocks: Vec<Block>,
     nodes: u32,
+    /// Nodes down for good: they confirm nothing more (see [`BlockStore::down_for_good`]).
+    gone: u32,
 }
 
 fn skip_height(h: u32) -> u32 {
@@ -70,6 +72,7 @@ impl BlockStore {
         BlockStore {
             blocks: vec![genesis],
             nodes,
+            gone: 0,
         }
     }
 
@@ -112,7 +115,7 @@ impl BlockStore {
             tx_count: txs.len() as u32,
             txs,
             received: 0,
-            confirmed_by: 0,
+            confirmed_by: self.gone,
             reach: [None; 3],
             seen: vec![0; words],
         });
@@ -190,6 +193,24 @@ impl BlockStore {
         if blk.confirmed_by >= self.nodes {
             blk.txs = Vec::new();
         }
+    }
+
+    /// A node is down for good, having confirmed the chain ending at `upto` (its blocks
+    /// above genesis, each once): every other block stops waiting for it, so a block every
+    /// live node confirmed releases its list as if this node had confirmed it too. It reads
+    /// no list again, and only it would have settled its own transactions from them.
+    pub fn down_for_good(&mut self, upto: u32) {
+        self.gone += 1;
+        for b in 1..self.len() {
+            if !self.is_ancestor(b, upto) {
+                self.confirm(b);
+            }
+        }
+    }
+
+    /// Transaction references block lists hold now.
+    pub fn retained_txs(&self) -> usize {
+        self.blocks.iter().map(|b| b.txs.len()).sum()
     }
 
     /// Main chain at the end: from the highest block (the earliest mined among equals) back

@@ -31,14 +31,17 @@
 
 mod duties;
 mod ffg;
+mod votes;
 
 use super::nakamoto::BACKGROUND_TX_BYTES;
+use super::pbft::requests::Executed;
 use super::{Carries, Ctx, Gossip, Kind, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs, to_secs};
 use crate::ledger::{BlockStore, GENESIS, NO_BLOCK_ID, Pool, TxKind, TxRef};
 use crate::metrics::{BlockRow, Metrics, Value};
 use crate::scenario;
 use ffg::{Checkpoint, Ffg, Votes};
+use votes::{Attestations, Carried};
 
 const BLOCK_OVERHEAD: u64 = 600;
 const ATTESTATION_BYTES: u64 = 230;
@@ -61,11 +64,18 @@ pub struct Pos {
     offline: Vec<bool>,
     blocks: BlockStore,
     block_slot: Vec<u64>,
-    block_atts: Vec<Vec<u32>>,
+    /// The attestations each block carries, and every attestation, while a validator may
+    /// still read them (see `votes.rs`).
+    block_atts: Carried,
     /// Transactions of each kind in each block (index = block id), for its execution.
     kinds: Vec<[u32; TxKind::COUNT]>,
-    atts: Vec<Attestation>,
-    att_included: Vec<bool>,
+    atts: Attestations,
+    /// Per validator: the first epoch whose end it has not processed (`u64::MAX` once down
+    /// for good); the lowest, when attestations were last released.
+    epochs: Executed,
+    released_at: u64,
+    /// Keep each validator's finalized checkpoints (`Node::finalized`).
+    recording: bool,
     pool: Pool,
     /// Committee slot of every validator for the two most recent epochs asked about.
     committees: [(u64, Vec<u32>); 2],
@@ -111,7 +121,8 @@ pub struct Node {
     ffg: Ffg,
     /// Attestations received and not yet known to be in a block.
     heard: Vec<u32>,
-    /// Epoch → block of every checkpoint this node finalized, kept so tests can compare nodes.
+    /// Epoch → block of every checkpoint this node finalized, kept so tests can compare nodes
+    /// (only under `Pos::recording`).
     finalized_log: std::collections::BTreeMap<u64, u32>,
     /// Where this node's last proposal found the first pool entry its chain did not carry.
     scan: Scan,
@@ -166,10 +177,12 @@ impl Pos {
             offline,
             blocks: BlockStore::new(validators),
             block_slot: vec![0],
-            block_atts: vec![Vec::new()],
+            block_atts: Carried::new(),
             kinds: vec![[0; TxKind::COUNT]],
-            atts: Vec::new(),
-            att_included: Vec::new(),
+            atts: Attestations::default(),
+            epochs: Executed::new(validators),
+            released_at: 0,
+            recording: false,
             pool: Pool::default(),
             committees: [(u64::MAX, Vec::new()), (u64::MAX, Vec::new())],
             proposed: vec![0; validators as usize],
@@ -178,6 +191,35 @@ impl Pos {
             tx_finality: Spread::default(),
             rescan: false,
         }
+    }
+
+    /// The protocol keeping every validator's finalized checkpoints, for checks that compare
+    /// them after the run.
+    pub fn recording(mut self) -> Self {
+        self.recording = true;
+        self
+    }
+
+    /// Attestations and blocks' lists of them kept now, and transaction references in blocks'
+    /// lists: what a run would hold for its whole length without releases.
+    pub fn held(&self) -> usize {
+        self.atts.len() + self.block_atts.len() + self.blocks.retained_txs()
+    }
+
+    /// `v` processed every epoch before `next` (`u64::MAX`: it never will again). Once every
+    /// validator that can still run has, the attestations no one reads again go (`votes.rs`).
+    fn processed(&mut self, v: u32, next: u64) {
+        self.epochs.advance(v, next);
+        let e = self.epochs.min();
+        if e == self.released_at {
+            return;
+        }
+        self.released_at = e;
+        let spe = self.spe;
+        self.atts.release(e.saturating_sub(2).saturating_mul(spe));
+        let first = e.saturating_sub(1).saturating_mul(spe);
+        let slots = &self.block_slot;
+        self.block_atts.release(|b| slots[b as usize] >= first);
     }
 
     /// Proposers scan every pending transaction every slot, as they did before resuming
@@ -241,11 +283,12 @@ impl Pos {
         let mut room = self.params.max_block_bytes.saturating_sub(BLOCK_OVERHEAD);
         let mut bytes = BLOCK_OVERHEAD;
         // Attestations first (they are small and keep finality going), one aggregate per slot.
-        node.heard.retain(|&a| !self.att_included[a as usize]);
+        // A released attestation is of an epoch no proposal takes any more (`votes.rs`).
+        node.heard.retain(|&a| self.atts.open(a));
         let mut atts = Vec::new();
         let mut agg_slots = Vec::new();
         for &a in &node.heard {
-            let at = self.atts[a as usize];
+            let at = *self.atts.get(a).expect("kept");
             if at.slot >= slot || at.slot / self.spe + 1 < epoch {
                 continue;
             }
@@ -260,7 +303,7 @@ impl Pos {
             atts.push(a);
         }
         for &a in &atts {
-            self.att_included[a as usize] = true;
+            self.atts.include(a);
         }
         let mut txs = Vec::new();
         let from = if !self.rescan
@@ -362,14 +405,12 @@ impl Pos {
     }
 
     fn attest(&mut self, node: &mut Node, slot: u64, ctx: &mut Ctx<Msg, Timer>) {
-        let a = self.atts.len() as u32;
-        self.atts.push(Attestation {
+        let a = self.atts.push(Attestation {
             validator: node.id,
             slot,
             source: node.ffg.current_justified,
             target: self.checkpoint(node.head, slot / self.spe),
         });
-        self.att_included.push(false);
         node.heard.push(a);
         for v in 0..self.stake.len() as u32 {
             if v != node.id {
@@ -401,8 +442,11 @@ impl Pos {
         let oldest = epoch.saturating_sub(1) * self.spe;
         let mut b = head;
         while b != GENESIS && self.block_slot[b as usize] >= oldest {
-            for &a in &self.block_atts[b as usize] {
-                let at = self.atts[a as usize];
+            for &a in self.block_atts.get(b) {
+                let at = *self
+                    .atts
+                    .get(a)
+                    .expect("carried by a block above the floor");
                 if at.target == current && at.source == node.ffg.current_justified {
                     cur_stake += self.stake[at.validator as usize];
                 } else if Some(at.target) == previous && at.source == node.ffg.previous_justified {
@@ -420,7 +464,9 @@ impl Pos {
             self.total,
         );
         if let Some(f) = fin {
-            node.finalized_log.insert(f.epoch, f.block);
+            if self.recording {
+                node.finalized_log.insert(f.epoch, f.block);
+            }
             self.finality.add(ctx.now - f.epoch * self.spe * self.slot);
             self.settle(node.id, before.block, f.block, ctx);
         }
@@ -495,6 +541,11 @@ impl Protocol for Pos {
         self.arm_next_slot(node, ctx);
     }
 
+    fn on_down_for_good(&mut self, node: &mut Node) {
+        self.processed(node.id, u64::MAX);
+        self.blocks.down_for_good(node.ffg.finalized.block);
+    }
+
     /// A restarted validator first syncs from its peers (instantly here): the newest block any
     /// of them holds becomes its head, as it would be under the latest-slot fork choice had it
     /// stayed up. Without that it would propose on the head it crashed with, and the others,
@@ -549,10 +600,12 @@ impl Protocol for Pos {
                         self.end_epoch(node, e, ctx);
                     }
                     node.next_epoch = epoch;
-                    // Votes older than the previous epoch can no longer be included.
-                    let (atts, included, spe) = (&self.atts, &self.att_included, self.spe);
+                    self.processed(node.id, epoch);
+                    // Votes older than the previous epoch can no longer be included (nor
+                    // can released ones, which are older still).
+                    let (atts, spe) = (&self.atts, self.spe);
                     node.heard.retain(|&a| {
-                        !included[a as usize] && atts[a as usize].slot / spe + 1 >= epoch
+                        atts.open(a) && atts.get(a).is_some_and(|at| at.slot / spe + 1 >= epoch)
                     });
                 }
                 let p = duties::proposer(self.seed, slot, &self.stake, self.total);
