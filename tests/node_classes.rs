@@ -198,8 +198,6 @@ consensus:
     assert!(seen[0] > 3 && seen[1] > 3, "blocks from both: {seen:?}");
 }
 
-/// No devices: transactions are relayed by every node (the modelled flooding of
-/// `world::relay`), so only block messages remain to count.
 const LIGHT: &str = "
 seed: 11
 duration_s: 1800
@@ -386,4 +384,51 @@ fn broadcasts_by_link_group_match_single_messages() {
     ))
     .unwrap();
     assert!(outputs(&plain, "plain")["summary.csv"] != a["summary.csv"]);
+}
+
+/// With transactions: a light node offers only those that entered at it (through its
+/// gateways), so one without gateways sends nothing but a request for each transaction under
+/// `ideal`; the flood costs fewer messages than with every node relaying.
+#[test]
+fn light_nodes_pass_on_no_transaction_they_did_not_take_in() {
+    let with_devices = LIGHT.replace("RELAY", "ideal").replace(
+        "gateways: { count: 0 }",
+        "devices:\n  - name: meters\n    count: 300\n    workload: { model: periodic, \
+         interval_s: 60, jitter_s: 10 }\ngateways: { count: 40 }",
+    );
+    let out = common::run(&load(&with_devices).unwrap());
+    let light: Vec<_> = out.nodes[210..].iter().collect();
+    let quiet: Vec<_> = light.iter().filter(|n| n.gateways == 0).collect();
+    assert!(
+        quiet.len() > 10,
+        "{} light nodes without gateways",
+        quiet.len()
+    );
+    // Each transaction is fetched once by each of the 299 validators it did not enter at
+    // (tx_relay); a light node without gateways sends only those requests, one per
+    // transaction, and no offer.
+    let fetches: u64 = out
+        .messages
+        .iter()
+        .filter(|m| m.message == "tx_relay")
+        .map(|m| m.messages)
+        .sum();
+    assert!(fetches > 0);
+    for n in &quiet {
+        assert_eq!(
+            n.traffic.messages_out * 299,
+            fetches,
+            "light node {} sent more than its requests",
+            n.node
+        );
+    }
+    let offers = |o: &unchained::metrics::RunOutput| -> u64 {
+        o.messages
+            .iter()
+            .filter(|m| m.carries == "transactions")
+            .map(|m| m.messages)
+            .sum()
+    };
+    let everyone = with_devices.replace(", relay: false", "");
+    assert!(offers(&out) < offers(&common::run(&load(&everyone).unwrap())));
 }

@@ -92,7 +92,8 @@ fn shortest_from(net: &Network, origin: u32) -> Row {
     dist[origin as usize] = 0;
     heap.push(Reverse((0u64, origin)));
     while let Some(Reverse((d, v))) = heap.pop() {
-        if d > dist[v as usize] {
+        // A light node (`relay: false`) passes on only what entered at it.
+        if d > dist[v as usize] || (v != origin && !net.relays(v)) {
             continue;
         }
         for &w in net.peers(v) {

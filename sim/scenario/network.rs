@@ -72,8 +72,8 @@ pub struct NodeClass {
     /// Processing time of each message at its nodes, replacing `network.processing_ms`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub processing_ms: Option<f64>,
-    /// Whether its nodes forward blocks they did not mine (Nakamoto); `false`: light nodes
-    /// that only receive.
+    /// Whether its nodes pass on blocks they did not mine and transactions that did not
+    /// enter at them (Nakamoto); `false`: light nodes that only receive.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub relay: bool,
     /// Whether its nodes hold hash power (Nakamoto). Classes that mine come before those that

@@ -5,6 +5,7 @@
 //! predecessor on the path and passes it on at once, so the flood is exact per hop: each node
 //! that holds it offers it to every peer but the one it came from (an announcement, or the
 //! whole transaction), and with announcements each node asks its predecessor, which sends it.
+//! A light node (`relay: false`) offers only the transactions that entered at it.
 //! A peer's offer always arrives after the node already has it (it is at best a tie with the
 //! fastest path), so no offer is saved by the peer having offered first. Counted per
 //! transaction and hop as if unbatched: real nodes batch announcements, which saves headers,
@@ -34,8 +35,9 @@ fn hops(net: &Network, reach: &Reach, origin: u32) -> Vec<Hops> {
         }
     }
     for (u, p) in parent.iter().enumerate() {
-        let holds = p.is_some() || u as u32 == origin;
-        if !holds {
+        // Light nodes (`relay: false`) hold it but offer it to no one.
+        let offers = (p.is_some() && net.relays(u as u32)) || u as u32 == origin;
+        if !offers {
             continue;
         }
         for &w in net.peers(u as u32) {
