@@ -34,6 +34,9 @@ use super::{Ctx, Msg, Node, Notary, Stage, Timer, VOTE_BYTES};
 /// View-change and new-view header, and one certificate or proposal in them.
 const HEADER: u64 = 100;
 const CERT_BYTES: u64 = 48;
+/// Sequences a member's low-water mark advances by before it discards what lies below: the
+/// pass over its prepared marks then costs little per sequence.
+const RELEASE_CHUNK: u64 = 64;
 
 /// What a view-change message carries: the sender's stable sequence and its certificates
 /// `(sequence, view, request)` (`None`: a null request).
@@ -55,6 +58,68 @@ impl Notary {
 
     fn stable_of(node: &Node) -> u64 {
         node.stable.max(node.exec)
+    }
+
+    /// Discards what this member can no longer need (`checkpoint.rs`). Its pre-prepares,
+    /// certificates and prepared marks at or below the retired sequence and what it counted
+    /// in `blocks`: every request there is executed and released or null, each new view
+    /// starts above, and such a pre-prepare or vote is stale (below PBFT's low-water mark).
+    /// Its maps by transaction, for transactions released: nothing names those again. The
+    /// consumed states and decisions of a member not leading: only the leader of the current
+    /// view reads them, and a member rebuilds both when it forms a new view; the leader's
+    /// consumed states no transaction can name again (`Notary::retire`).
+    pub(super) fn bft_release(&mut self, node: &mut Node) {
+        self.bft.publish(node.id, Self::stable_of(node), node.view);
+        let lowest = self.bft.lowest_view(self.cluster);
+        self.vc_store.release_below(lowest);
+        self.nv_store.release_below(lowest);
+        let floor = self
+            .bft
+            .retired_seq(&self.params.cluster)
+            .min(node.reported);
+        if floor >= node.floor + RELEASE_CHUNK {
+            node.pp = node.pp.split_off(&(floor + 1));
+            node.certs = node.certs.split_off(&(floor + 1));
+            node.prepared_at.retain(|&(_, s)| s > floor);
+            node.floor = floor;
+        }
+        let base = self.txs.base();
+        if node
+            .ordered
+            .first_key_value()
+            .is_some_and(|(&t, _)| t < base)
+        {
+            node.ordered = node.ordered.split_off(&base);
+        }
+        if node
+            .results
+            .first_key_value()
+            .is_some_and(|(&t, _)| t < base)
+        {
+            node.results = node.results.split_off(&base);
+        }
+        if node
+            .forwarders
+            .first_key_value()
+            .is_some_and(|(&t, _)| t < base)
+        {
+            node.forwarders = node.forwarders.split_off(&base);
+        }
+        if node
+            .vcs
+            .first_key_value()
+            .is_some_and(|(&v, _)| v < node.view)
+        {
+            node.vcs = node.vcs.split_off(&node.view);
+        }
+        if node.id != self.leader_of(node.view) || node.changing {
+            node.consumed.clear();
+            node.results.clear();
+            node.pruned_at = 0;
+        } else if node.consumed.len() >= 2 * node.pruned_at + 64 {
+            node.consumed.retain(|&x, _| !self.retired(x));
+            node.pruned_at = node.consumed.len();
+        }
     }
 
     /// To every other member: the members are the network's first `cluster` nodes.
@@ -137,7 +202,7 @@ impl Notary {
         if node.ordered.contains_key(&t) {
             return;
         }
-        let input = self.txs[t as usize].input;
+        let input = self.txs[t].input;
         if node.consumed.get(&input).is_some_and(|&o| o != t) {
             node.results.insert(t, false);
             self.rows.rejected(t);
@@ -147,7 +212,7 @@ impl Notary {
         let seq = node.next_seq;
         node.next_seq += 1;
         node.ordered.insert(t, seq);
-        let n = &mut self.txs[t as usize];
+        let n = &mut self.txs[t];
         if n.stage == Stage::Collecting {
             n.stage = Stage::Notarising;
         }
@@ -232,6 +297,12 @@ impl Notary {
         }
         node.stable = node.stable.max(stable);
         self.learn_executed(node, ctx);
+        if seq <= node.floor {
+            // Below the low-water mark: sent before its request was done, and lingering far
+            // beyond any delay the network models (`txs.rs`).
+            debug_assert!(false, "pre-prepare of sequence {seq} below {}", node.floor);
+            return;
+        }
         self.accept_proposal(node, ctx, view, seq, t);
     }
 
@@ -281,8 +352,9 @@ impl Notary {
         view: u64,
         seq: u64,
     ) {
-        // Votes for an earlier view, or for a slot already prepared, change nothing.
-        if view < node.view || node.prepared_at.contains(&(view, seq)) {
+        // Votes for an earlier view, for a slot already prepared, or below the low-water mark
+        // (executed and released) change nothing.
+        if view < node.view || seq <= node.floor || node.prepared_at.contains(&(view, seq)) {
             return;
         }
         node.pcount.release_below(&(node.view, 0));
@@ -344,8 +416,20 @@ impl Notary {
         while node.committed.remove(&(node.exec + 1)) {
             node.exec += 1;
             let Some(&(_, Some(t))) = node.pp.get(&node.exec) else {
+                self.bft.executed(node.exec, false);
                 continue;
             };
+            let Some(n) = self.txs.get_mut(t) else {
+                // Released once decided and done: it was executed at another sequence.
+                debug_assert!(false, "transaction {t} executed after its release");
+                self.bft.executed(node.exec, false);
+                continue;
+            };
+            let first = n.seq == 0;
+            if first {
+                n.seq = node.exec;
+            }
+            self.bft.executed(node.exec, first);
             self.tell_forwarders(node, ctx, t);
             if self.decide(node, t) {
                 self.sign(t, ctx);
@@ -379,7 +463,7 @@ impl Notary {
 
     /// Whether `t`, next in sequence order, may consume its input.
     fn decide(&self, node: &mut Node, t: u32) -> bool {
-        let input = self.txs[t as usize].input;
+        let input = self.txs[t].input;
         let ok = *node.consumed.entry(input).or_insert(t) == t;
         node.results.insert(t, ok);
         ok
@@ -391,8 +475,7 @@ impl Notary {
         let stable = Self::stable_of(node);
         let certs: Vec<_> = node.certs.iter().map(|(&s, &(v, t))| (s, v, t)).collect();
         let above = certs.iter().filter(|c| c.0 > stable).count() as u64;
-        self.vc_store.push(ViewChange { stable, certs });
-        let id = self.vc_store.len() as u32 - 1;
+        let id = self.vc_store.push(view, ViewChange { stable, certs });
         node.vc_id = id;
         self.multicast(
             node,
@@ -420,7 +503,7 @@ impl Notary {
         if !node.changing || node.view != view || node.vc_id != id {
             return;
         }
-        let vc = &self.vc_store[id as usize];
+        let vc = &self.vc_store[id];
         let above = vc.certs.iter().filter(|c| c.0 > vc.stable).count() as u64;
         let msg = Msg::ViewChange { view, id };
         self.multicast(node, ctx, msg, HEADER + CERT_BYTES * above);
@@ -434,7 +517,7 @@ impl Notary {
         if node.changing || node.new_view != node.view || node.id != self.leader_of(node.view) {
             return;
         }
-        let nv = &self.nv_store[id as usize];
+        let nv = &self.nv_store[id];
         let bytes = HEADER + CERT_BYTES * (self.quorum() as u64 + nv.proposals.len() as u64);
         let view = node.view;
         self.send(ctx, to, Msg::NewView { view, id }, bytes);
@@ -500,7 +583,7 @@ impl Notary {
         let mut start = 0;
         let mut union: std::collections::BTreeMap<u64, (u64, Option<u32>)> = Default::default();
         for &id in &ids {
-            let vc = &self.vc_store[id as usize];
+            let vc = &self.vc_store[id];
             start = start.max(vc.stable);
             for &(s, v, t) in &vc.certs {
                 if union.get(&s).is_none_or(|&(w, _)| v > w) {
@@ -508,13 +591,17 @@ impl Notary {
                 }
             }
         }
-        node.consumed.clear();
+        // Released transactions' certificates may be gone: the states the signed ones
+        // consumed are the checkpoint's, and nothing asks about them again.
+        node.consumed = self.bft.consumed().clone();
         node.results.clear();
         node.ordered.clear();
         node.committed.clear();
         for (&s, &(v, t)) in union.range(..=start) {
             node.pp.insert(s, (v, t));
-            if let Some(t) = t {
+            if let Some(t) = t
+                && self.txs.kept(t)
+            {
                 node.ordered.insert(t, s);
                 self.decide(node, t);
             }
@@ -530,11 +617,13 @@ impl Notary {
         node.new_view = view;
         self.view_changes.push((ctx.now, view, node.id));
         let bytes = HEADER + CERT_BYTES * (ids.len() + proposals.len()) as u64;
-        self.nv_store.push(NewView {
-            start,
-            proposals: proposals.clone(),
-        });
-        let id = self.nv_store.len() as u32 - 1;
+        let id = self.nv_store.push(
+            view,
+            NewView {
+                start,
+                proposals: proposals.clone(),
+            },
+        );
         node.nv_id = Some(id);
         self.multicast(node, ctx, Msg::NewView { view, id }, bytes);
         self.learn_executed(node, ctx);
@@ -567,7 +656,7 @@ impl Notary {
         }
         self.enter_view(node, view);
         node.new_view = view;
-        let nv = &self.nv_store[id as usize];
+        let nv = &self.nv_store[id];
         node.stable = node.stable.max(nv.start);
         let proposals = nv.proposals.clone();
         self.learn_executed(node, ctx);

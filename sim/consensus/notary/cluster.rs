@@ -197,7 +197,7 @@ impl Notary {
         match node.in_log.get(&t) {
             // Asked again: answer from the applied state, or wait for the entry to apply.
             Some(&i) if i <= node.applied => {
-                let input = self.txs[t as usize].input;
+                let input = self.txs[t].input;
                 let ok = node.consumed.get(&input) == Some(&t);
                 self.answer(t, ok, ctx);
             }
@@ -211,8 +211,8 @@ impl Notary {
                 }
             }
             None => {
-                if self.txs[t as usize].stage == Stage::Collecting {
-                    self.txs[t as usize].stage = Stage::Notarising;
+                if self.txs[t].stage == Stage::Collecting {
+                    self.txs[t].stage = Stage::Notarising;
                 }
                 self.append(node, ctx, Some(t));
             }
@@ -233,7 +233,7 @@ impl Notary {
         if from < self.cluster {
             node.hint = from;
         }
-        let n = &mut self.txs[t as usize];
+        let n = &mut self.txs[t];
         if node.id == n.origin {
             n.answered = true;
         }
@@ -438,7 +438,7 @@ impl Notary {
             let Some(t) = self.entries[node.log[node.applied as usize] as usize].tx else {
                 continue;
             };
-            let input = self.txs[t as usize].input;
+            let input = self.txs[t].input;
             let ok = match node.consumed.entry(input) {
                 Slot::Vacant(v) => {
                     v.insert(t);

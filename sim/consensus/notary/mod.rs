@@ -28,10 +28,18 @@
 //! repeated request as it did the first time. Under loss every cluster also has the origin
 //! propose again to a counterparty that did not endorse, and a counterparty that endorsed and
 //! heard no outcome ask the notary.
+//!
+//! Memory follows the transactions in flight: a transaction is released five minutes after
+//! both parties heard its outcome (`txs.rs`), a consumed state once no transaction tracked or
+//! to come can consume it (`Notary::release`), and the BFT members' records below a
+//! low-water mark (`checkpoint.rs`). The Raft cluster still keeps its whole log, and with it
+//! every transaction it ordered: it has no log compaction.
 
 mod bft;
+mod checkpoint;
 mod cluster;
 mod rows;
+mod txs;
 
 use super::quorum::Tally;
 use super::{Carries, Ctx, Kind, NodeStats, Protocol, Report, TxIn};
@@ -73,6 +81,13 @@ struct NTx {
     /// BFT under loss: the counterparty heard the outcome, or asked the cluster for it.
     cp_heard: bool,
     cp_asked: bool,
+    /// When both parties had heard the outcome (`Time::MAX`: not yet); see `txs.rs`.
+    done_at: Time,
+    /// The device's next transaction consumes a later state: no transaction created after
+    /// this one consumes this one's input.
+    last_namer: bool,
+    /// BFT cluster: the sequence it was first executed at (0: none).
+    seq: u64,
 }
 
 /// Bytes a notary member stores per signed transaction, after Corda's uniqueness provider
@@ -86,9 +101,13 @@ pub struct Notary {
     seed: u64,
     validators: u32,
     cluster: u32,
-    txs: Vec<NTx>,
-    /// Next state number of each device's honest chain.
-    next_state: HashMap<u32, u32>,
+    txs: txs::Txs,
+    /// How long a transaction is kept once done (`txs.rs`).
+    linger: Time,
+    /// Each device's chain of states (see `Notary::release`).
+    chains: HashMap<u32, Chain>,
+    /// Single notary: the states consumed that a transaction still tracked, or one yet to be
+    /// created, may name (see `Notary::retire`).
     consumed: HashSet<u64>,
     collecting: u64,
     signed_unsettled: u64,
@@ -111,10 +130,22 @@ pub struct Notary {
     retry: Time,
     /// BFT cluster: view-change and new-view contents, by id; `(time, view, leader)` of
     /// every new view formed; the view-change timeout.
-    vc_store: Vec<bft::ViewChange>,
-    nv_store: Vec<bft::NewView>,
+    vc_store: checkpoint::ByView<bft::ViewChange>,
+    /// BFT cluster: what lets members discard records below a low-water mark.
+    bft: checkpoint::Checkpoint,
+    nv_store: checkpoint::ByView<bft::NewView>,
     pub view_changes: Vec<(Time, u64, u32)>,
     view_change: Time,
+}
+
+/// A device's honest chain: the next state number, its latest transaction, and the states
+/// below which no transaction still tracked or yet to be created consumes (retired: see
+/// `Notary::release`).
+#[derive(Clone, Copy)]
+struct Chain {
+    next: u32,
+    last_tx: u32,
+    retired_below: u32,
 }
 
 /// A transaction as tests see it.
@@ -195,6 +226,26 @@ pub struct Node {
     nv_id: Option<u32>,
     /// The executed sequences this member counted in `blocks` (`rows.rs`).
     reported: u64,
+    /// Sequences at or below this one are discarded (`checkpoint.rs`).
+    floor: u64,
+    /// States in `consumed` when it last dropped those retired.
+    pruned_at: usize,
+}
+
+impl Node {
+    /// Entries of the maps and logs this member keeps per transaction or sequence.
+    fn held(&self) -> usize {
+        self.log.len()
+            + self.consumed.len()
+            + self.in_log.len()
+            + self.pp.len()
+            + self.ordered.len()
+            + self.prepared_at.len()
+            + self.certs.len()
+            + self.committed.len()
+            + self.results.len()
+            + self.forwarders.len()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -286,8 +337,9 @@ impl Notary {
             seed,
             validators,
             cluster,
-            txs: Vec::new(),
-            next_state: HashMap::new(),
+            txs: txs::Txs::default(),
+            linger: from_secs(300.0) + 4 * 3 * from_secs(params.election_timeout_ms / 1e3).max(1),
+            chains: HashMap::new(),
             consumed: HashSet::new(),
             collecting: 0,
             signed_unsettled: 0,
@@ -304,18 +356,20 @@ impl Notary {
             election: from_secs(params.election_timeout_ms / 1e3).max(1),
             heartbeat: from_secs(params.heartbeat_ms / 1e3).max(1),
             retry: 3 * from_secs(params.election_timeout_ms / 1e3).max(1),
-            vc_store: Vec::new(),
-            nv_store: Vec::new(),
+            vc_store: Default::default(),
+            bft: checkpoint::Checkpoint::default(),
+            nv_store: Default::default(),
             view_changes: Vec::new(),
             view_change: from_secs(params.view_change_ms / 1e3).max(1),
         }
     }
 
-    /// Each transaction's parties and fate, for tests.
+    /// Each transaction's parties and fate, for tests: those still tracked (every one created
+    /// in a run shorter than five minutes; see `txs.rs`).
     pub fn transactions(&self) -> Vec<TxView> {
         self.txs
             .iter()
-            .map(|n| TxView {
+            .map(|(_, n)| TxView {
                 origin: n.origin,
                 counterparty: n.counterparty,
                 attempt: n.attempt,
@@ -386,8 +440,96 @@ impl Notary {
             | Msg::NewView { .. } => None,
         };
         if let Some(t) = t {
-            self.txs[t as usize].messages += copies;
+            self.txs[t].messages += copies;
         }
+    }
+
+    /// Transactions, consumed states and the members' records held now (not the output
+    /// rows, nor records of elections and view changes).
+    pub fn held(&self, nodes: &[Node]) -> usize {
+        let members: usize = nodes.iter().map(Node::held).sum();
+        self.txs.len()
+            + self.consumed.len()
+            + self.entries.len()
+            + self.bft.len()
+            + self.vc_store.len()
+            + self.nv_store.len()
+            + members
+    }
+
+    /// The most transactions tracked at once.
+    pub fn peak_transactions(&self) -> usize {
+        self.txs.peak()
+    }
+
+    /// Marks `t` done once both parties heard its outcome: signed and settled, or rejected
+    /// and heard by the origin and by a counterparty other than the origin.
+    fn check_done(&mut self, t: u32, now: Time) {
+        let n = &mut self.txs[t];
+        let done = match n.stage {
+            Stage::Signed => n.settled_at != Time::MAX,
+            Stage::Rejected => n.answered && (n.cp_heard || n.counterparty == n.origin),
+            Stage::Collecting | Stage::Notarising => false,
+        };
+        if done && n.done_at == Time::MAX {
+            n.done_at = now;
+        }
+    }
+
+    /// Lets go of the transactions nothing can name again (`txs.rs`), and of the consumed
+    /// states no transaction can name again. A device's transactions that consume one state
+    /// are created while it is the device's latest, one after another, and the next honest
+    /// one consumes a later state: once that one exists and those before it are released,
+    /// the state is looked up no more, so the uniqueness check stays exact for every
+    /// transaction of the run while the set holds about a state per device.
+    fn release(&mut self, now: Time) {
+        // The Raft cluster's log names every transaction it ordered.
+        if self.is_raft() {
+            return;
+        }
+        let quorum_stable = self.bft.quorum_stable(&self.params.cluster);
+        let mut retired = Vec::new();
+        let bft = &mut self.bft;
+        self.txs.release(
+            now,
+            self.linger,
+            |_, n| checkpoint::Checkpoint::may_release(n, quorum_stable),
+            |t, n| {
+                bft.released(t, n);
+                if n.last_namer {
+                    retired.push(n.input);
+                }
+            },
+        );
+        for x in retired {
+            self.retire(x);
+        }
+    }
+
+    /// No transaction still tracked or yet to be created consumes state `x`.
+    fn retire(&mut self, x: u64) {
+        self.consumed.remove(&x);
+        self.bft.retire(x);
+        let (device, state) = ((x >> 32) as u32, x as u32);
+        if let Some(c) = self.chains.get_mut(&device) {
+            debug_assert!(c.retired_below <= state + 1);
+            c.retired_below = state + 1;
+        }
+    }
+
+    /// Whether no transaction still tracked or yet to be created consumes state `x`.
+    fn retired(&self, x: u64) -> bool {
+        let (device, state) = ((x >> 32) as u32, x as u32);
+        self.chains
+            .get(&device)
+            .is_some_and(|c| state < c.retired_below)
+    }
+
+    /// The message or timer names a transaction released: `txs.rs` argues none does.
+    fn names_released(&self, t: Option<u32>) -> bool {
+        let released = t.is_some_and(|t| !self.txs.kept(t));
+        debug_assert!(!released, "transaction {t:?} named after its release");
+        released
     }
 
     /// The origin asks the notary, with a retry timer (the request or the answer may be lost).
@@ -396,7 +538,7 @@ impl Notary {
     fn ask_notary(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, t: u32) {
         let bytes = self.tx_bytes(t);
         let to = node.hint;
-        let n = &mut self.txs[t as usize];
+        let n = &mut self.txs[t];
         let again = n.round > 0;
         n.sent_to = to;
         n.round = n.round.wrapping_add(1);
@@ -412,7 +554,7 @@ impl Notary {
     }
 
     fn on_retry(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, t: u32, round: u32) {
-        let n = &self.txs[t as usize];
+        let n = &self.txs[t];
         if n.answered || n.round != round {
             return;
         }
@@ -425,7 +567,7 @@ impl Notary {
     }
 
     fn tx_bytes(&self, t: u32) -> u64 {
-        u64::from(self.txs[t as usize].tx.bytes) + ENVELOPE_BYTES
+        u64::from(self.txs[t].tx.bytes) + ENVELOPE_BYTES
     }
 
     fn counterparty(&self, device: u32, origin: u32) -> u32 {
@@ -443,16 +585,16 @@ impl Notary {
     /// The single notary's uniqueness check, in arrival order. A request asked again (its
     /// answer was lost) gets the same answer.
     fn request(&mut self, t: u32, ctx: &mut Ctx<Msg, Timer>) {
-        match self.txs[t as usize].stage {
+        match self.txs[t].stage {
             Stage::Signed => return self.sign(t, ctx),
             Stage::Rejected => return self.reject(t, ctx),
             Stage::Collecting | Stage::Notarising => {}
         }
-        let input = self.txs[t as usize].input;
+        let input = self.txs[t].input;
         if !self.consumed.insert(input) {
             return self.reject(t, ctx);
         }
-        self.txs[t as usize].stage = Stage::Notarising;
+        self.txs[t].stage = Stage::Notarising;
         match self.params.cluster {
             NotaryCluster::Single => {
                 self.sign(t, ctx);
@@ -468,7 +610,7 @@ impl Notary {
 
     /// Rejects `t` as a double spend (once; a repeated request only gets the rejection again).
     fn reject(&mut self, t: u32, ctx: &mut Ctx<Msg, Timer>) {
-        let n = &mut self.txs[t as usize];
+        let n = &mut self.txs[t];
         let origin = n.origin;
         if matches!(n.stage, Stage::Collecting | Stage::Notarising) {
             n.stage = Stage::Rejected;
@@ -481,7 +623,7 @@ impl Notary {
             ctx.metrics.on_dropped_tx(n.tx.tag(), ctx.now);
         }
         self.send(ctx, origin, Msg::Reject(t), VOTE_BYTES);
-        let n = &self.txs[t as usize];
+        let n = &self.txs[t];
         if n.cp_asked && n.counterparty != origin {
             let c = n.counterparty;
             self.send(ctx, c, Msg::Reject(t), VOTE_BYTES);
@@ -490,7 +632,7 @@ impl Notary {
 
     /// Under loss the proposal or the endorsement may be lost: the origin proposes again.
     fn on_propose_timer(&mut self, ctx: &mut Ctx<Msg, Timer>, t: u32) {
-        let n = &self.txs[t as usize];
+        let n = &self.txs[t];
         if n.round > 0 || n.stage != Stage::Collecting {
             return;
         }
@@ -502,7 +644,7 @@ impl Notary {
     /// A counterparty that endorsed and heard no outcome (the signature may be lost) asks
     /// every member, as the origin's retry does; the leader answers it too.
     fn on_await(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, t: u32) {
-        let n = &mut self.txs[t as usize];
+        let n = &mut self.txs[t];
         if n.cp_heard || n.parties_signed & 2 != 0 || node.id != n.counterparty {
             return;
         }
@@ -516,7 +658,7 @@ impl Notary {
 
     /// Signs `t` (once; a repeated request only gets the signature again).
     fn sign(&mut self, t: u32, ctx: &mut Ctx<Msg, Timer>) {
-        let n = &mut self.txs[t as usize];
+        let n = &mut self.txs[t];
         let (o, c, created) = (n.origin, n.counterparty, n.tx.created);
         if matches!(n.stage, Stage::Collecting | Stage::Notarising) {
             n.stage = Stage::Signed;
@@ -600,6 +742,8 @@ impl Protocol for Notary {
             vc_id: 0,
             nv_id: None,
             reported: 0,
+            floor: 0,
+            pruned_at: 0,
         }
     }
 
@@ -620,20 +764,32 @@ impl Protocol for Notary {
                 self.recover_bft_member(node, ctx);
             }
         }
-        // Retry timers that fell due while down were lost.
-        for t in 0..self.txs.len() as u32 {
-            let n = &self.txs[t as usize];
-            if n.origin == node.id && n.round > 0 && !n.answered {
-                self.ask_notary(node, ctx, t);
-            }
+        // Retry timers that fell due while down were lost. A released transaction was
+        // answered.
+        let again: Vec<u32> = self
+            .txs
+            .iter()
+            .filter(|(_, n)| n.origin == node.id && n.round > 0 && !n.answered)
+            .map(|(t, _)| t)
+            .collect();
+        for t in again {
+            self.ask_notary(node, ctx, t);
         }
     }
 
     fn on_transactions(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
+        self.release(ctx.now);
         for &tx in txs {
             ctx.metrics.on_reached(tx.created, tx.uploaded, ctx.now);
             let key = |s: u32| (u64::from(tx.device) << 32) | u64::from(s);
-            let next = self.next_state.entry(tx.device).or_insert(0);
+            let t = self.txs.next_id();
+            let chain = self.chains.entry(tx.device).or_insert(Chain {
+                next: 0,
+                last_tx: u32::MAX,
+                retired_below: 0,
+            });
+            let previous = std::mem::replace(&mut chain.last_tx, t);
+            let next = &mut chain.next;
             let u = draw_unit(
                 self.seed,
                 tx.device as u64,
@@ -647,10 +803,17 @@ impl Protocol for Notary {
                 *next += 1;
                 key(*next - 1)
             };
+            let next = *next;
             self.attempts += attempt as u64;
-            let t = self.txs.len() as u32;
+            if !attempt && previous != u32::MAX {
+                // The device moves on: no later transaction consumes the previous input.
+                match self.txs.get_mut(previous) {
+                    Some(p) => p.last_namer = true,
+                    None => self.retire(key(next - 2)),
+                }
+            }
             let counterparty = self.counterparty(tx.device, node.id);
-            self.txs.push(NTx {
+            let pushed = self.txs.push(NTx {
                 tx,
                 origin: node.id,
                 counterparty,
@@ -665,7 +828,11 @@ impl Protocol for Notary {
                 answered: false,
                 cp_heard: false,
                 cp_asked: false,
+                done_at: Time::MAX,
+                last_namer: false,
+                seq: 0,
             });
+            debug_assert_eq!(pushed, t);
             self.collecting += 1;
             let bytes = self.tx_bytes(t);
             if counterparty == node.id {
@@ -678,13 +845,28 @@ impl Protocol for Notary {
     }
 
     fn on_message(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, from: u32, msg: Msg) {
+        let named = match msg {
+            Msg::Propose(t)
+            | Msg::Endorse(t)
+            | Msg::Request(t)
+            | Msg::Reject(t)
+            | Msg::Forward(t)
+            | Msg::Signed(t) => Some(t),
+            _ => None,
+        };
+        if self.names_released(named) {
+            return;
+        }
+        if self.is_bft() && node.id < self.cluster {
+            self.bft_release(node);
+        }
         match msg {
             Msg::Propose(t) => {
-                let o = self.txs[t as usize].origin;
+                let o = self.txs[t].origin;
                 self.send(ctx, o, Msg::Endorse(t), VOTE_BYTES);
                 ctx.timer(2 * self.retry, Timer::Await(t));
             }
-            Msg::Endorse(t) if self.txs[t as usize].round > 0 => {}
+            Msg::Endorse(t) if self.txs[t].round > 0 => {}
             Msg::Endorse(t) => self.ask_notary(node, ctx, t),
             Msg::Request(t) if self.is_raft() => self.on_request(node, ctx, t),
             Msg::Request(t) if self.is_bft() => self.bft_request(node, ctx, None, t),
@@ -693,7 +875,10 @@ impl Protocol for Notary {
                 node.waiting.remove(&t);
             }
             Msg::Request(t) => self.request(t, ctx),
-            Msg::Reject(t) => self.heard_answer(node, from, t),
+            Msg::Reject(t) => {
+                self.heard_answer(node, from, t);
+                self.check_done(t, ctx.now);
+            }
             Msg::Append {
                 term,
                 prev,
@@ -721,7 +906,7 @@ impl Protocol for Notary {
             Msg::NewView { view, id } => self.on_new_view(node, ctx, from, view, id),
             Msg::Signed(t) => {
                 self.heard_answer(node, from, t);
-                let n = &mut self.txs[t as usize];
+                let n = &mut self.txs[t];
                 let bit = if node.id == n.origin { 1 } else { 2 };
                 if n.parties_signed & bit != 0 {
                     return;
@@ -735,12 +920,23 @@ impl Protocol for Notary {
                     ctx.settle(n.tx.tag(), created, 1);
                     self.settled[o as usize] += 1;
                     self.signed_unsettled -= 1;
+                    self.check_done(t, ctx.now);
                 }
             }
         }
     }
 
     fn on_timer(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, timer: Timer) {
+        let named = match timer {
+            Timer::Retry { t, .. } | Timer::Propose(t) | Timer::Await(t) => Some(t),
+            _ => None,
+        };
+        if self.names_released(named) {
+            return;
+        }
+        if self.is_bft() && node.id < self.cluster {
+            self.bft_release(node);
+        }
         match timer {
             Timer::Election(epoch) => {
                 if epoch == node.election_epoch && node.role != Role::Leader {
@@ -775,30 +971,17 @@ impl Protocol for Notary {
     }
 
     fn finish(&mut self, _nodes: &[Node], end: Time, _metrics: &mut Metrics) -> Report {
-        // An independent pass over what was signed: no input may appear twice.
-        let mut inputs: Vec<u64> = self
-            .txs
-            .iter()
-            .filter(|n| n.stage == Stage::Signed)
-            .map(|n| n.input)
-            .collect();
-        inputs.sort_unstable();
-        let conflicts = inputs.windows(2).filter(|w| w[0] == w[1]).count();
-        // Over transactions settled a minute before the end, so the votes beyond the quorum
-        // that trail the signature have been sent too.
-        let (mut count, mut sum) = (0u64, 0u64);
+        // An independent pass over what was signed: no input may appear twice. Messages per
+        // transaction over those settled a minute before the end, so the votes beyond the
+        // quorum that trail the signature have been sent too.
         let cutoff = end.saturating_sub(60 * crate::engine::NS_PER_S);
-        for n in &self.txs {
-            if n.settled_at < cutoff {
-                count += 1;
-                sum += u64::from(n.messages);
-            }
-        }
+        let signed = self.txs.signed(cutoff);
+        let (conflicts, (count, sum)) = (signed.conflicts, signed.settled_before);
         Report {
             // Each member of the notary cluster keeps a uniqueness log: per signed transaction
             // the consumed state reference, the consuming transaction's id and the notary's
             // signature (see NOTARY_LOG_BYTES). The parties' own vaults are outside the run.
-            ledger_bytes: Some(inputs.len() as u64 * NOTARY_LOG_BYTES),
+            ledger_bytes: Some(signed.count * NOTARY_LOG_BYTES),
             leaders: self.leader_rows(),
             dropped: vec![(
                 "double_spend".into(),

@@ -1,0 +1,158 @@
+//! What lets the BFT members discard their records below a low-water mark, as PBFT's stable
+//! checkpoint does (Castro & Liskov 1999, §4.3), while a new leader still rebuilds exactly the
+//! consumed states it would have rebuilt from every certificate of the run.
+//!
+//! A transaction leaves the shared store (`txs.rs`) only once the sequence it was executed at
+//! is known executed at f + 1 members (the `(f + 1)`-th highest stable sequence): any 2f + 1
+//! view changes include one of them, so every new view starts at or above it. The retired
+//! sequence is the highest below which every sequence is executed and names no transaction
+//! still tracked; a member discards its pre-prepares, certificates and prepared marks at or
+//! below it (and below what it has counted in `blocks`), and its map of transactions to
+//! sequences and decisions for transactions released. A new view's rebuild then finds in the
+//! view changes every certificate naming a transaction still tracked; the states that
+//! released signed transactions consumed, and that a tracked or future transaction may still
+//! name, are kept here, once for the cluster, as the checkpoint's state.
+
+use super::{NTx, Stage};
+use crate::scenario::NotaryCluster;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Default)]
+pub struct Checkpoint {
+    /// Sequences executed whose transaction is still tracked, and the highest executed.
+    executed_live: BTreeSet<u64>,
+    exec_high: u64,
+    /// Each member's stable sequence and view as it last knew them.
+    stables: Vec<u64>,
+    views: Vec<u64>,
+    /// States consumed by released signed transactions, not yet retired, by the transaction.
+    consumed: BTreeMap<u64, u32>,
+}
+
+impl Checkpoint {
+    /// A leader executed `seq`; `first_of_tx` when it is where its transaction was first
+    /// executed.
+    pub fn executed(&mut self, seq: u64, first_of_tx: bool) {
+        if first_of_tx {
+            self.executed_live.insert(seq);
+        }
+        self.exec_high = self.exec_high.max(seq);
+    }
+
+    pub fn publish(&mut self, member: u32, stable: u64, view: u64) {
+        let m = member as usize;
+        if self.stables.len() <= m {
+            self.stables.resize(m + 1, 0);
+            self.views.resize(m + 1, 0);
+        }
+        self.stables[m] = self.stables[m].max(stable);
+        debug_assert!(self.views[m] <= view, "views only grow");
+        self.views[m] = view;
+    }
+
+    /// The lowest view of a member (one yet to publish counts as view 0).
+    pub fn lowest_view(&self, members: u32) -> u64 {
+        if self.views.len() < members as usize {
+            return 0;
+        }
+        self.views.iter().copied().min().unwrap_or(0)
+    }
+
+    /// The sequence known executed at f + 1 members (`u64::MAX` outside the BFT cluster).
+    pub fn quorum_stable(&self, cluster: &NotaryCluster) -> u64 {
+        let &NotaryCluster::Bft { faults } = cluster else {
+            // No view changes: nothing waits on a stable sequence.
+            return u64::MAX;
+        };
+        let mut s = self.stables.clone();
+        s.sort_unstable_by(|a, b| b.cmp(a));
+        s.get(faults as usize).copied().unwrap_or(0)
+    }
+
+    /// Whether a done transaction may leave the store: not executed (a single notary's, or
+    /// one the BFT leader rejected before ordering it), or executed at a sequence every new
+    /// view starts at or above.
+    pub fn may_release(n: &NTx, quorum_stable: u64) -> bool {
+        n.seq == 0 || n.seq <= quorum_stable
+    }
+
+    pub fn released(&mut self, t: u32, n: &NTx) {
+        if n.seq != 0 {
+            self.executed_live.remove(&n.seq);
+            if n.stage == Stage::Signed {
+                self.consumed.insert(n.input, t);
+            }
+        }
+    }
+
+    /// No transaction still tracked or to come consumes `x`.
+    pub fn retire(&mut self, x: u64) {
+        self.consumed.remove(&x);
+    }
+
+    /// The highest sequence at or below which every sequence is executed and names no
+    /// transaction still tracked, and which every new view starts at or above.
+    pub fn retired_seq(&self, cluster: &NotaryCluster) -> u64 {
+        let live = self.executed_live.first().map_or(u64::MAX, |&s| s - 1);
+        self.exec_high.min(live).min(self.quorum_stable(cluster))
+    }
+
+    /// The states released signed transactions consumed, for a new leader's rebuild.
+    pub fn consumed(&self) -> &BTreeMap<u64, u32> {
+        &self.consumed
+    }
+
+    pub fn len(&self) -> usize {
+        self.executed_live.len() + self.consumed.len()
+    }
+}
+
+/// View-change or new-view contents by id, each for a view. Only a message for a view at or
+/// above its receiver's view is read (a member ignores view changes and new views for views
+/// below its own), so contents for views below every member's view — as each last published
+/// it; views only grow — are read no more, and go once they are half of what is kept.
+pub struct ByView<T> {
+    items: BTreeMap<u32, (u64, T)>,
+    next: u32,
+    kept: usize,
+}
+
+impl<T> Default for ByView<T> {
+    fn default() -> Self {
+        ByView {
+            items: BTreeMap::new(),
+            next: 0,
+            kept: 0,
+        }
+    }
+}
+
+impl<T> ByView<T> {
+    pub fn push(&mut self, view: u64, item: T) -> u32 {
+        self.items.insert(self.next, (view, item));
+        self.next += 1;
+        self.next - 1
+    }
+
+    pub fn release_below(&mut self, view: u64) {
+        if self.items.len() >= 2 * self.kept + 8 {
+            self.items.retain(|_, (v, _)| *v >= view);
+            self.kept = self.items.len();
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+}
+
+impl<T> std::ops::Index<u32> for ByView<T> {
+    type Output = T;
+    fn index(&self, id: u32) -> &T {
+        &self
+            .items
+            .get(&id)
+            .unwrap_or_else(|| panic!("view message {id} read after its release"))
+            .1
+    }
+}
