@@ -213,6 +213,11 @@ impl BlockStore {
         self.blocks.iter().map(|b| b.txs.len()).sum()
     }
 
+    /// Drops `b`'s transaction list, for a family that knows no node can settle from it.
+    pub fn release_txs(&mut self, b: u32) {
+        self.blocks[b as usize].txs = Vec::new();
+    }
+
     /// Main chain at the end: from the highest block (the earliest mined among equals) back
     /// to genesis; `result[id]` tells whether block `id` is on it.
     pub fn main_chain(&self) -> Vec<bool> {

@@ -1,7 +1,7 @@
 //! What a scenario will need in memory, estimated before anything is allocated, so a run that
 //! cannot fit is refused up front instead of failing hours in.
 
-use crate::scenario::{Consensus, Scenario, Workload};
+use crate::scenario::{Adversary, Behaviour, Consensus, Scenario, Workload};
 
 /// Bytes per device: fleet arrays (id, gateway, sequence, next reading, connectivity cursor,
 /// 36), one pending wake key in its shard's queue with vector slack (32), and the attachment
@@ -57,6 +57,13 @@ const PER_BAYES_KEY: f64 = 128.0;
 /// shard's map of delays, doubled as above.
 const PER_DELAYED_DEVICE: f64 = 32.0;
 
+/// Bytes per transaction created by an XRP Ledger run with a two-faced validator
+/// (`adversary: { kind: byzantine, behaviour: equivocate }`): its faces hear one half of the
+/// honest validators each, never gather a quorum of validations, and hold the release of
+/// positions at genesis. The case below with validator 0 two-faced grew by 293 bytes per
+/// transaction (dev profile, 122 then 237 MiB); twice that, rounded up.
+const XRPL_TWO_FACED: f64 = 600.0;
+
 /// Bytes kept per transaction ever created, by the families that keep a record of every
 /// request or transaction for the whole run (request tables, logs, the tangle itself), so
 /// their memory grows with simulated time. Twice the growth measured between 600 s and
@@ -64,7 +71,15 @@ const PER_DELAYED_DEVICE: f64 = 32.0;
 /// PBFT 7, its requests and decisions released once executed everywhere, HotStuff 4, its
 /// blocks, `NEW-VIEW` records and requests released, Raft 2, its blocks, logs and committed
 /// heights released too (`consensus/raft/store.rs`; 66.5 then 67.4 MB peak, dev profile; 9
-/// before), notary 119, XRP Ledger 193, tangle 196), to cover vector growth by doubling.
+/// before), notary 119, tangle 196), to cover vector growth by doubling. The XRP Ledger
+/// releases positions, ledgers' transaction lists and its maps by sequence below the lowest
+/// sequence every validator that can still run fully validated (`consensus/xrpl/store.rs`):
+/// 193 bytes per transaction before, none after (dev profile, 61.1 then 60.7 MiB peak; 9 from
+/// 1,800 to 3,600 s, 65.9 MiB, not traced); a validator down but not for good holds the
+/// release back while it is down, about 140 bytes per transaction created meanwhile
+/// (`tests/memory_flat_xrpl_tangle.rs`, a 150 s crash), so 160 covers a crash as long as the
+/// run. A two-faced validator's faces never fully validate, so they hold the positions back
+/// for the whole run: `XRPL_TWO_FACED`.
 /// PoS measured 31 there, but that was its pool, not history: finality takes about 2.5 epochs
 /// (16 minutes), so the 600 s run had settled nothing. From 1,800 to 3,600 s it grows 4 (76.1
 /// then 78.8 MB, dev profile), and 5 with validator 3 down for good (73.6 then 76.7 MB; 15
@@ -99,7 +114,8 @@ fn per_created_tx(c: &Consensus) -> f64 {
         Consensus::Hotstuff(_) => 120.0,
         Consensus::Pbft(_) => 144.0,
         Consensus::Tendermint(_) => 190.0,
-        Consensus::Raft(_) | Consensus::Xrpl(_) | Consensus::Tangle(_) => 400.0,
+        Consensus::Xrpl(_) => 160.0,
+        Consensus::Raft(_) | Consensus::Tangle(_) => 400.0,
         Consensus::Notary(_) => 420.0,
     }
 }
@@ -163,6 +179,21 @@ pub fn estimate(s: &Scenario) -> Estimate {
     };
     let windows = s.duration_s / s.metrics.window_s * 8.0 * 8.0;
     let created = offered_tx_per_s * s.duration_s;
+    let two_faced = matches!(
+        (&s.consensus, &s.adversary),
+        (
+            Consensus::Xrpl(_),
+            Some(Adversary::Byzantine {
+                behaviour: Behaviour::Equivocate,
+                ..
+            })
+        )
+    );
+    let per_tx = if two_faced {
+        XRPL_TWO_FACED
+    } else {
+        per_created_tx(&s.consensus)
+    };
     let radio_devices: f64 = s
         .devices
         .iter()
@@ -222,7 +253,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
     Estimate {
         devices: devices * PER_DEVICE + radio + delayed,
         gateways: s.gateways.count as f64 * PER_GATEWAY,
-        transactions: (pending_tx * PER_PENDING_TX).max(created * per_created_tx(&s.consensus)),
+        transactions: (pending_tx * PER_PENDING_TX).max(created * per_tx),
         validators: validators * PER_VALIDATOR + reach + block_bytes + announce,
         privacy,
         other: BASE + windows,

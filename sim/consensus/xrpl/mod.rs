@@ -45,6 +45,10 @@ use crate::ledger::{BlockStore, GENESIS, NO_BLOCK_ID, Pool, TxRef};
 use crate::metrics::{BlockRow, Metrics, Value};
 use crate::scenario::{self, Unl};
 use std::collections::{BTreeMap, HashMap};
+use store::{Position, Positions, Release, hash_set};
+
+mod store;
+mod vote;
 
 const PROPOSAL_BYTES: u64 = 200;
 const VALIDATION_BYTES: u64 = 250;
@@ -58,30 +62,23 @@ const PROPOSE_INTERVAL_S: f64 = 12.0;
 const PROPOSE_FRESHNESS_S: f64 = 20.0;
 const LEDGER_MAX_CONSENSUS_S: f64 = 15.0;
 
-struct Position {
-    seq: u32,
-    parent: u32,
-    txs: Vec<TxRef>,
-    hash: u64,
-    /// The face of the two-faced validator that proposed it (`None`: honest).
-    face: Option<bool>,
-}
-
 pub struct Xrpl {
     params: scenario::Xrpl,
     unl: Vec<Vec<u32>>,
-    positions: Vec<Position>,
+    positions: Positions,
     ledgers: BlockStore,
     by_content: HashMap<(u32, u64), u32>,
     pool: Pool,
     /// First ledger fully validated at each sequence (anywhere), and whether another was too.
-    validated_at: HashMap<u32, (u32, bool)>,
+    validated_at: BTreeMap<u32, (u32, bool)>,
     forks: u64,
     settled: Vec<u64>,
     built: Vec<u32>,
     /// Accept times at each node, for the ledger interval.
     intervals: (u64, Time),
     byz: Byzantine,
+    /// What `store` releases, and when.
+    release: Release,
 }
 
 #[derive(Clone, Debug)]
@@ -155,20 +152,6 @@ pub enum Timer {
     Heartbeat,
 }
 
-fn hash_set(txs: &[TxRef]) -> u64 {
-    // FNV-1a over the (origin, slot, generation) triples: identifies a set, never ordered on.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for t in txs {
-        for w in [t.origin, t.slot, t.generation] {
-            for b in w.to_le_bytes() {
-                h ^= u64::from(b);
-                h = h.wrapping_mul(0x0100_0000_01b3);
-            }
-        }
-    }
-    h
-}
-
 impl Xrpl {
     pub fn new(params: &scenario::Xrpl, validators: u32) -> Self {
         let n = validators;
@@ -190,22 +173,25 @@ impl Xrpl {
         Xrpl {
             params: params.clone(),
             unl,
-            positions: Vec::new(),
+            positions: Positions::default(),
             ledgers: BlockStore::new(n),
             by_content: HashMap::new(),
             pool: Pool::default(),
-            validated_at: HashMap::new(),
+            validated_at: BTreeMap::new(),
             forks: 0,
             settled: vec![0; n as usize],
             built: vec![0; n as usize],
             intervals: (0, 0),
             byz: Byzantine::default(),
+            release: Release::new(n, std::iter::empty()),
         }
     }
 
     /// The protocol with the Byzantine validators `adversary` names (other adversaries: none).
     pub fn with_adversary(mut self, adversary: Option<&scenario::Adversary>) -> Self {
-        self.byz = Byzantine::new(adversary, self.settled.len() as u32);
+        let n = self.settled.len() as u32;
+        self.byz = Byzantine::new(adversary, n);
+        self.release = Release::new(n, (0..n).filter(|&v| self.byz.equivocates(v)));
         self
     }
 
@@ -246,14 +232,19 @@ impl Xrpl {
             txs.windows(2).all(|w| w[0] < w[1]),
             "a position is a sorted set"
         );
-        let p = self.positions.len() as u32;
-        self.positions.push(Position {
-            seq: self.ledgers.get(node.lcl).height + 1,
+        let seq = self.ledgers.get(node.lcl).height + 1;
+        debug_assert!(
+            seq > self.release.floor.value,
+            "a round on a ledger below the floor"
+        );
+        let p = self.positions.push(Position {
+            seq,
             parent: node.lcl,
             hash: hash_set(&txs),
             txs,
             face: node.face,
         });
+        self.note_held();
         node.position = Some(p);
         node.proposals[node.id as usize] = Some((p, ctx.now));
         node.proposed_at = ctx.now;
@@ -295,13 +286,15 @@ impl Xrpl {
             .iter()
             .filter(|&&u| u != node.id)
             .filter_map(|&u| node.proposals[u as usize])
-            .filter(|&(p, at)| self.positions[p as usize].parent == node.lcl && at + fresh >= now)
+            .filter(|&(p, at)| at + fresh >= now && self.positions.parent_is(p, node.lcl))
             .map(|(p, _)| p)
             .collect()
     }
 
     /// Starts the round on `l`: positions peers already sent for it count at once.
     fn enter(&mut self, node: &mut Node, l: u32, now: Time) {
+        // What `store` releases relies on it: no round starts below the validated ledger.
+        debug_assert!(self.ledgers.get(l).height >= self.ledgers.get(node.validated).height);
         node.lcl = l;
         node.closed_at = None;
         node.position = None;
@@ -309,7 +302,7 @@ impl Xrpl {
         node.latest[node.id as usize] = Some(l);
         self.ledgers.receive(l, node.id, now);
         for (cur, newest) in node.proposals.iter_mut().zip(&node.newest) {
-            *cur = newest.filter(|&(p, _)| self.positions[p as usize].parent == l);
+            *cur = newest.filter(|&(p, _)| self.positions.parent_is(p, l));
         }
     }
 
@@ -363,61 +356,6 @@ impl Xrpl {
             }
         }
         (!self.ledgers.is_ancestor(x, node.lcl)).then_some(x)
-    }
-
-    /// The set this validator would propose next: every transaction some trusted proposal
-    /// (its own included) carries, kept by rippled's `DisputedTx::updateVote` weighting.
-    fn vote_disputes(&self, node: &Node, mine: u32, others: &[u32], threshold: u64) -> Vec<TxRef> {
-        // Peers mostly propose one of a few sets: count each distinct set once, with the
-        // number of peers proposing it, instead of looking every transaction up in every
-        // peer's set (at 150 validators that lookup was half of the run).
-        let mut by_hash: Vec<(u64, u32)> = others
-            .iter()
-            .map(|&p| (self.positions[p as usize].hash, p))
-            .collect();
-        by_hash.sort_unstable();
-        let mut sets: Vec<(u32, u64)> = Vec::new();
-        for (i, &(h, p)) in by_hash.iter().enumerate() {
-            let same = i > 0 && by_hash[i - 1].0 == h && {
-                let &(rep, _) = sets.last().expect("a set before");
-                self.positions[rep as usize].txs == self.positions[p as usize].txs
-            };
-            match sets.last_mut() {
-                Some((_, n)) if same => *n += 1,
-                _ => sets.push((p, 1)),
-            }
-        }
-        // Disputes: every transaction some trusted proposal disagrees on, with its yays.
-        let own = &self.positions[mine as usize].txs;
-        let mut weighted: Vec<(TxRef, u64)> = own.iter().map(|&t| (t, 0)).collect();
-        for &(p, n) in &sets {
-            weighted.extend(self.positions[p as usize].txs.iter().map(|&t| (t, n)));
-        }
-        weighted.sort_unstable_by_key(|&(t, _)| t);
-        let mut next = Vec::with_capacity(own.len());
-        let peers = others.len() as u64;
-        let mut i = 0;
-        while i < weighted.len() {
-            let t = weighted[i].0;
-            let mut yays = 0;
-            while i < weighted.len() && weighted[i].0 == t {
-                yays += weighted[i].1;
-                i += 1;
-            }
-            let ours = own.binary_search(&t).is_ok();
-            let keep = if peers == 0 {
-                ours
-            } else {
-                // rippled's DisputedTx::updateVote weighting.
-                let weight = (yays * 100 + if ours { 100 } else { 0 }) / (peers + 1);
-                weight > threshold
-            };
-            // Only the second face of a two-faced validator has a transaction excluded.
-            if keep && Some(t) != node.excluded {
-                next.push(t);
-            }
-        }
-        next
     }
 
     fn establish(&mut self, node: &mut Node, closed_at: Time, ctx: &mut Ctx<Msg, Timer>) {
@@ -496,6 +434,7 @@ impl Xrpl {
                 let bytes = LEDGER_HEADER + txs.iter().map(|_| 250u64).sum::<u64>();
                 let l = self.ledgers.push(pos.parent, node.id, ctx.now, bytes, txs);
                 self.by_content.insert(key, l);
+                self.hold_list(l);
                 self.built[node.id as usize] += 1;
                 for i in 0..self.ledgers.get(l).txs.len() {
                     let r = self.ledgers.get(l).txs[i];
@@ -582,7 +521,7 @@ impl Xrpl {
             for i in lo..hi {
                 let r = self.ledgers.get(c).txs[i];
                 if let Some(t) = self.pool.get(r.slot, r.generation) {
-                    let n = self.ledgers.get(c).txs.len() as u32;
+                    let n = self.ledgers.get(c).tx_count;
                     ctx.settle(t.tx.tag(), t.tx.created, n);
                     self.settled[node.id as usize] += 1;
                     self.pool.remove(r.slot);
@@ -590,6 +529,13 @@ impl Xrpl {
             }
         }
         node.validated = l;
+        if self
+            .release
+            .floor
+            .set(node.id, node.face == Some(false), seq)
+        {
+            self.release_below_floor();
+        }
         node.validated_log.insert(u64::from(seq), l);
         node.validated_times.insert(u64::from(seq), ctx.now);
         // A node left behind adopts the ledger its UNL validated and rejoins the next round.
@@ -632,13 +578,16 @@ impl Xrpl {
                 // A position for this round counts now; one for a later round (a peer a little
                 // ahead) is kept for when this node gets there, without replacing the peer's
                 // position in this round.
-                let pos = &self.positions[p as usize];
+                let Some(pos) = self.positions.try_get(p) else {
+                    return;
+                };
                 let (seq, parent) = (pos.seq, pos.parent);
                 if self.trusts(node.id, from) {
                     self.saw(node, from, parent);
                 }
                 let newest = &mut node.newest[from as usize];
-                if newest.is_none_or(|(q, _)| seq >= self.positions[q as usize].seq) {
+                let older = |q| self.positions.try_get(q).is_none_or(|q| seq >= q.seq);
+                if newest.is_none_or(|(q, _)| older(q)) {
                     *newest = Some((p, ctx.now));
                 }
                 if parent == node.lcl {
@@ -753,7 +702,10 @@ impl Protocol for Xrpl {
         // A two-faced validator hands a message to the face the sender deals with.
         let face = match msg {
             _ if self.byz.is_honest(from) => self.byz.half_of(from),
-            Msg::Propose(p) => self.positions[p as usize].face,
+            Msg::Propose(p) => match self.positions.try_get(p) {
+                Some(pos) => pos.face,
+                None => return,
+            },
             Msg::ValidateAs { face, .. } => Some(face),
             Msg::Validate(_) => None,
         };
@@ -780,6 +732,12 @@ impl Protocol for Xrpl {
             node.twin = Some(twin);
         }
     }
+    fn on_down_for_good(&mut self, node: &mut Node) {
+        if self.release.floor.down_for_good(node.id) {
+            self.release_below_floor();
+        }
+    }
+
     fn vote_usage(&self, nodes: &[Node]) -> super::quorum::Usage {
         nodes.iter().map(|n| n.validations.usage()).sum()
     }
