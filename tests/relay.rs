@@ -238,3 +238,52 @@ consensus: {{ protocol: pos, slot_s: 2, slots_per_epoch: 4, max_block_bytes: 100
     check(&pos("relay_model: announce\n  upload: fifo"), 2.0, 5.0);
     check(&pos("relay_model: ideal"), 1.0, 1.0);
 }
+
+/// PBFT: the primary sends its pre-prepare, the batch, to each of the five backups (f = 1,
+/// quorum q = 3). Under `announce` with a FIFO upload the copies leave one after another,
+/// ending after 1, 2, …, 5 transfer times c. A decision needs q commits, a commit needs its
+/// sender prepared, and preparing needs the pre-prepare and q − 1 matching votes from
+/// replicas that hold it: no replica decides before a second backup holds the batch (2c), and
+/// every replica has decided once all five do (5c, the votes adding well under a millisecond
+/// at zero latency). Under `ideal` every copy arrives after c, and so do the decisions.
+#[test]
+fn a_pbft_primary_sends_its_batch_to_one_backup_after_another() {
+    let pbft = |relay: &str| {
+        common::run(&common::scenario(&format!(
+            "
+seed: 3
+duration_s: 60
+devices:
+  - count: 200
+    workload: {{ model: poisson, rate_per_s: 1.0 }}
+    uplink: {{ latency_ms: 0, bandwidth_bps: 1e12 }}
+gateways: {{ count: 6, backhaul_bps: 1e12 }}
+validators: {{ count: 6 }}
+network:
+  latency: {{ model: constant, one_way_ms: 0, bandwidth_bps: 8e6 }}
+  topology: {{ model: full_mesh }}
+  processing_ms: 0
+  {relay}
+consensus: {{ protocol: pbft, batch_max_tx: 500, batch_timeout_ms: 1000 }}
+"
+        )))
+    };
+    let check = |out: &RunOutput, least: f64, most: f64| {
+        let big: Vec<_> = out
+            .blocks
+            .iter()
+            .filter(|b| b.size_bytes > 20_000)
+            .collect();
+        assert!(big.len() >= 10, "{} large batches", big.len());
+        for b in big {
+            let copy = b.size_bytes as f64 * 8.0 / 8e6;
+            let t100 = b.propagation_100_s.expect("decided everywhere");
+            assert!(
+                t100 >= 0.98 * least * copy && t100 <= most * copy + 0.002,
+                "t100 {t100}, copy {copy}"
+            );
+        }
+    };
+    check(&pbft("relay_model: announce\n  upload: fifo"), 2.0, 5.0);
+    check(&pbft("relay_model: ideal"), 1.0, 1.0);
+}

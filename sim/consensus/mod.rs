@@ -295,9 +295,11 @@ pub trait Protocol: Send {
     }
     /// Whether `msg` carries block data through the sender's upload link, queued or shared
     /// with its other transfers (`network.upload`) under `relay_model: announce`. Others
-    /// (announcements, requests, votes) leave at once.
-    fn bulk(&self, _msg: &Self::Msg) -> bool {
-        false
+    /// (announcements, requests, votes) leave at once. By default every message that carries
+    /// a block ([`Carries::Block`]): a BFT leader's proposal to n − 1 replicas is n − 1
+    /// transfers through one link, as a miner's block to its peers.
+    fn bulk(&self, msg: &Self::Msg) -> bool {
+        self.kind(msg).carries == Carries::Block
     }
     /// What the validators' vote bookkeeping holds (`quorum::Tally`), for the families that
     /// count votes; zero for the others.
