@@ -71,7 +71,7 @@ const XRPL_TWO_FACED: f64 = 600.0;
 /// PBFT 7, its requests and decisions released once executed everywhere, HotStuff 4, its
 /// blocks, `NEW-VIEW` records and requests released, Raft 2, its blocks, logs and committed
 /// heights released too (`consensus/raft/store.rs`; 66.5 then 67.4 MB peak, dev profile; 9
-/// before), notary 119, tangle 196), to cover vector growth by doubling. The XRP Ledger
+/// before), notary 262, tangle 196), to cover vector growth by doubling. The XRP Ledger
 /// releases positions, ledgers' transaction lists and its maps by sequence below the lowest
 /// sequence every validator that can still run fully validated (`consensus/xrpl/store.rs`):
 /// 193 bytes per transaction before, none after (dev profile, 61.1 then 60.7 MiB peak; 9 from
@@ -105,8 +105,15 @@ const XRPL_TWO_FACED: f64 = 600.0;
 /// leader, and still 139 MiB peak (193 estimated) for the `raft-crashed-leader` case of
 /// `tests/memory_estimate.rs` once its blocks were released. Nakamoto's
 /// chain keeps no record per transaction beyond its mempool and unsettled blocks (counted
-/// apart). The notary also keeps an 88-byte `blocks` row per signed transaction
-/// (`consensus/notary/rows.rs`): 2 × (119 + 88) = 414, rounded up.
+/// apart). The single notary and the BFT notary cluster release their transactions, consumed
+/// states and member records (`consensus/notary/txs.rs`, `checkpoint.rs`); what still grows,
+/// 260 bytes per transaction for the single notary (109.6 then 211.2 MB peak, dev profile,
+/// shared machine) and 262 for BFT (196.1 then 298.6 MB), is the `blocks` table: an 88-byte
+/// row per signed transaction (`consensus/notary/rows.rs`), which is the run's output, not
+/// history (the notary decides one transaction at a time, so a row is a transaction), and
+/// the table built from the rows when the run is written; 2 × 262, rounded up: 530. The
+/// Raft notary cluster keeps its whole log and every transaction it ordered (no log
+/// compaction): 431 bytes per transaction (144.9 then 313.1 MB); 870.
 fn per_created_tx(c: &Consensus) -> f64 {
     match c {
         Consensus::Nakamoto(_) => 0.0,
@@ -116,7 +123,10 @@ fn per_created_tx(c: &Consensus) -> f64 {
         Consensus::Tendermint(_) => 190.0,
         Consensus::Xrpl(_) => 160.0,
         Consensus::Raft(_) | Consensus::Tangle(_) => 400.0,
-        Consensus::Notary(_) => 420.0,
+        Consensus::Notary(p) => match p.cluster {
+            crate::scenario::NotaryCluster::Raft { .. } => 870.0,
+            _ => 530.0,
+        },
     }
 }
 
