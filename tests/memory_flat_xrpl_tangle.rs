@@ -71,3 +71,47 @@ fn xrpl_positions_and_ledger_lists_are_released_below_every_validated_ledger() {
         );
     }
 }
+
+/// `(most transactions the tangle held at once, transactions created)` under the weighted walk
+/// from 10 s back with cumulative-weight confirmation: a start that shallow strands many
+/// branches (about half the readings are never approved and four in five never confirm).
+fn tangle_held(duration_s: u32, keep_all: bool) -> (usize, u64) {
+    use unchained::consensus::tangle::Tangle;
+    use unchained::scenario::Consensus;
+    use unchained::world::{Progress, run_with};
+    let consensus = "{ protocol: tangle, tip_selection: { model: walk, alpha: 0.05, depth_s: 10 }, \
+                     confirmation: { model: weight, threshold: 20 } }";
+    let s = common::scenario(&scenario(duration_s, 7, consensus, ""));
+    let Consensus::Tangle(p) = &s.consensus else {
+        unreachable!("tangle")
+    };
+    let t = Tangle::new(p, s.validators.count as u32);
+    let t = if keep_all { t.keep_all() } else { t };
+    let (out, t, _) = run_with(&s, t, &Progress::hidden()).expect("runs");
+    assert!(out.conservation.holds());
+    (t.dag().peak_live(), out.conservation.created)
+}
+
+/// A transaction below the walk's anchor none of whose approvers reaches the anchor can never
+/// gain weight: it stays pending and is released like an orphan. Four times the simulated
+/// time then holds about as many transactions at once; kept (as they were, set aside for the
+/// rest of the run), the stranded branches pile up, and kept whole everything does, and
+/// the same bound fails.
+#[test]
+fn tangle_branches_stranded_below_the_walks_start_are_released() {
+    let flat = |short: (usize, u64), long: (usize, u64)| {
+        long.1 > 3 * short.1
+            && short.1 > 10_000
+            && long.0 as f64 <= 1.3 * short.0 as f64 + 100.0
+            && (long.0 as u64) < long.1 / 4
+    };
+    let (short, long) = (tangle_held(600, false), tangle_held(2400, false));
+    eprintln!(
+        "600 s: {} held at most, {} created; 2400 s: {}, {}",
+        short.0, short.1, long.0, long.1
+    );
+    assert!(flat(short, long), "{short:?} then {long:?}");
+    let (short, long) = (tangle_held(600, true), tangle_held(2400, true));
+    eprintln!("kept whole: 600 s: {} held; 2400 s: {}", short.0, long.0);
+    assert!(!flat(short, long), "kept whole {short:?} then {long:?}");
+}

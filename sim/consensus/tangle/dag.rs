@@ -212,6 +212,23 @@ impl Dag {
         self.old.remove(&x)
     }
 
+    /// Whether `x` or a held transaction approving it directly or indirectly has an id of at
+    /// least `a`; released approvers are not followed. Newest approvers are followed first,
+    /// so a live branch is usually found in a few steps.
+    pub(crate) fn reaches(&self, x: u32, a: u32) -> bool {
+        let mut seen = std::collections::HashSet::new();
+        let mut stack = vec![x];
+        while let Some(y) = stack.pop() {
+            if y >= a {
+                return true;
+            }
+            if let Some(v) = self.try_get(y) {
+                stack.extend(v.approvers.iter().filter(|&&z| seen.insert(z)));
+            }
+        }
+        false
+    }
+
     /// Ancestors of `x` (not `x`) reached through transactions for which `go` holds; the walk
     /// does not continue past a transaction for which it fails, nor past a released one
     /// (released only once `go` can no longer hold for it). Each is visited once.

@@ -13,7 +13,14 @@
 //!   drops it); under the walk it lies below the anchor, a transaction issued at least
 //!   `depth_s` ago and visible at every node, so every walk starts at the anchor or later and
 //!   steps only to approvers (later ids). Below the anchor, a transaction nothing approves
-//!   can never be approved: it is dropped as an orphan even though it never confirms;
+//!   can never be approved: it is dropped as an orphan even though it never confirms. So is
+//!   one that is unconfirmed and none of whose approvers, direct or indirect, is the anchor
+//!   or later (a branch the walk stranded): every later transaction approves the anchor or
+//!   later ones, so it is an ancestor of none of them, whose weight walks and milestones
+//!   never reach it; it stays unconfirmed and pending, counted in the unsettled
+//!   transactions. An approver of it already released was not confirmed (that would have
+//!   confirmed it too), so it went as an orphan or stranded below an earlier anchor, and none
+//!   of its approvers reaches the anchor either;
 //! - its place in `orphan_rate` and its first approval are final: it is older than ten
 //!   visibility horizons (so it is in that rate's population at the end) and, as no node can
 //!   approve it again, its first approver is known. Both go to `Approvals` as it leaves.
@@ -114,7 +121,9 @@ impl Tangle {
         }
         let walk = matches!(self.params.tip_selection, TipSelection::Walk { .. });
         let orphan = walk && t.approvers.is_empty();
+        let stranded = walk && !orphan && !t.confirmed && !self.dag.reaches(x, below);
         if !orphan
+            && !stranded
             && (!t.confirmed || (t.created.is_some() && t.settled_at.is_none_or(|s| s >= ctx.now)))
         {
             return false;
