@@ -470,6 +470,15 @@ const CASES: &[(&str, &[&str])] = &[
         &["consensus.compact_failure_rate = 1.5", "<= 1", "(line 3)"],
     ),
     (
+        "tx_relay_not_nakamoto.yaml",
+        &[
+            "network.tx_relay = announce",
+            "fastest_path",
+            "protocol: nakamoto",
+            "(line 4)",
+        ],
+    ),
+    (
         "zero_window.yaml",
         &["metrics.window_s = 0", "> 0", "(line 5)"],
     ),

@@ -26,6 +26,7 @@ pub mod raft;
 pub mod rows;
 pub mod tangle;
 pub mod tendermint;
+pub mod tx_relay;
 pub mod xrpl;
 
 use crate::engine::{Command, Time};

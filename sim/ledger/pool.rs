@@ -110,14 +110,14 @@ impl Pool {
     }
 
     /// Removes the transactions of origin `node` that `block` carries and that are still here,
-    /// handing each to `settle` first. A block's references are sorted by origin, so this
-    /// touches only that origin's run of them.
-    pub fn take_own(&mut self, block: &Block, node: u32, mut settle: impl FnMut(&PoolTx)) {
+    /// handing each and its slot to `settle` first. A block's references are sorted by origin,
+    /// so this touches only that origin's run of them.
+    pub fn take_own(&mut self, block: &Block, node: u32, mut settle: impl FnMut(u32, &PoolTx)) {
         let lo = block.txs.partition_point(|r| r.origin < node);
         let hi = block.txs.partition_point(|r| r.origin <= node);
         for r in &block.txs[lo..hi] {
             if let Some(t) = self.get(r.slot, r.generation) {
-                settle(t);
+                settle(r.slot, t);
                 self.remove(r.slot);
             }
         }

@@ -24,9 +24,16 @@ pub struct Network {
     /// upload link).
     #[serde(default)]
     pub relay_model: RelayModel,
-    /// How a node's upload link serves its concurrent block transfers under `announce`.
+    /// How a node's upload link serves its concurrent block transfers under `announce`
+    /// (and its transaction transfers under `tx_relay: announce`).
     #[serde(default)]
     pub upload: UploadSharing,
+    /// How client transactions travel between validators (Nakamoto only): `fastest_path`
+    /// (each reaches every validator along the fastest path of the peer graph, no events) or
+    /// `announce` (announce → request → transfer per hop as messages, through the sender's
+    /// shared upload link, so each validator's mempool fills at its own pace).
+    #[serde(default, skip_serializing_if = "TxRelay::is_default")]
+    pub tx_relay: TxRelay,
     /// Node classes (well-connected miners, relays, light nodes…), each with its share of the
     /// validators, region mix, degree, bandwidth and processing time. Classes take contiguous
     /// validator ids in list order. Not set: one class of every validator, as the fields above
@@ -139,6 +146,37 @@ pub enum RelayModel {
     Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
+pub enum TxRelay {
+    /// A transaction reaches each validator at latency + size × transfer time summed along
+    /// the fastest path from where it entered, as if flooded over idle links; the flood's
+    /// messages are counted, not simulated. Costs no events: for fleets of any size.
+    #[default]
+    FastestPath,
+    /// Each arriving upload's transactions are announced to every peer (an inventory of
+    /// 36-byte hashes), requested by a peer that lacks them from the first announcer, and
+    /// sent through the announcer's upload link (`network.upload`), shared with its block
+    /// transfers. Costs events per upload × peers × validators: for hundreds to a few
+    /// thousand validators.
+    Announce,
+}
+
+impl TxRelay {
+    fn is_default(&self) -> bool {
+        *self == TxRelay::FastestPath
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TxRelay::FastestPath => "fastest_path",
+            TxRelay::Announce => "announce",
+        }
+    }
+}
+
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum UploadSharing {
     /// One transfer at a time, in request order, each at min(sender upload, receiver
     /// download).
@@ -165,6 +203,7 @@ impl Default for Network {
             processing_ms: default_processing_ms(),
             relay_model: RelayModel::default(),
             upload: UploadSharing::default(),
+            tx_relay: TxRelay::default(),
             classes: Vec::new(),
         }
     }

@@ -99,6 +99,7 @@ pub fn validate(scenario: &Scenario, text: &str) -> Vec<FieldError> {
         c.execution(e);
     }
     c.network(&scenario.network, validators);
+    c.tx_relay(scenario);
     if validators_ok {
         c.classes(&scenario.network, validators, &scenario.consensus);
     }

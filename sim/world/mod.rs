@@ -74,6 +74,7 @@ pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
             s,
             Nakamoto::with_adversary(&mining(p, s), n, s.seed, s.adversary.as_ref())
                 .with_relay(s.network.relay_model, lossy(s))
+                .with_tx_relay(s.network.tx_relay, n, lossy(s))
                 .with_horizon(from_secs(s.duration_s)),
             progress,
         )
@@ -284,7 +285,8 @@ struct World<'s, P: Protocol> {
     changes: Vec<Change>,
     first_copies: FirstCopies,
     out: Vec<Command<P::Msg, P::Timer>>,
-    /// Upload links for block data under `relay_model: announce`; `None` under `ideal`.
+    /// Upload links for block data under `relay_model: announce` and transactions under
+    /// `tx_relay: announce`; `None` otherwise.
     uplinks: Option<Uplinks<(u32, P::Msg, u64)>>,
     /// Transfers a fair-shared link finished, waiting to be scheduled as deliveries.
     finished: Vec<(u32, P::Msg, u64)>,
@@ -329,11 +331,12 @@ impl<'s, P: Protocol> World<'s, P> {
         let sources = 1 + n as usize;
         let (faults, changes) = Faults::build(s);
         let first_copies = FirstCopies::new(if changes.is_empty() { n } else { 0 });
-        let uplinks = match s.network.relay_model {
-            scenario::RelayModel::Ideal => None,
-            scenario::RelayModel::Announce => Some(Uplinks::new(s.network.upload, n)),
-        };
-        let flood = protocol.gossip().is_some();
+        let relayed = s.network.tx_relay == scenario::TxRelay::Announce;
+        let uplinks = (s.network.relay_model == scenario::RelayModel::Announce || relayed)
+            .then(|| Uplinks::new(s.network.upload, n));
+        // Transactions relayed as messages are flooded all the same; the observers still see
+        // them arrive along the fastest path (`privacy::view`).
+        let flood = protocol.gossip().is_some() || relayed;
         let privacy = crate::privacy::Privacy::build(s, &access, &reach, flood, measure(s));
         World {
             workloads: crate::workload::Workloads::build(s, end),

@@ -81,10 +81,14 @@ impl Nakamoto {
     fn settle_block(&mut self, node: u32, c: u32, ctx: &mut Ctx<Msg, Timer>) {
         let block = self.blocks.get(c);
         let settled = &mut self.settled[node as usize];
-        self.pool.take_own(block, node, |t| {
+        let relay = &mut self.tx_relay;
+        self.pool.take_own(block, node, |slot, t| {
             // Executed when the block reached this validator.
             ctx.settle_executed(t.tx.tag(), t.tx.created, block.tx_count);
             *settled += 1;
+            if let Some(r) = relay {
+                r.released(slot);
+            }
         });
     }
 }

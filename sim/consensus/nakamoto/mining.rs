@@ -50,10 +50,13 @@ impl Nakamoto {
             if u64::from(t.tx.bytes) > room {
                 continue;
             }
-            let known = ctx
-                .reach
-                .delay(t.origin, node, t.tx.bytes)
-                .is_some_and(|d| t.reached + d <= known_by);
+            let known = match &self.tx_relay {
+                Some(r) => r.tx_arrival(slot, node).is_some_and(|a| a <= known_by),
+                None => ctx
+                    .reach
+                    .delay(t.origin, node, t.tx.bytes)
+                    .is_some_and(|d| t.reached + d <= known_by),
+            };
             if !known {
                 continue;
             }

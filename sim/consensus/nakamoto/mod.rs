@@ -20,9 +20,11 @@ pub mod hash_power;
 mod mining;
 pub mod relay;
 mod schedule;
+mod txs;
 
 use super::{Carries, Ctx, Gossip, Kind, NodeStats, Protocol, Report, TxIn};
 use crate::adversary::{self, Attack};
+use crate::consensus::tx_relay::TxRelay;
 use crate::engine::{Purpose, Time, draw_unit, from_secs, to_secs};
 use crate::ledger::{BlockStore, GENESIS, Pool, TxKind};
 use crate::metrics::{BlockRow, Metrics, Value};
@@ -59,6 +61,10 @@ pub struct Nakamoto {
     announce: Option<Announce>,
     /// Whether requests arm a stall timer (see `with_relay`).
     stall_timers: bool,
+    /// Transactions relayed as messages; `None` under `tx_relay: fastest_path`.
+    tx_relay: Option<TxRelay>,
+    /// Whether transaction requests arm a stall timer (see `with_tx_relay`).
+    tx_stall_timers: bool,
     /// Who finds each block when intervals are fixed (see `with_horizon`); `None` when they
     /// are exponential.
     schedule: Option<schedule::Schedule>,
@@ -104,6 +110,12 @@ pub enum Msg {
     GetBlockTxn(u32),
     /// The transactions a compact block lacked.
     BlockTxn(u32),
+    /// `tx_relay: announce` only: the sender holds a batch of transactions (their hashes).
+    TxInv(u32),
+    /// Asks the receiver for a batch of transactions.
+    GetTx(u32),
+    /// A batch of transactions.
+    Tx(u32),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,6 +126,9 @@ pub enum Timer {
     Executed(u32),
     /// A request for the block went unanswered this long: ask another peer.
     Stalled(u32),
+    /// A request for a batch of transactions (`tx_relay: announce`) sent to the second id
+    /// went unanswered this long: ask another peer.
+    TxStalled(u32, u32),
 }
 
 /// Copy keys: a block id in the low 30 bits, the message kind above (block ids stay far below
@@ -145,6 +160,8 @@ impl Nakamoto {
             attack: None,
             announce: None,
             stall_timers: false,
+            tx_relay: None,
+            tx_stall_timers: false,
             schedule: None,
         }
     }
@@ -174,6 +191,17 @@ impl Nakamoto {
             RelayModel::Announce => {
                 Some(Announce::new(&self.params, self.compact.clone(), self.seed))
             }
+        };
+        self
+    }
+
+    /// Relays client transactions between validators as `model` says (`Nakamoto::new` gives
+    /// `fastest_path`); `lossy` as for `with_relay`.
+    pub fn with_tx_relay(mut self, model: scenario::TxRelay, validators: u32, lossy: bool) -> Self {
+        self.tx_stall_timers = lossy;
+        self.tx_relay = match model {
+            scenario::TxRelay::FastestPath => None,
+            scenario::TxRelay::Announce => Some(TxRelay::new(validators)),
         };
         self
     }
@@ -379,6 +407,7 @@ impl Nakamoto {
                 ctx.send(from, Msg::BlockTxn(b), TXN_OVERHEAD + bytes);
             }
             Msg::Block(b) | Msg::BlockTxn(b) => self.got_block(b, ctx),
+            Msg::TxInv(_) | Msg::GetTx(_) | Msg::Tx(_) => unreachable!("handled by on_tx_msg"),
         }
     }
 
@@ -422,15 +451,20 @@ impl Protocol for Nakamoto {
             Msg::Compact(_) => Kind::new("cmpctblock", Carries::Block),
             Msg::GetBlockTxn(_) => Kind::new("getblocktxn", Carries::Control),
             Msg::BlockTxn(_) => Kind::new("blocktxn", Carries::Block),
+            // The names of the rows the fastest-path model counts, so the two compare.
+            Msg::TxInv(_) => Kind::new("tx_announce", Carries::Transactions),
+            Msg::GetTx(_) => Kind::new("tx_request", Carries::Transactions),
+            Msg::Tx(_) => Kind::new("tx_relay", Carries::Transactions),
         }
     }
 
     /// Bitcoin's inv/getdata: an inventory entry is a 4-byte type and a 32-byte hash, in
-    /// `inv` and in `getdata` alike (Bitcoin P2P protocol, "Inventory Vectors").
+    /// `inv` and in `getdata` alike (Bitcoin P2P protocol, "Inventory Vectors"). Relayed as
+    /// messages (`tx_relay: announce`), transactions are counted as they are sent instead.
     fn gossip(&self) -> Option<Gossip> {
-        Some(Gossip::Announce {
-            announce_bytes: 36,
-            request_bytes: 36,
+        self.tx_relay.is_none().then_some(Gossip::Announce {
+            announce_bytes: crate::consensus::tx_relay::HASH_BYTES,
+            request_bytes: crate::consensus::tx_relay::HASH_BYTES,
         })
     }
 
@@ -462,6 +496,8 @@ impl Protocol for Nakamoto {
     }
 
     fn on_transactions(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
+        // The transactions of one upload travel on together (`tx_relay: announce`).
+        let mut batch = None;
         for &tx in txs {
             ctx.metrics.on_reached(tx.created, tx.uploaded, ctx.now);
             if self.pool.unincluded_bytes() + u64::from(tx.bytes) > self.params.max_mempool_bytes {
@@ -469,13 +505,21 @@ impl Protocol for Nakamoto {
                 ctx.metrics.on_dropped_tx(tx.tag(), ctx.now);
                 continue;
             }
-            self.pool.insert(tx, ctx.now, ctx.node);
+            let (slot, _) = self.pool.insert(tx, ctx.now, ctx.node);
             ctx.metrics.on_gossiped(ctx.node, tx.bytes);
+            if let Some(r) = &mut self.tx_relay {
+                let b = *batch.get_or_insert_with(|| r.open(ctx.node, ctx.now));
+                r.add(b, slot, tx.bytes);
+            }
+        }
+        if let Some(b) = batch {
+            self.announce_txs(b, None, ctx);
         }
     }
 
     fn on_message(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>, from: u32, msg: Msg) {
         match msg {
+            Msg::TxInv(b) | Msg::GetTx(b) | Msg::Tx(b) => self.on_tx_msg(ctx, from, msg, b),
             Msg::Block(b) if self.announce.is_none() => self.got_block(b, ctx),
             _ => self.on_announce_msg(ctx, from, msg),
         }
@@ -496,6 +540,7 @@ impl Protocol for Nakamoto {
             }
             Timer::Executed(b) => self.executed_own(node, b, ctx),
             Timer::Stalled(b) => self.stalled(b, ctx),
+            Timer::TxStalled(b, from) => self.tx_stalled(b, from, ctx),
         }
         self.retemplate(node, ctx.now);
     }
@@ -508,11 +553,20 @@ impl Protocol for Nakamoto {
             Msg::Inv(b) => Some(INV_KEY | b),
             Msg::Compact(b) => Some(COMPACT_KEY | b),
             Msg::GetData(_) | Msg::GetBlockTxn(_) | Msg::BlockTxn(_) => None,
+            // Batch ids are not block ids; an announcement already asked for is dropped by
+            // its handler at no cost but the event.
+            Msg::TxInv(_) | Msg::GetTx(_) | Msg::Tx(_) => None,
         }
     }
 
+    /// Block data queues on the upload link under `relay_model: announce` only (under `ideal`
+    /// it crosses at full speed even when transactions share the links).
     fn bulk(&self, msg: &Msg) -> bool {
-        matches!(msg, Msg::Block(_) | Msg::Compact(_) | Msg::BlockTxn(_))
+        match msg {
+            Msg::Block(_) | Msg::Compact(_) | Msg::BlockTxn(_) => self.announce.is_some(),
+            Msg::Tx(_) => true,
+            _ => false,
+        }
     }
 
     fn mempool_len(&self) -> u64 {

@@ -479,7 +479,7 @@ impl Pos {
             let c = self.blocks.ancestor(to, h);
             let block = self.blocks.get(c);
             let (settled, finality) = (&mut self.settled[node as usize], &mut self.tx_finality);
-            self.pool.take_own(block, node, |t| {
+            self.pool.take_own(block, node, |_, t| {
                 // Executed when the block reached this validator.
                 ctx.settle_executed(t.tx.tag(), t.tx.created, block.tx_count);
                 finality.add(ctx.now - t.tx.created);

@@ -3,7 +3,9 @@
 use super::network_tables::{RegionField, degree_problems, region_problems};
 use super::{Checker, MAX_FULL_MESH_VALIDATORS, MAX_OUTBOUND};
 use crate::scenario::locate::line_of;
-use crate::scenario::{FieldError, Latency, Network, OutboundModel, RegionRow, Topology};
+use crate::scenario::{
+    Consensus, FieldError, Latency, Network, OutboundModel, RegionRow, Scenario, Topology, TxRelay,
+};
 
 impl Checker<'_> {
     pub(super) fn network(&mut self, network: &Network, validators: u64) {
@@ -72,6 +74,19 @@ impl Checker<'_> {
                     );
                 }
             }
+        }
+    }
+
+    /// Transactions travel as messages only where the family floods them between validators
+    /// by the fastest-path model; the others send them as their own protocol messages.
+    pub(super) fn tx_relay(&mut self, s: &Scenario) {
+        let relay = s.network.tx_relay;
+        if relay != TxRelay::FastestPath && !matches!(s.consensus, Consensus::Nakamoto(_)) {
+            self.report(
+                "network.tx_relay",
+                relay.name(),
+                "must be fastest_path for this protocol: announce is only for protocol: nakamoto",
+            );
         }
     }
 

@@ -1,0 +1,234 @@
+//! Client transactions relayed as messages (`network.tx_relay: announce`): what each validator
+//! knows of each relayed batch, and when it got it.
+//!
+//! The transactions of one upload reach their validator together, and travel on together: the
+//! batch is announced to every peer that does not hold it yet (an inventory of 36-byte hashes),
+//! a peer that lacks it and has not asked for it yet asks the first announcer, which sends the
+//! transactions through its upload link, shared with its block transfers (`network.upload`).
+//! Relaying per batch rather than per transaction keeps the events to announcements × peers per
+//! upload; bytes are counted per transaction. A request that goes unanswered (a lost message,
+//! a crashed peer) is sent to the next peer that holds the batch after `STALL`.
+//!
+//! Each batch keeps one arrival per validator, 4 bytes each: nanoseconds after the batch
+//! entered at its origin, or a marker (not heard of, asked for, arrived later than 4.29 s:
+//! such arrivals are kept exactly in a side table). A batch is released when the last of its
+//! transactions leaves the pool; messages about a released batch are ignored.
+
+use crate::engine::{NS_PER_S, Time};
+use std::collections::{BTreeMap, VecDeque};
+
+/// One inventory vector per transaction, in the announcement and in the request alike: a
+/// 4-byte type and a 32-byte hash (Bitcoin P2P protocol, "Inventory Vectors").
+pub const HASH_BYTES: u64 = 36;
+/// How long a node waits for requested transactions before asking another peer that has
+/// them: Bitcoin Core's `GETDATA_TX_INTERVAL` (net_processing.cpp, 60 s).
+pub const STALL: Time = 60 * NS_PER_S;
+
+const NOT_HEARD: u32 = u32::MAX;
+const ASKED: u32 = u32::MAX - 1;
+/// Arrived more than `LATE` − 1 ns after the batch entered: the time is in `TxRelay::late`.
+const LATE: u32 = u32::MAX - 2;
+
+struct Batch {
+    origin: u32,
+    entered: Time,
+    bytes: u64,
+    count: u32,
+    /// Transactions of the batch still in the pool.
+    live: u32,
+    at: Box<[u32]>,
+}
+
+pub struct TxRelay {
+    nodes: u32,
+    /// Batches from id `first` on; `None` once released.
+    batches: VecDeque<Option<Batch>>,
+    first: u32,
+    /// The batch of each pool slot's transaction.
+    of_slot: Vec<u32>,
+    late: BTreeMap<(u32, u32), Time>,
+}
+
+impl TxRelay {
+    pub fn new(nodes: u32) -> Self {
+        TxRelay {
+            nodes,
+            batches: VecDeque::new(),
+            first: 0,
+            of_slot: Vec::new(),
+            late: BTreeMap::new(),
+        }
+    }
+
+    /// A new batch of transactions that entered at `origin` now (held there from now on).
+    pub fn open(&mut self, origin: u32, now: Time) -> u32 {
+        let mut at = vec![NOT_HEARD; self.nodes as usize].into_boxed_slice();
+        at[origin as usize] = 0;
+        let id = self.first + self.batches.len() as u32;
+        self.batches.push_back(Some(Batch {
+            origin,
+            entered: now,
+            bytes: 0,
+            count: 0,
+            live: 0,
+            at,
+        }));
+        id
+    }
+
+    /// The pool's transaction in `slot`, of `bytes`, belongs to batch `b`.
+    pub fn add(&mut self, b: u32, slot: u32, bytes: u32) {
+        if self.of_slot.len() <= slot as usize {
+            self.of_slot.resize(slot as usize + 1, u32::MAX);
+        }
+        self.of_slot[slot as usize] = b;
+        let batch = self.get_mut(b).expect("an open batch");
+        batch.bytes += u64::from(bytes);
+        batch.count += 1;
+        batch.live += 1;
+    }
+
+    fn get(&self, b: u32) -> Option<&Batch> {
+        let i = b.checked_sub(self.first)?;
+        self.batches.get(i as usize)?.as_ref()
+    }
+
+    fn get_mut(&mut self, b: u32) -> Option<&mut Batch> {
+        let i = b.checked_sub(self.first)?;
+        self.batches.get_mut(i as usize)?.as_mut()
+    }
+
+    /// Transactions and their bytes in batch `b`; `None` once released.
+    pub fn size(&self, b: u32) -> Option<(u32, u64)> {
+        self.get(b).map(|x| (x.count, x.bytes))
+    }
+
+    /// When `node` got batch `b`; `None` if it has not (yet), or the batch is released.
+    pub fn arrival(&self, b: u32, node: u32) -> Option<Time> {
+        let batch = self.get(b)?;
+        match batch.at[node as usize] {
+            NOT_HEARD | ASKED => None,
+            LATE => self.late.get(&(b, node)).copied(),
+            off => Some(batch.entered + Time::from(off)),
+        }
+    }
+
+    /// `node` heard of batch `b`: whether it should ask for it (it neither holds it nor has
+    /// asked already). It counts as asked from now on.
+    pub fn heard(&mut self, b: u32, node: u32) -> bool {
+        match self.get_mut(b) {
+            Some(batch) if batch.at[node as usize] == NOT_HEARD => {
+                batch.at[node as usize] = ASKED;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether `node` asked for batch `b` and has not got it.
+    pub fn asked(&self, b: u32, node: u32) -> bool {
+        self.get(b).is_some_and(|x| x.at[node as usize] == ASKED)
+    }
+
+    /// `node`'s request for `b` found nobody to answer it: it asks again when next announced.
+    pub fn forget_ask(&mut self, b: u32, node: u32) {
+        if let Some(batch) = self.get_mut(b)
+            && batch.at[node as usize] == ASKED
+        {
+            batch.at[node as usize] = NOT_HEARD;
+        }
+    }
+
+    /// Batch `b` reached `node` now: whether that is news (the node relays it on).
+    pub fn arrived(&mut self, b: u32, node: u32, now: Time) -> bool {
+        let Some(batch) = self.get_mut(b) else {
+            return false;
+        };
+        if !matches!(batch.at[node as usize], NOT_HEARD | ASKED) {
+            return false;
+        }
+        let off = now - batch.entered;
+        if off < Time::from(LATE) {
+            batch.at[node as usize] = off as u32;
+        } else {
+            batch.at[node as usize] = LATE;
+            self.late.insert((b, node), now);
+        }
+        true
+    }
+
+    /// The transaction in pool `slot` left the pool.
+    pub fn released(&mut self, slot: u32) {
+        let b = self.of_slot[slot as usize];
+        let batch = self.get_mut(b).expect("a pooled transaction's batch");
+        batch.live -= 1;
+        if batch.live > 0 {
+            return;
+        }
+        let i = (b - self.first) as usize;
+        self.batches[i] = None;
+        let gone: Vec<(u32, u32)> = self
+            .late
+            .range((b, 0)..(b + 1, 0))
+            .map(|(&k, _)| k)
+            .collect();
+        for k in gone {
+            self.late.remove(&k);
+        }
+        while let Some(None) = self.batches.front() {
+            self.batches.pop_front();
+            self.first += 1;
+        }
+    }
+
+    /// The batch of the pool's transaction in `slot`.
+    pub fn batch_of(&self, slot: u32) -> u32 {
+        self.of_slot[slot as usize]
+    }
+
+    /// When the pool's transaction in `slot` reached `node`; `None` if it has not.
+    pub fn tx_arrival(&self, slot: u32, node: u32) -> Option<Time> {
+        self.arrival(self.batch_of(slot), node)
+    }
+
+    /// The validator batch `b` entered at.
+    pub fn origin(&self, b: u32) -> Option<u32> {
+        self.get(b).map(|x| x.origin)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arrivals_are_exact_and_released_with_the_last_transaction() {
+        let mut r = TxRelay::new(3);
+        let b = r.open(1, 1_000);
+        r.add(b, 4, 100);
+        r.add(b, 7, 50);
+        assert_eq!(r.size(b), Some((2, 150)));
+        assert_eq!(r.arrival(b, 1), Some(1_000), "held at its origin");
+        assert!(r.heard(b, 0));
+        assert!(!r.heard(b, 0), "asked once");
+        assert!(r.asked(b, 0));
+        assert!(r.arrived(b, 0, 1_777));
+        assert!(!r.arrived(b, 0, 1_999), "the first copy counts");
+        assert_eq!(r.tx_arrival(7, 0), Some(1_777));
+        // Later than 2^32 ns after entering: kept exactly all the same.
+        let late = 1_000 + 10 * NS_PER_S + 3;
+        assert!(r.arrived(b, 2, late));
+        assert_eq!(r.arrival(b, 2), Some(late));
+        let c = r.open(0, 2_000);
+        r.add(c, 5, 10);
+        r.released(4);
+        assert!(r.size(b).is_some(), "one transaction left");
+        r.released(7);
+        assert_eq!(r.size(b), None);
+        assert_eq!(r.arrival(b, 2), None);
+        assert!(r.late.is_empty());
+        assert!(!r.heard(b, 2), "a released batch is never asked for");
+        assert_eq!(r.size(c), Some((1, 10)));
+        assert_eq!(r.first, 1);
+    }
+}
