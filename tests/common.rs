@@ -260,3 +260,27 @@ pub fn privacy_row<'a>(out: &'a RunOutput, name: &str) -> &'a PrivacyRow {
         .find(|r| r.observer == name)
         .unwrap_or_else(|| panic!("no observer {name}"))
 }
+
+/// Pay-per-use channels (an opening and a closing transaction per channel) between 440
+/// devices, 40 of them providers, through 4 gateways to 4 validators for `duration_s` on
+/// `consensus`, with `faults` (the section's fields, or nothing) when given.
+pub fn channels_yaml(duration_s: u32, consensus: &str, faults: &str) -> String {
+    let faults = if faults.is_empty() {
+        String::new()
+    } else {
+        format!("faults: {{ {faults} }}\n")
+    };
+    format!(
+        "
+duration_s: {duration_s}
+devices:
+  - count: 440
+    workload:
+      {{ model: pay_per_use, providers: 40, uses_per_s: 0.05, payments_per_channel: 5,
+        channel_max_s: 600 }}
+gateways: {{ count: 4 }}
+validators: {{ count: 4 }}
+consensus: {consensus}
+{faults}"
+    )
+}

@@ -48,19 +48,7 @@ fn channels(duration_s: u32, consensus: &str) -> unchained::scenario::Scenario {
 }
 
 fn channels_yaml(duration_s: u32, consensus: &str) -> String {
-    format!(
-        "
-duration_s: {duration_s}
-devices:
-  - count: 440
-    workload:
-      {{ model: pay_per_use, providers: 40, uses_per_s: 0.05, payments_per_channel: 5,
-        channel_max_s: 600 }}
-gateways: {{ count: 4 }}
-validators: {{ count: 4 }}
-consensus: {consensus}
-"
-    )
+    common::channels_yaml(duration_s, consensus, "")
 }
 
 /// The most requests PBFT, HotStuff, Raft or Tendermint kept at once, and the transactions

@@ -5,20 +5,7 @@ mod common;
 
 /// Pay-per-use channels on four validators for `duration_s` on `consensus`, under `faults`.
 fn channels(duration_s: u32, consensus: &str, faults: &str) -> unchained::scenario::Scenario {
-    common::scenario(&format!(
-        "
-duration_s: {duration_s}
-devices:
-  - count: 440
-    workload:
-      {{ model: pay_per_use, providers: 40, uses_per_s: 0.05, payments_per_channel: 5,
-        channel_max_s: 600 }}
-gateways: {{ count: 4 }}
-validators: {{ count: 4 }}
-consensus: {consensus}
-faults: {{ {faults} }}
-"
-    ))
+    common::scenario(&common::channels_yaml(duration_s, consensus, faults))
 }
 
 /// Over four times the simulated time, `(most held at once, work done)` of the long run

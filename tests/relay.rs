@@ -188,16 +188,12 @@ fn compact_blocks_pay_getblocktxn_round_trips_and_high_bandwidth_peers_skip_the_
     );
 }
 
-/// PoS (gossipsub): a block goes whole to every peer lacking it, so under `announce` the
-/// proposer's copies queue on its upload link like Nakamoto's (no inv/getdata). Six
-/// validators in a full mesh at zero latency, blocks filled by the fleet: the last peer holds
-/// a block after k = 5 transfer times, half the nodes after 2 (the proposer, the first two
-/// peers; later relays arrive no earlier); `ideal` sends every copy in parallel.
-#[test]
-fn pos_blocks_share_the_proposers_upload_link() {
-    let pos = |relay: &str| {
-        common::run(&common::scenario(&format!(
-            "
+/// Six validators in a full mesh at zero latency and processing on 8 Mbit/s links, fed by
+/// 200 devices at 1 tx/s each through free uplinks, for 60 s, under `consensus` and the
+/// `relay` lines of the network section.
+fn six_fed(consensus: &str, relay: &str) -> RunOutput {
+    common::run(&common::scenario(&format!(
+        "
 seed: 3
 duration_s: 60
 devices:
@@ -211,9 +207,23 @@ network:
   topology: {{ model: full_mesh }}
   processing_ms: 0
   {relay}
-consensus: {{ protocol: pos, slot_s: 2, slots_per_epoch: 4, max_block_bytes: 100000 }}
+consensus: {consensus}
 "
-        )))
+    )))
+}
+
+/// PoS (gossipsub): a block goes whole to every peer lacking it, so under `announce` the
+/// proposer's copies queue on its upload link like Nakamoto's (no inv/getdata). Six
+/// validators in a full mesh at zero latency, blocks filled by the fleet: the last peer holds
+/// a block after k = 5 transfer times, half the nodes after 2 (the proposer, the first two
+/// peers; later relays arrive no earlier); `ideal` sends every copy in parallel.
+#[test]
+fn pos_blocks_share_the_proposers_upload_link() {
+    let pos = |relay: &str| {
+        six_fed(
+            "{ protocol: pos, slot_s: 2, slots_per_epoch: 4, max_block_bytes: 100000 }",
+            relay,
+        )
     };
     let check = |out: &RunOutput, t50_copies: f64, t100_copies: f64| {
         let big: Vec<_> = out
@@ -249,24 +259,10 @@ consensus: {{ protocol: pos, slot_s: 2, slots_per_epoch: 4, max_block_bytes: 100
 #[test]
 fn a_pbft_primary_sends_its_batch_to_one_backup_after_another() {
     let pbft = |relay: &str| {
-        common::run(&common::scenario(&format!(
-            "
-seed: 3
-duration_s: 60
-devices:
-  - count: 200
-    workload: {{ model: poisson, rate_per_s: 1.0 }}
-    uplink: {{ latency_ms: 0, bandwidth_bps: 1e12 }}
-gateways: {{ count: 6, backhaul_bps: 1e12 }}
-validators: {{ count: 6 }}
-network:
-  latency: {{ model: constant, one_way_ms: 0, bandwidth_bps: 8e6 }}
-  topology: {{ model: full_mesh }}
-  processing_ms: 0
-  {relay}
-consensus: {{ protocol: pbft, batch_max_tx: 500, batch_timeout_ms: 1000 }}
-"
-        )))
+        six_fed(
+            "{ protocol: pbft, batch_max_tx: 500, batch_timeout_ms: 1000 }",
+            relay,
+        )
     };
     let check = |out: &RunOutput, least: f64, most: f64| {
         let big: Vec<_> = out
