@@ -29,6 +29,7 @@
 //! not counted in the message's bytes. Faults are crashes, so a pre-prepare of a higher view
 //! from that view's leader is taken as proof of the new view.
 
+use super::checkpoint::drop_below;
 use super::{Ctx, Msg, Node, Notary, Stage, Timer, VOTE_BYTES};
 
 /// View-change and new-view header, and one certificate or proposal in them.
@@ -84,34 +85,11 @@ impl Notary {
             node.floor = floor;
         }
         let base = self.txs.base();
-        if node
-            .ordered
-            .first_key_value()
-            .is_some_and(|(&t, _)| t < base)
-        {
-            node.ordered = node.ordered.split_off(&base);
-        }
-        if node
-            .results
-            .first_key_value()
-            .is_some_and(|(&t, _)| t < base)
-        {
-            node.results = node.results.split_off(&base);
-        }
-        if node
-            .forwarders
-            .first_key_value()
-            .is_some_and(|(&t, _)| t < base)
-        {
-            node.forwarders = node.forwarders.split_off(&base);
-        }
-        if node
-            .vcs
-            .first_key_value()
-            .is_some_and(|(&v, _)| v < node.view)
-        {
-            node.vcs = node.vcs.split_off(&node.view);
-        }
+        drop_below(&mut node.ordered, base);
+        drop_below(&mut node.results, base);
+        drop_below(&mut node.forwarders, base);
+        let view = node.view;
+        drop_below(&mut node.vcs, view);
         if node.id != self.leader_of(node.view) || node.changing {
             node.consumed.clear();
             node.results.clear();

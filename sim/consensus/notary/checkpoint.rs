@@ -156,3 +156,11 @@ impl<T> std::ops::Index<u32> for ByView<T> {
             .1
     }
 }
+
+/// Drops the entries of `map` keyed below `floor`; a map that holds none is left untouched,
+/// so the common case costs one look at its first key.
+pub(super) fn drop_below<K: Ord + Copy, V>(map: &mut BTreeMap<K, V>, floor: K) {
+    if map.first_key_value().is_some_and(|(&k, _)| k < floor) {
+        *map = map.split_off(&floor);
+    }
+}
