@@ -101,8 +101,9 @@ const XRPL_TWO_FACED: f64 = 600.0;
 /// both. Tendermint releases requests, blocks and decisions the same way
 /// (`consensus/tendermint/store.rs`): 17 bytes per transaction in the case above (debug
 /// build, 65 then 70 MiB peak), 93 in `tendermint-validators.yaml` between 1,800 s and
-/// 7,200 s, where validator 1, down for good at 600 s, then held back the requests after its
-/// own and the chain is saturated (57 then 66 MiB); twice that, rounded up: 190. Raft under
+/// 7,200 s, where validator 1, down for good at 600 s, held back the requests after its own
+/// (57 then 66 MiB; the pending backlog there is uploads stranded at validator 1, counted in
+/// `tx_stranded`, not a saturated chain); twice that, rounded up: 190. Raft under
 /// overload holds more per transaction at the origins, work in flight that no release can
 /// shorten, and that sets its term: 192 measured with 10⁶ devices every 60 s and a crashed
 /// leader, and still 139 MiB peak (193 estimated) for the `raft-crashed-leader` case of
