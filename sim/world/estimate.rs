@@ -116,8 +116,11 @@ const XRPL_TWO_FACED: f64 = 600.0;
 /// row per signed transaction (`consensus/notary/rows.rs`), which is the run's output, not
 /// history (the notary decides one transaction at a time, so a row is a transaction), and
 /// the table built from the rows when the run is written; 2 × 262, rounded up: 530. The
-/// Raft notary cluster keeps its whole log and every transaction it ordered (no log
-/// compaction): 431 bytes per transaction (144.9 then 313.1 MB); 870.
+/// Raft notary cluster compacts its members' logs into snapshots and releases its
+/// transactions and consumed states too (`consensus/notary/compaction.rs`): what still grows
+/// is the `blocks` table again, 244 bytes per transaction with 5 members (160.0 then 257.6 MB
+/// peak, dev profile, shared machine; 535 before, 166.4 then 380.4 MB); 2 × 244, rounded
+/// up: 490.
 fn per_created_tx(c: &Consensus) -> f64 {
     match c {
         Consensus::Nakamoto(_) => 0.0,
@@ -128,7 +131,7 @@ fn per_created_tx(c: &Consensus) -> f64 {
         Consensus::Xrpl(_) => 160.0,
         Consensus::Raft(_) | Consensus::Tangle(_) => 400.0,
         Consensus::Notary(p) => match p.cluster {
-            crate::scenario::NotaryCluster::Raft { .. } => 870.0,
+            crate::scenario::NotaryCluster::Raft { .. } => 490.0,
             _ => 530.0,
         },
     }

@@ -16,7 +16,7 @@ use rand::RngExt;
 use std::collections::btree_map::Entry as Slot;
 
 /// AppendEntries header on the wire.
-const HEADER: u64 = 100;
+pub(super) const HEADER: u64 = 100;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
@@ -25,13 +25,17 @@ pub enum Role {
     Leader,
 }
 
-/// A log entry: a notarisation request, or a new leader's empty entry.
+/// A log entry: a notarisation request, or a new leader's empty entry. It carries what a
+/// member applies and what it weighs on the wire (the state the request consumes and its
+/// bytes), so entries outlive the transactions they name (`txs.rs`).
 #[derive(Clone, Copy, Debug)]
 pub struct Entry {
     pub term: u64,
     pub index: u64,
     pub parent: u32,
     pub tx: Option<u32>,
+    pub input: u64,
+    pub bytes: u32,
 }
 
 impl Entry {
@@ -40,6 +44,8 @@ impl Entry {
         index: 0,
         parent: 0,
         tx: None,
+        input: 0,
+        bytes: 0,
     };
 }
 
@@ -72,22 +78,22 @@ impl Notary {
         self.arm_election(node, ctx);
     }
 
-    fn arm_election(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+    pub(super) fn arm_election(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
         node.election_epoch = node.election_epoch.wrapping_add(1);
         let wait = ctx.rng.random_range(self.election..2 * self.election);
         ctx.timer(wait, Timer::Election(node.election_epoch));
     }
 
-    fn last_index(&self, node: &Node) -> u64 {
-        node.log.len() as u64 - 1
+    pub(super) fn last_index(&self, node: &Node) -> u64 {
+        node.base + node.log.len() as u64 - 1
     }
 
     fn last_term(&self, node: &Node) -> u64 {
-        self.entries[*node.log.last().expect("root") as usize].term
+        self.entries[*node.log.last().expect("root")].term
     }
 
     /// Adopts a newer term as a follower; a leader doing so steps down.
-    fn observe_term(&mut self, node: &mut Node, term: u64, now: Time) {
+    pub(super) fn observe_term(&mut self, node: &mut Node, term: u64, now: Time) {
         if term > node.term {
             if node.role == Role::Leader {
                 self.step_downs.push((now, term, node.id));
@@ -244,13 +250,16 @@ impl Notary {
 
     fn append(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, tx: Option<u32>) {
         let index = self.last_index(node) + 1;
-        self.entries.push(Entry {
+        let (input, bytes) = tx.map_or((0, 0), |t| (self.txs[t].input, self.tx_bytes(t)));
+        let id = self.entries.push(Entry {
             term: node.term,
             index,
             parent: *node.log.last().expect("root"),
             tx,
+            input,
+            bytes: u32::try_from(bytes).expect("a transaction's bytes fit 32 bits"),
         });
-        node.log.push(self.entries.len() as u32 - 1);
+        node.log.push(id);
         if let Some(t) = tx {
             node.in_log.insert(t, index);
             self.rows.proposed(t, index, node.id, ctx.now);
@@ -284,10 +293,12 @@ impl Notary {
                 self.send_append(node, ctx, to);
                 continue;
             }
+            // A follower behind the compacted prefix hears of the leader's first kept entry.
+            let prev = held.max(node.base);
             let msg = Msg::Append {
                 term: node.term,
-                prev: held,
-                last: node.log[held as usize],
+                prev,
+                last: node.at(prev),
                 commit: node.commit,
             };
             self.send(ctx, to, msg, HEADER);
@@ -297,15 +308,19 @@ impl Notary {
     fn send_append(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, to: u32) {
         let last_index = self.last_index(node);
         let prev = (node.next_index[to as usize] - 1).min(last_index);
+        if prev < node.base {
+            return self.send_snapshot(node, ctx, to);
+        }
         node.next_index[to as usize] = last_index + 1;
         if last_index > prev {
             node.sent_at[to as usize] = ctx.now;
         }
-        let last = node.log[last_index as usize];
+        let last = node.at(last_index);
         let mut bytes = HEADER;
         for i in prev + 1..=last_index {
-            if let Some(t) = self.entries[node.log[i as usize] as usize].tx {
-                bytes += self.tx_bytes(t);
+            let e = &self.entries[node.at(i)];
+            if e.tx.is_some() {
+                bytes += u64::from(e.bytes);
             }
         }
         let msg = Msg::Append {
@@ -329,7 +344,14 @@ impl Notary {
         commit: u64,
     ) {
         self.observe_term(node, term, ctx.now);
-        let last_index = self.entries[last as usize].index;
+        // Entries every member compacted past went from the store: the message is stale
+        // (`compaction.rs`).
+        let Some(&Entry {
+            index: last_index, ..
+        }) = self.entries.get(last)
+        else {
+            return;
+        };
         let carried = (last_index > prev).then_some(last);
         if term < node.term {
             let msg = Msg::AppendAck {
@@ -344,15 +366,38 @@ impl Notary {
         node.leader = Some(from);
         node.hint = from;
         self.arm_election(node, ctx);
-        let mut chain = Vec::with_capacity((last_index - prev + 1) as usize);
+        // What lies in this member's compacted prefix is committed, so the leader holds the
+        // same entries there (`compaction.rs`): the check starts at its first kept entry.
+        if last_index < node.base {
+            let msg = Msg::AppendAck {
+                term: node.term,
+                ok: true,
+                matched: last_index,
+                last: carried,
+            };
+            return self.send(ctx, from, msg, VOTE_BYTES);
+        }
+        let from_index = prev.max(node.base);
+        let mut chain = Vec::with_capacity((last_index - from_index + 1) as usize);
         let mut e = last;
-        while self.entries[e as usize].index > prev {
+        loop {
+            let Some(entry) = self.entries.get(e) else {
+                return;
+            };
+            if entry.index <= from_index {
+                break;
+            }
             chain.push(e);
-            e = self.entries[e as usize].parent;
+            e = entry.parent;
         }
         chain.push(e);
         chain.reverse();
-        if node.log.get(prev as usize).copied() != Some(chain[0]) {
+        let held = node.log.get((from_index - node.base) as usize).copied();
+        debug_assert!(
+            prev >= node.base || held == Some(chain[0]),
+            "a leader's entries agree with a member's compacted prefix"
+        );
+        if held != Some(chain[0]) {
             let msg = Msg::AppendAck {
                 term: node.term,
                 ok: false,
@@ -362,23 +407,24 @@ impl Notary {
             return self.send(ctx, from, msg, VOTE_BYTES);
         }
         for (k, &entry) in chain.iter().enumerate().skip(1) {
-            let i = prev as usize + k;
-            if i < node.log.len() {
-                if node.log[i] == entry {
+            let i = from_index + k as u64;
+            let slot = (i - node.base) as usize;
+            if slot < node.log.len() {
+                if node.log[slot] == entry {
                     continue;
                 }
                 // A conflicting suffix; Raft guarantees it is uncommitted.
-                debug_assert!(i as u64 > node.commit, "committed entry overwritten");
-                for &gone in &node.log[i..] {
-                    if let Some(t) = self.entries[gone as usize].tx {
+                debug_assert!(i > node.commit, "committed entry overwritten");
+                for &gone in &node.log[slot..] {
+                    if let Some(t) = self.entries[gone].tx {
                         node.in_log.remove(&t);
                     }
                 }
-                node.log.truncate(i);
+                node.log.truncate(slot);
             }
             node.log.push(entry);
-            if let Some(t) = self.entries[entry as usize].tx {
-                node.in_log.insert(t, i as u64);
+            if let Some(t) = self.entries[entry].tx {
+                node.in_log.insert(t, i);
             }
         }
         node.commit = node.commit.max(commit.min(last_index));
@@ -423,7 +469,7 @@ impl Notary {
         let mut m = node.match_index.clone();
         m.sort_unstable_by(|a, b| b.cmp(a));
         let n = m[self.majority() as usize - 1];
-        if n <= node.commit || self.entries[node.log[n as usize] as usize].term != node.term {
+        if n <= node.commit || self.entries[node.at(n)].term != node.term {
             return;
         }
         node.commit = n;
@@ -432,28 +478,32 @@ impl Notary {
 
     /// Applies committed entries in log order to this member's consumed states; the leader
     /// answers each request as it applies it.
-    fn apply(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+    pub(super) fn apply(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
         while node.applied < node.commit {
             node.applied += 1;
-            let Some(t) = self.entries[node.log[node.applied as usize] as usize].tx else {
+            let e = self.entries[node.at(node.applied)];
+            let Some(t) = e.tx else {
                 continue;
             };
-            let input = self.txs[t].input;
-            let ok = match node.consumed.entry(input) {
+            let ok = match node.consumed.entry(e.input) {
                 Slot::Vacant(v) => {
                     v.insert(t);
+                    node.states += 1;
                     true
                 }
                 Slot::Occupied(o) => *o.get() == t,
             };
             if ok {
+                self.remember(e.input, t, node.applied);
                 self.rows.applied(t, node.applied, node.id, ctx.now);
             } else {
                 self.rows.rejected(t);
             }
-            if node.role == Role::Leader {
+            // A transaction released was answered long before (`txs.rs`).
+            if node.role == Role::Leader && self.txs.kept(t) {
                 self.answer(t, ok, ctx);
             }
         }
+        self.compact(node);
     }
 }

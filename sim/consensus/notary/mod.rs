@@ -32,12 +32,13 @@
 //! Memory follows the transactions in flight: a transaction is released five minutes after
 //! both parties heard its outcome (`txs.rs`), a consumed state once no transaction tracked or
 //! to come can consume it (`Notary::release`), and the BFT members' records below a
-//! low-water mark (`checkpoint.rs`). The Raft cluster still keeps its whole log, and with it
-//! every transaction it ordered: it has no log compaction.
+//! low-water mark (`checkpoint.rs`). The Raft cluster's members compact their logs into
+//! snapshots and a leader sends a follower far behind its snapshot (`compaction.rs`).
 
 mod bft;
 mod checkpoint;
 mod cluster;
+mod compaction;
 mod rows;
 mod txs;
 
@@ -46,7 +47,6 @@ use super::{Carries, Ctx, Kind, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Purpose, Time, draw_u64, draw_unit, from_secs};
 use crate::metrics::{LeaderRow, Metrics, Value};
 use crate::scenario::{self, NotaryCluster};
-use cluster::Entry;
 pub use cluster::Role;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -119,8 +119,14 @@ pub struct Notary {
     /// Transactions signed, and each one's row of `blocks` (`rows.rs`).
     signed: u64,
     rows: rows::Rows,
-    /// Raft cluster: the shared entry store (`entries[0]` is the root) and timing.
-    entries: Vec<Entry>,
+    /// Raft cluster: the shared entry store (`entries[0]` is the root), each member's first
+    /// kept entry, the states consumed through each index (`compaction.rs`), and the
+    /// snapshots sent and installed.
+    entries: compaction::Entries,
+    first_kept: Vec<u32>,
+    history: BTreeMap<u64, (u32, u64)>,
+    pub snapshots_sent: u64,
+    pub installs: u64,
     /// `(time, term, node)` of every election won after the start, and of every leader
     /// stepping down on learning of a newer term.
     pub elections: Vec<(Time, u64, u32)>,
@@ -172,8 +178,12 @@ pub struct Node {
     pub role: Role,
     pub term: u64,
     voted_for: Option<u32>,
-    /// Entry ids by log index; `log[0]` is the root.
+    /// Entry ids by log index from `base` on (`log[0]` is the root, or the last entry of the
+    /// snapshot the prefix was compacted into).
     pub log: Vec<u32>,
+    pub base: u64,
+    /// States consumed through the applied index (what a snapshot of it holds).
+    states: u64,
     pub commit: u64,
     applied: u64,
     leader: Option<u32>,
@@ -278,6 +288,14 @@ pub enum Msg {
         term: u64,
         granted: bool,
     },
+    /// Raft cluster: the leader's snapshot through `index`, whose entry is `entry`, holding
+    /// `states` consumed states (`compaction.rs`).
+    Snapshot {
+        term: u64,
+        index: u64,
+        entry: u32,
+        states: u64,
+    },
     PrePrepare {
         view: u64,
         seq: u64,
@@ -350,7 +368,11 @@ impl Notary {
             rejected_honest: 0,
             signed: 0,
             rows: rows::Rows::new(cluster),
-            entries: vec![Entry::ROOT],
+            entries: compaction::Entries::new(),
+            first_kept: vec![0; cluster as usize],
+            history: BTreeMap::new(),
+            snapshots_sent: 0,
+            installs: 0,
             elections: Vec::new(),
             step_downs: Vec::new(),
             election: from_secs(params.election_timeout_ms / 1e3).max(1),
@@ -425,15 +447,20 @@ impl Notary {
             | Msg::Signed(t) => Some(t),
             Msg::PrePrepare { t, .. } | Msg::Prepare { t, .. } | Msg::Commit { t, .. } => t,
             Msg::Append { prev, last, .. } => {
-                let e = self.entries[last as usize];
-                (e.index > prev).then_some(e.tx).flatten()
+                let e = self.entries[last];
+                // Entries outlive their transactions (`txs.rs`): a released one was counted.
+                (e.index > prev)
+                    .then_some(e.tx)
+                    .flatten()
+                    .filter(|&t| self.txs.kept(t))
             }
             Msg::AppendAck {
                 ok: true,
                 last: Some(last),
                 ..
-            } => self.entries[last as usize].tx,
+            } => self.entries[last].tx.filter(|&t| self.txs.kept(t)),
             Msg::AppendAck { .. }
+            | Msg::Snapshot { .. }
             | Msg::Vote { .. }
             | Msg::VoteAck { .. }
             | Msg::ViewChange { .. }
@@ -451,6 +478,7 @@ impl Notary {
         self.txs.len()
             + self.consumed.len()
             + self.entries.len()
+            + self.history.len()
             + self.bft.len()
             + self.vc_store.len()
             + self.nv_store.len()
@@ -483,10 +511,6 @@ impl Notary {
     /// the state is looked up no more, so the uniqueness check stays exact for every
     /// transaction of the run while the set holds about a state per device.
     fn release(&mut self, now: Time) {
-        // The Raft cluster's log names every transaction it ordered.
-        if self.is_raft() {
-            return;
-        }
         let quorum_stable = self.bft.quorum_stable(&self.params.cluster);
         let mut retired = Vec::new();
         let bft = &mut self.bft;
@@ -509,6 +533,7 @@ impl Notary {
     /// No transaction still tracked or yet to be created consumes state `x`.
     fn retire(&mut self, x: u64) {
         self.consumed.remove(&x);
+        self.history.remove(&x);
         self.bft.retire(x);
         let (device, state) = ((x >> 32) as u32, x as u32);
         if let Some(c) = self.chains.get_mut(&device) {
@@ -689,6 +714,7 @@ impl Protocol for Notary {
             Msg::AppendAck { .. } => Kind::new("append_ack", Carries::Vote),
             Msg::Vote { .. } => Kind::new("vote", Carries::Control),
             Msg::VoteAck { .. } => Kind::new("vote_ack", Carries::Control),
+            Msg::Snapshot { .. } => Kind::new("install_snapshot", Carries::Block),
             Msg::PrePrepare { .. } => Kind::new("pre_prepare", Carries::Block),
             Msg::Prepare { .. } => Kind::new("prepare", Carries::Vote),
             Msg::Commit { .. } => Kind::new("commit", Carries::Vote),
@@ -709,6 +735,8 @@ impl Protocol for Notary {
             term: 0,
             voted_for: None,
             log: vec![0],
+            base: 0,
+            states: 0,
             commit: 0,
             applied: 0,
             leader: None,
@@ -750,6 +778,12 @@ impl Protocol for Notary {
     fn on_start(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
         if self.is_raft() && node.id < self.cluster {
             self.start_member(node, ctx);
+        }
+    }
+
+    fn on_down_for_good(&mut self, node: &mut Node) {
+        if self.is_raft() && node.id < self.cluster {
+            self.member_gone(node);
         }
     }
 
@@ -860,6 +894,9 @@ impl Protocol for Notary {
         if self.is_bft() && node.id < self.cluster {
             self.bft_release(node);
         }
+        if self.is_raft() && node.id < self.cluster {
+            self.raft_release(node);
+        }
         match msg {
             Msg::Propose(t) => {
                 let o = self.txs[t].origin;
@@ -894,6 +931,12 @@ impl Protocol for Notary {
                 last_term,
             } => self.on_vote(node, ctx, from, term, last_index, last_term),
             Msg::VoteAck { term, granted } => self.on_vote_ack(node, ctx, term, granted),
+            Msg::Snapshot {
+                term,
+                index,
+                entry,
+                states,
+            } => self.on_snapshot(node, ctx, from, (term, index, entry, states)),
             Msg::PrePrepare {
                 view,
                 seq,
@@ -936,6 +979,9 @@ impl Protocol for Notary {
         }
         if self.is_bft() && node.id < self.cluster {
             self.bft_release(node);
+        }
+        if self.is_raft() && node.id < self.cluster {
+            self.raft_release(node);
         }
         match timer {
             Timer::Election(epoch) => {

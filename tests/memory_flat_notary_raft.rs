@@ -1,0 +1,105 @@
+//! The notary's Raft cluster compacts its log into snapshots (Raft §7), and lets go of the
+//! transactions it ordered once nothing names them, so what it holds follows the
+//! transactions in flight; a follower that missed more than the kept window catches up
+//! through an `InstallSnapshot`.
+
+mod common;
+
+use unchained::consensus::notary::{Node, Notary};
+use unchained::metrics::RunOutput;
+use unchained::scenario::Consensus;
+use unchained::world::{Progress, run_with};
+
+fn run(duration_s: u32, faults: &str) -> (RunOutput, Notary, Vec<Node>) {
+    let s = common::scenario(&format!(
+        "
+duration_s: {duration_s}
+devices:
+  - {{ count: 1000, workload: {{ model: periodic, interval_s: 60, jitter_s: 5 }} }}
+gateways: {{ count: 10 }}
+validators: {{ count: 7 }}
+consensus: {{ protocol: notary, cluster: {{ model: raft, nodes: 3 }}, double_spend_share: 0.05 }}
+{faults}"
+    ));
+    let Consensus::Notary(p) = &s.consensus else {
+        unreachable!("notary")
+    };
+    let notary = Notary::new(p, s.validators.count as u32, s.seed);
+    let (out, notary, nodes) = run_with(&s, notary, &Progress::hidden()).expect("runs");
+    assert!(out.conservation.holds(), "{:?}", out.conservation);
+    assert_eq!(common::metric(&out, "conflicting_signed"), 0.0);
+    assert!(common::metric(&out, "double_spend_rejected") > 0.0);
+    (out, notary, nodes)
+}
+
+/// Four times the simulated time creates four times the transactions and log entries, yet
+/// the items held — transactions, entries in the shared store and in each member's log,
+/// members' consumed states and maps of transactions to indices — stay those of the last
+/// minutes. Kept whole, the logs and the transactions they name grow with every transaction
+/// created (10,000 over 600 s, 40,000 over 2,400 s).
+#[test]
+fn the_raft_notary_holds_what_is_in_flight_not_the_run() {
+    let held = |duration_s| {
+        let (out, notary, nodes) = run(duration_s, "");
+        (
+            notary.held(&nodes),
+            notary.peak_transactions(),
+            out.conservation.created,
+        )
+    };
+    let (short_held, short_peak, short_created) = held(600);
+    let (long_held, long_peak, long_created) = held(2400);
+    eprintln!(
+        "raft: 600 s: {short_held} held at the end, {short_peak} transactions at most, \
+         {short_created} created; 2400 s: {long_held}, {long_peak}, {long_created}"
+    );
+    assert!(long_created > 3 * short_created);
+    assert!(
+        long_held as f64 <= 1.2 * short_held as f64 + 100.0,
+        "{long_held} held after 2400 s vs {short_held} after 600 s"
+    );
+    assert!(
+        long_peak as f64 <= 1.2 * short_peak as f64 + 100.0,
+        "{long_peak} tracked at once over 2400 s vs {short_peak} over 600 s"
+    );
+}
+
+/// A follower down for 120 s misses about 2,000 entries, far more than the 128 to 256 the
+/// others keep below their applied index: the leader sends it a snapshot, it installs one,
+/// and by the end it has committed what the others have, while every transaction created
+/// after it came back is signed or rejected (none left pending), conservation holds and no
+/// input is signed twice (checked in `run`).
+#[test]
+fn a_follower_down_longer_than_the_window_recovers_through_a_snapshot() {
+    let faults = "faults:\n  crashes: [{ nodes: [2], at_s: 200, recover_s: 320 }]\n";
+    let (_, notary, nodes) = run(600, faults);
+    eprintln!(
+        "snapshots sent {}, installed {}; commits {:?}, first kept {:?}",
+        notary.snapshots_sent,
+        notary.installs,
+        nodes[..3].iter().map(|n| n.commit).collect::<Vec<_>>(),
+        nodes[..3].iter().map(|n| n.base).collect::<Vec<_>>(),
+    );
+    assert!(notary.snapshots_sent > 0);
+    assert!(notary.installs > 0);
+    let top = nodes[..3].iter().map(|n| n.commit).max().expect("members");
+    // About 2,000 entries were committed while it was down; it is within the in-flight
+    // entries of the others at the end.
+    assert!(top > 5000, "{top} committed");
+    assert!(nodes[2].commit + 64 >= top, "{} vs {top}", nodes[2].commit);
+    let (from, to) = (
+        unchained::engine::from_secs(350.0),
+        unchained::engine::from_secs(540.0),
+    );
+    let pending: Vec<_> = notary
+        .transactions()
+        .into_iter()
+        .filter(|t| t.created >= from && t.created < to && !t.signed && !t.rejected)
+        .collect();
+    assert!(
+        pending.is_empty(),
+        "{} pending: {:?}",
+        pending.len(),
+        &pending[..1]
+    );
+}
