@@ -474,7 +474,7 @@ const CASES: &[(&str, &[&str])] = &[
         &[
             "network.tx_relay = announce",
             "fastest_path",
-            "protocol: nakamoto",
+            "protocol: nakamoto or pos",
             "(line 4)",
         ],
     ),

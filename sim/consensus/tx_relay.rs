@@ -1,19 +1,22 @@
 //! Client transactions relayed as messages (`network.tx_relay: announce`): what each validator
-//! knows of each relayed batch, and when it got it.
+//! knows of each relayed batch, when it got it, and the announce → request → transfer hop
+//! every family that relays this way shares (Nakamoto, proof of stake).
 //!
 //! The transactions of one upload reach their validator together, and travel on together: the
-//! batch is announced to every peer that does not hold it yet (an inventory of 36-byte hashes),
-//! a peer that lacks it and has not asked for it yet asks the first announcer, which sends the
+//! batch is announced to every peer that does not hold it yet (an inventory of hashes), a peer
+//! that lacks it and has not asked for it yet asks the first announcer, which sends the
 //! transactions through its upload link, shared with its block transfers (`network.upload`).
 //! Relaying per batch rather than per transaction keeps the events to announcements × peers per
-//! upload; bytes are counted per transaction. A request that goes unanswered (a lost message,
-//! a crashed peer) is sent to the next peer that holds the batch after `STALL`.
+//! upload; bytes are counted per transaction, at the family's own entry sizes ([`Wire`]). A
+//! request that goes unanswered (a lost message, a crashed peer) is sent to the next peer that
+//! holds the batch after the family's timeout.
 //!
 //! Each batch keeps one arrival per validator, 4 bytes each: nanoseconds after the batch
 //! entered at its origin, or a marker (not heard of, asked for, arrived later than 4.29 s:
 //! such arrivals are kept exactly in a side table). A batch is released when the last of its
 //! transactions leaves the pool; messages about a released batch are ignored.
 
+use super::Ctx;
 use crate::engine::{NS_PER_S, Time};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -23,6 +26,57 @@ pub const HASH_BYTES: u64 = 36;
 /// How long a node waits for requested transactions before asking another peer that has
 /// them: Bitcoin Core's `GETDATA_TX_INTERVAL` (net_processing.cpp, 60 s).
 pub const STALL: Time = 60 * NS_PER_S;
+
+/// Bitcoin's transaction relay: `inv` and `getdata` of 36-byte inventory vectors, another
+/// peer asked after `STALL`.
+pub const BITCOIN: Wire = Wire {
+    announce_bytes: HASH_BYTES,
+    request_bytes: HASH_BYTES,
+    stall: STALL,
+};
+
+/// Ethereum's: devp2p eth/68 `NewPooledTransactionHashes` (type 1 B, size 4 B, hash 32 B per
+/// entry) and `GetPooledTransactions` (32-byte hashes); go-ethereum's transaction fetcher
+/// asks another peer after `txFetchTimeout` (eth/fetcher/tx_fetcher.go, 5 s). Its wait of
+/// `txArriveTimeout` (500 ms) for a direct push before requesting, and the direct push of
+/// whole transactions to the square root of the peers, are left out.
+pub const ETHEREUM: Wire = Wire {
+    announce_bytes: 37,
+    request_bytes: 32,
+    stall: 5 * NS_PER_S,
+};
+
+/// A family's entry sizes and request timeout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wire {
+    /// Bytes per transaction in an announcement.
+    pub announce_bytes: u64,
+    /// Bytes per transaction in a request.
+    pub request_bytes: u64,
+    /// How long a request waits for its answer before another peer is asked.
+    pub stall: Time,
+}
+
+/// One step of a hop, about one batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// The sender holds the batch (its hashes).
+    Announce,
+    /// The sender asks the receiver for the batch.
+    Request,
+    /// The batch itself.
+    Send,
+}
+
+/// A family's message for each step of a hop about batch `b`.
+pub trait RelayMsg {
+    fn relay(step: Step, b: u32) -> Self;
+}
+
+/// A family's timer for a request about batch `b` sent to `asked` that went unanswered.
+pub trait StallTimer {
+    fn stalled(b: u32, asked: u32) -> Self;
+}
 
 const NOT_HEARD: u32 = u32::MAX;
 const ASKED: u32 = u32::MAX - 1;
@@ -41,6 +95,10 @@ struct Batch {
 
 pub struct TxRelay {
     nodes: u32,
+    wire: Wire,
+    /// Whether requests arm a stall timer: only when messages can be lost or meet a crashed
+    /// validator (a timer per request costs events for nothing otherwise).
+    stall_timers: bool,
     /// Batches from id `first` on; `None` once released.
     batches: VecDeque<Option<Batch>>,
     first: u32,
@@ -50,9 +108,11 @@ pub struct TxRelay {
 }
 
 impl TxRelay {
-    pub fn new(nodes: u32) -> Self {
+    pub fn new(nodes: u32, wire: Wire, stall_timers: bool) -> Self {
         TxRelay {
             nodes,
+            wire,
+            stall_timers,
             batches: VecDeque::new(),
             first: 0,
             of_slot: Vec::new(),
@@ -115,7 +175,7 @@ impl TxRelay {
 
     /// `node` heard of batch `b`: whether it should ask for it (it neither holds it nor has
     /// asked already). It counts as asked from now on.
-    pub fn heard(&mut self, b: u32, node: u32) -> bool {
+    fn heard(&mut self, b: u32, node: u32) -> bool {
         match self.get_mut(b) {
             Some(batch) if batch.at[node as usize] == NOT_HEARD => {
                 batch.at[node as usize] = ASKED;
@@ -126,12 +186,12 @@ impl TxRelay {
     }
 
     /// Whether `node` asked for batch `b` and has not got it.
-    pub fn asked(&self, b: u32, node: u32) -> bool {
+    fn asked(&self, b: u32, node: u32) -> bool {
         self.get(b).is_some_and(|x| x.at[node as usize] == ASKED)
     }
 
     /// `node`'s request for `b` found nobody to answer it: it asks again when next announced.
-    pub fn forget_ask(&mut self, b: u32, node: u32) {
+    fn forget_ask(&mut self, b: u32, node: u32) {
         if let Some(batch) = self.get_mut(b)
             && batch.at[node as usize] == ASKED
         {
@@ -140,7 +200,7 @@ impl TxRelay {
     }
 
     /// Batch `b` reached `node` now: whether that is news (the node relays it on).
-    pub fn arrived(&mut self, b: u32, node: u32, now: Time) -> bool {
+    fn arrived(&mut self, b: u32, node: u32, now: Time) -> bool {
         let Some(batch) = self.get_mut(b) else {
             return false;
         };
@@ -195,6 +255,87 @@ impl TxRelay {
     pub fn origin(&self, b: u32) -> Option<u32> {
         self.get(b).map(|x| x.origin)
     }
+
+    /// Announces batch `b`, just received from `from` (`None`: from the fleet), to every peer
+    /// but `from` that does not hold it yet (one that does has announced it to this node, and
+    /// nodes do not announce back what a peer announced: Bitcoin's known-inventory filter,
+    /// go-ethereum's known-transactions set). A light node (`relay: false`) passes on only
+    /// what entered at it, as it does blocks.
+    pub fn announce<M: RelayMsg, T>(&self, b: u32, from: Option<u32>, ctx: &mut Ctx<M, T>) {
+        if from.is_some() && !ctx.net.relays(ctx.node) {
+            return;
+        }
+        let Some((count, _)) = self.size(b) else {
+            return;
+        };
+        let bytes = self.wire.announce_bytes * u64::from(count);
+        for &p in ctx.net.peers(ctx.node) {
+            if Some(p) != from && self.arrival(b, p).is_none() {
+                ctx.send(p, M::relay(Step::Announce, b), bytes);
+            }
+        }
+    }
+
+    /// What `ctx.node` does with `step` about batch `b` from `from`. Messages about a batch
+    /// whose transactions have all settled are ignored.
+    pub fn on_step<M: RelayMsg, T: StallTimer>(
+        &mut self,
+        step: Step,
+        b: u32,
+        from: u32,
+        ctx: &mut Ctx<M, T>,
+    ) {
+        let node = ctx.node;
+        match step {
+            Step::Announce => {
+                if self.heard(b, node) {
+                    self.request(b, from, ctx);
+                }
+            }
+            Step::Request => {
+                if let Some((_, bytes)) = self.size(b) {
+                    ctx.send(from, M::relay(Step::Send, b), bytes);
+                }
+            }
+            Step::Send => {
+                if self.arrived(b, node, ctx.now) {
+                    self.announce(b, Some(from), ctx);
+                }
+            }
+        }
+    }
+
+    fn request<M: RelayMsg, T: StallTimer>(&self, b: u32, from: u32, ctx: &mut Ctx<M, T>) {
+        let Some((count, _)) = self.size(b) else {
+            return;
+        };
+        let bytes = self.wire.request_bytes * u64::from(count);
+        ctx.send(from, M::relay(Step::Request, b), bytes);
+        if self.stall_timers {
+            ctx.timer(self.wire.stall, T::stalled(b, from));
+        }
+    }
+
+    /// A request for batch `b` sent to `asked` went unanswered: ask the next peer, in id order
+    /// after it, that holds the batch; with none, wait for the next announcement.
+    pub fn stalled<M: RelayMsg, T: StallTimer>(&mut self, b: u32, asked: u32, ctx: &mut Ctx<M, T>) {
+        if !self.asked(b, ctx.node) {
+            return;
+        }
+        let peers = ctx.net.peers(ctx.node);
+        let start = peers.partition_point(|&p| p <= asked);
+        let next = peers[start..]
+            .iter()
+            .chain(&peers[..start])
+            .copied()
+            .find(|&p| {
+                self.arrival(b, p).is_some() && (ctx.net.relays(p) || self.origin(b) == Some(p))
+            });
+        match next {
+            Some(p) => self.request(b, p, ctx),
+            None => self.forget_ask(b, ctx.node),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -203,7 +344,7 @@ mod tests {
 
     #[test]
     fn arrivals_are_exact_and_released_with_the_last_transaction() {
-        let mut r = TxRelay::new(3);
+        let mut r = TxRelay::new(3, BITCOIN, false);
         let b = r.open(1, 1_000);
         r.add(b, 4, 100);
         r.add(b, 7, 50);

@@ -28,7 +28,7 @@ pub struct Network {
     /// (and its transaction transfers under `tx_relay: announce`).
     #[serde(default)]
     pub upload: UploadSharing,
-    /// How client transactions travel between validators (Nakamoto only): `fastest_path`
+    /// How client transactions travel between validators (Nakamoto and proof of stake only): `fastest_path`
     /// (each reaches every validator along the fastest path of the peer graph, no events) or
     /// `announce` (announce → request → transfer per hop as messages, through the sender's
     /// shared upload link, so each validator's mempool fills at its own pace).
@@ -153,7 +153,8 @@ pub enum TxRelay {
     #[default]
     FastestPath,
     /// Each arriving upload's transactions are announced to every peer (an inventory of
-    /// 36-byte hashes), requested by a peer that lacks them from the first announcer, and
+    /// hashes: 36 bytes each for Nakamoto, 37 for proof of stake), requested by a peer that
+    /// lacks them from the first announcer, and
     /// sent through the announcer's upload link (`network.upload`), shared with its block
     /// transfers. Costs events per upload × peers × validators: for hundreds to a few
     /// thousand validators.

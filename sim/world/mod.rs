@@ -91,7 +91,12 @@ pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
             let tm = Tendermint::new(p, n).with_adversary(s.adversary.as_ref());
             run_with(s, tm, progress).map(|r| r.0)
         }
-        Consensus::Pos(p) => run_with(s, Pos::new(p, n, s.seed), progress).map(|r| r.0),
+        Consensus::Pos(p) => {
+            let net = &s.network;
+            let pos =
+                Pos::new(p, n, s.seed).with_tx_relay(net.tx_relay, net.relay_model, n, lossy(s));
+            run_with(s, pos, progress).map(|r| r.0)
+        }
         Consensus::Tangle(p) => {
             let t = Tangle::new(p, n).with_faults(s.faults.as_ref(), n);
             run_with(s, t, progress).map(|r| r.0)

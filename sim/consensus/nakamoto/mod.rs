@@ -24,7 +24,7 @@ mod txs;
 
 use super::{Carries, Ctx, Gossip, Kind, NodeStats, Protocol, Report, TxIn};
 use crate::adversary::{self, Attack};
-use crate::consensus::tx_relay::TxRelay;
+use crate::consensus::tx_relay::{self, TxRelay};
 use crate::engine::{Purpose, Time, draw_unit, from_secs, to_secs};
 use crate::ledger::{BlockStore, GENESIS, Pool, TxKind};
 use crate::metrics::{BlockRow, Metrics, Value};
@@ -63,8 +63,6 @@ pub struct Nakamoto {
     stall_timers: bool,
     /// Transactions relayed as messages; `None` under `tx_relay: fastest_path`.
     tx_relay: Option<TxRelay>,
-    /// Whether transaction requests arm a stall timer (see `with_tx_relay`).
-    tx_stall_timers: bool,
     /// Who finds each block when intervals are fixed (see `with_horizon`); `None` when they
     /// are exponential.
     schedule: Option<schedule::Schedule>,
@@ -161,7 +159,6 @@ impl Nakamoto {
             announce: None,
             stall_timers: false,
             tx_relay: None,
-            tx_stall_timers: false,
             schedule: None,
         }
     }
@@ -198,10 +195,9 @@ impl Nakamoto {
     /// Relays client transactions between validators as `model` says (`Nakamoto::new` gives
     /// `fastest_path`); `lossy` as for `with_relay`.
     pub fn with_tx_relay(mut self, model: scenario::TxRelay, validators: u32, lossy: bool) -> Self {
-        self.tx_stall_timers = lossy;
         self.tx_relay = match model {
             scenario::TxRelay::FastestPath => None,
-            scenario::TxRelay::Announce => Some(TxRelay::new(validators)),
+            scenario::TxRelay::Announce => Some(TxRelay::new(validators, tx_relay::BITCOIN, lossy)),
         };
         self
     }
@@ -463,8 +459,8 @@ impl Protocol for Nakamoto {
     /// messages (`tx_relay: announce`), transactions are counted as they are sent instead.
     fn gossip(&self) -> Option<Gossip> {
         self.tx_relay.is_none().then_some(Gossip::Announce {
-            announce_bytes: crate::consensus::tx_relay::HASH_BYTES,
-            request_bytes: crate::consensus::tx_relay::HASH_BYTES,
+            announce_bytes: tx_relay::HASH_BYTES,
+            request_bytes: tx_relay::HASH_BYTES,
         })
     }
 

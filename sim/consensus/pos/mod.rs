@@ -31,10 +31,12 @@
 
 mod duties;
 mod ffg;
+mod txs;
 mod votes;
 
 use super::nakamoto::BACKGROUND_TX_BYTES;
 use super::pbft::requests::Executed;
+use super::tx_relay::{self, TxRelay};
 use super::{Carries, Ctx, Gossip, Kind, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs, to_secs};
 use crate::ledger::{BlockStore, GENESIS, NO_BLOCK_ID, Pool, TxKind, TxRef};
@@ -86,6 +88,11 @@ pub struct Pos {
     tx_finality: Spread,
     /// Proposers scan the whole pool every slot instead of resuming (see [`Scan`]).
     rescan: bool,
+    /// Transactions relayed as messages; `None` under `tx_relay: fastest_path`.
+    tx_relay: Option<TxRelay>,
+    /// Whether blocks go through the upload links (`relay_model: announce`); under `ideal`
+    /// they cross at full speed even when transactions share the links.
+    queue_blocks: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -153,6 +160,12 @@ impl Node {
 pub enum Msg {
     Block(u32),
     Attestation(u32),
+    /// `tx_relay: announce` only: the sender holds a batch of transactions (their hashes).
+    TxInv(u32),
+    /// Asks the receiver for a batch of transactions.
+    GetTx(u32),
+    /// A batch of transactions.
+    Tx(u32),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -161,6 +174,9 @@ pub enum Timer {
     Attest(u64),
     /// The validator has executed the block: it may become its head.
     Executed(u32),
+    /// A request for a batch of transactions (`tx_relay: announce`) sent to the second id
+    /// went unanswered this long: ask another peer.
+    TxStalled(u32, u32),
 }
 
 impl Pos {
@@ -190,7 +206,30 @@ impl Pos {
             finality: Spread::default(),
             tx_finality: Spread::default(),
             rescan: false,
+            tx_relay: None,
+            queue_blocks: true,
         }
+    }
+
+    /// Relays client transactions between validators as `model` says (`Pos::new` gives
+    /// `fastest_path`), their transfers sharing the upload links with blocks only under
+    /// `relay_model: announce`; `lossy`: messages can be lost or meet a crashed validator, so
+    /// requests arm a stall timer.
+    pub fn with_tx_relay(
+        mut self,
+        model: scenario::TxRelay,
+        relay: scenario::RelayModel,
+        validators: u32,
+        lossy: bool,
+    ) -> Self {
+        self.tx_relay = match model {
+            scenario::TxRelay::FastestPath => None,
+            scenario::TxRelay::Announce => {
+                Some(TxRelay::new(validators, tx_relay::ETHEREUM, lossy))
+            }
+        };
+        self.queue_blocks = relay == scenario::RelayModel::Announce;
+        self
     }
 
     /// The protocol keeping every validator's finalized checkpoints, for checks that compare
@@ -198,6 +237,16 @@ impl Pos {
     pub fn recording(mut self) -> Self {
         self.recording = true;
         self
+    }
+
+    /// Every block so far (for checks after the run).
+    pub fn blocks(&self) -> &BlockStore {
+        &self.blocks
+    }
+
+    /// The transactions not yet settled by their validator (for checks after the run).
+    pub fn pool(&self) -> &Pool {
+        &self.pool
     }
 
     /// Attestations and blocks' lists of them kept now, and transaction references in blocks'
@@ -335,10 +384,13 @@ impl Pos {
             {
                 continue;
             }
-            let known = ctx
-                .reach
-                .delay(t.origin, node.id, t.tx.bytes)
-                .is_some_and(|d| t.reached + d <= ctx.now);
+            let known = match &self.tx_relay {
+                Some(r) => r.tx_arrival(s, node.id).is_some_and(|a| a <= ctx.now),
+                None => ctx
+                    .reach
+                    .delay(t.origin, node.id, t.tx.bytes)
+                    .is_some_and(|d| t.reached + d <= ctx.now),
+            };
             if !known || in_chain() {
                 continue;
             }
@@ -479,11 +531,15 @@ impl Pos {
             let c = self.blocks.ancestor(to, h);
             let block = self.blocks.get(c);
             let (settled, finality) = (&mut self.settled[node as usize], &mut self.tx_finality);
-            self.pool.take_own(block, node, |_, t| {
+            let relay = &mut self.tx_relay;
+            self.pool.take_own(block, node, |slot, t| {
                 // Executed when the block reached this validator.
                 ctx.settle_executed(t.tx.tag(), t.tx.created, block.tx_count);
                 finality.add(ctx.now - t.tx.created);
                 *settled += 1;
+                if let Some(r) = relay {
+                    r.released(slot);
+                }
             });
             self.blocks.confirm(c);
         }
@@ -499,24 +555,35 @@ impl Protocol for Pos {
         match msg {
             Msg::Block(_) => Kind::new("block", Carries::Block),
             Msg::Attestation(_) => Kind::new("attestation", Carries::Vote),
+            // The names of the rows the fastest-path model counts, so the two compare.
+            Msg::TxInv(_) => Kind::new("tx_announce", Carries::Transactions),
+            Msg::GetTx(_) => Kind::new("tx_request", Carries::Transactions),
+            Msg::Tx(_) => Kind::new("tx_relay", Carries::Transactions),
         }
     }
 
     /// Blocks go whole to every peer that lacks them, as gossipsub pushes a
     /// `SignedBeaconBlock` on the `beacon_block` topic (Ethereum consensus specs,
     /// `p2p-interface.md`): no announce/request round and no compact form. Under
-    /// `relay_model: announce` the copies share the sender's upload link.
+    /// `relay_model: announce` the copies share the sender's upload link, as do relayed
+    /// transactions under `tx_relay: announce`.
     fn bulk(&self, msg: &Msg) -> bool {
-        matches!(msg, Msg::Block(_))
+        match msg {
+            Msg::Block(_) => self.queue_blocks,
+            Msg::Tx(_) => true,
+            _ => false,
+        }
     }
 
     /// Ethereum's transaction announcements (devp2p eth/68 `NewPooledTransactionHashes`:
     /// type 1 B, size 4 B, hash 32 B per entry; `GetPooledTransactions`: 32-byte hashes). The
     /// direct push of whole transactions to the square root of the peers is left out.
+    /// Relayed as messages (`tx_relay: announce`), transactions are counted as they are sent
+    /// instead.
     fn gossip(&self) -> Option<Gossip> {
-        Some(Gossip::Announce {
-            announce_bytes: 37,
-            request_bytes: 32,
+        self.tx_relay.is_none().then_some(Gossip::Announce {
+            announce_bytes: tx_relay::ETHEREUM.announce_bytes,
+            request_bytes: tx_relay::ETHEREUM.request_bytes,
         })
     }
 
@@ -568,14 +635,23 @@ impl Protocol for Pos {
     }
 
     fn on_transactions(&mut self, _node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
+        // The transactions of one upload travel on together (`tx_relay: announce`).
+        let mut batch = None;
         for &tx in txs {
-            self.pool.insert(tx, ctx.now, ctx.node);
+            let (slot, _) = self.pool.insert(tx, ctx.now, ctx.node);
             ctx.metrics.on_reached(tx.created, tx.uploaded, ctx.now);
             ctx.metrics.on_gossiped(ctx.node, tx.bytes);
+            if let Some(r) = &mut self.tx_relay {
+                let b = *batch.get_or_insert_with(|| r.open(ctx.node, ctx.now));
+                r.add(b, slot, tx.bytes);
+            }
+        }
+        if let (Some(b), Some(r)) = (batch, &self.tx_relay) {
+            r.announce(b, None, ctx);
         }
     }
 
-    fn on_message(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, _from: u32, msg: Msg) {
+    fn on_message(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, from: u32, msg: Msg) {
         match msg {
             Msg::Block(b) => {
                 if self.blocks.receive(b, node.id, ctx.now) {
@@ -586,6 +662,7 @@ impl Protocol for Pos {
                 }
             }
             Msg::Attestation(a) => node.heard.push(a),
+            Msg::TxInv(_) | Msg::GetTx(_) | Msg::Tx(_) => self.on_tx_msg(ctx, from, msg),
         }
     }
 
@@ -618,6 +695,11 @@ impl Protocol for Pos {
             }
             Timer::Attest(slot) => self.attest(node, slot, ctx),
             Timer::Executed(b) => self.follow(node, b),
+            Timer::TxStalled(b, asked) => {
+                if let Some(r) = &mut self.tx_relay {
+                    r.stalled(b, asked, ctx);
+                }
+            }
         }
     }
 

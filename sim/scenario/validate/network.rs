@@ -78,14 +78,16 @@ impl Checker<'_> {
     }
 
     /// Transactions travel as messages only where the family floods them between validators
-    /// by the fastest-path model; the others send them as their own protocol messages.
+    /// by the fastest-path model and builds blocks from what reached the proposer (Nakamoto,
+    /// proof of stake); the others send them as their own protocol messages.
     pub(super) fn tx_relay(&mut self, s: &Scenario) {
         let relay = s.network.tx_relay;
-        if relay != TxRelay::FastestPath && !matches!(s.consensus, Consensus::Nakamoto(_)) {
+        let floods = matches!(s.consensus, Consensus::Nakamoto(_) | Consensus::Pos(_));
+        if relay != TxRelay::FastestPath && !floods {
             self.report(
                 "network.tx_relay",
                 relay.name(),
-                "must be fastest_path for this protocol: announce is only for protocol: nakamoto",
+                "must be fastest_path for this protocol: announce is only for protocol: nakamoto or pos",
             );
         }
     }
