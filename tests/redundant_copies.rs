@@ -1,9 +1,10 @@
 //! The world leaves out copies of a flooded block that reach a validator after another copy
-//! already on its way there (`Protocol::copy_key`). That must change nothing but the count of
-//! events: every table and chart, and every summary row except `events` and
-//! `net_redundant_copies`, equal a run that queues every copy, with link loss, partitions, an
-//! eclipse, selfish mining and a fleet. With crashes it stays off: a copy that arrives while its
-//! validator is down is lost, so the one behind it would matter.
+//! already on its way there (`Protocol::copy_key`), and announcements of a block their
+//! receiver already fetches (`Protocol::futile`, under `relay_model: announce`). That must
+//! change nothing but the count of events: every table and chart, and every summary row except
+//! `events` and `net_redundant_copies`, equal a run that queues every message, with link loss,
+//! partitions, an eclipse, selfish mining and a fleet. With crashes it stays off: a copy that
+//! arrives while its validator is down is lost, so the one behind it would matter.
 
 mod common;
 
@@ -31,6 +32,9 @@ impl Protocol for EveryCopy {
     }
     fn kind(&self, msg: &Msg) -> Kind {
         self.0.kind(msg)
+    }
+    fn bulk(&self, msg: &Msg) -> bool {
+        self.0.bulk(msg)
     }
     fn gossip(&self) -> Option<Gossip> {
         self.0.gossip()
@@ -118,6 +122,10 @@ fn check(name: &str, text: &str) -> (f64, f64) {
 }
 
 fn base(seed: u64, extra: &str) -> String {
+    with_relay(seed, "ideal", extra)
+}
+
+fn with_relay(seed: u64, relay_model: &str, extra: &str) -> String {
     format!(
         "
 seed: {seed}
@@ -131,6 +139,8 @@ gateways: {{ count: 20 }}
 network:
   jitter: pareto
   topology: {{ model: random, outbound: 8, max_inbound: 125 }}
+  relay_model: {relay_model}
+  upload: stop_and_wait
 consensus: {{ protocol: nakamoto, block_interval_s: 30, confirmations: 3, relay: compact }}
 {extra}"
     )
@@ -152,6 +162,20 @@ fn leaving_out_late_copies_changes_no_result() {
     check("eclipse", &base(6, eclipse));
     let selfish = "adversary: { kind: selfish_mining, node: 0, hash_share: 0.35, gamma: 0.5 }\n";
     check("selfish", &base(7, selfish));
+}
+
+#[test]
+fn leaving_out_futile_announcements_changes_no_result() {
+    for seed in [11, 12] {
+        let (dropped, events) = check("announce", &with_relay(seed, "announce", ""));
+        assert!(dropped > events / 4.0, "seed {seed}: {dropped} of {events}");
+    }
+    // Loss arms stall timers, which may give up a fetch: announcements are all delivered.
+    let faults = "faults:\n  partitions:\n    - { split: 0.4, from_s: 600, to_s: 900 }\n  \
+                  links: { loss: 0.05 }\n";
+    check("announce-faults", &with_relay(13, "announce", faults));
+    let selfish = "adversary: { kind: selfish_mining, node: 0, hash_share: 0.35, gamma: 0.5 }\n";
+    check("announce-selfish", &with_relay(14, "announce", selfish));
 }
 
 #[test]

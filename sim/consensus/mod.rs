@@ -294,6 +294,13 @@ pub trait Protocol: Send {
     fn copy_key(&self, _msg: &Self::Msg) -> Option<u32> {
         None
     }
+    /// Whether `msg`, sent now to `to`, changes nothing, neither state nor metrics, whenever it
+    /// arrives: an announcement of a block `to` already fetches. The world then counts it
+    /// delivered without queueing it, as it does with copies (and under the same condition:
+    /// no crash schedules, so every queued message would be delivered).
+    fn futile(&self, _to: u32, _msg: &Self::Msg) -> bool {
+        false
+    }
     /// Whether `msg` carries block data through the sender's upload link, queued or shared
     /// with its other transfers (`network.upload`) under `relay_model: announce`. Others
     /// (announcements, requests, votes) leave at once. By default every message that carries

@@ -39,6 +39,11 @@ impl FirstCopies {
         }
     }
 
+    /// Whether copies may be left out at all (no crash schedules).
+    pub fn active(&self) -> bool {
+        !self.slots.is_empty()
+    }
+
     /// Whether the copy keyed `key` that would reach `to` at `at`, sent by `source`, is
     /// redundant: a copy with the same key reaches `to` earlier, or at the same time from a
     /// source delivered first (a source's own events keep their order, so a later copy from the

@@ -822,9 +822,15 @@ impl<'s, P: Protocol> World<'s, P> {
             self.traffic.ended(kind, to, bytes, Fate::InFlight);
         }
         let src = node_source(v);
-        if let Some(key) = self.protocol.copy_key(&msg)
-            && self.first_copies.redundant(to, key, at, src)
-        {
+        let left_out = if self.first_copies.active() && self.protocol.futile(to, &msg) {
+            self.first_copies.dropped += 1;
+            true
+        } else if let Some(key) = self.protocol.copy_key(&msg) {
+            self.first_copies.redundant(to, key, at, src)
+        } else {
+            false
+        };
+        if left_out {
             // Delivered and ignored; never counted at its arrival, so here.
             if at < self.end {
                 self.traffic.ended(kind, to, bytes, Fate::Delivered);

@@ -555,6 +555,18 @@ impl Protocol for Nakamoto {
         }
     }
 
+    /// An `inv` of a block its receiver holds or has asked a peer for is ignored on arrival,
+    /// and neither undoes itself: a fetch ends only with the block, except when a stall timer
+    /// gives up on its peer (lossy networks), so then every `inv` is delivered.
+    fn futile(&self, to: u32, msg: &Msg) -> bool {
+        match (msg, &self.announce) {
+            (Msg::Inv(b), Some(a)) if !self.stall_timers => {
+                self.blocks.has(*b, to) || a.fetch(to, *b).is_some()
+            }
+            _ => false,
+        }
+    }
+
     /// Block data queues on the upload link under `relay_model: announce` only (under `ideal`
     /// it crosses at full speed even when transactions share the links).
     fn bulk(&self, msg: &Msg) -> bool {

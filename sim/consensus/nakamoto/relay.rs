@@ -12,6 +12,7 @@
 
 use crate::engine::{Purpose, draw_unit};
 use crate::scenario::{self, MissingShare};
+use std::collections::BTreeMap;
 
 /// Payload of an `inv` or `getdata` naming one block: a count and one 36-byte inventory
 /// vector (Bitcoin P2P protocol). Message headers (24 bytes) are left out here as they are
@@ -90,9 +91,20 @@ pub struct Announce {
     /// High-bandwidth peers per node, most recent first, `NONE` where unused.
     hb: Vec<u32>,
     hb_len: usize,
-    fetching: Vec<Vec<Fetch>>,
+    /// The block each node is fetching (`block == NONE` when none): one at a time is the rule
+    /// (blocks are minutes apart, propagation seconds), so it lies in one flat array, read on
+    /// every announcement without chasing a per-node list.
+    fetching: Vec<Fetch>,
+    /// Further fetches of nodes fetching several blocks at once (forks), by (node, block).
+    more: BTreeMap<(u32, u32), Fetch>,
     seed: u64,
 }
+
+const IDLE: Fetch = Fetch {
+    block: NONE,
+    stage: Stage::Requested,
+    from: NONE,
+};
 
 const NONE: u32 = u32::MAX;
 
@@ -111,7 +123,8 @@ impl Announce {
             missing: params.missing_share.clone(),
             hb: vec![NONE; n * hb_len],
             hb_len,
-            fetching: vec![Vec::new(); n],
+            fetching: vec![IDLE; n],
+            more: BTreeMap::new(),
             seed,
         }
     }
@@ -144,22 +157,36 @@ impl Announce {
     }
 
     pub fn fetch(&self, node: u32, block: u32) -> Option<Fetch> {
-        self.fetching[node as usize]
-            .iter()
-            .find(|f| f.block == block)
-            .copied()
+        let f = self.fetching[node as usize];
+        if f.block == block {
+            return Some(f);
+        }
+        if self.more.is_empty() {
+            return None;
+        }
+        self.more.get(&(node, block)).copied()
     }
 
     pub fn set_fetch(&mut self, node: u32, f: Fetch) {
-        let list = &mut self.fetching[node as usize];
-        match list.iter_mut().find(|g| g.block == f.block) {
-            Some(g) => *g = f,
-            None => list.push(f),
+        let first = &mut self.fetching[node as usize];
+        if first.block == f.block {
+            *first = f;
+        } else if let Some(g) = self.more.get_mut(&(node, f.block)) {
+            *g = f;
+        } else if first.block == NONE {
+            *first = f;
+        } else {
+            self.more.insert((node, f.block), f);
         }
     }
 
     pub fn done(&mut self, node: u32, block: u32) {
-        self.fetching[node as usize].retain(|f| f.block != block);
+        let first = &mut self.fetching[node as usize];
+        if first.block == block {
+            *first = IDLE;
+        } else if !self.more.is_empty() {
+            self.more.remove(&(node, block));
+        }
     }
 
     /// Whether `receiver` can rebuild block `b` from the compact block `sender` sent: drawn
@@ -233,5 +260,33 @@ mod tests {
             !mixed.pushes_to(1, 0),
             "a peer without compact relay is never asked"
         );
+    }
+
+    #[test]
+    fn fetches_of_several_blocks_at_once_are_kept_apart() {
+        let mut a = Announce::new(&params(0), vec![true; 4], 1);
+        let f = |block, from| Fetch {
+            block,
+            stage: Stage::Requested,
+            from,
+        };
+        a.set_fetch(1, f(10, 2));
+        a.set_fetch(1, f(11, 3));
+        a.set_fetch(1, f(12, 0));
+        assert_eq!(a.fetch(1, 11).map(|g| g.from), Some(3));
+        a.done(1, 10);
+        assert!(a.fetch(1, 10).is_none());
+        let missing = Fetch {
+            stage: Stage::MissingTxs,
+            ..f(11, 3)
+        };
+        a.set_fetch(1, missing);
+        assert_eq!(a.fetch(1, 11).map(|g| g.stage), Some(Stage::MissingTxs));
+        a.set_fetch(1, f(13, 2));
+        a.done(1, 11);
+        assert!(a.fetch(1, 11).is_none(), "no copy left behind");
+        assert_eq!(a.fetch(1, 12).map(|g| g.from), Some(0));
+        assert_eq!(a.fetch(1, 13).map(|g| g.from), Some(2));
+        assert!(a.fetch(2, 12).is_none(), "another node");
     }
 }
