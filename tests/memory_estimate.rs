@@ -109,3 +109,45 @@ fn the_estimate_bounds_what_privacy_observers_keep() {
         "peak {peak} MiB above the estimate {estimate} MiB"
     );
 }
+
+/// Transactions relayed as messages (`network.tx_relay: announce`) keep one 4-byte arrival per
+/// validator for each batch not yet settled, and its record (128 bytes): with one transaction
+/// per upload and nothing settling within the run (1,000 confirmations of 600 s blocks), every
+/// one of the 4,000 batches is kept to the end, so the estimate grows by 4,000 × (4 × n + 128)
+/// bytes over the fastest-path model's, plus the upload links the relay uses (1,024 bytes a
+/// validator). Proof of stake's transactions wait up to three epochs for finality, so its
+/// batches are three epochs' uploads. Fails if the arrivals are not counted, or counted per
+/// validator once instead of per batch.
+#[test]
+fn the_estimate_counts_the_arrivals_relayed_transactions_keep() {
+    let text = |n: u32, relay: &str, consensus: &str| {
+        format!(
+            "duration_s: 600\ndevices: [{{ count: 400, workload: {{ model: periodic, interval_s: 60 }} }}]\n\
+             gateways: {{ count: 20 }}\nvalidators: {{ count: {n} }}\nnetwork: {{ tx_relay: {relay} }}\n\
+             consensus: {consensus}\n"
+        )
+    };
+    let growth = |n: u32, consensus: &str| {
+        let est = |relay| unchained::world::estimate(&common::scenario(&text(n, relay, consensus)));
+        let (fast, relayed) = (est("fastest_path"), est("announce"));
+        assert_eq!(relayed.devices, fast.devices);
+        assert_eq!(relayed.other, fast.other);
+        relayed.transactions - fast.transactions + relayed.validators - fast.validators
+    };
+    let close = |got: f64, want: f64| (got - want).abs() <= 1e-6 * want;
+    let nakamoto = "{ protocol: nakamoto, block_interval_s: 600, confirmations: 1000 }";
+    for n in [100u32, 1_000, 4_000] {
+        let n_f = f64::from(n);
+        let want = 4_000.0 * (4.0 * n_f + 128.0) + 1_024.0 * n_f;
+        let got = growth(n, nakamoto);
+        assert!(
+            close(got, want),
+            "{n} validators: grew by {got}, not {want}"
+        );
+    }
+    // 12 s slots, 2 per epoch: three epochs are 72 s of uploads, 480 batches.
+    let pos = "{ protocol: pos, slot_s: 12, slots_per_epoch: 2 }";
+    let want = 480.0 * (4.0 * 100.0 + 128.0) + 1_024.0 * 100.0;
+    let got = growth(100, pos);
+    assert!(close(got, want), "pos: grew by {got}, not {want}");
+}

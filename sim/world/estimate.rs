@@ -17,6 +17,17 @@ const PER_VALIDATOR: f64 = 2.0 * 320.0 + 64.0 + 16.0 * 8.0;
 /// scenario at 10,000 nodes peaked up to 7 MiB above the estimate without this term (71 vs
 /// 64 MiB over 3 seeds, debug build): 734 bytes a node, rounded up.
 const PER_VALIDATOR_ANNOUNCE: f64 = 1024.0;
+/// Transactions relayed as messages (`network.tx_relay: announce`, `consensus/tx_relay.rs`):
+/// each batch not yet settled keeps one 4-byte arrival per validator (counted apart) and its
+/// record (48 bytes, up to twice that in its queue's room grown by doubling), the allocation
+/// of its arrivals and the batch of each pool slot: 128 bytes, rounded up. Nakamoto with
+/// 4,000 transactions, one per upload and none settling (600 s, 1,000 confirmations), peaked
+/// 15.9 MiB above the same run under `fastest_path` on 1,000 validators (73,384 against
+/// 57,088 KiB, dev profile) and 28.4 MiB above on 2,000 (86,492 against 57,436 KiB): 4,172
+/// and 7,438 bytes per batch, where this term and the upload links count 4,384 and 8,640,
+/// putting the runs at 74 and 92 MiB against peaks of 72 and 85 (`tests/memory_estimate.rs`
+/// checks the closed form).
+const PER_RELAY_BATCH: f64 = 128.0;
 /// Program, libraries and output tables: a run of 4 validators and no devices peaks at 46 MiB
 /// (debug build), small example runs at up to 50 MiB.
 const BASE: f64 = 56.0 * 1024.0 * 1024.0;
@@ -190,10 +201,25 @@ pub fn estimate(s: &Scenario) -> Estimate {
     // Latency (8 B), transfer per byte (8 B) and predecessor (4 B) per origin and validator.
     let reach = origins * validators * 20.0;
     let block_bytes = blocks * (96.0 + validators / 8.0);
-    let announce = match s.network.relay_model {
-        crate::scenario::RelayModel::Ideal => 0.0,
-        crate::scenario::RelayModel::Announce => validators * PER_VALIDATOR_ANNOUNCE,
+    // Transactions relayed as messages use the same upload links and requests in flight.
+    let tx_relay = s.network.tx_relay == crate::scenario::TxRelay::Announce;
+    let announce = if s.network.relay_model == crate::scenario::RelayModel::Announce || tx_relay {
+        validators * PER_VALIDATOR_ANNOUNCE
+    } else {
+        0.0
     };
+    // One batch per upload, so at most one per waiting transaction (gateways forward each
+    // upload on its own by default). Proof of stake's transactions wait for finality, up to
+    // three epochs (`tests/pos.rs`), not the minute of work in flight counted above.
+    let relay_batches = match &s.consensus {
+        _ if !tx_relay => 0.0,
+        Consensus::Pos(p) => {
+            let finality_s = 3.0 * f64::from(p.slots_per_epoch) * p.slot_s;
+            offered_tx_per_s * finality_s.min(s.duration_s)
+        }
+        _ => pending_tx,
+    };
+    let relay = relay_batches * (4.0 * validators + PER_RELAY_BATCH);
     let windows = s.duration_s / s.metrics.window_s * 8.0 * 8.0;
     let created = offered_tx_per_s * s.duration_s;
     let two_faced = matches!(
@@ -270,7 +296,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
     Estimate {
         devices: devices * PER_DEVICE + radio + delayed,
         gateways: s.gateways.count as f64 * PER_GATEWAY,
-        transactions: (pending_tx * PER_PENDING_TX).max(created * per_tx),
+        transactions: (pending_tx * PER_PENDING_TX).max(created * per_tx) + relay,
         validators: validators * PER_VALIDATOR + reach + block_bytes + announce,
         privacy,
         other: BASE + windows,
@@ -311,7 +337,8 @@ fn links_per_radio_device(s: &Scenario) -> f64 {
 pub struct Estimate {
     pub devices: f64,
     pub gateways: f64,
-    /// Transactions waiting, or for the families that keep every one, all of them.
+    /// Transactions waiting, or for the families that keep every one, all of them; with
+    /// what relaying them as messages keeps per batch.
     pub transactions: f64,
     pub validators: f64,
     /// What privacy observers keep.
