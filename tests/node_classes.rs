@@ -432,3 +432,39 @@ fn light_nodes_pass_on_no_transaction_they_did_not_take_in() {
     let everyone = with_devices.replace(", relay: false", "");
     assert!(offers(&out) < offers(&common::run(&load(&everyone).unwrap())));
 }
+
+/// The `class` column of the `nodes` table names each validator's class: shares 0.2/0.3/0.5
+/// of 10 validators give exactly 2, 3 and 5 rows of each name, on contiguous ids in list
+/// order; without classes the column is there and empty in every row.
+#[test]
+fn the_nodes_table_names_each_validators_class() {
+    let class_column = |network: &str, tag: &str| -> Vec<String> {
+        let s = load(&nakamoto(10, network)).unwrap();
+        let files = outputs(&s, tag);
+        let csv = String::from_utf8(files["nodes.csv"].clone()).unwrap();
+        let mut lines = csv.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let at = header
+            .iter()
+            .position(|&h| h == "class")
+            .expect("a class column");
+        lines
+            .map(|l| l.split(',').nth(at).unwrap().to_string())
+            .collect()
+    };
+    let classes = class_column(
+        "  classes:
+    - { name: miners, share: 0.2 }
+    - { name: relays, share: 0.3 }
+    - { name: light, share: 0.5, relay: false, mines: false }
+",
+        "classes",
+    );
+    let want: Vec<&str> = [("miners", 2), ("relays", 3), ("light", 5)]
+        .iter()
+        .flat_map(|&(name, n)| std::iter::repeat_n(name, n))
+        .collect();
+    assert_eq!(classes, want);
+    let none = class_column("  topology: { model: full_mesh }\n", "no-classes");
+    assert_eq!(none, vec![String::new(); 10]);
+}

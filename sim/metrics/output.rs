@@ -202,6 +202,8 @@ pub struct MessageRow {
 pub struct NodeRow {
     pub node: u32,
     pub region: String,
+    /// Its class's name under `network.classes`; `None` (null) without classes.
+    pub class: Option<String>,
     /// Nakamoto: share of the hash power.
     pub hash_share: Option<f64>,
     /// Proof of stake: share of the stake.

@@ -252,6 +252,7 @@ pub(super) fn nodes(rows: &[NodeRow]) -> PolarsResult<DataFrame> {
         vec![
             col("node", pick(rows, |r| int(r.node))),
             col("region", pick(rows, |r| r.region.as_str())),
+            col("class", pick(rows, |r| r.class.as_deref())),
             col("hash_share", pick(rows, |r| r.hash_share)),
             col("stake_share", pick(rows, |r| r.stake_share)),
             col("peers", pick(rows, |r| int(r.peers))),

@@ -58,6 +58,7 @@ pub(super) fn sample() -> RunOutput {
     let node = |i: u32, region: &str| NodeRow {
         node: i,
         region: region.to_string(),
+        class: None,
         hash_share: Some(0.5),
         stake_share: None,
         peers: 4 + i,
@@ -292,6 +293,7 @@ const EXPECTED_COLUMNS: [(&str, &[&str]); 7] = [
         &[
             "node",
             "region",
+            "class",
             "hash_share",
             "stake_share",
             "peers",
@@ -415,7 +417,8 @@ fn writes_every_table_chart_and_text() {
     );
 
     let nodes = read_parquet(&dir.0, "nodes");
-    assert_eq!(nodes.shape(), (2, 13));
+    assert_eq!(nodes.shape(), (2, 14));
+    assert_eq!(nodes.column("class").unwrap().null_count(), 2, "no classes");
     // A column that means nothing for the family is null, not zero.
     assert_eq!(nodes.column("stake_share").unwrap().null_count(), 2);
     assert_eq!(

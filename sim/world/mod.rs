@@ -992,6 +992,7 @@ impl<'s, P: Protocol> World<'s, P> {
         for &v in &self.access.gateway_validator {
             gateways[v as usize] += 1;
         }
+        let classes = &self.s.network.classes;
         let nodes = report
             .nodes
             .iter()
@@ -999,6 +1000,8 @@ impl<'s, P: Protocol> World<'s, P> {
             .map(|(v, st)| NodeRow {
                 node: v as u32,
                 region: self.net.table.names[self.net.region[v] as usize].clone(),
+                class: (!classes.is_empty())
+                    .then(|| classes[self.net.class[v] as usize].name.clone()),
                 hash_share: st.hash_share,
                 stake_share: st.stake_share,
                 peers: self.net.peers(v as u32).len() as u32,
