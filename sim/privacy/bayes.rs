@@ -31,6 +31,7 @@
 use std::collections::BTreeMap;
 
 use super::calendar::Calendar;
+use super::candidates::{At, Candidates};
 use super::keys::Keys;
 use crate::engine::Time;
 
@@ -92,10 +93,11 @@ struct Key {
 #[derive(Clone, Copy, Default)]
 struct Active {
     key: Key,
-    slot: (Time, u64),
+    slot: At,
 }
 
 /// A candidate successor not yet linked to, with its uses so far (weighed without a lookup).
+#[derive(Clone, Copy)]
 struct Fresh {
     key: Key,
     device: u32,
@@ -112,8 +114,8 @@ struct Pool {
     /// since is filed again by its last use (a use files nothing: most keys are used again
     /// before they are first taken).
     by_last: Calendar<(u32, u32)>,
-    /// By first use and then order of arrival; a claimed candidate leaves.
-    fresh: BTreeMap<(Time, u64), Fresh>,
+    /// By first use and then order of arrival.
+    fresh: Candidates<Fresh>,
     arrivals: u64,
     /// Keys are looked over once a period (retired up to a period late: candidates stay for
     /// five).
@@ -175,7 +177,7 @@ impl Bayes {
                 model,
                 number,
                 by_last: Calendar::new(model.period),
-                fresh: BTreeMap::new(),
+                fresh: Candidates::new(),
                 arrivals: 0,
                 next_sweep: 0,
             });
@@ -186,7 +188,7 @@ impl Bayes {
             k.hi = k.hi.max(r);
             k.last = k.last.max(t);
             k.uses += 1;
-            if let Some(f) = p.fresh.get_mut(&a.slot) {
+            if let Some(f) = p.fresh.get_mut(a.slot) {
                 f.key = *k;
             }
             return;
@@ -264,13 +266,7 @@ impl Bayes {
                 link(p, &mut self.stats, &key, d, e);
             }
             let keep = period.saturating_mul(KEEP_PERIODS);
-            while p
-                .fresh
-                .first_key_value()
-                .is_some_and(|(&(first, _), _)| first.saturating_add(keep) < now)
-            {
-                p.fresh.pop_first();
-            }
+            p.fresh.drop_while(|first| first.saturating_add(keep) < now);
         }
     }
 
@@ -372,22 +368,36 @@ fn link(p: &mut Pool, stats: &mut BayesStats, a: &Key, d: u32, e: u32) {
         _ => (a.last, a.last.saturating_add(period.saturating_mul(2))),
     };
     let start = start.max(a.last).min(predicted);
-    let right = p
-        .fresh
-        .range((predicted, 0)..=(end, u64::MAX))
-        .take(NEAREST);
-    let left = p
-        .fresh
-        .range((start, 0)..(predicted, 0))
-        .rev()
-        .take(NEAREST);
+    // The nearest unclaimed candidates on each side of the prediction.
+    let split = p.fresh.position((predicted, 0));
+    let mut near = [0usize; 2 * NEAREST];
+    let mut n = 0;
+    let mut i = split;
+    while n < NEAREST
+        && let Some(j) = p.fresh.next(i)
+        && p.fresh.get(j).0.0 <= end
+    {
+        near[n] = j;
+        n += 1;
+        i = j + 1;
+    }
+    let (right, mut i) = (n, split);
+    while n < right + NEAREST
+        && let Some(j) = p.fresh.prev(i)
+        && p.fresh.get(j).0.0 >= start
+    {
+        near[n] = j;
+        n += 1;
+        i = j;
+    }
     let weigh = Weigh::new(&m, a);
     let per = period as i64;
     // Candidates are first seen within two periods after `a`'s last use: their phase
     // relative to `a`'s first use follows from `a`'s own without a division each.
     let base = (a.last as i64 - a.first as i64).rem_euclid(per);
-    let mut best: Option<(f64, Time, (Time, u64))> = None;
-    for (&at, f) in right.chain(left) {
+    let mut best: Option<(f64, Time, At, usize)> = None;
+    for &i in &near[..n] {
+        let (at, f) = p.fresh.get(i);
         let b = &f.key;
         let after = b.first as i64 - a.last as i64;
         let shift = if (0..=2 * per).contains(&after) {
@@ -406,15 +416,15 @@ fn link(p: &mut Pool, stats: &mut BayesStats, a: &Key, d: u32, e: u32) {
             continue;
         };
         let distance = at.0.abs_diff(predicted);
-        let better = best.is_none_or(|(bs, bd, bat)| {
+        let better = best.is_none_or(|(bs, bd, bat, _)| {
             s > bs || (s == bs && (distance < bd || (distance == bd && at < bat)))
         });
         if better {
-            best = Some((s, distance, at));
+            best = Some((s, distance, at, i));
         }
     }
-    let Some((_, _, at)) = best else { return };
-    let f = p.fresh.remove(&at).expect("weighed above");
+    let Some((_, _, _, i)) = best else { return };
+    let f = p.fresh.claim(i);
     stats.made += 1;
     stats.correct += (f.device == d && f.prev == e) as u64;
 }

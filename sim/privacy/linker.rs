@@ -19,10 +19,10 @@
 //! can be made, and the linker keeps only each device's newest key (the truth it counts).
 
 use std::collections::BTreeMap;
-use std::ops::Bound::Excluded;
 
 use super::bayes::{Bayes, BayesStats};
 use super::calendar::Calendar;
+use super::candidates::Candidates;
 use super::keys::Keys;
 use crate::engine::Time;
 
@@ -55,6 +55,7 @@ struct Key {
 
 /// A key's first use, kept as a candidate successor while some key may still link to it and
 /// no key has.
+#[derive(Clone, Copy)]
 struct Fresh {
     device: u32,
     /// The truth: the device's previous key seen by this observer (`NONE`: none).
@@ -71,9 +72,8 @@ struct Pool {
     /// Keys without one (used once, or at one moment), `(device, epoch)` filed by last use:
     /// they all wait the pool's mean gap.
     single: Calendar<(u32, u32)>,
-    /// The candidates not yet linked to, by first use and then order of arrival (a claimed
-    /// candidate leaves, so a search never walks past claimed ones).
-    fresh: BTreeMap<(Time, u64), Fresh>,
+    /// The candidates not yet linked to, by first use and then order of arrival.
+    fresh: Candidates<Fresh>,
     arrivals: u64,
     gap_sum: u128,
     gaps: u64,
@@ -192,7 +192,7 @@ impl Linker {
             number,
             due: Calendar::new(sweep),
             single: Calendar::new(sweep),
-            fresh: BTreeMap::new(),
+            fresh: Candidates::new(),
             arrivals: 0,
             gap_sum: 0,
             gaps: 0,
@@ -291,13 +291,7 @@ impl Linker {
                 .max(mean_gap)
                 .max(self.sweep)
                 .saturating_mul(RETIRE_PERIODS + SEARCH_PERIODS);
-            while p
-                .fresh
-                .first_key_value()
-                .is_some_and(|(&(first, _), _)| first.saturating_add(span) < now)
-            {
-                p.fresh.pop_first();
-            }
+            p.fresh.drop_while(|first| first.saturating_add(span) < now);
         }
     }
 
@@ -317,18 +311,22 @@ fn link(p: &mut Pool, stats: &mut LinkStats, last: Time, d: u32, e: u32, period:
         return;
     }
     // First used after `last` and before the prediction, or from it to `end`.
-    let left = p
-        .fresh
-        .range((Excluded((last, u64::MAX)), Excluded((predicted, 0))))
-        .next_back();
-    let right = p.fresh.range((predicted, 0)..=(end, u64::MAX)).next();
-    let distance = |k: &(Time, u64)| k.0.abs_diff(predicted);
+    let split = p.fresh.position((predicted, 0));
+    let left = p.fresh.prev(split).filter(|&i| p.fresh.get(i).0.0 > last);
+    let right = p.fresh.next(split).filter(|&i| p.fresh.get(i).0.0 <= end);
+    let distance = |at: (Time, u64)| at.0.abs_diff(predicted);
     let pick = match (left, right) {
-        (Some((l, _)), Some((r, _))) => Some(if distance(l) <= distance(r) { *l } else { *r }),
-        (l, r) => l.or(r).map(|(k, _)| *k),
+        (Some(l), Some(r)) => Some(
+            if distance(p.fresh.get(l).0) <= distance(p.fresh.get(r).0) {
+                l
+            } else {
+                r
+            },
+        ),
+        (l, r) => l.or(r),
     };
-    let Some(at) = pick else { return };
-    let f = p.fresh.remove(&at).expect("picked above");
+    let Some(i) = pick else { return };
+    let f = p.fresh.claim(i);
     stats.made += 1;
     stats.correct += (f.device == d && f.prev == e) as u64;
     stats.chance += 1.0 / p.devices.max(1) as f64;

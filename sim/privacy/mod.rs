@@ -11,6 +11,7 @@
 mod anonymity;
 mod bayes;
 mod calendar;
+mod candidates;
 mod idmap;
 mod keys;
 mod linker;
