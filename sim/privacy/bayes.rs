@@ -26,13 +26,15 @@
 //! model is the group's). A key is retired when unused for `RETIRE_PERIODS` periods; its
 //! successor is looked for among keys first seen within [last + P − W, last + P + W] (W < P)
 //! or two periods after its last use (otherwise), at most `NEAREST` on each side of the
-//! predicted moment (bounded work per link).
+//! predicted moment (bounded work per link), weighed nearest first until no farther one can
+//! score above the best (`weigh.rs`).
 
 use std::collections::BTreeMap;
 
 use super::calendar::Calendar;
 use super::candidates::{At, Candidates};
 use super::keys::Keys;
+use super::weigh::Weigh;
 use crate::engine::Time;
 
 const NONE: u32 = u32::MAX;
@@ -64,7 +66,7 @@ pub enum Law {
 
 impl Model {
     /// Support width of X under a uniform law (none for an exponential one).
-    fn width(&self) -> Option<i64> {
+    pub(super) fn width(&self) -> Option<i64> {
         match self.law {
             Law::Uniform { max } => Some((max + 2 * self.spread) as i64),
             Law::Exponential { .. } => None,
@@ -80,13 +82,13 @@ pub struct BayesStats {
 }
 
 #[derive(Clone, Copy, Default)]
-struct Key {
-    first: Time,
-    last: Time,
-    uses: u32,
+pub(super) struct Key {
+    pub(super) first: Time,
+    pub(super) last: Time,
+    pub(super) uses: u32,
     /// Earliest and latest residue of its uses around its first use's period grid (ns).
-    lo: i64,
-    hi: i64,
+    pub(super) lo: i64,
+    pub(super) hi: i64,
 }
 
 /// A key in use: what it is, and where its candidate entry is (if still unclaimed).
@@ -117,6 +119,9 @@ struct Pool {
     /// By first use and then order of arrival.
     fresh: Candidates<Fresh>,
     arrivals: u64,
+    /// The widest spread (`hi − lo`) below the support's width any candidate has had: what
+    /// bounds the scores of candidates not weighed yet.
+    spread: i64,
     /// Keys are looked over once a period (retired up to a period late: candidates stay for
     /// five).
     next_sweep: Time,
@@ -136,7 +141,7 @@ pub struct Bayes {
 }
 
 /// `d` taken to the nearest point of the grid of step `p`: in (−p/2, p/2].
-fn wrap(d: i64, p: i64) -> i64 {
+pub(super) fn wrap(d: i64, p: i64) -> i64 {
     let r = d.rem_euclid(p);
     if r > p / 2 { r - p } else { r }
 }
@@ -179,6 +184,7 @@ impl Bayes {
                 by_last: Calendar::new(model.period),
                 fresh: Candidates::new(),
                 arrivals: 0,
+                spread: 0,
                 next_sweep: 0,
             });
         if let Some(a) = self.keys.get_mut(p.number, device, epoch) {
@@ -190,6 +196,9 @@ impl Bayes {
             k.uses += 1;
             if let Some(f) = p.fresh.get_mut(a.slot) {
                 f.key = *k;
+                if model.width().is_some_and(|w| k.hi - k.lo < w) {
+                    p.spread = p.spread.max(k.hi - k.lo);
+                }
             }
             return;
         }
@@ -276,78 +285,6 @@ impl Bayes {
     }
 }
 
-/// How likely candidate `b`, first seen `shift` after `a`'s first use modulo the period, is
-/// `a`'s successor, up to a factor common to all candidates (uniform: the posterior itself;
-/// exponential: its logarithm, both increasing in it); `None`: impossible under the model.
-#[cfg(test)]
-fn score(m: &Model, a: &Key, b: &Key, shift: i64) -> Option<f64> {
-    Weigh::new(m, a).score(b, shift)
-}
-
-/// What weighing candidates against retired key `a` needs of it, worked out once per link
-/// (a link weighs up to `2 * NEAREST` candidates, and every reading's key is linked when keys
-/// rotate on every reading).
-struct Weigh {
-    law: Law,
-    period: i64,
-    /// Uniform: the support covers the period, so every candidate is as likely.
-    flat: bool,
-    /// Uniform: X lies in [lo_x, hi_x], and `a`'s arc of phases is [a_lo, a_hi].
-    lo_x: i64,
-    hi_x: i64,
-    a_lo: i64,
-    a_hi: i64,
-    a_uses: u32,
-    a_min: i64,
-}
-
-impl Weigh {
-    fn new(m: &Model, a: &Key) -> Self {
-        let w = m.width().unwrap_or(0);
-        // Arcs of φ relative to a's first use; X lies in [−spread, max + spread].
-        let (lo_x, hi_x) = (-(m.spread as i64), w - m.spread as i64);
-        Weigh {
-            law: m.law,
-            period: m.period as i64,
-            flat: w >= m.period as i64,
-            lo_x,
-            hi_x,
-            a_lo: a.hi - hi_x,
-            a_hi: a.lo - lo_x,
-            a_uses: a.uses,
-            a_min: a.lo,
-        }
-    }
-
-    fn score(&self, b: &Key, shift: i64) -> Option<f64> {
-        let p = self.period;
-        match self.law {
-            Law::Uniform { .. } => {
-                if self.flat {
-                    return Some(1.0);
-                }
-                let (b_lo, b_hi) = (shift + b.hi - self.hi_x, shift + b.lo - self.lo_x);
-                let lb = b_hi - b_lo;
-                if lb <= 0 {
-                    return None;
-                }
-                let mut overlap = 0i64;
-                for k in [-2i64, -1, 0, 1, 2] {
-                    overlap += (self.a_hi.min(b_hi + k * p) - self.a_lo.max(b_lo + k * p)).max(0);
-                }
-                (overlap > 0).then(|| overlap as f64 / lb as f64)
-            }
-            Law::Exponential { mean } => {
-                let rate = 1.0 / mean.max(1) as f64;
-                let (na, nb) = (f64::from(self.a_uses), f64::from(b.uses));
-                let d = wrap(shift + b.lo - self.a_min, p);
-                let late = if d >= 0 { nb } else { na };
-                Some((nb / (na + nb)).ln() - rate * late * d.unsigned_abs() as f64)
-            }
-        }
-    }
-}
-
 /// Links retired key `(d, e)` to the unclaimed candidate of maximum posterior, if any.
 fn link(p: &mut Pool, stats: &mut BayesStats, a: &Key, d: u32, e: u32) {
     let m = p.model;
@@ -368,36 +305,38 @@ fn link(p: &mut Pool, stats: &mut BayesStats, a: &Key, d: u32, e: u32) {
         _ => (a.last, a.last.saturating_add(period.saturating_mul(2))),
     };
     let start = start.max(a.last).min(predicted);
-    // The nearest unclaimed candidates on each side of the prediction.
-    let split = p.fresh.position((predicted, 0));
-    let mut near = [0usize; 2 * NEAREST];
-    let mut n = 0;
-    let mut i = split;
-    while n < NEAREST
-        && let Some(j) = p.fresh.next(i)
-        && p.fresh.get(j).0.0 <= end
-    {
-        near[n] = j;
-        n += 1;
-        i = j + 1;
-    }
-    let (right, mut i) = (n, split);
-    while n < right + NEAREST
-        && let Some(j) = p.fresh.prev(i)
-        && p.fresh.get(j).0.0 >= start
-    {
-        near[n] = j;
-        n += 1;
-        i = j;
-    }
     let weigh = Weigh::new(&m, a);
     let per = period as i64;
     // Candidates are first seen within two periods after `a`'s last use: their phase
     // relative to `a`'s first use follows from `a`'s own without a division each.
     let base = (a.last as i64 - a.first as i64).rem_euclid(per);
+    // The unclaimed candidates on each side of the prediction, up to `NEAREST` a side,
+    // nearest first, until none farther can score above the best (see `weigh.rs`).
+    let split = p.fresh.position((predicted, 0));
+    let time = |c: &Candidates<Fresh>, i: usize| c.get(i).0.0;
+    let mut right = p.fresh.next(split).filter(|&i| time(&p.fresh, i) <= end);
+    let mut left = p.fresh.prev(split).filter(|&i| time(&p.fresh, i) >= start);
+    let (mut on_right, mut on_left) = (0, 0);
     let mut best: Option<(f64, Time, At, usize)> = None;
-    for &i in &near[..n] {
+    loop {
+        let i = match (right, left) {
+            (Some(r), Some(l))
+                if time(&p.fresh, r) - predicted <= predicted - time(&p.fresh, l) =>
+            {
+                r
+            }
+            (Some(r), None) => r,
+            (_, Some(l)) => l,
+            (None, None) => break,
+        };
         let (at, f) = p.fresh.get(i);
+        let distance = at.0.abs_diff(predicted);
+        if let Some((bs, bd, _, _)) = best
+            && let Some(bound) = weigh.bound(distance, p.spread)
+            && (bound < bs || (bound == bs && distance > bd))
+        {
+            break;
+        }
         let b = &f.key;
         let after = b.first as i64 - a.last as i64;
         let shift = if (0..=2 * per).contains(&after) {
@@ -412,87 +351,30 @@ fn link(p: &mut Pool, stats: &mut BayesStats, a: &Key, d: u32, e: u32) {
         } else {
             (b.first as i64 - a.first as i64).rem_euclid(per)
         };
-        let Some(s) = weigh.score(b, shift) else {
-            continue;
-        };
-        let distance = at.0.abs_diff(predicted);
-        let better = best.is_none_or(|(bs, bd, bat, _)| {
-            s > bs || (s == bs && (distance < bd || (distance == bd && at < bat)))
-        });
-        if better {
-            best = Some((s, distance, at, i));
+        if let Some(s) = weigh.score(b, shift) {
+            let better = best.is_none_or(|(bs, bd, bat, _)| {
+                s > bs || (s == bs && (distance < bd || (distance == bd && at < bat)))
+            });
+            if better {
+                best = Some((s, distance, at, i));
+            }
+        }
+        if Some(i) == right {
+            on_right += 1;
+            right = (on_right < NEAREST)
+                .then(|| p.fresh.next(i + 1))
+                .flatten()
+                .filter(|&j| time(&p.fresh, j) <= end);
+        } else {
+            on_left += 1;
+            left = (on_left < NEAREST)
+                .then(|| p.fresh.prev(i))
+                .flatten()
+                .filter(|&j| time(&p.fresh, j) >= start);
         }
     }
     let Some((_, _, _, i)) = best else { return };
     let f = p.fresh.claim(i);
     stats.made += 1;
     stats.correct += (f.device == d && f.prev == e) as u64;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const S: Time = 1_000_000_000;
-
-    fn uniform(max_s: u64) -> Model {
-        Model {
-            period: 60 * S,
-            law: Law::Uniform { max: max_s * S },
-            spread: S,
-        }
-    }
-
-    fn key(first: Time, uses: u32, lo: i64, hi: i64) -> Key {
-        Key {
-            first,
-            last: first,
-            uses,
-            lo,
-            hi,
-        }
-    }
-
-    /// Uniform X on [−1 s, 11 s] (W = 12 s): two single-use keys 4 s apart in phase share
-    /// an arc of 8 s of the 12 s of each: the score is 8/12.
-    #[test]
-    fn single_uses_overlap_by_the_support_less_their_distance() {
-        let m = uniform(10);
-        let a = key(0, 1, 0, 0);
-        let b = key(64 * S, 1, 0, 0);
-        let s = score(&m, &a, &b, (4 * S) as i64).unwrap();
-        assert!((s - 8.0 / 12.0).abs() < 1e-12, "{s}");
-        // 13 s apart: no common phase.
-        assert_eq!(score(&m, &a, &b, (13 * S) as i64), None);
-        // Across the period's end (59 s after is 1 s before).
-        let s = score(&m, &a, &b, (59 * S) as i64).unwrap();
-        assert!((s - 11.0 / 12.0).abs() < 1e-12, "{s}");
-    }
-
-    /// A delay spread over the whole period says nothing: every candidate scores alike.
-    #[test]
-    fn a_support_as_wide_as_the_period_is_flat() {
-        let m = uniform(58);
-        let a = key(0, 3, -(S as i64), 2 * S as i64);
-        for shift in [0, 7, 31, 59] {
-            assert_eq!(score(&m, &a, &key(0, 1, 0, 0), shift * S as i64), Some(1.0));
-        }
-    }
-
-    /// Exponential: n_A n_B / (n_A + n_B) · e^{−λ n_late Δ}, here 2·1/3 and Δ = 5 s, λ = 1/10 s.
-    #[test]
-    fn exponential_weighs_the_later_earliest_residue() {
-        let m = Model {
-            period: 60 * S,
-            law: Law::Exponential { mean: 10 * S },
-            spread: 0,
-        };
-        let a = key(0, 2, 0, 3 * S as i64);
-        let b = key(0, 1, 0, 0);
-        let s = score(&m, &a, &b, 5 * S as i64).unwrap();
-        assert!((s - ((1.0f64 / 3.0).ln() - 0.5)).abs() < 1e-12, "{s}");
-        // b earlier by 5 s: a is the later one, with two uses.
-        let s = score(&m, &a, &b, 55 * S as i64).unwrap();
-        assert!((s - ((1.0f64 / 3.0).ln() - 1.0)).abs() < 1e-12, "{s}");
-    }
 }

@@ -17,6 +17,7 @@ mod keys;
 mod linker;
 pub mod mitigation;
 mod view;
+mod weigh;
 
 use anonymity::{AnonStats, Anonymity, Tally};
 use bayes::{Bayes, BayesStats, Law, Model};
