@@ -199,6 +199,18 @@ impl TxRelay {
         }
     }
 
+    /// `node` restarted after a crash: its requests in flight are lost with their stall timers
+    /// (which fell due while it was down), so each batch it had asked for and not got counts
+    /// as not heard of, and the next announcement of it makes the node ask again. Without
+    /// this it would stay "asked" and ignore every later announcement of those batches.
+    pub fn restarted(&mut self, node: u32) {
+        for batch in self.batches.iter_mut().flatten() {
+            if batch.at[node as usize] == ASKED {
+                batch.at[node as usize] = NOT_HEARD;
+            }
+        }
+    }
+
     /// Batch `b` reached `node` now: whether that is news (the node relays it on).
     fn arrived(&mut self, b: u32, node: u32, now: Time) -> bool {
         let Some(batch) = self.get_mut(b) else {
@@ -371,5 +383,25 @@ mod tests {
         assert!(!r.heard(b, 2), "a released batch is never asked for");
         assert_eq!(r.size(c), Some((1, 10)));
         assert_eq!(r.first, 1);
+    }
+
+    #[test]
+    fn a_restarted_node_asks_again_for_what_it_had_asked_for() {
+        let mut r = TxRelay::new(3, BITCOIN, true);
+        let b = r.open(1, 0);
+        r.add(b, 0, 100);
+        let c = r.open(1, 10);
+        r.add(c, 1, 100);
+        assert!(r.heard(b, 0));
+        assert!(r.heard(c, 0));
+        assert!(r.arrived(c, 0, 500));
+        assert!(!r.heard(b, 0), "asked, waiting for the answer");
+        r.restarted(0);
+        assert!(r.heard(b, 0), "the request died with the crash: ask again");
+        assert_eq!(r.arrival(c, 0), Some(500), "what had arrived stays");
+        assert!(
+            r.asked(b, 0) && !r.asked(b, 2),
+            "only the restarted node's asks change"
+        );
     }
 }

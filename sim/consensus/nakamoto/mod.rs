@@ -482,6 +482,9 @@ impl Protocol for Nakamoto {
     /// A find that fell due while the miner was down was lost with its timer; mining is
     /// memoryless, so a fresh draw from now is exact. A timer due later is still pending.
     fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        if let Some(r) = &mut self.tx_relay {
+            r.restarted(node.id);
+        }
         if node.mine_at < ctx.now {
             self.next_find(node, ctx);
         }

@@ -620,6 +620,9 @@ impl Protocol for Pos {
     /// due while it was down were lost: its slot clock stopped. Duties it missed stay missed;
     /// the epochs it did not process are caught up at the next boundary, from its chain.
     fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        if let Some(r) = &mut self.tx_relay {
+            r.restarted(node.id);
+        }
         let peers = ctx.net.peers(node.id);
         let newest = (1..self.blocks.len())
             .rev()
