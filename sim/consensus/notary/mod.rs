@@ -37,14 +37,15 @@
 //!
 //! Here: the notary's types and its construction. `protocol.rs` dispatches the engine's
 //! events; `parties.rs` holds the parties' requests, retries, signing and rejection and the
-//! message count; `release.rs` what is held and let go; `cluster.rs` and `compaction.rs` the
-//! Raft cluster, `bft.rs` and `checkpoint.rs` the BFT one; `txs.rs` and `rows.rs` the
+//! message count; `release.rs` what is held and let go; `cluster.rs`, `election.rs` and
+//! `compaction.rs` the Raft cluster, `bft.rs` and `checkpoint.rs` the BFT one; `txs.rs` and `rows.rs` the
 //! transactions tracked and the `blocks` rows.
 
 mod bft;
 mod checkpoint;
 mod cluster;
 mod compaction;
+mod election;
 mod parties;
 mod protocol;
 mod release;
