@@ -83,8 +83,8 @@ fn a_hop_costs_three_latencies_three_processings_and_the_transfers() {
         let want = hop + 2 * at_8mbps(36) + at_8mbps(100);
         let mut seen = 0;
         for (slot, _, t) in proto.pool().iter() {
-            let other = 1 - t.origin;
-            assert_eq!(proto.tx_arrival(slot, t.origin), Some(t.reached));
+            let other = 1 - t.origin();
+            assert_eq!(proto.tx_arrival(slot, t.origin()), Some(t.reached));
             if let Some(a) = proto.tx_arrival(slot, other) {
                 assert_eq!(a - t.reached, want, "latency {one_way_ms} ms");
                 seen += 1;
@@ -133,10 +133,10 @@ fn the_fastest_path_is_a_lower_bound_and_busy_links_make_mempools_differ() {
     let mut hop_table = std::collections::BTreeMap::new();
     for (slot, _, t) in proto.pool().iter() {
         let h = hop_table
-            .entry(t.origin)
-            .or_insert_with(|| hops(&net, t.origin));
+            .entry(t.origin())
+            .or_insert_with(|| hops(&net, t.origin()));
         for v in 0..net.nodes() {
-            let fastest = t.reached + reach.delay(t.origin, v, t.tx.bytes).expect("connected");
+            let fastest = t.reached + reach.delay(t.origin(), v, t.bytes()).expect("connected");
             match proto.tx_arrival(slot, v) {
                 Some(a) => {
                     pairs += 1;
@@ -148,8 +148,8 @@ fn the_fastest_path_is_a_lower_bound_and_busy_links_make_mempools_differ() {
                     // transfer: anything later waited for a busy upload link.
                     let free = hops * (per_hop + transfer(36 + 36 + 100));
                     queued += u64::from(a - t.reached > free);
-                    if v != t.origin {
-                        relayed_bytes += u64::from(t.tx.bytes);
+                    if v != t.origin() {
+                        relayed_bytes += u64::from(t.bytes());
                     }
                 }
                 None if fastest + 1_000_000_000 < end => missing += 1,

@@ -3,27 +3,76 @@
 //! Slots are reused after settlement; a `(slot, generation)` pair names a transaction, so a
 //! stale reference from an orphaned block can never reach the slot's next occupant.
 
-use super::Block;
+use super::{Block, TxKind, TxTag};
 use crate::consensus::TxIn;
 use crate::engine::Time;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 pub const NO_BLOCK: u32 = u32::MAX;
 
+/// The origin's bits in [`PoolTx`]: validators are validated to at most 1,000,000.
+const ORIGIN_BITS: u32 = 24;
+const ORIGIN_MASK: u32 = (1 << ORIGIN_BITS) - 1;
+const LIVE: u32 = 1 << 31;
+/// Set when a second and third block are kept in [`Pool::more`].
+const MORE: u32 = 1 << 30;
+const _: () = assert!(crate::scenario::MAX_VALIDATORS < 1 << ORIGIN_BITS);
+const _: () = assert!(TxKind::COUNT < 1 << (30 - ORIGIN_BITS));
+
+/// What the pool keeps of a transaction, in 40 bytes: a fleet's readings can wait here for the
+/// whole run (an hour of a million LoRaWAN meters sends six million readings of 20 bytes, and
+/// six one-megabyte blocks carry at most 300,000), so this record is most of a large run's
+/// memory. The validators never read a transaction's upload time or shared-key flag, so
+/// neither is kept; the origin, the kind and the slot's flags share one word; and only the
+/// first block that carries it is kept here, the rare second and third (competing branches)
+/// in [`Pool::more`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PoolTx {
-    pub tx: TxIn,
+    created: Time,
     pub reached: Time,
-    pub origin: u32,
-    /// Blocks that carry this transaction (several when it was mined on competing branches).
-    pub blocks: [u32; 3],
+    device: u32,
+    seq: u32,
+    bytes: u32,
+    /// The origin in the low [`ORIGIN_BITS`], the kind's index above it, [`MORE`] and
+    /// [`LIVE`] on top.
+    origin_kind: u32,
+    /// The first block that carries this transaction.
+    block: u32,
     generation: u32,
-    live: bool,
 }
 
 impl PoolTx {
     pub fn included(&self) -> bool {
-        self.blocks[0] != NO_BLOCK
+        self.block != NO_BLOCK
+    }
+
+    /// The validator the transaction reached first.
+    pub fn origin(&self) -> u32 {
+        self.origin_kind & ORIGIN_MASK
+    }
+
+    pub fn kind(&self) -> TxKind {
+        TxKind::ALL[((self.origin_kind & !(LIVE | MORE)) >> ORIGIN_BITS) as usize]
+    }
+
+    pub fn created(&self) -> Time {
+        self.created
+    }
+
+    pub fn bytes(&self) -> u32 {
+        self.bytes
+    }
+
+    pub fn tag(&self) -> TxTag {
+        TxTag {
+            device: self.device,
+            seq: self.seq,
+            kind: self.kind(),
+        }
+    }
+
+    fn live(&self) -> bool {
+        self.origin_kind & LIVE != 0
     }
 }
 
@@ -45,17 +94,23 @@ pub struct Pool {
     /// Changes when positions or inclusion records stop meaning what they meant: `order` is
     /// compacted, or a transaction forgets one of its blocks.
     epoch: u64,
+    /// By slot, the second and third blocks of a live transaction mined on competing
+    /// branches (flagged [`MORE`]).
+    more: HashMap<u32, [u32; 2]>,
 }
 
 impl Pool {
     pub fn insert(&mut self, tx: TxIn, reached: Time, origin: u32) -> (u32, u32) {
+        debug_assert!(origin <= ORIGIN_MASK, "validators are validated to fit");
         let entry = |generation| PoolTx {
-            tx,
+            created: tx.created,
             reached,
-            origin,
-            blocks: [NO_BLOCK; 3],
+            device: tx.device,
+            seq: tx.seq,
+            bytes: tx.bytes,
+            origin_kind: origin | (tx.kind.index() as u32) << ORIGIN_BITS | LIVE,
+            block: NO_BLOCK,
             generation,
-            live: true,
         };
         let slot = match self.free.pop() {
             Some(s) => {
@@ -85,26 +140,44 @@ impl Pool {
     pub fn get(&self, slot: u32, generation: u32) -> Option<&PoolTx> {
         self.slots
             .get(slot as usize)
-            .filter(|t| t.live && t.generation == generation)
+            .filter(|t| t.live() && t.generation == generation)
+    }
+
+    /// The blocks that carry the transaction in `slot`, oldest first, `NO_BLOCK` after them.
+    pub fn blocks(&self, slot: u32) -> [u32; 3] {
+        let t = &self.slots[slot as usize];
+        match t.origin_kind & MORE {
+            0 => [t.block, NO_BLOCK, NO_BLOCK],
+            _ => {
+                let [b, c] = self.more[&slot];
+                [t.block, b, c]
+            }
+        }
     }
 
     /// Records that `block` carries the transaction; returns true on its first inclusion.
     pub fn add_block(&mut self, slot: u32, block: u32) -> bool {
+        let mut blocks = self.blocks(slot);
         let t = &mut self.slots[slot as usize];
         let first = !t.included();
-        match t.blocks.iter().position(|&b| b == NO_BLOCK) {
-            Some(i) => t.blocks[i] = block,
+        match blocks.iter().position(|&b| b == NO_BLOCK) {
+            Some(i) => blocks[i] = block,
             // Three competing branches already carry it: forget the oldest branch. If that
             // branch later wins, the transaction may be mined once more on it; counted once.
             None => {
-                t.blocks.rotate_left(1);
-                t.blocks[2] = block;
+                blocks.rotate_left(1);
+                blocks[2] = block;
                 self.epoch += 1;
             }
         }
+        t.block = blocks[0];
+        if blocks[1] != NO_BLOCK {
+            t.origin_kind |= MORE;
+            self.more.insert(slot, [blocks[1], blocks[2]]);
+        }
         if first {
             self.unincluded -= 1;
-            self.unincluded_bytes -= u64::from(t.tx.bytes);
+            self.unincluded_bytes -= u64::from(t.bytes);
         }
         first
     }
@@ -125,11 +198,14 @@ impl Pool {
 
     pub fn remove(&mut self, slot: u32) {
         let t = &mut self.slots[slot as usize];
-        debug_assert!(t.live);
-        t.live = false;
+        debug_assert!(t.live());
+        if t.origin_kind & MORE != 0 {
+            self.more.remove(&slot);
+        }
+        t.origin_kind &= !(LIVE | MORE);
         if !t.included() {
             self.unincluded -= 1;
-            self.unincluded_bytes -= u64::from(t.tx.bytes);
+            self.unincluded_bytes -= u64::from(t.bytes);
         }
         self.free.push(slot);
         self.live -= 1;
@@ -143,7 +219,7 @@ impl Pool {
         if self.order.len() as u64 > 2 * self.live + 1024 {
             let slots = &self.slots;
             self.order
-                .retain(|&(s, g)| slots[s as usize].live && slots[s as usize].generation == g);
+                .retain(|&(s, g)| slots[s as usize].live() && slots[s as usize].generation == g);
             self.epoch += 1;
         }
     }
@@ -207,6 +283,31 @@ mod tests {
     }
 
     #[test]
+    fn a_kept_transaction_takes_40_bytes_and_gives_back_what_went_in() {
+        assert_eq!(std::mem::size_of::<PoolTx>(), 40);
+        let mut p = Pool::default();
+        let top = crate::scenario::MAX_VALIDATORS as u32 - 1;
+        for (i, kind) in TxKind::ALL.into_iter().enumerate() {
+            let t = TxIn {
+                kind,
+                created: 11 + i as Time,
+                ..tx(i as u32)
+            };
+            let (s, g) = p.insert(t, 40, top - i as u32);
+            let k = *p.get(s, g).unwrap();
+            assert_eq!(k.tag(), t.tag());
+            assert_eq!(
+                (k.origin(), k.kind(), k.created()),
+                (top - i as u32, kind, t.created)
+            );
+            assert_eq!((k.bytes(), k.reached), (100, 40));
+        }
+        p.remove(0);
+        assert!(p.get(0, 0).is_none());
+        assert_eq!(p.live(), TxKind::ALL.len() as u64 - 1);
+    }
+
+    #[test]
     fn reused_slots_do_not_answer_to_old_names() {
         let mut p = Pool::default();
         let (s0, g0) = p.insert(tx(0), 5, 0);
@@ -218,8 +319,8 @@ mod tests {
         let (s2, g2) = p.insert(tx(2), 9, 0);
         assert_eq!(s2, s0);
         assert!(p.get(s0, g0).is_none());
-        assert_eq!(p.get(s2, g2).unwrap().tx.seq, 2);
-        let order: Vec<u32> = p.iter().map(|(_, _, t)| t.tx.seq).collect();
+        assert_eq!(p.get(s2, g2).unwrap().tag().seq, 2);
+        let order: Vec<u32> = p.iter().map(|(_, _, t)| t.tag().seq).collect();
         assert_eq!(order, [1, 2]);
         p.remove(s1);
         assert_eq!((p.live(), p.unincluded()), (1, 1));
@@ -231,7 +332,7 @@ mod tests {
         let ids: Vec<(u32, u32)> = (0..6).map(|i| p.insert(tx(i), 0, 0)).collect();
         let seqs = |p: &Pool, from| -> Vec<(u64, u32)> {
             p.iter_from(from)
-                .map(|(pos, _, _, t)| (pos, t.tx.seq))
+                .map(|(pos, _, _, t)| (pos, t.tag().seq))
                 .collect()
         };
         assert_eq!(seqs(&p, 4), [(4, 4), (5, 5)]);
@@ -246,7 +347,14 @@ mod tests {
             p.add_block(ids[1].0, b);
         }
         assert_eq!(p.epoch(), epoch, "three branches fit");
+        assert_eq!(p.blocks(ids[1].0), [0, 1, 2]);
+        assert_eq!(p.get(ids[1].0, ids[1].1).unwrap().tag().seq, 1);
         p.add_block(ids[1].0, 3);
         assert_ne!(p.epoch(), epoch, "a fourth makes it forget one");
+        assert_eq!(p.blocks(ids[1].0), [1, 2, 3]);
+        p.remove(ids[1].0);
+        assert!(p.more.is_empty());
+        let (s, _) = p.insert(tx(9), 0, 0);
+        assert_eq!((s, p.blocks(s)), (ids[1].0, [NO_BLOCK; 3]));
     }
 }

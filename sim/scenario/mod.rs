@@ -38,6 +38,7 @@ pub use privacy::*;
 pub use radio::*;
 pub use raft::*;
 pub use schema::*;
+pub use validate::MAX_VALIDATORS;
 pub use workload::{Anchor, EarlyUses};
 
 use std::path::Path;

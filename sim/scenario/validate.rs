@@ -35,7 +35,7 @@ const MAX_TIME_S: f64 = 10.0 * 365.25 * 86_400.0;
 /// Simulated time is integer nanoseconds: a positive interval shorter than that rounds to
 /// zero, and a process repeating every zero nanoseconds never lets the clock advance.
 const TICK_S: f64 = 1e-9;
-const MAX_VALIDATORS: u64 = 1_000_000;
+pub const MAX_VALIDATORS: u64 = 1_000_000;
 /// Devices, validators and gateways are numbered with `u32` ids (event sources are
 /// `1 + validators + devices`); the caps together (4.101e9) stay below `u32::MAX` (4.295e9).
 const MAX_GROUP_DEVICES: u64 = 1_000_000_000;

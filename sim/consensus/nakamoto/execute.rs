@@ -84,7 +84,7 @@ impl Nakamoto {
         let relay = &mut self.tx_relay;
         self.pool.take_own(block, node, |slot, t| {
             // Executed when the block reached this validator.
-            ctx.settle_executed(t.tx.tag(), t.tx.created, block.tx_count);
+            ctx.settle_executed(t.tag(), t.created(), block.tx_count);
             *settled += 1;
             if let Some(r) = relay {
                 r.released(slot);

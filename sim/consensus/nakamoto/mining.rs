@@ -47,30 +47,31 @@ impl Nakamoto {
             if room < smallest {
                 break;
             }
-            if u64::from(t.tx.bytes) > room {
+            if u64::from(t.bytes()) > room {
                 continue;
             }
             let known = match &self.tx_relay {
                 Some(r) => r.tx_arrival(slot, node).is_some_and(|a| a <= known_by),
                 None => ctx
                     .reach
-                    .delay(t.origin, node, t.tx.bytes)
+                    .delay(t.origin(), node, t.bytes())
                     .is_some_and(|d| t.reached + d <= known_by),
             };
             if !known {
                 continue;
             }
-            let in_chain = t
-                .blocks
+            let in_chain = self
+                .pool
+                .blocks(slot)
                 .iter()
                 .any(|&b| b != NO_BLOCK_ID && self.blocks.is_ancestor(b, tip));
             if in_chain {
                 continue;
             }
-            room -= u64::from(t.tx.bytes);
-            bytes += u64::from(t.tx.bytes);
+            room -= u64::from(t.bytes());
+            bytes += u64::from(t.bytes());
             txs.push(TxRef {
-                origin: t.origin,
+                origin: t.origin(),
                 slot,
                 generation,
             });
@@ -126,14 +127,11 @@ impl Nakamoto {
         let carried = self.blocks.get(b).txs.clone();
         let mut kinds = [0; TxKind::COUNT];
         for r in &carried {
-            let tx = self
-                .pool
-                .get(r.slot, r.generation)
-                .expect("just selected")
-                .tx;
-            kinds[tx.kind.index()] += 1;
+            let tx = self.pool.get(r.slot, r.generation).expect("just selected");
+            let (kind, created) = (tx.kind(), tx.created());
+            kinds[kind.index()] += 1;
             if self.pool.add_block(r.slot, b) {
-                ctx.metrics.on_included(tx.created, ctx.now);
+                ctx.metrics.on_included(created, ctx.now);
             }
         }
         // Padding stands for the rest of the chain's traffic, so every validator executes it

@@ -610,9 +610,10 @@ impl Protocol for Nakamoto {
             });
         }
         let (mut in_block, mut in_mempool) = (0u64, 0u64);
-        for (_, _, t) in self.pool.iter() {
-            let on_chain = t
-                .blocks
+        for (slot, _, _) in self.pool.iter() {
+            let on_chain = self
+                .pool
+                .blocks(slot)
                 .iter()
                 .any(|&b| b != crate::ledger::NO_BLOCK_ID && main[b as usize]);
             if on_chain {

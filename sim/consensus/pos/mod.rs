@@ -369,7 +369,8 @@ impl Pos {
         let mut carried = (true, from);
         for (pos, s, generation, t) in self.pool.iter_from(from) {
             let in_chain = || {
-                t.blocks
+                self.pool
+                    .blocks(s)
                     .iter()
                     .any(|&b| b != NO_BLOCK_ID && self.blocks.is_ancestor(b, node.head))
             };
@@ -380,27 +381,26 @@ impl Pos {
                 }
                 carried.0 = false;
             }
-            if u64::from(t.tx.bytes) > room || packing.as_ref().is_some_and(|p| !p.fits(t.tx.kind))
-            {
+            if u64::from(t.bytes()) > room || packing.as_ref().is_some_and(|p| !p.fits(t.kind())) {
                 continue;
             }
             let known = match &self.tx_relay {
                 Some(r) => r.tx_arrival(s, node.id).is_some_and(|a| a <= ctx.now),
                 None => ctx
                     .reach
-                    .delay(t.origin, node.id, t.tx.bytes)
+                    .delay(t.origin(), node.id, t.bytes())
                     .is_some_and(|d| t.reached + d <= ctx.now),
             };
             if !known || in_chain() {
                 continue;
             }
             if let Some(p) = &mut packing {
-                p.take(t.tx.kind);
+                p.take(t.kind());
             }
-            room -= u64::from(t.tx.bytes);
-            bytes += u64::from(t.tx.bytes);
+            room -= u64::from(t.bytes());
+            bytes += u64::from(t.bytes());
             txs.push(TxRef {
-                origin: t.origin,
+                origin: t.origin(),
                 slot: s,
                 generation,
             });
@@ -433,10 +433,10 @@ impl Pos {
         let mut kinds = [0; TxKind::COUNT];
         for i in 0..self.blocks.get(b).txs.len() {
             let r = self.blocks.get(b).txs[i];
-            let tx = self.pool.get(r.slot, r.generation).expect("live").tx;
-            kinds[tx.kind.index()] += 1;
+            let tx = *self.pool.get(r.slot, r.generation).expect("live");
+            kinds[tx.kind().index()] += 1;
             if self.pool.add_block(r.slot, b) {
-                ctx.metrics.on_included(tx.created, ctx.now);
+                ctx.metrics.on_included(tx.created(), ctx.now);
             }
         }
         kinds[TxKind::Reading.index()] += u32::try_from(padding).unwrap_or(u32::MAX);
@@ -534,8 +534,8 @@ impl Pos {
             let relay = &mut self.tx_relay;
             self.pool.take_own(block, node, |slot, t| {
                 // Executed when the block reached this validator.
-                ctx.settle_executed(t.tx.tag(), t.tx.created, block.tx_count);
-                finality.add(ctx.now - t.tx.created);
+                ctx.settle_executed(t.tag(), t.created(), block.tx_count);
+                finality.add(ctx.now - t.created());
                 *settled += 1;
                 if let Some(r) = relay {
                     r.released(slot);
@@ -733,8 +733,10 @@ impl Protocol for Pos {
             });
         }
         let (mut in_block, mut in_mempool) = (0u64, 0u64);
-        for (_, _, t) in self.pool.iter() {
-            if t.blocks
+        for (slot, _, _) in self.pool.iter() {
+            if self
+                .pool
+                .blocks(slot)
                 .iter()
                 .any(|&b| b != NO_BLOCK_ID && main[b as usize])
             {

@@ -256,15 +256,16 @@ impl Xrpl {
         for (slot, generation, t) in self.pool.iter() {
             let known = ctx
                 .reach
-                .delay(t.origin, node.id, t.tx.bytes)
+                .delay(t.origin(), node.id, t.bytes())
                 .is_some_and(|d| t.reached + d <= ctx.now);
-            let in_chain = t
-                .blocks
+            let in_chain = self
+                .pool
+                .blocks(slot)
                 .iter()
                 .any(|&b| b != NO_BLOCK_ID && self.ledgers.is_ancestor(b, node.lcl));
             if known && !in_chain {
                 txs.push(TxRef {
-                    origin: t.origin,
+                    origin: t.origin(),
                     slot,
                     generation,
                 });
@@ -443,12 +444,7 @@ impl Xrpl {
                     if self.pool.get(r.slot, r.generation).is_some()
                         && self.pool.add_block(r.slot, l)
                     {
-                        let created = self
-                            .pool
-                            .get(r.slot, r.generation)
-                            .expect("live")
-                            .tx
-                            .created;
+                        let created = self.pool.get(r.slot, r.generation).expect("live").created();
                         ctx.metrics.on_included(created, ctx.now);
                     }
                 }
@@ -522,7 +518,7 @@ impl Xrpl {
                 let r = self.ledgers.get(c).txs[i];
                 if let Some(t) = self.pool.get(r.slot, r.generation) {
                     let n = self.ledgers.get(c).tx_count;
-                    ctx.settle(t.tx.tag(), t.tx.created, n);
+                    ctx.settle(t.tag(), t.created(), n);
                     self.settled[node.id as usize] += 1;
                     self.pool.remove(r.slot);
                 }
