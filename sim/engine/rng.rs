@@ -68,6 +68,9 @@ pub enum Purpose {
     HotKey = 44,
     /// The miner of each fixed-interval proof-of-work block (entity = the block's slot).
     BlockFinder = 45,
+    /// Latency jitter of each validator message (entity = sender, index = the sender's count
+    /// of messages before it).
+    Jitter = 21,
 }
 
 fn stream_id(entity: u64, purpose: Purpose) -> u64 {

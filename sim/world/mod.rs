@@ -193,6 +193,13 @@ fn node_source(v: u32) -> u32 {
     1 + v
 }
 
+/// The index of validator `v`'s next jitter draw (see [`Network::latency`]), counted on.
+fn next_index(counts: &mut [u64], v: u32) -> u64 {
+    let c = &mut counts[v as usize];
+    *c += 1;
+    *c - 1
+}
+
 /// Runs every shard's events due before `until`, in parallel; returns how many ran.
 fn step(shards: &mut [Shard], until: Time, access: &Access, plans: Plans, src: Sources) -> u64 {
     shards
@@ -278,7 +285,10 @@ struct World<'s, P: Protocol> {
     protocol: P,
     nodes: Vec<P::Node>,
     consensus_rng: Vec<ChaCha8Rng>,
+    /// Loss draws of each validator's messages.
     latency_rng: Vec<ChaCha8Rng>,
+    /// Messages each validator has drawn a latency for: the index of its next jitter draw.
+    jitter_index: Vec<u64>,
     sched: Scheduler<Ev<P::Msg, P::Timer>>,
     metrics: Metrics,
     /// The validators' cores, between a family's decision and settlement.
@@ -364,6 +374,7 @@ impl<'s, P: Protocol> World<'s, P> {
             latency_rng: (0..n)
                 .map(|v| stream(s.seed, v as u64, Purpose::Latency))
                 .collect(),
+            jitter_index: vec![0; n as usize],
             net,
             access: Arc::new(access),
             air,
@@ -698,12 +709,10 @@ impl<'s, P: Protocol> World<'s, P> {
         }
         let at = match &mut self.uplinks {
             Some(up) if self.protocol.bulk(&msg) => {
-                let latency = self.net.latency(v, to, rng);
-                let transfer = self.net.transfer_time(v, to, bytes);
-                let after = latency + self.net.processing(to) + self.faults.extra_delay;
-                match up.sharing() {
-                    UploadSharing::Fifo => up.queue(v, now, transfer, 0) + after,
-                    UploadSharing::StopAndWait => up.queue(v, now, transfer, after) + after,
+                // Stop-and-wait holds the link until the copy arrives; FIFO only while sending.
+                let holds = match up.sharing() {
+                    UploadSharing::Fifo => false,
+                    UploadSharing::StopAndWait => true,
                     UploadSharing::Fair => {
                         let bits = bytes as f64 * 8.0;
                         let bps = self.net.upload_bps(v);
@@ -715,9 +724,18 @@ impl<'s, P: Protocol> World<'s, P> {
                         self.sched.schedule(due, src, ev);
                         return;
                     }
-                }
+                };
+                let latency = self
+                    .net
+                    .latency(v, to, next_index(&mut self.jitter_index, v));
+                let transfer = self.net.transfer_time(v, to, bytes);
+                let after = latency + self.net.processing(to) + self.faults.extra_delay;
+                up.queue(v, now, transfer, if holds { after } else { 0 }) + after
             }
-            _ => now + self.net.message_delay(v, to, bytes, rng) + self.faults.extra_delay,
+            _ => {
+                let index = next_index(&mut self.jitter_index, v);
+                now + self.net.message_delay(v, to, bytes, index) + self.faults.extra_delay
+            }
         };
         self.deliver(v, to, msg, bytes, at);
     }
@@ -848,7 +866,7 @@ impl<'s, P: Protocol> World<'s, P> {
     }
 
     /// A fair-shared upload link's completion event: the transfers that ended travel on to
-    /// their receivers (latency drawn now, from the sender's stream).
+    /// their receivers (latency drawn now).
     fn link_due(&mut self, v: u32, generation: u32) {
         let Some(up) = &mut self.uplinks else { return };
         let now = self.sched.now();
@@ -863,8 +881,9 @@ impl<'s, P: Protocol> World<'s, P> {
         }
         let mut finished = std::mem::take(&mut self.finished);
         for (to, msg, bytes) in finished.drain(..) {
-            let rng = &mut self.latency_rng[v as usize];
-            let latency = self.net.latency(v, to, rng);
+            let latency = self
+                .net
+                .latency(v, to, next_index(&mut self.jitter_index, v));
             let at = now + latency + self.net.processing(to) + self.faults.extra_delay;
             self.deliver(v, to, msg, bytes, at);
         }
