@@ -6,9 +6,8 @@
 mod common;
 
 use unchained::consensus::pos::{Node, Pos};
-use unchained::engine::{Time, from_secs};
+use unchained::engine::Time;
 use unchained::metrics::RunOutput;
-use unchained::net::{Network, Reach};
 use unchained::scenario::{Consensus, Scenario};
 use unchained::world::{Progress, run_with};
 
@@ -96,22 +95,6 @@ fn a_hop_costs_three_latencies_three_processings_and_the_transfers() {
     }
 }
 
-/// Hops from `origin` to each node (breadth-first on the peer graph).
-fn hops(net: &Network, origin: u32) -> Vec<u32> {
-    let mut d = vec![u32::MAX; net.nodes() as usize];
-    d[origin as usize] = 0;
-    let mut queue = std::collections::VecDeque::from([origin]);
-    while let Some(v) = queue.pop_front() {
-        for &w in net.peers(v) {
-            if d[w as usize] == u32::MAX {
-                d[w as usize] = d[v as usize] + 1;
-                queue.push_back(w);
-            }
-        }
-    }
-    d
-}
-
 /// Forty validators, four outbound peers each, 20 ms apart on 50 kbit/s links: 40 new
 /// transactions a second keep the upload links busy.
 fn congested(relay: &str, slot_s: f64) -> String {
@@ -132,42 +115,18 @@ fn row<'a>(out: &'a RunOutput, m: &str) -> &'a unchained::metrics::MessageRow {
 fn the_fastest_path_is_a_lower_bound_and_busy_links_make_mempools_differ() {
     let s = common::scenario(&congested("announce", NO_BLOCKS));
     let (out, proto, _) = run(&s);
-    let net = Network::build(&s);
-    let origins: Vec<u32> = (0..net.nodes()).collect();
-    let reach = Reach::build(&net, &origins);
-    let end = from_secs(s.duration_s);
     // Per hop at least three latencies and processing times, whatever the path.
     let per_hop: Time = 3 * 22_000_000;
-    let transfer = |bytes: u64| (bytes as f64 * 8.0 / 5e4 * 1e9).round() as Time;
-    let (mut later, mut queued, mut missing, mut pairs) = (0, 0, 0, 0);
-    let mut relayed_bytes = 0u64;
-    let mut hop_table = std::collections::BTreeMap::new();
-    for (slot, _, t) in proto.pool().iter() {
-        let h = hop_table
-            .entry(t.origin())
-            .or_insert_with(|| hops(&net, t.origin()));
-        for v in 0..net.nodes() {
-            let fastest = t.reached + reach.delay(t.origin(), v, t.bytes()).expect("connected");
-            match proto.tx_arrival(slot, v) {
-                Some(a) => {
-                    pairs += 1;
-                    assert!(a >= fastest, "tx at {v} before the fastest path");
-                    let hops = Time::from(h[v as usize]);
-                    assert!(a - t.reached >= hops * per_hop, "faster than {hops} hops");
-                    later += u64::from(a > fastest);
-                    // Without queueing a hop costs the three messages' latency, processing and
-                    // transfer: anything later waited for a busy upload link.
-                    let free = hops * (per_hop + transfer(37 + 32 + 100));
-                    queued += u64::from(a - t.reached > free);
-                    if v != t.origin() {
-                        relayed_bytes += u64::from(t.bytes());
-                    }
-                }
-                None if fastest + 1_000_000_000 < end => missing += 1,
-                None => {}
-            }
-        }
-    }
+    let a = common::audit_arrivals(
+        &s,
+        proto.pool(),
+        |slot, v| proto.tx_arrival(slot, v),
+        per_hop,
+        37 + 32 + 100,
+        5e4,
+    );
+    let (pairs, later, queued, missing) = (a.pairs, a.later, a.queued, a.missing);
+    let relayed_bytes = a.relayed_bytes;
     assert!(pairs > 10_000, "{pairs} arrivals");
     assert!(
         later > pairs / 2,
