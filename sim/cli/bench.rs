@@ -272,6 +272,24 @@ fn bench_fleet(
             rss / 1048576.0,
             rss / sizes[0] as f64
         );
+        // Transactions lost on the way (collisions, a full mempool) cost the run less than
+        // those carried to the end: the figures describe a lighter load than offered, so
+        // say how many and why beside them (on stderr, to keep the table's line intact).
+        let dropped: u64 = out.conservation.dropped.iter().map(|(_, n)| n).sum();
+        if dropped > 0 {
+            let reasons: Vec<String> = out
+                .conservation
+                .dropped
+                .iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(r, n)| format!("{r}: {n}"))
+                .collect();
+            eprintln!(
+                "bench fleet: {dropped} of {} transactions created were dropped ({})",
+                out.conservation.created,
+                reasons.join(", ")
+            );
+        }
         return Ok(());
     }
     println!(
