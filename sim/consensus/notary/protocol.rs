@@ -203,12 +203,7 @@ impl Protocol for Notary {
         if self.names_released(named) {
             return;
         }
-        if self.is_bft() && node.id < self.cluster {
-            self.bft_release(node);
-        }
-        if self.is_raft() && node.id < self.cluster {
-            self.raft_release(node);
-        }
+        self.member_release(node);
         match msg {
             Msg::Propose(t) => {
                 let o = self.txs[t].origin;
@@ -289,12 +284,7 @@ impl Protocol for Notary {
         if self.names_released(named) {
             return;
         }
-        if self.is_bft() && node.id < self.cluster {
-            self.bft_release(node);
-        }
-        if self.is_raft() && node.id < self.cluster {
-            self.raft_release(node);
-        }
+        self.member_release(node);
         match timer {
             Timer::Election(epoch) => {
                 if epoch == node.election_epoch && node.role != Role::Leader {

@@ -6,6 +6,19 @@ use super::{Node, Notary, checkpoint};
 use crate::engine::Time;
 
 impl Notary {
+    /// What a cluster member lets go as it handles any message or timer (BFT or Raft).
+    pub(super) fn member_release(&mut self, node: &mut Node) {
+        if node.id >= self.cluster {
+            return;
+        }
+        if self.is_bft() {
+            self.bft_release(node);
+        }
+        if self.is_raft() {
+            self.raft_release(node);
+        }
+    }
+
     /// Transactions, consumed states and the members' records held now (not the output
     /// rows, nor records of elections and view changes).
     pub fn held(&self, nodes: &[Node]) -> usize {
