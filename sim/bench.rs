@@ -6,11 +6,23 @@ use crate::metrics::RunOutput;
 use crate::scenario::{self, Scenario};
 use crate::world;
 
+/// Mempool limit for a fleet of `devices` sending a `tx_bytes` reading every `interval_s` for
+/// `duration_s`: room for every reading the fleet can offer (one more per device than whole
+/// intervals, for the phase and jitter), and never under Nakamoto's 300 MB default. A
+/// benchmark of N devices measures the load N devices offer: with the default limit, ten
+/// million LoRaWAN meters kept about 15 M of their 60 M readings and dropped the rest as
+/// `mempool_full`, so memory and CPU were those of a quarter of the fleet.
+pub fn fleet_mempool_bytes(devices: u64, tx_bytes: u64, interval_s: f64, duration_s: f64) -> u64 {
+    let per_device = (duration_s / interval_s).floor() as u64 + 1;
+    (devices * per_device * tx_bytes).max(300_000_000)
+}
+
 /// Issue-5 fleet: duty-cycled devices reporting every 10 minutes through one gateway per
 /// 2,000 devices (forwarding once a second), to Nakamoto validators in the SimBlock 2019
 /// regions.
 pub fn fleet_scenario(devices: u64, validators: u64, duration_s: f64) -> Scenario {
     let gateways = (devices / 2000).max(1);
+    let mempool = fleet_mempool_bytes(devices, 100, 600.0, duration_s);
     scenario::parse(
         &format!(
             "name: fleet-{devices}
@@ -25,7 +37,7 @@ devices:
     buffer_tx: 4
 gateways: {{ count: {gateways}, batch_interval_ms: 1000 }}
 validators: {{ count: {validators} }}
-consensus: {{ protocol: nakamoto, block_interval_s: 600, max_block_bytes: 1000000 }}
+consensus: {{ protocol: nakamoto, block_interval_s: 600, max_block_bytes: 1000000, max_mempool_bytes: {mempool} }}
 metrics: {{ window_s: 60 }}
 "
         ),
@@ -40,6 +52,7 @@ metrics: {{ window_s: 60 }}
 pub fn lorawan_fleet_scenario(devices: u64, validators: u64, duration_s: f64) -> Scenario {
     let gateways = (devices / 2000).max(1);
     let radius_m = (devices as f64 / 80.0 / std::f64::consts::PI).sqrt() * 1000.0;
+    let mempool = fleet_mempool_bytes(devices, 20, 600.0, duration_s);
     scenario::parse(
         &format!(
             "name: lorawan-fleet-{devices}
@@ -55,7 +68,7 @@ devices:
 gateways: {{ count: {gateways} }}
 area: {{ shape: disc, size_m: {radius_m:.0}, gateways: grid }}
 validators: {{ count: {validators} }}
-consensus: {{ protocol: nakamoto, block_interval_s: 600, max_block_bytes: 1000000 }}
+consensus: {{ protocol: nakamoto, block_interval_s: 600, max_block_bytes: 1000000, max_mempool_bytes: {mempool} }}
 metrics: {{ window_s: 60 }}
 "
         ),
@@ -194,6 +207,22 @@ mod tests {
         let r = s.area.unwrap().size_m / 1000.0;
         let density = 1e6 / (std::f64::consts::PI * r * r);
         assert!((density - 80.0).abs() < 0.1, "{density}");
+    }
+
+    // Six readings of 20 bytes a device in the hour (issue 13: one every 10 minutes) must
+    // all fit; Nakamoto's 300 MB default held only 15 M of the 60 M at ten million devices.
+    #[test]
+    fn fleets_pool_room_for_every_reading_they_offer() {
+        let pool = |s: crate::scenario::Scenario| match s.consensus {
+            crate::scenario::Consensus::Nakamoto(n) => n.max_mempool_bytes,
+            _ => panic!("the fleets run Nakamoto"),
+        };
+        let lorawan = pool(super::lorawan_fleet_scenario(10_000_000, 10, 3600.0));
+        assert!(lorawan >= 10_000_000 * 7 * 20, "{lorawan}");
+        let plain = pool(super::fleet_scenario(1_000_000, 10, 3600.0));
+        assert!(plain >= 1_000_000 * 7 * 100, "{plain}");
+        let small = pool(super::lorawan_fleet_scenario(1000, 10, 3600.0));
+        assert_eq!(small, 300_000_000, "the default where it never fills");
     }
 
     #[test]
