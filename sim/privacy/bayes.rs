@@ -260,6 +260,8 @@ impl Bayes {
             }
             // Oldest last use first, then by device and epoch: the order keys retire in.
             retired.sort_unstable();
+            // Each link starts near where the one before did (they predict in order).
+            let mut near = 0;
             for (last, (d, e)) in retired {
                 let key = if self.keys_reused {
                     self.keys.remove(p.number, d, e).expect("filed once").key
@@ -272,7 +274,7 @@ impl Bayes {
                         hi: 0,
                     }
                 };
-                link(p, &mut self.stats, &key, d, e);
+                link(p, &mut self.stats, &key, d, e, &mut near);
             }
             let keep = period.saturating_mul(KEEP_PERIODS);
             p.fresh.drop_while(|first| first.saturating_add(keep) < now);
@@ -285,8 +287,9 @@ impl Bayes {
     }
 }
 
-/// Links retired key `(d, e)` to the unclaimed candidate of maximum posterior, if any.
-fn link(p: &mut Pool, stats: &mut BayesStats, a: &Key, d: u32, e: u32) {
+/// Links retired key `(d, e)` to the unclaimed candidate of maximum posterior, if any;
+/// `near`: a place near the predicted moment's in the ring, moved to it.
+fn link(p: &mut Pool, stats: &mut BayesStats, a: &Key, d: u32, e: u32, near: &mut usize) {
     let m = p.model;
     let period = m.period;
     if let Some(w) = m.width()
@@ -312,7 +315,8 @@ fn link(p: &mut Pool, stats: &mut BayesStats, a: &Key, d: u32, e: u32) {
     let base = (a.last as i64 - a.first as i64).rem_euclid(per);
     // The unclaimed candidates on each side of the prediction, up to `NEAREST` a side,
     // nearest first, until none farther can score above the best (see `weigh.rs`).
-    let split = p.fresh.position((predicted, 0));
+    let split = p.fresh.position_near(*near, (predicted, 0));
+    *near = split;
     let time = |c: &Candidates<Fresh>, i: usize| c.get(i).0.0;
     let mut right = p.fresh.next(split).filter(|&i| time(&p.fresh, i) <= end);
     let mut left = p.fresh.prev(split).filter(|&i| time(&p.fresh, i) >= start);

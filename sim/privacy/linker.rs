@@ -275,13 +275,15 @@ impl Linker {
             retired.sort_unstable_by_key(|&(last, d, e, _)| (last, d, e));
             // A key filed twice alike (its due time came back after another use) retires once.
             retired.dedup_by_key(|r| (r.0, r.1, r.2));
+            // Each link starts near where the one before did (keys retire in order of last use).
+            let mut near = 0;
             for (last, d, e, period) in retired {
                 if self.keys.remove(p.number, d, e).is_none() {
                     continue;
                 }
                 if let Some(period) = period {
                     p.max_period = p.max_period.max(period);
-                    link(p, &mut self.stats, last, d, e, period);
+                    link(p, &mut self.stats, (last, d, e), period, &mut near);
                 }
             }
             // No key still in use can reach a candidate this old.
@@ -303,15 +305,23 @@ impl Linker {
 }
 
 /// Links retired key `(d, e)`, last used at `last`, to the unclaimed key first used nearest
-/// `last + period` within the search window, if any.
-fn link(p: &mut Pool, stats: &mut LinkStats, last: Time, d: u32, e: u32, period: Time) {
+/// `last + period` within the search window, if any; `near`: a place near the prediction's
+/// in the ring, moved to it.
+fn link(
+    p: &mut Pool,
+    stats: &mut LinkStats,
+    (last, d, e): (Time, u32, u32),
+    period: Time,
+    near: &mut usize,
+) {
     let predicted = last.saturating_add(period);
     let end = last.saturating_add(period.saturating_mul(SEARCH_PERIODS));
     if predicted <= last {
         return;
     }
     // First used after `last` and before the prediction, or from it to `end`.
-    let split = p.fresh.position((predicted, 0));
+    let split = p.fresh.position_near(*near, (predicted, 0));
+    *near = split;
     let left = p.fresh.prev(split).filter(|&i| p.fresh.get(i).0.0 > last);
     let right = p.fresh.next(split).filter(|&i| p.fresh.get(i).0.0 <= end);
     let distance = |at: (Time, u64)| at.0.abs_diff(predicted);
