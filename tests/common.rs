@@ -360,3 +360,19 @@ pub fn audit_arrivals(
     }
     a
 }
+
+/// The most `blocks` rows a notary held open at once, with a cluster member down for good,
+/// over 600 s and 2,400 s (`(rows, transactions created)` each): four times the transactions,
+/// yet no more than 1.2 times the rows plus 100.
+pub fn notary_rows_flat(label: &str, short: (usize, u64), long: (usize, u64)) {
+    let ((short_open, short_created), (long_open, long_created)) = (short, long);
+    eprintln!(
+        "{label} down for good: 600 s: {short_open} rows open at most, {short_created} \
+         created; 2400 s: {long_open}, {long_created}"
+    );
+    assert!(long_created > 3 * short_created);
+    assert!(
+        long_open as f64 <= 1.2 * short_open as f64 + 100.0,
+        "{long_open} rows open at most over 2400 s vs {short_open} over 600 s"
+    );
+}

@@ -64,6 +64,22 @@ fn the_raft_notary_holds_what_is_in_flight_not_the_run() {
     );
 }
 
+/// A member down for good from the first minute applies nothing more, yet the two others go
+/// on signing: each transaction's `blocks` row closes once both applied it, so the rows open
+/// at once are those in flight. Were rows to wait for every member, each transaction
+/// signed after the crash would keep its row open to the end of the run. (The items held
+/// still grow with the run: the transactions whose party is that validator stay tracked.
+/// Not checked here.)
+#[test]
+fn a_raft_member_down_for_good_holds_back_no_rows() {
+    let faults = "faults:\n  crashes: [{ nodes: [2], at_s: 60 }]\n";
+    let open = |duration_s| {
+        let (out, notary, _) = run(duration_s, faults);
+        (notary.peak_open_rows(), out.conservation.created)
+    };
+    common::notary_rows_flat("member 2", open(600), open(2400));
+}
+
 /// A follower down for 120 s misses about 2,000 entries, far more than the 128 to 256 the
 /// others keep below their applied index: the leader sends it a snapshot, it installs one,
 /// and by the end it has committed what the others have, while every transaction created

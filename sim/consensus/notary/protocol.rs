@@ -97,6 +97,7 @@ impl Protocol for Notary {
         if self.is_raft() && node.id < self.cluster {
             self.member_gone(node);
         }
+        self.rows.down_for_good(node.id);
     }
 
     fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {

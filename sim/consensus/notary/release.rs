@@ -19,11 +19,12 @@ impl Notary {
         }
     }
 
-    /// Transactions, consumed states and the members' records held now (not the output
-    /// rows, nor records of elections and view changes).
+    /// Transactions, consumed states, the members' records and the `blocks` rows still open
+    /// held now (not the closed output rows, nor records of elections and view changes).
     pub fn held(&self, nodes: &[Node]) -> usize {
         let members: usize = nodes.iter().map(Node::held).sum();
-        self.txs.len()
+        self.rows.open_len()
+            + self.txs.len()
             + self.consumed.len()
             + self.entries.len()
             + self.history.len()
@@ -31,6 +32,12 @@ impl Notary {
             + self.vc_store.len()
             + self.nv_store.len()
             + members
+    }
+
+    /// The most `blocks` rows open at once: transactions ordered that some live member had
+    /// yet to apply.
+    pub fn peak_open_rows(&self) -> usize {
+        self.rows.peak_open()
     }
 
     /// The most transactions tracked at once.

@@ -15,12 +15,12 @@ use crate::consensus::rows;
 use crate::engine::Time;
 use crate::metrics::BlockRow;
 
-/// Open rows by transaction: a row's block is its transaction.
-pub struct Rows(rows::Rows<u32>);
+/// Open rows by transaction (a row's block is its transaction), and the most open at once.
+pub struct Rows(rows::Rows<u32>, usize);
 
 impl Rows {
     pub fn new(members: u32) -> Self {
-        Rows(rows::Rows::new(members))
+        Rows(rows::Rows::new(members), 0)
     }
 
     /// Member `proposer` ordered transaction `t` at `height`. An order no member applied yet
@@ -36,6 +36,7 @@ impl Rows {
             tx_count: 1,
         };
         self.0.open(t, height, t, info);
+        self.1 = self.1.max(self.0.open_len());
     }
 
     /// `member` applied `t`, ordered at `height`, and found it valid (it is signed). Applying
@@ -57,6 +58,22 @@ impl Rows {
         if self.0.get(&t).is_some_and(|o| !o.is_applied()) {
             self.0.remove(&t);
         }
+    }
+
+    /// `member` is down for good: rows close once every other member applied them, as the
+    /// batch families' rows do (`consensus::rows`), instead of waiting for the end of the run.
+    pub fn down_for_good(&mut self, member: u32) {
+        self.0.down_for_good(member);
+    }
+
+    /// Rows open now: transactions ordered that some live member has yet to apply.
+    pub fn open_len(&self) -> usize {
+        self.0.open_len()
+    }
+
+    /// The most rows open at once.
+    pub fn peak_open(&self) -> usize {
+        self.1
     }
 
     /// Every row, by height: the closed ones and those some member applied by the end.
