@@ -1,6 +1,6 @@
 //! Where devices and gateways stand, and which gateways hear which device.
 
-use super::{Normal, PathLoss};
+use super::{Normal, PathLoss, Powers};
 use crate::scenario::Shape;
 use rayon::prelude::*;
 
@@ -53,7 +53,7 @@ pub fn even_points(shape: Shape, size_m: f64, n: u32) -> Vec<Point> {
 pub struct Links {
     pub offsets: Vec<u32>,
     pub gateways: GatewayIds,
-    pub rssi_dbm: Vec<f32>,
+    pub rssi_dbm: Powers,
     /// Each device's strongest candidate link, kept or not (−∞ when no gateway is within
     /// search reach): what ADR reads, and what the device's own floor was chosen from.
     pub best_dbm: Vec<f32>,
@@ -64,7 +64,8 @@ pub struct Links {
 
 /// The gateway of each link: two bytes while every id fits (up to 65,536 gateways, 5,000 for
 /// ten million devices at the fleet benchmark's density), four otherwise. Links are most of
-/// a LoRaWAN device's memory (about 19 a device in the benchmark).
+/// a LoRaWAN device's memory (about 19 a device in the benchmark; their powers in
+/// [`Powers`]).
 #[derive(Clone, Debug)]
 pub enum GatewayIds {
     Narrow(Vec<u16>),
@@ -242,7 +243,7 @@ impl Links {
             .of(d)
             .find(|&k| self.gateways.get(k) == g)
             .expect("a link of the device");
-        self.rssi_dbm[k]
+        self.rssi_dbm.get(k)
     }
 
     /// Links of devices `0..devices` to `gateways` whose received power is at least the
@@ -367,7 +368,7 @@ impl Links {
         let mut links = Links {
             offsets: Vec::with_capacity(devices as usize + 1),
             gateways: GatewayIds::with_capacity(gateways.len(), total),
-            rssi_dbm: Vec::with_capacity(total),
+            rssi_dbm: Powers::with_capacity(total),
             best_dbm: Vec::with_capacity(devices as usize),
             nearest_m: Vec::with_capacity(devices as usize),
         };

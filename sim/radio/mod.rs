@@ -12,6 +12,7 @@ mod downlink;
 mod duty;
 mod geometry;
 mod link;
+mod powers;
 mod receive;
 mod region;
 
@@ -26,6 +27,7 @@ pub use link::{
     DEVICE_SENSITIVITY_125K, GATEWAY_SENSITIVITY_125K, NOISE_FIGURE_DB, Normal, PathLoss,
     REQUIRED_SNR_DB, noise_floor_dbm, sensitivity_dbm, snr_db, standard_normal,
 };
+pub use powers::Powers;
 pub use receive::{Capture, FLOOR_HEADROOM_DB, Heard, Loss, Receiver, RxConfig};
 pub use region::{
     DataRate, EU868, MAC_OVERHEAD_BYTES, REGION_NAMES, REGIONS, Region, Rx1Rule, SF_MAX, SF_MIN,

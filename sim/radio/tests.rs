@@ -281,7 +281,7 @@ fn field_outcomes_at(
                 channel,
                 sf,
                 bandwidth_hz: 125_000,
-                rssi_dbm: links.rssi_dbm[k] as f64,
+                rssi_dbm: links.rssi_dbm.get(k) as f64,
             };
             rxs[g].hear(h, c, &mut |f, r| out[f as usize][g] = r);
         }

@@ -266,8 +266,8 @@ impl Airwaves {
                         let (a, b) = (r.start, r.end.max(1) - 1);
                         let g = |k| (k < links.gateways.len()).then(|| links.gateways.get(k));
                         acc ^ g(a).map_or(0, |g| g ^ links.gateways.get(b))
-                            ^ links.rssi_dbm.get(a).map_or(0, |x| x.to_bits())
-                            ^ links.rssi_dbm.get(b).map_or(0, |x| x.to_bits())
+                            ^ links.rssi_dbm.touch(a)
+                            ^ links.rssi_dbm.touch(b)
                     }));
                 }
                 let links = plan.links.of(f.device);
@@ -301,7 +301,8 @@ impl Airwaves {
                 });
                 for k in links {
                     let g = plan.links.gateways.get(k);
-                    let rssi_dbm = plan.links.rssi_dbm[k] as f64;
+                    let rssi = plan.links.rssi_dbm.get(k);
+                    let rssi_dbm = rssi as f64;
                     let gs = &mut gateways[g as usize];
                     gs.heard += 1;
                     if rssi_dbm >= sensitivity {
@@ -309,7 +310,7 @@ impl Airwaves {
                     } else {
                         gs.lost[Loss::BelowSensitivity as usize] += 1;
                     }
-                    inbox[g as usize].push((pos, plan.links.rssi_dbm[k]));
+                    inbox[g as usize].push((pos, rssi));
                 }
                 flights[idx as usize].bandwidth_hz = bandwidth_hz;
                 flights[idx as usize].remaining = receivable;
@@ -506,7 +507,7 @@ impl Airwaves {
         {
             let sensitivity = plan.rx.sensitivity_dbm_at(fl.f.sf, fl.bandwidth_hz);
             for k in plan.links.of(fl.f.device) {
-                if (plan.links.rssi_dbm[k] as f64) < sensitivity {
+                if (plan.links.rssi_dbm.get(k) as f64) < sensitivity {
                     let g = plan.links.gateways.get(k) as usize;
                     stats[g].lost[Loss::BelowSensitivity as usize] -= 1;
                 }

@@ -38,7 +38,7 @@ const BASE: f64 = 56.0 * 1024.0 * 1024.0;
 /// gateways: 1,068 MiB, which the estimate once put at 48 MiB, counting no gateway).
 const PER_GATEWAY: f64 = 48.0;
 /// Bytes per radio device and reachable gateway: each (device, gateway) pair kept keeps a
-/// gateway id and a received power (6 bytes; 8 in the per-chunk lists, which are joined
+/// gateway id and a received power (5 bytes; 8 in the per-chunk lists, which are joined
 /// into room made exactly for them and freed as they are). The gateways a device reaches
 /// come from `links_per_radio_device`.
 const PER_RADIO_LINK: f64 = 8.0;
