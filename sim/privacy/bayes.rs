@@ -317,30 +317,35 @@ fn link(p: &mut Pool, stats: &mut BayesStats, a: &Key, d: u32, e: u32, near: &mu
     // nearest first, until none farther can score above the best (see `weigh.rs`).
     let split = p.fresh.position_near(*near, (predicted, 0));
     *near = split;
-    let time = |c: &Candidates<Fresh>, i: usize| c.get(i).0.0;
-    let mut right = p.fresh.next(split).filter(|&i| time(&p.fresh, i) <= end);
-    let mut left = p.fresh.prev(split).filter(|&i| time(&p.fresh, i) >= start);
+    // Each side's next candidate: its place and when it was first seen.
+    let placed = |c: &Candidates<Fresh>, i: usize| (i, c.get(i).0.0);
+    let mut right = p
+        .fresh
+        .next(split)
+        .map(|i| placed(&p.fresh, i))
+        .filter(|&(_, t)| t <= end);
+    let mut left = p
+        .fresh
+        .prev(split)
+        .map(|i| placed(&p.fresh, i))
+        .filter(|&(_, t)| t >= start);
     let (mut on_right, mut on_left) = (0, 0);
     let mut best: Option<(f64, Time, At, usize)> = None;
     loop {
-        let i = match (right, left) {
-            (Some(r), Some(l))
-                if time(&p.fresh, r) - predicted <= predicted - time(&p.fresh, l) =>
-            {
-                r
-            }
-            (Some(r), None) => r,
-            (_, Some(l)) => l,
+        let ((i, t), is_right) = match (right, left) {
+            (Some(r), Some(l)) if r.1 - predicted <= predicted - l.1 => (r, true),
+            (Some(r), None) => (r, true),
+            (_, Some(l)) => (l, false),
             (None, None) => break,
         };
-        let (at, f) = p.fresh.get(i);
-        let distance = at.0.abs_diff(predicted);
+        let distance = t.abs_diff(predicted);
         if let Some((bs, bd, _, _)) = best
             && let Some(bound) = weigh.bound(distance, p.spread)
             && (bound < bs || (bound == bs && distance > bd))
         {
             break;
         }
+        let (at, f) = p.fresh.get(i);
         let b = &f.key;
         let after = b.first as i64 - a.last as i64;
         let shift = if (0..=2 * per).contains(&after) {
@@ -363,18 +368,20 @@ fn link(p: &mut Pool, stats: &mut BayesStats, a: &Key, d: u32, e: u32, near: &mu
                 best = Some((s, distance, at, i));
             }
         }
-        if Some(i) == right {
+        if is_right {
             on_right += 1;
             right = (on_right < NEAREST)
                 .then(|| p.fresh.next(i + 1))
                 .flatten()
-                .filter(|&j| time(&p.fresh, j) <= end);
+                .map(|j| placed(&p.fresh, j))
+                .filter(|&(_, t)| t <= end);
         } else {
             on_left += 1;
             left = (on_left < NEAREST)
                 .then(|| p.fresh.prev(i))
                 .flatten()
-                .filter(|&j| time(&p.fresh, j) >= start);
+                .map(|j| placed(&p.fresh, j))
+                .filter(|&(_, t)| t >= start);
         }
     }
     let Some((_, _, _, i)) = best else { return };

@@ -73,6 +73,7 @@ impl Weigh {
         }
     }
 
+    #[inline]
     pub fn score(&self, b: &Key, shift: i64) -> Option<f64> {
         let p = self.period;
         match self.law {
@@ -85,10 +86,17 @@ impl Weigh {
                 if lb <= 0 {
                     return None;
                 }
-                let mut overlap = 0i64;
-                for k in [-2i64, -1, 0, 1, 2] {
-                    overlap += (self.a_hi.min(b_hi + k * p) - self.a_lo.max(b_lo + k * p)).max(0);
-                }
+                // Both arcs lie in windows of width W: `a`'s in [−hi_x, −lo_x] (its residues
+                // span 0), `b`'s copy k periods on in that window moved by shift + kP, and
+                // two such windows meet only when |shift + kP| < W. With shift in [0, P) and
+                // W < P that leaves k = 0 and k = −1: the other terms are 0.
+                let overlap = if (0..p).contains(&shift) {
+                    self.meet(b_lo, b_hi) + self.meet(b_lo - p, b_hi - p)
+                } else {
+                    (-2..=2)
+                        .map(|k| self.meet(b_lo + k * p, b_hi + k * p))
+                        .sum()
+                };
                 (overlap > 0).then(|| overlap as f64 / lb as f64)
             }
             Law::Exponential { mean } => {
@@ -101,9 +109,16 @@ impl Weigh {
         }
     }
 
+    /// How long `a`'s arc and [lo, hi] have in common.
+    #[inline]
+    fn meet(&self, lo: i64, hi: i64) -> i64 {
+        (self.a_hi.min(hi) - self.a_lo.max(lo)).max(0)
+    }
+
     /// The most any candidate first seen `distance` or more from the predicted moment can
     /// score, given that no candidate's uses spread wider than `spread` below the support's
     /// width (see the module's comment); `None`: no bound (exponential law).
+    #[inline]
     pub fn bound(&self, distance: u64, spread: i64) -> Option<f64> {
         match self.law {
             Law::Uniform { .. } if self.flat => Some(1.0),
@@ -185,18 +200,46 @@ mod tests {
         assert!((s - ((1.0f64 / 3.0).ln() - 1.0)).abs() < 1e-12, "{s}");
     }
 
+    /// Draws in [0, n) from a linear congruential sequence started at `seed`.
+    fn draws(mut x: u64) -> impl FnMut(i64) -> i64 {
+        move |n| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((x >> 33) % n as u64) as i64
+        }
+    }
+
+    /// The two copies the score sums over give what all five a period apart give, for
+    /// supports from a tenth of the period to just below it.
+    #[test]
+    fn two_copies_hold_the_whole_overlap() {
+        let mut draw = draws(11);
+        for max_s in [4u64, 20, 25, 40, 57] {
+            let m = uniform(max_s);
+            let (p, w) = (m.period as i64, m.width().unwrap());
+            for _ in 0..20_000 {
+                let a = key(0, 2, -draw(w), draw(w));
+                let b = key(0, 2, -draw(w), draw(w));
+                let shift = draw(p);
+                let weigh = Weigh::new(&m, &a);
+                let (b_lo, b_hi) = (shift + b.hi - weigh.hi_x, shift + b.lo - weigh.lo_x);
+                let all: i64 = (-2..=2)
+                    .map(|k| weigh.meet(b_lo + k * p, b_hi + k * p))
+                    .sum();
+                let lb = b_hi - b_lo;
+                let want = (lb > 0 && all > 0).then(|| all as f64 / lb as f64);
+                assert_eq!(weigh.score(&b, shift), want, "shift {shift}, W {w}");
+            }
+        }
+    }
+
     /// No candidate first seen at a distance scores above the bound there or nearer, for any
     /// spreads of both keys within the limits the bound assumes, with the support below and
     /// above half the period; for single uses it is the score itself when 2W ≤ P.
     #[test]
     fn no_candidate_scores_above_the_bound() {
-        let mut x = 7u64;
-        let mut draw = |n: i64| {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((x >> 33) % n as u64) as i64
-        };
+        let mut draw = draws(7);
         for max_s in [10u64, 40] {
             let m = uniform(max_s);
             let (p, w) = (m.period as i64, m.width().unwrap());
