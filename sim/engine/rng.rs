@@ -120,6 +120,9 @@ fn unit(bits: u64) -> f64 {
     ((bits >> 11) as f64 + 0.5) / (1u64 << 53) as f64
 }
 
+/// The smallest value [`draw_unit`] returns.
+pub const UNIT_MIN: f64 = 0.5 / (1u64 << 53) as f64;
+
 /// A uniform draw in the open interval (0, 1), counter-based like [`draw_u64`].
 pub fn draw_unit(seed: u64, entity: u64, purpose: Purpose, index: u64) -> f64 {
     unit(draw_u64(seed, entity, purpose, index))
@@ -149,6 +152,14 @@ mod tests {
         let mut s = stream(42, 1, Purpose::Connectivity);
         s.set_word_pos(10);
         assert_eq!(rand::Rng::next_u64(&mut s), CHACHA_GOLDEN);
+    }
+
+    #[test]
+    fn unit_min_is_the_smallest_draw() {
+        assert_eq!(unit(0), UNIT_MIN);
+        assert!((11..64).all(|k| unit(1 << k) > UNIT_MIN));
+        // The largest rounds up to 1: a draw's upper bound is closed.
+        assert_eq!(unit(u64::MAX), 1.0);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod access;
 pub mod classes;
+mod jitter;
 pub mod link;
 mod paths;
 pub mod regions;
@@ -10,6 +11,7 @@ pub mod topology;
 
 pub use access::Access;
 pub use classes::LinkGroup;
+pub use jitter::LatencyBounds;
 pub use link::Uplinks;
 pub use paths::Reach;
 pub use regions::RegionTable;
@@ -35,6 +37,8 @@ pub struct Network {
     pub jitter: Jitter,
     /// Master seed of the jitter draws.
     seed: u64,
+    /// What a jitter draw can give from region `a` to region `b`, at `a · regions + b`.
+    bounds: Vec<LatencyBounds>,
 }
 
 impl Network {
@@ -85,7 +89,9 @@ impl Network {
             }
             scenario::Topology::FullMesh => topology::full_mesh(n),
         };
+        let bounds = jitter::bounds(&table, s.network.jitter);
         Network {
+            bounds,
             table,
             region: placed.region,
             class: placed.class,
@@ -163,15 +169,28 @@ impl Network {
     /// stream's state, 320 bytes per validator, missed the cache on most sends at 10,000
     /// nodes), and a message's delay can be computed out of order.
     pub fn latency(&self, from: u32, to: u32, index: u64) -> Time {
-        let mean = self.latency_ms(from, to);
-        let latency_ms = match self.jitter {
-            Jitter::None => mean,
-            Jitter::Pareto => pareto_around(
-                mean,
-                draw_unit(self.seed, from.into(), Purpose::Jitter, index),
-            ),
-        };
-        from_secs(latency_ms / 1e3)
+        match self.jitter {
+            Jitter::None => millis(self.latency_ms(from, to)),
+            Jitter::Pareto => self.latency_at(from, to, self.jitter_unit(from, index)),
+        }
+    }
+
+    /// The uniform draw behind the jitter of `from`'s `index`-th message.
+    pub fn jitter_unit(&self, from: u32, index: u64) -> f64 {
+        draw_unit(self.seed, from.into(), Purpose::Jitter, index)
+    }
+
+    /// The Pareto latency from `from` to `to` at the uniform draw `u`.
+    pub fn latency_at(&self, from: u32, to: u32, u: f64) -> Time {
+        millis(jitter::pareto_around(self.latency_ms(from, to), u))
+    }
+
+    /// What [`Self::latency`] can give from `from` to `to`: a message whose fate only depends
+    /// on whether it arrives before some time needs no `powf` (often no draw at all) when the
+    /// bounds settle it.
+    pub fn latency_bounds(&self, from: u32, to: u32) -> LatencyBounds {
+        let r = self.regions();
+        self.bounds[self.region[from as usize] as usize * r + self.region[to as usize] as usize]
     }
 
     /// Time to push `bytes` through the link from `from` to `to` when nothing else uses it.
@@ -184,18 +203,6 @@ impl Network {
     pub fn upload_bps(&self, v: u32) -> f64 {
         self.link(v).upload_bps
     }
-}
-
-/// A Pareto draw whose mean is `mean_ms` (shape 0.2·mean, scale mean − 5, as SimBlock does),
-/// by inversion of the uniform `u` in (0, 1); below 6 ms the distribution degenerates and the
-/// mean is returned.
-fn pareto_around(mean_ms: f64, u: f64) -> f64 {
-    let shape = 0.2 * mean_ms;
-    if shape <= 1.0 + 1e-9 {
-        return mean_ms;
-    }
-    let scale = mean_ms - 5.0;
-    scale / u.powf(1.0 / shape)
 }
 
 /// Transfer time of `bytes` over `bps`.
@@ -286,8 +293,38 @@ consensus: {{ protocol: nakamoto }}
     }
 
     #[test]
+    fn latency_bounds_hold_every_draw() {
+        for m in [3.0, 6.5, 11.0, 30.0, 124.0, 300.0] {
+            let net = network(m);
+            let b = net.latency_bounds(4, 9);
+            let mut seen = (Time::MAX, 0, 0);
+            for i in 0..20_000 {
+                let (u, t) = (net.jitter_unit(4, i), net.latency(4, 9, i));
+                assert_eq!(t, net.latency_at(4, 9, u));
+                seen = (
+                    seen.0.min(t),
+                    seen.1.max(t),
+                    seen.2.max(t * u64::from(u >= b.cut)),
+                );
+            }
+            let (min, max, typical) = seen;
+            assert!(b.low <= min && max <= b.high, "{m} ms: {min}..{max}, {b:?}");
+            assert!(typical <= b.typical && b.typical <= b.high, "{m} ms: {b:?}");
+            if 0.2 * m > 1.0 {
+                assert_eq!(
+                    b.low,
+                    millis(m - 5.0),
+                    "{m} ms: the scale is the least draw"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn short_links_have_no_jitter() {
         let net = network(3.0);
         assert!((0..100).all(|i| net.latency(1, 2, i) == millis(3.0)));
+        let b = net.latency_bounds(1, 2);
+        assert!(b.low == millis(3.0) && b.low <= b.typical && b.typical <= b.high);
     }
 }

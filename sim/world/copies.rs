@@ -50,15 +50,25 @@ impl FirstCopies {
     /// same source comes second). Otherwise it becomes the copy on record. One record per
     /// validator suffices: a record overwritten by another key only lets copies through.
     pub fn redundant(&mut self, to: u32, key: u32, at: Time, source: u32) -> bool {
-        let Some(slot) = self.slots.get_mut(to as usize) else {
-            return false;
-        };
-        if slot.key == key && (slot.at, slot.source) <= (at, source) {
-            self.dropped += 1;
+        if self.behind(to, key, at, source) {
             return true;
         }
-        *slot = First { key, at, source };
+        if let Some(slot) = self.slots.get_mut(to as usize) {
+            *slot = First { key, at, source };
+        }
         false
+    }
+
+    /// Whether a copy keyed `key` from `source` that reaches `to` at `earliest` or later is
+    /// redundant whatever its arrival time (then counted as [`Self::redundant`] counts it); the
+    /// record stays as it is either way.
+    pub fn behind(&mut self, to: u32, key: u32, earliest: Time, source: u32) -> bool {
+        let Some(slot) = self.slots.get(to as usize) else {
+            return false;
+        };
+        let behind = slot.key == key && (slot.at, slot.source) <= (earliest, source);
+        self.dropped += u64::from(behind);
+        behind
     }
 }
 
@@ -88,6 +98,17 @@ mod tests {
             "record overwritten: let through"
         );
         assert_eq!(c.dropped, 3);
+        assert!(
+            c.behind(0, 7, 600, 2),
+            "behind the record of source 1 at 600"
+        );
+        assert!(!c.behind(0, 7, 599, 2), "may arrive first");
+        assert!(
+            !c.redundant(0, 7, 599, 2),
+            "and does: the record is now 599"
+        );
+        assert!(c.behind(0, 7, 599, 2));
+        assert_eq!(c.dropped, 5);
         let mut off = FirstCopies::new(0);
         assert!(!off.redundant(0, 7, 100, 3));
         assert!(!off.redundant(0, 7, 100, 3));

@@ -5,6 +5,7 @@ mod acks;
 mod air_plan;
 mod air_tables;
 mod airwaves;
+mod arrival;
 mod batches;
 mod casts;
 mod cells;
@@ -33,6 +34,7 @@ use crate::metrics::{Conservation, Measure, Metrics, NodeRow, RunOutput, Stages}
 use crate::net::{Access, Network, Reach, Uplinks};
 use crate::scenario::{self, Consensus, Jitter, Scenario, UploadSharing};
 use airwaves::{AirPlan, Airwaves};
+use arrival::Arrival;
 use batches::Batches;
 use casts::Casts;
 use cells::CellPlan;
@@ -730,12 +732,17 @@ impl<'s, P: Protocol> World<'s, P> {
                     .latency(v, to, next_index(&mut self.jitter_index, v));
                 let transfer = self.net.transfer_time(v, to, bytes);
                 let after = latency + self.net.processing(to) + self.faults.extra_delay;
-                up.queue(v, now, transfer, if holds { after } else { 0 }) + after
+                Arrival::At(up.queue(v, now, transfer, if holds { after } else { 0 }) + after)
             }
-            _ => {
-                let index = next_index(&mut self.jitter_index, v);
-                now + self.net.message_delay(v, to, bytes, index) + self.faults.extra_delay
-            }
+            _ => Arrival::Drawn {
+                rest: now
+                    + self.net.transfer_time(v, to, bytes)
+                    + self.net.processing(to)
+                    + self.faults.extra_delay,
+                from: v,
+                to,
+                index: next_index(&mut self.jitter_index, v),
+            },
         };
         self.deliver(v, to, msg, bytes, at);
     }
@@ -832,24 +839,38 @@ impl<'s, P: Protocol> World<'s, P> {
 
     /// Schedules the delivery of `msg` from `v` to `to` at `at`, unless an earlier copy with
     /// the same key is already on its way there.
-    fn deliver(&mut self, v: u32, to: u32, msg: P::Msg, bytes: u64, at: Time) {
+    fn deliver(&mut self, v: u32, to: u32, msg: P::Msg, bytes: u64, arrival: Arrival) {
         let kind = self.protocol.kind(&msg);
-        if at >= self.end {
-            // Never delivered: the loop stops before it. Scheduled all the same, so the event
-            // count and every stream stay as they were.
-            self.traffic.ended(kind, to, bytes, Fate::InFlight);
-        }
         let src = node_source(v);
+        let key = self.protocol.copy_key(&msg);
         let left_out = if self.first_copies.active() && self.protocol.futile(to, &msg) {
             self.first_copies.dropped += 1;
             true
-        } else if let Some(key) = self.protocol.copy_key(&msg) {
-            self.first_copies.redundant(to, key, at, src)
+        } else if let Some(key) = key {
+            let earliest = arrival.earliest(&self.net);
+            self.first_copies.behind(to, key, earliest, src)
         } else {
             false
         };
         if left_out {
             // Delivered and ignored; never counted at its arrival, so here.
+            let fate = if arrival.before(self.end, &self.net) {
+                Fate::Delivered
+            } else {
+                Fate::InFlight
+            };
+            self.traffic.ended(kind, to, bytes, fate);
+            return;
+        }
+        let at = arrival.at(&self.net);
+        if at >= self.end {
+            // Never delivered: the loop stops before it. Scheduled all the same, so the event
+            // count and every stream stay as they were.
+            self.traffic.ended(kind, to, bytes, Fate::InFlight);
+        }
+        if let Some(key) = key
+            && self.first_copies.redundant(to, key, at, src)
+        {
             if at < self.end {
                 self.traffic.ended(kind, to, bytes, Fate::Delivered);
             }
@@ -885,7 +906,7 @@ impl<'s, P: Protocol> World<'s, P> {
                 .net
                 .latency(v, to, next_index(&mut self.jitter_index, v));
             let at = now + latency + self.net.processing(to) + self.faults.extra_delay;
-            self.deliver(v, to, msg, bytes, at);
+            self.deliver(v, to, msg, bytes, Arrival::At(at));
         }
         self.finished = finished;
     }
