@@ -99,14 +99,22 @@ fn raft_release_changes_no_output_under_faults() {
 }
 
 /// What Gasper holds at the end of `duration_s` (attestations, blocks' lists of them,
-/// transaction references in blocks' lists, and, recording, the validators' finalized
-/// checkpoints), and the epochs finalized; one-second slots, four per epoch.
-fn pos_held(duration_s: u32, faults: &str, recording: bool) -> (usize, u64) {
+/// transaction references in blocks' lists, blocks' kinds kept for execution, and, recording,
+/// the validators' finalized checkpoints), and the epochs finalized; one-second slots, four
+/// per epoch, validators executing on two cores when `execution`.
+fn pos_held(duration_s: u32, faults: &str, recording: bool, execution: bool) -> (usize, u64) {
     use unchained::consensus::pos::Pos;
     use unchained::scenario::Consensus;
     use unchained::world::{Progress, run_with};
     let consensus = "{ protocol: pos, slot_s: 1, slots_per_epoch: 4 }";
-    let s = channels(duration_s, consensus, faults);
+    let mut text = common::channels_yaml(duration_s, consensus, faults);
+    if execution {
+        text = text.replace(
+            "validators: { count: 4 }",
+            "validators: { count: 4, execution: { cores: 2 } }",
+        );
+    }
+    let s = common::scenario(&text);
     let Consensus::Pos(p) = &s.consensus else {
         unreachable!("pos")
     };
@@ -126,19 +134,25 @@ fn pos_held(duration_s: u32, faults: &str, recording: bool) -> (usize, u64) {
 /// transaction list once every live validator settled from it: what is held is a few epochs'
 /// attestations and the blocks not yet finalized everywhere, whatever the length of the run,
 /// with all four validators up or with validator 3 down for good after a minute (its own
-/// transactions never settle, and the lists no longer wait for it). Kept for the whole run, as
-/// before, every attestation (one per validator and epoch), every block's list and every
-/// finalized checkpoint of every validator stay, and with validator 3 down every block's
-/// transactions: the same bound fails.
+/// transactions never settle, and the lists no longer wait for it). Executing, a block's
+/// kinds go once every live validator holds it. Kept for the whole run, as before, every
+/// attestation (one per validator and epoch), every block's list and every finalized
+/// checkpoint of every validator stay, with validator 3 down every block's transactions, and
+/// executing every block's kinds: the same bound fails.
 #[test]
 fn pos_attestations_and_block_lists_are_released_once_no_live_validator_reads_them() {
-    for faults in ["", "crashes: [{ nodes: [3], at_s: 60 }]"] {
-        let short = pos_held(600, faults, false);
-        let long = pos_held(2400, faults, false);
-        eprintln!("{faults:?}: 600 s: {short:?} (held, epochs finalized); 2400 s: {long:?}");
-        assert!(
-            flat(short, long, 100),
-            "{faults:?}: {short:?} then {long:?}"
-        );
+    for execution in [false, true] {
+        for faults in ["", "crashes: [{ nodes: [3], at_s: 60 }]"] {
+            let short = pos_held(600, faults, false, execution);
+            let long = pos_held(2400, faults, false, execution);
+            eprintln!(
+                "{faults:?}, executing {execution}: 600 s: {short:?} (held, epochs finalized); \
+                 2400 s: {long:?}"
+            );
+            assert!(
+                flat(short, long, 100),
+                "{faults:?}, executing {execution}: {short:?} then {long:?}"
+            );
+        }
     }
 }

@@ -31,6 +31,7 @@
 
 mod duties;
 mod ffg;
+mod kinds;
 mod txs;
 mod votes;
 
@@ -43,6 +44,7 @@ use crate::ledger::{BlockStore, GENESIS, NO_BLOCK_ID, Pool, TxKind, TxRef};
 use crate::metrics::{BlockRow, Metrics, Value};
 use crate::scenario;
 use ffg::{Checkpoint, Ffg, Votes};
+use kinds::Kinds;
 use votes::{Attestations, Carried};
 
 const BLOCK_OVERHEAD: u64 = 600;
@@ -64,13 +66,15 @@ pub struct Pos {
     stake: Vec<u64>,
     total: u64,
     offline: Vec<bool>,
+    /// Every block: a block's slot is its proposal time over the slot length (see
+    /// [`Pos::slot_of`]), so no per-block record of it is kept.
     blocks: BlockStore,
-    block_slot: Vec<u64>,
     /// The attestations each block carries, and every attestation, while a validator may
     /// still read them (see `votes.rs`).
     block_atts: Carried,
-    /// Transactions of each kind in each block (index = block id), for its execution.
-    kinds: Vec<[u32; TxKind::COUNT]>,
+    /// Transactions of each kind in each block a validator may still receive, for its
+    /// execution (see `kinds.rs`).
+    kinds: Kinds,
     atts: Attestations,
     /// Per validator: the first epoch whose end it has not processed (`u64::MAX` once down
     /// for good); the lowest, when attestations were last released.
@@ -192,9 +196,8 @@ impl Pos {
             stake,
             offline,
             blocks: BlockStore::new(validators),
-            block_slot: vec![0],
             block_atts: Carried::new(),
-            kinds: vec![[0; TxKind::COUNT]],
+            kinds: Kinds::new(validators),
             atts: Attestations::default(),
             epochs: Executed::new(validators),
             released_at: 0,
@@ -249,10 +252,16 @@ impl Pos {
         &self.pool
     }
 
-    /// Attestations and blocks' lists of them kept now, and transaction references in blocks'
-    /// lists: what a run would hold for its whole length without releases.
+    /// Attestations and blocks' lists of them kept now, transaction references in blocks'
+    /// lists, and blocks' kinds kept for execution: what a run would hold for its whole
+    /// length without releases.
     pub fn held(&self) -> usize {
-        self.atts.len() + self.block_atts.len() + self.blocks.retained_txs()
+        self.atts.len() + self.block_atts.len() + self.blocks.retained_txs() + self.kinds.len()
+    }
+
+    /// The slot of block `b`: blocks are proposed at their slot's start (`Timer::Slot`).
+    fn slot_of(&self, b: u32) -> u64 {
+        self.blocks.get(b).mined_at / self.slot
     }
 
     /// `v` processed every epoch before `next` (`u64::MAX`: it never will again). Once every
@@ -267,8 +276,10 @@ impl Pos {
         let spe = self.spe;
         self.atts.release(e.saturating_sub(2).saturating_mul(spe));
         let first = e.saturating_sub(1).saturating_mul(spe);
-        let slots = &self.block_slot;
-        self.block_atts.release(|b| slots[b as usize] >= first);
+        let (blocks, slot) = (&self.blocks, self.slot);
+        self.block_atts
+            .release(|b| blocks.get(b).mined_at / slot >= first);
+        self.kinds.release(&self.blocks);
     }
 
     /// Proposers scan every pending transaction every slot, as they did before resuming
@@ -304,7 +315,7 @@ impl Pos {
     fn checkpoint(&self, head: u32, epoch: u64) -> Checkpoint {
         let boundary = epoch * self.spe;
         let mut b = head;
-        while self.block_slot[b as usize] > boundary {
+        while self.slot_of(b) > boundary {
             b = self.blocks.get(b).parent;
         }
         Checkpoint { epoch, block: b }
@@ -322,7 +333,7 @@ impl Pos {
     /// `b` becomes the head if it is of a later slot (with honest validators and a network
     /// much faster than a slot, LMD-GHOST's choice).
     fn follow(&self, node: &mut Node, b: u32) {
-        if self.block_slot[b as usize] > self.block_slot[node.head as usize] {
+        if self.slot_of(b) > self.slot_of(node.head) {
             node.head = b;
         }
     }
@@ -427,7 +438,7 @@ impl Pos {
             bytes += padding * BACKGROUND_TX_BYTES;
         }
         let b = self.blocks.push(node.head, node.id, ctx.now, bytes, txs);
-        self.block_slot.push(slot);
+        debug_assert_eq!(self.slot_of(b), slot, "proposed at the slot's start");
         self.block_atts.push(atts);
         self.proposed[node.id as usize] += 1;
         let mut kinds = [0; TxKind::COUNT];
@@ -440,14 +451,16 @@ impl Pos {
             }
         }
         kinds[TxKind::Reading.index()] += u32::try_from(padding).unwrap_or(u32::MAX);
-        self.kinds.push(kinds);
+        if ctx.executes() {
+            self.kinds.insert(b, kinds);
+        }
         self.blocks.receive(b, node.id, ctx.now);
         self.arrived(node, b, ctx);
     }
 
     /// `node` holds `b`: it relays it at once and makes it its head once it has executed it.
     fn arrived(&mut self, node: &mut Node, b: u32, ctx: &mut Ctx<Msg, Timer>) {
-        let done = ctx.execute_block(ctx.now, &self.kinds[b as usize]);
+        let done = ctx.execute_block(ctx.now, &self.kinds.get(b));
         if done > ctx.now {
             ctx.timer(done - ctx.now, Timer::Executed(b));
         } else {
@@ -485,7 +498,7 @@ impl Pos {
     fn end_epoch(&mut self, node: &mut Node, epoch: u64, ctx: &mut Ctx<Msg, Timer>) {
         let boundary = (epoch + 1) * self.spe;
         let mut head = node.head;
-        while self.block_slot[head as usize] >= boundary {
+        while self.slot_of(head) >= boundary {
             head = self.blocks.get(head).parent;
         }
         let current = self.checkpoint(head, epoch);
@@ -493,7 +506,7 @@ impl Pos {
         let (mut cur_stake, mut prev_stake) = (0u64, 0u64);
         let oldest = epoch.saturating_sub(1) * self.spe;
         let mut b = head;
-        while b != GENESIS && self.block_slot[b as usize] >= oldest {
+        while b != GENESIS && self.slot_of(b) >= oldest {
             for &a in self.block_atts.get(b) {
                 let at = *self
                     .atts
@@ -609,6 +622,7 @@ impl Protocol for Pos {
     }
 
     fn on_down_for_good(&mut self, node: &mut Node) {
+        self.kinds.down_for_good(node.id);
         self.processed(node.id, u64::MAX);
         self.blocks.down_for_good(node.ffg.finalized.block);
     }
@@ -628,7 +642,7 @@ impl Protocol for Pos {
             .rev()
             .find(|&b| peers.iter().any(|&p| self.blocks.has(b, p)));
         if let Some(b) = newest
-            && self.block_slot[b as usize] > self.block_slot[node.head as usize]
+            && self.slot_of(b) > self.slot_of(node.head)
         {
             node.head = b;
         }
