@@ -1,7 +1,7 @@
 //! What a scenario will need in memory, estimated before anything is allocated, so a run that
 //! cannot fit is refused up front instead of failing hours in.
 
-use crate::scenario::{Adversary, Behaviour, Consensus, Scenario, Workload};
+use crate::scenario::{Consensus, Scenario, Workload};
 
 /// Bytes per device: fleet arrays (id, gateway, sequence, next reading, connectivity cursor,
 /// 36), one pending wake key in its shard's queue with vector slack (32), and the attachment
@@ -71,13 +71,6 @@ const PER_BAYES_KEY: f64 = 128.0;
 /// shard's map of delays, doubled as above.
 const PER_DELAYED_DEVICE: f64 = 32.0;
 
-/// Bytes per transaction created by an XRP Ledger run with a two-faced validator
-/// (`adversary: { kind: byzantine, behaviour: equivocate }`): its faces hear one half of the
-/// honest validators each, never gather a quorum of validations, and hold the release of
-/// positions at genesis. The case below with validator 0 two-faced grew by 293 bytes per
-/// transaction (dev profile, 122 then 237 MiB); twice that, rounded up.
-const XRPL_TWO_FACED: f64 = 600.0;
-
 /// Bytes kept per transaction ever created, by the families that keep a record of every
 /// request or transaction for the whole run (request tables, logs, the tangle itself), so
 /// their memory grows with simulated time. Twice the growth measured between 600 s and
@@ -95,8 +88,11 @@ const XRPL_TWO_FACED: f64 = 600.0;
 /// 1,800 to 3,600 s, 65.9 MiB, not traced); a validator down but not for good holds the
 /// release back while it is down, about 140 bytes per transaction created meanwhile
 /// (`tests/memory_flat_xrpl_tangle.rs`, a 150 s crash), so 160 covers a crash as long as the
-/// run. A two-faced validator's faces never fully validate, so they hold the positions back
-/// for the whole run: `XRPL_TWO_FACED`.
+/// run. A two-faced validator's faces, which never fully validate, no longer hold it back
+/// (`consensus/xrpl/faces.rs`): validator 0 of 7 two-faced in the case above grew 290 bytes
+/// per transaction before (119.5 then 235.7 MB peak, dev profile), 4 after (69.8 then 71.4
+/// MB), its own gateways' transactions, which it never settles, leaving the pool once every
+/// honest validator fully validated a ledger carrying them.
 /// PoS measured 31 there, but that was its pool, not history: finality takes about 2.5 epochs
 /// (16 minutes), so the 600 s run had settled nothing. From 1,800 to 3,600 s it grows 4 (76.1
 /// then 78.8 MB, dev profile), and 5 with validator 3 down for good (73.6 then 76.7 MB; 15
@@ -225,21 +221,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
     let relay = relay_batches * (4.0 * validators + PER_RELAY_BATCH);
     let windows = s.duration_s / s.metrics.window_s * 8.0 * 8.0;
     let created = offered_tx_per_s * s.duration_s;
-    let two_faced = matches!(
-        (&s.consensus, &s.adversary),
-        (
-            Consensus::Xrpl(_),
-            Some(Adversary::Byzantine {
-                behaviour: Behaviour::Equivocate,
-                ..
-            })
-        )
-    );
-    let per_tx = if two_faced {
-        XRPL_TWO_FACED
-    } else {
-        per_created_tx(&s.consensus)
-    };
+    let per_tx = per_created_tx(&s.consensus);
     let radio_devices: f64 = s
         .devices
         .iter()
