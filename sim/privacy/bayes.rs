@@ -31,7 +31,7 @@
 
 use std::collections::BTreeMap;
 
-use super::calendar::Calendar;
+use super::calendar::{Calendar, sort_taken};
 use super::candidates::{At, Candidates};
 use super::keys::Keys;
 use super::weigh::Weigh;
@@ -259,7 +259,12 @@ impl Bayes {
                 retired = due;
             }
             // Oldest last use first, then by device and epoch: the order keys retire in.
-            retired.sort_unstable();
+            if self.keys_reused {
+                // Keys filed again after another use come far from their place.
+                retired.sort_unstable();
+            } else {
+                sort_taken(&mut retired);
+            }
             // Each link starts near where the one before did (they predict in order).
             let mut near = 0;
             for (last, (d, e)) in retired {

@@ -53,9 +53,53 @@ impl<T: Copy> Calendar<T> {
     }
 }
 
+/// Sorts entries filed once each, by the moment they were filed, in the order they came:
+/// they are nearly in order already (an observer sees transactions a few network delays out
+/// of order), so each is moved back over the few it follows, until that has cost more steps
+/// than a sort of the whole would; the rest is then sorted outright. Where a
+/// pattern-defeating quicksort of the keys a sweep retires cost about an eighth of what
+/// observing adds to the quickstart with keys rotated every reading (and a merge sort
+/// more), this costs a few steps per entry. Keys filed again after another use come out
+/// far from their place: their takers sort outright.
+pub fn sort_taken<T: Ord + Copy>(v: &mut [T]) {
+    let mut budget = 8 * v.len() + 64;
+    for i in 1..v.len() {
+        let x = v[i];
+        let mut j = i;
+        while j > 0 && v[j - 1] > x {
+            if budget == 0 {
+                v[j] = x;
+                v.sort_unstable();
+                return;
+            }
+            budget -= 1;
+            v[j] = v[j - 1];
+            j -= 1;
+        }
+        v[j] = x;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Nearly in order, far from it, or with repeats: the order a full sort gives.
+    #[test]
+    fn sorts_taken_entries_as_a_full_sort_does() {
+        // Fibonacci hashing of the place: a spread of offsets with no state.
+        let draw = |i: u64, n: u64| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) % n;
+        for (len, out_of_place) in [(0, 1), (1, 1), (50, 3), (5000, 40), (5000, 5000), (300, 7)] {
+            let v: Vec<(u64, u32)> = (0..len)
+                .map(|i| ((i + draw(i, out_of_place)) / 2, draw(i + len, 3) as u32))
+                .collect();
+            let mut want = v.clone();
+            want.sort_unstable();
+            let mut got = v;
+            sort_taken(&mut got);
+            assert_eq!(got, want, "{len} entries up to {out_of_place} out of place");
+        }
+    }
 
     #[test]
     fn takes_exactly_what_is_filed_before_the_limit() {
