@@ -22,6 +22,11 @@
 //! good do not count: they read nothing more). A message in flight naming one was sent
 //! before every member compacted past it: what it carries is committed and applied at its
 //! receiver, which drops it, as `consensus/raft/store.rs` does with its stale appends.
+//! A member that is down but will recover still counts: its first kept id stays where it was
+//! at the crash, so the store keeps every entry appended while it is down (its own log names
+//! the first of them, and ids are shared by all logs). That grows with the downtime, not with
+//! the run, and falls back once it has compacted again after its return (usually on
+//! installing a snapshot).
 //!
 //! A snapshot's content is the states consumed through its last index. Committed prefixes
 //! agree, so the cluster keeps those states once, with the index that consumed each

@@ -138,7 +138,8 @@ pub struct Notary {
     pub snapshots_sent: u64,
     pub installs: u64,
     /// `(time, term, node)` of every election won after the start, and of every leader
-    /// stepping down on learning of a newer term.
+    /// stepping down on learning of a newer term: the `leaders` table's rows, output and not
+    /// history (votes are kept per member for its current term only).
     pub elections: Vec<(Time, u64, u32)>,
     pub step_downs: Vec<(Time, u64, u32)>,
     election: Time,

@@ -204,7 +204,9 @@ pub struct Raft {
     requests: Requests,
     blocks: store::Blocks,
     pub counts: Counts,
-    /// `(time, term, node)` of every election won.
+    /// `(time, term, node)` of every election won: the `leaders` table's rows, one per leader
+    /// change, output and not history. Votes are kept per node for its current term only
+    /// (`voted_for`, `votes`), so a campaign that never wins leaves nothing behind.
     pub elections: Vec<(Time, u64, u32)>,
     /// Log entries orderers dropped from a conflicting suffix, and how many of them had been
     /// committed (a safety violation; counted, not assumed away, so tests can check it).

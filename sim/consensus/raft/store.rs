@@ -20,6 +20,12 @@
 //! committed at its receiver, and it is clamped to the floor (an `AppendEntries` whose last
 //! block went is dropped, a delivery of a released block is ignored, as it would be on
 //! arrival anyway).
+//!
+//! A node that is down but will recover keeps `F` at its committed height while it is down,
+//! so what is committed meanwhile stays: memory grows with the downtime, not with the run,
+//! and falls back once the node has caught up. It is what the node reads on its return (the
+//! leader's appends from its `next_index`, the blocks a peer fetches above its height); this
+//! model has no snapshot to send instead.
 
 use super::{Block, Node, Raft};
 use std::collections::{BTreeSet, VecDeque};
