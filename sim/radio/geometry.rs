@@ -1,6 +1,6 @@
 //! Where devices and gateways stand, and which gateways hear which device.
 
-use super::{Normal, PathLoss, Powers};
+use super::{GatewayIds, Normal, PathLoss, Powers};
 use crate::scenario::Shape;
 use rayon::prelude::*;
 
@@ -60,63 +60,6 @@ pub struct Links {
     /// Each device's distance to the nearest gateway, in metres, heard or not (∞ for
     /// devices without a position, or when there is no gateway).
     pub nearest_m: Vec<f32>,
-}
-
-/// The gateway of each link: two bytes while every id fits (up to 65,536 gateways, 5,000 for
-/// ten million devices at the fleet benchmark's density), four otherwise. Links are most of
-/// a LoRaWAN device's memory (about 19 a device in the benchmark; their powers in
-/// [`Powers`]).
-#[derive(Clone, Debug)]
-pub enum GatewayIds {
-    Narrow(Vec<u16>),
-    Wide(Vec<u32>),
-}
-
-impl Default for GatewayIds {
-    fn default() -> Self {
-        GatewayIds::Narrow(Vec::new())
-    }
-}
-
-impl GatewayIds {
-    /// Room for `links` links to gateways numbered below `gateways`.
-    fn with_capacity(gateways: usize, links: usize) -> Self {
-        if gateways <= 1 << 16 {
-            GatewayIds::Narrow(Vec::with_capacity(links))
-        } else {
-            GatewayIds::Wide(Vec::with_capacity(links))
-        }
-    }
-
-    fn extend(&mut self, ids: &[u32]) {
-        match self {
-            GatewayIds::Narrow(v) => v.extend(ids.iter().map(|&g| g as u16)),
-            GatewayIds::Wide(v) => v.extend_from_slice(ids),
-        }
-    }
-
-    pub fn get(&self, k: usize) -> u32 {
-        match self {
-            GatewayIds::Narrow(v) => v[k] as u32,
-            GatewayIds::Wide(v) => v[k],
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        match self {
-            GatewayIds::Narrow(v) => v.len(),
-            GatewayIds::Wide(v) => v.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The ids of links `range`.
-    pub fn row(&self, range: std::ops::Range<usize>) -> Vec<u32> {
-        range.map(|k| self.get(k)).collect()
-    }
 }
 
 /// What a device's links need: its position, transmit power, the shadowing of its link to
@@ -241,7 +184,7 @@ impl Links {
     pub fn rssi_at(&self, d: u32, g: u32) -> f32 {
         let k = self
             .of(d)
-            .find(|&k| self.gateways.get(k) == g)
+            .find(|&k| self.gateways.get(d, k) == g)
             .expect("a link of the device");
         self.rssi_dbm.get(k)
     }
@@ -277,18 +220,21 @@ impl Links {
         let far = reach(max_tx_dbm, min_floor_dbm, SIGMAS);
         let index = Grid::new(gateways);
         let chunk = 1 << 14;
-        type Part = (Vec<u32>, Vec<u32>, Vec<f32>, Vec<f32>, Vec<f32>);
+        type Part = (Vec<u32>, Vec<u32>, Vec<f32>, Vec<f32>, Vec<f32>, Vec<u32>);
         let parts: Vec<Part> = (0..devices.div_ceil(chunk))
             .into_par_iter()
             .map(|c| {
                 let (mut counts, mut gws, mut rssi) = (Vec::new(), Vec::new(), Vec::new());
                 let (mut best, mut nearest) = (Vec::new(), Vec::new());
+                // Each device's nearest gateway, whose neighbourhood names its links.
+                let mut homes = Vec::new();
                 let mut near = Vec::new();
                 // One per line above the transmit power in use (an SF's floor less a
                 // group's power): a handful.
                 let mut out_of_reach: Vec<OutOfReach> = Vec::new();
                 for d in c * chunk..((c + 1) * chunk).min(devices) {
                     let before = gws.len();
+                    homes.push(u32::MAX);
                     let Some(p) = (e.position)(d) else {
                         nearest.push(f32::INFINITY);
                         best.push(f32::NEG_INFINITY);
@@ -311,6 +257,7 @@ impl Links {
                     };
                     let d0 = look.dist(g0);
                     nearest.push(d0 as f32);
+                    *homes.last_mut().expect("pushed") = g0;
                     if d0 > far {
                         best.push(f32::NEG_INFINITY);
                         counts.push(0);
@@ -359,27 +306,36 @@ impl Links {
                     }
                     counts.push((gws.len() - before) as u32);
                 }
-                (counts, gws, rssi, best, nearest)
+                (counts, gws, rssi, best, nearest, homes)
             })
             .collect();
         // Exactly the room needed: vectors grown by doubling would hold up to twice the
         // links, and three times while one is copied into the next.
         let total: usize = parts.iter().map(|p| p.1.len()).sum();
+        let rows = |visit: &mut dyn FnMut(u32, &[u32])| {
+            for (counts, gws, .., homes) in &parts {
+                let mut at = 0;
+                for (&n, &home) in counts.iter().zip(homes) {
+                    visit(home, &gws[at..at + n as usize]);
+                    at += n as usize;
+                }
+            }
+        };
+        let ids = GatewayIds::build(gateways.len(), devices as usize, total, &rows);
         let mut links = Links {
             offsets: Vec::with_capacity(devices as usize + 1),
-            gateways: GatewayIds::with_capacity(gateways.len(), total),
+            gateways: ids,
             rssi_dbm: Powers::with_capacity(total),
             best_dbm: Vec::with_capacity(devices as usize),
             nearest_m: Vec::with_capacity(devices as usize),
         };
         links.offsets.push(0);
-        for (counts, gws, rssi, best, nearest) in parts {
+        for (counts, _, rssi, best, nearest, _) in parts {
             let mut at = *links.offsets.last().expect("starts with 0");
             for n in counts {
                 at += n;
                 links.offsets.push(at);
             }
-            links.gateways.extend(&gws);
             links.rssi_dbm.extend(rssi);
             links.best_dbm.extend(best);
             links.nearest_m.extend(nearest);
@@ -612,7 +568,7 @@ mod tests {
                 .map(|a| a.0)
                 .collect();
             pruned += all.iter().filter(|a| a.1 as f64 >= -152.5).count() - want.len();
-            assert_eq!(links.gateways.row(links.of(d)), want, "device {d}");
+            assert_eq!(links.gateways.row(d, links.of(d)), want, "device {d}");
             assert_eq!(links.best_dbm[d as usize], best, "device {d}");
             let nearest = (0..50usize)
                 .map(|g| (gws[g].0 - p.0).hypot(gws[g].1 - p.1))

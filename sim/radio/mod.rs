@@ -10,6 +10,7 @@ pub mod cell;
 pub mod cellular;
 mod downlink;
 mod duty;
+mod gateway_ids;
 mod geometry;
 mod link;
 mod powers;
@@ -22,7 +23,8 @@ pub use downlink::{
     Uplink, Window, expected_attempts, retransmit_at,
 };
 pub use duty::{next_free, off_time};
-pub use geometry::{Emitter, GatewayIds, Links, Point, even_points, uniform_point};
+pub use gateway_ids::GatewayIds;
+pub use geometry::{Emitter, Links, Point, even_points, uniform_point};
 pub use link::{
     DEVICE_SENSITIVITY_125K, GATEWAY_SENSITIVITY_125K, NOISE_FIGURE_DB, Normal, PathLoss,
     REQUIRED_SNR_DB, noise_floor_dbm, sensitivity_dbm, snr_db, standard_normal,

@@ -273,7 +273,7 @@ fn field_outcomes_at(
     let mut rxs = vec![rx; gws.len()];
     for &(start, id, d, sf, channel, toa) in &frames {
         for k in links.of(d) {
-            let g = links.gateways.get(k) as usize;
+            let g = links.gateways.get(d, k) as usize;
             let h = Heard {
                 frame: id,
                 start,
@@ -380,7 +380,7 @@ fn each_device_looks_as_far_as_its_own_floor_needs() {
         assert_eq!(links.best_dbm[d as usize], best, "device {d}");
         sf7 += usize::from(sf_of(best as f64) == 7);
         let f = floor(d, best as f64).max(min);
-        let kept = &links.gateways.row(links.of(d));
+        let kept = &links.gateways.row(d, links.of(d));
         for &(g, r, z) in &all {
             let want = r as f64 >= f;
             assert!(!kept.contains(&g) || want, "device {d} gateway {g}");

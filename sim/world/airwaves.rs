@@ -264,8 +264,8 @@ impl Airwaves {
                     std::hint::black_box(next.iter().fold(0u32, |acc, (f, ..)| {
                         let r = links.of(f.device);
                         let (a, b) = (r.start, r.end.max(1) - 1);
-                        let g = |k| (k < links.gateways.len()).then(|| links.gateways.get(k));
-                        acc ^ g(a).map_or(0, |g| g ^ links.gateways.get(b))
+                        acc ^ links.gateways.touch(a)
+                            ^ links.gateways.touch(b)
                             ^ links.rssi_dbm.touch(a)
                             ^ links.rssi_dbm.touch(b)
                     }));
@@ -300,7 +300,7 @@ impl Airwaves {
                     sf: f.sf,
                 });
                 for k in links {
-                    let g = plan.links.gateways.get(k);
+                    let g = plan.links.gateways.get(f.device, k);
                     let rssi = plan.links.rssi_dbm.get(k);
                     let rssi_dbm = rssi as f64;
                     let gs = &mut gateways[g as usize];
@@ -508,7 +508,7 @@ impl Airwaves {
             let sensitivity = plan.rx.sensitivity_dbm_at(fl.f.sf, fl.bandwidth_hz);
             for k in plan.links.of(fl.f.device) {
                 if (plan.links.rssi_dbm.get(k) as f64) < sensitivity {
-                    let g = plan.links.gateways.get(k) as usize;
+                    let g = plan.links.gateways.get(fl.f.device, k) as usize;
                     stats[g].lost[Loss::BelowSensitivity as usize] -= 1;
                 }
             }
