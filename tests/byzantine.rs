@@ -256,9 +256,14 @@ fn xrpl(text: &str) -> (RunOutput, Vec<usize>) {
     let Consensus::Xrpl(p) = &s.consensus else {
         panic!("not xrpl")
     };
-    let proto = Xrpl::new(p, s.validators.count as u32).with_adversary(s.adversary.as_ref());
+    let proto = Xrpl::new(p, s.validators.count as u32)
+        .with_adversary(s.adversary.as_ref())
+        .keep_logs();
     let (out, proto, nodes) = run_with(&s, proto, &Progress::hidden()).expect("runs");
     let byz = proto.byzantine();
+    // Counted as decisions are made, without the logs: the same as found in them.
+    let logged = byz.conflicting_decisions(nodes.iter().map(|n| (n.id(), n.validated())));
+    assert_eq!(common::metric(&out, "conflicting_decisions"), logged as f64);
     let validated = (0..nodes.len() as u32)
         .filter(|&v| byz.is_honest(v))
         .map(|v| nodes[v as usize].validated().len())

@@ -201,7 +201,7 @@ pub fn run_xrpl(text: &str) -> (RunOutput, Vec<unchained::consensus::xrpl::Node>
     let Consensus::Xrpl(p) = &s.consensus else {
         panic!("not xrpl")
     };
-    let xrpl = Xrpl::new(p, s.validators.count as u32);
+    let xrpl = Xrpl::new(p, s.validators.count as u32).keep_logs();
     let (out, _, nodes) =
         world::run_with(&s, xrpl, &Progress::hidden()).unwrap_or_else(|e| panic!("{e}"));
     (out, nodes)

@@ -80,6 +80,13 @@ pub struct Xrpl {
     byz: Byzantine,
     /// What `store` releases, and when.
     release: Release,
+    /// Whether validators log every ledger they fully validate (`Xrpl::keep_logs`).
+    keep_logs: bool,
+    /// First ledger an honest validator fully validated at each sequence not yet decided by
+    /// every honest one that can still run, and whether another honest one decided another.
+    decided: BTreeMap<u32, (u32, bool)>,
+    /// Sequences at which two honest validators fully validated different ledgers.
+    conflicts: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -113,9 +120,9 @@ pub struct Node {
     /// more than a thousand ids below the last one fully validated are released.
     validations: Tally<u32>,
     last_accept: Option<Time>,
-    /// Ledger this node fully validated at each sequence, kept so tests can compare nodes.
+    /// Ledger this node fully validated at each sequence, and when: one entry per ledger,
+    /// kept only when asked (`Xrpl::keep_logs`) so tests can compare nodes.
     validated_log: BTreeMap<u64, u32>,
-    /// When this node fully validated each sequence.
     validated_times: BTreeMap<u64, Time>,
     /// Which face of a two-faced validator this copy is (`None`: honest).
     face: Option<bool>,
@@ -126,7 +133,11 @@ pub struct Node {
 }
 
 impl Node {
-    /// Sequence → ledger this node fully validated there.
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// Sequence → ledger this node fully validated there (with `Xrpl::keep_logs`).
     pub fn validated(&self) -> &BTreeMap<u64, u32> {
         &self.validated_log
     }
@@ -185,6 +196,9 @@ impl Xrpl {
             intervals: (0, 0),
             byz: Byzantine::default(),
             release: Release::new(n, std::iter::empty()),
+            keep_logs: false,
+            decided: BTreeMap::new(),
+            conflicts: 0,
         }
     }
 
@@ -538,8 +552,13 @@ impl Xrpl {
         if node.face.is_none() && self.release.floor.set(node.id, seq, l) {
             self.release_below_floor();
         }
-        node.validated_log.insert(u64::from(seq), l);
-        node.validated_times.insert(u64::from(seq), ctx.now);
+        if self.byz.is_honest(node.id) {
+            self.decide(seq, l);
+        }
+        if self.keep_logs {
+            node.validated_log.insert(u64::from(seq), l);
+            node.validated_times.insert(u64::from(seq), ctx.now);
+        }
         // A node left behind adopts the ledger its UNL validated and rejoins the next round.
         if seq > self.ledgers.get(node.lcl).height {
             self.enter(node, l, ctx.now);
@@ -799,10 +818,7 @@ impl Protocol for Xrpl {
                 ("forked_sequences".into(), Value::from(self.forks)),
             ]
             .into_iter()
-            .chain(
-                self.byz
-                    .rows(nodes.iter().map(|n| (n.id, &n.validated_log))),
-            )
+            .chain(self.byz.rows_of(self.conflicts))
             .chain([(
                 "ledger_interval_mean_s".into(),
                 Value::from(if count > 0 {

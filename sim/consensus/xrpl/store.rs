@@ -219,6 +219,7 @@ pub(super) struct Release {
     /// Nothing is released (checks that the outputs do not depend on the release).
     pub keep_all: bool,
     peak_held: usize,
+    peak_decided: usize,
     /// Rounds of a two-faced validator's faces moved up to the floor.
     pub caught_up: u64,
     /// By validator, whether it can never fully validate a ledger (empty when none can't):
@@ -236,6 +237,7 @@ impl Release {
             lists: Lists::default(),
             keep_all: false,
             peak_held: 0,
+            peak_decided: 0,
             caught_up: 0,
             mute: Vec::new(),
             stranded: 0,
@@ -252,6 +254,30 @@ impl Xrpl {
     pub fn keep_all(mut self) -> Self {
         self.release.keep_all = true;
         self
+    }
+
+    /// Each validator logs the ledger it fully validates at each sequence, and when, for the
+    /// whole run (`Node::validated`, `Node::validated_times`): one entry per ledger.
+    pub fn keep_logs(mut self) -> Self {
+        self.keep_logs = true;
+        self
+    }
+
+    /// Records that an honest validator fully validated `l` at `seq`, counting a sequence at
+    /// which another honest one validated another ledger (what
+    /// `Byzantine::conflicting_decisions` finds in the logs).
+    pub(super) fn decide(&mut self, seq: u32, l: u32) {
+        let e = self.decided.entry(seq).or_insert((l, false));
+        if e.0 != l && !e.1 {
+            e.1 = true;
+            self.conflicts += 1;
+        }
+        self.release.peak_decided = self.release.peak_decided.max(self.decided.len());
+    }
+
+    /// The most sequences whose honest decisions were held at once.
+    pub fn peak_decided(&self) -> usize {
+        self.release.peak_decided
     }
 
     /// The most transaction references held at once, in positions and ledgers' lists.
@@ -317,6 +343,14 @@ impl Xrpl {
     pub(super) fn release_below_floor(&mut self) {
         if self.release.keep_all {
             return;
+        }
+        // Every honest validator that can still run has fully validated at or above the
+        // floor itself, and validates only above what it validated.
+        let value = self.release.floor.value;
+        while let Some(e) = self.decided.first_entry()
+            && *e.key() <= value
+        {
+            e.remove();
         }
         let floor = self.release.floor.released();
         self.positions.release(floor);
