@@ -52,6 +52,9 @@ struct PerKind {
 /// Counts kept while the run goes; a handful of kinds per family, so a linear search.
 pub struct Traffic {
     kinds: Vec<PerKind>,
+    /// The kind counted last: messages come in runs of one kind (a block's `inv`s to every
+    /// peer), each counted twice, when sent and when it ends.
+    last: usize,
     /// Rows counted by closed form (`world::relay`).
     modeled: Vec<MessageRow>,
     nodes: Vec<NodeTraffic>,
@@ -63,6 +66,7 @@ impl Traffic {
     pub fn new(nodes: u32) -> Self {
         Traffic {
             kinds: Vec::new(),
+            last: 0,
             modeled: Vec::new(),
             nodes: vec![NodeTraffic::default(); nodes as usize],
             undelivered: [Tally::default(); 5],
@@ -70,18 +74,25 @@ impl Traffic {
     }
 
     fn of(&mut self, kind: Kind) -> &mut PerKind {
-        let i = match self.kinds.iter().position(|k| k.kind == kind) {
-            Some(i) => i,
-            None => {
-                self.kinds.push(PerKind {
-                    kind,
-                    sent: Tally::default(),
-                    delivered: Tally::default(),
-                });
-                self.kinds.len() - 1
-            }
-        };
-        &mut self.kinds[i]
+        // Names are string literals, so one kind's name is nearly always the same pointer: the
+        // text is compared only when no pointer matches (a literal the compiler did not merge).
+        let same =
+            |k: &PerKind| std::ptr::eq(k.kind.name, kind.name) && k.kind.carries == kind.carries;
+        if !self.kinds.get(self.last).is_some_and(same) {
+            let found = self.kinds.iter().position(same);
+            self.last = match found.or_else(|| self.kinds.iter().position(|k| k.kind == kind)) {
+                Some(i) => i,
+                None => {
+                    self.kinds.push(PerKind {
+                        kind,
+                        sent: Tally::default(),
+                        delivered: Tally::default(),
+                    });
+                    self.kinds.len() - 1
+                }
+            };
+        }
+        &mut self.kinds[self.last]
     }
 
     pub fn sent(&mut self, kind: Kind, from: u32, bytes: u64) {
@@ -159,5 +170,42 @@ impl Traffic {
             .iter()
             .zip(&self.undelivered)
             .map(|((_, name), t)| (*name, t.count, t.bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consensus::Carries;
+
+    #[test]
+    fn kinds_are_counted_by_name_whatever_the_pointer() {
+        let mut t = Traffic::new(2);
+        // The same name at another address (a literal the compiler did not merge).
+        let inv_elsewhere: &'static str = Box::leak(String::from("inv").into_boxed_str());
+        let sends = [
+            Kind::new("inv", Carries::Control),
+            Kind::new("block", Carries::Block),
+            Kind::new(inv_elsewhere, Carries::Control),
+            Kind::new("inv", Carries::Control),
+            Kind::new("inv", Carries::Vote),
+        ];
+        for (i, k) in sends.into_iter().enumerate() {
+            t.sent(k, 0, 10 * (i as u64 + 1));
+            t.ended(k, 1, 10 * (i as u64 + 1), Fate::Delivered);
+        }
+        let rows: Vec<_> = t
+            .rows()
+            .into_iter()
+            .map(|r| (r.carries, r.message, r.messages, r.bytes, r.delivered_bytes))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("block", "block", 1, 20, 20),
+                ("control", "inv", 3, 80, 80),
+                ("vote", "inv", 1, 50, 50),
+            ]
+        );
     }
 }
