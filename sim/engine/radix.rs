@@ -74,6 +74,12 @@ impl<T> RadixHeap<T> {
         self.due.peek_key()
     }
 
+    /// The earliest key due at the current time (that of the last event popped), without
+    /// looking further.
+    pub fn first_due(&self) -> Option<EventKey> {
+        self.due.peek_key()
+    }
+
     pub fn pop(&mut self) -> Option<(EventKey, T)> {
         self.refill();
         let e = self.due.pop()?;

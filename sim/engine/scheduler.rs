@@ -73,6 +73,18 @@ impl<E> Scheduler<E> {
         first
     }
 
+    /// Whether the event of `source` numbered `seq` (reserved), due now, would be the next
+    /// one delivered; if so it counts as delivered, for the caller runs it instead of queueing
+    /// it. Events queued later are due later, so only those due now can come first.
+    pub fn deliver_now(&mut self, source: u32, seq: u32) -> bool {
+        let key = EventKey::new(self.now, source, seq);
+        if self.queue.first_due().is_some_and(|k| k < key) {
+            return false;
+        }
+        self.popped += 1;
+        true
+    }
+
     /// The next event due at or before `until`, advancing the clock to its time.
     pub fn pop_until(&mut self, until: Time) -> Option<(EventKey, E)> {
         self.queue.peek_key_until(until)?;
@@ -104,6 +116,25 @@ mod tests {
         assert_eq!(order, ["a0", "b0", "c0", "c1"]);
         assert_eq!(s.now(), 10);
         assert_eq!(s.pending(), 1);
+    }
+
+    #[test]
+    fn an_event_runs_at_once_only_when_it_would_be_next() {
+        let mut s = Scheduler::new(4);
+        s.schedule(10, 2, "a");
+        s.schedule(10, 3, "b");
+        s.schedule(12, 0, "later");
+        assert_eq!(s.pop_until(100).map(|e| e.1), Some("a"));
+        // Source 1 comes before the queued source 3 at time 10; source 3's next number too.
+        let seq = s.reserve(1, 1);
+        assert!(s.deliver_now(1, seq));
+        let seq = s.reserve(3, 1);
+        assert!(!s.deliver_now(3, seq), "b is due first");
+        assert_eq!(s.pop_until(100).map(|e| e.1), Some("b"));
+        let seq = s.reserve(3, 1);
+        assert!(s.deliver_now(3, seq), "only later times are queued");
+        assert_eq!(s.delivered(), 4);
+        assert_eq!(s.pop_until(100).map(|e| e.1), Some("later"));
     }
 
     #[test]

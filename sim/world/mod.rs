@@ -586,10 +586,10 @@ impl<'s, P: Protocol> World<'s, P> {
                     let kind = self.protocol.kind(&msg);
                     self.traffic
                         .ended(kind, to, u64::from(bytes), Fate::Delivered);
-                    self.dispatch(to, |p, n, ctx| p.on_message(n, ctx, from, msg))
+                    self.dispatch_next(to, |p, n, ctx| p.on_message(n, ctx, from, msg))
                 }
                 Ev::Timer { node, timer } => {
-                    self.dispatch(node, |p, n, ctx| p.on_timer(n, ctx, timer))
+                    self.dispatch_next(node, |p, n, ctx| p.on_timer(n, ctx, timer))
                 }
                 Ev::Sample => {
                     let now = self.sched.now();
@@ -670,6 +670,42 @@ impl<'s, P: Protocol> World<'s, P> {
         v: u32,
         handler: impl FnOnce(&mut P, &mut P::Node, &mut Ctx<P::Msg, P::Timer>),
     ) {
+        if let Some((seq, timer)) = self.handle(v, handler) {
+            self.schedule_due(v, seq, timer);
+        }
+    }
+
+    /// [`Self::dispatch`] where the loop pops the next event right after: a timer due at once
+    /// (Nakamoto's `Validated`, one per block per node) whose event would be the next one
+    /// popped runs at once instead, in the same order and counted as an event all the same.
+    fn dispatch_next(
+        &mut self,
+        v: u32,
+        handler: impl FnOnce(&mut P, &mut P::Node, &mut Ctx<P::Msg, P::Timer>),
+    ) {
+        let mut due = self.handle(v, handler);
+        while let Some((seq, timer)) = due {
+            if !self.sched.deliver_now(node_source(v), seq) {
+                self.schedule_due(v, seq, timer);
+                return;
+            }
+            due = self.handle(v, |p, n, ctx| p.on_timer(n, ctx, timer));
+        }
+    }
+
+    fn schedule_due(&mut self, v: u32, seq: u32, timer: P::Timer) {
+        let (now, src) = (self.sched.now(), node_source(v));
+        let ev = Ev::Timer { node: v, timer };
+        self.sched.schedule_numbered(now, src, seq, ev);
+    }
+
+    /// Runs the handler and turns its commands into events, but for the first timer due at
+    /// once, which it returns with its sequence number for the caller to schedule or run.
+    fn handle(
+        &mut self,
+        v: u32,
+        handler: impl FnOnce(&mut P, &mut P::Node, &mut Ctx<P::Msg, P::Timer>),
+    ) -> Option<(u32, P::Timer)> {
         let now = self.sched.now();
         let mut ctx = Ctx {
             now,
@@ -684,11 +720,15 @@ impl<'s, P: Protocol> World<'s, P> {
         handler(&mut self.protocol, &mut self.nodes[v as usize], &mut ctx);
         self.workload_fates();
         let src = node_source(v);
+        let mut due = None;
         let mut out = std::mem::take(&mut self.out);
         for cmd in out.drain(..) {
             match cmd {
                 Command::Send { to, msg, bytes } => self.send(v, to, msg, bytes),
                 Command::Broadcast { msg, bytes, upto } => self.broadcast(v, msg, bytes, upto),
+                Command::Timer { delay: 0, timer } if due.is_none() => {
+                    due = Some((self.sched.reserve(src, 1), timer));
+                }
                 Command::Timer { delay, timer } => {
                     self.sched
                         .schedule(now + delay, src, Ev::Timer { node: v, timer });
@@ -696,6 +736,7 @@ impl<'s, P: Protocol> World<'s, P> {
             }
         }
         self.out = out;
+        due
     }
 
     /// One message from `v` to `to`: lost now, or queued for delivery.
