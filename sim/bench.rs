@@ -238,11 +238,15 @@ mod tests {
         assert_eq!(s.devices[0].count, 1_000_000);
         assert_eq!(s.gateways.count, 500);
         assert!(super::peak_rss_bytes().is_some_and(|b| b > 0));
-        // Burn a little CPU so the reading cannot be zero by accident of a fresh process.
+        // Burn CPU until the process has used at least one clock tick: a fixed 30 ms of wall
+        // time could pass with no tick on a loaded machine. Ten seconds of spinning without
+        // one means the reading is broken.
         let spin = std::time::Instant::now();
         let mut x = 0u64;
-        while spin.elapsed().as_millis() < 30 {
-            x = std::hint::black_box(x.wrapping_add(1));
+        while super::cpu_seconds() == Some(0.0) && spin.elapsed().as_secs() < 10 {
+            for _ in 0..100_000 {
+                x = std::hint::black_box(x.wrapping_add(1));
+            }
         }
         assert!(super::cpu_seconds().is_some_and(|c| c > 0.0));
     }
