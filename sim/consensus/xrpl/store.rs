@@ -120,11 +120,11 @@ impl Index<usize> for Positions {
     }
 }
 
-/// The lowest sequence fully validated by a validator that can still run and is not
-/// two-faced, with the ledger validated there.
 /// Sequences a face may lag the floor by and still read its round (see the module's comment).
 const FACE_LAG: u32 = 1;
 
+/// The lowest sequence fully validated by a validator that can still run and is not
+/// two-faced, with the ledger validated there.
 pub(super) struct Floor {
     /// By validator: the (sequence, ledger) it fully validated; sequence `u32::MAX` for a
     /// two-faced validator or one down for good.
