@@ -316,6 +316,40 @@ pub struct Arrivals {
     pub relayed_bytes: u64,
 }
 
+/// The transaction-relay row of `message`.
+pub fn tx_row<'a>(out: &'a RunOutput, message: &str) -> &'a unchained::metrics::MessageRow {
+    out.messages
+        .iter()
+        .find(|r| r.message == message && r.carries == "transactions")
+        .unwrap_or_else(|| panic!("no {message} row"))
+}
+
+impl Arrivals {
+    /// What announce relay over busy links must show, whatever the family: many arrivals,
+    /// most later than the fastest path, some queued behind a busy upload link, some not yet
+    /// arrived; each node but the origin receiving each batch it holds exactly once; the
+    /// relay rows counted as sent, at least one request per transfer; conservation.
+    pub fn check_congested(&self, out: &RunOutput) {
+        let (pairs, later) = (self.pairs, self.later);
+        assert!(pairs > 10_000, "{pairs} arrivals");
+        assert!(
+            later > pairs / 2,
+            "{later} of {pairs} later than the fastest path"
+        );
+        assert!(self.queued > 0, "no transfer waited for a busy upload link");
+        assert!(
+            self.missing > 0,
+            "every node holds what the fastest path delivers a second before the end"
+        );
+        assert_eq!(tx_row(out, "tx_relay").delivered_bytes, self.relayed_bytes);
+        for m in ["tx_announce", "tx_request", "tx_relay"] {
+            assert!(!tx_row(out, m).modeled, "{m} counted as sent, not modeled");
+        }
+        assert!(tx_row(out, "tx_request").messages >= tx_row(out, "tx_relay").messages);
+        assert!(out.conservation.holds(), "{:?}", out.conservation);
+    }
+}
+
 /// Audits every pooled transaction's arrival at every node of `s` (constant links of
 /// `bps`), asserting that none beats the fastest path nor `per_hop` per hop; `hop_bytes` is
 /// what one hop sends on free links (announcement, request and the transaction).

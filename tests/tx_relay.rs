@@ -114,32 +114,9 @@ fn the_fastest_path_is_a_lower_bound_and_busy_links_make_mempools_differ() {
         36 + 36 + 100,
         5e4,
     );
-    let (pairs, later, queued, missing) = (a.pairs, a.later, a.queued, a.missing);
-    let relayed_bytes = a.relayed_bytes;
-    assert!(pairs > 10_000, "{pairs} arrivals");
-    assert!(
-        later > pairs / 2,
-        "{later} of {pairs} later than the fastest path"
-    );
-    assert!(queued > 0, "no transfer waited for a busy upload link");
-    assert!(
-        missing > 0,
-        "every node holds what the fastest path delivers a second before the end"
-    );
-    // Each node but the origin received each batch it holds exactly once.
-    let row = |m: &str| {
-        out.messages
-            .iter()
-            .find(|r| r.message == m && r.carries == "transactions")
-            .unwrap_or_else(|| panic!("no {m} row"))
-    };
-    assert_eq!(row("tx_relay").delivered_bytes, relayed_bytes);
-    for m in ["tx_announce", "tx_request", "tx_relay"] {
-        assert!(!row(m).modeled, "{m} counted as sent, not modeled");
-    }
-    assert!(row("tx_request").messages >= row("tx_relay").messages);
-    assert_eq!(row("tx_request").bytes, 36 * row("tx_request").messages);
-    assert!(out.conservation.holds(), "{:?}", out.conservation);
+    a.check_congested(&out);
+    let request = common::tx_row(&out, "tx_request");
+    assert_eq!(request.bytes, 36 * request.messages);
 }
 
 #[test]

@@ -104,13 +104,6 @@ fn congested(relay: &str, slot_s: f64) -> String {
     )
 }
 
-fn row<'a>(out: &'a RunOutput, m: &str) -> &'a unchained::metrics::MessageRow {
-    out.messages
-        .iter()
-        .find(|r| r.message == m && r.carries == "transactions")
-        .unwrap_or_else(|| panic!("no {m} row"))
-}
-
 #[test]
 fn the_fastest_path_is_a_lower_bound_and_busy_links_make_mempools_differ() {
     let s = common::scenario(&congested("announce", NO_BLOCKS));
@@ -125,29 +118,14 @@ fn the_fastest_path_is_a_lower_bound_and_busy_links_make_mempools_differ() {
         37 + 32 + 100,
         5e4,
     );
-    let (pairs, later, queued, missing) = (a.pairs, a.later, a.queued, a.missing);
-    let relayed_bytes = a.relayed_bytes;
-    assert!(pairs > 10_000, "{pairs} arrivals");
-    assert!(
-        later > pairs / 2,
-        "{later} of {pairs} later than the fastest path"
+    a.check_congested(&out);
+    // One transaction per batch, so each announcement and request is one eth/68 entry.
+    let (announce, request) = (
+        common::tx_row(&out, "tx_announce"),
+        common::tx_row(&out, "tx_request"),
     );
-    assert!(queued > 0, "no transfer waited for a busy upload link");
-    assert!(
-        missing > 0,
-        "every node holds what the fastest path delivers a second before the end"
-    );
-    // Each node but the origin received each batch it holds exactly once; one transaction
-    // per batch, so each announcement and request is one eth/68 entry.
-    assert_eq!(row(&out, "tx_relay").delivered_bytes, relayed_bytes);
-    for m in ["tx_announce", "tx_request", "tx_relay"] {
-        assert!(!row(&out, m).modeled, "{m} counted as sent, not modeled");
-    }
-    let (announce, request) = (row(&out, "tx_announce"), row(&out, "tx_request"));
-    assert!(request.messages >= row(&out, "tx_relay").messages);
     assert_eq!(announce.bytes, 37 * announce.messages);
     assert_eq!(request.bytes, 32 * request.messages);
-    assert!(out.conservation.holds(), "{:?}", out.conservation);
 }
 
 #[test]
@@ -179,7 +157,10 @@ fn blocks_carry_only_what_reached_their_proposer_and_counts_add_up() {
 fn the_same_seed_gives_the_same_files_at_any_thread_count() {
     let text = congested("announce", 2.0);
     let out = common::run(&common::scenario(&text));
-    assert!(row(&out, "tx_request").messages > 0 && !row(&out, "tx_request").modeled);
+    assert!(
+        common::tx_row(&out, "tx_request").messages > 0
+            && !common::tx_row(&out, "tx_request").modeled
+    );
     let one = common::files_at(1, &text, "txrelay-pos-1");
     assert_eq!(one, common::output_files(&out, "txrelay-pos-0"));
     assert_eq!(one, common::files_at(2, &text, "txrelay-pos-2"));
