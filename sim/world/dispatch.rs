@@ -1,0 +1,212 @@
+//! The validators' event loop: each event popped goes to its handler, and the commands a
+//! handler returns become events.
+
+use super::{Ev, SYSTEM, World, node_source, traffic::Fate, typed};
+use crate::consensus::{Ctx, Protocol};
+use crate::engine::{Command, Purpose, Time};
+use crate::world::Progress;
+use crate::world::faults::Change;
+
+impl<P: Protocol> World<'_, P> {
+    /// Runs the validators' events due at or before `until`.
+    pub(super) fn process_until(&mut self, until: Time, shard_events: u64, progress: &Progress) {
+        while let Some((_, ev)) = self.sched.pop_until(until) {
+            let ev = match ev {
+                Ev::Cast { slot, to } => self.cast_due(slot, to),
+                ev => ev,
+            };
+            match ev {
+                Ev::Batch { node, batch } if self.faults.is_down(node) => {
+                    self.observe(node, batch);
+                    self.faults.counts.batches_held += 1;
+                    if self.faults.down_for_good(node, self.sched.now()) {
+                        let txs = self.batches.take(batch);
+                        self.faults.stranded_tx += txs.len() as u64;
+                        let now = self.sched.now();
+                        for t in &txs {
+                            self.metrics.on_stranded(t.kind, now);
+                        }
+                        self.batches.give_back(txs);
+                    } else {
+                        self.faults.parked[node as usize].push(batch);
+                    }
+                }
+                Ev::Msg { to, msg, bytes, .. } if self.faults.is_down(to) => {
+                    self.faults.counts.msgs_to_down_node += 1;
+                    let kind = self.protocol.kind(&msg);
+                    self.traffic
+                        .ended(kind, to, u64::from(bytes), Fate::NodeDown);
+                }
+                Ev::Timer { node, .. } if self.faults.is_down(node) => {
+                    self.faults.counts.timers_of_down_node += 1;
+                }
+                Ev::Link { node, generation } => self.link_due(node, generation),
+                Ev::Cast { .. } => unreachable!("turned into a message above"),
+                Ev::Fault(c) => self.fault(c),
+                Ev::Workload { entity } => self.workload_wake(entity),
+                Ev::Batch { node, batch } => {
+                    self.observe(node, batch);
+                    self.hand(node, batch);
+                }
+                Ev::Msg {
+                    to,
+                    from,
+                    msg,
+                    bytes,
+                } => {
+                    let kind = self.protocol.kind(&msg);
+                    self.traffic
+                        .ended(kind, to, u64::from(bytes), Fate::Delivered);
+                    self.dispatch_next(to, |p, n, ctx| p.on_message(n, ctx, from, msg))
+                }
+                Ev::Timer { node, timer } => {
+                    self.dispatch_next(node, |p, n, ctx| p.on_timer(n, ctx, timer))
+                }
+                Ev::Sample => {
+                    let now = self.sched.now();
+                    self.metrics.sample(now, self.protocol.mempool_len());
+                    let next = now + self.metrics.window();
+                    if next < self.end {
+                        self.sched.schedule(next, SYSTEM, Ev::Sample);
+                    }
+                }
+            }
+            if self.sched.delivered() & 0xffff == 0 {
+                progress.update(
+                    self.sched.now(),
+                    self.sched.delivered() + shard_events,
+                    self.metrics.reached,
+                    self.metrics.settled,
+                );
+            }
+        }
+    }
+
+    /// Shows an upload reaching its validator to the privacy observers.
+    fn observe(&mut self, node: u32, batch: u32) {
+        if let Some(p) = &mut self.privacy {
+            let now = self.sched.now();
+            p.observe(now, node, self.batches.list(batch));
+        }
+    }
+
+    fn fault(&mut self, c: Change) {
+        let was_down = self.faults.is_down(c.node);
+        if !self.faults.apply(c) {
+            if !was_down && self.faults.is_down(c.node) {
+                let now = self.sched.now();
+                self.protocol
+                    .on_crash(&mut self.nodes[c.node as usize], now);
+                if self.faults.for_good(&c) {
+                    self.protocol
+                        .on_down_for_good(&mut self.nodes[c.node as usize]);
+                }
+            }
+            return;
+        }
+        let v = c.node;
+        if self.faults.started[v as usize] {
+            self.dispatch(v, |p, node, ctx| p.on_recover(node, ctx));
+        } else {
+            self.faults.started[v as usize] = true;
+            self.dispatch(v, |p, node, ctx| p.on_start(node, ctx));
+        }
+        for batch in std::mem::take(&mut self.faults.parked[v as usize]) {
+            self.hand(v, batch);
+        }
+    }
+
+    /// Hands an upload's transactions to validator `v`, each marked with whether it touches
+    /// the shared key: a draw keyed by the transaction alone, so the same transaction touches
+    /// it in every run of the seed.
+    fn hand(&mut self, v: u32, batch: u32) {
+        let mut txs = self.batches.take(batch);
+        for t in &mut txs {
+            self.metrics.on_handed(t.kind);
+            let share = typed::group_of(&self.groups, t.device).hot_key_share;
+            if share > 0.0 {
+                let index = (u64::from(t.seq) << 8) | t.kind.index() as u64;
+                let u =
+                    crate::engine::draw_unit(self.s.seed, t.device.into(), Purpose::HotKey, index);
+                t.hot = u < share;
+            }
+        }
+        self.dispatch(v, |p, n, ctx| p.on_transactions(n, ctx, &txs));
+        self.batches.give_back(txs);
+    }
+
+    /// Runs one handler of validator `v` and turns its commands into events.
+    pub(super) fn dispatch(
+        &mut self,
+        v: u32,
+        handler: impl FnOnce(&mut P, &mut P::Node, &mut Ctx<P::Msg, P::Timer>),
+    ) {
+        if let Some((seq, timer)) = self.handle(v, handler) {
+            self.schedule_due(v, seq, timer);
+        }
+    }
+
+    /// [`Self::dispatch`] where the loop pops the next event right after: a timer due at once
+    /// (Nakamoto's `Validated`, one per block per node) whose event would be the next one
+    /// popped runs at once instead, in the same order and counted as an event all the same.
+    fn dispatch_next(
+        &mut self,
+        v: u32,
+        handler: impl FnOnce(&mut P, &mut P::Node, &mut Ctx<P::Msg, P::Timer>),
+    ) {
+        let mut due = self.handle(v, handler);
+        while let Some((seq, timer)) = due {
+            if !self.sched.deliver_now(node_source(v), seq) {
+                self.schedule_due(v, seq, timer);
+                return;
+            }
+            due = self.handle(v, |p, n, ctx| p.on_timer(n, ctx, timer));
+        }
+    }
+
+    fn schedule_due(&mut self, v: u32, seq: u32, timer: P::Timer) {
+        let (now, src) = (self.sched.now(), node_source(v));
+        let ev = Ev::Timer { node: v, timer };
+        self.sched.schedule_numbered(now, src, seq, ev);
+    }
+
+    /// Runs the handler and turns its commands into events, but for the first timer due at
+    /// once, which it returns with its sequence number for the caller to schedule or run.
+    fn handle(
+        &mut self,
+        v: u32,
+        handler: impl FnOnce(&mut P, &mut P::Node, &mut Ctx<P::Msg, P::Timer>),
+    ) -> Option<(u32, P::Timer)> {
+        let now = self.sched.now();
+        let mut ctx = Ctx {
+            now,
+            node: v,
+            rng: &mut self.consensus_rng[v as usize],
+            net: &self.net,
+            reach: &self.reach,
+            metrics: &mut self.metrics,
+            exec: &mut self.exec,
+            out: &mut self.out,
+        };
+        handler(&mut self.protocol, &mut self.nodes[v as usize], &mut ctx);
+        self.workload_fates();
+        let src = node_source(v);
+        let mut due = None;
+        let mut out = std::mem::take(&mut self.out);
+        for cmd in out.drain(..) {
+            match cmd {
+                Command::Send { to, msg, bytes } => self.send(v, to, msg, bytes),
+                Command::Broadcast { msg, bytes, upto } => self.broadcast(v, msg, bytes, upto),
+                Command::Timer { delay: 0, timer } if due.is_none() => {
+                    due = Some((self.sched.reserve(src, 1), timer));
+                }
+                Command::Timer { delay, timer } => {
+                    self.sched
+                        .schedule(now + delay, src, Ev::Timer { node: v, timer });
+                }
+            }
+        }
+        self.out = out;
+        due
+    }
+}
