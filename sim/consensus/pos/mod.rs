@@ -29,34 +29,31 @@
 //! `fill_blocks` pads each block with Nakamoto's background transactions up to the size limit
 //! and within that budget; every validator executes them, each as a reading.
 
+mod attestation;
 mod duties;
 mod ffg;
 mod kinds;
+mod proposal;
+mod report;
 mod txs;
 mod votes;
 
-use super::nakamoto::BACKGROUND_TX_BYTES;
 use super::pbft::requests::Executed;
 use super::tx_relay::{self, TxRelay};
-use super::{Carries, Ctx, Gossip, Kind, NodeStats, Protocol, Report, TxIn};
-use crate::engine::{Time, from_secs, to_secs};
-use crate::ledger::{BlockStore, GENESIS, NO_BLOCK_ID, Pool, TxKind, TxRef};
-use crate::metrics::{BlockRow, Metrics, Value};
+use super::{Carries, Ctx, Gossip, Kind, Protocol, Report, TxIn};
+use crate::engine::{Time, from_secs};
+use crate::ledger::{BlockStore, GENESIS, Pool};
+use crate::metrics::Metrics;
 use crate::scenario;
-use ffg::{Checkpoint, Ffg, Votes};
+use attestation::Attestation;
+use ffg::Ffg;
 use kinds::Kinds;
+use proposal::Scan;
+use report::Spread;
 use votes::{Attestations, Carried};
 
 const BLOCK_OVERHEAD: u64 = 600;
 const ATTESTATION_BYTES: u64 = 230;
-
-#[derive(Clone, Copy, Debug)]
-struct Attestation {
-    validator: u32,
-    slot: u64,
-    source: Checkpoint,
-    target: Checkpoint,
-}
 
 pub struct Pos {
     params: scenario::Pos,
@@ -99,32 +96,6 @@ pub struct Pos {
     queue_blocks: bool,
 }
 
-#[derive(Clone, Copy, Debug, Default)]
-struct Spread {
-    count: u64,
-    min: Time,
-    max: Time,
-}
-
-impl Spread {
-    fn add(&mut self, v: Time) {
-        if self.count == 0 {
-            (self.min, self.max) = (v, v);
-        }
-        self.count += 1;
-        self.min = self.min.min(v);
-        self.max = self.max.max(v);
-    }
-
-    fn secs(&self, min: bool) -> f64 {
-        match (self.count, min) {
-            (0, _) => f64::NAN,
-            (_, true) => to_secs(self.min),
-            (_, false) => to_secs(self.max),
-        }
-    }
-}
-
 #[derive(Clone, Debug)]
 pub struct Node {
     id: u32,
@@ -141,16 +112,6 @@ pub struct Node {
     slot_at: Time,
     /// The first epoch whose end this node has not processed.
     next_epoch: u64,
-}
-
-/// Every pool entry before `pos` is carried by `block` or one of its ancestors (as long as
-/// the pool's `epoch` is unchanged). Without it a proposer rescans every transaction still
-/// awaiting finality, which grows without bound while finality stalls: quadratic run time.
-#[derive(Clone, Copy, Debug)]
-struct Scan {
-    pos: u64,
-    block: u32,
-    epoch: u64,
 }
 
 impl Node {
@@ -289,273 +250,12 @@ impl Pos {
         self
     }
 
-    fn committee_slot(&mut self, v: u32, epoch: u64) -> u64 {
-        let i = match self.committees.iter().position(|(e, _)| *e == epoch) {
-            Some(i) => i,
-            None => {
-                let n = self.stake.len() as u32;
-                let slots = duties::committees(self.seed, epoch, n, self.spe as u32);
-                // Replace the older of the two cached epochs.
-                let i = if self.committees[0].0 == u64::MAX
-                    || (self.committees[1].0 != u64::MAX
-                        && self.committees[0].0 < self.committees[1].0)
-                {
-                    0
-                } else {
-                    1
-                };
-                self.committees[i] = (epoch, slots);
-                i
-            }
-        };
-        epoch * self.spe + self.committees[i].1[v as usize] as u64
-    }
-
-    /// The checkpoint of `epoch` on the chain ending at `head`.
-    fn checkpoint(&self, head: u32, epoch: u64) -> Checkpoint {
-        let boundary = epoch * self.spe;
-        let mut b = head;
-        while self.slot_of(b) > boundary {
-            b = self.blocks.get(b).parent;
-        }
-        Checkpoint { epoch, block: b }
-    }
-
-    fn relay(&self, b: u32, ctx: &mut Ctx<Msg, Timer>) {
-        let bytes = self.blocks.get(b).bytes;
-        for &p in ctx.net.peers(ctx.node) {
-            if !self.blocks.has(b, p) {
-                ctx.send(p, Msg::Block(b), bytes);
-            }
-        }
-    }
-
-    /// `b` becomes the head if it is of a later slot (with honest validators and a network
-    /// much faster than a slot, LMD-GHOST's choice).
-    fn follow(&self, node: &mut Node, b: u32) {
-        if self.slot_of(b) > self.slot_of(node.head) {
-            node.head = b;
-        }
-    }
-
-    fn propose(&mut self, node: &mut Node, slot: u64, ctx: &mut Ctx<Msg, Timer>) {
-        let epoch = slot / self.spe;
-        let mut room = self.params.max_block_bytes.saturating_sub(BLOCK_OVERHEAD);
-        let mut bytes = BLOCK_OVERHEAD;
-        // Attestations first (they are small and keep finality going), one aggregate per slot.
-        // A released attestation is of an epoch no proposal takes any more (`votes.rs`).
-        node.heard.retain(|&a| self.atts.open(a));
-        let mut atts = Vec::new();
-        let mut agg_slots = Vec::new();
-        for &a in &node.heard {
-            let at = *self.atts.get(a).expect("kept");
-            if at.slot >= slot || at.slot / self.spe + 1 < epoch {
-                continue;
-            }
-            if !agg_slots.contains(&at.slot) {
-                if room < ATTESTATION_BYTES {
-                    continue;
-                }
-                room -= ATTESTATION_BYTES;
-                bytes += ATTESTATION_BYTES;
-                agg_slots.push(at.slot);
-            }
-            atts.push(a);
-        }
-        for &a in &atts {
-            self.atts.include(a);
-        }
-        let mut txs = Vec::new();
-        let from = if !self.rescan
-            && node.scan.epoch == self.pool.epoch()
-            && self.blocks.is_ancestor(node.scan.block, node.head)
-        {
-            node.scan.pos
-        } else {
-            0
-        };
-        let epoch_seen = self.pool.epoch();
-        let mut packing = ctx.exec.packing(self.slot / 3);
-        // (still in the carried prefix, its end)
-        let mut carried = (true, from);
-        for (pos, s, generation, t) in self.pool.iter_from(from) {
-            let in_chain = || {
-                self.pool
-                    .blocks(s)
-                    .iter()
-                    .any(|&b| b != NO_BLOCK_ID && self.blocks.is_ancestor(b, node.head))
-            };
-            if carried.0 {
-                if in_chain() {
-                    carried.1 = pos + 1;
-                    continue;
-                }
-                carried.0 = false;
-            }
-            if u64::from(t.bytes()) > room || packing.as_ref().is_some_and(|p| !p.fits(t.kind())) {
-                continue;
-            }
-            let known = match &self.tx_relay {
-                Some(r) => r.tx_arrival(s, node.id).is_some_and(|a| a <= ctx.now),
-                None => ctx
-                    .reach
-                    .delay(t.origin(), node.id, t.bytes())
-                    .is_some_and(|d| t.reached + d <= ctx.now),
-            };
-            if !known || in_chain() {
-                continue;
-            }
-            if let Some(p) = &mut packing {
-                p.take(t.kind());
-            }
-            room -= u64::from(t.bytes());
-            bytes += u64::from(t.bytes());
-            txs.push(TxRef {
-                origin: t.origin(),
-                slot: s,
-                generation,
-            });
-        }
-        node.scan = Scan {
-            pos: carried.1,
-            block: node.head,
-            epoch: epoch_seen,
-        };
-        // Padding stands for the rest of the chain's traffic: Nakamoto's 500-byte
-        // transactions up to the block limit, within the same execution budget as the
-        // fleet's, each executed as a reading.
-        let mut padding = 0u64;
-        if self.params.fill_blocks {
-            match &mut packing {
-                None => padding = room / BACKGROUND_TX_BYTES,
-                Some(p) => {
-                    while (padding + 1) * BACKGROUND_TX_BYTES <= room && p.fits(TxKind::Reading) {
-                        p.take(TxKind::Reading);
-                        padding += 1;
-                    }
-                }
-            }
-            bytes += padding * BACKGROUND_TX_BYTES;
-        }
-        let b = self.blocks.push(node.head, node.id, ctx.now, bytes, txs);
-        debug_assert_eq!(self.slot_of(b), slot, "proposed at the slot's start");
-        self.block_atts.push(atts);
-        self.proposed[node.id as usize] += 1;
-        let mut kinds = [0; TxKind::COUNT];
-        for i in 0..self.blocks.get(b).txs.len() {
-            let r = self.blocks.get(b).txs[i];
-            let tx = *self.pool.get(r.slot, r.generation).expect("live");
-            kinds[tx.kind().index()] += 1;
-            if self.pool.add_block(r.slot, b) {
-                ctx.metrics.on_included(tx.created(), ctx.now);
-            }
-        }
-        kinds[TxKind::Reading.index()] += u32::try_from(padding).unwrap_or(u32::MAX);
-        if ctx.executes() {
-            self.kinds.insert(b, kinds);
-        }
-        self.blocks.receive(b, node.id, ctx.now);
-        self.arrived(node, b, ctx);
-    }
-
-    /// `node` holds `b`: it relays it at once and makes it its head once it has executed it.
-    fn arrived(&mut self, node: &mut Node, b: u32, ctx: &mut Ctx<Msg, Timer>) {
-        let done = ctx.execute_block(ctx.now, &self.kinds.get(b));
-        if done > ctx.now {
-            ctx.timer(done - ctx.now, Timer::Executed(b));
-        } else {
-            self.follow(node, b);
-        }
-        self.relay(b, ctx);
-    }
-
-    fn attest(&mut self, node: &mut Node, slot: u64, ctx: &mut Ctx<Msg, Timer>) {
-        let a = self.atts.push(Attestation {
-            validator: node.id,
-            slot,
-            source: node.ffg.current_justified,
-            target: self.checkpoint(node.head, slot / self.spe),
-        });
-        node.heard.push(a);
-        for v in 0..self.stake.len() as u32 {
-            if v != node.id {
-                ctx.send(v, Msg::Attestation(a), ATTESTATION_BYTES);
-            }
-        }
-    }
-
     /// Epoch processing at the first slot of `epoch + 1`.
     /// Slot 0 is genesis; slot k starts at k·slot.
     fn arm_next_slot(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
         let next = ctx.now / self.slot + 1;
         node.slot_at = next * self.slot;
         ctx.timer(node.slot_at - ctx.now, Timer::Slot(next));
-    }
-
-    /// Processes the end of `epoch` from the blocks of this node's chain before the next
-    /// epoch's first slot: what it held then, or, catching up after a crash, what its chain
-    /// now holds of that time.
-    fn end_epoch(&mut self, node: &mut Node, epoch: u64, ctx: &mut Ctx<Msg, Timer>) {
-        let boundary = (epoch + 1) * self.spe;
-        let mut head = node.head;
-        while self.slot_of(head) >= boundary {
-            head = self.blocks.get(head).parent;
-        }
-        let current = self.checkpoint(head, epoch);
-        let previous = (epoch > 0).then(|| self.checkpoint(head, epoch - 1));
-        let (mut cur_stake, mut prev_stake) = (0u64, 0u64);
-        let oldest = epoch.saturating_sub(1) * self.spe;
-        let mut b = head;
-        while b != GENESIS && self.slot_of(b) >= oldest {
-            for &a in self.block_atts.get(b) {
-                let at = *self
-                    .atts
-                    .get(a)
-                    .expect("carried by a block above the floor");
-                if at.target == current && at.source == node.ffg.current_justified {
-                    cur_stake += self.stake[at.validator as usize];
-                } else if Some(at.target) == previous && at.source == node.ffg.previous_justified {
-                    prev_stake += self.stake[at.validator as usize];
-                }
-            }
-            b = self.blocks.get(b).parent;
-        }
-        let votes = |target, stake| Votes { target, stake };
-        let before = node.ffg.finalized;
-        let fin = node.ffg.end_epoch(
-            epoch,
-            previous.map(|p| votes(p, prev_stake)),
-            votes(current, cur_stake),
-            self.total,
-        );
-        if let Some(f) = fin {
-            if self.recording {
-                node.finalized_log.insert(f.epoch, f.block);
-            }
-            self.finality.add(ctx.now - f.epoch * self.spe * self.slot);
-            self.settle(node.id, before.block, f.block, ctx);
-        }
-    }
-
-    /// Settles this node's transactions in blocks after `from` up to `to` on `to`'s chain.
-    fn settle(&mut self, node: u32, from: u32, to: u32, ctx: &mut Ctx<Msg, Timer>) {
-        let from_h = self.blocks.get(self.blocks.fork_point(from, to)).height;
-        for h in from_h + 1..=self.blocks.get(to).height {
-            let c = self.blocks.ancestor(to, h);
-            let block = self.blocks.get(c);
-            let (settled, finality) = (&mut self.settled[node as usize], &mut self.tx_finality);
-            let relay = &mut self.tx_relay;
-            self.pool.take_own(block, node, |slot, t| {
-                // Executed when the block reached this validator.
-                ctx.settle_executed(t.tag(), t.created(), block.tx_count);
-                finality.add(ctx.now - t.created());
-                *settled += 1;
-                if let Some(r) = relay {
-                    r.released(slot);
-                }
-            });
-            self.blocks.confirm(c);
-        }
     }
 }
 
@@ -725,97 +425,6 @@ impl Protocol for Pos {
     }
 
     fn finish(&mut self, nodes: &[Node], end: Time, _metrics: &mut Metrics) -> Report {
-        let main = self.blocks.main_chain();
-        let mut on_main = vec![0u32; self.proposed.len()];
-        let mut blocks = Vec::with_capacity(self.blocks.len() as usize);
-        for (id, b) in self.blocks.iter().skip(1) {
-            let is_main = main[id as usize];
-            if is_main {
-                on_main[b.miner as usize] += 1;
-            }
-            blocks.push(BlockRow {
-                block: id,
-                height: b.height,
-                miner: b.miner,
-                mined_at_s: to_secs(b.mined_at),
-                size_bytes: b.bytes,
-                tx_count: b.tx_count,
-                propagation_50_s: b.reach[0].map(to_secs),
-                propagation_90_s: b.reach[1].map(to_secs),
-                propagation_100_s: b.reach[2].map(to_secs),
-                stale: !is_main,
-            });
-        }
-        let (mut in_block, mut in_mempool) = (0u64, 0u64);
-        for (slot, _, _) in self.pool.iter() {
-            if self
-                .pool
-                .blocks(slot)
-                .iter()
-                .any(|&b| b != NO_BLOCK_ID && main[b as usize])
-            {
-                in_block += 1
-            } else {
-                in_mempool += 1
-            }
-        }
-        let stale = blocks.iter().filter(|b| b.stale).count();
-        let finalized_epoch = nodes
-            .iter()
-            .map(|n| n.ffg.finalized.epoch)
-            .max()
-            .unwrap_or(0);
-        // Slot k starts at k·slot; the run ends before `end`. A slot passes without a block
-        // when its proposer is offline stake or crashed.
-        let slots = end.saturating_sub(1) / self.slot;
-        let proposed: u64 = self.proposed.iter().map(|&p| u64::from(p)).sum();
-        let offline: u64 = (0..self.stake.len())
-            .filter(|&v| self.offline[v])
-            .map(|v| self.stake[v])
-            .sum();
-        Report {
-            ledger_bytes: None,
-            leaders: None,
-            dropped: Vec::new(),
-            nodes: (0..self.proposed.len())
-                .map(|v| NodeStats {
-                    hash_share: None,
-                    stake_share: Some(self.stake[v] as f64 / self.total as f64),
-                    blocks_proposed: Some(self.proposed[v]),
-                    blocks_main_chain: Some(on_main[v]),
-                    settled_tx: self.settled[v],
-                })
-                .collect(),
-            pending_in_mempool: in_mempool,
-            pending_in_block: in_block,
-            summary: vec![
-                ("blocks_mined".into(), Value::from(blocks.len())),
-                ("blocks_stale".into(), Value::from(stale)),
-                ("slots".into(), Value::from(slots)),
-                ("slots_missed".into(), Value::from(slots - proposed)),
-                (
-                    "offline_stake_share".into(),
-                    Value::from(offline as f64 / self.total as f64),
-                ),
-                ("finalized_epoch".into(), Value::from(finalized_epoch)),
-                (
-                    "checkpoint_finality_min_s".into(),
-                    Value::from(self.finality.secs(true)),
-                ),
-                (
-                    "checkpoint_finality_max_s".into(),
-                    Value::from(self.finality.secs(false)),
-                ),
-                (
-                    "tx_finality_min_s".into(),
-                    Value::from(self.tx_finality.secs(true)),
-                ),
-                (
-                    "tx_finality_max_s".into(),
-                    Value::from(self.tx_finality.secs(false)),
-                ),
-            ],
-            blocks,
-        }
+        self.report(nodes, end)
     }
 }
