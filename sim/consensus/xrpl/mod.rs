@@ -407,6 +407,7 @@ impl Protocol for Xrpl {
         }
     }
     fn on_down_for_good(&mut self, node: &mut Node) {
+        self.release.never_settles(node.id, self.settled.len());
         if self.release.floor.down_for_good(node.id) {
             self.release_below_floor();
         }
