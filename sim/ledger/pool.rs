@@ -10,22 +10,59 @@ use std::collections::{HashMap, VecDeque};
 
 pub const NO_BLOCK: u32 = u32::MAX;
 
-/// The origin's bits in [`PoolTx`]: validators are validated to at most 1,000,000.
-const ORIGIN_BITS: u32 = 24;
+/// The origin's bits in [`Entry::word`]: validators are validated to at most 1,000,000.
+const ORIGIN_BITS: u32 = 20;
 const ORIGIN_MASK: u32 = (1 << ORIGIN_BITS) - 1;
-const LIVE: u32 = 1 << 31;
+const KIND_SHIFT: u32 = ORIGIN_BITS;
+const KIND_MASK: u32 = 0b111;
+/// A transaction's size is kept as its place in [`Pool::sizes`], the sizes the pool has met.
+const SIZE_SHIFT: u32 = KIND_SHIFT + 3;
+const SIZE_MASK: u32 = 0x7f;
+/// The size is in [`Pool::far_bytes`]: the pool met more sizes than [`SIZE_MASK`] names.
+const SIZE_FAR: u32 = SIZE_MASK;
 /// Set when a second and third block are kept in [`Pool::more`].
 const MORE: u32 = 1 << 30;
-const _: () = assert!(crate::scenario::MAX_VALIDATORS < 1 << ORIGIN_BITS);
-const _: () = assert!(TxKind::COUNT < 1 << (30 - ORIGIN_BITS));
+const LIVE: u32 = 1 << 31;
+const _: () = assert!(crate::scenario::MAX_VALIDATORS <= 1 << ORIGIN_BITS);
+const _: () = assert!(TxKind::COUNT <= KIND_MASK as usize + 1);
+const _: () = assert!(SIZE_MASK << SIZE_SHIFT < MORE);
+/// [`Entry::waited`] when the wait does not fit: the creation time is in [`Pool::far_created`].
+const WAITED_FAR: u32 = u32::MAX;
 
-/// What the pool keeps of a transaction, in 40 bytes: a fleet's readings can wait here for the
+/// What the pool keeps of a transaction, in 32 bytes: a fleet's readings can wait here for the
 /// whole run (an hour of a million LoRaWAN meters sends six million readings of 20 bytes, and
 /// six one-megabyte blocks carry at most 300,000), so this record is most of a large run's
 /// memory. The validators never read a transaction's upload time or shared-key flag, so
-/// neither is kept; the origin, the kind and the slot's flags share one word; and only the
-/// first block that carries it is kept here, the rare second and third (competing branches)
-/// in [`Pool::more`].
+/// neither is kept. The creation time is kept as the wait until the transaction reached its
+/// validator (up to 4.29 s in four bytes; a reading's upload takes far less); the origin, the
+/// kind, the size's place among the sizes met and the slot's flags share one word; and only
+/// the first block that carries it is kept here, the rare second and third (competing
+/// branches) in [`Pool::more`].
+/// Whatever does not fit sits in a side map by slot, so every value comes back as it went in.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    /// The time it reached its validator, low word first: two words keep the record at the
+    /// alignment of its other fields.
+    reached: [u32; 2],
+    /// `reached − created` in nanoseconds, or [`WAITED_FAR`].
+    waited: u32,
+    device: u32,
+    seq: u32,
+    /// The origin, the kind and the size's place (see the constants above), [`MORE`] and
+    /// [`LIVE`] on top.
+    word: u32,
+    /// The first block that carries this transaction.
+    block: u32,
+    generation: u32,
+}
+
+impl Entry {
+    fn live(&self) -> bool {
+        self.word & LIVE != 0
+    }
+}
+
+/// A transaction in the pool, as it went in.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PoolTx {
     created: Time,
@@ -33,12 +70,10 @@ pub struct PoolTx {
     device: u32,
     seq: u32,
     bytes: u32,
-    /// The origin in the low [`ORIGIN_BITS`], the kind's index above it, [`MORE`] and
-    /// [`LIVE`] on top.
-    origin_kind: u32,
+    origin: u32,
+    kind: TxKind,
     /// The first block that carries this transaction.
     block: u32,
-    generation: u32,
 }
 
 impl PoolTx {
@@ -48,11 +83,11 @@ impl PoolTx {
 
     /// The validator the transaction reached first.
     pub fn origin(&self) -> u32 {
-        self.origin_kind & ORIGIN_MASK
+        self.origin
     }
 
     pub fn kind(&self) -> TxKind {
-        TxKind::ALL[((self.origin_kind & !(LIVE | MORE)) >> ORIGIN_BITS) as usize]
+        self.kind
     }
 
     pub fn created(&self) -> Time {
@@ -67,18 +102,14 @@ impl PoolTx {
         TxTag {
             device: self.device,
             seq: self.seq,
-            kind: self.kind(),
+            kind: self.kind,
         }
-    }
-
-    fn live(&self) -> bool {
-        self.origin_kind & LIVE != 0
     }
 }
 
 #[derive(Default)]
 pub struct Pool {
-    slots: Vec<PoolTx>,
+    slots: Vec<Entry>,
     free: Vec<u32>,
     /// Live `(slot, generation)` in arrival order; dead entries are skipped and compacted.
     order: VecDeque<(u32, u32)>,
@@ -97,18 +128,37 @@ pub struct Pool {
     /// By slot, the second and third blocks of a live transaction mined on competing
     /// branches (flagged [`MORE`]).
     more: HashMap<u32, [u32; 2]>,
+    /// Transaction sizes in the order the pool met them, at most [`SIZE_FAR`] of them.
+    sizes: Vec<u32>,
+    /// By slot, the size of a live transaction whose size is not in `sizes`.
+    far_bytes: HashMap<u32, u32>,
+    /// By slot, the creation time of a live transaction that waited 2³² − 1 ns or more before
+    /// reaching its validator (or reached it before it was created).
+    far_created: HashMap<u32, Time>,
 }
 
 impl Pool {
     pub fn insert(&mut self, tx: TxIn, reached: Time, origin: u32) -> (u32, u32) {
         debug_assert!(origin <= ORIGIN_MASK, "validators are validated to fit");
-        let entry = |generation| PoolTx {
-            created: tx.created,
-            reached,
+        let size = match self.sizes.iter().position(|&b| b == tx.bytes) {
+            Some(i) => i as u32,
+            None if self.sizes.len() < SIZE_FAR as usize => {
+                self.sizes.push(tx.bytes);
+                self.sizes.len() as u32 - 1
+            }
+            None => SIZE_FAR,
+        };
+        let waited = reached
+            .checked_sub(tx.created)
+            .and_then(|w| u32::try_from(w).ok())
+            .filter(|&w| w != WAITED_FAR)
+            .unwrap_or(WAITED_FAR);
+        let entry = |generation| Entry {
+            reached: [reached as u32, (reached >> 32) as u32],
+            waited,
             device: tx.device,
             seq: tx.seq,
-            bytes: tx.bytes,
-            origin_kind: origin | (tx.kind.index() as u32) << ORIGIN_BITS | LIVE,
+            word: origin | (tx.kind.index() as u32) << KIND_SHIFT | size << SIZE_SHIFT | LIVE,
             block: NO_BLOCK,
             generation,
         };
@@ -123,6 +173,12 @@ impl Pool {
                 self.slots.len() as u32 - 1
             }
         };
+        if size == SIZE_FAR {
+            self.far_bytes.insert(slot, tx.bytes);
+        }
+        if waited == WAITED_FAR {
+            self.far_created.insert(slot, tx.created);
+        }
         let generation = self.slots[slot as usize].generation;
         self.order.push_back((slot, generation));
         self.live += 1;
@@ -136,17 +192,50 @@ impl Pool {
         (slot, generation)
     }
 
-    /// The live transaction named by `(slot, generation)`.
-    pub fn get(&self, slot: u32, generation: u32) -> Option<&PoolTx> {
+    fn entry(&self, slot: u32, generation: u32) -> Option<&Entry> {
         self.slots
             .get(slot as usize)
             .filter(|t| t.live() && t.generation == generation)
     }
 
+    fn bytes_of(&self, slot: u32, t: &Entry) -> u32 {
+        match (t.word >> SIZE_SHIFT) & SIZE_MASK {
+            SIZE_FAR => self.far_bytes[&slot],
+            i => self.sizes[i as usize],
+        }
+    }
+
+    fn unpack(&self, slot: u32, t: &Entry) -> PoolTx {
+        let reached = Time::from(t.reached[0]) | Time::from(t.reached[1]) << 32;
+        PoolTx {
+            created: match t.waited {
+                WAITED_FAR => self.far_created[&slot],
+                w => reached - Time::from(w),
+            },
+            reached,
+            device: t.device,
+            seq: t.seq,
+            bytes: self.bytes_of(slot, t),
+            origin: t.word & ORIGIN_MASK,
+            kind: TxKind::ALL[((t.word >> KIND_SHIFT) & KIND_MASK) as usize],
+            block: t.block,
+        }
+    }
+
+    /// The live transaction named by `(slot, generation)`.
+    pub fn get(&self, slot: u32, generation: u32) -> Option<PoolTx> {
+        self.entry(slot, generation).map(|t| self.unpack(slot, t))
+    }
+
+    /// Whether `(slot, generation)` names a live transaction.
+    pub fn has(&self, slot: u32, generation: u32) -> bool {
+        self.entry(slot, generation).is_some()
+    }
+
     /// The blocks that carry the transaction in `slot`, oldest first, `NO_BLOCK` after them.
     pub fn blocks(&self, slot: u32) -> [u32; 3] {
         let t = &self.slots[slot as usize];
-        match t.origin_kind & MORE {
+        match t.word & MORE {
             0 => [t.block, NO_BLOCK, NO_BLOCK],
             _ => {
                 let [b, c] = self.more[&slot];
@@ -158,8 +247,9 @@ impl Pool {
     /// Records that `block` carries the transaction; returns true on its first inclusion.
     pub fn add_block(&mut self, slot: u32, block: u32) -> bool {
         let mut blocks = self.blocks(slot);
+        let bytes = self.bytes_of(slot, &self.slots[slot as usize]);
         let t = &mut self.slots[slot as usize];
-        let first = !t.included();
+        let first = t.block == NO_BLOCK;
         match blocks.iter().position(|&b| b == NO_BLOCK) {
             Some(i) => blocks[i] = block,
             // Three competing branches already carry it: forget the oldest branch. If that
@@ -172,12 +262,12 @@ impl Pool {
         }
         t.block = blocks[0];
         if blocks[1] != NO_BLOCK {
-            t.origin_kind |= MORE;
+            t.word |= MORE;
             self.more.insert(slot, [blocks[1], blocks[2]]);
         }
         if first {
             self.unincluded -= 1;
-            self.unincluded_bytes -= u64::from(t.bytes);
+            self.unincluded_bytes -= u64::from(bytes);
         }
         first
     }
@@ -190,27 +280,33 @@ impl Pool {
         let hi = block.txs.partition_point(|r| r.origin <= node);
         for r in &block.txs[lo..hi] {
             if let Some(t) = self.get(r.slot, r.generation) {
-                settle(r.slot, t);
+                settle(r.slot, &t);
                 self.remove(r.slot);
             }
         }
     }
 
     pub fn remove(&mut self, slot: u32) {
-        let t = &mut self.slots[slot as usize];
+        let t = self.slots[slot as usize];
         debug_assert!(t.live());
-        if t.origin_kind & MORE != 0 {
+        if t.block == NO_BLOCK {
+            self.unincluded -= 1;
+            self.unincluded_bytes -= u64::from(self.bytes_of(slot, &t));
+        }
+        if t.word & MORE != 0 {
             self.more.remove(&slot);
         }
-        t.origin_kind &= !(LIVE | MORE);
-        if !t.included() {
-            self.unincluded -= 1;
-            self.unincluded_bytes -= u64::from(t.bytes);
+        if (t.word >> SIZE_SHIFT) & SIZE_MASK == SIZE_FAR {
+            self.far_bytes.remove(&slot);
         }
+        if t.waited == WAITED_FAR {
+            self.far_created.remove(&slot);
+        }
+        self.slots[slot as usize].word &= !(LIVE | MORE);
         self.free.push(slot);
         self.live -= 1;
         while let Some(&(s, g)) = self.order.front() {
-            if self.get(s, g).is_some() {
+            if self.has(s, g) {
                 break;
             }
             self.order.pop_front();
@@ -225,7 +321,7 @@ impl Pool {
     }
 
     /// Live transactions in arrival order, with their `(slot, generation)`.
-    pub fn iter(&self) -> impl Iterator<Item = (u32, u32, &PoolTx)> {
+    pub fn iter(&self) -> impl Iterator<Item = (u32, u32, PoolTx)> + '_ {
         self.order
             .iter()
             .filter_map(|&(s, g)| self.get(s, g).map(|t| (s, g, t)))
@@ -234,7 +330,7 @@ impl Pool {
     /// Live transactions in arrival order from position `from` on, each with its position:
     /// a caller that learnt everything before some position can resume there while
     /// [`Pool::epoch`] is unchanged.
-    pub fn iter_from(&self, from: u64) -> impl Iterator<Item = (u64, u32, u32, &PoolTx)> {
+    pub fn iter_from(&self, from: u64) -> impl Iterator<Item = (u64, u32, u32, PoolTx)> + '_ {
         let start = (from.saturating_sub(self.popped) as usize).min(self.order.len());
         let first = self.popped + start as u64;
         self.order
@@ -283,8 +379,8 @@ mod tests {
     }
 
     #[test]
-    fn a_kept_transaction_takes_40_bytes_and_gives_back_what_went_in() {
-        assert_eq!(std::mem::size_of::<PoolTx>(), 40);
+    fn a_kept_transaction_takes_32_bytes_and_gives_back_what_went_in() {
+        assert_eq!(std::mem::size_of::<Entry>(), 32);
         let mut p = Pool::default();
         let top = crate::scenario::MAX_VALIDATORS as u32 - 1;
         for (i, kind) in TxKind::ALL.into_iter().enumerate() {
@@ -294,7 +390,7 @@ mod tests {
                 ..tx(i as u32)
             };
             let (s, g) = p.insert(t, 40, top - i as u32);
-            let k = *p.get(s, g).unwrap();
+            let k = p.get(s, g).unwrap();
             assert_eq!(k.tag(), t.tag());
             assert_eq!(
                 (k.origin(), k.kind(), k.created()),
@@ -305,6 +401,53 @@ mod tests {
         p.remove(0);
         assert!(p.get(0, 0).is_none());
         assert_eq!(p.live(), TxKind::ALL.len() as u64 - 1);
+        assert!(p.far_bytes.is_empty() && p.far_created.is_empty());
+    }
+
+    /// Sizes past the 127th distinct one, waits of 2³² − 1 ns or more, a transaction that
+    /// reached its validator before its creation time and times past 2³² ns all come back
+    /// as they went in, and their side entries leave with them.
+    #[test]
+    fn values_that_do_not_fit_the_record_come_back_from_the_side() {
+        let mut p = Pool::default();
+        let far = u64::from(u32::MAX);
+        let cases = [
+            (5, 5 + far - 1),
+            (5, 5 + far),
+            (5, 5 + far + 1),
+            (9 << 40, (9 << 40) + 3),
+            (7, 6),
+            (u64::MAX - 1, u64::MAX),
+        ];
+        let mut ids = Vec::new();
+        for size in 0..200u32 {
+            let (created, reached) = cases[size as usize % cases.len()];
+            let t = TxIn {
+                bytes: 1000 + size,
+                created,
+                ..tx(size)
+            };
+            ids.push((p.insert(t, reached, size), created, reached));
+        }
+        assert_eq!(p.sizes.len(), 127);
+        assert_eq!(p.far_bytes.len(), 200 - 127);
+        // Cases 1, 2 and 4 of every six: 33 rounds and the second case of the 34th.
+        assert_eq!(p.far_created.len(), 33 * 3 + 1);
+        for (i, &((s, g), created, reached)) in ids.iter().enumerate() {
+            let k = p.get(s, g).unwrap();
+            assert_eq!(
+                (k.bytes(), k.created(), k.reached),
+                (1000 + i as u32, created, reached)
+            );
+            assert_eq!((k.origin(), k.tag().seq), (i as u32, i as u32));
+        }
+        assert_eq!(p.unincluded_bytes(), (1000..1200).sum::<u64>());
+        for ((s, _), _, _) in ids {
+            p.add_block(s, 1);
+            p.remove(s);
+        }
+        assert!(p.far_bytes.is_empty() && p.far_created.is_empty());
+        assert_eq!((p.live(), p.unincluded_bytes()), (0, 0));
     }
 
     #[test]

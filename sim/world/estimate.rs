@@ -9,9 +9,9 @@ use crate::scenario::{Consensus, Scenario, Workload};
 /// peak (102 bytes per device, `bench fleet --devices 1e8`).
 const PER_DEVICE: f64 = 104.0;
 /// Bytes per transaction waiting at validators: pool slot, arrival-order entry, block entry.
-/// The slot is 40 bytes since it was packed (`ledger::pool`, 64 before) but 72 are still
-/// counted: the radio fleets' estimates already fall short of their peaks
-/// (`lorawan-city.yaml`: 147 MiB estimated, 154–158 MiB peak, release build).
+/// The slot is 32 bytes (`ledger::pool`; 40, and 64 before it was packed) but 72 are still
+/// counted: the radio fleets' estimates fall short of their peaks without it
+/// (`lorawan-meters.yaml`: 88 MiB estimated, 104–111 MiB peak, release build).
 const PER_PENDING_TX: f64 = 72.0 + 8.0 + 12.0;
 /// Two ChaCha streams, node state, peers and region per validator.
 const PER_VALIDATOR: f64 = 2.0 * 320.0 + 64.0 + 16.0 * 8.0;

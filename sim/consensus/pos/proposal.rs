@@ -140,7 +140,7 @@ impl Pos {
         let mut kinds = [0; TxKind::COUNT];
         for i in 0..self.blocks.get(b).txs.len() {
             let r = self.blocks.get(b).txs[i];
-            let tx = *self.pool.get(r.slot, r.generation).expect("live");
+            let tx = self.pool.get(r.slot, r.generation).expect("live");
             kinds[tx.kind().index()] += 1;
             if self.pool.add_block(r.slot, b) {
                 ctx.metrics.on_included(tx.created(), ctx.now);

@@ -179,9 +179,7 @@ impl Xrpl {
                     let r = self.ledgers.get(l).txs[i];
                     // On a fork the reading may have settled elsewhere and its slot been
                     // reused by a newer one.
-                    if self.pool.get(r.slot, r.generation).is_some()
-                        && self.pool.add_block(r.slot, l)
-                    {
+                    if self.pool.has(r.slot, r.generation) && self.pool.add_block(r.slot, l) {
                         let created = self.pool.get(r.slot, r.generation).expect("live").created();
                         ctx.metrics.on_included(created, ctx.now);
                     }

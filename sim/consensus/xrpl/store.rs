@@ -340,14 +340,14 @@ impl Xrpl {
             if !mute.is_empty() && ledgers.get(l).height <= released && floor.below_all(ledgers, l)
             {
                 for r in &ledgers.get(l).txs {
-                    if mute[r.origin as usize] && pool.get(r.slot, r.generation).is_some() {
+                    if mute[r.origin as usize] && pool.has(r.slot, r.generation) {
                         pool.remove(r.slot);
                         *stranded += 1;
                     }
                 }
             }
             let txs = &ledgers.get(l).txs;
-            if txs.iter().any(|r| pool.get(r.slot, r.generation).is_some()) {
+            if txs.iter().any(|r| pool.has(r.slot, r.generation)) {
                 refs += txs.len();
                 true
             } else {
