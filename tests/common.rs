@@ -395,6 +395,25 @@ pub fn audit_arrivals(
     a
 }
 
+/// A notary's items held at the end and the most transactions it tracked at once, `(held,
+/// most tracked)` over 600 s and over 2,400 s: no more than 1.2 times those of 600 s plus 100
+/// after four times the simulated time.
+pub fn notary_held_flat(label: &str, short: (usize, usize), long: (usize, usize)) {
+    let ((short_held, short_peak), (long_held, long_peak)) = (short, long);
+    eprintln!(
+        "{label}: 600 s: {short_held} held at the end, {short_peak} transactions at most; \
+         2400 s: {long_held}, {long_peak}"
+    );
+    assert!(
+        long_held as f64 <= 1.2 * short_held as f64 + 100.0,
+        "{label}: {long_held} held after 2400 s vs {short_held} after 600 s"
+    );
+    assert!(
+        long_peak as f64 <= 1.2 * short_peak as f64 + 100.0,
+        "{label}: {long_peak} tracked at once over 2400 s vs {short_peak} over 600 s"
+    );
+}
+
 /// The most `blocks` rows a notary held open at once, with a cluster member down for good,
 /// over 600 s and 2,400 s (`(rows, transactions created)` each): four times the transactions,
 /// yet no more than 1.2 times the rows plus 100.

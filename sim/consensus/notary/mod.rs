@@ -91,13 +91,23 @@ struct NTx {
     /// BFT under loss: the counterparty heard the outcome, or asked the cluster for it.
     cp_heard: bool,
     cp_asked: bool,
-    /// When both parties had heard the outcome (`Time::MAX`: not yet); see `txs.rs`.
+    /// When both parties had heard the outcome, a party down for good counting as having
+    /// heard it, or when the transaction was stranded before reaching the notary (`Time::MAX`:
+    /// not yet); see `txs.rs` and `parties.rs`.
     done_at: Time,
     /// The device's next transaction consumes a later state: no transaction created after
     /// this one consumes this one's input.
     last_namer: bool,
     /// BFT cluster: the sequence it was first executed at (0: none).
     seq: u64,
+}
+
+impl NTx {
+    /// Given up before reaching the notary: a party went down for good while it was being
+    /// proposed (`Notary::strand`). It stays pending, counted among those collecting.
+    fn stranded(&self) -> bool {
+        self.stage == Stage::Collecting && self.done_at != Time::MAX
+    }
 }
 
 /// Bytes a notary member stores per signed transaction, after Corda's uniqueness provider
@@ -153,6 +163,10 @@ pub struct Notary {
     nv_store: checkpoint::ByView<bft::NewView>,
     pub view_changes: Vec<(Time, u64, u32)>,
     view_change: Time,
+    /// Per validator: down for good, so a party that will never hear an outcome again; and
+    /// when the last crash began (`Protocol::on_crash`).
+    gone: Vec<bool>,
+    crashed_at: Time,
 }
 
 /// A device's honest chain: the next state number, its latest transaction, and the states
@@ -394,6 +408,8 @@ impl Notary {
             nv_store: Default::default(),
             view_changes: Vec::new(),
             view_change: from_secs(params.view_change_ms / 1e3).max(1),
+            gone: vec![false; validators as usize],
+            crashed_at: 0,
         }
     }
 

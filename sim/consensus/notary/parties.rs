@@ -52,12 +52,20 @@ impl Notary {
     }
 
     /// Marks `t` done once both parties heard its outcome: signed and settled, or rejected
-    /// and heard by the origin and by a counterparty other than the origin.
+    /// and heard by the origin and by a counterparty other than the origin. A party down for
+    /// good asks nothing more, so it counts as having heard: a transaction signed that it
+    /// never hears of stays pending in a block.
     pub(super) fn check_done(&mut self, t: u32, now: Time) {
         let n = &mut self.txs[t];
+        let (o, c) = (n.origin as usize, n.counterparty as usize);
+        let (o_gone, c_gone) = (self.gone[o], self.gone[c] || c == o);
         let done = match n.stage {
-            Stage::Signed => n.settled_at != Time::MAX,
-            Stage::Rejected => n.answered && (n.cp_heard || n.counterparty == n.origin),
+            Stage::Signed => {
+                n.settled_at != Time::MAX
+                    || ((n.parties_signed & 1 != 0 || o_gone)
+                        && (n.parties_signed & 2 != 0 || c_gone))
+            }
+            Stage::Rejected => (n.answered || o_gone) && (n.cp_heard || c_gone),
             Stage::Collecting | Stage::Notarising => false,
         };
         if done && n.done_at == Time::MAX {
@@ -169,10 +177,15 @@ impl Notary {
         }
     }
 
-    /// Under loss the proposal or the endorsement may be lost: the origin proposes again.
+    /// Under loss the proposal or the endorsement may be lost: the origin proposes again,
+    /// unless the counterparty is down for good: then the transaction is stranded.
     pub(super) fn on_propose_timer(&mut self, ctx: &mut Ctx<Msg, Timer>, t: u32) {
-        let n = &self.txs[t];
-        if n.round > 0 || n.stage != Stage::Collecting {
+        let n = &mut self.txs[t];
+        if n.round > 0 || n.stage != Stage::Collecting || n.done_at != Time::MAX {
+            return;
+        }
+        if self.gone[n.counterparty as usize] {
+            n.done_at = ctx.now;
             return;
         }
         let (c, bytes) = (n.counterparty, self.tx_bytes(t));
@@ -184,7 +197,7 @@ impl Notary {
     /// every member, as the origin's retry does; the leader answers it too.
     pub(super) fn on_await(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, t: u32) {
         let n = &mut self.txs[t];
-        if n.cp_heard || n.parties_signed & 2 != 0 || node.id != n.counterparty {
+        if n.cp_heard || n.parties_signed & 2 != 0 || node.id != n.counterparty || n.stranded() {
             return;
         }
         n.cp_asked = true;

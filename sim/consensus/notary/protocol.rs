@@ -93,11 +93,16 @@ impl Protocol for Notary {
         }
     }
 
+    fn on_crash(&mut self, _node: &mut Node, now: Time) {
+        self.crashed_at = now;
+    }
+
     fn on_down_for_good(&mut self, node: &mut Node) {
         if self.is_raft() && node.id < self.cluster {
             self.member_gone(node);
         }
         self.rows.down_for_good(node.id);
+        self.party_gone(node.id, self.crashed_at);
     }
 
     fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
@@ -206,12 +211,13 @@ impl Protocol for Notary {
         }
         self.member_release(node);
         match msg {
+            Msg::Propose(t) if self.txs[t].stranded() => {}
             Msg::Propose(t) => {
                 let o = self.txs[t].origin;
                 self.send(ctx, o, Msg::Endorse(t), VOTE_BYTES);
                 ctx.timer(2 * self.retry, Timer::Await(t));
             }
-            Msg::Endorse(t) if self.txs[t].round > 0 => {}
+            Msg::Endorse(t) if self.txs[t].round > 0 || self.txs[t].stranded() => {}
             Msg::Endorse(t) => self.ask_notary(node, ctx, t),
             Msg::Request(t) if self.is_raft() => self.on_request(node, ctx, t),
             Msg::Request(t) if self.is_bft() => self.bft_request(node, ctx, None, t),
@@ -271,8 +277,9 @@ impl Protocol for Notary {
                     ctx.settle(n.tx.tag(), created, 1);
                     self.settled[o as usize] += 1;
                     self.signed_unsettled -= 1;
-                    self.check_done(t, ctx.now);
                 }
+                // Done when settled, or when the party still lacking it is down for good.
+                self.check_done(t, ctx.now);
             }
         }
     }

@@ -2,7 +2,7 @@
 //! (`txs.rs`), consumed states once no transaction can name them, and the count of items
 //! held that the memory tests read.
 
-use super::{Node, Notary, checkpoint};
+use super::{Node, Notary, Stage, checkpoint};
 use crate::engine::Time;
 
 impl Notary {
@@ -68,6 +68,31 @@ impl Notary {
         );
         for x in retired {
             self.retire(x);
+        }
+    }
+
+    /// Validator `v` is down for good (its crash began at `now`): it asks and hears nothing
+    /// more. A transaction it is party to that the notary decided is done once the live party
+    /// heard the outcome (`check_done`); one it still had to propose, with neither party
+    /// having asked the notary, is stranded, as is one whose origin finds its counterparty
+    /// down for good (`on_propose_timer`): nothing will carry it to the notary, so it stays
+    /// pending among those collecting. Kept, each would be tracked to the end of the run and
+    /// hold back the release of every transaction after it.
+    pub(super) fn party_gone(&mut self, v: u32, now: Time) {
+        self.gone[v as usize] = true;
+        let named: Vec<u32> = self
+            .txs
+            .iter()
+            .filter(|(_, n)| n.done_at == Time::MAX && (n.origin == v || n.counterparty == v))
+            .map(|(t, _)| t)
+            .collect();
+        for t in named {
+            let n = &mut self.txs[t];
+            if n.origin == v && n.stage == Stage::Collecting && n.round == 0 && !n.cp_asked {
+                n.done_at = now;
+            } else {
+                self.check_done(t, now);
+            }
         }
     }
 

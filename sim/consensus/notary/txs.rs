@@ -15,8 +15,10 @@
 //! that nothing names a released transaction. What the summary reads of a released
 //! transaction is folded into counts as it goes (see [`Txs::release`]).
 //!
-//! A transaction at the front that never gets done (its origin down for good before hearing
-//! the outcome) holds back those after it.
+//! A party down for good counts as having heard, and a transaction it leaves stranded before
+//! it reached the notary is done when stranded (`Notary::party_gone`); only then does the
+//! path above hold for it too: the handlers and timers that would name it act on a
+//! stranded transaction no more, so nothing holds back those after it for good.
 
 use super::{NTx, Stage};
 use crate::engine::Time;
@@ -27,9 +29,10 @@ pub(super) struct Txs {
     list: VecDeque<NTx>,
     base: u32,
     peak: usize,
-    /// Released transactions that were signed (all settled: see [`Txs::release`]), and the
-    /// messages counted for them.
+    /// Released transactions that were signed, those of them settled (the others have a
+    /// party down for good), and the messages counted for the settled ones.
     released_signed: u64,
+    released_settled: u64,
     released_messages: u64,
     /// The conflict pass over what was signed, run as transactions leave (see
     /// [`Txs::signed_twice`]): per device, the input of its last signed transaction passed,
@@ -90,7 +93,7 @@ impl Txs {
     /// lets go; returns each one released with the state it consumed.
     ///
     /// The summary counts messages over transactions settled a minute before the end; one
-    /// released was settled by `now - linger`, more than a minute before any end to come
+    /// released settled was settled by `now - linger`, more than a minute before any end to come
     /// (`linger` exceeds a minute), so it counts, with the messages counted for it so far —
     /// all of them, as nothing names it later.
     pub fn release(
@@ -110,10 +113,13 @@ impl Txs {
             }
             let n = self.list.pop_front().expect("front");
             if n.stage == Stage::Signed {
-                debug_assert!(n.settled_at <= now - linger);
                 self.released_signed += 1;
-                self.released_messages += u64::from(n.messages);
                 self.pass(&n);
+                if n.settled_at != Time::MAX {
+                    debug_assert!(n.settled_at <= now - linger);
+                    self.released_settled += 1;
+                    self.released_messages += u64::from(n.messages);
+                }
             }
             gone(self.base, &n);
             self.base += 1;
@@ -138,7 +144,7 @@ impl Txs {
         };
         let (mut count, mut settled, mut messages) = (
             self.released_signed,
-            self.released_signed,
+            self.released_settled,
             self.released_messages,
         );
         for n in self.list.iter().filter(|n| n.stage == Stage::Signed) {
