@@ -25,16 +25,20 @@
 //! sees a gap in delivered blocks fetches the missing ones from the leader. Duplicates are
 //! executed once (at their first position in the log).
 
+mod messages;
 mod mvcc;
 mod ordering;
 mod peer;
+mod report;
 mod store;
+
+pub use messages::{Msg, Timer};
 
 use super::pbft::requests::{Executed, Requests};
 use super::rows::Rows;
-use super::{Carries, Ctx, Kind, NodeStats, Protocol, Report, TxIn, per};
+use super::{Carries, Ctx, Kind, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs};
-use crate::metrics::{LeaderRow, Metrics, Value};
+use crate::metrics::{LeaderRow, Metrics};
 use crate::scenario;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -57,74 +61,6 @@ pub struct Block {
     pub appended_at: Time,
     /// When the leader that appended it first counted a majority (0: not yet).
     pub committed_at: Time,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Msg {
-    /// Request messages carry the request's size: one may still be in flight, and answered
-    /// or forwarded, after the request is released (see `Requests::release`).
-    Endorse {
-        r: u32,
-        attempt: u32,
-        bytes: u64,
-    },
-    Endorsed {
-        r: u32,
-        attempt: u32,
-        bytes: u64,
-    },
-    Submit {
-        r: u32,
-        bytes: u64,
-    },
-    /// Entries from `prev + 1` through block `last` (none when `last` sits at `prev`).
-    Append {
-        term: u64,
-        prev: u64,
-        last: u32,
-        commit: u64,
-    },
-    AppendAck {
-        term: u64,
-        ok: bool,
-        matched: u64,
-        entries: bool,
-    },
-    Vote {
-        term: u64,
-        last_index: u64,
-        last_term: u64,
-    },
-    VoteAck {
-        term: u64,
-        granted: bool,
-    },
-    Deliver(u32),
-    /// A peer's request for the committed blocks at heights `from..=to` (`to` is `u64::MAX`
-    /// when it holds nothing above the gap).
-    Fetch {
-        from: u64,
-        to: u64,
-    },
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Timer {
-    Election(u32),
-    Heartbeat(u64),
-    Batch(u32),
-    Retry {
-        r: u32,
-        round: u32,
-    },
-    Validate,
-    /// An endorser's simulation of `r` for `from` ends.
-    Endorsement {
-        from: u32,
-        r: u32,
-        attempt: u32,
-        bytes: u64,
-    },
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -543,71 +479,7 @@ impl Protocol for Raft {
     }
 
     fn finish(&mut self, nodes: &[Node], _end: Time, _metrics: &mut Metrics) -> Report {
-        let (waiting, proposed) = self.requests.pending();
-        let c = self.counts;
-        let mvcc = (self.mvcc.seen).then(|| {
-            [
-                ("raft_mvcc_hot_tx".to_string(), Value::from(self.mvcc.hot)),
-                (
-                    "raft_mvcc_conflicts".to_string(),
-                    Value::from(self.mvcc.conflicts),
-                ),
-            ]
-        });
-        let committed = nodes[..self.orderers as usize]
-            .iter()
-            .map(|n| n.commit)
-            .max()
-            .unwrap_or(0);
-        Report {
-            ledger_bytes: None,
-            leaders: Some(self.leader_rows()),
-            // Only where some transaction touched the shared key: other runs' tables are as
-            // before the check existed.
-            dropped: if self.mvcc.seen {
-                vec![("mvcc_conflict".into(), self.requests.invalid_dropped())]
-            } else {
-                Vec::new()
-            },
-            blocks: self.rows.finish(),
-            nodes: (0..self.n as usize)
-                .map(|v| NodeStats {
-                    settled_tx: self.settled[v],
-                    ..NodeStats::default()
-                })
-                .collect(),
-            pending_in_mempool: waiting,
-            pending_in_block: proposed,
-            summary: vec![
-                ("raft_committed_entries".into(), Value::from(committed)),
-                (
-                    "raft_final_term".into(),
-                    Value::from(nodes.iter().map(|n| n.term).max().unwrap_or(0)),
-                ),
-                ("raft_elections".into(), Value::from(self.elections.len())),
-                (
-                    "raft_leader_changes".into(),
-                    Value::from(self.leader_changes()),
-                ),
-                ("raft_msgs_endorse".into(), Value::from(c.endorse)),
-                ("raft_msgs_submit".into(), Value::from(c.submit)),
-                ("raft_msgs_append".into(), Value::from(c.append)),
-                ("raft_msgs_append_ack".into(), Value::from(c.append_ack)),
-                (
-                    "raft_msgs_heartbeat".into(),
-                    Value::from(c.heartbeat + c.heartbeat_ack),
-                ),
-                ("raft_msgs_vote".into(), Value::from(c.vote)),
-                ("raft_msgs_deliver".into(), Value::from(c.deliver)),
-                (
-                    "raft_replication_msgs_per_entry".into(),
-                    Value::from(per(c.append + c.append_ack, committed)),
-                ),
-            ]
-            .into_iter()
-            .chain(mvcc.into_iter().flatten())
-            .collect(),
-        }
+        self.report(nodes)
     }
 }
 
