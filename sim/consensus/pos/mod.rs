@@ -250,8 +250,7 @@ impl Pos {
         self
     }
 
-    /// Epoch processing at the first slot of `epoch + 1`.
-    /// Slot 0 is genesis; slot k starts at k·slot.
+    /// Arms the next slot's timer: slot 0 is genesis; slot k starts at k·slot.
     fn arm_next_slot(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
         let next = ctx.now / self.slot + 1;
         node.slot_at = next * self.slot;
