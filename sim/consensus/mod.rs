@@ -146,15 +146,45 @@ impl Carries {
 }
 
 /// A protocol message's own name (`pre_prepare`, `block`) and what it carries.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub struct Kind {
     pub name: &'static str,
     pub carries: Carries,
+    /// The kind's number among its family's kinds, below [`Kind::SLOTS`], where the family
+    /// numbers them ([`Kind::numbered`]): the world then counts a message of the kind without
+    /// looking its name up, which it did twice per message. [`Kind::UNNUMBERED`] elsewhere.
+    pub slot: u8,
 }
 
+/// Kinds are the same kind by name and what they carry, whatever their numbers.
+impl PartialEq for Kind {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.carries == other.carries
+    }
+}
+
+impl Eq for Kind {}
+
 impl Kind {
+    pub const SLOTS: usize = 16;
+    pub const UNNUMBERED: u8 = u8::MAX;
+
     pub const fn new(name: &'static str, carries: Carries) -> Self {
-        Kind { name, carries }
+        Kind {
+            name,
+            carries,
+            slot: Kind::UNNUMBERED,
+        }
+    }
+
+    /// A kind its family numbers `slot` (below [`Kind::SLOTS`], one number per kind).
+    pub const fn numbered(slot: u8, name: &'static str, carries: Carries) -> Self {
+        assert!((slot as usize) < Kind::SLOTS);
+        Kind {
+            name,
+            carries,
+            slot,
+        }
     }
 }
 

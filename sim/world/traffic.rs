@@ -49,9 +49,13 @@ struct PerKind {
     delivered: Tally,
 }
 
-/// Counts kept while the run goes; a handful of kinds per family, so a linear search.
+/// Counts kept while the run goes; a handful of kinds per family, so a linear search where the
+/// family does not number its kinds.
 pub struct Traffic {
     kinds: Vec<PerKind>,
+    /// Where each numbered kind ([`Kind::numbered`]) is in `kinds`, once seen; `usize::MAX`
+    /// before.
+    by_slot: [usize; Kind::SLOTS],
     /// The kind counted last: messages come in runs of one kind (a block's `inv`s to every
     /// peer), each counted twice, when sent and when it ends.
     last: usize,
@@ -66,6 +70,7 @@ impl Traffic {
     pub fn new(nodes: u32) -> Self {
         Traffic {
             kinds: Vec::new(),
+            by_slot: [usize::MAX; Kind::SLOTS],
             last: 0,
             modeled: Vec::new(),
             nodes: vec![NodeTraffic::default(); nodes as usize],
@@ -74,6 +79,21 @@ impl Traffic {
     }
 
     fn of(&mut self, kind: Kind) -> &mut PerKind {
+        let slot = kind.slot as usize;
+        if let Some(&i) = self.by_slot.get(slot)
+            && i != usize::MAX
+        {
+            return &mut self.kinds[i];
+        }
+        let i = self.search(kind);
+        if let Some(s) = self.by_slot.get_mut(slot) {
+            *s = i;
+        }
+        &mut self.kinds[i]
+    }
+
+    /// Where `kind` is in `kinds`, added if new.
+    fn search(&mut self, kind: Kind) -> usize {
         // Names are string literals, so one kind's name is nearly always the same pointer: the
         // text is compared only when no pointer matches (a literal the compiler did not merge).
         let same =
@@ -92,7 +112,7 @@ impl Traffic {
                 }
             };
         }
-        &mut self.kinds[self.last]
+        self.last
     }
 
     pub fn sent(&mut self, kind: Kind, from: u32, bytes: u64) {
@@ -178,9 +198,24 @@ mod tests {
     use super::*;
     use crate::consensus::Carries;
 
+    type Row = (&'static str, &'static str, u64, u64, u64);
+
+    /// The `messages` rows after the `i`-th of `sends` went out with 10·(i + 1) bytes and
+    /// arrived with 10·(i + 1) / `shrink`.
+    fn rows_of(sends: &[Kind], shrink: u64) -> Vec<Row> {
+        let mut t = Traffic::new(2);
+        for (i, &k) in sends.iter().enumerate() {
+            t.sent(k, 0, 10 * (i as u64 + 1));
+            t.ended(k, 1, 10 * (i as u64 + 1) / shrink, Fate::Delivered);
+        }
+        t.rows()
+            .into_iter()
+            .map(|r| (r.carries, r.message, r.messages, r.bytes, r.delivered_bytes))
+            .collect()
+    }
+
     #[test]
     fn kinds_are_counted_by_name_whatever_the_pointer() {
-        let mut t = Traffic::new(2);
         // The same name at another address (a literal the compiler did not merge).
         let inv_elsewhere: &'static str = Box::leak(String::from("inv").into_boxed_str());
         let sends = [
@@ -190,21 +225,32 @@ mod tests {
             Kind::new("inv", Carries::Control),
             Kind::new("inv", Carries::Vote),
         ];
-        for (i, k) in sends.into_iter().enumerate() {
-            t.sent(k, 0, 10 * (i as u64 + 1));
-            t.ended(k, 1, 10 * (i as u64 + 1), Fate::Delivered);
-        }
-        let rows: Vec<_> = t
-            .rows()
-            .into_iter()
-            .map(|r| (r.carries, r.message, r.messages, r.bytes, r.delivered_bytes))
-            .collect();
         assert_eq!(
-            rows,
+            rows_of(&sends, 1),
             [
                 ("block", "block", 1, 20, 20),
                 ("control", "inv", 3, 80, 80),
                 ("vote", "inv", 1, 50, 50),
+            ]
+        );
+    }
+
+    #[test]
+    fn numbered_kinds_count_as_their_names_do() {
+        let sends = [
+            Kind::numbered(1, "inv", Carries::Control),
+            Kind::numbered(0, "block", Carries::Block),
+            Kind::new("inv", Carries::Control),
+            Kind::numbered(1, "inv", Carries::Control),
+            Kind::numbered(0, "block", Carries::Block),
+            Kind::numbered(2, "getdata", Carries::Control),
+        ];
+        assert_eq!(
+            rows_of(&sends, 10),
+            [
+                ("block", "block", 2, 70, 7),
+                ("control", "getdata", 1, 60, 6),
+                ("control", "inv", 3, 80, 8),
             ]
         );
     }

@@ -441,16 +441,16 @@ impl Protocol for Nakamoto {
 
     fn kind(&self, msg: &Msg) -> Kind {
         match msg {
-            Msg::Block(_) => Kind::new("block", Carries::Block),
-            Msg::Inv(_) => Kind::new("inv", Carries::Control),
-            Msg::GetData(_) => Kind::new("getdata", Carries::Control),
-            Msg::Compact(_) => Kind::new("cmpctblock", Carries::Block),
-            Msg::GetBlockTxn(_) => Kind::new("getblocktxn", Carries::Control),
-            Msg::BlockTxn(_) => Kind::new("blocktxn", Carries::Block),
+            Msg::Block(_) => Kind::numbered(0, "block", Carries::Block),
+            Msg::Inv(_) => Kind::numbered(1, "inv", Carries::Control),
+            Msg::GetData(_) => Kind::numbered(2, "getdata", Carries::Control),
+            Msg::Compact(_) => Kind::numbered(3, "cmpctblock", Carries::Block),
+            Msg::GetBlockTxn(_) => Kind::numbered(4, "getblocktxn", Carries::Control),
+            Msg::BlockTxn(_) => Kind::numbered(5, "blocktxn", Carries::Block),
             // The names of the rows the fastest-path model counts, so the two compare.
-            Msg::TxInv(_) => Kind::new("tx_announce", Carries::Transactions),
-            Msg::GetTx(_) => Kind::new("tx_request", Carries::Transactions),
-            Msg::Tx(_) => Kind::new("tx_relay", Carries::Transactions),
+            Msg::TxInv(_) => Kind::numbered(6, "tx_announce", Carries::Transactions),
+            Msg::GetTx(_) => Kind::numbered(7, "tx_request", Carries::Transactions),
+            Msg::Tx(_) => Kind::numbered(8, "tx_relay", Carries::Transactions),
         }
     }
 

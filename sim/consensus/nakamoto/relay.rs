@@ -136,6 +136,10 @@ impl Announce {
 
     /// Whether `receiver` asked `sender` to push compact blocks unsolicited.
     pub fn pushes_to(&self, sender: u32, receiver: u32) -> bool {
+        // Without high-bandwidth peers (SimBlock's model) nothing is pushed; asked per peer.
+        if self.hb_len == 0 {
+            return false;
+        }
         let r = receiver as usize * self.hb_len;
         self.compact_link(sender, receiver) && self.hb[r..r + self.hb_len].contains(&sender)
     }
