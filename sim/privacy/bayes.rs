@@ -32,7 +32,7 @@
 use std::collections::BTreeMap;
 
 use super::calendar::{Calendar, sort_taken};
-use super::candidates::{At, Candidates};
+use super::candidates::Candidates;
 use super::keys::Keys;
 use super::weigh::Weigh;
 use crate::engine::Time;
@@ -95,13 +95,19 @@ pub(super) struct Key {
 #[derive(Clone, Copy, Default)]
 struct Active {
     key: Key,
-    slot: At,
+    /// Its candidate's order of arrival (it sits at `(key.first, arrival)`) and where the
+    /// candidates said it lies.
+    arrival: u64,
+    place: u64,
 }
 
-/// A candidate successor not yet linked to, with its uses so far (weighed without a lookup).
+/// A candidate successor not yet linked to, with its uses so far (weighed without a lookup;
+/// its first use is where it sits).
 #[derive(Clone, Copy)]
 struct Fresh {
-    key: Key,
+    lo: i64,
+    hi: i64,
+    uses: u32,
     device: u32,
     /// The truth: the device's previous key seen by this observer (`NONE`: none).
     prev: u32,
@@ -194,8 +200,8 @@ impl Bayes {
             k.hi = k.hi.max(r);
             k.last = k.last.max(t);
             k.uses += 1;
-            if let Some(f) = p.fresh.get_mut(a.slot) {
-                f.key = *k;
+            if let Some(f) = p.fresh.get_mut_near(a.place, (k.first, a.arrival)) {
+                (f.lo, f.hi, f.uses) = (k.lo, k.hi, k.uses);
                 if model.width().is_some_and(|w| k.hi - k.lo < w) {
                     p.spread = p.spread.max(k.hi - k.lo);
                 }
@@ -214,20 +220,26 @@ impl Bayes {
             hi: 0,
         };
         p.arrivals += 1;
-        let slot = (t, p.arrivals);
+        let arrival = p.arrivals;
         p.by_last.push(t, (device, epoch));
-        if self.keys_reused {
-            self.keys
-                .insert(p.number, device, epoch, Active { key, slot });
-        }
-        p.fresh.insert(
-            slot,
+        let place = p.fresh.insert(
+            (t, arrival),
             Fresh {
-                key,
+                lo: 0,
+                hi: 0,
+                uses: 1,
                 device,
                 prev: prev.unwrap_or(NONE),
             },
         );
+        if self.keys_reused {
+            let a = Active {
+                key,
+                arrival,
+                place,
+            };
+            self.keys.insert(p.number, device, epoch, a);
+        }
     }
 
     /// Links every key unused for `RETIRE_PERIODS` periods before `now`, oldest first.
@@ -322,20 +334,19 @@ fn link(p: &mut Pool, stats: &mut BayesStats, a: &Key, d: u32, e: u32, near: &mu
     // nearest first, until none farther can score above the best (see `weigh.rs`).
     let split = p.fresh.position_near(*near, (predicted, 0));
     *near = split;
+    let c = &mut p.fresh;
     // Each side's next candidate: its place and when it was first seen.
-    let placed = |c: &Candidates<Fresh>, i: usize| (i, c.get(i).0.0);
-    let mut right = p
-        .fresh
+    let mut right = c
         .next(split)
-        .map(|i| placed(&p.fresh, i))
+        .map(|i| (i, c.first(i)))
         .filter(|&(_, t)| t <= end);
-    let mut left = p
-        .fresh
+    let mut left = c
         .prev(split)
-        .map(|i| placed(&p.fresh, i))
+        .map(|i| (i, c.first(i)))
         .filter(|&(_, t)| t >= start);
     let (mut on_right, mut on_left) = (0, 0);
-    let mut best: Option<(f64, Time, At, usize)> = None;
+    // Score, distance, place (in order of arrival among the first seen at one moment).
+    let mut best: Option<(f64, Time, usize)> = None;
     loop {
         let ((i, t), is_right) = match (right, left) {
             (Some(r), Some(l)) if r.1 - predicted <= predicted - l.1 => (r, true),
@@ -344,15 +355,13 @@ fn link(p: &mut Pool, stats: &mut BayesStats, a: &Key, d: u32, e: u32, near: &mu
             (None, None) => break,
         };
         let distance = t.abs_diff(predicted);
-        if let Some((bs, bd, _, _)) = best
-            && let Some(bound) = weigh.bound(distance, p.spread)
-            && (bound < bs || (bound == bs && distance > bd))
+        if let Some((bs, bd, _)) = best
+            && weigh.rules_out(distance, p.spread, bs, bd)
         {
             break;
         }
-        let (at, f) = p.fresh.get(i);
-        let b = &f.key;
-        let after = b.first as i64 - a.last as i64;
+        let f = c.get(i).1;
+        let after = t as i64 - a.last as i64;
         let shift = if (0..=2 * per).contains(&after) {
             let s = base + after;
             if s >= 2 * per {
@@ -363,33 +372,34 @@ fn link(p: &mut Pool, stats: &mut BayesStats, a: &Key, d: u32, e: u32, near: &mu
                 s
             }
         } else {
-            (b.first as i64 - a.first as i64).rem_euclid(per)
+            (t as i64 - a.first as i64).rem_euclid(per)
         };
-        if let Some(s) = weigh.score(b, shift) {
-            let better = best.is_none_or(|(bs, bd, bat, _)| {
-                s > bs || (s == bs && (distance < bd || (distance == bd && at < bat)))
+        if let Some(s) = weigh.score(f.lo, f.hi, f.uses, shift) {
+            // Places keep the candidates' order, so the nearer place is the earlier one.
+            let better = best.is_none_or(|(bs, bd, bi)| {
+                s > bs || (s == bs && (distance < bd || (distance == bd && i < bi)))
             });
             if better {
-                best = Some((s, distance, at, i));
+                best = Some((s, distance, i));
             }
         }
         if is_right {
             on_right += 1;
             right = (on_right < NEAREST)
-                .then(|| p.fresh.next(i + 1))
+                .then(|| c.next(i + 1))
                 .flatten()
-                .map(|j| placed(&p.fresh, j))
+                .map(|j| (j, c.first(j)))
                 .filter(|&(_, t)| t <= end);
         } else {
             on_left += 1;
             left = (on_left < NEAREST)
-                .then(|| p.fresh.prev(i))
+                .then(|| c.prev(i))
                 .flatten()
-                .map(|j| placed(&p.fresh, j))
+                .map(|j| (j, c.first(j)))
                 .filter(|&(_, t)| t >= start);
         }
     }
-    let Some((_, _, _, i)) = best else { return };
+    let Some((_, _, i)) = best else { return };
     let f = p.fresh.claim(i);
     stats.made += 1;
     stats.correct += (f.device == d && f.prev == e) as u64;

@@ -13,8 +13,6 @@
 //! quickstart with keys rotated every reading. A walk sees the unclaimed candidates in the
 //! map's order, so results are the map's.
 
-use std::collections::VecDeque;
-
 use crate::engine::Time;
 
 /// First use and order of arrival: where a candidate sits.
@@ -28,33 +26,54 @@ struct Entry<V> {
     v: V,
 }
 
+/// Dropped places are moved out at once when they are this many and half the vector: the
+/// ring in one slice, where a `VecDeque` split every index and every shift in two.
+const COMPACT: usize = 4096;
+
 pub struct Candidates<V> {
-    entries: VecDeque<Entry<V>>,
+    /// Places from `head` on are kept; those before it are dropped.
+    entries: Vec<Entry<V>>,
+    head: usize,
+    /// Places dropped so far: place `i` is `dropped + i` for good, but for arrivals before it.
+    dropped: u64,
 }
 
 impl<V: Copy> Candidates<V> {
     pub fn new() -> Self {
         Candidates {
-            entries: VecDeque::new(),
+            entries: Vec::new(),
+            head: 0,
+            dropped: 0,
         }
     }
 
-    /// Files a candidate; `at` is not filed yet.
-    pub fn insert(&mut self, at: At, v: V) {
-        let len = self.entries.len();
-        let mut i = len;
-        while i > 0 && self.entries[i - 1].at > at {
-            i -= 1;
-        }
+    #[inline]
+    fn live(&self) -> &[Entry<V>] {
+        &self.entries[self.head..]
+    }
+
+    #[inline]
+    fn live_mut(&mut self) -> &mut [Entry<V>] {
+        &mut self.entries[self.head..]
+    }
+
+    /// Files a candidate; `at` is not filed yet. Returns where it lies for good (see
+    /// `get_mut_near`).
+    pub fn insert(&mut self, at: At, v: V) -> u64 {
+        let len = self.live().len();
+        // Arrivals come late by a few network delays: found back from the newest by doubling
+        // steps, where a step at a time walked over seconds of others.
+        let i = position_near(self.live(), len, at);
         let e = Entry {
             at,
             left: 0,
             right: 0,
             v,
         };
+        let place = self.dropped + i as u64;
         if i == len {
-            self.entries.push_back(e);
-            return;
+            self.entries.push(e);
+            return place;
         }
         // Before the front counts as claimed: a run reaching the front reaches past it.
         if (i == 0 || self.claimed(i - 1)) && self.claimed(i) {
@@ -68,21 +87,24 @@ impl<V: Copy> Candidates<V> {
             while b + 1 < len && self.claimed(b + 1) {
                 b += 1;
             }
-            for e in self.entries.range_mut(a..=b) {
+            for e in &mut self.live_mut()[a..=b] {
                 e.left = 1;
                 e.right = 1;
             }
         }
-        self.entries.insert(i, e);
+        self.entries.insert(self.head + i, e);
+        place
     }
 
+    #[inline]
     fn claimed(&self, i: usize) -> bool {
-        self.entries[i].left > 0
+        self.live()[i].left > 0
     }
 
     /// The place of the first candidate, claimed or not, at or after `at`.
+    #[cfg(test)]
     pub fn position(&self, at: At) -> usize {
-        self.entries.partition_point(|e| e.at < at)
+        self.live().partition_point(|e| e.at < at)
     }
 
     /// `position(at)`, looked for outward from place `hint` (by doubling steps, then
@@ -90,82 +112,71 @@ impl<V: Copy> Candidates<V> {
     /// where a bisection of the whole ring cost a cache miss per step (a tenth of what
     /// observing added to the quickstart).
     pub fn position_near(&self, hint: usize, at: At) -> usize {
-        let e = &self.entries;
-        let len = e.len();
-        let hint = hint.min(len);
-        // The answer lies in [lo, hi]: every place before lo is before `at`, none from hi.
-        let (mut lo, mut hi);
-        if hint < len && e[hint].at < at {
-            let mut step = 1;
-            while hint + step < len && e[hint + step].at < at {
-                step *= 2;
-            }
-            (lo, hi) = (hint + step / 2 + 1, (hint + step).min(len));
-        } else {
-            let mut step = 1;
-            while step <= hint && e[hint - step].at >= at {
-                step *= 2;
-            }
-            lo = if step <= hint { hint - step + 1 } else { 0 };
-            hi = hint - step / 2;
-        }
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if e[mid].at < at {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        lo
+        position_near(self.live(), hint, at)
     }
 
-    /// The unclaimed candidate at `at`, if still kept.
-    pub fn get_mut(&mut self, at: At) -> Option<&mut V> {
-        let i = self.position(at);
-        self.entries
+    /// The unclaimed candidate at `at`, if still kept; `place`: where `insert` said it lies.
+    pub fn get_mut_near(&mut self, place: u64, at: At) -> Option<&mut V> {
+        let hint = place.saturating_sub(self.dropped) as usize;
+        let i = self.position_near(hint, at);
+        self.live_mut()
             .get_mut(i)
             .filter(|e| e.at == at && e.left == 0)
             .map(|e| &mut e.v)
     }
 
+    /// The unclaimed candidate at `at`, if still kept.
+    #[cfg(test)]
+    pub fn get_mut(&mut self, at: At) -> Option<&mut V> {
+        self.get_mut_near(self.dropped, at)
+    }
+
     /// The candidate at place `i`.
+    #[inline]
     pub fn get(&self, i: usize) -> (At, &V) {
-        let e = &self.entries[i];
+        let e = &self.live()[i];
         (e.at, &e.v)
     }
 
+    /// When the candidate at place `i` was first used.
+    #[inline]
+    pub fn first(&self, i: usize) -> Time {
+        self.live()[i].at.0
+    }
+
     /// The nearest unclaimed place at or after `i`.
+    #[inline]
     pub fn next(&mut self, i: usize) -> Option<usize> {
-        let len = self.entries.len();
+        let e = self.live_mut();
+        let len = e.len();
         let mut j = i;
-        while j < len && self.entries[j].right > 0 {
-            j += self.entries[j].right as usize;
+        while j < len && e[j].right > 0 {
+            j += e[j].right as usize;
         }
         // Every claimed place on the way now reaches `j` in one hop.
         let mut k = i;
         while k < j {
-            let e = &mut self.entries[k];
-            let hop = e.right as usize;
-            e.right = (j - k) as u32;
+            let hop = e[k].right as usize;
+            e[k].right = (j - k) as u32;
             k += hop;
         }
         (j < len).then_some(j)
     }
 
     /// The nearest unclaimed place before `i`.
+    #[inline]
     pub fn prev(&mut self, i: usize) -> Option<usize> {
+        let e = self.live_mut();
         // Places shifted by one: `j` is one past the place looked at, 0 past the front.
         let mut j = i;
-        while j > 0 && self.entries[j - 1].left > 0 {
+        while j > 0 && e[j - 1].left > 0 {
             // A run may reach past the front (dropped from under it).
-            j = j.saturating_sub(self.entries[j - 1].left as usize);
+            j = j.saturating_sub(e[j - 1].left as usize);
         }
         let mut k = i;
         while k > j {
-            let e = &mut self.entries[k - 1];
-            let hop = e.left as usize;
-            e.left = (k - j) as u32;
+            let hop = e[k - 1].left as usize;
+            e[k - 1].left = (k - j) as u32;
             k = k.saturating_sub(hop);
         }
         (j > 0).then(|| j - 1)
@@ -173,7 +184,7 @@ impl<V: Copy> Candidates<V> {
 
     /// Claims the unclaimed candidate at place `i`.
     pub fn claim(&mut self, i: usize) -> V {
-        let e = &mut self.entries[i];
+        let e = &mut self.live_mut()[i];
         debug_assert_eq!(e.left, 0);
         e.left = 1;
         e.right = 1;
@@ -183,10 +194,45 @@ impl<V: Copy> Candidates<V> {
     /// Drops candidates, claimed or not, from the oldest while `old` holds of the first use
     /// (hops stay relative, so a run reaching past the front ends at it).
     pub fn drop_while(&mut self, old: impl Fn(Time) -> bool) {
-        while self.entries.front().is_some_and(|e| old(e.at.0)) {
-            self.entries.pop_front();
+        let n = self.live().iter().take_while(|e| old(e.at.0)).count();
+        self.head += n;
+        self.dropped += n as u64;
+        if self.head >= COMPACT && 2 * self.head >= self.entries.len() {
+            self.entries.drain(..self.head);
+            self.head = 0;
         }
     }
+}
+
+/// The place of the first of `e` at or after `at`, looked for outward from `hint`.
+fn position_near<V>(e: &[Entry<V>], hint: usize, at: At) -> usize {
+    let len = e.len();
+    let hint = hint.min(len);
+    // The answer lies in [lo, hi]: every place before lo is before `at`, none from hi.
+    let (mut lo, mut hi);
+    if hint < len && e[hint].at < at {
+        let mut step = 1;
+        while hint + step < len && e[hint + step].at < at {
+            step *= 2;
+        }
+        (lo, hi) = (hint + step / 2 + 1, (hint + step).min(len));
+    } else {
+        let mut step = 1;
+        while step <= hint && e[hint - step].at >= at {
+            step *= 2;
+        }
+        lo = if step <= hint { hint - step + 1 } else { 0 };
+        hi = hint - step / 2;
+    }
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if e[mid].at < at {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 #[cfg(test)]

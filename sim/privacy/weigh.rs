@@ -29,7 +29,7 @@ use super::bayes::{Key, Law, Model, wrap};
 /// exponential: its logarithm, both increasing in it); `None`: impossible under the model.
 #[cfg(test)]
 fn score(m: &Model, a: &Key, b: &Key, shift: i64) -> Option<f64> {
-    Weigh::new(m, a).score(b, shift)
+    Weigh::new(m, a).score(b.lo, b.hi, b.uses, shift)
 }
 
 /// What weighing candidates against retired key `a` needs of it, worked out once per link
@@ -73,15 +73,16 @@ impl Weigh {
         }
     }
 
+    /// `lo`, `hi`: the candidate's earliest and latest residue, `uses` its uses.
     #[inline]
-    pub fn score(&self, b: &Key, shift: i64) -> Option<f64> {
+    pub fn score(&self, lo: i64, hi: i64, uses: u32, shift: i64) -> Option<f64> {
         let p = self.period;
         match self.law {
             Law::Uniform { .. } => {
                 if self.flat {
                     return Some(1.0);
                 }
-                let (b_lo, b_hi) = (shift + b.hi - self.hi_x, shift + b.lo - self.lo_x);
+                let (b_lo, b_hi) = (shift + hi - self.hi_x, shift + lo - self.lo_x);
                 let lb = b_hi - b_lo;
                 if lb <= 0 {
                     return None;
@@ -101,8 +102,8 @@ impl Weigh {
             }
             Law::Exponential { mean } => {
                 let rate = 1.0 / mean.max(1) as f64;
-                let (na, nb) = (f64::from(self.a_uses), f64::from(b.uses));
-                let d = wrap(shift + b.lo - self.a_min, p);
+                let (na, nb) = (f64::from(self.a_uses), f64::from(uses));
+                let d = wrap(shift + lo - self.a_min, p);
                 let late = if d >= 0 { nb } else { na };
                 Some((nb / (na + nb)).ln() - rate * late * d.unsigned_abs() as f64)
             }
@@ -129,6 +130,30 @@ impl Weigh {
             }
             Law::Exponential { .. } => None,
         }
+    }
+
+    /// Whether no candidate first seen `distance` or more from the predicted moment can win
+    /// against the best so far, of score `bs` at distance `bd`: the bound lies below it, or
+    /// at it and farther out (ties go to the nearer).
+    #[inline]
+    pub fn rules_out(&self, distance: u64, spread: i64, bs: f64, bd: u64) -> bool {
+        let bound = match self.law {
+            Law::Uniform { .. } if !self.flat => {
+                let near = (self.width - distance.min(self.width as u64) as i64).max(0);
+                let arc = (self.width - spread).max(1);
+                // The quotient is 1 or more, so the bound is 1: no division.
+                if near + self.wrapped >= arc {
+                    1.0
+                } else {
+                    (((near + self.wrapped) as f64) / arc as f64).min(1.0)
+                }
+            }
+            _ => match self.bound(distance, spread) {
+                Some(b) => b,
+                None => return false,
+            },
+        };
+        bound < bs || (bound == bs && distance > bd)
     }
 }
 
@@ -229,7 +254,11 @@ mod tests {
                     .sum();
                 let lb = b_hi - b_lo;
                 let want = (lb > 0 && all > 0).then(|| all as f64 / lb as f64);
-                assert_eq!(weigh.score(&b, shift), want, "shift {shift}, W {w}");
+                assert_eq!(
+                    weigh.score(b.lo, b.hi, b.uses, shift),
+                    want,
+                    "shift {shift}, W {w}"
+                );
             }
         }
     }
