@@ -31,7 +31,7 @@
 
 use std::collections::BTreeMap;
 
-use super::calendar::{Calendar, sort_taken};
+use super::calendar::{Calendar, sort_spread, sort_taken};
 use super::candidates::Candidates;
 use super::keys::Keys;
 use super::weigh::Weigh;
@@ -273,7 +273,7 @@ impl Bayes {
             // Oldest last use first, then by device and epoch: the order keys retire in.
             if self.keys_reused {
                 // Keys filed again after another use come far from their place.
-                retired.sort_unstable();
+                sort_spread(&mut retired);
             } else {
                 sort_taken(&mut retired);
             }

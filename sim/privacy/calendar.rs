@@ -80,6 +80,47 @@ pub fn sort_taken<T: Ord + Copy>(v: &mut [T]) {
     }
 }
 
+/// Sorts entries by the moment they were filed and then by what they hold, as a full sort
+/// does, where they lie anywhere within a sweep's span (keys taken by their due time and
+/// sorted by their last use, or filed again after another use): they are dealt into about
+/// one bucket per two entries by their moment in one pass, in order of buckets, and then
+/// put in order within each bucket. A pattern-defeating quicksort of the keys a sweep retires
+/// cost about a tenth of what observing adds to the quickstart with keys rotated every
+/// second reading.
+pub fn sort_spread<T: Ord + Copy>(v: &mut [(Time, T)]) {
+    let n = v.len();
+    if n < 64 {
+        v.sort_unstable();
+        return;
+    }
+    let (lo, hi) = v
+        .iter()
+        .fold((Time::MAX, 0), |(lo, hi), e| (lo.min(e.0), hi.max(e.0)));
+    let buckets = (n / 2).next_power_of_two();
+    let mut shift = 0;
+    while (hi - lo) >> shift >= buckets as Time {
+        shift += 1;
+    }
+    let bucket = |at: Time| ((at - lo) >> shift) as usize;
+    // Where each bucket starts, then where its next entry goes.
+    let mut next = vec![0usize; buckets + 1];
+    for e in v.iter() {
+        next[bucket(e.0) + 1] += 1;
+    }
+    for b in 1..=buckets {
+        next[b] += next[b - 1];
+    }
+    let mut dealt = v.to_vec();
+    for &e in v.iter() {
+        let b = bucket(e.0);
+        dealt[next[b]] = e;
+        next[b] += 1;
+    }
+    v.copy_from_slice(&dealt);
+    // Each entry is within its bucket's few places of its own: moved back over them.
+    sort_taken(v);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +139,34 @@ mod tests {
             let mut got = v;
             sort_taken(&mut got);
             assert_eq!(got, want, "{len} entries up to {out_of_place} out of place");
+        }
+    }
+
+    /// Spread evenly, bunched on a few moments, or on one: the order a full sort gives.
+    #[test]
+    fn sorts_spread_entries_as_a_full_sort_does() {
+        let draw = |i: u64, n: u64| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) % n;
+        for (len, moments, span) in [
+            (0, 1, 1),
+            (63, 9, 100),
+            (5000, 5000, 1 << 40),
+            (5000, 7, 1 << 30),
+            (300, 1, 5),
+            (4000, 4000, 3000),
+        ] {
+            let v: Vec<(u64, (u32, u32))> = (0..len)
+                .map(|i| {
+                    (
+                        draw(i, moments) * (span / moments),
+                        (draw(i + 7, 5) as u32, i as u32 % 3),
+                    )
+                })
+                .collect();
+            let mut want = v.clone();
+            want.sort_unstable();
+            let mut got = v;
+            sort_spread(&mut got);
+            assert_eq!(got, want, "{len} entries on {moments} moments");
         }
     }
 

@@ -21,7 +21,7 @@
 use std::collections::BTreeMap;
 
 use super::bayes::{Bayes, BayesStats};
-use super::calendar::Calendar;
+use super::calendar::{Calendar, sort_spread};
 use super::candidates::Candidates;
 use super::keys::Keys;
 use crate::engine::Time;
@@ -33,6 +33,9 @@ const RETIRE_PERIODS: u64 = 3;
 /// The successor is looked for among keys first used within this many periods after the
 /// retired key's last use (one period late and one early around the prediction).
 const SEARCH_PERIODS: u64 = 2;
+
+/// A key taken to retire, by its last use: its device, epoch and period (if it has one).
+type Retiring = (u32, u32, Option<Time>);
 
 /// How the attacker did, over every key it retired.
 #[derive(Clone, Copy, Debug, Default)]
@@ -247,7 +250,7 @@ impl Linker {
             // What a scan of every key would retire: a key with a period of its own once its
             // due time has passed, one without once the pool's mean gap (or the sweep) has
             // passed thrice since its last use.
-            let mut retired: Vec<(Time, u32, u32, Option<Time>)> = Vec::new();
+            let mut retired: Vec<(Time, Retiring)> = Vec::new();
             let mut taken = Vec::new();
             p.due.take_before(now, &mut taken);
             for (due, (last, d, e)) in taken {
@@ -256,7 +259,7 @@ impl Linker {
                     && let Some(period) = own_period(k)
                     && last.saturating_add(period.saturating_mul(RETIRE_PERIODS)) == due
                 {
-                    retired.push((last, d, e, Some(period)));
+                    retired.push((last, (d, e, Some(period))));
                 }
             }
             let mean = (p.gaps > 0).then(|| (p.gap_sum / u128::from(p.gaps)) as Time);
@@ -268,16 +271,17 @@ impl Linker {
                     && k.last == last
                     && own_period(k).is_none()
                 {
-                    retired.push((last, d, e, mean));
+                    retired.push((last, (d, e, mean)));
                 }
             }
-            // Hash-map order must not reach the result.
-            retired.sort_unstable_by_key(|&(last, d, e, _)| (last, d, e));
+            // Hash-map order must not reach the result. Entries of one key agree on its period
+            // (one taken from `due` has one, from `single` none), so the order is by key.
+            sort_spread(&mut retired);
             // A key filed twice alike (its due time came back after another use) retires once.
-            retired.dedup_by_key(|r| (r.0, r.1, r.2));
+            retired.dedup();
             // Each link starts near where the one before did (keys retire in order of last use).
             let mut near = 0;
-            for (last, d, e, period) in retired {
+            for (last, (d, e, period)) in retired {
                 if self.keys.remove(p.number, d, e).is_none() {
                     continue;
                 }
