@@ -334,33 +334,35 @@ fn link(p: &mut Pool, stats: &mut BayesStats, a: &Key, d: u32, e: u32, near: &mu
     // nearest first, until none farther can score above the best (see `weigh.rs`).
     let split = p.fresh.position_near(*near, (predicted, 0));
     *near = split;
-    let c = &mut p.fresh;
+    let arc = weigh.arc(p.spread);
+    let mut c = p.fresh.walk();
     // Each side's next candidate: its place and when it was first seen.
-    let mut right = c
-        .next(split)
-        .map(|i| (i, c.first(i)))
-        .filter(|&(_, t)| t <= end);
-    let mut left = c
-        .prev(split)
-        .map(|i| (i, c.first(i)))
-        .filter(|&(_, t)| t >= start);
+    let mut right = c.next(split).filter(|&i| c.first(i) <= end);
+    let mut left = c.prev(split).filter(|&i| c.first(i) >= start);
     let (mut on_right, mut on_left) = (0, 0);
     // Score, distance, place (in order of arrival among the first seen at one moment).
     let mut best: Option<(f64, Time, usize)> = None;
     loop {
-        let ((i, t), is_right) = match (right, left) {
-            (Some(r), Some(l)) if r.1 - predicted <= predicted - l.1 => (r, true),
-            (Some(r), None) => (r, true),
-            (_, Some(l)) => (l, false),
+        let (i, t, is_right) = match (right, left) {
+            (Some(r), Some(l)) => {
+                let (rt, lt) = (c.first(r), c.first(l));
+                if rt - predicted <= predicted - lt {
+                    (r, rt, true)
+                } else {
+                    (l, lt, false)
+                }
+            }
+            (Some(r), None) => (r, c.first(r), true),
+            (None, Some(l)) => (l, c.first(l), false),
             (None, None) => break,
         };
         let distance = t.abs_diff(predicted);
         if let Some((bs, bd, _)) = best
-            && weigh.rules_out(distance, p.spread, bs, bd)
+            && weigh.rules_out(distance, arc, bs, bd)
         {
             break;
         }
-        let f = c.get(i).1;
+        let f = c.get(i);
         let after = t as i64 - a.last as i64;
         let shift = if (0..=2 * per).contains(&after) {
             let s = base + after;
@@ -385,22 +387,22 @@ fn link(p: &mut Pool, stats: &mut BayesStats, a: &Key, d: u32, e: u32, near: &mu
         }
         if is_right {
             on_right += 1;
-            right = (on_right < NEAREST)
-                .then(|| c.next(i + 1))
-                .flatten()
-                .map(|j| (j, c.first(j)))
-                .filter(|&(_, t)| t <= end);
+            right = if on_right < NEAREST {
+                c.next(i + 1).filter(|&j| c.first(j) <= end)
+            } else {
+                None
+            };
         } else {
             on_left += 1;
-            left = (on_left < NEAREST)
-                .then(|| c.prev(i))
-                .flatten()
-                .map(|j| (j, c.first(j)))
-                .filter(|&(_, t)| t >= start);
+            left = if on_left < NEAREST {
+                c.prev(i).filter(|&j| c.first(j) >= start)
+            } else {
+                None
+            };
         }
     }
     let Some((_, _, i)) = best else { return };
-    let f = p.fresh.claim(i);
+    let f = c.claim(i);
     stats.made += 1;
     stats.correct += (f.device == d && f.prev == e) as u64;
 }

@@ -138,16 +138,62 @@ impl<V: Copy> Candidates<V> {
         (e.at, &e.v)
     }
 
-    /// When the candidate at place `i` was first used.
+    /// The kept candidates as one slice, walked without finding it again at every step.
     #[inline]
-    pub fn first(&self, i: usize) -> Time {
-        self.live()[i].at.0
+    pub fn walk(&mut self) -> Walk<'_, V> {
+        Walk(self.live_mut())
     }
 
     /// The nearest unclaimed place at or after `i`.
     #[inline]
     pub fn next(&mut self, i: usize) -> Option<usize> {
-        let e = self.live_mut();
+        self.walk().next(i)
+    }
+
+    /// The nearest unclaimed place before `i`.
+    #[inline]
+    pub fn prev(&mut self, i: usize) -> Option<usize> {
+        self.walk().prev(i)
+    }
+
+    /// Claims the unclaimed candidate at place `i`.
+    pub fn claim(&mut self, i: usize) -> V {
+        self.walk().claim(i)
+    }
+
+    /// Drops candidates, claimed or not, from the oldest while `old` holds of the first use
+    /// (hops stay relative, so a run reaching past the front ends at it).
+    pub fn drop_while(&mut self, old: impl Fn(Time) -> bool) {
+        let n = self.live().iter().take_while(|e| old(e.at.0)).count();
+        self.head += n;
+        self.dropped += n as u64;
+        if self.head >= COMPACT && 2 * self.head >= self.entries.len() {
+            self.entries.drain(..self.head);
+            self.head = 0;
+        }
+    }
+}
+
+/// The kept candidates, from the oldest.
+pub struct Walk<'a, V>(&'a mut [Entry<V>]);
+
+impl<V: Copy> Walk<'_, V> {
+    /// When the candidate at place `i` was first used.
+    #[inline]
+    pub fn first(&self, i: usize) -> Time {
+        self.0[i].at.0
+    }
+
+    /// The candidate at place `i`.
+    #[inline]
+    pub fn get(&self, i: usize) -> &V {
+        &self.0[i].v
+    }
+
+    /// The nearest unclaimed place at or after `i`.
+    #[inline]
+    pub fn next(&mut self, i: usize) -> Option<usize> {
+        let e = &mut *self.0;
         let len = e.len();
         let mut j = i;
         while j < len && e[j].right > 0 {
@@ -166,7 +212,7 @@ impl<V: Copy> Candidates<V> {
     /// The nearest unclaimed place before `i`.
     #[inline]
     pub fn prev(&mut self, i: usize) -> Option<usize> {
-        let e = self.live_mut();
+        let e = &mut *self.0;
         // Places shifted by one: `j` is one past the place looked at, 0 past the front.
         let mut j = i;
         while j > 0 && e[j - 1].left > 0 {
@@ -184,23 +230,11 @@ impl<V: Copy> Candidates<V> {
 
     /// Claims the unclaimed candidate at place `i`.
     pub fn claim(&mut self, i: usize) -> V {
-        let e = &mut self.live_mut()[i];
+        let e = &mut self.0[i];
         debug_assert_eq!(e.left, 0);
         e.left = 1;
         e.right = 1;
         e.v
-    }
-
-    /// Drops candidates, claimed or not, from the oldest while `old` holds of the first use
-    /// (hops stay relative, so a run reaching past the front ends at it).
-    pub fn drop_while(&mut self, old: impl Fn(Time) -> bool) {
-        let n = self.live().iter().take_while(|e| old(e.at.0)).count();
-        self.head += n;
-        self.dropped += n as u64;
-        if self.head >= COMPACT && 2 * self.head >= self.entries.len() {
-            self.entries.drain(..self.head);
-            self.head = 0;
-        }
     }
 }
 

@@ -119,39 +119,44 @@ impl Weigh {
     /// The most any candidate first seen `distance` or more from the predicted moment can
     /// score, given that no candidate's uses spread wider than `spread` below the support's
     /// width (see the module's comment); `None`: no bound (exponential law).
-    #[inline]
+    #[cfg(test)]
     pub fn bound(&self, distance: u64, spread: i64) -> Option<f64> {
         match self.law {
-            Law::Uniform { .. } if self.flat => Some(1.0),
-            Law::Uniform { .. } => {
-                let near = (self.width - distance.min(self.width as u64) as i64).max(0);
-                let arc = (self.width - spread).max(1);
-                Some((((near + self.wrapped) as f64) / arc as f64).min(1.0))
-            }
+            Law::Uniform { .. } => Some(self.uniform_bound(distance, self.arc(spread))),
             Law::Exponential { .. } => None,
         }
     }
 
+    /// The bound under a uniform law, for a pool whose shortest arc is `arc`.
+    #[inline]
+    fn uniform_bound(&self, distance: u64, arc: i64) -> f64 {
+        if self.flat {
+            return 1.0;
+        }
+        let near = (self.width - distance.min(self.width as u64) as i64).max(0);
+        // The quotient is 1 or more, so the bound is 1: no division.
+        if near + self.wrapped >= arc {
+            1.0
+        } else {
+            (((near + self.wrapped) as f64) / arc as f64).min(1.0)
+        }
+    }
+
+    /// The shortest arc a candidate of a pool whose widest spread below the support's width
+    /// is `spread` can have (at least 1), worked out once per link.
+    #[inline]
+    pub fn arc(&self, spread: i64) -> i64 {
+        (self.width - spread).max(1)
+    }
+
     /// Whether no candidate first seen `distance` or more from the predicted moment can win
     /// against the best so far, of score `bs` at distance `bd`: the bound lies below it, or
-    /// at it and farther out (ties go to the nearer).
+    /// at it and farther out (ties go to the nearer). `arc`: `self.arc` of the pool's spread.
     #[inline]
-    pub fn rules_out(&self, distance: u64, spread: i64, bs: f64, bd: u64) -> bool {
+    pub fn rules_out(&self, distance: u64, arc: i64, bs: f64, bd: u64) -> bool {
         let bound = match self.law {
-            Law::Uniform { .. } if !self.flat => {
-                let near = (self.width - distance.min(self.width as u64) as i64).max(0);
-                let arc = (self.width - spread).max(1);
-                // The quotient is 1 or more, so the bound is 1: no division.
-                if near + self.wrapped >= arc {
-                    1.0
-                } else {
-                    (((near + self.wrapped) as f64) / arc as f64).min(1.0)
-                }
-            }
-            _ => match self.bound(distance, spread) {
-                Some(b) => b,
-                None => return false,
-            },
+            Law::Uniform { .. } => self.uniform_bound(distance, arc),
+            Law::Exponential { .. } => return false,
         };
         bound < bs || (bound == bs && distance > bd)
     }
