@@ -5,9 +5,8 @@
 //! transactions (the posterior of an observer who knows nothing else), normalised by the
 //! entropy of a uniform choice over the pool's whole population (Díaz et al., PET 2002).
 
-use std::collections::BTreeMap;
-
 use super::idmap::IdMap;
+use super::pools::Pools;
 use crate::engine::Time;
 
 #[derive(Clone, Copy, Debug)]
@@ -67,7 +66,7 @@ pub struct Anonymity {
     /// Share of the fleet tracked (1 unless the fleet is sampled): a sampled set stands for
     /// `1 / sampled` times as many devices.
     sampled: f64,
-    open: BTreeMap<(u32, u32), Open>,
+    open: Pools<(u32, u32), Open>,
     /// The number of the last window opened.
     numbered: u32,
     /// The number of each pool's open window, by pool index: a tally naming it is live.
@@ -80,7 +79,7 @@ impl Anonymity {
         Anonymity {
             window: window.max(1),
             sampled,
-            open: BTreeMap::new(),
+            open: Pools::new(),
             numbered: 0,
             live: Vec::new(),
             stats: AnonStats::default(),
@@ -99,21 +98,19 @@ impl Anonymity {
         population: u64,
     ) {
         let w = t / self.window;
-        let o = match self.open.get_mut(&pool) {
-            Some(o) => o,
-            None => {
-                self.numbered += 1;
-                self.live.push(self.numbered);
-                self.open.entry(pool).or_insert(Open {
-                    window: w,
-                    population,
-                    number: self.numbered,
-                    index: self.live.len() as u32 - 1,
-                    counts: Vec::new(),
-                    extra: IdMap::default(),
-                })
+        let (numbered, live) = (&mut self.numbered, &mut self.live);
+        let o = self.open.get_or_insert_with(pool, || {
+            *numbered += 1;
+            live.push(*numbered);
+            Open {
+                window: w,
+                population,
+                number: *numbered,
+                index: live.len() as u32 - 1,
+                counts: Vec::new(),
+                extra: IdMap::default(),
             }
-        };
+        });
         if w > o.window {
             close(o, self.sampled, &mut self.stats);
             o.window = w;

@@ -29,11 +29,10 @@
 //! predicted moment (bounded work per link), weighed nearest first until no farther one can
 //! score above the best (`weigh.rs`).
 
-use std::collections::BTreeMap;
-
 use super::calendar::{Calendar, sort_spread, sort_taken};
 use super::candidates::Candidates;
 use super::keys::Keys;
+use super::pools::Pools;
 use super::weigh::Weigh;
 use crate::engine::Time;
 
@@ -139,7 +138,7 @@ pub struct Bayes {
     /// `false` when no key can be used twice: a key's first use is all there is of it, and
     /// no map of keys is kept.
     keys_reused: bool,
-    pools: BTreeMap<(u32, u32, u32), Pool>,
+    pools: Pools<(u32, u32, u32), Pool>,
     /// Every pool's keys in use, by device (none when no key is used twice: every key is
     /// then its first use).
     keys: Keys<Active>,
@@ -158,7 +157,7 @@ impl Bayes {
         models.iter().any(Option::is_some).then(|| Bayes {
             models,
             keys_reused,
-            pools: BTreeMap::new(),
+            pools: Pools::new(),
             keys: Keys::new(if keys_reused { devices } else { 0 }),
             stats: BayesStats::default(),
         })
@@ -183,8 +182,7 @@ impl Bayes {
         let number = self.pools.len() as u32;
         let p = self
             .pools
-            .entry((pool.0, pool.1, group as u32))
-            .or_insert_with(|| Pool {
+            .get_or_insert_with((pool.0, pool.1, group as u32), || Pool {
                 model,
                 number,
                 by_last: Calendar::new(model.period),

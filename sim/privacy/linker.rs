@@ -18,12 +18,11 @@
 //! transaction, and each transaction is observed once), no key ever gets a period, so no link
 //! can be made, and the linker keeps only each device's newest key (the truth it counts).
 
-use std::collections::BTreeMap;
-
 use super::bayes::{Bayes, BayesStats};
 use super::calendar::{Calendar, sort_spread};
 use super::candidates::Candidates;
 use super::keys::Keys;
+use super::pools::Pools;
 use crate::engine::Time;
 
 const NONE: u32 = u32::MAX;
@@ -130,7 +129,7 @@ impl Newest {
 pub struct Linker {
     /// `false` when no key can be used twice: nothing is kept per key.
     keys_reused: bool,
-    pools: BTreeMap<(u32, u32), Pool>,
+    pools: Pools<(u32, u32), Pool>,
     /// Every pool's keys in use, by device.
     keys: Keys<Key>,
     /// Retired keys are looked for every `sweep`; keys without a period retire after
@@ -148,7 +147,7 @@ impl Linker {
         Linker {
             keys_reused,
             bayes,
-            pools: BTreeMap::new(),
+            pools: Pools::new(),
             keys: Keys::new(if keys_reused { devices } else { 0 }),
             sweep: sweep.max(1),
             next_sweep: sweep,
@@ -191,7 +190,7 @@ impl Linker {
         }
         let sweep = self.sweep;
         let number = self.pools.len() as u32;
-        let p = self.pools.entry(pool).or_insert_with(|| Pool {
+        let p = self.pools.get_or_insert_with(pool, || Pool {
             number,
             due: Calendar::new(sweep),
             single: Calendar::new(sweep),

@@ -16,6 +16,7 @@ mod idmap;
 mod keys;
 mod linker;
 pub mod mitigation;
+mod pools;
 mod view;
 mod weigh;
 
