@@ -1,8 +1,12 @@
 //! Entries filed by a moment and taken out once it has passed: the keys an attacker retires.
 //! Buckets of a fixed width in an ordered map, so filing and taking cost about one append and
 //! one read per entry, where a binary heap of every use in the retirement horizon cost a cache
-//! miss per level on each take. Entries come out of a bucket in no particular order: takers
-//! sort what they take.
+//! miss per level on each take. Entries filed since the last take wait in one list and go to
+//! their buckets when the next take begins, a lookup per run of entries bound for one bucket
+//! (they are filed nearly in order), where a lookup per entry cost about 0.1 G instructions
+//! on the quickstart with keys rotated every second reading; every bucket then holds what it
+//! would have held, in the same order. Entries come out of a bucket in no particular order:
+//! takers sort what they take.
 
 use std::collections::BTreeMap;
 
@@ -11,6 +15,8 @@ use crate::engine::Time;
 pub struct Calendar<T> {
     width: Time,
     buckets: BTreeMap<Time, Vec<(Time, T)>>,
+    /// Filed since the last take, in order of filing.
+    filed: Vec<(Time, T)>,
 }
 
 impl<T: Copy> Calendar<T> {
@@ -18,18 +24,30 @@ impl<T: Copy> Calendar<T> {
         Calendar {
             width: width.max(1),
             buckets: BTreeMap::new(),
+            filed: Vec::new(),
         }
     }
 
     pub fn push(&mut self, at: Time, item: T) {
-        self.buckets
-            .entry(at / self.width)
-            .or_default()
-            .push((at, item));
+        self.filed.push((at, item));
     }
 
     /// Moves every entry filed strictly before `limit` to `out`.
     pub fn take_before(&mut self, limit: Time, out: &mut Vec<(Time, T)>) {
+        let mut run = self.filed.as_slice();
+        while let Some(&(at, _)) = run.first() {
+            let bucket = at / self.width;
+            let n = run
+                .iter()
+                .position(|e| e.0 / self.width != bucket)
+                .unwrap_or(run.len());
+            self.buckets
+                .entry(bucket)
+                .or_default()
+                .extend_from_slice(&run[..n]);
+            run = &run[n..];
+        }
+        self.filed.clear();
         while let Some(mut bucket) = self.buckets.first_entry() {
             let start = bucket.key().saturating_mul(self.width);
             if start >= limit {
