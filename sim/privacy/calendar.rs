@@ -143,27 +143,40 @@ pub fn sort_spread<T: Ord + Copy>(v: &mut [(Time, T)]) {
 mod tests {
     use super::*;
 
+    /// Fibonacci hashing of the place: a spread of offsets with no state.
+    fn draw(i: u64, n: u64) -> u64 {
+        (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) % n
+    }
+
+    /// Whether `sort` orders `v` as a full sort does.
+    fn sorts_as_a_full_sort<T: Ord + Clone + std::fmt::Debug>(
+        v: Vec<T>,
+        sort: fn(&mut [T]),
+    ) -> bool {
+        let mut want = v.clone();
+        want.sort_unstable();
+        let mut got = v;
+        sort(&mut got);
+        got == want
+    }
+
     /// Nearly in order, far from it, or with repeats: the order a full sort gives.
     #[test]
     fn sorts_taken_entries_as_a_full_sort_does() {
-        // Fibonacci hashing of the place: a spread of offsets with no state.
-        let draw = |i: u64, n: u64| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) % n;
         for (len, out_of_place) in [(0, 1), (1, 1), (50, 3), (5000, 40), (5000, 5000), (300, 7)] {
             let v: Vec<(u64, u32)> = (0..len)
                 .map(|i| ((i + draw(i, out_of_place)) / 2, draw(i + len, 3) as u32))
                 .collect();
-            let mut want = v.clone();
-            want.sort_unstable();
-            let mut got = v;
-            sort_taken(&mut got);
-            assert_eq!(got, want, "{len} entries up to {out_of_place} out of place");
+            assert!(
+                sorts_as_a_full_sort(v, sort_taken),
+                "{len} entries up to {out_of_place} out of place"
+            );
         }
     }
 
     /// Spread evenly, bunched on a few moments, or on one: the order a full sort gives.
     #[test]
     fn sorts_spread_entries_as_a_full_sort_does() {
-        let draw = |i: u64, n: u64| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) % n;
         for (len, moments, span) in [
             (0, 1, 1),
             (63, 9, 100),
@@ -180,11 +193,10 @@ mod tests {
                     )
                 })
                 .collect();
-            let mut want = v.clone();
-            want.sort_unstable();
-            let mut got = v;
-            sort_spread(&mut got);
-            assert_eq!(got, want, "{len} entries on {moments} moments");
+            assert!(
+                sorts_as_a_full_sort(v, sort_spread),
+                "{len} entries on {moments} moments"
+            );
         }
     }
 
