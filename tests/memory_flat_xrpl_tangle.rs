@@ -231,3 +231,50 @@ fn tangle_branches_stranded_below_the_walks_start_are_released() {
     eprintln!("kept whole: 600 s: {} held; 2400 s: {}", short.0, long.0);
     assert!(!flat(short, long), "kept whole {short:?} then {long:?}");
 }
+
+/// Validator 2 of 7 goes down for good at 300 s. Its transactions attached before then are
+/// confirmed by the others' approvals but never settled, since a transaction settles once its
+/// own validator learns of the confirmation. They go once nothing else can ask about them,
+/// still counted pending. Measured with uniform tips and 30 s milestones and with the
+/// weighted walk and weight confirmation: none of validator 2's held at the end, and at most
+/// 3,285 then 3,314 (milestones), 2,792 then 2,792 (walk) transactions held at once over 600
+/// and 2,400 s. With the release disabled, 125 (milestones) and 33 (walk) of them stay to the
+/// end at both lengths (3,319 then 3,439, and 2,792 then 2,794, held at once) and the check
+/// fails: a constant, since a validator down for good attaches nothing more.
+#[test]
+fn tangle_transactions_of_a_validator_down_for_good_are_released() {
+    use unchained::consensus::tangle::Tangle;
+    use unchained::scenario::Consensus;
+    use unchained::world::{Progress, run_with};
+    let extra = "faults: { crashes: [{ nodes: [2], at_s: 300 }] }\n";
+    for consensus in [
+        "{ protocol: tangle, tip_selection: { model: uniform }, \
+         confirmation: { model: milestones, interval_s: 30 } }",
+        "{ protocol: tangle, tip_selection: { model: walk, alpha: 0.05, depth_s: 10 }, \
+         confirmation: { model: weight, threshold: 20 } }",
+    ] {
+        let run = |duration_s| {
+            let s = common::scenario(&scenario(duration_s, 7, consensus, extra));
+            let Consensus::Tangle(p) = &s.consensus else {
+                unreachable!("tangle")
+            };
+            let t = Tangle::new(p, s.validators.count as u32).with_faults(s.faults.as_ref(), 7);
+            let (out, t, _) = run_with(&s, t, &Progress::hidden()).expect("runs");
+            assert!(out.conservation.holds());
+            let of_2 = t
+                .dag()
+                .iter()
+                .filter(|(_, v)| v.origin == 2 && v.created.is_some())
+                .count();
+            (t.dag().peak_live(), out.conservation.created, of_2)
+        };
+        let (short, long) = (run(600), run(2400));
+        eprintln!("{consensus}: 600 s: {short:?}; 2400 s: {long:?}");
+        assert!(long.1 > 3 * short.1, "{short:?} then {long:?}");
+        assert!(
+            long.0 as f64 <= 1.3 * short.0 as f64 + 100.0,
+            "{short:?} then {long:?}"
+        );
+        assert_eq!((short.2, long.2), (0, 0), "validator 2's transactions held");
+    }
+}

@@ -68,6 +68,9 @@ pub struct Tangle {
     /// Partition windows: from, to, and each validator's group.
     cuts: Vec<(Time, Time, Vec<u32>)>,
     down: Vec<bool>,
+    /// Validators down for good: they learn no confirmation again, so theirs are not queued
+    /// in `due`, and their confirmed transactions go without being settled (`release`).
+    gone: Vec<bool>,
     /// Per origin: confirmations it has yet to learn, by the time it learns them.
     due: Vec<BTreeSet<(Time, u32)>>,
     /// When the coordinator's next milestone is due.
@@ -129,6 +132,7 @@ impl Tangle {
             tips_since: 0,
             cuts: Vec::new(),
             down: vec![false; validators as usize],
+            gone: vec![false; validators as usize],
             due: vec![BTreeSet::new(); validators as usize],
             milestone_at: 0,
             resettled: 0,
@@ -305,7 +309,9 @@ impl Tangle {
         }
         for (a, o) in learn {
             let at = self.visible_at(x, o, ctx);
-            self.due[o as usize].insert((at, a));
+            if !self.gone[o as usize] {
+                self.due[o as usize].insert((at, a));
+            }
             ctx.timer(at - now, Timer::Settle(a));
         }
     }
@@ -431,6 +437,11 @@ impl Protocol for Tangle {
         self.down[node.id as usize] = true;
     }
 
+    fn on_down_for_good(&mut self, node: &mut Node) {
+        self.gone[node.id as usize] = true;
+        self.due[node.id as usize].clear();
+    }
+
     fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
         self.down[node.id as usize] = false;
         self.learn_due(node.id, ctx);
@@ -478,7 +489,8 @@ impl Protocol for Tangle {
             Timer::Settle(x) => {
                 // The issuer's wake-up for the origin, which learns it now unless it is down
                 // (then it learns on restart).
-                // Released only after it settled, past this wake-up.
+                // Released only after it settled, past this wake-up, or with its origin down
+                // for good.
                 let Some(t) = self.dag.try_get(x) else { return };
                 let o = t.origin as usize;
                 if !self.down[o] && self.due[o].remove(&(ctx.now, x)) {

@@ -6,8 +6,10 @@
 //! - ancestor walks (cumulative weight, milestone confirmation, the walk's weights) stop at a
 //!   confirmed transaction older than the weight window, so `x` is confirmed and older than
 //!   it (confirmation is never undone);
-//! - its origin has settled it (before this instant, so no settlement timer still names it);
-//!   milestones and genesis have nothing to settle, and genesis is kept;
+//! - its origin has settled it (before this instant, so no settlement timer still names it),
+//!   or its origin is down for good and will never learn it settled: it stays pending,
+//!   counted in the unsettled transactions (the timer still due finds it gone, as after a
+//!   settlement); milestones and genesis have nothing to settle, and genesis is kept;
 //! - no node can approve it again: under uniform selection its first approver, and `x`
 //!   itself, are visible at every node (so `is_tip` is false everywhere, and `prune_open`
 //!   drops it); under the walk it lies below the anchor, a transaction issued at least
@@ -26,8 +28,9 @@
 //!   approve it again, its first approver is known. Both go to `Approvals` as it leaves.
 //!
 //! Transactions are released in issue order; one that stays needed longer than twice the
-//! release age (its origin is down, a partition holds its confirmation back, a branch the
-//! walk stranded) is set aside in an ordered map and released from there once it qualifies.
+//! release age (its origin is down and will recover, a partition holds its confirmation back,
+//! a branch the walk stranded) is set aside in an ordered map and released from there once
+//! it qualifies.
 
 use super::dag::{GENESIS, Vertex};
 use super::{Ctx, Msg, Tangle, Timer};
@@ -122,10 +125,10 @@ impl Tangle {
         let walk = matches!(self.params.tip_selection, TipSelection::Walk { .. });
         let orphan = walk && t.approvers.is_empty();
         let stranded = walk && !orphan && !t.confirmed && !self.dag.reaches(x, below);
-        if !orphan
-            && !stranded
-            && (!t.confirmed || (t.created.is_some() && t.settled_at.is_none_or(|s| s >= ctx.now)))
-        {
+        let unsettled = t.created.is_some()
+            && t.settled_at.is_none_or(|s| s >= ctx.now)
+            && !self.gone[t.origin as usize];
+        if !orphan && !stranded && (!t.confirmed || unsettled) {
             return false;
         }
         if !walk {
