@@ -236,6 +236,7 @@ const FOREIGN: &[(&str, &[&str])] = &[
     ),
     ("nbconvert", &["--to", "--execute"]),
     ("valgrind", &["--tool", "--cache-sim"]),
+    ("perf record", &["--call-graph"]),
 ];
 
 fn flags_in(line: &str) -> Vec<(usize, String)> {
