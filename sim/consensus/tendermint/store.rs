@@ -10,6 +10,12 @@
 //! before every live validator had moved `KEEP` heights past it; its sender has decided those
 //! heights, so decisions there would be ignored on arrival and are not sent. Messages carry
 //! their height, so a stale one is recognised without its block.
+//!
+//! A validator down but due back counts in `E`: back, it catches up from the decisions its
+//! peers hold from its height on, so they stay. The hold then grows with the heights decided
+//! while it is down, and is let go once it has caught up, so it follows the downtime, not the
+//! run's length (3,564 entries at most for 150 s down, 6,988 for 300 s, at 600 s and 2,400 s
+//! alike: `tests/memory_flat_downtime.rs`).
 
 use crate::engine::Time;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};

@@ -7,7 +7,11 @@
 //! sequence, and the ledger it works on (`lcl`) is never below it: it accepts a child of
 //! `lcl`, adopts a validated ledger only above `lcl`, and switches only to a descendant of its
 //! validated ledger. So every ledger a validator starts a round on, now or later, lies above
-//! `F`, and:
+//! `F`. A validator down but due back counts in `F`: back, it resumes on the ledger it last
+//! worked on and reads the positions and decisions above it, so they stay while it is down
+//! and go once it validates again. What is held then follows the downtime, not the run's
+//! length (85,060 references and 40 sequences at most for 150 s down, 163,506 and 77 for
+//! 300 s, at 600 s and 2,400 s alike: `tests/memory_flat_downtime.rs`). And:
 //! - a position's transactions and parent are read only by a validator whose round is on that
 //!   parent (its own position, or a peer's for the same parent): a position for sequence
 //!   `s <= F` (parent below `F`) can no longer be read. A proposal naming one that arrives
