@@ -75,6 +75,9 @@ impl<P: Protocol> Protocol for Unicast<P> {
     fn on_crash(&mut self, node: &mut P::Node, now: Time) {
         self.0.on_crash(node, now);
     }
+    fn on_down_for_good(&mut self, node: &mut P::Node) {
+        self.0.on_down_for_good(node);
+    }
     fn kind(&self, msg: &P::Msg) -> Kind {
         self.0.kind(msg)
     }
@@ -83,6 +86,9 @@ impl<P: Protocol> Protocol for Unicast<P> {
     }
     fn copy_key(&self, msg: &P::Msg) -> Option<u32> {
         self.0.copy_key(msg)
+    }
+    fn futile(&self, to: u32, msg: &P::Msg) -> bool {
+        self.0.futile(to, msg)
     }
     fn bulk(&self, msg: &P::Msg) -> bool {
         self.0.bulk(msg)
