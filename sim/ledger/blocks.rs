@@ -1,7 +1,8 @@
 //! The block tree: every block ever mined, with skip pointers for logarithmic ancestor
 //! queries (the scheme of Bitcoin Core's `pskip`), and who has received each block.
 
-use crate::engine::Time;
+use crate::engine::{Time, to_secs};
+use crate::metrics::BlockRow;
 
 pub const GENESIS: u32 = 0;
 
@@ -39,6 +40,24 @@ pub struct BlockStore {
     nodes: u32,
     /// Nodes down for good: they confirm nothing more (see [`BlockStore::down_for_good`]).
     gone: u32,
+}
+
+impl Block {
+    /// Its row of the `blocks` table under id `id`.
+    pub fn row(&self, id: u32, stale: bool) -> BlockRow {
+        BlockRow {
+            block: id,
+            height: self.height,
+            miner: self.miner,
+            mined_at_s: to_secs(self.mined_at),
+            size_bytes: self.bytes,
+            tx_count: self.tx_count,
+            propagation_50_s: self.reach[0].map(to_secs),
+            propagation_90_s: self.reach[1].map(to_secs),
+            propagation_100_s: self.reach[2].map(to_secs),
+            stale,
+        }
+    }
 }
 
 fn skip_height(h: u32) -> u32 {

@@ -327,6 +327,24 @@ impl Pool {
             .filter_map(|&(s, g)| self.get(s, g).map(|t| (s, g, t)))
     }
 
+    /// Live transactions `(in a block of the main chain, not)`: `main[b]` says whether block
+    /// `b` is on it. What a block off the main chain carries is back to waiting.
+    pub fn pending_split(&self, main: &[bool]) -> (u64, u64) {
+        let (mut in_block, mut in_mempool) = (0u64, 0u64);
+        for (slot, _, _) in self.iter() {
+            let on_chain = self
+                .blocks(slot)
+                .iter()
+                .any(|&b| b != NO_BLOCK && main[b as usize]);
+            if on_chain {
+                in_block += 1
+            } else {
+                in_mempool += 1
+            }
+        }
+        (in_block, in_mempool)
+    }
+
     /// Live transactions in arrival order from position `from` on, each with its position:
     /// a caller that learnt everything before some position can resume there while
     /// [`Pool::epoch`] is unchanged.

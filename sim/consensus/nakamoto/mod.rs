@@ -25,9 +25,9 @@ mod txs;
 use super::{Carries, Ctx, Gossip, Kind, NodeStats, Protocol, Report, TxIn};
 use crate::adversary::{self, Attack};
 use crate::consensus::tx_relay::{self, TxRelay};
-use crate::engine::{Purpose, Time, draw_unit, from_secs, to_secs};
+use crate::engine::{Purpose, Time, draw_unit, from_secs};
 use crate::ledger::{BlockStore, GENESIS, Pool, TxKind};
-use crate::metrics::{BlockRow, Metrics, Value};
+use crate::metrics::{Metrics, Value};
 use crate::scenario::{self, BlockIntervals, Relay, RelayModel, Template};
 use rand::RngExt;
 use relay::{Announce, Fetch, INV_BYTES, Stage, TXN_OVERHEAD};
@@ -596,32 +596,9 @@ impl Protocol for Nakamoto {
             } else {
                 stale += 1;
             }
-            blocks.push(BlockRow {
-                block: id,
-                height: b.height,
-                miner: b.miner,
-                mined_at_s: to_secs(b.mined_at),
-                size_bytes: b.bytes,
-                tx_count: b.tx_count,
-                propagation_50_s: b.reach[0].map(to_secs),
-                propagation_90_s: b.reach[1].map(to_secs),
-                propagation_100_s: b.reach[2].map(to_secs),
-                stale: !is_main,
-            });
+            blocks.push(b.row(id, !is_main));
         }
-        let (mut in_block, mut in_mempool) = (0u64, 0u64);
-        for (slot, _, _) in self.pool.iter() {
-            let on_chain = self
-                .pool
-                .blocks(slot)
-                .iter()
-                .any(|&b| b != crate::ledger::NO_BLOCK_ID && main[b as usize]);
-            if on_chain {
-                in_block += 1
-            } else {
-                in_mempool += 1
-            }
-        }
+        let (in_block, in_mempool) = self.pool.pending_split(&main);
         let mined = blocks.len() as f64;
         let _ = metrics;
         let main_len = main.iter().filter(|&&m| m).count().saturating_sub(1) as f64;

@@ -3,8 +3,7 @@
 use super::{Node, Pos};
 use crate::consensus::{NodeStats, Report};
 use crate::engine::{Time, to_secs};
-use crate::ledger::NO_BLOCK_ID;
-use crate::metrics::{BlockRow, Value};
+use crate::metrics::Value;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Spread {
@@ -42,32 +41,9 @@ impl Pos {
             if is_main {
                 on_main[b.miner as usize] += 1;
             }
-            blocks.push(BlockRow {
-                block: id,
-                height: b.height,
-                miner: b.miner,
-                mined_at_s: to_secs(b.mined_at),
-                size_bytes: b.bytes,
-                tx_count: b.tx_count,
-                propagation_50_s: b.reach[0].map(to_secs),
-                propagation_90_s: b.reach[1].map(to_secs),
-                propagation_100_s: b.reach[2].map(to_secs),
-                stale: !is_main,
-            });
+            blocks.push(b.row(id, !is_main));
         }
-        let (mut in_block, mut in_mempool) = (0u64, 0u64);
-        for (slot, _, _) in self.pool.iter() {
-            if self
-                .pool
-                .blocks(slot)
-                .iter()
-                .any(|&b| b != NO_BLOCK_ID && main[b as usize])
-            {
-                in_block += 1
-            } else {
-                in_mempool += 1
-            }
-        }
+        let (in_block, in_mempool) = self.pool.pending_split(&main);
         let stale = blocks.iter().filter(|b| b.stale).count();
         let finalized_epoch = nodes
             .iter()
