@@ -75,8 +75,8 @@ impl<P: Protocol> Protocol for Unicast<P> {
     fn on_crash(&mut self, node: &mut P::Node, now: Time) {
         self.0.on_crash(node, now);
     }
-    fn on_down_for_good(&mut self, node: &mut P::Node) {
-        self.0.on_down_for_good(node);
+    fn on_down_for_good(&mut self, node: &mut P::Node, now: Time) {
+        self.0.on_down_for_good(node, now);
     }
     fn kind(&self, msg: &P::Msg) -> Kind {
         self.0.kind(msg)

@@ -308,9 +308,10 @@ pub trait Protocol: Send {
     /// The validator stops at `now` (it handles nothing until `on_recover`). For protocols
     /// whose shared content stands for what each node learns by gossip, such as the tangle.
     fn on_crash(&mut self, _node: &mut Self::Node, _now: Time) {}
-    /// The validator's crash (just reported to `on_crash`) lasts to the end of the run: it
-    /// handles nothing more, so shared content only it could still ask about may go.
-    fn on_down_for_good(&mut self, _node: &mut Self::Node) {}
+    /// The validator's crash, begun at `now` (just reported to `on_crash`), lasts to the end
+    /// of the run: it handles nothing more, so shared content only it could still ask about
+    /// may go.
+    fn on_down_for_good(&mut self, _node: &mut Self::Node, _now: Time) {}
     /// The message's name and what it carries, for the `messages` table.
     fn kind(&self, msg: &Self::Msg) -> Kind;
     /// How the family floods the transactions it reports with `Metrics::on_gossiped`.

@@ -99,7 +99,7 @@ impl<P: Protocol> World<'_, P> {
                     .on_crash(&mut self.nodes[c.node as usize], now);
                 if self.faults.for_good(&c) {
                     self.protocol
-                        .on_down_for_good(&mut self.nodes[c.node as usize]);
+                        .on_down_for_good(&mut self.nodes[c.node as usize], now);
                 }
             }
             return;

@@ -420,7 +420,7 @@ impl<'s, P: Protocol> World<'s, P> {
                     self.protocol.on_crash(&mut self.nodes[c.node as usize], 0);
                     if self.faults.for_good(&c) {
                         self.protocol
-                            .on_down_for_good(&mut self.nodes[c.node as usize]);
+                            .on_down_for_good(&mut self.nodes[c.node as usize], 0);
                     }
                 }
             } else {

@@ -364,7 +364,7 @@ impl Protocol for HotStuff {
 
     fn on_start(&mut self, _node: &mut Node, _ctx: &mut Ctx<Msg, Timer>) {}
 
-    fn on_down_for_good(&mut self, node: &mut Node) {
+    fn on_down_for_good(&mut self, node: &mut Node, _now: Time) {
         self.marks[node.id as usize].live = false;
         self.executed_to(node.id, u64::MAX);
         self.rows.down_for_good(node.id);

@@ -163,10 +163,8 @@ pub struct Notary {
     nv_store: checkpoint::ByView<bft::NewView>,
     pub view_changes: Vec<(Time, u64, u32)>,
     view_change: Time,
-    /// Per validator: down for good, so a party that will never hear an outcome again; and
-    /// when the last crash began (`Protocol::on_crash`).
+    /// Per validator: down for good, so a party that will never hear an outcome again.
     gone: Vec<bool>,
-    crashed_at: Time,
 }
 
 /// A device's honest chain: the next state number, its latest transaction, and the states
@@ -409,7 +407,6 @@ impl Notary {
             view_changes: Vec::new(),
             view_change: from_secs(params.view_change_ms / 1e3).max(1),
             gone: vec![false; validators as usize],
-            crashed_at: 0,
         }
     }
 

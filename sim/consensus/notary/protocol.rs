@@ -93,16 +93,12 @@ impl Protocol for Notary {
         }
     }
 
-    fn on_crash(&mut self, _node: &mut Node, now: Time) {
-        self.crashed_at = now;
-    }
-
-    fn on_down_for_good(&mut self, node: &mut Node) {
+    fn on_down_for_good(&mut self, node: &mut Node, now: Time) {
         if self.is_raft() && node.id < self.cluster {
             self.member_gone(node);
         }
         self.rows.down_for_good(node.id);
-        self.party_gone(node.id, self.crashed_at);
+        self.party_gone(node.id, now);
     }
 
     fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {

@@ -379,7 +379,7 @@ impl Protocol for Pbft {
 
     fn on_start(&mut self, _node: &mut Node, _ctx: &mut Ctx<Msg, Timer>) {}
 
-    fn on_down_for_good(&mut self, node: &mut Node) {
+    fn on_down_for_good(&mut self, node: &mut Node, _now: Time) {
         self.executed_to(node.id, u64::MAX);
         self.rows.down_for_good(node.id);
         self.views[node.id as usize] = u64::MAX;

@@ -320,7 +320,7 @@ impl Protocol for Pos {
         self.arm_next_slot(node, ctx);
     }
 
-    fn on_down_for_good(&mut self, node: &mut Node) {
+    fn on_down_for_good(&mut self, node: &mut Node, _now: Time) {
         self.kinds.down_for_good(node.id);
         self.processed(node.id, u64::MAX);
         self.blocks.down_for_good(node.ffg.finalized.block);

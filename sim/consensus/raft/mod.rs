@@ -364,7 +364,7 @@ impl Protocol for Raft {
         }
     }
 
-    fn on_down_for_good(&mut self, node: &mut Node) {
+    fn on_down_for_good(&mut self, node: &mut Node, _now: Time) {
         self.committed_to(node.id, u64::MAX);
         if node.id < self.orderers {
             self.commits.advance(node.id, u64::MAX);

@@ -437,7 +437,7 @@ impl Protocol for Tangle {
         self.down[node.id as usize] = true;
     }
 
-    fn on_down_for_good(&mut self, node: &mut Node) {
+    fn on_down_for_good(&mut self, node: &mut Node, _now: Time) {
         self.gone[node.id as usize] = true;
         self.due[node.id as usize].clear();
     }

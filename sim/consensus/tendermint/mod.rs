@@ -444,7 +444,7 @@ impl Protocol for Tendermint {
 
     fn on_start(&mut self, _node: &mut Node, _ctx: &mut Ctx<Msg, Timer>) {}
 
-    fn on_down_for_good(&mut self, node: &mut Node) {
+    fn on_down_for_good(&mut self, node: &mut Node, _now: Time) {
         self.rows.down_for_good(node.id);
         if let Some(upto) = self.seen.advance(node.id, u64::MAX) {
             self.first_executed.release(upto);

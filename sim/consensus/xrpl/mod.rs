@@ -406,7 +406,7 @@ impl Protocol for Xrpl {
             node.twin = Some(twin);
         }
     }
-    fn on_down_for_good(&mut self, node: &mut Node) {
+    fn on_down_for_good(&mut self, node: &mut Node, _now: Time) {
         self.release.never_settles(node.id, self.settled.len());
         if self.release.floor.down_for_good(node.id) {
             self.release_below_floor();
