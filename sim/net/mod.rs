@@ -8,6 +8,7 @@ pub mod link;
 mod paths;
 pub mod regions;
 pub mod topology;
+mod transfer;
 
 pub use access::Access;
 pub use classes::LinkGroup;
@@ -16,6 +17,7 @@ pub use link::Uplinks;
 pub use paths::Reach;
 pub use regions::RegionTable;
 pub use topology::Adjacency;
+pub use transfer::Transfers;
 
 use crate::engine::{NS_PER_MS, NS_PER_S, Purpose, Time, draw_unit, from_secs};
 use crate::scenario::{self, Jitter, Latency, Scenario};

@@ -32,7 +32,7 @@ use crate::consensus::{
 use crate::engine::{Command, NS_PER_MS, NS_PER_S, Purpose, Scheduler, Time, from_secs, stream};
 use crate::ledger::TxKind;
 use crate::metrics::{Conservation, Measure, Metrics, NodeRow, RunOutput, Stages};
-use crate::net::{Access, Network, Reach, Uplinks};
+use crate::net::{Access, Network, Reach, Transfers, Uplinks};
 use crate::scenario::{self, Consensus, Jitter, Scenario, UploadSharing};
 use airwaves::{AirPlan, Airwaves};
 use arrival::Arrival;
@@ -292,6 +292,8 @@ struct World<'s, P: Protocol> {
     latency_rng: Vec<ChaCha8Rng>,
     /// Messages each validator has drawn a latency for: the index of its next jitter draw.
     jitter_index: Vec<u64>,
+    /// Transfer times of the sizes last sent between each pair of link groups.
+    transfers: Transfers,
     sched: Scheduler<Ev<P::Msg, P::Timer>>,
     metrics: Metrics,
     /// The validators' cores, between a family's decision and settlement.
@@ -378,6 +380,7 @@ impl<'s, P: Protocol> World<'s, P> {
                 .map(|v| stream(s.seed, v as u64, Purpose::Latency))
                 .collect(),
             jitter_index: vec![0; n as usize],
+            transfers: Transfers::new(&net),
             net,
             access: Arc::new(access),
             air,
@@ -570,13 +573,13 @@ impl<'s, P: Protocol> World<'s, P> {
                 let latency = self
                     .net
                     .latency(v, to, next_index(&mut self.jitter_index, v));
-                let transfer = self.net.transfer_time(v, to, bytes);
+                let transfer = self.transfers.time(&self.net, v, to, bytes);
                 let after = latency + self.net.processing(to) + self.faults.extra_delay;
                 Arrival::At(up.queue(v, now, transfer, if holds { after } else { 0 }) + after)
             }
             _ => Arrival::Drawn {
                 rest: now
-                    + self.net.transfer_time(v, to, bytes)
+                    + self.transfers.time(&self.net, v, to, bytes)
                     + self.net.processing(to)
                     + self.faults.extra_delay,
                 from: v,
