@@ -13,7 +13,7 @@
 //! released signed transactions consumed, and that a tracked or future transaction may still
 //! name, are kept here, once for the cluster, as the checkpoint's state.
 
-use super::{NTx, Stage};
+use super::{NTx, Node, Notary, Stage};
 use crate::scenario::NotaryCluster;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -162,5 +162,50 @@ impl<T> std::ops::Index<u32> for ByView<T> {
 pub(super) fn drop_below<K: Ord + Copy, V>(map: &mut BTreeMap<K, V>, floor: K) {
     if map.first_key_value().is_some_and(|(&k, _)| k < floor) {
         *map = map.split_off(&floor);
+    }
+}
+
+/// Sequences a member's low-water mark advances by before it discards what lies below: the
+/// pass over its prepared marks then costs little per sequence.
+const RELEASE_CHUNK: u64 = 64;
+
+impl Notary {
+    /// Discards what this member can no longer need (`checkpoint.rs`). Its pre-prepares,
+    /// certificates and prepared marks at or below the retired sequence and what it counted
+    /// in `blocks`: every request there is executed and released or null, each new view
+    /// starts above, and such a pre-prepare or vote is stale (below PBFT's low-water mark).
+    /// Its maps by transaction, for transactions released: nothing names those again. The
+    /// consumed states and decisions of a member not leading: only the leader of the current
+    /// view reads them, and a member rebuilds both when it forms a new view; the leader's
+    /// consumed states no transaction can name again (`Notary::retire`).
+    pub(super) fn bft_release(&mut self, node: &mut Node) {
+        self.bft.publish(node.id, Self::stable_of(node), node.view);
+        let lowest = self.bft.lowest_view(self.cluster);
+        self.vc_store.release_below(lowest);
+        self.nv_store.release_below(lowest);
+        let floor = self
+            .bft
+            .retired_seq(&self.params.cluster)
+            .min(node.reported);
+        if floor >= node.floor + RELEASE_CHUNK {
+            node.pp = node.pp.split_off(&(floor + 1));
+            node.certs = node.certs.split_off(&(floor + 1));
+            node.prepared_at.retain(|&(_, s)| s > floor);
+            node.floor = floor;
+        }
+        let base = self.txs.base();
+        drop_below(&mut node.ordered, base);
+        drop_below(&mut node.results, base);
+        drop_below(&mut node.forwarders, base);
+        let view = node.view;
+        drop_below(&mut node.vcs, view);
+        if node.id != self.leader_of(node.view) || node.changing {
+            node.consumed.clear();
+            node.results.clear();
+            node.pruned_at = 0;
+        } else if node.consumed.len() >= 2 * node.pruned_at + 64 {
+            node.consumed.retain(|&x, _| !self.retired(x));
+            node.pruned_at = node.consumed.len();
+        }
     }
 }

@@ -38,8 +38,8 @@
 //! Here: the notary's types and its construction. `protocol.rs` dispatches the engine's
 //! events; `parties.rs` holds the parties' requests, retries, signing and rejection and the
 //! message count; `release.rs` what is held and let go; `cluster.rs`, `election.rs` and
-//! `compaction.rs` the Raft cluster, `bft.rs` and `checkpoint.rs` the BFT one; `txs.rs` and `rows.rs` the
-//! transactions tracked and the `blocks` rows.
+//! `compaction.rs` the Raft cluster, `bft.rs`, `view_change.rs` and `checkpoint.rs` the BFT
+//! one; `txs.rs` and `rows.rs` the transactions tracked and the `blocks` rows.
 
 mod bft;
 mod checkpoint;
@@ -51,6 +51,7 @@ mod protocol;
 mod release;
 mod rows;
 mod txs;
+mod view_change;
 
 use super::quorum::Tally;
 use super::{Ctx, TxIn};
@@ -157,10 +158,10 @@ pub struct Notary {
     retry: Time,
     /// BFT cluster: view-change and new-view contents, by id; `(time, view, leader)` of
     /// every new view formed; the view-change timeout.
-    vc_store: checkpoint::ByView<bft::ViewChange>,
+    vc_store: checkpoint::ByView<view_change::ViewChange>,
     /// BFT cluster: what lets members discard records below a low-water mark.
     bft: checkpoint::Checkpoint,
-    nv_store: checkpoint::ByView<bft::NewView>,
+    nv_store: checkpoint::ByView<view_change::NewView>,
     pub view_changes: Vec<(Time, u64, u32)>,
     view_change: Time,
     /// Per validator: down for good, so a party that will never hear an outcome again.
