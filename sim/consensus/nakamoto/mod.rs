@@ -563,8 +563,10 @@ impl Protocol for Nakamoto {
     /// gives up on its peer (lossy networks), so then every `inv` is delivered.
     fn futile(&self, to: u32, msg: &Msg) -> bool {
         match (msg, &self.announce) {
+            // Most futile `inv`s find their receiver fetching the block (`relay` sends none to
+            // peers that hold it), and the fetch is one load: asked first.
             (Msg::Inv(b), Some(a)) if !self.stall_timers => {
-                self.blocks.has(*b, to) || a.fetch(to, *b).is_some()
+                a.fetch(to, *b).is_some() || self.blocks.has(*b, to)
             }
             _ => false,
         }

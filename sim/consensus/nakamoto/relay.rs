@@ -88,6 +88,10 @@ pub struct Announce {
     failure: f64,
     churn_failure: f64,
     missing: MissingShare,
+    /// The churn table's shares under `missing_share: simblock`, empty otherwise: read once
+    /// per `getblocktxn` sent and once per one answered, where summing and walking the
+    /// table's runs cost more than the draw.
+    churn_shares: Vec<f64>,
     /// High-bandwidth peers per node, most recent first, `NONE` where unused.
     hb: Vec<u32>,
     hb_len: usize,
@@ -121,6 +125,10 @@ impl Announce {
             failure: params.compact_failure_rate,
             churn_failure: params.churn_compact_failure_rate,
             missing: params.missing_share.clone(),
+            churn_shares: match params.missing_share {
+                MissingShare::Simblock => (0..churn_table_len()).map(churn_table_entry).collect(),
+                MissingShare::Fixed { .. } => Vec::new(),
+            },
             hb: vec![NONE; n * hb_len],
             hb_len,
             fetching: vec![IDLE; n],
@@ -130,11 +138,13 @@ impl Announce {
     }
 
     /// Whether the link `a`–`b` carries compact blocks.
+    #[inline]
     pub fn compact_link(&self, a: u32, b: u32) -> bool {
         self.compact[a as usize] && self.compact[b as usize]
     }
 
     /// Whether `receiver` asked `sender` to push compact blocks unsolicited.
+    #[inline]
     pub fn pushes_to(&self, sender: u32, receiver: u32) -> bool {
         // Without high-bandwidth peers (SimBlock's model) nothing is pushed; asked per peer.
         if self.hb_len == 0 {
@@ -160,6 +170,7 @@ impl Announce {
         list[0] = from;
     }
 
+    #[inline]
     pub fn fetch(&self, node: u32, block: u32) -> Option<Fetch> {
         let f = self.fetching[node as usize];
         if f.block == block {
@@ -214,8 +225,8 @@ impl Announce {
             MissingShare::Simblock => {
                 let link = (u64::from(b) << 32) | u64::from(receiver);
                 let u = draw_unit(self.seed, link, Purpose::Reconstruct, u64::from(sender));
-                let len = churn_table_len();
-                churn_table_entry(((u * f64::from(len)) as u32).min(len - 1))
+                let len = self.churn_shares.len() as u32;
+                self.churn_shares[((u * f64::from(len)) as u32).min(len - 1) as usize]
             }
         }
     }
