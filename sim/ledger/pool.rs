@@ -26,26 +26,27 @@ const LIVE: u32 = 1 << 31;
 const _: () = assert!(crate::scenario::MAX_VALIDATORS <= 1 << ORIGIN_BITS);
 const _: () = assert!(TxKind::COUNT <= KIND_MASK as usize + 1);
 const _: () = assert!(SIZE_MASK << SIZE_SHIFT < MORE);
-/// [`Entry::waited`] when the wait does not fit: the creation time is in [`Pool::far_created`].
-const WAITED_FAR: u32 = u32::MAX;
 
-/// What the pool keeps of a transaction, in 32 bytes: a fleet's readings can wait here for the
+/// What the pool keeps of a transaction, in 36 bytes: a fleet's readings can wait here for the
 /// whole run (an hour of a million LoRaWAN meters sends six million readings of 20 bytes, and
 /// six one-megabyte blocks carry at most 300,000), so this record is most of a large run's
 /// memory. The validators never read a transaction's upload time or shared-key flag, so
-/// neither is kept. The creation time is kept as the wait until the transaction reached its
-/// validator (up to 4.29 s in four bytes; a reading's upload takes far less); the origin, the
-/// kind, the size's place among the sizes met and the slot's flags share one word; and only
-/// the first block that carries it is kept here, the rare second and third (competing
-/// branches) in [`Pool::more`].
-/// Whatever does not fit sits in a side map by slot, so every value comes back as it went in.
+/// neither is kept. The origin, the kind, the size's place among the sizes met and the slot's
+/// flags share one word; and only the first block that carries it is kept here, the rare
+/// second and third (competing branches) in [`Pool::more`]. The creation time stays whole:
+/// kept as a 4-byte wait until the validator, it overflowed for most readings of a
+/// duty-cycled device (a reading waits in its device for the next frame, often longer than
+/// 4.29 s), and the side map those went to cost more than the 4 bytes saved (quickstart's
+/// peak 77 → 85 MB).
+/// A size the record cannot name sits in a side map by slot, so every value comes back as it
+/// went in.
 #[derive(Clone, Copy, Debug)]
 struct Entry {
     /// The time it reached its validator, low word first: two words keep the record at the
     /// alignment of its other fields.
     reached: [u32; 2],
-    /// `reached − created` in nanoseconds, or [`WAITED_FAR`].
-    waited: u32,
+    /// The transaction's creation time, as `reached`.
+    created: [u32; 2],
     device: u32,
     seq: u32,
     /// The origin, the kind and the size's place (see the constants above), [`MORE`] and
@@ -54,6 +55,15 @@ struct Entry {
     /// The first block that carries this transaction.
     block: u32,
     generation: u32,
+}
+
+/// A time as two words, low first, so the record keeps 4-byte alignment.
+fn split(t: Time) -> [u32; 2] {
+    [t as u32, (t >> 32) as u32]
+}
+
+fn join(w: [u32; 2]) -> Time {
+    Time::from(w[0]) | Time::from(w[1]) << 32
 }
 
 impl Entry {
@@ -132,9 +142,6 @@ pub struct Pool {
     sizes: Vec<u32>,
     /// By slot, the size of a live transaction whose size is not in `sizes`.
     far_bytes: HashMap<u32, u32>,
-    /// By slot, the creation time of a live transaction that waited 2³² − 1 ns or more before
-    /// reaching its validator (or reached it before it was created).
-    far_created: HashMap<u32, Time>,
 }
 
 impl Pool {
@@ -148,14 +155,9 @@ impl Pool {
             }
             None => SIZE_FAR,
         };
-        let waited = reached
-            .checked_sub(tx.created)
-            .and_then(|w| u32::try_from(w).ok())
-            .filter(|&w| w != WAITED_FAR)
-            .unwrap_or(WAITED_FAR);
         let entry = |generation| Entry {
-            reached: [reached as u32, (reached >> 32) as u32],
-            waited,
+            reached: split(reached),
+            created: split(tx.created),
             device: tx.device,
             seq: tx.seq,
             word: origin | (tx.kind.index() as u32) << KIND_SHIFT | size << SIZE_SHIFT | LIVE,
@@ -175,9 +177,6 @@ impl Pool {
         };
         if size == SIZE_FAR {
             self.far_bytes.insert(slot, tx.bytes);
-        }
-        if waited == WAITED_FAR {
-            self.far_created.insert(slot, tx.created);
         }
         let generation = self.slots[slot as usize].generation;
         self.order.push_back((slot, generation));
@@ -206,13 +205,9 @@ impl Pool {
     }
 
     fn unpack(&self, slot: u32, t: &Entry) -> PoolTx {
-        let reached = Time::from(t.reached[0]) | Time::from(t.reached[1]) << 32;
         PoolTx {
-            created: match t.waited {
-                WAITED_FAR => self.far_created[&slot],
-                w => reached - Time::from(w),
-            },
-            reached,
+            created: join(t.created),
+            reached: join(t.reached),
             device: t.device,
             seq: t.seq,
             bytes: self.bytes_of(slot, t),
@@ -298,9 +293,6 @@ impl Pool {
         }
         if (t.word >> SIZE_SHIFT) & SIZE_MASK == SIZE_FAR {
             self.far_bytes.remove(&slot);
-        }
-        if t.waited == WAITED_FAR {
-            self.far_created.remove(&slot);
         }
         self.slots[slot as usize].word &= !(LIVE | MORE);
         self.free.push(slot);
@@ -397,8 +389,8 @@ mod tests {
     }
 
     #[test]
-    fn a_kept_transaction_takes_32_bytes_and_gives_back_what_went_in() {
-        assert_eq!(std::mem::size_of::<Entry>(), 32);
+    fn a_kept_transaction_takes_36_bytes_and_gives_back_what_went_in() {
+        assert_eq!(std::mem::size_of::<Entry>(), 36);
         let mut p = Pool::default();
         let top = crate::scenario::MAX_VALIDATORS as u32 - 1;
         for (i, kind) in TxKind::ALL.into_iter().enumerate() {
@@ -419,12 +411,12 @@ mod tests {
         p.remove(0);
         assert!(p.get(0, 0).is_none());
         assert_eq!(p.live(), TxKind::ALL.len() as u64 - 1);
-        assert!(p.far_bytes.is_empty() && p.far_created.is_empty());
+        assert!(p.far_bytes.is_empty());
     }
 
-    /// Sizes past the 127th distinct one, waits of 2³² − 1 ns or more, a transaction that
-    /// reached its validator before its creation time and times past 2³² ns all come back
-    /// as they went in, and their side entries leave with them.
+    /// Sizes past the 127th distinct one come back from the side map and leave it with their
+    /// transaction; long waits, a transaction that reached its validator before its creation
+    /// time and times past 2³² ns come back as they went in.
     #[test]
     fn values_that_do_not_fit_the_record_come_back_from_the_side() {
         let mut p = Pool::default();
@@ -449,8 +441,6 @@ mod tests {
         }
         assert_eq!(p.sizes.len(), 127);
         assert_eq!(p.far_bytes.len(), 200 - 127);
-        // Cases 1, 2 and 4 of every six: 33 rounds and the second case of the 34th.
-        assert_eq!(p.far_created.len(), 33 * 3 + 1);
         for (i, &((s, g), created, reached)) in ids.iter().enumerate() {
             let k = p.get(s, g).unwrap();
             assert_eq!(
@@ -464,7 +454,7 @@ mod tests {
             p.add_block(s, 1);
             p.remove(s);
         }
-        assert!(p.far_bytes.is_empty() && p.far_created.is_empty());
+        assert!(p.far_bytes.is_empty());
         assert_eq!((p.live(), p.unincluded_bytes()), (0, 0));
     }
 

@@ -9,7 +9,8 @@ use crate::scenario::{Consensus, Scenario, Workload};
 /// peak (102 bytes per device, `bench fleet --devices 1e8`).
 const PER_DEVICE: f64 = 104.0;
 /// Bytes per transaction waiting at validators: pool slot, arrival-order entry, block entry.
-/// The slot is 32 bytes (`ledger::pool`; 40, and 64 before it was packed) but 72 are still
+/// The slot is 36 bytes (`ledger::pool`; 32 with the creation time as a wait, which sent most
+/// duty-cycled readings to a side map; 40, and 64 before it was packed) but 72 are still
 /// counted: the radio fleets' estimates fall short of their peaks without it
 /// (`lorawan-meters.yaml`: 88 MiB estimated, 104–111 MiB peak, release build).
 const PER_PENDING_TX: f64 = 72.0 + 8.0 + 12.0;
