@@ -382,7 +382,10 @@ fn run(
     };
     let staged = atomic::Staged::begin(&out, force)?;
     let progress = world::Progress::for_feedback(feedback);
-    let output = world::run(&s, &progress).map_err(|e| e.to_string())?;
+    // Closed `blocks` rows go to the staging folder as the run goes, so a long run does not
+    // hold them all; `write_run` merges them into the table and removes their file.
+    let output =
+        world::run_rows_to(&s, &progress, Some(staged.path())).map_err(|e| e.to_string())?;
     let events = output.metric("events").unwrap_or(0.0);
     let wall = progress.elapsed_s();
     report::write_run(&output, staged.path()).map_err(|e| e.to_string())?;

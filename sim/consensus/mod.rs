@@ -345,6 +345,9 @@ pub trait Protocol: Send {
     fn vote_usage(&self, _nodes: &[Self::Node]) -> quorum::Usage {
         quorum::Usage::default()
     }
+    /// Where the family's closed `blocks` rows go as the run goes (`metrics::spill`), for the
+    /// families that build them with `rows::Rows`; the others keep their rows.
+    fn spill_rows(&mut self, _to: &crate::metrics::spill::Spill) {}
     /// Transactions at validators not yet in any block (for the time series).
     fn mempool_len(&self) -> u64;
     fn finish(&mut self, nodes: &[Self::Node], end: Time, metrics: &mut Metrics) -> Report;

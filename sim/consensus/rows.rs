@@ -6,10 +6,15 @@
 //! down for good (crashed with no restart: it can apply nothing more), and rows still open
 //! at the end are closed then. A closed row is what `decided::row` makes of the applications,
 //! so a run's rows do not depend on when they closed.
+//!
+//! Closed rows wait in memory; given a [`Spill`] (the command line's runs), every chunk
+//! ([`spill::CHUNK`]) of them goes to a file of the output's staging folder, so what is held is
+//! bounded by the rows open and one chunk, not by the length of the run.
 
 use super::decided::{self, Batch};
 use crate::engine::Time;
 use crate::metrics::BlockRow;
+use crate::metrics::spill::{self, Spill};
 use std::collections::BTreeMap;
 
 /// A row not yet applied by every live replica.
@@ -42,6 +47,10 @@ pub struct Rows<K> {
     honest: Vec<bool>,
     open: BTreeMap<K, Open>,
     closed: Vec<BlockRow>,
+    /// Where full chunks of closed rows go; `None` keeps them all until `finish`.
+    spill: Option<Spill>,
+    /// The most rows held at once, open and closed.
+    peak_held: usize,
     /// Rows at which two honest replicas applied different blocks.
     conflicting: u64,
 }
@@ -55,8 +64,15 @@ impl<K: Ord + Copy> Rows<K> {
             honest: Vec::new(),
             open: BTreeMap::new(),
             closed: Vec::new(),
+            spill: None,
+            peak_held: 0,
             conflicting: 0,
         }
+    }
+
+    /// Closed rows go to `to` a chunk at a time.
+    pub fn spill_to(&mut self, to: &Spill) {
+        self.spill = Some(to.clone());
     }
 
     /// Counts as conflicting only the blocks applied by replicas `honest` accepts.
@@ -155,6 +171,12 @@ impl<K: Ord + Copy> Rows<K> {
         let info = &o.infos.iter().find(|&&(b, _)| b == block).expect("seen").1;
         let row = decided::row(o.height, block, info, &mut times, self.replicas);
         self.closed.push(row);
+        self.peak_held = self.peak_held.max(self.open.len() + self.closed.len());
+        if let Some(to) = &self.spill
+            && self.closed.len() >= to.chunk()
+        {
+            to.append(&mut self.closed);
+        }
         let honest = |r: u32| self.honest.get(r as usize).copied().unwrap_or(true);
         let mut judged = o.applied.iter().filter(|&&(r, _, _)| honest(r));
         if let Some(&(_, first, _)) = judged.next()
@@ -169,13 +191,20 @@ impl<K: Ord + Copy> Rows<K> {
         self.open.len()
     }
 
+    /// The most rows held in memory at once, open and closed, taken as each row closes.
+    pub fn peak_held(&self) -> usize {
+        self.peak_held
+    }
+
     /// Rows at which two honest replicas applied different blocks.
     pub fn conflicting(&self) -> u64 {
         self.conflicting
     }
 
-    /// Every row, by height: the closed ones and those some replica applied by the end. Rows
-    /// no replica applied are dropped.
+    /// Every row not sent to the spill, by height: the closed ones and those some replica
+    /// applied by the end. Rows no replica applied are dropped. Rows of equal height and
+    /// block (a row opened again after it closed) keep the order they closed in, which the
+    /// spill's merge reproduces across chunks.
     pub fn finish(&mut self) -> Vec<BlockRow> {
         for (_, o) in std::mem::take(&mut self.open) {
             if o.is_applied() {
@@ -183,7 +212,7 @@ impl<K: Ord + Copy> Rows<K> {
             }
         }
         let mut rows = std::mem::take(&mut self.closed);
-        rows.sort_unstable_by_key(|r| (r.height, r.block));
+        spill::sort(&mut rows);
         rows
     }
 }

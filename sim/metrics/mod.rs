@@ -6,6 +6,7 @@ mod kinds;
 mod output;
 mod record;
 pub mod registry;
+pub mod spill;
 
 pub use histogram::{Histogram, nearest_rank, rank_of};
 pub use kinds::{KindCounts, KindError, KindRow, Stages, account};

@@ -410,7 +410,12 @@ pub struct RunOutput {
     pub latency: Vec<LatencyRow>,
     /// Non-empty latency bins per stage.
     pub latency_hist: Vec<LatencyBinRow>,
+    /// The `blocks` rows held in memory: all of them, or with `blocks_spilled` those not
+    /// written to disk during the run.
     pub blocks: Vec<BlockRow>,
+    /// The `blocks` rows written to the output's staging folder during the run
+    /// (`world::run_rows_to`); the table is their merge with `blocks`.
+    pub blocks_spilled: Option<super::spill::Spilled>,
     pub nodes: Vec<NodeRow>,
     /// Validator messages by kind.
     pub messages: Vec<MessageRow>,

@@ -7,6 +7,7 @@ pub(crate) mod charts;
 mod error;
 pub mod html;
 mod radio_charts;
+mod spilled;
 mod svg;
 mod tables;
 mod text;
@@ -24,10 +25,16 @@ use crate::metrics::RunOutput;
 pub use error::ReportError;
 
 /// Writes every output file into `dir`, which must exist and be empty, and returns the paths
-/// in the order they were written; the last is the checksum manifest.
+/// in the order they were written; the last is the checksum manifest. Rows the run wrote to
+/// disk (`RunOutput::blocks_spilled`) are merged into the `blocks` table and their file
+/// removed, so the output can be written once.
 pub fn write_run(out: &RunOutput, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = Vec::new();
     for (name, build) in tables::for_run(out) {
+        if let ("blocks", Some(spilled)) = (name, &out.blocks_spilled) {
+            spilled::write_blocks(out, spilled, dir, true, &mut written)?;
+            continue;
+        }
         let parquet = dir.join(format!("{name}.parquet"));
         let csv = dir.join(format!("{name}.csv"));
         let mut df = build(out).map_err(|source| table_error(&parquet, source))?;
@@ -59,6 +66,10 @@ fn seal(dir: &Path, written: &mut Vec<PathBuf>) -> Result<(), ReportError> {
 pub fn write_tables(out: &RunOutput, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = Vec::new();
     for (name, build) in tables::for_run(out) {
+        if let ("blocks", Some(spilled)) = (name, &out.blocks_spilled) {
+            spilled::write_blocks(out, spilled, dir, false, &mut written)?;
+            continue;
+        }
         let parquet = dir.join(format!("{name}.parquet"));
         let mut df = build(out).map_err(|source| table_error(&parquet, source))?;
         let bytes = parquet_bytes(&mut df).map_err(|source| table_error(&parquet, source))?;
@@ -100,20 +111,26 @@ fn write_file(path: &Path, bytes: &[u8], written: &mut Vec<PathBuf>) -> Result<(
 /// a future change of polars' defaults. The footer's `created_by` is a constant "Polars".
 fn parquet_bytes(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
     let mut buf = Vec::new();
-    ParquetWriter::new(&mut buf)
+    parquet_writer(&mut buf).finish(df)?;
+    Ok(buf)
+}
+
+fn parquet_writer<W: std::io::Write>(to: W) -> ParquetWriter<W> {
+    ParquetWriter::new(to)
         .with_compression(ParquetCompression::Zstd(None))
         .with_statistics(StatisticsOptions::default())
         .set_parallel(false)
-        .finish(df)?;
-    Ok(buf)
 }
 
 fn csv_bytes(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
     let mut buf = Vec::new();
-    CsvWriter::new(&mut buf)
+    csv_writer(&mut buf).finish(df)?;
+    Ok(buf)
+}
+
+fn csv_writer<W: std::io::Write>(to: W) -> CsvWriter<W> {
+    CsvWriter::new(to)
         .include_header(true)
         .with_line_terminator("\n".into())
         .n_threads(1)
-        .finish(df)?;
-    Ok(buf)
 }

@@ -31,6 +31,7 @@ use crate::consensus::{
 };
 use crate::engine::{Command, NS_PER_MS, NS_PER_S, Purpose, Scheduler, Time, from_secs, stream};
 use crate::ledger::TxKind;
+use crate::metrics::spill::Spill;
 use crate::metrics::{Conservation, Measure, Metrics, NodeRow, RunOutput, Stages};
 use crate::net::{Access, Network, Reach, Transfers, Uplinks};
 use crate::scenario::{self, Consensus, Jitter, Scenario, UploadSharing};
@@ -66,50 +67,70 @@ pub enum RunError {
     Workload(#[from] crate::workload::WorkloadError),
     #[error("transaction conservation by kind violated: {0}")]
     KindConservation(#[from] crate::metrics::KindError),
+    #[error("cannot write the blocks rows: {0}")]
+    Rows(std::io::Error),
 }
 
 /// Runs a validated scenario to its end.
 pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
+    run_rows_to(s, progress, None)
+}
+
+/// [`run`], the closed `blocks` rows of the families that build them as they go written to a
+/// file in `rows_to` (the output's staging folder) a chunk at a time instead of held to the
+/// end; [`crate::report::write_run`] merges them into the table and removes the file.
+pub fn run_rows_to(
+    s: &Scenario,
+    progress: &Progress,
+    rows_to: Option<&std::path::Path>,
+) -> Result<RunOutput, RunError> {
     let n = s.validators.count as u32;
+    let rows_to = rows_to
+        .map(Spill::create)
+        .transpose()
+        .map_err(RunError::Rows)?;
     // The registry: one arm per protocol.
     match &s.consensus {
-        Consensus::Nakamoto(p) => run_with(
+        Consensus::Nakamoto(p) => run_with_rows(
             s,
             Nakamoto::with_adversary(&mining(p, s), n, s.seed, s.adversary.as_ref())
                 .with_relay(s.network.relay_model, lossy(s))
                 .with_tx_relay(s.network.tx_relay, n, lossy(s))
                 .with_horizon(from_secs(s.duration_s)),
             progress,
+            rows_to,
         )
         .map(|r| r.0),
         Consensus::Pbft(p) => {
             let pbft = Pbft::new(p, n).with_adversary(s.adversary.as_ref());
-            run_with(s, pbft, progress).map(|r| r.0)
+            run_with_rows(s, pbft, progress, rows_to).map(|r| r.0)
         }
         Consensus::Hotstuff(p) => {
             let hs = HotStuff::new(p, n).with_adversary(s.adversary.as_ref());
-            run_with(s, hs, progress).map(|r| r.0)
+            run_with_rows(s, hs, progress, rows_to).map(|r| r.0)
         }
         Consensus::Tendermint(p) => {
             let tm = Tendermint::new(p, n).with_adversary(s.adversary.as_ref());
-            run_with(s, tm, progress).map(|r| r.0)
+            run_with_rows(s, tm, progress, rows_to).map(|r| r.0)
         }
         Consensus::Pos(p) => {
             let net = &s.network;
             let pos =
                 Pos::new(p, n, s.seed).with_tx_relay(net.tx_relay, net.relay_model, n, lossy(s));
-            run_with(s, pos, progress).map(|r| r.0)
+            run_with_rows(s, pos, progress, rows_to).map(|r| r.0)
         }
         Consensus::Tangle(p) => {
             let t = Tangle::new(p, n).with_faults(s.faults.as_ref(), n);
-            run_with(s, t, progress).map(|r| r.0)
+            run_with_rows(s, t, progress, rows_to).map(|r| r.0)
         }
-        Consensus::Notary(p) => run_with(s, Notary::new(p, n, s.seed), progress).map(|r| r.0),
+        Consensus::Notary(p) => {
+            run_with_rows(s, Notary::new(p, n, s.seed), progress, rows_to).map(|r| r.0)
+        }
         Consensus::Xrpl(p) => {
             let xrpl = Xrpl::new(p, n).with_adversary(s.adversary.as_ref());
-            run_with(s, xrpl, progress).map(|r| r.0)
+            run_with_rows(s, xrpl, progress, rows_to).map(|r| r.0)
         }
-        Consensus::Raft(p) => run_with(s, Raft::new(p, n), progress).map(|r| r.0),
+        Consensus::Raft(p) => run_with_rows(s, Raft::new(p, n), progress, rows_to).map(|r| r.0),
     }
 }
 
@@ -135,12 +156,30 @@ pub fn run_with<P: Protocol>(
     protocol: P,
     progress: &Progress,
 ) -> Result<(RunOutput, P, Vec<P::Node>), RunError> {
+    run_with_rows(s, protocol, progress, None)
+}
+
+/// [`run_with`], closed `blocks` rows written to `spill` as in [`run_rows_to`].
+pub fn run_with_rows<P: Protocol>(
+    s: &Scenario,
+    mut protocol: P,
+    progress: &Progress,
+    spill: Option<Spill>,
+) -> Result<(RunOutput, P, Vec<P::Node>), RunError> {
+    if let Some(to) = &spill {
+        protocol.spill_rows(to);
+    }
+    let world = |protocol| {
+        let mut w = World::new(s, protocol);
+        w.spill = spill;
+        w.run(progress)
+    };
     // Inside a pool's worker the validators' loop and the shards share that pool's threads,
     // so a pool of one thread runs everything on one; from outside, enter the global pool.
     if rayon::current_thread_index().is_some() {
-        World::new(s, protocol).run(progress)
+        world(protocol)
     } else {
-        rayon::scope(|_| World::new(s, protocol).run(progress))
+        rayon::scope(|_| world(protocol))
     }
 }
 
@@ -320,6 +359,8 @@ struct World<'s, P: Protocol> {
     cast_lost: Vec<u64>,
     /// Observers of the transactions' metadata; `None` without `observers`.
     privacy: Option<crate::privacy::Privacy>,
+    /// Where the protocol's closed `blocks` rows go; `None` keeps them in memory.
+    spill: Option<Spill>,
 }
 
 impl<'s, P: Protocol> World<'s, P> {
@@ -363,6 +404,7 @@ impl<'s, P: Protocol> World<'s, P> {
             workload_out: Default::default(),
             groups: crate::devices::Fleet::groups(s),
             privacy,
+            spill: None,
             uplinks,
             finished: Vec::new(),
             casts: Casts::new(&net.group),
@@ -812,6 +854,10 @@ impl<'s, P: Protocol> World<'s, P> {
         let report = self
             .protocol
             .finish(&self.nodes, self.end, &mut self.metrics);
+        let spilled = match self.spill.take() {
+            Some(spill) => spill.seal().map_err(RunError::Rows)?,
+            None => None,
+        };
         if let Some(gossip) = self.protocol.gossip() {
             let (rows, nodes) = relay::cost(&self.net, &self.reach, &self.metrics.gossiped, gossip);
             self.traffic.add_modeled(rows, &nodes);
@@ -906,9 +952,10 @@ impl<'s, P: Protocol> World<'s, P> {
             gateways: self.access.gateways() as u64,
             dropped: conservation.dropped.iter().map(|(_, n)| n).sum(),
             ledger_bytes: report.ledger_bytes.or_else(|| {
-                (!report.blocks.is_empty()).then(|| {
+                let on_disk = spilled.as_ref().map(|s| s.kept_bytes());
+                (!report.blocks.is_empty() || on_disk.is_some()).then(|| {
                     let kept = report.blocks.iter().filter(|b| !b.stale);
-                    kept.map(|b| b.size_bytes).sum()
+                    kept.map(|b| b.size_bytes).sum::<u64>() + on_disk.unwrap_or(0)
                 })
             }),
         };
@@ -958,6 +1005,7 @@ impl<'s, P: Protocol> World<'s, P> {
             conservation,
             kinds: if m.kinds.typed() { kinds } else { Vec::new() },
             blocks: report.blocks,
+            blocks_spilled: spilled,
             nodes,
             messages: self.traffic.rows(),
             leaders: report.leaders,

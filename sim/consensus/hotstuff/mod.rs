@@ -419,6 +419,10 @@ impl Protocol for HotStuff {
         nodes.iter().map(per_node).sum()
     }
 
+    fn spill_rows(&mut self, to: &crate::metrics::spill::Spill) {
+        self.rows.spill_to(to);
+    }
+
     fn mempool_len(&self) -> u64 {
         self.requests.unincluded()
     }

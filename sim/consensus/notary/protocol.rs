@@ -318,6 +318,10 @@ impl Protocol for Notary {
             .sum()
     }
 
+    fn spill_rows(&mut self, to: &crate::metrics::spill::Spill) {
+        self.rows.0.spill_to(to);
+    }
+
     fn mempool_len(&self) -> u64 {
         self.collecting
     }

@@ -16,7 +16,7 @@ use crate::engine::Time;
 use crate::metrics::BlockRow;
 
 /// Open rows by transaction (a row's block is its transaction), and the most open at once.
-pub struct Rows(rows::Rows<u32>, usize);
+pub struct Rows(pub(super) rows::Rows<u32>, usize);
 
 impl Rows {
     pub fn new(members: u32) -> Self {

@@ -230,6 +230,11 @@ impl Pbft {
         self
     }
 
+    /// The most `blocks` rows held in memory at once (`rows::Rows::peak_held`).
+    pub fn peak_rows_held(&self) -> usize {
+        self.rows.peak_held()
+    }
+
     /// The most decision state held at once: decisions replicas hold, `blocks` rows not yet
     /// applied by every live replica, and batches kept.
     pub fn peak_decision_state(&self) -> usize {
@@ -427,6 +432,10 @@ impl Protocol for Pbft {
 
     fn vote_usage(&self, nodes: &[Node]) -> super::quorum::Usage {
         nodes.iter().map(|n| n.votes.usage()).sum()
+    }
+
+    fn spill_rows(&mut self, to: &crate::metrics::spill::Spill) {
+        self.rows.spill_to(to);
     }
 
     fn mempool_len(&self) -> u64 {

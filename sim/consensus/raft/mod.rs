@@ -474,6 +474,10 @@ impl Protocol for Raft {
         self.tidy(node);
     }
 
+    fn spill_rows(&mut self, to: &crate::metrics::spill::Spill) {
+        self.rows.spill_to(to);
+    }
+
     fn mempool_len(&self) -> u64 {
         self.requests.unincluded()
     }

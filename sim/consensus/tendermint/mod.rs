@@ -550,6 +550,10 @@ impl Protocol for Tendermint {
         nodes.iter().map(|n| n.votes.usage()).sum()
     }
 
+    fn spill_rows(&mut self, to: &crate::metrics::spill::Spill) {
+        self.rows.spill_to(to);
+    }
+
     fn mempool_len(&self) -> u64 {
         self.requests.unincluded()
     }
