@@ -12,8 +12,11 @@ mod downlink;
 mod duty;
 mod gateway_ids;
 mod geometry;
+mod grid;
 mod link;
+mod links;
 mod powers;
+mod reach;
 mod receive;
 mod region;
 
@@ -24,11 +27,12 @@ pub use downlink::{
 };
 pub use duty::{next_free, off_time};
 pub use gateway_ids::GatewayIds;
-pub use geometry::{Emitter, Links, Point, even_points, uniform_point};
+pub use geometry::{Point, even_points, uniform_point};
 pub use link::{
     DEVICE_SENSITIVITY_125K, GATEWAY_SENSITIVITY_125K, NOISE_FIGURE_DB, Normal, PathLoss,
     REQUIRED_SNR_DB, noise_floor_dbm, sensitivity_dbm, snr_db, standard_normal,
 };
+pub use links::{Emitter, Links};
 pub use powers::Powers;
 pub use receive::{Capture, FLOOR_HEADROOM_DB, Heard, Loss, Receiver, RxConfig};
 pub use region::{
