@@ -110,16 +110,19 @@ impl Network {
         self.region.len() as u32
     }
 
+    #[inline]
     pub fn peers(&self, v: u32) -> &[u32] {
         self.adjacency.peers(v)
     }
 
     /// Mean one-way latency between two validators, ms.
+    #[inline]
     pub fn latency_ms(&self, from: u32, to: u32) -> f64 {
         self.table.latency_ms[self.region[from as usize] as usize]
             [self.region[to as usize] as usize]
     }
 
+    #[inline]
     fn link(&self, v: u32) -> &LinkGroup {
         &self.links[self.group[v as usize] as usize]
     }
@@ -130,11 +133,13 @@ impl Network {
     }
 
     /// Processing of each message at validator `v`.
+    #[inline]
     pub fn processing(&self, v: u32) -> Time {
         self.link(v).processing
     }
 
     /// Whether validator `v` forwards blocks it did not mine.
+    #[inline]
     pub fn relays(&self, v: u32) -> bool {
         self.relays[self.class[v as usize] as usize]
     }
@@ -170,6 +175,7 @@ impl Network {
     /// the key, so no generator state is stored or touched per validator (a sequential
     /// stream's state, 320 bytes per validator, missed the cache on most sends at 10,000
     /// nodes), and a message's delay can be computed out of order.
+    #[inline]
     pub fn latency(&self, from: u32, to: u32, index: u64) -> Time {
         match self.jitter {
             Jitter::None => millis(self.latency_ms(from, to)),
@@ -178,11 +184,13 @@ impl Network {
     }
 
     /// The uniform draw behind the jitter of `from`'s `index`-th message.
+    #[inline]
     pub fn jitter_unit(&self, from: u32, index: u64) -> f64 {
         draw_unit(self.seed, from.into(), Purpose::Jitter, index)
     }
 
     /// The Pareto latency from `from` to `to` at the uniform draw `u`.
+    #[inline]
     pub fn latency_at(&self, from: u32, to: u32, u: f64) -> Time {
         millis(jitter::pareto_around(self.latency_ms(from, to), u))
     }
@@ -190,6 +198,7 @@ impl Network {
     /// What [`Self::latency`] can give from `from` to `to`: a message whose fate only depends
     /// on whether it arrives before some time needs no `powf` (often no draw at all) when the
     /// bounds settle it.
+    #[inline]
     pub fn latency_bounds(&self, from: u32, to: u32) -> LatencyBounds {
         let r = self.regions();
         self.bounds[self.region[from as usize] as usize * r + self.region[to as usize] as usize]
@@ -202,6 +211,7 @@ impl Network {
     }
 
     /// Upload bandwidth of validator `v`.
+    #[inline]
     pub fn upload_bps(&self, v: u32) -> f64 {
         self.link(v).upload_bps
     }

@@ -14,6 +14,7 @@ pub struct Adjacency {
 }
 
 impl Adjacency {
+    #[inline]
     pub fn peers(&self, v: u32) -> &[u32] {
         let (a, b) = (self.offsets[v as usize], self.offsets[v as usize + 1]);
         &self.targets[a as usize..b as usize]

@@ -24,6 +24,7 @@ pub enum Arrival {
 
 impl Arrival {
     /// The arrival time.
+    #[inline]
     pub fn at(self, net: &Network) -> Time {
         match self {
             Arrival::At(t) => t,
@@ -37,6 +38,7 @@ impl Arrival {
     }
 
     /// Whether it arrives before `t`.
+    #[inline]
     pub fn before(self, t: Time, net: &Network) -> bool {
         let Arrival::Drawn {
             rest,
@@ -59,6 +61,7 @@ impl Arrival {
     }
 
     /// A time it cannot arrive before.
+    #[inline]
     pub fn earliest(self, net: &Network) -> Time {
         match self {
             Arrival::At(t) => t,

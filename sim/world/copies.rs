@@ -49,6 +49,7 @@ impl FirstCopies {
     /// source delivered first (a source's own events keep their order, so a later copy from the
     /// same source comes second). Otherwise it becomes the copy on record. One record per
     /// validator suffices: a record overwritten by another key only lets copies through.
+    #[inline]
     pub fn redundant(&mut self, to: u32, key: u32, at: Time, source: u32) -> bool {
         if self.behind(to, key, at, source) {
             return true;
@@ -62,6 +63,7 @@ impl FirstCopies {
     /// Whether a copy keyed `key` from `source` that reaches `to` at `earliest` or later is
     /// redundant whatever its arrival time (then counted as [`Self::redundant`] counts it); the
     /// record stays as it is either way.
+    #[inline]
     pub fn behind(&mut self, to: u32, key: u32, earliest: Time, source: u32) -> bool {
         let Some(slot) = self.slots.get(to as usize) else {
             return false;

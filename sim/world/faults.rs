@@ -168,6 +168,7 @@ impl Faults {
     /// Why a message sent now from `from` to `to` is lost, if it is; counts the loss. Link loss
     /// draws from the sender's stream, and only when loss is configured, so runs without it
     /// draw exactly as before.
+    #[inline]
     pub fn lost(&mut self, now: Time, from: u32, to: u32, rng: &mut ChaCha8Rng) -> Option<Fate> {
         let cut = self.windows.iter().any(|w| {
             (w.from..w.to).contains(&now) && w.group[from as usize] != w.group[to as usize]

@@ -78,6 +78,7 @@ impl Traffic {
         }
     }
 
+    #[inline]
     fn of(&mut self, kind: Kind) -> &mut PerKind {
         let slot = kind.slot as usize;
         if let Some(&i) = self.by_slot.get(slot)
@@ -115,6 +116,7 @@ impl Traffic {
         self.last
     }
 
+    #[inline]
     pub fn sent(&mut self, kind: Kind, from: u32, bytes: u64) {
         self.of(kind).sent.add(bytes);
         let n = &mut self.nodes[from as usize];
@@ -133,6 +135,7 @@ impl Traffic {
     }
 
     /// Where a message sent ended: `to` received it, or it was not delivered for `fate`.
+    #[inline]
     pub fn ended(&mut self, kind: Kind, to: u32, bytes: u64, fate: Fate) {
         if fate == Fate::Delivered {
             self.of(kind).delivered.add(bytes);
