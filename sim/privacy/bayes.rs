@@ -71,6 +71,15 @@ impl Model {
             Law::Exponential { .. } => None,
         }
     }
+
+    /// The spread of a key's uses from which no phase explains them (none: `i64::MAX`): the
+    /// support's width under a uniform law narrower than the period. Spreads only grow.
+    fn dead_spread(&self) -> i64 {
+        match self.width() {
+            Some(w) if w < self.period as i64 => w,
+            _ => i64::MAX,
+        }
+    }
 }
 
 /// How the attacker did, over every key it retired.
@@ -198,10 +207,16 @@ impl Bayes {
             k.hi = k.hi.max(r);
             k.last = k.last.max(t);
             k.uses += 1;
-            if let Some(f) = p.fresh.get_mut_near(a.place, (k.first, a.arrival)) {
+            if let Some(i) = p.fresh.find_near(a.place, (k.first, a.arrival)) {
+                let f = p.fresh.at_mut(i);
                 (f.lo, f.hi, f.uses) = (k.lo, k.hi, k.uses);
                 if model.width().is_some_and(|w| k.hi - k.lo < w) {
                     p.spread = p.spread.max(k.hi - k.lo);
+                }
+                // A candidate no phase explains scores nothing, now and after any use: walks
+                // pass over it, counting it.
+                if k.hi - k.lo >= model.dead_spread() {
+                    p.fresh.kill(i);
                 }
             }
             return;
@@ -220,6 +235,7 @@ impl Bayes {
         p.arrivals += 1;
         let arrival = p.arrivals;
         p.by_last.push(t, (device, epoch));
+        let dead = model.dead_spread();
         let place = p.fresh.insert(
             (t, arrival),
             Fresh {
@@ -229,6 +245,7 @@ impl Bayes {
                 device,
                 prev: prev.unwrap_or(NONE),
             },
+            |f| f.hi - f.lo >= dead,
         );
         if self.keys_reused {
             let a = Active {
@@ -333,27 +350,22 @@ fn link(p: &mut Pool, stats: &mut BayesStats, a: &Key, d: u32, e: u32, near: &mu
     let split = p.fresh.position_near(*near, (predicted, 0));
     *near = split;
     let arc = weigh.arc(p.spread);
-    // Under a uniform law narrower than the period, a candidate whose uses spread over the
-    // support's width or more has no phase left (no score): it still counts toward its
-    // side's `NEAREST`, but is passed over before the bound and its phase. Six in ten of the
-    // candidates visited on the quickstart with keys rotated every second reading are such.
-    // Skipping the bound there changes nothing: the bound does not grow with the distance,
-    // which never shrinks from one visit to the next, so the next candidate weighed meets it.
-    let dead = match m.width() {
-        Some(w) if w < per => w,
-        _ => i64::MAX,
-    };
     let mut c = p.fresh.walk();
-    // Each side's next candidate: its place and when it was first seen.
-    let mut right = c
-        .next(split)
+    // Each side's next candidate (its place and when it was first seen), and how many
+    // candidates the side has had, the dead ones passed over included: a side stops at
+    // `NEAREST`, as if it had visited each.
+    let (r, dead) = c.next(split);
+    let mut on_right = dead as usize;
+    let mut right = r
+        .filter(|_| on_right < NEAREST)
         .map(|i| (i, c.first(i)))
         .filter(|&(_, t)| t <= end);
-    let mut left = c
-        .prev(split)
+    let (l, dead) = c.prev(split);
+    let mut on_left = dead as usize;
+    let mut left = l
+        .filter(|_| on_left < NEAREST)
         .map(|i| (i, c.first(i)))
         .filter(|&(_, t)| t >= start);
-    let (mut on_right, mut on_left) = (0, 0);
     // Score, distance, place (in order of arrival among the first seen at one moment).
     let mut best: Option<(f64, Time, usize)> = None;
     loop {
@@ -369,55 +381,51 @@ fn link(p: &mut Pool, stats: &mut BayesStats, a: &Key, d: u32, e: u32, near: &mu
             (None, Some(l)) => (l, false),
             (None, None) => break,
         };
+        let distance = t.abs_diff(predicted);
+        if let Some((bs, bd, _)) = best
+            && weigh.rules_out(distance, arc, bs, bd)
+        {
+            break;
+        }
         let f = c.get(i);
-        if f.hi - f.lo < dead {
-            let distance = t.abs_diff(predicted);
-            if let Some((bs, bd, _)) = best
-                && weigh.rules_out(distance, arc, bs, bd)
-            {
-                break;
-            }
-            let after = t as i64 - a.last as i64;
-            let shift = if (0..=2 * per).contains(&after) {
-                let s = base + after;
-                if s >= 2 * per {
-                    s - 2 * per
-                } else if s >= per {
-                    s - per
-                } else {
-                    s
-                }
+        let after = t as i64 - a.last as i64;
+        let shift = if (0..=2 * per).contains(&after) {
+            let s = base + after;
+            if s >= 2 * per {
+                s - 2 * per
+            } else if s >= per {
+                s - per
             } else {
-                (t as i64 - a.first as i64).rem_euclid(per)
-            };
-            if let Some(s) = weigh.score(f.lo, f.hi, f.uses, shift) {
-                // Places keep the candidates' order, so the nearer place is the earlier one.
-                let better = best.is_none_or(|(bs, bd, bi)| {
-                    s > bs || (s == bs && (distance < bd || (distance == bd && i < bi)))
-                });
-                if better {
-                    best = Some((s, distance, i));
-                }
+                s
+            }
+        } else {
+            (t as i64 - a.first as i64).rem_euclid(per)
+        };
+        if let Some(s) = weigh.score(f.lo, f.hi, f.uses, shift) {
+            // Places keep the candidates' order, so the nearer place is the earlier one.
+            let better = best.is_none_or(|(bs, bd, bi)| {
+                s > bs || (s == bs && (distance < bd || (distance == bd && i < bi)))
+            });
+            if better {
+                best = Some((s, distance, i));
             }
         }
         if is_right {
             on_right += 1;
-            right = if on_right < NEAREST {
-                c.next(i + 1)
-                    .map(|j| (j, c.first(j)))
-                    .filter(|&(_, t)| t <= end)
-            } else {
-                None
-            };
+            let (r, dead) = c.next(i + 1);
+            on_right += dead as usize;
+            right = r
+                .filter(|_| on_right < NEAREST)
+                .map(|j| (j, c.first(j)))
+                .filter(|&(_, t)| t <= end);
         } else {
             on_left += 1;
-            left = if on_left < NEAREST {
-                c.prev(i)
-                    .map(|j| (j, c.first(j)))
-                    .filter(|&(_, t)| t >= start)
-            } else {
-                None
-            };
+            let (l, dead) = c.prev(i);
+            on_left += dead as usize;
+            left = l
+                .filter(|_| on_left < NEAREST)
+                .map(|j| (j, c.first(j)))
+                .filter(|&(_, t)| t >= start);
         }
     }
     let Some((_, _, i)) = best else { return };

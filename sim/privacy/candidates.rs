@@ -12,6 +12,13 @@
 //! rebalance per claim) cost about as many instructions as weighing the candidates on the
 //! quickstart with keys rotated every reading. A walk sees the unclaimed candidates in the
 //! map's order, so results are the map's.
+//!
+//! A candidate can also be dead: unclaimed, but never to be picked (the Bayes attacker's
+//! candidates whose uses no phase explains). Walks pass over dead places like claimed ones
+//! and say how many they passed, so a caller that stops after so many candidates stops where
+//! it would have visiting each; every hop keeps the count of dead places it spans. Six in ten
+//! of the candidates the Bayes attacker walked to on the quickstart (keys rotated every second
+//! reading) were dead.
 
 use crate::engine::Time;
 
@@ -20,9 +27,12 @@ pub type At = (Time, u64);
 
 struct Entry<V> {
     at: At,
-    /// 0: unclaimed. Claimed: the places `(i - left, i]` and `[i, i + right)` are all claimed.
+    /// 0: unclaimed and alive. Claimed or dead: the places `(i - left, i]` and
+    /// `[i, i + right)` are all claimed or dead, and `left_dead` and `right_dead` of them dead.
     left: u32,
     right: u32,
+    left_dead: u32,
+    right_dead: u32,
     v: V,
 }
 
@@ -58,8 +68,8 @@ impl<V: Copy> Candidates<V> {
     }
 
     /// Files a candidate; `at` is not filed yet. Returns where it lies for good (see
-    /// `get_mut_near`).
-    pub fn insert(&mut self, at: At, v: V) -> u64 {
+    /// `find_near`). `dead`: whether a candidate passed over and not claimed is dead.
+    pub fn insert(&mut self, at: At, v: V, dead: impl Fn(&V) -> bool) -> u64 {
         let len = self.live().len();
         // Arrivals come late by a few network delays: found back from the newest by doubling
         // steps, where a step at a time walked over seconds of others.
@@ -68,6 +78,8 @@ impl<V: Copy> Candidates<V> {
             at,
             left: 0,
             right: 0,
+            left_dead: 0,
+            right_dead: 0,
             v,
         };
         let place = self.dropped + i as u64;
@@ -88,8 +100,8 @@ impl<V: Copy> Candidates<V> {
                 b += 1;
             }
             for e in &mut self.live_mut()[a..=b] {
-                e.left = 1;
-                e.right = 1;
+                let d = u32::from(dead(&e.v));
+                (e.left, e.right, e.left_dead, e.right_dead) = (1, 1, d, d);
             }
         }
         self.entries.insert(self.head + i, e);
@@ -115,20 +127,35 @@ impl<V: Copy> Candidates<V> {
         position_near(self.live(), hint, at)
     }
 
-    /// The unclaimed candidate at `at`, if still kept; `place`: where `insert` said it lies.
-    pub fn get_mut_near(&mut self, place: u64, at: At) -> Option<&mut V> {
+    /// The place of the unclaimed live candidate at `at`, if still kept; `place`: where
+    /// `insert` said it lies.
+    pub fn find_near(&self, place: u64, at: At) -> Option<usize> {
         let hint = place.saturating_sub(self.dropped) as usize;
         let i = self.position_near(hint, at);
-        self.live_mut()
-            .get_mut(i)
-            .filter(|e| e.at == at && e.left == 0)
-            .map(|e| &mut e.v)
+        self.live()
+            .get(i)
+            .is_some_and(|e| e.at == at && e.left == 0)
+            .then_some(i)
     }
 
-    /// The unclaimed candidate at `at`, if still kept.
+    /// The candidate at place `i`, unclaimed and live.
+    #[inline]
+    pub fn at_mut(&mut self, i: usize) -> &mut V {
+        &mut self.live_mut()[i].v
+    }
+
+    /// Marks the unclaimed live candidate at place `i` dead.
+    pub fn kill(&mut self, i: usize) {
+        let e = &mut self.live_mut()[i];
+        debug_assert_eq!(e.left, 0);
+        (e.left, e.right, e.left_dead, e.right_dead) = (1, 1, 1, 1);
+    }
+
+    /// The unclaimed live candidate at `at`, if still kept.
     #[cfg(test)]
     pub fn get_mut(&mut self, at: At) -> Option<&mut V> {
-        self.get_mut_near(self.dropped, at)
+        let i = self.find_near(self.dropped, at)?;
+        Some(self.at_mut(i))
     }
 
     /// The candidate at place `i`.
@@ -144,16 +171,16 @@ impl<V: Copy> Candidates<V> {
         Walk(self.live_mut())
     }
 
-    /// The nearest unclaimed place at or after `i`.
+    /// The nearest unclaimed live place at or after `i`.
     #[inline]
     pub fn next(&mut self, i: usize) -> Option<usize> {
-        self.walk().next(i)
+        self.walk().next(i).0
     }
 
-    /// The nearest unclaimed place before `i`.
+    /// The nearest unclaimed live place before `i`.
     #[inline]
     pub fn prev(&mut self, i: usize) -> Option<usize> {
-        self.walk().prev(i)
+        self.walk().prev(i).0
     }
 
     /// Claims the unclaimed candidate at place `i`.
@@ -190,50 +217,87 @@ impl<V: Copy> Walk<'_, V> {
         &self.0[i].v
     }
 
-    /// The nearest unclaimed place at or after `i`.
-    #[inline]
-    pub fn next(&mut self, i: usize) -> Option<usize> {
-        let e = &mut *self.0;
-        let len = e.len();
-        let mut j = i;
-        while j < len && e[j].right > 0 {
-            j += e[j].right as usize;
+    /// The nearest unclaimed live place at or after `i`, and how many dead places lie from
+    /// `i` up to it (or to the end). Built into the caller, with the single step and the
+    /// single hop first: walking, called once per step, cost about as much as the dead places
+    /// it saved weighing.
+    #[inline(always)]
+    pub fn next(&mut self, i: usize) -> (Option<usize>, u32) {
+        match self.0.get(i) {
+            None => (None, 0),
+            Some(e) if e.right == 0 => (Some(i), 0),
+            Some(_) => self.next_over(i),
         }
-        // Every claimed place on the way now reaches `j` in one hop.
-        let mut k = i;
-        while k < j {
-            let hop = e[k].right as usize;
-            e[k].right = (j - k) as u32;
-            k += hop;
-        }
-        (j < len).then_some(j)
     }
 
-    /// The nearest unclaimed place before `i`.
-    #[inline]
-    pub fn prev(&mut self, i: usize) -> Option<usize> {
+    #[inline(always)]
+    fn next_over(&mut self, i: usize) -> (Option<usize>, u32) {
         let e = &mut *self.0;
+        let len = e.len();
+        // One hop, as most are once walks have shortened them: nothing to shorten.
+        let j = i + e[i].right as usize;
+        if j >= len || e[j].right == 0 {
+            return ((j < len).then_some(j), e[i].right_dead);
+        }
+        let (mut j, mut dead) = (i, 0);
+        while j < len && e[j].right > 0 {
+            dead += e[j].right_dead;
+            j += e[j].right as usize;
+        }
+        // Every place passed over on the way now reaches `j` in one hop.
+        let (mut k, mut before) = (i, 0);
+        while k < j {
+            let (hop, d) = (e[k].right as usize, e[k].right_dead);
+            e[k].right = (j - k) as u32;
+            e[k].right_dead = dead - before;
+            before += d;
+            k += hop;
+        }
+        ((j < len).then_some(j), dead)
+    }
+
+    /// The nearest unclaimed live place before `i`, and how many dead places lie between
+    /// (counting any dropped from under a run that reached the front).
+    #[inline(always)]
+    pub fn prev(&mut self, i: usize) -> (Option<usize>, u32) {
+        match i.checked_sub(1).map(|j| self.0[j].left) {
+            None => (None, 0),
+            Some(0) => (Some(i - 1), 0),
+            Some(_) => self.prev_over(i),
+        }
+    }
+
+    #[inline(always)]
+    fn prev_over(&mut self, i: usize) -> (Option<usize>, u32) {
+        let e = &mut *self.0;
+        // One hop, as most are once walks have shortened them: nothing to shorten.
+        let j = i.saturating_sub(e[i - 1].left as usize);
+        if j == 0 || e[j - 1].left == 0 {
+            return ((j > 0).then(|| j - 1), e[i - 1].left_dead);
+        }
         // Places shifted by one: `j` is one past the place looked at, 0 past the front.
-        let mut j = i;
+        let (mut j, mut dead) = (i, 0);
         while j > 0 && e[j - 1].left > 0 {
+            dead += e[j - 1].left_dead;
             // A run may reach past the front (dropped from under it).
             j = j.saturating_sub(e[j - 1].left as usize);
         }
-        let mut k = i;
+        let (mut k, mut before) = (i, 0);
         while k > j {
-            let hop = e[k - 1].left as usize;
+            let (hop, d) = (e[k - 1].left as usize, e[k - 1].left_dead);
             e[k - 1].left = (k - j) as u32;
+            e[k - 1].left_dead = dead - before;
+            before += d;
             k = k.saturating_sub(hop);
         }
-        (j > 0).then(|| j - 1)
+        ((j > 0).then(|| j - 1), dead)
     }
 
-    /// Claims the unclaimed candidate at place `i`.
+    /// Claims the unclaimed live candidate at place `i`.
     pub fn claim(&mut self, i: usize) -> V {
         let e = &mut self.0[i];
         debug_assert_eq!(e.left, 0);
-        e.left = 1;
-        e.right = 1;
+        (e.left, e.right, e.left_dead, e.right_dead) = (1, 1, 0, 0);
         e.v
     }
 }
@@ -272,15 +336,34 @@ fn position_near<V>(e: &[Entry<V>], hint: usize, at: At) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
+    use std::cell::RefCell;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// The first live entry of `m` in `range` (forwards, or backwards with `back`), and how
+    /// many dead ones come before it.
+    fn first_live<'a>(
+        mut it: impl Iterator<Item = (&'a At, &'a (u64, bool))>,
+    ) -> (Option<(At, u64)>, u32) {
+        let mut dead = 0;
+        for (k, &(v, d)) in &mut it {
+            if !d {
+                return (Some((*k, v)), dead);
+            }
+            dead += 1;
+        }
+        (None, dead)
+    }
 
     /// Against an ordered map fed alike (arrivals out of order, often into runs of claimed
-    /// places, claims on both sides of a point, drops from the front): every walk from any
-    /// point yields the map's entries in the map's order.
+    /// and dead places, claims and deaths on both sides of a point, drops from the front):
+    /// every walk from any point yields the map's live entries in the map's order, and the
+    /// count of dead ones it passed.
     #[test]
     fn walks_match_an_ordered_map() {
         let mut c = Candidates::new();
-        let mut m = BTreeMap::new();
+        // Value and whether it is dead; claimed entries leave the map.
+        let mut m: BTreeMap<At, (u64, bool)> = BTreeMap::new();
+        let killed = RefCell::new(BTreeSet::new());
         let mut x = 12345u64;
         let mut draw = |n: u64| {
             x = x
@@ -289,12 +372,13 @@ mod tests {
             (x >> 33) % n
         };
         for n in 0..4000u64 {
-            // Up to 60 back: arrivals land among claimed candidates.
+            // Up to 60 back: arrivals land among claimed and dead candidates.
             let t = (n * 10).saturating_sub(draw(61));
-            c.insert((t, n), n);
-            m.insert((t, n), n);
-            // Claim a few on either side of a recent point, as links do.
-            for _ in 0..draw(3) {
+            c.insert((t, n), n, |v| killed.borrow().contains(v));
+            m.insert((t, n), (n, false));
+            // Claim or kill a few on either side of a recent point, as links and later uses
+            // do.
+            for _ in 0..draw(4) {
                 let probe = (t.saturating_sub(draw(200)), 0);
                 let i = c.position(probe);
                 for hint in [0, i / 2, i, i + 1, i + draw(40) as usize, usize::MAX] {
@@ -304,38 +388,75 @@ mod tests {
                     );
                 }
                 let up = draw(2) == 0;
-                let pick = if up { c.next(i) } else { c.prev(i) };
-                let want = if up {
-                    m.range(probe..).next().map(|(k, _)| *k)
+                let (pick, dead) = if up {
+                    c.walk().next(i)
                 } else {
-                    m.range(..probe).next_back().map(|(k, _)| *k)
+                    c.walk().prev(i)
                 };
-                assert_eq!(pick.map(|p| c.get(p).0), want);
+                let (want, want_dead) = if up {
+                    first_live(m.range(probe..))
+                } else {
+                    first_live(m.range(..probe).rev())
+                };
+                assert_eq!(pick.map(|p| (c.get(p).0, *c.get(p).1)), want);
+                if pick.is_some() {
+                    assert_eq!(dead, want_dead);
+                }
                 if let Some(p) = pick {
-                    assert_eq!(c.claim(p), m.remove(&want.unwrap()).unwrap());
+                    let k = want.unwrap().0;
+                    if draw(3) == 0 {
+                        c.kill(p);
+                        killed.borrow_mut().insert(*c.get(p).1);
+                        m.get_mut(&k).unwrap().1 = true;
+                    } else {
+                        assert_eq!(c.claim(p), m.remove(&k).unwrap().0);
+                    }
                 }
             }
             if n % 7 == 0 {
                 let probe = (t.saturating_sub(draw(300)), u64::MAX);
                 let split = c.position(probe);
                 let (mut got, mut i) = (Vec::new(), split);
-                while let Some(p) = c.prev(i).filter(|_| got.len() < 5) {
-                    got.push((c.get(p).0, *c.get(p).1));
+                while let (Some(p), dead) = c.walk().prev(i) {
+                    if got.len() == 5 {
+                        break;
+                    }
+                    got.push((c.get(p).0, *c.get(p).1, dead));
                     i = p;
                 }
-                let want: Vec<_> = m
-                    .range(..probe)
-                    .rev()
-                    .take(5)
-                    .map(|(k, v)| (*k, *v))
-                    .collect();
+                let (mut want, mut dead) = (Vec::new(), 0);
+                for (k, &(v, d)) in m.range(..probe).rev() {
+                    if want.len() == 5 {
+                        break;
+                    }
+                    if d {
+                        dead += 1;
+                    } else {
+                        want.push((*k, v, dead));
+                        dead = 0;
+                    }
+                }
                 assert_eq!(got, want);
                 let (mut got, mut i) = (Vec::new(), split);
-                while let Some(p) = c.next(i).filter(|_| got.len() < 5) {
-                    got.push((c.get(p).0, *c.get(p).1));
+                while let (Some(p), dead) = c.walk().next(i) {
+                    if got.len() == 5 {
+                        break;
+                    }
+                    got.push((c.get(p).0, *c.get(p).1, dead));
                     i = p + 1;
                 }
-                let want: Vec<_> = m.range(probe..).take(5).map(|(k, v)| (*k, *v)).collect();
+                let (mut want, mut dead) = (Vec::new(), 0);
+                for (k, &(v, d)) in m.range(probe..) {
+                    if want.len() == 5 {
+                        break;
+                    }
+                    if d {
+                        dead += 1;
+                    } else {
+                        want.push((*k, v, dead));
+                        dead = 0;
+                    }
+                }
                 assert_eq!(got, want);
             }
             if n % 50 == 0 {
@@ -346,7 +467,8 @@ mod tests {
                 }
             }
             for k in [(t, n), (t, n.saturating_sub(3))] {
-                assert_eq!(c.get_mut(k).copied(), m.get(&k).copied());
+                let live = m.get(&k).filter(|e| !e.1).map(|e| e.0);
+                assert_eq!(c.get_mut(k).copied(), live);
             }
         }
         let (mut all, mut i) = (Vec::new(), 0);
@@ -354,7 +476,11 @@ mod tests {
             all.push((c.get(p).0, *c.get(p).1));
             i = p + 1;
         }
-        let want: Vec<_> = m.iter().map(|(k, v)| (*k, *v)).collect();
+        let want: Vec<_> = m
+            .iter()
+            .filter(|e| !e.1.1)
+            .map(|(k, v)| (*k, v.0))
+            .collect();
         assert_eq!(all, want);
     }
 }
