@@ -1,6 +1,7 @@
 //! What a scenario will need in memory, estimated before anything is allocated, so a run that
 //! cannot fit is refused up front instead of failing hours in.
 
+use crate::engine::NS_PER_S;
 use crate::scenario::{Consensus, Scenario, Workload};
 
 /// Bytes per device: fleet arrays (id, gateway, sequence, next reading, connectivity cursor,
@@ -11,8 +12,9 @@ const PER_DEVICE: f64 = 104.0;
 /// Bytes per transaction waiting at validators: pool slot, arrival-order entry, block entry.
 /// The slot is 36 bytes (`ledger::pool`; 32 with the creation time as a wait, which sent most
 /// duty-cycled readings to a side map; 40, and 64 before it was packed) but 72 are still
-/// counted: the radio fleets' estimates fall short of their peaks without it
-/// (`lorawan-meters.yaml`: 88 MiB estimated, 104–111 MiB peak, release build).
+/// counted: they were kept when the radio fleets' estimates fell short of their peaks
+/// (`lorawan-meters.yaml`: 88 MiB estimated, 104–111 MiB peak, release build), a gap that
+/// was the fleet step's hand-over, now counted apart ([`PER_STEP_READING`]).
 const PER_PENDING_TX: f64 = 72.0 + 8.0 + 12.0;
 /// Two ChaCha streams, node state, peers and region per validator.
 const PER_VALIDATOR: f64 = 2.0 * 320.0 + 64.0 + 16.0 * 8.0;
@@ -47,6 +49,17 @@ const PER_RADIO_LINK: f64 = 8.0;
 /// its energy above sleep (8), its bin of distance to the nearest gateway (1), and that
 /// distance while the links are built (4, held twice while the per-chunk lists are joined).
 const PER_RADIO_DEVICE: f64 = 49.0;
+/// Bytes per reading of a radio group that one fleet step hands over: the shards' frames and
+/// readings, the airwaves' pending frames, flights and reading lists, the receivers' inboxes,
+/// and the validators' queue with its upload lists, which holds one step while the shards
+/// produce the next (`World::merge`). The step widens until it holds a fixed number of
+/// events (`Window`), so a sparse fleet's step spans many readings: `lorawan-meters.yaml`
+/// takes three readings a wake and settles at 1,024 s steps of 170,700 readings, whose
+/// structures held 84.9 MB at the peak (heaptrack, release build: 34.2 MB in
+/// `Airwaves::resolve`, 17.3 in the validators' queue, 15.7 in the shards, 6.5 in the
+/// receivers, 9.4 in the upload lists, 1.8 in the hand to the validators): 497 bytes a
+/// reading, rounded up. Without it the estimate was 88 MiB against 104–112 MiB measured.
+const PER_STEP_READING: f64 = 512.0;
 
 /// Bytes per device an observer tracks (`observers:`): its newest keys with their last use,
 /// in flat arrays by device (`sim/privacy/keys.rs`), and its count in the open anonymity
@@ -279,14 +292,52 @@ pub fn estimate(s: &Scenario) -> Estimate {
         })
         // From +0: an empty `sum` of floats is −0, which `validate` printed as "-0 MiB".
         .fold(0.0, |a, b| a + b);
+    let step_readings: f64 = s
+        .devices
+        .iter()
+        .filter(|g| g.radio.is_some())
+        .map(crate::workload::offered_tx_per_s)
+        .sum::<f64>()
+        * step_width_s(s);
     Estimate {
         devices: devices * PER_DEVICE + radio + delayed,
         gateways: s.gateways.count as f64 * PER_GATEWAY,
-        transactions: (pending_tx * PER_PENDING_TX).max(created * per_tx) + relay,
+        transactions: (pending_tx * PER_PENDING_TX).max(created * per_tx)
+            + relay
+            + step_readings * PER_STEP_READING,
         validators: validators * PER_VALIDATOR + reach + block_bytes + announce,
         privacy,
         other: BASE + windows,
     }
+}
+
+/// The widest fleet step the run settles at, in seconds: `Window` starts at 1 s and doubles
+/// while a step runs fewer than a quarter of its target events. A device wakes at least once
+/// per reading, or once per online window when it keeps readings for it, so those wakes
+/// bound the events from below and the width from above. The narrower steps class A
+/// answers impose are not counted: a wider step only raises the estimate.
+fn step_width_s(s: &Scenario) -> f64 {
+    use crate::devices::Conn;
+    let wakes_per_s: f64 = s
+        .devices
+        .iter()
+        .map(|g| {
+            let n = g.count as f64;
+            let per_device = offered_tx_per_s(g) / n.max(1.0);
+            n * match Conn::from_scenario(&g.connectivity) {
+                Conn::AlwaysOn => per_device,
+                Conn::Never => 0.0,
+                Conn::Duty { period, .. } => per_device.min(NS_PER_S as f64 / period.max(1) as f64),
+                Conn::OnOff { on, off, .. } => per_device.min(1.0 / (on.mean_s() + off.mean_s())),
+            }
+        })
+        .sum();
+    let enough = (super::Window::TARGET_EVENTS / 4) as f64;
+    let mut width = 1.0;
+    while wakes_per_s * width < enough && width < s.duration_s {
+        width *= 2.0;
+    }
+    width.min(s.duration_s)
 }
 
 /// Radio devices whose links the estimate places: enough for the mean links per device
