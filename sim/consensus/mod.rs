@@ -348,6 +348,11 @@ pub trait Protocol: Send {
     /// Where the family's closed `blocks` rows go as the run goes (`metrics::spill`), for the
     /// families that build them with `rows::Rows`; the others keep their rows.
     fn spill_rows(&mut self, _to: &crate::metrics::spill::Spill) {}
+    /// The relay of client transactions as messages (`network.tx_relay: announce`), for the
+    /// privacy observers to learn when and from whom each watched validator got them.
+    fn tx_relay_mut(&mut self) -> Option<&mut tx_relay::TxRelay> {
+        None
+    }
     /// Transactions at validators not yet in any block (for the time series).
     fn mempool_len(&self) -> u64;
     fn finish(&mut self, nodes: &[Self::Node], end: Time, metrics: &mut Metrics) -> Report;

@@ -15,8 +15,13 @@
 //! entered at its origin, or a marker (not heard of, asked for, arrived later than 4.29 s:
 //! such arrivals are kept exactly in a side table). A batch is released when the last of its
 //! transactions leaves the pool; messages about a released batch are ignored.
+//!
+//! Privacy observers sit at some validators (`TxRelay::watch`): a batch's arrival at one of
+//! them is logged with the peer it came from, and the batch's transactions are kept until
+//! every watched validator has them (or the batch is released), so that the observers see
+//! what this relay delivers, when and from whom, rather than the fastest path.
 
-use super::Ctx;
+use super::{Ctx, TxIn};
 use crate::engine::{NS_PER_S, Time};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -93,6 +98,28 @@ struct Batch {
     at: Box<[u32]>,
 }
 
+/// Batch `batch`, which entered at `origin`, reached watched validator `node` from peer
+/// `from` at `at`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Seen {
+    pub batch: u32,
+    pub origin: u32,
+    pub node: u32,
+    pub from: u32,
+    pub at: Time,
+}
+
+/// What the watched validators are to be told.
+struct Watch {
+    watched: Vec<bool>,
+    count: u32,
+    /// Arrivals at watched validators not yet handed on ([`TxRelay::drain_seen`]).
+    log: Vec<Seen>,
+    /// Each batch that some watched validator still lacks: how many lack it, and its
+    /// transactions.
+    held: BTreeMap<u32, (u32, Vec<TxIn>)>,
+}
+
 pub struct TxRelay {
     nodes: u32,
     wire: Wire,
@@ -105,6 +132,8 @@ pub struct TxRelay {
     /// The batch of each pool slot's transaction.
     of_slot: Vec<u32>,
     late: BTreeMap<(u32, u32), Time>,
+    /// `None` without observers at validators.
+    watch: Option<Watch>,
 }
 
 impl TxRelay {
@@ -117,14 +146,61 @@ impl TxRelay {
             first: 0,
             of_slot: Vec::new(),
             late: BTreeMap::new(),
+            watch: None,
         }
     }
 
+    /// Observers sit at `nodes`: their arrivals are logged from now on.
+    pub fn watch(&mut self, nodes: &[u32]) {
+        let mut watched = vec![false; self.nodes as usize];
+        for &v in nodes {
+            watched[v as usize] = true;
+        }
+        let count = watched.iter().filter(|&&w| w).count() as u32;
+        self.watch = (count > 0).then(|| Watch {
+            watched,
+            count,
+            log: Vec::new(),
+            held: BTreeMap::new(),
+        });
+    }
+
+    /// Hands each arrival at a watched validator since the last call to `f`, with the batch's
+    /// transactions and whether another validator had the batch before it (it arrived there
+    /// earlier, or entered there); forgets a batch's transactions once every watched
+    /// validator has it.
+    pub fn drain_seen(&mut self, mut f: impl FnMut(&Seen, &[TxIn], &dyn Fn(u32) -> bool)) {
+        if self.watch.as_ref().is_none_or(|w| w.log.is_empty()) {
+            return;
+        }
+        let Some(mut w) = self.watch.take() else {
+            return;
+        };
+        for s in w.log.drain(..) {
+            let Some((lacking, txs)) = w.held.get_mut(&s.batch) else {
+                continue;
+            };
+            f(&s, txs, &|v| {
+                v != s.node && self.arrival(s.batch, v).is_some()
+            });
+            *lacking -= 1;
+            if *lacking == 0 {
+                w.held.remove(&s.batch);
+            }
+        }
+        self.watch = Some(w);
+    }
     /// A new batch of transactions that entered at `origin` now (held there from now on).
     pub fn open(&mut self, origin: u32, now: Time) -> u32 {
         let mut at = vec![NOT_HEARD; self.nodes as usize].into_boxed_slice();
         at[origin as usize] = 0;
         let id = self.first + self.batches.len() as u32;
+        if let Some(w) = &mut self.watch {
+            let lacking = w.count - u32::from(w.watched[origin as usize]);
+            if lacking > 0 {
+                w.held.insert(id, (lacking, Vec::new()));
+            }
+        }
         self.batches.push_back(Some(Batch {
             origin,
             entered: now,
@@ -136,8 +212,12 @@ impl TxRelay {
         id
     }
 
-    /// The pool's transaction in `slot`, of `bytes`, belongs to batch `b`.
-    pub fn add(&mut self, b: u32, slot: u32, bytes: u32) {
+    /// The pool's transaction `tx`, in `slot`, belongs to batch `b`.
+    pub fn add(&mut self, b: u32, slot: u32, tx: &TxIn) {
+        let bytes = tx.bytes;
+        if let Some((_, txs)) = self.watch.as_mut().and_then(|w| w.held.get_mut(&b)) {
+            txs.push(*tx);
+        }
         if self.of_slot.len() <= slot as usize {
             self.of_slot.resize(slot as usize + 1, u32::MAX);
         }
@@ -211,11 +291,13 @@ impl TxRelay {
         }
     }
 
-    /// Batch `b` reached `node` now: whether that is news (the node relays it on).
-    fn arrived(&mut self, b: u32, node: u32, now: Time) -> bool {
+    /// Batch `b` reached `node` from `from` now: whether that is news (the node relays it
+    /// on).
+    fn arrived(&mut self, b: u32, node: u32, from: u32, now: Time) -> bool {
         let Some(batch) = self.get_mut(b) else {
             return false;
         };
+        let origin = batch.origin;
         if !matches!(batch.at[node as usize], NOT_HEARD | ASKED) {
             return false;
         }
@@ -225,6 +307,17 @@ impl TxRelay {
         } else {
             batch.at[node as usize] = LATE;
             self.late.insert((b, node), now);
+        }
+        if let Some(w) = &mut self.watch
+            && w.watched[node as usize]
+        {
+            w.log.push(Seen {
+                batch: b,
+                origin,
+                node,
+                from,
+                at: now,
+            });
         }
         true
     }
@@ -246,6 +339,9 @@ impl TxRelay {
             .collect();
         for k in gone {
             self.late.remove(&k);
+        }
+        if let Some(w) = &mut self.watch {
+            w.held.remove(&b);
         }
         while let Some(None) = self.batches.front() {
             self.batches.pop_front();
@@ -310,7 +406,7 @@ impl TxRelay {
                 }
             }
             Step::Send => {
-                if self.arrived(b, node, ctx.now) {
+                if self.arrived(b, node, from, ctx.now) {
                     self.announce(b, Some(from), ctx);
                 }
             }
@@ -351,57 +447,5 @@ impl TxRelay {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn arrivals_are_exact_and_released_with_the_last_transaction() {
-        let mut r = TxRelay::new(3, BITCOIN, false);
-        let b = r.open(1, 1_000);
-        r.add(b, 4, 100);
-        r.add(b, 7, 50);
-        assert_eq!(r.size(b), Some((2, 150)));
-        assert_eq!(r.arrival(b, 1), Some(1_000), "held at its origin");
-        assert!(r.heard(b, 0));
-        assert!(!r.heard(b, 0), "asked once");
-        assert!(r.asked(b, 0));
-        assert!(r.arrived(b, 0, 1_777));
-        assert!(!r.arrived(b, 0, 1_999), "the first copy counts");
-        assert_eq!(r.tx_arrival(7, 0), Some(1_777));
-        // Later than 2^32 ns after entering: kept exactly all the same.
-        let late = 1_000 + 10 * NS_PER_S + 3;
-        assert!(r.arrived(b, 2, late));
-        assert_eq!(r.arrival(b, 2), Some(late));
-        let c = r.open(0, 2_000);
-        r.add(c, 5, 10);
-        r.released(4);
-        assert!(r.size(b).is_some(), "one transaction left");
-        r.released(7);
-        assert_eq!(r.size(b), None);
-        assert_eq!(r.arrival(b, 2), None);
-        assert!(r.late.is_empty());
-        assert!(!r.heard(b, 2), "a released batch is never asked for");
-        assert_eq!(r.size(c), Some((1, 10)));
-        assert_eq!(r.first, 1);
-    }
-
-    #[test]
-    fn a_restarted_node_asks_again_for_what_it_had_asked_for() {
-        let mut r = TxRelay::new(3, BITCOIN, true);
-        let b = r.open(1, 0);
-        r.add(b, 0, 100);
-        let c = r.open(1, 10);
-        r.add(c, 1, 100);
-        assert!(r.heard(b, 0));
-        assert!(r.heard(c, 0));
-        assert!(r.arrived(c, 0, 500));
-        assert!(!r.heard(b, 0), "asked, waiting for the answer");
-        r.restarted(0);
-        assert!(r.heard(b, 0), "the request died with the crash: ask again");
-        assert_eq!(r.arrival(c, 0), Some(500), "what had arrived stays");
-        assert!(
-            r.asked(b, 0) && !r.asked(b, 2),
-            "only the restarted node's asks change"
-        );
-    }
-}
+#[path = "tx_relay_tests.rs"]
+mod tests;

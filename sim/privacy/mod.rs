@@ -97,12 +97,13 @@ pub struct Privacy {
 
 impl Privacy {
     /// `None` without observers. `flood`: the family floods transactions between validators;
-    /// `measure`: the transactions the statistics cover.
+    /// `relayed`: as messages, whose arrivals at the watched validators [`Self::observe_at`]
+    /// is told of; `measure`: the transactions the statistics cover.
     pub fn build(
         s: &Scenario,
         access: &Access,
         reach: &Reach,
-        flood: bool,
+        (flood, relayed): (bool, bool),
         measure: Measure,
     ) -> Option<Self> {
         if s.observers.is_empty() {
@@ -158,7 +159,7 @@ impl Privacy {
                 Watcher {
                     name: o.name(),
                     kind: o.kind(),
-                    scope: view::scope(s, o, reach, &origins, flood),
+                    scope: view::scope(s, o, reach, &origins, flood, relayed),
                     visible: 0,
                     spy: (0, 0),
                     linker: Linker::new(
@@ -239,8 +240,57 @@ impl Privacy {
         }
     }
 
+    /// The validators observers sit at, in id order.
+    pub fn watched(&self) -> Vec<u32> {
+        let mut v: Vec<u32> = self
+            .watchers
+            .iter()
+            .filter_map(|w| match &w.scope {
+                Scope::Nodes { spies, .. } => Some(spies.iter().copied()),
+                Scope::Gateway(_) => None,
+            })
+            .flatten()
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
     /// An upload of `txs` reached entry validator `entry` at `now`.
     pub fn observe(&mut self, now: Time, entry: u32, txs: &[TxIn]) {
+        self.see(now, entry, txs, None);
+    }
+
+    /// Relayed transactions `txs`, which entered at `origin`, reached watched validator
+    /// `node` from peer `from` at `now`; `had(v)`: validator `v` had them before. An observer
+    /// sees them here when `node` is the first of its validators to have them, and its first
+    /// spy names `from`.
+    pub fn observe_at(
+        &mut self,
+        (node, from, origin): (u32, u32, u32),
+        now: Time,
+        txs: &[TxIn],
+        had: &dyn Fn(u32) -> bool,
+    ) {
+        let first: Vec<bool> = self
+            .watchers
+            .iter()
+            .map(|w| match &w.scope {
+                Scope::Nodes { spies, at, .. } => {
+                    at[node as usize] && !spies.iter().any(|&v| had(v))
+                }
+                Scope::Gateway(_) => false,
+            })
+            .collect();
+        if first.contains(&true) {
+            self.see(now, origin, txs, Some((from, &first)));
+        }
+    }
+
+    /// `txs`, which entered at `entry`, are seen at `now`: at their entry (`relay` `None`),
+    /// or relayed from peer `from` to a validator that is the first spy of the observers
+    /// marked in `first`.
+    fn see(&mut self, now: Time, entry: u32, txs: &[TxIn], relay: Option<(u32, &[bool])>) {
         let n = txs.len() as u64;
         for (i, t) in txs.iter().enumerate() {
             if !self.measure.covers(t.created) {
@@ -263,10 +313,10 @@ impl Privacy {
             };
             let slot = self.slot(t.device);
             let cp = |validators| notary::counterparty(self.seed, validators, t.device, entry);
-            for w in &mut self.watchers {
+            for (wi, w) in self.watchers.iter_mut().enumerate() {
                 let (seen, pool) = match &w.scope {
                     Scope::Gateway(gw) => {
-                        if gateway != Some(*gw) {
+                        if gateway != Some(*gw) || relay.is_some() {
                             continue;
                         }
                         (t.uploaded, *gw)
@@ -276,6 +326,7 @@ impl Privacy {
                         delay,
                         spy_ok,
                         rule,
+                        ..
                     } => {
                         let visible = match rule {
                             Rule::All => true,
@@ -284,10 +335,15 @@ impl Privacy {
                                 at[entry as usize] || at[cp(*validators) as usize]
                             }
                         };
-                        let Some(d) = delay[entry as usize].filter(|_| visible) else {
-                            continue;
+                        let (d, named) = match relay {
+                            None => match delay[entry as usize].filter(|_| visible) {
+                                Some(d) => (d, spy_ok[entry as usize]),
+                                None => continue,
+                            },
+                            Some((from, first)) if visible && first[wi] => (0, from == entry),
+                            Some(_) => continue,
                         };
-                        w.spy.0 += spy_ok[entry as usize] as u64;
+                        w.spy.0 += named as u64;
                         w.spy.1 += 1;
                         let pool = match gateway {
                             Some(gw) if at[entry as usize] => gw,

@@ -5,6 +5,9 @@
 //! (the entry); a validator further away sees them along the fastest path of the peer graph
 //! (`net::Reach`, the model the flood's cost is counted by), which also gives the first-spy
 //! estimate of a network observer: the peer its earliest spy heard the transaction from.
+//! Where the family relays transactions as messages (`network.tx_relay: announce`), a
+//! validator other than the entry sees them when, and from the peer, the relay delivers them
+//! (`Privacy::observe_at`), so here only the entry's own view is set.
 
 use crate::engine::Time;
 use crate::net::Reach;
@@ -25,10 +28,11 @@ pub enum Rule {
 pub enum Scope {
     /// A gateway's operator: its own devices' uplinks.
     Gateway(u32),
-    /// Validators: `at` marks them, `delay[e]` is how long after reaching entry `e` a
-    /// transaction first reaches one of them (`None`: never), `spy_ok[e]` whether the
-    /// first-spy estimate names `e`.
+    /// Validators: `spies` lists them and `at` marks them, `delay[e]` is how long after
+    /// reaching entry `e` a transaction first reaches one of them (`None`: never, or not along
+    /// the fastest path), `spy_ok[e]` whether the first-spy estimate names `e`.
     Nodes {
+        spies: Vec<u32>,
         at: Vec<bool>,
         delay: Vec<Option<Time>>,
         spy_ok: Vec<bool>,
@@ -45,7 +49,16 @@ fn spies(o: &Observer) -> Vec<u32> {
     }
 }
 
-pub fn scope(s: &Scenario, o: &Observer, reach: &Reach, origins: &[u32], flood: bool) -> Scope {
+/// What observer `o` sees; `relayed`: the family relays transactions as messages, whose
+/// arrivals the observer is told of as they happen.
+pub fn scope(
+    s: &Scenario,
+    o: &Observer,
+    reach: &Reach,
+    origins: &[u32],
+    flood: bool,
+    relayed: bool,
+) -> Scope {
     if let Observer::Gateway { gateway, .. } = o {
         return Scope::Gateway(*gateway);
     }
@@ -58,6 +71,12 @@ pub fn scope(s: &Scenario, o: &Observer, reach: &Reach, origins: &[u32], flood: 
     let mut delay = vec![None; n];
     let mut spy_ok = vec![false; n];
     for &e in origins {
+        if relayed {
+            // At its entry a transaction is seen at once, from the fleet.
+            delay[e as usize] = at[e as usize].then_some(0);
+            spy_ok[e as usize] = at[e as usize];
+            continue;
+        }
         // The earliest spy (lowest id on a tie) and when it hears.
         let first = spies
             .iter()
@@ -92,6 +111,7 @@ pub fn scope(s: &Scenario, o: &Observer, reach: &Reach, origins: &[u32], flood: 
         _ => Rule::All,
     };
     Scope::Nodes {
+        spies,
         at,
         delay,
         spy_ok,

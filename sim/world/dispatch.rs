@@ -90,6 +90,14 @@ impl<P: Protocol> World<'_, P> {
         }
     }
 
+    /// Shows relayed transactions reaching watched validators to the privacy observers.
+    fn observe_relayed(&mut self) {
+        let (Some(p), Some(r)) = (&mut self.privacy, self.protocol.tx_relay_mut()) else {
+            return;
+        };
+        r.drain_seen(|s, txs, had| p.observe_at((s.node, s.from, s.origin), s.at, txs, had));
+    }
+
     fn fault(&mut self, c: Change) {
         let was_down = self.faults.is_down(c.node);
         if !self.faults.apply(c) {
@@ -190,6 +198,9 @@ impl<P: Protocol> World<'_, P> {
         };
         handler(&mut self.protocol, &mut self.nodes[v as usize], &mut ctx);
         self.workload_fates();
+        if self.privacy.is_some() {
+            self.observe_relayed();
+        }
         let src = node_source(v);
         let mut due = None;
         let mut out = std::mem::take(&mut self.out);

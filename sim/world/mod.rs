@@ -364,7 +364,7 @@ struct World<'s, P: Protocol> {
 }
 
 impl<'s, P: Protocol> World<'s, P> {
-    fn new(s: &'s Scenario, protocol: P) -> Self {
+    fn new(s: &'s Scenario, mut protocol: P) -> Self {
         let end = from_secs(s.duration_s);
         let net = Network::build(s);
         let access = Access::build(s, &net);
@@ -395,10 +395,14 @@ impl<'s, P: Protocol> World<'s, P> {
         let relayed = s.network.tx_relay == scenario::TxRelay::Announce;
         let uplinks = (s.network.relay_model == scenario::RelayModel::Announce || relayed)
             .then(|| Uplinks::new(s.network.upload, n));
-        // Transactions relayed as messages are flooded all the same; the observers still see
-        // them arrive along the fastest path (`privacy::view`).
+        // Transactions relayed as messages are flooded all the same; the observers see them
+        // arrive as the relay delivers them (`Privacy::observe_at`).
         let flood = protocol.gossip().is_some() || relayed;
-        let privacy = crate::privacy::Privacy::build(s, &access, &reach, flood, measure(s));
+        let privacy =
+            crate::privacy::Privacy::build(s, &access, &reach, (flood, relayed), measure(s));
+        if let (Some(p), Some(r)) = (&privacy, protocol.tx_relay_mut()) {
+            r.watch(&p.watched());
+        }
         World {
             workloads: crate::workload::Workloads::build(s, end),
             workload_out: Default::default(),

@@ -508,7 +508,7 @@ impl Protocol for Nakamoto {
             ctx.metrics.on_gossiped(ctx.node, tx.bytes);
             if let Some(r) = &mut self.tx_relay {
                 let b = *batch.get_or_insert_with(|| r.open(ctx.node, ctx.now));
-                r.add(b, slot, tx.bytes);
+                r.add(b, slot, &tx);
             }
         }
         if let Some(b) = batch {
@@ -580,6 +580,10 @@ impl Protocol for Nakamoto {
             Msg::Tx(_) => true,
             _ => false,
         }
+    }
+
+    fn tx_relay_mut(&mut self) -> Option<&mut TxRelay> {
+        self.tx_relay.as_mut()
     }
 
     fn mempool_len(&self) -> u64 {

@@ -359,7 +359,7 @@ impl Protocol for Pos {
             ctx.metrics.on_gossiped(ctx.node, tx.bytes);
             if let Some(r) = &mut self.tx_relay {
                 let b = *batch.get_or_insert_with(|| r.open(ctx.node, ctx.now));
-                r.add(b, slot, tx.bytes);
+                r.add(b, slot, &tx);
             }
         }
         if let (Some(b), Some(r)) = (batch, &self.tx_relay) {
@@ -417,6 +417,10 @@ impl Protocol for Pos {
                 }
             }
         }
+    }
+
+    fn tx_relay_mut(&mut self) -> Option<&mut TxRelay> {
+        self.tx_relay.as_mut()
     }
 
     fn mempool_len(&self) -> u64 {
