@@ -16,6 +16,7 @@
 
 pub mod byzantine;
 pub mod decided;
+pub mod election;
 pub mod hotstuff;
 pub mod nakamoto;
 pub mod notary;

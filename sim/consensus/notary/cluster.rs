@@ -13,18 +13,12 @@
 //! Here: entries, requests, replication and the state machine; terms and elections are in
 //! `election.rs`, log compaction and snapshots in `compaction.rs`.
 
-use super::{Ctx, Msg, Node, Notary, Stage, Timer, VOTE_BYTES};
+use super::{Ctx, Msg, Node, Notary, Role, Stage, Timer, VOTE_BYTES};
+use crate::consensus::election::Election;
 use std::collections::btree_map::Entry as Slot;
 
 /// AppendEntries header on the wire.
 pub(super) const HEADER: u64 = 100;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    Follower,
-    Candidate,
-    Leader,
-}
 
 /// A log entry: a notarisation request, or a new leader's empty entry. It carries what a
 /// member applies and what it weighs on the wire (the state the request consumes and its

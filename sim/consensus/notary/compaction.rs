@@ -36,8 +36,10 @@
 //! size on the wire counts every state consumed through `i`, as a notary's uniqueness store
 //! keeps them all.
 
-use super::cluster::{Entry, HEADER, Role};
+use super::Role;
+use super::cluster::{Entry, HEADER};
 use super::{Ctx, Msg, Node, Notary, Timer};
+use crate::consensus::election::Election;
 use crate::engine::Time;
 use std::collections::{BTreeMap, VecDeque};
 

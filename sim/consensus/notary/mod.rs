@@ -53,12 +53,13 @@ mod rows;
 mod txs;
 mod view_change;
 
+use super::election::Ask;
+pub use super::election::Role;
 use super::quorum::Tally;
 use super::{Ctx, TxIn};
 use crate::engine::{Purpose, Time, draw_u64, from_secs};
 use crate::metrics::LeaderRow;
 use crate::scenario::{self, NotaryCluster};
-pub use cluster::Role;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Signatures, notary and party identities, and the state references around the payload.
@@ -303,15 +304,8 @@ pub enum Msg {
         /// The acknowledged message's last entry when it carried entries.
         last: Option<u32>,
     },
-    Vote {
-        term: u64,
-        last_index: u64,
-        last_term: u64,
-    },
-    VoteAck {
-        term: u64,
-        granted: bool,
-    },
+    /// Raft cluster: the election's vote requests and answers (`consensus/election.rs`).
+    Election(Ask),
     /// Raft cluster: the leader's snapshot through `index`, whose entry is `entry`, holding
     /// `states` consumed states (`compaction.rs`).
     Snapshot {

@@ -41,8 +41,7 @@ impl Notary {
             } => self.entries[last].tx.filter(|&t| self.txs.kept(t)),
             Msg::AppendAck { .. }
             | Msg::Snapshot { .. }
-            | Msg::Vote { .. }
-            | Msg::VoteAck { .. }
+            | Msg::Election(_)
             | Msg::ViewChange { .. }
             | Msg::NewView { .. } => None,
         };

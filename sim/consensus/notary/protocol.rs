@@ -5,6 +5,7 @@
 use super::{
     Chain, LEADER, Msg, NOTARY_LOG_BYTES, NTx, Node, Notary, Role, Stage, Timer, VOTE_BYTES,
 };
+use crate::consensus::election::{Ask, Election};
 use crate::consensus::quorum::Tally;
 use crate::consensus::{Carries, Ctx, Kind, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Purpose, Time, draw_unit};
@@ -24,8 +25,8 @@ impl Protocol for Notary {
             Msg::Reject(_) => Kind::new("reject", Carries::Vote),
             Msg::Append { .. } => Kind::new("append", Carries::Block),
             Msg::AppendAck { .. } => Kind::new("append_ack", Carries::Vote),
-            Msg::Vote { .. } => Kind::new("vote", Carries::Control),
-            Msg::VoteAck { .. } => Kind::new("vote_ack", Carries::Control),
+            Msg::Election(Ask::Vote { .. }) => Kind::new("vote", Carries::Control),
+            Msg::Election(Ask::VoteAck { .. }) => Kind::new("vote_ack", Carries::Control),
             Msg::Snapshot { .. } => Kind::new("install_snapshot", Carries::Block),
             Msg::PrePrepare { .. } => Kind::new("pre_prepare", Carries::Block),
             Msg::Prepare { .. } => Kind::new("prepare", Carries::Vote),
@@ -235,12 +236,7 @@ impl Protocol for Notary {
             Msg::AppendAck {
                 term, ok, matched, ..
             } => self.on_append_ack(node, ctx, from, term, ok, matched),
-            Msg::Vote {
-                term,
-                last_index,
-                last_term,
-            } => self.on_vote(node, ctx, from, term, last_index, last_term),
-            Msg::VoteAck { term, granted } => self.on_vote_ack(node, ctx, term, granted),
+            Msg::Election(ask) => self.on_ask(node, ctx, from, ask),
             Msg::Snapshot {
                 term,
                 index,

@@ -1,5 +1,7 @@
 //! What Fabric's peers and Raft orderers send each other, and the timers they arm.
 
+use crate::consensus::election::Ask;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Msg {
     /// Request messages carry the request's size: one may still be in flight, and answered
@@ -31,15 +33,8 @@ pub enum Msg {
         matched: u64,
         entries: bool,
     },
-    Vote {
-        term: u64,
-        last_index: u64,
-        last_term: u64,
-    },
-    VoteAck {
-        term: u64,
-        granted: bool,
-    },
+    /// The election's vote requests and answers (`consensus/election.rs`).
+    Election(Ask),
     Deliver(u32),
     /// A peer's request for the committed blocks at heights `from..=to` (`to` is `u64::MAX`
     /// when it holds nothing above the gap).

@@ -34,6 +34,7 @@ mod store;
 
 pub use messages::{Msg, Timer};
 
+use super::election::{Ask, Election};
 use super::pbft::requests::{Executed, Requests};
 use super::rows::Rows;
 use super::{Carries, Ctx, Kind, Protocol, Report, TxIn};
@@ -77,12 +78,7 @@ pub struct Counts {
     pub deliver: u64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    Follower,
-    Candidate,
-    Leader,
-}
+pub use super::election::Role;
 
 /// An origin's own transaction on its way to settlement.
 #[derive(Clone, Copy, Debug)]
@@ -254,10 +250,6 @@ impl Raft {
         ])
     }
 
-    fn majority(&self) -> u32 {
-        self.orderers / 2 + 1
-    }
-
     fn send(&mut self, ctx: &mut Ctx<Msg, Timer>, to: u32, msg: Msg) {
         let c = &mut self.counts;
         let bytes = match msg {
@@ -295,7 +287,7 @@ impl Raft {
                 }
                 HEADER
             }
-            Msg::Vote { .. } | Msg::VoteAck { .. } => {
+            Msg::Election(_) => {
                 c.vote += 1;
                 HEADER
             }
@@ -321,8 +313,8 @@ impl Protocol for Raft {
             Msg::Submit { .. } => Kind::new("submit", Carries::Transactions),
             Msg::Append { .. } => Kind::new("append", Carries::Block),
             Msg::AppendAck { .. } => Kind::new("append_ack", Carries::Vote),
-            Msg::Vote { .. } => Kind::new("vote", Carries::Control),
-            Msg::VoteAck { .. } => Kind::new("vote_ack", Carries::Control),
+            Msg::Election(Ask::Vote { .. }) => Kind::new("vote", Carries::Control),
+            Msg::Election(Ask::VoteAck { .. }) => Kind::new("vote_ack", Carries::Control),
             Msg::Deliver(_) => Kind::new("deliver", Carries::Block),
             Msg::Fetch { .. } => Kind::new("fetch", Carries::Control),
         }
@@ -432,12 +424,7 @@ impl Protocol for Raft {
             Msg::AppendAck {
                 term, ok, matched, ..
             } => self.on_append_ack(node, ctx, from, term, ok, matched),
-            Msg::Vote {
-                term,
-                last_index,
-                last_term,
-            } => self.on_vote(node, ctx, from, term, last_index, last_term),
-            Msg::VoteAck { term, granted } => self.on_vote_ack(node, ctx, term, granted),
+            Msg::Election(ask) => self.on_ask(node, ctx, from, ask),
             Msg::Deliver(b) => self.on_deliver(node, ctx, from, b),
             Msg::Fetch { from: lo, to: hi } => self.on_fetch(node, ctx, from, lo, hi),
         }

@@ -1,135 +1,19 @@
-//! The Raft ordering service: elections, batching, log replication, commitment, delivery.
+//! The Raft ordering service: batching, log replication, commitment, delivery, and what it
+//! gives the election it shares with the notary's Raft cluster (`consensus/election.rs`).
 
 use super::{Block, Ctx, Msg, Node, Raft, Role, Timer};
+use crate::consensus::election::{Ask, Ballot, Election};
 use crate::engine::Time;
 use crate::scenario::TimeoutSpread;
 use rand::RngExt;
 
 impl Raft {
-    pub(super) fn arm_election(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
-        node.election_epoch = node.election_epoch.wrapping_add(1);
-        let (lo, hi) = (self.election, self.election_max.max(self.election));
-        let wait = match self.params.election_timeout_spread {
-            TimeoutSpread::Random if hi > lo => ctx.rng.random_range(lo..hi),
-            TimeoutSpread::Random => lo,
-            TimeoutSpread::ByNode => {
-                lo + (hi - lo) * u64::from(node.id) / u64::from(self.orderers.max(1))
-            }
-        };
-        ctx.timer(wait, Timer::Election(node.election_epoch));
-    }
-
     fn last_term(&self, node: &Node) -> u64 {
         self.blocks.get(*node.log.last().expect("root")).term
     }
 
     fn last_index(node: &Node) -> u64 {
         node.log_base + node.log.len() as u64 - 1
-    }
-
-    /// Adopts a newer term as a follower.
-    fn observe_term(&mut self, node: &mut Node, term: u64, now: Time) {
-        if term > node.term {
-            if node.role == Role::Leader {
-                self.step_downs.push((now, term, node.id));
-            }
-            node.term = term;
-            node.voted_for = None;
-            node.role = Role::Follower;
-            node.leader = None;
-        }
-    }
-
-    pub(super) fn campaign(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
-        node.term += 1;
-        node.role = Role::Candidate;
-        node.voted_for = Some(node.id);
-        node.leader = None;
-        node.votes = 1;
-        self.arm_election(node, ctx);
-        if node.votes >= self.majority() {
-            self.become_leader(node, ctx);
-            return;
-        }
-        let msg = Msg::Vote {
-            term: node.term,
-            last_index: Self::last_index(node),
-            last_term: self.last_term(node),
-        };
-        for to in 0..self.orderers {
-            if to != node.id {
-                self.send(ctx, to, msg);
-            }
-        }
-    }
-
-    pub(super) fn on_vote(
-        &mut self,
-        node: &mut Node,
-        ctx: &mut Ctx<Msg, Timer>,
-        from: u32,
-        term: u64,
-        last_index: u64,
-        last_term: u64,
-    ) {
-        if node.id >= self.orderers {
-            return;
-        }
-        self.observe_term(node, term, ctx.now);
-        let mine = (self.last_term(node), Self::last_index(node));
-        let granted = term == node.term
-            && node.voted_for.is_none_or(|v| v == from)
-            && (last_term, last_index) >= mine;
-        if granted {
-            node.voted_for = Some(from);
-            self.arm_election(node, ctx);
-        }
-        self.send(
-            ctx,
-            from,
-            Msg::VoteAck {
-                term: node.term,
-                granted,
-            },
-        );
-    }
-
-    pub(super) fn on_vote_ack(
-        &mut self,
-        node: &mut Node,
-        ctx: &mut Ctx<Msg, Timer>,
-        term: u64,
-        granted: bool,
-    ) {
-        self.observe_term(node, term, ctx.now);
-        if node.role != Role::Candidate || term != node.term || !granted {
-            return;
-        }
-        node.votes += 1;
-        if node.votes == self.majority() {
-            self.become_leader(node, ctx);
-        }
-    }
-
-    fn become_leader(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
-        node.role = Role::Leader;
-        node.leader = Some(node.id);
-        node.leader_hint = node.id;
-        self.elections.push((ctx.now, node.term, node.id));
-        let next = Self::last_index(node) + 1;
-        node.next_index.iter_mut().for_each(|x| *x = next);
-        node.match_index.iter_mut().for_each(|x| *x = 0);
-        node.batched.clear();
-        node.batch.clear();
-        node.batch_txs = 0;
-        node.batch_bytes = 0;
-        // What this node knew committed was delivered by an earlier leader, or is fetched
-        // from this one by the peers that missed it; its own peer side reads its log.
-        node.delivered = node.delivered.max(node.commit);
-        self.catch_up(node, ctx);
-        // An empty entry of the new term lets earlier entries commit (Raft §5.4.2).
-        self.append(node, ctx, Vec::new(), 0, 0);
-        ctx.timer(self.heartbeat, Timer::Heartbeat(node.term));
     }
 
     /// An endorsed transaction reaches an orderer.
@@ -402,5 +286,76 @@ impl Raft {
             let b = Self::entry(node, i);
             self.send(ctx, to, Msg::Deliver(b));
         }
+    }
+}
+
+impl Election for Raft {
+    type Node = Node;
+    type Msg = Msg;
+    type Timer = Timer;
+
+    fn ballot(node: &mut Node) -> Ballot<'_> {
+        Ballot {
+            id: node.id,
+            term: &mut node.term,
+            voted_for: &mut node.voted_for,
+            role: &mut node.role,
+            leader: &mut node.leader,
+            votes: &mut node.votes,
+        }
+    }
+
+    fn members(&self) -> u32 {
+        self.orderers
+    }
+
+    fn majority(&self) -> u32 {
+        self.orderers / 2 + 1
+    }
+
+    fn last_entry(&self, node: &Node) -> (u64, u64) {
+        (self.last_term(node), Self::last_index(node))
+    }
+
+    fn arm_election(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        node.election_epoch = node.election_epoch.wrapping_add(1);
+        let (lo, hi) = (self.election, self.election_max.max(self.election));
+        let wait = match self.params.election_timeout_spread {
+            TimeoutSpread::Random if hi > lo => ctx.rng.random_range(lo..hi),
+            TimeoutSpread::Random => lo,
+            TimeoutSpread::ByNode => {
+                lo + (hi - lo) * u64::from(node.id) / u64::from(self.orderers.max(1))
+            }
+        };
+        ctx.timer(wait, Timer::Election(node.election_epoch));
+    }
+
+    fn send_ask(&mut self, ctx: &mut Ctx<Msg, Timer>, to: u32, ask: Ask) {
+        self.send(ctx, to, Msg::Election(ask));
+    }
+
+    fn become_leader(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
+        node.role = Role::Leader;
+        node.leader = Some(node.id);
+        node.leader_hint = node.id;
+        self.elections.push((ctx.now, node.term, node.id));
+        let next = Self::last_index(node) + 1;
+        node.next_index.iter_mut().for_each(|x| *x = next);
+        node.match_index.iter_mut().for_each(|x| *x = 0);
+        node.batched.clear();
+        node.batch.clear();
+        node.batch_txs = 0;
+        node.batch_bytes = 0;
+        // What this node knew committed was delivered by an earlier leader, or is fetched
+        // from this one by the peers that missed it; its own peer side reads its log.
+        node.delivered = node.delivered.max(node.commit);
+        self.catch_up(node, ctx);
+        // An empty entry of the new term lets earlier entries commit (Raft §5.4.2).
+        self.append(node, ctx, Vec::new(), 0, 0);
+        ctx.timer(self.heartbeat, Timer::Heartbeat(node.term));
+    }
+
+    fn step_downs(&mut self) -> &mut Vec<(Time, u64, u32)> {
+        &mut self.step_downs
     }
 }
