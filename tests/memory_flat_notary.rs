@@ -82,3 +82,21 @@ fn a_bft_member_down_for_good_holds_back_no_rows_nor_transactions() {
         (long_held, long_peak),
     );
 }
+
+/// The single notary (validator 0) down for good from 150 s answers nothing more. An origin
+/// whose request goes unanswered then strands the transaction at its next retry (pending
+/// among those collecting) instead of asking again every retry period to the end of the run:
+/// asked for good, every transaction created after the crash would be tracked to the end.
+#[test]
+fn a_single_notary_down_for_good_is_asked_no_more() {
+    let cluster = "{ model: single }";
+    let faults = "faults:\n  crashes: [{ nodes: [0], at_s: 150 }]\n";
+    let (short_held, short_peak, short_created, _) = held(600, cluster, faults);
+    let (long_held, long_peak, long_created, _) = held(2400, cluster, faults);
+    assert!(long_created > 3 * short_created);
+    common::notary_held_flat(
+        "single notary down for good",
+        (short_held, short_peak),
+        (long_held, long_peak),
+    );
+}

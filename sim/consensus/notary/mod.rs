@@ -25,9 +25,10 @@
 //! view when a backup's forwarded request is not executed in time (`bft.rs`); an initiator
 //! that hears nothing within the same three election timeouts asks every member. The single
 //! notary has no leader change; its origins ask it again on the same timer, and it answers a
-//! repeated request as it did the first time. Under loss every cluster also has the origin
-//! propose again to a counterparty that did not endorse, and a counterparty that endorsed and
-//! heard no outcome ask the notary.
+//! repeated request as it did the first time; down for good, it is asked no more, and an
+//! origin's next retry strands the transaction (`parties.rs`). Under loss every cluster also
+//! has the origin propose again to a counterparty that did not endorse, and a counterparty
+//! that endorsed and heard no outcome ask the notary.
 //!
 //! Memory follows the transactions in flight: a transaction is released five minutes after
 //! both parties heard its outcome (`txs.rs`), a consumed state once no transaction tracked or
@@ -106,7 +107,8 @@ struct NTx {
 
 impl NTx {
     /// Given up before reaching the notary: a party went down for good while it was being
-    /// proposed (`Notary::strand`). It stays pending, counted among those collecting.
+    /// proposed (`Notary::party_gone`, `on_propose_timer`), or the notary of one went down for
+    /// good before deciding it (`notary_gone`). It stays pending, counted among those collecting.
     fn stranded(&self) -> bool {
         self.stage == Stage::Collecting && self.done_at != Time::MAX
     }

@@ -101,15 +101,29 @@ impl Notary {
         round: u32,
     ) {
         let n = &self.txs[t];
-        if n.answered || n.round != round {
+        if n.answered || n.round != round || self.notary_gone(t, ctx.now) {
             return;
         }
         // Unless a leader answered something meanwhile, the member asked may be down or
         // deposed: ask the next one.
-        if n.sent_to == node.hint && self.is_raft() {
+        if self.txs[t].sent_to == node.hint && self.is_raft() {
             node.hint = (node.hint + 1) % self.cluster;
         }
         self.ask_notary(node, ctx, t);
+    }
+
+    /// A notary of one down for good answers nothing more: a party's retry or wait then ends
+    /// `t` as it stands instead of asking again to the end of the run. Undecided, it is
+    /// stranded, pending among those collecting, as one whose counterparty is down for good
+    /// (`on_propose_timer`); decided, its outcome stays where it is (a rejection counted
+    /// dropped, a signature a party never hears of pending in a block).
+    fn notary_gone(&mut self, t: u32, now: Time) -> bool {
+        let gone = self.cluster == 1 && self.gone[LEADER as usize];
+        let n = &mut self.txs[t];
+        if gone && n.done_at == Time::MAX {
+            n.done_at = now;
+        }
+        gone
     }
 
     pub(super) fn tx_bytes(&self, t: u32) -> u64 {
@@ -195,11 +209,14 @@ impl Notary {
     /// A counterparty that endorsed and heard no outcome (the signature may be lost) asks
     /// every member, as the origin's retry does; the leader answers it too.
     pub(super) fn on_await(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, t: u32) {
-        let n = &mut self.txs[t];
+        let n = &self.txs[t];
         if n.cp_heard || n.parties_signed & 2 != 0 || node.id != n.counterparty || n.stranded() {
             return;
         }
-        n.cp_asked = true;
+        if self.notary_gone(t, ctx.now) {
+            return;
+        }
+        self.txs[t].cp_asked = true;
         let bytes = self.tx_bytes(t);
         for r in 0..self.cluster {
             self.send(ctx, r, Msg::Request(t), bytes);
