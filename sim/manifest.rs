@@ -44,6 +44,21 @@ fn sha256(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
+/// The digest of a file read a block at a time: a long run's `blocks.csv` is tens of MB, which
+/// read whole would be the largest thing the run holds.
+fn sha256_of_file(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = std::io::Read::read(&mut file, &mut buf)?;
+        if n == 0 {
+            return Ok(hex(&hasher.finalize()));
+        }
+        hasher.update(&buf[..n]);
+    }
+}
+
 /// `path` relative to `dir`, with `/` separators, or an error when it lies outside.
 fn relative(dir: &Path, path: &Path) -> Result<String, String> {
     let rel = path.strip_prefix(dir).unwrap_or(path);
@@ -74,9 +89,9 @@ pub fn write(dir: &Path, files: &[PathBuf]) -> Result<PathBuf, String> {
         if rel == NAME {
             continue;
         }
-        let bytes = std::fs::read(dir.join(&rel))
+        let digest = sha256_of_file(&dir.join(&rel))
             .map_err(|e| format!("cannot read {}: {e}", f.display()))?;
-        entries.insert(rel, sha256(&bytes));
+        entries.insert(rel, digest);
     }
     let mut text = format!(
         "# unchained {}: SHA-256 of each output file (check: sha256sum -c {NAME})\n",

@@ -189,6 +189,61 @@ impl Spilled {
     }
 }
 
+/// Rows in table order written back to disk, read again a range at a time: a Parquet row
+/// group is written a column at a time, each column read from here.
+#[derive(Clone, Debug)]
+pub struct Sorted {
+    path: PathBuf,
+    rows: u64,
+}
+
+impl Sorted {
+    /// Writes `rows`, already in table order, to `path`.
+    pub fn write(
+        path: &Path,
+        rows: impl Iterator<Item = io::Result<BlockRow>>,
+    ) -> io::Result<Sorted> {
+        let mut file = BufWriter::new(File::create(path)?);
+        let mut buf = [0u8; RECORD];
+        let mut n = 0;
+        for r in rows {
+            encode(&r?, &mut buf);
+            file.write_all(&buf)?;
+            n += 1;
+        }
+        file.flush()?;
+        Ok(Sorted {
+            path: path.to_path_buf(),
+            rows: n,
+        })
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// The `n` rows from the `start`th on.
+    pub fn range(
+        &self,
+        start: u64,
+        n: u64,
+    ) -> io::Result<impl Iterator<Item = io::Result<BlockRow>> + use<>> {
+        let mut file = File::open(&self.path)?;
+        file.seek(SeekFrom::Start(start * RECORD as u64))?;
+        let mut reader = BufReader::with_capacity(64 * 1024, file);
+        Ok((0..n.min(self.rows.saturating_sub(start))).map(move |_| {
+            let mut buf = [0u8; RECORD];
+            reader.read_exact(&mut buf)?;
+            Ok(decode(&buf))
+        }))
+    }
+
+    /// Deletes the file.
+    pub fn remove(&self) -> io::Result<()> {
+        std::fs::remove_file(&self.path)
+    }
+}
+
 /// Table order: by height, then block.
 pub fn sort(rows: &mut [BlockRow]) {
     rows.sort_by_key(|r| (r.height, r.block));

@@ -115,11 +115,23 @@ fn parquet_bytes(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
     Ok(buf)
 }
 
+const COMPRESSION: ParquetCompression = ParquetCompression::Zstd(None);
+
 fn parquet_writer<W: std::io::Write>(to: W) -> ParquetWriter<W> {
     ParquetWriter::new(to)
-        .with_compression(ParquetCompression::Zstd(None))
+        .with_compression(COMPRESSION)
         .with_statistics(StatisticsOptions::default())
         .set_parallel(false)
+}
+
+/// The options `parquet_writer` gives its pages, for writing a row group a column at a time.
+fn parquet_options() -> polars_parquet::write::WriteOptions {
+    polars_parquet::write::WriteOptions {
+        statistics: StatisticsOptions::default(),
+        version: polars_parquet::write::Version::V1,
+        compression: COMPRESSION.into(),
+        data_page_size: None,
+    }
 }
 
 fn csv_bytes(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {

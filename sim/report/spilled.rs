@@ -1,14 +1,27 @@
 //! The `blocks` table of a run whose rows went to disk as it ran (`metrics::spill`): merged
-//! back into table order and written a Parquet row group at a time, in the bytes a table built
-//! whole gives (`parquet_bytes`, `csv_bytes`), holding one row group instead of the run.
+//! back into table order on disk, then written in the bytes a table built whole gives
+//! (`parquet_bytes`, `csv_bytes`): the CSV a few thousand rows at a time, the Parquet file a
+//! row group at a time and each row group a column at a time, so that what is held is one
+//! column of one row group, not the run.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use super::{ReportError, csv_writer, parquet_writer, table_error, tables};
-use crate::metrics::spill::Spilled;
+use polars::io::parquet::write::get_encodings;
+use polars::prelude::*;
+use polars_parquet::read::ParquetError;
+use polars_parquet::write::{
+    Compressor, DynIter, DynStreamingIterator, Encoding, FallibleStreamingIterator, ParquetType,
+    RowGroupIterColumns, array_to_columns,
+};
+
+use super::{ReportError, csv_writer, parquet_options, parquet_writer, table_error, tables};
+use crate::metrics::spill::{CHUNK, Sorted, Spilled};
 use crate::metrics::{BlockRow, RunOutput};
+
+/// The merged rows' file in the staging folder, removed once the tables are written.
+const SORTED: &str = ".blocks.sorted";
 
 /// Rows polars puts in a row group when writing a table whole (polars 0.55,
 /// `chunk_df_for_writing` and `split_impl`).
@@ -29,7 +42,7 @@ fn row_groups(n: u64) -> Vec<u64> {
 }
 
 /// Writes `blocks.parquet` (and `blocks.csv` with `csv`) into `dir` from `spilled` and the
-/// rows `out` held, then removes the spill file.
+/// rows `out` held, then removes the spill's files.
 pub(super) fn write_blocks(
     out: &RunOutput,
     spilled: &Spilled,
@@ -43,52 +56,124 @@ pub(super) fn write_blocks(
         let path = path.to_path_buf();
         move |source| ReportError::Io { path, source }
     };
-    let create = |path: &Path| File::create(path).map(BufWriter::new).map_err(io(path));
     let table = |path: &Path| {
         let path = path.to_path_buf();
         move |source| table_error(&path, source)
     };
+    let create = |path: &Path| File::create(path).map(BufWriter::new).map_err(io(path));
+    let sorted_path = dir.join(SORTED);
+    let merged = spilled.merged(&out.blocks).map_err(io(&sorted_path))?;
+    let sorted = Sorted::write(&sorted_path, merged).map_err(io(&sorted_path))?;
+    spilled.remove().map_err(io(&sorted_path))?;
     let schema = tables::blocks(&[])
         .map_err(table(&parquet_path))?
         .schema()
         .clone();
-    let mut parquet_file = create(&parquet_path)?;
-    let mut csv_file = csv.then(|| create(&csv_path)).transpose()?;
-    let mut parquet = parquet_writer(&mut parquet_file)
+
+    let mut file = create(&parquet_path)?;
+    let mut parquet = parquet_writer(&mut file)
         .batched(&schema)
         .map_err(table(&parquet_path))?;
-    let mut text = match &mut csv_file {
-        Some(f) => Some(csv_writer(f).batched(&schema).map_err(table(&csv_path))?),
-        None => None,
-    };
-    let n = spilled.rows() + out.blocks.len() as u64;
-    let mut rows = spilled.merged(&out.blocks).map_err(io(&parquet_path))?;
-    for size in row_groups(n) {
-        let group: Vec<BlockRow> = rows
-            .by_ref()
-            .take(size as usize)
-            .collect::<Result<_, _>>()
-            .map_err(io(&parquet_path))?;
-        let df = tables::blocks(&group).map_err(table(&parquet_path))?;
-        drop(group);
-        parquet.write_batch(&df).map_err(table(&parquet_path))?;
-        if let Some(text) = &mut text {
-            text.write_batch(&df).map_err(table(&csv_path))?;
-        }
+    let fields = parquet.parquet_schema().fields().to_vec();
+    let encodings: Vec<Vec<Encoding>> = get_encodings(&schema.to_arrow(CompatLevel::newest()))
+        .iter()
+        .cloned()
+        .collect();
+    let mut start = 0;
+    for size in row_groups(sorted.rows()) {
+        let columns = columns(&sorted, (start, size), fields.clone(), encodings.clone());
+        let mut w = parquet.get_writer().lock().expect("parquet writer");
+        w.write(size, columns).map_err(table(&parquet_path))?;
+        start += size;
     }
     parquet.finish().map_err(table(&parquet_path))?;
     drop(parquet);
-    parquet_file.flush().map_err(io(&parquet_path))?;
-    written.push(parquet_path.clone());
-    if let Some(mut text) = text {
+    file.flush().map_err(io(&parquet_path))?;
+    written.push(parquet_path);
+
+    if csv {
+        let mut file = create(&csv_path)?;
+        let mut text = csv_writer(&mut file)
+            .batched(&schema)
+            .map_err(table(&csv_path))?;
+        let mut rows = sorted.range(0, sorted.rows()).map_err(io(&sorted_path))?;
+        loop {
+            let chunk: Vec<BlockRow> = rows
+                .by_ref()
+                .take(CHUNK)
+                .collect::<Result<_, _>>()
+                .map_err(io(&sorted_path))?;
+            if chunk.is_empty() {
+                break;
+            }
+            let df = tables::blocks(&chunk).map_err(table(&csv_path))?;
+            text.write_batch(&df).map_err(table(&csv_path))?;
+        }
         text.finish().map_err(table(&csv_path))?;
-    }
-    if let Some(mut f) = csv_file {
-        f.flush().map_err(io(&csv_path))?;
+        drop(text);
+        file.flush().map_err(io(&csv_path))?;
         written.push(csv_path);
     }
-    spilled.remove().map_err(io(&parquet_path))?;
-    Ok(())
+    sorted.remove().map_err(io(&sorted_path))
+}
+
+/// The row group of rows `start..start + size` as the Parquet writer takes it, each column
+/// read from `sorted` and encoded only when the writer comes to it (after writing the one
+/// before), with the pages and compression polars gives a column of a table written whole
+/// (polars-io 0.55, `create_serializer`).
+fn columns(
+    sorted: &Sorted,
+    (start, size): (u64, u64),
+    fields: Vec<ParquetType>,
+    encodings: Vec<Vec<Encoding>>,
+) -> RowGroupIterColumns<'static, PolarsError> {
+    let sorted = sorted.clone();
+    let options = parquet_options();
+    let columns =
+        fields
+            .into_iter()
+            .zip(encodings)
+            .enumerate()
+            .map(move |(c, (field, encoding))| {
+                let array = column(&sorted, start, size, c)?;
+                let leaf = array_to_columns(array, field, options, &encoding)?
+                    .into_iter()
+                    .next()
+                    .expect("a flat column has one leaf");
+                let pages = leaf.map(|page| {
+                    page.map_err(|e| {
+                        ParquetError::FeatureNotSupported(format!("reraised in polars: {e}"))
+                    })
+                });
+                let compressed = Compressor::new_from_vec(pages, options.compression, vec![])
+                    .map_err(PolarsError::from);
+                Ok(DynStreamingIterator::new(compressed))
+            });
+    DynIter::new(columns)
+}
+
+/// Column `c` of rows `start..start + size`, built as the whole table builds it
+/// (`tables::blocks`), a chunk of rows at a time.
+fn column(sorted: &Sorted, start: u64, size: u64, c: usize) -> PolarsResult<ArrayRef> {
+    let mut rows = sorted.range(start, size)?;
+    let mut whole: Option<Series> = None;
+    loop {
+        let chunk: Vec<BlockRow> = rows.by_ref().take(CHUNK).collect::<Result<_, _>>()?;
+        if chunk.is_empty() {
+            break;
+        }
+        let part = tables::blocks(&chunk)?.columns()[c]
+            .as_materialized_series()
+            .clone();
+        match &mut whole {
+            Some(w) => {
+                w.append(&part)?;
+            }
+            None => whole = Some(part),
+        }
+    }
+    let whole = whole.expect("a row group has rows").rechunk();
+    Ok(whole.to_arrow(0, CompatLevel::newest()))
 }
 
 #[cfg(test)]
