@@ -96,6 +96,9 @@ impl<P: Protocol> Protocol for Unicast<P> {
     fn vote_usage(&self, nodes: &[P::Node]) -> Usage {
         self.0.vote_usage(nodes)
     }
+    fn spill_rows(&mut self, to: &unchained::metrics::spill::Spill) {
+        self.0.spill_rows(to);
+    }
     fn tx_relay_mut(&mut self) -> Option<&mut unchained::consensus::tx_relay::TxRelay> {
         self.0.tx_relay_mut()
     }
