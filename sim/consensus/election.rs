@@ -40,6 +40,14 @@ pub enum Ask {
     },
 }
 
+/// The highest log index that a majority of members hold, from each member's highest matched
+/// index (the leader's own included): Raft's commit rule (§5.3), before its current-term check.
+pub fn held_by_majority(match_index: &[u64], majority: u32) -> u64 {
+    let mut m = match_index.to_vec();
+    m.sort_unstable_by(|a, b| b.cmp(a));
+    m[majority as usize - 1]
+}
+
 /// What a family gives the election: its members and their logs, its timer, its messages and
 /// what a member winning does.
 pub trait Election {
@@ -50,7 +58,9 @@ pub trait Election {
     fn ballot(node: &mut Self::Node) -> Ballot<'_>;
     /// Members `0..members()` vote.
     fn members(&self) -> u32;
-    fn majority(&self) -> u32;
+    fn majority(&self) -> u32 {
+        self.members() / 2 + 1
+    }
     /// The member's last log entry: `(term, index)`.
     fn last_entry(&self, node: &Self::Node) -> (u64, u64);
     /// A fresh election timeout for the member.

@@ -354,6 +354,20 @@ mod tests {
         (None, dead)
     }
 
+    /// The first five live entries, each with the count of dead ones passed before it.
+    fn first_five<'a>(
+        mut it: impl Iterator<Item = (&'a At, &'a (u64, bool))>,
+    ) -> Vec<(At, u64, u32)> {
+        let mut want = Vec::new();
+        while want.len() < 5 {
+            match first_live(&mut it) {
+                (Some((k, v)), dead) => want.push((k, v, dead)),
+                (None, _) => break,
+            }
+        }
+        want
+    }
+
     /// Against an ordered map fed alike (arrivals out of order, often into runs of claimed
     /// and dead places, claims and deaths on both sides of a point, drops from the front):
     /// every walk from any point yields the map's live entries in the map's order, and the
@@ -424,19 +438,7 @@ mod tests {
                     got.push((c.get(p).0, *c.get(p).1, dead));
                     i = p;
                 }
-                let (mut want, mut dead) = (Vec::new(), 0);
-                for (k, &(v, d)) in m.range(..probe).rev() {
-                    if want.len() == 5 {
-                        break;
-                    }
-                    if d {
-                        dead += 1;
-                    } else {
-                        want.push((*k, v, dead));
-                        dead = 0;
-                    }
-                }
-                assert_eq!(got, want);
+                assert_eq!(got, first_five(m.range(..probe).rev()));
                 let (mut got, mut i) = (Vec::new(), split);
                 while let (Some(p), dead) = c.walk().next(i) {
                     if got.len() == 5 {
@@ -445,19 +447,7 @@ mod tests {
                     got.push((c.get(p).0, *c.get(p).1, dead));
                     i = p + 1;
                 }
-                let (mut want, mut dead) = (Vec::new(), 0);
-                for (k, &(v, d)) in m.range(probe..) {
-                    if want.len() == 5 {
-                        break;
-                    }
-                    if d {
-                        dead += 1;
-                    } else {
-                        want.push((*k, v, dead));
-                        dead = 0;
-                    }
-                }
-                assert_eq!(got, want);
+                assert_eq!(got, first_five(m.range(probe..)));
             }
             if n % 50 == 0 {
                 let limit = (n * 10).saturating_sub(400 + draw(200));

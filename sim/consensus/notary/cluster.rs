@@ -14,7 +14,7 @@
 //! `election.rs`, log compaction and snapshots in `compaction.rs`.
 
 use super::{Ctx, Msg, Node, Notary, Role, Stage, Timer, VOTE_BYTES};
-use crate::consensus::election::Election;
+use crate::consensus::election::{Election, held_by_majority};
 use std::collections::btree_map::Entry as Slot;
 
 /// AppendEntries header on the wire.
@@ -325,9 +325,7 @@ impl Notary {
 
     /// The highest index held by a majority and of the current term becomes committed.
     fn advance_commit(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
-        let mut m = node.match_index.clone();
-        m.sort_unstable_by(|a, b| b.cmp(a));
-        let n = m[self.majority() as usize - 1];
+        let n = held_by_majority(&node.match_index, self.majority());
         if n <= node.commit || self.entries[node.at(n)].term != node.term {
             return;
         }

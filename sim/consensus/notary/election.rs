@@ -63,10 +63,6 @@ impl Election for Notary {
         self.cluster
     }
 
-    fn majority(&self) -> u32 {
-        self.cluster / 2 + 1
-    }
-
     fn last_entry(&self, node: &Node) -> (u64, u64) {
         (self.last_term(node), self.last_index(node))
     }

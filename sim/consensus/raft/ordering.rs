@@ -2,7 +2,7 @@
 //! gives the election it shares with the notary's Raft cluster (`consensus/election.rs`).
 
 use super::{Block, Ctx, Msg, Node, Raft, Role, Timer};
-use crate::consensus::election::{Ask, Ballot, Election};
+use crate::consensus::election::{Ask, Ballot, Election, held_by_majority};
 use crate::engine::Time;
 use crate::scenario::TimeoutSpread;
 use rand::RngExt;
@@ -245,9 +245,7 @@ impl Raft {
 
     /// The highest index held by a majority and of the current term becomes committed.
     fn advance_commit(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
-        let mut m = node.match_index.clone();
-        m.sort_unstable_by(|a, b| b.cmp(a));
-        let n = m[self.majority() as usize - 1];
+        let n = held_by_majority(&node.match_index, self.majority());
         if n <= node.commit || self.blocks.get(Self::entry(node, n)).term != node.term {
             return;
         }
@@ -307,10 +305,6 @@ impl Election for Raft {
 
     fn members(&self) -> u32 {
         self.orderers
-    }
-
-    fn majority(&self) -> u32 {
-        self.orderers / 2 + 1
     }
 
     fn last_entry(&self, node: &Node) -> (u64, u64) {
