@@ -109,3 +109,57 @@ fn tables_written_from_the_spill_are_those_built_whole() {
         assert!(bytes == &streamed[name], "{name} differs");
     }
 }
+
+/// A sweep's run sends its closed rows to its temporary folder as `unchained run` does: over
+/// a sweep of a notary (a row per transaction) at 600 and 2,400 s, the rows still held at the
+/// end stay under a chunk and the open ones while the rows grow fourfold, and the folder holds
+/// the tables only. Held to the end, they would be every row (about 30,000 then 120,000).
+#[test]
+fn a_sweep_run_holds_one_chunk_of_rows() {
+    let dir = folder("sweep");
+    std::fs::write(
+        dir.join("base.yaml"),
+        "duration_s: 600\n\
+         devices: [{ count: 1000, workload: { model: periodic, interval_s: 20, jitter_s: 2 } }]\n\
+         gateways: { count: 10 }\nvalidators: { count: 4 }\n\
+         consensus: { protocol: notary, cluster: { model: single } }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("sweep.yaml"),
+        "name: notary-rows\nscenario: base.yaml\nseeds: 1\naxes:\n  duration_s: [600, 2400]\n",
+    )
+    .unwrap();
+    let sweep = unchained::sweep::load(&dir.join("sweep.yaml")).expect("sweep");
+    let chunk = unchained::metrics::spill::CHUNK;
+    let mut runs = Vec::new();
+    for p in 0..2 {
+        let at = dir.join(format!("point={p}"));
+        std::fs::create_dir_all(&at).unwrap();
+        let out = unchained::sweep::run_in(&sweep, p, 0, &at).expect("runs");
+        assert!(out.conservation.holds(), "{:?}", out.conservation);
+        let spilled = out.blocks_spilled.as_ref().map_or(0, |s| s.rows());
+        let held = out.blocks.len();
+        eprintln!(
+            "point {p}: {} rows, {spilled} written as the run went, {held} held at the end",
+            spilled + held as u64
+        );
+        let hidden: Vec<_> = std::fs::read_dir(&at)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        assert!(hidden.is_empty(), "left in the run folder: {hidden:?}");
+        runs.push((spilled + held as u64, held));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    let [(short_rows, _), (long_rows, long_held)] = runs[..] else {
+        unreachable!("two runs")
+    };
+    assert!(long_rows > 3 * short_rows, "{long_rows} vs {short_rows}");
+    assert!(
+        long_rows > 4 * chunk as u64,
+        "{long_rows} rows: the long run must spill"
+    );
+    assert!(long_held <= chunk + 1000, "{long_held} held");
+}

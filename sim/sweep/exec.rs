@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use super::spec::Sweep;
 use super::store;
+use crate::metrics::RunOutput;
 use crate::scenario::Scenario;
 use crate::world::{self, Feedback, Progress};
 
@@ -194,14 +195,31 @@ fn run_list(
     })
 }
 
+/// One run, written into its temporary folder and moved into place. The folder exists from
+/// the start, for the rows [`run_in`] writes as the run goes. A run that fails or is
+/// interrupted leaves only the temporary folder, which nothing reads and the next start of
+/// its shard removes (`clean_temp`).
 fn one(sweep: &Sweep, out: &Path, p: u32, k: u32) -> Result<PathBuf, String> {
-    let s = sweep.scenario(p, k);
-    let output =
-        world::run(&s, &Progress::hidden()).map_err(|e| format!("point {p} seed {k}: {e}"))?;
     let tmp = store::temp_dir(out, p, k);
     std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
-    crate::report::write_tables(&output, &tmp).map_err(|e| e.to_string())?;
+    if let Err(e) = run_in(sweep, p, k, &tmp) {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
     store::commit(&tmp, &store::run_dir(out, p, k))
+}
+
+/// Run `(p, k)` of `sweep` with its tables written into `dir`, an existing empty folder. Its
+/// closed `blocks` rows go to a file in `dir` as the run goes (`world::run_rows_to`), so a
+/// long run holds a chunk of them, not its history (a notary run otherwise grows about 300 B
+/// a transaction); `write_tables` merges them into the table and removes the file. The
+/// output comes back: its `blocks` are the rows still held at the end.
+pub fn run_in(sweep: &Sweep, p: u32, k: u32, dir: &Path) -> Result<RunOutput, String> {
+    let s = sweep.scenario(p, k);
+    let output = world::run_rows_to(&s, &Progress::hidden(), Some(dir))
+        .map_err(|e| format!("point {p} seed {k}: {e}"))?;
+    crate::report::write_tables(&output, dir).map_err(|e| e.to_string())?;
+    Ok(output)
 }
 
 #[cfg(test)]

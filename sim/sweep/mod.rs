@@ -12,7 +12,7 @@ mod store;
 
 pub use charts::{Chart, DEFAULT_METRICS, Scale};
 pub(crate) use charts::{FONT, PALETTE, SIZE, range, short};
-pub use exec::{Outcome, Shard, concurrency, memory_estimate, run, run_points};
+pub use exec::{Outcome, Shard, concurrency, memory_estimate, run, run_in, run_points};
 pub use merge::{AxisValues, Combined, combine, read_point};
 pub use spec::Dim;
 pub use spec::json_schema;
