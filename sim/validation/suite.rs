@@ -153,6 +153,11 @@ pub(super) fn load(dir: &Path, name: &str) -> Result<Scenario, String> {
     scenario::load(&dir.join(name)).map_err(|e| e.to_string())
 }
 
+/// A run of the suite with its `blocks` rows held in memory, not written out as they close
+/// (`world::run_rows_to`): the Bitcoin propagation check reads its Nakamoto runs' rows, and
+/// T13 and T14 count the PBFT, HotStuff and Tendermint runs' decisions and read when the last
+/// replica decided. Those families' runs are short and set by the suite (40 devices at
+/// 0.005–0.01 requests a second for 30–60 s), a few dozen rows each.
 pub(super) fn simulate(s: &Scenario) -> Result<crate::metrics::RunOutput, String> {
     world::run(s, &Progress::hidden()).map_err(|e| e.to_string())
 }
