@@ -48,7 +48,7 @@ use shard::{Plans, Shard, Sources};
 use std::sync::Arc;
 use traffic::{Fate, Traffic};
 
-pub use estimate::{Estimate, available_bytes, estimate, offered_tx_per_s};
+pub use estimate::{Estimate, Rows, available_bytes, estimate, estimate_rows, offered_tx_per_s};
 pub use progress::{Feedback, Progress};
 
 #[derive(Debug, thiserror::Error)]
