@@ -100,3 +100,38 @@ fn a_single_notary_down_for_good_is_asked_no_more() {
         (long_held, long_peak),
     );
 }
+
+/// A cluster left below its quorum for good: BFT of 4 (quorum 3) losing members 2 and 3, Raft
+/// of 5 (quorum 3) losing members 2, 3 and 4, from 150 s. The live members can never decide
+/// again, so an origin's retry or a counterparty's wait ends the transaction as it stands
+/// (undecided: pending among those collecting) instead of asking again to the end of the run:
+/// asked for good, every transaction created after the crash would be tracked to the end.
+#[test]
+fn a_cluster_below_its_quorum_for_good_is_asked_no_more() {
+    let runs: Vec<_> = [
+        ("{ model: bft, faults: 1 }", "[2, 3]"),
+        ("{ model: raft, nodes: 5 }", "[2, 3, 4]"),
+    ]
+    .into_iter()
+    .map(|(cluster, nodes)| {
+        let faults = format!("faults:\n  crashes: [{{ nodes: {nodes}, at_s: 150 }}]\n");
+        let (short_held, short_peak, short_created, _) = held(600, cluster, &faults);
+        let (long_held, long_peak, long_created, _) = held(2400, cluster, &faults);
+        eprintln!(
+            "{cluster} losing {nodes}: {short_created} then {long_created} created, \
+             {short_held} then {long_held} held"
+        );
+        assert!(long_created > 3 * short_created);
+        (
+            cluster,
+            nodes,
+            (short_held, short_peak),
+            (long_held, long_peak),
+        )
+    })
+    .collect();
+    for (cluster, nodes, short, long) in runs {
+        let label = format!("{cluster} losing {nodes} for good");
+        common::notary_held_flat(&label, short, long);
+    }
+}

@@ -38,7 +38,9 @@ impl Notary {
     }
 
     /// A request at a member: the leader orders it; a backup (the initiator retried) forwards
-    /// it and waits for it to be executed.
+    /// it and waits for it to be executed. Below its quorum for good the cluster orders
+    /// nothing more: the leader answers only what it decided, as in the Raft cluster
+    /// (`on_request`), and a backup waits for nothing.
     pub(super) fn bft_request(
         &mut self,
         node: &mut Node,
@@ -55,7 +57,7 @@ impl Notary {
             }
             return self.order(node, ctx, t);
         }
-        if self.known_done(node, t) {
+        if self.known_done(node, t) || self.quorum_gone() {
             return;
         }
         // A retried request already waiting: the forward or the leader's reply may be lost.
@@ -117,6 +119,9 @@ impl Notary {
             self.tell_forwarders(node, ctx, t);
             return self.reject(t, ctx);
         }
+        if self.quorum_gone() {
+            return;
+        }
         let seq = node.next_seq;
         node.next_seq += 1;
         node.ordered.insert(t, seq);
@@ -162,7 +167,13 @@ impl Notary {
         exec: u64,
     ) {
         node.resend_armed = false;
-        if node.view != view || node.changing || node.id != self.leader_of(view) {
+        // Below its quorum for good the cluster decides nothing more: sent again, a
+        // pre-prepare would name a transaction its parties gave up on, once released.
+        if node.view != view
+            || node.changing
+            || node.id != self.leader_of(view)
+            || self.quorum_gone()
+        {
             return;
         }
         let seq = node.exec + 1;

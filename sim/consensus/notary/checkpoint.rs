@@ -50,12 +50,14 @@ impl Checkpoint {
         self.views[m] = view;
     }
 
-    /// The lowest view of a member (one yet to publish counts as view 0).
-    pub fn lowest_view(&self, members: u32) -> u64 {
+    /// The lowest view of a member not `gone` (one yet to publish counts as view 0): a
+    /// member down for good reads nothing more, and its view stays where it stopped.
+    pub fn lowest_view(&self, members: u32, gone: &[bool]) -> u64 {
         if self.views.len() < members as usize {
             return 0;
         }
-        self.views.iter().copied().min().unwrap_or(0)
+        let live = self.views.iter().zip(gone).filter(|&(_, &g)| !g);
+        live.map(|(&v, _)| v).min().unwrap_or(0)
     }
 
     /// The sequence known executed at f + 1 members (`u64::MAX` outside the BFT cluster).
@@ -180,7 +182,7 @@ impl Notary {
     /// consumed states no transaction can name again (`Notary::retire`).
     pub(super) fn bft_release(&mut self, node: &mut Node) {
         self.bft.publish(node.id, Self::stable_of(node), node.view);
-        let lowest = self.bft.lowest_view(self.cluster);
+        let lowest = self.bft.lowest_view(self.cluster, &self.gone);
         self.vc_store.release_below(lowest);
         self.nv_store.release_below(lowest);
         let floor = self

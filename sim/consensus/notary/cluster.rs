@@ -45,7 +45,10 @@ impl Entry {
 }
 
 impl Notary {
-    /// A notarisation request reaches a member.
+    /// A notarisation request reaches a member. Below its quorum for good the cluster commits
+    /// nothing more: the leader answers only what it applied and logs nothing new, and the
+    /// origin's retry strands the transaction (`Notary::notary_gone`); logged, each would be
+    /// held to the end of the run.
     pub(super) fn on_request(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, t: u32) {
         if node.id >= self.cluster {
             return;
@@ -66,6 +69,7 @@ impl Notary {
                 let ok = node.consumed.get(&input) == Some(&t);
                 self.answer(t, ok, ctx);
             }
+            Some(_) | None if self.quorum_gone() => {}
             // Asked again before it applied: followers that lack it may have lost it.
             Some(&i) => {
                 for to in 0..self.cluster {

@@ -25,8 +25,10 @@
 //! view when a backup's forwarded request is not executed in time (`bft.rs`); an initiator
 //! that hears nothing within the same three election timeouts asks every member. The single
 //! notary has no leader change; its origins ask it again on the same timer, and it answers a
-//! repeated request as it did the first time; down for good, it is asked no more, and an
-//! origin's next retry strands the transaction (`parties.rs`). Under loss every cluster also
+//! repeated request as it did the first time. A notary that can never decide again (the
+//! single one down for good, or a cluster with more members down for good than its quorum
+//! spares) is asked no more: its live members order nothing new, and an origin's next retry
+//! strands the transaction (`parties.rs`). Under loss every cluster also
 //! has the origin propose again to a counterparty that did not endorse, and a counterparty
 //! that endorsed and heard no outcome ask the notary.
 //!
@@ -107,7 +109,7 @@ struct NTx {
 
 impl NTx {
     /// Given up before reaching the notary: a party went down for good while it was being
-    /// proposed (`Notary::party_gone`, `on_propose_timer`), or the notary of one went down for
+    /// proposed (`Notary::party_gone`, `on_propose_timer`), or the notary lost its quorum for
     /// good before deciding it (`notary_gone`). It stays pending, counted among those collecting.
     fn stranded(&self) -> bool {
         self.stage == Stage::Collecting && self.done_at != Time::MAX

@@ -112,13 +112,14 @@ impl Notary {
         self.ask_notary(node, ctx, t);
     }
 
-    /// A notary of one down for good answers nothing more: a party's retry or wait then ends
-    /// `t` as it stands instead of asking again to the end of the run. Undecided, it is
-    /// stranded, pending among those collecting, as one whose counterparty is down for good
-    /// (`on_propose_timer`); decided, its outcome stays where it is (a rejection counted
-    /// dropped, a signature a party never hears of pending in a block).
+    /// A notary whose live members can never again form a quorum (a notary of one down for
+    /// good, or more cluster members down for good than the quorum spares) decides nothing
+    /// more: a party's retry or wait then ends `t` as it stands instead of asking again to the
+    /// end of the run. Undecided, it is stranded, pending among those collecting, as one whose
+    /// counterparty is down for good (`on_propose_timer`); decided, its outcome stays where it
+    /// is (a rejection counted dropped, a signature a party never hears of pending in a block).
     fn notary_gone(&mut self, t: u32, now: Time) -> bool {
-        let gone = self.cluster == 1 && self.gone[LEADER as usize];
+        let gone = self.quorum_gone();
         let n = &mut self.txs[t];
         if gone && n.done_at == Time::MAX {
             n.done_at = now;
@@ -132,6 +133,15 @@ impl Notary {
 
     pub(super) fn counterparty(&self, device: u32, origin: u32) -> u32 {
         super::counterparty(self.seed, self.validators, device, origin)
+    }
+
+    /// More members down for good than the quorum spares: the live ones never decide again.
+    pub(super) fn quorum_gone(&self) -> bool {
+        let gone = self.gone[..self.cluster as usize]
+            .iter()
+            .filter(|&&g| g)
+            .count() as u32;
+        gone > self.cluster - self.quorum()
     }
 
     pub(super) fn quorum(&self) -> u32 {

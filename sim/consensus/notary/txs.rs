@@ -16,10 +16,10 @@
 //! transaction is folded into counts as it goes (see [`Txs::release`]).
 //!
 //! A party down for good counts as having heard, and a transaction it leaves stranded before
-//! it reached the notary is done when stranded (`Notary::party_gone`), as is one a notary of
-//! one down for good leaves undecided (`Notary::notary_gone`); only then does the path above
-//! hold for it too: the handlers and timers that would name it act on a stranded transaction
-//! no more, so nothing holds back those after it for good.
+//! it reached the notary is done when stranded (`Notary::party_gone`), as is one a notary
+//! below its quorum for good leaves undecided (`Notary::notary_gone`); only then does the
+//! path above hold for it too: the handlers and timers that would name it act on a stranded
+//! transaction no more, so nothing holds back those after it for good.
 
 use super::{NTx, Stage};
 use crate::engine::Time;
