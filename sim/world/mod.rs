@@ -14,8 +14,10 @@ mod copies;
 mod dispatch;
 mod distance;
 mod energy;
+mod entry;
 mod estimate;
 mod faults;
+mod finish;
 mod gateways;
 mod progress;
 mod receipts;
@@ -25,16 +27,12 @@ mod summary;
 mod traffic;
 mod typed;
 
-use crate::consensus::{
-    Protocol, hotstuff::HotStuff, nakamoto::Nakamoto, notary::Notary, pbft::Pbft, pos::Pos,
-    raft::Raft, tangle::Tangle, tendermint::Tendermint, xrpl::Xrpl,
-};
+use crate::consensus::Protocol;
 use crate::engine::{Command, NS_PER_MS, NS_PER_S, Purpose, Scheduler, Time, from_secs, stream};
-use crate::ledger::TxKind;
 use crate::metrics::spill::Spill;
-use crate::metrics::{Conservation, Measure, Metrics, NodeRow, RunOutput, Stages};
+use crate::metrics::{Conservation, Measure, Metrics, RunOutput};
 use crate::net::{Access, Network, Reach, Transfers, Uplinks};
-use crate::scenario::{self, Consensus, Jitter, Scenario, UploadSharing};
+use crate::scenario::{self, Jitter, Scenario, UploadSharing};
 use airwaves::{AirPlan, Airwaves};
 use arrival::Arrival;
 use batches::Batches;
@@ -48,6 +46,7 @@ use shard::{Plans, Shard, Sources};
 use std::sync::Arc;
 use traffic::{Fate, Traffic};
 
+pub use entry::{run, run_rows_to, run_with, run_with_rows};
 pub use estimate::{Estimate, Rows, available_bytes, estimate, estimate_rows, offered_tx_per_s};
 pub use progress::{Feedback, Progress};
 
@@ -69,118 +68,6 @@ pub enum RunError {
     KindConservation(#[from] crate::metrics::KindError),
     #[error("cannot write the blocks rows: {0}")]
     Rows(std::io::Error),
-}
-
-/// Runs a validated scenario to its end.
-pub fn run(s: &Scenario, progress: &Progress) -> Result<RunOutput, RunError> {
-    run_rows_to(s, progress, None)
-}
-
-/// [`run`], the closed `blocks` rows of the families that build them as they go written to a
-/// file in `rows_to` (the output's staging folder) a chunk at a time instead of held to the
-/// end; [`crate::report::write_run`] merges them into the table and removes the file.
-pub fn run_rows_to(
-    s: &Scenario,
-    progress: &Progress,
-    rows_to: Option<&std::path::Path>,
-) -> Result<RunOutput, RunError> {
-    let n = s.validators.count as u32;
-    let rows_to = rows_to
-        .map(Spill::create)
-        .transpose()
-        .map_err(RunError::Rows)?;
-    // The registry: one arm per protocol.
-    match &s.consensus {
-        Consensus::Nakamoto(p) => run_with_rows(
-            s,
-            Nakamoto::with_adversary(&mining(p, s), n, s.seed, s.adversary.as_ref())
-                .with_relay(s.network.relay_model, lossy(s))
-                .with_tx_relay(s.network.tx_relay, n, lossy(s))
-                .with_horizon(from_secs(s.duration_s)),
-            progress,
-            rows_to,
-        )
-        .map(|r| r.0),
-        Consensus::Pbft(p) => {
-            let pbft = Pbft::new(p, n).with_adversary(s.adversary.as_ref());
-            run_with_rows(s, pbft, progress, rows_to).map(|r| r.0)
-        }
-        Consensus::Hotstuff(p) => {
-            let hs = HotStuff::new(p, n).with_adversary(s.adversary.as_ref());
-            run_with_rows(s, hs, progress, rows_to).map(|r| r.0)
-        }
-        Consensus::Tendermint(p) => {
-            let tm = Tendermint::new(p, n).with_adversary(s.adversary.as_ref());
-            run_with_rows(s, tm, progress, rows_to).map(|r| r.0)
-        }
-        Consensus::Pos(p) => {
-            let net = &s.network;
-            let pos =
-                Pos::new(p, n, s.seed).with_tx_relay(net.tx_relay, net.relay_model, n, lossy(s));
-            run_with_rows(s, pos, progress, rows_to).map(|r| r.0)
-        }
-        Consensus::Tangle(p) => {
-            let t = Tangle::new(p, n).with_faults(s.faults.as_ref(), n);
-            run_with_rows(s, t, progress, rows_to).map(|r| r.0)
-        }
-        Consensus::Notary(p) => {
-            run_with_rows(s, Notary::new(p, n, s.seed), progress, rows_to).map(|r| r.0)
-        }
-        Consensus::Xrpl(p) => {
-            let xrpl = Xrpl::new(p, n).with_adversary(s.adversary.as_ref());
-            run_with_rows(s, xrpl, progress, rows_to).map(|r| r.0)
-        }
-        Consensus::Raft(p) => run_with_rows(s, Raft::new(p, n), progress, rows_to).map(|r| r.0),
-    }
-}
-
-/// Nakamoto's parameters with `miners` defaulting to the nodes of the mining classes when a
-/// class does not mine (`network.classes[i].mines: false`).
-fn mining(p: &scenario::Nakamoto, s: &Scenario) -> scenario::Nakamoto {
-    let mut p = p.clone();
-    if p.miners.is_none() {
-        p.miners = s.network.mining_nodes(s.validators.count);
-    }
-    p
-}
-
-/// Whether validator messages can be lost or meet a crashed validator.
-fn lossy(s: &Scenario) -> bool {
-    s.faults.is_some() || matches!(s.adversary, Some(scenario::Adversary::Eclipse { .. }))
-}
-
-/// Runs a scenario with a given protocol value and hands back, besides the output, the
-/// protocol and its validators' final states, so tests can inspect what each node decided.
-pub fn run_with<P: Protocol>(
-    s: &Scenario,
-    protocol: P,
-    progress: &Progress,
-) -> Result<(RunOutput, P, Vec<P::Node>), RunError> {
-    run_with_rows(s, protocol, progress, None)
-}
-
-/// [`run_with`], closed `blocks` rows written to `spill` as in [`run_rows_to`].
-pub fn run_with_rows<P: Protocol>(
-    s: &Scenario,
-    mut protocol: P,
-    progress: &Progress,
-    spill: Option<Spill>,
-) -> Result<(RunOutput, P, Vec<P::Node>), RunError> {
-    if let Some(to) = &spill {
-        protocol.spill_rows(to);
-    }
-    let world = |protocol| {
-        let mut w = World::new(s, protocol);
-        w.spill = spill;
-        w.run(progress)
-    };
-    // Inside a pool's worker the validators' loop and the shards share that pool's threads,
-    // so a pool of one thread runs everything on one; from outside, enter the global pool.
-    if rayon::current_thread_index().is_some() {
-        world(protocol)
-    } else {
-        rayon::scope(|_| world(protocol))
-    }
 }
 
 enum Ev<M, T> {
@@ -798,227 +685,5 @@ impl<'s, P: Protocol> World<'s, P> {
             self.deliver(v, to, msg, bytes, Arrival::At(at));
         }
         self.finished = finished;
-    }
-
-    fn finish(mut self) -> Result<(RunOutput, P, Vec<P::Node>), RunError> {
-        // Transfers still on a fair-shared link never reached their receivers.
-        for (to, msg, bytes) in self
-            .uplinks
-            .as_mut()
-            .map(Uplinks::unfinished)
-            .unwrap_or_default()
-        {
-            let kind = self.protocol.kind(&msg);
-            self.traffic.ended(kind, to, bytes, Fate::InFlight);
-        }
-        let mut shards = std::mem::take(&mut self.shards);
-        self.receipts_settle();
-        self.receipts_merge(&mut shards, self.end, self.end);
-        self.shards = shards;
-        let queue = self.airwaves.as_ref().and_then(|w| w.receipts.as_ref());
-        let receipt_counts = self.receipts.as_mut().map(|r| r.finish(queue));
-        if let Some(c) = receipt_counts
-            && !c.holds()
-        {
-            return Err(RunError::ReceiptConservation(c));
-        }
-        let mut pending_on_device = 0;
-        let mut in_open_gateway_batches = 0;
-        let plans = Plans {
-            air: self.air.as_deref(),
-            cells: self.cells.as_deref(),
-        };
-        let mut cell_stats = crate::radio::cell::CellStats::default();
-        let mut cell_states = crate::radio::cellular::CellStates::default();
-        let mut energy = self
-            .airwaves
-            .as_mut()
-            .and_then(|w| w.energy.take())
-            .unwrap_or_default();
-        energy.add_cellular(self.s);
-        let queue = self.airwaves.as_ref().and_then(|w| w.receipts.as_ref());
-        for (d, n) in self.receipts.iter().flat_map(|r| r.held_by_device(queue)) {
-            energy.on_receipts(d, n);
-        }
-        for sh in &mut self.shards {
-            let (on_device, in_batches) = sh.finish(plans);
-            for (d, dev) in sh.cell_devices_by_id() {
-                energy.on_cell_device(d, &dev.states);
-            }
-            for c in &sh.cells {
-                cell_stats.add(&c.stats);
-            }
-            for d in &sh.cell_devices {
-                cell_states.add(&d.states);
-            }
-            pending_on_device += on_device;
-            in_open_gateway_batches += in_batches;
-            self.metrics.absorb_devices(&sh.metrics);
-        }
-        let report = self
-            .protocol
-            .finish(&self.nodes, self.end, &mut self.metrics);
-        let spilled = match self.spill.take() {
-            Some(spill) => spill.seal().map_err(RunError::Rows)?,
-            None => None,
-        };
-        if let Some(gossip) = self.protocol.gossip() {
-            let (rows, nodes) = relay::cost(&self.net, &self.reach, &self.metrics.gossiped, gossip);
-            self.traffic.add_modeled(rows, &nodes);
-        }
-        let radio = self
-            .airwaves
-            .as_ref()
-            .zip(self.air.as_deref())
-            .map(|(w, air)| {
-                let duration = crate::engine::to_secs(self.end);
-                air_tables::Tables::of(w, air, self.s, duration)
-            });
-        if let Some(r) = &radio {
-            in_open_gateway_batches += r.on_air;
-            pending_on_device += r.awaiting_repeat;
-        }
-        // What devices hold, by kind: the fleet's readings, and what typed workloads buffer.
-        let mut on_device = [0; TxKind::COUNT];
-        on_device[TxKind::Reading.index()] = pending_on_device;
-        let mut workload_rows = Vec::new();
-        if let Some(w) = &mut self.workloads {
-            let paths = typed::Paths {
-                access: &self.access,
-                groups: &self.groups,
-                seed: self.s.seed,
-            };
-            workload_rows = w.finish(&mut on_device, &paths)?;
-            pending_on_device = on_device.iter().sum();
-        }
-        let m = &self.metrics;
-        let conservation = Conservation {
-            created: m.created,
-            settled: m.settled,
-            pending_on_device,
-            pending_in_transit: self.batches.in_flight()
-                + self.faults.stranded_tx
-                + in_open_gateway_batches,
-            pending_in_mempool: report.pending_in_mempool,
-            // Decided but still executing at the end: in a block, not settled.
-            pending_in_block: report.pending_in_block + self.exec.pending(),
-            dropped: std::iter::once(("buffer_overflow".to_string(), m.dropped_overflow))
-                .chain(radio.iter().flat_map(|r| r.dropped.iter().cloned()))
-                .chain(report.dropped.iter().cloned())
-                .collect(),
-        };
-        if !conservation.holds() {
-            return Err(RunError::Conservation {
-                created: conservation.created,
-                accounted: conservation.accounted(),
-                detail: conservation,
-            });
-        }
-        let stages = Stages {
-            settled: conservation.settled,
-            before_validators: conservation.pending_on_device + conservation.pending_in_transit,
-            at_validators: conservation.pending_in_mempool + conservation.pending_in_block,
-            dropped: conservation.dropped.iter().map(|(_, n)| n).sum(),
-        };
-        let kinds = crate::metrics::account(&m.kinds, &on_device, stages)?;
-        let mut gateways = vec![0u32; self.net.nodes() as usize];
-        for &v in &self.access.gateway_validator {
-            gateways[v as usize] += 1;
-        }
-        let classes = &self.s.network.classes;
-        let nodes = report
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(v, st)| NodeRow {
-                node: v as u32,
-                region: self.net.table.names[self.net.region[v] as usize].clone(),
-                class: (!classes.is_empty())
-                    .then(|| classes[self.net.class[v] as usize].name.clone()),
-                hash_share: st.hash_share,
-                stake_share: st.stake_share,
-                peers: self.net.peers(v as u32).len() as u32,
-                gateways: gateways[v],
-                blocks_proposed: st.blocks_proposed,
-                blocks_main_chain: st.blocks_main_chain,
-                settled_tx: st.settled_tx,
-                traffic: self.traffic.nodes()[v],
-            })
-            .collect();
-        let facts = summary::Facts {
-            s: self.s,
-            events: self.events(),
-            device_events: shards_events(&self.shards),
-            messages: self.traffic.rows(),
-            undelivered: self.traffic.undelivered().collect(),
-            redundant_copies: self.first_copies.dropped,
-            devices: self.devices as u64,
-            gateways: self.access.gateways() as u64,
-            dropped: conservation.dropped.iter().map(|(_, n)| n).sum(),
-            ledger_bytes: report.ledger_bytes.or_else(|| {
-                let on_disk = spilled.as_ref().map(|s| s.kept_bytes());
-                (!report.blocks.is_empty() || on_disk.is_some()).then(|| {
-                    let kept = report.blocks.iter().filter(|b| !b.stale);
-                    kept.map(|b| b.size_bytes).sum::<u64>() + on_disk.unwrap_or(0)
-                })
-            }),
-        };
-        let mut protocol_summary = report.summary;
-        if self.s.faults.is_some() {
-            protocol_summary.extend(self.faults.summary());
-        }
-        protocol_summary.extend(self.faults.eclipse_summary());
-        protocol_summary.extend(workload_rows);
-        protocol_summary.extend(self.exec.summary());
-        let radio = radio.unwrap_or_default();
-        protocol_summary.extend(radio.summary);
-        let energy = energy.output(self.s, self.end, m.settled);
-        protocol_summary.extend(energy.summary.iter().cloned());
-        if let Some(c) = &receipt_counts {
-            protocol_summary.extend(receipts::summary(c));
-        }
-        let (privacy, privacy_summary) = self
-            .privacy
-            .take()
-            .map(|p| p.finish(m.measured))
-            .unwrap_or_default();
-        protocol_summary.extend(privacy_summary);
-        if let Some(plan) = &self.cells {
-            let devices = plan.groups.iter().map(|g| g.count as u64).sum();
-            protocol_summary.extend(cells::summary(&cell_stats, &cell_states, devices));
-        }
-        let output = RunOutput {
-            scenario_name: self.s.name.clone(),
-            scenario_yaml: scenario::to_yaml(self.s),
-            seed: self.s.seed,
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            summary: {
-                let mut rows = summary::summary(&facts, m, &protocol_summary);
-                let costs = crate::cost::summary(self.s, &rows);
-                rows.extend(costs);
-                rows
-            },
-            timeseries: summary::timeseries(m, self.end),
-            latency: summary::latency(m, &self.s.metrics.quantiles),
-            latency_hist: summary::latency_hist(m),
-            settlement_cdf: m.settlement.cdf_of(m.measured),
-            block_arrival_cdf: m.block_arrival.cdf(),
-            receipt_cdf: receipt_counts
-                .as_ref()
-                .map(|_| m.receipt.cdf_of(m.receipt_measured)),
-            conservation,
-            kinds: if m.kinds.typed() { kinds } else { Vec::new() },
-            blocks: report.blocks,
-            blocks_spilled: spilled,
-            nodes,
-            messages: self.traffic.rows(),
-            leaders: report.leaders,
-            radio: radio.radio,
-            gateways: radio.gateways,
-            radio_distance: radio.distance,
-            energy,
-            privacy,
-        };
-        Ok((output, self.protocol, self.nodes))
     }
 }
