@@ -61,11 +61,20 @@ const PER_RADIO_DEVICE: f64 = 49.0;
 /// reading, rounded up. Without it the estimate was 88 MiB against 104–112 MiB measured.
 const PER_STEP_READING: f64 = 512.0;
 
-/// Bytes per device an observer tracks (`observers:`): its newest keys with their last use,
-/// in flat arrays by device (`sim/privacy/keys.rs`), and its count in the open anonymity
-/// window (a 32-byte record by device and an 8-byte entry in the window's list; the bound was
-/// set when the count sat in a hash map, doubled for its load factor and growth by doubling).
-const PER_OBSERVED_DEVICE: f64 = 128.0;
+/// Bytes per device an observer tracks (`observers:`): its record (newest key and its last
+/// use, 16 bytes, and its anonymity tally, 12, aligned to 32: `sim/privacy/mod.rs`) and its
+/// count in the open anonymity window's list (8 bytes, doubled for growth by doubling):
+/// 32 + 2 × 8 = 48.
+const PER_OBSERVED_DEVICE: f64 = 48.0;
+/// Bytes per tracked device for the keys in use, held when some key can be used twice
+/// (`sim/privacy/keys.rs`: three places a device, in chunks of 256 devices allocated whole
+/// when one of them is first seen, so a fleet seen whole holds them all). The heuristic's
+/// place is a tag and a key (first and last use, uses: 8 + 24 bytes), 3 × 32 = 96; the Bayes
+/// attacker's, where a group is periodic, a tag and a key with its residues and where its
+/// candidate sits (8 + 56 bytes), 3 × 64 = 192. Spilled keys (a fourth a device) are counted
+/// per key below.
+const PER_OBSERVED_DEVICE_KEYS: f64 = 3.0 * (8.0 + 24.0);
+const PER_BAYES_DEVICE_KEYS: f64 = 3.0 * (8.0 + 56.0);
 /// Bytes per key an observer holds, for each of its two attackers. The heuristic keeps a key's
 /// first and last use in its pool's map until it has been unused for three of its periods, and
 /// its entry as a candidate successor for five (`sim/privacy/linker.rs`); with the period the
@@ -73,13 +82,16 @@ const PER_OBSERVED_DEVICE: f64 = 128.0;
 /// in the last five such periods — none when every group rotates on every transaction (no key
 /// can be linked). 64 bytes a key: 8 observers of 250,000 devices rotating
 /// every reading (every 20 s, window 60 s) measured 700 bytes per device and observer with
-/// the heuristic alone, which 128 + 64 × 16 bounds (`tests/memory_estimate.rs`).
+/// the heuristic alone, which 128 + 64 × 16 bounded when the device term was 128
+/// (`tests/memory_estimate.rs`).
 const PER_OBSERVED_KEY: f64 = 64.0;
-/// Bytes per key the Bayes attacker holds (`sim/privacy/bayes.rs`, periodic groups): its
-/// statistics in its map (up to four periods) and, with them, as a candidate (up to six), both
-/// looked over once a period; ten periods' keys are counted. 128 bytes a key: the case above
+/// Bytes per key the Bayes attacker holds (`sim/privacy/bayes.rs`, periodic groups): its entry
+/// as a candidate (64 bytes, up to six periods, doubled for growth by doubling) and, for a
+/// device's fourth key in use, its statistics in the spill map; ten periods' keys are
+/// counted. 128 bytes a key: the case above
 /// (period 20 s) measured 2,372 MiB peak with both attackers, about 1,100 bytes per device and
-/// observer, which 128 + 128 × 11 bounds.
+/// observer, which 48 + 128 × 11 = 1,456 bounds (no flat key arrays there: no key is used
+/// twice).
 const PER_BAYES_KEY: f64 = 128.0;
 /// Bytes per radio device waiting out a privacy delay (`mitigation.delay`): one entry of its
 /// shard's map of delays, doubled as above.
@@ -301,6 +313,16 @@ pub fn estimate_rows(s: &Scenario, rows: Rows) -> Estimate {
         .devices
         .iter()
         .any(|g| g.identity.unwrap_or_default().rotate_every_tx != Some(1));
+    // The keys' flat arrays cover every tracked device, whatever its group.
+    let periodic = s
+        .devices
+        .iter()
+        .any(|g| matches!(g.workload, Workload::Periodic { .. }));
+    let flat = match (keys_reused, periodic) {
+        (false, _) => 0.0,
+        (true, false) => PER_OBSERVED_DEVICE_KEYS,
+        (true, true) => PER_OBSERVED_DEVICE_KEYS + PER_BAYES_DEVICE_KEYS,
+    };
     let privacy: f64 = s
         .observers
         .iter()
@@ -329,6 +351,7 @@ pub fn estimate_rows(s: &Scenario, rows: Rows) -> Estimate {
                     };
                     n * sampled
                         * (PER_OBSERVED_DEVICE
+                            + flat
                             + heuristic * PER_OBSERVED_KEY
                             + bayes * PER_BAYES_KEY)
                 })
