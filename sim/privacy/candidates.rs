@@ -138,6 +138,12 @@ impl<V: Copy> Candidates<V> {
             .then_some(i)
     }
 
+    /// When the newest candidate kept, claimed or not, was first used.
+    #[inline]
+    pub fn newest(&self) -> Option<Time> {
+        self.live().last().map(|e| e.at.0)
+    }
+
     /// The candidate at place `i`, unclaimed and live.
     #[inline]
     pub fn at_mut(&mut self, i: usize) -> &mut V {

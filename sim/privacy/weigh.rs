@@ -54,6 +54,7 @@ pub struct Weigh {
 }
 
 impl Weigh {
+    #[inline]
     pub fn new(m: &Model, a: &Key) -> Self {
         let w = m.width().unwrap_or(0);
         // Arcs of φ relative to a's first use; X lies in [−spread, max + spread].
@@ -82,23 +83,7 @@ impl Weigh {
                 if self.flat {
                     return Some(1.0);
                 }
-                let (b_lo, b_hi) = (shift + hi - self.hi_x, shift + lo - self.lo_x);
-                let lb = b_hi - b_lo;
-                if lb <= 0 {
-                    return None;
-                }
-                // Both arcs lie in windows of width W: `a`'s in [−hi_x, −lo_x] (its residues
-                // span 0), `b`'s copy k periods on in that window moved by shift + kP, and
-                // two such windows meet only when |shift + kP| < W. With shift in [0, P) and
-                // W < P that leaves k = 0 and k = −1: the other terms are 0.
-                let overlap = if (0..p).contains(&shift) {
-                    self.meet(b_lo, b_hi) + self.meet(b_lo - p, b_hi - p)
-                } else {
-                    (-2..=2)
-                        .map(|k| self.meet(b_lo + k * p, b_hi + k * p))
-                        .sum()
-                };
-                (overlap > 0).then(|| overlap as f64 / lb as f64)
+                self.score_narrow(lo, hi, shift)
             }
             Law::Exponential { mean } => {
                 let rate = 1.0 / mean.max(1) as f64;
@@ -110,10 +95,43 @@ impl Weigh {
         }
     }
 
-    /// How long `a`'s arc and [lo, hi] have in common.
+    /// A uniform law whose support is narrower than the period: the law whose links weigh
+    /// candidates one by one (a flat one scores every candidate alike).
     #[inline]
+    pub fn uniform_narrow(&self) -> bool {
+        matches!(self.law, Law::Uniform { .. }) && !self.flat
+    }
+
+    /// `score` under a uniform law narrower than the period. Residues and shifts are within a
+    /// period of 0 and the support within one period: no sum here comes near overflowing.
+    #[inline(always)]
+    pub fn score_narrow(&self, lo: i64, hi: i64, shift: i64) -> Option<f64> {
+        let p = self.period;
+        let b_lo = shift.wrapping_add(hi).wrapping_sub(self.hi_x);
+        let b_hi = shift.wrapping_add(lo).wrapping_sub(self.lo_x);
+        let lb = b_hi.wrapping_sub(b_lo);
+        if lb <= 0 {
+            return None;
+        }
+        // Both arcs lie in windows of width W: `a`'s in [−hi_x, −lo_x] (its residues span 0),
+        // `b`'s copy k periods on in that window moved by shift + kP, and two such windows
+        // meet only when |shift + kP| < W. With shift in [0, P) and W < P that leaves k = 0
+        // and k = −1: the other terms are 0.
+        let overlap = if (0..p).contains(&shift) {
+            self.meet(b_lo, b_hi)
+                .wrapping_add(self.meet(b_lo.wrapping_sub(p), b_hi.wrapping_sub(p)))
+        } else {
+            (-2..=2)
+                .map(|k| self.meet(b_lo + k * p, b_hi + k * p))
+                .sum()
+        };
+        (overlap > 0).then(|| overlap as f64 / lb as f64)
+    }
+
+    /// How long `a`'s arc and [lo, hi] have in common.
+    #[inline(always)]
     fn meet(&self, lo: i64, hi: i64) -> i64 {
-        (self.a_hi.min(hi) - self.a_lo.max(lo)).max(0)
+        self.a_hi.min(hi).wrapping_sub(self.a_lo.max(lo)).max(0)
     }
 
     /// The most any candidate first seen `distance` or more from the predicted moment can
@@ -133,6 +151,12 @@ impl Weigh {
         if self.flat {
             return 1.0;
         }
+        self.narrow_bound(distance, arc)
+    }
+
+    /// `uniform_bound` where the support is narrower than the period.
+    #[inline(always)]
+    fn narrow_bound(&self, distance: u64, arc: i64) -> f64 {
         let near = (self.width - distance.min(self.width as u64) as i64).max(0);
         // The quotient is 1 or more, so the bound is 1: no division.
         if near + self.wrapped >= arc {
@@ -158,6 +182,13 @@ impl Weigh {
             Law::Uniform { .. } => self.uniform_bound(distance, arc),
             Law::Exponential { .. } => return false,
         };
+        bound < bs || (bound == bs && distance > bd)
+    }
+
+    /// `rules_out` under a uniform law narrower than the period.
+    #[inline(always)]
+    pub fn rules_out_narrow(&self, distance: u64, arc: i64, bs: f64, bd: u64) -> bool {
+        let bound = self.narrow_bound(distance, arc);
         bound < bs || (bound == bs && distance > bd)
     }
 }
