@@ -2,6 +2,7 @@
 //! table, and the radio lines of the summary, read from the airwaves' counters at the end.
 
 use super::airwaves::{AirPlan, Airwaves, RadioStats};
+use super::batches::Batches;
 use crate::engine::{Time, to_secs};
 use crate::metrics::{GatewayRow, RadioDistanceRow, RadioRow, Value};
 use crate::radio::Loss;
@@ -31,10 +32,16 @@ fn ratio(a: u64, b: u64) -> f64 {
 }
 
 impl Tables {
-    pub fn of(w: &Airwaves, plan: &AirPlan, s: &Scenario, duration_s: f64) -> Self {
+    pub fn of(
+        w: &Airwaves,
+        batches: &Batches,
+        plan: &AirPlan,
+        s: &Scenario,
+        duration_s: f64,
+    ) -> Self {
         let mut t = Tables {
-            on_air: w.on_air(),
-            awaiting_repeat: w.awaiting_repeat(),
+            on_air: w.on_air(batches),
+            awaiting_repeat: w.awaiting_repeat(batches),
             ..Tables::default()
         };
         let mut total = RadioStats::default();

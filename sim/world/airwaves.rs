@@ -17,8 +17,7 @@ use super::acks::Acks;
 pub use super::air_plan::{AirPlan, GroupRadio};
 use super::batches::Batches;
 use super::class_a_receipts::ReceiptQueue;
-use super::shard::{Outcome, Shard, Sources, Upload};
-use crate::consensus::TxIn;
+use super::shard::{Outcome, Shard, Sources};
 use crate::engine::Time;
 use crate::metrics::Metrics;
 use crate::net::Access;
@@ -65,6 +64,18 @@ pub struct FrameOut {
     /// Its readings waited for a privacy delay (`mitigation.delay`): the device went back to
     /// sleep after taking them and woke once more to send.
     pub delayed: bool,
+}
+
+/// A delivered frame's readings on their way to validator `node`: the list `batch` of the
+/// world's batches, opened when the frame was handed over, so that its readings are copied
+/// once between the device and the validator.
+#[derive(Clone, Copy, Debug)]
+pub struct Delivery {
+    pub at: Time,
+    pub source: u32,
+    pub seq: u32,
+    pub node: u32,
+    pub batch: u32,
 }
 
 /// Counters of one (radio group, SF).
@@ -142,7 +153,8 @@ pub struct Airwaves {
     pending: Vec<(FrameOut, Option<u32>, u64)>,
     flights: Vec<Flight>,
     free: Vec<u32>,
-    lists: Batches,
+    /// Readings in the world's batches that frames on the air (or kept for a repeat) hold.
+    held: u64,
     ready: Vec<u32>,
     /// Frames that every gateway hears under its sensitivity: their verdicts are known when
     /// they are handed over, and they finish once a barrier passes their end, as a frame
@@ -154,8 +166,7 @@ pub struct Airwaves {
     /// in `on_air` and received power), and its verdicts on the frames it settled.
     inbox: Vec<Vec<(u32, f32)>>,
     verdicts: Vec<Vec<(u32, Result<(), Loss>)>>,
-    pub out: Vec<Upload>,
-    pub txs: Vec<TxIn>,
+    pub out: Vec<Delivery>,
     /// Indexed by `radio group · 6 + SF − 7`.
     pub stats: Vec<RadioStats>,
     pub gateways: Vec<GatewayStats>,
@@ -178,14 +189,13 @@ impl Airwaves {
             pending: Vec::new(),
             flights: Vec::new(),
             free: Vec::new(),
-            lists: Batches::default(),
+            held: 0,
             ready: Vec::new(),
             deaf: Vec::new(),
             on_air: Vec::new(),
             inbox: vec![Vec::new(); gateways as usize],
             verdicts: vec![Vec::new(); gateways as usize],
             out: Vec::new(),
-            txs: Vec::new(),
             stats: vec![RadioStats::default(); plan.groups.len() * 6],
             gateways: vec![GatewayStats::default(); gateways as usize],
             distance: plan.distance.counters(),
@@ -212,11 +222,14 @@ impl Airwaves {
     }
 
     /// Takes the shards' new frames and settles every frame that ends by `barrier`; every
-    /// shard must have run up to `barrier`. Delivered frames land in `out` and `txs`.
+    /// shard must have run up to `barrier`. A frame's readings wait in a list of `batches`;
+    /// delivered frames land in `out`.
+    #[allow(clippy::too_many_arguments)]
     pub fn resolve(
         &mut self,
         plan: &AirPlan,
         shards: &mut [Shard],
+        batches: &mut Batches,
         barrier: Time,
         access: &Access,
         src: Sources,
@@ -228,8 +241,9 @@ impl Airwaves {
                 let id = (f.attempt == 0).then(|| {
                     let readings = &sh.txs[f.txs as usize..(f.txs + f.len) as usize];
                     bytes = readings.iter().map(|t| t.bytes as u64).sum();
-                    let (id, list) = self.lists.open();
+                    let (id, list) = batches.open();
                     list.extend_from_slice(readings);
+                    self.held += readings.len() as u64;
                     id
                 });
                 self.pending.push((f, id, bytes));
@@ -387,7 +401,7 @@ impl Airwaves {
             (f.end, f.device, f.seq, f.attempt)
         });
         for idx in ready.drain(..) {
-            self.finish_frame(plan, idx, access, src, m);
+            self.finish_frame(plan, batches, idx, access, src, m);
         }
         self.ready = ready;
     }
@@ -395,6 +409,7 @@ impl Airwaves {
     fn finish_frame(
         &mut self,
         plan: &AirPlan,
+        batches: &mut Batches,
         idx: u32,
         access: &Access,
         src: Sources,
@@ -462,17 +477,19 @@ impl Airwaves {
         };
         match best {
             Some((at, gw)) => {
-                let list = self.lists.take(id);
-                self.out.push(Upload {
+                // A first transmission's list holds its `len` readings; a repeat's is rare.
+                let len = match f.attempt {
+                    0 => f.len as usize,
+                    _ => batches.len_of(id),
+                };
+                self.held -= len as u64;
+                self.out.push(Delivery {
                     at,
                     source: src.first_device + f.device,
                     seq: f.seq,
                     node: access.gateway_validator[gw as usize],
-                    start: self.txs.len() as u32,
-                    len: list.len() as u32,
+                    batch: id,
                 });
-                self.txs.extend_from_slice(&list);
-                self.lists.give_back(list);
             }
             None if outcome == Some(Outcome::Retry) => {
                 // The device sends these readings again; the network keeps their copy.
@@ -480,12 +497,13 @@ impl Airwaves {
                 a.kept.insert(f.device, id);
             }
             None => {
-                let list = self.lists.take(id);
+                let list = batches.take(id);
+                self.held -= list.len() as u64;
                 self.dropped[loss as usize] += list.len() as u64;
                 for _ in 0..list.len() {
                     m.on_dropped(f.end);
                 }
-                self.lists.give_back(list);
+                batches.give_back(list);
             }
         }
     }
@@ -516,17 +534,22 @@ impl Airwaves {
         stats
     }
 
+    /// Readings that frames hold in `batches`: on the air, or kept for a repeat.
+    pub fn held(&self) -> u64 {
+        self.held
+    }
+
     /// Readings on the air when the run ends (their frames never settled).
-    pub fn on_air(&self) -> u64 {
-        self.lists.in_flight() - self.awaiting_repeat()
+    pub fn on_air(&self, batches: &Batches) -> u64 {
+        self.held - self.awaiting_repeat(batches)
     }
 
     /// Readings of confirmed frames lost so far and to be sent again: still on their devices.
-    pub fn awaiting_repeat(&self) -> u64 {
+    pub fn awaiting_repeat(&self, batches: &Batches) -> u64 {
         let kept = self.acks.as_ref().map(|a| a.kept.values());
         kept.into_iter()
             .flatten()
-            .map(|&id| self.lists.len_of(id) as u64)
+            .map(|&id| batches.len_of(id) as u64)
             .sum()
     }
 }

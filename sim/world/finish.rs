@@ -83,8 +83,9 @@ impl<P: Protocol> World<'_, P> {
             .zip(self.air.as_deref())
             .map(|(w, air)| {
                 let duration = crate::engine::to_secs(self.end);
-                air_tables::Tables::of(w, air, self.s, duration)
+                air_tables::Tables::of(w, &self.batches, air, self.s, duration)
             });
+        let air_held = self.airwaves.as_ref().map_or(0, |w| w.held());
         if let Some(r) = &radio {
             in_open_gateway_batches += r.on_air;
             pending_on_device += r.awaiting_repeat;
@@ -107,7 +108,9 @@ impl<P: Protocol> World<'_, P> {
             created: m.created,
             settled: m.settled,
             pending_on_device,
-            pending_in_transit: self.batches.in_flight()
+            // The radio's part of the batches is counted in its tables (`on_air`, kept for
+            // a repeat) instead.
+            pending_in_transit: self.batches.in_flight() - air_held
                 + self.faults.stranded_tx
                 + in_open_gateway_batches,
             pending_in_mempool: report.pending_in_mempool,

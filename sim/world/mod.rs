@@ -439,13 +439,22 @@ impl<'s, P: Protocol> World<'s, P> {
                 first_device: 1 + self.net.nodes(),
                 first_gateway: 1 + self.net.nodes() + self.devices,
             };
-            waves.resolve(air, shards, barrier, &self.access, src, &mut self.metrics);
-            enqueue(
-                &mut self.sched,
+            waves.resolve(
+                air,
+                shards,
                 &mut self.batches,
-                &mut waves.out,
-                &mut waves.txs,
+                barrier,
+                &self.access,
+                src,
+                &mut self.metrics,
             );
+            for d in waves.out.drain(..) {
+                let ev = Ev::Batch {
+                    node: d.node,
+                    batch: d.batch,
+                };
+                self.sched.schedule_numbered(d.at, d.source, d.seq, ev);
+            }
             if let Some(acks) = &mut waves.acks {
                 shard::feed_back(shards, &self.access, self.s.seed, &mut acks.feedback);
             }
