@@ -18,6 +18,9 @@ pub struct RadixHeap<T> {
     /// instruction instead of a walk over 64 vector headers on every refill.
     occupied: u64,
     buckets: Vec<Vec<(EventKey, T)>>,
+    /// The earliest time in each bucket (`Time::MAX` when empty), kept on push: finding the
+    /// next time is then one load instead of a pass over the bucket before it is spread.
+    earliest: [Time; 65],
 }
 
 impl<T> Default for RadixHeap<T> {
@@ -39,6 +42,7 @@ impl<T> RadixHeap<T> {
             due: QuadHeap::new(),
             occupied: 0,
             buckets: (0..65).map(|_| Vec::new()).collect(),
+            earliest: [Time::MAX; 65],
         }
     }
 
@@ -62,9 +66,7 @@ impl<T> RadixHeap<T> {
         if t == self.now {
             self.due.push(key, value);
         } else {
-            let i = bucket(t, self.now);
-            self.occupied |= 1 << (i - 1);
-            self.buckets[i].push((key, value));
+            self.put(bucket(t, self.now), key, value);
         }
         self.len += 1;
     }
@@ -126,8 +128,15 @@ impl<T> RadixHeap<T> {
             return None;
         }
         let i = self.occupied.trailing_zeros() as usize + 1;
-        let earliest = self.buckets[i].iter().map(|e| e.0.time()).min()?;
-        Some((i, earliest))
+        Some((i, self.earliest[i]))
+    }
+
+    /// Appends to bucket `i`.
+    #[inline]
+    fn put(&mut self, i: usize, key: EventKey, value: T) {
+        self.occupied |= 1 << (i - 1);
+        self.earliest[i] = self.earliest[i].min(key.time());
+        self.buckets[i].push((key, value));
     }
 
     /// Makes the due heap hold the earliest events, if anything is queued.
@@ -146,13 +155,12 @@ impl<T> RadixHeap<T> {
         self.now = now;
         let mut moved = std::mem::take(&mut self.buckets[i]);
         self.occupied &= !(1 << (i - 1));
+        self.earliest[i] = Time::MAX;
         for (key, value) in moved.drain(..) {
             if key.time() == now {
                 self.due.push(key, value);
             } else {
-                let j = bucket(key.time(), now);
-                self.occupied |= 1 << (j - 1);
-                self.buckets[j].push((key, value));
+                self.put(bucket(key.time(), now), key, value);
             }
         }
         // Keep the allocation: the bucket refills at the same scale soon.
