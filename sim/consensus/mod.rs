@@ -278,7 +278,8 @@ impl Report {
 /// `Send` because a run's validators advance on one thread while fleet shards run on others.
 pub trait Protocol: Send {
     type Node: Send;
-    type Msg: Copy + std::fmt::Debug + Send;
+    /// Compared to find a handler's runs of one message to several peers (`world::runs`).
+    type Msg: Copy + std::fmt::Debug + Send + PartialEq;
     type Timer: Copy + std::fmt::Debug + Send;
 
     /// Fresh state of validator `id`.

@@ -86,6 +86,7 @@ impl<E> Scheduler<E> {
     }
 
     /// The next event due at or before `until`, advancing the clock to its time.
+    #[inline]
     pub fn pop_until(&mut self, until: Time) -> Option<(EventKey, E)> {
         self.queue.peek_key_until(until)?;
         let (key, event) = self.queue.pop()?;

@@ -204,9 +204,13 @@ impl<P: Protocol> World<'_, P> {
         let src = node_source(v);
         let mut due = None;
         let mut out = std::mem::take(&mut self.out);
-        for cmd in out.drain(..) {
+        let mut i = 0;
+        while i < out.len() {
+            let run = Self::run_len(&out[i..]);
+            let cmd = out[i].clone();
             match cmd {
-                Command::Send { to, msg, bytes } => self.send(v, to, msg, bytes),
+                Command::Send { to, msg, bytes } if run == 1 => self.send(v, to, msg, bytes),
+                Command::Send { msg, bytes, .. } => self.send_run(v, msg, bytes, &out[i..i + run]),
                 Command::Broadcast { msg, bytes, upto } => self.broadcast(v, msg, bytes, upto),
                 Command::Timer { delay: 0, timer } if due.is_none() => {
                     due = Some((self.sched.reserve(src, 1), timer));
@@ -216,7 +220,9 @@ impl<P: Protocol> World<'_, P> {
                         .schedule(now + delay, src, Ev::Timer { node: v, timer });
                 }
             }
+            i += run;
         }
+        out.clear();
         self.out = out;
         due
     }

@@ -22,12 +22,13 @@ mod gateways;
 mod progress;
 mod receipts;
 mod relay;
+mod runs;
 mod shard;
 mod summary;
 mod traffic;
 mod typed;
 
-use crate::consensus::Protocol;
+use crate::consensus::{Kind, Protocol};
 use crate::engine::{Command, NS_PER_MS, NS_PER_S, Purpose, Scheduler, Time, from_secs, stream};
 use crate::metrics::spill::Spill;
 use crate::metrics::{Conservation, Measure, Metrics, RunOutput};
@@ -519,17 +520,23 @@ impl<'s, P: Protocol> World<'s, P> {
                 let after = latency + self.net.processing(to) + self.faults.extra_delay;
                 Arrival::At(up.queue(v, now, transfer, if holds { after } else { 0 }) + after)
             }
-            _ => Arrival::Drawn {
-                rest: now
-                    + self.transfers.time(&self.net, v, to, bytes)
-                    + self.net.processing(to)
-                    + self.faults.extra_delay,
-                from: v,
-                to,
-                index: next_index(&mut self.jitter_index, v),
-            },
+            _ => self.drawn(v, to, bytes),
         };
         self.deliver(v, to, msg, bytes, at);
+    }
+
+    /// The arrival of `v`'s next message to `to` outside the upload queues, its latency drawn
+    /// when needed.
+    fn drawn(&mut self, v: u32, to: u32, bytes: u64) -> Arrival {
+        Arrival::Drawn {
+            rest: self.sched.now()
+                + self.transfers.time(&self.net, v, to, bytes)
+                + self.net.processing(to)
+                + self.faults.extra_delay,
+            from: v,
+            to,
+            index: next_index(&mut self.jitter_index, v),
+        }
     }
 
     /// `msg` from `v` to every other validator with an id below `upto`, with the outcome of
@@ -626,25 +633,41 @@ impl<'s, P: Protocol> World<'s, P> {
     /// the same key is already on its way there.
     fn deliver(&mut self, v: u32, to: u32, msg: P::Msg, bytes: u64, arrival: Arrival) {
         let kind = self.protocol.kind(&msg);
-        let src = node_source(v);
-        let key = self.protocol.copy_key(&msg);
-        let left_out = if self.first_copies.active() && self.protocol.futile(to, &msg) {
+        if self.first_copies.active() && self.protocol.futile(to, &msg) {
             self.first_copies.dropped += 1;
-            true
-        } else if let Some(key) = key {
-            let earliest = arrival.earliest(&self.net);
-            self.first_copies.behind(to, key, earliest, src)
+            self.left_out(kind, to, bytes, arrival);
+            return;
+        }
+        let key = self.protocol.copy_key(&msg);
+        self.deliver_kept(v, to, (msg, kind, key), bytes, arrival);
+    }
+
+    /// A copy delivered and ignored: never counted at its arrival, so now.
+    fn left_out(&mut self, kind: Kind, to: u32, bytes: u64, arrival: Arrival) {
+        let fate = if arrival.before(self.end, &self.net) {
+            Fate::Delivered
         } else {
-            false
+            Fate::InFlight
         };
-        if left_out {
-            // Delivered and ignored; never counted at its arrival, so here.
-            let fate = if arrival.before(self.end, &self.net) {
-                Fate::Delivered
-            } else {
-                Fate::InFlight
-            };
-            self.traffic.ended(kind, to, bytes, fate);
+        self.traffic.ended(kind, to, bytes, fate);
+    }
+
+    /// [`Self::deliver`] of a copy that is not futile, with its kind and copy key.
+    fn deliver_kept(
+        &mut self,
+        v: u32,
+        to: u32,
+        (msg, kind, key): (P::Msg, Kind, Option<u32>),
+        bytes: u64,
+        arrival: Arrival,
+    ) {
+        let src = node_source(v);
+        if let Some(key) = key
+            && self
+                .first_copies
+                .behind(to, key, arrival.earliest(&self.net), src)
+        {
+            self.left_out(kind, to, bytes, arrival);
             return;
         }
         let at = arrival.at(&self.net);
