@@ -176,29 +176,37 @@ fn no_state_is_signed_twice_across_view_changes() {
 }
 
 /// f + 1 of 3f + 1 members down (the leader among them): no quorum prepares, commits or forms
-/// a new view, so nothing is signed after the crash.
+/// a new view, so nothing is signed after the crash. Down until after the run ends, the
+/// survivors keep trying view changes. Down for good, the cluster is below its quorum for good
+/// and is asked no more (`Notary::quorum_gone`): the survivors stop, and still nothing is signed.
 #[test]
 fn with_f_plus_one_members_down_nothing_is_signed() {
     let crash = from_secs(30.0);
     for seed in 0..3u64 {
-        let faults = "faults:\n  crashes: [{ nodes: [0, 2], at_s: 30 }]\n";
-        let (out, notary, members) = run(&yaml(seed, 0.0, 90.0, faults));
-        let label = format!("seed {seed}");
-        let txs = notary.transactions();
-        let before = txs.iter().filter(|t| t.signed).count();
-        assert!(before > 500, "{label}: {before} signed before the crash");
-        let late: Vec<_> = txs
-            .iter()
-            .filter(|t| t.signed && t.created > crash)
-            .collect();
-        assert!(
-            late.is_empty(),
-            "{label}: {} signed after the crash",
-            late.len()
-        );
-        assert_eq!(common::metric(&out, "notary_view_changes"), 0.0, "{label}");
-        // The survivors did try.
-        assert!(members[1].view > 0 && members[3].view > 0, "{label}");
-        assert!(out.conservation.holds(), "{label}: {:?}", out.conservation);
+        for (recover, trying) in [(", recover_s: 1000", true), ("", false)] {
+            let faults = format!("faults:\n  crashes: [{{ nodes: [0, 2], at_s: 30{recover} }}]\n");
+            let (out, notary, members) = run(&yaml(seed, 0.0, 90.0, &faults));
+            let label = format!("seed {seed}, back after the run: {trying}");
+            let txs = notary.transactions();
+            let before = txs.iter().filter(|t| t.signed).count();
+            assert!(before > 500, "{label}: {before} signed before the crash");
+            let late: Vec<_> = txs
+                .iter()
+                .filter(|t| t.signed && t.created > crash)
+                .collect();
+            assert!(
+                late.is_empty(),
+                "{label}: {} signed after the crash",
+                late.len()
+            );
+            assert_eq!(common::metric(&out, "notary_view_changes"), 0.0, "{label}");
+            let tried = members[1].view > 0 && members[3].view > 0;
+            assert_eq!(
+                tried, trying,
+                "{label}: survivors' views {} and {}",
+                members[1].view, members[3].view
+            );
+            assert!(out.conservation.holds(), "{label}: {:?}", out.conservation);
+        }
     }
 }
