@@ -2,7 +2,7 @@
 //! proportional to size), then the execution of its transactions on the validator's own
 //! cores (`validators.execution`), then adoption if it makes a longer chain, and settlement
 //! of what became `confirmations` deep. A miner executes the block it mined the same way,
-//! mining on it meanwhile. Mining and relay are in `mod.rs` and `relay.rs`.
+//! mining on it meanwhile. Mining and relay are in `mining.rs`, `exchange.rs` and `relay.rs`.
 
 use super::{Msg, Nakamoto, Node, Timer};
 use crate::consensus::Ctx;
