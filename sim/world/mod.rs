@@ -19,23 +19,22 @@ mod estimate;
 mod faults;
 mod finish;
 mod gateways;
+mod messages;
 mod progress;
 mod receipts;
 mod relay;
-mod runs;
 mod shard;
 mod summary;
 mod traffic;
 mod typed;
 
-use crate::consensus::{Kind, Protocol};
+use crate::consensus::Protocol;
 use crate::engine::{Command, NS_PER_MS, NS_PER_S, Purpose, Scheduler, Time, from_secs, stream};
 use crate::metrics::spill::Spill;
 use crate::metrics::{Conservation, Measure, Metrics, RunOutput};
 use crate::net::{Access, Network, Reach, Transfers, Uplinks};
-use crate::scenario::{self, Jitter, Scenario, UploadSharing};
+use crate::scenario::{self, Scenario};
 use airwaves::{AirPlan, Airwaves};
-use arrival::Arrival;
 use batches::Batches;
 use casts::Casts;
 use cells::CellPlan;
@@ -121,13 +120,6 @@ fn measure(s: &Scenario) -> Measure {
 
 fn node_source(v: u32) -> u32 {
     1 + v
-}
-
-/// The index of validator `v`'s next jitter draw (see [`Network::latency`]), counted on.
-fn next_index(counts: &mut [u64], v: u32) -> u64 {
-    let c = &mut counts[v as usize];
-    *c += 1;
-    *c - 1
 }
 
 /// Runs every shard's events due before `until`, in parallel; returns how many ran.
@@ -482,240 +474,5 @@ impl<'s, P: Protocol> World<'s, P> {
         };
         let mut contacts = shards.iter_mut().flat_map(|sh| sh.contacts.drain(..));
         r.merge(&mut contacts, &mut self.metrics, barrier, validators);
-    }
-
-    /// One message from `v` to `to`: lost now, or queued for delivery.
-    fn send(&mut self, v: u32, to: u32, msg: P::Msg, bytes: u64) {
-        let now = self.sched.now();
-        let src = node_source(v);
-        let kind = self.protocol.kind(&msg);
-        self.traffic.sent(kind, v, bytes);
-        let rng = &mut self.latency_rng[v as usize];
-        if let Some(fate) = self.faults.lost(now, v, to, rng) {
-            self.traffic.ended(kind, to, bytes, fate);
-            return;
-        }
-        let at = match &mut self.uplinks {
-            Some(up) if self.protocol.bulk(&msg) => {
-                // Stop-and-wait holds the link until the copy arrives; FIFO only while sending.
-                let holds = match up.sharing() {
-                    UploadSharing::Fifo => false,
-                    UploadSharing::StopAndWait => true,
-                    UploadSharing::Fair => {
-                        let bits = bytes as f64 * 8.0;
-                        let bps = self.net.upload_bps(v);
-                        let (due, generation) = up.start(v, now, bits, bps, (to, msg, bytes));
-                        let ev = Ev::Link {
-                            node: v,
-                            generation,
-                        };
-                        self.sched.schedule(due, src, ev);
-                        return;
-                    }
-                };
-                let latency = self
-                    .net
-                    .latency(v, to, next_index(&mut self.jitter_index, v));
-                let transfer = self.transfers.time(&self.net, v, to, bytes);
-                let after = latency + self.net.processing(to) + self.faults.extra_delay;
-                Arrival::At(up.queue(v, now, transfer, if holds { after } else { 0 }) + after)
-            }
-            _ => self.drawn(v, to, bytes),
-        };
-        self.deliver(v, to, msg, bytes, at);
-    }
-
-    /// The arrival of `v`'s next message to `to` outside the upload queues, its latency drawn
-    /// when needed.
-    fn drawn(&mut self, v: u32, to: u32, bytes: u64) -> Arrival {
-        Arrival::Drawn {
-            rest: self.sched.now()
-                + self.transfers.time(&self.net, v, to, bytes)
-                + self.net.processing(to)
-                + self.faults.extra_delay,
-            from: v,
-            to,
-            index: next_index(&mut self.jitter_index, v),
-        }
-    }
-
-    /// `msg` from `v` to every other validator with an id below `upto`, with the outcome of
-    /// one [`Self::send`] to each in id order. Without jitter, upload queues or copy keys it
-    /// is queued once (see `casts`); otherwise it is sent as single messages.
-    fn broadcast(&mut self, v: u32, msg: P::Msg, bytes: u64, upto: u32) {
-        let n = self.net.nodes().min(upto);
-        let receivers = n - u32::from(v < n);
-        let compact = self.net.jitter == Jitter::None
-            && !(self.uplinks.is_some() && self.protocol.bulk(&msg))
-            && self.protocol.copy_key(&msg).is_none()
-            && self.net.groups() <= 64;
-        if !compact {
-            for to in (0..n).filter(|&to| to != v) {
-                self.send(v, to, msg, bytes);
-            }
-            return;
-        }
-        if receivers == 0 {
-            return;
-        }
-        let now = self.sched.now();
-        let kind = self.protocol.kind(&msg);
-        self.traffic.sent_many(kind, v, bytes, u64::from(receivers));
-        // Losses drawn in id order from the sender's stream, as single messages draw them.
-        let mut lost = std::mem::take(&mut self.cast_lost);
-        lost.clear();
-        let mut copies = receivers;
-        if self.faults.may_lose(now) {
-            lost.resize(n.div_ceil(64) as usize, 0);
-            let rng = &mut self.latency_rng[v as usize];
-            for to in (0..n).filter(|&to| to != v) {
-                if let Some(fate) = self.faults.lost(now, v, to, rng) {
-                    self.traffic.ended(kind, to, bytes, fate);
-                    lost[(to / 64) as usize] |= 1 << (to % 64);
-                    copies -= 1;
-                }
-            }
-        }
-        let mut times = std::mem::take(&mut self.cast_times);
-        times.clear();
-        let extra = self.faults.extra_delay;
-        times.extend(
-            (0..self.net.groups()).map(|g| now + self.net.delay_to_group(v, g, bytes) + extra),
-        );
-        let src = node_source(v);
-        let bytes32 = u32::try_from(bytes).expect("a message under 4 GiB");
-        let slot = self.casts.open(v, n, msg, bytes32, &times, &lost);
-        let seq0 = self.sched.reserve(src, copies);
-        self.casts.set_seq0(slot, seq0);
-        if times.iter().any(|&t| t >= self.end) {
-            // Copies due at or after the end are never delivered (scheduled all the same).
-            let mut start = 0;
-            while let Some((to, at, _)) = self.casts.next(slot, start) {
-                if at >= self.end {
-                    self.traffic.ended(kind, to, bytes, Fate::InFlight);
-                }
-                start = to + 1;
-            }
-            self.casts.rewind(slot);
-        }
-        match self.casts.next(slot, 0) {
-            Some((to, at, seq)) => {
-                self.sched
-                    .schedule_numbered(at, src, seq, Ev::Cast { slot, to })
-            }
-            None => self.casts.close(slot),
-        }
-        self.cast_times = times;
-        self.cast_lost = lost;
-    }
-
-    /// A broadcast's copy for `to` is due: queues its next copy, and hands this one over as
-    /// the message it stands for.
-    fn cast_due(&mut self, slot: u32, to: u32) -> Ev<P::Msg, P::Timer> {
-        let c = self.casts.get(slot);
-        let (from, msg, bytes) = (c.from, c.msg, c.bytes);
-        match self.casts.next(slot, to + 1) {
-            Some((next, at, seq)) => {
-                let ev = Ev::Cast { slot, to: next };
-                self.sched.schedule_numbered(at, node_source(from), seq, ev);
-            }
-            None => self.casts.close(slot),
-        }
-        Ev::Msg {
-            to,
-            from,
-            msg,
-            bytes,
-        }
-    }
-
-    /// Schedules the delivery of `msg` from `v` to `to` at `at`, unless an earlier copy with
-    /// the same key is already on its way there.
-    fn deliver(&mut self, v: u32, to: u32, msg: P::Msg, bytes: u64, arrival: Arrival) {
-        let kind = self.protocol.kind(&msg);
-        if self.first_copies.active() && self.protocol.futile(to, &msg) {
-            self.first_copies.dropped += 1;
-            self.left_out(kind, to, bytes, arrival);
-            return;
-        }
-        let key = self.protocol.copy_key(&msg);
-        self.deliver_kept(v, to, (msg, kind, key), bytes, arrival);
-    }
-
-    /// A copy delivered and ignored: never counted at its arrival, so now.
-    fn left_out(&mut self, kind: Kind, to: u32, bytes: u64, arrival: Arrival) {
-        let fate = if arrival.before(self.end, &self.net) {
-            Fate::Delivered
-        } else {
-            Fate::InFlight
-        };
-        self.traffic.ended(kind, to, bytes, fate);
-    }
-
-    /// [`Self::deliver`] of a copy that is not futile, with its kind and copy key.
-    fn deliver_kept(
-        &mut self,
-        v: u32,
-        to: u32,
-        (msg, kind, key): (P::Msg, Kind, Option<u32>),
-        bytes: u64,
-        arrival: Arrival,
-    ) {
-        let src = node_source(v);
-        if let Some(key) = key
-            && self
-                .first_copies
-                .behind(to, key, arrival.earliest(&self.net), src)
-        {
-            self.left_out(kind, to, bytes, arrival);
-            return;
-        }
-        let at = arrival.at(&self.net);
-        if at >= self.end {
-            // Never delivered: the loop stops before it. Scheduled all the same, so the event
-            // count and every stream stay as they were.
-            self.traffic.ended(kind, to, bytes, Fate::InFlight);
-        }
-        if let Some(key) = key
-            && self.first_copies.redundant(to, key, at, src)
-        {
-            if at < self.end {
-                self.traffic.ended(kind, to, bytes, Fate::Delivered);
-            }
-            return;
-        }
-        let bytes = u32::try_from(bytes).expect("a message under 4 GiB");
-        let ev = Ev::Msg {
-            to,
-            from: v,
-            msg,
-            bytes,
-        };
-        self.sched.schedule(at, src, ev);
-    }
-
-    /// A fair-shared upload link's completion event: the transfers that ended travel on to
-    /// their receivers (latency drawn now).
-    fn link_due(&mut self, v: u32, generation: u32) {
-        let Some(up) = &mut self.uplinks else { return };
-        let now = self.sched.now();
-        let bps = self.net.upload_bps(v);
-        let next = up.complete(v, now, generation, bps, &mut self.finished);
-        if let Some((due, generation)) = next {
-            let ev = Ev::Link {
-                node: v,
-                generation,
-            };
-            self.sched.schedule(due, node_source(v), ev);
-        }
-        let mut finished = std::mem::take(&mut self.finished);
-        for (to, msg, bytes) in finished.drain(..) {
-            let latency = self
-                .net
-                .latency(v, to, next_index(&mut self.jitter_index, v));
-            let at = now + latency + self.net.processing(to) + self.faults.extra_delay;
-            self.deliver(v, to, msg, bytes, Arrival::At(at));
-        }
-        self.finished = finished;
     }
 }
