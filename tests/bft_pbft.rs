@@ -146,7 +146,7 @@ fn t13_message_counts_and_commit_latency() {
         assert_safe(&nodes);
         let decisions = pbft.decisions();
         assert!(decisions >= 5, "n={n}: {decisions}");
-        let c = pbft.counts;
+        let c = Pbft::counts(&nodes);
         let k = u64::from(n);
         let reqs = pbft.requests();
         let forwarded = u64::from(reqs.count()) - reqs.added_by(0);

@@ -89,7 +89,8 @@ pub enum Msg {
         from: u64,
         to: u64,
     },
-    Transfer(u32),
+    /// A state transfer, by id: `(sender, the sender's count)`, as [`Pbft::transfer_id`].
+    Transfer(u64),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,6 +136,18 @@ impl Counts {
     pub fn total(&self) -> u64 {
         self.normal_case() + self.view_change + self.new_view + self.catch_up
     }
+
+    fn plus(self, o: &Counts) -> Counts {
+        Counts {
+            request: self.request + o.request,
+            pre_prepare: self.pre_prepare + o.pre_prepare,
+            prepare: self.prepare + o.prepare,
+            commit: self.commit + o.commit,
+            view_change: self.view_change + o.view_change,
+            new_view: self.new_view + o.new_view,
+            catch_up: self.catch_up + o.catch_up,
+        }
+    }
 }
 
 pub struct Pbft {
@@ -157,8 +170,7 @@ pub struct Pbft {
     /// `(time, view)` of every `NEW-VIEW` sent: a primary taking over (the `leaders` table).
     taken_over: Vec<(Time, u64)>,
     /// State transfers in flight, by id (each goes to one replica).
-    transfers: BTreeMap<u32, Transfer>,
-    next_transfer: u32,
+    transfers: BTreeMap<u64, Transfer>,
     /// The `blocks` rows, built as replicas decide.
     rows: Rows<u64>,
     /// Decisions the replicas hold (`Node::decisions`), and the most decision state (those,
@@ -168,10 +180,8 @@ pub struct Pbft {
     /// Keep every replica's decisions in `Node::decided` and each batch's proposal time.
     recording: bool,
     proposed_at: Vec<Time>,
-    pub counts: Counts,
     /// Highest sequence number executed anywhere (decisions made).
     decided: u64,
-    settled: Vec<u64>,
     /// Per replica: every sequence number up to this one is executed there (`u64::MAX` once
     /// down for good).
     exec: Executed,
@@ -198,15 +208,12 @@ impl Pbft {
             view_floor: 0,
             taken_over: Vec::new(),
             transfers: BTreeMap::new(),
-            next_transfer: 0,
             rows: Rows::new(n),
             held: 0,
             peak_held: 0,
             recording: false,
             proposed_at: vec![0],
-            counts: Counts::default(),
             decided: 0,
-            settled: vec![0; n as usize],
             exec: Executed::new(n),
             floor: 0,
             timeout: from_secs(params.view_timeout_ms / 1e3),
@@ -249,6 +256,13 @@ impl Pbft {
         self.f
     }
 
+    /// Messages the replicas sent, by kind (each replica counts its own).
+    pub fn counts(nodes: &[Node]) -> Counts {
+        nodes
+            .iter()
+            .fold(Counts::default(), |sum, n| sum.plus(&n.sent))
+    }
+
     /// Sequence numbers decided (executed by at least one replica).
     pub fn decisions(&self) -> u64 {
         self.decided
@@ -263,20 +277,28 @@ impl Pbft {
         self.proposed_at[batch as usize]
     }
 
+    /// The id of `node`'s next state transfer: its own id and count, so that no counter is
+    /// shared between replicas (ids only name records; they reach no output).
+    fn transfer_id(node: &mut Node) -> u64 {
+        let k = node.transfers_sent;
+        node.transfers_sent += 1;
+        (u64::from(node.id) << 32) | u64::from(k)
+    }
+
     fn primary(&self, view: u64) -> u32 {
         (view % self.n as u64) as u32
     }
 
-    fn send(&mut self, ctx: &mut Ctx<Msg, Timer>, to: u32, msg: Msg) {
-        if let Some(bytes) = self.outgoing(ctx.node, msg, 1) {
+    fn send(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, to: u32, msg: Msg) {
+        if let Some(bytes) = self.outgoing(node, msg, 1) {
             ctx.send(to, msg, bytes);
         }
     }
 
     /// Counts `copies` of `msg` going out from `node`; their size, or `None` when a
     /// withholding replica keeps them back.
-    fn outgoing(&mut self, node: u32, msg: Msg, copies: u64) -> Option<u64> {
-        if self.byz.withholds(node)
+    fn outgoing(&self, node: &mut Node, msg: Msg, copies: u64) -> Option<u64> {
+        if self.byz.withholds(node.id)
             && matches!(
                 msg,
                 Msg::Prepare { .. } | Msg::Commit { .. } | Msg::ViewChange { .. }
@@ -299,7 +321,7 @@ impl Pbft {
             }
             _ => VOTE_BYTES,
         };
-        let c = &mut self.counts;
+        let c = &mut node.sent;
         *match msg {
             Msg::Request(_) => &mut c.request,
             Msg::PrePrepare { .. } => &mut c.pre_prepare,
@@ -312,8 +334,8 @@ impl Pbft {
         Some(bytes)
     }
 
-    fn multicast(&mut self, ctx: &mut Ctx<Msg, Timer>, msg: Msg) {
-        if let Some(bytes) = self.outgoing(ctx.node, msg, u64::from(self.n - 1)) {
+    fn multicast(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, msg: Msg) {
+        if let Some(bytes) = self.outgoing(node, msg, u64::from(self.n - 1)) {
             ctx.broadcast(msg, bytes);
         }
     }
@@ -416,7 +438,7 @@ impl Protocol for Pbft {
         if primary == node.id {
             self.enqueue(node, ctx, r);
         } else if node.active {
-            self.send(ctx, primary, Msg::Request(r));
+            self.send(node, ctx, primary, Msg::Request(r));
         }
     }
 
@@ -443,7 +465,8 @@ impl Protocol for Pbft {
     }
 
     fn finish(&mut self, nodes: &[Node], _end: Time, _metrics: &mut Metrics) -> Report {
-        let c = self.counts;
+        let c = Self::counts(nodes);
+        let settled: Vec<u64> = nodes.iter().map(|n| n.settled).collect();
         let blocks = self.rows.finish();
         let views = nodes.iter().map(|n| n.view).max().unwrap_or(0);
         let mut summary = decided::summary(
@@ -461,12 +484,7 @@ impl Protocol for Pbft {
             ],
         );
         summary.extend(self.byz.rows_of(self.rows.conflicting()));
-        let mut report = decided::report(
-            &self.requests,
-            &self.settled[..self.n as usize],
-            blocks,
-            summary,
-        );
+        let mut report = decided::report(&self.requests, &settled, blocks, summary);
         report.leaders = Some(self.leader_rows());
         report
     }
@@ -514,7 +532,7 @@ impl Pbft {
                     && node.active
                     && let Some(id) = node.new_view_id
                 {
-                    self.send(ctx, from, Msg::NewView { id, view });
+                    self.send(node, ctx, from, Msg::NewView { id, view });
                 }
             }
             Msg::Fetch { from: lo, to: hi } => {
@@ -529,10 +547,9 @@ impl Pbft {
                     .map(|(&s, &b)| (s, b))
                     .collect();
                 if released > 0 || !entries.is_empty() {
-                    let id = self.next_transfer;
-                    self.next_transfer += 1;
+                    let id = Self::transfer_id(node);
                     self.transfers.insert(id, Transfer { released, entries });
-                    self.send(ctx, from, Msg::Transfer(id));
+                    self.send(node, ctx, from, Msg::Transfer(id));
                 }
             }
             Msg::Transfer(id) => {
@@ -561,7 +578,7 @@ impl Pbft {
             Timer::VcResend { view } => self.resend_view_change(node, ctx, view),
             Timer::Retry(r, k) => {
                 if node.own.contains(&r) {
-                    self.multicast(ctx, Msg::Request(r));
+                    self.multicast(node, ctx, Msg::Request(r));
                     let k = (k + 1).min(MAX_BACKOFF);
                     ctx.timer(self.timeout << k, Timer::Retry(r, k));
                 }
@@ -573,7 +590,7 @@ impl Pbft {
                         to: seq,
                     };
                     let helper = node.helper;
-                    self.send(ctx, helper, msg);
+                    self.send(node, ctx, helper, msg);
                     node.gap_timer = 0;
                 }
             }

@@ -1,5 +1,6 @@
 //! One replica's own state.
 
+use super::Counts;
 use crate::consensus::quorum::Tally;
 use crate::engine::Time;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -79,6 +80,14 @@ pub struct Node {
     /// A replica that sent a commit for a slot this replica has not executed.
     pub helper: u32,
     pub gap_timer: u64,
+    // What this replica alone counts, summed over replicas at the end, so that the counts
+    // stay with the replica wherever it runs (`sim/README.md`, validators in parallel):
+    /// Messages it sent, by kind.
+    pub sent: Counts,
+    /// Transactions of requests it originated that it settled.
+    pub settled: u64,
+    /// State transfers it sent: the next one's number (its id is `(id, number)`).
+    pub transfers_sent: u32,
 }
 
 impl Node {
@@ -110,6 +119,9 @@ impl Node {
             future: Vec::new(),
             helper: id,
             gap_timer: 0,
+            sent: Counts::default(),
+            settled: 0,
+            transfers_sent: 0,
         }
     }
 

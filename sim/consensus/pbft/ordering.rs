@@ -35,9 +35,10 @@ impl Pbft {
             let id = self.new_batch(batch, seq, ctx);
             node.slots.insert(seq, Slot::new(view, id));
             if self.byz.equivocates(node.id) {
-                self.equivocate(ctx, view, seq, id);
+                self.equivocate(node, ctx, view, seq, id);
             } else {
                 self.multicast(
+                    node,
                     ctx,
                     Msg::PrePrepare {
                         view,
@@ -89,7 +90,14 @@ impl Pbft {
     /// A Byzantine primary pre-prepares `a` to one half of the honest replicas and a
     /// conflicting batch (the same requests in reverse order, so a different digest) to the
     /// other, the Byzantine replicas getting both; it commits both at once.
-    pub(super) fn equivocate(&mut self, ctx: &mut Ctx<Msg, Timer>, view: u64, seq: u64, a: u32) {
+    pub(super) fn equivocate(
+        &mut self,
+        node: &mut Node,
+        ctx: &mut Ctx<Msg, Timer>,
+        view: u64,
+        seq: u64,
+        a: u32,
+    ) {
         let mut other = self.batches.requests(a).to_vec();
         other.reverse();
         let b = self.new_batch(other, seq, ctx);
@@ -98,12 +106,12 @@ impl Pbft {
             let half = self.byz.half_of(to);
             for (batch, first) in [(a, true), (b, false)] {
                 if half.is_none_or(|h| h == first) {
-                    self.send(ctx, to, Msg::PrePrepare { view, seq, batch });
+                    self.send(node, ctx, to, Msg::PrePrepare { view, seq, batch });
                 }
             }
         }
         for batch in [a, b] {
-            self.multicast(ctx, Msg::Commit { view, seq, batch });
+            self.multicast(node, ctx, Msg::Commit { view, seq, batch });
         }
     }
 
@@ -118,8 +126,8 @@ impl Pbft {
         if self.byz.equivocates(node.id) {
             // Prepares and commits every proposal at once, conflicting ones included.
             self.learn_batch(node, ctx, batch);
-            self.multicast(ctx, Msg::Prepare { view, seq, batch });
-            self.multicast(ctx, Msg::Commit { view, seq, batch });
+            self.multicast(node, ctx, Msg::Prepare { view, seq, batch });
+            self.multicast(node, ctx, Msg::Commit { view, seq, batch });
             return;
         }
         // Below the floor every replica decided the same batch: a proposal there is stale.
@@ -134,7 +142,7 @@ impl Pbft {
         node.slots.insert(seq, Slot::new(view, batch));
         self.learn_batch(node, ctx, batch);
         node.vote(view, seq, batch, Phase::Prepare, node.id);
-        self.multicast(ctx, Msg::Prepare { view, seq, batch });
+        self.multicast(node, ctx, Msg::Prepare { view, seq, batch });
         self.check_prepared(node, ctx, seq);
     }
 
@@ -167,7 +175,7 @@ impl Pbft {
             seq,
             batch: s.batch,
         };
-        self.multicast(ctx, msg);
+        self.multicast(node, ctx, msg);
         self.check_committed(node, ctx, s.view, seq, s.batch);
     }
 
@@ -233,7 +241,7 @@ impl Pbft {
                 node.waiting.remove(&r);
                 if first && self.requests.get(r).origin == node.id {
                     node.own.remove(&r);
-                    self.settled[node.id as usize] += self.requests.settle(r, ctx);
+                    node.settled += self.requests.settle(r, ctx);
                 }
             }
             node.exec_upto = s;

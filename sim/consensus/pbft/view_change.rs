@@ -109,7 +109,7 @@ impl Pbft {
             exec_upto: node.exec_upto,
             certs,
         });
-        self.multicast(ctx, Msg::ViewChange { id, view: target });
+        self.multicast(node, ctx, Msg::ViewChange { id, view: target });
         node.vc.entry(target).or_default().push(id);
         ctx.timer(self.timeout, Timer::VcResend { view: target });
         self.rearm(node, ctx);
@@ -135,7 +135,7 @@ impl Pbft {
                 .find(|&k| self.view_changes.get(k).sender == node.id)
         });
         if let Some(id) = own {
-            self.multicast(ctx, Msg::ViewChange { id, view });
+            self.multicast(node, ctx, Msg::ViewChange { id, view });
         }
         ctx.timer(self.timeout, Timer::VcResend { view });
     }
@@ -154,7 +154,7 @@ impl Pbft {
             // The sender is behind: the view this replica runs in tells it where to go.
             if let Some(nv) = node.new_view_id {
                 let view = node.view;
-                self.send(ctx, sender, Msg::NewView { id: nv, view });
+                self.send(node, ctx, sender, Msg::NewView { id: nv, view });
             }
             return;
         }
@@ -221,7 +221,7 @@ impl Pbft {
             holder,
             entries,
         });
-        self.multicast(ctx, Msg::NewView { id, view: t });
+        self.multicast(node, ctx, Msg::NewView { id, view: t });
         self.install(node, ctx, id);
     }
 
@@ -259,7 +259,7 @@ impl Pbft {
                 from: node.exec_upto + 1,
                 to: min_s,
             };
-            self.send(ctx, holder, msg);
+            self.send(node, ctx, holder, msg);
         }
         let mut reproposed = Vec::new();
         let mut max_s = min_s;
@@ -295,7 +295,7 @@ impl Pbft {
             let own: Vec<u32> = node.own.iter().copied().collect();
             for r in own {
                 if reproposed.binary_search(&r).is_err() {
-                    self.send(ctx, primary, Msg::Request(r));
+                    self.send(node, ctx, primary, Msg::Request(r));
                 }
             }
         }
@@ -314,7 +314,7 @@ impl Pbft {
         let behind = view > node.view || (view == node.view && !node.active);
         if behind && view > 0 && node.asked_view < view {
             node.asked_view = view;
-            self.send(ctx, from, Msg::NeedNewView(view));
+            self.send(node, ctx, from, Msg::NeedNewView(view));
         }
         behind
     }
