@@ -1,14 +1,13 @@
 //! What a scenario will need in memory, estimated before anything is allocated, so a run that
 //! cannot fit is refused up front instead of failing hours in.
 
-use crate::engine::NS_PER_S;
-use crate::scenario::{Consensus, Scenario, Workload};
+mod families;
+mod fleet;
 
-/// Bytes per device: fleet arrays (id, gateway, sequence, next reading, connectivity cursor,
-/// 36), one pending wake key in its shard's queue with vector slack (32), and the attachment
-/// lists that exist while shards are built (12), rounded up to what 10⁸ devices measured at
-/// peak (102 bytes per device, `bench fleet --devices 1e8`).
-const PER_DEVICE: f64 = 104.0;
+use crate::scenario::{Consensus, Scenario, Workload};
+use families::kept_for_created;
+use fleet::{PER_DEVICE, PER_GATEWAY, PER_STEP_READING, step_width_s};
+
 /// Bytes per transaction waiting at validators: pool slot, arrival-order entry, block entry.
 /// The slot is 36 bytes (`ledger::pool`; 32 with the creation time as a wait, which sent most
 /// duty-cycled readings to a side map; 40, and 64 before it was packed) but 72 are still
@@ -37,29 +36,6 @@ const PER_RELAY_BATCH: f64 = 128.0;
 /// Program, libraries and output tables: a run of 4 validators and no devices peaks at 46 MiB
 /// (debug build), small example runs at up to 50 MiB.
 const BASE: f64 = 56.0 * 1024.0 * 1024.0;
-/// Bytes per gateway: measured peaks of 35 (3·10⁶ gateways, 300 devices) and 37 (3·10⁷
-/// gateways: 1,068 MiB, which the estimate once put at 48 MiB, counting no gateway).
-const PER_GATEWAY: f64 = 48.0;
-/// Bytes per radio device and reachable gateway: each (device, gateway) pair kept keeps a
-/// gateway id and a received power (5 bytes; 8 in the per-chunk lists, which are joined
-/// into room made exactly for them and freed as they are). The gateways a device reaches
-/// come from `links_per_radio_device`.
-const PER_RADIO_LINK: f64 = 8.0;
-/// Bytes per radio device besides its links: spreading factor, position, duty-cycle state,
-/// its energy above sleep (8), its bin of distance to the nearest gateway (1), and that
-/// distance while the links are built (4, held twice while the per-chunk lists are joined).
-const PER_RADIO_DEVICE: f64 = 49.0;
-/// Bytes per reading of a radio group that one fleet step hands over: the shards' frames and
-/// readings, the airwaves' pending frames, flights and reading lists, the receivers' inboxes,
-/// and the validators' queue with its upload lists, which holds one step while the shards
-/// produce the next (`World::merge`). The step widens until it holds a fixed number of
-/// events (`Window`), so a sparse fleet's step spans many readings: `lorawan-meters.yaml`
-/// takes three readings a wake and settles at 1,024 s steps of 170,700 readings, whose
-/// structures held 84.9 MB at the peak (heaptrack, release build: 34.2 MB in
-/// `Airwaves::resolve`, 17.3 in the validators' queue, 15.7 in the shards, 6.5 in the
-/// receivers, 9.4 in the upload lists, 1.8 in the hand to the validators): 497 bytes a
-/// reading, rounded up. Without it the estimate was 88 MiB against 104–112 MiB measured.
-const PER_STEP_READING: f64 = 512.0;
 
 /// Bytes per device an observer tracks (`observers:`): its record (newest key and its last
 /// use, 16 bytes, and its anonymity tally, 12, aligned to 32: `sim/privacy/mod.rs`) and its
@@ -96,110 +72,6 @@ const PER_BAYES_KEY: f64 = 128.0;
 /// Bytes per radio device waiting out a privacy delay (`mitigation.delay`): one entry of its
 /// shard's map of delays, doubled as above.
 const PER_DELAYED_DEVICE: f64 = 32.0;
-
-/// Bytes kept per transaction ever created, by the families that keep a record of every
-/// request or transaction for the whole run (request tables, logs, the tangle itself), so
-/// their memory grows with simulated time. Twice the growth measured between 600 s and
-/// 1,800 s of 20,000 devices every 60 s (7 validators, full mesh; bytes per transaction:
-/// PBFT 7, its requests and decisions released once executed everywhere, HotStuff 4, its
-/// blocks, `NEW-VIEW` records and requests released, Raft 2, its blocks, logs and committed
-/// heights released too (`consensus/raft/store.rs`; 66.5 then 67.4 MB peak, dev profile; 9
-/// before), notary 262, tangle 196 (before its release; 1 after, 74.3 then 74.7 MB, and
-/// 0.4 under a saturated weighted walk from 10 s back once the branches it strands are
-/// released, 97 before; the term stays for origins down that hold their transactions)), to
-/// cover vector growth by doubling. The XRP Ledger
-/// releases positions, ledgers' transaction lists and its maps by sequence below the lowest
-/// sequence every validator that can still run fully validated (`consensus/xrpl/store.rs`):
-/// 193 bytes per transaction before, none after (dev profile, 61.1 then 60.7 MiB peak; 9 from
-/// 1,800 to 3,600 s, 65.9 MiB, not traced); a validator down but not for good holds the
-/// release back while it is down, about 140 bytes per transaction created meanwhile
-/// (`tests/memory_flat_xrpl_tangle.rs`, a 150 s crash), so 160 covers a crash as long as the
-/// run. A two-faced validator's faces, which never fully validate, no longer hold it back
-/// (`consensus/xrpl/faces.rs`): validator 0 of 7 two-faced in the case above grew 290 bytes
-/// per transaction before (119.5 then 235.7 MB peak, dev profile), 4 after (69.8 then 71.4
-/// MB), its own gateways' transactions, which it never settles, leaving the pool once every
-/// honest validator fully validated a ledger carrying them.
-/// PoS measured 31 there, but that was its pool, not history: finality takes about 2.5 epochs
-/// (16 minutes), so the 600 s run had settled nothing. From 1,800 to 3,600 s it grows 4 (76.1
-/// then 78.8 MB, dev profile), and 5 with validator 3 down for good (73.6 then 76.7 MB; 15
-/// before), its attestations, blocks' lists of them and the transaction lists no live
-/// validator settles from being released (`consensus/pos/votes.rs`); its term stays for
-/// those 16 minutes of pool. HotStuff keeps 120 all the same:
-/// `hotstuff-validators.yaml` grows 61 → 70 MiB from 1,800 to 5,400 s (about 110 bytes per
-/// transaction created meanwhile), though no longer in the protocol (a heap profile puts it
-/// in the uploads the fleet hands over per step, in the event queue's kept capacity and in
-/// the `blocks` table), and the term is what bounds it. A PBFT origin down for good held
-/// back the release of the requests after its own until such requests were released with
-/// their unsettled transactions counted (`consensus/pbft/requests.rs`);
-/// `pbft-validators.yaml` (validator 0 crashed for good at 600 s) then peaked 114 bytes per
-/// transaction above the estimate without this term, and `plans/meters-2m-sector.yaml` needed
-/// up to 140 over its 200,000 (peaks of 234 to 250 MiB, shared machine); 144 still bounds
-/// both. Tendermint releases requests, blocks and decisions the same way
-/// (`consensus/tendermint/store.rs`): 17 bytes per transaction in the case above (debug
-/// build, 65 then 70 MiB peak), 93 in `tendermint-validators.yaml` between 1,800 s and
-/// 7,200 s, where validator 1, down for good at 600 s, held back the requests after its own
-/// (57 then 66 MiB; the pending backlog there is uploads stranded at validator 1, counted in
-/// `tx_stranded`, not a saturated chain); twice that, rounded up: 190. Raft under
-/// overload holds more per transaction at the origins, work in flight that no release can
-/// shorten, and that sets its term: 192 measured with 10⁶ devices every 60 s and a crashed
-/// leader, and still 139 MiB peak (193 estimated) for the `raft-crashed-leader` case of
-/// `tests/memory_estimate.rs` once its blocks were released. Nakamoto's
-/// chain keeps no record per transaction beyond its mempool and unsettled blocks (counted
-/// apart). The single notary and the BFT notary cluster release their transactions, consumed
-/// states and member records (`consensus/notary/txs.rs`, `checkpoint.rs`); what still grows,
-/// 260 bytes per transaction for the single notary (109.6 then 211.2 MB peak, dev profile,
-/// shared machine) and 262 for BFT (196.1 then 298.6 MB), is the `blocks` table: an 88-byte
-/// row per signed transaction (`consensus/notary/rows.rs`), which is the run's output, not
-/// history (the notary decides one transaction at a time, so a row is a transaction), and
-/// the table built from the rows when the run is written; 2 × 262, rounded up: 530. The
-/// Raft notary cluster compacts its members' logs into snapshots and releases its
-/// transactions and consumed states too (`consensus/notary/compaction.rs`): what still grows
-/// is the `blocks` table again, 244 bytes per transaction with 5 members (160.0 then 257.6 MB
-/// peak, dev profile, shared machine; 535 before, 166.4 then 380.4 MB); 2 × 244, rounded
-/// up: 490. Those two terms are for rows held to the end ([`Rows::Held`]). Where the rows go
-/// to a file as they close ([`Rows::Spilled`]) the notary still climbs about as fast at
-/// first, but not for the rows: in `notary-trackers.yaml` (40 tx/s, BFT cluster, debug build)
-/// the event queue's radix heap, the largest item of the heap, holds 8.5, 22.8 and 31.4 MB at
-/// 600, 2,400 and 9,600 s (heaptrack; peak heap 19.3, 35.6, 45.3 MB; peak RSS 70, 80, 88 MiB,
-/// load 8), and the 530 bytes per transaction above stay about right up to 2,400 s (107 MiB
-/// estimated). After that it grows 32 bytes per transaction by peak heap, 24 by peak RSS (the
-/// Raft cluster of 5 too: 75 then 82 MiB at 2,400 and 9,600 s); twice the larger, rounded
-/// up, is [`SPILLED_NOTARY`], counted for the transactions after [`NOTARY_FILLED_S`].
-fn per_created_tx(c: &Consensus) -> f64 {
-    match c {
-        Consensus::Nakamoto(_) => 0.0,
-        Consensus::Pos(_) => 80.0,
-        Consensus::Hotstuff(_) => 120.0,
-        Consensus::Pbft(_) => 144.0,
-        Consensus::Tendermint(_) => 190.0,
-        Consensus::Xrpl(_) => 160.0,
-        Consensus::Raft(_) | Consensus::Tangle(_) => 400.0,
-        Consensus::Notary(p) => match p.cluster {
-            crate::scenario::NotaryCluster::Raft { .. } => 490.0,
-            _ => 530.0,
-        },
-    }
-}
-
-/// Bytes per transaction a notary run keeps, once [`NOTARY_FILLED_S`] have passed, when its
-/// `blocks` rows go to a file as they close (see [`per_created_tx`]).
-const SPILLED_NOTARY: f64 = 64.0;
-
-/// Seconds over which a notary run whose rows go to a file still grows by its
-/// [`per_created_tx`] term (see there).
-const NOTARY_FILLED_S: f64 = 2_400.0;
-
-/// Bytes kept for the transactions a run creates at `offered_tx_per_s` over `duration_s`.
-fn kept_for_created(c: &Consensus, rows: Rows, offered_tx_per_s: f64, duration_s: f64) -> f64 {
-    let created = offered_tx_per_s * duration_s;
-    match c {
-        Consensus::Notary(_) if rows == Rows::Spilled => {
-            let early = offered_tx_per_s * duration_s.min(NOTARY_FILLED_S);
-            early * per_created_tx(c) + (created - early) * SPILLED_NOTARY
-        }
-        _ => created * per_created_tx(c),
-    }
-}
 
 /// Where a run's closed `blocks` rows are while it runs, which decides what the notary keeps
 /// per transaction.
@@ -292,13 +164,7 @@ pub fn estimate_rows(s: &Scenario, rows: Rows) -> Estimate {
     let relay = relay_batches * (4.0 * validators + PER_RELAY_BATCH);
     let windows = s.duration_s / s.metrics.window_s * 8.0 * 8.0;
     let kept = kept_for_created(&s.consensus, rows, offered_tx_per_s, s.duration_s);
-    let radio_devices: f64 = s
-        .devices
-        .iter()
-        .filter(|g| g.radio.is_some())
-        .map(|g| g.count as f64)
-        .sum();
-    let radio = radio_devices * (PER_RADIO_DEVICE + PER_RADIO_LINK * links_per_radio_device(s));
+    let radio = fleet::radio(s);
     // Every radio device may be in its delay at once.
     let delayed: f64 = s
         .devices
@@ -378,65 +244,6 @@ pub fn estimate_rows(s: &Scenario, rows: Rows) -> Estimate {
     }
 }
 
-/// The widest fleet step the run settles at, in seconds: `Window` starts at 1 s and doubles
-/// while a step runs fewer than a quarter of its target events. A device wakes at least once
-/// per reading, or once per online window when it keeps readings for it, so those wakes
-/// bound the events from below and the width from above. The narrower steps class A
-/// answers impose are not counted: a wider step only raises the estimate.
-fn step_width_s(s: &Scenario) -> f64 {
-    use crate::devices::Conn;
-    let wakes_per_s: f64 = s
-        .devices
-        .iter()
-        .map(|g| {
-            let n = g.count as f64;
-            let per_device = offered_tx_per_s(g) / n.max(1.0);
-            n * match Conn::from_scenario(&g.connectivity) {
-                Conn::AlwaysOn => per_device,
-                Conn::Never => 0.0,
-                Conn::Duty { period, .. } => per_device.min(NS_PER_S as f64 / period.max(1) as f64),
-                Conn::OnOff { on, off, .. } => per_device.min(1.0 / (on.mean_s() + off.mean_s())),
-            }
-        })
-        .sum();
-    let enough = (super::Window::TARGET_EVENTS / 4) as f64;
-    let mut width = 1.0;
-    while wakes_per_s * width < enough && width < s.duration_s {
-        width *= 2.0;
-    }
-    width.min(s.duration_s)
-}
-
-/// Radio devices whose links the estimate places: enough for the mean links per device
-/// within a percent or two.
-const LINK_SAMPLE: f64 = 20_000.0;
-
-/// Gateways a LoRaWAN device keeps a link to, on average: the links `AirPlan::build` keeps
-/// (path loss, shadowing, each device's floor at its SF, ADR included) for the first
-/// `LINK_SAMPLE` radio devices, every group cut by the same factor so that their mix stays,
-/// plus 10 % for the sample's spread. Counting every gateway as reachable put a 2 M-meter
-/// city with 400 gateways on a 20 km disc at 12.7 GiB against 2.6 GiB measured. Without an
-/// area (no radio geometry) every gateway counts.
-fn links_per_radio_device(s: &Scenario) -> f64 {
-    let gateways = s.gateways.count as f64;
-    if s.area.is_none() {
-        return gateways;
-    }
-    let radio: f64 = s
-        .devices
-        .iter()
-        .filter(|g| g.radio.is_some())
-        .map(|g| g.count as f64)
-        .sum();
-    let cut = (LINK_SAMPLE / radio.max(1.0)).min(1.0);
-    let mut sample = s.clone();
-    for g in &mut sample.devices {
-        g.count = ((g.count as f64 * cut).ceil() as u64).min(g.count);
-    }
-    super::airwaves::AirPlan::build(&sample)
-        .map_or(gateways, |p| (1.1 * p.links_per_device()).min(gateways))
-}
-
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Estimate {
     pub devices: f64,
@@ -514,42 +321,6 @@ consensus: {{ protocol: nakamoto, block_interval_s: 60, max_block_bytes: 4000000
         let overloaded = estimate(&scenario(1_000_000, 600.0));
         assert!(overloaded.transactions > 5.0 * small.transactions);
         assert!(small.total() < 200 * 1024 * 1024);
-    }
-
-    // Links per LoRaWAN device from a sample of 20,000 against those `AirPlan::build` keeps
-    // for all 200,000 devices of a 20 km city (ADR, gateways on a grid): within the 10 %
-    // added, never below, and far under every gateway.
-    #[test]
-    fn reachable_gateways_come_from_a_sample_of_the_links() {
-        for gateways in [100, 400] {
-            let s = crate::scenario::parse(
-                &format!(
-                    "duration_s: 60
-devices:
-  - count: 200000
-    workload: {{ model: periodic, interval_s: 900 }}
-    tx_bytes: 20
-    radio: {{ model: lorawan, sf: adr }}
-gateways: {{ count: {gateways} }}
-area: {{ shape: disc, size_m: 20000, gateways: grid }}
-validators: {{ count: 4 }}
-consensus: {{ protocol: pbft }}"
-                ),
-                "test",
-            )
-            .unwrap();
-            let plan = crate::world::airwaves::AirPlan::build(&s).unwrap();
-            let actual = plan.links_per_device();
-            let estimated = links_per_radio_device(&s);
-            assert!(
-                actual <= estimated && estimated <= 1.15 * actual,
-                "{gateways} gateways: {estimated} estimated, {actual} kept"
-            );
-            assert!(
-                estimated < 0.5 * gateways as f64,
-                "{estimated} of {gateways}"
-            );
-        }
     }
 
     // The issue-5 fleet: 10⁸ duty-cycled devices overload a 1 MB / 600 s chain ten
