@@ -71,7 +71,7 @@ fn a_crashed_leader_is_replaced_and_honest_transactions_keep_settling() {
         );
         let leaders: Vec<_> = members[1..nodes as usize]
             .iter()
-            .filter(|m| m.role == Role::Leader)
+            .filter(|m| m.seat.role == Role::Leader)
             .map(|m| m.id)
             .collect();
         assert_eq!(leaders.len(), 1, "{label}: leaders at the end {leaders:?}");
@@ -152,7 +152,7 @@ fn double_spends_are_rejected_across_leader_changes() {
         assert!(!notary.elections.is_empty(), "{label}: no leader change");
         let leaders = members[..nodes as usize]
             .iter()
-            .filter(|m| m.role == Role::Leader)
+            .filter(|m| m.seat.role == Role::Leader)
             .count();
         assert!(leaders >= 1, "{label}: no leader at the end");
         // Members agree on the committed entries they all still hold: each compacts what it

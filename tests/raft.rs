@@ -71,7 +71,7 @@ fn t16_commit_two_delays_after_append_and_two_messages_per_follower() {
         assert_eq!(c.append_ack, u64::from(n - 1) * entries, "n={n}: {c:?}");
         assert_eq!(raft.elections.len(), 1, "n={n}");
         let leader = raft.elections[0].2;
-        assert_eq!(nodes[leader as usize].role, Role::Leader);
+        assert_eq!(nodes[leader as usize].seat.role, Role::Leader);
     }
 }
 
@@ -222,7 +222,7 @@ fn the_example_scenario_changes_leader() {
         common::metric(&out, "raft_elections"),
         raft.elections.len() as f64
     );
-    assert_ne!(nodes[crashed as usize].role, Role::Leader);
+    assert_ne!(nodes[crashed as usize].seat.role, Role::Leader);
     let logs: Vec<_> = nodes.iter().map(|n| &n.committed).collect();
     common::agree(&logs).unwrap_or_else(|e| panic!("{e}"));
     assert!(out.conservation.holds(), "{:?}", out.conservation);

@@ -218,7 +218,7 @@ fn a_leader_cut_off_with_a_minority_is_replaced_and_its_entries_overwritten() {
             "{label}: old leader stepped down at {} ns",
             down.0
         );
-        assert_ne!(nodes[old as usize].role, Role::Leader, "{label}");
+        assert_ne!(nodes[old as usize].seat.role, Role::Leader, "{label}");
         for o in &nodes[..orderers as usize] {
             for &b in &isolated {
                 assert!(

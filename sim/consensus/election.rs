@@ -9,21 +9,26 @@
 use super::Ctx;
 use crate::engine::Time;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Role {
+    #[default]
     Follower,
     Candidate,
     Leader,
 }
 
-/// A member's election state, borrowed from its family's node.
-pub struct Ballot<'a> {
-    pub id: u32,
-    pub term: &'a mut u64,
-    pub voted_for: &'a mut Option<u32>,
-    pub role: &'a mut Role,
-    pub leader: &'a mut Option<u32>,
-    pub votes: &'a mut u32,
+/// A member's election state, held by its family's node: a follower of no leader in term 0
+/// to start.
+#[derive(Clone, Debug, Default)]
+pub struct Seat {
+    pub role: Role,
+    pub term: u64,
+    /// Whom the member voted for in `term`: one vote a term.
+    pub voted_for: Option<u32>,
+    /// The leader of `term` as far as the member knows, where it forwards what it receives.
+    pub leader: Option<u32>,
+    /// Votes granted to the member as a candidate in `term`.
+    pub votes: u32,
 }
 
 /// The election's two messages, which each family's own message type carries.
@@ -55,7 +60,8 @@ pub trait Election {
     type Msg;
     type Timer;
 
-    fn ballot(node: &mut Self::Node) -> Ballot<'_>;
+    /// The member's id and its election state.
+    fn seat(node: &mut Self::Node) -> (u32, &mut Seat);
     /// Members `0..members()` vote.
     fn members(&self) -> u32;
     fn majority(&self) -> u32 {
@@ -72,32 +78,32 @@ pub trait Election {
 
     /// Adopts a newer term as a follower; a leader doing so steps down.
     fn observe_term(&mut self, node: &mut Self::Node, term: u64, now: Time) {
-        let b = Self::ballot(node);
-        if term > *b.term {
-            if *b.role == Role::Leader {
-                self.step_downs().push((now, term, b.id));
+        let (id, b) = Self::seat(node);
+        if term > b.term {
+            if b.role == Role::Leader {
+                self.step_downs().push((now, term, id));
             }
-            *b.term = term;
-            *b.voted_for = None;
-            *b.role = Role::Follower;
-            *b.leader = None;
+            b.term = term;
+            b.voted_for = None;
+            b.role = Role::Follower;
+            b.leader = None;
         }
     }
 
     fn campaign(&mut self, node: &mut Self::Node, ctx: &mut Ctx<Self::Msg, Self::Timer>) {
-        let b = Self::ballot(node);
-        *b.term += 1;
-        *b.role = Role::Candidate;
-        *b.voted_for = Some(b.id);
-        *b.leader = None;
-        *b.votes = 1;
+        let (id, b) = Self::seat(node);
+        b.term += 1;
+        b.role = Role::Candidate;
+        b.voted_for = Some(id);
+        b.leader = None;
+        b.votes = 1;
         self.arm_election(node, ctx);
-        if *Self::ballot(node).votes >= self.majority() {
+        if Self::seat(node).1.votes >= self.majority() {
             return self.become_leader(node, ctx);
         }
         let (last_term, last_index) = self.last_entry(node);
-        let b = Self::ballot(node);
-        let (id, term) = (b.id, *b.term);
+        let (id, b) = Self::seat(node);
+        let term = b.term;
         let ask = Ask::Vote {
             term,
             last_index,
@@ -136,20 +142,20 @@ pub trait Election {
         last_index: u64,
         last_term: u64,
     ) {
-        if Self::ballot(node).id >= self.members() {
+        if Self::seat(node).0 >= self.members() {
             return;
         }
         self.observe_term(node, term, ctx.now);
         let mine = self.last_entry(node);
-        let b = Self::ballot(node);
-        let granted = term == *b.term
+        let b = Self::seat(node).1;
+        let granted = term == b.term
             && b.voted_for.is_none_or(|v| v == from)
             && (last_term, last_index) >= mine;
         if granted {
-            *b.voted_for = Some(from);
+            b.voted_for = Some(from);
             self.arm_election(node, ctx);
         }
-        let term = *Self::ballot(node).term;
+        let term = Self::seat(node).1.term;
         self.send_ask(ctx, from, Ask::VoteAck { term, granted });
     }
 
@@ -161,12 +167,12 @@ pub trait Election {
         granted: bool,
     ) {
         self.observe_term(node, term, ctx.now);
-        let b = Self::ballot(node);
-        if *b.role != Role::Candidate || term != *b.term || !granted {
+        let b = Self::seat(node).1;
+        if b.role != Role::Candidate || term != b.term || !granted {
             return;
         }
-        *b.votes += 1;
-        if *b.votes == self.majority() {
+        b.votes += 1;
+        if b.votes == self.majority() {
             self.become_leader(node, ctx);
         }
     }

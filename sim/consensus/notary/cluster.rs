@@ -53,8 +53,8 @@ impl Notary {
         if node.id >= self.cluster {
             return;
         }
-        if node.role != Role::Leader {
-            if let Some(l) = node.leader
+        if node.seat.role != Role::Leader {
+            if let Some(l) = node.seat.leader
                 && l != node.id
             {
                 let bytes = self.tx_bytes(t);
@@ -115,7 +115,7 @@ impl Notary {
         let index = self.last_index(node) + 1;
         let (input, bytes) = tx.map_or((0, 0), |t| (self.txs[t].input, self.tx_bytes(t)));
         let id = self.entries.push(Entry {
-            term: node.term,
+            term: node.seat.term,
             index,
             parent: *node.log.last().expect("root"),
             tx,
@@ -159,7 +159,7 @@ impl Notary {
             // A follower behind the compacted prefix hears of the leader's first kept entry.
             let prev = held.max(node.base);
             let msg = Msg::Append {
-                term: node.term,
+                term: node.seat.term,
                 prev,
                 last: node.at(prev),
                 commit: node.commit,
@@ -187,7 +187,7 @@ impl Notary {
             }
         }
         let msg = Msg::Append {
-            term: node.term,
+            term: node.seat.term,
             prev,
             last,
             commit: node.commit,
@@ -216,24 +216,24 @@ impl Notary {
             return;
         };
         let carried = (last_index > prev).then_some(last);
-        if term < node.term {
+        if term < node.seat.term {
             let msg = Msg::AppendAck {
-                term: node.term,
+                term: node.seat.term,
                 ok: false,
                 matched: 0,
                 last: carried,
             };
             return self.send(ctx, from, msg, VOTE_BYTES);
         }
-        node.role = Role::Follower;
-        node.leader = Some(from);
+        node.seat.role = Role::Follower;
+        node.seat.leader = Some(from);
         node.hint = from;
         self.arm_election(node, ctx);
         // What lies in this member's compacted prefix is committed, so the leader holds the
         // same entries there (`compaction.rs`): the check starts at its first kept entry.
         if last_index < node.base {
             let msg = Msg::AppendAck {
-                term: node.term,
+                term: node.seat.term,
                 ok: true,
                 matched: last_index,
                 last: carried,
@@ -262,7 +262,7 @@ impl Notary {
         );
         if held != Some(chain[0]) {
             let msg = Msg::AppendAck {
-                term: node.term,
+                term: node.seat.term,
                 ok: false,
                 matched: self.last_index(node).min(prev.saturating_sub(1)),
                 last: carried,
@@ -293,7 +293,7 @@ impl Notary {
         node.commit = node.commit.max(commit.min(last_index));
         self.apply(node, ctx);
         let msg = Msg::AppendAck {
-            term: node.term,
+            term: node.seat.term,
             ok: true,
             matched: last_index,
             last: carried,
@@ -311,7 +311,7 @@ impl Notary {
         matched: u64,
     ) {
         self.observe_term(node, term, ctx.now);
-        if node.role != Role::Leader || term != node.term {
+        if node.seat.role != Role::Leader || term != node.seat.term {
             return;
         }
         let f = from as usize;
@@ -330,7 +330,7 @@ impl Notary {
     /// The highest index held by a majority and of the current term becomes committed.
     fn advance_commit(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
         let n = held_by_majority(&node.match_index, self.majority());
-        if n <= node.commit || self.entries[node.at(n)].term != node.term {
+        if n <= node.commit || self.entries[node.at(n)].term != node.seat.term {
             return;
         }
         node.commit = n;
@@ -361,7 +361,7 @@ impl Notary {
                 self.rows.rejected(t);
             }
             // A transaction released was answered long before (`txs.rs`).
-            if node.role == Role::Leader && self.txs.kept(t) {
+            if node.seat.role == Role::Leader && self.txs.kept(t) {
                 self.answer(t, ok, ctx);
             }
         }

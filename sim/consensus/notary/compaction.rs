@@ -174,7 +174,7 @@ impl Notary {
         node.sent_at[f] = ctx.now;
         self.snapshots_sent += 1;
         let msg = Msg::Snapshot {
-            term: node.term,
+            term: node.seat.term,
             index,
             entry: node.at(index),
             states: node.states,
@@ -191,10 +191,10 @@ impl Notary {
         (term, index, entry, states): (u64, u64, u32, u64),
     ) {
         self.observe_term(node, term, ctx.now);
-        let ok = term >= node.term;
+        let ok = term >= node.seat.term;
         if ok {
-            node.role = Role::Follower;
-            node.leader = Some(from);
+            node.seat.role = Role::Follower;
+            node.seat.leader = Some(from);
             node.hint = from;
             self.arm_election(node, ctx);
             if index > node.applied {
@@ -203,7 +203,7 @@ impl Notary {
             }
         }
         let msg = Msg::AppendAck {
-            term: node.term,
+            term: node.seat.term,
             ok,
             matched: if ok { index } else { 0 },
             last: None,

@@ -5,7 +5,7 @@
 //! too (`consensus/election.rs`); here is what the notary gives it.
 
 use super::{Ctx, LEADER, Msg, Node, Notary, Role, Timer, VOTE_BYTES};
-use crate::consensus::election::{Ask, Ballot, Election};
+use crate::consensus::election::{Ask, Election, Seat};
 use crate::engine::Time;
 use rand::RngExt;
 
@@ -14,23 +14,23 @@ impl Notary {
     /// a member started later, after a crash at time 0, waits to hear of a leader.
     pub(super) fn start_member(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
         if ctx.now == 0 {
-            node.term = 1;
-            node.voted_for = Some(LEADER);
-            node.leader = Some(LEADER);
+            node.seat.term = 1;
+            node.seat.voted_for = Some(LEADER);
+            node.seat.leader = Some(LEADER);
         }
         if ctx.now == 0 && node.id == LEADER {
-            node.role = Role::Leader;
+            node.seat.role = Role::Leader;
             let next = self.last_index(node) + 1;
             node.next_index.iter_mut().for_each(|x| *x = next);
-            ctx.timer(self.heartbeat, Timer::Heartbeat(node.term));
+            ctx.timer(self.heartbeat, Timer::Heartbeat(node.seat.term));
         } else {
             self.arm_election(node, ctx);
         }
     }
 
     pub(super) fn recover_member(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
-        node.role = Role::Follower;
-        node.leader = None;
+        node.seat.role = Role::Follower;
+        node.seat.leader = None;
         self.arm_election(node, ctx);
     }
 
@@ -48,15 +48,8 @@ impl Election for Notary {
     type Msg = Msg;
     type Timer = Timer;
 
-    fn ballot(node: &mut Node) -> Ballot<'_> {
-        Ballot {
-            id: node.id,
-            term: &mut node.term,
-            voted_for: &mut node.voted_for,
-            role: &mut node.role,
-            leader: &mut node.leader,
-            votes: &mut node.votes,
-        }
+    fn seat(node: &mut Node) -> (u32, &mut Seat) {
+        (node.id, &mut node.seat)
     }
 
     fn members(&self) -> u32 {
@@ -79,17 +72,17 @@ impl Election for Notary {
     }
 
     fn become_leader(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
-        node.role = Role::Leader;
-        node.leader = Some(node.id);
+        node.seat.role = Role::Leader;
+        node.seat.leader = Some(node.id);
         node.hint = node.id;
-        self.elections.push((ctx.now, node.term, node.id));
+        self.elections.push((ctx.now, node.seat.term, node.id));
         let next = self.last_index(node) + 1;
         node.next_index.iter_mut().for_each(|x| *x = next);
         node.match_index.iter_mut().for_each(|x| *x = 0);
         node.sent_at.iter_mut().for_each(|x| *x = ctx.now);
         // An empty entry of the new term lets earlier entries commit (Raft §5.4.2).
         self.append(node, ctx, None);
-        ctx.timer(self.heartbeat, Timer::Heartbeat(node.term));
+        ctx.timer(self.heartbeat, Timer::Heartbeat(node.seat.term));
     }
 
     fn step_downs(&mut self) -> &mut Vec<(Time, u64, u32)> {

@@ -56,8 +56,8 @@ mod rows;
 mod txs;
 mod view_change;
 
-use super::election::Ask;
 pub use super::election::Role;
+use super::election::{Ask, Seat};
 use super::quorum::Tally;
 use super::{Ctx, TxIn};
 use crate::engine::{Purpose, Time, draw_u64, from_secs};
@@ -204,9 +204,7 @@ pub struct Node {
     /// The cluster member this party asks to notarise.
     hint: u32,
     // Raft cluster member state.
-    pub role: Role,
-    pub term: u64,
-    voted_for: Option<u32>,
+    pub seat: Seat,
     /// Entry ids by log index from `base` on (`log[0]` is the root, or the last entry of the
     /// snapshot the prefix was compacted into).
     pub log: Vec<u32>,
@@ -215,8 +213,6 @@ pub struct Node {
     states: u64,
     pub commit: u64,
     applied: u64,
-    leader: Option<u32>,
-    votes: u32,
     next_index: Vec<u64>,
     match_index: Vec<u64>,
     /// When the leader last sent each follower entries.

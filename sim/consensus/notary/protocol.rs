@@ -5,7 +5,7 @@
 use super::{
     Chain, LEADER, Msg, NOTARY_LOG_BYTES, NTx, Node, Notary, Role, Stage, Timer, VOTE_BYTES,
 };
-use crate::consensus::election::{Ask, Election};
+use crate::consensus::election::{Ask, Election, Seat};
 use crate::consensus::quorum::Tally;
 use crate::consensus::{Carries, Ctx, Kind, NodeStats, Protocol, Report, TxIn};
 use crate::engine::{Purpose, Time, draw_unit};
@@ -44,16 +44,12 @@ impl Protocol for Notary {
         Node {
             id,
             hint: LEADER,
-            role: Role::Follower,
-            term: 0,
-            voted_for: None,
+            seat: Seat::default(),
             log: vec![0],
             base: 0,
             states: 0,
             commit: 0,
             applied: 0,
-            leader: None,
-            votes: 0,
             next_index: vec![1; members],
             match_index: vec![0; members],
             sent_at: vec![0; members],
@@ -287,12 +283,12 @@ impl Protocol for Notary {
         self.member_release(node);
         match timer {
             Timer::Election(epoch) => {
-                if epoch == node.election_epoch && node.role != Role::Leader {
+                if epoch == node.election_epoch && node.seat.role != Role::Leader {
                     self.campaign(node, ctx);
                 }
             }
             Timer::Heartbeat(term) => {
-                if node.role == Role::Leader && node.term == term {
+                if node.seat.role == Role::Leader && node.seat.term == term {
                     self.heartbeat(node, ctx);
                     ctx.timer(self.heartbeat, Timer::Heartbeat(term));
                 }

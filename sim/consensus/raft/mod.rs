@@ -34,7 +34,7 @@ mod store;
 
 pub use messages::{Msg, Timer};
 
-use super::election::{Ask, Election};
+use super::election::{Ask, Election, Seat};
 use super::pbft::requests::{Executed, Requests};
 use super::rows::Rows;
 use super::{Carries, Ctx, Kind, Protocol, Report, TxIn};
@@ -95,16 +95,12 @@ struct Pending {
 pub struct Node {
     pub id: u32,
     // Orderer state.
-    pub role: Role,
-    pub term: u64,
-    voted_for: Option<u32>,
+    pub seat: Seat,
     /// Block ids by log index from `log_base` on (the root, index 0, until entries go: see
     /// `store.rs`).
     pub log: Vec<u32>,
     pub log_base: u64,
     pub commit: u64,
-    pub leader: Option<u32>,
-    votes: u32,
     next_index: Vec<u64>,
     match_index: Vec<u64>,
     election_epoch: u32,
@@ -323,14 +319,10 @@ impl Protocol for Raft {
     fn new_node(&self, id: u32) -> Node {
         Node {
             id,
-            role: Role::Follower,
-            term: 0,
-            voted_for: None,
+            seat: Seat::default(),
             log: vec![0],
             log_base: 0,
             commit: 0,
-            leader: None,
-            votes: 0,
             next_index: vec![1; self.orderers as usize],
             match_index: vec![0; self.orderers as usize],
             election_epoch: 0,
@@ -368,8 +360,8 @@ impl Protocol for Raft {
     fn on_recover(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
         // Volatile state is gone; the log, term and vote persist.
         if node.id < self.orderers {
-            node.role = Role::Follower;
-            node.leader = None;
+            node.seat.role = Role::Follower;
+            node.seat.leader = None;
             node.batch.clear();
             node.batch_txs = 0;
             node.batch_bytes = 0;
@@ -434,18 +426,18 @@ impl Protocol for Raft {
     fn on_timer(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, timer: Timer) {
         match timer {
             Timer::Election(epoch) => {
-                if epoch == node.election_epoch && node.role != Role::Leader {
+                if epoch == node.election_epoch && node.seat.role != Role::Leader {
                     self.campaign(node, ctx);
                 }
             }
             Timer::Heartbeat(term) => {
-                if node.role == Role::Leader && node.term == term {
+                if node.seat.role == Role::Leader && node.seat.term == term {
                     self.broadcast_append(node, ctx);
                     ctx.timer(self.heartbeat, Timer::Heartbeat(term));
                 }
             }
             Timer::Batch(epoch) => {
-                if epoch == node.batch_epoch && node.role == Role::Leader {
+                if epoch == node.batch_epoch && node.seat.role == Role::Leader {
                     self.cut(node, ctx);
                 }
             }
@@ -483,11 +475,11 @@ impl Node {
             self.batch,
             self.batched.len(),
             self.batch_epoch,
-            self.role,
-            self.term,
+            self.seat.role,
+            self.seat.term,
             self.commit,
             self.log_base + self.log.len() as u64 - 1,
-            self.leader,
+            self.seat.leader,
             self.leader_hint,
             self.committed.keys().next_back().copied().unwrap_or(0),
             self.received.keys().take(5).collect::<Vec<_>>(),

@@ -2,7 +2,7 @@
 //! gives the election it shares with the notary's Raft cluster (`consensus/election.rs`).
 
 use super::{Block, Ctx, Msg, Node, Raft, Role, Timer};
-use crate::consensus::election::{Ask, Ballot, Election, held_by_majority};
+use crate::consensus::election::{Ask, Election, Seat, held_by_majority};
 use crate::engine::Time;
 use crate::scenario::TimeoutSpread;
 use rand::RngExt;
@@ -27,10 +27,10 @@ impl Raft {
         if node.id >= self.orderers {
             return;
         }
-        match node.role {
+        match node.seat.role {
             Role::Leader => {}
             _ => {
-                if let Some(l) = node.leader
+                if let Some(l) = node.seat.leader
                     && l != node.id
                 {
                     self.send(ctx, l, Msg::Submit { r, bytes });
@@ -85,7 +85,7 @@ impl Raft {
     ) {
         let parent = *node.log.last().expect("root");
         let b = self.blocks.push(Block {
-            term: node.term,
+            term: node.seat.term,
             index: Self::last_index(node) + 1,
             parent,
             batch,
@@ -119,7 +119,7 @@ impl Raft {
             .max(self.floor);
         node.next_index[to as usize] = last_index + 1;
         let msg = Msg::Append {
-            term: node.term,
+            term: node.seat.term,
             prev,
             last: Self::entry(node, last_index),
             commit: node.commit,
@@ -148,9 +148,9 @@ impl Raft {
         };
         self.observe_term(node, term, ctx.now);
         let entries = last_index > prev;
-        if term < node.term {
+        if term < node.seat.term {
             let msg = Msg::AppendAck {
-                term: node.term,
+                term: node.seat.term,
                 ok: false,
                 matched: 0,
                 entries,
@@ -158,8 +158,8 @@ impl Raft {
             self.send(ctx, from, msg);
             return;
         }
-        node.role = Role::Follower;
-        node.leader = Some(from);
+        node.seat.role = Role::Follower;
+        node.seat.leader = Some(from);
         node.leader_hint = from;
         self.arm_election(node, ctx);
         // The leader's entries prev..=last_index, read from the block chain ending at `last`;
@@ -177,7 +177,7 @@ impl Raft {
         let have = node.log.get(have).copied();
         if have != Some(chain[0]) {
             let msg = Msg::AppendAck {
-                term: node.term,
+                term: node.seat.term,
                 ok: false,
                 matched: Self::last_index(node).min(prev.saturating_sub(1)),
                 entries,
@@ -208,7 +208,7 @@ impl Raft {
         }
         node.commit = node.commit.max(commit.min(last_index));
         let msg = Msg::AppendAck {
-            term: node.term,
+            term: node.seat.term,
             ok: true,
             matched: last_index,
             entries,
@@ -226,7 +226,7 @@ impl Raft {
         matched: u64,
     ) {
         self.observe_term(node, term, ctx.now);
-        if node.role != Role::Leader || term != node.term {
+        if node.seat.role != Role::Leader || term != node.seat.term {
             return;
         }
         let f = from as usize;
@@ -246,7 +246,7 @@ impl Raft {
     /// The highest index held by a majority and of the current term becomes committed.
     fn advance_commit(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
         let n = held_by_majority(&node.match_index, self.majority());
-        if n <= node.commit || self.blocks.get(Self::entry(node, n)).term != node.term {
+        if n <= node.commit || self.blocks.get(Self::entry(node, n)).term != node.seat.term {
             return;
         }
         node.commit = n;
@@ -276,7 +276,7 @@ impl Raft {
         lo: u64,
         hi: u64,
     ) {
-        if node.role != Role::Leader {
+        if node.seat.role != Role::Leader {
             return;
         }
         // Heights below the floor are committed at the asking peer by now (see `store.rs`).
@@ -292,15 +292,8 @@ impl Election for Raft {
     type Msg = Msg;
     type Timer = Timer;
 
-    fn ballot(node: &mut Node) -> Ballot<'_> {
-        Ballot {
-            id: node.id,
-            term: &mut node.term,
-            voted_for: &mut node.voted_for,
-            role: &mut node.role,
-            leader: &mut node.leader,
-            votes: &mut node.votes,
-        }
+    fn seat(node: &mut Node) -> (u32, &mut Seat) {
+        (node.id, &mut node.seat)
     }
 
     fn members(&self) -> u32 {
@@ -329,10 +322,10 @@ impl Election for Raft {
     }
 
     fn become_leader(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
-        node.role = Role::Leader;
-        node.leader = Some(node.id);
+        node.seat.role = Role::Leader;
+        node.seat.leader = Some(node.id);
         node.leader_hint = node.id;
-        self.elections.push((ctx.now, node.term, node.id));
+        self.elections.push((ctx.now, node.seat.term, node.id));
         let next = Self::last_index(node) + 1;
         node.next_index.iter_mut().for_each(|x| *x = next);
         node.match_index.iter_mut().for_each(|x| *x = 0);
@@ -346,7 +339,7 @@ impl Election for Raft {
         self.catch_up(node, ctx);
         // An empty entry of the new term lets earlier entries commit (Raft §5.4.2).
         self.append(node, ctx, Vec::new(), 0, 0);
-        ctx.timer(self.heartbeat, Timer::Heartbeat(node.term));
+        ctx.timer(self.heartbeat, Timer::Heartbeat(node.seat.term));
     }
 
     fn step_downs(&mut self) -> &mut Vec<(Time, u64, u32)> {

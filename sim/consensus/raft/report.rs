@@ -46,7 +46,7 @@ impl Raft {
                 ("raft_committed_entries".into(), Value::from(committed)),
                 (
                     "raft_final_term".into(),
-                    Value::from(nodes.iter().map(|n| n.term).max().unwrap_or(0)),
+                    Value::from(nodes.iter().map(|n| n.seat.term).max().unwrap_or(0)),
                 ),
                 ("raft_elections".into(), Value::from(self.elections.len())),
                 (
