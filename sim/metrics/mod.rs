@@ -3,6 +3,7 @@
 
 mod histogram;
 mod kinds;
+mod merge;
 mod output;
 mod record;
 pub mod registry;

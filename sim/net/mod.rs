@@ -5,6 +5,7 @@ mod access;
 pub mod classes;
 mod jitter;
 pub mod link;
+mod lookahead;
 mod paths;
 pub mod regions;
 pub mod topology;
