@@ -167,8 +167,6 @@ pub struct Pbft {
     views: Vec<u64>,
     installed: Vec<Option<u32>>,
     view_floor: u64,
-    /// `(time, view)` of every `NEW-VIEW` sent: a primary taking over (the `leaders` table).
-    taken_over: Vec<(Time, u64)>,
     /// State transfers in flight, by id (each goes to one replica).
     transfers: BTreeMap<u64, Transfer>,
     /// The `blocks` rows, built as replicas decide.
@@ -206,7 +204,6 @@ impl Pbft {
             views: vec![0; n as usize],
             installed: vec![None; n as usize],
             view_floor: 0,
-            taken_over: Vec::new(),
             transfers: BTreeMap::new(),
             rows: Rows::new(n),
             held: 0,
@@ -485,7 +482,7 @@ impl Protocol for Pbft {
         );
         summary.extend(self.byz.rows_of(self.rows.conflicting()));
         let mut report = decided::report(&self.requests, &settled, blocks, summary);
-        report.leaders = Some(self.leader_rows());
+        report.leaders = Some(self.leader_rows(nodes));
         report
     }
 }

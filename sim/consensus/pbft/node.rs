@@ -88,6 +88,9 @@ pub struct Node {
     pub settled: u64,
     /// State transfers it sent: the next one's number (its id is `(id, number)`).
     pub transfers_sent: u32,
+    /// `(time, view)` of every `NEW-VIEW` it sent: it took over as primary (the `leaders`
+    /// table).
+    pub took_over: Vec<(Time, u64)>,
 }
 
 impl Node {
@@ -122,6 +125,7 @@ impl Node {
             sent: Counts::default(),
             settled: 0,
             transfers_sent: 0,
+            took_over: Vec::new(),
         }
     }
 

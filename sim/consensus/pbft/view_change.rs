@@ -67,9 +67,10 @@ pub struct NewView {
 
 impl Pbft {
     /// Every `NEW-VIEW` sent, in time order: a primary taking over after a view change (view
-    /// 0's primary, replica 0, leads from the start and has no row).
-    pub(super) fn leader_rows(&self) -> Vec<LeaderRow> {
-        let taken: Vec<_> = (self.taken_over.iter())
+    /// 0's primary, replica 0, leads from the start and has no row). The table orders its rows
+    /// fully, so the replicas' lists are taken in id order.
+    pub(super) fn leader_rows(&self, nodes: &[Node]) -> Vec<LeaderRow> {
+        let taken: Vec<_> = (nodes.iter().flat_map(|n| &n.took_over))
             .map(|&(at, view)| (at, view, self.primary(view)))
             .collect();
         LeaderRow::table(&[("view_change", &taken)])
@@ -214,7 +215,7 @@ impl Pbft {
         let entries: Vec<(u64, u32)> = (min_s + 1..=max_s)
             .map(|s| (s, best.get(&s).map_or(NULL_BATCH, |&(_, b)| b)))
             .collect();
-        self.taken_over.push((ctx.now, t));
+        node.took_over.push((ctx.now, t));
         let id = self.new_views.push(NewView {
             view: t,
             min_s,
