@@ -76,12 +76,12 @@ pub enum Msg {
     /// A `VIEW-CHANGE` record and the view it moves to (known without the record, which
     /// goes once every replica has left that view).
     ViewChange {
-        id: u32,
+        id: u64,
         view: u64,
     },
     /// A `NEW-VIEW` record and its view.
     NewView {
-        id: u32,
+        id: u64,
         view: u64,
     },
     NeedNewView(u64),
@@ -89,9 +89,12 @@ pub enum Msg {
         from: u64,
         to: u64,
     },
-    /// A state transfer, by id: `(sender, the sender's count)`, as [`Pbft::transfer_id`].
+    /// A state transfer, by id: `(sender, the sender's count)`, as [`Node::record_id`].
     Transfer(u64),
 }
+
+// Every event in flight holds one: record ids of 64 bits fit beside the largest variant.
+const _: () = assert!(std::mem::size_of::<Msg>() == 24);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Timer {
@@ -165,7 +168,7 @@ pub struct Pbft {
     /// Per replica as of its last event: its view (`u64::MAX` once down for good) and the
     /// `NEW-VIEW` it installed; and the least of those views.
     views: Vec<u64>,
-    installed: Vec<Option<u32>>,
+    installed: Vec<Option<u64>>,
     view_floor: u64,
     /// State transfers in flight, by id (each goes to one replica).
     transfers: BTreeMap<u64, Transfer>,
@@ -272,14 +275,6 @@ impl Pbft {
     /// When the batch was pre-prepared (kept when recording).
     pub fn proposed_at(&self, batch: u32) -> Time {
         self.proposed_at[batch as usize]
-    }
-
-    /// The id of `node`'s next state transfer: its own id and count, so that no counter is
-    /// shared between replicas (ids only name records; they reach no output).
-    fn transfer_id(node: &mut Node) -> u64 {
-        let k = node.transfers_sent;
-        node.transfers_sent += 1;
-        (u64::from(node.id) << 32) | u64::from(k)
     }
 
     fn primary(&self, view: u64) -> u32 {
@@ -544,7 +539,7 @@ impl Pbft {
                     .map(|(&s, &b)| (s, b))
                     .collect();
                 if released > 0 || !entries.is_empty() {
-                    let id = Self::transfer_id(node);
+                    let id = node.record_id();
                     self.transfers.insert(id, Transfer { released, entries });
                     self.send(node, ctx, from, Msg::Transfer(id));
                 }

@@ -72,8 +72,8 @@ pub struct Node {
     /// View changes attempted since the last execution (the timeout doubles with each).
     pub attempts: u32,
     /// View-change messages received, by target view.
-    pub vc: BTreeMap<u64, Vec<u32>>,
-    pub new_view_id: Option<u32>,
+    pub vc: BTreeMap<u64, Vec<u64>>,
+    pub new_view_id: Option<u64>,
     pub asked_view: u64,
     /// Pre-prepares of views this replica has not installed yet.
     pub future: Vec<(u64, u64, u32, u32)>,
@@ -86,8 +86,9 @@ pub struct Node {
     pub sent: Counts,
     /// Transactions of requests it originated that it settled.
     pub settled: u64,
-    /// State transfers it sent: the next one's number (its id is `(id, number)`).
-    pub transfers_sent: u32,
+    /// Records it made (state transfers, view changes, new views): the next one's number, its
+    /// id being `(id, number)` ([`Node::record_id`]).
+    pub records_made: u32,
     /// `(time, view)` of every `NEW-VIEW` it sent: it took over as primary (the `leaders`
     /// table).
     pub took_over: Vec<(Time, u64)>,
@@ -124,9 +125,17 @@ impl Node {
             gap_timer: 0,
             sent: Counts::default(),
             settled: 0,
-            transfers_sent: 0,
+            records_made: 0,
             took_over: Vec::new(),
         }
+    }
+
+    /// The id of the next record this replica makes: its own id and count, so that no counter
+    /// is shared between replicas (ids only name records; they reach no output).
+    pub fn record_id(&mut self) -> u64 {
+        let k = self.records_made;
+        self.records_made += 1;
+        (u64::from(self.id) << 32) | u64::from(k)
     }
 
     pub fn vote(&mut self, view: u64, seq: u64, batch: u32, phase: Phase, from: u32) {

@@ -6,8 +6,7 @@ use std::collections::BTreeMap;
 
 /// Records by id (view changes, new views), each released once nothing can read it.
 pub struct Records<T> {
-    by_id: BTreeMap<u32, T>,
-    next: u32,
+    by_id: BTreeMap<u64, T>,
     peak: usize,
 }
 
@@ -15,28 +14,26 @@ impl<T> Records<T> {
     pub fn new() -> Self {
         Records {
             by_id: BTreeMap::new(),
-            next: 0,
             peak: 0,
         }
     }
 
-    pub fn push(&mut self, rec: T) -> u32 {
-        let id = self.next;
-        self.next += 1;
+    /// Keeps `rec` under `id` (`Node::record_id` of its sender); returns the id.
+    pub fn push(&mut self, id: u64, rec: T) -> u64 {
         self.by_id.insert(id, rec);
         self.peak = self.peak.max(self.by_id.len());
         id
     }
 
     /// A record still kept; callers name only those the release rule keeps.
-    pub fn get(&self, id: u32) -> &T {
+    pub fn get(&self, id: u64) -> &T {
         match self.by_id.get(&id) {
             Some(rec) => rec,
             None => panic!("view-change record {id} read after its release"),
         }
     }
 
-    pub fn retain(&mut self, keep: impl Fn(u32, &T) -> bool) {
+    pub fn retain(&mut self, keep: impl Fn(u64, &T) -> bool) {
         self.by_id.retain(|&id, rec| keep(id, rec));
     }
 
@@ -104,12 +101,15 @@ impl Pbft {
                 .range(node.exec_upto + 1..)
                 .map(|(&seq, &b)| (seq, u64::MAX, b)),
         );
-        let id = self.view_changes.push(ViewChange {
-            sender: node.id,
-            view: target,
-            exec_upto: node.exec_upto,
-            certs,
-        });
+        let id = self.view_changes.push(
+            node.record_id(),
+            ViewChange {
+                sender: node.id,
+                view: target,
+                exec_upto: node.exec_upto,
+                certs,
+            },
+        );
         self.multicast(node, ctx, Msg::ViewChange { id, view: target });
         node.vc.entry(target).or_default().push(id);
         ctx.timer(self.timeout, Timer::VcResend { view: target });
@@ -148,7 +148,7 @@ impl Pbft {
         node: &mut Node,
         ctx: &mut Ctx<Msg, Timer>,
         sender: u32,
-        id: u32,
+        id: u64,
         target: u64,
     ) {
         if target <= node.view && node.active {
@@ -216,12 +216,15 @@ impl Pbft {
             .map(|s| (s, best.get(&s).map_or(NULL_BATCH, |&(_, b)| b)))
             .collect();
         node.took_over.push((ctx.now, t));
-        let id = self.new_views.push(NewView {
-            view: t,
-            min_s,
-            holder,
-            entries,
-        });
+        let id = self.new_views.push(
+            node.record_id(),
+            NewView {
+                view: t,
+                min_s,
+                holder,
+                entries,
+            },
+        );
         self.multicast(node, ctx, Msg::NewView { id, view: t });
         self.install(node, ctx, id);
     }
@@ -232,7 +235,7 @@ impl Pbft {
         &mut self,
         node: &mut Node,
         ctx: &mut Ctx<Msg, Timer>,
-        id: u32,
+        id: u64,
         view: u64,
     ) {
         if view < node.view || (view == node.view && node.active) {
@@ -241,7 +244,7 @@ impl Pbft {
         self.install(node, ctx, id);
     }
 
-    fn install(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, id: u32) {
+    fn install(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, id: u64) {
         let (view, min_s, holder) = {
             let nv = self.new_views.get(id);
             (nv.view, nv.min_s, nv.holder)
