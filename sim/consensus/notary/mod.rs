@@ -171,6 +171,9 @@ pub struct Notary {
     view_change: Time,
     /// Per validator: down for good, so a party that will never hear an outcome again.
     gone: Vec<bool>,
+    /// Cluster members down for good: the BFT handlers ask per message whether a quorum is
+    /// left (`quorum_gone`), so the count is kept, not taken from `gone` each time.
+    members_gone: u32,
 }
 
 /// A device's honest chain: the next state number, its latest transaction, and the states
@@ -402,6 +405,7 @@ impl Notary {
             view_changes: Vec::new(),
             view_change: from_secs(params.view_change_ms / 1e3).max(1),
             gone: vec![false; validators as usize],
+            members_gone: 0,
         }
     }
 

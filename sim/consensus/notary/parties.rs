@@ -3,6 +3,7 @@
 //! wait, the single notary's check, and signing or rejecting a transaction once decided.
 
 use super::{Ctx, ENVELOPE_BYTES, LEADER, Msg, Node, Notary, Stage, Timer, VOTE_BYTES};
+use crate::consensus::election::Election;
 use crate::engine::Time;
 use crate::scenario::NotaryCluster;
 
@@ -137,17 +138,13 @@ impl Notary {
 
     /// More members down for good than the quorum spares: the live ones never decide again.
     pub(super) fn quorum_gone(&self) -> bool {
-        let gone = self.gone[..self.cluster as usize]
-            .iter()
-            .filter(|&&g| g)
-            .count() as u32;
-        gone > self.cluster - self.quorum()
+        self.members_gone > self.cluster - self.quorum()
     }
 
     pub(super) fn quorum(&self) -> u32 {
         match self.params.cluster {
             NotaryCluster::Single => 1,
-            NotaryCluster::Raft { nodes } => nodes / 2 + 1,
+            NotaryCluster::Raft { .. } => self.majority(),
             NotaryCluster::Bft { faults } => 2 * faults + 1,
         }
     }

@@ -79,6 +79,9 @@ impl Notary {
     /// pending among those collecting. Kept, each would be tracked to the end of the run and
     /// hold back the release of every transaction after it.
     pub(super) fn party_gone(&mut self, v: u32, now: Time) {
+        if v < self.cluster && !self.gone[v as usize] {
+            self.members_gone += 1;
+        }
         self.gone[v as usize] = true;
         let named: Vec<u32> = self
             .txs
