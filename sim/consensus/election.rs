@@ -53,6 +53,25 @@ pub fn held_by_majority(match_index: &[u64], majority: u32) -> u64 {
     m[majority as usize - 1]
 }
 
+/// A follower's answer to the leader's entries (§5.3): matched, its match and next index
+/// move up to `matched`; refused, its next index backs off to just past what it may hold, and
+/// the leader resends from there. Returns `ok`.
+pub fn acknowledged(
+    next_index: &mut [u64],
+    match_index: &mut [u64],
+    f: usize,
+    ok: bool,
+    matched: u64,
+) -> bool {
+    if ok {
+        match_index[f] = match_index[f].max(matched);
+        next_index[f] = next_index[f].max(matched + 1);
+    } else {
+        next_index[f] = (matched + 1).min(next_index[f].saturating_sub(1)).max(1);
+    }
+    ok
+}
+
 /// What a family gives the election: its members and their logs, its timer, its messages and
 /// what a member winning does.
 pub trait Election {

@@ -14,7 +14,7 @@
 //! `election.rs`, log compaction and snapshots in `compaction.rs`.
 
 use super::{Ctx, Msg, Node, Notary, Role, Stage, Timer, VOTE_BYTES};
-use crate::consensus::election::{Election, held_by_majority};
+use crate::consensus::election::{Election, acknowledged, held_by_majority};
 use std::collections::btree_map::Entry as Slot;
 
 /// AppendEntries header on the wire.
@@ -314,15 +314,10 @@ impl Notary {
         if node.seat.role != Role::Leader || term != node.seat.term {
             return;
         }
-        let f = from as usize;
-        if ok {
-            node.match_index[f] = node.match_index[f].max(matched);
-            node.next_index[f] = node.next_index[f].max(matched + 1);
+        let (next, matches) = (&mut node.next_index, &mut node.match_index);
+        if acknowledged(next, matches, from as usize, ok, matched) {
             self.advance_commit(node, ctx);
         } else {
-            node.next_index[f] = (matched + 1)
-                .min(node.next_index[f].saturating_sub(1))
-                .max(1);
             self.send_append(node, ctx, from);
         }
     }

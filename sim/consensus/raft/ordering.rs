@@ -2,7 +2,7 @@
 //! gives the election it shares with the notary's Raft cluster (`consensus/election.rs`).
 
 use super::{Block, Ctx, Msg, Node, Raft, Role, Timer};
-use crate::consensus::election::{Ask, Election, Seat, held_by_majority};
+use crate::consensus::election::{Ask, Election, Seat, acknowledged, held_by_majority};
 use crate::engine::Time;
 use crate::scenario::TimeoutSpread;
 use rand::RngExt;
@@ -229,16 +229,10 @@ impl Raft {
         if node.seat.role != Role::Leader || term != node.seat.term {
             return;
         }
-        let f = from as usize;
-        if ok {
-            node.match_index[f] = node.match_index[f].max(matched);
-            node.next_index[f] = node.next_index[f].max(matched + 1);
+        let (next, matches) = (&mut node.next_index, &mut node.match_index);
+        if acknowledged(next, matches, from as usize, ok, matched) {
             self.advance_commit(node, ctx);
         } else {
-            // Back off to just past what the follower may hold and resend.
-            node.next_index[f] = (matched + 1)
-                .min(node.next_index[f].saturating_sub(1))
-                .max(1);
             self.send_append(node, ctx, from);
         }
     }
