@@ -3,6 +3,7 @@
 mod blocks;
 mod exec;
 mod kind;
+mod order;
 mod pool;
 
 pub use blocks::{Block, BlockStore, GENESIS, TxRef};

@@ -3,10 +3,11 @@
 //! Slots are reused after settlement; a `(slot, generation)` pair names a transaction, so a
 //! stale reference from an orphaned block can never reach the slot's next occupant.
 
+use super::order::Order;
 use super::{Block, TxKind, TxTag};
 use crate::consensus::TxIn;
 use crate::engine::Time;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 
 pub const NO_BLOCK: u32 = u32::MAX;
 
@@ -122,16 +123,14 @@ pub struct Pool {
     slots: Vec<Entry>,
     free: Vec<u32>,
     /// Live `(slot, generation)` in arrival order; dead entries are skipped and compacted.
-    order: VecDeque<(u32, u32)>,
+    /// Positions in it keep naming the same entry until `epoch` changes.
+    order: Order,
     live: u64,
     unincluded: u64,
     unincluded_bytes: u64,
     /// Smallest transaction inserted since the pool was last empty (a lower bound for the live
     /// ones): a block with less room left is full.
     min_bytes: u32,
-    /// Entries popped from the front of `order`: `order[i]` is entry `popped + i`. Such a
-    /// position keeps naming the same entry until `epoch` changes.
-    popped: u64,
     /// Changes when positions or inclusion records stop meaning what they meant: `order` is
     /// compacted, or a transaction forgets one of its blocks.
     epoch: u64,
@@ -179,7 +178,7 @@ impl Pool {
             self.far_bytes.insert(slot, tx.bytes);
         }
         let generation = self.slots[slot as usize].generation;
-        self.order.push_back((slot, generation));
+        self.order.push_back(slot, generation);
         self.live += 1;
         self.unincluded += 1;
         self.unincluded_bytes += u64::from(tx.bytes);
@@ -297,17 +296,16 @@ impl Pool {
         self.slots[slot as usize].word &= !(LIVE | MORE);
         self.free.push(slot);
         self.live -= 1;
-        while let Some(&(s, g)) = self.order.front() {
+        while let Some((s, g)) = self.order.front() {
             if self.has(s, g) {
                 break;
             }
             self.order.pop_front();
-            self.popped += 1;
         }
-        if self.order.len() as u64 > 2 * self.live + 1024 {
+        if self.order.len() > 2 * self.live + 1024 {
             let slots = &self.slots;
             self.order
-                .retain(|&(s, g)| slots[s as usize].live() && slots[s as usize].generation == g);
+                .retain(|s, g| slots[s as usize].live() && slots[s as usize].generation == g);
             self.epoch += 1;
         }
     }
@@ -315,8 +313,8 @@ impl Pool {
     /// Live transactions in arrival order, with their `(slot, generation)`.
     pub fn iter(&self) -> impl Iterator<Item = (u32, u32, PoolTx)> + '_ {
         self.order
-            .iter()
-            .filter_map(|&(s, g)| self.get(s, g).map(|t| (s, g, t)))
+            .iter_from(0)
+            .filter_map(|(_, s, g)| self.get(s, g).map(|t| (s, g, t)))
     }
 
     /// Live transactions `(in a block of the main chain, not)`: `main[b]` says whether block
@@ -341,12 +339,9 @@ impl Pool {
     /// a caller that learnt everything before some position can resume there while
     /// [`Pool::epoch`] is unchanged.
     pub fn iter_from(&self, from: u64) -> impl Iterator<Item = (u64, u32, u32, PoolTx)> + '_ {
-        let start = (from.saturating_sub(self.popped) as usize).min(self.order.len());
-        let first = self.popped + start as u64;
         self.order
-            .range(start..)
-            .enumerate()
-            .filter_map(move |(i, &(s, g))| self.get(s, g).map(|t| (first + i as u64, s, g, t)))
+            .iter_from(from)
+            .filter_map(|(pos, s, g)| self.get(s, g).map(|t| (pos, s, g, t)))
     }
 
     /// See [`Pool::iter_from`].
