@@ -27,27 +27,29 @@ const LIVE: u32 = 1 << 31;
 const _: () = assert!(crate::scenario::MAX_VALIDATORS <= 1 << ORIGIN_BITS);
 const _: () = assert!(TxKind::COUNT <= KIND_MASK as usize + 1);
 const _: () = assert!(SIZE_MASK << SIZE_SHIFT < MORE);
+/// A time the record keeps in 48 bits (78 hours of simulated time); this value and any later
+/// time send both of the transaction's times to [`Pool::far_times`].
+const FAR_TIME: Time = (1 << 48) - 1;
 
-/// What the pool keeps of a transaction, in 36 bytes: a fleet's readings can wait here for the
+/// What the pool keeps of a transaction, in 32 bytes: a fleet's readings can wait here for the
 /// whole run (an hour of a million LoRaWAN meters sends six million readings of 20 bytes, and
 /// six one-megabyte blocks carry at most 300,000), so this record is most of a large run's
 /// memory. The validators never read a transaction's upload time or shared-key flag, so
 /// neither is kept. The origin, the kind, the size's place among the sizes met and the slot's
 /// flags share one word; and only the first block that carries it is kept here, the rare
-/// second and third (competing branches) in [`Pool::more`]. The creation time stays whole:
-/// kept as a 4-byte wait until the validator, it overflowed for most readings of a
-/// duty-cycled device (a reading waits in its device for the next frame, often longer than
-/// 4.29 s), and the side map those went to cost more than the 4 bytes saved (quickstart's
-/// peak 77 → 85 MB).
-/// A size the record cannot name sits in a side map by slot, so every value comes back as it
-/// went in.
+/// second and third (competing branches) in [`Pool::more`]. The creation and arrival times
+/// are kept whole in 48 bits each, not as a wait: a 4-byte wait until the validator overflowed
+/// for most readings of a duty-cycled device (a reading waits in its device for the next frame,
+/// often longer than 4.29 s), and the side map those went to cost more than it saved
+/// (quickstart's peak 77 → 85 MB). A size the record cannot name, and times from 78 hours on,
+/// sit in side maps by slot, so every value comes back as it went in.
 #[derive(Clone, Copy, Debug)]
 struct Entry {
-    /// The time it reached its validator, low word first: two words keep the record at the
-    /// alignment of its other fields.
-    reached: [u32; 2],
+    /// The time it reached its validator, low half-word first ([`FAR_TIME`] when it is in
+    /// [`Pool::far_times`]).
+    reached: [u16; 3],
     /// The transaction's creation time, as `reached`.
-    created: [u32; 2],
+    created: [u16; 3],
     device: u32,
     seq: u32,
     /// The origin, the kind and the size's place (see the constants above), [`MORE`] and
@@ -58,18 +60,23 @@ struct Entry {
     generation: u32,
 }
 
-/// A time as two words, low first, so the record keeps 4-byte alignment.
-fn split(t: Time) -> [u32; 2] {
-    [t as u32, (t >> 32) as u32]
+/// A time as three half-words, low first, [`FAR_TIME`] for it and every later time.
+fn split(t: Time) -> [u16; 3] {
+    let t = t.min(FAR_TIME);
+    [t as u16, (t >> 16) as u16, (t >> 32) as u16]
 }
 
-fn join(w: [u32; 2]) -> Time {
-    Time::from(w[0]) | Time::from(w[1]) << 32
+fn join(w: [u16; 3]) -> Time {
+    Time::from(w[0]) | Time::from(w[1]) << 16 | Time::from(w[2]) << 32
 }
 
 impl Entry {
     fn live(&self) -> bool {
         self.word & LIVE != 0
+    }
+
+    fn far(&self) -> bool {
+        join(self.created) == FAR_TIME || join(self.reached) == FAR_TIME
     }
 }
 
@@ -141,6 +148,9 @@ pub struct Pool {
     sizes: Vec<u32>,
     /// By slot, the size of a live transaction whose size is not in `sizes`.
     far_bytes: HashMap<u32, u32>,
+    /// By slot, `(created, reached)` of a live transaction with either at [`FAR_TIME`] or
+    /// later.
+    far_times: HashMap<u32, [Time; 2]>,
 }
 
 impl Pool {
@@ -177,6 +187,9 @@ impl Pool {
         if size == SIZE_FAR {
             self.far_bytes.insert(slot, tx.bytes);
         }
+        if self.slots[slot as usize].far() {
+            self.far_times.insert(slot, [tx.created, reached]);
+        }
         let generation = self.slots[slot as usize].generation;
         self.order.push_back(slot, generation);
         self.live += 1;
@@ -204,9 +217,13 @@ impl Pool {
     }
 
     fn unpack(&self, slot: u32, t: &Entry) -> PoolTx {
+        let [created, reached] = match t.far() {
+            false => [join(t.created), join(t.reached)],
+            true => self.far_times[&slot],
+        };
         PoolTx {
-            created: join(t.created),
-            reached: join(t.reached),
+            created,
+            reached,
             device: t.device,
             seq: t.seq,
             bytes: self.bytes_of(slot, t),
@@ -292,6 +309,9 @@ impl Pool {
         }
         if (t.word >> SIZE_SHIFT) & SIZE_MASK == SIZE_FAR {
             self.far_bytes.remove(&slot);
+        }
+        if t.far() {
+            self.far_times.remove(&slot);
         }
         self.slots[slot as usize].word &= !(LIVE | MORE);
         self.free.push(slot);
@@ -384,8 +404,8 @@ mod tests {
     }
 
     #[test]
-    fn a_kept_transaction_takes_36_bytes_and_gives_back_what_went_in() {
-        assert_eq!(std::mem::size_of::<Entry>(), 36);
+    fn a_kept_transaction_takes_32_bytes_and_gives_back_what_went_in() {
+        assert_eq!(std::mem::size_of::<Entry>(), 32);
         let mut p = Pool::default();
         let top = crate::scenario::MAX_VALIDATORS as u32 - 1;
         for (i, kind) in TxKind::ALL.into_iter().enumerate() {
@@ -409,9 +429,9 @@ mod tests {
         assert!(p.far_bytes.is_empty());
     }
 
-    /// Sizes past the 127th distinct one come back from the side map and leave it with their
-    /// transaction; long waits, a transaction that reached its validator before its creation
-    /// time and times past 2³² ns come back as they went in.
+    /// Sizes past the 127th distinct one and times from 2⁴⁸ − 1 ns on come back from the side
+    /// maps and leave them with their transaction; long waits, a transaction that reached its
+    /// validator before its creation time and times past 2³² ns come back as they went in.
     #[test]
     fn values_that_do_not_fit_the_record_come_back_from_the_side() {
         let mut p = Pool::default();
@@ -423,6 +443,9 @@ mod tests {
             (9 << 40, (9 << 40) + 3),
             (7, 6),
             (u64::MAX - 1, u64::MAX),
+            (FAR_TIME - 2, FAR_TIME - 1),
+            (FAR_TIME - 1, FAR_TIME),
+            (FAR_TIME + 5, 3),
         ];
         let mut ids = Vec::new();
         for size in 0..200u32 {
@@ -436,6 +459,13 @@ mod tests {
         }
         assert_eq!(p.sizes.len(), 127);
         assert_eq!(p.far_bytes.len(), 200 - 127);
+        let far = |&(c, r): &(Time, Time)| c.max(r) >= FAR_TIME;
+        let far_cases = cases.iter().filter(|c| far(c)).count();
+        assert_eq!(far_cases, 3, "2⁴⁸ − 2 still fits the record");
+        assert_eq!(
+            p.far_times.len(),
+            (0..200).filter(|i| far(&cases[i % cases.len()])).count()
+        );
         for (i, &((s, g), created, reached)) in ids.iter().enumerate() {
             let k = p.get(s, g).unwrap();
             assert_eq!(
@@ -449,7 +479,7 @@ mod tests {
             p.add_block(s, 1);
             p.remove(s);
         }
-        assert!(p.far_bytes.is_empty());
+        assert!(p.far_bytes.is_empty() && p.far_times.is_empty());
         assert_eq!((p.live(), p.unincluded_bytes()), (0, 0));
     }
 
