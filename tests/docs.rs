@@ -237,6 +237,7 @@ const FOREIGN: &[(&str, &[&str])] = &[
     ("nbconvert", &["--to", "--execute"]),
     ("valgrind", &["--tool", "--cache-sim"]),
     ("perf record", &["--call-graph"]),
+    ("heaptrack_print", &["--print-peaks"]),
 ];
 
 fn flags_in(line: &str) -> Vec<(usize, String)> {
