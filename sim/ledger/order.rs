@@ -139,14 +139,56 @@ impl Order {
 
     /// Entries from position `from` on (from the front if `from` is before it), each with its
     /// position.
-    pub fn iter_from(&self, from: u64) -> impl Iterator<Item = (u64, u32, u32)> + '_ {
-        let mut next = self.popped;
-        self.runs.iter().flat_map(move |r| {
-            let start = next;
-            next += u64::from(r.count());
-            let skip = from.saturating_sub(start).min(u64::from(r.count())) as u32;
-            (skip..r.count()).map(move |k| (start + u64::from(k), r.slot(k), r.generation))
-        })
+    pub fn iter_from(&self, from: u64) -> Entries<'_> {
+        let mut e = Entries {
+            runs: self.runs.iter(),
+            run: None,
+            k: 0,
+            pos: self.popped,
+        };
+        // Whole runs before `from` are passed over without visiting their entries.
+        for r in e.runs.by_ref() {
+            let count = u64::from(r.count());
+            if e.pos + count > from {
+                e.k = from.saturating_sub(e.pos) as u32;
+                e.pos += u64::from(e.k);
+                e.run = Some(*r);
+                break;
+            }
+            e.pos += count;
+        }
+        e
+    }
+}
+
+/// [`Order::iter_from`]'s entries. A plain loop over runs rather than a `flat_map`: a pool
+/// that settles as fast as it fills has about one run an entry, where the nested iterator's
+/// set-up per run cost as much as the walk itself.
+pub struct Entries<'a> {
+    runs: std::collections::vec_deque::Iter<'a, Run>,
+    run: Option<Run>,
+    /// The next entry's index in `run`.
+    k: u32,
+    /// The next entry's position.
+    pos: u64,
+}
+
+impl Iterator for Entries<'_> {
+    type Item = (u64, u32, u32);
+
+    #[inline]
+    fn next(&mut self) -> Option<(u64, u32, u32)> {
+        loop {
+            let r = self.run?;
+            if self.k < r.count() {
+                let item = (self.pos, r.slot(self.k), r.generation);
+                self.k += 1;
+                self.pos += 1;
+                return Some(item);
+            }
+            self.run = self.runs.next().copied();
+            self.k = 0;
+        }
     }
 }
 
