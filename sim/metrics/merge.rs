@@ -24,17 +24,12 @@ impl Metrics {
         self.settled_during_window += other.settled_during_window;
         self.reverted_settlements += other.reverted_settlements;
         self.stranded += other.stranded;
-        for (x, y) in self.settled_within.iter_mut().zip(&other.settled_within) {
-            *x += y;
-        }
-        let add = |a: &mut Vec<u64>, b: &Vec<u64>| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        add(&mut self.settled_within, &other.settled_within);
         add(&mut self.included_w, &other.included_w);
         add(&mut self.settled_w, &other.settled_w);
         add(&mut self.dropped_w, &other.dropped_w);
         add(&mut self.stranded_w, &other.stranded_w);
-        for (x, y) in self.chained_w.iter_mut().zip(&other.chained_w) {
-            *x += y;
-        }
+        add(&mut self.chained_w, &other.chained_w);
         self.kinds.absorb(&other.kinds);
         self.access.absorb(&other.access);
         self.inclusion.absorb(&other.inclusion);
@@ -48,6 +43,11 @@ impl Metrics {
             x.1 += y.1;
         }
     }
+}
+
+/// Adds `b` into `a` element by element (both on one window grid).
+fn add<T: Copy + std::ops::AddAssign>(a: &mut [T], b: &[T]) {
+    a.iter_mut().zip(b).for_each(|(x, y)| *x += *y);
 }
 
 #[cfg(test)]
