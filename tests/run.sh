@@ -9,6 +9,10 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
+# A fresh clone gains nothing from incremental caches, and they are about 4 GB of the debug
+# target: the last CI run died in the linker with a bus error (the disk full) while writing
+# a test binary. Set CARGO_INCREMENTAL=1 to keep them for repeated local runs.
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 
 echo "== format"
 cargo fmt --all -- --check
