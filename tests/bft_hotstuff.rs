@@ -31,10 +31,7 @@ fn assert_safe(nodes: &[Node]) {
 }
 
 fn unsettled(hs: &HotStuff, before: Time, down: &[u32]) -> usize {
-    let reqs = hs.requests();
-    reqs.live()
-        .filter(|&(r, q)| q.reached < before && !down.contains(&q.origin) && !reqs.is_settled(r))
-        .count()
+    common::bft_unsettled(hs.requests(), before, down)
 }
 
 const CONSENSUS: &str =
@@ -83,19 +80,12 @@ fn live_with_f_crashed_replicas() {
 #[test]
 fn no_progress_beyond_f_crashes_but_still_safe() {
     for n in [4u32, 7] {
-        let f = (n - 1) / 3;
-        let ids = (0..=f)
-            .map(|v| (v + 1).to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
-        let faults = format!("faults: {{ crashes: [{{ nodes: [{ids}], at_s: 5 }}] }}\n");
-        let (_, _, nodes) = run(&yaml(n, 0.5, 30.0, 50.0, &format!("{CONSENSUS}{faults}")));
+        let (_, _, nodes) = run(&common::bft_beyond_f_crashed(CONSENSUS, n));
         assert_safe(&nodes);
-        let late = nodes
+        let late: usize = nodes
             .iter()
-            .flat_map(|n| n.decided_at.values())
-            .filter(|&&t| t > from_secs(5.5))
-            .count();
+            .map(|n| common::decided_between(&n.decided_at, 5.5, f64::INFINITY))
+            .sum();
         assert_eq!(late, 0, "n={n}");
         assert!(nodes[0].decided.len() > 20);
     }
@@ -103,20 +93,11 @@ fn no_progress_beyond_f_crashes_but_still_safe() {
 
 #[test]
 fn commits_resume_after_a_partition_heals() {
-    let faults = "faults: { partitions: [{ groups: [[0, 1], [2, 3]], from_s: 5, to_s: 15 }] }\n";
-    let (_, hs, nodes) = run(&yaml(4, 0.5, 40.0, 50.0, &format!("{CONSENSUS}{faults}")));
+    let (_, hs, nodes) = run(&common::bft_healed_halves(CONSENSUS));
     assert_safe(&nodes);
     for node in &nodes {
-        let during = node
-            .decided_at
-            .values()
-            .filter(|&&t| t > from_secs(5.5) && t < from_secs(15.0))
-            .count();
-        let after = node
-            .decided_at
-            .values()
-            .filter(|&&t| t > from_secs(15.0))
-            .count();
+        let during = common::decided_between(&node.decided_at, 5.5, 15.0);
+        let after = common::decided_between(&node.decided_at, 15.0, f64::INFINITY);
         assert_eq!(during, 0, "node {}", node.id);
         assert!(after > 50, "node {}: {after}", node.id);
     }

@@ -160,6 +160,50 @@ pub fn bft_first_f_crashed(consensus: &str, n: u32) -> (Vec<u32>, String) {
     )
 }
 
+/// `n` validators with f + 1 of them (1 to f + 1) crashed for good at 5 s, 30 s long: one
+/// more than a quorum tolerates, so nothing proposed after the crash may commit.
+pub fn bft_beyond_f_crashed(consensus: &str, n: u32) -> String {
+    let ids = (1..=(n - 1) / 3 + 1)
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let faults = format!("faults: {{ crashes: [{{ nodes: [{ids}], at_s: 5 }}] }}\n");
+    bft_yaml(n, 0.5, 30.0, 50.0, &format!("{consensus}{faults}"))
+}
+
+/// Four validators cut into two halves of two from 5 s to 15 s, 40 s long: neither half
+/// holds a quorum of three while cut off.
+pub fn bft_healed_halves(consensus: &str) -> String {
+    let faults = "faults: { partitions: [{ groups: [[0, 1], [2, 3]], from_s: 5, to_s: 15 }] }\n";
+    bft_yaml(4, 0.5, 40.0, 50.0, &format!("{consensus}{faults}"))
+}
+
+/// Decisions of one validator strictly between `from_s` and `to_s` seconds.
+pub fn decided_between(
+    at: &BTreeMap<u64, unchained::engine::Time>,
+    from_s: f64,
+    to_s: f64,
+) -> usize {
+    let (from, to) = (
+        unchained::engine::from_secs(from_s),
+        unchained::engine::from_secs(to_s),
+    );
+    at.values().filter(|&&t| t > from && t < to).count()
+}
+
+/// Requests whose origin is up at the end (not in `down`), that reached it before `before`
+/// and are not settled: the liveness count of the BFT tests (PBFT, HotStuff and Tendermint
+/// share the requests store).
+pub fn bft_unsettled(
+    reqs: &unchained::consensus::pbft::requests::Requests,
+    before: unchained::engine::Time,
+    down: &[u32],
+) -> usize {
+    reqs.live()
+        .filter(|&(r, q)| q.reached < before && !down.contains(&q.origin) && !reqs.is_settled(r))
+        .count()
+}
+
 /// `text` (from [`bft_yaml`]) with its seed replaced.
 pub fn with_seed(text: &str, seed: u32) -> String {
     text.replace("seed: 5", &format!("seed: {seed}"))
