@@ -46,13 +46,75 @@ metrics: {{ window_s: 60 }}
     .expect("the benchmark scenario is valid")
 }
 
+/// The Nakamoto chain a fleet benchmark's readings settle on.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FleetChain {
+    pub block_interval_s: f64,
+    pub max_block_bytes: u64,
+    pub confirmations: u32,
+}
+
+impl FleetChain {
+    /// The LoRaWAN fleet's chain until the chain was sized to the load: ten-minute blocks of
+    /// 1 MB (Nakamoto's default, after Bitcoin's limit) and six confirmations. Six blocks an
+    /// hour carry 300,000 of the 20-byte readings that 10,000,000 meters send (60,000,000),
+    /// so nearly every reading waits in the pool to the end of the run and the benchmark
+    /// measures a backlog no planner would deploy. `bench fleet --lorawan
+    /// --block-interval-s 600 --max-block-bytes 1000000 --confirmations 6` runs it again.
+    pub const BACKLOG: FleetChain = FleetChain {
+        block_interval_s: 600.0,
+        max_block_bytes: 1_000_000,
+        confirmations: 6,
+    };
+
+    /// A chain that carries the load, as a planner would deploy it and as the NB-IoT fleet's
+    /// does: one-minute blocks, one confirmation, and blocks with room for twice the bytes
+    /// `devices` offer in one block interval (a backlog from a slow block clears in the next),
+    /// never under 1 MB.
+    pub fn carrying(devices: u64, tx_bytes: u64, interval_s: f64) -> FleetChain {
+        FleetChain::carrying_at(60.0, devices, tx_bytes, interval_s)
+    }
+
+    /// [`FleetChain::carrying`] with blocks every `block_interval_s`.
+    pub fn carrying_at(
+        block_interval_s: f64,
+        devices: u64,
+        tx_bytes: u64,
+        interval_s: f64,
+    ) -> FleetChain {
+        let offered = devices as f64 * tx_bytes as f64 * block_interval_s / interval_s;
+        FleetChain {
+            block_interval_s,
+            max_block_bytes: ((2.0 * offered).ceil() as u64).max(1_000_000),
+            confirmations: 1,
+        }
+    }
+}
+
+/// Bytes of a LoRaWAN benchmark meter's reading.
+pub const LORAWAN_FLEET_TX_BYTES: u64 = 20;
+/// Seconds between a LoRaWAN benchmark meter's readings.
+pub const LORAWAN_FLEET_INTERVAL_S: f64 = 600.0;
+
 /// Issue-13 LoRaWAN fleet: always-on EU868 meters with ADR sending 20 bytes every 10 minutes,
 /// one gateway per 2,000 devices on an even pattern over a disc sized for 80 devices per km²
-/// (a gateway every 25 km², about 5 km apart), duty cycle and collisions on.
-pub fn lorawan_fleet_scenario(devices: u64, validators: u64, duration_s: f64) -> Scenario {
+/// (a gateway every 25 km², about 5 km apart), duty cycle and collisions on; their readings
+/// settle on `chain`, by default one that carries them ([`FleetChain::carrying`]).
+pub fn lorawan_fleet_scenario(
+    devices: u64,
+    validators: u64,
+    duration_s: f64,
+    chain: Option<FleetChain>,
+) -> Scenario {
     let gateways = (devices / 2000).max(1);
     let radius_m = (devices as f64 / 80.0 / std::f64::consts::PI).sqrt() * 1000.0;
-    let mempool = fleet_mempool_bytes(devices, 20, 600.0, duration_s);
+    let (tx_bytes, interval_s) = (LORAWAN_FLEET_TX_BYTES, LORAWAN_FLEET_INTERVAL_S);
+    let mempool = fleet_mempool_bytes(devices, tx_bytes, interval_s, duration_s);
+    let FleetChain {
+        block_interval_s,
+        max_block_bytes,
+        confirmations,
+    } = chain.unwrap_or_else(|| FleetChain::carrying(devices, tx_bytes, interval_s));
     scenario::parse(
         &format!(
             "name: lorawan-fleet-{devices}
@@ -61,14 +123,14 @@ duration_s: {duration_s}
 devices:
   - name: meters
     count: {devices}
-    workload: {{ model: periodic, interval_s: 600, jitter_s: 20 }}
-    tx_bytes: 20
+    workload: {{ model: periodic, interval_s: {interval_s}, jitter_s: 20 }}
+    tx_bytes: {tx_bytes}
     buffer_tx: 4
     radio: {{ model: lorawan, region: eu868, sf: adr }}
 gateways: {{ count: {gateways} }}
 area: {{ shape: disc, size_m: {radius_m:.0}, gateways: grid }}
 validators: {{ count: {validators} }}
-consensus: {{ protocol: nakamoto, block_interval_s: 600, max_block_bytes: 1000000, max_mempool_bytes: {mempool} }}
+consensus: {{ protocol: nakamoto, block_interval_s: {block_interval_s}, max_block_bytes: {max_block_bytes}, confirmations: {confirmations}, max_mempool_bytes: {mempool} }}
 metrics: {{ window_s: 60 }}
 "
         ),
@@ -202,7 +264,7 @@ pub fn cpu_seconds() -> Option<f64> {
 mod tests {
     #[test]
     fn lorawan_fleet_keeps_its_density() {
-        let s = super::lorawan_fleet_scenario(1_000_000, 10, 600.0);
+        let s = super::lorawan_fleet_scenario(1_000_000, 10, 600.0, None);
         assert_eq!(s.gateways.count, 500);
         let r = s.area.unwrap().size_m / 1000.0;
         let density = 1e6 / (std::f64::consts::PI * r * r);
@@ -217,12 +279,46 @@ mod tests {
             crate::scenario::Consensus::Nakamoto(n) => n.max_mempool_bytes,
             _ => panic!("the fleets run Nakamoto"),
         };
-        let lorawan = pool(super::lorawan_fleet_scenario(10_000_000, 10, 3600.0));
+        let lorawan = pool(super::lorawan_fleet_scenario(10_000_000, 10, 3600.0, None));
         assert!(lorawan >= 10_000_000 * 7 * 20, "{lorawan}");
         let plain = pool(super::fleet_scenario(1_000_000, 10, 3600.0));
         assert!(plain >= 1_000_000 * 7 * 100, "{plain}");
-        let small = pool(super::lorawan_fleet_scenario(1000, 10, 3600.0));
+        let small = pool(super::lorawan_fleet_scenario(1000, 10, 3600.0, None));
         assert_eq!(small, 300_000_000, "the default where it never fills");
+    }
+
+    fn chain(s: crate::scenario::Scenario) -> (f64, u64, u32) {
+        match s.consensus {
+            crate::scenario::Consensus::Nakamoto(n) => {
+                (n.block_interval_s, n.max_block_bytes, n.confirmations)
+            }
+            _ => panic!("the fleets run Nakamoto"),
+        }
+    }
+
+    // Ten million meters offer 10^7 × 6 × 20 bytes = 1.2 GB in the hour: the default chain's
+    // blocks must hold all of it, settling each reading within minutes (one confirmation).
+    #[test]
+    fn lorawan_fleet_chain_carries_every_reading() {
+        let (interval, bytes, confirmations) =
+            chain(super::lorawan_fleet_scenario(10_000_000, 10, 3600.0, None));
+        assert_eq!((interval, confirmations), (60.0, 1));
+        let offered_per_block = 10_000_000.0 * 20.0 * 60.0 / 600.0;
+        assert!(bytes as f64 >= 1.5 * offered_per_block, "{bytes}");
+        let (_, small, _) = chain(super::lorawan_fleet_scenario(1000, 10, 3600.0, None));
+        assert_eq!(small, 1_000_000, "never under 1 MB");
+    }
+
+    // The chain of the figures taken before it carried the load stays reachable by flags.
+    #[test]
+    fn lorawan_fleet_backlog_chain_is_the_old_one() {
+        let old = chain(super::lorawan_fleet_scenario(
+            1_000_000,
+            10,
+            3600.0,
+            Some(super::FleetChain::BACKLOG),
+        ));
+        assert_eq!(old, (600.0, 1_000_000, 6));
     }
 
     #[test]

@@ -79,6 +79,15 @@ pub enum Bench {
         /// An NB-IoT fleet (PSM, cells with a connection limit, settlement receipts) instead.
         #[arg(long, conflicts_with = "lorawan")]
         nbiot: bool,
+        /// With --lorawan: seconds between blocks [default: 60]
+        #[arg(long, requires = "lorawan", value_name = "S")]
+        block_interval_s: Option<f64>,
+        /// With --lorawan: block size limit [default: twice a block interval's readings]
+        #[arg(long, requires = "lorawan", value_name = "BYTES")]
+        max_block_bytes: Option<u64>,
+        /// With --lorawan: confirmations to settle [default: 1; before: 600 s, 1 MB, 6]
+        #[arg(long, requires = "lorawan", value_name = "N")]
+        confirmations: Option<u32>,
     },
 }
 
@@ -123,11 +132,18 @@ pub fn run(b: Bench) -> Result<(), String> {
             one,
             lorawan,
             nbiot,
+            block_interval_s,
+            max_block_bytes,
+            confirmations,
         } => {
             let kind = if nbiot {
                 FleetKind::Nbiot
             } else if lorawan {
-                FleetKind::Lorawan
+                FleetKind::Lorawan(ChainFlags {
+                    block_interval_s,
+                    max_block_bytes,
+                    confirmations,
+                })
             } else {
                 FleetKind::Plain
             };
@@ -220,8 +236,55 @@ fn whole_list(name: &str, text: &str, max: f64) -> Result<Vec<u64>, String> {
 #[derive(Clone, Copy, PartialEq)]
 enum FleetKind {
     Plain,
-    Lorawan,
+    Lorawan(ChainFlags),
     Nbiot,
+}
+
+/// The LoRaWAN fleet's chain as given on the command line; what is not given comes from
+/// [`unchained::bench::FleetChain::carrying_at`].
+#[derive(Clone, Copy, PartialEq)]
+struct ChainFlags {
+    block_interval_s: Option<f64>,
+    max_block_bytes: Option<u64>,
+    confirmations: Option<u32>,
+}
+
+impl ChainFlags {
+    fn chain(self, devices: u64) -> Result<unchained::bench::FleetChain, String> {
+        use unchained::bench::{FleetChain, LORAWAN_FLEET_INTERVAL_S, LORAWAN_FLEET_TX_BYTES};
+        let interval = self.block_interval_s.unwrap_or(60.0);
+        if !(interval > 0.0 && interval.is_finite()) || self.max_block_bytes == Some(0) {
+            return Err(format!(
+                "bench fleet: --block-interval-s {interval} must be > 0, --max-block-bytes >= 1"
+            ));
+        }
+        let carrying = FleetChain::carrying_at(
+            interval,
+            devices,
+            LORAWAN_FLEET_TX_BYTES,
+            LORAWAN_FLEET_INTERVAL_S,
+        );
+        Ok(FleetChain {
+            max_block_bytes: self.max_block_bytes.unwrap_or(carrying.max_block_bytes),
+            confirmations: self.confirmations.unwrap_or(carrying.confirmations),
+            ..carrying
+        })
+    }
+
+    /// The flags to pass on to the process that runs one size.
+    fn args(self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(v) = self.block_interval_s {
+            out.extend(["--block-interval-s".to_string(), v.to_string()]);
+        }
+        if let Some(v) = self.max_block_bytes {
+            out.extend(["--max-block-bytes".to_string(), v.to_string()]);
+        }
+        if let Some(v) = self.confirmations {
+            out.extend(["--confirmations".to_string(), v.to_string()]);
+        }
+        out
+    }
 }
 
 fn bench_fleet(
@@ -240,9 +303,12 @@ fn bench_fleet(
             .build()
             .map_err(|e| e.to_string())?;
         let s = match kind {
-            FleetKind::Lorawan => {
-                unchained::bench::lorawan_fleet_scenario(sizes[0], validators, duration_s)
-            }
+            FleetKind::Lorawan(flags) => unchained::bench::lorawan_fleet_scenario(
+                sizes[0],
+                validators,
+                duration_s,
+                Some(flags.chain(sizes[0])?),
+            ),
             FleetKind::Nbiot => {
                 unchained::bench::nbiot_fleet_scenario(sizes[0], validators, duration_s)
             }
@@ -295,10 +361,12 @@ fn bench_fleet(
     println!(
         "devices\tthreads\tevents\ttx_created\twall_s\tevents_per_s\tevents_avoided\tpeak_rss_mib\tbytes_per_device"
     );
-    let flag = match kind {
-        FleetKind::Lorawan => Some("--lorawan"),
-        FleetKind::Nbiot => Some("--nbiot"),
-        FleetKind::Plain => None,
+    let flags: Vec<String> = match kind {
+        FleetKind::Lorawan(chain) => std::iter::once("--lorawan".to_string())
+            .chain(chain.args())
+            .collect(),
+        FleetKind::Nbiot => vec!["--nbiot".to_string()],
+        FleetKind::Plain => Vec::new(),
     };
     for n in sizes {
         for &t in &threads {
@@ -306,7 +374,11 @@ fn bench_fleet(
             let (v, d) = (validators.to_string(), duration_s.to_string());
             let args = ["fleet", "--one", "--devices", &n, "--threads", &t];
             let more = ["--validators", &v, "--duration-s", &d];
-            let more: Vec<&str> = more.iter().copied().chain(flag).collect();
+            let more: Vec<&str> = more
+                .iter()
+                .copied()
+                .chain(flags.iter().map(String::as_str))
+                .collect();
             rerun(
                 &args,
                 &more,
