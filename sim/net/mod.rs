@@ -6,6 +6,7 @@ pub mod classes;
 mod jitter;
 pub mod link;
 mod lookahead;
+mod pareto;
 mod paths;
 pub mod regions;
 pub mod topology;
@@ -42,6 +43,8 @@ pub struct Network {
     seed: u64,
     /// What a jitter draw can give from region `a` to region `b`, at `a · regions + b`.
     bounds: Vec<LatencyBounds>,
+    /// The jitter's tables (see `pareto`), built only under `jitter: pareto`.
+    pareto: Option<pareto::Pareto>,
 }
 
 impl Network {
@@ -93,8 +96,11 @@ impl Network {
             scenario::Topology::FullMesh => topology::full_mesh(n),
         };
         let bounds = jitter::bounds(&table, s.network.jitter);
+        let pareto = (s.network.jitter == Jitter::Pareto)
+            .then(|| pareto::Pareto::new(table.latency_ms.iter().flatten().copied()));
         Network {
             bounds,
+            pareto,
             table,
             region: placed.region,
             class: placed.class,
@@ -193,7 +199,17 @@ impl Network {
     /// The Pareto latency from `from` to `to` at the uniform draw `u`.
     #[inline]
     pub fn latency_at(&self, from: u32, to: u32, u: f64) -> Time {
-        millis(jitter::pareto_around(self.latency_ms(from, to), u))
+        let mean = self.latency_ms(from, to);
+        match &self.pareto {
+            Some(p) => p.latency(self.pair(from, to), mean, u),
+            None => millis(jitter::pareto_around(mean, u)),
+        }
+    }
+
+    /// Index of the pair of `from`'s and `to`'s regions, `from · regions + to`.
+    #[inline]
+    fn pair(&self, from: u32, to: u32) -> usize {
+        self.region[from as usize] as usize * self.regions() + self.region[to as usize] as usize
     }
 
     /// What [`Self::latency`] can give from `from` to `to`: a message whose fate only depends
@@ -201,8 +217,7 @@ impl Network {
     /// bounds settle it.
     #[inline]
     pub fn latency_bounds(&self, from: u32, to: u32) -> LatencyBounds {
-        let r = self.regions();
-        self.bounds[self.region[from as usize] as usize * r + self.region[to as usize] as usize]
+        self.bounds[self.pair(from, to)]
     }
 
     /// Time to push `bytes` through the link from `from` to `to` when nothing else uses it.
