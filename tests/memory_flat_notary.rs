@@ -4,32 +4,11 @@
 
 mod common;
 
-use unchained::consensus::notary::Notary;
-use unchained::scenario::Consensus;
-use unchained::world::{Progress, run_with};
-
 /// Items the notary held at the end of a run of `duration_s` on `cluster` under `faults`, the
 /// most transactions it tracked at once, the transactions created, and the most `blocks` rows
 /// open at once.
 fn held(duration_s: u32, cluster: &str, faults: &str) -> (usize, usize, u64, usize) {
-    let s = common::scenario(&format!(
-        "
-duration_s: {duration_s}
-devices:
-  - {{ count: 1000, workload: {{ model: periodic, interval_s: 60, jitter_s: 5 }} }}
-gateways: {{ count: 10 }}
-validators: {{ count: 7 }}
-consensus: {{ protocol: notary, cluster: {cluster}, double_spend_share: 0.05 }}
-{faults}"
-    ));
-    let Consensus::Notary(p) = &s.consensus else {
-        unreachable!("notary")
-    };
-    let notary = Notary::new(p, s.validators.count as u32, s.seed);
-    let (out, notary, nodes) = run_with(&s, notary, &Progress::hidden()).expect("runs");
-    assert!(out.conservation.holds(), "{:?}", out.conservation);
-    assert_eq!(common::metric(&out, "conflicting_signed"), 0.0);
-    assert!(common::metric(&out, "double_spend_rejected") > 0.0);
+    let (out, notary, nodes) = common::run_notary_meters(duration_s, cluster, faults);
     (
         notary.held(&nodes),
         notary.peak_transactions(),

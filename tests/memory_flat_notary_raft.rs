@@ -7,29 +7,9 @@ mod common;
 
 use unchained::consensus::notary::{Node, Notary};
 use unchained::metrics::RunOutput;
-use unchained::scenario::Consensus;
-use unchained::world::{Progress, run_with};
 
 fn run(duration_s: u32, faults: &str) -> (RunOutput, Notary, Vec<Node>) {
-    let s = common::scenario(&format!(
-        "
-duration_s: {duration_s}
-devices:
-  - {{ count: 1000, workload: {{ model: periodic, interval_s: 60, jitter_s: 5 }} }}
-gateways: {{ count: 10 }}
-validators: {{ count: 7 }}
-consensus: {{ protocol: notary, cluster: {{ model: raft, nodes: 3 }}, double_spend_share: 0.05 }}
-{faults}"
-    ));
-    let Consensus::Notary(p) = &s.consensus else {
-        unreachable!("notary")
-    };
-    let notary = Notary::new(p, s.validators.count as u32, s.seed);
-    let (out, notary, nodes) = run_with(&s, notary, &Progress::hidden()).expect("runs");
-    assert!(out.conservation.holds(), "{:?}", out.conservation);
-    assert_eq!(common::metric(&out, "conflicting_signed"), 0.0);
-    assert!(common::metric(&out, "double_spend_rejected") > 0.0);
-    (out, notary, nodes)
+    common::run_notary_meters(duration_s, "{ model: raft, nodes: 3 }", faults)
 }
 
 /// Four times the simulated time creates four times the transactions and log entries, yet

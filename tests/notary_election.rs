@@ -5,44 +5,16 @@
 
 mod common;
 
-use unchained::consensus::notary::{Node, Notary, Role, TxView};
+use unchained::consensus::notary::{Node, Role, TxView};
 use unchained::engine::{Time, from_secs};
-use unchained::metrics::RunOutput;
-use unchained::scenario::Consensus;
-use unchained::world::{Progress, run_with};
 
 const ELECTION_MS: f64 = 500.0;
 const HEARTBEAT_MS: f64 = 50.0;
 
 fn yaml(seed: u64, validators: u32, nodes: u32, share: f64, duration: f64, faults: &str) -> String {
-    format!(
-        "
-seed: {seed}
-duration_s: {duration}
-devices:
-  - count: 300
-    workload: {{ model: periodic, interval_s: 10, jitter_s: 2 }}
-gateways: {{ count: 20 }}
-validators: {{ count: {validators} }}
-network:
-  latency: {{ model: simblock2019 }}
-consensus:
-  protocol: notary
-  cluster: {{ model: raft, nodes: {nodes} }}
-  double_spend_share: {share}
-  election_timeout_ms: {ELECTION_MS}
-  heartbeat_ms: {HEARTBEAT_MS}
-{faults}"
-    )
-}
-
-fn run(text: &str) -> (RunOutput, Notary, Vec<Node>) {
-    let s = common::scenario(text);
-    let Consensus::Notary(p) = &s.consensus else {
-        panic!("not notary")
-    };
-    let notary = Notary::new(p, s.validators.count as u32, s.seed);
-    run_with(&s, notary, &Progress::hidden()).unwrap_or_else(|e| panic!("{e}"))
+    let cluster = format!("{{ model: raft, nodes: {nodes} }}");
+    let timers = format!("  election_timeout_ms: {ELECTION_MS}\n  heartbeat_ms: {HEARTBEAT_MS}");
+    common::notary_faults_yaml(seed, validators, &cluster, share, duration, &timers, faults)
 }
 
 /// Validator 0 leads from the start; crashing it for good must not stop the service.
@@ -53,7 +25,8 @@ fn a_crashed_leader_is_replaced_and_honest_transactions_keep_settling() {
     for seed in 0..6u64 {
         let nodes = if seed % 2 == 0 { 3 } else { 5 };
         let faults = format!("faults:\n  crashes: [{{ nodes: [0], at_s: {crash_s} }}]\n");
-        let (out, notary, members) = run(&yaml(seed, 12, nodes, 0.0, 180.0, &faults));
+        let (out, notary, members) =
+            common::run_notary(&yaml(seed, 12, nodes, 0.0, 180.0, &faults));
         let label = format!("seed {seed}, {nodes} members");
         let first = notary
             .elections
@@ -128,21 +101,12 @@ fn double_spends_are_rejected_across_leader_changes() {
             76 + seed % 7,
             seed % 6
         );
-        let (out, notary, members) = run(&yaml(seed, 10, nodes, 0.3, 120.0, &faults));
+        let (out, notary, members) =
+            common::run_notary(&yaml(seed, 10, nodes, 0.3, 120.0, &faults));
         let label = format!("seed {seed}, {nodes} members");
         let m = |k| common::metric(&out, k);
         assert_eq!(m("conflicting_signed"), 0.0, "{label}");
-        // The same check, from the test's side: one signed transaction per consumed state.
-        let mut inputs: Vec<u64> = notary
-            .transactions()
-            .iter()
-            .filter(|t| t.signed)
-            .map(|t| t.input)
-            .collect();
-        let signed = inputs.len();
-        inputs.sort_unstable();
-        inputs.dedup();
-        assert_eq!(inputs.len(), signed, "{label}: a state signed away twice");
+        common::assert_no_state_signed_twice(&notary, &label);
         assert!(out.conservation.holds(), "{label}: {:?}", out.conservation);
         assert!(m("double_spend_rejected") > 50.0, "{label}");
         assert_eq!(

@@ -5,60 +5,18 @@
 
 mod common;
 
-use unchained::consensus::notary::{Node, Notary, TxView};
+use unchained::consensus::notary::TxView;
 use unchained::engine::{Time, from_secs};
-use unchained::metrics::RunOutput;
-use unchained::scenario::Consensus;
-use unchained::world::{Progress, run_with};
 
 const ELECTION_MS: f64 = 500.0;
 const VIEW_CHANGE_MS: f64 = 3000.0;
 const MEMBERS: usize = 4;
 
 fn yaml(seed: u64, share: f64, duration: f64, faults: &str) -> String {
-    format!(
-        "
-seed: {seed}
-duration_s: {duration}
-devices:
-  - count: 300
-    workload: {{ model: periodic, interval_s: 10, jitter_s: 2 }}
-gateways: {{ count: 20 }}
-validators: {{ count: 12 }}
-network:
-  latency: {{ model: simblock2019 }}
-consensus:
-  protocol: notary
-  cluster: {{ model: bft, faults: 1 }}
-  double_spend_share: {share}
-  election_timeout_ms: {ELECTION_MS}
-  view_change_ms: {VIEW_CHANGE_MS}
-{faults}"
-    )
-}
-
-fn run(text: &str) -> (RunOutput, Notary, Vec<Node>) {
-    let s = common::scenario(text);
-    let Consensus::Notary(p) = &s.consensus else {
-        panic!("not notary")
-    };
-    let notary = Notary::new(p, s.validators.count as u32, s.seed);
-    run_with(&s, notary, &Progress::hidden()).unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// One signed transaction per consumed state, checked from the test's side.
-fn assert_no_state_signed_twice(notary: &Notary, label: &str) -> usize {
-    let mut inputs: Vec<u64> = notary
-        .transactions()
-        .iter()
-        .filter(|t| t.signed)
-        .map(|t| t.input)
-        .collect();
-    let signed = inputs.len();
-    inputs.sort_unstable();
-    inputs.dedup();
-    assert_eq!(inputs.len(), signed, "{label}: a state signed away twice");
-    signed
+    let timers =
+        format!("  election_timeout_ms: {ELECTION_MS}\n  view_change_ms: {VIEW_CHANGE_MS}");
+    let cluster = "{ model: bft, faults: 1 }";
+    common::notary_faults_yaml(seed, 12, cluster, share, duration, &timers, faults)
 }
 
 /// Member 0 leads view 0; crashing it for good must not stop the service.
@@ -68,7 +26,7 @@ fn a_crashed_leader_is_replaced_by_a_view_change_and_settlement_goes_on() {
     let crash = from_secs(crash_s);
     for seed in 0..6u64 {
         let faults = format!("faults:\n  crashes: [{{ nodes: [0], at_s: {crash_s} }}]\n");
-        let (out, notary, members) = run(&yaml(seed, 0.0, 150.0, &faults));
+        let (out, notary, members) = common::run_notary(&yaml(seed, 0.0, 150.0, &faults));
         let label = format!("seed {seed}");
         let first = notary
             .view_changes
@@ -112,7 +70,7 @@ fn a_crashed_leader_is_replaced_by_a_view_change_and_settlement_goes_on() {
         }
         assert!(after > 1500, "{label}: {after} settled after the crash");
         assert_eq!(common::metric(&out, "honest_rejected"), 0.0, "{label}");
-        assert_no_state_signed_twice(&notary, &label);
+        common::assert_no_state_signed_twice(&notary, &label);
         eprintln!(
             "{label}: view 1 formed {:.2} s after the crash; {in_flight} in flight at the crash \
              settled later; {after} created after it settled; {} new views",
@@ -137,11 +95,11 @@ fn no_state_is_signed_twice_across_view_changes() {
             60 + seed % 10,
             seed % 6
         );
-        let (out, notary, _) = run(&yaml(seed, 0.3, 100.0, &faults));
+        let (out, notary, _) = common::run_notary(&yaml(seed, 0.3, 100.0, &faults));
         let label = format!("seed {seed}");
         let m = |k| common::metric(&out, k);
         assert_eq!(m("conflicting_signed"), 0.0, "{label}");
-        signed += assert_no_state_signed_twice(&notary, &label);
+        signed += common::assert_no_state_signed_twice(&notary, &label);
         assert!(out.conservation.holds(), "{label}: {:?}", out.conservation);
         assert!(m("double_spend_rejected") > 50.0, "{label}");
         assert_eq!(
@@ -185,7 +143,7 @@ fn with_f_plus_one_members_down_nothing_is_signed() {
     for seed in 0..3u64 {
         for (recover, trying) in [(", recover_s: 1000", true), ("", false)] {
             let faults = format!("faults:\n  crashes: [{{ nodes: [0, 2], at_s: 30{recover} }}]\n");
-            let (out, notary, members) = run(&yaml(seed, 0.0, 90.0, &faults));
+            let (out, notary, members) = common::run_notary(&yaml(seed, 0.0, 90.0, &faults));
             let label = format!("seed {seed}, back after the run: {trying}");
             let txs = notary.transactions();
             let before = txs.iter().filter(|t| t.signed).count();
