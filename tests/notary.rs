@@ -16,24 +16,8 @@ fn run_with_faults(
     seed: u64,
     faults: &str,
 ) -> RunOutput {
-    let s = common::scenario(&format!(
-        "
-seed: {seed}
-duration_s: 300
-devices:
-  - count: 300
-    workload: {{ model: periodic, interval_s: 10, jitter_s: 2 }}
-gateways: {{ count: 20 }}
-validators: {{ count: {validators} }}
-network:
-  latency: {{ model: simblock2019 }}
-consensus:
-  protocol: notary
-  cluster: {cluster}
-  double_spend_share: {share}
-{faults}"
-    ));
-    common::run(&s)
+    let text = common::notary_faults_yaml(seed, validators, cluster, share, 300.0, "", faults);
+    common::run(&common::scenario(&text))
 }
 
 const CLUSTERS: [&str; 3] = [
