@@ -221,7 +221,13 @@ fn run_writes_a_complete_folder_with_the_resolved_scenario() {
     assert!(resolved.contains("seed: 77"), "{resolved}");
     // Defaults are written out, so the folder alone reproduces the run.
     assert!(resolved.contains("max_block_bytes"), "{resolved}");
+    // Only this run's hidden folder counts: the parent is the shared temporary folder, where
+    // the other tests (and other processes) stage their own folders at the same time.
     let parent = out_dir.parent().unwrap();
+    let ours = format!(
+        ".{}.partial-",
+        out_dir.file_name().unwrap().to_string_lossy()
+    );
     let leftovers = std::fs::read_dir(parent)
         .unwrap()
         .filter(|e| {
@@ -229,7 +235,7 @@ fn run_writes_a_complete_folder_with_the_resolved_scenario() {
                 .unwrap()
                 .file_name()
                 .to_string_lossy()
-                .contains(".partial-")
+                .starts_with(&ours)
         })
         .count();
     assert_eq!(leftovers, 0);
