@@ -172,6 +172,11 @@ impl Bayes {
         })
     }
 
+    /// Reads the keys of `device`, ahead of weighing (see `sightings.rs`).
+    pub fn touch(&self, device: u32) -> u64 {
+        self.keys.touch(device)
+    }
+
     /// Key `(device, epoch)` of group `group` used at `t` in `pool`; `newest`: the device has
     /// used no later key before, `prev` the epoch of its newest key seen before.
     #[allow(clippy::too_many_arguments)]

@@ -46,6 +46,16 @@ impl<V: Copy + Default> Keys<V> {
         &mut chunk[d % CHUNK]
     }
 
+    /// Reads every place of `device` (the word read means nothing): ahead of weighing, so
+    /// that the cache misses of a block's devices overlap (see `sightings.rs`).
+    pub fn touch(&self, device: u32) -> u64 {
+        let d = device as usize;
+        match self.chunks.get(d / CHUNK) {
+            Some(Some(chunk)) => chunk[d % CHUNK].iter().fold(0, |x, k| x ^ k.0),
+            _ => 0,
+        }
+    }
+
     /// Key `epoch` of `device` in pool number `pool`.
     pub fn get_mut(&mut self, pool: u32, device: u32, epoch: u32) -> Option<&mut V> {
         let t = tag(pool, epoch);

@@ -117,6 +117,11 @@ impl Newest {
         self.seen.then_some((self.epoch, self.at))
     }
 
+    /// A word of the record, read ahead of weighing (see `sightings.rs`).
+    pub fn touch(&self) -> u64 {
+        self.at
+    }
+
     fn set(&mut self, (epoch, at): (u32, Time)) {
         *self = Newest {
             seen: true,
@@ -153,6 +158,11 @@ impl Linker {
             next_sweep: sweep,
             stats: LinkStats::default(),
         }
+    }
+
+    /// Reads both attackers' keys of `device`, ahead of weighing (see `sightings.rs`).
+    pub fn touch(&self, device: u32) -> u64 {
+        self.keys.touch(device) ^ self.bayes.as_ref().map_or(0, |b| b.touch(device))
     }
 
     /// Key `(device, epoch)` of device group `group` used at `t` (as the observer saw it) in

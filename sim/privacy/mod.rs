@@ -17,15 +17,15 @@ mod keys;
 mod linker;
 pub mod mitigation;
 mod pools;
+mod sightings;
 mod view;
 mod weigh;
 
 use anonymity::{AnonStats, Anonymity, Tally};
 use bayes::{Bayes, BayesStats, Law, Model};
 use linker::{LinkStats, Linker, Newest};
-use view::{Rule, Scope};
+use view::Scope;
 
-use crate::consensus::{TxIn, notary};
 use crate::engine::{Purpose, Time, draw_unit, from_secs};
 use crate::metrics::{Measure, PrivacyRow, Value};
 use crate::net::{Access, Reach};
@@ -93,6 +93,10 @@ pub struct Privacy {
     /// tracked); absent when every device is (the index is the id).
     slots: Option<Vec<u32>>,
     watchers: Vec<Watcher>,
+    /// Transactions seen and not weighed yet (see `sightings.rs`).
+    pending: Vec<sightings::Sighting>,
+    /// Which observers' first spy each relayed sighting reached, a run of one per observer.
+    firsts: Vec<bool>,
 }
 
 impl Privacy {
@@ -149,6 +153,8 @@ impl Privacy {
             sampled,
             slots: None,
             watchers: Vec::new(),
+            pending: Vec::with_capacity(2 * sightings::BLOCK),
+            firsts: Vec::new(),
         };
         let tracked = p.index_tracked();
         p.watchers = s
@@ -256,121 +262,10 @@ impl Privacy {
         v
     }
 
-    /// An upload of `txs` reached entry validator `entry` at `now`.
-    pub fn observe(&mut self, now: Time, entry: u32, txs: &[TxIn]) {
-        self.see(now, entry, txs, None);
-    }
-
-    /// Relayed transactions `txs`, which entered at `origin`, reached watched validator
-    /// `node` from peer `from` at `now`; `had(v)`: validator `v` had them before. An observer
-    /// sees them here when `node` is the first of its validators to have them, and its first
-    /// spy names `from`.
-    pub fn observe_at(
-        &mut self,
-        (node, from, origin): (u32, u32, u32),
-        now: Time,
-        txs: &[TxIn],
-        had: &dyn Fn(u32) -> bool,
-    ) {
-        let first: Vec<bool> = self
-            .watchers
-            .iter()
-            .map(|w| match &w.scope {
-                Scope::Nodes { spies, at, .. } => {
-                    at[node as usize] && !spies.iter().any(|&v| had(v))
-                }
-                Scope::Gateway(_) => false,
-            })
-            .collect();
-        if first.contains(&true) {
-            self.see(now, origin, txs, Some((from, &first)));
-        }
-    }
-
-    /// `txs`, which entered at `entry`, are seen at `now`: at their entry (`relay` `None`),
-    /// or relayed from peer `from` to a validator that is the first spy of the observers
-    /// marked in `first`.
-    fn see(&mut self, now: Time, entry: u32, txs: &[TxIn], relay: Option<(u32, &[bool])>) {
-        let n = txs.len() as u64;
-        for (i, t) in txs.iter().enumerate() {
-            if !self.measure.covers(t.created) {
-                continue;
-            }
-            let gi = self.groups.partition_point(|g| g.first <= t.device) - 1;
-            let g = &self.groups[gi];
-            let gateway = Some(self.gateway_of[t.device as usize]).filter(|&gw| gw != FLEET);
-            let epoch = match g.rotate {
-                Rotate::Never => 0,
-                Rotate::EveryTx(k) => t.seq / k,
-                Rotate::Every(p) => (t.created / p) as u32,
-            };
-            // In a gateway batch the order tells when each arrived within the interval.
-            let batched = self.interval > 0 && g.plain && n > 1;
-            let within = if batched {
-                (self.interval as f64 * (i as f64 + 0.5) / n as f64) as Time
-            } else {
-                self.interval
-            };
-            let slot = self.slot(t.device);
-            let cp = |validators| notary::counterparty(self.seed, validators, t.device, entry);
-            for (wi, w) in self.watchers.iter_mut().enumerate() {
-                let (seen, pool) = match &w.scope {
-                    Scope::Gateway(gw) => {
-                        if gateway != Some(*gw) || relay.is_some() {
-                            continue;
-                        }
-                        (t.uploaded, *gw)
-                    }
-                    Scope::Nodes {
-                        at,
-                        delay,
-                        spy_ok,
-                        rule,
-                        ..
-                    } => {
-                        let visible = match rule {
-                            Rule::All => true,
-                            Rule::Groups(mask) => mask[gi],
-                            Rule::Parties { validators } => {
-                                at[entry as usize] || at[cp(*validators) as usize]
-                            }
-                        };
-                        let (d, named) = match relay {
-                            None => match delay[entry as usize].filter(|_| visible) {
-                                Some(d) => (d, spy_ok[entry as usize]),
-                                None => continue,
-                            },
-                            Some((from, first)) if visible && first[wi] => (0, from == entry),
-                            Some(_) => continue,
-                        };
-                        w.spy.0 += named as u64;
-                        w.spy.1 += 1;
-                        let pool = match gateway {
-                            Some(gw) if at[entry as usize] => gw,
-                            _ => FLEET,
-                        };
-                        ((now + d + within).saturating_sub(self.interval), pool)
-                    }
-                };
-                w.visible += 1;
-                let Some(slot) = slot else { continue };
-                let population = if pool == FLEET {
-                    self.devices
-                } else {
-                    u64::from(self.behind[pool as usize])
-                };
-                let d = &mut w.devices[slot as usize];
-                w.linker
-                    .see((pool, t.bytes), gi, slot, epoch, seen, now, &mut d.newest);
-                w.anon
-                    .see((pool, t.bytes), slot, &mut d.tally, seen, population);
-            }
-        }
-    }
-
     /// The `privacy` table and its summary rows; `measured` is the population (transactions
     /// created in the measurement window).
-    pub fn finish(self, measured: u64) -> (Vec<PrivacyRow>, Vec<(String, Value)>) {
+    pub fn finish(mut self, measured: u64) -> (Vec<PrivacyRow>, Vec<(String, Value)>) {
+        self.flush();
         let mut rows = Vec::new();
         let mut summary = Vec::new();
         for w in self.watchers {
