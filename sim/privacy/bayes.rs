@@ -274,47 +274,40 @@ impl Bayes {
             let limit = now.saturating_sub(wait);
             let mut retired = Vec::new();
             p.by_last.take_before(limit, &mut retired);
+            // Oldest last use first, then by device and epoch: the order keys retire in. Each
+            // link starts near where the one before did (they predict in order).
+            let mut near = 0;
             if self.keys_reused {
+                // Keys retiring are taken out as they are found, and link in that order.
                 let mut due = Vec::with_capacity(retired.len());
+                let mut keys = Vec::with_capacity(retired.len());
                 for (_, (d, e)) in retired {
-                    let Some(a) = self.keys.get_mut(p.number, d, e) else {
-                        continue;
-                    };
-                    let last = a.key.last;
-                    if last < limit {
-                        // A key no candidate can follow links to nothing: it leaves unsorted.
-                        if reaches(p, &a.key) {
-                            due.push((last, (d, e)));
-                        } else {
-                            self.keys.remove(p.number, d, e);
+                    match self.keys.remove_if(p.number, d, e, |a| a.key.last < limit) {
+                        Some(Ok(a)) if reaches(p, &a.key) => {
+                            due.push((a.key.last, (d, e, keys.len() as u32)));
+                            keys.push(a.key);
                         }
-                    } else {
+                        // A key no candidate can follow links to nothing: it leaves unsorted.
+                        None | Some(Ok(_)) => {}
                         // Used since it was filed, and not long enough ago: filed again.
-                        p.by_last.push(last, (d, e));
+                        Some(Err(a)) => p.by_last.push(a.key.last, (d, e)),
                     }
                 }
-                retired = due;
-            }
-            // Oldest last use first, then by device and epoch: the order keys retire in.
-            if self.keys_reused {
-                // Keys filed again after another use come far from their place.
-                sort_spread(&mut retired);
+                // Keys filed again after another use come far from their place. A key is
+                // filed once, so its place among `keys` never decides the order.
+                sort_spread(&mut due);
+                for (_, (d, e, k)) in due {
+                    link(p, &mut self.stats, &keys[k as usize], d, e, &mut near);
+                }
             } else {
                 // Not filtered first: sorting what is left of nearly ordered entries met the
                 // budget less often than sorting them all (a full sort then cost 0.08 G more
                 // with keys rotated every reading); links past the newest candidate return at
                 // once.
                 sort_taken(&mut retired);
-            }
-            // Each link starts near where the one before did (they predict in order).
-            let mut near = 0;
-            for (last, (d, e)) in retired {
-                let key = if self.keys_reused {
-                    self.keys.remove(p.number, d, e).expect("filed once").key
-                } else {
-                    single(last)
-                };
-                link(p, &mut self.stats, &key, d, e, &mut near);
+                for (last, (d, e)) in retired {
+                    link(p, &mut self.stats, &single(last), d, e, &mut near);
+                }
             }
             let keep = period.saturating_mul(KEEP_PERIODS);
             p.fresh.drop_while(|first| first.saturating_add(keep) < now);

@@ -99,21 +99,45 @@ impl<V: Copy + Default> Keys<V> {
         }
     }
 
-    pub fn remove(&mut self, pool: u32, device: u32, epoch: u32) -> Option<V> {
+    /// Finds key `epoch` of `device` in pool number `pool` once: `None` if not held; else it
+    /// is removed and returned in `Ok` when `take` says so, or kept and a copy returned in
+    /// `Err`. Retiring keys this way costs one lookup (one cache miss) where a look and a
+    /// removal cost two.
+    pub fn remove_if(
+        &mut self,
+        pool: u32,
+        device: u32,
+        epoch: u32,
+        take: impl FnOnce(&V) -> bool,
+    ) -> Option<Result<V, V>> {
         let t = tag(pool, epoch);
         let d = device as usize;
-        // No chunks at all where no key is kept (none is used twice).
         if let Some(Some(chunk)) = self.chunks.get_mut(d / CHUNK) {
             let near = &mut chunk[d % CHUNK];
             if let Some(i) = near.iter().position(|&(k, _)| k == t) {
+                let v = near[i].1;
+                if !take(&v) {
+                    return Some(Err(v));
+                }
                 near[i].0 = EMPTY;
-                return Some(near[i].1);
+                return Some(Ok(v));
             }
         }
         if self.far.is_empty() {
             return None;
         }
-        self.far.remove(&(pool, device, epoch))
+        let key = (pool, device, epoch);
+        let v = *self.far.get(&key)?;
+        if !take(&v) {
+            return Some(Err(v));
+        }
+        self.far.remove(&key);
+        Some(Ok(v))
+    }
+
+    #[cfg(test)]
+    pub fn remove(&mut self, pool: u32, device: u32, epoch: u32) -> Option<V> {
+        self.remove_if(pool, device, epoch, |_| true)?.ok()
     }
 }
 
@@ -144,6 +168,11 @@ mod tests {
         assert_eq!(k.remove(1, 513, 5), Some(15));
         assert_eq!(k.remove(1, 513, 5), None);
         assert_eq!(k.remove(0, 513, 1), Some(1));
+        // Kept when `take` declines, near or far.
+        for e in [2u32, 3] {
+            assert_eq!(k.remove_if(0, 513, e, |_| false), Some(Err(u64::from(e))));
+            assert_eq!(k.get_mut(0, 513, e).copied(), Some(u64::from(e)));
+        }
         k.insert(0, 513, 7, 7);
         assert_eq!(k.get_mut(0, 513, 7).copied(), Some(7));
         assert_eq!(k.get_mut(0, 513, 5).copied(), Some(5));

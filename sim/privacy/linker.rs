@@ -264,13 +264,17 @@ impl Linker {
             let mut retired: Vec<(Time, Retiring)> = Vec::new();
             let mut taken = Vec::new();
             p.due.take_before(now, &mut taken);
+            // A key retiring is taken out as it is found (a second entry filed alike for it,
+            // its due time back after another use, then finds none).
             for (due, (last, d, e)) in taken {
-                if let Some(k) = self.keys.get_mut(p.number, d, e)
-                    && k.last == last
-                    && let Some(period) = own_period(k)
-                    && last.saturating_add(period.saturating_mul(RETIRE_PERIODS)) == due
-                {
-                    retired.push((last, (d, e, Some(period))));
+                let retires = |k: &Key| {
+                    k.last == last
+                        && own_period(k).is_some_and(|period| {
+                            last.saturating_add(period.saturating_mul(RETIRE_PERIODS)) == due
+                        })
+                };
+                if let Some(Ok(k)) = self.keys.remove_if(p.number, d, e, retires) {
+                    retired.push((last, (d, e, own_period(&k))));
                 }
             }
             let mean = (p.gaps > 0).then(|| (p.gap_sum / u128::from(p.gaps)) as Time);
@@ -278,24 +282,16 @@ impl Linker {
             let mut taken = Vec::new();
             p.single.take_before(now.saturating_sub(wait), &mut taken);
             for (last, (d, e)) in taken {
-                if let Some(k) = self.keys.get_mut(p.number, d, e)
-                    && k.last == last
-                    && own_period(k).is_none()
-                {
+                let retires = |k: &Key| k.last == last && own_period(k).is_none();
+                if let Some(Ok(_)) = self.keys.remove_if(p.number, d, e, retires) {
                     retired.push((last, (d, e, mean)));
                 }
             }
-            // Hash-map order must not reach the result. Entries of one key agree on its period
-            // (one taken from `due` has one, from `single` none), so the order is by key.
+            // Hash-map order must not reach the result; each key is there once.
             sort_spread(&mut retired);
-            // A key filed twice alike (its due time came back after another use) retires once.
-            retired.dedup();
             // Each link starts near where the one before did (keys retire in order of last use).
             let mut near = 0;
             for (last, (d, e, period)) in retired {
-                if self.keys.remove(p.number, d, e).is_none() {
-                    continue;
-                }
                 if let Some(period) = period {
                     p.max_period = p.max_period.max(period);
                     link(p, &mut self.stats, (last, d, e), period, &mut near);
