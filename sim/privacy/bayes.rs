@@ -281,18 +281,23 @@ impl Bayes {
                 // Keys retiring are taken out as they are found, and link in that order.
                 let mut due = Vec::with_capacity(retired.len());
                 let mut keys = Vec::with_capacity(retired.len());
-                for (_, (d, e)) in retired {
-                    match self.keys.remove_if(p.number, d, e, |a| a.key.last < limit) {
-                        Some(Ok(a)) if reaches(p, &a.key) => {
-                            due.push((a.key.last, (d, e, keys.len() as u32)));
-                            keys.push(a.key);
+                let number = p.number;
+                self.keys.in_blocks(
+                    &retired,
+                    |t| t.1.0,
+                    |held, &(_, (d, e))| {
+                        match held.remove_if(number, d, e, |a| a.key.last < limit) {
+                            Some(Ok(a)) if reaches(p, &a.key) => {
+                                due.push((a.key.last, (d, e, keys.len() as u32)));
+                                keys.push(a.key);
+                            }
+                            // A key no candidate can follow links to nothing: it leaves unsorted.
+                            None | Some(Ok(_)) => {}
+                            // Used since it was filed, and not long enough ago: filed again.
+                            Some(Err(a)) => p.by_last.push(a.key.last, (d, e)),
                         }
-                        // A key no candidate can follow links to nothing: it leaves unsorted.
-                        None | Some(Ok(_)) => {}
-                        // Used since it was filed, and not long enough ago: filed again.
-                        Some(Err(a)) => p.by_last.push(a.key.last, (d, e)),
-                    }
-                }
+                    },
+                );
                 // Keys filed again after another use come far from their place. A key is
                 // filed once, so its place among `keys` never decides the order.
                 sort_spread(&mut due);

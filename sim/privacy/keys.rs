@@ -9,6 +9,7 @@
 //! iterated, so where a key sits cannot reach a result.
 
 use super::idmap::IdMap;
+use super::sightings::BLOCK;
 
 /// Devices per chunk: chunks are allocated when one of their devices is first seen, so an
 /// observer that sees a few devices (a gateway's operator) holds little.
@@ -96,6 +97,24 @@ impl<V: Copy + Default> Keys<V> {
                 .insert(((old >> 32) as u32, device, old as u32), ov);
         } else {
             self.far.insert((pool, device, epoch), v);
+        }
+    }
+
+    /// Calls `each` on every entry of `list` in order, a block at a time, the keys of each
+    /// block's devices (`device` of an entry) read first, all at once, so that their cache
+    /// misses overlap (see `sightings.rs`).
+    pub fn in_blocks<T>(
+        &mut self,
+        list: &[T],
+        device: impl Fn(&T) -> u32,
+        mut each: impl FnMut(&mut Self, &T),
+    ) {
+        for block in list.chunks(BLOCK) {
+            let touched = block.iter().fold(0, |x, t| x ^ self.touch(device(t)));
+            std::hint::black_box(touched);
+            for t in block {
+                each(self, t);
+            }
         }
     }
 

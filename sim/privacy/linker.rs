@@ -266,27 +266,36 @@ impl Linker {
             p.due.take_before(now, &mut taken);
             // A key retiring is taken out as it is found (a second entry filed alike for it,
             // its due time back after another use, then finds none).
-            for (due, (last, d, e)) in taken {
-                let retires = |k: &Key| {
-                    k.last == last
-                        && own_period(k).is_some_and(|period| {
-                            last.saturating_add(period.saturating_mul(RETIRE_PERIODS)) == due
-                        })
-                };
-                if let Some(Ok(k)) = self.keys.remove_if(p.number, d, e, retires) {
-                    retired.push((last, (d, e, own_period(&k))));
-                }
-            }
+            let number = p.number;
+            self.keys.in_blocks(
+                &taken,
+                |t| t.1.1,
+                |keys, &(due, (last, d, e))| {
+                    let retires = |k: &Key| {
+                        k.last == last
+                            && own_period(k).is_some_and(|period| {
+                                last.saturating_add(period.saturating_mul(RETIRE_PERIODS)) == due
+                            })
+                    };
+                    if let Some(Ok(k)) = keys.remove_if(number, d, e, retires) {
+                        retired.push((last, (d, e, own_period(&k))));
+                    }
+                },
+            );
             let mean = (p.gaps > 0).then(|| (p.gap_sum / u128::from(p.gaps)) as Time);
             let wait = mean.unwrap_or(self.sweep).saturating_mul(RETIRE_PERIODS);
             let mut taken = Vec::new();
             p.single.take_before(now.saturating_sub(wait), &mut taken);
-            for (last, (d, e)) in taken {
-                let retires = |k: &Key| k.last == last && own_period(k).is_none();
-                if let Some(Ok(_)) = self.keys.remove_if(p.number, d, e, retires) {
-                    retired.push((last, (d, e, mean)));
-                }
-            }
+            self.keys.in_blocks(
+                &taken,
+                |t| t.1.0,
+                |keys, &(last, (d, e))| {
+                    let retires = |k: &Key| k.last == last && own_period(k).is_none();
+                    if let Some(Ok(_)) = keys.remove_if(number, d, e, retires) {
+                        retired.push((last, (d, e, mean)));
+                    }
+                },
+            );
             // Hash-map order must not reach the result; each key is there once.
             sort_spread(&mut retired);
             // Each link starts near where the one before did (keys retire in order of last use).
