@@ -22,7 +22,7 @@ use rand_chacha::rand_core::SeedableRng;
 use std::collections::BTreeMap;
 use unchained::consensus::tendermint::{Msg, Node, Tendermint, Timer};
 use unchained::consensus::{Ctx, Protocol, TxIn};
-use unchained::engine::{Command, Time, from_secs};
+use unchained::engine::{Command, EventKey, Time, from_secs};
 use unchained::metrics::Metrics;
 use unchained::net::{Network, Reach};
 use unchained::scenario::{self, Consensus};
@@ -41,6 +41,8 @@ struct Harness {
     rngs: Vec<ChaCha8Rng>,
     queue: BTreeMap<(Time, u64), Ev>,
     seq: u64,
+    /// Handlers run so far: each runs under a key of its own (`Ctx::key`).
+    handled: u32,
     one_way: Time,
 }
 
@@ -91,6 +93,7 @@ consensus: {{ protocol: tendermint }}
             rngs: (0..4).map(ChaCha8Rng::seed_from_u64).collect(),
             queue: BTreeMap::new(),
             seq: 0,
+            handled: 0,
             one_way: from_secs(one_way_ms / 1e3),
         }
     }
@@ -107,9 +110,11 @@ consensus: {{ protocol: tendermint }}
         handler: impl FnOnce(&mut Tendermint, &mut Node, &mut Ctx<Msg, Timer>),
     ) {
         let mut out = Vec::new();
+        self.handled += 1;
         let mut ctx = Ctx {
             now,
             node: v,
+            key: EventKey::new(now, 0, self.handled),
             rng: &mut self.rngs[v as usize],
             net: &self.net,
             reach: &self.reach,

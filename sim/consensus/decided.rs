@@ -3,7 +3,7 @@
 //! half, nine tenths and all of the replicas had decided it. The notary's rows, one per signed
 //! transaction, are built with `row` (`notary/rows.rs`).
 
-use super::pbft::requests::Requests;
+use super::pbft::requests::{ReqId, Requests};
 use super::rows::Rows;
 use super::{Report, per};
 use crate::engine::{Time, to_secs};
@@ -25,7 +25,7 @@ impl Batch {
     /// of `certificate` votes, `vote_bytes` each, besides the requests themselves.
     pub fn of(
         requests: &Requests,
-        batch: &[u32],
+        batch: &[ReqId],
         proposer: u32,
         proposed_at: Time,
         vote_bytes: u64,

@@ -30,7 +30,7 @@ pub mod tendermint;
 pub mod tx_relay;
 pub mod xrpl;
 
-use crate::engine::{Command, Time};
+use crate::engine::{Command, EventKey, Time};
 use crate::ledger::{Executor, Part, TxKind, TxTag};
 use crate::metrics::{BlockRow, Metrics, Value};
 use crate::net::{Network, Reach};
@@ -65,6 +65,11 @@ impl TxIn {
 pub struct Ctx<'a, M, T> {
     pub now: Time,
     pub node: u32,
+    /// The key this handler runs under: its event's, or for each upload a recovering
+    /// validator had parked, one of `SYSTEM`'s numbers taken at the recovery. Keys only grow
+    /// from one handler to the next, so what a handler creates can be named by it (request
+    /// ids) in the order the sequential engine created it, whatever thread runs the handler.
+    pub key: EventKey,
     pub rng: &'a mut ChaCha8Rng,
     pub net: &'a Network,
     pub reach: &'a Reach,

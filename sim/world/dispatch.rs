@@ -3,14 +3,15 @@
 
 use super::{Ev, SYSTEM, World, node_source, traffic::Fate, typed};
 use crate::consensus::{Ctx, Protocol};
-use crate::engine::{Command, Purpose, Time};
+use crate::engine::{Command, EventKey, Purpose, Time};
 use crate::world::Progress;
 use crate::world::faults::Change;
 
 impl<P: Protocol> World<'_, P> {
     /// Runs the validators' events due at or before `until`.
     pub(super) fn process_until(&mut self, until: Time, shard_events: u64, progress: &Progress) {
-        while let Some((_, ev)) = self.sched.pop_until(until) {
+        while let Some((key, ev)) = self.sched.pop_until(until) {
+            self.key = key;
             let ev = match ev {
                 Ev::Cast { slot, to } => self.cast_due(slot, to),
                 ev => ev,
@@ -119,7 +120,11 @@ impl<P: Protocol> World<'_, P> {
             self.faults.started[v as usize] = true;
             self.dispatch(v, |p, node, ctx| p.on_start(node, ctx));
         }
+        // Each parked upload is handed under a number of its own, so the requests it makes
+        // are named apart and in the order they are handed (`Ctx::key`).
+        let now = self.sched.now();
         for batch in std::mem::take(&mut self.faults.parked[v as usize]) {
+            self.key = EventKey::new(now, SYSTEM, self.sched.reserve(SYSTEM, 1));
             self.hand(v, batch);
         }
     }
@@ -168,6 +173,7 @@ impl<P: Protocol> World<'_, P> {
                 self.schedule_due(v, seq, timer);
                 return;
             }
+            self.key = EventKey::new(self.sched.now(), node_source(v), seq);
             due = self.handle(v, |p, n, ctx| p.on_timer(n, ctx, timer));
         }
     }
@@ -189,6 +195,7 @@ impl<P: Protocol> World<'_, P> {
         let mut ctx = Ctx {
             now,
             node: v,
+            key: self.key,
             rng: &mut self.consensus_rng[v as usize],
             net: &self.net,
             reach: &self.reach,

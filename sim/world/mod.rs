@@ -29,7 +29,9 @@ mod traffic;
 mod typed;
 
 use crate::consensus::Protocol;
-use crate::engine::{Command, NS_PER_MS, NS_PER_S, Purpose, Scheduler, Time, from_secs, stream};
+use crate::engine::{
+    Command, EventKey, NS_PER_MS, NS_PER_S, Purpose, Scheduler, Time, from_secs, stream,
+};
 use crate::metrics::spill::Spill;
 use crate::metrics::{Conservation, Measure, Metrics, RunOutput};
 use crate::net::{Access, Network, Reach, Transfers, Uplinks};
@@ -224,6 +226,8 @@ struct World<'s, P: Protocol> {
     changes: Vec<Change>,
     first_copies: FirstCopies,
     out: Vec<Command<P::Msg, P::Timer>>,
+    /// The key of the handler running now (`Ctx::key`).
+    key: EventKey,
     /// Upload links for block data under `relay_model: announce` and transactions under
     /// `tx_relay: announce`; `None` otherwise.
     uplinks: Option<Uplinks<(u32, P::Msg, u64)>>,
@@ -328,6 +332,7 @@ impl<'s, P: Protocol> World<'s, P> {
             batches: Batches::default(),
             traffic: Traffic::new(n),
             out: Vec::new(),
+            key: EventKey::new(0, SYSTEM, 0),
         }
     }
 

@@ -2,6 +2,7 @@
 //! that extend the lock or carry a newer QC, the two-chain lock and the three-chain commit,
 //! and the forking coalition of equivocating leaders.
 
+use super::ReqId;
 use super::{Block, FORK_CHILDREN, HotStuff, Msg, Node, Timer};
 use crate::consensus::{Ctx, decided::Batch};
 use std::collections::BTreeSet;
@@ -16,7 +17,7 @@ impl HotStuff {
     }
 
     /// Requests in uncommitted blocks from `b` down to the node's committed block.
-    pub(super) fn in_chain(&self, node: &Node, mut b: u32) -> (BTreeSet<u32>, bool) {
+    pub(super) fn in_chain(&self, node: &Node, mut b: u32) -> (BTreeSet<ReqId>, bool) {
         let mut set = BTreeSet::new();
         let floor = self.blocks.get(node.committed).height;
         let mut nonempty = false;

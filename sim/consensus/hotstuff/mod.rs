@@ -39,7 +39,7 @@
 //! commit conflicting blocks; with `f` at most one branch can gather a quorum.
 
 use super::byzantine::Byzantine;
-use super::pbft::requests::{Executed, Requests};
+use super::pbft::requests::{Executed, ReqId, Requests};
 use super::quorum::Tally;
 use super::rows::Rows;
 use super::{Carries, Ctx, Kind, Protocol, Report, TxIn, decided};
@@ -86,7 +86,7 @@ const FORK_CHILDREN: u32 = 3;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Msg {
-    Request(u32),
+    Request(ReqId),
     Proposal(u32),
     Vote(u32),
     NewView {
@@ -139,7 +139,7 @@ pub struct Node {
     pub conflicts: u64,
     /// Last view this replica proposed in.
     proposed_view: u64,
-    waiting: BTreeSet<u32>,
+    waiting: BTreeSet<ReqId>,
     /// Votes for blocks this replica leads the next view of; released below a block as soon
     /// as it has its QC.
     votes: Tally<u32>,
@@ -461,7 +461,7 @@ impl Protocol for HotStuff {
 
 impl HotStuff {
     /// A replica learns of a request; an idle leader of the current view proposes it.
-    fn learn(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: u32) {
+    fn learn(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: ReqId) {
         let committed_h = self.blocks.get(node.committed).height;
         if self.requests.executed(r, committed_h) {
             return;

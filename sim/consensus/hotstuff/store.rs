@@ -61,7 +61,7 @@ pub struct Block {
     pub justify: u32,
     pub view: u64,
     pub height: u64,
-    pub batch: Vec<u32>,
+    pub batch: Vec<crate::consensus::pbft::requests::ReqId>,
     pub proposed_at: Time,
 }
 

@@ -8,12 +8,13 @@
 //! state), so the batch goes. A batch whose requests are not all executed (ordered in a view
 //! that failed and not yet ordered again) is kept: a new view may still name it.
 
+use super::requests::ReqId;
 use crate::engine::Time;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub struct Rec {
     pub seq: u64,
-    pub requests: Vec<u32>,
+    pub requests: Vec<ReqId>,
     /// Bytes of its requests and their transactions.
     pub bytes: u64,
     pub txs: u32,
@@ -61,13 +62,13 @@ impl Batches {
     }
 
     /// The requests of batch `id`; none once released (all of them executed everywhere).
-    pub fn requests(&self, id: u32) -> &[u32] {
+    pub fn requests(&self, id: u32) -> &[ReqId] {
         self.recs.get(&id).map_or(&[], |r| &r.requests)
     }
 
     /// Every live replica executed through `everywhere`: releases the batches there whose
     /// requests `executed` says are all executed.
-    pub fn release(&mut self, everywhere: u64, executed: impl Fn(u32) -> bool) {
+    pub fn release(&mut self, everywhere: u64, executed: impl Fn(ReqId) -> bool) {
         while let Some(&(seq, id)) = self.by_seq.first() {
             if seq > everywhere {
                 break;

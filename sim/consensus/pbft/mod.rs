@@ -44,7 +44,7 @@ use crate::metrics::{Metrics, Value};
 use crate::scenario;
 use batches::Batches;
 pub use node::{Node, Phase, Slot};
-use requests::{Executed, Requests};
+use requests::{Executed, ReqId, Requests};
 use std::collections::BTreeMap;
 use view_change::{NewView, Records, ViewChange};
 
@@ -57,7 +57,7 @@ const MAX_BACKOFF: u32 = 6;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Msg {
-    Request(u32),
+    Request(ReqId),
     PrePrepare {
         view: u64,
         seq: u64,
@@ -104,7 +104,7 @@ pub enum Timer {
     Progress { epoch: u32 },
     /// The origin re-sends request `req` to every replica if not yet executed, backing off
     /// (the `k`-th retry waits `2^k` timeouts).
-    Retry(u32, u32),
+    Retry(ReqId, u32),
     /// A gap below a committed slot persisted: fetch it.
     Gap(u64),
     /// Still waiting for the `NEW-VIEW` of `view`: send the `VIEW-CHANGE` again.
@@ -342,7 +342,7 @@ impl Pbft {
     }
 
     /// A replica learns of request `r` (from its origin, a multicast or a pre-prepare).
-    fn learn(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: u32) {
+    fn learn(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: ReqId) {
         if self.requests.executed(r, node.exec_upto) {
             return;
         }
@@ -352,7 +352,7 @@ impl Pbft {
         }
     }
 
-    fn enqueue(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: u32) {
+    fn enqueue(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: ReqId) {
         if !node.active
             || self.primary(node.view) != node.id
             || self.requests.executed(r, node.exec_upto)
@@ -412,7 +412,7 @@ impl Protocol for Pbft {
         if node.active && self.primary(node.view) == node.id && !node.queue.is_empty() {
             self.propose(node, ctx);
         }
-        let own: Vec<u32> = node.own.iter().copied().collect();
+        let own: Vec<ReqId> = node.own.iter().copied().collect();
         for r in own {
             ctx.timer(self.timeout, Timer::Retry(r, 0));
         }

@@ -1,6 +1,7 @@
 //! One replica's own state.
 
 use super::Counts;
+use super::requests::ReqId;
 use crate::consensus::quorum::Tally;
 use crate::engine::Time;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -56,14 +57,14 @@ pub struct Node {
     /// Decisions that contradicted an earlier one of this replica (must stay zero).
     pub conflicts: u64,
     /// Requests this replica knows of and has not executed.
-    pub waiting: BTreeSet<u32>,
+    pub waiting: BTreeSet<ReqId>,
     /// Requests this replica is the origin of, not yet executed here.
-    pub own: BTreeSet<u32>,
+    pub own: BTreeSet<ReqId>,
     // As primary:
     /// Requests to propose, with their transaction counts (a request may be released while
     /// queued; its count still shapes the batches).
-    pub queue: VecDeque<(u32, u32)>,
-    pub queued: BTreeSet<u32>,
+    pub queue: VecDeque<(ReqId, u32)>,
+    pub queued: BTreeSet<ReqId>,
     pub queue_tx: u64,
     pub batch_timer: bool,
     pub next_seq: u64,

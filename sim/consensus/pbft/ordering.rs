@@ -2,6 +2,7 @@
 //! them in sequence order, and release what every replica has executed.
 
 use super::batches::Rec;
+use super::requests::ReqId;
 use super::{Ctx, Msg, Node, Pbft, Phase, Slot, Timer, VOTE_BYTES};
 use crate::consensus::decided::Batch;
 
@@ -69,7 +70,7 @@ impl Pbft {
     }
 
     /// Records a batch proposed now by this node at `seq`; returns its id.
-    pub(super) fn new_batch(&mut self, batch: Vec<u32>, seq: u64, ctx: &Ctx<Msg, Timer>) -> u32 {
+    pub(super) fn new_batch(&mut self, batch: Vec<ReqId>, seq: u64, ctx: &Ctx<Msg, Timer>) -> u32 {
         let txs = batch.iter().map(|&r| self.requests.tx_count(r)).sum();
         let rec = Rec {
             seq,

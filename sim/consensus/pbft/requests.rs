@@ -5,16 +5,45 @@
 //! A request is kept while it can still matter and released once it cannot (see
 //! [`Requests::release`]), so memory follows the unsettled work, not the length of the run.
 //! Ids stay unique over the run and keep their order.
+//!
+//! A request's id is the key its origin's handler ran under when it made the request
+//! (`Ctx::key`), so no counter is shared between validators: keys grow from one handler to
+//! the next, and a handler makes at most one request, so ids order as a counter in creation
+//! order would (`sim/README.md`, validators in parallel). `(time, origin, origin's count)`
+//! would not: uploads reach different validators at the same nanosecond, and then creation
+//! follows the uploads' sources, not the origins.
 
 use crate::consensus::{Ctx, TxIn};
-use crate::engine::Time;
+use crate::engine::{EventKey, Time};
 use crate::ledger::{TxKind, TxTag};
 use std::collections::{BTreeSet, VecDeque};
 
 /// Request header on the wire (client id, timestamp, signature).
 pub const REQUEST_HEADER: u64 = 100;
 
+/// A request's id: `(time, source, sequence)` of the key it was made under, as four 32-bit
+/// words in that order (the array's order is the key's), 4-aligned so that a message
+/// carrying one stays 24 bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ReqId([u32; 4]);
+
+impl ReqId {
+    pub fn of(key: EventKey) -> Self {
+        let t = key.time();
+        ReqId([(t >> 32) as u32, t as u32, key.source(), key.seq()])
+    }
+}
+
+impl std::fmt::Display for ReqId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let [hi, lo, source, seq] = self.0;
+        let time = (u64::from(hi) << 32) | u64::from(lo);
+        write!(f, "({time} ns, {source}, {seq})")
+    }
+}
+
 pub struct Request {
+    pub id: ReqId,
     pub origin: u32,
     pub bytes: u64,
     /// When it reached its origin.
@@ -36,6 +65,7 @@ pub struct Request {
 #[derive(Default)]
 pub struct Requests {
     list: VecDeque<Request>,
+    /// Requests added before the front of `list`.
     base: u32,
     txs: VecDeque<Tx>,
     tx_base: u64,
@@ -44,7 +74,7 @@ pub struct Requests {
     /// Whether the family releases requests (see [`Requests::releasing`]).
     releasing: bool,
     /// Executed somewhere and not yet released: `(first_seq, id)`; kept only when releasing.
-    executed: BTreeSet<(u64, u32)>,
+    executed: BTreeSet<(u64, ReqId)>,
     /// Most requests held at once.
     peak: usize,
     settled: u64,
@@ -76,7 +106,12 @@ impl Requests {
     }
 
     /// Registers the transactions that reached `origin` together; returns the request id.
-    pub fn add<M, T>(&mut self, origin: u32, txs: &[TxIn], ctx: &mut Ctx<M, T>) -> u32 {
+    pub fn add<M, T>(&mut self, origin: u32, txs: &[TxIn], ctx: &mut Ctx<M, T>) -> ReqId {
+        let id = ReqId::of(ctx.key);
+        assert!(
+            self.list.back().is_none_or(|q| q.id < id),
+            "request {id} made out of key order"
+        );
         let first_tx = self.tx_base + self.txs.len() as u64;
         let mut bytes = REQUEST_HEADER;
         for tx in txs {
@@ -97,6 +132,7 @@ impl Requests {
         }
         self.by_origin[o] += 1;
         self.list.push_back(Request {
+            id,
             origin,
             bytes,
             reached: ctx.now,
@@ -106,10 +142,10 @@ impl Requests {
             released: false,
         });
         self.peak = self.peak.max(self.list.len());
-        self.count() - 1
+        id
     }
 
-    /// Requests added so far (released ones included): ids run from 0 to this.
+    /// Requests added so far (released ones included).
     pub fn count(&self) -> u32 {
         self.base + self.list.len() as u32
     }
@@ -120,8 +156,8 @@ impl Requests {
     }
 
     /// The requests not yet released, by id. A released request is settled.
-    pub fn live(&self) -> impl Iterator<Item = (u32, &Request)> {
-        (self.base..).zip(&self.list).filter(|(_, q)| !q.released)
+    pub fn live(&self) -> impl Iterator<Item = (ReqId, &Request)> {
+        self.list.iter().filter(|q| !q.released).map(|q| (q.id, q))
     }
 
     /// Requests held now (released ones behind an unreleased one included), and the most
@@ -134,13 +170,19 @@ impl Requests {
         self.peak
     }
 
-    fn slot(&self, r: u32) -> Option<&Request> {
-        let q = self.list.get(r.checked_sub(self.base)? as usize)?;
+    /// Where `r` sits in `list` (kept in id order), if still there.
+    fn index(&self, r: ReqId) -> Option<usize> {
+        self.list.binary_search_by(|q| q.id.cmp(&r)).ok()
+    }
+
+    fn slot(&self, r: ReqId) -> Option<&Request> {
+        let q = &self.list[self.index(r)?];
         (!q.released).then_some(q)
     }
 
-    fn slot_mut(&mut self, r: u32) -> Option<&mut Request> {
-        let q = self.list.get_mut(r.checked_sub(self.base)? as usize)?;
+    fn slot_mut(&mut self, r: ReqId) -> Option<&mut Request> {
+        let i = self.index(r)?;
+        let q = &mut self.list[i];
         (!q.released).then_some(q)
     }
 
@@ -151,41 +193,41 @@ impl Requests {
     }
 
     /// Whether every transaction of `r` is settled (a released request is).
-    pub fn is_settled(&self, r: u32) -> bool {
+    pub fn is_settled(&self, r: ReqId) -> bool {
         self.slot(r)
             .is_none_or(|q| self.txs_of(q).all(|t| t.settled))
     }
 
     /// Whether `r` is still kept.
-    pub fn kept(&self, r: u32) -> bool {
+    pub fn kept(&self, r: ReqId) -> bool {
         self.slot(r).is_some()
     }
 
     /// A request still kept; callers only name requests that can still matter.
-    pub fn get(&self, r: u32) -> &Request {
+    pub fn get(&self, r: ReqId) -> &Request {
         self.slot(r)
             .unwrap_or_else(|| panic!("request {r} used after its release"))
     }
 
     /// Bytes of the requests of a batch, as a proposal carries them.
-    pub fn bytes_of(&self, batch: &[u32]) -> u64 {
+    pub fn bytes_of(&self, batch: &[ReqId]) -> u64 {
         batch.iter().map(|&r| self.get(r).bytes).sum()
     }
 
     /// How many of `r`'s transactions are of each kind, added to `into`.
-    pub fn count_kinds(&self, r: u32, into: &mut [u32; TxKind::COUNT]) {
+    pub fn count_kinds(&self, r: ReqId, into: &mut [u32; TxKind::COUNT]) {
         let range = self.tx_range(r).expect("asked while kept");
         for t in self.txs.range(range) {
             into[t.tag.kind.index()] += 1;
         }
     }
 
-    pub fn tx_count(&self, r: u32) -> u32 {
+    pub fn tx_count(&self, r: ReqId) -> u32 {
         self.get(r).tx_count
     }
 
     /// Positions in `txs` of the transactions of kept request `r`.
-    fn tx_range(&self, r: u32) -> Option<std::ops::Range<usize>> {
+    fn tx_range(&self, r: ReqId) -> Option<std::ops::Range<usize>> {
         let q = self.slot(r)?;
         let from = (q.first_tx - self.tx_base) as usize;
         Some(from..from + q.tx_count as usize)
@@ -193,7 +235,7 @@ impl Requests {
 
     /// Marks the request proposed; records inclusion of transactions proposed for the first
     /// time. A released request was proposed before: nothing to record.
-    pub fn on_proposed<M, T>(&mut self, r: u32, ctx: &mut Ctx<M, T>) {
+    pub fn on_proposed<M, T>(&mut self, r: ReqId, ctx: &mut Ctx<M, T>) {
         let Some(range) = self.tx_range(r) else {
             return;
         };
@@ -207,7 +249,7 @@ impl Requests {
 
     /// Whether replica state executed through `exec_upto` has executed `r`. Released
     /// requests were executed by every replica, so by any state a replica holds.
-    pub fn executed(&self, r: u32, exec_upto: u64) -> bool {
+    pub fn executed(&self, r: ReqId, exec_upto: u64) -> bool {
         self.slot(r).is_none_or(|q| {
             let s = q.first_seq;
             s != 0 && s <= exec_upto
@@ -215,14 +257,14 @@ impl Requests {
     }
 
     /// Whether some replica has executed `r`.
-    pub fn executed_anywhere(&self, r: u32) -> bool {
+    pub fn executed_anywhere(&self, r: ReqId) -> bool {
         self.slot(r).is_none_or(|q| q.first_seq != 0)
     }
 
     /// Executes `r` at sequence `seq`; true when this is its first execution (a request may be
     /// ordered twice around a view change; the second copy is a no-op). A released request
     /// was executed everywhere below `seq`.
-    pub fn execute(&mut self, r: u32, seq: u64) -> bool {
+    pub fn execute(&mut self, r: ReqId, seq: u64) -> bool {
         let Some(q) = self.slot_mut(r) else {
             return false;
         };
@@ -239,17 +281,17 @@ impl Requests {
 
     /// Settles the request's transactions (once each): the origin has executed it. Those
     /// invalidated at validation are dropped instead. Returns how many settled.
-    pub fn settle<M, T>(&mut self, r: u32, ctx: &mut Ctx<M, T>) -> u64 {
+    pub fn settle<M, T>(&mut self, r: ReqId, ctx: &mut Ctx<M, T>) -> u64 {
         self.settle_as(r, ctx, false)
     }
 
     /// As `settle`, for a family whose replicas executed the request's transactions
     /// themselves before (`Ctx::execute_part`): they settle now.
-    pub fn settle_executed<M, T>(&mut self, r: u32, ctx: &mut Ctx<M, T>) -> u64 {
+    pub fn settle_executed<M, T>(&mut self, r: ReqId, ctx: &mut Ctx<M, T>) -> u64 {
         self.settle_as(r, ctx, true)
     }
 
-    fn settle_as<M, T>(&mut self, r: u32, ctx: &mut Ctx<M, T>, executed: bool) -> u64 {
+    fn settle_as<M, T>(&mut self, r: ReqId, ctx: &mut Ctx<M, T>, executed: bool) -> u64 {
         let mut n = 0;
         let range = self.tx_range(r).expect("settled once, while kept");
         let batch = range.len() as u32;
@@ -301,7 +343,7 @@ impl Requests {
                     self.stranded.0 += 1;
                 }
             }
-            let i = (r - self.base) as usize;
+            let i = self.index(r).expect("kept until released");
             self.list[i].released = true;
         }
         while self.list.front().is_some_and(|q| q.released) {
@@ -313,7 +355,7 @@ impl Requests {
     }
 
     /// The transactions of `r` that touch the shared key (`TxIn::hot`), by position in `r`.
-    pub fn hot(&self, r: u32) -> impl Iterator<Item = usize> + use<'_> {
+    pub fn hot(&self, r: ReqId) -> impl Iterator<Item = usize> + use<'_> {
         self.txs_of(self.get(r))
             .enumerate()
             .filter(|(_, t)| t.hot)
@@ -321,7 +363,7 @@ impl Requests {
     }
 
     /// Marks transaction `i` of `r` invalid: it is dropped where it would have settled.
-    pub fn invalidate(&mut self, r: u32, i: usize) {
+    pub fn invalidate(&mut self, r: ReqId, i: usize) {
         let range = self.tx_range(r).expect("kept until settled");
         self.txs[range.start + i].invalid = true;
     }

@@ -1,5 +1,6 @@
 //! View changes: leaving a view whose primary makes no progress, and installing the next.
 
+use super::requests::ReqId;
 use super::{Ctx, Msg, NULL_BATCH, Node, Pbft, Slot, Timer};
 use crate::metrics::LeaderRow;
 use std::collections::BTreeMap;
@@ -289,14 +290,14 @@ impl Pbft {
         }
         if primary == node.id {
             node.next_seq = node.next_seq.max(max_s);
-            let waiting: Vec<u32> = node.waiting.iter().copied().collect();
+            let waiting: Vec<ReqId> = node.waiting.iter().copied().collect();
             for r in waiting {
                 if reproposed.binary_search(&r).is_err() {
                     self.enqueue(node, ctx, r);
                 }
             }
         } else {
-            let own: Vec<u32> = node.own.iter().copied().collect();
+            let own: Vec<ReqId> = node.own.iter().copied().collect();
             for r in own {
                 if reproposed.binary_search(&r).is_err() {
                     self.send(node, ctx, primary, Msg::Request(r));

@@ -1,23 +1,24 @@
 //! What Fabric's peers and Raft orderers send each other, and the timers they arm.
 
 use crate::consensus::election::Ask;
+use crate::consensus::pbft::requests::ReqId;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Msg {
     /// Request messages carry the request's size: one may still be in flight, and answered
     /// or forwarded, after the request is released (see `Requests::release`).
     Endorse {
-        r: u32,
+        r: ReqId,
         attempt: u32,
         bytes: u64,
     },
     Endorsed {
-        r: u32,
+        r: ReqId,
         attempt: u32,
         bytes: u64,
     },
     Submit {
-        r: u32,
+        r: ReqId,
         bytes: u64,
     },
     /// Entries from `prev + 1` through block `last` (none when `last` sits at `prev`).
@@ -50,14 +51,14 @@ pub enum Timer {
     Heartbeat(u64),
     Batch(u32),
     Retry {
-        r: u32,
+        r: ReqId,
         round: u32,
     },
     Validate,
     /// An endorser's simulation of `r` for `from` ends.
     Endorsement {
         from: u32,
-        r: u32,
+        r: ReqId,
         attempt: u32,
         bytes: u64,
     },

@@ -35,7 +35,7 @@ mod store;
 pub use messages::{Msg, Timer};
 
 use super::election::{Ask, Election, Seat};
-use super::pbft::requests::{Executed, Requests};
+use super::pbft::requests::{Executed, ReqId, Requests};
 use super::rows::Rows;
 use super::{Carries, Ctx, Kind, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs};
@@ -53,7 +53,7 @@ pub struct Block {
     /// Position in the log (the root is index 0).
     pub index: u64,
     pub parent: u32,
-    pub batch: Vec<u32>,
+    pub batch: Vec<ReqId>,
     pub bytes: u64,
     /// Transactions of its requests (kept here: the requests are released once executed).
     pub tx_count: u32,
@@ -104,12 +104,12 @@ pub struct Node {
     next_index: Vec<u64>,
     match_index: Vec<u64>,
     election_epoch: u32,
-    batch: Vec<u32>,
+    batch: Vec<ReqId>,
     batch_txs: u64,
     batch_bytes: u64,
     batch_epoch: u32,
     /// Requests this node put in a batch while leading.
-    batched: BTreeSet<u32>,
+    batched: BTreeSet<ReqId>,
     /// Highest index this node delivered (or knew delivered) to the peers.
     delivered: u64,
     // Peer state.
@@ -120,7 +120,7 @@ pub struct Node {
     /// The last `(height, orderer)` this peer asked for missing blocks, and when.
     fetched: (u64, u32),
     fetched_at: Time,
-    pending: BTreeMap<u32, Pending>,
+    pending: BTreeMap<ReqId, Pending>,
     /// Where this peer sends endorsed transactions next.
     leader_hint: u32,
 }
@@ -375,7 +375,7 @@ impl Protocol for Raft {
             };
             ctx.timer(again, Timer::Validate);
         }
-        let rs: Vec<u32> = node.pending.keys().copied().collect();
+        let rs: Vec<ReqId> = node.pending.keys().copied().collect();
         for r in rs {
             self.arm_retry(node, ctx, r);
         }

@@ -10,7 +10,7 @@
 //! endorsement ran. Transactions endorsed together read the same version, so of several in
 //! one block only the first can be valid, as in Fabric.
 
-use crate::consensus::pbft::requests::Requests;
+use crate::consensus::pbft::requests::{ReqId, Requests};
 use std::collections::BTreeMap;
 
 #[derive(Default)]
@@ -19,7 +19,7 @@ pub struct Mvcc {
     version: u64,
     /// The version each request's endorsement read (requests with a hot transaction only),
     /// until its block is validated.
-    reads: BTreeMap<u32, u64>,
+    reads: BTreeMap<ReqId, u64>,
     /// Highest height checked: every height is checked once, by the first peer to commit it.
     checked: u64,
     /// Whether any endorsement read the key: only then does the run report the check.
@@ -35,7 +35,7 @@ impl Mvcc {
     /// endorsement changes nothing. Nor does one of a request executed somewhere: its read
     /// would only be dropped unread when a later block orders it again, and kept until then
     /// (for the rest of the run if none does).
-    pub fn read(&mut self, requests: &Requests, r: u32) {
+    pub fn read(&mut self, requests: &Requests, r: ReqId) {
         if requests.kept(r) && requests.hot(r).next().is_some() {
             if !requests.executed_anywhere(r) {
                 self.reads.insert(r, self.version);
@@ -50,7 +50,7 @@ impl Mvcc {
     }
 
     /// Validates the block at `height` (requests `batch`) if no peer has yet.
-    pub fn validate(&mut self, requests: &mut Requests, batch: &[u32], height: u64) {
+    pub fn validate(&mut self, requests: &mut Requests, batch: &[ReqId], height: u64) {
         if height <= self.checked {
             return;
         }

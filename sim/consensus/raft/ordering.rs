@@ -1,7 +1,7 @@
 //! The Raft ordering service: batching, log replication, commitment, delivery, and what it
 //! gives the election it shares with the notary's Raft cluster (`consensus/election.rs`).
 
-use super::{Block, Ctx, Msg, Node, Raft, Role, Timer};
+use super::{Block, Ctx, Msg, Node, Raft, ReqId, Role, Timer};
 use crate::consensus::election::{Ask, Election, Seat, acknowledged, held_by_majority};
 use crate::engine::Time;
 use crate::scenario::TimeoutSpread;
@@ -21,7 +21,7 @@ impl Raft {
         &mut self,
         node: &mut Node,
         ctx: &mut Ctx<Msg, Timer>,
-        r: u32,
+        r: ReqId,
         bytes: u64,
     ) {
         if node.id >= self.orderers {
@@ -79,7 +79,7 @@ impl Raft {
         &mut self,
         node: &mut Node,
         ctx: &mut Ctx<Msg, Timer>,
-        batch: Vec<u32>,
+        batch: Vec<ReqId>,
         bytes: u64,
         tx_count: u32,
     ) {

@@ -1,6 +1,6 @@
 //! The peer side: endorsement, submission to the orderers, block validation and commit.
 
-use super::{Ctx, HEADER, Msg, Node, Raft, Timer};
+use super::{Ctx, HEADER, Msg, Node, Raft, ReqId, Timer};
 use crate::consensus::decided::Batch;
 use crate::engine::Time;
 use crate::ledger::{Part, TxKind};
@@ -16,7 +16,7 @@ impl Raft {
             .collect()
     }
 
-    pub(super) fn endorse(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: u32) {
+    pub(super) fn endorse(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: ReqId) {
         let attempt = node.pending[&r].attempt;
         if self.params.endorsers == 0 {
             // The origin endorses it itself, on its own cores.
@@ -38,7 +38,7 @@ impl Raft {
         node: &mut Node,
         ctx: &mut Ctx<Msg, Timer>,
         from: u32,
-        r: u32,
+        r: ReqId,
         attempt: u32,
         bytes: u64,
     ) {
@@ -64,7 +64,7 @@ impl Raft {
         node: &mut Node,
         ctx: &mut Ctx<Msg, Timer>,
         from: u32,
-        r: u32,
+        r: ReqId,
         attempt: u32,
         bytes: u64,
     ) {
@@ -82,7 +82,7 @@ impl Raft {
     /// This peer's cores do `part` of the work of requests `rs` from now; returns when that
     /// ends (now when execution is free). A request already released (a duplicate ordered
     /// again, executed everywhere at its first position) costs nothing.
-    fn work(&self, ctx: &mut Ctx<Msg, Timer>, rs: &[u32], part: Part) -> Time {
+    fn work(&self, ctx: &mut Ctx<Msg, Timer>, rs: &[ReqId], part: Part) -> Time {
         if !ctx.executes() {
             return ctx.now;
         }
@@ -108,7 +108,7 @@ impl Raft {
         &mut self,
         node: &mut Node,
         ctx: &mut Ctx<Msg, Timer>,
-        r: u32,
+        r: ReqId,
         attempt: u32,
     ) {
         let Some(p) = node.pending.get_mut(&r) else {
@@ -123,13 +123,13 @@ impl Raft {
         }
     }
 
-    fn endorsed(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: u32) {
+    fn endorsed(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: ReqId) {
         node.pending.get_mut(&r).expect("pending").endorsed = true;
         self.submit(node, ctx, r);
         self.arm_retry(node, ctx, r);
     }
 
-    fn submit(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: u32) {
+    fn submit(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: ReqId) {
         let to = node.leader_hint;
         node.pending.get_mut(&r).expect("pending").sent_to = to;
         let bytes = self.requests.get(r).bytes;
@@ -140,7 +140,7 @@ impl Raft {
         }
     }
 
-    pub(super) fn arm_retry(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: u32) {
+    pub(super) fn arm_retry(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: ReqId) {
         let p = node.pending.get_mut(&r).expect("pending");
         p.round = p.round.wrapping_add(1);
         let delay = if p.endorsed {
@@ -155,7 +155,7 @@ impl Raft {
         &mut self,
         node: &mut Node,
         ctx: &mut Ctx<Msg, Timer>,
-        r: u32,
+        r: ReqId,
         round: u32,
     ) {
         let Some(p) = node.pending.get_mut(&r) else {

@@ -40,7 +40,7 @@ mod store;
 mod votes;
 
 use super::byzantine::Byzantine;
-use super::pbft::requests::{Executed, Requests};
+use super::pbft::requests::{Executed, ReqId, Requests};
 use super::rows::Rows;
 use super::{Carries, Ctx, Kind, Protocol, Report, TxIn, decided};
 use crate::engine::{Time, from_secs};
@@ -60,7 +60,7 @@ const BUFFER_PER_PEER: usize = 4;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Msg {
-    Request(u32),
+    Request(ReqId),
     Proposal {
         height: u64,
         round: u64,
@@ -141,7 +141,7 @@ pub struct Node {
     /// unless the protocol is recording.
     pub decided: BTreeMap<u64, u32>,
     pub decided_at: BTreeMap<u64, Time>,
-    waiting: BTreeSet<u32>,
+    waiting: BTreeSet<ReqId>,
     /// Proposer of the current round with nothing to propose yet.
     idle_proposer: bool,
     propose_armed: bool,
@@ -163,7 +163,7 @@ pub struct Node {
     first_seen: u64,
     /// Requests read from that log, first executed above this node's height: they leave
     /// `waiting` when it decides that height.
-    executed_above: BTreeMap<u64, Vec<u32>>,
+    executed_above: BTreeMap<u64, Vec<ReqId>>,
 }
 
 pub struct Tendermint {
@@ -385,7 +385,7 @@ impl Tendermint {
     }
 
     /// A validator learns of a request; an idle proposer proposes it.
-    fn learn(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: u32) {
+    fn learn(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: ReqId) {
         if self.requests.executed(r, node.height - 1) {
             return;
         }

@@ -1,7 +1,7 @@
 //! The rounds of one height: start, proposal, votes and the steps they move a validator
 //! through (propose → prevote → precommit), with the timeouts that move it on without them.
 
-use super::{Block, Ctx, Msg, NIL, Node, Step, Tendermint, Timer, VOTE_BYTES};
+use super::{Block, Ctx, Msg, NIL, Node, ReqId, Step, Tendermint, Timer, VOTE_BYTES};
 use crate::engine::Time;
 
 impl Tendermint {
@@ -243,7 +243,7 @@ impl Tendermint {
         height: u64,
         round: u64,
         proposer: u32,
-        batch: Vec<u32>,
+        batch: Vec<ReqId>,
         now: Time,
     ) -> u32 {
         let txs = batch.iter().map(|&r| self.requests.tx_count(r)).sum();

@@ -17,6 +17,7 @@
 //! run's length (3,564 entries at most for 150 s down, 6,988 for 300 s, at 600 s and 2,400 s
 //! alike: `tests/memory_flat_downtime.rs`).
 
+use crate::consensus::pbft::requests::ReqId;
 use crate::engine::Time;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -31,7 +32,7 @@ pub struct Block {
     pub height: u64,
     pub round: u64,
     pub proposer: u32,
-    pub batch: Vec<u32>,
+    pub batch: Vec<ReqId>,
     pub proposed_at: Time,
     /// Bytes and transactions of its requests, which may be released before the block.
     pub bytes: u64,
@@ -118,12 +119,12 @@ impl Blocks {
 /// for, and entries go once every validator that can still run has read them.
 #[derive(Default)]
 pub struct FirstExecuted {
-    log: VecDeque<(u32, u64)>,
+    log: VecDeque<(ReqId, u64)>,
     base: u64,
 }
 
 impl FirstExecuted {
-    pub fn push(&mut self, r: u32, height: u64) {
+    pub fn push(&mut self, r: ReqId, height: u64) {
         self.log.push_back((r, height));
     }
 
@@ -133,7 +134,7 @@ impl FirstExecuted {
     }
 
     /// The entries from position `from` on.
-    pub fn since(&self, from: u64) -> impl Iterator<Item = &(u32, u64)> {
+    pub fn since(&self, from: u64) -> impl Iterator<Item = &(ReqId, u64)> {
         self.log.range((from - self.base) as usize..)
     }
 
