@@ -151,7 +151,7 @@ fn t13_message_counts_and_commit_latency() {
         let delay = from_secs(d / 1e3);
         for node in &nodes {
             for (seq, &batch) in &node.decided {
-                let lat = node.decided_at[seq] - pbft.proposed_at(batch);
+                let lat = node.decided_at[seq] - pbft.proposed_at(*seq, batch);
                 let rounds = lat as f64 / delay as f64;
                 assert!(
                     (rounds - 3.0).abs() < 1e-4,

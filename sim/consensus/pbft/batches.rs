@@ -7,10 +7,27 @@
 //! change nothing at any replica (each of its requests is executed in every replica's
 //! state), so the batch goes. A batch whose requests are not all executed (ordered in a view
 //! that failed and not yet ordered again) is kept: a new view may still name it.
+//!
+//! Since every message, slot and decision naming a batch also names its sequence number, a
+//! batch's id needs only to tell it apart from the others at that number: its proposer, and
+//! whether it is an equivocating proposer's second batch there ([`local_id`]). A proposer
+//! proposes at most once at each number (its next number only grows), so no counter is
+//! shared between replicas (`sim/README.md`, validators in parallel). The number a batch has
+//! in the `blocks` rows is another matter, read only there: batches are numbered in the order
+//! they were proposed, the null batch 0.
 
 use super::requests::ReqId;
 use crate::engine::Time;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// The id of the null batch a new view fills gaps with, at any sequence number.
+pub const NULL_BATCH: u32 = 0;
+
+/// The id of the batch `proposer` proposes at a sequence number: its first there, or (an
+/// equivocating primary) its `second`.
+pub fn local_id(proposer: u32, second: bool) -> u32 {
+    1 + 2 * proposer + u32::from(second)
+}
 
 pub struct Rec {
     pub seq: u64,
@@ -20,17 +37,22 @@ pub struct Rec {
     pub txs: u32,
     pub proposer: u32,
     pub proposed_at: Time,
+    /// Its number in the `blocks` rows.
+    pub number: u32,
 }
 
 pub struct Batches {
-    recs: BTreeMap<u32, Rec>,
-    next: u32,
+    /// By `(sequence number, id)`.
+    recs: BTreeMap<(u64, u32), Rec>,
+    null: Rec,
+    /// Batches proposed so far: the next one's number is one more.
+    proposed: u32,
     /// Batches not yet past every replica, by sequence number.
     by_seq: BTreeSet<(u64, u32)>,
 }
 
 impl Batches {
-    /// The store with batch 0, the null batch a new view fills gaps with (never released).
+    /// The store with the null batch, number 0 (never released).
     pub fn new() -> Self {
         let null = Rec {
             seq: 0,
@@ -39,48 +61,57 @@ impl Batches {
             txs: 0,
             proposer: 0,
             proposed_at: 0,
+            number: 0,
         };
         Batches {
-            recs: BTreeMap::from([(0, null)]),
-            next: 1,
+            recs: BTreeMap::new(),
+            null,
+            proposed: 0,
             by_seq: BTreeSet::new(),
         }
     }
 
-    pub fn push(&mut self, rec: Rec) -> u32 {
-        let id = self.next;
-        self.next += 1;
-        self.by_seq.insert((rec.seq, id));
-        self.recs.insert(id, rec);
-        id
+    /// Keeps `rec`, proposed now, as batch `id` at its sequence number; numbers it.
+    pub fn push(&mut self, id: u32, mut rec: Rec) {
+        self.proposed += 1;
+        rec.number = self.proposed;
+        let key = (rec.seq, id);
+        self.by_seq.insert(key);
+        let was = self.recs.insert(key, rec);
+        assert!(was.is_none(), "batch {id} proposed twice at {}", key.0);
     }
 
     /// A batch still kept; callers only name batches at sequence numbers some live replica
     /// has not executed.
-    pub fn get(&self, id: u32) -> &Rec {
-        &self.recs[&id]
+    pub fn get(&self, seq: u64, id: u32) -> &Rec {
+        if id == NULL_BATCH {
+            return &self.null;
+        }
+        &self.recs[&(seq, id)]
     }
 
-    /// The requests of batch `id`; none once released (all of them executed everywhere).
-    pub fn requests(&self, id: u32) -> &[ReqId] {
-        self.recs.get(&id).map_or(&[], |r| &r.requests)
+    /// The requests of batch `id` at `seq`; none once released (all of them executed
+    /// everywhere).
+    pub fn requests(&self, seq: u64, id: u32) -> &[ReqId] {
+        self.recs.get(&(seq, id)).map_or(&[], |r| &r.requests)
     }
 
     /// Every live replica executed through `everywhere`: releases the batches there whose
     /// requests `executed` says are all executed.
     pub fn release(&mut self, everywhere: u64, executed: impl Fn(ReqId) -> bool) {
-        while let Some(&(seq, id)) = self.by_seq.first() {
-            if seq > everywhere {
+        while let Some(&key) = self.by_seq.first() {
+            if key.0 > everywhere {
                 break;
             }
             self.by_seq.pop_first();
-            if self.recs[&id].requests.iter().all(|&r| executed(r)) {
-                self.recs.remove(&id);
+            if self.recs[&key].requests.iter().all(|&r| executed(r)) {
+                self.recs.remove(&key);
             }
         }
     }
 
+    /// Batches kept, the null batch included.
     pub fn len(&self) -> usize {
-        self.recs.len()
+        self.recs.len() + 1
     }
 }

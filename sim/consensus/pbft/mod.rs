@@ -42,7 +42,7 @@ use super::{Carries, Ctx, Kind, Protocol, Report, TxIn, decided};
 use crate::engine::{Time, from_secs};
 use crate::metrics::{Metrics, Value};
 use crate::scenario;
-use batches::Batches;
+use batches::{Batches, NULL_BATCH};
 pub use node::{Node, Phase, Slot};
 use requests::{Executed, ReqId, Requests};
 use std::collections::BTreeMap;
@@ -50,8 +50,6 @@ use view_change::{NewView, Records, ViewChange};
 
 /// Bytes of a vote (view, sequence, digest, replica id, signature).
 const VOTE_BYTES: u64 = 100;
-/// The batch id of the null request a new view uses to fill a gap.
-const NULL_BATCH: u32 = 0;
 /// Retries and view-change timeouts stop doubling after 2^6 timeouts.
 const MAX_BACKOFF: u32 = 6;
 
@@ -159,7 +157,7 @@ pub struct Pbft {
     f: u32,
     q: u32,
     requests: Requests,
-    /// Batches by id; batch 0 is the null batch.
+    /// Batches by sequence number and id.
     batches: Batches,
     /// View-change records, released once every replica that can still run has left their
     /// view (`view_change.rs`).
@@ -180,7 +178,7 @@ pub struct Pbft {
     peak_held: usize,
     /// Keep every replica's decisions in `Node::decided` and each batch's proposal time.
     recording: bool,
-    proposed_at: Vec<Time>,
+    proposed_at: BTreeMap<(u64, u32), Time>,
     /// Highest sequence number executed anywhere (decisions made).
     decided: u64,
     /// Per replica: every sequence number up to this one is executed there (`u64::MAX` once
@@ -212,7 +210,7 @@ impl Pbft {
             held: 0,
             peak_held: 0,
             recording: false,
-            proposed_at: vec![0],
+            proposed_at: BTreeMap::new(),
             decided: 0,
             exec: Executed::new(n),
             floor: 0,
@@ -272,9 +270,12 @@ impl Pbft {
         &self.requests
     }
 
-    /// When the batch was pre-prepared (kept when recording).
-    pub fn proposed_at(&self, batch: u32) -> Time {
-        self.proposed_at[batch as usize]
+    /// When batch `batch` at `seq` was pre-prepared (kept when recording).
+    pub fn proposed_at(&self, seq: u64, batch: u32) -> Time {
+        if batch == NULL_BATCH {
+            return 0;
+        }
+        self.proposed_at[&(seq, batch)]
     }
 
     fn primary(&self, view: u64) -> u32 {
@@ -300,7 +301,7 @@ impl Pbft {
         }
         let bytes = match msg {
             Msg::Request(r) => self.requests.get(r).bytes,
-            Msg::PrePrepare { batch, .. } => VOTE_BYTES + self.batches.get(batch).bytes,
+            Msg::PrePrepare { seq, batch, .. } => VOTE_BYTES + self.batches.get(seq, batch).bytes,
             Msg::ViewChange { id, .. } => {
                 VOTE_BYTES * (1 + self.view_changes.get(id).certs.len() as u64)
             }

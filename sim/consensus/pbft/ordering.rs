@@ -1,7 +1,7 @@
 //! The normal case: the primary pre-prepares batches, replicas prepare, commit and execute
 //! them in sequence order, and release what every replica has executed.
 
-use super::batches::Rec;
+use super::batches::{Rec, local_id};
 use super::requests::ReqId;
 use super::{Ctx, Msg, Node, Pbft, Phase, Slot, Timer, VOTE_BYTES};
 use crate::consensus::decided::Batch;
@@ -33,7 +33,7 @@ impl Pbft {
             }
             node.next_seq = node.next_seq.max(node.exec_upto) + 1;
             let (view, seq) = (node.view, node.next_seq);
-            let id = self.new_batch(batch, seq, ctx);
+            let id = self.new_batch(batch, seq, false, ctx);
             node.slots.insert(seq, Slot::new(view, id));
             if self.byz.equivocates(node.id) {
                 self.equivocate(node, ctx, view, seq, id);
@@ -69,8 +69,15 @@ impl Pbft {
         self.peak_held = self.peak_held.max(now);
     }
 
-    /// Records a batch proposed now by this node at `seq`; returns its id.
-    pub(super) fn new_batch(&mut self, batch: Vec<ReqId>, seq: u64, ctx: &Ctx<Msg, Timer>) -> u32 {
+    /// Records a batch proposed now by this node at `seq` (its `second` there when
+    /// equivocating); returns its id.
+    pub(super) fn new_batch(
+        &mut self,
+        batch: Vec<ReqId>,
+        seq: u64,
+        second: bool,
+        ctx: &Ctx<Msg, Timer>,
+    ) -> u32 {
         let txs = batch.iter().map(|&r| self.requests.tx_count(r)).sum();
         let rec = Rec {
             seq,
@@ -79,11 +86,13 @@ impl Pbft {
             requests: batch,
             proposer: ctx.node,
             proposed_at: ctx.now,
+            number: 0,
         };
+        let id = local_id(ctx.node, second);
         if self.recording {
-            self.proposed_at.push(ctx.now);
+            self.proposed_at.insert((seq, id), ctx.now);
         }
-        let id = self.batches.push(rec);
+        self.batches.push(id, rec);
         self.note_held();
         id
     }
@@ -99,9 +108,9 @@ impl Pbft {
         seq: u64,
         a: u32,
     ) {
-        let mut other = self.batches.requests(a).to_vec();
+        let mut other = self.batches.requests(seq, a).to_vec();
         other.reverse();
-        let b = self.new_batch(other, seq, ctx);
+        let b = self.new_batch(other, seq, true, ctx);
         let me = ctx.node;
         for to in (0..self.n).filter(|&to| to != me) {
             let half = self.byz.half_of(to);
@@ -126,7 +135,7 @@ impl Pbft {
     ) {
         if self.byz.equivocates(node.id) {
             // Prepares and commits every proposal at once, conflicting ones included.
-            self.learn_batch(node, ctx, batch);
+            self.learn_batch(node, ctx, seq, batch);
             self.multicast(node, ctx, Msg::Prepare { view, seq, batch });
             self.multicast(node, ctx, Msg::Commit { view, seq, batch });
             return;
@@ -141,7 +150,7 @@ impl Pbft {
             return;
         }
         node.slots.insert(seq, Slot::new(view, batch));
-        self.learn_batch(node, ctx, batch);
+        self.learn_batch(node, ctx, seq, batch);
         node.vote(view, seq, batch, Phase::Prepare, node.id);
         self.multicast(node, ctx, Msg::Prepare { view, seq, batch });
         self.check_prepared(node, ctx, seq);
@@ -149,8 +158,8 @@ impl Pbft {
 
     /// Learns the requests of a proposed batch, so a replica that missed their multicast
     /// knows them from the proposal.
-    fn learn_batch(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, batch: u32) {
-        for &r in self.batches.requests(batch) {
+    fn learn_batch(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, seq: u64, batch: u32) {
+        for &r in self.batches.requests(seq, batch) {
             self.learn(node, ctx, r);
         }
     }
@@ -219,8 +228,9 @@ impl Pbft {
                     node.decided_at.insert(seq, ctx.now);
                 }
                 let batches = &self.batches;
+                let number = batches.get(seq, batch).number;
                 let info = || {
-                    let rec = batches.get(batch);
+                    let rec = batches.get(seq, batch);
                     Batch::with(
                         rec.bytes,
                         rec.txs,
@@ -230,14 +240,15 @@ impl Pbft {
                         self.q,
                     )
                 };
-                self.rows.applied(seq, seq, (node.id, batch, ctx.now), info);
+                self.rows
+                    .applied(seq, seq, (node.id, number, ctx.now), info);
             }
         }
         let before = node.exec_upto;
         while let Some(&b) = node.decisions.get(&(node.exec_upto + 1)) {
             let s = node.exec_upto + 1;
-            for i in 0..self.batches.requests(b).len() {
-                let r = self.batches.requests(b)[i];
+            for i in 0..self.batches.requests(s, b).len() {
+                let r = self.batches.requests(s, b)[i];
                 let first = self.requests.execute(r, s);
                 node.waiting.remove(&r);
                 if first && self.requests.get(r).origin == node.id {
@@ -248,7 +259,7 @@ impl Pbft {
             node.exec_upto = s;
             self.decided = self.decided.max(s);
             // Executed here for good: `enqueue` turns them away before consulting `queued`.
-            for &r in self.batches.requests(b) {
+            for &r in self.batches.requests(s, b) {
                 if self.requests.executed(r, s) {
                     node.queued.remove(&r);
                 }

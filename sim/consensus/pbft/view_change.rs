@@ -1,7 +1,8 @@
 //! View changes: leaving a view whose primary makes no progress, and installing the next.
 
+use super::batches::NULL_BATCH;
 use super::requests::ReqId;
-use super::{Ctx, Msg, NULL_BATCH, Node, Pbft, Slot, Timer};
+use super::{Ctx, Msg, Node, Pbft, Slot, Timer};
 use crate::metrics::LeaderRow;
 use std::collections::BTreeMap;
 
@@ -271,7 +272,7 @@ impl Pbft {
         for k in 0..self.new_views.get(id).entries.len() {
             let (seq, batch) = self.new_views.get(id).entries[k];
             max_s = max_s.max(seq);
-            reproposed.extend(self.batches.requests(batch).iter().copied());
+            reproposed.extend(self.batches.requests(seq, batch).iter().copied());
             if primary == node.id {
                 if seq > node.exec_upto {
                     node.slots.insert(seq, Slot::new(view, batch));
