@@ -34,6 +34,7 @@ mod batches;
 mod node;
 mod ordering;
 pub mod requests;
+mod store;
 mod view_change;
 
 use super::byzantine::Byzantine;
