@@ -31,6 +31,7 @@
 //! Every `NEW-VIEW` sent is a `view_change` row of the `leaders` table.
 
 mod batches;
+mod logs;
 mod node;
 mod ordering;
 pub mod requests;
@@ -171,8 +172,9 @@ pub struct Pbft {
     view_floor: u64,
     /// State transfers in flight, by id (each goes to one replica).
     transfers: BTreeMap<u64, Transfer>,
-    /// The `blocks` rows, built as replicas decide.
+    /// The `blocks` rows, built as replicas decide, through `logs`.
     rows: Rows<u64>,
+    logs: logs::Logs,
     /// Decisions the replicas hold (`Node::decisions`), and the most decision state (those,
     /// open rows and batches) held at once.
     held: usize,
@@ -208,6 +210,7 @@ impl Pbft {
             view_floor: 0,
             transfers: BTreeMap::new(),
             rows: Rows::new(n),
+            logs: logs::Logs::default(),
             held: 0,
             peak_held: 0,
             recording: false,
@@ -418,6 +421,7 @@ impl Protocol for Pbft {
         for r in own {
             ctx.timer(self.timeout, Timer::Retry(r, 0));
         }
+        self.replay(ctx.metrics);
     }
 
     fn on_transactions(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, txs: &[TxIn]) {
@@ -434,16 +438,17 @@ impl Protocol for Pbft {
         } else if node.active {
             self.send(node, ctx, primary, Msg::Request(r));
         }
+        self.replay(ctx.metrics);
     }
 
     fn on_message(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, from: u32, msg: Msg) {
         self.handle(node, ctx, from, msg);
-        self.after(node);
+        self.after(node, ctx.metrics);
     }
 
     fn on_timer(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, timer: Timer) {
         self.tick(node, ctx, timer);
-        self.after(node);
+        self.after(node, ctx.metrics);
     }
 
     fn vote_usage(&self, nodes: &[Node]) -> super::quorum::Usage {

@@ -29,7 +29,7 @@ impl Pbft {
                 continue;
             }
             for &r in &batch {
-                self.requests.on_proposed(r, ctx);
+                self.logs.proposed(ctx.key, r, ctx.now);
             }
             node.next_seq = node.next_seq.max(node.exec_upto) + 1;
             let (view, seq) = (node.view, node.next_seq);
@@ -227,21 +227,17 @@ impl Pbft {
                     node.decided.insert(seq, batch);
                     node.decided_at.insert(seq, ctx.now);
                 }
-                let batches = &self.batches;
-                let number = batches.get(seq, batch).number;
-                let info = || {
-                    let rec = batches.get(seq, batch);
-                    Batch::with(
-                        rec.bytes,
-                        rec.txs,
-                        rec.proposer,
-                        rec.proposed_at,
-                        VOTE_BYTES,
-                        self.q,
-                    )
-                };
-                self.rows
-                    .applied(seq, seq, (node.id, number, ctx.now), info);
+                let rec = self.batches.get(seq, batch);
+                let info = Batch::with(
+                    rec.bytes,
+                    rec.txs,
+                    rec.proposer,
+                    rec.proposed_at,
+                    VOTE_BYTES,
+                    self.q,
+                );
+                let by = (node.id, rec.number, ctx.now);
+                self.logs.applied(ctx.key, seq, by, info);
             }
         }
         let before = node.exec_upto;

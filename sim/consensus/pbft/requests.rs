@@ -17,6 +17,7 @@ use super::store::Store;
 use crate::consensus::{Ctx, TxIn};
 use crate::engine::{EventKey, Time};
 use crate::ledger::TxKind;
+use crate::metrics::Metrics;
 
 /// Request header on the wire (client id, timestamp, signature).
 pub const REQUEST_HEADER: u64 = 100;
@@ -176,7 +177,12 @@ impl Requests {
     /// Marks the request proposed; records inclusion of transactions proposed for the first
     /// time. A released request was proposed before: nothing to record.
     pub fn on_proposed<M, T>(&mut self, r: ReqId, ctx: &mut Ctx<M, T>) {
-        self.store_mut(r).on_proposed(r, ctx);
+        self.on_proposed_at(r, ctx.now, ctx.metrics);
+    }
+
+    /// As `on_proposed`, for a proposal made at `at`.
+    pub fn on_proposed_at(&mut self, r: ReqId, at: Time, metrics: &mut Metrics) {
+        self.store_mut(r).on_proposed(r, at, metrics);
     }
 
     /// Whether replica state executed through `exec_upto` has executed `r`. Released

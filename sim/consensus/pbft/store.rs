@@ -7,6 +7,7 @@ use super::requests::{REQUEST_HEADER, ReqId, Request};
 use crate::consensus::{Ctx, TxIn};
 use crate::engine::Time;
 use crate::ledger::{TxKind, TxTag};
+use crate::metrics::Metrics;
 use std::collections::{BTreeSet, VecDeque};
 
 /// Requests in id order from `base` on, their transactions in the same order from `tx_base`
@@ -166,14 +167,14 @@ impl Store {
 
     /// Marks the request proposed; records inclusion of transactions proposed for the first
     /// time. A released request was proposed before: nothing to record.
-    pub fn on_proposed<M, T>(&mut self, r: ReqId, ctx: &mut Ctx<M, T>) {
+    pub fn on_proposed(&mut self, r: ReqId, at: Time, metrics: &mut Metrics) {
         let Some(range) = self.tx_range(r) else {
             return;
         };
         for t in self.txs.range_mut(range) {
             if !t.included {
                 t.included = true;
-                ctx.metrics.on_included(t.created, ctx.now);
+                metrics.on_included(t.created, at);
             }
         }
     }

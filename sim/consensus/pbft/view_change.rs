@@ -3,7 +3,7 @@
 use super::batches::NULL_BATCH;
 use super::requests::ReqId;
 use super::{Ctx, Msg, Node, Pbft, Slot, Timer};
-use crate::metrics::LeaderRow;
+use crate::metrics::{LeaderRow, Metrics};
 use std::collections::BTreeMap;
 
 /// Records by id (view changes, new views), each released once nothing can read it.
@@ -327,9 +327,11 @@ impl Pbft {
 }
 
 impl Pbft {
-    /// The end of each of `node`'s events: the view it is in and the `NEW-VIEW` it
-    /// installed, and the release of view-change records if the least view rose.
-    pub(super) fn after(&mut self, node: &Node) {
+    /// The end of each of `node`'s events: the replay of the keyed logs, the view it is in
+    /// and the `NEW-VIEW` it installed, and the release of view-change records if the least
+    /// view rose.
+    pub(super) fn after(&mut self, node: &Node, metrics: &mut Metrics) {
+        self.replay(metrics);
         let i = node.id as usize;
         self.installed[i] = node.new_view_id;
         if self.views[i] != node.view {

@@ -1,0 +1,63 @@
+//! What a replica's handler writes into state other partitions share, kept as `(event key,
+//! entry)` and replayed in key order, the order the sequential engine wrote it in
+//! (`sim/README.md`, validators in parallel, rule 3): the applications that build the
+//! `blocks` rows, and the first proposals of requests, which record inclusion in the
+//! requests' stores and in the metrics. Replayed at the end of each event for now (one
+//! partition, so the replay is today's order exactly); partitioned, at each window's end.
+
+use super::Pbft;
+use super::requests::ReqId;
+use crate::consensus::decided::Batch;
+use crate::engine::{EventKey, Time};
+use crate::metrics::Metrics;
+
+/// One replica's application of a decided batch: the row's sequence number, `(replica,
+/// batch number, time)`, and what the batch is (taken when applied: the batch may be
+/// released before the replay).
+struct Applied {
+    key: EventKey,
+    seq: u64,
+    by: (u32, u32, Time),
+    info: Batch,
+}
+
+#[derive(Default)]
+pub struct Logs {
+    applied: Vec<Applied>,
+    /// `(key, request, time)` of each request a primary put in a batch.
+    proposed: Vec<(EventKey, ReqId, Time)>,
+}
+
+impl Logs {
+    pub fn applied(&mut self, key: EventKey, seq: u64, by: (u32, u32, Time), info: Batch) {
+        self.applied.push(Applied { key, seq, by, info });
+    }
+
+    pub fn proposed(&mut self, key: EventKey, r: ReqId, at: Time) {
+        self.proposed.push((key, r, at));
+    }
+}
+
+impl Pbft {
+    /// Replays the logs in key order (a stable sort: one handler's entries share its key and
+    /// keep the order it wrote them in).
+    pub(super) fn replay(&mut self, metrics: &mut Metrics) {
+        let mut proposed = std::mem::take(&mut self.logs.proposed);
+        proposed.sort_by_key(|&(key, _, _)| key);
+        for (_, r, at) in proposed.drain(..) {
+            self.requests.on_proposed_at(r, at, metrics);
+        }
+        self.logs.proposed = proposed;
+        let mut applied = std::mem::take(&mut self.logs.applied);
+        if applied.is_empty() {
+            self.logs.applied = applied;
+            return;
+        }
+        applied.sort_by_key(|a| a.key);
+        for a in applied.drain(..) {
+            self.rows.applied(a.seq, a.seq, a.by, || a.info);
+        }
+        self.logs.applied = applied;
+        self.note_held();
+    }
+}
