@@ -85,6 +85,7 @@ impl<K: Ord + Copy> Tally<K> {
 
     /// Records `from`'s vote for `key`: the key's count after it, or `None` when senders are
     /// tracked and `from` already voted for `key` (the vote is then ignored).
+    #[inline]
     pub fn add(&mut self, key: K, from: u32) -> Option<u32> {
         let i = self.entry(key);
         let e = &mut self.entries[i].1;
@@ -101,6 +102,7 @@ impl<K: Ord + Copy> Tally<K> {
     }
 
     /// Votes `key` gathered (0 when it has none or was released).
+    #[inline]
     pub fn count(&self, key: &K) -> u32 {
         self.find(key).map_or(0, |i| self.entries[i].1.count)
     }
