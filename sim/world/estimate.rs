@@ -10,16 +10,15 @@ use fleet::{PER_DEVICE, PER_GATEWAY, PER_STEP_READING, step_width_s};
 
 /// Bytes per transaction waiting at validators: pool slot, arrival-order entry, block entry.
 /// The slot is 32 bytes (`ledger::pool`: both times in 48 bits; 36 with them in two words
-/// each, 40, and 64 before it was packed); the arrival order keeps runs of consecutive slots
-/// (`ledger/order.rs`: about nothing a transaction in a pool that grows, up to 12 bytes, one
-/// run, in one that settles as fast as it fills); a block that carries it keeps a `TxRef`
-/// (origin, slot, generation: 12 bytes). 1,000,000 LoRaWAN meters (`bench fleet --lorawan
-/// --devices 1e6 --validators 100 --one --block-interval-s 600 --max-block-bytes 1000000
-/// --confirmations 6`, 6,000,089 readings nearly all waiting at the end) measured 192 bytes a
-/// device of pool, 32 a reading. The slot was once counted at 72 bytes, to cover the radio
-/// fleets' peaks (`lorawan-meters.yaml`: 88 MiB estimated, 104–111 MiB peak, release build),
-/// a gap that was the fleet step's hand-over, now counted apart ([`PER_STEP_READING`]).
-const PER_PENDING_TX: f64 = 32.0 + 12.0 + 12.0;
+/// each, 40, and 64 before it was packed), and the arrival order keeps runs of consecutive
+/// slots (`ledger/order.rs`: about nothing a transaction in a pool that grows, 12 bytes in
+/// one that settles as fast as it fills). 1,000,000 LoRaWAN meters (`bench fleet --lorawan
+/// --devices 1e6 --validators 100 --one`, 6,000,089 readings nearly all waiting at the end)
+/// measured 192 bytes a device of pool, 32 a reading. 72 are still counted for the slot:
+/// they were kept when the radio fleets' estimates fell short of their peaks
+/// (`lorawan-meters.yaml`: 88 MiB estimated, 104–111 MiB peak, release build), a gap that
+/// was the fleet step's hand-over, now counted apart ([`PER_STEP_READING`]).
+const PER_PENDING_TX: f64 = 72.0 + 8.0 + 12.0;
 /// Two ChaCha streams, node state, peers and region per validator.
 const PER_VALIDATOR: f64 = 2.0 * 320.0 + 64.0 + 16.0 * 8.0;
 /// Announce/request relay per validator: upload link, relay flags, high-bandwidth peers,
