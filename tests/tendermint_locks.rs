@@ -120,6 +120,7 @@ consensus: {{ protocol: tendermint }}
             reach: &self.reach,
             metrics: &mut self.metrics,
             exec: &mut unchained::ledger::Executor::default(),
+            settlements: &mut Default::default(),
             out: &mut out,
         };
         handler(&mut self.tm, &mut self.nodes[v as usize], &mut ctx);

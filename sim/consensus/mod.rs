@@ -25,6 +25,7 @@ pub mod pos;
 pub mod quorum;
 pub mod raft;
 pub mod rows;
+pub mod settlements;
 pub mod tangle;
 pub mod tendermint;
 pub mod tx_relay;
@@ -35,6 +36,7 @@ use crate::ledger::{Executor, Part, TxKind, TxTag};
 use crate::metrics::{BlockRow, Metrics, Value};
 use crate::net::{Network, Reach};
 use rand_chacha::ChaCha8Rng;
+use settlements::Settlements;
 
 /// A transaction as it reaches a validator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,8 +76,12 @@ pub struct Ctx<'a, M, T> {
     pub net: &'a Network,
     pub reach: &'a Reach,
     pub metrics: &'a mut Metrics,
-    /// Where settled transactions wait for the validators' cores (`ledger::Executor`).
+    /// The validators' execution cores (`ledger::Executor`): each node's own, which its
+    /// handler uses at once; the shared settlement timeline only through `settlements`.
     pub exec: &'a mut Executor,
+    /// Settlements and invalid drops, replayed through the shared timeline after the handler
+    /// (`settlements.rs`).
+    pub settlements: &'a mut Settlements,
     pub out: &'a mut Vec<Command<M, T>>,
 }
 
@@ -83,8 +89,14 @@ impl<M, T> Ctx<'_, M, T> {
     /// `tx`, created at `created`, is decided now in a block (or batch) of `block_txs`: it is
     /// settled once the validators have executed it (at once when execution is free).
     pub fn settle(&mut self, tx: TxTag, created: Time, block_txs: u32) {
-        self.exec
-            .settle(self.metrics, tx, created, self.now, block_txs);
+        self.settlements
+            .settle(self.key, self.now, tx, created, block_txs);
+    }
+
+    /// `tx`, about to settle with its request, was found invalid at validation: dropped now,
+    /// in its place among the settlements.
+    pub fn drop_invalid(&mut self, tx: TxTag) {
+        self.settlements.invalid(self.key, self.now, tx);
     }
 
     /// `tx` is settled now, its execution done where its block arrived (`execute_block`).

@@ -201,9 +201,11 @@ impl<P: Protocol> World<'_, P> {
             reach: &self.reach,
             metrics: &mut self.metrics,
             exec: &mut self.exec,
+            settlements: &mut self.settlements,
             out: &mut self.out,
         };
         handler(&mut self.protocol, &mut self.nodes[v as usize], &mut ctx);
+        self.settlements.replay(&mut self.exec, &mut self.metrics);
         self.workload_fates();
         if self.privacy.is_some() {
             self.observe_relayed();

@@ -219,6 +219,8 @@ struct World<'s, P: Protocol> {
     metrics: Metrics,
     /// The validators' cores, between a family's decision and settlement.
     exec: crate::ledger::Executor,
+    /// Settlements the handlers logged, replayed through `exec` after each handler.
+    settlements: crate::consensus::settlements::Settlements,
     batches: Batches,
     /// Validator messages by kind and node, and where each ended: the protocol's cost.
     traffic: Traffic,
@@ -324,6 +326,7 @@ impl<'s, P: Protocol> World<'s, P> {
             nodes,
             sched: Scheduler::new(sources),
             exec: crate::ledger::Executor::build(s.validators.execution.as_ref(), end),
+            settlements: Default::default(),
             metrics: {
                 let mut m = Metrics::measured(from_secs(s.metrics.window_s), end, measure(s));
                 m.log_settled = log_settled;

@@ -231,7 +231,13 @@ impl Store {
             if !t.settled {
                 t.settled = true;
                 if t.invalid {
-                    ctx.metrics.on_dropped_tx(t.tag, ctx.now);
+                    // In their order with the settlements: straight to the metrics when
+                    // those are, through the settlement log when those are.
+                    if executed {
+                        ctx.metrics.on_dropped_tx(t.tag, ctx.now);
+                    } else {
+                        ctx.drop_invalid(t.tag);
+                    }
                     self.invalid_dropped += 1;
                 } else {
                     if executed {
