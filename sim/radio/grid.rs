@@ -76,7 +76,7 @@ impl Grid {
             + cx.clamp(0, self.cols as i64 - 1) as usize
     }
 
-    /// Gateways within `reach` of `p`, ascending.
+    /// Gateways within `reach` of `p`, cell by cell (not sorted: a caller sorts what it keeps).
     pub(super) fn near(&self, p: Point, reach: f64, points: &[Point], out: &mut Vec<u32>) {
         out.clear();
         // Coordinates saturate for an unbounded reach; the clamps keep them on the grid.
@@ -94,7 +94,6 @@ impl Grid {
                 }
             }
         }
-        out.sort_unstable();
     }
 
     /// The nearest of `points` to `p` (the lowest id among equals; `None` when there are

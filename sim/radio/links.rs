@@ -43,6 +43,11 @@ const SIGMAS: f64 = 4.0;
 /// looked at (one in a billion would have been the strongest).
 const BEST_SIGMAS: f64 = 6.0;
 
+/// Steps of the line under which the search of a device's strongest link turns gateways
+/// away before any logarithm: the nearest gateway's power rounded down to a whole dB, so
+/// that devices share a handful of tables (`OutOfReach`).
+const BEST_STEP_DB: f64 = 1.0;
+
 impl Links {
     pub fn of(&self, d: u32) -> std::ops::Range<usize> {
         self.offsets[d as usize] as usize..self.offsets[d as usize + 1] as usize
@@ -100,6 +105,15 @@ impl Links {
                 // One per line above the transmit power in use (an SF's floor less a
                 // group's power): a handful.
                 let mut out_of_reach: Vec<OutOfReach> = Vec::new();
+                // The same for the search of the strongest link, one per whole dB of the
+                // nearest gateway's power under its line (see `BEST_STEP_DB`).
+                let mut best_out_of_reach: Vec<OutOfReach> = Vec::new();
+                // The shadowing uniforms the search of the strongest link drew, by gateway
+                // (`drawn[slot[g]]`), so that the search above the floor draws each link
+                // once.
+                let mut slot = vec![u32::MAX; gateways.len()];
+                let mut drawn: Vec<(u32, (f64, f64))> = Vec::new();
+                let mut kept: Vec<(u32, f32)> = Vec::new();
                 for d in c * chunk..((c + 1) * chunk).min(devices) {
                     let before = gws.len();
                     homes.push(u32::MAX);
@@ -131,12 +145,35 @@ impl Links {
                         counts.push(0);
                         continue;
                     }
-                    // The strongest link: at least the nearest gateway's.
+                    // The strongest link: at least the nearest gateway's. The order the
+                    // candidates come in does not change the maximum, and a link that cannot
+                    // reach the whole dB under the nearest's power cannot beat it.
                     let mut top = look.power(g0, f64::NEG_INFINITY, None).expect("no line");
                     let to_beat = reach(look.tx, top as f64, BEST_SIGMAS).min(far);
+                    let line = (top as f64 / BEST_STEP_DB).floor() * BEST_STEP_DB;
+                    let best_skip = line.is_finite().then(|| {
+                        let above_tx = line - look.tx;
+                        let k = best_out_of_reach
+                            .iter()
+                            .position(|o| o.key == above_tx.to_bits());
+                        let k = k.unwrap_or_else(|| {
+                            // Far enough for any device whose nearest link is above `line`.
+                            let reach_m = reach(look.tx, line, BEST_SIGMAS).min(far);
+                            best_out_of_reach.push(OutOfReach::new(above_tx, reach_m, loss));
+                            best_out_of_reach.len() - 1
+                        });
+                        &best_out_of_reach[k]
+                    });
+                    for &(g, _) in &drawn {
+                        slot[g as usize] = u32::MAX;
+                    }
+                    drawn.clear();
                     index.near(p, to_beat, gateways, &mut near);
                     for &g in &near {
-                        if let Some(r) = look.power(g, top as f64, None) {
+                        let u = look.draw(g);
+                        slot[g as usize] = drawn.len() as u32;
+                        drawn.push((g, u));
+                        if let Some(r) = look.power_drawn(g, u, top as f64, best_skip) {
                             top = top.max(r);
                         }
                     }
@@ -144,8 +181,8 @@ impl Links {
                     let floor = (e.floor_dbm)(d, top as f64).max(min_floor_dbm);
                     let floor_reach = reach(look.tx, floor, SIGMAS).min(far);
                     index.near(p, floor_reach, gateways, &mut near);
-                    if let Err(at) = near.binary_search(&g0) {
-                        near.insert(at, g0);
+                    if !near.contains(&g0) {
+                        near.push(g0);
                     }
                     // An unbounded line (no capture) keeps every link: nothing to skip.
                     let above_tx = floor - look.tx;
@@ -164,13 +201,23 @@ impl Links {
                     } else {
                         None
                     };
+                    kept.clear();
                     for &g in &near {
-                        if let Some(r) = look.power(g, floor, skip)
+                        let u = match slot[g as usize] {
+                            u32::MAX => look.draw(g),
+                            i => drawn[i as usize].1,
+                        };
+                        if let Some(r) = look.power_drawn(g, u, floor, skip)
                             && r as f64 >= floor
                         {
-                            gws.push(g);
-                            rssi.push(r);
+                            kept.push((g, r));
                         }
+                    }
+                    // A row holds its gateways ascending.
+                    kept.sort_unstable_by_key(|&(g, _)| g);
+                    for &(g, r) in &kept {
+                        gws.push(g);
+                        rssi.push(r);
                     }
                     counts.push((gws.len() - before) as u32);
                 }

@@ -38,8 +38,23 @@ impl Look<'_, '_> {
         line: f64,
         out_of_reach: Option<&OutOfReach>,
     ) -> Option<f32> {
+        self.power_drawn(g, self.draw(g), line, out_of_reach)
+    }
+
+    /// The uniforms of the shadowing of the link to gateway `g`.
+    pub(super) fn draw(&self, g: u32) -> (f64, f64) {
+        (self.e.shadowing)(self.d, g)
+    }
+
+    /// [`Look::power`] with the link's shadowing uniforms already drawn.
+    pub(super) fn power_drawn(
+        &self,
+        g: u32,
+        (u1, u2): (f64, f64),
+        line: f64,
+        out_of_reach: Option<&OutOfReach>,
+    ) -> Option<f32> {
         let s = self.squared(g);
-        let (u1, u2) = (self.e.shadowing)(self.d, g);
         if out_of_reach.is_some_and(|o| o.holds(s, u1)) {
             return None;
         }
