@@ -125,6 +125,15 @@ impl GatewayIds {
         range.map(|k| self.get(d, k)).collect()
     }
 
+    /// Device `d`'s stored home (0 where links keep whole ids): reading it brings it into
+    /// the cache, as [`GatewayIds::get`] reads it for every link of the device.
+    pub fn touch_home(&self, d: u32) -> u32 {
+        match self {
+            GatewayIds::Near(n) => n.home.get(d as usize).map_or(0, |&h| h as u32),
+            GatewayIds::Narrow(_) | GatewayIds::Wide(_) => 0,
+        }
+    }
+
     /// Link `k`'s stored bytes, 0 past the end: reading them brings them into the cache.
     pub fn touch(&self, k: usize) -> u32 {
         match self {

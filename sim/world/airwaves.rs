@@ -275,10 +275,18 @@ impl Airwaves {
             for (j, &(f, list, bytes)) in chunk.iter().enumerate() {
                 if j % TOUCH == 0 {
                     let next = &chunk[j..(j + TOUCH).min(chunk.len())];
-                    std::hint::black_box(next.iter().fold(0u32, |acc, (f, ..)| {
+                    // The flight slots these frames will take off the free list: each
+                    // overwrites a slot last used by some earlier frame, long out of cache.
+                    let slots = &free[free.len().saturating_sub(next.len())..];
+                    let slots = slots.iter().fold(0u32, |acc, &i| {
+                        let fl = &flights[i as usize];
+                        acc ^ fl.remaining ^ fl.copies.capacity() as u32
+                    });
+                    std::hint::black_box(next.iter().fold(slots, |acc, (f, ..)| {
                         let r = links.of(f.device);
                         let (a, b) = (r.start, r.end.max(1) - 1);
-                        acc ^ links.gateways.touch(a)
+                        acc ^ links.gateways.touch_home(f.device)
+                            ^ links.gateways.touch(a)
                             ^ links.gateways.touch(b)
                             ^ links.rssi_dbm.touch(a)
                             ^ links.rssi_dbm.touch(b)
