@@ -14,7 +14,8 @@
 //! proposes at most once at each number (its next number only grows), so no counter is
 //! shared between replicas (`sim/README.md`, validators in parallel). The number a batch has
 //! in the `blocks` rows is another matter, read only there: batches are numbered in the order
-//! they were proposed, the null batch 0.
+//! they were proposed, the null batch 0, by the replay of the proposals in key order
+//! (`logs.rs`), not by the proposer's handler.
 
 use super::requests::ReqId;
 use crate::engine::Time;
@@ -37,7 +38,7 @@ pub struct Rec {
     pub txs: u32,
     pub proposer: u32,
     pub proposed_at: Time,
-    /// Its number in the `blocks` rows.
+    /// Its number in the `blocks` rows; 0 until the replay of its proposal numbers it.
     pub number: u32,
 }
 
@@ -71,14 +72,24 @@ impl Batches {
         }
     }
 
-    /// Keeps `rec`, proposed now, as batch `id` at its sequence number; numbers it.
-    pub fn push(&mut self, id: u32, mut rec: Rec) {
-        self.proposed += 1;
-        rec.number = self.proposed;
+    /// Keeps `rec`, proposed now, as batch `id` at its sequence number; the replay numbers
+    /// it ([`Batches::number`]).
+    pub fn push(&mut self, id: u32, rec: Rec) {
         let key = (rec.seq, id);
         self.by_seq.insert(key);
         let was = self.recs.insert(key, rec);
         assert!(was.is_none(), "batch {id} proposed twice at {}", key.0);
+    }
+
+    /// Gives batch `id` at `seq` the next number, the proposals being replayed in key order;
+    /// returns it. The batch may be gone already (executed everywhere within the event or
+    /// window that proposed it): the number is still taken, so the next batches' stay.
+    pub fn number(&mut self, seq: u64, id: u32) -> u32 {
+        self.proposed += 1;
+        if let Some(rec) = self.recs.get_mut(&(seq, id)) {
+            rec.number = self.proposed;
+        }
+        self.proposed
     }
 
     /// A batch still kept; callers only name batches at sequence numbers some live replica

@@ -1,22 +1,25 @@
 //! What a replica's handler writes into state other partitions share, kept as `(event key,
 //! entry)` and replayed in key order, the order the sequential engine wrote it in
 //! (`sim/README.md`, validators in parallel, rule 3): the applications that build the
-//! `blocks` rows, and the first proposals of requests, which record inclusion in the
-//! requests' stores and in the metrics. Replayed at the end of each event for now (one
+//! `blocks` rows, the proposals of batches, which number them for those rows, and the first
+//! proposals of requests, which record inclusion in the requests' stores and in the metrics.
+//! Replayed at the end of each event for now (one
 //! partition, so the replay is today's order exactly); partitioned, at each window's end.
 
 use super::Pbft;
+use super::batches::NULL_BATCH;
 use super::requests::ReqId;
 use crate::consensus::decided::Batch;
 use crate::engine::{EventKey, Time};
 use crate::metrics::Metrics;
 
-/// One replica's application of a decided batch: the row's sequence number, `(replica,
-/// batch number, time)`, and what the batch is (taken when applied: the batch may be
-/// released before the replay).
+/// One replica's application of a decided batch: the batch `(sequence number, id)`,
+/// `(replica, batch number, time)`, and what the batch is (taken when applied: the batch may
+/// be released before the replay). The number is 0 for a batch proposed in the same event
+/// (or window) and not yet numbered: the replay gives it.
 struct Applied {
     key: EventKey,
-    seq: u64,
+    batch: (u64, u32),
     by: (u32, u32, Time),
     info: Batch,
 }
@@ -26,11 +29,24 @@ pub struct Logs {
     applied: Vec<Applied>,
     /// `(key, request, time)` of each request a primary put in a batch.
     proposed: Vec<(EventKey, ReqId, Time)>,
+    /// `(key, sequence number, id)` of each batch proposed.
+    batches: Vec<(EventKey, u64, u32)>,
+    /// The batches the replay under way numbered, with their numbers.
+    numbered: Vec<((u64, u32), u32)>,
 }
 
 impl Logs {
-    pub fn applied(&mut self, key: EventKey, seq: u64, by: (u32, u32, Time), info: Batch) {
-        self.applied.push(Applied { key, seq, by, info });
+    pub fn applied(&mut self, key: EventKey, batch: (u64, u32), by: (u32, u32, Time), info: Batch) {
+        self.applied.push(Applied {
+            key,
+            batch,
+            by,
+            info,
+        });
+    }
+
+    pub fn batch(&mut self, key: EventKey, seq: u64, id: u32) {
+        self.batches.push((key, seq, id));
     }
 
     pub fn proposed(&mut self, key: EventKey, r: ReqId, at: Time) {
@@ -44,7 +60,10 @@ impl Pbft {
     #[inline]
     pub(super) fn replay(&mut self, metrics: &mut Metrics) {
         // Most events (votes) write neither log: the test keeps them off the replay's path.
-        if self.logs.proposed.is_empty() && self.logs.applied.is_empty() {
+        if self.logs.proposed.is_empty()
+            && self.logs.applied.is_empty()
+            && self.logs.batches.is_empty()
+        {
             return;
         }
         self.replay_logs(metrics);
@@ -57,16 +76,30 @@ impl Pbft {
             self.requests.on_proposed_at(r, at, metrics);
         }
         self.logs.proposed = proposed;
+        self.logs.batches.sort_by_key(|&(key, _, _)| key);
+        for (_, seq, id) in self.logs.batches.drain(..) {
+            let number = self.batches.number(seq, id);
+            self.logs.numbered.push(((seq, id), number));
+        }
         let mut applied = std::mem::take(&mut self.logs.applied);
         if applied.is_empty() {
             self.logs.applied = applied;
+            self.logs.numbered.clear();
             return;
         }
         applied.sort_by_key(|a| a.key);
-        for a in applied.drain(..) {
-            self.rows.applied(a.seq, a.seq, a.by, || a.info);
+        for mut a in applied.drain(..) {
+            if a.by.1 == 0 && a.batch.1 != NULL_BATCH {
+                let fresh = self.logs.numbered.iter().find(|&&(b, _)| b == a.batch);
+                a.by.1 = fresh
+                    .expect("an unnumbered batch was proposed in this replay")
+                    .1;
+            }
+            let seq = a.batch.0;
+            self.rows.applied(seq, seq, a.by, || a.info);
         }
         self.logs.applied = applied;
+        self.logs.numbered.clear();
         self.note_held();
     }
 }

@@ -93,6 +93,7 @@ impl Pbft {
             self.proposed_at.insert((seq, id), ctx.now);
         }
         self.batches.push(id, rec);
+        self.logs.batch(ctx.key, seq, id);
         self.note_held();
         id
     }
@@ -237,7 +238,7 @@ impl Pbft {
                     self.q,
                 );
                 let by = (node.id, rec.number, ctx.now);
-                self.logs.applied(ctx.key, seq, by, info);
+                self.logs.applied(ctx.key, (seq, batch), by, info);
             }
         }
         let before = node.exec_upto;
