@@ -43,6 +43,47 @@ const SIGMAS: f64 = 4.0;
 /// looked at (one in a billion would have been the strongest).
 const BEST_SIGMAS: f64 = 6.0;
 
+/// A chunk's links' gateways while the links are found, in device order.
+enum PartIds {
+    Narrow(Vec<u16>),
+    Wide(Vec<u32>),
+}
+
+impl PartIds {
+    fn push(&mut self, g: u32) {
+        match self {
+            PartIds::Narrow(v) => v.push(g as u16),
+            PartIds::Wide(v) => v.push(g),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            PartIds::Narrow(v) => v.len(),
+            PartIds::Wide(v) => v.len(),
+        }
+    }
+
+    fn shrink_to_fit(&mut self) {
+        match self {
+            PartIds::Narrow(v) => v.shrink_to_fit(),
+            PartIds::Wide(v) => v.shrink_to_fit(),
+        }
+    }
+
+    /// The gateways of links `at`, widened into `row` where they are kept narrow.
+    fn row<'a>(&'a self, at: std::ops::Range<usize>, row: &'a mut Vec<u32>) -> &'a [u32] {
+        match self {
+            PartIds::Narrow(v) => {
+                row.clear();
+                row.extend(v[at].iter().map(|&g| g as u32));
+                row
+            }
+            PartIds::Wide(v) => &v[at],
+        }
+    }
+}
+
 /// Steps of the line under which the search of a device's strongest link turns gateways
 /// away before any logarithm: the nearest gateway's power rounded down to a whole dB, so
 /// that devices share a handful of tables (`OutOfReach`).
@@ -93,11 +134,20 @@ impl Links {
         let far = reach(max_tx_dbm, min_floor_dbm, SIGMAS);
         let index = Grid::new(gateways);
         let chunk = 1 << 14;
-        type Part = (Vec<u32>, Vec<u32>, Vec<f32>, Vec<f32>, Vec<f32>, Vec<u32>);
+        // Every chunk's links are held at once until they are joined, so they are held as
+        // compactly as the joined ones: gateways in two bytes where every id fits, powers in
+        // their three-byte codes.
+        let narrow = gateways.len() <= 1 << 16;
+        type Part = (Vec<u32>, PartIds, Powers, Vec<f32>, Vec<f32>, Vec<u32>);
         let parts: Vec<Part> = (0..devices.div_ceil(chunk))
             .into_par_iter()
             .map(|c| {
-                let (mut counts, mut gws, mut rssi) = (Vec::new(), Vec::new(), Vec::new());
+                let mut counts = Vec::with_capacity(chunk as usize);
+                let mut gws = match narrow {
+                    true => PartIds::Narrow(Vec::new()),
+                    false => PartIds::Wide(Vec::new()),
+                };
+                let mut rssi = Powers::default();
                 let (mut best, mut nearest) = (Vec::new(), Vec::new());
                 // Each device's nearest gateway, whose neighbourhood names its links.
                 let mut homes = Vec::new();
@@ -221,6 +271,8 @@ impl Links {
                     }
                     counts.push((gws.len() - before) as u32);
                 }
+                gws.shrink_to_fit();
+                rssi.shrink_to_fit();
                 (counts, gws, rssi, best, nearest, homes)
             })
             .collect();
@@ -228,10 +280,11 @@ impl Links {
         // links, and three times while one is copied into the next.
         let total: usize = parts.iter().map(|p| p.1.len()).sum();
         let rows = |visit: &mut dyn FnMut(u32, &[u32])| {
+            let mut row = Vec::new();
             for (counts, gws, .., homes) in &parts {
                 let mut at = 0;
                 for (&n, &home) in counts.iter().zip(homes) {
-                    visit(home, &gws[at..at + n as usize]);
+                    visit(home, gws.row(at..at + n as usize, &mut row));
                     at += n as usize;
                 }
             }
@@ -251,7 +304,7 @@ impl Links {
                 at += n;
                 links.offsets.push(at);
             }
-            links.rssi_dbm.extend(rssi);
+            links.rssi_dbm.append(rssi);
             links.best_dbm.extend(best);
             links.nearest_m.extend(nearest);
         }

@@ -50,6 +50,20 @@ impl Powers {
         xs.into_iter().for_each(|x| self.push(x));
     }
 
+    /// Appends `more`'s links after these, as [`Powers::push`] of each would.
+    pub fn append(&mut self, more: Powers) {
+        let base = u32::try_from(self.codes.len()).expect("link offsets are u32");
+        self.codes.extend_from_slice(&more.codes);
+        self.other
+            .extend(more.other.iter().map(|&(k, x)| (base + k, x)));
+    }
+
+    /// Gives back the room that pushes left unused.
+    pub fn shrink_to_fit(&mut self) {
+        self.codes.shrink_to_fit();
+        self.other.shrink_to_fit();
+    }
+
     /// The received power of link `k`, dBm.
     pub fn get(&self, k: usize) -> f32 {
         let code = self.code(k);
