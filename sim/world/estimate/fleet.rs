@@ -19,9 +19,11 @@ pub(super) const PER_GATEWAY: f64 = 48.0;
 /// received power in three bytes and its gateway's place in one (4 bytes; 1,000,000
 /// LoRaWAN meters kept 19.3 links and 83 bytes a device with their row offsets and nearest
 /// gateways, heaptrack, `bench fleet --lorawan --devices 1e6 --validators 100 --one`), and
-/// 8 in the per-chunk lists, which are joined into room made exactly for them and freed as
-/// they are: 8 stays counted for that build. The gateways a device reaches come from
-/// `links_per_radio_device`.
+/// the per-chunk lists, which are joined into room made exactly for them and freed as they
+/// are: 5 bytes a link there (two-byte gateways, three-byte powers; 8 until 7b4d76f), held
+/// beside the 4 while they are joined. 8 stays counted: the allocator keeps what the lists
+/// freed, and no 10,000,000-device run has measured the peak with the 5-byte lists yet.
+/// The gateways a device reaches come from `links_per_radio_device`.
 const PER_RADIO_LINK: f64 = 8.0;
 /// Bytes per radio device besides its links: spreading factor, position, duty-cycle state,
 /// its energy above sleep (8), its bin of distance to the nearest gateway (1), and that
@@ -45,7 +47,8 @@ pub(super) const PER_STEP_READING: f64 = 512.0;
 /// grows with the run and is not broken down (the validators' queue, the air hand-over's
 /// chunks), and together they stay close above it: on the chain that carries the readings
 /// (`bench fleet --lorawan --validators 100`), 1,000,000 meters peaked at 366–368 MiB
-/// (estimated 401) and 10,000,000 at 3,137 MiB (estimated 3,356), release builds.
+/// (estimated 401) and 10,000,000 at 3,137 MiB (estimated 3,356), release builds; with the
+/// 5-byte link lists, 1,000,000 peak at 302–305 MiB and 3,000,000 at 989 MiB.
 pub(super) fn radio(s: &Scenario) -> f64 {
     radio_devices(s) * (PER_RADIO_DEVICE + PER_RADIO_LINK * links_per_radio_device(s))
 }
