@@ -31,7 +31,7 @@
 
 use super::calendar::{Calendar, sort_spread, sort_taken};
 use super::candidates::Candidates;
-use super::keys::Keys;
+use super::keys::{Keys, Told};
 use super::pools::Pools;
 use super::weigh::Weigh;
 use crate::engine::Time;
@@ -101,12 +101,12 @@ pub(super) struct Key {
 
 /// A key in use: what it is, and where its candidate entry is (if still unclaimed).
 #[derive(Clone, Copy, Default)]
-struct Active {
-    key: Key,
+pub(super) struct Active {
+    pub(super) key: Key,
     /// Its candidate's order of arrival (it sits at `(key.first, arrival)`) and where the
     /// candidates said it lies.
-    arrival: u64,
-    place: u64,
+    pub(super) arrival: u64,
+    pub(super) place: u64,
 }
 
 /// A candidate successor not yet linked to, with its uses so far (weighed without a lookup;
@@ -123,7 +123,8 @@ struct Fresh {
 
 struct Pool {
     model: Model,
-    /// The pool's number among the observer's (its keys are filed under it).
+    /// The number of the heuristic's pool of its keys (both attackers' keys are filed under
+    /// it, in one table: `keys.rs`).
     number: u32,
     /// Every key `(device, epoch)`, once, filed by a use no later than its last, so a sweep
     /// takes what it retires instead of looking over every key; a key taken that was used
@@ -148,9 +149,6 @@ pub struct Bayes {
     /// no map of keys is kept.
     keys_reused: bool,
     pools: Pools<(u32, u32, u32), Pool>,
-    /// Every pool's keys in use, by device (none when no key is used twice: every key is
-    /// then its first use).
-    keys: Keys<Active>,
     pub stats: BayesStats,
 }
 
@@ -161,27 +159,24 @@ pub(super) fn wrap(d: i64, p: i64) -> i64 {
 }
 
 impl Bayes {
-    /// `None` when no group has a model; `devices`: how many are tracked.
-    pub fn new(models: Vec<Option<Model>>, keys_reused: bool, devices: usize) -> Option<Self> {
+    /// `None` when no group has a model.
+    pub fn new(models: Vec<Option<Model>>, keys_reused: bool) -> Option<Self> {
         models.iter().any(Option::is_some).then(|| Bayes {
             models,
             keys_reused,
             pools: Pools::new(),
-            keys: Keys::new(if keys_reused { devices } else { 0 }),
             stats: BayesStats::default(),
         })
     }
 
-    /// Reads the keys of `device`, ahead of weighing (see `sightings.rs`).
-    pub fn touch(&self, device: u32) -> u64 {
-        self.keys.touch(device)
-    }
-
-    /// Key `(device, epoch)` of group `group` used at `t` in `pool`; `newest`: the device has
-    /// used no later key before, `prev` the epoch of its newest key seen before.
+    /// Key `(device, epoch)` of group `group` used at `t` in `pool`, whose keys `keys` holds
+    /// under number `number` (the heuristic's pool's); `newest`: the device has used no later
+    /// key before, `prev` the epoch of its newest key seen before. Returns what it did in the
+    /// key's place in `keys`.
     #[allow(clippy::too_many_arguments)]
     pub fn see(
         &mut self,
+        (keys, number): (&mut Keys, u32),
         pool: (u32, u32),
         group: usize,
         device: u32,
@@ -189,11 +184,10 @@ impl Bayes {
         t: Time,
         newest: bool,
         prev: Option<u32>,
-    ) {
+    ) -> Told {
         let Some(model) = self.models[group] else {
-            return;
+            return Told::Nothing;
         };
-        let number = self.pools.len() as u32;
         let p = self
             .pools
             .get_or_insert_with((pool.0, pool.1, group as u32), || Pool {
@@ -205,13 +199,16 @@ impl Bayes {
                 spread: 0,
                 next_sweep: 0,
             });
-        if let Some(a) = self.keys.get_mut(p.number, device, epoch) {
+        let used = |a: &mut Active| {
             let k = &mut a.key;
             let r = wrap(t as i64 - k.first as i64, model.period as i64);
             k.lo = k.lo.min(r);
             k.hi = k.hi.max(r);
             k.last = k.last.max(t);
             k.uses += 1;
+        };
+        if let Some((a, counted)) = keys.bayes_update((p.number, device, epoch), used) {
+            let k = &a.key;
             if let Some(i) = p.fresh.find_near(a.place, (k.first, a.arrival)) {
                 let f = p.fresh.at_mut(i);
                 (f.lo, f.hi, f.uses) = (k.lo, k.hi, k.uses);
@@ -224,11 +221,15 @@ impl Bayes {
                     p.fresh.kill(i);
                 }
             }
-            return;
+            return if counted {
+                Told::Counted
+            } else {
+                Told::Nothing
+            };
         }
         // An older key back after it retired was linked already: no one's successor either.
         if !newest {
-            return;
+            return Told::Nothing;
         }
         let key = Key {
             first: t,
@@ -258,12 +259,15 @@ impl Bayes {
                 arrival,
                 place,
             };
-            self.keys.insert(p.number, device, epoch, a);
+            if keys.bayes_insert((p.number, device, epoch), a) {
+                return Told::Filed;
+            }
         }
+        Told::Nothing
     }
 
     /// Links every key unused for `RETIRE_PERIODS` periods before `now`, oldest first.
-    pub fn retire(&mut self, now: Time) {
+    pub fn retire(&mut self, now: Time, keys: &mut Keys) {
         for p in self.pools.values_mut() {
             let period = p.model.period;
             if now < p.next_sweep {
@@ -280,16 +284,16 @@ impl Bayes {
             if self.keys_reused {
                 // Keys retiring are taken out as they are found, and link in that order.
                 let mut due = Vec::with_capacity(retired.len());
-                let mut keys = Vec::with_capacity(retired.len());
+                let mut held_keys = Vec::with_capacity(retired.len());
                 let number = p.number;
-                self.keys.in_blocks(
+                keys.in_blocks(
                     &retired,
-                    |t| t.1.0,
+                    |t| t.1,
                     |held, &(_, (d, e))| {
-                        match held.remove_if(number, d, e, |a| a.key.last < limit) {
+                        match held.bayes_remove_if((number, d, e), |a| a.key.last < limit) {
                             Some(Ok(a)) if reaches(p, &a.key) => {
-                                due.push((a.key.last, (d, e, keys.len() as u32)));
-                                keys.push(a.key);
+                                due.push((a.key.last, (d, e, held_keys.len() as u32)));
+                                held_keys.push(a.key);
                             }
                             // A key no candidate can follow links to nothing: it leaves unsorted.
                             None | Some(Ok(_)) => {}
@@ -299,10 +303,10 @@ impl Bayes {
                     },
                 );
                 // Keys filed again after another use come far from their place. A key is
-                // filed once, so its place among `keys` never decides the order.
+                // filed once, so its place among `held_keys` never decides the order.
                 sort_spread(&mut due);
                 for (_, (d, e, k)) in due {
-                    link(p, &mut self.stats, &keys[k as usize], d, e, &mut near);
+                    link(p, &mut self.stats, &held_keys[k as usize], d, e, &mut near);
                 }
             } else {
                 // Not filtered first: sorting what is left of nearly ordered entries met the
@@ -319,8 +323,8 @@ impl Bayes {
         }
     }
 
-    pub fn finish(mut self) -> BayesStats {
-        self.retire(Time::MAX);
+    pub fn finish(mut self, keys: &mut Keys) -> BayesStats {
+        self.retire(Time::MAX, keys);
         self.stats
     }
 }

@@ -1,162 +1,383 @@
-//! The keys an attacker holds, by tracked device. In the common case a device has at most
-//! three keys in use at once (the one it signs with and the ones it rotated away from, not
-//! yet retired: a key retires three or four periods after its last use, so a device rotating
-//! every second or third reading holds three), so they sit in a flat array indexed by device;
-//! a fourth (a device rotating faster than its keys retire, or seen in two pools) goes to a
-//! hash map. Looking every key up in hash maps took about a seventh of the quickstart's time
-//! with two observers and keys rotated every third reading (a cache miss per lookup); with two
-//! places a device, the third key's map cost about 0.05 G instructions there. Nothing here is
-//! iterated, so where a key sits cannot reach a result.
+//! The keys both attackers hold, by tracked device, in one table. A key `(pool, device,
+//! epoch)` sits in place `epoch % NEAR` of its device, one cache line holding what the
+//! heuristic and the Bayes attacker keep of it side by side, so that one cache miss serves
+//! both, and a lookup reads that line alone: a device's keys in use are consecutive epochs
+//! (the one it signs with and those it rotated away from, not yet retired: a key retires
+//! three or four periods after its last use, so a device rotating every second or third
+//! reading holds three), which fall in distinct places. Where two keys want one place (a
+//! device rotating faster than its keys retire, one seen in two pools, epochs that skip) the
+//! older goes to a hash map, as does an attacker's key that no longer matches the other's in
+//! its place (one attacker retired it and the heuristic filed it again).
+//!
+//! Both attackers are told of every use of a key, the Bayes attacker first, and count its
+//! first use, last use and uses alike, so a place holds those once for both; the one told
+//! second finds them counted. Separate tables, three places a device each (96 and 192 bytes)
+//! scanned in full, cost five cache lines per transaction seen where this costs one.
+//! Looking every key up in hash maps took about a seventh of the quickstart's time with two
+//! observers and keys rotated every third reading. Nothing here is iterated, so where a key
+//! sits cannot reach a result.
 
+use super::bayes::{self, Active};
 use super::idmap::IdMap;
+use super::linker;
 use super::sightings::BLOCK;
+use crate::engine::Time;
 
 /// Devices per chunk: chunks are allocated when one of their devices is first seen, so an
 /// observer that sees a few devices (a gateway's operator) holds little.
 const CHUNK: usize = 256;
 /// An empty place (a tag is a pool's number and an epoch, both below `u32::MAX`).
 const EMPTY: u64 = u64::MAX;
-
-/// Keys a device keeps in its flat array.
+/// Places a device has.
 const NEAR: usize = 3;
+/// Which attackers hold the key in a place.
+const LINK: u8 = 1;
+const BAYES: u8 = 2;
 
-type Near<V> = [(u64, V); NEAR];
+/// A key both attackers may hold, in one cache line: its first and last use and uses (alike
+/// for both), and the Bayes attacker's residues and where its candidate sits.
+#[derive(Clone, Copy)]
+#[repr(align(64))]
+struct Place {
+    tag: u64,
+    first: Time,
+    last: Time,
+    lo: i64,
+    hi: i64,
+    arrival: u64,
+    place: u64,
+    uses: u32,
+    held: u8,
+}
 
-pub struct Keys<V> {
-    chunks: Vec<Option<Box<[Near<V>]>>>,
-    far: IdMap<(u32, u32, u32), V>,
+const FREE: Place = Place {
+    tag: EMPTY,
+    first: 0,
+    last: 0,
+    lo: 0,
+    hi: 0,
+    arrival: 0,
+    place: 0,
+    uses: 0,
+    held: 0,
+};
+
+impl Place {
+    fn link(&self) -> linker::Key {
+        linker::Key {
+            first: self.first,
+            last: self.last,
+            uses: self.uses,
+        }
+    }
+
+    fn bayes(&self) -> Active {
+        Active {
+            key: bayes::Key {
+                first: self.first,
+                last: self.last,
+                uses: self.uses,
+                lo: self.lo,
+                hi: self.hi,
+            },
+            arrival: self.arrival,
+            place: self.place,
+        }
+    }
+
+    fn set_bayes(&mut self, a: &Active) {
+        (self.first, self.last, self.uses) = (a.key.first, a.key.last, a.key.uses);
+        (self.lo, self.hi, self.arrival, self.place) = (a.key.lo, a.key.hi, a.arrival, a.place);
+    }
+
+    /// Whether `k`'s uses are those this place counts.
+    fn counts(&self, k: &linker::Key) -> bool {
+        (self.first, self.last, self.uses) == (k.first, k.last, k.uses)
+    }
+
+    fn drop(&mut self, who: u8) {
+        self.held &= !who;
+        if self.held == 0 {
+            self.tag = EMPTY;
+        }
+    }
+}
+
+type Near = [Place; NEAR];
+
+/// What the Bayes attacker, told of a use first, did in the key's place.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Told {
+    /// Nothing: it holds no key there.
+    Nothing,
+    /// Counted the use of the key it holds there.
+    Counted,
+    /// Filed the key there, new: the heuristic's new key is the same.
+    Filed,
+}
+type Id = (u32, u32, u32);
+
+pub struct Keys {
+    chunks: Vec<Option<Box<[Near]>>>,
+    link_far: IdMap<Id, linker::Key>,
+    bayes_far: IdMap<Id, Active>,
 }
 
 fn tag(pool: u32, epoch: u32) -> u64 {
     (u64::from(pool) << 32) | u64::from(epoch)
 }
 
-impl<V: Copy + Default> Keys<V> {
+impl Keys {
     /// `devices`: how many are tracked (the devices given are below it).
     pub fn new(devices: usize) -> Self {
         Keys {
             chunks: (0..devices.div_ceil(CHUNK)).map(|_| None).collect(),
-            far: IdMap::default(),
+            link_far: IdMap::default(),
+            bayes_far: IdMap::default(),
         }
     }
 
-    fn near(&mut self, device: u32) -> &mut Near<V> {
+    #[inline]
+    fn at(&mut self, device: u32, epoch: u32) -> Option<&mut Place> {
         let d = device as usize;
-        let chunk = self.chunks[d / CHUNK]
-            .get_or_insert_with(|| vec![[(EMPTY, V::default()); NEAR]; CHUNK].into_boxed_slice());
-        &mut chunk[d % CHUNK]
+        match self.chunks.get_mut(d / CHUNK) {
+            Some(Some(chunk)) => Some(&mut chunk[d % CHUNK][epoch as usize % NEAR]),
+            _ => None,
+        }
     }
 
-    /// Reads every place of `device` (the word read means nothing): ahead of weighing, so
-    /// that the cache misses of a block's devices overlap (see `sightings.rs`).
-    pub fn touch(&self, device: u32) -> u64 {
+    /// Reads the place of key `epoch` of `device` (the word read means nothing): ahead of
+    /// weighing, so that the cache misses of a block's devices overlap (see `sightings.rs`).
+    pub fn touch(&self, device: u32, epoch: u32) -> u64 {
         let d = device as usize;
         match self.chunks.get(d / CHUNK) {
-            Some(Some(chunk)) => chunk[d % CHUNK].iter().fold(0, |x, k| x ^ k.0),
+            Some(Some(chunk)) => chunk[d % CHUNK][epoch as usize % NEAR].tag,
             _ => 0,
         }
     }
 
-    /// Key `epoch` of `device` in pool number `pool`.
-    pub fn get_mut(&mut self, pool: u32, device: u32, epoch: u32) -> Option<&mut V> {
-        let t = tag(pool, epoch);
-        let far_empty = self.far.is_empty();
+    /// Makes room for key `(pool, device, epoch)` in its place when that holds another key:
+    /// the older of the two goes far. Returns the place, free or the key's own, or `None`
+    /// when the key itself goes far.
+    fn room(&mut self, pool: u32, device: u32, epoch: u32) -> Option<&mut Place> {
         let d = device as usize;
-        // No chunks at all where no key is kept (none is used twice).
-        if let Some(Some(chunk)) = self.chunks.get_mut(d / CHUNK) {
-            let near = &mut chunk[d % CHUNK];
-            if let Some(i) = near.iter().position(|&(k, _)| k == t) {
-                return Some(&mut near[i].1);
+        let chunk = self.chunks[d / CHUNK]
+            .get_or_insert_with(|| vec![[FREE; NEAR]; CHUNK].into_boxed_slice());
+        let s = &mut chunk[d % CHUNK][epoch as usize % NEAR];
+        if s.held == 0 || s.tag == tag(pool, epoch) {
+            return Some(s);
+        }
+        if (s.tag as u32) >= epoch {
+            return None;
+        }
+        let id = ((s.tag >> 32) as u32, device, s.tag as u32);
+        if s.held & LINK != 0 {
+            self.link_far.insert(id, s.link());
+        }
+        if s.held & BAYES != 0 {
+            self.bayes_far.insert(id, s.bayes());
+        }
+        *s = FREE;
+        Some(s)
+    }
+
+    /// The heuristic's key `epoch` of `device` in pool number `pool`, after `update` (not
+    /// applied where the Bayes attacker has just counted this use of it in its place:
+    /// `counted`).
+    pub fn link_update(
+        &mut self,
+        (pool, device, epoch): Id,
+        counted: bool,
+        update: impl FnOnce(&mut linker::Key),
+    ) -> Option<linker::Key> {
+        let far_empty = self.link_far.is_empty();
+        if let Some(s) = self.at(device, epoch)
+            && s.tag == tag(pool, epoch)
+            && s.held & LINK != 0
+        {
+            let mut k = s.link();
+            if !(counted && s.held & BAYES != 0) {
+                update(&mut k);
+                (s.last, s.uses) = (k.last, k.uses);
             }
+            return Some(k);
         }
         if far_empty {
             return None;
         }
-        self.far.get_mut(&(pool, device, epoch))
+        let k = self.link_far.get_mut(&(pool, device, epoch))?;
+        update(k);
+        Some(*k)
     }
 
-    /// Files a key not held yet; the device's `NEAR` newest keys stay near.
-    pub fn insert(&mut self, pool: u32, device: u32, epoch: u32, v: V) {
+    /// Files the heuristic's new key in the place where the Bayes attacker has just filed
+    /// its own at this use (`Told::Filed`): the same first use, last use and uses.
+    pub fn link_join(&mut self, (pool, device, epoch): Id) {
+        let s = self
+            .at(device, epoch)
+            .expect("the Bayes attacker filed it here");
+        debug_assert!(s.tag == tag(pool, epoch) && s.held == BAYES && s.uses == 1);
+        s.held |= LINK;
+    }
+
+    /// Files a key the heuristic does not hold yet.
+    pub fn link_insert(&mut self, (pool, device, epoch): Id, k: linker::Key) {
         let t = tag(pool, epoch);
-        let near = self.near(device);
-        if let Some(i) = near.iter().position(|&(k, _)| k == EMPTY) {
-            near[i] = (t, v);
-            return;
-        }
-        // The oldest near (by epoch; the first of equals), unless the new key is older still.
-        let mut i = 0;
-        for j in 1..NEAR {
-            if (near[j].0 as u32) < (near[i].0 as u32) {
-                i = j;
+        match self.room(pool, device, epoch) {
+            Some(s) if s.held == 0 => {
+                *s = Place {
+                    tag: t,
+                    first: k.first,
+                    last: k.last,
+                    uses: k.uses,
+                    held: LINK,
+                    ..FREE
+                };
+            }
+            // The Bayes attacker's key, filed at this same use.
+            Some(s) if s.counts(&k) => s.held |= LINK,
+            _ => {
+                self.link_far.insert((pool, device, epoch), k);
             }
         }
-        let (old, ov) = near[i];
-        if (old as u32) < epoch {
-            near[i] = (t, v);
-            self.far
-                .insert(((old >> 32) as u32, device, old as u32), ov);
-        } else {
-            self.far.insert((pool, device, epoch), v);
+    }
+
+    /// Finds the heuristic's key once: `None` if not held; else it is removed and returned in
+    /// `Ok` when `take` says so, or kept and a copy returned in `Err`. Retiring keys this way
+    /// costs one lookup (one cache miss) where a look and a removal cost two.
+    pub fn link_remove_if(
+        &mut self,
+        (pool, device, epoch): Id,
+        take: impl FnOnce(&linker::Key) -> bool,
+    ) -> Option<Result<linker::Key, linker::Key>> {
+        let far_empty = self.link_far.is_empty();
+        if let Some(s) = self.at(device, epoch)
+            && s.tag == tag(pool, epoch)
+            && s.held & LINK != 0
+        {
+            let k = s.link();
+            if !take(&k) {
+                return Some(Err(k));
+            }
+            s.drop(LINK);
+            return Some(Ok(k));
+        }
+        if far_empty {
+            return None;
+        }
+        let id = (pool, device, epoch);
+        let k = *self.link_far.get(&id)?;
+        if !take(&k) {
+            return Some(Err(k));
+        }
+        self.link_far.remove(&id);
+        Some(Ok(k))
+    }
+
+    /// The Bayes attacker's key `epoch` of `device` in pool number `pool`, after `update`,
+    /// and whether it sits in its place (where the heuristic finds this use counted).
+    pub fn bayes_update(
+        &mut self,
+        (pool, device, epoch): Id,
+        update: impl FnOnce(&mut Active),
+    ) -> Option<(Active, bool)> {
+        let far_empty = self.bayes_far.is_empty();
+        if let Some(s) = self.at(device, epoch)
+            && s.tag == tag(pool, epoch)
+            && s.held & BAYES != 0
+        {
+            let mut a = s.bayes();
+            update(&mut a);
+            s.set_bayes(&a);
+            return Some((a, true));
+        }
+        if far_empty {
+            return None;
+        }
+        let a = self.bayes_far.get_mut(&(pool, device, epoch))?;
+        update(a);
+        Some((*a, false))
+    }
+
+    /// Files a key the Bayes attacker does not hold yet; returns whether it is in its place.
+    pub fn bayes_insert(&mut self, (pool, device, epoch): Id, a: Active) -> bool {
+        let t = tag(pool, epoch);
+        let k = linker::Key {
+            first: a.key.first,
+            last: a.key.last,
+            uses: a.key.uses,
+        };
+        match self.room(pool, device, epoch) {
+            Some(s) if s.held == 0 => {
+                *s = Place {
+                    tag: t,
+                    held: BAYES,
+                    ..FREE
+                };
+                s.set_bayes(&a);
+                true
+            }
+            Some(s) if s.counts(&k) => {
+                s.set_bayes(&a);
+                s.held |= BAYES;
+                true
+            }
+            _ => {
+                self.bayes_far.insert((pool, device, epoch), a);
+                false
+            }
         }
     }
 
-    /// Calls `each` on every entry of `list` in order, a block at a time, the keys of each
-    /// block's devices (`device` of an entry) read first, all at once, so that their cache
-    /// misses overlap (see `sightings.rs`).
+    /// `link_remove_if` for the Bayes attacker.
+    pub fn bayes_remove_if(
+        &mut self,
+        (pool, device, epoch): Id,
+        take: impl FnOnce(&Active) -> bool,
+    ) -> Option<Result<Active, Active>> {
+        let far_empty = self.bayes_far.is_empty();
+        if let Some(s) = self.at(device, epoch)
+            && s.tag == tag(pool, epoch)
+            && s.held & BAYES != 0
+        {
+            let a = s.bayes();
+            if !take(&a) {
+                return Some(Err(a));
+            }
+            s.drop(BAYES);
+            return Some(Ok(a));
+        }
+        if far_empty {
+            return None;
+        }
+        let id = (pool, device, epoch);
+        let a = *self.bayes_far.get(&id)?;
+        if !take(&a) {
+            return Some(Err(a));
+        }
+        self.bayes_far.remove(&id);
+        Some(Ok(a))
+    }
+
+    /// Calls `each` on every entry of `list` in order, a block at a time, the places of each
+    /// block's keys (`key` of an entry: device and epoch) read first, all at once, so that
+    /// their cache misses overlap (see `sightings.rs`).
     pub fn in_blocks<T>(
         &mut self,
         list: &[T],
-        device: impl Fn(&T) -> u32,
+        key: impl Fn(&T) -> (u32, u32),
         mut each: impl FnMut(&mut Self, &T),
     ) {
         for block in list.chunks(BLOCK) {
-            let touched = block.iter().fold(0, |x, t| x ^ self.touch(device(t)));
+            let touched = block.iter().fold(0, |x, t| {
+                let (d, e) = key(t);
+                x ^ self.touch(d, e)
+            });
             std::hint::black_box(touched);
             for t in block {
                 each(self, t);
             }
         }
-    }
-
-    /// Finds key `epoch` of `device` in pool number `pool` once: `None` if not held; else it
-    /// is removed and returned in `Ok` when `take` says so, or kept and a copy returned in
-    /// `Err`. Retiring keys this way costs one lookup (one cache miss) where a look and a
-    /// removal cost two.
-    pub fn remove_if(
-        &mut self,
-        pool: u32,
-        device: u32,
-        epoch: u32,
-        take: impl FnOnce(&V) -> bool,
-    ) -> Option<Result<V, V>> {
-        let t = tag(pool, epoch);
-        let d = device as usize;
-        if let Some(Some(chunk)) = self.chunks.get_mut(d / CHUNK) {
-            let near = &mut chunk[d % CHUNK];
-            if let Some(i) = near.iter().position(|&(k, _)| k == t) {
-                let v = near[i].1;
-                if !take(&v) {
-                    return Some(Err(v));
-                }
-                near[i].0 = EMPTY;
-                return Some(Ok(v));
-            }
-        }
-        if self.far.is_empty() {
-            return None;
-        }
-        let key = (pool, device, epoch);
-        let v = *self.far.get(&key)?;
-        if !take(&v) {
-            return Some(Err(v));
-        }
-        self.far.remove(&key);
-        Some(Ok(v))
-    }
-
-    #[cfg(test)]
-    pub fn remove(&mut self, pool: u32, device: u32, epoch: u32) -> Option<V> {
-        self.remove_if(pool, device, epoch, |_| true)?.ok()
     }
 }
 
@@ -164,37 +385,121 @@ impl<V: Copy + Default> Keys<V> {
 mod tests {
     use super::*;
 
+    fn link(first: Time, uses: u32) -> linker::Key {
+        linker::Key {
+            first,
+            last: first,
+            uses,
+        }
+    }
+
+    fn active(first: Time, lo: i64) -> Active {
+        Active {
+            key: bayes::Key {
+                first,
+                last: first,
+                uses: 1,
+                lo,
+                hi: 0,
+            },
+            arrival: first,
+            place: 7,
+        }
+    }
+
+    fn bump(t: Time) -> impl FnOnce(&mut linker::Key) {
+        move |k| {
+            k.last = k.last.max(t);
+            k.uses += 1;
+        }
+    }
+
     /// Whatever sits near or far, every key filed is found under its own pool and epoch
-    /// until removed, and never under another's.
+    /// until removed, and never under another's, for either attacker.
     #[test]
     fn keys_are_found_where_filed_until_removed() {
-        let mut k: Keys<u64> = Keys::new(600);
+        let mut k = Keys::new(600);
+        // Epochs 1 and 4, 2 and 5 share places, and two pools share every place.
         for e in [3u32, 1, 5, 4, 2] {
             for pool in 0..2u32 {
-                k.insert(pool, 513, e, u64::from(pool * 10 + e));
+                k.link_insert((pool, 513, e), link(u64::from(pool * 10 + e), 1));
             }
         }
         for e in 1..=5u32 {
             for pool in 0..2u32 {
-                assert_eq!(
-                    k.get_mut(pool, 513, e).copied(),
-                    Some(u64::from(pool * 10 + e))
-                );
+                let got = k.link_update((pool, 513, e), false, |_| {});
+                assert_eq!(got.map(|k| k.first), Some(u64::from(pool * 10 + e)));
             }
         }
-        assert_eq!(k.get_mut(0, 513, 6), None);
-        assert_eq!(k.get_mut(0, 512, 5), None);
-        assert_eq!(k.remove(1, 513, 5), Some(15));
-        assert_eq!(k.remove(1, 513, 5), None);
-        assert_eq!(k.remove(0, 513, 1), Some(1));
+        assert!(k.link_update((0, 513, 6), false, |_| {}).is_none());
+        assert!(k.link_update((0, 512, 5), false, |_| {}).is_none());
+        fn k_remove(k: &mut Keys, id: Id) -> Option<linker::Key> {
+            k.link_remove_if(id, |_| true)?.ok()
+        }
+        fn k_first(k: Option<linker::Key>) -> Option<Time> {
+            k.map(|k| k.first)
+        }
+        assert_eq!(k_first(k_remove(&mut k, (1, 513, 5))), Some(15));
+        assert_eq!(k_first(k_remove(&mut k, (1, 513, 5))), None);
+        assert_eq!(k_first(k_remove(&mut k, (0, 513, 1))), Some(1));
         // Kept when `take` declines, near or far.
         for e in [2u32, 3] {
-            assert_eq!(k.remove_if(0, 513, e, |_| false), Some(Err(u64::from(e))));
-            assert_eq!(k.get_mut(0, 513, e).copied(), Some(u64::from(e)));
+            let got = k.link_remove_if((0, 513, e), |_| false);
+            assert!(matches!(got, Some(Err(k)) if k.first == u64::from(e)));
+            assert!(k.link_update((0, 513, e), false, |_| {}).is_some());
         }
-        k.insert(0, 513, 7, 7);
-        assert_eq!(k.get_mut(0, 513, 7).copied(), Some(7));
-        assert_eq!(k.get_mut(0, 513, 5).copied(), Some(5));
-        assert_eq!(k.get_mut(1, 513, 1).copied(), Some(11));
+        k.link_insert((0, 513, 7), link(7, 1));
+        assert_eq!(k.link_update((0, 513, 7), false, |_| {}).unwrap().first, 7);
+        assert_eq!(k.link_update((0, 513, 5), false, |_| {}).unwrap().first, 5);
+        assert_eq!(k.link_update((1, 513, 1), false, |_| {}).unwrap().first, 11);
+    }
+
+    /// A key both attackers file at one use shares its place: a use the Bayes attacker counts
+    /// there reaches the heuristic once; once either retires it, the other keeps counting
+    /// alone, and a key the heuristic files again beside the Bayes attacker's goes far.
+    #[test]
+    fn both_attackers_count_each_use_once() {
+        let mut k = Keys::new(10);
+        let id = (4, 3, 9);
+        k.bayes_insert(id, active(100, 0));
+        k.link_insert(id, link(100, 1));
+        let (a, counted) = k
+            .bayes_update(id, |a| {
+                a.key.last = 160;
+                a.key.uses += 1;
+                a.key.lo = -5;
+            })
+            .unwrap();
+        assert!(counted);
+        assert_eq!(
+            (a.key.last, a.key.uses, a.key.lo, a.arrival),
+            (160, 2, -5, 100)
+        );
+        let l = k.link_update(id, true, bump(160)).unwrap();
+        assert_eq!((l.first, l.last, l.uses), (100, 160, 2));
+        // The heuristic retires it; the Bayes attacker still counts.
+        assert!(matches!(k.link_remove_if(id, |_| true), Some(Ok(_))));
+        assert!(k.link_update(id, false, |_| {}).is_none());
+        let (a, _) = k.bayes_update(id, |a| a.key.uses += 1).unwrap();
+        assert_eq!(a.key.uses, 3);
+        // Back in use: the heuristic's new key starts afresh, far from the Bayes one.
+        k.link_insert(id, link(300, 1));
+        let l = k.link_update(id, true, bump(360)).unwrap();
+        assert_eq!((l.first, l.last, l.uses), (300, 360, 2));
+        let Some(Ok(a)) = k.bayes_remove_if(id, |_| true) else {
+            panic!("the Bayes key is held")
+        };
+        assert_eq!((a.key.first, a.key.uses), (100, 3));
+        assert!(k.bayes_update(id, |_| {}).is_none());
+        assert_eq!(k.link_update(id, false, |_| {}).unwrap().uses, 2);
+        // A newer epoch in the same place sends both attackers' key far, intact.
+        let old = (4, 3, 2);
+        k.bayes_insert(old, active(50, -1));
+        k.link_insert(old, link(50, 1));
+        k.link_insert((4, 3, 5), link(500, 1));
+        assert_eq!(k.bayes_update(old, |_| {}).unwrap().0.key.lo, -1);
+        assert!(!k.bayes_update(old, |_| {}).unwrap().1);
+        assert_eq!(k.link_update(old, false, |_| {}).unwrap().first, 50);
+        assert_eq!(k.link_update((4, 3, 5), false, |_| {}).unwrap().first, 500);
     }
 }

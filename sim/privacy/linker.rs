@@ -21,7 +21,7 @@
 use super::bayes::{Bayes, BayesStats};
 use super::calendar::{Calendar, sort_spread};
 use super::candidates::Candidates;
-use super::keys::Keys;
+use super::keys::{Keys, Told};
 use super::pools::Pools;
 use crate::engine::Time;
 
@@ -49,10 +49,10 @@ pub struct LinkStats {
 }
 
 #[derive(Clone, Copy, Default)]
-struct Key {
-    first: Time,
-    last: Time,
-    uses: u32,
+pub(super) struct Key {
+    pub(super) first: Time,
+    pub(super) last: Time,
+    pub(super) uses: u32,
 }
 
 /// A key's first use, kept as a candidate successor while some key may still link to it and
@@ -82,6 +82,22 @@ struct Pool {
     max_period: Time,
     /// Devices seen in the pool (a device stays in one pool of an observer).
     devices: u64,
+}
+
+/// Pool `key` of `pools`, made when there is none yet (`sweep`: the linker's).
+fn pool_of(pools: &mut Pools<(u32, u32), Pool>, sweep: Time, key: (u32, u32)) -> &mut Pool {
+    let number = pools.len() as u32;
+    pools.get_or_insert_with(key, || Pool {
+        number,
+        due: Calendar::new(sweep),
+        single: Calendar::new(sweep),
+        fresh: Candidates::new(),
+        arrivals: 0,
+        gap_sum: 0,
+        gaps: 0,
+        max_period: 0,
+        devices: 0,
+    })
 }
 
 /// The mean gap between a key's uses, when it has one of its own.
@@ -135,8 +151,8 @@ pub struct Linker {
     /// `false` when no key can be used twice: nothing is kept per key.
     keys_reused: bool,
     pools: Pools<(u32, u32), Pool>,
-    /// Every pool's keys in use, by device.
-    keys: Keys<Key>,
+    /// Every pool's keys in use, by device, and the Bayes attacker's beside them.
+    keys: Keys,
     /// Retired keys are looked for every `sweep`; keys without a period retire after
     /// `RETIRE_PERIODS` sweeps.
     sweep: Time,
@@ -160,9 +176,9 @@ impl Linker {
         }
     }
 
-    /// Reads both attackers' keys of `device`, ahead of weighing (see `sightings.rs`).
-    pub fn touch(&self, device: u32) -> u64 {
-        self.keys.touch(device) ^ self.bayes.as_ref().map_or(0, |b| b.touch(device))
+    /// Reads both attackers' key `epoch` of `device`, ahead of weighing (see `sightings.rs`).
+    pub fn touch(&self, device: u32, epoch: u32) -> u64 {
+        self.keys.touch(device, epoch)
     }
 
     /// Key `(device, epoch)` of device group `group` used at `t` (as the observer saw it) in
@@ -181,15 +197,22 @@ impl Linker {
         if now >= self.next_sweep {
             self.retire(now);
             if let Some(b) = &mut self.bayes {
-                b.retire(now);
+                b.retire(now, &mut self.keys);
             }
             self.next_sweep = now.saturating_add(self.sweep);
         }
         let prev = newest_key.get();
         let newest = prev.is_none_or(|(e, _)| epoch > e);
-        if let Some(b) = &mut self.bayes {
-            b.see(pool, group, device, epoch, t, newest, prev.map(|(e, _)| e));
-        }
+        // Both attackers file a key under the number of the heuristic's pool (one table).
+        let number = match self.keys_reused {
+            true => pool_of(&mut self.pools, self.sweep, pool).number,
+            false => 0,
+        };
+        let told = self.bayes.as_mut().map_or(Told::Nothing, |b| {
+            let prev = prev.map(|(e, _)| e);
+            let keys = (&mut self.keys, number);
+            b.see(keys, pool, group, device, epoch, t, newest, prev)
+        });
         if !self.keys_reused {
             // Every use is a new key: the device's newest, no pool needed.
             if newest {
@@ -198,19 +221,7 @@ impl Linker {
             }
             return;
         }
-        let sweep = self.sweep;
-        let number = self.pools.len() as u32;
-        let p = self.pools.get_or_insert_with(pool, || Pool {
-            number,
-            due: Calendar::new(sweep),
-            single: Calendar::new(sweep),
-            fresh: Candidates::new(),
-            arrivals: 0,
-            gap_sum: 0,
-            gaps: 0,
-            max_period: 0,
-            devices: 0,
-        });
+        let p = pool_of(&mut self.pools, self.sweep, pool);
         // The gap between two uses of one key is what the attacker learns periods from (kept
         // per device, so a key that retired too early still teaches it).
         if let Some((e, last)) = prev
@@ -223,10 +234,16 @@ impl Linker {
         if newest || prev.is_some_and(|(e, _)| e == epoch) {
             newest_key.set((epoch, t.max(prev.map_or(0, |(_, l)| l))));
         }
-        if let Some(k) = self.keys.get_mut(p.number, device, epoch) {
+        let id = (p.number, device, epoch);
+        let used = |k: &mut Key| {
             k.last = k.last.max(t);
             k.uses += 1;
-            let k = *k;
+        };
+        // A key the Bayes attacker has just filed new is new to the heuristic too (a key it
+        // held would not be the device's newest).
+        if told != Told::Filed
+            && let Some(k) = self.keys.link_update(id, told == Told::Counted, used)
+        {
             p.queue(&k, device, epoch);
             return;
         }
@@ -236,7 +253,11 @@ impl Linker {
             uses: 1,
         };
         p.queue(&k, device, epoch);
-        self.keys.insert(p.number, device, epoch, k);
+        if told == Told::Filed {
+            self.keys.link_join(id);
+        } else {
+            self.keys.link_insert(id, k);
+        }
         // A key back after it retired is not new: it is no one's successor.
         if !newest {
             return;
@@ -269,7 +290,7 @@ impl Linker {
             let number = p.number;
             self.keys.in_blocks(
                 &taken,
-                |t| t.1.1,
+                |t| (t.1.1, t.1.2),
                 |keys, &(due, (last, d, e))| {
                     let retires = |k: &Key| {
                         k.last == last
@@ -277,7 +298,7 @@ impl Linker {
                                 last.saturating_add(period.saturating_mul(RETIRE_PERIODS)) == due
                             })
                     };
-                    if let Some(Ok(k)) = keys.remove_if(number, d, e, retires) {
+                    if let Some(Ok(k)) = keys.link_remove_if((number, d, e), retires) {
                         retired.push((last, (d, e, own_period(&k))));
                     }
                 },
@@ -288,10 +309,10 @@ impl Linker {
             p.single.take_before(now.saturating_sub(wait), &mut taken);
             self.keys.in_blocks(
                 &taken,
-                |t| t.1.0,
+                |t| t.1,
                 |keys, &(last, (d, e))| {
                     let retires = |k: &Key| k.last == last && own_period(k).is_none();
-                    if let Some(Ok(_)) = keys.remove_if(number, d, e, retires) {
+                    if let Some(Ok(_)) = keys.link_remove_if((number, d, e), retires) {
                         retired.push((last, (d, e, mean)));
                     }
                 },
@@ -320,7 +341,8 @@ impl Linker {
     /// Retires every key left and returns the scores of both attackers (`None`: no model).
     pub fn finish(mut self) -> (LinkStats, Option<BayesStats>) {
         self.retire(Time::MAX);
-        (self.stats, self.bayes.map(Bayes::finish))
+        let keys = &mut self.keys;
+        (self.stats, self.bayes.map(|b| b.finish(keys)))
     }
 }
 

@@ -171,7 +171,7 @@ impl Privacy {
                     linker: Linker::new(
                         window,
                         keys_reused,
-                        Bayes::new(models(s, o), keys_reused, tracked),
+                        Bayes::new(models(s, o), keys_reused),
                         tracked,
                     ),
                     anon: Anonymity::new(window, sampled),

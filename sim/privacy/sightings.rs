@@ -34,15 +34,15 @@ pub(super) struct Sighting {
 }
 
 impl Watcher {
-    /// Reads what weighing a transaction of tracked device `slot`, from gateway `gateway`,
-    /// will touch; the word read means nothing.
-    fn touch(&self, slot: u32, gateway: u32) -> u64 {
+    /// Reads what weighing a transaction of tracked device `slot` signed with key `epoch`,
+    /// from gateway `gateway`, will touch; the word read means nothing.
+    fn touch(&self, slot: u32, epoch: u32, gateway: u32) -> u64 {
         if let Scope::Gateway(g) = self.scope
             && g != gateway
         {
             return 0;
         }
-        self.devices[slot as usize].newest.touch() ^ self.linker.touch(slot)
+        self.devices[slot as usize].newest.touch() ^ self.linker.touch(slot, epoch)
     }
 }
 
@@ -130,7 +130,7 @@ impl Privacy {
                 *g = self.gateway_of[s.device as usize];
                 if let Some(slot) = self.slot(s.device) {
                     for w in &self.watchers {
-                        touched ^= w.touch(slot, *g);
+                        touched ^= w.touch(slot, s.epoch, *g);
                     }
                 }
             }

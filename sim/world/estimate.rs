@@ -48,13 +48,11 @@ const BASE: f64 = 56.0 * 1024.0 * 1024.0;
 const PER_OBSERVED_DEVICE: f64 = 48.0;
 /// Bytes per tracked device for the keys in use, held when some key can be used twice
 /// (`sim/privacy/keys.rs`: three places a device, in chunks of 256 devices allocated whole
-/// when one of them is first seen, so a fleet seen whole holds them all). The heuristic's
-/// place is a tag and a key (first and last use, uses: 8 + 24 bytes), 3 × 32 = 96; the Bayes
-/// attacker's, where a group is periodic, a tag and a key with its residues and where its
-/// candidate sits (8 + 56 bytes), 3 × 64 = 192. Spilled keys (a fourth a device) are counted
-/// per key below.
-const PER_OBSERVED_DEVICE_KEYS: f64 = 3.0 * (8.0 + 24.0);
-const PER_BAYES_DEVICE_KEYS: f64 = 3.0 * (8.0 + 56.0);
+/// when one of them is first seen, so a fleet seen whole holds them all). A place holds what
+/// both attackers keep of a key (a tag, first and last use, uses, and the Bayes attacker's
+/// residues and where its candidate sits: 61 bytes) in one cache line, 3 × 64 = 192. Spilled
+/// keys (one whose place another key holds) are counted per key below.
+const PER_OBSERVED_DEVICE_KEYS: f64 = 3.0 * 64.0;
 /// Bytes per key an observer holds, for each of its two attackers. The heuristic keeps a key's
 /// first and last use in its pool's map until it has been unused for three of its periods, and
 /// its entry as a candidate successor for five (`sim/privacy/linker.rs`); with the period the
@@ -183,15 +181,11 @@ pub fn estimate_rows(s: &Scenario, rows: Rows) -> Estimate {
         .devices
         .iter()
         .any(|g| g.identity.unwrap_or_default().rotate_every_tx != Some(1));
-    // The keys' flat arrays cover every tracked device, whatever its group.
-    let periodic = s
-        .devices
-        .iter()
-        .any(|g| matches!(g.workload, Workload::Periodic { .. }));
-    let flat = match (keys_reused, periodic) {
-        (false, _) => 0.0,
-        (true, false) => PER_OBSERVED_DEVICE_KEYS,
-        (true, true) => PER_OBSERVED_DEVICE_KEYS + PER_BAYES_DEVICE_KEYS,
+    // The keys' flat array covers every tracked device, whatever its group.
+    let flat = if keys_reused {
+        PER_OBSERVED_DEVICE_KEYS
+    } else {
+        0.0
     };
     let privacy: f64 = s
         .observers
