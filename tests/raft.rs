@@ -164,7 +164,7 @@ fn all_transactions_settle_with_one_orderer_of_three_crashed() {
                         eprintln!("{}", n.describe());
                     }
                     eprintln!("{:?} {:?}", raft.elections, raft.counts);
-                    eprintln!("first_seq {}", q.first_seq);
+                    eprintln!("executed anywhere {}", reqs.executed_anywhere(r));
                     for (b, blk) in raft.blocks().iter().enumerate() {
                         if blk.batch.contains(&r) {
                             eprintln!(

@@ -132,7 +132,7 @@ impl HotStuff {
         // Requests whose multicast this replica missed are known from the block itself.
         let committed_h = self.blocks.get(node.committed).height;
         for &r in &self.blocks.get(b).batch {
-            if !self.requests.executed(r, committed_h) {
+            if !self.requests.executed(node.id, r, committed_h) {
                 node.waiting.insert(r);
             }
         }
@@ -186,7 +186,7 @@ impl HotStuff {
             }
             for i in 0..self.blocks.get(blk).batch.len() {
                 let r = self.blocks.get(blk).batch[i];
-                let first = self.requests.execute(r, height);
+                let first = self.requests.execute(node.id, r, height);
                 node.waiting.remove(&r);
                 if first && self.requests.get(r).origin == node.id {
                     self.settled[node.id as usize] += self.requests.settle(r, ctx);

@@ -463,7 +463,7 @@ impl HotStuff {
     /// A replica learns of a request; an idle leader of the current view proposes it.
     fn learn(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: ReqId) {
         let committed_h = self.blocks.get(node.committed).height;
-        if self.requests.executed(r, committed_h) {
+        if self.requests.executed(node.id, r, committed_h) {
             return;
         }
         let was_idle = node.waiting.is_empty();

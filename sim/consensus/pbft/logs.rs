@@ -59,6 +59,7 @@ impl Pbft {
     /// keep the order it wrote them in).
     #[inline]
     pub(super) fn replay(&mut self, metrics: &mut Metrics) {
+        self.requests.merge();
         // Most events (votes) write neither log: the test keeps them off the replay's path.
         if self.logs.proposed.is_empty()
             && self.logs.applied.is_empty()

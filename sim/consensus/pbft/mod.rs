@@ -31,6 +31,7 @@
 //! Every `NEW-VIEW` sent is a `view_change` row of the `leaders` table.
 
 mod batches;
+mod firsts;
 mod logs;
 mod node;
 mod ordering;
@@ -348,7 +349,7 @@ impl Pbft {
 
     /// A replica learns of request `r` (from its origin, a multicast or a pre-prepare).
     fn learn(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: ReqId) {
-        if self.requests.executed(r, node.exec_upto) {
+        if self.requests.executed(node.id, r, node.exec_upto) {
             return;
         }
         let idle = node.waiting.is_empty();
@@ -360,7 +361,7 @@ impl Pbft {
     fn enqueue(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: ReqId) {
         if !node.active
             || self.primary(node.view) != node.id
-            || self.requests.executed(r, node.exec_upto)
+            || self.requests.executed(node.id, r, node.exec_upto)
             || !node.queued.insert(r)
         {
             return;

@@ -20,7 +20,7 @@ impl Pbft {
                 }
                 node.queue.pop_front();
                 node.queue_tx -= t;
-                if !self.requests.executed(r, node.exec_upto) {
+                if !self.requests.executed(node.id, r, node.exec_upto) {
                     batch.push(r);
                     txs += t;
                 }
@@ -59,7 +59,7 @@ impl Pbft {
             self.floor = everywhere;
             let requests = &self.requests;
             self.batches
-                .release(everywhere, |r| requests.executed(r, everywhere));
+                .release(everywhere, |r| requests.executed_somewhere(r, everywhere));
         }
     }
 
@@ -246,7 +246,7 @@ impl Pbft {
             let s = node.exec_upto + 1;
             for i in 0..self.batches.requests(s, b).len() {
                 let r = self.batches.requests(s, b)[i];
-                let first = self.requests.execute(r, s);
+                let first = self.requests.execute(node.id, r, s);
                 node.waiting.remove(&r);
                 if first && self.requests.get(r).origin == node.id {
                     node.own.remove(&r);
@@ -257,7 +257,7 @@ impl Pbft {
             self.decided = self.decided.max(s);
             // Executed here for good: `enqueue` turns them away before consulting `queued`.
             for &r in self.batches.requests(s, b) {
-                if self.requests.executed(r, s) {
+                if self.requests.executed(node.id, r, s) {
                     node.queued.remove(&r);
                 }
             }

@@ -13,6 +13,7 @@
 //! would not: uploads reach different validators at the same nanosecond, and then creation
 //! follows the uploads' sources, not the origins.
 
+use super::firsts::{self, Disagreement, Firsts};
 use super::store::Store;
 use crate::consensus::{Ctx, TxIn};
 use crate::engine::{EventKey, Time};
@@ -49,9 +50,6 @@ pub struct Request {
     pub bytes: u64,
     /// When it reached its origin.
     pub reached: Time,
-    /// Sequence number at which it was first executed (0: not yet). Every correct replica
-    /// executes the same sequence, so the first execution is at the same number everywhere.
-    pub first_seq: u64,
     /// Its transactions: its store's from this index on.
     pub(super) first_tx: u64,
     pub(super) tx_count: u32,
@@ -62,11 +60,16 @@ pub struct Request {
 /// its origin's, so that a validator's handler adds to and settles in its own partition's
 /// store only (`sim/README.md`, validators in parallel). The validators run as one partition
 /// until they run in windows. A request is found by its id in the store holding it; one in
-/// none is released, and the first store answers for it as such.
+/// none is released, and the first store answers for it as such. Where each request was
+/// first executed is kept once per partition (`firsts.rs`).
 pub struct Requests {
     stores: Vec<Store>,
     /// The first validator id of each partition (each a contiguous id range).
     bounds: Vec<u32>,
+    /// Per partition, the first executions its replicas saw.
+    firsts: Vec<Firsts>,
+    /// Whether the family releases requests ([`Requests::releasing`]).
+    releasing: bool,
     /// Most requests held at once.
     peak: usize,
 }
@@ -79,9 +82,18 @@ impl Default for Requests {
 
 impl Requests {
     fn with(releasing: bool) -> Self {
+        Requests::partitioned(vec![0], releasing)
+    }
+
+    /// Requests of validators partitioned at `bounds` (each partition's first id, from 0 up).
+    pub fn partitioned(bounds: Vec<u32>, releasing: bool) -> Self {
+        assert!(bounds.first() == Some(&0) && bounds.is_sorted());
+        let n = bounds.len();
         Requests {
-            stores: vec![Store::new(releasing)],
-            bounds: vec![0],
+            stores: (0..n).map(|_| Store::new()).collect(),
+            bounds,
+            firsts: (0..n).map(|_| Firsts::new(n)).collect(),
+            releasing,
             peak: 0,
         }
     }
@@ -100,6 +112,18 @@ impl Requests {
         match self.stores.as_slice() {
             [one] => one,
             all => all.iter().find(|s| s.index(r).is_some()).unwrap_or(&all[0]),
+        }
+    }
+
+    /// The store holding kept request `r` and its position there (`None` once released).
+    #[inline]
+    fn locate(&self, r: ReqId) -> Option<(usize, usize)> {
+        match self.stores.as_slice() {
+            [one] => one.live_index(r).map(|i| (0, i)),
+            all => all
+                .iter()
+                .enumerate()
+                .find_map(|(k, s)| s.live_index(r).map(|i| (k, i))),
         }
     }
 
@@ -185,20 +209,82 @@ impl Requests {
         self.store_mut(r).on_proposed(r, at, metrics);
     }
 
-    /// Whether replica state executed through `exec_upto` has executed `r`. Released
-    /// requests were executed by every replica, so by any state a replica holds.
-    pub fn executed(&self, r: ReqId, exec_upto: u64) -> bool {
-        self.store(r).executed(r, exec_upto)
+    /// Whether replica `node`'s state, executed through `exec_upto`, has executed `r`, as its
+    /// partition's record says. Released requests were executed by every replica, so by any
+    /// state a replica holds.
+    pub fn executed(&self, node: u32, r: ReqId, exec_upto: u64) -> bool {
+        self.locate(r).is_none_or(|at| {
+            let s = self.first_at(node, at);
+            s != 0 && s <= exec_upto
+        })
     }
 
-    /// Whether some replica has executed `r`.
+    /// Whether some replica has executed `r`. Reads every partition's record: for a family
+    /// that runs with one partition (Raft), or at a window's end.
     pub fn executed_anywhere(&self, r: ReqId) -> bool {
-        self.store(r).executed_anywhere(r)
+        self.executed_somewhere(r, u64::MAX)
     }
 
-    /// Executes `r` at sequence `seq`; true when this is its first execution (`Store::execute`).
-    pub fn execute(&mut self, r: ReqId, seq: u64) -> bool {
-        self.store_mut(r).execute(r, seq)
+    /// Whether some replica has executed `r` at or below `upto`; as `executed_anywhere`, it
+    /// reads every partition's record (they agree: [`Requests::merge`]).
+    pub fn executed_somewhere(&self, r: ReqId, upto: u64) -> bool {
+        self.locate(r).is_none_or(|(k, i)| {
+            let s = self.firsts.iter().map(|f| f.get(k, i)).find(|&s| s != 0);
+            s.is_some_and(|s| s <= upto)
+        })
+    }
+
+    /// The partition holding `node`'s records.
+    #[inline]
+    fn part_of(&self, node: u32) -> usize {
+        if self.firsts.len() == 1 {
+            0
+        } else {
+            self.store_of(node)
+        }
+    }
+
+    #[inline]
+    fn first_at(&self, node: u32, (k, i): (usize, usize)) -> u64 {
+        self.firsts[self.part_of(node)].get(k, i)
+    }
+
+    /// Replica `node` executes `r` at sequence `seq`; true when this is its first execution
+    /// (a request may be ordered twice around a view change; the second copy is a no-op). A
+    /// released request was executed everywhere below `seq`.
+    pub fn execute(&mut self, node: u32, r: ReqId, seq: u64) -> bool {
+        let Some(at) = self.locate(r) else {
+            return false;
+        };
+        let p = self.part_of(node);
+        let first = self.firsts[p].get(at.0, at.1);
+        if first != 0 {
+            return first == seq;
+        }
+        let log = self.firsts.len() > 1;
+        self.firsts[p].set(at, r, seq, self.releasing, log);
+        true
+    }
+
+    /// The merge of the partitions' first executions: stops the run if two partitions first
+    /// executed a request at different sequence numbers (`firsts.rs`).
+    #[inline]
+    pub fn merge(&mut self) {
+        // One partition: the check's one input agrees with itself.
+        if self.firsts.len() == 1 {
+            return;
+        }
+        if let Err(d) = self.check_agreement() {
+            panic!(
+                "the partitions disagree on where request {} was first executed: {} and {}",
+                d.request, d.seqs.0, d.seqs.1
+            );
+        }
+    }
+
+    fn check_agreement(&mut self) -> Result<(), Disagreement> {
+        let stores = &self.stores;
+        firsts::agree(&mut self.firsts, |r, k| stores[k].live_index(r))
     }
 
     /// Settles the request's transactions (once each): the origin has executed it. Those
@@ -214,10 +300,20 @@ impl Requests {
     }
 
     /// Releases the requests first executed at or below `everywhere`, the sequence number
-    /// every replica has executed (`Store::release`).
+    /// every replica has executed (`Store::release`), as each partition recorded them.
     pub fn release(&mut self, everywhere: u64) {
-        for s in &mut self.stores {
-            s.release(everywhere);
+        for p in 0..self.firsts.len() {
+            while let Some(r) = self.firsts[p].pop_executed(everywhere) {
+                if let Some((k, _)) = self.locate(r) {
+                    self.stores[k].release(r);
+                }
+            }
+        }
+        for (k, s) in self.stores.iter_mut().enumerate() {
+            let n = s.pop_released();
+            for f in &mut self.firsts {
+                f.popped(k, n);
+            }
         }
     }
 

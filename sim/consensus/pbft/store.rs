@@ -8,7 +8,7 @@ use crate::consensus::{Ctx, TxIn};
 use crate::engine::Time;
 use crate::ledger::{TxKind, TxTag};
 use crate::metrics::Metrics;
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 /// Requests in id order from `base` on, their transactions in the same order from `tx_base`
 /// on. Released requests leave from the front. One executed everywhere that never settles
@@ -24,10 +24,6 @@ pub struct Store {
     tx_base: u64,
     /// Requests added, by origin.
     by_origin: Vec<u64>,
-    /// Whether the family releases requests (`Requests::releasing`).
-    releasing: bool,
-    /// Executed somewhere and not yet released: `(first_seq, id)`; kept only when releasing.
-    executed: BTreeSet<(u64, ReqId)>,
     settled: u64,
     /// Transactions invalidated at validation (`Requests::invalidate`) and dropped.
     invalid_dropped: u64,
@@ -47,11 +43,8 @@ struct Tx {
 }
 
 impl Store {
-    pub fn new(releasing: bool) -> Self {
-        Store {
-            releasing,
-            ..Store::default()
-        }
+    pub fn new() -> Self {
+        Store::default()
     }
 
     /// Registers the transactions that reached `origin` together as request `id`.
@@ -84,7 +77,6 @@ impl Store {
             origin,
             bytes,
             reached: ctx.now,
-            first_seq: 0,
             first_tx,
             tx_count: txs.len() as u32,
             released: false,
@@ -116,14 +108,13 @@ impl Store {
         self.list.binary_search_by(|q| q.id.cmp(&r)).ok()
     }
 
-    fn slot(&self, r: ReqId) -> Option<&Request> {
-        let q = &self.list[self.index(r)?];
-        (!q.released).then_some(q)
+    /// Where `r` sits in `list`, if still kept (not released).
+    pub fn live_index(&self, r: ReqId) -> Option<usize> {
+        self.index(r).filter(|&i| !self.list[i].released)
     }
 
-    fn slot_mut(&mut self, r: ReqId) -> Option<&mut Request> {
-        let i = self.index(r)?;
-        let q = &mut self.list[i];
+    fn slot(&self, r: ReqId) -> Option<&Request> {
+        let q = &self.list[self.index(r)?];
         (!q.released).then_some(q)
     }
 
@@ -179,38 +170,6 @@ impl Store {
         }
     }
 
-    /// Whether replica state executed through `exec_upto` has executed `r`. Released
-    /// requests were executed by every replica, so by any state a replica holds.
-    pub fn executed(&self, r: ReqId, exec_upto: u64) -> bool {
-        self.slot(r).is_none_or(|q| {
-            let s = q.first_seq;
-            s != 0 && s <= exec_upto
-        })
-    }
-
-    /// Whether some replica has executed `r`.
-    pub fn executed_anywhere(&self, r: ReqId) -> bool {
-        self.slot(r).is_none_or(|q| q.first_seq != 0)
-    }
-
-    /// Executes `r` at sequence `seq`; true when this is its first execution (a request may be
-    /// ordered twice around a view change; the second copy is a no-op). A released request
-    /// was executed everywhere below `seq`.
-    pub fn execute(&mut self, r: ReqId, seq: u64) -> bool {
-        let Some(q) = self.slot_mut(r) else {
-            return false;
-        };
-        let first = q.first_seq == 0;
-        if first {
-            q.first_seq = seq;
-        }
-        let at = q.first_seq;
-        if first && self.releasing {
-            self.executed.insert((seq, r));
-        }
-        at == seq
-    }
-
     /// Settles the request's transactions (once each): the origin has executed it. Those
     /// invalidated at validation are dropped instead. Returns how many settled.
     pub fn settle<M, T>(&mut self, r: ReqId, ctx: &mut Ctx<M, T>) -> u64 {
@@ -253,43 +212,46 @@ impl Store {
         n
     }
 
-    /// Releases the requests first executed at or below `everywhere`, the sequence
-    /// number every replica has executed. Nothing can then ask about them but the questions
-    /// the methods above answer for released ones: whether executed (yes, at every replica's
-    /// state, since executed points only grow), executed for the first time at a later
-    /// sequence (no), settled (yes). Their bytes are not asked: messages that may name one
-    /// after its release carry the size themselves, and batches keep their totals. A
-    /// request executed everywhere but unsettled (its origin down for good before executing
-    /// it, or, in Byzantine runs, executing another batch at that sequence) is pending for
-    /// good: it settles only when its origin executes it at its first sequence, and executed
-    /// points only grow. It is released all the same, its unsettled transactions counted
-    /// where `Requests::pending` finds them, included or not as they stand: executed
-    /// everywhere, it is in no replica's waiting set, so nothing proposes it again.
-    pub fn release(&mut self, everywhere: u64) {
-        while let Some(&(s, r)) = self.executed.first()
-            && s <= everywhere
-        {
-            self.executed.pop_first();
-            let Some(range) = self.tx_range(r) else {
-                continue;
-            };
-            for t in self.txs.range_mut(range).filter(|t| !t.settled) {
-                t.settled = true;
-                if t.included {
-                    self.stranded.1 += 1;
-                } else {
-                    self.stranded.0 += 1;
-                }
+    /// Releases `r`, first executed at or below the sequence number every replica has
+    /// executed (`Requests::release`; a request released already stays so). Nothing can
+    /// then ask about it but the questions `Requests` answers for released ones: whether
+    /// executed (yes, at every replica's state, since executed points only grow), executed
+    /// for the first time at a later sequence (no), settled (yes). Its bytes are not asked:
+    /// messages that may name it after its release carry the size themselves, and batches
+    /// keep their totals. A request executed everywhere but unsettled (its origin down for
+    /// good before executing it, or, in Byzantine runs, executing another batch at that
+    /// sequence) is pending for good: it settles only when its origin executes it at its
+    /// first sequence, and executed points only grow. It is released all the same, its
+    /// unsettled transactions counted where `Requests::pending` finds them, included or not
+    /// as they stand: executed everywhere, it is in no replica's waiting set, so nothing
+    /// proposes it again.
+    pub fn release(&mut self, r: ReqId) {
+        let Some(range) = self.tx_range(r) else {
+            return;
+        };
+        for t in self.txs.range_mut(range).filter(|t| !t.settled) {
+            t.settled = true;
+            if t.included {
+                self.stranded.1 += 1;
+            } else {
+                self.stranded.0 += 1;
             }
-            let i = self.index(r).expect("kept until released");
-            self.list[i].released = true;
         }
+        let i = self.index(r).expect("kept until released");
+        self.list[i].released = true;
+    }
+
+    /// Drops the released requests at the front; returns how many.
+    pub fn pop_released(&mut self) -> usize {
+        let mut n = 0;
         while self.list.front().is_some_and(|q| q.released) {
             let q = self.list.pop_front().expect("present");
             self.base += 1;
             self.txs.drain(..q.tx_count as usize);
             self.tx_base += u64::from(q.tx_count);
+            n += 1;
         }
+        n
     }
 
     /// The transactions of `r` that touch the shared key (`TxIn::hot`), by position in `r`.

@@ -310,7 +310,7 @@ impl Raft {
             .validate(&mut self.requests, &self.blocks.get(b).batch, h);
         for i in 0..self.blocks.get(b).batch.len() {
             let r = self.blocks.get(b).batch[i];
-            let first = self.requests.execute(r, h);
+            let first = self.requests.execute(node.id, r, h);
             if first && self.requests.get(r).origin == node.id {
                 // Validated above on this peer's cores (`validation_time`).
                 self.settled[node.id as usize] += self.requests.settle_executed(r, ctx);

@@ -29,7 +29,7 @@ impl Tendermint {
         }
         for i in 0..self.blocks.get(b).batch.len() {
             let r = self.blocks.get(b).batch[i];
-            let first = self.requests.execute(r, height);
+            let first = self.requests.execute(node.id, r, height);
             if first {
                 self.first_executed.push(r, height);
             }

@@ -386,7 +386,7 @@ impl Tendermint {
 
     /// A validator learns of a request; an idle proposer proposes it.
     fn learn(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, r: ReqId) {
-        if self.requests.executed(r, node.height - 1) {
+        if self.requests.executed(node.id, r, node.height - 1) {
             return;
         }
         node.waiting.insert(r);

@@ -99,7 +99,7 @@ impl Tendermint {
         let committed = node.height - 1;
         let blk = self.blocks.get(block);
         for &r in &blk.batch {
-            if !self.requests.executed(r, committed) {
+            if !self.requests.executed(node.id, r, committed) {
                 node.waiting.insert(r);
             }
         }
