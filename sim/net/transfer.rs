@@ -32,6 +32,8 @@ pub struct Transfers {
     bps: Vec<f64>,
     /// The two sizes last sent on each pair, the most recent first.
     seen: Vec<[Seen; 2]>,
+    /// By sender's group, the last size asked of [`Self::slowest`] and its answer.
+    slowest: Vec<Seen>,
 }
 
 impl Transfers {
@@ -42,6 +44,7 @@ impl Transfers {
                 groups: 0,
                 bps: Vec::new(),
                 seen: Vec::new(),
+                slowest: Vec::new(),
             };
         }
         let bps = net
@@ -57,7 +60,29 @@ impl Transfers {
             groups,
             bps,
             seen: vec![EMPTY; groups * groups],
+            slowest: vec![EMPTY[0]; groups],
         }
+    }
+
+    /// The most that `bytes` from `from` can take to cross the link and be processed, over
+    /// every receiver: [`Self::time`] plus [`Network::processing`] at the slowest. A copy
+    /// whose fate only depends on arriving before some time is often settled by it without
+    /// its own. `None` where the pairs are not kept.
+    #[inline]
+    pub fn slowest(&mut self, net: &Network, from: u32, bytes: u64) -> Option<Time> {
+        let g = usize::from(*net.group.get(from as usize)?);
+        let last = self.slowest.get_mut(g)?;
+        if last.bytes != bytes {
+            let pairs = &self.bps[g * self.groups..(g + 1) * self.groups];
+            let time = pairs
+                .iter()
+                .zip(&net.links)
+                .map(|(&bps, to)| transfer(bytes, bps) + to.processing)
+                .max()
+                .unwrap_or(0);
+            *last = Seen { bytes, time };
+        }
+        Some(last.time)
     }
 
     /// [`Network::transfer_time`] from `from` to `to` of `bytes`.
@@ -114,6 +139,36 @@ consensus: { protocol: nakamoto }
                 net.transfer_time(from, to, bytes),
                 "{from} → {to}, {bytes} B"
             );
+        }
+    }
+
+    #[test]
+    fn the_slowest_is_the_most_any_receiver_takes() {
+        let yaml = "name: slowest
+seed: 2
+duration_s: 60
+gateways: { count: 0 }
+validators: { count: 3000 }
+network:
+  latency: { model: simblock2019 }
+  processing_ms: 2
+  classes:
+    - { name: miners, share: 0.5, upload_bps: 1.0e8, download_bps: 3.0e8, processing_ms: 5 }
+    - { name: relays, share: 0.5 }
+consensus: { protocol: nakamoto }
+";
+        let net = Network::build(&scenario::parse(yaml, "test").expect("valid scenario"));
+        let mut t = Transfers::new(&net);
+        // Every link group has members, so the most over receivers is the most over groups.
+        assert_eq!(net.groups(), 12);
+        assert!((0..net.groups()).all(|g| net.group.contains(&(g as u16))));
+        for from in (0..3000).step_by(37) {
+            for bytes in [37, 18_000, 37, 535_000] {
+                let most = (0..3000)
+                    .map(|to| net.transfer_time(from, to, bytes) + net.processing(to))
+                    .max();
+                assert_eq!(t.slowest(&net, from, bytes), most, "from {from}, {bytes} B");
+            }
         }
     }
 }

@@ -72,6 +72,12 @@ impl<P: Protocol> World<'_, P> {
     /// The arrival of `v`'s next message to `to` outside the upload queues, its latency drawn
     /// when needed.
     fn drawn(&mut self, v: u32, to: u32, bytes: u64) -> Arrival {
+        let index = next_index(&mut self.jitter_index, v);
+        self.drawn_at(v, to, bytes, index)
+    }
+
+    /// [`Self::drawn`] with the latency of `v`'s `index`-th message.
+    fn drawn_at(&mut self, v: u32, to: u32, bytes: u64, index: u64) -> Arrival {
         Arrival::Drawn {
             rest: self.sched.now()
                 + self.transfers.time(&self.net, v, to, bytes)
@@ -79,7 +85,7 @@ impl<P: Protocol> World<'_, P> {
                 + self.faults.extra_delay,
             from: v,
             to,
-            index: next_index(&mut self.jitter_index, v),
+            index,
         }
     }
 
@@ -300,6 +306,14 @@ impl<P: Protocol> World<'_, P> {
         let key = self.protocol.copy_key(&msg);
         self.traffic.sent_many(kind, v, bytes, cmds.len() as u64);
         let active = self.first_copies.active();
+        // Futile copies arriving before the end are only counted: by the slowest transfer and
+        // processing and the latency's bounds, without their own transfer time, and the kind's
+        // delivered count once for the run.
+        let rest_max = self
+            .transfers
+            .slowest(&self.net, v, bytes)
+            .map(|t| self.sched.now() + t + self.faults.extra_delay);
+        let (mut futile_copies, mut counted) = (0, 0);
         for stretch in cmds.chunks(STRETCH) {
             let mut futile = [false; STRETCH];
             if active {
@@ -309,14 +323,25 @@ impl<P: Protocol> World<'_, P> {
             }
             for (&f, c) in futile.iter().zip(stretch) {
                 let to = to(c);
-                let arrival = self.drawn(v, to, bytes);
-                if f {
-                    self.first_copies.dropped += 1;
-                    self.left_out(kind, to, bytes, arrival);
-                } else {
+                if !f {
+                    let arrival = self.drawn(v, to, bytes);
                     self.deliver_kept(v, to, (msg, kind, key), bytes, arrival);
+                    continue;
+                }
+                futile_copies += 1;
+                let index = next_index(&mut self.jitter_index, v);
+                if rest_max
+                    .is_some_and(|r| Arrival::surely_before(r, v, to, index, self.end, &self.net))
+                {
+                    self.traffic.received(to, bytes);
+                    counted += 1;
+                } else {
+                    let arrival = self.drawn_at(v, to, bytes, index);
+                    self.left_out(kind, to, bytes, arrival);
                 }
             }
         }
+        self.first_copies.dropped += futile_copies;
+        self.traffic.delivered_many(kind, bytes, counted);
     }
 }

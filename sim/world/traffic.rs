@@ -134,6 +134,22 @@ impl Traffic {
         n.bytes_out += bytes * copies;
     }
 
+    /// `copies` messages of `kind` and `bytes` delivered, whose receivers were counted one by
+    /// one with [`Self::received`].
+    pub fn delivered_many(&mut self, kind: Kind, bytes: u64, copies: u64) {
+        let t = &mut self.of(kind).delivered;
+        t.count += copies;
+        t.bytes += bytes * copies;
+    }
+
+    /// `to` received a message of `bytes` (its kind counted by [`Self::delivered_many`]).
+    #[inline]
+    pub fn received(&mut self, to: u32, bytes: u64) {
+        let n = &mut self.nodes[to as usize];
+        n.messages_in += 1;
+        n.bytes_in += bytes;
+    }
+
     /// Where a message sent ended: `to` received it, or it was not delivered for `fate`.
     #[inline]
     pub fn ended(&mut self, kind: Kind, to: u32, bytes: u64, fate: Fate) {
