@@ -64,8 +64,13 @@ impl Nakamoto {
         if h + 1 < k {
             return;
         }
-        let target = self.blocks.ancestor(b, h + 1 - k);
-        let fork = self.blocks.fork_point(node.confirmed, target);
+        let target = self.deep_ancestor(b, h + 1 - k);
+        // Usually the chain grew by one block: the new target extends the old.
+        let fork = if self.blocks.get(target).parent == node.confirmed {
+            node.confirmed
+        } else {
+            self.blocks.fork_point(node.confirmed, target)
+        };
         let reverted = self.blocks.get(node.confirmed).height - self.blocks.get(fork).height;
         ctx.metrics.reverted_settlements += u64::from(reverted);
         let fork_h = self.blocks.get(fork).height;
@@ -76,6 +81,22 @@ impl Nakamoto {
             self.blocks.confirm(c);
         }
         node.confirmed = target;
+    }
+
+    /// The ancestor of `b` at height `h`, the height `confirmations` below it: the same for
+    /// every node that adopts `b`, so walked once per block rather than once per adoption.
+    fn deep_ancestor(&mut self, b: u32, h: u32) -> u32 {
+        if let Some(&d) = self.deep.get(b as usize)
+            && d != u32::MAX
+        {
+            return d;
+        }
+        let d = self.blocks.ancestor(b, h);
+        if self.deep.len() <= b as usize {
+            self.deep.resize(b as usize + 1, u32::MAX);
+        }
+        self.deep[b as usize] = d;
+        d
     }
 
     fn settle_block(&mut self, node: u32, c: u32, ctx: &mut Ctx<Msg, Timer>) {

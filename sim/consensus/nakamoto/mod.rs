@@ -56,6 +56,8 @@ pub struct Nakamoto {
     kinds: Vec<[u32; TxKind::COUNT]>,
     /// Whether each node relays compact blocks.
     compact: Vec<bool>,
+    /// Each block's ancestor `confirmations` deep (`u32::MAX` until asked; see `adopt`).
+    deep: Vec<u32>,
     seed: u64,
     attack: Option<Attack>,
     /// Announce/request relay state; `None` under `relay_model: ideal`.
@@ -155,6 +157,7 @@ impl Nakamoto {
             compact_bytes: vec![0],
             kinds: vec![[0; TxKind::COUNT]],
             compact,
+            deep: Vec::new(),
             seed,
             attack: None,
             announce: None,
