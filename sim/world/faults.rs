@@ -170,6 +170,15 @@ impl Faults {
     /// draw exactly as before.
     #[inline]
     pub fn lost(&mut self, now: Time, from: u32, to: u32, rng: &mut ChaCha8Rng) -> Option<Fate> {
+        // Most runs lose nothing: answered here without a call.
+        if self.windows.is_empty() && self.eclipse.is_none() && self.loss <= 0.0 {
+            return None;
+        }
+        self.lost_now(now, from, to, rng)
+    }
+
+    /// [`Self::lost`] where something can be lost.
+    fn lost_now(&mut self, now: Time, from: u32, to: u32, rng: &mut ChaCha8Rng) -> Option<Fate> {
         let cut = self.windows.iter().any(|w| {
             (w.from..w.to).contains(&now) && w.group[from as usize] != w.group[to as usize]
         });
