@@ -66,6 +66,7 @@ impl<P: Protocol> World<'_, P> {
             in_open_gateway_batches += in_batches;
             self.metrics.absorb_devices(&sh.metrics);
         }
+        self.traffic.flush();
         let report = self
             .protocol
             .finish(&self.nodes, self.end, &mut self.metrics);
