@@ -3,6 +3,7 @@
 
 mod acks;
 mod air_plan;
+mod air_stats;
 mod air_tables;
 mod airwaves;
 mod arrival;
