@@ -6,6 +6,7 @@ mod charts;
 mod exec;
 mod latency;
 mod merge;
+mod path;
 mod spec;
 mod stats;
 mod store;
@@ -14,11 +15,11 @@ pub use charts::{Chart, DEFAULT_METRICS, Scale};
 pub(crate) use charts::{FONT, PALETTE, SIZE, range, short};
 pub use exec::{Outcome, Shard, concurrency, memory_estimate, run, run_in, run_points};
 pub use merge::{AxisValues, Combined, combine, read_point};
+pub use path::get_path;
 pub use spec::Dim;
 pub use spec::json_schema;
 pub use spec::{
-    ChartSpec, MAX_RUNS, Point, Sweep, build, get_path, label, load, run_seed, scalar,
-    with_overrides,
+    ChartSpec, MAX_RUNS, Point, Sweep, build, label, load, run_seed, scalar, with_overrides,
 };
 pub use stats::{Domain, Stats, stats, t975};
 pub use store::{Plan, plan_of, read_plan, run_dir, write_plan};
