@@ -7,6 +7,7 @@
 
 mod charts;
 mod consensus;
+mod propagation;
 mod queues;
 pub mod radio;
 mod suite;
@@ -18,7 +19,8 @@ pub const TARGETS: [&str; 16] = [
     "T25", "T26", "T27",
 ];
 
-pub use suite::{DoubleSpendPoint, Propagation, Row, SelfishPoint, Suite, run};
+pub use propagation::Propagation;
+pub use suite::{DoubleSpendPoint, Row, SelfishPoint, Suite, run};
 
 use std::fmt::Write as _;
 use std::path::Path;
