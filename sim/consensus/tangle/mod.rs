@@ -33,19 +33,21 @@
 //! the approval statistics are kept in streaming form, so memory stays flat in simulated time.
 
 pub mod dag;
+mod milestones;
 mod release;
 mod report;
 mod tips;
+mod visibility;
 
 use super::{Carries, Ctx, Gossip, Kind, Protocol, Report, TxIn};
 use crate::engine::{Time, from_secs};
 use crate::metrics::Metrics;
-use crate::net::millis;
 use crate::scenario::{self, Confirmation, TipSelection};
 use dag::{Dag, GENESIS, Vertex};
+use milestones::Milestone;
 use release::Approvals;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 const MILESTONE_BYTES: u64 = 1_600;
 
@@ -88,14 +90,6 @@ pub struct Tangle {
     /// Per (origin, size): the longest delay from the origin to any node, for the release's
     /// visible-everywhere check without partitions (delays do not change during a run).
     farthest: RefCell<HashMap<(u32, u32), Time>>,
-}
-
-struct Milestone {
-    issued: Time,
-    /// Device transactions it newly confirmed.
-    count: u32,
-    /// Those the origin has yet to learn, by origin validator, each in id order.
-    txs: BTreeMap<u32, Vec<u32>>,
 }
 
 #[derive(Clone, Debug)]
@@ -179,66 +173,6 @@ impl Tangle {
     /// Settlements of an already settled transaction; 0 unless confirmation is undone.
     pub fn resettled(&self) -> u64 {
         self.resettled
-    }
-
-    /// When something sent from `a` at `t` can reach `b`: at `t`, or when the partitions
-    /// separating them then have ended.
-    fn resync(cuts: &[(Time, Time, Vec<u32>)], mut t: Time, a: u32, b: u32) -> Time {
-        while let Some(&(_, to, _)) = cuts
-            .iter()
-            .find(|(from, to, g)| (*from..*to).contains(&t) && g[a as usize] != g[b as usize])
-        {
-            t = to;
-        }
-        t
-    }
-
-    /// When a transaction attached at `t` has been able to spread to every node.
-    fn spread_from(cuts: &[(Time, Time, Vec<u32>)], t: Time) -> Time {
-        cuts.iter()
-            .filter(|(from, to, _)| (*from..*to).contains(&t))
-            .map(|&(_, to, _)| to)
-            .max()
-            .unwrap_or(t)
-            .max(t)
-    }
-
-    fn delay(origin: u32, v: u32, bytes: u32, ctx: &Ctx<Msg, Timer>) -> Time {
-        if origin == v {
-            return 0;
-        }
-        // Milestones enter at the coordinator, which may receive no transactions itself.
-        let direct = || millis(ctx.net.latency_ms(origin, v));
-        if ctx.reach.is_origin(origin) {
-            ctx.reach.delay(origin, v, bytes).unwrap_or_else(direct)
-        } else {
-            direct()
-        }
-    }
-
-    fn visible_at(&self, x: u32, v: u32, ctx: &Ctx<Msg, Timer>) -> Time {
-        self.seen_at(self.dag.get(x), v, ctx)
-    }
-
-    fn seen_at(&self, t: &Vertex, v: u32, ctx: &Ctx<Msg, Timer>) -> Time {
-        if t.origin == u32::MAX {
-            return 0;
-        }
-        let sent = t.issued + self.pow;
-        let sent = if self.cuts.is_empty() || t.origin == v || t.origin as usize >= self.down.len()
-        {
-            sent
-        } else {
-            Self::resync(&self.cuts, sent, t.origin, v)
-        };
-        sent + Self::delay(t.origin, v, t.bytes, ctx)
-    }
-
-    /// A released transaction was visible everywhere when it was released.
-    fn visible(&self, x: u32, v: u32, ctx: &Ctx<Msg, Timer>) -> bool {
-        self.dag
-            .try_get(x)
-            .is_none_or(|t| self.seen_at(t, v, ctx) <= ctx.now)
     }
 
     fn tips_changed(&mut self, now: Time, metrics: &Metrics, before: u64) {
@@ -339,60 +273,6 @@ impl Tangle {
             && at <= ctx.now
         {
             self.due[v as usize].pop_first();
-            self.settle(x, ctx);
-        }
-    }
-
-    fn issue_milestone(&mut self, ctx: &mut Ctx<Msg, Timer>) {
-        let m = self.attach(ctx.node, None, ctx);
-        let now = ctx.now;
-        let t = self.dag.get_mut(m).expect("just attached");
-        t.confirmed = true;
-        t.confirmed_at = Some(now);
-        let mut txs: Vec<(u32, u32)> = Vec::new();
-        for a in self.dag.ancestors(m, |t| !t.confirmed) {
-            let t = self.dag.get_mut(a).expect("held");
-            t.confirmed = true;
-            t.confirmed_at = Some(now);
-            if t.created.is_some() {
-                txs.push((t.origin, a));
-            }
-        }
-        txs.sort_unstable();
-        let count = txs.len() as u32;
-        let mut by_origin: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-        for (o, a) in txs {
-            by_origin.entry(o).or_default().push(a);
-        }
-        let id = self.milestones.len() as u32;
-        self.milestones.push(Milestone {
-            issued: now,
-            count,
-            txs: by_origin,
-        });
-        for v in 0..self.settled.len() as u32 {
-            if v != ctx.node {
-                ctx.send(v, Msg::Milestone(id), MILESTONE_BYTES);
-            }
-        }
-    }
-
-    /// Processes every milestone `node` lacks up to `id`.
-    fn milestones_to(&mut self, node: &mut Node, id: u32, ctx: &mut Ctx<Msg, Timer>) {
-        for k in node.next_milestone..=id {
-            self.settle_milestone(k, node.id, ctx);
-        }
-        node.next_milestone = node.next_milestone.max(id + 1);
-    }
-
-    /// Settles what milestone `id` confirmed at `v`; each node processes a milestone once,
-    /// so its list for `v` is dropped.
-    fn settle_milestone(&mut self, id: u32, v: u32, ctx: &mut Ctx<Msg, Timer>) {
-        for x in self.milestones[id as usize]
-            .txs
-            .remove(&v)
-            .unwrap_or_default()
-        {
             self.settle(x, ctx);
         }
     }
