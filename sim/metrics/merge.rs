@@ -43,6 +43,31 @@ impl Metrics {
             x.1 += y.1;
         }
     }
+
+    /// An empty recorder on this one's window grid and measurement, for one partition's
+    /// validator-side records (`world::part`).
+    pub fn validators_delta(&self) -> Metrics {
+        let mut m = Metrics::measured(self.window(), self.end(), self.measure().clone());
+        m.log_settled = self.log_settled;
+        m
+    }
+
+    /// Moves a partition's records here and leaves `delta` empty: the counts by
+    /// [`Metrics::absorb_validators`], the settlements logged for receipts appended (one
+    /// partition's log is in the order its events ran). The workloads empty `typed_log`
+    /// after every handler, so it holds nothing here.
+    pub fn take_validators(&mut self, delta: &mut Metrics) {
+        debug_assert!(
+            delta.created + delta.uploaded + delta.dropped_overflow + delta.upload_wait.count()
+                == 0,
+            "a partition records validator-side events only"
+        );
+        self.settled_log.append(&mut delta.settled_log);
+        self.absorb_validators(delta);
+        let log = std::mem::take(&mut delta.settled_log);
+        *delta = self.validators_delta();
+        delta.settled_log = log;
+    }
 }
 
 /// Adds `b` into `a` element by element (both on one window grid).

@@ -25,7 +25,7 @@ impl<P: Protocol> World<'_, P> {
                         self.faults.stranded_tx += txs.len() as u64;
                         let now = self.sched.now();
                         for t in &txs {
-                            self.metrics.on_stranded(t.kind, now);
+                            self.part.metrics.on_stranded(t.kind, now);
                         }
                         self.batches.give_back(txs);
                     } else {
@@ -35,7 +35,8 @@ impl<P: Protocol> World<'_, P> {
                 Ev::Msg { to, msg, bytes, .. } if self.faults.is_down(to) => {
                     self.faults.counts.msgs_to_down_node += 1;
                     let kind = self.protocol.kind(&msg);
-                    self.traffic
+                    self.part
+                        .traffic
                         .ended(kind, to, u64::from(bytes), Fate::NodeDown);
                 }
                 Ev::Timer { node, .. } if self.faults.is_down(node) => {
@@ -56,7 +57,8 @@ impl<P: Protocol> World<'_, P> {
                     bytes,
                 } => {
                     let kind = self.protocol.kind(&msg);
-                    self.traffic
+                    self.part
+                        .traffic
                         .ended(kind, to, u64::from(bytes), Fate::Delivered);
                     self.dispatch_next(to, |p, n, ctx| p.on_message(n, ctx, from, msg))
                 }
@@ -73,11 +75,12 @@ impl<P: Protocol> World<'_, P> {
                 }
             }
             if self.sched.delivered() & 0xffff == 0 {
+                let (reached, settled) = self.part.progress(&self.metrics);
                 progress.update(
                     self.sched.now(),
                     self.sched.delivered() + shard_events,
-                    self.metrics.reached,
-                    self.metrics.settled,
+                    reached,
+                    settled,
                 );
             }
         }
@@ -135,7 +138,7 @@ impl<P: Protocol> World<'_, P> {
     fn hand(&mut self, v: u32, batch: u32) {
         let mut txs = self.batches.take(batch);
         for t in &mut txs {
-            self.metrics.on_handed(t.kind);
+            self.part.metrics.on_handed(t.kind);
             let share = typed::group_of(&self.groups, t.device).hot_key_share;
             if share > 0.0 {
                 let index = (u64::from(t.seq) << 8) | t.kind.index() as u64;
@@ -192,6 +195,7 @@ impl<P: Protocol> World<'_, P> {
         handler: impl FnOnce(&mut P, &mut P::Node, &mut Ctx<P::Msg, P::Timer>),
     ) -> Option<(u32, P::Timer)> {
         let now = self.sched.now();
+        let part = &mut self.part;
         let mut ctx = Ctx {
             now,
             node: v,
@@ -199,15 +203,15 @@ impl<P: Protocol> World<'_, P> {
             rng: &mut self.consensus_rng[v as usize],
             net: &self.net,
             reach: &self.reach,
-            metrics: &mut self.metrics,
+            metrics: &mut part.metrics,
             exec: &mut self.exec,
-            settlements: &mut self.settlements,
-            out: &mut self.out,
+            settlements: &mut part.settlements,
+            out: &mut part.out,
         };
         handler(&mut self.protocol, &mut self.nodes[v as usize], &mut ctx);
-        self.settlements.replay(&mut self.exec, &mut self.metrics);
+        part.settlements.replay(&mut self.exec, &mut part.metrics);
         // Most handlers log no typed transaction: the check costs less than the call.
-        if !self.metrics.typed_log.is_empty() {
+        if !part.metrics.typed_log.is_empty() {
             self.workload_fates();
         }
         if self.privacy.is_some() {
@@ -215,7 +219,7 @@ impl<P: Protocol> World<'_, P> {
         }
         let src = node_source(v);
         let mut due = None;
-        let mut out = std::mem::take(&mut self.out);
+        let mut out = std::mem::take(&mut self.part.out);
         let mut i = 0;
         while i < out.len() {
             let run = Self::run_len(&out[i..]);
@@ -235,7 +239,7 @@ impl<P: Protocol> World<'_, P> {
             i += run;
         }
         out.clear();
-        self.out = out;
+        self.part.out = out;
         due
     }
 }

@@ -20,7 +20,7 @@ impl<P: Protocol> World<'_, P> {
             .unwrap_or_default()
         {
             let kind = self.protocol.kind(&msg);
-            self.traffic.ended(kind, to, bytes, Fate::InFlight);
+            self.part.traffic.ended(kind, to, bytes, Fate::InFlight);
         }
         let mut shards = std::mem::take(&mut self.shards);
         self.receipts_settle();
@@ -66,7 +66,7 @@ impl<P: Protocol> World<'_, P> {
             in_open_gateway_batches += in_batches;
             self.metrics.absorb_devices(&sh.metrics);
         }
-        self.traffic.flush();
+        self.part.traffic.flush();
         let report = self
             .protocol
             .finish(&self.nodes, self.end, &mut self.metrics);
@@ -76,7 +76,7 @@ impl<P: Protocol> World<'_, P> {
         };
         if let Some(gossip) = self.protocol.gossip() {
             let (rows, nodes) = relay::cost(&self.net, &self.reach, &self.metrics.gossiped, gossip);
-            self.traffic.add_modeled(rows, &nodes);
+            self.part.traffic.add_modeled(rows, &nodes);
         }
         let radio = self
             .airwaves
@@ -157,15 +157,15 @@ impl<P: Protocol> World<'_, P> {
                 blocks_proposed: st.blocks_proposed,
                 blocks_main_chain: st.blocks_main_chain,
                 settled_tx: st.settled_tx,
-                traffic: self.traffic.nodes()[v],
+                traffic: self.part.traffic.nodes()[v],
             })
             .collect();
         let facts = summary::Facts {
             s: self.s,
             events: self.events(),
             device_events: shards_events(&self.shards),
-            messages: self.traffic.rows(),
-            undelivered: self.traffic.undelivered().collect(),
+            messages: self.part.traffic.rows(),
+            undelivered: self.part.traffic.undelivered().collect(),
             redundant_copies: self.first_copies.dropped,
             devices: self.devices as u64,
             gateways: self.access.gateways() as u64,
@@ -226,7 +226,7 @@ impl<P: Protocol> World<'_, P> {
             blocks: report.blocks,
             blocks_spilled: spilled,
             nodes,
-            messages: self.traffic.rows(),
+            messages: self.part.traffic.rows(),
             leaders: report.leaders,
             radio: radio.radio,
             gateways: radio.gateways,

@@ -33,10 +33,10 @@ impl<P: Protocol> World<'_, P> {
         let now = self.sched.now();
         let src = node_source(v);
         let kind = self.protocol.kind(&msg);
-        self.traffic.sent(kind, v, bytes);
+        self.part.traffic.sent(kind, v, bytes);
         let rng = &mut self.latency_rng[v as usize];
         if let Some(fate) = self.faults.lost(now, v, to, rng) {
-            self.traffic.ended(kind, to, bytes, fate);
+            self.part.traffic.ended(kind, to, bytes, fate);
             return;
         }
         let at = match &mut self.uplinks {
@@ -110,7 +110,9 @@ impl<P: Protocol> World<'_, P> {
         }
         let now = self.sched.now();
         let kind = self.protocol.kind(&msg);
-        self.traffic.sent_many(kind, v, bytes, u64::from(receivers));
+        self.part
+            .traffic
+            .sent_many(kind, v, bytes, u64::from(receivers));
         // Losses drawn in id order from the sender's stream, as single messages draw them.
         let mut lost = std::mem::take(&mut self.cast_lost);
         lost.clear();
@@ -120,7 +122,7 @@ impl<P: Protocol> World<'_, P> {
             let rng = &mut self.latency_rng[v as usize];
             for to in (0..n).filter(|&to| to != v) {
                 if let Some(fate) = self.faults.lost(now, v, to, rng) {
-                    self.traffic.ended(kind, to, bytes, fate);
+                    self.part.traffic.ended(kind, to, bytes, fate);
                     lost[(to / 64) as usize] |= 1 << (to % 64);
                     copies -= 1;
                 }
@@ -142,7 +144,7 @@ impl<P: Protocol> World<'_, P> {
             let mut start = 0;
             while let Some((to, at, _)) = self.casts.next(slot, start) {
                 if at >= self.end {
-                    self.traffic.ended(kind, to, bytes, Fate::InFlight);
+                    self.part.traffic.ended(kind, to, bytes, Fate::InFlight);
                 }
                 start = to + 1;
             }
@@ -199,7 +201,7 @@ impl<P: Protocol> World<'_, P> {
         } else {
             Fate::InFlight
         };
-        self.traffic.ended(kind, to, bytes, fate);
+        self.part.traffic.ended(kind, to, bytes, fate);
     }
 
     /// [`Self::deliver`] of a copy that is not futile, with its kind and copy key.
@@ -224,13 +226,13 @@ impl<P: Protocol> World<'_, P> {
         if at >= self.end {
             // Never delivered: the loop stops before it. Scheduled all the same, so the event
             // count and every stream stay as they were.
-            self.traffic.ended(kind, to, bytes, Fate::InFlight);
+            self.part.traffic.ended(kind, to, bytes, Fate::InFlight);
         }
         if let Some(key) = key
             && self.first_copies.redundant(to, key, at, src)
         {
             if at < self.end {
-                self.traffic.ended(kind, to, bytes, Fate::Delivered);
+                self.part.traffic.ended(kind, to, bytes, Fate::Delivered);
             }
             return;
         }
@@ -304,7 +306,9 @@ impl<P: Protocol> World<'_, P> {
         }
         let kind = self.protocol.kind(&msg);
         let key = self.protocol.copy_key(&msg);
-        self.traffic.sent_many(kind, v, bytes, cmds.len() as u64);
+        self.part
+            .traffic
+            .sent_many(kind, v, bytes, cmds.len() as u64);
         let active = self.first_copies.active();
         // Futile copies arriving before the end are only counted: by the slowest transfer and
         // processing and the latency's bounds, without their own transfer time, and the kind's
@@ -333,7 +337,7 @@ impl<P: Protocol> World<'_, P> {
                 if rest_max
                     .is_some_and(|r| Arrival::surely_before(r, v, to, index, self.end, &self.net))
                 {
-                    self.traffic.received(to, bytes);
+                    self.part.traffic.received(to, bytes);
                     counted += 1;
                 } else {
                     let arrival = self.drawn_at(v, to, bytes, index);
@@ -342,6 +346,6 @@ impl<P: Protocol> World<'_, P> {
             }
         }
         self.first_copies.dropped += futile_copies;
-        self.traffic.delivered_many(kind, bytes, counted);
+        self.part.traffic.delivered_many(kind, bytes, counted);
     }
 }

@@ -21,6 +21,7 @@ mod faults;
 mod finish;
 mod gateways;
 mod messages;
+mod part;
 mod progress;
 mod receipts;
 mod relay;
@@ -30,9 +31,7 @@ mod traffic;
 mod typed;
 
 use crate::consensus::Protocol;
-use crate::engine::{
-    Command, EventKey, NS_PER_MS, NS_PER_S, Purpose, Scheduler, Time, from_secs, stream,
-};
+use crate::engine::{EventKey, NS_PER_MS, NS_PER_S, Purpose, Scheduler, Time, from_secs, stream};
 use crate::metrics::spill::Spill;
 use crate::metrics::{Conservation, Measure, Metrics, RunOutput};
 use crate::net::{Access, Network, Reach, Transfers, Uplinks};
@@ -47,7 +46,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use shard::{Plans, Shard, Sources};
 use std::sync::Arc;
-use traffic::{Fate, Traffic};
+use traffic::Fate;
 
 pub use entry::{run, run_rows_to, run_with, run_with_rows};
 pub use estimate::{Estimate, Rows, available_bytes, estimate, estimate_rows, offered_tx_per_s};
@@ -220,15 +219,12 @@ struct World<'s, P: Protocol> {
     metrics: Metrics,
     /// The validators' cores, between a family's decision and settlement.
     exec: crate::ledger::Executor,
-    /// Settlements the handlers logged, replayed through `exec` after each handler.
-    settlements: crate::consensus::settlements::Settlements,
+    /// What the validators' handlers write: their metrics, traffic, settlements, commands.
+    part: part::Part<P::Msg, P::Timer>,
     batches: Batches,
-    /// Validator messages by kind and node, and where each ended: the protocol's cost.
-    traffic: Traffic,
     faults: Faults,
     changes: Vec<Change>,
     first_copies: FirstCopies,
-    out: Vec<Command<P::Msg, P::Timer>>,
     /// The key of the handler running now (`Ctx::key`).
     key: EventKey,
     /// Upload links for block data under `relay_model: announce` and transactions under
@@ -290,7 +286,14 @@ impl<'s, P: Protocol> World<'s, P> {
         if let (Some(p), Some(r)) = (&privacy, protocol.tx_relay_mut()) {
             r.watch(&p.watched());
         }
+        let metrics = {
+            let mut m = Metrics::measured(from_secs(s.metrics.window_s), end, measure(s));
+            m.log_settled = log_settled;
+            m
+        };
         World {
+            part: part::Part::new(&metrics, n),
+            metrics,
             workloads: crate::workload::Workloads::build(s, end),
             workload_out: Default::default(),
             groups: crate::devices::Fleet::groups(s),
@@ -327,15 +330,7 @@ impl<'s, P: Protocol> World<'s, P> {
             nodes,
             sched: Scheduler::new(sources),
             exec: crate::ledger::Executor::build(s.validators.execution.as_ref(), end),
-            settlements: Default::default(),
-            metrics: {
-                let mut m = Metrics::measured(from_secs(s.metrics.window_s), end, measure(s));
-                m.log_settled = log_settled;
-                m
-            },
             batches: Batches::default(),
-            traffic: Traffic::new(n),
-            out: Vec::new(),
             key: EventKey::new(0, SYSTEM, 0),
         }
     }
@@ -419,6 +414,7 @@ impl<'s, P: Protocol> World<'s, P> {
         self.process_until(self.end - 1, before, progress);
         self.shards = shards;
         self.sched.advance_to(self.end);
+        self.part.flush(&mut self.metrics);
         self.metrics.sample(self.end, self.protocol.mempool_len());
         progress.finish(self.events());
         self.finish()
@@ -435,6 +431,7 @@ impl<'s, P: Protocol> World<'s, P> {
     /// shards are visited in. `validators` is the validators' clock: they have run every
     /// event before it.
     fn merge(&mut self, shards: &mut [Shard], barrier: Time, validators: Time) {
+        self.part.flush(&mut self.metrics);
         self.receipts_settle();
         if let (Some(air), Some(waves)) = (&self.air, &mut self.airwaves) {
             let src = Sources {

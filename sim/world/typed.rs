@@ -85,17 +85,17 @@ impl<P: Protocol> World<'_, P> {
 
     /// Hands the fates the last handler recorded to the workloads.
     pub(super) fn workload_fates(&mut self) {
-        if self.metrics.typed_log.is_empty() {
+        if self.part.metrics.typed_log.is_empty() {
             return;
         }
-        let mut log = std::mem::take(&mut self.metrics.typed_log);
+        let mut log = std::mem::take(&mut self.part.metrics.typed_log);
         self.with_workloads(|w, cx| {
             for &(tag, at) in &log {
                 w.fate(tag, at, cx);
             }
         });
         log.clear();
-        self.metrics.typed_log = log;
+        self.part.metrics.typed_log = log;
     }
 
     /// Schedules what the workloads asked for: each transaction as an upload of its own,

@@ -1,0 +1,49 @@
+//! What a partition of the validators writes while its events run, kept apart from the
+//! world's shared records so that partitions can run side by side (`sim/README.md`,
+//! validators in parallel, rule 3): its `Metrics` delta, its `Traffic` counts, its keyed
+//! settlement log and its handlers' commands. One partition for now: the delta is moved into
+//! the world's recorder at the fleet's merges and at the end, the points where the world
+//! reads what the validators recorded (receipts read the settlements logged for them).
+
+use super::traffic::Traffic;
+use crate::consensus::settlements::Settlements;
+use crate::engine::Command;
+use crate::metrics::Metrics;
+
+pub(super) struct Part<M, T> {
+    /// Validator-side records since the last merge (`Metrics::take_validators`).
+    pub metrics: Metrics,
+    /// Validator messages by kind and node, and where each ended: the protocol's cost.
+    pub traffic: Traffic,
+    /// Settlements the handlers logged, replayed through the shared timeline after each
+    /// handler.
+    pub settlements: Settlements,
+    /// The commands of the handler running now.
+    pub out: Vec<Command<M, T>>,
+}
+
+impl<M, T> Part<M, T> {
+    /// A partition recording on `world`'s window grid, counting traffic for `nodes`.
+    pub fn new(world: &Metrics, nodes: u32) -> Self {
+        Part {
+            metrics: world.validators_delta(),
+            traffic: Traffic::new(nodes),
+            settlements: Default::default(),
+            out: Vec::new(),
+        }
+    }
+
+    /// Moves the partition's records into the world's recorder.
+    pub fn flush(&mut self, world: &mut Metrics) {
+        world.take_validators(&mut self.metrics);
+    }
+
+    /// Transactions that reached validators and settled, recorded or not yet flushed (for
+    /// the progress line, read between flushes).
+    pub fn progress(&self, world: &Metrics) -> (u64, u64) {
+        (
+            world.reached + self.metrics.reached,
+            world.settled + self.metrics.settled,
+        )
+    }
+}
