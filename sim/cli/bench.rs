@@ -338,6 +338,7 @@ fn bench_fleet(
             rss / 1048576.0,
             rss / sizes[0] as f64
         );
+        stages_line(&out);
         // Transactions lost on the way (collisions, a full mempool) cost the run less than
         // those carried to the end: the figures describe a lighter load than offered, so
         // say how many and why beside them (on stderr, to keep the table's line intact).
@@ -465,4 +466,34 @@ fn rerun(args: &[&str], more: &[&str], what: &str) -> Result<(), String> {
     } else {
         Err(format!("{what} failed ({status})"))
     }
+}
+
+/// Where the run's transactions stood at its end, and the validators' backlog over the run
+/// (transactions waiting in the mempool and all not yet settled, at the end of each ten
+/// windows), on stderr beside the table's line: a backlog that grows with simulated time
+/// holds memory that grows with it.
+fn stages_line(out: &unchained::metrics::RunOutput) {
+    let c = &out.conservation;
+    let every = out.timeseries.len().div_ceil(10).max(1);
+    let backlog: Vec<String> = out
+        .timeseries
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| (i + 1) % every == 0 || i + 1 == out.timeseries.len())
+        .map(|(_, r)| format!("{:.0} s {}/{}", r.window_end_s, r.mempool_tx, r.pending_tx))
+        .collect();
+    let stale = out.blocks.iter().filter(|b| b.stale).count();
+    eprintln!(
+        "bench fleet: settled {}, pending on device {}, in transit {}, in mempool {}, in block {}; \
+         blocks {} ({stale} stale), transactions still listed in blocks {:.0}; \
+         mempool/pending at window ends: {}",
+        c.settled,
+        c.pending_on_device,
+        c.pending_in_transit,
+        c.pending_in_mempool,
+        c.pending_in_block,
+        out.blocks.len(),
+        out.metric("retained_block_tx").unwrap_or(0.0),
+        backlog.join(", ")
+    );
 }
