@@ -10,7 +10,7 @@ use crate::world::faults::Change;
 impl<P: Protocol> World<'_, P> {
     /// Runs the validators' events due at or before `until`.
     pub(super) fn process_until(&mut self, until: Time, shard_events: u64, progress: &Progress) {
-        while let Some((key, ev)) = self.sched.pop_until(until) {
+        while let Some((key, ev)) = self.part.sched.pop_until(until) {
             self.key = key;
             let ev = match ev {
                 Ev::Cast { slot, to } => self.cast_due(slot, to),
@@ -20,10 +20,10 @@ impl<P: Protocol> World<'_, P> {
                 Ev::Batch { node, batch } if self.faults.is_down(node) => {
                     self.observe(node, batch);
                     self.faults.counts.batches_held += 1;
-                    if self.faults.down_for_good(node, self.sched.now()) {
+                    if self.faults.down_for_good(node, self.part.sched.now()) {
                         let txs = self.batches.take(batch);
                         self.faults.stranded_tx += txs.len() as u64;
-                        let now = self.sched.now();
+                        let now = self.part.sched.now();
                         for t in &txs {
                             self.part.metrics.on_stranded(t.kind, now);
                         }
@@ -66,19 +66,19 @@ impl<P: Protocol> World<'_, P> {
                     self.dispatch_next(node, |p, n, ctx| p.on_timer(n, ctx, timer))
                 }
                 Ev::Sample => {
-                    let now = self.sched.now();
+                    let now = self.part.sched.now();
                     self.metrics.sample(now, self.protocol.mempool_len());
                     let next = now + self.metrics.window();
                     if next < self.end {
-                        self.sched.schedule(next, SYSTEM, Ev::Sample);
+                        self.system(next, Ev::Sample);
                     }
                 }
             }
-            if self.sched.delivered() & 0xffff == 0 {
+            if self.part.sched.delivered() & 0xffff == 0 {
                 let (reached, settled) = self.part.progress(&self.metrics);
                 progress.update(
-                    self.sched.now(),
-                    self.sched.delivered() + shard_events,
+                    self.part.sched.now(),
+                    self.part.sched.delivered() + shard_events,
                     reached,
                     settled,
                 );
@@ -89,7 +89,7 @@ impl<P: Protocol> World<'_, P> {
     /// Shows an upload reaching its validator to the privacy observers.
     fn observe(&mut self, node: u32, batch: u32) {
         if let Some(p) = &mut self.privacy {
-            let now = self.sched.now();
+            let now = self.part.sched.now();
             p.observe(now, node, self.batches.list(batch));
         }
     }
@@ -106,7 +106,7 @@ impl<P: Protocol> World<'_, P> {
         let was_down = self.faults.is_down(c.node);
         if !self.faults.apply(c) {
             if !was_down && self.faults.is_down(c.node) {
-                let now = self.sched.now();
+                let now = self.part.sched.now();
                 self.protocol
                     .on_crash(&mut self.nodes[c.node as usize], now);
                 if self.faults.for_good(&c) {
@@ -125,9 +125,9 @@ impl<P: Protocol> World<'_, P> {
         }
         // Each parked upload is handed under a number of its own, so the requests it makes
         // are named apart and in the order they are handed (`Ctx::key`).
-        let now = self.sched.now();
+        let now = self.part.sched.now();
         for batch in std::mem::take(&mut self.faults.parked[v as usize]) {
-            self.key = EventKey::new(now, SYSTEM, self.sched.reserve(SYSTEM, 1));
+            self.key = EventKey::new(now, SYSTEM, self.part.sched.reserve(SYSTEM, 1));
             self.hand(v, batch);
         }
     }
@@ -172,19 +172,19 @@ impl<P: Protocol> World<'_, P> {
     ) {
         let mut due = self.handle(v, handler);
         while let Some((seq, timer)) = due {
-            if !self.sched.deliver_now(node_source(v), seq) {
+            if !self.part.sched.deliver_now(node_source(v), seq) {
                 self.schedule_due(v, seq, timer);
                 return;
             }
-            self.key = EventKey::new(self.sched.now(), node_source(v), seq);
+            self.key = EventKey::new(self.part.sched.now(), node_source(v), seq);
             due = self.handle(v, |p, n, ctx| p.on_timer(n, ctx, timer));
         }
     }
 
     fn schedule_due(&mut self, v: u32, seq: u32, timer: P::Timer) {
-        let (now, src) = (self.sched.now(), node_source(v));
+        let (now, src) = (self.part.sched.now(), node_source(v));
         let ev = Ev::Timer { node: v, timer };
-        self.sched.schedule_numbered(now, src, seq, ev);
+        self.part.sched.schedule_numbered(now, src, seq, ev);
     }
 
     /// Runs the handler and turns its commands into events, but for the first timer due at
@@ -194,7 +194,7 @@ impl<P: Protocol> World<'_, P> {
         v: u32,
         handler: impl FnOnce(&mut P, &mut P::Node, &mut Ctx<P::Msg, P::Timer>),
     ) -> Option<(u32, P::Timer)> {
-        let now = self.sched.now();
+        let now = self.part.sched.now();
         let part = &mut self.part;
         let mut ctx = Ctx {
             now,
@@ -229,10 +229,11 @@ impl<P: Protocol> World<'_, P> {
                 Command::Send { msg, bytes, .. } => self.send_run(v, msg, bytes, &out[i..i + run]),
                 Command::Broadcast { msg, bytes, upto } => self.broadcast(v, msg, bytes, upto),
                 Command::Timer { delay: 0, timer } if due.is_none() => {
-                    due = Some((self.sched.reserve(src, 1), timer));
+                    due = Some((self.part.sched.reserve(src, 1), timer));
                 }
                 Command::Timer { delay, timer } => {
-                    self.sched
+                    self.part
+                        .sched
                         .schedule(now + delay, src, Ev::Timer { node: v, timer });
                 }
             }

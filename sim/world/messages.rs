@@ -30,7 +30,7 @@ fn next_index(counts: &mut [u64], v: u32) -> u64 {
 impl<P: Protocol> World<'_, P> {
     /// One message from `v` to `to`: lost now, or queued for delivery.
     pub(super) fn send(&mut self, v: u32, to: u32, msg: P::Msg, bytes: u64) {
-        let now = self.sched.now();
+        let now = self.part.sched.now();
         let src = node_source(v);
         let kind = self.protocol.kind(&msg);
         self.part.traffic.sent(kind, v, bytes);
@@ -53,7 +53,7 @@ impl<P: Protocol> World<'_, P> {
                             node: v,
                             generation,
                         };
-                        self.sched.schedule(due, src, ev);
+                        self.part.sched.schedule(due, src, ev);
                         return;
                     }
                 };
@@ -79,7 +79,7 @@ impl<P: Protocol> World<'_, P> {
     /// [`Self::drawn`] with the latency of `v`'s `index`-th message.
     fn drawn_at(&mut self, v: u32, to: u32, bytes: u64, index: u64) -> Arrival {
         Arrival::Drawn {
-            rest: self.sched.now()
+            rest: self.part.sched.now()
                 + self.transfers.time(&self.net, v, to, bytes)
                 + self.net.processing(to)
                 + self.faults.extra_delay,
@@ -108,7 +108,7 @@ impl<P: Protocol> World<'_, P> {
         if receivers == 0 {
             return;
         }
-        let now = self.sched.now();
+        let now = self.part.sched.now();
         let kind = self.protocol.kind(&msg);
         self.part
             .traffic
@@ -137,7 +137,7 @@ impl<P: Protocol> World<'_, P> {
         let src = node_source(v);
         let bytes32 = u32::try_from(bytes).expect("a message under 4 GiB");
         let slot = self.casts.open(v, n, msg, bytes32, &times, &lost);
-        let seq0 = self.sched.reserve(src, copies);
+        let seq0 = self.part.sched.reserve(src, copies);
         self.casts.set_seq0(slot, seq0);
         if times.iter().any(|&t| t >= self.end) {
             // Copies due at or after the end are never delivered (scheduled all the same).
@@ -152,7 +152,8 @@ impl<P: Protocol> World<'_, P> {
         }
         match self.casts.next(slot, 0) {
             Some((to, at, seq)) => {
-                self.sched
+                self.part
+                    .sched
                     .schedule_numbered(at, src, seq, Ev::Cast { slot, to })
             }
             None => self.casts.close(slot),
@@ -169,7 +170,9 @@ impl<P: Protocol> World<'_, P> {
         match self.casts.next(slot, to + 1) {
             Some((next, at, seq)) => {
                 let ev = Ev::Cast { slot, to: next };
-                self.sched.schedule_numbered(at, node_source(from), seq, ev);
+                self.part
+                    .sched
+                    .schedule_numbered(at, node_source(from), seq, ev);
             }
             None => self.casts.close(slot),
         }
@@ -237,20 +240,21 @@ impl<P: Protocol> World<'_, P> {
             return;
         }
         let bytes = u32::try_from(bytes).expect("a message under 4 GiB");
+        // Partitioned, a copy for another partition's validator goes to the outbox instead.
         let ev = Ev::Msg {
             to,
             from: v,
             msg,
             bytes,
         };
-        self.sched.schedule(at, src, ev);
+        self.part.sched.schedule(at, src, ev);
     }
 
     /// A fair-shared upload link's completion event: the transfers that ended travel on to
     /// their receivers (latency drawn now).
     pub(super) fn link_due(&mut self, v: u32, generation: u32) {
         let Some(up) = &mut self.uplinks else { return };
-        let now = self.sched.now();
+        let now = self.part.sched.now();
         let bps = self.net.upload_bps(v);
         let next = up.complete(v, now, generation, bps, &mut self.finished);
         if let Some((due, generation)) = next {
@@ -258,7 +262,7 @@ impl<P: Protocol> World<'_, P> {
                 node: v,
                 generation,
             };
-            self.sched.schedule(due, node_source(v), ev);
+            self.part.sched.schedule(due, node_source(v), ev);
         }
         let mut finished = std::mem::take(&mut self.finished);
         for (to, msg, bytes) in finished.drain(..) {
@@ -297,7 +301,7 @@ impl<P: Protocol> World<'_, P> {
         // Queued uploads and losses are drawn per copy; a single send has nothing to share.
         let shared = cmds.len() > 1
             && !(self.uplinks.is_some() && self.protocol.bulk(&msg))
-            && !self.faults.may_lose(self.sched.now());
+            && !self.faults.may_lose(self.part.sched.now());
         if !shared {
             for c in cmds {
                 self.send(v, to(c), msg, bytes);
@@ -316,7 +320,7 @@ impl<P: Protocol> World<'_, P> {
         let rest_max = self
             .transfers
             .slowest(&self.net, v, bytes)
-            .map(|t| self.sched.now() + t + self.faults.extra_delay);
+            .map(|t| self.part.sched.now() + t + self.faults.extra_delay);
         let (mut futile_copies, mut counted) = (0, 0);
         for stretch in cmds.chunks(STRETCH) {
             let mut futile = [false; STRETCH];

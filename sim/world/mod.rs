@@ -136,6 +136,18 @@ fn step(shards: &mut [Shard], until: Time, access: &Access, plans: Plans, src: S
         .sum()
 }
 
+/// Hands upload `batch` to validator `node` at `at`, under the number its sender (a device or
+/// a gateway) gave it; partitioned, into the scheduler of `node`'s partition.
+fn hand_over<M, T>(
+    sched: &mut Scheduler<Ev<M, T>>,
+    at: Time,
+    (source, seq): (u32, u32),
+    node: u32,
+    batch: u32,
+) {
+    sched.schedule_numbered(at, source, seq, Ev::Batch { node, batch });
+}
+
 fn shards_events(shards: &[Shard]) -> u64 {
     shards.iter().map(|sh| sh.events).sum()
 }
@@ -150,11 +162,7 @@ fn enqueue<M, T>(
     for u in out.drain(..) {
         let (batch, list) = batches.open();
         list.extend_from_slice(&txs[u.start as usize..(u.start + u.len) as usize]);
-        let ev = Ev::Batch {
-            node: u.node,
-            batch,
-        };
-        sched.schedule_numbered(u.at, u.source, u.seq, ev);
+        hand_over(sched, u.at, (u.source, u.seq), u.node, batch);
     }
     txs.clear();
 }
@@ -215,7 +223,6 @@ struct World<'s, P: Protocol> {
     jitter_index: Vec<u64>,
     /// Transfer times of the sizes last sent between each pair of link groups.
     transfers: Transfers,
-    sched: Scheduler<Ev<P::Msg, P::Timer>>,
     metrics: Metrics,
     /// The validators' cores, between a family's decision and settlement.
     exec: crate::ledger::Executor,
@@ -292,7 +299,7 @@ impl<'s, P: Protocol> World<'s, P> {
             m
         };
         World {
-            part: part::Part::new(&metrics, n),
+            part: part::Part::new(&metrics, n, sources),
             metrics,
             workloads: crate::workload::Workloads::build(s, end),
             workload_out: Default::default(),
@@ -328,11 +335,16 @@ impl<'s, P: Protocol> World<'s, P> {
             devices,
             protocol,
             nodes,
-            sched: Scheduler::new(sources),
             exec: crate::ledger::Executor::build(s.validators.execution.as_ref(), end),
             batches: Batches::default(),
             key: EventKey::new(0, SYSTEM, 0),
         }
+    }
+
+    /// Schedules one of `SYSTEM`'s events: a barrier once partitions run in windows, run
+    /// first of its instant.
+    fn system(&mut self, at: Time, ev: Ev<P::Msg, P::Timer>) {
+        self.part.sched.schedule(at, SYSTEM, ev);
     }
 
     fn sources(&self) -> Sources {
@@ -357,7 +369,7 @@ impl<'s, P: Protocol> World<'s, P> {
                     }
                 }
             } else {
-                self.sched.schedule(c.at, SYSTEM, Ev::Fault(c));
+                self.system(c.at, Ev::Fault(c));
             }
         }
         for v in 0..self.net.nodes() {
@@ -367,8 +379,7 @@ impl<'s, P: Protocol> World<'s, P> {
             }
         }
         self.workloads_start();
-        self.sched
-            .schedule(self.metrics.window().min(self.end), SYSTEM, Ev::Sample);
+        self.system(self.metrics.window().min(self.end), Ev::Sample);
         progress.start(self.end);
         let mut shards = std::mem::take(&mut self.shards);
         let (access, src) = (Arc::clone(&self.access), self.sources());
@@ -413,7 +424,7 @@ impl<'s, P: Protocol> World<'s, P> {
         let before = shards_events(&shards);
         self.process_until(self.end - 1, before, progress);
         self.shards = shards;
-        self.sched.advance_to(self.end);
+        self.part.sched.advance_to(self.end);
         self.part.flush(&mut self.metrics);
         self.metrics.sample(self.end, self.protocol.mempool_len());
         progress.finish(self.events());
@@ -422,7 +433,7 @@ impl<'s, P: Protocol> World<'s, P> {
 
     /// Events delivered so far: the validators' loop and every shard.
     fn events(&self) -> u64 {
-        self.sched.delivered() + shards_events(&self.shards)
+        self.part.sched.delivered() + shards_events(&self.shards)
     }
 
     /// Hands the shards' uploads to the validators' queue, and their radio frames to the
@@ -448,18 +459,25 @@ impl<'s, P: Protocol> World<'s, P> {
                 &mut self.metrics,
             );
             for d in waves.out.drain(..) {
-                let ev = Ev::Batch {
-                    node: d.node,
-                    batch: d.batch,
-                };
-                self.sched.schedule_numbered(d.at, d.source, d.seq, ev);
+                hand_over(
+                    &mut self.part.sched,
+                    d.at,
+                    (d.source, d.seq),
+                    d.node,
+                    d.batch,
+                );
             }
             if let Some(acks) = &mut waves.acks {
                 shard::feed_back(shards, &self.access, self.s.seed, &mut acks.feedback);
             }
         }
         for sh in shards.iter_mut() {
-            enqueue(&mut self.sched, &mut self.batches, &mut sh.out, &mut sh.txs);
+            enqueue(
+                &mut self.part.sched,
+                &mut self.batches,
+                &mut sh.out,
+                &mut sh.txs,
+            );
         }
         self.receipts_merge(shards, barrier, validators);
     }

@@ -2,7 +2,7 @@
 //! through each device's uplink and gateway, their wake-ups are events of the validators'
 //! loop, and the fates of their transactions are handed back to them after every handler.
 
-use super::{Ev, SYSTEM, World};
+use super::{Ev, World};
 use crate::consensus::Protocol;
 use crate::devices::Group;
 use crate::engine::Time;
@@ -66,7 +66,7 @@ impl<P: Protocol> World<'_, P> {
             seed: self.s.seed,
         };
         let mut cx = Cx {
-            now: self.sched.now(),
+            now: self.part.sched.now(),
             out: &mut self.workload_out,
             m: &mut self.metrics,
             transit: &paths,
@@ -114,12 +114,11 @@ impl<P: Protocol> World<'_, P> {
             };
             let (batch, list) = self.batches.open();
             list.push(s.tx);
-            let ev = Ev::Batch { node, batch };
-            self.sched
-                .schedule_numbered(at, first_device + s.tx.device, s.tx.seq, ev);
+            let sender = (first_device + s.tx.device, s.tx.seq);
+            super::hand_over(&mut self.part.sched, at, sender, node, batch);
         }
         for (at, entity) in out.wakes.drain(..) {
-            self.sched.schedule(at, SYSTEM, Ev::Workload { entity });
+            self.system(at, Ev::Workload { entity });
         }
         self.workload_out = out;
     }
