@@ -140,6 +140,9 @@ struct Pool {
     /// Keys are looked over once a period (retired up to a period late: candidates stay for
     /// five).
     next_sweep: Time,
+    /// What a sweep takes, kept empty between sweeps: its list changes hands with the
+    /// calendar's (see `Calendar::take_before`).
+    taken: Vec<(Time, (u32, u32))>,
 }
 
 pub struct Bayes {
@@ -198,6 +201,7 @@ impl Bayes {
                 arrivals: 0,
                 spread: 0,
                 next_sweep: 0,
+                taken: Vec::new(),
             });
         let used = |a: &mut Active| {
             let k = &mut a.key;
@@ -276,7 +280,7 @@ impl Bayes {
             p.next_sweep = now.saturating_add(period);
             let wait = period.saturating_mul(RETIRE_PERIODS);
             let limit = now.saturating_sub(wait);
-            let mut retired = Vec::new();
+            let mut retired = std::mem::take(&mut p.taken);
             p.by_last.take_before(limit, &mut retired);
             // Oldest last use first, then by device and epoch: the order keys retire in. Each
             // link starts near where the one before did (they predict in order).
@@ -314,10 +318,12 @@ impl Bayes {
                 // with keys rotated every reading); links past the newest candidate return at
                 // once.
                 sort_taken(&mut retired);
-                for (last, (d, e)) in retired {
+                for &(last, (d, e)) in &retired {
                     link(p, &mut self.stats, &single(last), d, e, &mut near);
                 }
             }
+            retired.clear();
+            p.taken = retired;
             let keep = period.saturating_mul(KEEP_PERIODS);
             p.fresh.drop_while(|first| first.saturating_add(keep) < now);
         }

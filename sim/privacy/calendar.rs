@@ -12,11 +12,17 @@ use std::collections::BTreeMap;
 
 use crate::engine::Time;
 
+/// Emptied lists kept for the buckets to come: one bucket opens about as one closes.
+const SPARE: usize = 2;
+
 pub struct Calendar<T> {
     width: Time,
     buckets: BTreeMap<Time, Vec<(Time, T)>>,
     /// Filed since the last take, in order of filing.
     filed: Vec<(Time, T)>,
+    /// Lists of buckets taken, emptied, for the next buckets: grown from empty, each bucket's
+    /// list reallocated and copied itself a dozen times over on a validator's fleet.
+    spare: Vec<Vec<(Time, T)>>,
 }
 
 impl<T: Copy> Calendar<T> {
@@ -25,6 +31,7 @@ impl<T: Copy> Calendar<T> {
             width: width.max(1),
             buckets: BTreeMap::new(),
             filed: Vec::new(),
+            spare: Vec::new(),
         }
     }
 
@@ -41,9 +48,10 @@ impl<T: Copy> Calendar<T> {
                 .iter()
                 .position(|e| e.0 / self.width != bucket)
                 .unwrap_or(run.len());
+            let spare = &mut self.spare;
             self.buckets
                 .entry(bucket)
-                .or_default()
+                .or_insert_with(|| spare.pop().unwrap_or_default())
                 .extend_from_slice(&run[..n]);
             run = &run[n..];
         }
@@ -54,8 +62,16 @@ impl<T: Copy> Calendar<T> {
                 return;
             }
             if start.saturating_add(self.width) <= limit {
-                out.append(bucket.get_mut());
-                bucket.remove();
+                let mut list = bucket.remove();
+                // A whole bucket into an empty `out`: its list changes hands, uncopied.
+                if out.is_empty() {
+                    std::mem::swap(out, &mut list);
+                } else {
+                    out.append(&mut list);
+                }
+                if self.spare.len() < SPARE {
+                    self.spare.push(list);
+                }
                 continue;
             }
             // The bucket `limit` falls in: only what is filed before it leaves.

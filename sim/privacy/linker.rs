@@ -82,6 +82,10 @@ struct Pool {
     max_period: Time,
     /// Devices seen in the pool (a device stays in one pool of an observer).
     devices: u64,
+    /// What a sweep takes of `due` and of `single`, kept empty between sweeps: their lists
+    /// change hands with the calendars' (see `Calendar::take_before`).
+    taken_due: Vec<(Time, (Time, u32, u32))>,
+    taken_single: Vec<(Time, (u32, u32))>,
 }
 
 /// Pool `key` of `pools`, made when there is none yet (`sweep`: the linker's).
@@ -97,6 +101,8 @@ fn pool_of(pools: &mut Pools<(u32, u32), Pool>, sweep: Time, key: (u32, u32)) ->
         gaps: 0,
         max_period: 0,
         devices: 0,
+        taken_due: Vec::new(),
+        taken_single: Vec::new(),
     })
 }
 
@@ -283,7 +289,7 @@ impl Linker {
             // due time has passed, one without once the pool's mean gap (or the sweep) has
             // passed thrice since its last use.
             let mut retired: Vec<(Time, Retiring)> = Vec::new();
-            let mut taken = Vec::new();
+            let mut taken = std::mem::take(&mut p.taken_due);
             p.due.take_before(now, &mut taken);
             // A key retiring is taken out as it is found (a second entry filed alike for it,
             // its due time back after another use, then finds none).
@@ -303,9 +309,11 @@ impl Linker {
                     }
                 },
             );
+            taken.clear();
+            p.taken_due = taken;
             let mean = (p.gaps > 0).then(|| (p.gap_sum / u128::from(p.gaps)) as Time);
             let wait = mean.unwrap_or(self.sweep).saturating_mul(RETIRE_PERIODS);
-            let mut taken = Vec::new();
+            let mut taken = std::mem::take(&mut p.taken_single);
             p.single.take_before(now.saturating_sub(wait), &mut taken);
             self.keys.in_blocks(
                 &taken,
@@ -317,6 +325,8 @@ impl Linker {
                     }
                 },
             );
+            taken.clear();
+            p.taken_single = taken;
             // Hash-map order must not reach the result; each key is there once.
             sort_spread(&mut retired);
             // Each link starts near where the one before did (keys retire in order of last use).
