@@ -29,7 +29,7 @@
 //! predicted moment (bounded work per link), weighed nearest first until no farther one can
 //! score above the best (`weigh.rs`).
 
-use super::calendar::{Calendar, sort_spread, sort_taken};
+use super::calendar::{Calendar, sort_spread};
 use super::candidates::Candidates;
 use super::keys::{Keys, Told};
 use super::pools::Pools;
@@ -313,11 +313,12 @@ impl Bayes {
                     link(p, &mut self.stats, &held_keys[k as usize], d, e, &mut near);
                 }
             } else {
-                // Not filtered first: sorting what is left of nearly ordered entries met the
-                // budget less often than sorting them all (a full sort then cost 0.08 G more
-                // with keys rotated every reading); links past the newest candidate return at
-                // once.
-                sort_taken(&mut retired);
+                // Dealt by moment first: entries come in order of arrival, up to the spread
+                // of the observer's delays out of order (hundreds of places at a validator),
+                // where moving each back over those it follows cost about 160 instructions
+                // an entry with keys rotated every reading. Links past the newest candidate
+                // return at once.
+                sort_spread(&mut retired);
                 for &(last, (d, e)) in &retired {
                     link(p, &mut self.stats, &single(last), d, e, &mut near);
                 }
