@@ -117,6 +117,7 @@ struct Fresh {
     hi: i64,
     uses: u32,
     device: u32,
+    epoch: u32,
     /// The truth: the device's previous key seen by this observer (`NONE`: none).
     prev: u32,
 }
@@ -126,11 +127,17 @@ struct Pool {
     /// The number of the heuristic's pool of its keys (both attackers' keys are filed under
     /// it, in one table: `keys.rs`).
     number: u32,
-    /// Every key `(device, epoch)`, once, filed by a use no later than its last, so a sweep
-    /// takes what it retires instead of looking over every key; a key taken that was used
-    /// since is filed again by its last use (a use files nothing: most keys are used again
-    /// before they are first taken).
+    /// Where keys can be used twice, every key `(device, epoch)`, once, filed by a use no
+    /// later than its last, so a sweep takes what it retires instead of looking over every
+    /// key; a key taken that was used since is filed again by its last use (a use files
+    /// nothing: most keys are used again before they are first taken).
     by_last: Calendar<(u32, u32)>,
+    /// Where no key is used twice, every key is a candidate and retires in the order of its
+    /// first use: the place in `fresh` of the first not retired yet, and the keys filed
+    /// before it since the last sweep (seen later than that sweep's limit: a gateway batch or
+    /// an uplink's delay out of order).
+    next_retire: u64,
+    late: Vec<(Time, (u32, u32))>,
     /// By first use and then order of arrival.
     fresh: Candidates<Fresh>,
     arrivals: u64,
@@ -197,6 +204,8 @@ impl Bayes {
                 model,
                 number,
                 by_last: Calendar::new(model.period),
+                next_retire: 0,
+                late: Vec::new(),
                 fresh: Candidates::new(),
                 arrivals: 0,
                 spread: 0,
@@ -244,7 +253,9 @@ impl Bayes {
         };
         p.arrivals += 1;
         let arrival = p.arrivals;
-        p.by_last.push(t, (device, epoch));
+        if self.keys_reused {
+            p.by_last.push(t, (device, epoch));
+        }
         let dead = model.dead_spread();
         let place = p.fresh.insert(
             (t, arrival),
@@ -253,10 +264,16 @@ impl Bayes {
                 hi: 0,
                 uses: 1,
                 device,
+                epoch,
                 prev: prev.unwrap_or(NONE),
             },
             |f| f.hi - f.lo >= dead,
         );
+        if !self.keys_reused && place < p.next_retire {
+            // Filed before keys already retired: it moves them one place on.
+            p.late.push((t, (device, epoch)));
+            p.next_retire += 1;
+        }
         if self.keys_reused {
             let a = Active {
                 key,
@@ -281,11 +298,11 @@ impl Bayes {
             let wait = period.saturating_mul(RETIRE_PERIODS);
             let limit = now.saturating_sub(wait);
             let mut retired = std::mem::take(&mut p.taken);
-            p.by_last.take_before(limit, &mut retired);
             // Oldest last use first, then by device and epoch: the order keys retire in. Each
             // link starts near where the one before did (they predict in order).
             let mut near = 0;
             if self.keys_reused {
+                p.by_last.take_before(limit, &mut retired);
                 // Keys retiring are taken out as they are found, and link in that order.
                 let mut due = Vec::with_capacity(retired.len());
                 let mut held_keys = Vec::with_capacity(retired.len());
@@ -313,12 +330,23 @@ impl Bayes {
                     link(p, &mut self.stats, &held_keys[k as usize], d, e, &mut near);
                 }
             } else {
-                // Dealt by moment first: entries come in order of arrival, up to the spread
-                // of the observer's delays out of order (hundreds of places at a validator),
-                // where moving each back over those it follows cost about 160 instructions
-                // an entry with keys rotated every reading. Links past the newest candidate
+                // The candidates are the keys, in order of first use (the last): taken from
+                // their ring, where filing each key in a calendar as well and sorting what a
+                // sweep took from it cost about 60 M instructions with keys rotated every
+                // reading. One moment's keys lie there in order of arrival: put in order of
+                // device and epoch, a full sort's order. Links past the newest candidate
                 // return at once.
-                sort_spread(&mut retired);
+                let (end, keys) = p.fresh.before(p.next_retire, limit);
+                retired.extend(keys.map(|(t, f)| (t, (f.device, f.epoch))));
+                p.next_retire = end;
+                if p.late.is_empty() {
+                    for run in retired.chunk_by_mut(|a, b| a.0 == b.0) {
+                        run.sort_unstable();
+                    }
+                } else {
+                    retired.append(&mut p.late);
+                    retired.sort_unstable();
+                }
                 for &(last, (d, e)) in &retired {
                     link(p, &mut self.stats, &single(last), d, e, &mut near);
                 }
@@ -335,6 +363,9 @@ impl Bayes {
         self.stats
     }
 }
+
+#[cfg(test)]
+mod tests;
 
 /// A key used once, at `last`: every key where none is used twice.
 fn single(last: Time) -> Key {

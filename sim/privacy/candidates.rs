@@ -138,6 +138,16 @@ impl<V: Copy> Candidates<V> {
             .then_some(i)
     }
 
+    /// The candidates, claimed or not, from place `from` (as `insert` numbers places) up to
+    /// the first one first used at or after `limit`, and the place after the last of them.
+    pub fn before(&self, from: u64, limit: Time) -> (u64, impl Iterator<Item = (Time, &V)>) {
+        let live = self.live();
+        let start = (from.saturating_sub(self.dropped) as usize).min(live.len());
+        let n = live[start..].partition_point(|e| e.at.0 < limit);
+        let end = self.dropped + (start + n) as u64;
+        (end, live[start..start + n].iter().map(|e| (e.at.0, &e.v)))
+    }
+
     /// When the newest candidate kept, claimed or not, was first used.
     #[inline]
     pub fn newest(&self) -> Option<Time> {
