@@ -13,12 +13,34 @@ fn mulhilo(a: u32, b: u32) -> (u32, u32) {
     ((p >> 32) as u32, p as u32)
 }
 
-/// Ten rounds of Philox on `ctr` under `key`.
-pub fn philox4x32(mut ctr: [u32; 4], mut key: [u32; 2]) -> [u32; 4] {
-    for round in 0..10 {
-        if round > 0 {
-            key = [key[0].wrapping_add(W0), key[1].wrapping_add(W1)];
+/// The ten round keys of one key. Philox bumps its key by the Weyl constants each round; a
+/// caller that draws many numbers under one seed (every jitter draw of a run) works them out
+/// once, and each round then reads its key instead of computing it.
+#[derive(Clone, Copy, Debug)]
+pub struct RoundKeys([[u32; 2]; 10]);
+
+impl RoundKeys {
+    pub fn new(key: [u32; 2]) -> Self {
+        let mut keys = [key; 10];
+        for r in 1..10 {
+            keys[r] = [
+                keys[r - 1][0].wrapping_add(W0),
+                keys[r - 1][1].wrapping_add(W1),
+            ];
         }
+        RoundKeys(keys)
+    }
+}
+
+/// Ten rounds of Philox on `ctr` under `key`.
+pub fn philox4x32(ctr: [u32; 4], key: [u32; 2]) -> [u32; 4] {
+    philox4x32_keyed(ctr, &RoundKeys::new(key))
+}
+
+/// [`philox4x32`] with its round keys worked out.
+#[inline]
+pub fn philox4x32_keyed(mut ctr: [u32; 4], keys: &RoundKeys) -> [u32; 4] {
+    for key in &keys.0 {
         let (hi0, lo0) = mulhilo(M0, ctr[0]);
         let (hi1, lo1) = mulhilo(M1, ctr[2]);
         ctr = [hi1 ^ ctr[1] ^ key[0], lo1, hi0 ^ ctr[3] ^ key[1], lo0];
@@ -46,6 +68,11 @@ mod tests {
                 [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344],
                 [0xa4093822, 0x299f31d0]
             ),
+            [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]
+        );
+        let keys = RoundKeys::new([0xa4093822, 0x299f31d0]);
+        assert_eq!(
+            philox4x32_keyed([0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], &keys),
             [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]
         );
     }

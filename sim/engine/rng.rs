@@ -7,7 +7,7 @@
 //! cheaper than positioning a ChaCha stream, so lazily simulated devices skip ahead without
 //! storing generator state.
 
-use super::philox::philox4x32;
+use super::philox::{RoundKeys, philox4x32, philox4x32_keyed};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -96,16 +96,47 @@ pub fn stream(seed: u64, entity: u64, purpose: Purpose) -> ChaCha8Rng {
 /// (words 2–3). For an entity that needs several numbers per step, one call instead of one
 /// per number.
 pub fn draw_words(seed: u64, entity: u64, purpose: Purpose, block: u64) -> [u32; 4] {
+    philox4x32(counter(entity, purpose, block), seed_key(seed))
+}
+
+fn counter(entity: u64, purpose: Purpose, block: u64) -> [u32; 4] {
     let s = stream_id(entity, purpose);
-    philox4x32(
-        [
-            block as u32,
-            (block >> 32) as u32,
-            s as u32,
-            (s >> 32) as u32,
-        ],
-        [seed as u32, (seed >> 32) as u32],
-    )
+    [
+        block as u32,
+        (block >> 32) as u32,
+        s as u32,
+        (s >> 32) as u32,
+    ]
+}
+
+fn seed_key(seed: u64) -> [u32; 2] {
+    [seed as u32, (seed >> 32) as u32]
+}
+
+/// The counter-based draws of one seed, its Philox round keys worked out once: the numbers of
+/// [`draw_words`] and [`draw_unit`], for a caller that draws millions under one seed (each
+/// message's jitter), inlined where they are used.
+#[derive(Clone, Copy, Debug)]
+pub struct Draws(RoundKeys);
+
+impl Draws {
+    pub fn new(seed: u64) -> Self {
+        Draws(RoundKeys::new(seed_key(seed)))
+    }
+
+    /// [`draw_words`] under this seed.
+    #[inline]
+    pub fn words(&self, entity: u64, purpose: Purpose, block: u64) -> [u32; 4] {
+        philox4x32_keyed(counter(entity, purpose, block), &self.0)
+    }
+
+    /// [`draw_unit`] under this seed.
+    #[inline]
+    pub fn unit(&self, entity: u64, purpose: Purpose, index: u64) -> f64 {
+        let out = self.words(entity, purpose, index >> 1);
+        let h = (index & 1) as usize * 2;
+        unit(out[h] as u64 | (out[h + 1] as u64) << 32)
+    }
 }
 
 /// The `index`-th 64-bit draw of `(seed, entity, purpose)`, independent of any other draw.
@@ -201,6 +232,25 @@ mod tests {
             "lag-1 correlation {}",
             cov * 12.0
         );
+    }
+
+    #[test]
+    fn keyed_draws_are_the_plain_ones() {
+        for seed in [0, 42, u64::MAX] {
+            let draws = Draws::new(seed);
+            for (entity, index) in [(0u64, 0u64), (7, 1), (1 << 40, 12_345), (3, u64::MAX)] {
+                let want = draw_unit(seed, entity, Purpose::Jitter, index);
+                assert_eq!(draws.unit(entity, Purpose::Jitter, index), want);
+                let block = index >> 1;
+                assert_eq!(
+                    draws.words(entity, Purpose::Relay, block),
+                    draw_words(seed, entity, Purpose::Relay, block)
+                );
+            }
+        }
+        // Pinned by the independent golden value: index 5 of (42, 1, Connectivity).
+        let w = Draws::new(42).words(1, Purpose::Connectivity, 2);
+        assert_eq!(w[2] as u64 | (w[3] as u64) << 32, GOLDEN[2]);
     }
 
     #[test]

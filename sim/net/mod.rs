@@ -21,7 +21,7 @@ pub use regions::RegionTable;
 pub use topology::Adjacency;
 pub use transfer::Transfers;
 
-use crate::engine::{NS_PER_MS, NS_PER_S, Purpose, Time, draw_unit, from_secs};
+use crate::engine::{Draws, NS_PER_MS, NS_PER_S, Purpose, Time, from_secs};
 use crate::scenario::{self, Jitter, Latency, Scenario};
 
 /// Validators, where they are and how they are connected.
@@ -39,8 +39,8 @@ pub struct Network {
     relays: Vec<bool>,
     pub adjacency: Adjacency,
     pub jitter: Jitter,
-    /// Master seed of the jitter draws.
-    seed: u64,
+    /// The jitter draws under the master seed.
+    draws: Draws,
     /// What a jitter draw can give from region `a` to region `b`, at `a · regions + b`.
     bounds: Vec<LatencyBounds>,
     /// The jitter's tables (see `pareto`), built only under `jitter: pareto`.
@@ -109,7 +109,7 @@ impl Network {
             relays: placed.relays,
             adjacency,
             jitter: s.network.jitter,
-            seed: s.seed,
+            draws: Draws::new(s.seed),
         }
     }
 
@@ -193,7 +193,7 @@ impl Network {
     /// The uniform draw behind the jitter of `from`'s `index`-th message.
     #[inline]
     pub fn jitter_unit(&self, from: u32, index: u64) -> f64 {
-        draw_unit(self.seed, from.into(), Purpose::Jitter, index)
+        self.draws.unit(from.into(), Purpose::Jitter, index)
     }
 
     /// The Pareto latency from `from` to `to` at the uniform draw `u`.

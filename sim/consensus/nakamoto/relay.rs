@@ -10,7 +10,7 @@
 //! round trip. Block data (compact blocks, blocks, `blocktxn`) crosses the sender's upload
 //! link (`network.upload`); announcements and requests do not.
 
-use crate::engine::{Purpose, draw_unit};
+use crate::engine::{Draws, Purpose, draw_unit};
 use crate::scenario::{self, MissingShare};
 use std::collections::BTreeMap;
 
@@ -101,7 +101,8 @@ pub struct Announce {
     fetching: Vec<Fetch>,
     /// Further fetches of nodes fetching several blocks at once (forks), by (node, block).
     more: BTreeMap<(u32, u32), Fetch>,
-    seed: u64,
+    /// Reconstruction and missing-share draws under the run's seed.
+    draws: Draws,
 }
 
 const IDLE: Fetch = Fetch {
@@ -133,7 +134,7 @@ impl Announce {
             hb_len,
             fetching: vec![IDLE; n],
             more: BTreeMap::new(),
-            seed,
+            draws: Draws::new(seed),
         }
     }
 
@@ -214,7 +215,7 @@ impl Announce {
             self.failure
         };
         let link = (u64::from(b) << 32) | u64::from(receiver);
-        draw_unit(self.seed, link, Purpose::Relay, u64::from(sender) + 1) >= rate
+        self.draws.unit(link, Purpose::Relay, u64::from(sender) + 1) >= rate
     }
 
     /// Share of block `b` that `receiver` lacks when `sender` answers its `getblocktxn`.
@@ -224,7 +225,9 @@ impl Announce {
             MissingShare::Simblock if !self.churn[sender as usize] => 0.01,
             MissingShare::Simblock => {
                 let link = (u64::from(b) << 32) | u64::from(receiver);
-                let u = draw_unit(self.seed, link, Purpose::Reconstruct, u64::from(sender));
+                let u = self
+                    .draws
+                    .unit(link, Purpose::Reconstruct, u64::from(sender));
                 let len = self.churn_shares.len() as u32;
                 self.churn_shares[((u * f64::from(len)) as u32).min(len - 1) as usize]
             }
