@@ -351,6 +351,13 @@ pub trait Protocol: Send {
     fn futile(&self, _to: u32, _msg: &Self::Msg) -> bool {
         false
     }
+    /// [`Self::futile`] of `msg` to each of `to`, into `out` (as long): a run of copies (a
+    /// block's `inv` to every peer) asks for all of them at once, what they share looked up once.
+    fn futile_many(&self, msg: &Self::Msg, to: &[u32], out: &mut [bool]) {
+        for (f, &t) in out.iter_mut().zip(to) {
+            *f = self.futile(t, msg);
+        }
+    }
     /// Whether `msg` carries block data through the sender's upload link, queued or shared
     /// with its other transfers (`network.upload`) under `relay_model: announce`. Others
     /// (announcements, requests, votes) leave at once. By default every message that carries

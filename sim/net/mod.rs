@@ -220,6 +220,14 @@ impl Network {
         self.bounds[self.pair(from, to)]
     }
 
+    /// [`Self::latency_bounds`] from `from` to each region, by the receiver's region.
+    #[inline]
+    pub fn bounds_from(&self, from: u32) -> &[LatencyBounds] {
+        let r = self.regions();
+        let start = self.region[from as usize] as usize * r;
+        &self.bounds[start..start + r]
+    }
+
     /// Time to push `bytes` through the link from `from` to `to` when nothing else uses it.
     pub fn transfer_time(&self, from: u32, to: u32, bytes: u64) -> Time {
         let transfer_s = bytes as f64 * 8.0 / self.bandwidth_bps(from, to);

@@ -60,23 +60,6 @@ impl Arrival {
         (u >= b.cut && rest.saturating_add(b.typical) < t) || rest + net.latency_at(from, to, u) < t
     }
 
-    /// Whether a copy from `from` to `to`, its latency `from`'s `index`-th draw, whose transfer
-    /// and processing end by `rest_max`, surely arrives before `t`: `true` settles it without
-    /// its transfer time (see `Transfers::slowest`), `false` leaves it to [`Self::before`].
-    #[inline]
-    pub fn surely_before(
-        rest_max: Time,
-        from: u32,
-        to: u32,
-        index: u64,
-        t: Time,
-        net: &Network,
-    ) -> bool {
-        let b = net.latency_bounds(from, to);
-        rest_max.saturating_add(b.high) < t
-            || (rest_max.saturating_add(b.typical) < t && net.jitter_unit(from, index) >= b.cut)
-    }
-
     /// A time it cannot arrive before.
     #[inline]
     pub fn earliest(self, net: &Network) -> Time {

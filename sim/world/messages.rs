@@ -20,6 +20,16 @@ use crate::scenario::{Jitter, UploadSharing};
 /// Receivers read ahead at once.
 const STRETCH: usize = 32;
 
+/// What the latency's bounds say of a futile copy to a region: it surely arrives before the
+/// end, or does when its jitter's uniform is at least the cut (all but one in a billion), or
+/// the bounds cannot tell ([`Arrival::before`] decides).
+#[derive(Clone, Copy)]
+pub(super) enum Settle {
+    Before,
+    BeforeFrom(f64),
+    Unknown,
+}
+
 /// The index of validator `v`'s next jitter draw (see [`crate::net::Network::latency`]), counted on.
 fn next_index(counts: &mut [u64], v: u32) -> u64 {
     let c = &mut counts[v as usize];
@@ -314,41 +324,64 @@ impl<P: Protocol> World<'_, P> {
             .traffic
             .sent_many(kind, v, bytes, cmds.len() as u64);
         let active = self.first_copies.active();
+        // The sender numbers its messages in the order of the run.
+        let first_index = self.jitter_index[v as usize];
+        self.jitter_index[v as usize] += cmds.len() as u64;
         // Futile copies arriving before the end are only counted: by the slowest transfer and
         // processing and the latency's bounds, without their own transfer time, and the kind's
-        // delivered count once for the run.
-        let rest_max = self
-            .transfers
-            .slowest(&self.net, v, bytes)
-            .map(|t| self.part.sched.now() + t + self.faults.extra_delay);
+        // delivered count once for the run. What the bounds settle depends on the receiver's
+        // region only, so it is worked out once per region.
+        let mut settle = std::mem::take(&mut self.settle);
+        settle.clear();
+        if let Some(t) = self.transfers.slowest(&self.net, v, bytes) {
+            let rest_max = self.part.sched.now() + t + self.faults.extra_delay;
+            settle.extend(self.net.bounds_from(v).iter().map(|b| {
+                if rest_max.saturating_add(b.high) < self.end {
+                    Settle::Before
+                } else if rest_max.saturating_add(b.typical) < self.end {
+                    Settle::BeforeFrom(b.cut)
+                } else {
+                    Settle::Unknown
+                }
+            }));
+        }
         let (mut futile_copies, mut counted) = (0, 0);
+        let mut index = first_index;
         for stretch in cmds.chunks(STRETCH) {
+            let mut tos = [0; STRETCH];
+            for (t, c) in tos.iter_mut().zip(stretch) {
+                *t = to(c);
+            }
+            let tos = &tos[..stretch.len()];
             let mut futile = [false; STRETCH];
             if active {
-                for (f, c) in futile.iter_mut().zip(stretch) {
-                    *f = self.protocol.futile(to(c), &msg);
-                }
+                self.protocol
+                    .futile_many(&msg, tos, &mut futile[..tos.len()]);
             }
-            for (&f, c) in futile.iter().zip(stretch) {
-                let to = to(c);
+            for (&f, &to) in futile.iter().zip(tos) {
+                let i = index;
+                index += 1;
                 if !f {
-                    let arrival = self.drawn(v, to, bytes);
+                    let arrival = self.drawn_at(v, to, bytes, i);
                     self.deliver_kept(v, to, (msg, kind, key), bytes, arrival);
                     continue;
                 }
                 futile_copies += 1;
-                let index = next_index(&mut self.jitter_index, v);
-                if rest_max
-                    .is_some_and(|r| Arrival::surely_before(r, v, to, index, self.end, &self.net))
-                {
+                let before = match settle.get(usize::from(self.net.region[to as usize])) {
+                    Some(Settle::Before) => true,
+                    Some(&Settle::BeforeFrom(cut)) => self.net.jitter_unit(v, i) >= cut,
+                    _ => false,
+                };
+                if before {
                     self.part.traffic.received(to, bytes);
                     counted += 1;
                 } else {
-                    let arrival = self.drawn_at(v, to, bytes, index);
+                    let arrival = self.drawn_at(v, to, bytes, i);
                     self.left_out(kind, to, bytes, arrival);
                 }
             }
         }
+        self.settle = settle;
         self.first_copies.dropped += futile_copies;
         self.part.traffic.delivered_many(kind, bytes, counted);
     }

@@ -247,6 +247,8 @@ struct World<'s, P: Protocol> {
     casts: Casts<P::Msg>,
     cast_times: Vec<Time>,
     cast_lost: Vec<u64>,
+    /// Scratch space of a run of copies: what the latency's bounds settle by region.
+    settle: Vec<messages::Settle>,
     /// Observers of the transactions' metadata; `None` without `observers`.
     privacy: Option<crate::privacy::Privacy>,
     /// Where the protocol's closed `blocks` rows go; `None` keeps them in memory.
@@ -311,6 +313,7 @@ impl<'s, P: Protocol> World<'s, P> {
             casts: Casts::new(&net.group),
             cast_times: Vec::new(),
             cast_lost: Vec::new(),
+            settle: Vec::new(),
             first_copies,
             faults,
             changes,

@@ -371,6 +371,17 @@ impl Protocol for Nakamoto {
         }
     }
 
+    fn futile_many(&self, msg: &Msg, to: &[u32], out: &mut [bool]) {
+        match (msg, &self.announce) {
+            (Msg::Inv(b), Some(a)) if !self.stall_timers => {
+                for (f, &t) in out.iter_mut().zip(to) {
+                    *f = a.fetch(t, *b).is_some() || self.blocks.has(*b, t);
+                }
+            }
+            _ => out.fill(false),
+        }
+    }
+
     /// Block data queues on the upload link under `relay_model: announce` only (under `ideal`
     /// it crosses at full speed even when transactions share the links).
     fn bulk(&self, msg: &Msg) -> bool {
