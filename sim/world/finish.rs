@@ -2,7 +2,8 @@
 //! protocol's last state gathered, the rows written out sealed, and the [`RunOutput`] built.
 
 use super::{
-    Fate, Plans, RunError, World, air_tables, cells, receipts, relay, shards_events, summary, typed,
+    Fate, Plans, RunError, Traffic, World, air_tables, cells, receipts, relay, shards_events,
+    summary, typed,
 };
 use crate::consensus::Protocol;
 use crate::ledger::TxKind;
@@ -66,7 +67,9 @@ impl<P: Protocol> World<'_, P> {
             in_open_gateway_batches += in_batches;
             self.metrics.absorb_devices(&sh.metrics);
         }
-        self.part.traffic.flush();
+        // The partitions' counts summed (one partition for now; `Traffic::absorb` flushes).
+        let mut traffic = Traffic::new(self.net.nodes());
+        traffic.absorb(&mut self.part.traffic);
         let report = self
             .protocol
             .finish(&self.nodes, self.end, &mut self.metrics);
@@ -76,7 +79,7 @@ impl<P: Protocol> World<'_, P> {
         };
         if let Some(gossip) = self.protocol.gossip() {
             let (rows, nodes) = relay::cost(&self.net, &self.reach, &self.metrics.gossiped, gossip);
-            self.part.traffic.add_modeled(rows, &nodes);
+            traffic.add_modeled(rows, &nodes);
         }
         let radio = self
             .airwaves
@@ -157,15 +160,15 @@ impl<P: Protocol> World<'_, P> {
                 blocks_proposed: st.blocks_proposed,
                 blocks_main_chain: st.blocks_main_chain,
                 settled_tx: st.settled_tx,
-                traffic: self.part.traffic.nodes()[v],
+                traffic: traffic.nodes()[v],
             })
             .collect();
         let facts = summary::Facts {
             s: self.s,
             events: self.events(),
             device_events: shards_events(&self.shards),
-            messages: self.part.traffic.rows(),
-            undelivered: self.part.traffic.undelivered().collect(),
+            messages: traffic.rows(),
+            undelivered: traffic.undelivered().collect(),
             redundant_copies: self.first_copies.dropped,
             devices: self.devices as u64,
             gateways: self.access.gateways() as u64,
@@ -226,7 +229,7 @@ impl<P: Protocol> World<'_, P> {
             blocks: report.blocks,
             blocks_spilled: spilled,
             nodes,
-            messages: self.part.traffic.rows(),
+            messages: traffic.rows(),
             leaders: report.leaders,
             radio: radio.radio,
             gateways: radio.gateways,

@@ -46,7 +46,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use shard::{Plans, Shard, Sources};
 use std::sync::Arc;
-use traffic::Fate;
+use traffic::{Fate, Traffic};
 
 pub use entry::{run, run_rows_to, run_with, run_with_rows};
 pub use estimate::{Estimate, Rows, available_bytes, estimate, estimate_rows, offered_tx_per_s};

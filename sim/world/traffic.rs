@@ -40,6 +40,21 @@ impl Tally {
         self.count += 1;
         self.bytes += bytes;
     }
+
+    fn absorb(&mut self, other: Tally) {
+        self.count += other.count;
+        self.bytes += other.bytes;
+    }
+}
+
+/// Adds each node's totals in `b` to `a`'s.
+fn add_nodes(a: &mut [NodeTraffic], b: &[NodeTraffic]) {
+    for (n, m) in a.iter_mut().zip(b) {
+        n.messages_out += m.messages_out;
+        n.bytes_out += m.bytes_out;
+        n.messages_in += m.messages_in;
+        n.bytes_in += m.bytes_in;
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -249,11 +264,27 @@ impl Traffic {
     pub fn add_modeled(&mut self, rows: Vec<MessageRow>, nodes: &[NodeTraffic]) {
         self.flush();
         self.modeled.extend(rows);
-        for (n, m) in self.nodes.iter_mut().zip(nodes) {
-            n.messages_out += m.messages_out;
-            n.bytes_out += m.bytes_out;
-            n.messages_in += m.messages_in;
-            n.bytes_in += m.bytes_in;
+        add_nodes(&mut self.nodes, nodes);
+    }
+
+    /// Adds another partition's counts, as if counted here: per kind (found by name and what
+    /// it carries), per node and per undelivered fate. Integer sums, and [`Self::rows`] sorts
+    /// the kinds, so partitions absorbed in any order give the same tables.
+    pub fn absorb(&mut self, other: &mut Traffic) {
+        assert!(
+            other.modeled.is_empty(),
+            "modeled rows are added once, at the end"
+        );
+        self.flush();
+        other.flush();
+        for k in &other.kinds {
+            let mine = self.of(k.kind);
+            mine.sent.absorb(k.sent);
+            mine.delivered.absorb(k.delivered);
+        }
+        add_nodes(&mut self.nodes, &other.nodes);
+        for (a, &b) in self.undelivered.iter_mut().zip(&other.undelivered) {
+            a.absorb(b);
         }
     }
 
@@ -322,6 +353,54 @@ mod tests {
             n[0].messages_in,
             runs + (0..runs).filter(|i| (i + 1) % 3 == 0).count() as u64
         );
+    }
+
+    /// What one recorder's `(rows, nodes, undelivered)` print as.
+    fn tables(t: &mut Traffic) -> String {
+        t.flush();
+        let u: Vec<_> = t.undelivered().collect();
+        format!("{:?}", (t.rows(), t.nodes(), u))
+    }
+
+    /// Messages counted by two partitions (each its senders', meeting the kinds in another
+    /// order) and absorbed, in either order, give the tables of one recorder counting all.
+    #[test]
+    fn absorbed_partitions_count_as_one() {
+        let kinds = [
+            Kind::numbered(1, "inv", Carries::Control),
+            Kind::new("block", Carries::Block),
+            Kind::new("vote", Carries::Vote),
+        ];
+        let fates = [
+            Fate::Delivered,
+            Fate::LinkLoss,
+            Fate::Delivered,
+            Fate::InFlight,
+        ];
+        let count = |t: &mut Traffic, i: u64| {
+            let (from, to) = ((i % 4) as u32, ((i * 7 + 1) % 4) as u32);
+            // Partition 1 (senders 2 and 3) meets the kinds in another order.
+            let k = kinds[((i / 4) as usize + from as usize / 2) % 3];
+            t.sent(k, from, i);
+            t.ended(k, to, i, fates[(i % 4) as usize]);
+            t.sent_many(k, from, 3, 5);
+            t.ended(k, to, 3, Fate::NodeDown);
+        };
+        let mut whole = Traffic::new(4);
+        let mut parts = [Traffic::new(4), Traffic::new(4)];
+        for i in 0..2 * POSTS as u64 {
+            count(&mut whole, i);
+            count(&mut parts[(i % 4 / 2) as usize], i);
+        }
+        let want = tables(&mut whole);
+        for order in [[0, 1], [1, 0]] {
+            let mut merged = Traffic::new(4);
+            for k in order {
+                merged.absorb(&mut parts[k]);
+            }
+            assert_eq!(tables(&mut merged), want);
+        }
+        assert_ne!(tables(&mut parts[0]), want);
     }
 
     #[test]
