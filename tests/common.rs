@@ -566,3 +566,21 @@ pub fn notary_rows_flat(label: &str, short: (usize, u64), long: (usize, u64)) {
         "{long_open} rows open at most over 2400 s vs {short_open} over 600 s"
     );
 }
+
+/// Every YAML file under `scenarios/` (scenarios, sweeps and plans), sorted.
+pub fn scenario_yamls() -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut dirs = vec![std::path::PathBuf::from("scenarios")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}

@@ -7,7 +7,9 @@
 //! (or `cargo run -- schema scenario > scenarios/unchained.schema.json`, likewise `sweep`
 //! and `plan`).
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use serde_json::Value as Json;
 use serde_yaml::Value as Yaml;
@@ -49,24 +51,6 @@ fn committed_schemas_are_fresh() {
     );
 }
 
-/// Every YAML file under `scenarios/`.
-fn shipped() -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut dirs = vec![PathBuf::from("scenarios")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
 /// A sweep file names its `scenario:`, a plan file its `base:`; the rest are scenarios.
 fn kind_of(doc: &Yaml) -> &'static str {
     if doc.get("scenario").is_some() {
@@ -81,7 +65,7 @@ fn kind_of(doc: &Yaml) -> &'static str {
 #[test]
 fn every_shipped_file_names_its_schema() {
     let mut wrong = Vec::new();
-    for file in shipped() {
+    for file in common::scenario_yamls() {
         let text = std::fs::read_to_string(&file).unwrap();
         let doc: Yaml = serde_yaml::from_str(&text).unwrap();
         let kind = kind_of(&doc);
@@ -340,7 +324,7 @@ fn every_stated_range_is_enforced_by_validate() {
     let mut probed = 0;
     let mut fields = std::collections::BTreeSet::new();
     let mut loose = Vec::new();
-    for file in shipped() {
+    for file in common::scenario_yamls() {
         let text = std::fs::read_to_string(&file).unwrap();
         let doc: Yaml = serde_yaml::from_str(&text).unwrap();
         // Scenarios naming files of their own (a gateway CSV) are read from their folder.
@@ -451,7 +435,7 @@ fn every_stated_list_is_enforced_by_validate() {
     let root = json_schema::scenario();
     let mut fields = std::collections::BTreeSet::new();
     let mut loose = Vec::new();
-    for file in shipped() {
+    for file in common::scenario_yamls() {
         let text = std::fs::read_to_string(&file).unwrap();
         let doc: Yaml = serde_yaml::from_str(&text).unwrap();
         if kind_of(&doc) != "scenario" || scenario::parse(&text, "probe").is_err() {

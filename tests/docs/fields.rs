@@ -348,23 +348,13 @@ fn resolved_paths(v: &Yaml, path: &str, free: &BTreeSet<String>, out: &mut Vec<(
 
 /// Whole scenario files shipped under `scenarios/` (sweep and plan files aside).
 fn shipped_scenarios() -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut dirs = vec![PathBuf::from("scenarios")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml") {
-                let doc: Yaml = serde_yaml::from_str(&read(&path)).unwrap();
-                if doc.get("scenario").is_none() && doc.get("base").is_none() {
-                    files.push(path);
-                }
-            }
-        }
-    }
-    files.sort();
-    files
+    common::scenario_yamls()
+        .into_iter()
+        .filter(|path| {
+            let doc: Yaml = serde_yaml::from_str(&read(path)).unwrap();
+            doc.get("scenario").is_none() && doc.get("base").is_none()
+        })
+        .collect()
 }
 
 #[test]
