@@ -36,7 +36,7 @@ fn seed_values(out: &Path, seeds: u32) -> Vec<f64> {
 }
 
 /// The 95 % interval of the mean, with Student's t for 1 and 3 degrees of freedom.
-fn interval(xs: &[f64]) -> (f64, f64, f64) {
+fn interval(xs: &[f64]) -> Interval {
     let n = xs.len() as f64;
     let mean = xs.iter().sum::<f64>() / n;
     let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
@@ -49,16 +49,24 @@ fn interval(xs: &[f64]) -> (f64, f64, f64) {
     (mean - half, mean, mean + half)
 }
 
+/// A 95 % interval of the mean: (low, mean, high).
+type Interval = (f64, f64, f64);
+
+/// Four seeds of the one configuration, run and read here: their values and the intervals
+/// of all four and of the first two.
+fn four_seeds(dir: &Path) -> (Vec<f64>, Interval, Interval) {
+    let four = dir.join("four");
+    let lax = one_point_plan(dir, "four.yaml", 4, 4, 0.0);
+    assert_eq!(plan(&lax, &four, &[]).status.code(), Some(0));
+    let xs = seed_values(&four, 4);
+    let (all, first_two) = (interval(&xs), interval(&xs[..2]));
+    (xs, all, first_two)
+}
+
 #[test]
 fn a_straddling_interval_adds_seeds_and_the_cap_leaves_it_undecided() {
     let dir = temp("straddle");
-    // Four seeds of the one configuration, run and read here.
-    let four = dir.join("four");
-    let lax = one_point_plan(&dir, "four.yaml", 4, 4, 0.0);
-    assert_eq!(plan(&lax, &four, &[]).status.code(), Some(0));
-    let xs = seed_values(&four, 4);
-    let (lo4, mean4, hi4) = interval(&xs);
-    let (lo2, _, hi2) = interval(&xs[..2]);
+    let (xs, (lo4, mean4, hi4), (lo2, _, hi2)) = four_seeds(&dir);
     assert!(lo4 < mean4 && mean4 < hi4, "seeds differ: {xs:?}");
 
     // At the four seeds' mean, two and four seeds both straddle: undecided at the cap.
@@ -117,12 +125,7 @@ fn contender_plan(dir: &Path, file: &str, need: f64, with_small: bool) -> PathBu
 #[test]
 fn seeds_are_added_only_where_they_can_change_the_answer() {
     let dir = temp("contender");
-    let four = dir.join("four");
-    let lax = one_point_plan(&dir, "four.yaml", 4, 4, 0.0);
-    assert_eq!(plan(&lax, &four, &[]).status.code(), Some(0));
-    let xs = seed_values(&four, 4);
-    let (lo4, mean4, hi4) = interval(&xs);
-    let (lo2, _, hi2) = interval(&xs[..2]);
+    let (xs, (lo4, mean4, hi4), (lo2, _, hi2)) = four_seeds(&dir);
     assert!(
         lo2 < mean4 && mean4 < hi2 && lo4 < mean4 && mean4 < hi4,
         "{xs:?}"
