@@ -3,6 +3,7 @@
 use super::*;
 
 mod families;
+mod radio;
 
 const BASE: &str = "\
 duration_s: 3600
