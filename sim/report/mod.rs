@@ -13,6 +13,8 @@ mod tables;
 mod text;
 
 #[cfg(test)]
+mod fixtures;
+#[cfg(test)]
 mod radio_tests;
 #[cfg(test)]
 mod tests;

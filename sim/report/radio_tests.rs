@@ -3,7 +3,7 @@
 
 use std::fs;
 
-use super::tests::{TempDir, sample};
+use super::fixtures::{TempDir, sample};
 use super::write_run;
 use crate::engine::NS_PER_MS;
 use crate::metrics::RadioDistanceRow;
