@@ -102,11 +102,32 @@ impl Weigh {
         matches!(self.law, Law::Uniform { .. }) && !self.flat
     }
 
-    /// `score` under a uniform law narrower than the period. Residues and shifts are within a
-    /// period of 0 and the support within one period: no sum here comes near overflowing.
+    /// `score` under a uniform law narrower than the period.
     #[inline(always)]
     pub fn score_narrow(&self, lo: i64, hi: i64, shift: i64) -> Option<f64> {
         let p = self.period;
+        if (0..p).contains(&shift) {
+            return self.score_in_period(lo, hi, shift);
+        }
+        let b_lo = shift + hi - self.hi_x;
+        let b_hi = shift + lo - self.lo_x;
+        let lb = b_hi - b_lo;
+        if lb <= 0 {
+            return None;
+        }
+        let overlap: i64 = (-2..=2)
+            .map(|k| self.meet(b_lo + k * p, b_hi + k * p))
+            .sum();
+        (overlap > 0).then(|| overlap as f64 / lb as f64)
+    }
+
+    /// `score_narrow` for a shift in [0, P), which is what links' walks give: no test of the
+    /// shift per candidate. Residues and shifts are within a period of 0 and the support
+    /// within one period: no sum here comes near overflowing.
+    #[inline(always)]
+    pub fn score_in_period(&self, lo: i64, hi: i64, shift: i64) -> Option<f64> {
+        let p = self.period;
+        debug_assert!((0..p).contains(&shift));
         let b_lo = shift.wrapping_add(hi).wrapping_sub(self.hi_x);
         let b_hi = shift.wrapping_add(lo).wrapping_sub(self.lo_x);
         let lb = b_hi.wrapping_sub(b_lo);
@@ -117,14 +138,9 @@ impl Weigh {
         // `b`'s copy k periods on in that window moved by shift + kP, and two such windows
         // meet only when |shift + kP| < W. With shift in [0, P) and W < P that leaves k = 0
         // and k = −1: the other terms are 0.
-        let overlap = if (0..p).contains(&shift) {
-            self.meet(b_lo, b_hi)
-                .wrapping_add(self.meet(b_lo.wrapping_sub(p), b_hi.wrapping_sub(p)))
-        } else {
-            (-2..=2)
-                .map(|k| self.meet(b_lo + k * p, b_hi + k * p))
-                .sum()
-        };
+        let overlap = self
+            .meet(b_lo, b_hi)
+            .wrapping_add(self.meet(b_lo.wrapping_sub(p), b_hi.wrapping_sub(p)));
         (overlap > 0).then(|| overlap as f64 / lb as f64)
     }
 
@@ -183,6 +199,21 @@ impl Weigh {
             Law::Exponential { .. } => return false,
         };
         bound < bs || (bound == bs && distance > bd)
+    }
+
+    /// The least distance from which `rules_out_narrow` (pool's shortest arc `arc`) can hold
+    /// while the best score is below 1: nearer, the bound is 1 (`narrow_bound` returns 1
+    /// while W − d + max(0, 2W − P) ≥ arc, d ≤ W), and rules out nothing scoring less.
+    /// Worked out once per link, so a walk asks the bound only from there on: asked at every
+    /// candidate, it cost about a tenth of the walk's instructions with keys rotated every
+    /// second reading, where the pool's widest spread leaves an arc so short that it never cut.
+    #[inline]
+    pub fn bound_cuts_from_narrow(&self, arc: i64) -> u64 {
+        if self.wrapped >= arc {
+            return u64::MAX;
+        }
+        // Below 0 (a support of width 0): from the first candidate on.
+        u64::try_from(self.width + self.wrapped - arc).map_or(0, |d| d + 1)
     }
 
     /// `rules_out` under a uniform law narrower than the period.
@@ -295,6 +326,43 @@ mod tests {
                     want,
                     "shift {shift}, W {w}"
                 );
+            }
+        }
+    }
+
+    /// Nearer than where `bound_cuts_from_narrow` says, the bound rules out no best score
+    /// below 1; from there it is below 1, so a best just under it is ruled out.
+    #[test]
+    fn the_bound_cuts_nothing_before_its_distance() {
+        let mut draw = draws(5);
+        for max_s in [0u64, 4, 10, 25, 40, 57] {
+            let m = uniform(max_s);
+            let w = m.width().unwrap();
+            let weigh = Weigh::new(&m, &key(0, 1, 0, 0));
+            for spread in [
+                0,
+                1,
+                w / 3,
+                w - 2,
+                w - 1,
+                w,
+                w + 5,
+                draw(w + 1),
+                draw(w + 1),
+            ] {
+                let arc = weigh.arc(spread);
+                let from = weigh.bound_cuts_from_narrow(arc);
+                for _ in 0..200 {
+                    let d = draw(2 * w + 3) as u64;
+                    let bs = [0.0, 0.5, 1.0 - 1e-12][draw(3) as usize];
+                    if d < from {
+                        assert!(!weigh.rules_out_narrow(d, arc, bs, draw(w + 1) as u64));
+                    }
+                }
+                if from < u64::MAX {
+                    assert!(weigh.narrow_bound(from, arc) < 1.0, "W {w}, arc {arc}");
+                    assert!(from == 0 || weigh.narrow_bound(from - 1, arc) == 1.0);
+                }
             }
         }
     }

@@ -68,19 +68,28 @@ pub(super) fn link(
     // The law is fixed per link: each walk is built for its own, with no test of it per
     // candidate (a tenth of the walk's instructions with keys rotated every second reading).
     let pick = match weigh.uniform_narrow() {
-        true => best(
-            &mut p.fresh,
-            split,
-            &w,
-            |lo, hi, _, shift| weigh.score_narrow(lo, hi, shift),
-            |distance, bs, bd| weigh.rules_out_narrow(distance, arc, bs, bd),
-        ),
+        true => {
+            let from = weigh.bound_cuts_from_narrow(arc);
+            best(
+                &mut p.fresh,
+                split,
+                &w,
+                |lo, hi, _, shift| weigh.score_in_period(lo, hi, shift),
+                (
+                    |bs| if bs >= 1.0 { 0 } else { from },
+                    |distance, bs, bd| weigh.rules_out_narrow(distance, arc, bs, bd),
+                ),
+            )
+        }
         false => best(
             &mut p.fresh,
             split,
             &w,
             |lo, hi, uses, shift| weigh.score(lo, hi, uses, shift),
-            |distance, bs, bd| weigh.rules_out(distance, arc, bs, bd),
+            (
+                |_| 0,
+                |distance, bs, bd| weigh.rules_out(distance, arc, bs, bd),
+            ),
         ),
     };
     let Some(i) = pick else { return };
@@ -100,17 +109,18 @@ struct Window<'a> {
 
 /// The place of the unclaimed candidate of maximum `score` (ties: nearer the prediction,
 /// then earlier), among those on each side of place `split`, up to `NEAREST` a side, each
-/// side nearest first until `rules_out` says none farther can win (see `weigh.rs`). The
-/// order is a total one, and `rules_out` only stops where nothing farther can win, so the
-/// sides are walked one after the other: interleaved by distance, each step chose a side and
-/// kept both sides' state, which cost more than the weighing.
+/// side nearest first until `rules_out` says none farther can win (see `weigh.rs`); it is
+/// asked only from the distance `cuts_from` gives for the best score so far (nearer, it holds
+/// for no candidate). The order is a total one, and `rules_out` only stops where nothing
+/// farther can win, so the sides are walked one after the other: interleaved by distance,
+/// each step chose a side and kept both sides' state, which cost more than the weighing.
 #[inline(always)]
 fn best(
     fresh: &mut Candidates<Fresh>,
     split: usize,
     w: &Window,
     score: impl Fn(i64, i64, u32, i64) -> Option<f64>,
-    rules_out: impl Fn(u64, f64, u64) -> bool,
+    (cuts_from, rules_out): (impl Fn(f64) -> u64, impl Fn(u64, f64, u64) -> bool),
 ) -> Option<usize> {
     let (a, per, predicted, start, end) = (w.a, w.per, w.predicted, w.start, w.end);
     // Candidates are first seen within two periods after `a`'s last use: their phase
@@ -118,6 +128,8 @@ fn best(
     let base = (a.last as i64 - a.first as i64).rem_euclid(per);
     // Score, distance, place (in order of arrival among the first seen at one moment).
     let mut best: Option<(f64, Time, usize)> = None;
+    // Where `rules_out` is first asked: nowhere while there is no best.
+    let mut ask_from = u64::MAX;
     // Weighs candidate `f` at place `i`, first seen at `t`, `d` from the prediction: written
     // out in both walks, where a closure called from both stayed a call per candidate.
     macro_rules! weigh {
@@ -144,6 +156,7 @@ fn best(
                 });
                 if better {
                     best = Some((s, d, i));
+                    ask_from = cuts_from(s);
                 }
             }
         }};
@@ -161,7 +174,8 @@ fn best(
             break;
         }
         let d = t - predicted;
-        if let Some((bs, bd, _)) = best
+        if d >= ask_from
+            && let Some((bs, bd, _)) = best
             && rules_out(d, bs, bd)
         {
             break;
@@ -182,7 +196,8 @@ fn best(
             break;
         }
         let d = predicted - t;
-        if let Some((bs, bd, _)) = best
+        if d >= ask_from
+            && let Some((bs, bd, _)) = best
             && rules_out(d, bs, bd)
         {
             break;
