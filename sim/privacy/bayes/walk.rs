@@ -123,32 +123,22 @@ fn best(
     (cuts_from, rules_out): (impl Fn(f64) -> u64, impl Fn(u64, f64, u64) -> bool),
 ) -> Option<usize> {
     let (a, per, predicted, start, end) = (w.a, w.per, w.predicted, w.start, w.end);
-    // Candidates are first seen within two periods after `a`'s last use: their phase
-    // relative to `a`'s first use follows from `a`'s own without a division each.
+    // A candidate's phase relative to `a`'s first use (its shift): the prediction, one period
+    // after `a`'s last use, has `a`'s last use's, and the window reaches no more than a
+    // period either side of it, so a candidate's follows from its distance by one addition
+    // and one test (where working it out from the time first seen took three tests).
     let base = (a.last as i64 - a.first as i64).rem_euclid(per);
     // Score, distance, place (in order of arrival among the first seen at one moment).
     let mut best: Option<(f64, Time, usize)> = None;
     // Where `rules_out` is first asked: nowhere while there is no best.
     let mut ask_from = u64::MAX;
-    // Weighs candidate `f` at place `i`, first seen at `t`, `d` from the prediction: written
-    // out in both walks, where a closure called from both stayed a call per candidate.
+    // Weighs candidate `f` at place `i`, first seen at `t`, `d` from the prediction, with
+    // shift `shift`: written out in both walks, where a closure called from both stayed a
+    // call per candidate.
     macro_rules! weigh {
-        ($f:expr, $i:expr, $t:expr, $d:expr) => {{
-            let (f, i, t, d): (&Fresh, usize, Time, Time) = ($f, $i, $t, $d);
-            // Times are nanoseconds of a run: no difference here comes near overflowing.
-            let after = (t as i64).wrapping_sub(a.last as i64);
-            let shift = if (0..=2 * per).contains(&after) {
-                let s = base.wrapping_add(after);
-                if s >= 2 * per {
-                    s - 2 * per
-                } else if s >= per {
-                    s - per
-                } else {
-                    s
-                }
-            } else {
-                (t as i64 - a.first as i64).rem_euclid(per)
-            };
+        ($f:expr, $i:expr, $t:expr, $d:expr, $shift:expr) => {{
+            let (f, i, t, d, shift): (&Fresh, usize, Time, Time, i64) = ($f, $i, $t, $d, $shift);
+            debug_assert_eq!(shift, (t as i64 - a.first as i64).rem_euclid(per));
             if let Some(s) = score(f.lo, f.hi, f.uses, shift) {
                 // Places keep the candidates' order, so the nearer place is the earlier one.
                 let better = best.is_none_or(|(bs, bd, bi)| {
@@ -180,7 +170,9 @@ fn best(
         {
             break;
         }
-        weigh!(c.get(i), i, t, d);
+        // Times are nanoseconds of a run: no sum here comes near overflowing.
+        let s = base + d as i64;
+        weigh!(c.get(i), i, t, d, if s >= per { s - per } else { s });
         let (n, dead) = c.next(i + 1);
         on += 1 + dead as usize;
         next = n;
@@ -202,7 +194,8 @@ fn best(
         {
             break;
         }
-        weigh!(c.get(i), i, t, d);
+        let s = base - d as i64;
+        weigh!(c.get(i), i, t, d, if s < 0 { s + per } else { s });
         let (p, dead) = c.prev(i);
         on += 1 + dead as usize;
         prev = p;
