@@ -102,6 +102,9 @@ impl<P: Protocol> Protocol for Unicast<P> {
     fn tx_relay_mut(&mut self) -> Option<&mut unchained::consensus::tx_relay::TxRelay> {
         self.0.tx_relay_mut()
     }
+    fn partition(&mut self, bounds: &[u32]) -> bool {
+        self.0.partition(bounds)
+    }
     fn mempool_len(&self) -> u64 {
         self.0.mempool_len()
     }

@@ -379,6 +379,15 @@ pub trait Protocol: Send {
     fn tx_relay_mut(&mut self) -> Option<&mut tx_relay::TxRelay> {
         None
     }
+    /// Sets the family up to run with its validators cut into partitions of consecutive ids
+    /// starting at `bounds` (`bounds[0]` is 0), in windows (`sim/README.md`, validators in
+    /// parallel); whether it can. A family answers yes only when every handler reads only its
+    /// own node's state, its partition's, or state frozen since the window began, and writes
+    /// what others read into merges whose result does not depend on the order partitions run
+    /// in. By default no: the family runs with one partition.
+    fn partition(&mut self, _bounds: &[u32]) -> bool {
+        false
+    }
     /// Transactions at validators not yet in any block (for the time series).
     fn mempool_len(&self) -> u64;
     fn finish(&mut self, nodes: &[Self::Node], end: Time, metrics: &mut Metrics) -> Report;

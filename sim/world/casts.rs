@@ -17,7 +17,9 @@ use crate::engine::Time;
 
 pub struct Cast<M> {
     pub from: u32,
-    /// Receivers are the nodes with an id below this one.
+    /// Receivers are the nodes with an id from `lo` and below `upto`: every node below
+    /// `upto`, or those of one partition (see [`Casts::restrict`]).
+    lo: u32,
     upto: u32,
     pub msg: M,
     pub bytes: u32,
@@ -26,8 +28,8 @@ pub struct Cast<M> {
     /// Delivery times in increasing order, each with the link groups (a bit each) it applies
     /// to.
     groups: Vec<(Time, u64)>,
-    /// Index in `groups` of the next delivery.
-    group: usize,
+    /// Index in `groups` of the next delivery (32 bits: with `lo`, the slot stays 96 bytes).
+    group: u32,
     /// Receivers lost when sent, a bit each; empty when none was.
     lost: Vec<u64>,
 }
@@ -66,6 +68,7 @@ impl<M: Copy> Casts<M> {
             None => {
                 self.slots.push(Cast {
                     from,
+                    lo: 0,
                     upto,
                     msg,
                     bytes,
@@ -79,6 +82,7 @@ impl<M: Copy> Casts<M> {
         };
         let c = &mut self.slots[slot as usize];
         c.from = from;
+        c.lo = 0;
         c.upto = upto;
         c.msg = msg;
         c.bytes = bytes;
@@ -104,6 +108,16 @@ impl<M: Copy> Casts<M> {
         &self.slots[slot as usize]
     }
 
+    /// Keeps the receivers with an id in `lo..upto` (those of one partition), back to the
+    /// first group. Their sequence numbers stay their rank among all the broadcast's
+    /// receivers, so each copy keeps its key whichever partition delivers it.
+    pub fn restrict(&mut self, slot: u32, lo: u32, upto: u32) {
+        let c = &mut self.slots[slot as usize];
+        c.lo = lo;
+        c.upto = c.upto.min(upto);
+        c.group = 0;
+    }
+
     /// Sets the sequence number of the broadcast's first delivery.
     pub fn set_seq0(&mut self, slot: u32, seq0: u32) {
         self.slots[slot as usize].seq0 = seq0;
@@ -115,20 +129,22 @@ impl<M: Copy> Casts<M> {
 
     /// The first receiver at or after id `start` in the current group or a later one, with
     /// its delivery time and sequence number; `None` when every receiver has had its copy.
+    /// `start` is at least the slot's first receiver (`Casts::restrict`).
     pub fn next(&mut self, slot: u32, start: u32) -> Option<(u32, Time, u32)> {
         let mut start = start;
         loop {
             let c = &self.slots[slot as usize];
             let n = c.upto;
-            let &(at, groups) = c.groups.get(c.group)?;
+            let &(at, groups) = c.groups.get(c.group as usize)?;
             let found = (start..n).find(|&v| {
                 v != c.from && groups >> self.group[v as usize] & 1 == 1 && !self.is_lost(c, v)
             });
             if let Some(v) = found {
                 return Some((v, at, c.seq0.wrapping_add(self.rank(c, v))));
             }
-            self.slots[slot as usize].group += 1;
-            start = 0;
+            let c = &mut self.slots[slot as usize];
+            c.group += 1;
+            start = c.lo;
         }
     }
 
@@ -162,7 +178,7 @@ mod tests {
     /// Keys in delivery order: `(time, seq, receiver)`.
     fn drain(c: &mut Casts<()>, slot: u32) -> Vec<(Time, u32, u32)> {
         let mut out = Vec::new();
-        let mut start = 0;
+        let mut start = c.get(slot).lo;
         while let Some((v, at, seq)) = c.next(slot, start) {
             out.push((at, seq, v));
             start = v + 1;
@@ -198,5 +214,20 @@ mod tests {
         let mut want = vec![(10, 1, 1), (10, 2, 3), (50, 0, 0)];
         want.sort();
         assert_eq!(drain(&mut c, cluster), want);
+        c.close(cluster);
+        // Split between partitions 0..3 and 3..6: each half keeps the numbers the whole
+        // broadcast gives its receivers.
+        let low = c.open(2, 6, (), 100, &[50, 10, 50], &lost);
+        c.restrict(low, 0, 3);
+        c.set_seq0(low, 7);
+        let high = c.open(2, 6, (), 100, &[50, 10, 50], &lost);
+        c.restrict(high, 3, 6);
+        c.set_seq0(high, 7);
+        let mut halves = drain(&mut c, low);
+        halves.extend(drain(&mut c, high));
+        halves.sort();
+        let mut whole = vec![(10, 8, 1), (10, 9, 3), (50, 7, 0), (50, 10, 5)];
+        whole.sort();
+        assert_eq!(halves, whole);
     }
 }

@@ -10,79 +10,100 @@ use crate::world::faults::Change;
 impl<P: Protocol> World<'_, P> {
     /// Runs the validators' events due at or before `until`.
     pub(super) fn process_until(&mut self, until: Time, shard_events: u64, progress: &Progress) {
+        if self.parts.partitioned() {
+            self.process_windows(until, shard_events, progress);
+        } else {
+            self.run_events(until, shard_events, progress);
+        }
+    }
+
+    /// Runs the running partition's events due at or before `until`.
+    pub(super) fn run_events(&mut self, until: Time, shard_events: u64, progress: &Progress) {
         while let Some((key, ev)) = self.part.sched.pop_until(until) {
-            self.key = key;
-            let ev = match ev {
-                Ev::Cast { slot, to } => self.cast_due(slot, to),
-                ev => ev,
-            };
-            match ev {
-                Ev::Batch { node, batch } if self.faults.is_down(node) => {
-                    self.observe(node, batch);
-                    self.faults.counts.batches_held += 1;
-                    if self.faults.down_for_good(node, self.part.sched.now()) {
-                        let txs = self.batches.take(batch);
-                        self.faults.stranded_tx += txs.len() as u64;
-                        let now = self.part.sched.now();
-                        for t in &txs {
-                            self.part.metrics.on_stranded(t.kind, now);
-                        }
-                        self.batches.give_back(txs);
-                    } else {
-                        self.faults.parked[node as usize].push(batch);
-                    }
-                }
-                Ev::Msg { to, msg, bytes, .. } if self.faults.is_down(to) => {
-                    self.faults.counts.msgs_to_down_node += 1;
-                    let kind = self.protocol.kind(&msg);
-                    self.part
-                        .traffic
-                        .ended(kind, to, u64::from(bytes), Fate::NodeDown);
-                }
-                Ev::Timer { node, .. } if self.faults.is_down(node) => {
-                    self.faults.counts.timers_of_down_node += 1;
-                }
-                Ev::Link { node, generation } => self.link_due(node, generation),
-                Ev::Cast { .. } => unreachable!("turned into a message above"),
-                Ev::Fault(c) => self.fault(c),
-                Ev::Workload { entity } => self.workload_wake(entity),
-                Ev::Batch { node, batch } => {
-                    self.observe(node, batch);
-                    self.hand(node, batch);
-                }
-                Ev::Msg {
-                    to,
-                    from,
-                    msg,
-                    bytes,
-                } => {
-                    let kind = self.protocol.kind(&msg);
-                    self.part
-                        .traffic
-                        .ended(kind, to, u64::from(bytes), Fate::Delivered);
-                    self.dispatch_next(to, key, |p, n, ctx| p.on_message(n, ctx, from, msg))
-                }
-                Ev::Timer { node, timer } => {
-                    self.dispatch_next(node, key, |p, n, ctx| p.on_timer(n, ctx, timer))
-                }
-                Ev::Sample => {
+            self.event(key, ev, shard_events, progress);
+        }
+    }
+
+    /// Runs one event, popped with its key.
+    #[inline(always)]
+    pub(super) fn event(
+        &mut self,
+        key: EventKey,
+        ev: Ev<P::Msg, P::Timer>,
+        shard_events: u64,
+        progress: &Progress,
+    ) {
+        self.key = key;
+        let ev = match ev {
+            Ev::Cast { slot, to } => self.cast_due(slot, to),
+            ev => ev,
+        };
+        match ev {
+            Ev::Batch { node, batch } if self.faults.is_down(node) => {
+                self.observe(node, batch);
+                self.faults.counts.batches_held += 1;
+                if self.faults.down_for_good(node, self.part.sched.now()) {
+                    let txs = self.batches.take(batch);
+                    self.faults.stranded_tx += txs.len() as u64;
                     let now = self.part.sched.now();
-                    self.metrics.sample(now, self.protocol.mempool_len());
-                    let next = now + self.metrics.window();
-                    if next < self.end {
-                        self.system(next, Ev::Sample);
+                    for t in &txs {
+                        self.part.metrics.on_stranded(t.kind, now);
                     }
+                    self.batches.give_back(txs);
+                } else {
+                    self.faults.parked[node as usize].push(batch);
                 }
             }
-            if self.part.sched.delivered() & 0xffff == 0 {
-                let (reached, settled) = self.part.progress(&self.metrics);
-                progress.update(
-                    self.part.sched.now(),
-                    self.part.sched.delivered() + shard_events,
-                    reached,
-                    settled,
-                );
+            Ev::Msg { to, msg, bytes, .. } if self.faults.is_down(to) => {
+                self.faults.counts.msgs_to_down_node += 1;
+                let kind = self.protocol.kind(&msg);
+                self.part
+                    .traffic
+                    .ended(kind, to, u64::from(bytes), Fate::NodeDown);
             }
+            Ev::Timer { node, .. } if self.faults.is_down(node) => {
+                self.faults.counts.timers_of_down_node += 1;
+            }
+            Ev::Link { node, generation } => self.link_due(node, generation),
+            Ev::Cast { .. } => unreachable!("turned into a message above"),
+            Ev::Fault(c) => self.fault(c),
+            Ev::Workload { entity } => self.workload_wake(entity),
+            Ev::Batch { node, batch } => {
+                self.observe(node, batch);
+                self.hand(node, batch);
+            }
+            Ev::Msg {
+                to,
+                from,
+                msg,
+                bytes,
+            } => {
+                let kind = self.protocol.kind(&msg);
+                self.part
+                    .traffic
+                    .ended(kind, to, u64::from(bytes), Fate::Delivered);
+                self.dispatch_next(to, key, |p, n, ctx| p.on_message(n, ctx, from, msg))
+            }
+            Ev::Timer { node, timer } => {
+                self.dispatch_next(node, key, |p, n, ctx| p.on_timer(n, ctx, timer))
+            }
+            Ev::Sample => {
+                let now = self.part.sched.now();
+                self.metrics.sample(now, self.protocol.mempool_len());
+                let next = now + self.metrics.window();
+                if next < self.end {
+                    self.system(next, Ev::Sample);
+                }
+            }
+        }
+        if self.part.sched.delivered() & 0xffff == 0 {
+            let (reached, settled) = self.part.progress(&self.metrics);
+            progress.update(
+                self.part.sched.now(),
+                self.part.sched.delivered() + shard_events,
+                reached,
+                settled,
+            );
         }
     }
 
@@ -117,6 +138,7 @@ impl<P: Protocol> World<'_, P> {
             return;
         }
         let v = c.node;
+        let cur = self.parts.cur;
         if self.faults.started[v as usize] {
             self.dispatch(v, |p, node, ctx| p.on_recover(node, ctx));
         } else {
@@ -127,9 +149,12 @@ impl<P: Protocol> World<'_, P> {
         // are named apart and in the order they are handed (`Ctx::key`).
         let now = self.part.sched.now();
         for batch in std::mem::take(&mut self.faults.parked[v as usize]) {
-            self.key = EventKey::new(now, SYSTEM, self.part.sched.reserve(SYSTEM, 1));
+            let seq = self.part_mut(0).sched.reserve(SYSTEM, 1);
+            self.key = EventKey::new(now, SYSTEM, seq);
             self.hand(v, batch);
         }
+        // The barrier goes on in the partition it ran in.
+        self.enter(cur);
     }
 
     /// Hands an upload's transactions to validator `v`, each marked with whether it touches
@@ -201,6 +226,7 @@ impl<P: Protocol> World<'_, P> {
         key: EventKey,
         handler: impl FnOnce(&mut P, &mut P::Node, &mut Ctx<P::Msg, P::Timer>),
     ) -> Option<(u32, P::Timer)> {
+        self.enter_node(v);
         let now = self.part.sched.now();
         let part = &mut self.part;
         let mut ctx = Ctx {

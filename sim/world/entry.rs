@@ -103,9 +103,31 @@ pub fn run_with<P: Protocol>(
 /// [`run_with`], closed `blocks` rows written to `spill` as in [`run_rows_to`].
 pub fn run_with_rows<P: Protocol>(
     s: &Scenario,
+    protocol: P,
+    progress: &Progress,
+    spill: Option<Spill>,
+) -> Result<(RunOutput, P, Vec<P::Node>), RunError> {
+    run_in(s, protocol, progress, spill, 1)
+}
+
+/// [`run_with`] with the validators cut into `partitions` run in windows on one thread
+/// (`Protocol::partition`), or one partition where the family or the scenario cannot be
+/// cut. The outputs are those of one partition: the check that they are.
+pub fn run_partitioned<P: Protocol>(
+    s: &Scenario,
+    protocol: P,
+    progress: &Progress,
+    partitions: u32,
+) -> Result<(RunOutput, P, Vec<P::Node>), RunError> {
+    run_in(s, protocol, progress, None, partitions)
+}
+
+fn run_in<P: Protocol>(
+    s: &Scenario,
     mut protocol: P,
     progress: &Progress,
     spill: Option<Spill>,
+    partitions: u32,
 ) -> Result<(RunOutput, P, Vec<P::Node>), RunError> {
     if let Some(to) = &spill {
         protocol.spill_rows(to);
@@ -113,6 +135,7 @@ pub fn run_with_rows<P: Protocol>(
     let world = |protocol| {
         let mut w = World::new(s, protocol);
         w.spill = spill;
+        w.partition(partitions);
         w.run(progress)
     };
     // Inside a pool's worker the validators' loop and the shards share that pool's threads,

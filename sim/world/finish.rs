@@ -67,9 +67,9 @@ impl<P: Protocol> World<'_, P> {
             in_open_gateway_batches += in_batches;
             self.metrics.absorb_devices(&sh.metrics);
         }
-        // The partitions' counts summed (one partition for now; `Traffic::absorb` flushes).
+        // The partitions' counts summed (`Traffic::absorb` flushes).
         let mut traffic = Traffic::new(self.net.nodes());
-        traffic.absorb(&mut self.part.traffic);
+        self.each_part(|p| traffic.absorb(&mut p.traffic));
         let report = self
             .protocol
             .finish(&self.nodes, self.end, &mut self.metrics);

@@ -146,27 +146,30 @@ impl<P: Protocol> World<'_, P> {
         );
         let src = node_source(v);
         let bytes32 = u32::try_from(bytes).expect("a message under 4 GiB");
-        let slot = self.casts.open(v, n, msg, bytes32, &times, &lost);
+        let slot = self.part.casts.open(v, n, msg, bytes32, &times, &lost);
         let seq0 = self.part.sched.reserve(src, copies);
-        self.casts.set_seq0(slot, seq0);
+        self.part.casts.set_seq0(slot, seq0);
         if times.iter().any(|&t| t >= self.end) {
             // Copies due at or after the end are never delivered (scheduled all the same).
             let mut start = 0;
-            while let Some((to, at, _)) = self.casts.next(slot, start) {
+            while let Some((to, at, _)) = self.part.casts.next(slot, start) {
                 if at >= self.end {
                     self.part.traffic.ended(kind, to, bytes, Fate::InFlight);
                 }
                 start = to + 1;
             }
-            self.casts.rewind(slot);
+            self.part.casts.rewind(slot);
         }
-        match self.casts.next(slot, 0) {
+        if self.parts.partitioned() {
+            self.split_cast(slot, (v, n), msg, bytes32, seq0, &times, &lost);
+        }
+        match self.part.casts.next(slot, self.part.lo) {
             Some((to, at, seq)) => {
                 self.part
                     .sched
                     .schedule_numbered(at, src, seq, Ev::Cast { slot, to })
             }
-            None => self.casts.close(slot),
+            None => self.part.casts.close(slot),
         }
         self.cast_times = times;
         self.cast_lost = lost;
@@ -175,16 +178,16 @@ impl<P: Protocol> World<'_, P> {
     /// A broadcast's copy for `to` is due: queues its next copy, and hands this one over as
     /// the message it stands for.
     pub(super) fn cast_due(&mut self, slot: u32, to: u32) -> Ev<P::Msg, P::Timer> {
-        let c = self.casts.get(slot);
+        let c = self.part.casts.get(slot);
         let (from, msg, bytes) = (c.from, c.msg, c.bytes);
-        match self.casts.next(slot, to + 1) {
+        match self.part.casts.next(slot, to + 1) {
             Some((next, at, seq)) => {
                 let ev = Ev::Cast { slot, to: next };
                 self.part
                     .sched
                     .schedule_numbered(at, node_source(from), seq, ev);
             }
-            None => self.casts.close(slot),
+            None => self.part.casts.close(slot),
         }
         Ev::Msg {
             to,
@@ -250,14 +253,17 @@ impl<P: Protocol> World<'_, P> {
             return;
         }
         let bytes = u32::try_from(bytes).expect("a message under 4 GiB");
-        // Partitioned, a copy for another partition's validator goes to the outbox instead.
         let ev = Ev::Msg {
             to,
             from: v,
             msg,
             bytes,
         };
-        self.part.sched.schedule(at, src, ev);
+        if self.part.holds(to) {
+            self.part.sched.schedule(at, src, ev);
+        } else {
+            self.send_out(to, at, src, ev);
+        }
     }
 
     /// A fair-shared upload link's completion event: the transfers that ended travel on to

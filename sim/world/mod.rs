@@ -29,16 +29,16 @@ mod shard;
 mod summary;
 mod traffic;
 mod typed;
+mod windows;
 
 use crate::consensus::Protocol;
-use crate::engine::{EventKey, NS_PER_MS, NS_PER_S, Purpose, Scheduler, Time, from_secs, stream};
+use crate::engine::{EventKey, NS_PER_MS, NS_PER_S, Purpose, Time, from_secs, stream};
 use crate::metrics::spill::Spill;
 use crate::metrics::{Conservation, Measure, Metrics, RunOutput};
 use crate::net::{Access, Network, Reach, Transfers, Uplinks};
 use crate::scenario::{self, Scenario};
 use airwaves::{AirPlan, Airwaves};
 use batches::Batches;
-use casts::Casts;
 use cells::CellPlan;
 use copies::FirstCopies;
 use faults::{Change, Faults};
@@ -48,7 +48,7 @@ use shard::{Plans, Shard, Sources};
 use std::sync::Arc;
 use traffic::{Fate, Traffic};
 
-pub use entry::{run, run_rows_to, run_with, run_with_rows};
+pub use entry::{run, run_partitioned, run_rows_to, run_with, run_with_rows};
 pub use estimate::{Estimate, Rows, available_bytes, estimate, estimate_rows, offered_tx_per_s};
 pub use progress::{Feedback, Progress};
 
@@ -136,35 +136,8 @@ fn step(shards: &mut [Shard], until: Time, access: &Access, plans: Plans, src: S
         .sum()
 }
 
-/// Hands upload `batch` to validator `node` at `at`, under the number its sender (a device or
-/// a gateway) gave it; partitioned, into the scheduler of `node`'s partition.
-fn hand_over<M, T>(
-    sched: &mut Scheduler<Ev<M, T>>,
-    at: Time,
-    (source, seq): (u32, u32),
-    node: u32,
-    batch: u32,
-) {
-    sched.schedule_numbered(at, source, seq, Ev::Batch { node, batch });
-}
-
 fn shards_events(shards: &[Shard]) -> u64 {
     shards.iter().map(|sh| sh.events).sum()
-}
-
-/// Schedules `out`'s uploads, each with its transactions from `txs`, then empties both.
-fn enqueue<M, T>(
-    sched: &mut Scheduler<Ev<M, T>>,
-    batches: &mut Batches,
-    out: &mut Vec<shard::Upload>,
-    txs: &mut Vec<crate::consensus::TxIn>,
-) {
-    for u in out.drain(..) {
-        let (batch, list) = batches.open();
-        list.extend_from_slice(&txs[u.start as usize..(u.start + u.len) as usize]);
-        hand_over(sched, u.at, (u.source, u.seq), u.node, batch);
-    }
-    txs.clear();
 }
 
 /// How far the fleet runs ahead of the validators per step. Results do not depend on it: it
@@ -226,8 +199,10 @@ struct World<'s, P: Protocol> {
     metrics: Metrics,
     /// The validators' cores, between a family's decision and settlement.
     exec: crate::ledger::Executor,
-    /// What the validators' handlers write: their metrics, traffic, settlements, commands.
+    /// What the validators' handlers write: their metrics, traffic, settlements, commands;
+    /// of the partition running now (`cur`), the others held in `rest` (`windows.rs`).
     part: part::Part<P::Msg, P::Timer>,
+    parts: windows::Parts<P::Msg, P::Timer>,
     batches: Batches,
     faults: Faults,
     changes: Vec<Change>,
@@ -243,8 +218,7 @@ struct World<'s, P: Protocol> {
     workloads: Option<crate::workload::Workloads>,
     workload_out: crate::workload::Out,
     groups: Vec<crate::devices::Group>,
-    /// Broadcasts in flight, and scratch space for opening one.
-    casts: Casts<P::Msg>,
+    /// Scratch space for opening a broadcast.
     cast_times: Vec<Time>,
     cast_lost: Vec<u64>,
     /// Scratch space of a run of copies: what the latency's bounds settle by region.
@@ -301,7 +275,8 @@ impl<'s, P: Protocol> World<'s, P> {
             m
         };
         World {
-            part: part::Part::new(&metrics, n, sources),
+            part: part::Part::new(&metrics, &net.group, 0..n, sources),
+            parts: windows::Parts::one(),
             metrics,
             workloads: crate::workload::Workloads::build(s, end),
             workload_out: Default::default(),
@@ -310,7 +285,6 @@ impl<'s, P: Protocol> World<'s, P> {
             spill: None,
             uplinks,
             finished: Vec::new(),
-            casts: Casts::new(&net.group),
             cast_times: Vec::new(),
             cast_lost: Vec::new(),
             settle: Vec::new(),
@@ -347,7 +321,8 @@ impl<'s, P: Protocol> World<'s, P> {
     /// Schedules one of `SYSTEM`'s events: a barrier once partitions run in windows, run
     /// first of its instant.
     fn system(&mut self, at: Time, ev: Ev<P::Msg, P::Timer>) {
-        self.part.sched.schedule(at, SYSTEM, ev);
+        self.parts.barrier(at);
+        self.part_mut(0).sched.schedule(at, SYSTEM, ev);
     }
 
     fn sources(&self) -> Sources {
@@ -427,8 +402,9 @@ impl<'s, P: Protocol> World<'s, P> {
         let before = shards_events(&shards);
         self.process_until(self.end - 1, before, progress);
         self.shards = shards;
-        self.part.sched.advance_to(self.end);
-        self.part.flush(&mut self.metrics);
+        let end = self.end;
+        self.each_part(|p| p.sched.advance_to(end));
+        self.flush();
         self.metrics.sample(self.end, self.protocol.mempool_len());
         progress.finish(self.events());
         self.finish()
@@ -436,7 +412,8 @@ impl<'s, P: Protocol> World<'s, P> {
 
     /// Events delivered so far: the validators' loop and every shard.
     fn events(&self) -> u64 {
-        self.part.sched.delivered() + shards_events(&self.shards)
+        let parts: u64 = self.parts.rest.iter().map(|p| p.sched.delivered()).sum();
+        self.part.sched.delivered() + parts + shards_events(&self.shards)
     }
 
     /// Hands the shards' uploads to the validators' queue, and their radio frames to the
@@ -445,7 +422,7 @@ impl<'s, P: Protocol> World<'s, P> {
     /// shards are visited in. `validators` is the validators' clock: they have run every
     /// event before it.
     fn merge(&mut self, shards: &mut [Shard], barrier: Time, validators: Time) {
-        self.part.flush(&mut self.metrics);
+        self.flush();
         self.receipts_settle();
         if let (Some(air), Some(waves)) = (&self.air, &mut self.airwaves) {
             let src = Sources {
@@ -461,28 +438,31 @@ impl<'s, P: Protocol> World<'s, P> {
                 src,
                 &mut self.metrics,
             );
-            for d in waves.out.drain(..) {
-                hand_over(
-                    &mut self.part.sched,
-                    d.at,
-                    (d.source, d.seq),
-                    d.node,
-                    d.batch,
-                );
-            }
             if let Some(acks) = &mut waves.acks {
                 shard::feed_back(shards, &self.access, self.s.seed, &mut acks.feedback);
             }
+            let mut out = std::mem::take(&mut waves.out);
+            for d in out.drain(..) {
+                self.hand_over(d.at, (d.source, d.seq), d.node, d.batch);
+            }
+            if let Some(waves) = &mut self.airwaves {
+                waves.out = out;
+            }
         }
         for sh in shards.iter_mut() {
-            enqueue(
-                &mut self.part.sched,
-                &mut self.batches,
-                &mut sh.out,
-                &mut sh.txs,
-            );
+            self.enqueue(&mut sh.out, &mut sh.txs);
         }
         self.receipts_merge(shards, barrier, validators);
+    }
+
+    /// Schedules `out`'s uploads, each with its transactions from `txs`, then empties both.
+    fn enqueue(&mut self, out: &mut Vec<shard::Upload>, txs: &mut Vec<crate::consensus::TxIn>) {
+        for u in out.drain(..) {
+            let (batch, list) = self.batches.open();
+            list.extend_from_slice(&txs[u.start as usize..(u.start + u.len) as usize]);
+            self.hand_over(u.at, (u.source, u.seq), u.node, batch);
+        }
+        txs.clear();
     }
 
     /// Turns the settlements the validators made into receipts: a class A device's wait at

@@ -6,11 +6,32 @@
 //! the points where the world reads what the validators recorded (receipts read the
 //! settlements logged for them).
 
-use super::Ev;
+use super::casts::Casts;
 use super::traffic::Traffic;
+use super::{Ev, node_source};
 use crate::consensus::settlements::Settlements;
-use crate::engine::{Command, Scheduler};
+use crate::engine::{Command, EventKey, Scheduler, Time};
 use crate::metrics::Metrics;
+
+/// What a partition hands another at the window's end: an event under the key its sender
+/// gave it, or the part of a broadcast whose receivers the other partition holds.
+pub(super) enum Handed<M, T> {
+    Event(EventKey, Ev<M, T>),
+    Cast(Split<M>),
+}
+
+/// A broadcast's receivers in `lo..upto`, opened in their partition's `Casts` as the sender
+/// opened its own (`Casts::open`, `Casts::restrict`), numbered from `seq0` like the whole.
+pub(super) struct Split<M> {
+    pub from: u32,
+    pub lo: u32,
+    pub upto: u32,
+    pub msg: M,
+    pub bytes: u32,
+    pub seq0: u32,
+    pub times: Vec<Time>,
+    pub lost: Vec<u64>,
+}
 
 pub(super) struct Part<M, T> {
     /// The events addressed to the partition's validators, with the sequence counters of the
@@ -21,6 +42,14 @@ pub(super) struct Part<M, T> {
     /// and uploads handed over by the fleet and the workloads (`World::hand_over`), numbered
     /// by their senders. With one partition it holds every source's counter.
     pub sched: Scheduler<Ev<M, T>>,
+    /// The validators it holds: ids from `lo`, `len` of them.
+    pub lo: u32,
+    pub len: u32,
+    /// The broadcasts in flight to its validators.
+    pub casts: Casts<M>,
+    /// What its handlers sent to other partitions' validators in this window, with the
+    /// partition each goes to.
+    pub outbox: Vec<(usize, Handed<M, T>)>,
     /// Validator-side records since the last merge (`Metrics::take_validators`).
     pub metrics: Metrics,
     /// Validator messages by kind and node, and where each ended: the protocol's cost.
@@ -32,17 +61,61 @@ pub(super) struct Part<M, T> {
     pub out: Vec<Command<M, T>>,
 }
 
-impl<M, T> Part<M, T> {
-    /// A partition recording on `world`'s window grid, counting traffic for `nodes`, its
-    /// scheduler numbering the events of sources `0..sources`.
-    pub fn new(world: &Metrics, nodes: u32, sources: usize) -> Self {
+impl<M: Copy, T> Part<M, T> {
+    /// A partition holding validators `held` of `group.len()` (their link groups), recording
+    /// on `world`'s window grid, its scheduler numbering the events of sources `0..sources`.
+    pub fn new(world: &Metrics, group: &[u16], held: std::ops::Range<u32>, sources: usize) -> Self {
         Part {
             sched: Scheduler::new(sources),
+            lo: held.start,
+            len: held.end - held.start,
+            casts: Casts::new(group),
+            outbox: Vec::new(),
             metrics: world.validators_delta(),
-            traffic: Traffic::new(nodes),
+            traffic: Traffic::new(group.len() as u32),
             settlements: Default::default(),
             out: Vec::new(),
         }
+    }
+
+    /// Takes what another partition handed it at the end `end` of a window, in which it ran
+    /// every event before `end`. Each event keeps its sender's key.
+    ///
+    /// # Panics
+    /// If an event is due before `end`: the window was wider than the least delay between
+    /// partitions (`Network::lookahead`), and the receiver may have run later events first.
+    pub fn receive(&mut self, handed: Handed<M, T>, end: Time) {
+        let (key, ev) = match handed {
+            Handed::Event(key, ev) => (key, ev),
+            Handed::Cast(c) => {
+                let slot = self
+                    .casts
+                    .open(c.from, c.upto, c.msg, c.bytes, &c.times, &c.lost);
+                self.casts.restrict(slot, c.lo, c.upto);
+                self.casts.set_seq0(slot, c.seq0);
+                let Some((to, at, seq)) = self.casts.next(slot, c.lo) else {
+                    self.casts.close(slot);
+                    return;
+                };
+                (
+                    EventKey::new(at, node_source(c.from), seq),
+                    Ev::Cast { slot, to },
+                )
+            }
+        };
+        assert!(
+            key.time() >= end,
+            "an event handed over inside its window: {} < {end}",
+            key.time()
+        );
+        self.sched
+            .schedule_numbered(key.time(), key.source(), key.seq(), ev);
+    }
+
+    /// Whether it holds validator `v`.
+    #[inline]
+    pub fn holds(&self, v: u32) -> bool {
+        v.wrapping_sub(self.lo) < self.len
     }
 
     /// Moves the partition's records into the world's recorder.

@@ -115,7 +115,7 @@ impl<P: Protocol> World<'_, P> {
             let (batch, list) = self.batches.open();
             list.push(s.tx);
             let sender = (first_device + s.tx.device, s.tx.seq);
-            super::hand_over(&mut self.part.sched, at, sender, node, batch);
+            self.hand_over(at, sender, node, batch);
         }
         for (at, entity) in out.wakes.drain(..) {
             self.system(at, Ev::Workload { entity });
