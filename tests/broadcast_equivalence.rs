@@ -105,6 +105,9 @@ impl<P: Protocol> Protocol for Unicast<P> {
     fn partition(&mut self, bounds: &[u32]) -> bool {
         self.0.partition(bounds)
     }
+    fn window_end(&mut self, metrics: &mut Metrics) {
+        self.0.window_end(metrics);
+    }
     fn mempool_len(&self) -> u64 {
         self.0.mempool_len()
     }

@@ -215,3 +215,58 @@ fn partitions_without_jitter_give_the_outputs_of_one() {
 fn partitions_with_jitter_give_the_outputs_of_one() {
     check(true);
 }
+
+/// PBFT's outputs with `partitions`, the partitions' first ids checked through the requests'
+/// stores being cut: the run's output files.
+fn pbft(text: &str, partitions: u32, tag: &str) -> Files {
+    use unchained::consensus::pbft::Pbft;
+    use unchained::scenario::Consensus;
+    let s = common::scenario(text);
+    let Consensus::Pbft(p) = &s.consensus else {
+        panic!("not pbft")
+    };
+    let pbft = Pbft::new(p, s.validators.count as u32).with_adversary(s.adversary.as_ref());
+    let (out, pbft, _) = run_partitioned(&s, pbft, &Progress::hidden(), partitions).unwrap();
+    let n = s.validators.count as u32;
+    assert_eq!(
+        pbft.requests().partitions() as u32,
+        n.div_ceil(n.div_ceil(partitions)),
+        "PBFT is cut into {partitions}"
+    );
+    common::output_files(&out, &format!("pbft-{tag}-{partitions}"))
+}
+
+fn pbft_check(text: &str, tag: &str) {
+    let one = pbft(text, 1, tag);
+    for k in [2, 4] {
+        let files = pbft(text, k, tag);
+        assert_eq!(
+            one.keys().collect::<Vec<_>>(),
+            files.keys().collect::<Vec<_>>()
+        );
+        for (name, bytes) in &one {
+            assert!(
+                bytes == &files[name],
+                "{tag}: {name} differs with {k} partitions"
+            );
+        }
+    }
+}
+
+/// The shipped scenario: a primary crash, a second crash an hour later, then the regions
+/// split; two simulated hours.
+#[test]
+fn pbft_validators_in_partitions_give_the_outputs_of_one() {
+    let text = std::fs::read_to_string("scenarios/pbft-validators.yaml").unwrap();
+    pbft_check(&text, "validators");
+}
+
+/// Thirteen replicas: two crash (one back later), a split of 40 % and 3 % loss.
+#[test]
+fn pbft_with_crashes_a_split_and_loss_in_partitions_gives_the_outputs_of_one() {
+    let faults = "consensus: { protocol: pbft, view_timeout_ms: 400 }\nfaults:\n  crashes: \
+                  [{ nodes: [0], at_s: 3 }, { nodes: [9], at_s: 4, recover_s: 11 }]\n  \
+                  partitions: [{ split: 0.4, from_s: 6, to_s: 9 }]\n  links: { loss: 0.03 }\n";
+    let text = common::bft_yaml(13, 3.0, 20.0, 10.0, faults);
+    pbft_check(&text, "faults");
+}

@@ -388,6 +388,10 @@ pub trait Protocol: Send {
     fn partition(&mut self, _bounds: &[u32]) -> bool {
         false
     }
+    /// The end of a window, when the family is cut (`partition`): every partition has run its
+    /// events up to here. What handlers logged for others is replayed now in key order, and
+    /// the minima that release memory are read (`sim/README.md`, rules 3 and 4).
+    fn window_end(&mut self, _metrics: &mut Metrics) {}
     /// Transactions at validators not yet in any block (for the time series).
     fn mempool_len(&self) -> u64;
     fn finish(&mut self, nodes: &[Self::Node], end: Time, metrics: &mut Metrics) -> Report;

@@ -153,6 +153,11 @@ impl<P: Protocol> World<'_, P> {
             self.key = EventKey::new(now, SYSTEM, seq);
             self.hand(v, batch);
         }
+        if self.parts.partitioned() {
+            // Alone, as in the sequential engine: what the handlers logged is replayed before
+            // the next `SYSTEM` event (a sample reads what a recovery included).
+            self.protocol.window_end(&mut self.part.metrics);
+        }
         // The barrier goes on in the partition it ran in.
         self.enter(cur);
     }

@@ -247,6 +247,7 @@ impl<P: Protocol> World<'_, P> {
                 self.run_events(end - 1, shard_events, progress);
             }
             self.hand_outboxes(end);
+            self.protocol.window_end(&mut self.part.metrics);
             self.parts.clock = end;
         }
     }

@@ -59,6 +59,15 @@ impl Pbft {
     /// keep the order it wrote them in).
     #[inline]
     pub(super) fn replay(&mut self, metrics: &mut Metrics) {
+        if self.windowed {
+            return;
+        }
+        self.replay_logs_now(metrics);
+    }
+
+    /// [`Self::replay`], cut or not: at a window's end when cut.
+    #[inline]
+    pub(super) fn replay_logs_now(&mut self, metrics: &mut Metrics) {
         self.requests.merge();
         // Most events (votes) write neither log: the test keeps them off the replay's path.
         if self.logs.proposed.is_empty()

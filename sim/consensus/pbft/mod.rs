@@ -182,6 +182,10 @@ pub struct Pbft {
     peak_held: usize,
     /// Keep every replica's decisions in `Node::decided` and each batch's proposal time.
     recording: bool,
+    /// Cut into partitions run in windows (`Protocol::partition`): the keyed logs are
+    /// replayed, the least executed point and view read and the peak of decision state taken
+    /// at each window's end instead of after each event (`Protocol::window_end`).
+    windowed: bool,
     proposed_at: BTreeMap<(u64, u32), Time>,
     /// Highest sequence number executed anywhere (decisions made).
     decided: u64,
@@ -215,6 +219,7 @@ impl Pbft {
             held: 0,
             peak_held: 0,
             recording: false,
+            windowed: false,
             proposed_at: BTreeMap::new(),
             decided: 0,
             exec: Executed::new(n),
@@ -458,6 +463,19 @@ impl Protocol for Pbft {
 
     fn spill_rows(&mut self, to: &crate::metrics::spill::Spill) {
         self.rows.spill_to(to);
+    }
+
+    fn partition(&mut self, bounds: &[u32]) -> bool {
+        self.requests = Requests::partitioned(bounds.to_vec(), true);
+        self.windowed = true;
+        true
+    }
+
+    fn window_end(&mut self, metrics: &mut Metrics) {
+        self.replay_logs_now(metrics);
+        self.release_executed();
+        self.release_view_changes();
+        self.note_held_now();
     }
 
     fn mempool_len(&self) -> u64 {

@@ -53,18 +53,43 @@ impl Pbft {
 
     /// Replica `v` has executed through `upto` (`u64::MAX`: it never will again); releases
     /// the requests every replica has now executed.
+    /// Cut into partitions, the release waits for the window's end (rule 4: the least point
+    /// as of then is a lower bound of the true one, and releasing later changes nothing a
+    /// replica observes).
     pub(super) fn executed_to(&mut self, v: u32, upto: u64) {
-        if let Some(everywhere) = self.exec.advance(v, upto) {
-            self.requests.release(everywhere);
-            self.floor = everywhere;
-            let requests = &self.requests;
-            self.batches
-                .release(everywhere, |r| requests.executed_somewhere(r, everywhere));
+        if let Some(everywhere) = self.exec.advance(v, upto)
+            && !self.windowed
+        {
+            self.release_through(everywhere);
         }
     }
 
-    /// Counts decision state held now towards the peak.
+    /// Releases what every replica has executed as of a window's end.
+    pub(super) fn release_executed(&mut self) {
+        let everywhere = self.exec.min();
+        if everywhere > self.floor {
+            self.release_through(everywhere);
+        }
+    }
+
+    fn release_through(&mut self, everywhere: u64) {
+        self.requests.release(everywhere);
+        self.floor = everywhere;
+        let requests = &self.requests;
+        self.batches
+            .release(everywhere, |r| requests.executed_somewhere(r, everywhere));
+    }
+
+    /// Counts decision state held now towards the peak; cut into partitions, at each
+    /// window's end only (what is held in the middle of one depends on the order partitions
+    /// ran in).
     pub(super) fn note_held(&mut self) {
+        if !self.windowed {
+            self.note_held_now();
+        }
+    }
+
+    pub(super) fn note_held_now(&mut self) {
         let now = self.held + self.rows.open_len() + self.batches.len();
         self.peak_held = self.peak_held.max(now);
     }

@@ -104,6 +104,11 @@ impl Requests {
         Requests::with(true)
     }
 
+    /// How many partitions the stores are cut into.
+    pub fn partitions(&self) -> usize {
+        self.stores.len()
+    }
+
     fn store_of(&self, origin: u32) -> usize {
         self.bounds.partition_point(|&b| b <= origin) - 1
     }

@@ -336,7 +336,10 @@ impl Pbft {
         self.installed[i] = node.new_view_id;
         if self.views[i] != node.view {
             self.views[i] = node.view;
-            self.release_view_changes();
+            // Cut into partitions, the least view is read at the window's end (rule 4).
+            if !self.windowed {
+                self.release_view_changes();
+            }
         }
     }
 
