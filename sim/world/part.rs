@@ -1,10 +1,11 @@
 //! A partition of the validators: the scheduler of the events addressed to them, and what
 //! its handlers write, kept apart from the world's shared records so that partitions can run
 //! side by side (`sim/README.md`, validators in parallel, rule 3): its `Metrics` delta, its
-//! `Traffic` counts, its keyed settlement log and its handlers' commands. One partition for
-//! now: the delta is moved into the world's recorder at the fleet's merges and at the end,
-//! the points where the world reads what the validators recorded (receipts read the
-//! settlements logged for them).
+//! `Traffic` counts, its keyed settlement log and its handlers' commands. The delta is moved
+//! into the world's recorder at the fleet's merges and at the end, the points where the world
+//! reads what the validators recorded (receipts read the settlements logged for them). Runs
+//! from the command line have one partition; `world::run_partitioned` cuts PBFT into several,
+//! run in windows on one thread, to check that the outputs stay those of one.
 
 use super::casts::Casts;
 use super::traffic::Traffic;
