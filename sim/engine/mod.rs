@@ -21,7 +21,7 @@ mod time;
 pub use command::Command;
 pub use key::EventKey;
 pub use queue::QuadHeap;
-pub use radix::RadixHeap;
+pub use radix::{LeanRadixHeap, RadixHeap};
 pub use rng::{Draws, Purpose, UNIT_MIN, draw_u64, draw_unit, draw_unit_pair, draw_words, stream};
 pub use scheduler::Scheduler;
 pub use time::{NS_PER_MS, NS_PER_S, Time, from_secs, to_secs};

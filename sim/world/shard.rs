@@ -14,7 +14,7 @@ use super::cells::{CellDevice, CellPlan};
 use super::gateways::Gateways;
 use crate::consensus::TxIn;
 use crate::devices::Fleet;
-use crate::engine::{EventKey, RadixHeap, Time, from_secs};
+use crate::engine::{EventKey, LeanRadixHeap, Time, from_secs};
 use crate::metrics::Metrics;
 use crate::net::{Access, transfer};
 use crate::radio::cell::Cell;
@@ -69,7 +69,7 @@ pub struct Shard {
     /// Keys only: a source below the shard's device count is that device's wake, above it
     /// the flush of a gateway's batch. A device has one wake pending and a gateway one flush
     /// per interval, so the sequence number is always 0.
-    queue: RadixHeap<()>,
+    queue: LeanRadixHeap<()>,
     pub metrics: Metrics,
     pub events: u64,
     pub out: Vec<Upload>,
@@ -169,7 +169,7 @@ pub fn build(s: &Scenario, end: Time, access: &Access) -> Vec<Shard> {
                 first_gateway,
                 gateways: Gateways::new(shard_gateways, interval),
                 batches: Batches::default(),
-                queue: RadixHeap::new(),
+                queue: LeanRadixHeap::lean(),
                 metrics: Metrics::measured(window, end, super::measure(s)),
                 events: 0,
                 out: Vec::new(),
