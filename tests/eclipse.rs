@@ -52,7 +52,8 @@ fn run(text: &str) -> (RunOutput, Nakamoto, Vec<Node>) {
         panic!("not nakamoto")
     };
     let n = s.validators.count as u32;
-    let proto = Nakamoto::with_adversary(p, n, s.seed, s.adversary.as_ref());
+    // The bubble's orphaned blocks are read after the run.
+    let proto = Nakamoto::with_adversary(p, n, s.seed, s.adversary.as_ref()).keeping_block_lists();
     let (out, proto, nodes) = run_with(&s, proto, &Progress::hidden()).expect("runs");
     (out, proto, nodes)
 }

@@ -148,7 +148,8 @@ fn after_a_partition_heals_all_nodes_converge_and_the_losing_side_goes_stale() {
         let Consensus::Nakamoto(p) = &s.consensus else {
             panic!("not nakamoto")
         };
-        let nak = Nakamoto::new(p, s.validators.count as u32, s.seed);
+        // The losing side's blocks are read after the run.
+        let nak = Nakamoto::new(p, s.validators.count as u32, s.seed).keeping_block_lists();
         let (out, nak, nodes) = run_with(&s, nak, &Progress::hidden()).unwrap();
         let blocks = nak.blocks();
 

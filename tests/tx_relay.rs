@@ -17,7 +17,9 @@ fn run(s: &Scenario) -> (RunOutput, Nakamoto, Vec<Node>) {
         panic!("not nakamoto")
     };
     let n = s.validators.count as u32;
+    // Every block's list is read after the run, stale blocks' included.
     let proto = Nakamoto::with_adversary(p, n, s.seed, s.adversary.as_ref())
+        .keeping_block_lists()
         .with_relay(s.network.relay_model, false)
         .with_tx_relay(s.network.tx_relay, n, false)
         .with_horizon(unchained::engine::from_secs(s.duration_s));

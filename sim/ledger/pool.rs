@@ -294,6 +294,10 @@ impl Pool {
     /// handing each and its slot to `settle` first. A block's references are sorted by origin,
     /// so this touches only that origin's run of them.
     pub fn take_own(&mut self, block: &Block, node: u32, mut settle: impl FnMut(u32, &PoolTx)) {
+        debug_assert!(
+            !block.dead,
+            "a block whose branch no node could adopt is settled"
+        );
         let lo = block.txs.partition_point(|r| r.origin < node);
         let hi = block.txs.partition_point(|r| r.origin <= node);
         for r in &block.txs[lo..hi] {

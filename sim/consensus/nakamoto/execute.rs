@@ -59,6 +59,9 @@ impl Nakamoto {
             return;
         }
         node.tip = b;
+        if self.attack.is_none() {
+            self.blocks.adopted(node.id, b);
+        }
         let k = self.params.confirmations;
         let h = self.blocks.get(b).height;
         if h + 1 < k {

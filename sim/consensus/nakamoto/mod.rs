@@ -223,6 +223,13 @@ impl Nakamoto {
         n
     }
 
+    /// Blocks keep their lists until every node settled them, stale blocks for the whole run:
+    /// for reading what stale blocks carried after it.
+    pub fn keeping_block_lists(mut self) -> Self {
+        self.blocks.keep_lists();
+        self
+    }
+
     pub fn blocks(&self) -> &BlockStore {
         &self.blocks
     }
@@ -463,7 +470,7 @@ impl Protocol for Nakamoto {
                 ),
                 (
                     "retained_block_tx".into(),
-                    Value::from(self.blocks.iter().map(|(_, b)| b.txs.len()).sum::<usize>()),
+                    Value::from(self.blocks.unsettled_listed_txs()),
                 ),
                 ("main_chain_height".into(), Value::from(main_len as u64)),
             ]
