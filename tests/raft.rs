@@ -11,23 +11,13 @@ use unchained::metrics::RunOutput;
 use unchained::scenario::Consensus;
 use unchained::world::{Progress, run_with};
 
+/// `common::bft_yaml`'s network (one-way 10 ms) under Raft with `consensus`'s fields, seeded `seed`.
 fn yaml(seed: u64, n: u32, rate: f64, duration: f64, consensus: &str, extra: &str) -> String {
-    format!(
-        "
-seed: {seed}
-duration_s: {duration}
-devices:
-  - count: 40
-    workload: {{ model: poisson, rate_per_s: {rate} }}
-    uplink: {{ latency_ms: 0, bandwidth_bps: 1e12 }}
-gateways: {{ count: {n}, backhaul_bps: 1e12 }}
-validators: {{ count: {n} }}
-network:
-  latency: {{ model: constant, one_way_ms: 10, bandwidth_bps: 1e12 }}
-  topology: {{ model: full_mesh }}
-  processing_ms: 0
-consensus: {{ protocol: raft, {consensus} }}
-{extra}"
+    let extra = format!("consensus: {{ protocol: raft, {consensus} }}\n{extra}");
+    common::bft_yaml(n, rate, duration, 10.0, &extra).replacen(
+        "seed: 5",
+        &format!("seed: {seed}"),
+        1,
     )
 }
 
