@@ -55,8 +55,6 @@ impl Pbft {
         }
     }
 
-    /// Restarts the progress timer if the replica waits for requests, else stops it.
-
     pub(super) fn handle(
         &mut self,
         node: &mut Node,

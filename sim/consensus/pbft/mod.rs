@@ -293,6 +293,7 @@ impl Pbft {
         (view % self.n as u64) as u32
     }
 
+    /// Restarts the progress timer if the replica waits for requests, else stops it.
     fn rearm(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>) {
         node.epoch = node.epoch.wrapping_add(1);
         if !node.waiting.is_empty() || !node.active {
