@@ -41,28 +41,28 @@ impl<P: Protocol> World<'_, P> {
         match ev {
             Ev::Batch { node, batch } if self.faults.is_down(node) => {
                 self.observe(node, batch);
-                self.faults.counts.batches_held += 1;
+                self.part.faults.counts.batches_held += 1;
                 if self.faults.down_for_good(node, self.part.sched.now()) {
                     let txs = self.batches.take(batch);
-                    self.faults.stranded_tx += txs.len() as u64;
+                    self.part.faults.stranded_tx += txs.len() as u64;
                     let now = self.part.sched.now();
                     for t in &txs {
                         self.part.metrics.on_stranded(t.kind, now);
                     }
                     self.batches.give_back(txs);
                 } else {
-                    self.faults.parked[node as usize].push(batch);
+                    self.part.faults.parked(node).push(batch);
                 }
             }
             Ev::Msg { to, msg, bytes, .. } if self.faults.is_down(to) => {
-                self.faults.counts.msgs_to_down_node += 1;
+                self.part.faults.counts.msgs_to_down_node += 1;
                 let kind = self.protocol.kind(&msg);
                 self.part
                     .traffic
                     .ended(kind, to, u64::from(bytes), Fate::NodeDown);
             }
             Ev::Timer { node, .. } if self.faults.is_down(node) => {
-                self.faults.counts.timers_of_down_node += 1;
+                self.part.faults.counts.timers_of_down_node += 1;
             }
             Ev::Link { node, generation } => self.link_due(node, generation),
             Ev::Cast { .. } => unreachable!("turned into a message above"),
@@ -148,7 +148,8 @@ impl<P: Protocol> World<'_, P> {
         // Each parked upload is handed under a number of its own, so the requests it makes
         // are named apart and in the order they are handed (`Ctx::key`).
         let now = self.part.sched.now();
-        for batch in std::mem::take(&mut self.faults.parked[v as usize]) {
+        // `v`'s partition runs now (`dispatch` entered it).
+        for batch in std::mem::take(self.part.faults.parked(v)) {
             let seq = self.part_mut(0).sched.reserve(SYSTEM, 1);
             self.key = EventKey::new(now, SYSTEM, seq);
             self.hand(v, batch);

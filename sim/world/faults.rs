@@ -39,13 +39,11 @@ pub struct Faults {
     eclipse: Option<Window>,
     loss: f64,
     pub extra_delay: Time,
-    /// Transaction batches that reached a down validator; its gateway delivers them again on
-    /// restart, so they stay in transit meanwhile.
-    pub parked: Vec<Vec<u32>>,
-    /// Transactions of batches that reached a validator down for good: in transit for the
-    /// rest of the run, counted without keeping their lists (a gateway of a validator crashed
-    /// for good keeps uploading to it).
+    /// Transactions of batches that reached a validator down for good, the partitions'
+    /// summed at each flush ([`Faults::absorb`]).
     pub stranded_tx: u64,
+    /// Crashes and recoveries as the barriers apply them, and the partitions' counts summed
+    /// at each flush.
     pub counts: Counts,
     /// Per validator, its last scheduled restart, if any.
     last_up: Vec<Option<Time>>,
@@ -63,6 +61,53 @@ pub struct Counts {
     pub recoveries: u64,
 }
 
+/// What the handlers of one partition's validators write about faults (`Part::faults`), so
+/// that no partition writes the world's `Faults` inside a window (`sim/README.md`,
+/// validators in parallel, rule 3): counts, summed into the world's in any order, and the
+/// uploads held for its own validators while they are down.
+pub struct Held {
+    pub counts: Counts,
+    /// Transactions of batches that reached a validator down for good: in transit for the
+    /// rest of the run, counted without keeping their lists (a gateway of a validator crashed
+    /// for good keeps uploading to it).
+    pub stranded_tx: u64,
+    /// Per validator from `lo`, the batches (in the partition's `Batches`) that reached it
+    /// while down; its gateway delivers them again on restart, so they stay in transit
+    /// meanwhile.
+    parked: Vec<Vec<u32>>,
+    lo: u32,
+}
+
+impl Held {
+    /// For the validators `held`.
+    pub fn new(held: std::ops::Range<u32>) -> Self {
+        Held {
+            counts: Counts::default(),
+            stranded_tx: 0,
+            parked: vec![Vec::new(); held.len()],
+            lo: held.start,
+        }
+    }
+
+    /// The batches parked for validator `v`, one of the partition's.
+    pub fn parked(&mut self, v: u32) -> &mut Vec<u32> {
+        &mut self.parked[(v - self.lo) as usize]
+    }
+}
+
+impl Counts {
+    fn add(&mut self, o: &Counts) {
+        self.msgs_to_down_node += o.msgs_to_down_node;
+        self.timers_of_down_node += o.timers_of_down_node;
+        self.msgs_partitioned += o.msgs_partitioned;
+        self.msgs_eclipsed += o.msgs_eclipsed;
+        self.msgs_lost += o.msgs_lost;
+        self.batches_held += o.batches_held;
+        self.crashes += o.crashes;
+        self.recoveries += o.recoveries;
+    }
+}
+
 impl Faults {
     /// The faults of `s` and the crash/restart changes to schedule, in time order.
     pub fn build(s: &Scenario) -> (Self, Vec<Change>) {
@@ -70,7 +115,6 @@ impl Faults {
         let mut f = Faults {
             down: vec![0; n as usize],
             started: vec![false; n as usize],
-            parked: vec![Vec::new(); n as usize],
             eclipse: eclipse(s),
             ..Faults::default()
         };
@@ -142,6 +186,12 @@ impl Faults {
                 .is_none_or(|u| u.is_none_or(|u| u < now))
     }
 
+    /// Moves a partition's counts into the run's.
+    pub fn absorb(&mut self, part: &mut Held) {
+        self.counts.add(&std::mem::take(&mut part.counts));
+        self.stranded_tx += std::mem::take(&mut part.stranded_tx);
+    }
+
     /// Applies a change; true when the validator came back up.
     pub fn apply(&mut self, c: Change) -> bool {
         let d = &mut self.down[c.node as usize];
@@ -165,36 +215,49 @@ impl Faults {
         false
     }
 
-    /// Why a message sent now from `from` to `to` is lost, if it is; counts the loss. Link loss
-    /// draws from the sender's stream, and only when loss is configured, so runs without it
-    /// draw exactly as before.
+    /// Why a message sent now from `from` to `to` is lost, if it is; counts the loss in
+    /// `counts` (the sender's partition's). Link loss draws from the sender's stream, and only
+    /// when loss is configured, so runs without it draw exactly as before.
     #[inline]
-    pub fn lost(&mut self, now: Time, from: u32, to: u32, rng: &mut ChaCha8Rng) -> Option<Fate> {
+    pub fn lost(
+        &self,
+        now: Time,
+        (from, to): (u32, u32),
+        rng: &mut ChaCha8Rng,
+        counts: &mut Counts,
+    ) -> Option<Fate> {
         // Most runs lose nothing: answered here without a call.
         if self.windows.is_empty() && self.eclipse.is_none() && self.loss <= 0.0 {
             return None;
         }
-        self.lost_now(now, from, to, rng)
+        self.lost_now(now, from, to, rng, counts)
     }
 
     /// [`Self::lost`] where something can be lost.
-    fn lost_now(&mut self, now: Time, from: u32, to: u32, rng: &mut ChaCha8Rng) -> Option<Fate> {
+    fn lost_now(
+        &self,
+        now: Time,
+        from: u32,
+        to: u32,
+        rng: &mut ChaCha8Rng,
+        counts: &mut Counts,
+    ) -> Option<Fate> {
         let cut = self.windows.iter().any(|w| {
             (w.from..w.to).contains(&now) && w.group[from as usize] != w.group[to as usize]
         });
         if cut {
-            self.counts.msgs_partitioned += 1;
+            counts.msgs_partitioned += 1;
             return Some(Fate::Partition);
         }
         if let Some(w) = &self.eclipse
             && (w.from..w.to).contains(&now)
             && w.group[from as usize] != w.group[to as usize]
         {
-            self.counts.msgs_eclipsed += 1;
+            counts.msgs_eclipsed += 1;
             return Some(Fate::Eclipse);
         }
         if self.loss > 0.0 && rng.random::<f64>() < self.loss {
-            self.counts.msgs_lost += 1;
+            counts.msgs_lost += 1;
             return Some(Fate::LinkLoss);
         }
         None

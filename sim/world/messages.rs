@@ -45,7 +45,10 @@ impl<P: Protocol> World<'_, P> {
         let kind = self.protocol.kind(&msg);
         self.part.traffic.sent(kind, v, bytes);
         let rng = &mut self.latency_rng[v as usize];
-        if let Some(fate) = self.faults.lost(now, v, to, rng) {
+        if let Some(fate) = self
+            .faults
+            .lost(now, (v, to), rng, &mut self.part.faults.counts)
+        {
             self.part.traffic.ended(kind, to, bytes, fate);
             return;
         }
@@ -131,7 +134,8 @@ impl<P: Protocol> World<'_, P> {
             lost.resize(n.div_ceil(64) as usize, 0);
             let rng = &mut self.latency_rng[v as usize];
             for to in (0..n).filter(|&to| to != v) {
-                if let Some(fate) = self.faults.lost(now, v, to, rng) {
+                let counts = &mut self.part.faults.counts;
+                if let Some(fate) = self.faults.lost(now, (v, to), rng, counts) {
                     self.part.traffic.ended(kind, to, bytes, fate);
                     lost[(to / 64) as usize] |= 1 << (to % 64);
                     copies -= 1;

@@ -8,6 +8,7 @@
 //! run in windows on one thread, to check that the outputs stay those of one.
 
 use super::casts::Casts;
+use super::faults::{Faults, Held};
 use super::traffic::Traffic;
 use super::{Ev, node_source};
 use crate::consensus::settlements::Settlements;
@@ -55,6 +56,8 @@ pub(super) struct Part<M, T> {
     pub metrics: Metrics,
     /// Validator messages by kind and node, and where each ended: the protocol's cost.
     pub traffic: Traffic,
+    /// What its handlers count of faults, and the uploads parked for its validators.
+    pub faults: Held,
     /// Settlements the handlers logged, replayed through the shared timeline after each
     /// handler.
     pub settlements: Settlements,
@@ -74,6 +77,7 @@ impl<M: Copy, T> Part<M, T> {
             outbox: Vec::new(),
             metrics: world.validators_delta(),
             traffic: Traffic::new(group.len() as u32),
+            faults: Held::new(held.clone()),
             settlements: Default::default(),
             out: Vec::new(),
         }
@@ -119,9 +123,10 @@ impl<M: Copy, T> Part<M, T> {
         v.wrapping_sub(self.lo) < self.len
     }
 
-    /// Moves the partition's records into the world's recorder.
-    pub fn flush(&mut self, world: &mut Metrics) {
+    /// Moves the partition's records into the world's recorder and fault counts.
+    pub fn flush(&mut self, world: &mut Metrics, faults: &mut Faults) {
         world.take_validators(&mut self.metrics);
+        faults.absorb(&mut self.faults);
     }
 
     /// Transactions that reached validators and settled, recorded or not yet flushed (for

@@ -140,14 +140,14 @@ impl<P: Protocol> World<'_, P> {
         }
     }
 
-    /// Moves every partition's records into the world's recorder.
+    /// Moves every partition's records into the world's recorder and fault counts.
     pub(super) fn flush(&mut self) {
-        let metrics = &mut self.metrics;
-        self.part.flush(metrics);
+        let (metrics, faults) = (&mut self.metrics, &mut self.faults);
+        self.part.flush(metrics, faults);
         let cur = self.parts.cur;
         for (p, part) in self.parts.rest.iter_mut().enumerate() {
             if p != cur {
-                part.flush(metrics);
+                part.flush(metrics, faults);
             }
         }
     }
