@@ -43,13 +43,13 @@ impl<P: Protocol> World<'_, P> {
                 self.observe(node, batch);
                 self.part.faults.counts.batches_held += 1;
                 if self.faults.down_for_good(node, self.part.sched.now()) {
-                    let txs = self.batches.take(batch);
+                    let txs = self.part.batches.take(batch);
                     self.part.faults.stranded_tx += txs.len() as u64;
                     let now = self.part.sched.now();
                     for t in &txs {
                         self.part.metrics.on_stranded(t.kind, now);
                     }
-                    self.batches.give_back(txs);
+                    self.part.batches.give_back(txs);
                 } else {
                     self.part.faults.parked(node).push(batch);
                 }
@@ -111,7 +111,7 @@ impl<P: Protocol> World<'_, P> {
     fn observe(&mut self, node: u32, batch: u32) {
         if let Some(p) = &mut self.privacy {
             let now = self.part.sched.now();
-            p.observe(now, node, self.batches.list(batch));
+            p.observe(now, node, self.part.batches.list(batch));
         }
     }
 
@@ -167,7 +167,9 @@ impl<P: Protocol> World<'_, P> {
     /// the shared key: a draw keyed by the transaction alone, so the same transaction touches
     /// it in every run of the seed.
     fn hand(&mut self, v: u32, batch: u32) {
-        let mut txs = self.batches.take(batch);
+        // A recovery's parked uploads are handed from the barrier.
+        self.enter_node(v);
+        let mut txs = self.part.batches.take(batch);
         for t in &mut txs {
             self.part.metrics.on_handed(t.kind);
             let share = typed::group_of(&self.groups, t.device).hot_key_share;
@@ -179,7 +181,7 @@ impl<P: Protocol> World<'_, P> {
             }
         }
         self.dispatch(v, |p, n, ctx| p.on_transactions(n, ctx, &txs));
-        self.batches.give_back(txs);
+        self.part.batches.give_back(txs);
     }
 
     /// Runs one handler of validator `v` and turns its commands into events.
@@ -243,12 +245,12 @@ impl<P: Protocol> World<'_, P> {
             net: &self.net,
             reach: &self.reach,
             metrics: &mut part.metrics,
-            exec: &mut self.exec,
+            exec: &mut part.exec,
             settlements: &mut part.settlements,
             out: &mut part.out,
         };
         handler(&mut self.protocol, &mut self.nodes[v as usize], &mut ctx);
-        part.settlements.replay(&mut self.exec, &mut part.metrics);
+        part.settlements.replay(&mut part.exec, &mut part.metrics);
         // Most handlers log no typed transaction: the check costs less than the call.
         if !part.metrics.typed_log.is_empty() {
             self.workload_fates();

@@ -107,6 +107,8 @@ impl<P: Protocol> World<'_, P> {
             workload_rows = w.finish(&mut on_device, &paths)?;
             pending_on_device = on_device.iter().sum();
         }
+        let mut handed = 0;
+        self.each_part(|p| handed += p.batches.in_flight());
         let m = &self.metrics;
         let conservation = Conservation {
             created: m.created,
@@ -115,11 +117,12 @@ impl<P: Protocol> World<'_, P> {
             // The radio's part of the batches is counted in its tables (`on_air`, kept for
             // a repeat) instead.
             pending_in_transit: self.batches.in_flight() - air_held
+                + handed
                 + self.faults.stranded_tx
                 + in_open_gateway_batches,
             pending_in_mempool: report.pending_in_mempool,
             // Decided but still executing at the end: in a block, not settled.
-            pending_in_block: report.pending_in_block + self.exec.pending(),
+            pending_in_block: report.pending_in_block + self.part.exec.pending(),
             dropped: std::iter::once(("buffer_overflow".to_string(), m.dropped_overflow))
                 .chain(radio.iter().flat_map(|r| r.dropped.iter().cloned()))
                 .chain(report.dropped.iter().cloned())
@@ -187,7 +190,8 @@ impl<P: Protocol> World<'_, P> {
         }
         protocol_summary.extend(self.faults.eclipse_summary());
         protocol_summary.extend(workload_rows);
-        protocol_summary.extend(self.exec.summary());
+        // Partitioned runs have no `validators.execution`: every executor kept nothing.
+        protocol_summary.extend(self.part.exec.summary());
         let radio = radio.unwrap_or_default();
         protocol_summary.extend(radio.summary);
         let energy = energy.output(self.s, self.end, m.settled);

@@ -73,7 +73,7 @@ impl<P: Protocol> World<'_, P> {
                 let latency = self
                     .net
                     .latency(v, to, next_index(&mut self.jitter_index, v));
-                let transfer = self.transfers.time(&self.net, v, to, bytes);
+                let transfer = self.part.transfers.time(&self.net, v, to, bytes);
                 let after = latency + self.net.processing(to) + self.faults.extra_delay;
                 Arrival::At(up.queue(v, now, transfer, if holds { after } else { 0 }) + after)
             }
@@ -93,7 +93,7 @@ impl<P: Protocol> World<'_, P> {
     fn drawn_at(&mut self, v: u32, to: u32, bytes: u64, index: u64) -> Arrival {
         Arrival::Drawn {
             rest: self.part.sched.now()
-                + self.transfers.time(&self.net, v, to, bytes)
+                + self.part.transfers.time(&self.net, v, to, bytes)
                 + self.net.processing(to)
                 + self.faults.extra_delay,
             from: v,
@@ -127,7 +127,7 @@ impl<P: Protocol> World<'_, P> {
             .traffic
             .sent_many(kind, v, bytes, u64::from(receivers));
         // Losses drawn in id order from the sender's stream, as single messages draw them.
-        let mut lost = std::mem::take(&mut self.cast_lost);
+        let mut lost = std::mem::take(&mut self.part.cast_lost);
         lost.clear();
         let mut copies = receivers;
         if self.faults.may_lose(now) {
@@ -142,7 +142,7 @@ impl<P: Protocol> World<'_, P> {
                 }
             }
         }
-        let mut times = std::mem::take(&mut self.cast_times);
+        let mut times = std::mem::take(&mut self.part.cast_times);
         times.clear();
         let extra = self.faults.extra_delay;
         times.extend(
@@ -175,8 +175,8 @@ impl<P: Protocol> World<'_, P> {
             }
             None => self.part.casts.close(slot),
         }
-        self.cast_times = times;
-        self.cast_lost = lost;
+        self.part.cast_times = times;
+        self.part.cast_lost = lost;
     }
 
     /// A broadcast's copy for `to` is due: queues its next copy, and hands this one over as
@@ -206,7 +206,7 @@ impl<P: Protocol> World<'_, P> {
     fn deliver(&mut self, v: u32, to: u32, msg: P::Msg, bytes: u64, arrival: Arrival) {
         let kind = self.protocol.kind(&msg);
         if self.first_copies.active() && self.protocol.futile(to, &msg) {
-            self.first_copies.dropped += 1;
+            self.part.copies_dropped += 1;
             self.left_out(kind, to, bytes, arrival);
             return;
         }
@@ -341,9 +341,9 @@ impl<P: Protocol> World<'_, P> {
         // processing and the latency's bounds, without their own transfer time, and the kind's
         // delivered count once for the run. What the bounds settle depends on the receiver's
         // region only, so it is worked out once per region.
-        let mut settle = std::mem::take(&mut self.settle);
+        let mut settle = std::mem::take(&mut self.part.settle);
         settle.clear();
-        if let Some(t) = self.transfers.slowest(&self.net, v, bytes) {
+        if let Some(t) = self.part.transfers.slowest(&self.net, v, bytes) {
             let rest_max = self.part.sched.now() + t + self.faults.extra_delay;
             settle.extend(self.net.bounds_from(v).iter().map(|b| {
                 if rest_max.saturating_add(b.high) < self.end {
@@ -391,8 +391,8 @@ impl<P: Protocol> World<'_, P> {
                 }
             }
         }
-        self.settle = settle;
-        self.first_copies.dropped += futile_copies;
+        self.part.settle = settle;
+        self.part.copies_dropped += futile_copies;
         self.part.traffic.delivered_many(kind, bytes, counted);
     }
 }

@@ -35,7 +35,7 @@ use crate::consensus::Protocol;
 use crate::engine::{EventKey, NS_PER_MS, NS_PER_S, Purpose, Time, from_secs, stream};
 use crate::metrics::spill::Spill;
 use crate::metrics::{Conservation, Measure, Metrics, RunOutput};
-use crate::net::{Access, Network, Reach, Transfers, Uplinks};
+use crate::net::{Access, Network, Reach, Uplinks};
 use crate::scenario::{self, Scenario};
 use airwaves::{AirPlan, Airwaves};
 use batches::Batches;
@@ -194,15 +194,12 @@ struct World<'s, P: Protocol> {
     latency_rng: Vec<ChaCha8Rng>,
     /// Messages each validator has drawn a latency for: the index of its next jitter draw.
     jitter_index: Vec<u64>,
-    /// Transfer times of the sizes last sent between each pair of link groups.
-    transfers: Transfers,
     metrics: Metrics,
-    /// The validators' cores, between a family's decision and settlement.
-    exec: crate::ledger::Executor,
     /// What the validators' handlers write: their metrics, traffic, settlements, commands;
     /// of the partition running now (`cur`), the others held in `rest` (`windows.rs`).
     part: part::Part<P::Msg, P::Timer>,
     parts: windows::Parts<P::Msg, P::Timer>,
+    /// The readings of the radio's frames (`Airwaves`), until a frame is handed over.
     batches: Batches,
     faults: Faults,
     changes: Vec<Change>,
@@ -218,11 +215,6 @@ struct World<'s, P: Protocol> {
     workloads: Option<crate::workload::Workloads>,
     workload_out: crate::workload::Out,
     groups: Vec<crate::devices::Group>,
-    /// Scratch space for opening a broadcast.
-    cast_times: Vec<Time>,
-    cast_lost: Vec<u64>,
-    /// Scratch space of a run of copies: what the latency's bounds settle by region.
-    settle: Vec<messages::Settle>,
     /// Observers of the transactions' metadata; `None` without `observers`.
     privacy: Option<crate::privacy::Privacy>,
     /// Where the protocol's closed `blocks` rows go; `None` keeps them in memory.
@@ -275,7 +267,10 @@ impl<'s, P: Protocol> World<'s, P> {
             m
         };
         World {
-            part: part::Part::new(&metrics, &net.group, 0..n, sources),
+            part: {
+                let exec = crate::ledger::Executor::build(s.validators.execution.as_ref(), end);
+                part::Part::new(&metrics, &net, 0..n, sources, exec)
+            },
             parts: windows::Parts::one(),
             metrics,
             workloads: crate::workload::Workloads::build(s, end),
@@ -285,9 +280,6 @@ impl<'s, P: Protocol> World<'s, P> {
             spill: None,
             uplinks,
             finished: Vec::new(),
-            cast_times: Vec::new(),
-            cast_lost: Vec::new(),
-            settle: Vec::new(),
             first_copies,
             faults,
             changes,
@@ -300,7 +292,6 @@ impl<'s, P: Protocol> World<'s, P> {
                 .map(|v| stream(s.seed, v as u64, Purpose::Latency))
                 .collect(),
             jitter_index: vec![0; n as usize],
-            transfers: Transfers::new(&net),
             net,
             access: Arc::new(access),
             air,
@@ -312,7 +303,6 @@ impl<'s, P: Protocol> World<'s, P> {
             devices,
             protocol,
             nodes,
-            exec: crate::ledger::Executor::build(s.validators.execution.as_ref(), end),
             batches: Batches::default(),
             key: EventKey::new(0, SYSTEM, 0),
         }
@@ -443,7 +433,11 @@ impl<'s, P: Protocol> World<'s, P> {
             }
             let mut out = std::mem::take(&mut waves.out);
             for d in out.drain(..) {
-                self.hand_over(d.at, (d.source, d.seq), d.node, d.batch);
+                // The frame's readings move from the world's batches to the validator's.
+                let mut list = self.batches.take(d.batch);
+                let sender = (d.source, d.seq);
+                self.hand_over(d.at, sender, d.node, |l| std::mem::swap(l, &mut list));
+                self.batches.give_back(list);
             }
             if let Some(waves) = &mut self.airwaves {
                 waves.out = out;
@@ -458,9 +452,10 @@ impl<'s, P: Protocol> World<'s, P> {
     /// Schedules `out`'s uploads, each with its transactions from `txs`, then empties both.
     fn enqueue(&mut self, out: &mut Vec<shard::Upload>, txs: &mut Vec<crate::consensus::TxIn>) {
         for u in out.drain(..) {
-            let (batch, list) = self.batches.open();
-            list.extend_from_slice(&txs[u.start as usize..(u.start + u.len) as usize]);
-            self.hand_over(u.at, (u.source, u.seq), u.node, batch);
+            let upload = &txs[u.start as usize..(u.start + u.len) as usize];
+            self.hand_over(u.at, (u.source, u.seq), u.node, |l| {
+                l.extend_from_slice(upload)
+            });
         }
         txs.clear();
     }

@@ -7,13 +7,18 @@
 //! from the command line have one partition; `world::run_partitioned` cuts PBFT into several,
 //! run in windows on one thread, to check that the outputs stay those of one.
 
+use super::batches::Batches;
 use super::casts::Casts;
+use super::copies::FirstCopies;
 use super::faults::{Faults, Held};
+use super::messages::Settle;
 use super::traffic::Traffic;
 use super::{Ev, node_source};
 use crate::consensus::settlements::Settlements;
 use crate::engine::{Command, EventKey, Scheduler, Time};
+use crate::ledger::Executor;
 use crate::metrics::Metrics;
+use crate::net::{Network, Transfers};
 
 /// What a partition hands another at the window's end: an event under the key its sender
 /// gave it, or the part of a broadcast whose receivers the other partition holds.
@@ -58,6 +63,19 @@ pub(super) struct Part<M, T> {
     pub traffic: Traffic,
     /// What its handlers count of faults, and the uploads parked for its validators.
     pub faults: Held,
+    /// The uploads handed to its validators, until their handlers take them.
+    pub batches: Batches,
+    /// Copies its validators sent that were left out of the queue (`FirstCopies`).
+    pub copies_dropped: u64,
+    /// Transfer times of the sizes its validators last sent between each pair of link groups.
+    pub transfers: Transfers,
+    /// Its validators' execution cores; with one partition, also the shared timeline.
+    pub exec: Executor,
+    /// Scratch space for opening a broadcast.
+    pub cast_times: Vec<Time>,
+    pub cast_lost: Vec<u64>,
+    /// Scratch space of a run of copies: what the latency's bounds settle by region.
+    pub settle: Vec<Settle>,
     /// Settlements the handlers logged, replayed through the shared timeline after each
     /// handler.
     pub settlements: Settlements,
@@ -66,9 +84,16 @@ pub(super) struct Part<M, T> {
 }
 
 impl<M: Copy, T> Part<M, T> {
-    /// A partition holding validators `held` of `group.len()` (their link groups), recording
-    /// on `world`'s window grid, its scheduler numbering the events of sources `0..sources`.
-    pub fn new(world: &Metrics, group: &[u16], held: std::ops::Range<u32>, sources: usize) -> Self {
+    /// A partition holding validators `held` of `net`'s, recording on `world`'s window grid,
+    /// its scheduler numbering the events of sources `0..sources`, executing on `exec`.
+    pub fn new(
+        world: &Metrics,
+        net: &Network,
+        held: std::ops::Range<u32>,
+        sources: usize,
+        exec: Executor,
+    ) -> Self {
+        let group = &net.group;
         Part {
             sched: Scheduler::new(sources),
             lo: held.start,
@@ -78,6 +103,13 @@ impl<M: Copy, T> Part<M, T> {
             metrics: world.validators_delta(),
             traffic: Traffic::new(group.len() as u32),
             faults: Held::new(held.clone()),
+            batches: Batches::default(),
+            copies_dropped: 0,
+            transfers: Transfers::new(net),
+            exec,
+            cast_times: Vec::new(),
+            cast_lost: Vec::new(),
+            settle: Vec::new(),
             settlements: Default::default(),
             out: Vec::new(),
         }
@@ -123,10 +155,11 @@ impl<M: Copy, T> Part<M, T> {
         v.wrapping_sub(self.lo) < self.len
     }
 
-    /// Moves the partition's records into the world's recorder and fault counts.
-    pub fn flush(&mut self, world: &mut Metrics, faults: &mut Faults) {
+    /// Moves the partition's records into the world's recorder and counts.
+    pub fn flush(&mut self, world: &mut Metrics, faults: &mut Faults, copies: &mut FirstCopies) {
         world.take_validators(&mut self.metrics);
         faults.absorb(&mut self.faults);
+        copies.dropped += std::mem::take(&mut self.copies_dropped);
     }
 
     /// Transactions that reached validators and settled, recorded or not yet flushed (for

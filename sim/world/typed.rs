@@ -112,10 +112,8 @@ impl<P: Protocol> World<'_, P> {
                 }
                 Via::Contract => (s.tx.uploaded, self.paths().to_ledger(s.tx.device, 0).1),
             };
-            let (batch, list) = self.batches.open();
-            list.push(s.tx);
             let sender = (first_device + s.tx.device, s.tx.seq);
-            self.hand_over(at, sender, node, batch);
+            self.hand_over(at, sender, node, |l| l.push(s.tx));
         }
         for (at, entity) in out.wakes.drain(..) {
             self.system(at, Ev::Workload { entity });

@@ -10,7 +10,7 @@
 
 use super::part::{Handed, Part, Split};
 use super::{Ev, World};
-use crate::consensus::Protocol;
+use crate::consensus::{Protocol, TxIn};
 use crate::engine::{EventKey, Time};
 use crate::world::Progress;
 use std::cmp::Reverse;
@@ -70,13 +70,15 @@ impl<P: Protocol> World<'_, P> {
         let n = self.net.nodes();
         // What reacts inside a handler to other validators' records, or reads them in one
         // partition's order, runs with one partition (`sim/README.md`): typed workloads,
-        // privacy observers, receipts, gossip's futile copies, and settlements through the
-        // shared execution timeline.
+        // privacy observers, receipts, gossip's futile copies, settlements through the
+        // shared execution timeline, and the upload links of announced blocks and
+        // transactions (every sender's queue in one `Uplinks`).
         let shared = self.workloads.is_some()
             || self.privacy.is_some()
             || self.receipts.is_some()
             || self.protocol.gossip().is_some()
-            || self.s.validators.execution.is_some();
+            || self.s.validators.execution.is_some()
+            || self.uplinks.is_some();
         let Some(lookahead) = self.net.lookahead(k).filter(|&l| l > 0) else {
             return;
         };
@@ -86,7 +88,16 @@ impl<P: Protocol> World<'_, P> {
             return;
         }
         let sources = 1 + n as usize;
-        let part = |lo: u32, hi: u32| Part::new(&self.metrics, &self.net.group, lo..hi, sources);
+        // Without `validators.execution` the executor keeps nothing: one each.
+        let part = |lo: u32, hi: u32| {
+            Part::new(
+                &self.metrics,
+                &self.net,
+                lo..hi,
+                sources,
+                Default::default(),
+            )
+        };
         let mut rest: Vec<_> = bounds
             .iter()
             .map(|&lo| part(lo, (lo + chunk).min(n)))
@@ -140,26 +151,34 @@ impl<P: Protocol> World<'_, P> {
         }
     }
 
-    /// Moves every partition's records into the world's recorder and fault counts.
+    /// Moves every partition's records into the world's recorder and counts.
     pub(super) fn flush(&mut self) {
         let (metrics, faults) = (&mut self.metrics, &mut self.faults);
-        self.part.flush(metrics, faults);
+        let copies = &mut self.first_copies;
+        self.part.flush(metrics, faults, copies);
         let cur = self.parts.cur;
         for (p, part) in self.parts.rest.iter_mut().enumerate() {
             if p != cur {
-                part.flush(metrics, faults);
+                part.flush(metrics, faults, copies);
             }
         }
     }
 
-    /// Hands upload `batch` to validator `node` at `at`, under the number its sender (a
-    /// device or a gateway) gave it, into the scheduler of `node`'s partition.
-    pub(super) fn hand_over(&mut self, at: Time, (source, seq): (u32, u32), node: u32, batch: u32) {
-        let p = self.parts.of(node);
+    /// Hands an upload to validator `node` at `at`, under the number its sender (a device or
+    /// a gateway) gave it: `fill` writes its transactions into a list of `node`'s partition's
+    /// batches, and the event goes into that partition's scheduler.
+    pub(super) fn hand_over(
+        &mut self,
+        at: Time,
+        (source, seq): (u32, u32),
+        node: u32,
+        fill: impl FnOnce(&mut Vec<TxIn>),
+    ) {
+        let part = self.part_mut(self.parts.of(node));
+        let (batch, list) = part.batches.open();
+        fill(list);
         let ev = Ev::Batch { node, batch };
-        self.part_mut(p)
-            .sched
-            .schedule_numbered(at, source, seq, ev);
+        part.sched.schedule_numbered(at, source, seq, ev);
     }
 
     /// Puts `v`'s event `ev` for another partition's validator `to`, due at `at`, in the
