@@ -13,6 +13,7 @@ mod duty;
 mod gateway_ids;
 mod geometry;
 mod grid;
+mod interference;
 mod link;
 mod links;
 mod powers;

@@ -7,6 +7,7 @@
 //! its end) its fate is final. The state carries over between calls, so the caller may feed
 //! the frames in batches (e.g. at window barriers) and get the same outcomes as in one pass.
 
+use super::interference::Interference;
 use crate::engine::Time;
 
 /// Why a gateway did not receive a frame. The order is the stage the frame reached: a frame
@@ -89,11 +90,19 @@ impl Capture {
         }
     }
 
-    fn survives(&self, sf: u8, rssi_dbm: f64, interference_mw: &[f64; 6]) -> bool {
+    /// Whether a frame of `sf` received at `rssi_dbm` survives the summed power of its
+    /// interferers, in milliwatts by their SF.
+    pub(super) fn survives(&self, sf: u8, rssi_dbm: f64, interference_mw: &[f64; 6]) -> bool {
         let row = &self.db[(sf - 7) as usize];
         interference_mw.iter().zip(row).all(|(&i, &th)| {
             i == 0.0 || th == f64::NEG_INFINITY || rssi_dbm - 10.0 * i.log10() >= th
         })
+    }
+
+    /// Whether a frame of `sf` can change the verdict on a frame of `victim`: not when the
+    /// SFs are orthogonal.
+    fn interferes(&self, victim: u8, sf: u8) -> bool {
+        self.db[(victim - 7) as usize][(sf - 7) as usize] != f64::NEG_INFINITY
     }
 }
 
@@ -166,35 +175,23 @@ struct Active {
     heard: Heard,
     /// Its place in the order frames were heard (see [`Noise`]).
     order: u64,
-    mw: f64,
-    interference_mw: [f64; 6],
+    /// What overlaps it, while a demodulator holds it (a frame already lost needs none).
+    interference: Interference,
     /// `None` while a demodulator holds it; otherwise why it is already lost.
     lost: Option<Loss>,
 }
 
 /// A frame a quiet receiver hears only as interference (under its sensitivity): it gets no
-/// verdict, so it needs no interference of its own, and its power in milliwatts is worked
-/// out only once it overlaps a frame that may be received. Most copies a gateway hears are
-/// such. A frame's interference is still summed over the frames it overlaps in the order
-/// they were heard, whichever list holds them, so the sums are those of one list.
+/// verdict, so it needs no interference of its own. Most copies a gateway hears are such. A
+/// frame's interferers are still taken in the order they were heard, whichever list holds
+/// them, so its interference is that of one list.
 #[derive(Clone, Copy, Debug)]
 struct Noise {
     order: u64,
     end: Time,
     rssi_dbm: f64,
-    /// 0 until needed.
-    mw: f64,
     channel: u8,
     sf: u8,
-}
-
-impl Noise {
-    fn mw(&mut self) -> f64 {
-        if self.mw == 0.0 {
-            self.mw = milliwatts(self.rssi_dbm);
-        }
-        self.mw
-    }
 }
 
 /// The sweep state of one gateway.
@@ -217,10 +214,6 @@ pub struct Receiver {
     /// Frames under their sensitivity get no verdict (their caller counts them when it
     /// hands them over); they still interfere.
     quiet_when_deaf: bool,
-}
-
-fn milliwatts(dbm: f64) -> f64 {
-    10f64.powf(dbm / 10.0)
 }
 
 impl Receiver {
@@ -260,7 +253,7 @@ impl Receiver {
         self.heard += 1;
         let deaf = h.rssi_dbm < cfg.sensitivity_dbm_at(h.sf, h.bandwidth_hz);
         if deaf && self.quiet_when_deaf {
-            self.hear_noise(h, order);
+            self.hear_noise(h, order, &cfg.capture);
             return;
         }
         let lost = if deaf {
@@ -272,29 +265,40 @@ impl Receiver {
         } else {
             None
         };
-        // Frames a demodulator does not decode still put energy on the channel.
-        let mw = milliwatts(h.rssi_dbm);
-        let mut interference_mw = [0.0; 6];
-        // Every frame heard before it and still on the air, in hearing order: the active
-        // ones (all end after `h.start`, as `settle` just ran) and the noise that has not
-        // ended yet, merged by `order`.
+        // Frames a demodulator does not decode still put energy on the channel. A frame
+        // takes as interferers every frame heard before it and still on the air, in hearing
+        // order: the active ones (all end after `h.start`, as `settle` just ran) and the
+        // noise that has not ended yet, merged by `order`; only those whose SF can change its
+        // verdict, and only while it may be received.
+        let capture = &cfg.capture;
+        let counts = lost.is_none();
+        let mut interference = Interference::default();
         let mut n = 0;
         for a in &mut self.active {
             if a.heard.channel != h.channel {
                 continue;
             }
-            while let Some(x) = self.noise.get_mut(n).filter(|x| x.order < a.order) {
-                if x.channel == h.channel && x.end > h.start {
-                    interference_mw[(x.sf - 7) as usize] += x.mw();
+            if a.lost.is_none() && capture.interferes(a.heard.sf, h.sf) {
+                a.interference.add(h.sf, h.rssi_dbm);
+            }
+            if !counts {
+                continue;
+            }
+            while let Some(x) = self.noise.get(n).filter(|x| x.order < a.order) {
+                if x.channel == h.channel && x.end > h.start && capture.interferes(h.sf, x.sf) {
+                    interference.add(x.sf, x.rssi_dbm);
                 }
                 n += 1;
             }
-            a.interference_mw[(h.sf - 7) as usize] += mw;
-            interference_mw[(a.heard.sf - 7) as usize] += a.mw;
+            if capture.interferes(h.sf, a.heard.sf) {
+                interference.add(a.heard.sf, a.heard.rssi_dbm);
+            }
         }
-        for x in &mut self.noise[n..] {
-            if x.channel == h.channel && x.end > h.start {
-                interference_mw[(x.sf - 7) as usize] += x.mw();
+        if counts {
+            for x in &self.noise[n..] {
+                if x.channel == h.channel && x.end > h.start && capture.interferes(h.sf, x.sf) {
+                    interference.add(x.sf, x.rssi_dbm);
+                }
             }
         }
         if self.active.is_empty() || h.end < self.first_end {
@@ -303,24 +307,25 @@ impl Receiver {
         self.active.push(Active {
             heard: h,
             order,
-            mw,
-            interference_mw,
+            interference,
             lost,
         });
     }
 
-    fn hear_noise(&mut self, h: Heard, order: u64) {
-        let mut x = Noise {
+    fn hear_noise(&mut self, h: Heard, order: u64, capture: &Capture) {
+        let x = Noise {
             order,
             end: h.end,
             rssi_dbm: h.rssi_dbm,
-            mw: 0.0,
             channel: h.channel,
             sf: h.sf,
         };
         for a in &mut self.active {
-            if a.heard.channel == h.channel {
-                a.interference_mw[(h.sf - 7) as usize] += x.mw();
+            if a.heard.channel == h.channel
+                && a.lost.is_none()
+                && capture.interferes(a.heard.sf, h.sf)
+            {
+                a.interference.add(h.sf, h.rssi_dbm);
             }
         }
         if self.noise.len() >= self.noise_prune_at {
@@ -360,9 +365,9 @@ impl Receiver {
                 None if self.transmitting(a.heard.start, a.heard.end) => {
                     Err(Loss::GatewayTransmitting)
                 }
-                None if !cfg
-                    .capture
-                    .survives(a.heard.sf, a.heard.rssi_dbm, &a.interference_mw) =>
+                None if !a
+                    .interference
+                    .survives(&cfg.capture, a.heard.sf, a.heard.rssi_dbm) =>
                 {
                     Err(Loss::Collision)
                 }
