@@ -147,8 +147,8 @@ struct Pool {
     /// Keys are looked over once a period (retired up to a period late: candidates stay for
     /// five).
     next_sweep: Time,
-    /// What a sweep takes, kept empty between sweeps: its list changes hands with the
-    /// calendar's (see `Calendar::take_before`).
+    /// What a sweep takes (keys used once) or files again (keys used twice), kept empty
+    /// between sweeps.
     taken: Vec<(Time, (u32, u32))>,
 }
 
@@ -302,27 +302,35 @@ impl Bayes {
             // link starts near where the one before did (they predict in order).
             let mut near = 0;
             if self.keys_reused {
-                p.by_last.take_before(limit, &mut retired);
                 // Keys retiring are taken out as they are found, and link in that order.
-                let mut due = Vec::with_capacity(retired.len());
-                let mut held_keys = Vec::with_capacity(retired.len());
+                let mut due = Vec::new();
+                let mut held_keys = Vec::new();
                 let number = p.number;
-                keys.in_blocks(
-                    &retired,
-                    |t| t.1,
-                    |held, &(_, (d, e))| {
-                        match held.bayes_remove_if((number, d, e), |a| a.key.last < limit) {
-                            Some(Ok(a)) if reaches(p, &a.key) => {
-                                due.push((a.key.last, (d, e, held_keys.len() as u32)));
-                                held_keys.push(a.key);
+                let (model, newest) = (p.model, p.fresh.newest());
+                // Used since they were filed, and not long enough ago: filed again after.
+                let again = &mut retired;
+                p.by_last.take_each(limit, |taken| {
+                    keys.in_blocks(
+                        taken,
+                        |t| t.1,
+                        |held, &(_, (d, e))| {
+                            match held.bayes_remove_if((number, d, e), |a| a.key.last < limit) {
+                                Some(Ok(a)) if reaches(&model, newest, &a.key) => {
+                                    due.push((a.key.last, (d, e, held_keys.len() as u32)));
+                                    held_keys.push(a.key);
+                                }
+                                // A key no candidate can follow links to nothing: it leaves
+                                // unsorted.
+                                None | Some(Ok(_)) => {}
+                                Some(Err(a)) => again.push((a.key.last, (d, e))),
                             }
-                            // A key no candidate can follow links to nothing: it leaves unsorted.
-                            None | Some(Ok(_)) => {}
-                            // Used since it was filed, and not long enough ago: filed again.
-                            Some(Err(a)) => p.by_last.push(a.key.last, (d, e)),
-                        }
-                    },
-                );
+                        },
+                    )
+                });
+                for &(last, key) in &retired {
+                    p.by_last.push(last, key);
+                }
+                retired.clear();
                 // Keys filed again after another use come far from their place. A key is
                 // filed once, so its place among `held_keys` never decides the order.
                 sort_spread(&mut due);

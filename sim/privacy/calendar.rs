@@ -23,6 +23,8 @@ pub struct Calendar<T> {
     /// Lists of buckets taken, emptied, for the next buckets: grown from empty, each bucket's
     /// list reallocated and copied itself a dozen times over on a validator's fleet.
     spare: Vec<Vec<(Time, T)>>,
+    /// What a take finds before its limit in a bucket it leaves open, kept empty between takes.
+    part: Vec<(Time, T)>,
 }
 
 impl<T: Copy> Calendar<T> {
@@ -32,6 +34,7 @@ impl<T: Copy> Calendar<T> {
             buckets: BTreeMap::new(),
             filed: Vec::new(),
             spare: Vec::new(),
+            part: Vec::new(),
         }
     }
 
@@ -39,8 +42,11 @@ impl<T: Copy> Calendar<T> {
         self.filed.push((at, item));
     }
 
-    /// Moves every entry filed strictly before `limit` to `out`.
-    pub fn take_before(&mut self, limit: Time, out: &mut Vec<(Time, T)>) {
+    /// Hands every entry filed strictly before `limit` to `each`, a list at a time: a whole
+    /// bucket's, read where it lies, or what leaves of the bucket `limit` falls in. Copied
+    /// into one list, the entries a sweep took at the run's end (every key still open) made
+    /// that list one of the largest blocks of the run's highest heap.
+    pub fn take_each(&mut self, limit: Time, mut each: impl FnMut(&[(Time, T)])) {
         let mut run = self.filed.as_slice();
         while let Some(&(at, _)) = run.first() {
             let bucket = at / self.width;
@@ -63,25 +69,25 @@ impl<T: Copy> Calendar<T> {
             }
             if start.saturating_add(self.width) <= limit {
                 let mut list = bucket.remove();
-                // A whole bucket into an empty `out`: its list changes hands, uncopied.
-                if out.is_empty() {
-                    std::mem::swap(out, &mut list);
-                } else {
-                    out.append(&mut list);
-                }
+                each(&list);
                 if self.spare.len() < SPARE {
+                    list.clear();
                     self.spare.push(list);
                 }
                 continue;
             }
             // The bucket `limit` falls in: only what is filed before it leaves.
+            let mut part = std::mem::take(&mut self.part);
             bucket.get_mut().retain(|&(at, item)| {
                 let early = at < limit;
                 if early {
-                    out.push((at, item));
+                    part.push((at, item));
                 }
                 !early
             });
+            each(&part);
+            part.clear();
+            self.part = part;
             return;
         }
     }
@@ -222,16 +228,15 @@ mod tests {
         for at in [35, 3, 10, 9, 20, 19, 21, 0] {
             c.push(at, at as u32);
         }
-        let mut out = Vec::new();
-        c.take_before(20, &mut out);
-        out.sort_unstable();
-        assert_eq!(out, [(0, 0), (3, 3), (9, 9), (10, 10), (19, 19)]);
-        out.clear();
-        c.take_before(21, &mut out);
-        assert_eq!(out, [(20, 20)]);
-        out.clear();
-        c.take_before(Time::MAX, &mut out);
-        out.sort_unstable();
+        let mut take = |limit| {
+            let mut out = Vec::new();
+            c.take_each(limit, |list| out.extend_from_slice(list));
+            out.sort_unstable();
+            out
+        };
+        assert_eq!(take(20), [(0, 0), (3, 3), (9, 9), (10, 10), (19, 19)]);
+        assert_eq!(take(21), [(20, 20)]);
+        let out = take(Time::MAX);
         assert_eq!(out, [(21, 21), (35, 35)]);
     }
 }

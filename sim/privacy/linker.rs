@@ -33,8 +33,9 @@ const RETIRE_PERIODS: u64 = 3;
 /// retired key's last use (one period late and one early around the prediction).
 const SEARCH_PERIODS: u64 = 2;
 
-/// A key taken to retire, by its last use: its device, epoch and period (if it has one).
-type Retiring = (u32, u32, Option<Time>);
+/// A key taken to retire, by its last use: its device, epoch and period (one of its own, or
+/// its pool's mean gap; a key with neither links to nothing and is not taken).
+type Retiring = (u32, u32, Time);
 
 /// How the attacker did, over every key it retired.
 #[derive(Clone, Copy, Debug, Default)]
@@ -82,10 +83,6 @@ struct Pool {
     max_period: Time,
     /// Devices seen in the pool (a device stays in one pool of an observer).
     devices: u64,
-    /// What a sweep takes of `due` and of `single`, kept empty between sweeps: their lists
-    /// change hands with the calendars' (see `Calendar::take_before`).
-    taken_due: Vec<(Time, (Time, u32, u32))>,
-    taken_single: Vec<(Time, (u32, u32))>,
 }
 
 /// Pool `key` of `pools`, made when there is none yet (`sweep`: the linker's).
@@ -101,8 +98,6 @@ fn pool_of(pools: &mut Pools<(u32, u32), Pool>, sweep: Time, key: (u32, u32)) ->
         gaps: 0,
         max_period: 0,
         devices: 0,
-        taken_due: Vec::new(),
-        taken_single: Vec::new(),
     })
 }
 
@@ -289,53 +284,54 @@ impl Linker {
             // due time has passed, one without once the pool's mean gap (or the sweep) has
             // passed thrice since its last use.
             let mut retired: Vec<(Time, Retiring)> = Vec::new();
-            let mut taken = std::mem::take(&mut p.taken_due);
-            p.due.take_before(now, &mut taken);
             // A key retiring is taken out as it is found (a second entry filed alike for it,
             // its due time back after another use, then finds none).
             let number = p.number;
-            self.keys.in_blocks(
-                &taken,
-                |t| (t.1.1, t.1.2),
-                |keys, &(due, (last, d, e))| {
-                    let retires = |k: &Key| {
-                        k.last == last
-                            && own_period(k).is_some_and(|period| {
-                                last.saturating_add(period.saturating_mul(RETIRE_PERIODS)) == due
-                            })
-                    };
-                    if let Some(Ok(k)) = keys.link_remove_if((number, d, e), retires) {
-                        retired.push((last, (d, e, own_period(&k))));
-                    }
-                },
-            );
-            taken.clear();
-            p.taken_due = taken;
+            let keys = &mut self.keys;
+            p.due.take_each(now, |taken| {
+                keys.in_blocks(
+                    taken,
+                    |t| (t.1.1, t.1.2),
+                    |keys, &(due, (last, d, e))| {
+                        let retires = |k: &Key| {
+                            k.last == last
+                                && own_period(k).is_some_and(|period| {
+                                    last.saturating_add(period.saturating_mul(RETIRE_PERIODS))
+                                        == due
+                                })
+                        };
+                        if let Some(Ok(k)) = keys.link_remove_if((number, d, e), retires)
+                            && let Some(period) = own_period(&k)
+                        {
+                            retired.push((last, (d, e, period)));
+                        }
+                    },
+                )
+            });
             let mean = (p.gaps > 0).then(|| (p.gap_sum / u128::from(p.gaps)) as Time);
             let wait = mean.unwrap_or(self.sweep).saturating_mul(RETIRE_PERIODS);
-            let mut taken = std::mem::take(&mut p.taken_single);
-            p.single.take_before(now.saturating_sub(wait), &mut taken);
-            self.keys.in_blocks(
-                &taken,
-                |t| t.1,
-                |keys, &(last, (d, e))| {
-                    let retires = |k: &Key| k.last == last && own_period(k).is_none();
-                    if let Some(Ok(_)) = keys.link_remove_if((number, d, e), retires) {
-                        retired.push((last, (d, e, mean)));
-                    }
-                },
-            );
-            taken.clear();
-            p.taken_single = taken;
+            p.single.take_each(now.saturating_sub(wait), |taken| {
+                keys.in_blocks(
+                    taken,
+                    |t| t.1,
+                    |keys, &(last, (d, e))| {
+                        let retires = |k: &Key| k.last == last && own_period(k).is_none();
+                        // Without a mean gap the key links to nothing: it leaves unsorted.
+                        if let Some(Ok(_)) = keys.link_remove_if((number, d, e), retires)
+                            && let Some(period) = mean
+                        {
+                            retired.push((last, (d, e, period)));
+                        }
+                    },
+                )
+            });
             // Hash-map order must not reach the result; each key is there once.
             sort_spread(&mut retired);
             // Each link starts near where the one before did (keys retire in order of last use).
             let mut near = 0;
             for (last, (d, e, period)) in retired {
-                if let Some(period) = period {
-                    p.max_period = p.max_period.max(period);
-                    link(p, &mut self.stats, (last, d, e), period, &mut near);
-                }
+                p.max_period = p.max_period.max(period);
+                link(p, &mut self.stats, (last, d, e), period, &mut near);
             }
             // No key still in use can reach a candidate this old.
             let mean_gap = (p.gap_sum / u128::from(p.gaps.max(1))) as Time;
@@ -351,6 +347,10 @@ impl Linker {
     /// Retires every key left and returns the scores of both attackers (`None`: no model).
     pub fn finish(mut self) -> (LinkStats, Option<BayesStats>) {
         self.retire(Time::MAX);
+        // The heuristic's candidates and calendars are done with: released before the Bayes
+        // attacker's last sweep, whose lists would otherwise come on top of them at the
+        // run's highest heap.
+        self.pools = Pools::new();
         let keys = &mut self.keys;
         (self.stats, self.bayes.map(|b| b.finish(keys)))
     }

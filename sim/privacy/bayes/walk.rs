@@ -29,12 +29,13 @@ fn window(m: &Model, a: &Key) -> Option<(Time, Time, Time)> {
     Some((predicted, start.max(a.last).min(predicted), end))
 }
 
-/// Whether some candidate of `p` lies in the window of retired key `a`: where none was first
-/// seen that late (the keys that retire when the run ends, about a third of all with keys
-/// rotated every second reading), a link weighs nothing and claims nothing.
+/// Whether some candidate of a pool of model `m`, whose newest was first seen at `newest`,
+/// lies in the window of retired key `a`: where none was first seen that late (the keys that
+/// retire when the run ends, about a third of all with keys rotated every second reading), a
+/// link weighs nothing and claims nothing.
 #[inline]
-pub(super) fn reaches(p: &Pool, a: &Key) -> bool {
-    window(&p.model, a).is_some_and(|(_, start, _)| p.fresh.newest().is_some_and(|t| t >= start))
+pub(super) fn reaches(m: &Model, newest: Option<Time>, a: &Key) -> bool {
+    window(m, a).is_some_and(|(_, start, _)| newest.is_some_and(|t| t >= start))
 }
 
 /// Links retired key `(d, e)` to the unclaimed candidate of maximum posterior, if any;
