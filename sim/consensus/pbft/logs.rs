@@ -24,6 +24,16 @@ struct Applied {
     info: Batch,
 }
 
+/// What one partition's replicas write that others read only at window ends (`Pbft::parts`):
+/// its logs, the decisions its replicas hold, and the highest sequence number one of them
+/// executed. The sums and the maximum take any order; the logs are replayed in key order.
+#[derive(Default)]
+pub struct Own {
+    pub logs: Logs,
+    pub held: usize,
+    pub decided: u64,
+}
+
 #[derive(Default)]
 pub struct Logs {
     applied: Vec<Applied>,
@@ -52,6 +62,17 @@ impl Logs {
     pub fn proposed(&mut self, key: EventKey, r: ReqId, at: Time) {
         self.proposed.push((key, r, at));
     }
+
+    fn is_empty(&self) -> bool {
+        self.proposed.is_empty() && self.applied.is_empty() && self.batches.is_empty()
+    }
+
+    /// Appends `other`'s entries, emptying it.
+    fn absorb(&mut self, other: &mut Logs) {
+        self.applied.append(&mut other.applied);
+        self.proposed.append(&mut other.proposed);
+        self.batches.append(&mut other.batches);
+    }
 }
 
 impl Pbft {
@@ -70,37 +91,36 @@ impl Pbft {
     pub(super) fn replay_logs_now(&mut self, metrics: &mut Metrics) {
         self.requests.merge();
         // Most events (votes) write neither log: the test keeps them off the replay's path.
-        if self.logs.proposed.is_empty()
-            && self.logs.applied.is_empty()
-            && self.logs.batches.is_empty()
-        {
+        if self.parts.iter().all(|p| p.logs.is_empty()) {
             return;
         }
-        self.replay_logs(metrics);
+        // Every partition's entries in one list each, in partition 0's (keeping its room).
+        let mut logs = std::mem::take(&mut self.parts[0].logs);
+        for p in &mut self.parts[1..] {
+            logs.absorb(&mut p.logs);
+        }
+        self.replay_logs(&mut logs, metrics);
+        self.parts[0].logs = logs;
     }
 
-    fn replay_logs(&mut self, metrics: &mut Metrics) {
-        let mut proposed = std::mem::take(&mut self.logs.proposed);
-        proposed.sort_by_key(|&(key, _, _)| key);
-        for (_, r, at) in proposed.drain(..) {
+    fn replay_logs(&mut self, logs: &mut Logs, metrics: &mut Metrics) {
+        logs.proposed.sort_by_key(|&(key, _, _)| key);
+        for (_, r, at) in logs.proposed.drain(..) {
             self.requests.on_proposed_at(r, at, metrics);
         }
-        self.logs.proposed = proposed;
-        self.logs.batches.sort_by_key(|&(key, _, _)| key);
-        for (_, seq, id) in self.logs.batches.drain(..) {
+        logs.batches.sort_by_key(|&(key, _, _)| key);
+        for (_, seq, id) in logs.batches.drain(..) {
             let number = self.batches.number(seq, id);
-            self.logs.numbered.push(((seq, id), number));
+            logs.numbered.push(((seq, id), number));
         }
-        let mut applied = std::mem::take(&mut self.logs.applied);
-        if applied.is_empty() {
-            self.logs.applied = applied;
-            self.logs.numbered.clear();
+        if logs.applied.is_empty() {
+            logs.numbered.clear();
             return;
         }
-        applied.sort_by_key(|a| a.key);
-        for mut a in applied.drain(..) {
+        logs.applied.sort_by_key(|a| a.key);
+        for mut a in logs.applied.drain(..) {
             if a.by.1 == 0 && a.batch.1 != NULL_BATCH {
-                let fresh = self.logs.numbered.iter().find(|&&(b, _)| b == a.batch);
+                let fresh = logs.numbered.iter().find(|&&(b, _)| b == a.batch);
                 a.by.1 = fresh
                     .expect("an unnumbered batch was proposed in this replay")
                     .1;
@@ -108,8 +128,7 @@ impl Pbft {
             let seq = a.batch.0;
             self.rows.applied(seq, seq, a.by, || a.info);
         }
-        self.logs.applied = applied;
-        self.logs.numbered.clear();
+        logs.numbered.clear();
         self.note_held();
     }
 }

@@ -174,12 +174,14 @@ pub struct Pbft {
     view_floor: u64,
     /// State transfers in flight, by id (each goes to one replica).
     transfers: BTreeMap<u64, Transfer>,
-    /// The `blocks` rows, built as replicas decide, through `logs`.
+    /// The `blocks` rows, built as replicas decide, through the partitions' logs.
     rows: Rows<u64>,
-    logs: logs::Logs,
-    /// Decisions the replicas hold (`Node::decisions`), and the most decision state (those,
-    /// open rows and batches) held at once.
-    held: usize,
+    /// What each partition's replicas write that the others read only at window ends: keyed
+    /// logs, decisions held, the highest sequence number executed (one with one partition).
+    parts: Vec<logs::Own>,
+    /// The partitions' first replica ids.
+    bounds: Vec<u32>,
+    /// The most decision state (decisions held, open rows and batches) held at once.
     peak_held: usize,
     /// Keep every replica's decisions in `Node::decided` and each batch's proposal time.
     recording: bool,
@@ -188,8 +190,6 @@ pub struct Pbft {
     /// at each window's end instead of after each event (`Protocol::window_end`).
     windowed: bool,
     proposed_at: BTreeMap<(u64, u32), Time>,
-    /// Highest sequence number executed anywhere (decisions made).
-    decided: u64,
     /// Per replica: every sequence number up to this one is executed there (`u64::MAX` once
     /// down for good).
     exec: Executed,
@@ -216,13 +216,12 @@ impl Pbft {
             view_floor: 0,
             transfers: BTreeMap::new(),
             rows: Rows::new(n),
-            logs: logs::Logs::default(),
-            held: 0,
+            parts: vec![logs::Own::default()],
+            bounds: vec![0],
             peak_held: 0,
             recording: false,
             windowed: false,
             proposed_at: BTreeMap::new(),
-            decided: 0,
             exec: Executed::new(n),
             floor: 0,
             timeout: from_secs(params.view_timeout_ms / 1e3),
@@ -274,7 +273,13 @@ impl Pbft {
 
     /// Sequence numbers decided (executed by at least one replica).
     pub fn decisions(&self) -> u64 {
-        self.decided
+        self.parts.iter().map(|p| p.decided).max().unwrap_or(0)
+    }
+
+    /// The records of replica `v`'s partition.
+    fn own(&mut self, v: u32) -> &mut logs::Own {
+        let p = self.bounds.partition_point(|&b| b <= v) - 1;
+        &mut self.parts[p]
     }
 
     pub fn requests(&self) -> &Requests {
@@ -417,6 +422,8 @@ impl Protocol for Pbft {
 
     fn partition(&mut self, bounds: &[u32]) -> bool {
         self.requests = Requests::partitioned(bounds.to_vec(), true);
+        self.parts = bounds.iter().map(|_| logs::Own::default()).collect();
+        self.bounds = bounds.to_vec();
         self.windowed = true;
         true
     }
@@ -439,7 +446,7 @@ impl Protocol for Pbft {
         let views = nodes.iter().map(|n| n.view).max().unwrap_or(0);
         let mut summary = decided::summary(
             "pbft",
-            self.decided,
+            self.decisions(),
             vec![("pbft_final_view".into(), Value::from(views))],
             &[
                 ("request", c.request),

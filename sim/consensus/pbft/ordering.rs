@@ -28,8 +28,9 @@ impl Pbft {
             if batch.is_empty() {
                 continue;
             }
+            let logs = &mut self.own(node.id).logs;
             for &r in &batch {
-                self.logs.proposed(ctx.key, r, ctx.now);
+                logs.proposed(ctx.key, r, ctx.now);
             }
             node.next_seq = node.next_seq.max(node.exec_upto) + 1;
             let (view, seq) = (node.view, node.next_seq);
@@ -56,17 +57,19 @@ impl Pbft {
     /// Cut into partitions, the release waits for the window's end (rule 4: the least point
     /// as of then is a lower bound of the true one, and releasing later changes nothing a
     /// replica observes).
+    /// Cut, a handler writes only its replica's point, and the least is found at the
+    /// window's end.
     pub(super) fn executed_to(&mut self, v: u32, upto: u64) {
-        if let Some(everywhere) = self.exec.advance(v, upto)
-            && !self.windowed
-        {
+        if self.windowed {
+            self.exec.put(v, upto);
+        } else if let Some(everywhere) = self.exec.advance(v, upto) {
             self.release_through(everywhere);
         }
     }
 
     /// Releases what every replica has executed as of a window's end.
     pub(super) fn release_executed(&mut self) {
-        let everywhere = self.exec.min();
+        let everywhere = self.exec.recount();
         if everywhere > self.floor {
             self.release_through(everywhere);
         }
@@ -90,7 +93,8 @@ impl Pbft {
     }
 
     pub(super) fn note_held_now(&mut self) {
-        let now = self.held + self.rows.open_len() + self.batches.len();
+        let held: usize = self.parts.iter().map(|p| p.held).sum();
+        let now = held + self.rows.open_len() + self.batches.len();
         self.peak_held = self.peak_held.max(now);
     }
 
@@ -118,7 +122,7 @@ impl Pbft {
             self.proposed_at.insert((seq, id), ctx.now);
         }
         self.batches.push(id, rec);
-        self.logs.batch(ctx.key, seq, id);
+        self.own(ctx.node).logs.batch(ctx.key, seq, id);
         self.note_held();
         id
     }
@@ -248,7 +252,7 @@ impl Pbft {
             Some(_) => return,
             None => {
                 node.decisions.insert(seq, batch);
-                self.held += 1;
+                self.own(node.id).held += 1;
                 if self.recording {
                     node.decided.insert(seq, batch);
                     node.decided_at.insert(seq, ctx.now);
@@ -263,7 +267,9 @@ impl Pbft {
                     self.q,
                 );
                 let by = (node.id, rec.number, ctx.now);
-                self.logs.applied(ctx.key, (seq, batch), by, info);
+                self.own(node.id)
+                    .logs
+                    .applied(ctx.key, (seq, batch), by, info);
             }
         }
         let before = node.exec_upto;
@@ -279,7 +285,8 @@ impl Pbft {
                 }
             }
             node.exec_upto = s;
-            self.decided = self.decided.max(s);
+            let own = self.own(node.id);
+            own.decided = own.decided.max(s);
             // Executed here for good: `enqueue` turns them away before consulting `queued`.
             for &r in self.batches.requests(s, b) {
                 if self.requests.executed(node.id, r, s) {
@@ -291,7 +298,8 @@ impl Pbft {
         if node.exec_upto > before {
             self.executed_to(node.id, node.exec_upto);
         }
-        self.held -= node.prune(self.floor);
+        let pruned = node.prune(self.floor);
+        self.own(node.id).held -= pruned;
         if node.exec_upto > before {
             node.attempts = 0;
             if node.active {

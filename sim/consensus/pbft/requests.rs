@@ -395,6 +395,21 @@ impl Executed {
         self.min
     }
 
+    /// Replica `v` has executed through `upto`; the lowest point is left for
+    /// [`Executed::recount`] (partitions on threads write only their own replicas' points).
+    pub fn put(&mut self, v: u32, upto: u64) {
+        if let Some(e) = self.points.get_mut(v as usize) {
+            *e = upto;
+        }
+    }
+
+    /// The point every replica has executed through, found again after [`Executed::put`].
+    pub fn recount(&mut self) -> u64 {
+        self.min = self.points.iter().copied().min().unwrap_or(0);
+        self.at_min = self.points.iter().filter(|&&p| p == self.min).count();
+        self.min
+    }
+
     /// Replica `v` has executed through `upto`. Returns the point every replica has now
     /// executed through when this may have moved it (only the slowest replica moving can).
     pub fn advance(&mut self, v: u32, upto: u64) -> Option<u64> {
