@@ -63,6 +63,7 @@ impl Logs {
         self.proposed.push((key, r, at));
     }
 
+    #[inline]
     fn is_empty(&self) -> bool {
         self.proposed.is_empty() && self.applied.is_empty() && self.batches.is_empty()
     }

@@ -277,6 +277,7 @@ impl Pbft {
     }
 
     /// The records of replica `v`'s partition.
+    #[inline]
     fn own(&mut self, v: u32) -> &mut logs::Own {
         let p = self.bounds.partition_point(|&b| b <= v) - 1;
         &mut self.parts[p]
