@@ -190,19 +190,26 @@ struct Noise {
     order: u64,
     end: Time,
     rssi_dbm: f64,
-    channel: u8,
     sf: u8,
+}
+
+/// The noise of one channel, by `order`: a frame that may be received reads only its own
+/// channel's.
+#[derive(Clone, Debug, Default)]
+struct NoiseList {
+    frames: Vec<Noise>,
+    /// `frames` is pruned of frames that ended when it reaches this length.
+    prune_at: usize,
 }
 
 /// The sweep state of one gateway.
 #[derive(Clone, Debug, Default)]
 pub struct Receiver {
     active: Vec<Active>,
-    noise: Vec<Noise>,
+    /// By channel.
+    noise: Vec<NoiseList>,
     /// Frames heard so far: the next one's `order`.
     heard: u64,
-    /// `noise` is pruned of frames that ended when it reaches this length.
-    noise_prune_at: usize,
     /// Downlink intervals `[start, end)`, by start, that may still overlap a frame.
     tx: Vec<(Time, Time)>,
     /// Start of the last frame heard: frames must come in start order.
@@ -244,6 +251,7 @@ impl Receiver {
 
     /// Hears frame `h`; frames that ended at or before its start are settled first and passed
     /// to `done` with `Ok(())` when received.
+    #[inline]
     pub fn hear(&mut self, h: Heard, cfg: &RxConfig, done: &mut impl FnMut(u32, Result<(), Loss>)) {
         debug_assert!(h.start >= self.last_start, "frames arrive in start order");
         debug_assert!(h.end > h.start && (7..=12).contains(&h.sf));
@@ -254,8 +262,15 @@ impl Receiver {
         let deaf = h.rssi_dbm < cfg.sensitivity_dbm_at(h.sf, h.bandwidth_hz);
         if deaf && self.quiet_when_deaf {
             self.hear_noise(h, order, &cfg.capture);
-            return;
+        } else {
+            self.hear_frame(h, order, deaf, cfg);
         }
+    }
+
+    /// [`Self::hear`] of a frame that gets a verdict: most copies a quiet receiver hears are
+    /// noise, which this leaves out of line.
+    #[inline(never)]
+    fn hear_frame(&mut self, h: Heard, order: u64, deaf: bool, cfg: &RxConfig) {
         let lost = if deaf {
             Some(Loss::BelowSensitivity)
         } else if self.transmitting(h.start, h.start + 1) {
@@ -273,6 +288,10 @@ impl Receiver {
         let capture = &cfg.capture;
         let counts = lost.is_none();
         let mut interference = Interference::default();
+        let noise = match self.noise.get(h.channel as usize) {
+            Some(list) if counts => &list.frames[..],
+            _ => &[],
+        };
         let mut n = 0;
         for a in &mut self.active {
             if a.heard.channel != h.channel {
@@ -284,8 +303,8 @@ impl Receiver {
             if !counts {
                 continue;
             }
-            while let Some(x) = self.noise.get(n).filter(|x| x.order < a.order) {
-                if x.channel == h.channel && x.end > h.start && capture.interferes(h.sf, x.sf) {
+            while let Some(x) = noise.get(n).filter(|x| x.order < a.order) {
+                if x.end > h.start && capture.interferes(h.sf, x.sf) {
                     interference.add(x.sf, x.rssi_dbm);
                 }
                 n += 1;
@@ -294,11 +313,9 @@ impl Receiver {
                 interference.add(a.heard.sf, a.heard.rssi_dbm);
             }
         }
-        if counts {
-            for x in &self.noise[n..] {
-                if x.channel == h.channel && x.end > h.start && capture.interferes(h.sf, x.sf) {
-                    interference.add(x.sf, x.rssi_dbm);
-                }
+        for x in &noise[n..] {
+            if x.end > h.start && capture.interferes(h.sf, x.sf) {
+                interference.add(x.sf, x.rssi_dbm);
             }
         }
         if self.active.is_empty() || h.end < self.first_end {
@@ -312,12 +329,12 @@ impl Receiver {
         });
     }
 
+    #[inline]
     fn hear_noise(&mut self, h: Heard, order: u64, capture: &Capture) {
         let x = Noise {
             order,
             end: h.end,
             rssi_dbm: h.rssi_dbm,
-            channel: h.channel,
             sf: h.sf,
         };
         for a in &mut self.active {
@@ -328,12 +345,17 @@ impl Receiver {
                 a.interference.add(h.sf, h.rssi_dbm);
             }
         }
-        if self.noise.len() >= self.noise_prune_at {
-            // Later frames start at or after `h.start`: what ended by then overlaps none.
-            self.noise.retain(|x| x.end > h.start);
-            self.noise_prune_at = (2 * self.noise.len()).max(32);
+        let ch = h.channel as usize;
+        if self.noise.len() <= ch {
+            self.noise.resize_with(ch + 1, NoiseList::default);
         }
-        self.noise.push(x);
+        let list = &mut self.noise[ch];
+        if list.frames.len() >= list.prune_at {
+            // Later frames start at or after `h.start`: what ended by then overlaps none.
+            list.frames.retain(|x| x.end > h.start);
+            list.prune_at = (2 * list.frames.len()).max(32);
+        }
+        list.frames.push(x);
     }
 
     /// Settles every frame that ends at or before `until`: no frame heard later can overlap
@@ -344,7 +366,9 @@ impl Receiver {
         cfg: &RxConfig,
         done: &mut impl FnMut(u32, Result<(), Loss>),
     ) {
-        if !self.active.is_empty() && until < self.first_end {
+        if !self.active.is_empty() && until < self.first_end
+            || self.active.is_empty() && self.tx.is_empty()
+        {
             return;
         }
         // Compacts in place, keeping the rest in hearing order so float sums and outcomes
