@@ -446,4 +446,33 @@ mod tests {
         assert_eq!(e.advance(0, 3), None);
         assert_eq!(e.advance(1, 3), Some(3));
     }
+
+    /// Partitions on threads `put` their own replicas' points, in whatever order the
+    /// partitions run: the recount at the window's end finds the lowest point the sequential
+    /// `raise`s reach, and the count of replicas at it that the `raise`s after it rely on.
+    #[test]
+    fn points_put_by_partitions_in_any_order_recount_to_the_sequential_lowest() {
+        let parts = [
+            vec![(0, 4), (0, 6)],
+            vec![(1, 4)],
+            vec![(2, 7), (2, 5)],
+            vec![(3, 9)],
+        ];
+        let mut seq = Executed::new(4);
+        for &(v, p) in parts.iter().flatten() {
+            seq.raise(v, p);
+        }
+        assert_eq!(seq.min(), 4);
+        for order in [[0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1]] {
+            let mut cut = Executed::new(4);
+            for &k in &order {
+                for &(v, p) in &parts[k] {
+                    cut.put(v, p);
+                }
+            }
+            assert_eq!(cut.recount(), seq.min(), "{order:?}");
+            // Replica 1 alone held the lowest point: leaving it raises it to replica 2's.
+            assert_eq!(cut.raise(1, 8), Some(5), "{order:?}");
+        }
+    }
 }
