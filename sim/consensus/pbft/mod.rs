@@ -179,8 +179,6 @@ pub struct Pbft {
     /// What each partition's replicas write that the others read only at window ends: keyed
     /// logs, decisions held, the highest sequence number executed (one with one partition).
     parts: Vec<logs::Own>,
-    /// The partitions' first replica ids.
-    bounds: Vec<u32>,
     /// The most decision state (decisions held, open rows and batches) held at once.
     peak_held: usize,
     /// Keep every replica's decisions in `Node::decided` and each batch's proposal time.
@@ -217,7 +215,6 @@ impl Pbft {
             transfers: BTreeMap::new(),
             rows: Rows::new(n),
             parts: vec![logs::Own::default()],
-            bounds: vec![0],
             peak_held: 0,
             recording: false,
             windowed: false,
@@ -279,7 +276,7 @@ impl Pbft {
     /// The records of replica `v`'s partition.
     #[inline]
     fn own(&mut self, v: u32) -> &mut logs::Own {
-        let p = self.bounds.partition_point(|&b| b <= v) - 1;
+        let p = self.requests.partition_of(v);
         &mut self.parts[p]
     }
 
@@ -424,7 +421,6 @@ impl Protocol for Pbft {
     fn partition(&mut self, bounds: &[u32]) -> bool {
         self.requests = Requests::partitioned(bounds.to_vec(), true);
         self.parts = bounds.iter().map(|_| logs::Own::default()).collect();
-        self.bounds = bounds.to_vec();
         self.windowed = true;
         true
     }

@@ -109,8 +109,9 @@ impl Requests {
         self.stores.len()
     }
 
-    fn store_of(&self, origin: u32) -> usize {
-        self.bounds.partition_point(|&b| b <= origin) - 1
+    /// The partition of validator `v`: its store, and the one `Pbft`'s records of it are in.
+    pub(super) fn partition_of(&self, v: u32) -> usize {
+        self.bounds.partition_point(|&b| b <= v) - 1
     }
 
     fn store(&self, r: ReqId) -> &Store {
@@ -143,7 +144,7 @@ impl Requests {
     /// Registers the transactions that reached `origin` together; returns the request id.
     pub fn add<M, T>(&mut self, origin: u32, txs: &[TxIn], ctx: &mut Ctx<M, T>) -> ReqId {
         let id = ReqId::of(ctx.key);
-        let k = self.store_of(origin);
+        let k = self.partition_of(origin);
         self.stores[k].add(id, origin, txs, ctx);
         self.peak = self.peak.max(self.live_len());
         id
@@ -156,7 +157,7 @@ impl Requests {
 
     /// Requests added at `origin` so far.
     pub fn added_by(&self, origin: u32) -> u64 {
-        self.stores[self.store_of(origin)].added_by(origin)
+        self.stores[self.partition_of(origin)].added_by(origin)
     }
 
     /// The requests not yet released, by store and id. A released request is settled.
@@ -245,7 +246,7 @@ impl Requests {
         if self.firsts.len() == 1 {
             0
         } else {
-            self.store_of(node)
+            self.partition_of(node)
         }
     }
 
