@@ -133,3 +133,49 @@ impl Pbft {
         self.note_held();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::batches::{Rec, local_id};
+    use super::*;
+    use crate::consensus::Protocol;
+    use crate::scenario;
+
+    fn rec(seq: u64, proposer: u32, at: Time) -> Rec {
+        Rec {
+            seq,
+            requests: Vec::new(),
+            bytes: 0,
+            txs: 0,
+            proposer,
+            proposed_at: at,
+            number: 0,
+        }
+    }
+
+    /// Two primaries in different partitions propose in one window, the second partition's
+    /// first, and replicas of the second apply its batch before the window's end: the
+    /// replay numbers the batches in key order, not in partition order, and the application
+    /// takes the number its batch was given. Fails with the sorts of `replay_logs` removed.
+    #[test]
+    fn the_replay_numbers_two_partitions_proposals_in_key_order() {
+        let mut pbft = Pbft::new(&scenario::Pbft::default(), 4);
+        assert!(pbft.partition(&[0, 2]));
+        let (a, b) = (local_id(3, false), local_id(0, false));
+        pbft.batches.push(a, rec(1, 3, 10));
+        pbft.parts[1].logs.batch(EventKey::new(10, 4, 0), 1, a);
+        pbft.batches.push(b, rec(2, 0, 20));
+        pbft.parts[0].logs.batch(EventKey::new(20, 1, 0), 2, b);
+        let info = || Batch::with(0, 0, 3, 10, 100, 3);
+        for (t, by) in [(15, 3), (30, 2)] {
+            let key = EventKey::new(t, 1 + by, 1);
+            pbft.parts[1].logs.applied(key, (1, a), (by, 0, t), info());
+        }
+        let mut metrics = Metrics::new(1_000, 1_000);
+        pbft.replay_logs_now(&mut metrics);
+        assert_eq!(pbft.batches.get(1, a).number, 1);
+        assert_eq!(pbft.batches.get(2, b).number, 2);
+        let row = pbft.rows.get(&1).expect("two of four replicas applied it");
+        assert!(row.applied_by(2) && row.applied_by(3));
+    }
+}
