@@ -13,16 +13,21 @@
 //! shards or threads; the window width does not matter either (see the receiver's batching
 //! test).
 
+mod finish;
+mod frames;
+
 use super::acks::Acks;
 pub use super::air_plan::{AirPlan, GroupRadio};
 pub use super::air_stats::{GatewayStats, RadioStats};
 use super::batches::Batches;
 use super::class_a_receipts::ReceiptQueue;
-use super::shard::{Outcome, Shard, Sources};
+use super::shard::{Shard, Sources};
 use crate::engine::Time;
 use crate::metrics::Metrics;
 use crate::net::Access;
 use crate::radio::{Heard, Loss, Receiver};
+pub use frames::{Delivery, FrameOut};
+use frames::{Flight, OnAir, outcome};
 use rayon::prelude::*;
 
 /// Frames handed to the gateways' receivers at a time.
@@ -32,85 +37,6 @@ const FRAMES_PER_CHUNK: usize = 4096;
 /// frames come in time order from devices at random, so each one's row of links, and each
 /// verdict's flight, is a cache miss; loads that do not depend on one another overlap.
 const TOUCH: usize = 64;
-
-/// What a gateway's receiver reads of a frame, kept in chunk order: the gateways' sweeps
-/// read this small array rather than the flights, which lie scattered.
-#[derive(Clone, Copy, Debug)]
-struct OnAir {
-    start: Time,
-    end: Time,
-    flight: u32,
-    bandwidth_hz: u32,
-    channel: u8,
-    sf: u8,
-}
-
-/// A frame as its device built it: readings `txs[txs..txs + len]` of its shard.
-#[derive(Clone, Copy, Debug)]
-pub struct FrameOut {
-    pub start: Time,
-    pub end: Time,
-    /// When the device had it ready: `start − ready` is its duty-cycle wait.
-    pub ready: Time,
-    pub device: u32,
-    /// The frame's first reading, which names it among its device's frames.
-    pub seq: u32,
-    pub txs: u32,
-    pub len: u32,
-    pub channel: u8,
-    pub sf: u8,
-    /// 0 for a frame's first transmission, k for its k-th repeat (confirmed uplinks), which
-    /// carries the readings the network side kept from the first.
-    pub attempt: u8,
-    /// Its readings waited for a privacy delay (`mitigation.delay`): the device went back to
-    /// sleep after taking them and woke once more to send.
-    pub delayed: bool,
-}
-
-/// A delivered frame's readings on their way to validator `node`: the list `batch` of the
-/// world's batches, opened when the frame was handed over, so that its readings are copied
-/// once between the device and the validator.
-#[derive(Clone, Copy, Debug)]
-pub struct Delivery {
-    pub at: Time,
-    pub source: u32,
-    pub seq: u32,
-    pub node: u32,
-    pub batch: u32,
-}
-
-struct Flight {
-    f: FrameOut,
-    /// Its readings; `None` for a repeat, whose readings the network side kept (or already
-    /// forwarded).
-    list: Option<u32>,
-    /// The readings' bytes, which the gateway forwards over its backhaul.
-    bytes: u64,
-    remaining: u32,
-    /// Earliest copy at a validator, and the gateway it came through.
-    best: Option<(Time, u32)>,
-    received: u32,
-    loss: Loss,
-    /// With confirmed uplinks, the gateways that received it and at what power (dBm).
-    copies: Vec<(f32, u32)>,
-    bandwidth_hz: u32,
-}
-
-impl Flight {
-    fn new(f: FrameOut, list: Option<u32>, bytes: u64, remaining: u32) -> Self {
-        Flight {
-            f,
-            list,
-            bytes,
-            remaining,
-            best: None,
-            received: 0,
-            loss: Loss::BelowSensitivity,
-            copies: Vec::new(),
-            bandwidth_hz: 0,
-        }
-    }
-}
 
 /// The network side: a receiver per gateway and the frames on their way through them.
 pub struct Airwaves {
@@ -378,190 +304,5 @@ impl Airwaves {
             self.finish_frame(plan, batches, idx, access, src, m);
         }
         self.ready = ready;
-    }
-
-    fn finish_frame(
-        &mut self,
-        plan: &AirPlan,
-        batches: &mut Batches,
-        idx: u32,
-        access: &Access,
-        src: Sources,
-        m: &mut Metrics,
-    ) {
-        self.free.push(idx);
-        let Airwaves {
-            flights,
-            acks,
-            receivers,
-            gateways,
-            receipts,
-            ..
-        } = self;
-        let fl = &mut flights[idx as usize];
-        let f = fl.f;
-        let gi = plan.group_of(f.device).expect("radio device");
-        let g = &plan.groups[gi];
-        let list = match acks {
-            Some(a) if f.attempt > 0 => a.kept.remove(&f.device),
-            _ => fl.list,
-        };
-        let (heard, outcome, _) = match acks {
-            Some(a) => super::class_a_receipts::answer_uplink(
-                a,
-                receipts.as_mut(),
-                &f,
-                g,
-                &mut fl.copies,
-                access,
-                receivers,
-                gateways,
-                m,
-            ),
-            None => (crate::energy::Downlink::None, None, None),
-        };
-        fl.copies.clear();
-        let (best, loss, received) = (fl.best, fl.loss, fl.received);
-        // A first transmission carries its own `len` readings (the list opened for it).
-        let readings = if f.attempt == 0 { f.len as u64 } else { 0 };
-        if let Some(e) = &mut self.energy {
-            e.on_frame(gi, &f, readings, heard);
-        }
-        let st = &mut self.stats[gi * 6 + (f.sf - 7) as usize];
-        st.frames += 1;
-        st.readings += readings;
-        st.airtime += f.end - f.start;
-        st.duty_cycle_wait += f.start - f.ready;
-        let bin = &mut self.distance[plan.distance.index(gi, f.device)];
-        bin[0] += 1;
-        bin[1] += u64::from(best.is_some());
-        if best.is_some() {
-            st.delivered += 1;
-            st.duplicates += received as u64 - 1;
-        } else {
-            st.lost[loss as usize] += 1;
-        }
-        let Some(id) = list else {
-            if best.is_some()
-                && let Some(a) = &mut self.acks
-            {
-                a.stats.repeats_received_again += 1;
-            }
-            return;
-        };
-        match best {
-            Some((at, gw)) => {
-                // A first transmission's list holds its `len` readings; a repeat's is rare.
-                let len = match f.attempt {
-                    0 => f.len as usize,
-                    _ => batches.len_of(id),
-                };
-                self.held -= len as u64;
-                self.out.push(Delivery {
-                    at,
-                    source: src.first_device + f.device,
-                    seq: f.seq,
-                    node: access.gateway_validator[gw as usize],
-                    batch: id,
-                });
-            }
-            None if outcome == Some(Outcome::Retry) => {
-                // The device sends these readings again; the network keeps their copy.
-                let a = self.acks.as_mut().expect("confirmed frames have acks");
-                a.kept.insert(f.device, id);
-            }
-            None => {
-                let list = batches.take(id);
-                self.held -= list.len() as u64;
-                self.dropped[loss as usize] += list.len() as u64;
-                for _ in 0..list.len() {
-                    m.on_dropped(f.end);
-                }
-                batches.give_back(list);
-            }
-        }
-    }
-
-    /// Each gateway's counters at the end: copies under sensitivity are counted when their
-    /// frame is handed over, so those of frames still on the air are taken back here (a
-    /// frame counts where it finished, as every other loss does).
-    pub fn gateway_stats(&self, plan: &AirPlan) -> Vec<GatewayStats> {
-        let mut stats = self.gateways.clone();
-        let mut finished = vec![false; self.flights.len()];
-        for &i in &self.free {
-            finished[i as usize] = true;
-        }
-        for (fl, _) in self
-            .flights
-            .iter()
-            .zip(&finished)
-            .filter(|(_, done)| !**done)
-        {
-            let sensitivity = plan.rx.sensitivity_dbm_at(fl.f.sf, fl.bandwidth_hz);
-            for k in plan.links.of(fl.f.device) {
-                if (plan.links.rssi_dbm.get(k) as f64) < sensitivity {
-                    let g = plan.links.gateways.get(fl.f.device, k) as usize;
-                    stats[g].lost[Loss::BelowSensitivity as usize] -= 1;
-                }
-            }
-        }
-        stats
-    }
-
-    /// Readings that frames hold in `batches`: on the air, or kept for a repeat.
-    pub fn held(&self) -> u64 {
-        self.held
-    }
-
-    /// Readings on the air when the run ends (their frames never settled).
-    pub fn on_air(&self, batches: &Batches) -> u64 {
-        self.held - self.awaiting_repeat(batches)
-    }
-
-    /// Readings of confirmed frames lost so far and to be sent again: still on their devices.
-    pub fn awaiting_repeat(&self, batches: &Batches) -> u64 {
-        let kept = self.acks.as_ref().map(|a| a.kept.values());
-        kept.into_iter()
-            .flatten()
-            .map(|&id| batches.len_of(id) as u64)
-            .sum()
-    }
-}
-
-/// Records gateway `g`'s verdict on flight `i`.
-fn outcome(
-    flights: &mut [Flight],
-    gateways: &mut [GatewayStats],
-    ready: &mut Vec<u32>,
-    access: &Access,
-    i: u32,
-    g: u32,
-    r: Result<(), Loss>,
-) {
-    let fl = &mut flights[i as usize];
-    let gs = &mut gateways[g as usize];
-    let toa = fl.f.end - fl.f.start;
-    match r {
-        Ok(()) => {
-            gs.received += 1;
-            gs.demodulating += toa;
-            fl.received += 1;
-            // The network server keeps the copy that reaches a validator first.
-            let at = fl.f.end + access.backhaul_delay(g, fl.bytes);
-            if fl.best.is_none_or(|b| (at, g) < b) {
-                fl.best = Some((at, g));
-            }
-        }
-        Err(loss) => {
-            gs.lost[loss as usize] += 1;
-            if loss == Loss::Collision {
-                gs.demodulating += toa;
-            }
-            fl.loss = Loss::worst_first(fl.loss, loss);
-        }
-    }
-    fl.remaining -= 1;
-    if fl.remaining == 0 {
-        ready.push(i);
     }
 }
