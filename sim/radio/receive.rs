@@ -253,13 +253,30 @@ impl Receiver {
     /// to `done` with `Ok(())` when received.
     #[inline]
     pub fn hear(&mut self, h: Heard, cfg: &RxConfig, done: &mut impl FnMut(u32, Result<(), Loss>)) {
+        let deaf = h.rssi_dbm < cfg.sensitivity_dbm_at(h.sf, h.bandwidth_hz);
+        self.hear_known(h, deaf, cfg, done);
+    }
+
+    /// [`Self::hear`] of a frame whose caller already compared its power with
+    /// [`RxConfig::sensitivity_dbm_at`]: `deaf` when it is under it.
+    #[inline]
+    pub fn hear_known(
+        &mut self,
+        h: Heard,
+        deaf: bool,
+        cfg: &RxConfig,
+        done: &mut impl FnMut(u32, Result<(), Loss>),
+    ) {
         debug_assert!(h.start >= self.last_start, "frames arrive in start order");
         debug_assert!(h.end > h.start && (7..=12).contains(&h.sf));
+        debug_assert_eq!(
+            deaf,
+            h.rssi_dbm < cfg.sensitivity_dbm_at(h.sf, h.bandwidth_hz)
+        );
         self.last_start = h.start;
         self.settle(h.start, cfg, done);
         let order = self.heard;
         self.heard += 1;
-        let deaf = h.rssi_dbm < cfg.sensitivity_dbm_at(h.sf, h.bandwidth_hz);
         if deaf && self.quiet_when_deaf {
             self.hear_noise(h, order, &cfg.capture);
         } else {
@@ -360,6 +377,8 @@ impl Receiver {
 
     /// Settles every frame that ends at or before `until`: no frame heard later can overlap
     /// it. The caller promises that every frame starting before `until` has been heard.
+    /// Inlined: every frame heard calls it, and most calls have nothing to settle.
+    #[inline]
     pub fn settle(
         &mut self,
         until: Time,
@@ -371,16 +390,29 @@ impl Receiver {
         {
             return;
         }
+        self.settle_due(until, cfg, done);
+    }
+
+    #[inline(never)]
+    fn settle_due(
+        &mut self,
+        until: Time,
+        cfg: &RxConfig,
+        done: &mut impl FnMut(u32, Result<(), Loss>),
+    ) {
         // Compacts in place, keeping the rest in hearing order so float sums and outcomes
-        // never depend on where a frame sat in the vector.
+        // never depend on where a frame sat in the vector; a frame is copied only when it
+        // moves.
         let mut keep = 0;
         let mut first_end = Time::MAX;
         for i in 0..self.active.len() {
-            let a = self.active[i];
+            let a = &self.active[i];
             if a.heard.end > until {
-                self.active[keep] = a;
-                keep += 1;
                 first_end = first_end.min(a.heard.end);
+                if keep != i {
+                    self.active[keep] = self.active[i];
+                }
+                keep += 1;
                 continue;
             }
             let outcome = match a.lost {

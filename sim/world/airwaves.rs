@@ -38,6 +38,14 @@ const FRAMES_PER_CHUNK: usize = 4096;
 /// verdict's flight, is a cache miss; loads that do not depend on one another overlap.
 const TOUCH: usize = 64;
 
+/// The bit of a gateway's inbox entry that marks a copy under its sensitivity, beside the
+/// frame's place in the chunk: the hand-over has compared the power with it already.
+const DEAF_BIT: u32 = 31;
+const _: () = assert!(FRAMES_PER_CHUNK < 1 << DEAF_BIT);
+
+/// The order frames finish in: end, device, first reading, attempt.
+type FinishKey = (Time, u32, u32, u8);
+
 /// The network side: a receiver per gateway and the frames on their way through them.
 pub struct Airwaves {
     receivers: Vec<Receiver>,
@@ -48,6 +56,8 @@ pub struct Airwaves {
     /// Readings in the world's batches that frames on the air (or kept for a repeat) hold.
     held: u64,
     ready: Vec<u32>,
+    /// `ready` with their keys, while they are put in order.
+    by_end: Vec<(FinishKey, u32)>,
     /// Frames that every gateway hears under its sensitivity: their verdicts are known when
     /// they are handed over, and they finish once a barrier passes their end, as a frame
     /// some gateway may receive does.
@@ -55,7 +65,8 @@ pub struct Airwaves {
     /// The chunk's frames as the receivers read them (see [`OnAir`]).
     on_air: Vec<OnAir>,
     /// Per gateway, reused between barriers: the frames it hears next, in key order (place
-    /// in `on_air` and received power), and its verdicts on the frames it settled.
+    /// in `on_air`, with [`DEAF_BIT`], and received power), and its verdicts on the frames
+    /// it settled.
     inbox: Vec<Vec<(u32, f32)>>,
     verdicts: Vec<Vec<(u32, Result<(), Loss>)>>,
     pub out: Vec<Delivery>,
@@ -83,6 +94,7 @@ impl Airwaves {
             free: Vec::new(),
             held: 0,
             ready: Vec::new(),
+            by_end: Vec::new(),
             deaf: Vec::new(),
             on_air: Vec::new(),
             inbox: vec![Vec::new(); gateways as usize],
@@ -141,8 +153,11 @@ impl Airwaves {
                 self.pending.push((f, id, bytes));
             }
         }
+        // Each shard's frames come in the order of their start, so the stable sort, which
+        // merges the runs it finds, does far less work than one that ignores them; keys are
+        // unique (a device starts one frame at a time), so the order is the same either way.
         self.pending
-            .sort_unstable_by_key(|(f, ..)| (f.start, f.device, f.seq));
+            .sort_by_key(|(f, ..)| (f.start, f.device, f.seq));
         let due = self.pending.partition_point(|(f, ..)| f.start < barrier);
         let Airwaves {
             receivers,
@@ -219,12 +234,13 @@ impl Airwaves {
                     let rssi_dbm = rssi as f64;
                     let gs = &mut gateways[g as usize];
                     gs.heard += 1;
-                    if rssi_dbm >= sensitivity {
-                        receivable += 1;
-                    } else {
+                    let deaf = rssi_dbm < sensitivity;
+                    if deaf {
                         gs.lost[Loss::BelowSensitivity as usize] += 1;
+                    } else {
+                        receivable += 1;
                     }
-                    inbox[g as usize].push((pos, rssi));
+                    inbox[g as usize].push((pos | u32::from(deaf) << DEAF_BIT, rssi));
                 }
                 flights[idx as usize].bandwidth_hz = bandwidth_hz;
                 flights[idx as usize].remaining = receivable;
@@ -243,8 +259,8 @@ impl Airwaves {
                 .zip(verdicts.par_iter_mut())
                 .for_each(|((rx, heard), out)| {
                     let mut done = |i: u32, r: Result<(), Loss>| out.push((i, r));
-                    for (pos, rssi_dbm) in heard.drain(..) {
-                        let a = &on_air[pos as usize];
+                    for (key, rssi_dbm) in heard.drain(..) {
+                        let a = &on_air[(key & !(1 << DEAF_BIT)) as usize];
                         let h = Heard {
                             frame: a.flight,
                             start: a.start,
@@ -254,7 +270,7 @@ impl Airwaves {
                             bandwidth_hz: a.bandwidth_hz,
                             rssi_dbm: rssi_dbm as f64,
                         };
-                        rx.hear(h, &plan.rx, &mut done);
+                        rx.hear_known(h, key >> DEAF_BIT == 1, &plan.rx, &mut done);
                     }
                 });
         }
@@ -295,14 +311,17 @@ impl Airwaves {
             out.clear();
         }
         // In the order of their end, so that ACKs are booked in an order fixed by the model.
-        let mut ready = std::mem::take(&mut self.ready);
-        ready.sort_unstable_by_key(|&i| {
+        // The keys are read once each, rather than from the scattered flights at every
+        // comparison; they are unique, as a frame's repeats start after it ends.
+        let mut by_end = std::mem::take(&mut self.by_end);
+        by_end.extend(self.ready.drain(..).map(|i| {
             let f = &self.flights[i as usize].f;
-            (f.end, f.device, f.seq, f.attempt)
-        });
-        for idx in ready.drain(..) {
+            ((f.end, f.device, f.seq, f.attempt), i)
+        }));
+        by_end.sort_unstable_by_key(|&(key, _)| key);
+        for (_, idx) in by_end.drain(..) {
             self.finish_frame(plan, batches, idx, access, src, m);
         }
-        self.ready = ready;
+        self.by_end = by_end;
     }
 }
