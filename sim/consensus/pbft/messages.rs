@@ -23,15 +23,17 @@ impl Pbft {
         }
         let bytes = match msg {
             Msg::Request(r) => self.requests.get(r).bytes,
-            Msg::PrePrepare { seq, batch, .. } => VOTE_BYTES + self.batches.get(seq, batch).bytes,
+            Msg::PrePrepare { seq, batch, .. } => {
+                VOTE_BYTES + self.batch(node.id, seq, batch).bytes
+            }
             Msg::ViewChange { id, .. } => {
-                VOTE_BYTES * (1 + self.view_changes.get(id).certs.len() as u64)
+                VOTE_BYTES * (1 + self.view_change(node.id, id).certs.len() as u64)
             }
             Msg::NewView { id, .. } => {
-                VOTE_BYTES * (1 + self.new_views.get(id).entries.len() as u64)
+                VOTE_BYTES * (1 + self.new_view(node.id, id).entries.len() as u64)
             }
             Msg::Transfer(id) => {
-                let t = &self.transfers[&id];
+                let t = self.transfer(node.id, id);
                 VOTE_BYTES * (1 + t.released + t.entries.len() as u64)
             }
             _ => VOTE_BYTES,
@@ -118,12 +120,13 @@ impl Pbft {
                     .collect();
                 if released > 0 || !entries.is_empty() {
                     let id = node.record_id();
-                    self.transfers.insert(id, Transfer { released, entries });
+                    let t = Transfer { released, entries };
+                    self.fresh_mut(node.id).transfers.insert(id, t);
                     self.send(node, ctx, from, Msg::Transfer(id));
                 }
             }
             Msg::Transfer(id) => {
-                let entries = self.transfers.remove(&id).map(|t| t.entries);
+                let entries = self.take_transfer(node.id, id);
                 for (s, b) in entries.unwrap_or_default() {
                     self.decide(node, ctx, s, b);
                 }

@@ -32,6 +32,7 @@
 
 mod batches;
 mod firsts;
+mod fresh;
 mod logs;
 mod messages;
 mod node;
@@ -167,10 +168,7 @@ pub struct Pbft {
     /// view (`view_change.rs`).
     view_changes: Records<ViewChange>,
     new_views: Records<NewView>,
-    /// Per replica as of its last event: its view (`u64::MAX` once down for good) and the
-    /// `NEW-VIEW` it installed; and the least of those views.
-    views: Vec<u64>,
-    installed: Vec<Option<u64>>,
+    /// The least of the replicas' views (`logs::Own::views`) as of the last release.
     view_floor: u64,
     /// State transfers in flight, by id (each goes to one replica).
     transfers: BTreeMap<u64, Transfer>,
@@ -209,12 +207,10 @@ impl Pbft {
             batches: Batches::new(),
             view_changes: Records::new(),
             new_views: Records::new(),
-            views: vec![0; n as usize],
-            installed: vec![None; n as usize],
             view_floor: 0,
             transfers: BTreeMap::new(),
             rows: Rows::new(n),
-            parts: vec![logs::Own::default()],
+            parts: vec![logs::Own::new(0, n)],
             peak_held: 0,
             recording: false,
             windowed: false,
@@ -273,10 +269,20 @@ impl Pbft {
         self.parts.iter().map(|p| p.decided).max().unwrap_or(0)
     }
 
+    /// The partition of replica `v`, found without a search when there is one.
+    #[inline]
+    fn part_of(&self, v: u32) -> usize {
+        if self.parts.len() == 1 {
+            0
+        } else {
+            self.requests.partition_of(v)
+        }
+    }
+
     /// The records of replica `v`'s partition.
     #[inline]
     fn own(&mut self, v: u32) -> &mut logs::Own {
-        let p = self.requests.partition_of(v);
+        let p = self.part_of(v);
         &mut self.parts[p]
     }
 
@@ -365,8 +371,10 @@ impl Protocol for Pbft {
     fn on_down_for_good(&mut self, node: &mut Node, _now: Time) {
         self.executed_to(node.id, u64::MAX);
         self.rows.down_for_good(node.id);
-        self.views[node.id as usize] = u64::MAX;
-        self.installed[node.id as usize] = None;
+        let own = self.own(node.id);
+        let i = (node.id - own.lo) as usize;
+        own.views[i] = u64::MAX;
+        own.installed[i] = None;
         self.release_view_changes();
     }
 
@@ -420,12 +428,16 @@ impl Protocol for Pbft {
 
     fn partition(&mut self, bounds: &[u32]) -> bool {
         self.requests = Requests::partitioned(bounds.to_vec(), true);
-        self.parts = bounds.iter().map(|_| logs::Own::default()).collect();
+        let ends = bounds.iter().skip(1).copied().chain([self.n]);
+        self.parts = (bounds.iter().zip(ends))
+            .map(|(&lo, hi)| logs::Own::new(lo, hi - lo))
+            .collect();
         self.windowed = true;
         true
     }
 
     fn window_end(&mut self, metrics: &mut Metrics) {
+        self.settle_fresh();
         self.replay_logs_now(metrics);
         self.release_executed();
         self.release_view_changes();

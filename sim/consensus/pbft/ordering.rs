@@ -57,11 +57,11 @@ impl Pbft {
     /// Cut into partitions, the release waits for the window's end (rule 4: the least point
     /// as of then is a lower bound of the true one, and releasing later changes nothing a
     /// replica observes).
-    /// Cut, a handler writes only its replica's point, and the least is found at the
-    /// window's end.
+    /// Cut, a handler logs its replica's point in its own partition's records, put with the
+    /// others' and the least found at the window's end.
     pub(super) fn executed_to(&mut self, v: u32, upto: u64) {
         if self.windowed {
-            self.exec.put(v, upto);
+            self.own(v).executed.push((v, upto));
         } else if let Some(everywhere) = self.exec.advance(v, upto) {
             self.release_through(everywhere);
         }
@@ -69,6 +69,11 @@ impl Pbft {
 
     /// Releases what every replica has executed as of a window's end.
     pub(super) fn release_executed(&mut self) {
+        for p in &mut self.parts {
+            for (v, upto) in p.executed.drain(..) {
+                self.exec.put(v, upto);
+            }
+        }
         let everywhere = self.exec.recount();
         if everywhere > self.floor {
             self.release_through(everywhere);
@@ -76,6 +81,8 @@ impl Pbft {
     }
 
     fn release_through(&mut self, everywhere: u64) {
+        // With one partition this runs inside a handler: the batches it made join first.
+        self.settle_fresh();
         self.requests.release(everywhere);
         self.floor = everywhere;
         let requests = &self.requests;
@@ -94,7 +101,7 @@ impl Pbft {
 
     pub(super) fn note_held_now(&mut self) {
         let held: usize = self.parts.iter().map(|p| p.held).sum();
-        let now = held + self.rows.open_len() + self.batches.len();
+        let now = held + self.rows.open_len() + self.batches_len();
         self.peak_held = self.peak_held.max(now);
     }
 
@@ -119,9 +126,11 @@ impl Pbft {
         };
         let id = local_id(ctx.node, second);
         if self.recording {
-            self.proposed_at.insert((seq, id), ctx.now);
+            self.fresh_mut(ctx.node)
+                .proposed_at
+                .push(((seq, id), ctx.now));
         }
-        self.batches.push(id, rec);
+        self.fresh_mut(ctx.node).batches.insert((seq, id), rec);
         self.own(ctx.node).logs.batch(ctx.key, seq, id);
         self.note_held();
         id
@@ -138,7 +147,7 @@ impl Pbft {
         seq: u64,
         a: u32,
     ) {
-        let mut other = self.batches.requests(seq, a).to_vec();
+        let mut other = self.batch_requests(node.id, seq, a).to_vec();
         other.reverse();
         let b = self.new_batch(other, seq, true, ctx);
         let me = ctx.node;
@@ -189,7 +198,7 @@ impl Pbft {
     /// Learns the requests of a proposed batch, so a replica that missed their multicast
     /// knows them from the proposal.
     fn learn_batch(&self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, seq: u64, batch: u32) {
-        for &r in self.batches.requests(seq, batch) {
+        for &r in self.batch_requests(node.id, seq, batch) {
             self.learn(node, ctx, r);
         }
     }
@@ -257,7 +266,7 @@ impl Pbft {
                     node.decided.insert(seq, batch);
                     node.decided_at.insert(seq, ctx.now);
                 }
-                let rec = self.batches.get(seq, batch);
+                let rec = self.batch(node.id, seq, batch);
                 let info = Batch::with(
                     rec.bytes,
                     rec.txs,
@@ -275,8 +284,8 @@ impl Pbft {
         let before = node.exec_upto;
         while let Some(&b) = node.decisions.get(&(node.exec_upto + 1)) {
             let s = node.exec_upto + 1;
-            for i in 0..self.batches.requests(s, b).len() {
-                let r = self.batches.requests(s, b)[i];
+            for i in 0..self.batch_requests(node.id, s, b).len() {
+                let r = self.batch_requests(node.id, s, b)[i];
                 let first = self.requests.execute(node.id, r, s);
                 node.waiting.remove(&r);
                 if first && self.requests.get(r).origin == node.id {
@@ -288,7 +297,7 @@ impl Pbft {
             let own = self.own(node.id);
             own.decided = own.decided.max(s);
             // Executed here for good: `enqueue` turns them away before consulting `queued`.
-            for &r in self.batches.requests(s, b) {
+            for &r in self.batch_requests(node.id, s, b) {
                 if self.requests.executed(node.id, r, s) {
                     node.queued.remove(&r);
                 }

@@ -20,11 +20,10 @@ impl<T> Records<T> {
         }
     }
 
-    /// Keeps `rec` under `id` (`Node::record_id` of its sender); returns the id.
-    pub fn push(&mut self, id: u64, rec: T) -> u64 {
+    /// Keeps `rec` under `id` (`Node::record_id` of its sender).
+    pub fn push(&mut self, id: u64, rec: T) {
         self.by_id.insert(id, rec);
         self.peak = self.peak.max(self.by_id.len());
-        id
     }
 
     /// A record still kept; callers name only those the release rule keeps.
@@ -103,15 +102,14 @@ impl Pbft {
                 .range(node.exec_upto + 1..)
                 .map(|(&seq, &b)| (seq, u64::MAX, b)),
         );
-        let id = self.view_changes.push(
-            node.record_id(),
-            ViewChange {
-                sender: node.id,
-                view: target,
-                exec_upto: node.exec_upto,
-                certs,
-            },
-        );
+        let id = node.record_id();
+        let vc = ViewChange {
+            sender: node.id,
+            view: target,
+            exec_upto: node.exec_upto,
+            certs,
+        };
+        self.fresh_mut(node.id).view_changes.insert(id, vc);
         self.multicast(node, ctx, Msg::ViewChange { id, view: target });
         node.vc.entry(target).or_default().push(id);
         ctx.timer(self.timeout, Timer::VcResend { view: target });
@@ -135,7 +133,7 @@ impl Pbft {
         let own = node.vc.get(&view).and_then(|ids| {
             ids.iter()
                 .copied()
-                .find(|&k| self.view_changes.get(k).sender == node.id)
+                .find(|&k| self.view_change(node.id, k).sender == node.id)
         });
         if let Some(id) = own {
             self.multicast(node, ctx, Msg::ViewChange { id, view });
@@ -167,7 +165,7 @@ impl Pbft {
         let list = node.vc.entry(target).or_default();
         if list
             .iter()
-            .any(|&k| self.view_changes.get(k).sender == sender)
+            .any(|&k| self.view_change(node.id, k).sender == sender)
         {
             return;
         }
@@ -177,7 +175,7 @@ impl Pbft {
         let mut senders: Vec<u32> = node
             .vc
             .range(node.view + 1..)
-            .flat_map(|(_, ids)| ids.iter().map(|&k| self.view_changes.get(k).sender))
+            .flat_map(|(_, ids)| ids.iter().map(|&k| self.view_change(node.id, k).sender))
             .collect();
         senders.sort_unstable();
         senders.dedup();
@@ -199,7 +197,7 @@ impl Pbft {
         if (ids.len() as u32) < self.q {
             return;
         }
-        let vcs: Vec<&ViewChange> = ids.iter().map(|&k| self.view_changes.get(k)).collect();
+        let vcs: Vec<&ViewChange> = ids.iter().map(|&k| self.view_change(node.id, k)).collect();
         let (min_s, holder) = vcs
             .iter()
             .map(|v| (v.exec_upto, v.sender))
@@ -218,15 +216,14 @@ impl Pbft {
             .map(|s| (s, best.get(&s).map_or(NULL_BATCH, |&(_, b)| b)))
             .collect();
         node.took_over.push((ctx.now, t));
-        let id = self.new_views.push(
-            node.record_id(),
-            NewView {
-                view: t,
-                min_s,
-                holder,
-                entries,
-            },
-        );
+        let id = node.record_id();
+        let nv = NewView {
+            view: t,
+            min_s,
+            holder,
+            entries,
+        };
+        self.fresh_mut(node.id).new_views.insert(id, nv);
         self.multicast(node, ctx, Msg::NewView { id, view: t });
         self.install(node, ctx, id);
     }
@@ -248,7 +245,7 @@ impl Pbft {
 
     fn install(&mut self, node: &mut Node, ctx: &mut Ctx<Msg, Timer>, id: u64) {
         let (view, min_s, holder) = {
-            let nv = self.new_views.get(id);
+            let nv = self.new_view(node.id, id);
             (nv.view, nv.min_s, nv.holder)
         };
         node.view = view;
@@ -269,10 +266,10 @@ impl Pbft {
         }
         let mut reproposed = Vec::new();
         let mut max_s = min_s;
-        for k in 0..self.new_views.get(id).entries.len() {
-            let (seq, batch) = self.new_views.get(id).entries[k];
+        for k in 0..self.new_view(node.id, id).entries.len() {
+            let (seq, batch) = self.new_view(node.id, id).entries[k];
             max_s = max_s.max(seq);
-            reproposed.extend(self.batches.requests(seq, batch).iter().copied());
+            reproposed.extend(self.batch_requests(node.id, seq, batch).iter().copied());
             if primary == node.id {
                 if seq > node.exec_upto {
                     node.slots.insert(seq, Slot::new(view, batch));
@@ -332,10 +329,11 @@ impl Pbft {
     /// view rose.
     pub(super) fn after(&mut self, node: &Node, metrics: &mut Metrics) {
         self.replay(metrics);
-        let i = node.id as usize;
-        self.installed[i] = node.new_view_id;
-        if self.views[i] != node.view {
-            self.views[i] = node.view;
+        let own = self.own(node.id);
+        let i = (node.id - own.lo) as usize;
+        own.installed[i] = node.new_view_id;
+        if own.views[i] != node.view {
+            own.views[i] = node.view;
             // Cut into partitions, the least view is read at the window's end (rule 4).
             if !self.windowed {
                 self.release_view_changes();
@@ -343,20 +341,22 @@ impl Pbft {
         }
     }
 
-    /// Every replica that can still run has left the views below the least of `views`: a
+    /// Every replica that can still run has left the views below the least of the partitions' `views`: a
     /// `VIEW-CHANGE` for one of them is read again only from its own message (which carries
     /// its view and sender, enough for a replica past it), and a `NEW-VIEW` only by the
     /// replica that installed it (to answer one behind), so those records go.
     pub(super) fn release_view_changes(&mut self) {
-        let floor = self.views.iter().copied().min().unwrap_or(u64::MAX);
+        let views = self.parts.iter().flat_map(|p| &p.views);
+        let floor = views.copied().min().unwrap_or(u64::MAX);
         if floor <= self.view_floor {
             return;
         }
         self.view_floor = floor;
         self.view_changes.retain(|_, vc| vc.view >= floor);
-        let installed = &self.installed;
+        let parts = &self.parts;
+        let installed = |id| parts.iter().any(|p| p.installed.contains(&Some(id)));
         self.new_views
-            .retain(|id, nv| nv.view >= floor || installed.contains(&Some(id)));
+            .retain(|id, nv| nv.view >= floor || installed(id));
     }
 
     /// The most view-change records (`VIEW-CHANGE` and `NEW-VIEW`) held at once, each kind's
