@@ -135,6 +135,12 @@ impl Draws {
     pub fn unit(&self, entity: u64, purpose: Purpose, index: u64) -> f64 {
         unit(half(self.words(entity, purpose, index >> 1), index))
     }
+
+    /// [`draw_unit_pair`] under this seed.
+    #[inline]
+    pub fn unit_pair(&self, entity: u64, purpose: Purpose, block: u64) -> (f64, f64) {
+        unit_pair(self.words(entity, purpose, block))
+    }
 }
 
 /// The `index`-th 64-bit draw of `(seed, entity, purpose)`, independent of any other draw.
@@ -168,7 +174,10 @@ pub fn draw_unit(seed: u64, entity: u64, purpose: Purpose, index: u64) -> f64 {
 
 /// [`draw_unit`] at indices `2·block` and `2·block + 1` from one Philox call.
 pub fn draw_unit_pair(seed: u64, entity: u64, purpose: Purpose, block: u64) -> (f64, f64) {
-    let w = draw_words(seed, entity, purpose, block);
+    unit_pair(draw_words(seed, entity, purpose, block))
+}
+
+fn unit_pair(w: [u32; 4]) -> (f64, f64) {
     (
         unit(w[0] as u64 | (w[1] as u64) << 32),
         unit(w[2] as u64 | (w[3] as u64) << 32),

@@ -183,18 +183,18 @@ struct Active {
 
 /// A frame a quiet receiver hears only as interference (under its sensitivity): it gets no
 /// verdict, so it needs no interference of its own. Most copies a gateway hears are such. A
-/// frame's interferers are still taken in the order they were heard, whichever list holds
-/// them, so its interference is that of one list.
+/// frame's interferers of one SF are still taken in the order they were heard, whichever
+/// list holds them, so its interference is that of one list: its sums are kept by SF (see
+/// [`Interference`]), so only the order within an SF counts.
 #[derive(Clone, Copy, Debug)]
 struct Noise {
     order: u64,
     end: Time,
     rssi_dbm: f64,
-    sf: u8,
 }
 
-/// The noise of one channel, by `order`: a frame that may be received reads only its own
-/// channel's.
+/// The noise of one channel and SF, by `order`: a frame that may be received reads only its
+/// own channel's, of the SFs that can change its verdict (with orthogonal SFs, its own).
 #[derive(Clone, Debug, Default)]
 struct NoiseList {
     frames: Vec<Noise>,
@@ -206,8 +206,8 @@ struct NoiseList {
 #[derive(Clone, Debug, Default)]
 pub struct Receiver {
     active: Vec<Active>,
-    /// By channel.
-    noise: Vec<NoiseList>,
+    /// By channel, then SF − 7.
+    noise: Vec<[NoiseList; 6]>,
     /// Frames heard so far: the next one's `order`.
     heard: u64,
     /// Downlink intervals `[start, end)`, by start, that may still overlap a frame.
@@ -303,36 +303,37 @@ impl Receiver {
         // noise that has not ended yet, merged by `order`; only those whose SF can change its
         // verdict, and only while it may be received.
         let capture = &cfg.capture;
-        let counts = lost.is_none();
         let mut interference = Interference::default();
-        let noise = match self.noise.get(h.channel as usize) {
-            Some(list) if counts => &list.frames[..],
-            _ => &[],
-        };
-        let mut n = 0;
         for a in &mut self.active {
-            if a.heard.channel != h.channel {
-                continue;
-            }
-            if a.lost.is_none() && capture.interferes(a.heard.sf, h.sf) {
+            if a.heard.channel == h.channel
+                && a.lost.is_none()
+                && capture.interferes(a.heard.sf, h.sf)
+            {
                 a.interference.add(h.sf, h.rssi_dbm);
             }
-            if !counts {
-                continue;
-            }
-            while let Some(x) = noise.get(n).filter(|x| x.order < a.order) {
-                if x.end > h.start && capture.interferes(h.sf, x.sf) {
-                    interference.add(x.sf, x.rssi_dbm);
-                }
-                n += 1;
-            }
-            if capture.interferes(h.sf, a.heard.sf) {
-                interference.add(a.heard.sf, a.heard.rssi_dbm);
-            }
         }
-        for x in &noise[n..] {
-            if x.end > h.start && capture.interferes(h.sf, x.sf) {
-                interference.add(x.sf, x.rssi_dbm);
+        if lost.is_none() {
+            let lists = self.noise.get(h.channel as usize);
+            for sf in (7..=12).filter(|&sf| capture.interferes(h.sf, sf)) {
+                let noise = lists.map_or(&[][..], |l| &l[(sf - 7) as usize].frames[..]);
+                let mut n = 0;
+                for a in &self.active {
+                    if a.heard.channel != h.channel || a.heard.sf != sf {
+                        continue;
+                    }
+                    while let Some(x) = noise.get(n).filter(|x| x.order < a.order) {
+                        if x.end > h.start {
+                            interference.add(sf, x.rssi_dbm);
+                        }
+                        n += 1;
+                    }
+                    interference.add(sf, a.heard.rssi_dbm);
+                }
+                for x in &noise[n..] {
+                    if x.end > h.start {
+                        interference.add(sf, x.rssi_dbm);
+                    }
+                }
             }
         }
         if self.active.is_empty() || h.end < self.first_end {
@@ -352,7 +353,6 @@ impl Receiver {
             order,
             end: h.end,
             rssi_dbm: h.rssi_dbm,
-            sf: h.sf,
         };
         for a in &mut self.active {
             if a.heard.channel == h.channel
@@ -364,13 +364,13 @@ impl Receiver {
         }
         let ch = h.channel as usize;
         if self.noise.len() <= ch {
-            self.noise.resize_with(ch + 1, NoiseList::default);
+            self.noise.resize_with(ch + 1, Default::default);
         }
-        let list = &mut self.noise[ch];
+        let list = &mut self.noise[ch][(h.sf - 7) as usize];
         if list.frames.len() >= list.prune_at {
             // Later frames start at or after `h.start`: what ended by then overlaps none.
             list.frames.retain(|x| x.end > h.start);
-            list.prune_at = (2 * list.frames.len()).max(32);
+            list.prune_at = (2 * list.frames.len()).max(8);
         }
         list.frames.push(x);
     }

@@ -3,7 +3,7 @@
 //! device's spreading factor (fixed, or chosen by ADR from its strongest link).
 
 use super::distance::DistanceBins;
-use crate::engine::{Purpose, draw_unit, draw_unit_pair};
+use crate::engine::{Draws, Purpose, draw_unit};
 use crate::radio::{
     Capture, Emitter, GATEWAY_SENSITIVITY_125K, Links, PathLoss, Phy, Point, Region, RxConfig,
     even_points, sensitivity_dbm, uniform_point,
@@ -57,9 +57,10 @@ pub struct AirPlan {
 }
 
 /// The uniforms of the shadowing of link `(d, g)` (Box–Muller turns them into a normal
-/// draw): draws `2g` and `2g + 1` of the device's stream, one Philox call.
-fn shadow(seed: u64, d: u32, g: u32) -> (f64, f64) {
-    draw_unit_pair(seed, d as u64, Purpose::Shadowing, g as u64)
+/// draw): draws `2g` and `2g + 1` of the device's stream, one Philox call, its round keys
+/// worked out once for the millions of candidate links.
+fn shadow(draws: &Draws, d: u32, g: u32) -> (f64, f64) {
+    draws.unit_pair(d as u64, Purpose::Shadowing, g as u64)
 }
 
 impl AirPlan {
@@ -132,7 +133,8 @@ impl AirPlan {
             })
         };
         let power = |d: u32| find(d).map_or(0.0, |k| radio_of[k].2.tx_power_dbm);
-        let shadowing = |d: u32, g: u32| shadow(s.seed, d, g);
+        let draws = Draws::new(s.seed);
+        let shadowing = |d: u32, g: u32| shadow(&draws, d, g);
         let max_tx = radio_of
             .iter()
             .map(|r| r.2.tx_power_dbm)
