@@ -1,11 +1,19 @@
 //! The validators' event loop: each event popped goes to its handler, and the commands a
-//! handler returns become events.
+//! handler returns become events. It runs on a partition's view (`view.rs`); fault changes
+//! and samples run on the whole world.
 
+use super::view::View;
 use super::{Ev, SYSTEM, World, node_source, traffic::Fate, typed};
 use crate::consensus::{Ctx, Protocol};
 use crate::engine::{Command, EventKey, Purpose, Time};
 use crate::world::Progress;
 use crate::world::faults::Change;
+
+/// The key the validators' starts run under, before the first event; a view starts with it
+/// until its first event sets one.
+pub(super) fn start() -> EventKey {
+    EventKey::new(0, SYSTEM, 0)
+}
 
 impl<P: Protocol> World<'_, P> {
     /// Runs the validators' events due at or before `until`.
@@ -19,12 +27,84 @@ impl<P: Protocol> World<'_, P> {
 
     /// Runs the running partition's events due at or before `until`.
     pub(super) fn run_events(&mut self, until: Time, shard_events: u64, progress: &Progress) {
-        while let Some((key, ev)) = self.part.sched.pop_until(until) {
-            self.event(key, ev, shard_events, progress);
+        let run = |view: &mut View<'_, P>| view.run_until(until, shard_events, progress);
+        while let Some((key, ev)) = self.with_view(start(), run) {
+            match ev {
+                Ev::Fault(c) => self.fault(key, c),
+                Ev::Sample => self.sample(),
+                _ => unreachable!("run by the view"),
+            }
+            if self.part.sched.delivered() & 0xffff == 0 {
+                let world = (self.metrics.reached, self.metrics.settled);
+                self.part.show(world, shard_events, progress);
+            }
         }
     }
 
-    /// Runs one event, popped with its key.
+    fn sample(&mut self) {
+        let now = self.part.sched.now();
+        self.metrics.sample(now, self.protocol.mempool_len());
+        let next = now + self.metrics.window();
+        if next < self.end {
+            self.system(next, Ev::Sample);
+        }
+    }
+
+    /// Runs one handler of validator `v` under `key`, in `v`'s partition, and turns its
+    /// commands into events.
+    pub(super) fn dispatch(
+        &mut self,
+        v: u32,
+        key: EventKey,
+        handler: impl FnOnce(&mut P, &mut P::Node, &mut Ctx<P::Msg, P::Timer>),
+    ) {
+        self.enter_node(v);
+        self.with_view(key, |view| view.dispatch(v, handler));
+    }
+
+    fn fault(&mut self, key: EventKey, c: Change) {
+        let was_down = self.faults.is_down(c.node);
+        if !self.faults.apply(c) {
+            if !was_down && self.faults.is_down(c.node) {
+                let now = self.part.sched.now();
+                self.protocol
+                    .on_crash(&mut self.nodes[c.node as usize], now);
+                if self.faults.for_good(&c) {
+                    self.protocol
+                        .on_down_for_good(&mut self.nodes[c.node as usize], now);
+                }
+            }
+            return;
+        }
+        let v = c.node;
+        let cur = self.parts.cur;
+        if self.faults.started[v as usize] {
+            self.dispatch(v, key, |p, node, ctx| p.on_recover(node, ctx));
+        } else {
+            self.faults.started[v as usize] = true;
+            self.dispatch(v, key, |p, node, ctx| p.on_start(node, ctx));
+        }
+        // Each parked upload is handed under a number of its own, so the requests it makes
+        // are named apart and in the order they are handed (`Ctx::key`).
+        let now = self.part.sched.now();
+        // `v`'s partition runs now (`dispatch` entered it).
+        for batch in std::mem::take(self.part.faults.parked(v)) {
+            let seq = self.part_mut(0).sched.reserve(SYSTEM, 1);
+            let key = EventKey::new(now, SYSTEM, seq);
+            self.with_view(key, |view| view.hand(v, batch));
+        }
+        if self.parts.partitioned() {
+            // Alone, as in the sequential engine: what the handlers logged is replayed before
+            // the next `SYSTEM` event (a sample reads what a recovery included).
+            self.protocol.window_end(&mut self.part.metrics);
+        }
+        // The barrier goes on in the partition it ran in.
+        self.enter(cur);
+    }
+}
+
+impl<P: Protocol> View<'_, P> {
+    /// Runs one event, popped with its key; returns it unrun if it needs the whole world.
     #[inline(always)]
     pub(super) fn event(
         &mut self,
@@ -32,7 +112,7 @@ impl<P: Protocol> World<'_, P> {
         ev: Ev<P::Msg, P::Timer>,
         shard_events: u64,
         progress: &Progress,
-    ) {
+    ) -> Option<Ev<P::Msg, P::Timer>> {
         self.key = key;
         let ev = match ev {
             Ev::Cast { slot, to } => self.cast_due(slot, to),
@@ -66,7 +146,7 @@ impl<P: Protocol> World<'_, P> {
             }
             Ev::Link { node, generation } => self.link_due(node, generation),
             Ev::Cast { .. } => unreachable!("turned into a message above"),
-            Ev::Fault(c) => self.fault(c),
+            ev @ (Ev::Fault(_) | Ev::Sample) => return Some(ev),
             Ev::Workload { entity } => self.workload_wake(entity),
             Ev::Batch { node, batch } => {
                 self.observe(node, batch);
@@ -87,24 +167,9 @@ impl<P: Protocol> World<'_, P> {
             Ev::Timer { node, timer } => {
                 self.dispatch_next(node, key, |p, n, ctx| p.on_timer(n, ctx, timer))
             }
-            Ev::Sample => {
-                let now = self.part.sched.now();
-                self.metrics.sample(now, self.protocol.mempool_len());
-                let next = now + self.metrics.window();
-                if next < self.end {
-                    self.system(next, Ev::Sample);
-                }
-            }
         }
-        if self.part.sched.delivered() & 0xffff == 0 {
-            let (reached, settled) = self.part.progress(&self.metrics);
-            progress.update(
-                self.part.sched.now(),
-                self.part.sched.delivered() + shard_events,
-                reached,
-                settled,
-            );
-        }
+        self.tick(shard_events, progress);
+        None
     }
 
     /// Shows an upload reaching its validator to the privacy observers.
@@ -123,56 +188,14 @@ impl<P: Protocol> World<'_, P> {
         r.drain_seen(|s, txs, had| p.observe_at((s.node, s.from, s.origin), s.at, txs, had));
     }
 
-    fn fault(&mut self, c: Change) {
-        let was_down = self.faults.is_down(c.node);
-        if !self.faults.apply(c) {
-            if !was_down && self.faults.is_down(c.node) {
-                let now = self.part.sched.now();
-                self.protocol
-                    .on_crash(&mut self.nodes[c.node as usize], now);
-                if self.faults.for_good(&c) {
-                    self.protocol
-                        .on_down_for_good(&mut self.nodes[c.node as usize], now);
-                }
-            }
-            return;
-        }
-        let v = c.node;
-        let cur = self.parts.cur;
-        if self.faults.started[v as usize] {
-            self.dispatch(v, |p, node, ctx| p.on_recover(node, ctx));
-        } else {
-            self.faults.started[v as usize] = true;
-            self.dispatch(v, |p, node, ctx| p.on_start(node, ctx));
-        }
-        // Each parked upload is handed under a number of its own, so the requests it makes
-        // are named apart and in the order they are handed (`Ctx::key`).
-        let now = self.part.sched.now();
-        // `v`'s partition runs now (`dispatch` entered it).
-        for batch in std::mem::take(self.part.faults.parked(v)) {
-            let seq = self.part_mut(0).sched.reserve(SYSTEM, 1);
-            self.key = EventKey::new(now, SYSTEM, seq);
-            self.hand(v, batch);
-        }
-        if self.parts.partitioned() {
-            // Alone, as in the sequential engine: what the handlers logged is replayed before
-            // the next `SYSTEM` event (a sample reads what a recovery included).
-            self.protocol.window_end(&mut self.part.metrics);
-        }
-        // The barrier goes on in the partition it ran in.
-        self.enter(cur);
-    }
-
     /// Hands an upload's transactions to validator `v`, each marked with whether it touches
     /// the shared key: a draw keyed by the transaction alone, so the same transaction touches
     /// it in every run of the seed.
-    fn hand(&mut self, v: u32, batch: u32) {
-        // A recovery's parked uploads are handed from the barrier.
-        self.enter_node(v);
+    pub(super) fn hand(&mut self, v: u32, batch: u32) {
         let mut txs = self.part.batches.take(batch);
         for t in &mut txs {
             self.part.metrics.on_handed(t.kind);
-            let share = typed::group_of(&self.groups, t.device).hot_key_share;
+            let share = typed::group_of(self.groups, t.device).hot_key_share;
             if share > 0.0 {
                 let index = (u64::from(t.seq) << 8) | t.kind.index() as u64;
                 let u =
@@ -190,7 +213,8 @@ impl<P: Protocol> World<'_, P> {
         v: u32,
         handler: impl FnOnce(&mut P, &mut P::Node, &mut Ctx<P::Msg, P::Timer>),
     ) {
-        if let Some((seq, timer)) = self.handle(v, self.key, handler) {
+        let key = self.key;
+        if let Some((seq, timer)) = self.handle(v, key, handler) {
             self.schedule_due(v, seq, timer);
         }
     }
@@ -234,22 +258,22 @@ impl<P: Protocol> World<'_, P> {
         key: EventKey,
         handler: impl FnOnce(&mut P, &mut P::Node, &mut Ctx<P::Msg, P::Timer>),
     ) -> Option<(u32, P::Timer)> {
-        self.enter_node(v);
         let now = self.part.sched.now();
+        let own = self.own(v);
         let part = &mut self.part;
         let mut ctx = Ctx {
             now,
             node: v,
             key,
-            rng: &mut self.consensus_rng[v as usize],
-            net: &self.net,
-            reach: &self.reach,
+            rng: &mut self.consensus_rng[own],
+            net: self.net,
+            reach: self.reach,
             metrics: &mut part.metrics,
             exec: &mut part.exec,
             settlements: &mut part.settlements,
             out: &mut part.out,
         };
-        handler(&mut self.protocol, &mut self.nodes[v as usize], &mut ctx);
+        handler(self.protocol, &mut self.nodes[own], &mut ctx);
         part.settlements.replay(&mut part.exec, &mut part.metrics);
         // Most handlers log no typed transaction: the check costs less than the call.
         if !part.metrics.typed_log.is_empty() {

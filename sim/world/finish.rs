@@ -172,7 +172,7 @@ impl<P: Protocol> World<'_, P> {
             device_events: shards_events(&self.shards),
             messages: traffic.rows(),
             undelivered: traffic.undelivered().collect(),
-            redundant_copies: self.first_copies.dropped,
+            redundant_copies: self.copies_dropped,
             devices: self.devices as u64,
             gateways: self.access.gateways() as u64,
             dropped: conservation.dropped.iter().map(|(_, n)| n).sum(),

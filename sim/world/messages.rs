@@ -12,7 +12,8 @@
 
 use super::arrival::Arrival;
 use super::traffic::Fate;
-use super::{Ev, World, node_source};
+use super::view::View;
+use super::{Ev, node_source};
 use crate::consensus::{Kind, Protocol};
 use crate::engine::Command;
 use crate::scenario::{Jitter, UploadSharing};
@@ -30,21 +31,23 @@ pub(super) enum Settle {
     Unknown,
 }
 
-/// The index of validator `v`'s next jitter draw (see [`crate::net::Network::latency`]), counted on.
-fn next_index(counts: &mut [u64], v: u32) -> u64 {
-    let c = &mut counts[v as usize];
+/// The index of the next jitter draw of the validator whose count is `counts[own]` (see
+/// [`crate::net::Network::latency`]), counted on.
+fn next_index(counts: &mut [u64], own: usize) -> u64 {
+    let c = &mut counts[own];
     *c += 1;
     *c - 1
 }
 
-impl<P: Protocol> World<'_, P> {
+impl<P: Protocol> View<'_, P> {
     /// One message from `v` to `to`: lost now, or queued for delivery.
     pub(super) fn send(&mut self, v: u32, to: u32, msg: P::Msg, bytes: u64) {
         let now = self.part.sched.now();
         let src = node_source(v);
         let kind = self.protocol.kind(&msg);
         self.part.traffic.sent(kind, v, bytes);
-        let rng = &mut self.latency_rng[v as usize];
+        let own = self.own(v);
+        let rng = &mut self.latency_rng[own];
         if let Some(fate) = self
             .faults
             .lost(now, (v, to), rng, &mut self.part.faults.counts)
@@ -70,10 +73,8 @@ impl<P: Protocol> World<'_, P> {
                         return;
                     }
                 };
-                let latency = self
-                    .net
-                    .latency(v, to, next_index(&mut self.jitter_index, v));
-                let transfer = self.part.transfers.time(&self.net, v, to, bytes);
+                let latency = self.net.latency(v, to, next_index(self.jitter_index, own));
+                let transfer = self.part.transfers.time(self.net, v, to, bytes);
                 let after = latency + self.net.processing(to) + self.faults.extra_delay;
                 Arrival::At(up.queue(v, now, transfer, if holds { after } else { 0 }) + after)
             }
@@ -85,15 +86,17 @@ impl<P: Protocol> World<'_, P> {
     /// The arrival of `v`'s next message to `to` outside the upload queues, its latency drawn
     /// when needed.
     fn drawn(&mut self, v: u32, to: u32, bytes: u64) -> Arrival {
-        let index = next_index(&mut self.jitter_index, v);
+        let index = next_index(self.jitter_index, self.own(v));
         self.drawn_at(v, to, bytes, index)
     }
 
-    /// [`Self::drawn`] with the latency of `v`'s `index`-th message.
+    /// [`Self::drawn`] with the latency of `v`'s `index`-th message. Always inlined, as
+    /// `Transfers::time` in it: a run of copies (`send_run`) calls it for every copy.
+    #[inline(always)]
     fn drawn_at(&mut self, v: u32, to: u32, bytes: u64, index: u64) -> Arrival {
         Arrival::Drawn {
             rest: self.part.sched.now()
-                + self.part.transfers.time(&self.net, v, to, bytes)
+                + self.part.transfers.time(self.net, v, to, bytes)
                 + self.net.processing(to)
                 + self.faults.extra_delay,
             from: v,
@@ -132,7 +135,7 @@ impl<P: Protocol> World<'_, P> {
         let mut copies = receivers;
         if self.faults.may_lose(now) {
             lost.resize(n.div_ceil(64) as usize, 0);
-            let rng = &mut self.latency_rng[v as usize];
+            let rng = &mut self.latency_rng[self.own(v)];
             for to in (0..n).filter(|&to| to != v) {
                 let counts = &mut self.part.faults.counts;
                 if let Some(fate) = self.faults.lost(now, (v, to), rng, counts) {
@@ -164,7 +167,7 @@ impl<P: Protocol> World<'_, P> {
             }
             self.part.casts.rewind(slot);
         }
-        if self.parts.partitioned() {
+        if self.cut {
             self.split_cast(slot, (v, n), msg, bytes32, seq0, &times, &lost);
         }
         match self.part.casts.next(slot, self.part.lo) {
@@ -205,8 +208,8 @@ impl<P: Protocol> World<'_, P> {
     /// the same key is already on its way there.
     fn deliver(&mut self, v: u32, to: u32, msg: P::Msg, bytes: u64, arrival: Arrival) {
         let kind = self.protocol.kind(&msg);
-        if self.first_copies.active() && self.protocol.futile(to, &msg) {
-            self.part.copies_dropped += 1;
+        if self.part.copies.active() && self.protocol.futile(to, &msg) {
+            self.part.copies.dropped += 1;
             self.left_out(kind, to, bytes, arrival);
             return;
         }
@@ -216,7 +219,7 @@ impl<P: Protocol> World<'_, P> {
 
     /// A copy delivered and ignored: never counted at its arrival, so now.
     fn left_out(&mut self, kind: Kind, to: u32, bytes: u64, arrival: Arrival) {
-        let fate = if arrival.before(self.end, &self.net) {
+        let fate = if arrival.before(self.end, self.net) {
             Fate::Delivered
         } else {
             Fate::InFlight
@@ -236,20 +239,21 @@ impl<P: Protocol> World<'_, P> {
         let src = node_source(v);
         if let Some(key) = key
             && self
-                .first_copies
-                .behind(to, key, arrival.earliest(&self.net), src)
+                .part
+                .copies
+                .behind(to, key, arrival.earliest(self.net), src)
         {
             self.left_out(kind, to, bytes, arrival);
             return;
         }
-        let at = arrival.at(&self.net);
+        let at = arrival.at(self.net);
         if at >= self.end {
             // Never delivered: the loop stops before it. Scheduled all the same, so the event
             // count and every stream stay as they were.
             self.part.traffic.ended(kind, to, bytes, Fate::InFlight);
         }
         if let Some(key) = key
-            && self.first_copies.redundant(to, key, at, src)
+            && self.part.copies.redundant(to, key, at, src)
         {
             if at < self.end {
                 self.part.traffic.ended(kind, to, bytes, Fate::Delivered);
@@ -276,7 +280,7 @@ impl<P: Protocol> World<'_, P> {
         let Some(up) = &mut self.uplinks else { return };
         let now = self.part.sched.now();
         let bps = self.net.upload_bps(v);
-        let next = up.complete(v, now, generation, bps, &mut self.finished);
+        let next = up.complete(v, now, generation, bps, &mut self.part.finished);
         if let Some((due, generation)) = next {
             let ev = Ev::Link {
                 node: v,
@@ -284,15 +288,14 @@ impl<P: Protocol> World<'_, P> {
             };
             self.part.sched.schedule(due, node_source(v), ev);
         }
-        let mut finished = std::mem::take(&mut self.finished);
+        let mut finished = std::mem::take(&mut self.part.finished);
+        let own = self.own(v);
         for (to, msg, bytes) in finished.drain(..) {
-            let latency = self
-                .net
-                .latency(v, to, next_index(&mut self.jitter_index, v));
+            let latency = self.net.latency(v, to, next_index(self.jitter_index, own));
             let at = now + latency + self.net.processing(to) + self.faults.extra_delay;
             self.deliver(v, to, msg, bytes, Arrival::At(at));
         }
-        self.finished = finished;
+        self.part.finished = finished;
     }
 
     /// The commands that send `cmds[0]`'s message, of the same size, to one validator after
@@ -333,17 +336,18 @@ impl<P: Protocol> World<'_, P> {
         self.part
             .traffic
             .sent_many(kind, v, bytes, cmds.len() as u64);
-        let active = self.first_copies.active();
+        let active = self.part.copies.active();
         // The sender numbers its messages in the order of the run.
-        let first_index = self.jitter_index[v as usize];
-        self.jitter_index[v as usize] += cmds.len() as u64;
+        let own = self.own(v);
+        let first_index = self.jitter_index[own];
+        self.jitter_index[own] += cmds.len() as u64;
         // Futile copies arriving before the end are only counted: by the slowest transfer and
         // processing and the latency's bounds, without their own transfer time, and the kind's
         // delivered count once for the run. What the bounds settle depends on the receiver's
         // region only, so it is worked out once per region.
         let mut settle = std::mem::take(&mut self.part.settle);
         settle.clear();
-        if let Some(t) = self.part.transfers.slowest(&self.net, v, bytes) {
+        if let Some(t) = self.part.transfers.slowest(self.net, v, bytes) {
             let rest_max = self.part.sched.now() + t + self.faults.extra_delay;
             settle.extend(self.net.bounds_from(v).iter().map(|b| {
                 if rest_max.saturating_add(b.high) < self.end {
@@ -392,7 +396,7 @@ impl<P: Protocol> World<'_, P> {
             }
         }
         self.part.settle = settle;
-        self.part.copies_dropped += futile_copies;
+        self.part.copies.dropped += futile_copies;
         self.part.traffic.delivered_many(kind, bytes, counted);
     }
 }

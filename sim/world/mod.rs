@@ -29,10 +29,11 @@ mod shard;
 mod summary;
 mod traffic;
 mod typed;
+mod view;
 mod windows;
 
 use crate::consensus::Protocol;
-use crate::engine::{EventKey, NS_PER_MS, NS_PER_S, Purpose, Time, from_secs, stream};
+use crate::engine::{NS_PER_MS, NS_PER_S, Purpose, Time, from_secs, stream};
 use crate::metrics::spill::Spill;
 use crate::metrics::{Conservation, Measure, Metrics, RunOutput};
 use crate::net::{Access, Network, Reach, Uplinks};
@@ -198,19 +199,18 @@ struct World<'s, P: Protocol> {
     /// What the validators' handlers write: their metrics, traffic, settlements, commands;
     /// of the partition running now (`cur`), the others held in `rest` (`windows.rs`).
     part: part::Part<P::Msg, P::Timer>,
+    /// An empty partition, in `part`'s place while a view holds that (`World::with_view`).
+    spare: Option<part::Part<P::Msg, P::Timer>>,
     parts: windows::Parts<P::Msg, P::Timer>,
     /// The readings of the radio's frames (`Airwaves`), until a frame is handed over.
     batches: Batches,
     faults: Faults,
     changes: Vec<Change>,
-    first_copies: FirstCopies,
-    /// The key of the handler running now (`Ctx::key`).
-    key: EventKey,
+    /// Copies left out of the queue (`FirstCopies`), summed from the partitions' at flushes.
+    copies_dropped: u64,
     /// Upload links for block data under `relay_model: announce` and transactions under
     /// `tx_relay: announce`; `None` otherwise.
     uplinks: Option<Uplinks<(u32, P::Msg, u64)>>,
-    /// Transfers a fair-shared link finished, waiting to be scheduled as deliveries.
-    finished: Vec<(u32, P::Msg, u64)>,
     /// The typed workloads, if any group has one, and the device groups they send through.
     workloads: Option<crate::workload::Workloads>,
     workload_out: crate::workload::Out,
@@ -249,7 +249,7 @@ impl<'s, P: Protocol> World<'s, P> {
         // Devices and gateways number their uploads themselves (see `shard::Upload`).
         let sources = 1 + n as usize;
         let (faults, changes) = Faults::build(s);
-        let first_copies = FirstCopies::new(if changes.is_empty() { n } else { 0 });
+        let copies = FirstCopies::new(if changes.is_empty() { n } else { 0 });
         let relayed = s.network.tx_relay == scenario::TxRelay::Announce;
         let uplinks = (s.network.relay_model == scenario::RelayModel::Announce || relayed)
             .then(|| Uplinks::new(s.network.upload, n));
@@ -269,8 +269,15 @@ impl<'s, P: Protocol> World<'s, P> {
         World {
             part: {
                 let exec = crate::ledger::Executor::build(s.validators.execution.as_ref(), end);
-                part::Part::new(&metrics, &net, 0..n, sources, exec)
+                part::Part::new(&metrics, &net, 0..n, sources, (exec, copies))
             },
+            spare: Some(part::Part::new(
+                &metrics,
+                &net,
+                0..0,
+                0,
+                (Default::default(), FirstCopies::new(0)),
+            )),
             parts: windows::Parts::one(),
             metrics,
             workloads: crate::workload::Workloads::build(s, end),
@@ -279,8 +286,7 @@ impl<'s, P: Protocol> World<'s, P> {
             privacy,
             spill: None,
             uplinks,
-            finished: Vec::new(),
-            first_copies,
+            copies_dropped: 0,
             faults,
             changes,
             s,
@@ -304,7 +310,6 @@ impl<'s, P: Protocol> World<'s, P> {
             protocol,
             nodes,
             batches: Batches::default(),
-            key: EventKey::new(0, SYSTEM, 0),
         }
     }
 
@@ -340,13 +345,14 @@ impl<'s, P: Protocol> World<'s, P> {
                 self.system(c.at, Ev::Fault(c));
             }
         }
+        let start = dispatch::start();
         for v in 0..self.net.nodes() {
             if !self.faults.is_down(v) {
                 self.faults.started[v as usize] = true;
-                self.dispatch(v, |p, node, ctx| p.on_start(node, ctx));
+                self.dispatch(v, start, |p, node, ctx| p.on_start(node, ctx));
             }
         }
-        self.workloads_start();
+        self.with_view(start, |view| view.workloads_start());
         self.system(self.metrics.window().min(self.end), Ev::Sample);
         progress.start(self.end);
         let mut shards = std::mem::take(&mut self.shards);

@@ -7,6 +7,7 @@
 //! from the command line have one partition; `world::run_partitioned` cuts PBFT into several,
 //! run in windows on one thread, to check that the outputs stay those of one.
 
+use super::Progress;
 use super::batches::Batches;
 use super::casts::Casts;
 use super::copies::FirstCopies;
@@ -14,6 +15,7 @@ use super::faults::{Faults, Held};
 use super::messages::Settle;
 use super::traffic::Traffic;
 use super::{Ev, node_source};
+use crate::consensus::TxIn;
 use crate::consensus::settlements::Settlements;
 use crate::engine::{Command, EventKey, Scheduler, Time};
 use crate::ledger::Executor;
@@ -65,8 +67,11 @@ pub(super) struct Part<M, T> {
     pub faults: Held,
     /// The uploads handed to its validators, until their handlers take them.
     pub batches: Batches,
-    /// Copies its validators sent that were left out of the queue (`FirstCopies`).
-    pub copies_dropped: u64,
+    /// The first-copy filter of the copies its validators send, and the count of those
+    /// left out of the queue. With one partition it is the run's; cut, each partition has
+    /// its own, which no handler writes but to count futile copies: only the families with
+    /// copy keys write records, and they gossip, so they are never cut (`World::partition`).
+    pub copies: FirstCopies,
     /// Transfer times of the sizes its validators last sent between each pair of link groups.
     pub transfers: Transfers,
     /// Its validators' execution cores; with one partition, also the shared timeline.
@@ -76,6 +81,9 @@ pub(super) struct Part<M, T> {
     pub cast_lost: Vec<u64>,
     /// Scratch space of a run of copies: what the latency's bounds settle by region.
     pub settle: Vec<Settle>,
+    /// Scratch space of the transfers a fair-shared link finished, waiting to be scheduled
+    /// as deliveries.
+    pub finished: Vec<(u32, M, u64)>,
     /// Settlements the handlers logged, replayed through the shared timeline after each
     /// handler.
     pub settlements: Settlements,
@@ -85,13 +93,14 @@ pub(super) struct Part<M, T> {
 
 impl<M: Copy, T> Part<M, T> {
     /// A partition holding validators `held` of `net`'s, recording on `world`'s window grid,
-    /// its scheduler numbering the events of sources `0..sources`, executing on `exec`.
+    /// its scheduler numbering the events of sources `0..sources`, executing on `exec`,
+    /// filtering copies through `copies`.
     pub fn new(
         world: &Metrics,
         net: &Network,
         held: std::ops::Range<u32>,
         sources: usize,
-        exec: Executor,
+        (exec, copies): (Executor, FirstCopies),
     ) -> Self {
         let group = &net.group;
         Part {
@@ -104,12 +113,13 @@ impl<M: Copy, T> Part<M, T> {
             traffic: Traffic::new(group.len() as u32),
             faults: Held::new(held.clone()),
             batches: Batches::default(),
-            copies_dropped: 0,
+            copies,
             transfers: Transfers::new(net),
             exec,
             cast_times: Vec::new(),
             cast_lost: Vec::new(),
             settle: Vec::new(),
+            finished: Vec::new(),
             settlements: Default::default(),
             out: Vec::new(),
         }
@@ -156,18 +166,37 @@ impl<M: Copy, T> Part<M, T> {
     }
 
     /// Moves the partition's records into the world's recorder and counts.
-    pub fn flush(&mut self, world: &mut Metrics, faults: &mut Faults, copies: &mut FirstCopies) {
+    pub fn flush(&mut self, world: &mut Metrics, faults: &mut Faults, dropped: &mut u64) {
         world.take_validators(&mut self.metrics);
         faults.absorb(&mut self.faults);
-        copies.dropped += std::mem::take(&mut self.copies_dropped);
+        *dropped += std::mem::take(&mut self.copies.dropped);
     }
 
-    /// Transactions that reached validators and settled, recorded or not yet flushed (for
-    /// the progress line, read between flushes).
-    pub fn progress(&self, world: &Metrics) -> (u64, u64) {
-        (
-            world.reached + self.metrics.reached,
-            world.settled + self.metrics.settled,
-        )
+    /// Hands an upload to its validator `node` at `at`, under the number its sender (a
+    /// device or a gateway) gave it: `fill` writes its transactions into a list of the
+    /// partition's batches.
+    pub fn hand_over(
+        &mut self,
+        at: Time,
+        (source, seq): (u32, u32),
+        node: u32,
+        fill: impl FnOnce(&mut Vec<TxIn>),
+    ) {
+        let (batch, list) = self.batches.open();
+        fill(list);
+        let ev = Ev::Batch { node, batch };
+        self.sched.schedule_numbered(at, source, seq, ev);
+    }
+
+    /// Updates the progress line with the partition's clock and events, and the
+    /// transactions that reached validators and settled, the world's `(reached, settled)`
+    /// and those not yet flushed.
+    pub fn show(&self, world: (u64, u64), shard_events: u64, progress: &Progress) {
+        progress.update(
+            self.sched.now(),
+            self.sched.delivered() + shard_events,
+            world.0 + self.metrics.reached,
+            world.1 + self.metrics.settled,
+        );
     }
 }

@@ -2,7 +2,8 @@
 //! through each device's uplink and gateway, their wake-ups are events of the validators'
 //! loop, and the fates of their transactions are handed back to them after every handler.
 
-use super::{Ev, World};
+use super::view::View;
+use super::{Ev, SYSTEM};
 use crate::consensus::Protocol;
 use crate::devices::Group;
 use crate::engine::Time;
@@ -23,7 +24,15 @@ pub(super) fn group_of(groups: &[Group], d: u32) -> &Group {
     &groups[i]
 }
 
-impl Paths<'_> {
+impl<'a> Paths<'a> {
+    fn new(access: &'a Access, groups: &'a [Group], seed: u64) -> Self {
+        Paths {
+            access,
+            groups,
+            seed,
+        }
+    }
+
     fn group(&self, d: u32) -> &Group {
         group_of(self.groups, d)
     }
@@ -46,32 +55,20 @@ impl Transit for Paths<'_> {
     }
 }
 
-impl<P: Protocol> World<'_, P> {
-    fn paths(&self) -> Paths<'_> {
-        Paths {
-            access: &self.access,
-            groups: &self.groups,
-            seed: self.s.seed,
-        }
-    }
-
+impl<P: Protocol> View<'_, P> {
     /// Runs `f` on the workloads with a handler context, then schedules what it asked for.
     fn with_workloads(&mut self, f: impl FnOnce(&mut Workloads, &mut Cx)) {
-        let Some(w) = &mut self.workloads else {
+        let Some(t) = &mut self.typed else {
             return;
         };
-        let paths = Paths {
-            access: &self.access,
-            groups: &self.groups,
-            seed: self.s.seed,
-        };
+        let paths = Paths::new(t.access, self.groups, self.s.seed);
         let mut cx = Cx {
             now: self.part.sched.now(),
-            out: &mut self.workload_out,
-            m: &mut self.metrics,
+            out: &mut *t.out,
+            m: &mut *t.metrics,
             transit: &paths,
         };
-        f(w, &mut cx);
+        f(&mut *t.workloads, &mut cx);
         self.workload_emit();
     }
 
@@ -99,25 +96,34 @@ impl<P: Protocol> World<'_, P> {
     }
 
     /// Schedules what the workloads asked for: each transaction as an upload of its own,
-    /// numbered by its device's sequence, and the wake-ups.
+    /// numbered by its device's sequence, and the wake-ups. Runs with workloads have one
+    /// partition, which holds every validator.
     fn workload_emit(&mut self) {
-        let mut out = std::mem::take(&mut self.workload_out);
-        let first_device = self.sources().first_device;
+        let Some(t) = &mut self.typed else {
+            return;
+        };
+        let paths = Paths::new(t.access, self.groups, self.s.seed);
+        let mut out = std::mem::take(t.out);
+        let first_device = 1 + self.net.nodes();
         for s in out.submits.drain(..) {
             let (at, node) = match s.via {
                 Via::Device => {
-                    let (delay, node) = self.paths().to_ledger(s.tx.device, s.tx.bytes);
-                    self.metrics.on_uploaded(s.tx.created, s.tx.uploaded);
+                    let (delay, node) = paths.to_ledger(s.tx.device, s.tx.bytes);
+                    t.metrics.on_uploaded(s.tx.created, s.tx.uploaded);
                     (s.tx.uploaded + delay, node)
                 }
-                Via::Contract => (s.tx.uploaded, self.paths().to_ledger(s.tx.device, 0).1),
+                Via::Contract => (s.tx.uploaded, paths.to_ledger(s.tx.device, 0).1),
             };
             let sender = (first_device + s.tx.device, s.tx.seq);
-            self.hand_over(at, sender, node, |l| l.push(s.tx));
+            self.part.hand_over(at, sender, node, |l| l.push(s.tx));
         }
+        // `SYSTEM`'s events, without the barrier `World::system` notes for a cut run.
+        debug_assert!(!self.cut, "runs with workloads have one partition");
         for (at, entity) in out.wakes.drain(..) {
-            self.system(at, Ev::Workload { entity });
+            self.part
+                .sched
+                .schedule(at, SYSTEM, Ev::Workload { entity });
         }
-        self.workload_out = out;
+        *t.out = out;
     }
 }

@@ -8,7 +8,9 @@
 //!
 //! On one thread for now: the partitions take turns within a window.
 
+use super::copies::FirstCopies;
 use super::part::{Handed, Part, Split};
+use super::view::View;
 use super::{Ev, World};
 use crate::consensus::{Protocol, TxIn};
 use crate::engine::{EventKey, Time};
@@ -88,15 +90,12 @@ impl<P: Protocol> World<'_, P> {
             return;
         }
         let sources = 1 + n as usize;
-        // Without `validators.execution` the executor keeps nothing: one each.
+        // Without `validators.execution` the executor keeps nothing: one each. The copy
+        // filters are fresh (no copy was sent yet) and no handler writes their records.
+        let copies = if self.part.copies.active() { n } else { 0 };
         let part = |lo: u32, hi: u32| {
-            Part::new(
-                &self.metrics,
-                &self.net,
-                lo..hi,
-                sources,
-                Default::default(),
-            )
+            let own = (Default::default(), FirstCopies::new(copies));
+            Part::new(&self.metrics, &self.net, lo..hi, sources, own)
         };
         let mut rest: Vec<_> = bounds
             .iter()
@@ -154,7 +153,7 @@ impl<P: Protocol> World<'_, P> {
     /// Moves every partition's records into the world's recorder and counts.
     pub(super) fn flush(&mut self) {
         let (metrics, faults) = (&mut self.metrics, &mut self.faults);
-        let copies = &mut self.first_copies;
+        let copies = &mut self.copies_dropped;
         self.part.flush(metrics, faults, copies);
         let cur = self.parts.cur;
         for (p, part) in self.parts.rest.iter_mut().enumerate() {
@@ -175,53 +174,7 @@ impl<P: Protocol> World<'_, P> {
         fill: impl FnOnce(&mut Vec<TxIn>),
     ) {
         let part = self.part_mut(self.parts.of(node));
-        let (batch, list) = part.batches.open();
-        fill(list);
-        let ev = Ev::Batch { node, batch };
-        part.sched.schedule_numbered(at, source, seq, ev);
-    }
-
-    /// Puts `v`'s event `ev` for another partition's validator `to`, due at `at`, in the
-    /// outbox under the key `v`'s next number gives it.
-    pub(super) fn send_out(&mut self, to: u32, at: Time, src: u32, ev: Ev<P::Msg, P::Timer>) {
-        let key = EventKey::new(at, src, self.part.sched.reserve(src, 1));
-        let q = self.parts.of(to);
-        self.part.outbox.push((q, Handed::Event(key, ev)));
-    }
-
-    /// Puts the parts of broadcast `slot` from `from` to the nodes below `upto` (opened with
-    /// `times` and `lost`, numbered from `seq0`) that other partitions hold in the outbox, and
-    /// keeps the running partition's receivers in the slot.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn split_cast(
-        &mut self,
-        slot: u32,
-        (from, upto): (u32, u32),
-        msg: P::Msg,
-        bytes: u32,
-        seq0: u32,
-        times: &[Time],
-        lost: &[u64],
-    ) {
-        let chunk = self.parts.chunk;
-        for q in 0..upto.div_ceil(chunk) {
-            if q as usize == self.parts.cur {
-                continue;
-            }
-            let split = Split {
-                from,
-                lo: q * chunk,
-                upto: ((q + 1) * chunk).min(upto),
-                msg,
-                bytes,
-                seq0,
-                times: times.to_vec(),
-                lost: lost.to_vec(),
-            };
-            self.part.outbox.push((q as usize, Handed::Cast(split)));
-        }
-        let (lo, len) = (self.part.lo, self.part.len);
-        self.part.casts.restrict(slot, lo, lo + len);
+        part.hand_over(at, (source, seq), node, fill);
     }
 
     /// Hands every partition's outbox to the partitions it is for, at the end `end` of a
@@ -269,5 +222,50 @@ impl<P: Protocol> World<'_, P> {
             self.protocol.window_end(&mut self.part.metrics);
             self.parts.clock = end;
         }
+    }
+}
+
+impl<P: Protocol> View<'_, P> {
+    /// Puts `v`'s event `ev` for another partition's validator `to`, due at `at`, in the
+    /// outbox under the key `v`'s next number gives it.
+    pub(super) fn send_out(&mut self, to: u32, at: Time, src: u32, ev: Ev<P::Msg, P::Timer>) {
+        let key = EventKey::new(at, src, self.part.sched.reserve(src, 1));
+        let q = (to / self.chunk) as usize;
+        self.part.outbox.push((q, Handed::Event(key, ev)));
+    }
+
+    /// Puts the parts of broadcast `slot` from `from` to the nodes below `upto` (opened with
+    /// `times` and `lost`, numbered from `seq0`) that other partitions hold in the outbox, and
+    /// keeps the running partition's receivers in the slot.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn split_cast(
+        &mut self,
+        slot: u32,
+        (from, upto): (u32, u32),
+        msg: P::Msg,
+        bytes: u32,
+        seq0: u32,
+        times: &[Time],
+        lost: &[u64],
+    ) {
+        let chunk = self.chunk;
+        for q in 0..upto.div_ceil(chunk) {
+            if q as usize == self.cur {
+                continue;
+            }
+            let split = Split {
+                from,
+                lo: q * chunk,
+                upto: ((q + 1) * chunk).min(upto),
+                msg,
+                bytes,
+                seq0,
+                times: times.to_vec(),
+                lost: lost.to_vec(),
+            };
+            self.part.outbox.push((q as usize, Handed::Cast(split)));
+        }
+        let (lo, len) = (self.part.lo, self.part.len);
+        self.part.casts.restrict(slot, lo, lo + len);
     }
 }
