@@ -32,7 +32,9 @@ impl RoundKeys {
     }
 }
 
-/// Ten rounds of Philox on `ctr` under `key`.
+/// Ten rounds of Philox on `ctr` under `key`. Inlined, as its keyed form is: out of line,
+/// its callers pay a call and the round keys' stores on every draw.
+#[inline]
 pub fn philox4x32(ctr: [u32; 4], key: [u32; 2]) -> [u32; 4] {
     philox4x32_keyed(ctr, &RoundKeys::new(key))
 }
