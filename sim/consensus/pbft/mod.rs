@@ -437,6 +437,7 @@ impl Protocol for Pbft {
     }
 
     fn window_end(&mut self, metrics: &mut Metrics) {
+        self.requests.note_peak();
         self.settle_fresh();
         self.replay_logs_now(metrics);
         self.release_executed();

@@ -146,8 +146,17 @@ impl Requests {
         let id = ReqId::of(ctx.key);
         let k = self.partition_of(origin);
         self.stores[k].add(id, origin, txs, ctx);
-        self.peak = self.peak.max(self.live_len());
+        // Cut, the other stores are other partitions' to add to: the peak is taken at window
+        // ends instead (`Requests::note_peak`; a diagnostic, as `Pbft`'s peaks).
+        if self.stores.len() == 1 {
+            self.peak = self.peak.max(self.live_len());
+        }
         id
+    }
+
+    /// Counts the requests held now towards the peak: at a window's end, when cut.
+    pub fn note_peak(&mut self) {
+        self.peak = self.peak.max(self.live_len());
     }
 
     /// Requests added so far (released ones included).
