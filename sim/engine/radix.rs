@@ -187,7 +187,7 @@ impl<T, const LEAN: bool> RadixHeap<T, LEAN> {
     }
 
     /// Appends to bucket `i`.
-    #[inline]
+    #[inline(always)]
     fn put(&mut self, i: usize, key: EventKey, value: T) {
         self.occupied |= 1 << (i - 1);
         self.earliest[i] = self.earliest[i].min(key.time());

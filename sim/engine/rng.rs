@@ -131,7 +131,7 @@ impl Draws {
     }
 
     /// [`draw_unit`] under this seed.
-    #[inline]
+    #[inline(always)]
     pub fn unit(&self, entity: u64, purpose: Purpose, index: u64) -> f64 {
         unit(half(self.words(entity, purpose, index >> 1), index))
     }

@@ -183,6 +183,7 @@ impl Announce {
         self.more.get(&(node, block)).copied()
     }
 
+    #[inline]
     pub fn set_fetch(&mut self, node: u32, f: Fetch) {
         let first = &mut self.fetching[node as usize];
         if first.block == f.block {
@@ -208,6 +209,7 @@ impl Announce {
     /// Whether `receiver` can rebuild block `b` from the compact block `sender` sent: drawn
     /// per (block, link) from a counter-based stream, at the receiver's failure rate. The
     /// draw is the one the ideal model makes for the same link.
+    #[inline]
     pub fn reconstructs(&self, b: u32, sender: u32, receiver: u32) -> bool {
         let rate = if self.churn[receiver as usize] {
             self.churn_failure
